@@ -1,0 +1,94 @@
+/*
+ * strbuf.c — growable byte buffer (see strbuf.h).
+ */
+#include "common/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void sb_grow(strbuf *sb, size_t extra) {
+    size_t need = sb->len + extra + 1;
+    if (need <= sb->cap) return;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < need) cap *= 2;
+    char *p = realloc(sb->buf, cap);
+    if (!p) abort();
+    sb->buf = p;
+    sb->cap = cap;
+}
+
+void sb_free(strbuf *sb) {
+    free(sb->buf);
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+}
+
+char *sb_detach(strbuf *sb, size_t *len) {
+    if (!sb->buf) sb_grow(sb, 0);
+    char *p = sb->buf;
+    if (len) *len = sb->len;
+    sb->buf = NULL;
+    sb->len = sb->cap = 0;
+    return p;
+}
+
+void sb_add_u64(strbuf *sb, uint64_t v) {
+    char tmp[24];
+    int i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sb_add(sb, tmp + i, sizeof tmp - (size_t)i);
+}
+
+void sb_add_i64(strbuf *sb, int64_t v) {
+    if (v < 0) {
+        sb_addc(sb, '-');
+        sb_add_u64(sb, (uint64_t)0 - (uint64_t)v);
+    } else {
+        sb_add_u64(sb, (uint64_t)v);
+    }
+}
+
+void sb_addf(strbuf *sb, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0) return;
+    sb_grow(sb, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+void sb_add_json_string(strbuf *sb, const char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    sb_grow(sb, n + 2);
+    sb_addc(sb, '"');
+    size_t run = 0; /* start of the pending run of bytes copied verbatim */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+        sb_add(sb, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': SB_ADD_LIT(sb, "\\\""); break;
+        case '\\': SB_ADD_LIT(sb, "\\\\"); break;
+        case '\b': SB_ADD_LIT(sb, "\\b"); break;
+        case '\f': SB_ADD_LIT(sb, "\\f"); break;
+        case '\n': SB_ADD_LIT(sb, "\\n"); break;
+        case '\r': SB_ADD_LIT(sb, "\\r"); break;
+        case '\t': SB_ADD_LIT(sb, "\\t"); break;
+        default: {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sb_add(sb, e, 6);
+        }
+        }
+    }
+    sb_add(sb, s + run, n - run);
+    sb_addc(sb, '"');
+}

@@ -1,0 +1,62 @@
+/*
+ * strbuf.h — a growable byte buffer, the one way text is built in ndb.
+ *
+ * Responses, stored values, normalised paths and file contents are all
+ * assembled by appending to a strbuf.  The buffer owns its memory; callers
+ * either keep reusing one buffer (sb_reset keeps the allocation, which is
+ * what the request path does) or take the bytes with sb_detach.
+ *
+ * Allocation failure aborts the process: ndb cannot answer a request it
+ * cannot build, and a clean abort beats a corrupted reply.  Memory limits
+ * are enforced above this layer.
+ */
+#ifndef NDB_STRBUF_H
+#define NDB_STRBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct strbuf {
+    char *buf;   /* owned; NUL-terminated whenever len < cap */
+    size_t len;
+    size_t cap;
+} strbuf;
+
+#define STRBUF_INIT {NULL, 0, 0}
+
+/* Make room for at least `extra` more bytes (plus a terminating NUL). */
+void sb_grow(strbuf *sb, size_t extra);
+void sb_free(strbuf *sb);
+/* Empty the buffer but keep its allocation for reuse. */
+static inline void sb_reset(strbuf *sb) {
+    sb->len = 0;
+    if (sb->buf) sb->buf[0] = '\0';
+}
+/* Hand the bytes to the caller (who must free()); the strbuf becomes empty. */
+char *sb_detach(strbuf *sb, size_t *len);
+
+static inline void sb_add(strbuf *sb, const void *p, size_t n) {
+    if (sb->cap - sb->len < n + 1) sb_grow(sb, n);
+    memcpy(sb->buf + sb->len, p, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+}
+static inline void sb_addc(strbuf *sb, char c) {
+    if (sb->cap - sb->len < 2) sb_grow(sb, 1);
+    sb->buf[sb->len++] = c;
+    sb->buf[sb->len] = '\0';
+}
+static inline void sb_adds(strbuf *sb, const char *s) { sb_add(sb, s, strlen(s)); }
+#define SB_ADD_LIT(sb, lit) sb_add((sb), (lit), sizeof(lit) - 1)
+
+void sb_add_u64(strbuf *sb, uint64_t v);
+void sb_add_i64(strbuf *sb, int64_t v);
+void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append `s` (n bytes of UTF-8) as a JSON string literal, quotes included,
+ * escaped as PROTOCOL.md 1.10 prescribes (\b \f \n \r \t, other controls and
+ * DEL as upper-case \u00XX, everything else raw). */
+void sb_add_json_string(strbuf *sb, const char *s, size_t n);
+
+#endif

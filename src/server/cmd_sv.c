@@ -1,0 +1,32 @@
+/*
+ * cmd_sv.c — SV_INFO (PROTOCOL.md section 5, decision 8).
+ *
+ * Reports ndb's own version, the protocol level it speaks, and counters the
+ * server keeps up to date as it goes (nothing is recounted here, so the
+ * answer stays cheap with millions of keys).
+ */
+#include <time.h>
+
+#include "server/commands.h"
+
+#define NDB_PROTOCOL_LEVEL "0.7.1"
+
+void cmd_SV_INFO(request *r) {
+    const ndb_server *s = r->srv;
+    strbuf *o = r->out;
+    rsp_begin(r);
+    SB_ADD_LIT(o, "\"connections\":");
+    sb_add_u64(o, s->connections);
+    SB_ADD_LIT(o, ",\"keys\":");
+    sb_add_u64(o, s->kv.count);
+    SB_ADD_LIT(o, ",\"memoryBytes\":");
+    sb_add_u64(o, s->kv.bytes);
+    SB_ADD_LIT(o, ",\"persistEnabled\":");
+    if (s->cfg.persist_enabled) SB_ADD_LIT(o, "true");
+    else SB_ADD_LIT(o, "false");
+    SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\",\"requests\":");
+    sb_add_u64(o, s->requests);
+    SB_ADD_LIT(o, ",\"serverVersion\":\"" NDB_VERSION "\",\"st\":1,\"uptime\":");
+    sb_add_u64(o, (uint64_t)(time(NULL) - s->started));
+    SB_ADD_LIT(o, "}}");
+}

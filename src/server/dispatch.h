@@ -1,0 +1,19 @@
+/*
+ * dispatch.h — from the bytes of one WebSocket message to one response.
+ *
+ * This is the whole request pipeline of PROTOCOL.md 1.7 minus transport:
+ * the connection layer hands over a complete message and gets back exactly
+ * one response appended to `out`.  No I/O happens here, which is what lets
+ * unit tests and the fuzzer drive the server without sockets.
+ */
+#ifndef NDB_DISPATCH_H
+#define NDB_DISPATCH_H
+
+#include <stddef.h>
+
+#include "common/strbuf.h"
+#include "server/server.h"
+
+void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, strbuf *out);
+
+#endif

@@ -1,0 +1,195 @@
+/*
+ * keyops.c — executors of the key commands (see keyops.h).
+ */
+#include "server/keyops.h"
+
+#include <stdlib.h>
+
+struct member_ref {
+    const char *k; /* decoded name */
+    size_t koff;   /* escaped names: offset of the decoded name in srv->keys */
+    uint32_t kn;
+    uint32_t val; /* token index of the value */
+    uint32_t ord; /* position in the request, for a stable sort */
+};
+
+static int cmp_member(const void *a, const void *b) {
+    const member_ref *x = a, *y = b;
+    uint32_t n = x->kn < y->kn ? x->kn : y->kn;
+    int c = memcmp(x->k, y->k, n);
+    if (c) return c;
+    if (x->kn != y->kn) return x->kn < y->kn ? -1 : 1;
+    return x->ord < y->ord ? -1 : 1;
+}
+
+/* Decode the member names of object `obj` into srv->refs, sorted by name
+ * and then by position.  Unescaped names point into the document; escaped
+ * ones are decoded into srv->keys (pointers are fixed once that buffer
+ * stops growing). */
+static size_t collect_members(request *r, uint32_t obj) {
+    ndb_server *s = r->srv;
+    const jtok *o = req_tok(r, obj);
+    if (o->count > s->refs_cap) {
+        s->refs_cap = o->count;
+        s->refs = realloc(s->refs, s->refs_cap * sizeof *s->refs);
+        if (!s->refs) abort();
+    }
+    sb_reset(&s->keys);
+    sb_grow(&s->keys, 0); /* never NULL, even for empty names */
+    uint32_t k = obj + 1;
+    for (uint32_t i = 0; i < o->count; i++) {
+        const jtok *kt = req_tok(r, k);
+        member_ref *m = &s->refs[i];
+        m->val = k + 1;
+        m->ord = i;
+        if (kt->flags & JF_ESCAPED) {
+            m->k = NULL;
+            m->koff = s->keys.len;
+            jstr_decode(r->doc, kt, &s->keys);
+            m->kn = (uint32_t)(s->keys.len - m->koff);
+        } else {
+            m->k = jtok_text(r->doc, kt) + 1;
+            m->kn = kt->len - 2;
+        }
+        k = req_tok(r, k + 1)->next;
+    }
+    for (uint32_t i = 0; i < o->count; i++)
+        if (!s->refs[i].k) s->refs[i].k = s->keys.buf + s->refs[i].koff;
+    if (o->count > 1) qsort(s->refs, o->count, sizeof *s->refs, cmp_member);
+    return o->count;
+}
+
+void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite) {
+    size_t n = collect_members(r, obj);
+    const member_ref *refs = r->srv->refs;
+    for (size_t i = 0; i < n; i++) {
+        if (i && refs[i].kn == refs[i - 1].kn && memcmp(refs[i].k, refs[i - 1].k, refs[i].kn) == 0)
+            continue; /* a later duplicate: the first occurrence already won */
+        const jtok *v = req_tok(r, refs[i].val);
+        kvmap_set(m, refs[i].k, refs[i].kn, jtok_text(r->doc, v), v->len, overwrite);
+    }
+}
+
+/* Decode string token t into srv->key and return it. */
+static const strbuf *decoded(request *r, const jtok *t) {
+    sb_reset(&r->srv->key);
+    jstr_decode(r->doc, t, &r->srv->key);
+    if (!r->srv->key.buf) sb_grow(&r->srv->key, 0);
+    return &r->srv->key;
+}
+
+int keycmd_validate(request *r, const keycmd *kc, uint32_t *p) {
+    if (params_check(r, r->body, kc->params, kc->nparams, p)) return -1;
+    if (kc->check && kc->check(r, p)) return -1;
+    return 0;
+}
+
+static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
+static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
+
+static void exec_set(request *r, kvmap *m, const uint32_t *p) {
+    keyops_set_members(r, m, p[0], 1);
+    rsp_st_only(r, ST_OK);
+}
+
+static void exec_add(request *r, kvmap *m, const uint32_t *p) {
+    keyops_set_members(r, m, p[0], 0);
+    rsp_st_only(r, ST_OK);
+}
+
+static void exec_get(request *r, kvmap *m, const uint32_t *p) {
+    const jtok *a = req_tok(r, p[0]);
+    uint32_t stamp = server_next_stamp(r->srv);
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"keys\":{");
+    int first = 1;
+    for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+        if (req_tok(r, t)->type != JT_STRING) continue;
+        const strbuf *k = decoded(r, req_tok(r, t));
+        kv_entry *e = kvmap_get(m, k->buf, k->len);
+        if (!e || e->mark == stamp) continue; /* missing, or already listed */
+        e->mark = stamp;
+        if (!first) sb_addc(r->out, ',');
+        first = 0;
+        sb_add_json_string(r->out, kv_key(e), e->klen);
+        sb_addc(r->out, ':');
+        sb_add(r->out, kv_val(e), e->vlen);
+    }
+    sb_addc(r->out, '}');
+    rsp_end_st(r, ST_OK, 0);
+}
+
+static int check_rmv(request *r, const uint32_t *p) {
+    if (req_tok(r, p[0])->count == 0) {
+        rsp_fail(r, ST_VALUE_SIZE, "keys");
+        return -1;
+    }
+    return 0;
+}
+
+static void exec_rmv(request *r, kvmap *m, const uint32_t *p) {
+    const jtok *a = req_tok(r, p[0]);
+    for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+        if (req_tok(r, t)->type != JT_STRING) continue;
+        const strbuf *k = decoded(r, req_tok(r, t));
+        kvmap_del(m, k->buf, k->len);
+    }
+    rsp_st_only(r, ST_OK);
+}
+
+static void rsp_cnt(request *r, uint64_t cnt) {
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"cnt\":");
+    sb_add_u64(r->out, cnt);
+    rsp_end_st(r, ST_OK, 0);
+}
+
+static void exec_clear(request *r, kvmap *m, const uint32_t *p) { rsp_cnt(r, kvmap_clear(m)); }
+
+static void exec_count(request *r, kvmap *m, const uint32_t *p) { rsp_cnt(r, m->count); }
+
+static void exec_contains(request *r, kvmap *m, const uint32_t *p) {
+    const jtok *a = req_tok(r, p[0]);
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"contains\":[");
+    int first = 1;
+    for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+        if (req_tok(r, t)->type != JT_STRING) continue;
+        const strbuf *k = decoded(r, req_tok(r, t));
+        if (!kvmap_get(m, k->buf, k->len)) continue;
+        if (!first) sb_addc(r->out, ',');
+        first = 0;
+        sb_add_json_string(r->out, k->buf, k->len);
+    }
+    sb_addc(r->out, ']');
+    rsp_end_st(r, ST_OK, 0);
+}
+
+static void exec_keys(request *r, kvmap *m, const uint32_t *p) {
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"keys\":[");
+    for (uint32_t i = 0; i < m->count; i++) {
+        if (i) sb_addc(r->out, ',');
+        sb_add_json_string(r->out, kv_key(m->items[i]), m->items[i]->klen);
+    }
+    sb_addc(r->out, ']');
+    rsp_end_st(r, ST_OK, 0);
+}
+
+static void exec_clear_set(request *r, kvmap *m, const uint32_t *p) {
+    uint32_t removed = kvmap_clear(m);
+    keyops_set_members(r, m, p[0], 1);
+    rsp_cnt(r, removed);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
+const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
+const keycmd keycmd_get = {keys_array, N(keys_array), NULL, exec_get, EXTEND_ON_GET};
+const keycmd keycmd_rmv = {keys_array, N(keys_array), check_rmv, exec_rmv, EXTEND_NEVER};
+const keycmd keycmd_clear = {NULL, 0, NULL, exec_clear, EXTEND_NEVER};
+const keycmd keycmd_count = {NULL, 0, NULL, exec_count, EXTEND_NEVER};
+const keycmd keycmd_contains = {keys_array, N(keys_array), NULL, exec_contains, EXTEND_NEVER};
+const keycmd keycmd_keys = {NULL, 0, NULL, exec_keys, EXTEND_NEVER};
+/* PROTOCOL 0.1 decision 1 (Q26): SH_CLEAR_SET extends like SH_SET. */
+const keycmd keycmd_clear_set = {keys_object, N(keys_object), NULL, exec_clear_set, EXTEND_ON_SET};

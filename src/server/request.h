@@ -1,0 +1,64 @@
+/*
+ * request.h — one parsed request on its way through a handler, and the
+ * helpers that write the response shapes of PROTOCOL.md 1.8.
+ *
+ * Handlers append exactly one JSON response to r->out.  They never fail in
+ * C terms: every outcome, including bad input, is a protocol response.
+ */
+#ifndef NDB_REQUEST_H
+#define NDB_REQUEST_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "json/scan.h"
+#include "server/server.h"
+
+typedef struct request {
+    ndb_server *srv;
+    const jdoc *doc;
+    uint32_t body;   /* token index of the command's body object */
+    const char *cmd; /* decoded command name (not NUL-terminated) */
+    size_t cmdlen;
+    strbuf *out;
+} request;
+
+static inline const jtok *req_tok(const request *r, uint32_t i) { return &r->doc->toks[i]; }
+
+/* {"ERR":{"m":"","st":N}} */
+void rsp_err(strbuf *out, unsigned st);
+/* {"<CMD>_RSP":{"m":"<m>","st":N,"tkn":null}} — the shape of every
+ * validation and structural failure. */
+void rsp_fail(request *r, unsigned st, const char *m);
+/* {"<CMD>_RSP":{   — open a response; members follow, then rsp_end(). */
+void rsp_begin(request *r);
+/* ...,"st":N}}     — close a response opened with rsp_begin. `first` says
+ * whether no member was written before. */
+void rsp_end_st(request *r, unsigned st, int first);
+/* {"<CMD>_RSP":{"st":N}} */
+void rsp_st_only(request *r, unsigned st);
+
+/* Protocol status codes (PROTOCOL.md section 2). */
+enum status {
+    ST_OK = 1,
+    ST_OPCODE_INVALID = 2,
+    ST_JSON_INVALID = 3,
+    ST_PATH_INVALID = 4,
+    ST_COMMAND_NOT_EXIST = 10,
+    ST_COMMAND_SYNTAX = 13,
+    ST_COMMAND_DISABLED = 14,
+    ST_KEY_NOT_EXIST = 22,
+    ST_PARAM_MISSING = 26,
+    ST_VALUE_TYPE_INVALID = 41,
+    ST_VALUE_SIZE = 42,
+    ST_SESSION_NOT_EXIST = 100,
+    ST_SESSION_TOKEN_INVALID = 101,
+    ST_SAVE_COMPLETE = 121,
+    ST_SAVE_DIR_WRITE_FAIL = 122,
+    ST_SAVE_ERROR = 123,
+    ST_LOAD_COMPLETE = 141,
+    ST_LOAD_ERROR = 142,
+    ST_UNKNOWN = 1000,
+};
+
+#endif

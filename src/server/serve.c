@@ -1,0 +1,160 @@
+/*
+ * serve.c — the `ndb serve` subcommand.
+ *
+ * Start-up order (PROTOCOL.md 7.2): command line → config file → option
+ * overrides → validation → persist-path checks → listen.  Any failure is one
+ * line on stderr and exit status 1, before anything is listening.
+ */
+#include "server/serve.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "server/transport.h"
+
+const char serve_usage[] =
+    "usage: ndb serve [options]\n"
+    "\n"
+    "Run the ndb database server (WebSocket, JSON protocol).\n"
+    "\n"
+    "options (they override the config file):\n"
+    "  --config FILE          JSON config file (PROTOCOL.md format, // comments allowed)\n"
+    "  --ip ADDR              address to listen on (default 127.0.0.1; IPv4 or IPv6 literal)\n"
+    "  --port N               port to listen on (default 1987; 0 picks a free port)\n"
+    "  --max-payload BYTES    largest accepted request, 64..67108864 (default 1048576)\n"
+    "  --persist-path DIR     enable persistence, snapshots under DIR\n"
+    "  --log-level LEVEL      error, warn, info (default) or debug\n"
+    "  -h, --help             show this help and exit\n"
+    "\n"
+    "On SIGINT or SIGTERM the server closes every connection (close code 1001) and exits 0.\n"
+    "Exit status: 0 after a clean shutdown, 1 if the configuration or start-up fails.\n";
+
+enum {
+    OPT_CONFIG = 256,
+    OPT_IP,
+    OPT_PORT,
+    OPT_MAX_PAYLOAD,
+    OPT_PERSIST_PATH,
+    OPT_LOG_LEVEL,
+};
+
+static const struct option options[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
+    {"persist-path", required_argument, NULL, OPT_PERSIST_PATH},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "ndb serve: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'ndb serve --help' for more information.\n");
+    return 1;
+}
+
+/* Parse a decimal unsigned number in [lo, hi]; returns 0 on success. */
+static int parse_num(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *v) {
+    char *end;
+    if (!*s || *s == '-' || *s == '+') return -1;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return (errno || *end || *v < lo || *v > hi) ? -1 : 0;
+}
+
+/* Apply one command-line option to cfg.  Returns 0, or 1 after printing. */
+static int apply_option(ndb_config *cfg, int opt, const char *arg) {
+    unsigned long long v;
+    switch (opt) {
+    case OPT_IP:
+        if (!config_valid_ip(arg) || strlen(arg) >= sizeof cfg->ip)
+            return usage_error("--ip: '%s' is not an IPv4 or IPv6 address literal", arg);
+        strcpy(cfg->ip, arg);
+        break;
+    case OPT_PORT:
+        if (parse_num(arg, 0, 65535, &v)) return usage_error("--port: '%s' is not a port number (0-65535)", arg);
+        cfg->port = (unsigned)v;
+        break;
+    case OPT_MAX_PAYLOAD:
+        if (parse_num(arg, NDB_MIN_MAX_PAYLOAD, NDB_MAX_MAX_PAYLOAD, &v))
+            return usage_error("--max-payload: '%s' must be a number of bytes from 64 to 67108864", arg);
+        cfg->max_payload = (size_t)v;
+        break;
+    case OPT_PERSIST_PATH:
+        if (!*arg || strlen(arg) >= sizeof cfg->persist_path)
+            return usage_error("--persist-path: '%s' is not a usable directory name", arg);
+        strcpy(cfg->persist_path, arg);
+        cfg->persist_enabled = 1;
+        break;
+    case OPT_LOG_LEVEL: {
+        int lv = log_level_parse(arg);
+        if (lv < 0) return usage_error("--log-level: '%s' is not one of error, warn, info, debug", arg);
+        cfg->log_level = lv;
+        break;
+    }
+    }
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv) {
+    const char *config_file = NULL;
+    struct {
+        int opt;
+        const char *arg;
+    } overrides[64];
+    int nover = 0, opt;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(serve_usage, stdout);
+            return 0;
+        }
+        if (opt == '?') return usage_error("unknown option '%s'", argv[optind - 1]);
+        if (opt == ':') return usage_error("option '%s' needs a value", argv[optind - 1]);
+        if (opt == OPT_CONFIG) {
+            if (config_file) return usage_error("--config given twice%s", "");
+            config_file = optarg;
+        } else if (nover < (int)(sizeof overrides / sizeof overrides[0])) {
+            overrides[nover].opt = opt;
+            overrides[nover++].arg = optarg;
+        }
+    }
+    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+
+    ndb_config cfg;
+    char err[512];
+    config_defaults(&cfg);
+    if (config_file && config_load_file(&cfg, config_file, err, sizeof err)) {
+        fprintf(stderr, "ndb serve: %s\n", err);
+        return 1;
+    }
+    for (int i = 0; i < nover; i++)
+        if (apply_option(&cfg, overrides[i].opt, overrides[i].arg)) return 1;
+    log_threshold = (enum log_level)cfg.log_level;
+    if (config_check_startup(&cfg, err, sizeof err)) {
+        fprintf(stderr, "ndb serve: %s\n", err);
+        return 1;
+    }
+
+    hash_seed_random();
+    static ndb_server srv;
+    server_init(&srv, &cfg);
+    g_server = &srv;
+    int rc = transport_run(&srv, NULL, 1000, err, sizeof err);
+    if (rc) fprintf(stderr, "ndb serve: %s\n", err);
+    server_free(&srv);
+    g_server = NULL;
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * server.h — the state of one running ndb server.
+ *
+ * ndb serves every connection from one thread (PROTOCOL.md 1.4: commands
+ * are atomic with respect to each other), so the state is a plain struct
+ * with no locks: the top-level key map, the sessions, the configuration
+ * and counters.  Scratch buffers that every request needs live here too, so
+ * the request path allocates nothing once warmed up.
+ */
+#ifndef NDB_SERVER_H
+#define NDB_SERVER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "json/scan.h"
+#include "server/config.h"
+#include "server/kvmap.h"
+
+typedef struct member_ref member_ref; /* keyops.c: decoded object member */
+
+typedef struct ndb_server {
+    ndb_config cfg;
+    kvmap kv; /* top-level keys */
+
+    /* counters for SV_INFO */
+    time_t started;
+    uint64_t requests;
+    uint32_t connections;
+
+    /* per-request scratch, reused */
+    jdoc doc;
+    strbuf cmd;      /* decoded command name */
+    strbuf key;      /* decoded key */
+    strbuf keys;     /* decoded keys of one object, back to back */
+    member_ref *refs;
+    size_t refs_cap;
+    uint32_t stamp;  /* request stamp for kv_entry.mark */
+} ndb_server;
+
+/* The process's one server (single-threaded by design). */
+extern ndb_server *g_server;
+
+void server_init(ndb_server *s, const ndb_config *cfg);
+void server_free(ndb_server *s);
+
+/* A fresh non-zero stamp for marking entries during one request. */
+uint32_t server_next_stamp(ndb_server *s);
+
+#endif
