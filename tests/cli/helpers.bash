@@ -1,0 +1,65 @@
+# helpers.bash — shared setup for the bats tests: a real `ndb serve` on a
+# free loopback port, and small assertion helpers.
+#
+# $NDB is the binary under test (CMake passes it; defaults to build/ndb).
+# Each test file calls start_server in setup_file (one server per file keeps
+# the suite fast) or in setup (when a test needs a fresh server), and
+# stop_server in the matching teardown.
+
+: "${NDB:=$BATS_TEST_DIRNAME/../../build/ndb}"
+WSPROBE="$BATS_TEST_DIRNAME/wsprobe.py"
+
+# start_server [serve options...]
+# Starts the server on port 0 (the kernel picks a free port), waits for the
+# "listening on" line and exports NDB_URL, NDB_PORT and NDB_PID.
+start_server() {
+    NDB_LOG=$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/ndb-log.XXXXXX")
+    "$NDB" serve --port 0 "$@" 2>"$NDB_LOG" &
+    NDB_PID=$!
+    local i
+    for i in $(seq 1 100); do
+        if grep -q 'listening on ws://' "$NDB_LOG"; then
+            NDB_URL=$(grep -o 'ws://[^ ]*' "$NDB_LOG" | head -n 1)
+            NDB_PORT=${NDB_URL##*:}
+            NDB_PORT=${NDB_PORT%/}
+            export NDB_URL NDB_PORT NDB_PID NDB_LOG
+            return 0
+        fi
+        if ! kill -0 "$NDB_PID" 2>/dev/null; then
+            cat "$NDB_LOG" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "server did not start" >&2
+    cat "$NDB_LOG" >&2
+    return 1
+}
+
+# stop_server: SIGTERM, then wait (bounded) for a clean exit.
+stop_server() {
+    [ -n "${NDB_PID:-}" ] || return 0
+    kill -TERM "$NDB_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 50); do
+        kill -0 "$NDB_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$NDB_PID" 2>/dev/null || true
+    wait "$NDB_PID" 2>/dev/null || true
+    NDB_PID=
+}
+
+# req REQUEST EXPECTED: send one raw request, compare the exact response.
+req() {
+    run "$NDB" send "$1"
+    if [ "$status" -ne 0 ] || [ "$output" != "$2" ]; then
+        printf 'request : %s\nexpected: %s\ngot     : %s (exit %s)\n' "$1" "$2" "$output" "$status" >&2
+        return 1
+    fi
+}
+
+# probe ARGS...: run the raw WebSocket probe against the test server.
+probe() {
+    python3 "$WSPROBE" --url "$NDB_URL" "$@"
+}
