@@ -1,0 +1,147 @@
+/*
+ * test_scan.c — the validating JSON scanner: what it accepts, what it
+ * refuses, the compact text it keeps, and its token helpers.
+ */
+#include <stdlib.h>
+
+#include "json/scan.h"
+#include "unit.h"
+
+static jdoc d = JDOC_INIT;
+
+/* Parse s; return the compact text, or "INVALID". */
+static const char *compact(const char *s) {
+    if (jdoc_parse(&d, s, strlen(s), NULL)) return "INVALID";
+    return d.text.buf;
+}
+
+static void test_valid_and_compact(void) {
+    CHECK_STR(compact("1"), "1");
+    CHECK_STR(compact(" { \"a\" : [ 1 , 2.50 , -0 , 1e400 ] } "), "{\"a\":[1,2.50,-0,1e400]}");
+    CHECK_STR(compact("18446744073709551616"), "18446744073709551616");
+    CHECK_STR(compact("-9223372036854775809"), "-9223372036854775809");
+    CHECK_STR(compact("0.1"), "0.1");
+    CHECK_STR(compact("\"h\\u00e9 \\n ☃\""), "\"h\\u00e9 \\n ☃\"");
+    CHECK_STR(compact("{\"b\":1,\"a\":2}"), "{\"b\":1,\"a\":2}"); /* order kept */
+    CHECK_STR(compact("[1, /* c */ 2 // d\n]"), "[1,2]");
+    CHECK_STR(compact("/*x*/ true /*y*/"), "true");
+    CHECK_STR(compact("// only a comment\nnull"), "null");
+    CHECK_STR(compact("\"\\ud83d\\ude00\""), "\"\\ud83d\\ude00\"");
+    CHECK_STR(compact("\"\\udc00x\""), "\"\\udc00x\""); /* lone low surrogate: accepted */
+    CHECK_STR(compact("{}"), "{}");
+    CHECK_STR(compact("[]"), "[]");
+    CHECK_STR(compact("\"\""), "\"\"");
+}
+
+static void test_invalid(void) {
+    const char *bad[] = {
+        "", " ", "x", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "1.", ".5", "-", "1e", "1e+",
+        "+1", "tru", "nul", "[1 2]", "1 2", "{\"a\":1} x", "\"abc", "\"\\x\"", "\"\\u12\"",
+        "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"a\tb\"", "/* open", "/", "[1]/", "\"\xff\"",
+        "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "NaN", "Infinity",
+        "[", "]", "{", "}", "'a'", "\"\\U0041\"",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = jdoc_parse(&d, bad[i], strlen(bad[i]), NULL);
+        if (rc != -1) fprintf(stderr, "accepted invalid input #%zu: %s\n", i, bad[i]);
+        CHECK(rc == -1);
+    }
+    /* an embedded NUL byte outside a string is not whitespace */
+    CHECK(jdoc_parse(&d, "1\0", 2, NULL) == -1);
+}
+
+static void test_depth_limit(void) {
+    size_t n = JSON_MAX_DEPTH;
+    char *s = malloc(2 * n + 2);
+    for (size_t i = 0; i < n; i++) s[i] = '[', s[n + i] = ']';
+    CHECK(jdoc_parse(&d, s, 2 * n, NULL) == 0); /* exactly the limit */
+    free(s);
+    n = JSON_MAX_DEPTH + 1;
+    s = malloc(2 * n);
+    for (size_t i = 0; i < n; i++) s[i] = '[', s[n + i] = ']';
+    CHECK(jdoc_parse(&d, s, 2 * n, NULL) == -1);
+    free(s);
+    /* far deeper than the limit must fail fast, not overflow the stack */
+    n = 1000000;
+    s = malloc(n);
+    memset(s, '[', n);
+    CHECK(jdoc_parse(&d, s, n, NULL) == -1);
+    free(s);
+}
+
+static void test_tokens(void) {
+    const char *s = "{\"a\":[1,{\"x\":null}],\"b\":\"s\",\"a\":2,\"c\\u0041\":true}";
+    CHECK(jdoc_parse(&d, s, strlen(s), NULL) == 0);
+    CHECK_INT(d.toks[0].type, JT_OBJECT);
+    CHECK_INT(d.toks[0].count, 4);
+    uint32_t a = jobj_get(&d, 0, "a", 1);
+    CHECK_INT(d.toks[a].type, JT_ARRAY); /* first occurrence wins */
+    CHECK_INT(d.toks[a].count, 2);
+    uint32_t b = jobj_get(&d, 0, "b", 1);
+    CHECK_INT(d.toks[b].type, JT_STRING);
+    CHECK_INT(jobj_get(&d, 0, "cA", 2) != 0, 1); /* escaped names match decoded */
+    CHECK_INT(jobj_get(&d, 0, "zz", 2), 0);
+    CHECK_INT(d.toks[a].next, b - 1); /* the array's subtree ends at key "b" */
+}
+
+static void test_decode(void) {
+    const char *s = "[\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\",\"\\u00e9\\ud83d\\ude00\",\"\\udc00x\",\"\\u0000\"]";
+    CHECK(jdoc_parse(&d, s, strlen(s), NULL) == 0);
+    strbuf out = STRBUF_INIT;
+    jstr_decode(&d, &d.toks[1], &out);
+    CHECK_STR(out.buf, "a\"b\\c/d\b\f\n\r\t");
+    sb_reset(&out);
+    jstr_decode(&d, &d.toks[2], &out);
+    CHECK_STR(out.buf, "\xc3\xa9\xf0\x9f\x98\x80");
+    sb_reset(&out);
+    jstr_decode(&d, &d.toks[3], &out);
+    CHECK_STR(out.buf, "x"); /* unpaired low surrogate dropped (Compat) */
+    sb_reset(&out);
+    jstr_decode(&d, &d.toks[4], &out);
+    CHECK_INT(out.len, 1);
+    CHECK_INT(out.buf[0], 0);
+    sb_free(&out);
+}
+
+static void test_numbers(void) {
+    const char *s = "[0,18446744073709551615,18446744073709551616,-1,1.0,1e2,-0]";
+    CHECK(jdoc_parse(&d, s, strlen(s), NULL) == 0);
+    uint64_t v = 7;
+    CHECK(jnum_to_u64(&d, &d.toks[1], &v) == 0 && v == 0);
+    CHECK(jnum_to_u64(&d, &d.toks[2], &v) == 0 && v == UINT64_MAX);
+    CHECK(jnum_to_u64(&d, &d.toks[3], &v) == -1);
+    CHECK(jnum_to_u64(&d, &d.toks[4], &v) == -1);
+    CHECK(jnum_to_u64(&d, &d.toks[5], &v) == -1);
+    CHECK(jnum_to_u64(&d, &d.toks[6], &v) == -1);
+    CHECK(jnum_to_u64(&d, &d.toks[7], &v) == -1);
+    CHECK(jnum_to_token(&d, &d.toks[7], &v, 1) == 0 && v == 0);
+    CHECK(jnum_to_token(&d, &d.toks[7], &v, 0) == -1);
+}
+
+static void test_json_string_writer(void) {
+    strbuf out = STRBUF_INIT;
+    sb_add_json_string(&out, "a\"\\/\b\f\n\r\t\x01\x1f\x7f\xc3\xa9", 14);
+    CHECK_STR(out.buf, "\"a\\\"\\\\/\\b\\f\\n\\r\\t\\u0001\\u001F\\u007F\xc3\xa9\"");
+    sb_free(&out);
+}
+
+static void test_utf8(void) {
+    CHECK(utf8_valid("h\xc3\xa9", 3));
+    CHECK(!utf8_valid("\xc3", 1));
+    CHECK(!utf8_valid("\xed\xa0\x80", 3));
+    CHECK(utf8_valid("\xf4\x8f\xbf\xbf", 4));
+    CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
+}
+
+int main(void) {
+    test_valid_and_compact();
+    test_invalid();
+    test_depth_limit();
+    test_tokens();
+    test_decode();
+    test_numbers();
+    test_json_string_writer();
+    test_utf8();
+    jdoc_free(&d);
+    return UNIT_DONE();
+}
