@@ -53,11 +53,16 @@ void sb_add_i64(strbuf *sb, int64_t v) {
 }
 
 void sb_addf(strbuf *sb, const char *fmt, ...) {
+    char tmp[256]; /* most formatted pieces are short: format once on the stack */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     if (n <= 0) return;
+    if ((size_t)n < sizeof tmp) {
+        sb_add(sb, tmp, (size_t)n);
+        return;
+    }
     sb_grow(sb, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);

@@ -43,6 +43,8 @@ typedef struct conn {
     size_t out_head;    /* offset of the next entry to write */
     size_t out_pending; /* payload bytes queued, for back-pressure */
     int throttled;      /* reading paused because out_pending is high */
+    int draining;       /* a message was too big: discard input, close with 1009 */
+    int close_sent;
     time_t last_progress;
     struct conn *prev, *next;
 } conn;
@@ -96,15 +98,22 @@ static void handle_message(conn *c, const char *msg, size_t len) {
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
     struct lws *wsi = c->wsi;
+    if (c->draining) return 0; /* the rest of an oversized message */
     if (lws_is_first_fragment(wsi)) {
         sb_reset(&c->rx);
         c->rx_binary = lws_frame_is_binary(wsi);
     }
     size_t remaining = lws_remaining_packet_payload(wsi);
     if (c->rx.len + len + remaining > T.srv->cfg.max_payload) {
+        /* Closing the socket now would reset it while the client is still
+         * sending, and the reset can destroy our close frame in flight.
+         * Instead: answer what came before, send the close frame, discard
+         * further input until the client acknowledges (bounded by a timeout). */
         log_debug("closing connection: message over maxPayload (%zu bytes)", T.srv->cfg.max_payload);
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
-        return -1;
+        c->draining = 1;
+        sb_free(&c->rx);
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     int complete = lws_is_final_fragment(wsi) && remaining == 0;
     if (complete && c->rx.len == 0) { /* the common case: one piece, no copy */
@@ -120,6 +129,26 @@ static int on_receive(conn *c, const char *in, size_t len) {
     return 0;
 }
 
+/* All responses before the oversized message are out: send close 1009 and
+ * give the client a few seconds to acknowledge before lws drops it. */
+static int send_close_1009(conn *c) {
+    if (c->close_sent) return 0;
+    /* lws has no public way to send a close frame and keep reading, so the
+     * frame is written raw: FIN+close opcode, unmasked length, code, reason. */
+    static const char reason[] = "message over maxPayload";
+    unsigned char buf[LWS_PRE + 4 + sizeof reason];
+    unsigned char *p = buf + LWS_PRE;
+    size_t n = 2 + sizeof reason - 1;
+    p[0] = 0x88;
+    p[1] = (unsigned char)n;
+    p[2] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE >> 8);
+    p[3] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE & 0xff);
+    memcpy(p + 4, reason, sizeof reason - 1);
+    c->close_sent = 1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+    return lws_write(c->wsi, p, 2 + n, LWS_WRITE_RAW) < (int)(2 + n) ? -1 : 0;
+}
+
 /* Write the next queued response.  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
     if (T.shutting_down) {
@@ -127,7 +156,7 @@ static int on_writeable(conn *c) {
         return -1;
     }
     strbuf *o = &c->out;
-    if (c->out_head >= o->len) return 0;
+    if (c->out_head >= o->len) return c->draining ? send_close_1009(c) : 0;
     uint32_t n;
     memcpy(&n, o->buf + c->out_head, sizeof n);
     unsigned char *p = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;

@@ -115,11 +115,11 @@ config() { # config FILE JSON: write a config file
 
 @test "SIGTERM and SIGINT: connections get a going-away close, exit 0 within a second" {
     start_server
-    probe --timeout 5 close-on-shutdown >"$BATS_TEST_TMPDIR/probe.out" &
+    probe --timeout 5 close-on-shutdown --ready-file "$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/probe.out" &
     local probe_pid=$!
-    sleep 0.3
-    kill -TERM "$NDB_PID"
     local i
+    for i in $(seq 1 100); do [ -e "$BATS_TEST_TMPDIR/ready" ] && break; sleep 0.05; done
+    kill -TERM "$NDB_PID"
     for i in $(seq 1 20); do kill -0 "$NDB_PID" 2>/dev/null || break; sleep 0.05; done
     ! kill -0 "$NDB_PID" 2>/dev/null
     wait "$NDB_PID"

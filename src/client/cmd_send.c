@@ -1,0 +1,248 @@
+/*
+ * cmd_send.c — `ndb send`: send raw protocol requests, print the answers.
+ *
+ * The plumbing client: requests are sent byte for byte as given (no parsing,
+ * no re-encoding: the server judges them) and every answer is printed
+ * exactly as received, one per line, in request order.  Requests come from
+ * the arguments, or from standard input one per line.  They are pipelined:
+ * up to SEND_MAX_INFLIGHT requests are on the way before the first answer
+ * is read, which keeps memory bounded however long the input is.
+ *
+ * When standard input has nothing more to read right now, the answers to
+ * everything sent so far are printed first, so `ndb send` used by hand (or
+ * fed by a slow producer) answers each line as it is typed.
+ */
+#include "client/cmd_send.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/wsclient.h"
+#include "common/strbuf.h"
+
+#define SEND_DEFAULT_URL "ws://127.0.0.1:1987/"
+#define SEND_DEFAULT_TIMEOUT 5.0
+/* Requests sent but not yet answered, at most (named in the usage text). */
+#define SEND_MAX_INFLIGHT 1024
+#define SEND_STR_(x) #x
+#define SEND_STR(x) SEND_STR_(x)
+/* Bytes read from standard input at a time. */
+#define SEND_READ_CHUNK 65536
+
+static const char send_usage[] =
+    "usage: ndb send [--url URL] [--timeout SECONDS] [REQUEST... | -]\n"
+    "\n"
+    "Send raw protocol requests and print each answer on its own line, in order.\n"
+    "A REQUEST is sent byte for byte as given (the server judges it), e.g.\n"
+    "  ndb send '{\"KV_GET\":{\"keys\":[\"a\"]}}'\n"
+    "\n"
+    "With no REQUEST, or for each '-', requests are read from standard input, one\n"
+    "per line; a trailing CR is removed and lines that are then empty are skipped.\n"
+    "Requests are pipelined: up to " SEND_STR(SEND_MAX_INFLIGHT) " are sent before their answers are read.\n"
+    "\n"
+    "Options:\n"
+    "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
+    "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
+    "                     (default 5; 0 waits without limit)\n"
+    "  -h, --help         show this help and exit\n"
+    "  --                 end of options: later arguments are requests\n"
+    "\n"
+    "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
+    "server cannot be reached, when an answer does not come in time, or when the\n"
+    "connection closes before all answers arrived.\n";
+
+struct send_state {
+    ws_client *ws;
+    const char *url;
+    double timeout_s;
+    int timeout_ms; /* -1: no limit */
+    size_t inflight;
+    strbuf answer;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) {
+    va_list ap;
+    fputs("ndb send: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'ndb send --help' for more information.\n", stderr);
+    return 2;
+}
+
+/* Parse a timeout in seconds (decimals allowed; 0 = no limit) into *ms. */
+static int parse_timeout(const char *s, double *secs, int *ms) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
+    *secs = v;
+    *ms = v == 0 ? -1 : (v * 1000.0 < 1 ? 1 : (int)(v * 1000.0 + 0.5));
+    return 0;
+}
+
+/* Standard output failed (a closed pipe, a full disk): stop.  A reader that
+ * went away, as in `ndb send ... | head -1`, is not worth a message. */
+static int output_error(void) {
+    if (errno != EPIPE) fprintf(stderr, "ndb: cannot write the answers: %s\n", strerror(errno));
+    return 2;
+}
+
+/* Wait for, and print, the answer to the oldest request in flight.
+ * Returns 0, or 2 after saying on stderr why no answer came. */
+static int take_answer(struct send_state *st) {
+    char err[320];
+    int r = wsc_recv(st->ws, &st->answer, st->timeout_ms, err, sizeof err);
+    if (r == 1) {
+        fwrite(st->answer.buf, 1, st->answer.len, stdout);
+        putchar('\n');
+        if (st->inflight) st->inflight--;
+        return ferror(stdout) ? output_error() : 0;
+    }
+    if (r == 0)
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", st->url, st->timeout_s);
+    else
+        fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s\n", st->url,
+                err);
+    return 2;
+}
+
+/* Print the answers to every request in flight. */
+static int drain(struct send_state *st) {
+    while (st->inflight)
+        if (take_answer(st)) return 2;
+    return 0;
+}
+
+/* Send one request, first making room if SEND_MAX_INFLIGHT are in flight. */
+static int submit(struct send_state *st, const char *req, size_t len) {
+    while (st->inflight >= SEND_MAX_INFLIGHT)
+        if (take_answer(st)) return 2;
+    if (wsc_send(st->ws, req, len) < 0) {
+        /* Closed: print what did arrive, then the reason. */
+        for (;;)
+            if (take_answer(st)) return 2;
+    }
+    st->inflight++;
+    return 0;
+}
+
+/* True if reading standard input now would not block. */
+static int stdin_ready(void) {
+    struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
+    return poll(&pfd, 1, 0) > 0;
+}
+
+/* Send every non-empty line of standard input as one request. */
+static int send_stdin(struct send_state *st) {
+    strbuf in = STRBUF_INIT;
+    size_t pos = 0;  /* start of the current line */
+    size_t scan = 0; /* where the search for its newline resumes */
+    int eof = 0, rc = 0;
+    for (;;) {
+        char *nl = in.len > scan ? memchr(in.buf + scan, '\n', in.len - scan) : NULL;
+        if (nl || (eof && pos < in.len)) {
+            size_t end = nl ? (size_t)(nl - in.buf) : in.len;
+            size_t len = end - pos;
+            if (len && in.buf[pos + len - 1] == '\r') len--;
+            if (len && (rc = submit(st, in.buf + pos, len))) break;
+            pos = scan = nl ? end + 1 : in.len;
+            continue;
+        }
+        if (eof) break;
+        if (pos) { /* keep only the unfinished line */
+            memmove(in.buf, in.buf + pos, in.len - pos);
+            in.len -= pos;
+            scan -= pos;
+            pos = 0;
+        }
+        scan = in.len;
+        if (!stdin_ready()) { /* about to block: answer what was asked so far */
+            if ((rc = drain(st))) break;
+            fflush(stdout);
+        }
+        sb_grow(&in, SEND_READ_CHUNK);
+        ssize_t n = read(STDIN_FILENO, in.buf + in.len, in.cap - in.len - 1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fprintf(stderr, "ndb: cannot read standard input: %s\n", strerror(errno));
+            rc = 2;
+            break;
+        }
+        if (n == 0) eof = 1;
+        in.len += (size_t)n;
+    }
+    sb_free(&in);
+    return rc;
+}
+
+int cmd_send(int argc, char **argv) {
+    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    const char **reqs = calloc((size_t)argc + 1, sizeof *reqs);
+    int nreq = 0, only_requests = 0;
+    if (!reqs) abort();
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        if (only_requests || a[0] != '-' || !a[1]) {
+            reqs[nreq++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_requests = 1;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(send_usage, stdout);
+            free(reqs);
+            return 0;
+        } else if (!strncmp(a, "--url", 5) && (a[5] == '=' || !a[5])) {
+            if (!(val = a[5] ? a + 6 : argv[++i])) {
+                free(reqs);
+                return usage_error("option '--url' needs a value");
+            }
+            st.url = val;
+        } else if (!strncmp(a, "--timeout", 9) && (a[9] == '=' || !a[9])) {
+            if (!(val = a[9] ? a + 10 : argv[++i])) {
+                free(reqs);
+                return usage_error("option '--timeout' needs a value");
+            }
+            if (parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
+                free(reqs);
+                return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
+            }
+        } else {
+            free(reqs);
+            return usage_error("unknown option '%s'", a);
+        }
+    }
+    if (!st.url) st.url = getenv("NDB_URL");
+    if (!st.url || !*st.url) st.url = SEND_DEFAULT_URL;
+    if (nreq == 0) reqs[nreq++] = "-";
+
+    char err[320];
+    st.ws = wsc_connect(st.url, st.timeout_ms, err, sizeof err);
+    if (!st.ws) {
+        fprintf(stderr, "ndb: %s\n", err);
+        free(reqs);
+        return 2;
+    }
+
+    int rc = 0;
+    for (int i = 0; i < nreq && !rc; i++) {
+        if (!strcmp(reqs[i], "-")) rc = send_stdin(&st);
+        else rc = submit(&st, reqs[i], strlen(reqs[i]));
+    }
+    if (!rc) rc = drain(&st);
+
+    wsc_close(st.ws);
+    sb_free(&st.answer);
+    free(reqs);
+    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) rc = output_error();
+    return rc;
+}

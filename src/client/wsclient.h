@@ -1,0 +1,85 @@
+/*
+ * wsclient.h — the CLI's WebSocket transport: a small blocking API over a
+ * libwebsockets client context.
+ *
+ * Every CLI command (one-shot get/set, `ndb send`, the REPL, the benchmark)
+ * talks to the server through this file.  One ws_client owns one lws context
+ * and one connection; nothing is shared between clients, so several may
+ * coexist in one process (each is driven only from the thread that uses it).
+ *
+ * The model is the protocol's: requests go out in order, answers come back in
+ * the same order, one text message each.  wsc_send() only queues (the bytes
+ * are copied); the queue is written while wsc_recv() waits, so a caller may
+ * pipeline many requests before reading any answer.  Incoming messages are
+ * reassembled from fragments and partial reads and queued whole until
+ * wsc_recv() takes them.
+ *
+ * Timeouts are in milliseconds; a negative timeout means "wait as long as it
+ * takes", 0 means "only what is already possible without waiting".
+ *
+ * TLS is initialised only for wss:// URLs: a ws:// client never touches
+ * OpenSSL, which keeps process start to first answer fast.  libwebsockets'
+ * own logging is silent unless NDB_LWS_DEBUG is set in the environment
+ * (to a bitmask of LLL_* levels, or any non-number for errors+warnings+notices).
+ */
+#ifndef NDB_WSCLIENT_H
+#define NDB_WSCLIENT_H
+
+#include <stddef.h>
+
+#include "common/strbuf.h"
+
+typedef struct ws_client ws_client;
+
+/*
+ * Parse `url` (ws://HOST[:PORT][/PATH][?QUERY], or wss://...; HOST is a name,
+ * an IPv4 literal or a bracketed IPv6 literal such as [::1]; the port defaults
+ * to 80 for ws:// and 443 for wss://, the path to "/"), connect and complete
+ * the WebSocket handshake within timeout_ms.
+ *
+ * Returns the client (free it with wsc_close), or NULL with a one-line reason
+ * in err, e.g. "cannot connect to ws://127.0.0.1:1/: Connection refused" or
+ * "cannot connect to ws://10.1.2.3:1987/: timed out after 5000 ms".
+ */
+ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Queue one text message; the len bytes at msg are copied and later sent
+ * unchanged, as one frame.  Queued messages are written in order while
+ * wsc_recv (or wsc_flush) runs.  Returns 0, or -1 if the connection is
+ * already closed.
+ */
+int wsc_send(ws_client *c, const char *msg, size_t len);
+
+/*
+ * Wait up to timeout_ms for the next complete incoming message, writing
+ * queued messages meanwhile.  Returns 1 with the message in out (reset
+ * first, NUL-terminated, exact bytes in out->len); 0 on timeout; -1 when the
+ * connection is closed or failed and no received message is left, with a
+ * reason in err (if err is not NULL), e.g. "connection closed by server
+ * (1009)".  Messages that arrived before a close are still returned first.
+ */
+int wsc_recv(ws_client *c, strbuf *out, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * Write queued messages for up to timeout_ms without waiting for answers.
+ * Returns 1 when the queue is empty, 0 on timeout, -1 if the connection is
+ * closed.  (wsc_recv flushes too; this is for callers that want the
+ * requests on the wire before doing something else.)
+ */
+int wsc_flush(ws_client *c, int timeout_ms);
+
+/* Number of queued messages not yet handed to the socket. */
+size_t wsc_unsent(const ws_client *c);
+
+/* The URL as given to wsc_connect (for messages); valid until wsc_close. */
+const char *wsc_url(const ws_client *c);
+
+/*
+ * Politely close (close frame 1000, a short bounded wait for the server's
+ * reply) and free everything.  Messages still queued are dropped.  Safe on
+ * NULL.
+ */
+void wsc_close(ws_client *c);
+
+#endif

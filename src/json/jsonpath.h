@@ -1,0 +1,147 @@
+/*
+ * jsonpath.h — ndb's JSONPath engine (PROTOCOL.md 3.14, with the decisions of 0.1 item 12).
+ *
+ * Usage: compile a path once (jp_compile), evaluate it against any number of jansson trees
+ * (jp_eval), read the ordered, de-duplicated matches (jp_results_*), free everything.
+ * A compiled path is immutable, so one jp_path may be evaluated from several threads at
+ * once; each jp_eval call uses only its own scratch memory.
+ *
+ * Dialect summary (3.14): `$`/`@` root, `.name`, `.*`, `..name`, `..*`, `..[…]`, brackets
+ * with quoted names (both quote styles, JSON escapes plus `\'`), indices (negative from the
+ * end), Python-like slices, `*`, unions, filters `?(expr)` / `?expr`, index expressions
+ * `[(expr)]`, the `length` pseudo-member, and in filters: `@`/`$` path operands, literals
+ * (numbers, strings, true/false/null, JSON arrays/objects), `( )`, and the operators
+ * ! -(unary)  =~  * / %  + -  < <= > >=  == !=  &&  ||  (tightest first, equal levels group
+ * left to right), plus the 16 functions below.  Anything else is a compile error; nothing is
+ * silently ignored.
+ *
+ * Choices where PROTOCOL.md is silent (all are deliberate and unit-tested):
+ *  - Work budget: one jp_eval may produce/visit/evaluate at most 20,000,000 matches,
+ *    containers, expression nodes and function-argument elements; past that it fails with
+ *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
+ *    near it; nested filters over `..` could otherwise run for hours.
+ *  - Limits: nesting of brackets/parentheses/filters/literals/unary operators and the height of
+ *    an operator chain are capped at JP_MAX_NEST (256) → compile error.  Evaluation never
+ *    recurses on the shape of the searched tree except for deep equality (bounded by the
+ *    tree depth, which ndb caps at 1024); recursive descent uses an explicit stack.
+ *  - Source must be valid UTF-8; name characters are ASCII letters, digits, `_` and any
+ *    non-ASCII code point.  Quoted strings may contain any character except their own
+ *    unescaped quote and backslash; escapes are `\' \" \\ \/ \b \f \n \r \t \uXXXX`
+ *    (surrogate pairs combined; an unpaired surrogate is an error).
+ *  - Index and slice literals are `-`? digits whose magnitude fits in 64 bits; `-0` is 0;
+ *    whitespace is allowed around `:` and `,` inside brackets.
+ *  - Number literals in filters follow JSON (no leading zeros, no `+`, no `.5`); integer
+ *    literals that do not fit in int64 become doubles (compared by value).
+ *  - Arithmetic: integer when both operands are integers; on int64 overflow (including
+ *    INT64_MIN / -1 and -INT64_MIN) the result is computed in double instead.  Division or
+ *    remainder by zero (integer or double) → null; a non-finite double result → null.
+ *    Double remainder is C fmod (sign of the dividend).
+ *  - Comparison of an integer with a double is exact (no rounding of the integer).
+ *  - `length` pseudo-member: on an array → element count (also 0 inside filters, Q28 fixed);
+ *    on a string → code points; on an object → only a real member `length`.  A top-level
+ *    `length` match is synthetic: node is an integer owned by the result set and parent is
+ *    the array or string measured.
+ *  - `=~`: the right side is a regex literal `/re/flags`, or any operand that yields a string
+ *    (used as a pattern without flags).  A string literal pattern is compiled at compile
+ *    time (invalid → compile error); a pattern computed at run time that does not compile
+ *    is an evaluation error: the element being tested is not selected.  A non-string
+ *    subject or non-string pattern yields null.  Flags: `i` (case-insensitive), `m`
+ *    (multi-line ^ $), `s` (dot matches newlines); any other or repeated flag is a compile
+ *    error.  A regex literal is allowed only after `=~` and as the 2nd argument of tokenize.
+ *  - Regex engine: PCRE2 in UTF mode with a match limit of 10,000,000 steps (and depth/heap
+ *    limits); a match over the limit makes jp_eval return -1 with "regex exceeded its step
+ *    limit".  Differences from ECMAScript syntax: PCRE2 options ALT_BSUX (so \uXXXX and \xXX
+ *    mean what they do in ECMAScript), ALLOW_EMPTY_CLASS (`[]` matches nothing, `[^]` any
+ *    character), MATCH_UNSET_BACKREF (a backreference to an unset group matches empty) and
+ *    DOLLAR_ENDONLY (`$` does not match before a final newline) make the common syntax
+ *    behave as in ECMAScript.  Remaining differences: PCRE2-only syntax is accepted
+ *    (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
+ *    classes); lookbehind must have bounded length; `.` excludes only \n (not \r, U+2028,
+ *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
+ *    Unicode simple folding.
+ *  - Functions (arguments are full expressions; wrong argument count or an unknown name is a
+ *    compile error; "number" means an integer or double; any other argument type → null):
+ *      abs(n) ceil(n) floor(n)  number → number (ceil/floor of a double give an integer when
+ *                               the result fits in int64; abs(INT64_MIN) is a double)
+ *      length(x)   array → element count, object → member count, string → code points
+ *      count(x)    array → element count, object → member count
+ *      sum(a)      array of numbers → sum (integer if all integers and no overflow); [] → 0
+ *      prod(a)     array of numbers → product; [] → null
+ *      avg(a)      array of numbers → mean as a double; [] → null
+ *      min(a) max(a)  array of only numbers or only strings (byte-wise) → that element;
+ *                  [] or mixed → null
+ *      keys(o)     object → array of member names in stored order
+ *      contains(a, b)  string a, string b → substring test; array a → some element deep-equals
+ *                  b; object a, string b → has member b; else null
+ *      starts_with(s, p) ends_with(s, p)  both strings → bool, else null
+ *      to_number(x)  number → itself; string holding a JSON number (surrounding spaces
+ *                  allowed) → that number; else null
+ *      tokenize(s, re)  string s → array of the pieces between matches of re (ECMAScript
+ *                  String.prototype.split semantics without captures: empty pieces kept,
+ *                  an empty match splits between characters); tokenize("", re) → [].
+ *                  re is a regex literal or a string (pattern).
+ *    An array-valued path operand (one containing `*`, `..`, a slice, a union or a filter)
+ *    is an array, so sum(@.items[*].price) works.
+ *  - Index expression `[(expr)]`: integer (or integral double) on an array → that index,
+ *    negative from the end; string on an object → that member; out of range / missing /
+ *    other types → nothing.  Inside filter path operands it counts as a single-node step.
+ */
+#ifndef NDB_JSONPATH_H
+#define NDB_JSONPATH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "common/strbuf.h"
+
+#define JP_MAX_NEST 256
+
+typedef struct jp_path jp_path; /* a compiled path; immutable after compile */
+
+typedef struct jp_error {
+    size_t pos;    /* byte offset in the source of the offending character */
+    char msg[160]; /* human readable, always includes "at position N" for compile errors */
+} jp_error;
+
+/* Compile src[0..len) (need not be NUL-terminated).  Returns NULL and fills *err (if err is
+ * not NULL) on a syntax error. */
+jp_path *jp_compile(const char *src, size_t len, jp_error *err);
+void jp_free(jp_path *p);
+
+typedef struct jp_step {
+    int is_index;     /* 1: array element `index`; 0: object member `name` */
+    size_t index;
+    const char *name; /* owned by the result set; may contain NUL bytes */
+    size_t name_len;
+} jp_step;
+
+typedef struct jp_match {
+    json_t *node;   /* the selected node (borrowed from the tree), or for the `length`
+                       pseudo-member a synthesised integer owned by the result set */
+    json_t *parent; /* container holding node (NULL for the root); for `length` the
+                       array or string that was measured */
+    int synthetic;  /* 1 for the `length` pseudo-member: not a real node */
+    const jp_step *steps;
+    size_t nsteps;  /* path from the root: indices / member names */
+} jp_match;
+
+typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised path */
+
+/* Evaluate p against root.  Returns 0 and *out on success (free with jp_results_free; the
+ * results borrow nodes from root, which must stay unmodified while they are used, but not
+ * from p).  Returns -1, *out = NULL and fills *err on a failure that must fail the whole
+ * request: a regex exceeding its step limit ("regex exceeded its step limit …"), or the
+ * whole evaluation exceeding its work budget of 20,000,000 steps ("path evaluation
+ * exceeded its step limit …"; only adversarial paths such as deeply nested filters with
+ * `..` over large values get there; it bounds one jp_eval to well under a second; the
+ * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h). */
+int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
+size_t jp_results_count(const jp_results *r);
+const jp_match *jp_results_get(const jp_results *r, size_t i);
+void jp_results_free(jp_results *r);
+
+/* Append the normalised path string of m (PROTOCOL 3.14.5), e.g. $[0]['sensors'][2]['id']:
+ * `'` → `\'`, `\` → `\\`, BS FF LF CR TAB → \b \f \n \r \t, all other bytes raw. */
+void jp_normalised_path(const jp_match *m, strbuf *out);
+
+#endif

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# Transport rules of PROTOCOL.md section 1 and the foundation issue:
+# fragments, binary frames, the size limit, pings, pipelining, many
+# connections, plain HTTP — driven by the raw probe tests/cli/wsprobe.py.
+
+load helpers
+
+setup_file() { start_server --max-payload 1024; }
+teardown_file() { stop_server; }
+
+@test "a message split into continuation frames is reassembled" {
+    run probe frag '{"KV_SET":{"keys":{"frag":"ment"}}}' 5
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run probe frag '{"KV_GET":{"keys":["frag"]}}' 27
+    [ "$output" = '{"KV_GET_RSP":{"keys":{"frag":"ment"},"st":1}}' ]
+}
+
+@test "a binary message is answered ERR 2 and the connection stays usable" {
+    run probe binary '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"ERR":{"m":"","st":2}}' ]
+}
+
+@test "a message of exactly maxPayload bytes is accepted" {
+    run probe oversize 1024
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_GET_RSP":'* ]]
+}
+
+@test "maxPayload + 1 closes that connection with 1009; others go on" {
+    run probe oversize 1025
+    [ "$status" -eq 0 ]
+    [ "$output" = 'closed 1009' ]
+    run probe oversize-frag 1025 4
+    [ "$output" = 'closed 1009' ]
+    run probe oversize 100000
+    [ "$output" = 'closed 1009' ]
+    req '{"KV_COUNT":{}}' "$("$NDB" send '{"KV_COUNT":{}}')"
+    [[ "$("$NDB" send '{"KV_COUNT":{}}')" == '{"KV_COUNT_RSP":{"cnt":'* ]]
+}
+
+@test "ping is answered with a pong carrying the same payload" {
+    run probe ping hello
+    [ "$status" -eq 0 ]
+    [ "$output" = 'pong hello' ]
+}
+
+@test "pipelined requests are answered once each, in order" {
+    run probe pipeline 2000
+    [ "$status" -eq 0 ]
+    [ "$output" = 'ok 4000' ]
+}
+
+@test "ndb send pipelines stdin lines and prints one response per line" {
+    local i
+    for i in $(seq 1 500); do echo "{\"KV_SET\":{\"keys\":{\"s$i\":$i}}}"; echo "{\"KV_GET\":{\"keys\":[\"s$i\"]}}"; done \
+        >"$BATS_TEST_TMPDIR/in"
+    "$NDB" send <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 1000 ]
+    [ "$(sed -n 2p "$BATS_TEST_TMPDIR/out")" = '{"KV_GET_RSP":{"keys":{"s1":1},"st":1}}' ]
+    [ "$(sed -n 1000p "$BATS_TEST_TMPDIR/out")" = '{"KV_GET_RSP":{"keys":{"s500":500},"st":1}}' ]
+}
+
+@test "1,000 concurrent connections work" {
+    run probe --timeout 30 conns 1000
+    [ "$status" -eq 0 ]
+    [ "$output" = 'ok 1000' ]
+}
+
+@test "any request path upgrades" {
+    run python3 "$WSPROBE" --url "${NDB_URL}anything?x=1" frag '{"KV_COUNT":{}}' 1
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
+}
+
+@test "plain HTTP without an upgrade gets a 404" {
+    run probe http-plain
+    [ "$status" -eq 0 ]
+    [[ "$output" == "HTTP/1.1 404"* ]]
+}
+
+@test "an offered subprotocol is echoed" {
+    run probe subprotocol ndb
+    [ "$status" -eq 0 ]
+    [ "$output" = 'ndb' ]
+}
+
+@test "ndb send: unreachable server is exit 2 with one line naming the address" {
+    run "$NDB" send --url ws://127.0.0.1:1/ '{"KV_COUNT":{}}'
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"ws://127.0.0.1:1/"* ]]
+}
+
+@test "ndb send honours NDB_URL and --url" {
+    NDB_URL=ws://127.0.0.1:1/ run "$NDB" send '{"KV_COUNT":{}}'
+    [ "$status" -eq 2 ]
+    NDB_URL=ws://127.0.0.1:1/ run "$NDB" send --url "ws://127.0.0.1:$NDB_PORT/" '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+}
