@@ -16,12 +16,14 @@
 #include "json/scan.h"
 #include "server/config.h"
 #include "server/kvmap.h"
+#include "server/sessions.h"
 
 typedef struct member_ref member_ref; /* keyops.c: decoded object member */
 
 typedef struct ndb_server {
     ndb_config cfg;
     kvmap kv; /* top-level keys */
+    session_registry sessions;
 
     /* counters for SV_INFO */
     time_t started;
@@ -46,5 +48,9 @@ void server_free(ndb_server *s);
 
 /* A fresh non-zero stamp for marking entries during one request. */
 uint32_t server_next_stamp(ndb_server *s);
+
+/* Periodic work, run by the transport every cfg.session_check_ms: session
+ * expiry (PROTOCOL.md 4.3). */
+void server_tick(ndb_server *s);
 
 #endif

@@ -1,0 +1,225 @@
+/*
+ * cmd_sh.c — the SH_ commands (PROTOCOL.md section 4, with the decisions of
+ * 0.1: Q3 → 101 for a missing or malformed token, Q4 → SH_INFO ignores
+ * extra members, Q10 → durations above 10 years answer 42, Q11 → expiry is
+ * applied on every access, Q26 → SH_CLEAR_SET extends like SH_SET).
+ *
+ * Every handler first applies the expiry of whatever is due (so no command
+ * can observe an expired session, decision 11), which costs O(1) when
+ * nothing is due.  The key commands reuse the KV executors of keyops.c on
+ * the session's map (4.6: identical semantics); this file only adds the
+ * token check, the expiry extension and the key counters around them.
+ */
+#include "server/commands.h"
+#include "server/keyops.h"
+
+/* Apply due expiry; returns the time it was applied at. */
+static uint64_t expire_due(request *r) {
+    uint64_t now = expiry_now_ns();
+    sessions_expire(&r->srv->sessions, now);
+    return now;
+}
+
+/* The body's `tkn` as a token (1.9 token rule, with `-0` malformed as
+ * decision 11 says).  Returns 0, or -1 when missing or malformed. */
+static int body_token(request *r, uint64_t *tkn) {
+    uint32_t t = jobj_get(r->doc, r->body, "tkn", 3);
+    return t ? jnum_to_u64(r->doc, req_tok(r, t), tkn) : -1;
+}
+
+/* The session named by the body's `tkn`, or NULL after answering 101
+ * (missing/malformed) or 100 (no such session) in the 1.8 failure shape. */
+static session *body_session(request *r) {
+    uint64_t tkn;
+    if (body_token(r, &tkn)) {
+        rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
+        return NULL;
+    }
+    session *s = sessions_get(&r->srv->sessions, tkn);
+    if (!s) rsp_fail(r, ST_SESSION_NOT_EXIST, "");
+    return s;
+}
+
+/* {"<CMD>_RSP":{"st":N,"tkn":T}} */
+static void rsp_st_tkn(request *r, unsigned st, uint64_t tkn) {
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"st\":");
+    sb_add_u64(r->out, st);
+    SB_ADD_LIT(r->out, ",\"tkn\":");
+    sb_add_u64(r->out, tkn);
+    SB_ADD_LIT(r->out, "}}");
+}
+
+static void add_bool(strbuf *o, int b) {
+    if (b) SB_ADD_LIT(o, "true");
+    else SB_ADD_LIT(o, "false");
+}
+
+/* 4.6: validation → token check → extension → execution. */
+static void run_on_session(request *r, const keycmd *kc) {
+    session_registry *reg = &r->srv->sessions;
+    uint64_t now = expire_due(r);
+    uint32_t p[KEYCMD_MAX_PARAMS];
+    if (keycmd_validate(r, kc, p)) return;
+    session *s = body_session(r);
+    if (!s) return;
+    if ((kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add) ||
+        (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get))
+        sessions_extend(reg, s, now);
+    uint32_t count = s->map.count;
+    size_t bytes = s->map.bytes;
+    kc->exec(r, &s->map, p);
+    sessions_account(reg, s, count, bytes);
+}
+
+void cmd_SH_SET(request *r) { run_on_session(r, &keycmd_set); }
+void cmd_SH_ADD(request *r) { run_on_session(r, &keycmd_add); }
+void cmd_SH_GET(request *r) { run_on_session(r, &keycmd_get); }
+void cmd_SH_RMV(request *r) { run_on_session(r, &keycmd_rmv); }
+void cmd_SH_CLEAR(request *r) { run_on_session(r, &keycmd_clear); }
+void cmd_SH_COUNT(request *r) { run_on_session(r, &keycmd_count); }
+void cmd_SH_CONTAINS(request *r) { run_on_session(r, &keycmd_contains); }
+void cmd_SH_KEYS(request *r) { run_on_session(r, &keycmd_keys); }
+void cmd_SH_CLEAR_SET(request *r) { run_on_session(r, &keycmd_clear_set); }
+
+/* SH_NEW (4.5): `expiry` must be an object; inside it 1.9 runs over
+ * deleteSession, duration, extendOnGet, extendOnSetAdd (byte order). */
+static const param_spec new_params[] = {{"expiry", P_OBJECT, 0}};
+static const param_spec expiry_params[] = {
+    {"deleteSession", P_BOOL, 0},
+    {"duration", P_UINT, 1},
+    {"extendOnGet", P_BOOL, 0},
+    {"extendOnSetAdd", P_BOOL, 0},
+};
+
+static int is_true(request *r, uint32_t t) { return t && req_tok(r, t)->type == JT_TRUE; }
+
+void cmd_SH_NEW(request *r) {
+    uint64_t now = expire_due(r);
+    uint32_t p[1], e[4];
+    if (params_check(r, r->body, new_params, 1, p)) return;
+    session_expiry ex = {0, 0, 0, 0};
+    if (p[0]) {
+        if (params_check(r, p[0], expiry_params, 4, e)) return;
+        uint64_t duration;
+        jnum_to_u64(r->doc, req_tok(r, e[1]), &duration);
+        if (duration > SESSION_MAX_DURATION) {
+            rsp_fail(r, ST_VALUE_SIZE, "'duration' exceeds 315360000 seconds (10 years)");
+            return;
+        }
+        if (duration) { /* duration 0 never expires: its flags are discarded */
+            ex.duration = (uint32_t)duration;
+            ex.delete_session = (uint8_t)is_true(r, e[0]);
+            ex.extend_on_get = (uint8_t)is_true(r, e[2]);
+            ex.extend_on_set_add = (uint8_t)is_true(r, e[3]);
+        }
+    }
+    session *s = sessions_create(&r->srv->sessions, &ex, now);
+    if (!s) { /* only when 2^32-1 sessions exist */
+        rsp_fail(r, ST_UNKNOWN, "");
+        return;
+    }
+    rsp_st_tkn(r, ST_OK, s->token);
+}
+
+/* SH_END: the not-found answer carries the token and no `m` (4.5). */
+void cmd_SH_END(request *r) {
+    expire_due(r);
+    uint64_t tkn;
+    if (body_token(r, &tkn)) {
+        rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
+        return;
+    }
+    session *s = sessions_get(&r->srv->sessions, tkn);
+    if (!s) {
+        rsp_st_tkn(r, ST_SESSION_NOT_EXIST, tkn);
+        return;
+    }
+    sessions_remove(&r->srv->sessions, s);
+    rsp_st_tkn(r, ST_OK, tkn);
+}
+
+void cmd_SH_END_ALL(request *r) {
+    expire_due(r);
+    uint32_t n = sessions_clear(&r->srv->sessions);
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"cnt\":");
+    sb_add_u64(r->out, n);
+    rsp_end_st(r, ST_OK, 0);
+}
+
+/* SH_EXISTS: the items that are well-formed tokens of live sessions, in
+ * request order, duplicates repeated; anything else is skipped. */
+static const param_spec exists_params[] = {{"tkns", P_ARRAY, 1}};
+
+void cmd_SH_EXISTS(request *r) {
+    expire_due(r);
+    uint32_t p[1];
+    if (params_check(r, r->body, exists_params, 1, p)) return;
+    const jtok *a = req_tok(r, p[0]);
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"exist\":[");
+    int first = 1;
+    for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+        uint64_t tkn;
+        if (jnum_to_u64(r->doc, req_tok(r, t), &tkn) || !sessions_get(&r->srv->sessions, tkn)) continue;
+        if (!first) sb_addc(r->out, ',');
+        first = 0;
+        sb_add_u64(r->out, tkn);
+    }
+    sb_addc(r->out, ']');
+    rsp_end_st(r, ST_OK, 0);
+}
+
+/* SH_INFO (4.5 with Q4 fixed: members other than `tkn` are ignored). */
+void cmd_SH_INFO(request *r) {
+    uint64_t now = expire_due(r);
+    uint64_t tkn;
+    if (body_token(r, &tkn)) {
+        rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
+        return;
+    }
+    const session *s = sessions_get(&r->srv->sessions, tkn);
+    strbuf *o = r->out;
+    rsp_begin(r);
+    if (!s) {
+        SB_ADD_LIT(o, "\"keyCnt\":null,\"shared\":null,\"st\":100,\"tkn\":");
+        sb_add_u64(o, tkn);
+        SB_ADD_LIT(o, "}}");
+        return;
+    }
+    if (s->ex.duration) {
+        SB_ADD_LIT(o, "\"expires\":true,\"expiry\":{\"deleteSession\":");
+        add_bool(o, s->ex.delete_session);
+        SB_ADD_LIT(o, ",\"duration\":");
+        sb_add_u64(o, s->ex.duration);
+        SB_ADD_LIT(o, ",\"extendOnGet\":");
+        add_bool(o, s->ex.extend_on_get);
+        SB_ADD_LIT(o, ",\"extendOnSetAdd\":");
+        add_bool(o, s->ex.extend_on_set_add);
+        SB_ADD_LIT(o, ",\"remaining\":");
+        sb_add_u64(o, sessions_remaining_s(s, now));
+        SB_ADD_LIT(o, "},");
+    } else {
+        SB_ADD_LIT(o, "\"expires\":false,");
+    }
+    SB_ADD_LIT(o, "\"keyCnt\":");
+    sb_add_u64(o, s->map.count);
+    SB_ADD_LIT(o, ",\"shared\":");
+    add_bool(o, s->shared);
+    SB_ADD_LIT(o, ",\"st\":1,\"tkn\":");
+    sb_add_u64(o, tkn);
+    SB_ADD_LIT(o, "}}");
+}
+
+/* SH_INFO_ALL: both figures are counters kept by the registry (O(1)). */
+void cmd_SH_INFO_ALL(request *r) {
+    expire_due(r);
+    const session_registry *reg = &r->srv->sessions;
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"st\":1,\"totalKeys\":");
+    sb_add_u64(r->out, reg->total_keys);
+    SB_ADD_LIT(r->out, ",\"totalSessions\":");
+    sb_add_u64(r->out, reg->count);
+    SB_ADD_LIT(r->out, "}}");
+}

@@ -1,0 +1,113 @@
+/*
+ * sessions.h — the session registry: token → session (PROTOCOL.md 4.1–4.3).
+ *
+ * A session is a private kvmap plus expiry settings, named by a 64-bit
+ * token.  The registry keeps sessions the way kvmap keeps keys: a dense
+ * array in creation order (removal moves the last session into the hole),
+ * so "map order" exists for SH_SAVE, plus an open-addressing index from
+ * token to position.  Each session is one allocation whose address never
+ * changes, so the expiry heap can point into it.
+ *
+ * Expiry (decisions 1/Q11 and 7): sessions with a non-zero duration sit in
+ * an expiry heap keyed by deadline (CLOCK_MONOTONIC ns).  sessions_expire()
+ * handles exactly the sessions that are due, so a check when nothing is due
+ * costs O(1) whatever the number of sessions.  The server runs it from a
+ * timer and before every command that can observe a session.
+ *
+ * Counters (number of sessions, keys over all sessions, bytes) are kept up
+ * to date as sessions change, so SH_INFO_ALL and SV_INFO never recount.
+ * Whoever changes a session's map directly must report it with
+ * sessions_account() (cmd_sh.c does, around every key command).
+ */
+#ifndef NDB_SESSIONS_H
+#define NDB_SESSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/expiry.h"
+#include "server/kvmap.h"
+
+/* The expiry settings of SH_NEW (4.3).  duration 0 = never expires, and
+ * then the flags are all 0. */
+typedef struct session_expiry {
+    uint32_t duration; /* seconds, at most SESSION_MAX_DURATION */
+    uint8_t delete_session, extend_on_get, extend_on_set_add;
+} session_expiry;
+
+/* Q10 fixed: durations above 10 years are refused (42). */
+#define SESSION_MAX_DURATION 315360000u
+
+typedef struct session {
+    uint64_t token;
+    kvmap map;
+    expiry_entry exp; /* in the registry's heap iff ex.duration > 0 */
+    session_expiry ex;
+    uint8_t shared;   /* always 0 for SH_NEW; kept for loaded sessions */
+    uint32_t index;   /* position in the registry's dense array */
+} session;
+
+typedef struct session_registry {
+    session **items; /* dense, creation order */
+    uint32_t count, cap;
+    uint64_t *slots; /* (hash high 32 bits) << 32 | (index + 1); 0 = empty */
+    uint32_t nslots; /* power of two, or 0 */
+    expiry_heap heap;
+    uint64_t total_keys; /* sum of map.count over all sessions */
+    size_t key_bytes;    /* sum of map.bytes over all sessions */
+    unsigned token_bits; /* 53 or 64 */
+    uint64_t pool[32];   /* random words from getrandom, used from the end */
+    unsigned pool_left;
+} session_registry;
+
+void sessions_init(session_registry *r, unsigned token_bits);
+/* Free every session and the registry's tables. */
+void sessions_free(session_registry *r);
+
+/* The session named by token, or NULL.  Does not look at expiry: callers
+ * run sessions_expire() first. */
+session *sessions_get(const session_registry *r, uint64_t token);
+
+/* Create an empty session with a fresh random token (never 0, never an
+ * existing one) and the given expiry, its period starting at `now`. */
+session *sessions_create(session_registry *r, const session_expiry *ex, uint64_t now);
+
+/* Create an empty session with a chosen token (e.g. loaded from a file);
+ * `deadline` is used when ex->duration > 0.  Returns NULL if the token is
+ * taken. */
+session *sessions_insert(session_registry *r, uint64_t token, const session_expiry *ex, uint64_t deadline);
+
+/* End session s now: its keys and the session are freed. */
+void sessions_remove(session_registry *r, session *s);
+
+/* End every session; returns how many there were. */
+uint32_t sessions_clear(session_registry *r);
+
+/* Apply expiry to every session that is due at `now` (PROTOCOL 4.3 with
+ * Q11 fixed): deleteSession → removed; otherwise its keys are removed and
+ * its next deadline is the previous one plus whole durations, the first
+ * that is not yet passed.  Returns the number of sessions handled; costs
+ * O(1) when none is due, O(log n) per due session otherwise. */
+size_t sessions_expire(session_registry *r, uint64_t now);
+
+/* Restart s's expiry period at now (extendOnGet / extendOnSetAdd). */
+void sessions_extend(session_registry *r, session *s, uint64_t now);
+
+/* Whole seconds until s's deadline, truncated, never negative. */
+uint64_t sessions_remaining_s(const session *s, uint64_t now);
+
+/* Report that s->map changed from (old_count, old_bytes) to its current
+ * state, to keep the registry's counters exact. */
+static inline void sessions_account(session_registry *r, const session *s, uint32_t old_count, size_t old_bytes) {
+    r->total_keys = r->total_keys - old_count + s->map.count;
+    r->key_bytes = r->key_bytes - old_bytes + s->map.bytes;
+}
+
+/* Memory held by the registry and every session (estimate, O(1)). */
+size_t sessions_bytes(const session_registry *r);
+
+/* A fresh token (1 … 2^53−1, or 1 … 2^64−1 with 64 token bits) that names
+ * no session yet. */
+uint64_t sessions_new_token(session_registry *r);
+
+#endif
