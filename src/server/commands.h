@@ -15,6 +15,9 @@ typedef void (*cmd_handler)(request *r);
 #include "common/commands.def"
 #undef NDB_COMMAND
 
+/* Release the scratch buffers of the JSONPath commands (at shutdown). */
+void kvpath_free_scratch(void);
+
 /* Handler for the command named cmd (n bytes), or NULL if unknown. */
 cmd_handler commands_find(const char *cmd, size_t n);
 

@@ -11,11 +11,15 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/config.h"
+#include "server/persist.h"
+#include "server/snapshot.h"
 #include "server/server.h"
 #include "server/transport.h"
 
@@ -31,6 +35,9 @@ const char serve_usage[] =
     "  --max-payload BYTES    largest accepted request, 64..67108864 (default 1048576)\n"
     "  --persist-path DIR     enable persistence, snapshots under DIR\n"
     "  --log-level LEVEL      error, warn, info (default) or debug\n"
+    "  --session-check-ms MS  how often expired sessions are removed, 1..1000 (default 1000)\n"
+    "  --load-name NAME       before listening, load snapshot NAME (keys or sessions)\n"
+    "  --load-path DIR        directory holding NAME (default: the persist path)\n"
     "  -h, --help             show this help and exit\n"
     "\n"
     "On SIGINT or SIGTERM the server closes every connection (close code 1001) and exits 0.\n"
@@ -43,6 +50,9 @@ enum {
     OPT_MAX_PAYLOAD,
     OPT_PERSIST_PATH,
     OPT_LOG_LEVEL,
+    OPT_SESSION_CHECK_MS,
+    OPT_LOAD_NAME,
+    OPT_LOAD_PATH,
 };
 
 static const struct option options[] = {
@@ -52,6 +62,11 @@ static const struct option options[] = {
     {"max-payload", required_argument, NULL, OPT_MAX_PAYLOAD},
     {"persist-path", required_argument, NULL, OPT_PERSIST_PATH},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"session-check-ms", required_argument, NULL, OPT_SESSION_CHECK_MS},
+    {"load-name", required_argument, NULL, OPT_LOAD_NAME},
+    {"loadName", required_argument, NULL, OPT_LOAD_NAME}, /* PROTOCOL 7.1 spelling */
+    {"load-path", required_argument, NULL, OPT_LOAD_PATH},
+    {"loadPath", required_argument, NULL, OPT_LOAD_PATH}, /* PROTOCOL 7.1 spelling */
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -96,12 +111,54 @@ static int apply_option(ndb_config *cfg, int opt, const char *arg) {
         strcpy(cfg->persist_path, arg);
         cfg->persist_enabled = 1;
         break;
+    case OPT_SESSION_CHECK_MS:
+        if (parse_num(arg, 1, 1000, &v))
+            return usage_error("--session-check-ms: '%s' must be a number of milliseconds from 1 to 1000", arg);
+        cfg->session_check_ms = (unsigned)v;
+        break;
+    case OPT_LOAD_NAME:
+        if (!snapshot_name_ok(arg, strlen(arg)))
+            return usage_error("--load-name: '%s': " SNAPSHOT_NAME_RULE, arg);
+        strcpy(cfg->load_name, arg);
+        cfg->load_requested = 1;
+        break;
+    case OPT_LOAD_PATH: {
+        struct stat st;
+        if (strlen(arg) >= sizeof cfg->load_path || stat(arg, &st) || !S_ISDIR(st.st_mode))
+            return usage_error("--load-path: '%s' is not a directory", arg);
+        strcpy(cfg->load_path, arg);
+        cfg->load_path_set = 1;
+        break;
+    }
     case OPT_LOG_LEVEL: {
         int lv = log_level_parse(arg);
         if (lv < 0) return usage_error("--log-level: '%s' is not one of error, warn, info, debug", arg);
         cfg->log_level = lv;
         break;
     }
+    }
+    return 0;
+}
+
+/* PROTOCOL 6.6: load a dataset before listening; any failure stops start-up.
+ * --load-path alone (the 7.1 spelling) names the dataset directory itself. */
+static int startup_load(ndb_server *srv) {
+    ndb_config *c = &srv->cfg;
+    char base[PATH_MAX], name[256], err[PATH_MAX + 512];
+    if (!c->load_requested && !c->load_path_set) return 0;
+    if (c->load_requested) {
+        snprintf(base, sizeof base, "%s", c->load_path_set ? c->load_path : c->persist_path);
+        snprintf(name, sizeof name, "%s", c->load_name);
+    } else {
+        char a[PATH_MAX], b[PATH_MAX];
+        snprintf(a, sizeof a, "%s", c->load_path);
+        snprintf(b, sizeof b, "%s", c->load_path);
+        snprintf(base, sizeof base, "%s", dirname(a));
+        snprintf(name, sizeof name, "%s", basename(b));
+    }
+    if (persist_startup_load(srv, base, name, err, sizeof err)) {
+        fprintf(stderr, "ndb serve: cannot load '%s' from %s: %s\n", name, base, err);
+        return -1;
     }
     return 0;
 }
@@ -152,7 +209,11 @@ int cmd_serve(int argc, char **argv) {
     static ndb_server srv;
     server_init(&srv, &cfg);
     g_server = &srv;
-    int rc = transport_run(&srv, NULL, 1000, err, sizeof err);
+    if (startup_load(&srv)) {
+        server_free(&srv);
+        return 1;
+    }
+    int rc = transport_run(&srv, server_tick, cfg.session_check_ms, err, sizeof err);
     if (rc) fprintf(stderr, "ndb serve: %s\n", err);
     server_free(&srv);
     g_server = NULL;

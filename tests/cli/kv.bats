@@ -130,7 +130,7 @@ setup() { "$NDB" send '{"KV_CLEAR":{}}' >/dev/null; }
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
     run "$NDB" send '{"SV_INFO":{"ignored":1}}'
     [ "$status" -eq 0 ]
-    [[ "$output" =~ ^\{\"SV_INFO_RSP\":\{.*\"persistEnabled\":false,.*\"serverVersion\":\"[0-9]+\.[0-9]+\.[0-9]+\",\"st\":1, ]]
+    [[ "$output" =~ ^\{\"SV_INFO_RSP\":\{.*\"persistEnabled\":false,.*\"serverVersion\":\"[0-9]+\.[0-9]+\.[0-9]+\",\"sessions\":[0-9]+,\"st\":1, ]]
     [[ "$output" == *'"keys":1,'* ]]
     [[ "$output" == *'"protocolVersion":"0.7.1"'* ]]
     req '{"SV_INFO":[]}' '{"SV_INFO_RSP":{"m":"","st":13,"tkn":null}}'

@@ -1,0 +1,128 @@
+/*
+ * tree.c — jansson trees built from scanner tokens, and path-addressed
+ * edits of the original text (see tree.h).
+ */
+#include "json/tree.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+static json_t *number(const jdoc *d, const jtok *t) {
+    char buf[64];
+    const char *s = jtok_text(d, t);
+    char *tmp = NULL;
+    if (t->len < sizeof buf) {
+        memcpy(buf, s, t->len);
+        buf[t->len] = '\0';
+    } else {
+        tmp = strndup(s, t->len);
+        if (!tmp) abort();
+    }
+    const char *z = tmp ? tmp : buf;
+    json_t *v = NULL;
+    if (!(t->flags & JF_FRAC_EXP)) {
+        errno = 0;
+        char *end;
+        long long ll = strtoll(z, &end, 10);
+        if (!errno && !*end) v = json_integer(ll);
+    }
+    if (!v) {
+        double x = strtod(z, NULL);
+        if (isinf(x)) x = copysign(DBL_MAX, x);
+        v = json_real(x);
+    }
+    free(tmp);
+    return v;
+}
+
+json_t *jtree_build(const jdoc *d, uint32_t i) {
+    const jtok *t = &d->toks[i];
+    switch (t->type) {
+    case JT_NULL: return json_null();
+    case JT_TRUE: return json_true();
+    case JT_FALSE: return json_false();
+    case JT_NUMBER: return number(d, t);
+    case JT_STRING: {
+        strbuf s = STRBUF_INIT;
+        jstr_decode(d, t, &s);
+        json_t *v = json_stringn_nocheck(s.buf ? s.buf : "", s.len);
+        sb_free(&s);
+        return v;
+    }
+    case JT_ARRAY: {
+        json_t *a = json_array();
+        for (uint32_t k = 0, c = i + 1; k < t->count; k++, c = d->toks[c].next)
+            json_array_append_new(a, jtree_build(d, c));
+        return a;
+    }
+    default: { /* JT_OBJECT */
+        json_t *o = json_object();
+        strbuf name = STRBUF_INIT;
+        for (uint32_t k = 0, c = i + 1; k < t->count; k++, c = d->toks[c + 1].next) {
+            sb_reset(&name);
+            jstr_decode(d, &d->toks[c], &name);
+            sb_grow(&name, 0);
+            if (json_object_getn(o, name.buf, name.len)) continue; /* first occurrence wins */
+            json_object_setn_new_nocheck(o, name.buf, name.len, jtree_build(d, c + 1));
+        }
+        sb_free(&name);
+        return o;
+    }
+    }
+}
+
+uint32_t jtree_locate(const jdoc *d, uint32_t root, const jp_step *steps, size_t nsteps) {
+    uint32_t cur = root;
+    for (size_t s = 0; s < nsteps; s++) {
+        const jtok *t = &d->toks[cur];
+        if (steps[s].is_index) {
+            if (t->type != JT_ARRAY || steps[s].index >= t->count) return 0;
+            uint32_t c = cur + 1;
+            for (size_t k = 0; k < steps[s].index; k++) c = d->toks[c].next;
+            cur = c;
+        } else {
+            if (t->type != JT_OBJECT) return 0;
+            uint32_t v = jobj_get(d, cur, steps[s].name, steps[s].name_len);
+            if (!v) return 0;
+            cur = v;
+        }
+    }
+    return cur;
+}
+
+typedef struct span {
+    uint32_t start, end;
+} span;
+
+static int cmp_span(const void *a, const void *b) {
+    const span *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return x->end > y->end ? -1 : x->end < y->end; /* outer first */
+}
+
+void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_t wlen, strbuf *out) {
+    size_t n = jp_results_count(res), ns = 0;
+    span *spans = malloc((n ? n : 1) * sizeof *spans);
+    if (!spans) abort();
+    for (size_t i = 0; i < n; i++) {
+        const jp_match *m = jp_results_get(res, i);
+        if (m->synthetic) continue;
+        uint32_t t = m->nsteps ? jtree_locate(d, 0, m->steps, m->nsteps) : 0;
+        if (m->nsteps && !t) continue;
+        spans[ns].start = d->toks[t].start;
+        spans[ns].end = d->toks[t].start + d->toks[t].len;
+        ns++;
+    }
+    qsort(spans, ns, sizeof *spans, cmp_span);
+    uint32_t pos = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (spans[i].start < pos) continue; /* inside a span already replaced */
+        sb_add(out, d->text.buf + pos, spans[i].start - pos);
+        sb_add(out, with, wlen);
+        pos = spans[i].end;
+    }
+    sb_add(out, d->text.buf + pos, d->text.len - pos);
+    free(spans);
+}

@@ -1,0 +1,36 @@
+/*
+ * tree.h — from ndb's stored JSON text to jansson trees, and back to text
+ * without losing what jansson cannot hold.
+ *
+ * JSONPath needs a tree to walk, but jansson rejects integers above 2^63-1
+ * and prints 0.1 as 0.10000000000000001.  So trees are only ever used to
+ * *find* nodes: results are located again in the original text by their
+ * path, and edits (KV_UPDATE, KV_ARR_APPEND) splice request text into the
+ * stored text.  Every byte outside the replaced spans stays as it was.
+ */
+#ifndef NDB_JSON_TREE_H
+#define NDB_JSON_TREE_H
+
+#include <jansson.h>
+
+#include "json/jsonpath.h"
+#include "json/scan.h"
+
+/* Build a jansson tree of the value at token i of d.  Integers that fit in
+ * 64-bit signed become integers; every other number becomes a real (the
+ * nearest double; beyond the double range, ±DBL_MAX).  Duplicate member
+ * names keep their first occurrence.  Returns a new reference. */
+json_t *jtree_build(const jdoc *d, uint32_t i);
+
+/* Token index of the node that `steps` lead to from token `root` of d, or
+ * 0 if there is none (0 is only ever the root itself, handled by nsteps=0:
+ * then `root` is returned). */
+uint32_t jtree_locate(const jdoc *d, uint32_t root, const jp_step *steps, size_t nsteps);
+
+/* Write into out the text of d (whose root is token 0) with the value of
+ * every matched node replaced by `with` (wlen bytes).  Synthetic matches
+ * (the `length` pseudo-member) change nothing.  When one replaced node
+ * contains another, the outer replacement wins. */
+void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_t wlen, strbuf *out);
+
+#endif

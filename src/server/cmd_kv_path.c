@@ -1,0 +1,247 @@
+/*
+ * cmd_kv_path.c — the structural KV commands: KV_FIND, KV_UPDATE and
+ * KV_ARR_APPEND (PROTOCOL.md 3.10–3.12, with the fixes of section 0.1).
+ *
+ * A path is compiled once per request, before any value is looked at, so an
+ * invalid path is always status 4 (Q5, Q6).  Stored values are text: each
+ * searched value is scanned, turned into a jansson tree for the JSONPath
+ * engine, and edits are spliced into the original text (json/tree.h), so
+ * untouched parts keep their exact numbers and escapes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "json/jsonpath.h"
+#include "json/tree.h"
+#include "server/commands.h"
+#include "server/params.h"
+
+/* Scratch for the stored value being examined; reused across requests. */
+static jdoc vdoc = JDOC_INIT;
+static strbuf edit = STRBUF_INIT;
+
+void kvpath_free_scratch(void) {
+    jdoc_free(&vdoc);
+    sb_free(&edit);
+}
+
+/* Compile the path token; on failure answer 4 with the engine's message
+ * (which names the offending position) and return NULL. */
+static jp_path *compile_or_answer(request *r, uint32_t path_tok) {
+    strbuf src = STRBUF_INIT;
+    jstr_decode(r->doc, req_tok(r, path_tok), &src);
+    jp_error err = {0, ""};
+    jp_path *p = jp_compile(src.buf ? src.buf : "", src.len, &err);
+    sb_free(&src);
+    if (!p) rsp_fail(r, ST_PATH_INVALID, err.msg[0] ? err.msg : "invalid JSONPath");
+    return p;
+}
+
+/* Evaluate p on the stored value e (scanned into vdoc, tree in *tree).
+ * Returns the results, or NULL with err set when evaluation had to stop (a
+ * regex over its step limit); nothing is written to the response. */
+static jp_results *eval_entry(const jp_path *p, const kv_entry *e, json_t **tree, jp_error *err) {
+    *tree = NULL;
+    if (jdoc_parse(&vdoc, kv_val(e), e->vlen, NULL)) { /* values are validated on entry */
+        snprintf(err->msg, sizeof err->msg, "stored value failed to parse");
+        return NULL;
+    }
+    *tree = jtree_build(&vdoc, 0);
+    jp_results *res = NULL;
+    if (jp_eval(p, *tree, &res, err)) {
+        json_decref(*tree);
+        *tree = NULL;
+        if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
+        return NULL;
+    }
+    return res;
+}
+
+enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
+
+/* Append one matching key's contribution to the response body.  Returns
+ * whether the key matched, or -1 (err set) if evaluation failed. */
+static int find_one(request *r, const jp_path *p, const kv_entry *e, enum find_rsp mode, int *first,
+                    jp_error *err) {
+    json_t *tree = NULL;
+    jp_results *res = eval_entry(p, e, &tree, err);
+    if (!res) return -1;
+    size_t n = jp_results_count(res);
+    if (n && mode == FIND_PATHS) {
+        for (size_t i = 0; i < n; i++) {
+            strbuf path = STRBUF_INIT;
+            jp_normalised_path(jp_results_get(res, i), &path);
+            if (!*first) sb_addc(r->out, ',');
+            *first = 0;
+            sb_add_json_string(r->out, path.buf ? path.buf : "", path.len);
+            sb_free(&path);
+        }
+    } else if (n) {
+        if (!*first) sb_addc(r->out, ',');
+        *first = 0;
+        sb_add_json_string(r->out, kv_key(e), e->klen);
+        if (mode == FIND_KV) {
+            sb_addc(r->out, ':');
+            sb_add(r->out, kv_val(e), e->vlen);
+        }
+    }
+    jp_results_free(res);
+    json_decref(tree);
+    return n > 0;
+}
+
+static const param_spec find_params[] = {
+    {"keys", P_ARRAY, 0},
+    {"path", P_STRING, 1},
+    {"rsp", P_STRING, 1},
+};
+
+void cmd_KV_FIND(request *r) {
+    uint32_t p[3];
+    if (params_check(r, r->body, find_params, 3, p)) return;
+    const jtok *rsp = req_tok(r, p[2]);
+    enum find_rsp mode;
+    if (jstr_equals(r->doc, rsp, "keys", 4)) mode = FIND_KEYS;
+    else if (jstr_equals(r->doc, rsp, "paths", 5)) mode = FIND_PATHS;
+    else if (jstr_equals(r->doc, rsp, "kv", 2)) mode = FIND_KV;
+    else return rsp_fail(r, ST_COMMAND_SYNTAX, "'rsp' invalid value");
+    if (req_tok(r, p[1])->len == 2) return rsp_fail(r, ST_VALUE_SIZE, "'path' is empty");
+    jp_path *path = compile_or_answer(r, p[1]);
+    if (!path) return;
+
+    /* The response is built after the header; on a late failure it is cut
+     * back and replaced by the error. */
+    size_t mark = r->out->len;
+    rsp_begin(r);
+    sb_adds(r->out, mode == FIND_PATHS ? "\"paths\":[" : mode == FIND_KV ? "\"keys\":{" : "\"keys\":[");
+    int first = 1, failed = 0;
+    jp_error err = {0, ""};
+    kvmap *m = &r->srv->kv;
+    const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
+    if (!keys || keys->count == 0) {
+        for (uint32_t i = 0; i < m->count && !failed; i++) failed = find_one(r, path, m->items[i], mode, &first, &err) < 0;
+    } else {
+        strbuf k = STRBUF_INIT;
+        for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed; i++, t = req_tok(r, t)->next) {
+            if (req_tok(r, t)->type != JT_STRING) continue; /* Q7 fixed: non-strings are skipped */
+            sb_reset(&k);
+            jstr_decode(r->doc, req_tok(r, t), &k);
+            sb_grow(&k, 0);
+            kv_entry *e = kvmap_get(m, k.buf, k.len);
+            if (e) failed = find_one(r, path, e, mode, &first, &err) < 0;
+        }
+        sb_free(&k);
+    }
+    jp_free(path);
+    if (failed) { /* drop the partial body, answer the error instead */
+        r->out->len = mark;
+        return rsp_fail(r, ST_PATH_INVALID, err.msg);
+    }
+    sb_addc(r->out, mode == FIND_KV ? '}' : ']');
+    rsp_end_st(r, ST_OK, 0);
+}
+
+static const param_spec update_params[] = {
+    {"key", P_STRING, 1},
+    {"path", P_STRING, 1},
+    {"value", P_ANY, 1},
+};
+
+void cmd_KV_UPDATE(request *r) {
+    uint32_t p[3];
+    if (params_check(r, r->body, update_params, 3, p)) return;
+    jp_path *path = compile_or_answer(r, p[1]);
+    if (!path) return;
+    strbuf k = STRBUF_INIT;
+    jstr_decode(r->doc, req_tok(r, p[0]), &k);
+    sb_grow(&k, 0);
+    kvmap *m = &r->srv->kv;
+    kv_entry *e = kvmap_get(m, k.buf, k.len);
+    if (!e) {
+        rsp_begin(r);
+        SB_ADD_LIT(r->out, "\"cnt\":0");
+        rsp_end_st(r, ST_KEY_NOT_EXIST, 0);
+    } else {
+        json_t *tree = NULL;
+        jp_error err = {0, ""};
+        jp_results *res = eval_entry(path, e, &tree, &err);
+        if (!res) {
+            rsp_fail(r, ST_PATH_INVALID, err.msg);
+        } else {
+            const jtok *v = req_tok(r, p[2]);
+            sb_reset(&edit);
+            jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
+            kvmap_set(m, k.buf, k.len, edit.buf, edit.len, 1);
+            rsp_begin(r);
+            SB_ADD_LIT(r->out, "\"cnt\":");
+            sb_add_u64(r->out, jp_results_count(res));
+            rsp_end_st(r, ST_OK, 0);
+            jp_results_free(res);
+            json_decref(tree);
+        }
+    }
+    sb_free(&k);
+    jp_free(path);
+}
+
+static const param_spec append_params[] = {
+    {"items", P_ARRAY, 1},
+    {"key", P_STRING, 1},
+    {"name", P_STRING, 0},
+};
+
+/* Splice the items of the request's array (token `items`) into the stored
+ * array at token `arr` of vdoc, writing the new value into `edit`. */
+static void splice_items(request *r, uint32_t items, uint32_t arr) {
+    const jtok *it = req_tok(r, items), *a = &vdoc.toks[arr];
+    size_t close = a->start + a->len - 1; /* the array's ']' */
+    sb_reset(&edit);
+    sb_add(&edit, vdoc.text.buf, close);
+    if (a->count) sb_addc(&edit, ',');
+    sb_add(&edit, jtok_text(r->doc, it) + 1, it->len - 2); /* the items without [ ] */
+    sb_add(&edit, vdoc.text.buf + close, vdoc.text.len - close);
+}
+
+void cmd_KV_ARR_APPEND(request *r) {
+    uint32_t p[3];
+    if (params_check(r, r->body, append_params, 3, p)) return;
+    strbuf k = STRBUF_INIT;
+    jstr_decode(r->doc, req_tok(r, p[1]), &k);
+    sb_grow(&k, 0);
+    kvmap *m = &r->srv->kv;
+    kv_entry *e = kvmap_get(m, k.buf, k.len);
+    if (!e) {
+        rsp_st_only(r, ST_KEY_NOT_EXIST);
+        goto out;
+    }
+    if (jdoc_parse(&vdoc, kv_val(e), e->vlen, NULL)) {
+        rsp_fail(r, ST_UNKNOWN, "stored value failed to parse");
+        goto out;
+    }
+    uint32_t target = 0;
+    if (p[2]) {
+        if (vdoc.toks[0].type != JT_OBJECT) {
+            rsp_fail(r, ST_VALUE_TYPE_INVALID, "value is not an object");
+            goto out;
+        }
+        strbuf name = STRBUF_INIT;
+        jstr_decode(r->doc, req_tok(r, p[2]), &name);
+        target = jobj_get(&vdoc, 0, name.buf ? name.buf : "", name.len);
+        sb_free(&name);
+        if (!target) {
+            rsp_fail(r, ST_KEY_NOT_EXIST, "'name' is not a member of the value");
+            goto out;
+        }
+    }
+    if (vdoc.toks[target].type != JT_ARRAY) {
+        rsp_fail(r, ST_VALUE_TYPE_INVALID, p[2] ? "member 'name' is not an array" : "value is not an array");
+        goto out;
+    }
+    if (req_tok(r, p[0])->count) {
+        splice_items(r, p[0], target);
+        kvmap_set(m, k.buf, k.len, edit.buf, edit.len, 1);
+    }
+    rsp_st_only(r, ST_OK);
+out:
+    sb_free(&k);
+}

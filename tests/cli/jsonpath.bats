@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# KV_FIND, KV_UPDATE and KV_ARR_APPEND over the wire (PROTOCOL.md
+# 3.10–3.12 with the fixes of section 0.1): every example of the protocol,
+# the error statuses, and exact text kept outside the edited nodes.
+
+load helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+
+DEVICES='{"KV_SET":{"keys":{"Devices":[
+  {"make":"Apple","model":"iPhone 14","sensors":[{"type":"Temperature","status":"Healthy","id":"temp1"},{"type":"Accelerometer","status":"Healthy","id":"accel1"}]},
+  {"make":"Samsung","model":"S23","sensors":[{"type":"Temperature","status":"Healthy","id":"temp1"},{"type":"Accelerometer","status":"Healthy","id":"accel1"},{"type":"ThingyMaBob","status":"Disabled","id":"thingy1"}]}],
+ "loginsValid":[{"timestamp":1234,"location":"London"},{"timestamp":1235,"location":"London"},{"timestamp":1236,"location":"Paris"},{"timestamp":1238,"location":"London"}]}}}'
+
+setup() {
+    "$NDB" send '{"KV_CLEAR":{}}' >/dev/null
+    "$NDB" send "$(printf '%s' "$DEVICES" | tr -d '\n')" >/dev/null
+}
+
+@test "KV_FIND rsp keys: filters with == and &&" {
+    req "{\"KV_FIND\":{\"rsp\":\"keys\",\"path\":\"\$[?(@.make == 'Samsung')]\"}}" '{"KV_FIND_RSP":{"keys":["Devices"],"st":1}}'
+    req "{\"KV_FIND\":{\"rsp\":\"keys\",\"path\":\"\$[?(@.make == 'Apple' && @.model == 'iPhone 11')]\"}}" \
+        '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+}
+
+@test "KV_FIND rsp paths: length, wildcard, recursive descent" {
+    req '{"KV_FIND":{"rsp":"paths","path":"$[?(@.sensors.length >= 3)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","path":"$[*].make","keys":["Devices"]}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$[0]['make']\",\"\$[1]['make']\"],\"st\":1}}"
+    req '{"KV_FIND":{"rsp":"paths","path":"$..id","keys":["Devices"]}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"st\":1}}"
+}
+
+@test "KV_FIND rsp kv: whole values of matching keys, text as stored" {
+    req '{"KV_FIND":{"rsp":"kv","keys":["loginsValid"],"path":"$[?(@.timestamp > 1234 && @.timestamp < 1238)]"}}' \
+        '{"KV_FIND_RSP":{"keys":{"loginsValid":[{"timestamp":1234,"location":"London"},{"timestamp":1235,"location":"London"},{"timestamp":1236,"location":"Paris"},{"timestamp":1238,"location":"London"}]},"st":1}}'
+}
+
+@test "KV_FIND keys restriction: order, duplicates, non-strings and missing keys skipped" {
+    req '{"KV_FIND":{"rsp":"keys","path":"$[0]","keys":["loginsValid",5,"nope","Devices","loginsValid"]}}' \
+        '{"KV_FIND_RSP":{"keys":["loginsValid","Devices","loginsValid"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","path":"$[0]","keys":[5,"nope"]}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","path":"$[0]","keys":[]}}' '{"KV_FIND_RSP":{"keys":["Devices","loginsValid"],"st":1}}'
+}
+
+@test "KV_FIND validation order and messages" {
+    req '{"KV_FIND":{"rsp":"x","path":"$"}}' "{\"KV_FIND_RSP\":{\"m\":\"'rsp' invalid value\",\"st\":13,\"tkn\":null}}"
+    req '{"KV_FIND":{"rsp":"keys","path":""}}' "{\"KV_FIND_RSP\":{\"m\":\"'path' is empty\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_FIND":{"path":5,"keys":"x"}}' '{"KV_FIND_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys"}}' '{"KV_FIND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_FIND":{"path":"$"}}' '{"KV_FIND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+}
+
+@test "KV_FIND: an invalid path is 4 with a message naming the position, even with nothing to search" {
+    req '{"KV_FIND":{"rsp":"keys","path":"$[?(@.x =="}}' \
+        '{"KV_FIND_RSP":{"m":"unexpected end of path at position 10","st":4,"tkn":null}}'
+    "$NDB" send '{"KV_CLEAR":{}}'
+    run "$NDB" send '{"KV_FIND":{"rsp":"keys","path":"bad(("}}'
+    [[ "$output" =~ \"st\":4, ]]
+    run "$NDB" send '{"KV_FIND":{"rsp":"keys","path":"$.a-b"}}'
+    [[ "$output" =~ \"st\":4, ]]
+}
+
+@test "KV_FIND: a catastrophic regex fails the request with 4, quickly" {
+    req '{"KV_SET":{"keys":{"r":[{"s":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"}]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@.s =~ /(a+)+$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its step limit (10000000 steps)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@.s =~ /^a+b$/)]"}}' '{"KV_FIND_RSP":{"keys":["r"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@.s =~ /^A+B$/i)]"}}' '{"KV_FIND_RSP":{"keys":["r"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@.s =~ /^A+B$/)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    run "$NDB" send '{"KV_FIND":{"rsp":"keys","path":"$[?(@.s =~ /(/)]"}}'
+    [[ "$output" =~ \"st\":4, ]]
+}
+
+@test "KV_UPDATE replaces every selected node and counts them" {
+    req '{"KV_SET":{"keys":{"user":{"access":[{"name":"Super Secret Lab","permit":true,"level":4},{"name":"Helipad","permit":true,"level":3},{"name":"Normal Lab","permit":true,"level":2}]}}}}' \
+        '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"user","path":"$.access[?(@.level > 2)].permit","value":false}}' '{"KV_UPDATE_RSP":{"cnt":2,"st":1}}'
+    req '{"KV_GET":{"keys":["user"]}}' \
+        '{"KV_GET_RSP":{"keys":{"user":{"access":[{"name":"Super Secret Lab","permit":false,"level":4},{"name":"Helipad","permit":false,"level":3},{"name":"Normal Lab","permit":true,"level":2}]}},"st":1}}'
+    req '{"KV_SET":{"keys":{"arr":[1,2]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"arr","path":"$[0,0,1]","value":9}}' '{"KV_UPDATE_RSP":{"cnt":2,"st":1}}'
+    req '{"KV_GET":{"keys":["arr"]}}' '{"KV_GET_RSP":{"keys":{"arr":[9,9]},"st":1}}'
+    req '{"KV_UPDATE":{"key":"arr","path":"$","value":{"whole":null}}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_GET":{"keys":["arr"]}}' '{"KV_GET_RSP":{"keys":{"arr":{"whole":null}},"st":1}}'
+    req '{"KV_UPDATE":{"key":"arr","path":"$.zip","value":1}}' '{"KV_UPDATE_RSP":{"cnt":0,"st":1}}'
+}
+
+@test "KV_UPDATE keeps the exact text of everything it does not replace" {
+    req '{"KV_SET":{"keys":{"f":{"a":1,"b":0.1,"c":18446744073709551616,"d":"\u00e9","e":[1.50,1e400]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"f","path":"$.a","value":0.30}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_GET":{"keys":["f"]}}' '{"KV_GET_RSP":{"keys":{"f":{"a":0.30,"b":0.1,"c":18446744073709551616,"d":"\u00e9","e":[1.50,1e400]}},"st":1}}'
+    req '{"KV_UPDATE":{"key":"f","path":"$.e.length","value":5}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_GET":{"keys":["f"]}}' '{"KV_GET_RSP":{"keys":{"f":{"a":0.30,"b":0.1,"c":18446744073709551616,"d":"\u00e9","e":[1.50,1e400]}},"st":1}}'
+}
+
+@test "KV_UPDATE errors: missing key 22, invalid path 4 (key or not), missing value 26" {
+    req '{"KV_SET":{"keys":{"arr":[1,2]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"nokey","path":"$.a","value":1}}' '{"KV_UPDATE_RSP":{"cnt":0,"st":22}}'
+    run "$NDB" send '{"KV_UPDATE":{"key":"nokey","path":"bad((","value":1}}'
+    [[ "$output" =~ ^\{\"KV_UPDATE_RSP\":\{\"m\":\".+\",\"st\":4,\"tkn\":null\}\}$ ]]
+    run "$NDB" send '{"KV_UPDATE":{"key":"arr","path":"bad((","value":1}}'
+    [[ "$output" =~ ^\{\"KV_UPDATE_RSP\":\{\"m\":\".+\",\"st\":4,\"tkn\":null\}\}$ ]]
+    run "$NDB" send '{"KV_UPDATE":{"key":"arr","path":"","value":1}}'
+    [[ "$output" =~ \"st\":4, ]]
+    req '{"KV_UPDATE":{"key":"arr","path":"$"}}' '{"KV_UPDATE_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_UPDATE":{"key":5,"path":"$","value":1}}' '{"KV_UPDATE_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_GET":{"keys":["arr"]}}' '{"KV_GET_RSP":{"keys":{"arr":[1,2]},"st":1}}'
+}
+
+@test "KV_ARR_APPEND appends to an array value or a named array member" {
+    req '{"KV_SET":{"keys":{"user:1234:roles":["Admin"],"profile":{"teams":[],"n":1},"empty":[]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"user:1234:roles","items":["Developer","Tester"]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"profile","name":"teams","items":["Saracens",{"x":0.1}]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"empty","items":[]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"empty","items":[18446744073709551616]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["user:1234:roles","profile","empty"]}}' \
+        '{"KV_GET_RSP":{"keys":{"user:1234:roles":["Admin","Developer","Tester"],"profile":{"teams":["Saracens",{"x":0.1}],"n":1},"empty":[18446744073709551616]},"st":1}}'
+}
+
+@test "KV_ARR_APPEND errors: 22 missing key or member, 41 not an array or not an object" {
+    req '{"KV_SET":{"keys":{"o":{"n":1},"s":"str"}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"nokey","items":["y"]}}' '{"KV_ARR_APPEND_RSP":{"st":22}}'
+    req '{"KV_ARR_APPEND":{"key":"s","items":["y"]}}' '{"KV_ARR_APPEND_RSP":{"m":"value is not an array","st":41,"tkn":null}}'
+    req '{"KV_ARR_APPEND":{"key":"s","name":"n","items":["y"]}}' '{"KV_ARR_APPEND_RSP":{"m":"value is not an object","st":41,"tkn":null}}'
+    req '{"KV_ARR_APPEND":{"key":"o","name":"zz","items":["y"]}}' "{\"KV_ARR_APPEND_RSP\":{\"m\":\"'name' is not a member of the value\",\"st\":22,\"tkn\":null}}"
+    req '{"KV_ARR_APPEND":{"key":"o","name":"n","items":["y"]}}' "{\"KV_ARR_APPEND_RSP\":{\"m\":\"member 'name' is not an array\",\"st\":41,\"tkn\":null}}"
+    req '{"KV_ARR_APPEND":{"key":"o","items":"y"}}' '{"KV_ARR_APPEND_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_ARR_APPEND":{"items":[]}}' '{"KV_ARR_APPEND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_GET":{"keys":["o","s"]}}' '{"KV_GET_RSP":{"keys":{"o":{"n":1},"s":"str"},"st":1}}'
+}
