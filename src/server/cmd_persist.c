@@ -1,0 +1,235 @@
+/*
+ * cmd_persist.c — KV_SAVE, KV_LOAD (PROTOCOL.md 3.13, section 6, with the
+ * fixes of section 0.1: restricted names, 122 for file system errors,
+ * status 2 in the metadata of a failed save, empty datasets load, the
+ * saveDataType is checked) and the start-up load.
+ *
+ * Saves are synchronous: the server answers nobody else while one runs (the
+ * time is in the response's `duration` and in the log).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "server/commands.h"
+#include "server/persist.h"
+#include "server/params.h"
+
+static const param_spec name_param[] = {{"name", P_STRING, 1}};
+
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Validate the body (name) and decode the name into `name`.  Answers and
+ * returns -1 on failure. */
+int persist_take_name(request *r, strbuf *name, uint32_t *tok) {
+    if (params_check(r, r->body, name_param, 1, tok)) return -1;
+    jstr_decode(r->doc, req_tok(r, *tok), name);
+    sb_grow(name, 0);
+    if (!snapshot_name_ok(name->buf, name->len)) {
+        rsp_begin(r);
+        SB_ADD_LIT(r->out, "\"m\":\"" SNAPSHOT_NAME_RULE "\",\"name\":");
+        sb_add_json_string(r->out, name->buf, name->len);
+        SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+        return -1;
+    }
+    return 0;
+}
+
+/* {"<CMD>_RSP":{["duration":D,]["m":M,]"name":N,  — the caller ends it. */
+void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const char *m) {
+    rsp_begin(r);
+    if (duration >= 0) {
+        SB_ADD_LIT(r->out, "\"duration\":");
+        sb_add_u64(r->out, (uint64_t)duration);
+        sb_addc(r->out, ',');
+    }
+    if (m) {
+        SB_ADD_LIT(r->out, "\"m\":");
+        sb_add_json_string(r->out, m, strlen(m));
+        sb_addc(r->out, ',');
+    }
+    SB_ADD_LIT(r->out, "\"name\":");
+    sb_add_json_string(r->out, name->buf, name->len);
+}
+
+/* KV_SAVE / SH_SAVE share everything but the records they write. */
+
+void persist_save(request *r, const strbuf *name, int type, record_writer write, const void *arg) {
+    char err[PATH_MAX + 256];
+    uint64_t t0 = mono_ms();
+    snap_writer w;
+    if (snap_begin(&w, r->srv->cfg.persist_path, name->buf, type, err, sizeof err)) {
+        log_warn("save of '%s' failed: %s", name->buf, err);
+        persist_rsp_head(r, name, -1, err);
+        rsp_end_st(r, ST_SAVE_DIR_WRITE_FAIL, 0);
+        return;
+    }
+    int ok = write(r, &w, arg, err, sizeof err) == 0;
+    ok = snap_finish(&w, ok, err, sizeof err) == 0;
+    uint64_t ms = mono_ms() - t0;
+    if (!ok) {
+        log_warn("save of '%s' failed: %s", name->buf, err);
+        persist_rsp_head(r, name, (int64_t)ms, err);
+        rsp_end_st(r, ST_SAVE_ERROR, 0);
+        return;
+    }
+    log_info("saved '%s' to %s in %llu ms", name->buf, w.dir, (unsigned long long)ms);
+    persist_rsp_head(r, name, (int64_t)ms, NULL);
+    rsp_end_st(r, ST_SAVE_COMPLETE, 0);
+}
+
+static int write_kv(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
+    return persist_kv_write(&r->srv->kv, w, err, errlen);
+}
+
+void cmd_KV_SAVE(request *r) {
+    if (!r->srv->cfg.persist_enabled) { /* checked before validation */
+        rsp_begin(r);
+        SB_ADD_LIT(r->out, "\"m\":\"\"");
+        rsp_end_st(r, ST_COMMAND_DISABLED, 0);
+        return;
+    }
+    strbuf name = STRBUF_INIT;
+    uint32_t tok;
+    if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_KV, write_kv, NULL);
+    sb_free(&name);
+}
+
+/* Answer a failed load: {"<CMD>_RSP":{"m":M,"name":N,"st":142}} */
+void persist_load_failed(request *r, const strbuf *name, const char *why) {
+    log_warn("load of '%s' failed: %s", name->buf, why);
+    persist_rsp_head(r, name, -1, why);
+    rsp_end_st(r, ST_LOAD_ERROR, 0);
+}
+
+/* {"<CMD>_RSP":{["duration":D,]"keys":K,"name":N,"sessions":S,"st":141}} —
+ * SH_LOAD has no duration (Appendix A: its response must not gain members). */
+void persist_rsp_loaded(request *r, const strbuf *name, int64_t duration, uint64_t keys, uint64_t sessions) {
+    rsp_begin(r);
+    if (duration >= 0) {
+        SB_ADD_LIT(r->out, "\"duration\":");
+        sb_add_u64(r->out, (uint64_t)duration);
+        sb_addc(r->out, ',');
+    }
+    SB_ADD_LIT(r->out, "\"keys\":");
+    sb_add_u64(r->out, keys);
+    SB_ADD_LIT(r->out, ",\"name\":");
+    sb_add_json_string(r->out, name->buf, name->len);
+    SB_ADD_LIT(r->out, ",\"sessions\":");
+    sb_add_u64(r->out, sessions);
+    rsp_end_st(r, ST_LOAD_COMPLETE, 0);
+}
+
+/* Find the snapshot to load and check its type.  Answers and returns -1 on
+ * failure. */
+int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
+    char err[PATH_MAX + 256];
+    if (snap_find_latest(r->srv->cfg.persist_path, name->buf, s, err, sizeof err)) {
+        persist_load_failed(r, name, err);
+        return -1;
+    }
+    if (s->type != type) { /* Q18 fixed */
+        persist_load_failed(r, name,
+                            type == SNAP_KV ? "dataset is a session dataset (saveDataType 1): use SH_LOAD"
+                                            : "dataset is a KV dataset (saveDataType 0): use KV_LOAD");
+        return -1;
+    }
+    return 0;
+}
+
+void cmd_KV_LOAD(request *r) {
+    strbuf name = STRBUF_INIT;
+    uint32_t tok;
+    snap_found s;
+    char err[PATH_MAX + 256];
+    uint64_t keys = 0, t0 = mono_ms();
+    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
+    if (persist_kv_read(&s, &r->srv->kv, &keys, err, sizeof err)) {
+        persist_load_failed(r, &name, err);
+        goto out;
+    }
+    log_info("loaded '%s' from snapshot %llu: %llu keys", name.buf, (unsigned long long)s.ts,
+             (unsigned long long)keys);
+    persist_rsp_loaded(r, &name, (int64_t)(mono_ms() - t0), keys, 0);
+out:
+    sb_free(&name);
+}
+
+/* SH_SAVE's record writer: arg is the token list (NULL = every session). */
+typedef struct token_list {
+    uint64_t *tkns;
+    size_t n;
+} token_list;
+
+static int write_sessions(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
+    const token_list *tl = arg;
+    return persist_sessions_write(&r->srv->sessions, tl->tkns, tl->n, w, err, errlen);
+}
+
+static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
+
+void cmd_SH_SAVE(request *r) {
+    if (!r->srv->cfg.persist_enabled) {
+        rsp_begin(r);
+        SB_ADD_LIT(r->out, "\"m\":\"\"");
+        rsp_end_st(r, ST_COMMAND_DISABLED, 0);
+        return;
+    }
+    uint32_t p[2];
+    if (params_check(r, r->body, sh_save_params, 2, p)) return;
+    token_list tl = {NULL, 0};
+    if (p[1]) {
+        const jtok *a = req_tok(r, p[1]);
+        if (a->count == 0) return rsp_fail(r, ST_VALUE_SIZE, "'tkns' empty");
+        tl.tkns = malloc(a->count * sizeof *tl.tkns);
+        if (!tl.tkns) abort();
+        for (uint32_t i = 0, t = p[1] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+            if (jnum_to_token(r->doc, req_tok(r, t), &tl.tkns[tl.n++], 0)) {
+                free(tl.tkns);
+                return rsp_fail(r, ST_VALUE_TYPE_INVALID, "'tkns' contains invalid token");
+            }
+        }
+    }
+    strbuf name = STRBUF_INIT;
+    uint32_t tok;
+    sessions_expire(&r->srv->sessions, expiry_now_ns()); /* never save what has expired */
+    if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_SESSIONS, write_sessions, &tl);
+    sb_free(&name);
+    free(tl.tkns);
+}
+
+void cmd_SH_LOAD(request *r) {
+    strbuf name = STRBUF_INIT;
+    uint32_t tok;
+    snap_found s;
+    char err[PATH_MAX + 256];
+    uint64_t sessions = 0, keys = 0;
+    sessions_expire(&r->srv->sessions, expiry_now_ns());
+    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
+    if (persist_sessions_read(&s, &r->srv->sessions, &sessions, &keys, err, sizeof err)) {
+        persist_load_failed(r, &name, err);
+        goto out;
+    }
+    log_info("loaded '%s' from snapshot %llu: %llu sessions, %llu keys", name.buf, (unsigned long long)s.ts,
+             (unsigned long long)sessions, (unsigned long long)keys);
+    persist_rsp_loaded(r, &name, -1, keys, sessions);
+out:
+    sb_free(&name);
+}
+
+int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen) {
+    snap_found s;
+    uint64_t keys = 0, sessions = 0;
+    if (snap_find_latest(base, name, &s, err, errlen)) return -1;
+    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->sessions, &sessions, &keys, err, errlen)
+                                     : persist_kv_read(&s, &srv->kv, &keys, err, errlen);
+    if (rc == 0)
+        log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
+                 (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * persist.h — snapshots of keys and sessions (PROTOCOL.md section 6):
+ * the record formats on top of snapshot.h, and the loads used both by the
+ * KV_LOAD / SH_LOAD commands and by the start-up load.
+ */
+#ifndef NDB_PERSIST_H
+#define NDB_PERSIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/kvmap.h"
+#include "server/request.h"
+#include "server/server.h"
+#include "server/snapshot.h"
+
+/* Append every entry of m as KV records. */
+int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen);
+/* Load the KV snapshot s into m, all or nothing; *keys = keys read. */
+int persist_kv_read(const snap_found *s, kvmap *m, uint64_t *keys, char *err, size_t errlen);
+
+/* Append the sessions as records: all in map order (tkns NULL), or the
+ * listed tokens that exist, in order, each once (Q25). */
+int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n, snap_writer *w, char *err,
+                           size_t errlen);
+/* Load the session snapshot s, all or nothing; existing tokens are skipped. */
+int persist_sessions_read(const snap_found *s, session_registry *reg, uint64_t *sessions, uint64_t *keys,
+                          char *err, size_t errlen);
+
+/* Load dataset `name` from `base` at start-up, choosing the loader from
+ * the snapshot's metadata.  Returns 0, or -1 with a reason in err. */
+int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen);
+
+/* Helpers shared by the save/load commands of both families (cmd_persist.c). */
+int persist_take_name(request *r, strbuf *name, uint32_t *tok);
+typedef int (*record_writer)(request *r, snap_writer *w, const void *arg, char *err, size_t errlen);
+void persist_save(request *r, const strbuf *name, int type, record_writer write, const void *arg);
+void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const char *m);
+void persist_rsp_loaded(request *r, const strbuf *name, int64_t duration, uint64_t keys, uint64_t sessions);
+void persist_load_failed(request *r, const strbuf *name, const char *why);
+int persist_find(request *r, const strbuf *name, int type, snap_found *s);
+
+#endif

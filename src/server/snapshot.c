@@ -1,0 +1,317 @@
+/*
+ * snapshot.c — crash-safe snapshot files and snapshot selection (see
+ * snapshot.h).
+ */
+#include "server/snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "json/scan.h"
+
+int snapshot_name_ok(const char *name, size_t n) {
+    if (n < 1 || n > 200) return 0;
+    if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.')) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t snap_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int fsync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Write data to dir/name through dir/name.tmp: write, fsync, rename, fsync
+ * the directory.  Returns 0 or -1 with errno set. */
+static int write_atomic(const char *dir, const char *name, const char *data, size_t n) {
+    char tmp[PATH_MAX], dst[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name) >= (int)sizeof tmp ||
+        snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, data + off, n - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            goto fail;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd)) goto fail;
+    if (close(fd)) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, dst)) goto fail;
+    return fsync_dir(dir);
+fail: {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    errno = e;
+    return -1;
+}
+}
+
+static int write_metadata(snap_writer *w, int status, uint64_t complete_ms) {
+    char md[PATH_MAX + 8], json[512];
+    snprintf(md, sizeof md, "%s/md", w->dir);
+    strbuf name = STRBUF_INIT;
+    sb_add_json_string(&name, w->name, strlen(w->name));
+    int n = snprintf(json, sizeof json,
+                     "{\"complete\":%llu,\"name\":%s,\"saveDataType\":%d,\"start\":%llu,\"status\":%d,\"version\":2}",
+                     (unsigned long long)complete_ms, name.buf, w->type, (unsigned long long)w->start_ms, status);
+    sb_free(&name);
+    return write_atomic(md, "md.json", json, (size_t)n);
+}
+
+static int mkdir_p1(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1; }
+
+int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen) {
+    memset(w, 0, sizeof *w);
+    snprintf(w->name, sizeof w->name, "%s", name);
+    w->type = type;
+    w->start_ms = snap_now_ms();
+    w->open_text = type == SNAP_KV ? "{ \"keys\":{" : "[";
+    w->close_text = type == SNAP_KV ? "}}" : "]";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char dataset[PATH_MAX], sub[PATH_MAX + 16];
+    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset ||
+        snprintf(w->dir, sizeof w->dir, "%s/%llu", dataset,
+                 (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec) >=
+            (int)sizeof w->dir) {
+        snprintf(err, errlen, "snapshot path too long");
+        return -1;
+    }
+    if (mkdir_p1(dataset) || fsync_dir(base) || mkdir(w->dir, 0755) || fsync_dir(dataset)) {
+        snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
+        return -1;
+    }
+    snprintf(sub, sizeof sub, "%s/md", w->dir);
+    if (mkdir(sub, 0755) || write_metadata(w, 0, 0)) {
+        snprintf(err, errlen, "cannot write snapshot metadata in %s: %s", sub, strerror(errno));
+        return -1;
+    }
+    snprintf(sub, sizeof sub, "%s/data", w->dir);
+    if (mkdir(sub, 0755) || fsync_dir(w->dir)) {
+        snprintf(err, errlen, "cannot create %s: %s", sub, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void snap_begin_record(snap_writer *w) {
+    if (w->records == 0) sb_adds(&w->buf, w->open_text);
+    else sb_addc(&w->buf, ',');
+    w->records++;
+}
+
+static int flush_file(snap_writer *w, char *err, size_t errlen) {
+    char dir[PATH_MAX + 8], name[16];
+    sb_adds(&w->buf, w->close_text);
+    snprintf(dir, sizeof dir, "%s/data", w->dir);
+    snprintf(name, sizeof name, "%u", w->files);
+    if (write_atomic(dir, name, w->buf.buf, w->buf.len)) {
+        snprintf(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
+        return -1;
+    }
+    w->files++;
+    w->records = 0;
+    sb_reset(&w->buf);
+    return 0;
+}
+
+int snap_end_record(snap_writer *w, char *err, size_t errlen) {
+    return w->buf.len >= SNAP_FILE_TARGET ? flush_file(w, err, errlen) : 0;
+}
+
+int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
+    if (ok && w->records && flush_file(w, err, errlen)) ok = 0;
+    sb_free(&w->buf);
+    if (write_metadata(w, ok ? 1 : 2, snap_now_ms())) {
+        if (ok) snprintf(err, errlen, "cannot write final metadata in %s: %s", w->dir, strerror(errno));
+        return -1;
+    }
+    return ok ? 0 : -1;
+}
+
+int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_size > 0) sb_grow(out, (size_t)st.st_size);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) sb_add(out, buf, (size_t)n);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+static int all_digits(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+/* Read md.json of snapshot dir; 0 if it is complete (type set). */
+static int read_complete_metadata(const char *dir, int *type, char *why, size_t whylen) {
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/md/md.json", dir);
+    strbuf text = STRBUF_INIT;
+    jdoc d = JDOC_INIT;
+    int rc = -1;
+    uint64_t status, sdt;
+    if (snap_read_file(path, &text, why, whylen)) goto out;
+    if (jdoc_parse(&d, text.buf ? text.buf : "", text.len, NULL) || d.toks[0].type != JT_OBJECT) {
+        snprintf(why, whylen, "%s is not valid JSON", path);
+        goto out;
+    }
+    uint32_t st = jobj_get(&d, 0, "status", 6), ty = jobj_get(&d, 0, "saveDataType", 12);
+    if (!st || jnum_to_u64(&d, &d.toks[st], &status) || !ty || jnum_to_u64(&d, &d.toks[ty], &sdt)) {
+        snprintf(why, whylen, "%s lacks an unsigned 'status' or 'saveDataType'", path);
+        goto out;
+    }
+    if (status != 1) {
+        snprintf(why, whylen, "it is not complete (status %llu)", (unsigned long long)status);
+        goto out;
+    }
+    char data[PATH_MAX + 8];
+    struct stat sb;
+    snprintf(data, sizeof data, "%s/data", dir);
+    if (stat(data, &sb) || !S_ISDIR(sb.st_mode)) {
+        snprintf(why, whylen, "%s is missing", data);
+        goto out;
+    }
+    *type = sdt == 1 ? SNAP_SESSIONS : SNAP_KV;
+    rc = 0;
+out:
+    jdoc_free(&d);
+    sb_free(&text);
+    return rc;
+}
+
+static int cmp_u64_desc(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
+    char dataset[PATH_MAX - 32];
+    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
+        snprintf(err, errlen, "dataset path too long");
+        return -1;
+    }
+    DIR *dir = opendir(dataset);
+    if (!dir) {
+        snprintf(err, errlen, "dataset '%s' does not exist in %s", name, base);
+        return -1;
+    }
+    uint64_t *ts = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (!all_digits(de->d_name) || strlen(de->d_name) > 19) continue; /* Q17: not a snapshot */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ts = realloc(ts, cap * sizeof *ts);
+            if (!ts) abort();
+        }
+        ts[n++] = strtoull(de->d_name, NULL, 10);
+    }
+    closedir(dir);
+    qsort(ts, n, sizeof *ts, cmp_u64_desc);
+    int rc = -1;
+    snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
+    for (size_t i = 0; i < n; i++) {
+        char why[PATH_MAX + 128];
+        snprintf(out->dir, sizeof out->dir, "%s/%llu", dataset, (unsigned long long)ts[i]);
+        struct stat sb;
+        if (stat(out->dir, &sb) || !S_ISDIR(sb.st_mode)) continue;
+        if (read_complete_metadata(out->dir, &out->type, why, sizeof why) == 0) {
+            out->ts = ts[i];
+            rc = 0;
+            break;
+        }
+        log_warn("skipping snapshot %s: %s", out->dir, why);
+    }
+    free(ts);
+    return rc;
+}
+
+static int cmp_path_num(const void *a, const void *b) {
+    const char *x = strrchr((const char *)a, '/') + 1, *y = strrchr((const char *)b, '/') + 1;
+    size_t lx = strlen(x), ly = strlen(y);
+    if (lx != ly) return lx < ly ? -1 : 1;
+    return strcmp(x, y);
+}
+
+int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, size_t errlen) {
+    char data[PATH_MAX + 8];
+    snprintf(data, sizeof data, "%s/data", s->dir);
+    if (strlen(data) + 32 > PATH_MAX) {
+        snprintf(err, errlen, "snapshot path too long");
+        return -1;
+    }
+    DIR *dir = opendir(data);
+    if (!dir) {
+        snprintf(err, errlen, "cannot open %s: %s", data, strerror(errno));
+        return -1;
+    }
+    size_t n = 0, cap = 0;
+    *paths = NULL;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (!all_digits(de->d_name)) continue; /* temporary files of an interrupted save */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *paths = realloc(*paths, cap * sizeof **paths);
+            if (!*paths) abort();
+        }
+        if (strlen(de->d_name) > 20) continue;
+        size_t dl = strlen(data);
+        memcpy((*paths)[n], data, dl);
+        (*paths)[n][dl] = '/';
+        strcpy((*paths)[n] + dl + 1, de->d_name);
+        n++;
+    }
+    closedir(dir);
+    if (n > 1) qsort(*paths, n, sizeof **paths, cmp_path_num);
+    return (int)n;
+}

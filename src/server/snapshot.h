@@ -1,0 +1,83 @@
+/*
+ * snapshot.h — the on-disk snapshot format of PROTOCOL.md section 6,
+ * written crash-safely.
+ *
+ *   <base>/<name>/<timestamp ns>/md/md.json    metadata (status 1 = complete)
+ *   <base>/<name>/<timestamp ns>/data/0, 1 ...  data files, ≥ 10 MiB each but the last
+ *
+ * Crash safety (decision 10): every file is written under a temporary name,
+ * fsynced, renamed into place, and its directory fsynced.  The metadata is
+ * first written as Pending and rewritten as Complete only after every data
+ * file is durable, so a crash at any moment leaves either a complete
+ * snapshot or one that loaders skip.  Loaders pick the newest snapshot
+ * whose metadata says Complete and ignore directory entries that are not
+ * snapshots (Q17).
+ *
+ * This file knows files and directories only; what goes into the records
+ * is the business of persist_kv.c / persist_sessions.c.
+ */
+#ifndef NDB_SNAPSHOT_H
+#define NDB_SNAPSHOT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+
+enum { SNAP_KV = 0, SNAP_SESSIONS = 1 };
+
+/* Bytes after which a data file is closed and the next one started. */
+#define SNAP_FILE_TARGET (10u * 1024 * 1024)
+
+/* Dataset names: [A-Za-z0-9_.-]{1,200}, not "." or ".." (Q16). */
+int snapshot_name_ok(const char *name, size_t n);
+#define SNAPSHOT_NAME_RULE "dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'"
+
+typedef struct snap_writer {
+    char dir[PATH_MAX]; /* <base>/<name>/<ts> */
+    char name[256];
+    int type;           /* SNAP_KV or SNAP_SESSIONS */
+    uint64_t start_ms;
+    unsigned files;     /* data files written so far */
+    unsigned records;   /* records in the current file */
+    strbuf buf;         /* the current data file */
+    const char *open_text, *close_text; /* each file is open_text records... close_text */
+} snap_writer;
+
+/* Create the snapshot directory and its Pending metadata.  Returns 0, or -1
+ * with a reason in err (the caller answers 122). */
+int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen);
+/* Start a record in the current data file (writes the separator); the
+ * caller appends the record's text to w->buf, then calls snap_end_record. */
+void snap_begin_record(snap_writer *w);
+/* Flushes the current file when it has reached the target size.  Returns 0
+ * or -1 with err set (the caller answers 123). */
+int snap_end_record(snap_writer *w, char *err, size_t errlen);
+/* Write the last data file, then the final metadata: Complete when ok and
+ * every write succeeded, Error otherwise.  Returns 0 if the snapshot is
+ * complete, -1 with err set if not.  Frees the writer's buffers. */
+int snap_finish(snap_writer *w, int ok, char *err, size_t errlen);
+
+typedef struct snap_found {
+    char dir[PATH_MAX]; /* the chosen snapshot directory */
+    uint64_t ts;        /* its timestamp (directory name) */
+    int type;           /* saveDataType from its metadata */
+} snap_found;
+
+/* Find the newest complete snapshot of <base>/<name>.  Incomplete or
+ * unreadable newer ones are skipped with a warning in the log.  Returns 0,
+ * or -1 with a reason in err. */
+int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen);
+
+/* The data files of a snapshot, sorted by number.  Returns the count (0 is
+ * a valid, empty snapshot) or -1 with err set; *paths is malloc'd, each
+ * entry PATH_MAX long. */
+int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, size_t errlen);
+
+/* Read a whole file into out.  Returns 0 or -1 with err set. */
+int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
+
+uint64_t snap_now_ms(void);
+
+#endif

@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# Snapshots (PROTOCOL.md section 6 with the fixes of section 0.1): save,
+# load, start-up load, the fixtures written by another server, restricted
+# names, corrupt and incomplete snapshots, and a crash in the middle of a save.
+
+load helpers
+
+FIXTURES="$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
+
+setup() {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+}
+teardown() { stop_server; }
+
+# the newest snapshot directory of dataset $1
+newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
+
+@test "saves are refused with 14 while persistence is disabled, before validation" {
+    start_server
+    req '{"KV_SAVE":{"name":"x"}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
+    req '{"KV_SAVE":{}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
+    req '{"SH_SAVE":{"name":5}}' '{"SH_SAVE_RSP":{"m":"","st":14}}'
+}
+
+@test "the fixtures written by another server load, values and tokens exact" {
+    [ -d "$FIXTURES" ] || skip "shared fixtures not present"
+    cp -r "$FIXTURES"/kv_example "$FIXTURES"/sessions_example "$P/"
+    chmod -R u+w "$P"
+    start_server --persist-path "$P"
+    run "$NDB" send '{"KV_LOAD":{"name":"kv_example"}}'
+    [[ "$output" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":11,\"name\":\"kv_example\",\"sessions\":0,\"st\":141\}\}$ ]]
+    req '{"KV_GET":{"keys":["server_ip","server_port","server_users","pi","neg","big","flag","nothing","unicode","empty","arr"]}}' \
+        '{"KV_GET_RSP":{"keys":{"server_ip":"123.456.7.8","server_port":1987,"server_users":{"admins":["user1","user2"],"banned":["user3"]},"pi":3.14159,"neg":-42,"big":18446744073709551615,"flag":true,"nothing":null,"unicode":"héllo ☃","empty":"","arr":[1,[2,[3]],{"a":{}}]},"st":1}}'
+    req '{"SH_LOAD":{"name":"sessions_example"}}' '{"SH_LOAD_RSP":{"keys":4,"name":"sessions_example","sessions":2,"st":141}}'
+    req '{"SH_GET":{"tkn":6718366796655183810,"keys":["username","password"]}}' \
+        '{"SH_GET_RSP":{"keys":{"username":"billy","password":"billy_passy"},"st":1}}'
+    req '{"SH_GET":{"tkn":16993218741316779092,"keys":["otp","attempts"]}}' '{"SH_GET_RSP":{"keys":{"otp":"123456","attempts":0},"st":1}}'
+    run "$NDB" send '{"SH_INFO":{"tkn":16993218741316779092}}'
+    [[ "$output" =~ ^\{\"SH_INFO_RSP\":\{\"expires\":true,\"expiry\":\{\"deleteSession\":true,\"duration\":3600,\"extendOnGet\":true,\"extendOnSetAdd\":false,\"remaining\":(3599|3600)\},\"keyCnt\":2,\"shared\":false,\"st\":1,\"tkn\":16993218741316779092\}\}$ ]]
+    # loading again: existing sessions are left untouched and not counted
+    req '{"SH_LOAD":{"name":"sessions_example"}}' '{"SH_LOAD_RSP":{"keys":0,"name":"sessions_example","sessions":0,"st":141}}'
+}
+
+@test "KV_LOAD works with persistence disabled, from the configured path" {
+    [ -d "$FIXTURES" ] || skip "shared fixtures not present"
+    cp -r "$FIXTURES"/kv_example "$P/"
+    printf '{"version":5,"ip":"127.0.0.1","port":1,"maxPayload":65536,"persist":{"enabled":false,"path":"%s"}}' "$P" \
+        >"$BATS_TEST_TMPDIR/c.json"
+    start_server --config "$BATS_TEST_TMPDIR/c.json"
+    run "$NDB" send '{"KV_LOAD":{"name":"kv_example"}}'
+    [[ "$output" == *'"keys":11,"name":"kv_example","sessions":0,"st":141}}' ]]
+    req '{"KV_SAVE":{"name":"x"}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
+}
+
+@test "save, restart with --load-name: every value comes back as the same text" {
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"i":18446744073709551616,"n":-9223372036854775809,"f":0.1,"e":1e400,"d":1.50,"s":"h\u00e9 ☃ \"q\"","t":true,"z":null,"o":{"b":1,"a":[1,{"x":{}}]},"a\"k\\ey\n":1,"":"empty key"}}}' \
+        '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"all-types_1.0"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"all-types_1.0\",\"st\":121\}\}$ ]]
+    local want
+    want=$("$NDB" send '{"KV_GET":{"keys":["i","n","f","e","d","s","t","z","o","a\"k\\ey\n",""]}}')
+    stop_server
+    start_server --persist-path "$P" --load-name all-types_1.0
+    grep -q "loaded 'all-types_1.0'" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["i","n","f","e","d","s","t","z","o","a\"k\\ey\n",""]}}' "$want"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":11,"st":1}}'
+    # the snapshot is in the documented format
+    local snap
+    snap=$(newest all-types_1.0)
+    [ -f "$snap/md/md.json" ] && [ -f "$snap/data/0" ]
+    grep -q '^{"complete":[0-9]*,"name":"all-types_1.0","saveDataType":0,"start":[0-9]*,"status":1,"version":2}$' "$snap/md/md.json"
+    [ "$(head -c 10 "$snap/data/0")" = '{ "keys":{' ]
+}
+
+@test "sessions: save all or listed tokens (de-duplicated), restore tokens, keys and expiry" {
+    start_server --persist-path "$P"
+    local t1 t2
+    t1=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    t2=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":100,"deleteSession":true,"extendOnSetAdd":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$t1,\"keys\":{\"u\":\"billy\",\"n\":0.1}}}" '{"SH_SET_RSP":{"st":1}}'
+    req "{\"SH_SET\":{\"tkn\":$t2,\"keys\":{\"otp\":\"123456\"}}}" '{"SH_SET_RSP":{"st":1}}'
+    req '{"SH_SAVE":{"name":"x","tkns":[]}}' "{\"SH_SAVE_RSP\":{\"m\":\"'tkns' empty\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_SAVE":{"name":"x","tkns":[1,-1]}}' "{\"SH_SAVE_RSP\":{\"m\":\"'tkns' contains invalid token\",\"st\":41,\"tkn\":null}}"
+    req '{"SH_SAVE":{"tkns":[1]}}' '{"SH_SAVE_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    run "$NDB" send "{\"SH_SAVE\":{\"name\":\"one\",\"tkns\":[$t2,$t2,12345]}}"
+    [[ "$output" =~ ^\{\"SH_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"one\",\"st\":121\}\}$ ]]
+    [ "$(grep -o '"tkn":' "$(newest one)/data/0" | wc -l)" -eq 1 ]
+    run "$NDB" send '{"SH_SAVE":{"name":"all"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    stop_server
+    start_server --persist-path "$P" --load-name all
+    req "{\"SH_GET\":{\"tkn\":$t1,\"keys\":[\"u\",\"n\"]}}" '{"SH_GET_RSP":{"keys":{"u":"billy","n":0.1},"st":1}}'
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t2}}"
+    [[ "$output" =~ \"expiry\":\{\"deleteSession\":true,\"duration\":100,\"extendOnGet\":false,\"extendOnSetAdd\":true,\"remaining\":(99|100)\} ]]
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":3,"totalSessions":2}}'
+    req '{"SH_END_ALL":{}}' '{"SH_END_ALL_RSP":{"cnt":2,"st":1}}'
+    req '{"SH_LOAD":{"name":"one"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"one","sessions":1,"st":141}}'
+}
+
+@test "dataset names are restricted (42) on save and load; nothing escapes the persist path" {
+    start_server --persist-path "$P"
+    local rule="dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'"
+    local n
+    for n in '..' '.' '' '../escape' 'a/b' 'a b' 'é'; do
+        req "{\"KV_SAVE\":{\"name\":\"$n\"}}" "{\"KV_SAVE_RSP\":{\"m\":\"$rule\",\"name\":\"$n\",\"st\":42,\"tkn\":null}}"
+        req "{\"KV_LOAD\":{\"name\":\"$n\"}}" "{\"KV_LOAD_RSP\":{\"m\":\"$rule\",\"name\":\"$n\",\"st\":42,\"tkn\":null}}"
+        req "{\"SH_SAVE\":{\"name\":\"$n\"}}" "{\"SH_SAVE_RSP\":{\"m\":\"$rule\",\"name\":\"$n\",\"st\":42,\"tkn\":null}}"
+        req "{\"SH_LOAD\":{\"name\":\"$n\"}}" "{\"SH_LOAD_RSP\":{\"m\":\"$rule\",\"name\":\"$n\",\"st\":42,\"tkn\":null}}"
+    done
+    [ ! -e "$BATS_TEST_TMPDIR/escape" ]
+    [ -z "$(ls -A "$P")" ]
+    req '{"KV_SAVE":{"name":5}}' '{"KV_SAVE_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_LOAD":{}}' '{"KV_LOAD_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+}
+
+@test "missing datasets and type mismatches answer 142 with a reason" {
+    start_server --persist-path "$P"
+    req '{"KV_LOAD":{"name":"nope"}}' "{\"KV_LOAD_RSP\":{\"m\":\"dataset 'nope' does not exist in $P\",\"name\":\"nope\",\"st\":142}}"
+    req '{"SH_LOAD":{"name":"nope"}}' "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'nope' does not exist in $P\",\"name\":\"nope\",\"st\":142}}"
+    "$NDB" send '{"KV_SAVE":{"name":"kvs"}}' '{"SH_SAVE":{"name":"shs"}}' >/dev/null
+    req '{"SH_LOAD":{"name":"kvs"}}' '{"SH_LOAD_RSP":{"m":"dataset is a KV dataset (saveDataType 0): use KV_LOAD","name":"kvs","st":142}}'
+    req '{"KV_LOAD":{"name":"shs"}}' '{"KV_LOAD_RSP":{"m":"dataset is a session dataset (saveDataType 1): use SH_LOAD","name":"shs","st":142}}'
+}
+
+@test "empty datasets save and load with 141 (Q15), also at start-up" {
+    start_server --persist-path "$P"
+    run "$NDB" send '{"KV_SAVE":{"name":"empty"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    [ -d "$(newest empty)/data" ] && [ -z "$(ls -A "$(newest empty)/data")" ]
+    run "$NDB" send '{"KV_LOAD":{"name":"empty"}}'
+    [[ "$output" =~ \"keys\":0,\"name\":\"empty\",\"sessions\":0,\"st\":141 ]]
+    run "$NDB" send '{"SH_SAVE":{"name":"nosessions"}}'
+    [[ "$output" =~ ^\{\"SH_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"nosessions\",\"st\":121\}\}$ ]]
+    req '{"SH_LOAD":{"name":"nosessions"}}' '{"SH_LOAD_RSP":{"keys":0,"name":"nosessions","sessions":0,"st":141}}'
+    stop_server
+    start_server --persist-path "$P" --load-name empty
+}
+
+@test "entries that are not snapshots are ignored; an incomplete newest snapshot is skipped" {
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"v":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null
+    local good
+    good=$(newest ds)
+    mkdir -p "$P/ds/notes" "$P/ds/9999999999999999999/md" "$P/ds/9999999999999999999/data"
+    touch "$P/ds/README"
+    printf '{"complete":0,"name":"ds","saveDataType":0,"start":1,"status":0,"version":2}' >"$P/ds/9999999999999999999/md/md.json"
+    printf '{ "keys":{"v":2}}' >"$P/ds/9999999999999999999/data/0"
+    run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
+    [[ "$output" == *'"keys":1,"name":"ds","sessions":0,"st":141}}' ]]
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":1},"st":1}}'
+    grep -q "skipping snapshot $P/ds/9999999999999999999: it is not complete (status 0)" "$NDB_LOG"
+    grep -q "loaded 'ds' from snapshot $(basename "$good")" "$NDB_LOG"
+}
+
+@test "a corrupt or truncated data file fails the load naming the file; memory is untouched" {
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"a":1,"b":2,"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null
+    local f
+    f="$(newest ds)data/0"
+    truncate -s 20 "$f"
+    req '{"KV_CLEAR_SET":{"keys":{"mine":true}}}' '{"KV_CLEAR_SET_RSP":{"cnt":3,"st":1}}'
+    run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
+    [[ "$output" == "{\"KV_LOAD_RSP\":{\"m\":\"data file $f is not valid JSON (at byte 20)\",\"name\":\"ds\",\"st\":142}}" ]]
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["mine"],"st":1}}'
+    # a second, valid file next to the corrupt one must not be half-applied either
+    printf '{ "keys":{"x":1}}' >"$(newest ds)data/1"
+    printf '[1,' >"$f"
+    run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
+    [[ "$output" == *'"st":142}}' ]]
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["mine"],"st":1}}'
+    stop_server
+    run "$NDB" serve --port 0 --persist-path "$P" --load-name ds
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"ndb serve: cannot load 'ds' from $P: data file $f is not valid JSON"* ]]
+}
+
+@test "start-up load failures exit 1; the PROTOCOL.md 7.1 spellings work" {
+    run "$NDB" serve --port 0 --persist-path "$P" --load-name missing
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: cannot load 'missing' from $P: dataset 'missing' does not exist in $P" ]
+    run "$NDB" serve --port 0 --load-name ../x
+    [ "$status" -eq 1 ]
+    run "$NDB" serve --port 0 --load-path "$BATS_TEST_TMPDIR/nodir" --load-name x
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"--load-path"* ]]
+    [ -d "$FIXTURES" ] || skip "shared fixtures not present"
+    start_server --loadName=kv_example --loadPath="$FIXTURES"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":11,"st":1}}'
+    stop_server
+    start_server --loadPath="$FIXTURES/sessions_example"
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":4,"totalSessions":2}}'
+}
+
+@test "a file system error while creating the snapshot answers 122" {
+    start_server --persist-path "$P"
+    touch "$P/blocked" # a plain file where the dataset directory would go
+    run "$NDB" send '{"KV_SAVE":{"name":"blocked"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"m\":\"cannot\ create\ snapshot\ directory\ .*\",\"name\":\"blocked\",\"st\":122\}\}$ ]]
+}
+
+@test "SIGKILL during a large save: the previous snapshot still loads, never a partial one" {
+    start_server --persist-path "$P"
+    # 200,000 keys of ~100 bytes, set 1,000 per request
+    python3 - "$BATS_TEST_TMPDIR/bulk" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    for r in range(200):
+        keys = ",".join('"k%06d":"%s"' % (r * 1000 + i, "v" * 90) for i in range(1000))
+        f.write('{"KV_SET":{"keys":{%s}}}\n' % keys)
+EOF
+    "$NDB" send <"$BATS_TEST_TMPDIR/bulk" >/dev/null
+    req '{"KV_SET":{"keys":{"generation":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"big"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    local first
+    first=$(newest big)
+    req '{"KV_SET":{"keys":{"generation":2,"extra":true}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send --timeout 30 '{"KV_SAVE":{"name":"big"}}' >/dev/null 2>&1 &
+    # kill the server as soon as the second snapshot directory appears
+    local i
+    for i in $(seq 1 400); do
+        [ "$(ls "$P/big" | wc -l)" -ge 2 ] && break
+        sleep 0.005
+    done
+    kill -KILL "$NDB_PID"
+    wait "$NDB_PID" 2>/dev/null || true
+    NDB_PID=
+    wait || true
+    start_server --persist-path "$P" --load-name big
+    run "$NDB" send '{"KV_GET":{"keys":["generation"]}}'
+    local second
+    second=$(newest big)
+    if grep -q '"status":1' "$second/md/md.json" && [ "$second" != "$first" ]; then
+        # the save finished before the kill: the new snapshot is complete and chosen
+        [ "$output" = '{"KV_GET_RSP":{"keys":{"generation":2},"st":1}}' ]
+        req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":200002,"st":1}}'
+    else
+        # interrupted: the previous, complete snapshot is loaded in full
+        [ "$output" = '{"KV_GET_RSP":{"keys":{"generation":1},"st":1}}' ]
+        req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":200001,"st":1}}'
+    fi
+}
