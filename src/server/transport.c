@@ -60,6 +60,7 @@ static struct {
     time_t shutdown_deadline;
     transport_tick_fn tick_fn;
     unsigned tick_ms;
+    strbuf tx; /* frames of one batched write */
 } T;
 
 static void link_conn(conn *c) {
@@ -149,20 +150,56 @@ static int send_close_1009(conn *c) {
     return lws_write(c->wsi, p, 2 + n, LWS_WRITE_RAW) < (int)(2 + n) ? -1 : 0;
 }
 
-/* Write the next queued response.  Returns -1 to close the connection. */
+/* Append the header of an unmasked, final text frame of n payload bytes. */
+static void add_frame_header(strbuf *b, size_t n) {
+    unsigned char h[10];
+    size_t hl;
+    h[0] = 0x81; /* FIN + text */
+    if (n < 126) {
+        h[1] = (unsigned char)n;
+        hl = 2;
+    } else if (n < 65536) {
+        h[1] = 126;
+        h[2] = (unsigned char)(n >> 8);
+        h[3] = (unsigned char)n;
+        hl = 4;
+    } else {
+        h[1] = 127;
+        for (int i = 0; i < 8; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+        hl = 10;
+    }
+    sb_add(b, h, hl);
+}
+
+/* Batch limit for one write: many small responses go out in one syscall. */
+#define TX_BATCH (256 * 1024)
+
+/* Write queued responses.  lws allows one lws_write per WRITEABLE callback
+ * and frames each write as one message, so the frames of several queued
+ * responses are built here and handed over as one raw write (lws finishes
+ * a partial raw write before anything else, so frames never interleave
+ * with its own control frames).  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
     if (T.shutting_down) {
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"server shutting down", 20);
         return -1;
     }
-    strbuf *o = &c->out;
+    strbuf *o = &c->out, *tx = &T.tx;
     if (c->out_head >= o->len) return c->draining ? send_close_1009(c) : 0;
-    uint32_t n;
-    memcpy(&n, o->buf + c->out_head, sizeof n);
-    unsigned char *p = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;
-    if (lws_write(c->wsi, p, n, LWS_WRITE_TEXT) < (int)n) return -1;
-    c->out_head += ENTRY_HEAD + n;
-    c->out_pending -= n;
+    sb_reset(tx);
+    sb_grow(tx, LWS_PRE);
+    tx->len = LWS_PRE;
+    while (c->out_head < o->len && tx->len < TX_BATCH) {
+        uint32_t n;
+        memcpy(&n, o->buf + c->out_head, sizeof n);
+        add_frame_header(tx, n);
+        sb_add(tx, o->buf + c->out_head + ENTRY_HEAD, n);
+        c->out_head += ENTRY_HEAD + n;
+        c->out_pending -= n;
+    }
+    size_t n = tx->len - LWS_PRE;
+    if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
+    if (tx->cap > 4 * TX_BATCH) sb_free(tx); /* one huge response: don't keep its buffer */
     c->last_progress = time(NULL);
     if (c->out_head == o->len) {
         c->out_head = 0;
@@ -175,6 +212,7 @@ static int on_writeable(conn *c) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
     }
+    if (c->draining && c->out_head == 0 && o->len == 0) lws_callback_on_writable(c->wsi);
     return 0;
 }
 
@@ -355,6 +393,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     lws_context_destroy(T.ctx);
     T.ctx = NULL;
+    sb_free(&T.tx);
     log_info("stopped");
     return 0;
 }
