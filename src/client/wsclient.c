@@ -149,11 +149,12 @@ static void mask_copy(unsigned char *dst, const unsigned char *src, size_t n,
     for (; i < n; i++) dst[i] = src[i] ^ mask[i & 3];
 }
 
-/* Append msg to the send queue as one masked, final text frame. */
-static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
+/* Append msg to the send queue as one masked, final frame of the given
+ * opcode (1 text, 8 close). */
+static void txq_push_frame_op(ws_client *c, unsigned char opcode, const char *msg, size_t len) {
     unsigned char hdr[14];
     size_t h = 0;
-    hdr[h++] = 0x81; /* FIN, opcode 1 (text) */
+    hdr[h++] = (unsigned char)(0x80 | opcode); /* FIN + opcode */
     if (len < 126) {
         hdr[h++] = (unsigned char)(0x80 | len);
     } else if (len < 65536) {
@@ -172,6 +173,11 @@ static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
     mask_copy(dst + h, (const unsigned char *)msg, len, hdr + h - 4);
     c->txq.len += h + len;
     c->txq.buf[c->txq.len] = '\0';
+}
+
+/* Append msg to the send queue as one masked, final text frame. */
+static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
+    txq_push_frame_op(c, 0x1, msg, len);
 }
 
 /* Total size of the queued client frame starting at p. */
@@ -667,6 +673,17 @@ int wsc_flush(ws_client *c, int timeout_ms) {
 size_t wsc_unsent(const ws_client *c) { return c->unsent; }
 
 const char *wsc_url(const ws_client *c) { return c->url; }
+
+void wsc_close_nowait(ws_client *c, int timeout_ms) {
+    if (!c) return;
+    if (c->state == WSC_OPEN && c->wsi && !c->closing) {
+        static const char normal[2] = {0x03, (char)0xe8}; /* 1000 */
+        txq_push_frame_op(c, 0x8, normal, sizeof normal);
+        if (c->unsent++ == 0) lws_callback_on_writable(c->wsi);
+        pump(c, timeout_ms, all_sent);
+    }
+    wsc_free(c);
+}
 
 void wsc_close(ws_client *c) {
     if (!c) return;

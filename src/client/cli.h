@@ -1,0 +1,309 @@
+/*
+ * cli.h — the native command-line client: `ndb get`, `ndb set`, `ndb session
+ * new`, ... (everything but `serve`, `send` and the other "raw" subcommands
+ * that main.c owns).
+ *
+ * One table drives everything (cli_table.c): each command is one cli_cmd
+ * entry — name, aliases, family, usage, summary, description, the options
+ * it takes, how many positional arguments, the protocol command (and its
+ * session counterpart) and the handler.  Argument parsing, `--help`,
+ * `ndb help`, the "did you mean" suggestion and anything that wants to list
+ * commands or options (a REPL, shell completions) read that table through
+ * cli_commands() / cli_options(); nothing else keeps a list of commands.
+ *
+ * Files:
+ *   cli_table.c    the table, option parsing, help, suggestions, cli_main
+ *   cli_output.c   terminal detection, pretty/compact/raw JSON output
+ *   cli_conn.c     server address, timeout, session token, one request ->
+ *                  one response, status -> exit code
+ *   cmd_keys.c     get set add rm keys count contains clear clear-set
+ *   cmd_path.c     find update append
+ *   cmd_snapshot.c save load
+ *   cmd_session.c  session new|end|exists|info|save|load
+ *   cmd_info.c     info
+ *
+ * Exit statuses (every command): CLI_OK 0 success; CLI_FALSE 1 a key or
+ * session was not found or a test is false; CLI_USAGE 2 usage error, cannot
+ * connect, timeout, lost connection; CLI_SERVER 3 the server answered an
+ * error status.
+ */
+#ifndef NDB_CLI_H
+#define NDB_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/wsclient.h"
+#include "common/strbuf.h"
+#include "json/scan.h"
+
+enum { CLI_OK = 0, CLI_FALSE = 1, CLI_USAGE = 2, CLI_SERVER = 3 };
+
+#define CLI_DEFAULT_URL "ws://127.0.0.1:1987/"
+#define CLI_DEFAULT_TIMEOUT 5.0
+
+/* Every option any command knows.  The ids index cli_options(). */
+enum cli_opt_id {
+    OPT_NONE = 0, /* terminates a command's option list */
+    /* global: accepted by every table command, before or after its name */
+    OPT_HELP,
+    OPT_URL,
+    OPT_TIMEOUT,
+    OPT_SESSION,
+    OPT_RAW,
+    OPT_PRETTY,
+    OPT_COMPACT,
+    /* per command */
+    OPT_STRING,
+    OPT_JSON,
+    OPT_KEYS,
+    OPT_KEY,
+    OPT_PATHS,
+    OPT_KV,
+    OPT_NAME,
+    OPT_TTL,
+    OPT_DELETE,
+    OPT_EXTEND_GET,
+    OPT_EXTEND_SET,
+    OPT_ALL,
+    OPT__COUNT
+};
+/* The global options are the ids OPT_HELP .. OPT_COMPACT. */
+#define CLI_GLOBAL_FIRST OPT_HELP
+#define CLI_GLOBAL_LAST OPT_COMPACT
+
+typedef struct cli_opt {
+    char short_name;      /* 0 if none */
+    const char *long_name; /* without the dashes */
+    const char *arg;      /* metavariable (e.g. "SECONDS"), NULL for a flag */
+    const char *help;     /* one line */
+} cli_opt;
+
+/* Command flags. */
+enum {
+    CLI_F_SESSION = 1, /* runs inside a session with --session / $NDB_SESSION */
+    CLI_F_NOSESSION = 2, /* acts on top-level keys and has no session form:
+                          * refuses --session and a set $NDB_SESSION */
+};
+
+typedef struct cli_ctx cli_ctx;
+
+typedef struct cli_cmd {
+    const char *group;   /* NULL for a top-level command, "session" for
+                          * `ndb session NAME` */
+    const char *name;
+    const char *aliases; /* space-separated other names, or NULL */
+    const char *family;  /* heading in `ndb help` */
+    const char *usage;   /* positional part of the synopsis, e.g. "KEY..." */
+    const char *summary; /* one line, lower case, no full stop */
+    const char *description; /* paragraphs for --help (ends with '\n') */
+    const char *exits;   /* what exit status 0 and 1 mean here */
+    unsigned char opts[8]; /* command-specific options, OPT_NONE-terminated */
+    int min_args, max_args; /* positional arguments; max -1 = no limit */
+    const char *proto;    /* protocol command (NULL for local commands) */
+    const char *sh_proto; /* session counterpart, NULL if none */
+    unsigned flags;       /* CLI_F_* */
+    int (*run)(cli_ctx *c, int argc, char **argv); /* positional args only */
+} cli_cmd;
+
+/* A subcommand that parses its own arguments (serve, send, bench, repl):
+ * main.c hands these to cli_main so help and suggestions know them. */
+typedef struct cli_raw {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the name */
+    const char *summary;
+} cli_raw;
+
+/* State of one command invocation.  Handlers read the parsed options and
+ * use the connection/output helpers below. */
+struct cli_ctx {
+    const cli_cmd *cmd;
+    const char *prog;                /* "ndb get", "ndb session new" (messages) */
+    char progbuf[80];
+    const char *opt[OPT__COUNT];     /* last value given; "" for a flag; NULL unset */
+    const char **keys_opts;          /* values of every --keys/--key, in order */
+    unsigned char *keys_kind;        /* OPT_KEYS or OPT_KEY for each of them */
+    size_t nkeys_opts;
+
+    /* server */
+    const char *url;
+    double timeout_s;
+    int timeout_ms;    /* -1: no limit */
+    int64_t deadline;  /* monotonic ms; connect + answers must finish by then */
+    ws_client *ws;     /* kept open across cli_exec calls */
+    char *ws_url;      /* the URL ws is connected to */
+
+    /* session */
+    int in_session;
+    uint64_t tkn;
+
+    /* output */
+    int tty, pretty, color, raw;
+
+    /* scratch */
+    strbuf req;  /* the request being built */
+    strbuf buf;  /* the text received */
+    jdoc rsp;    /* the parsed response */
+    uint32_t body; /* token index of the response body object */
+    unsigned st;   /* its status */
+    jdoc tmp;    /* for checking values */
+    strbuf out;  /* output being formatted */
+};
+
+/* ------------------------------------------------------------- table */
+
+/* The command table.  *n receives the number of entries. */
+const cli_cmd *cli_commands(size_t *n);
+/* The option table, indexed by enum cli_opt_id (entry 0 is empty). */
+const cli_opt *cli_options(void);
+/* Find a command by name or alias within group (NULL = top level). */
+const cli_cmd *cli_find(const char *group, const char *name);
+/* Is `name` a group (e.g. "session")? */
+int cli_is_group(const char *name);
+
+/*
+ * Run the client with the process arguments (argv[0] is the program).
+ * Handles leading global options, `help`, the raw subcommands and every
+ * table command.  Returns the process exit status.
+ */
+int cli_main(int argc, char **argv, const cli_raw *raw, size_t nraw);
+
+/*
+ * For a REPL: a context that outlives one command, so that its connection
+ * is reused.  cli_exec runs one command line (argv[0] is the first word,
+ * e.g. "get" or "--session"; no program name) exactly as `ndb WORDS...`
+ * would, and returns its exit status; options do not carry over from one
+ * line to the next, the connection does (reconnecting if --url changes or
+ * the server went away).  raw (may be NULL) lists the raw subcommands, as
+ * for cli_main.
+ */
+void cli_ctx_init(cli_ctx *c, const cli_raw *raw, size_t nraw);
+int cli_exec(cli_ctx *c, int argc, char **argv);
+void cli_ctx_free(cli_ctx *c);
+
+/* Optimal-string-alignment edit distance (insert, delete, substitute,
+ * transpose adjacent), for the typo suggestions. */
+size_t cli_edit_distance(const char *a, const char *b);
+
+/* Print a usage error "ndb get: MESSAGE" plus a hint to --help on stderr;
+ * returns CLI_USAGE. */
+int cli_usage_error(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------- values */
+
+/* Parse a session token: decimal digits only, 0 .. 2^64-1.  Returns 0. */
+int cli_parse_u64(const char *s, uint64_t *v);
+
+/* Is s[0..n) one strict RFC 8259 JSON value (no comments)?  On success the
+ * compact text of the value is in d->text. */
+int cli_is_json(jdoc *d, const char *s, size_t n);
+
+/*
+ * Append the JSON for a user-supplied value to out, by the rules of
+ * `ndb set`: --string → always a string; --json → must be JSON (else a usage
+ * error); otherwise JSON if it is valid JSON, else a string.  `what` names
+ * the value in messages.  Returns 0 or CLI_USAGE (message printed).
+ */
+int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
+
+/* Read all of standard input into out.  Returns 0 or CLI_USAGE. */
+int cli_read_stdin(cli_ctx *c, strbuf *out);
+
+/* ------------------------------------------------------------- requests */
+
+/* Start a request for the command's protocol name (session counterpart
+ * when c->in_session): writes {"CMD":{ and, in a session, "tkn":N. */
+void cli_req_begin(cli_ctx *c);
+/* Start a request for an explicit protocol command. */
+void cli_req_begin_as(cli_ctx *c, const char *proto);
+/* Add `,"name":` (comma only when needed); the caller appends the value. */
+void cli_req_member(cli_ctx *c, const char *name);
+/* Close the request: }} */
+void cli_req_end(cli_ctx *c);
+
+/*
+ * Send c->req, wait for the answer (within the deadline), parse it into
+ * c->rsp and set c->body and c->st.  Connects first if needed.  Returns 0,
+ * or CLI_USAGE after printing why (cannot connect, timeout, closed, answer
+ * not understood).
+ */
+int cli_call(cli_ctx *c);
+
+/* cli_call, then any status but Ok (1) becomes the error exit (message
+ * printed by cli_server_error).  Returns 0 when the answer is Ok. */
+int cli_call_ok(cli_ctx *c);
+
+/* Token of response body member `name`, which must have JSON type `type`
+ * (enum jtype); else a message and CLI_USAGE. */
+int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t);
+
+/* Value token of member `name` of the response body, or 0 if absent. */
+uint32_t cli_rsp_get(cli_ctx *c, const char *name);
+
+/* Print "ndb: Name (N)" plus the server's m (if any) and a hint for the
+ * status; returns CLI_SERVER. */
+int cli_server_error(cli_ctx *c);
+
+/* Name of a protocol status (PROTOCOL.md section 2), or NULL. */
+const char *cli_status_name(unsigned st);
+
+/* Start the command's --timeout clock (connect + every answer). */
+void cli_start_clock(cli_ctx *c);
+
+/* Close the connection (if any); frees nothing else. */
+void cli_disconnect(cli_ctx *c);
+
+/* ------------------------------------------------------------- output */
+
+/* Decide tty / pretty / colour / raw from the options and environment. */
+void cli_output_init(cli_ctx *c);
+
+/* Print the value at token t of d (one document, newline-terminated):
+ * raw strings without quotes when -r, pretty on a terminal, else compact
+ * (the exact text). */
+void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t);
+
+/* Print an array: one item per line when not pretty or with -r (strings
+ * raw with -r, else JSON-encoded), else as one pretty array. */
+void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t);
+
+/* Print the object at token t without its members "st" and "m". */
+void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);
+
+/* Print a plain line of text (a count, a token). */
+void cli_print_line(cli_ctx *c, const char *s, size_t n);
+
+/* Append the pretty form of token t of d to out (2-space indent, colours
+ * when color is set), no trailing newline. */
+void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
+
+/* Flush stdout; returns 0 or CLI_USAGE when the output could not be
+ * written (a reader that went away is not reported). */
+int cli_output_finish(void);
+
+/* Append a key name for a diagnostic: JSON-quoted. */
+void cli_quote(strbuf *out, const char *s, size_t n);
+
+/* ------------------------------------------------------------- handlers */
+
+int cli_get(cli_ctx *c, int argc, char **argv);
+int cli_set(cli_ctx *c, int argc, char **argv); /* set, add, clear-set */
+int cli_rm(cli_ctx *c, int argc, char **argv);
+int cli_keys(cli_ctx *c, int argc, char **argv);
+int cli_count(cli_ctx *c, int argc, char **argv);
+int cli_contains(cli_ctx *c, int argc, char **argv);
+int cli_clear(cli_ctx *c, int argc, char **argv);
+int cli_find_cmd(cli_ctx *c, int argc, char **argv);
+int cli_update(cli_ctx *c, int argc, char **argv);
+int cli_append(cli_ctx *c, int argc, char **argv);
+int cli_save(cli_ctx *c, int argc, char **argv);
+int cli_load(cli_ctx *c, int argc, char **argv);
+int cli_info(cli_ctx *c, int argc, char **argv);
+int cli_session_new(cli_ctx *c, int argc, char **argv);
+int cli_session_end(cli_ctx *c, int argc, char **argv);
+int cli_session_exists(cli_ctx *c, int argc, char **argv);
+int cli_session_info(cli_ctx *c, int argc, char **argv);
+int cli_session_save(cli_ctx *c, int argc, char **argv);
+int cli_session_load(cli_ctx *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * cli_conn.c — the client side of one command: build the request, connect
+ * (within the --timeout budget), send it, wait for its one answer, parse it,
+ * and turn protocol statuses into exit codes and messages.
+ *
+ * The whole command shares one deadline: --timeout bounds connecting plus
+ * every answer, so a dead or silent server ends the command in about
+ * --timeout seconds with exit status 2.  Answers are parsed with the JSON
+ * scanner (no tree, numbers and tokens keep their exact text).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/cli.h"
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------- statuses */
+
+static const struct {
+    unsigned st;
+    const char *name;
+    const char *hint; /* added when the server sent no message */
+} statuses[] = {
+    {1, "Ok", NULL},
+    {2, "OpCodeInvalid", NULL},
+    {3, "JsonInvalid", "the server could not parse the request"},
+    {4, "PathInvalid", "the JSONPath is not valid"},
+    {5, "NoPath", NULL},
+    {10, "CommandNotExist", "the server does not know this command (is it an older server?)"},
+    {11, "CommandMultiple", NULL},
+    {12, "CommandType", NULL},
+    {13, "CommandSyntax", NULL},
+    {14, "CommandDisabled", "persistence is disabled on the server"},
+    {22, "KeyNotExist", "no such key"},
+    {26, "ParamMissing", NULL},
+    {40, "ValueMissing", NULL},
+    {41, "ValueTypeInvalid", NULL},
+    {42, "ValueSize", NULL},
+    {100, "SessionNotExist", "no such session (it may have expired)"},
+    {101, "SessionTokenInvalid", NULL},
+    {102, "SessionOpenFail", NULL},
+    {103, "SessionNewFail", NULL},
+    {120, "SaveStart", NULL},
+    {121, "SaveComplete", NULL},
+    {122, "SaveDirWriteFail", "the server could not create the snapshot directory"},
+    {123, "SaveError", "the server failed while writing the snapshot"},
+    {140, "Loading", NULL},
+    {141, "LoadComplete", NULL},
+    {142, "LoadError", "the dataset does not exist or could not be read"},
+    {1000, "Unknown", "internal server error"},
+};
+
+const char *cli_status_name(unsigned st) {
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (statuses[i].st == st) return statuses[i].name;
+    return NULL;
+}
+
+static const char *status_hint(unsigned st) {
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (statuses[i].st == st) return statuses[i].hint;
+    return NULL;
+}
+
+int cli_server_error(cli_ctx *c) {
+    const char *name = cli_status_name(c->st);
+    strbuf m = STRBUF_INIT;
+    uint32_t mt = c->body ? cli_rsp_get(c, "m") : 0;
+    if (mt && c->rsp.toks[mt].type == JT_STRING) {
+        strbuf raw = STRBUF_INIT;
+        jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
+        for (size_t i = 0; i < raw.len; i++) /* one line, printable */
+            sb_addc(&m, (unsigned char)raw.buf[i] < 0x20 ? ' ' : raw.buf[i]);
+        sb_free(&raw);
+    }
+    if (!m.len && status_hint(c->st)) sb_adds(&m, status_hint(c->st));
+    fprintf(stderr, "ndb: %s (%u)%s%s\n", name ? name : "status", c->st, m.len ? ": " : "",
+            m.len ? m.buf : "");
+    sb_free(&m);
+    return CLI_SERVER;
+}
+
+/* ------------------------------------------------------------- requests */
+
+/* Whether the next member needs a comma (the request body is not empty). */
+static int body_started(const strbuf *r) { return r->len && r->buf[r->len - 1] != '{'; }
+
+void cli_req_begin_as(cli_ctx *c, const char *proto) {
+    sb_reset(&c->req);
+    sb_addc(&c->req, '{');
+    sb_add_json_string(&c->req, proto, strlen(proto));
+    SB_ADD_LIT(&c->req, ":{");
+}
+
+void cli_req_begin(cli_ctx *c) {
+    if (c->in_session) {
+        cli_req_begin_as(c, c->cmd->sh_proto);
+        SB_ADD_LIT(&c->req, "\"tkn\":");
+        sb_add_u64(&c->req, c->tkn);
+    } else {
+        cli_req_begin_as(c, c->cmd->proto);
+    }
+}
+
+void cli_req_member(cli_ctx *c, const char *name) {
+    if (body_started(&c->req)) sb_addc(&c->req, ',');
+    sb_add_json_string(&c->req, name, strlen(name));
+    sb_addc(&c->req, ':');
+}
+
+void cli_req_end(cli_ctx *c) { SB_ADD_LIT(&c->req, "}}"); }
+
+/* ------------------------------------------------------------- connection */
+
+/* Milliseconds left before the deadline (-1 = no limit, at least 1). */
+static int time_left(const cli_ctx *c) {
+    if (c->timeout_ms < 0) return -1;
+    int64_t left = c->deadline - mono_ms();
+    return left < 1 ? 1 : (int)left;
+}
+
+static int connect_server(cli_ctx *c) {
+    char err[400];
+    c->ws = wsc_connect(c->url, time_left(c), err, sizeof err);
+    if (!c->ws) {
+        /* wsclient says "timed out after N ms"; say it in the unit the user gave. */
+        char *t = strstr(err, ": timed out after ");
+        if (t) snprintf(t, sizeof err - (size_t)(t - err), ": timed out after %g s", c->timeout_s);
+        fprintf(stderr, "ndb: %s\n", err);
+        return CLI_USAGE;
+    }
+    if (!(c->ws_url = strdup(c->url))) abort();
+    return 0;
+}
+
+void cli_disconnect(cli_ctx *c) {
+    if (c->ws) wsc_close_nowait(c->ws, 200);
+    c->ws = NULL;
+    free(c->ws_url);
+    c->ws_url = NULL;
+}
+
+void cli_start_clock(cli_ctx *c) { c->deadline = mono_ms() + (c->timeout_ms < 0 ? 0 : c->timeout_ms); }
+
+uint32_t cli_rsp_get(cli_ctx *c, const char *name) {
+    return jobj_get(&c->rsp, c->body, name, strlen(name));
+}
+
+int cli_call(cli_ctx *c) {
+    int rc;
+    /* A connection kept from an earlier command (REPL) is reused if it is
+     * to the same URL and still open. */
+    int sent = c->ws && !strcmp(c->ws_url, c->url) && wsc_send(c->ws, c->req.buf, c->req.len) == 0;
+    if (!sent) {
+        cli_disconnect(c);
+        if ((rc = connect_server(c))) return rc;
+        if (wsc_send(c->ws, c->req.buf, c->req.len) < 0) {
+            fprintf(stderr, "ndb: lost connection to %s\n", c->url);
+            return CLI_USAGE;
+        }
+    }
+    char err[320];
+    int r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err);
+    if (r == 0) {
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", c->url, c->timeout_s);
+        return CLI_USAGE;
+    }
+    if (r < 0) {
+        if (strstr(err, "(1009"))
+            fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s\n",
+                    c->req.len, err);
+        else
+            fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", c->url, err);
+        return CLI_USAGE;
+    }
+    /* {"<CMD>_RSP":{...,"st":N,...}} or {"ERR":{...}} */
+    if (jdoc_parse(&c->rsp, c->buf.buf, c->buf.len, NULL) || c->rsp.toks[0].type != JT_OBJECT ||
+        c->rsp.toks[0].count != 1 || c->rsp.toks[2].type != JT_OBJECT) {
+        fprintf(stderr, "ndb: the server's answer is not understood: %.200s\n", c->buf.buf);
+        return CLI_USAGE;
+    }
+    c->body = 2;
+    uint32_t st = cli_rsp_get(c, "st");
+    uint64_t v;
+    if (!st || c->rsp.toks[st].type != JT_NUMBER || jnum_to_u64(&c->rsp, &c->rsp.toks[st], &v) ||
+        v > 100000) {
+        fprintf(stderr, "ndb: the server's answer has no status: %.200s\n", c->buf.buf);
+        return CLI_USAGE;
+    }
+    c->st = (unsigned)v;
+    return 0;
+}
+
+int cli_call_ok(cli_ctx *c) {
+    int rc = cli_call(c);
+    if (rc) return rc;
+    return c->st == 1 ? 0 : cli_server_error(c);
+}
+
+int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t) {
+    *t = cli_rsp_get(c, name);
+    if (!*t || c->rsp.toks[*t].type != type) {
+        fprintf(stderr, "ndb: the server's answer lacks '%s': %.200s\n", name, c->buf.buf);
+        return CLI_USAGE;
+    }
+    return 0;
+}

@@ -1,0 +1,162 @@
+/*
+ * cli_output.c — how the client prints: terminal detection, pretty or
+ * compact JSON, colour, raw strings.
+ *
+ * Rules (the same for every command):
+ *   - stdout carries only data; diagnostics go to stderr;
+ *   - on a terminal: pretty JSON (2-space indent) in colour, unless NO_COLOR
+ *     is set to a non-empty value or TERM is "dumb";
+ *   - otherwise: compact JSON, one document per line — exactly the text the
+ *     server sent, so numbers keep their text (0.1, 18446744073709551616);
+ *   - --pretty / --compact override the choice; colour needs a terminal;
+ *   - -r prints string values as their bare decoded text;
+ *   - lists (keys, contains, find, session exists) print one item per line
+ *     when not pretty (or with -r), each item JSON-encoded unless -r.
+ *
+ * The pretty printer walks the scanner's tokens and copies each scalar's
+ * text unchanged: nothing is converted through a number type.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/cli.h"
+
+/* SGR colours. */
+#define C_KEY "\033[1;34m"
+#define C_STR "\033[32m"
+#define C_NUM "\033[36m"
+#define C_BOOL "\033[33m"
+#define C_NULL "\033[90m"
+#define C_OFF "\033[0m"
+
+void cli_output_init(cli_ctx *c) {
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    c->tty = isatty(STDOUT_FILENO);
+    c->pretty = c->opt[OPT_PRETTY] ? 1 : c->opt[OPT_COMPACT] ? 0 : c->tty;
+    c->color = c->pretty && c->tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+    c->raw = c->opt[OPT_RAW] != NULL;
+}
+
+static void indent(strbuf *out, unsigned level) {
+    sb_addc(out, '\n');
+    for (unsigned i = 0; i < level; i++) SB_ADD_LIT(out, "  ");
+}
+
+static void colored(strbuf *out, int color, const char *sgr, const char *s, size_t n) {
+    if (color) sb_adds(out, sgr);
+    sb_add(out, s, n);
+    if (color) SB_ADD_LIT(out, C_OFF);
+}
+
+/* Pretty-print token t at nesting level `level`. */
+static void pretty(strbuf *out, const jdoc *d, uint32_t t, int color, unsigned level) {
+    const jtok *k = &d->toks[t];
+    const char *s = jtok_text(d, k);
+    switch (k->type) {
+    case JT_STRING: colored(out, color, C_STR, s, k->len); return;
+    case JT_NUMBER: colored(out, color, C_NUM, s, k->len); return;
+    case JT_TRUE:
+    case JT_FALSE: colored(out, color, C_BOOL, s, k->len); return;
+    case JT_NULL: colored(out, color, C_NULL, s, k->len); return;
+    default: break;
+    }
+    int obj = k->type == JT_OBJECT;
+    if (k->count == 0) {
+        sb_adds(out, obj ? "{}" : "[]");
+        return;
+    }
+    sb_addc(out, obj ? '{' : '[');
+    uint32_t i = t + 1;
+    for (uint32_t n = 0; n < k->count; n++) {
+        if (n) sb_addc(out, ',');
+        indent(out, level + 1);
+        if (obj) {
+            const jtok *key = &d->toks[i];
+            colored(out, color, C_KEY, jtok_text(d, key), key->len);
+            SB_ADD_LIT(out, ": ");
+            i++;
+        }
+        pretty(out, d, i, color, level + 1);
+        i = d->toks[i].next;
+    }
+    indent(out, level);
+    sb_addc(out, obj ? '}' : ']');
+}
+
+void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color) { pretty(out, d, t, color, 0); }
+
+static void flush_out(cli_ctx *c) {
+    if (!c->out.len) return;
+    fwrite(c->out.buf, 1, c->out.len, stdout);
+    sb_reset(&c->out);
+}
+
+/* Append one value in the current style, no newline. */
+static void format_value(cli_ctx *c, const jdoc *d, uint32_t t) {
+    const jtok *k = &d->toks[t];
+    if (c->raw && k->type == JT_STRING) jstr_decode(d, k, &c->out);
+    else if (c->pretty) cli_pretty(&c->out, d, t, c->color);
+    else sb_add(&c->out, jtok_text(d, k), k->len);
+}
+
+void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t) {
+    format_value(c, d, t);
+    sb_addc(&c->out, '\n');
+    flush_out(c);
+}
+
+void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t) {
+    const jtok *k = &d->toks[t];
+    if (c->pretty && !c->raw) {
+        cli_print_value(c, d, t);
+        return;
+    }
+    uint32_t i = t + 1;
+    for (uint32_t n = 0; n < k->count; n++) {
+        const jtok *it = &d->toks[i];
+        if (c->raw && it->type == JT_STRING) jstr_decode(d, it, &c->out);
+        else sb_add(&c->out, jtok_text(d, it), it->len);
+        sb_addc(&c->out, '\n');
+        i = it->next;
+        if (c->out.len > 65536) flush_out(c);
+    }
+    flush_out(c);
+}
+
+void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t) {
+    const jtok *k = &d->toks[t];
+    strbuf o = STRBUF_INIT;
+    uint32_t i = t + 1;
+    sb_addc(&o, '{');
+    for (uint32_t n = 0; n < k->count; n++) {
+        const jtok *key = &d->toks[i];
+        uint32_t v = i + 1;
+        if (!jstr_equals(d, key, "st", 2) && !jstr_equals(d, key, "m", 1)) {
+            if (o.len > 1) sb_addc(&o, ',');
+            sb_add(&o, jtok_text(d, key), key->len);
+            sb_addc(&o, ':');
+            sb_add(&o, jtok_text(d, &d->toks[v]), d->toks[v].len);
+        }
+        i = d->toks[v].next;
+    }
+    sb_addc(&o, '}');
+    if (jdoc_parse(&c->tmp, o.buf, o.len, NULL) == 0) cli_print_value(c, &c->tmp, 0);
+    sb_free(&o);
+}
+
+void cli_print_line(cli_ctx *c, const char *s, size_t n) {
+    sb_add(&c->out, s, n);
+    sb_addc(&c->out, '\n');
+    flush_out(c);
+}
+
+int cli_output_finish(void) {
+    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+    if (errno != EPIPE) fprintf(stderr, "ndb: cannot write the output: %s\n", strerror(errno));
+    return CLI_USAGE;
+}
+
+void cli_quote(strbuf *out, const char *s, size_t n) { sb_add_json_string(out, s, n); }

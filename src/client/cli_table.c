@@ -1,0 +1,799 @@
+/*
+ * cli_table.c — THE client command table, and everything driven by it:
+ * option parsing, `--help` texts, `ndb help`, "did you mean" suggestions
+ * and cli_main, the entry point main.c calls for every command it does not
+ * run itself.
+ *
+ * Adding a command is one entry in cli_cmds[] plus one handler.  The
+ * synopsis, the option list of --help, the accepted options, the positional
+ * argument count check and the session rules all come from the entry, so
+ * help and behaviour cannot drift apart.  A REPL or a completion generator
+ * walks cli_commands() and cli_options() (`ndb help --commands` and
+ * `ndb help --options CMD` print the same for shell scripts).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/cli.h"
+
+/* ------------------------------------------------------------- options */
+
+static const cli_opt cli_opts[OPT__COUNT] = {
+    [OPT_HELP] = {'h', "help", NULL, "show this help and exit"},
+    [OPT_URL] = {0, "url", "URL", "server (default: $NDB_URL or " CLI_DEFAULT_URL ")"},
+    [OPT_TIMEOUT] = {0, "timeout", "SECONDS",
+                     "bound on connect + answer (default 5, 0 = none)"},
+    [OPT_SESSION] = {0, "session", "TKN", "use the keys of session TKN (default $NDB_SESSION)"},
+    [OPT_RAW] = {'r', "raw", NULL, "print strings without quotes and escapes (like jq -r)"},
+    [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
+    [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
+    [OPT_STRING] = {'s', "string", NULL, "store values as strings, even if they are valid JSON"},
+    [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
+    [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
+    [OPT_KEY] = {0, "key", "KEY", "search only this key (may contain commas; repeatable)"},
+    [OPT_PATHS] = {0, "paths", NULL, "print the paths of the matches instead of the keys"},
+    [OPT_KV] = {0, "kv", NULL, "print an object of the matching keys and values"},
+    [OPT_NAME] = {0, "name", "ARRAY", "append to member ARRAY of the object at KEY"},
+    [OPT_TTL] = {0, "ttl", "SECONDS", "expire the session after SECONDS (0 = never)"},
+    [OPT_DELETE] = {0, "delete", NULL, "on expiry delete the session (default: only empty it)"},
+    [OPT_EXTEND_GET] = {0, "extend-on-get", NULL, "each get restarts the expiry period"},
+    [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set or add restarts the expiry period"},
+    [OPT_ALL] = {0, "all", NULL, "end every session"},
+};
+
+const cli_opt *cli_options(void) { return cli_opts; }
+
+/* ------------------------------------------------------------- the table */
+
+static int cli_help_cmd(cli_ctx *c, int argc, char **argv);
+
+#define VALUE_RULES                                                                   \
+    "A VALUE that is valid JSON (1987, true, null, \"text\", {\"a\":1}) is stored\n"   \
+    "as JSON; anything else is stored as a string (Bob, 007, an empty argument).\n"   \
+    "-s stores strings always; --json refuses what is not JSON.  A VALUE of '-' is\n" \
+    "read from standard input, byte for byte (a trailing newline is kept): stored\n"  \
+    "as JSON if it is valid JSON, else as a string.  To store the one-character\n"    \
+    "string '-', write '\"-\"'.  An argument starting with '-' and a digit (-5,\n"     \
+    "-0.5) is a value, not an option; put other such values after '--'.\n"
+
+static const cli_cmd cli_cmds[] = {
+    /* keys */
+    {NULL, "get", NULL, "Keys", "KEY...", "print the values of keys",
+     "With one KEY, print its value.  With several, print an object of those that\n"
+     "exist, in the order given.  A missing key is never printed (not even as an\n"
+     "empty line): it is named on stderr and the exit status is 1.\n"
+     "\n"
+     "Values are printed exactly as stored: numbers keep their text (0.1,\n"
+     "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
+     "(NO_COLOR turns colour off); otherwise each document is one compact line.\n"
+     "With -r a string value is printed as its bare text (no quotes, no escapes).\n",
+     "0  every KEY exists\n1  some KEY does not exist (the others are still printed)\n",
+     {0}, 1, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
+    {NULL, "set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
+     "store keys, overwriting existing values",
+     "Store each KEY with its VALUE in one request (atomically).  If a KEY is given\n"
+     "twice, the last VALUE wins.\n"
+     "\n" VALUE_RULES
+     "\n"
+     "'ndb set -' reads one JSON object from standard input and stores all its\n"
+     "members, e.g.  jq '{a: 1, b: [2]}' -n | ndb set -\n",
+     "0  the keys were stored\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_SET", "SH_SET",
+     CLI_F_SESSION, cli_set},
+    {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
+     "store keys that do not exist yet",
+     "Like 'set', but a KEY that already exists keeps its value (this is not an\n"
+     "error).  If a KEY is given twice, the last VALUE is the one offered.\n"
+     "\n" VALUE_RULES
+     "\n"
+     "'ndb add -' reads one JSON object from standard input and adds its members.\n",
+     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON}, 1, -1,
+     "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
+    {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
+     "Remove every KEY.  Keys that do not exist are ignored, so 'rm' is idempotent\n"
+     "and safe under 'set -e'; use 'contains' to test first if it matters.\n",
+     "0  the keys are gone\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
+    {NULL, "keys", NULL, "Keys", "", "list every key",
+     "Print every key name.  On a terminal: one JSON array.  Otherwise one key per\n"
+     "line, JSON-encoded (\"name\") so that any key, even one holding a newline,\n"
+     "stays on one line; with -r the bare names are printed instead.\n",
+     "0  always (an empty database prints nothing, or [] on a terminal)\n", {0}, 0, 0, "KV_KEYS",
+     "SH_KEYS", CLI_F_SESSION, cli_keys},
+    {NULL, "count", NULL, "Keys", "", "print the number of keys",
+     "Print the number of keys.\n", "0  always\n", {0}, 0, 0, "KV_COUNT", "SH_COUNT",
+     CLI_F_SESSION, cli_count},
+    {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
+     "Print those of the given keys that exist, in the order given (one per line\n"
+     "when not on a terminal, as for 'keys'), and exit 0 only if all exist:\n"
+     "  if ndb contains user:42 >/dev/null; then ...\n",
+     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_CONTAINS",
+     "SH_CONTAINS", CLI_F_SESSION, cli_contains},
+    {NULL, "clear", NULL, "Keys", "", "remove every key",
+     "Remove every key and print how many were removed.\n", "0  always\n", {0}, 0, 0, "KV_CLEAR",
+     "SH_CLEAR", CLI_F_SESSION, cli_clear},
+    {NULL, "clear-set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
+     "replace every key with the given ones",
+     "Remove every key, then store the given ones, in one atomic request; print\n"
+     "how many keys were removed.  Arguments as for 'set':\n"
+     "\n" VALUE_RULES
+     "\n"
+     "'ndb clear-set -' reads one JSON object from standard input.\n",
+     "0  done\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
+     cli_set},
+
+    /* JSONPath */
+    {NULL, "find", NULL, "Search (top-level keys only)", "PATH", "find keys whose values match a JSONPath",
+     "Evaluate the JSONPath PATH (e.g. '$[?(@.make == \"Apple\")]' or '$..id') on the\n"
+     "value of every key (or of the keys named by --keys/--key) and print the keys\n"
+     "where it matched, listed like 'keys'.  --paths prints the matched paths\n"
+     "instead (they do not say which key they came from); --kv prints one object\n"
+     "of every matching key with its whole value.  Like grep, exit 1 when nothing\n"
+     "matched.  Quote PATH for the shell: it starts with '$'.\n",
+     "0  something matched\n1  nothing matched\n", {OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 1, 1,
+     "KV_FIND", NULL, CLI_F_NOSESSION, cli_find_cmd},
+    {NULL, "update", NULL, "Search (top-level keys only)", "KEY PATH VALUE",
+     "replace the parts of a value that a JSONPath selects",
+     "Replace every node that the JSONPath PATH selects in the value of KEY with\n"
+     "VALUE ('$' replaces the whole value; nodes that do not exist are not\n"
+     "created) and print how many nodes were replaced.\n"
+     "\n" VALUE_RULES,
+     "0  at least one node was replaced\n1  KEY does not exist, or PATH selected nothing\n",
+     {OPT_STRING, OPT_JSON}, 3, 3, "KV_UPDATE", NULL, CLI_F_NOSESSION, cli_update},
+    {NULL, "append", NULL, "Search (top-level keys only)", "KEY ITEM...",
+     "append items to an array",
+     "Append each ITEM, in order, to the array stored at KEY, or with --name to the\n"
+     "array in member ARRAY of the object stored at KEY.  Items follow the VALUE\n"
+     "rules of 'set':\n"
+     "\n" VALUE_RULES,
+     "0  the items were appended\n1  KEY (or the member ARRAY) does not exist\n",
+     {OPT_NAME, OPT_STRING, OPT_JSON}, 2, -1, "KV_ARR_APPEND", NULL, CLI_F_NOSESSION, cli_append},
+
+    /* snapshots */
+    {NULL, "save", NULL, "Snapshots", "NAME", "save every top-level key to disk",
+     "Write every top-level key to a new snapshot of dataset NAME in the server's\n"
+     "persistence directory and print the server's report, e.g.\n"
+     "{\"duration\":3,\"name\":\"users\"}.  NAME is letters, digits, '_', '.', '-'.\n"
+     "The server must run with persistence enabled (else CommandDisabled (14)).\n"
+     "Sessions are saved with 'ndb session save'.\n",
+     "0  saved\n", {0}, 1, 1, "KV_SAVE", NULL, CLI_F_NOSESSION, cli_save},
+    {NULL, "load", NULL, "Snapshots", "NAME", "load top-level keys from disk",
+     "Load the newest complete snapshot of dataset NAME into the top-level keys\n"
+     "(existing keys with the same names are overwritten) and print the server's\n"
+     "report, e.g. {\"duration\":1,\"keys\":3,\"name\":\"users\",\"sessions\":0}.\n",
+     "0  loaded\n", {0}, 1, 1, "KV_LOAD", NULL, CLI_F_NOSESSION, cli_load},
+
+    /* sessions */
+    {"session", "new", NULL, "Sessions", "", "create a session and print its token",
+     "Create an empty session and print its token (a number up to 2^64-1; keep it\n"
+     "as text).  Without --ttl the session never expires.  The --delete and\n"
+     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION:\n"
+     "  export NDB_SESSION=$(ndb session new --ttl 600)\n"
+     "  ndb set username bob\n",
+     "0  created\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 0, 0, "SH_NEW", NULL,
+     0, cli_session_new},
+    {"session", "end", NULL, "Sessions", "TKN... | --all", "end sessions",
+     "End each session TKN, dropping its keys.  With --all end every session and\n"
+     "print how many there were.\n",
+     "0  every TKN was ended\n1  some TKN named no session\n", {OPT_ALL}, 0, -1, "SH_END", NULL, 0,
+     cli_session_end},
+    {"session", "exists", NULL, "Sessions", "TKN...", "test whether sessions exist",
+     "Print those of the given tokens that name a session, in the order given (one\n"
+     "per line when not on a terminal), and exit 0 only if all exist.\n",
+     "0  every TKN names a session\n1  some TKN does not\n", {0}, 1, -1, "SH_EXISTS", NULL, 0,
+     cli_session_exists},
+    {"session", "info", NULL, "Sessions", "[TKN]", "describe a session, or all sessions",
+     "With TKN, print the session's key count and expiry settings, e.g.\n"
+     "{\"expires\":true,\"expiry\":{...,\"remaining\":42},\"keyCnt\":1,...}.\n"
+     "Without, print the number of sessions and of keys in all sessions.\n",
+     "0  printed\n1  TKN names no session\n", {0}, 0, 1, "SH_INFO", NULL, 0, cli_session_info},
+    {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
+     "Write every session (or only the sessions TKN...) with their keys and expiry\n"
+     "settings to a new snapshot of dataset NAME and print the server's report.\n"
+     "The server must run with persistence enabled.\n",
+     "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
+    {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
+     "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
+     "that already exist are left alone) and print the server's report, e.g.\n"
+     "{\"keys\":2,\"name\":\"web\",\"sessions\":1}.\n",
+     "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
+
+    /* server */
+    {NULL, "info", NULL, "Server", "", "print the server's version and state",
+     "Print what the server reports about itself (version, persistence, uptime,\n"
+     "connections, key and session counts, memory).\n",
+     "0  printed\n", {0}, 0, 0, "SV_INFO", NULL, 0, cli_info},
+    {NULL, "help", NULL, "Other", "[COMMAND [SUBCOMMAND]]", "show help for ndb or one command",
+     "Show the list of commands, or the help of one command (the same as\n"
+     "'ndb COMMAND --help').  For scripts and shell completion:\n"
+     "'ndb help --commands' lists every command name, one per line, and\n"
+     "'ndb help --options COMMAND' lists the options COMMAND accepts.\n",
+     "0  help was printed\n", {0}, 0, 3, NULL, NULL, 0, cli_help_cmd},
+};
+#define NCMDS (sizeof cli_cmds / sizeof cli_cmds[0])
+
+const cli_cmd *cli_commands(size_t *n) {
+    *n = NCMDS;
+    return cli_cmds;
+}
+
+static const cli_raw *raw_cmds;
+static size_t nraw_cmds;
+
+/* Does `name` equal one word of the space-separated list? */
+static int in_words(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && !memcmp(p, name, n)) return 1;
+        p += w;
+        while (*p == ' ') p++;
+    }
+    return 0;
+}
+
+const cli_cmd *cli_find(const char *group, const char *name) {
+    for (size_t i = 0; i < NCMDS; i++) {
+        const cli_cmd *e = &cli_cmds[i];
+        if ((group == NULL) != (e->group == NULL)) continue;
+        if (group && strcmp(group, e->group)) continue;
+        if (!strcmp(e->name, name) || in_words(e->aliases, name)) return e;
+    }
+    return NULL;
+}
+
+int cli_is_group(const char *name) {
+    for (size_t i = 0; i < NCMDS; i++)
+        if (cli_cmds[i].group && !strcmp(cli_cmds[i].group, name)) return 1;
+    return 0;
+}
+
+static const cli_raw *find_raw(const char *name) {
+    for (size_t i = 0; i < nraw_cmds; i++)
+        if (!strcmp(raw_cmds[i].name, name)) return &raw_cmds[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------- suggestions */
+
+size_t cli_edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 64 || m > 64) return (size_t)-1 / 2; /* not a typo of a command */
+    size_t d[65][65];
+    for (size_t i = 0; i <= n; i++) d[i][0] = i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[n][m];
+}
+
+/* Largest distance still worth a suggestion for a word of this length. */
+static size_t typo_limit(const char *word) { return strlen(word) <= 3 ? 1 : 2; }
+
+/* Offer `cand` (shown as `shown`) if it is closer to word than *best. */
+static void consider(const char *word, const char *cand, const char *shown, size_t *best,
+                     char *out, size_t outlen) {
+    size_t d = cli_edit_distance(word, cand);
+    if (d < *best && d <= typo_limit(word)) {
+        *best = d;
+        snprintf(out, outlen, "%s", shown);
+    }
+}
+
+/* The command name closest to `word` within group (NULL = top level; then
+ * raw commands, groups and "group sub" spellings count too), or "" if none
+ * is close.  Writes into out. */
+static void suggest_command(const char *group, const char *word, char *out, size_t outlen) {
+    size_t best = (size_t)-1;
+    char shown[96];
+    out[0] = '\0';
+    for (size_t i = 0; i < NCMDS; i++) {
+        const cli_cmd *e = &cli_cmds[i];
+        if (group) {
+            if (!e->group || strcmp(e->group, group)) continue;
+            consider(word, e->name, e->name, &best, out, outlen);
+            continue;
+        }
+        if (e->group) { /* `ndb new` → 'session new'; `ndb sesion` → 'session' */
+            snprintf(shown, sizeof shown, "%s %s", e->group, e->name);
+            consider(word, e->name, shown, &best, out, outlen);
+            consider(word, e->group, e->group, &best, out, outlen);
+            continue;
+        }
+        consider(word, e->name, e->name, &best, out, outlen);
+        for (const char *p = e->aliases; p && *p;) {
+            size_t w = strcspn(p, " ");
+            char alias[32];
+            snprintf(alias, sizeof alias, "%.*s", (int)w, p);
+            consider(word, alias, alias, &best, out, outlen);
+            p += w;
+            while (*p == ' ') p++;
+        }
+    }
+    if (!group)
+        for (size_t i = 0; i < nraw_cmds; i++)
+            consider(word, raw_cmds[i].name, raw_cmds[i].name, &best, out, outlen);
+}
+
+/* ------------------------------------------------------------- messages */
+
+int cli_usage_error(cli_ctx *c, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "%s: ", c && c->prog ? c->prog : "ndb");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", c && c->prog ? c->prog : "ndb");
+    return CLI_USAGE;
+}
+
+/* ------------------------------------------------------------- help */
+
+static void print_opt_line(FILE *f, const cli_opt *o) {
+    char left[64];
+    if (o->short_name)
+        snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->long_name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
+    else
+        snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
+    fprintf(f, "  %-24s %s\n", left, o->help);
+}
+
+/* Is option id accepted by command e? */
+static int cmd_takes(const cli_cmd *e, int id) {
+    if (id >= CLI_GLOBAL_FIRST && id <= CLI_GLOBAL_LAST) return 1;
+    for (size_t i = 0; i < sizeof e->opts && e->opts[i]; i++)
+        if (e->opts[i] == id) return 1;
+    return 0;
+}
+
+/* Print "session new" or "get". */
+static void full_name(char *out, size_t n, const cli_cmd *e) {
+    if (e->group) snprintf(out, n, "%s %s", e->group, e->name);
+    else snprintf(out, n, "%s", e->name);
+}
+
+static void print_cmd_help(FILE *f, const cli_cmd *e) {
+    char name[64];
+    full_name(name, sizeof name, e);
+    fprintf(f, "usage: ndb %s [OPTIONS]%s%s\n\n", name, e->usage[0] ? " " : "", e->usage);
+    fprintf(f, "%c%s.\n\n%s", e->summary[0] - ('a' <= e->summary[0] && e->summary[0] <= 'z' ? 32 : 0),
+            e->summary + 1, e->description);
+    if (e->aliases) fprintf(f, "\nAlso spelled: %s\n", e->aliases);
+    if (e->opts[0]) {
+        fprintf(f, "\nOptions:\n");
+        for (size_t i = 0; i < sizeof e->opts && e->opts[i]; i++) print_opt_line(f, &cli_opts[e->opts[i]]);
+    }
+    if (e->proto) {
+        fprintf(f, "\nGlobal options (also accepted before the command name):\n");
+        for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) {
+            if (id == OPT_SESSION && !(e->flags & CLI_F_SESSION)) continue;
+            print_opt_line(f, &cli_opts[id]);
+        }
+        if (e->flags & CLI_F_SESSION)
+            fprintf(f, "\nIn a session (--session TKN or NDB_SESSION) the command works on that\n"
+                       "session's keys (%s instead of %s).\n", e->sh_proto, e->proto);
+        else if (e->flags & CLI_F_NOSESSION)
+            fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
+                       "while NDB_SESSION is set (unset it to work on top-level keys).\n");
+        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour\non a terminal).\n",
+                e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
+    } else {
+        fprintf(f, "\nOptions:\n");
+        print_opt_line(f, &cli_opts[OPT_HELP]);
+    }
+    fprintf(f, "\nExit status:\n");
+    for (const char *p = e->exits; *p;) {
+        size_t n = strcspn(p, "\n");
+        fprintf(f, "  %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    fprintf(f, "  2  usage error, cannot connect, or no answer within the timeout\n");
+    if (e->proto)
+        fprintf(f, "  3  the server answered an error status (name and number on stderr,\n"
+                   "     e.g. 'ndb: SessionNotExist (100)')\n");
+}
+
+static void print_group_help(FILE *f, const char *group) {
+    fprintf(f, "usage: ndb %s COMMAND [OPTIONS] [ARGS...]\n\ncommands:\n", group);
+    for (size_t i = 0; i < NCMDS; i++) {
+        const cli_cmd *e = &cli_cmds[i];
+        if (!e->group || strcmp(e->group, group)) continue;
+        char syn[96];
+        snprintf(syn, sizeof syn, "%s %s", e->name, e->usage);
+        fprintf(f, "  %-24s %s\n", syn, e->summary);
+    }
+    fprintf(f, "\nRun 'ndb %s COMMAND --help' for the options of one command.\n", group);
+}
+
+static void print_main_help(FILE *f) {
+    fprintf(f, "usage: ndb [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
+               "\n"
+               "ndb is an in-memory JSON database spoken to over WebSocket; this binary is\n"
+               "both the server (ndb serve) and its command-line client.\n");
+    const char *fam = NULL;
+    for (size_t i = 0; i < NCMDS; i++) {
+        const cli_cmd *e = &cli_cmds[i];
+        if (!fam || strcmp(fam, e->family)) {
+            fam = e->family;
+            fprintf(f, "\n%s:\n", fam);
+            if (!strcmp(fam, "Other"))
+                for (size_t k = 0; k < nraw_cmds; k++)
+                    fprintf(f, "  %-16s %s\n", raw_cmds[k].name, raw_cmds[k].summary);
+        }
+        char name[64];
+        full_name(name, sizeof name, e);
+        fprintf(f, "  %-16s %s\n", name, e->summary);
+    }
+    fprintf(f, "\nGlobal options:\n");
+    for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) print_opt_line(f, &cli_opts[id]);
+    fprintf(f, "      --version            print the version and exit\n");
+    fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (unless NO_COLOR is set);\n"
+               "otherwise compact JSON, one document per line.  Diagnostics go to stderr.\n"
+               "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
+               "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
+               "timeout; 3 the server answered an error status (name and number on stderr).\n"
+               "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command.\n");
+}
+
+/* `ndb help --options CMD [SUB]`: one option per line, for completions. */
+static void list_options(const cli_cmd *e) {
+    for (int id = 1; id < OPT__COUNT; id++) {
+        if (!cmd_takes(e, id)) continue;
+        if (id == OPT_SESSION && !(e->flags & CLI_F_SESSION)) continue;
+        if (cli_opts[id].short_name) printf("-%c\n", cli_opts[id].short_name);
+        printf("--%s\n", cli_opts[id].long_name);
+    }
+}
+
+static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
+    if (argc == 0) {
+        print_main_help(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[0], "--commands")) {
+        for (size_t i = 0; i < nraw_cmds; i++) printf("%s\n", raw_cmds[i].name);
+        for (size_t i = 0; i < NCMDS; i++) {
+            char name[64];
+            full_name(name, sizeof name, &cli_cmds[i]);
+            printf("%s\n", name);
+        }
+        return 0;
+    }
+    int opts = !strcmp(argv[0], "--options");
+    if (opts) {
+        argv++;
+        argc--;
+        if (argc == 0) return cli_usage_error(c, "--options needs a command name");
+    }
+    const char *group = NULL, *name = argv[0];
+    if (cli_is_group(name)) {
+        if (argc == 1) {
+            if (opts) return cli_usage_error(c, "'%s' needs a subcommand", name);
+            print_group_help(stdout, name);
+            return 0;
+        }
+        group = name;
+        name = argv[1];
+    } else if (argc > 1) {
+        return cli_usage_error(c, "too many arguments");
+    }
+    const cli_cmd *e = cli_find(group, name);
+    if (!e) {
+        const cli_raw *r = group ? NULL : find_raw(name);
+        if (r && !opts) {
+            char *args[] = {(char *)r->name, "--help", NULL};
+            return r->fn(2, args);
+        }
+        if (r) return 0; /* raw commands document their own options */
+        char sug[96];
+        suggest_command(group, name, sug, sizeof sug);
+        fprintf(stderr, "ndb: unknown command '%s%s%s'%s%s%s\n", group ? group : "", group ? " " : "",
+                name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "");
+        return CLI_USAGE;
+    }
+    if (opts) list_options(e);
+    else print_cmd_help(stdout, e);
+    return 0;
+}
+
+/* ------------------------------------------------------------- parsing */
+
+/* Find an option by long name among those command e takes. */
+static int find_long(const cli_cmd *e, const char *name, size_t n) {
+    for (int id = 1; id < OPT__COUNT; id++)
+        if (cmd_takes(e, id) && strlen(cli_opts[id].long_name) == n &&
+            !memcmp(cli_opts[id].long_name, name, n))
+            return id;
+    return 0;
+}
+
+static int find_short(const cli_cmd *e, char ch) {
+    for (int id = 1; id < OPT__COUNT; id++)
+        if (cmd_takes(e, id) && cli_opts[id].short_name == ch) return id;
+    return 0;
+}
+
+/* Record one option occurrence. */
+static void store_opt(cli_ctx *c, int id, const char *val) {
+    c->opt[id] = val ? val : "";
+    if (id == OPT_KEYS || id == OPT_KEY) {
+        c->keys_opts = realloc(c->keys_opts, (c->nkeys_opts + 1) * sizeof *c->keys_opts);
+        c->keys_kind = realloc(c->keys_kind, c->nkeys_opts + 1);
+        if (!c->keys_opts || !c->keys_kind) abort();
+        c->keys_opts[c->nkeys_opts] = val;
+        c->keys_kind[c->nkeys_opts++] = (unsigned char)id;
+    }
+}
+
+/* Does this argument look like an option (rather than a value or '-')? */
+static int is_option(const char *a) {
+    if (a[0] != '-' || !a[1]) return 0;
+    if ((a[1] >= '0' && a[1] <= '9') || (a[1] == '.' && a[2] >= '0' && a[2] <= '9')) return 0;
+    return 1;
+}
+
+/*
+ * Parse argv[*i] (an option) for command e (or, with e == NULL, only the
+ * global options), consuming its value from argv[*i + 1] if needed.
+ * Returns 0 or CLI_USAGE (message printed).
+ */
+static const cli_cmd globals_only = {NULL, "", NULL, "", "", "", "", "", {0}, 0, 0, NULL, NULL, 0, NULL};
+
+static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    if (!e) e = &globals_only;
+    if (a[1] == '-') {
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        int id = find_long(e, name, n);
+        if (!id) {
+            char sug[64] = "";
+            size_t best = (size_t)-1;
+            char word[64];
+            snprintf(word, sizeof word, "%.*s", (int)n, name);
+            for (int k = 1; k < OPT__COUNT; k++)
+                if (cmd_takes(e, k))
+                    consider(word, cli_opts[k].long_name, cli_opts[k].long_name, &best, sug,
+                             sizeof sug);
+            if (sug[0]) return cli_usage_error(c, "unknown option '--%s'; did you mean '--%s'?", word, sug);
+            return cli_usage_error(c, "unknown option '--%s'", word);
+        }
+        if (!cli_opts[id].arg) {
+            if (eq) return cli_usage_error(c, "option '--%s' takes no value", cli_opts[id].long_name);
+            store_opt(c, id, NULL);
+            return 0;
+        }
+        if (eq) {
+            store_opt(c, id, eq + 1);
+        } else {
+            if (*i + 1 >= argc)
+                return cli_usage_error(c, "option '--%s' needs a value (%s)", cli_opts[id].long_name,
+                                       cli_opts[id].arg);
+            store_opt(c, id, argv[++*i]);
+        }
+        return 0;
+    }
+    for (const char *p = a + 1; *p; p++) {
+        int id = find_short(e, *p);
+        if (!id) return cli_usage_error(c, "unknown option '-%c'", *p);
+        if (!cli_opts[id].arg) {
+            store_opt(c, id, NULL);
+            continue;
+        }
+        if (p[1]) {
+            store_opt(c, id, p + 1);
+        } else {
+            if (*i + 1 >= argc)
+                return cli_usage_error(c, "option '-%c' needs a value (%s)", *p, cli_opts[id].arg);
+            store_opt(c, id, argv[++*i]);
+        }
+        break;
+    }
+    return 0;
+}
+
+/* Parse a timeout in seconds (decimals allowed; 0 = no limit). */
+static int parse_timeout(const char *s, double *secs, int *ms) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
+    *secs = v;
+    *ms = v == 0 ? -1 : (v * 1000.0 < 1 ? 1 : (int)(v * 1000.0 + 0.5));
+    return 0;
+}
+
+/* Apply --url, --timeout, --session and the output options; check the
+ * session rules of the command.  Returns 0 or CLI_USAGE. */
+static int settle_options(cli_ctx *c) {
+    const cli_cmd *e = c->cmd;
+    c->url = c->opt[OPT_URL];
+    if (!c->url || !*c->url) c->url = getenv("NDB_URL");
+    if (!c->url || !*c->url) c->url = CLI_DEFAULT_URL;
+    c->timeout_s = CLI_DEFAULT_TIMEOUT;
+    c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
+    if (c->opt[OPT_TIMEOUT] && parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
+        return cli_usage_error(c, "invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)",
+                               c->opt[OPT_TIMEOUT]);
+    if (c->opt[OPT_PRETTY] && c->opt[OPT_COMPACT])
+        return cli_usage_error(c, "--pretty and --compact exclude each other");
+
+    const char *tkn = c->opt[OPT_SESSION], *env = getenv("NDB_SESSION");
+    char name[64];
+    full_name(name, sizeof name, e);
+    if (tkn && !(e->flags & CLI_F_SESSION))
+        return cli_usage_error(c, "--session does not apply to '%s'%s", name,
+                               e->flags & CLI_F_NOSESSION ? " (it works on top-level keys only)" : "");
+    if (!tkn && env && *env && (e->flags & CLI_F_NOSESSION))
+        return cli_usage_error(c, "'%s' has no session form, but NDB_SESSION is set; unset it to "
+                                  "work on top-level keys", name);
+    if (e->flags & CLI_F_SESSION) {
+        int from_env = !tkn;
+        if (!tkn && env && *env) tkn = env;
+        if (tkn) {
+            if (cli_parse_u64(tkn, &c->tkn))
+                return cli_usage_error(c, "invalid session token '%s'%s (expected a number "
+                                          "0..18446744073709551615)",
+                                       tkn, from_env ? " in NDB_SESSION" : "");
+            c->in_session = 1;
+        }
+    }
+    cli_output_init(c);
+    cli_start_clock(c);
+    return 0;
+}
+
+/* Forget the options of the previous command (the connection stays). */
+static void reset_command(cli_ctx *c) {
+    memset(c->opt, 0, sizeof c->opt);
+    c->nkeys_opts = 0;
+    c->in_session = 0;
+    c->tkn = 0;
+    c->cmd = NULL;
+    c->prog = "ndb";
+}
+
+/* Run table command e with its arguments (argv[0] is its name). */
+static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
+    char name[64];
+    full_name(name, sizeof name, e);
+    snprintf(c->progbuf, sizeof c->progbuf, "ndb %s", name);
+    c->cmd = e;
+    c->prog = c->progbuf;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int npos = 0, only_pos = 0, rc;
+    if (!pos) abort();
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || !is_option(a)) {
+            pos[npos++] = argv[i];
+        } else if (!strcmp(a, "--")) {
+            only_pos = 1;
+        } else if (e->run == cli_help_cmd && (!strcmp(a, "--commands") || !strcmp(a, "--options"))) {
+            pos[npos++] = argv[i];
+        } else if ((rc = parse_option(c, e, argc, argv, &i))) {
+            free(pos);
+            return rc;
+        }
+    }
+    if (c->opt[OPT_HELP]) {
+        print_cmd_help(stdout, e);
+        free(pos);
+        return 0;
+    }
+    if (npos < e->min_args || (e->max_args >= 0 && npos > e->max_args)) {
+        free(pos);
+        if (npos < e->min_args)
+            return cli_usage_error(c, npos ? "missing arguments (usage: ndb %s %s)"
+                                           : "missing argument (usage: ndb %s %s)", name, e->usage);
+        return cli_usage_error(c, "too many arguments (usage: ndb %s %s)", name,
+                               e->usage[0] ? e->usage : "with no arguments");
+    }
+    if ((rc = settle_options(c))) {
+        free(pos);
+        return rc;
+    }
+    rc = e->run(c, npos, pos);
+    free(pos);
+    int orc = cli_output_finish();
+    return rc ? rc : orc;
+}
+
+void cli_ctx_init(cli_ctx *c, const cli_raw *raw, size_t nraw) {
+    memset(c, 0, sizeof *c);
+    raw_cmds = raw;
+    nraw_cmds = nraw;
+    c->prog = "ndb";
+}
+
+void cli_ctx_free(cli_ctx *c) {
+    cli_disconnect(c);
+    free(c->keys_opts);
+    free(c->keys_kind);
+    sb_free(&c->req);
+    sb_free(&c->buf);
+    sb_free(&c->out);
+    jdoc_free(&c->rsp);
+    jdoc_free(&c->tmp);
+}
+
+int cli_exec(cli_ctx *c, int argc, char **argv) {
+    int i = 0, rc;
+    reset_command(c);
+
+    /* Global options before the command name. */
+    for (; i < argc && is_option(argv[i]); i++) {
+        if (!strcmp(argv[i], "--version")) {
+            printf("ndb %s\n", NDB_VERSION);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        }
+        if ((rc = parse_option(c, NULL, argc, argv, &i))) return rc;
+    }
+    if (i >= argc) {
+        print_main_help(c->opt[OPT_HELP] ? stdout : stderr);
+        return c->opt[OPT_HELP] ? 0 : CLI_USAGE;
+    }
+    const char *name = argv[i];
+    const cli_raw *r = find_raw(name);
+    if (r) {
+        if (i > 0) {
+            fprintf(stderr, "ndb: global options do not apply to '%s'; give them after its name\n",
+                    name);
+            return CLI_USAGE;
+        }
+        return r->fn(argc - i, argv + i);
+    }
+    const cli_cmd *e = cli_find(NULL, name);
+    if (!e && cli_is_group(name)) {
+        if (i + 1 >= argc || is_option(argv[i + 1])) {
+            int help = c->opt[OPT_HELP] || (i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
+                                                            !strcmp(argv[i + 1], "-h")));
+            print_group_help(help ? stdout : stderr, name);
+            return help ? 0 : CLI_USAGE;
+        }
+        e = cli_find(name, argv[i + 1]);
+        if (!e) {
+            char sug[96];
+            suggest_command(name, argv[i + 1], sug, sizeof sug);
+            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry 'ndb %s --help'.\n", name,
+                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", name);
+            return CLI_USAGE;
+        }
+        i++;
+    }
+    if (!e) {
+        char sug[96];
+        suggest_command(NULL, name, sug, sizeof sug);
+        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry 'ndb help'.\n", name,
+                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "");
+        return CLI_USAGE;
+    }
+    return run_command(c, e, argc - i, argv + i);
+}
+
+int cli_main(int argc, char **argv, const cli_raw *raw, size_t nraw) {
+    cli_ctx c;
+    cli_ctx_init(&c, raw, nraw);
+    int rc = cli_exec(&c, argc - 1, argv + 1);
+    cli_ctx_free(&c);
+    return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * cmd_path.c — the JSONPath commands: find (KV_FIND), update (KV_UPDATE)
+ * and append (KV_ARR_APPEND).  They work on top-level keys only: the
+ * protocol has no session form of them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli.h"
+
+/* Append s as a JSON string; CLI_USAGE if it is not UTF-8. */
+static int add_string(cli_ctx *c, const char *s, size_t n, const char *what) {
+    if (!utf8_valid(s, n)) return cli_usage_error(c, "%s is not valid UTF-8", what);
+    sb_add_json_string(&c->req, s, n);
+    return 0;
+}
+
+/* "keys":[...] from every --keys K,... (split at commas) and --key K. */
+static int add_find_keys(cli_ctx *c) {
+    if (!c->nkeys_opts) return 0;
+    cli_req_member(c, "keys");
+    sb_addc(&c->req, '[');
+    int first = 1;
+    for (size_t i = 0; i < c->nkeys_opts; i++) {
+        const char *s = c->keys_opts[i];
+        size_t n = strlen(s);
+        for (;;) {
+            size_t w = c->keys_kind[i] == OPT_KEYS ? strcspn(s, ",") : n;
+            if (!first) sb_addc(&c->req, ',');
+            first = 0;
+            if (add_string(c, s, w, "a key of --keys")) return CLI_USAGE;
+            if (s[w] != ',') break;
+            s += w + 1;
+            n -= w + 1;
+        }
+    }
+    sb_addc(&c->req, ']');
+    return 0;
+}
+
+int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
+    if (c->opt[OPT_PATHS] && c->opt[OPT_KV])
+        return cli_usage_error(c, "--paths and --kv exclude each other");
+    const char *rsp = c->opt[OPT_KV] ? "kv" : c->opt[OPT_PATHS] ? "paths" : "keys";
+    int rc;
+    cli_req_begin(c);
+    if ((rc = add_find_keys(c))) return rc;
+    cli_req_member(c, "path");
+    if ((rc = add_string(c, argv[0], strlen(argv[0]), "PATH"))) return rc;
+    cli_req_member(c, "rsp");
+    sb_add_json_string(&c->req, rsp, strlen(rsp));
+    cli_req_end(c);
+    if ((rc = cli_call_ok(c))) return rc;
+    uint32_t t;
+    if (c->opt[OPT_KV]) {
+        if ((rc = cli_member(c, "keys", JT_OBJECT, &t))) return rc;
+        cli_print_value(c, &c->rsp, t);
+    } else {
+        if ((rc = cli_member(c, rsp, JT_ARRAY, &t))) return rc;
+        cli_print_list(c, &c->rsp, t);
+    }
+    return c->rsp.toks[t].count ? 0 : CLI_FALSE;
+}
+
+/* A VALUE argument, or standard input for "-" (at most once: *stdin_used). */
+static int add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what) {
+    if (strcmp(arg, "-")) return cli_add_value(c, &c->req, arg, strlen(arg), what);
+    if ((*stdin_used)++) return cli_usage_error(c, "standard input ('-') can be read only once");
+    strbuf in = STRBUF_INIT;
+    int rc = cli_read_stdin(c, &in);
+    if (!rc) rc = cli_add_value(c, &c->req, in.buf ? in.buf : "", in.len, "standard input");
+    sb_free(&in);
+    return rc;
+}
+
+static void say_no_key(const char *key, const char *member) {
+    strbuf m = STRBUF_INIT;
+    cli_quote(&m, key, strlen(key));
+    if (member) {
+        SB_ADD_LIT(&m, " (or its member ");
+        cli_quote(&m, member, strlen(member));
+        SB_ADD_LIT(&m, ")");
+    }
+    fprintf(stderr, "ndb: key %s does not exist\n", m.buf);
+    sb_free(&m);
+}
+
+int cli_update(cli_ctx *c, int argc, char **argv) {
+    int rc, used = 0;
+    if (c->opt[OPT_STRING] && c->opt[OPT_JSON])
+        return cli_usage_error(c, "--string and --json exclude each other");
+    cli_req_begin(c);
+    cli_req_member(c, "key");
+    if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
+    cli_req_member(c, "path");
+    if ((rc = add_string(c, argv[1], strlen(argv[1]), "PATH"))) return rc;
+    cli_req_member(c, "value");
+    if ((rc = add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
+    cli_req_end(c);
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 22) {
+        say_no_key(argv[0], NULL);
+        return CLI_FALSE;
+    }
+    if (c->st != 1) return cli_server_error(c);
+    uint32_t t;
+    if ((rc = cli_member(c, "cnt", JT_NUMBER, &t))) return rc;
+    const jtok *k = &c->rsp.toks[t];
+    cli_print_line(c, jtok_text(&c->rsp, k), k->len);
+    return k->len == 1 && jtok_text(&c->rsp, k)[0] == '0' ? CLI_FALSE : 0;
+}
+
+int cli_append(cli_ctx *c, int argc, char **argv) {
+    int rc, used = 0;
+    if (c->opt[OPT_STRING] && c->opt[OPT_JSON])
+        return cli_usage_error(c, "--string and --json exclude each other");
+    cli_req_begin(c);
+    cli_req_member(c, "items");
+    sb_addc(&c->req, '[');
+    for (int i = 1; i < argc; i++) {
+        if (i > 1) sb_addc(&c->req, ',');
+        if ((rc = add_arg_value(c, argv[i], &used, "ITEM"))) return rc;
+    }
+    sb_addc(&c->req, ']');
+    cli_req_member(c, "key");
+    if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
+    if (c->opt[OPT_NAME]) {
+        cli_req_member(c, "name");
+        if ((rc = add_string(c, c->opt[OPT_NAME], strlen(c->opt[OPT_NAME]), "--name"))) return rc;
+    }
+    cli_req_end(c);
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 22) {
+        say_no_key(argv[0], c->opt[OPT_NAME]);
+        return CLI_FALSE;
+    }
+    return c->st == 1 ? 0 : cli_server_error(c);
+}

@@ -1,0 +1,300 @@
+#!/usr/bin/env bats
+# The native client as a whole: help, version, typo suggestions, option
+# parsing, terminal versus pipe output, colour and NO_COLOR, info, and the
+# failures a script must be able to rely on (unreachable server, silent
+# server, usage errors).
+
+load client_helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+teardown() { stop_silent_listener; }
+
+E=$'\e'
+
+@test "--version, help, COMMAND --help, help COMMAND" {
+    run --separate-stderr "$NDB" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    run --separate-stderr "$NDB" help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb [GLOBAL OPTIONS] COMMAND"* ]]
+    for c in get set add rm keys count contains clear clear-set find update append save load info serve send; do
+        [[ "$output" == *"  $c "* ]]
+    done
+    [[ "$output" == *"session new"* ]]
+    run --separate-stderr "$NDB" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb [GLOBAL OPTIONS] COMMAND"* ]]
+    run --separate-stderr "$NDB" get --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb get [OPTIONS] KEY..."* ]]
+    [[ "$output" == *"Exit status:"*"1  some KEY does not exist"*"3  the server answered"* ]]
+    local direct=$output
+    run --separate-stderr "$NDB" help get
+    [ "$output" = "$direct" ]
+    run --separate-stderr "$NDB" get -h
+    [ "$output" = "$direct" ]
+    run --separate-stderr "$NDB" help session end
+    [[ "$output" == "usage: ndb session end [OPTIONS] TKN... | --all"* ]]
+    run --separate-stderr "$NDB" help send
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb send"* ]]
+    run --separate-stderr "$NDB" help nosuch
+    exit_is 2 ""
+}
+
+@test "every command's --help names its options and exit statuses" {
+    local c
+    for c in get set add rm keys count contains clear clear-set find update append save load info \
+        "session new" "session end" "session exists" "session info" "session save" "session load"; do
+        run --separate-stderr "$NDB" $c --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == "usage: ndb $c "* ]]
+        [[ "$output" == *"--url URL"*"--timeout SECONDS"*"Exit status:"*"  2  "* ]]
+    done
+    run --separate-stderr "$NDB" set --help
+    [[ "$output" == *"-s, --string"*"--json"* ]]
+    run --separate-stderr "$NDB" find --help
+    [[ "$output" == *"--keys K,..."*"--key KEY"*"--paths"*"--kv"* ]]
+    run --separate-stderr "$NDB" append --help
+    [[ "$output" == *"--name ARRAY"* ]]
+}
+
+@test "help --commands and help --options (for completion scripts)" {
+    run --separate-stderr "$NDB" help --commands
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\nget\n'* ]]
+    [[ "$output" == *$'\nsession new\n'* ]]
+    [[ "$output" == "serve"* ]]
+    run --separate-stderr "$NDB" help --options find
+    [[ "$output" == *"--paths"* ]]
+    [[ "$output" != *"--session"* ]]
+    run --separate-stderr "$NDB" help --options get
+    [[ "$output" == *"--session"* ]]
+    run --separate-stderr "$NDB" help --options session new
+    [[ "$output" == *"--ttl"* ]]
+}
+
+@test "no command: the overview on stderr, exit 2" {
+    run --separate-stderr "$NDB"
+    exit_is 2 ""
+    err_has "usage: ndb"
+}
+
+@test "unknown commands suggest the closest one, exit 2" {
+    run --separate-stderr "$NDB" gte a
+    exit_is 2 ""
+    err_has "ndb: unknown command 'gte'; did you mean 'get'?"
+    run --separate-stderr "$NDB" conut
+    err_has "did you mean 'count'?"
+    run --separate-stderr "$NDB" clearset
+    err_has "did you mean 'clear-set'?"
+    run --separate-stderr "$NDB" serv
+    err_has "did you mean 'serve'?"
+    run --separate-stderr "$NDB" frobnicate
+    exit_is 2 ""
+    [[ "$stderr" == "ndb: unknown command 'frobnicate'"$'\n'* ]]
+    run --separate-stderr "$NDB" --ttl 5 get a
+    exit_is 2 ""
+}
+
+@test "unknown options suggest the closest one, exit 2" {
+    run --separate-stderr "$NDB" session new --tll 5
+    exit_is 2 ""
+    err_has "unknown option '--tll'; did you mean '--ttl'?"
+    run --separate-stderr "$NDB" get -x a
+    exit_is 2 ""
+    err_has "unknown option '-x'"
+    run --separate-stderr "$NDB" get --timeout
+    exit_is 2 ""
+    err_has "needs a value"
+    run --separate-stderr "$NDB" get --timeout abc a
+    exit_is 2 ""
+    err_has "invalid timeout"
+    run --separate-stderr "$NDB" get --raw=yes a
+    exit_is 2 ""
+    run --separate-stderr "$NDB" get --pretty --compact a
+    exit_is 2 ""
+}
+
+@test "global options before the command name" {
+    "$NDB" set a '"x"'
+    run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 2 -r get a
+    ok_out 'x'
+    run --separate-stderr "$NDB" -r --compact get a
+    ok_out 'x'
+    run --separate-stderr "$NDB" --url "$NDB_URL" send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+}
+
+@test "pipe: compact JSON, one document per line" {
+    "$NDB" set o '{"x": [1, "s", null, true], "e": {}}'
+    run --separate-stderr "$NDB" get o
+    ok_out '{"x":[1,"s",null,true],"e":{}}'
+    run --separate-stderr "$NDB" --pretty get o
+    ok_out '{
+  "x": [
+    1,
+    "s",
+    null,
+    true
+  ],
+  "e": {}
+}'
+}
+
+@test "terminal: pretty JSON in colour" {
+    "$NDB" set o '{"x": [1, "s", null, true], "e": {}, "n": 0.10}'
+    TERM=xterm on_tty "$NDB" get o
+    ok_out "{
+  $E[1;34m\"x\"$E[0m: [
+    $E[36m1$E[0m,
+    $E[32m\"s\"$E[0m,
+    $E[90mnull$E[0m,
+    $E[33mtrue$E[0m
+  ],
+  $E[1;34m\"e\"$E[0m: {},
+  $E[1;34m\"n\"$E[0m: $E[36m0.10$E[0m
+}"
+}
+
+@test "terminal with NO_COLOR (or TERM=dumb): pretty, no colour" {
+    "$NDB" set o '{"x": [1, "s"], "n": 0.10}'
+    NO_COLOR=1 TERM=xterm on_tty "$NDB" get o
+    ok_out '{
+  "x": [
+    1,
+    "s"
+  ],
+  "n": 0.10
+}'
+    TERM=dumb on_tty "$NDB" get o
+    [[ "$output" != *$E* ]]
+    NO_COLOR= TERM=xterm on_tty "$NDB" get o
+    [[ "$output" == *$E* ]]
+}
+
+@test "terminal: --compact and -r" {
+    "$NDB" set o '{"x": [1]}' s '"a b"'
+    TERM=xterm on_tty "$NDB" --compact get o
+    ok_out '{"x":[1]}'
+    TERM=xterm on_tty "$NDB" get -r s
+    ok_out 'a b'
+    TERM=xterm on_tty "$NDB" get s
+    ok_out "$E[32m\"a b\"$E[0m"
+}
+
+@test "terminal: keys and contains print one JSON array; pipe: one per line" {
+    "$NDB" clear >/dev/null
+    "$NDB" set a 1 b 2
+    NO_COLOR=1 on_tty "$NDB" keys
+    ok_out '[
+  "a",
+  "b"
+]'
+    NO_COLOR=1 on_tty "$NDB" contains a b
+    ok_out '[
+  "a",
+  "b"
+]'
+    NO_COLOR=1 on_tty "$NDB" keys -r
+    ok_out 'a
+b'
+    run --separate-stderr "$NDB" keys
+    ok_out '"a"
+"b"'
+}
+
+@test "terminal: session exists prints an array of tokens" {
+    local t
+    t=$("$NDB" session new)
+    NO_COLOR=1 on_tty "$NDB" session exists "$t"
+    ok_out "[
+  $t
+]"
+    "$NDB" session end "$t"
+}
+
+@test "info prints the server's report without st" {
+    run --separate-stderr "$NDB" info
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^\{.*\"persistEnabled\":false,.*\"serverVersion\":\"[0-9]+\.[0-9]+\.[0-9]+\" ]]
+    [[ "$output" != *'"st":'* ]]
+    run --separate-stderr "$NDB" info extra
+    exit_is 2 ""
+}
+
+@test "unreachable server: exit 2 with the reason, quickly" {
+    run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get a
+    exit_is 2 ""
+    err_has "cannot connect to ws://127.0.0.1:1/: Connection refused"
+    NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" set a 1
+    exit_is 2 ""
+    run --separate-stderr "$NDB" --url http://127.0.0.1:1/ get a
+    exit_is 2 ""
+    err_has "invalid URL"
+}
+
+@test "a server that accepts but never answers: timeout, exit 2, within about --timeout" {
+    start_silent_listener 8
+    local t0 t1
+    t0=$(date +%s%N)
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 1 get a
+    t1=$(date +%s%N)
+    exit_is 2 ""
+    err_has "timed out after 1 s"
+    [ $(((t1 - t0) / 1000000)) -ge 900 ]
+    [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+    t0=$(date +%s%N)
+    NDB_URL="ws://127.0.0.1:$SILENT_PORT/" run --separate-stderr "$NDB" session new --timeout 0.3
+    t1=$(date +%s%N)
+    exit_is 2 ""
+    [ $(((t1 - t0) / 1000000)) -lt 2000 ]
+}
+
+@test "a server that completes the handshake but never answers: timeout, exit 2" {
+    start_silent_listener 8 ws
+    local t0 t1
+    t0=$(date +%s%N)
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 1 get a
+    t1=$(date +%s%N)
+    exit_is 2 ""
+    err_has "no answer from ws://127.0.0.1:$SILENT_PORT/: timed out after 1 s"
+    [ $(((t1 - t0) / 1000000)) -ge 900 ]
+    [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+}
+
+@test "a request larger than the server accepts: exit 2, said plainly" {
+    local url=$NDB_URL pid=$NDB_PID log=$NDB_LOG
+    start_server --max-payload 100
+    run --separate-stderr "$NDB" set k "$(head -c 200 /dev/zero | tr '\0' x)"
+    stop_server
+    NDB_URL=$url NDB_PID=$pid NDB_LOG=$log
+    export NDB_URL NDB_PID NDB_LOG
+    exit_is 2 ""
+    err_has "larger than the server accepts"
+}
+
+@test "set -euo pipefail scripts: statuses are usable directly" {
+    run bash -c "set -euo pipefail
+        export NDB_URL='$NDB_URL' NDB='$NDB'
+        \"\$NDB\" clear >/dev/null
+        \"\$NDB\" set user:1 '{\"name\":\"Bob\"}'
+        if \"\$NDB\" contains user:2 >/dev/null; then echo wrong; fi
+        name=\$(\"\$NDB\" get user:1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"name\"])')
+        echo \"name=\$name\"
+        \"\$NDB\" get user:2 2>/dev/null || echo \"missing=\$?\"
+        \"\$NDB\" keys | while read -r k; do echo \"key \$k\"; done"
+    ok_out 'name=Bob
+missing=1
+key "user:1"'
+}
+
+@test "output to a closed pipe does not print an error" {
+    "$NDB" clear >/dev/null
+    "$NDB" set a 1 b 2 c 3
+    run --separate-stderr bash -c "'$NDB' keys | head -n 1"
+    ok_out '"a"'
+    [ -z "$stderr" ]
+}

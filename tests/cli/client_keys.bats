@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# The native client's key commands: get set add rm keys count contains clear
+# clear-set — exact outputs when not on a terminal, value rules, stdin
+# forms, exit statuses.  (Terminal output: client_cli.bats.)
+
+load client_helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+setup() { "$NDB" clear >/dev/null; }
+
+@test "set then get: one value prints exactly, nothing else on stdout" {
+    run --separate-stderr "$NDB" set username Bob
+    exit_is 0 ""
+    [ -z "$stderr" ]
+    run --separate-stderr "$NDB" get username
+    ok_out '"Bob"'
+    [ -z "$stderr" ]
+}
+
+@test "set: JSON values stay JSON, anything else is a string" {
+    "$NDB" set n 1987 t true z null o '{"a": [1, 2]}' s '"quoted"' w Bob e '' lead 007 arr '[1,"x"]'
+    run --separate-stderr "$NDB" send '{"KV_GET":{"keys":["n","t","z","o","s","w","e","lead","arr"]}}'
+    ok_out '{"KV_GET_RSP":{"keys":{"n":1987,"t":true,"z":null,"o":{"a":[1,2]},"s":"quoted","w":"Bob","e":"","lead":"007","arr":[1,"x"]},"st":1}}'
+}
+
+@test "set: numbers keep their exact text through get" {
+    "$NDB" set big 18446744073709551616 tenth 0.1 huge 1e400 neg -5 negf -0.5 nested '{"v":[0.10,1E2]}'
+    run --separate-stderr "$NDB" get big
+    ok_out '18446744073709551616'
+    run --separate-stderr "$NDB" get tenth
+    ok_out '0.1'
+    run --separate-stderr "$NDB" get huge
+    ok_out '1e400'
+    run --separate-stderr "$NDB" get neg
+    ok_out '-5'
+    run --separate-stderr "$NDB" get negf
+    ok_out '-0.5'
+    run --separate-stderr "$NDB" get nested
+    ok_out '{"v":[0.10,1E2]}'
+}
+
+@test "set: text with comments is a string, not JSON" {
+    "$NDB" set c '5 // five'
+    run --separate-stderr "$NDB" get c
+    ok_out '"5 // five"'
+}
+
+@test "set -s stores strings, --json refuses non-JSON with exit 2" {
+    "$NDB" set -s n 5 --string b true
+    run --separate-stderr "$NDB" get n b
+    ok_out '{"n":"5","b":"true"}'
+    run --separate-stderr "$NDB" set --json x abc
+    exit_is 2 ""
+    err_has "not valid JSON"
+    run --separate-stderr "$NDB" contains x
+    exit_is 1
+    run --separate-stderr "$NDB" set --json x '[1]'
+    exit_is 0
+    run --separate-stderr "$NDB" set -s --json x 1
+    exit_is 2
+}
+
+@test "set: several pairs in one request; a repeated key keeps the last value" {
+    "$NDB" set a 1 b 2 a 3
+    run --separate-stderr "$NDB" get a b
+    ok_out '{"a":3,"b":2}'
+}
+
+@test "set: odd arguments and missing arguments are usage errors" {
+    run --separate-stderr "$NDB" set a 1 b
+    exit_is 2 ""
+    err_has "missing VALUE"
+    run --separate-stderr "$NDB" set a
+    exit_is 2 ""
+    run --separate-stderr "$NDB" set
+    exit_is 2 ""
+    err_has "missing argument"
+}
+
+@test "set KEY - reads the value from stdin byte for byte" {
+    printf 'hello\n' | "$NDB" set h -
+    run --separate-stderr "$NDB" get h
+    ok_out '"hello\n"'
+    printf 'tab\there "q" \\ end' | "$NDB" set h2 -
+    run --separate-stderr "$NDB" get -r h2
+    ok_out 'tab	here "q" \ end'
+    printf ' {"a" : 0.10}\n' | "$NDB" set j -
+    run --separate-stderr "$NDB" get j
+    ok_out '{"a":0.10}'
+    printf '5' | "$NDB" set -s s5 -
+    run --separate-stderr "$NDB" get s5
+    ok_out '"5"'
+    printf '' | "$NDB" set empty -
+    run --separate-stderr "$NDB" get empty
+    ok_out '""'
+}
+
+@test "set KEY - with other pairs, and '-' only once" {
+    printf '[1]' | "$NDB" set a 1 b - c x
+    run --separate-stderr "$NDB" get a b c
+    ok_out '{"a":1,"b":[1],"c":"x"}'
+    run --separate-stderr "$NDB" set a - b - </dev/null
+    exit_is 2
+    err_has "only once"
+}
+
+@test "set KEY - refuses stdin that is not UTF-8 text" {
+    run --separate-stderr bash -c "printf '\xff\xfe' | '$NDB' set bin -"
+    exit_is 2
+    err_has "UTF-8"
+}
+
+@test "set - reads a JSON object and sets all its members" {
+    printf '{"u": "Bob", "age": 26, "p": {"zip": "75001"}}' | "$NDB" set -
+    run --separate-stderr "$NDB" get u age p
+    ok_out '{"u":"Bob","age":26,"p":{"zip":"75001"}}'
+    run --separate-stderr bash -c "echo '[1,2]' | '$NDB' set -"
+    exit_is 2 ""
+    err_has "not a JSON object"
+    run --separate-stderr bash -c "echo 'nope' | '$NDB' set -"
+    exit_is 2 ""
+    run --separate-stderr bash -c "echo '{}' | '$NDB' set -s -"
+    exit_is 2 ""
+}
+
+@test "get of a missing key: exit 1, nothing on stdout, the key named on stderr" {
+    run --separate-stderr "$NDB" get nope
+    exit_is 1 ""
+    err_has 'key "nope" does not exist'
+}
+
+@test "get of an empty string value prints \"\" (missing and empty differ)" {
+    "$NDB" set e ''
+    run --separate-stderr "$NDB" get e
+    ok_out '""'
+    run --separate-stderr "$NDB" get -r e
+    ok_out ''
+}
+
+@test "get of several keys: an object of those found, in request order; exit 1 if any is missing" {
+    "$NDB" set a 1 b '"x"' c null
+    run --separate-stderr "$NDB" get c a b
+    ok_out '{"c":null,"a":1,"b":"x"}'
+    run --separate-stderr "$NDB" get a nope b
+    exit_is 1 '{"a":1,"b":"x"}'
+    err_has '"nope"'
+}
+
+@test "get -r prints strings bare, other values as JSON" {
+    "$NDB" set s 'line1
+line2' o '{"a":"b"}' u '"caf\u00e9 \u2603"'
+    run --separate-stderr "$NDB" get -r s
+    ok_out 'line1
+line2'
+    run --separate-stderr "$NDB" --raw get o
+    ok_out '{"a":"b"}'
+    run --separate-stderr "$NDB" get --raw u
+    ok_out 'café ☃'
+}
+
+@test "get of a key with special characters" {
+    "$NDB" set 'we ird"key' 1 '' empty-name
+    run --separate-stderr "$NDB" get 'we ird"key'
+    ok_out '1'
+    run --separate-stderr "$NDB" get ''
+    ok_out '"empty-name"'
+}
+
+@test "add does not overwrite" {
+    "$NDB" set age 26
+    run --separate-stderr "$NDB" add age 30 city Paris
+    exit_is 0 ""
+    run --separate-stderr "$NDB" get age city
+    ok_out '{"age":26,"city":"Paris"}'
+    printf '{"age":1,"zip":"75001"}' | "$NDB" add -
+    run --separate-stderr "$NDB" get age zip
+    ok_out '{"age":26,"zip":"75001"}'
+    printf 'x' | "$NDB" add k -
+    run --separate-stderr "$NDB" get k
+    ok_out '"x"'
+}
+
+@test "rm removes keys; missing keys are not an error" {
+    "$NDB" set a 1 b 2 c 3
+    run --separate-stderr "$NDB" rm a nope c
+    exit_is 0 ""
+    run --separate-stderr "$NDB" keys
+    ok_out '"b"'
+    run --separate-stderr "$NDB" del b
+    exit_is 0 ""
+    run --separate-stderr "$NDB" count
+    ok_out '0'
+    run --separate-stderr "$NDB" rm
+    exit_is 2
+}
+
+@test "keys: one JSON string per line when not on a terminal, bare with -r" {
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    "$NDB" set k1 1 k2 2 k3 3 k4 4 'new
+line' 5
+    "$NDB" rm k2
+    run --separate-stderr "$NDB" keys
+    ok_out '"k1"
+"new\nline"
+"k3"
+"k4"'
+    run --separate-stderr "$NDB" keys -r
+    ok_out 'k1
+new
+line
+k3
+k4'
+    run --separate-stderr "$NDB" keys extra
+    exit_is 2
+}
+
+@test "keys --pretty prints one JSON array" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" keys --pretty
+    ok_out '[
+  "a",
+  "b"
+]'
+}
+
+@test "count" {
+    run --separate-stderr "$NDB" count
+    ok_out '0'
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+}
+
+@test "contains: prints the keys that exist; exit 0 only if all exist" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" contains a b
+    ok_out '"a"
+"b"'
+    run --separate-stderr "$NDB" contains a zz b
+    exit_is 1 '"a"
+"b"'
+    [ -z "$stderr" ]
+    run --separate-stderr "$NDB" contains zz
+    exit_is 1 ""
+    run --separate-stderr "$NDB" contains -r a
+    ok_out 'a'
+}
+
+@test "clear prints how many keys it removed" {
+    "$NDB" set a 1 b 2 c 3
+    run --separate-stderr "$NDB" clear
+    ok_out '3'
+    run --separate-stderr "$NDB" clear
+    ok_out '0'
+}
+
+@test "clear-set replaces everything and prints how many keys were removed" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" clear-set x 1 y hello
+    ok_out '2'
+    run --separate-stderr "$NDB" get x y
+    ok_out '{"x":1,"y":"hello"}'
+    run --separate-stderr "$NDB" contains a
+    exit_is 1
+    run bash -c "printf '{\"only\":true}' | '$NDB' clear-set -"
+    ok_out '2'
+    run --separate-stderr "$NDB" keys
+    ok_out '"only"'
+}
+
+@test "values that look like options: negative numbers are values, -- ends options" {
+    "$NDB" set t -3 -- u --json
+    run --separate-stderr "$NDB" get t u
+    ok_out '{"t":-3,"u":"--json"}'
+    run --separate-stderr "$NDB" set v --bogus
+    exit_is 2
+    err_has "unknown option '--bogus'"
+}
+
+@test "a large value goes through intact" {
+    local big
+    big=$(head -c 100000 /dev/zero | tr '\0' 'x')
+    "$NDB" set big "$big"
+    run --separate-stderr "$NDB" get -r big
+    [ "$status" -eq 0 ]
+    [ "$output" = "$big" ]
+    head -c 300000 /dev/zero | tr '\0' 'y' | "$NDB" set big -
+    run --separate-stderr "$NDB" get -r big
+    [ "$status" -eq 0 ]
+    [ "${#output}" -eq 300000 ]
+}
+
+@test "NDB_URL chooses the server, --url overrides it" {
+    "$NDB" set a 1
+    NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" get a
+    exit_is 2 ""
+    run --separate-stderr "$NDB" --url "$NDB_URL" get a
+    ok_out '1'
+    NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" --url "$NDB_URL" get a
+    ok_out '1'
+    NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" get --url="$NDB_URL" a
+    ok_out '1'
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# The native client's JSONPath commands: find, update, append (KV_FIND,
+# KV_UPDATE, KV_ARR_APPEND) — exact outputs and exit statuses.
+
+load client_helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+setup() {
+    "$NDB" clear >/dev/null
+    "$NDB" set Devices '[{"make":"Apple","model":"iPhone 14","sensors":[{"id":"temp1"},{"id":"accel1"}]},{"make":"Samsung","model":"S23","sensors":[{"id":"temp1"},{"id":"accel1"},{"id":"thingy1"}]}]' \
+        logins '[{"timestamp":1234,"location":"London"},{"timestamp":1236,"location":"Paris"}]' \
+        n 5
+}
+
+@test "find prints the matching keys, one per line" {
+    run --separate-stderr "$NDB" find '$[?(@.make == "Samsung")]'
+    ok_out '"Devices"'
+    run --separate-stderr "$NDB" find '$[*]'
+    ok_out '"Devices"
+"logins"'
+    run --separate-stderr "$NDB" find -r '$[0]'
+    ok_out 'Devices
+logins'
+}
+
+@test "find with no match: exit 1, nothing printed (like grep)" {
+    run --separate-stderr "$NDB" find '$[?(@.make == "Nokia")]'
+    exit_is 1 ""
+    [ -z "$stderr" ]
+}
+
+@test "find --paths" {
+    run --separate-stderr "$NDB" find --paths --keys Devices '$[*].make'
+    ok_out "\"\$[0]['make']\"
+\"\$[1]['make']\""
+    run --separate-stderr "$NDB" find --paths -r --key Devices '$..id'
+    ok_out "\$[0]['sensors'][0]['id']
+\$[0]['sensors'][1]['id']
+\$[1]['sensors'][0]['id']
+\$[1]['sensors'][1]['id']
+\$[1]['sensors'][2]['id']"
+}
+
+@test "find --kv prints one object of whole values" {
+    run --separate-stderr "$NDB" find --kv --keys logins,n '$[?(@.timestamp > 1235)]'
+    ok_out '{"logins":[{"timestamp":1234,"location":"London"},{"timestamp":1236,"location":"Paris"}]}'
+    run --separate-stderr "$NDB" find --kv '$[?(@.timestamp > 9999)]'
+    exit_is 1 '{}'
+}
+
+@test "find --keys is comma-separated and repeatable; --key takes commas literally" {
+    "$NDB" set 'a,b' '[1]'
+    run --separate-stderr "$NDB" find --keys n --keys Devices,logins '$[0]'
+    ok_out '"Devices"
+"logins"'
+    run --separate-stderr "$NDB" find --key 'a,b' '$[0]'
+    ok_out '"a,b"'
+    run --separate-stderr "$NDB" find --keys 'a,b' '$[0]'
+    exit_is 1 ""
+}
+
+@test "find: invalid path is the server's PathInvalid (exit 3); bad options exit 2" {
+    run --separate-stderr "$NDB" find '$[?(@.x =='
+    exit_is 3 ""
+    err_has "PathInvalid (4)"
+    run --separate-stderr "$NDB" find --paths --kv '$'
+    exit_is 2 ""
+    run --separate-stderr "$NDB" find
+    exit_is 2 ""
+    run --separate-stderr "$NDB" find '$' '$'
+    exit_is 2 ""
+}
+
+@test "update replaces the selected nodes and prints the count" {
+    "$NDB" set user '{"access":[{"name":"Lab","permit":true,"level":4},{"name":"Helipad","permit":true,"level":3},{"name":"Normal","permit":true,"level":2}]}'
+    run --separate-stderr "$NDB" update user '$.access[?(@.level > 2)].permit' false
+    ok_out '2'
+    run --separate-stderr "$NDB" get user
+    ok_out '{"access":[{"name":"Lab","permit":false,"level":4},{"name":"Helipad","permit":false,"level":3},{"name":"Normal","permit":true,"level":2}]}'
+    run --separate-stderr "$NDB" update user '$.access[0].name' 'Super Lab'
+    ok_out '1'
+    run --separate-stderr "$NDB" update -s n '$' 7
+    ok_out '1'
+    run --separate-stderr "$NDB" get n
+    ok_out '"7"'
+    printf '{"big":18446744073709551616}' | "$NDB" update n '$' -
+    run --separate-stderr "$NDB" get n
+    ok_out '{"big":18446744073709551616}'
+}
+
+@test "update: missing key exit 1; no node selected exit 1 (prints 0); bad path exit 3" {
+    run --separate-stderr "$NDB" update nokey '$' 1
+    exit_is 1 ""
+    err_has 'key "nokey" does not exist'
+    run --separate-stderr "$NDB" update Devices '$.nope' 1
+    exit_is 1 "0"
+    run --separate-stderr "$NDB" update Devices 'bad((' 1
+    exit_is 3 ""
+    err_has "PathInvalid (4)"
+    run --separate-stderr "$NDB" update Devices '$'
+    exit_is 2 ""
+    run --separate-stderr "$NDB" update --json Devices '$' notjson
+    exit_is 2 ""
+}
+
+@test "append adds items in order, with the value rules of set" {
+    "$NDB" set roles '["Admin"]' profile '{"teams":[]}'
+    run --separate-stderr "$NDB" append roles Developer '{"x":1}' 2
+    exit_is 0 ""
+    run --separate-stderr "$NDB" get roles
+    ok_out '["Admin","Developer",{"x":1},2]'
+    run --separate-stderr "$NDB" append -s roles 3
+    run --separate-stderr "$NDB" get roles
+    ok_out '["Admin","Developer",{"x":1},2,"3"]'
+    run --separate-stderr "$NDB" append profile --name teams Saracens
+    exit_is 0 ""
+    run --separate-stderr "$NDB" get profile
+    ok_out '{"teams":["Saracens"]}'
+    printf 'from stdin' | "$NDB" append roles -
+    run --separate-stderr "$NDB" get -c roles
+    ok_out '["Admin","Developer",{"x":1},2,"3","from stdin"]'
+}
+
+@test "append: missing key or member exit 1; not an array exit 3; usage errors" {
+    run --separate-stderr "$NDB" append nokey 1
+    exit_is 1 ""
+    err_has 'key "nokey" does not exist'
+    run --separate-stderr "$NDB" append Devices --name nope 1
+    exit_is 3 ""
+    run --separate-stderr "$NDB" append n 1
+    exit_is 3 ""
+    err_has "ValueTypeInvalid (41)"
+    run --separate-stderr "$NDB" append n
+    exit_is 2 ""
+    run --separate-stderr "$NDB" append --json roles abc
+    exit_is 2 ""
+}

@@ -1,0 +1,127 @@
+/*
+ * test_cli_helpers.c — the pure parts of the native client: the command
+ * table's consistency (with commands.def too), typo distance, token
+ * parsing, the "is this JSON" rule, and the pretty printer.
+ */
+#include <stdlib.h>
+
+#include "client/cli.h"
+#include "unit.h"
+
+static const char *protocol_names[] = {
+#define NDB_COMMAND(name, summary) #name,
+#include "common/commands.def"
+#undef NDB_COMMAND
+};
+#define NPROTO (sizeof protocol_names / sizeof protocol_names[0])
+
+static int is_protocol_name(const char *s) {
+    for (size_t i = 0; i < NPROTO; i++)
+        if (!strcmp(protocol_names[i], s)) return 1;
+    return 0;
+}
+
+static void test_table(void) {
+    size_t n;
+    const cli_cmd *t = cli_commands(&n);
+    const cli_opt *o = cli_options();
+    CHECK(n >= 21);
+    for (size_t i = 0; i < n; i++) {
+        const cli_cmd *e = &t[i];
+        CHECK(e->name && e->family && e->usage && e->summary && e->description && e->exits && e->run);
+        CHECK(e->description[strlen(e->description) - 1] == '\n');
+        CHECK(e->exits[0] == '0');
+        CHECK(cli_find(e->group, e->name) == e); /* names are unique */
+        if (e->proto) CHECK(is_protocol_name(e->proto));
+        if (e->sh_proto) CHECK(is_protocol_name(e->sh_proto));
+        CHECK(!(e->flags & CLI_F_SESSION) || e->sh_proto);
+        for (size_t k = 0; k < sizeof e->opts && e->opts[k]; k++) {
+            CHECK(e->opts[k] > CLI_GLOBAL_LAST && e->opts[k] < OPT__COUNT);
+        }
+        CHECK(e->max_args < 0 || e->max_args >= e->min_args);
+    }
+    for (int id = 1; id < OPT__COUNT; id++) CHECK(o[id].long_name && o[id].help);
+    /* every protocol command is reachable from the client */
+    for (size_t p = 0; p < NPROTO; p++) {
+        int found = !strcmp(protocol_names[p], "SH_END_ALL") || !strcmp(protocol_names[p], "SH_INFO_ALL");
+        for (size_t i = 0; i < n && !found; i++)
+            found = (t[i].proto && !strcmp(t[i].proto, protocol_names[p])) ||
+                    (t[i].sh_proto && !strcmp(t[i].sh_proto, protocol_names[p]));
+        if (!found) fprintf(stderr, "no client command sends %s\n", protocol_names[p]);
+        CHECK(found);
+    }
+    CHECK(cli_find(NULL, "del") == cli_find(NULL, "rm"));
+    CHECK(cli_find(NULL, "new") == NULL);
+    CHECK(cli_find("session", "new") != NULL);
+    CHECK(cli_is_group("session"));
+    CHECK(!cli_is_group("get"));
+}
+
+static void test_distance(void) {
+    CHECK_INT(cli_edit_distance("get", "get"), 0);
+    CHECK_INT(cli_edit_distance("gte", "get"), 1); /* transposition */
+    CHECK_INT(cli_edit_distance("gt", "get"), 1);
+    CHECK_INT(cli_edit_distance("sett", "set"), 1);
+    CHECK_INT(cli_edit_distance("conut", "count"), 1);
+    CHECK_INT(cli_edit_distance("", "abc"), 3);
+    CHECK_INT(cli_edit_distance("kitten", "sitting"), 3);
+}
+
+static void test_u64(void) {
+    uint64_t v = 0;
+    CHECK(cli_parse_u64("0", &v) == 0 && v == 0);
+    CHECK(cli_parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+    CHECK(cli_parse_u64("18446744073709551616", &v) == -1);
+    CHECK(cli_parse_u64("99999999999999999999", &v) == -1);
+    CHECK(cli_parse_u64("", &v) == -1);
+    CHECK(cli_parse_u64("-1", &v) == -1);
+    CHECK(cli_parse_u64("1.0", &v) == -1);
+    CHECK(cli_parse_u64(" 1", &v) == -1);
+    CHECK(cli_parse_u64("9007199254740993", &v) == 0 && v == 9007199254740993ULL);
+}
+
+static void test_is_json(void) {
+    jdoc d = JDOC_INIT;
+    CHECK(cli_is_json(&d, "1", 1));
+    CHECK(cli_is_json(&d, " {\"a\" : \"/x/\"} ", 15));
+    CHECK_STR(d.text.buf, "{\"a\":\"/x/\"}");
+    CHECK(!cli_is_json(&d, "5 // five", 9));
+    CHECK(!cli_is_json(&d, "/*c*/5", 6));
+    CHECK(cli_is_json(&d, "\"a\\/b\"", 6));
+    CHECK(!cli_is_json(&d, "Bob", 3));
+    CHECK(!cli_is_json(&d, "007", 3));
+    CHECK(!cli_is_json(&d, "", 0));
+    jdoc_free(&d);
+}
+
+static const char *pretty(const char *json, int color) {
+    static strbuf out = STRBUF_INIT;
+    static jdoc d = JDOC_INIT;
+    sb_reset(&out);
+    if (jdoc_parse(&d, json, strlen(json), NULL)) return "INVALID";
+    cli_pretty(&out, &d, 0, color);
+    return out.buf;
+}
+
+static void test_pretty(void) {
+    CHECK_STR(pretty("1", 0), "1");
+    CHECK_STR(pretty("18446744073709551616", 0), "18446744073709551616");
+    CHECK_STR(pretty("[]", 0), "[]");
+    CHECK_STR(pretty("{}", 0), "{}");
+    CHECK_STR(pretty("[1,0.10]", 0), "[\n  1,\n  0.10\n]");
+    CHECK_STR(pretty("{\"a\":{\"b\":[]},\"c\\n\":\"\\u00e9\"}", 0),
+              "{\n  \"a\": {\n    \"b\": []\n  },\n  \"c\\n\": \"\\u00e9\"\n}");
+    CHECK_STR(pretty("[[[1]]]", 0), "[\n  [\n    [\n      1\n    ]\n  ]\n]");
+    CHECK_STR(pretty("{\"k\":null}", 1), "{\n  \033[1;34m\"k\"\033[0m: \033[90mnull\033[0m\n}");
+    CHECK_STR(pretty("[true,false,\"s\",-1e5]", 1),
+              "[\n  \033[33mtrue\033[0m,\n  \033[33mfalse\033[0m,\n  \033[32m\"s\"\033[0m,\n  \033[36m-1e5\033[0m\n]");
+}
+
+int main(void) {
+    test_table();
+    test_distance();
+    test_u64();
+    test_is_json();
+    test_pretty();
+    return UNIT_DONE();
+}
