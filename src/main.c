@@ -13,16 +13,15 @@
 #include <stddef.h>
 
 #include "client/cli.h"
+#include "client/cmd_bench.h"
 #include "client/cmd_send.h"
 #include "server/serve.h"
 
 static const cli_raw raw_subcommands[] = {
     {"serve", cmd_serve, "run the database server"},
     {"send", cmd_send, "send raw protocol requests, print one response per line"},
-    /* ---- lead: add `bench` and `repl` here ----
-     * {"bench", cmd_bench, "..."},
-     * {"repl", cmd_repl, "..."},
-     */
+    {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
+    /* `repl` goes here */
 };
 
 int main(int argc, char **argv) {

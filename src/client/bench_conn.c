@@ -1,0 +1,558 @@
+/*
+ * bench_conn.c — minimal RFC 6455 client connection for `ndb bench`
+ * (see bench_conn.h).
+ *
+ * Why not wsclient.c (libwebsockets): an lws client context owns one
+ * connection and delivers every message through a callback from
+ * lws_service(), with a poll() per service call; the benchmark needs one
+ * event loop over many connections and a per-message cost well below the
+ * server's, or the client becomes what is measured.  Here a message costs a
+ * frame header, a masked copy into the send buffer, and a header parse on
+ * the way back; syscalls are per batch (one send, one read per ready
+ * connection), not per message.
+ */
+#include "client/bench_conn.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BWS_RX_INIT (64 * 1024)  /* first receive buffer */
+#define BWS_RX_MIN_FREE 16384    /* compact/grow when less room than this */
+#define BWS_HANDSHAKE_MAX 8192   /* longest accepted handshake response */
+#define BWS_WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+static void set_why(bws *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(bws *c, const char *fmt, ...) {
+    if (c->why[0]) return; /* the first reason is the real one */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->why, sizeof c->why, fmt, ap);
+    va_end(ap);
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *xrealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) abort();
+    return q;
+}
+
+/* ---------------------------------------------------------------- target */
+
+static int is_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return 1;
+        return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && a->sin6_addr.s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    if (strlen(url) >= sizeof t->url) {
+        snprintf(err, errlen, "URL too long");
+        return -1;
+    }
+    snprintf(t->url, sizeof t->url, "%s", url);
+    if (!strncasecmp(url, "wss://", 6)) {
+        snprintf(err, errlen, "wss:// is not supported: ndb bench measures a local server over plain ws://");
+        return -1;
+    }
+    if (strncasecmp(url, "ws://", 5)) {
+        snprintf(err, errlen, "the URL must start with ws://");
+        return -1;
+    }
+    const char *p = url + 5;
+    size_t alen = strcspn(p, "/?#");
+    const char *rest = p + alen;
+    char host[256];
+    const char *hend, *port = NULL;
+    if (alen >= sizeof t->host_header) {
+        snprintf(err, errlen, "host too long");
+        return -1;
+    }
+    if (*p == '[') {
+        hend = memchr(p, ']', alen);
+        if (!hend || hend == p + 1) {
+            snprintf(err, errlen, "malformed IPv6 address");
+            return -1;
+        }
+        if (hend + 1 < rest) {
+            if (hend[1] != ':') {
+                snprintf(err, errlen, "unexpected text after ']'");
+                return -1;
+            }
+            port = hend + 2;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(hend - p - 1), p + 1);
+    } else {
+        hend = memchr(p, ':', alen);
+        if (hend) port = hend + 1;
+        else hend = rest;
+        if (hend == p) {
+            snprintf(err, errlen, "no host");
+            return -1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(hend - p), p);
+    }
+    char portstr[8] = "80";
+    if (port) {
+        size_t n = (size_t)(rest - port);
+        long v = 0;
+        if (n == 0 || n > 5) {
+            snprintf(err, errlen, "invalid port");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!isdigit((unsigned char)port[i])) {
+                snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
+                return -1;
+            }
+            v = v * 10 + (port[i] - '0');
+        }
+        if (v < 1 || v > 65535) {
+            snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
+            return -1;
+        }
+        snprintf(portstr, sizeof portstr, "%ld", v);
+    }
+    snprintf(t->host_header, sizeof t->host_header, "%.*s", (int)alen, p);
+    size_t plen = strcspn(rest, "#");
+    if (plen + 2 > sizeof t->path) {
+        snprintf(err, errlen, "path too long");
+        return -1;
+    }
+    snprintf(t->path, sizeof t->path, "%s%.*s", *rest == '/' ? "" : "/", (int)plen, rest);
+
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int g = getaddrinfo(host, portstr, &hints, &res);
+    if (g) {
+        snprintf(err, errlen, "cannot resolve host '%s': %s", host,
+                 g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+        return -1;
+    }
+    int found = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        if (is_loopback(ai->ai_addr) && ai->ai_addrlen <= sizeof t->addr) {
+            memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
+            t->addrlen = ai->ai_addrlen;
+            found = 1;
+            break;
+        }
+    }
+    freeaddrinfo(res);
+    if (!found) {
+        snprintf(err, errlen,
+                 "'%s' is not a loopback address: ndb bench only measures a server on this machine "
+                 "(127.0.0.0/8 or ::1)",
+                 host);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+/* Wait until fd is ready for events, or the deadline passes. */
+static int wait_fd(bws *c, short events, int64_t deadline, const char *what) {
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            set_why(c, "timed out %s", what);
+            return -1;
+        }
+        struct pollfd pfd = {c->fd, events, 0};
+        int n = poll(&pfd, 1, (int)left);
+        if (n > 0) return 0;
+        if (n < 0 && errno != EINTR) {
+            set_why(c, "poll failed: %s", strerror(errno));
+            return -1;
+        }
+    }
+}
+
+/* The value of header `name` (case-insensitive) in a handshake response,
+ * copied to out; returns 0 if found. */
+static int find_header(const char *resp, const char *name, char *out, size_t outlen) {
+    size_t nl = strlen(name);
+    for (const char *line = strstr(resp, "\r\n"); line && line[2] != '\r'; line = strstr(line + 2, "\r\n")) {
+        const char *h = line + 2;
+        if (!strncasecmp(h, name, nl) && h[nl] == ':') {
+            const char *v = h + nl + 1;
+            while (*v == ' ' || *v == '\t') v++;
+            size_t n = strcspn(v, "\r\n");
+            while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+            snprintf(out, outlen, "%.*s", (int)n, v);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int bws_open(bws *c, const bws_target *t, int timeout_ms) {
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    int64_t deadline = mono_ms() + timeout_ms;
+    if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
+    c->rng |= 1;
+
+    c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        set_why(c, "cannot create a socket: %s", strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
+        if (errno != EINPROGRESS) {
+            set_why(c, "cannot connect: %s", strerror(errno));
+            return -1;
+        }
+        if (wait_fd(c, POLLOUT, deadline, "connecting")) return -1;
+        int e = 0;
+        socklen_t sl = sizeof e;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
+        if (e) {
+            set_why(c, "cannot connect: %s", strerror(e));
+            return -1;
+        }
+    }
+
+    unsigned char keyraw[16];
+    char key[32], expect[40], accept[64];
+    for (int i = 0; i < 16; i += 8) {
+        uint64_t r = c->rng = c->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        memcpy(keyraw + i, &r, 8);
+    }
+    lws_b64_encode_string((const char *)keyraw, 16, key, sizeof key);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                     "User-Agent: ndb-bench\r\n\r\n",
+                     t->path, t->host_header, key);
+    for (int off = 0; off < n;) {
+        ssize_t w = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+        if (w > 0) {
+            off += (int)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_fd(c, POLLOUT, deadline, "sending the handshake")) return -1;
+        } else {
+            set_why(c, "handshake failed: %s", strerror(errno));
+            return -1;
+        }
+    }
+
+    char resp[BWS_HANDSHAKE_MAX + 1];
+    size_t got = 0;
+    char *end = NULL;
+    while (!end) {
+        if (got == BWS_HANDSHAKE_MAX) {
+            set_why(c, "handshake response too long");
+            return -1;
+        }
+        ssize_t r = recv(c->fd, resp + got, BWS_HANDSHAKE_MAX - got, 0);
+        if (r > 0) {
+            got += (size_t)r;
+            resp[got] = '\0';
+            end = strstr(resp, "\r\n\r\n");
+        } else if (r == 0) {
+            set_why(c, "the server closed the connection during the WebSocket handshake");
+            return -1;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            if (wait_fd(c, POLLIN, deadline, "waiting for the handshake response")) return -1;
+        } else {
+            set_why(c, "handshake failed: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (strncmp(resp, "HTTP/1.1 101", 12)) {
+        set_why(c, "the server refused the WebSocket upgrade (%.*s)", (int)strcspn(resp, "\r\n"), resp);
+        return -1;
+    }
+    char cat[80];
+    unsigned char sha[20];
+    snprintf(cat, sizeof cat, "%s%s", key, BWS_WS_GUID);
+    lws_SHA1((const unsigned char *)cat, strlen(cat), sha);
+    lws_b64_encode_string((const char *)sha, 20, expect, sizeof expect);
+    if (find_header(resp, "Sec-WebSocket-Accept", accept, sizeof accept) || strcmp(accept, expect)) {
+        set_why(c, "bad handshake response: Sec-WebSocket-Accept missing or wrong");
+        return -1;
+    }
+
+    c->rx_cap = BWS_RX_INIT;
+    c->rx = xrealloc(NULL, c->rx_cap);
+    size_t hdr = (size_t)(end + 4 - resp);
+    if (got > hdr) { /* frames that came with the handshake response */
+        memcpy(c->rx, resp + hdr, got - hdr);
+        c->rx_len = got - hdr;
+    }
+    c->tx_cap = 16384;
+    c->tx = xrealloc(NULL, c->tx_cap);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static void tx_reserve(bws *c, size_t n) {
+    if (c->tx_off == c->tx_len) {
+        c->tx_off = c->tx_len = 0;
+    } else if (c->tx_off > 0 && c->tx_cap - c->tx_len < n) {
+        memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
+        c->tx_len -= c->tx_off;
+        c->tx_off = 0;
+    }
+    if (c->tx_cap - c->tx_len < n) {
+        while (c->tx_cap - c->tx_len < n) c->tx_cap *= 2;
+        c->tx = xrealloc(c->tx, c->tx_cap);
+    }
+}
+
+static void send_frame(bws *c, unsigned opcode, const void *msg, size_t len) {
+    unsigned char *d;
+    size_t h = 2;
+    tx_reserve(c, 14 + len);
+    d = c->tx + c->tx_len;
+    d[0] = (unsigned char)(0x80 | opcode);
+    if (len < 126) {
+        d[1] = (unsigned char)(0x80 | len);
+    } else if (len < 65536) {
+        d[1] = 0x80 | 126;
+        d[2] = (unsigned char)(len >> 8);
+        d[3] = (unsigned char)len;
+        h = 4;
+    } else {
+        d[1] = 0x80 | 127;
+        for (int i = 0; i < 8; i++) d[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+        h = 10;
+    }
+    /* Mask key: xorshift64, one step per frame. */
+    uint64_t x = c->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c->rng = x;
+    uint32_t m32 = (uint32_t)x;
+    memcpy(d + h, &m32, 4);
+    uint64_t m64 = (uint64_t)m32 << 32 | m32;
+    const unsigned char *src = msg;
+    unsigned char *dst = d + h + 4;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w ^= m64;
+        memcpy(dst + i, &w, 8);
+    }
+    const unsigned char *mk = d + h;
+    for (; i < len; i++) dst[i] = src[i] ^ mk[i & 3];
+    c->tx_len += h + 4 + len;
+}
+
+void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, 0x1, msg, len); }
+
+int bws_flush(bws *c) {
+    while (c->tx_off < c->tx_len) {
+        ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
+        if (w > 0) {
+            c->tx_off += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && errno == EAGAIN) {
+            return 0;
+        } else {
+            set_why(c, "write to server failed: %s", w < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+    }
+    c->tx_off = c->tx_len = 0;
+    return 1;
+}
+
+long bws_fill(bws *c) {
+    if (c->rx_off == c->rx_len) {
+        c->rx_off = c->rx_len = 0;
+    } else if (c->rx_off > 0 && (c->rx_cap - c->rx_len < BWS_RX_MIN_FREE || c->rx_off + c->rx_need > c->rx_cap)) {
+        memmove(c->rx, c->rx + c->rx_off, c->rx_len - c->rx_off);
+        c->rx_len -= c->rx_off;
+        c->rx_off = 0;
+    }
+    size_t want = c->rx_need > BWS_RX_MIN_FREE ? c->rx_need : BWS_RX_MIN_FREE;
+    if (c->rx_cap - c->rx_off < want || c->rx_cap - c->rx_len < BWS_RX_MIN_FREE) {
+        size_t cap = c->rx_cap;
+        while (cap - c->rx_off < want || cap - c->rx_len < BWS_RX_MIN_FREE) cap *= 2;
+        c->rx = xrealloc(c->rx, cap);
+        c->rx_cap = cap;
+    }
+    for (;;) {
+        ssize_t r = recv(c->fd, c->rx + c->rx_len, c->rx_cap - c->rx_len, 0);
+        if (r > 0) {
+            c->rx_len += (size_t)r;
+            return (long)r;
+        }
+        if (r == 0) {
+            set_why(c, "connection closed by server (no close frame)");
+            return -1;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return 0;
+        set_why(c, "read from server failed: %s", strerror(errno));
+        return -1;
+    }
+}
+
+static void frag_add(bws *c, const unsigned char *p, size_t n) {
+    if (c->frag_cap - c->frag_len < n) {
+        size_t cap = c->frag_cap ? c->frag_cap : 4096;
+        while (cap - c->frag_len < n) cap *= 2;
+        c->frag = xrealloc(c->frag, cap);
+        c->frag_cap = cap;
+    }
+    memcpy(c->frag + c->frag_len, p, n);
+    c->frag_len += n;
+}
+
+int bws_next(bws *c, const char **msg, size_t *len) {
+    for (;;) {
+        const unsigned char *p = c->rx + c->rx_off;
+        size_t avail = c->rx_len - c->rx_off;
+        if (avail < 2) {
+            c->rx_need = 2;
+            return 0;
+        }
+        unsigned fin = p[0] & 0x80, op = p[0] & 0x0f;
+        if (p[0] & 0x70) {
+            set_why(c, "protocol error: reserved bits set in a frame from the server");
+            return -1;
+        }
+        if (p[1] & 0x80) {
+            set_why(c, "protocol error: masked frame from the server");
+            return -1;
+        }
+        uint64_t n = p[1] & 0x7f;
+        size_t h = 2;
+        if (n == 126) {
+            if (avail < 4) {
+                c->rx_need = 4;
+                return 0;
+            }
+            n = (uint64_t)p[2] << 8 | p[3];
+            h = 4;
+        } else if (n == 127) {
+            if (avail < 10) {
+                c->rx_need = 10;
+                return 0;
+            }
+            n = 0;
+            for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
+            h = 10;
+            if (n > ((uint64_t)1 << 40)) {
+                set_why(c, "protocol error: frame length %llu", (unsigned long long)n);
+                return -1;
+            }
+        }
+        if (avail < h + n) {
+            c->rx_need = h + (size_t)n;
+            return 0;
+        }
+        c->rx_need = 0;
+        const unsigned char *payload = p + h;
+        c->rx_off += h + (size_t)n;
+        switch (op) {
+        case 0x1: /* text */
+            if (c->in_frag) {
+                set_why(c, "protocol error: new message inside a fragmented one");
+                return -1;
+            }
+            if (fin) {
+                *msg = (const char *)payload;
+                *len = (size_t)n;
+                return 1;
+            }
+            c->in_frag = 1;
+            c->frag_len = 0;
+            frag_add(c, payload, (size_t)n);
+            break;
+        case 0x0: /* continuation */
+            if (!c->in_frag) {
+                set_why(c, "protocol error: continuation frame without a message");
+                return -1;
+            }
+            frag_add(c, payload, (size_t)n);
+            if (fin) {
+                c->in_frag = 0;
+                *msg = (const char *)c->frag;
+                *len = c->frag_len;
+                return 1;
+            }
+            break;
+        case 0x2:
+            set_why(c, "unexpected binary message from the server");
+            return -1;
+        case 0x8: {
+            char text[128];
+            size_t tn = n > 2 ? (size_t)n - 2 : 0;
+            if (tn > sizeof text - 1) tn = sizeof text - 1;
+            for (size_t i = 0; i < tn; i++) {
+                unsigned char ch = payload[2 + i];
+                text[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+            }
+            text[tn] = '\0';
+            if (n >= 2)
+                set_why(c, "connection closed by server (%d%s%s)", payload[0] << 8 | payload[1],
+                        tn ? ": " : "", text);
+            else
+                set_why(c, "connection closed by server (no status code)");
+            return -1;
+        }
+        case 0x9: /* ping: answer with the same payload */
+            send_frame(c, 0xA, payload, (size_t)n);
+            break;
+        case 0xA: /* pong */
+            break;
+        default:
+            set_why(c, "protocol error: unknown opcode %u", op);
+            return -1;
+        }
+    }
+}
+
+void bws_close(bws *c) {
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+    free(c->rx);
+    free(c->tx);
+    free(c->frag);
+    c->rx = c->tx = c->frag = NULL;
+    c->rx_len = c->rx_off = c->rx_cap = c->tx_len = c->tx_off = c->tx_cap = 0;
+    c->frag_len = c->frag_cap = 0;
+}

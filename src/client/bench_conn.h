@@ -1,0 +1,83 @@
+/*
+ * bench_conn.h — the minimal WebSocket client connection of `ndb bench`.
+ *
+ * The benchmark drives many connections from one thread, so it needs a
+ * connection that costs next to nothing per message: a non-blocking TCP
+ * socket, a flat receive buffer parsed in place, a flat send buffer of
+ * ready, masked frames written with one send() per batch.  This file speaks
+ * just enough RFC 6455 for that: the opening handshake (checked, including
+ * Sec-WebSocket-Accept), masked text frames out, unmasked text frames in
+ * (fragmented ones reassembled), pings answered with pongs, a close frame
+ * from the server reported as an error.  It is not a general client — the
+ * CLI's is wsclient.c — and it only connects to loopback addresses.
+ *
+ * Ownership: a bws is owned by its caller (usually in an array); bws_open
+ * allocates its buffers, bws_close frees them and closes the socket.
+ */
+#ifndef NDB_BENCH_CONN_H
+#define NDB_BENCH_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* Where to connect: a parsed, resolved, loopback-checked ws:// URL. */
+typedef struct bws_target {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char host_header[280]; /* HOST[:PORT] as written in the URL */
+    char path[512];
+    char url[600];
+} bws_target;
+
+typedef struct bws {
+    int fd;
+    unsigned char *rx; /* received bytes; rx[rx_off..rx_len) not yet parsed */
+    size_t rx_len, rx_off, rx_cap;
+    size_t rx_need;    /* bytes the incomplete frame at rx_off needs in all */
+    unsigned char *tx; /* frames to send; tx[tx_off..tx_len) not yet written */
+    size_t tx_len, tx_off, tx_cap;
+    unsigned char *frag; /* a fragmented message being reassembled */
+    size_t frag_len, frag_cap;
+    int in_frag;
+    uint64_t rng; /* xorshift state for mask keys */
+    char why[200]; /* why the connection failed */
+} bws;
+
+/*
+ * Parse url (ws://HOST[:PORT][/PATH]; HOST a name, an IPv4 literal or a
+ * bracketed IPv6 literal; port 80 by default) and resolve it.  Refuses
+ * wss:// and any host that does not resolve to a loopback address
+ * (127.0.0.0/8, ::1).  Returns 0, or -1 with a one-line reason in err.
+ */
+int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen);
+
+/* Connect and complete the WebSocket handshake within timeout_ms; the
+ * socket is then non-blocking with TCP_NODELAY.  Returns 0, or -1 with the
+ * reason in c->why (c must still be bws_close'd). */
+int bws_open(bws *c, const bws_target *t, int timeout_ms);
+
+/* Append msg as one masked text frame to the send buffer. */
+void bws_send(bws *c, const char *msg, size_t len);
+
+/* Write what the send buffer holds.  Returns 1 when it is empty, 0 when the
+ * socket would block with bytes left, -1 on error (reason in c->why). */
+int bws_flush(bws *c);
+
+/* One read() of what the socket has.  Returns the number of bytes read,
+ * 0 if none were ready, -1 on error or end of stream (reason in c->why). */
+long bws_fill(bws *c);
+
+/*
+ * The next complete message in the receive buffer.  Returns 1 with *msg,
+ * *len set (valid until the next bws_fill or bws_next); 0 when more bytes
+ * are needed; -1 on a close frame, a binary message or a protocol error
+ * (reason in c->why).  Pings are answered (a pong is queued: flush after).
+ */
+int bws_next(bws *c, const char **msg, size_t *len);
+
+/* Close the socket and free the buffers.  Safe to call twice, and on a bws
+ * whose bws_open failed (not on a merely zeroed one: fd 0 is a descriptor). */
+void bws_close(bws *c);
+
+#endif

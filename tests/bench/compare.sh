@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# compare.sh — ndb against Redis on this machine, side by side (issue 9).
+#
+# Starts `ndb serve` and Debian's redis-server (no persistence) on free
+# loopback ports, pins both servers to one core and both benchmark clients
+# to another (taskset), runs `ndb bench` and `redis-benchmark` with the same
+# connections, pipeline depth, key space and value size, alternating the
+# two, and prints a Markdown table of medians and ndb/Redis ratios (see
+# tests/bench/README.md for what each case measures and how).
+#
+# usage: tests/bench/compare.sh [--quick] [--runs N] [--seconds S] [--raw DIR]
+#   --quick      under a minute: 0.5 s runs (the default, 2 s runs, takes ~2 minutes)
+#   --runs N     runs of each tool per measurement (default 3, at least 3)
+#   --seconds S  target length of one run (default 2; 0.5 with --quick)
+#   --raw DIR    keep every run's raw output in DIR
+# Environment: NDB (default build/ndb), REDIS_SERVER, REDIS_BENCHMARK,
+# REDIS_CLI (default: from PATH), SERVER_CORE (0), CLIENT_CORE (1).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+NDB=${NDB:-$root/build/ndb}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
+REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
+REDIS_CLI=${REDIS_CLI:-redis-cli}
+SERVER_CORE=${SERVER_CORE:-0}
+CLIENT_CORE=${CLIENT_CORE:-1}
+
+quick=0 runs=3 seconds="" raw=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) quick=1 ;;
+    --runs) runs=${2:?--runs needs a value}; shift ;;
+    --seconds) seconds=${2:?--seconds needs a value}; shift ;;
+    --raw) raw=${2:?--raw needs a directory}; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ "$runs" =~ ^[0-9]+$ ]] && [ "$runs" -ge 3 ] && [ "$runs" -le 20 ] || { echo "compare.sh: --runs must be 3..20" >&2; exit 2; }
+[ -n "$seconds" ] || seconds=$([ $quick = 1 ] && echo 0.5 || echo 2)
+[[ "$seconds" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "compare.sh: --seconds must be a number" >&2; exit 2; }
+awk -v s="$seconds" 'BEGIN { exit !(s >= 0.2 && s <= 30) }' || { echo "compare.sh: --seconds must be 0.2..30" >&2; exit 2; }
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+[ -x "$NDB" ] || die "no ndb binary at $NDB (build first, or set NDB)"
+"$NDB" bench --help >/dev/null 2>&1 || die "$NDB has no 'bench' command"
+for t in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI" taskset awk; do
+    command -v "$t" >/dev/null || die "'$t' not found (apt-get install redis-server redis-tools util-linux)"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ndb-compare.XXXXXX")
+[ -n "$raw" ] && mkdir -p "$raw"
+NDB_PID="" REDIS_PID=""
+cleanup() {
+    local p
+    for p in $NDB_PID $REDIS_PID; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in $NDB_PID $REDIS_PID; do
+        for _ in $(seq 1 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Pinning: servers on SERVER_CORE, clients on CLIENT_CORE (needs 2 cores).
+# (Arrays, not functions: a background job must be the server itself, so
+# that $! is its pid.)
+if [ "$(nproc)" -ge 2 ]; then
+    on_server=(taskset -c "$SERVER_CORE")
+    on_client=(taskset -c "$CLIENT_CORE")
+    pinning="servers on core $SERVER_CORE, clients on core $CLIENT_CORE (taskset)"
+else
+    on_server=()
+    on_client=()
+    pinning="not pinned (only one core)"
+fi
+
+t_start=$(date +%s)
+log() { printf '[%3d s] %s\n' $(($(date +%s) - t_start)) "$*" >&2; }
+
+# ------------------------------------------------------------------ servers
+
+start_ndb() {
+    local logf="$work/ndb.log"
+    "${on_server[@]}" "$NDB" serve --ip 127.0.0.1 --port 0 2>"$logf" &
+    NDB_PID=$!
+    for _ in $(seq 1 100); do
+        NDB_URL=$(grep -o 'ws://[^ ]*' "$logf" 2>/dev/null | head -n 1 || true)
+        [ -n "$NDB_URL" ] && return 0
+        kill -0 "$NDB_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$logf" >&2
+    die "ndb serve did not start"
+}
+
+start_redis() {
+    local port
+    for _ in $(seq 1 20); do
+        port=$((20000 + RANDOM % 40000))
+        "${on_server[@]}" "$REDIS_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+            --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
+        REDIS_PID=$!
+        for _ in $(seq 1 100); do
+            kill -0 "$REDIS_PID" 2>/dev/null || break
+            if [ "$("$REDIS_CLI" -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then
+                REDIS_PORT=$port
+                return 0
+            fi
+            sleep 0.05
+        done
+        kill -KILL "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
+    done
+    cat "$work/redis.log" >&2
+    die "redis-server did not start"
+}
+
+stop_servers() {
+    local p
+    for p in $NDB_PID $REDIS_PID; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in $NDB_PID $REDIS_PID; do wait "$p" 2>/dev/null || true; done
+    NDB_PID="" REDIS_PID=""
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# Load keys key:000000000000 .. K-1 with B-byte values into Redis (the same
+# key names as ndb bench; redis-benchmark -r K draws from the same names).
+redis_load() { # redis_load K B
+    "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" flushall >/dev/null
+    awk -v k="$1" -v b="$2" 'BEGIN {
+        v = ""; x = "x"
+        for (n = b; n > 0; n = int(n / 2)) { if (n % 2) v = v x; x = x x }
+        for (i = 0; i < k; i++) {
+            key = sprintf("key:%012d", i)
+            printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", length(key), key, b, v
+        }
+    }' | "$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" --pipe >"$work/pipe.log" 2>&1 ||
+        { cat "$work/pipe.log" >&2; die "loading Redis failed"; }
+}
+
+ndb_load() { # ndb_load K B
+    "$NDB" send --url "$NDB_URL" '{"KV_CLEAR":{}}' >/dev/null
+    "${on_client[@]}" "$NDB" bench --url "$NDB_URL" --op set --preload --keys "$1" -d "$2" -c 4 -n 0 -q >/dev/null
+}
+
+# ------------------------------------------------------------------ runs
+
+# CPU seconds used by this shell's finished children so far.  `times` must
+# run in the shell that waited for them, not in a $(...) subshell.
+child_cpu() { # child_cpu VAR
+    local f="$work/times.$BASHPID"
+    times >"$f"
+    printf -v "$1" '%s' "$(awk 'END { n = split($0, f, /[ ms]+/); print f[1] * 60 + f[2] + f[3] * 60 + f[4] }' "$f")"
+}
+
+# Field NAME of the CSV (header line + one row) on stdin.
+csv_field() {
+    awk -F, -v n="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i } NR == 2 { print $c }'
+}
+
+# Raw output file for one run: DIR/HHMMSS.NNN-TOOL-NAME.csv (names made
+# file-safe; the time orders them, also across $(...) subshells).
+raw_file() { # raw_file TOOL NAME
+    printf '%s/%s-%s-%s.csv' "$raw" "$(date +%H%M%S.%N | cut -c1-10)" "$1" "$(tr -c 'A-Za-z0-9\n' - <<<"$2" | tr -s -)"
+}
+
+# ndb_run NAME ARGS...: one ndb bench run; prints "rps p50_us cpu_pct".
+ndb_run() {
+    local name=$1 out
+    shift
+    out=$("${on_client[@]}" "$NDB" bench --url "$NDB_URL" --csv -q "$@") || die "ndb bench failed ($name)"
+    [ -z "$raw" ] || printf '%s\n' "$out" >"$(raw_file ndb "$name")"
+    printf '%s %s %s\n' "$(csv_field rps <<<"$out")" "$(csv_field p50_us <<<"$out")" \
+        "$(csv_field cpu_pct <<<"$out")"
+}
+
+# redis_run NAME TEST ARGS...: one redis-benchmark run; prints "rps p50_us cpu_pct".
+redis_run() {
+    local name=$1 test=$2 out c0 c1 t0 t1
+    shift 2
+    child_cpu c0
+    t0=$(date +%s.%N)
+    out=$("${on_client[@]}" "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$REDIS_PORT" -t "$test" --csv -q "$@") ||
+        die "redis-benchmark failed ($name)"
+    t1=$(date +%s.%N)
+    child_cpu c1
+    [ -z "$raw" ] || printf '%s\n' "$out" >"$(raw_file redis "$name")"
+    tr -d '"' <<<"$out" | awk -F, -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" '
+        NR == 2 { printf "%s %.3f %.1f\n", $2, $5 * 1000, 100 * (c1 - c0) / (t1 - t0) }'
+}
+
+# Requests for a redis-benchmark run of about $seconds, from a short
+# calibration run of n0 requests (which also warms the server up).
+redis_calibrate() { # redis_calibrate TEST N0 ARGS...
+    local test=$1 n0=$2 rps
+    shift 2
+    rps=$(redis_run calibrate "$test" -n "$n0" "$@" | cut -d' ' -f1)
+    awk -v r="$rps" -v s="$seconds" -v n0="$n0" 'BEGIN { n = int(r * s); print (n < n0 ? n0 : n) }'
+}
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+col() { awk -v c="$1" '{ print $c }'; }
+
+rows=()
+# row CASE METRIC NDB REDIS RATIO TARGET MET CPU
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
+fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+meets() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "le" ? r <= t : r >= t; print ok ? "yes" : "**no**" }'; }
+
+# measure CASE-LABEL OP CONNS PIPELINE KEYS SIZE METRIC: GET or SET, alternated.
+measure_kv() {
+    local label=$1 op=$2 c=$3 p=$4 k=$5 d=$6 metric=$7 n i nd rd pre=""
+    local test=${op,,} ndbf="$work/n.$op" redf="$work/r.$op"
+    : >"$ndbf"
+    : >"$redf"
+    [ "$op" = GET ] && pre=--preload
+    n=$(redis_calibrate "$test" $((c * p * 200 < 5000 ? 5000 : c * p * 200)) -c "$c" -P "$p" -r "$k" -d "$d")
+    for i in $(seq 1 "$runs"); do
+        if [ $((i % 2)) = 1 ]; then
+            ndb_run "$label-$test" --op "$test" $pre -c "$c" -P "$p" --keys "$k" -d "$d" --duration "$seconds" >>"$ndbf"
+            redis_run "$label-$test" "$test" -n "$n" -c "$c" -P "$p" -r "$k" -d "$d" >>"$redf"
+        else
+            redis_run "$label-$test" "$test" -n "$n" -c "$c" -P "$p" -r "$k" -d "$d" >>"$redf"
+            ndb_run "$label-$test" --op "$test" $pre -c "$c" -P "$p" --keys "$k" -d "$d" --duration "$seconds" >>"$ndbf"
+        fi
+    done
+    local cpu="$(col 3 <"$ndbf" | median | xargs printf '%.0f')% / $(col 3 <"$redf" | median | xargs printf '%.0f')%"
+    if [ "$metric" = p50 ]; then
+        nd=$(col 2 <"$ndbf" | median)
+        rd=$(col 2 <"$redf" | median)
+        row "$label $op" "p50 latency, µs" "$(fmt "$nd" 1)" "$(fmt "$rd" 1)" "$(ratio "$nd" "$rd")" "≤ 1.2" \
+            "$(meets "$(ratio "$nd" "$rd")" le 1.2)" "$cpu"
+    else
+        nd=$(col 1 <"$ndbf" | median)
+        rd=$(col 1 <"$redf" | median)
+        row "$label $op" "requests/s" "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ 0.8" \
+            "$(meets "$(ratio "$nd" "$rd")" ge 0.8)" "$cpu"
+    fi
+    log "  $label $op: ndb $nd, Redis $rd"
+}
+
+# ------------------------------------------------------------------ cases
+
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+log "compare.sh: $(nproc) cores ($cpu_model), $runs runs of ~${seconds}s per measurement, $pinning"
+start_ndb
+start_redis
+log "ndb at $NDB_URL (pid $NDB_PID), Redis at 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+
+K=100000
+log "case 1: 16 B values, 1 connection, pipeline 1 (latency)"
+ndb_load $K 16
+redis_load $K 16
+measure_kv "1. 16 B, 1 conn, P1," GET 1 1 $K 16 p50
+measure_kv "1. 16 B, 1 conn, P1," SET 1 1 $K 16 p50
+
+log "case 2: 16 B values, 4 connections, pipeline 32 (throughput)"
+measure_kv "2. 16 B, 4 conns, P32," GET 4 32 $K 16 rps
+measure_kv "2. 16 B, 4 conns, P32," SET 4 32 $K 16 rps
+
+log "case 3: 90/10 GET/SET, 1 KB values, 50 connections, pipeline 8"
+K3=10000
+ndb_load $K3 1024
+redis_load $K3 1024
+: >"$work/n.mix"
+: >"$work/r.mix"
+: >"$work/r.cpu"
+ng=$(redis_calibrate get 20000 -c 50 -P 8 -r $K3 -d 1024)
+ns=$(redis_calibrate set 20000 -c 50 -P 8 -r $K3 -d 1024)
+ng=$(awk -v n="$ng" 'BEGIN { print int(n * 0.9) }')
+ns=$(awk -v n="$ns" 'BEGIN { n = int(n * 0.1); print (n < 20000 ? 20000 : n) }')
+for i in $(seq 1 "$runs"); do
+    if [ $((i % 2)) = 1 ]; then
+        ndb_run 3-mixed --op mixed --set-ratio 0.1 --preload -c 50 -P 8 --keys $K3 -d 1024 --duration "$seconds" >>"$work/n.mix"
+    fi
+    g=$(redis_run 3-get get -n "$ng" -c 50 -P 8 -r $K3 -d 1024)
+    s=$(redis_run 3-set set -n "$ns" -c 50 -P 8 -r $K3 -d 1024)
+    # Time-weighted: 90% of the requests at the GET rate, 10% at the SET rate.
+    awk -v g="${g%% *}" -v s="${s%% *}" 'BEGIN { print 1 / (0.9 / g + 0.1 / s) }' >>"$work/r.mix"
+    awk -v g="$g" -v s="$s" 'BEGIN { split(g, a, " "); split(s, b, " "); print 0.9 * a[3] + 0.1 * b[3] }' >>"$work/r.cpu"
+    if [ $((i % 2)) = 0 ]; then
+        ndb_run 3-mixed --op mixed --set-ratio 0.1 --preload -c 50 -P 8 --keys $K3 -d 1024 --duration "$seconds" >>"$work/n.mix"
+    fi
+done
+nd=$(col 1 <"$work/n.mix" | median)
+rd=$(median <"$work/r.mix")
+row "3. 90/10 GET/SET, 1 KB, 50 conns, P8" "requests/s" "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ 0.8" \
+    "$(meets "$(ratio "$nd" "$rd")" ge 0.8)" "$(col 3 <"$work/n.mix" | median | xargs printf '%.0f')% / $(median <"$work/r.cpu" | xargs printf '%.0f')%"
+log "  3: ndb $nd, Redis $rd"
+
+log "case 4: GET of 100 KB values, 4 connections, pipeline 4 (bytes/s)"
+K4=100 D4=102400
+ndb_load $K4 $D4
+redis_load $K4 $D4
+: >"$work/n.big"
+: >"$work/r.big"
+n4=$(redis_calibrate get 2000 -c 4 -P 4 -r $K4 -d $D4)
+for i in $(seq 1 "$runs"); do
+    if [ $((i % 2)) = 1 ]; then
+        ndb_run 4-get100k --op get --preload -c 4 -P 4 --keys $K4 -d $D4 --duration "$seconds" >>"$work/n.big"
+        redis_run 4-get100k get -n "$n4" -c 4 -P 4 -r $K4 -d $D4 >>"$work/r.big"
+    else
+        redis_run 4-get100k get -n "$n4" -c 4 -P 4 -r $K4 -d $D4 >>"$work/r.big"
+        ndb_run 4-get100k --op get --preload -c 4 -P 4 --keys $K4 -d $D4 --duration "$seconds" >>"$work/n.big"
+    fi
+done
+nd=$(col 1 <"$work/n.big" | median | awk -v d=$D4 '{ print $1 * d / 1e6 }')
+rd=$(col 1 <"$work/r.big" | median | awk -v d=$D4 '{ print $1 * d / 1e6 }')
+row "4. GET 100 KB, 4 conns, P4" "MB/s of values" "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ 1.0" \
+    "$(meets "$(ratio "$nd" "$rd")" ge 1.0)" "$(col 3 <"$work/n.big" | median | xargs printf '%.0f')% / $(col 3 <"$work/r.big" | median | xargs printf '%.0f')%"
+log "  4: ndb $nd MB/s, Redis $rd MB/s"
+
+log "case 5: 1,000,000 keys with 16 B values: server RSS"
+stop_servers # fresh servers: RSS of the data, not of earlier cases' buffers
+start_ndb
+start_redis
+n_empty=$(rss_kib "$NDB_PID")
+r_empty=$(rss_kib "$REDIS_PID")
+ndb_load 1000000 16
+redis_load 1000000 16
+[ "$("$REDIS_CLI" -h 127.0.0.1 -p "$REDIS_PORT" dbsize)" = 1000000 ] || die "Redis did not load 1,000,000 keys"
+[ "$("$NDB" send --url "$NDB_URL" '{"KV_COUNT":{}}')" = '{"KV_COUNT_RSP":{"cnt":1000000,"st":1}}' ] ||
+    die "ndb did not load 1,000,000 keys"
+n_rss=$(rss_kib "$NDB_PID")
+r_rss=$(rss_kib "$REDIS_PID")
+nd=$(awk -v k="$n_rss" 'BEGIN { print k / 1024 }')
+rd=$(awk -v k="$r_rss" 'BEGIN { print k / 1024 }')
+row "5. 1,000,000 keys × 16 B" "server RSS, MiB (empty: $(fmt "$(awk -v k=$n_empty 'BEGIN{print k/1024}')" 1) / $(fmt "$(awk -v k=$r_empty 'BEGIN{print k/1024}')" 1))" \
+    "$(fmt "$nd" 1)" "$(fmt "$rd" 1)" "$(ratio "$nd" "$rd")" "≤ 1.5" "$(meets "$(ratio "$nd" "$rd")" le 1.5)" "—"
+log "  5: ndb $nd MiB, Redis $rd MiB"
+stop_servers
+
+# ------------------------------------------------------------------ table
+
+ndb_version=$("$NDB" --version 2>/dev/null || echo "ndb ?")
+git_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo "?")
+redis_version=$("$REDIS_SERVER" --version | grep -o 'v=[^ ]*' | cut -c3-)
+echo "ndb vs Redis — $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores, $cpu_model; $ndb_version ($git_rev), Redis $redis_version"
+echo "Medians of $runs alternated runs of ~${seconds} s each; $pinning; load average before/after: $load_start / $(cut -d' ' -f1-3 /proc/loadavg); tests/bench/compare.sh$([ $quick = 1 ] && echo ' --quick')."
+echo
+echo "| case | metric | ndb | Redis | ndb/Redis | target | met | client CPU (ndb bench / redis-benchmark) |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+log "compare.sh: done in $(($(date +%s) - t_start)) s"

@@ -1,0 +1,283 @@
+#!/usr/bin/env bats
+# `ndb bench`: options, every answer verified, machine-readable output,
+# failures (wrong answers, disconnects, unreachable or non-loopback servers)
+# end the run with exit status 1 and one line saying why.  Runs are kept
+# tiny: these are functional tests, not measurements.
+
+load helpers
+
+setup_file() {
+    if ! "$NDB" bench --help >/dev/null 2>&1; then
+        export BENCH_MISSING=1
+        return 0
+    fi
+    start_server
+}
+
+teardown_file() { stop_server; }
+
+setup() {
+    [ -z "${BENCH_MISSING:-}" ] || skip "ndb bench is not wired into this binary"
+}
+
+teardown() {
+    if [ -n "${SMALL_PID:-}" ]; then
+        NDB_PID=$SMALL_PID stop_server
+        SMALL_PID=
+    fi
+}
+
+# A fake server that completes the WebSocket handshake and then answers
+# every KV_SET/SH_SET request with SET_ANSWER and every other request with
+# ANSWER; after LIMIT answers (if given) it closes with code 1011.  Its URL
+# ends up in FAKE_URL.  It serves one connection and exits on its own
+# (bounded by a 20 s socket timeout).
+fake_server() { # fake_server ANSWER [SET_ANSWER [LIMIT]]
+    local py="$BATS_TEST_TMPDIR/fake.py"
+    cat >"$py" <<'EOF'
+import base64, hashlib, socket, struct, sys
+answer = sys.argv[1].encode()
+set_answer = sys.argv[2].encode() if len(sys.argv) > 2 and sys.argv[2] else answer
+limit = int(sys.argv[3]) if len(sys.argv) > 3 else -1
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+s.settimeout(20)
+print("ws://127.0.0.1:%d/" % s.getsockname()[1], flush=True)
+c, _ = s.accept()
+c.settimeout(20)
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += c.recv(4096)
+key = [l.split(b":", 1)[1].strip() for l in buf.split(b"\r\n") if l.lower().startswith(b"sec-websocket-key:")][0]
+acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n")
+buf = buf.split(b"\r\n\r\n", 1)[1]
+
+def need(n):
+    global buf
+    while len(buf) < n:
+        d = c.recv(65536)
+        if not d:
+            sys.exit(0)
+        buf += d
+
+sent = 0
+while True:
+    need(2)
+    n, h = buf[1] & 127, 2
+    if n == 126:
+        need(4)
+        n, h = struct.unpack(">H", buf[2:4])[0], 4
+    need(h + 4 + n)
+    mask = buf[h:h + 4]
+    msg = bytes(b ^ mask[i % 4] for i, b in enumerate(buf[h + 4:h + 4 + n]))
+    buf = buf[h + 4 + n:]
+    if sent == limit:
+        c.sendall(b"\x88\x02" + struct.pack(">H", 1011))
+        c.close()
+        sys.exit(0)
+    a = set_answer if msg.startswith((b'{"KV_SET"', b'{"SH_SET"')) else answer
+    c.sendall(b"\x81" + bytes([len(a)]) + a)
+    sent += 1
+EOF
+    python3 "$py" "$@" >"$BATS_TEST_TMPDIR/fake.url" 2>/dev/null 3>&- &
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$BATS_TEST_TMPDIR/fake.url" ] && break
+        sleep 0.05
+    done
+    FAKE_URL=$(head -n 1 "$BATS_TEST_TMPDIR/fake.url")
+    rm -f "$BATS_TEST_TMPDIR/fake.url"
+}
+
+@test "bench --help prints usage and exits 0" {
+    run "$NDB" bench --help
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "usage: ndb bench [options]" ]]
+    [[ "$output" == *"--pipeline P"* ]]
+    [[ "$output" == *"--preload"* ]]
+}
+
+@test "usage errors exit 2 with a one-line reason" {
+    run "$NDB" bench --conns 0
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == "ndb bench: --conns must be 1..4096, not '0'" ]]
+    run "$NDB" bench --requests 5 --duration 1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"not both"* ]]
+    run "$NDB" bench --op frobnicate
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"unknown --op 'frobnicate'"* ]]
+    run "$NDB" bench --set-ratio 0.5
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--op mixed only"* ]]
+    run "$NDB" bench --set-ratio 2 --op mixed
+    [ "$status" -eq 2 ]
+    run "$NDB" bench --pipeline abc
+    [ "$status" -eq 2 ]
+    run "$NDB" bench --duration 0
+    [ "$status" -eq 2 ]
+    run "$NDB" bench --requests 0
+    [ "$status" -eq 2 ]
+    run "$NDB" bench extra
+    [ "$status" -eq 2 ]
+}
+
+@test "only loopback servers: other hosts and wss:// are refused" {
+    run "$NDB" bench --url ws://10.1.2.3:1987/ -n 1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"'10.1.2.3' is not a loopback address"* ]]
+    run "$NDB" bench --url wss://127.0.0.1:1987/ -n 1
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"wss:// is not supported"* ]]
+    run "$NDB" bench --url http://127.0.0.1:1987/ -n 1
+    [ "$status" -eq 2 ]
+}
+
+@test "no server: exit 1, says it cannot connect" {
+    run "$NDB" bench --url ws://127.0.0.1:1/ -n 1 -c 1
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: cannot connect: Connection refused" ]]
+}
+
+@test "GET after --preload: every key loaded, report has throughput, latency and CPU" {
+    run "$NDB" bench --op get --preload --keys 500 -c 3 -P 4 -n 2000 -q
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "ndb bench: get on $NDB_URL: 3 connections, pipeline 4, 500 keys, 16-character values, preloaded" ]]
+    [[ "$output" == *"preload     500 keys in "* ]]
+    [[ "$output" == *"requests    2000 in "* ]]
+    [[ "$output" =~ throughput\ \ [0-9]+\ requests/s ]]
+    [[ "$output" =~ latency\ us\ \ p50\ [0-9.]+\ \ p90\ [0-9.]+\ \ p99\ [0-9.]+\ \ p99.9\ [0-9.]+\ \ max ]]
+    [[ "$output" == *"client CPU  "*"of one core"*"us per request"* ]]
+    req '{"KV_CONTAINS":{"keys":["key:000000000000","key:000000000499","key:000000000500"]}}' \
+        '{"KV_CONTAINS_RSP":{"contains":["key:000000000000","key:000000000499"],"st":1}}'
+}
+
+@test "values are the documented ones: key digits, then a..z" {
+    run "$NDB" bench --op set --preload --keys 4 -d 20 -c 1 -n 0 -q
+    [ "$status" -eq 0 ]
+    req '{"KV_GET":{"keys":["key:000000000003"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000003":"000000000003mnopqrst"},"st":1}}'
+    run "$NDB" bench --op set --preload --keys 4 -d 5 -c 1 -n 0 -q
+    [ "$status" -eq 0 ]
+    req '{"KV_GET":{"keys":["key:000000000002"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000002":"00002"},"st":1}}'
+    run "$NDB" bench --op set --preload --keys 1 -d 0 -c 1 -n 0 -q
+    req '{"KV_GET":{"keys":["key:000000000000"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000000":""},"st":1}}'
+}
+
+@test "--csv: a header and one row, columns as documented" {
+    run "$NDB" bench --op set --keys 100 -c 2 -P 2 -n 300 --csv -q
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[0]}" == "op,conns,pipeline,keys,value_size,set_ratio,preload,requests,gets,sets,seconds,rps,resp_bytes_per_s,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_s,cpu_pct,cpu_us_per_req,preload_s" ]
+    IFS=, read -r -a f <<<"${lines[1]}"
+    [ "${#f[@]}" -eq 23 ]
+    [ "${f[0]}" == set ]
+    [ "${f[1]}" == 2 ]
+    [ "${f[2]}" == 2 ]
+    [ "${f[3]}" == 100 ]
+    [ "${f[4]}" == 16 ]
+    [ "${f[7]}" == 300 ]
+    [ "${f[9]}" == 300 ]
+}
+
+@test "--json: one object; percentiles ordered; mixed counts add up" {
+    run "$NDB" bench --op mixed --set-ratio 0.5 --preload --keys 200 -d 100 -c 4 -P 8 -n 4000 --json -q
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["op"] == "mixed" and r["requests"] == 4000 and r["preload"] is True, r
+assert r["gets"] + r["sets"] == 4000 and 1000 < r["sets"] < 3000, r
+assert 0 < r["p50_us"] <= r["p90_us"] <= r["p99_us"] <= r["p999_us"] <= r["max_us"], r
+assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
+' "$output"
+}
+
+@test "sh_get and sh_set: one session per connection, ended afterwards" {
+    run "$NDB" bench --op sh_get --preload --keys 50 -c 3 -P 2 -n 600 -q
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == "ndb bench: sh_get on "* ]]
+    [[ "$output" == *"preload     150 keys in "* ]]
+    run "$NDB" bench --op sh_set --keys 50 -c 2 -n 200 -q
+    [ "$status" -eq 0 ]
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
+}
+
+@test "add and --duration: bounded in time" {
+    local t0=$SECONDS
+    run "$NDB" bench --op add --keys 100 -c 2 --duration 0.5 --json -q
+    [ "$status" -eq 0 ]
+    [ $((SECONDS - t0)) -le 5 ]
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["op"]=="add" and r["requests"]>0 and 0.4<r["seconds"]<3, r' "$output"
+}
+
+@test "large values round-trip and are checked" {
+    run "$NDB" bench --op get --preload --keys 3 -d 200000 -c 2 -P 2 -n 20 -q
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"requests    20 in "* ]]
+}
+
+@test "an error answer ends the run: exit 1, names the request and the answer" {
+    fake_server '{"ERR":{"m":"","st":3}}'
+    run "$NDB" bench --url "$FAKE_URL" -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^ndb\ bench:\ wrong\ answer\ to\ KV_GET\ of\ key:[0-9]{12}\ on\ connection\ 1\ \(not\ the\ response\ to\ this\ request\):\ \{\"ERR\":\{\"m\":\"\",\"st\":3\}\}$ ]]
+}
+
+@test "GET checks: a miss or a foreign value is fine, unless the keys were preloaded" {
+    fake_server '{"KV_GET_RSP":{"keys":{},"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    fake_server '{"KV_GET_RSP":{"keys":{"key:000000000000":"x"},"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --keys 1 -d 1 -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    fake_server '{"KV_GET_RSP":{"keys":{},"st":1}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == 'ndb bench: wrong answer to KV_GET of key:000000000000 on connection 1 (the preloaded key is missing): {"KV_GET_RSP":{"keys":{},"st":1}}' ]]
+    fake_server '{"KV_GET_RSP":{"keys":{"key:000000000000":"0x"},"st":1}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -d 2 -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"(not the value that was set)"* ]]
+    # member order and escapes do not matter: answers are checked by meaning
+    fake_server '{"KV_GET_RSP":{"st":1,"keys":{"key:000000000000":"0\u0030"}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -d 2 -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+}
+
+@test "an answer to another command is an error" {
+    fake_server '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"wrong answer to KV_GET of key:"*"(not the response to this request)"* ]]
+}
+
+@test "a status other than 1 is an error" {
+    fake_server '{"KV_SET_RSP":{"m":"","st":1000}}'
+    run "$NDB" bench --url "$FAKE_URL" --op set -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"(status is not 1)"* ]]
+}
+
+@test "the server closing the connection ends the run with exit 1" {
+    fake_server '{"KV_GET_RSP":{"keys":{},"st":1}}' '' 3
+    run "$NDB" bench --url "$FAKE_URL" -c 1 -n 100 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb bench: connection 1 to $FAKE_URL: connection closed by server (1011)" ]]
+}
+
+@test "a request over the server's maxPayload: the server closes (1009), exit 1" {
+    # A second server of its own, so the file's server (NDB_PID) is untouched;
+    # teardown stops it even if an assertion fails.
+    local file_pid=$NDB_PID file_url=$NDB_URL
+    start_server --max-payload 100
+    SMALL_PID=$NDB_PID
+    NDB_PID=$file_pid
+    run "$NDB" bench --url "$NDB_URL" --op set -d 200 -c 1 -n 5 -q
+    NDB_URL=$file_url
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"connection closed by server (1009"* ]]
+}
