@@ -50,6 +50,11 @@ static inline void sb_addc(strbuf *sb, char c) {
 static inline void sb_adds(strbuf *sb, const char *s) { sb_add(sb, s, strlen(s)); }
 #define SB_ADD_LIT(sb, lit) sb_add((sb), (lit), sizeof(lit) - 1)
 
+static inline void sb_add_bool(strbuf *sb, int b) {
+    if (b) SB_ADD_LIT(sb, "true");
+    else SB_ADD_LIT(sb, "false");
+}
+
 void sb_add_u64(strbuf *sb, uint64_t v);
 void sb_add_i64(strbuf *sb, int64_t v);
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

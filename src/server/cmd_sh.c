@@ -50,11 +50,6 @@ static void rsp_st_tkn(request *r, unsigned st, uint64_t tkn) {
     SB_ADD_LIT(r->out, "}}");
 }
 
-static void add_bool(strbuf *o, int b) {
-    if (b) SB_ADD_LIT(o, "true");
-    else SB_ADD_LIT(o, "false");
-}
-
 /* 4.6: validation → token check → extension → execution. */
 static void run_on_session(request *r, const keycmd *kc) {
     session_registry *reg = &r->srv->sessions;
@@ -189,14 +184,8 @@ void cmd_SH_INFO(request *r) {
         return;
     }
     if (s->ex.duration) {
-        SB_ADD_LIT(o, "\"expires\":true,\"expiry\":{\"deleteSession\":");
-        add_bool(o, s->ex.delete_session);
-        SB_ADD_LIT(o, ",\"duration\":");
-        sb_add_u64(o, s->ex.duration);
-        SB_ADD_LIT(o, ",\"extendOnGet\":");
-        add_bool(o, s->ex.extend_on_get);
-        SB_ADD_LIT(o, ",\"extendOnSetAdd\":");
-        add_bool(o, s->ex.extend_on_set_add);
+        SB_ADD_LIT(o, "\"expires\":true,\"expiry\":{");
+        session_expiry_json(o, &s->ex);
         SB_ADD_LIT(o, ",\"remaining\":");
         sb_add_u64(o, sessions_remaining_s(s, now));
         SB_ADD_LIT(o, "},");
@@ -206,7 +195,7 @@ void cmd_SH_INFO(request *r) {
     SB_ADD_LIT(o, "\"keyCnt\":");
     sb_add_u64(o, s->map.count);
     SB_ADD_LIT(o, ",\"shared\":");
-    add_bool(o, s->shared);
+    sb_add_bool(o, s->shared);
     SB_ADD_LIT(o, ",\"st\":1,\"tkn\":");
     sb_add_u64(o, tkn);
     SB_ADD_LIT(o, "}}");

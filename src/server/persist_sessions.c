@@ -20,11 +20,6 @@
 #include "server/persist.h"
 #include "server/snapshot.h"
 
-static void add_bool(strbuf *b, int v) {
-    if (v) SB_ADD_LIT(b, "true");
-    else SB_ADD_LIT(b, "false");
-}
-
 static void write_record(const session *s, strbuf *b) {
     SB_ADD_LIT(b, "{\"keys\":{");
     for (uint32_t i = 0; i < s->map.count; i++) {
@@ -34,16 +29,10 @@ static void write_record(const session *s, strbuf *b) {
         sb_addc(b, ':');
         sb_add(b, kv_val(e), e->vlen);
     }
-    SB_ADD_LIT(b, "},\"sh\":{\"expiry\":{\"deleteSession\":");
-    add_bool(b, s->ex.delete_session);
-    SB_ADD_LIT(b, ",\"duration\":");
-    sb_add_u64(b, s->ex.duration);
-    SB_ADD_LIT(b, ",\"extendOnGet\":");
-    add_bool(b, s->ex.extend_on_get);
-    SB_ADD_LIT(b, ",\"extendOnSetAdd\":");
-    add_bool(b, s->ex.extend_on_set_add);
+    SB_ADD_LIT(b, "},\"sh\":{\"expiry\":{");
+    session_expiry_json(b, &s->ex);
     SB_ADD_LIT(b, "},\"shared\":");
-    add_bool(b, s->shared);
+    sb_add_bool(b, s->shared);
     SB_ADD_LIT(b, ",\"tkn\":");
     sb_add_u64(b, s->token);
     SB_ADD_LIT(b, "}}");

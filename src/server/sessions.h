@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/strbuf.h"
 #include "server/expiry.h"
 #include "server/kvmap.h"
 
@@ -102,6 +103,11 @@ static inline void sessions_account(session_registry *r, const session *s, uint3
     r->total_keys = r->total_keys - old_count + s->map.count;
     r->key_bytes = r->key_bytes - old_bytes + s->map.bytes;
 }
+
+/* Append the members "deleteSession":B,"duration":N,"extendOnGet":B,
+ * "extendOnSetAdd":B (the expiry object of SH_INFO and of session data
+ * files, in that sorted order; no braces). */
+void session_expiry_json(strbuf *out, const session_expiry *ex);
 
 /* Memory held by the registry and every session (estimate, O(1)). */
 size_t sessions_bytes(const session_registry *r);
