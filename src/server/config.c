@@ -31,6 +31,15 @@ void config_defaults(ndb_config *c) {
     c->token_bits = 53;
     c->out_high_water = 1024 * 1024;
     c->out_stall_timeout_s = 60;
+    c->max_connections = NDB_DEFAULT_MAX_CONNECTIONS;
+    c->max_output = NDB_DEFAULT_MAX_OUTPUT;
+    c->handshake_timeout_s = NDB_DEFAULT_HANDSHAKE_TIMEOUT;
+    c->idle_timeout_s = NDB_DEFAULT_IDLE_TIMEOUT;
+    c->request_timeout_s = NDB_DEFAULT_REQUEST_TIMEOUT;
+    c->max_depth = JSON_MAX_DEPTH;
+    c->max_key_length = NDB_DEFAULT_MAX_KEY_LENGTH;
+    c->max_keys = NDB_DEFAULT_MAX_KEYS;
+    c->max_memory = 0;
 }
 
 int config_valid_ip(const char *s) {
@@ -140,8 +149,52 @@ static int parse_persist(cfgdoc *c, ndb_config *cfg) {
     return 0;
 }
 
+/* One optional uint member of `limits` within [lo, hi]; absent leaves *dst. */
+static int limit_member(cfgdoc *c, uint32_t li, const char *name, uint64_t lo, uint64_t hi, uint64_t *dst) {
+    uint64_t v;
+    int r = get_uint(c, li, name, &v);
+    if (r > 0) return 0;
+    if (r < 0 || v < lo || v > hi) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "'limits.%s' must be an integer from %llu to %llu", name,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return fail(c, msg);
+    }
+    *dst = v;
+    return 0;
+}
+
+/* The `limits` object (all members optional; README "Limits"). */
+static int parse_limits(cfgdoc *c, uint32_t li, ndb_config *cfg) {
+    struct {
+        const char *name;
+        uint64_t lo, hi;
+        int is_size; /* 1: size_t field, 0: unsigned field */
+        void *field;
+    } tab[] = {
+        {"outputHighWater", 1024, (uint64_t)1 << 32, 1, &cfg->out_high_water},
+        {"outputStallTimeoutSec", 1, 86400, 0, &cfg->out_stall_timeout_s},
+        {"maxConnections", 1, 1000000, 0, &cfg->max_connections},
+        {"maxOutputBytes", 65536, (uint64_t)1 << 40, 1, &cfg->max_output},
+        {"handshakeTimeoutSec", 1, 3600, 0, &cfg->handshake_timeout_s},
+        {"idleTimeoutSec", 2, 86400, 0, &cfg->idle_timeout_s},
+        {"requestTimeoutSec", 1, 86400, 0, &cfg->request_timeout_s},
+        {"maxDepth", 1, JSON_MAX_DEPTH, 0, &cfg->max_depth},
+        {"maxKeyLength", 1, UINT32_MAX, 1, &cfg->max_key_length},
+        {"maxKeysPerRequest", 1, UINT32_MAX, 1, &cfg->max_keys},
+        {"maxMemory", 0, (uint64_t)1 << 50, 1, &cfg->max_memory},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        uint64_t v = tab[i].is_size ? *(size_t *)tab[i].field : *(unsigned *)tab[i].field;
+        if (limit_member(c, li, tab[i].name, tab[i].lo, tab[i].hi, &v)) return -1;
+        if (tab[i].is_size) *(size_t *)tab[i].field = (size_t)v;
+        else *(unsigned *)tab[i].field = (unsigned)v;
+    }
+    return 0;
+}
+
 /* ndb's own members: logLevel, sessions.{tokenBits,checkIntervalMs},
- * limits.{outputHighWater,outputStallTimeoutSec}.  All optional. */
+ * limits.* (parse_limits).  All optional. */
 static int parse_ndb_members(cfgdoc *c, ndb_config *cfg) {
     const jtok *ll = member(c, 0, "logLevel");
     if (ll) {
@@ -166,28 +219,19 @@ static int parse_ndb_members(cfgdoc *c, ndb_config *cfg) {
     }
     uint32_t li = jobj_get(&c->d, 0, "limits", 6);
     if (li) {
-        uint64_t v;
         if (c->d.toks[li].type != JT_OBJECT) return fail(c, "'limits' must be an object");
-        int r = get_uint(c, li, "outputHighWater", &v);
-        if (r < 0 || (r == 0 && (v < 1024 || v > ((uint64_t)1 << 32))))
-            return fail(c, "'limits.outputHighWater' must be an integer from 1024 to 4294967296");
-        if (r == 0) cfg->out_high_water = (size_t)v;
-        r = get_uint(c, li, "outputStallTimeoutSec", &v);
-        if (r < 0 || (r == 0 && (v < 1 || v > 86400)))
-            return fail(c, "'limits.outputStallTimeoutSec' must be an integer from 1 to 86400");
-        if (r == 0) cfg->out_stall_timeout_s = (unsigned)v;
+        return parse_limits(c, li, cfg);
     }
     return 0;
 }
 
-int config_load_file(ndb_config *cfg, const char *path, char *err, size_t errlen) {
-    strbuf raw = STRBUF_INIT;
-    cfgdoc c = {JDOC_INIT, path, err, errlen};
+int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char *name, char *err,
+                      size_t errlen) {
+    cfgdoc c = {JDOC_INIT, name, err, errlen};
     int rc = -1;
-    if (read_file(path, &raw, err, errlen)) goto out;
     size_t pos = 0;
-    if (jdoc_parse(&c.d, raw.buf ? raw.buf : "", raw.len, &pos)) {
-        snprintf(err, errlen, "config %s: Config file not valid JSON (at byte %zu)", path, pos);
+    if (jdoc_parse(&c.d, text, len, &pos)) {
+        snprintf(err, errlen, "config %s: Config file not valid JSON (at byte %zu)", name, pos);
         goto out;
     }
     if (c.d.toks[0].type != JT_OBJECT) {
@@ -198,6 +242,14 @@ int config_load_file(ndb_config *cfg, const char *path, char *err, size_t errlen
     rc = 0;
 out:
     jdoc_free(&c.d);
+    return rc;
+}
+
+int config_load_file(ndb_config *cfg, const char *path, char *err, size_t errlen) {
+    strbuf raw = STRBUF_INIT;
+    int rc = -1;
+    if (read_file(path, &raw, err, errlen) == 0)
+        rc = config_parse_text(cfg, raw.buf ? raw.buf : "", raw.len, path, err, errlen);
     sb_free(&raw);
     return rc;
 }

@@ -30,6 +30,16 @@ typedef struct ndb_config {
     unsigned token_bits;           /* 53 (default) or 64 */
     size_t out_high_water;         /* stop reading a client above this much queued output */
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
+    /* limits (issue 10); see README "Limits" and parse_limits() in config.c */
+    unsigned max_connections;      /* open TCP connections, handshaking or upgraded */
+    size_t max_output;             /* hard cap on one connection's queued output */
+    unsigned handshake_timeout_s;  /* accept → completed WebSocket upgrade */
+    unsigned idle_timeout_s;       /* no valid traffic (pong/message) → ping, then hang up */
+    unsigned request_timeout_s;    /* first byte → last byte of one incoming message */
+    unsigned max_depth;            /* nesting of a request, 1..JSON_MAX_DEPTH */
+    size_t max_key_length;         /* bytes of one stored key name (decoded) */
+    size_t max_keys;               /* items of `keys` / `tkns` in one request */
+    size_t max_memory;             /* stored keys + sessions; 0 = no ceiling */
     /* start-up load (PROTOCOL 6.6) */
     int load_requested;
     char load_name[256];
@@ -39,9 +49,23 @@ typedef struct ndb_config {
 
 void config_defaults(ndb_config *c);
 
+/* Default limits. */
+#define NDB_DEFAULT_MAX_CONNECTIONS 10000
+#define NDB_DEFAULT_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
+#define NDB_DEFAULT_HANDSHAKE_TIMEOUT 10
+#define NDB_DEFAULT_IDLE_TIMEOUT 180
+#define NDB_DEFAULT_REQUEST_TIMEOUT 60
+#define NDB_DEFAULT_MAX_KEY_LENGTH 65536
+#define NDB_DEFAULT_MAX_KEYS 1000000
+
 /* Read and validate a config file into c.  Returns 0, or -1 with a one-line
  * reason in err. */
 int config_load_file(ndb_config *c, const char *path, char *err, size_t errlen);
+
+/* The same for config text already in memory (len bytes at text); `name`
+ * is used in messages in place of the file name. */
+int config_parse_text(ndb_config *c, const char *text, size_t len, const char *name, char *err,
+                      size_t errlen);
 
 /* Checks done after all options are applied: the persist directory exists
  * and is writable when persistence is enabled. */

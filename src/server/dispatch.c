@@ -5,8 +5,18 @@
  * response.  Decision 2 of section 0.1: every unknown command, whatever its
  * prefix, is answered {"<CMD>_RSP":{"m":"","st":10,"tkn":null}} with the
  * name actually sent.
+ *
+ * Between finding the handler and running it, the request limits of
+ * README "Limits" apply: limits.maxDepth (when set below the scanner's own
+ * 1024), limits.maxKeysPerRequest over `keys`/`tkns`, and limits.maxMemory
+ * for writes that keyops.c cannot size in advance.  They answer status 42
+ * in the failure shape {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an
+ * `m` naming the limit.  (maxKeyLength and the exact maxMemory check of
+ * the key commands live in keyops.c.)
  */
 #include "server/dispatch.h"
+
+#include <stdio.h>
 
 #include "server/commands.h"
 
@@ -27,6 +37,61 @@ static int single_member(const jdoc *d) {
     }
     sb_free(&first);
     return ok;
+}
+
+/* Nesting depth of the parsed request (containers only; a scalar is 0).
+ * Tokens are in document order and each records the end of its subtree,
+ * so a stack of subtree ends gives every token's depth in one pass. */
+static unsigned doc_depth(const jdoc *d) {
+    uint32_t ends[JSON_MAX_DEPTH];
+    unsigned sp = 0, best = 0;
+    for (uint32_t i = 0; i < d->ntoks; i++) {
+        while (sp && i >= ends[sp - 1]) sp--;
+        const jtok *t = &d->toks[i];
+        if (t->type != JT_ARRAY && t->type != JT_OBJECT) continue;
+        if (sp == JSON_MAX_DEPTH) return JSON_MAX_DEPTH + 1; /* cannot happen: the scanner stops at 1024 */
+        ends[sp++] = t->next;
+        if (sp > best) best = sp;
+    }
+    return best;
+}
+
+/* Commands that store data but whose growth keyops.c cannot compute
+ * beforehand: refused when the stored bytes plus the request's own size
+ * would pass maxMemory. */
+static int is_unsized_write(const char *cmd, size_t n) {
+    static const char *const names[] = {"KV_ARR_APPEND", "KV_LOAD", "KV_UPDATE", "SH_LOAD", "SH_NEW"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], cmd, n) == 0) return 1;
+    return 0;
+}
+
+/* The limits of this file; answers and returns -1 when one is passed. */
+static int check_limits(request *r, size_t msglen) {
+    const ndb_config *cfg = &r->srv->cfg;
+    char m[128];
+    if (cfg->max_depth < JSON_MAX_DEPTH && doc_depth(r->doc) > cfg->max_depth) {
+        snprintf(m, sizeof m, "nesting deeper than %u (limits.maxDepth)", cfg->max_depth);
+        rsp_fail(r, ST_VALUE_SIZE, m);
+        return -1;
+    }
+    static const char *const lists[] = {"keys", "tkns"};
+    for (int i = 0; i < 2; i++) {
+        uint32_t t = jobj_get(r->doc, r->body, lists[i], 4);
+        if (t && req_tok(r, t)->count > cfg->max_keys &&
+            (req_tok(r, t)->type == JT_ARRAY || req_tok(r, t)->type == JT_OBJECT)) {
+            snprintf(m, sizeof m, "'%s' has more than %zu items (limits.maxKeysPerRequest)", lists[i],
+                     cfg->max_keys);
+            rsp_fail(r, ST_VALUE_SIZE, m);
+            return -1;
+        }
+    }
+    if (cfg->max_memory && is_unsized_write(r->cmd, r->cmdlen) &&
+        server_memory(r->srv) + msglen > cfg->max_memory) {
+        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        return -1;
+    }
+    return 0;
 }
 
 void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, strbuf *out) {
@@ -56,5 +121,6 @@ void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, st
         rsp_fail(&r, ST_COMMAND_NOT_EXIST, "");
         return;
     }
+    if (check_limits(&r, len)) return;
     h(&r); /* step h */
 }

@@ -3,6 +3,7 @@
  */
 #include "server/keyops.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct member_ref {
@@ -59,8 +60,8 @@ static size_t collect_members(request *r, uint32_t obj) {
     return o->count;
 }
 
-void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite) {
-    size_t n = collect_members(r, obj);
+/* Set the n members collected in srv->refs (see collect_members). */
+static void set_collected(request *r, kvmap *m, size_t n, int overwrite) {
     const member_ref *refs = r->srv->refs;
     for (size_t i = 0; i < n; i++) {
         if (i && refs[i].kn == refs[i - 1].kn && memcmp(refs[i].k, refs[i - 1].k, refs[i].kn) == 0)
@@ -68,6 +69,35 @@ void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite) {
         const jtok *v = req_tok(r, refs[i].val);
         kvmap_set(m, refs[i].k, refs[i].kn, jtok_text(r->doc, v), v->len, overwrite);
     }
+}
+
+void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite) {
+    set_collected(r, m, collect_members(r, obj), overwrite);
+}
+
+/* maxMemory (README "Limits"): would storing the n collected members into
+ * m (emptied first when `clearing`) take the stored bytes past the ceiling?
+ * New keys count their entry plus their share of the map's tables (the
+ * tables double, so each key costs at most two pointers and two slots);
+ * overwritten keys count the change in value size.  If so, answer
+ * 42 "maxMemory exceeded" and return -1; nothing has been changed. */
+static int memory_check(request *r, kvmap *m, size_t n, int overwrite, int clearing) {
+    ndb_server *s = r->srv;
+    if (!s->cfg.max_memory) return 0;
+    const member_ref *refs = s->refs;
+    int64_t used = (int64_t)server_memory(s);
+    if (clearing) used -= (int64_t)m->bytes;
+    for (size_t i = 0; i < n; i++) {
+        if (i && refs[i].kn == refs[i - 1].kn && memcmp(refs[i].k, refs[i - 1].k, refs[i].kn) == 0)
+            continue;
+        int64_t vn = req_tok(r, refs[i].val)->len;
+        const kv_entry *e = clearing ? NULL : kvmap_get(m, refs[i].k, refs[i].kn);
+        if (e) used += overwrite ? vn - (int64_t)e->vlen : 0;
+        else used += (int64_t)(sizeof(kv_entry) + 2 * sizeof(kv_entry *) + 2 * sizeof(uint64_t)) + refs[i].kn + vn;
+    }
+    if (used <= (int64_t)s->cfg.max_memory) return 0;
+    rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+    return -1;
 }
 
 /* Decode string token t into srv->key and return it. */
@@ -78,8 +108,29 @@ static const strbuf *decoded(request *r, const jtok *t) {
     return &r->srv->key;
 }
 
+/* maxKeyLength (README "Limits"): every member name of the object p[0]
+ * that would become a stored key must fit.  Raw length bounds the decoded
+ * length from above, so only long escaped names are decoded. */
+static int check_key_lengths(request *r, uint32_t obj) {
+    size_t max = r->srv->cfg.max_key_length;
+    const jtok *o = req_tok(r, obj);
+    for (uint32_t i = 0, k = obj + 1; i < o->count; i++, k = req_tok(r, k + 1)->next) {
+        const jtok *kt = req_tok(r, k);
+        if (kt->len - 2 <= max) continue;
+        if (kt->flags & JF_ESCAPED && decoded(r, kt)->len <= max) continue;
+        char m[96];
+        snprintf(m, sizeof m, "key longer than %zu bytes (limits.maxKeyLength)", max);
+        rsp_fail(r, ST_VALUE_SIZE, m);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1.9, then limits.maxKeyLength on the names of a `keys` object (the
+ * stored-key commands), then the command's extra check. */
 int keycmd_validate(request *r, const keycmd *kc, uint32_t *p) {
     if (params_check(r, r->body, kc->params, kc->nparams, p)) return -1;
+    if (kc->nparams && kc->params[0].type == P_OBJECT && check_key_lengths(r, p[0])) return -1;
     if (kc->check && kc->check(r, p)) return -1;
     return 0;
 }
@@ -88,12 +139,16 @@ static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
 
 static void exec_set(request *r, kvmap *m, const uint32_t *p) {
-    keyops_set_members(r, m, p[0], 1);
+    size_t n = collect_members(r, p[0]);
+    if (memory_check(r, m, n, 1, 0)) return;
+    set_collected(r, m, n, 1);
     rsp_st_only(r, ST_OK);
 }
 
 static void exec_add(request *r, kvmap *m, const uint32_t *p) {
-    keyops_set_members(r, m, p[0], 0);
+    size_t n = collect_members(r, p[0]);
+    if (memory_check(r, m, n, 0, 0)) return;
+    set_collected(r, m, n, 0);
     rsp_st_only(r, ST_OK);
 }
 
@@ -177,8 +232,10 @@ static void exec_keys(request *r, kvmap *m, const uint32_t *p) {
 }
 
 static void exec_clear_set(request *r, kvmap *m, const uint32_t *p) {
+    size_t n = collect_members(r, p[0]);
+    if (memory_check(r, m, n, 1, 1)) return;
     uint32_t removed = kvmap_clear(m);
-    keyops_set_members(r, m, p[0], 1);
+    set_collected(r, m, n, 1);
     rsp_cnt(r, removed);
 }
 

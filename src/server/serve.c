@@ -8,6 +8,7 @@
 #include "server/serve.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "json/scan.h"
 #include "server/config.h"
 #include "server/persist.h"
 #include "server/snapshot.h"
@@ -38,6 +40,18 @@ const char serve_usage[] =
     "  --session-check-ms MS  how often expired sessions are removed, 1..1000 (default 1000)\n"
     "  --load-name NAME       before listening, load snapshot NAME (keys or sessions)\n"
     "  --load-path DIR        directory holding NAME (default: the persist path)\n"
+    "\n"
+    "limits (config object \"limits\"; SIZE takes an optional K, M or G suffix):\n"
+    "  --max-connections N    open connections, handshaking or upgraded (default 10000)\n"
+    "  --max-output SIZE      queued output of one connection before it is closed (default 64M)\n"
+    "  --handshake-timeout S  seconds to complete the WebSocket upgrade (default 10)\n"
+    "  --idle-timeout S       hang up when a ping sent after ~91% of S gets no pong (default 180)\n"
+    "  --request-timeout S    seconds to deliver one message once it has begun (default 60)\n"
+    "  --max-depth N          nesting of a request, 1..1024 (default 1024)\n"
+    "  --max-key-length SIZE  bytes of one stored key name (default 65536)\n"
+    "  --max-keys N           items of 'keys' or 'tkns' in one request (default 1000000)\n"
+    "  --max-memory SIZE      ceiling for stored keys and sessions; writes past it answer\n"
+    "                         st 42 \"maxMemory exceeded\" (default 0: no ceiling)\n"
     "  -h, --help             show this help and exit\n"
     "\n"
     "On SIGINT or SIGTERM the server closes every connection (close code 1001) and exits 0.\n"
@@ -53,6 +67,15 @@ enum {
     OPT_SESSION_CHECK_MS,
     OPT_LOAD_NAME,
     OPT_LOAD_PATH,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_OUTPUT,
+    OPT_HANDSHAKE_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_REQUEST_TIMEOUT,
+    OPT_MAX_DEPTH,
+    OPT_MAX_KEY_LENGTH,
+    OPT_MAX_KEYS,
+    OPT_MAX_MEMORY,
 };
 
 static const struct option options[] = {
@@ -67,6 +90,15 @@ static const struct option options[] = {
     {"loadName", required_argument, NULL, OPT_LOAD_NAME}, /* PROTOCOL 7.1 spelling */
     {"load-path", required_argument, NULL, OPT_LOAD_PATH},
     {"loadPath", required_argument, NULL, OPT_LOAD_PATH}, /* PROTOCOL 7.1 spelling */
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"max-key-length", required_argument, NULL, OPT_MAX_KEY_LENGTH},
+    {"max-keys", required_argument, NULL, OPT_MAX_KEYS},
+    {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -85,6 +117,67 @@ static int parse_num(const char *s, unsigned long long lo, unsigned long long hi
     errno = 0;
     *v = strtoull(s, &end, 10);
     return (errno || *end || *v < lo || *v > hi) ? -1 : 0;
+}
+
+/* A size: decimal bytes with an optional K, M or G suffix (powers of 1024),
+ * in [lo, hi].  Returns 0 on success. */
+static int parse_size(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *v) {
+    char num[32];
+    size_t n = strlen(s);
+    unsigned shift = 0;
+    if (n && strchr("kKmMgG", s[n - 1])) {
+        shift = strchr("kK", s[n - 1]) ? 10 : strchr("mM", s[n - 1]) ? 20 : 30;
+        n--;
+    }
+    if (n == 0 || n >= sizeof num) return -1;
+    memcpy(num, s, n);
+    num[n] = 0;
+    if (parse_num(num, 0, ULLONG_MAX >> shift, v)) return -1;
+    *v <<= shift;
+    return *v < lo || *v > hi ? -1 : 0;
+}
+
+/* The limit options: name, range, size or count, field. */
+static int apply_limit(ndb_config *cfg, int opt, const char *arg) {
+    static const struct {
+        int opt;
+        const char *name;
+        unsigned long long lo, hi;
+        int is_size;
+    } tab[] = {
+        {OPT_MAX_CONNECTIONS, "--max-connections", 1, 1000000, 0},
+        {OPT_MAX_OUTPUT, "--max-output", 65536, 1ULL << 40, 1},
+        {OPT_HANDSHAKE_TIMEOUT, "--handshake-timeout", 1, 3600, 0},
+        {OPT_IDLE_TIMEOUT, "--idle-timeout", 2, 86400, 0},
+        {OPT_REQUEST_TIMEOUT, "--request-timeout", 1, 86400, 0},
+        {OPT_MAX_DEPTH, "--max-depth", 1, JSON_MAX_DEPTH, 0},
+        {OPT_MAX_KEY_LENGTH, "--max-key-length", 1, UINT32_MAX, 1},
+        {OPT_MAX_KEYS, "--max-keys", 1, UINT32_MAX, 0},
+        {OPT_MAX_MEMORY, "--max-memory", 0, 1ULL << 50, 1},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        if (tab[i].opt != opt) continue;
+        unsigned long long v;
+        if (tab[i].is_size ? parse_size(arg, tab[i].lo, tab[i].hi, &v) : parse_num(arg, tab[i].lo, tab[i].hi, &v)) {
+            fprintf(stderr, "ndb serve: %s: '%s' must be %s from %llu to %llu\n", tab[i].name, arg,
+                    tab[i].is_size ? "a size (bytes, or with a K/M/G suffix)" : "a number", tab[i].lo, tab[i].hi);
+            fprintf(stderr, "Try 'ndb serve --help' for more information.\n");
+            return 1;
+        }
+        switch (opt) {
+        case OPT_MAX_CONNECTIONS: cfg->max_connections = (unsigned)v; break;
+        case OPT_MAX_OUTPUT: cfg->max_output = (size_t)v; break;
+        case OPT_HANDSHAKE_TIMEOUT: cfg->handshake_timeout_s = (unsigned)v; break;
+        case OPT_IDLE_TIMEOUT: cfg->idle_timeout_s = (unsigned)v; break;
+        case OPT_REQUEST_TIMEOUT: cfg->request_timeout_s = (unsigned)v; break;
+        case OPT_MAX_DEPTH: cfg->max_depth = (unsigned)v; break;
+        case OPT_MAX_KEY_LENGTH: cfg->max_key_length = (size_t)v; break;
+        case OPT_MAX_KEYS: cfg->max_keys = (size_t)v; break;
+        case OPT_MAX_MEMORY: cfg->max_memory = (size_t)v; break;
+        }
+        return 0;
+    }
+    return 0;
 }
 
 /* Apply one command-line option to cfg.  Returns 0, or 1 after printing. */
@@ -136,6 +229,8 @@ static int apply_option(ndb_config *cfg, int opt, const char *arg) {
         cfg->log_level = lv;
         break;
     }
+    default:
+        return apply_limit(cfg, opt, arg);
     }
     return 0;
 }

@@ -49,6 +49,13 @@ void server_free(ndb_server *s);
 /* A fresh non-zero stamp for marking entries during one request. */
 uint32_t server_next_stamp(ndb_server *s);
 
+/* The `m` of a write refused by limits.maxMemory (status 42). */
+#define NDB_MAXMEMORY_MSG "maxMemory exceeded"
+
+/* Bytes held by stored data: top-level keys and sessions (O(1); the figure
+ * SV_INFO reports as memoryBytes and limits.maxMemory is checked against). */
+static inline size_t server_memory(const ndb_server *s) { return s->kv.bytes + sessions_bytes(&s->sessions); }
+
 /* Periodic work, run by the transport every cfg.session_check_ms: session
  * expiry (PROTOCOL.md 4.3). */
 void server_tick(ndb_server *s);

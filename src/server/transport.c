@@ -14,7 +14,24 @@
  *     closed.  Responses are never dropped;
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
  *     useful in this lws build) and a clean shutdown on SIGINT/SIGTERM:
- *     every connection gets a going-away close frame, then the loop ends.
+ *     every connection gets a going-away close frame, then the loop ends;
+ *   - the connection limits of README "Limits" (issue 10):
+ *       maxConnections — every accepted TCP connection counts from accept
+ *         (upgraded or still in its handshake); one over the limit is
+ *         closed right after accept, before anything is read or allocated
+ *         for it, and counted in a log line at most once per tick;
+ *       handshakeTimeoutSec — a connection that has not completed the
+ *         WebSocket upgrade this long after accept is dropped (tracked in
+ *         `pending`, oldest first, so the tick looks only at expired ones);
+ *       requestTimeoutSec — a message whose first piece arrived this long
+ *         ago and is still incomplete (a client dribbling a request) closes
+ *         the connection with 1008;
+ *       idleTimeoutSec — lws's validity policy: a ping after ~91% of it
+ *         without valid traffic, hang-up at the limit if no pong came;
+ *       maxOutputBytes — a hard cap on one connection's queued responses,
+ *         on top of the back-pressure: past it the connection is closed at
+ *         once and its queue freed (a client that never reads, or one
+ *         response bigger than the cap).
  */
 #include "server/transport.h"
 
@@ -27,6 +44,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -45,9 +63,22 @@ typedef struct conn {
     int throttled;      /* reading paused because out_pending is high */
     int draining;       /* a message was too big: discard input, close with 1009 */
     int close_sent;
+    int closing;        /* a limit closed it; ignore further input */
+    int close_code;     /* with closing: send this close code after the queued output */
+    const char *close_why;
     time_t last_progress;
+    int64_t msg_started; /* ms (monotonic) of the first piece of an incomplete message, or 0 */
     struct conn *prev, *next;
 } conn;
+
+/* A TCP connection between accept and a completed upgrade (or its end).
+ * Found again through lws's opaque user pointer of its wsi. */
+typedef struct pending {
+    struct lws *wsi;
+    int64_t since; /* ms, monotonic */
+    int killed;
+    struct pending *prev, *next;
+} pending;
 
 static struct {
     ndb_server *srv;
@@ -61,7 +92,47 @@ static struct {
     transport_tick_fn tick_fn;
     unsigned tick_ms;
     strbuf tx; /* frames of one batched write */
+    pending *pend_head, *pend_tail; /* accept order */
+    unsigned npending;
+    uint64_t refused, refused_unlogged; /* over maxConnections */
+    lws_retry_bo_t idle_policy;
 } T;
+
+/* Milliseconds on the monotonic clock (never 0 in practice). */
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+}
+
+static void pending_add(struct lws *wsi) {
+    pending *p = calloc(1, sizeof *p);
+    if (!p) return; /* not tracked: lws's own handshake timeout still applies */
+    p->wsi = wsi;
+    p->since = mono_ms();
+    p->prev = T.pend_tail;
+    if (T.pend_tail) T.pend_tail->next = p;
+    else T.pend_head = p;
+    T.pend_tail = p;
+    T.npending++;
+    lws_set_opaque_user_data(wsi, p);
+}
+
+/* Forget wsi's pending entry, if it has one. */
+static void pending_drop(struct lws *wsi) {
+    pending *p = lws_get_opaque_user_data(wsi);
+    if (!p) return;
+    lws_set_opaque_user_data(wsi, NULL);
+    if (p->prev) p->prev->next = p->next;
+    else T.pend_head = p->next;
+    if (p->next) p->next->prev = p->prev;
+    else T.pend_tail = p->prev;
+    T.npending--;
+    free(p);
+}
+
+/* Close wsi from outside its own callback (lws's safe way). */
+static void kill_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
 
 static void link_conn(conn *c) {
     c->next = T.conns;
@@ -87,6 +158,15 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     uint32_t n = (uint32_t)(o->len - at - ENTRY_HEAD);
     memcpy(o->buf + at, &n, sizeof n);
     c->out_pending += n;
+    if (c->out_pending > T.srv->cfg.max_output) { /* limits.maxOutputBytes */
+        log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)",
+                 c->out_pending, T.srv->cfg.max_output);
+        c->closing = 1;
+        c->out_head = c->out_pending = 0;
+        sb_free(o);
+        kill_async(c->wsi);
+        return;
+    }
     lws_callback_on_writable(c->wsi);
     if (!c->throttled && c->out_pending > T.srv->cfg.out_high_water) {
         c->throttled = 1;
@@ -99,12 +179,15 @@ static void handle_message(conn *c, const char *msg, size_t len) {
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
     struct lws *wsi = c->wsi;
-    if (c->draining) return 0; /* the rest of an oversized message */
+    if (c->draining || c->closing) return 0; /* the rest of an oversized message, or closing */
     if (lws_is_first_fragment(wsi)) {
         sb_reset(&c->rx);
         c->rx_binary = lws_frame_is_binary(wsi);
     }
     size_t remaining = lws_remaining_packet_payload(wsi);
+    int complete = lws_is_final_fragment(wsi) && remaining == 0;
+    if (complete) c->msg_started = 0;
+    else if (!c->msg_started) c->msg_started = mono_ms();
     if (c->rx.len + len + remaining > T.srv->cfg.max_payload) {
         /* Closing the socket now would reset it while the client is still
          * sending, and the reset can destroy our close frame in flight.
@@ -116,7 +199,6 @@ static int on_receive(conn *c, const char *in, size_t len) {
         lws_callback_on_writable(wsi);
         return 0;
     }
-    int complete = lws_is_final_fragment(wsi) && remaining == 0;
     if (complete && c->rx.len == 0) { /* the common case: one piece, no copy */
         handle_message(c, in, len);
         return 0;
@@ -185,7 +267,15 @@ static int on_writeable(conn *c) {
         return -1;
     }
     strbuf *o = &c->out, *tx = &T.tx;
-    if (c->out_head >= o->len) return c->draining ? send_close_1009(c) : 0;
+    if (c->closing && !c->close_code) return -1;
+    if (c->out_head >= o->len) {
+        if (c->closing) {
+            lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_why,
+                             strlen(c->close_why));
+            return -1;
+        }
+        return c->draining ? send_close_1009(c) : 0;
+    }
     sb_reset(tx);
     sb_grow(tx, LWS_PRE);
     tx->len = LWS_PRE;
@@ -212,7 +302,7 @@ static int on_writeable(conn *c) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
     }
-    if (c->draining && c->out_head == 0 && o->len == 0) lws_callback_on_writable(c->wsi);
+    if ((c->draining || c->closing) && c->out_head == 0 && o->len == 0) lws_callback_on_writable(c->wsi);
     return 0;
 }
 
@@ -229,7 +319,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len) {
     conn *c = user;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accept: limits.maxConnections */
+        if (T.npending + T.srv->connections >= T.srv->cfg.max_connections || T.shutting_down) {
+            T.refused++;
+            T.refused_unlogged++;
+            return 1; /* lws closes the socket at once */
+        }
+        break;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        pending_add(wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        pending_drop(wsi);
+        break;
     case LWS_CALLBACK_ESTABLISHED:
+        pending_drop(wsi);
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
         link_conn(c);
@@ -264,13 +368,43 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
     time_t now = time(NULL);
+    int64_t now_ms = mono_ms();
+    const ndb_config *cfg = &T.srv->cfg;
     for (conn *c = T.conns; c; c = c->next) {
-        if (c->throttled && now - c->last_progress >= (time_t)T.srv->cfg.out_stall_timeout_s) {
+        if (c->closing) continue;
+        if (c->throttled && now - c->last_progress >= (time_t)cfg->out_stall_timeout_s) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
-                     c->out_pending, T.srv->cfg.out_stall_timeout_s);
+                     c->out_pending, cfg->out_stall_timeout_s);
+            c->closing = 1;
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
-            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            kill_async(c->wsi);
+        } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
+            log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
+                     cfg->request_timeout_s);
+            /* close 1008 once the answers already queued are out; if the
+             * socket does not let that happen within 5 s, lws drops it */
+            c->closing = 1;
+            c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+            c->close_why = "request timeout";
+            lws_callback_on_writable(c->wsi);
+            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
         }
+    }
+    /* limits.handshakeTimeoutSec: the list is in accept order */
+    unsigned dropped = 0;
+    for (pending *p = T.pend_head; p && now_ms - p->since >= (int64_t)cfg->handshake_timeout_s * 1000; p = p->next) {
+        if (p->killed) continue;
+        p->killed = 1;
+        dropped++;
+        kill_async(p->wsi);
+    }
+    if (dropped)
+        log_info("dropped %u connection(s) that did not complete the WebSocket handshake in %u s", dropped,
+                 cfg->handshake_timeout_s);
+    if (T.refused_unlogged) {
+        log_warn("refused %llu connection(s): maxConnections (%u) reached (%llu refused since start)",
+                 (unsigned long long)T.refused_unlogged, cfg->max_connections, (unsigned long long)T.refused);
+        T.refused_unlogged = 0;
     }
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && now >= T.shutdown_deadline) T.stop = 1;
@@ -326,12 +460,15 @@ static int preflight_bind(const ndb_config *cfg, char *err, size_t errlen) {
     return 0;
 }
 
-static void raise_fd_limit(void) {
+static void raise_fd_limit(unsigned want) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 64)
+        log_warn("the open-file limit (%llu) is below maxConnections (%u) + 64: connections beyond it are "
+                 "refused by the system, not by ndb", (unsigned long long)rl.rlim_cur, want);
 }
 
 static const struct lws_protocols protocols[] = {
@@ -339,12 +476,14 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Compat idle policy (PROTOCOL 1.5): ping after 164 s of silence, hang up
- * if nothing arrives within 180 s. */
-static const lws_retry_bo_t idle_policy = {
-    .secs_since_valid_ping = 164,
-    .secs_since_valid_hangup = 180,
-};
+/* Idle policy (PROTOCOL 1.5, limits.idleTimeoutSec): with the default 180 s,
+ * ping after 164 s without valid traffic, hang up at 180 s without a pong. */
+static void set_idle_policy(unsigned idle) {
+    unsigned before = idle / 11 ? idle / 11 : 1;
+    memset(&T.idle_policy, 0, sizeof T.idle_policy);
+    T.idle_policy.secs_since_valid_ping = (uint16_t)(idle - before);
+    T.idle_policy.secs_since_valid_hangup = (uint16_t)(idle > 65535 ? 65535 : idle);
+}
 
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen) {
     memset(&T, 0, sizeof T);
@@ -355,7 +494,8 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     int ipv6 = strchr(cfg->ip, ':') != NULL;
 
     if (cfg->port && preflight_bind(cfg, err, errlen)) return -1;
-    raise_fd_limit();
+    raise_fd_limit(cfg->max_connections);
+    set_idle_policy(cfg->idle_timeout_s);
     lws_set_log_level(log_threshold >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, lws_log_to_ours);
 
     struct lws_context_creation_info info;
@@ -365,8 +505,9 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     info.protocols = protocols;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | (ipv6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     info.pt_serv_buf_size = 64 * 1024;
-    info.retry_and_idle_policy = &idle_policy;
-    info.timeout_secs = 10; /* bounds the HTTP upgrade handshake */
+    info.retry_and_idle_policy = &T.idle_policy;
+    /* lws's own bound of the upgrade; ndb's pending list enforces it exactly */
+    info.timeout_secs = cfg->handshake_timeout_s;
     T.ctx = lws_create_context(&info);
     if (!T.ctx) {
         snprintf(err, errlen, "cannot listen on %s port %u (libwebsockets failed to start)", cfg->ip,
@@ -378,6 +519,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     log_info("listening on ws://%s%s%s:%d/ (persistence %s, maxPayload %zu bytes)", ipv6 ? "[" : "",
              cfg->ip, ipv6 ? "]" : "", port, cfg->persist_enabled ? "enabled" : "disabled",
              cfg->max_payload);
+    log_info("limits: maxConnections %u, maxOutputBytes %zu, handshakeTimeoutSec %u, idleTimeoutSec %u, "
+             "requestTimeoutSec %u, maxDepth %u, maxKeyLength %zu, maxKeysPerRequest %zu, maxMemory %zu%s",
+             cfg->max_connections, cfg->max_output, cfg->handshake_timeout_s, cfg->idle_timeout_s,
+             cfg->request_timeout_s, cfg->max_depth, cfg->max_key_length, cfg->max_keys, cfg->max_memory,
+             cfg->max_memory ? "" : " (none)");
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -393,6 +539,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     lws_context_destroy(T.ctx);
     T.ctx = NULL;
+    while (T.pend_head) { /* none should be left: lws destroyed every wsi */
+        pending *p = T.pend_head;
+        T.pend_head = p->next;
+        free(p);
+    }
     sb_free(&T.tx);
     log_info("stopped");
     return 0;

@@ -1,0 +1,348 @@
+#!/usr/bin/env bats
+# Limits of issue 10 (README "Limits"): connections, handshake / request /
+# idle timeouts, the output cap, nesting depth, key length, keys per
+# request and maxMemory — each against a server started with a small limit,
+# driven by well-behaved and hostile clients.  Every wait is bounded.
+
+load helpers
+
+setup_file() {
+    # hostile.py: raw clients that misbehave on purpose (built on wsprobe.py).
+    HOSTILE="$BATS_FILE_TMPDIR/hostile.py"
+    export HOSTILE
+    cat >"$HOSTILE" <<'PY'
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, Closed, ProbeError, build_frame, OP_TEXT, OP_CONT, OP_PING, OP_PONG
+
+url, cmd, args = sys.argv[2], sys.argv[3], sys.argv[4:]
+host, port, _, _ = wsprobe.parse_url(url)
+
+def wait_eof(sock, limit):
+    """Seconds until the server ends the stream (bounded by limit), or None."""
+    t0 = time.monotonic()
+    sock.settimeout(0.2)
+    while time.monotonic() - t0 < limit:
+        try:
+            d = sock.recv(65536)
+            if not d:
+                return time.monotonic() - t0
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return time.monotonic() - t0
+    return None
+
+if cmd == "hold":            # hold N upgraded connections, then try one more
+    n = int(args[0])
+    conns = [WSConn(url, 5) for _ in range(n)]
+    try:
+        WSConn(url, 3)
+        print("extra accepted")
+    except ProbeError as e:
+        print("extra refused")
+    for c in conns:          # the held ones still work
+        c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+        assert c.recv_message().startswith(b'{"KV_COUNT_RSP"')
+    for c in conns:
+        c.close()
+    print("held ok %d" % n)
+elif cmd == "pending-count":  # N raw TCP connections count against maxConnections
+    n = int(args[0])
+    raw = [socket.create_connection((host, port)) for _ in range(n)]
+    time.sleep(0.3)
+    try:
+        WSConn(url, 3)
+        print("extra accepted")
+    except ProbeError:
+        print("extra refused")
+    for s in raw:
+        s.close()
+    time.sleep(0.3)
+    c = WSConn(url, 3)
+    c.close()
+    print("accepted after close")
+elif cmd == "silent":        # TCP only, never a byte
+    s = socket.create_connection((host, port))
+    t = wait_eof(s, float(args[0]))
+    print("dropped" if t is not None else "still open")
+elif cmd == "slow-headers":  # upgrade request one byte every 0.1 s
+    s = socket.create_connection((host, port))
+    req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + b"X-Pad: " + b"a" * 400
+    t0 = time.monotonic()
+    limit = float(args[0])
+    dropped = False
+    for b in req:
+        if time.monotonic() - t0 > limit:
+            break
+        try:
+            s.send(bytes([b]))
+        except OSError:
+            dropped = True
+            break
+        s.settimeout(0.1)
+        try:
+            if s.recv(4096) == b"":
+                dropped = True
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            dropped = True
+            break
+    print("dropped" if dropped else "still open")
+elif cmd in ("dribble-frags", "dribble-frame"):  # upgraded, one byte every 0.1 s
+    c = WSConn(url, 5)
+    msg = b'{"KV_SET":{"keys":{"dribble":"' + b"x" * 200 + b'"}}}'
+    limit = float(args[0])
+    t0 = time.monotonic()
+    if cmd == "dribble-frame":   # one frame: the header, then the payload byte by byte
+        frame = build_frame(OP_TEXT, msg)
+        hdr, body = frame[:8], frame[8:]
+        c.sock.sendall(hdr)
+        pieces = [body[i:i + 1] for i in range(len(body))]
+    else:                        # many 1-byte fragments, answering pings between them
+        pieces = [build_frame(OP_TEXT if i == 0 else OP_CONT, msg[i:i + 1], fin=(i == len(msg) - 1))
+                  for i in range(len(msg))]
+    result = "completed"
+    for p in pieces:
+        if time.monotonic() - t0 > limit:
+            result = "still open"
+            break
+        try:
+            c.sock.sendall(p)
+        except OSError:
+            result = "dropped"
+            break
+        c.sock.settimeout(0.1)
+        try:
+            d = c.sock.recv(4096)
+            if d == b"":
+                result = "dropped"
+                break
+            c.buf += d
+            if d[0] & 0x0F == 0x8:
+                code = struct.unpack("!H", d[2:4])[0] if len(d) >= 4 else 1005
+                result = "closed %d" % code
+                break
+            if d[0] & 0x0F == 0x9 and cmd == "dribble-frags":  # ping: answer it between
+                c.sock.sendall(build_frame(OP_PONG, b""))       # fragments (never inside a frame)
+        except socket.timeout:
+            pass
+        except OSError:
+            result = "dropped"
+            break
+    print(result)
+elif cmd == "no-pong":       # upgraded, never reads (so never answers a ping)
+    c = WSConn(url, 5)
+    t = wait_eof(c.sock, float(args[0]))
+    print("dropped" if t is not None else "still open")
+elif cmd == "pong":          # upgraded, answers every ping for SECS
+    c = WSConn(url, 5)
+    end = time.monotonic() + float(args[0])
+    pings = 0
+    try:
+        while time.monotonic() < end:
+            c.timeout = max(0.1, end - time.monotonic())
+            try:
+                c.recv_message()
+            except ProbeError:
+                break
+    except Closed:
+        print("dropped")
+        sys.exit(0)
+    c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+    c.timeout = 5
+    print("alive" if c.recv_message().startswith(b'{"KV_COUNT_RSP"') else "wrong")
+elif cmd == "never-read":    # pipeline N requests for a big value, never read
+    n = int(args[0])
+    s = socket.create_connection((host, port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c = WSConn.__new__(WSConn)
+    c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
+    c.path, c.host_header = "/", "%s:%d" % (host, port)
+    c._handshake(None, time.monotonic() + 5)
+    frame = build_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}')
+    s.settimeout(0.5)
+    sent = 0
+    try:
+        for i in range(n):
+            s.sendall(frame)
+            sent += 1
+    except OSError:
+        pass
+    time.sleep(float(args[1]))
+    # now read: the server must have ended the stream (after what it wrote)
+    t = wait_eof(s, 20)
+    print("dropped" if t is not None else "still open")
+PY
+}
+
+hostile() {
+    timeout 60 python3 "$HOSTILE" "$BATS_TEST_DIRNAME" "$NDB_URL" "$@"
+}
+
+teardown() { stop_server; }
+
+@test "maxConnections: one connection over the limit is closed at accept and logged" {
+    start_server --max-connections 4
+    run hostile hold 4
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "extra refused" ]
+    [ "${lines[1]}" = "held ok 4" ]
+    sleep 1.2
+    grep -q 'refused 1 connection(s): maxConnections (4) reached' "$NDB_LOG"
+    # the slots are free again
+    run hostile hold 3
+    [ "${lines[0]}" = "extra accepted" ]
+}
+
+@test "maxConnections counts connections still in their handshake" {
+    start_server --max-connections 2 --handshake-timeout 30
+    run hostile pending-count 2
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "extra refused" ]
+    [ "${lines[1]}" = "accepted after close" ]
+}
+
+@test "handshakeTimeoutSec: a silent TCP client is dropped" {
+    start_server --handshake-timeout 1
+    run hostile silent 5
+    [ "$output" = "dropped" ]
+    grep -q 'did not complete the WebSocket handshake in 1 s' "$NDB_LOG"
+}
+
+@test "handshakeTimeoutSec: an upgrade request sent byte by byte is dropped" {
+    start_server --handshake-timeout 1
+    run hostile slow-headers 5
+    [ "$output" = "dropped" ]
+}
+
+@test "requestTimeoutSec: a message dribbled in 1-byte fragments is dropped with 1008" {
+    start_server --request-timeout 1
+    run hostile dribble-frags 6
+    [ "$output" = "closed 1008" ]
+    grep -q 'message stayed incomplete for 1 s' "$NDB_LOG"
+    req '{"KV_CONTAINS":{"keys":["dribble"]}}' '{"KV_CONTAINS_RSP":{"contains":[],"st":1}}'
+}
+
+@test "requestTimeoutSec: one frame dribbled byte by byte is dropped" {
+    start_server --request-timeout 1
+    run hostile dribble-frame 6
+    [[ "$output" == "closed 1008" || "$output" == "dropped" ]]
+}
+
+@test "idleTimeoutSec: a client that never answers pings is dropped; one that does stays" {
+    start_server --idle-timeout 2
+    run hostile no-pong 8
+    [ "$output" = "dropped" ]
+    run hostile pong 5
+    [ "$output" = "alive" ]
+}
+
+@test "maxOutputBytes: a client that sends but never reads is disconnected; others go on" {
+    start_server --max-output 1M
+    local big
+    big=$(head -c 100000 /dev/zero | tr '\0' 'x')
+    "$NDB" send "{\"KV_SET\":{\"keys\":{\"big\":\"$big\"}}}" >/dev/null
+    run hostile never-read 300 1
+    [ "$output" = "dropped" ]
+    grep -q 'over maxOutputBytes (1048576)' "$NDB_LOG"
+    req '{"KV_CONTAINS":{"keys":["big"]}}' '{"KV_CONTAINS_RSP":{"contains":["big"],"st":1}}'
+}
+
+@test "maxDepth: deeper requests answer 42; the scanner's 1024 still answers ERR 3" {
+    start_server --max-depth 6
+    req '{"KV_SET":{"keys":{"a":[[[1]]]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"a":[[[[1]]]]}}}' \
+        '{"KV_SET_RSP":{"m":"nesting deeper than 6 (limits.maxDepth)","st":42,"tkn":null}}'
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":[[[1]]]},"st":1}}'
+    local deep
+    deep="{\"KV_SET\":{\"keys\":{\"a\":$(printf '[%.0s' $(seq 1030))$(printf ']%.0s' $(seq 1030))}}}"
+    req "$deep" '{"ERR":{"m":"","st":3}}'
+}
+
+@test "maxKeyLength: a stored key name longer than the limit answers 42, KV and SH" {
+    start_server --max-key-length 8
+    req '{"KV_SET":{"keys":{"12345678":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"ok":1,"123456789":1}}}' \
+        '{"KV_SET_RSP":{"m":"key longer than 8 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
+    req '{"KV_CONTAINS":{"keys":["ok"]}}' '{"KV_CONTAINS_RSP":{"contains":[],"st":1}}'
+    # escapes count as the bytes they decode to
+    req '{"KV_ADD":{"keys":{"\u0041\u0042\u0043\u0044\u0045\u0046\u0047\u0048":1}}}' '{"KV_ADD_RSP":{"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"123456789":1}}}' \
+        '{"KV_CLEAR_SET_RSP":{"m":"key longer than 8 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    local tkn
+    tkn=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"123456789\":1}}}" \
+        '{"SH_SET_RSP":{"m":"key longer than 8 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
+}
+
+@test "maxKeysPerRequest: more items in keys or tkns answer 42" {
+    start_server --max-keys 3
+    req '{"KV_SET":{"keys":{"a":1,"b":2,"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1,"b":2,"c":3,"d":4}}}' \
+        "{\"KV_SET_RSP\":{\"m\":\"'keys' has more than 3 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_GET":{"keys":["a","b","c","d"]}}' \
+        "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 3 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_EXISTS":{"tkns":[1,2,3,4]}}' \
+        "{\"SH_EXISTS_RSP\":{\"m\":\"'tkns' has more than 3 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":3,"st":1}}'
+}
+
+@test "maxMemory: writes past the ceiling answer 42, reads work, nothing is lost" {
+    start_server --max-memory 64K
+    local v i refused=0 stored=0 tkn
+    tkn=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"s\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    v=$(head -c 1000 /dev/zero | tr '\0' 'v')
+    for i in $(seq 1 100); do echo "{\"KV_SET\":{\"keys\":{\"k$i\":\"$v\"}}}"; done >"$BATS_TEST_TMPDIR/in"
+    "$NDB" send <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+    stored=$(grep -c '^{"KV_SET_RSP":{"st":1}}$' "$BATS_TEST_TMPDIR/out")
+    refused=$(grep -c '^{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}$' "$BATS_TEST_TMPDIR/out")
+    [ "$stored" -gt 30 ] && [ "$stored" -lt 70 ]
+    [ $((stored + refused)) -eq 100 ]
+    # the first refusal is for good: every later write was refused too
+    [ "$(sed -n "$((stored + 1)),\$p" "$BATS_TEST_TMPDIR/out" | grep -c 'st":1}')" -eq 0 ]
+    req '{"KV_COUNT":{}}' "{\"KV_COUNT_RSP\":{\"cnt\":$stored,\"st\":1}}"
+    req '{"KV_GET":{"keys":["k1"]}}' "{\"KV_GET_RSP\":{\"keys\":{\"k1\":\"$v\"},\"st\":1}}"
+    # overwriting with a value of the same size adds nothing: allowed
+    req "{\"KV_SET\":{\"keys\":{\"k1\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"t\":\"$v\"}}}" \
+        '{"SH_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req "{\"SH_GET\":{\"tkn\":$tkn,\"keys\":[\"s\",\"t\"]}}" '{"SH_GET_RSP":{"keys":{"s":1},"st":1}}'
+    req "{\"KV_UPDATE\":{\"key\":\"k1\",\"path\":\"$\",\"value\":[\"$v\",\"$v\"]}}" \
+        '{"KV_UPDATE_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    # freeing makes room again
+    req '{"KV_RMV":{"keys":["k1","k2","k3"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    req "{\"KV_SET\":{\"keys\":{\"again\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"x":1}}}' "{\"KV_CLEAR_SET_RSP\":{\"cnt\":$((stored - 2)),\"st\":1}}"
+}
+
+@test "limits in the config file: accepted, and bad values named" {
+    local cfg="$BATS_TEST_TMPDIR/ndb.jsonc"
+    cat >"$cfg" <<'EOF'
+{ "version": 5, "ip": "127.0.0.1", "port": 1987, "maxPayload": 8192,
+  "persist": { "enabled": false, "path": "./data" },
+  "limits": { "maxConnections": 7, "maxOutputBytes": 1048576, "handshakeTimeoutSec": 3,
+              "idleTimeoutSec": 30, "requestTimeoutSec": 5, "maxDepth": 5, "maxKeyLength": 4,
+              "maxKeysPerRequest": 9, "maxMemory": 100000 } }
+EOF
+    start_server --config "$cfg"
+    grep -q 'limits: maxConnections 7, maxOutputBytes 1048576, handshakeTimeoutSec 3, idleTimeoutSec 30, requestTimeoutSec 5, maxDepth 5, maxKeyLength 4, maxKeysPerRequest 9, maxMemory 100000' "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"abcde":1}}}' \
+        '{"KV_SET_RSP":{"m":"key longer than 4 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
+    stop_server
+    sed -i 's/"maxDepth": 5/"maxDepth": 0/' "$cfg"
+    run "$NDB" serve --config "$cfg" --port 0
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'limits.maxDepth' must be an integer from 1 to 1024"* ]]
+    run "$NDB" serve --max-connections 0
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"--max-connections"* ]]
+    run "$NDB" serve --max-memory 12Q
+    [ "$status" -eq 1 ]
+}

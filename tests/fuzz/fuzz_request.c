@@ -1,0 +1,106 @@
+/*
+ * fuzz_request.c — libFuzzer harness: the whole request path.
+ *
+ * Each input is the payload of one WebSocket text message.  It goes through
+ * dispatch_message() — parse, structure checks, limits, the command — on a
+ * server whose state persists from one input to the next, so later inputs
+ * run against whatever earlier ones stored.  Checked for every input:
+ *   - exactly one response is appended (the bytes appended are one JSON
+ *     text to ndb's scanner);
+ *   - it is an object with one member, named "ERR" or "<something>_RSP",
+ *     whose value is an object holding a uint "st".
+ * Setup: persistence disabled (KV_SAVE/SH_SAVE answer 14) and the persist
+ * path is a fresh empty temporary directory, so KV_LOAD/SH_LOAD can read
+ * nothing outside it; maxMemory 8 MiB, maxKeysPerRequest 1000 and
+ * maxDepth 64 so the limit paths run too.  Sessions with the tokens 1, 2
+ * and 3 exist (recreated when ended), so SH_ commands can reach a session
+ * (real tokens are random).  When the stored data passes 16 MiB (it cannot
+ * while maxMemory holds) or every 100,000 inputs the state is cleared, to
+ * keep runs bounded.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "server/dispatch.h"
+#include "server/server.h"
+
+static ndb_server srv;
+static strbuf out = STRBUF_INIT;
+static jdoc check = JDOC_INIT;
+static char tmpdir[] = "/tmp/ndb-fuzz-XXXXXX";
+
+static void ensure_sessions(void) {
+    static const session_expiry never = {0, 0, 0, 0};
+    static const session_expiry short_get = {1, 0, 1, 0};
+    static const session_expiry short_del = {2, 1, 0, 1};
+    const session_expiry *ex[3] = {&never, &short_get, &short_del};
+    for (uint64_t t = 1; t <= 3; t++)
+        if (!sessions_get(&srv.sessions, t))
+            sessions_insert(&srv.sessions, t, ex[t - 1], expiry_now_ns() + (uint64_t)ex[t - 1]->duration * EXPIRY_NS_PER_S);
+}
+
+static void cleanup(void) {
+    server_free(&srv);
+    sb_free(&out);
+    jdoc_free(&check);
+    rmdir(tmpdir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    log_threshold = LOG_ERROR;
+    if (!mkdtemp(tmpdir)) abort();
+    ndb_config cfg;
+    config_defaults(&cfg);
+    cfg.persist_enabled = 0;
+    snprintf(cfg.persist_path, sizeof cfg.persist_path, "%s", tmpdir);
+    cfg.max_memory = 8 * 1024 * 1024;
+    cfg.max_keys = 1000;
+    cfg.max_depth = 64;
+    cfg.max_key_length = 256;
+    hash_seed_random();
+    server_init(&srv, &cfg);
+    g_server = &srv;
+    ensure_sessions();
+    atexit(cleanup);
+    return 0;
+}
+
+static void fail(const char *why, const uint8_t *data, size_t size) {
+    fprintf(stderr, "fuzz_request: %s\nrequest: %.*s\nresponse: %.*s\n", why, (int)(size > 500 ? 500 : size),
+            (const char *)data, (int)(out.len > 500 ? 500 : out.len), out.buf ? out.buf : "");
+    abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static unsigned long runs;
+    if (++runs % 100000 == 0 || server_memory(&srv) > 16 * 1024 * 1024) {
+        kvmap_clear(&srv.kv);
+        sessions_clear(&srv.sessions);
+    }
+    ensure_sessions();
+    sb_reset(&out);
+    dispatch_message(&srv, (const char *)data, size, 0, &out);
+
+    if (jdoc_parse(&check, out.buf ? out.buf : "", out.len, NULL)) fail("response is not one JSON text", data, size);
+    const jtok *root = &check.toks[0];
+    if (root->type != JT_OBJECT || root->count != 1) fail("response is not an object with one member", data, size);
+    const jtok *name = &check.toks[1], *body = &check.toks[2];
+    const char *nm = jtok_text(&check, name) + 1;
+    size_t nl = name->len - 2;
+    if (!(nl == 3 && memcmp(nm, "ERR", 3) == 0) && !(nl >= 4 && memcmp(nm + nl - 4, "_RSP", 4) == 0))
+        fail("response member is neither ERR nor *_RSP", data, size);
+    if (body->type != JT_OBJECT) fail("response body is not an object", data, size);
+    uint32_t st = jobj_get(&check, 2, "st", 2);
+    uint64_t v;
+    if (!st || jnum_to_u64(&check, &check.toks[st], &v)) fail("response has no uint st", data, size);
+    if (srv.cfg.max_memory && server_memory(&srv) > srv.cfg.max_memory + 4 * 1024 * 1024)
+        fail("stored bytes far beyond maxMemory", data, size);
+    return 0;
+}

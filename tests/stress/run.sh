@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# tests/stress/run.sh SECONDS [CONNECTIONS]
+#
+# Start `ndb serve` on a free loopback port, run the soak/model test
+# (ndb_stress) against it for SECONDS with CONNECTIONS connections (default
+# 50), stop the server with SIGTERM and check it exited 0.  Exit status 1
+# on any mismatch, error or unclean server exit.
+#
+#   BUILD=dir     where ndb and ndb_stress are (default: build/)
+#   VALGRIND=1    run the server under valgrind (memcheck, full leak check):
+#                 any invalid access or leak fails the run
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+secs=${1:?usage: run.sh SECONDS [CONNECTIONS]}
+conns=${2:-50}
+build=${BUILD:-$root/build}
+tmp=$(mktemp -d)
+log=$tmp/server.log
+pid=
+cleanup() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+launcher=()
+if [ "${VALGRIND:-0}" = 1 ]; then
+    launcher=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible
+              --errors-for-leak-kinds=definite,indirect,possible --log-file="$tmp/valgrind.log")
+fi
+"${launcher[@]}" "$build/ndb" serve --port 0 --log-level info 2>"$log" &
+pid=$!
+url=
+for _ in $(seq 1 600); do   # up to 60 s: valgrind starts slowly
+    url=$(grep -o 'ws://[^ ]*' "$log" | head -n 1 || true)
+    [ -n "$url" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$url" ] || { echo "server did not start" >&2; cat "$log" >&2; exit 1; }
+
+rc=0
+timeout $((secs + 120)) "$build/ndb_stress" --url "$url" -c "$conns" -t "$secs" || rc=1
+
+kill -TERM "$pid"
+src=0
+for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait "$pid" || src=$?
+pid=
+if [ "$src" -ne 0 ]; then
+    echo "server exited with status $src" >&2
+    [ -f "$tmp/valgrind.log" ] && cat "$tmp/valgrind.log" >&2
+    rc=1
+elif [ -f "$tmp/valgrind.log" ]; then
+    grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|in use at exit' "$tmp/valgrind.log" || true
+fi
+exit "$rc"
