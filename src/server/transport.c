@@ -232,29 +232,29 @@ static int send_close_1009(conn *c) {
     return lws_write(c->wsi, p, 2 + n, LWS_WRITE_RAW) < (int)(2 + n) ? -1 : 0;
 }
 
-/* Append the header of an unmasked, final text frame of n payload bytes. */
-static void add_frame_header(strbuf *b, size_t n) {
-    unsigned char h[10];
-    size_t hl;
+/* Write into h the header of an unmasked, final text frame of n payload
+ * bytes; returns its length (2, 4 or 10). */
+static size_t frame_header(unsigned char h[10], size_t n) {
     h[0] = 0x81; /* FIN + text */
     if (n < 126) {
         h[1] = (unsigned char)n;
-        hl = 2;
-    } else if (n < 65536) {
+        return 2;
+    }
+    if (n < 65536) {
         h[1] = 126;
         h[2] = (unsigned char)(n >> 8);
         h[3] = (unsigned char)n;
-        hl = 4;
-    } else {
-        h[1] = 127;
-        for (int i = 0; i < 8; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-        hl = 10;
+        return 4;
     }
-    sb_add(b, h, hl);
+    h[1] = 127;
+    for (int i = 0; i < 8; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+    return 10;
 }
 
 /* Batch limit for one write: many small responses go out in one syscall. */
 #define TX_BATCH (256 * 1024)
+/* Responses at least this big are written straight from the queue. */
+#define TX_DIRECT (16 * 1024)
 
 /* Write queued responses.  lws allows one lws_write per WRITEABLE callback
  * and frames each write as one message, so the frames of several queued
@@ -276,20 +276,36 @@ static int on_writeable(conn *c) {
         }
         return c->draining ? send_close_1009(c) : 0;
     }
-    sb_reset(tx);
-    sb_grow(tx, LWS_PRE);
-    tx->len = LWS_PRE;
-    while (c->out_head < o->len && tx->len < TX_BATCH) {
-        uint32_t n;
-        memcpy(&n, o->buf + c->out_head, sizeof n);
-        add_frame_header(tx, n);
-        sb_add(tx, o->buf + c->out_head + ENTRY_HEAD, n);
-        c->out_head += ENTRY_HEAD + n;
-        c->out_pending -= n;
+    uint32_t first;
+    memcpy(&first, o->buf + c->out_head, sizeof first);
+    if (first >= TX_DIRECT) {
+        /* A big response goes out from the queue itself: its frame header is
+         * written into the entry's headroom, sparing a copy of the payload. */
+        unsigned char *payload = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;
+        unsigned char h[10];
+        size_t hl = frame_header(h, first);
+        memcpy(payload - hl, h, hl); /* LWS_PRE (16) bytes of headroom hold any header */
+        size_t n = first + hl;
+        if (lws_write(c->wsi, payload - hl, n, LWS_WRITE_RAW) < (int)n) return -1;
+        c->out_head += ENTRY_HEAD + first;
+        c->out_pending -= first;
+    } else {
+        sb_reset(tx);
+        sb_grow(tx, LWS_PRE);
+        tx->len = LWS_PRE;
+        while (c->out_head < o->len && tx->len < TX_BATCH) {
+            uint32_t n;
+            memcpy(&n, o->buf + c->out_head, sizeof n);
+            if (n >= TX_DIRECT) break; /* next callback sends it directly */
+            unsigned char h[10];
+            sb_add(tx, h, frame_header(h, n));
+            sb_add(tx, o->buf + c->out_head + ENTRY_HEAD, n);
+            c->out_head += ENTRY_HEAD + n;
+            c->out_pending -= n;
+        }
+        size_t n = tx->len - LWS_PRE;
+        if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
     }
-    size_t n = tx->len - LWS_PRE;
-    if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
-    if (tx->cap > 4 * TX_BATCH) sb_free(tx); /* one huge response: don't keep its buffer */
     c->last_progress = time(NULL);
     if (c->out_head == o->len) {
         c->out_head = 0;
