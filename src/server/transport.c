@@ -60,6 +60,7 @@ typedef struct conn {
     strbuf out;         /* queued responses */
     size_t out_head;    /* offset of the next entry to write */
     size_t out_pending; /* payload bytes queued, for back-pressure */
+    size_t direct_sent; /* bytes of the current big entry already written */
     int throttled;      /* reading paused because out_pending is high */
     int draining;       /* a message was too big: discard input, close with 1009 */
     int close_sent;
@@ -255,6 +256,9 @@ static size_t frame_header(unsigned char h[10], size_t n) {
 #define TX_BATCH (256 * 1024)
 /* Responses at least this big are written straight from the queue. */
 #define TX_DIRECT (16 * 1024)
+/* Most bytes handed to lws in one write; lws's own send limit (the
+ * protocol's tx_packet_size) is above it, so lws never splits our writes. */
+#define TX_CHUNK (1024 * 1024)
 
 /* Write queued responses.  lws allows one lws_write per WRITEABLE callback
  * and frames each write as one message, so the frames of several queued
@@ -280,15 +284,22 @@ static int on_writeable(conn *c) {
     memcpy(&first, o->buf + c->out_head, sizeof first);
     if (first >= TX_DIRECT) {
         /* A big response goes out from the queue itself: its frame header is
-         * written into the entry's headroom, sparing a copy of the payload. */
+         * written into the entry's headroom (LWS_PRE, 16 bytes, holds any
+         * header), sparing a copy of the payload; at most TX_CHUNK per
+         * callback, so lws never has to buffer (copy) a remainder itself. */
         unsigned char *payload = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;
         unsigned char h[10];
         size_t hl = frame_header(h, first);
-        memcpy(payload - hl, h, hl); /* LWS_PRE (16) bytes of headroom hold any header */
-        size_t n = first + hl;
-        if (lws_write(c->wsi, payload - hl, n, LWS_WRITE_RAW) < (int)n) return -1;
-        c->out_head += ENTRY_HEAD + first;
-        c->out_pending -= first;
+        if (c->direct_sent == 0) memcpy(payload - hl, h, hl);
+        size_t total = first + hl, n = total - c->direct_sent;
+        if (n > TX_CHUNK) n = TX_CHUNK;
+        if (lws_write(c->wsi, payload - hl + c->direct_sent, n, LWS_WRITE_RAW) < (int)n) return -1;
+        c->direct_sent += n;
+        if (c->direct_sent == total) {
+            c->direct_sent = 0;
+            c->out_head += ENTRY_HEAD + first;
+            c->out_pending -= first;
+        }
     } else {
         sb_reset(tx);
         sb_grow(tx, LWS_PRE);
@@ -488,7 +499,7 @@ static void raise_fd_limit(unsigned want) {
 }
 
 static const struct lws_protocols protocols[] = {
-    {"ndb", callback, sizeof(conn), 16384, 0, NULL, 0},
+    {"ndb", callback, sizeof(conn), 16384, 0, NULL, 2 * TX_CHUNK},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
