@@ -15,13 +15,14 @@
 #include "client/cli.h"
 #include "client/cmd_bench.h"
 #include "client/cmd_send.h"
+#include "client/repl.h"
 #include "server/serve.h"
 
 static const cli_raw raw_subcommands[] = {
     {"serve", cmd_serve, "run the database server"},
     {"send", cmd_send, "send raw protocol requests, print one response per line"},
     {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
-    /* `repl` goes here */
+    {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests"},
 };
 
 int main(int argc, char **argv) {

@@ -160,6 +160,10 @@ const cli_opt *cli_options(void);
 const cli_cmd *cli_find(const char *group, const char *name);
 /* Is `name` a group (e.g. "session")? */
 int cli_is_group(const char *name);
+/* The raw subcommands main.c registered (through cli_main or
+ * cli_ctx_init), so that a REPL started by one of them can pass the same
+ * list to its own context.  *n receives the number of entries. */
+const cli_raw *cli_raw_commands(size_t *n);
 
 /*
  * Run the client with the process arguments (argv[0] is the program).

@@ -251,6 +251,11 @@ int cli_is_group(const char *name) {
     return 0;
 }
 
+const cli_raw *cli_raw_commands(size_t *n) {
+    *n = nraw_cmds;
+    return raw_cmds;
+}
+
 static const cli_raw *find_raw(const char *name) {
     for (size_t i = 0; i < nraw_cmds; i++)
         if (!strcmp(raw_cmds[i].name, name)) return &raw_cmds[i];

@@ -1,0 +1,798 @@
+/*
+ * repl.c — `ndb repl`: the interactive client (see repl.h for the files).
+ *
+ * Each input is run exactly as `ndb WORDS...` would run it, through
+ * cli_exec on one context whose connection stays open between lines.  The
+ * REPL adds what only makes sense with state between lines:
+ *   - a current session: `session new` enters the session it creates,
+ *     `use TKN` enters an existing one, `use` leaves; inside a session the
+ *     key commands get --session TKN (so they send SH_* requests), commands
+ *     with no session form refuse (as they do when NDB_SESSION is set), and
+ *     the prompt shows the session;
+ *   - raw requests: input starting with '{' is sent as typed and the answer
+ *     printed (pretty on a terminal, exact text otherwise);
+ *   - input continues over several lines while a raw request has an open
+ *     brace, bracket or string, or a command line an open quote;
+ *   - `help`, `\timing on|off`, `quit` / `exit`.
+ *
+ * Interactive (standard input and output are terminals): libedit with
+ * emacs keys, Ctrl-R incremental history search, Tab completion
+ * (repl_complete.c), history across runs (repl_history.c).  Ctrl-C
+ * discards the current input, Ctrl-D on an empty line leaves.  While the
+ * prompt waits, the connection is serviced twice a second, so the server's
+ * keep-alive pings are answered and a connection the server closed is
+ * reported at once; the next command reconnects.
+ *
+ * Not interactive (`ndb repl < script.ndb`): no banner, no prompt, no
+ * history; results are printed exactly as the command-line client prints
+ * them when not on a terminal; blank lines and lines starting with '#' are
+ * skipped.  A line fails when `ndb WORDS...` would exit nonzero (a missing
+ * key or a false test included) or a raw request is answered with an error
+ * status.  The first failure stops the script: exit status 2 if it was a
+ * usage error or a connection problem, else 3.  With --continue-on-error
+ * every line runs and the exit status is that of the first failure.
+ */
+#include "client/repl.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+static const char repl_usage[] =
+    "usage: ndb repl [--url URL] [--timeout SECONDS] [--continue-on-error]\n"
+    "\n"
+    "Interactive client.  Type client commands without 'ndb' (get a b, set port 1987,\n"
+    "find '$..id', session new, ...), or a raw protocol request starting with '{'.\n"
+    "Type 'help' inside for the list of commands.\n"
+    "\n"
+    "On a terminal: line editing, Tab completion (commands, options, key names,\n"
+    "session tokens), Ctrl-R history search, history kept in\n"
+    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).\n"
+    "\n"
+    "Otherwise (ndb repl < script.ndb): commands are read one per line with no\n"
+    "prompt; blank lines and lines starting with '#' are skipped; each result is\n"
+    "printed as 'ndb COMMAND' prints it when not on a terminal.  The first line\n"
+    "that fails (where 'ndb COMMAND' would exit nonzero, or a raw request answered\n"
+    "with an error status) stops the script.\n"
+    "\n"
+    "Options:\n"
+    "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
+    "  --timeout SECONDS     bound on connect + answer for each command (default 5)\n"
+    "  --continue-on-error   run every line of a script even after failures\n"
+    "  -h, --help            show this help and exit\n"
+    "\n"
+    "Environment: NDB_URL, NDB_SESSION (start inside that session), NO_COLOR,\n"
+    "XDG_STATE_HOME.\n"
+    "\n"
+    "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
+    "line succeeded); 2 usage error, or a script stopped by a usage error or a\n"
+    "connection problem; 3 a script stopped by any other failure.\n";
+
+/* `help` inside the REPL, after the client's own command list. */
+static const char repl_help[] =
+    "\n"
+    "In the REPL (commands as above, without 'ndb'):\n"
+    "  use TKN              enter session TKN: key commands then use its keys\n"
+    "  use                  leave the session ('session new' enters the new one)\n"
+    "  {\"KV_GET\":{...}}     a raw protocol request, sent as typed (may span lines)\n"
+    "  \\timing [on|off]     show the round-trip time after each result\n"
+    "  help [COMMAND]       this text, or the help of one command\n"
+    "  quit, exit           leave (or Ctrl-D on an empty line)\n"
+    "\n"
+    "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
+    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes:\n"
+    "  set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
+    "  find $[?(@.name == \"Bob\")]\n"
+    "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
+    "searches the history; Ctrl-C discards the line.  A line starting with a\n"
+    "blank, or mentioning a password or secret, is not kept in the history.\n";
+
+/* While the prompt waits, the connection is serviced this often (answers
+ * the server's keep-alive pings well within their grace period, and notices
+ * a closed connection). */
+#define REPL_IDLE_POLL_MS 500
+
+static volatile sig_atomic_t got_sigint, got_sigwinch, in_command;
+
+/* At the prompt Ctrl-C discards the input (read_key turns the signal into
+ * the ^C key).  While a command waits for the server (at most --timeout) a
+ * first Ctrl-C only says how to leave; a second one ends the REPL. */
+static void on_sigint(int sig) {
+    (void)sig;
+    if (in_command) {
+        static const char again[] = "\n(Ctrl-C again to leave the REPL)\n";
+        if (got_sigint) _exit(130);
+        if (write(STDERR_FILENO, again, sizeof again - 1) < 0) {
+        }
+    }
+    got_sigint = 1;
+}
+
+static void on_sigwinch(int sig) {
+    (void)sig;
+    got_sigwinch = 1;
+}
+
+int64_t repl_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Parse --timeout: seconds >= 0, 0 = no limit. */
+static int parse_timeout(const char *s, double *secs, int *ms) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
+    *secs = v;
+    *ms = v == 0 ? -1 : (v * 1000.0 < 1 ? 1 : (int)(v * 1000.0 + 0.5));
+    return 0;
+}
+
+/* ------------------------------------------------------------- prompt */
+
+/* "ws://127.0.0.1:1987/x" -> "127.0.0.1:1987" */
+static void host_of(const char *url, char *out, size_t n) {
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    snprintf(out, n, "%.*s", (int)strcspn(p, "/?#"), p);
+}
+
+static int utf8_terminal(void) {
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+}
+
+static void set_prompt(repl *r) {
+    if (r->continuing) {
+        size_t w = strlen(r->host) + (r->in_session ? 17 : 0);
+        snprintf(r->prompt, sizeof r->prompt, "%*s> ", (int)(w < 3 ? 3 : w), "...");
+    } else if (r->in_session) {
+        snprintf(r->prompt, sizeof r->prompt, "%s [session %.4s%s]> ", r->host, r->tkn,
+                 strlen(r->tkn) <= 4 ? "" : utf8_terminal() ? "\xe2\x80\xa6" : "...");
+    } else {
+        snprintf(r->prompt, sizeof r->prompt, "%s> ", r->host);
+    }
+}
+
+static char *prompt_fn(EditLine *el) {
+    repl *r = NULL;
+    el_get(el, EL_CLIENTDATA, &r);
+    return r->prompt;
+}
+
+/* ------------------------------------------------------------- messages */
+
+static void note(repl *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(repl *r, const char *fmt, ...) {
+    if (!r->interactive) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* A usage error of the REPL's own words: one line on stderr. */
+static int repl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int repl_error(const char *fmt, ...) {
+    va_list ap;
+    fputs("ndb: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return CLI_USAGE;
+}
+
+static void enter_session(repl *r, const char *tkn, const char *how) {
+    snprintf(r->tkn, sizeof r->tkn, "%s", tkn);
+    r->in_session = 1;
+    repl_add_token(r, tkn);
+    note(r, "(%s session %s; 'use' alone leaves it)", how, tkn);
+}
+
+static void leave_session(repl *r, const char *why) {
+    if (!r->in_session) return;
+    note(r, "(left session %s%s)", r->tkn, why);
+    r->in_session = 0;
+    r->tkn[0] = '\0';
+}
+
+/* ------------------------------------------------------------- connection */
+
+/* Has the server closed the kept connection while we were not looking?
+ * Then say so once and drop it; the next request reconnects. */
+static void check_connection(repl *r, int idle) {
+    if (!r->c.ws) return;
+    strbuf tmp = STRBUF_INIT;
+    char err[256];
+    int k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err);
+    sb_free(&tmp);
+    if (k >= 0) return;
+    if (idle && r->interactive) fputs("\r\n", stdout), fflush(stdout);
+    fprintf(stderr, "ndb: lost connection to %s (%s); %s\n", r->url, err,
+            idle ? "will reconnect at the next command" : "reconnecting");
+    cli_disconnect(&r->c);
+    r->lost_said = 1;
+}
+
+/* Prepare the context for a request the REPL builds itself. */
+static void own_request(repl *r, const char *prog) {
+    cli_ctx *c = &r->c;
+    memset(c->opt, 0, sizeof c->opt);
+    c->nkeys_opts = 0;
+    c->cmd = NULL;
+    c->prog = prog;
+    c->in_session = 0;
+    c->url = r->url;
+    c->timeout_s = CLI_DEFAULT_TIMEOUT;
+    c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
+    if (r->timeout) parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
+    c->st = 0;
+    cli_output_init(c);
+    cli_start_clock(c);
+}
+
+/* ------------------------------------------------------------- raw requests */
+
+static int run_raw(repl *r, const char *text) {
+    cli_ctx *c = &r->c;
+    own_request(r, "ndb");
+    sb_reset(&c->req);
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r')) n--;
+    sb_add(&c->req, text, n);
+    int rc = cli_call(c);
+    if (rc) return rc;
+    if (c->pretty) {
+        sb_reset(&c->out);
+        cli_pretty(&c->out, &c->rsp, 0, c->color);
+        sb_addc(&c->out, '\n');
+        fwrite(c->out.buf, 1, c->out.len, stdout);
+        sb_reset(&c->out);
+    } else {
+        fwrite(c->buf.buf, 1, c->buf.len, stdout);
+        fputc('\n', stdout);
+    }
+    rc = cli_output_finish();
+    /* A token created by hand is offered by completion too. */
+    uint32_t t = cli_rsp_get(c, "tkn");
+    if (t && c->rsp.toks[t].type == JT_NUMBER && c->st == 1) {
+        char tkn[24];
+        snprintf(tkn, sizeof tkn, "%.*s", (int)c->rsp.toks[t].len, jtok_text(&c->rsp, &c->rsp.toks[t]));
+        repl_add_token(r, tkn);
+    }
+    if (c->st != 1 && c->st != 121 && c->st != 141) return cli_server_error(c);
+    return rc;
+}
+
+/* ------------------------------------------------------------- REPL words */
+
+static int run_use(repl *r, int argc, char **argv) {
+    if (argc == 1) {
+        if (r->in_session) leave_session(r, "");
+        return 0;
+    }
+    if (argc > 2) return repl_error("use: expected one session token (or none to leave)");
+    uint64_t tkn;
+    if (cli_parse_u64(argv[1], &tkn))
+        return repl_error("use: invalid session token '%s' (expected a number "
+                          "0..18446744073709551615)", argv[1]);
+    cli_ctx *c = &r->c;
+    own_request(r, "ndb use");
+    cli_req_begin_as(c, "SH_EXISTS");
+    cli_req_member(c, "tkns");
+    sb_addc(&c->req, '[');
+    sb_add_u64(&c->req, tkn);
+    sb_addc(&c->req, ']');
+    cli_req_end(c);
+    uint32_t t;
+    int rc = cli_call_ok(c);
+    if (!rc) rc = cli_member(c, "exist", JT_ARRAY, &t);
+    if (rc) return rc;
+    if (c->rsp.toks[t].count != 1) {
+        fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
+        return CLI_FALSE;
+    }
+    char s[24];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)tkn);
+    enter_session(r, s, "using");
+    return 0;
+}
+
+static int run_help(repl *r, int argc, char **argv) {
+    if (argc == 1) {
+        int rc = cli_exec(&r->c, 1, argv);
+        fputs(repl_help, stdout);
+        return rc ? rc : cli_output_finish();
+    }
+    const char *w = argv[1];
+    if (argc == 2 && (!strcmp(w, "use") || !strcmp(w, "quit") || !strcmp(w, "exit") ||
+                      !strcmp(w, "\\timing") || !strcmp(w, "timing") || !strcmp(w, "raw"))) {
+        fputs(repl_help + 1, stdout);
+        return cli_output_finish();
+    }
+    return cli_exec(&r->c, argc, argv);
+}
+
+static int run_meta(repl *r, const char *text, int *quit) {
+    char word[32] = "", arg[32] = "", extra[2] = "";
+    sscanf(text, " %31s %31s %1s", word, arg, extra);
+    if (!strcmp(word, "\\q")) {
+        *quit = 1;
+        return 0;
+    }
+    if (strcmp(word, "\\timing"))
+        return repl_error("unknown command '%s' (the REPL knows \\timing and \\q)", word);
+    if (extra[0] || (arg[0] && strcmp(arg, "on") && strcmp(arg, "off")))
+        return repl_error("usage: \\timing [on|off]");
+    r->timing = arg[0] ? !strcmp(arg, "on") : !r->timing;
+    note(r, "Timing is %s.", r->timing ? "on" : "off");
+    return 0;
+}
+
+/* ------------------------------------------------------------- commands */
+
+/* Does this word look like an option (not a negative number, not '-')? */
+static int is_option(const char *a) {
+    if (a[0] != '-' || !a[1]) return 0;
+    return !((a[1] >= '0' && a[1] <= '9') || (a[1] == '.' && a[2] >= '0' && a[2] <= '9'));
+}
+
+/* Does the global option word a take the next word as its value? */
+static int global_takes_value(const char *a) {
+    if (a[1] != '-' || strchr(a, '=')) return 0;
+    const cli_opt *o = cli_options();
+    for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++)
+        if (!strcmp(o[id].long_name, a + 2)) return o[id].arg != NULL;
+    return 0;
+}
+
+/* The table command a line names (after leading global options), or NULL;
+ * *at receives the index of its (first) name word. */
+static const cli_cmd *line_command(int argc, char **argv, int *at) {
+    int i = 0;
+    while (i < argc && is_option(argv[i]) && strcmp(argv[i], "--")) i += global_takes_value(argv[i]) ? 2 : 1;
+    if (i < argc && !strcmp(argv[i], "--")) i++;
+    *at = i;
+    if (i >= argc) return NULL;
+    const cli_cmd *e = cli_find(NULL, argv[i]);
+    if (!e && cli_is_group(argv[i]) && i + 1 < argc) e = cli_find(argv[i], argv[i + 1]);
+    return e;
+}
+
+static int is_raw_command(const char *name) {
+    size_t n;
+    const cli_raw *raw = cli_raw_commands(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(raw[i].name, name)) return 1;
+    return 0;
+}
+
+/* Run a table command line (words already split). */
+static int run_command(repl *r, int argc, char **argv) {
+    int at;
+    const cli_cmd *e = line_command(argc, argv, &at);
+    char name[64] = "";
+    if (e) snprintf(name, sizeof name, "%s%s%s", e->group ? e->group : "", e->group ? " " : "", e->name);
+
+    if (e && r->in_session && (e->flags & CLI_F_NOSESSION)) {
+        fprintf(stderr, "ndb %s: works on top-level keys only and has no session form; leave the "
+                        "session with 'use' first\n", name);
+        return CLI_USAGE;
+    }
+    if (e && (strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM")))
+        for (int i = at + 1; i < argc; i++)
+            if (!strcmp(argv[i], "-")) {
+                fprintf(stderr, "ndb %s: '-' (read a value from standard input) is not available "
+                                "in the REPL; type the value (or '\"-\"' for the string -)\n", name);
+                return CLI_USAGE;
+            }
+
+    /* --url, --timeout and the session go in front: options the user typed
+     * come later and win. */
+    char **v = calloc((size_t)argc + 7, sizeof *v);
+    int n = 0;
+    if (!v) abort();
+    if (e && e->proto) {
+        v[n++] = "--url";
+        v[n++] = (char *)r->url;
+        if (r->timeout) {
+            v[n++] = "--timeout";
+            v[n++] = (char *)r->timeout;
+        }
+        if (r->in_session && (e->flags & CLI_F_SESSION)) {
+            v[n++] = "--session";
+            v[n++] = r->tkn;
+        }
+    }
+    for (int i = 0; i < argc; i++) v[n++] = argv[i];
+    r->c.st = 0;
+    int rc = cli_exec(&r->c, n, v);
+    free(v);
+
+    if (!e) return rc;
+    if (rc == 0 && !strcmp(name, "session new") && r->c.body) {
+        uint32_t t = cli_rsp_get(&r->c, "tkn");
+        if (t && r->c.rsp.toks[t].type == JT_NUMBER) {
+            char tkn[24];
+            snprintf(tkn, sizeof tkn, "%.*s", (int)r->c.rsp.toks[t].len,
+                     jtok_text(&r->c.rsp, &r->c.rsp.toks[t]));
+            enter_session(r, tkn, "entered");
+        }
+    } else if ((rc == 0 || rc == CLI_FALSE) && !strcmp(name, "session end") && r->in_session) {
+        uint64_t cur, t;
+        int ended = r->c.opt[OPT_ALL] != NULL;
+        cli_parse_u64(r->tkn, &cur);
+        for (int i = at + 2; i < argc && !ended; i++)
+            ended = !cli_parse_u64(argv[i], &t) && t == cur;
+        if (ended) leave_session(r, ": it was ended");
+    } else if (r->in_session && (e->flags & CLI_F_SESSION) && r->c.st == 100) {
+        leave_session(r, ": it no longer exists");
+    }
+    return rc;
+}
+
+/* Run one complete input.  Returns its status (0 = success). */
+static int run_input(repl *r, const char *text, int *quit) {
+    char f = repl_first_char(text);
+    if (!f || f == '#') return 0;
+    if (f == '\\') return run_meta(r, text, quit);
+
+    int was_lost = r->lost_said, rc;
+    check_connection(r, 0);
+    double t0 = now_us();
+    if (f == '{') {
+        rc = run_raw(r, text);
+    } else {
+        repl_words w = {0};
+        repl_split(text, strlen(text), &w);
+        if (w.open) {
+            repl_words_free(&w);
+            fprintf(stderr, "ndb: unfinished input: a quote, bracket or backslash is not closed\n");
+            return CLI_USAGE;
+        }
+        char **argv = calloc((size_t)w.n + 1, sizeof *argv);
+        if (!argv) abort();
+        for (int i = 0; i < w.n; i++) argv[i] = w.w[i].text;
+        const char *w0 = argv[0];
+        if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
+            *quit = 1;
+            rc = 0;
+        } else if (!strcmp(w0, "use")) {
+            rc = run_use(r, w.n, argv);
+        } else if (!strcmp(w0, "help")) {
+            rc = run_help(r, w.n, argv);
+        } else if (is_raw_command(w0)) {
+            fprintf(stderr, "ndb: '%s' is not available inside the REPL (run 'ndb %s' from the shell)\n",
+                    w0, w0);
+            rc = CLI_USAGE;
+        } else {
+            rc = run_command(r, w.n, argv);
+        }
+        free(argv);
+        repl_words_free(&w);
+        if (*quit) return 0;
+    }
+    double t1 = now_us();
+    if (was_lost && r->c.ws) {
+        note(r, "(reconnected to %s)", r->url);
+        r->lost_said = 0;
+    }
+    if (r->timing) fprintf(stderr, "Time: %.3f ms\n", (t1 - t0) / 1000.0);
+    r->keys_at = 0; /* keys may have changed */
+    return rc;
+}
+
+/* ------------------------------------------------------------- input */
+
+/* Is the text gathered so far unfinished (more lines needed)? */
+static int unfinished(const char *text) {
+    char f = repl_first_char(text);
+    if (!f || f == '#' || f == '\\') return 0;
+    if (f == '{') return repl_raw_open(text, strlen(text));
+    repl_words w = {0};
+    repl_split(text, strlen(text), &w);
+    int open = w.open;
+    repl_words_free(&w);
+    return open;
+}
+
+/* The history entry for an input: a raw request spread over lines becomes
+ * one line (newlines are blanks in JSON), unless it holds // comments. */
+static char *history_entry(const char *text) {
+    char *e = strdup(text);
+    if (!e) abort();
+    size_t n = strlen(e);
+    while (n && strchr(" \t\r\n", e[n - 1])) e[--n] = '\0';
+    if (repl_first_char(e) == '{' && !strstr(e, "//"))
+        for (char *p = e; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+    return e;
+}
+
+static void remember(repl *r, const char *text) {
+    char *e = history_entry(text);
+    if (repl_first_char(e) && !repl_line_is_secret(e)) {
+        HistEvent ev;
+        int dup = history(r->hist, &ev, H_FIRST) == 0 && !strcmp(ev.str, e);
+        history(r->hist, &ev, H_ENTER, e);
+        if (!dup) repl_history_append(r->histfile, e);
+    }
+    free(e);
+}
+
+/* Character reader for libedit: waits for a key while servicing the
+ * connection every REPL_IDLE_POLL_MS; Ctrl-C (SIGINT) becomes the ^C key, which is
+ * bound to discarding the line. */
+static int read_key(EditLine *el, wchar_t *wc) {
+    repl *r = NULL;
+    mbstate_t mb;
+    memset(&mb, 0, sizeof mb);
+    el_get(el, EL_CLIENTDATA, &r);
+    for (;;) {
+        if (got_sigint) {
+            got_sigint = 0;
+            *wc = 3;
+            return 1;
+        }
+        if (got_sigwinch) {
+            got_sigwinch = 0;
+            el_resize(el);
+        }
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        int k = poll(&p, 1, REPL_IDLE_POLL_MS);
+        if (k < 0 && errno != EINTR) return -1;
+        if (k <= 0) {
+            if (k == 0 && r->c.ws) {
+                check_connection(r, 1);
+                if (!r->c.ws) el_set(el, EL_REFRESH);
+            }
+            continue;
+        }
+        char ch;
+        ssize_t m = read(STDIN_FILENO, &ch, 1);
+        if (m == 0) return 0;
+        if (m < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return -1;
+        }
+        size_t res = mbrtowc(wc, &ch, 1, &mb);
+        if (res == (size_t)-2) continue; /* more bytes of this character */
+        if (res == (size_t)-1) {
+            memset(&mb, 0, sizeof mb);
+            *wc = (unsigned char)ch;
+        }
+        return 1;
+    }
+}
+
+static unsigned char discard_line(EditLine *el, int ch) {
+    (void)ch;
+    repl *r = NULL;
+    el_get(el, EL_CLIENTDATA, &r);
+    r->interrupted = 1;
+    /* libedit does not end the line for us here; show ^C like a shell
+     * (only at the end of the line, where it overwrites nothing). */
+    const LineInfo *li = el_line(el);
+    fputs(li->cursor == li->lastchar ? "^C\r\n" : "\r\n", stdout);
+    fflush(stdout);
+    return CC_NEWLINE;
+}
+
+static void setup_editline(repl *r) {
+    HistEvent ev;
+    r->hist = history_init();
+    history(r->hist, &ev, H_SETSIZE, REPL_HISTORY_SIZE);
+    history(r->hist, &ev, H_SETUNIQUE, 1);
+    r->histfile = repl_history_path();
+    repl_history_load(r->hist, r->histfile);
+
+    r->el = el_init("ndb", stdin, stdout, stderr);
+    el_set(r->el, EL_CLIENTDATA, r);
+    el_set(r->el, EL_EDITOR, "emacs");
+    el_set(r->el, EL_HIST, history, r->hist);
+    el_set(r->el, EL_PROMPT, prompt_fn);
+    el_set(r->el, EL_GETCFN, read_key);
+    /* The wide-character call keeps our (static) names; the narrow one
+     * copies them and never frees the copies. */
+    el_wset(r->el, EL_ADDFN, L"ndb-complete", L"complete a command, option, key name or token",
+            repl_complete);
+    el_wset(r->el, EL_ADDFN, L"ndb-discard", L"discard the current input", discard_line);
+    el_set(r->el, EL_BIND, "^I", "ndb-complete", NULL);
+    el_set(r->el, EL_BIND, "^C", "ndb-discard", NULL);
+    el_set(r->el, EL_BIND, "^R", "em-inc-search-prev", NULL);
+    el_source(r->el, NULL); /* ~/.editrc */
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_sigwinch;
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
+static int run_interactive(repl *r) {
+    setup_editline(r);
+    char err[400];
+    /* The first connection only serves the banner: bounded even with
+     * --timeout 0. */
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
+    in_command = 1;
+    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    in_command = 0;
+    if (r->c.ws) {
+        if (!(r->c.ws_url = strdup(r->url))) abort();
+        printf("ndb repl: connected to %s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
+               r->url);
+    } else {
+        printf("ndb repl: not connected: %s (retried at each command).  'help' lists the "
+               "commands; Ctrl-D leaves.\n", err);
+    }
+    fflush(stdout);
+
+    strbuf pending = STRBUF_INIT;
+    int quit = 0;
+    while (!quit) {
+        set_prompt(r);
+        got_sigint = 0;
+        int count;
+        const char *line = el_gets(r->el, &count);
+        if (r->interrupted) {
+            r->interrupted = 0;
+            r->continuing = 0;
+            sb_reset(&pending);
+            continue;
+        }
+        if (!line || count <= 0) {
+            fputc('\n', stdout);
+            break;
+        }
+        sb_adds(&pending, line);
+        if (pending.len && pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
+        if (unfinished(pending.buf)) {
+            r->continuing = 1;
+            continue;
+        }
+        r->continuing = 0;
+        remember(r, pending.buf);
+        got_sigint = 0;
+        in_command = 1;
+        run_input(r, pending.buf, &quit);
+        in_command = 0;
+        fflush(stdout);
+        sb_reset(&pending);
+    }
+    sb_free(&pending);
+    el_end(r->el);
+    history_end(r->hist);
+    free(r->histfile);
+    return 0;
+}
+
+static int run_script(repl *r) {
+    strbuf pending = STRBUF_INIT;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0, first_line = 0;
+    int quit = 0, first_rc = 0;
+    while (!quit && (len = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        if (!pending.len) first_line = lineno;
+        sb_add(&pending, line, (size_t)len);
+        if (pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
+        if (unfinished(pending.buf)) continue;
+        int rc = run_input(r, pending.buf, &quit);
+        sb_reset(&pending);
+        if (rc) {
+            int st = rc == CLI_USAGE ? CLI_USAGE : CLI_SERVER;
+            if (!first_rc) first_rc = st;
+            if (!r->continue_on_error) {
+                fprintf(stderr, "ndb repl: stopped at line %ld\n", first_line);
+                break;
+            }
+        }
+    }
+    if (pending.len && !first_rc) {
+        fprintf(stderr, "ndb repl: line %ld: unfinished input at the end: a quote, bracket or "
+                        "backslash is not closed\n", first_line);
+        first_rc = CLI_USAGE;
+    }
+    free(line);
+    sb_free(&pending);
+    return first_rc;
+}
+
+/* ------------------------------------------------------------- main */
+
+static int usage_error(const char *fmt, const char *arg) {
+    fputs("ndb repl: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'ndb repl --help' for more information.\n", stderr);
+    return CLI_USAGE;
+}
+
+int cmd_repl(int argc, char **argv) {
+    repl r;
+    memset(&r, 0, sizeof r);
+    const char *url = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(repl_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--continue-on-error")) {
+            r.continue_on_error = 1;
+        } else if (!strcmp(a, "--url") || !strcmp(a, "--timeout")) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            if (a[2] == 'u') url = argv[++i];
+            else r.timeout = argv[++i];
+        } else if (!strncmp(a, "--url=", 6)) {
+            url = a + 6;
+        } else if (!strncmp(a, "--timeout=", 10)) {
+            r.timeout = a + 10;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option '%s'", a);
+        } else {
+            return usage_error("unexpected argument '%s' (a script is read from standard input: "
+                               "ndb repl < FILE)", a);
+        }
+    }
+    if (!url || !*url) url = getenv("NDB_URL");
+    if (!url || !*url) url = CLI_DEFAULT_URL;
+    r.url = url;
+
+    size_t nraw;
+    const cli_raw *raw = cli_raw_commands(&nraw);
+    cli_ctx_init(&r.c, raw, nraw);
+    r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
+    r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
+    if (r.timeout && parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
+        return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
+
+    /* $NDB_SESSION: start inside that session; the REPL tracks it from here
+     * on (so that `use` can leave it and top-level commands work). */
+    const char *env = getenv("NDB_SESSION");
+    if (env && *env) {
+        uint64_t t;
+        if (cli_parse_u64(env, &t))
+            return usage_error("invalid session token '%s' in NDB_SESSION", env);
+        snprintf(r.tkn, sizeof r.tkn, "%llu", (unsigned long long)t);
+        r.in_session = 1;
+        repl_add_token(&r, r.tkn);
+    }
+    unsetenv("NDB_SESSION");
+
+    host_of(url, r.host, sizeof r.host);
+    r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (r.interactive) setlocale(LC_CTYPE, "");
+
+    int rc = r.interactive ? run_interactive(&r) : run_script(&r);
+
+    cli_ctx_free(&r.c);
+    for (size_t i = 0; i < r.ntokens; i++) free(r.tokens[i]);
+    free(r.tokens);
+    for (size_t i = 0; i < r.nkeys; i++) free(r.keys[i]);
+    free(r.keys);
+    return rc;
+}

@@ -1,0 +1,148 @@
+/*
+ * repl.h — `ndb repl`: the interactive client.
+ *
+ * The REPL runs the client's own commands (cli_exec, the one command table
+ * in cli_table.c) one line at a time over one kept-open connection, with
+ * libedit for line editing, history and completion.  Files:
+ *
+ *   repl.c           arguments, the read-eval-print loop, sessions (`use`),
+ *                    raw requests, `help`, `\timing`, libedit set-up, the
+ *                    idle servicing of the connection, non-interactive mode
+ *   repl_line.c      splitting a line into words (shell-like quoting, plus
+ *                    JSON and JSONPath words), detecting unfinished input,
+ *                    the credential filter for the history
+ *   repl_history.c   the history file ($XDG_STATE_HOME/ndb/history)
+ *   repl_complete.c  Tab completion from the command table, the server's
+ *                    key names and the session tokens seen in this REPL
+ *
+ * The declarations below other than cmd_repl are shared by those files only.
+ */
+#ifndef NDB_REPL_H
+#define NDB_REPL_H
+
+#include <histedit.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/cli.h"
+
+/* argv[0] is "repl".  Returns the process exit status. */
+int cmd_repl(int argc, char **argv);
+
+/* ------------------------------------------------------------- lines */
+
+/* One word of a split line: its decoded text and where it started (byte
+ * offset in the line) and ended (one past its last byte). */
+typedef struct repl_word {
+    char *text;
+    size_t start, end;
+} repl_word;
+
+typedef struct repl_words {
+    repl_word *w;
+    int n, cap;
+    int open;      /* the input ended inside a quote, a bracket or after a
+                    * backslash: more lines are needed */
+    int trailing;  /* the input ended in whitespace (outside any word) */
+} repl_words;
+
+/*
+ * Split s[0..n) into words.  Rules (documented in `help` of the REPL):
+ *   - words are separated by unquoted blanks (space, tab, newline);
+ *   - 'single quotes' keep everything literally; "double quotes" too, except
+ *     that a backslash escapes \ " $ ` and removes a newline; outside quotes
+ *     a backslash keeps the next character literally;
+ *   - a word that starts with { [ or $ is a JSON value or a JSONPath: it is
+ *     taken verbatim (quotes kept, blanks inside brackets kept) up to the
+ *     first blank outside brackets and strings, so `set a {"x": [1, 2]}` and
+ *     `find $[?(@.name == "Bob")]` need no extra quoting.
+ * Frees any previous content of w.
+ */
+void repl_split(const char *s, size_t n, repl_words *w);
+void repl_words_free(repl_words *w);
+
+/* Is s[0..n) (a raw request starting with '{') unfinished: an object or
+ * array still open, or a string or block comment not closed? */
+int repl_raw_open(const char *s, size_t n);
+
+/* First non-blank character of s, or '\0'. */
+char repl_first_char(const char *s);
+
+/*
+ * Should this input line stay out of the history?  There is no
+ * authentication in ndb yet, so nothing the server accepts is a credential;
+ * the filter keeps out what very likely holds one anyway: a line containing
+ * (in any letter case) "password", "passwd", "passphrase", "secret",
+ * "credential", "apikey", "api_key", "api-key" or "private_key", a line whose
+ * first word is "auth" or "login" (or a raw request with a member "AUTH"), and any
+ * line typed with a leading blank (the shells' "ignorespace" convention).
+ * Session tokens are not filtered: `use TKN` is worth recalling and the
+ * history file is private (mode 0600).
+ */
+int repl_line_is_secret(const char *line);
+
+/* Append s to out quoted so that repl_split reads it back as one word
+ * equal to s (unquoted when that is already the case). */
+void repl_quote_word(strbuf *out, const char *s);
+
+/* ------------------------------------------------------------- history */
+
+/* Path of the history file ($XDG_STATE_HOME/ndb/history, else
+ * ~/.local/state/ndb/history), creating its directory (mode 0700) if
+ * needed.  Returns a malloc'd path, or NULL (no history kept) after a
+ * warning on stderr when the directory cannot be created. */
+char *repl_history_path(void);
+
+/* Load the entries of the file into h (oldest first), trimming the file
+ * when it has grown well past the kept size. */
+void repl_history_load(History *h, const char *path);
+
+/* Append one entry to the file (created with mode 0600; a looser mode of an
+ * existing file is tightened).  Returns 0 or -1. */
+int repl_history_append(const char *path, const char *entry);
+
+/* Entries kept in memory and in the file. */
+#define REPL_HISTORY_SIZE 1000
+
+/* ------------------------------------------------------------- state */
+
+typedef struct repl {
+    cli_ctx c;
+    const char *url;     /* --url, $NDB_URL or the default */
+    const char *timeout; /* --timeout as given, or NULL */
+    char host[128];      /* "127.0.0.1:1987" for the prompt */
+    int interactive;
+    int continue_on_error;
+    int timing;
+
+    int in_session;
+    char tkn[24];        /* current session token (decimal), if in_session */
+    char **tokens;       /* tokens seen in this REPL, for completion */
+    size_t ntokens;
+
+    /* key-name cache for completion */
+    char **keys;
+    size_t nkeys;
+    int64_t keys_at;     /* monotonic ms of the fetch, 0 = none */
+    char keys_scope[24]; /* "" for top level, else the token */
+
+    /* libedit */
+    EditLine *el;
+    History *hist;
+    char *histfile;
+    char prompt[192];
+    int interrupted;     /* Ctrl-C at the prompt */
+    int continuing;      /* reading the continuation of unfinished input */
+    int lost_said;       /* "connection lost" already reported */
+} repl;
+
+/* Remember a session token for completion (no duplicates). */
+void repl_add_token(repl *r, const char *tkn);
+
+/* The completion function bound to Tab. */
+unsigned char repl_complete(EditLine *el, int ch);
+
+/* Monotonic milliseconds. */
+int64_t repl_now_ms(void);
+
+#endif

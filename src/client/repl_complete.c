@@ -1,0 +1,410 @@
+/*
+ * repl_complete.c — Tab completion in the REPL.
+ *
+ * What is completed depends on where the cursor is, and everything comes
+ * from the client's command table (cli_commands / cli_options), so the REPL
+ * cannot offer a command or option the client does not accept:
+ *   - the first word: command names, group names ("session") and the REPL's
+ *     own words (use, help, quit, exit); "\timing" after a backslash;
+ *   - after a group: its subcommands; after `help`: command names;
+ *   - a word starting with '-': the options of the current command (its own
+ *     and the global ones, as `ndb help --options CMD` lists them);
+ *   - an argument whose metavariable in the command's usage is KEY (or the
+ *     value of --key/--keys): key names from the server (SH_KEYS inside a
+ *     session, KV_KEYS otherwise), fetched over the REPL's connection and
+ *     cached for REPL_KEYS_TTL_MS;
+ *   - an argument whose metavariable is TKN, and the argument of `use`:
+ *     the session tokens created or entered in this REPL.
+ * One match is inserted (quoted if it needs quotes) followed by a space;
+ * several are completed to their common prefix, or listed when that adds
+ * nothing.  Completion never prints errors: if the server cannot be reached
+ * there are simply no key names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "client/repl.h"
+
+/* How long fetched key names are reused. */
+#define REPL_KEYS_TTL_MS 2000
+/* Bound on the key-name request (connect + answer). */
+#define REPL_KEYS_WAIT_MS 1500
+/* At most this many candidates are listed. */
+#define REPL_LIST_MAX 300
+
+typedef struct cands {
+    char **v;
+    size_t n, cap;
+} cands;
+
+static void cand_add(cands *c, const char *s) {
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i], s)) return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 32;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+        if (!c->v) abort();
+    }
+    if (!(c->v[c->n++] = strdup(s))) abort();
+}
+
+static void cands_free(cands *c) {
+    for (size_t i = 0; i < c->n; i++) free(c->v[i]);
+    free(c->v);
+}
+
+void repl_add_token(repl *r, const char *tkn) {
+    for (size_t i = 0; i < r->ntokens; i++)
+        if (!strcmp(r->tokens[i], tkn)) return;
+    r->tokens = realloc(r->tokens, (r->ntokens + 1) * sizeof *r->tokens);
+    if (!r->tokens || !(r->tokens[r->ntokens] = strdup(tkn))) abort();
+    r->ntokens++;
+}
+
+/* ------------------------------------------------------------- keys */
+
+static void drop_keys(repl *r) {
+    for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
+    free(r->keys);
+    r->keys = NULL;
+    r->nkeys = 0;
+    r->keys_at = 0;
+}
+
+/* One KV_KEYS / SH_KEYS round trip on the REPL's connection (opened
+ * quietly if needed).  Returns 0 with the answer in *buf, or -1. */
+static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
+    cli_ctx *c = &r->c;
+    char err[400];
+    if (c->ws && strcmp(c->ws_url, r->url)) cli_disconnect(c);
+    if (!c->ws) {
+        c->ws = wsc_connect(r->url, REPL_KEYS_WAIT_MS, err, sizeof err);
+        if (!c->ws) return -1;
+        if (!(c->ws_url = strdup(r->url))) abort();
+    }
+    if (wsc_send(c->ws, req, strlen(req)) || wsc_recv(c->ws, buf, REPL_KEYS_WAIT_MS, err, sizeof err) != 1) {
+        cli_disconnect(c);
+        return -1;
+    }
+    return 0;
+}
+
+static void fetch_keys(repl *r) {
+    const char *scope = r->in_session ? r->tkn : "";
+    int64_t now = repl_now_ms();
+    if (r->keys_at && now - r->keys_at < REPL_KEYS_TTL_MS && !strcmp(scope, r->keys_scope)) return;
+    drop_keys(r);
+    char req[96];
+    if (r->in_session) snprintf(req, sizeof req, "{\"SH_KEYS\":{\"tkn\":%s}}", r->tkn);
+    else snprintf(req, sizeof req, "{\"KV_KEYS\":{}}");
+    strbuf buf = STRBUF_INIT, name = STRBUF_INIT;
+    jdoc d = JDOC_INIT;
+    /* A connection that died while idle fails the first try; the second
+     * one reconnects. */
+    if (keys_round_trip(r, req, &buf) && keys_round_trip(r, req, &buf)) goto out;
+    if (jdoc_parse(&d, buf.buf, buf.len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
+        d.toks[2].type != JT_OBJECT)
+        goto out;
+    uint32_t k = jobj_get(&d, 2, "keys", 4);
+    if (!k || d.toks[k].type != JT_ARRAY) goto out;
+    r->keys = calloc(d.toks[k].count + 1, sizeof *r->keys);
+    if (!r->keys) abort();
+    for (uint32_t i = k + 1, n = 0; n < d.toks[k].count; n++, i = d.toks[i].next) {
+        if (d.toks[i].type != JT_STRING) continue;
+        sb_reset(&name);
+        jstr_decode(&d, &d.toks[i], &name);
+        if (memchr(name.buf ? name.buf : "", '\0', name.len)) continue; /* not typeable */
+        if (!(r->keys[r->nkeys++] = strdup(name.len ? name.buf : ""))) abort();
+    }
+    r->keys_at = now;
+    snprintf(r->keys_scope, sizeof r->keys_scope, "%s", scope);
+out:
+    sb_free(&buf);
+    sb_free(&name);
+    jdoc_free(&d);
+}
+
+/* ------------------------------------------------------------- table */
+
+/* Does `word` look like an option (not a negative number, not '-')? */
+static int looks_like_option(const char *w) {
+    if (w[0] != '-' || !w[1]) return 0;
+    return !((w[1] >= '0' && w[1] <= '9') || (w[1] == '.' && w[2] >= '0' && w[2] <= '9'));
+}
+
+/* The option table entry a word names ("--ttl", "--ttl=5", "-s"), or NULL. */
+static const cli_opt *option_of(const char *w) {
+    const cli_opt *o = cli_options();
+    if (!looks_like_option(w)) return NULL;
+    if (w[1] == '-') {
+        size_t n = strcspn(w + 2, "=");
+        for (int id = 1; id < OPT__COUNT; id++)
+            if (strlen(o[id].long_name) == n && !memcmp(o[id].long_name, w + 2, n)) return &o[id];
+        return NULL;
+    }
+    for (int id = 1; id < OPT__COUNT; id++)
+        if (o[id].short_name == w[strlen(w) - 1]) return &o[id];
+    return NULL;
+}
+
+/* Does this option word consume the next word as its value? */
+static int takes_next(const char *w) {
+    const cli_opt *o = option_of(w);
+    return o && o->arg && !(w[1] == '-' && strchr(w, '=')) && !(w[1] != '-' && strlen(w) > 2);
+}
+
+static void add_options(cands *c, const cli_cmd *e) {
+    const cli_opt *o = cli_options();
+    if (e)
+        for (size_t i = 0; i < sizeof e->opts && e->opts[i]; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "--%s", o[e->opts[i]].long_name);
+            cand_add(c, name);
+        }
+    for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) {
+        if (id == OPT_SESSION && e && !(e->flags & CLI_F_SESSION)) continue;
+        char name[64];
+        snprintf(name, sizeof name, "--%s", o[id].long_name);
+        cand_add(c, name);
+    }
+}
+
+static void add_command_names(cands *c, int with_repl_words) {
+    size_t n;
+    const cli_cmd *t = cli_commands(&n);
+    for (size_t i = 0; i < n; i++) cand_add(c, t[i].group ? t[i].group : t[i].name);
+    if (with_repl_words) {
+        cand_add(c, "use");
+        cand_add(c, "quit");
+        cand_add(c, "exit");
+    }
+}
+
+static void add_subcommands(cands *c, const char *group) {
+    size_t n;
+    const cli_cmd *t = cli_commands(&n);
+    for (size_t i = 0; i < n; i++)
+        if (t[i].group && !strcmp(t[i].group, group)) cand_add(c, t[i].name);
+}
+
+/* The metavariable of positional argument `pos` in e's usage, e.g. "KEY"
+ * for any argument of `get` or the even ones of `set`. */
+static void usage_meta(const cli_cmd *e, int pos, char *out, size_t outlen) {
+    char u[160], *words[16];
+    int starts_group[16], n = 0, g = -1;
+    snprintf(u, sizeof u, "%.*s", (int)strcspn(e->usage, "|"), e->usage);
+    out[0] = '\0';
+    for (char *p = strtok(u, " "); p && n < 16; p = strtok(NULL, " ")) {
+        starts_group[n] = p[0] == '[';
+        words[n++] = p;
+    }
+    if (!n) return;
+    int repeats = strstr(words[n - 1], "...") != NULL;
+    for (int i = 0; i < n; i++)
+        if (starts_group[i]) g = i;
+    if (g < 0) g = n - 1;
+    int idx = pos;
+    if (pos >= n) {
+        if (!repeats) return;
+        idx = g + (pos - g) % (n - g);
+    }
+    const char *w = words[idx];
+    while (*w == '[') w++;
+    snprintf(out, outlen, "%.*s", (int)strcspn(w, ".]"), w);
+}
+
+static void add_keys(repl *r, cands *c) {
+    fetch_keys(r);
+    for (size_t i = 0; i < r->nkeys; i++) cand_add(c, r->keys[i]);
+}
+
+static void add_tokens(repl *r, cands *c) {
+    for (size_t i = 0; i < r->ntokens; i++) cand_add(c, r->tokens[i]);
+}
+
+/* Candidates for word `cur` of w (words before it are complete). */
+static void candidates(repl *r, const repl_words *w, int cur, const char *prefix, cands *c) {
+    int k = 0;
+    while (k < cur && looks_like_option(w->w[k].text)) k += takes_next(w->w[k].text) ? 2 : 1;
+    if (k > cur) return; /* the value of a leading global option */
+    if (k == cur) {
+        if (prefix[0] == '-') add_options(c, NULL);
+        else add_command_names(c, k == 0);
+        return;
+    }
+    const char *name = w->w[k].text;
+    if (!strcmp(name, "use")) {
+        if (cur == k + 1) add_tokens(r, c);
+        return;
+    }
+    if (!strcmp(name, "help")) {
+        if (cur == k + 1) add_command_names(c, 0);
+        else if (cur == k + 2 && cli_is_group(w->w[k + 1].text)) add_subcommands(c, w->w[k + 1].text);
+        return;
+    }
+    const cli_cmd *e = cli_find(NULL, name);
+    if (!e && cli_is_group(name)) {
+        if (cur == k + 1) {
+            add_subcommands(c, name);
+            return;
+        }
+        e = cli_find(name, w->w[k + 1].text);
+        k++;
+    }
+    if (!e) return;
+    int pos = 0, only_pos = 0;
+    for (int j = k + 1; j < cur; j++) {
+        const char *a = w->w[j].text;
+        if (only_pos || !looks_like_option(a)) {
+            pos++;
+        } else if (!strcmp(a, "--")) {
+            only_pos = 1;
+        } else if (takes_next(a)) {
+            if (j + 1 == cur) { /* completing this option's value */
+                const cli_opt *o = option_of(a);
+                if (!strcmp(o->arg, "KEY") || !strcmp(o->arg, "K,...")) add_keys(r, c);
+                else if (!strcmp(o->arg, "TKN")) add_tokens(r, c);
+                return;
+            }
+            j++;
+        }
+    }
+    if (!only_pos && prefix[0] == '-') {
+        add_options(c, e);
+        return;
+    }
+    char meta[32];
+    usage_meta(e, pos, meta, sizeof meta);
+    if (!strcmp(meta, "KEY")) add_keys(r, c);
+    else if (!strcmp(meta, "TKN")) add_tokens(r, c);
+}
+
+/* ------------------------------------------------------------- editing */
+
+/* Number of characters (not bytes) in s[0..n). */
+static int chars(const char *s, size_t n) {
+    int k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80) k++;
+    return k;
+}
+
+/* Replace the `nbytes` bytes before the cursor with `text`. */
+static void replace_before_cursor(EditLine *el, const char *line, size_t nbytes, const char *text) {
+    if (nbytes) el_deletestr(el, chars(line, nbytes));
+    if (*text) el_insertstr(el, text);
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Print the candidates in columns below the line. */
+static void list(char **v, size_t n) {
+    struct winsize ws;
+    size_t width = 80, longest = 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) width = ws.ws_col;
+    size_t shown = n > REPL_LIST_MAX ? REPL_LIST_MAX : n;
+    for (size_t i = 0; i < shown; i++)
+        if (strlen(v[i]) > longest) longest = strlen(v[i]);
+    size_t colw = longest + 2, cols = width / colw ? width / colw : 1;
+    size_t rows = (shown + cols - 1) / cols;
+    fputc('\n', stdout);
+    for (size_t row = 0; row < rows; row++) {
+        for (size_t col = 0; col < cols; col++) {
+            size_t i = col * rows + row;
+            if (i >= shown) break;
+            int last = col + 1 == cols || (col + 1) * rows + row >= shown;
+            if (last) fputs(v[i], stdout);
+            else fprintf(stdout, "%-*s", (int)colw, v[i]);
+        }
+        fputc('\n', stdout);
+    }
+    if (shown < n) fprintf(stdout, "(%zu more)\n", n - shown);
+    fflush(stdout);
+}
+
+unsigned char repl_complete(EditLine *el, int ch) {
+    (void)ch;
+    repl *r = NULL;
+    el_get(el, EL_CLIENTDATA, &r);
+    const LineInfo *li = el_line(el);
+    size_t upto = (size_t)(li->cursor - li->buffer);
+    if (!r || r->continuing) return CC_ERROR;
+    char *line = strndup(li->buffer, upto);
+    if (!line) abort();
+    cands c = {0};
+    repl_words w = {0};
+    size_t start = upto;  /* where the word being completed starts */
+    const char *prefix = "";
+    char first = repl_first_char(line);
+    if (first == '\\') {
+        size_t b = strspn(line, " \t");
+        if (!strpbrk(line + b, " \t")) {
+            cand_add(&c, "\\timing");
+            start = b;
+            prefix = line + b;
+        } else {
+            repl_split(line + b, upto - b, &w); /* "timing" + maybe a partial word */
+            if (w.n == 1 || (w.n == 2 && !w.trailing)) {
+                cand_add(&c, "on");
+                cand_add(&c, "off");
+                if (w.n == 2) {
+                    start = b + w.w[1].start;
+                    prefix = w.w[1].text;
+                }
+            }
+        }
+    } else if (first != '{' && first != '#') {
+        repl_split(line, upto, &w);
+        int cur = w.trailing ? w.n : w.n - 1;
+        if (!w.trailing) {
+            start = w.w[cur].start;
+            prefix = w.w[cur].text;
+        }
+        candidates(r, &w, cur, prefix, &c);
+    }
+    /* Keep those that start with the prefix. */
+    size_t m = 0, plen = strlen(prefix);
+    for (size_t i = 0; i < c.n; i++) {
+        if (!strncmp(c.v[i], prefix, plen)) c.v[m++] = c.v[i];
+        else free(c.v[i]);
+    }
+    c.n = m;
+    unsigned char rc = CC_ERROR;
+    strbuf q = STRBUF_INIT;
+    if (c.n == 1) {
+        repl_quote_word(&q, c.v[0]);
+        sb_addc(&q, ' ');
+        replace_before_cursor(el, line, upto - start, q.buf);
+        rc = CC_REFRESH;
+    } else if (c.n > 1) {
+        size_t lcp = strlen(c.v[0]);
+        for (size_t i = 1; i < c.n; i++) {
+            size_t j = 0;
+            while (j < lcp && c.v[i][j] == c.v[0][j]) j++;
+            lcp = j;
+        }
+        while (lcp > plen && ((unsigned char)c.v[0][lcp] & 0xc0) == 0x80) lcp--; /* whole characters */
+        if (lcp > plen) {
+            char *common = strndup(c.v[0], lcp);
+            if (!common) abort();
+            repl_quote_word(&q, common);
+            free(common);
+            replace_before_cursor(el, line, upto - start, q.buf);
+            rc = CC_REFRESH;
+        } else {
+            qsort(c.v, c.n, sizeof *c.v, by_name);
+            list(c.v, c.n);
+            rc = CC_REDISPLAY;
+        }
+    }
+    sb_free(&q);
+    repl_words_free(&w);
+    cands_free(&c);
+    free(line);
+    return rc;
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# `ndb repl` when standard input is not a terminal (ndb repl < script.ndb):
+# no banner or prompt, results exactly as the command-line client prints
+# them off a terminal, raw requests, sessions with `use`, and how failures
+# stop the script (exit 2 usage/connection, 3 anything else) unless
+# --continue-on-error.  The interactive side is in repl_tmux.bats.
+
+load client_helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+setup() {
+    "$NDB" session end --all >/dev/null
+    "$NDB" clear >/dev/null
+}
+
+# repl SCRIPT [ARGS...]: run `ndb repl ARGS...` with SCRIPT on stdin.
+repl() {
+    local script=$1
+    shift
+    run --separate-stderr bash -c 'printf "%s" "$1" | "$2" repl "${@:3}"' _ "$script" "$NDB" "$@"
+}
+
+@test "commands use the client's words; one result per line, no banner or prompt" {
+    repl $'set a 1 b true\nget a\nget a b\nkeys\ncount\ncontains a zz\nrm a\ncount\n'
+    exit_is 3 $'1\n{"a":1,"b":true}\n"a"\n"b"\n2\n"a"'
+    err_has 'stopped at line 6'
+}
+
+@test "blank lines and # comments are skipped" {
+    repl $'# a comment\n\n   \n  # indented comment\nset k v\n\nget k\n'
+    ok_out '"v"'
+    [ "$stderr" = "" ]
+}
+
+@test "shell quoting; JSON values and JSONPaths need no quotes" {
+    repl $'set a {"x": [1, 2], "n": "Bob Smith"} s "two words" t \'{"q": 1}\' u it\\\'s\nget a\nget s\nget t\nget u\nfind $[?(@ == "Bob Smith")]\nfind \'$..x\'\nfind $.x --kv\n'
+    ok_out $'{"x":[1,2],"n":"Bob Smith"}\n"two words"\n{"q":1}\n"it\'s"\n"a"\n"a"\n{"a":{"x":[1,2],"n":"Bob Smith"}}'
+}
+
+@test "options work as on the command line" {
+    repl $'set -s n 42\nget n\nget -r n\n--compact get n\nset --json bad nojson\n'
+    exit_is 2 $'"42"\n42\n"42"'
+    err_has "ndb set:"
+}
+
+@test "a raw request is sent as typed and its answer printed as received" {
+    "$NDB" set a 1
+    repl $'{"KV_GET":{"keys":["a"]}}\n  {"KV_COUNT":{}}\n'
+    ok_out $'{"KV_GET_RSP":{"keys":{"a":1},"st":1}}\n{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+}
+
+@test "a raw request may span lines while braces, brackets or strings are open" {
+    repl $'{"KV_SET":\n  {"keys": {\n    "a": [1,\n          2],\n    "b": "x } ] {"\n  }}\n}\nget a b\n{"KV_COUNT":\n// a comment with a { brace\n{}}\n'
+    ok_out $'{"KV_SET_RSP":{"st":1}}\n{"a":[1,2],"b":"x } ] {"}\n{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+}
+
+@test "a raw request answered with an error status prints it and fails with 3" {
+    repl $'{"KV_GET":{"keys":"x"}}\ncount\n'
+    exit_is 3 '{"KV_GET_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    err_has 'ValueTypeInvalid (41)'
+    err_has 'stopped at line 1'
+    repl $'{"KV_NOPE":{}}\n'
+    exit_is 3 '{"KV_NOPE_RSP":{"m":"","st":10,"tkn":null}}'
+    err_has 'CommandNotExist (10)'
+}
+
+@test "session new enters the new session; key commands then use it; use leaves" {
+    repl $'set top 1\nsession new\nset a 1 b 2\nkeys\nuse\nkeys\n'
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^([1-9][0-9]*)$'\n"a"\n"b"\n"top"'$ ]]
+    local t=${BASH_REMATCH[1]}
+    run --separate-stderr "$NDB" --session "$t" get a b
+    ok_out '{"a":1,"b":2}'
+    run --separate-stderr "$NDB" contains a
+    exit_is 1 ""
+}
+
+@test "use TKN enters an existing session; session info and end work inside" {
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set inside yes
+    repl "use $t"$'\nget inside\nsession info '"$t"$'\ncount\nsession end '"$t"$'\ncount\n'
+    ok_out $'"yes"\n{"expires":false,"keyCnt":1,"shared":false,"tkn":'"$t"$'}\n1\n0'
+}
+
+@test "ending the current session leaves it" {
+    repl $'session new\nset a 1\nsession end --all\nset top 2\nkeys\n'
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[1-9][0-9]*$'\n1\n"top"'$ ]]
+}
+
+@test "use: unknown session fails with 3, a malformed token with 2" {
+    repl $'use 12345\ncount\n'
+    exit_is 3 ""
+    err_has 'session 12345 does not exist'
+    repl $'use abc\n'
+    exit_is 2 ""
+    err_has "invalid session token 'abc'"
+    repl $'use 1 2\n'
+    exit_is 2 ""
+}
+
+@test "\$NDB_SESSION starts the REPL inside that session" {
+    local t
+    t=$("$NDB" session new)
+    NDB_SESSION=$t repl $'set s 1\nuse\nset top 1\nkeys\n'
+    ok_out '"top"'
+    run --separate-stderr "$NDB" --session "$t" keys
+    ok_out '"s"'
+    NDB_SESSION=x repl $'count\n'
+    exit_is 2 ""
+}
+
+@test "commands without a session form refuse to run inside a session" {
+    "$NDB" set a '{"x":1}'
+    repl $'session new\nfind $.x\n'
+    exit_is 2
+    err_has "ndb find: works on top-level keys only"
+    repl $'session new\nuse\nfind $.x\n'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n"a"' ]]
+}
+
+@test "the first failure stops the script: server errors exit 3" {
+    repl $'set a 1\nsession new --ttl 999999999999\nset b 2\n'
+    exit_is 3 ''
+    err_has 'ValueSize (42)'
+    err_has 'stopped at line 2'
+    run --separate-stderr "$NDB" contains b
+    exit_is 1 ""
+}
+
+@test "a missing key or a false test is a failure too (exit 3)" {
+    repl $'get nope\nset b 2\n'
+    exit_is 3 ""
+    err_has 'key "nope" does not exist'
+    repl $'set a 1\ncontains a nope\ncount\n'
+    exit_is 3 '"a"'
+}
+
+@test "usage errors and unknown commands stop the script with 2" {
+    repl $'count\nbogus\ncount\n'
+    exit_is 2 '0'
+    err_has "unknown command 'bogus'"
+    err_has 'stopped at line 2'
+    repl $'get\n'
+    exit_is 2 ""
+    err_has 'missing argument'
+    repl $'serve\n'
+    exit_is 2 ""
+    err_has "'serve' is not available inside the REPL"
+    repl $'set a -\n'
+    exit_is 2 ""
+    err_has "not available in the REPL"
+    repl $'\\nope\n'
+    exit_is 2 ""
+    err_has "unknown command '\\nope'"
+}
+
+@test "--continue-on-error runs every line and exits with the first failure" {
+    repl $'get nope\nset a 1\nbogus\nget a\nrm a\n' --continue-on-error
+    exit_is 3 $'1'
+    err_has 'key "nope" does not exist'
+    err_has "unknown command 'bogus'"
+    repl $'bogus\n{"KV_GET":{"keys":1}}\ncount\n' --continue-on-error
+    exit_is 2 $'{"KV_GET_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}\n0'
+}
+
+@test "unfinished input at the end of the script fails with 2" {
+    repl $'set a 1\nget \'a\n'
+    exit_is 2 ""
+    err_has 'line 2: unfinished input'
+    repl $'{"KV_COUNT":{\n'
+    exit_is 2 ""
+}
+
+@test "quit and exit stop reading" {
+    repl $'count\nquit\nbogus\n'
+    ok_out '0'
+    repl $'exit\nbogus\n'
+    ok_out ''
+    repl $'count\n\\q\nbogus\n'
+    ok_out '0'
+}
+
+@test "a server that cannot be reached fails with 2" {
+    repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
+    exit_is 2 ""
+    err_has 'cannot connect'
+    NDB_URL=ws://127.0.0.1:1/ repl $'count\n'
+    exit_is 2 ""
+}
+
+@test "help and help COMMAND print the client's own help texts" {
+    local main cmd
+    main=$("$NDB" help)
+    cmd=$("$NDB" get --help)
+    repl $'help\n'
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$main"* ]]
+    [[ "$output" == *"use TKN"* ]]
+    repl $'help get\n'
+    ok_out "$cmd"
+    repl $'help session new\n'
+    ok_out "$("$NDB" session new --help)"
+    repl $'get --help\n'
+    ok_out "$cmd"
+}
+
+@test "\\timing on shows the round-trip time on stderr; off stops it" {
+    repl $'\\timing on\ncount\n\\timing off\ncount\n'
+    ok_out $'0\n0'
+    [[ "$stderr" =~ ^Time:\ [0-9]+\.[0-9]{3}\ ms$ ]]
+    repl $'\\timing maybe\n'
+    exit_is 2
+}
+
+@test "usage: --help, bad options and arguments" {
+    run --separate-stderr "$NDB" repl --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb repl"* ]]
+    run --separate-stderr "$NDB" repl --bogus </dev/null
+    exit_is 2 ""
+    run --separate-stderr "$NDB" repl script.ndb </dev/null
+    exit_is 2 ""
+    err_has 'standard input'
+    run --separate-stderr "$NDB" repl --timeout abc </dev/null
+    exit_is 2 ""
+    run --separate-stderr "$NDB" help repl
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: ndb repl"* ]]
+}
+
+@test "not interactive: no history is written" {
+    export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
+    repl $'set a 1\n'
+    [ ! -e "$XDG_STATE_HOME/ndb/history" ]
+}

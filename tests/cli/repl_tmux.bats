@@ -1,0 +1,320 @@
+#!/usr/bin/env bats
+# `ndb repl` on a terminal, driven through tmux against a real server:
+# prompt (and the session prompt), Tab completion of commands, options, key
+# names and tokens, history kept across runs (file mode 0600, credential
+# filter), Ctrl-R, Ctrl-C, Ctrl-D, reconnecting after a server restart,
+# \timing, multi-line raw requests and coloured output.
+#
+# Every wait polls the screen with a bound; nothing sleeps for long.
+
+load client_helpers
+
+setup_file() {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    start_server
+}
+teardown_file() { stop_server; }
+
+setup() {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    TSOCK="ndb-repl-test-$$-${BATS_TEST_NUMBER}"
+    RHOME="$BATS_TEST_TMPDIR/home"
+    RSTATE="$BATS_TEST_TMPDIR/state"
+    mkdir -p "$RHOME"
+    "$NDB" session end --all >/dev/null
+    "$NDB" clear >/dev/null
+}
+
+teardown() {
+    TMUX= tmux -L "$TSOCK" kill-server 2>/dev/null || true
+    if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
+}
+
+tm() { TMUX= tmux -L "$TSOCK" "$@"; }
+
+# screen: the visible text of the REPL's pane (wrapped lines joined,
+# trailing blanks removed).
+screen() { tm capture-pane -p -J -t "$RTARGET" | sed 's/[[:space:]]*$//'; }
+
+# wait_for TEXT [SECONDS]: until the screen contains TEXT (fixed string).
+wait_for() {
+    local i n=$(( ${2:-5} * 20 ))
+    for ((i = 0; i < n; i++)); do
+        [[ "$(screen)" == *"$1"* ]] && return 0
+        sleep 0.05
+    done
+    printf 'screen lacks: %s\n--- screen ---\n%s\n' "$1" "$(screen)" >&2
+    return 1
+}
+
+# wait_re REGEX [SECONDS]: until some screen line matches the ERE.
+wait_re() {
+    local i n=$(( ${2:-5} * 20 ))
+    for ((i = 0; i < n; i++)); do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.05
+    done
+    printf 'no screen line matches: %s\n--- screen ---\n%s\n' "$1" "$(screen)" >&2
+    return 1
+}
+
+# last_line: the last non-empty line of the screen.
+last_line() { screen | grep -v '^$' | tail -n 1; }
+
+# wait_last TEXT: until the last non-empty line is exactly TEXT.
+wait_last() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ "$(last_line)" = "$1" ] && return 0
+        sleep 0.05
+    done
+    printf 'last line is not: %s\n--- screen ---\n%s\n' "$1" "$(screen)" >&2
+    return 1
+}
+
+# start_repl [ARGS...]: run `ndb repl ARGS` in a fresh tmux pane with its
+# own HOME and XDG_STATE_HOME; the pane stays open after the REPL ends and
+# shows REPL-EXIT=<status>.
+start_repl() {
+    RN=$(( ${RN:-0} + 1 ))
+    RTARGET="repl$RN"
+    local run="$BATS_TEST_TMPDIR/run-repl-$RN.sh" a args=""
+    for a in "$@"; do args+=" $(printf '%q' "$a")"; done
+    cat >"$run" <<EOF
+#!/bin/bash
+export HOME=$(printf '%q' "$RHOME") XDG_STATE_HOME=$(printf '%q' "${XDG_OVERRIDE-$RSTATE}")
+export NDB_URL=$(printf '%q' "$NDB_URL") TERM=xterm-256color LC_ALL=C.UTF-8
+unset NO_COLOR NDB_SESSION
+$(printf '%q' "$NDB") repl$args
+echo "REPL-EXIT=\$?"
+exec sleep 600
+EOF
+    # Each run gets its own tmux session (an earlier one may still be open).
+    tm -f /dev/null new-session -d -s "$RTARGET" -x 200 -y 50 "bash $run"
+    wait_for "ndb repl:"
+    PROMPT="127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+}
+
+# type TEXT: type literally (no Enter).
+type_text() { tm send-keys -t "$RTARGET" -l -- "$1"; }
+key() { tm send-keys -t "$RTARGET" "$@"; }
+# line TEXT: type TEXT and Enter, after the text has appeared.
+line() {
+    type_text "$1"
+    wait_for "$1"
+    key Enter
+}
+
+@test "prompt shows the server, and the session after session new / use; use leaves" {
+    start_repl
+    line "session new"
+    wait_for "(entered session "
+    wait_re "^127\.0\.0\.1:$NDB_PORT \[session [0-9]{4}(…|\.\.\.)\]>$"
+    line "use"
+    wait_for "(left session "
+    wait_last "$PROMPT"
+    local t
+    t=$("$NDB" session new)
+    line "use $t"
+    wait_last "127.0.0.1:$NDB_PORT [session ${t:0:4}…]>"
+    line "set inside 1"
+    wait_last "127.0.0.1:$NDB_PORT [session ${t:0:4}…]>"
+    run --separate-stderr "$NDB" --session "$t" keys
+    ok_out '"inside"'
+}
+
+@test "Tab completes commands, subcommands and options from the command table" {
+    start_repl
+    type_text "cou"
+    key Tab
+    wait_last "$PROMPT count"
+    key C-c
+    wait_last "$PROMPT"
+    type_text "session ne"
+    key Tab
+    wait_last "$PROMPT session new"
+    type_text "--tt"
+    key Tab
+    wait_last "$PROMPT session new --ttl"
+    key C-c
+    wait_last "$PROMPT"
+    type_text "find \$..x --pa"
+    key Tab
+    wait_last "$PROMPT find \$..x --paths"
+    key C-c
+    wait_last "$PROMPT"
+    # Several candidates: listed under the line, which is kept.
+    type_text "s"
+    key Tab
+    wait_re "^save +session +set$"
+    wait_last "$PROMPT s"
+}
+
+@test "Tab completes key names from the server (also in a session) and session tokens" {
+    "$NDB" set alpha_key 1 'my key' 2 beta 3
+    start_repl
+    type_text "get al"
+    key Tab
+    wait_last "$PROMPT get alpha_key"
+    type_text "my"
+    key Tab
+    wait_last "$PROMPT get alpha_key 'my key'"
+    key C-c
+    wait_last "$PROMPT"
+    type_text "set be"
+    key Tab
+    wait_last "$PROMPT set beta"
+    key Enter
+    wait_for "ndb set: missing VALUE"
+    # Inside a session: the session's keys.
+    line "session new"
+    wait_for "(entered session "
+    line "set skey 1"
+    type_text "get "
+    key Tab
+    wait_re "\]> get skey$"
+    key C-c
+    # The token created here is offered to `use`.
+    line "use"
+    wait_last "$PROMPT"
+    type_text "use "
+    key Tab
+    wait_re "^127\.0\.0\.1:$NDB_PORT> use [0-9]+$"
+}
+
+@test "history is kept across runs in \$XDG_STATE_HOME/ndb/history (0600), without credentials" {
+    start_repl
+    line "set hist_key 42"
+    wait_last "$PROMPT"
+    line "set password hunter2"
+    wait_last "$PROMPT"
+    line " set spaced 1"
+    wait_last "$PROMPT"
+    line "get hist_key"
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+    local f="$RSTATE/ndb/history"
+    [ "$(stat -c %a "$f")" = 600 ]
+    [ "$(stat -c %a "$RSTATE/ndb")" = 700 ]
+    grep -qx 'set hist_key 42' "$f"
+    grep -qx 'get hist_key' "$f"
+    ! grep -q 'password' "$f"
+    ! grep -q 'spaced' "$f"
+    # A second run recalls the lines of the first.
+    start_repl
+    key Up
+    wait_last "$PROMPT quit"
+    key Up
+    wait_last "$PROMPT get hist_key"
+    key Up
+    wait_last "$PROMPT set hist_key 42"
+    key Enter
+    wait_last "$PROMPT"
+}
+
+@test "without XDG_STATE_HOME the history goes to ~/.local/state/ndb/history" {
+    XDG_OVERRIDE="" start_repl
+    line "count"
+    wait_last "$PROMPT"
+    [ "$(stat -c %a "$RHOME/.local/state/ndb/history")" = 600 ]
+    [ "$(stat -c %a "$RHOME/.local/state/ndb")" = 700 ]
+    grep -qx count "$RHOME/.local/state/ndb/history"
+}
+
+@test "Ctrl-R searches the history backwards" {
+    "$NDB" set list '[]'
+    start_repl
+    line "append list x"
+    wait_last "$PROMPT"
+    line "count"
+    wait_last "$PROMPT"
+    key C-r
+    type_text "appe"
+    wait_for "append list x"
+    key Enter
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" get list
+    ok_out '["x","x"]'
+}
+
+@test "Ctrl-C discards the line without leaving; Ctrl-D on an empty line leaves with 0" {
+    start_repl
+    type_text "set cc_key 1"
+    wait_last "$PROMPT set cc_key 1"
+    key C-c
+    wait_last "$PROMPT"
+    key Enter
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" contains cc_key
+    exit_is 1 ""
+    line "set after 1"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" contains after
+    exit_is 0 '"after"'
+    key C-d
+    wait_for "REPL-EXIT=0"
+}
+
+@test "the server going away is reported; the next command reconnects" {
+    OWN_SERVER=1
+    start_server
+    local port=$NDB_PORT
+    start_repl
+    line "set r 1"
+    wait_last "$PROMPT"
+    stop_server
+    wait_for "lost connection to $NDB_URL"
+    wait_last "$PROMPT"
+    line "count"
+    wait_for "cannot connect to"
+    wait_last "$PROMPT"
+    start_server --port "$port"
+    [ "$NDB_PORT" = "$port" ]
+    line "set back 1"
+    wait_for "(reconnected to $NDB_URL)"
+    run --separate-stderr "$NDB" keys
+    ok_out '"back"'
+}
+
+@test "an idle REPL answers the server's keep-alive pings and stays connected" {
+    OWN_SERVER=1
+    start_server --idle-timeout 2 # ping after ~1 s of silence, hang up at 2 s
+    start_repl
+    line "set idle 1"
+    wait_last "$PROMPT"
+    sleep 4.5 # two idle periods
+    [[ "$(screen)" != *"lost connection"* ]]
+    line "get idle"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"lost connection"* ]]
+    [[ "$(screen)" != *"reconnected"* ]]
+}
+
+@test "\\timing on shows the round-trip time after each result" {
+    start_repl
+    line '\timing on'
+    wait_for "Timing is on."
+    line "count"
+    wait_re "^Time: [0-9]+\.[0-9]{3} ms$"
+    line '\timing off'
+    wait_for "Timing is off."
+}
+
+@test "raw requests continue over lines; results are pretty and coloured; errors are one line" {
+    "$NDB" set a 1
+    start_repl
+    line '{"KV_GET":'
+    wait_re '^ +\.\.\.>$'
+    line '{"keys":["a"]}}'
+    wait_re '^  "KV_GET_RSP": \{$'
+    wait_re '^      "a": 1$'
+    tm capture-pane -p -e -t "$RTARGET" | grep -q $'\e\\[[0-9;]*m"st"'
+    line "get a"
+    wait_last "$PROMPT"
+    line "session new --ttl 999999999999"
+    wait_for "ndb: ValueSize (42)"
+    line "foo"
+    wait_for "ndb: unknown command 'foo'"
+}
