@@ -357,8 +357,8 @@ void jstr_decode(const jdoc *d, const jtok *t, strbuf *out) {
         case 'r': sb_addc(out, '\r'); break;
         case 't': sb_addc(out, '\t'); break;
         case 'u': {
-            unsigned cp, lo;
-            hex4(s + i, n - i, &cp); /* validated by the scanner */
+            unsigned cp = 0, lo = 0xDC00; /* both are set: the scanner validated the escape */
+            hex4(s + i, n - i, &cp);
             i += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 hex4(s + i + 2, n - i - 2, &lo);

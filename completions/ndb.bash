@@ -1,0 +1,220 @@
+# bash completion for ndb                                  -*- shell-script -*-
+#
+# Nothing here lists a command or an option: every candidate is read, at
+# completion time, from the ndb binary being completed, so the completion
+# cannot drift from the command table (src/client/cli_table.c):
+#   ndb help --commands          command names ("session new" for groups)
+#   ndb help --options CMD [SUB] options of a client command
+#   ndb [CMD [SUB]] --help       options of serve/send/bench/repl and of the
+#                                top level, which options take a value (the
+#                                metavariable after the name) and the
+#                                positional arguments (the usage line)
+#   ndb keys -r                  key names, from the server (--timeout 0.5,
+#                                silent when there is no server)
+# Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
+# KEY (and K,...) key names; a positional argument named KEY gets key names,
+# COMMAND/SUBCOMMAND (ndb help) command names.
+
+# _ndb_help NDB [WORDS...]: run `NDB WORDS --help`; sets _ndb_usage to the
+# arguments of its usage line (what follows [OPTIONS]) and _ndb_spec to one
+# line "SHORT|LONG|META" per option it lists (SHORT and META may be empty).
+# Parsed in bash: the only process is ndb itself.
+_ndb_help() {
+    local text line re='^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*)( ([^ ]+))?( {2,}.*)?$'
+    text=$("$@" --help 2>/dev/null </dev/null)
+    _ndb_usage='' _ndb_spec=''
+    line=${text%%$'\n'*}
+    [[ $line == "usage: "*"[OPTIONS]"* ]] && _ndb_usage=${line#*\[OPTIONS\]} && _ndb_usage=${_ndb_usage# }
+    while IFS= read -r line; do
+        [[ $line =~ $re ]] && _ndb_spec+="${BASH_REMATCH[2]}|${BASH_REMATCH[3]}|${BASH_REMATCH[5]}"$'\n'
+    done <<<"$text"
+}
+
+# _ndb_meta SPEC OPTION: sets _ndb_m to the metavariable of OPTION (-x,
+# --name) in SPEC, empty for a flag or an unknown option.
+_ndb_meta() {
+    local s l m
+    _ndb_m=
+    while IFS='|' read -r s l m; do
+        if [[ $2 == "--$l" || ( -n $s && $2 == "-$s" ) ]]; then
+            _ndb_m=$m
+            return
+        fi
+    done <<<"$1"
+}
+
+# _ndb_optnames SPEC: every option name in SPEC, one per line.
+_ndb_optnames() {
+    local s l m
+    while IFS='|' read -r s l m; do
+        [[ -n $s ]] && printf -- '-%s\n' "$s"
+        [[ -n $l ]] && printf -- '--%s\n' "$l"
+    done <<<"$1"
+}
+
+# _ndb_slot USAGE INDEX: sets _ndb_m to the name of positional argument
+# INDEX (from 0) in the usage text of a command, e.g. "KEY VALUE [KEY
+# VALUE...] | KEY - | -" gives KEY for 0, 2, 4...; empty when there is none.
+_ndb_slot() {
+    local alt=${1%% | *} w plain n=0 open=-1 rep=-1 words=()
+    for w in $alt; do
+        [[ $w == "["* ]] && open=$n
+        plain=${w//[\[\]]/}
+        if [[ $plain == *... ]]; then
+            plain=${plain%...}
+            ((rep < 0)) && rep=$((open >= 0 ? open : n))
+        fi
+        [[ $w == *"]" ]] && open=-1
+        words+=("$plain")
+        n=$((n + 1))
+    done
+    _ndb_m=
+    if (($2 < n)); then
+        _ndb_m=${words[$2]}
+    elif ((rep >= 0)); then
+        _ndb_m=${words[rep + ($2 - rep) % (n - rep)]}
+    fi
+}
+
+_ndb() {
+    local cur prev words cword
+    # Whole words, not split at '=' or ':' as bash does (user:42 is one key):
+    # bash-completion's helper when loaded, else the line split at blanks.
+    if declare -F _get_comp_words_by_ref >/dev/null; then
+        _get_comp_words_by_ref -n =: cur prev words cword
+    else
+        read -ra words <<<"${COMP_LINE:0:COMP_POINT}"
+        [[ ${COMP_LINE:0:COMP_POINT} == *[[:blank:]] || ${#words[@]} -eq 0 ]] && words+=("")
+        cword=$((${#words[@]} - 1))
+        cur=${words[cword]}
+        prev=${words[cword - 1]:-}
+    fi
+    COMPREPLY=()
+
+    local ndb=${words[0]}
+    [[ $ndb == "~/"* ]] && ndb=$HOME/${ndb#"~/"}
+    local cmds c tops=() groups=() subs=()
+    cmds=$("$ndb" help --commands 2>/dev/null </dev/null) || return 0
+    while IFS= read -r c; do
+        [[ $c == *" "* ]] && groups+=("${c%% *}")
+        [[ " ${tops[*]} " == *" ${c%% *} "* ]] || tops+=("${c%% *}")
+    done <<<"$cmds"
+
+    # Walk the words before the cursor: global options, the command (and
+    # subcommand), its options and positional arguments.  _ndb_spec holds
+    # the options of the top level until the command is known, then its own.
+    local _ndb_spec= _ndb_usage= _ndb_m= spec_of=none
+    local cmd=() i=1 w only_pos=0 npos=0 pos=() url= session=
+    while ((i < cword)); do
+        w=${words[i]}
+        if ((only_pos)) || [[ $w != -?* || $w == -[0-9]* || $w == -.[0-9]* ]]; then
+            if ((${#cmd[@]} == 0)); then
+                cmd=("$w")
+                if [[ " ${groups[*]} " == *" $w "* ]] && ((i + 1 < cword)); then
+                    i=$((i + 1))
+                    cmd+=("${words[i]}")
+                fi
+                _ndb_help "$ndb" "${cmd[@]}"
+                spec_of=cmd
+            else
+                pos+=("$w")
+                npos=$((npos + 1))
+            fi
+        elif [[ $w == -- ]]; then
+            ((${#cmd[@]})) && only_pos=1
+        elif [[ $w == --*=* ]]; then
+            case ${w%%=*} in --url) url=${w#*=} ;; --session) session=${w#*=} ;; esac
+        else
+            [[ $spec_of == none ]] && _ndb_help "$ndb" && spec_of=top
+            _ndb_meta "$_ndb_spec" "$w"
+            if [[ -n $_ndb_m ]] && ((i + 1 < cword)); then
+                i=$((i + 1))
+                case $w in --url) url=${words[i]} ;; --session) session=${words[i]} ;; esac
+            fi
+        fi
+        i=$((i + 1))
+    done
+    # before any command: the top level's options (only when they matter)
+    [[ $spec_of == none && ( $cur == -* || $prev == -?* ) ]] && _ndb_help "$ndb"
+
+    # The value of an option: "--opt VALUE" or "--opt=VALUE".
+    local opt= prefix= val=$cur slot=
+    if [[ $cur == --*=* ]]; then
+        opt=${cur%%=*}
+        prefix=$opt=
+        val=${cur#*=}
+    elif [[ $prev == -?* && $cword -gt 1 ]] && ((!only_pos)); then
+        _ndb_meta "$_ndb_spec" "$prev"
+        [[ -n $_ndb_m ]] && opt=$prev
+    fi
+    if [[ -n $opt ]]; then
+        _ndb_meta "$_ndb_spec" "$opt"
+        slot=$_ndb_m
+        [[ -n $slot ]] || return 0
+    elif ((!only_pos)) && [[ $cur == -* && $cur != -[0-9]* ]]; then
+        local list=
+        ((${#cmd[@]})) && list=$("$ndb" help --options "${cmd[@]}" 2>/dev/null </dev/null)
+        # the top level, or a command with its own parser: its --help
+        [[ -n $list ]] || list=$(_ndb_optnames "$_ndb_spec")
+        COMPREPLY=($(compgen -W "$list" -- "$cur"))
+        return 0
+    elif ((${#cmd[@]} == 0)); then
+        COMPREPLY=($(compgen -W "${tops[*]}" -- "$cur"))
+        return 0
+    elif ((${#cmd[@]} == 1)) && [[ " ${groups[*]} " == *" ${cmd[0]} "* ]]; then
+        # "ndb session <TAB>": the subcommands
+        while IFS= read -r c; do
+            [[ $c == "${cmd[0]} "* ]] && subs+=("${c#* }")
+        done <<<"$cmds"
+        COMPREPLY=($(compgen -W "${subs[*]}" -- "$cur"))
+        return 0
+    else
+        [[ -n $_ndb_usage ]] || return 0
+        _ndb_slot "$_ndb_usage" "$npos"
+        slot=$_ndb_m
+    fi
+
+    case $slot in
+    FILE) COMPREPLY=($(compgen -f -- "$val")) ;;
+    DIR) COMPREPLY=($(compgen -d -- "$val")) ;;
+    LEVEL) COMPREPLY=($(compgen -W "error warn info debug" -- "$val")) ;;
+    OP) COMPREPLY=($(compgen -W "get set add mixed sh_get sh_set" -- "$val")) ;;
+    COMMAND) COMPREPLY=($(compgen -W "${tops[*]}" -- "$val")) ;;
+    SUBCOMMAND)
+        while IFS= read -r c; do
+            [[ $c == "${pos[npos - 1]:-} "* ]] && subs+=("${c#* }")
+        done <<<"$cmds"
+        COMPREPLY=($(compgen -W "${subs[*]}" -- "$val"))
+        ;;
+    KEY | K,...)
+        local head= args=(keys -r --timeout 0.5) keys
+        [[ $slot == K,... && $val == *,* ]] && head=${val%,*}, && val=${val##*,}
+        [[ -n $url ]] && args+=(--url "$url")
+        # a command with a session form lists --session in its --help
+        if [[ $'\n'$_ndb_spec == *$'\n|session|'* ]]; then
+            [[ -n $session ]] && args+=(--session "$session")
+            keys=$("$ndb" "${args[@]}" 2>/dev/null </dev/null)
+        else # no session form: top-level keys even when NDB_SESSION is set
+            keys=$(NDB_SESSION= "$ndb" "${args[@]}" 2>/dev/null </dev/null)
+        fi
+        local IFS=$'\n' k
+        for k in $keys; do
+            [[ $k == "$val"* ]] && COMPREPLY+=("$head$(printf '%q' "$k")")
+        done
+        ;;
+    *) return 0 ;;
+    esac
+
+    # Candidates are whole words ("--opt=value", "user:42"); bash replaces
+    # only what follows the last '=' or ':' of the word (COMP_WORDBREAKS).
+    local j brk=
+    for j in "${!COMPREPLY[@]}"; do COMPREPLY[j]=$prefix${COMPREPLY[j]}; done
+    [[ $COMP_WORDBREAKS == *=* && $cur == *=* ]] && brk=${cur%"${cur##*=}"}
+    [[ $COMP_WORDBREAKS == *:* && ${cur#"$brk"} == *:* ]] && brk=${cur%"${cur##*:}"}
+    if [[ -n $brk ]]; then
+        for j in "${!COMPREPLY[@]}"; do COMPREPLY[j]=${COMPREPLY[j]#"$brk"}; done
+    fi
+    [[ $slot == FILE || $slot == DIR ]] && compopt -o filenames 2>/dev/null
+    return 0
+}
+complete -F _ndb ndb

@@ -1,0 +1,202 @@
+# fish completion for ndb.
+#
+# As in ndb.bash, nothing here lists a command or an option: every candidate
+# is read at completion time from the ndb binary being completed, so the
+# completion cannot drift from the command table (src/client/cli_table.c):
+#   ndb help --commands          command names ("session new" for groups)
+#   ndb help --options CMD [SUB] options of a client command
+#   ndb [CMD [SUB]] --help       options of serve/send/bench/repl and of the
+#                                top level, which options take a value, the
+#                                positional arguments, command descriptions
+#   ndb keys -r                  key names, from the server (--timeout 0.5,
+#                                silent when there is no server)
+
+# __ndb_optspec NDB [WORDS...]: "SHORT|LONG|META" per option of `NDB WORDS --help`.
+function __ndb_optspec
+    $argv --help 2>/dev/null </dev/null |
+        string replace -rf '^ +(?:-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*)(?: ([^ ]+))?(?: {2,}.*)?$' '$1|$2|$3'
+end
+
+# __ndb_meta OPTION SPEC...: the metavariable of OPTION, nothing for a flag.
+function __ndb_meta
+    set -l opt $argv[1]
+    for line in $argv[2..-1]
+        set -l f (string split '|' -- $line)
+        if test "$opt" = "--$f[2]"; or begin; test -n "$f[1]"; and test "$opt" = "-$f[1]"; end
+            test -n "$f[3]"; and echo $f[3]
+            return
+        end
+    end
+end
+
+# __ndb_slot USAGE INDEX: the name of positional argument INDEX (from 0).
+function __ndb_slot
+    set -l alt (string split -m1 ' | ' -- $argv[1])[1]
+    set -l idx $argv[2]
+    set -l n 0
+    set -l open -1
+    set -l rep -1
+    set -l ws
+    for w in (string split -n ' ' -- $alt)
+        string match -q -- '[*' $w; and set open $n
+        set -l plain (string replace -a -r '[\[\]]' '' -- $w)
+        if string match -q -- '*...' $plain
+            set plain (string replace -r '\.\.\.$' '' -- $plain)
+            if test $rep -lt 0
+                if test $open -ge 0
+                    set rep $open
+                else
+                    set rep $n
+                end
+            end
+        end
+        string match -q -- '*]' $w; and set open -1
+        set -a ws $plain
+        set n (math $n + 1)
+    end
+    if test $idx -lt $n
+        echo $ws[(math $idx + 1)]
+    else if test $rep -ge 0
+        echo $ws[(math "$rep + ($idx - $rep) % ($n - $rep) + 1")]
+    end
+end
+
+# __ndb_keys NDB SESSION-FORM URL SESSION PREFIX: key names from the server
+# (SESSION-FORM 1: the command has a session form, else top-level keys).
+function __ndb_keys
+    set -l ndb $argv[1]
+    set -l args keys -r --timeout 0.5
+    test -n "$argv[3]"; and set -a args --url $argv[3]
+    if test "$argv[2]" = 1
+        test -n "$argv[4]"; and set -a args --session $argv[4]
+        $ndb $args 2>/dev/null </dev/null
+    else # no session form: top-level keys even when NDB_SESSION is set
+        env NDB_SESSION= $ndb $args 2>/dev/null </dev/null
+    end | string replace -r '^' -- $argv[5]
+end
+
+function __ndb_complete
+    set -l words (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l ndb $words[1]
+    set -l cmds ($ndb help --commands 2>/dev/null </dev/null)
+    or return
+    set -l groups (string match -r '^\S+(?= )' -- $cmds | sort -u)
+
+    set -l spec (__ndb_optspec $ndb)
+    set -l cmd
+    set -l pos
+    set -l url
+    set -l session
+    set -l only_pos 0
+    set -l i 2
+    set -l nw (count $words)
+    while test $i -le $nw
+        set -l w $words[$i]
+        if test $only_pos = 1; or not string match -qr -- '^-.' $w; or string match -qr -- '^-\.?[0-9]' $w
+            if test (count $cmd) -eq 0
+                set cmd $w
+                if contains -- $w $groups; and test $i -lt $nw
+                    set i (math $i + 1)
+                    set -a cmd $words[$i]
+                end
+                set spec (__ndb_optspec $ndb $cmd)
+            else
+                set -a pos $w
+            end
+        else if test "$w" = --
+            test (count $cmd) -gt 0; and set only_pos 1
+        else if string match -qr -- '^--[^=]+=' $w
+            set -l kv (string split -m1 = -- $w)
+            switch $kv[1]
+                case --url
+                    set url $kv[2]
+                case --session
+                    set session $kv[2]
+            end
+        else if set -q words[(math $i + 1)]; and test -n "$(__ndb_meta $w $spec)"
+            set i (math $i + 1)
+            switch $w
+                case --url
+                    set url $words[$i]
+                case --session
+                    set session $words[$i]
+            end
+        end
+        set i (math $i + 1)
+    end
+
+    set -l slot
+    set -l prefix
+    set -l val $cur
+    set -l prev $words[-1]
+    if string match -qr -- '^--[^=]+=' $cur
+        set -l kv (string split -m1 = -- $cur)
+        set prefix "$kv[1]="
+        set val $kv[2]
+        set slot (__ndb_meta $kv[1] $spec)
+        test -n "$slot"; or return
+    else if test $only_pos = 0; and test $nw -gt 1; and string match -qr -- '^-.' $prev; and test -n "$(__ndb_meta $prev $spec)"
+        set slot (__ndb_meta $prev $spec)
+    else if test $only_pos = 0; and string match -qr -- '^-' $cur; and not string match -qr -- '^-\.?[0-9]' $cur
+        set -l list
+        test (count $cmd) -gt 0; and set list ($ndb help --options $cmd 2>/dev/null </dev/null)
+        if test (count $list) -eq 0
+            for line in $spec
+                set -l f (string split '|' -- $line)
+                test -n "$f[1]"; and set -a list -$f[1]
+                test -n "$f[2]"; and set -a list --$f[2]
+            end
+        end
+        printf '%s\n' $list
+        return
+    else if test (count $cmd) -eq 0; or begin; test (count $cmd) -eq 1; and contains -- $cmd[1] $groups; end
+        # command names, described by the summaries of `ndb --help` (or
+        # `ndb GROUP --help` for the subcommands of a group)
+        set -l names
+        set -l help
+        if test (count $cmd) -eq 1
+            set names (string replace -rf -- "^$cmd[1] " '' $cmds)
+            set help ($ndb $cmd[1] --help 2>/dev/null </dev/null)
+        else
+            set names (string replace -r ' .*' '' -- $cmds | sort -u)
+            set help ($ndb --help 2>/dev/null </dev/null)
+        end
+        for name in $names
+            set -l d (string replace -rf -- "^  $name(?: [^ ]+)*  +(\S.*)\$" '$1' $help)[1]
+            if test (count $cmd) -eq 0; and contains -- $name $groups
+                set d (string join ', ' (string replace -rf -- "^$name " '' $cmds))
+            end
+            printf '%s\t%s\n' $name "$d"
+        end
+        return
+    else
+        set -l usage (string replace -rf '^usage: .*\[OPTIONS\] *' '' ($ndb $cmd --help 2>/dev/null </dev/null)[1])
+        test -n "$usage"; or return
+        set slot (__ndb_slot "$usage" (count $pos))
+    end
+
+    switch "$slot"
+        case FILE
+            __fish_complete_path $val
+        case DIR
+            __fish_complete_directories $val
+        case LEVEL
+            printf '%s\n' error warn info debug
+        case OP
+            printf '%s\n' get set add mixed sh_get sh_set
+        case COMMAND
+            string replace -r ' .*' '' -- $cmds | sort -u
+        case SUBCOMMAND
+            string replace -rf -- "^$pos[-1] " '' $cmds
+        case KEY 'K,...'
+            # a command with a session form lists --session in its --help
+            set -l sf 0
+            string match -q -- '|session|*' $spec; and set sf 1
+            set -l head
+            test "$slot" = 'K,...'; and set head (string match -r '^.*,' -- $val)
+            __ndb_keys $ndb $sf "$url" "$session" "$head"
+    end | string replace -r '^' -- "$prefix"
+end
+
+complete -c ndb -f -a '(__ndb_complete)'

@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# Shell completions (completions/): bash by calling _ndb with prepared
+# COMP_WORDS/COMP_CWORD and reading COMPREPLY; zsh and fish syntax-checked and
+# exercised (zsh with stand-ins for compadd & co., fish with `complete -C`).
+# Every expectation about commands and options is taken from the command
+# table itself (`ndb help --commands`, `ndb help --options`), so these tests
+# prove the completions match it; key names come from a real server.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+COMPLETIONS="$BATS_TEST_DIRNAME/../../completions"
+
+setup_file() {
+    start_server
+    "$NDB" set user:1 a user:2 b other c 'two words' d >/dev/null
+    SESSION_TKN=$("$NDB" session new)
+    "$NDB" --session "$SESSION_TKN" set skey 1 >/dev/null
+    export SESSION_TKN
+}
+
+teardown_file() { stop_server; }
+
+setup() {
+    # shellcheck source=../../completions/ndb.bash
+    source "$COMPLETIONS/ndb.bash"
+}
+
+# comp LINE: complete LINE (cursor at its end) with _ndb, the way bash calls
+# it; prints COMPREPLY sorted, one per line.  "$NDB" stands for `ndb`.
+comp() {
+    local line="$NDB ${1}"
+    COMP_LINE=$line
+    COMP_POINT=${#line}
+    read -ra COMP_WORDS <<<"$line"
+    [[ $line == *" " ]] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _ndb
+    ((${#COMPREPLY[@]} == 0)) || printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort
+}
+
+# same WANT GOT: two newline-separated lists hold the same items.
+same() {
+    local want got
+    want=$(printf '%s\n' "$1" | sed '/^$/d' | LC_ALL=C sort -u)
+    got=$(printf '%s\n' "$2" | sed '/^$/d' | LC_ALL=C sort -u)
+    if [ "$want" != "$got" ]; then
+        diff <(echo "$want") <(echo "$got") >&2 || true
+        return 1
+    fi
+}
+
+top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
+
+@test "bash: the completion file is valid and registers _ndb for ndb" {
+    bash -n "$COMPLETIONS/ndb.bash"
+    run complete -p ndb
+    [ "$status" -eq 0 ]
+    [[ $output == *"-F _ndb ndb"* ]]
+}
+
+@test "bash: command names are exactly those of the command table" {
+    same "$(top_commands)" "$(comp "")"
+    same "$(top_commands | grep '^se')" "$(comp "se")"
+    [ "$(comp "cle")" = $'clear\nclear-set' ]
+}
+
+@test "bash: subcommands of a group are exactly those of the table" {
+    local groups g
+    groups=$("$NDB" help --commands | sed -n 's/ .*//p' | sort -u)
+    [ -n "$groups" ]
+    for g in $groups; do
+        same "$("$NDB" help --commands | sed -n "s/^$g //p")" "$(comp "$g ")"
+    done
+    [ "$(comp "session n")" = new ]
+}
+
+@test "bash: the options of every table command are exactly ndb help --options" {
+    local c n=0
+    while IFS= read -r c; do
+        want=$("$NDB" help --options $c)
+        [ -n "$want" ] || continue # serve, send, ...: checked below
+        same "$(grep '^--' <<<"$want")" "$(comp "$c --")"
+        same "$want" "$(comp "$c -")"
+        n=$((n + 1))
+    done < <("$NDB" help --commands)
+    [ "$n" -ge 20 ]
+}
+
+@test "bash: options of serve, send and bench come from their --help" {
+    local c o
+    for c in serve send bench; do
+        got=$(comp "$c --")
+        [ -n "$got" ]
+        for o in $got; do
+            grep -qE -- "(^| )$o( |$)" <("$NDB" $c --help)
+        done
+    done
+    [[ $(comp "serve --") == *--config* ]]
+    [[ $(comp "serve --") == *--persist-path* ]]
+    [[ $(comp "serve --max-m") == *--max-memory* ]]
+    [[ $(comp "bench -") == *-P* ]]
+    [[ $(comp "send --") == *--timeout* ]]
+}
+
+@test "bash: global options before the command" {
+    got=$(comp "-")
+    for o in --url --timeout --session --raw --pretty --compact --help --version -r -c -h; do
+        grep -qx -- "$o" <<<"$got"
+    done
+    # a global option's value is skipped: the next word is the command
+    [ "$(comp "--timeout 3 ge")" = get ]
+    [ "$(comp "--url $NDB_URL session ex")" = exists ]
+}
+
+@test "bash: option values: log levels, operations, files, directories" {
+    same $'error\nwarn\ninfo\ndebug' "$(comp "serve --log-level ")"
+    [ "$(comp "serve --log-level=d")" = debug ] # bash replaces what follows '='
+    for l in error warn info debug; do "$NDB" serve --help | grep -q "$l"; done
+    for o in get set add mixed sh_get sh_set; do "$NDB" bench --help | grep -q -- "$o"; done
+    same $'get\nset\nadd\nmixed\nsh_get\nsh_set' "$(comp "bench --op ")"
+    cd "$BATS_TEST_TMPDIR"
+    mkdir -p confdir
+    touch conf.jsonc
+    [ "$(comp "serve --config conf")" = $'conf.jsonc\nconfdir' ]
+    [ "$(comp "serve --persist-path conf")" = confdir ]
+    # an option value that is not a file, key or known list: nothing
+    [ -z "$(comp "--timeout ")" ]
+    [ -z "$(comp "session new --ttl ")" ]
+}
+
+@test "bash: key names from the server" {
+    same $'other\ntwo\\ words\nuser:1\nuser:2' "$(comp "get ")"
+    same $'user:1\nuser:2' "$(comp "get us")"
+    same $'1\n2' "$(comp "get user:")"
+    same $'other\ntwo\\ words\nuser:1\nuser:2' "$(comp "rm -- ")"
+    # set KEY VALUE KEY VALUE: keys at 0, 2, ..., nothing for values
+    [ -z "$(comp "set user:1 ")" ]
+    [ "$(comp "set user:1 x ot")" = other ]
+    [ "$(comp "update us")" = $'user:1\nuser:2' ]
+    [ -z "$(comp "update user:1 ")" ]
+    [ "$(comp "append ot")" = other ]
+    [ "$(comp "find --keys user:1,ot")" = 1,other ] # ... and ':'
+    [ "$(comp "find --key=ot")" = other ]
+    [ "$(comp "contains -r ot")" = other ]
+    # no key names where the argument is not a key
+    [ -z "$(comp "find ")" ]
+    [ -z "$(comp "save ")" ]
+}
+
+@test "bash: key names of a session, and top-level keys for commands without one" {
+    [ "$(comp "--session $SESSION_TKN get ")" = skey ]
+    [ "$(comp "get --session $SESSION_TKN s")" = skey ]
+    NDB_SESSION=$SESSION_TKN
+    export NDB_SESSION
+    [ "$(comp "get ")" = skey ]
+    # find has no session form: it works on top-level keys, so do completions
+    [ "$(comp "find --key ot")" = other ]
+    unset NDB_SESSION
+}
+
+@test "bash: help COMMAND [SUBCOMMAND] completes command names" {
+    same "$(top_commands)" "$(comp "help ")"
+    same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(comp "help session ")"
+}
+
+@test "bash: silent and quick when there is no server or it does not answer" {
+    run --separate-stderr comp "--url ws://127.0.0.1:1/ get "
+    [ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ]
+    # a listener that never completes the handshake: bounded by --timeout 0.5
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(8); time.sleep(20)' "$port" &
+    local sink=$!
+    sleep 0.3
+    local t0=$SECONDS
+    run --separate-stderr comp "--url ws://127.0.0.1:$port/ get "
+    kill "$sink"
+    wait "$sink" 2>/dev/null || true
+    [ "$status" -eq 0 ] && [ -z "$output" ] && [ -z "$stderr" ]
+    [ $((SECONDS - t0)) -le 3 ]
+}
+
+@test "bash: '=' and ':' split words the way bash does, without bash-completion" {
+    COMP_WORDBREAKS=$'"\'><=;|&(:' # the interactive default
+    [ "$(comp "get user:")" = $'1\n2' ]
+    [ "$(comp "serve --log-level=w")" = warn ]
+    [ "$(comp "find --keys=user:1,ot")" = 1,other ]
+    [ "$(comp "--url=$NDB_URL ge")" = get ]
+    [ "$(comp "--url=$NDB_URL get ot")" = other ]
+}
+
+@test "bash: with bash-completion loaded, keys containing ':' complete whole" {
+    [ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
+    # bash splits 'user:' at the colon and '--log-level=w' at the '=';
+    # bash-completion's helpers put the words together again, and the
+    # candidates are trimmed back to what bash replaces
+    run bash -c '
+        source /usr/share/bash-completion/bash_completion
+        source "$1/ndb.bash"
+        COMP_WORDBREAKS=$'"'"'"\'"'"'><=;|&(:'"'"' # the interactive default
+        line="$2 get user:"
+        COMP_LINE=$line COMP_POINT=${#line}
+        COMP_WORDS=("$2" get user : "")
+        COMP_CWORD=4
+        _ndb
+        echo "${COMPREPLY[*]}"
+        line="$2 serve --log-level=w"
+        COMP_LINE=$line COMP_POINT=${#line}
+        COMP_WORDS=("$2" serve --log-level = w)
+        COMP_CWORD=4
+        COMPREPLY=()
+        _ndb
+        echo "${COMPREPLY[*]}"
+    ' _ "$COMPLETIONS" "$NDB"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "1 2" ] || [ "${lines[0]}" = "2 1" ]
+    [ "${lines[1]}" = warn ]
+}
+
+# ---------------------------------------------------------------- zsh
+
+# zcomp LINE: run _ndb in zsh with stand-ins for the completion system that
+# print the candidates (compadd filters by prefix itself: the stand-in does
+# the same).  Prints them sorted.
+zcomp() {
+    zsh -f -c '
+        compadd() {
+            local a=0
+            while [[ $1 == -* ]]; do
+                case $1 in -a) a=1 ;; --) shift; break ;; esac
+                shift
+            done
+            local -a c
+            if (( a )); then for n; do c+=(${(P)n}); done; else c=("$@"); fi
+            print -rl -- ${(M)c:#${PREFIX}*}
+        }
+        _wanted() { shift 3; "$@"; }
+        _describe() { print -rl -- ${(M)${(P)4}:#${PREFIX}*}; }
+        _files() { print -r -- "<files>"; }
+        _directories() { print -r -- "<directories>"; }
+        compset() { [[ $1 == -P ]] && PREFIX=${PREFIX#${~2}}; return 0; }
+        autoload -Uz is-at-least
+        source "$1/_ndb"       # defines _ndb (and calls it once: harmless)
+        words=(${(z)2})
+        [[ $2 == *" " ]] && words+=("")
+        CURRENT=$#words
+        PREFIX=$words[-1]
+        _ndb
+    ' zcomp "$COMPLETIONS" "$NDB $1" 2>/dev/null | LC_ALL=C sort
+}
+
+@test "zsh: the completion file parses (zsh -n) and starts with #compdef" {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    zsh -n "$COMPLETIONS/_ndb"
+    [ "$(head -n 1 "$COMPLETIONS/_ndb")" = "#compdef ndb" ]
+}
+
+@test "zsh: commands (with descriptions), subcommands, options, values, keys" {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    same "$(top_commands)" "$(zcomp "" | sed 's/:.*//')"
+    zcomp "" | grep -qx 'get:print the values of keys'
+    same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(zcomp "session " | sed 's/:.*//')"
+    local c
+    for c in get set find "session new" "session end"; do
+        same "$("$NDB" help --options $c)" "$(zcomp "$c -")"
+    done
+    [[ $(zcomp "serve --") == *--max-memory* ]]
+    same $'error\nwarn\ninfo\ndebug' "$(zcomp "serve --log-level ")"
+    [ "$(zcomp "serve --config ")" = "<files>" ]
+    same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
+    [ "$(zcomp "set user:1 x ot")" = other ]
+    [ -z "$(zcomp "set user:1 ")" ]
+    [ "$(zcomp "--session $SESSION_TKN get ")" = skey ]
+    [ -z "$(zcomp "--url ws://127.0.0.1:1/ get ")" ]
+}
+
+# ---------------------------------------------------------------- fish
+
+# fcomp LINE: fish's own completion of LINE (complete -C), names only.
+fcomp() {
+    fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' "$COMPLETIONS/ndb.fish" "$NDB $1" 2>/dev/null |
+        cut -f1 | LC_ALL=C sort
+}
+
+@test "fish: the completion file parses (fish -n)" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    fish -n "$COMPLETIONS/ndb.fish"
+}
+
+@test "fish: commands (with descriptions), subcommands, options, values, keys" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    [ "$(fcomp "ge")" = get ]
+    same "$(top_commands)" "$(fcomp "")"
+    fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' "$COMPLETIONS/ndb.fish" "$NDB ge" |
+        grep -qx $'get\tprint the values of keys'
+    same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(fcomp "session ")"
+    local c
+    for c in get set find "session new" "session end"; do
+        same "$("$NDB" help --options $c | grep '^--')" "$(fcomp "$c --")"
+    done
+    [[ $(fcomp "serve --") == *--max-memory* ]]
+    same $'error\nwarn\ninfo\ndebug' "$(fcomp "serve --log-level ")"
+    same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
+    [ "$(fcomp "set user:1 x ot")" = other ]
+    [ -z "$(fcomp "set user:1 ")" ]
+    [ "$(fcomp "find --keys user:1,ot")" = user:1,other ]
+    [ "$(fcomp "--session $SESSION_TKN get ")" = skey ]
+    [ -z "$(fcomp "--url ws://127.0.0.1:1/ get ")" ]
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# The manual pages (man/*.1): they lint clean, and they describe every
+# command, argument and option of the command table (`ndb help --commands`,
+# `ndb help --options`, each command's usage line), every option of the
+# commands that parse their own (serve, send, bench, repl: their --help),
+# the environment, the exit statuses and every config member.  Every command
+# has a --help.  A command or option added without documentation fails here.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+MAN="$BATS_TEST_DIRNAME/../../man"
+SRC="$BATS_TEST_DIRNAME/../../src"
+
+# entry PAGE NAME: the source lines of the `.It Cm NAME` entry of PAGE, up to
+# the next command entry or section.
+entry() {
+    awk -v name="$2" '
+        /^\.It Cm / {
+            rest = substr($0, 8)
+            on = (rest == name || index(rest, name " ") == 1)
+            if (on) { print; next }
+        }
+        /^\.Sh / { on = 0 }
+        on' "$1"
+}
+
+# mentions_option TEXT OPTION: TEXT (mdoc source) names OPTION (-x or
+# --name) with Fl.
+mentions_option() {
+    local o=$2
+    if [[ $o == --* ]]; then
+        grep -qE -- "Fl (\\\\-|-)${o#--}( |$)" <<<"$1"
+    else
+        grep -qE -- "Fl ${o#-}( |$)" <<<"$1"
+    fi
+}
+
+# raw_options CMD: the options that `ndb CMD --help` lists.
+raw_options() {
+    "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*).*/\2 --\3/p' |
+        tr ' ' '\n' | sed '/^$/d; s/^\([A-Za-z0-9]\)$/-\1/'
+}
+
+@test "every man page lints clean: mandoc -T lint and groff -ww" {
+    local page out
+    for page in "$MAN"/*.1; do
+        if command -v mandoc >/dev/null; then
+            # "referenced manual not found" depends on what this machine has
+            # installed (ndb's own pages are not, yet): not a fault of the page
+            out=$(mandoc -T lint -W style "$page" 2>&1 |
+                grep -v -e 'referenced manual not found' -e 'mandoc.db' || true)
+            [ -z "$out" ] || { echo "$out" >&2; return 1; }
+        fi
+        out=$(groff -ww -z -mdoc "$page" 2>&1)
+        [ -z "$out" ] || { echo "$page: $out" >&2; return 1; }
+        ! LC_ALL=C grep -n '[^[:print:][:space:]]' "$page" >&2
+    done
+    command -v mandoc >/dev/null || skip "mandoc is not installed: only groff checked"
+}
+
+@test "every command of the table has an entry in ndb(1), with its arguments" {
+    local c usage w missing=
+    while IFS= read -r c; do
+        e=$(entry "$MAN/ndb.1" "$c")
+        [ -n "$e" ] || { missing+=" '$c'"; continue; }
+        # the arguments of the usage line (KEY, VALUE, ...), as Ar key ...
+        usage=$("$NDB" $c --help | sed -n '1s/^usage: ndb [^[]*\(\[OPTIONS\]\)\{0,1\} *//p')
+        for w in $(tr -c 'A-Z\n' ' ' <<<"$usage"); do
+            grep -qiE "Ar( [^ ]+)* $w" <<<"$e" || missing+=" '$c' argument $w"
+        done
+    done < <("$NDB" help --commands | grep -vx -e serve -e bench)
+    [ -z "$missing" ] || { echo "not documented in man/ndb.1:$missing" >&2; return 1; }
+}
+
+@test "every option of every table command is described in ndb(1)" {
+    local c o e globals missing=
+    globals=$(awk '/^\.Ss Global options/,/^\.Ss Values/' "$MAN/ndb.1")
+    for o in $("$NDB" help --options help); do
+        mentions_option "$globals" "$o" || missing+=" global $o"
+    done
+    mentions_option "$globals" --version || missing+=" global --version"
+    mentions_option "$globals" --session || missing+=" global --session"
+    local global_list
+    global_list=$(printf '%s\n' $("$NDB" help --options help) --session)
+    while IFS= read -r c; do
+        e=$(entry "$MAN/ndb.1" "$c")
+        for o in $("$NDB" help --options $c); do
+            grep -qx -- "$o" <<<"$global_list" && continue
+            mentions_option "$e" "$o" || missing+=" '$c' $o"
+        done
+    done < <("$NDB" help --commands)
+    [ -z "$missing" ] || { echo "not documented in man/ndb.1:$missing" >&2; return 1; }
+}
+
+@test "every option of serve, send, bench (and repl) is described in its page" {
+    local c page text o missing=
+    while IFS= read -r c; do
+        [ -z "$("$NDB" help --options $c 2>/dev/null)" ] || continue # table command
+        page=$MAN/ndb-$c.1
+        if [ -f "$page" ]; then
+            text=$(cat "$page")
+        else
+            text=$(entry "$MAN/ndb.1" "$c")
+        fi
+        [ -n "$text" ] || { missing+=" $c (no page, no entry)"; continue; }
+        for o in $(raw_options "$c"); do
+            mentions_option "$text" "$o" || missing+=" $c $o"
+        done
+    done < <("$NDB" help --commands)
+    [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
+}
+
+@test "every command has --help (and ndb help COMMAND prints the same)" {
+    local c
+    while IFS= read -r c; do
+        run "$NDB" $c --help
+        [ "$status" -eq 0 ] || { echo "ndb $c --help: exit $status" >&2; return 1; }
+        [[ ${lines[0]} == "usage: ndb $c"* ]] || { echo "ndb $c --help: ${lines[0]}" >&2; return 1; }
+        [ "$output" = "$("$NDB" help $c)" ]
+    done < <("$NDB" help --commands)
+}
+
+@test "ndb(1) documents the environment, the files and the exit statuses" {
+    local v
+    for v in NDB_URL NDB_SESSION NO_COLOR XDG_STATE_HOME; do
+        grep -q "^\.It Ev $v\$" "$MAN/ndb.1"
+    done
+    awk '/^\.Sh EXIT STATUS/,/^\.Sh EXAMPLES/' "$MAN/ndb.1" >"$BATS_TEST_TMPDIR/exit"
+    for v in 0 1 2 3; do grep -qx "\.It $v" "$BATS_TEST_TMPDIR/exit"; done
+    grep -q 'ndb/history' "$MAN/ndb.1"
+    grep -q '^\.Sh EXAMPLES' "$MAN/ndb.1"
+}
+
+@test "ndb-serve(1) describes every config member the server reads" {
+    local m missing=
+    # the members config.c looks up: "name" in member()/jobj_get()/get_uint() calls and tables
+    for m in $(grep -oE '(member\(c, [a-z0-9]+, |jobj_get\(&c->d, [a-z0-9]+, |get_uint\(c, [a-z0-9]+, |^ *\{)"[A-Za-z]+"' \
+        "$SRC/server/config.c" | grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u); do
+        grep -q "$m" "$MAN/ndb-serve.1" || missing+=" $m"
+    done
+    [ -z "$missing" ] || { echo "config members not in man/ndb-serve.1:$missing" >&2; return 1; }
+}
+
+@test "the example config names only documented members and ndb serve accepts it" {
+    local m
+    for m in $(grep -oE '"[A-Za-z]+":' "$SRC/dist/ndb.jsonc" | tr -d '":' | sort -u); do
+        grep -q "$m" "$MAN/ndb-serve.1" || { echo "$m" >&2; return 1; }
+    done
+    mkdir -p "$BATS_TEST_TMPDIR/data"
+    start_server --config "$SRC/dist/ndb.jsonc" --persist-path "$BATS_TEST_TMPDIR/data"
+    run "$NDB" info --url "$NDB_URL"
+    stop_server
+    [ "$status" -eq 0 ]
+    [[ $output == *'"persistEnabled":true'* ]]
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Packaging check (issue 8): configure a release build for prefix /usr,
+#   1. `cmake --install` into a staging directory (DESTDIR) and compare the
+#      exact list of installed files;
+#   2. `cpack -G DEB`, then check the package with dpkg-deb: its file list
+#      (the same as the staged one), its metadata (Package, Version,
+#      Architecture, Maintainer, Section, Description, Depends on the
+#      libraries the binary links) and its conffiles;
+#   3. install the .deb with dpkg into a throwaway root (its own admin
+#      directory; nothing on this machine changes) and run the installed
+#      `ndb --version`, `ndb serve` with the installed example config, and
+#      the installed man pages and completions;
+#   4. `systemd-analyze verify` the installed unit (when systemd-analyze
+#      exists): any message fails the check.
+#
+# usage: tests/packaging/check.sh [BUILD_DIR]   (default: build-package)
+# Needs: cmake, dpkg-dev (dpkg-shlibdeps, for Depends), systemd (optional,
+# for systemd-analyze).  Exits non-zero on the first failed check.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build-package}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ndb-pkg.XXXXXX")
+SERVER_PID=
+cleanup() {
+    [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+step() { echo "== $*"; }
+
+step "configure and build ($BUILD, prefix /usr)"
+cmake -S . -B "$BUILD" -DCMAKE_INSTALL_PREFIX=/usr >"$WORK/build.log" 2>&1 &&
+    cmake --build "$BUILD" -j"$(nproc)" --target ndb ndb_man >>"$WORK/build.log" 2>&1 ||
+    { cat "$WORK/build.log" >&2; fail "build"; }
+
+# The files a package must hold: fixed ones plus one page per man/*.1.
+expected() {
+    {
+        printf '%s\n' \
+            ./etc/ndb/ndb.jsonc \
+            ./usr/bin/ndb \
+            ./usr/lib/systemd/system/ndb.service \
+            ./usr/share/bash-completion/completions/ndb \
+            ./usr/share/doc/ndb/README.md \
+            ./usr/share/fish/vendor_completions.d/ndb.fish \
+            ./usr/share/zsh/vendor-completions/_ndb
+        for p in man/*.1; do
+            echo "./usr/share/man/man1/$(basename "$p")${1:-}"
+        done
+    } | LC_ALL=C sort
+}
+# man pages are gzipped when gzip exists (it always does on Debian)
+gz=.gz
+command -v gzip >/dev/null || gz=
+
+step "cmake --install into a staging directory"
+DESTDIR="$WORK/stage" cmake --install "$BUILD" >/dev/null
+got=$(cd "$WORK/stage" && find . -type f -o -type l | LC_ALL=C sort)
+if [ "$got" != "$(expected $gz)" ]; then
+    diff <(expected $gz) <(echo "$got") >&2 || true
+    fail "installed files differ from the expected list (< expected, > installed)"
+fi
+echo "$got" | sed 's/^/   /'
+[ -x "$WORK/stage/usr/bin/ndb" ] || fail "usr/bin/ndb is not executable"
+grep -qx 'ExecStart=/usr/bin/ndb serve --config /etc/ndb/ndb.jsonc' \
+    "$WORK/stage/usr/lib/systemd/system/ndb.service" || fail "ndb.service: wrong ExecStart"
+
+step "cpack -G DEB"
+rm -f "$BUILD"/ndb_*.deb
+(cd "$BUILD" && cpack -G DEB >/dev/null)
+deb=$(ls "$BUILD"/ndb_*.deb)
+[ "$(echo "$deb" | wc -l)" -eq 1 ] || fail "expected one .deb, got: $deb"
+echo "   $deb"
+
+step "dpkg-deb -c: the package holds exactly the installed files"
+got=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | LC_ALL=C sort)
+if [ "$got" != "$(expected $gz)" ]; then
+    diff <(expected $gz) <(echo "$got") >&2 || true
+    fail "package contents differ (< expected, > in the .deb)"
+fi
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ && $2 != "root/root" {bad=1} END {exit bad}' ||
+    fail "files in the .deb must belong to root/root"
+
+step "dpkg-deb -I: metadata"
+dpkg-deb -I "$deb" | sed 's/^/   /'
+field() { dpkg-deb -f "$deb" "$1"; }
+[ "$(field Package)" = ndb ] || fail "Package"
+[ "$(field Version)" = "$(sed -n 's/^project(ndb VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)" ] ||
+    fail "Version does not match project(VERSION)"
+[ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture"
+[ -n "$(field Maintainer)" ] || fail "Maintainer missing"
+[ "$(field Section)" = database ] || fail "Section"
+[ -n "$(field Description)" ] || fail "Description missing"
+depends=$(field Depends)
+[ -n "$depends" ] || fail "Depends missing"
+# every library the binary links (but the C library's own) is in Depends
+# owner PATH: the package that ships the library PATH (with merged /usr,
+# ldd may name /lib/... for a file dpkg knows as /usr/lib/..., or back)
+owner() {
+    local p
+    for p in "$1" "/usr$1" "${1#/usr}" "$(readlink -f "$1")"; do
+        dpkg -S "$p" 2>/dev/null | head -n 1 | cut -d: -f1 && return 0
+    done
+    return 1
+}
+for lib in libwebsockets libjansson libpcre2-8 libedit; do
+    path=$(ldd "$WORK/stage/usr/bin/ndb" | awk -v l="$lib" 'index($1, l) == 1 {print $3; exit}')
+    [ -n "$path" ] || continue
+    pkg=$(owner "$path") || fail "no package ships $path"
+    [[ ", $depends," == *", $pkg "* || ", $depends," == *", $pkg,"* ]] ||
+        fail "Depends lacks $pkg (for $lib): $depends"
+    echo "   $lib -> $pkg: in Depends"
+done
+[[ $depends == *libc6* ]] || fail "Depends lacks libc6"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/ndb/ndb.jsonc ||
+    fail "conffiles does not list /etc/ndb/ndb.jsonc"
+
+step "dpkg -i into a throwaway root"
+R=$WORK/root
+mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
+touch "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/available"
+# The throwaway root's dpkg database holds this machine's entries for the
+# packages named in Depends, so that dpkg checks them (names and versions);
+# the binary then runs below with this machine's libraries.  The package has
+# no maintainer scripts, so nothing runs inside the root.
+for dep in $(echo "$depends" | tr ',' '\n' | sed 's/(.*//; s/[[:space:]]//g'); do
+    dpkg-query -s "$dep" >>"$R/var/lib/dpkg/status" || fail "dependency $dep is not installed here"
+    echo >>"$R/var/lib/dpkg/status"
+    : >"$R/var/lib/dpkg/info/$(dpkg-query -W -f='${binary:Package}' "$dep").list"
+done
+dpkg --root="$R" --force-not-root --log=/dev/null -i "$deb" >"$WORK/dpkg.log" 2>&1 ||
+    { cat "$WORK/dpkg.log" >&2; fail "dpkg -i failed"; }
+[ "$(dpkg --root="$R" -s ndb | sed -n 's/^Status: //p')" = "install ok installed" ] ||
+    fail "dpkg does not list ndb as installed in the throwaway root"
+"$R/usr/bin/ndb" --version | tee /dev/stderr | grep -qx "ndb $(field Version)" ||
+    fail "installed ndb --version"
+# the installed server runs with the installed example config
+mkdir -p "$WORK/data"
+"$R/usr/bin/ndb" serve --config "$R/etc/ndb/ndb.jsonc" --persist-path "$WORK/data" --port 0 \
+    2>"$WORK/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    grep -q 'listening on ws://' "$WORK/serve.log" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; fail "ndb serve exited"; }
+    sleep 0.05
+done
+url=$(grep -o 'ws://[^ ]*' "$WORK/serve.log" | head -n 1)
+[ -n "$url" ] || fail "ndb serve did not start"
+"$R/usr/bin/ndb" --url "$url" set packaged yes >/dev/null
+[ "$("$R/usr/bin/ndb" --url "$url" get -r packaged)" = yes ] || fail "client against the installed server"
+[ "$("$R/usr/bin/ndb" --url "$url" save pkgcheck | tr -d ' ')" != "" ] || fail "save with the example config"
+kill "$SERVER_PID"
+wait "$SERVER_PID" || fail "ndb serve did not exit 0 on SIGTERM"
+SERVER_PID=
+# the installed man pages render, the installed completions load
+for p in "$R"/usr/share/man/man1/*; do
+    if command -v mandoc >/dev/null; then
+        mandoc -T ascii "$p" >/dev/null || fail "mandoc $p"
+    else
+        { if [[ $p == *.gz ]]; then zcat "$p"; else cat "$p"; fi; } |
+            groff -mdoc -Tascii -ww -z || fail "groff $p"
+    fi
+done
+bash -c 'source "$1"; complete -p ndb' _ "$R/usr/share/bash-completion/completions/ndb" >/dev/null ||
+    fail "bash completion"
+if command -v zsh >/dev/null; then zsh -n "$R/usr/share/zsh/vendor-completions/_ndb" || fail "zsh completion"; fi
+if command -v fish >/dev/null; then
+    fish --no-config -c 'source $argv[1]; complete -C"$argv[2] he"' \
+        "$R/usr/share/fish/vendor_completions.d/ndb.fish" "$R/usr/bin/ndb" | grep -q '^help' ||
+        fail "fish completion"
+fi
+if command -v systemd-analyze >/dev/null; then
+    step "systemd-analyze verify ndb.service"
+    # Verify the installed unit as it is, except that ExecStart names the
+    # binary of the throwaway root (verify checks that it exists) and the
+    # man pages of Documentation= are not looked up (not installed here).
+    mkdir -p "$WORK/unit"
+    sed "s#^ExecStart=/usr/bin/ndb #ExecStart=$R/usr/bin/ndb #" \
+        "$WORK/stage/usr/lib/systemd/system/ndb.service" >"$WORK/unit/ndb.service"
+    # systemd-analyze verify exits 0 on unknown or invalid settings (it only
+    # warns): any output fails the check
+    out=$(systemd-analyze verify --man=no "$WORK/unit/ndb.service" 2>&1) || fail "systemd-analyze verify: $out"
+    [ -z "$out" ] || fail "systemd-analyze verify: $out"
+    echo "   no messages"
+    if systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+        systemd-analyze security --offline=yes "$WORK/unit/ndb.service" 2>/dev/null | tail -n 1 | sed 's/^/   /'
+    fi
+else
+    echo "== systemd-analyze not found: unit not verified"
+fi
+
+step "dpkg -r and dpkg -P in the throwaway root"
+dpkg --root="$R" --force-not-root --log=/dev/null -r ndb >/dev/null || fail "dpkg -r failed"
+[ ! -e "$R/usr/bin/ndb" ] || fail "dpkg -r left usr/bin/ndb"
+[ -e "$R/etc/ndb/ndb.jsonc" ] || fail "dpkg -r removed the conffile (only purge should)"
+dpkg --root="$R" --force-not-root --log=/dev/null -P ndb >/dev/null || fail "dpkg -P failed"
+[ ! -e "$R/etc/ndb/ndb.jsonc" ] || fail "dpkg -P left the conffile"
+
+echo "== packaging checks passed"
