@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,15 @@ static int on_writeable(conn *c) {
         sb_reset(o);
         if (o->cap > 4 * 1024 * 1024) sb_free(o);
     } else {
+        /* A client that keeps requests in flight may never let the queue
+         * run empty: move what is left to the front once the written part
+         * dominates, so the buffer stays at its working size instead of
+         * growing (and faulting in fresh pages) for as long as it is busy. */
+        if (c->out_head >= 64 * 1024 && c->out_head >= o->len / 2) {
+            memmove(o->buf, o->buf + c->out_head, o->len - c->out_head);
+            o->len -= c->out_head;
+            c->out_head = 0;
+        }
         lws_callback_on_writable(c->wsi);
     }
     if (c->throttled && c->out_pending <= T.srv->cfg.out_high_water / 2) {
@@ -340,6 +350,15 @@ static void begin_shutdown(void) {
     log_info("shutting down: closing %u connection(s)", T.srv->connections);
     for (conn *c = T.conns; c; c = c->next) lws_callback_on_writable(c->wsi);
     if (!T.conns) T.stop = 1;
+}
+
+/* Responses are whole messages written at once: without TCP_NODELAY the
+ * tail segment of a big response waits for the client's delayed ACK
+ * (Nagle), stalling pipelined readers for tens of milliseconds. */
+static void set_nodelay(struct lws *wsi) {
+    int one = 1;
+    lws_sockfd_type fd = lws_get_socket_fd(wsi);
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -365,6 +384,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = wsi;
         link_conn(c);
         T.srv->connections++;
+        set_nodelay(wsi);
         if (T.shutting_down) lws_callback_on_writable(wsi);
         break;
     case LWS_CALLBACK_CLOSED:
