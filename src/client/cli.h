@@ -310,4 +310,8 @@ int cli_session_info(cli_ctx *c, int argc, char **argv);
 int cli_session_save(cli_ctx *c, int argc, char **argv);
 int cli_session_load(cli_ctx *c, int argc, char **argv);
 
+/* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
+ * no limit).  Shared by every subcommand that talks to a server. */
+int cli_parse_timeout(const char *s, double *secs, int *ms);
+
 #endif

@@ -612,8 +612,9 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
     return 0;
 }
 
-/* Parse a timeout in seconds (decimals allowed; 0 = no limit). */
-static int parse_timeout(const char *s, double *secs, int *ms) {
+/* Parse a timeout in seconds (decimals allowed; 0 = no limit) into
+ * *secs and *ms (-1 for no limit).  Returns 0, or -1 if s is not one. */
+int cli_parse_timeout(const char *s, double *secs, int *ms) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -632,7 +633,7 @@ static int settle_options(cli_ctx *c) {
     if (!c->url || !*c->url) c->url = CLI_DEFAULT_URL;
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
-    if (c->opt[OPT_TIMEOUT] && parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
+    if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
         return cli_usage_error(c, "invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)",
                                c->opt[OPT_TIMEOUT]);
     if (c->opt[OPT_PRETTY] && c->opt[OPT_COMPACT])

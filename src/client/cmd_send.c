@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/cli.h"
 #include "client/wsclient.h"
 #include "common/strbuf.h"
 
@@ -77,16 +78,6 @@ static int usage_error(const char *fmt, ...) {
     return 2;
 }
 
-/* Parse a timeout in seconds (decimals allowed; 0 = no limit) into *ms. */
-static int parse_timeout(const char *s, double *secs, int *ms) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
-    *secs = v;
-    *ms = v == 0 ? -1 : (v * 1000.0 < 1 ? 1 : (int)(v * 1000.0 + 0.5));
-    return 0;
-}
 
 /* Standard output failed (a closed pipe, a full disk): stop.  A reader that
  * went away, as in `ndb send ... | head -1`, is not worth a message. */
@@ -212,7 +203,7 @@ int cmd_send(int argc, char **argv) {
                 free(reqs);
                 return usage_error("option '--timeout' needs a value");
             }
-            if (parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
+            if (cli_parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
                 free(reqs);
                 return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
             }

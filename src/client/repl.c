@@ -33,6 +33,7 @@
  * every line runs and the exit status is that of the first failure.
  */
 #include "client/repl.h"
+#include "client/cli.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -135,16 +136,6 @@ static double now_us(void) {
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Parse --timeout: seconds >= 0, 0 = no limit. */
-static int parse_timeout(const char *s, double *secs, int *ms) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
-    *secs = v;
-    *ms = v == 0 ? -1 : (v * 1000.0 < 1 ? 1 : (int)(v * 1000.0 + 0.5));
-    return 0;
-}
 
 /* ------------------------------------------------------------- prompt */
 
@@ -245,7 +236,7 @@ static void own_request(repl *r, const char *prog) {
     c->url = r->url;
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
-    if (r->timeout) parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
+    if (r->timeout) cli_parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
     c->st = 0;
     cli_output_init(c);
     cli_start_clock(c);
@@ -767,7 +758,7 @@ int cmd_repl(int argc, char **argv) {
     cli_ctx_init(&r.c, raw, nraw);
     r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
-    if (r.timeout && parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
+    if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
         return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
 
     /* $NDB_SESSION: start inside that session; the REPL tracks it from here
