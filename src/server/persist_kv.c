@@ -61,33 +61,25 @@ static uint64_t store_members(const jdoc *d, uint32_t obj, kvmap *m, strbuf *key
     return n;
 }
 
+static int check_kv_file(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen) {
+    return parse_kv_file(path, text, d, err, errlen) ? 0 : -1;
+}
+
+typedef struct kv_load {
+    kvmap *m;
+    uint64_t keys;
+    strbuf key;
+} kv_load;
+
+static void apply_kv_file(const jdoc *d, void *ctx) {
+    kv_load *l = ctx;
+    l->keys += store_members(d, jobj_get(d, 0, "keys", 4), l->m, &l->key);
+}
+
 int persist_kv_read(const snap_found *s, kvmap *m, uint64_t *keys, char *err, size_t errlen) {
-    char(*paths)[PATH_MAX] = NULL;
-    int n = snap_list_data(s, &paths, err, errlen);
-    if (n < 0) return -1;
-    jdoc d = JDOC_INIT;
-    strbuf text = STRBUF_INIT, key = STRBUF_INIT;
-    int rc = -1;
-    /* pass 1: every file must be readable and well-formed */
-    for (int i = 0; i < n; i++) {
-        sb_reset(&text);
-        if (snap_read_file(paths[i], &text, err, errlen) || !parse_kv_file(paths[i], &text, &d, err, errlen))
-            goto out;
-    }
-    /* pass 2: store */
-    *keys = 0;
-    for (int i = 0; i < n; i++) {
-        sb_reset(&text);
-        if (snap_read_file(paths[i], &text, err, errlen)) goto out; /* vanished since pass 1 */
-        uint32_t k = parse_kv_file(paths[i], &text, &d, err, errlen);
-        if (!k) goto out;
-        *keys += store_members(&d, k, m, &key);
-    }
-    rc = 0;
-out:
-    free(paths);
-    jdoc_free(&d);
-    sb_free(&text);
-    sb_free(&key);
+    kv_load l = {m, 0, STRBUF_INIT};
+    int rc = snap_load(s, check_kv_file, apply_kv_file, &l, err, errlen);
+    sb_free(&l.key);
+    *keys = l.keys;
     return rc;
 }

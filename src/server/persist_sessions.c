@@ -148,29 +148,21 @@ static void load_file(const jdoc *d, session_registry *reg, uint64_t now, uint64
     sb_free(&key);
 }
 
+typedef struct sessions_load {
+    session_registry *reg;
+    uint64_t now, sessions, keys;
+} sessions_load;
+
+static void apply_sessions_file(const jdoc *d, void *ctx) {
+    sessions_load *l = ctx;
+    load_file(d, l->reg, l->now, &l->sessions, &l->keys);
+}
+
 int persist_sessions_read(const snap_found *s, session_registry *reg, uint64_t *sessions, uint64_t *keys,
                           char *err, size_t errlen) {
-    char(*paths)[PATH_MAX] = NULL;
-    int n = snap_list_data(s, &paths, err, errlen);
-    if (n < 0) return -1;
-    jdoc d = JDOC_INIT;
-    strbuf text = STRBUF_INIT;
-    int rc = -1;
-    for (int i = 0; i < n; i++) { /* pass 1: check everything */
-        sb_reset(&text);
-        if (snap_read_file(paths[i], &text, err, errlen) || check_file(paths[i], &text, &d, err, errlen)) goto out;
-    }
-    *sessions = *keys = 0;
-    uint64_t now = expiry_now_ns();
-    for (int i = 0; i < n; i++) { /* pass 2: create */
-        sb_reset(&text);
-        if (snap_read_file(paths[i], &text, err, errlen) || check_file(paths[i], &text, &d, err, errlen)) goto out;
-        load_file(&d, reg, now, sessions, keys);
-    }
-    rc = 0;
-out:
-    free(paths);
-    jdoc_free(&d);
-    sb_free(&text);
+    sessions_load l = {reg, expiry_now_ns(), 0, 0};
+    int rc = snap_load(s, check_file, apply_sessions_file, &l, err, errlen);
+    *sessions = l.sessions;
+    *keys = l.keys;
     return rc;
 }

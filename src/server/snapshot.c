@@ -315,3 +315,26 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
     if (n > 1) qsort(*paths, n, sizeof **paths, cmp_path_num);
     return (int)n;
 }
+
+int snap_load(const snap_found *s, snap_check_fn check, snap_apply_fn apply, void *ctx, char *err, size_t errlen) {
+    char(*paths)[PATH_MAX] = NULL;
+    int n = snap_list_data(s, &paths, err, errlen);
+    if (n < 0) return -1;
+    jdoc d = JDOC_INIT;
+    strbuf text = STRBUF_INIT;
+    int rc = -1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n; i++) {
+            sb_reset(&text);
+            /* pass 2 checks again: the file may have changed since pass 1 */
+            if (snap_read_file(paths[i], &text, err, errlen) || check(paths[i], &text, &d, err, errlen)) goto out;
+            if (pass == 1) apply(&d, ctx);
+        }
+    }
+    rc = 0;
+out:
+    free(paths);
+    jdoc_free(&d);
+    sb_free(&text);
+    return rc;
+}

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "common/strbuf.h"
+#include "json/scan.h"
 
 enum { SNAP_KV = 0, SNAP_SESSIONS = 1 };
 
@@ -77,6 +78,14 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
 
 /* Read a whole file into out.  Returns 0 or -1 with err set. */
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
+
+/* Loading is all or nothing: snap_load reads every data file of s and
+ * passes it to `check` (which parses it into d and returns 0, or -1 with
+ * err naming the file); only when every file passed is each one read and
+ * checked again and handed to `apply`.  Returns 0, or -1 with err set. */
+typedef int (*snap_check_fn)(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen);
+typedef void (*snap_apply_fn)(const jdoc *d, void *ctx);
+int snap_load(const snap_found *s, snap_check_fn check, snap_apply_fn apply, void *ctx, char *err, size_t errlen);
 
 uint64_t snap_now_ms(void);
 
