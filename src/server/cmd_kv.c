@@ -2,7 +2,7 @@
  * cmd_kv.c — the KV_ key commands on the top-level map (PROTOCOL.md 3.1–3.9).
  *
  * Semantics live in keyops.c, shared with sessions; this file only points
- * them at the server's top-level map.
+ * them at the server's top-level map (a NULL session).
  */
 #include "server/commands.h"
 #include "server/keyops.h"
@@ -10,7 +10,7 @@
 static void run_on_kv(request *r, const keycmd *kc) {
     uint32_t p[KEYCMD_MAX_PARAMS];
     if (keycmd_validate(r, kc, p)) return;
-    kc->exec(r, &r->srv->kv, p);
+    kc->exec(r, NULL, p);
 }
 
 void cmd_KV_SET(request *r) { run_on_kv(r, &keycmd_set); }

@@ -116,7 +116,7 @@ void cmd_KV_FIND(request *r) {
     sb_adds(r->out, mode == FIND_PATHS ? "\"paths\":[" : mode == FIND_KV ? "\"keys\":{" : "\"keys\":[");
     int first = 1, failed = 0;
     jp_error err = {0, ""};
-    kvmap *m = &r->srv->kv;
+    const kvmap *m = &r->srv->store.kv;
     const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
     if (!keys || keys->count == 0) {
         for (uint32_t i = 0; i < m->count && !failed; i++) failed = find_one(r, path, m->items[i], mode, &first, &err) < 0;
@@ -127,7 +127,7 @@ void cmd_KV_FIND(request *r) {
             sb_reset(&k);
             jstr_decode(r->doc, req_tok(r, t), &k);
             sb_grow(&k, 0);
-            kv_entry *e = kvmap_get(m, k.buf, k.len);
+            kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
             if (e) failed = find_one(r, path, e, mode, &first, &err) < 0;
         }
         sb_free(&k);
@@ -155,8 +155,7 @@ void cmd_KV_UPDATE(request *r) {
     strbuf k = STRBUF_INIT;
     jstr_decode(r->doc, req_tok(r, p[0]), &k);
     sb_grow(&k, 0);
-    kvmap *m = &r->srv->kv;
-    kv_entry *e = kvmap_get(m, k.buf, k.len);
+    kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
     if (!e) {
         rsp_begin(r);
         SB_ADD_LIT(r->out, "\"cnt\":0");
@@ -171,11 +170,14 @@ void cmd_KV_UPDATE(request *r) {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
             jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
-            kvmap_set(m, k.buf, k.len, edit.buf, edit.len, 1);
-            rsp_begin(r);
-            SB_ADD_LIT(r->out, "\"cnt\":");
-            sb_add_u64(r->out, jp_results_count(res));
-            rsp_end_st(r, ST_OK, 0);
+            if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
+                rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+            } else {
+                rsp_begin(r);
+                SB_ADD_LIT(r->out, "\"cnt\":");
+                sb_add_u64(r->out, jp_results_count(res));
+                rsp_end_st(r, ST_OK, 0);
+            }
             jp_results_free(res);
             json_decref(tree);
         }
@@ -208,8 +210,7 @@ void cmd_KV_ARR_APPEND(request *r) {
     strbuf k = STRBUF_INIT;
     jstr_decode(r->doc, req_tok(r, p[1]), &k);
     sb_grow(&k, 0);
-    kvmap *m = &r->srv->kv;
-    kv_entry *e = kvmap_get(m, k.buf, k.len);
+    kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
     if (!e) {
         rsp_st_only(r, ST_KEY_NOT_EXIST);
         goto out;
@@ -239,7 +240,10 @@ void cmd_KV_ARR_APPEND(request *r) {
     }
     if (req_tok(r, p[0])->count) {
         splice_items(r, p[0], target);
-        kvmap_set(m, k.buf, k.len, edit.buf, edit.len, 1);
+        if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_APPEND) == STORE_OOM) {
+            rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+            goto out;
+        }
     }
     rsp_st_only(r, ST_OK);
 out:

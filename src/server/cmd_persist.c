@@ -94,7 +94,7 @@ static int saves_disabled(request *r) {
 }
 
 static int write_kv(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
-    return persist_kv_write(&r->srv->kv, w, err, errlen);
+    return persist_kv_write(&r->srv->store.kv, w, err, errlen);
 }
 
 void cmd_KV_SAVE(request *r) {
@@ -154,7 +154,12 @@ void cmd_KV_LOAD(request *r) {
     char err[PATH_MAX + 256];
     uint64_t keys = 0, t0 = mono_ms();
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    if (persist_kv_read(&s, &r->srv->kv, &keys, err, sizeof err)) {
+    int rc = persist_kv_read(&s, &r->srv->store, &keys, err, sizeof err);
+    if (rc == PERSIST_OOM) {
+        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        goto out;
+    }
+    if (rc) {
         persist_load_failed(r, &name, err);
         goto out;
     }
@@ -173,7 +178,7 @@ typedef struct token_list {
 
 static int write_sessions(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
     const token_list *tl = arg;
-    return persist_sessions_write(&r->srv->sessions, tl->tkns, tl->n, w, err, errlen);
+    return persist_sessions_write(&r->srv->store.sessions, tl->tkns, tl->n, w, err, errlen);
 }
 
 static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
@@ -197,7 +202,6 @@ void cmd_SH_SAVE(request *r) {
     }
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    sessions_expire(&r->srv->sessions, expiry_now_ns()); /* never save what has expired */
     if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_SESSIONS, write_sessions, &tl);
     sb_free(&name);
     free(tl.tkns);
@@ -209,9 +213,13 @@ void cmd_SH_LOAD(request *r) {
     snap_found s;
     char err[PATH_MAX + 256];
     uint64_t sessions = 0, keys = 0;
-    sessions_expire(&r->srv->sessions, expiry_now_ns());
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
-    if (persist_sessions_read(&s, &r->srv->sessions, &sessions, &keys, err, sizeof err)) {
+    int rc = persist_sessions_read(&s, &r->srv->store, &sessions, &keys, err, sizeof err);
+    if (rc == PERSIST_OOM) {
+        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        goto out;
+    }
+    if (rc) {
         persist_load_failed(r, &name, err);
         goto out;
     }
@@ -222,12 +230,21 @@ out:
     sb_free(&name);
 }
 
+int persist_plan_ready(ndb_store *st, const store_plan *p, uint32_t *stamp, char *err, size_t errlen) {
+    if (store_plan_fits(st, p) != STORE_OK) {
+        snprintf(err, errlen, "loading it would pass limits.maxMemory (%zu bytes)", st->max_memory);
+        return PERSIST_OOM;
+    }
+    *stamp = store_next_stamp(st);
+    return 0;
+}
+
 int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen) {
     snap_found s;
     uint64_t keys = 0, sessions = 0;
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
-    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->sessions, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->kv, &keys, err, errlen);
+    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, &sessions, &keys, err, errlen)
+                                     : persist_kv_read(&s, &srv->store, &keys, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);

@@ -4,21 +4,15 @@
  * extra members, Q10 → durations above 10 years answer 42, Q11 → expiry is
  * applied on every access, Q26 → SH_CLEAR_SET extends like SH_SET).
  *
- * Every handler first applies the expiry of whatever is due (so no command
- * can observe an expired session, decision 11), which costs O(1) when
- * nothing is due.  The key commands reuse the KV executors of keyops.c on
- * the session's map (4.6: identical semantics); this file only adds the
- * token check, the expiry extension and the key counters around them.
+ * Due expiry has been applied before any of these runs (dispatch does it
+ * for every command flagged SESSIONS), so no command can observe an expired
+ * session (decision 11).  The key commands reuse the KV executors of
+ * keyops.c on the session's map (4.6: identical semantics); this file only
+ * adds the token check and the expiry extension around them.  Every change
+ * goes through the store.
  */
 #include "server/commands.h"
 #include "server/keyops.h"
-
-/* Apply due expiry; returns the time it was applied at. */
-static uint64_t expire_due(request *r) {
-    uint64_t now = expiry_now_ns();
-    sessions_expire(&r->srv->sessions, now);
-    return now;
-}
 
 /* The body's `tkn` as a token (1.9 token rule, with `-0` malformed as
  * decision 11 says).  Returns 0, or -1 when missing or malformed. */
@@ -35,7 +29,7 @@ static session *body_session(request *r) {
         rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
         return NULL;
     }
-    session *s = sessions_get(&r->srv->sessions, tkn);
+    session *s = store_session(&r->srv->store, tkn);
     if (!s) rsp_fail(r, ST_SESSION_NOT_EXIST, "");
     return s;
 }
@@ -52,19 +46,14 @@ static void rsp_st_tkn(request *r, unsigned st, uint64_t tkn) {
 
 /* 4.6: validation → token check → extension → execution. */
 static void run_on_session(request *r, const keycmd *kc) {
-    session_registry *reg = &r->srv->sessions;
-    uint64_t now = expire_due(r);
     uint32_t p[KEYCMD_MAX_PARAMS];
     if (keycmd_validate(r, kc, p)) return;
     session *s = body_session(r);
     if (!s) return;
     if ((kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add) ||
         (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get))
-        sessions_extend(reg, s, now);
-    uint32_t count = s->map.count;
-    size_t bytes = s->map.bytes;
-    kc->exec(r, &s->map, p);
-    sessions_account(reg, s, count, bytes);
+        store_session_extend(&r->srv->store, s, request_now(r));
+    kc->exec(r, s, p);
 }
 
 void cmd_SH_SET(request *r) { run_on_session(r, &keycmd_set); }
@@ -90,7 +79,6 @@ static const param_spec expiry_params[] = {
 static int is_true(request *r, uint32_t t) { return t && req_tok(r, t)->type == JT_TRUE; }
 
 void cmd_SH_NEW(request *r) {
-    uint64_t now = expire_due(r);
     uint32_t p[1], e[4];
     if (params_check(r, r->body, new_params, 1, p)) return;
     session_expiry ex = {0, 0, 0, 0};
@@ -109,9 +97,10 @@ void cmd_SH_NEW(request *r) {
             ex.extend_on_set_add = (uint8_t)is_true(r, e[3]);
         }
     }
-    session *s = sessions_create(&r->srv->sessions, &ex, now);
-    if (!s) { /* only when 2^32-1 sessions exist */
-        rsp_fail(r, ST_UNKNOWN, "");
+    int oom;
+    session *s = store_session_new(&r->srv->store, &ex, request_now(r), &oom);
+    if (!s) { /* past maxMemory, or 2^32-1 sessions exist */
+        rsp_fail(r, oom ? ST_VALUE_SIZE : ST_UNKNOWN, oom ? NDB_MAXMEMORY_MSG : "");
         return;
     }
     rsp_st_tkn(r, ST_OK, s->token);
@@ -119,24 +108,22 @@ void cmd_SH_NEW(request *r) {
 
 /* SH_END: the not-found answer carries the token and no `m` (4.5). */
 void cmd_SH_END(request *r) {
-    expire_due(r);
     uint64_t tkn;
     if (body_token(r, &tkn)) {
         rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
         return;
     }
-    session *s = sessions_get(&r->srv->sessions, tkn);
+    session *s = store_session(&r->srv->store, tkn);
     if (!s) {
         rsp_st_tkn(r, ST_SESSION_NOT_EXIST, tkn);
         return;
     }
-    sessions_remove(&r->srv->sessions, s);
+    store_session_end(&r->srv->store, s, CAUSE_END);
     rsp_st_tkn(r, ST_OK, tkn);
 }
 
 void cmd_SH_END_ALL(request *r) {
-    expire_due(r);
-    uint32_t n = sessions_clear(&r->srv->sessions);
+    uint64_t n = store_end_all_sessions(&r->srv->store);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"cnt\":");
     sb_add_u64(r->out, n);
@@ -148,7 +135,6 @@ void cmd_SH_END_ALL(request *r) {
 static const param_spec exists_params[] = {{"tkns", P_ARRAY, 1}};
 
 void cmd_SH_EXISTS(request *r) {
-    expire_due(r);
     uint32_t p[1];
     if (params_check(r, r->body, exists_params, 1, p)) return;
     const jtok *a = req_tok(r, p[0]);
@@ -157,7 +143,7 @@ void cmd_SH_EXISTS(request *r) {
     int first = 1;
     for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
         uint64_t tkn;
-        if (jnum_to_u64(r->doc, req_tok(r, t), &tkn) || !sessions_get(&r->srv->sessions, tkn)) continue;
+        if (jnum_to_u64(r->doc, req_tok(r, t), &tkn) || !store_session(&r->srv->store, tkn)) continue;
         if (!first) sb_addc(r->out, ',');
         first = 0;
         sb_add_u64(r->out, tkn);
@@ -168,13 +154,12 @@ void cmd_SH_EXISTS(request *r) {
 
 /* SH_INFO (4.5 with Q4 fixed: members other than `tkn` are ignored). */
 void cmd_SH_INFO(request *r) {
-    uint64_t now = expire_due(r);
     uint64_t tkn;
     if (body_token(r, &tkn)) {
         rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
         return;
     }
-    const session *s = sessions_get(&r->srv->sessions, tkn);
+    const session *s = store_session(&r->srv->store, tkn);
     strbuf *o = r->out;
     rsp_begin(r);
     if (!s) {
@@ -187,7 +172,7 @@ void cmd_SH_INFO(request *r) {
         SB_ADD_LIT(o, "\"expires\":true,\"expiry\":{");
         session_expiry_json(o, &s->ex);
         SB_ADD_LIT(o, ",\"remaining\":");
-        sb_add_u64(o, sessions_remaining_s(s, now));
+        sb_add_u64(o, sessions_remaining_s(s, request_now(r)));
         SB_ADD_LIT(o, "},");
     } else {
         SB_ADD_LIT(o, "\"expires\":false,");
@@ -203,8 +188,7 @@ void cmd_SH_INFO(request *r) {
 
 /* SH_INFO_ALL: both figures are counters kept by the registry (O(1)). */
 void cmd_SH_INFO_ALL(request *r) {
-    expire_due(r);
-    const session_registry *reg = &r->srv->sessions;
+    const session_registry *reg = &r->srv->store.sessions;
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"st\":1,\"totalKeys\":");
     sb_add_u64(r->out, reg->total_keys);

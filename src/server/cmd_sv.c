@@ -4,8 +4,8 @@
  * Reports ndb's own version, the protocol level it speaks, and counters the
  * server keeps up to date as it goes (nothing is recounted here, so the
  * answer stays cheap with millions of keys and sessions).  `sessions` counts
- * live sessions: expiry that is due is applied first, as before every SH_
- * command.  `memoryBytes` covers the top-level keys and the sessions.
+ * live sessions: SV_INFO is flagged SESSIONS, so due expiry is applied
+ * first.  `memoryBytes` covers the top-level keys and the sessions.
  */
 #include <time.h>
 
@@ -14,23 +14,22 @@
 #define NDB_PROTOCOL_LEVEL "0.7.1"
 
 void cmd_SV_INFO(request *r) {
-    sessions_expire(&r->srv->sessions, expiry_now_ns());
     const ndb_server *s = r->srv;
     strbuf *o = r->out;
     rsp_begin(r);
     SB_ADD_LIT(o, "\"connections\":");
     sb_add_u64(o, s->connections);
     SB_ADD_LIT(o, ",\"keys\":");
-    sb_add_u64(o, s->kv.count);
+    sb_add_u64(o, s->store.kv.count);
     SB_ADD_LIT(o, ",\"memoryBytes\":");
-    sb_add_u64(o, s->kv.bytes + sessions_bytes(&s->sessions));
+    sb_add_u64(o, server_memory(s));
     SB_ADD_LIT(o, ",\"persistEnabled\":");
     if (s->cfg.persist_enabled) SB_ADD_LIT(o, "true");
     else SB_ADD_LIT(o, "false");
     SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\",\"requests\":");
     sb_add_u64(o, s->requests);
     SB_ADD_LIT(o, ",\"serverVersion\":\"" NDB_VERSION "\",\"sessions\":");
-    sb_add_u64(o, s->sessions.count);
+    sb_add_u64(o, s->store.sessions.count);
     SB_ADD_LIT(o, ",\"st\":1,\"uptime\":");
     sb_add_u64(o, (uint64_t)(time(NULL) - s->started));
     SB_ADD_LIT(o, "}}");

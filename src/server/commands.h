@@ -1,24 +1,24 @@
 /*
- * commands.h — the server's command table: protocol name → handler.
- *
- * The list itself is src/common/commands.def, shared with the CLI, so the
- * names the server answers and the names the client knows cannot drift.
+ * commands.h — the server's handlers, one per command of
+ * src/common/commands.def (whose table, common/command_info.h, carries
+ * each command's name, flags and role).
  */
 #ifndef NDB_COMMANDS_H
 #define NDB_COMMANDS_H
 
+#include "common/command_info.h"
 #include "server/request.h"
 
 typedef void (*cmd_handler)(request *r);
 
-#define NDB_COMMAND(name, summary) void cmd_##name(request *r);
+#define NDB_COMMAND(name, flags, role, summary) void cmd_##name(request *r);
 #include "common/commands.def"
 #undef NDB_COMMAND
 
 /* Release the scratch buffers of the JSONPath commands (at shutdown). */
 void kvpath_free_scratch(void);
 
-/* Handler for the command named cmd (n bytes), or NULL if unknown. */
-cmd_handler commands_find(const char *cmd, size_t n);
+/* The handler of command ci. */
+cmd_handler commands_handler(const cmd_info *ci);
 
 #endif

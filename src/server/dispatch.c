@@ -6,13 +6,16 @@
  * prefix, is answered {"<CMD>_RSP":{"m":"","st":10,"tkn":null}} with the
  * name actually sent.
  *
- * Between finding the handler and running it, the request limits of
- * README "Limits" apply: limits.maxDepth (when set below the scanner's own
- * 1024), limits.maxKeysPerRequest over `keys`/`tkns`, and limits.maxMemory
- * for writes that keyops.c cannot size in advance.  They answer status 42
- * in the failure shape {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an
- * `m` naming the limit.  (maxKeyLength and the exact maxMemory check of
- * the key commands live in keyops.c.)
+ * Between finding the command and running it, the command's flags
+ * (commands.def) are checked here and nowhere else, then the request
+ * limits of README "Limits" apply: limits.maxDepth (when set below the
+ * scanner's own 1024), limits.maxKeysPerRequest over `keys`/`tkns`, and a
+ * command flagged DENYOOM is refused while the data is over
+ * limits.maxMemory.  They answer status 42 in the failure shape
+ * {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an `m` naming the limit.
+ * (maxKeyLength lives in keyops.c; the exact maxMemory check of every
+ * change in the store.)  Due session expiry is applied before a command
+ * flagged SESSIONS runs.
  */
 #include "server/dispatch.h"
 
@@ -56,18 +59,8 @@ static unsigned doc_depth(const jdoc *d) {
     return best;
 }
 
-/* Commands that store data but whose growth keyops.c cannot compute
- * beforehand: refused when the stored bytes plus the request's own size
- * would pass maxMemory. */
-static int is_unsized_write(const char *cmd, size_t n) {
-    static const char *const names[] = {"KV_ARR_APPEND", "KV_LOAD", "KV_UPDATE", "SH_LOAD", "SH_NEW"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && memcmp(names[i], cmd, n) == 0) return 1;
-    return 0;
-}
-
 /* The limits of this file; answers and returns -1 when one is passed. */
-static int check_limits(request *r, size_t msglen) {
+static int check_limits(request *r) {
     const ndb_config *cfg = &r->srv->cfg;
     char m[128];
     if (cfg->max_depth < JSON_MAX_DEPTH && doc_depth(r->doc) > cfg->max_depth) {
@@ -86,15 +79,17 @@ static int check_limits(request *r, size_t msglen) {
             return -1;
         }
     }
-    if (cfg->max_memory && is_unsized_write(r->cmd, r->cmdlen) &&
-        server_memory(r->srv) + msglen > cfg->max_memory) {
+    /* The store checks the exact growth of every change; this only stops
+     * a command that may grow memory when the data is already over the
+     * ceiling (a start-up load or a replay under a lowered limit). */
+    if (cfg->max_memory && (r->ci->flags & CMDF_DENYOOM) && server_memory(r->srv) > cfg->max_memory) {
         rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         return -1;
     }
     return 0;
 }
 
-void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, strbuf *out) {
+void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out) {
     s->requests++;
     if (binary) { /* step a */
         rsp_err(out, ST_OPCODE_INVALID);
@@ -111,16 +106,19 @@ void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, st
     sb_reset(&s->cmd);
     jstr_decode(&s->doc, &s->doc.toks[1], &s->cmd);
     sb_grow(&s->cmd, 0);
-    request r = {s, &s->doc, 2, s->cmd.buf, s->cmd.len, out};
+    request r = {s, cl, &s->doc, 2, s->cmd.buf, s->cmd.len, NULL, out, 0};
     if (s->doc.toks[2].type != JT_OBJECT || !memchr(r.cmd, '_', r.cmdlen)) { /* steps d, e */
         rsp_fail(&r, ST_COMMAND_SYNTAX, "");
         return;
     }
-    cmd_handler h = commands_find(r.cmd, r.cmdlen); /* steps f, g */
-    if (!h) {
+    r.ci = cmd_lookup(r.cmd, r.cmdlen); /* steps f, g */
+    if (!r.ci) {
         rsp_fail(&r, ST_COMMAND_NOT_EXIST, "");
         return;
     }
-    if (check_limits(&r, len)) return;
-    h(&r); /* step h */
+    if (check_limits(&r)) return;
+    /* Decision 11: no command observes an expired session.  The clock is
+     * read only when some session can expire. */
+    if ((r.ci->flags & CMDF_SESSIONS) && s->store.sessions.heap.count) store_expire(&s->store, request_now(&r));
+    commands_handler(r.ci)(&r); /* step h */
 }

@@ -12,8 +12,12 @@
 #include <stddef.h>
 
 #include "common/strbuf.h"
+#include "server/client.h"
 #include "server/server.h"
 
-void dispatch_message(ndb_server *s, const char *msg, size_t len, int binary, strbuf *out);
+/* Run one message from client cl through the pipeline; its reply (exactly
+ * one, unless the handler deferred it with client_defer) is appended to
+ * out. */
+void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out);
 
 #endif

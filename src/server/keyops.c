@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "server/store.h"
+
 struct member_ref {
     const char *k; /* decoded name */
     size_t koff;   /* escaped names: offset of the decoded name in srv->keys */
@@ -60,44 +62,25 @@ static size_t collect_members(request *r, uint32_t obj) {
     return o->count;
 }
 
-/* Set the n members collected in srv->refs (see collect_members). */
-static void set_collected(request *r, kvmap *m, size_t n, int overwrite) {
-    const member_ref *refs = r->srv->refs;
+/* The n members collected in srv->refs (see collect_members) as store
+ * items, a later duplicate of a name dropped (the first occurrence wins,
+ * PROTOCOL.md 1.10).  Returns how many items there are. */
+static size_t collected_items(request *r, size_t n) {
+    ndb_server *s = r->srv;
+    const member_ref *refs = s->refs;
+    if (n > s->items_cap) {
+        s->items_cap = n;
+        s->items = realloc(s->items, n * sizeof *s->items);
+        if (!s->items) abort();
+    }
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (i && refs[i].kn == refs[i - 1].kn && memcmp(refs[i].k, refs[i - 1].k, refs[i].kn) == 0)
             continue; /* a later duplicate: the first occurrence already won */
         const jtok *v = req_tok(r, refs[i].val);
-        kvmap_set(m, refs[i].k, refs[i].kn, jtok_text(r->doc, v), v->len, overwrite);
+        s->items[k++] = (store_item){refs[i].k, jtok_text(r->doc, v), refs[i].kn, v->len};
     }
-}
-
-void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite) {
-    set_collected(r, m, collect_members(r, obj), overwrite);
-}
-
-/* maxMemory (README "Limits"): would storing the n collected members into
- * m (emptied first when `clearing`) take the stored bytes past the ceiling?
- * New keys count their entry plus their share of the map's tables (the
- * tables double, so each key costs at most two pointers and two slots);
- * overwritten keys count the change in value size.  If so, answer
- * 42 "maxMemory exceeded" and return -1; nothing has been changed. */
-static int memory_check(request *r, kvmap *m, size_t n, int overwrite, int clearing) {
-    ndb_server *s = r->srv;
-    if (!s->cfg.max_memory) return 0;
-    const member_ref *refs = s->refs;
-    int64_t used = (int64_t)server_memory(s);
-    if (clearing) used -= (int64_t)m->bytes;
-    for (size_t i = 0; i < n; i++) {
-        if (i && refs[i].kn == refs[i - 1].kn && memcmp(refs[i].k, refs[i - 1].k, refs[i].kn) == 0)
-            continue;
-        int64_t vn = req_tok(r, refs[i].val)->len;
-        const kv_entry *e = clearing ? NULL : kvmap_get(m, refs[i].k, refs[i].kn);
-        if (e) used += overwrite ? vn - (int64_t)e->vlen : 0;
-        else used += (int64_t)(sizeof(kv_entry) + 2 * sizeof(kv_entry *) + 2 * sizeof(uint64_t)) + refs[i].kn + vn;
-    }
-    if (used <= (int64_t)s->cfg.max_memory) return 0;
-    rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
-    return -1;
+    return k;
 }
 
 /* Decode string token t into srv->key and return it. */
@@ -138,30 +121,36 @@ int keycmd_validate(request *r, const keycmd *kc, uint32_t *p) {
 static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
 
-static void exec_set(request *r, kvmap *m, const uint32_t *p) {
-    size_t n = collect_members(r, p[0]);
-    if (memory_check(r, m, n, 1, 0)) return;
-    set_collected(r, m, n, 1);
-    rsp_st_only(r, ST_OK);
+/* Store the members of the `keys` object p[0] in mode `mode`: all of them
+ * or, past limits.maxMemory, none (42).  Returns 0, or -1 after answering. */
+static int store_members(request *r, session *s, uint32_t obj, enum store_mode mode, enum change_cause cause,
+                         uint64_t *removed) {
+    size_t n = collected_items(r, collect_members(r, obj));
+    if (store_set_items(&r->srv->store, s, r->srv->items, n, mode, cause, removed) == STORE_OOM) {
+        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        return -1;
+    }
+    return 0;
 }
 
-static void exec_add(request *r, kvmap *m, const uint32_t *p) {
-    size_t n = collect_members(r, p[0]);
-    if (memory_check(r, m, n, 0, 0)) return;
-    set_collected(r, m, n, 0);
-    rsp_st_only(r, ST_OK);
+static void exec_set(request *r, session *s, const uint32_t *p) {
+    if (store_members(r, s, p[0], STORE_SET, CAUSE_SET, NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
-static void exec_get(request *r, kvmap *m, const uint32_t *p) {
+static void exec_add(request *r, session *s, const uint32_t *p) {
+    if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL) == 0) rsp_st_only(r, ST_OK);
+}
+
+static void exec_get(request *r, session *s, const uint32_t *p) {
     const jtok *a = req_tok(r, p[0]);
-    uint32_t stamp = server_next_stamp(r->srv);
+    uint32_t stamp = store_next_stamp(&r->srv->store);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"keys\":{");
     int first = 1;
     for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
         if (req_tok(r, t)->type != JT_STRING) continue;
         const strbuf *k = decoded(r, req_tok(r, t));
-        kv_entry *e = kvmap_get(m, k->buf, k->len);
+        kv_entry *e = store_get(&r->srv->store, s, k->buf, k->len);
         if (!e || e->mark == stamp) continue; /* missing, or already listed */
         e->mark = stamp;
         if (!first) sb_addc(r->out, ',');
@@ -182,12 +171,12 @@ static int check_rmv(request *r, const uint32_t *p) {
     return 0;
 }
 
-static void exec_rmv(request *r, kvmap *m, const uint32_t *p) {
+static void exec_rmv(request *r, session *s, const uint32_t *p) {
     const jtok *a = req_tok(r, p[0]);
     for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
         if (req_tok(r, t)->type != JT_STRING) continue;
         const strbuf *k = decoded(r, req_tok(r, t));
-        kvmap_del(m, k->buf, k->len);
+        store_del(&r->srv->store, s, k->buf, k->len, CAUSE_RMV);
     }
     rsp_st_only(r, ST_OK);
 }
@@ -199,11 +188,13 @@ static void rsp_cnt(request *r, uint64_t cnt) {
     rsp_end_st(r, ST_OK, 0);
 }
 
-static void exec_clear(request *r, kvmap *m, const uint32_t *p) { rsp_cnt(r, kvmap_clear(m)); }
+static void exec_clear(request *r, session *s, const uint32_t *p) {
+    rsp_cnt(r, store_clear(&r->srv->store, s, CAUSE_CLEAR));
+}
 
-static void exec_count(request *r, kvmap *m, const uint32_t *p) { rsp_cnt(r, m->count); }
+static void exec_count(request *r, session *s, const uint32_t *p) { rsp_cnt(r, store_map(&r->srv->store, s)->count); }
 
-static void exec_contains(request *r, kvmap *m, const uint32_t *p) {
+static void exec_contains(request *r, session *s, const uint32_t *p) {
     const jtok *a = req_tok(r, p[0]);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"contains\":[");
@@ -211,7 +202,7 @@ static void exec_contains(request *r, kvmap *m, const uint32_t *p) {
     for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
         if (req_tok(r, t)->type != JT_STRING) continue;
         const strbuf *k = decoded(r, req_tok(r, t));
-        if (!kvmap_get(m, k->buf, k->len)) continue;
+        if (!store_get(&r->srv->store, s, k->buf, k->len)) continue;
         if (!first) sb_addc(r->out, ',');
         first = 0;
         sb_add_json_string(r->out, k->buf, k->len);
@@ -220,7 +211,8 @@ static void exec_contains(request *r, kvmap *m, const uint32_t *p) {
     rsp_end_st(r, ST_OK, 0);
 }
 
-static void exec_keys(request *r, kvmap *m, const uint32_t *p) {
+static void exec_keys(request *r, session *s, const uint32_t *p) {
+    const kvmap *m = store_map(&r->srv->store, s);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"keys\":[");
     for (uint32_t i = 0; i < m->count; i++) {
@@ -231,12 +223,9 @@ static void exec_keys(request *r, kvmap *m, const uint32_t *p) {
     rsp_end_st(r, ST_OK, 0);
 }
 
-static void exec_clear_set(request *r, kvmap *m, const uint32_t *p) {
-    size_t n = collect_members(r, p[0]);
-    if (memory_check(r, m, n, 1, 1)) return;
-    uint32_t removed = kvmap_clear(m);
-    set_collected(r, m, n, 1);
-    rsp_cnt(r, removed);
+static void exec_clear_set(request *r, session *s, const uint32_t *p) {
+    uint64_t removed = 0;
+    if (store_members(r, s, p[0], STORE_CLEAR_SET, CAUSE_SET, &removed) == 0) rsp_cnt(r, removed);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,8 +4,9 @@
  *
  * PROTOCOL.md 4.6: each SH_ key command behaves exactly like its KV_
  * counterpart on the session's map.  So each is described once here, as
- * parameters + an optional extra check + an executor over a kvmap, and the
- * KV and SH front ends only differ in how they find the map.
+ * parameters + an optional extra check + an executor over a map (the
+ * top-level one, or a session's), and the KV and SH front ends only differ
+ * in how they find the map.  Executors change data only through the store.
  */
 #ifndef NDB_KEYOPS_H
 #define NDB_KEYOPS_H
@@ -20,8 +21,9 @@ typedef struct keycmd {
     /* Extra validation after 1.9 (e.g. empty `keys` → 42); answers and
      * returns -1 on failure.  May be NULL. */
     int (*check)(request *r, const uint32_t *p);
-    /* Run the command on m and write the success response. */
-    void (*exec)(request *r, kvmap *m, const uint32_t *p);
+    /* Run the command on the map of session s (NULL: the top-level map)
+     * and write the response. */
+    void (*exec)(request *r, session *s, const uint32_t *p);
     enum extend_on extend; /* for sessions: which expiry flag extends */
 } keycmd;
 
@@ -34,9 +36,5 @@ extern const keycmd keycmd_set, keycmd_add, keycmd_get, keycmd_rmv, keycmd_clear
  * or -1 after answering. */
 int keycmd_validate(request *r, const keycmd *kc, uint32_t *p);
 
-/* Set every member of object token `obj` into m, first occurrence of a
- * duplicated name winning, inserting new keys in byte order of their names
- * (PROTOCOL.md section 3, key order). */
-void keyops_set_members(request *r, kvmap *m, uint32_t obj, int overwrite);
 
 #endif

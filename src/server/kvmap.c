@@ -67,12 +67,34 @@ kv_entry *kvmap_get(const kvmap *m, const char *k, size_t kn) {
     return s ? m->items[SLOT_POS(s)] : NULL;
 }
 
+/* The index grows (doubling from 8) before an insert would fill more than
+ * three quarters of it; the dense array doubles from 8 when full. */
+static int index_full(uint64_t count, uint32_t nslots) { return (count + 1) * 4 > (uint64_t)nslots * 3; }
+
+size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta) {
+    uint64_t count = m->count, cap = m->cap, nslots = m->nslots;
+    size_t bytes = (size_t)((int64_t)m->bytes + delta);
+    if (!new_keys) return bytes;
+    uint64_t want = count + new_keys;
+    uint64_t c2 = cap ? cap : 8;
+    while (c2 < want) c2 *= 2;
+    if (want > cap) bytes += (size_t)(c2 - cap) * sizeof(kv_entry *);
+    /* kvmap_set doubles the index whenever the next insert would overfill
+     * it, so it ends as the first doubling that holds `want` keys */
+    uint64_t n2 = nslots ? nslots : 8;
+    while (want * 4 > n2 * 3) n2 *= 2;
+    return bytes + (size_t)(n2 - nslots) * sizeof(uint64_t);
+}
+
 int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int overwrite) {
-    if ((uint64_t)(m->count + 1) * 4 > (uint64_t)m->nslots * 3)
-        resize_index(m, m->nslots ? m->nslots * 2 : 8);
     uint32_t h = h32_of(k, kn);
-    uint32_t i = find_slot(m, k, kn, h);
-    if (m->slots[i]) {
+    uint32_t i = m->nslots ? find_slot(m, k, kn, h) : 0;
+    if (!m->nslots || !m->slots[i]) {
+        if (index_full(m->count, m->nslots)) {
+            resize_index(m, m->nslots ? m->nslots * 2 : 8);
+            i = find_slot(m, k, kn, h);
+        }
+    } else {
         if (!overwrite) return 0;
         uint32_t pos = SLOT_POS(m->slots[i]);
         kv_entry *e = m->items[pos];

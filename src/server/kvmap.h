@@ -36,6 +36,10 @@ typedef struct kvmap {
 
 #define KVMAP_INIT {NULL, 0, 0, NULL, 0, 0}
 
+/* Mutating functions (kvmap_set, kvmap_del, kvmap_clear) are called only
+ * by the store (server/store.c), which keeps accounting and emits change
+ * records; tests/check_write_path.sh enforces it. */
+
 void kvmap_free(kvmap *m);
 kv_entry *kvmap_get(const kvmap *m, const char *k, size_t kn);
 /* Store v under k.  If k exists: replaced when `overwrite`, else untouched.
@@ -45,5 +49,12 @@ int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int 
 int kvmap_del(kvmap *m, const char *k, size_t kn);
 /* Remove everything; returns the number of entries removed. */
 uint32_t kvmap_clear(kvmap *m);
+
+/* Bytes one entry of a kn-byte key and a vn-byte value holds. */
+static inline size_t kvmap_entry_bytes(size_t kn, size_t vn) { return sizeof(kv_entry) + kn + vn; }
+
+/* What m->bytes will be after adding new_keys keys (their tables grown as
+ * kvmap_set grows them) and changing the entries' bytes by delta. */
+size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta);
 
 #endif

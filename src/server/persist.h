@@ -14,18 +14,28 @@
 #include "server/server.h"
 #include "server/snapshot.h"
 
+/* What the loads below return when the snapshot would not fit under
+ * limits.maxMemory (nothing was loaded); other failures return -1. */
+#define PERSIST_OOM (-2)
+
+/* The ready step of both loads (snapshot.h): may the planned load go
+ * ahead under maxMemory?  If so, takes the stamp that will mark what the
+ * load stores and returns 0; else PERSIST_OOM with a reason in err. */
+int persist_plan_ready(ndb_store *st, const store_plan *p, uint32_t *stamp, char *err, size_t errlen);
+
 /* Append every entry of m as KV records. */
 int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen);
-/* Load the KV snapshot s into m, all or nothing; *keys = keys read. */
-int persist_kv_read(const snap_found *s, kvmap *m, uint64_t *keys, char *err, size_t errlen);
+/* Load the KV snapshot s into the top-level map, all or nothing; *keys =
+ * keys stored (a key named twice in the snapshot counts once). */
+int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen);
 
 /* Append the sessions as records: all in map order (tkns NULL), or the
  * listed tokens that exist, in order, each once (Q25). */
 int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n, snap_writer *w, char *err,
                            size_t errlen);
 /* Load the session snapshot s, all or nothing; existing tokens are skipped. */
-int persist_sessions_read(const snap_found *s, session_registry *reg, uint64_t *sessions, uint64_t *keys,
-                          char *err, size_t errlen);
+int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
+                          size_t errlen);
 
 /* Load dataset `name` from `base` at start-up, choosing the loader from
  * the snapshot's metadata.  Returns 0, or -1 with a reason in err. */

@@ -7,7 +7,12 @@
  * a value comes back from save → load byte for byte.
  *
  * Loading is all-or-nothing: every data file is parsed and checked before
- * the first key is stored, so a corrupt file leaves memory untouched.
+ * the first key is stored, so a corrupt file leaves memory untouched, and
+ * so is the ceiling of limits.maxMemory (the store is asked whether the
+ * whole load fits before anything is stored).  Within one snapshot the
+ * first occurrence of a key wins, as within one request (PROTOCOL.md
+ * 1.10); keys already in memory are replaced.  Every key goes into memory
+ * through the store.
  */
 #include "server/persist.h"
 
@@ -45,40 +50,53 @@ static uint32_t parse_kv_file(const char *path, const strbuf *text, jdoc *d, cha
     return k;
 }
 
-/* Store every member of object token `obj` of d into m; first occurrence of
- * a duplicated name wins.  Returns the number of members stored. */
-static uint64_t store_members(const jdoc *d, uint32_t obj, kvmap *m, strbuf *key) {
-    uint64_t n = 0;
-    uint32_t k = obj + 1;
-    for (uint32_t i = 0; i < d->toks[obj].count; i++, k = d->toks[k + 1].next) {
-        const jtok *v = &d->toks[k + 1];
-        sb_reset(key);
-        jstr_decode(d, &d->toks[k], key);
-        sb_grow(key, 0);
-        kvmap_set(m, key->buf, key->len, jtok_text(d, v), v->len, 1);
-        n++;
-    }
-    return n;
-}
-
 static int check_kv_file(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen) {
     return parse_kv_file(path, text, d, err, errlen) ? 0 : -1;
 }
 
 typedef struct kv_load {
-    kvmap *m;
-    uint64_t keys;
+    ndb_store *st;
+    store_plan plan;
+    uint32_t stamp; /* marks the keys this load stored: the first occurrence wins */
+    uint64_t keys;  /* keys stored */
     strbuf key;
 } kv_load;
 
-static void apply_kv_file(const jdoc *d, void *ctx) {
-    kv_load *l = ctx;
-    l->keys += store_members(d, jobj_get(d, 0, "keys", 4), l->m, &l->key);
+/* Call fn for every member of the `keys` object of a checked file, with
+ * its decoded name (in l->key) and its value token. */
+static void each_member(const jdoc *d, kv_load *l, void (*fn)(kv_load *l, const jdoc *d, const jtok *v)) {
+    uint32_t obj = jobj_get(d, 0, "keys", 4);
+    uint32_t k = obj + 1;
+    for (uint32_t i = 0; i < d->toks[obj].count; i++, k = d->toks[k + 1].next) {
+        sb_reset(&l->key);
+        jstr_decode(d, &d->toks[k], &l->key);
+        sb_grow(&l->key, 0);
+        fn(l, d, &d->toks[k + 1]);
+    }
 }
 
-int persist_kv_read(const snap_found *s, kvmap *m, uint64_t *keys, char *err, size_t errlen) {
-    kv_load l = {m, 0, STRBUF_INIT};
-    int rc = snap_load(s, check_kv_file, apply_kv_file, &l, err, errlen);
+static void plan_member(kv_load *l, const jdoc *d, const jtok *v) {
+    store_plan_key(l->st, &l->plan, l->key.buf, l->key.len, v->len);
+}
+
+static void apply_member(kv_load *l, const jdoc *d, const jtok *v) {
+    l->keys += (uint64_t)store_load_key(l->st, NULL, l->key.buf, l->key.len, jtok_text(d, v), v->len, l->stamp);
+}
+
+static void plan_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, plan_member); }
+
+static int kv_load_ready(void *ctx, char *err, size_t errlen) {
+    kv_load *l = ctx;
+    return persist_plan_ready(l->st, &l->plan, &l->stamp, err, errlen);
+}
+
+static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_member); }
+
+int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen) {
+    static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
+    kv_load l = {st, {0}, 0, 0, STRBUF_INIT};
+    store_plan_begin(st, &l.plan);
+    int rc = snap_load(s, &loader, &l, err, errlen);
     sb_free(&l.key);
     *keys = l.keys;
     return rc;

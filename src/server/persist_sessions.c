@@ -8,7 +8,9 @@
  * with members sorted as existing servers write them, keys escaped and
  * values as stored.
  *
- * Loading is all-or-nothing like KV loads: every file is checked first.
+ * Loading is all-or-nothing like KV loads: every file is checked first,
+ * and the store says whether the whole load fits under limits.maxMemory
+ * before any session is created (through the store).
  * A session whose token already exists is left untouched (its record is
  * skipped and not counted), as the protocol says; a loaded session's
  * deadline is load time + duration.
@@ -122,46 +124,70 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     return 0;
 }
 
-/* Create the sessions of a checked file. */
-static void load_file(const jdoc *d, session_registry *reg, uint64_t now, uint64_t *sessions, uint64_t *keys) {
-    rec r;
-    strbuf key = STRBUF_INIT;
-    for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1 || sessions_get(reg, r.tkn)) continue;
-        session *s = sessions_insert(reg, r.tkn, &r.ex, now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S);
-        if (!s) continue;
-        s->shared = (uint8_t)r.shared;
-        (*sessions)++;
-        if (!r.keys) continue;
-        uint32_t old_count = s->map.count;
-        size_t old_bytes = s->map.bytes;
-        uint32_t k = r.keys + 1;
-        for (uint32_t m = 0; m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next) {
-            const jtok *v = &d->toks[k + 1];
-            sb_reset(&key);
-            jstr_decode(d, &d->toks[k], &key);
-            sb_grow(&key, 0);
-            if (kvmap_set(&s->map, key.buf, key.len, jtok_text(d, v), v->len, 0)) (*keys)++;
-        }
-        sessions_account(reg, s, old_count, old_bytes);
-    }
-    sb_free(&key);
-}
-
 typedef struct sessions_load {
-    session_registry *reg;
-    uint64_t now, sessions, keys;
+    ndb_store *st;
+    store_plan plan;
+    uint64_t now;   /* load time: each session's period starts here */
+    uint32_t stamp; /* marks the keys this load stored: the first occurrence wins */
+    uint64_t sessions, keys;
+    strbuf key;
 } sessions_load;
 
-static void apply_sessions_file(const jdoc *d, void *ctx) {
-    sessions_load *l = ctx;
-    load_file(d, l->reg, l->now, &l->sessions, &l->keys);
+/* Decode member name token k of d into l->key. */
+static void decode_key(sessions_load *l, const jdoc *d, uint32_t k) {
+    sb_reset(&l->key);
+    jstr_decode(d, &d->toks[k], &l->key);
+    sb_grow(&l->key, 0);
 }
 
-int persist_sessions_read(const snap_found *s, session_registry *reg, uint64_t *sessions, uint64_t *keys,
-                          char *err, size_t errlen) {
-    sessions_load l = {reg, expiry_now_ns(), 0, 0};
-    int rc = snap_load(s, check_file, apply_sessions_file, &l, err, errlen);
+/* Plan the sessions of a checked file: each one whose token is free, with
+ * its keys. */
+static void plan_file(const jdoc *d, void *ctx) {
+    sessions_load *l = ctx;
+    rec r;
+    for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
+        if (check_record(d, el, &r) != 1 || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
+        uint64_t n = 0;
+        uint32_t k = r.keys + 1;
+        for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next, n++) {
+            decode_key(l, d, k);
+            store_plan_session_key(&l->plan, l->key.len, d->toks[k + 1].len);
+        }
+        store_plan_session_end(&l->plan, n);
+    }
+}
+
+static int sessions_load_ready(void *ctx, char *err, size_t errlen) {
+    sessions_load *l = ctx;
+    return persist_plan_ready(l->st, &l->plan, &l->stamp, err, errlen);
+}
+
+/* Create the sessions of a checked file, through the store. */
+static void apply_file(const jdoc *d, void *ctx) {
+    sessions_load *l = ctx;
+    rec r;
+    for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
+        if (check_record(d, el, &r) != 1) continue;
+        session *s = store_load_session(l->st, r.tkn, &r.ex, l->now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S,
+                                        r.shared);
+        if (!s) continue; /* an existing session is left untouched */
+        l->sessions++;
+        uint32_t k = r.keys + 1;
+        for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next) {
+            const jtok *v = &d->toks[k + 1];
+            decode_key(l, d, k);
+            l->keys += (uint64_t)store_load_key(l->st, s, l->key.buf, l->key.len, jtok_text(d, v), v->len, l->stamp);
+        }
+    }
+}
+
+int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
+                          size_t errlen) {
+    static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
+    sessions_load l = {st, {0}, expiry_now_ns(), 0, 0, 0, STRBUF_INIT};
+    store_plan_begin(st, &l.plan);
+    int rc = snap_load(s, &loader, &l, err, errlen);
+    sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;
     return rc;

@@ -3,9 +3,9 @@
  *
  * ndb serves every connection from one thread (PROTOCOL.md 1.4: commands
  * are atomic with respect to each other), so the state is a plain struct
- * with no locks: the top-level key map, the sessions, the configuration
- * and counters.  Scratch buffers that every request needs live here too, so
- * the request path allocates nothing once warmed up.
+ * with no locks: the store (the data, changed only through store.h), the
+ * configuration and counters.  Scratch buffers that every request needs
+ * live here too, so the request path allocates nothing once warmed up.
  */
 #ifndef NDB_SERVER_H
 #define NDB_SERVER_H
@@ -15,15 +15,13 @@
 
 #include "json/scan.h"
 #include "server/config.h"
-#include "server/kvmap.h"
-#include "server/sessions.h"
+#include "server/store.h"
 
 typedef struct member_ref member_ref; /* keyops.c: decoded object member */
 
 typedef struct ndb_server {
     ndb_config cfg;
-    kvmap kv; /* top-level keys */
-    session_registry sessions;
+    ndb_store store; /* top-level keys and sessions */
 
     /* counters for SV_INFO */
     time_t started;
@@ -37,7 +35,8 @@ typedef struct ndb_server {
     strbuf keys;     /* decoded keys of one object, back to back */
     member_ref *refs;
     size_t refs_cap;
-    uint32_t stamp;  /* request stamp for kv_entry.mark */
+    store_item *items; /* the members of a `keys` object, to store */
+    size_t items_cap;
 } ndb_server;
 
 /* The process's one server (single-threaded by design). */
@@ -46,15 +45,12 @@ extern ndb_server *g_server;
 void server_init(ndb_server *s, const ndb_config *cfg);
 void server_free(ndb_server *s);
 
-/* A fresh non-zero stamp for marking entries during one request. */
-uint32_t server_next_stamp(ndb_server *s);
-
 /* The `m` of a write refused by limits.maxMemory (status 42). */
 #define NDB_MAXMEMORY_MSG "maxMemory exceeded"
 
 /* Bytes held by stored data: top-level keys and sessions (O(1); the figure
  * SV_INFO reports as memoryBytes and limits.maxMemory is checked against). */
-static inline size_t server_memory(const ndb_server *s) { return s->kv.bytes + sessions_bytes(&s->sessions); }
+static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
 /* Periodic work, run by the transport every cfg.session_check_ms: session
  * expiry (PROTOCOL.md 4.3). */

@@ -74,10 +74,10 @@ session *sessions_get(const session_registry *r, uint64_t token) {
 
 session *sessions_insert(session_registry *r, uint64_t token, const session_expiry *ex, uint64_t deadline) {
     if (r->count == UINT32_MAX - 1) return NULL; /* positions are 32-bit */
-    if ((uint64_t)(r->count + 1) * 4 > (uint64_t)r->nslots * 3) resize_index(r, r->nslots ? r->nslots * 2 : 16);
     uint32_t h = h32_of(token);
+    if (r->nslots && r->slots[find_slot(r, token, h)]) return NULL; /* taken */
+    if ((uint64_t)(r->count + 1) * 4 > (uint64_t)r->nslots * 3) resize_index(r, r->nslots ? r->nslots * 2 : 16);
     uint32_t i = find_slot(r, token, h);
-    if (r->slots[i]) return NULL;
     if (r->count == r->cap) {
         uint32_t cap = r->cap ? (r->cap > UINT32_MAX / 2 ? UINT32_MAX : r->cap * 2) : 16;
         session **items = realloc(r->items, (size_t)cap * sizeof *items);
@@ -127,20 +127,14 @@ uint64_t sessions_new_token(session_registry *r) {
     }
 }
 
-session *sessions_create(session_registry *r, const session_expiry *ex, uint64_t now) {
-    uint64_t deadline = now + (uint64_t)ex->duration * EXPIRY_NS_PER_S;
-    return sessions_insert(r, sessions_new_token(r), ex, deadline);
-}
-
-/* Free s's keys, keeping the counters exact. */
-static void drop_keys(session_registry *r, session *s) {
+uint32_t sessions_clear_keys(session_registry *r, session *s) {
     r->total_keys -= s->map.count;
     r->key_bytes -= s->map.bytes;
-    kvmap_clear(&s->map);
+    return kvmap_clear(&s->map);
 }
 
 void sessions_remove(session_registry *r, session *s) {
-    drop_keys(r, s);
+    sessions_clear_keys(r, s);
     expiry_remove(&r->heap, &s->exp);
     delete_slot(r, find_slot(r, s->token, h32_of(s->token)));
     uint32_t pos = s->index, last = r->count - 1;
@@ -178,29 +172,13 @@ void sessions_free(session_registry *r) {
     r->pool_left = 0;
 }
 
-size_t sessions_expire(session_registry *r, uint64_t now) {
-    size_t n = 0;
-    expiry_entry *e;
-    while ((e = expiry_pop_due(&r->heap, now))) {
-        session *s = (session *)((char *)e - offsetof(session, exp));
-        n++;
-        if (s->ex.delete_session) {
-            sessions_remove(r, s);
-            continue;
-        }
-        drop_keys(r, s);
-        /* Q11: the next period starts at the previous deadline; skip whole
-         * periods that have passed too, so the new deadline is not due. */
-        uint64_t d = (uint64_t)s->ex.duration * EXPIRY_NS_PER_S;
-        uint64_t periods = (now - e->deadline) / d + 1;
-        expiry_set(&r->heap, e, e->deadline + periods * d);
-    }
-    return n;
+void sessions_set_deadline(session_registry *r, session *s, uint64_t deadline) {
+    expiry_set(&r->heap, &s->exp, deadline);
 }
 
-void sessions_extend(session_registry *r, session *s, uint64_t now) {
-    if (!s->ex.duration) return;
-    expiry_set(&r->heap, &s->exp, now + (uint64_t)s->ex.duration * EXPIRY_NS_PER_S);
+session *sessions_pop_due(session_registry *r, uint64_t now) {
+    expiry_entry *e = expiry_pop_due(&r->heap, now);
+    return e ? (session *)((char *)e - offsetof(session, exp)) : NULL;
 }
 
 uint64_t sessions_remaining_s(const session *s, uint64_t now) {
@@ -211,4 +189,21 @@ uint64_t sessions_remaining_s(const session *s, uint64_t now) {
 size_t sessions_bytes(const session_registry *r) {
     return r->key_bytes + (size_t)r->count * sizeof(session) + (size_t)r->cap * sizeof *r->items +
            (size_t)r->nslots * sizeof *r->slots + (size_t)r->heap.cap * sizeof *r->heap.nodes;
+}
+
+/* The capacity a table of capacity `cap` (doubling from `first`) reaches
+ * when it must hold `want` entries. */
+static uint64_t grown(uint64_t cap, uint64_t first, uint64_t want) {
+    uint64_t c = cap ? cap : first;
+    while (c < want) c *= 2;
+    return want > cap ? c : cap;
+}
+
+size_t sessions_bytes_after(const session_registry *r, uint64_t n, uint64_t expiring, size_t key_bytes) {
+    uint64_t count = r->count + n, nslots = r->nslots ? r->nslots : 16;
+    while (count * 4 > nslots * 3) nslots *= 2; /* sessions_insert keeps it at most 3/4 full */
+    if (!n) nslots = r->nslots;
+    return r->key_bytes + key_bytes + (size_t)count * sizeof(session) +
+           (size_t)grown(r->cap, 16, count) * sizeof *r->items + (size_t)nslots * sizeof *r->slots +
+           (size_t)grown(r->heap.cap, 16, r->heap.count + expiring) * sizeof *r->heap.nodes;
 }

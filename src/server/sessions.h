@@ -9,15 +9,15 @@
  * changes, so the expiry heap can point into it.
  *
  * Expiry (decisions 1/Q11 and 7): sessions with a non-zero duration sit in
- * an expiry heap keyed by deadline (CLOCK_MONOTONIC ns).  sessions_expire()
- * handles exactly the sessions that are due, so a check when nothing is due
- * costs O(1) whatever the number of sessions.  The server runs it from a
- * timer and before every command that can observe a session.
+ * an expiry heap keyed by deadline (CLOCK_MONOTONIC ns).  sessions_pop_due()
+ * hands out exactly the sessions that are due, so a check when nothing is
+ * due costs O(1) whatever the number of sessions; the store decides what
+ * expiry does to them (store_expire).
  *
  * Counters (number of sessions, keys over all sessions, bytes) are kept up
  * to date as sessions change, so SH_INFO_ALL and SV_INFO never recount.
- * Whoever changes a session's map directly must report it with
- * sessions_account() (cmd_sh.c does, around every key command).
+ * Only the store changes sessions and their maps, and it reports every
+ * change of a session's map with sessions_account().
  */
 #ifndef NDB_SESSIONS_H
 #define NDB_SESSIONS_H
@@ -65,17 +65,15 @@ void sessions_init(session_registry *r, unsigned token_bits);
 /* Free every session and the registry's tables. */
 void sessions_free(session_registry *r);
 
-/* The session named by token, or NULL.  Does not look at expiry: callers
- * run sessions_expire() first. */
+/* The session named by token, or NULL.  Does not look at expiry. */
 session *sessions_get(const session_registry *r, uint64_t token);
 
-/* Create an empty session with a fresh random token (never 0, never an
- * existing one) and the given expiry, its period starting at `now`. */
-session *sessions_create(session_registry *r, const session_expiry *ex, uint64_t now);
+/* The functions below change the registry; only the store
+ * (server/store.c) calls them (tests/check_write_path.sh enforces it). */
 
-/* Create an empty session with a chosen token (e.g. loaded from a file);
- * `deadline` is used when ex->duration > 0.  Returns NULL if the token is
- * taken. */
+/* Create an empty session with a chosen token; `deadline` is used when
+ * ex->duration > 0.  Returns NULL if the token is taken or no position is
+ * left. */
 session *sessions_insert(session_registry *r, uint64_t token, const session_expiry *ex, uint64_t deadline);
 
 /* End session s now: its keys and the session are freed. */
@@ -84,18 +82,9 @@ void sessions_remove(session_registry *r, session *s);
 /* End every session; returns how many there were. */
 uint32_t sessions_clear(session_registry *r);
 
-/* Apply expiry to every session that is due at `now` (PROTOCOL 4.3 with
- * Q11 fixed): deleteSession → removed; otherwise its keys are removed and
- * its next deadline is the previous one plus whole durations, the first
- * that is not yet passed.  Returns the number of sessions handled; costs
- * O(1) when none is due, O(log n) per due session otherwise. */
-size_t sessions_expire(session_registry *r, uint64_t now);
-
-/* Restart s's expiry period at now (extendOnGet / extendOnSetAdd). */
-void sessions_extend(session_registry *r, session *s, uint64_t now);
-
-/* Whole seconds until s's deadline, truncated, never negative. */
-uint64_t sessions_remaining_s(const session *s, uint64_t now);
+/* Free s's keys, keeping the registry's counters exact; returns how many
+ * keys there were. */
+uint32_t sessions_clear_keys(session_registry *r, session *s);
 
 /* Report that s->map changed from (old_count, old_bytes) to its current
  * state, to keep the registry's counters exact. */
@@ -104,13 +93,29 @@ static inline void sessions_account(session_registry *r, const session *s, uint3
     r->key_bytes = r->key_bytes - old_bytes + s->map.bytes;
 }
 
+/* Give s (which expires) the deadline `deadline`. */
+void sessions_set_deadline(session_registry *r, session *s, uint64_t deadline);
+
+/* Take the session with the earliest deadline out of the expiry heap if it
+ * is due at now (now > deadline), else NULL.  O(1) when none is due.  The
+ * caller ends it or gives it a new deadline. */
+session *sessions_pop_due(session_registry *r, uint64_t now);
+
+/* Whole seconds until s's deadline, truncated, never negative. */
+uint64_t sessions_remaining_s(const session *s, uint64_t now);
+
 /* Append the members "deleteSession":B,"duration":N,"extendOnGet":B,
  * "extendOnSetAdd":B (the expiry object of SH_INFO and of session data
  * files, in that sorted order; no braces). */
 void session_expiry_json(strbuf *out, const session_expiry *ex);
 
-/* Memory held by the registry and every session (estimate, O(1)). */
+/* Memory held by the registry and every session (O(1)). */
 size_t sessions_bytes(const session_registry *r);
+
+/* What sessions_bytes will be after adding n sessions (of which `expiring`
+ * expire) whose maps hold key_bytes, with the registry's tables grown as
+ * sessions_insert grows them. */
+size_t sessions_bytes_after(const session_registry *r, uint64_t n, uint64_t expiring, size_t key_bytes);
 
 /* A fresh token (1 … 2^53−1, or 1 … 2^64−1 with 64 token bits) that names
  * no session yet. */

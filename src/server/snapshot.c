@@ -316,7 +316,7 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
     return (int)n;
 }
 
-int snap_load(const snap_found *s, snap_check_fn check, snap_apply_fn apply, void *ctx, char *err, size_t errlen) {
+int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen) {
     char(*paths)[PATH_MAX] = NULL;
     int n = snap_list_data(s, &paths, err, errlen);
     if (n < 0) return -1;
@@ -324,12 +324,16 @@ int snap_load(const snap_found *s, snap_check_fn check, snap_apply_fn apply, voi
     strbuf text = STRBUF_INIT;
     int rc = -1;
     for (int pass = 0; pass < 2; pass++) {
+        rc = -1;
         for (int i = 0; i < n; i++) {
             sb_reset(&text);
             /* pass 2 checks again: the file may have changed since pass 1 */
-            if (snap_read_file(paths[i], &text, err, errlen) || check(paths[i], &text, &d, err, errlen)) goto out;
-            if (pass == 1) apply(&d, ctx);
+            if (snap_read_file(paths[i], &text, err, errlen) || ld->check(paths[i], &text, &d, err, errlen))
+                goto out;
+            if (pass == 0) ld->plan(&d, ctx);
+            else ld->apply(&d, ctx);
         }
+        if (pass == 0 && (rc = ld->ready(ctx, err, errlen)) != 0) goto out;
     }
     rc = 0;
 out:

@@ -79,13 +79,21 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
 /* Read a whole file into out.  Returns 0 or -1 with err set. */
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
 
-/* Loading is all or nothing: snap_load reads every data file of s and
- * passes it to `check` (which parses it into d and returns 0, or -1 with
- * err naming the file); only when every file passed is each one read and
- * checked again and handed to `apply`.  Returns 0, or -1 with err set. */
-typedef int (*snap_check_fn)(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen);
-typedef void (*snap_apply_fn)(const jdoc *d, void *ctx);
-int snap_load(const snap_found *s, snap_check_fn check, snap_apply_fn apply, void *ctx, char *err, size_t errlen);
+/* Loading is all or nothing.  snap_load reads every data file of s and
+ * passes it to ld->check (which parses it into d and returns 0, or -1 with
+ * err naming the file) and then to ld->plan (which adds what the file
+ * would store to the loader's plan); once every file passed, ld->ready
+ * says whether the whole load may go ahead (e.g. it fits under maxMemory;
+ * -1 with err if not); only then is each file read and checked again and
+ * handed to ld->apply.  Returns 0, -1 with err set, or what ld->ready
+ * returned when it refused (a negative value of its choosing). */
+typedef struct snap_loader {
+    int (*check)(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen);
+    void (*plan)(const jdoc *d, void *ctx);
+    int (*ready)(void *ctx, char *err, size_t errlen);
+    void (*apply)(const jdoc *d, void *ctx);
+} snap_loader;
+int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen);
 
 uint64_t snap_now_ms(void);
 

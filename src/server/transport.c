@@ -50,19 +50,23 @@
 
 #include "common/log.h"
 #include "server/dispatch.h"
+#include "server/outq.h"
 
-/* Queue entry layout: [uint32 payload length][LWS_PRE headroom][payload]. */
-#define ENTRY_HEAD (sizeof(uint32_t) + LWS_PRE)
+/* The queue's headroom must hold what lws_write may use before a buffer. */
+_Static_assert(LWS_PRE <= OUTQ_HEADROOM, "outq headroom too small for LWS_PRE");
 
 typedef struct conn {
+    client cl;          /* the server's view of this connection */
     struct lws *wsi;
     strbuf rx;          /* the message being reassembled */
     int rx_binary;
-    strbuf out;         /* queued responses */
-    size_t out_head;    /* offset of the next entry to write */
-    size_t out_pending; /* payload bytes queued, for back-pressure */
+    outq out;           /* queued replies and pushes */
+    int dispatching;    /* a message of this connection is being handled */
+    size_t reply_at;    /* while dispatching: the entry of its reply */
+    client_slot *reply_slot; /* while dispatching: set if the reply was deferred */
+    outq later;         /* while dispatching: messages pushed to this connection */
     size_t direct_sent; /* bytes of the current big entry already written */
-    int throttled;      /* reading paused because out_pending is high */
+    int throttled;      /* reading paused because out.pending is high */
     int draining;       /* a message was too big: discard input, close with 1009 */
     int close_sent;
     int closing;        /* a limit closed it; ignore further input */
@@ -149,34 +153,97 @@ static void unlink_conn(conn *c) {
     c->prev = c->next = NULL;
 }
 
-/* Run one complete message through the pipeline, building the response
- * directly into the connection's output queue. */
-static void handle_message(conn *c, const char *msg, size_t len) {
-    strbuf *o = &c->out;
-    size_t at = o->len;
-    sb_grow(o, ENTRY_HEAD);
-    o->len += ENTRY_HEAD;
-    dispatch_message(T.srv, msg, len, c->rx_binary, o);
-    uint32_t n = (uint32_t)(o->len - at - ENTRY_HEAD);
-    memcpy(o->buf + at, &n, sizeof n);
-    c->out_pending += n;
-    if (c->out_pending > T.srv->cfg.max_output) { /* limits.maxOutputBytes */
-        log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)",
-                 c->out_pending, T.srv->cfg.max_output);
-        c->closing = 1;
-        c->out_head = c->out_pending = 0;
-        sb_free(o);
-        kill_async(c->wsi);
-        return;
-    }
+/* Over limits.maxOutputBytes: close at once and free the queue. */
+static int check_output_cap(conn *c) {
+    if (c->out.pending <= T.srv->cfg.max_output) return 0;
+    log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
+             T.srv->cfg.max_output);
+    c->closing = 1;
+    outq_free(&c->out);
+    kill_async(c->wsi);
+    return -1;
+}
+
+/* Something was queued: ask to write it, and stop reading a connection
+ * whose output passed the high-water mark (back-pressure, Q22). */
+static void queued(conn *c) {
+    if (check_output_cap(c)) return;
     lws_callback_on_writable(c->wsi);
-    if (!c->throttled && c->out_pending > T.srv->cfg.out_high_water) {
+    if (!c->throttled && c->out.pending > T.srv->cfg.out_high_water) {
         c->throttled = 1;
         c->last_progress = time(NULL);
         lws_rx_flow_control(c->wsi, 0);
-        log_debug("connection paused: %zu bytes of output queued", c->out_pending);
+        log_debug("connection paused: %zu bytes of output queued", c->out.pending);
     }
 }
+
+/* Run one complete message through the pipeline, building the response
+ * directly into the connection's output queue.  Messages pushed to this
+ * connection meanwhile (e.g. an event its own write caused) are queued
+ * after the reply. */
+static void handle_message(conn *c, const char *msg, size_t len) {
+    c->reply_at = outq_reply_begin(&c->out);
+    c->reply_slot = NULL;
+    c->dispatching = 1;
+    dispatch_message(T.srv, &c->cl, msg, len, c->rx_binary, &c->out.buf);
+    c->dispatching = 0;
+    if (c->reply_slot) outq_reply_defer(&c->out, c->reply_at, c->reply_slot);
+    else outq_reply_end(&c->out, c->reply_at);
+    if (!outq_empty(&c->later)) outq_append(&c->out, &c->later);
+    queued(c);
+}
+
+/* ------------------------------------------------------- client_ops */
+
+static conn *conn_of(client *cl) { return (conn *)((char *)cl - offsetof(conn, cl)); }
+
+static int op_push(client *cl, const char *msg, size_t n) {
+    conn *c = conn_of(cl);
+    if (c->closing || T.shutting_down) return -1;
+    if (c->dispatching) { /* behind the reply being built */
+        outq_push(&c->later, msg, n);
+        return 0;
+    }
+    outq_push(&c->out, msg, n);
+    queued(c);
+    return c->closing ? -1 : 0;
+}
+
+/* A deferred reply was filled: put it in its place and write on. */
+static void slot_wake(client_slot *slot) {
+    conn *c = conn_of(slot->c);
+    outq_fill(&c->out, slot);
+    sb_free(&slot->text);
+    free(slot);
+    queued(c);
+}
+
+static client_slot *op_defer(client *cl) {
+    conn *c = conn_of(cl);
+    if (!c->dispatching || c->reply_slot || c->closing) return NULL; /* only the reply being built */
+    client_slot *slot = calloc(1, sizeof *slot);
+    if (!slot) abort();
+    slot->c = cl;
+    slot->wake = slot_wake;
+    c->reply_slot = slot;
+    return slot;
+}
+
+static size_t op_queued(const client *cl) {
+    const conn *c = (const conn *)((const char *)cl - offsetof(conn, cl));
+    return c->out.pending + c->later.pending;
+}
+
+static void op_close(client *cl, int code, const char *reason) {
+    conn *c = conn_of(cl);
+    if (c->closing) return;
+    c->closing = 1;
+    c->close_code = code;
+    c->close_why = reason;
+    lws_callback_on_writable(c->wsi);
+}
+
+static const client_ops transport_client_ops = {op_push, op_defer, op_queued, op_close};
 
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
@@ -271,9 +338,13 @@ static int on_writeable(conn *c) {
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"server shutting down", 20);
         return -1;
     }
-    strbuf *o = &c->out, *tx = &T.tx;
+    strbuf *tx = &T.tx;
+    outq *q = &c->out;
     if (c->closing && !c->close_code) return -1;
-    if (c->out_head >= o->len) {
+    size_t first;
+    char *payload = outq_front(q, &first);
+    if (!payload) {
+        if (!outq_empty(q)) return 0; /* a deferred reply holds the rest back: its fill wakes us */
         if (c->closing) {
             lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_why,
                              strlen(c->close_why));
@@ -281,65 +352,45 @@ static int on_writeable(conn *c) {
         }
         return c->draining ? send_close_1009(c) : 0;
     }
-    uint32_t first;
-    memcpy(&first, o->buf + c->out_head, sizeof first);
     if (first >= TX_DIRECT) {
         /* A big response goes out from the queue itself: its frame header is
-         * written into the entry's headroom (LWS_PRE, 16 bytes, holds any
-         * header), sparing a copy of the payload; at most TX_CHUNK per
-         * callback, so lws never has to buffer (copy) a remainder itself. */
-        unsigned char *payload = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;
+         * written into the entry's headroom, sparing a copy of the payload;
+         * at most TX_CHUNK per callback, so lws never has to buffer (copy) a
+         * remainder itself. */
         unsigned char h[10];
         size_t hl = frame_header(h, first);
-        if (c->direct_sent == 0) memcpy(payload - hl, h, hl);
+        unsigned char *p = (unsigned char *)payload;
+        if (c->direct_sent == 0) memcpy(p - hl, h, hl);
         size_t total = first + hl, n = total - c->direct_sent;
         if (n > TX_CHUNK) n = TX_CHUNK;
-        if (lws_write(c->wsi, payload - hl + c->direct_sent, n, LWS_WRITE_RAW) < (int)n) return -1;
+        if (lws_write(c->wsi, p - hl + c->direct_sent, n, LWS_WRITE_RAW) < (int)n) return -1;
         c->direct_sent += n;
         if (c->direct_sent == total) {
             c->direct_sent = 0;
-            c->out_head += ENTRY_HEAD + first;
-            c->out_pending -= first;
+            outq_pop(q);
         }
     } else {
         sb_reset(tx);
         sb_grow(tx, LWS_PRE);
         tx->len = LWS_PRE;
-        while (c->out_head < o->len && tx->len < TX_BATCH) {
-            uint32_t n;
-            memcpy(&n, o->buf + c->out_head, sizeof n);
-            if (n >= TX_DIRECT) break; /* next callback sends it directly */
+        size_t n;
+        while (tx->len < TX_BATCH && (payload = outq_front(q, &n)) && n < TX_DIRECT) {
             unsigned char h[10];
             sb_add(tx, h, frame_header(h, n));
-            sb_add(tx, o->buf + c->out_head + ENTRY_HEAD, n);
-            c->out_head += ENTRY_HEAD + n;
-            c->out_pending -= n;
+            sb_add(tx, payload, n);
+            outq_pop(q);
         }
-        size_t n = tx->len - LWS_PRE;
+        n = tx->len - LWS_PRE;
         if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
     }
     c->last_progress = time(NULL);
-    if (c->out_head == o->len) {
-        c->out_head = 0;
-        sb_reset(o);
-        if (o->cap > 4 * 1024 * 1024) sb_free(o);
-    } else {
-        /* A client that keeps requests in flight may never let the queue
-         * run empty: move what is left to the front once the written part
-         * dominates, so the buffer stays at its working size instead of
-         * growing (and faulting in fresh pages) for as long as it is busy. */
-        if (c->out_head >= 64 * 1024 && c->out_head >= o->len / 2) {
-            memmove(o->buf, o->buf + c->out_head, o->len - c->out_head);
-            o->len -= c->out_head;
-            c->out_head = 0;
-        }
-        lws_callback_on_writable(c->wsi);
-    }
-    if (c->throttled && c->out_pending <= T.srv->cfg.out_high_water / 2) {
+    outq_compact(q);
+    if (outq_front(q, &first)) lws_callback_on_writable(c->wsi);
+    if (c->throttled && q->pending <= T.srv->cfg.out_high_water / 2) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
     }
-    if ((c->draining || c->closing) && c->out_head == 0 && o->len == 0) lws_callback_on_writable(c->wsi);
+    if ((c->draining || c->closing) && outq_empty(q)) lws_callback_on_writable(c->wsi);
     return 0;
 }
 
@@ -382,6 +433,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         pending_drop(wsi);
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
+        c->cl.id = client_next_id();
+        c->cl.ops = &transport_client_ops;
+        c->cl.transport = c;
+        c->cl.role = ROLE_ADMIN; /* no users configured: everyone may do everything */
+        lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
         link_conn(c);
         T.srv->connections++;
         set_nodelay(wsi);
@@ -390,7 +446,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         unlink_conn(c);
         sb_free(&c->rx);
-        sb_free(&c->out);
+        outq_free(&c->out);
+        outq_free(&c->later);
         T.srv->connections--;
         if (T.shutting_down && !T.conns) T.stop = 1;
         break;
@@ -421,7 +478,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         if (c->closing) continue;
         if (c->throttled && now - c->last_progress >= (time_t)cfg->out_stall_timeout_s) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
-                     c->out_pending, cfg->out_stall_timeout_s);
+                     c->out.pending, cfg->out_stall_timeout_s);
             c->closing = 1;
             lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
             kill_async(c->wsi);

@@ -8,7 +8,7 @@
  *    expiring ones (which also take a heap node), divided by SESSIONS.
  * 2. A check tick with SESSIONS live expiring sessions of which none is
  *    due: the exact work of the server's timer (read CLOCK_MONOTONIC, then
- *    sessions_expire), timed over many ticks; median and maximum.
+ *    store_expire), timed over many ticks; median and maximum.
  * 3. For contrast, ticks that each expire 1000 sessions (keep-session mode,
  *    so the population stays constant): cost grows with what expires.
  */
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "server/sessions.h"
+#include "server/store.h"
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -36,26 +36,28 @@ static void report(const char *what, uint64_t *ns, int n) {
 
 int main(int argc, char **argv) {
     uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
-    session_registry r;
+    ndb_store st;
+    session_registry *r = &st.sessions;
+    int oom;
 
     /* 1. memory per empty session */
-    sessions_init(&r, 53);
+    store_init(&st, 0, 53);
     session_expiry never = {0, 0, 0, 0};
     size_t before = heap_in_use();
-    for (uint32_t i = 0; i < n; i++) sessions_create(&r, &never, 0);
+    for (uint32_t i = 0; i < n; i++) store_session_new(&st, &never, 0, &oom);
     size_t after = heap_in_use();
     printf("sessions: %u; sizeof(session) = %zu bytes\n", n, sizeof(session));
     printf("memory per empty never-expiring session: %.1f bytes (malloc'd, incl. index and array)\n",
            (double)(after - before) / n);
-    sessions_free(&r);
+    store_free(&st);
 
-    sessions_init(&r, 53);
+    store_init(&st, 0, 53);
     uint64_t now = expiry_now_ns();
     before = heap_in_use();
     for (uint32_t i = 0; i < n; i++) {
         /* durations of 1 to 10 hours: deadlines spread, none due soon */
         session_expiry ex = {3600 + i % 32400, 0, 0, 0};
-        sessions_create(&r, &ex, now);
+        store_session_new(&st, &ex, now, &oom);
     }
     after = heap_in_use();
     printf("memory per empty expiring session: %.1f bytes (also a heap node)\n", (double)(after - before) / n);
@@ -66,11 +68,11 @@ int main(int argc, char **argv) {
     size_t expired = 0;
     for (int t = 0; t < TICKS; t++) {
         uint64_t t0 = expiry_now_ns();
-        expired += sessions_expire(&r, expiry_now_ns());
+        expired += store_expire(&st, expiry_now_ns());
         ns[t] = expiry_now_ns() - t0;
     }
-    printf("live sessions %u, expired during the ticks: %zu\n", r.count, expired);
-    report("tick, nothing due (clock read + sessions_expire)", ns, TICKS);
+    printf("live sessions %u, expired during the ticks: %zu\n", r->count, expired);
+    report("tick, nothing due (clock read + store_expire)", ns, TICKS);
 
     /* 3. ticks that each expire 1000 sessions: a fake "now" just past the
      * 1000 earliest deadlines; keep mode reschedules them. */
@@ -80,18 +82,18 @@ int main(int argc, char **argv) {
     for (int t = 0; t < DUE_TICKS; t++) {
         /* collect the 1000 earliest by popping them from a copy is too
          * costly; instead step the fake clock until ~1000 become due */
-        uint64_t fake = r.heap.nodes[0].deadline;
+        uint64_t fake = r->heap.nodes[0].deadline;
         size_t got = 0;
         uint64_t t0 = expiry_now_ns();
         while (got < 1000) {
-            got += sessions_expire(&r, fake + 1);
-            fake = r.heap.nodes[0].deadline;
+            got += store_expire(&st, fake + 1);
+            fake = r->heap.nodes[0].deadline;
         }
         ns2[t] = expiry_now_ns() - t0;
         expired += got;
     }
-    printf("live sessions %u after %zu expiries (keep mode)\n", r.count, expired);
+    printf("live sessions %u after %zu expiries (keep mode)\n", r->count, expired);
     report("tick expiring ~1000 sessions", ns2, DUE_TICKS);
-    sessions_free(&r);
+    store_free(&st);
     return 0;
 }

@@ -322,6 +322,48 @@ teardown() { stop_server; }
     req '{"KV_CLEAR_SET":{"keys":{"x":1}}}' "{\"KV_CLEAR_SET_RSP\":{\"cnt\":$((stored - 2)),\"st\":1}}"
 }
 
+# memoryBytes from SV_INFO
+memory_bytes() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"memoryBytes":[0-9]*' | cut -d: -f2; }
+
+@test "maxMemory is never passed: KV_UPDATE on \$[*], KV_ARR_APPEND, KV_LOAD, SH_NEW (exact sizes)" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    start_server --max-memory 300K --persist-path "$P"
+    local arr big i
+    arr=$(printf '0,%.0s' $(seq 1 299))0
+    big=$(head -c 7000 /dev/zero | tr '\0' 'w')
+    req "{\"KV_SET\":{\"keys\":{\"arr\":[$arr]}}}" '{"KV_SET_RSP":{"st":1}}'
+    # one 7 KB value for each of 300 elements: ~2 MB, refused before anything is stored
+    req "{\"KV_UPDATE\":{\"key\":\"arr\",\"path\":\"\$[*]\",\"value\":\"$big\"}}" \
+        '{"KV_UPDATE_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    [ "$(memory_bytes)" -le 307200 ]
+    req '{"KV_UPDATE":{"key":"arr","path":"$[0]","value":1}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    for i in $(seq 1 60); do echo "{\"KV_ARR_APPEND\":{\"key\":\"arr\",\"items\":[\"$big\"]}}"; done >"$BATS_TEST_TMPDIR/in"
+    "$NDB" send <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+    grep -q '^{"KV_ARR_APPEND_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}$' "$BATS_TEST_TMPDIR/out"
+    [ "$(memory_bytes)" -le 307200 ]
+    # a snapshot of ~250 KB loads once (its keys are new), and a second
+    # time (it only replaces them), but not into memory that holds more
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}'
+    for i in $(seq 1 35); do echo "{\"KV_SET\":{\"keys\":{\"k$i\":\"$big\"}}}"; done | "$NDB" send >/dev/null
+    run "$NDB" send '{"KV_SAVE":{"name":"big"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"big\",\"st\":121\}\}$ ]]
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":35,"st":1}}'
+    run "$NDB" send '{"KV_LOAD":{"name":"big"}}'
+    [[ "$output" == '{"KV_LOAD_RSP":{"duration":'*',"keys":35,"name":"big","sessions":0,"st":141}}' ]]
+    run "$NDB" send '{"KV_LOAD":{"name":"big"}}'
+    [[ "$output" == '{"KV_LOAD_RSP":{"duration":'*',"keys":35,"name":"big","sessions":0,"st":141}}' ]]
+    req '{"KV_RMV":{"keys":["k1","k2","k3","k4","k5","k6","k7","k8"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    for i in $(seq 1 12); do echo "{\"KV_SET\":{\"keys\":{\"other$i\":\"$big\"}}}"; done | "$NDB" send >/dev/null
+    req '{"KV_LOAD":{"name":"big"}}' '{"KV_LOAD_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":39,"st":1}}'
+    [ "$(memory_bytes)" -le 307200 ]
+    # sessions until the ceiling: the last SH_NEW is refused, memory stays under it
+    for i in $(seq 1 4000); do echo '{"SH_NEW":{"expiry":{"duration":100}}}'; done | "$NDB" send >"$BATS_TEST_TMPDIR/out"
+    grep -q '^{"SH_NEW_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}$' "$BATS_TEST_TMPDIR/out"
+    [ "$(memory_bytes)" -le 307200 ]
+}
+
 @test "limits in the config file: accepted, and bad values named" {
     local cfg="$BATS_TEST_TMPDIR/ndb.jsonc"
     cat >"$cfg" <<'EOF'

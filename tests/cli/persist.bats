@@ -244,3 +244,28 @@ EOF
         req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":200001,"st":1}}'
     fi
 }
+
+# snapshot NAME TYPE FILE-TEXT...: a complete snapshot written by hand, one
+# data file per FILE-TEXT
+snapshot() {
+    local name=$1 type=$2 dir="$P/$1/1700000000000000000" i=0
+    shift 2
+    mkdir -p "$dir/md" "$dir/data"
+    printf '{"complete":1,"name":"%s","saveDataType":%s,"start":1,"status":1,"version":2}' "$name" "$type" \
+        >"$dir/md/md.json"
+    for text in "$@"; do printf '%s' "$text" >"$dir/data/$i"; i=$((i + 1)); done
+}
+
+@test "a key named twice in a snapshot: the first occurrence wins and is counted once" {
+    snapshot dup 0 '{ "keys":{"a":1,"b":2,"a":3}}' '{ "keys":{"c":4,"b":5}}'
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"a":"old","z":0}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_LOAD":{"name":"dup"}}'
+    [[ "$output" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":3,\"name\":\"dup\",\"sessions\":0,\"st\":141\}\}$ ]]
+    req '{"KV_GET":{"keys":["a","b","c","z"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2,"c":4,"z":0},"st":1}}'
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","z","b","c"],"st":1}}'
+    # sessions: a key named twice in one record, a token named twice
+    snapshot sdup 1 '[{"keys":{"k":1,"k":2},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}},{"keys":{"k":9},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}}]'
+    req '{"SH_LOAD":{"name":"sdup"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"sdup","sessions":1,"st":141}}'
+    req '{"SH_GET":{"tkn":7,"keys":["k"]}}' '{"SH_GET_RSP":{"keys":{"k":1},"st":1}}'
+}

@@ -6,20 +6,10 @@
 #include <stdlib.h>
 
 #include "client/cli.h"
+#include "common/command_info.h"
 #include "unit.h"
 
-static const char *protocol_names[] = {
-#define NDB_COMMAND(name, summary) #name,
-#include "common/commands.def"
-#undef NDB_COMMAND
-};
-#define NPROTO (sizeof protocol_names / sizeof protocol_names[0])
-
-static int is_protocol_name(const char *s) {
-    for (size_t i = 0; i < NPROTO; i++)
-        if (!strcmp(protocol_names[i], s)) return 1;
-    return 0;
-}
+static int is_protocol_name(const char *s) { return cmd_lookup(s, strlen(s)) != NULL; }
 
 static void test_table(void) {
     size_t n;
@@ -42,12 +32,12 @@ static void test_table(void) {
     }
     for (int id = 1; id < OPT__COUNT; id++) CHECK(o[id].long_name && o[id].help);
     /* every protocol command is reachable from the client */
-    for (size_t p = 0; p < NPROTO; p++) {
-        int found = !strcmp(protocol_names[p], "SH_END_ALL") || !strcmp(protocol_names[p], "SH_INFO_ALL");
+    for (size_t p = 0; p < CMD__COUNT; p++) {
+        const char *name = cmd_table[p].name;
+        int found = !strcmp(name, "SH_END_ALL") || !strcmp(name, "SH_INFO_ALL");
         for (size_t i = 0; i < n && !found; i++)
-            found = (t[i].proto && !strcmp(t[i].proto, protocol_names[p])) ||
-                    (t[i].sh_proto && !strcmp(t[i].sh_proto, protocol_names[p]));
-        if (!found) fprintf(stderr, "no client command sends %s\n", protocol_names[p]);
+            found = (t[i].proto && !strcmp(t[i].proto, name)) || (t[i].sh_proto && !strcmp(t[i].sh_proto, name));
+        if (!found) fprintf(stderr, "no client command sends %s\n", name);
         CHECK(found);
     }
     CHECK(cli_find(NULL, "del") == cli_find(NULL, "rm"));

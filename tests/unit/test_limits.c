@@ -9,18 +9,20 @@
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/server.h"
+#include "support/local_client.h"
 #include "unit.h"
 
 #define BASE "{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":2000,\"maxPayload\":4096," \
              "\"persist\":{\"enabled\":false,\"path\":\"./data\"}"
 
 static ndb_server srv;
+static local_client lc;
 static strbuf out = STRBUF_INIT;
 
 /* Send one request, return the response (valid until the next call). */
 static const char *ask(const char *req) {
     sb_reset(&out);
-    dispatch_message(&srv, req, strlen(req), 0, &out);
+    dispatch_message(&srv, &lc.cl, req, strlen(req), 0, &out);
     sb_grow(&out, 0);
     out.buf[out.len] = 0;
     return out.buf;
@@ -112,6 +114,7 @@ static void test_max_memory(void) {
 
 int main(void) {
     hash_seed_random();
+    local_client_init(&lc, ROLE_ADMIN);
     test_config();
     ndb_config cfg;
     config_defaults(&cfg);

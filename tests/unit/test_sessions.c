@@ -1,13 +1,15 @@
 /*
- * test_sessions.c — the session registry with a fake clock: token ranges,
- * lookup and creation order with swap-last removal, key counters, and the
- * expiry rules of PROTOCOL.md 4.3 with Q11 fixed (delete vs keep, next
- * period from the previous deadline, extension, remaining never negative).
+ * test_sessions.c — the session registry, and session expiry as the store
+ * applies it, with a fake clock: token ranges, lookup and creation order
+ * with swap-last removal, key counters, and the expiry rules of
+ * PROTOCOL.md 4.3 with Q11 fixed (delete vs keep, next period from the
+ * previous deadline, extension, remaining never negative).
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "server/sessions.h"
+#include "server/store.h"
 #include "unit.h"
 
 #define S EXPIRY_NS_PER_S
@@ -36,7 +38,7 @@ static void test_tokens(void) {
     session_expiry never = {0, 0, 0, 0};
     int bad = 0;
     for (int i = 0; i < 5000; i++) {
-        session *s = sessions_create(&r, &never, 0);
+        session *s = sessions_insert(&r, sessions_new_token(&r), &never, 0);
         if (!s || s->token == 0 || s->token > (UINT64_C(1) << 53) - 1) bad++;
     }
     CHECK_INT(bad, 0);
@@ -50,7 +52,7 @@ static void test_tokens(void) {
     sessions_init(&r, 64);
     int high = 0;
     for (int i = 0; i < 1000; i++) {
-        session *s = sessions_create(&r, &never, 0);
+        session *s = sessions_insert(&r, sessions_new_token(&r), &never, 0);
         if (s->token > (UINT64_C(1) << 63)) high++;
     }
     CHECK(high > 350 && high < 650);
@@ -88,55 +90,62 @@ static void test_insert_remove_order(void) {
     sessions_free(&r);
 }
 
+/* A key in session s, through the store. */
+static void store_key(ndb_store *st, session *s, const char *k) {
+    CHECK_INT(store_put(st, s, k, strlen(k), "1", 1, CAUSE_SET), STORE_OK);
+}
+
 static void test_expiry(void) {
-    session_registry r;
-    sessions_init(&r, 53);
+    ndb_store st;
+    store_init(&st, 0, 53);
+    session_registry *r = &st.sessions;
     uint64_t t0 = 100 * S;
+    int oom;
     session_expiry del = {10, 1, 0, 0}, keep = {10, 0, 0, 0}, ext = {10, 0, 1, 1}, never = {0, 0, 0, 0};
-    session *a = sessions_create(&r, &del, t0);
-    session *b = sessions_create(&r, &keep, t0);
-    session *c = sessions_create(&r, &ext, t0);
-    session *n = sessions_create(&r, &never, t0);
+    session *a = store_session_new(&st, &del, t0, &oom);
+    session *b = store_session_new(&st, &keep, t0, &oom);
+    session *c = store_session_new(&st, &ext, t0, &oom);
+    session *n = store_session_new(&st, &never, t0, &oom);
     uint64_t ta = a->token, tb = b->token, tc = c->token, tn = n->token;
-    set_key(&r, a, "x");
-    set_key(&r, b, "x");
-    set_key(&r, b, "y");
-    set_key(&r, n, "x");
-    CHECK_INT(r.heap.count, 3); /* the never-expiring one is not in the heap */
+    store_key(&st, a, "x");
+    store_key(&st, b, "x");
+    store_key(&st, b, "y");
+    store_key(&st, n, "x");
+    CHECK_INT(r->heap.count, 3); /* the never-expiring one is not in the heap */
     CHECK_INT(sessions_remaining_s(a, t0), 10);
     CHECK_INT(sessions_remaining_s(a, t0 + 1), 9); /* truncated */
     CHECK_INT(sessions_remaining_s(n, t0), 0);
     /* At the deadline exactly nothing has expired yet. */
-    CHECK_INT(sessions_expire(&r, t0 + 10 * S), 0);
+    CHECK_INT(store_expire(&st, t0 + 10 * S), 0);
     /* c is extended at t0+5 s: its deadline moves to t0+15 s. */
-    sessions_extend(&r, c, t0 + 5 * S);
+    store_session_extend(&st, c, t0 + 5 * S);
     CHECK_INT(sessions_remaining_s(c, t0 + 5 * S), 10);
     /* Just after t0+10 s: a is gone, b is emptied and kept, c lives on. */
-    CHECK_INT(sessions_expire(&r, t0 + 10 * S + 1), 2);
-    CHECK(sessions_get(&r, ta) == NULL);
-    CHECK(sessions_get(&r, tb) == b);
+    CHECK_INT(store_expire(&st, t0 + 10 * S + 1), 2);
+    CHECK(sessions_get(r, ta) == NULL);
+    CHECK(sessions_get(r, tb) == b);
     CHECK_INT(b->map.count, 0);
-    CHECK_INT(r.total_keys, 1);
-    CHECK_INT(r.count, 3);
+    CHECK_INT(r->total_keys, 1);
+    CHECK_INT(r->count, 3);
     /* b's next period starts at its previous deadline (t0+10 s), not now. */
     CHECK(b->exp.deadline == t0 + 20 * S);
-    CHECK(registry_ok(&r));
+    CHECK(registry_ok(r));
     /* Long after: whole periods are skipped, the new deadline is in the future. */
-    set_key(&r, b, "z");
-    CHECK_INT(sessions_expire(&r, t0 + 47 * S), 2); /* b, and c (deadline t0+15 s) */
+    store_key(&st, b, "z");
+    CHECK_INT(store_expire(&st, t0 + 47 * S), 2); /* b, and c (deadline t0+15 s) */
     CHECK(b->exp.deadline == t0 + 50 * S);
     CHECK_INT(b->map.count, 0);
     CHECK(c->exp.deadline == t0 + 55 * S); /* t0+15 s + 4 periods */
     CHECK_INT(sessions_remaining_s(b, t0 + 47 * S), 3);
     CHECK_INT(sessions_remaining_s(b, t0 + 60 * S), 0); /* never negative */
     /* Extending a never-expiring session does nothing. */
-    sessions_extend(&r, n, t0);
-    CHECK_INT(r.heap.count, 2);
-    CHECK(sessions_get(&r, tn) == n && sessions_get(&r, tc) == c);
-    CHECK_INT(sessions_expire(&r, t0 + 1000000 * S), 2);
-    CHECK_INT(r.count, 3);
-    CHECK(sessions_bytes(&r) > 3 * sizeof(session));
-    sessions_free(&r);
+    store_session_extend(&st, n, t0);
+    CHECK_INT(r->heap.count, 2);
+    CHECK(sessions_get(r, tn) == n && sessions_get(r, tc) == c);
+    CHECK_INT(store_expire(&st, t0 + 1000000 * S), 2);
+    CHECK_INT(r->count, 3);
+    CHECK(sessions_bytes(r) > 3 * sizeof(session));
+    store_free(&st);
 }
 
 int main(void) {

@@ -1,0 +1,124 @@
+/*
+ * outq.c — a connection's output queue (see outq.h).
+ */
+#include "server/outq.h"
+
+#include <stdlib.h>
+
+/* The length word of a marker; real payloads are shorter (a response is
+ * bounded by limits.maxOutputBytes, at most 2^40, but a single entry's
+ * length is a uint32: transport.c closes a connection long before). */
+#define MARKER UINT32_MAX
+
+static uint32_t entry_len(const outq *q, size_t at) {
+    uint32_t n;
+    memcpy(&n, q->buf.buf + at, sizeof n);
+    return n;
+}
+
+static client_slot *entry_slot(const outq *q, size_t at) {
+    client_slot *s;
+    memcpy(&s, q->buf.buf + at + sizeof(uint32_t), sizeof s);
+    return s;
+}
+
+/* Offset of the entry after the one at `at`. */
+static size_t entry_next(const outq *q, size_t at) {
+    uint32_t n = entry_len(q, at);
+    return at + OUTQ_ENTRY_HEAD + (n == MARKER ? 0 : n);
+}
+
+size_t outq_reply_begin(outq *q) {
+    size_t at = q->buf.len;
+    sb_grow(&q->buf, OUTQ_ENTRY_HEAD);
+    q->buf.len += OUTQ_ENTRY_HEAD;
+    return at;
+}
+
+void outq_reply_end(outq *q, size_t at) {
+    uint32_t n = (uint32_t)(q->buf.len - at - OUTQ_ENTRY_HEAD);
+    memcpy(q->buf.buf + at, &n, sizeof n);
+    q->pending += n;
+}
+
+void outq_reply_defer(outq *q, size_t at, client_slot *slot) {
+    uint32_t n = MARKER;
+    q->buf.len = at + OUTQ_ENTRY_HEAD;
+    memcpy(q->buf.buf + at, &n, sizeof n);
+    memcpy(q->buf.buf + at + sizeof n, &slot, sizeof slot);
+    q->slots++;
+}
+
+void outq_push(outq *q, const char *msg, size_t n) {
+    size_t at = outq_reply_begin(q);
+    sb_add(&q->buf, msg, n);
+    outq_reply_end(q, at);
+}
+
+void outq_append(outq *dst, outq *src) {
+    sb_add(&dst->buf, src->buf.buf + src->head, src->buf.len - src->head);
+    dst->pending += src->pending;
+    src->head = src->pending = 0;
+    sb_reset(&src->buf);
+}
+
+int outq_fill(outq *q, client_slot *slot) {
+    for (size_t at = q->head; at < q->buf.len; at = entry_next(q, at)) {
+        if (entry_len(q, at) != MARKER || entry_slot(q, at) != slot) continue;
+        /* open a gap of the payload's size after the marker's head, move
+         * the rest of the queue behind it, and write the payload in */
+        size_t n = slot->text.len, tail = at + OUTQ_ENTRY_HEAD;
+        sb_grow(&q->buf, n);
+        memmove(q->buf.buf + tail + n, q->buf.buf + tail, q->buf.len - tail);
+        memcpy(q->buf.buf + tail, slot->text.buf, n);
+        q->buf.len += n;
+        uint32_t len = (uint32_t)n;
+        memcpy(q->buf.buf + at, &len, sizeof len);
+        q->pending += n;
+        q->slots--;
+        return 0;
+    }
+    return -1;
+}
+
+char *outq_front(outq *q, size_t *n) {
+    if (outq_empty(q)) return NULL;
+    uint32_t len = entry_len(q, q->head);
+    if (len == MARKER) return NULL;
+    *n = len;
+    return q->buf.buf + q->head + OUTQ_ENTRY_HEAD;
+}
+
+void outq_pop(outq *q) {
+    q->pending -= entry_len(q, q->head);
+    q->head = entry_next(q, q->head);
+}
+
+void outq_compact(outq *q) {
+    if (q->head == q->buf.len) {
+        q->head = 0;
+        sb_reset(&q->buf);
+        if (q->buf.cap > 4 * 1024 * 1024) sb_free(&q->buf); /* don't pin a big buffer */
+        return;
+    }
+    /* A client that keeps requests in flight may never let the queue run
+     * empty: move what is left to the front once the written part
+     * dominates, so the buffer stays at its working size instead of
+     * growing (and faulting in fresh pages) for as long as it is busy. */
+    if (q->head >= 64 * 1024 && q->head >= q->buf.len / 2) {
+        memmove(q->buf.buf, q->buf.buf + q->head, q->buf.len - q->head);
+        q->buf.len -= q->head;
+        q->head = 0;
+    }
+}
+
+void outq_free(outq *q) {
+    for (size_t at = q->head; q->slots && at < q->buf.len; at = entry_next(q, at)) {
+        if (entry_len(q, at) != MARKER) continue;
+        entry_slot(q, at)->c = NULL; /* its producer frees it */
+        q->slots--;
+    }
+    sb_free(&q->buf);
+    q->head = q->pending = 0;
+    q->slots = 0;
+}

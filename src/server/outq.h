@@ -1,0 +1,75 @@
+/*
+ * outq.h — one connection's queue of outgoing messages, in order.
+ *
+ * The queue is one buffer of entries, each [uint32 length][headroom]
+ * [payload]: replies are built straight into it (no copy), and the
+ * headroom lets the writer put a frame header in front of a payload
+ * without moving it.  Three kinds of entry, kept in the order they were
+ * queued:
+ *   - a reply: opened with outq_reply_begin, written by the handler,
+ *     closed with outq_reply_end;
+ *   - a pushed message (outq_push), queued whole;
+ *   - a deferred reply's marker (outq_reply_defer): its place is kept, and
+ *     nothing behind it can be written until outq_fill replaces the marker
+ *     with the reply's text.
+ * The writer takes the payloads that are ready from the front
+ * (outq_front / outq_pop) and stops at an unfilled marker.
+ *
+ * No I/O here: the transport owns the socket, this owns the bytes.
+ */
+#ifndef NDB_OUTQ_H
+#define NDB_OUTQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "server/client.h"
+
+/* Bytes before each payload: its length, then room for a frame header
+ * (and for libwebsockets' LWS_PRE, which transport.c checks fits). */
+#define OUTQ_HEADROOM 16
+#define OUTQ_ENTRY_HEAD (sizeof(uint32_t) + OUTQ_HEADROOM)
+
+typedef struct outq {
+    strbuf buf;     /* the entries */
+    size_t head;    /* offset of the first entry not yet written */
+    size_t pending; /* payload bytes queued and not yet written */
+    unsigned slots; /* unfilled markers in the queue */
+} outq;
+
+/* Open a reply at the end of the queue; the handler appends its payload to
+ * q->buf.  Returns the entry's offset for outq_reply_end. */
+size_t outq_reply_begin(outq *q);
+/* Close the reply opened at `at`: its payload is everything appended since. */
+void outq_reply_end(outq *q, size_t at);
+/* Turn the reply opened at `at` (to which nothing was appended) into the
+ * marker of deferred reply `slot`. */
+void outq_reply_defer(outq *q, size_t at, client_slot *slot);
+
+/* Queue a whole message. */
+void outq_push(outq *q, const char *msg, size_t n);
+
+/* Move every entry of src (which holds no markers) to the end of dst. */
+void outq_append(outq *dst, outq *src);
+
+/* Put slot's text in the place of its marker.  Returns 0, or -1 if the
+ * marker is not in the queue. */
+int outq_fill(outq *q, client_slot *slot);
+
+/* The first entry not yet written: returns its payload and length, or NULL
+ * when the queue is empty or its front is an unfilled marker.  The
+ * OUTQ_HEADROOM bytes before the payload belong to the writer. */
+char *outq_front(outq *q, size_t *n);
+/* The front entry has been written: drop it. */
+void outq_pop(outq *q);
+/* Reclaim the space of written entries (cheap to call after each write). */
+void outq_compact(outq *q);
+
+static inline int outq_empty(const outq *q) { return q->head >= q->buf.len; }
+
+/* Free the queue.  Unfilled markers are orphaned (their producers will
+ * free them when they fill them); filled ones were already replaced. */
+void outq_free(outq *q);
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * store.c — the one write path (see store.h).
+ *
+ * Every public change function has the same shape: check maxMemory
+ * against the exact size afterwards, then commit() each effect, which
+ * applies it (apply()) and emits its record.  store_apply() — replay — runs
+ * the same apply(), so what a record does on replay is by construction what
+ * it did when it was made.
+ */
+#include "server/store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+
+/* ----------------------------------------------------------- basics */
+
+static int64_t clock_ns(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void store_init(ndb_store *st, size_t max_memory, unsigned token_bits) {
+    memset(st, 0, sizeof *st);
+    st->max_memory = max_memory;
+    sessions_init(&st->sessions, token_bits);
+    st->wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+void store_free(ndb_store *st) {
+    kvmap_free(&st->kv);
+    sessions_free(&st->sessions);
+    st->nsinks = 0;
+}
+
+int store_add_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
+    if (st->nsinks == STORE_MAX_SINKS) return -1;
+    st->sinks[st->nsinks].fn = fn;
+    st->sinks[st->nsinks].ctx = ctx;
+    st->nsinks++;
+    return 0;
+}
+
+void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
+    for (unsigned i = 0; i < st->nsinks; i++) {
+        if (st->sinks[i].fn != fn || st->sinks[i].ctx != ctx) continue;
+        memmove(&st->sinks[i], &st->sinks[i + 1], (st->nsinks - i - 1) * sizeof st->sinks[0]);
+        st->nsinks--;
+        return;
+    }
+}
+
+size_t store_memory(const ndb_store *st) { return st->kv.bytes + sessions_bytes(&st->sessions); }
+
+/* Marks on entries compare against the stamp; when it wraps, old marks
+ * could collide with new stamps, so every mark is cleared first. */
+static void clear_marks(kvmap *m) {
+    for (uint32_t i = 0; i < m->count; i++) m->items[i]->mark = 0;
+}
+
+uint32_t store_next_stamp(ndb_store *st) {
+    if (++st->stamp == 0) {
+        clear_marks(&st->kv);
+        for (uint32_t i = 0; i < st->sessions.count; i++) clear_marks(&st->sessions.items[i]->map);
+        st->stamp = 1;
+    }
+    return st->stamp;
+}
+
+uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns) { return (uint64_t)((int64_t)mono_ns + st->wall_offset_ns); }
+
+uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns) {
+    int64_t m = (int64_t)wall_ns - st->wall_offset_ns;
+    return m > 0 ? (uint64_t)m : 1; /* a deadline before boot: due at once */
+}
+
+/* Would memory `after` pass the ceiling? */
+static int over(const ndb_store *st, size_t after) { return st->max_memory && after > st->max_memory; }
+
+/* Memory after the map of s (or the top-level map) grows from its current
+ * size to `map_after` bytes. */
+static size_t memory_with_map(const ndb_store *st, const session *s, size_t map_after) {
+    const kvmap *m = s ? &s->map : &st->kv;
+    return store_memory(st) - m->bytes + map_after;
+}
+
+/* ----------------------------------------------------------- apply + emit */
+
+/* Carry out record ch on the state.  s is the session the record names
+ * (in_session key changes, SESSION_RESET/TOUCH/END), already looked up. */
+static void apply(ndb_store *st, session *s, const change *ch) {
+    session_registry *reg = &st->sessions;
+    kvmap *m = s ? &s->map : &st->kv;
+    uint32_t old_count = m->count;
+    size_t old_bytes = m->bytes;
+    switch ((enum change_kind)ch->kind) {
+    case CH_KEY_SET: kvmap_set(m, ch->key, ch->klen, ch->val, ch->vlen, 1); break;
+    case CH_KEY_RMV: kvmap_del(m, ch->key, ch->klen); break;
+    case CH_MAP_CLEAR: kvmap_clear(m); break;
+    case CH_SESSION_NEW: {
+        uint64_t deadline = ch->ex.duration ? store_mono_ns(st, ch->deadline_ns) : 0;
+        session *n = sessions_insert(reg, ch->tkn, &ch->ex, deadline);
+        if (n) n->shared = ch->shared;
+        return;
+    }
+    case CH_SESSION_END:
+        sessions_remove(reg, s);
+        if (!reg->count) sessions_clear(reg); /* the last one: free the tables too */
+        return;
+    case CH_SESSION_RESET:
+        sessions_clear_keys(reg, s);
+        sessions_set_deadline(reg, s, store_mono_ns(st, ch->deadline_ns));
+        return;
+    case CH_SESSION_TOUCH: sessions_set_deadline(reg, s, store_mono_ns(st, ch->deadline_ns)); return;
+    }
+    if (s) sessions_account(reg, s, old_count, old_bytes);
+}
+
+static void emit(ndb_store *st, const change *ch) {
+    st->changes++;
+    for (unsigned i = 0; i < st->nsinks; i++) st->sinks[i].fn(st->sinks[i].ctx, ch);
+}
+
+static void commit(ndb_store *st, session *s, const change *ch) {
+    apply(st, s, ch);
+    emit(st, ch);
+}
+
+/* A record about the map of s (or the top-level map). */
+static change map_change(const session *s, enum change_kind kind, enum change_cause cause) {
+    change ch;
+    memset(&ch, 0, sizeof ch);
+    ch.kind = (uint8_t)kind;
+    ch.cause = (uint8_t)cause;
+    if (s) {
+        ch.in_session = 1;
+        ch.tkn = s->token;
+    }
+    return ch;
+}
+
+static void commit_key_set(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
+                           enum change_cause cause) {
+    change ch = map_change(s, CH_KEY_SET, cause);
+    ch.key = k;
+    ch.klen = kn;
+    ch.val = v;
+    ch.vlen = vn;
+    commit(st, s, &ch);
+}
+
+/* ----------------------------------------------------------- key maps */
+
+kv_entry *store_get(ndb_store *st, session *s, const char *k, size_t kn) {
+    return kvmap_get(store_map(st, s), k, kn);
+}
+
+int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
+                    enum change_cause cause, uint64_t *removed) {
+    kvmap *m = store_map(st, s);
+    int clearing = mode == STORE_CLEAR_SET;
+    if (st->max_memory) {
+        /* the exact size afterwards: new keys bring their entry and their
+         * share of the tables, replaced values the change of their size */
+        int64_t delta = clearing ? -(int64_t)m->bytes : 0;
+        uint64_t fresh = 0;
+        for (size_t i = 0; i < n; i++) {
+            const kv_entry *e = clearing ? NULL : kvmap_get(m, items[i].k, items[i].kn);
+            if (!e) {
+                delta += (int64_t)kvmap_entry_bytes(items[i].kn, items[i].vn);
+                fresh++;
+            } else if (mode == STORE_SET) {
+                delta += (int64_t)items[i].vn - (int64_t)e->vlen;
+            }
+        }
+        size_t map_after;
+        if (clearing) {
+            kvmap empty = KVMAP_INIT;
+            map_after = kvmap_bytes_after(&empty, fresh, delta + (int64_t)m->bytes);
+        } else {
+            map_after = kvmap_bytes_after(m, fresh, delta);
+        }
+        if (over(st, memory_with_map(st, s, map_after))) return STORE_OOM;
+    }
+    if (clearing) {
+        uint64_t cnt = m->count;
+        change ch = map_change(s, CH_MAP_CLEAR, CAUSE_CLEAR);
+        ch.count = cnt;
+        commit(st, s, &ch);
+        if (removed) *removed = cnt;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (mode == STORE_ADD && kvmap_get(m, items[i].k, items[i].kn)) continue; /* no change, no record */
+        commit_key_set(st, s, items[i].k, items[i].kn, items[i].v, items[i].vn, cause);
+    }
+    return STORE_OK;
+}
+
+int store_put(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
+              enum change_cause cause) {
+    store_item it = {k, v, kn, vn};
+    return store_set_items(st, s, &it, 1, STORE_SET, cause, NULL);
+}
+
+int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_cause cause) {
+    if (!kvmap_get(store_map(st, s), k, kn)) return 0;
+    change ch = map_change(s, CH_KEY_RMV, cause);
+    ch.key = k;
+    ch.klen = kn;
+    commit(st, s, &ch);
+    return 1;
+}
+
+uint64_t store_clear(ndb_store *st, session *s, enum change_cause cause) {
+    change ch = map_change(s, CH_MAP_CLEAR, cause);
+    ch.count = store_map(st, s)->count;
+    commit(st, s, &ch);
+    return ch.count;
+}
+
+/* ----------------------------------------------------------- sessions */
+
+session *store_session(ndb_store *st, uint64_t token) { return sessions_get(&st->sessions, token); }
+
+/* A record about session s. */
+static change session_change(const session *s, enum change_kind kind, enum change_cause cause) {
+    change ch = map_change(s, kind, cause);
+    ch.in_session = 0; /* about the session itself, not a key in it */
+    return ch;
+}
+
+/* Commit the creation of a session: token, expiry, monotonic deadline. */
+static session *commit_session_new(ndb_store *st, uint64_t token, const session_expiry *ex, uint64_t deadline,
+                                   int shared, enum change_cause cause) {
+    change ch;
+    memset(&ch, 0, sizeof ch);
+    ch.kind = CH_SESSION_NEW;
+    ch.cause = (uint8_t)cause;
+    ch.tkn = token;
+    ch.ex = *ex;
+    ch.shared = (uint8_t)shared;
+    ch.deadline_ns = ex->duration ? store_wall_ns(st, deadline) : 0;
+    apply(st, NULL, &ch);
+    session *s = sessions_get(&st->sessions, token);
+    if (s) emit(st, &ch);
+    return s;
+}
+
+session *store_session_new(ndb_store *st, const session_expiry *ex, uint64_t now, int *oom) {
+    *oom = 0;
+    if (over(st, sessions_bytes_after(&st->sessions, 1, ex->duration ? 1 : 0, 0) + st->kv.bytes)) {
+        *oom = 1;
+        return NULL;
+    }
+    if (st->sessions.count >= UINT32_MAX - 1) return NULL;
+    uint64_t token = sessions_new_token(&st->sessions);
+    return commit_session_new(st, token, ex, now + (uint64_t)ex->duration * EXPIRY_NS_PER_S, 0, CAUSE_NEW);
+}
+
+void store_session_end(ndb_store *st, session *s, enum change_cause cause) {
+    change ch = session_change(s, CH_SESSION_END, cause);
+    commit(st, s, &ch);
+}
+
+uint64_t store_end_all_sessions(ndb_store *st) {
+    uint64_t n = st->sessions.count;
+    /* from the last, so no session moves into a hole before its turn */
+    while (st->sessions.count) store_session_end(st, st->sessions.items[st->sessions.count - 1], CAUSE_END);
+    return n;
+}
+
+void store_session_extend(ndb_store *st, session *s, uint64_t now) {
+    if (!s->ex.duration) return;
+    change ch = session_change(s, CH_SESSION_TOUCH, CAUSE_EXTEND);
+    ch.deadline_ns = store_wall_ns(st, now + (uint64_t)s->ex.duration * EXPIRY_NS_PER_S);
+    commit(st, s, &ch);
+}
+
+size_t store_expire(ndb_store *st, uint64_t now) {
+    size_t n = 0;
+    session *s;
+    while ((s = sessions_pop_due(&st->sessions, now))) {
+        n++;
+        if (s->ex.delete_session) {
+            store_session_end(st, s, CAUSE_EXPIRE);
+            continue;
+        }
+        /* Q11: the next period starts at the previous deadline; whole
+         * periods that have passed too are skipped, so it is not due */
+        uint64_t d = (uint64_t)s->ex.duration * EXPIRY_NS_PER_S;
+        uint64_t next = s->exp.deadline + ((now - s->exp.deadline) / d + 1) * d;
+        change ch = session_change(s, CH_SESSION_RESET, CAUSE_EXPIRE);
+        ch.deadline_ns = store_wall_ns(st, next);
+        commit(st, s, &ch);
+    }
+    return n;
+}
+
+/* ----------------------------------------------------------- loads */
+
+void store_plan_begin(ndb_store *st, store_plan *p) {
+    memset(p, 0, sizeof *p);
+    p->stamp = store_next_stamp(st);
+}
+
+void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size_t vn) {
+    kv_entry *e = kvmap_get(&st->kv, k, kn);
+    if (!e) {
+        p->delta_bytes += (int64_t)kvmap_entry_bytes(kn, vn);
+        p->new_keys++;
+    } else if (e->mark != p->stamp) { /* replaced once: its first occurrence wins */
+        e->mark = p->stamp;
+        p->delta_bytes += (int64_t)vn - (int64_t)e->vlen;
+    }
+}
+
+int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const session_expiry *ex) {
+    if (sessions_get(&st->sessions, token)) return 0;
+    p->new_sessions++;
+    if (ex->duration) p->new_expiring++;
+    p->new_keys = 0; /* counts the keys of this session's map */
+    return 1;
+}
+
+void store_plan_session_key(store_plan *p, size_t kn, size_t vn) {
+    p->delta_bytes += (int64_t)kvmap_entry_bytes(kn, vn);
+    p->new_keys++;
+}
+
+void store_plan_session_end(store_plan *p, uint64_t n) {
+    kvmap empty = KVMAP_INIT;
+    p->delta_bytes += (int64_t)kvmap_bytes_after(&empty, n, 0);
+    p->new_keys = 0;
+}
+
+int store_plan_fits(const ndb_store *st, const store_plan *p) {
+    if (!st->max_memory) return STORE_OK;
+    size_t after;
+    if (p->new_sessions)
+        after = st->kv.bytes + sessions_bytes_after(&st->sessions, p->new_sessions, p->new_expiring,
+                                                     (size_t)(p->delta_bytes > 0 ? p->delta_bytes : 0));
+    else
+        after = memory_with_map(st, NULL, kvmap_bytes_after(&st->kv, p->new_keys, p->delta_bytes));
+    return over(st, after) ? STORE_OOM : STORE_OK;
+}
+
+int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn, uint32_t stamp) {
+    kvmap *m = store_map(st, s);
+    kv_entry *e = kvmap_get(m, k, kn);
+    if (e && e->mark == stamp) return 0; /* stored earlier by this load: the first wins */
+    commit_key_set(st, s, k, kn, v, vn, CAUSE_LOAD);
+    kvmap_get(m, k, kn)->mark = stamp;
+    return 1;
+}
+
+session *store_load_session(ndb_store *st, uint64_t token, const session_expiry *ex, uint64_t deadline,
+                            int shared) {
+    if (sessions_get(&st->sessions, token)) return NULL;
+    return commit_session_new(st, token, ex, deadline, shared, CAUSE_LOAD);
+}
+
+/* ----------------------------------------------------------- replay */
+
+int store_apply(ndb_store *st, const change *ch, char *err, size_t errlen) {
+    session *s = NULL;
+    switch ((enum change_kind)ch->kind) {
+    case CH_KEY_SET:
+    case CH_KEY_RMV:
+    case CH_MAP_CLEAR:
+        if (!ch->in_session) break;
+        __attribute__((fallthrough)); /* a key change inside a session needs the session */
+    case CH_SESSION_END:
+    case CH_SESSION_RESET:
+    case CH_SESSION_TOUCH:
+        if (!(s = sessions_get(&st->sessions, ch->tkn))) {
+            snprintf(err, errlen, "record names session %llu, which does not exist", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        if (ch->kind == CH_SESSION_RESET || ch->kind == CH_SESSION_TOUCH) {
+            if (!s->ex.duration) {
+                snprintf(err, errlen, "record moves the deadline of session %llu, which never expires",
+                         (unsigned long long)ch->tkn);
+                return -1;
+            }
+        }
+        break;
+    case CH_SESSION_NEW:
+        if (sessions_get(&st->sessions, ch->tkn)) {
+            snprintf(err, errlen, "record creates session %llu, which exists", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        if (ch->ex.duration > SESSION_MAX_DURATION) {
+            snprintf(err, errlen, "record gives session %llu a duration over 10 years", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        break;
+    default:
+        snprintf(err, errlen, "unknown record kind %u", (unsigned)ch->kind);
+        return -1;
+    }
+    apply(st, s, ch);
+    return 0;
+}
+
+const char *change_cause_name(enum change_cause c) {
+    switch (c) {
+    case CAUSE_SET: return "set";
+    case CAUSE_ADD: return "add";
+    case CAUSE_RMV: return "rmv";
+    case CAUSE_CLEAR: return "clear";
+    case CAUSE_UPDATE: return "update";
+    case CAUSE_APPEND: return "append";
+    case CAUSE_LOAD: return "load";
+    case CAUSE_EXPIRE: return "expire";
+    case CAUSE_NEW: return "new";
+    case CAUSE_END: return "end";
+    case CAUSE_EXTEND: return "extend";
+    }
+    return "?";
+}

@@ -1,0 +1,191 @@
+/*
+ * store.h — the store: the only code that changes data.
+ *
+ * The top-level key map, the session registry and the sessions' expiry
+ * deadlines are changed here and nowhere else (tests/check_write_path.sh
+ * fails the build's tests if another file calls a mutating kvmap_ or
+ * sessions_ function).  Handlers validate a request, compute what it should
+ * do, and ask the store to do it.  For every effect the store:
+ *   1. checks limits.maxMemory against the exact size the data will have
+ *      afterwards, and refuses (changing nothing) if it would pass it;
+ *   2. applies the effect, keeping the memory and key counters exact;
+ *   3. emits one change record (change.h) to every registered sink — the
+ *      journal, watchers — and counts it.
+ * Reads never emit.  The one change a read can cause is a deadline moved by
+ * extendOnGet (CH_SESSION_TOUCH, commands flagged CMDF_TOUCH).
+ *
+ * Expiry: store_expire() ends or resets every session that is due, emitting
+ * a record for each; dispatch runs it before every command flagged
+ * CMDF_SESSIONS and the timer runs it periodically, so no command observes
+ * an expired session.
+ *
+ * Replay: store_apply() applies a record without emitting it; applying the
+ * records of a run in order to an empty store rebuilds the same state.
+ *
+ * Time: deadlines are CLOCK_MONOTONIC ns in memory and wall-clock ns in
+ * records, converted with an offset fixed when the store is created.
+ */
+#ifndef NDB_STORE_H
+#define NDB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/change.h"
+#include "server/kvmap.h"
+#include "server/sessions.h"
+
+typedef void (*store_sink_fn)(void *ctx, const change *ch);
+
+#define STORE_MAX_SINKS 8
+
+typedef struct ndb_store {
+    kvmap kv;                  /* top-level keys (read freely, change only here) */
+    session_registry sessions; /* sessions (likewise) */
+    size_t max_memory;         /* limits.maxMemory; 0 = no ceiling */
+    uint64_t changes;          /* records emitted since start */
+    int64_t wall_offset_ns;    /* wall-clock minus monotonic, at creation */
+    uint32_t stamp;            /* for marking entries during one operation */
+    struct {
+        store_sink_fn fn;
+        void *ctx;
+    } sinks[STORE_MAX_SINKS];
+    unsigned nsinks;
+} ndb_store;
+
+void store_init(ndb_store *st, size_t max_memory, unsigned token_bits);
+/* Free all data (no records are emitted). */
+void store_free(ndb_store *st);
+
+/* Register / unregister a sink; records go to sinks in registration order.
+ * Returns 0, or -1 when STORE_MAX_SINKS are registered. */
+int store_add_sink(ndb_store *st, store_sink_fn fn, void *ctx);
+void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx);
+
+/* Bytes held by stored data: what SV_INFO reports as memoryBytes and what
+ * limits.maxMemory bounds. */
+size_t store_memory(const ndb_store *st);
+
+/* A fresh non-zero stamp for kv_entry.mark (wraps by clearing every mark). */
+uint32_t store_next_stamp(ndb_store *st);
+
+/* Deadline conversions (monotonic ns <-> wall-clock ns since the epoch). */
+uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns);
+uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns);
+
+/* ----------------------------------------------------------- key maps
+ * Each key operation works on the top-level map (s == NULL) or on the map
+ * of session s.  Returns STORE_OOM when the change would take the stored
+ * bytes past limits.maxMemory; nothing is changed then. */
+enum { STORE_OK = 0, STORE_OOM = -1 };
+
+/* The map a key operation works on. */
+static inline kvmap *store_map(ndb_store *st, session *s) { return s ? &s->map : &st->kv; }
+
+/* The entry of key k, or NULL. */
+kv_entry *store_get(ndb_store *st, session *s, const char *k, size_t kn);
+
+/* One key and value to store. */
+typedef struct store_item {
+    const char *k, *v;
+    size_t kn, vn;
+} store_item;
+
+enum store_mode {
+    STORE_SET,       /* every item is stored (existing keys are replaced) */
+    STORE_ADD,       /* only items whose key does not exist are stored */
+    STORE_CLEAR_SET, /* the map is emptied first (one CH_MAP_CLEAR), then set */
+};
+
+/* Store n items with distinct keys, in order, all or nothing: the
+ * maxMemory check covers the whole batch before anything changes.  With
+ * STORE_CLEAR_SET, *removed (if not NULL) receives the keys cleared. */
+int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
+                    enum change_cause cause, uint64_t *removed);
+
+/* Store one key (replacing its value if it exists). */
+int store_put(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
+              enum change_cause cause);
+
+/* Remove key k; returns 1 if it existed. */
+int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_cause cause);
+
+/* Remove every key; returns how many there were. */
+uint64_t store_clear(ndb_store *st, session *s, enum change_cause cause);
+
+/* ----------------------------------------------------------- sessions */
+
+/* The session named by token, or NULL (due expiry is not applied here:
+ * dispatch applies it before commands flagged CMDF_SESSIONS). */
+session *store_session(ndb_store *st, uint64_t token);
+
+/* Create an empty session with a fresh random token and the expiry ex,
+ * its period starting at now (monotonic ns).  NULL with *oom set when
+ * maxMemory would be passed; NULL with *oom clear when no position is
+ * left (2^32 - 1 sessions). */
+session *store_session_new(ndb_store *st, const session_expiry *ex, uint64_t now, int *oom);
+
+/* End session s now (its keys go with it). */
+void store_session_end(ndb_store *st, session *s, enum change_cause cause);
+
+/* End every session; returns how many there were (one record each). */
+uint64_t store_end_all_sessions(ndb_store *st);
+
+/* Restart s's expiry period at now (extendOnGet / extendOnSetAdd); does
+ * nothing for a session that never expires. */
+void store_session_extend(ndb_store *st, session *s, uint64_t now);
+
+/* Apply the expiry of every session due at now (monotonic ns): a
+ * deleteSession session is ended, any other loses its keys and gets its
+ * next deadline (the previous one plus whole durations).  Returns how many
+ * sessions were handled; O(1) when none is due. */
+size_t store_expire(ndb_store *st, uint64_t now);
+
+/* ----------------------------------------------------------- loads
+ * A load is all or nothing: the loader first reads every record and
+ * describes what it would store in a plan, the store says whether the
+ * result fits under maxMemory, then the loader stores it.  A plan counts
+ * each key or session absent from memory as new; one named twice in a
+ * snapshot is counted twice, which only over-estimates. */
+typedef struct store_plan {
+    int64_t delta_bytes;   /* change of entry bytes (new entries, replaced values) */
+    uint64_t new_keys;     /* KV loads: keys not yet in the map */
+    uint64_t new_sessions; /* session loads */
+    uint64_t new_expiring; /* new sessions that expire (heap nodes) */
+    uint32_t stamp;        /* marks existing entries already counted */
+} store_plan;
+
+/* Start a plan for a load into the top-level map or into sessions. */
+void store_plan_begin(ndb_store *st, store_plan *p);
+/* A KV record k = v (the value's text is vn bytes). */
+void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size_t vn);
+/* A session record: returns 1 if it would be created (its token is free),
+ * 0 if an existing session would be left untouched. */
+int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const session_expiry *ex);
+/* One key of the session record just planned (a fresh map). */
+void store_plan_session_key(store_plan *p, size_t kn, size_t vn);
+/* Close the session record just planned: n keys were added with
+ * store_plan_session_key (its map's tables are counted here). */
+void store_plan_session_end(store_plan *p, uint64_t n);
+/* Would the plan fit under maxMemory?  STORE_OK or STORE_OOM. */
+int store_plan_fits(const ndb_store *st, const store_plan *p);
+
+/* Store a loaded key into the top-level map (or session s), the first
+ * occurrence of a key within one load winning: `stamp` (from
+ * store_next_stamp, one per load) marks what this load stored.  Returns 1
+ * if stored, 0 if skipped as a duplicate. */
+int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn, uint32_t stamp);
+
+/* Create a loaded session with its token (its keys follow through
+ * store_load_key); NULL if the token exists.  deadline is monotonic ns. */
+session *store_load_session(ndb_store *st, uint64_t token, const session_expiry *ex, uint64_t deadline,
+                            int shared);
+
+/* ----------------------------------------------------------- replay */
+
+/* Apply record ch without emitting it.  Returns 0, or -1 with a reason in
+ * err if the record does not apply to the current state (e.g. a key
+ * change in a session that does not exist). */
+int store_apply(ndb_store *st, const change *ch, char *err, size_t errlen);
+
+#endif
