@@ -119,7 +119,8 @@ void cmd_KV_FIND(request *r) {
     const kvmap *m = &r->srv->store.kv;
     const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
     if (!keys || keys->count == 0) {
-        for (uint32_t i = 0; i < m->count && !failed; i++) failed = find_one(r, path, m->items[i], mode, &first, &err) < 0;
+        uint32_t pos = 0;
+        for (const kv_entry *e; !failed && (e = kvmap_next(m, &pos));) failed = find_one(r, path, e, mode, &first, &err) < 0;
     } else {
         strbuf k = STRBUF_INIT;
         for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed; i++, t = req_tok(r, t)->next) {

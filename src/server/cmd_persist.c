@@ -230,13 +230,12 @@ out:
     sb_free(&name);
 }
 
-int persist_plan_ready(ndb_store *st, const store_plan *p, uint32_t *stamp, char *err, size_t errlen) {
-    if (store_plan_fits(st, p) != STORE_OK) {
-        snprintf(err, errlen, "loading it would pass limits.maxMemory (%zu bytes)", st->max_memory);
-        return PERSIST_OOM;
-    }
-    *stamp = store_next_stamp(st);
-    return 0;
+int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
+    int fits = store_plan_fits(st, p) == STORE_OK;
+    store_plan_end(st, p);
+    if (fits) return 0;
+    snprintf(err, errlen, "loading it would pass limits.maxMemory (%zu bytes)", st->max_memory);
+    return PERSIST_OOM;
 }
 
 int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen) {

@@ -168,21 +168,7 @@ void cmd_SH_INFO(request *r) {
         SB_ADD_LIT(o, "}}");
         return;
     }
-    if (s->ex.duration) {
-        SB_ADD_LIT(o, "\"expires\":true,\"expiry\":{");
-        session_expiry_json(o, &s->ex);
-        SB_ADD_LIT(o, ",\"remaining\":");
-        sb_add_u64(o, sessions_remaining_s(s, request_now(r)));
-        SB_ADD_LIT(o, "},");
-    } else {
-        SB_ADD_LIT(o, "\"expires\":false,");
-    }
-    SB_ADD_LIT(o, "\"keyCnt\":");
-    sb_add_u64(o, s->map.count);
-    SB_ADD_LIT(o, ",\"shared\":");
-    sb_add_bool(o, s->shared);
-    SB_ADD_LIT(o, ",\"st\":1,\"tkn\":");
-    sb_add_u64(o, tkn);
+    session_info_json(o, s, request_now(r), 1);
     SB_ADD_LIT(o, "}}");
 }
 

@@ -141,9 +141,26 @@ static void exec_add(request *r, session *s, const uint32_t *p) {
     if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
+/* Remember entry e as listed by this request (its flag is set; unflag()
+ * clears every remembered flag). */
+static void remember(request *r, kv_entry *e) {
+    ndb_server *s = r->srv;
+    if (s->listed_n == s->listed_cap) {
+        s->listed_cap = s->listed_cap ? s->listed_cap * 2 : 64;
+        s->listed = realloc(s->listed, s->listed_cap * sizeof *s->listed);
+        if (!s->listed) abort();
+    }
+    s->listed[s->listed_n++] = e;
+    e->flag = 1;
+}
+
+static void unflag(request *r) {
+    for (size_t i = 0; i < r->srv->listed_n; i++) r->srv->listed[i]->flag = 0;
+    r->srv->listed_n = 0;
+}
+
 static void exec_get(request *r, session *s, const uint32_t *p) {
     const jtok *a = req_tok(r, p[0]);
-    uint32_t stamp = store_next_stamp(&r->srv->store);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"keys\":{");
     int first = 1;
@@ -151,14 +168,15 @@ static void exec_get(request *r, session *s, const uint32_t *p) {
         if (req_tok(r, t)->type != JT_STRING) continue;
         const strbuf *k = decoded(r, req_tok(r, t));
         kv_entry *e = store_get(&r->srv->store, s, k->buf, k->len);
-        if (!e || e->mark == stamp) continue; /* missing, or already listed */
-        e->mark = stamp;
+        if (!e || e->flag) continue; /* missing, or already listed */
+        if (a->count > 1) remember(r, e);
         if (!first) sb_addc(r->out, ',');
         first = 0;
         sb_add_json_string(r->out, kv_key(e), e->klen);
         sb_addc(r->out, ':');
         sb_add(r->out, kv_val(e), e->vlen);
     }
+    unflag(r);
     sb_addc(r->out, '}');
     rsp_end_st(r, ST_OK, 0);
 }
@@ -215,9 +233,11 @@ static void exec_keys(request *r, session *s, const uint32_t *p) {
     const kvmap *m = store_map(&r->srv->store, s);
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"keys\":[");
-    for (uint32_t i = 0; i < m->count; i++) {
-        if (i) sb_addc(r->out, ',');
-        sb_add_json_string(r->out, kv_key(m->items[i]), m->items[i]->klen);
+    uint32_t pos = 0;
+    int first = 1;
+    for (const kv_entry *e; (e = kvmap_next(m, &pos)); first = 0) {
+        if (!first) sb_addc(r->out, ',');
+        sb_add_json_string(r->out, kv_key(e), e->klen);
     }
     sb_addc(r->out, ']');
     rsp_end_st(r, ST_OK, 0);

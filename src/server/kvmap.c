@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "server/ordered.h"
 
-#define SLOT_POS(s) ((uint32_t)(s)-1)
-#define SLOT_H32(s) ((uint32_t)((s) >> 32))
+#define SLOT_POS ORDERED_SLOT_POS
+#define SLOT_H32 ORDERED_SLOT_H32
 
 static uint32_t h32_of(const char *k, size_t kn) { return (uint32_t)(hash_bytes(k, kn) >> 32); }
 
@@ -33,29 +34,28 @@ static void *xrealloc(void *p, size_t n) {
 }
 
 static void resize_index(kvmap *m, uint32_t nslots) {
-    uint64_t *old = m->slots;
-    uint32_t oldn = m->nslots;
-    m->slots = calloc(nslots, sizeof *m->slots);
-    if (!m->slots) abort();
+    m->slots = ordered_index_resize(m->slots, m->nslots, nslots);
+    m->bytes += ((size_t)nslots - m->nslots) * sizeof *m->slots;
     m->nslots = nslots;
-    uint32_t mask = nslots - 1;
-    for (uint32_t j = 0; j < oldn; j++) {
-        uint64_t s = old[j];
-        if (!s) continue;
-        uint32_t i = SLOT_H32(s) & mask;
-        while (m->slots[i]) i = (i + 1) & mask;
-        m->slots[i] = s;
-    }
-    m->bytes += ((size_t)nslots - oldn) * sizeof *m->slots;
-    free(old);
 }
 
-static kv_entry *new_entry(const char *k, size_t kn, const char *v, size_t vn) {
+static void compact(kvmap *m) { m->used = ordered_compact((void **)m->items, m->used, m->slots, m->nslots, NULL); }
+
+size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta) {
+    size_t bytes = (size_t)((int64_t)m->bytes + delta);
+    if (!new_keys) return bytes;
+    uint64_t cap = ordered_cap_after(m->used, m->count, m->cap, 8, new_keys);
+    uint64_t nslots = ordered_index_size_for(m->nslots, 8, m->count + new_keys);
+    return bytes + (size_t)(cap - m->cap) * sizeof(kv_entry *) + (size_t)(nslots - m->nslots) * sizeof(uint64_t);
+}
+
+static kv_entry *new_entry(const char *k, size_t kn, const char *v, size_t vn, uint64_t seq) {
     kv_entry *e = malloc(sizeof *e + kn + vn);
     if (!e) abort();
     e->klen = (uint32_t)kn;
+    e->flag = 0;
     e->vlen = (uint32_t)vn;
-    e->mark = 0;
+    e->seq = seq;
     memcpy(e->data, k, kn);
     memcpy(e->data + kn, v, vn);
     return e;
@@ -67,34 +67,14 @@ kv_entry *kvmap_get(const kvmap *m, const char *k, size_t kn) {
     return s ? m->items[SLOT_POS(s)] : NULL;
 }
 
-/* The index grows (doubling from 8) before an insert would fill more than
- * three quarters of it; the dense array doubles from 8 when full. */
-static int index_full(uint64_t count, uint32_t nslots) { return (count + 1) * 4 > (uint64_t)nslots * 3; }
+static uint64_t seq_of(const void *e) { return ((const kv_entry *)e)->seq; }
 
-size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta) {
-    uint64_t count = m->count, cap = m->cap, nslots = m->nslots;
-    size_t bytes = (size_t)((int64_t)m->bytes + delta);
-    if (!new_keys) return bytes;
-    uint64_t want = count + new_keys;
-    uint64_t c2 = cap ? cap : 8;
-    while (c2 < want) c2 *= 2;
-    if (want > cap) bytes += (size_t)(c2 - cap) * sizeof(kv_entry *);
-    /* kvmap_set doubles the index whenever the next insert would overfill
-     * it, so it ends as the first doubling that holds `want` keys */
-    uint64_t n2 = nslots ? nslots : 8;
-    while (want * 4 > n2 * 3) n2 *= 2;
-    return bytes + (size_t)(n2 - nslots) * sizeof(uint64_t);
-}
+uint32_t kvmap_seek(const kvmap *m, uint64_t seq) { return ordered_seek((void *const *)m->items, m->used, seq, seq_of); }
 
 int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int overwrite) {
     uint32_t h = h32_of(k, kn);
     uint32_t i = m->nslots ? find_slot(m, k, kn, h) : 0;
-    if (!m->nslots || !m->slots[i]) {
-        if (index_full(m->count, m->nslots)) {
-            resize_index(m, m->nslots ? m->nslots * 2 : 8);
-            i = find_slot(m, k, kn, h);
-        }
-    } else {
+    if (m->nslots && m->slots[i]) {
         if (!overwrite) return 0;
         uint32_t pos = SLOT_POS(m->slots[i]);
         kv_entry *e = m->items[pos];
@@ -107,31 +87,26 @@ int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int 
         memcpy(e->data + kn, v, vn);
         return 0;
     }
-    if (m->count == m->cap) {
-        uint32_t old = m->cap;
-        m->cap = old ? old * 2 : 8;
-        m->items = xrealloc(m->items, (size_t)m->cap * sizeof *m->items);
-        m->bytes += (size_t)(m->cap - old) * sizeof *m->items;
+    if (ordered_index_full(m->count, m->nslots)) {
+        resize_index(m, m->nslots ? m->nslots * 2 : 8);
+        i = find_slot(m, k, kn, h);
     }
-    m->items[m->count] = new_entry(k, kn, v, vn);
-    m->slots[i] = (uint64_t)h << 32 | (m->count + 1);
+    if (m->used == m->cap) {
+        if (ordered_compact_when_full(m->used, m->count, m->cap)) {
+            compact(m);
+        } else {
+            uint32_t old = m->cap;
+            m->cap = old ? old * 2 : 8;
+            m->items = xrealloc(m->items, (size_t)m->cap * sizeof *m->items);
+            m->bytes += (size_t)(m->cap - old) * sizeof *m->items;
+        }
+    }
+    m->items[m->used] = new_entry(k, kn, v, vn, ++m->next_seq);
+    m->slots[i] = ORDERED_SLOT(h, m->used);
+    m->used++;
     m->count++;
     m->bytes += sizeof(kv_entry) + kn + vn;
     return 1;
-}
-
-/* Empty slot i and shift later members of its probe run back so that every
- * key stays reachable from its home slot without tombstones. */
-static void delete_slot(kvmap *m, uint32_t i) {
-    uint32_t mask = m->nslots - 1;
-    for (uint32_t j = (i + 1) & mask; m->slots[j]; j = (j + 1) & mask) {
-        uint32_t home = SLOT_H32(m->slots[j]) & mask;
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            m->slots[i] = m->slots[j];
-            i = j;
-        }
-    }
-    m->slots[i] = 0;
 }
 
 int kvmap_del(kvmap *m, const char *k, size_t kn) {
@@ -142,24 +117,24 @@ int kvmap_del(kvmap *m, const char *k, size_t kn) {
     kv_entry *e = m->items[pos];
     m->bytes -= sizeof *e + e->klen + e->vlen;
     free(e);
-    delete_slot(m, i);
-    uint32_t last = m->count - 1;
-    if (pos != last) { /* move the last entry into the hole and repoint its slot */
-        kv_entry *mv = m->items[last];
-        uint32_t j = find_slot(m, mv->data, mv->klen, h32_of(mv->data, mv->klen));
-        m->slots[j] = (m->slots[j] & 0xffffffff00000000ULL) | (pos + 1);
-        m->items[pos] = mv;
-    }
+    ordered_index_delete(m->slots, m->nslots, i);
+    m->items[pos] = NULL;
     m->count--;
+    if (pos == m->used - 1) /* the last one: no hole to keep */
+        while (m->used && !m->items[m->used - 1]) m->used--;
+    else if (ordered_compact_after_removal(m->used, m->count))
+        compact(m);
     return 1;
 }
 
 uint32_t kvmap_clear(kvmap *m) {
     uint32_t n = m->count;
-    for (uint32_t i = 0; i < n; i++) free(m->items[i]);
+    for (uint32_t i = 0; i < m->used; i++) free(m->items[i]);
     free(m->items);
     free(m->slots);
+    uint64_t seq = m->next_seq;
     *m = (kvmap)KVMAP_INIT;
+    m->next_seq = seq;
     return n;
 }
 

@@ -19,9 +19,8 @@
 #define PERSIST_OOM (-2)
 
 /* The ready step of both loads (snapshot.h): may the planned load go
- * ahead under maxMemory?  If so, takes the stamp that will mark what the
- * load stores and returns 0; else PERSIST_OOM with a reason in err. */
-int persist_plan_ready(ndb_store *st, const store_plan *p, uint32_t *stamp, char *err, size_t errlen);
+ * ahead under maxMemory?  0 if so, else PERSIST_OOM with a reason in err. */
+int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen);
 
 /* Append every entry of m as KV records. */
 int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen);

@@ -23,8 +23,8 @@
 #include "server/snapshot.h"
 
 int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen) {
-    for (uint32_t i = 0; i < m->count; i++) {
-        const kv_entry *e = m->items[i];
+    uint32_t pos = 0;
+    for (const kv_entry *e; (e = kvmap_next(m, &pos));) {
         snap_begin_record(w);
         sb_add_json_string(&w->buf, kv_key(e), e->klen);
         sb_addc(&w->buf, ':');
@@ -57,7 +57,6 @@ static int check_kv_file(const char *path, const strbuf *text, jdoc *d, char *er
 typedef struct kv_load {
     ndb_store *st;
     store_plan plan;
-    uint32_t stamp; /* marks the keys this load stored: the first occurrence wins */
     uint64_t keys;  /* keys stored */
     strbuf key;
 } kv_load;
@@ -80,23 +79,24 @@ static void plan_member(kv_load *l, const jdoc *d, const jtok *v) {
 }
 
 static void apply_member(kv_load *l, const jdoc *d, const jtok *v) {
-    l->keys += (uint64_t)store_load_key(l->st, NULL, l->key.buf, l->key.len, jtok_text(d, v), v->len, l->stamp);
+    l->keys += (uint64_t)store_load_key(l->st, NULL, l->key.buf, l->key.len, jtok_text(d, v), v->len);
 }
 
 static void plan_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, plan_member); }
 
 static int kv_load_ready(void *ctx, char *err, size_t errlen) {
     kv_load *l = ctx;
-    return persist_plan_ready(l->st, &l->plan, &l->stamp, err, errlen);
+    return persist_plan_ready(l->st, &l->plan, err, errlen);
 }
 
 static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_member); }
 
 int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, 0, STRBUF_INIT};
+    kv_load l = {st, {0}, 0, STRBUF_INIT};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
+    store_load_done(st, NULL);
     sb_free(&l.key);
     *keys = l.keys;
     return rc;

@@ -24,9 +24,10 @@
 
 static void write_record(const session *s, strbuf *b) {
     SB_ADD_LIT(b, "{\"keys\":{");
-    for (uint32_t i = 0; i < s->map.count; i++) {
-        const kv_entry *e = s->map.items[i];
-        if (i) sb_addc(b, ',');
+    uint32_t pos = 0;
+    int first = 1;
+    for (const kv_entry *e; (e = kvmap_next(&s->map, &pos)); first = 0) {
+        if (!first) sb_addc(b, ',');
         sb_add_json_string(b, kv_key(e), e->klen);
         sb_addc(b, ':');
         sb_add(b, kv_val(e), e->vlen);
@@ -43,9 +44,10 @@ static void write_record(const session *s, strbuf *b) {
 int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n, snap_writer *w, char *err,
                            size_t errlen) {
     if (!tkns) {
-        for (uint32_t i = 0; i < reg->count; i++) {
+        uint32_t pos = 0;
+        for (const session *s; (s = sessions_next(reg, &pos));) {
             snap_begin_record(w);
-            write_record(reg->items[i], &w->buf);
+            write_record(s, &w->buf);
             if (snap_end_record(w, err, errlen)) return -1;
         }
         return 0;
@@ -128,7 +130,6 @@ typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
     uint64_t now;   /* load time: each session's period starts here */
-    uint32_t stamp; /* marks the keys this load stored: the first occurrence wins */
     uint64_t sessions, keys;
     strbuf key;
 } sessions_load;
@@ -159,7 +160,7 @@ static void plan_file(const jdoc *d, void *ctx) {
 
 static int sessions_load_ready(void *ctx, char *err, size_t errlen) {
     sessions_load *l = ctx;
-    return persist_plan_ready(l->st, &l->plan, &l->stamp, err, errlen);
+    return persist_plan_ready(l->st, &l->plan, err, errlen);
 }
 
 /* Create the sessions of a checked file, through the store. */
@@ -176,15 +177,16 @@ static void apply_file(const jdoc *d, void *ctx) {
         for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next) {
             const jtok *v = &d->toks[k + 1];
             decode_key(l, d, k);
-            l->keys += (uint64_t)store_load_key(l->st, s, l->key.buf, l->key.len, jtok_text(d, v), v->len, l->stamp);
+            l->keys += (uint64_t)store_load_key(l->st, s, l->key.buf, l->key.len, jtok_text(d, v), v->len);
         }
+        store_load_done(l->st, s);
     }
 }
 
 int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
                           size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, expiry_now_ns(), 0, 0, 0, STRBUF_INIT};
+    sessions_load l = {st, {0}, expiry_now_ns(), 0, 0, STRBUF_INIT};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     sb_free(&l.key);

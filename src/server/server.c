@@ -25,6 +25,7 @@ void server_free(ndb_server *s) {
     sb_free(&s->keys);
     free(s->refs);
     free(s->items);
+    free(s->listed);
     kvpath_free_scratch();
 }
 

@@ -37,6 +37,8 @@ typedef struct ndb_server {
     size_t refs_cap;
     store_item *items; /* the members of a `keys` object, to store */
     size_t items_cap;
+    kv_entry **listed; /* entries flagged while one request lists them */
+    size_t listed_n, listed_cap;
 } ndb_server;
 
 /* The process's one server (single-threaded by design). */

@@ -1,11 +1,11 @@
 /*
  * sessions.c — the session registry (see sessions.h).
  *
- * The token index works like kvmap's: linear probing over 64-bit slots
- * holding the high half of the token's keyed hash and the session's
- * position + 1, with backward-shift deletion (no tombstones).  Tokens from
- * getrandom are unpredictable, but tokens can also come from files and the
- * lookups from clients, so the index still uses the keyed hash.
+ * The dense array and the token index are kvmap's (ordered.h): slots hold
+ * the high half of the token's keyed hash and the session's position + 1.
+ * Tokens from getrandom are unpredictable, but tokens can also come from
+ * files and the lookups from clients, so the index still uses the keyed
+ * hash.
  */
 #include "server/sessions.h"
 
@@ -18,9 +18,10 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "server/ordered.h"
 
-#define SLOT_POS(s) ((uint32_t)(s)-1)
-#define SLOT_H32(s) ((uint32_t)((s) >> 32))
+#define SLOT_POS ORDERED_SLOT_POS
+#define SLOT_H32 ORDERED_SLOT_H32
 
 static uint32_t h32_of(uint64_t token) { return (uint32_t)(hash_u64(token) >> 32); }
 
@@ -38,32 +39,12 @@ static uint32_t find_slot(const session_registry *r, uint64_t token, uint32_t h)
     }
 }
 
-static void resize_index(session_registry *r, uint32_t nslots) {
-    uint64_t *old = r->slots;
-    uint32_t oldn = r->nslots, mask = nslots - 1;
-    r->slots = calloc(nslots, sizeof *r->slots);
-    if (!r->slots) abort();
-    r->nslots = nslots;
-    for (uint32_t j = 0; j < oldn; j++) {
-        if (!old[j]) continue;
-        uint32_t i = SLOT_H32(old[j]) & mask;
-        while (r->slots[i]) i = (i + 1) & mask;
-        r->slots[i] = old[j];
-    }
-    free(old);
-}
+static void moved(void *s, uint32_t pos) { ((session *)s)->index = pos; }
 
-/* Empty slot i, shifting later members of its probe run back. */
-static void delete_slot(session_registry *r, uint32_t i) {
-    uint32_t mask = r->nslots - 1;
-    for (uint32_t j = (i + 1) & mask; r->slots[j]; j = (j + 1) & mask) {
-        uint32_t home = SLOT_H32(r->slots[j]) & mask;
-        if (((j - home) & mask) >= ((j - i) & mask)) {
-            r->slots[i] = r->slots[j];
-            i = j;
-        }
-    }
-    r->slots[i] = 0;
+static uint64_t seq_of(const void *s) { return ((const session *)s)->seq; }
+
+uint32_t sessions_seek(const session_registry *r, uint64_t seq) {
+    return ordered_seek((void *const *)r->items, r->used, seq, seq_of);
 }
 
 session *sessions_get(const session_registry *r, uint64_t token) {
@@ -73,29 +54,40 @@ session *sessions_get(const session_registry *r, uint64_t token) {
 }
 
 session *sessions_insert(session_registry *r, uint64_t token, const session_expiry *ex, uint64_t deadline) {
-    if (r->count == UINT32_MAX - 1) return NULL; /* positions are 32-bit */
+    if (r->count >= UINT32_MAX / 2) return NULL; /* positions are 32-bit */
     uint32_t h = h32_of(token);
     if (r->nslots && r->slots[find_slot(r, token, h)]) return NULL; /* taken */
-    if ((uint64_t)(r->count + 1) * 4 > (uint64_t)r->nslots * 3) resize_index(r, r->nslots ? r->nslots * 2 : 16);
+    if (ordered_index_full(r->count, r->nslots)) {
+        uint32_t n = r->nslots ? r->nslots * 2 : 16;
+        r->slots = ordered_index_resize(r->slots, r->nslots, n);
+        r->nslots = n;
+    }
     uint32_t i = find_slot(r, token, h);
-    if (r->count == r->cap) {
-        uint32_t cap = r->cap ? (r->cap > UINT32_MAX / 2 ? UINT32_MAX : r->cap * 2) : 16;
-        session **items = realloc(r->items, (size_t)cap * sizeof *items);
-        if (!items) abort();
-        r->items = items;
-        r->cap = cap;
+    if (r->used == r->cap) {
+        if (ordered_compact_when_full(r->used, r->count, r->cap)) {
+            r->used = ordered_compact((void **)r->items, r->used, r->slots, r->nslots, moved);
+        } else {
+            uint32_t cap = r->cap ? r->cap * 2 : 16;
+            session **items = realloc(r->items, (size_t)cap * sizeof *items);
+            if (!items) abort();
+            r->items = items;
+            r->cap = cap;
+        }
     }
     session *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->token = token;
     s->map = (kvmap)KVMAP_INIT;
-    s->index = r->count;
+    s->index = r->used;
+    s->seq = ++r->next_seq;
     if (ex->duration) {
         s->ex = *ex;
         expiry_set(&r->heap, &s->exp, deadline);
     }
-    r->items[r->count++] = s;
-    r->slots[i] = (uint64_t)h << 32 | r->count;
+    r->items[r->used] = s;
+    r->slots[i] = ORDERED_SLOT(h, r->used);
+    r->used++;
+    r->count++;
     return s;
 }
 
@@ -136,22 +128,21 @@ uint32_t sessions_clear_keys(session_registry *r, session *s) {
 void sessions_remove(session_registry *r, session *s) {
     sessions_clear_keys(r, s);
     expiry_remove(&r->heap, &s->exp);
-    delete_slot(r, find_slot(r, s->token, h32_of(s->token)));
-    uint32_t pos = s->index, last = r->count - 1;
-    if (pos != last) { /* move the last session into the hole, repoint its slot */
-        session *mv = r->items[last];
-        uint32_t j = find_slot(r, mv->token, h32_of(mv->token));
-        r->slots[j] = (r->slots[j] & 0xffffffff00000000ULL) | (pos + 1);
-        r->items[pos] = mv;
-        mv->index = pos;
-    }
+    ordered_index_delete(r->slots, r->nslots, find_slot(r, s->token, h32_of(s->token)));
+    uint32_t pos = s->index;
+    r->items[pos] = NULL;
     r->count--;
     free(s);
+    if (pos == r->used - 1) /* the last one: no hole to keep */
+        while (r->used && !r->items[r->used - 1]) r->used--;
+    else if (ordered_compact_after_removal(r->used, r->count))
+        r->used = ordered_compact((void **)r->items, r->used, r->slots, r->nslots, moved);
 }
 
 uint32_t sessions_clear(session_registry *r) {
     uint32_t n = r->count;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < r->used; i++) {
+        if (!r->items[i]) continue;
         kvmap_free(&r->items[i]->map);
         free(r->items[i]);
     }
@@ -160,7 +151,7 @@ uint32_t sessions_clear(session_registry *r) {
     expiry_free(&r->heap);
     r->items = NULL;
     r->slots = NULL;
-    r->count = r->cap = r->nslots = 0;
+    r->count = r->used = r->cap = r->nslots = 0;
     r->total_keys = 0;
     r->key_bytes = 0;
     return n;
@@ -200,10 +191,10 @@ static uint64_t grown(uint64_t cap, uint64_t first, uint64_t want) {
 }
 
 size_t sessions_bytes_after(const session_registry *r, uint64_t n, uint64_t expiring, size_t key_bytes) {
-    uint64_t count = r->count + n, nslots = r->nslots ? r->nslots : 16;
-    while (count * 4 > nslots * 3) nslots *= 2; /* sessions_insert keeps it at most 3/4 full */
-    if (!n) nslots = r->nslots;
-    return r->key_bytes + key_bytes + (size_t)count * sizeof(session) +
-           (size_t)grown(r->cap, 16, count) * sizeof *r->items + (size_t)nslots * sizeof *r->slots +
+    uint64_t count = r->count + n;
+    uint64_t nslots = n ? ordered_index_size_for(r->nslots, 16, count) : r->nslots;
+    uint64_t cap = ordered_cap_after(r->used, r->count, r->cap, 16, n);
+    return r->key_bytes + key_bytes + (size_t)count * sizeof(session) + (size_t)cap * sizeof *r->items +
+           (size_t)nslots * sizeof *r->slots +
            (size_t)grown(r->heap.cap, 16, r->heap.count + expiring) * sizeof *r->heap.nodes;
 }

@@ -2,11 +2,12 @@
  * sessions.h — the session registry: token → session (PROTOCOL.md 4.1–4.3).
  *
  * A session is a private kvmap plus expiry settings, named by a 64-bit
- * token.  The registry keeps sessions the way kvmap keeps keys: a dense
- * array in creation order (removal moves the last session into the hole),
- * so "map order" exists for SH_SAVE, plus an open-addressing index from
- * token to position.  Each session is one allocation whose address never
- * changes, so the expiry heap can point into it.
+ * token.  The registry keeps sessions the way kvmap keeps keys (ordered.h):
+ * a dense array in creation order where a removal leaves a hole, each
+ * session with a sequence number that only grows (for SH_SCAN cursors),
+ * so "map order" exists for SH_SAVE and SH_SCAN, plus an open-addressing
+ * index from token to position.  Each session is one allocation whose
+ * address never changes, so the expiry heap can point into it.
  *
  * Expiry (decisions 1/Q11 and 7): sessions with a non-zero duration sit in
  * an expiry heap keyed by deadline (CLOCK_MONOTONIC ns).  sessions_pop_due()
@@ -46,13 +47,16 @@ typedef struct session {
     session_expiry ex;
     uint8_t shared;   /* always 0 for SH_NEW; kept for loaded sessions */
     uint32_t index;   /* position in the registry's dense array */
+    uint64_t seq;     /* creation sequence number, from 1, never reused */
 } session;
 
 typedef struct session_registry {
-    session **items; /* dense, creation order */
+    session **items; /* creation order; NULL = a hole left by a removal */
+    uint32_t used;   /* items[0 .. used) are sessions or holes */
     uint32_t count, cap;
     uint64_t *slots; /* (hash high 32 bits) << 32 | (index + 1); 0 = empty */
     uint32_t nslots; /* power of two, or 0 */
+    uint64_t next_seq; /* the last sequence number given out */
     expiry_heap heap;
     uint64_t total_keys; /* sum of map.count over all sessions */
     size_t key_bytes;    /* sum of map.bytes over all sessions */
@@ -67,6 +71,20 @@ void sessions_free(session_registry *r);
 
 /* The session named by token, or NULL.  Does not look at expiry. */
 session *sessions_get(const session_registry *r, uint64_t token);
+
+/* The next session at or after position *pos (advancing *pos past it), or
+ * NULL at the end: `uint32_t pos = 0; while ((s = sessions_next(r, &pos)))`. */
+static inline session *sessions_next(const session_registry *r, uint32_t *pos) {
+    while (*pos < r->used) {
+        session *s = r->items[(*pos)++];
+        if (s) return s;
+    }
+    return NULL;
+}
+
+/* The position of the first session whose sequence number is above seq
+ * (r->used if there is none). */
+uint32_t sessions_seek(const session_registry *r, uint64_t seq);
 
 /* The functions below change the registry; only the store
  * (server/store.c) calls them (tests/check_write_path.sh enforces it). */
@@ -108,6 +126,11 @@ uint64_t sessions_remaining_s(const session *s, uint64_t now);
  * "extendOnSetAdd":B (the expiry object of SH_INFO and of session data
  * files, in that sorted order; no braces). */
 void session_expiry_json(strbuf *out, const session_expiry *ex);
+
+/* Append the members of an SH_INFO answer for s, in sorted order and
+ * without braces: "expires":B,["expiry":{...,"remaining":N},]"keyCnt":N,
+ * "shared":B,["st":1,]"tkn":T (remaining as at `now`). */
+void session_info_json(strbuf *out, const session *s, uint64_t now, int with_st);
 
 /* Memory held by the registry and every session (O(1)). */
 size_t sessions_bytes(const session_registry *r);

@@ -55,19 +55,10 @@ void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
 
 size_t store_memory(const ndb_store *st) { return st->kv.bytes + sessions_bytes(&st->sessions); }
 
-/* Marks on entries compare against the stamp; when it wraps, old marks
- * could collide with new stamps, so every mark is cleared first. */
-static void clear_marks(kvmap *m) {
-    for (uint32_t i = 0; i < m->count; i++) m->items[i]->mark = 0;
-}
-
-uint32_t store_next_stamp(ndb_store *st) {
-    if (++st->stamp == 0) {
-        clear_marks(&st->kv);
-        for (uint32_t i = 0; i < st->sessions.count; i++) clear_marks(&st->sessions.items[i]->map);
-        st->stamp = 1;
-    }
-    return st->stamp;
+/* Clear the scratch flag of every entry of m. */
+static void clear_flags(kvmap *m) {
+    uint32_t pos = 0;
+    for (kv_entry *e; (e = kvmap_next(m, &pos));) e->flag = 0;
 }
 
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns) { return (uint64_t)((int64_t)mono_ns + st->wall_offset_ns); }
@@ -267,8 +258,9 @@ void store_session_end(ndb_store *st, session *s, enum change_cause cause) {
 
 uint64_t store_end_all_sessions(ndb_store *st) {
     uint64_t n = st->sessions.count;
-    /* from the last, so no session moves into a hole before its turn */
-    while (st->sessions.count) store_session_end(st, st->sessions.items[st->sessions.count - 1], CAUSE_END);
+    /* from the last (never a hole: removals trim trailing holes), so no
+     * compaction moves a session before its turn */
+    while (st->sessions.count) store_session_end(st, st->sessions.items[st->sessions.used - 1], CAUSE_END);
     return n;
 }
 
@@ -302,8 +294,8 @@ size_t store_expire(ndb_store *st, uint64_t now) {
 /* ----------------------------------------------------------- loads */
 
 void store_plan_begin(ndb_store *st, store_plan *p) {
+    (void)st;
     memset(p, 0, sizeof *p);
-    p->stamp = store_next_stamp(st);
 }
 
 void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size_t vn) {
@@ -311,10 +303,14 @@ void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size
     if (!e) {
         p->delta_bytes += (int64_t)kvmap_entry_bytes(kn, vn);
         p->new_keys++;
-    } else if (e->mark != p->stamp) { /* replaced once: its first occurrence wins */
-        e->mark = p->stamp;
+    } else if (!e->flag) { /* replaced once: its first occurrence wins */
+        e->flag = 1;
         p->delta_bytes += (int64_t)vn - (int64_t)e->vlen;
     }
+}
+
+void store_plan_end(ndb_store *st, store_plan *p) {
+    if (!p->new_sessions) clear_flags(&st->kv);
 }
 
 int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const session_expiry *ex) {
@@ -347,14 +343,16 @@ int store_plan_fits(const ndb_store *st, const store_plan *p) {
     return over(st, after) ? STORE_OOM : STORE_OK;
 }
 
-int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn, uint32_t stamp) {
+int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn) {
     kvmap *m = store_map(st, s);
     kv_entry *e = kvmap_get(m, k, kn);
-    if (e && e->mark == stamp) return 0; /* stored earlier by this load: the first wins */
+    if (e && e->flag) return 0; /* stored earlier by this load: the first wins */
     commit_key_set(st, s, k, kn, v, vn, CAUSE_LOAD);
-    kvmap_get(m, k, kn)->mark = stamp;
+    kvmap_get(m, k, kn)->flag = 1;
     return 1;
 }
+
+void store_load_done(ndb_store *st, session *s) { clear_flags(store_map(st, s)); }
 
 session *store_load_session(ndb_store *st, uint64_t token, const session_expiry *ex, uint64_t deadline,
                             int shared) {

@@ -45,7 +45,6 @@ typedef struct ndb_store {
     size_t max_memory;         /* limits.maxMemory; 0 = no ceiling */
     uint64_t changes;          /* records emitted since start */
     int64_t wall_offset_ns;    /* wall-clock minus monotonic, at creation */
-    uint32_t stamp;            /* for marking entries during one operation */
     struct {
         store_sink_fn fn;
         void *ctx;
@@ -65,9 +64,6 @@ void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx);
 /* Bytes held by stored data: what SV_INFO reports as memoryBytes and what
  * limits.maxMemory bounds. */
 size_t store_memory(const ndb_store *st);
-
-/* A fresh non-zero stamp for kv_entry.mark (wraps by clearing every mark). */
-uint32_t store_next_stamp(ndb_store *st);
 
 /* Deadline conversions (monotonic ns <-> wall-clock ns since the epoch). */
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns);
@@ -152,12 +148,12 @@ typedef struct store_plan {
     uint64_t new_keys;     /* KV loads: keys not yet in the map */
     uint64_t new_sessions; /* session loads */
     uint64_t new_expiring; /* new sessions that expire (heap nodes) */
-    uint32_t stamp;        /* marks existing entries already counted */
 } store_plan;
 
 /* Start a plan for a load into the top-level map or into sessions. */
 void store_plan_begin(ndb_store *st, store_plan *p);
-/* A KV record k = v (the value's text is vn bytes). */
+/* A KV record k = v (the value's text is vn bytes).  An existing key is
+ * counted once (flagged until store_plan_end). */
 void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size_t vn);
 /* A session record: returns 1 if it would be created (its token is free),
  * 0 if an existing session would be left untouched. */
@@ -169,12 +165,16 @@ void store_plan_session_key(store_plan *p, size_t kn, size_t vn);
 void store_plan_session_end(store_plan *p, uint64_t n);
 /* Would the plan fit under maxMemory?  STORE_OK or STORE_OOM. */
 int store_plan_fits(const ndb_store *st, const store_plan *p);
+/* Done planning (clears the flags store_plan_key set). */
+void store_plan_end(ndb_store *st, store_plan *p);
 
 /* Store a loaded key into the top-level map (or session s), the first
- * occurrence of a key within one load winning: `stamp` (from
- * store_next_stamp, one per load) marks what this load stored.  Returns 1
- * if stored, 0 if skipped as a duplicate. */
-int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn, uint32_t stamp);
+ * occurrence of a key within one load winning: what this load stored is
+ * flagged until store_load_done(st, s).  Returns 1 if stored, 0 if skipped
+ * as a duplicate. */
+int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn);
+/* The keys loaded into the top-level map (or session s) are complete. */
+void store_load_done(ndb_store *st, session *s);
 
 /* Create a loaded session with its token (its keys follow through
  * store_load_key); NULL if the token exists.  deadline is monotonic ns. */

@@ -96,12 +96,14 @@ setup() { "$NDB" send '{"KV_CLEAR":{}}' >/dev/null; }
     req '{"KV_CONTAINS":{}}' '{"KV_CONTAINS_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
 }
 
-@test "KV_KEYS uses map order: insertion, byte order within one request, swap-last on removal" {
+@test "KV_KEYS uses map order: insertion, byte order within one request, a removal moves nothing" {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":[],"st":1}}'
     req '{"KV_SET":{"keys":{"k1":1,"k2":2,"k3":3,"k4":4}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_RMV":{"keys":["k2"]}}' '{"KV_RMV_RSP":{"st":1}}'
-    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1","k4","k3"],"st":1}}'
-    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":3,"st":1}}'
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1","k3","k4"],"st":1}}'
+    req '{"KV_SET":{"keys":{"k2":5}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1","k3","k4","k2"],"st":1}}'
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":4,"st":1}}'
     req '{"KV_SET":{"keys":{"d":1,"b":2,"c":3,"a":4}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","c","d"],"st":1}}'
     req '{"KV_SET":{"keys":{"a":9}}}' '{"KV_SET_RSP":{"st":1}}'

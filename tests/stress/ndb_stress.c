@@ -86,14 +86,14 @@ static void mset(mmap *m, int k, const char *v, int overwrite) {
     m->pos[k] = ++m->count;
 }
 
-/* Remove k: the last entry moves into its place (PROTOCOL section 3). */
+/* Remove k: the others keep their order (insertion order). */
 static void mdel(mmap *m, int k) {
     if (!m->pos[k]) return;
-    int at = m->pos[k] - 1, last = m->count - 1;
+    int at = m->pos[k] - 1;
     free(m->items[at].val);
-    if (at != last) {
-        m->items[at] = m->items[last];
-        m->pos[m->items[at].key] = at + 1;
+    for (int i = at; i + 1 < m->count; i++) {
+        m->items[i] = m->items[i + 1];
+        m->pos[m->items[i].key] = i + 1;
     }
     m->pos[k] = 0;
     m->count--;

@@ -1,7 +1,8 @@
 /*
- * test_kvmap.c — the ordered key map: lookups, overwrite, the protocol's
- * key order (insertion order, swap-last on removal), and a randomised run
- * against a simple model.
+ * test_kvmap.c — the ordered key map: lookups, overwrite, key order
+ * (insertion order; a removal leaves the others in place), sequence
+ * numbers and kvmap_seek, the exact size prediction of kvmap_bytes_after,
+ * and a randomised run against a simple model (order included).
  */
 #include <stdlib.h>
 
@@ -12,10 +13,9 @@ static char *keys_of(const kvmap *m) {
     static char buf[4096];
     size_t n = 0;
     buf[0] = '\0';
-    for (uint32_t i = 0; i < m->count; i++) {
-        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.*s", i ? "," : "", (int)m->items[i]->klen,
-                              kv_key(m->items[i]));
-    }
+    uint32_t pos = 0;
+    for (const kv_entry *e; (e = kvmap_next(m, &pos));)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.*s", n ? "," : "", (int)e->klen, kv_key(e));
     return buf;
 }
 
@@ -28,12 +28,22 @@ static void test_basic(void) {
     CHECK_INT(kvmap_set(&m, "k4", 2, "4", 1, 1), 1);
     CHECK_STR(keys_of(&m), "k1,k2,k3,k4");
     CHECK_INT(kvmap_del(&m, "k2", 2), 1);
-    CHECK_STR(keys_of(&m), "k1,k4,k3"); /* PROTOCOL 3.8 example */
+    CHECK_STR(keys_of(&m), "k1,k3,k4"); /* the others keep their order */
     CHECK_INT(kvmap_del(&m, "k2", 2), 0);
     CHECK_INT(kvmap_set(&m, "k1", 2, "\"longer value\"", 14, 1), 0);
     kv_entry *e = kvmap_get(&m, "k1", 2);
     CHECK(e && e->vlen == 14 && memcmp(kv_val(e), "\"longer value\"", 14) == 0);
-    CHECK_STR(keys_of(&m), "k1,k4,k3"); /* overwrite keeps the position */
+    CHECK_STR(keys_of(&m), "k1,k3,k4"); /* overwrite keeps the position */
+    CHECK_INT(kvmap_get(&m, "k1", 2)->seq, 1);
+    CHECK_INT(kvmap_get(&m, "k4", 2)->seq, 4);
+    CHECK_INT(kvmap_seek(&m, 0), 0);
+    CHECK_INT(kvmap_seek(&m, 1), 2); /* k2's hole is skipped: position 2 holds k3 */
+    CHECK_INT(kvmap_seek(&m, 2), 2);
+    CHECK_INT(kvmap_seek(&m, 4), m.used);
+    CHECK_INT(kvmap_set(&m, "k2", 2, "2", 1, 1), 1); /* re-added: a new, last place */
+    CHECK_STR(keys_of(&m), "k1,k3,k4,k2");
+    CHECK_INT(kvmap_get(&m, "k2", 2)->seq, 5);
+    CHECK_INT(kvmap_del(&m, "k2", 2), 1);
     CHECK_INT(kvmap_set(&m, "k1", 2, "9", 1, 0), 0); /* add: no overwrite */
     e = kvmap_get(&m, "k1", 2);
     CHECK(e && e->vlen == 14);
@@ -45,7 +55,27 @@ static void test_basic(void) {
     CHECK_INT(kvmap_clear(&m), 5);
     CHECK_INT(m.count, 0);
     CHECK(kvmap_get(&m, "k1", 2) == NULL);
+    CHECK_INT(kvmap_set(&m, "z", 1, "1", 1, 1), 1);
+    CHECK_INT(kvmap_get(&m, "z", 1)->seq, 8); /* numbers go on after a clear */
     kvmap_free(&m);
+}
+
+/* kvmap_bytes_after predicts exactly what inserts do, whatever the holes. */
+static void test_bytes_after(void) {
+    int bad = 0;
+    for (int holes = 0; holes < 60; holes += 7) {
+        for (uint64_t add = 1; add < 300; add += 13) {
+            kvmap m = KVMAP_INIT;
+            char key[32];
+            for (int i = 0; i < 100; i++) kvmap_set(&m, key, (size_t)snprintf(key, sizeof key, "b%d", i), "1", 1, 1);
+            for (int i = 0; i < holes; i++) kvmap_del(&m, key, (size_t)snprintf(key, sizeof key, "b%d", i * 1));
+            size_t want = kvmap_bytes_after(&m, add, (int64_t)(add * kvmap_entry_bytes(4, 1)));
+            for (uint64_t i = 0; i < add; i++) kvmap_set(&m, key, (size_t)snprintf(key, sizeof key, "n%03d", (int)i), "1", 1, 1);
+            if (m.bytes != want) bad++;
+            kvmap_free(&m);
+        }
+    }
+    CHECK_INT(bad, 0);
 }
 
 /* Random operations checked against a plain array model. */
@@ -53,6 +83,7 @@ static void test_random_model(void) {
     enum { NKEYS = 2000, OPS = 200000 };
     static int present[NKEYS];
     static int value[NKEYS];
+    static uint64_t born[NKEYS]; /* the op that inserted it: the model's order */
     kvmap m = KVMAP_INIT;
     unsigned seed = 12345;
     uint32_t count = 0;
@@ -68,6 +99,7 @@ static void test_random_model(void) {
             int isnew = kvmap_set(&m, key, (size_t)kn, val, (size_t)vn, 1);
             if (isnew != !present[k]) bad++;
             if (!present[k]) count++;
+            if (!present[k]) born[k] = (uint64_t)op + 1;
             present[k] = 1;
             value[k] = op;
         } else if (r < 8) {
@@ -84,6 +116,19 @@ static void test_random_model(void) {
             }
         }
         if (m.count != count) bad++;
+        if (op % 997 == 0) { /* iteration order = insertion order, sequence numbers rising */
+            uint32_t pos = 0, n = 0;
+            uint64_t last_seq = 0, last_born = 0;
+            for (const kv_entry *e; (e = kvmap_next(&m, &pos)); n++) {
+                char kbuf[16];
+                snprintf(kbuf, sizeof kbuf, "%.*s", (int)e->klen - 3, kv_key(e) + 3);
+                int kk = atoi(kbuf);
+                if (e->seq <= last_seq || born[kk] <= last_born) bad++;
+                last_seq = e->seq;
+                last_born = born[kk];
+            }
+            if (n != count || m.used - m.count > m.count + 32) bad++;
+        }
     }
     for (int k = 0; k < NKEYS; k++) {
         char key[16];
@@ -96,6 +141,7 @@ static void test_random_model(void) {
 
 int main(void) {
     test_basic();
+    test_bytes_after();
     test_random_model();
     return UNIT_DONE();
 }

@@ -21,15 +21,28 @@ static void set_key(session_registry *r, session *s, const char *k) {
     sessions_account(r, s, c, b);
 }
 
-/* Every session's index matches its slot and is found by its token. */
+/* Every session's index matches its place and it is found by its token;
+ * sequence numbers rise in order; the counters add up. */
 static int registry_ok(const session_registry *r) {
-    uint64_t keys = 0;
-    for (uint32_t i = 0; i < r->count; i++) {
-        const session *s = r->items[i];
-        if (s->index != i || sessions_get(r, s->token) != s) return 0;
+    uint64_t keys = 0, last = 0;
+    uint32_t pos = 0, n = 0;
+    for (const session *s; (s = sessions_next(r, &pos)); n++) {
+        if (s->index != pos - 1 || sessions_get(r, s->token) != s || s->seq <= last) return 0;
+        last = s->seq;
         keys += s->map.count;
     }
-    return keys == r->total_keys;
+    return keys == r->total_keys && n == r->count;
+}
+
+/* The tokens in registry order, as "t1,t2,..." (thousands). */
+static const char *order(const session_registry *r) {
+    static char buf[256];
+    size_t n = 0;
+    uint32_t pos = 0;
+    buf[0] = 0;
+    for (const session *s; (s = sessions_next(r, &pos));)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%llu", n ? "," : "", (unsigned long long)(s->token / 1000));
+    return buf;
 }
 
 static void test_tokens(void) {
@@ -74,17 +87,23 @@ static void test_insert_remove_order(void) {
     set_key(&r, sessions_get(&r, 2000), "b");
     set_key(&r, sessions_get(&r, 4000), "a");
     CHECK_INT(r.total_keys, 3);
-    /* Removing the second moves the last one into its place. */
+    /* Removing the second leaves the others in creation order. */
     sessions_remove(&r, sessions_get(&r, 2000));
     CHECK_INT(r.count, 5);
     CHECK_INT(r.total_keys, 1);
-    CHECK(r.items[1]->token == UINT64_MAX);
+    CHECK_STR(order(&r), "1,3,4,5,18446744073709551");
+    CHECK_INT(sessions_seek(&r, 1), 2); /* the hole of 2000 is skipped */
     CHECK(sessions_get(&r, 2000) == NULL);
     CHECK(registry_ok(&r));
-    /* Remove the last one, then all the rest one by one. */
-    sessions_remove(&r, r.items[r.count - 1]);
+    /* Remove the last one, then all the rest one by one (first ones first). */
+    sessions_remove(&r, sessions_get(&r, UINT64_MAX));
+    CHECK_INT(r.used, 5); /* the hole of 2000 stays; no trailing hole is kept */
     CHECK(registry_ok(&r));
-    while (r.count) sessions_remove(&r, r.items[0]);
+    for (uint32_t pos = 0; r.count;) {
+        pos = 0;
+        sessions_remove(&r, sessions_next(&r, &pos));
+        CHECK(registry_ok(&r));
+    }
     CHECK_INT(r.total_keys, 0);
     CHECK_INT(r.key_bytes, 0);
     sessions_free(&r);

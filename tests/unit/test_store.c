@@ -117,7 +117,8 @@ static int op_session_new(ndb_store *st) {
     return store_session_new(st, &ex, expiry_now_ns(), &oom) ? STORE_OK : STORE_OOM;
 }
 static int op_session_key(ndb_store *st) {
-    return store_put(st, st->sessions.items[0], "sk", 2, "{\"a\":[1,2]}", 11, CAUSE_SET);
+    uint32_t pos = 0;
+    return store_put(st, sessions_next(&st->sessions, &pos), "sk", 2, "{\"a\":[1,2]}", 11, CAUSE_SET);
 }
 static int op_load_plan(ndb_store *st) { /* a KV load of 3 keys, one replacing k1 */
     store_plan p;
@@ -126,12 +127,15 @@ static int op_load_plan(ndb_store *st) { /* a KV load of 3 keys, one replacing k
     store_plan_key(st, &p, "l1", 2, 5);
     store_plan_key(st, &p, "l2", 2, 5);
     store_plan_key(st, &p, "k1", 2, 30); /* a duplicate: the first wins, counted once */
-    if (store_plan_fits(st, &p) != STORE_OK) return STORE_OOM;
-    uint32_t stamp = store_next_stamp(st);
-    store_load_key(st, NULL, "k1", 2, "\"01234567890123456\"", 20, stamp);
-    store_load_key(st, NULL, "l1", 2, "12345", 5, stamp);
-    store_load_key(st, NULL, "l2", 2, "12345", 5, stamp);
-    store_load_key(st, NULL, "k1", 2, "\"0123456789012345678901234567\"", 30, stamp);
+    int fits = store_plan_fits(st, &p);
+    store_plan_end(st, &p);
+    if (fits != STORE_OK) return STORE_OOM;
+    CHECK_INT(store_load_key(st, NULL, "k1", 2, "\"01234567890123456\"", 20), 1);
+    CHECK_INT(store_load_key(st, NULL, "l1", 2, "12345", 5), 1);
+    CHECK_INT(store_load_key(st, NULL, "l2", 2, "12345", 5), 1);
+    CHECK_INT(store_load_key(st, NULL, "k1", 2, "\"0123456789012345678901234567\"", 30), 0);
+    store_load_done(st, NULL);
+    CHECK_INT(store_get(st, NULL, "k1", 2)->vlen, 20);
     return STORE_OK;
 }
 static int op_load_sessions(ndb_store *st) { /* a session load: 2 sessions of 2 keys */
@@ -144,12 +148,14 @@ static int op_load_sessions(ndb_store *st) { /* a session load: 2 sessions of 2 
         store_plan_session_key(&p, 1, 6);
         store_plan_session_end(&p, 2);
     }
-    if (store_plan_fits(st, &p) != STORE_OK) return STORE_OOM;
-    uint32_t stamp = store_next_stamp(st);
+    int fits = store_plan_fits(st, &p);
+    store_plan_end(st, &p);
+    if (fits != STORE_OK) return STORE_OOM;
     for (uint64_t t = 777; t <= 778; t++) {
         session *s = store_load_session(st, t, t == 777 ? &ex : &never, expiry_now_ns(), 0);
-        store_load_key(st, s, "a", 1, "1234", 4, stamp);
-        store_load_key(st, s, "b", 1, "123456", 6, stamp);
+        store_load_key(st, s, "a", 1, "1234", 4);
+        store_load_key(st, s, "b", 1, "123456", 6);
+        store_load_done(st, s);
     }
     return STORE_OK;
 }

@@ -66,9 +66,9 @@ static void free_recs(void) {
 
 static void add_map(strbuf *d, const kvmap *m) {
     sb_addf(d, "map %u\n", m->count);
-    for (uint32_t i = 0; i < m->count; i++) {
-        const kv_entry *e = m->items[i];
-        sb_addf(d, "%u:", e->klen);
+    uint32_t pos = 0;
+    for (const kv_entry *e; (e = kvmap_next(m, &pos));) {
+        sb_addf(d, "%u:", (unsigned)e->klen);
         sb_add(d, kv_key(e), e->klen);
         sb_addf(d, "=%u:", e->vlen);
         sb_add(d, kv_val(e), e->vlen);
@@ -83,8 +83,8 @@ static void digest(const ndb_store *st, strbuf *d, int deadlines) {
     add_map(d, &st->kv);
     const session_registry *r = &st->sessions;
     sb_addf(d, "sessions %u keys %llu\n", r->count, (unsigned long long)r->total_keys);
-    for (uint32_t i = 0; i < r->count; i++) {
-        const session *s = r->items[i];
+    uint32_t pos = 0;
+    for (const session *s; (s = sessions_next(r, &pos));) {
         sb_addf(d, "tkn %llu dur %u del %u eog %u eosa %u shared %u", (unsigned long long)s->token, s->ex.duration,
                 s->ex.delete_session, s->ex.extend_on_get, s->ex.extend_on_set_add, s->shared);
         if (deadlines && s->ex.duration) sb_addf(d, " deadline %llu", (unsigned long long)s->exp.deadline);
