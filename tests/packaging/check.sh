@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Packaging check (issue 8): configure a release build for prefix /usr,
 #   1. `cmake --install` into a staging directory (DESTDIR) and compare the
-#      exact list of installed files;
+#      exact list of installed files; check the copyright file (DEP-5 format,
+#      the license text of LICENSE);
 #   2. `cpack -G DEB`, then check the package with dpkg-deb: its file list
-#      (the same as the staged one), its metadata (Package, Version,
+#      (the same as the staged one), its copyright file, its metadata (Package, Version,
 #      Architecture, Maintainer, Section, Description, Depends on the
 #      libraries the binary links) and its conffiles;
 #   3. install the .deb with dpkg into a throwaway root (its own admin
@@ -47,6 +48,8 @@ expected() {
             ./usr/lib/systemd/system/ndb.service \
             ./usr/share/bash-completion/completions/ndb \
             ./usr/share/doc/ndb/README.md \
+            ./usr/share/doc/ndb/copyright \
+            ./usr/share/doc/ndb/protocol.md \
             ./usr/share/fish/vendor_completions.d/ndb.fish \
             ./usr/share/zsh/vendor-completions/_ndb
         for p in man/*.1; do
@@ -69,6 +72,24 @@ echo "$got" | sed 's/^/   /'
 [ -x "$WORK/stage/usr/bin/ndb" ] || fail "usr/bin/ndb is not executable"
 grep -qx 'ExecStart=/usr/bin/ndb serve --config /etc/ndb/ndb.jsonc' \
     "$WORK/stage/usr/lib/systemd/system/ndb.service" || fail "ndb.service: wrong ExecStart"
+# check_copyright FILE: a Debian machine-readable copyright file (DEP-5) whose
+# one License paragraph holds the license text of LICENSE
+check_copyright() {
+    local cr=$1
+    [ "$(head -n 1 "$cr")" = 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' ] ||
+        fail "$cr: the first line is not the DEP-5 Format line"
+    grep -qx 'Upstream-Name: ndb' "$cr" || fail "$cr: no Upstream-Name: ndb"
+    grep -qx 'Files: \*' "$cr" || fail "$cr: no 'Files: *' paragraph"
+    grep -qx 'Copyright: 2026 the ndb authors' "$cr" || fail "$cr: no Copyright line"
+    [ "$(grep -cx 'License: MIT' "$cr")" -eq 2 ] || fail "$cr: expected License: MIT in Files and as its own paragraph"
+    grep -qx 'Copyright (c) 2026 the ndb authors' LICENSE || fail "LICENSE: no copyright line"
+    # DEP-5 indents the text by one space and writes empty lines as " ."
+    diff <(sed -n '/^Permission is hereby granted/,$p' LICENSE) \
+        <(sed -n '/^ Permission is hereby granted/,$p' "$cr" | sed 's/^ //; s/^\.$//') >&2 ||
+        fail "$cr: the license text differs from LICENSE (< LICENSE, > copyright)"
+}
+check_copyright "$WORK/stage/usr/share/doc/ndb/copyright"
+echo "   usr/share/doc/ndb/copyright: DEP-5, license text of LICENSE"
 
 step "cpack -G DEB"
 rm -f "$BUILD"/ndb_*.deb
@@ -85,6 +106,11 @@ if [ "$got" != "$(expected $gz)" ]; then
 fi
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ && $2 != "root/root" {bad=1} END {exit bad}' ||
     fail "files in the .deb must belong to root/root"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/ndb/copyright >"$WORK/deb-copyright" ||
+    fail "the .deb has no usr/share/doc/ndb/copyright"
+cmp -s "$WORK/deb-copyright" "$WORK/stage/usr/share/doc/ndb/copyright" ||
+    fail "usr/share/doc/ndb/copyright in the .deb differs from the installed one"
+check_copyright "$WORK/deb-copyright"
 
 step "dpkg-deb -I: metadata"
 dpkg-deb -I "$deb" | sed 's/^/   /'

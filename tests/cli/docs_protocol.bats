@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# docs/protocol.md, the protocol reference, checked against the real server:
+#
+#   1. every example block of the document is run against a fresh
+#      `ndb serve` and every response must match exactly;
+#   2. every command of src/common/commands.def and every status code has
+#      an entry in the document (and the document names no command or
+#      status that ndb does not have, unless it says it is not emitted);
+#   3. nothing that looks like a request/response pair hides outside the
+#      checked example blocks.
+#
+# The example-block convention is described in docs/protocol.md section 0
+# ("Examples").  In short, a fenced block whose info string is
+# `ndb-example` holds lines of these kinds, run top to bottom:
+#
+#   > REQUEST        sent as one text message (ndb send); `>` alone sends an
+#                    empty message
+#   < RESPONSE       the exact text expected for the request or command just
+#                    before it (one `<` line per line of output)
+#   $ ndb serve ARGS (re)start the block's server with ARGS (plus --port 0);
+#                    without such a line a block starts `ndb serve` with no
+#                    options before its first request
+#   $ COMMAND        a shell command (bash), run with $DATA (the block's own
+#                    empty directory), $NDB_URL, and the functions `ndb`
+#                    (the binary under test) and `probe` (tests/cli/wsprobe.py
+#                    pointed at the block's server); its standard output and
+#                    standard error together must equal the `<` lines after it
+#   # text           a comment; blank lines are ignored too
+#
+# In `<` lines, {{Name}} stands for a run of characters other than white
+# space and " , : { } [ ] (a number, a version, a file path; when it could
+# end at several places, the longest that lets the rest of the line match).  A name starting with an upper-case letter is a
+# variable: its first occurrence captures the text, later occurrences in
+# `<` lines must be equal, and in `>` and `$` lines it is replaced by the
+# captured text; a variable that is captured and never used again fails the
+# block (it is most likely a typo).  A lower-case name ({{ms}}, {{s}})
+# matches anything of that shape and captures nothing.  `$DATA` in a `$ ndb serve` line is the
+# block's directory.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+export LC_ALL=C # byte-wise character classes in the patterns below
+
+DOC="$BATS_TEST_DIRNAME/../../docs/protocol.md"
+SRC="$BATS_TEST_DIRNAME/../../src"
+
+# The status codes the server can emit, one value per line.
+# Today: the `ST_… = N,` lines of enum status in src/server/request.h.
+# When the table moves to src/common/status.def (lines
+# `NDB_STATUS(value, IDENT, "Name", "meaning")`), replace the sed line with:
+#   sed -nE 's/^NDB_STATUS\(([0-9]+),.*/\1/p' "$SRC/common/status.def"
+status_codes() {
+    sed -nE 's/^[[:space:]]*ST_[A-Z0-9_]+ = ([0-9]+),.*/\1/p' "$SRC/server/request.h"
+}
+
+# The commands of the command table, one name per line.
+command_names() {
+    sed -nE 's/^NDB_COMMAND\(([A-Z0-9_]+),.*/\1/p' "$SRC/common/commands.def"
+}
+
+# split_blocks DIR: write each ndb-example block of the document to
+# DIR/NNNN, one line per line of the block, as "DOCLINE<TAB>TEXT".
+split_blocks() {
+    awk -v dir="$1" '
+        /^```ndb-example[[:space:]]*$/ && !inb { inb = 1; n++; f = sprintf("%s/%04d", dir, n); printf "" > f; next }
+        /^```/ && inb { inb = 0; close(f); next }
+        inb { print NR "\t" $0 > f }
+        END { if (inb) { print "docs/protocol.md: unterminated ndb-example block" > "/dev/stderr"; exit 1 } }
+    ' "$DOC"
+}
+
+# What a {{Name}} cannot contain (a glob: the rest of GOT from the first
+# such character on).
+STOP='[][ ",:{}]*'
+
+# match EXPECTED GOT: GOT equals EXPECTED where each {{Name}} stands for a
+# non-empty run of characters up to (not including) the first of STOP;
+# binds and checks upper-case names in V.  Where the run could end earlier
+# (a path followed by "/data"), the longest run that lets the rest match wins.
+match() {
+    local exp=$1 got=$2
+    if [[ $exp != *'{{'*'}}'* ]]; then
+        [ "$got" = "$exp" ]
+        return
+    fi
+    local lit=${exp%%'{{'*} rest=${exp#*'{{'} name run k val
+    name=${rest%%'}}'*}
+    rest=${rest#*'}}'}
+    [[ $got == "$lit"* ]] || return 1
+    got=${got:${#lit}}
+    run=${got%%$STOP}
+    for ((k = ${#run}; k >= 1; k--)); do
+        val=${run:0:k}
+        if [[ $name != [A-Z]* ]]; then
+            match "$rest" "${got:k}" && return 0
+        elif [ -n "${V[$name]+set}" ]; then
+            [ "${V[$name]}" = "$val" ] && match "$rest" "${got:k}" && USED[$name]=1 && return 0
+        else
+            V[$name]=$val
+            match "$rest" "${got:k}" && return 0
+            unset "V[$name]"
+        fi
+    done
+    return 1
+}
+
+# subst TEXT: set SUBST to TEXT with every {{Name}} replaced by its
+# captured value (not in a subshell: it marks the names used).  Fails, with
+# the reason in SUBST, on a name that is not a captured variable.
+subst() {
+    local s=$1 name
+    SUBST=''
+    while [[ $s == *'{{'*'}}'* ]]; do
+        SUBST+=${s%%'{{'*}
+        s=${s#*'{{'}
+        name=${s%%'}}'*}
+        s=${s#*'}}'}
+        if [[ $name != [A-Z]* || -z ${V[$name]+set} ]]; then
+            SUBST="{{$name}} is not a captured variable"
+            return 1
+        fi
+        SUBST+=${V[$name]}
+        USED[$name]=1
+    done
+    SUBST+=$s
+}
+
+# run_block FILE: run one example block; prints each mismatch, returns 1 if
+# there was any.
+run_block() {
+    local -a L
+    local -A V=() USED=()
+    local i=0 n ln line got input rc failed=0 shell_prelude name
+    mapfile -t L <"$1"
+    n=${#L[@]}
+    DATA=$(mktemp -d "$BATS_TEST_TMPDIR/data.XXXXXX")
+    export DATA
+    shell_prelude='ndb() { "$NDB" "$@"; }; probe() { python3 "$WSPROBE" --url "$NDB_URL" "$@"; }; cd "$DATA"; '
+    while [ "$i" -lt "$n" ]; do
+        ln=${L[i]%%$'\t'*}
+        line=${L[i]#*$'\t'}
+        i=$((i + 1))
+        case $line in
+        '' | '#' | '# '*) continue ;;
+        '$ ndb serve' | '$ ndb serve '*)
+            local -a args
+            read -r -a args <<<"${line#'$ ndb serve'}"
+            args=("${args[@]//'$DATA'/$DATA}")
+            stop_server
+            start_server "${args[@]}" || { echo "line $ln: the server did not start: $line"; return 1; }
+            continue
+            ;;
+        '>' | '> '* | '$ '*) ;;
+        *)
+            echo "line $ln: not an example line (expected >, <, \$ or #): $line"
+            failed=1
+            continue
+            ;;
+        esac
+        [ -n "${NDB_PID:-}" ] || start_server || { echo "line $ln: the server did not start"; return 1; }
+        # the expected lines: every `<` line that follows
+        local -a want=()
+        while [ "$i" -lt "$n" ]; do
+            case ${L[i]#*$'\t'} in
+            '<') want+=('') ;;
+            '< '*) want+=("${L[i]#*$'\t'< }") ;;
+            *) break ;;
+            esac
+            i=$((i + 1))
+        done
+        subst "${line:2}" || { echo "line $ln: $SUBST"; failed=1; continue; }
+        input=$SUBST
+        if [[ $line == '$ '* ]]; then
+            # a command's exit status is not checked, only its output
+            got=$(NDB="$NDB" WSPROBE="$WSPROBE" bash -c "$shell_prelude$input" 2>&1) || true
+            rc=0
+        else
+            got=$("$NDB" send "$input" 2>&1) && rc=0 || rc=$?
+            [ "${#want[@]}" -eq 1 ] || { echo "line $ln: a request needs exactly one '<' line"; failed=1; continue; }
+        fi
+        local -a lines=()
+        [ -z "$got" ] || mapfile -t lines <<<"$got"
+        local ok=1 k
+        [ "$rc" -eq 0 ] && [ "${#lines[@]}" -eq "${#want[@]}" ] || ok=0
+        for ((k = 0; ok && k < ${#want[@]}; k++)); do
+            match "${want[k]}" "${lines[k]}" || ok=0
+        done
+        if [ "$ok" -eq 0 ]; then
+            printf 'line %s: %s\n  expected: %s\n  got     : %s (exit %s)\n' "$ln" "$line" \
+                "$(printf '%s\n' "${want[@]}")" "$got" "$rc"
+            failed=1
+        fi
+    done
+    stop_server
+    # a captured variable that is never used again is likely a typo
+    for name in "${!V[@]}"; do
+        [ -n "${USED[$name]+set}" ] || {
+            echo "block at line ${L[0]%%$'\t'*}: {{$name}} is captured but never used again (write {{${name,,}}} for a value that is not reused)"
+            failed=1
+        }
+    done
+    return "$failed"
+}
+
+@test "every example of docs/protocol.md gives exactly the response shown" {
+    local dir="$BATS_TEST_TMPDIR/blocks" b failures='' count=0
+    mkdir -p "$dir"
+    split_blocks "$dir"
+    for b in "$dir"/*; do
+        [ -e "$b" ] || continue
+        count=$((count + 1))
+        grep -qE $'^[0-9]+\t(> |>$|\\$ )' "$b" || failures+="block starting at line $(head -n 1 "$b" | cut -f1): no request"$'\n'
+        # not in a command substitution: the block's server must not hold
+        # its output pipe open
+        if ! run_block "$b" >"$BATS_TEST_TMPDIR/result" 2>&1; then
+            failures+="$(cat "$BATS_TEST_TMPDIR/result")"$'\n'
+        fi
+    done
+    stop_server
+    [ "$count" -ge 50 ] || failures+="only $count example blocks found"$'\n'
+    [ -z "$failures" ] || { printf '%s' "$failures" >&2; return 1; }
+}
+
+@test "every command and every status code has an entry in docs/protocol.md" {
+    local c st missing='' codes
+    # a command's entry is a heading naming it in backticks, e.g. "### 3.1 `KV_SET`"
+    for c in $(command_names); do
+        grep -qE "^#{2,5} .*\`$c\`" "$DOC" || missing+=" command $c;"
+    done
+    # a status code's entry is a row of the table of section 2: "| N | Name | ..."
+    codes=$(status_codes)
+    [ "$(wc -l <<<"$codes")" -ge 15 ] || missing+=" (only $(wc -l <<<"$codes") status codes read from the source);"
+    local table
+    table=$(awk '/^## 2\. /{on=1; next} /^## /{on=0} on' "$DOC")
+    for st in $codes; do
+        grep -qE "^\| *$st *\| *[A-Z][A-Za-z]+ *\|" <<<"$table" || missing+=" status $st;"
+    done
+    # and the other way: a command heading names a command of the table; a
+    # status row that ndb cannot emit says so
+    for c in $(grep -oE '^#{2,5} [0-9.]* *`[A-Z]+_[A-Z_]+`' "$DOC" | grep -oE '`[A-Z_]+`' | tr -d '`'); do
+        command_names | grep -qx "$c" || missing+=" heading for $c, which is not in commands.def;"
+    done
+    for st in $(grep -oE '^\| *[0-9]+ *\|' <<<"$table" | tr -dc '0-9\n'); do
+        grep -qx "$st" <<<"$codes" && continue
+        grep -qE "^\| *$st *\|.*not emitted" <<<"$table" || missing+=" status $st is in the table but not in the source (say 'not emitted');"
+    done
+    [ -z "$missing" ] || { echo "docs/protocol.md:$missing" >&2; return 1; }
+}
+
+@test "no request/response example of docs/protocol.md is outside a checked block" {
+    # inside any other fenced block, a line that starts like an example line
+    # would escape the check above
+    run awk '
+        /^```/ { if (inb) { inb = 0 } else { inb = 1; ex = ($0 ~ /^```ndb-example/) }; next }
+        inb && !ex && /^[<>] *[{[]/ { print NR ": " $0; bad = 1 }
+        END { exit bad }
+    ' "$DOC"
+    [ "$status" -eq 0 ] || { echo "example lines outside ndb-example blocks:" >&2; echo "$output" >&2; return 1; }
+}
