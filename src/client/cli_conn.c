@@ -25,50 +25,26 @@ static int64_t mono_ms(void) {
 
 /* ------------------------------------------------------------- statuses */
 
-static const struct {
-    unsigned st;
-    const char *name;
-    const char *hint; /* added when the server sent no message */
-} statuses[] = {
-    {1, "Ok", NULL},
-    {2, "OpCodeInvalid", NULL},
-    {3, "JsonInvalid", "the server could not parse the request"},
-    {4, "PathInvalid", "the JSONPath is not valid"},
-    {5, "NoPath", NULL},
-    {10, "CommandNotExist", "the server does not know this command (is it an older server?)"},
-    {11, "CommandMultiple", NULL},
-    {12, "CommandType", NULL},
-    {13, "CommandSyntax", NULL},
-    {14, "CommandDisabled", "persistence is disabled on the server"},
-    {22, "KeyNotExist", "no such key"},
-    {26, "ParamMissing", NULL},
-    {40, "ValueMissing", NULL},
-    {41, "ValueTypeInvalid", NULL},
-    {42, "ValueSize", NULL},
-    {100, "SessionNotExist", "no such session (it may have expired)"},
-    {101, "SessionTokenInvalid", NULL},
-    {102, "SessionOpenFail", NULL},
-    {103, "SessionNewFail", NULL},
-    {120, "SaveStart", NULL},
-    {121, "SaveComplete", NULL},
-    {122, "SaveDirWriteFail", "the server could not create the snapshot directory"},
-    {123, "SaveError", "the server failed while writing the snapshot"},
-    {140, "Loading", NULL},
-    {141, "LoadComplete", NULL},
-    {142, "LoadError", "the dataset does not exist or could not be read"},
-    {1000, "Unknown", "internal server error"},
-};
-
+/* Name of a status ("KeyNotExist"), or NULL for a value common/status.def
+ * does not list.  A switch, so that a duplicated value fails to compile. */
 const char *cli_status_name(unsigned st) {
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        if (statuses[i].st == st) return statuses[i].name;
-    return NULL;
+    switch (st) {
+#define NDB_STATUS(value, ident, name, meaning) case value: return name;
+#include "common/status.def"
+#undef NDB_STATUS
+    default: return NULL;
+    }
 }
 
+/* What a status means, added to the error line when the server sent no
+ * message; NULL for an unlisted value. */
 static const char *status_hint(unsigned st) {
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        if (statuses[i].st == st) return statuses[i].hint;
-    return NULL;
+    switch (st) {
+#define NDB_STATUS(value, ident, name, meaning) case value: return meaning;
+#include "common/status.def"
+#undef NDB_STATUS
+    default: return NULL;
+    }
 }
 
 int cli_server_error(cli_ctx *c) {
