@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/wsframe.h"
+
 #define BWS_RX_INIT (64 * 1024)  /* first receive buffer */
 #define BWS_RX_MIN_FREE 16384    /* compact/grow when less room than this */
 #define BWS_HANDSHAKE_MAX 8192   /* longest accepted handshake response */
@@ -337,24 +339,8 @@ static void tx_reserve(bws *c, size_t n) {
     }
 }
 
+/* Append one masked, final frame to the send buffer. */
 static void send_frame(bws *c, unsigned opcode, const void *msg, size_t len) {
-    unsigned char *d;
-    size_t h = 2;
-    tx_reserve(c, 14 + len);
-    d = c->tx + c->tx_len;
-    d[0] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        d[1] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        d[1] = 0x80 | 126;
-        d[2] = (unsigned char)(len >> 8);
-        d[3] = (unsigned char)len;
-        h = 4;
-    } else {
-        d[1] = 0x80 | 127;
-        for (int i = 0; i < 8; i++) d[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-        h = 10;
-    }
     /* Mask key: xorshift64, one step per frame. */
     uint64_t x = c->rng;
     x ^= x << 13;
@@ -362,23 +348,13 @@ static void send_frame(bws *c, unsigned opcode, const void *msg, size_t len) {
     x ^= x << 17;
     c->rng = x;
     uint32_t m32 = (uint32_t)x;
-    memcpy(d + h, &m32, 4);
-    uint64_t m64 = (uint64_t)m32 << 32 | m32;
-    const unsigned char *src = msg;
-    unsigned char *dst = d + h + 4;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, src + i, 8);
-        w ^= m64;
-        memcpy(dst + i, &w, 8);
-    }
-    const unsigned char *mk = d + h;
-    for (; i < len; i++) dst[i] = src[i] ^ mk[i & 3];
-    c->tx_len += h + 4 + len;
+    unsigned char mask[4];
+    memcpy(mask, &m32, 4);
+    tx_reserve(c, WSF_MAX_HEADER + len);
+    c->tx_len += wsf_encode(c->tx + c->tx_len, opcode, msg, len, mask);
 }
 
-void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, 0x1, msg, len); }
+void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, WSF_TEXT, msg, len); }
 
 int bws_flush(bws *c) {
     while (c->tx_off < c->tx_len) {
@@ -445,41 +421,26 @@ int bws_next(bws *c, const char **msg, size_t *len) {
     for (;;) {
         const unsigned char *p = c->rx + c->rx_off;
         size_t avail = c->rx_len - c->rx_off;
-        if (avail < 2) {
-            c->rx_need = 2;
+        wsf_head fh;
+        if (!wsf_decode_header(p, avail, &fh)) {
+            c->rx_need = fh.size;
             return 0;
         }
-        unsigned fin = p[0] & 0x80, op = p[0] & 0x0f;
-        if (p[0] & 0x70) {
+        if (fh.rsv) {
             set_why(c, "protocol error: reserved bits set in a frame from the server");
             return -1;
         }
-        if (p[1] & 0x80) {
+        if (fh.masked) {
             set_why(c, "protocol error: masked frame from the server");
             return -1;
         }
-        uint64_t n = p[1] & 0x7f;
-        size_t h = 2;
-        if (n == 126) {
-            if (avail < 4) {
-                c->rx_need = 4;
-                return 0;
-            }
-            n = (uint64_t)p[2] << 8 | p[3];
-            h = 4;
-        } else if (n == 127) {
-            if (avail < 10) {
-                c->rx_need = 10;
-                return 0;
-            }
-            n = 0;
-            for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
-            h = 10;
-            if (n > ((uint64_t)1 << 40)) {
-                set_why(c, "protocol error: frame length %llu", (unsigned long long)n);
-                return -1;
-            }
+        if (fh.len > ((uint64_t)1 << 40)) {
+            set_why(c, "protocol error: frame length %llu", (unsigned long long)fh.len);
+            return -1;
         }
+        unsigned fin = fh.fin, op = fh.opcode;
+        size_t h = fh.size;
+        uint64_t n = fh.len;
         if (avail < h + n) {
             c->rx_need = h + (size_t)n;
             return 0;
@@ -488,7 +449,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
         const unsigned char *payload = p + h;
         c->rx_off += h + (size_t)n;
         switch (op) {
-        case 0x1: /* text */
+        case WSF_TEXT:
             if (c->in_frag) {
                 set_why(c, "protocol error: new message inside a fragmented one");
                 return -1;
@@ -502,7 +463,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
             c->frag_len = 0;
             frag_add(c, payload, (size_t)n);
             break;
-        case 0x0: /* continuation */
+        case WSF_CONT:
             if (!c->in_frag) {
                 set_why(c, "protocol error: continuation frame without a message");
                 return -1;
@@ -515,10 +476,10 @@ int bws_next(bws *c, const char **msg, size_t *len) {
                 return 1;
             }
             break;
-        case 0x2:
+        case WSF_BINARY:
             set_why(c, "unexpected binary message from the server");
             return -1;
-        case 0x8: {
+        case WSF_CLOSE: {
             char text[128];
             size_t tn = n > 2 ? (size_t)n - 2 : 0;
             if (tn > sizeof text - 1) tn = sizeof text - 1;
@@ -534,10 +495,10 @@ int bws_next(bws *c, const char **msg, size_t *len) {
                 set_why(c, "connection closed by server (no status code)");
             return -1;
         }
-        case 0x9: /* ping: answer with the same payload */
-            send_frame(c, 0xA, payload, (size_t)n);
+        case WSF_PING: /* answer with the same payload */
+            send_frame(c, WSF_PONG, payload, (size_t)n);
             break;
-        case 0xA: /* pong */
+        case WSF_PONG:
             break;
         default:
             set_why(c, "protocol error: unknown opcode %u", op);

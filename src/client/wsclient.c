@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/wsframe.h"
+
 /* Pieces of an incoming message are handed to us at most this big. */
 #define WSC_RX_CHUNK 65536
 /* A consumed queue prefix larger than this is compacted away. */
@@ -132,66 +134,21 @@ static void next_mask(ws_client *c, unsigned char mask[4]) {
     c->rndpos += 4;
 }
 
-/* dst = src XOR the repeated 4-byte mask, a word at a time. */
-static void mask_copy(unsigned char *dst, const unsigned char *src, size_t n,
-                      const unsigned char mask[4]) {
-    unsigned char m8[8];
-    uint64_t m, w;
-    size_t i = 0;
-    memcpy(m8, mask, 4);
-    memcpy(m8 + 4, mask, 4);
-    memcpy(&m, m8, 8);
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, src + i, 8);
-        w ^= m;
-        memcpy(dst + i, &w, 8);
-    }
-    for (; i < n; i++) dst[i] = src[i] ^ mask[i & 3];
-}
-
-/* Append msg to the send queue as one masked, final frame of the given
- * opcode (1 text, 8 close). */
-static void txq_push_frame_op(ws_client *c, unsigned char opcode, const char *msg, size_t len) {
-    unsigned char hdr[14];
-    size_t h = 0;
-    hdr[h++] = (unsigned char)(0x80 | opcode); /* FIN + opcode */
-    if (len < 126) {
-        hdr[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (unsigned char)(len >> 8);
-        hdr[h++] = (unsigned char)len;
-    } else {
-        hdr[h++] = 0x80 | 127;
-        for (int shift = 56; shift >= 0; shift -= 8) hdr[h++] = (unsigned char)((uint64_t)len >> shift);
-    }
-    next_mask(c, hdr + h);
-    h += 4;
-    sb_grow(&c->txq, h + len);
-    unsigned char *dst = (unsigned char *)c->txq.buf + c->txq.len;
-    memcpy(dst, hdr, h);
-    mask_copy(dst + h, (const unsigned char *)msg, len, hdr + h - 4);
-    c->txq.len += h + len;
+/* Append msg to the send queue as one masked, final text frame. */
+static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
+    unsigned char mask[4];
+    next_mask(c, mask);
+    sb_grow(&c->txq, WSF_MAX_HEADER + len);
+    c->txq.len += wsf_encode((unsigned char *)c->txq.buf + c->txq.len, WSF_TEXT, msg, len, mask);
     c->txq.buf[c->txq.len] = '\0';
 }
 
-/* Append msg to the send queue as one masked, final text frame. */
-static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
-    txq_push_frame_op(c, 0x1, msg, len);
-}
-
-/* Total size of the queued client frame starting at p. */
-static size_t frame_size(const unsigned char *p) {
-    size_t n = p[1] & 0x7f, h = 2;
-    if (n == 126) {
-        n = (size_t)p[2] << 8 | p[3];
-        h = 4;
-    } else if (n == 127) {
-        n = 0;
-        for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
-        h = 10;
-    }
-    return h + 4 + n;
+/* Total size of the queued frame at p (avail bytes are queued from p on,
+ * the whole frame among them). */
+static size_t frame_size(const unsigned char *p, size_t avail) {
+    wsf_head h;
+    wsf_decode_header(p, avail, &h);
+    return h.size + (size_t)h.len;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -377,7 +334,7 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         unsigned char *q = (unsigned char *)c->txq.buf;
         size_t start = c->txoff, end = start, frames = 0;
         do {
-            end += frame_size(q + end);
+            end += frame_size(q + end, c->txq.len - end);
             frames++;
         } while (end < c->txq.len && end - start < WSC_TX_BATCH);
         int n = lws_write(wsi, q + start, end - start, LWS_WRITE_RAW);
@@ -677,8 +634,10 @@ const char *wsc_url(const ws_client *c) { return c->url; }
 void wsc_close_nowait(ws_client *c, int timeout_ms) {
     if (!c) return;
     if (c->state == WSC_OPEN && c->wsi && !c->closing) {
-        static const char normal[2] = {0x03, (char)0xe8}; /* 1000 */
-        txq_push_frame_op(c, 0x8, normal, sizeof normal);
+        unsigned char mask[4], frame[WSF_MAX_CLOSE_FRAME];
+        next_mask(c, mask);
+        size_t n = wsf_close_frame(frame, LWS_CLOSE_STATUS_NORMAL, NULL, mask);
+        sb_add(&c->txq, frame, n);
         if (c->unsent++ == 0) lws_callback_on_writable(c->wsi);
         pump(c, timeout_ms, all_sent);
     }

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/wsframe.h"
 #include "server/dispatch.h"
 
 /* Queue entry layout: [uint32 payload length][LWS_PRE headroom][payload]. */
@@ -219,38 +220,13 @@ static int on_receive(conn *c, const char *in, size_t len) {
 static int send_close_1009(conn *c) {
     if (c->close_sent) return 0;
     /* lws has no public way to send a close frame and keep reading, so the
-     * frame is written raw: FIN+close opcode, unmasked length, code, reason. */
-    static const char reason[] = "message over maxPayload";
-    unsigned char buf[LWS_PRE + 4 + sizeof reason];
+     * frame is written raw. */
+    unsigned char buf[LWS_PRE + WSF_MAX_CLOSE_FRAME];
     unsigned char *p = buf + LWS_PRE;
-    size_t n = 2 + sizeof reason - 1;
-    p[0] = 0x88;
-    p[1] = (unsigned char)n;
-    p[2] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE >> 8);
-    p[3] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE & 0xff);
-    memcpy(p + 4, reason, sizeof reason - 1);
+    size_t n = wsf_close_frame(p, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message over maxPayload", NULL);
     c->close_sent = 1;
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
-    return lws_write(c->wsi, p, 2 + n, LWS_WRITE_RAW) < (int)(2 + n) ? -1 : 0;
-}
-
-/* Write into h the header of an unmasked, final text frame of n payload
- * bytes; returns its length (2, 4 or 10). */
-static size_t frame_header(unsigned char h[10], size_t n) {
-    h[0] = 0x81; /* FIN + text */
-    if (n < 126) {
-        h[1] = (unsigned char)n;
-        return 2;
-    }
-    if (n < 65536) {
-        h[1] = 126;
-        h[2] = (unsigned char)(n >> 8);
-        h[3] = (unsigned char)n;
-        return 4;
-    }
-    h[1] = 127;
-    for (int i = 0; i < 8; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-    return 10;
+    return lws_write(c->wsi, p, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
 }
 
 /* Batch limit for one write: many small responses go out in one syscall. */
@@ -289,8 +265,8 @@ static int on_writeable(conn *c) {
          * header), sparing a copy of the payload; at most TX_CHUNK per
          * callback, so lws never has to buffer (copy) a remainder itself. */
         unsigned char *payload = (unsigned char *)o->buf + c->out_head + ENTRY_HEAD;
-        unsigned char h[10];
-        size_t hl = frame_header(h, first);
+        unsigned char h[WSF_MAX_HEADER];
+        size_t hl = wsf_header(h, WSF_TEXT, first, NULL);
         if (c->direct_sent == 0) memcpy(payload - hl, h, hl);
         size_t total = first + hl, n = total - c->direct_sent;
         if (n > TX_CHUNK) n = TX_CHUNK;
@@ -309,8 +285,8 @@ static int on_writeable(conn *c) {
             uint32_t n;
             memcpy(&n, o->buf + c->out_head, sizeof n);
             if (n >= TX_DIRECT) break; /* next callback sends it directly */
-            unsigned char h[10];
-            sb_add(tx, h, frame_header(h, n));
+            unsigned char h[WSF_MAX_HEADER];
+            sb_add(tx, h, wsf_header(h, WSF_TEXT, n, NULL));
             sb_add(tx, o->buf + c->out_head + ENTRY_HEAD, n);
             c->out_head += ENTRY_HEAD + n;
             c->out_pending -= n;
