@@ -140,14 +140,14 @@ int cli_call(cli_ctx *c) {
         cli_disconnect(c);
         if ((rc = connect_server(c))) return rc;
         if (wsc_send(c->ws, c->req.buf, c->req.len) < 0) {
-            fprintf(stderr, "ndb: lost connection to %s\n", c->url);
+            fprintf(stderr, "ndb: lost connection to %s\n", wsc_url(c->ws));
             return CLI_USAGE;
         }
     }
     char err[320];
     int r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err);
     if (r == 0) {
-        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", c->url, c->timeout_s);
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(c->ws), c->timeout_s);
         return CLI_USAGE;
     }
     if (r < 0) {
@@ -155,7 +155,7 @@ int cli_call(cli_ctx *c) {
             fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s\n",
                     c->req.len, err);
         else
-            fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", c->url, err);
+            fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", wsc_url(c->ws), err);
         return CLI_USAGE;
     }
     /* {"<CMD>_RSP":{...,"st":N,...}} or {"ERR":{...}} */
