@@ -13,8 +13,6 @@
  */
 #include "client/bench_conn.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
@@ -32,6 +30,7 @@
 #include <unistd.h>
 
 #include "common/wsframe.h"
+#include "common/wsurl.h"
 
 #define BWS_RX_INIT (64 * 1024)  /* first receive buffer */
 #define BWS_RX_MIN_FREE 16384    /* compact/grow when less room than this */
@@ -61,122 +60,41 @@ static void *xrealloc(void *p, size_t n) {
 
 /* ---------------------------------------------------------------- target */
 
-static int is_loopback(const struct sockaddr *sa) {
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return 1;
-        return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && a->sin6_addr.s6_addr[12] == 127;
+/* Parse the URL (see bench_conn.h). */
+int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    if (ws_url_parse(&t->u, url, err, errlen)) return -1;
+    if (t->u.tls) {
+        snprintf(err, errlen, "wss:// is not supported: ndb bench speaks plain ws:// only");
+        return -1;
     }
     return 0;
 }
 
-int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
-    memset(t, 0, sizeof *t);
-    if (strlen(url) >= sizeof t->url) {
-        snprintf(err, errlen, "URL too long");
-        return -1;
-    }
-    snprintf(t->url, sizeof t->url, "%s", url);
-    if (!strncasecmp(url, "wss://", 6)) {
-        snprintf(err, errlen, "wss:// is not supported: ndb bench measures a local server over plain ws://");
-        return -1;
-    }
-    if (strncasecmp(url, "ws://", 5)) {
-        snprintf(err, errlen, "the URL must start with ws://");
-        return -1;
-    }
-    const char *p = url + 5;
-    size_t alen = strcspn(p, "/?#");
-    const char *rest = p + alen;
-    char host[256];
-    const char *hend, *port = NULL;
-    if (alen >= sizeof t->host_header) {
-        snprintf(err, errlen, "host too long");
-        return -1;
-    }
-    if (*p == '[') {
-        hend = memchr(p, ']', alen);
-        if (!hend || hend == p + 1) {
-            snprintf(err, errlen, "malformed IPv6 address");
-            return -1;
-        }
-        if (hend + 1 < rest) {
-            if (hend[1] != ':') {
-                snprintf(err, errlen, "unexpected text after ']'");
-                return -1;
-            }
-            port = hend + 2;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(hend - p - 1), p + 1);
-    } else {
-        hend = memchr(p, ':', alen);
-        if (hend) port = hend + 1;
-        else hend = rest;
-        if (hend == p) {
-            snprintf(err, errlen, "no host");
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(hend - p), p);
-    }
-    char portstr[8] = "80";
-    if (port) {
-        size_t n = (size_t)(rest - port);
-        long v = 0;
-        if (n == 0 || n > 5) {
-            snprintf(err, errlen, "invalid port");
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (!isdigit((unsigned char)port[i])) {
-                snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
-                return -1;
-            }
-            v = v * 10 + (port[i] - '0');
-        }
-        if (v < 1 || v > 65535) {
-            snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
-            return -1;
-        }
-        snprintf(portstr, sizeof portstr, "%ld", v);
-    }
-    snprintf(t->host_header, sizeof t->host_header, "%.*s", (int)alen, p);
-    size_t plen = strcspn(rest, "#");
-    if (plen + 2 > sizeof t->path) {
-        snprintf(err, errlen, "path too long");
-        return -1;
-    }
-    snprintf(t->path, sizeof t->path, "%s%.*s", *rest == '/' ? "" : "/", (int)plen, rest);
-
+/* Resolve the host (see bench_conn.h). */
+int bws_target_resolve(bws_target *t, char *err, size_t errlen) {
     struct addrinfo hints, *res = NULL;
+    char port[8];
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
-    int g = getaddrinfo(host, portstr, &hints, &res);
+    snprintf(port, sizeof port, "%d", t->u.port);
+    int g = getaddrinfo(t->u.host, port, &hints, &res);
     if (g) {
-        snprintf(err, errlen, "cannot resolve host '%s': %s", host,
+        snprintf(err, errlen, "cannot resolve host '%s': %s", t->u.host,
                  g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
         return -1;
     }
-    int found = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        if (is_loopback(ai->ai_addr) && ai->ai_addrlen <= sizeof t->addr) {
-            memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-            t->addrlen = ai->ai_addrlen;
-            found = 1;
-            break;
-        }
+    t->naddr = 0;
+    for (struct addrinfo *ai = res; ai && t->naddr < BWS_MAX_ADDRS; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof t->addr[0]) continue;
+        memcpy(&t->addr[t->naddr], ai->ai_addr, ai->ai_addrlen);
+        t->addrlen[t->naddr++] = ai->ai_addrlen;
     }
     freeaddrinfo(res);
-    if (!found) {
-        snprintf(err, errlen,
-                 "'%s' is not a loopback address: ndb bench only measures a server on this machine "
-                 "(127.0.0.0/8 or ::1)",
-                 host);
+    if (!t->naddr) {
+        snprintf(err, errlen, "cannot resolve host '%s': no usable address", t->u.host);
         return -1;
     }
     return 0;
@@ -220,34 +138,69 @@ static int find_header(const char *resp, const char *name, char *out, size_t out
     return -1;
 }
 
-int bws_open(bws *c, const bws_target *t, int timeout_ms) {
+/* Connect a non-blocking socket to one of t's addresses, trying them in
+ * order until the deadline; the one that accepts moves to the front.
+ * Returns 0 with c->fd set, or -1 with the last failure's reason. */
+static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
+    int last = ECONNREFUSED;
+    for (unsigned i = 0; i < t->naddr; i++) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            last = ETIMEDOUT;
+            break;
+        }
+        int fd = socket(t->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            last = errno;
+            continue;
+        }
+        int e = 0;
+        if (connect(fd, (const struct sockaddr *)&t->addr[i], t->addrlen[i]) < 0) {
+            e = errno;
+            if (e == EINPROGRESS) {
+                struct pollfd pfd = {fd, POLLOUT, 0};
+                int n;
+                while ((n = poll(&pfd, 1, (int)left)) < 0 && errno == EINTR) {
+                    left = deadline - mono_ms();
+                    if (left <= 0) {
+                        n = 0;
+                        break;
+                    }
+                }
+                socklen_t sl = sizeof e;
+                if (n == 0) e = ETIMEDOUT;
+                else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
+            }
+        }
+        if (!e) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            c->fd = fd;
+            if (i) { /* the next connection goes here first */
+                struct sockaddr_storage a = t->addr[i];
+                socklen_t al = t->addrlen[i];
+                t->addr[i] = t->addr[0];
+                t->addrlen[i] = t->addrlen[0];
+                t->addr[0] = a;
+                t->addrlen[0] = al;
+            }
+            return 0;
+        }
+        close(fd);
+        last = e;
+    }
+    set_why(c, "%s", strerror(last));
+    return -1;
+}
+
+/* Connect and shake hands (see bench_conn.h). */
+int bws_open(bws *c, bws_target *t, int timeout_ms) {
     memset(c, 0, sizeof *c);
     c->fd = -1;
     int64_t deadline = mono_ms() + timeout_ms;
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
     c->rng |= 1;
-
-    c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        set_why(c, "cannot create a socket: %s", strerror(errno));
-        return -1;
-    }
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
-        if (errno != EINPROGRESS) {
-            set_why(c, "cannot connect: %s", strerror(errno));
-            return -1;
-        }
-        if (wait_fd(c, POLLOUT, deadline, "connecting")) return -1;
-        int e = 0;
-        socklen_t sl = sizeof e;
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
-        if (e) {
-            set_why(c, "cannot connect: %s", strerror(e));
-            return -1;
-        }
-    }
+    if (tcp_connect(c, t, deadline)) return -1;
 
     unsigned char keyraw[16];
     char key[32], expect[40], accept[64];
@@ -261,7 +214,7 @@ int bws_open(bws *c, const bws_target *t, int timeout_ms) {
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
                      "User-Agent: ndb-bench\r\n\r\n",
-                     t->path, t->host_header, key);
+                     t->u.path, t->u.host_header, key);
     for (int off = 0; off < n;) {
         ssize_t w = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
         if (w > 0) {
@@ -507,6 +460,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
     }
 }
 
+/* Close and free (see bench_conn.h). */
 void bws_close(bws *c) {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;

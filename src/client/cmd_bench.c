@@ -87,13 +87,14 @@
 static const char bench_usage[] =
     "usage: ndb bench [options]\n"
     "\n"
-    "Load an ndb server on this machine and measure it: N connections, P requests in\n"
-    "flight on each, every answer verified; prints throughput, latency percentiles\n"
-    "and the benchmark's own CPU use.\n"
+    "Load an ndb server and measure it: N connections, P requests in flight on each,\n"
+    "every answer verified; prints throughput, latency percentiles and the\n"
+    "benchmark's own CPU use.\n"
     "\n"
     "Options:\n"
-    "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL ");\n"
-    "                       loopback only (127.0.0.0/8, ::1, localhost)\n"
+    "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL "):\n"
+    "                       ws://HOST[:PORT][/PATH], or HOST:PORT, :PORT, HOST (port\n"
+    "                       " STR(WSURL_DEFAULT_PORT) "); plain ws:// only, no wss://\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
@@ -119,8 +120,9 @@ static const char bench_usage[] =
     "microseconds; throughput counts answered requests per second of the run phase\n"
     "(after connecting and preloading).  CSV/JSON fields: see tests/bench/README.md.\n"
     "\n"
-    "Exit status: 0 when every answer was right; 1 when the run failed (cannot connect,\n"
-    "a wrong or error answer, a disconnect, a timeout); 2 on a usage error;\n"
+    "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
+    "error answer, a disconnect, a timeout); 2 on a usage error or when the server\n"
+    "cannot be reached;\n"
     "130 when interrupted (the results so far are printed).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
@@ -544,7 +546,7 @@ static void progress(bench *b, uint64_t now) {
 }
 
 static int conn_failed(bench *b, bconn *c) {
-    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.url,
+    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url,
                 c->ws.why[0] ? c->ws.why : "failed");
 }
 
@@ -631,7 +633,7 @@ static int run_phase(bench *b, int phase) {
         }
         now = now_ns();
         if (b->inflight_total && now - b->last_answer_ns > timeout_ns)
-            return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.url,
+            return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.u.url,
                         b->timeout_s, b->inflight_total);
         progress(b, now);
     }
@@ -641,7 +643,16 @@ static int run_phase(bench *b, int phase) {
 
 /* ---------------------------------------------------------------- setup */
 
+/* Open every connection.  Returns 0; 2 when the server cannot be reached
+ * (a name that does not resolve, a refused or timed-out connection, a
+ * failed handshake), like every other client command; -1 on a local
+ * failure.  Each has printed its reason. */
 static int connect_all(bench *b) {
+    char err[WSURL_MAX_HOST + 200];
+    if (bws_target_resolve(&b->target, err, sizeof err)) {
+        fail(b, "cannot connect to %s: %s", b->target.u.url, err);
+        return 2;
+    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)b->conns + 64 &&
         rl.rlim_cur < rl.rlim_max) {
@@ -664,9 +675,9 @@ static int connect_all(bench *b) {
         c->ring = calloc(ring, sizeof *c->ring);
         if (!c->ring) abort();
         if (bws_open(&c->ws, &b->target, BENCH_CONNECT_TIMEOUT_MS)) {
-            fail(b, "cannot connect to %s: %s", b->target.url, c->ws.why);
+            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             bws_close(&c->ws);
-            return -1;
+            return 2;
         }
         b->nopen++;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
@@ -748,7 +759,7 @@ static void report(bench *b) {
                cpu_us, b->preload_s);
     } else {
         printf("ndb bench: %s on %s: %u connection%s, pipeline %u, %" PRIu64 " keys, %zu-character values%s\n",
-               op, b->target.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
+               op, b->target.u.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
                b->preload ? ", preloaded" : "");
         if (b->preload)
             printf("  preload     %" PRIu64 " keys in %.3f s\n", b->loaded, b->preload_s);
@@ -786,7 +797,17 @@ static int parse_double(const char *s, double lo, double hi, double *v) {
     return 0;
 }
 
-enum { OPT_URL = 256, OPT_DURATION, OPT_OP, OPT_SET_RATIO, OPT_KEYS, OPT_PRELOAD, OPT_CSV, OPT_JSON, OPT_TIMEOUT };
+enum {
+    OPT_URL = 256,
+    OPT_DURATION,
+    OPT_OP,
+    OPT_SET_RATIO,
+    OPT_KEYS,
+    OPT_PRELOAD,
+    OPT_CSV,
+    OPT_JSON,
+    OPT_TIMEOUT
+};
 
 static const struct option bench_options[] = {
     {"url", required_argument, NULL, OPT_URL},
@@ -919,7 +940,11 @@ int cmd_bench(int argc, char **argv) {
     prepare_texts(b);
 
     rc = 1;
-    if (connect_all(b)) goto out;
+    if ((rc = connect_all(b))) {
+        if (rc < 0) rc = 1;
+        goto out;
+    }
+    rc = 1;
     if (b->sh && run_phase(b, PH_SETUP)) goto out;
     if (b->preload) {
         uint64_t t0 = now_ns();
