@@ -460,6 +460,26 @@ int bws_next(bws *c, const char **msg, size_t *len) {
     }
 }
 
+/* One request, one answer (see bench_conn.h). */
+int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen) {
+    int64_t deadline = mono_ms() + timeout_ms;
+    bws_send(c, msg, len);
+    for (;;) {
+        int r = bws_flush(c);
+        if (r < 0) return -1;
+        if (r == 1) break;
+        if (wait_fd(c, POLLOUT, deadline, "sending a request")) return -1;
+    }
+    for (;;) {
+        int k = bws_next(c, ans, anslen);
+        if (k) return k == 1 ? 0 : -1;
+        if (bws_flush(c) < 0) return -1; /* a pong bws_next queued */
+        long n = bws_fill(c);
+        if (n < 0) return -1;
+        if (n == 0 && wait_fd(c, POLLIN, deadline, "waiting for an answer")) return -1;
+    }
+}
+
 /* Close and free (see bench_conn.h). */
 void bws_close(bws *c) {
     if (c->fd >= 0) close(c->fd);

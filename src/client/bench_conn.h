@@ -87,6 +87,14 @@ long bws_fill(bws *c);
  */
 int bws_next(bws *c, const char **msg, size_t *len);
 
+/*
+ * One request and its answer, outside the event loop: queue msg, write it,
+ * wait for the next message, all within timeout_ms.  Returns 0 with *ans,
+ * *anslen set (valid as for bws_next), or -1 with the reason in c->why.
+ * For a connection with nothing else in flight.
+ */
+int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen);
+
 /* Close the socket and free the buffers.  Safe to call twice, and on a bws
  * whose bws_open failed (not on a merely zeroed one: fd 0 is a descriptor). */
 void bws_close(bws *c);
