@@ -82,8 +82,8 @@
  *                  re is a regex literal or a string (pattern).
  *    An array-valued path operand (one containing `*`, `..`, a slice, a union or a filter)
  *    is an array, so sum(@.items[*].price) works.
- *  - Index expression `[(expr)]`: integer (or integral double) on an array → that index,
- *    negative from the end; string on an object → that member; out of range / missing /
+ *  - Index expression `[(expr)]`: an integer on an array → that index, negative from the end;
+ *    a string on an object → that member; a double (even 1.0), out of range, missing or
  *    other types → nothing.  Inside filter path operands it counts as a single-node step.
  */
 #ifndef NDB_JSONPATH_H

@@ -130,3 +130,11 @@ setup() {
     req '{"KV_ARR_APPEND":{"items":[]}}' '{"KV_ARR_APPEND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     req '{"KV_GET":{"keys":["o","s"]}}' '{"KV_GET_RSP":{"keys":{"o":{"n":1},"s":"str"},"st":1}}'
 }
+
+@test "KV_FIND: only an integer index expression selects an array element" {
+    req '{"KV_SET":{"keys":{"arr":[1,2,3]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(1.0)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(1)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(2 / 2), (3.0 / 3), (@.length - 1.0)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+}
