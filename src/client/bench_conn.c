@@ -13,8 +13,6 @@
  */
 #include "client/bench_conn.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
@@ -30,6 +28,9 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/wsframe.h"
+#include "common/wsurl.h"
 
 #define BWS_RX_INIT (64 * 1024)  /* first receive buffer */
 #define BWS_RX_MIN_FREE 16384    /* compact/grow when less room than this */
@@ -59,122 +60,41 @@ static void *xrealloc(void *p, size_t n) {
 
 /* ---------------------------------------------------------------- target */
 
-static int is_loopback(const struct sockaddr *sa) {
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return 1;
-        return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) && a->sin6_addr.s6_addr[12] == 127;
+/* Parse the URL (see bench_conn.h). */
+int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
+    memset(t, 0, sizeof *t);
+    if (ws_url_parse(&t->u, url, err, errlen)) return -1;
+    if (t->u.tls) {
+        snprintf(err, errlen, "wss:// is not supported: ndb bench speaks plain ws:// only");
+        return -1;
     }
     return 0;
 }
 
-int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
-    memset(t, 0, sizeof *t);
-    if (strlen(url) >= sizeof t->url) {
-        snprintf(err, errlen, "URL too long");
-        return -1;
-    }
-    snprintf(t->url, sizeof t->url, "%s", url);
-    if (!strncasecmp(url, "wss://", 6)) {
-        snprintf(err, errlen, "wss:// is not supported: ndb bench measures a local server over plain ws://");
-        return -1;
-    }
-    if (strncasecmp(url, "ws://", 5)) {
-        snprintf(err, errlen, "the URL must start with ws://");
-        return -1;
-    }
-    const char *p = url + 5;
-    size_t alen = strcspn(p, "/?#");
-    const char *rest = p + alen;
-    char host[256];
-    const char *hend, *port = NULL;
-    if (alen >= sizeof t->host_header) {
-        snprintf(err, errlen, "host too long");
-        return -1;
-    }
-    if (*p == '[') {
-        hend = memchr(p, ']', alen);
-        if (!hend || hend == p + 1) {
-            snprintf(err, errlen, "malformed IPv6 address");
-            return -1;
-        }
-        if (hend + 1 < rest) {
-            if (hend[1] != ':') {
-                snprintf(err, errlen, "unexpected text after ']'");
-                return -1;
-            }
-            port = hend + 2;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(hend - p - 1), p + 1);
-    } else {
-        hend = memchr(p, ':', alen);
-        if (hend) port = hend + 1;
-        else hend = rest;
-        if (hend == p) {
-            snprintf(err, errlen, "no host");
-            return -1;
-        }
-        snprintf(host, sizeof host, "%.*s", (int)(hend - p), p);
-    }
-    char portstr[8] = "80";
-    if (port) {
-        size_t n = (size_t)(rest - port);
-        long v = 0;
-        if (n == 0 || n > 5) {
-            snprintf(err, errlen, "invalid port");
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (!isdigit((unsigned char)port[i])) {
-                snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
-                return -1;
-            }
-            v = v * 10 + (port[i] - '0');
-        }
-        if (v < 1 || v > 65535) {
-            snprintf(err, errlen, "invalid port '%.*s'", (int)n, port);
-            return -1;
-        }
-        snprintf(portstr, sizeof portstr, "%ld", v);
-    }
-    snprintf(t->host_header, sizeof t->host_header, "%.*s", (int)alen, p);
-    size_t plen = strcspn(rest, "#");
-    if (plen + 2 > sizeof t->path) {
-        snprintf(err, errlen, "path too long");
-        return -1;
-    }
-    snprintf(t->path, sizeof t->path, "%s%.*s", *rest == '/' ? "" : "/", (int)plen, rest);
-
+/* Resolve the host (see bench_conn.h). */
+int bws_target_resolve(bws_target *t, char *err, size_t errlen) {
     struct addrinfo hints, *res = NULL;
+    char port[8];
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
-    int g = getaddrinfo(host, portstr, &hints, &res);
+    snprintf(port, sizeof port, "%d", t->u.port);
+    int g = getaddrinfo(t->u.host, port, &hints, &res);
     if (g) {
-        snprintf(err, errlen, "cannot resolve host '%s': %s", host,
+        snprintf(err, errlen, "cannot resolve host '%s': %s", t->u.host,
                  g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
         return -1;
     }
-    int found = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        if (is_loopback(ai->ai_addr) && ai->ai_addrlen <= sizeof t->addr) {
-            memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-            t->addrlen = ai->ai_addrlen;
-            found = 1;
-            break;
-        }
+    t->naddr = 0;
+    for (struct addrinfo *ai = res; ai && t->naddr < BWS_MAX_ADDRS; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof t->addr[0]) continue;
+        memcpy(&t->addr[t->naddr], ai->ai_addr, ai->ai_addrlen);
+        t->addrlen[t->naddr++] = ai->ai_addrlen;
     }
     freeaddrinfo(res);
-    if (!found) {
-        snprintf(err, errlen,
-                 "'%s' is not a loopback address: ndb bench only measures a server on this machine "
-                 "(127.0.0.0/8 or ::1)",
-                 host);
+    if (!t->naddr) {
+        snprintf(err, errlen, "cannot resolve host '%s': no usable address", t->u.host);
         return -1;
     }
     return 0;
@@ -218,34 +138,69 @@ static int find_header(const char *resp, const char *name, char *out, size_t out
     return -1;
 }
 
-int bws_open(bws *c, const bws_target *t, int timeout_ms) {
+/* Connect a non-blocking socket to one of t's addresses, trying them in
+ * order until the deadline; the one that accepts moves to the front.
+ * Returns 0 with c->fd set, or -1 with the last failure's reason. */
+static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
+    int last = ECONNREFUSED;
+    for (unsigned i = 0; i < t->naddr; i++) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            last = ETIMEDOUT;
+            break;
+        }
+        int fd = socket(t->addr[i].ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            last = errno;
+            continue;
+        }
+        int e = 0;
+        if (connect(fd, (const struct sockaddr *)&t->addr[i], t->addrlen[i]) < 0) {
+            e = errno;
+            if (e == EINPROGRESS) {
+                struct pollfd pfd = {fd, POLLOUT, 0};
+                int n;
+                while ((n = poll(&pfd, 1, (int)left)) < 0 && errno == EINTR) {
+                    left = deadline - mono_ms();
+                    if (left <= 0) {
+                        n = 0;
+                        break;
+                    }
+                }
+                socklen_t sl = sizeof e;
+                if (n == 0) e = ETIMEDOUT;
+                else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
+            }
+        }
+        if (!e) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            c->fd = fd;
+            if (i) { /* the next connection goes here first */
+                struct sockaddr_storage a = t->addr[i];
+                socklen_t al = t->addrlen[i];
+                t->addr[i] = t->addr[0];
+                t->addrlen[i] = t->addrlen[0];
+                t->addr[0] = a;
+                t->addrlen[0] = al;
+            }
+            return 0;
+        }
+        close(fd);
+        last = e;
+    }
+    set_why(c, "%s", strerror(last));
+    return -1;
+}
+
+/* Connect and shake hands (see bench_conn.h). */
+int bws_open(bws *c, bws_target *t, int timeout_ms) {
     memset(c, 0, sizeof *c);
     c->fd = -1;
     int64_t deadline = mono_ms() + timeout_ms;
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
     c->rng |= 1;
-
-    c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0) {
-        set_why(c, "cannot create a socket: %s", strerror(errno));
-        return -1;
-    }
-    int one = 1;
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) < 0) {
-        if (errno != EINPROGRESS) {
-            set_why(c, "cannot connect: %s", strerror(errno));
-            return -1;
-        }
-        if (wait_fd(c, POLLOUT, deadline, "connecting")) return -1;
-        int e = 0;
-        socklen_t sl = sizeof e;
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
-        if (e) {
-            set_why(c, "cannot connect: %s", strerror(e));
-            return -1;
-        }
-    }
+    if (tcp_connect(c, t, deadline)) return -1;
 
     unsigned char keyraw[16];
     char key[32], expect[40], accept[64];
@@ -259,7 +214,7 @@ int bws_open(bws *c, const bws_target *t, int timeout_ms) {
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
                      "User-Agent: ndb-bench\r\n\r\n",
-                     t->path, t->host_header, key);
+                     t->u.path, t->u.host_header, key);
     for (int off = 0; off < n;) {
         ssize_t w = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
         if (w > 0) {
@@ -337,24 +292,8 @@ static void tx_reserve(bws *c, size_t n) {
     }
 }
 
+/* Append one masked, final frame to the send buffer. */
 static void send_frame(bws *c, unsigned opcode, const void *msg, size_t len) {
-    unsigned char *d;
-    size_t h = 2;
-    tx_reserve(c, 14 + len);
-    d = c->tx + c->tx_len;
-    d[0] = (unsigned char)(0x80 | opcode);
-    if (len < 126) {
-        d[1] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        d[1] = 0x80 | 126;
-        d[2] = (unsigned char)(len >> 8);
-        d[3] = (unsigned char)len;
-        h = 4;
-    } else {
-        d[1] = 0x80 | 127;
-        for (int i = 0; i < 8; i++) d[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-        h = 10;
-    }
     /* Mask key: xorshift64, one step per frame. */
     uint64_t x = c->rng;
     x ^= x << 13;
@@ -362,23 +301,13 @@ static void send_frame(bws *c, unsigned opcode, const void *msg, size_t len) {
     x ^= x << 17;
     c->rng = x;
     uint32_t m32 = (uint32_t)x;
-    memcpy(d + h, &m32, 4);
-    uint64_t m64 = (uint64_t)m32 << 32 | m32;
-    const unsigned char *src = msg;
-    unsigned char *dst = d + h + 4;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, src + i, 8);
-        w ^= m64;
-        memcpy(dst + i, &w, 8);
-    }
-    const unsigned char *mk = d + h;
-    for (; i < len; i++) dst[i] = src[i] ^ mk[i & 3];
-    c->tx_len += h + 4 + len;
+    unsigned char mask[4];
+    memcpy(mask, &m32, 4);
+    tx_reserve(c, WSF_MAX_HEADER + len);
+    c->tx_len += wsf_encode(c->tx + c->tx_len, opcode, msg, len, mask);
 }
 
-void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, 0x1, msg, len); }
+void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, WSF_TEXT, msg, len); }
 
 int bws_flush(bws *c) {
     while (c->tx_off < c->tx_len) {
@@ -445,41 +374,26 @@ int bws_next(bws *c, const char **msg, size_t *len) {
     for (;;) {
         const unsigned char *p = c->rx + c->rx_off;
         size_t avail = c->rx_len - c->rx_off;
-        if (avail < 2) {
-            c->rx_need = 2;
+        wsf_head fh;
+        if (!wsf_decode_header(p, avail, &fh)) {
+            c->rx_need = fh.size;
             return 0;
         }
-        unsigned fin = p[0] & 0x80, op = p[0] & 0x0f;
-        if (p[0] & 0x70) {
+        if (fh.rsv) {
             set_why(c, "protocol error: reserved bits set in a frame from the server");
             return -1;
         }
-        if (p[1] & 0x80) {
+        if (fh.masked) {
             set_why(c, "protocol error: masked frame from the server");
             return -1;
         }
-        uint64_t n = p[1] & 0x7f;
-        size_t h = 2;
-        if (n == 126) {
-            if (avail < 4) {
-                c->rx_need = 4;
-                return 0;
-            }
-            n = (uint64_t)p[2] << 8 | p[3];
-            h = 4;
-        } else if (n == 127) {
-            if (avail < 10) {
-                c->rx_need = 10;
-                return 0;
-            }
-            n = 0;
-            for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
-            h = 10;
-            if (n > ((uint64_t)1 << 40)) {
-                set_why(c, "protocol error: frame length %llu", (unsigned long long)n);
-                return -1;
-            }
+        if (fh.len > ((uint64_t)1 << 40)) {
+            set_why(c, "protocol error: frame length %llu", (unsigned long long)fh.len);
+            return -1;
         }
+        unsigned fin = fh.fin, op = fh.opcode;
+        size_t h = fh.size;
+        uint64_t n = fh.len;
         if (avail < h + n) {
             c->rx_need = h + (size_t)n;
             return 0;
@@ -488,7 +402,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
         const unsigned char *payload = p + h;
         c->rx_off += h + (size_t)n;
         switch (op) {
-        case 0x1: /* text */
+        case WSF_TEXT:
             if (c->in_frag) {
                 set_why(c, "protocol error: new message inside a fragmented one");
                 return -1;
@@ -502,7 +416,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
             c->frag_len = 0;
             frag_add(c, payload, (size_t)n);
             break;
-        case 0x0: /* continuation */
+        case WSF_CONT:
             if (!c->in_frag) {
                 set_why(c, "protocol error: continuation frame without a message");
                 return -1;
@@ -515,10 +429,10 @@ int bws_next(bws *c, const char **msg, size_t *len) {
                 return 1;
             }
             break;
-        case 0x2:
+        case WSF_BINARY:
             set_why(c, "unexpected binary message from the server");
             return -1;
-        case 0x8: {
+        case WSF_CLOSE: {
             char text[128];
             size_t tn = n > 2 ? (size_t)n - 2 : 0;
             if (tn > sizeof text - 1) tn = sizeof text - 1;
@@ -534,10 +448,10 @@ int bws_next(bws *c, const char **msg, size_t *len) {
                 set_why(c, "connection closed by server (no status code)");
             return -1;
         }
-        case 0x9: /* ping: answer with the same payload */
-            send_frame(c, 0xA, payload, (size_t)n);
+        case WSF_PING: /* answer with the same payload */
+            send_frame(c, WSF_PONG, payload, (size_t)n);
             break;
-        case 0xA: /* pong */
+        case WSF_PONG:
             break;
         default:
             set_why(c, "protocol error: unknown opcode %u", op);
@@ -546,6 +460,27 @@ int bws_next(bws *c, const char **msg, size_t *len) {
     }
 }
 
+/* One request, one answer (see bench_conn.h). */
+int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen) {
+    int64_t deadline = mono_ms() + timeout_ms;
+    bws_send(c, msg, len);
+    for (;;) {
+        int r = bws_flush(c);
+        if (r < 0) return -1;
+        if (r == 1) break;
+        if (wait_fd(c, POLLOUT, deadline, "sending a request")) return -1;
+    }
+    for (;;) {
+        int k = bws_next(c, ans, anslen);
+        if (k) return k == 1 ? 0 : -1;
+        if (bws_flush(c) < 0) return -1; /* a pong bws_next queued */
+        long n = bws_fill(c);
+        if (n < 0) return -1;
+        if (n == 0 && wait_fd(c, POLLIN, deadline, "waiting for an answer")) return -1;
+    }
+}
+
+/* Close and free (see bench_conn.h). */
 void bws_close(bws *c) {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;

@@ -9,7 +9,7 @@
  * Sec-WebSocket-Accept), masked text frames out, unmasked text frames in
  * (fragmented ones reassembled), pings answered with pongs, a close frame
  * from the server reported as an error.  It is not a general client — the
- * CLI's is wsclient.c — and it only connects to loopback addresses.
+ * CLI's is wsclient.c — and it speaks plain ws:// only (no TLS).
  *
  * Ownership: a bws is owned by its caller (usually in an array); bws_open
  * allocates its buffers, bws_close frees them and closes the socket.
@@ -21,13 +21,18 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* Where to connect: a parsed, resolved, loopback-checked ws:// URL. */
+#include "common/wsurl.h"
+
+/* Most addresses of a host name that are tried. */
+#define BWS_MAX_ADDRS 8
+
+/* Where to connect: a parsed ws:// URL and the addresses its host resolves
+ * to (bws_target_resolve), the one that last accepted a connection first. */
 typedef struct bws_target {
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
-    char host_header[280]; /* HOST[:PORT] as written in the URL */
-    char path[512];
-    char url[600];
+    ws_url u; /* u.url: the canonical URL, for messages */
+    struct sockaddr_storage addr[BWS_MAX_ADDRS];
+    socklen_t addrlen[BWS_MAX_ADDRS];
+    unsigned naddr;
 } bws_target;
 
 typedef struct bws {
@@ -45,17 +50,23 @@ typedef struct bws {
 } bws;
 
 /*
- * Parse url (ws://HOST[:PORT][/PATH]; HOST a name, an IPv4 literal or a
- * bracketed IPv6 literal; port 80 by default) and resolve it.  Refuses
- * wss:// and any host that does not resolve to a loopback address
- * (127.0.0.0/8, ::1).  Returns 0, or -1 with a one-line reason in err.
+ * Parse url (any form of common/wsurl.h except wss://: ws://HOST[:PORT]
+ * [/PATH], HOST:PORT, :PORT, HOST), without resolving it.  Returns 0, or -1
+ * with a one-line reason in err.
  */
 int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen);
 
-/* Connect and complete the WebSocket handshake within timeout_ms; the
- * socket is then non-blocking with TCP_NODELAY.  Returns 0, or -1 with the
- * reason in c->why (c must still be bws_close'd). */
-int bws_open(bws *c, const bws_target *t, int timeout_ms);
+/* Resolve the parsed host (names, IPv4 and IPv6 literals).  Returns 0, or
+ * -1 with a reason in err, e.g. "cannot resolve host 'nohost': Name or
+ * service not known". */
+int bws_target_resolve(bws_target *t, char *err, size_t errlen);
+
+/* Connect to the first of t's addresses that accepts (trying them in
+ * order; that one moves to the front for the next bws_open) and complete
+ * the WebSocket handshake, all within timeout_ms; the socket is then
+ * non-blocking with TCP_NODELAY.  Returns 0, or -1 with the reason in
+ * c->why, e.g. "Connection refused" (c must still be bws_close'd). */
+int bws_open(bws *c, bws_target *t, int timeout_ms);
 
 /* Append msg as one masked text frame to the send buffer. */
 void bws_send(bws *c, const char *msg, size_t len);
@@ -75,6 +86,14 @@ long bws_fill(bws *c);
  * (reason in c->why).  Pings are answered (a pong is queued: flush after).
  */
 int bws_next(bws *c, const char **msg, size_t *len);
+
+/*
+ * One request and its answer, outside the event loop: queue msg, write it,
+ * wait for the next message, all within timeout_ms.  Returns 0 with *ans,
+ * *anslen set (valid as for bws_next), or -1 with the reason in c->why.
+ * For a connection with nothing else in flight.
+ */
+int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen);
 
 /* Close the socket and free the buffers.  Safe to call twice, and on a bws
  * whose bws_open failed (not on a merely zeroed one: fd 0 is a descriptor). */

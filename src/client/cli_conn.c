@@ -25,50 +25,26 @@ static int64_t mono_ms(void) {
 
 /* ------------------------------------------------------------- statuses */
 
-static const struct {
-    unsigned st;
-    const char *name;
-    const char *hint; /* added when the server sent no message */
-} statuses[] = {
-    {1, "Ok", NULL},
-    {2, "OpCodeInvalid", NULL},
-    {3, "JsonInvalid", "the server could not parse the request"},
-    {4, "PathInvalid", "the JSONPath is not valid"},
-    {5, "NoPath", NULL},
-    {10, "CommandNotExist", "the server does not know this command (is it an older server?)"},
-    {11, "CommandMultiple", NULL},
-    {12, "CommandType", NULL},
-    {13, "CommandSyntax", NULL},
-    {14, "CommandDisabled", "persistence is disabled on the server"},
-    {22, "KeyNotExist", "no such key"},
-    {26, "ParamMissing", NULL},
-    {40, "ValueMissing", NULL},
-    {41, "ValueTypeInvalid", NULL},
-    {42, "ValueSize", NULL},
-    {100, "SessionNotExist", "no such session (it may have expired)"},
-    {101, "SessionTokenInvalid", NULL},
-    {102, "SessionOpenFail", NULL},
-    {103, "SessionNewFail", NULL},
-    {120, "SaveStart", NULL},
-    {121, "SaveComplete", NULL},
-    {122, "SaveDirWriteFail", "the server could not create the snapshot directory"},
-    {123, "SaveError", "the server failed while writing the snapshot"},
-    {140, "Loading", NULL},
-    {141, "LoadComplete", NULL},
-    {142, "LoadError", "the dataset does not exist or could not be read"},
-    {1000, "Unknown", "internal server error"},
-};
-
+/* Name of a status ("KeyNotExist"), or NULL for a value common/status.def
+ * does not list.  A switch, so that a duplicated value fails to compile. */
 const char *cli_status_name(unsigned st) {
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        if (statuses[i].st == st) return statuses[i].name;
-    return NULL;
+    switch (st) {
+#define NDB_STATUS(value, ident, name, meaning) case value: return name;
+#include "common/status.def"
+#undef NDB_STATUS
+    default: return NULL;
+    }
 }
 
+/* What a status means, added to the error line when the server sent no
+ * message; NULL for an unlisted value. */
 static const char *status_hint(unsigned st) {
-    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        if (statuses[i].st == st) return statuses[i].hint;
-    return NULL;
+    switch (st) {
+#define NDB_STATUS(value, ident, name, meaning) case value: return meaning;
+#include "common/status.def"
+#undef NDB_STATUS
+    default: return NULL;
+    }
 }
 
 int cli_server_error(cli_ctx *c) {
@@ -164,14 +140,14 @@ int cli_call(cli_ctx *c) {
         cli_disconnect(c);
         if ((rc = connect_server(c))) return rc;
         if (wsc_send(c->ws, c->req.buf, c->req.len) < 0) {
-            fprintf(stderr, "ndb: lost connection to %s\n", c->url);
+            fprintf(stderr, "ndb: lost connection to %s\n", wsc_url(c->ws));
             return CLI_USAGE;
         }
     }
     char err[320];
     int r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err);
     if (r == 0) {
-        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", c->url, c->timeout_s);
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(c->ws), c->timeout_s);
         return CLI_USAGE;
     }
     if (r < 0) {
@@ -179,7 +155,7 @@ int cli_call(cli_ctx *c) {
             fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s\n",
                     c->req.len, err);
         else
-            fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", c->url, err);
+            fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", wsc_url(c->ws), err);
         return CLI_USAGE;
     }
     /* {"<CMD>_RSP":{...,"st":N,...}} or {"ERR":{...}} */

@@ -5,7 +5,11 @@
  * RFC 6455 client over non-blocking sockets).  Each connection keeps up to
  * P requests in flight: whenever answers arrive on it, they are checked
  * against what was asked, timed, and replaced by new requests, which go out
- * together in one send().  A run has phases, all driven by the same loop:
+ * together in one send().  Before anything is written, a run that writes
+ * top-level keys asks how many keys the server holds and refuses to run if
+ * it holds any, unless --force (bench_guard.c): the benchmark's keys would
+ * overwrite or mix with someone's data.  A run has phases, all driven by
+ * the same loop:
  *
  *   setup     sh_get / sh_set only: one SH_NEW per connection (its token)
  *   preload   --preload only: every key of the key space is set, many keys
@@ -54,6 +58,7 @@
 #include <unistd.h>
 
 #include "client/bench_conn.h"
+#include "client/bench_guard.h"
 #include "client/bench_hist.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
@@ -87,13 +92,14 @@
 static const char bench_usage[] =
     "usage: ndb bench [options]\n"
     "\n"
-    "Load an ndb server on this machine and measure it: N connections, P requests in\n"
-    "flight on each, every answer verified; prints throughput, latency percentiles\n"
-    "and the benchmark's own CPU use.\n"
+    "Load an ndb server and measure it: N connections, P requests in flight on each,\n"
+    "every answer verified; prints throughput, latency percentiles and the\n"
+    "benchmark's own CPU use.\n"
     "\n"
     "Options:\n"
-    "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL ");\n"
-    "                       loopback only (127.0.0.0/8, ::1, localhost)\n"
+    "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL "):\n"
+    "                       ws://HOST[:PORT][/PATH], or HOST:PORT, :PORT, HOST (port\n"
+    "                       " STR(WSURL_DEFAULT_PORT) "); plain ws:// only, no wss://\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
@@ -109,6 +115,7 @@ static const char bench_usage[] =
     "                       quotes (default " STR(BENCH_DEFAULT_VALUE) ")\n"
     "  --preload            first set all K keys (in every session for sh_*), so that GETs\n"
     "                       hit; GET answers are then checked for the exact value\n"
+    "  --force              write keys even into a database that holds keys (below)\n"
     "  --csv                print a CSV header line and one line of results\n"
     "  --json               print the results as one JSON object\n"
     "  --timeout S          fail when no answer comes for S seconds (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
@@ -117,10 +124,18 @@ static const char bench_usage[] =
     "\n"
     "Latency is measured from sending a request to reading its answer, in\n"
     "microseconds; throughput counts answered requests per second of the run phase\n"
-    "(after connecting and preloading).  CSV/JSON fields: see tests/bench/README.md.\n"
+    "(after connecting and preloading).  CSV/JSON fields: see ndb-bench(1).\n"
     "\n"
-    "Exit status: 0 when every answer was right; 1 when the run failed (cannot connect,\n"
-    "a wrong or error answer, a disconnect, a timeout); 2 on a usage error;\n"
+    "Runs that write top-level keys (--op set, add, mixed, or --preload with get)\n"
+    "first ask how many keys the server holds (KV_COUNT) and refuse to run if it\n"
+    "holds any: the benchmark's keys would overwrite or mix with them.  Use an empty\n"
+    "server, empty it ('ndb clear'), or give --force.  The keys written stay after\n"
+    "the run.  sh_get and sh_set work in sessions of their own, ended afterwards,\n"
+    "and get without --preload only reads: these run on any server.\n"
+    "\n"
+    "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
+    "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
+    "cannot be reached, or when it holds keys and --force was not given;\n"
     "130 when interrupted (the results so far are printed).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
@@ -164,6 +179,7 @@ typedef struct bench {
     uint64_t keys;
     size_t value_size;
     int preload, fmt, quiet;
+    int force; /* --force: write even into a database that holds keys */
     double timeout_s;
     int sh; /* op is sh_get / sh_set */
 
@@ -544,7 +560,7 @@ static void progress(bench *b, uint64_t now) {
 }
 
 static int conn_failed(bench *b, bconn *c) {
-    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.url,
+    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url,
                 c->ws.why[0] ? c->ws.why : "failed");
 }
 
@@ -631,7 +647,7 @@ static int run_phase(bench *b, int phase) {
         }
         now = now_ns();
         if (b->inflight_total && now - b->last_answer_ns > timeout_ns)
-            return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.url,
+            return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.u.url,
                         b->timeout_s, b->inflight_total);
         progress(b, now);
     }
@@ -641,7 +657,16 @@ static int run_phase(bench *b, int phase) {
 
 /* ---------------------------------------------------------------- setup */
 
+/* Open every connection.  Returns 0; 2 when the server cannot be reached
+ * (a name that does not resolve, a refused or timed-out connection, a
+ * failed handshake), like every other client command; -1 on a local
+ * failure.  Each has printed its reason. */
 static int connect_all(bench *b) {
+    char err[WSURL_MAX_HOST + 200];
+    if (bws_target_resolve(&b->target, err, sizeof err)) {
+        fail(b, "cannot connect to %s: %s", b->target.u.url, err);
+        return 2;
+    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)b->conns + 64 &&
         rl.rlim_cur < rl.rlim_max) {
@@ -664,9 +689,9 @@ static int connect_all(bench *b) {
         c->ring = calloc(ring, sizeof *c->ring);
         if (!c->ring) abort();
         if (bws_open(&c->ws, &b->target, BENCH_CONNECT_TIMEOUT_MS)) {
-            fail(b, "cannot connect to %s: %s", b->target.url, c->ws.why);
+            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             bws_close(&c->ws);
-            return -1;
+            return 2;
         }
         b->nopen++;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
@@ -674,6 +699,31 @@ static int connect_all(bench *b) {
             return fail(b, "epoll_ctl failed: %s", strerror(errno));
     }
     return 0;
+}
+
+/* Does this run write top-level keys (see the usage)? */
+static int writes_keys(const bench *b) {
+    return !b->sh && (b->op != OP_GET || b->preload);
+}
+
+/* Before a run that writes keys: refuse a database that holds keys, unless
+ * --force.  Returns 0 to go on, 2 after refusing, -1 after a failure. */
+static int check_empty(bench *b) {
+    if (b->force || !writes_keys(b)) return 0;
+    uint64_t keys;
+    char why[300];
+    int r = bench_count_keys(&b->c[0].ws, (int)(b->timeout_s * 1000), &keys, why, sizeof why);
+    if (r == -1) return fail(b, "connection 1 to %s: %s", b->target.u.url, why);
+    if (r < 0) return fail(b, "%s", why);
+    if (keys == 0) return 0;
+    char last[BENCH_KEYLEN + 1];
+    put_key(last, b->keys - 1);
+    last[BENCH_KEYLEN] = '\0';
+    fail(b,
+         "%s holds %" PRIu64 " key%s; this run writes key:000000000000 .. %s and would overwrite or mix "
+         "with them: use an empty server, or --force to write anyway",
+         b->target.u.url, keys, keys == 1 ? "" : "s", last);
+    return 2;
 }
 
 static void prepare_texts(bench *b) {
@@ -748,7 +798,7 @@ static void report(bench *b) {
                cpu_us, b->preload_s);
     } else {
         printf("ndb bench: %s on %s: %u connection%s, pipeline %u, %" PRIu64 " keys, %zu-character values%s\n",
-               op, b->target.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
+               op, b->target.u.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
                b->preload ? ", preloaded" : "");
         if (b->preload)
             printf("  preload     %" PRIu64 " keys in %.3f s\n", b->loaded, b->preload_s);
@@ -786,7 +836,18 @@ static int parse_double(const char *s, double lo, double hi, double *v) {
     return 0;
 }
 
-enum { OPT_URL = 256, OPT_DURATION, OPT_OP, OPT_SET_RATIO, OPT_KEYS, OPT_PRELOAD, OPT_CSV, OPT_JSON, OPT_TIMEOUT };
+enum {
+    OPT_URL = 256,
+    OPT_DURATION,
+    OPT_OP,
+    OPT_SET_RATIO,
+    OPT_KEYS,
+    OPT_PRELOAD,
+    OPT_FORCE,
+    OPT_CSV,
+    OPT_JSON,
+    OPT_TIMEOUT
+};
 
 static const struct option bench_options[] = {
     {"url", required_argument, NULL, OPT_URL},
@@ -799,6 +860,7 @@ static const struct option bench_options[] = {
     {"keys", required_argument, NULL, OPT_KEYS},
     {"value-size", required_argument, NULL, 'd'},
     {"preload", no_argument, NULL, OPT_PRELOAD},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"csv", no_argument, NULL, OPT_CSV},
     {"json", no_argument, NULL, OPT_JSON},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -862,6 +924,7 @@ static int parse_args(bench *b, int argc, char **argv) {
             b->value_size = (size_t)v;
             break;
         case OPT_PRELOAD: b->preload = 1; break;
+        case OPT_FORCE: b->force = 1; break;
         case OPT_CSV: b->fmt = FMT_CSV; break;
         case OPT_JSON: b->fmt = FMT_JSON; break;
         case OPT_TIMEOUT:
@@ -919,7 +982,11 @@ int cmd_bench(int argc, char **argv) {
     prepare_texts(b);
 
     rc = 1;
-    if (connect_all(b)) goto out;
+    if ((rc = connect_all(b)) || (rc = check_empty(b))) {
+        if (rc < 0) rc = 1;
+        goto out;
+    }
+    rc = 1;
     if (b->sh && run_phase(b, PH_SETUP)) goto out;
     if (b->preload) {
         uint64_t t0 = now_ns();

@@ -98,9 +98,9 @@ static int take_answer(struct send_state *st) {
         return ferror(stdout) ? output_error() : 0;
     }
     if (r == 0)
-        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", st->url, st->timeout_s);
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(st->ws), st->timeout_s);
     else
-        fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s\n", st->url,
+        fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s\n", wsc_url(st->ws),
                 err);
     return 2;
 }

@@ -36,7 +36,6 @@
  */
 #include "client/wsclient.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
@@ -46,11 +45,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/wsframe.h"
+#include "common/wsurl.h"
 
 /* Pieces of an incoming message are handed to us at most this big. */
 #define WSC_RX_CHUNK 65536
@@ -72,12 +73,7 @@ struct ws_client {
     int closing;    /* 1: send a close frame when writable; 2: close frame sent */
     int close_code; /* code of the server's close frame, 0 if none came */
 
-    char *url;  /* as given, for messages */
-    char *host; /* address to connect to: name or literal, no brackets */
-    char *host_header;
-    char *path;
-    int port;
-    int tls;
+    ws_url u; /* where to: host, port, path, Host header, canonical URL */
 
     strbuf txq;    /* LWS_PRE bytes of headroom, then frames to send */
     size_t txoff;  /* first unsent byte (>= LWS_PRE) */
@@ -132,66 +128,21 @@ static void next_mask(ws_client *c, unsigned char mask[4]) {
     c->rndpos += 4;
 }
 
-/* dst = src XOR the repeated 4-byte mask, a word at a time. */
-static void mask_copy(unsigned char *dst, const unsigned char *src, size_t n,
-                      const unsigned char mask[4]) {
-    unsigned char m8[8];
-    uint64_t m, w;
-    size_t i = 0;
-    memcpy(m8, mask, 4);
-    memcpy(m8 + 4, mask, 4);
-    memcpy(&m, m8, 8);
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, src + i, 8);
-        w ^= m;
-        memcpy(dst + i, &w, 8);
-    }
-    for (; i < n; i++) dst[i] = src[i] ^ mask[i & 3];
-}
-
-/* Append msg to the send queue as one masked, final frame of the given
- * opcode (1 text, 8 close). */
-static void txq_push_frame_op(ws_client *c, unsigned char opcode, const char *msg, size_t len) {
-    unsigned char hdr[14];
-    size_t h = 0;
-    hdr[h++] = (unsigned char)(0x80 | opcode); /* FIN + opcode */
-    if (len < 126) {
-        hdr[h++] = (unsigned char)(0x80 | len);
-    } else if (len < 65536) {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (unsigned char)(len >> 8);
-        hdr[h++] = (unsigned char)len;
-    } else {
-        hdr[h++] = 0x80 | 127;
-        for (int shift = 56; shift >= 0; shift -= 8) hdr[h++] = (unsigned char)((uint64_t)len >> shift);
-    }
-    next_mask(c, hdr + h);
-    h += 4;
-    sb_grow(&c->txq, h + len);
-    unsigned char *dst = (unsigned char *)c->txq.buf + c->txq.len;
-    memcpy(dst, hdr, h);
-    mask_copy(dst + h, (const unsigned char *)msg, len, hdr + h - 4);
-    c->txq.len += h + len;
+/* Append msg to the send queue as one masked, final text frame. */
+static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
+    unsigned char mask[4];
+    next_mask(c, mask);
+    sb_grow(&c->txq, WSF_MAX_HEADER + len);
+    c->txq.len += wsf_encode((unsigned char *)c->txq.buf + c->txq.len, WSF_TEXT, msg, len, mask);
     c->txq.buf[c->txq.len] = '\0';
 }
 
-/* Append msg to the send queue as one masked, final text frame. */
-static void txq_push_frame(ws_client *c, const char *msg, size_t len) {
-    txq_push_frame_op(c, 0x1, msg, len);
-}
-
-/* Total size of the queued client frame starting at p. */
-static size_t frame_size(const unsigned char *p) {
-    size_t n = p[1] & 0x7f, h = 2;
-    if (n == 126) {
-        n = (size_t)p[2] << 8 | p[3];
-        h = 4;
-    } else if (n == 127) {
-        n = 0;
-        for (int i = 0; i < 8; i++) n = n << 8 | p[2 + i];
-        h = 10;
-    }
-    return h + 4 + n;
+/* Total size of the queued frame at p (avail bytes are queued from p on,
+ * the whole frame among them). */
+static size_t frame_size(const unsigned char *p, size_t avail) {
+    wsf_head h;
+    wsf_decode_header(p, avail, &h);
+    return h.size + (size_t)h.len;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -262,9 +213,9 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "the server refused the WebSocket upgrade (HTTP status %u)", status);
     else if (!strcmp(msg, "HS: ws upgrade response not 101"))
         set_why(c, "the server refused the WebSocket upgrade (HTTP status not 101)");
-    else if (c->tls && strstr(msg, "SSL") && lws_last_error[0])
+    else if (c->u.tls && strstr(msg, "SSL") && lws_last_error[0])
         set_why(c, "TLS handshake failed: %s", lws_last_error);
-    else if (c->tls && strstr(msg, "SSL"))
+    else if (c->u.tls && strstr(msg, "SSL"))
         set_why(c, "TLS handshake failed");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
         set_why(c, "the server closed the connection during the WebSocket handshake");
@@ -288,10 +239,10 @@ static int diagnose_connect(const ws_client *c, int timeout_ms, char *why, size_
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    snprintf(port, sizeof port, "%d", c->port);
-    int g = getaddrinfo(c->host, port, &hints, &res);
+    snprintf(port, sizeof port, "%d", c->u.port);
+    int g = getaddrinfo(c->u.host, port, &hints, &res);
     if (g) {
-        snprintf(why, whylen, "cannot resolve host '%s': %s", c->host,
+        snprintf(why, whylen, "cannot resolve host '%s': %s", c->u.host,
                  g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
         return 1;
     }
@@ -377,7 +328,7 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         unsigned char *q = (unsigned char *)c->txq.buf;
         size_t start = c->txoff, end = start, frames = 0;
         do {
-            end += frame_size(q + end);
+            end += frame_size(q + end, c->txq.len - end);
             frames++;
         } while (end < c->txq.len && end - start < WSC_TX_BATCH);
         int n = lws_write(wsi, q + start, end - start, LWS_WRITE_RAW);
@@ -467,88 +418,6 @@ static int has_message(const ws_client *c) { return c->rxoff < c->rxq.len; }
 static int all_sent(const ws_client *c) { return c->unsent == 0; }
 static int is_closed(const ws_client *c) { return c->state == WSC_CLOSED; }
 
-/* ---------------------------------------------------------------- URL */
-
-/* Split a ws:// or wss:// URL into host, port, path and Host header.
- * Returns 0, or -1 with a reason in why. */
-static int parse_url(ws_client *c, const char *url, char *why, size_t whylen) {
-    const char *p;
-    if (!strncasecmp(url, "ws://", 5)) {
-        p = url + 5;
-        c->tls = 0;
-    } else if (!strncasecmp(url, "wss://", 6)) {
-        p = url + 6;
-        c->tls = 1;
-    } else {
-        snprintf(why, whylen, "the URL must start with ws:// or wss://");
-        return -1;
-    }
-    size_t alen = strcspn(p, "/?#");
-    const char *rest = p + alen;
-    if (memchr(p, '@', alen)) {
-        snprintf(why, whylen, "user names in URLs are not supported");
-        return -1;
-    }
-    const char *host = p, *hend, *port = NULL;
-    if (*p == '[') {
-        hend = memchr(p, ']', alen);
-        if (!hend || hend == p + 1) {
-            snprintf(why, whylen, "malformed IPv6 address");
-            return -1;
-        }
-        host = p + 1;
-        if (hend + 1 < rest) {
-            if (hend[1] != ':') {
-                snprintf(why, whylen, "unexpected text after ']'");
-                return -1;
-            }
-            port = hend + 2;
-        }
-    } else {
-        hend = memchr(p, ':', alen);
-        if (hend) port = hend + 1;
-        else hend = rest;
-    }
-    if (hend == host) {
-        snprintf(why, whylen, "no host");
-        return -1;
-    }
-    c->port = c->tls ? 443 : 80;
-    if (port) {
-        long v = 0;
-        if (port == rest) {
-            snprintf(why, whylen, "empty port");
-            return -1;
-        }
-        for (const char *q = port; q < rest; q++) {
-            if (!isdigit((unsigned char)*q) || (v = v * 10 + (*q - '0')) > 65535) {
-                snprintf(why, whylen, "invalid port '%.*s'", (int)(rest - port), port);
-                return -1;
-            }
-        }
-        if (v == 0) {
-            snprintf(why, whylen, "invalid port 0");
-            return -1;
-        }
-        c->port = (int)v;
-    }
-    if (!(c->host = strndup(host, (size_t)(hend - host)))) abort();
-
-    /* The Host header keeps the brackets of an IPv6 literal and names the
-     * port unless it is the scheme's default. */
-    strbuf hh = STRBUF_INIT;
-    sb_add(&hh, p, (size_t)(*p == '[' ? hend + 1 - p : hend - p));
-    if (c->port != (c->tls ? 443 : 80)) sb_addf(&hh, ":%d", c->port);
-    c->host_header = sb_detach(&hh, NULL);
-
-    size_t plen = strcspn(rest, "#");
-    strbuf path = STRBUF_INIT;
-    if (*rest != '/') sb_addc(&path, '/');
-    sb_add(&path, rest, plen);
-    c->path = sb_detach(&path, NULL);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- API */
 
 static void wsc_free(ws_client *c) {
@@ -559,22 +428,18 @@ static void wsc_free(ws_client *c) {
     sb_free(&c->txq);
     sb_free(&c->rxq);
     sb_free(&c->rxmsg);
-    free(c->url);
-    free(c->host);
-    free(c->host_header);
-    free(c->path);
     free(c);
 }
 
 ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen) {
     ws_client *c = calloc(1, sizeof *c);
-    char why[256];
-    if (!c || !(c->url = strdup(url))) abort();
+    char why[WSURL_MAX_HOST + 256];
+    if (!c) abort();
     sb_grow(&c->txq, LWS_PRE); /* headroom before the first frame */
     memset(c->txq.buf, 0, LWS_PRE);
     c->txq.len = c->txoff = LWS_PRE;
     c->rndpos = sizeof c->rnd;
-    if (parse_url(c, url, why, sizeof why) < 0) {
+    if (ws_url_parse(&c->u, url, why, sizeof why) < 0) {
         snprintf(err, errlen, "invalid URL '%s': %s", url, why);
         wsc_free(c);
         return NULL;
@@ -595,7 +460,7 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     /* Without LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT lws neither initialises
      * OpenSSL nor builds a client SSL_CTX (loading the CA bundle costs tens
      * of ms); only wss:// pays for it. */
-    info.options = c->tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    info.options = c->u.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
     if (timeout_ms > 0) {
         unsigned s = (unsigned)(timeout_ms / 1000) + 1;
         info.timeout_secs = s;
@@ -603,7 +468,7 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     }
     c->ctx = lws_create_context(&info);
     if (!c->ctx) {
-        snprintf(err, errlen, "cannot connect to %s: cannot create a libwebsockets context", url);
+        snprintf(err, errlen, "cannot connect to %s: cannot create a libwebsockets context", c->u.url);
         wsc_free(c);
         return NULL;
     }
@@ -611,11 +476,11 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     struct lws_client_connect_info cc;
     memset(&cc, 0, sizeof cc);
     cc.context = c->ctx;
-    cc.address = c->host;
-    cc.port = c->port;
-    cc.path = c->path;
-    cc.host = c->host_header;
-    cc.ssl_connection = c->tls ? LCCSCF_USE_SSL : 0;
+    cc.address = c->u.host;
+    cc.port = c->u.port;
+    cc.path = c->u.path;
+    cc.host = c->u.host_header;
+    cc.ssl_connection = c->u.tls ? LCCSCF_USE_SSL : 0;
     cc.local_protocol_name = wsc_protocols[0].name;
     cc.pwsi = &c->wsi;
     int64_t start = now_ms();
@@ -628,15 +493,15 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     int r = pump(c, timeout_ms, is_open);
     if (r == 1) return c;
     if (r == 0) {
-        snprintf(err, errlen, "cannot connect to %s: timed out after %d ms", url, timeout_ms);
+        snprintf(err, errlen, "cannot connect to %s: timed out after %d ms", c->u.url, timeout_ms);
     } else {
         int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (now_ms() - start);
         if (left > 2000) left = 2000;
         if (left < 1) left = 1;
         if (!c->tcp_up && diagnose_connect(c, (int)left, why, sizeof why))
-            snprintf(err, errlen, "cannot connect to %s: %s", url, why);
+            snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, why);
         else
-            snprintf(err, errlen, "cannot connect to %s: %s", url, c->why);
+            snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
     }
     wsc_free(c);
     return NULL;
@@ -672,13 +537,15 @@ int wsc_flush(ws_client *c, int timeout_ms) {
 
 size_t wsc_unsent(const ws_client *c) { return c->unsent; }
 
-const char *wsc_url(const ws_client *c) { return c->url; }
+const char *wsc_url(const ws_client *c) { return c->u.url; }
 
 void wsc_close_nowait(ws_client *c, int timeout_ms) {
     if (!c) return;
     if (c->state == WSC_OPEN && c->wsi && !c->closing) {
-        static const char normal[2] = {0x03, (char)0xe8}; /* 1000 */
-        txq_push_frame_op(c, 0x8, normal, sizeof normal);
+        unsigned char mask[4], frame[WSF_MAX_CLOSE_FRAME];
+        next_mask(c, mask);
+        size_t n = wsf_close_frame(frame, LWS_CLOSE_STATUS_NORMAL, NULL, mask);
+        sb_add(&c->txq, frame, n);
         if (c->unsent++ == 0) lws_callback_on_writable(c->wsi);
         pump(c, timeout_ms, all_sent);
     }

@@ -32,14 +32,16 @@
 typedef struct ws_client ws_client;
 
 /*
- * Parse `url` (ws://HOST[:PORT][/PATH][?QUERY], or wss://...; HOST is a name,
- * an IPv4 literal or a bracketed IPv6 literal such as [::1]; the port defaults
- * to 80 for ws:// and 443 for wss://, the path to "/"), connect and complete
- * the WebSocket handshake within timeout_ms.
+ * Parse `url` (any form common/wsurl.h accepts: ws://HOST[:PORT][/PATH],
+ * wss://..., or the shorthands HOST:PORT, :PORT, HOST), connect and
+ * complete the WebSocket handshake within timeout_ms.
  *
  * Returns the client (free it with wsc_close), or NULL with a one-line reason
- * in err, e.g. "cannot connect to ws://127.0.0.1:1/: Connection refused" or
- * "cannot connect to ws://10.1.2.3:1987/: timed out after 5000 ms".
+ * in err, e.g. "invalid URL 'http://x/': unsupported scheme 'http://' (use
+ * ws:// or wss://)", "cannot connect to ws://127.0.0.1:1/: Connection
+ * refused" or "cannot connect to ws://10.1.2.3:1987/: timed out after 5000
+ * ms".  Connection messages name the URL in its canonical form (scheme and
+ * port always written), so a shorthand shows what it stood for.
  */
 ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen);
 
@@ -72,7 +74,8 @@ int wsc_flush(ws_client *c, int timeout_ms);
 /* Number of queued messages not yet handed to the socket. */
 size_t wsc_unsent(const ws_client *c);
 
-/* The URL as given to wsc_connect (for messages); valid until wsc_close. */
+/* The URL in canonical form, ws://HOST:PORT/PATH (for messages); valid
+ * until wsc_close. */
 const char *wsc_url(const ws_client *c);
 
 /*

@@ -19,6 +19,7 @@ enum cmd_flag {
     CMDF_TOUCH = 8,
     CMDF_NOAUTH = 16,
     CMDF_EXT = 32,
+    CMDF_SAVE = 64,
 };
 
 /* Roles, ordered: a user with role R may run every command whose role is

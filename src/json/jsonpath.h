@@ -60,7 +60,7 @@
  *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
  *    Unicode simple folding.
  *  - Functions (arguments are full expressions; wrong argument count or an unknown name is a
- *    compile error; "number" means an integer or double; any other argument type → null):
+ *    compile error; "number" means an integer or double):
  *      abs(n) ceil(n) floor(n)  number → number (ceil/floor of a double give an integer when
  *                               the result fits in int64; abs(INT64_MIN) is a double)
  *      length(x)   array → element count, object → member count, string → code points
@@ -69,21 +69,44 @@
  *      prod(a)     array of numbers → product; [] → null
  *      avg(a)      array of numbers → mean as a double; [] → null
  *      min(a) max(a)  array of only numbers or only strings (byte-wise) → that element;
- *                  [] or mixed → null
+ *                  [] → null
  *      keys(o)     object → array of member names in stored order
- *      contains(a, b)  string a, string b → substring test; array a → some element deep-equals
- *                  b; object a, string b → has member b; else null
- *      starts_with(s, p) ends_with(s, p)  both strings → bool, else null
+ *      contains(a, b)  string a, string b → substring test; array a, any b → some element
+ *                  deep-equals b; object a, string b → has member b
+ *      starts_with(s, p) ends_with(s, p)  two strings → bool
  *      to_number(x)  number → itself; string holding a JSON number (surrounding spaces
- *                  allowed) → that number; else null
+ *                  allowed) → that number; any other string → null
  *      tokenize(s, re)  string s → array of the pieces between matches of re (ECMAScript
  *                  String.prototype.split semantics without captures: empty pieces kept,
  *                  an empty match splits between characters); tokenize("", re) → [].
  *                  re is a regex literal or a string (pattern).
  *    An array-valued path operand (one containing `*`, `..`, a slice, a union or a filter)
  *    is an array, so sum(@.items[*].price) works.
- *  - Index expression `[(expr)]`: integer (or integral double) on an array → that index,
- *    negative from the end; string on an object → that member; out of range / missing /
+ *  - Evaluation errors of functions: every argument combination not listed above is one,
+ *    that is (null — e.g. a missing member — counts as a type like any other):
+ *      abs ceil floor       the argument is not a number
+ *      length               not an array, object or string
+ *      count                not an array or object
+ *      sum prod avg         not an array, or an element that is not a number
+ *      min max              not an array, an element that is neither a number nor a string,
+ *                           or numbers and strings mixed
+ *      keys                 not an object
+ *      contains(a, b)       a not a string, array or object; a string and b not a string;
+ *                           a an object and b not a string
+ *      starts_with ends_with  either argument not a string
+ *      to_number            not a number or string
+ *      tokenize(s, re)      s not a string; re neither a regex literal nor a string, or a
+ *                           string that is not a valid pattern
+ *    An evaluation error is not a value: the element being tested is not selected, whatever
+ *    the rest of the filter (`floor(@) != 7` and `floor(@) || true` both leave `false`
+ *    unselected), the query goes on with the next element, and the request does not fail.
+ *    In an index expression the step selects nothing.  Inside a nested filter (an operand
+ *    such as @.a[?(…)]) the error unselects only that filter's element.  Operands that are
+ *    never evaluated (the right side of a short-circuited && or ||) raise nothing.  Results
+ *    on empty arrays (sum → 0; prod, avg, min, max → null) and to_number of a non-numeric
+ *    string (null) are values, not errors.
+ *  - Index expression `[(expr)]`: an integer on an array → that index, negative from the end;
+ *    a string on an object → that member; a double (even 1.0), out of range, missing or
  *    other types → nothing.  Inside filter path operands it counts as a single-node step.
  */
 #ifndef NDB_JSONPATH_H

@@ -269,13 +269,10 @@ static int idxexpr_target(jp_ctx *c, const jp_expr *e, json_t *node, size_t *idx
     int saved = c->elem_err, r = 0;
     c->elem_err = 0;
     jv v = jp_expr_eval(c, e, node);
-    double d = v.k == V_REAL ? v.u.d : 0;
-    int integral = v.k == V_INT ||
-                   (v.k == V_REAL && d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d);
     if (c->elem_err || c->failed) {
         r = 0;
-    } else if (json_is_array(node) && integral) {
-        int64_t i = v.k == V_INT ? v.u.i : (int64_t)d;
+    } else if (json_is_array(node) && v.k == V_INT) { /* an integer, never a double (3.14.7) */
+        int64_t i = v.u.i;
         jp_int ji = {i < 0, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i};
         r = resolve(ji, json_array_size(node), idx);
     } else if (json_is_object(node) && v.k == V_STR &&

@@ -3,9 +3,11 @@
  *
  * The table maps names to arities; the parser resolves a call to a table index at compile
  * time, so evaluation is a switch on that index.  Each function takes already evaluated
- * arguments (jv) and returns null for any argument of the wrong type; the exact rules
- * (including decision 12: length/count of an object = member count, sum([]) = 0,
- * avg/min/max/prod([]) = null) are listed in jsonpath.h.
+ * arguments (jv).  An argument of a type the function does not take is an evaluation error
+ * (PROTOCOL.md 3.14.3): type_error() marks the element under test, which is then not
+ * selected, and the query goes on with the next element.  The exact rules (including
+ * decision 12: length/count of an object = member count, sum([]) = 0, avg/min/max/prod([]) =
+ * null, which are results, not errors) are listed in jsonpath.h.
  */
 #define _GNU_SOURCE /* memmem */
 #include <math.h>
@@ -38,35 +40,45 @@ int jp_func_lookup(const char *name, size_t n, size_t *nargs) {
 
 int jp_func_regex_arg(int fn, size_t arg) { return fn == F_TOKENIZE && arg == 1; }
 
+/* A wrong-typed argument: an evaluation error for the element under test. */
+static jv type_error(jp_ctx *c) {
+    c->elem_err = 1;
+    return jv_null();
+}
+
+/* Is a an array (a V_JSON holding one)? */
+static int is_array(const jv *a) { return a->k == V_JSON && json_is_array(a->u.j); }
+
 /* A double result that is an integer in int64 range becomes an integer. */
 static jv integral(double d) {
     if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) return jv_int((int64_t)d);
     return jv_real(d);
 }
 
-/* abs, ceil, floor. */
-static jv rounding(int fn, const jv *a) {
+/* abs, ceil, floor: numbers only. */
+static jv rounding(jp_ctx *c, int fn, const jv *a) {
     if (a->k == V_INT) {
         if (fn != F_ABS || a->u.i >= 0) return jv_int(a->u.i);
         return a->u.i == INT64_MIN ? jv_real(9223372036854775808.0) : jv_int(-a->u.i);
     }
-    if (a->k != V_REAL) return jv_null();
+    if (a->k != V_REAL) return type_error(c);
     if (fn == F_ABS) return jv_real(fabs(a->u.d));
     return integral(fn == F_CEIL ? ceil(a->u.d) : floor(a->u.d));
 }
 
 /* length (arrays, objects, strings) and count (arrays, objects). */
-static jv size_of(int fn, const jv *a) {
+static jv size_of(jp_ctx *c, int fn, const jv *a) {
     if (a->k == V_JSON)
         return jv_int((int64_t)(json_is_array(a->u.j) ? json_array_size(a->u.j)
                                                       : json_object_size(a->u.j)));
     if (fn == F_LENGTH && a->k == V_STR) return jv_int((int64_t)jp_utf8_count(a->u.s.p, a->u.s.n));
-    return jv_null();
+    return type_error(c);
 }
 
-/* sum and prod: integer while possible, double after an overflow or a double element. */
-static jv fold(int fn, const jv *a) {
-    if (a->k != V_JSON || !json_is_array(a->u.j)) return jv_null();
+/* sum and prod of an array of numbers: integer while possible, double after an overflow or
+ * a double element. */
+static jv fold(jp_ctx *c, int fn, const jv *a) {
+    if (!is_array(a)) return type_error(c);
     size_t n = json_array_size(a->u.j);
     if (n == 0) return fn == F_SUM ? jv_int(0) : jv_null();
     int is_int = 1;
@@ -74,7 +86,7 @@ static jv fold(int fn, const jv *a) {
     double da = ia;
     for (size_t i = 0; i < n; i++) {
         jv x = jv_of(json_array_get(a->u.j, i));
-        if (!jv_is_num(&x)) return jv_null();
+        if (!jv_is_num(&x)) return type_error(c);
         if (is_int && x.k == V_INT &&
             !(fn == F_SUM ? __builtin_add_overflow(ia, x.u.i, &ia)
                           : __builtin_mul_overflow(ia, x.u.i, &ia))) {
@@ -88,13 +100,13 @@ static jv fold(int fn, const jv *a) {
 }
 
 /* avg: mean of an array of numbers as a double. */
-static jv average(const jv *a) {
-    if (a->k != V_JSON || !json_is_array(a->u.j)) return jv_null();
+static jv average(jp_ctx *c, const jv *a) {
+    if (!is_array(a)) return type_error(c);
     size_t n = json_array_size(a->u.j);
     double s = 0;
     for (size_t i = 0; i < n; i++) {
         jv x = jv_of(json_array_get(a->u.j, i));
-        if (!jv_is_num(&x)) return jv_null();
+        if (!jv_is_num(&x)) return type_error(c);
         s += jv_to_double(&x);
     }
     return n ? jv_real(s / (double)n) : jv_null();
@@ -107,18 +119,18 @@ static int str_cmp(const jv *a, const jv *b) {
     return c ? c : (a->u.s.n > b->u.s.n) - (a->u.s.n < b->u.s.n);
 }
 
-/* min / max over only numbers or only strings. */
-static jv extreme(int fn, const jv *a) {
-    if (a->k != V_JSON || !json_is_array(a->u.j)) return jv_null();
+/* min / max over an array of only numbers or only strings. */
+static jv extreme(jp_ctx *c, int fn, const jv *a) {
+    if (!is_array(a)) return type_error(c);
     size_t n = json_array_size(a->u.j);
     json_t *best = NULL;
     jv b = jv_null();
     for (size_t i = 0; i < n; i++) {
         jv x = jv_of(json_array_get(a->u.j, i));
         if ((!jv_is_num(&x) && x.k != V_STR) || (best && (x.k == V_STR) != (b.k == V_STR)))
-            return jv_null();
-        int c = !best ? 0 : x.k == V_STR ? str_cmp(&x, &b) : jv_num_cmp(&x, &b);
-        if (!best || (fn == F_MIN ? c < 0 : c > 0)) {
+            return type_error(c);
+        int order = !best ? 0 : x.k == V_STR ? str_cmp(&x, &b) : jv_num_cmp(&x, &b);
+        if (!best || (fn == F_MIN ? order < 0 : order > 0)) {
             best = json_array_get(a->u.j, i);
             b = x;
         }
@@ -128,8 +140,8 @@ static jv extreme(int fn, const jv *a) {
 }
 
 /* keys: member names of an object, in stored order. */
-static jv keys_of(const jv *a) {
-    if (a->k != V_JSON || !json_is_object(a->u.j)) return jv_null();
+static jv keys_of(jp_ctx *c, const jv *a) {
+    if (a->k != V_JSON || !json_is_object(a->u.j)) return type_error(c);
     json_t *arr = json_array();
     const char *k;
     size_t kn;
@@ -141,12 +153,13 @@ static jv keys_of(const jv *a) {
     return r;
 }
 
-/* contains(a, b): substring, array element (deep equality) or object member. */
-static jv contains(const jv *a, const jv *b) {
+/* contains(a, b): substring (two strings), array element (deep equality, any b) or object
+ * member (string b). */
+static jv contains(jp_ctx *c, const jv *a, const jv *b) {
     if (a->k == V_STR && b->k == V_STR)
         return jv_bool(b->u.s.n == 0 || (a->u.s.n >= b->u.s.n &&
                                          memmem(a->u.s.p, a->u.s.n, b->u.s.p, b->u.s.n)));
-    if (a->k == V_JSON && json_is_array(a->u.j)) {
+    if (is_array(a)) {
         for (size_t i = 0; i < json_array_size(a->u.j); i++) {
             jv x = jv_of(json_array_get(a->u.j, i));
             if (jv_equal(&x, b)) return jv_bool(1);
@@ -155,23 +168,24 @@ static jv contains(const jv *a, const jv *b) {
     }
     if (a->k == V_JSON && b->k == V_STR)
         return jv_bool(json_object_getn(a->u.j, b->u.s.p, b->u.s.n) != NULL);
-    return jv_null();
+    return type_error(c);
 }
 
 /* starts_with / ends_with on two strings. */
-static jv affix(int fn, const jv *a, const jv *b) {
-    if (a->k != V_STR || b->k != V_STR) return jv_null();
+static jv affix(jp_ctx *c, int fn, const jv *a, const jv *b) {
+    if (a->k != V_STR || b->k != V_STR) return type_error(c);
     if (b->u.s.n > a->u.s.n) return jv_bool(0);
     const char *at = fn == F_STARTS_WITH ? a->u.s.p : a->u.s.p + a->u.s.n - b->u.s.n;
     return jv_bool(b->u.s.n == 0 || memcmp(at, b->u.s.p, b->u.s.n) == 0);
 }
 
 /* to_number: numbers unchanged; a string holding exactly one JSON number (ASCII spaces
- * around it allowed) → that number; anything else → null. */
-static jv to_number(const jv *a) {
+ * around it allowed) → that number, any other string → null (the argument has the right
+ * type, its text is just not a number); other types are an error. */
+static jv to_number(jp_ctx *c, const jv *a) {
     if (a->k == V_INT) return jv_int(a->u.i);
     if (a->k == V_REAL) return jv_real(a->u.d);
-    if (a->k != V_STR) return jv_null();
+    if (a->k != V_STR) return type_error(c);
     jp_lex l;
     memset(&l, 0, sizeof l);
     l.s = a->u.s.p;
@@ -192,7 +206,7 @@ static size_t next_char(const char *s, size_t n, size_t i) {
 
 /* tokenize(s, re): ECMAScript split without captures (see jsonpath.h). */
 static jv tokenize(jp_ctx *c, const jv *a, const jv *b) {
-    if (a->k != V_STR || (b->k != V_REGEX && b->k != V_STR)) return jv_null();
+    if (a->k != V_STR || (b->k != V_REGEX && b->k != V_STR)) return type_error(c);
     const pcre2_code *re = b->k == V_REGEX ? b->u.re : jp_re_dynamic(c, b->u.s.p, b->u.s.n);
     if (!re) {
         c->elem_err = 1;
@@ -234,15 +248,15 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args) {
         if (jp_tick(c, work) < 0) return jv_null();
     }
     switch (fn) {
-    case F_ABS: case F_CEIL: case F_FLOOR: return rounding(fn, &args[0]);
-    case F_LENGTH: case F_COUNT: return size_of(fn, &args[0]);
-    case F_SUM: case F_PROD: return fold(fn, &args[0]);
-    case F_AVG: return average(&args[0]);
-    case F_MIN: case F_MAX: return extreme(fn, &args[0]);
-    case F_KEYS: return keys_of(&args[0]);
-    case F_CONTAINS: return contains(&args[0], &args[1]);
-    case F_STARTS_WITH: case F_ENDS_WITH: return affix(fn, &args[0], &args[1]);
-    case F_TO_NUMBER: return to_number(&args[0]);
+    case F_ABS: case F_CEIL: case F_FLOOR: return rounding(c, fn, &args[0]);
+    case F_LENGTH: case F_COUNT: return size_of(c, fn, &args[0]);
+    case F_SUM: case F_PROD: return fold(c, fn, &args[0]);
+    case F_AVG: return average(c, &args[0]);
+    case F_MIN: case F_MAX: return extreme(c, fn, &args[0]);
+    case F_KEYS: return keys_of(c, &args[0]);
+    case F_CONTAINS: return contains(c, &args[0], &args[1]);
+    case F_STARTS_WITH: case F_ENDS_WITH: return affix(c, fn, &args[0], &args[1]);
+    case F_TO_NUMBER: return to_number(c, &args[0]);
     case F_TOKENIZE: return tokenize(c, &args[0], &args[1]);
     default: return jv_null();
     }

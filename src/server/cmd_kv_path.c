@@ -14,6 +14,7 @@
 #include "json/jsonpath.h"
 #include "json/tree.h"
 #include "server/commands.h"
+#include "server/keyops.h"
 #include "server/params.h"
 
 /* Scratch for the stored value being examined; reused across requests. */
@@ -129,8 +130,11 @@ void cmd_KV_FIND(request *r) {
             jstr_decode(r->doc, req_tok(r, t), &k);
             sb_grow(&k, 0);
             kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
-            if (e) failed = find_one(r, path, e, mode, &first, &err) < 0;
+            if (!e || (mode == FIND_KV && e->flag)) continue; /* an object lists each key once */
+            if (mode == FIND_KV) keyops_remember(r, e);
+            failed = find_one(r, path, e, mode, &first, &err) < 0;
         }
+        keyops_forget(r);
         sb_free(&k);
     }
     jp_free(path);

@@ -83,22 +83,11 @@ void persist_save(request *r, const strbuf *name, int type, record_writer write,
     rsp_end_st(r, ST_SAVE_COMPLETE, 0);
 }
 
-/* Saves answer {"<CMD>_RSP":{"m":"","st":14}} while persistence is off,
- * before any validation (PROTOCOL 3.13, 6.7).  Returns 1 if it answered. */
-static int saves_disabled(request *r) {
-    if (r->srv->cfg.persist_enabled) return 0;
-    rsp_begin(r);
-    SB_ADD_LIT(r->out, "\"m\":\"\"");
-    rsp_end_st(r, ST_COMMAND_DISABLED, 0);
-    return 1;
-}
-
 static int write_kv(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
     return persist_kv_write(&r->srv->store.kv, w, err, errlen);
 }
 
 void cmd_KV_SAVE(request *r) {
-    if (saves_disabled(r)) return;
     strbuf name = STRBUF_INIT;
     uint32_t tok;
     if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_KV, write_kv, NULL);
@@ -184,7 +173,6 @@ static int write_sessions(request *r, snap_writer *w, const void *arg, char *err
 static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
 
 void cmd_SH_SAVE(request *r) {
-    if (saves_disabled(r)) return;
     uint32_t p[2];
     if (params_check(r, r->body, sh_save_params, 2, p)) return;
     token_list tl = {NULL, 0};

@@ -116,6 +116,12 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
         rsp_fail(&r, ST_COMMAND_NOT_EXIST, "");
         return;
     }
+    if ((r.ci->flags & CMDF_SAVE) && !s->cfg.persist_enabled) { /* PROTOCOL 3.13: before any other check */
+        rsp_begin(&r);
+        SB_ADD_LIT(out, "\"m\":\"\"");
+        rsp_end_st(&r, ST_COMMAND_DISABLED, 0);
+        return;
+    }
     if (check_limits(&r)) return;
     /* Decision 11: no command observes an expired session.  The clock is
      * read only when some session can expire. */

@@ -141,9 +141,7 @@ static void exec_add(request *r, session *s, const uint32_t *p) {
     if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
-/* Remember entry e as listed by this request (its flag is set; unflag()
- * clears every remembered flag). */
-static void remember(request *r, kv_entry *e) {
+void keyops_remember(request *r, kv_entry *e) {
     ndb_server *s = r->srv;
     if (s->listed_n == s->listed_cap) {
         s->listed_cap = s->listed_cap ? s->listed_cap * 2 : 64;
@@ -154,7 +152,7 @@ static void remember(request *r, kv_entry *e) {
     e->flag = 1;
 }
 
-static void unflag(request *r) {
+void keyops_forget(request *r) {
     for (size_t i = 0; i < r->srv->listed_n; i++) r->srv->listed[i]->flag = 0;
     r->srv->listed_n = 0;
 }
@@ -169,14 +167,14 @@ static void exec_get(request *r, session *s, const uint32_t *p) {
         const strbuf *k = decoded(r, req_tok(r, t));
         kv_entry *e = store_get(&r->srv->store, s, k->buf, k->len);
         if (!e || e->flag) continue; /* missing, or already listed */
-        if (a->count > 1) remember(r, e);
+        if (a->count > 1) keyops_remember(r, e);
         if (!first) sb_addc(r->out, ',');
         first = 0;
         sb_add_json_string(r->out, kv_key(e), e->klen);
         sb_addc(r->out, ':');
         sb_add(r->out, kv_val(e), e->vlen);
     }
-    unflag(r);
+    keyops_forget(r);
     sb_addc(r->out, '}');
     rsp_end_st(r, ST_OK, 0);
 }

@@ -32,6 +32,12 @@ typedef struct keycmd {
 extern const keycmd keycmd_set, keycmd_add, keycmd_get, keycmd_rmv, keycmd_clear, keycmd_count,
     keycmd_contains, keycmd_keys, keycmd_clear_set;
 
+/* Listing each entry once in a response: keyops_remember(r, e) flags e as
+ * listed by this request (test e->flag before listing); keyops_forget(r)
+ * clears every flag it set.  Call it before the handler returns. */
+void keyops_remember(request *r, kv_entry *e);
+void keyops_forget(request *r);
+
 /* Validate the body against kc (1.9 + extra check).  Returns 0 and fills p,
  * or -1 after answering. */
 int keycmd_validate(request *r, const keycmd *kc, uint32_t *p);

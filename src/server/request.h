@@ -51,27 +51,12 @@ void rsp_end_st(request *r, unsigned st, int first);
 /* {"<CMD>_RSP":{"st":N}} */
 void rsp_st_only(request *r, unsigned st);
 
-/* Protocol status codes (PROTOCOL.md section 2). */
+/* Protocol status codes (PROTOCOL.md section 2): ST_OK = 1, ST_KEY_NOT_EXIST
+ * = 22, ...; the list is common/status.def, shared with the client. */
 enum status {
-    ST_OK = 1,
-    ST_OPCODE_INVALID = 2,
-    ST_JSON_INVALID = 3,
-    ST_PATH_INVALID = 4,
-    ST_COMMAND_NOT_EXIST = 10,
-    ST_COMMAND_SYNTAX = 13,
-    ST_COMMAND_DISABLED = 14,
-    ST_KEY_NOT_EXIST = 22,
-    ST_PARAM_MISSING = 26,
-    ST_VALUE_TYPE_INVALID = 41,
-    ST_VALUE_SIZE = 42,
-    ST_SESSION_NOT_EXIST = 100,
-    ST_SESSION_TOKEN_INVALID = 101,
-    ST_SAVE_COMPLETE = 121,
-    ST_SAVE_DIR_WRITE_FAIL = 122,
-    ST_SAVE_ERROR = 123,
-    ST_LOAD_COMPLETE = 141,
-    ST_LOAD_ERROR = 142,
-    ST_UNKNOWN = 1000,
+#define NDB_STATUS(value, ident, name, meaning) ST_##ident = value,
+#include "common/status.def"
+#undef NDB_STATUS
 };
 
 #endif

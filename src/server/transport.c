@@ -49,11 +49,14 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/wsframe.h"
 #include "server/dispatch.h"
 #include "server/outq.h"
 
 /* The queue's headroom must hold what lws_write may use before a buffer. */
 _Static_assert(LWS_PRE <= OUTQ_HEADROOM, "outq headroom too small for LWS_PRE");
+/* A big reply's frame header is written into its entry's headroom. */
+_Static_assert(WSF_MAX_HEADER <= OUTQ_HEADROOM, "outq headroom too small for a frame header");
 
 typedef struct conn {
     client cl;          /* the server's view of this connection */
@@ -286,38 +289,13 @@ static int on_receive(conn *c, const char *in, size_t len) {
 static int send_close_1009(conn *c) {
     if (c->close_sent) return 0;
     /* lws has no public way to send a close frame and keep reading, so the
-     * frame is written raw: FIN+close opcode, unmasked length, code, reason. */
-    static const char reason[] = "message over maxPayload";
-    unsigned char buf[LWS_PRE + 4 + sizeof reason];
+     * frame is written raw. */
+    unsigned char buf[LWS_PRE + WSF_MAX_CLOSE_FRAME];
     unsigned char *p = buf + LWS_PRE;
-    size_t n = 2 + sizeof reason - 1;
-    p[0] = 0x88;
-    p[1] = (unsigned char)n;
-    p[2] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE >> 8);
-    p[3] = (unsigned char)(LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE & 0xff);
-    memcpy(p + 4, reason, sizeof reason - 1);
+    size_t n = wsf_close_frame(p, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message over maxPayload", NULL);
     c->close_sent = 1;
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
-    return lws_write(c->wsi, p, 2 + n, LWS_WRITE_RAW) < (int)(2 + n) ? -1 : 0;
-}
-
-/* Write into h the header of an unmasked, final text frame of n payload
- * bytes; returns its length (2, 4 or 10). */
-static size_t frame_header(unsigned char h[10], size_t n) {
-    h[0] = 0x81; /* FIN + text */
-    if (n < 126) {
-        h[1] = (unsigned char)n;
-        return 2;
-    }
-    if (n < 65536) {
-        h[1] = 126;
-        h[2] = (unsigned char)(n >> 8);
-        h[3] = (unsigned char)n;
-        return 4;
-    }
-    h[1] = 127;
-    for (int i = 0; i < 8; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-    return 10;
+    return lws_write(c->wsi, p, n, LWS_WRITE_RAW) < (int)n ? -1 : 0;
 }
 
 /* Batch limit for one write: many small responses go out in one syscall. */
@@ -357,8 +335,8 @@ static int on_writeable(conn *c) {
          * written into the entry's headroom, sparing a copy of the payload;
          * at most TX_CHUNK per callback, so lws never has to buffer (copy) a
          * remainder itself. */
-        unsigned char h[10];
-        size_t hl = frame_header(h, first);
+        unsigned char h[WSF_MAX_HEADER];
+        size_t hl = wsf_header(h, WSF_TEXT, first, NULL);
         unsigned char *p = (unsigned char *)payload;
         if (c->direct_sent == 0) memcpy(p - hl, h, hl);
         size_t total = first + hl, n = total - c->direct_sent;
@@ -375,8 +353,8 @@ static int on_writeable(conn *c) {
         tx->len = LWS_PRE;
         size_t n;
         while (tx->len < TX_BATCH && (payload = outq_front(q, &n)) && n < TX_DIRECT) {
-            unsigned char h[10];
-            sb_add(tx, h, frame_header(h, n));
+            unsigned char h[WSF_MAX_HEADER];
+            sb_add(tx, h, wsf_header(h, WSF_TEXT, n, NULL));
             sb_add(tx, payload, n);
             outq_pop(q);
         }

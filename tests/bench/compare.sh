@@ -173,7 +173,8 @@ raw_file() { # raw_file TOOL NAME
 ndb_run() {
     local name=$1 out
     shift
-    out=$("${on_client[@]}" "$NDB" bench --url "$NDB_URL" --csv -q "$@") || die "ndb bench failed ($name)"
+    # --force: the server is this script's own, loaded on purpose
+    out=$("${on_client[@]}" "$NDB" bench --url "$NDB_URL" --csv -q --force "$@") || die "ndb bench failed ($name)"
     [ -z "$raw" ] || printf '%s\n' "$out" >"$(raw_file ndb "$name")"
     printf '%s %s %s\n' "$(csv_field rps <<<"$out")" "$(csv_field p50_us <<<"$out")" \
         "$(csv_field cpu_pct <<<"$out")"

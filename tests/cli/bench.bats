@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # `ndb bench`: options, every answer verified, machine-readable output,
-# failures (wrong answers, disconnects, unreachable or non-loopback servers)
-# end the run with exit status 1 and one line saying why.  Runs are kept
-# tiny: these are functional tests, not measurements.
+# failures (wrong answers, disconnects) end the run with exit status 1 and
+# one line saying why; an unreachable server, or a database that holds keys
+# when the run would write some (without --force), is exit status 2.  Runs
+# are kept tiny: these are functional tests, not measurements.  Every
+# server they talk to is on this machine.
 
 load helpers
 
@@ -18,6 +20,7 @@ teardown_file() { stop_server; }
 
 setup() {
     [ -z "${BENCH_MISSING:-}" ] || skip "ndb bench is not wired into this binary"
+    "$NDB" send '{"KV_CLEAR":{}}' >/dev/null # runs that write need an empty database
 }
 
 teardown() {
@@ -98,6 +101,9 @@ EOF
     [[ "${lines[0]}" == "usage: ndb bench [options]" ]]
     [[ "$output" == *"--pipeline P"* ]]
     [[ "$output" == *"--preload"* ]]
+    [[ "$output" == *"--force"* ]]
+    [[ "$output" == *"CSV/JSON fields: see ndb-bench(1)."* ]]
+    [[ "$output" != *"tests/"* ]] # points only to what is installed
 }
 
 @test "usage errors exit 2 with a one-line reason" {
@@ -125,21 +131,87 @@ EOF
     [ "$status" -eq 2 ]
 }
 
-@test "only loopback servers: other hosts and wss:// are refused" {
-    run "$NDB" bench --url ws://10.1.2.3:1987/ -n 1
-    [ "$status" -eq 2 ]
-    [[ "$output" == *"'10.1.2.3' is not a loopback address"* ]]
+@test "wss:// and other schemes are refused (exit 2); a host outside 127.0.0.0/8 is not" {
     run "$NDB" bench --url wss://127.0.0.1:1987/ -n 1
     [ "$status" -eq 2 ]
-    [[ "$output" == *"wss:// is not supported"* ]]
+    [ "${lines[0]}" == "ndb bench: invalid --url 'wss://127.0.0.1:1987/': wss:// is not supported: ndb bench speaks plain ws:// only" ]
     run "$NDB" bench --url http://127.0.0.1:1987/ -n 1
     [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid --url 'http://127.0.0.1:1987/': unsupported scheme 'http://' (use ws:// or wss://)" ]
+    run "$NDB" bench --url 'ws://[::1/' -n 1
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid --url 'ws://[::1/': unclosed '[' in the host" ]
+    # 0.0.0.0 is this machine, but not a loopback address: once refused,
+    # now benchmarked like any host (given as a shorthand, HOST:PORT)
+    run "$NDB" bench --url "0.0.0.0:$NDB_PORT" -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://0.0.0.0:$NDB_PORT/: 1 connection, pipeline 1, 100000 keys, 16-character values" ]
+    run "$NDB" bench --url ":$NDB_PORT" -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://127.0.0.1:$NDB_PORT/: 1 connection, pipeline 1, 100000 keys, 16-character values" ]
 }
 
-@test "no server: exit 1, says it cannot connect" {
+@test "no server: exit 2 like every client command, says it cannot connect" {
     run "$NDB" bench --url ws://127.0.0.1:1/ -n 1 -c 1
+    [ "$status" -eq 2 ]
+    [ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+    run "$NDB" bench --url :1 --op set -n 1 -c 3
+    [ "$status" -eq 2 ]
+    [ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+}
+
+@test "a run that writes keys refuses a database that holds keys: exit 2, nothing written" {
+    req '{"KV_SET":{"keys":{"mine":"precious","key:000000000000":"also mine"}}}' '{"KV_SET_RSP":{"st":1}}'
+    local want="ndb bench: $NDB_URL holds 2 keys; this run writes key:000000000000 .. key:000000000009 and would overwrite or mix with them: use an empty server, or --force to write anyway"
+    local args
+    for args in "--op set" "--op add" "--op mixed" "--op get --preload" "--op set --preload -n 0"; do
+        run "$NDB" bench $args --keys 10 -c 2 -n 20 -q
+        [ "$status" -eq 2 ] || { echo "$args: exit $status: $output" >&2; return 1; }
+        [ "$output" == "$want" ] || { echo "$args: $output" >&2; return 1; }
+    done
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    req '{"KV_GET":{"keys":["mine","key:000000000000"]}}' \
+        '{"KV_GET_RSP":{"keys":{"mine":"precious","key:000000000000":"also mine"},"st":1}}'
+    # one key: singular
+    req '{"KV_RMV":{"keys":["mine"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    run "$NDB" bench --op set --keys 1 -c 1 -n 1 -q
+    [ "$status" -eq 2 ]
+    [ "$output" == "ndb bench: $NDB_URL holds 1 key; this run writes key:000000000000 .. key:000000000000 and would overwrite or mix with them: use an empty server, or --force to write anyway" ]
+    # runs that write no top-level keys are not asked to: gets without
+    # --preload only read; sh_* work in sessions of their own
+    run "$NDB" bench --op get --keys 10 -c 2 -n 20 -q
+    [ "$status" -eq 0 ]
+    run "$NDB" bench --op sh_set --preload --keys 10 -c 2 -n 20 -q
+    [ "$status" -eq 0 ]
+    req '{"KV_GET":{"keys":["key:000000000000"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000000":"also mine"},"st":1}}'
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+}
+
+@test "--force writes into a database that holds keys" {
+    req '{"KV_SET":{"keys":{"mine":"precious","key:000000000001":"x"}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --op set --preload --force --keys 3 -d 2 -c 1 -n 0 -q
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == "ndb bench: set on $NDB_URL: 1 connection, pipeline 1, 3 keys, 2-character values, preloaded" ]
+    req '{"KV_GET":{"keys":["mine","key:000000000000","key:000000000001","key:000000000002"]}}' \
+        '{"KV_GET_RSP":{"keys":{"mine":"precious","key:000000000000":"00","key:000000000001":"01","key:000000000002":"02"},"st":1}}'
+    # and so does a second run over the first one's keys
+    run "$NDB" bench --op get --preload --force --keys 3 -d 2 -c 1 -n 10 -q
+    [ "$status" -eq 0 ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":4,"st":1}}'
+}
+
+@test "a wrong answer to the key count ends the run: exit 1" {
+    fake_server '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --op set -c 1 -n 5 -q
     [ "$status" -eq 1 ]
-    [[ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: cannot connect: Connection refused" ]]
+    [ "$output" == 'ndb bench: wrong answer to KV_COUNT: {"KV_SET_RSP":{"st":1}}' ]
+    fake_server '{"KV_COUNT_RSP":{"cnt":-1,"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --op set -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [ "$output" == 'ndb bench: wrong answer to KV_COUNT: {"KV_COUNT_RSP":{"cnt":-1,"st":1}}' ]
+    fake_server '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" bench --url "$FAKE_URL" --op set -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
 }
 
 @test "GET after --preload: every key loaded, report has throughput, latency and CPU" {
@@ -159,10 +231,10 @@ EOF
     run "$NDB" bench --op set --preload --keys 4 -d 20 -c 1 -n 0 -q
     [ "$status" -eq 0 ]
     req '{"KV_GET":{"keys":["key:000000000003"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000003":"000000000003mnopqrst"},"st":1}}'
-    run "$NDB" bench --op set --preload --keys 4 -d 5 -c 1 -n 0 -q
+    run "$NDB" bench --op set --preload --keys 4 -d 5 -c 1 -n 0 -q --force
     [ "$status" -eq 0 ]
     req '{"KV_GET":{"keys":["key:000000000002"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000002":"00002"},"st":1}}'
-    run "$NDB" bench --op set --preload --keys 1 -d 0 -c 1 -n 0 -q
+    run "$NDB" bench --op set --preload --keys 1 -d 0 -c 1 -n 0 -q --force
     req '{"KV_GET":{"keys":["key:000000000000"]}}' '{"KV_GET_RSP":{"keys":{"key:000000000000":""},"st":1}}'
 }
 
@@ -235,16 +307,16 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     run "$NDB" bench --url "$FAKE_URL" --keys 1 -d 1 -c 1 -n 5 -q
     [ "$status" -eq 0 ]
     fake_server '{"KV_GET_RSP":{"keys":{},"st":1}}' '{"KV_SET_RSP":{"st":1}}'
-    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -c 1 -n 5 -q
+    run "$NDB" bench --url "$FAKE_URL" --preload --force --keys 1 -c 1 -n 5 -q
     [ "$status" -eq 1 ]
     [[ "$output" == 'ndb bench: wrong answer to KV_GET of key:000000000000 on connection 1 (the preloaded key is missing): {"KV_GET_RSP":{"keys":{},"st":1}}' ]]
     fake_server '{"KV_GET_RSP":{"keys":{"key:000000000000":"0x"},"st":1}}' '{"KV_SET_RSP":{"st":1}}'
-    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -d 2 -c 1 -n 5 -q
+    run "$NDB" bench --url "$FAKE_URL" --preload --force --keys 1 -d 2 -c 1 -n 5 -q
     [ "$status" -eq 1 ]
     [[ "$output" == *"(not the value that was set)"* ]]
     # member order and escapes do not matter: answers are checked by meaning
     fake_server '{"KV_GET_RSP":{"st":1,"keys":{"key:000000000000":"0\u0030"}}}' '{"KV_SET_RSP":{"st":1}}'
-    run "$NDB" bench --url "$FAKE_URL" --preload --keys 1 -d 2 -c 1 -n 5 -q
+    run "$NDB" bench --url "$FAKE_URL" --preload --force --keys 1 -d 2 -c 1 -n 5 -q
     [ "$status" -eq 0 ]
 }
 
@@ -257,7 +329,7 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
 
 @test "a status other than 1 is an error" {
     fake_server '{"KV_SET_RSP":{"m":"","st":1000}}'
-    run "$NDB" bench --url "$FAKE_URL" --op set -c 1 -n 5 -q
+    run "$NDB" bench --url "$FAKE_URL" --op set --force -c 1 -n 5 -q
     [ "$status" -eq 1 ]
     [[ "$output" == *"(status is not 1)"* ]]
 }

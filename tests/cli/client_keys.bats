@@ -203,15 +203,15 @@ line' 5
     "$NDB" rm k2
     run --separate-stderr "$NDB" keys
     ok_out '"k1"
-"new\nline"
 "k3"
-"k4"'
+"k4"
+"new\nline"'
     run --separate-stderr "$NDB" keys -r
     ok_out 'k1
-new
-line
 k3
-k4'
+k4
+new
+line'
     run --separate-stderr "$NDB" keys extra
     exit_is 2
 }

@@ -45,13 +45,10 @@ export LC_ALL=C # byte-wise character classes in the patterns below
 DOC="$BATS_TEST_DIRNAME/../../docs/protocol.md"
 SRC="$BATS_TEST_DIRNAME/../../src"
 
-# The status codes the server can emit, one value per line.
-# Today: the `ST_… = N,` lines of enum status in src/server/request.h.
-# When the table moves to src/common/status.def (lines
-# `NDB_STATUS(value, IDENT, "Name", "meaning")`), replace the sed line with:
-#   sed -nE 's/^NDB_STATUS\(([0-9]+),.*/\1/p' "$SRC/common/status.def"
+# The status codes, one value per line: the lines
+# `NDB_STATUS(value, IDENT, "Name", "meaning")` of src/common/status.def.
 status_codes() {
-    sed -nE 's/^[[:space:]]*ST_[A-Z0-9_]+ = ([0-9]+),.*/\1/p' "$SRC/server/request.h"
+    sed -nE 's/^NDB_STATUS\(([0-9]+),.*/\1/p' "$SRC/common/status.def"
 }
 
 # The commands of the command table, one name per line.

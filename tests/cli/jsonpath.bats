@@ -130,3 +130,25 @@ setup() {
     req '{"KV_ARR_APPEND":{"items":[]}}' '{"KV_ARR_APPEND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     req '{"KV_GET":{"keys":["o","s"]}}' '{"KV_GET_RSP":{"keys":{"o":{"n":1},"s":"str"},"st":1}}'
 }
+
+@test "KV_FIND: only an integer index expression selects an array element" {
+    req '{"KV_SET":{"keys":{"arr":[1,2,3]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(1.0)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(1)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["arr"],"path":"$[(2 / 2), (3.0 / 3), (@.length - 1.0)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+}
+
+@test "KV_FIND: a wrong-typed function argument leaves that element unselected, the query goes on" {
+    req '{"KV_SET":{"keys":{"flags":{"0":false},"mixed":{"0":false,"1":8.2,"2":7.5,"3":"x"},"arr":[1,2,3]}}}' \
+        '{"KV_SET_RSP":{"st":1}}'
+    # floor(false) is an evaluation error, not null: != 7 does not select it
+    req '{"KV_FIND":{"rsp":"paths","keys":["flags"],"path":"$[?(floor(@) != 7)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    # the next elements are still tested (8.2 → 8 selects; 7.5 → 7 does not; "x" is an error)
+    req '{"KV_FIND":{"rsp":"paths","keys":["mixed"],"path":"$[?(floor(@) != 7)]"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['1']\"],\"st\":1}}"
+    req '{"KV_FIND":{"rsp":"keys","keys":["flags","mixed","arr"],"path":"$[?(floor(@) != 7)]"}}' \
+        '{"KV_FIND_RSP":{"keys":["mixed","arr"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["flags","mixed","arr"],"path":"$[?(length(@) == null)]"}}' \
+        '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+}

@@ -23,6 +23,19 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     req '{"SH_SAVE":{"name":5}}' '{"SH_SAVE_RSP":{"m":"","st":14}}'
 }
 
+@test "saves are refused with 14 while persistence is disabled, before the request limits too" {
+    start_server --max-keys 1 --max-depth 2
+    req '{"SH_SAVE":{"name":"x","tkns":[1,2,3]}}' '{"SH_SAVE_RSP":{"m":"","st":14}}'
+    req '{"KV_SAVE":{"name":[[[1]]]}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
+}
+
+@test "KV_FIND rsp kv lists a key named twice once; rsp keys twice" {
+    start_server
+    req '{"KV_SET":{"keys":{"a":[1]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"keys":["a","a"],"path":"$[0]","rsp":"kv"}}' '{"KV_FIND_RSP":{"keys":{"a":[1]},"st":1}}'
+    req '{"KV_FIND":{"keys":["a","a"],"path":"$[0]","rsp":"keys"}}' '{"KV_FIND_RSP":{"keys":["a","a"],"st":1}}'
+}
+
 @test "the fixtures written by another server load, values and tokens exact" {
     [ -d "$FIXTURES" ] || skip "shared fixtures not present"
     cp -r "$FIXTURES"/kv_example "$FIXTURES"/sessions_example "$P/"

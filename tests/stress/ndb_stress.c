@@ -38,10 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "client/wsclient.h"
 #include "common/strbuf.h"
+#include "common/wsurl.h"
 
 #define NKEYS 48      /* top-level keys per connection */
 #define NSKEYS 24     /* key names used inside a session */
@@ -634,11 +636,13 @@ static int usage(void) {
     return 2;
 }
 
+/* Is url a valid address (common/wsurl.h) whose host is 127.0.0.1, ::1 or
+ * localhost? */
 static int loopback_url(const char *url) {
-    static const char *const ok[] = {"ws://127.0.0.1:", "ws://127.0.0.1/", "ws://[::1]:", "ws://localhost:"};
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (strncmp(url, ok[i], strlen(ok[i])) == 0) return 1;
-    return 0;
+    ws_url u;
+    char err[200];
+    if (ws_url_parse(&u, url, err, sizeof err)) return 0;
+    return !strcmp(u.host, "127.0.0.1") || !strcmp(u.host, "::1") || !strcasecmp(u.host, "localhost");
 }
 
 int main(int argc, char **argv) {

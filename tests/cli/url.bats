@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# Server addresses as the client takes them (--url, $NDB_URL): full ws://
+# URLs, the shorthands HOST:PORT, :PORT and HOST, and bad addresses refused
+# with exit status 2 and one line naming what is wrong, before anything is
+# sent.  (Every form in detail: tests/unit/test_url.c.)
+
+load client_helpers
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+
+setup() { "$NDB" send '{"KV_CLEAR_SET":{"keys":{"a":1,"b":2}}}' >/dev/null; }
+
+@test "shorthands reach the server: :PORT, HOST:PORT, IPv4:PORT, in --url and NDB_URL" {
+    run --separate-stderr "$NDB" --url ":$NDB_PORT" count
+    ok_out 2
+    run --separate-stderr "$NDB" --url "localhost:$NDB_PORT" get a
+    ok_out 1
+    NDB_URL="127.0.0.1:$NDB_PORT" run --separate-stderr "$NDB" count
+    ok_out 2
+    run --separate-stderr "$NDB" send --url ":$NDB_PORT" '{"KV_COUNT":{}}'
+    ok_out '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    # a path and query after a shorthand are sent (the server accepts any)
+    run --separate-stderr "$NDB" --url "127.0.0.1:$NDB_PORT/some/path?x=1" count
+    ok_out 2
+    # the scheme is matched without regard to case
+    run --separate-stderr "$NDB" --url "WS://127.0.0.1:$NDB_PORT/" count
+    ok_out 2
+}
+
+@test "connection messages name the URL a shorthand stands for" {
+    run --separate-stderr "$NDB" --url :1 get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+    run --separate-stderr "$NDB" send --url 127.0.0.1:1 '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+}
+
+@test "bad addresses: exit 2, one line saying what is wrong" {
+    local url want
+    while IFS='|' read -r url want; do
+        run --separate-stderr "$NDB" --url "$url" count
+        if [ "$status" -ne 2 ] || [ -n "$output" ] || [ "$stderr" != "ndb: invalid URL '$url': $want" ]; then
+            printf 'url %s: exit %s, stdout %s\nstderr: %s\nwant:   %s\n' "$url" "$status" "$output" "$stderr" \
+                "ndb: invalid URL '$url': $want" >&2
+            return 1
+        fi
+    done <<'EOF'
+http://127.0.0.1:1987/|unsupported scheme 'http://' (use ws:// or wss://)
+://127.0.0.1|missing scheme before '://' (use ws:// or wss://)
+ws://|empty host
+ws://:1987/|empty host
+ws://[]:1987/|empty host
+ws://127.0.0.1:0/|invalid port '0' (must be 1..65535)
+127.0.0.1:65536|invalid port '65536' (must be 1..65535)
+localhost:http|invalid port 'http' (must be 1..65535)
+ws://127.0.0.1:/|missing port number after ':'
+ws://[::1:1987/|unclosed '[' in the host
+ws://[::1]x/|unexpected text after ']': 'x'
+ws://[::g]/|invalid IPv6 address '::g'
+::1|an IPv6 address must be written in brackets, e.g. [::1]
+ws://me@127.0.0.1/|user names in URLs are not supported
+ws://a,b/|invalid character ',' in the host
+EOF
+}

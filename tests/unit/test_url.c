@@ -1,0 +1,151 @@
+/*
+ * test_url.c — the server address parser (src/common/wsurl.c): every
+ * accepted form with its exact parts, and every kind of bad address with
+ * its exact one-line reason.
+ */
+#include <stdio.h>
+
+#include "common/wsurl.h"
+#include "unit.h"
+
+typedef struct ucase {
+    const char *in;
+    /* "host|port|Host header|path|canonical URL" with "wss " in front for
+     * TLS, or "!reason" */
+    const char *want;
+} ucase;
+
+static const ucase cases[] = {
+    /* full URLs: the scheme's default port (today's behaviour), path "/" */
+    {"ws://127.0.0.1:1987/", "127.0.0.1|1987|127.0.0.1:1987|/|ws://127.0.0.1:1987/"},
+    {"ws://127.0.0.1:1987", "127.0.0.1|1987|127.0.0.1:1987|/|ws://127.0.0.1:1987/"},
+    {"ws://localhost", "localhost|80|localhost|/|ws://localhost:80/"},
+    {"ws://localhost:80/", "localhost|80|localhost|/|ws://localhost:80/"},
+    {"wss://db.example.com/", "wss db.example.com|443|db.example.com|/|wss://db.example.com:443/"},
+    {"wss://db.example.com:8443/x", "wss db.example.com|8443|db.example.com:8443|/x|wss://db.example.com:8443/x"},
+    {"WS://Host-1.example_x:2000/a/b?c=d&e", "Host-1.example_x|2000|Host-1.example_x:2000|/a/b?c=d&e|ws://Host-1.example_x:2000/a/b?c=d&e"},
+    {"WsS://h", "wss h|443|h|/|wss://h:443/"},
+    {"ws://h?q=1", "h|80|h|/?q=1|ws://h:80/?q=1"},
+    {"ws://h:1/p#frag", "h|1|h:1|/p|ws://h:1/p"},
+    {"ws://h#frag", "h|80|h|/|ws://h:80/"},
+    {"ws://h:65535", "h|65535|h:65535|/|ws://h:65535/"},
+    {"ws://h:00080/", "h|80|h|/|ws://h:80/"},
+    {"ws://[::1]:1987/", "::1|1987|[::1]:1987|/|ws://[::1]:1987/"},
+    {"ws://[::1]", "::1|80|[::1]|/|ws://[::1]:80/"},
+    {"wss://[2001:db8::1]:443/x", "wss 2001:db8::1|443|[2001:db8::1]|/x|wss://[2001:db8::1]:443/x"},
+    {"ws://[fe80::1%eth0]:5/", "fe80::1%eth0|5|[fe80::1%eth0]:5|/|ws://[fe80::1%eth0]:5/"},
+    {"ws://[::ffff:127.0.0.1]:9", "::ffff:127.0.0.1|9|[::ffff:127.0.0.1]:9|/|ws://[::ffff:127.0.0.1]:9/"},
+
+    /* shorthands: ws:// assumed, host 127.0.0.1, port 1987 */
+    {"localhost:2000", "localhost|2000|localhost:2000|/|ws://localhost:2000/"},
+    {":2000", "127.0.0.1|2000|127.0.0.1:2000|/|ws://127.0.0.1:2000/"},
+    {"localhost", "localhost|1987|localhost:1987|/|ws://localhost:1987/"},
+    {"10.1.2.3", "10.1.2.3|1987|10.1.2.3:1987|/|ws://10.1.2.3:1987/"},
+    {"[::1]", "::1|1987|[::1]:1987|/|ws://[::1]:1987/"},
+    {"[::1]:80", "::1|80|[::1]|/|ws://[::1]:80/"},
+    {"db:3000/x?y", "db|3000|db:3000|/x?y|ws://db:3000/x?y"},
+    {"/x", "127.0.0.1|1987|127.0.0.1:1987|/x|ws://127.0.0.1:1987/x"},
+    {"h/a://b", "h|1987|h:1987|/a://b|ws://h:1987/a://b"},
+
+    /* bad schemes */
+    {"http://127.0.0.1:1987/", "!unsupported scheme 'http://' (use ws:// or wss://)"},
+    {"HTTPS://h/", "!unsupported scheme 'HTTPS://' (use ws:// or wss://)"},
+    {"wsx://h", "!unsupported scheme 'wsx://' (use ws:// or wss://)"},
+    {"://h", "!missing scheme before '://' (use ws:// or wss://)"},
+    {"", "!empty URL"},
+    /* empty hosts */
+    {"ws://", "!empty host"},
+    {"ws:///x", "!empty host"},
+    {"ws://:1987/", "!empty host"},
+    {"wss://?q", "!empty host"},
+    {"ws://[]:1/", "!empty host"},
+    {"[]", "!empty host"},
+    /* bad ports */
+    {"ws://h:/", "!missing port number after ':'"},
+    {"h:", "!missing port number after ':'"},
+    {":", "!missing port number after ':'"},
+    {"ws://h:0/", "!invalid port '0' (must be 1..65535)"},
+    {"ws://h:65536/", "!invalid port '65536' (must be 1..65535)"},
+    {"ws://h:123456/", "!invalid port '123456' (must be 1..65535)"},
+    {"h:abc", "!invalid port 'abc' (must be 1..65535)"},
+    {"h:-1", "!invalid port '-1' (must be 1..65535)"},
+    {"h:+80", "!invalid port '+80' (must be 1..65535)"},
+    {"ws://h:1 2/", "!invalid port '1 2' (must be 1..65535)"},
+    {"ws://[::1]:x/", "!invalid port 'x' (must be 1..65535)"},
+    {"ws://[::1]:/", "!missing port number after ':'"},
+    /* brackets */
+    {"ws://[::1/", "!unclosed '[' in the host"},
+    {"[::1", "!unclosed '[' in the host"},
+    {"ws://[::1]x/", "!unexpected text after ']': 'x'"},
+    {"ws://[nope]:1/", "!invalid IPv6 address 'nope'"},
+    {"ws://[1.2.3.4]/", "!invalid IPv6 address '1.2.3.4'"},
+    {"ws://[fe80::1%]/", "!invalid IPv6 address 'fe80::1%'"},
+    {"ws://[fe80::1%a b]/", "!invalid IPv6 address 'fe80::1%a b'"},
+    {"ws://::1/", "!an IPv6 address must be written in brackets, e.g. [::1]"},
+    {"::1", "!an IPv6 address must be written in brackets, e.g. [::1]"},
+    /* other bad parts */
+    {"ws://user@h/", "!user names in URLs are not supported"},
+    {"ws://h st/", "!invalid character ' ' in the host"},
+    {"ws://h\x01/", "!invalid character '?' in the host"},
+    {"ws://h%41/", "!invalid character '%' in the host"},
+    {"ws://h/a b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws://h/a\tb", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws:/h", "!missing port number after ':'"},
+    {"ws:h", "!invalid port 'h' (must be 1..65535)"},
+};
+
+/* buf = pre, then n times c, then post; returns buf. */
+static char *fill(char *buf, const char *pre, char c, size_t n, const char *post) {
+    size_t p = strlen(pre);
+    memcpy(buf, pre, p);
+    memset(buf + p, c, n);
+    strcpy(buf + p + n, post);
+    return buf;
+}
+
+/* The parse of in, in the format of ucase.want (a static buffer). */
+static const char *show(const char *in) {
+    static char out[WSURL_MAX_URL * 3];
+    ws_url u;
+    char err[200];
+    if (ws_url_parse(&u, in, err, sizeof err)) {
+        snprintf(out, sizeof out, "!%s", err);
+    } else {
+        snprintf(out, sizeof out, "%s%s|%d|%s|%s|%s", u.tls ? "wss " : "", u.host, u.port, u.host_header,
+                 u.path, u.url);
+    }
+    return out;
+}
+
+int main(void) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = show(cases[i].in);
+        if (strcmp(got, cases[i].want)) fprintf(stderr, "case %zu: %s\n", i, cases[i].in);
+        CHECK_STR(got, cases[i].want);
+    }
+
+    /* lengths at and past the bounds */
+    static char big[WSURL_MAX_PATH + 64], want[3 * WSURL_MAX_PATH];
+    fill(big, "ws://", 'a', WSURL_MAX_HOST, ":1/");
+    const char *h = big + 5;
+    int hn = WSURL_MAX_HOST;
+    snprintf(want, sizeof want, "%.*s|1|%.*s:1|/|ws://%.*s:1/", hn, h, hn, h, hn, h);
+    CHECK_STR(show(big), want);
+    fill(big, "ws://", 'a', WSURL_MAX_HOST + 1, ":1/");
+    CHECK_STR(show(big), "!host name too long (at most 253 bytes)");
+    fill(big, "ws://h/", 'p', WSURL_MAX_PATH - 1, "");
+    snprintf(want, sizeof want, "h|80|h|%s|ws://h:80%s", big + 6, big + 6);
+    CHECK_STR(show(big), want);
+    fill(big, "ws://h/", 'p', WSURL_MAX_PATH, "");
+    CHECK_STR(show(big), "!path too long (at most 2048 bytes)");
+    /* a long bad part is quoted shortened */
+    CHECK_STR(show("http+unix-socket-with-a-very-long-scheme-name://x"),
+              "!unsupported scheme 'http+unix-socket-with-a-very-long-scheme...://' (use ws:// or wss://)");
+    /* NULL and a too-small error buffer do not crash */
+    ws_url u;
+    CHECK_INT(ws_url_parse(&u, NULL, NULL, 0), -1);
+    char tiny[8];
+    CHECK_INT(ws_url_parse(&u, "ftp://x", tiny, sizeof tiny), -1);
+    CHECK_STR(tiny, "unsuppo");
+    return UNIT_DONE();
+}
