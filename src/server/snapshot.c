@@ -256,7 +256,7 @@ int snap_find_latest(const char *base, const char *name, snap_found *out, char *
         ts[n++] = strtoull(de->d_name, NULL, 10);
     }
     closedir(dir);
-    qsort(ts, n, sizeof *ts, cmp_u64_desc);
+    if (n) qsort(ts, n, sizeof *ts, cmp_u64_desc); /* ts is NULL when there is none: UB for qsort */
     int rc = -1;
     snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
     for (size_t i = 0; i < n; i++) {
