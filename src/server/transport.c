@@ -50,6 +50,7 @@
 
 #include "common/log.h"
 #include "server/dispatch.h"
+#include "server/settings.h"
 
 /* Queue entry layout: [uint32 payload length][LWS_PRE headroom][payload]. */
 #define ENTRY_HEAD (sizeof(uint32_t) + LWS_PRE)
@@ -566,11 +567,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     log_info("listening on ws://%s%s%s:%d/ (persistence %s, maxPayload %zu bytes)", ipv6 ? "[" : "",
              cfg->ip, ipv6 ? "]" : "", port, cfg->persist_enabled ? "enabled" : "disabled",
              cfg->max_payload);
-    log_info("limits: maxConnections %u, maxOutputBytes %zu, handshakeTimeoutSec %u, idleTimeoutSec %u, "
-             "requestTimeoutSec %u, maxDepth %u, maxKeyLength %zu, maxKeysPerRequest %zu, maxMemory %zu%s",
-             cfg->max_connections, cfg->max_output, cfg->handshake_timeout_s, cfg->idle_timeout_s,
-             cfg->request_timeout_s, cfg->max_depth, cfg->max_key_length, cfg->max_keys, cfg->max_memory,
-             cfg->max_memory ? "" : " (none)");
+    settings_log(cfg); /* the rest of what is in force, one line per section */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
