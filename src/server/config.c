@@ -194,6 +194,17 @@ static int check_persist_path(const ndb_config *c, const char *src, char *err, s
 }
 
 int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
-    if (c->persist_enabled && check_persist_path(c, "field 'persist.path'", err, errlen)) return -1;
+    char src[96];
+    setting_source_name(&settings_table[S_PERSIST_PATH], c->origin[S_PERSIST_PATH], src, sizeof src);
+    if (c->persist_enabled && check_persist_path(c, src, err, errlen)) return -1;
+    /* A start-up load reads from --load-path, else from the persist path
+     * (PROTOCOL.md 6.6) -- but not from a default ./data nobody asked for. */
+    int persist_chosen = c->persist_path[0] && (c->persist_enabled || c->origin[S_PERSIST_PATH] != ORIGIN_DEFAULT);
+    if (c->load_name[0] && !c->load_path[0] && !persist_chosen) {
+        snprintf(err, errlen,
+                 "--load-name needs --load-path or a persist path (--persist-path, or persist.path in the "
+                 "config file)");
+        return -1;
+    }
     return 0;
 }

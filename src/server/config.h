@@ -76,8 +76,10 @@ int config_load_file(ndb_config *c, const char *path, char *err, size_t errlen);
 int config_parse_text(ndb_config *c, const char *text, size_t len, const char *name, char *err,
                       size_t errlen);
 
-/* Checks done after all options are applied: the persist directory exists
- * and is writable when persistence is enabled. */
+/* Checks done after all options are applied: a persist directory that
+ * exists and is writable when persistence is enabled, and a directory to
+ * load from when --load-name is given.  Messages name the option or the
+ * member the value came from. */
 int config_check_startup(const ndb_config *c, char *err, size_t errlen);
 
 /* Is s an IPv4 or IPv6 address literal? */

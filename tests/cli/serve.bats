@@ -96,11 +96,18 @@ limits (config object "limits"):' ]
     [[ "$output" == "ndb serve: cannot read config file $BATS_TEST_TMPDIR/missing.json: No such file or directory" ]]
 }
 
-@test "persistence enabled with a missing directory fails at start-up" {
+@test "persistence enabled with a missing directory fails at start-up, naming what was written" {
     run "$NDB" serve --port 0 --persist-path "$BATS_TEST_TMPDIR/nope"
     [ "$status" -eq 1 ]
-    [[ "$output" == "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (field 'persist.path')" ]]
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (option '--persist-path')" ]
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" "{\"persist\":{\"enabled\":true,\"path\":\"$BATS_TEST_TMPDIR/nope\"}}"
+    run "$NDB" serve --port 0 --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (field 'persist.path')" ]
+    # enabled in the file, the path from the command line: the option is named
+    run "$NDB" serve --port 0 --config "$f" --persist-path "$BATS_TEST_TMPDIR/nope2"
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope2 (option '--persist-path')" ]
     config "$f" '{"persist":{"enabled":true,"path":""}}'
     run "$NDB" serve --port 0 --config "$f"
     [ "$status" -eq 1 ]
@@ -271,4 +278,21 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     run "$NDB" send '{"KV_SAVE":{"name":"x"}}'
     [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"x\",\"st\":121\}\}$ ]]
     [ -d data/x ]
+}
+
+@test "--load-name needs --load-path or a persist path (no silent ./data)" {
+    cd "$BATS_TEST_TMPDIR"
+    mkdir -p data/ds
+    run "$NDB" serve --port 0 --load-name ds
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --load-name needs --load-path or a persist path (--persist-path, or persist.path in the config file)" ]
+    # with a path from any of the three, it loads (here: finds no snapshot)
+    local want="dataset 'ds' has no complete snapshot"
+    run "$NDB" serve --port 0 --load-name ds --load-path data
+    [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
+    run "$NDB" serve --port 0 --load-name ds --persist-path "$BATS_TEST_TMPDIR/data"
+    [ "$output" = "ndb serve: cannot load 'ds' from $BATS_TEST_TMPDIR/data: $want" ]
+    config c.json '{"persist":{"enabled":false,"path":"data"}}'
+    run "$NDB" serve --port 0 --load-name ds --config c.json
+    [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }

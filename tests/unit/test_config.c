@@ -3,7 +3,7 @@
  * PROTOCOL.md 7.2 format with comments, every member optional, each type's
  * values and ranges, unknown and wrongly typed members (one message naming
  * the member), the members old configs carry, precedence defaults < file <
- * command line, and the start-up checks.
+ * command line, and start-up checks naming what the user wrote.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -284,7 +284,8 @@ static void test_precedence(void) {
     config_free(&c);
 }
 
-/* config_check_startup(): the persist directory when persistence is on. */
+/* config_check_startup(): persistence and the start-up load, naming the
+ * option or the member the value came from. */
 static void test_startup_checks(void) {
     ndb_config c;
     char err[PATH_MAX + 512];
@@ -296,7 +297,12 @@ static void test_startup_checks(void) {
     c.origin[S_PERSIST_PATH] = ORIGIN_FILE;
     CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
     CHECK_STR(err, "persist path is not a directory or does not exist: /nonexistent-ndb-dir (field 'persist.path')");
+    c.origin[S_PERSIST_PATH] = ORIGIN_CLI; /* --persist-path /nonexistent-ndb-dir */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    CHECK_STR(err,
+              "persist path is not a directory or does not exist: /nonexistent-ndb-dir (option '--persist-path')");
     c.persist_path[0] = 0;
+    c.origin[S_PERSIST_PATH] = ORIGIN_FILE;
     CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
     CHECK_STR(err, "persist enabled but path is empty (field 'persist.path')");
     strcpy(c.persist_path, dir);
@@ -310,6 +316,26 @@ static void test_startup_checks(void) {
         CHECK_STR(err, want);
         chmod(dir, 0700);
     }
+
+    /* --load-name reads from --load-path, or from a persist path someone chose */
+    config_defaults(&c);
+    strcpy(c.load_name, "ds");
+    c.origin[S_LOAD_NAME] = ORIGIN_CLI;
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    CHECK_STR(err, "--load-name needs --load-path or a persist path (--persist-path, or persist.path in the config "
+                   "file)");
+    strcpy(c.load_path, dir);
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+    c.load_path[0] = 0;
+    c.origin[S_PERSIST_PATH] = ORIGIN_FILE; /* "persist": {"path": "./data"}, persistence disabled */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+    c.persist_path[0] = 0; /* "persist": {"enabled": false, "path": ""} */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    config_defaults(&c);
+    strcpy(c.load_name, "ds");
+    c.persist_enabled = 1; /* --persist: the default ./data, chosen */
+    strcpy(c.persist_path, dir);
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
 }
 
 int main(void) {
