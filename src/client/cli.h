@@ -248,7 +248,7 @@ uint32_t cli_rsp_get(cli_ctx *c, const char *name);
  * status; returns CLI_SERVER. */
 int cli_server_error(cli_ctx *c);
 
-/* Name of a protocol status (PROTOCOL.md section 2), or NULL. */
+/* Name of a protocol status (docs/protocol.md section 2), or NULL. */
 const char *cli_status_name(unsigned st);
 
 /* Start the command's --timeout clock (connect + every answer). */

@@ -9,11 +9,11 @@
 
 enum log_level log_threshold = LOG_INFO;
 
-static const char *const names[] = {"error", "warn", "info", "debug"};
+const char *const log_level_names[] = {"error", "warn", "info", "debug", NULL};
 
 int log_level_parse(const char *s) {
     for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0) return i;
+        if (strcmp(s, log_level_names[i]) == 0) return i;
     return -1;
 }
 
@@ -25,5 +25,5 @@ void log_msg(enum log_level lvl, const char *fmt, ...) {
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     /* one write per line so lines from a busy server never interleave */
-    fprintf(stderr, "ndb: %s: %s\n", names[lvl], line);
+    fprintf(stderr, "ndb: %s: %s\n", log_level_names[lvl], line);
 }

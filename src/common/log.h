@@ -11,6 +11,10 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
 
+/* The level names, indexed by enum log_level, NULL-terminated (the words
+ * of --log-level / logLevel). */
+extern const char *const log_level_names[];
+
 /* Parse "error", "warn", "info" or "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

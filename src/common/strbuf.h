@@ -60,7 +60,7 @@ void sb_add_i64(strbuf *sb, int64_t v);
 void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Append `s` (n bytes of UTF-8) as a JSON string literal, quotes included,
- * escaped as PROTOCOL.md 1.10 prescribes (\b \f \n \r \t, other controls and
+ * escaped as docs/protocol.md 1.10 prescribes (\b \f \n \r \t, other controls and
  * DEL as upper-case \u00XX, everything else raw). */
 void sb_add_json_string(strbuf *sb, const char *s, size_t n);
 

@@ -1,5 +1,5 @@
 /*
- * jsonpath.h — ndb's JSONPath engine (PROTOCOL.md 3.14, with the decisions of 0.1 item 12).
+ * jsonpath.h — ndb's JSONPath engine (docs/protocol.md 3.14, with the decisions of 0.1 item 12).
  *
  * Usage: compile a path once (jp_compile), evaluate it against any number of jansson trees
  * (jp_eval), read the ordered, de-duplicated matches (jp_results_*), free everything.
@@ -15,7 +15,7 @@
  * left to right), plus the 16 functions below.  Anything else is a compile error; nothing is
  * silently ignored.
  *
- * Choices where PROTOCOL.md is silent (all are deliberate and unit-tested):
+ * Choices where docs/protocol.md is silent (all are deliberate and unit-tested):
  *  - Work budget: one jp_eval may produce/visit/evaluate at most 20,000,000 matches,
  *    containers, expression nodes and function-argument elements; past that it fails with
  *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
@@ -163,7 +163,7 @@ size_t jp_results_count(const jp_results *r);
 const jp_match *jp_results_get(const jp_results *r, size_t i);
 void jp_results_free(jp_results *r);
 
-/* Append the normalised path string of m (PROTOCOL 3.14.5), e.g. $[0]['sensors'][2]['id']:
+/* Append the normalised path string of m (docs/protocol.md 3.14.5), e.g. $[0]['sensors'][2]['id']:
  * `'` → `\'`, `\` → `\\`, BS FF LF CR TAB → \b \f \n \r \t, all other bytes raw. */
 void jp_normalised_path(const jp_match *m, strbuf *out);
 

@@ -1,5 +1,5 @@
 /*
- * jsonpath_eval.c — running a compiled path over a jansson tree (PROTOCOL.md 3.14.2-3.14.6).
+ * jsonpath_eval.c — running a compiled path over a jansson tree (docs/protocol.md 3.14.2-3.14.6).
  *
  * A working set (jp_list) of nodes flows through the segments; each selector appends its
  * matches.  Every match carries a path record (jp_rec): records form a tree by parent id

@@ -1,5 +1,5 @@
 /*
- * jsonpath_expr.c — filter expression evaluation (PROTOCOL.md 3.14.3).
+ * jsonpath_expr.c — filter expression evaluation (docs/protocol.md 3.14.3).
  *
  * Values are jv (see jsonpath_internal.h), so comparisons and arithmetic on scalars never
  * allocate.  This file holds the value model — truthiness, deep equality with numbers

@@ -1,10 +1,10 @@
 /*
- * jsonpath_func.c — the 16 filter functions of PROTOCOL.md 3.14.7.
+ * jsonpath_func.c — the 16 filter functions of docs/protocol.md 3.14.7.
  *
  * The table maps names to arities; the parser resolves a call to a table index at compile
  * time, so evaluation is a switch on that index.  Each function takes already evaluated
  * arguments (jv).  An argument of a type the function does not take is an evaluation error
- * (PROTOCOL.md 3.14.3): type_error() marks the element under test, which is then not
+ * (docs/protocol.md 3.14.3): type_error() marks the element under test, which is then not
  * selected, and the query goes on with the next element.  The exact rules (including
  * decision 12: length/count of an object = member count, sum([]) = 0, avg/min/max/prod([]) =
  * null, which are results, not errors) are listed in jsonpath.h.

@@ -2,7 +2,7 @@
  * scan.h — the validating JSON scanner on ndb's hot path.
  *
  * jdoc_parse() checks one JSON text (RFC 8259 plus the // and block comments
- * of PROTOCOL.md 1.10, strict UTF-8, nesting limit) in a single pass and,
+ * of docs/protocol.md 1.10, strict UTF-8, nesting limit) in a single pass and,
  * in the same pass, writes a *compact* copy of it (whitespace and comments
  * removed, every other byte kept) plus a flat array of tokens with byte
  * spans into that copy.  Nothing is allocated per token: the document's
@@ -51,7 +51,7 @@ typedef struct jdoc {
 } jdoc;
 
 #define JDOC_INIT {STRBUF_INIT, NULL, 0, 0}
-/* Nesting deeper than this many arrays/objects is invalid (PROTOCOL 1.10). */
+/* Nesting deeper than this many arrays/objects is invalid (docs/protocol.md 1.10). */
 #define JSON_MAX_DEPTH 1024
 
 /* Parse `len` bytes at `in`.  Returns 0 when they are exactly one JSON value
@@ -64,11 +64,11 @@ static inline const char *jtok_text(const jdoc *d, const jtok *t) { return d->te
 
 /* Index of the value of the first member named `name` (n bytes, decoded
  * UTF-8) in the object at token index `obj`, or 0 if absent (0 is never a
- * member value: it is the root). First occurrence wins (PROTOCOL 1.10). */
+ * member value: it is the root). First occurrence wins (docs/protocol.md 1.10). */
 uint32_t jobj_get(const jdoc *d, uint32_t obj, const char *name, size_t n);
 
 /* Decode the string token `t` into `out` (appended).  Escapes are resolved;
- * an unpaired low surrogate escape is dropped (PROTOCOL 1.10, Compat). */
+ * an unpaired low surrogate escape is dropped (docs/protocol.md 1.10, Compat). */
 void jstr_decode(const jdoc *d, const jtok *t, strbuf *out);
 
 /* Does string token `t` decode to exactly the n bytes at s? */
@@ -76,10 +76,10 @@ int jstr_equals(const jdoc *d, const jtok *t, const char *s, size_t n);
 
 /* Parse a number token as an unsigned 64-bit integer: succeeds (returns 0)
  * only for an integer literal without sign, fraction or exponent that fits
- * (PROTOCOL 1.9 "uint"). */
+ * (docs/protocol.md 1.9 "uint"). */
 int jnum_to_u64(const jdoc *d, const jtok *t, uint64_t *v);
 
-/* Token rule of PROTOCOL 1.9: like jnum_to_u64 but `-0` is accepted as 0
+/* Token rule of docs/protocol.md 1.9: like jnum_to_u64 but `-0` is accepted as 0
  * when allow_neg_zero is set. */
 int jnum_to_token(const jdoc *d, const jtok *t, uint64_t *v, int allow_neg_zero);
 

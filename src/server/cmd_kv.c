@@ -1,5 +1,5 @@
 /*
- * cmd_kv.c — the KV_ key commands on the top-level map (PROTOCOL.md 3.1–3.9).
+ * cmd_kv.c — the KV_ key commands on the top-level map (docs/protocol.md 3.1–3.9).
  *
  * Semantics live in keyops.c, shared with sessions; this file only points
  * them at the server's top-level map (a NULL session).

@@ -1,6 +1,6 @@
 /*
  * cmd_kv_path.c — the structural KV commands: KV_FIND, KV_UPDATE and
- * KV_ARR_APPEND (PROTOCOL.md 3.10–3.12, with the fixes of section 0.1).
+ * KV_ARR_APPEND (docs/protocol.md 3.10–3.12, with the fixes of section 0.1).
  *
  * A path is compiled once per request, before any value is looked at, so an
  * invalid path is always status 4 (Q5, Q6).  Stored values are text: each

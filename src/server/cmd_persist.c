@@ -1,5 +1,5 @@
 /*
- * cmd_persist.c — KV_SAVE, KV_LOAD (PROTOCOL.md 3.13, section 6, with the
+ * cmd_persist.c — KV_SAVE, KV_LOAD (docs/protocol.md 3.13, section 6, with the
  * fixes of section 0.1: restricted names, 122 for file system errors,
  * status 2 in the metadata of a failed save, empty datasets load, the
  * saveDataType is checked) and the start-up load.

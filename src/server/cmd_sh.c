@@ -1,5 +1,5 @@
 /*
- * cmd_sh.c — the SH_ commands (PROTOCOL.md section 4, with the decisions of
+ * cmd_sh.c — the SH_ commands (docs/protocol.md section 4, with the decisions of
  * 0.1: Q3 → 101 for a missing or malformed token, Q4 → SH_INFO ignores
  * extra members, Q10 → durations above 10 years answer 42, Q11 → expiry is
  * applied on every access, Q26 → SH_CLEAR_SET extends like SH_SET).

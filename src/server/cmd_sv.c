@@ -1,5 +1,5 @@
 /*
- * cmd_sv.c — SV_INFO (PROTOCOL.md section 5, decision 8).
+ * cmd_sv.c — SV_INFO (docs/protocol.md section 5, decision 8).
  *
  * Reports ndb's own version, the protocol level it speaks, and counters the
  * server keeps up to date as it goes (nothing is recounted here, so the

@@ -1,9 +1,18 @@
 /*
- * config.h — the server's settings: defaults, the JSON config file of
- * PROTOCOL.md 7.2 (comments allowed) and ndb's own additions.
+ * config.h — the server's settings as one struct, and the config file.
+ *
+ * What each field means, its config member, option, range and default are
+ * in its entry of settings.def, the one place a setting is defined
+ * (settings.h explains the table and how to add a setting).  This file
+ * holds the values, the config-file parser and the start-up checks.
+ *
+ * The config file is JSON with // and block comments: the docs/protocol.md 7.2
+ * format (files written for other servers of the protocol load unchanged)
+ * plus ndb's own members.  Every member is optional; unknown members and
+ * wrongly typed values are errors naming the member.
  *
  * Precedence: built-in defaults < config file < command-line options.
- * Validation errors are returned as one line naming the field, for the
+ * Errors are returned as one line naming the member or option, for the
  * caller to print before exiting with status 1.
  */
 #ifndef NDB_CONFIG_H
@@ -13,24 +22,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NDB_DEFAULT_PORT 1987
-#define NDB_DEFAULT_MAX_PAYLOAD (1024 * 1024)
+#include "server/settings.h"
+
+/* maxPayload's range (docs/protocol.md 0.1 item 6). */
 #define NDB_MIN_MAX_PAYLOAD 64
 #define NDB_MAX_MAX_PAYLOAD (64 * 1024 * 1024)
 
 typedef struct ndb_config {
+    /* server */
+    char config_file[PATH_MAX];    /* --config, "" when none was read */
     char ip[64];
-    unsigned port;
+    unsigned port;                 /* 0 on the command line: the kernel picks */
     size_t max_payload;
-    unsigned core;
+    int log_level;                 /* enum log_level */
+    /* persistence */
     int persist_enabled;
     char persist_path[PATH_MAX];
-    int log_level;                 /* enum log_level */
+    char load_name[256];           /* start-up load (docs/protocol.md 6.6); "" for none */
+    char load_path[PATH_MAX];      /* "" for the persist path */
+    /* sessions */
     unsigned session_check_ms;     /* expiry timer period */
-    unsigned token_bits;           /* 53 (default) or 64 */
-    size_t out_high_water;         /* stop reading a client above this much queued output */
-    unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
-    /* limits (issue 10); see README "Limits" and parse_limits() in config.c */
+    unsigned token_bits;           /* 53 or 64 */
+    /* limits (issue 10; README "Limits") */
     unsigned max_connections;      /* open TCP connections, handshaking or upgraded */
     size_t max_output;             /* hard cap on one connection's queued output */
     unsigned handshake_timeout_s;  /* accept → completed WebSocket upgrade */
@@ -40,26 +53,22 @@ typedef struct ndb_config {
     size_t max_key_length;         /* bytes of one stored key name (decoded) */
     size_t max_keys;               /* items of `keys` / `tkns` in one request */
     size_t max_memory;             /* stored keys + sessions; 0 = no ceiling */
-    /* start-up load (PROTOCOL 6.6) */
-    int load_requested;
-    char load_name[256];
-    char load_path[PATH_MAX];
-    int load_path_set;
+    size_t out_high_water;         /* stop reading a client above this much queued output */
+    unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
+
+    unsigned char origin[S_COUNT]; /* enum setting_origin of each setting's value */
 } ndb_config;
 
+/* Fill c with every setting's default (origin ORIGIN_DEFAULT). */
 void config_defaults(ndb_config *c);
 
-/* Default limits. */
-#define NDB_DEFAULT_MAX_CONNECTIONS 10000
-#define NDB_DEFAULT_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
-#define NDB_DEFAULT_HANDSHAKE_TIMEOUT 10
-#define NDB_DEFAULT_IDLE_TIMEOUT 180
-#define NDB_DEFAULT_REQUEST_TIMEOUT 60
-#define NDB_DEFAULT_MAX_KEY_LENGTH 65536
-#define NDB_DEFAULT_MAX_KEYS 1000000
+/* Free what c owns (list and custom settings); c must be set up again by
+ * config_defaults() before any further use. */
+void config_free(ndb_config *c);
 
 /* Read and validate a config file into c.  Returns 0, or -1 with a one-line
- * reason in err. */
+ * reason in err.  Members present get origin ORIGIN_FILE; a member of the
+ * obsolete kind is logged as a warning. */
 int config_load_file(ndb_config *c, const char *path, char *err, size_t errlen);
 
 /* The same for config text already in memory (len bytes at text); `name`
@@ -67,8 +76,10 @@ int config_load_file(ndb_config *c, const char *path, char *err, size_t errlen);
 int config_parse_text(ndb_config *c, const char *text, size_t len, const char *name, char *err,
                       size_t errlen);
 
-/* Checks done after all options are applied: the persist directory exists
- * and is writable when persistence is enabled. */
+/* Checks done after all options are applied: a persist directory that
+ * exists and is writable when persistence is enabled, and a directory to
+ * load from when --load-name is given.  Messages name the option or the
+ * member the value came from. */
 int config_check_startup(const ndb_config *c, char *err, size_t errlen);
 
 /* Is s an IPv4 or IPv6 address literal? */

@@ -1,5 +1,5 @@
 /*
- * dispatch.c — the request pipeline of PROTOCOL.md 1.7 (see dispatch.h).
+ * dispatch.c — the request pipeline of docs/protocol.md 1.7 (see dispatch.h).
  *
  * Checks a–h run in the protocol's order and the first failure decides the
  * response.  Decision 2 of section 0.1: every unknown command, whatever its
@@ -116,7 +116,7 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
         rsp_fail(&r, ST_COMMAND_NOT_EXIST, "");
         return;
     }
-    if ((r.ci->flags & CMDF_SAVE) && !s->cfg.persist_enabled) { /* PROTOCOL 3.13: before any other check */
+    if ((r.ci->flags & CMDF_SAVE) && !s->cfg.persist_enabled) { /* docs/protocol.md 3.13: before any other check */
         rsp_begin(&r);
         SB_ADD_LIT(out, "\"m\":\"\"");
         rsp_end_st(&r, ST_COMMAND_DISABLED, 0);

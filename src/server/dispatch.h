@@ -1,7 +1,7 @@
 /*
  * dispatch.h — from the bytes of one WebSocket message to one response.
  *
- * This is the whole request pipeline of PROTOCOL.md 1.7 minus transport:
+ * This is the whole request pipeline of docs/protocol.md 1.7 minus transport:
  * the connection layer hands over a complete message and gets back exactly
  * one response appended to `out`.  No I/O happens here, which is what lets
  * unit tests and the fuzzer drive the server without sockets.

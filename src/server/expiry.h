@@ -1,7 +1,7 @@
 /*
  * expiry.h — deadlines kept in an indexed binary min-heap.
  *
- * PROTOCOL.md 0.1 decision 7 and DESIGN.md: expiry must cost time in
+ * docs/protocol.md 0.1 decision 7 and DESIGN.md: expiry must cost time in
  * proportion to what actually expires, never a scan of every session.  A
  * min-heap ordered by deadline gives that: the earliest deadline is at the
  * root, so a check that finds nothing due looks at one node, and each due
@@ -16,7 +16,7 @@
  * Time is whatever unit the caller uses (ndb uses CLOCK_MONOTONIC
  * nanoseconds, see expiry_now_ns) and is always passed in explicitly, so the
  * structure can be tested with a fake clock.  An entry is due when
- * now > deadline (PROTOCOL.md 4.3: "expires when now > expiry time").
+ * now > deadline (docs/protocol.md 4.3: "expires when now > expiry time").
  */
 #ifndef NDB_EXPIRY_H
 #define NDB_EXPIRY_H

@@ -64,7 +64,7 @@ static size_t collect_members(request *r, uint32_t obj) {
 
 /* The n members collected in srv->refs (see collect_members) as store
  * items, a later duplicate of a name dropped (the first occurrence wins,
- * PROTOCOL.md 1.10).  Returns how many items there are. */
+ * docs/protocol.md 1.10).  Returns how many items there are. */
 static size_t collected_items(request *r, size_t n) {
     ndb_server *s = r->srv;
     const member_ref *refs = s->refs;
@@ -255,5 +255,5 @@ const keycmd keycmd_clear = {NULL, 0, NULL, exec_clear, EXTEND_NEVER};
 const keycmd keycmd_count = {NULL, 0, NULL, exec_count, EXTEND_NEVER};
 const keycmd keycmd_contains = {keys_array, N(keys_array), NULL, exec_contains, EXTEND_NEVER};
 const keycmd keycmd_keys = {NULL, 0, NULL, exec_keys, EXTEND_NEVER};
-/* PROTOCOL 0.1 decision 1 (Q26): SH_CLEAR_SET extends like SH_SET. */
+/* docs/protocol.md 0.1 decision 1 (Q26): SH_CLEAR_SET extends like SH_SET. */
 const keycmd keycmd_clear_set = {keys_object, N(keys_object), NULL, exec_clear_set, EXTEND_ON_SET};

@@ -2,7 +2,7 @@
  * keyops.h — the key commands shared by the top-level map (KV_*) and
  * sessions (SH_*).
  *
- * PROTOCOL.md 4.6: each SH_ key command behaves exactly like its KV_
+ * docs/protocol.md 4.6: each SH_ key command behaves exactly like its KV_
  * counterpart on the session's map.  So each is described once here, as
  * parameters + an optional extra check + an executor over a map (the
  * top-level one, or a session's), and the KV and SH front ends only differ

@@ -1,5 +1,5 @@
 /*
- * params.c — PROTOCOL.md 1.9 parameter validation (see params.h).
+ * params.c — docs/protocol.md 1.9 parameter validation (see params.h).
  */
 #include "server/params.h"
 

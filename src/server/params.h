@@ -1,5 +1,5 @@
 /*
- * params.h — the shared parameter validation of PROTOCOL.md 1.9.
+ * params.h — the shared parameter validation of docs/protocol.md 1.9.
  *
  * A command declares its parameters in ascending byte order of their names
  * (that is the order the protocol checks them in); params_check walks them,
@@ -27,7 +27,7 @@ typedef struct param_spec {
  * and returns 0; on failure writes the failure response and returns -1. */
 int params_check(request *r, uint32_t obj, const param_spec *specs, size_t n, uint32_t *idx);
 
-/* Does token t have type `type` (PROTOCOL 1.9 type rules)? */
+/* Does token t have type `type` (docs/protocol.md 1.9 type rules)? */
 int param_type_ok(const jdoc *d, const jtok *t, enum ptype type);
 
 #define PARAM_MISSING_MSG "Missing parameter"

@@ -1,5 +1,5 @@
 /*
- * persist.h — snapshots of keys and sessions (PROTOCOL.md section 6):
+ * persist.h — snapshots of keys and sessions (docs/protocol.md section 6):
  * the record formats on top of snapshot.h, and the loads used both by the
  * KV_LOAD / SH_LOAD commands and by the start-up load.
  */

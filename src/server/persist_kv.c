@@ -1,6 +1,6 @@
 /*
  * persist_kv.c — top-level keys to and from snapshot data files
- * (PROTOCOL.md 6.4, KV dataset format).
+ * (docs/protocol.md 6.4, KV dataset format).
  *
  * File format: `{ "keys":{` records `}}`, each record `"<key>":<value>` with
  * the key JSON-escaped (Q13 fixed) and the value's stored text unchanged, so
@@ -10,7 +10,7 @@
  * the first key is stored, so a corrupt file leaves memory untouched, and
  * so is the ceiling of limits.maxMemory (the store is asked whether the
  * whole load fits before anything is stored).  Within one snapshot the
- * first occurrence of a key wins, as within one request (PROTOCOL.md
+ * first occurrence of a key wins, as within one request (docs/protocol.md
  * 1.10); keys already in memory are replaced.  Every key goes into memory
  * through the store.
  */

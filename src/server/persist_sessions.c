@@ -1,6 +1,6 @@
 /*
  * persist_sessions.c — sessions to and from snapshot data files
- * (PROTOCOL.md 6.4, session dataset format).
+ * (docs/protocol.md 6.4, session dataset format).
  *
  * File format: one JSON array of records, each
  *   {"keys":{...},"sh":{"expiry":{"deleteSession":B,"duration":N,

@@ -1,6 +1,6 @@
 /*
  * request.h — one parsed request on its way through a handler, and the
- * helpers that write the response shapes of PROTOCOL.md 1.8.
+ * helpers that write the response shapes of docs/protocol.md 1.8.
  *
  * Handlers append exactly one JSON response to r->out.  They never fail in
  * C terms: every outcome, including bad input, is a protocol response.
@@ -51,7 +51,7 @@ void rsp_end_st(request *r, unsigned st, int first);
 /* {"<CMD>_RSP":{"st":N}} */
 void rsp_st_only(request *r, unsigned st);
 
-/* Protocol status codes (PROTOCOL.md section 2): ST_OK = 1, ST_KEY_NOT_EXIST
+/* Protocol status codes (docs/protocol.md section 2): ST_OK = 1, ST_KEY_NOT_EXIST
  * = 22, ...; the list is common/status.def, shared with the client. */
 enum status {
 #define NDB_STATUS(value, ident, name, meaning) ST_##ident = value,

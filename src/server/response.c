@@ -1,5 +1,5 @@
 /*
- * response.c — writers for the response envelopes of PROTOCOL.md 1.8.
+ * response.c — writers for the response envelopes of docs/protocol.md 1.8.
  */
 #include "server/request.h"
 

@@ -5,6 +5,5 @@
 #define NDB_SERVE_H
 
 int cmd_serve(int argc, char **argv);
-extern const char serve_usage[];
 
 #endif

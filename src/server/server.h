@@ -1,7 +1,7 @@
 /*
  * server.h — the state of one running ndb server.
  *
- * ndb serves every connection from one thread (PROTOCOL.md 1.4: commands
+ * ndb serves every connection from one thread (docs/protocol.md 1.4: commands
  * are atomic with respect to each other), so the state is a plain struct
  * with no locks: the store (the data, changed only through store.h), the
  * configuration and counters.  Scratch buffers that every request needs
@@ -55,7 +55,7 @@ void server_free(ndb_server *s);
 static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
 /* Periodic work, run by the transport every cfg.session_check_ms: session
- * expiry (PROTOCOL.md 4.3). */
+ * expiry (docs/protocol.md 4.3). */
 void server_tick(ndb_server *s);
 
 #endif

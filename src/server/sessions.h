@@ -1,5 +1,5 @@
 /*
- * sessions.h — the session registry: token → session (PROTOCOL.md 4.1–4.3).
+ * sessions.h — the session registry: token → session (docs/protocol.md 4.1–4.3).
  *
  * A session is a private kvmap plus expiry settings, named by a 64-bit
  * token.  The registry keeps sessions the way kvmap keeps keys (ordered.h):

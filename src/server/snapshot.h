@@ -1,5 +1,5 @@
 /*
- * snapshot.h — the on-disk snapshot format of PROTOCOL.md section 6,
+ * snapshot.h — the on-disk snapshot format of docs/protocol.md section 6,
  * written crash-safely.
  *
  *   <base>/<name>/<timestamp ns>/md/md.json    metadata (status 1 = complete)

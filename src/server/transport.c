@@ -8,7 +8,7 @@
  *   - a per-connection output queue.  Responses are built straight into it
  *     (no copy), each preceded by LWS_PRE bytes of headroom for the frame
  *     header, and written one per WRITEABLE callback as lws requires;
- *   - back-pressure (PROTOCOL 0.1 decision 11, Q22): above the high-water
+ *   - back-pressure (docs/protocol.md 0.1 decision 11, Q22): above the high-water
  *     mark a connection is no longer read; it is read again once its output
  *     drains; if its output makes no progress for the stall timeout it is
  *     closed.  Responses are never dropped;
@@ -52,6 +52,7 @@
 #include "common/wsframe.h"
 #include "server/dispatch.h"
 #include "server/outq.h"
+#include "server/settings.h"
 
 /* The queue's headroom must hold what lws_write may use before a buffer. */
 _Static_assert(LWS_PRE <= OUTQ_HEADROOM, "outq headroom too small for LWS_PRE");
@@ -558,7 +559,7 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Idle policy (PROTOCOL 1.5, limits.idleTimeoutSec): with the default 180 s,
+/* Idle policy (docs/protocol.md 1.5, limits.idleTimeoutSec): with the default 180 s,
  * ping after 164 s without valid traffic, hang up at 180 s without a pong. */
 static void set_idle_policy(unsigned idle) {
     unsigned before = idle / 11 ? idle / 11 : 1;
@@ -601,11 +602,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     log_info("listening on ws://%s%s%s:%d/ (persistence %s, maxPayload %zu bytes)", ipv6 ? "[" : "",
              cfg->ip, ipv6 ? "]" : "", port, cfg->persist_enabled ? "enabled" : "disabled",
              cfg->max_payload);
-    log_info("limits: maxConnections %u, maxOutputBytes %zu, handshakeTimeoutSec %u, idleTimeoutSec %u, "
-             "requestTimeoutSec %u, maxDepth %u, maxKeyLength %zu, maxKeysPerRequest %zu, maxMemory %zu%s",
-             cfg->max_connections, cfg->max_output, cfg->handshake_timeout_s, cfg->idle_timeout_s,
-             cfg->request_timeout_s, cfg->max_depth, cfg->max_key_length, cfg->max_keys, cfg->max_memory,
-             cfg->max_memory ? "" : " (none)");
+    settings_log(cfg); /* the rest of what is in force, one line per section */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

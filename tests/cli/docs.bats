@@ -132,14 +132,56 @@ raw_options() {
     grep -q '^\.Sh EXAMPLES' "$MAN/ndb.1"
 }
 
-@test "ndb-serve(1) describes every config member the server reads" {
-    local m missing=
-    # the members config.c looks up: "name" in member()/jobj_get()/get_uint() calls and tables
-    for m in $(grep -oE '(member\(c, [a-z0-9]+, |jobj_get\(&c->d, [a-z0-9]+, |get_uint\(c, [a-z0-9]+, |^ *\{)"[A-Za-z]+"' \
-        "$SRC/server/config.c" | grep -oE '"[A-Za-z]+"' | tr -d '"' | sort -u); do
-        grep -q "$m" "$MAN/ndb-serve.1" || missing+=" $m"
+# settings_def: "TYPE MEMBER OPTION" for every entry of settings.def, "-"
+# where it has no member or no option (read from the entry's first line,
+# which settings.def keeps as "SETTING(ID, TYPE, member, option,").
+settings_def() {
+    sed -nE 's/^SETTING\(([A-Z_]+), *([A-Z]+), *(NULL|"[^"]*"), *(NULL|"[^"]*"),.*/\2 \3 \4/p' \
+        "$SRC/server/settings.def" | tr -d '"' | sed 's/NULL/-/g'
+}
+
+# undocumented_settings PAGE HELP: what of the settings table PAGE (mdoc
+# source) or HELP (the text of ndb serve --help) lacks: every member as an
+# ".It Li MEMBER" entry of the CONFIGURATION FILE section, every option
+# (and --no-OPTION of a BOOL, and every old spelling) described in PAGE,
+# every option listed in HELP.
+undocumented_settings() {
+    local page=$1 help=$2 config type member option o a missing=
+    config=$(awk '/^\.Sh CONFIGURATION FILE/,/^\.Sh PERSISTENCE/' <<<"$page")
+    while read -r type member option; do
+        if [ "$member" != - ]; then
+            grep -qx "\.It Li $member" <<<"$config" || missing+=" $member (man page)"
+        fi
+        [ "$option" != - ] || continue
+        for o in "--$option" $([ "$type" = BOOL ] && echo "--no-$option"); do
+            mentions_option "$page" "$o" || missing+=" $o (man page)"
+            grep -qE -- "^  $o( |\$)" <<<"$help" || missing+=" $o (--help)"
+        done
+    done < <(settings_def)
+    for a in $(grep -oE '\.alias = "[^"]+"' "$SRC/server/settings.def" | cut -d'"' -f2); do
+        mentions_option "$page" "--$a" || missing+=" --$a (man page)"
     done
-    [ -z "$missing" ] || { echo "config members not in man/ndb-serve.1:$missing" >&2; return 1; }
+    echo "$missing"
+}
+
+@test "every setting of settings.def: option and member in ndb-serve(1), option in --help" {
+    # the entries are all read (the format the parse above relies on holds)
+    [ "$(settings_def | wc -l)" -eq "$(grep -c '^SETTING(' "$SRC/server/settings.def")" ]
+    [ "$(settings_def | wc -l)" -ge 25 ]
+    settings_def | grep -qx 'SIZE limits.maxMemory max-memory'
+    settings_def | grep -qx 'STRING - config'
+    settings_def | grep -qx 'UINT version -'
+    local missing
+    missing=$(undocumented_settings "$(cat "$MAN/ndb-serve.1")" "$("$NDB" serve --help)")
+    [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
+}
+
+@test "the settings docs check catches a missing option, member or help line" {
+    local page help
+    page=$(grep -v -e '^\.It Li limits\.maxMemory$' -e 'Fl -token-bits' -e '^\.Fl -loadPath$' "$MAN/ndb-serve.1")
+    help=$("$NDB" serve --help | grep -v -e '^  --no-persist ' -e '^  --ip ')
+    [ "$(undocumented_settings "$page" "$help")" = \
+        " --ip (--help) --no-persist (--help) --token-bits (man page) limits.maxMemory (man page) --loadPath (man page)" ]
 }
 
 @test "the example config names only documented members and ndb serve accepts it" {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Value fidelity (PROTOCOL.md 0.1 decision 3): a stored value comes back as
+# Value fidelity (docs/protocol.md 0.1 decision 3): a stored value comes back as
 # the exact JSON text that was sent, minus insignificant whitespace.
 
 load helpers

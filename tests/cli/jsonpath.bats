@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# KV_FIND, KV_UPDATE and KV_ARR_APPEND over the wire (PROTOCOL.md
+# KV_FIND, KV_UPDATE and KV_ARR_APPEND over the wire (docs/protocol.md
 # 3.10–3.12 with the fixes of section 0.1): every example of the protocol,
 # the error statuses, and exact text kept outside the edited nodes.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The KV_ commands of PROTOCOL.md 3.1–3.9 over the wire, with exact
+# The KV_ commands of docs/protocol.md 3.1–3.9 over the wire, with exact
 # responses, every validation status, and the protocol's key order.
 
 load helpers

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Snapshots (PROTOCOL.md section 6 with the fixes of section 0.1): save,
+# Snapshots (docs/protocol.md section 6 with the fixes of section 0.1): save,
 # load, start-up load, the fixtures written by another server, restricted
 # names, corrupt and incomplete snapshots, and a crash in the middle of a save.
 
@@ -191,7 +191,7 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     [[ "$output" == *"ndb serve: cannot load 'ds' from $P: data file $f is not valid JSON"* ]]
 }
 
-@test "start-up load failures exit 1; the PROTOCOL.md 7.1 spellings work" {
+@test "start-up load failures exit 1; the docs/protocol.md 7.1 spellings work" {
     run "$NDB" serve --port 0 --persist-path "$P" --load-name missing
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: cannot load 'missing' from $P: dataset 'missing' does not exist in $P" ]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The request pipeline of PROTOCOL.md 1.7: every structural error, in the
+# The request pipeline of docs/protocol.md 1.7: every structural error, in the
 # protocol's order, with exact responses (decision 2: unknown commands always
 # answer <CMD>_RSP with st 10).
 

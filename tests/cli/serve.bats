@@ -19,6 +19,23 @@ config() { # config FILE JSON: write a config file
     [ "$status" -eq 0 ]
 }
 
+@test "serve --help: the groups of the settings table, wrapped at 80 columns" {
+    run "$NDB" serve --help
+    [ "$status" -eq 0 ]
+    [ -z "$(awk 'length > 80' <<<"$output")" ]
+    [ "$(grep -E '^[a-z].*:$' <<<"$output")" = 'server:
+persistence (config object "persist"):
+sessions (config object "sessions"):
+limits (config object "limits"):' ]
+    grep -qx '  --port N                  port to listen on; 0 picks a free port (0..65535,' <<<"$output"
+    grep -qx '  --persist                 allow snapshots (ndb save), under the persist path' <<<"$output"
+    grep -qx '  --no-persist              the opposite of --persist' <<<"$output"
+    grep -qx '  --output-stall-timeout S  close such a client, with code 1008, when its output' <<<"$output"
+    grep -qx '                            (0..1024T, default 0)' <<<"$output"
+    grep -qx '  -h, --help                show this help and exit' <<<"$output"
+    [ "$output" = "$("$NDB" help serve)" ]
+}
+
 @test "defaults: 127.0.0.1, one line saying where it listens" {
     start_server
     run cat "$NDB_LOG"
@@ -28,7 +45,7 @@ config() { # config FILE JSON: write a config file
     [[ "$output" == *'"persistEnabled":false'* ]]
 }
 
-@test "a config file in the PROTOCOL.md format works unchanged; options override it" {
+@test "a config file in the docs/protocol.md format works unchanged; options override it" {
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"
     config "$f" '{
   "version": 5,            // required, must be 5
@@ -57,17 +74,17 @@ config() { # config FILE JSON: write a config file
     run "$NDB" serve --port 0 --config "$f"
     [ "$status" -eq 1 ]
     [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == "ndb serve: config $f: Config version must be 5 (field 'version')" ]]
+    [[ "$output" == "ndb serve: config $f: 'version' must be 5" ]]
 
     config "$f" '{"version":5,"ip":"127.0.0.1","port":"1","maxPayload":100,"persist":{"enabled":false,"path":""}}'
     run "$NDB" serve --config "$f"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"port and maxPayload must be unsigned integers"* ]]
+    [ "$output" = "ndb serve: config $f: 'port' must be an integer from 1 to 65535" ]
 
-    config "$f" '{"version":5,"ip":"127.0.0.1","port":1}'
+    config "$f" '{"version":5,"ip":"127.0.0.1","port":1,"maxPayload":63}'
     run "$NDB" serve --config "$f"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"'maxPayload'"* ]]
+    [ "$output" = "ndb serve: config $f: 'maxPayload' must be a number of bytes from 64 to 67108864" ]
 
     config "$f" '{"version":5, oops}'
     run "$NDB" serve --config "$f"
@@ -79,16 +96,28 @@ config() { # config FILE JSON: write a config file
     [[ "$output" == "ndb serve: cannot read config file $BATS_TEST_TMPDIR/missing.json: No such file or directory" ]]
 }
 
-@test "persistence enabled with a missing directory fails at start-up" {
+@test "persistence enabled with a missing directory fails at start-up, naming what was written" {
     run "$NDB" serve --port 0 --persist-path "$BATS_TEST_TMPDIR/nope"
     [ "$status" -eq 1 ]
-    [[ "$output" == "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (field 'persist.path')" ]]
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (option '--persist-path')" ]
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" "{\"persist\":{\"enabled\":true,\"path\":\"$BATS_TEST_TMPDIR/nope\"}}"
+    run "$NDB" serve --port 0 --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope (field 'persist.path')" ]
+    # enabled in the file, the path from the command line: the option is named
+    run "$NDB" serve --port 0 --config "$f" --persist-path "$BATS_TEST_TMPDIR/nope2"
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: $BATS_TEST_TMPDIR/nope2 (option '--persist-path')" ]
+    config "$f" '{"persist":{"enabled":true,"path":""}}'
+    run "$NDB" serve --port 0 --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: persist enabled but path is empty (field 'persist.path')" ]
 }
 
 @test "bad options are usage errors with exit 1" {
     run "$NDB" serve --port 70000
     [ "$status" -eq 1 ]
-    [[ "${lines[0]}" == "ndb serve: --port: '70000' is not a port number (0-65535)" ]]
+    [[ "${lines[0]}" == "ndb serve: --port: '70000' must be an integer from 0 to 65535" ]]
     run "$NDB" serve --max-payload 10
     [ "$status" -eq 1 ]
     [[ "${lines[0]}" == *"--max-payload"* ]]
@@ -146,4 +175,124 @@ config() { # config FILE JSON: write a config file
     run "$NDB" --version
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+# log_settings: the lines of the server's log after "listening on".
+log_settings() {
+    sed -n '/listening on ws:/,$p' "$NDB_LOG" | tail -n +2
+}
+
+@test "start-up log: what is in force, one line per group of settings" {
+    start_server
+    [ "$(log_settings)" = "ndb: info: server: logLevel info
+ndb: info: persistence: enabled false, path ./data
+ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60" ]
+}
+
+@test "every member is optional: {\"port\":1} alone is a config; precedence defaults < file < options" {
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" '{"port":1}'
+    start_server --config "$f" # the --port 0 of start_server wins over the file's 1
+    [[ "$(head -n 1 "$NDB_LOG")" =~ ^ndb:\ info:\ listening\ on\ ws://127\.0\.0\.1:[0-9]+/\ \(persistence\ disabled,\ maxPayload\ 1048576\ bytes\)$ ]]
+    [ "$NDB_PORT" -ne 1 ]
+    stop_server
+    config "$f" '{"logLevel":"info","persist":{"path":"/srv/x"},"sessions":{"tokenBits":64},
+                  "limits":{"maxMemory":1000,"maxDepth":9}}'
+    start_server --max-depth 7 --config "$f" --output-high-water 2M --token-bits 53
+    [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info
+ndb: info: persistence: enabled false, path /srv/x
+ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60" ]
+}
+
+@test "config file: unknown members and wrongly typed values name the member, exit 1" {
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    check() { # check JSON MESSAGE
+        config "$f" "$1"
+        run "$NDB" serve --port 0 --config "$f"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
+    }
+    check '{"securty":{}}' "unknown member 'securty'"
+    check '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
+    check '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
+    check '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"
+    check '{"limits":5}' "'limits' must be an object"
+    check '{"persist":{"enabled":"yes"}}' "'persist.enabled' must be true or false"
+    check '{"ip":"localhost"}' "'ip' must be an IPv4 or IPv6 address literal"
+    check '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
+    check '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
+    check '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
+}
+
+@test "config file: core is accepted; the obsolete sessionsEnabled is ignored with a warning" {
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" '{"version":5,"core":3,"sessionsEnabled":true}'
+    start_server --config "$f"
+    [ "$(head -n 1 "$NDB_LOG")" = "ndb: warn: config $f: 'sessionsEnabled' is obsolete and ignored (sessions are always enabled)" ]
+    run "$NDB" send '{"SH_NEW":{}}'
+    [[ "$output" == '{"SH_NEW_RSP":{"st":1,"tkn":'* ]]
+}
+
+@test "bad option values: one line naming the option, a hint, exit 1" {
+    check() { # check MESSAGE OPTION...
+        local want=$1
+        shift
+        run "$NDB" serve --port 0 "$@"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: $want
+Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 1; }
+    }
+    check "--max-memory: '12Q' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" --max-memory 12Q
+    check "--max-output: '1K' must be a size (bytes, or with a K/M/G/T suffix) from 65536 to 1099511627776" --max-output 1K
+    check "--max-connections: '0' must be an integer from 1 to 1000000" --max-connections 0
+    check "--idle-timeout: '1' must be a number of seconds from 2 to 86400" --idle-timeout=1
+    check "--log-level: 'loud' must be one of error, warn, info, debug" --log-level loud
+    check "--ip: 'localhost' must be an IPv4 or IPv6 address literal" --ip localhost
+    check "--token-bits: '32' must be 53 or 64" --token-bits 32
+    check "--load-name: '../x' must be a dataset name (dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..')" --load-name ../x
+    check "--loadPath: '$BATS_TEST_TMPDIR/nodir' must be an existing directory" --loadPath="$BATS_TEST_TMPDIR/nodir"
+    check "--config given twice" --config a --config=b
+    check "option '--persist=yes' does not take a value" --persist=yes
+    check "option '--max-depth' needs a value" --max-depth
+    check "unknown option '--max-memroy'; did you mean '--max-memory'?" --max-memroy 1G
+    check "unknown option '--bogus'" --bogus
+    check "unexpected argument 'stray'" stray
+}
+
+@test "--persist and --no-persist; --persist-path enables persistence" {
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" "{\"persist\":{\"enabled\":true,\"path\":\"$BATS_TEST_TMPDIR\"}}"
+    start_server --config "$f" --no-persist
+    grep -q '(persistence disabled, ' "$NDB_LOG"
+    req '{"KV_SAVE":{"name":"x"}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
+    stop_server
+    start_server --no-persist --persist-path "$BATS_TEST_TMPDIR" # the last one counts
+    grep -q '(persistence enabled, ' "$NDB_LOG"
+    stop_server
+    cd "$BATS_TEST_TMPDIR"
+    mkdir data
+    start_server --persist # the default ./data
+    grep -qx 'ndb: info: persistence: enabled true, path ./data' "$NDB_LOG"
+    run "$NDB" send '{"KV_SAVE":{"name":"x"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"x\",\"st\":121\}\}$ ]]
+    [ -d data/x ]
+}
+
+@test "--load-name needs --load-path or a persist path (no silent ./data)" {
+    cd "$BATS_TEST_TMPDIR"
+    mkdir -p data/ds
+    run "$NDB" serve --port 0 --load-name ds
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --load-name needs --load-path or a persist path (--persist-path, or persist.path in the config file)" ]
+    # with a path from any of the three, it loads (here: finds no snapshot)
+    local want="dataset 'ds' has no complete snapshot"
+    run "$NDB" serve --port 0 --load-name ds --load-path data
+    [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
+    run "$NDB" serve --port 0 --load-name ds --persist-path "$BATS_TEST_TMPDIR/data"
+    [ "$output" = "ndb serve: cannot load 'ds' from $BATS_TEST_TMPDIR/data: $want" ]
+    config c.json '{"persist":{"enabled":false,"path":"data"}}'
+    run "$NDB" serve --port 0 --load-name ds --config c.json
+    [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }

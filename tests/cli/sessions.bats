@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# sessions.bats — every SH_ command of PROTOCOL.md section 4 through
+# sessions.bats — every SH_ command of docs/protocol.md section 4 through
 # `ndb send`, with the decisions of section 0.1 (Q3: 101 for a missing or
 # malformed token; Q4: SH_INFO ignores extra members; Q10: duration above
 # 10 years → 42; Q11: expiry on every access, next period from the previous

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Transport rules of PROTOCOL.md section 1 and the foundation issue:
+# Transport rules of docs/protocol.md section 1 and the foundation issue:
 # fragments, binary frames, the size limit, pings, pipelining, many
 # connections, plain HTTP — driven by the raw probe tests/cli/wsprobe.py.
 

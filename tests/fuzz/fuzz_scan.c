@@ -3,7 +3,7 @@
  *
  * For every input both parsers must agree on valid/invalid, and on what a
  * valid text means, except for the differences ndb makes on purpose
- * (PROTOCOL.md 1.10 and 0.1):
+ * (docs/protocol.md 1.10 and 0.1):
  *   1. comments are whitespace to ndb, an error to jansson;
  *   2. integers beyond int64 and reals beyond the double range are kept by
  *      ndb (as their text), rejected by jansson;

@@ -250,7 +250,7 @@ static void free_setop(setop *s) {
 }
 
 /* Apply a set to model m: new keys are inserted in byte order of their
- * names (PROTOCOL section 3), the first occurrence of a name wins. */
+ * names (docs/protocol.md section 3), the first occurrence of a name wins. */
 static void apply_setop(mmap *m, const conn *c, int top, setop *s, int overwrite) {
     int order[5];
     char names[5][48];

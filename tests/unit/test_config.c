@@ -1,109 +1,355 @@
 /*
- * test_config.c — config file parsing: the PROTOCOL.md 7.2 format with
- * comments, ndb's additions, and a clear message naming the field for each
- * kind of invalid file.
+ * test_config.c — the config file and the start-up checks: the
+ * docs/protocol.md 7.2 format with comments, every member optional, each type's
+ * values and ranges, unknown and wrongly typed members (one message naming
+ * the member), the members old configs carry, precedence defaults < file <
+ * command line, and start-up checks naming what the user wrote.
  */
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
+#include "common/log.h"
 #include "server/config.h"
 #include "unit.h"
 
-static char path[] = "/tmp/ndb-test-config-XXXXXX";
+static char dir[] = "/tmp/ndb-test-config-XXXXXX";
+static char path[PATH_MAX];
 
-/* Write text to the temp file and load it; returns rc, message in err. */
-static int load(const char *text, ndb_config *c, char *err, size_t n) {
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
+/* Parse text as file "t.jsonc" over the defaults; err gets the message. */
+static int parse(const char *text, ndb_config *c, char *err, size_t n) {
     config_defaults(c);
     err[0] = '\0';
-    return config_load_file(c, path, err, n);
+    int rc = config_parse_text(c, text, strlen(text), "t.jsonc", err, n);
+    return rc;
 }
 
-#define BASE "\"version\":5,\"ip\":\"127.0.0.1\",\"port\":2000,\"maxPayload\":4096"
-#define PERSIST ",\"persist\":{\"enabled\":false,\"path\":\"./data\"}"
-
-static void expect_error(const char *text, const char *fragment) {
+/* text must fail with exactly `want`. */
+static void expect_error(const char *text, const char *want) {
     ndb_config c;
     char err[512];
-    int rc = load(text, &c, err, sizeof err);
-    CHECK_INT(rc, -1);
-    if (!strstr(err, fragment)) fprintf(stderr, "config error '%s' lacks '%s'\n", err, fragment);
-    CHECK(strstr(err, fragment) != NULL);
+    CHECK_INT(parse(text, &c, err, sizeof err), -1);
+    CHECK_STR(err, want);
+    config_free(&c);
 }
 
-static void test_good(void) {
+/* text must load; returns the value of c for the caller's checks. */
+static ndb_config expect_ok(const char *text) {
     ndb_config c;
     char err[512];
-    int rc = load("// a comment\n{" BASE ",\"core\":0 /* ignored */" PERSIST
-                  ",\"sessionsEnabled\":true,\"sessions\":{\"tokenBits\":64,\"checkIntervalMs\":50}}",
-                  &c, err, sizeof err);
+    int rc = parse(text, &c, err, sizeof err);
+    if (rc) fprintf(stderr, "unexpected error for %s: %s\n", text, err);
     CHECK_INT(rc, 0);
+    return c;
+}
+
+static void test_defaults(void) {
+    ndb_config c;
+    config_defaults(&c);
+    CHECK_STR(c.config_file, "");
     CHECK_STR(c.ip, "127.0.0.1");
+    CHECK_INT(c.port, 1987);
+    CHECK_INT(c.max_payload, 1048576);
+    CHECK_INT(c.log_level, LOG_INFO);
+    CHECK_INT(c.persist_enabled, 0);
+    CHECK_STR(c.persist_path, "./data");
+    CHECK_STR(c.load_name, "");
+    CHECK_STR(c.load_path, "");
+    CHECK_INT(c.session_check_ms, 1000);
+    CHECK_INT(c.token_bits, 53);
+    CHECK_INT(c.max_connections, 10000);
+    CHECK_INT(c.max_output, 64 * 1024 * 1024);
+    CHECK_INT(c.handshake_timeout_s, 10);
+    CHECK_INT(c.idle_timeout_s, 180);
+    CHECK_INT(c.request_timeout_s, 60);
+    CHECK_INT(c.max_depth, 1024);
+    CHECK_INT(c.max_key_length, 65536);
+    CHECK_INT(c.max_keys, 1000000);
+    CHECK_INT(c.max_memory, 0);
+    CHECK_INT(c.out_high_water, 1024 * 1024);
+    CHECK_INT(c.out_stall_timeout_s, 60);
+    for (int i = 0; i < S_COUNT; i++) CHECK_INT(c.origin[i], ORIGIN_DEFAULT);
+    config_free(&c);
+}
+
+/* A file of the protocol's format, as existing servers' configs are:
+ * comments, core, and the obsolete sessionsEnabled (a warning). */
+static void test_protocol_format(void) {
+    ndb_config c;
+    char err[512];
+    capture_begin();
+    int rc = parse("// a comment\n{\"version\":5,\"core\":0 /* ignored */,\"ip\":\"0.0.0.0\",\"port\":2000,"
+                   "\"maxPayload\":4096,\"persist\":{\"enabled\":false,\"path\":\"./snap\"},"
+                   "\"sessionsEnabled\":true}",
+                   &c, err, sizeof err);
+    CHECK_STR(capture_end(), "ndb: warn: config t.jsonc: 'sessionsEnabled' is obsolete and ignored (sessions are "
+                             "always enabled)\n");
+    CHECK_INT(rc, 0);
+    CHECK_STR(c.ip, "0.0.0.0");
     CHECK_INT(c.port, 2000);
     CHECK_INT(c.max_payload, 4096);
     CHECK_INT(c.persist_enabled, 0);
-    CHECK_STR(c.persist_path, "./data");
-    CHECK_INT(c.token_bits, 64);
-    CHECK_INT(c.session_check_ms, 50);
-    /* core is optional (Q19) */
-    CHECK_INT(load("{" BASE PERSIST "}", &c, err, sizeof err), 0);
-    CHECK_INT(load("{" BASE ",\"persist\":{\"enabled\":true,\"path\":\"/tmp\"}}", &c, err, sizeof err), 0);
+    CHECK_STR(c.persist_path, "./snap");
+    CHECK_INT(c.origin[S_PORT], ORIGIN_FILE);
+    CHECK_INT(c.origin[S_PERSIST_ENABLED], ORIGIN_FILE);
+    CHECK_INT(c.origin[S_MAX_MEMORY], ORIGIN_DEFAULT);
+    config_free(&c);
+}
+
+/* Every member is optional: what is absent keeps its default. */
+static void test_optional_members(void) {
+    ndb_config c = expect_ok("{}");
+    CHECK_INT(c.port, 1987);
+    c = expect_ok("{\"port\":1}");
+    CHECK_INT(c.port, 1);
+    CHECK_STR(c.ip, "127.0.0.1");
+    CHECK_INT(c.max_payload, 1048576);
+    CHECK_INT(c.persist_enabled, 0);
+    CHECK_INT(c.origin[S_PORT], ORIGIN_FILE);
+    CHECK_INT(c.origin[S_IP], ORIGIN_DEFAULT);
+    c = expect_ok("{\"persist\":{\"enabled\":true}}");
     CHECK_INT(c.persist_enabled, 1);
+    CHECK_STR(c.persist_path, "./data");
+    c = expect_ok("{\"persist\":{},\"sessions\":{},\"limits\":{}}");
+    CHECK_INT(c.max_connections, 10000);
+    /* version is checked only when present */
+    c = expect_ok("{\"version\":5}");
+    expect_error("{\"version\":4}", "config t.jsonc: 'version' must be 5");
+    expect_error("{\"version\":\"5\"}", "config t.jsonc: 'version' must be 5");
 }
 
-static void test_bad(void) {
-    expect_error("{" BASE PERSIST, "not valid JSON");
-    expect_error("[1]", "not valid JSON");
-    expect_error("{\"ip\":\"127.0.0.1\"}", "'version'");
-    expect_error("{\"version\":\"5\"}", "'version'");
-    expect_error("{\"version\":4}", "version must be 5");
-    expect_error("{\"version\":5,\"core\":-1}", "'core'");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":2000}", "'maxPayload'");
-    expect_error("{\"version\":5,\"ip\":1,\"port\":2000,\"maxPayload\":100" PERSIST "}", "ip must be a string");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":\"2000\",\"maxPayload\":100" PERSIST "}",
-                 "port and maxPayload");
-    expect_error("{\"version\":5,\"ip\":\"localhost\",\"port\":2000,\"maxPayload\":100" PERSIST "}", "'ip'");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":0,\"maxPayload\":100" PERSIST "}", "'port'");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":65536,\"maxPayload\":100" PERSIST "}", "'port'");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":99999999999999999999999,\"maxPayload\":100" PERSIST
-                 "}",
-                 "port");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":1,\"maxPayload\":63" PERSIST "}", "below minimum");
-    expect_error("{\"version\":5,\"ip\":\"127.0.0.1\",\"port\":1,\"maxPayload\":67108865" PERSIST "}",
-                 "exceeds maximum");
-    expect_error("{" BASE "}", "'persist'");
-    expect_error("{" BASE ",\"persist\":{\"enabled\":true,\"path\":1}}", "persist.path");
-    expect_error("{" BASE ",\"persist\":{\"enabled\":1,\"path\":\"x\"}}", "persist.enabled");
-    expect_error("{" BASE ",\"persist\":{\"enabled\":true,\"path\":\"\"}}", "path is empty");
-    expect_error("{" BASE PERSIST ",\"sessions\":{\"tokenBits\":32}}", "tokenBits");
-    expect_error("{" BASE PERSIST ",\"logLevel\":\"loud\"}", "logLevel");
-    expect_error("{" BASE PERSIST ",\"limits\":{\"outputHighWater\":1}}", "outputHighWater");
+/* Each type from the config file: valid values, edges, wrong types. */
+static void test_types(void) {
+    ndb_config c;
+    /* UINT */
+    c = expect_ok("{\"port\":65535}");
+    CHECK_INT(c.port, 65535);
+    expect_error("{\"port\":0}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":65536}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":-1}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":80.0}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":8e1}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":\"80\"}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":99999999999999999999999}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"maxPayload\":63}", "config t.jsonc: 'maxPayload' must be a number of bytes from 64 to 67108864");
+    expect_error("{\"maxPayload\":67108865}",
+                 "config t.jsonc: 'maxPayload' must be a number of bytes from 64 to 67108864");
+    expect_error("{\"sessions\":{\"checkIntervalMs\":0}}",
+                 "config t.jsonc: 'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000");
+    expect_error("{\"limits\":{\"maxDepth\":1025}}", "config t.jsonc: 'limits.maxDepth' must be an integer from 1 to 1024");
+    c = expect_ok("{\"core\":18446744073709551615}"); /* accepted, ignored */
+    expect_error("{\"core\":-1}", "config t.jsonc: 'core' must be an integer from 0 to 18446744073709551615");
+    /* SIZE: plain numbers in the file */
+    c = expect_ok("{\"limits\":{\"maxMemory\":1125899906842624,\"outputHighWater\":1024}}");
+    CHECK_INT(c.max_memory, 1125899906842624LL);
+    CHECK_INT(c.out_high_water, 1024);
+    expect_error("{\"limits\":{\"maxMemory\":1125899906842625}}",
+                 "config t.jsonc: 'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624");
+    expect_error("{\"limits\":{\"maxMemory\":\"1G\"}}",
+                 "config t.jsonc: 'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624");
+    expect_error("{\"limits\":{\"outputHighWater\":1}}",
+                 "config t.jsonc: 'limits.outputHighWater' must be a number of bytes from 1024 to 4294967296");
+    /* BOOL */
+    c = expect_ok("{\"persist\":{\"enabled\":true}}");
+    CHECK_INT(c.persist_enabled, 1);
+    expect_error("{\"persist\":{\"enabled\":1}}", "config t.jsonc: 'persist.enabled' must be true or false");
+    expect_error("{\"persist\":{\"enabled\":\"true\"}}", "config t.jsonc: 'persist.enabled' must be true or false");
+    /* IP */
+    c = expect_ok("{\"ip\":\"::1\"}");
+    CHECK_STR(c.ip, "::1");
+    expect_error("{\"ip\":\"localhost\"}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
+    expect_error("{\"ip\":1}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
+    expect_error("{\"ip\":\"127.0.0.1\\u0000x\"}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
+    /* PATH: any name, empty allowed (a disabled persist section of old configs has "") */
+    c = expect_ok("{\"persist\":{\"path\":\"\"}}");
+    CHECK_STR(c.persist_path, "");
+    c = expect_ok("{\"persist\":{\"path\":\"/var/lib/\\u00e9\"}}");
+    CHECK_STR(c.persist_path, "/var/lib/\xc3\xa9");
+    expect_error("{\"persist\":{\"path\":1}}",
+                 "config t.jsonc: 'persist.path' must be a directory name of at most 4095 bytes");
+    {
+        static char big[PATH_MAX + 64];
+        int n = snprintf(big, sizeof big, "{\"persist\":{\"path\":\"");
+        memset(big + n, 'd', PATH_MAX);
+        strcpy(big + n + PATH_MAX, "\"}}");
+        expect_error(big, "config t.jsonc: 'persist.path' must be a directory name of at most 4095 bytes");
+    }
+    /* ENUM */
+    c = expect_ok("{\"logLevel\":\"debug\"}");
+    CHECK_INT(c.log_level, LOG_DEBUG);
+    expect_error("{\"logLevel\":\"loud\"}",
+                 "config t.jsonc: 'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\"");
+    expect_error("{\"logLevel\":2}",
+                 "config t.jsonc: 'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\"");
+    /* CUSTOM */
+    c = expect_ok("{\"sessions\":{\"tokenBits\":64}}");
+    CHECK_INT(c.token_bits, 64);
+    expect_error("{\"sessions\":{\"tokenBits\":32}}", "config t.jsonc: 'sessions.tokenBits' must be 53 or 64");
+    expect_error("{\"sessions\":{\"tokenBits\":\"64\"}}", "config t.jsonc: 'sessions.tokenBits' must be 53 or 64");
+    /* OBSOLETE: any value (with the warning) */
+    capture_begin();
+    c = expect_ok("{\"sessionsEnabled\":{\"x\":[1]}}");
+    CHECK_STR(capture_end(),
+              "ndb: warn: config t.jsonc: 'sessionsEnabled' is obsolete and ignored (sessions are always enabled)\n");
 }
 
-static void test_unreadable_and_startup(void) {
+/* Unknown members and objects of the wrong type are errors naming them. */
+static void test_unknown_and_groups(void) {
+    expect_error("{\"securty\":{}}", "config t.jsonc: unknown member 'securty'");
+    expect_error("{\"prot\":1}", "config t.jsonc: unknown member 'prot' (did you mean 'port'?)");
+    expect_error("{\"persists\":{}}", "config t.jsonc: unknown member 'persists' (did you mean 'persist'?)");
+    expect_error("{\"limits\":{\"maxMemroy\":1}}",
+                 "config t.jsonc: unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)");
+    expect_error("{\"persist\":{\"enabled\":true,\"dir\":\"x\"}}", "config t.jsonc: unknown member 'persist.dir'");
+    expect_error("{\"limits.maxMemory\":1}",
+                 "config t.jsonc: unknown member 'limits.maxMemory' (member names have no '.': nest objects instead)");
+    expect_error("{\"a\\nb\":1}", "config t.jsonc: unknown member 'a\\nb'");
+    expect_error("{\"\":1}", "config t.jsonc: unknown member ''");
+    expect_error("{\"limits\":[]}", "config t.jsonc: 'limits' must be an object");
+    expect_error("{\"persist\":true}", "config t.jsonc: 'persist' must be an object");
+    expect_error("{\"sessions\":null}", "config t.jsonc: 'sessions' must be an object");
+    /* a member name that is a setting but in the wrong place is unknown there */
+    expect_error("{\"limits\":{\"port\":1}}", "config t.jsonc: unknown member 'limits.port'");
+    /* the first of repeated members wins (docs/protocol.md 1.10); later ones are not looked at */
+    ndb_config c = expect_ok("{\"port\":2,\"port\":\"x\",\"limits\":{\"maxDepth\":3},\"limits\":7}");
+    CHECK_INT(c.port, 2);
+    CHECK_INT(c.max_depth, 3);
+}
+
+static void test_not_json(void) {
+    expect_error("{\"port\":1", "config t.jsonc: Config file not valid JSON (at byte 9)");
+    expect_error("{\"port\":1,}", "config t.jsonc: Config file not valid JSON (at byte 10)");
+    expect_error("", "config t.jsonc: Config file not valid JSON (at byte 0)");
+    expect_error("[1]", "config t.jsonc: Config file not valid JSON (the top level must be an object)");
     ndb_config c;
     char err[512];
     config_defaults(&c);
     CHECK_INT(config_load_file(&c, "/nonexistent/ndb.jsonc", err, sizeof err), -1);
-    CHECK(strstr(err, "cannot read config file /nonexistent/ndb.jsonc") != NULL);
+    CHECK_STR(err, "cannot read config file /nonexistent/ndb.jsonc: No such file or directory");
+}
+
+/* Write text to the test's config file. */
+static void write_config(const char *text) {
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Defaults < config file < command line, whatever the order of the
+ * options; origins record which. */
+static void test_precedence(void) {
+    ndb_config c;
+    write_config("{\"port\":2000,\"maxPayload\":4096,\"limits\":{\"maxMemory\":10,\"maxDepth\":9}}");
+    char *argv[] = {"serve", "--max-memory", "1K", "--config", path, "--port", "0", "--loadName=ds", NULL};
+    CHECK_INT(settings_from_argv(&c, 8, argv), SETTINGS_OK);
+    CHECK_STR(c.config_file, path);
+    CHECK_INT(c.port, 0);               /* command line over file (and 0 only there) */
+    CHECK_INT(c.max_payload, 4096);     /* file over default */
+    CHECK_INT(c.max_memory, 1024);      /* command line over file, though given before --config */
+    CHECK_INT(c.max_depth, 9);
+    CHECK_INT(c.max_connections, 10000); /* default */
+    CHECK_STR(c.load_name, "ds");
+    CHECK_INT(c.origin[S_CONFIG], ORIGIN_CLI);
+    CHECK_INT(c.origin[S_PORT], ORIGIN_CLI);
+    CHECK_INT(c.origin[S_MAX_PAYLOAD], ORIGIN_FILE);
+    CHECK_INT(c.origin[S_MAX_MEMORY], ORIGIN_CLI);
+    CHECK_INT(c.origin[S_MAX_CONNECTIONS], ORIGIN_DEFAULT);
+    config_free(&c);
+
+    /* --persist-path enables persistence; a later --no-persist wins, as the last option does */
+    write_config("{\"persist\":{\"enabled\":true,\"path\":\"/from/file\"}}");
+    char *argv2[] = {"serve", "--config", path, "--persist-path", "/tmp", "--no-persist", NULL};
+    CHECK_INT(settings_from_argv(&c, 6, argv2), SETTINGS_OK);
+    CHECK_STR(c.persist_path, "/tmp");
+    CHECK_INT(c.persist_enabled, 0);
+    CHECK_INT(c.origin[S_PERSIST_ENABLED], ORIGIN_CLI);
+    config_free(&c);
+    char *argv3[] = {"serve", "--no-persist", "--persist-path", "/tmp", "--token-bits", "64", NULL};
+    CHECK_INT(settings_from_argv(&c, 6, argv3), SETTINGS_OK);
+    CHECK_INT(c.persist_enabled, 1);
+    CHECK_INT(c.token_bits, 64);
+    config_free(&c);
+
+    char *help[] = {"serve", "--port", "1", "-h", NULL};
+    CHECK_INT(settings_from_argv(&c, 4, help), SETTINGS_HELP);
+    config_free(&c);
+    /* errors are printed (tests/cli/serve.bats checks the messages) */
+    char *bad[] = {"serve", "--port", "x", NULL};
+    capture_begin();
+    CHECK_INT(settings_from_argv(&c, 3, bad), SETTINGS_ERROR);
+    CHECK_STR(capture_end(), "ndb serve: --port: 'x' must be an integer from 0 to 65535\n"
+                             "Try 'ndb serve --help' for more information.\n");
+    config_free(&c);
+}
+
+/* config_check_startup(): persistence and the start-up load, naming the
+ * option or the member the value came from. */
+static void test_startup_checks(void) {
+    ndb_config c;
+    char err[PATH_MAX + 512];
     config_defaults(&c);
-    c.persist_enabled = 1;
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+
+    c.persist_enabled = 1; /* as "persist": {"enabled": true, "path": "/nonexistent-ndb-dir"} */
     strcpy(c.persist_path, "/nonexistent-ndb-dir");
+    c.origin[S_PERSIST_PATH] = ORIGIN_FILE;
     CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
-    CHECK(strstr(err, "persist path is not a directory") != NULL);
-    strcpy(c.persist_path, "/tmp");
+    CHECK_STR(err, "persist path is not a directory or does not exist: /nonexistent-ndb-dir (field 'persist.path')");
+    c.origin[S_PERSIST_PATH] = ORIGIN_CLI; /* --persist-path /nonexistent-ndb-dir */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    CHECK_STR(err,
+              "persist path is not a directory or does not exist: /nonexistent-ndb-dir (option '--persist-path')");
+    c.persist_path[0] = 0;
+    c.origin[S_PERSIST_PATH] = ORIGIN_FILE;
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    CHECK_STR(err, "persist enabled but path is empty (field 'persist.path')");
+    strcpy(c.persist_path, dir);
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+    if (geteuid() != 0) { /* root writes anywhere */
+        chmod(dir, 0500);
+        CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+        char want[PATH_MAX + 128];
+        snprintf(want, sizeof want, "Failed test write to persist path %s: Permission denied (field 'persist.path')",
+                 dir);
+        CHECK_STR(err, want);
+        chmod(dir, 0700);
+    }
+
+    /* --load-name reads from --load-path, or from a persist path someone chose */
+    config_defaults(&c);
+    strcpy(c.load_name, "ds");
+    c.origin[S_LOAD_NAME] = ORIGIN_CLI;
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    CHECK_STR(err, "--load-name needs --load-path or a persist path (--persist-path, or persist.path in the config "
+                   "file)");
+    strcpy(c.load_path, dir);
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+    c.load_path[0] = 0;
+    c.origin[S_PERSIST_PATH] = ORIGIN_FILE; /* "persist": {"path": "./data"}, persistence disabled */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
+    c.persist_path[0] = 0; /* "persist": {"enabled": false, "path": ""} */
+    CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+    config_defaults(&c);
+    strcpy(c.load_name, "ds");
+    c.persist_enabled = 1; /* --persist: the default ./data, chosen */
+    strcpy(c.persist_path, dir);
     CHECK_INT(config_check_startup(&c, err, sizeof err), 0);
 }
 
 int main(void) {
-    int fd = mkstemp(path);
-    if (fd < 0) return 1;
-    close(fd);
-    test_good();
-    test_bad();
-    test_unreadable_and_startup();
+    if (!mkdtemp(dir)) return 1;
+    snprintf(path, sizeof path, "%s/ndb.jsonc", dir);
+    test_defaults();
+    test_protocol_format();
+    test_optional_members();
+    test_types();
+    test_unknown_and_groups();
+    test_not_json();
+    test_precedence();
+    test_startup_checks();
     unlink(path);
+    rmdir(dir);
     return UNIT_DONE();
 }

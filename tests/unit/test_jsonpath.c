@@ -18,7 +18,7 @@
 
 typedef struct tcase { const char *doc, *path, *want; } tcase;
 
-/* Documents from PROTOCOL.md 3.10 / 3.11. */
+/* Documents from docs/protocol.md 3.10 / 3.11. */
 #define DEVICES                                                                              \
     "[{`make`:`Apple`,`model`:`iPhone 14`,`sensors`:[{`type`:`Temperature`,`status`:"        \
     "`Healthy`,`id`:`temp1`},{`type`:`Accelerometer`,`status`:`Healthy`,`id`:`accel1`}]},"   \
@@ -42,7 +42,7 @@ typedef struct tcase { const char *doc, *path, *want; } tcase;
 #define LEN "{`arr`:[1,2,3],`s`:`héllo`,`o`:{`length`:7},`e`:[],`n`:5}"
 
 static const tcase cases[] = {
-    /* --- every JSONPath example of PROTOCOL.md --- */
+    /* --- every JSONPath example of docs/protocol.md --- */
     {DEVICES, "$[?(@.make == 'Samsung')]", "$[1]"},
     {DEVICES, "$[?(@.make == 'Apple' && @.model == 'iPhone 11')]", ""},
     {DEVICES, "$[?(@.sensors.length >= 3)]", "$[1]"},

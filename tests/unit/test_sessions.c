@@ -2,7 +2,7 @@
  * test_sessions.c — the session registry, and session expiry as the store
  * applies it, with a fake clock: token ranges, lookup and creation order
  * with swap-last removal, key counters, and the expiry rules of
- * PROTOCOL.md 4.3 with Q11 fixed (delete vs keep, next period from the
+ * docs/protocol.md 4.3 with Q11 fixed (delete vs keep, next period from the
  * previous deadline, extension, remaining never negative).
  */
 #include <stdint.h>

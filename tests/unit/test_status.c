@@ -1,7 +1,7 @@
 /*
  * test_status.c — the one status table (src/common/status.def): the
  * server's enum and the client's names come from it, it lists exactly the
- * codes of PROTOCOL.md section 2, in ascending order.
+ * codes of docs/protocol.md section 2, in ascending order.
  */
 #include "client/cli.h"
 #include "server/request.h"
@@ -15,7 +15,7 @@ static const unsigned listed[] = {
 };
 
 int main(void) {
-    /* every code of PROTOCOL.md section 2, nothing else */
+    /* every code of docs/protocol.md section 2, nothing else */
     static const unsigned protocol[] = {1,  2,  3,   4,   5,   10,  11,  12,  13,  14,  22,  26,  40, 41,
                                         42, 100, 101, 102, 103, 120, 121, 122, 123, 140, 141, 142, 1000};
     size_t n = sizeof listed / sizeof listed[0];

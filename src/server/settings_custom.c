@@ -1,0 +1,33 @@
+/*
+ * settings_custom.c — settings of type CUSTOM: their own parse and format
+ * functions (see setting_custom in settings.h).
+ *
+ * sessions.tokenBits is one: its valid values are two numbers, not a
+ * range, and it is a JSON number in the config file.  A future setting
+ * such as an array of user objects adds its functions here the same way.
+ */
+#include <string.h>
+
+#include "server/settings.h"
+
+/* sessions.tokenBits: 53 or 64, from a JSON number. */
+static int token_bits_from_json(const setting *s, void *field, const jdoc *d, const jtok *t) {
+    uint64_t v;
+    if (t->type != JT_NUMBER || jnum_to_u64(d, t, &v) || (v != 53 && v != 64)) return -1;
+    *(unsigned *)field = (unsigned)v;
+    return 0;
+}
+
+/* --token-bits: "53" or "64". */
+static int token_bits_from_text(const setting *s, void *field, const char *text) {
+    if (strcmp(text, "53") && strcmp(text, "64")) return -1;
+    *(unsigned *)field = text[0] == '5' ? 53 : 64;
+    return 0;
+}
+
+static void token_bits_format(const setting *s, const void *field, strbuf *out) {
+    sb_add_u64(out, *(const unsigned *)field);
+}
+
+const setting_custom settings_custom_token_bits = {token_bits_from_json, token_bits_from_text, token_bits_format,
+                                                   NULL};
