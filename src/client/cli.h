@@ -204,11 +204,17 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
 
 /*
  * Append the JSON for a user-supplied value to out, by the rules of
- * `ndb set`: --string → always a string; --json → must be JSON (else a usage
- * error); otherwise JSON if it is valid JSON, else a string.  `what` names
- * the value in messages.  Returns 0 or CLI_USAGE (message printed).
+ * `ndb help values`: --string → always a string; --json → must be JSON
+ * (else a usage error); otherwise JSON if it is valid JSON, a usage error
+ * (with the byte where parsing stopped) if it starts with { [ or " but is
+ * not, else a string.  `what` names the value in messages.  Returns 0 or
+ * CLI_USAGE (message printed).
  */
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
+
+/* cli_add_value for a VALUE of '-': all of standard input, less one
+ * trailing line ending (\n or \r\n). */
+int cli_add_stdin_value(cli_ctx *c, strbuf *out);
 
 /* Read all of standard input into out.  Returns 0 or CLI_USAGE. */
 int cli_read_stdin(cli_ctx *c, strbuf *out);

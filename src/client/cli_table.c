@@ -52,14 +52,51 @@ const cli_opt *cli_options(void) { return cli_opts; }
 
 static int cli_help_cmd(cli_ctx *c, int argc, char **argv);
 
-#define VALUE_RULES                                                                   \
-    "A VALUE that is valid JSON (1987, true, null, \"text\", {\"a\":1}) is stored\n"   \
-    "as JSON; anything else is stored as a string (Bob, 007, an empty argument).\n"   \
-    "-s stores strings always; --json refuses what is not JSON.  A VALUE of '-' is\n" \
-    "read from standard input, byte for byte (a trailing newline is kept): stored\n"  \
-    "as JSON if it is valid JSON, else as a string.  To store the one-character\n"    \
-    "string '-', write '\"-\"'.  An argument starting with '-' and a digit (-5,\n"     \
-    "-0.5) is a value, not an option; put other such values after '--'.\n"
+/* The one statement of how a VALUE is read: `ndb help values` prints it,
+ * every command that takes values points to it. */
+static const char values_help[] =
+    "usage: ndb help values\n"
+    "\n"
+    "How set, add, clear-set, update and append read a VALUE (or an ITEM):\n"
+    "\n"
+    "  - valid JSON is stored as JSON, with its exact text: 1987, -5, 0.1, true,\n"
+    "    null, '\"text\"', '{\"a\": [1, 2]}';\n"
+    "  - text that starts with {, [ or \" (after blanks) must be valid JSON: it is\n"
+    "    refused (exit 2, with the byte where it stops being JSON) rather than\n"
+    "    stored as a string, because it was almost certainly meant as JSON;\n"
+    "  - anything else is stored as a string: Bob, 007, 'two words', an empty\n"
+    "    argument;\n"
+    "  - -s (--string) stores the text as a string whatever it looks like;\n"
+    "    --json refuses anything that is not valid JSON;\n"
+    "  - JSON with comments is refused, and nesting deeper than 1024\n"
+    "    arrays/objects (what ndb stores at most);\n"
+    "  - 'update' refuses a VALUE that starts with @ or $: it stores values and\n"
+    "    evaluates no expressions ('@ + 1' is not arithmetic); -s stores the text.\n"
+    "\n"
+    "A VALUE of '-' is read from standard input by the same rules, after one\n"
+    "trailing line ending (\\n or \\r\\n) is removed: 'echo hello | ndb set k -'\n"
+    "stores \"hello\".  To keep a final newline, end the input with two.  To\n"
+    "store the one-character string '-', write '\"-\"'.\n"
+    "\n"
+    "An argument that starts with '-' and a digit (-5, -0.5) is a value, not an\n"
+    "option; put other values that start with '-' after '--'.\n"
+    "\n"
+    "Examples:\n"
+    "  $ ndb set name Bob age 30 zip 007 tags '[\"a\", \"b\"]'\n"
+    "  $ ndb get name age zip tags\n"
+    "  {\"name\":\"Bob\",\"age\":30,\"zip\":\"007\",\"tags\":[\"a\",\"b\"]}\n"
+    "  $ ndb set cfg '{\"a\":1'\n"
+    "  ndb set: VALUE is not valid JSON: it ends at byte 6 before the value is complete: '{\"a\":1' (-s stores it as a string)\n"
+    "  Try 'ndb set --help' for more information.\n"
+    "  $ echo hello | ndb set greeting -\n"
+    "  $ ndb get greeting\n"
+    "  \"hello\"\n";
+
+#define VALUE_RULES                                                                    \
+    "A VALUE that is valid JSON is stored as JSON; text that starts with {, [ or\n"    \
+    "\" must be valid JSON; anything else is stored as a string.  -s stores\n"        \
+    "strings always, --json refuses what is not JSON, '-' reads standard input\n"     \
+    "(less one trailing newline).  The full rules: 'ndb help values'.\n"
 
 static const cli_cmd cli_cmds[] = {
     /* keys */
@@ -206,9 +243,10 @@ static const cli_cmd cli_cmds[] = {
      "Print what the server reports about itself (version, persistence, uptime,\n"
      "connections, key and session counts, memory).\n",
      "0  printed\n", {0}, 0, 0, "SV_INFO", NULL, 0, cli_info},
-    {NULL, "help", NULL, "Other", "[COMMAND [SUBCOMMAND]]", "show help for ndb or one command",
+    {NULL, "help", NULL, "Other", "[COMMAND [SUBCOMMAND] | values]", "show help for ndb or one command",
      "Show the list of commands, or the help of one command (the same as\n"
-     "'ndb COMMAND --help').  For scripts and shell completion:\n"
+     "'ndb COMMAND --help'); 'ndb help values' tells how a VALUE is read.\n"
+     "For scripts and shell completion:\n"
      "'ndb help --commands' lists every command name, one per line, and\n"
      "'ndb help --options COMMAND' lists the options COMMAND accepts.\n",
      "0  help was printed\n", {0}, 0, 3, NULL, NULL, 0, cli_help_cmd},
@@ -452,7 +490,8 @@ static void print_main_help(FILE *f) {
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
                "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
                "timeout; 3 the server answered an error status (name and number on stderr).\n"
-               "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command.\n");
+               "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
+               "'ndb help values' for how a VALUE is read (JSON or a string).\n");
 }
 
 /* `ndb help --options CMD [SUB]`: one option per line, for completions. */
@@ -477,6 +516,11 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             full_name(name, sizeof name, &cli_cmds[i]);
             printf("%s\n", name);
         }
+        return 0;
+    }
+    if (!strcmp(argv[0], "values")) {
+        if (argc > 1) return cli_usage_error(c, "too many arguments");
+        fputs(values_help, stdout);
         return 0;
     }
     int opts = !strcmp(argv[0], "--options");

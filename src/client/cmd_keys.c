@@ -102,10 +102,7 @@ static int keys_from_pairs(cli_ctx *c, int argc, char **argv) {
         sb_add_json_string(&c->req, argv[i], kn);
         sb_addc(&c->req, ':');
         if (!strcmp(argv[i + 1], "-")) {
-            strbuf in = STRBUF_INIT;
-            rc = cli_read_stdin(c, &in);
-            if (!rc) rc = cli_add_value(c, &c->req, in.buf ? in.buf : "", in.len, "standard input");
-            sb_free(&in);
+            rc = cli_add_stdin_value(c, &c->req);
         } else {
             rc = cli_add_value(c, &c->req, argv[i + 1], strlen(argv[i + 1]), "VALUE");
         }

@@ -67,11 +67,7 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
 static int add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what) {
     if (strcmp(arg, "-")) return cli_add_value(c, &c->req, arg, strlen(arg), what);
     if ((*stdin_used)++) return cli_usage_error(c, "standard input ('-') can be read only once");
-    strbuf in = STRBUF_INIT;
-    int rc = cli_read_stdin(c, &in);
-    if (!rc) rc = cli_add_value(c, &c->req, in.buf ? in.buf : "", in.len, "standard input");
-    sb_free(&in);
-    return rc;
+    return cli_add_stdin_value(c, &c->req);
 }
 
 static void say_no_key(const char *key, const char *member) {
@@ -95,6 +91,12 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
     cli_req_member(c, "path");
     if ((rc = add_string(c, argv[1], strlen(argv[1]), "PATH"))) return rc;
+    /* `update u '$.age' '@ + 1'` would store the string "@ + 1": update
+     * stores values, it evaluates no expressions, so say so instead. */
+    if (!c->opt[OPT_STRING] && (argv[2][0] == '@' || argv[2][0] == '$'))
+        return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
+                                  "stores VALUE as given and evaluates nothing (-s stores it as "
+                                  "a string)", argv[2]);
     cli_req_member(c, "value");
     if ((rc = add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
     cli_req_end(c);

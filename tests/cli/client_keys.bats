@@ -78,22 +78,78 @@ setup() { "$NDB" clear >/dev/null; }
     err_has "missing argument"
 }
 
-@test "set KEY - reads the value from stdin byte for byte" {
+@test "set KEY - reads the value from stdin, less one trailing line ending" {
     printf 'hello\n' | "$NDB" set h -
     run --separate-stderr "$NDB" get h
-    ok_out '"hello\n"'
+    ok_out '"hello"'
+    echo 42 | "$NDB" set n -
+    printf 'a\r\n' | "$NDB" set crlf -
+    printf 'two\n\n' | "$NDB" set two -
+    printf 'none' | "$NDB" set none -
+    run --separate-stderr "$NDB" get n crlf two none
+    ok_out '{"n":42,"crlf":"a","two":"two\n","none":"none"}'
     printf 'tab\there "q" \\ end' | "$NDB" set h2 -
     run --separate-stderr "$NDB" get -r h2
     ok_out 'tab	here "q" \ end'
     printf ' {"a" : 0.10}\n' | "$NDB" set j -
     run --separate-stderr "$NDB" get j
     ok_out '{"a":0.10}'
-    printf '5' | "$NDB" set -s s5 -
+    printf '5\n' | "$NDB" set -s s5 -
     run --separate-stderr "$NDB" get s5
     ok_out '"5"'
     printf '' | "$NDB" set empty -
     run --separate-stderr "$NDB" get empty
     ok_out '""'
+}
+
+@test "set: text that starts like JSON but is not JSON is refused, with where it stops" {
+    run --separate-stderr "$NDB" set cfg '{"a":1'
+    exit_is 2 ""
+    [ "$stderr" = "ndb set: VALUE is not valid JSON: it ends at byte 6 before the value is complete: '{\"a\":1' (-s stores it as a string)
+Try 'ndb set --help' for more information." ]
+    run --separate-stderr "$NDB" set a '[1, 2,, 3]'
+    exit_is 2 ""
+    err_has "ndb set: VALUE is not valid JSON: unexpected ',' at byte 6: '[1, 2,, 3]'"
+    run --separate-stderr "$NDB" set a '  "unterminated'
+    exit_is 2 ""
+    err_has "it ends at byte 15"
+    run --separate-stderr "$NDB" set a '{"a":1 /* c */}'
+    exit_is 2 ""
+    err_has "ndb set: VALUE holds a comment, which values may not"
+    run --separate-stderr bash -c "printf '{\"a\":1\n' | '$NDB' set k -"
+    exit_is 2 ""
+    err_has "ndb set: standard input is not valid JSON: it ends at byte 6"
+    run --separate-stderr "$NDB" contains cfg a k
+    exit_is 1 ""
+    # -s stores the text as it is
+    "$NDB" set -s cfg '{"a":1'
+    run --separate-stderr "$NDB" get cfg
+    ok_out '"{\"a\":1"'
+}
+
+@test "set: a value nested deeper than ndb stores is refused, not stored as a string" {
+    local deep
+    deep=$(printf '%.0s[' {1..2000})$(printf '%.0s]' {1..2000})
+    run --separate-stderr "$NDB" set d "$deep"
+    exit_is 2 ""
+    err_has "ndb set: VALUE is nested deeper than 1024 arrays/objects (at byte 1024); ndb stores at most that"
+    run --separate-stderr "$NDB" set --json d "$deep"
+    exit_is 2 ""
+    err_has "nested deeper than 1024"
+    run --separate-stderr "$NDB" contains d
+    exit_is 1 ""
+}
+
+@test "ndb help values states the rules, and each value command points to it" {
+    run --separate-stderr "$NDB" help values
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "usage: ndb help values" ]
+    [[ "$output" == *"text that starts with {, [ or \" (after blanks) must be valid JSON"* ]]
+    local c
+    for c in set add clear-set update append; do
+        run --separate-stderr "$NDB" "$c" --help
+        [[ "$output" == *"The full rules: 'ndb help values'."* ]]
+    done
 }
 
 @test "set KEY - with other pairs, and '-' only once" {

@@ -104,6 +104,21 @@ logins'
     exit_is 2 ""
 }
 
+@test "update refuses a VALUE that looks like an expression instead of storing its text" {
+    "$NDB" set u '{"age":30}'
+    run --separate-stderr "$NDB" update u '$.age' '@ + 1'
+    exit_is 2 ""
+    err_has "ndb update: VALUE '@ + 1' looks like a JSONPath expression, but update stores VALUE as given and evaluates nothing (-s stores it as a string)"
+    run --separate-stderr "$NDB" update u '$.age' '$.age + 1'
+    exit_is 2 ""
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":30}'
+    run --separate-stderr "$NDB" update -s u '$.age' '@ + 1'
+    ok_out '1'
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":"@ + 1"}'
+}
+
 @test "append adds items in order, with the value rules of set" {
     "$NDB" set roles '["Admin"]' profile '{"teams":[]}'
     run --separate-stderr "$NDB" append roles Developer '{"x":1}' 2
