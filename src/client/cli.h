@@ -66,6 +66,11 @@ enum cli_opt_id {
     OPT_EXTEND_GET,
     OPT_EXTEND_SET,
     OPT_ALL,
+    OPT_OBJECT,
+    OPT_NULL,
+    OPT_PREFIX,
+    OPT_WHERE,
+    OPT_YES,
     OPT__COUNT
 };
 /* The global options are the ids OPT_HELP .. OPT_COMPACT. */

@@ -44,6 +44,11 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_EXTEND_GET] = {0, "extend-on-get", NULL, "each get restarts the expiry period"},
     [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set or add restarts the expiry period"},
     [OPT_ALL] = {0, "all", NULL, "end every session"},
+    [OPT_OBJECT] = {0, "object", NULL, "print an object of KEY: value even for one KEY"},
+    [OPT_NULL] = {'0', "null", NULL, "key names are separated by NUL bytes, not newlines"},
+    [OPT_PREFIX] = {0, "prefix", "P", "only the keys whose names start with P"},
+    [OPT_WHERE] = {0, "where", "EXPR", "keys whose value itself passes the filter EXPR"},
+    [OPT_YES] = {0, "yes", NULL, "do not ask for confirmation"},
 };
 
 const cli_opt *cli_options(void) { return cli_opts; }
@@ -100,17 +105,34 @@ static const char values_help[] =
 
 static const cli_cmd cli_cmds[] = {
     /* keys */
-    {NULL, "get", NULL, "Keys", "KEY...", "print the values of keys",
-     "With one KEY, print its value.  With several, print an object of those that\n"
-     "exist, in the order given.  A missing key is never printed (not even as an\n"
-     "empty line): it is named on stderr and the exit status is 1.\n"
+    {NULL, "get", NULL, "Keys", "KEY... | -", "print the values of keys",
+     "What is printed depends on the form:\n"
+     "  ndb get KEY            the value of KEY alone\n"
+     "  ndb get KEY KEY...     an object of KEY: value, for the keys that exist\n"
+     "  ndb get --object KEY   an object of KEY: value, however many KEYs (for\n"
+     "                         scripts that do not know how many they pass)\n"
+     "  ndb get -              an object, for the key names read from standard\n"
+     "                         input, one per line (-0: separated by NUL bytes)\n"
+     "Keys are listed in the order given.  A missing key is never printed (not\n"
+     "even as an empty line): it is named on stderr and the exit status is 1.\n"
      "\n"
      "Values are printed exactly as stored: numbers keep their text (0.1,\n"
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
-     "(NO_COLOR turns colour off); otherwise each document is one compact line.\n"
-     "With -r a string value is printed as its bare text (no quotes, no escapes).\n",
+     "(unless NO_COLOR is set); otherwise each document is one compact line.\n"
+     "With -r a string value is printed as its bare text (no quotes, no escapes).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set name Bob age 30\n"
+     "  $ ndb get age\n"
+     "  30\n"
+     "  $ ndb get name age\n"
+     "  {\"name\":\"Bob\",\"age\":30}\n"
+     "  $ ndb get --object age\n"
+     "  {\"age\":30}\n"
+     "  $ ndb keys -r --prefix a | ndb get -\n"
+     "  {\"age\":30}\n",
      "0  every KEY exists\n1  some KEY does not exist (the others are still printed)\n",
-     {0}, 1, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
+     {OPT_OBJECT, OPT_NULL}, 0, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
     {NULL, "set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys, overwriting existing values",
      "Store each KEY with its VALUE in one request (atomically).  If a KEY is given\n"
@@ -135,11 +157,13 @@ static const cli_cmd cli_cmds[] = {
      "and safe under 'set -e'; use 'contains' to test first if it matters.\n",
      "0  the keys are gone\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
     {NULL, "keys", NULL, "Keys", "", "list every key",
-     "Print every key name.  On a terminal: one JSON array.  Otherwise one key per\n"
-     "line, JSON-encoded (\"name\") so that any key, even one holding a newline,\n"
-     "stays on one line; with -r the bare names are printed instead.\n",
-     "0  always (an empty database prints nothing, or [] on a terminal)\n", {0}, 0, 0, "KV_KEYS",
-     "SH_KEYS", CLI_F_SESSION, cli_keys},
+     "Print every key name (with --prefix P, those that start with P).  On a\n"
+     "terminal: one JSON array.  Otherwise one key per line, JSON-encoded\n"
+     "(\"name\") so that any key, even one holding a newline, stays on one line;\n"
+     "with -r the bare names, with -0 the bare names each followed by a NUL byte\n"
+     "(for xargs -0 and 'ndb get -0').\n",
+     "0  always (no keys print nothing, or [] on a terminal)\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
+     "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "count", NULL, "Keys", "", "print the number of keys",
      "Print the number of keys.\n", "0  always\n", {0}, 0, 0, "KV_COUNT", "SH_COUNT",
      CLI_F_SESSION, cli_count},
@@ -730,7 +754,10 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
     if (!pos) abort();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (only_pos || !is_option(a)) {
+        /* "-0" reads as a number (a value); for a command taking --null it
+         * is that option. */
+        int nul = !only_pos && !strcmp(a, "-0") && cmd_takes(e, OPT_NULL);
+        if (only_pos || (!is_option(a) && !nul)) {
             pos[npos++] = argv[i];
         } else if (!strcmp(a, "--")) {
             only_pos = 1;

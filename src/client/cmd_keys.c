@@ -34,28 +34,81 @@ static void say_missing(cli_ctx *c, const char *key) {
     sb_free(&m);
 }
 
-int cli_get(cli_ctx *c, int argc, char **argv) {
-    int rc;
-    cli_req_begin(c);
-    if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
-    cli_req_end(c);
-    uint32_t obj;
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_OBJECT, &obj))) return rc;
-    if (argc == 1) {
-        uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
-        if (!v) {
-            say_missing(c, argv[0]);
-            return CLI_FALSE;
+/* `get -` / `get -0`: the key names, one per line (or NUL-separated), from
+ * standard input into *names (pointers into *in).  A final separator ends
+ * the last name rather than starting an empty one. */
+static int names_from_stdin(cli_ctx *c, strbuf *in, char ***names, int *n) {
+    int rc = cli_read_stdin(c, in);
+    if (rc) return rc;
+    char sep = c->opt[OPT_NULL] ? '\0' : '\n';
+    size_t cap = 0, i = 0;
+    *n = 0;
+    *names = NULL;
+    sb_grow(in, 1); /* never NULL, room for the terminator */
+    in->buf[in->len] = '\0';
+    while (i < in->len) {
+        size_t j = i;
+        while (j < in->len && in->buf[j] != sep) j++;
+        if ((size_t)*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *names = realloc(*names, cap * sizeof **names);
+            if (!*names) abort();
         }
-        cli_print_value(c, &c->rsp, v);
-        return 0;
+        in->buf[j] = '\0';
+        if (memchr(in->buf + i, '\0', j - i))
+            return cli_usage_error(c, "key name #%d on standard input holds a NUL byte "
+                                      "(use -0 for NUL-separated names)", *n + 1);
+        (*names)[(*n)++] = in->buf + i;
+        i = j + 1;
     }
+    return 0;
+}
+
+/* Print the found keys as one object, then name the missing ones. */
+static int print_found(cli_ctx *c, uint32_t obj, int argc, char **argv) {
+    int rc = 0;
     cli_print_value(c, &c->rsp, obj);
     for (int i = 0; i < argc; i++) {
         if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
         say_missing(c, argv[i]);
         rc = CLI_FALSE;
     }
+    return rc;
+}
+
+int cli_get(cli_ctx *c, int argc, char **argv) {
+    int rc, from_stdin = (argc == 1 && !strcmp(argv[0], "-")) || (argc == 0 && c->opt[OPT_NULL]);
+    if (argc == 0 && !from_stdin)
+        return cli_usage_error(c, "missing argument (usage: ndb get KEY... | -)");
+    if (c->opt[OPT_NULL] && !from_stdin)
+        return cli_usage_error(c, "-0 applies to key names read from standard input ('-')");
+    strbuf in = STRBUF_INIT;
+    char **names = NULL;
+    if (from_stdin) {
+        if ((rc = names_from_stdin(c, &in, &names, &argc))) goto out;
+        argv = names;
+    }
+    cli_req_begin(c);
+    if ((rc = add_key_array(c, "keys", argc, argv))) goto out;
+    cli_req_end(c);
+    uint32_t obj;
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_OBJECT, &obj))) goto out;
+    /* One KEY prints its bare value; an object whenever the number of keys
+     * is not fixed by the command line (--object, names from stdin). */
+    if (argc == 1 && !from_stdin && !c->opt[OPT_OBJECT]) {
+        uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
+        if (!v) {
+            say_missing(c, argv[0]);
+            rc = CLI_FALSE;
+        } else {
+            cli_print_value(c, &c->rsp, v);
+        }
+    } else {
+        rc = print_found(c, obj, argc, argv);
+    }
+out:
+    free(names);
+    sb_free(&in);
     return rc;
 }
 
@@ -154,14 +207,46 @@ int cli_count(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt");
 
 int cli_clear(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
 
-int cli_keys(cli_ctx *c, int argc, char **argv) {
+/*
+ * The key names to list, as an array at token *t of *d.  Today the server
+ * has only KV_KEYS / SH_KEYS, so --prefix filters their answer here; once
+ * the server has KV_SCAN (a prefix scan), this is the one place to send it
+ * instead and save the transfer of the names that do not match.
+ */
+static int list_keys(cli_ctx *c, const char *prefix, const jdoc **d, uint32_t *t) {
     int rc;
-    uint32_t t;
     cli_req_begin(c);
     cli_req_end(c);
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_ARRAY, &t))) return rc;
-    cli_print_list(c, &c->rsp, t);
-    return 0;
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_ARRAY, t))) return rc;
+    *d = &c->rsp;
+    if (!prefix || !*prefix) return 0;
+    size_t pn = strlen(prefix);
+    strbuf arr = STRBUF_INIT, name = STRBUF_INIT;
+    const jtok *a = &c->rsp.toks[*t];
+    sb_addc(&arr, '[');
+    for (uint32_t i = 0, k = *t + 1; i < a->count; i++, k = c->rsp.toks[k].next) {
+        const jtok *it = &c->rsp.toks[k];
+        sb_reset(&name);
+        jstr_decode(&c->rsp, it, &name);
+        if (name.len < pn || memcmp(name.buf, prefix, pn)) continue;
+        if (arr.len > 1) sb_addc(&arr, ',');
+        sb_add(&arr, jtok_text(&c->rsp, it), it->len);
+    }
+    sb_addc(&arr, ']');
+    rc = jdoc_parse(&c->tmp, arr.buf, arr.len, NULL) ? CLI_USAGE : 0;
+    sb_free(&arr);
+    sb_free(&name);
+    *d = &c->tmp;
+    *t = 0;
+    return rc;
+}
+
+int cli_keys(cli_ctx *c, int argc, char **argv) {
+    const jdoc *d;
+    uint32_t t;
+    int rc = list_keys(c, c->opt[OPT_PREFIX], &d, &t);
+    if (!rc) cli_print_list(c, d, t);
+    return rc;
 }
 
 int cli_contains(cli_ctx *c, int argc, char **argv) {

@@ -359,3 +359,59 @@ k4'
     NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" get --url="$NDB_URL" a
     ok_out '1'
 }
+
+@test "get --object prints an object however many keys; get - always does" {
+    "$NDB" set user:1 '{"name":"Bob"}' user:2 '{"name":"Ann"}' other 1
+    run --separate-stderr "$NDB" get --object user:1
+    ok_out '{"user:1":{"name":"Bob"}}'
+    run --separate-stderr "$NDB" get --object user:1 user:2
+    ok_out '{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}'
+    run --separate-stderr "$NDB" get --object nope
+    exit_is 1 '{}'
+    err_has 'key "nope" does not exist'
+    # the README's recipe: the shape does not depend on how many keys match
+    run --separate-stderr bash -c "'$NDB' keys -r | grep '^user:1' | xargs -d '\n' '$NDB' get --object | jq -c 'keys'"
+    ok_out '["user:1"]'
+}
+
+@test "get - reads key names from stdin, one per line; -0 NUL-separated" {
+    "$NDB" set a 1 'b c' 2 $'new\nline' 3
+    run --separate-stderr bash -c "printf 'a\nb c\n' | '$NDB' get -"
+    ok_out '{"a":1,"b c":2}'
+    run --separate-stderr bash -c "printf 'a' | '$NDB' get -"
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf 'a\nnope\n' | '$NDB' get -"
+    exit_is 1 '{"a":1}'
+    err_has 'key "nope" does not exist'
+    run --separate-stderr bash -c "printf 'new\nline\0a\0' | '$NDB' get -0"
+    ok_out '{"new\nline":3,"a":1}'
+    run --separate-stderr bash -c "printf 'a\0' | '$NDB' get --null -"
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf '' | '$NDB' get -"
+    ok_out '{}'
+    run --separate-stderr "$NDB" get -0 a
+    exit_is 2 ""
+    err_has "-0 applies to key names read from standard input"
+    run --separate-stderr "$NDB" get
+    exit_is 2 ""
+    err_has "missing argument (usage: ndb get KEY... | -)"
+}
+
+@test "keys -0 prints bare names NUL-terminated; keys --prefix filters" {
+    "$NDB" set user:1 1 user:2 2 $'user:\nx' 3 other 4
+    run --separate-stderr bash -c "'$NDB' keys -0 --prefix user: | tr '\0\n' '|~'"
+    ok_out 'user:~x|user:1|user:2|'
+    run --separate-stderr "$NDB" keys --prefix user:
+    ok_out '"user:\nx"
+"user:1"
+"user:2"'
+    run --separate-stderr "$NDB" keys --prefix=nothing
+    ok_out ''
+    run --separate-stderr bash -c "'$NDB' keys -0 --prefix user: | '$NDB' get -0"
+    ok_out '{"user:\nx":3,"user:1":1,"user:2":2}'
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set s:a 1 t 2
+    run --separate-stderr "$NDB" --session "$t" keys --prefix s:
+    ok_out '"s:a"'
+}
