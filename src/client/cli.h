@@ -22,8 +22,8 @@
  *   cmd_session.c  session new|end|exists|info|save|load
  *   cmd_info.c     info
  *
- * Exit statuses (every command): CLI_OK 0 success; CLI_FALSE 1 a key or
- * session was not found or a test is false; CLI_USAGE 2 usage error, cannot
+ * Exit statuses (every command, raw requests and REPL scripts too): CLI_OK
+ * 0 success; CLI_FALSE 1 a key or session was not found or a test is false; CLI_USAGE 2 usage error, cannot
  * connect, timeout, lost connection; CLI_SERVER 3 the server answered an
  * error status.
  */
@@ -245,7 +245,8 @@ void cli_req_end(cli_ctx *c);
 int cli_call(cli_ctx *c);
 
 /* cli_call, then any status but Ok (1) becomes the error exit (message
- * printed by cli_server_error).  Returns 0 when the answer is Ok. */
+ * printed by cli_server_error; SessionNotExist in a session command is
+ * "session N does not exist", exit 1).  Returns 0 when the answer is Ok. */
 int cli_call_ok(cli_ctx *c);
 
 /* Token of response body member `name`, which must have JSON type `type`
@@ -256,8 +257,15 @@ int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t);
 uint32_t cli_rsp_get(cli_ctx *c, const char *name);
 
 /* Print "ndb: Name (N)" plus the server's m (if any) and a hint for the
- * status; returns CLI_SERVER. */
+ * status; returns cli_status_exit(c->st). */
 int cli_server_error(cli_ctx *c);
+
+/* The exit status for an error status: CLI_FALSE for "not found"
+ * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */
+int cli_status_exit(unsigned st);
+
+/* "ndb: session N does not exist" on stderr. */
+void cli_say_no_session(uint64_t tkn);
 
 /* Name of a protocol status (PROTOCOL.md section 2), or NULL. */
 const char *cli_status_name(unsigned st);

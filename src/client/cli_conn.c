@@ -86,7 +86,17 @@ int cli_server_error(cli_ctx *c) {
     fprintf(stderr, "ndb: %s (%u)%s%s\n", name ? name : "status", c->st, m.len ? ": " : "",
             m.len ? m.buf : "");
     sb_free(&m);
-    return CLI_SERVER;
+    return cli_status_exit(c->st);
+}
+
+int cli_status_exit(unsigned st) {
+    /* One rule for every command, raw requests and scripts included: what
+     * was asked for does not exist → 1, like a missing key. */
+    return st == 22 || st == 100 ? CLI_FALSE : CLI_SERVER;
+}
+
+void cli_say_no_session(uint64_t tkn) {
+    fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
 }
 
 /* ------------------------------------------------------------- requests */
@@ -203,6 +213,10 @@ int cli_call(cli_ctx *c) {
 int cli_call_ok(cli_ctx *c) {
     int rc = cli_call(c);
     if (rc) return rc;
+    if (c->st == 100 && c->in_session) { /* the session a key command named is gone */
+        cli_say_no_session(c->tkn);
+        return CLI_FALSE;
+    }
     return c->st == 1 ? 0 : cli_server_error(c);
 }
 

@@ -5,8 +5,8 @@
  * Tokens are unsigned 64-bit numbers; they travel as decimal text from the
  * command line to the request and from the answer to stdout, never through
  * a floating-point type.  A token that names no session is "not found"
- * (exit 1) for the commands whose subject is the session (end, exists,
- * info); key commands run with --session treat it as an error (exit 3).
+ * (exit 1), for these commands and for key commands run with --session
+ * alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +33,6 @@ static void add_tokens(cli_ctx *c, int argc, const uint64_t *tk, int from) {
         sb_add_u64(&c->req, tk[i]);
     }
     sb_addc(&c->req, ']');
-}
-
-static void say_no_session(uint64_t tkn) {
-    fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
 }
 
 int cli_session_new(cli_ctx *c, int argc, char **argv) {
@@ -88,7 +84,7 @@ int cli_session_end(cli_ctx *c, int argc, char **argv) {
                 break;
             }
             if (c->st == 100) {
-                say_no_session(tk[i]);
+                cli_say_no_session(tk[i]);
                 rc = CLI_FALSE;
             } else if (c->st != 1) {
                 rc = cli_server_error(c);
@@ -135,7 +131,7 @@ int cli_session_info(cli_ctx *c, int argc, char **argv) {
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
     if (c->st == 100) {
-        say_no_session(tkn);
+        cli_say_no_session(tkn);
         return CLI_FALSE;
     }
     if (c->st != 1) return cli_server_error(c);

@@ -28,9 +28,10 @@
  * them when not on a terminal; blank lines and lines starting with '#' are
  * skipped.  A line fails when `ndb WORDS...` would exit nonzero (a missing
  * key or a false test included) or a raw request is answered with an error
- * status.  The first failure stops the script: exit status 2 if it was a
- * usage error or a connection problem, else 3.  With --continue-on-error
- * every line runs and the exit status is that of the first failure.
+ * status.  The first failure stops the script with that line's exit status,
+ * the one `ndb WORDS...` would exit with (1 not found or false, 2 usage or
+ * connection, 3 server error).  With --continue-on-error every line runs
+ * and the exit status is that of the first failure.
  */
 #include "client/repl.h"
 #include "client/cli.h"
@@ -76,8 +77,10 @@ static const char repl_usage[] =
     "XDG_STATE_HOME.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
-    "line succeeded); 2 usage error, or a script stopped by a usage error or a\n"
-    "connection problem; 3 a script stopped by any other failure.\n";
+    "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
+    "that line's status, as 'ndb COMMAND' would: 1 a key or session was not found\n"
+    "or a test is false, 2 usage or connection error, 3 the server answered an\n"
+    "error status.\n";
 
 /* `help` inside the REPL, after the client's own command list. */
 static const char repl_help[] =
@@ -300,7 +303,7 @@ static int run_use(repl *r, int argc, char **argv) {
     if (!rc) rc = cli_member(c, "exist", JT_ARRAY, &t);
     if (rc) return rc;
     if (c->rsp.toks[t].count != 1) {
-        fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
+        cli_say_no_session(tkn);
         return CLI_FALSE;
     }
     char s[24];
@@ -696,8 +699,7 @@ static int run_script(repl *r) {
         int rc = run_input(r, pending.buf, &quit);
         sb_reset(&pending);
         if (rc) {
-            int st = rc == CLI_USAGE ? CLI_USAGE : CLI_SERVER;
-            if (!first_rc) first_rc = st;
+            if (!first_rc) first_rc = rc; /* the line's own status: 1, 2 or 3 */
             if (!r->continue_on_error) {
                 fprintf(stderr, "ndb repl: stopped at line %ld\n", first_line);
                 break;

@@ -23,7 +23,7 @@ repl() {
 
 @test "commands use the client's words; one result per line, no banner or prompt" {
     repl $'set a 1 b true\nget a\nget a b\nkeys\ncount\ncontains a zz\nrm a\ncount\n'
-    exit_is 3 $'1\n{"a":1,"b":true}\n"a"\n"b"\n2\n"a"'
+    exit_is 1 $'1\n{"a":1,"b":true}\n"a"\n"b"\n2\n"a"'
     err_has 'stopped at line 6'
 }
 
@@ -90,10 +90,11 @@ repl() {
     [[ "$output" =~ ^[1-9][0-9]*$'\n1\n"top"'$ ]]
 }
 
-@test "use: unknown session fails with 3, a malformed token with 2" {
+@test "use: unknown session fails with 1 (not found), a malformed token with 2" {
     repl $'use 12345\ncount\n'
-    exit_is 3 ""
-    err_has 'session 12345 does not exist'
+    exit_is 1 ""
+    [ "$stderr" = "ndb: session 12345 does not exist
+ndb repl: stopped at line 1" ]
     repl $'use abc\n'
     exit_is 2 ""
     err_has "invalid session token 'abc'"
@@ -131,12 +132,17 @@ repl() {
     exit_is 1 ""
 }
 
-@test "a missing key or a false test is a failure too (exit 3)" {
+@test "a missing key or a false test stops a script with 1, as on the command line" {
     repl $'get nope\nset b 2\n'
-    exit_is 3 ""
-    err_has 'key "nope" does not exist'
+    exit_is 1 ""
+    [ "$stderr" = 'ndb: key "nope" does not exist
+ndb repl: stopped at line 1' ]
     repl $'set a 1\ncontains a nope\ncount\n'
-    exit_is 3 '"a"'
+    exit_is 1 '"a"'
+    # a raw request answered "no such session" is not found too
+    repl $'{"SH_GET":{"tkn":12345,"keys":["a"]}}\n'
+    exit_is 1 '{"SH_GET_RSP":{"m":"","st":100,"tkn":null}}'
+    err_has 'SessionNotExist (100)'
 }
 
 @test "usage errors and unknown commands stop the script with 2" {
@@ -160,7 +166,7 @@ repl() {
 
 @test "--continue-on-error runs every line and exits with the first failure" {
     repl $'get nope\nset a 1\nbogus\nget a\nrm a\n' --continue-on-error
-    exit_is 3 $'1'
+    exit_is 1 $'1'
     err_has 'key "nope" does not exist'
     err_has "unknown command 'bogus'"
     repl $'bogus\n{"KV_GET":{"keys":1}}\ncount\n' --continue-on-error
