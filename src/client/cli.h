@@ -18,6 +18,7 @@
  *                  one response, status -> exit code
  *   cmd_keys.c     get set add rm keys count contains clear clear-set
  *   cmd_path.c     find update append
+ *   cli_where.c    find --where: the filter that tests each value itself
  *   cmd_snapshot.c save load
  *   cmd_session.c  session new|end|exists|info|save|load
  *   cmd_info.c     info
@@ -223,6 +224,12 @@ int cli_add_stdin_value(cli_ctx *c, strbuf *out);
 
 /* Read all of standard input into out.  Returns 0 or CLI_USAGE. */
 int cli_read_stdin(cli_ctx *c, strbuf *out);
+
+/* `find --where EXPR`: the KV_FIND path $[?(EXPR)] with each @ that stands
+ * for the tested value written as $ (cli_where.c explains why and its
+ * limits), into out.  Returns 0, or -1 with a one-line reason (positions
+ * count from the start of EXPR) in err. */
+int cli_where_path(const char *expr, strbuf *out, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- requests */
 

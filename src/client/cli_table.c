@@ -36,7 +36,7 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
     [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
     [OPT_KEY] = {0, "key", "KEY", "search only this key (may contain commas; repeatable)"},
-    [OPT_PATHS] = {0, "paths", NULL, "print the paths of the matches instead of the keys"},
+    [OPT_PATHS] = {0, "paths", NULL, "print {KEY: [PATH...]}: the paths each key matched"},
     [OPT_KV] = {0, "kv", NULL, "print an object of the matching keys and values"},
     [OPT_NAME] = {0, "name", "ARRAY", "append to member ARRAY of the object at KEY"},
     [OPT_TTL] = {0, "ttl", "SECONDS", "expire the session after SECONDS (0 = never)"},
@@ -187,15 +187,40 @@ static const cli_cmd cli_cmds[] = {
      cli_set},
 
     /* JSONPath */
-    {NULL, "find", NULL, "Search (top-level keys only)", "PATH", "find keys whose values match a JSONPath",
-     "Evaluate the JSONPath PATH (e.g. '$[?(@.make == \"Apple\")]' or '$..id') on the\n"
-     "value of every key (or of the keys named by --keys/--key) and print the keys\n"
-     "where it matched, listed like 'keys'.  --paths prints the matched paths\n"
-     "instead (they do not say which key they came from); --kv prints one object\n"
-     "of every matching key with its whole value.  Like grep, exit 1 when nothing\n"
-     "matched.  Quote PATH for the shell: it starts with '$'.\n",
-     "0  something matched\n1  nothing matched\n", {OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 1, 1,
-     "KV_FIND", NULL, CLI_F_NOSESSION, cli_find_cmd},
+    {NULL, "find", NULL, "Search (top-level keys only)", "PATH | --where EXPR",
+     "find keys whose values match a JSONPath",
+     "Evaluate the JSONPath PATH on the value of every key (or of the keys named\n"
+     "by --keys/--key; the value is the path's root $) and print the keys where\n"
+     "it selected something, listed like 'keys'.  Like grep, exit 1 when nothing\n"
+     "matched.  Quote PATH for the shell: it starts with '$'.\n"
+     "\n"
+     "A filter $[?(...)] tests the members of each value (the elements of an\n"
+     "array, the member values of an object), so it finds the keys holding a\n"
+     "list of records that has a matching record.  To test each value itself\n"
+     "(one record per key), use --where EXPR: it sends the filter $[?(EXPR)]\n"
+     "with every @ that stands for the value written as $ (the value's root),\n"
+     "so '@.age > 18' finds the keys whose value has an age over 18.  Limits:\n"
+     "a value with no members (a number, a string, true, false, null, {} or [])\n"
+     "never matches --where; @ inside a nested filter [?(...)] or index\n"
+     "expression [(...)] keeps its meaning there (the node that selector tests).\n"
+     "\n"
+     "Output: the matching keys; --kv one object of each matching key with its\n"
+     "whole value; --paths one object of each matching key with the list of\n"
+     "the paths it matched, {KEY: [PATH...]} (one request to find the keys, then\n"
+     "one per matching key, so not a snapshot of one moment).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set u1 '{\"name\":\"Bob\",\"age\":30}' u2 '{\"name\":\"Ann\",\"age\":12}'\n"
+     "  $ ndb find --where '@.age > 18'\n"
+     "  \"u1\"\n"
+     "  $ ndb set team '[{\"name\":\"Bob\"},{\"name\":\"Eve\"}]'\n"
+     "  $ ndb find '$[?(@.name == \"Eve\")]'\n"
+     "  \"team\"\n"
+     "  $ ndb find --paths '$..name'\n"
+     "  {\"u1\":[\"$['name']\"],\"u2\":[\"$['name']\"],\"team\":[\"$[0]['name']\",\"$[1]['name']\"]}\n",
+     "0  something matched\n1  nothing matched\n",
+     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
+     cli_find_cmd},
     {NULL, "update", NULL, "Search (top-level keys only)", "KEY PATH VALUE",
      "replace the parts of a value that a JSONPath selects",
      "Replace every node that the JSONPath PATH selects in the value of KEY with\n"

@@ -30,16 +30,63 @@ logins'
     [ -z "$stderr" ]
 }
 
-@test "find --paths" {
+@test "find --paths names the key each path came from: {KEY: [PATH...]}" {
     run --separate-stderr "$NDB" find --paths --keys Devices '$[*].make'
-    ok_out "\"\$[0]['make']\"
-\"\$[1]['make']\""
-    run --separate-stderr "$NDB" find --paths -r --key Devices '$..id'
-    ok_out "\$[0]['sensors'][0]['id']
-\$[0]['sensors'][1]['id']
-\$[1]['sensors'][0]['id']
-\$[1]['sensors'][1]['id']
-\$[1]['sensors'][2]['id']"
+    ok_out "{\"Devices\":[\"\$[0]['make']\",\"\$[1]['make']\"]}"
+    "$NDB" set more '{"sensors":[{"id":"x"}]}'
+    run --separate-stderr "$NDB" find --paths '$..id'
+    ok_out "{\"Devices\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"more\":[\"\$['sensors'][0]['id']\"]}"
+    # a key listed twice is named once
+    run --separate-stderr "$NDB" find --paths --keys more,more '$..id'
+    ok_out "{\"more\":[\"\$['sensors'][0]['id']\"]}"
+    run --separate-stderr "$NDB" find --paths '$.nope'
+    exit_is 1 '{}'
+}
+
+@test "find --where tests each value itself (one record per key)" {
+    "$NDB" clear >/dev/null
+    "$NDB" set u1 '{"name":"Bob","age":30}' u2 '{"name":"Ann","age":12}' \
+        u3 '{"name":"Eve","age":40,"mail":"e@x"}' list '[{"age":50}]'
+    # a filter over the members of each value finds only the list of records...
+    run --separate-stderr "$NDB" find '$[?(@.age > 18)]'
+    ok_out '"list"'
+    # ...--where tests the value
+    run --separate-stderr "$NDB" find --where '@.age > 18'
+    ok_out '"u1"
+"u3"'
+    run --separate-stderr "$NDB" find --where '@.name == "Bob"' --kv
+    ok_out '{"u1":{"name":"Bob","age":30}}'
+    run --separate-stderr "$NDB" find --where "@.mail =~ /@x\$/" -r
+    ok_out 'u3'
+    run --separate-stderr "$NDB" find --where '@.age > 18' --keys u2,u3
+    ok_out '"u3"'
+    # an array value: @ is the array
+    run --separate-stderr "$NDB" find --where 'count(@[?(@.age > 18)]) == 1'
+    ok_out '"list"'
+}
+
+@test "find --where: values with no members never match (the documented limit)" {
+    "$NDB" clear >/dev/null
+    "$NDB" set n 5 s '"x"' t true z null e '{}' a '[]' o '{"v":5}'
+    run --separate-stderr "$NDB" find --where '@ == 5'
+    exit_is 1 ""
+    run --separate-stderr "$NDB" find --where '@.v == 5 || @ == 5 || !@.v'
+    ok_out '"o"'
+}
+
+@test "find --where: mistakes are usage errors naming the position in EXPR" {
+    run --separate-stderr "$NDB" find --where '@.age >'
+    exit_is 2 ""
+    [ "${stderr%%$'\n'*}" = "ndb find: invalid --where expression: it ends at position 7 before the expression is complete" ]
+    run --separate-stderr "$NDB" find --where '@.a)] , $[?(@.b'
+    exit_is 2 ""
+    err_has "ndb find: invalid --where expression: unbalanced ')' at position 3"
+    run --separate-stderr "$NDB" find --where '@.a == 1' '$'
+    exit_is 2 ""
+    err_has "give PATH or --where EXPR, not both"
+    run --separate-stderr "$NDB" find --where '@.a == 1' --paths
+    exit_is 2 ""
+    err_has "--paths does not apply to --where"
 }
 
 @test "find --kv prints one object of whole values" {
