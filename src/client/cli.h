@@ -146,6 +146,9 @@ struct cli_ctx {
     /* output */
     int tty, pretty, color, raw;
 
+    /* set by the REPL on a terminal: commands may ask the user (clear) */
+    int can_ask;
+
     /* scratch */
     strbuf req;  /* the request being built */
     strbuf buf;  /* the text received */

@@ -173,9 +173,14 @@ static const cli_cmd cli_cmds[] = {
      "  if ndb contains user:42 >/dev/null; then ...\n",
      "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_CONTAINS",
      "SH_CONTAINS", CLI_F_SESSION, cli_contains},
-    {NULL, "clear", NULL, "Keys", "", "remove every key",
-     "Remove every key and print how many were removed.\n", "0  always\n", {0}, 0, 0, "KV_CLEAR",
-     "SH_CLEAR", CLI_F_SESSION, cli_clear},
+    {NULL, "clear", "clear-keys", "Keys", "", "remove every key",
+     "Remove every key (of the session, with --session) and print how many were\n"
+     "removed.  When standard input is a terminal, --yes is required: a typed\n"
+     "'clear' is too easy to run by mistake.  Scripts (standard input not a\n"
+     "terminal) need no --yes.  In 'ndb repl', 'clear' clears the screen and\n"
+     "'clear-keys' removes every key, after asking.\n",
+     "0  the keys were removed\n1  the question was answered no (REPL)\n", {OPT_YES}, 0, 0,
+     "KV_CLEAR", "SH_CLEAR", CLI_F_SESSION, cli_clear},
     {NULL, "clear-set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "replace every key with the given ones",
      "Remove every key, then store the given ones, in one atomic request; print\n"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/cli.h"
 
@@ -205,7 +206,50 @@ static int print_count(cli_ctx *c, const char *name) {
 
 int cli_count(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
 
-int cli_clear(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
+/* The REPL's question before clear: "Remove all N keys ...? [y/N]".
+ * Returns 1 for yes, 0 for anything else (message printed), or an exit
+ * status > 1 if the count could not be had. */
+static int confirm_clear(cli_ctx *c) {
+    uint32_t t;
+    int rc;
+    if (c->in_session) {
+        cli_req_begin_as(c, "SH_COUNT");
+        cli_req_member(c, "tkn");
+        sb_add_u64(&c->req, c->tkn);
+    } else {
+        cli_req_begin_as(c, "KV_COUNT");
+    }
+    cli_req_end(c);
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "cnt", JT_NUMBER, &t))) return rc;
+    if (c->in_session)
+        fprintf(stderr, "Remove all %.*s keys of session %llu? [y/N] ", (int)c->rsp.toks[t].len,
+                jtok_text(&c->rsp, &c->rsp.toks[t]), (unsigned long long)c->tkn);
+    else
+        fprintf(stderr, "Remove all %.*s keys of %s? [y/N] ", (int)c->rsp.toks[t].len,
+                jtok_text(&c->rsp, &c->rsp.toks[t]), c->url);
+    char line[16] = "";
+    size_t n = 0;
+    for (char ch; n + 1 < sizeof line && read(STDIN_FILENO, &ch, 1) == 1 && ch != '\n';) line[n++] = ch;
+    line[n] = '\0';
+    if (!strcmp(line, "y") || !strcmp(line, "Y") || !strcmp(line, "yes")) return 1;
+    fprintf(stderr, "(nothing removed)\n");
+    return 0;
+}
+
+int cli_clear(cli_ctx *c, int argc, char **argv) {
+    /* A scripted clear (stdin not a terminal) runs as asked; a typed one
+     * is confirmed: by --yes on the command line, by a question in the
+     * REPL. */
+    if (!c->opt[OPT_YES] && isatty(STDIN_FILENO)) {
+        if (!c->can_ask)
+            return cli_usage_error(c, "this removes every key; add --yes to confirm (required when "
+                                      "standard input is a terminal)");
+        int yes = confirm_clear(c);
+        if (yes != 1) return yes == 0 ? CLI_FALSE : yes;
+        cli_start_clock(c);
+    }
+    return print_count(c, "cnt");
+}
 
 /*
  * The key names to list, as an array at token *t of *d.  Today the server

@@ -90,6 +90,8 @@ static const char repl_help[] =
     "  use                  leave the session ('session new' enters the new one)\n"
     "  {\"KV_GET\":{...}}     a raw protocol request, sent as typed (may span lines)\n"
     "  \\timing [on|off]     show the round-trip time after each result\n"
+    "  clear                clear the screen ('clear-keys' removes every key,\n"
+    "                       after asking)\n"
     "  help [COMMAND]       this text, or the help of one command\n"
     "  quit, exit           leave (or Ctrl-D on an empty line)\n"
     "\n"
@@ -312,6 +314,16 @@ static int run_use(repl *r, int argc, char **argv) {
     return 0;
 }
 
+/* `clear` clears the screen, as in shells and most REPLs; emptying the
+ * database must be asked for by name ('clear-keys', which asks first). */
+static int run_clear_screen(repl *r, int argc) {
+    if (argc > 1 || !r->interactive)
+        return repl_error("in the REPL 'clear' clears the screen; 'clear-keys' removes every key");
+    el_set(r->el, EL_REFRESH);
+    fputs("\033[H\033[2J", stdout);
+    return 0;
+}
+
 static int run_help(repl *r, int argc, char **argv) {
     if (argc == 1) {
         int rc = cli_exec(&r->c, 1, argv);
@@ -471,6 +483,8 @@ static int run_input(repl *r, const char *text, int *quit) {
         if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
             *quit = 1;
             rc = 0;
+        } else if (!strcmp(w0, "clear")) {
+            rc = run_clear_screen(r, w.n);
         } else if (!strcmp(w0, "use")) {
             rc = run_use(r, w.n, argv);
         } else if (!strcmp(w0, "help")) {
@@ -778,6 +792,7 @@ int cmd_repl(int argc, char **argv) {
 
     host_of(url, r.host, sizeof r.host);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    r.c.can_ask = r.interactive;
     if (r.interactive) setlocale(LC_CTYPE, "");
 
     int rc = r.interactive ? run_interactive(&r) : run_script(&r);

@@ -186,7 +186,7 @@ E=$'\e'
 }
 
 @test "terminal: keys and contains print one JSON array; pipe: one per line" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set a 1 b 2
     NO_COLOR=1 on_tty "$NDB" keys
     ok_out '[
@@ -292,7 +292,7 @@ key "user:1"'
 }
 
 @test "output to a closed pipe does not print an error" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set a 1 b 2 c 3
     run --separate-stderr bash -c "'$NDB' keys | head -n 1"
     ok_out '"a"'

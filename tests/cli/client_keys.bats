@@ -7,7 +7,7 @@ load client_helpers
 
 setup_file() { start_server; }
 teardown_file() { stop_server; }
-setup() { "$NDB" clear >/dev/null; }
+setup() { "$NDB" clear --yes >/dev/null; }
 
 @test "set then get: one value prints exactly, nothing else on stdout" {
     run --separate-stderr "$NDB" set username Bob
@@ -414,4 +414,19 @@ k4'
     "$NDB" --session "$t" set s:a 1 t 2
     run --separate-stderr "$NDB" --session "$t" keys --prefix s:
     ok_out '"s:a"'
+}
+
+@test "clear needs --yes when standard input is a terminal; scripts need none" {
+    "$NDB" set a 1 b 2
+    on_tty "$NDB" clear
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb clear: this removes every key; add --yes to confirm (required when standard input is a terminal)
+Try 'ndb clear --help' for more information." ]
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    on_tty "$NDB" clear --yes
+    [ "$status" -eq 0 ] && [ "$output" = "2" ]
+    "$NDB" set a 1
+    run --separate-stderr "$NDB" clear-keys </dev/null
+    ok_out '1'
 }

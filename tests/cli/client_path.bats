@@ -7,7 +7,7 @@ load client_helpers
 setup_file() { start_server; }
 teardown_file() { stop_server; }
 setup() {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set Devices '[{"make":"Apple","model":"iPhone 14","sensors":[{"id":"temp1"},{"id":"accel1"}]},{"make":"Samsung","model":"S23","sensors":[{"id":"temp1"},{"id":"accel1"},{"id":"thingy1"}]}]' \
         logins '[{"timestamp":1234,"location":"London"},{"timestamp":1236,"location":"Paris"}]' \
         n 5
@@ -44,7 +44,7 @@ logins'
 }
 
 @test "find --where tests each value itself (one record per key)" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set u1 '{"name":"Bob","age":30}' u2 '{"name":"Ann","age":12}' \
         u3 '{"name":"Eve","age":40,"mail":"e@x"}' list '[{"age":50}]'
     # a filter over the members of each value finds only the list of records...
@@ -66,7 +66,7 @@ logins'
 }
 
 @test "find --where: values with no members never match (the documented limit)" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set n 5 s '"x"' t true z null e '{}' a '[]' o '{"v":5}'
     run --separate-stderr "$NDB" find --where '@ == 5'
     exit_is 1 ""

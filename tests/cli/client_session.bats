@@ -13,7 +13,7 @@ setup_file() {
 teardown_file() { stop_server; }
 setup() {
     "$NDB" session end --all >/dev/null
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
 }
 
 @test "session new prints a token; the session starts empty and never expires" {

@@ -11,12 +11,12 @@ setup_file() {
 teardown_file() { stop_server; }
 
 @test "save prints the report; load brings the keys back exactly" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set a 1 b 0.10 c '{"x":[18446744073709551616]}'
     run --separate-stderr "$NDB" save users
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^\{\"duration\":[0-9]+,\"name\":\"users\"\}$ ]]
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     run --separate-stderr "$NDB" load users
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^\{\"duration\":[0-9]+,\"keys\":3,\"name\":\"users\",\"sessions\":0\}$ ]]

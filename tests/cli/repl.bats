@@ -11,7 +11,7 @@ setup_file() { start_server; }
 teardown_file() { stop_server; }
 setup() {
     "$NDB" session end --all >/dev/null
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
 }
 
 # repl SCRIPT [ARGS...]: run `ndb repl ARGS...` with SCRIPT on stdin.
@@ -242,4 +242,16 @@ ndb repl: stopped at line 1' ]
     export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
     repl $'set a 1\n'
     [ ! -e "$XDG_STATE_HOME/ndb/history" ]
+}
+
+@test "clear is the screen in the REPL: in a script it says so; clear-keys empties" {
+    "$NDB" set a 1 b 2
+    repl $'clear\ncount\n'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: in the REPL 'clear' clears the screen; 'clear-keys' removes every key
+ndb repl: stopped at line 1" ]
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    repl $'clear-keys\ncount\n'
+    ok_out $'2\n0'
 }

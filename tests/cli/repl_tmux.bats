@@ -22,7 +22,7 @@ setup() {
     RSTATE="$BATS_TEST_TMPDIR/state"
     mkdir -p "$RHOME"
     "$NDB" session end --all >/dev/null
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
 }
 
 teardown() {
@@ -317,4 +317,30 @@ line() {
     wait_for "ndb: ValueSize (42)"
     line "foo"
     wait_for "ndb: unknown command 'foo'"
+}
+
+@test "clear clears the screen; clear-keys asks before removing every key" {
+    "$NDB" set a 1 b 2
+    start_repl
+    line "get a"
+    wait_for "$PROMPT get a"
+    line "clear"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -vc '^$')" -eq 1 ] # only the prompt is left
+    line "clear-keys"
+    wait_last "Remove all 2 keys of $NDB_URL? [y/N]"
+    type_text "n"
+    key Enter
+    wait_for "(nothing removed)"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    line "clear-keys"
+    wait_last "Remove all 2 keys of $NDB_URL? [y/N]"
+    type_text "y"
+    key Enter
+    wait_re "^2$"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" count
+    ok_out '0'
 }
