@@ -95,6 +95,18 @@ int cli_status_exit(unsigned st) {
     return st == 22 || st == 100 ? CLI_FALSE : CLI_SERVER;
 }
 
+int cli_bad_dataset_name(cli_ctx *c, const char *name) {
+    strbuf m = STRBUF_INIT, q = STRBUF_INIT;
+    uint32_t mt = cli_rsp_get(c, "m");
+    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    cli_quote(&q, name, strlen(name));
+    fprintf(stderr, "%s: invalid dataset name %s%s%s\n", c->prog, q.buf, m.len ? ": " : "",
+            m.len ? m.buf : "");
+    sb_free(&m);
+    sb_free(&q);
+    return CLI_SERVER;
+}
+
 void cli_say_no_session(uint64_t tkn) {
     fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
 }
@@ -186,8 +198,9 @@ int cli_call(cli_ctx *c) {
     }
     if (r < 0) {
         if (strstr(err, "(1009"))
-            fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s\n",
-                    c->req.len, err);
+            fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s; "
+                            "the server's --max-payload option (maxPayload in its config file) "
+                            "raises the limit\n", c->req.len, err);
         else
             fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", c->url, err);
         return CLI_USAGE;

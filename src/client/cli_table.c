@@ -153,8 +153,9 @@ static const cli_cmd cli_cmds[] = {
      "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON}, 1, -1,
      "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
     {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
-     "Remove every KEY.  Keys that do not exist are ignored, so 'rm' is idempotent\n"
-     "and safe under 'set -e'; use 'contains' to test first if it matters.\n",
+     "Remove every KEY and print how many keys were removed.  Keys that do not\n"
+     "exist are ignored (not counted), so 'rm' is idempotent and safe under\n"
+     "'set -e'; the count says whether anything was there.\n",
      "0  the keys are gone\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
     {NULL, "keys", NULL, "Keys", "", "list every key",
      "Print every key name (with --prefix P, those that start with P).  On a\n"

@@ -188,8 +188,15 @@ int cli_rm(cli_ctx *c, int argc, char **argv) {
     int rc;
     cli_req_begin(c);
     if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
+    cli_req_member(c, "cnt"); /* ndb's opt-in: answer how many were removed */
+    SB_ADD_LIT(&c->req, "true");
     cli_req_end(c);
-    return cli_call_ok(c);
+    if ((rc = cli_call_ok(c))) return rc;
+    /* A server without the extension answers only {"st":1}: nothing to say. */
+    uint32_t t = cli_rsp_get(c, "cnt");
+    if (t && c->rsp.toks[t].type == JT_NUMBER)
+        cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[t]), c->rsp.toks[t].len);
+    return 0;
 }
 
 /* Print member `name` (a number) of an Ok answer to a request without

@@ -53,7 +53,18 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     }
     cli_req_end(c);
     uint32_t k;
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 42 && t) { /* the only value the server can find too large */
+        strbuf m = STRBUF_INIT;
+        uint32_t mt = cli_rsp_get(c, "m");
+        if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+        fprintf(stderr, "%s: --ttl %s refused by the server%s%s\n", c->prog, t, m.len ? ": " : "",
+                m.len ? m.buf : "");
+        sb_free(&m);
+        return CLI_SERVER;
+    }
+    if (c->st != 1) return cli_server_error(c);
+    if ((rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
     cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[k]), c->rsp.toks[k].len);
     return 0;
 }
@@ -140,9 +151,10 @@ int cli_session_info(cli_ctx *c, int argc, char **argv) {
 }
 
 /* Send the request built so far, expect `ok`, print the report. */
-static int report(cli_ctx *c, unsigned ok) {
+static int report(cli_ctx *c, unsigned ok, const char *name) {
     int rc = cli_call(c);
     if (rc) return rc;
+    if (c->st == 42) return cli_bad_dataset_name(c, name);
     if (c->st != ok) return cli_server_error(c);
     cli_print_body(c, &c->rsp, c->body);
     return 0;
@@ -172,7 +184,7 @@ int cli_session_save(cli_ctx *c, int argc, char **argv) {
     if (argc > 1) add_tokens(c, argc, tk, 1);
     cli_req_end(c);
     free(tk);
-    return report(c, 121);
+    return report(c, 121, argv[0]);
 }
 
 int cli_session_load(cli_ctx *c, int argc, char **argv) {
@@ -180,5 +192,5 @@ int cli_session_load(cli_ctx *c, int argc, char **argv) {
     cli_req_begin(c);
     if ((rc = add_name(c, argv[0]))) return rc;
     cli_req_end(c);
-    return report(c, 141);
+    return report(c, 141, argv[0]);
 }

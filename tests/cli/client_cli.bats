@@ -273,7 +273,7 @@ b'
     NDB_URL=$url NDB_PID=$pid NDB_LOG=$log
     export NDB_URL NDB_PID NDB_LOG
     exit_is 2 ""
-    err_has "larger than the server accepts"
+    [ "$stderr" = "ndb: the request (228 bytes) is larger than the server accepts: connection closed by server (1009: message over maxPayload); the server's --max-payload option (maxPayload in its config file) raises the limit" ]
 }
 
 @test "set -euo pipefail scripts: statuses are usable directly" {

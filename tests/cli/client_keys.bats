@@ -237,14 +237,16 @@ line2'
     ok_out '"x"'
 }
 
-@test "rm removes keys; missing keys are not an error" {
+@test "rm removes keys and prints how many; missing keys are not an error" {
     "$NDB" set a 1 b 2 c 3
-    run --separate-stderr "$NDB" rm a nope c
-    exit_is 0 ""
+    run --separate-stderr "$NDB" rm a nope c a
+    ok_out '2'
     run --separate-stderr "$NDB" keys
     ok_out '"b"'
     run --separate-stderr "$NDB" del b
-    exit_is 0 ""
+    ok_out '1'
+    run --separate-stderr "$NDB" rm b
+    ok_out '0'
     run --separate-stderr "$NDB" count
     ok_out '0'
     run --separate-stderr "$NDB" rm
@@ -256,7 +258,7 @@ line2'
     ok_out ''
     "$NDB" set k1 1 k2 2 k3 3 k4 4 'new
 line' 5
-    "$NDB" rm k2
+    "$NDB" rm k2 >/dev/null
     run --separate-stderr "$NDB" keys
     ok_out '"k1"
 "new\nline"
