@@ -49,6 +49,8 @@ enum cli_opt_id {
     /* global: accepted by every table command, before or after its name */
     OPT_HELP,
     OPT_URL,
+    OPT_HOST,
+    OPT_PORT,
     OPT_TIMEOUT,
     OPT_SESSION,
     OPT_RAW,
@@ -133,6 +135,7 @@ struct cli_ctx {
 
     /* server */
     const char *url;
+    char urlbuf[320];  /* the URL built from -H/-p */
     double timeout_s;
     int timeout_ms;    /* -1: no limit */
     int64_t deadline;  /* monotonic ms; connect + answers must finish by then */
@@ -342,6 +345,14 @@ int cli_session_exists(cli_ctx *c, int argc, char **argv);
 int cli_session_info(cli_ctx *c, int argc, char **argv);
 int cli_session_save(cli_ctx *c, int argc, char **argv);
 int cli_session_load(cli_ctx *c, int argc, char **argv);
+
+/* The server URL from --url, -H HOST and -p PORT (any may be NULL), else
+ * $NDB_URL, else the default: a URL given as is, or ws://HOST:PORT/ built
+ * from -H/-p (defaults 127.0.0.1 and 1987; an IPv6 HOST is bracketed).
+ * Writes into buf; *url points at the result (buf or a given string).
+ * Returns 0, or -1 with a one-line reason in buf. */
+int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
+                   const char **out);
 
 /* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
  * no limit).  Shared by every subcommand that talks to a server. */

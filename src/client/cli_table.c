@@ -26,6 +26,8 @@
 static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_HELP] = {'h', "help", NULL, "show this help and exit"},
     [OPT_URL] = {0, "url", "URL", "server (default: $NDB_URL or " CLI_DEFAULT_URL ")"},
+    [OPT_HOST] = {'H', "host", "HOST", "server host, for ws://HOST:PORT/ (default 127.0.0.1)"},
+    [OPT_PORT] = {'p', "port", "PORT", "server port, for ws://HOST:PORT/ (default 1987)"},
     [OPT_TIMEOUT] = {0, "timeout", "SECONDS",
                      "bound on connect + answer (default 5, 0 = none)"},
     [OPT_SESSION] = {0, "session", "TKN", "use the keys of session TKN (default $NDB_SESSION)"},
@@ -725,11 +727,38 @@ int cli_parse_timeout(const char *s, double *secs, int *ms) {
 
 /* Apply --url, --timeout, --session and the output options; check the
  * session rules of the command.  Returns 0 or CLI_USAGE. */
+int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
+                   const char **out) {
+    if (url && (host || port)) {
+        snprintf(buf, n, "give --url or -H/-p, not both");
+        return -1;
+    }
+    if (!host && !port) {
+        *out = url && *url ? url : getenv("NDB_URL");
+        if (!*out || !**out) *out = CLI_DEFAULT_URL;
+        return 0;
+    }
+    uint64_t p = 1987;
+    if (port && (cli_parse_u64(port, &p) || p < 1 || p > 65535)) {
+        snprintf(buf, n, "invalid port '%s' (expected 1..65535)", port);
+        return -1;
+    }
+    if (!host || !*host) host = "127.0.0.1";
+    if (strpbrk(host, "/?#@ ")) {
+        snprintf(buf, n, "invalid host '%s' (a name or an address, without a scheme or path)", host);
+        return -1;
+    }
+    int v6 = strchr(host, ':') && host[0] != '[';
+    snprintf(buf, n, "ws://%s%s%s:%llu/", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned long long)p);
+    *out = buf;
+    return 0;
+}
+
 static int settle_options(cli_ctx *c) {
     const cli_cmd *e = c->cmd;
-    c->url = c->opt[OPT_URL];
-    if (!c->url || !*c->url) c->url = getenv("NDB_URL");
-    if (!c->url || !*c->url) c->url = CLI_DEFAULT_URL;
+    if (cli_server_url(c->opt[OPT_URL], c->opt[OPT_HOST], c->opt[OPT_PORT], c->urlbuf,
+                       sizeof c->urlbuf, &c->url))
+        return cli_usage_error(c, "%s", c->urlbuf);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
@@ -863,12 +892,16 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     const char *name = argv[i];
     const cli_raw *r = find_raw(name);
     if (r) {
-        if (i > 0) {
-            fprintf(stderr, "ndb: global options do not apply to '%s'; give them after its name\n",
-                    name);
-            return CLI_USAGE;
-        }
-        return r->fn(argc - i, argv + i);
+        /* `ndb --url U send ...` is `ndb send --url U ...`: the command
+         * parses (or refuses) the options itself. */
+        char **v = calloc((size_t)argc + 1, sizeof *v);
+        if (!v) abort();
+        v[0] = argv[i];
+        for (int k = 0; k < i; k++) v[k + 1] = argv[k];
+        for (int k = i + 1; k < argc; k++) v[k] = argv[k];
+        rc = r->fn(argc, v);
+        free(v);
+        return rc;
     }
     const cli_cmd *e = cli_find(NULL, name);
     if (!e && cli_is_group(name)) {

@@ -51,7 +51,7 @@
 #include <wchar.h>
 
 static const char repl_usage[] =
-    "usage: ndb repl [--url URL] [--timeout SECONDS] [--continue-on-error]\n"
+    "usage: ndb repl [OPTIONS]\n"
     "\n"
     "Interactive client.  Type client commands without 'ndb' (get a b, set port 1987,\n"
     "find '$..id', session new, ...), or a raw protocol request starting with '{'.\n"
@@ -67,11 +67,18 @@ static const char repl_usage[] =
     "that fails (where 'ndb COMMAND' would exit nonzero, or a raw request answered\n"
     "with an error status) stops the script.\n"
     "\n"
-    "Options:\n"
+    "Options (the global options of 'ndb', applied to every command typed):\n"
     "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
+    "  -H, --host HOST       server host, for ws://HOST:PORT/ (default 127.0.0.1)\n"
+    "  -p, --port PORT       server port, for ws://HOST:PORT/ (default 1987)\n"
     "  --timeout SECONDS     bound on connect + answer for each command (default 5)\n"
+    "  --session TKN         start inside session TKN (default $NDB_SESSION)\n"
+    "  -r, --raw             print strings without quotes and escapes\n"
+    "  --pretty              pretty-print JSON even when not on a terminal\n"
+    "  -c, --compact         compact JSON, one document per line, even on a tty\n"
     "  --continue-on-error   run every line of a script even after failures\n"
     "  -h, --help            show this help and exit\n"
+    "They may also come before 'repl': ndb --url URL repl.\n"
     "\n"
     "Environment: NDB_URL, NDB_SESSION (start inside that session), NO_COLOR,\n"
     "XDG_STATE_HOME.\n"
@@ -243,6 +250,7 @@ static void own_request(repl *r, const char *prog) {
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r->timeout) cli_parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
     c->st = 0;
+    if (r->style) c->opt[r->style[2] == 'p' ? OPT_PRETTY : OPT_COMPACT] = "";
     cli_output_init(c);
     cli_start_clock(c);
 }
@@ -415,10 +423,17 @@ static int run_command(repl *r, int argc, char **argv) {
 
     /* --url, --timeout and the session go in front: options the user typed
      * come later and win. */
-    char **v = calloc((size_t)argc + 7, sizeof *v);
+    char **v = calloc((size_t)argc + 9, sizeof *v);
     int n = 0;
     if (!v) abort();
     if (e && e->proto) {
+        /* the REPL's own output options, unless the line picks a style */
+        int styled = 0;
+        for (int i = 0; i < argc; i++)
+            styled |= !strcmp(argv[i], "--pretty") || !strcmp(argv[i], "--compact") ||
+                      (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i], 'c'));
+        if (r->raw) v[n++] = "--raw";
+        if (r->style && !styled) v[n++] = (char *)r->style;
         v[n++] = "--url";
         v[n++] = (char *)r->url;
         if (r->timeout) {
@@ -739,35 +754,69 @@ static int usage_error(const char *fmt, const char *arg) {
     return CLI_USAGE;
 }
 
+/* The global option of the client named by a (--NAME, --NAME=VALUE, or one
+ * -X letter), or 0. */
+static int global_option(const char *a) {
+    const cli_opt *o = cli_options();
+    for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) {
+        if (a[1] == '-') {
+            size_t n = strcspn(a + 2, "=");
+            if (strlen(o[id].long_name) == n && !strncmp(a + 2, o[id].long_name, n)) return id;
+        } else if (o[id].short_name && a[1] == o[id].short_name) {
+            return id;
+        }
+    }
+    return 0;
+}
+
 int cmd_repl(int argc, char **argv) {
     repl r;
     memset(&r, 0, sizeof r);
-    const char *url = NULL;
+    const char *opt[OPT__COUNT] = {0};
+    const cli_opt *o = cli_options();
+    /* Every global option of `ndb` is accepted here and applies to every
+     * command typed, as if given on each line. */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(repl_usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--continue-on-error")) {
+        }
+        if (!strcmp(a, "--continue-on-error")) {
             r.continue_on_error = 1;
-        } else if (!strcmp(a, "--url") || !strcmp(a, "--timeout")) {
-            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
-            if (a[2] == 'u') url = argv[++i];
-            else r.timeout = argv[++i];
-        } else if (!strncmp(a, "--url=", 6)) {
-            url = a + 6;
-        } else if (!strncmp(a, "--timeout=", 10)) {
-            r.timeout = a + 10;
-        } else if (a[0] == '-') {
-            return usage_error("unknown option '%s'", a);
-        } else {
+            continue;
+        }
+        if (a[0] != '-' || !a[1])
             return usage_error("unexpected argument '%s' (a script is read from standard input: "
                                "ndb repl < FILE)", a);
+        /* short flags may be grouped (-rc); a value goes with the last one */
+        for (const char *p = a + 1; *p; p++) {
+            char one[3] = {'-', *p, '\0'};
+            int id = global_option(a[1] == '-' ? a : one);
+            if (!id) return usage_error("unknown option '%s'", a);
+            if (!o[id].arg) {
+                if (a[1] == '-' && strchr(a, '='))
+                    return usage_error("option '%s' takes no value", a);
+                opt[id] = "";
+                if (a[1] == '-') break;
+                continue;
+            }
+            const char *v = a[1] == '-' ? (strchr(a, '=') ? strchr(a, '=') + 1 : NULL)
+                                        : (p[1] ? p + 1 : NULL);
+            if (!v && i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            opt[id] = v ? v : argv[++i];
+            break;
         }
     }
-    if (!url || !*url) url = getenv("NDB_URL");
-    if (!url || !*url) url = CLI_DEFAULT_URL;
+    if (opt[OPT_PRETTY] && opt[OPT_COMPACT])
+        return usage_error("%s", "--pretty and --compact exclude each other");
+    const char *url;
+    if (cli_server_url(opt[OPT_URL], opt[OPT_HOST], opt[OPT_PORT], r.urlbuf, sizeof r.urlbuf, &url))
+        return usage_error("%s", r.urlbuf);
     r.url = url;
+    r.timeout = opt[OPT_TIMEOUT];
+    r.raw = opt[OPT_RAW] != NULL;
+    r.style = opt[OPT_PRETTY] ? "--pretty" : opt[OPT_COMPACT] ? "--compact" : NULL;
 
     size_t nraw;
     const cli_raw *raw = cli_raw_commands(&nraw);
@@ -777,13 +826,15 @@ int cmd_repl(int argc, char **argv) {
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
         return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
 
-    /* $NDB_SESSION: start inside that session; the REPL tracks it from here
-     * on (so that `use` can leave it and top-level commands work). */
-    const char *env = getenv("NDB_SESSION");
+    /* --session or $NDB_SESSION: start inside that session; the REPL tracks
+     * it from here on (so that `use` can leave it and top-level commands
+     * work). */
+    const char *env = opt[OPT_SESSION] ? opt[OPT_SESSION] : getenv("NDB_SESSION");
     if (env && *env) {
         uint64_t t;
         if (cli_parse_u64(env, &t))
-            return usage_error("invalid session token '%s' in NDB_SESSION", env);
+            return usage_error(opt[OPT_SESSION] ? "invalid session token '%s'"
+                                                : "invalid session token '%s' in NDB_SESSION", env);
         snprintf(r.tkn, sizeof r.tkn, "%llu", (unsigned long long)t);
         r.in_session = 1;
         repl_add_token(&r, r.tkn);

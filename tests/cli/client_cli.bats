@@ -124,8 +124,9 @@ E=$'\e'
     ok_out 'x'
     run --separate-stderr "$NDB" -r --compact get a
     ok_out 'x'
-    run --separate-stderr "$NDB" --url "$NDB_URL" send '{"KV_COUNT":{}}'
+    run --separate-stderr "$NDB" -r --url "$NDB_URL" send '{"KV_COUNT":{}}'
     exit_is 2 ""
+    err_has "ndb send: unknown option '-r'"
 }
 
 @test "pipe: compact JSON, one document per line" {
@@ -297,4 +298,34 @@ key "user:1"'
     run --separate-stderr bash -c "'$NDB' keys | head -n 1"
     ok_out '"a"'
     [ -z "$stderr" ]
+}
+
+@test "-H HOST and -p PORT build ws://HOST:PORT/; global options before send are accepted" {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" set a 1
+    NDB_URL= run --separate-stderr "$NDB" -p "$NDB_PORT" get a
+    ok_out '1'
+    NDB_URL= run --separate-stderr "$NDB" get a -H 127.0.0.1 -p "$NDB_PORT"
+    ok_out '1'
+    NDB_URL= run --separate-stderr "$NDB" -H localhost --port "$NDB_PORT" count
+    ok_out '1'
+    NDB_URL= run --separate-stderr "$NDB" -H ::1 -p 1 count --timeout 2
+    exit_is 2 ""
+    err_has "ws://[::1]:1/"
+    run --separate-stderr "$NDB" --url "$NDB_URL" -p 1 count
+    exit_is 2 ""
+    err_has "ndb count: give --url or -H/-p, not both"
+    run --separate-stderr "$NDB" -p 65536 count
+    exit_is 2 ""
+    err_has "invalid port '65536' (expected 1..65535)"
+    # send: global options before it, as for every other command
+    NDB_URL= run --separate-stderr "$NDB" --url "$NDB_URL" send '{"KV_COUNT":{}}'
+    ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    NDB_URL= run --separate-stderr "$NDB" --timeout 3 -p "$NDB_PORT" send '{"KV_COUNT":{}}'
+    ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    NDB_URL= run --separate-stderr "$NDB" send -p "$NDB_PORT" '{"KV_COUNT":{}}'
+    ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    run --separate-stderr "$NDB" --session 5 send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    err_has "ndb send: unknown option '--session'"
 }

@@ -255,3 +255,34 @@ ndb repl: stopped at line 1" ]
     repl $'clear-keys\ncount\n'
     ok_out $'2\n0'
 }
+
+@test "every global option works in ndb repl, before or after 'repl'" {
+    "$NDB" set s '"str"' o '{"a":1}'
+    repl $'get s\nget o\n' -r
+    ok_out $'str\n{"a":1}'
+    repl $'get o\n{"KV_COUNT":{}}\n' --pretty
+    ok_out $'{\n  "a": 1\n}\n{\n  "KV_COUNT_RSP": {\n    "cnt": 2,\n    "st": 1\n  }\n}'
+    # a style typed on the line wins
+    repl $'get -c o\n' --pretty
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf 'get s\n' | '$NDB' -r --timeout 3 repl"
+    ok_out 'str'
+    local t
+    t=$("$NDB" session new)
+    repl $'set x 1\nkeys\n' --session "$t"
+    ok_out '"x"'
+    run --separate-stderr "$NDB" --session "$t" get x
+    ok_out '1'
+    NDB_URL= repl $'count\n' -p "$NDB_PORT"
+    ok_out '2'
+    NDB_URL= repl $'count\n' -H 127.0.0.1 --port="$NDB_PORT" -rc
+    ok_out '2'
+    repl $'count\n' --url "$NDB_URL" -p 1
+    exit_is 2 ""
+    err_has "give --url or -H/-p, not both"
+    repl $'count\n' -p 0
+    exit_is 2 ""
+    err_has "invalid port '0' (expected 1..65535)"
+    repl $'count\n' --pretty -c
+    exit_is 2 ""
+}
