@@ -151,6 +151,8 @@ struct cli_ctx {
 
     /* set by the REPL on a terminal: commands may ask the user (clear) */
     int can_ask;
+    /* set by the REPL: hints name REPL words ('help get', not 'ndb get --help') */
+    int in_repl;
 
     /* scratch */
     strbuf req;  /* the request being built */

@@ -168,7 +168,8 @@ static const cli_cmd cli_cmds[] = {
      "0  always (no keys print nothing, or [] on a terminal)\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
      "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "count", NULL, "Keys", "", "print the number of keys",
-     "Print the number of keys.\n", "0  always\n", {0}, 0, 0, "KV_COUNT", "SH_COUNT",
+     "One number: the top-level keys, or with --session the session's keys.\n", "0  always\n",
+     {0}, 0, 0, "KV_COUNT", "SH_COUNT",
      CLI_F_SESSION, cli_count},
     {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
      "Print those of the given keys that exist, in the order given (one per line\n"
@@ -436,7 +437,10 @@ int cli_usage_error(cli_ctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", c && c->prog ? c->prog : "ndb");
+    if (c && c->in_repl && c->cmd)
+        fprintf(stderr, "\nTry 'help %s' for more information.\n", c->prog + 4 /* "ndb " */);
+    else
+        fprintf(stderr, "\nTry '%s --help' for more information.\n", c && c->prog ? c->prog : "ndb");
     return CLI_USAGE;
 }
 
@@ -490,7 +494,8 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
         else if (e->flags & CLI_F_NOSESSION)
             fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
                        "while NDB_SESSION is set (unset it to work on top-level keys).\n");
-        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour\non a terminal).\n",
+        /* one phrase per line break at most: never split "(no colour on a terminal)" */
+        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour on a terminal).\n",
                 e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
     } else {
         fprintf(f, "\nOptions:\n");
@@ -915,8 +920,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
         if (!e) {
             char sug[96];
             suggest_command(name, argv[i + 1], sug, sizeof sug);
-            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry 'ndb %s --help'.\n", name,
-                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", name);
+            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry '%s %s%s'.\n", name,
+                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
+                    c->in_repl ? "help" : "ndb", name, c->in_repl ? "" : " --help");
             return CLI_USAGE;
         }
         i++;
@@ -924,8 +930,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     if (!e) {
         char sug[96];
         suggest_command(NULL, name, sug, sizeof sug);
-        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry 'ndb help'.\n", name,
-                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "");
+        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry '%s'.\n", name,
+                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
+                c->in_repl ? "help" : "ndb help");
         return CLI_USAGE;
     }
     return run_command(c, e, argc - i, argv + i);

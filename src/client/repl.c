@@ -237,6 +237,19 @@ static void check_connection(repl *r, int idle) {
     r->lost_said = 1;
 }
 
+/* Open the connection again after it was lost.  Returns 0, or -1 (the
+ * command that follows reports why it cannot connect). */
+static int reconnect(repl *r) {
+    char err[400];
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
+    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    if (!r->c.ws) return -1;
+    if (!(r->c.ws_url = strdup(r->url))) abort();
+    note(r, "(reconnected to %s)", r->url);
+    r->lost_said = 0;
+    return 0;
+}
+
 /* Prepare the context for a request the REPL builds itself. */
 static void own_request(repl *r, const char *prog) {
     cli_ctx *c = &r->c;
@@ -451,6 +464,12 @@ static int run_command(repl *r, int argc, char **argv) {
     free(v);
 
     if (!e) return rc;
+    /* On a terminal, a command that prints nothing on success says OK, so
+     * that a set is visibly done. */
+    if (rc == 0 && r->interactive &&
+        (!strcmp(name, "set") || !strcmp(name, "add") || !strcmp(name, "append") ||
+         (!strcmp(name, "session end") && !r->c.opt[OPT_ALL])))
+        puts("OK");
     if (rc == 0 && !strcmp(name, "session new") && r->c.body) {
         uint32_t t = cli_rsp_get(&r->c, "tkn");
         if (t && r->c.rsp.toks[t].type == JT_NUMBER) {
@@ -480,6 +499,9 @@ static int run_input(repl *r, const char *text, int *quit) {
 
     int was_lost = r->lost_said, rc;
     check_connection(r, 0);
+    /* Reconnect before the command runs, so that "(reconnected ...)" comes
+     * before the command's own output and messages, not after them. */
+    if (r->lost_said && !r->c.ws && reconnect(r) == 0) was_lost = 0;
     double t0 = now_us();
     if (f == '{') {
         rc = run_raw(r, text);
@@ -693,6 +715,9 @@ static int run_interactive(repl *r) {
         sb_adds(&pending, line);
         if (pending.len && pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
         if (unfinished(pending.buf)) {
+            if (!r->continuing)
+                note(r, "(input continues until the open quote or bracket is closed; Ctrl-C "
+                        "discards it)");
             r->continuing = 1;
             continue;
         }
@@ -844,6 +869,7 @@ int cmd_repl(int argc, char **argv) {
     host_of(url, r.host, sizeof r.host);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;
+    r.c.in_repl = 1;
     if (r.interactive) setlocale(LC_CTYPE, "");
 
     int rc = r.interactive ? run_interactive(&r) : run_script(&r);

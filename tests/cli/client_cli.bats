@@ -329,3 +329,22 @@ key "user:1"'
     exit_is 2 ""
     err_has "ndb send: unknown option '--session'"
 }
+
+@test "help texts: no phrase split over lines, no sentence said twice" {
+    local c
+    while IFS= read -r c; do
+        run --separate-stderr "$NDB" $c --help
+        [[ "$output" != *$'(no colour\non a terminal)'* ]] || { echo "ndb $c --help splits NO_COLOR's phrase" >&2; return 1; }
+        # the summary (line 3) is not the description again
+        [ "$(grep -cxF -- "${lines[1]}" <<<"$output")" = 1 ] || { echo "ndb $c --help repeats its summary" >&2; return 1; }
+    done < <("$NDB" help --commands | grep -vx -e serve -e send -e bench -e repl)
+    run --separate-stderr "$NDB" get --help
+    [[ "$output" == *$'NDB_SESSION (session token),\nNO_COLOR (no colour on a terminal).'* ]]
+}
+
+@test "terminal: each colour reset comes before its line's end, the last item's too" {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" set a '["x", 1]'
+    TERM=xterm on_tty "$NDB" get a
+    [ "$output" = $'[\n  \e[32m"x"\e[0m,\n  \e[36m1\e[0m\n]' ]
+}
