@@ -81,9 +81,9 @@ static const char values_help[] =
     "    evaluates no expressions ('@ + 1' is not arithmetic); -s stores the text.\n"
     "\n"
     "A VALUE of '-' is read from standard input by the same rules, after one\n"
-    "trailing line ending (\\n or \\r\\n) is removed: 'echo hello | ndb set k -'\n"
-    "stores \"hello\".  To keep a final newline, end the input with two.  To\n"
-    "store the one-character string '-', write '\"-\"'.\n"
+    "trailing line ending (\\n or \\r\\n) is removed, so what echo prints is\n"
+    "stored without its newline.  To keep a final newline, end the input with\n"
+    "two.  To store the one-character string '-', write '\"-\"'.\n"
     "\n"
     "An argument that starts with '-' and a digit (-5, -0.5) is a value, not an\n"
     "option; put other values that start with '-' after '--'.\n"
@@ -109,12 +109,12 @@ static const cli_cmd cli_cmds[] = {
     /* keys */
     {NULL, "get", NULL, "Keys", "KEY... | -", "print the values of keys",
      "What is printed depends on the form:\n"
-     "  ndb get KEY            the value of KEY alone\n"
-     "  ndb get KEY KEY...     an object of KEY: value, for the keys that exist\n"
-     "  ndb get --object KEY   an object of KEY: value, however many KEYs (for\n"
-     "                         scripts that do not know how many they pass)\n"
-     "  ndb get -              an object, for the key names read from standard\n"
-     "                         input, one per line (-0: separated by NUL bytes)\n"
+     "  get KEY            the value of KEY alone\n"
+     "  get KEY KEY...     an object of KEY: value, for the keys that exist\n"
+     "  get --object KEY   an object of KEY: value, however many KEYs (for\n"
+     "                     scripts that do not know how many they pass)\n"
+     "  get -              an object, for the key names read from standard\n"
+     "                     input, one per line (-0: separated by NUL bytes)\n"
      "Keys are listed in the order given.  A missing key is never printed (not\n"
      "even as an empty line): it is named on stderr and the exit status is 1.\n"
      "\n"
@@ -142,7 +142,13 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members, e.g.  jq '{a: 1, b: [2]}' -n | ndb set -\n",
+     "members.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set name Bob age 30 tags '[\"a\"]'\n"
+     "  $ jq -n '{a: 1, b: [2]}' | ndb set -\n"
+     "  $ ndb get name age tags a b\n"
+     "  {\"name\":\"Bob\",\"age\":30,\"tags\":[\"a\"],\"a\":1,\"b\":[2]}\n",
      "0  the keys were stored\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_SET", "SH_SET",
      CLI_F_SESSION, cli_set},
     {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
@@ -173,8 +179,15 @@ static const cli_cmd cli_cmds[] = {
      CLI_F_SESSION, cli_count},
     {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
      "Print those of the given keys that exist, in the order given (one per line\n"
-     "when not on a terminal, as for 'keys'), and exit 0 only if all exist:\n"
-     "  if ndb contains user:42 >/dev/null; then ...\n",
+     "when not on a terminal, as for 'keys'), and exit 0 only if all exist.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set user:42 '{\"name\":\"Bob\"}'\n"
+     "  $ ndb contains user:42 user:43; echo \"exit $?\"\n"
+     "  \"user:42\"\n"
+     "  exit 1\n"
+     "  $ if ndb contains user:42 >/dev/null; then echo known; fi\n"
+     "  known\n",
      "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_CONTAINS",
      "SH_CONTAINS", CLI_F_SESSION, cli_contains},
     {NULL, "clear", "clear-keys", "Keys", "", "remove every key",
@@ -250,24 +263,46 @@ static const cli_cmd cli_cmds[] = {
     /* snapshots */
     {NULL, "save", NULL, "Snapshots", "NAME", "save every top-level key to disk",
      "Write every top-level key to a new snapshot of dataset NAME in the server's\n"
-     "persistence directory and print the server's report, e.g.\n"
-     "{\"duration\":3,\"name\":\"users\"}.  NAME is letters, digits, '_', '.', '-'.\n"
+     "persistence directory and print the server's report: the name and how long\n"
+     "the save took, in milliseconds.  NAME is letters, digits, '_', '.', '-'.\n"
      "The server must run with persistence enabled (else CommandDisabled (14)).\n"
-     "Sessions are saved with 'ndb session save'.\n",
+     "Sessions are saved with 'ndb session save'.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set a 1\n"
+     "  $ ndb save users\n"
+     "  {\"duration\":\u2026,\"name\":\"users\"}\n",
      "0  saved\n", {0}, 1, 1, "KV_SAVE", NULL, CLI_F_NOSESSION, cli_save},
     {NULL, "load", NULL, "Snapshots", "NAME", "load top-level keys from disk",
      "Load the newest complete snapshot of dataset NAME into the top-level keys\n"
-     "(existing keys with the same names are overwritten) and print the server's\n"
-     "report, e.g. {\"duration\":1,\"keys\":3,\"name\":\"users\",\"sessions\":0}.\n",
+     "and print the server's report (duration in milliseconds, keys read).  The\n"
+     "load merges: keys of the snapshot overwrite keys of the same name, and keys\n"
+     "that are not in the snapshot are kept ('clear --yes' first to drop them).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set a 1 b 2\n"
+     "  $ ndb save users\n"
+     "  {\"duration\":\u2026,\"name\":\"users\"}\n"
+     "  $ ndb set a 9 c 3\n"
+     "  $ ndb load users\n"
+     "  {\"duration\":\u2026,\"keys\":2,\"name\":\"users\",\"sessions\":0}\n"
+     "  $ ndb get a b c\n"
+     "  {\"a\":1,\"b\":2,\"c\":3}\n",
      "0  loaded\n", {0}, 1, 1, "KV_LOAD", NULL, CLI_F_NOSESSION, cli_load},
 
     /* sessions */
     {"session", "new", NULL, "Sessions", "", "create a session and print its token",
      "Create an empty session and print its token (a number up to 2^64-1; keep it\n"
      "as text).  Without --ttl the session never expires.  The --delete and\n"
-     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION:\n"
-     "  export NDB_SESSION=$(ndb session new --ttl 600)\n"
-     "  ndb set username bob\n",
+     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION.\n"
+     "\n"
+     "Examples:\n"
+     "  $ export NDB_SESSION=$(ndb session new --ttl 600)\n"
+     "  $ ndb set username bob\n"
+     "  $ ndb keys\n"
+     "  \"username\"\n"
+     "  $ ndb session info $NDB_SESSION\n"
+     "  {\"expires\":true,\"expiry\":{\"deleteSession\":false,\"duration\":600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":\u2026},\"keyCnt\":1,\"shared\":false,\"tkn\":\u2026}\n",
      "0  created\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 0, 0, "SH_NEW", NULL,
      0, cli_session_new},
     {"session", "end", NULL, "Sessions", "TKN... | --all", "end sessions",
@@ -281,9 +316,17 @@ static const cli_cmd cli_cmds[] = {
      "0  every TKN names a session\n1  some TKN does not\n", {0}, 1, -1, "SH_EXISTS", NULL, 0,
      cli_session_exists},
     {"session", "info", NULL, "Sessions", "[TKN]", "describe a session, or all sessions",
-     "With TKN, print the session's key count and expiry settings, e.g.\n"
-     "{\"expires\":true,\"expiry\":{...,\"remaining\":42},\"keyCnt\":1,...}.\n"
-     "Without, print the number of sessions and of keys in all sessions.\n",
+     "With TKN, print the session's key count and expiry settings (remaining:\n"
+     "the seconds left).  Without, print the number of sessions and of keys in\n"
+     "all sessions.\n"
+     "\n"
+     "Examples:\n"
+     "  $ T=$(ndb session new --ttl 60 --delete)\n"
+     "  $ ndb --session $T set a 1\n"
+     "  $ ndb session info $T\n"
+     "  {\"expires\":true,\"expiry\":{\"deleteSession\":true,\"duration\":60,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":\u2026},\"keyCnt\":1,\"shared\":false,\"tkn\":\u2026}\n"
+     "  $ ndb session info\n"
+     "  {\"totalKeys\":1,\"totalSessions\":1}\n",
      "0  printed\n1  TKN names no session\n", {0}, 0, 1, "SH_INFO", NULL, 0, cli_session_info},
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
@@ -292,8 +335,16 @@ static const cli_cmd cli_cmds[] = {
      "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
      "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
-     "that already exist are left alone) and print the server's report, e.g.\n"
-     "{\"keys\":2,\"name\":\"web\",\"sessions\":1}.\n",
+     "that already exist are left alone) and print the server's report.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb --session $(ndb session new) set a 1 b 2\n"
+     "  $ ndb session save web\n"
+     "  {\"duration\":\u2026,\"name\":\"web\"}\n"
+     "  $ ndb session end --all\n"
+     "  1\n"
+     "  $ ndb session load web\n"
+     "  {\"keys\":2,\"name\":\"web\",\"sessions\":1}\n",
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
 
     /* server */

@@ -103,12 +103,18 @@ static const char repl_help[] =
     "  quit, exit           leave (or Ctrl-D on an empty line)\n"
     "\n"
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes:\n"
-    "  set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
-    "  find $[?(@.name == \"Bob\")]\n"
+    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line.  A line starting with a\n"
-    "blank, or mentioning a password or secret, is not kept in the history.\n";
+    "blank, or mentioning a password or secret, is not kept in the history.\n"
+    "\n"
+    "Examples:\n"
+    "  127.0.0.1:1987> set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
+    "  OK\n"
+    "  127.0.0.1:1987> find --where '@.name == \"Bob\"' -r\n"
+    "  user\n"
+    "  127.0.0.1:1987> get user -c\n"
+    "  {\"name\":\"Bob\",\"tags\":[1,2]}\n";
 
 /* While the prompt waits, the connection is serviced this often (answers
  * the server's keep-alive pings well within their grace period, and notices
