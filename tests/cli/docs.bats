@@ -264,3 +264,24 @@ fresh_db() {
     stop_server
     [ "$n" -ge 6 ]
 }
+
+@test "README quick start: exactly two commands, run by CI as written; the first only runs" {
+    local root="$BATS_TEST_DIRNAME/../.." one two
+    [ "$(awk '/^## /{q=($0=="## Quick start")} q && /^```sh$/{n++} END{print n}' "$root/README.md")" = 2 ]
+    one=$(bash "$root/.ci/quickstart" 1)
+    two=$(bash "$root/.ci/quickstart" 2)
+    [ "$(wc -l <<<"$one")" = 1 ] && [ "$(wc -l <<<"$two")" = 1 ]
+    # 1: what running needs only, its own build directory, the server in the foreground
+    [[ $one == "bash .ci/install-deps run && "* ]]
+    [[ $one == *" && ./build-serve/ndb serve" ]]
+    # 2: everything testing needs, another directory, every test
+    [[ $two == "bash .ci/install-deps && "* ]]
+    [[ $two != *build-serve* ]]
+    [[ $two == *"ctest --test-dir build --output-on-failure" ]]
+    # CI runs both, from the README itself
+    grep -q 'bash -c "$(bash .ci/quickstart 1)"' "$root/.ci/run"
+    grep -q 'bash -c "$(bash .ci/quickstart 2)"' "$root/.ci/run"
+    # the README says where each goes
+    grep -q 'in the foreground' "$root/README.md"
+    grep -q 'in a second terminal' "$root/README.md"
+}
