@@ -432,11 +432,16 @@ static int run_command(repl *r, int argc, char **argv) {
                         "session with 'use' first\n", name);
         return CLI_USAGE;
     }
-    if (e && (strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM")))
+    /* Standard input is the REPL's own (the terminal, or the script being
+     * run): '-' cannot read a value or key names from it. */
+    if (e && (strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM") || strstr(e->usage, "| -")))
         for (int i = at + 1; i < argc; i++)
-            if (!strcmp(argv[i], "-")) {
-                fprintf(stderr, "ndb %s: '-' (read a value from standard input) is not available "
-                                "in the REPL; type the value (or '\"-\"' for the string -)\n", name);
+            if (!strcmp(argv[i], "-") || (!strcmp(argv[i], "-0") && strstr(e->usage, "| -")) ||
+                (!strcmp(argv[i], "--null") && strstr(e->usage, "| -"))) {
+                fprintf(stderr, "ndb %s: '%s' (read standard input) is not available in the REPL; "
+                                "type the %s\n", name, argv[i],
+                        strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM")
+                            ? "value (or '\"-\"' for the string -)" : "key names");
                 return CLI_USAGE;
             }
 

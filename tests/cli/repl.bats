@@ -159,6 +159,12 @@ ndb repl: stopped at line 1' ]
     repl $'set a -\n'
     exit_is 2 ""
     err_has "not available in the REPL"
+    # get - would read the script itself
+    repl $'get -\nset a 1\n'
+    exit_is 2 ""
+    err_has "ndb get: '-' (read standard input) is not available in the REPL; type the key names"
+    repl $'get -0\n'
+    exit_is 2 ""
     repl $'\\nope\n'
     exit_is 2 ""
     err_has "unknown command '\\nope'"
