@@ -18,12 +18,13 @@
  *                  one response, status -> exit code
  *   cmd_keys.c     get set add rm keys count contains clear clear-set
  *   cmd_path.c     find update append
+ *   cli_where.c    find --where: the filter that tests each value itself
  *   cmd_snapshot.c save load
  *   cmd_session.c  session new|end|exists|info|save|load
  *   cmd_info.c     info
  *
- * Exit statuses (every command): CLI_OK 0 success; CLI_FALSE 1 a key or
- * session was not found or a test is false; CLI_USAGE 2 usage error, cannot
+ * Exit statuses (every command, raw requests and REPL scripts too): CLI_OK
+ * 0 success; CLI_FALSE 1 a key or session was not found or a test is false; CLI_USAGE 2 usage error, cannot
  * connect, timeout, lost connection; CLI_SERVER 3 the server answered an
  * error status.
  */
@@ -48,6 +49,8 @@ enum cli_opt_id {
     /* global: accepted by every table command, before or after its name */
     OPT_HELP,
     OPT_URL,
+    OPT_HOST,
+    OPT_PORT,
     OPT_TIMEOUT,
     OPT_SESSION,
     OPT_RAW,
@@ -66,6 +69,11 @@ enum cli_opt_id {
     OPT_EXTEND_GET,
     OPT_EXTEND_SET,
     OPT_ALL,
+    OPT_OBJECT,
+    OPT_NULL,
+    OPT_PREFIX,
+    OPT_WHERE,
+    OPT_YES,
     OPT__COUNT
 };
 /* The global options are the ids OPT_HELP .. OPT_COMPACT. */
@@ -127,6 +135,7 @@ struct cli_ctx {
 
     /* server */
     const char *url;
+    char urlbuf[320];  /* the URL built from -H/-p */
     double timeout_s;
     int timeout_ms;    /* -1: no limit */
     int64_t deadline;  /* monotonic ms; connect + answers must finish by then */
@@ -139,6 +148,11 @@ struct cli_ctx {
 
     /* output */
     int tty, pretty, color, raw;
+
+    /* set by the REPL on a terminal: commands may ask the user (clear) */
+    int can_ask;
+    /* set by the REPL: hints name REPL words ('help get', not 'ndb get --help') */
+    int in_repl;
 
     /* scratch */
     strbuf req;  /* the request being built */
@@ -204,14 +218,26 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
 
 /*
  * Append the JSON for a user-supplied value to out, by the rules of
- * `ndb set`: --string → always a string; --json → must be JSON (else a usage
- * error); otherwise JSON if it is valid JSON, else a string.  `what` names
- * the value in messages.  Returns 0 or CLI_USAGE (message printed).
+ * `ndb help values`: --string → always a string; --json → must be JSON
+ * (else a usage error); otherwise JSON if it is valid JSON, a usage error
+ * (with the byte where parsing stopped) if it starts with { [ or " but is
+ * not, else a string.  `what` names the value in messages.  Returns 0 or
+ * CLI_USAGE (message printed).
  */
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
 
+/* cli_add_value for a VALUE of '-': all of standard input, less one
+ * trailing line ending (\n or \r\n). */
+int cli_add_stdin_value(cli_ctx *c, strbuf *out);
+
 /* Read all of standard input into out.  Returns 0 or CLI_USAGE. */
 int cli_read_stdin(cli_ctx *c, strbuf *out);
+
+/* `find --where EXPR`: the KV_FIND path $[?(EXPR)] with each @ that stands
+ * for the tested value written as $ (cli_where.c explains why and its
+ * limits), into out.  Returns 0, or -1 with a one-line reason (positions
+ * count from the start of EXPR) in err. */
+int cli_where_path(const char *expr, strbuf *out, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- requests */
 
@@ -234,7 +260,8 @@ void cli_req_end(cli_ctx *c);
 int cli_call(cli_ctx *c);
 
 /* cli_call, then any status but Ok (1) becomes the error exit (message
- * printed by cli_server_error).  Returns 0 when the answer is Ok. */
+ * printed by cli_server_error; SessionNotExist in a session command is
+ * "session N does not exist", exit 1).  Returns 0 when the answer is Ok. */
 int cli_call_ok(cli_ctx *c);
 
 /* Token of response body member `name`, which must have JSON type `type`
@@ -245,8 +272,19 @@ int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t);
 uint32_t cli_rsp_get(cli_ctx *c, const char *name);
 
 /* Print "ndb: Name (N)" plus the server's m (if any) and a hint for the
- * status; returns CLI_SERVER. */
+ * status; returns cli_status_exit(c->st). */
 int cli_server_error(cli_ctx *c);
+
+/* The exit status for an error status: CLI_FALSE for "not found"
+ * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */
+int cli_status_exit(unsigned st);
+
+/* The answer 42 to a save or load: "ndb save: invalid dataset name "a/b":
+ * <the server's rule>" on stderr; returns CLI_SERVER. */
+int cli_bad_dataset_name(cli_ctx *c, const char *name);
+
+/* "ndb: session N does not exist" on stderr. */
+void cli_say_no_session(uint64_t tkn);
 
 /* Name of a protocol status (docs/protocol.md section 2), or NULL. */
 const char *cli_status_name(unsigned st);
@@ -309,6 +347,14 @@ int cli_session_exists(cli_ctx *c, int argc, char **argv);
 int cli_session_info(cli_ctx *c, int argc, char **argv);
 int cli_session_save(cli_ctx *c, int argc, char **argv);
 int cli_session_load(cli_ctx *c, int argc, char **argv);
+
+/* The server URL from --url, -H HOST and -p PORT (any may be NULL), else
+ * $NDB_URL, else the default: a URL given as is, or ws://HOST:PORT/ built
+ * from -H/-p (defaults 127.0.0.1 and 1987; an IPv6 HOST is bracketed).
+ * Writes into buf; *url points at the result (buf or a given string).
+ * Returns 0, or -1 with a one-line reason in buf. */
+int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
+                   const char **out);
 
 /* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
  * no limit).  Shared by every subcommand that talks to a server. */

@@ -62,7 +62,29 @@ int cli_server_error(cli_ctx *c) {
     fprintf(stderr, "ndb: %s (%u)%s%s\n", name ? name : "status", c->st, m.len ? ": " : "",
             m.len ? m.buf : "");
     sb_free(&m);
+    return cli_status_exit(c->st);
+}
+
+int cli_status_exit(unsigned st) {
+    /* One rule for every command, raw requests and scripts included: what
+     * was asked for does not exist → 1, like a missing key. */
+    return st == 22 || st == 100 ? CLI_FALSE : CLI_SERVER;
+}
+
+int cli_bad_dataset_name(cli_ctx *c, const char *name) {
+    strbuf m = STRBUF_INIT, q = STRBUF_INIT;
+    uint32_t mt = cli_rsp_get(c, "m");
+    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    cli_quote(&q, name, strlen(name));
+    fprintf(stderr, "%s: invalid dataset name %s%s%s\n", c->prog, q.buf, m.len ? ": " : "",
+            m.len ? m.buf : "");
+    sb_free(&m);
+    sb_free(&q);
     return CLI_SERVER;
+}
+
+void cli_say_no_session(uint64_t tkn) {
+    fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
 }
 
 /* ------------------------------------------------------------- requests */
@@ -152,8 +174,9 @@ int cli_call(cli_ctx *c) {
     }
     if (r < 0) {
         if (strstr(err, "(1009"))
-            fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s\n",
-                    c->req.len, err);
+            fprintf(stderr, "ndb: the request (%zu bytes) is larger than the server accepts: %s; "
+                            "the server's --max-payload option (maxPayload in its config file) "
+                            "raises the limit\n", c->req.len, err);
         else
             fprintf(stderr, "ndb: lost connection to %s before the answer arrived: %s\n", wsc_url(c->ws), err);
         return CLI_USAGE;
@@ -179,6 +202,10 @@ int cli_call(cli_ctx *c) {
 int cli_call_ok(cli_ctx *c) {
     int rc = cli_call(c);
     if (rc) return rc;
+    if (c->st == 100 && c->in_session) { /* the session a key command named is gone */
+        cli_say_no_session(c->tkn);
+        return CLI_FALSE;
+    }
     return c->st == 1 ? 0 : cli_server_error(c);
 }
 

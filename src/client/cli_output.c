@@ -110,16 +110,17 @@ void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t) {
 
 void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t) {
     const jtok *k = &d->toks[t];
-    if (c->pretty && !c->raw) {
+    int nul = c->opt[OPT_NULL] != NULL; /* -0: bare names, NUL-terminated */
+    if (c->pretty && !c->raw && !nul) {
         cli_print_value(c, d, t);
         return;
     }
     uint32_t i = t + 1;
     for (uint32_t n = 0; n < k->count; n++) {
         const jtok *it = &d->toks[i];
-        if (c->raw && it->type == JT_STRING) jstr_decode(d, it, &c->out);
+        if ((c->raw || nul) && it->type == JT_STRING) jstr_decode(d, it, &c->out);
         else sb_add(&c->out, jtok_text(d, it), it->len);
-        sb_addc(&c->out, '\n');
+        sb_addc(&c->out, nul ? '\0' : '\n');
         i = it->next;
         if (c->out.len > 65536) flush_out(c);
     }

@@ -26,6 +26,8 @@
 static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_HELP] = {'h', "help", NULL, "show this help and exit"},
     [OPT_URL] = {0, "url", "URL", "server (default: $NDB_URL or " CLI_DEFAULT_URL ")"},
+    [OPT_HOST] = {'H', "host", "HOST", "server host, for ws://HOST:PORT/ (default 127.0.0.1)"},
+    [OPT_PORT] = {'p', "port", "PORT", "server port, for ws://HOST:PORT/ (default 1987)"},
     [OPT_TIMEOUT] = {0, "timeout", "SECONDS",
                      "bound on connect + answer (default 5, 0 = none)"},
     [OPT_SESSION] = {0, "session", "TKN", "use the keys of session TKN (default $NDB_SESSION)"},
@@ -36,7 +38,7 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
     [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
     [OPT_KEY] = {0, "key", "KEY", "search only this key (may contain commas; repeatable)"},
-    [OPT_PATHS] = {0, "paths", NULL, "print the paths of the matches instead of the keys"},
+    [OPT_PATHS] = {0, "paths", NULL, "print {KEY: [PATH...]}: the paths each key matched"},
     [OPT_KV] = {0, "kv", NULL, "print an object of the matching keys and values"},
     [OPT_NAME] = {0, "name", "ARRAY", "append to member ARRAY of the object at KEY"},
     [OPT_TTL] = {0, "ttl", "SECONDS", "expire the session after SECONDS (0 = never)"},
@@ -44,6 +46,11 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_EXTEND_GET] = {0, "extend-on-get", NULL, "each get restarts the expiry period"},
     [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set or add restarts the expiry period"},
     [OPT_ALL] = {0, "all", NULL, "end every session"},
+    [OPT_OBJECT] = {0, "object", NULL, "print an object of KEY: value even for one KEY"},
+    [OPT_NULL] = {'0', "null", NULL, "key names are separated by NUL bytes, not newlines"},
+    [OPT_PREFIX] = {0, "prefix", "P", "only the keys whose names start with P"},
+    [OPT_WHERE] = {0, "where", "EXPR", "keys whose value itself passes the filter EXPR"},
+    [OPT_YES] = {0, "yes", NULL, "do not ask for confirmation"},
 };
 
 const cli_opt *cli_options(void) { return cli_opts; }
@@ -52,28 +59,82 @@ const cli_opt *cli_options(void) { return cli_opts; }
 
 static int cli_help_cmd(cli_ctx *c, int argc, char **argv);
 
-#define VALUE_RULES                                                                   \
-    "A VALUE that is valid JSON (1987, true, null, \"text\", {\"a\":1}) is stored\n"   \
-    "as JSON; anything else is stored as a string (Bob, 007, an empty argument).\n"   \
-    "-s stores strings always; --json refuses what is not JSON.  A VALUE of '-' is\n" \
-    "read from standard input, byte for byte (a trailing newline is kept): stored\n"  \
-    "as JSON if it is valid JSON, else as a string.  To store the one-character\n"    \
-    "string '-', write '\"-\"'.  An argument starting with '-' and a digit (-5,\n"     \
-    "-0.5) is a value, not an option; put other such values after '--'.\n"
+/* The one statement of how a VALUE is read: `ndb help values` prints it,
+ * every command that takes values points to it. */
+static const char values_help[] =
+    "usage: ndb help values\n"
+    "\n"
+    "How set, add, clear-set, update and append read a VALUE (or an ITEM):\n"
+    "\n"
+    "  - valid JSON is stored as JSON, with its exact text: 1987, -5, 0.1, true,\n"
+    "    null, '\"text\"', '{\"a\": [1, 2]}';\n"
+    "  - text that starts with {, [ or \" (after blanks) must be valid JSON: it is\n"
+    "    refused (exit 2, with the byte where it stops being JSON) rather than\n"
+    "    stored as a string, because it was almost certainly meant as JSON;\n"
+    "  - anything else is stored as a string: Bob, 007, 'two words', an empty\n"
+    "    argument;\n"
+    "  - -s (--string) stores the text as a string whatever it looks like;\n"
+    "    --json refuses anything that is not valid JSON;\n"
+    "  - JSON with comments is refused, and nesting deeper than 1024\n"
+    "    arrays/objects (what ndb stores at most);\n"
+    "  - 'update' refuses a VALUE that starts with @ or $: it stores values and\n"
+    "    evaluates no expressions ('@ + 1' is not arithmetic); -s stores the text.\n"
+    "\n"
+    "A VALUE of '-' is read from standard input by the same rules, after one\n"
+    "trailing line ending (\\n or \\r\\n) is removed, so what echo prints is\n"
+    "stored without its newline.  To keep a final newline, end the input with\n"
+    "two.  To store the one-character string '-', write '\"-\"'.\n"
+    "\n"
+    "An argument that starts with '-' and a digit (-5, -0.5) is a value, not an\n"
+    "option; put other values that start with '-' after '--'.\n"
+    "\n"
+    "Examples:\n"
+    "  $ ndb set name Bob age 30 zip 007 tags '[\"a\", \"b\"]'\n"
+    "  $ ndb get name age zip tags\n"
+    "  {\"name\":\"Bob\",\"age\":30,\"zip\":\"007\",\"tags\":[\"a\",\"b\"]}\n"
+    "  $ ndb set cfg '{\"a\":1'\n"
+    "  ndb set: VALUE is not valid JSON: it ends at byte 6 before the value is complete: '{\"a\":1' (-s stores it as a string)\n"
+    "  Try 'ndb set --help' for more information.\n"
+    "  $ echo hello | ndb set greeting -\n"
+    "  $ ndb get greeting\n"
+    "  \"hello\"\n";
+
+#define VALUE_RULES                                                                    \
+    "A VALUE that is valid JSON is stored as JSON; text that starts with {, [ or\n"    \
+    "\" must be valid JSON; anything else is stored as a string.  -s stores\n"        \
+    "strings always, --json refuses what is not JSON, '-' reads standard input\n"     \
+    "(less one trailing newline).  The full rules: 'ndb help values'.\n"
 
 static const cli_cmd cli_cmds[] = {
     /* keys */
-    {NULL, "get", NULL, "Keys", "KEY...", "print the values of keys",
-     "With one KEY, print its value.  With several, print an object of those that\n"
-     "exist, in the order given.  A missing key is never printed (not even as an\n"
-     "empty line): it is named on stderr and the exit status is 1.\n"
+    {NULL, "get", NULL, "Keys", "KEY... | -", "print the values of keys",
+     "What is printed depends on the form:\n"
+     "  get KEY            the value of KEY alone\n"
+     "  get KEY KEY...     an object of KEY: value, for the keys that exist\n"
+     "  get --object KEY   an object of KEY: value, however many KEYs (for\n"
+     "                     scripts that do not know how many they pass)\n"
+     "  get -              an object, for the key names read from standard\n"
+     "                     input, one per line (-0: separated by NUL bytes)\n"
+     "Keys are listed in the order given.  A missing key is never printed (not\n"
+     "even as an empty line): it is named on stderr and the exit status is 1.\n"
      "\n"
      "Values are printed exactly as stored: numbers keep their text (0.1,\n"
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
-     "(NO_COLOR turns colour off); otherwise each document is one compact line.\n"
-     "With -r a string value is printed as its bare text (no quotes, no escapes).\n",
+     "(unless NO_COLOR is set); otherwise each document is one compact line.\n"
+     "With -r a string value is printed as its bare text (no quotes, no escapes).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set name Bob age 30\n"
+     "  $ ndb get age\n"
+     "  30\n"
+     "  $ ndb get name age\n"
+     "  {\"name\":\"Bob\",\"age\":30}\n"
+     "  $ ndb get --object age\n"
+     "  {\"age\":30}\n"
+     "  $ ndb keys -r --prefix a | ndb get -\n"
+     "  {\"age\":30}\n",
      "0  every KEY exists\n1  some KEY does not exist (the others are still printed)\n",
-     {0}, 1, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
+     {OPT_OBJECT, OPT_NULL}, 0, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
     {NULL, "set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys, overwriting existing values",
      "Store each KEY with its VALUE in one request (atomically).  If a KEY is given\n"
@@ -81,7 +142,13 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members, e.g.  jq '{a: 1, b: [2]}' -n | ndb set -\n",
+     "members.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set name Bob age 30 tags '[\"a\"]'\n"
+     "  $ jq -n '{a: 1, b: [2]}' | ndb set -\n"
+     "  $ ndb get name age tags a b\n"
+     "  {\"name\":\"Bob\",\"age\":30,\"tags\":[\"a\"],\"a\":1,\"b\":[2]}\n",
      "0  the keys were stored\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_SET", "SH_SET",
      CLI_F_SESSION, cli_set},
     {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
@@ -94,27 +161,43 @@ static const cli_cmd cli_cmds[] = {
      "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON}, 1, -1,
      "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
     {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
-     "Remove every KEY.  Keys that do not exist are ignored, so 'rm' is idempotent\n"
-     "and safe under 'set -e'; use 'contains' to test first if it matters.\n",
+     "Remove every KEY and print how many keys were removed.  Keys that do not\n"
+     "exist are ignored (not counted), so 'rm' is idempotent and safe under\n"
+     "'set -e'; the count says whether anything was there.\n",
      "0  the keys are gone\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
     {NULL, "keys", NULL, "Keys", "", "list every key",
-     "Print every key name.  On a terminal: one JSON array.  Otherwise one key per\n"
-     "line, JSON-encoded (\"name\") so that any key, even one holding a newline,\n"
-     "stays on one line; with -r the bare names are printed instead.\n",
-     "0  always (an empty database prints nothing, or [] on a terminal)\n", {0}, 0, 0, "KV_KEYS",
-     "SH_KEYS", CLI_F_SESSION, cli_keys},
+     "Print every key name (with --prefix P, those that start with P).  On a\n"
+     "terminal: one JSON array.  Otherwise one key per line, JSON-encoded\n"
+     "(\"name\") so that any key, even one holding a newline, stays on one line;\n"
+     "with -r the bare names, with -0 the bare names each followed by a NUL byte\n"
+     "(for xargs -0 and 'ndb get -0').\n",
+     "0  always (no keys print nothing, or [] on a terminal)\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
+     "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "count", NULL, "Keys", "", "print the number of keys",
-     "Print the number of keys.\n", "0  always\n", {0}, 0, 0, "KV_COUNT", "SH_COUNT",
+     "One number: the top-level keys, or with --session the session's keys.\n", "0  always\n",
+     {0}, 0, 0, "KV_COUNT", "SH_COUNT",
      CLI_F_SESSION, cli_count},
     {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
      "Print those of the given keys that exist, in the order given (one per line\n"
-     "when not on a terminal, as for 'keys'), and exit 0 only if all exist:\n"
-     "  if ndb contains user:42 >/dev/null; then ...\n",
+     "when not on a terminal, as for 'keys'), and exit 0 only if all exist.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set user:42 '{\"name\":\"Bob\"}'\n"
+     "  $ ndb contains user:42 user:43; echo \"exit $?\"\n"
+     "  \"user:42\"\n"
+     "  exit 1\n"
+     "  $ if ndb contains user:42 >/dev/null; then echo known; fi\n"
+     "  known\n",
      "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_CONTAINS",
      "SH_CONTAINS", CLI_F_SESSION, cli_contains},
-    {NULL, "clear", NULL, "Keys", "", "remove every key",
-     "Remove every key and print how many were removed.\n", "0  always\n", {0}, 0, 0, "KV_CLEAR",
-     "SH_CLEAR", CLI_F_SESSION, cli_clear},
+    {NULL, "clear", "clear-keys", "Keys", "", "remove every key",
+     "Remove every key (of the session, with --session) and print how many were\n"
+     "removed.  When standard input is a terminal, --yes is required: a typed\n"
+     "'clear' is too easy to run by mistake.  Scripts (standard input not a\n"
+     "terminal) need no --yes.  In 'ndb repl', 'clear' clears the screen and\n"
+     "'clear-keys' removes every key, after asking.\n",
+     "0  the keys were removed\n1  the question was answered no (REPL)\n", {OPT_YES}, 0, 0,
+     "KV_CLEAR", "SH_CLEAR", CLI_F_SESSION, cli_clear},
     {NULL, "clear-set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "replace every key with the given ones",
      "Remove every key, then store the given ones, in one atomic request; print\n"
@@ -126,15 +209,40 @@ static const cli_cmd cli_cmds[] = {
      cli_set},
 
     /* JSONPath */
-    {NULL, "find", NULL, "Search (top-level keys only)", "PATH", "find keys whose values match a JSONPath",
-     "Evaluate the JSONPath PATH (e.g. '$[?(@.make == \"Apple\")]' or '$..id') on the\n"
-     "value of every key (or of the keys named by --keys/--key) and print the keys\n"
-     "where it matched, listed like 'keys'.  --paths prints the matched paths\n"
-     "instead (they do not say which key they came from); --kv prints one object\n"
-     "of every matching key with its whole value.  Like grep, exit 1 when nothing\n"
-     "matched.  Quote PATH for the shell: it starts with '$'.\n",
-     "0  something matched\n1  nothing matched\n", {OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 1, 1,
-     "KV_FIND", NULL, CLI_F_NOSESSION, cli_find_cmd},
+    {NULL, "find", NULL, "Search (top-level keys only)", "PATH | --where EXPR",
+     "find keys whose values match a JSONPath",
+     "Evaluate the JSONPath PATH on the value of every key (or of the keys named\n"
+     "by --keys/--key; the value is the path's root $) and print the keys where\n"
+     "it selected something, listed like 'keys'.  Like grep, exit 1 when nothing\n"
+     "matched.  Quote PATH for the shell: it starts with '$'.\n"
+     "\n"
+     "A filter $[?(...)] tests the members of each value (the elements of an\n"
+     "array, the member values of an object), so it finds the keys holding a\n"
+     "list of records that has a matching record.  To test each value itself\n"
+     "(one record per key), use --where EXPR: it sends the filter $[?(EXPR)]\n"
+     "with every @ that stands for the value written as $ (the value's root),\n"
+     "so '@.age > 18' finds the keys whose value has an age over 18.  Limits:\n"
+     "a value with no members (a number, a string, true, false, null, {} or [])\n"
+     "never matches --where; @ inside a nested filter [?(...)] or index\n"
+     "expression [(...)] keeps its meaning there (the node that selector tests).\n"
+     "\n"
+     "Output: the matching keys; --kv one object of each matching key with its\n"
+     "whole value; --paths one object of each matching key with the list of\n"
+     "the paths it matched, {KEY: [PATH...]} (one request to find the keys, then\n"
+     "one per matching key, so not a snapshot of one moment).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set u1 '{\"name\":\"Bob\",\"age\":30}' u2 '{\"name\":\"Ann\",\"age\":12}'\n"
+     "  $ ndb find --where '@.age > 18'\n"
+     "  \"u1\"\n"
+     "  $ ndb set team '[{\"name\":\"Bob\"},{\"name\":\"Eve\"}]'\n"
+     "  $ ndb find '$[?(@.name == \"Eve\")]'\n"
+     "  \"team\"\n"
+     "  $ ndb find --paths '$..name'\n"
+     "  {\"u1\":[\"$['name']\"],\"u2\":[\"$['name']\"],\"team\":[\"$[0]['name']\",\"$[1]['name']\"]}\n",
+     "0  something matched\n1  nothing matched\n",
+     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
+     cli_find_cmd},
     {NULL, "update", NULL, "Search (top-level keys only)", "KEY PATH VALUE",
      "replace the parts of a value that a JSONPath selects",
      "Replace every node that the JSONPath PATH selects in the value of KEY with\n"
@@ -155,24 +263,46 @@ static const cli_cmd cli_cmds[] = {
     /* snapshots */
     {NULL, "save", NULL, "Snapshots", "NAME", "save every top-level key to disk",
      "Write every top-level key to a new snapshot of dataset NAME in the server's\n"
-     "persistence directory and print the server's report, e.g.\n"
-     "{\"duration\":3,\"name\":\"users\"}.  NAME is letters, digits, '_', '.', '-'.\n"
+     "persistence directory and print the server's report: the name and how long\n"
+     "the save took, in milliseconds.  NAME is letters, digits, '_', '.', '-'.\n"
      "The server must run with persistence enabled (else CommandDisabled (14)).\n"
-     "Sessions are saved with 'ndb session save'.\n",
+     "Sessions are saved with 'ndb session save'.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set a 1\n"
+     "  $ ndb save users\n"
+     "  {\"duration\":\u2026,\"name\":\"users\"}\n",
      "0  saved\n", {0}, 1, 1, "KV_SAVE", NULL, CLI_F_NOSESSION, cli_save},
     {NULL, "load", NULL, "Snapshots", "NAME", "load top-level keys from disk",
      "Load the newest complete snapshot of dataset NAME into the top-level keys\n"
-     "(existing keys with the same names are overwritten) and print the server's\n"
-     "report, e.g. {\"duration\":1,\"keys\":3,\"name\":\"users\",\"sessions\":0}.\n",
+     "and print the server's report (duration in milliseconds, keys read).  The\n"
+     "load merges: keys of the snapshot overwrite keys of the same name, and keys\n"
+     "that are not in the snapshot are kept ('clear --yes' first to drop them).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set a 1 b 2\n"
+     "  $ ndb save users\n"
+     "  {\"duration\":\u2026,\"name\":\"users\"}\n"
+     "  $ ndb set a 9 c 3\n"
+     "  $ ndb load users\n"
+     "  {\"duration\":\u2026,\"keys\":2,\"name\":\"users\",\"sessions\":0}\n"
+     "  $ ndb get a b c\n"
+     "  {\"a\":1,\"b\":2,\"c\":3}\n",
      "0  loaded\n", {0}, 1, 1, "KV_LOAD", NULL, CLI_F_NOSESSION, cli_load},
 
     /* sessions */
     {"session", "new", NULL, "Sessions", "", "create a session and print its token",
      "Create an empty session and print its token (a number up to 2^64-1; keep it\n"
      "as text).  Without --ttl the session never expires.  The --delete and\n"
-     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION:\n"
-     "  export NDB_SESSION=$(ndb session new --ttl 600)\n"
-     "  ndb set username bob\n",
+     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION.\n"
+     "\n"
+     "Examples:\n"
+     "  $ export NDB_SESSION=$(ndb session new --ttl 600)\n"
+     "  $ ndb set username bob\n"
+     "  $ ndb keys\n"
+     "  \"username\"\n"
+     "  $ ndb session info $NDB_SESSION\n"
+     "  {\"expires\":true,\"expiry\":{\"deleteSession\":false,\"duration\":600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":\u2026},\"keyCnt\":1,\"shared\":false,\"tkn\":\u2026}\n",
      "0  created\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 0, 0, "SH_NEW", NULL,
      0, cli_session_new},
     {"session", "end", NULL, "Sessions", "TKN... | --all", "end sessions",
@@ -186,9 +316,17 @@ static const cli_cmd cli_cmds[] = {
      "0  every TKN names a session\n1  some TKN does not\n", {0}, 1, -1, "SH_EXISTS", NULL, 0,
      cli_session_exists},
     {"session", "info", NULL, "Sessions", "[TKN]", "describe a session, or all sessions",
-     "With TKN, print the session's key count and expiry settings, e.g.\n"
-     "{\"expires\":true,\"expiry\":{...,\"remaining\":42},\"keyCnt\":1,...}.\n"
-     "Without, print the number of sessions and of keys in all sessions.\n",
+     "With TKN, print the session's key count and expiry settings (remaining:\n"
+     "the seconds left).  Without, print the number of sessions and of keys in\n"
+     "all sessions.\n"
+     "\n"
+     "Examples:\n"
+     "  $ T=$(ndb session new --ttl 60 --delete)\n"
+     "  $ ndb --session $T set a 1\n"
+     "  $ ndb session info $T\n"
+     "  {\"expires\":true,\"expiry\":{\"deleteSession\":true,\"duration\":60,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":\u2026},\"keyCnt\":1,\"shared\":false,\"tkn\":\u2026}\n"
+     "  $ ndb session info\n"
+     "  {\"totalKeys\":1,\"totalSessions\":1}\n",
      "0  printed\n1  TKN names no session\n", {0}, 0, 1, "SH_INFO", NULL, 0, cli_session_info},
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
@@ -197,8 +335,16 @@ static const cli_cmd cli_cmds[] = {
      "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
      "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
-     "that already exist are left alone) and print the server's report, e.g.\n"
-     "{\"keys\":2,\"name\":\"web\",\"sessions\":1}.\n",
+     "that already exist are left alone) and print the server's report.\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb --session $(ndb session new) set a 1 b 2\n"
+     "  $ ndb session save web\n"
+     "  {\"duration\":\u2026,\"name\":\"web\"}\n"
+     "  $ ndb session end --all\n"
+     "  1\n"
+     "  $ ndb session load web\n"
+     "  {\"keys\":2,\"name\":\"web\",\"sessions\":1}\n",
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
 
     /* server */
@@ -206,9 +352,10 @@ static const cli_cmd cli_cmds[] = {
      "Print what the server reports about itself (version, persistence, uptime,\n"
      "connections, key and session counts, memory).\n",
      "0  printed\n", {0}, 0, 0, "SV_INFO", NULL, 0, cli_info},
-    {NULL, "help", NULL, "Other", "[COMMAND [SUBCOMMAND]]", "show help for ndb or one command",
+    {NULL, "help", NULL, "Other", "[COMMAND [SUBCOMMAND] | values]", "show help for ndb or one command",
      "Show the list of commands, or the help of one command (the same as\n"
-     "'ndb COMMAND --help').  For scripts and shell completion:\n"
+     "'ndb COMMAND --help'); 'ndb help values' tells how a VALUE is read.\n"
+     "For scripts and shell completion:\n"
      "'ndb help --commands' lists every command name, one per line, and\n"
      "'ndb help --options COMMAND' lists the options COMMAND accepts.\n",
      "0  help was printed\n", {0}, 0, 3, NULL, NULL, 0, cli_help_cmd},
@@ -341,7 +488,10 @@ int cli_usage_error(cli_ctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", c && c->prog ? c->prog : "ndb");
+    if (c && c->in_repl && c->cmd)
+        fprintf(stderr, "\nTry 'help %s' for more information.\n", c->prog + 4 /* "ndb " */);
+    else
+        fprintf(stderr, "\nTry '%s --help' for more information.\n", c && c->prog ? c->prog : "ndb");
     return CLI_USAGE;
 }
 
@@ -395,7 +545,8 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
         else if (e->flags & CLI_F_NOSESSION)
             fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
                        "while NDB_SESSION is set (unset it to work on top-level keys).\n");
-        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour\non a terminal).\n",
+        /* one phrase per line break at most: never split "(no colour on a terminal)" */
+        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour on a terminal).\n",
                 e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
     } else {
         fprintf(f, "\nOptions:\n");
@@ -452,7 +603,8 @@ static void print_main_help(FILE *f) {
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
                "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
                "timeout; 3 the server answered an error status (name and number on stderr).\n"
-               "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command.\n");
+               "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
+               "'ndb help values' for how a VALUE is read (JSON or a string).\n");
 }
 
 /* `ndb help --options CMD [SUB]`: one option per line, for completions. */
@@ -477,6 +629,11 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             full_name(name, sizeof name, &cli_cmds[i]);
             printf("%s\n", name);
         }
+        return 0;
+    }
+    if (!strcmp(argv[0], "values")) {
+        if (argc > 1) return cli_usage_error(c, "too many arguments");
+        fputs(values_help, stdout);
         return 0;
     }
     int opts = !strcmp(argv[0], "--options");
@@ -626,11 +783,38 @@ int cli_parse_timeout(const char *s, double *secs, int *ms) {
 
 /* Apply --url, --timeout, --session and the output options; check the
  * session rules of the command.  Returns 0 or CLI_USAGE. */
+int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
+                   const char **out) {
+    if (url && (host || port)) {
+        snprintf(buf, n, "give --url or -H/-p, not both");
+        return -1;
+    }
+    if (!host && !port) {
+        *out = url && *url ? url : getenv("NDB_URL");
+        if (!*out || !**out) *out = CLI_DEFAULT_URL;
+        return 0;
+    }
+    uint64_t p = 1987;
+    if (port && (cli_parse_u64(port, &p) || p < 1 || p > 65535)) {
+        snprintf(buf, n, "invalid port '%s' (expected 1..65535)", port);
+        return -1;
+    }
+    if (!host || !*host) host = "127.0.0.1";
+    if (strpbrk(host, "/?#@ ")) {
+        snprintf(buf, n, "invalid host '%s' (a name or an address, without a scheme or path)", host);
+        return -1;
+    }
+    int v6 = strchr(host, ':') && host[0] != '[';
+    snprintf(buf, n, "ws://%s%s%s:%llu/", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned long long)p);
+    *out = buf;
+    return 0;
+}
+
 static int settle_options(cli_ctx *c) {
     const cli_cmd *e = c->cmd;
-    c->url = c->opt[OPT_URL];
-    if (!c->url || !*c->url) c->url = getenv("NDB_URL");
-    if (!c->url || !*c->url) c->url = CLI_DEFAULT_URL;
+    if (cli_server_url(c->opt[OPT_URL], c->opt[OPT_HOST], c->opt[OPT_PORT], c->urlbuf,
+                       sizeof c->urlbuf, &c->url))
+        return cli_usage_error(c, "%s", c->urlbuf);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
@@ -686,7 +870,10 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
     if (!pos) abort();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (only_pos || !is_option(a)) {
+        /* "-0" reads as a number (a value); for a command taking --null it
+         * is that option. */
+        int nul = !only_pos && !strcmp(a, "-0") && cmd_takes(e, OPT_NULL);
+        if (only_pos || (!is_option(a) && !nul)) {
             pos[npos++] = argv[i];
         } else if (!strcmp(a, "--")) {
             only_pos = 1;
@@ -761,12 +948,16 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     const char *name = argv[i];
     const cli_raw *r = find_raw(name);
     if (r) {
-        if (i > 0) {
-            fprintf(stderr, "ndb: global options do not apply to '%s'; give them after its name\n",
-                    name);
-            return CLI_USAGE;
-        }
-        return r->fn(argc - i, argv + i);
+        /* `ndb --url U send ...` is `ndb send --url U ...`: the command
+         * parses (or refuses) the options itself. */
+        char **v = calloc((size_t)argc + 1, sizeof *v);
+        if (!v) abort();
+        v[0] = argv[i];
+        for (int k = 0; k < i; k++) v[k + 1] = argv[k];
+        for (int k = i + 1; k < argc; k++) v[k] = argv[k];
+        rc = r->fn(argc, v);
+        free(v);
+        return rc;
     }
     const cli_cmd *e = cli_find(NULL, name);
     if (!e && cli_is_group(name)) {
@@ -780,8 +971,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
         if (!e) {
             char sug[96];
             suggest_command(name, argv[i + 1], sug, sizeof sug);
-            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry 'ndb %s --help'.\n", name,
-                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", name);
+            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry '%s %s%s'.\n", name,
+                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
+                    c->in_repl ? "help" : "ndb", name, c->in_repl ? "" : " --help");
             return CLI_USAGE;
         }
         i++;
@@ -789,8 +981,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     if (!e) {
         char sug[96];
         suggest_command(NULL, name, sug, sizeof sug);
-        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry 'ndb help'.\n", name,
-                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "");
+        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry '%s'.\n", name,
+                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
+                c->in_repl ? "help" : "ndb help");
         return CLI_USAGE;
     }
     return run_command(c, e, argc - i, argv + i);

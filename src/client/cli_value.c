@@ -1,7 +1,8 @@
 /*
  * cli_value.c — turning command-line text into protocol JSON: the value
- * rules of `ndb set` (JSON if it is JSON, else a string), session tokens,
- * and reading standard input.
+ * rules of `ndb set` (`ndb help values`: JSON if it is JSON, a string if it
+ * does not look like JSON, an error if it looks like JSON but is not),
+ * session tokens, and reading standard input.
  *
  * "Valid JSON" here means strict RFC 8259: the server's dialect also allows
  * comments, but `ndb set k '5 // five'` storing 5 would surprise, so text
@@ -47,18 +48,77 @@ int cli_is_json(jdoc *d, const char *s, size_t n) {
 /* Show at most 40 bytes of a value in a message. */
 static int shown(size_t n) { return n > 40 ? 40 : (int)n; }
 
-int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what) {
-    if (!c->opt[OPT_STRING] && cli_is_json(&c->tmp, s, n)) {
-        sb_add(out, c->tmp.text.buf, c->tmp.text.len);
-        return 0;
+static int json_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+/* Nesting of arrays/objects just before byte `at` of s (strings skipped). */
+static size_t depth_at(const char *s, size_t at) {
+    size_t depth = 0;
+    for (size_t i = 0; i < at; i++) {
+        if (s[i] == '"') {
+            for (i++; i < at && s[i] != '"'; i++)
+                if (s[i] == '\\') i++;
+        } else if (s[i] == '[' || s[i] == '{') {
+            depth++;
+        } else if ((s[i] == ']' || s[i] == '}') && depth) {
+            depth--;
+        }
     }
-    if (c->opt[OPT_JSON])
-        return cli_usage_error(c, "%s is not valid JSON: '%.*s%s'", what, shown(n), s,
-                               n > 40 ? "..." : "");
+    return depth;
+}
+
+/* "VALUE is not valid JSON: ..." with where and why parsing stopped; with
+ * `hint`, how to store the text as a string instead. */
+static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int hint) {
+    size_t pos = 0;
+    char why[160];
+    if (jdoc_parse(&c->tmp, s, n, &pos) == 0) /* valid for the server: it holds comments */
+        return cli_usage_error(c, "%s holds a comment, which values may not: '%.*s%s'%s", what,
+                               shown(n), s, n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
+    if (pos > n) pos = n;
+    if (pos < n && (s[pos] == '[' || s[pos] == '{') && depth_at(s, pos) >= JSON_MAX_DEPTH)
+        return cli_usage_error(c, "%s is nested deeper than %d arrays/objects (at byte %zu); ndb "
+                                  "stores at most that", what, JSON_MAX_DEPTH, pos);
+    if (pos >= n)
+        snprintf(why, sizeof why, "it ends at byte %zu before the value is complete", n);
+    else
+        snprintf(why, sizeof why, "unexpected '%c' at byte %zu",
+                 (unsigned char)s[pos] >= 0x20 && (unsigned char)s[pos] < 0x7f ? s[pos] : '?', pos);
+    return cli_usage_error(c, "%s is not valid JSON: %s: '%.*s%s'%s", what, why, shown(n), s,
+                           n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
+}
+
+int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what) {
+    if (!c->opt[OPT_STRING]) {
+        if (cli_is_json(&c->tmp, s, n)) {
+            sb_add(out, c->tmp.text.buf, c->tmp.text.len);
+            return 0;
+        }
+        /* Text that starts like a JSON object, array or string was meant as
+         * JSON: storing it as a string would hide the typo (ndb help values). */
+        size_t i = 0;
+        while (i < n && json_blank(s[i])) i++;
+        if (c->opt[OPT_JSON]) return not_json(c, s, n, what, 0);
+        if (i < n && (s[i] == '{' || s[i] == '[' || s[i] == '"')) return not_json(c, s, n, what, 1);
+    }
     if (!utf8_valid(s, n))
         return cli_usage_error(c, "%s is not valid UTF-8 text (ndb stores JSON text only)", what);
     sb_add_json_string(out, s, n);
     return 0;
+}
+
+int cli_add_stdin_value(cli_ctx *c, strbuf *out) {
+    strbuf in = STRBUF_INIT;
+    int rc = cli_read_stdin(c, &in);
+    if (!rc) {
+        /* The line ending that echo, printf '...\n' and editors add is not
+         * part of the value (ndb help values). */
+        size_t n = in.len;
+        if (n && in.buf[n - 1] == '\n') n--;
+        if (n && in.buf[n - 1] == '\r' && n + 1 == in.len) n--;
+        rc = cli_add_value(c, out, in.buf ? in.buf : "", n, "standard input");
+    }
+    sb_free(&in);
+    return rc;
 }
 
 int cli_read_stdin(cli_ctx *c, strbuf *out) {

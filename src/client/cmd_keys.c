@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/cli.h"
 
@@ -34,28 +35,81 @@ static void say_missing(cli_ctx *c, const char *key) {
     sb_free(&m);
 }
 
-int cli_get(cli_ctx *c, int argc, char **argv) {
-    int rc;
-    cli_req_begin(c);
-    if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
-    cli_req_end(c);
-    uint32_t obj;
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_OBJECT, &obj))) return rc;
-    if (argc == 1) {
-        uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
-        if (!v) {
-            say_missing(c, argv[0]);
-            return CLI_FALSE;
+/* `get -` / `get -0`: the key names, one per line (or NUL-separated), from
+ * standard input into *names (pointers into *in).  A final separator ends
+ * the last name rather than starting an empty one. */
+static int names_from_stdin(cli_ctx *c, strbuf *in, char ***names, int *n) {
+    int rc = cli_read_stdin(c, in);
+    if (rc) return rc;
+    char sep = c->opt[OPT_NULL] ? '\0' : '\n';
+    size_t cap = 0, i = 0;
+    *n = 0;
+    *names = NULL;
+    sb_grow(in, 1); /* never NULL, room for the terminator */
+    in->buf[in->len] = '\0';
+    while (i < in->len) {
+        size_t j = i;
+        while (j < in->len && in->buf[j] != sep) j++;
+        if ((size_t)*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *names = realloc(*names, cap * sizeof **names);
+            if (!*names) abort();
         }
-        cli_print_value(c, &c->rsp, v);
-        return 0;
+        in->buf[j] = '\0';
+        if (memchr(in->buf + i, '\0', j - i))
+            return cli_usage_error(c, "key name #%d on standard input holds a NUL byte "
+                                      "(use -0 for NUL-separated names)", *n + 1);
+        (*names)[(*n)++] = in->buf + i;
+        i = j + 1;
     }
+    return 0;
+}
+
+/* Print the found keys as one object, then name the missing ones. */
+static int print_found(cli_ctx *c, uint32_t obj, int argc, char **argv) {
+    int rc = 0;
     cli_print_value(c, &c->rsp, obj);
     for (int i = 0; i < argc; i++) {
         if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
         say_missing(c, argv[i]);
         rc = CLI_FALSE;
     }
+    return rc;
+}
+
+int cli_get(cli_ctx *c, int argc, char **argv) {
+    int rc, from_stdin = (argc == 1 && !strcmp(argv[0], "-")) || (argc == 0 && c->opt[OPT_NULL]);
+    if (argc == 0 && !from_stdin)
+        return cli_usage_error(c, "missing argument (usage: ndb get KEY... | -)");
+    if (c->opt[OPT_NULL] && !from_stdin)
+        return cli_usage_error(c, "-0 applies to key names read from standard input ('-')");
+    strbuf in = STRBUF_INIT;
+    char **names = NULL;
+    if (from_stdin) {
+        if ((rc = names_from_stdin(c, &in, &names, &argc))) goto out;
+        argv = names;
+    }
+    cli_req_begin(c);
+    if ((rc = add_key_array(c, "keys", argc, argv))) goto out;
+    cli_req_end(c);
+    uint32_t obj;
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_OBJECT, &obj))) goto out;
+    /* One KEY prints its bare value; an object whenever the number of keys
+     * is not fixed by the command line (--object, names from stdin). */
+    if (argc == 1 && !from_stdin && !c->opt[OPT_OBJECT]) {
+        uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
+        if (!v) {
+            say_missing(c, argv[0]);
+            rc = CLI_FALSE;
+        } else {
+            cli_print_value(c, &c->rsp, v);
+        }
+    } else {
+        rc = print_found(c, obj, argc, argv);
+    }
+out:
+    free(names);
+    sb_free(&in);
     return rc;
 }
 
@@ -102,10 +156,7 @@ static int keys_from_pairs(cli_ctx *c, int argc, char **argv) {
         sb_add_json_string(&c->req, argv[i], kn);
         sb_addc(&c->req, ':');
         if (!strcmp(argv[i + 1], "-")) {
-            strbuf in = STRBUF_INIT;
-            rc = cli_read_stdin(c, &in);
-            if (!rc) rc = cli_add_value(c, &c->req, in.buf ? in.buf : "", in.len, "standard input");
-            sb_free(&in);
+            rc = cli_add_stdin_value(c, &c->req);
         } else {
             rc = cli_add_value(c, &c->req, argv[i + 1], strlen(argv[i + 1]), "VALUE");
         }
@@ -137,8 +188,15 @@ int cli_rm(cli_ctx *c, int argc, char **argv) {
     int rc;
     cli_req_begin(c);
     if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
+    cli_req_member(c, "cnt"); /* ndb's opt-in: answer how many were removed */
+    SB_ADD_LIT(&c->req, "true");
     cli_req_end(c);
-    return cli_call_ok(c);
+    if ((rc = cli_call_ok(c))) return rc;
+    /* A server without the extension answers only {"st":1}: nothing to say. */
+    uint32_t t = cli_rsp_get(c, "cnt");
+    if (t && c->rsp.toks[t].type == JT_NUMBER)
+        cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[t]), c->rsp.toks[t].len);
+    return 0;
 }
 
 /* Print member `name` (a number) of an Ok answer to a request without
@@ -155,16 +213,91 @@ static int print_count(cli_ctx *c, const char *name) {
 
 int cli_count(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
 
-int cli_clear(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
-
-int cli_keys(cli_ctx *c, int argc, char **argv) {
-    int rc;
+/* The REPL's question before clear: "Remove all N keys ...? [y/N]".
+ * Returns 1 for yes, 0 for anything else (message printed), or an exit
+ * status > 1 if the count could not be had. */
+static int confirm_clear(cli_ctx *c) {
     uint32_t t;
+    int rc;
+    if (c->in_session) {
+        cli_req_begin_as(c, "SH_COUNT");
+        cli_req_member(c, "tkn");
+        sb_add_u64(&c->req, c->tkn);
+    } else {
+        cli_req_begin_as(c, "KV_COUNT");
+    }
+    cli_req_end(c);
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "cnt", JT_NUMBER, &t))) return rc;
+    if (c->in_session)
+        fprintf(stderr, "Remove all %.*s keys of session %llu? [y/N] ", (int)c->rsp.toks[t].len,
+                jtok_text(&c->rsp, &c->rsp.toks[t]), (unsigned long long)c->tkn);
+    else
+        fprintf(stderr, "Remove all %.*s keys of %s? [y/N] ", (int)c->rsp.toks[t].len,
+                jtok_text(&c->rsp, &c->rsp.toks[t]), c->url);
+    char line[16] = "";
+    size_t n = 0;
+    for (char ch; n + 1 < sizeof line && read(STDIN_FILENO, &ch, 1) == 1 && ch != '\n';) line[n++] = ch;
+    line[n] = '\0';
+    if (!strcmp(line, "y") || !strcmp(line, "Y") || !strcmp(line, "yes")) return 1;
+    fprintf(stderr, "(nothing removed)\n");
+    return 0;
+}
+
+int cli_clear(cli_ctx *c, int argc, char **argv) {
+    /* A scripted clear (stdin not a terminal) runs as asked; a typed one
+     * is confirmed: by --yes on the command line, by a question in the
+     * REPL. */
+    if (!c->opt[OPT_YES] && isatty(STDIN_FILENO)) {
+        if (!c->can_ask)
+            return cli_usage_error(c, "this removes every key; add --yes to confirm (required when "
+                                      "standard input is a terminal)");
+        int yes = confirm_clear(c);
+        if (yes != 1) return yes == 0 ? CLI_FALSE : yes;
+        cli_start_clock(c);
+    }
+    return print_count(c, "cnt");
+}
+
+/*
+ * The key names to list, as an array at token *t of *d.  Today the server
+ * has only KV_KEYS / SH_KEYS, so --prefix filters their answer here; once
+ * the server has KV_SCAN (a prefix scan), this is the one place to send it
+ * instead and save the transfer of the names that do not match.
+ */
+static int list_keys(cli_ctx *c, const char *prefix, const jdoc **d, uint32_t *t) {
+    int rc;
     cli_req_begin(c);
     cli_req_end(c);
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_ARRAY, &t))) return rc;
-    cli_print_list(c, &c->rsp, t);
-    return 0;
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_ARRAY, t))) return rc;
+    *d = &c->rsp;
+    if (!prefix || !*prefix) return 0;
+    size_t pn = strlen(prefix);
+    strbuf arr = STRBUF_INIT, name = STRBUF_INIT;
+    const jtok *a = &c->rsp.toks[*t];
+    sb_addc(&arr, '[');
+    for (uint32_t i = 0, k = *t + 1; i < a->count; i++, k = c->rsp.toks[k].next) {
+        const jtok *it = &c->rsp.toks[k];
+        sb_reset(&name);
+        jstr_decode(&c->rsp, it, &name);
+        if (name.len < pn || memcmp(name.buf, prefix, pn)) continue;
+        if (arr.len > 1) sb_addc(&arr, ',');
+        sb_add(&arr, jtok_text(&c->rsp, it), it->len);
+    }
+    sb_addc(&arr, ']');
+    rc = jdoc_parse(&c->tmp, arr.buf, arr.len, NULL) ? CLI_USAGE : 0;
+    sb_free(&arr);
+    sb_free(&name);
+    *d = &c->tmp;
+    *t = 0;
+    return rc;
+}
+
+int cli_keys(cli_ctx *c, int argc, char **argv) {
+    const jdoc *d;
+    uint32_t t;
+    int rc = list_keys(c, c->opt[OPT_PREFIX], &d, &t);
+    if (!rc) cli_print_list(c, d, t);
+    return rc;
 }
 
 int cli_contains(cli_ctx *c, int argc, char **argv) {

@@ -39,25 +39,112 @@ static int add_find_keys(cli_ctx *c) {
     return 0;
 }
 
-int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
-    if (c->opt[OPT_PATHS] && c->opt[OPT_KV])
-        return cli_usage_error(c, "--paths and --kv exclude each other");
-    const char *rsp = c->opt[OPT_KV] ? "kv" : c->opt[OPT_PATHS] ? "paths" : "keys";
+/* One KV_FIND of `path` over the --keys/--key candidates, or over the one
+ * key `only` (its JSON text) when given; expects Ok. */
+static int find_request(cli_ctx *c, const char *path, size_t pathn, const char *rsp,
+                        const char *only, size_t onlyn) {
     int rc;
     cli_req_begin(c);
-    if ((rc = add_find_keys(c))) return rc;
+    if (only) {
+        cli_req_member(c, "keys");
+        sb_addc(&c->req, '[');
+        sb_add(&c->req, only, onlyn);
+        sb_addc(&c->req, ']');
+    } else if ((rc = add_find_keys(c))) {
+        return rc;
+    }
     cli_req_member(c, "path");
-    if ((rc = add_string(c, argv[0], strlen(argv[0]), "PATH"))) return rc;
+    if ((rc = add_string(c, path, pathn, "PATH"))) return rc;
     cli_req_member(c, "rsp");
     sb_add_json_string(&c->req, rsp, strlen(rsp));
     cli_req_end(c);
-    if ((rc = cli_call_ok(c))) return rc;
+    return cli_call_ok(c);
+}
+
+/*
+ * --paths: KV_FIND's "paths" answer does not say which key each path came
+ * from, so ask which keys match, then for the paths of each matching key
+ * (one request each, on the same connection).  Prints {KEY: [PATH...]}.
+ * Not atomic: a key changed between the two steps shows its new paths, or
+ * is left out if it no longer matches.
+ */
+static int find_paths(cli_ctx *c, const char *path, size_t pathn) {
+    int rc;
+    uint32_t t;
+    if ((rc = find_request(c, path, pathn, "keys", NULL, 0)) ||
+        (rc = cli_member(c, "keys", JT_ARRAY, &t)))
+        return rc;
+    /* The key list is overwritten by the next answer: keep its text. */
+    strbuf keys = STRBUF_INIT, out = STRBUF_INIT;
+    jdoc kd = JDOC_INIT;
+    sb_add(&keys, jtok_text(&c->rsp, &c->rsp.toks[t]), c->rsp.toks[t].len);
+    if (jdoc_parse(&kd, keys.buf, keys.len, NULL)) abort(); /* it parsed once already */
+    sb_addc(&out, '{');
+    size_t found = 0;
+    for (uint32_t i = 0, k = 1; i < kd.toks[0].count && !rc; i++, k = kd.toks[k].next) {
+        const jtok *key = &kd.toks[k];
+        int dup = 0; /* --keys may list a key twice: print it once */
+        for (uint32_t j = 0, q = 1; j < i && !dup; j++, q = kd.toks[q].next)
+            dup = kd.toks[q].len == key->len && !memcmp(jtok_text(&kd, &kd.toks[q]), jtok_text(&kd, key), key->len);
+        if (dup) continue;
+        uint32_t p;
+        if ((rc = find_request(c, path, pathn, "paths", jtok_text(&kd, key), key->len)) ||
+            (rc = cli_member(c, "paths", JT_ARRAY, &p)))
+            break;
+        if (!c->rsp.toks[p].count) continue;
+        if (found++) sb_addc(&out, ',');
+        sb_add(&out, jtok_text(&kd, key), key->len);
+        sb_addc(&out, ':');
+        sb_add(&out, jtok_text(&c->rsp, &c->rsp.toks[p]), c->rsp.toks[p].len);
+    }
+    sb_addc(&out, '}');
+    if (!rc && jdoc_parse(&c->tmp, out.buf, out.len, NULL) == 0) cli_print_value(c, &c->tmp, 0);
+    sb_free(&keys);
+    sb_free(&out);
+    jdoc_free(&kd);
+    return rc ? rc : found ? 0 : CLI_FALSE;
+}
+
+int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
+    if (c->opt[OPT_PATHS] && c->opt[OPT_KV])
+        return cli_usage_error(c, "--paths and --kv exclude each other");
+    const char *where = c->opt[OPT_WHERE];
+    if (where && argc)
+        return cli_usage_error(c, "give PATH or --where EXPR, not both");
+    if (!where && !argc)
+        return cli_usage_error(c, "missing argument (usage: ndb find PATH | --where EXPR)");
+    if (where && c->opt[OPT_PATHS])
+        return cli_usage_error(c, "--paths does not apply to --where (what matches is the whole "
+                                  "value, at path $)");
+    strbuf wpath = STRBUF_INIT;
+    const char *path = argc ? argv[0] : NULL;
+    int rc;
+    if (where) {
+        char err[256];
+        if (!utf8_valid(where, strlen(where)))
+            return cli_usage_error(c, "--where EXPR is not valid UTF-8");
+        if (cli_where_path(where, &wpath, err, sizeof err)) {
+            sb_free(&wpath);
+            return cli_usage_error(c, "invalid --where expression: %s", err);
+        }
+        path = wpath.buf;
+    }
+    size_t pathn = strlen(path);
+    if (c->opt[OPT_PATHS]) {
+        rc = find_paths(c, path, pathn);
+        sb_free(&wpath);
+        return rc;
+    }
+    const char *rsp = c->opt[OPT_KV] ? "kv" : "keys";
+    rc = find_request(c, path, pathn, rsp, NULL, 0);
+    sb_free(&wpath);
+    if (rc) return rc;
     uint32_t t;
     if (c->opt[OPT_KV]) {
         if ((rc = cli_member(c, "keys", JT_OBJECT, &t))) return rc;
         cli_print_value(c, &c->rsp, t);
     } else {
-        if ((rc = cli_member(c, rsp, JT_ARRAY, &t))) return rc;
+        if ((rc = cli_member(c, "keys", JT_ARRAY, &t))) return rc;
         cli_print_list(c, &c->rsp, t);
     }
     return c->rsp.toks[t].count ? 0 : CLI_FALSE;
@@ -67,11 +154,7 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
 static int add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what) {
     if (strcmp(arg, "-")) return cli_add_value(c, &c->req, arg, strlen(arg), what);
     if ((*stdin_used)++) return cli_usage_error(c, "standard input ('-') can be read only once");
-    strbuf in = STRBUF_INIT;
-    int rc = cli_read_stdin(c, &in);
-    if (!rc) rc = cli_add_value(c, &c->req, in.buf ? in.buf : "", in.len, "standard input");
-    sb_free(&in);
-    return rc;
+    return cli_add_stdin_value(c, &c->req);
 }
 
 static void say_no_key(const char *key, const char *member) {
@@ -95,6 +178,12 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
     cli_req_member(c, "path");
     if ((rc = add_string(c, argv[1], strlen(argv[1]), "PATH"))) return rc;
+    /* `update u '$.age' '@ + 1'` would store the string "@ + 1": update
+     * stores values, it evaluates no expressions, so say so instead. */
+    if (!c->opt[OPT_STRING] && (argv[2][0] == '@' || argv[2][0] == '$'))
+        return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
+                                  "stores VALUE as given and evaluates nothing (-s stores it as "
+                                  "a string)", argv[2]);
     cli_req_member(c, "value");
     if ((rc = add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
     cli_req_end(c);

@@ -37,11 +37,10 @@
 #define SEND_READ_CHUNK 65536
 
 static const char send_usage[] =
-    "usage: ndb send [--url URL] [--timeout SECONDS] [REQUEST... | -]\n"
+    "usage: ndb send [--url URL | -H HOST -p PORT] [--timeout SECONDS] [REQUEST... | -]\n"
     "\n"
     "Send raw protocol requests and print each answer on its own line, in order.\n"
-    "A REQUEST is sent byte for byte as given (the server judges it), e.g.\n"
-    "  ndb send '{\"KV_GET\":{\"keys\":[\"a\"]}}'\n"
+    "A REQUEST is sent byte for byte as given (the server judges it).\n"
     "\n"
     "With no REQUEST, or for each '-', requests are read from standard input, one\n"
     "per line; a trailing CR is removed and lines that are then empty are skipped.\n"
@@ -49,10 +48,20 @@ static const char send_usage[] =
     "\n"
     "Options:\n"
     "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
+    "  -H, --host HOST    server host, for ws://HOST:PORT/ (default 127.0.0.1)\n"
+    "  -p, --port PORT    server port, for ws://HOST:PORT/ (default 1987)\n"
     "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
     "                     (default 5; 0 waits without limit)\n"
     "  -h, --help         show this help and exit\n"
     "  --                 end of options: later arguments are requests\n"
+    "These options may also come before 'send': ndb --url URL send ...\n"
+    "\n"
+    "Examples:\n"
+    "  $ ndb send '{\"KV_SET\":{\"keys\":{\"a\":1}}}' '{\"KV_GET\":{\"keys\":[\"a\"]}}'\n"
+    "  {\"KV_SET_RSP\":{\"st\":1}}\n"
+    "  {\"KV_GET_RSP\":{\"keys\":{\"a\":1},\"st\":1}}\n"
+    "  $ echo '{\"KV_COUNT\":{}}' | ndb send\n"
+    "  {\"KV_COUNT_RSP\":{\"cnt\":1,\"st\":1}}\n"
     "\n"
     "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
     "server cannot be reached, when an answer does not come in time, or when the\n"
@@ -174,8 +183,31 @@ static int send_stdin(struct send_state *st) {
     return rc;
 }
 
+/* Is a the option --NAME or -S (S the short name, may be 0), alone or as
+ * --NAME=VALUE / -SVALUE?  Sets *val to the value (or the next argument,
+ * consumed) when it takes one. */
+static int take_opt(int argc, char **argv, int *i, const char *name, char shortname,
+                    const char **val, int *missing) {
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    const char *v = NULL;
+    if (a[1] == '-' && !strncmp(a + 2, name, n) && (a[2 + n] == '=' || !a[2 + n]))
+        v = a[2 + n] ? a + 3 + n : NULL;
+    else if (shortname && a[1] == shortname)
+        v = a[2] ? a + 2 : NULL;
+    else
+        return 0;
+    if (!v) v = *i + 1 < argc ? argv[++*i] : NULL;
+    *missing = !v;
+    *val = v;
+    return 1;
+}
+
 int cmd_send(int argc, char **argv) {
     struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    const char *url = NULL, *host = NULL, *port = NULL;
+    char urlbuf[320];
+    int missing = 0;
     const char **reqs = calloc((size_t)argc + 1, sizeof *reqs);
     int nreq = 0, only_requests = 0;
     if (!reqs) abort();
@@ -192,28 +224,28 @@ int cmd_send(int argc, char **argv) {
             fputs(send_usage, stdout);
             free(reqs);
             return 0;
-        } else if (!strncmp(a, "--url", 5) && (a[5] == '=' || !a[5])) {
-            if (!(val = a[5] ? a + 6 : argv[++i])) {
+        } else if (take_opt(argc, argv, &i, "url", 0, &url, &missing) ||
+                   take_opt(argc, argv, &i, "host", 'H', &host, &missing) ||
+                   take_opt(argc, argv, &i, "port", 'p', &port, &missing) ||
+                   take_opt(argc, argv, &i, "timeout", 0, &val, &missing)) {
+            if (missing) {
                 free(reqs);
-                return usage_error("option '--url' needs a value");
+                return usage_error("option '%s' needs a value", a);
             }
-            st.url = val;
-        } else if (!strncmp(a, "--timeout", 9) && (a[9] == '=' || !a[9])) {
-            if (!(val = a[9] ? a + 10 : argv[++i])) {
-                free(reqs);
-                return usage_error("option '--timeout' needs a value");
-            }
-            if (cli_parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
+            if (val && cli_parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
                 free(reqs);
                 return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
             }
+            val = NULL;
         } else {
             free(reqs);
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (!st.url) st.url = getenv("NDB_URL");
-    if (!st.url || !*st.url) st.url = SEND_DEFAULT_URL;
+    if (cli_server_url(url, host, port, urlbuf, sizeof urlbuf, &st.url)) {
+        free(reqs);
+        return usage_error("%s", urlbuf);
+    }
     if (nreq == 0) reqs[nreq++] = "-";
 
     char err[320];

@@ -5,8 +5,8 @@
  * Tokens are unsigned 64-bit numbers; they travel as decimal text from the
  * command line to the request and from the answer to stdout, never through
  * a floating-point type.  A token that names no session is "not found"
- * (exit 1) for the commands whose subject is the session (end, exists,
- * info); key commands run with --session treat it as an error (exit 3).
+ * (exit 1), for these commands and for key commands run with --session
+ * alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +35,6 @@ static void add_tokens(cli_ctx *c, int argc, const uint64_t *tk, int from) {
     sb_addc(&c->req, ']');
 }
 
-static void say_no_session(uint64_t tkn) {
-    fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
-}
-
 int cli_session_new(cli_ctx *c, int argc, char **argv) {
     uint64_t ttl = 0;
     int rc;
@@ -57,7 +53,18 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     }
     cli_req_end(c);
     uint32_t k;
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 42 && t) { /* the only value the server can find too large */
+        strbuf m = STRBUF_INIT;
+        uint32_t mt = cli_rsp_get(c, "m");
+        if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+        fprintf(stderr, "%s: --ttl %s refused by the server%s%s\n", c->prog, t, m.len ? ": " : "",
+                m.len ? m.buf : "");
+        sb_free(&m);
+        return CLI_SERVER;
+    }
+    if (c->st != 1) return cli_server_error(c);
+    if ((rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
     cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[k]), c->rsp.toks[k].len);
     return 0;
 }
@@ -88,7 +95,7 @@ int cli_session_end(cli_ctx *c, int argc, char **argv) {
                 break;
             }
             if (c->st == 100) {
-                say_no_session(tk[i]);
+                cli_say_no_session(tk[i]);
                 rc = CLI_FALSE;
             } else if (c->st != 1) {
                 rc = cli_server_error(c);
@@ -135,7 +142,7 @@ int cli_session_info(cli_ctx *c, int argc, char **argv) {
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
     if (c->st == 100) {
-        say_no_session(tkn);
+        cli_say_no_session(tkn);
         return CLI_FALSE;
     }
     if (c->st != 1) return cli_server_error(c);
@@ -144,9 +151,10 @@ int cli_session_info(cli_ctx *c, int argc, char **argv) {
 }
 
 /* Send the request built so far, expect `ok`, print the report. */
-static int report(cli_ctx *c, unsigned ok) {
+static int report(cli_ctx *c, unsigned ok, const char *name) {
     int rc = cli_call(c);
     if (rc) return rc;
+    if (c->st == 42) return cli_bad_dataset_name(c, name);
     if (c->st != ok) return cli_server_error(c);
     cli_print_body(c, &c->rsp, c->body);
     return 0;
@@ -176,7 +184,7 @@ int cli_session_save(cli_ctx *c, int argc, char **argv) {
     if (argc > 1) add_tokens(c, argc, tk, 1);
     cli_req_end(c);
     free(tk);
-    return report(c, 121);
+    return report(c, 121, argv[0]);
 }
 
 int cli_session_load(cli_ctx *c, int argc, char **argv) {
@@ -184,5 +192,5 @@ int cli_session_load(cli_ctx *c, int argc, char **argv) {
     cli_req_begin(c);
     if ((rc = add_name(c, argv[0]))) return rc;
     cli_req_end(c);
-    return report(c, 141);
+    return report(c, 141, argv[0]);
 }

@@ -28,9 +28,10 @@
  * them when not on a terminal; blank lines and lines starting with '#' are
  * skipped.  A line fails when `ndb WORDS...` would exit nonzero (a missing
  * key or a false test included) or a raw request is answered with an error
- * status.  The first failure stops the script: exit status 2 if it was a
- * usage error or a connection problem, else 3.  With --continue-on-error
- * every line runs and the exit status is that of the first failure.
+ * status.  The first failure stops the script with that line's exit status,
+ * the one `ndb WORDS...` would exit with (1 not found or false, 2 usage or
+ * connection, 3 server error).  With --continue-on-error every line runs
+ * and the exit status is that of the first failure.
  */
 #include "client/repl.h"
 #include "client/cli.h"
@@ -50,7 +51,7 @@
 #include <wchar.h>
 
 static const char repl_usage[] =
-    "usage: ndb repl [--url URL] [--timeout SECONDS] [--continue-on-error]\n"
+    "usage: ndb repl [OPTIONS]\n"
     "\n"
     "Interactive client.  Type client commands without 'ndb' (get a b, set port 1987,\n"
     "find '$..id', session new, ...), or a raw protocol request starting with '{'.\n"
@@ -66,18 +67,27 @@ static const char repl_usage[] =
     "that fails (where 'ndb COMMAND' would exit nonzero, or a raw request answered\n"
     "with an error status) stops the script.\n"
     "\n"
-    "Options:\n"
+    "Options (the global options of 'ndb', applied to every command typed):\n"
     "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
+    "  -H, --host HOST       server host, for ws://HOST:PORT/ (default 127.0.0.1)\n"
+    "  -p, --port PORT       server port, for ws://HOST:PORT/ (default 1987)\n"
     "  --timeout SECONDS     bound on connect + answer for each command (default 5)\n"
+    "  --session TKN         start inside session TKN (default $NDB_SESSION)\n"
+    "  -r, --raw             print strings without quotes and escapes\n"
+    "  --pretty              pretty-print JSON even when not on a terminal\n"
+    "  -c, --compact         compact JSON, one document per line, even on a tty\n"
     "  --continue-on-error   run every line of a script even after failures\n"
     "  -h, --help            show this help and exit\n"
+    "They may also come before 'repl': ndb --url URL repl.\n"
     "\n"
     "Environment: NDB_URL, NDB_SESSION (start inside that session), NO_COLOR,\n"
     "XDG_STATE_HOME.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
-    "line succeeded); 2 usage error, or a script stopped by a usage error or a\n"
-    "connection problem; 3 a script stopped by any other failure.\n";
+    "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
+    "that line's status, as 'ndb COMMAND' would: 1 a key or session was not found\n"
+    "or a test is false, 2 usage or connection error, 3 the server answered an\n"
+    "error status.\n";
 
 /* `help` inside the REPL, after the client's own command list. */
 static const char repl_help[] =
@@ -87,16 +97,24 @@ static const char repl_help[] =
     "  use                  leave the session ('session new' enters the new one)\n"
     "  {\"KV_GET\":{...}}     a raw protocol request, sent as typed (may span lines)\n"
     "  \\timing [on|off]     show the round-trip time after each result\n"
+    "  clear                clear the screen ('clear-keys' removes every key,\n"
+    "                       after asking)\n"
     "  help [COMMAND]       this text, or the help of one command\n"
     "  quit, exit           leave (or Ctrl-D on an empty line)\n"
     "\n"
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes:\n"
-    "  set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
-    "  find $[?(@.name == \"Bob\")]\n"
+    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line.  A line starting with a\n"
-    "blank, or mentioning a password or secret, is not kept in the history.\n";
+    "blank, or mentioning a password or secret, is not kept in the history.\n"
+    "\n"
+    "Examples:\n"
+    "  127.0.0.1:1987> set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
+    "  OK\n"
+    "  127.0.0.1:1987> find --where '@.name == \"Bob\"' -r\n"
+    "  user\n"
+    "  127.0.0.1:1987> get user -c\n"
+    "  {\"name\":\"Bob\",\"tags\":[1,2]}\n";
 
 /* While the prompt waits, the connection is serviced this often (answers
  * the server's keep-alive pings well within their grace period, and notices
@@ -225,6 +243,19 @@ static void check_connection(repl *r, int idle) {
     r->lost_said = 1;
 }
 
+/* Open the connection again after it was lost.  Returns 0, or -1 (the
+ * command that follows reports why it cannot connect). */
+static int reconnect(repl *r) {
+    char err[400];
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
+    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    if (!r->c.ws) return -1;
+    if (!(r->c.ws_url = strdup(r->url))) abort();
+    note(r, "(reconnected to %s)", r->url);
+    r->lost_said = 0;
+    return 0;
+}
+
 /* Prepare the context for a request the REPL builds itself. */
 static void own_request(repl *r, const char *prog) {
     cli_ctx *c = &r->c;
@@ -238,6 +269,7 @@ static void own_request(repl *r, const char *prog) {
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r->timeout) cli_parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
     c->st = 0;
+    if (r->style) c->opt[r->style[2] == 'p' ? OPT_PRETTY : OPT_COMPACT] = "";
     cli_output_init(c);
     cli_start_clock(c);
 }
@@ -300,12 +332,22 @@ static int run_use(repl *r, int argc, char **argv) {
     if (!rc) rc = cli_member(c, "exist", JT_ARRAY, &t);
     if (rc) return rc;
     if (c->rsp.toks[t].count != 1) {
-        fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
+        cli_say_no_session(tkn);
         return CLI_FALSE;
     }
     char s[24];
     snprintf(s, sizeof s, "%llu", (unsigned long long)tkn);
     enter_session(r, s, "using");
+    return 0;
+}
+
+/* `clear` clears the screen, as in shells and most REPLs; emptying the
+ * database must be asked for by name ('clear-keys', which asks first). */
+static int run_clear_screen(repl *r, int argc) {
+    if (argc > 1 || !r->interactive)
+        return repl_error("in the REPL 'clear' clears the screen; 'clear-keys' removes every key");
+    el_set(r->el, EL_REFRESH);
+    fputs("\033[H\033[2J", stdout);
     return 0;
 }
 
@@ -390,20 +432,32 @@ static int run_command(repl *r, int argc, char **argv) {
                         "session with 'use' first\n", name);
         return CLI_USAGE;
     }
-    if (e && (strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM")))
+    /* Standard input is the REPL's own (the terminal, or the script being
+     * run): '-' cannot read a value or key names from it. */
+    if (e && (strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM") || strstr(e->usage, "| -")))
         for (int i = at + 1; i < argc; i++)
-            if (!strcmp(argv[i], "-")) {
-                fprintf(stderr, "ndb %s: '-' (read a value from standard input) is not available "
-                                "in the REPL; type the value (or '\"-\"' for the string -)\n", name);
+            if (!strcmp(argv[i], "-") || (!strcmp(argv[i], "-0") && strstr(e->usage, "| -")) ||
+                (!strcmp(argv[i], "--null") && strstr(e->usage, "| -"))) {
+                fprintf(stderr, "ndb %s: '%s' (read standard input) is not available in the REPL; "
+                                "type the %s\n", name, argv[i],
+                        strstr(e->usage, "VALUE") || strstr(e->usage, "ITEM")
+                            ? "value (or '\"-\"' for the string -)" : "key names");
                 return CLI_USAGE;
             }
 
     /* --url, --timeout and the session go in front: options the user typed
      * come later and win. */
-    char **v = calloc((size_t)argc + 7, sizeof *v);
+    char **v = calloc((size_t)argc + 9, sizeof *v);
     int n = 0;
     if (!v) abort();
     if (e && e->proto) {
+        /* the REPL's own output options, unless the line picks a style */
+        int styled = 0;
+        for (int i = 0; i < argc; i++)
+            styled |= !strcmp(argv[i], "--pretty") || !strcmp(argv[i], "--compact") ||
+                      (argv[i][0] == '-' && argv[i][1] != '-' && strchr(argv[i], 'c'));
+        if (r->raw) v[n++] = "--raw";
+        if (r->style && !styled) v[n++] = (char *)r->style;
         v[n++] = "--url";
         v[n++] = (char *)r->url;
         if (r->timeout) {
@@ -421,6 +475,12 @@ static int run_command(repl *r, int argc, char **argv) {
     free(v);
 
     if (!e) return rc;
+    /* On a terminal, a command that prints nothing on success says OK, so
+     * that a set is visibly done. */
+    if (rc == 0 && r->interactive &&
+        (!strcmp(name, "set") || !strcmp(name, "add") || !strcmp(name, "append") ||
+         (!strcmp(name, "session end") && !r->c.opt[OPT_ALL])))
+        puts("OK");
     if (rc == 0 && !strcmp(name, "session new") && r->c.body) {
         uint32_t t = cli_rsp_get(&r->c, "tkn");
         if (t && r->c.rsp.toks[t].type == JT_NUMBER) {
@@ -450,6 +510,9 @@ static int run_input(repl *r, const char *text, int *quit) {
 
     int was_lost = r->lost_said, rc;
     check_connection(r, 0);
+    /* Reconnect before the command runs, so that "(reconnected ...)" comes
+     * before the command's own output and messages, not after them. */
+    if (r->lost_said && !r->c.ws && reconnect(r) == 0) was_lost = 0;
     double t0 = now_us();
     if (f == '{') {
         rc = run_raw(r, text);
@@ -468,6 +531,8 @@ static int run_input(repl *r, const char *text, int *quit) {
         if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
             *quit = 1;
             rc = 0;
+        } else if (!strcmp(w0, "clear")) {
+            rc = run_clear_screen(r, w.n);
         } else if (!strcmp(w0, "use")) {
             rc = run_use(r, w.n, argv);
         } else if (!strcmp(w0, "help")) {
@@ -661,6 +726,9 @@ static int run_interactive(repl *r) {
         sb_adds(&pending, line);
         if (pending.len && pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
         if (unfinished(pending.buf)) {
+            if (!r->continuing)
+                note(r, "(input continues until the open quote or bracket is closed; Ctrl-C "
+                        "discards it)");
             r->continuing = 1;
             continue;
         }
@@ -696,8 +764,7 @@ static int run_script(repl *r) {
         int rc = run_input(r, pending.buf, &quit);
         sb_reset(&pending);
         if (rc) {
-            int st = rc == CLI_USAGE ? CLI_USAGE : CLI_SERVER;
-            if (!first_rc) first_rc = st;
+            if (!first_rc) first_rc = rc; /* the line's own status: 1, 2 or 3 */
             if (!r->continue_on_error) {
                 fprintf(stderr, "ndb repl: stopped at line %ld\n", first_line);
                 break;
@@ -723,35 +790,69 @@ static int usage_error(const char *fmt, const char *arg) {
     return CLI_USAGE;
 }
 
+/* The global option of the client named by a (--NAME, --NAME=VALUE, or one
+ * -X letter), or 0. */
+static int global_option(const char *a) {
+    const cli_opt *o = cli_options();
+    for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) {
+        if (a[1] == '-') {
+            size_t n = strcspn(a + 2, "=");
+            if (strlen(o[id].long_name) == n && !strncmp(a + 2, o[id].long_name, n)) return id;
+        } else if (o[id].short_name && a[1] == o[id].short_name) {
+            return id;
+        }
+    }
+    return 0;
+}
+
 int cmd_repl(int argc, char **argv) {
     repl r;
     memset(&r, 0, sizeof r);
-    const char *url = NULL;
+    const char *opt[OPT__COUNT] = {0};
+    const cli_opt *o = cli_options();
+    /* Every global option of `ndb` is accepted here and applies to every
+     * command typed, as if given on each line. */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(repl_usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--continue-on-error")) {
+        }
+        if (!strcmp(a, "--continue-on-error")) {
             r.continue_on_error = 1;
-        } else if (!strcmp(a, "--url") || !strcmp(a, "--timeout")) {
-            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
-            if (a[2] == 'u') url = argv[++i];
-            else r.timeout = argv[++i];
-        } else if (!strncmp(a, "--url=", 6)) {
-            url = a + 6;
-        } else if (!strncmp(a, "--timeout=", 10)) {
-            r.timeout = a + 10;
-        } else if (a[0] == '-') {
-            return usage_error("unknown option '%s'", a);
-        } else {
+            continue;
+        }
+        if (a[0] != '-' || !a[1])
             return usage_error("unexpected argument '%s' (a script is read from standard input: "
                                "ndb repl < FILE)", a);
+        /* short flags may be grouped (-rc); a value goes with the last one */
+        for (const char *p = a + 1; *p; p++) {
+            char one[3] = {'-', *p, '\0'};
+            int id = global_option(a[1] == '-' ? a : one);
+            if (!id) return usage_error("unknown option '%s'", a);
+            if (!o[id].arg) {
+                if (a[1] == '-' && strchr(a, '='))
+                    return usage_error("option '%s' takes no value", a);
+                opt[id] = "";
+                if (a[1] == '-') break;
+                continue;
+            }
+            const char *v = a[1] == '-' ? (strchr(a, '=') ? strchr(a, '=') + 1 : NULL)
+                                        : (p[1] ? p + 1 : NULL);
+            if (!v && i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            opt[id] = v ? v : argv[++i];
+            break;
         }
     }
-    if (!url || !*url) url = getenv("NDB_URL");
-    if (!url || !*url) url = CLI_DEFAULT_URL;
+    if (opt[OPT_PRETTY] && opt[OPT_COMPACT])
+        return usage_error("%s", "--pretty and --compact exclude each other");
+    const char *url;
+    if (cli_server_url(opt[OPT_URL], opt[OPT_HOST], opt[OPT_PORT], r.urlbuf, sizeof r.urlbuf, &url))
+        return usage_error("%s", r.urlbuf);
     r.url = url;
+    r.timeout = opt[OPT_TIMEOUT];
+    r.raw = opt[OPT_RAW] != NULL;
+    r.style = opt[OPT_PRETTY] ? "--pretty" : opt[OPT_COMPACT] ? "--compact" : NULL;
 
     size_t nraw;
     const cli_raw *raw = cli_raw_commands(&nraw);
@@ -761,13 +862,15 @@ int cmd_repl(int argc, char **argv) {
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
         return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
 
-    /* $NDB_SESSION: start inside that session; the REPL tracks it from here
-     * on (so that `use` can leave it and top-level commands work). */
-    const char *env = getenv("NDB_SESSION");
+    /* --session or $NDB_SESSION: start inside that session; the REPL tracks
+     * it from here on (so that `use` can leave it and top-level commands
+     * work). */
+    const char *env = opt[OPT_SESSION] ? opt[OPT_SESSION] : getenv("NDB_SESSION");
     if (env && *env) {
         uint64_t t;
         if (cli_parse_u64(env, &t))
-            return usage_error("invalid session token '%s' in NDB_SESSION", env);
+            return usage_error(opt[OPT_SESSION] ? "invalid session token '%s'"
+                                                : "invalid session token '%s' in NDB_SESSION", env);
         snprintf(r.tkn, sizeof r.tkn, "%llu", (unsigned long long)t);
         r.in_session = 1;
         repl_add_token(&r, r.tkn);
@@ -776,6 +879,8 @@ int cmd_repl(int argc, char **argv) {
 
     host_of(url, r.host, sizeof r.host);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    r.c.can_ask = r.interactive;
+    r.c.in_repl = 1;
     if (r.interactive) setlocale(LC_CTYPE, "");
 
     int rc = r.interactive ? run_interactive(&r) : run_script(&r);

@@ -110,6 +110,9 @@ typedef struct repl {
     cli_ctx c;
     const char *url;     /* --url, $NDB_URL or the default */
     const char *timeout; /* --timeout as given, or NULL */
+    char urlbuf[320];    /* the URL built from -H/-p */
+    int raw;             /* -r given to the REPL: every command prints raw */
+    const char *style;   /* "--pretty" or "--compact" given to the REPL, or NULL */
     char host[128];      /* "127.0.0.1:1987" for the prompt */
     int interactive;
     int continue_on_error;

@@ -120,6 +120,10 @@ int keycmd_validate(request *r, const keycmd *kc, uint32_t *p) {
 
 static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
+/* KV_RMV / SH_RMV: ndb's opt-in "cnt":true asks for the number of keys
+ * removed; without it the answer is the protocol's {"st":1} exactly, so
+ * clients that know no extension see nothing new.  Byte order of names. */
+static const param_spec rmv_params[] = {{"cnt", P_BOOL, 0}, {"keys", P_ARRAY, 1}};
 
 /* Store the members of the `keys` object p[0] in mode `mode`: all of them
  * or, past limits.maxMemory, none (42).  Returns 0, or -1 after answering. */
@@ -180,21 +184,11 @@ static void exec_get(request *r, session *s, const uint32_t *p) {
 }
 
 static int check_rmv(request *r, const uint32_t *p) {
-    if (req_tok(r, p[0])->count == 0) {
+    if (req_tok(r, p[1])->count == 0) {
         rsp_fail(r, ST_VALUE_SIZE, "keys");
         return -1;
     }
     return 0;
-}
-
-static void exec_rmv(request *r, session *s, const uint32_t *p) {
-    const jtok *a = req_tok(r, p[0]);
-    for (uint32_t i = 0, t = p[0] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
-        if (req_tok(r, t)->type != JT_STRING) continue;
-        const strbuf *k = decoded(r, req_tok(r, t));
-        store_del(&r->srv->store, s, k->buf, k->len, CAUSE_RMV);
-    }
-    rsp_st_only(r, ST_OK);
 }
 
 static void rsp_cnt(request *r, uint64_t cnt) {
@@ -202,6 +196,18 @@ static void rsp_cnt(request *r, uint64_t cnt) {
     SB_ADD_LIT(r->out, "\"cnt\":");
     sb_add_u64(r->out, cnt);
     rsp_end_st(r, ST_OK, 0);
+}
+
+static void exec_rmv(request *r, session *s, const uint32_t *p) {
+    const jtok *a = req_tok(r, p[1]);
+    uint64_t removed = 0; /* a key listed twice is removed (and counted) once */
+    for (uint32_t i = 0, t = p[1] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
+        if (req_tok(r, t)->type != JT_STRING) continue;
+        const strbuf *k = decoded(r, req_tok(r, t));
+        removed += (uint64_t)store_del(&r->srv->store, s, k->buf, k->len, CAUSE_RMV);
+    }
+    if (p[0] && req_tok(r, p[0])->type == JT_TRUE) rsp_cnt(r, removed);
+    else rsp_st_only(r, ST_OK);
 }
 
 static void exec_clear(request *r, session *s, const uint32_t *p) {
@@ -250,7 +256,7 @@ static void exec_clear_set(request *r, session *s, const uint32_t *p) {
 const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
 const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
 const keycmd keycmd_get = {keys_array, N(keys_array), NULL, exec_get, EXTEND_ON_GET};
-const keycmd keycmd_rmv = {keys_array, N(keys_array), check_rmv, exec_rmv, EXTEND_NEVER};
+const keycmd keycmd_rmv = {rmv_params, N(rmv_params), check_rmv, exec_rmv, EXTEND_NEVER};
 const keycmd keycmd_clear = {NULL, 0, NULL, exec_clear, EXTEND_NEVER};
 const keycmd keycmd_count = {NULL, 0, NULL, exec_count, EXTEND_NEVER};
 const keycmd keycmd_contains = {keys_array, N(keys_array), NULL, exec_contains, EXTEND_NEVER};

@@ -7,7 +7,7 @@ load client_helpers
 
 setup_file() { start_server; }
 teardown_file() { stop_server; }
-setup() { "$NDB" clear >/dev/null; }
+setup() { "$NDB" clear --yes >/dev/null; }
 
 @test "set then get: one value prints exactly, nothing else on stdout" {
     run --separate-stderr "$NDB" set username Bob
@@ -78,22 +78,78 @@ setup() { "$NDB" clear >/dev/null; }
     err_has "missing argument"
 }
 
-@test "set KEY - reads the value from stdin byte for byte" {
+@test "set KEY - reads the value from stdin, less one trailing line ending" {
     printf 'hello\n' | "$NDB" set h -
     run --separate-stderr "$NDB" get h
-    ok_out '"hello\n"'
+    ok_out '"hello"'
+    echo 42 | "$NDB" set n -
+    printf 'a\r\n' | "$NDB" set crlf -
+    printf 'two\n\n' | "$NDB" set two -
+    printf 'none' | "$NDB" set none -
+    run --separate-stderr "$NDB" get n crlf two none
+    ok_out '{"n":42,"crlf":"a","two":"two\n","none":"none"}'
     printf 'tab\there "q" \\ end' | "$NDB" set h2 -
     run --separate-stderr "$NDB" get -r h2
     ok_out 'tab	here "q" \ end'
     printf ' {"a" : 0.10}\n' | "$NDB" set j -
     run --separate-stderr "$NDB" get j
     ok_out '{"a":0.10}'
-    printf '5' | "$NDB" set -s s5 -
+    printf '5\n' | "$NDB" set -s s5 -
     run --separate-stderr "$NDB" get s5
     ok_out '"5"'
     printf '' | "$NDB" set empty -
     run --separate-stderr "$NDB" get empty
     ok_out '""'
+}
+
+@test "set: text that starts like JSON but is not JSON is refused, with where it stops" {
+    run --separate-stderr "$NDB" set cfg '{"a":1'
+    exit_is 2 ""
+    [ "$stderr" = "ndb set: VALUE is not valid JSON: it ends at byte 6 before the value is complete: '{\"a\":1' (-s stores it as a string)
+Try 'ndb set --help' for more information." ]
+    run --separate-stderr "$NDB" set a '[1, 2,, 3]'
+    exit_is 2 ""
+    err_has "ndb set: VALUE is not valid JSON: unexpected ',' at byte 6: '[1, 2,, 3]'"
+    run --separate-stderr "$NDB" set a '  "unterminated'
+    exit_is 2 ""
+    err_has "it ends at byte 15"
+    run --separate-stderr "$NDB" set a '{"a":1 /* c */}'
+    exit_is 2 ""
+    err_has "ndb set: VALUE holds a comment, which values may not"
+    run --separate-stderr bash -c "printf '{\"a\":1\n' | '$NDB' set k -"
+    exit_is 2 ""
+    err_has "ndb set: standard input is not valid JSON: it ends at byte 6"
+    run --separate-stderr "$NDB" contains cfg a k
+    exit_is 1 ""
+    # -s stores the text as it is
+    "$NDB" set -s cfg '{"a":1'
+    run --separate-stderr "$NDB" get cfg
+    ok_out '"{\"a\":1"'
+}
+
+@test "set: a value nested deeper than ndb stores is refused, not stored as a string" {
+    local deep
+    deep=$(printf '%.0s[' {1..2000})$(printf '%.0s]' {1..2000})
+    run --separate-stderr "$NDB" set d "$deep"
+    exit_is 2 ""
+    err_has "ndb set: VALUE is nested deeper than 1024 arrays/objects (at byte 1024); ndb stores at most that"
+    run --separate-stderr "$NDB" set --json d "$deep"
+    exit_is 2 ""
+    err_has "nested deeper than 1024"
+    run --separate-stderr "$NDB" contains d
+    exit_is 1 ""
+}
+
+@test "ndb help values states the rules, and each value command points to it" {
+    run --separate-stderr "$NDB" help values
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "usage: ndb help values" ]
+    [[ "$output" == *"text that starts with {, [ or \" (after blanks) must be valid JSON"* ]]
+    local c
+    for c in set add clear-set update append; do
+        run --separate-stderr "$NDB" "$c" --help
+        [[ "$output" == *"The full rules: 'ndb help values'."* ]]
+    done
 }
 
 @test "set KEY - with other pairs, and '-' only once" {
@@ -181,14 +237,16 @@ line2'
     ok_out '"x"'
 }
 
-@test "rm removes keys; missing keys are not an error" {
+@test "rm removes keys and prints how many; missing keys are not an error" {
     "$NDB" set a 1 b 2 c 3
-    run --separate-stderr "$NDB" rm a nope c
-    exit_is 0 ""
+    run --separate-stderr "$NDB" rm a nope c a
+    ok_out '2'
     run --separate-stderr "$NDB" keys
     ok_out '"b"'
     run --separate-stderr "$NDB" del b
-    exit_is 0 ""
+    ok_out '1'
+    run --separate-stderr "$NDB" rm b
+    ok_out '0'
     run --separate-stderr "$NDB" count
     ok_out '0'
     run --separate-stderr "$NDB" rm
@@ -200,7 +258,7 @@ line2'
     ok_out ''
     "$NDB" set k1 1 k2 2 k3 3 k4 4 'new
 line' 5
-    "$NDB" rm k2
+    "$NDB" rm k2 >/dev/null
     run --separate-stderr "$NDB" keys
     ok_out '"k1"
 "k3"
@@ -301,5 +359,76 @@ line'
     NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" --url "$NDB_URL" get a
     ok_out '1'
     NDB_URL=ws://127.0.0.1:1/ run --separate-stderr "$NDB" get --url="$NDB_URL" a
+    ok_out '1'
+}
+
+@test "get --object prints an object however many keys; get - always does" {
+    "$NDB" set user:1 '{"name":"Bob"}' user:2 '{"name":"Ann"}' other 1
+    run --separate-stderr "$NDB" get --object user:1
+    ok_out '{"user:1":{"name":"Bob"}}'
+    run --separate-stderr "$NDB" get --object user:1 user:2
+    ok_out '{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}'
+    run --separate-stderr "$NDB" get --object nope
+    exit_is 1 '{}'
+    err_has 'key "nope" does not exist'
+    # the README's recipe: the shape does not depend on how many keys match
+    run --separate-stderr bash -c "'$NDB' keys -r | grep '^user:1' | xargs -d '\n' '$NDB' get --object | jq -c 'keys'"
+    ok_out '["user:1"]'
+}
+
+@test "get - reads key names from stdin, one per line; -0 NUL-separated" {
+    "$NDB" set a 1 'b c' 2 $'new\nline' 3
+    run --separate-stderr bash -c "printf 'a\nb c\n' | '$NDB' get -"
+    ok_out '{"a":1,"b c":2}'
+    run --separate-stderr bash -c "printf 'a' | '$NDB' get -"
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf 'a\nnope\n' | '$NDB' get -"
+    exit_is 1 '{"a":1}'
+    err_has 'key "nope" does not exist'
+    run --separate-stderr bash -c "printf 'new\nline\0a\0' | '$NDB' get -0"
+    ok_out '{"new\nline":3,"a":1}'
+    run --separate-stderr bash -c "printf 'a\0' | '$NDB' get --null -"
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf '' | '$NDB' get -"
+    ok_out '{}'
+    run --separate-stderr "$NDB" get -0 a
+    exit_is 2 ""
+    err_has "-0 applies to key names read from standard input"
+    run --separate-stderr "$NDB" get
+    exit_is 2 ""
+    err_has "missing argument (usage: ndb get KEY... | -)"
+}
+
+@test "keys -0 prints bare names NUL-terminated; keys --prefix filters" {
+    "$NDB" set user:1 1 user:2 2 $'user:\nx' 3 other 4
+    run --separate-stderr bash -c "'$NDB' keys -0 --prefix user: | tr '\0\n' '|~'"
+    ok_out 'user:~x|user:1|user:2|'
+    run --separate-stderr "$NDB" keys --prefix user:
+    ok_out '"user:\nx"
+"user:1"
+"user:2"'
+    run --separate-stderr "$NDB" keys --prefix=nothing
+    ok_out ''
+    run --separate-stderr bash -c "'$NDB' keys -0 --prefix user: | '$NDB' get -0"
+    ok_out '{"user:\nx":3,"user:1":1,"user:2":2}'
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set s:a 1 t 2
+    run --separate-stderr "$NDB" --session "$t" keys --prefix s:
+    ok_out '"s:a"'
+}
+
+@test "clear needs --yes when standard input is a terminal; scripts need none" {
+    "$NDB" set a 1 b 2
+    on_tty "$NDB" clear
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb clear: this removes every key; add --yes to confirm (required when standard input is a terminal)
+Try 'ndb clear --help' for more information." ]
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    on_tty "$NDB" clear --yes
+    [ "$status" -eq 0 ] && [ "$output" = "2" ]
+    "$NDB" set a 1
+    run --separate-stderr "$NDB" clear-keys </dev/null
     ok_out '1'
 }

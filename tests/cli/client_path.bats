@@ -7,7 +7,7 @@ load client_helpers
 setup_file() { start_server; }
 teardown_file() { stop_server; }
 setup() {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set Devices '[{"make":"Apple","model":"iPhone 14","sensors":[{"id":"temp1"},{"id":"accel1"}]},{"make":"Samsung","model":"S23","sensors":[{"id":"temp1"},{"id":"accel1"},{"id":"thingy1"}]}]' \
         logins '[{"timestamp":1234,"location":"London"},{"timestamp":1236,"location":"Paris"}]' \
         n 5
@@ -30,16 +30,63 @@ logins'
     [ -z "$stderr" ]
 }
 
-@test "find --paths" {
+@test "find --paths names the key each path came from: {KEY: [PATH...]}" {
     run --separate-stderr "$NDB" find --paths --keys Devices '$[*].make'
-    ok_out "\"\$[0]['make']\"
-\"\$[1]['make']\""
-    run --separate-stderr "$NDB" find --paths -r --key Devices '$..id'
-    ok_out "\$[0]['sensors'][0]['id']
-\$[0]['sensors'][1]['id']
-\$[1]['sensors'][0]['id']
-\$[1]['sensors'][1]['id']
-\$[1]['sensors'][2]['id']"
+    ok_out "{\"Devices\":[\"\$[0]['make']\",\"\$[1]['make']\"]}"
+    "$NDB" set more '{"sensors":[{"id":"x"}]}'
+    run --separate-stderr "$NDB" find --paths '$..id'
+    ok_out "{\"Devices\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"more\":[\"\$['sensors'][0]['id']\"]}"
+    # a key listed twice is named once
+    run --separate-stderr "$NDB" find --paths --keys more,more '$..id'
+    ok_out "{\"more\":[\"\$['sensors'][0]['id']\"]}"
+    run --separate-stderr "$NDB" find --paths '$.nope'
+    exit_is 1 '{}'
+}
+
+@test "find --where tests each value itself (one record per key)" {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" set u1 '{"name":"Bob","age":30}' u2 '{"name":"Ann","age":12}' \
+        u3 '{"name":"Eve","age":40,"mail":"e@x"}' list '[{"age":50}]'
+    # a filter over the members of each value finds only the list of records...
+    run --separate-stderr "$NDB" find '$[?(@.age > 18)]'
+    ok_out '"list"'
+    # ...--where tests the value
+    run --separate-stderr "$NDB" find --where '@.age > 18'
+    ok_out '"u1"
+"u3"'
+    run --separate-stderr "$NDB" find --where '@.name == "Bob"' --kv
+    ok_out '{"u1":{"name":"Bob","age":30}}'
+    run --separate-stderr "$NDB" find --where "@.mail =~ /@x\$/" -r
+    ok_out 'u3'
+    run --separate-stderr "$NDB" find --where '@.age > 18' --keys u2,u3
+    ok_out '"u3"'
+    # an array value: @ is the array
+    run --separate-stderr "$NDB" find --where 'count(@[?(@.age > 18)]) == 1'
+    ok_out '"list"'
+}
+
+@test "find --where: values with no members never match (the documented limit)" {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" set n 5 s '"x"' t true z null e '{}' a '[]' o '{"v":5}'
+    run --separate-stderr "$NDB" find --where '@ == 5'
+    exit_is 1 ""
+    run --separate-stderr "$NDB" find --where '@.v == 5 || @ == 5 || !@.v'
+    ok_out '"o"'
+}
+
+@test "find --where: mistakes are usage errors naming the position in EXPR" {
+    run --separate-stderr "$NDB" find --where '@.age >'
+    exit_is 2 ""
+    [ "${stderr%%$'\n'*}" = "ndb find: invalid --where expression: it ends at position 7 before the expression is complete" ]
+    run --separate-stderr "$NDB" find --where '@.a)] , $[?(@.b'
+    exit_is 2 ""
+    err_has "ndb find: invalid --where expression: unbalanced ')' at position 3"
+    run --separate-stderr "$NDB" find --where '@.a == 1' '$'
+    exit_is 2 ""
+    err_has "give PATH or --where EXPR, not both"
+    run --separate-stderr "$NDB" find --where '@.a == 1' --paths
+    exit_is 2 ""
+    err_has "--paths does not apply to --where"
 }
 
 @test "find --kv prints one object of whole values" {
@@ -102,6 +149,21 @@ logins'
     exit_is 2 ""
     run --separate-stderr "$NDB" update --json Devices '$' notjson
     exit_is 2 ""
+}
+
+@test "update refuses a VALUE that looks like an expression instead of storing its text" {
+    "$NDB" set u '{"age":30}'
+    run --separate-stderr "$NDB" update u '$.age' '@ + 1'
+    exit_is 2 ""
+    err_has "ndb update: VALUE '@ + 1' looks like a JSONPath expression, but update stores VALUE as given and evaluates nothing (-s stores it as a string)"
+    run --separate-stderr "$NDB" update u '$.age' '$.age + 1'
+    exit_is 2 ""
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":30}'
+    run --separate-stderr "$NDB" update -s u '$.age' '@ + 1'
+    ok_out '1'
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":"@ + 1"}'
 }
 
 @test "append adds items in order, with the value rules of set" {

@@ -11,12 +11,12 @@ setup_file() {
 teardown_file() { stop_server; }
 
 @test "save prints the report; load brings the keys back exactly" {
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     "$NDB" set a 1 b 0.10 c '{"x":[18446744073709551616]}'
     run --separate-stderr "$NDB" save users
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^\{\"duration\":[0-9]+,\"name\":\"users\"\}$ ]]
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
     run --separate-stderr "$NDB" load users
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^\{\"duration\":[0-9]+,\"keys\":3,\"name\":\"users\",\"sessions\":0\}$ ]]
@@ -30,10 +30,19 @@ teardown_file() { stop_server; }
     err_has "LoadError (142)"
 }
 
-@test "save with a bad name: the server's error, exit 3; usage errors exit 2" {
+@test "save/load with a bad name: 'invalid dataset name' and the rule, exit 3; usage errors exit 2" {
     run --separate-stderr "$NDB" save '../x'
     exit_is 3 ""
-    err_has "ValueSize (42)"
+    [ "$stderr" = "ndb save: invalid dataset name \"../x\": dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'" ]
+    run --separate-stderr "$NDB" load ..
+    exit_is 3 ""
+    err_has 'ndb load: invalid dataset name "..": dataset names must match'
+    run --separate-stderr "$NDB" session save 'a b'
+    exit_is 3 ""
+    err_has 'ndb session save: invalid dataset name "a b": dataset names must match'
+    run --separate-stderr "$NDB" session load 'a/b'
+    exit_is 3 ""
+    err_has 'ndb session load: invalid dataset name "a/b"'
     run --separate-stderr "$NDB" save
     exit_is 2 ""
     run --separate-stderr "$NDB" load a b

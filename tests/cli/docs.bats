@@ -196,3 +196,134 @@ undocumented_settings() {
     [ "$status" -eq 0 ]
     [[ $output == *'"persistEnabled":true'* ]]
 }
+
+# --- examples: every one is run, and prints what it shows (examples.bash) ---
+
+# fresh_db: no keys, no sessions (each example block starts from nothing).
+fresh_db() {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" session end --all >/dev/null
+}
+
+@test "README: every code block is of a known kind, and every example runs as shown" {
+    load examples
+    examples_setup
+    local dir="$BATS_TEST_TMPDIR/readme" f where kind n=0
+    mkdir -p "$dir"
+    md_blocks "$BATS_TEST_DIRNAME/../../README.md" "$dir"
+    for f in "$dir"/*; do
+        [[ $f == *.where ]] && continue
+        where=$(cat "${f%.*}.where")
+        kind=${f##*.}
+        case $kind in
+        console)
+            fresh_db
+            run_example "$f" "$where" || { stop_server; return 1; }
+            n=$((n + 1))
+            ;;
+        jsonc) # a config file: ndb serve must start with it
+            local log="$BATS_TEST_TMPDIR/jsonc.log" pid i
+            "$NDB" serve --config "$f" --port 0 2>"$log" &
+            pid=$!
+            for i in $(seq 100); do
+                grep -q 'listening on' "$log" && break
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.05
+            done
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            grep -q 'listening on' "$log" || { echo "$where: ndb serve refuses this config: $(cat "$log")" >&2; stop_server; return 1; }
+            ;;
+        js) # the message a browser sends, and the answer its comment shows
+            local msg ans
+            msg=$(sed -n "s/.*ws\.send('\(.*\)').*/\1/p" "$f")
+            ans=$(sed -n 's|.*console\.log(e\.data); *// *||p' "$f")
+            [ -n "$msg" ] && [ -n "$ans" ] || { echo "$where: no ws.send('...') / answer comment" >&2; stop_server; return 1; }
+            fresh_db
+            [ "$("$NDB" send "$msg")" = "$ans" ] || { echo "$where: $msg does not answer $ans" >&2; stop_server; return 1; }
+            ;;
+        text) # synopses and messages: never a command to run
+            ! grep -qE '^(\$ |127\.0\.0\.1:1987)' "$f" || { echo "$where: a text block holds an example" >&2; stop_server; return 1; }
+            ;;
+        sh) # procedures that install or build, run by CI (checked below)
+            [[ $where == *"(## Quick start)" || $where == *"(### "*"Debian package"*")" || $where == *"(### From source"*")" || $where == *"(## Building and testing)" ]] ||
+                { echo "$where: an sh block outside the install and build sections (use console)" >&2; stop_server; return 1; }
+            ;;
+        *)
+            echo "$where: code block of unknown kind '$kind'" >&2
+            stop_server
+            return 1
+            ;;
+        esac
+    done
+    stop_server
+    [ "$n" -ge 10 ]
+}
+
+@test "ndb(1) and ndb-repl(1): every example runs as shown" {
+    load examples
+    examples_setup
+    local page dir f n=0
+    for page in ndb.1 ndb-repl.1; do
+        dir="$BATS_TEST_TMPDIR/man-$page"
+        mkdir -p "$dir"
+        man_blocks "$MAN/$page" "$dir"
+        for f in "$dir"/*.ex; do
+            head -n 1 "$f" | grep -qE '^(\$ |127\.0\.0\.1:1987)' ||
+                { echo "$(cat "${f%.ex}.where"): a literal block that is not an example" >&2; stop_server; return 1; }
+            fresh_db
+            run_example "$f" "$(cat "${f%.ex}.where")" || { stop_server; return 1; }
+            n=$((n + 1))
+        done
+    done
+    stop_server
+    [ "$n" -ge 8 ]
+}
+
+@test "help texts: every example runs as shown; no example outside an Examples section" {
+    load examples
+    examples_setup
+    local c text f="$BATS_TEST_TMPDIR/help.ex" n=0
+    while IFS= read -r c; do
+        case $c in
+        serve | bench) continue ;; # their own owners' texts
+        repl) text=$(printf 'help\n' | "$NDB" repl) ;;
+        values) text=$("$NDB" help values) ;;
+        *) text=$("$NDB" $c --help) ;;
+        esac
+        # a command line in prose would be an example nobody runs
+        if awk '/^Examples:$/ { on = 1; next } on && /^  / { next } { on = 0 } /^ +(\$ |ndb |if ndb|export )|\| *ndb / { bad = 1 } END { exit !bad }' <<<"$text"; then
+            echo "ndb $c --help: a command outside the Examples section" >&2
+            stop_server
+            return 1
+        fi
+        help_examples "$text" >"$f"
+        [ -s "$f" ] || continue
+        fresh_db
+        run_example "$f" "ndb help $c" || { stop_server; return 1; }
+        n=$((n + 1))
+    done < <("$NDB" help --commands; echo values)
+    stop_server
+    [ "$n" -ge 6 ]
+}
+
+@test "README quick start: exactly two commands, run by CI as written; the first only runs" {
+    local root="$BATS_TEST_DIRNAME/../.." one two
+    [ "$(awk '/^## /{q=($0=="## Quick start")} q && /^```sh$/{n++} END{print n}' "$root/README.md")" = 2 ]
+    one=$(bash "$root/.ci/quickstart" 1)
+    two=$(bash "$root/.ci/quickstart" 2)
+    [ "$(wc -l <<<"$one")" = 1 ] && [ "$(wc -l <<<"$two")" = 1 ]
+    # 1: what running needs only, its own build directory, the server in the foreground
+    [[ $one == "bash .ci/install-deps run && "* ]]
+    [[ $one == *" && ./build-serve/ndb serve" ]]
+    # 2: everything testing needs, another directory, every test
+    [[ $two == "bash .ci/install-deps && "* ]]
+    [[ $two != *build-serve* ]]
+    [[ $two == *"ctest --test-dir build --output-on-failure" ]]
+    # CI runs both, from the README itself
+    grep -q 'bash -c "$(bash .ci/quickstart 1)"' "$root/.ci/run"
+    grep -q 'bash -c "$(bash .ci/quickstart 2)"' "$root/.ci/run"
+    # the README says where each goes
+    grep -q 'in the foreground' "$root/README.md"
+    grep -q 'in a second terminal' "$root/README.md"
+}

@@ -75,6 +75,17 @@ setup() { "$NDB" send '{"KV_CLEAR":{}}' >/dev/null; }
     req '{"KV_RMV":{}}' '{"KV_RMV_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
 }
 
+@test "KV_RMV with ndb's opt-in \"cnt\":true answers how many keys it removed" {
+    req '{"KV_SET":{"keys":{"a":1,"b":2,"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["a","nope","a",7,"b"],"cnt":true}}' '{"KV_RMV_RSP":{"cnt":2,"st":1}}'
+    req '{"KV_RMV":{"keys":["a"],"cnt":true}}' '{"KV_RMV_RSP":{"cnt":0,"st":1}}'
+    # without it (or with false) the protocol's answer, unchanged
+    req '{"KV_RMV":{"keys":["c"],"cnt":false}}' '{"KV_RMV_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["c"],"cnt":1}}' '{"KV_RMV_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_RMV":{"keys":[],"cnt":true}}' '{"KV_RMV_RSP":{"m":"keys","st":42,"tkn":null}}'
+    req '{"KV_RMV":{"cnt":true}}' '{"KV_RMV_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+}
+
 @test "KV_CLEAR answers the number removed" {
     req '{"KV_SET":{"keys":{"a":1,"b":2,"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":3,"st":1}}'

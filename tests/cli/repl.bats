@@ -11,7 +11,7 @@ setup_file() { start_server; }
 teardown_file() { stop_server; }
 setup() {
     "$NDB" session end --all >/dev/null
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
 }
 
 # repl SCRIPT [ARGS...]: run `ndb repl ARGS...` with SCRIPT on stdin.
@@ -23,7 +23,7 @@ repl() {
 
 @test "commands use the client's words; one result per line, no banner or prompt" {
     repl $'set a 1 b true\nget a\nget a b\nkeys\ncount\ncontains a zz\nrm a\ncount\n'
-    exit_is 3 $'1\n{"a":1,"b":true}\n"a"\n"b"\n2\n"a"'
+    exit_is 1 $'1\n{"a":1,"b":true}\n"a"\n"b"\n2\n"a"'
     err_has 'stopped at line 6'
 }
 
@@ -90,10 +90,11 @@ repl() {
     [[ "$output" =~ ^[1-9][0-9]*$'\n1\n"top"'$ ]]
 }
 
-@test "use: unknown session fails with 3, a malformed token with 2" {
+@test "use: unknown session fails with 1 (not found), a malformed token with 2" {
     repl $'use 12345\ncount\n'
-    exit_is 3 ""
-    err_has 'session 12345 does not exist'
+    exit_is 1 ""
+    [ "$stderr" = "ndb: session 12345 does not exist
+ndb repl: stopped at line 1" ]
     repl $'use abc\n'
     exit_is 2 ""
     err_has "invalid session token 'abc'"
@@ -125,18 +126,23 @@ repl() {
 @test "the first failure stops the script: server errors exit 3" {
     repl $'set a 1\nsession new --ttl 999999999999\nset b 2\n'
     exit_is 3 ''
-    err_has 'ValueSize (42)'
+    err_has "ndb session new: --ttl 999999999999 refused by the server"
     err_has 'stopped at line 2'
     run --separate-stderr "$NDB" contains b
     exit_is 1 ""
 }
 
-@test "a missing key or a false test is a failure too (exit 3)" {
+@test "a missing key or a false test stops a script with 1, as on the command line" {
     repl $'get nope\nset b 2\n'
-    exit_is 3 ""
-    err_has 'key "nope" does not exist'
+    exit_is 1 ""
+    [ "$stderr" = 'ndb: key "nope" does not exist
+ndb repl: stopped at line 1' ]
     repl $'set a 1\ncontains a nope\ncount\n'
-    exit_is 3 '"a"'
+    exit_is 1 '"a"'
+    # a raw request answered "no such session" is not found too
+    repl $'{"SH_GET":{"tkn":12345,"keys":["a"]}}\n'
+    exit_is 1 '{"SH_GET_RSP":{"m":"","st":100,"tkn":null}}'
+    err_has 'SessionNotExist (100)'
 }
 
 @test "usage errors and unknown commands stop the script with 2" {
@@ -153,6 +159,12 @@ repl() {
     repl $'set a -\n'
     exit_is 2 ""
     err_has "not available in the REPL"
+    # get - would read the script itself
+    repl $'get -\nset a 1\n'
+    exit_is 2 ""
+    err_has "ndb get: '-' (read standard input) is not available in the REPL; type the key names"
+    repl $'get -0\n'
+    exit_is 2 ""
     repl $'\\nope\n'
     exit_is 2 ""
     err_has "unknown command '\\nope'"
@@ -160,7 +172,7 @@ repl() {
 
 @test "--continue-on-error runs every line and exits with the first failure" {
     repl $'get nope\nset a 1\nbogus\nget a\nrm a\n' --continue-on-error
-    exit_is 3 $'1'
+    exit_is 1 $'1\n1'
     err_has 'key "nope" does not exist'
     err_has "unknown command 'bogus'"
     repl $'bogus\n{"KV_GET":{"keys":1}}\ncount\n' --continue-on-error
@@ -236,4 +248,47 @@ repl() {
     export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
     repl $'set a 1\n'
     [ ! -e "$XDG_STATE_HOME/ndb/history" ]
+}
+
+@test "clear is the screen in the REPL: in a script it says so; clear-keys empties" {
+    "$NDB" set a 1 b 2
+    repl $'clear\ncount\n'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: in the REPL 'clear' clears the screen; 'clear-keys' removes every key
+ndb repl: stopped at line 1" ]
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    repl $'clear-keys\ncount\n'
+    ok_out $'2\n0'
+}
+
+@test "every global option works in ndb repl, before or after 'repl'" {
+    "$NDB" set s '"str"' o '{"a":1}'
+    repl $'get s\nget o\n' -r
+    ok_out $'str\n{"a":1}'
+    repl $'get o\n{"KV_COUNT":{}}\n' --pretty
+    ok_out $'{\n  "a": 1\n}\n{\n  "KV_COUNT_RSP": {\n    "cnt": 2,\n    "st": 1\n  }\n}'
+    # a style typed on the line wins
+    repl $'get -c o\n' --pretty
+    ok_out '{"a":1}'
+    run --separate-stderr bash -c "printf 'get s\n' | '$NDB' -r --timeout 3 repl"
+    ok_out 'str'
+    local t
+    t=$("$NDB" session new)
+    repl $'set x 1\nkeys\n' --session "$t"
+    ok_out '"x"'
+    run --separate-stderr "$NDB" --session "$t" get x
+    ok_out '1'
+    NDB_URL= repl $'count\n' -p "$NDB_PORT"
+    ok_out '2'
+    NDB_URL= repl $'count\n' -H 127.0.0.1 --port="$NDB_PORT" -rc
+    ok_out '2'
+    repl $'count\n' --url "$NDB_URL" -p 1
+    exit_is 2 ""
+    err_has "give --url or -H/-p, not both"
+    repl $'count\n' -p 0
+    exit_is 2 ""
+    err_has "invalid port '0' (expected 1..65535)"
+    repl $'count\n' --pretty -c
+    exit_is 2 ""
 }

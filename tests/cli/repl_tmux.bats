@@ -22,7 +22,7 @@ setup() {
     RSTATE="$BATS_TEST_TMPDIR/state"
     mkdir -p "$RHOME"
     "$NDB" session end --all >/dev/null
-    "$NDB" clear >/dev/null
+    "$NDB" clear --yes >/dev/null
 }
 
 teardown() {
@@ -272,8 +272,13 @@ line() {
     wait_last "$PROMPT"
     start_server --port "$port"
     [ "$NDB_PORT" = "$port" ]
-    line "set back 1"
+    line "get nope"
     wait_for "(reconnected to $NDB_URL)"
+    wait_last "$PROMPT"
+    # the reconnection is said before the command's own message
+    screen | grep -A1 -F "(reconnected to $NDB_URL)" | tail -n 1 | grep -qxF 'ndb: key "nope" does not exist'
+    line "set back 1"
+    wait_last "$PROMPT"
     run --separate-stderr "$NDB" keys
     ok_out '"back"'
 }
@@ -314,7 +319,50 @@ line() {
     line "get a"
     wait_last "$PROMPT"
     line "session new --ttl 999999999999"
-    wait_for "ndb: ValueSize (42)"
+    wait_for "ndb session new: --ttl 999999999999 refused by the server"
     line "foo"
     wait_for "ndb: unknown command 'foo'"
+}
+
+@test "clear clears the screen; clear-keys asks before removing every key" {
+    "$NDB" set a 1 b 2
+    start_repl
+    line "get a"
+    wait_for "$PROMPT get a"
+    line "clear"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -vc '^$')" -eq 1 ] # only the prompt is left
+    line "clear-keys"
+    wait_last "Remove all 2 keys of $NDB_URL? [y/N]"
+    type_text "n"
+    key Enter
+    wait_for "(nothing removed)"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" count
+    ok_out '2'
+    line "clear-keys"
+    wait_last "Remove all 2 keys of $NDB_URL? [y/N]"
+    type_text "y"
+    key Enter
+    wait_re "^2$"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" count
+    ok_out '0'
+}
+
+@test "set says OK on a terminal; unknown commands point to 'help'; an open bracket says how out" {
+    start_repl
+    line "set a 1"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -A1 -xF "$PROMPT set a 1" | tail -n 1)" = "OK" ]
+    line "bogus"
+    wait_for "ndb: unknown command 'bogus'"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -A1 -F "unknown command 'bogus'" | tail -n 1)" = "Try 'help'." ]
+    line "get"
+    wait_for "Try 'help get' for more information."
+    line 'find $[?('
+    wait_for "(input continues until the open quote or bracket is closed; Ctrl-C discards it)"
+    key C-c
+    wait_last "$PROMPT"
 }

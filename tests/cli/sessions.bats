@@ -179,6 +179,9 @@ remaining() {
     run "$NDB" send '{"SV_INFO":{}}'
     [[ $output == *'"sessions":2,"st":1,'* ]]
     req "{\"SH_RMV\":{\"tkn\":$b,\"keys\":[\"a\",\"zz\"]}}" '{"SH_RMV_RSP":{"st":1}}'
+    req "{\"SH_RMV\":{\"tkn\":$b,\"keys\":[\"b\",\"zz\"],\"cnt\":true}}" '{"SH_RMV_RSP":{"cnt":1,"st":1}}'
+    req "{\"SH_RMV\":{\"tkn\":$b,\"keys\":[\"b\"],\"cnt\":\"yes\"}}" '{"SH_RMV_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req "{\"SH_ADD\":{\"tkn\":$b,\"keys\":{\"b\":2}}}" '{"SH_ADD_RSP":{"st":1}}'
     req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":4,"totalSessions":2}}'
     req "{\"SH_CLEAR_SET\":{\"tkn\":$b,\"keys\":{\"x\":1,\"y\":2,\"z\":3}}}" '{"SH_CLEAR_SET_RSP":{"cnt":2,"st":1}}'
     req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":5,"totalSessions":2}}'

@@ -111,8 +111,45 @@ static void test_pretty(void) {
               "[\n  \033[33mtrue\033[0m,\n  \033[33mfalse\033[0m,\n  \033[32m\"s\"\033[0m,\n  \033[36m-1e5\033[0m\n]");
 }
 
+/* `find --where`: the path sent, or "error: ..." */
+static const char *where(const char *expr) {
+    static strbuf out;
+    static char buf[512];
+    char err[256];
+    if (cli_where_path(expr, &out, err, sizeof err)) {
+        snprintf(buf, sizeof buf, "error: %s", err);
+        return buf;
+    }
+    snprintf(buf, sizeof buf, "%s", out.buf);
+    return buf;
+}
+
+static void test_where(void) {
+    CHECK_STR(where("@.age > 18"), "$[?($.age > 18)]");
+    CHECK_STR(where("@ == 5"), "$[?($ == 5)]");
+    /* string and regex literals are not operands */
+    CHECK_STR(where("@.mail == 'a@b' || @.x == \"@\""), "$[?($.mail == 'a@b' || $.x == \"@\")]");
+    CHECK_STR(where("@.m =~ /@[a-z]/i"), "$[?($.m =~ /@[a-z]/i)]");
+    CHECK_STR(where("@.m =~ /[/@]/ && @.n"), "$[?($.m =~ /[/@]/ && $.n)]");
+    CHECK_STR(where("tokenize(@.s, /@/)"), "$[?(tokenize($.s, /@/))]");
+    /* '/' after an operand divides */
+    CHECK_STR(where("@.a / 2 == @.b"), "$[?($.a / 2 == $.b)]");
+    /* @ in a nested filter or index expression is that selector's node */
+    CHECK_STR(where("count(@.x[?(@ > 1)]) == 2"), "$[?(count($.x[?(@ > 1)]) == 2)]");
+    CHECK_STR(where("@.arr[(@.length - 1)] == 3"), "$[?($.arr[(@.length - 1)] == 3)]");
+    CHECK_STR(where("@.arr[ ?@ > 1] && @.b"), "$[?($.arr[ ?@ > 1] && $.b)]");
+    CHECK_STR(where("@.a[0] == [1, {\"k\": 2}]"), "$[?($.a[0] == [1, {\"k\": 2}])]");
+    /* EXPR cannot close the filter early, and mistakes say where in EXPR */
+    CHECK_STR(where("@.a)] , $[?(@.b"), "error: unbalanced ')' at position 3");
+    CHECK_STR(where("(@.a"), "error: '(' is not closed");
+    CHECK_STR(where("@.a >"), "error: it ends at position 5 before the expression is complete");
+    CHECK_STR(where("@.a == 'x"), "error: unterminated string at position 7");
+    CHECK_STR(where("@.a ==== 1"), "error: unexpected '=' at position 6");
+}
+
 int main(void) {
     test_table();
+    test_where();
     test_distance();
     test_u64();
     test_is_json();
