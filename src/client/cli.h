@@ -309,6 +309,11 @@ void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t);
  * raw with -r, else JSON-encoded), else as one pretty array. */
 void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t);
 
+/* Print the items of the array at token t one per line, whatever the
+ * output style: strings JSON-encoded, bare with -r; with -0 bare and each
+ * followed by a NUL byte.  (cli_print_list does this when not pretty.) */
+void cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t);
+
 /* Print the object at token t without its members "st" and "m". */
 void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);
 
@@ -345,6 +350,11 @@ int cli_session_new(cli_ctx *c, int argc, char **argv);
 int cli_session_end(cli_ctx *c, int argc, char **argv);
 int cli_session_exists(cli_ctx *c, int argc, char **argv);
 int cli_session_info(cli_ctx *c, int argc, char **argv);
+int cli_session_list(cli_ctx *c, int argc, char **argv);
+int cli_scan(cli_ctx *c, int argc, char **argv);
+/* The top-level key names that start with prefix, gathered from KV_SCAN
+ * pages into one array (token *t of *d). */
+int cli_keys_with_prefix(cli_ctx *c, const char *prefix, const jdoc **d, uint32_t *t);
 int cli_session_save(cli_ctx *c, int argc, char **argv);
 int cli_session_load(cli_ctx *c, int argc, char **argv);
 

@@ -109,12 +109,16 @@ void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t) {
 }
 
 void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t) {
-    const jtok *k = &d->toks[t];
-    int nul = c->opt[OPT_NULL] != NULL; /* -0: bare names, NUL-terminated */
-    if (c->pretty && !c->raw && !nul) {
+    if (c->pretty && !c->raw && !c->opt[OPT_NULL]) {
         cli_print_value(c, d, t);
         return;
     }
+    cli_print_lines(c, d, t);
+}
+
+void cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t) {
+    const jtok *k = &d->toks[t];
+    int nul = c->opt[OPT_NULL] != NULL; /* -0: bare names, NUL-terminated */
     uint32_t i = t + 1;
     for (uint32_t n = 0; n < k->count; n++) {
         const jtok *it = &d->toks[i];

@@ -173,6 +173,21 @@ static const cli_cmd cli_cmds[] = {
      "(for xargs -0 and 'ndb get -0').\n",
      "0  always (no keys print nothing, or [] on a terminal)\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
      "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
+    {NULL, "scan", NULL, "Keys", "", "stream every key name, a page at a time",
+     "Print every top-level key name (with --prefix P, those that start with P),\n"
+     "one per line as soon as each page of 1000 arrives, so the output starts at\n"
+     "once and memory stays flat however many keys there are.  Names are\n"
+     "JSON-encoded; -r prints them bare, -0 bare and each followed by a NUL byte.\n"
+     "Every key that exists for the whole listing is printed exactly once, in\n"
+     "insertion order, even while others write (the server's KV_SCAN).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb set job:1 a job:2 b other c\n"
+     "  $ ndb scan --prefix job: -r\n"
+     "  job:1\n"
+     "  job:2\n",
+     "0  the listing is complete\n", {OPT_PREFIX, OPT_NULL}, 0, 0, "KV_SCAN", NULL, CLI_F_NOSESSION,
+     cli_scan},
     {NULL, "count", NULL, "Keys", "", "print the number of keys",
      "One number: the top-level keys, or with --session the session's keys.\n", "0  always\n",
      {0}, 0, 0, "KV_COUNT", "SH_COUNT",
@@ -328,6 +343,15 @@ static const cli_cmd cli_cmds[] = {
      "  $ ndb session info\n"
      "  {\"totalKeys\":1,\"totalSessions\":1}\n",
      "0  printed\n1  TKN names no session\n", {0}, 0, 1, "SH_INFO", NULL, 0, cli_session_info},
+    {"session", "list", NULL, "Sessions", "", "list every session with its expiry and key count",
+     "Print every session, one per line in the order they were created, as\n"
+     "'session info TKN' describes it (the server's SH_SCAN, a page at a time).\n"
+     "\n"
+     "Examples:\n"
+     "  $ ndb session new >/dev/null\n"
+     "  $ ndb session list\n"
+     "  {\"expires\":false,\"keyCnt\":0,\"shared\":false,\"tkn\":\u2026}\n",
+     "0  the listing is complete\n", {0}, 0, 0, "SH_SCAN", NULL, 0, cli_session_list},
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
      "settings to a new snapshot of dataset NAME and print the server's report.\n"

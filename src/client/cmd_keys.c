@@ -259,13 +259,14 @@ int cli_clear(cli_ctx *c, int argc, char **argv) {
 }
 
 /*
- * The key names to list, as an array at token *t of *d.  Today the server
- * has only KV_KEYS / SH_KEYS, so --prefix filters their answer here; once
- * the server has KV_SCAN (a prefix scan), this is the one place to send it
- * instead and save the transfer of the names that do not match.
+ * The key names to list, as an array at token *t of *d.  With --prefix at
+ * the top level the server's KV_SCAN sends only the names that match (page
+ * by page); a session has no key scan, so its SH_KEYS answer is filtered
+ * here.
  */
 static int list_keys(cli_ctx *c, const char *prefix, const jdoc **d, uint32_t *t) {
     int rc;
+    if (prefix && *prefix && !c->in_session) return cli_keys_with_prefix(c, prefix, d, t);
     cli_req_begin(c);
     cli_req_end(c);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_ARRAY, t))) return rc;
