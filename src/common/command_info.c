@@ -6,15 +6,15 @@
 #include <string.h>
 
 const cmd_info cmd_table[CMD__COUNT] = {
-#define NDB_COMMAND(name, flags, role, summary) {#name, flags, role, summary},
+#define NDB_COMMAND(name, flags, role, summary) {#name, sizeof #name - 1, flags, role, summary},
 #include "common/commands.def"
 #undef NDB_COMMAND
 };
 
-/* Byte-wise comparison of the n bytes at a with the string b. */
-static int cmp_name(const char *a, size_t an, const char *b) {
-    size_t bn = strlen(b);
-    int c = memcmp(a, b, an < bn ? an : bn);
+/* Byte-wise comparison of the n bytes at a with command b's name. */
+static int cmp_name(const char *a, size_t an, const cmd_info *b) {
+    size_t bn = b->namelen;
+    int c = memcmp(a, b->name, an < bn ? an : bn);
     if (c) return c;
     return an < bn ? -1 : an > bn;
 }
@@ -23,7 +23,7 @@ const cmd_info *cmd_lookup(const char *name, size_t n) {
     size_t lo = 0, hi = CMD__COUNT;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = cmp_name(name, n, cmd_table[mid].name);
+        int c = cmp_name(name, n, &cmd_table[mid]);
         if (c == 0) return &cmd_table[mid];
         if (c < 0) hi = mid;
         else lo = mid + 1;

@@ -35,6 +35,7 @@ typedef enum cmd_id {
 
 typedef struct cmd_info {
     const char *name;
+    unsigned namelen;   /* strlen(name) */
     unsigned flags;     /* CMDF_* */
     enum cmd_role role; /* least role that may run it */
     const char *summary;

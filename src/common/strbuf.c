@@ -70,12 +70,26 @@ void sb_addf(strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Does any of the eight bytes of w need escaping in a JSON string: a
+ * control character, '"', '\\' or DEL?  (Bytes >= 0x80 never do; the
+ * ~x masks keep them from looking like matches.) */
+static inline int needs_escape8(uint64_t w) {
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\'), d = w ^ (ONES * 0x7f);
+    return ((((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d)) & HIGHS) != 0;
+}
+
 void sb_add_json_string(strbuf *sb, const char *s, size_t n) {
     static const char hex[] = "0123456789ABCDEF";
     sb_grow(sb, n + 2);
     sb_addc(sb, '"');
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
     for (size_t i = 0; i < n; i++) {
+        /* plain text goes eight bytes at a time */
+        for (uint64_t w; i + 8 <= n && (memcpy(&w, s + i, 8), !needs_escape8(w));) i += 8;
+        if (i >= n) break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
         sb_add(sb, s + run, i - run);

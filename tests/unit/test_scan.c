@@ -133,7 +133,64 @@ static void test_utf8(void) {
     CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
 }
 
+/* The string scanner looks at eight bytes at a time: a quote, backslash,
+ * control character or non-ASCII byte must be found at every position of
+ * a block, and at block boundaries. */
+static void test_string_blocks(void) {
+    static const struct {
+        const char *ins; /* inserted text */
+        int valid, escaped;
+    } cases[] = {
+        {"\\n", 1, 1}, {"\\", 0, 0}, {"\x01", 0, 0}, {"\x1f", 0, 0}, {"\x7f", 1, 0},
+        {"\xc3\xa9", 1, 0}, {"\xc3", 0, 0}, {"\xff", 0, 0}, {" ", 1, 0}, {"\\u0041", 1, 1},
+    };
+    int bad = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (int at = 0; at < 20; at++) {
+            char buf[64];
+            int n = snprintf(buf, sizeof buf, "\"%.*s%s%.*s\"", at, "abcdefghijklmnopqrstuvwxyz", cases[c].ins,
+                             19 - at, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+            int ok = jdoc_parse(&d, buf, (size_t)n, NULL) == 0;
+            if (ok != cases[c].valid || (ok && !!(d.toks[0].flags & JF_ESCAPED) != cases[c].escaped)) {
+                fprintf(stderr, "string block: case %zu at %d: valid %d\n", c, at, ok);
+                bad++;
+            }
+            /* a quote inside ends the string early: trailing text is invalid */
+            n = snprintf(buf, sizeof buf, "\"%.*s\"%.*s\"", at, "abcdefghijklmnopqrstuvwxyz", 5, "ABCDE");
+            if (jdoc_parse(&d, buf, (size_t)n, NULL) == 0) bad++;
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
+/* The writer looks at eight bytes at a time: every byte that needs an
+ * escape is escaped at every position of a block. */
+static void test_writer_blocks(void) {
+    static const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, ' ', (char)0xc3};
+    static const char *const want[] = {"\\\"", "\\\\", "\\n", "\\u0001", "\\u001F", "\\u007F", " ", "\xc3"};
+    int bad = 0;
+    for (size_t c = 0; c < sizeof specials; c++) {
+        for (int at = 0; at < 20; at++) {
+            char in[32], exp[64];
+            memset(in, 'x', sizeof in);
+            in[at] = specials[c];
+            snprintf(exp, sizeof exp, "\"%.*s%s%.*s\"", at, "xxxxxxxxxxxxxxxxxxxx", want[c], 31 - at,
+                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+            strbuf out = STRBUF_INIT;
+            sb_add_json_string(&out, in, sizeof in);
+            if (strcmp(out.buf, exp) != 0) {
+                fprintf(stderr, "writer block: byte %zu at %d: %s\n", c, at, out.buf);
+                bad++;
+            }
+            sb_free(&out);
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void) {
+    test_writer_blocks();
+    test_string_blocks();
     test_valid_and_compact();
     test_invalid();
     test_depth_limit();
