@@ -147,7 +147,7 @@ line() {
     # Several candidates: listed under the line, which is kept.
     type_text "s"
     key Tab
-    wait_re "^save +session +set$"
+    wait_re "^save +scan +session +set$"
     wait_last "$PROMPT s"
 }
 
