@@ -12,10 +12,13 @@
 # usage: tests/bench/instructions_per_request.sh [--op get|set|sh_get|sh_set]
 #            [-c CONNS] [-P PIPELINE] [-n REQUESTS] [-d VALUE_SIZE] [--keys K]
 #            [--serve 'EXTRA SERVE OPTIONS']
-# Environment: NDB (default build/ndb).
+# Environment: NDB (default build/ndb) — the server measured; BENCH (default
+# $NDB) — the ndb whose `bench` drives it, so an older server can be
+# measured with today's client.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 NDB=${NDB:-$here/../../build/ndb}
+BENCH=${BENCH:-$NDB}
 op=get conns=4 pipe=32 n=100000 vsize=16 keys=10000 serve=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -43,7 +46,7 @@ run() {
     pid=$!
     for i in $(seq 1 200); do grep -q 'listening on ws://' "$log" && break; sleep 0.1; done
     port=$(grep -o 'ws://[^ ]*' "$log" | head -n 1 | sed 's#.*:\([0-9]*\)/#\1#')
-    "$NDB" bench --url ":$port" --op "$op" -c "$conns" -P "$pipe" -n "$count" -d "$vsize" --keys "$keys" \
+    "$BENCH" bench --url ":$port" --op "$op" -c "$conns" -P "$pipe" -n "$count" -d "$vsize" --keys "$keys" \
         --preload --force -q >/dev/null
     kill -TERM "$pid"
     wait "$pid" || true
