@@ -44,8 +44,14 @@ run() {
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$out" "$NDB" serve --port 0 $serve 2>"$log" &
     pid=$!
-    for i in $(seq 1 200); do grep -q 'listening on ws://' "$log" && break; sleep 0.1; done
+    for i in $(seq 1 600); do grep -q 'listening on ws://' "$log" && break; sleep 0.1; done
     port=$(grep -o 'ws://[^ ]*' "$log" | head -n 1 | sed 's#.*:\([0-9]*\)/#\1#')
+    if [ -z "$port" ]; then
+        echo "instructions_per_request.sh: the server did not start:" >&2
+        cat "$log" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        exit 1
+    fi
     "$BENCH" bench --url ":$port" --op "$op" -c "$conns" -P "$pipe" -n "$count" -d "$vsize" --keys "$keys" \
         --preload --force -q >/dev/null
     kill -TERM "$pid"
