@@ -11,6 +11,12 @@
  * When standard input has nothing more to read right now, the answers to
  * everything sent so far are printed first, so `ndb send` used by hand (or
  * fed by a slow producer) answers each line as it is typed.
+ *
+ * Events pushed by the server to a connection that watches (KV_EVENT,
+ * SH_EVENT: messages whose command name ends in _EVENT) are printed where
+ * they arrive, between the answers, and are not taken for answers; with
+ * --events N the connection stays open after the last answer until N
+ * events have been printed in all.
  */
 #include "client/cmd_send.h"
 
@@ -37,9 +43,11 @@
 #define SEND_READ_CHUNK 65536
 
 static const char send_usage[] =
-    "usage: ndb send [--url URL] [--timeout SECONDS] [REQUEST... | -]\n"
+    "usage: ndb send [--url URL] [--timeout SECONDS] [--events N] [REQUEST... | -]\n"
     "\n"
     "Send raw protocol requests and print each answer on its own line, in order.\n"
+    "Events pushed to the connection (after KV_WATCH or SH_WATCH) are printed too,\n"
+    "where they arrive.\n"
     "A REQUEST is sent byte for byte as given (the server judges it), e.g.\n"
     "  ndb send '{\"KV_GET\":{\"keys\":[\"a\"]}}'\n"
     "\n"
@@ -51,6 +59,8 @@ static const char send_usage[] =
     "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
     "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
     "                     (default 5; 0 waits without limit)\n"
+    "  --events N         after the last answer, wait until N events (KV_EVENT,\n"
+    "                     SH_EVENT of watches) have been printed in all\n"
     "  -h, --help         show this help and exit\n"
     "  --                 end of options: later arguments are requests\n"
     "\n"
@@ -65,7 +75,18 @@ struct send_state {
     int timeout_ms; /* -1: no limit */
     size_t inflight;
     strbuf answer;
+    uint64_t events, events_wanted; /* events printed; --events */
 };
+
+/* Is the message an event pushed by the server rather than an answer: an
+ * object whose first member is named <FAMILY>_EVENT? */
+static int is_event(const strbuf *m) {
+    static const char suffix[] = "_EVENT\"";
+    if (m->len < 3 || m->buf[0] != '{' || m->buf[1] != '"') return 0;
+    const char *end = memchr(m->buf + 2, '"', m->len - 2);
+    return end && end - (m->buf + 1) >= (long)sizeof suffix - 1 &&
+           !memcmp(end + 1 - (sizeof suffix - 1), suffix, sizeof suffix - 1);
+}
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...) {
@@ -94,7 +115,8 @@ static int take_answer(struct send_state *st) {
     if (r == 1) {
         fwrite(st->answer.buf, 1, st->answer.len, stdout);
         putchar('\n');
-        if (st->inflight) st->inflight--;
+        if (is_event(&st->answer)) st->events++;
+        else if (st->inflight) st->inflight--;
         return ferror(stdout) ? output_error() : 0;
     }
     if (r == 0)
@@ -105,9 +127,17 @@ static int take_answer(struct send_state *st) {
     return 2;
 }
 
-/* Print the answers to every request in flight. */
+/* Print the answers to every request in flight (and the events that
+ * arrive meanwhile). */
 static int drain(struct send_state *st) {
     while (st->inflight)
+        if (take_answer(st)) return 2;
+    return 0;
+}
+
+/* --events: print events until events_wanted have been printed. */
+static int wait_events(struct send_state *st) {
+    while (st->events < st->events_wanted)
         if (take_answer(st)) return 2;
     return 0;
 }
@@ -175,7 +205,7 @@ static int send_stdin(struct send_state *st) {
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0};
     const char **reqs = calloc((size_t)argc + 1, sizeof *reqs);
     int nreq = 0, only_requests = 0;
     if (!reqs) abort();
@@ -207,6 +237,18 @@ int cmd_send(int argc, char **argv) {
                 free(reqs);
                 return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
             }
+        } else if (!strncmp(a, "--events", 8) && (a[8] == '=' || !a[8])) {
+            char *end;
+            if (!(val = a[8] ? a + 9 : argv[++i])) {
+                free(reqs);
+                return usage_error("option '--events' needs a value");
+            }
+            errno = 0;
+            st.events_wanted = strtoull(val, &end, 10);
+            if (errno || end == val || *end || val[0] == '-') {
+                free(reqs);
+                return usage_error("invalid number of events '%s'", val);
+            }
         } else {
             free(reqs);
             return usage_error("unknown option '%s'", a);
@@ -230,6 +272,7 @@ int cmd_send(int argc, char **argv) {
         else rc = submit(&st, reqs[i], strlen(reqs[i]));
     }
     if (!rc) rc = drain(&st);
+    if (!rc) rc = wait_events(&st);
 
     wsc_close(st.ws);
     sb_free(&st.answer);

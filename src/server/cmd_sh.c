@@ -23,7 +23,7 @@ static int body_token(request *r, uint64_t *tkn) {
 
 /* The session named by the body's `tkn`, or NULL after answering 101
  * (missing/malformed) or 100 (no such session) in the 1.8 failure shape. */
-static session *body_session(request *r) {
+session *body_session(request *r) {
     uint64_t tkn;
     if (body_token(r, &tkn)) {
         rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
@@ -78,25 +78,30 @@ static const param_spec expiry_params[] = {
 
 static int is_true(request *r, uint32_t t) { return t && req_tok(r, t)->type == JT_TRUE; }
 
+int sh_expiry_param(request *r, uint32_t obj, session_expiry *ex) {
+    uint32_t e[4];
+    *ex = (session_expiry){0, 0, 0, 0};
+    if (params_check(r, obj, expiry_params, 4, e)) return -1;
+    uint64_t duration;
+    jnum_to_u64(r->doc, req_tok(r, e[1]), &duration);
+    if (duration > SESSION_MAX_DURATION) {
+        rsp_fail(r, ST_VALUE_SIZE, "'duration' exceeds 315360000 seconds (10 years)");
+        return -1;
+    }
+    if (duration) { /* duration 0 never expires: its flags are discarded */
+        ex->duration = (uint32_t)duration;
+        ex->delete_session = (uint8_t)is_true(r, e[0]);
+        ex->extend_on_get = (uint8_t)is_true(r, e[2]);
+        ex->extend_on_set_add = (uint8_t)is_true(r, e[3]);
+    }
+    return 0;
+}
+
 void cmd_SH_NEW(request *r) {
-    uint32_t p[1], e[4];
+    uint32_t p[1];
     if (params_check(r, r->body, new_params, 1, p)) return;
     session_expiry ex = {0, 0, 0, 0};
-    if (p[0]) {
-        if (params_check(r, p[0], expiry_params, 4, e)) return;
-        uint64_t duration;
-        jnum_to_u64(r->doc, req_tok(r, e[1]), &duration);
-        if (duration > SESSION_MAX_DURATION) {
-            rsp_fail(r, ST_VALUE_SIZE, "'duration' exceeds 315360000 seconds (10 years)");
-            return;
-        }
-        if (duration) { /* duration 0 never expires: its flags are discarded */
-            ex.duration = (uint32_t)duration;
-            ex.delete_session = (uint8_t)is_true(r, e[0]);
-            ex.extend_on_get = (uint8_t)is_true(r, e[2]);
-            ex.extend_on_set_add = (uint8_t)is_true(r, e[3]);
-        }
-    }
+    if (p[0] && sh_expiry_param(r, p[0], &ex)) return;
     int oom;
     session *s = store_session_new(&r->srv->store, &ex, request_now(r), &oom);
     if (!s) { /* past maxMemory, or 2^32-1 sessions exist */
