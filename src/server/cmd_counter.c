@@ -97,6 +97,8 @@ static void exec_incr(request *r, session *s, const uint32_t *p) {
         rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         n = -1;
     }
+    /* extendOnSetAdd as SH_SET: once the write succeeded */
+    if (n >= 0 && s && s->ex.extend_on_set_add) store_session_extend(&r->srv->store, s, request_now(r));
     if (n >= 0) {
         rsp_begin(r);
         SB_ADD_LIT(r->out, "\"keys\":{");
@@ -127,9 +129,7 @@ void cmd_SH_INCR(request *r) {
     uint32_t p[KEYCMD_MAX_PARAMS];
     if (keycmd_validate(r, &incr_cmd, p)) return;
     session *s = body_session(r);
-    if (!s) return;
-    if (s->ex.extend_on_set_add) store_session_extend(&r->srv->store, s, request_now(r));
-    exec_incr(r, s, p);
+    if (s) exec_incr(r, s, p);
 }
 
 static const param_spec cas_params[] = {

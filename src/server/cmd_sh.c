@@ -11,6 +11,8 @@
  * adds the token check and the expiry extension around them.  Every change
  * goes through the store.
  */
+#include <string.h>
+
 #include "server/commands.h"
 #include "server/keyops.h"
 
@@ -44,16 +46,26 @@ static void rsp_st_tkn(request *r, unsigned st, uint64_t tkn) {
     SB_ADD_LIT(r->out, "}}");
 }
 
-/* 4.6: validation → token check → extension → execution. */
+/* Did the response written since `mark` end with "st":1 (success)? */
+static int answered_ok(const request *r, size_t mark) {
+    static const char ok[] = "\"st\":1}}";
+    size_t n = sizeof ok - 1;
+    return r->out->len - mark >= n && memcmp(r->out->buf + r->out->len - n, ok, n) == 0;
+}
+
+/* 4.6: validation → token check → extension → execution.  extendOnSetAdd
+ * is applied once the write succeeded: a write refused by maxMemory (42)
+ * changes nothing, not even the deadline. */
 static void run_on_session(request *r, const keycmd *kc) {
     uint32_t p[KEYCMD_MAX_PARAMS];
     if (keycmd_validate(r, kc, p)) return;
     session *s = body_session(r);
     if (!s) return;
-    if ((kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add) ||
-        (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get))
-        store_session_extend(&r->srv->store, s, request_now(r));
+    if (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get) store_session_extend(&r->srv->store, s, request_now(r));
+    size_t mark = r->out->len;
     kc->exec(r, s, p);
+    if (kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add && answered_ok(r, mark))
+        store_session_extend(&r->srv->store, s, request_now(r));
 }
 
 void cmd_SH_SET(request *r) { run_on_session(r, &keycmd_set); }
