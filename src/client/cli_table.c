@@ -44,6 +44,11 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_EXTEND_GET] = {0, "extend-on-get", NULL, "each get restarts the expiry period"},
     [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set or add restarts the expiry period"},
     [OPT_ALL] = {0, "all", NULL, "end every session"},
+    [OPT_KEY_TTL] = {0, "ttl", "SECONDS", "the keys expire after SECONDS (to the millisecond)"},
+    [OPT_PREFIX] = {0, "prefix", "P", "watch every key starting with P ('' for every key)"},
+    [OPT_VALUES] = {0, "values", NULL, "include the new value in each event"},
+    [OPT_COUNT] = {0, "count", "N", "exit after N events"},
+    [OPT_ALL_SESSIONS] = {0, "all", NULL, "watch every session"},
 };
 
 const cli_opt *cli_options(void) { return cli_opts; }
@@ -81,8 +86,13 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members, e.g.  jq '{a: 1, b: [2]}' -n | ndb set -\n",
-     "0  the keys were stored\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_SET", "SH_SET",
+     "members, e.g.  jq '{a: 1, b: [2]}' -n | ndb set -\n"
+     "\n"
+     "--ttl SECONDS makes every key given expire that long from now (a one-time\n"
+     "password: ndb set --ttl 30 otp:42 123456).  Without --ttl, a key that was\n"
+     "expiring stops expiring, as with Redis's SET.  --ttl is for top-level keys\n"
+     "only.\n",
+     "0  the keys were stored\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_SET", "SH_SET",
      CLI_F_SESSION, cli_set},
     {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys that do not exist yet",
@@ -90,8 +100,9 @@ static const cli_cmd cli_cmds[] = {
      "error).  If a KEY is given twice, the last VALUE is the one offered.\n"
      "\n" VALUE_RULES
      "\n"
-     "'ndb add -' reads one JSON object from standard input and adds its members.\n",
-     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON}, 1, -1,
+     "'ndb add -' reads one JSON object from standard input and adds its members.\n"
+     "--ttl SECONDS makes the keys it stores expire (existing keys keep theirs).\n",
+     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1,
      "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
     {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
      "Remove every KEY.  Keys that do not exist are ignored, so 'rm' is idempotent\n"
@@ -124,6 +135,60 @@ static const cli_cmd cli_cmds[] = {
      "'ndb clear-set -' reads one JSON object from standard input.\n",
      "0  done\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
      cli_set},
+
+    /* expiry (top-level keys) */
+    {NULL, "expire", NULL, "Expiry and atomic updates", "KEY SECONDS", "make a key expire after SECONDS",
+     "Give KEY a time to live: it is removed SECONDS from now (fractions to the\n"
+     "millisecond, at most 10 years), unless set again meanwhile (a plain set\n"
+     "removes the expiry) or made persistent.  Calling it again moves the time.\n",
+     "0  KEY expires\n1  KEY does not exist\n", {0}, 2, 2, "KV_EXPIRE", NULL, CLI_F_NOSESSION, cli_expire},
+    {NULL, "ttl", NULL, "Expiry and atomic updates", "KEY...", "print the seconds left before keys expire",
+     "With one KEY, print the seconds it has left (rounded up to the millisecond,\n"
+     "e.g. 29.5), or null if it never expires.  With several, print an object of\n"
+     "those that exist.  A missing key is named on stderr and the exit status is 1.\n",
+     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_TTL", NULL, CLI_F_NOSESSION, cli_ttl},
+    {NULL, "persist", NULL, "Expiry and atomic updates", "KEY...", "make keys never expire",
+     "Remove the time to live of each KEY (keys that never expired are left as\n"
+     "they are).\n",
+     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_PERSIST", NULL, CLI_F_NOSESSION,
+     cli_persist},
+    {NULL, "incr", NULL, "Expiry and atomic updates", "KEY [N]", "add N (default 1) to a number, atomically",
+     "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
+     "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
+     "fraction or exponent on either side the sum is a double.  N may be negative\n"
+     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n",
+     "0  the new value was printed\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
+    {NULL, "cas", NULL, "Expiry and atomic updates", "KEY EXPECT [VALUE]",
+     "store VALUE only if KEY holds EXPECT (compare-and-set)",
+     "If KEY holds a value equal to EXPECT (compared as JSON: 1 equals 1.0, member\n"
+     "order does not matter), store VALUE, or without VALUE remove KEY.  EXPECT\n"
+     "null means 'KEY does not exist'.  A lock with a lease:\n"
+     "  ndb cas --ttl 30 lock null me && echo acquired\n"
+     "  ndb cas lock me              # release it, if it is still ours\n"
+     "EXPECT and VALUE follow the rules of 'set':\n"
+     "\n" VALUE_RULES,
+     "0  KEY held EXPECT and was changed\n1  KEY did not hold EXPECT; nothing changed\n",
+     {OPT_KEY_TTL, OPT_STRING, OPT_JSON}, 2, 3, "KV_CAS", NULL, CLI_F_NOSESSION, cli_cas},
+
+    /* watches */
+    {NULL, "watch", NULL, "Watching", "[KEY...]", "print an event for every change of keys",
+     "Print one line per change of the given top-level KEYs, or with --prefix P of\n"
+     "every key starting with P, as it happens: the event as compact JSON, e.g.\n"
+     "  {\"id\":1,\"key\":\"job:7\",\"op\":\"set\"}\n"
+     "op is set, rmv, expire, update, append, clear (no key) or load.  --values\n"
+     "adds the new value.  Runs until interrupted, or until --count N events, and\n"
+     "fits pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
+     "If events come faster than they are read, the server drops the watch and\n"
+     "sends an \"overflow\" event: it is printed and the exit status is 3.\n"
+     "In the REPL the prompt comes back and events show between prompts.\n",
+     "0  --count events were printed (or the output was closed)\n", {OPT_PREFIX, OPT_VALUES, OPT_COUNT}, 0, -1,
+     "KV_WATCH", NULL, CLI_F_NOSESSION, cli_watch},
+    {NULL, "unwatch", NULL, "Watching", "ID...", "stop watches of this connection (REPL)",
+     "Stop the watches ID... that 'watch' or 'session watch' started on this\n"
+     "connection.  Useful in the REPL, whose connection stays open between\n"
+     "commands.\n",
+     "0  every watch was stopped\n1  some ID names no watch of this connection\n", {0}, 1, -1, "KV_UNWATCH",
+     NULL, CLI_F_NOSESSION, cli_unwatch},
 
     /* JSONPath */
     {NULL, "find", NULL, "Search (top-level keys only)", "PATH", "find keys whose values match a JSONPath",
@@ -200,6 +265,16 @@ static const cli_cmd cli_cmds[] = {
      "that already exist are left alone) and print the server's report, e.g.\n"
      "{\"keys\":2,\"name\":\"web\",\"sessions\":1}.\n",
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
+    {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
+     "Print one line per change of the sessions TKN..., or with --all of every\n"
+     "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
+     "load, end, expire (ended by its expiry), reset (emptied by its expiry), or a\n"
+     "key change inside the session (set, rmv, update, clear, with \"key\").\n"
+     "--values adds new values.  Runs until interrupted or --count N events, as\n"
+     "'watch' does.  Log a user out everywhere:\n"
+     "  ndb session watch $TKN | grep -q '\"op\":\"e' && logout_everywhere\n",
+     "0  --count events were printed (or the output was closed)\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
+     -1, "SH_WATCH", NULL, 0, cli_session_watch},
 
     /* server */
     {NULL, "info", NULL, "Server", "", "print the server's version and state",

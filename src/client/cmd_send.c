@@ -78,16 +78,6 @@ struct send_state {
     uint64_t events, events_wanted; /* events printed; --events */
 };
 
-/* Is the message an event pushed by the server rather than an answer: an
- * object whose first member is named <FAMILY>_EVENT? */
-static int is_event(const strbuf *m) {
-    static const char suffix[] = "_EVENT\"";
-    if (m->len < 3 || m->buf[0] != '{' || m->buf[1] != '"') return 0;
-    const char *end = memchr(m->buf + 2, '"', m->len - 2);
-    return end && end - (m->buf + 1) >= (long)sizeof suffix - 1 &&
-           !memcmp(end + 1 - (sizeof suffix - 1), suffix, sizeof suffix - 1);
-}
-
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...) {
     va_list ap;
@@ -115,7 +105,7 @@ static int take_answer(struct send_state *st) {
     if (r == 1) {
         fwrite(st->answer.buf, 1, st->answer.len, stdout);
         putchar('\n');
-        if (is_event(&st->answer)) st->events++;
+        if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
         else if (st->inflight) st->inflight--;
         return ferror(stdout) ? output_error() : 0;
     }
