@@ -326,6 +326,7 @@ int cli_ttl(cli_ctx *c, int argc, char **argv);
 int cli_persist(cli_ctx *c, int argc, char **argv);
 int cli_incr(cli_ctx *c, int argc, char **argv);
 int cli_cas(cli_ctx *c, int argc, char **argv);
+int cli_session_expire(cli_ctx *c, int argc, char **argv);
 /* cmd_watch.c */
 int cli_watch(cli_ctx *c, int argc, char **argv);
 int cli_session_watch(cli_ctx *c, int argc, char **argv);

@@ -188,7 +188,8 @@ static const cli_cmd cli_cmds[] = {
      "connection.  Useful in the REPL, whose connection stays open between\n"
      "commands.\n",
      "0  every watch was stopped\n1  some ID names no watch of this connection\n", {0}, 1, -1, "KV_UNWATCH",
-     NULL, CLI_F_NOSESSION, cli_unwatch},
+     "SH_UNWATCH" /* not a session form: ids of both families share one counter, both are tried */,
+     CLI_F_NOSESSION, cli_unwatch},
 
     /* JSONPath */
     {NULL, "find", NULL, "Search (top-level keys only)", "PATH", "find keys whose values match a JSONPath",
@@ -265,6 +266,11 @@ static const cli_cmd cli_cmds[] = {
      "that already exist are left alone) and print the server's report, e.g.\n"
      "{\"keys\":2,\"name\":\"web\",\"sessions\":1}.\n",
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
+    {"session", "expire", NULL, "Sessions", "TKN", "change the expiry of a session",
+     "Give session TKN new expiry settings, as 'session new' takes them, its period\n"
+     "starting now: --ttl SECONDS (0: it never expires) and the flags.\n",
+     "0  changed\n1  TKN names no session\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 1, 1,
+     "SH_EXPIRE", NULL, 0, cli_session_expire},
     {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
      "Print one line per change of the sessions TKN..., or with --all of every\n"
      "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"

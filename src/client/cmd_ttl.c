@@ -5,6 +5,8 @@
  *   ndb persist KEY...         KV_PERSIST
  *   ndb incr KEY [N]           KV_INCR (SH_INCR in a session)
  *   ndb cas KEY EXPECT [VALUE] KV_CAS
+ *   ndb session expire TKN --ttl S [--delete] [--extend-on-get] [--extend-on-set]
+ *                              SH_EXPIRE
  * and the --ttl option that set and add send (cli_add_key_ttl).
  */
 #include <stdio.h>
@@ -164,4 +166,31 @@ int cli_cas(cli_ctx *c, int argc, char **argv) {
     fprintf(stderr, "ndb: key %s does not hold the expected value; nothing changed\n", m.buf);
     sb_free(&m);
     return CLI_FALSE;
+}
+
+int cli_session_expire(cli_ctx *c, int argc, char **argv) {
+    uint64_t tkn, ttl = 0;
+    int rc;
+    const char *t = c->opt[OPT_TTL];
+    if (!t) return cli_usage_error(c, "missing --ttl SECONDS (0: the session never expires)");
+    if (cli_parse_u64(t, &ttl)) return cli_usage_error(c, "invalid --ttl '%s' (expected whole seconds)", t);
+    if (!ttl && (c->opt[OPT_DELETE] || c->opt[OPT_EXTEND_GET] || c->opt[OPT_EXTEND_SET]))
+        return cli_usage_error(c, "--delete, --extend-on-get and --extend-on-set need a --ttl above 0");
+    if (cli_parse_u64(argv[0], &tkn))
+        return cli_usage_error(c, "invalid session token '%s' (expected a number 0..18446744073709551615)", argv[0]);
+    cli_req_begin_as(c, "SH_EXPIRE");
+    cli_req_member(c, "tkn");
+    sb_add_u64(&c->req, tkn);
+    cli_req_member(c, "expiry");
+    sb_addf(&c->req, "{\"deleteSession\":%s,\"duration\":", c->opt[OPT_DELETE] ? "true" : "false");
+    sb_add_u64(&c->req, ttl);
+    sb_addf(&c->req, ",\"extendOnGet\":%s,\"extendOnSetAdd\":%s}", c->opt[OPT_EXTEND_GET] ? "true" : "false",
+            c->opt[OPT_EXTEND_SET] ? "true" : "false");
+    cli_req_end(c);
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 100) {
+        fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
+        return CLI_FALSE;
+    }
+    return c->st == 1 ? 0 : cli_server_error(c);
 }

@@ -203,8 +203,9 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
             index_insert(ix, s);
         }
     }
-    w->next = o->watches;
-    o->watches = w;
+    watch **tail = &o->watches; /* ids ascend along the list: events of one change go in id order */
+    while (*tail) tail = &(*tail)->next;
+    *tail = w;
     o->count++;
     reg->nwatches++;
     *id = w->id;
