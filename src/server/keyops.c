@@ -145,7 +145,6 @@ int keycmd_validate(request *r, const keycmd *kc, uint32_t *p) {
 
 static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
-static const param_spec keys_object_ttl[] = {{"keys", P_OBJECT, 1}, {"ttl", P_ANY, 0}};
 
 /* Store the members of the `keys` object p[0] in mode `mode`: all of them
  * or, past limits.maxMemory, none (42).  Returns 0, or -1 after answering. */
@@ -167,13 +166,21 @@ static void exec_add(request *r, session *s, const uint32_t *p) {
     if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL, NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
-/* KV_SET / KV_ADD with the optional "ttl" (p[1], checked by check_ttl):
- * every key stored gets that deadline; without it a set removes any. */
+/* The body's "ttl" token, 0 if absent.  Looked up only when the body has
+ * more members than `keys`, so a plain KV_SET pays nothing for it (it is
+ * checked after `keys`, as 1.9 orders them). */
+static uint32_t ttl_token(request *r) {
+    return req_tok(r, r->body)->count > 1 ? jobj_get(r->doc, r->body, "ttl", 3) : 0;
+}
+
+/* KV_SET / KV_ADD with the optional "ttl" (checked by check_ttl): every
+ * key stored gets that deadline; without it a set removes any. */
 static void exec_kv_store(request *r, const uint32_t *p, enum store_mode mode, enum change_cause cause) {
     store_ttl ttl = {0, 0};
     uint64_t ns;
-    if (p[1] && keyops_ttl_ns(r, p[1], &ns) == 0) ttl.deadline = request_now(r) + ns;
-    if (store_members(r, NULL, p[0], mode, cause, NULL, &ttl) == 0) rsp_st_only(r, ST_OK);
+    uint32_t t = ttl_token(r);
+    if (t && keyops_ttl_ns(r, t, &ns) == 0) ttl.deadline = request_now(r) + ns;
+    if (store_members(r, NULL, p[0], mode, cause, NULL, t ? &ttl : NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
 static void exec_kv_set(request *r, session *s, const uint32_t *p) { exec_kv_store(r, p, STORE_SET, CAUSE_SET); }
@@ -181,7 +188,8 @@ static void exec_kv_add(request *r, session *s, const uint32_t *p) { exec_kv_sto
 
 static int check_ttl(request *r, const uint32_t *p) {
     uint64_t ns;
-    return p[1] ? keyops_ttl_check(r, p[1], &ns) : 0;
+    uint32_t t = ttl_token(r);
+    return t ? keyops_ttl_check(r, t, &ns) : 0;
 }
 
 void keyops_remember(request *r, kv_entry *e) {
@@ -292,8 +300,8 @@ static void exec_clear_set(request *r, session *s, const uint32_t *p) {
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
 const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
-const keycmd keycmd_kv_set = {keys_object_ttl, N(keys_object_ttl), check_ttl, exec_kv_set, EXTEND_NEVER};
-const keycmd keycmd_kv_add = {keys_object_ttl, N(keys_object_ttl), check_ttl, exec_kv_add, EXTEND_NEVER};
+const keycmd keycmd_kv_set = {keys_object, N(keys_object), check_ttl, exec_kv_set, EXTEND_NEVER};
+const keycmd keycmd_kv_add = {keys_object, N(keys_object), check_ttl, exec_kv_add, EXTEND_NEVER};
 const keycmd keycmd_get = {keys_array, N(keys_array), NULL, exec_get, EXTEND_ON_GET};
 const keycmd keycmd_rmv = {keys_array, N(keys_array), check_rmv, exec_rmv, EXTEND_NEVER};
 const keycmd keycmd_clear = {NULL, 0, NULL, exec_clear, EXTEND_NEVER};

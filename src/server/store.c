@@ -232,8 +232,9 @@ int store_set_items_ttl(ndb_store *st, session *s, const store_item *items, size
     }
     for (size_t i = 0; i < n; i++) {
         if (mode == STORE_ADD && kvmap_get(m, items[i].k, items[i].kn)) continue; /* no change, no record */
-        commit_key_set(st, s, items[i].k, items[i].kn, items[i].v, items[i].vn, cause,
-                       s ? 0 : wall_after_set(st, items[i].k, items[i].kn, ttl));
+        /* a plain set (no ttl rule) skips the deadline lookup altogether */
+        uint64_t wall = s || !ttl ? 0 : wall_after_set(st, items[i].k, items[i].kn, ttl);
+        commit_key_set(st, s, items[i].k, items[i].kn, items[i].v, items[i].vn, cause, wall);
     }
     return STORE_OK;
 }

@@ -56,13 +56,13 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_PERSIST":{"keys":["a","nope","a"]}}' '{"KV_PERSIST_RSP":{"keys":{"a":true},"st":1}}'
     req '{"KV_PERSIST":{"keys":["a"]}}' '{"KV_PERSIST_RSP":{"keys":{"a":false},"st":1}}'
     req '{"KV_TTL":{"keys":["a"]}}' '{"KV_TTL_RSP":{"keys":{"a":null},"st":1}}'
-    req '{"KV_EXPIRE":{"keys":{"a":0.05,"nope":1,"a":9}}}' '{"KV_EXPIRE_RSP":{"keys":{"a":true,"nope":false},"st":1}}'
-    # a plain set removes b's expiry; an update keeps a deadline
+    # a plain set removes b's expiry
     req '{"KV_SET":{"keys":{"b":3}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_TTL":{"keys":["b"]}}' '{"KV_TTL_RSP":{"keys":{"b":null},"st":1}}'
-    # wait (bounded) for the timer: a watcher of "a" hears the expiry
-    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EVENT":{"id":1,"key":"a","op":"expire"}}')" \
-        --events 1 '{"KV_WATCH":{"keys":["a"]}}'
+    # watch "a", then make it expire: the watcher hears it (waits bounded by --timeout)
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EXPIRE_RSP":{"keys":{"a":true,"nope":false},"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"a","op":"expire"}}')" \
+        --events 1 '{"KV_WATCH":{"keys":["a"]}}' '{"KV_EXPIRE":{"keys":{"a":0.05,"nope":1,"a":9}}}'
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"b":3},"st":1}}'
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
 }
@@ -113,15 +113,15 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
 @test "deadlines survive KV_SAVE and KV_LOAD; an expired key is not loaded" {
     run "$NDB" send '{"KV_CLEAR":{}}'
     req '{"KV_SET":{"keys":{"long":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
-    req '{"KV_SET":{"keys":{"short":2},"ttl":0.2}}' '{"KV_SET_RSP":{"st":1}}'
-    req '{"KV_SET":{"keys":{"plain":3}}}' '{"KV_SET_RSP":{"st":1}}'
-    run "$NDB" send '{"KV_SAVE":{"name":"ttl"}}'
-    [[ $output == *'"st":121}}' ]]
+    # save while "short" lives, then wait (bounded) until it has expired
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_SET_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"short","op":"set"}}' \
+        '{"KV_SET_RSP":{"st":1}}' '{"KV_SAVE_RSP":{"duration":D,"name":"ttl","st":121}}' \
+        '{"KV_EVENT":{"id":1,"key":"short","op":"expire"}}')" \
+        --events 2 '{"KV_WATCH":{"keys":["short"]}}' '{"KV_SET":{"keys":{"short":2},"ttl":1}}' \
+        '{"KV_SET":{"keys":{"plain":3}}}' '{"KV_SAVE":{"name":"ttl"}}'
     run cat "$DATA_DIR"/ttl/*/data/0
     [[ $output =~ ^\{\ \"keys\":\{\"long\":1,\"short\":2,\"plain\":3\},\"ttl\":\{\"long\":[0-9]{13},\"short\":[0-9]{13}\}\}$ ]]
-    # wait (bounded) until "short" has expired, then load into an empty map
-    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EVENT":{"id":1,"key":"short","op":"expire"}}')" \
-        --events 1 '{"KV_WATCH":{"keys":["short"]}}'
+    # load into an empty map
     req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":2,"st":1}}'
     run "$NDB" send '{"KV_LOAD":{"name":"ttl"}}'
     [[ $output == *'"keys":2,"name":"ttl","sessions":0,"st":141}}' ]]
@@ -211,9 +211,9 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_CAS":{"key":"k","expect":null,"value":1,"ttl":0}}' \
         "{\"KV_CAS_RSP\":{\"m\":\"'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals\",\"st\":42,\"tkn\":null}}"
     # a lock with a lease expires by itself
-    req '{"KV_CAS":{"key":"lock","expect":null,"value":"me","ttl":0.05}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
-    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EVENT":{"id":1,"key":"lock","op":"expire"}}')" \
-        --events 1 '{"KV_WATCH":{"keys":["lock"]}}'
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"lock","op":"set"}}' '{"KV_EVENT":{"id":1,"key":"lock","op":"expire"}}')" \
+        --events 2 '{"KV_WATCH":{"keys":["lock"]}}' '{"KV_CAS":{"key":"lock","expect":null,"value":"me","ttl":0.05}}'
     req '{"KV_CAS":{"key":"lock","expect":null,"value":"you"}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
 }
 
