@@ -71,9 +71,13 @@ enum cli_opt_id {
     OPT_ALL,
     OPT_OBJECT,
     OPT_NULL,
-    OPT_PREFIX,
+    OPT_PREFIX,      /* keys, scan, watch */
     OPT_WHERE,
     OPT_YES,
+    OPT_KEY_TTL,     /* set, add, cas: "ttl" of the keys */
+    OPT_VALUES,      /* watch, session watch */
+    OPT_COUNT,       /* watch, session watch */
+    OPT_ALL_SESSIONS, /* session watch */
     OPT__COUNT
 };
 /* The global options are the ids OPT_HELP .. OPT_COMPACT. */
@@ -162,6 +166,12 @@ struct cli_ctx {
     unsigned st;   /* its status */
     jdoc tmp;    /* for checking values */
     strbuf out;  /* output being formatted */
+
+    /* events (KV_EVENT, SH_EVENT) that arrive on the connection while a
+     * command waits for its answer: handed to on_event (the REPL shows
+     * them), or dropped when it is NULL */
+    void (*on_event)(cli_ctx *c, const char *msg, size_t n);
+    void *event_ctx;
 };
 
 /* ------------------------------------------------------------- table */
@@ -357,6 +367,25 @@ int cli_scan(cli_ctx *c, int argc, char **argv);
 int cli_keys_with_prefix(cli_ctx *c, const char *prefix, const jdoc **d, uint32_t *t);
 int cli_session_save(cli_ctx *c, int argc, char **argv);
 int cli_session_load(cli_ctx *c, int argc, char **argv);
+/* cmd_ttl.c */
+int cli_expire(cli_ctx *c, int argc, char **argv);
+int cli_ttl(cli_ctx *c, int argc, char **argv);
+int cli_persist(cli_ctx *c, int argc, char **argv);
+int cli_incr(cli_ctx *c, int argc, char **argv);
+int cli_cas(cli_ctx *c, int argc, char **argv);
+int cli_session_expire(cli_ctx *c, int argc, char **argv);
+/* cmd_watch.c */
+int cli_watch(cli_ctx *c, int argc, char **argv);
+int cli_session_watch(cli_ctx *c, int argc, char **argv);
+int cli_unwatch(cli_ctx *c, int argc, char **argv);
+
+/* Is the message an event pushed by the server (an object whose single
+ * member is named <FAMILY>_EVENT) rather than an answer? */
+int cli_is_event(const char *msg, size_t n);
+
+/* Add "ttl":SECONDS from --ttl to the request, if given (set, add, cas).
+ * Returns 0 or CLI_USAGE. */
+int cli_add_key_ttl(cli_ctx *c);
 
 /* The server URL from --url, -H HOST and -p PORT (any may be NULL), else
  * $NDB_URL, else the default: a URL given as is, or ws://HOST:PORT/ built

@@ -167,7 +167,10 @@ int cli_call(cli_ctx *c) {
         }
     }
     char err[320];
-    int r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err);
+    int r;
+    /* events of the connection's watches (REPL) may come before the answer */
+    while ((r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err)) == 1 && cli_is_event(c->buf.buf, c->buf.len))
+        if (c->on_event) c->on_event(c, c->buf.buf, c->buf.len);
     if (r == 0) {
         fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(c->ws), c->timeout_s);
         return CLI_USAGE;
@@ -197,6 +200,14 @@ int cli_call(cli_ctx *c) {
     }
     c->st = (unsigned)v;
     return 0;
+}
+
+int cli_is_event(const char *msg, size_t n) {
+    static const char suffix[] = "_EVENT\"";
+    const size_t sn = sizeof suffix - 1;
+    if (n < 3 || msg[0] != '{' || msg[1] != '"') return 0;
+    const char *end = memchr(msg + 2, '"', n - 2);
+    return end && (size_t)(end + 1 - (msg + 1)) >= sn + 1 && !memcmp(end + 1 - sn, suffix, sn);
 }
 
 int cli_call_ok(cli_ctx *c) {

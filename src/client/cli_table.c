@@ -48,9 +48,13 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_ALL] = {0, "all", NULL, "end every session"},
     [OPT_OBJECT] = {0, "object", NULL, "print an object of KEY: value even for one KEY"},
     [OPT_NULL] = {'0', "null", NULL, "key names are separated by NUL bytes, not newlines"},
-    [OPT_PREFIX] = {0, "prefix", "P", "only the keys whose names start with P"},
+    [OPT_PREFIX] = {0, "prefix", "P", "only the keys whose names start with P ('' for every key)"},
     [OPT_WHERE] = {0, "where", "EXPR", "keys whose value itself passes the filter EXPR"},
     [OPT_YES] = {0, "yes", NULL, "do not ask for confirmation"},
+    [OPT_KEY_TTL] = {0, "ttl", "SECONDS", "the keys expire after SECONDS (to the millisecond)"},
+    [OPT_VALUES] = {0, "values", NULL, "include the new value in each event"},
+    [OPT_COUNT] = {0, "count", "N", "exit after N events"},
+    [OPT_ALL_SESSIONS] = {0, "all", NULL, "watch every session"},
 };
 
 const cli_opt *cli_options(void) { return cli_opts; }
@@ -144,12 +148,17 @@ static const cli_cmd cli_cmds[] = {
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
      "members.\n"
      "\n"
+     "--ttl SECONDS makes every key given expire that long from now (a one-time\n"
+     "password: ndb set --ttl 30 otp:42 123456).  Without --ttl, a key that was\n"
+     "expiring stops expiring, as with Redis's SET.  --ttl is for top-level keys\n"
+     "only.\n"
+     "\n"
      "Examples:\n"
      "  $ ndb set name Bob age 30 tags '[\"a\"]'\n"
      "  $ jq -n '{a: 1, b: [2]}' | ndb set -\n"
      "  $ ndb get name age tags a b\n"
      "  {\"name\":\"Bob\",\"age\":30,\"tags\":[\"a\"],\"a\":1,\"b\":[2]}\n",
-     "0  the keys were stored\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_SET", "SH_SET",
+     "0  the keys were stored\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_SET", "SH_SET",
      CLI_F_SESSION, cli_set},
     {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys that do not exist yet",
@@ -157,8 +166,9 @@ static const cli_cmd cli_cmds[] = {
      "error).  If a KEY is given twice, the last VALUE is the one offered.\n"
      "\n" VALUE_RULES
      "\n"
-     "'ndb add -' reads one JSON object from standard input and adds its members.\n",
-     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON}, 1, -1,
+     "'ndb add -' reads one JSON object from standard input and adds its members.\n"
+     "--ttl SECONDS makes the keys it stores expire (existing keys keep theirs).\n",
+     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1,
      "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
     {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
      "Remove every KEY and print how many keys were removed.  Keys that do not\n"
@@ -222,6 +232,65 @@ static const cli_cmd cli_cmds[] = {
      "'ndb clear-set -' reads one JSON object from standard input.\n",
      "0  done\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
      cli_set},
+
+    /* expiry (top-level keys) */
+    {NULL, "expire", NULL, "Expiry and atomic updates", "KEY SECONDS", "make a key expire after SECONDS",
+     "Give KEY a time to live: it is removed SECONDS from now (fractions to the\n"
+     "millisecond, at most 10 years), unless set again meanwhile (a plain set\n"
+     "removes the expiry) or made persistent.  Calling it again moves the time.\n",
+     "0  KEY expires\n1  KEY does not exist\n", {0}, 2, 2, "KV_EXPIRE", NULL, CLI_F_NOSESSION, cli_expire},
+    {NULL, "ttl", NULL, "Expiry and atomic updates", "KEY...", "print the seconds left before keys expire",
+     "With one KEY, print the seconds it has left (rounded up to the millisecond,\n"
+     "e.g. 29.5), or null if it never expires.  With several, print an object of\n"
+     "those that exist.  A missing key is named on stderr and the exit status is 1.\n",
+     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_TTL", NULL, CLI_F_NOSESSION, cli_ttl},
+    {NULL, "persist", NULL, "Expiry and atomic updates", "KEY...", "make keys never expire",
+     "Remove the time to live of each KEY (keys that never expired are left as\n"
+     "they are).\n",
+     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_PERSIST", NULL, CLI_F_NOSESSION,
+     cli_persist},
+    {NULL, "incr", NULL, "Expiry and atomic updates", "KEY [N]", "add N (default 1) to a number, atomically",
+     "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
+     "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
+     "fraction or exponent on either side the sum is a double.  N may be negative\n"
+     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n",
+     "0  the new value was printed\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
+    {NULL, "cas", NULL, "Expiry and atomic updates", "KEY EXPECT [VALUE]",
+     "store VALUE only if KEY holds EXPECT (compare-and-set)",
+     "If KEY holds a value equal to EXPECT (compared as JSON: 1 equals 1.0, member\n"
+     "order does not matter), store VALUE, or without VALUE remove KEY.  EXPECT\n"
+     "null means 'KEY does not exist'.  With --ttl, VALUE expires: a lock with a\n"
+     "lease, which only its owner releases (below).  EXPECT and VALUE follow the\n"
+     "rules of 'set':\n"
+     "\n" VALUE_RULES
+     "\n"
+     "Examples:\n"
+     "  $ ndb cas --ttl 30 lock null me && echo acquired\n"
+     "  acquired\n"
+     "  $ ndb cas lock me\n",
+     "0  KEY held EXPECT and was changed\n1  KEY did not hold EXPECT; nothing changed\n",
+     {OPT_KEY_TTL, OPT_STRING, OPT_JSON}, 2, 3, "KV_CAS", NULL, CLI_F_NOSESSION, cli_cas},
+
+    /* watches */
+    {NULL, "watch", NULL, "Watching", "[KEY...]", "print an event for every change of keys",
+     "Print one line per change of the given top-level KEYs, or with --prefix P of\n"
+     "every key starting with P, as it happens: the event as compact JSON, e.g.\n"
+     "  {\"id\":1,\"key\":\"job:7\",\"op\":\"set\"}\n"
+     "op is set, rmv, expire, update, append, clear (no key) or load.  --values\n"
+     "adds the new value.  Runs until interrupted, or until --count N events, and\n"
+     "fits pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
+     "If events come faster than they are read, the server drops the watch and\n"
+     "sends an \"overflow\" event: it is printed and the exit status is 3.\n"
+     "In the REPL the prompt comes back and events show between prompts.\n",
+     "0  --count events were printed (or the output was closed)\n", {OPT_PREFIX, OPT_VALUES, OPT_COUNT}, 0, -1,
+     "KV_WATCH", NULL, CLI_F_NOSESSION, cli_watch},
+    {NULL, "unwatch", NULL, "Watching", "ID...", "stop watches of this connection (REPL)",
+     "Stop the watches ID... that 'watch' or 'session watch' started on this\n"
+     "connection.  Useful in the REPL, whose connection stays open between\n"
+     "commands.\n",
+     "0  every watch was stopped\n1  some ID names no watch of this connection\n", {0}, 1, -1, "KV_UNWATCH",
+     "SH_UNWATCH" /* not a session form: ids of both families share one counter, both are tried */,
+     CLI_F_NOSESSION, cli_unwatch},
 
     /* JSONPath */
     {NULL, "find", NULL, "Search (top-level keys only)", "PATH | --where EXPR",
@@ -370,6 +439,21 @@ static const cli_cmd cli_cmds[] = {
      "  $ ndb session load web\n"
      "  {\"keys\":2,\"name\":\"web\",\"sessions\":1}\n",
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
+    {"session", "expire", NULL, "Sessions", "TKN", "change the expiry of a session",
+     "Give session TKN new expiry settings, as 'session new' takes them, its period\n"
+     "starting now: --ttl SECONDS (0: it never expires) and the flags.\n",
+     "0  changed\n1  TKN names no session\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 1, 1,
+     "SH_EXPIRE", NULL, 0, cli_session_expire},
+    {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
+     "Print one line per change of the sessions TKN..., or with --all of every\n"
+     "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
+     "load, end, expire (ended by its expiry), reset (emptied by its expiry), or a\n"
+     "key change inside the session (set, rmv, update, clear, with \"key\").\n"
+     "--values adds new values.  Runs until interrupted or --count N events, as\n"
+     "'watch' does.  To log a user out everywhere, wait for the event whose op is\n"
+     "end or expire (e.g. with grep -q in a pipeline) and act on it.\n",
+     "0  --count events were printed (or the output was closed)\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
+     -1, "SH_WATCH", NULL, 0, cli_session_watch},
 
     /* server */
     {NULL, "info", NULL, "Server", "", "print the server's version and state",

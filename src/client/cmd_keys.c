@@ -173,7 +173,7 @@ int cli_set(cli_ctx *c, int argc, char **argv) {
     cli_req_begin(c);
     if (argc == 1 && !strcmp(argv[0], "-")) rc = keys_from_stdin(c);
     else rc = keys_from_pairs(c, argc, argv);
-    if (rc) return rc;
+    if (rc || (rc = cli_add_key_ttl(c))) return rc;
     cli_req_end(c);
     if ((rc = cli_call_ok(c))) return rc;
     if (c->cmd->run == cli_set && !strcmp(c->cmd->name, "clear-set")) {

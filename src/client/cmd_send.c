@@ -11,6 +11,12 @@
  * When standard input has nothing more to read right now, the answers to
  * everything sent so far are printed first, so `ndb send` used by hand (or
  * fed by a slow producer) answers each line as it is typed.
+ *
+ * Events pushed by the server to a connection that watches (KV_EVENT,
+ * SH_EVENT: messages whose command name ends in _EVENT) are printed where
+ * they arrive, between the answers, and are not taken for answers; with
+ * --events N the connection stays open after the last answer until N
+ * events have been printed in all.
  */
 #include "client/cmd_send.h"
 
@@ -37,9 +43,11 @@
 #define SEND_READ_CHUNK 65536
 
 static const char send_usage[] =
-    "usage: ndb send [--url URL | -H HOST -p PORT] [--timeout SECONDS] [REQUEST... | -]\n"
+    "usage: ndb send [--url URL | -H HOST -p PORT] [--timeout SECONDS] [--events N] [REQUEST... | -]\n"
     "\n"
     "Send raw protocol requests and print each answer on its own line, in order.\n"
+    "Events pushed to the connection (after KV_WATCH or SH_WATCH) are printed too,\n"
+    "where they arrive.\n"
     "A REQUEST is sent byte for byte as given (the server judges it).\n"
     "\n"
     "With no REQUEST, or for each '-', requests are read from standard input, one\n"
@@ -52,6 +60,8 @@ static const char send_usage[] =
     "  -p, --port PORT    server port, for ws://HOST:PORT/ (default 1987)\n"
     "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
     "                     (default 5; 0 waits without limit)\n"
+    "  --events N         after the last answer, wait until N events (KV_EVENT,\n"
+    "                     SH_EVENT of watches) have been printed in all\n"
     "  -h, --help         show this help and exit\n"
     "  --                 end of options: later arguments are requests\n"
     "These options may also come before 'send': ndb --url URL send ...\n"
@@ -74,6 +84,7 @@ struct send_state {
     int timeout_ms; /* -1: no limit */
     size_t inflight;
     strbuf answer;
+    uint64_t events, events_wanted; /* events printed; --events */
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -103,7 +114,8 @@ static int take_answer(struct send_state *st) {
     if (r == 1) {
         fwrite(st->answer.buf, 1, st->answer.len, stdout);
         putchar('\n');
-        if (st->inflight) st->inflight--;
+        if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
+        else if (st->inflight) st->inflight--;
         return ferror(stdout) ? output_error() : 0;
     }
     if (r == 0)
@@ -114,9 +126,17 @@ static int take_answer(struct send_state *st) {
     return 2;
 }
 
-/* Print the answers to every request in flight. */
+/* Print the answers to every request in flight (and the events that
+ * arrive meanwhile). */
 static int drain(struct send_state *st) {
     while (st->inflight)
+        if (take_answer(st)) return 2;
+    return 0;
+}
+
+/* --events: print events until events_wanted have been printed. */
+static int wait_events(struct send_state *st) {
+    while (st->events < st->events_wanted)
         if (take_answer(st)) return 2;
     return 0;
 }
@@ -204,7 +224,7 @@ static int take_opt(int argc, char **argv, int *i, const char *name, char shortn
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0};
     const char *url = NULL, *host = NULL, *port = NULL;
     char urlbuf[320];
     int missing = 0;
@@ -237,6 +257,18 @@ int cmd_send(int argc, char **argv) {
                 return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
             }
             val = NULL;
+        } else if (!strncmp(a, "--events", 8) && (a[8] == '=' || !a[8])) {
+            char *end;
+            if (!(val = a[8] ? a + 9 : argv[++i])) {
+                free(reqs);
+                return usage_error("option '--events' needs a value");
+            }
+            errno = 0;
+            st.events_wanted = strtoull(val, &end, 10);
+            if (errno || end == val || *end || val[0] == '-') {
+                free(reqs);
+                return usage_error("invalid number of events '%s'", val);
+            }
         } else {
             free(reqs);
             return usage_error("unknown option '%s'", a);
@@ -262,6 +294,7 @@ int cmd_send(int argc, char **argv) {
         else rc = submit(&st, reqs[i], strlen(reqs[i]));
     }
     if (!rc) rc = drain(&st);
+    if (!rc) rc = wait_events(&st);
 
     wsc_close(st.ws);
     sb_free(&st.answer);

@@ -119,7 +119,7 @@ static const char repl_help[] =
 /* While the prompt waits, the connection is serviced this often (answers
  * the server's keep-alive pings well within their grace period, and notices
  * a closed connection). */
-#define REPL_IDLE_POLL_MS 500
+#define REPL_IDLE_POLL_MS 100 /* also how late a watch's event may show */
 
 static volatile sig_atomic_t got_sigint, got_sigwinch, in_command;
 
@@ -229,12 +229,43 @@ static void leave_session(repl *r, const char *why) {
 
 /* Has the server closed the kept connection while we were not looking?
  * Then say so once and drop it; the next request reconnects. */
+/* Print the body of event message msg (a watch's KV_EVENT or SH_EVENT) on
+ * a line of its own. */
+static void print_event(const char *msg, size_t n) {
+    jdoc d = JDOC_INIT;
+    if (jdoc_parse(&d, msg, n, NULL) == 0 && d.toks[0].type == JT_OBJECT && d.ntoks > 2 && d.toks[2].type == JT_OBJECT)
+        printf("%.*s\n", (int)d.toks[2].len, jtok_text(&d, &d.toks[2]));
+    else
+        printf("%.*s\n", (int)n, msg);
+    jdoc_free(&d);
+}
+
+/* cli_ctx's event hook: an event that came while a command waited for its
+ * answer is shown where the command's output goes. */
+static void on_command_event(cli_ctx *c, const char *msg, size_t n) {
+    (void)c;
+    print_event(msg, n);
+}
+
 static void check_connection(repl *r, int idle) {
     if (!r->c.ws) return;
     strbuf tmp = STRBUF_INIT;
     char err[256];
-    int k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err);
+    int k, shown = 0;
+    /* Events of the connection's watches, shown between prompts: the line
+     * being typed is cleared, the events printed, and libedit redraws the
+     * prompt with the line as it was (cursor included). */
+    while ((k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err)) == 1) {
+        if (!cli_is_event(tmp.buf, tmp.len)) continue;
+        if (idle && r->interactive && !shown) fputs("\r\033[K", stdout);
+        shown = 1;
+        print_event(tmp.buf, tmp.len);
+    }
     sb_free(&tmp);
+    if (shown) {
+        fflush(stdout);
+        if (idle && r->interactive) el_set(r->el, EL_REFRESH);
+    }
     if (k >= 0) return;
     if (idle && r->interactive) fputs("\r\n", stdout), fflush(stdout);
     fprintf(stderr, "ndb: lost connection to %s (%s); %s\n", r->url, err,
@@ -857,6 +888,7 @@ int cmd_repl(int argc, char **argv) {
     size_t nraw;
     const cli_raw *raw = cli_raw_commands(&nraw);
     cli_ctx_init(&r.c, raw, nraw);
+    r.c.on_event = on_command_event;
     r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))

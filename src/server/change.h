@@ -22,7 +22,9 @@
 #include "server/sessions.h"
 
 enum change_kind {
-    CH_KEY_SET = 1,   /* key now holds val (a new key, or a replaced value) */
+    CH_KEY_SET = 1,   /* key now holds val (a new key, or a replaced value);
+                       * top-level keys: its deadline is now deadline_ns
+                       * (0 = it does not expire) */
     CH_KEY_RMV,       /* key was removed */
     CH_MAP_CLEAR,     /* every key of the map was removed (count of them) */
     CH_SESSION_NEW,   /* session tkn was created: ex, deadline_ns, shared */
@@ -30,6 +32,10 @@ enum change_kind {
     CH_SESSION_RESET, /* keep-alive session tkn expired: its keys were removed,
                        * its next deadline is deadline_ns */
     CH_SESSION_TOUCH, /* session tkn's deadline moved to deadline_ns */
+    CH_KEY_EXPIRE,    /* top-level key's deadline is now deadline_ns
+                       * (0 = it no longer expires); its value is unchanged */
+    CH_SESSION_EXPIRY, /* session tkn's expiry settings are now ex and its
+                        * deadline deadline_ns (0 when ex.duration is 0) */
 };
 
 /* Why a change happened: what watchers are told; replay ignores it. */
@@ -45,6 +51,9 @@ enum change_cause {
     CAUSE_NEW,     /* SH_NEW */
     CAUSE_END,     /* SH_END, SH_END_ALL */
     CAUSE_EXTEND,  /* extendOnGet / extendOnSetAdd */
+    CAUSE_INCR,    /* KV_INCR, SH_INCR */
+    CAUSE_CAS,     /* KV_CAS */
+    CAUSE_TTL,     /* KV_EXPIRE, KV_PERSIST, SH_EXPIRE: a deadline was set or removed */
 };
 
 typedef struct change {
@@ -57,9 +66,11 @@ typedef struct change {
     size_t klen;
     const char *val;    /* CH_KEY_SET: the value's exact stored text */
     size_t vlen;
-    session_expiry ex;  /* CH_SESSION_NEW: expiry settings */
-    uint64_t deadline_ns; /* CH_SESSION_NEW/RESET/TOUCH: wall-clock deadline,
-                           * ns since the Unix epoch; 0 = never expires */
+    session_expiry ex;  /* CH_SESSION_NEW, CH_SESSION_EXPIRY: expiry settings */
+    uint64_t deadline_ns; /* CH_SESSION_NEW/RESET/TOUCH/EXPIRY, CH_KEY_SET and
+                           * CH_KEY_EXPIRE of top-level keys: wall-clock
+                           * deadline, ns since the Unix epoch; 0 = never
+                           * expires */
     uint64_t count;     /* CH_MAP_CLEAR: keys removed */
 } change;
 

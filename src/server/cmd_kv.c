@@ -13,8 +13,8 @@ static void run_on_kv(request *r, const keycmd *kc) {
     kc->exec(r, NULL, p);
 }
 
-void cmd_KV_SET(request *r) { run_on_kv(r, &keycmd_set); }
-void cmd_KV_ADD(request *r) { run_on_kv(r, &keycmd_add); }
+void cmd_KV_SET(request *r) { run_on_kv(r, &keycmd_kv_set); }
+void cmd_KV_ADD(request *r) { run_on_kv(r, &keycmd_kv_add); }
 void cmd_KV_GET(request *r) { run_on_kv(r, &keycmd_get); }
 void cmd_KV_RMV(request *r) { run_on_kv(r, &keycmd_rmv); }
 void cmd_KV_CLEAR(request *r) { run_on_kv(r, &keycmd_clear); }

@@ -84,7 +84,7 @@ void persist_save(request *r, const strbuf *name, int type, record_writer write,
 }
 
 static int write_kv(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
-    return persist_kv_write(&r->srv->store.kv, w, err, errlen);
+    return persist_kv_write(&r->srv->store, w, err, errlen);
 }
 
 void cmd_KV_SAVE(request *r) {

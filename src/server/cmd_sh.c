@@ -11,6 +11,8 @@
  * adds the token check and the expiry extension around them.  Every change
  * goes through the store.
  */
+#include <string.h>
+
 #include "server/commands.h"
 #include "server/keyops.h"
 
@@ -23,7 +25,7 @@ static int body_token(request *r, uint64_t *tkn) {
 
 /* The session named by the body's `tkn`, or NULL after answering 101
  * (missing/malformed) or 100 (no such session) in the 1.8 failure shape. */
-static session *body_session(request *r) {
+session *body_session(request *r) {
     uint64_t tkn;
     if (body_token(r, &tkn)) {
         rsp_fail(r, ST_SESSION_TOKEN_INVALID, "");
@@ -44,16 +46,26 @@ static void rsp_st_tkn(request *r, unsigned st, uint64_t tkn) {
     SB_ADD_LIT(r->out, "}}");
 }
 
-/* 4.6: validation → token check → extension → execution. */
+/* Did the response written since `mark` end with "st":1 (success)? */
+static int answered_ok(const request *r, size_t mark) {
+    static const char ok[] = "\"st\":1}}";
+    size_t n = sizeof ok - 1;
+    return r->out->len - mark >= n && memcmp(r->out->buf + r->out->len - n, ok, n) == 0;
+}
+
+/* 4.6: validation → token check → extension → execution.  extendOnSetAdd
+ * is applied once the write succeeded: a write refused by maxMemory (42)
+ * changes nothing, not even the deadline. */
 static void run_on_session(request *r, const keycmd *kc) {
     uint32_t p[KEYCMD_MAX_PARAMS];
     if (keycmd_validate(r, kc, p)) return;
     session *s = body_session(r);
     if (!s) return;
-    if ((kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add) ||
-        (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get))
-        store_session_extend(&r->srv->store, s, request_now(r));
+    if (kc->extend == EXTEND_ON_GET && s->ex.extend_on_get) store_session_extend(&r->srv->store, s, request_now(r));
+    size_t mark = r->out->len;
     kc->exec(r, s, p);
+    if (kc->extend == EXTEND_ON_SET && s->ex.extend_on_set_add && answered_ok(r, mark))
+        store_session_extend(&r->srv->store, s, request_now(r));
 }
 
 void cmd_SH_SET(request *r) { run_on_session(r, &keycmd_set); }
@@ -78,25 +90,30 @@ static const param_spec expiry_params[] = {
 
 static int is_true(request *r, uint32_t t) { return t && req_tok(r, t)->type == JT_TRUE; }
 
+int sh_expiry_param(request *r, uint32_t obj, session_expiry *ex) {
+    uint32_t e[4];
+    *ex = (session_expiry){0, 0, 0, 0};
+    if (params_check(r, obj, expiry_params, 4, e)) return -1;
+    uint64_t duration;
+    jnum_to_u64(r->doc, req_tok(r, e[1]), &duration);
+    if (duration > SESSION_MAX_DURATION) {
+        rsp_fail(r, ST_VALUE_SIZE, "'duration' exceeds 315360000 seconds (10 years)");
+        return -1;
+    }
+    if (duration) { /* duration 0 never expires: its flags are discarded */
+        ex->duration = (uint32_t)duration;
+        ex->delete_session = (uint8_t)is_true(r, e[0]);
+        ex->extend_on_get = (uint8_t)is_true(r, e[2]);
+        ex->extend_on_set_add = (uint8_t)is_true(r, e[3]);
+    }
+    return 0;
+}
+
 void cmd_SH_NEW(request *r) {
-    uint32_t p[1], e[4];
+    uint32_t p[1];
     if (params_check(r, r->body, new_params, 1, p)) return;
     session_expiry ex = {0, 0, 0, 0};
-    if (p[0]) {
-        if (params_check(r, p[0], expiry_params, 4, e)) return;
-        uint64_t duration;
-        jnum_to_u64(r->doc, req_tok(r, e[1]), &duration);
-        if (duration > SESSION_MAX_DURATION) {
-            rsp_fail(r, ST_VALUE_SIZE, "'duration' exceeds 315360000 seconds (10 years)");
-            return;
-        }
-        if (duration) { /* duration 0 never expires: its flags are discarded */
-            ex.duration = (uint32_t)duration;
-            ex.delete_session = (uint8_t)is_true(r, e[0]);
-            ex.extend_on_get = (uint8_t)is_true(r, e[2]);
-            ex.extend_on_set_add = (uint8_t)is_true(r, e[3]);
-        }
-    }
+    if (p[0] && sh_expiry_param(r, p[0], &ex)) return;
     int oom;
     session *s = store_session_new(&r->srv->store, &ex, request_now(r), &oom);
     if (!s) { /* past maxMemory, or 2^32-1 sessions exist */

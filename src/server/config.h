@@ -55,6 +55,8 @@ typedef struct ndb_config {
     size_t max_memory;             /* stored keys + sessions; 0 = no ceiling */
     size_t out_high_water;         /* stop reading a client above this much queued output */
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
+    unsigned max_watches;          /* KV_WATCH + SH_WATCH watches of one connection */
+    size_t watch_output;           /* queued output past which a watcher overflows */
 
     unsigned char origin[S_COUNT]; /* enum setting_origin of each setting's value */
 } ndb_config;

@@ -15,7 +15,7 @@
  * {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an `m` naming the limit.
  * (maxKeyLength lives in keyops.c; the exact maxMemory check of every
  * change in the store.)  Due session expiry is applied before a command
- * flagged SESSIONS runs.
+ * flagged SESSIONS runs, and due key expiry before every command.
  */
 #include "server/dispatch.h"
 
@@ -126,5 +126,9 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
     /* Decision 11: no command observes an expired session.  The clock is
      * read only when some session can expire. */
     if ((r.ci->flags & CMDF_SESSIONS) && s->store.sessions.heap.count) store_expire(&s->store, request_now(&r));
+    /* Likewise no command observes an expired key: every command may look
+     * at top-level keys (counts, scans, saves), so due keys go first
+     * whenever some key has a deadline. */
+    if (s->store.ttl.count) store_expire_keys(&s->store, request_now(&r));
     commands_handler(r.ci)(&r); /* step h */
 }

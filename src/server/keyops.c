@@ -83,6 +83,31 @@ static size_t collected_items(request *r, size_t n) {
     return k;
 }
 
+static int cmp_ord(const void *a, const void *b) {
+    const member_ref *x = a, *y = b;
+    return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+size_t keyops_members(request *r, uint32_t obj) {
+    size_t n = collect_members(r, obj), k = 0;
+    member_ref *refs = r->srv->refs;
+    for (size_t i = 0; i < n; i++) { /* sorted by name, then position: keep each name's first */
+        if (k && refs[i].kn == refs[k - 1].kn && memcmp(refs[i].k, refs[k - 1].k, refs[i].kn) == 0) continue;
+        refs[k++] = refs[i];
+    }
+    if (k > 1) qsort(refs, k, sizeof *refs, cmp_ord);
+    if (k > r->srv->items_cap) {
+        r->srv->items_cap = k;
+        r->srv->items = realloc(r->srv->items, k * sizeof *r->srv->items);
+        if (!r->srv->items) abort();
+    }
+    for (size_t i = 0; i < k; i++) {
+        const jtok *v = req_tok(r, refs[i].val);
+        r->srv->items[i] = (store_item){refs[i].k, jtok_text(r->doc, v), refs[i].kn, v->len};
+    }
+    return k;
+}
+
 /* Decode string token t into srv->key and return it. */
 static const strbuf *decoded(request *r, const jtok *t) {
     sb_reset(&r->srv->key);
@@ -128,9 +153,9 @@ static const param_spec rmv_params[] = {{"cnt", P_BOOL, 0}, {"keys", P_ARRAY, 1}
 /* Store the members of the `keys` object p[0] in mode `mode`: all of them
  * or, past limits.maxMemory, none (42).  Returns 0, or -1 after answering. */
 static int store_members(request *r, session *s, uint32_t obj, enum store_mode mode, enum change_cause cause,
-                         uint64_t *removed) {
+                         uint64_t *removed, const store_ttl *ttl) {
     size_t n = collected_items(r, collect_members(r, obj));
-    if (store_set_items(&r->srv->store, s, r->srv->items, n, mode, cause, removed) == STORE_OOM) {
+    if (store_set_items_ttl(&r->srv->store, s, r->srv->items, n, mode, cause, removed, ttl) == STORE_OOM) {
         rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         return -1;
     }
@@ -138,11 +163,37 @@ static int store_members(request *r, session *s, uint32_t obj, enum store_mode m
 }
 
 static void exec_set(request *r, session *s, const uint32_t *p) {
-    if (store_members(r, s, p[0], STORE_SET, CAUSE_SET, NULL) == 0) rsp_st_only(r, ST_OK);
+    if (store_members(r, s, p[0], STORE_SET, CAUSE_SET, NULL, NULL) == 0) rsp_st_only(r, ST_OK);
 }
 
 static void exec_add(request *r, session *s, const uint32_t *p) {
-    if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL) == 0) rsp_st_only(r, ST_OK);
+    if (store_members(r, s, p[0], STORE_ADD, CAUSE_ADD, NULL, NULL) == 0) rsp_st_only(r, ST_OK);
+}
+
+/* The body's "ttl" token, 0 if absent.  Looked up only when the body has
+ * more members than `keys`, so a plain KV_SET pays nothing for it (it is
+ * checked after `keys`, as 1.9 orders them). */
+static uint32_t ttl_token(request *r) {
+    return req_tok(r, r->body)->count > 1 ? jobj_get(r->doc, r->body, "ttl", 3) : 0;
+}
+
+/* KV_SET / KV_ADD with the optional "ttl" (checked by check_ttl): every
+ * key stored gets that deadline; without it a set removes any. */
+static void exec_kv_store(request *r, const uint32_t *p, enum store_mode mode, enum change_cause cause) {
+    store_ttl ttl = {0, 0};
+    uint64_t ns;
+    uint32_t t = ttl_token(r);
+    if (t && keyops_ttl_ns(r, t, &ns) == 0) ttl.deadline = request_now(r) + ns;
+    if (store_members(r, NULL, p[0], mode, cause, NULL, t ? &ttl : NULL) == 0) rsp_st_only(r, ST_OK);
+}
+
+static void exec_kv_set(request *r, session *s, const uint32_t *p) { exec_kv_store(r, p, STORE_SET, CAUSE_SET); }
+static void exec_kv_add(request *r, session *s, const uint32_t *p) { exec_kv_store(r, p, STORE_ADD, CAUSE_ADD); }
+
+static int check_ttl(request *r, const uint32_t *p) {
+    uint64_t ns;
+    uint32_t t = ttl_token(r);
+    return t ? keyops_ttl_check(r, t, &ns) : 0;
 }
 
 void keyops_remember(request *r, kv_entry *e) {
@@ -249,12 +300,14 @@ static void exec_keys(request *r, session *s, const uint32_t *p) {
 
 static void exec_clear_set(request *r, session *s, const uint32_t *p) {
     uint64_t removed = 0;
-    if (store_members(r, s, p[0], STORE_CLEAR_SET, CAUSE_SET, &removed) == 0) rsp_cnt(r, removed);
+    if (store_members(r, s, p[0], STORE_CLEAR_SET, CAUSE_SET, &removed, NULL) == 0) rsp_cnt(r, removed);
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
 const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
+const keycmd keycmd_kv_set = {keys_object, N(keys_object), check_ttl, exec_kv_set, EXTEND_NEVER};
+const keycmd keycmd_kv_add = {keys_object, N(keys_object), check_ttl, exec_kv_add, EXTEND_NEVER};
 const keycmd keycmd_get = {keys_array, N(keys_array), NULL, exec_get, EXTEND_ON_GET};
 const keycmd keycmd_rmv = {rmv_params, N(rmv_params), check_rmv, exec_rmv, EXTEND_NEVER};
 const keycmd keycmd_clear = {NULL, 0, NULL, exec_clear, EXTEND_NEVER};

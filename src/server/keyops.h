@@ -31,6 +31,31 @@ typedef struct keycmd {
 
 extern const keycmd keycmd_set, keycmd_add, keycmd_get, keycmd_rmv, keycmd_clear, keycmd_count,
     keycmd_contains, keycmd_keys, keycmd_clear_set;
+/* KV_SET and KV_ADD: the session forms plus the ndb extension "ttl". */
+extern const keycmd keycmd_kv_set, keycmd_kv_add;
+
+/* The members of the object at token obj with distinct names (a later
+ * duplicate dropped: the first occurrence wins, docs/protocol.md 1.10), in
+ * request order, as store items in r->srv->items (v: the value's text).
+ * Returns how many. */
+size_t keyops_members(request *r, uint32_t obj);
+
+/* A TTL in seconds (cmd_ttl.c): a JSON number > 0 with at most three
+ * decimals (milliseconds), at most 315360000 (10 years).  keyops_ttl_check
+ * answers 41 (not a number) or 42 (out of range) and returns -1 when token
+ * t is not one; keyops_ttl_ns only converts (t already checked).  *ns is
+ * the TTL in nanoseconds. */
+int keyops_ttl_check(request *r, uint32_t t, uint64_t *ns);
+int keyops_ttl_ns(request *r, uint32_t t, uint64_t *ns);
+
+/* cmd_sh.c: the session named by the body's `tkn`, or NULL after answering
+ * 101 (missing or malformed) or 100 (no such session). */
+session *body_session(request *r);
+
+/* cmd_sh.c: read the SH_NEW `expiry` object at token obj into *ex (1.9
+ * over its members, 42 for a duration over 10 years).  Returns 0, or -1
+ * after answering. */
+int sh_expiry_param(request *r, uint32_t obj, session_expiry *ex);
 
 /* Listing each entry once in a response: keyops_remember(r, e) flags e as
  * listed by this request (test e->flag before listing); keyops_forget(r)

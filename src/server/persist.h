@@ -22,8 +22,9 @@
  * ahead under maxMemory?  0 if so, else PERSIST_OOM with a reason in err. */
 int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen);
 
-/* Append every entry of m as KV records. */
-int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen);
+/* Append every top-level key of st as KV records, and the deadlines of
+ * those that expire as the file's "ttl" member. */
+int persist_kv_write(const ndb_store *st, snap_writer *w, char *err, size_t errlen);
 /* Load the KV snapshot s into the top-level map, all or nothing; *keys =
  * keys stored (a key named twice in the snapshot counts once). */
 int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen);

@@ -6,6 +6,13 @@
  * the key JSON-escaped (Q13 fixed) and the value's stored text unchanged, so
  * a value comes back from save → load byte for byte.
  *
+ * Deadlines (ndb extension): a file whose keys include expiring ones has a
+ * second member, `"ttl":{"<key>":<deadline>,...}`, the wall-clock deadline
+ * of each such key in milliseconds since the Unix epoch, in the order of
+ * the keys.  Other servers of the protocol read only `keys`, so they load
+ * the keys without their expiry; ndb reads it back, and a key whose
+ * deadline has passed when the load starts is not loaded at all.
+ *
  * Loading is all-or-nothing: every data file is parsed and checked before
  * the first key is stored, so a corrupt file leaves memory untouched, and
  * so is the ceiling of limits.maxMemory (the store is asked whether the
@@ -18,17 +25,25 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "json/scan.h"
 #include "server/snapshot.h"
 
-int persist_kv_write(const kvmap *m, snap_writer *w, char *err, size_t errlen) {
+int persist_kv_write(const ndb_store *st, snap_writer *w, char *err, size_t errlen) {
     uint32_t pos = 0;
-    for (const kv_entry *e; (e = kvmap_next(m, &pos));) {
+    for (const kv_entry *e; (e = kvmap_next(&st->kv, &pos));) {
         snap_begin_record(w);
         sb_add_json_string(&w->buf, kv_key(e), e->klen);
         sb_addc(&w->buf, ':');
         sb_add(&w->buf, kv_val(e), e->vlen);
+        uint64_t deadline = store_key_deadline(st, kv_key(e), e->klen);
+        if (deadline) {
+            snap_trailer_member(w, "ttl");
+            sb_add_json_string(&w->trailer, kv_key(e), e->klen);
+            sb_addc(&w->trailer, ':');
+            sb_add_u64(&w->trailer, store_wall_ns(st, deadline) / 1000000);
+        }
         if (snap_end_record(w, err, errlen)) return -1;
     }
     return 0;
@@ -47,6 +62,16 @@ static uint32_t parse_kv_file(const char *path, const strbuf *text, jdoc *d, cha
         snprintf(err, errlen, "data file %s is not a KV data file (no \"keys\" object)", path);
         return 0;
     }
+    uint32_t t = jobj_get(d, 0, "ttl", 3), bad = t && d->toks[t].type != JT_OBJECT;
+    for (uint32_t i = 0, m = t + 1; t && !bad && i < d->toks[t].count; i++, m = d->toks[m + 1].next) {
+        uint64_t ms;
+        bad = jnum_to_u64(d, &d->toks[m + 1], &ms) != 0;
+    }
+    if (bad) {
+        snprintf(err, errlen, "data file %s has an invalid \"ttl\" member (expected an object of "
+                              "deadlines in milliseconds)", path);
+        return 0;
+    }
     return k;
 }
 
@@ -59,27 +84,59 @@ typedef struct kv_load {
     store_plan plan;
     uint64_t keys;  /* keys stored */
     strbuf key;
+    uint64_t now_wall_ns; /* when the load started: keys due by then are skipped */
+    uint64_t deadline;    /* of the member being handled: wall-clock ns, 0 = none */
 } kv_load;
 
-/* Call fn for every member of the `keys` object of a checked file, with
- * its decoded name (in l->key) and its value token. */
+static uint64_t wall_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The deadline (wall-clock ms) the `ttl` object t gives the key in l->key,
+ * 0 if none.  ndb writes deadlines in the order of the keys, so the member
+ * at *cursor is tried first; any other order works, only slower. */
+static uint64_t ttl_of_key(const jdoc *d, uint32_t t, uint32_t *cursor, uint32_t *left, const kv_load *l) {
+    uint32_t v = 0;
+    if (*left && jstr_equals(d, &d->toks[*cursor], l->key.buf, l->key.len)) {
+        v = *cursor + 1;
+        *cursor = d->toks[*cursor + 1].next;
+        (*left)--;
+    } else {
+        v = jobj_get(d, t, l->key.buf, l->key.len);
+    }
+    uint64_t ms = 0;
+    if (v) jnum_to_u64(d, &d->toks[v], &ms); /* checked by check_kv_file */
+    return ms;
+}
+
+/* Call fn for every member of the `keys` object of a checked file that is
+ * not already expired, with its decoded name (in l->key), its deadline
+ * (l->deadline) and its value token. */
 static void each_member(const jdoc *d, kv_load *l, void (*fn)(kv_load *l, const jdoc *d, const jtok *v)) {
-    uint32_t obj = jobj_get(d, 0, "keys", 4);
+    uint32_t obj = jobj_get(d, 0, "keys", 4), t = jobj_get(d, 0, "ttl", 3);
+    uint32_t cursor = t + 1, left = t ? d->toks[t].count : 0;
     uint32_t k = obj + 1;
     for (uint32_t i = 0; i < d->toks[obj].count; i++, k = d->toks[k + 1].next) {
         sb_reset(&l->key);
         jstr_decode(d, &d->toks[k], &l->key);
         sb_grow(&l->key, 0);
+        uint64_t ms = t ? ttl_of_key(d, t, &cursor, &left, l) : 0;
+        l->deadline = ms > UINT64_MAX / 1000000u ? UINT64_MAX : ms * 1000000u;
+        if (l->deadline && l->deadline < l->now_wall_ns) continue; /* expired before the load */
         fn(l, d, &d->toks[k + 1]);
     }
 }
 
 static void plan_member(kv_load *l, const jdoc *d, const jtok *v) {
     store_plan_key(l->st, &l->plan, l->key.buf, l->key.len, v->len);
+    if (l->deadline) store_plan_ttl(&l->plan, l->key.len);
 }
 
 static void apply_member(kv_load *l, const jdoc *d, const jtok *v) {
-    l->keys += (uint64_t)store_load_key(l->st, NULL, l->key.buf, l->key.len, jtok_text(d, v), v->len);
+    uint64_t mono = l->deadline ? store_mono_ns(l->st, l->deadline) : 0;
+    l->keys += (uint64_t)store_load_key_ttl(l->st, l->key.buf, l->key.len, jtok_text(d, v), v->len, mono);
 }
 
 static void plan_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, plan_member); }
@@ -93,7 +150,7 @@ static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_
 
 int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, STRBUF_INIT};
+    kv_load l = {st, {0}, 0, STRBUF_INIT, wall_now_ns(), 0};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     store_load_done(st, NULL);

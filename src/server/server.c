@@ -15,10 +15,13 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
     s->cfg = *cfg;
     s->started = time(NULL);
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
+    watch_init(&s->watches, cfg->max_watches, cfg->watch_output);
+    store_add_sink(&s->store, watch_sink, &s->watches);
 }
 
 void server_free(ndb_server *s) {
     store_free(&s->store);
+    watch_free(&s->watches);
     jdoc_free(&s->doc);
     sb_free(&s->cmd);
     sb_free(&s->key);
@@ -29,7 +32,12 @@ void server_free(ndb_server *s) {
     kvpath_free_scratch();
 }
 
+void server_client_closed(ndb_server *s, client *cl) { watch_client_gone(&s->watches, cl); }
+
 void server_tick(ndb_server *s) {
-    size_t n = store_expire(&s->store, expiry_now_ns());
+    uint64_t now = expiry_now_ns();
+    size_t n = store_expire(&s->store, now);
     if (n) log_debug("expiry timer: %zu session(s) expired", n);
+    n = store_expire_keys(&s->store, now);
+    if (n) log_debug("expiry timer: %zu key(s) expired", n);
 }

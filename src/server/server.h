@@ -16,12 +16,14 @@
 #include "json/scan.h"
 #include "server/config.h"
 #include "server/store.h"
+#include "server/watch.h"
 
 typedef struct member_ref member_ref; /* keyops.c: decoded object member */
 
 typedef struct ndb_server {
     ndb_config cfg;
     ndb_store store; /* top-level keys and sessions */
+    watch_registry watches; /* KV_WATCH / SH_WATCH subscriptions (a store sink) */
 
     /* counters for SV_INFO */
     time_t started;
@@ -55,7 +57,11 @@ void server_free(ndb_server *s);
 static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
 /* Periodic work, run by the transport every cfg.session_check_ms: session
- * expiry (docs/protocol.md 4.3). */
+ * expiry (docs/protocol.md 4.3) and key expiry. */
 void server_tick(ndb_server *s);
+
+/* The transport's close hook: client cl is gone (its watches go with it).
+ * Called once per client, after its last message was handled. */
+void server_client_closed(ndb_server *s, client *cl);
 
 #endif

@@ -167,6 +167,8 @@ void sessions_set_deadline(session_registry *r, session *s, uint64_t deadline) {
     expiry_set(&r->heap, &s->exp, deadline);
 }
 
+void sessions_clear_deadline(session_registry *r, session *s) { expiry_remove(&r->heap, &s->exp); }
+
 session *sessions_pop_due(session_registry *r, uint64_t now) {
     expiry_entry *e = expiry_pop_due(&r->heap, now);
     return e ? (session *)((char *)e - offsetof(session, exp)) : NULL;

@@ -113,6 +113,8 @@ static inline void sessions_account(session_registry *r, const session *s, uint3
 
 /* Give s (which expires) the deadline `deadline`. */
 void sessions_set_deadline(session_registry *r, session *s, uint64_t deadline);
+/* Take s out of the deadline heap (it no longer expires). */
+void sessions_clear_deadline(session_registry *r, session *s);
 
 /* Take the session with the earliest deadline out of the expiry heap if it
  * is due at now (now > deadline), else NULL.  O(1) when none is due.  The

@@ -134,9 +134,24 @@ void snap_begin_record(snap_writer *w) {
     w->records++;
 }
 
+void snap_trailer_member(snap_writer *w, const char *name) {
+    if (w->trailer.len) {
+        sb_addc(&w->trailer, ',');
+        return;
+    }
+    sb_addf(&w->trailer, ",\"%s\":{", name);
+}
+
 static int flush_file(snap_writer *w, char *err, size_t errlen) {
     char dir[PATH_MAX + 8], name[16];
-    sb_adds(&w->buf, w->close_text);
+    if (w->trailer.len) { /* KV: {"keys":{...},"<name>":{...}} */
+        sb_addc(&w->buf, '}');
+        sb_add(&w->buf, w->trailer.buf, w->trailer.len);
+        sb_adds(&w->buf, "}}");
+        sb_reset(&w->trailer);
+    } else {
+        sb_adds(&w->buf, w->close_text);
+    }
     snprintf(dir, sizeof dir, "%s/data", w->dir);
     snprintf(name, sizeof name, "%u", w->files);
     if (write_atomic(dir, name, w->buf.buf, w->buf.len)) {
@@ -156,6 +171,7 @@ int snap_end_record(snap_writer *w, char *err, size_t errlen) {
 int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     if (ok && w->records && flush_file(w, err, errlen)) ok = 0;
     sb_free(&w->buf);
+    sb_free(&w->trailer);
     if (write_metadata(w, ok ? 1 : 2, snap_now_ms())) {
         if (ok) snprintf(err, errlen, "cannot write final metadata in %s: %s", w->dir, strerror(errno));
         return -1;

@@ -44,6 +44,8 @@ typedef struct snap_writer {
     unsigned records;   /* records in the current file */
     strbuf buf;         /* the current data file */
     const char *open_text, *close_text; /* each file is open_text records... close_text */
+    strbuf trailer;     /* KV: an object member written after `keys` in the
+                         * current data file (snap_trailer_member) */
 } snap_writer;
 
 /* Create the snapshot directory and its Pending metadata.  Returns 0, or -1
@@ -52,6 +54,11 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
 /* Start a record in the current data file (writes the separator); the
  * caller appends the record's text to w->buf, then calls snap_end_record. */
 void snap_begin_record(snap_writer *w);
+/* KV files: start a member of the object `name` that follows `keys` in
+ * the current data file (e.g. "ttl"); the caller appends "member":value
+ * to w->trailer.  Call it after snap_begin_record of the record it belongs
+ * to, so the member lands in the same file. */
+void snap_trailer_member(snap_writer *w, const char *name);
 /* Flushes the current file when it has reached the target size.  Returns 0
  * or -1 with err set (the caller answers 123). */
 int snap_end_record(snap_writer *w, char *err, size_t errlen);

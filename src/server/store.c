@@ -32,6 +32,7 @@ void store_init(ndb_store *st, size_t max_memory, unsigned token_bits) {
 
 void store_free(ndb_store *st) {
     kvmap_free(&st->kv);
+    ttl_clear(&st->ttl);
     sessions_free(&st->sessions);
     st->nsinks = 0;
 }
@@ -53,7 +54,9 @@ void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
     }
 }
 
-size_t store_memory(const ndb_store *st) { return st->kv.bytes + sessions_bytes(&st->sessions); }
+size_t store_memory(const ndb_store *st) {
+    return st->kv.bytes + ttl_bytes(&st->ttl) + sessions_bytes(&st->sessions);
+}
 
 /* Clear the scratch flag of every entry of m. */
 static void clear_flags(kvmap *m) {
@@ -78,6 +81,12 @@ static size_t memory_with_map(const ndb_store *st, const session *s, size_t map_
     return store_memory(st) - m->bytes + map_after;
 }
 
+/* Give top-level key k the wall-clock deadline `wall` (0: none). */
+static void set_key_deadline(ndb_store *st, const char *k, size_t kn, uint64_t wall) {
+    if (wall) ttl_set(&st->ttl, k, kn, store_mono_ns(st, wall));
+    else if (st->ttl.count) ttl_del(&st->ttl, k, kn);
+}
+
 /* ----------------------------------------------------------- apply + emit */
 
 /* Carry out record ch on the state.  s is the session the record names
@@ -88,9 +97,24 @@ static void apply(ndb_store *st, session *s, const change *ch) {
     uint32_t old_count = m->count;
     size_t old_bytes = m->bytes;
     switch ((enum change_kind)ch->kind) {
-    case CH_KEY_SET: kvmap_set(m, ch->key, ch->klen, ch->val, ch->vlen, 1); break;
-    case CH_KEY_RMV: kvmap_del(m, ch->key, ch->klen); break;
-    case CH_MAP_CLEAR: kvmap_clear(m); break;
+    case CH_KEY_SET:
+        kvmap_set(m, ch->key, ch->klen, ch->val, ch->vlen, 1);
+        if (!s && (ch->deadline_ns || st->ttl.count)) set_key_deadline(st, ch->key, ch->klen, ch->deadline_ns);
+        break;
+    case CH_KEY_RMV:
+        kvmap_del(m, ch->key, ch->klen);
+        if (!s && st->ttl.count) ttl_del(&st->ttl, ch->key, ch->klen);
+        break;
+    case CH_MAP_CLEAR:
+        kvmap_clear(m);
+        if (!s) ttl_clear(&st->ttl);
+        break;
+    case CH_KEY_EXPIRE: set_key_deadline(st, ch->key, ch->klen, ch->deadline_ns); return;
+    case CH_SESSION_EXPIRY:
+        s->ex = ch->ex;
+        if (ch->ex.duration) sessions_set_deadline(reg, s, store_mono_ns(st, ch->deadline_ns));
+        else sessions_clear_deadline(reg, s);
+        return;
     case CH_SESSION_NEW: {
         uint64_t deadline = ch->ex.duration ? store_mono_ns(st, ch->deadline_ns) : 0;
         session *n = sessions_insert(reg, ch->tkn, &ch->ex, deadline);
@@ -133,14 +157,23 @@ static change map_change(const session *s, enum change_kind kind, enum change_ca
     return ch;
 }
 
+/* wall: the key's wall-clock deadline afterwards (top-level keys; 0 = none). */
 static void commit_key_set(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
-                           enum change_cause cause) {
+                           enum change_cause cause, uint64_t wall) {
     change ch = map_change(s, CH_KEY_SET, cause);
     ch.key = k;
     ch.klen = kn;
     ch.val = v;
     ch.vlen = vn;
+    ch.deadline_ns = s ? 0 : wall;
     commit(st, s, &ch);
+}
+
+/* The wall-clock deadline top-level key k gets from a set under rule ttl. */
+static uint64_t wall_after_set(const ndb_store *st, const char *k, size_t kn, const store_ttl *ttl) {
+    if (!ttl) return 0;
+    uint64_t mono = ttl->keep ? ttl_deadline(&st->ttl, k, kn) : ttl->deadline;
+    return mono ? store_wall_ns(st, mono) : 0;
 }
 
 /* ----------------------------------------------------------- key maps */
@@ -151,13 +184,21 @@ kv_entry *store_get(ndb_store *st, session *s, const char *k, size_t kn) {
 
 int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
                     enum change_cause cause, uint64_t *removed) {
+    return store_set_items_ttl(st, s, items, n, mode, cause, removed, NULL);
+}
+
+int store_set_items_ttl(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
+                        enum change_cause cause, uint64_t *removed, const store_ttl *ttl) {
     kvmap *m = store_map(st, s);
     int clearing = mode == STORE_CLEAR_SET;
+    int new_deadlines = !s && ttl && !ttl->keep && ttl->deadline;
     if (st->max_memory) {
         /* the exact size afterwards: new keys bring their entry and their
-         * share of the tables, replaced values the change of their size */
+         * share of the tables, replaced values the change of their size;
+         * keys getting a deadline their node (an upper bound, keyttl.h) */
         int64_t delta = clearing ? -(int64_t)m->bytes : 0;
-        uint64_t fresh = 0;
+        uint64_t fresh = 0, timed = 0;
+        size_t timed_bytes = 0;
         for (size_t i = 0; i < n; i++) {
             const kv_entry *e = clearing ? NULL : kvmap_get(m, items[i].k, items[i].kn);
             if (!e) {
@@ -165,6 +206,10 @@ int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n
                 fresh++;
             } else if (mode == STORE_SET) {
                 delta += (int64_t)items[i].vn - (int64_t)e->vlen;
+            }
+            if (new_deadlines && (!e || mode != STORE_ADD) && (clearing || !ttl_get(&st->ttl, items[i].k, items[i].kn))) {
+                timed++;
+                timed_bytes += items[i].kn;
             }
         }
         size_t map_after;
@@ -174,7 +219,9 @@ int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n
         } else {
             map_after = kvmap_bytes_after(m, fresh, delta);
         }
-        if (over(st, memory_with_map(st, s, map_after))) return STORE_OOM;
+        size_t after = memory_with_map(st, s, map_after);
+        if (timed) after += ttl_bytes_after(&st->ttl, timed, timed_bytes) - ttl_bytes(&st->ttl);
+        if (over(st, after)) return STORE_OOM;
     }
     if (clearing) {
         uint64_t cnt = m->count;
@@ -185,7 +232,9 @@ int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n
     }
     for (size_t i = 0; i < n; i++) {
         if (mode == STORE_ADD && kvmap_get(m, items[i].k, items[i].kn)) continue; /* no change, no record */
-        commit_key_set(st, s, items[i].k, items[i].kn, items[i].v, items[i].vn, cause);
+        /* a plain set (no ttl rule) skips the deadline lookup altogether */
+        uint64_t wall = s || !ttl ? 0 : wall_after_set(st, items[i].k, items[i].kn, ttl);
+        commit_key_set(st, s, items[i].k, items[i].kn, items[i].v, items[i].vn, cause, wall);
     }
     return STORE_OK;
 }
@@ -193,7 +242,46 @@ int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n
 int store_put(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
               enum change_cause cause) {
     store_item it = {k, v, kn, vn};
-    return store_set_items(st, s, &it, 1, STORE_SET, cause, NULL);
+    static const store_ttl keep = {1, 0};
+    return store_set_items_ttl(st, s, &it, 1, STORE_SET, cause, NULL, &keep);
+}
+
+int store_ttl_fits(const ndb_store *st, uint64_t added, size_t key_bytes) {
+    if (!st->max_memory || !added) return STORE_OK;
+    size_t after = store_memory(st) - ttl_bytes(&st->ttl) + ttl_bytes_after(&st->ttl, added, key_bytes);
+    return over(st, after) ? STORE_OOM : STORE_OK;
+}
+
+int store_key_expire(ndb_store *st, const char *k, size_t kn, uint64_t deadline, enum change_cause cause) {
+    if (!kvmap_get(&st->kv, k, kn)) return 0;
+    if (!deadline && !ttl_get(&st->ttl, k, kn)) return 0; /* nothing to remove: no record */
+    change ch = map_change(NULL, CH_KEY_EXPIRE, cause);
+    ch.key = k;
+    ch.klen = kn;
+    ch.deadline_ns = deadline ? store_wall_ns(st, deadline) : 0;
+    commit(st, NULL, &ch);
+    return 1;
+}
+
+size_t store_expire_keys(ndb_store *st, uint64_t now) {
+    size_t n = 0;
+    strbuf k = STRBUF_INIT; /* the node goes with its key: the record needs a copy of the name */
+    for (key_ttl *t; (t = ttl_peek_due(&st->ttl, now)); n++) {
+        sb_reset(&k);
+        sb_grow(&k, t->klen);
+        sb_add(&k, t->key, t->klen);
+        change ch = map_change(NULL, CH_KEY_RMV, CAUSE_EXPIRE);
+        ch.key = k.buf;
+        ch.klen = k.len;
+        if (!kvmap_get(&st->kv, k.buf, k.len)) { /* cannot happen: apply() drops a deadline with its key */
+            log_error("expiry: deadline of a key that does not exist; dropped");
+            ttl_del(&st->ttl, k.buf, k.len);
+            continue;
+        }
+        commit(st, NULL, &ch);
+    }
+    sb_free(&k);
+    return n;
 }
 
 int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_cause cause) {
@@ -242,7 +330,7 @@ static session *commit_session_new(ndb_store *st, uint64_t token, const session_
 
 session *store_session_new(ndb_store *st, const session_expiry *ex, uint64_t now, int *oom) {
     *oom = 0;
-    if (over(st, sessions_bytes_after(&st->sessions, 1, ex->duration ? 1 : 0, 0) + st->kv.bytes)) {
+    if (over(st, sessions_bytes_after(&st->sessions, 1, ex->duration ? 1 : 0, 0) + st->kv.bytes + ttl_bytes(&st->ttl))) {
         *oom = 1;
         return NULL;
     }
@@ -269,6 +357,17 @@ void store_session_extend(ndb_store *st, session *s, uint64_t now) {
     change ch = session_change(s, CH_SESSION_TOUCH, CAUSE_EXTEND);
     ch.deadline_ns = store_wall_ns(st, now + (uint64_t)s->ex.duration * EXPIRY_NS_PER_S);
     commit(st, s, &ch);
+}
+
+int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex, uint64_t now) {
+    if (ex->duration && !s->ex.duration &&
+        over(st, sessions_bytes_after(&st->sessions, 0, 1, 0) + st->kv.bytes + ttl_bytes(&st->ttl)))
+        return STORE_OOM; /* one more node in the deadline heap */
+    change ch = session_change(s, CH_SESSION_EXPIRY, CAUSE_TTL);
+    ch.ex = *ex;
+    ch.deadline_ns = ex->duration ? store_wall_ns(st, now + (uint64_t)ex->duration * EXPIRY_NS_PER_S) : 0;
+    commit(st, s, &ch);
+    return STORE_OK;
 }
 
 size_t store_expire(ndb_store *st, uint64_t now) {
@@ -321,6 +420,11 @@ int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const sessi
     return 1;
 }
 
+void store_plan_ttl(store_plan *p, size_t kn) {
+    p->new_ttls++;
+    p->ttl_key_bytes += kn;
+}
+
 void store_plan_session_key(store_plan *p, size_t kn, size_t vn) {
     p->delta_bytes += (int64_t)kvmap_entry_bytes(kn, vn);
     p->new_keys++;
@@ -336,20 +440,32 @@ int store_plan_fits(const ndb_store *st, const store_plan *p) {
     if (!st->max_memory) return STORE_OK;
     size_t after;
     if (p->new_sessions)
-        after = st->kv.bytes + sessions_bytes_after(&st->sessions, p->new_sessions, p->new_expiring,
-                                                     (size_t)(p->delta_bytes > 0 ? p->delta_bytes : 0));
+        after = st->kv.bytes + ttl_bytes(&st->ttl) +
+                sessions_bytes_after(&st->sessions, p->new_sessions, p->new_expiring,
+                                     (size_t)(p->delta_bytes > 0 ? p->delta_bytes : 0));
     else
-        after = memory_with_map(st, NULL, kvmap_bytes_after(&st->kv, p->new_keys, p->delta_bytes));
+        after = memory_with_map(st, NULL, kvmap_bytes_after(&st->kv, p->new_keys, p->delta_bytes)) -
+                ttl_bytes(&st->ttl) + ttl_bytes_after(&st->ttl, p->new_ttls, p->ttl_key_bytes);
     return over(st, after) ? STORE_OOM : STORE_OK;
 }
 
-int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn) {
+/* Store a loaded key (deadline: monotonic ns, top-level keys only). */
+static int load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
+                    uint64_t deadline) {
     kvmap *m = store_map(st, s);
     kv_entry *e = kvmap_get(m, k, kn);
     if (e && e->flag) return 0; /* stored earlier by this load: the first wins */
-    commit_key_set(st, s, k, kn, v, vn, CAUSE_LOAD);
+    commit_key_set(st, s, k, kn, v, vn, CAUSE_LOAD, deadline ? store_wall_ns(st, deadline) : 0);
     kvmap_get(m, k, kn)->flag = 1;
     return 1;
+}
+
+int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn) {
+    return load_key(st, s, k, kn, v, vn, 0);
+}
+
+int store_load_key_ttl(ndb_store *st, const char *k, size_t kn, const char *v, size_t vn, uint64_t deadline) {
+    return load_key(st, NULL, k, kn, v, vn, deadline);
 }
 
 void store_load_done(ndb_store *st, session *s) { clear_flags(store_map(st, s)); }
@@ -365,7 +481,22 @@ session *store_load_session(ndb_store *st, uint64_t token, const session_expiry 
 int store_apply(ndb_store *st, const change *ch, char *err, size_t errlen) {
     session *s = NULL;
     switch ((enum change_kind)ch->kind) {
+    case CH_KEY_EXPIRE:
+        if (ch->in_session) {
+            snprintf(err, errlen, "record gives a deadline to a key of session %llu", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        if (!kvmap_get(&st->kv, ch->key, ch->klen)) {
+            snprintf(err, errlen, "record gives a deadline to a key that does not exist");
+            return -1;
+        }
+        break;
     case CH_KEY_SET:
+        if (ch->in_session && ch->deadline_ns) {
+            snprintf(err, errlen, "record gives a deadline to a key of session %llu", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        __attribute__((fallthrough));
     case CH_KEY_RMV:
     case CH_MAP_CLEAR:
         if (!ch->in_session) break;
@@ -373,8 +504,13 @@ int store_apply(ndb_store *st, const change *ch, char *err, size_t errlen) {
     case CH_SESSION_END:
     case CH_SESSION_RESET:
     case CH_SESSION_TOUCH:
+    case CH_SESSION_EXPIRY:
         if (!(s = sessions_get(&st->sessions, ch->tkn))) {
             snprintf(err, errlen, "record names session %llu, which does not exist", (unsigned long long)ch->tkn);
+            return -1;
+        }
+        if (ch->kind == CH_SESSION_EXPIRY && ch->ex.duration > SESSION_MAX_DURATION) {
+            snprintf(err, errlen, "record gives session %llu a duration over 10 years", (unsigned long long)ch->tkn);
             return -1;
         }
         if (ch->kind == CH_SESSION_RESET || ch->kind == CH_SESSION_TOUCH) {
@@ -416,6 +552,9 @@ const char *change_cause_name(enum change_cause c) {
     case CAUSE_NEW: return "new";
     case CAUSE_END: return "end";
     case CAUSE_EXTEND: return "extend";
+    case CAUSE_INCR: return "incr";
+    case CAUSE_CAS: return "cas";
+    case CAUSE_TTL: return "ttl";
     }
     return "?";
 }

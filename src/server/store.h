@@ -17,7 +17,14 @@
  * Expiry: store_expire() ends or resets every session that is due, emitting
  * a record for each; dispatch runs it before every command flagged
  * CMDF_SESSIONS and the timer runs it periodically, so no command observes
- * an expired session.
+ * an expired session.  Top-level keys expire the same way: their deadlines
+ * live in a side table (keyttl.h) that only the store changes, and
+ * store_expire_keys() removes every key that is due (CH_KEY_RMV, cause
+ * CAUSE_EXPIRE); dispatch runs it before every command while any key has a
+ * deadline, and the timer runs it too, so no command observes an expired
+ * key.  A key's deadline travels in deadline_ns of its CH_KEY_SET (a plain
+ * set removes it, as Redis's SET does; KV_UPDATE, KV_ARR_APPEND and KV_INCR
+ * keep it) and of CH_KEY_EXPIRE.
  *
  * Replay: store_apply() applies a record without emitting it; applying the
  * records of a run in order to an empty store rebuilds the same state.
@@ -32,6 +39,7 @@
 #include <stdint.h>
 
 #include "server/change.h"
+#include "server/keyttl.h"
 #include "server/kvmap.h"
 #include "server/sessions.h"
 
@@ -41,6 +49,7 @@ typedef void (*store_sink_fn)(void *ctx, const change *ch);
 
 typedef struct ndb_store {
     kvmap kv;                  /* top-level keys (read freely, change only here) */
+    ttl_table ttl;             /* deadlines of the top-level keys that expire */
     session_registry sessions; /* sessions (likewise) */
     size_t max_memory;         /* limits.maxMemory; 0 = no ceiling */
     uint64_t changes;          /* records emitted since start */
@@ -95,13 +104,46 @@ enum store_mode {
 
 /* Store n items with distinct keys, in order, all or nothing: the
  * maxMemory check covers the whole batch before anything changes.  With
- * STORE_CLEAR_SET, *removed (if not NULL) receives the keys cleared. */
+ * STORE_CLEAR_SET, *removed (if not NULL) receives the keys cleared.
+ * Top-level keys stored lose any deadline they had (a plain set). */
 int store_set_items(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
                     enum change_cause cause, uint64_t *removed);
 
-/* Store one key (replacing its value if it exists). */
+/* What a set does to the deadlines of the top-level keys it stores
+ * (ignored in sessions). */
+typedef struct store_ttl {
+    int keep;          /* each key keeps the deadline it has (none for a new key) */
+    uint64_t deadline; /* unless keep: every key stored gets this deadline
+                        * (monotonic ns; 0 = none) */
+} store_ttl;
+
+/* store_set_items with a deadline rule; ttl NULL = no deadline. */
+int store_set_items_ttl(ndb_store *st, session *s, const store_item *items, size_t n, enum store_mode mode,
+                        enum change_cause cause, uint64_t *removed, const store_ttl *ttl);
+
+/* Store one key (replacing its value if it exists); a top-level key keeps
+ * its deadline (KV_UPDATE, KV_ARR_APPEND change a value, not its life). */
 int store_put(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn,
               enum change_cause cause);
+
+/* The deadline of top-level key k (monotonic ns), 0 when it has none. */
+static inline uint64_t store_key_deadline(const ndb_store *st, const char *k, size_t kn) {
+    return ttl_deadline(&st->ttl, k, kn);
+}
+
+/* Would giving deadlines to `added` top-level keys that have none, whose
+ * names total key_bytes, fit under maxMemory?  STORE_OK or STORE_OOM. */
+int store_ttl_fits(const ndb_store *st, uint64_t added, size_t key_bytes);
+
+/* Give existing top-level key k the deadline `deadline` (monotonic ns), or
+ * with 0 remove its deadline (one CH_KEY_EXPIRE).  Returns 1 if that
+ * changed something, 0 if k does not exist or (deadline 0) had none.  The
+ * caller checks memory first (store_ttl_fits). */
+int store_key_expire(ndb_store *st, const char *k, size_t kn, uint64_t deadline, enum change_cause cause);
+
+/* Remove every top-level key due at now (monotonic ns), one CH_KEY_RMV
+ * with cause CAUSE_EXPIRE each.  Returns how many; O(1) when none is due. */
+size_t store_expire_keys(ndb_store *st, uint64_t now);
 
 /* Remove key k; returns 1 if it existed. */
 int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_cause cause);
@@ -131,6 +173,12 @@ uint64_t store_end_all_sessions(ndb_store *st);
  * nothing for a session that never expires. */
 void store_session_extend(ndb_store *st, session *s, uint64_t now);
 
+/* Give session s the expiry settings ex, its period starting at now
+ * (monotonic ns); duration 0 makes it never expire.  One
+ * CH_SESSION_EXPIRY.  STORE_OOM (nothing changed) when the deadline heap
+ * would grow past maxMemory. */
+int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex, uint64_t now);
+
 /* Apply the expiry of every session due at now (monotonic ns): a
  * deleteSession session is ended, any other loses its keys and gets its
  * next deadline (the previous one plus whole durations).  Returns how many
@@ -148,6 +196,8 @@ typedef struct store_plan {
     uint64_t new_keys;     /* KV loads: keys not yet in the map */
     uint64_t new_sessions; /* session loads */
     uint64_t new_expiring; /* new sessions that expire (heap nodes) */
+    uint64_t new_ttls;     /* KV loads: keys that will get a deadline */
+    size_t ttl_key_bytes;  /* ... and the bytes of their names */
 } store_plan;
 
 /* Start a plan for a load into the top-level map or into sessions. */
@@ -155,6 +205,8 @@ void store_plan_begin(ndb_store *st, store_plan *p);
 /* A KV record k = v (the value's text is vn bytes).  An existing key is
  * counted once (flagged until store_plan_end). */
 void store_plan_key(ndb_store *st, store_plan *p, const char *k, size_t kn, size_t vn);
+/* The KV record just planned (a kn-byte key) carries a deadline. */
+void store_plan_ttl(store_plan *p, size_t kn);
 /* A session record: returns 1 if it would be created (its token is free),
  * 0 if an existing session would be left untouched. */
 int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const session_expiry *ex);
@@ -173,6 +225,9 @@ void store_plan_end(ndb_store *st, store_plan *p);
  * flagged until store_load_done(st, s).  Returns 1 if stored, 0 if skipped
  * as a duplicate. */
 int store_load_key(ndb_store *st, session *s, const char *k, size_t kn, const char *v, size_t vn);
+/* store_load_key into the top-level map, the key getting the deadline
+ * `deadline` (monotonic ns; 0 = none). */
+int store_load_key_ttl(ndb_store *st, const char *k, size_t kn, const char *v, size_t vn, uint64_t deadline);
 /* The keys loaded into the top-level map (or session s) are complete. */
 void store_load_done(ndb_store *st, session *s);
 

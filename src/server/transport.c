@@ -423,6 +423,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (T.shutting_down) lws_callback_on_writable(wsi);
         break;
     case LWS_CALLBACK_CLOSED:
+        server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
         sb_free(&c->rx);
         outq_free(&c->out);

@@ -111,7 +111,7 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     done
     # a global option's value is skipped: the next word is the command
     [ "$(comp "--timeout 3 ge")" = get ]
-    [ "$(comp "--url $NDB_URL session ex")" = exists ]
+    [ "$(comp "--url $NDB_URL session exi")" = exists ]
 }
 
 @test "bash: option values: log levels, operations, files, directories" {

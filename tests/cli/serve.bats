@@ -187,7 +187,7 @@ log_settings() {
     [ "$(log_settings)" = "ndb: info: server: logLevel info
 ndb: info: persistence: enabled false, path ./data
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60" ]
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576" ]
 }
 
 @test "every member is optional: {\"port\":1} alone is a config; precedence defaults < file < options" {
@@ -203,7 +203,7 @@ ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeo
     [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info
 ndb: info: persistence: enabled false, path /srv/x
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60" ]
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576" ]
 }
 
 @test "config file: unknown members and wrongly typed values name the member, exit 1" {

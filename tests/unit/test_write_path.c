@@ -81,6 +81,14 @@ static void add_map(strbuf *d, const kvmap *m) {
 static void digest(const ndb_store *st, strbuf *d, int deadlines) {
     sb_reset(d);
     add_map(d, &st->kv);
+    if (deadlines) { /* the keys' deadlines, in key order */
+        uint32_t pos = 0;
+        for (const kv_entry *e; (e = kvmap_next(&st->kv, &pos));) {
+            uint64_t dl = store_key_deadline(st, kv_key(e), e->klen);
+            if (dl) sb_addf(d, "ttl %u %llu\n", pos, (unsigned long long)dl);
+        }
+        sb_addf(d, "ttls %u\n", st->ttl.count);
+    }
     const session_registry *r = &st->sessions;
     sb_addf(d, "sessions %u keys %llu\n", r->count, (unsigned long long)r->total_keys);
     uint32_t pos = 0;
@@ -144,7 +152,9 @@ static void random_request(strbuf *b) {
     };
     static const char *const paths[] = {"$", "$.n[0]", "$..x", "$[*].v", "$.age", "$[(1.0)]", "bad((", "$.s"};
     sb_reset(b);
-    unsigned t = pick(30);
+    static const char *const ttls[] = {"100", "250.5", "120.125", "-1", "0", "\"x\"", "315360001", "1.0001"};
+    static const char *const nums[] = {"1", "-2", "0.5", "9223372036854775807", "\"s\"", "1e2"};
+    unsigned t = pick(42);
     switch (t) {
     case 0: case 1: case 2: sb_adds(b, "{\"KV_SET\":{\"keys\":"); add_keys_object(b); sb_adds(b, "}}"); break;
     case 3: sb_adds(b, "{\"KV_ADD\":{\"keys\":"); add_keys_object(b); sb_adds(b, "}}"); break;
@@ -195,6 +205,28 @@ static void random_request(strbuf *b) {
     case 26: sb_addf(b, "{\"SH_KEYS\":{\"tkn\":%llu}}", (unsigned long long)rtoken()); break;
     case 27: sb_adds(b, pick(2) ? "{\"SV_INFO\":{}}" : "{\"KV_KEYS\":{}}"); break;
     case 28: sb_addf(b, "{\"SH_EXISTS\":{\"tkns\":[%llu,1]}}", (unsigned long long)rtoken()); break;
+    case 30: case 31:
+        sb_adds(b, pick(2) ? "{\"KV_SET\":{\"keys\":" : "{\"KV_ADD\":{\"keys\":");
+        add_keys_object(b);
+        sb_addf(b, ",\"ttl\":%s}}", ttls[pick(3) ? pick(2) : pick(8)]);
+        break;
+    case 32: sb_addf(b, "{\"KV_EXPIRE\":{\"keys\":{\"%s\":%s,\"%s\":%s}}}", rkey(), ttls[pick(2)], rkey(), ttls[pick(8)]); break;
+    case 33: sb_adds(b, pick(2) ? "{\"KV_PERSIST\":{\"keys\":" : "{\"KV_TTL\":{\"keys\":"); add_keys_array(b); sb_adds(b, "}}"); break;
+    case 34: sb_addf(b, "{\"KV_INCR\":{\"keys\":{\"%s\":%s,\"%s\":%s}}}", rkey(), nums[pick(6)], rkey(), nums[pick(4)]); break;
+    case 35:
+        sb_addf(b, "{\"SH_INCR\":{\"tkn\":%llu,\"keys\":{\"%s\":%s}}}", (unsigned long long)rtoken(), rkey(), nums[pick(6)]);
+        break;
+    case 36:
+        sb_addf(b, "{\"KV_CAS\":{\"key\":\"%s\",\"expect\":%s", rkey(), pick(3) ? rval() : "null");
+        if (pick(4)) {
+            sb_addf(b, ",\"value\":%s", rval());
+            if (!pick(3)) sb_addf(b, ",\"ttl\":%s", ttls[pick(3)]);
+        }
+        sb_adds(b, "}}");
+        break;
+    case 37: sb_addf(b, "{\"SH_EXPIRE\":{\"tkn\":%llu,%s}}", (unsigned long long)rtoken(), pick(5) ? expiry[1 + pick(5)] : "\"expiry\":{\"duration\":0}"); break;
+    case 38: sb_addf(b, "{\"KV_WATCH\":{\"prefix\":\"%s\",\"values\":true}}", rkey()); break;
+    case 39: sb_adds(b, pick(2) ? "{\"SH_WATCH\":{\"all\":true}}" : "{\"KV_UNWATCH\":{\"id\":1}}"); break;
     default: /* malformed requests of write commands */
         sb_adds(b, pick(2) ? "{\"KV_SET\":{\"keys\":[]}}" : "{\"SH_SET\":{\"tkn\":1}}");
         break;
@@ -234,6 +266,7 @@ static void run_stream(unsigned n, size_t max_memory, const char *dir) {
     for (unsigned i = 0; i < n; i++) {
         if (pick(50) == 0) { /* the expiry timer, past every deadline */
             store_expire(&srv.store, expiry_now_ns() + 400 * EXPIRY_NS_PER_S);
+            store_expire_keys(&srv.store, expiry_now_ns() + 400 * EXPIRY_NS_PER_S);
             continue;
         }
         random_request(&req);

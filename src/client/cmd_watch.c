@@ -1,0 +1,175 @@
+/*
+ * cmd_watch.c — following changes on the command line:
+ *   ndb watch [--prefix P] [--values] [--count N] [KEY...]     KV_WATCH
+ *   ndb session watch [--values] [--count N] [TKN... | --all]  SH_WATCH
+ *   ndb unwatch ID...                                           (REPL)
+ *
+ * `watch` prints each event's body, e.g. {"id":1,"key":"job:7","op":"set"},
+ * as one compact JSON line, flushed at once, so that
+ *   ndb watch --prefix job: | while read -r ev; do ...; done
+ * reacts to each change as it happens.  It runs until interrupted, until
+ * --count events were printed, or until the connection ends.  In the REPL
+ * (the context has an event handler) the watch is registered and the
+ * prompt comes back; events are shown between prompts, and `unwatch ID`
+ * stops one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cli.h"
+
+/* --count N: 1 … 2^64-1; 0 when not given (no limit). */
+static int parse_count(cli_ctx *c, uint64_t *count) {
+    *count = 0;
+    const char *s = c->opt[OPT_COUNT];
+    if (!s) return 0;
+    if (cli_parse_u64(s, count) || *count == 0)
+        return cli_usage_error(c, "invalid count '%s' (expected a number of events, 1 or more)", s);
+    return 0;
+}
+
+/* Print the body of event message m (one line) and flush.  Returns 1 for
+ * an "overflow" event, 0 for another, -1 if m is not understood. */
+static int print_event(cli_ctx *c, const char *m, size_t n) {
+    if (jdoc_parse(&c->rsp, m, n, NULL) || c->rsp.toks[0].type != JT_OBJECT || c->rsp.toks[0].count != 1 ||
+        c->rsp.toks[2].type != JT_OBJECT)
+        return -1;
+    const jtok *body = &c->rsp.toks[2];
+    fwrite(jtok_text(&c->rsp, body), 1, body->len, stdout);
+    putchar('\n');
+    fflush(stdout);
+    uint32_t op = jobj_get(&c->rsp, 2, "op", 2);
+    return op && jstr_equals(&c->rsp, &c->rsp.toks[op], "overflow", 8);
+}
+
+/* After the watch request in c->req was answered with an id: print events
+ * until --count, a closed connection, or an overflow. */
+static int follow(cli_ctx *c, uint64_t count) {
+    char err[320];
+    for (uint64_t seen = 0; !count || seen < count;) {
+        int r = wsc_recv(c->ws, &c->buf, -1, err, sizeof err);
+        if (r < 0) {
+            fprintf(stderr, "ndb: lost connection to %s: %s\n", wsc_url(c->ws), err);
+            return CLI_USAGE;
+        }
+        if (r == 0 || !cli_is_event(c->buf.buf, c->buf.len)) continue;
+        int k = print_event(c, c->buf.buf, c->buf.len);
+        if (k < 0) {
+            fprintf(stderr, "ndb: the server's event is not understood: %.200s\n", c->buf.buf);
+            return CLI_USAGE;
+        }
+        if (ferror(stdout)) return errno == EPIPE ? 0 : cli_output_finish(); /* the reader went away */
+        if (k == 1) {
+            fprintf(stderr, "ndb: events came faster than they were read; the server dropped the watch "
+                            "(overflow): read the state again and watch anew\n");
+            return CLI_SERVER;
+        }
+        seen++;
+    }
+    return 0;
+}
+
+/* Send the watch request built in c->req; on success follow it (or, in the
+ * REPL without --count, say so and return). */
+static int run_watch(cli_ctx *c, uint64_t count) {
+    int rc;
+    uint32_t id;
+    cli_req_end(c);
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
+    if (c->on_event && !count) {
+        fprintf(stderr, "watching (id %.*s); events appear between prompts; 'unwatch %.*s' stops it\n",
+                (int)c->rsp.toks[id].len, jtok_text(&c->rsp, &c->rsp.toks[id]), (int)c->rsp.toks[id].len,
+                jtok_text(&c->rsp, &c->rsp.toks[id]));
+        return 0;
+    }
+    rc = follow(c, count);
+    if (c->on_event) cli_disconnect(c); /* the REPL reconnects: the watch must not outlive --count */
+    return rc;
+}
+
+int cli_watch(cli_ctx *c, int argc, char **argv) {
+    uint64_t count;
+    int rc;
+    if ((rc = parse_count(c, &count))) return rc;
+    const char *prefix = c->opt[OPT_PREFIX];
+    if (prefix && argc) return cli_usage_error(c, "--prefix and KEY... exclude each other");
+    if (!prefix && !argc) return cli_usage_error(c, "nothing to watch: give KEY... or --prefix P ('' for every key)");
+    cli_req_begin_as(c, "KV_WATCH");
+    if (prefix) {
+        size_t n = strlen(prefix);
+        if (!utf8_valid(prefix, n)) return cli_usage_error(c, "the prefix is not valid UTF-8");
+        cli_req_member(c, "prefix");
+        sb_add_json_string(&c->req, prefix, n);
+    } else {
+        cli_req_member(c, "keys");
+        sb_addc(&c->req, '[');
+        for (int i = 0; i < argc; i++) {
+            size_t n = strlen(argv[i]);
+            if (!utf8_valid(argv[i], n)) return cli_usage_error(c, "key #%d is not valid UTF-8", i + 1);
+            if (i) sb_addc(&c->req, ',');
+            sb_add_json_string(&c->req, argv[i], n);
+        }
+        sb_addc(&c->req, ']');
+    }
+    if (c->opt[OPT_VALUES]) {
+        cli_req_member(c, "values");
+        sb_adds(&c->req, "true");
+    }
+    return run_watch(c, count);
+}
+
+int cli_session_watch(cli_ctx *c, int argc, char **argv) {
+    uint64_t count;
+    int rc;
+    if ((rc = parse_count(c, &count))) return rc;
+    int all = c->opt[OPT_ALL_SESSIONS] != NULL;
+    if (all && argc) return cli_usage_error(c, "--all and TKN... exclude each other");
+    if (!all && !argc) return cli_usage_error(c, "nothing to watch: give TKN... or --all");
+    cli_req_begin_as(c, "SH_WATCH");
+    if (all) {
+        cli_req_member(c, "all");
+        sb_adds(&c->req, "true");
+    } else {
+        cli_req_member(c, "tkns");
+        sb_addc(&c->req, '[');
+        for (int i = 0; i < argc; i++) {
+            uint64_t t;
+            if (cli_parse_u64(argv[i], &t))
+                return cli_usage_error(c, "invalid session token '%s' (expected a number 0..18446744073709551615)",
+                                       argv[i]);
+            if (i) sb_addc(&c->req, ',');
+            sb_add_u64(&c->req, t);
+        }
+        sb_addc(&c->req, ']');
+    }
+    if (c->opt[OPT_VALUES]) {
+        cli_req_member(c, "values");
+        sb_adds(&c->req, "true");
+    }
+    return run_watch(c, count);
+}
+
+int cli_unwatch(cli_ctx *c, int argc, char **argv) {
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        uint64_t id;
+        if (cli_parse_u64(argv[i], &id)) return cli_usage_error(c, "invalid watch id '%s'", argv[i]);
+        /* ids are per connection, whatever the family: try KV, then SH */
+        int found = 0;
+        for (int f = 0; f < 2 && !found; f++) {
+            cli_req_begin_as(c, f ? "SH_UNWATCH" : "KV_UNWATCH");
+            cli_req_member(c, "id");
+            sb_add_u64(&c->req, id);
+            cli_req_end(c);
+            if ((rc = cli_call(c))) return rc;
+            found = c->st == 1;
+        }
+        if (!found) {
+            fprintf(stderr, "ndb: no watch %s on this connection\n", argv[i]);
+            rc = CLI_FALSE;
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,186 @@
+/*
+ * cmd_counter.c — atomic updates (ndb extensions): counters and
+ * compare-and-set, so that clients need no read-modify-write round trip
+ * that races with other writers.
+ *
+ *   {"KV_INCR":{"keys":{"hits":1,"score":-2.5}}}
+ *     -> {"KV_INCR_RSP":{"keys":{"hits":1,"score":-2.5},"st":1}}
+ *   {"SH_INCR":{"tkn":T,"keys":{"hits":1}}}       the same in a session
+ *   {"KV_CAS":{"key":"lock","expect":null,"value":"me","ttl":30}}
+ *     -> {"KV_CAS_RSP":{"ok":true,"st":1}}
+ *
+ * INCR: a missing key starts at 0; integers (no fraction, no exponent)
+ * stay exact in signed 64 bits and an overflow answers 42; if either side
+ * has a fraction or an exponent the sum is a double, written in the
+ * shortest form that reads back the same.  A value that is not a number
+ * answers 41.  All keys or none: every sum is computed, then the store
+ * checks maxMemory for the whole batch.  A key keeps its deadline
+ * (KV_EXPIRE), as Redis's INCR does.
+ *
+ * CAS: `expect` null matches an absent key only; any other value matches a
+ * stored value equal to it as JSON (json/jvalue.h: 1 equals 1.0, member
+ * order does not matter).  On a match `value` is stored as KV_SET would
+ * (with the optional `ttl`; without it any deadline goes), or, without
+ * `value`, the key is removed.  ok:false changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "json/jvalue.h"
+#include "server/commands.h"
+#include "server/keyops.h"
+
+/* Answer 41 or 42 with "<what> of key "<k>" <why>". */
+static void fail_key(request *r, unsigned st, const char *what, const char *k, size_t kn, const char *why) {
+    strbuf m = STRBUF_INIT;
+    sb_adds(&m, what);
+    SB_ADD_LIT(&m, " of key ");
+    sb_add_json_string(&m, k, kn > 200 ? 200 : kn);
+    sb_addc(&m, ' ');
+    sb_adds(&m, why);
+    rsp_fail(r, st, m.buf);
+    sb_free(&m);
+}
+
+static int is_number_text(const char *v) { return *v == '-' || (*v >= '0' && *v <= '9'); }
+
+/* The sums of the `keys` object obj on the map of session s (NULL: the
+ * top-level map): r->srv->items ends up holding each key with its new
+ * value's text, which lives in *vals.  Returns how many, or -1 after
+ * answering. */
+static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
+    size_t n = keyops_members(r, obj);
+    store_item *it = r->srv->items;
+    size_t *ends = malloc((n ? n : 1) * sizeof *ends);
+    if (!ends) abort();
+    long rc = (long)n;
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        jnum inc, cur = {1, 0, 0}, sum;
+        if (!is_number_text(it[i].v)) {
+            fail_key(r, ST_VALUE_TYPE_INVALID, "the increment", it[i].k, it[i].kn, "is not a number");
+            rc = -1;
+        } else if (jnum_read(it[i].v, it[i].vn, &inc)) {
+            fail_key(r, ST_VALUE_SIZE, "the increment", it[i].k, it[i].kn, "is outside the 64-bit range");
+            rc = -1;
+        } else {
+            const kv_entry *e = store_get(&r->srv->store, s, it[i].k, it[i].kn);
+            if (e && !is_number_text(kv_val(e))) {
+                fail_key(r, ST_VALUE_TYPE_INVALID, "the value", it[i].k, it[i].kn, "is not a number");
+                rc = -1;
+            } else if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
+                fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn, "is outside the 64-bit integer range");
+                rc = -1;
+            } else if (jnum_add(&cur, &inc, &sum)) {
+                fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
+                rc = -1;
+            } else {
+                jnum_write(vals, &sum);
+                ends[i] = vals->len;
+            }
+        }
+    }
+    for (size_t i = 0; rc > 0 && i < n; i++) { /* vals may have moved while it grew */
+        size_t start = i ? ends[i - 1] : 0;
+        it[i].v = vals->buf + start;
+        it[i].vn = ends[i] - start;
+    }
+    free(ends);
+    return rc;
+}
+
+static void exec_incr(request *r, session *s, const uint32_t *p) {
+    strbuf vals = STRBUF_INIT;
+    long n = sums(r, s, p[0], &vals);
+    static const store_ttl keep = {1, 0};
+    if (n >= 0 && store_set_items_ttl(&r->srv->store, s, r->srv->items, (size_t)n, STORE_SET, CAUSE_INCR, NULL,
+                                      &keep) == STORE_OOM) {
+        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        n = -1;
+    }
+    /* extendOnSetAdd as SH_SET: once the write succeeded */
+    if (n >= 0 && s && s->ex.extend_on_set_add) store_session_extend(&r->srv->store, s, request_now(r));
+    if (n >= 0) {
+        rsp_begin(r);
+        SB_ADD_LIT(r->out, "\"keys\":{");
+        for (long i = 0; i < n; i++) {
+            const store_item *it = &r->srv->items[i];
+            if (i) sb_addc(r->out, ',');
+            sb_add_json_string(r->out, it->k, it->kn);
+            sb_addc(r->out, ':');
+            sb_add(r->out, it->v, it->vn);
+        }
+        sb_addc(r->out, '}');
+        rsp_end_st(r, ST_OK, 0);
+    }
+    sb_free(&vals);
+}
+
+static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
+/* keycmd_validate also applies limits.maxKeyLength to the names */
+static const keycmd incr_cmd = {keys_object, 1, NULL, exec_incr, EXTEND_ON_SET};
+
+void cmd_KV_INCR(request *r) {
+    uint32_t p[KEYCMD_MAX_PARAMS];
+    if (keycmd_validate(r, &incr_cmd, p) == 0) exec_incr(r, NULL, p);
+}
+
+/* As the other SH_ key commands (4.6): validation, token, extension. */
+void cmd_SH_INCR(request *r) {
+    uint32_t p[KEYCMD_MAX_PARAMS];
+    if (keycmd_validate(r, &incr_cmd, p)) return;
+    session *s = body_session(r);
+    if (s) exec_incr(r, s, p);
+}
+
+static const param_spec cas_params[] = {
+    {"expect", P_ANY, 1},
+    {"key", P_STRING, 1},
+    {"ttl", P_ANY, 0},
+    {"value", P_ANY, 0},
+};
+
+/* Does the stored value e equal the request's token t as JSON? */
+static int stored_equals(request *r, const kv_entry *e, uint32_t t) {
+    jdoc d = JDOC_INIT;
+    int eq = jdoc_parse(&d, kv_val(e), e->vlen, NULL) == 0 && jvalue_equal(r->doc, t, &d, 0);
+    jdoc_free(&d);
+    return eq;
+}
+
+void cmd_KV_CAS(request *r) {
+    uint32_t p[4];
+    if (params_check(r, r->body, cas_params, 4, p)) return;
+    uint64_t ns = 0;
+    if (p[2] && !p[3]) return rsp_fail(r, ST_COMMAND_SYNTAX, "'ttl' needs 'value'");
+    if (p[2] && keyops_ttl_check(r, p[2], &ns)) return;
+    strbuf k = STRBUF_INIT;
+    jstr_decode(r->doc, req_tok(r, p[1]), &k);
+    sb_grow(&k, 0);
+    if (p[3] && k.len > r->srv->cfg.max_key_length) {
+        char m[96];
+        snprintf(m, sizeof m, "key longer than %zu bytes (limits.maxKeyLength)", r->srv->cfg.max_key_length);
+        rsp_fail(r, ST_VALUE_SIZE, m);
+        sb_free(&k);
+        return;
+    }
+    ndb_store *st = &r->srv->store;
+    const kv_entry *e = store_get(st, NULL, k.buf, k.len);
+    int ok = req_tok(r, p[0])->type == JT_NULL ? !e : e && stored_equals(r, e, p[0]);
+    if (ok && p[3]) {
+        const jtok *v = req_tok(r, p[3]);
+        store_item it = {k.buf, jtok_text(r->doc, v), k.len, v->len};
+        store_ttl ttl = {0, ns ? request_now(r) + ns : 0};
+        if (store_set_items_ttl(st, NULL, &it, 1, STORE_SET, CAUSE_CAS, NULL, &ttl) == STORE_OOM) {
+            rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+            sb_free(&k);
+            return;
+        }
+    } else if (ok && e) {
+        store_del(st, NULL, k.buf, k.len, CAUSE_CAS);
+    }
+    sb_free(&k);
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"ok\":");
+    sb_add_bool(r->out, ok);
+    rsp_end_st(r, ST_OK, 0);
+}

@@ -1,0 +1,393 @@
+/*
+ * watch.c — the watch registry and the watchers' store sink (see watch.h).
+ */
+#include "server/watch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+
+struct watch {
+    uint64_t id;
+    watcher *owner;
+    uint8_t family, values, all;
+    char *prefix; /* KV watch of a prefix (all): prefix_len bytes */
+    size_t prefix_len;
+    watch_sub **subs; /* its entries in an index (keys or tokens) */
+    size_t nsubs;
+    watch *next; /* the owner's list */
+};
+
+/* One key or token followed by one watch, chained in a bucket. */
+struct watch_sub {
+    watch_sub *next;
+    watch *w;
+    uint64_t hash;
+    uint64_t tkn; /* SH */
+    size_t klen;  /* KV */
+    char key[];
+};
+
+struct watcher {
+    client *cl;
+    watch *watches;
+    unsigned count;
+    uint64_t last_id;
+    int overflowed;
+    watcher *next, *next_overflowed;
+};
+
+static void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size);
+    if (!p) abort();
+    return p;
+}
+
+void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_queued) {
+    memset(reg, 0, sizeof *reg);
+    reg->max_per_client = max_per_client;
+    reg->max_queued = max_queued;
+}
+
+/* ------------------------------------------------------------- indexes */
+
+static uint64_t key_hash(const char *k, size_t kn) { return hash_bytes(k, kn); }
+
+/* Insert sub into ix, doubling the buckets when they are outnumbered. */
+static void index_insert(watch_index *ix, watch_sub *sub) {
+    if (ix->count + 1 > ix->nbuckets) {
+        uint32_t n = ix->nbuckets ? ix->nbuckets * 2 : 16;
+        watch_sub **b = xcalloc(n, sizeof *b);
+        for (uint32_t i = 0; i < ix->nbuckets; i++) {
+            for (watch_sub *s = ix->buckets[i], *next; s; s = next) {
+                next = s->next;
+                s->next = b[s->hash & (n - 1)];
+                b[s->hash & (n - 1)] = s;
+            }
+        }
+        free(ix->buckets);
+        ix->buckets = b;
+        ix->nbuckets = n;
+    }
+    watch_sub **head = &ix->buckets[sub->hash & (ix->nbuckets - 1)];
+    sub->next = *head;
+    *head = sub;
+    ix->count++;
+}
+
+static void index_remove(watch_index *ix, watch_sub *sub) {
+    for (watch_sub **p = &ix->buckets[sub->hash & (ix->nbuckets - 1)]; *p; p = &(*p)->next) {
+        if (*p != sub) continue;
+        *p = sub->next;
+        ix->count--;
+        break;
+    }
+    if (!ix->count) { /* the last one: give the buckets back */
+        free(ix->buckets);
+        ix->buckets = NULL;
+        ix->nbuckets = 0;
+    }
+}
+
+/* The chain that may hold subscriptions with this hash, or NULL. */
+static watch_sub *index_chain(const watch_index *ix, uint64_t h) {
+    return ix->nbuckets ? ix->buckets[h & (ix->nbuckets - 1)] : NULL;
+}
+
+/* ------------------------------------------------------------- lists */
+
+static void list_add(watch ***arr, size_t *n, size_t *cap, watch *w) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *arr = realloc(*arr, *cap * sizeof **arr);
+        if (!*arr) abort();
+    }
+    (*arr)[(*n)++] = w;
+}
+
+static void list_remove(watch **arr, size_t *n, const watch *w) {
+    for (size_t i = 0; i < *n; i++) {
+        if (arr[i] != w) continue;
+        memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof *arr); /* keep the order of the others */
+        (*n)--;
+        return;
+    }
+}
+
+/* ------------------------------------------------------------- watchers */
+
+static watcher *find_watcher(const watch_registry *reg, const client *cl) {
+    for (watcher *o = reg->watchers; o; o = o->next)
+        if (o->cl == cl) return o;
+    return NULL;
+}
+
+unsigned watch_count(const watch_registry *reg, const client *cl) {
+    const watcher *o = find_watcher(reg, cl);
+    return o ? o->count : 0;
+}
+
+/* Unlink w from everything that finds it and free it. */
+static void drop_watch(watch_registry *reg, watch *w) {
+    for (size_t i = 0; i < w->nsubs; i++) {
+        index_remove(w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns, w->subs[i]);
+        free(w->subs[i]);
+    }
+    if (w->all && w->family == WATCH_KV) list_remove(reg->kv_prefix, &reg->nkv_prefix, w);
+    if (w->all && w->family == WATCH_SH) list_remove(reg->sh_all, &reg->nsh_all, w);
+    for (watch **p = &w->owner->watches; *p; p = &(*p)->next) {
+        if (*p != w) continue;
+        *p = w->next;
+        break;
+    }
+    w->owner->count--;
+    reg->nwatches--;
+    free(w->subs);
+    free(w->prefix);
+    free(w);
+}
+
+static void drop_all(watch_registry *reg, watcher *o) {
+    while (o->watches) drop_watch(reg, o->watches);
+}
+
+int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t *id) {
+    watcher *o = find_watcher(reg, cl);
+    if (o && o->count >= reg->max_per_client) return WATCH_LIMIT;
+    if (!reg->max_per_client) return WATCH_LIMIT;
+    if (!o) {
+        o = xcalloc(1, sizeof *o);
+        o->cl = cl;
+        o->next = reg->watchers;
+        reg->watchers = o;
+    }
+    watch *w = xcalloc(1, sizeof *w);
+    w->id = ++o->last_id;
+    w->owner = o;
+    w->family = (uint8_t)spec->family;
+    w->values = (uint8_t)!!spec->values;
+    w->all = (uint8_t)!!spec->all;
+    if (w->all && w->family == WATCH_KV) {
+        w->prefix = malloc(spec->prefix_len + 1);
+        if (!w->prefix) abort();
+        memcpy(w->prefix, spec->prefix, spec->prefix_len);
+        w->prefix_len = spec->prefix_len;
+        list_add(&reg->kv_prefix, &reg->nkv_prefix, &reg->kv_prefix_cap, w);
+    } else if (w->all) {
+        list_add(&reg->sh_all, &reg->nsh_all, &reg->sh_all_cap, w);
+    } else {
+        w->subs = xcalloc(spec->n, sizeof *w->subs);
+        watch_index *ix = w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns;
+        for (size_t i = 0; i < spec->n; i++) {
+            size_t kn = w->family == WATCH_KV ? spec->key_lens[i] : 0;
+            uint64_t h = w->family == WATCH_KV ? key_hash(spec->keys[i], kn) : hash_u64(spec->tkns[i]);
+            int dup = 0; /* a key or token named twice is followed once */
+            for (size_t j = 0; j < w->nsubs && !dup; j++) {
+                const watch_sub *s = w->subs[j];
+                dup = s->hash == h && (w->family == WATCH_KV ? s->klen == kn && !memcmp(s->key, spec->keys[i], kn)
+                                                             : s->tkn == spec->tkns[i]);
+            }
+            if (dup) continue;
+            watch_sub *s = xcalloc(1, sizeof *s + kn);
+            s->w = w;
+            s->hash = h;
+            if (w->family == WATCH_KV) {
+                s->klen = kn;
+                memcpy(s->key, spec->keys[i], kn);
+            } else {
+                s->tkn = spec->tkns[i];
+            }
+            w->subs[w->nsubs++] = s;
+            index_insert(ix, s);
+        }
+    }
+    watch **tail = &o->watches; /* ids ascend along the list: events of one change go in id order */
+    while (*tail) tail = &(*tail)->next;
+    *tail = w;
+    o->count++;
+    reg->nwatches++;
+    *id = w->id;
+    return WATCH_OK;
+}
+
+int watch_remove(watch_registry *reg, client *cl, int family, uint64_t id) {
+    watcher *o = find_watcher(reg, cl);
+    for (watch *w = o ? o->watches : NULL; w; w = w->next) {
+        if (w->id != id || w->family != family) continue;
+        drop_watch(reg, w);
+        return 1;
+    }
+    return 0;
+}
+
+void watch_client_gone(watch_registry *reg, client *cl) {
+    for (watcher **p = &reg->watchers; *p; p = &(*p)->next) {
+        watcher *o = *p;
+        if (o->cl != cl) continue;
+        drop_all(reg, o);
+        *p = o->next;
+        free(o);
+        return;
+    }
+}
+
+void watch_free(watch_registry *reg) {
+    while (reg->watchers) {
+        watcher *o = reg->watchers;
+        drop_all(reg, o);
+        reg->watchers = o->next;
+        free(o);
+    }
+    free(reg->kv_prefix);
+    free(reg->sh_all);
+    free(reg->kv_keys.buckets);
+    free(reg->sh_tkns.buckets);
+    sb_free(&reg->tail);
+    sb_free(&reg->msg);
+    memset(reg, 0, sizeof *reg);
+}
+
+/* ------------------------------------------------------------- delivery */
+
+static const char *event_name(int family) { return family == WATCH_KV ? "{\"KV_EVENT\":{\"id\":" : "{\"SH_EVENT\":{\"id\":"; }
+
+/* Client o stopped reading: one overflow event per watch, then (after the
+ * record is delivered) its watches go. */
+static void overflow(watch_registry *reg, watcher *o) {
+    o->overflowed = 1;
+    o->next_overflowed = reg->overflowed;
+    reg->overflowed = o;
+    reg->overflows++;
+    log_info("client %llu (%s): %zu bytes of output queued, over watchOutputBytes (%zu); dropping its %u watch(es)",
+             (unsigned long long)o->cl->id, o->cl->addr, client_queued(o->cl), reg->max_queued, o->count);
+    for (watch *w = o->watches; w; w = w->next) {
+        sb_reset(&reg->msg);
+        sb_adds(&reg->msg, event_name(w->family));
+        sb_add_u64(&reg->msg, w->id);
+        SB_ADD_LIT(&reg->msg, ",\"op\":\"overflow\"}}");
+        client_push(o->cl, reg->msg.buf, reg->msg.len);
+    }
+}
+
+/* One event to watch w: head, id, reg->tail (the members after the id),
+ * the value when the watch asked for values and there is one, the end. */
+static void deliver(watch_registry *reg, watch *w, const char *val, size_t vlen) {
+    watcher *o = w->owner;
+    if (o->overflowed) return;
+    if (client_queued(o->cl) > reg->max_queued) {
+        overflow(reg, o);
+        return;
+    }
+    strbuf *m = &reg->msg;
+    sb_reset(m);
+    sb_adds(m, event_name(w->family));
+    sb_add_u64(m, w->id);
+    sb_add(m, reg->tail.buf, reg->tail.len);
+    if (w->values && val) {
+        SB_ADD_LIT(m, ",\"value\":");
+        sb_add(m, val, vlen);
+    }
+    SB_ADD_LIT(m, "}}");
+    client_push(o->cl, m->buf, m->len);
+    reg->events++;
+}
+
+/* The event name of a key change. */
+static const char *key_op(const change *ch) {
+    switch ((enum change_cause)ch->cause) {
+    case CAUSE_UPDATE:
+    case CAUSE_INCR: return "update";
+    case CAUSE_APPEND: return "append";
+    case CAUSE_LOAD: return "load";
+    case CAUSE_EXPIRE: return "expire";
+    default: return ch->kind == CH_KEY_RMV ? "rmv" : "set";
+    }
+}
+
+/* Write reg->tail: [,"key":K],"op":"OP"[,"tkn":T]. */
+static void make_tail(watch_registry *reg, const change *ch, int key, const char *op, int tkn) {
+    strbuf *t = &reg->tail;
+    sb_reset(t);
+    if (key) {
+        SB_ADD_LIT(t, ",\"key\":");
+        sb_add_json_string(t, ch->key, ch->klen);
+    }
+    SB_ADD_LIT(t, ",\"op\":\"");
+    sb_adds(t, op);
+    sb_addc(t, '"');
+    if (tkn) {
+        SB_ADD_LIT(t, ",\"tkn\":");
+        sb_add_u64(t, ch->tkn);
+    }
+}
+
+static void deliver_kv_key(watch_registry *reg, const change *ch) {
+    const char *val = ch->kind == CH_KEY_SET ? ch->val : NULL;
+    make_tail(reg, ch, 1, key_op(ch), 0);
+    uint64_t h = key_hash(ch->key, ch->klen);
+    for (watch_sub *s = index_chain(&reg->kv_keys, h); s; s = s->next)
+        if (s->hash == h && s->klen == ch->klen && !memcmp(s->key, ch->key, ch->klen)) deliver(reg, s->w, val, ch->vlen);
+    for (size_t i = 0; i < reg->nkv_prefix; i++) {
+        watch *w = reg->kv_prefix[i];
+        if (w->prefix_len <= ch->klen && !memcmp(w->prefix, ch->key, w->prefix_len)) deliver(reg, w, val, ch->vlen);
+    }
+}
+
+/* Every watch of family `family` gets the event in reg->tail. */
+static void deliver_family(watch_registry *reg, int family) {
+    for (watcher *o = reg->watchers; o; o = o->next)
+        for (watch *w = o->watches; w; w = w->next)
+            if (w->family == family) deliver(reg, w, NULL, 0);
+}
+
+/* The SH watches of session tkn, and those of every session, get the event
+ * in reg->tail. */
+static void deliver_session(watch_registry *reg, uint64_t tkn, const char *val, size_t vlen) {
+    uint64_t h = hash_u64(tkn);
+    for (watch_sub *s = index_chain(&reg->sh_tkns, h); s; s = s->next)
+        if (s->tkn == tkn) deliver(reg, s->w, val, vlen);
+    for (size_t i = 0; i < reg->nsh_all; i++) deliver(reg, reg->sh_all[i], val, vlen);
+}
+
+void watch_sink(void *ctx, const change *ch) {
+    watch_registry *reg = ctx;
+    if (!reg->nwatches) return; /* the common case: nobody watches */
+    switch ((enum change_kind)ch->kind) {
+    case CH_KEY_SET:
+    case CH_KEY_RMV:
+        if (!ch->in_session) {
+            deliver_kv_key(reg, ch);
+        } else {
+            make_tail(reg, ch, 1, key_op(ch), 1);
+            deliver_session(reg, ch->tkn, ch->kind == CH_KEY_SET ? ch->val : NULL, ch->vlen);
+        }
+        break;
+    case CH_MAP_CLEAR:
+        make_tail(reg, ch, 0, "clear", ch->in_session);
+        if (ch->in_session) deliver_session(reg, ch->tkn, NULL, 0);
+        else deliver_family(reg, WATCH_KV);
+        break;
+    case CH_SESSION_NEW:
+        make_tail(reg, ch, 0, ch->cause == CAUSE_LOAD ? "load" : "new", 1);
+        deliver_session(reg, ch->tkn, NULL, 0);
+        break;
+    case CH_SESSION_END:
+        make_tail(reg, ch, 0, ch->cause == CAUSE_EXPIRE ? "expire" : "end", 1);
+        deliver_session(reg, ch->tkn, NULL, 0);
+        break;
+    case CH_SESSION_RESET:
+        make_tail(reg, ch, 0, "reset", 1);
+        deliver_session(reg, ch->tkn, NULL, 0);
+        break;
+    default: /* deadlines moved: no event */
+        return;
+    }
+    while (reg->overflowed) { /* after the record: nothing iterates the watches now */
+        watcher *o = reg->overflowed;
+        reg->overflowed = o->next_overflowed;
+        o->overflowed = 0;
+        drop_all(reg, o);
+    }
+}

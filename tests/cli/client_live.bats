@@ -1,0 +1,251 @@
+#!/usr/bin/env bats
+# client_live.bats — the command-line side of issue 17: set/add --ttl,
+# expire, ttl, persist, incr, cas, watch, session watch, session expire,
+# unwatch, and `watch` in the REPL (driven through tmux: events show between
+# prompts and the line being typed survives).  Exact output, exit status
+# and message of each, including bad input.
+
+load client_helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() { start_server --session-check-ms 20; }
+teardown_file() { stop_server; }
+
+setup() {
+    "$NDB" clear >/dev/null
+    "$NDB" session end --all >/dev/null
+}
+
+# wait_file FILE TEXT: until FILE contains TEXT (bounded: 5 s).
+wait_file() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "$1 lacks $2: $(cat "$1" 2>/dev/null)" >&2
+    return 1
+}
+
+@test "set --ttl, ttl, expire, persist" {
+    run --separate-stderr "$NDB" set --ttl 30 otp:42 123456
+    ok_out ''
+    run --separate-stderr "$NDB" ttl otp:42
+    [ "$status" -eq 0 ] && [[ $output =~ ^(30|29\.[0-9]{1,3})$ ]]
+    run --separate-stderr "$NDB" set plain 1
+    run --separate-stderr "$NDB" ttl plain
+    ok_out 'null'
+    run --separate-stderr "$NDB" ttl plain nope
+    exit_is 1 '{"plain":null}'
+    err_has 'ndb: key "nope" does not exist'
+    run --separate-stderr "$NDB" expire plain 0.5
+    ok_out ''
+    run --separate-stderr "$NDB" expire nope 5
+    exit_is 1 ''
+    err_has 'ndb: key "nope" does not exist'
+    run --separate-stderr "$NDB" persist plain otp:42
+    ok_out ''
+    run --separate-stderr "$NDB" ttl plain otp:42
+    ok_out '{"plain":null,"otp:42":null}'
+    run --separate-stderr "$NDB" persist nope
+    exit_is 1 ''
+    # add --ttl: only new keys get it
+    run --separate-stderr "$NDB" add --ttl 100 plain 2 fresh 3
+    run --separate-stderr "$NDB" ttl plain
+    ok_out 'null'
+    run --separate-stderr "$NDB" ttl fresh
+    [[ $output =~ ^(100|99\.[0-9]{1,3})$ ]]
+}
+
+@test "expiry: bad input is a one-line message and a nonzero exit" {
+    run --separate-stderr "$NDB" set --ttl soon a 1
+    exit_is 2 ''
+    err_has "ndb set: invalid TTL 'soon' (expected a number of seconds, e.g. 30 or 0.5)"
+    run --separate-stderr "$NDB" set --ttl 0 a 1
+    exit_is 3 ''
+    err_has "ndb: ValueSize (42): 'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals"
+    run --separate-stderr "$NDB" --session 1 set --ttl 5 a 1
+    exit_is 2 ''
+    err_has '--ttl applies to top-level keys only'
+    run --separate-stderr "$NDB" expire a
+    exit_is 2 ''
+    err_has 'missing argument'
+    run --separate-stderr "$NDB" expire a -1
+    exit_is 3 ''
+    run --separate-stderr "$NDB" --session 1 ttl a
+    exit_is 2 ''
+    err_has "--session does not apply to 'ttl'"
+}
+
+@test "incr: counters, in a session too; bad input" {
+    run --separate-stderr "$NDB" incr hits
+    ok_out '1'
+    run --separate-stderr "$NDB" incr hits 41
+    ok_out '42'
+    run --separate-stderr "$NDB" incr score -2.5
+    ok_out '-2.5'
+    local t
+    t=$("$NDB" session new)
+    run --separate-stderr "$NDB" --session "$t" incr views 3
+    ok_out '3'
+    run --separate-stderr "$NDB" --session "$t" get views
+    ok_out '3'
+    run --separate-stderr "$NDB" incr hits x
+    exit_is 2 ''
+    err_has "ndb incr: invalid increment 'x' (expected a number)"
+    "$NDB" set name Bob
+    run --separate-stderr "$NDB" incr name
+    exit_is 3 ''
+    err_has 'ndb: ValueTypeInvalid (41): the value of key "name" is not a number'
+    run --separate-stderr "$NDB" --session 1 incr hits
+    exit_is 1 ''
+    err_has 'session 1 does not exist'
+}
+
+@test "cas: exit 0 when swapped, 1 when the comparison fails; lock with a lease" {
+    run --separate-stderr "$NDB" cas --ttl 30 lock null me
+    ok_out ''
+    run --separate-stderr "$NDB" cas lock null you
+    exit_is 1 ''
+    err_has 'ndb: key "lock" does not hold the expected value; nothing changed'
+    run --separate-stderr "$NDB" ttl lock
+    [[ $output =~ ^(30|29\.[0-9]{1,3})$ ]]
+    run --separate-stderr "$NDB" cas lock '"me"' '{"owner":"you"}'
+    ok_out ''
+    run --separate-stderr "$NDB" ttl lock
+    ok_out 'null'
+    run --separate-stderr "$NDB" cas lock '{ "owner" : "you" }'
+    ok_out ''
+    run --separate-stderr "$NDB" get lock
+    exit_is 1 ''
+    run --separate-stderr "$NDB" cas --ttl 5 lock null
+    exit_is 2 ''
+    err_has '--ttl needs a VALUE to store'
+    run --separate-stderr "$NDB" cas lock
+    exit_is 2 ''
+}
+
+@test "session expire" {
+    local t
+    t=$("$NDB" session new)
+    run --separate-stderr "$NDB" session expire --ttl 600 --delete "$t"
+    ok_out ''
+    run --separate-stderr "$NDB" session info "$t"
+    [[ $output == '{"expires":true,"expiry":{"deleteSession":true,"duration":600,'* ]]
+    run --separate-stderr "$NDB" session expire --ttl 0 "$t"
+    ok_out ''
+    run --separate-stderr "$NDB" session info "$t"
+    ok_out '{"expires":false,"keyCnt":0,"shared":false,"tkn":'"$t"'}'
+    run --separate-stderr "$NDB" session expire --ttl 5 1
+    exit_is 1 ''
+    err_has 'ndb: session 1 does not exist'
+    run --separate-stderr "$NDB" session expire "$t"
+    exit_is 2 ''
+    err_has 'missing --ttl SECONDS'
+    run --separate-stderr "$NDB" session expire --ttl 0 --delete "$t"
+    exit_is 2 ''
+}
+
+@test "watch --count prints one JSON event per line, for changes by others" {
+    local out="$BATS_TEST_TMPDIR/watch.out"
+    "$NDB" watch --prefix job: --values --count 3 >"$out" 2>&1 &
+    local w=$!
+    # the watch is in place once a change shows up
+    for i in $(seq 100); do "$NDB" set job:0 x >/dev/null; grep -q job:0 "$out" && break; sleep 0.05; done
+    "$NDB" set --ttl 0.05 job:1 '{"n":1}'
+    wait "$w"
+    run cat "$out"
+    [ "${lines[0]}" = '{"id":1,"key":"job:0","op":"set","value":"x"}' ]
+    [ "${lines[${#lines[@]} - 2]}" = '{"id":1,"key":"job:1","op":"set","value":{"n":1}}' ]
+    [ "${lines[${#lines[@]} - 1]}" = '{"id":1,"key":"job:1","op":"expire"}' ]
+}
+
+@test "watch in a pipeline: while read -r ev" {
+    local out="$BATS_TEST_TMPDIR/keys.out"
+    ("$NDB" watch --count 2 a b | while read -r ev; do jq -r .op <<<"$ev"; done >"$out") &
+    local w=$!
+    for i in $(seq 100); do "$NDB" set a 1 >/dev/null; [ -s "$out" ] && break; sleep 0.05; done
+    "$NDB" rm b a
+    wait "$w"
+    run cat "$out"
+    [ "${lines[0]}" = set ]
+    [ "${lines[1]}" = set ] || [ "${lines[1]}" = rmv ]
+}
+
+@test "session watch: one session, or all" {
+    local t out="$BATS_TEST_TMPDIR/sw.out"
+    t=$("$NDB" session new)
+    "$NDB" session watch --count 2 "$t" >"$out" &
+    local w=$!
+    for i in $(seq 100); do "$NDB" --session "$t" set k 1 >/dev/null; grep -q '"k"' "$out" && break; sleep 0.05; done
+    "$NDB" session end "$t"
+    wait "$w"
+    run tail -n 1 "$out"
+    ok_out '{"id":1,"op":"end","tkn":'"$t"'}'
+    run --separate-stderr "$NDB" session watch 1
+    exit_is 1 ''
+    err_has 'session 1 does not exist'
+    run --separate-stderr "$NDB" session watch
+    exit_is 2 ''
+    err_has 'nothing to watch: give TKN... or --all'
+    run --separate-stderr "$NDB" session watch --all 5
+    exit_is 2 ''
+    run --separate-stderr "$NDB" watch
+    exit_is 2 ''
+    err_has "nothing to watch: give KEY... or --prefix P ('' for every key)"
+    run --separate-stderr "$NDB" watch --prefix a b
+    exit_is 2 ''
+    run --separate-stderr "$NDB" watch --count 0 a
+    exit_is 2 ''
+    err_has "invalid count '0'"
+}
+
+@test "unwatch outside the REPL names no watch (its connection is new)" {
+    run --separate-stderr "$NDB" unwatch 1
+    exit_is 1 ''
+    err_has 'ndb: no watch 1 on this connection'
+    run --separate-stderr "$NDB" unwatch x
+    exit_is 2 ''
+}
+
+# ------------------------------------------------------------ the REPL
+
+tm() { TMUX= tmux -L "ndb-live-$$" "$@"; }
+screen() { tm capture-pane -p -J -t live | sed 's/[[:space:]]*$//'; }
+wait_screen() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ "$(screen)" == *"$1"* ]] && return 0
+        sleep 0.05
+    done
+    printf 'screen lacks: %s\n--- screen ---\n%s\n' "$1" "$(screen)" >&2
+    return 1
+}
+
+@test "REPL: watch shows events between prompts without garbling the line being typed" {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    local run="$BATS_TEST_TMPDIR/repl.sh"
+    printf '#!/bin/bash\nexport HOME=%q XDG_STATE_HOME=%q NDB_URL=%q TERM=xterm LC_ALL=C.UTF-8\n%q repl\nexec sleep 600\n' \
+        "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" "$NDB_URL" "$NDB" >"$run"
+    chmod +x "$run"
+    tm new-session -d -s live -x 120 -y 30 "$run"
+    local prompt="${NDB_URL#ws://}"
+    prompt="${prompt%/}>"
+    wait_screen "$prompt"
+    tm send-keys -t live 'watch --prefix job:' Enter
+    wait_screen "watching (id 1); events appear between prompts; 'unwatch 1' stops it"
+    tm send-keys -t live 'get job'
+    "$NDB" set job:9 42
+    wait_screen '{"id":1,"key":"job:9","op":"set"}'
+    # the event is above the prompt, and the half-typed line is intact
+    [ "$(screen | grep -v '^$' | tail -n 1)" = "$prompt get job" ]
+    tm send-keys -t live ':9' Enter
+    wait_screen "$(printf '%s get job:9\n42' "$prompt")"
+    tm send-keys -t live 'unwatch 1' Enter
+    "$NDB" set job:10 7
+    # had the watch survived, its event would show before this answer
+    tm send-keys -t live 'get job:10' Enter
+    wait_screen "$(printf '%s get job:10\n7' "$prompt")"
+    ! screen | grep -q '"job:10"'
+    tm kill-server
+}

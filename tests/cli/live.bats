@@ -1,0 +1,360 @@
+#!/usr/bin/env bats
+# live.bats — issue 17 on the wire: key expiry (KV_SET/KV_ADD "ttl",
+# KV_EXPIRE, KV_TTL, KV_PERSIST), SH_EXPIRE, atomic updates (KV_INCR,
+# SH_INCR, KV_CAS), watches (KV_WATCH, SH_WATCH, their events and
+# _UNWATCH): every command with its bad input, every event kind, expiry
+# reaching watchers, events of other connections, the order of events and
+# replies, a watcher that never reads, and the unchanged protocol of
+# connections that never watch.
+#
+# One server for the file with a 20 ms expiry timer, so TTLs of a few tens
+# of milliseconds expire quickly; waits are bounded (ndb send --timeout).
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+file_server() { start_server --session-check-ms 20 --persist-path "$DATA_DIR"; }
+
+setup_file() {
+    DATA_DIR=$(mktemp -d "$BATS_FILE_TMPDIR/data.XXXXXX")
+    export DATA_DIR
+    file_server
+}
+
+teardown_file() { stop_server; }
+
+# A test that needs other options (OWN_SERVER=1) starts a server of its
+# own beside the file's (start_server points NDB_URL and NDB_PID at it for
+# that test only); teardown stops it.
+teardown() {
+    if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
+}
+
+# sends EXPECTED REQUEST...: all REQUESTs on one connection (ndb send); the
+# whole output (responses and events, one per line) must be EXPECTED.
+sends() {
+    local want=$1
+    shift
+    run "$NDB" send --timeout 5 "$@"
+    output=$(sed -E 's/"duration":[0-9]+/"duration":D/' <<<"$output")
+    if [ "$status" -ne 0 ] || [ "$output" != "$want" ]; then
+        printf 'requests: %s\nexpected:\n%s\ngot (exit %s):\n%s\n' "$*" "$want" "$status" "$output" >&2
+        return 1
+    fi
+}
+
+# nl LINE...: the lines joined with newlines.
+nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
+
+# ------------------------------------------------------------ key expiry
+
+@test "KV_SET with ttl: the key expires; KV_TTL, KV_PERSIST, KV_EXPIRE" {
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":0,"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1,"b":2},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_TTL":{"keys":["a","b","a","nope"]}}'
+    [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"a\":(3600|3599\.[0-9]+),\"b\":(3600|3599\.[0-9]+)\},\"st\":1\}\}$ ]]
+    req '{"KV_PERSIST":{"keys":["a","nope","a"]}}' '{"KV_PERSIST_RSP":{"keys":{"a":true},"st":1}}'
+    req '{"KV_PERSIST":{"keys":["a"]}}' '{"KV_PERSIST_RSP":{"keys":{"a":false},"st":1}}'
+    req '{"KV_TTL":{"keys":["a"]}}' '{"KV_TTL_RSP":{"keys":{"a":null},"st":1}}'
+    # a plain set removes b's expiry
+    req '{"KV_SET":{"keys":{"b":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_TTL":{"keys":["b"]}}' '{"KV_TTL_RSP":{"keys":{"b":null},"st":1}}'
+    # watch "a", then make it expire: the watcher hears it (waits bounded by --timeout)
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EXPIRE_RSP":{"keys":{"a":true,"nope":false},"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"a","op":"expire"}}')" \
+        --events 1 '{"KV_WATCH":{"keys":["a"]}}' '{"KV_EXPIRE":{"keys":{"a":0.05,"nope":1,"a":9}}}'
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"b":3},"st":1}}'
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+}
+
+@test "an expired key is never observable, even before the timer runs" {
+    OWN_SERVER=1
+    start_server --session-check-ms 1000
+    # the key is due long before the next tick: every command sees it gone
+    run "$NDB" send '{"KV_SET":{"keys":{"k":1,"keep":2},"ttl":0.001}}' '{"KV_PERSIST":{"keys":["keep"]}}'
+    sleep 0.01
+    sends "$(nl '{"KV_GET_RSP":{"keys":{},"st":1}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' \
+        '{"KV_KEYS_RSP":{"keys":["keep"],"st":1}}' '{"KV_CONTAINS_RSP":{"contains":[],"st":1}}' \
+        '{"KV_INCR_RSP":{"keys":{"k":1},"st":1}}' '{"KV_TTL_RSP":{"keys":{"k":null},"st":1}}')" \
+        '{"KV_GET":{"keys":["k"]}}' '{"KV_COUNT":{}}' '{"KV_KEYS":{}}' '{"KV_CONTAINS":{"keys":["k"]}}' \
+        '{"KV_INCR":{"keys":{"k":1}}}' '{"KV_TTL":{"keys":["k"]}}'
+}
+
+@test "KV_ADD with ttl gives it to new keys only; KV_UPDATE, KV_ARR_APPEND, KV_INCR keep it; KV_CLEAR_SET drops it" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"old":[1]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_ADD":{"keys":{"old":0,"new":{"n":1}},"ttl":100}}' '{"KV_ADD_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"new","path":"$.n","value":2}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"old":100}}}' '{"KV_EXPIRE_RSP":{"keys":{"old":true},"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"old","items":[2]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"n":1},"ttl":100}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_INCR":{"keys":{"n":1}}}' '{"KV_INCR_RSP":{"keys":{"n":2},"st":1}}'
+    run "$NDB" send '{"KV_TTL":{"keys":["old","new","n"]}}'
+    [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"old\":[0-9.]+,\"new\":[0-9.]+,\"n\":[0-9.]+\},\"st\":1\}\}$ ]]
+    req '{"KV_CLEAR_SET":{"keys":{"n":5}}}' '{"KV_CLEAR_SET_RSP":{"cnt":3,"st":1}}'
+    req '{"KV_TTL":{"keys":["n"]}}' '{"KV_TTL_RSP":{"keys":{"n":null},"st":1}}'
+}
+
+@test "TTL and expiry requests with bad input answer in the failure shape" {
+    local range="must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":-1}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":315360001}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_ADD":{"keys":{"a":1},"ttl":1.0005}}' "{\"KV_ADD_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":null}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
+    req '{"KV_EXPIRE":{"keys":{"a":true}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
+    req '{"KV_EXPIRE":{}}' '{"KV_EXPIRE_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_TTL":{"keys":"a"}}' '{"KV_TTL_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_PERSIST":{}}' '{"KV_PERSIST_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    # a failed request changed nothing
+    req '{"KV_TTL":{"keys":["a"]}}' '{"KV_TTL_RSP":{"keys":{},"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1},"ttl":315360000}}' '{"KV_SET_RSP":{"st":1}}'
+}
+
+@test "deadlines survive KV_SAVE and KV_LOAD; an expired key is not loaded" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"long":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    # save while "short" lives, then wait (bounded) until it has expired
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_SET_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"short","op":"set"}}' \
+        '{"KV_SET_RSP":{"st":1}}' '{"KV_SAVE_RSP":{"duration":D,"name":"ttl","st":121}}' \
+        '{"KV_EVENT":{"id":1,"key":"short","op":"expire"}}')" \
+        --events 2 '{"KV_WATCH":{"keys":["short"]}}' '{"KV_SET":{"keys":{"short":2},"ttl":1}}' \
+        '{"KV_SET":{"keys":{"plain":3}}}' '{"KV_SAVE":{"name":"ttl"}}'
+    run cat "$DATA_DIR"/ttl/*/data/0
+    [[ $output =~ ^\{\ \"keys\":\{\"long\":1,\"short\":2,\"plain\":3\},\"ttl\":\{\"long\":[0-9]{13},\"short\":[0-9]{13}\}\}$ ]]
+    # load into an empty map
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":2,"st":1}}'
+    run "$NDB" send '{"KV_LOAD":{"name":"ttl"}}'
+    [[ $output == *'"keys":2,"name":"ttl","sessions":0,"st":141}}' ]]
+    run "$NDB" send '{"KV_TTL":{"keys":["long","short","plain"]}}'
+    [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"long\":35[0-9]{2}(\.[0-9]+)?,\"plain\":null\},\"st\":1\}\}$ ]]
+    # a damaged "ttl" member fails the load and changes nothing
+    local f
+    f=$(ls "$DATA_DIR"/ttl/*/data/0)
+    sed -i 's/"ttl":{"long":[0-9]*/"ttl":{"long":"x"/' "$f"
+    run "$NDB" send '{"KV_LOAD":{"name":"ttl"}}'
+    [[ $output == *'has an invalid \"ttl\" member (expected an object of deadlines in milliseconds)","name":"ttl","st":142}}' ]]
+}
+
+@test "SH_EXPIRE changes a session's expiry; the session then expires and a watcher hears it" {
+    local t
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    req "{\"SH_EXPIRE\":{\"tkn\":$t,\"expiry\":{\"duration\":1,\"deleteSession\":true}}}" "{\"SH_EXPIRE_RSP\":{\"st\":1,\"tkn\":$t}}"
+    sends "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"op\":\"expire\",\"tkn\":$t}}")" \
+        --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}"
+    req "{\"SH_EXPIRE\":{\"tkn\":$t,\"expiry\":{\"duration\":1}}}" '{"SH_EXPIRE_RSP":{"m":"","st":100,"tkn":null}}'
+    req '{"SH_EXPIRE":{"tkn":"x","expiry":{"duration":1}}}' '{"SH_EXPIRE_RSP":{"m":"","st":101,"tkn":null}}'
+    req '{"SH_EXPIRE":{"tkn":1,"expiry":{"duration":315360001}}}' \
+        "{\"SH_EXPIRE_RSP\":{\"m\":\"'duration' exceeds 315360000 seconds (10 years)\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_EXPIRE":{"tkn":1,"expiry":5}}' '{"SH_EXPIRE_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    # a keep-alive session is reset by its expiry: the watcher hears "reset"
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    req "{\"SH_EXPIRE\":{\"tkn\":$t,\"expiry\":{\"duration\":1}}}" "{\"SH_EXPIRE_RSP\":{\"st\":1,\"tkn\":$t}}"
+    sends "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"op\":\"reset\",\"tkn\":$t}}")" \
+        --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}"
+    req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
+}
+
+# ------------------------------------------------------------ atomic updates
+
+@test "KV_INCR: exact integers, doubles, a missing key starts at 0, all or nothing" {
+    req '{"KV_SET":{"keys":{"i":9223372036854775806,"f":0.1,"s":"x","u":18446744073709551615}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_INCR":{"keys":{"i":1,"f":0.2,"z":-5,"z":7}}}' '{"KV_INCR_RSP":{"keys":{"i":9223372036854775807,"f":0.30000000000000004,"z":-5},"st":1}}'
+    req '{"KV_INCR":{"keys":{"z":1,"i":1}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"i\" would overflow","st":42,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"u":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"u\" is outside the 64-bit integer range","st":42,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"z":99999999999999999999}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the 64-bit range","st":42,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"z":1,"s":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"s\" is not a number","st":41,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"z":[1]}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is not a number","st":41,"tkn":null}}'
+    req '{"KV_INCR":{"keys":[]}}' '{"KV_INCR_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"f":1e308,"g":1e308}}}' '{"KV_INCR_RSP":{"keys":{"f":1e+308,"g":1e+308},"st":1}}'
+    req '{"KV_INCR":{"keys":{"f":1e308}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"f\" would overflow","st":42,"tkn":null}}'
+    # nothing of the failed requests was stored
+    req '{"KV_GET":{"keys":["z","i"]}}' '{"KV_GET_RSP":{"keys":{"z":-5,"i":9223372036854775807},"st":1}}'
+}
+
+@test "KV_INCR from many connections at once loses no update" {
+    req '{"KV_RMV":{"keys":["hits"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    local i
+    for i in 1 2 3 4; do
+        (for _ in $(seq 250); do echo '{"KV_INCR":{"keys":{"hits":1}}}'; done | "$NDB" send >/dev/null) &
+    done
+    wait
+    req '{"KV_GET":{"keys":["hits"]}}' '{"KV_GET_RSP":{"keys":{"hits":1000},"st":1}}'
+}
+
+@test "SH_INCR in a session, with the token checks and extendOnSetAdd" {
+    local t
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":100,"extendOnSetAdd":true}}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    req "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"n\":2}}}" '{"SH_INCR_RSP":{"keys":{"n":2},"st":1}}'
+    req "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"n\":-0.5}}}" '{"SH_INCR_RSP":{"keys":{"n":1.5},"st":1}}'
+    req "{\"SH_GET\":{\"tkn\":$t,\"keys\":[\"n\"]}}" '{"SH_GET_RSP":{"keys":{"n":1.5},"st":1}}'
+    req '{"SH_INCR":{"tkn":1,"keys":{"n":1}}}' '{"SH_INCR_RSP":{"m":"","st":100,"tkn":null}}'
+    req '{"SH_INCR":{"keys":{"n":1}}}' '{"SH_INCR_RSP":{"m":"","st":101,"tkn":null}}'
+    req "{\"SH_INCR\":{\"tkn\":$t}}" '{"SH_INCR_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_GET":{"keys":["n"]}}' '{"KV_GET_RSP":{"keys":{},"st":1}}'
+    req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
+}
+
+@test "KV_CAS compares JSON values, not text; null means absent; without value it removes" {
+    req '{"KV_CAS":{"key":"c","expect":null,"value":{"a":[1,{"b":"é"}],"n":100}}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":{"n":1e2,"a":[1.0,{"b":"\u00e9"}]},"value":2}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":"2","value":3}}' '{"KV_CAS_RSP":{"ok":false,"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":2.00,"value":18446744073709551616}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":18446744073709551617,"value":0}}' '{"KV_CAS_RSP":{"ok":false,"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":[1],"value":0}}' '{"KV_CAS_RSP":{"ok":false,"st":1}}'
+    req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{"c":18446744073709551616},"st":1}}'
+    req '{"KV_CAS":{"key":"c","expect":18446744073709551616e0}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{},"st":1}}'
+    req '{"KV_SET":{"keys":{"nul":null}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CAS":{"key":"nul","expect":null,"value":1}}' '{"KV_CAS_RSP":{"ok":false,"st":1}}'
+    req '{"KV_CAS":{"key":1,"expect":null}}' '{"KV_CAS_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_CAS":{"expect":null}}' '{"KV_CAS_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_CAS":{"key":"k","expect":null,"value":1,"ttl":0}}' \
+        "{\"KV_CAS_RSP\":{\"m\":\"'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals\",\"st\":42,\"tkn\":null}}"
+    # a lock with a lease expires by itself
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"lock","op":"set"}}' '{"KV_EVENT":{"id":1,"key":"lock","op":"expire"}}')" \
+        --events 2 '{"KV_WATCH":{"keys":["lock"]}}' '{"KV_CAS":{"key":"lock","expect":null,"value":"me","ttl":0.05}}'
+    req '{"KV_CAS":{"key":"lock","expect":null,"value":"you"}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+}
+
+# ------------------------------------------------------------ watches
+
+@test "KV_EVENT: set, update, append, rmv, clear, load, expire, with and without values" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"w:l":[1]}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"w"}}'
+    req '{"KV_RMV":{"keys":["w:l"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_WATCH_RSP":{"id":2,"st":1}}' \
+        '{"KV_SET_RSP":{"st":1}}' \
+        '{"KV_EVENT":{"id":2,"key":"w:a","op":"set"}}' '{"KV_EVENT":{"id":1,"key":"w:a","op":"set","value":{"x":1}}}' \
+        '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}' \
+        '{"KV_EVENT":{"id":2,"key":"w:a","op":"update"}}' '{"KV_EVENT":{"id":1,"key":"w:a","op":"update","value":{"x":2}}}' \
+        '{"KV_ADD_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"w:b","op":"set","value":[]}}' \
+        '{"KV_ARR_APPEND_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"w:b","op":"append","value":[true]}}' \
+        '{"KV_INCR_RSP":{"keys":{"w:n":1},"st":1}}' '{"KV_EVENT":{"id":1,"key":"w:n","op":"update","value":1}}' \
+        '{"KV_CAS_RSP":{"ok":true,"st":1}}' '{"KV_EVENT":{"id":1,"key":"w:n","op":"rmv"}}' \
+        '{"KV_RMV_RSP":{"st":1}}' '{"KV_EVENT":{"id":2,"key":"w:a","op":"rmv"}}' '{"KV_EVENT":{"id":1,"key":"w:a","op":"rmv"}}' \
+        '{"KV_EXPIRE_RSP":{"keys":{"w:b":true},"st":1}}' \
+        '{"KV_LOAD_RSP":{"duration":D,"keys":1,"name":"w","sessions":0,"st":141}}' \
+        '{"KV_EVENT":{"id":1,"key":"w:l","op":"load","value":[1]}}' \
+        '{"KV_CLEAR_RSP":{"cnt":3,"st":1}}' '{"KV_EVENT":{"id":1,"op":"clear"}}' '{"KV_EVENT":{"id":2,"op":"clear"}}' \
+        '{"KV_SET_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"w:e","op":"set","value":0}}' \
+        '{"KV_EVENT":{"id":1,"key":"w:e","op":"expire"}}')" \
+        --events 15 '{"KV_WATCH":{"prefix":"w:","values":true}}' '{"KV_WATCH":{"keys":["w:a","w:a"]}}' \
+        '{"KV_SET":{"keys":{"w:a":{"x":1},"other":1}}}' '{"KV_UPDATE":{"key":"w:a","path":"$.x","value":2}}' \
+        '{"KV_ADD":{"keys":{"w:a":0,"w:b":[]}}}' '{"KV_ARR_APPEND":{"key":"w:b","items":[true]}}' \
+        '{"KV_INCR":{"keys":{"w:n":1}}}' '{"KV_CAS":{"key":"w:n","expect":1}}' '{"KV_RMV":{"keys":["w:a","zz"]}}' \
+        '{"KV_EXPIRE":{"keys":{"w:b":3600}}}' '{"KV_LOAD":{"name":"w"}}' '{"KV_CLEAR":{}}' \
+        '{"KV_SET":{"keys":{"w:e":0},"ttl":0.03}}'
+}
+
+@test "SH_EVENT: new, key changes, clear, end, expire, reset, load; per token and for all" {
+    run "$NDB" send '{"SH_END_ALL":{}}'
+    local t out
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    run "$NDB" send "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" '{"SH_SAVE":{"name":"s"}}'
+    run "$NDB" send --timeout 5 --events 16 '{"SH_WATCH":{"all":true,"values":true}}' "{\"SH_WATCH\":{\"tkns\":[$t,$t]}}" \
+        "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":2}}}" "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" \
+        "{\"SH_RMV\":{\"tkn\":$t,\"keys\":[\"k\"]}}" "{\"SH_CLEAR\":{\"tkn\":$t}}" "{\"SH_END\":{\"tkn\":$t}}" \
+        '{"SH_LOAD":{"name":"s"}}' '{"SH_NEW":{"expiry":{"duration":1,"deleteSession":true}}}'
+    [ "$status" -eq 0 ]
+    out=$(sed -E 's/"tkn":'"$t"'/"tkn":T/; s/"tkn":[0-9]+/"tkn":U/' <<<"$output")
+    local want
+    want=$(printf '%s\n' '{"SH_WATCH_RSP":{"id":1,"st":1}}' '{"SH_WATCH_RSP":{"id":2,"st":1}}' \
+        '{"SH_SET_RSP":{"st":1}}' '{"SH_EVENT":{"id":2,"key":"k","op":"set","tkn":T}}' \
+        '{"SH_EVENT":{"id":1,"key":"k","op":"set","tkn":T,"value":2}}' \
+        '{"SH_INCR_RSP":{"keys":{"k":3},"st":1}}' '{"SH_EVENT":{"id":2,"key":"k","op":"update","tkn":T}}' \
+        '{"SH_EVENT":{"id":1,"key":"k","op":"update","tkn":T,"value":3}}' \
+        '{"SH_RMV_RSP":{"st":1}}' '{"SH_EVENT":{"id":2,"key":"k","op":"rmv","tkn":T}}' '{"SH_EVENT":{"id":1,"key":"k","op":"rmv","tkn":T}}' \
+        '{"SH_CLEAR_RSP":{"cnt":0,"st":1}}' '{"SH_EVENT":{"id":2,"op":"clear","tkn":T}}' '{"SH_EVENT":{"id":1,"op":"clear","tkn":T}}' \
+        '{"SH_END_RSP":{"st":1,"tkn":T}}' '{"SH_EVENT":{"id":2,"op":"end","tkn":T}}' '{"SH_EVENT":{"id":1,"op":"end","tkn":T}}' \
+        '{"SH_LOAD_RSP":{"keys":1,"name":"s","sessions":1,"st":141}}' '{"SH_EVENT":{"id":2,"op":"load","tkn":T}}' \
+        '{"SH_EVENT":{"id":1,"op":"load","tkn":T}}' '{"SH_EVENT":{"id":2,"key":"k","op":"load","tkn":T}}' \
+        '{"SH_EVENT":{"id":1,"key":"k","op":"load","tkn":T,"value":1}}' \
+        '{"SH_NEW_RSP":{"st":1,"tkn":U}}' '{"SH_EVENT":{"id":1,"op":"new","tkn":U}}' '{"SH_EVENT":{"id":1,"op":"expire","tkn":U}}')
+    [ "$out" = "$want" ] || { diff <(echo "$want") <(echo "$out") >&2; return 1; }
+}
+
+@test "events of changes made by other connections, in the order the changes happened" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    local out="$BATS_TEST_TMPDIR/watch.out"
+    "$NDB" send --timeout 10 --events 3 '{"KV_WATCH":{"prefix":"job:"}}' '{"KV_SET":{"keys":{"ready":1}}}' >"$out" &
+    local w=$! i
+    for i in $(seq 200); do "$NDB" contains ready >/dev/null && break; sleep 0.05; done
+    "$NDB" set job:1 a >/dev/null
+    "$NDB" send '{"KV_UPDATE":{"key":"job:1","path":"$","value":"b"}}' >/dev/null
+    "$NDB" rm job:1
+    wait "$w"
+    run cat "$out"
+    [ "$output" = "$(printf '%s\n' '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_SET_RSP":{"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"job:1","op":"set"}}' '{"KV_EVENT":{"id":1,"key":"job:1","op":"update"}}' \
+        '{"KV_EVENT":{"id":1,"key":"job:1","op":"rmv"}}')" ]
+}
+
+@test "a watcher's own events come after the reply and before the next reply, pipelined" {
+    local reqs="$BATS_TEST_TMPDIR/reqs" i
+    { echo '{"KV_WATCH":{"prefix":"p:"}}'
+      for i in $(seq 300); do echo "{\"KV_SET\":{\"keys\":{\"p:$i\":$i}}}"; echo '{"KV_COUNT":{}}'; done
+    } >"$reqs"
+    run "$NDB" send - <"$reqs"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 901 ]
+    for i in 1 150 300; do
+        [ "${lines[$((3 * i - 2))]}" = '{"KV_SET_RSP":{"st":1}}' ]
+        [ "${lines[$((3 * i - 1))]}" = "{\"KV_EVENT\":{\"id\":1,\"key\":\"p:$i\",\"op\":\"set\"}}" ]
+        [[ ${lines[$((3 * i))]} == '{"KV_COUNT_RSP":'* ]]
+    done
+}
+
+@test "connections that never watch see exactly one response per request, while others watch" {
+    local w
+    "$NDB" send --timeout 10 --events 1000000 '{"KV_WATCH":{"prefix":""}}' '{"SH_WATCH":{"all":true}}' >/dev/null 2>&1 &
+    w=$!
+    local reqs="$BATS_TEST_TMPDIR/reqs" i
+    for i in $(seq 200); do
+        echo "{\"KV_SET\":{\"keys\":{\"n$i\":$i}}}"
+        echo '{"SH_NEW":{}}'
+        echo "{\"KV_INCR\":{\"keys\":{\"n$i\":1}}}"
+    done >"$reqs"
+    run "$NDB" send - <"$reqs"
+    kill "$w"
+    wait "$w" || true
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 600 ]
+    ! grep -q '_EVENT' <<<"$output"
+    [ "$(grep -c '^{"KV_SET_RSP":{"st":1}}$' <<<"$output")" -eq 200 ]
+    [ "$(grep -c '^{"SH_NEW_RSP":{"st":1,"tkn":[0-9]*}}$' <<<"$output")" -eq 200 ]
+    run "$NDB" send '{"SH_END_ALL":{}}'
+}
+
+@test "KV_WATCH, SH_WATCH, _UNWATCH: bad input and the per-connection limit" {
+    req '{"KV_WATCH":{"keys":"a"}}' '{"KV_WATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_WATCH":{"prefix":1}}' '{"KV_WATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"KV_WATCH":{"prefix":"","values":1}}' '{"KV_WATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    req '{"SH_WATCH":{"tkns":[]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' is empty\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_WATCH":{"all":true,"tkns":[1]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' and 'all' exclude each other\",\"st\":13,\"tkn\":null}}"
+    req '{"KV_UNWATCH":{}}' '{"KV_UNWATCH_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    req '{"KV_UNWATCH":{"id":-1}}' '{"KV_UNWATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
+    OWN_SERVER=1
+    start_server --max-watches 2
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"SH_WATCH_RSP":{"id":2,"st":1}}' \
+        '{"KV_WATCH_RSP":{"m":"no more than 2 watches on one connection (limits.maxWatches)","st":42,"tkn":null}}' \
+        '{"SH_UNWATCH_RSP":{"m":"no SH watch 1 on this connection","st":22,"tkn":null}}' \
+        '{"KV_UNWATCH_RSP":{"st":1}}' '{"KV_WATCH_RSP":{"id":3,"st":1}}')" \
+        '{"KV_WATCH":{"keys":["a"]}}' '{"SH_WATCH":{"all":true}}' '{"KV_WATCH":{"keys":["b"]}}' \
+        '{"SH_UNWATCH":{"id":1}}' '{"KV_UNWATCH":{"id":1}}' '{"KV_WATCH":{"keys":["b"]}}'
+    stop_server
+    start_server --max-watches 0
+    req '{"KV_WATCH":{"prefix":""}}' '{"KV_WATCH_RSP":{"m":"no more than 0 watches on one connection (limits.maxWatches)","st":42,"tkn":null}}'
+}
+
+@test "a watcher that never reads gets one overflow event and loses its watch; memory stays bounded, others unaffected" {
+    OWN_SERVER=1
+    start_server --watch-output 262144
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/watch_stall.py" --url "$NDB_URL" --pid "$NDB_PID" --writes 400 --size 65536
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'watch {"KV_WATCH_RSP":{"id":1,"st":1}}' 'writes answered 400' \
+        'bystander answered 4' 'rss growth below 32 MiB True' 'overflow {"KV_EVENT":{"id":1,"op":"overflow"}}' \
+        'some events before the overflow True' 'after {"KV_COUNT_RSP":{"cnt":1,"st":1}}')" ]
+    grep -q 'over watchOutputBytes (262144); dropping its 1 watch(es)' "$NDB_LOG"
+}
