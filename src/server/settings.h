@@ -125,6 +125,17 @@ typedef struct setting_custom {
     void (*release)(const setting *s, void *field);
 } setting_custom;
 
+/* For a CUSTOM from_json that fails: say exactly what is wrong, so that
+ * the config-file error names the very member.  path_suffix is appended
+ * to the setting's member path ("[1].role" after "security.users"), the
+ * formatted text follows it (" must be \"read\", \"write\" or
+ * \"admin\"").  Without it the message is "'member' must be <noun>". */
+void setting_custom_error(const char *path_suffix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Take (and clear) what setting_custom_error said: 1 with suffix and
+ * message copied, or 0 when nothing was said. */
+int setting_custom_error_take(char *suffix, size_t suffixlen, char *msg, size_t msglen);
+
 /* One entry of settings.def.  The first seven members are positional in
  * SETTING(); the rest are optional designated initializers. */
 struct setting {
@@ -162,6 +173,9 @@ struct ndb_config;
 /* What entries of settings.def refer to. */
 int settings_dataset_name_ok(const char *s);                  /* --load-name (settings.c) */
 extern const setting_custom settings_custom_token_bits;       /* sessions.tokenBits (settings_custom.c) */
+extern const setting_custom settings_custom_users;            /* security.users (settings_security.c) */
+int origin_setting_ok(const char *s);                         /* security.allowedOrigins (origin.c) */
+int origin_host_setting_ok(const char *s);                    /* security.allowedHosts (origin.c) */
 
 /* --------------------------------------------------------------- lookup */
 

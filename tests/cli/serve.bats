@@ -214,7 +214,7 @@ ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeo
         [ "$status" -eq 1 ] || return 1
         [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
     }
-    check '{"securty":{}}' "unknown member 'securty'"
+    check '{"securty":{}}' "unknown member 'securty' (did you mean 'security'?)"
     check '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
     check '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
     check '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"
