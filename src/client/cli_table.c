@@ -32,6 +32,13 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_RAW] = {'r', "raw", NULL, "print strings without quotes and escapes (like jq -r)"},
     [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
     [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
+    [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER; password below)"},
+    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE",
+                           "password: FILE's first line (else $NDB_PASSWORD, else asked)"},
+    [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE (default $NDB_CACERT)"},
+    [OPT_CLIENT_CERT] = {0, "client-cert", "FILE", "wss://: certificate to show a server that asks"},
+    [OPT_CLIENT_KEY] = {0, "client-key", "FILE", "wss://: that certificate's private key"},
+    [OPT_INSECURE] = {0, "insecure", NULL, "wss://: do not check the server's certificate (unsafe)"},
     [OPT_STRING] = {'s', "string", NULL, "store values as strings, even if they are valid JSON"},
     [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
     [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
@@ -395,7 +402,8 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
         else if (e->flags & CLI_F_NOSESSION)
             fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
                        "while NDB_SESSION is set (unset it to work on top-level keys).\n");
-        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour\non a terminal).\n",
+        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNDB_USER, NDB_PASSWORD, NDB_CACERT,\n"
+                   "NDB_CLIENT_CERT, NDB_CLIENT_KEY (login and TLS), NO_COLOR (no colour on a terminal).\n",
                 e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
     } else {
         fprintf(f, "\nOptions:\n");
@@ -631,6 +639,8 @@ static int settle_options(cli_ctx *c) {
     c->url = c->opt[OPT_URL];
     if (!c->url || !*c->url) c->url = getenv("NDB_URL");
     if (!c->url || !*c->url) c->url = CLI_DEFAULT_URL;
+    cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
+                      c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
@@ -660,6 +670,11 @@ static int settle_options(cli_ctx *c) {
         }
     }
     cli_output_init(c);
+    char err[400];
+    if (cli_login_password(&c->login, err, sizeof err)) { /* before the clock: a prompt takes its time */
+        fprintf(stderr, "ndb: %s\n", err);
+        return CLI_USAGE;
+    }
     cli_start_clock(c);
     return 0;
 }
@@ -729,6 +744,7 @@ void cli_ctx_init(cli_ctx *c, const cli_raw *raw, size_t nraw) {
 
 void cli_ctx_free(cli_ctx *c) {
     cli_disconnect(c);
+    cli_login_free(&c->login);
     free(c->keys_opts);
     free(c->keys_kind);
     sb_free(&c->req);

@@ -37,7 +37,7 @@
 #define SEND_READ_CHUNK 65536
 
 static const char send_usage[] =
-    "usage: ndb send [--url URL] [--timeout SECONDS] [REQUEST... | -]\n"
+    "usage: ndb send [--url URL] [--timeout SECONDS] [--user NAME] [REQUEST... | -]\n"
     "\n"
     "Send raw protocol requests and print each answer on its own line, in order.\n"
     "A REQUEST is sent byte for byte as given (the server judges it), e.g.\n"
@@ -51,15 +51,23 @@ static const char send_usage[] =
     "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
     "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
     "                     (default 5; 0 waits without limit)\n"
+    "  --user NAME        log in as NAME first (default $NDB_USER); the password is\n"
+    "                     --password-file's first line, else $NDB_PASSWORD, else asked\n"
+    "  --password-file FILE\n"
+    "  --cacert FILE      wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
+    "  --client-cert FILE, --client-key FILE\n"
+    "                     wss://: a client certificate, for a server that asks\n"
+    "  --insecure         wss://: do not check the server's certificate (unsafe)\n"
     "  -h, --help         show this help and exit\n"
     "  --                 end of options: later arguments are requests\n"
     "\n"
     "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
-    "server cannot be reached, when an answer does not come in time, or when the\n"
-    "connection closes before all answers arrived.\n";
+    "server cannot be reached or refuses the login, when an answer does not come in\n"
+    "time, or when the connection closes before all answers arrived.\n";
 
 struct send_state {
     ws_client *ws;
+    cli_login login;
     const char *url;
     double timeout_s;
     int timeout_ms; /* -1: no limit */
@@ -174,8 +182,25 @@ static int send_stdin(struct send_state *st) {
     return rc;
 }
 
+/* If argv[*i] is option `name` ("--name V" or "--name=V"), its value
+ * (advancing *i past it), else NULL; *missing is set when the value is
+ * absent. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing) {
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) || (a[n] && a[n] != '=')) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT};
+    const char *user = NULL, *pwfile = NULL, *cacert = NULL, *cert = NULL, *key = NULL;
+    int insecure = 0, missing = 0;
     const char **reqs = calloc((size_t)argc + 1, sizeof *reqs);
     int nreq = 0, only_requests = 0;
     if (!reqs) abort();
@@ -192,6 +217,21 @@ int cmd_send(int argc, char **argv) {
             fputs(send_usage, stdout);
             free(reqs);
             return 0;
+        } else if ((val = option_value(argc, argv, &i, "--user", &missing))) {
+            user = val;
+        } else if ((val = option_value(argc, argv, &i, "--password-file", &missing))) {
+            pwfile = val;
+        } else if ((val = option_value(argc, argv, &i, "--cacert", &missing))) {
+            cacert = val;
+        } else if ((val = option_value(argc, argv, &i, "--client-cert", &missing))) {
+            cert = val;
+        } else if ((val = option_value(argc, argv, &i, "--client-key", &missing))) {
+            key = val;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = 1;
+        } else if (missing) {
+            free(reqs);
+            return usage_error("option '%s' needs a value", a);
         } else if (!strncmp(a, "--url", 5) && (a[5] == '=' || !a[5])) {
             if (!(val = a[5] ? a + 6 : argv[++i])) {
                 free(reqs);
@@ -216,10 +256,14 @@ int cmd_send(int argc, char **argv) {
     if (!st.url || !*st.url) st.url = SEND_DEFAULT_URL;
     if (nreq == 0) reqs[nreq++] = "-";
 
-    char err[320];
-    st.ws = wsc_connect(st.url, st.timeout_ms, err, sizeof err);
+    char err[600];
+    int crc;
+    cli_login_command(&st.login, user, pwfile, cacert, cert, key, insecure);
+    if (cli_login_password(&st.login, err, sizeof err) == 0) /* before connecting: a prompt takes its time */
+        st.ws = cli_login_connect(&st.login, st.url, st.timeout_ms, err, sizeof err, &crc);
     if (!st.ws) {
         fprintf(stderr, "ndb: %s\n", err);
+        cli_login_free(&st.login);
         free(reqs);
         return 2;
     }
@@ -232,6 +276,7 @@ int cmd_send(int argc, char **argv) {
     if (!rc) rc = drain(&st);
 
     wsc_close(st.ws);
+    cli_login_free(&st.login);
     sb_free(&st.answer);
     free(reqs);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) rc = output_error();

@@ -50,7 +50,7 @@
 #include <wchar.h>
 
 static const char repl_usage[] =
-    "usage: ndb repl [--url URL] [--timeout SECONDS] [--continue-on-error]\n"
+    "usage: ndb repl [--url URL] [--timeout SECONDS] [--user NAME] [--continue-on-error]\n"
     "\n"
     "Interactive client.  Type client commands without 'ndb' (get a b, set port 1987,\n"
     "find '$..id', session new, ...), or a raw protocol request starting with '{'.\n"
@@ -69,11 +69,20 @@ static const char repl_usage[] =
     "Options:\n"
     "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
     "  --timeout SECONDS     bound on connect + answer for each command (default 5)\n"
+    "  --user NAME           log in as NAME (default $NDB_USER); the password is read\n"
+    "                        once: --password-file's first line, else $NDB_PASSWORD,\n"
+    "                        else asked on the terminal\n"
+    "  --password-file FILE\n"
+    "  --cacert FILE         wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
+    "  --client-cert FILE, --client-key FILE\n"
+    "                        wss://: a client certificate, for a server that asks\n"
+    "  --insecure            wss://: do not check the server's certificate (unsafe)\n"
     "  --continue-on-error   run every line of a script even after failures\n"
     "  -h, --help            show this help and exit\n"
     "\n"
-    "Environment: NDB_URL, NDB_SESSION (start inside that session), NO_COLOR,\n"
-    "XDG_STATE_HOME.\n"
+    "Environment: NDB_URL, NDB_SESSION (start inside that session), NDB_USER,\n"
+    "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR, XDG_STATE_HOME.\n"
+    "Neither the login nor a raw SV_AUTH request is written to the history.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
     "line succeeded); 2 usage error, or a script stopped by a usage error or a\n"
@@ -152,6 +161,11 @@ static int utf8_terminal(void) {
 }
 
 static void set_prompt(repl *r) {
+    /* "alice@127.0.0.1:1987" once logged in */
+    if (r->c.login.logged_in_as[0])
+        snprintf(r->host, sizeof r->host, "%.40s@%.80s", r->c.login.logged_in_as, r->hostport);
+    else
+        snprintf(r->host, sizeof r->host, "%s", r->hostport);
     if (r->continuing) {
         size_t w = strlen(r->host) + (r->in_session ? 17 : 0);
         snprintf(r->prompt, sizeof r->prompt, "%*s> ", (int)(w < 3 ? 3 : w), "...");
@@ -234,6 +248,7 @@ static void own_request(repl *r, const char *prog) {
     c->prog = prog;
     c->in_session = 0;
     c->url = r->url;
+    cli_login_command(&c->login, NULL, NULL, NULL, NULL, NULL, 0); /* the REPL's own login */
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r->timeout) cli_parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
@@ -627,14 +642,17 @@ static int run_interactive(repl *r) {
     char err[400];
     /* The first connection only serves the banner: bounded even with
      * --timeout 0. */
-    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
+    char as[160] = "";
     in_command = 1;
-    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
     in_command = 0;
     if (r->c.ws) {
         if (!(r->c.ws_url = strdup(r->url))) abort();
-        printf("ndb repl: connected to %s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
-               r->url);
+        if (r->c.login.logged_in_as[0])
+            snprintf(as, sizeof as, " as %s (role %s)", r->c.login.logged_in_as, r->c.login.role);
+        printf("ndb repl: connected to %s%s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
+               r->url, as);
     } else {
         printf("ndb repl: not connected: %s (retried at each command).  'help' lists the "
                "commands; Ctrl-D leaves.\n", err);
@@ -726,9 +744,27 @@ static int usage_error(const char *fmt, const char *arg) {
 int cmd_repl(int argc, char **argv) {
     repl r;
     memset(&r, 0, sizeof r);
-    const char *url = NULL;
+    const char *url = NULL, *login[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const char *const login_opts[5] = {"--user", "--password-file", "--cacert", "--client-cert",
+                                              "--client-key"};
+    int insecure = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int k = 0;
+        while (k < 5 && strncmp(a, login_opts[k], strlen(login_opts[k]))) k++;
+        if (k < 5 && a[strlen(login_opts[k])] == '=') {
+            login[k] = a + strlen(login_opts[k]) + 1;
+            continue;
+        }
+        if (k < 5 && !a[strlen(login_opts[k])]) {
+            if (i + 1 >= argc) return usage_error("option '%s' needs a value", a);
+            login[k] = argv[++i];
+            continue;
+        }
+        if (!strcmp(a, "--insecure")) {
+            insecure = 1;
+            continue;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(repl_usage, stdout);
             return 0;
@@ -760,6 +796,16 @@ int cmd_repl(int argc, char **argv) {
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
         return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
+    /* the login of every connection of this REPL; a line may still give
+     * its own --user and the like */
+    cli_login_base(&r.c.login, login[0], login[1], login[2], login[3], login[4], insecure);
+    cli_login_command(&r.c.login, NULL, NULL, NULL, NULL, NULL, 0);
+    char perr[400];
+    if (cli_login_password(&r.c.login, perr, sizeof perr)) { /* once, before anything else */
+        fprintf(stderr, "ndb repl: %s\n", perr);
+        cli_ctx_free(&r.c);
+        return CLI_USAGE;
+    }
 
     /* $NDB_SESSION: start inside that session; the REPL tracks it from here
      * on (so that `use` can leave it and top-level commands work). */
@@ -774,7 +820,8 @@ int cmd_repl(int argc, char **argv) {
     }
     unsetenv("NDB_SESSION");
 
-    host_of(url, r.host, sizeof r.host);
+    host_of(url, r.hostport, sizeof r.hostport);
+    snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     if (r.interactive) setlocale(LC_CTYPE, "");
 
