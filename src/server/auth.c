@@ -43,7 +43,8 @@ static struct {
     pwhash dummy;                /* for unknown names: same cost, never matches */
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
-    uint64_t sync_next_ms;       /* no handshake check on the loop before this */
+    int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
+    uint64_t sync_at_ms;         /* when the budget was last refilled */
     int started;
 } A;
 
@@ -60,6 +61,8 @@ int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
     A.throttle = throttle_new();
     if (!A.cache) abort();
     A.dummy.iterations = users->items[0].hash.iterations;
+    A.sync_budget_ms = AUTH_SYNC_BURST_MS;
+    A.sync_at_ms = hooks->now_ms();
     A.dummy.salt_len = PWHASH_SALT_LEN;
     A.dummy.key_len = PWHASH_KEY_LEN;
     if (RAND_bytes(A.cache_key, sizeof A.cache_key) != 1 || RAND_bytes(A.dummy.salt, PWHASH_SALT_LEN) != 1 ||
@@ -277,20 +280,23 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     char name[USER_NAME_MAX * 6 + 8];
     log_name(name, sizeof name, buf, ulen);
     uint64_t now = A.hooks.now_ms(), wait;
+    /* the budget of loop time: a tenth of the time that passed, at most a burst */
+    A.sync_budget_ms += (int64_t)(now - A.sync_at_ms) / 10;
+    if (A.sync_budget_ms > AUTH_SYNC_BURST_MS) A.sync_budget_ms = AUTH_SYNC_BURST_MS;
+    A.sync_at_ms = now;
     if (u && cache_hit(u, pw, pwlen)) {
         res = AUTH_BASIC_OK;
-    } else if (now < A.sync_next_ms) {
-        *retry_s = (unsigned)((A.sync_next_ms - now + 999) / 1000);
+    } else if (A.sync_budget_ms <= 0) {
+        *retry_s = (unsigned)((-A.sync_budget_ms * 10 + 1000) / 1000);
         res = AUTH_BASIC_BUSY;
     } else if ((wait = throttle_try(A.throttle, addr, now))) {
         *retry_s = (unsigned)((wait + 999) / 1000);
         res = AUTH_BASIC_THROTTLED;
     } else {
-        /* On the loop thread (see auth.h): then no such check for nine
-         * times as long as this one took. */
+        /* On the loop thread (see auth.h), paid from the budget. */
         int ok = pwhash_verify(u ? &u->hash : &A.dummy, pw, pwlen) && u;
         uint64_t end = A.hooks.now_ms();
-        A.sync_next_ms = end + 9 * (end - now);
+        A.sync_budget_ms -= (int64_t)(end - now);
         if (ok) {
             cache_store(u, pw, pwlen);
             res = AUTH_BASIC_OK;

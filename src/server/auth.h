@@ -37,6 +37,10 @@
 #include "server/request.h"
 #include "server/users.h"
 
+/* The handshake's password checks run on the loop (auth_basic): they may
+ * take a tenth of its time in the long run, and this much at once. */
+#define AUTH_SYNC_BURST_MS 500
+
 /* Failed logins after which a connection is closed. */
 #define AUTH_MAX_FAILURES 5
 /* The answer to a wrong user name or password (status 44). */
@@ -91,8 +95,8 @@ enum auth_basic_result {
  * handshake.  The handshake cannot wait for the worker, so a check that
  * misses the credential cache runs the KDF on the loop thread; to keep
  * that from stalling the server, such checks are limited per address (429)
- * and to a tenth of the loop's time overall (503).  *retry_s is the
- * Retry-After for those two.
+ * and to a tenth of the loop's time overall, with bursts of at most
+ * AUTH_SYNC_BURST_MS (503).  *retry_s is the Retry-After for those two.
  */
 enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s);
 

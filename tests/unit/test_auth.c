@@ -235,6 +235,33 @@ static void test_throttled_answers(void) {
     teardown();
 }
 
+/* Basic authentication in the handshake: decoded, checked (on the calling
+ * thread), cached; malformed values fail; checks over the per-address rate
+ * are refused with 429 rather than delayed (a handshake cannot wait). */
+static void test_basic(void) {
+    setup(USERS);
+    const ndb_user *u;
+    unsigned retry;
+    fake_now += 100000;
+    /* "alice:alice-pw", padded and not */
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_OK);
+    CHECK_STR(u->name, "alice");
+    CHECK_INT(auth_basic("basic   YWxpY2U6YWxpY2UtcHc", "10.0.0.4", &u, &retry), AUTH_BASIC_OK); /* cached */
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc= x", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK(u == NULL);
+    CHECK_INT(auth_basic("Bearer YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Basic YWxpY2U", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED); /* no ':' */
+    CHECK_INT(auth_basic("Basic !!!!", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    /* "alice:wrong": a KDF run each, until the address is over the rate */
+    for (int i = 0; i < THROTTLE_BURST - 1; i++)
+        CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.4", &u, &retry), AUTH_BASIC_THROTTLED);
+    CHECK_INT(retry, 1);
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_OK); /* the cache: free */
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.5", &u, &retry), AUTH_BASIC_FAILED); /* another address */
+    teardown();
+}
+
 /* ------------------------------------------------------------ throttle */
 
 static void test_throttle(void) {
@@ -267,6 +294,7 @@ int main(void) {
     test_login_flow();
     test_five_failures();
     test_throttled_answers();
+    test_basic();
     test_throttle();
     return UNIT_DONE();
 }
