@@ -32,13 +32,12 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_RAW] = {'r', "raw", NULL, "print strings without quotes and escapes (like jq -r)"},
     [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
     [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
-    [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER; password below)"},
-    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE",
-                           "password: FILE's first line (else $NDB_PASSWORD, else asked)"},
-    [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE (default $NDB_CACERT)"},
+    [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER)"},
+    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password from FILE's first line (else $NDB_PASSWORD)"},
+    [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE ($NDB_CACERT)"},
     [OPT_CLIENT_CERT] = {0, "client-cert", "FILE", "wss://: certificate to show a server that asks"},
     [OPT_CLIENT_KEY] = {0, "client-key", "FILE", "wss://: that certificate's private key"},
-    [OPT_INSECURE] = {0, "insecure", NULL, "wss://: do not check the server's certificate (unsafe)"},
+    [OPT_INSECURE] = {0, "insecure", NULL, "wss://: do not check the server's certificate"},
     [OPT_STRING] = {'s', "string", NULL, "store values as strings, even if they are valid JSON"},
     [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
     [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
@@ -362,7 +361,8 @@ static void print_opt_line(FILE *f, const cli_opt *o) {
     else
         snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
                  o->arg ? o->arg : "");
-    fprintf(f, "  %-24s %s\n", left, o->help);
+    /* at least two blanks between the two columns (completions split there) */
+    fprintf(f, "  %-24s %s%s\n", left, strlen(left) >= 24 ? " " : "", o->help);
 }
 
 /* Is option id accepted by command e? */
@@ -402,9 +402,14 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
         else if (e->flags & CLI_F_NOSESSION)
             fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
                        "while NDB_SESSION is set (unset it to work on top-level keys).\n");
-        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNDB_USER, NDB_PASSWORD, NDB_CACERT,\n"
-                   "NDB_CLIENT_CERT, NDB_CLIENT_KEY (login and TLS), NO_COLOR (no colour on a terminal).\n",
-                e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
+        if (e->flags & CLI_F_SESSION)
+            fprintf(f, "\nEnvironment: NDB_URL (server address), NDB_SESSION (session token),\n"
+                       "NDB_USER, NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY (login and\n"
+                       "TLS), NO_COLOR (no colour on a terminal).\n");
+        else
+            fprintf(f, "\nEnvironment: NDB_URL (server address), NDB_USER, NDB_PASSWORD, NDB_CACERT,\n"
+                       "NDB_CLIENT_CERT, NDB_CLIENT_KEY (login and TLS), NO_COLOR (no colour on a\n"
+                       "terminal).\n");
     } else {
         fprintf(f, "\nOptions:\n");
         print_opt_line(f, &cli_opts[OPT_HELP]);
