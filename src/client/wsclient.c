@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/tls_probe.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -90,6 +91,7 @@ struct ws_client {
     lws_sorted_usec_list_t sul; /* wakes lws_service() at a deadline */
     char why[256];              /* why the connection failed or closed */
     int insecure;               /* wss:// without checking the server's certificate */
+    const char *cert, *key;     /* the client certificate, during wsc_connect_opts only */
     char cert_problem[200];     /* what was wrong with the server's certificate */
 };
 
@@ -528,6 +530,8 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         return NULL;
     }
     c->insecure = o->insecure;
+    c->cert = o->cert;
+    c->key = o->key;
 
     setup_logging(c->u.tls);
     struct lws_context_creation_info info;
@@ -590,10 +594,19 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (now_ms() - start);
         if (left > 2000) left = 2000;
         if (left < 1) left = 1;
+        char alert[160];
         if (!c->tcp_up && diagnose_connect(c, (int)left, why, sizeof why))
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, why);
-        else
+        else if (c->u.tls && c->tcp_up && !c->cert_problem[0] && !strstr(c->why, "alert") &&
+                 tls_probe_alert(c->u.host, c->u.port, c->cert, c->key, (int)left, alert, sizeof alert)) {
+            /* the server refused us with an alert we did not get to read */
+            snprintf(lws_last_ssl, sizeof lws_last_ssl, "%s", alert);
+            c->why[0] = '\0';
+            tls_refusal(c);
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
+        } else {
+            snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
+        }
     }
     wsc_free(c);
     return NULL;

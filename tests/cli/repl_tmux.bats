@@ -140,7 +140,7 @@ line() {
     wait_last "$PROMPT session new --ttl"
     key C-c
     wait_last "$PROMPT"
-    type_text "find \$..x --pa"
+    type_text "find \$..x --pat" # --pa: --password-file too
     key Tab
     wait_last "$PROMPT find \$..x --paths"
     key C-c

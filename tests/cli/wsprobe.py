@@ -150,7 +150,8 @@ class WSConn:
     def _handshake(self, subprotocols, deadline):
         """Send the upgrade request and check the 101 answer."""
         key = base64.b64encode(os.urandom(16))
-        own_host = any(h.split(":", 1)[0].strip().lower() == "host" for h in self.extra)
+        extra = getattr(self, "extra", [])  # callers may build a WSConn by hand
+        own_host = any(h.split(":", 1)[0].strip().lower() == "host" for h in extra)
         lines = [
             "GET %s HTTP/1.1" % self.path,
         ] + ([] if own_host else ["Host: %s" % self.host_header]) + [
@@ -161,7 +162,7 @@ class WSConn:
         ]
         if subprotocols:
             lines.append("Sec-WebSocket-Protocol: %s" % ", ".join(subprotocols))
-        lines += self.extra
+        lines += extra
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         while b"\r\n\r\n" not in self.buf:
             if not self._recv_some(deadline):
