@@ -26,7 +26,7 @@
 #define PWHASH_SCHEME "pbkdf2-sha256"
 #define PWHASH_DEFAULT_ITERATIONS 600000u
 #define PWHASH_MIN_ITERATIONS 100000u
-#define PWHASH_MAX_ITERATIONS 100000000u
+#define PWHASH_MAX_ITERATIONS 10000000u
 #define PWHASH_SALT_LEN 16     /* what pwhash_make draws */
 #define PWHASH_KEY_LEN 32      /* what pwhash_make derives */
 #define PWHASH_MAX_SALT 64

@@ -31,7 +31,14 @@
  *       maxOutputBytes — a hard cap on one connection's queued responses,
  *         on top of the back-pressure: past it the connection is closed at
  *         once and its queue freed (a client that never reads, or one
- *         response bigger than the cap).
+ *         response bigger than the cap);
+ *   - security (README "Security", issue 14): the upgrade is checked in
+ *     LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (handshake.c: Origin, Host, Basic
+ *     authentication, HTTP refusals) and a connection starts with the role
+ *     auth.c gives it; TLS options come from tls_server.c; a login being
+ *     checked holds the connection's input (client_hold, an rx flow
+ *     control reason of its own); the password worker wakes the loop with
+ *     transport_wake() and auth.c's throttle uses transport_after().
  */
 #include "server/transport.h"
 

@@ -271,7 +271,7 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "$stderr" = 'ndb passwd: the password is empty' ]
     run --separate-stderr "$NDB" passwd --iterations 1000 </dev/null
     exit_is 2
-    [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '1000' must be a number from 100000 to 100000000" ]
+    [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '1000' must be a number from 100000 to 10000000" ]
     run --separate-stderr "$NDB" passwd --role admin </dev/null
     exit_is 2
     run --separate-stderr "$NDB" passwd --name x --role root </dev/null
