@@ -61,13 +61,15 @@
  *      fails until you do) and, if it is worth showing, in
  *      src/dist/ndb.jsonc;
  *   4. read it where it is used: cfg->field.
- * For example a repeatable origin list would be
- *     SETTING(ALLOW_ORIGIN, LIST, "security.allowedOrigins", "allow-origin",
- *             FIELD(allowed_origins), SECURITY, "browser origins allowed to connect",
- *             .meta = "ORIGIN")
+ * For example the repeatable origin list is
+ *     SETTING(ALLOWED_ORIGINS, LIST, "security.allowedOrigins", "allow-origin",
+ *             FIELD(allowed_origins), SECURITY, "a browser origin whose pages ...",
+ *             .meta = "ORIGIN", .check = origin_setting_ok, ...)
  * and a setting that needs its own parser (an array of user objects, a save
  * schedule) is a CUSTOM entry whose `.custom` points at a setting_custom
- * with its functions, as `sessions.tokenBits` does (settings_custom.c).
+ * with its functions, as `sessions.tokenBits` (settings_custom.c) and
+ * `security.users` (settings_security.c, with messages naming the member
+ * inside the value through setting_custom_error) do.
  */
 #ifndef NDB_SETTINGS_H
 #define NDB_SETTINGS_H
