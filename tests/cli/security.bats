@@ -331,10 +331,10 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
 # entries print nothing and exit 1.
 @test "ndb passwd on a terminal: asked twice, no echo; entries that differ are refused" {
     command -v tmux >/dev/null || skip "tmux is not installed"
-    local i
+    local i target
     TMUX_SOCK="ndb-passwd-$$" # teardown kills it
     tm() { TMUX= tmux -L "$TMUX_SOCK" "$@"; }
-    screen() { tm capture-pane -p -t pw | sed 's/[[:space:]]*$//'; }
+    screen() { tm capture-pane -p -t "$target" | sed 's/[[:space:]]*$//'; }
     wait_for() {
         for ((i = 0; i < 100; i++)); do
             [[ "$(screen)" == *"$1"* ]] && return 0
@@ -343,23 +343,23 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
         printf 'screen lacks: %s\n%s\n' "$1" "$(screen)" >&2
         return 1
     }
-    run_passwd() { # run_passwd FIRST SECOND: type the two entries
-        tm kill-server 2>/dev/null || true
-        tm -f /dev/null new-session -d -s pw -x 150 -y 20 \
+    run_passwd() { # run_passwd SESSION FIRST SECOND: type the two entries
+        target=$1
+        tm -f /dev/null new-session -d -s "$target" -x 150 -y 20 \
             "$(printf '%q' "$NDB") passwd --iterations 100000; echo EXIT=\$?; exec sleep 60"
         wait_for "New password:"
-        tm send-keys -t pw -l -- "$1"
-        tm send-keys -t pw Enter
+        tm send-keys -t "$target" -l -- "$2"
+        tm send-keys -t "$target" Enter
         wait_for "Repeat the password:"
-        tm send-keys -t pw -l -- "$2"
-        tm send-keys -t pw Enter
+        tm send-keys -t "$target" -l -- "$3"
+        tm send-keys -t "$target" Enter
         wait_for "EXIT="
     }
-    run_passwd tty-secret-1 tty-secret-2
+    run_passwd differ tty-secret-1 tty-secret-2
     [[ "$(screen)" == *"ndb passwd: the two passwords differ; nothing was printed"* ]]
     [[ "$(screen)" == *"EXIT=1"* ]]
     [[ "$(screen)" != *tty-secret* ]]
-    run_passwd tty-secret-3 tty-secret-3
+    run_passwd same tty-secret-3 tty-secret-3
     screen | grep -qE '^\$pbkdf2-sha256\$i=100000\$'
     [[ "$(screen)" == *"EXIT=0"* ]]
     [[ "$(screen)" != *tty-secret* ]]
