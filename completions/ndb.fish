@@ -185,6 +185,8 @@ function __ndb_complete
             printf '%s\n' error warn info debug
         case OP
             printf '%s\n' get set add mixed sh_get sh_set
+        case ROLE
+            printf '%s\n' read write admin
         case COMMAND
             string replace -r ' .*' '' -- $cmds | sort -u
         case SUBCOMMAND

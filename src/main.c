@@ -14,6 +14,7 @@
 
 #include "client/cli.h"
 #include "client/cmd_bench.h"
+#include "client/cmd_passwd.h"
 #include "client/cmd_send.h"
 #include "client/repl.h"
 #include "server/serve.h"
@@ -23,6 +24,7 @@ static const cli_raw raw_subcommands[] = {
     {"send", cmd_send, "send raw protocol requests, print one response per line"},
     {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
     {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests"},
+    {"passwd", cmd_passwd, "hash a password for a user of the server's config"},
 };
 
 int main(int argc, char **argv) {

@@ -18,7 +18,11 @@
 #include <libwebsockets.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,11 +68,64 @@ static void *xrealloc(void *p, size_t n) {
 int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
     memset(t, 0, sizeof *t);
     if (ws_url_parse(&t->u, url, err, errlen)) return -1;
-    if (t->u.tls) {
-        snprintf(err, errlen, "wss:// is not supported: ndb bench speaks plain ws:// only");
+    return 0;
+}
+
+/* Can the file of a TLS option be read?  Else the reason in err. */
+static int tls_file_ok(const char *file, const char *option, char *err, size_t errlen) {
+    FILE *f = file ? fopen(file, "r") : NULL;
+    if (!file || f) {
+        if (f) fclose(f);
+        return 0;
+    }
+    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
+    return -1;
+}
+
+/* OpenSSL's first reason, for messages. */
+static const char *ssl_reason(void) {
+    unsigned long e = ERR_peek_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    ERR_clear_error();
+    return r ? r : "failed";
+}
+
+/* Set up TLS (see bench_conn.h). */
+int bws_target_tls(bws_target *t, const wsc_options *o, char *err, size_t errlen) {
+    if (!t->u.tls) return 0;
+    if (tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
+        tls_file_ok(o->key, "--client-key", err, errlen))
+        return -1;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason());
+        return -1;
+    }
+    t->tls = ctx;
+    t->insecure = o->insecure;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_verify(ctx, o->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (o->cacert && SSL_CTX_load_verify_locations(ctx, o->cacert, NULL) != 1) {
+        snprintf(err, errlen, "--cacert %s: no PEM certificate in it (%s)", o->cacert, ssl_reason());
+        return -1;
+    }
+    if (o->cert && SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
+        snprintf(err, errlen, "--client-cert %s: not a PEM certificate (%s)", o->cert, ssl_reason());
+        return -1;
+    }
+    if (o->key && (SSL_CTX_use_PrivateKey_file(ctx, o->key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
+        snprintf(err, errlen, "--client-key %s: not the private key of the client certificate (%s)", o->key,
+                 ssl_reason());
         return -1;
     }
     return 0;
+}
+
+void bws_target_free(bws_target *t) {
+    if (t->tls) SSL_CTX_free(t->tls);
+    t->tls = NULL;
 }
 
 /* Resolve the host (see bench_conn.h). */
@@ -138,6 +195,88 @@ static int find_header(const char *resp, const char *name, char *out, size_t out
     return -1;
 }
 
+/* ---------------------------------------------------------------- I/O */
+
+/* Send up to n bytes: the count sent, 0 when the socket would block, -1
+ * on an error (reason in c->why). */
+static long io_send(bws *c, const void *p, size_t n) {
+    if (c->ssl) {
+        ERR_clear_error();
+        int w = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
+        if (w > 0) return w;
+        int e = SSL_get_error(c->ssl, w);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return 0;
+        set_why(c, "write to server failed: %s", e == SSL_ERROR_SYSCALL ? strerror(errno) : ssl_reason());
+        return -1;
+    }
+    for (;;) {
+        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) return (long)w;
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) return 0;
+        set_why(c, "write to server failed: %s", w < 0 ? strerror(errno) : "no progress");
+        return -1;
+    }
+}
+
+/* Receive up to n bytes: the count, 0 when nothing is ready, -1 at the end
+ * of the stream, -2 on an error (reason in c->why). */
+static long io_recv(bws *c, void *p, size_t n) {
+    if (c->ssl) {
+        ERR_clear_error();
+        int r = SSL_read(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
+        if (r > 0) return r;
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return 0;
+        if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !ERR_peek_error() && errno == 0)) return -1;
+        set_why(c, "read from server failed: %s", e == SSL_ERROR_SYSCALL ? strerror(errno) : ssl_reason());
+        return -2;
+    }
+    for (;;) {
+        ssize_t r = recv(c->fd, p, n, 0);
+        if (r > 0) return (long)r;
+        if (r == 0) return -1;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return 0;
+        set_why(c, "read from server failed: %s", strerror(errno));
+        return -2;
+    }
+}
+
+/* The TLS handshake on the connected socket, by the deadline. */
+static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
+    unsigned char ip[16];
+    c->ssl = SSL_new(t->tls);
+    if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+        set_why(c, "cannot set up TLS: %s", ssl_reason());
+        return -1;
+    }
+    int literal = inet_pton(AF_INET, t->u.host, ip) == 1 || inet_pton(AF_INET6, t->u.host, ip) == 1;
+    if (!literal) SSL_set_tlsext_host_name(c->ssl, t->u.host);
+    if (!t->insecure) { /* the certificate must name the host we asked for */
+        X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
+        if (literal) X509_VERIFY_PARAM_set1_ip_asc(vp, t->u.host);
+        else X509_VERIFY_PARAM_set1_host(vp, t->u.host, 0);
+    }
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_connect(c->ssl);
+        if (r == 1) return 0;
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            if (wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, "in the TLS handshake")) return -1;
+            continue;
+        }
+        long v = SSL_get_verify_result(c->ssl);
+        if (v != X509_V_OK)
+            set_why(c, "the server's certificate is not trusted: %s; give the CA that signed it with --cacert FILE",
+                    X509_verify_cert_error_string(v));
+        else
+            set_why(c, "TLS handshake failed: %s", e == SSL_ERROR_SYSCALL ? "connection closed" : ssl_reason());
+        return -1;
+    }
+}
+
 /* Connect a non-blocking socket to one of t's addresses, trying them in
  * order until the deadline; the one that accepts moves to the front.
  * Returns 0 with c->fd set, or -1 with the last failure's reason. */
@@ -201,6 +340,7 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
     c->rng |= 1;
     if (tcp_connect(c, t, deadline)) return -1;
+    if (t->tls && tls_handshake(c, t, deadline)) return -1;
 
     unsigned char keyraw[16];
     char key[32], expect[40], accept[64];
@@ -216,13 +356,12 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
                      "User-Agent: ndb-bench\r\n\r\n",
                      t->u.path, t->u.host_header, key);
     for (int off = 0; off < n;) {
-        ssize_t w = send(c->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+        long w = io_send(c, req + off, (size_t)(n - off));
         if (w > 0) {
             off += (int)w;
-        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+        } else if (w == 0) {
             if (wait_fd(c, POLLOUT, deadline, "sending the handshake")) return -1;
         } else {
-            set_why(c, "handshake failed: %s", strerror(errno));
             return -1;
         }
     }
@@ -235,18 +374,17 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
             set_why(c, "handshake response too long");
             return -1;
         }
-        ssize_t r = recv(c->fd, resp + got, BWS_HANDSHAKE_MAX - got, 0);
+        long r = io_recv(c, resp + got, BWS_HANDSHAKE_MAX - got);
         if (r > 0) {
             got += (size_t)r;
             resp[got] = '\0';
             end = strstr(resp, "\r\n\r\n");
-        } else if (r == 0) {
+        } else if (r == -1) {
             set_why(c, "the server closed the connection during the WebSocket handshake");
             return -1;
-        } else if (errno == EAGAIN || errno == EINTR) {
+        } else if (r == 0) {
             if (wait_fd(c, POLLIN, deadline, "waiting for the handshake response")) return -1;
         } else {
-            set_why(c, "handshake failed: %s", strerror(errno));
             return -1;
         }
     }
@@ -311,17 +449,10 @@ void bws_send(bws *c, const char *msg, size_t len) { send_frame(c, WSF_TEXT, msg
 
 int bws_flush(bws *c) {
     while (c->tx_off < c->tx_len) {
-        ssize_t w = send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off, MSG_NOSIGNAL);
-        if (w > 0) {
-            c->tx_off += (size_t)w;
-        } else if (w < 0 && errno == EINTR) {
-            continue;
-        } else if (w < 0 && errno == EAGAIN) {
-            return 0;
-        } else {
-            set_why(c, "write to server failed: %s", w < 0 ? strerror(errno) : "no progress");
-            return -1;
-        }
+        long w = io_send(c, c->tx + c->tx_off, c->tx_len - c->tx_off);
+        if (w > 0) c->tx_off += (size_t)w;
+        else if (w == 0) return 0;
+        else return -1;
     }
     c->tx_off = c->tx_len = 0;
     return 1;
@@ -342,20 +473,23 @@ long bws_fill(bws *c) {
         c->rx = xrealloc(c->rx, cap);
         c->rx_cap = cap;
     }
+    long total = 0;
     for (;;) {
-        ssize_t r = recv(c->fd, c->rx + c->rx_len, c->rx_cap - c->rx_len, 0);
-        if (r > 0) {
-            c->rx_len += (size_t)r;
-            return (long)r;
+        long r = io_recv(c, c->rx + c->rx_len, c->rx_cap - c->rx_len);
+        if (r == -1) set_why(c, "connection closed by server (no close frame)");
+        if (r < 0) return -1;
+        c->rx_len += (size_t)r;
+        total += r;
+        /* TLS may hold decrypted bytes the socket no longer signals: take
+         * them all now, growing the buffer, or epoll would never wake us */
+        size_t more = c->ssl ? (size_t)SSL_pending(c->ssl) : 0;
+        if (r == 0 || !more) return total;
+        if (c->rx_cap - c->rx_len < more) {
+            size_t cap = c->rx_cap;
+            while (cap - c->rx_len < more) cap *= 2;
+            c->rx = xrealloc(c->rx, cap);
+            c->rx_cap = cap;
         }
-        if (r == 0) {
-            set_why(c, "connection closed by server (no close frame)");
-            return -1;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN) return 0;
-        set_why(c, "read from server failed: %s", strerror(errno));
-        return -1;
     }
 }
 
@@ -482,6 +616,8 @@ int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **a
 
 /* Close and free (see bench_conn.h). */
 void bws_close(bws *c) {
+    if (c->ssl) SSL_free(c->ssl); /* no close_notify: the socket closes anyway */
+    c->ssl = NULL;
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
     free(c->rx);

@@ -9,7 +9,10 @@
  * Sec-WebSocket-Accept), masked text frames out, unmasked text frames in
  * (fragmented ones reassembled), pings answered with pongs, a close frame
  * from the server reported as an error.  It is not a general client — the
- * CLI's is wsclient.c — and it speaks plain ws:// only (no TLS).
+ * CLI's is wsclient.c.  wss:// goes through OpenSSL directly (one SSL per
+ * connection over the same non-blocking socket), with the CLI's TLS
+ * options (wsclient.h's wsc_options), so that a benchmark can measure a
+ * server as its clients reach it.
  *
  * Ownership: a bws is owned by its caller (usually in an array); bws_open
  * allocates its buffers, bws_close frees them and closes the socket.
@@ -21,7 +24,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "client/wsclient.h"
 #include "common/wsurl.h"
+
+struct ssl_st;
+struct ssl_ctx_st;
 
 /* Most addresses of a host name that are tried. */
 #define BWS_MAX_ADDRS 8
@@ -30,6 +37,8 @@
  * to (bws_target_resolve), the one that last accepted a connection first. */
 typedef struct bws_target {
     ws_url u; /* u.url: the canonical URL, for messages */
+    struct ssl_ctx_st *tls; /* wss:// (bws_target_tls), else NULL */
+    int insecure;
     struct sockaddr_storage addr[BWS_MAX_ADDRS];
     socklen_t addrlen[BWS_MAX_ADDRS];
     unsigned naddr;
@@ -46,15 +55,25 @@ typedef struct bws {
     size_t frag_len, frag_cap;
     int in_frag;
     uint64_t rng; /* xorshift state for mask keys */
+    struct ssl_st *ssl; /* wss://, else NULL */
     char why[200]; /* why the connection failed */
 } bws;
 
 /*
- * Parse url (any form of common/wsurl.h except wss://: ws://HOST[:PORT]
- * [/PATH], HOST:PORT, :PORT, HOST), without resolving it.  Returns 0, or -1
- * with a one-line reason in err.
+ * Parse url (any form of common/wsurl.h: ws://HOST[:PORT][/PATH],
+ * wss://..., HOST:PORT, :PORT, HOST), without resolving it.  Returns 0, or
+ * -1 with a one-line reason in err.
  */
 int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen);
+
+/* For a wss:// target: set up TLS with the CLI's options (the system's
+ * CAs plus o->cacert, a client certificate, or no checks with
+ * o->insecure); TLS 1.2 or later.  Does nothing for ws://.  Returns 0, or
+ * -1 with a reason in err ("cannot read --cacert FILE: ..."). */
+int bws_target_tls(bws_target *t, const wsc_options *o, char *err, size_t errlen);
+
+/* Free what the target owns (its TLS context). */
+void bws_target_free(bws_target *t);
 
 /* Resolve the parsed host (names, IPv4 and IPv6 literals).  Returns 0, or
  * -1 with a reason in err, e.g. "cannot resolve host 'nohost': Name or

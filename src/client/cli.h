@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/cli_auth.h"
 #include "client/wsclient.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
@@ -56,6 +57,12 @@ enum cli_opt_id {
     OPT_RAW,
     OPT_PRETTY,
     OPT_COMPACT,
+    OPT_USER,          /* README "Security": the login and TLS of the connection */
+    OPT_PASSWORD_FILE,
+    OPT_CACERT,
+    OPT_CLIENT_CERT,
+    OPT_CLIENT_KEY,
+    OPT_INSECURE,
     /* per command */
     OPT_STRING,
     OPT_JSON,
@@ -80,9 +87,9 @@ enum cli_opt_id {
     OPT_ALL_SESSIONS, /* session watch */
     OPT__COUNT
 };
-/* The global options are the ids OPT_HELP .. OPT_COMPACT. */
+/* The global options are the ids OPT_HELP .. OPT_INSECURE. */
 #define CLI_GLOBAL_FIRST OPT_HELP
-#define CLI_GLOBAL_LAST OPT_COMPACT
+#define CLI_GLOBAL_LAST OPT_INSECURE
 
 typedef struct cli_opt {
     char short_name;      /* 0 if none */
@@ -145,6 +152,7 @@ struct cli_ctx {
     int64_t deadline;  /* monotonic ms; connect + answers must finish by then */
     ws_client *ws;     /* kept open across cli_exec calls */
     char *ws_url;      /* the URL ws is connected to */
+    cli_login login;   /* TLS settings and user of the connection (cli_auth.h) */
 
     /* session */
     int in_session;

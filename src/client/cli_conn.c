@@ -59,6 +59,7 @@ int cli_server_error(cli_ctx *c) {
         sb_free(&raw);
     }
     if (!m.len && status_hint(c->st)) sb_adds(&m, status_hint(c->st));
+    if (c->st == 43) SB_ADD_LIT(&m, " (the server has users: log in with --user NAME, or set NDB_USER)");
     fprintf(stderr, "ndb: %s (%u)%s%s\n", name ? name : "status", c->st, m.len ? ": " : "",
             m.len ? m.buf : "");
     sb_free(&m);
@@ -127,14 +128,15 @@ static int time_left(const cli_ctx *c) {
 }
 
 static int connect_server(cli_ctx *c) {
-    char err[400];
-    c->ws = wsc_connect(c->url, time_left(c), err, sizeof err);
+    char err[600];
+    int rc;
+    c->ws = cli_login_connect(&c->login, c->url, time_left(c), err, sizeof err, &rc); /* cli_auth.h */
     if (!c->ws) {
         /* wsclient says "timed out after N ms"; say it in the unit the user gave. */
         char *t = strstr(err, ": timed out after ");
         if (t) snprintf(t, sizeof err - (size_t)(t - err), ": timed out after %g s", c->timeout_s);
         fprintf(stderr, "ndb: %s\n", err);
-        return CLI_USAGE;
+        return rc;
     }
     if (!(c->ws_url = strdup(c->url))) abort();
     return 0;
@@ -157,7 +159,8 @@ int cli_call(cli_ctx *c) {
     int rc;
     /* A connection kept from an earlier command (REPL) is reused if it is
      * to the same URL and still open. */
-    int sent = c->ws && !strcmp(c->ws_url, c->url) && wsc_send(c->ws, c->req.buf, c->req.len) == 0;
+    int sent = c->ws && !strcmp(c->ws_url, c->url) && cli_login_matches(&c->login) &&
+               wsc_send(c->ws, c->req.buf, c->req.len) == 0;
     if (!sent) {
         cli_disconnect(c);
         if ((rc = connect_server(c))) return rc;

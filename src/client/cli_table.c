@@ -34,6 +34,12 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_RAW] = {'r', "raw", NULL, "print strings without quotes and escapes (like jq -r)"},
     [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
     [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
+    [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER)"},
+    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password from FILE's first line (else $NDB_PASSWORD)"},
+    [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE ($NDB_CACERT)"},
+    [OPT_CLIENT_CERT] = {0, "client-cert", "FILE", "wss://: certificate to show a server that asks"},
+    [OPT_CLIENT_KEY] = {0, "client-key", "FILE", "wss://: that certificate's private key"},
+    [OPT_INSECURE] = {0, "insecure", NULL, "wss://: do not check the server's certificate"},
     [OPT_STRING] = {'s', "string", NULL, "store values as strings, even if they are valid JSON"},
     [OPT_JSON] = {0, "json", NULL, "values must be valid JSON (refuse anything else)"},
     [OPT_KEYS] = {0, "keys", "K,...", "search only these keys (comma-separated; repeatable)"},
@@ -613,7 +619,8 @@ static void print_opt_line(FILE *f, const cli_opt *o) {
     else
         snprintf(left, sizeof left, "    --%s%s%s", o->long_name, o->arg ? " " : "",
                  o->arg ? o->arg : "");
-    fprintf(f, "  %-24s %s\n", left, o->help);
+    /* at least two blanks between the two columns (completions split there) */
+    fprintf(f, "  %-24s %s%s\n", left, strlen(left) >= 24 ? " " : "", o->help);
 }
 
 /* Is option id accepted by command e? */
@@ -654,8 +661,14 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
             fprintf(f, "\nThis command has no session form: it refuses --session, and refuses to run\n"
                        "while NDB_SESSION is set (unset it to work on top-level keys).\n");
         /* one phrase per line break at most: never split "(no colour on a terminal)" */
-        fprintf(f, "\nEnvironment: NDB_URL (server address), %sNO_COLOR (no colour on a terminal).\n",
-                e->flags & CLI_F_SESSION ? "NDB_SESSION (session token),\n" : "");
+        if (e->flags & CLI_F_SESSION)
+            fprintf(f, "\nEnvironment: NDB_URL (server address), NDB_SESSION (session token),\n"
+                       "NDB_USER, NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY\n"
+                       "(login and TLS), NO_COLOR (no colour on a terminal).\n");
+        else
+            fprintf(f, "\nEnvironment: NDB_URL (server address), NO_COLOR (no colour on a terminal),\n"
+                       "NDB_USER, NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY\n"
+                       "(login and TLS).\n");
     } else {
         fprintf(f, "\nOptions:\n");
         print_opt_line(f, &cli_opts[OPT_HELP]);
@@ -923,6 +936,8 @@ static int settle_options(cli_ctx *c) {
     if (cli_server_url(c->opt[OPT_URL], c->opt[OPT_HOST], c->opt[OPT_PORT], c->urlbuf,
                        sizeof c->urlbuf, &c->url))
         return cli_usage_error(c, "%s", c->urlbuf);
+    cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
+                      c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
@@ -952,6 +967,11 @@ static int settle_options(cli_ctx *c) {
         }
     }
     cli_output_init(c);
+    char err[400];
+    if (cli_login_password(&c->login, err, sizeof err)) { /* before the clock: a prompt takes its time */
+        fprintf(stderr, "ndb: %s\n", err);
+        return CLI_USAGE;
+    }
     cli_start_clock(c);
     return 0;
 }
@@ -1024,6 +1044,7 @@ void cli_ctx_init(cli_ctx *c, const cli_raw *raw, size_t nraw) {
 
 void cli_ctx_free(cli_ctx *c) {
     cli_disconnect(c);
+    cli_login_free(&c->login);
     free(c->keys_opts);
     free(c->keys_kind);
     sb_free(&c->req);

@@ -60,6 +60,7 @@
 #include "client/bench_conn.h"
 #include "client/bench_guard.h"
 #include "client/bench_hist.h"
+#include "client/cli_auth.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
 
@@ -98,8 +99,16 @@ static const char bench_usage[] =
     "\n"
     "Options:\n"
     "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL "):\n"
-    "                       ws://HOST[:PORT][/PATH], or HOST:PORT, :PORT, HOST (port\n"
-    "                       " STR(WSURL_DEFAULT_PORT) "); plain ws:// only, no wss://\n"
+    "                       ws://HOST[:PORT][/PATH], wss://..., or HOST:PORT, :PORT,\n"
+    "                       HOST (port " STR(WSURL_DEFAULT_PORT) ")\n"
+    "  --user NAME          every connection logs in as NAME (default $NDB_USER); the\n"
+    "                       password is --password-file's first line, else\n"
+    "                       $NDB_PASSWORD, else asked on the terminal\n"
+    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --cacert FILE        wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
+    "  --client-cert FILE   wss://: a client certificate, for a server that asks\n"
+    "  --client-key FILE    wss://: the client certificate's private key\n"
+    "  --insecure           wss://: do not check the server's certificate (unsafe)\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
@@ -180,6 +189,9 @@ typedef struct bench {
     size_t value_size;
     int preload, fmt, quiet;
     int force; /* --force: write even into a database that holds keys */
+    const char *user, *password_file, *cacert, *cert, *key;
+    int insecure;
+    cli_login login; /* the password, once read (cli_auth.h) */
     double timeout_s;
     int sh; /* op is sh_get / sh_set */
 
@@ -657,6 +669,38 @@ static int run_phase(bench *b, int phase) {
 
 /* ---------------------------------------------------------------- setup */
 
+/* Log connection c in as the --user (SV_AUTH).  0, or -1 after saying why
+ * (the caller exits 2: the server refused us, like a failed connect). */
+static int log_in(bench *b, bconn *c) {
+    const char *ans;
+    size_t n;
+    strbuf req = STRBUF_INIT;
+    SB_ADD_LIT(&req, "{\"SV_AUTH\":{\"password\":");
+    sb_add_json_string(&req, b->login.password.buf ? b->login.password.buf : "", b->login.password.len);
+    SB_ADD_LIT(&req, ",\"user\":");
+    sb_add_json_string(&req, b->login.user, strlen(b->login.user));
+    SB_ADD_LIT(&req, "}}");
+    int r = bws_call(&c->ws, req.buf, req.len, (int)(b->timeout_s * 1000), &ans, &n);
+    memset(req.buf, 0, req.len); /* the password */
+    sb_free(&req);
+    if (r) {
+        fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
+        return -1;
+    }
+    jdoc d = JDOC_INIT;
+    uint32_t st = 0;
+    uint64_t v = 0;
+    int ok = !jdoc_parse(&d, ans, n, NULL) && d.toks[0].type == JT_OBJECT && d.toks[0].count == 1 &&
+             d.toks[2].type == JT_OBJECT && (st = jobj_get(&d, 2, "st", 2)) && !jnum_to_u64(&d, &d.toks[st], &v) &&
+             v == 1;
+    jdoc_free(&d);
+    if (ok) return 0;
+    char ex[BENCH_EXCERPT + 8];
+    excerpt(ex, sizeof ex, ans, n);
+    fail(b, "cannot log in to %s as '%s': %s", b->target.u.url, b->login.user, ex);
+    return -1;
+}
+
 /* Open every connection.  Returns 0; 2 when the server cannot be reached
  * (a name that does not resolve, a refused or timed-out connection, a
  * failed handshake), like every other client command; -1 on a local
@@ -694,6 +738,7 @@ static int connect_all(bench *b) {
             return 2;
         }
         b->nopen++;
+        if (b->login.user && log_in(b, c)) return 2;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->ws.fd, &ev))
             return fail(b, "epoll_ctl failed: %s", strerror(errno));
@@ -846,7 +891,13 @@ enum {
     OPT_FORCE,
     OPT_CSV,
     OPT_JSON,
-    OPT_TIMEOUT
+    OPT_TIMEOUT,
+    OPT_USER,
+    OPT_PASSWORD_FILE,
+    OPT_CACERT,
+    OPT_CLIENT_CERT,
+    OPT_CLIENT_KEY,
+    OPT_INSECURE
 };
 
 static const struct option bench_options[] = {
@@ -864,6 +915,12 @@ static const struct option bench_options[] = {
     {"csv", no_argument, NULL, OPT_CSV},
     {"json", no_argument, NULL, OPT_JSON},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"client-cert", required_argument, NULL, OPT_CLIENT_CERT},
+    {"client-key", required_argument, NULL, OPT_CLIENT_KEY},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -933,6 +990,12 @@ static int parse_args(bench *b, int argc, char **argv) {
                                    optarg);
             break;
         case 'q': b->quiet = 1; break;
+        case OPT_USER: b->user = optarg; break;
+        case OPT_PASSWORD_FILE: b->password_file = optarg; break;
+        case OPT_CACERT: b->cacert = optarg; break;
+        case OPT_CLIENT_CERT: b->cert = optarg; break;
+        case OPT_CLIENT_KEY: b->key = optarg; break;
+        case OPT_INSECURE: b->insecure = 1; break;
         case 'h': fputs(bench_usage, stdout); return 1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -965,9 +1028,16 @@ int cmd_bench(int argc, char **argv) {
     int rc = parse_args(b, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     if (!b->url) b->url = getenv("NDB_URL") && *getenv("NDB_URL") ? getenv("NDB_URL") : BENCH_DEFAULT_URL;
-    char err[400];
+    char err[600];
     if (bws_target_parse(&b->target, b->url, err, sizeof err))
         return usage_error("invalid --url '%s': %s", b->url, err);
+    cli_login_command(&b->login, b->user, b->password_file, b->cacert, b->cert, b->key, b->insecure);
+    if (bws_target_tls(&b->target, &b->login.tls, err, sizeof err) || cli_login_password(&b->login, err, sizeof err)) {
+        fprintf(stderr, "ndb bench: %s\n", err);
+        bws_target_free(&b->target);
+        cli_login_free(&b->login);
+        return 2;
+    }
     b->tty = isatty(STDERR_FILENO);
     bench_interrupted = 0;
     struct sigaction sa, old_int, old_pipe;
@@ -1016,6 +1086,8 @@ int cmd_bench(int argc, char **argv) {
     }
 out:
     cleanup(b);
+    bws_target_free(&b->target);
+    cli_login_free(&b->login);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return rc;

@@ -43,7 +43,8 @@
 #define SEND_READ_CHUNK 65536
 
 static const char send_usage[] =
-    "usage: ndb send [--url URL | -H HOST -p PORT] [--timeout SECONDS] [--events N] [REQUEST... | -]\n"
+    "usage: ndb send [--url URL | -H HOST -p PORT] [--timeout SECONDS] [--user NAME] [--events N]\n"
+    "                [REQUEST... | -]\n"
     "\n"
     "Send raw protocol requests and print each answer on its own line, in order.\n"
     "Events pushed to the connection (after KV_WATCH or SH_WATCH) are printed too,\n"
@@ -62,6 +63,13 @@ static const char send_usage[] =
     "                     (default 5; 0 waits without limit)\n"
     "  --events N         after the last answer, wait until N events (KV_EVENT,\n"
     "                     SH_EVENT of watches) have been printed in all\n"
+    "  --user NAME        log in as NAME first (default $NDB_USER); the password is\n"
+    "                     --password-file's first line, else $NDB_PASSWORD, else asked\n"
+    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --cacert FILE      wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
+    "  --client-cert FILE  wss://: a client certificate, for a server that asks\n"
+    "  --client-key FILE  wss://: the client certificate's private key\n"
+    "  --insecure         wss://: do not check the server's certificate (unsafe)\n"
     "  -h, --help         show this help and exit\n"
     "  --                 end of options: later arguments are requests\n"
     "These options may also come before 'send': ndb --url URL send ...\n"
@@ -74,11 +82,12 @@ static const char send_usage[] =
     "  {\"KV_COUNT_RSP\":{\"cnt\":1,\"st\":1}}\n"
     "\n"
     "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
-    "server cannot be reached, when an answer does not come in time, or when the\n"
-    "connection closes before all answers arrived.\n";
+    "server cannot be reached or refuses the login, when an answer does not come in\n"
+    "time, or when the connection closes before all answers arrived.\n";
 
 struct send_state {
     ws_client *ws;
+    cli_login login;
     const char *url;
     double timeout_s;
     int timeout_ms; /* -1: no limit */
@@ -224,10 +233,11 @@ static int take_opt(int argc, char **argv, int *i, const char *name, char shortn
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0};
+    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0};
     const char *url = NULL, *host = NULL, *port = NULL;
+    const char *user = NULL, *pwfile = NULL, *cacert = NULL, *cert = NULL, *key = NULL;
     char urlbuf[320];
-    int missing = 0;
+    int insecure = 0, missing = 0;
     const char **reqs = calloc((size_t)argc + 1, sizeof *reqs);
     int nreq = 0, only_requests = 0;
     if (!reqs) abort();
@@ -244,9 +254,16 @@ int cmd_send(int argc, char **argv) {
             fputs(send_usage, stdout);
             free(reqs);
             return 0;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = 1;
         } else if (take_opt(argc, argv, &i, "url", 0, &url, &missing) ||
                    take_opt(argc, argv, &i, "host", 'H', &host, &missing) ||
                    take_opt(argc, argv, &i, "port", 'p', &port, &missing) ||
+                   take_opt(argc, argv, &i, "user", 0, &user, &missing) ||
+                   take_opt(argc, argv, &i, "password-file", 0, &pwfile, &missing) ||
+                   take_opt(argc, argv, &i, "cacert", 0, &cacert, &missing) ||
+                   take_opt(argc, argv, &i, "client-cert", 0, &cert, &missing) ||
+                   take_opt(argc, argv, &i, "client-key", 0, &key, &missing) ||
                    take_opt(argc, argv, &i, "timeout", 0, &val, &missing)) {
             if (missing) {
                 free(reqs);
@@ -280,10 +297,14 @@ int cmd_send(int argc, char **argv) {
     }
     if (nreq == 0) reqs[nreq++] = "-";
 
-    char err[320];
-    st.ws = wsc_connect(st.url, st.timeout_ms, err, sizeof err);
+    char err[600];
+    int crc;
+    cli_login_command(&st.login, user, pwfile, cacert, cert, key, insecure);
+    if (cli_login_password(&st.login, err, sizeof err) == 0) /* before connecting: a prompt takes its time */
+        st.ws = cli_login_connect(&st.login, st.url, st.timeout_ms, err, sizeof err, &crc);
     if (!st.ws) {
         fprintf(stderr, "ndb: %s\n", err);
+        cli_login_free(&st.login);
         free(reqs);
         return 2;
     }
@@ -297,6 +318,7 @@ int cmd_send(int argc, char **argv) {
     if (!rc) rc = wait_events(&st);
 
     wsc_close(st.ws);
+    cli_login_free(&st.login);
     sb_free(&st.answer);
     free(reqs);
     if (!rc && (fflush(stdout) != 0 || ferror(stdout))) rc = output_error();

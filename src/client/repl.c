@@ -76,12 +76,21 @@ static const char repl_usage[] =
     "  -r, --raw             print strings without quotes and escapes\n"
     "  --pretty              pretty-print JSON even when not on a terminal\n"
     "  -c, --compact         compact JSON, one document per line, even on a tty\n"
+    "  --user NAME           log in as NAME (default $NDB_USER); the password is read\n"
+    "                        once: --password-file's first line, else $NDB_PASSWORD,\n"
+    "                        else asked on the terminal\n"
+    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --cacert FILE         wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
+    "  --client-cert FILE    wss://: a client certificate, for a server that asks\n"
+    "  --client-key FILE     wss://: the client certificate's private key\n"
+    "  --insecure            wss://: do not check the server's certificate (unsafe)\n"
     "  --continue-on-error   run every line of a script even after failures\n"
     "  -h, --help            show this help and exit\n"
     "They may also come before 'repl': ndb --url URL repl.\n"
     "\n"
-    "Environment: NDB_URL, NDB_SESSION (start inside that session), NO_COLOR,\n"
-    "XDG_STATE_HOME.\n"
+    "Environment: NDB_URL, NDB_SESSION (start inside that session), NDB_USER,\n"
+    "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR, XDG_STATE_HOME.\n"
+    "Neither the login nor a raw SV_AUTH request is written to the history.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
     "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
@@ -170,6 +179,11 @@ static int utf8_terminal(void) {
 }
 
 static void set_prompt(repl *r) {
+    /* "alice@127.0.0.1:1987" once logged in */
+    if (r->c.login.logged_in_as[0])
+        snprintf(r->host, sizeof r->host, "%.40s@%.80s", r->c.login.logged_in_as, r->hostport);
+    else
+        snprintf(r->host, sizeof r->host, "%s", r->hostport);
     if (r->continuing) {
         size_t w = strlen(r->host) + (r->in_session ? 17 : 0);
         snprintf(r->prompt, sizeof r->prompt, "%*s> ", (int)(w < 3 ? 3 : w), "...");
@@ -296,6 +310,7 @@ static void own_request(repl *r, const char *prog) {
     c->prog = prog;
     c->in_session = 0;
     c->url = r->url;
+    cli_login_command(&c->login, NULL, NULL, NULL, NULL, NULL, 0); /* the REPL's own login */
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r->timeout) cli_parse_timeout(r->timeout, &c->timeout_s, &c->timeout_ms);
@@ -723,14 +738,17 @@ static int run_interactive(repl *r) {
     char err[400];
     /* The first connection only serves the banner: bounded even with
      * --timeout 0. */
-    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
+    char as[160] = "";
     in_command = 1;
-    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
     in_command = 0;
     if (r->c.ws) {
         if (!(r->c.ws_url = strdup(r->url))) abort();
-        printf("ndb repl: connected to %s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
-               r->url);
+        if (r->c.login.logged_in_as[0])
+            snprintf(as, sizeof as, " as %s (role %s)", r->c.login.logged_in_as, r->c.login.role);
+        printf("ndb repl: connected to %s%s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
+               r->url, as);
     } else {
         printf("ndb repl: not connected: %s (retried at each command).  'help' lists the "
                "commands; Ctrl-D leaves.\n", err);
@@ -893,6 +911,17 @@ int cmd_repl(int argc, char **argv) {
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
         return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
+    /* the login of every connection of this REPL; a line may still give
+     * its own --user and the like */
+    cli_login_base(&r.c.login, opt[OPT_USER], opt[OPT_PASSWORD_FILE], opt[OPT_CACERT], opt[OPT_CLIENT_CERT],
+                   opt[OPT_CLIENT_KEY], opt[OPT_INSECURE] != NULL);
+    cli_login_command(&r.c.login, NULL, NULL, NULL, NULL, NULL, 0);
+    char perr[400];
+    if (cli_login_password(&r.c.login, perr, sizeof perr)) { /* once, before anything else */
+        fprintf(stderr, "ndb repl: %s\n", perr);
+        cli_ctx_free(&r.c);
+        return CLI_USAGE;
+    }
 
     /* --session or $NDB_SESSION: start inside that session; the REPL tracks
      * it from here on (so that `use` can leave it and top-level commands
@@ -909,7 +938,8 @@ int cmd_repl(int argc, char **argv) {
     }
     unsetenv("NDB_SESSION");
 
-    host_of(url, r.host, sizeof r.host);
+    host_of(url, r.hostport, sizeof r.hostport);
+    snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;
     r.c.in_repl = 1;

@@ -69,13 +69,14 @@ int repl_raw_open(const char *s, size_t n);
 char repl_first_char(const char *s);
 
 /*
- * Should this input line stay out of the history?  There is no
- * authentication in ndb yet, so nothing the server accepts is a credential;
- * the filter keeps out what very likely holds one anyway: a line containing
- * (in any letter case) "password", "passwd", "passphrase", "secret",
- * "credential", "apikey", "api_key", "api-key" or "private_key", a line whose
- * first word is "auth" or "login" (or a raw request with a member "AUTH"), and any
- * line typed with a leading blank (the shells' "ignorespace" convention).
+ * Should this input line stay out of the history?  The filter keeps out
+ * what very likely holds a credential: a line containing (in any letter
+ * case) "password", "passwd", "passphrase", "secret", "credential",
+ * "apikey", "api_key", "api-key" or "private_key", a line whose first word
+ * is "auth" or "login", a raw request with a member "AUTH", a raw request
+ * naming SV_AUTH or holding a \u escape (which could spell either), and
+ * any line typed with a leading blank (the shells' "ignorespace"
+ * convention).  The REPL's own login (--user) never goes through lines.
  * Session tokens are not filtered: `use TKN` is worth recalling and the
  * history file is private (mode 0600).
  */
@@ -113,7 +114,8 @@ typedef struct repl {
     char urlbuf[320];    /* the URL built from -H/-p */
     int raw;             /* -r given to the REPL: every command prints raw */
     const char *style;   /* "--pretty" or "--compact" given to the REPL, or NULL */
-    char host[128];      /* "127.0.0.1:1987" for the prompt */
+    char hostport[128];  /* "127.0.0.1:1987" */
+    char host[192];      /* for the prompt: hostport, or "alice@" hostport once logged in */
     int interactive;
     int continue_on_error;
     int timing;
@@ -133,7 +135,7 @@ typedef struct repl {
     EditLine *el;
     History *hist;
     char *histfile;
-    char prompt[192];
+    char prompt[256];
     int interrupted;     /* Ctrl-C at the prompt */
     int continuing;      /* reading the continuation of unfinished input */
     int lost_said;       /* "connection lost" already reported */

@@ -176,6 +176,8 @@ int repl_line_is_secret(const char *line) {
         while (blank(*p)) p++;
         size_t w = strcspn(p, " \t\r\n");
         secret = (w == 4 && !memcmp(p, "auth", 4)) || (w == 5 && !memcmp(p, "login", 5));
+        /* a raw SV_AUTH, even one whose names are spelled with \u escapes */
+        if (*p == '{') secret |= strstr(p, "_auth") || strstr(p, "\\u");
     }
     free(lower);
     return secret;

@@ -39,6 +39,8 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -50,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/tls_probe.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -87,6 +90,9 @@ struct ws_client {
 
     lws_sorted_usec_list_t sul; /* wakes lws_service() at a deadline */
     char why[256];              /* why the connection failed or closed */
+    int insecure;               /* wss:// without checking the server's certificate */
+    const char *cert, *key;     /* the client certificate, during wsc_connect_opts only */
+    char cert_problem[200];     /* what was wrong with the server's certificate */
 };
 
 /* ---------------------------------------------------------------- queues */
@@ -177,9 +183,19 @@ static void printable(char *dst, size_t dstlen, const char *src, size_t n) {
  * connection-error callback only reports as "connect SSL err 1"). */
 static char lws_last_error[200];
 
+/* The last OpenSSL error lws mentioned (at its info level: an alert from
+ * the server, such as "tlsv13 alert certificate required"). */
+static char lws_last_ssl[200];
+
 /* Log emitter used unless NDB_LWS_DEBUG is set: print nothing, remember the
- * text of the last error line. */
+ * text of the last error line and of the last OpenSSL error. */
 static void quiet_log(int level, const char *line) {
+    const char *ssl = strstr(line, "openssl error: ");
+    if (ssl) {
+        const char *r = strstr(ssl, "::");
+        r = r ? r + 2 : ssl + 15;
+        printable(lws_last_ssl, sizeof lws_last_ssl, r, strcspn(r, "\r\n"));
+    }
     if (!(level & LLL_ERR)) return;
     const char *p = strstr(line, "E: ");
     p = p ? p + 3 : line;
@@ -190,17 +206,32 @@ static void quiet_log(int level, const char *line) {
 /* lws logs only errors, and only to quiet_log, unless NDB_LWS_DEBUG is set
  * (to a LLL_* bitmask, or to anything else for errors, warnings and
  * notices on stderr). */
-static void setup_logging(void) {
+static void setup_logging(int tls) {
     const char *dbg = getenv("NDB_LWS_DEBUG");
     lws_last_error[0] = '\0';
+    lws_last_ssl[0] = '\0';
     if (!dbg || !*dbg) {
-        lws_set_log_level(LLL_ERR, quiet_log);
+        /* for TLS also the info level: the server's alerts are only there */
+        lws_set_log_level(LLL_ERR | (tls ? LLL_INFO : 0), quiet_log);
         return;
     }
     char *end;
     long lvl = strtol(dbg, &end, 0);
     if (*end || lvl <= 0) lvl = LLL_ERR | LLL_WARN | LLL_NOTICE;
     lws_set_log_level((int)lvl, NULL);
+}
+
+/* A TLS alert from the server explains a connection that ended during the
+ * handshake: record it as the reason.  Returns 1 if it did. */
+static int tls_refusal(ws_client *c) {
+    if (!c->u.tls) return 0;
+    if (strstr(lws_last_ssl, "certificate required"))
+        set_why(c, "the server requires a client certificate (--client-cert FILE --client-key FILE): %s", lws_last_ssl);
+    else if (strstr(lws_last_ssl, "alert"))
+        set_why(c, "the server refused the TLS connection (does it accept this client certificate?): %s", lws_last_ssl);
+    else
+        return 0;
+    return 1;
 }
 
 /* Record lws's connection-error string (possibly NULL) as the reason, in
@@ -213,12 +244,21 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "the server refused the WebSocket upgrade (HTTP status %u)", status);
     else if (!strcmp(msg, "HS: ws upgrade response not 101"))
         set_why(c, "the server refused the WebSocket upgrade (HTTP status not 101)");
+    else if (c->u.tls && c->cert_problem[0])
+        set_why(c, "%s", c->cert_problem);
+    else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "wrong version number"))
+        set_why(c, "TLS handshake failed: the server does not speak TLS here (use ws:// for a plain server)");
+    else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "certificate required"))
+        set_why(c, "TLS handshake failed: the server requires a client certificate (--client-cert FILE --client-key FILE)");
     else if (c->u.tls && strstr(msg, "SSL") && lws_last_error[0])
         set_why(c, "TLS handshake failed: %s", lws_last_error);
+    else if (tls_refusal(c))
+        ;
     else if (c->u.tls && strstr(msg, "SSL"))
         set_why(c, "TLS handshake failed");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
-        set_why(c, "the server closed the connection during the WebSocket handshake");
+        set_why(c, "the server closed the connection during the WebSocket handshake%s",
+                c->u.tls ? "" : " (if it serves wss:// only, use a wss:// URL)");
     else
         set_why(c, "%s", msg[0] ? msg : "connection failed");
 }
@@ -291,6 +331,28 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         c->wsi = NULL;
         break;
 
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION: {
+        /* user: the X509_STORE_CTX; len: OpenSSL's verdict so far */
+        X509_STORE_CTX *x = user;
+        if (c->insecure) { /* --insecure: whatever is wrong, go on */
+            X509_STORE_CTX_set_error(x, X509_V_OK);
+            return 0;
+        }
+        int e = X509_STORE_CTX_get_error(x);
+        if (!len && e != X509_V_OK && !c->cert_problem[0]) {
+            char subject[96] = "";
+            X509 *cert = X509_STORE_CTX_get_current_cert(x);
+            if (cert) X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+            snprintf(c->cert_problem, sizeof c->cert_problem,
+                     "the server's certificate is not trusted: %s (certificate %s)%s", X509_verify_cert_error_string(e),
+                     subject[0] ? subject : "without subject",
+                     e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH
+                         ? "; connect by a name the certificate holds"
+                         : "; give the CA that signed it with --cacert FILE");
+        }
+        return 0; /* lws keeps OpenSSL's verdict */
+    }
+
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
         c->tcp_up = 1; /* the connection is up; the upgrade request is being sent */
         break;
@@ -361,7 +423,7 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
     case LWS_CALLBACK_CLIENT_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
         if (wsi != c->wsi) break;
-        if (c->state == WSC_CONNECTING) set_why(c, "connection closed during the handshake");
+        if (c->state == WSC_CONNECTING && !tls_refusal(c)) set_why(c, "connection closed during the handshake");
         else if (c->closing) set_why(c, "connection closed");
         else set_why(c, "connection closed by server (1006: no close frame)");
         c->state = WSC_CLOSED;
@@ -432,6 +494,23 @@ static void wsc_free(ws_client *c) {
 }
 
 ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen) {
+    return wsc_connect_opts(url, timeout_ms, NULL, err, errlen);
+}
+
+/* Can the file of a TLS option be read?  Else the reason in err. */
+static int tls_file_ok(const char *file, const char *option, char *err, size_t errlen) {
+    FILE *f = file ? fopen(file, "r") : NULL;
+    if (!file || f) {
+        if (f) fclose(f);
+        return 0;
+    }
+    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
+    return -1;
+}
+
+ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen) {
+    static const wsc_options none = {NULL, NULL, NULL, 0};
+    if (!o) o = &none;
     ws_client *c = calloc(1, sizeof *c);
     char why[WSURL_MAX_HOST + 256];
     if (!c) abort();
@@ -445,7 +524,16 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
         return NULL;
     }
 
-    setup_logging();
+    if (c->u.tls && (tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
+                     tls_file_ok(o->key, "--client-key", err, errlen))) {
+        wsc_free(c);
+        return NULL;
+    }
+    c->insecure = o->insecure;
+    c->cert = o->cert;
+    c->key = o->key;
+
+    setup_logging(c->u.tls);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;
@@ -461,6 +549,11 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
      * OpenSSL nor builds a client SSL_CTX (loading the CA bundle costs tens
      * of ms); only wss:// pays for it. */
     info.options = c->u.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0;
+    if (c->u.tls) {
+        info.client_ssl_ca_filepath = o->cacert;
+        info.client_ssl_cert_filepath = o->cert;
+        info.client_ssl_private_key_filepath = o->key;
+    }
     if (timeout_ms > 0) {
         unsigned s = (unsigned)(timeout_ms / 1000) + 1;
         info.timeout_secs = s;
@@ -481,6 +574,9 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     cc.path = c->u.path;
     cc.host = c->u.host_header;
     cc.ssl_connection = c->u.tls ? LCCSCF_USE_SSL : 0;
+    if (c->u.tls && o->insecure)
+        cc.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                             LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
     cc.local_protocol_name = wsc_protocols[0].name;
     cc.pwsi = &c->wsi;
     int64_t start = now_ms();
@@ -498,10 +594,19 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
         int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (now_ms() - start);
         if (left > 2000) left = 2000;
         if (left < 1) left = 1;
+        char alert[160];
         if (!c->tcp_up && diagnose_connect(c, (int)left, why, sizeof why))
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, why);
-        else
+        else if (c->u.tls && c->tcp_up && !c->cert_problem[0] && !strstr(c->why, "alert") &&
+                 tls_probe_alert(c->u.host, c->u.port, c->cert, c->key, (int)left, alert, sizeof alert)) {
+            /* the server refused us with an alert we did not get to read */
+            snprintf(lws_last_ssl, sizeof lws_last_ssl, "%s", alert);
+            c->why[0] = '\0';
+            tls_refusal(c);
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
+        } else {
+            snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
+        }
     }
     wsc_free(c);
     return NULL;

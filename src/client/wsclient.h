@@ -31,6 +31,15 @@
 
 typedef struct ws_client ws_client;
 
+/* TLS settings of a wss:// connection (ignored for ws://).  Strings are
+ * file names (PEM), NULL for none. */
+typedef struct wsc_options {
+    const char *cacert; /* CAs to trust besides the system's (--cacert) */
+    const char *cert;   /* a client certificate, for servers that ask (--client-cert) */
+    const char *key;    /* its private key (--client-key) */
+    int insecure;       /* do not check the server's certificate at all (--insecure) */
+} wsc_options;
+
 /*
  * Parse `url` (any form common/wsurl.h accepts: ws://HOST[:PORT][/PATH],
  * wss://..., or the shorthands HOST:PORT, :PORT, HOST), connect and
@@ -44,6 +53,15 @@ typedef struct ws_client ws_client;
  * port always written), so a shorthand shows what it stood for.
  */
 ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * wsc_connect with TLS settings (o may be NULL).  A certificate the client
+ * does not trust fails the connection with the reason, e.g. "cannot
+ * connect to wss://127.0.0.1:1987/: the server's certificate is not
+ * trusted: unable to get local issuer certificate (give the CA that signed
+ * it with --cacert FILE)".
+ */
+ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen);
 
 /*
  * Queue one text message; the len bytes at msg are copied and later sent

@@ -54,6 +54,12 @@ typedef struct client_ops {
     /* Close the connection once what is queued is written, with a
      * WebSocket close code and reason. */
     void (*close)(client *c, int code, const char *reason);
+    /* Stop (on = 1) or resume (on = 0) handling the client's incoming
+     * messages; those that arrive meanwhile wait, in order, and are
+     * handled once resumed (a login being checked holds the requests
+     * pipelined behind it).  May be NULL for a client that never needs it
+     * (client_hold then does nothing). */
+    void (*hold)(client *c, int on);
 } client_ops;
 
 struct client {
@@ -62,12 +68,17 @@ struct client {
     void *transport;       /* the transport's own connection state */
     enum cmd_role role;    /* what it may run (ROLE_ADMIN when the server has no users) */
     char addr[64];         /* peer address, for logs */
+    const char *user;      /* the user it authenticated as (security.users), or NULL */
+    unsigned auth_failures; /* failed SV_AUTH attempts (auth.c closes the connection at 5) */
 };
 
 static inline int client_push(client *c, const char *msg, size_t n) { return c->ops->push(c, msg, n); }
 static inline client_slot *client_defer(client *c) { return c->ops->defer(c); }
 static inline size_t client_queued(const client *c) { return c->ops->queued(c); }
 static inline void client_close(client *c, int code, const char *reason) { c->ops->close(c, code, reason); }
+static inline void client_hold(client *c, int on) {
+    if (c->ops->hold) c->ops->hold(c, on);
+}
 
 /* Fill a deferred reply with its text and let the queue move on.  If the
  * client went away meanwhile the text is dropped.  Frees the slot. */

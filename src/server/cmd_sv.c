@@ -5,8 +5,11 @@
  * server keeps up to date as it goes (nothing is recounted here, so the
  * answer stays cheap with millions of keys and sessions).  `sessions` counts
  * live sessions: SV_INFO is flagged SESSIONS, so due expiry is applied
- * first.  `memoryBytes` covers the top-level keys and the sessions.
+ * first.  `memoryBytes` covers the top-level keys and the sessions.  On a
+ * server with users (README "Security") it also says who the connection is
+ * logged in as: `user` and `role`.
  */
+#include <string.h>
 #include <time.h>
 
 #include "server/commands.h"
@@ -16,6 +19,9 @@
 void cmd_SV_INFO(request *r) {
     const ndb_server *s = r->srv;
     strbuf *o = r->out;
+    /* on a server with users, who this connection is (it has logged in:
+     * SV_INFO needs the read role) */
+    int users = s->cfg.users.n && r->cl->user;
     rsp_begin(r);
     SB_ADD_LIT(o, "\"connections\":");
     sb_add_u64(o, s->connections);
@@ -28,9 +34,18 @@ void cmd_SV_INFO(request *r) {
     else SB_ADD_LIT(o, "false");
     SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\",\"requests\":");
     sb_add_u64(o, s->requests);
+    if (users) {
+        SB_ADD_LIT(o, ",\"role\":\"");
+        sb_adds(o, cmd_role_name(r->cl->role));
+        sb_addc(o, '"');
+    }
     SB_ADD_LIT(o, ",\"serverVersion\":\"" NDB_VERSION "\",\"sessions\":");
     sb_add_u64(o, s->store.sessions.count);
     SB_ADD_LIT(o, ",\"st\":1,\"uptime\":");
     sb_add_u64(o, (uint64_t)(time(NULL) - s->started));
+    if (users) {
+        SB_ADD_LIT(o, ",\"user\":");
+        sb_add_json_string(o, r->cl->user, strlen(r->cl->user));
+    }
     SB_ADD_LIT(o, "}}");
 }

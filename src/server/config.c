@@ -100,6 +100,11 @@ static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
     if (s->type == ST_OBSOLETE) {
         log_warn("config %s: '%s' is obsolete and ignored (%s)", w->file, s->member, s->help);
     } else if (setting_from_json(s, field_of(w->cfg, s), &w->d, t)) {
+        char suffix[128], said[512];
+        if (setting_custom_error_take(suffix, sizeof suffix, said, sizeof said)) {
+            sb_adds(&w->path, suffix); /* the member inside the value that is wrong */
+            return fail_member(w, "", said);
+        }
         strbuf msg = STRBUF_INIT;
         SB_ADD_LIT(&msg, " must be ");
         setting_expect(s, 0, &msg);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "server/settings.h"
+#include "server/users.h"
 
 /* maxPayload's range (docs/protocol.md 0.1 item 6). */
 #define NDB_MIN_MAX_PAYLOAD 64
@@ -57,6 +58,15 @@ typedef struct ndb_config {
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
     unsigned max_watches;          /* KV_WATCH + SH_WATCH watches of one connection */
     size_t watch_output;           /* queued output past which a watcher overflows */
+    /* security (issue 14; README "Security") */
+    ndb_strlist allowed_origins;   /* browser origins allowed besides the server's own */
+    ndb_strlist allowed_hosts;     /* Host names under which the own origin is allowed */
+    ndb_userlist users;            /* none: authentication is off */
+    int protected_mode;            /* refuse a non-loopback address without users */
+    /* tls */
+    char tls_cert[PATH_MAX];       /* "" for plain ws:// */
+    char tls_key[PATH_MAX];
+    char tls_ca[PATH_MAX];         /* "" for no client certificates */
 
     unsigned char origin[S_COUNT]; /* enum setting_origin of each setting's value */
 } ndb_config;

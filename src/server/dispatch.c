@@ -6,7 +6,9 @@
  * prefix, is answered {"<CMD>_RSP":{"m":"","st":10,"tkn":null}} with the
  * name actually sent.
  *
- * Between finding the command and running it, the command's flags
+ * Between finding the command and running it, the connection's role is
+ * compared with the command's (commands.def; README "Security": 43 before
+ * a login, 45 below the role), then the command's flags
  * (commands.def) are checked here and nowhere else, then the request
  * limits of README "Limits" apply: limits.maxDepth (when set below the
  * scanner's own 1024), limits.maxKeysPerRequest over `keys`/`tkns`, and a
@@ -21,6 +23,7 @@
 
 #include <stdio.h>
 
+#include "server/auth.h"
 #include "server/commands.h"
 
 /* Step c: the root is an object with exactly one distinct member name
@@ -89,6 +92,19 @@ static int check_limits(request *r) {
     return 0;
 }
 
+/* The connection's role is below the command's: 43 before any login,
+ * else 45 naming the role needed. */
+static void deny_role(request *r) {
+    if (r->cl->role == ROLE_NONE) {
+        rsp_fail(r, ST_AUTH_REQUIRED, AUTH_REQUIRED_MSG);
+        return;
+    }
+    char m[160];
+    snprintf(m, sizeof m, "%s needs the role %s; user %s has the role %s", r->ci->name, cmd_role_name(r->ci->role),
+             r->cl->user ? r->cl->user : "(none)", cmd_role_name(r->cl->role));
+    rsp_fail(r, ST_ROLE_DENIED, m);
+}
+
 void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out) {
     s->requests++;
     if (binary) { /* step a */
@@ -114,6 +130,10 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
     r.ci = cmd_lookup(r.cmd, r.cmdlen); /* steps f, g */
     if (!r.ci) {
         rsp_fail(&r, ST_COMMAND_NOT_EXIST, "");
+        return;
+    }
+    if (!(r.ci->flags & CMDF_NOAUTH) && r.ci->role > cl->role) { /* README "Security": roles */
+        deny_role(&r);
         return;
     }
     if ((r.ci->flags & CMDF_SAVE) && !s->cfg.persist_enabled) { /* docs/protocol.md 3.13: before any other check */

@@ -11,11 +11,15 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "server/auth.h"
 #include "server/config.h"
+#include "server/handshake.h"
 #include "server/persist.h"
+#include "server/security.h"
 #include "server/server.h"
 #include "server/settings.h"
 #include "server/transport.h"
@@ -33,7 +37,10 @@ static void print_help(void) {
     SB_ADD_LIT(&out,
                "\n"
                "Every option has a config-file member (man ndb-serve) except --config,\n"
-               "--load-name and --load-path.  On SIGINT or SIGTERM the server closes every\n"
+               "--load-name and --load-path.  Users are set in the config file only\n"
+               "(security.users; 'ndb passwd' makes the password hashes).  With users, every\n"
+               "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
+               "On SIGINT or SIGTERM the server closes every\n"
                "connection (close code 1001) and exits 0.  Exit status: 0 after a clean\n"
                "shutdown, 1 if the configuration or start-up fails.\n");
     fputs(out.buf, stdout);
@@ -63,6 +70,15 @@ static int startup_load(ndb_server *srv) {
     return 0;
 }
 
+/* The hooks of auth.h: the transport's wake-up and timer, and the clock. */
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void arm_auth(uint64_t delay_ms) { transport_after(delay_ms, auth_poll); }
+
 int cmd_serve(int argc, char **argv) {
     static ndb_config cfg; /* static: it holds several PATH_MAX buffers */
     char err[PATH_MAX + 512];
@@ -73,7 +89,7 @@ int cmd_serve(int argc, char **argv) {
         return rc == SETTINGS_HELP ? 0 : 1;
     }
     log_threshold = (enum log_level)cfg.log_level;
-    if (config_check_startup(&cfg, err, sizeof err)) {
+    if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {
         fprintf(stderr, "ndb serve: %s\n", err);
         config_free(&cfg);
         return 1;
@@ -84,12 +100,20 @@ int cmd_serve(int argc, char **argv) {
     server_init(&srv, &cfg);
     g_server = &srv;
     rc = 0;
-    if (startup_load(&srv)) {
+    static const auth_hooks hooks = {transport_wake, arm_auth, mono_ms};
+    handshake_init(&srv.cfg);
+    transport_on_wake(auth_poll);
+    if (auth_init(&srv.cfg.users, &hooks)) {
+        fprintf(stderr, "ndb serve: cannot start the password-checking thread\n");
+        rc = 1;
+    } else if (startup_load(&srv)) {
         rc = 1; /* it said why */
     } else if (transport_run(&srv, server_tick, cfg.session_check_ms, err, sizeof err)) {
         fprintf(stderr, "ndb serve: %s\n", err);
         rc = 1;
     }
+    auth_shutdown();
+    handshake_free();
     server_free(&srv);
     g_server = NULL;
     config_free(&cfg);

@@ -61,13 +61,15 @@
  *      fails until you do) and, if it is worth showing, in
  *      src/dist/ndb.jsonc;
  *   4. read it where it is used: cfg->field.
- * For example a repeatable origin list would be
- *     SETTING(ALLOW_ORIGIN, LIST, "security.allowedOrigins", "allow-origin",
- *             FIELD(allowed_origins), SECURITY, "browser origins allowed to connect",
- *             .meta = "ORIGIN")
+ * For example the repeatable origin list is
+ *     SETTING(ALLOWED_ORIGINS, LIST, "security.allowedOrigins", "allow-origin",
+ *             FIELD(allowed_origins), SECURITY, "a browser origin whose pages ...",
+ *             .meta = "ORIGIN", .check = origin_setting_ok, ...)
  * and a setting that needs its own parser (an array of user objects, a save
  * schedule) is a CUSTOM entry whose `.custom` points at a setting_custom
- * with its functions, as `sessions.tokenBits` does (settings_custom.c).
+ * with its functions, as `sessions.tokenBits` (settings_custom.c) and
+ * `security.users` (settings_security.c, with messages naming the member
+ * inside the value through setting_custom_error) do.
  */
 #ifndef NDB_SETTINGS_H
 #define NDB_SETTINGS_H
@@ -125,6 +127,17 @@ typedef struct setting_custom {
     void (*release)(const setting *s, void *field);
 } setting_custom;
 
+/* For a CUSTOM from_json that fails: say exactly what is wrong, so that
+ * the config-file error names the very member.  path_suffix is appended
+ * to the setting's member path ("[1].role" after "security.users"), the
+ * formatted text follows it (" must be \"read\", \"write\" or
+ * \"admin\"").  Without it the message is "'member' must be <noun>". */
+void setting_custom_error(const char *path_suffix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Take (and clear) what setting_custom_error said: 1 with suffix and
+ * message copied, or 0 when nothing was said. */
+int setting_custom_error_take(char *suffix, size_t suffixlen, char *msg, size_t msglen);
+
 /* One entry of settings.def.  The first seven members are positional in
  * SETTING(); the rest are optional designated initializers. */
 struct setting {
@@ -162,6 +175,9 @@ struct ndb_config;
 /* What entries of settings.def refer to. */
 int settings_dataset_name_ok(const char *s);                  /* --load-name (settings.c) */
 extern const setting_custom settings_custom_token_bits;       /* sessions.tokenBits (settings_custom.c) */
+extern const setting_custom settings_custom_users;            /* security.users (settings_security.c) */
+int origin_setting_ok(const char *s);                         /* security.allowedOrigins (origin.c) */
+int origin_host_setting_ok(const char *s);                    /* security.allowedHosts (origin.c) */
 
 /* --------------------------------------------------------------- lookup */
 

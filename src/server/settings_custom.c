@@ -3,8 +3,8 @@
  * functions (see setting_custom in settings.h).
  *
  * sessions.tokenBits is one: its valid values are two numbers, not a
- * range, and it is a JSON number in the config file.  A future setting
- * such as an array of user objects adds its functions here the same way.
+ * range, and it is a JSON number in the config file.  security.users, an
+ * array of user objects, has a file of its own (settings_security.c).
  */
 #include <string.h>
 

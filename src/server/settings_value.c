@@ -7,6 +7,7 @@
  * A value is parsed completely before anything is stored, so a field is
  * never left half-written by an invalid value.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,4 +310,25 @@ void setting_release(const setting *s, void *field) {
     if (!s->size) return;
     if (s->type == ST_LIST) list_free(field);
     else if (s->type == ST_CUSTOM && s->custom->release) s->custom->release(s, field);
+}
+
+/* What the last failing CUSTOM parser said (setting_custom_error). */
+static char custom_suffix[128], custom_msg[512];
+static int custom_said;
+
+void setting_custom_error(const char *path_suffix, const char *fmt, ...) {
+    va_list ap;
+    snprintf(custom_suffix, sizeof custom_suffix, "%s", path_suffix);
+    va_start(ap, fmt);
+    vsnprintf(custom_msg, sizeof custom_msg, fmt, ap);
+    va_end(ap);
+    custom_said = 1;
+}
+
+int setting_custom_error_take(char *suffix, size_t suffixlen, char *msg, size_t msglen) {
+    if (!custom_said) return 0;
+    custom_said = 0;
+    snprintf(suffix, suffixlen, "%s", custom_suffix);
+    snprintf(msg, msglen, "%s", custom_msg);
+    return 1;
 }

@@ -31,13 +31,21 @@
  *       maxOutputBytes — a hard cap on one connection's queued responses,
  *         on top of the back-pressure: past it the connection is closed at
  *         once and its queue freed (a client that never reads, or one
- *         response bigger than the cap).
+ *         response bigger than the cap);
+ *   - security (README "Security", issue 14): the upgrade is checked in
+ *     LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (handshake.c: Origin, Host, Basic
+ *     authentication, HTTP refusals) and a connection starts with the role
+ *     auth.c gives it; TLS options come from tls_server.c; a login being
+ *     checked holds the connection's input (client_hold, an rx flow
+ *     control reason of its own); the password worker wakes the loop with
+ *     transport_wake() and auth.c's throttle uses transport_after().
  */
 #include "server/transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -50,9 +58,13 @@
 
 #include "common/log.h"
 #include "common/wsframe.h"
+#include "server/auth.h"
 #include "server/dispatch.h"
+#include "server/handshake.h"
 #include "server/outq.h"
+#include "server/security.h"
 #include "server/settings.h"
+#include "server/tls_server.h"
 
 /* The queue's headroom must hold what lws_write may use before a buffer. */
 _Static_assert(LWS_PRE <= OUTQ_HEADROOM, "outq headroom too small for LWS_PRE");
@@ -87,6 +99,7 @@ typedef struct pending {
     struct lws *wsi;
     int64_t since; /* ms, monotonic */
     int killed;
+    const ndb_user *user; /* logged in by Basic authentication in the handshake */
     struct pending *prev, *next;
 } pending;
 
@@ -107,6 +120,19 @@ static struct {
     uint64_t refused, refused_unlogged; /* over maxConnections */
     lws_retry_bo_t idle_policy;
 } T;
+
+/* Outside T (which transport_run clears): what the loop calls when woken
+ * from another thread, the one delayed call, and the context as other
+ * threads may use it (NULL once the loop has ended). */
+static void (*wake_fn)(void);
+static void (*after_fn)(void);
+static lws_sorted_usec_list_t after_sul;
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lws_context *wake_ctx;
+
+/* The reason bit of lws_rx_flow_control for client_hold (bit 0 is the
+ * back-pressure's). */
+#define RXFLOW_HOLD (1 << 1)
 
 /* Milliseconds on the monotonic clock (never 0 in practice). */
 static int64_t mono_ms(void) {
@@ -247,7 +273,17 @@ static void op_close(client *cl, int code, const char *reason) {
     lws_callback_on_writable(c->wsi);
 }
 
-static const client_ops transport_client_ops = {op_push, op_defer, op_queued, op_close};
+/* Hold or resume the input of a connection (client.h).  From outside the
+ * connection's own callback (a login answered later) the change must be
+ * applied at once, and messages that arrived meanwhile are then handled. */
+static void op_hold(client *cl, int on) {
+    conn *c = conn_of(cl);
+    if (on) lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD);
+    else lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+}
+
+static const client_ops transport_client_ops = {
+    .push = op_push, .defer = op_defer, .queued = op_queued, .close = op_close, .hold = op_hold};
 
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
@@ -408,20 +444,40 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_WSI_DESTROY:
         pending_drop(wsi);
         break;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: { /* README "Security": Origin, Host, Basic */
+        char peer[64];
+        pending *p = lws_get_opaque_user_data(wsi);
+        const ndb_user *u;
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+        if (handshake_check(wsi, peer, &u)) return 1; /* answered with an HTTP error */
+        if (p) p->user = u;
+        else if (u) return -1; /* untracked: the login would be lost, refuse rather than mislead */
+        break;
+    }
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+        /* lws turns our 0 into "valid": only OpenSSL's verdict counts */
+        return len ? 0 : 1;
+    case LWS_CALLBACK_ESTABLISHED: {
+        pending *p = lws_get_opaque_user_data(wsi);
+        const ndb_user *u = p ? p->user : NULL;
         pending_drop(wsi);
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
         c->cl.id = client_next_id();
         c->cl.ops = &transport_client_ops;
         c->cl.transport = c;
-        c->cl.role = ROLE_ADMIN; /* no users configured: everyone may do everything */
+        c->cl.role = auth_initial_role(); /* ROLE_ADMIN when the server has no users */
+        if (u) {
+            c->cl.role = u->role;
+            c->cl.user = u->name;
+        }
         lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
         link_conn(c);
         T.srv->connections++;
         set_nodelay(wsi);
         if (T.shutting_down) lws_callback_on_writable(wsi);
         break;
+    }
     case LWS_CALLBACK_CLOSED:
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
@@ -441,6 +497,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return -1;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (T.signalled) begin_shutdown();
+        if (wake_fn) wake_fn();
         break;
     default:
         break;
@@ -569,6 +626,25 @@ static void set_idle_policy(unsigned idle) {
     T.idle_policy.secs_since_valid_hangup = (uint16_t)(idle > 65535 ? 65535 : idle);
 }
 
+void transport_on_wake(void (*fn)(void)) { wake_fn = fn; }
+
+void transport_wake(void) {
+    pthread_mutex_lock(&wake_lock);
+    if (wake_ctx) lws_cancel_service(wake_ctx);
+    pthread_mutex_unlock(&wake_lock);
+}
+
+static void after_cb(lws_sorted_usec_list_t *sul) {
+    (void)sul;
+    if (after_fn) after_fn();
+}
+
+void transport_after(uint64_t delay_ms, void (*fn)(void)) {
+    if (!T.ctx) return;
+    after_fn = fn;
+    lws_sul_schedule(T.ctx, 0, &after_sul, after_cb, (lws_usec_t)delay_ms * LWS_US_PER_MS);
+}
+
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen) {
     memset(&T, 0, sizeof T);
     T.srv = srv;
@@ -592,6 +668,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     info.retry_and_idle_policy = &T.idle_policy;
     /* lws's own bound of the upgrade; ndb's pending list enforces it exactly */
     info.timeout_secs = cfg->handshake_timeout_s;
+    tls_server_options(cfg, &info);
     T.ctx = lws_create_context(&info);
     if (!T.ctx) {
         snprintf(err, errlen, "cannot listen on %s port %u (libwebsockets failed to start)", cfg->ip,
@@ -600,10 +677,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(T.ctx, "default");
     int port = vh ? lws_get_vhost_listen_port(vh) : (int)cfg->port;
-    log_info("listening on ws://%s%s%s:%d/ (persistence %s, maxPayload %zu bytes)", ipv6 ? "[" : "",
-             cfg->ip, ipv6 ? "]" : "", port, cfg->persist_enabled ? "enabled" : "disabled",
+    log_info("listening on %s://%s%s%s:%d/ (persistence %s, maxPayload %zu bytes)", cfg->tls_cert[0] ? "wss" : "ws",
+             ipv6 ? "[" : "", cfg->ip, ipv6 ? "]" : "", port, cfg->persist_enabled ? "enabled" : "disabled",
              cfg->max_payload);
     settings_log(cfg); /* the rest of what is in force, one line per section */
+    security_log(cfg);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -613,12 +691,19 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     signal(SIGPIPE, SIG_IGN);
 
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
+    pthread_mutex_lock(&wake_lock);
+    wake_ctx = T.ctx;
+    pthread_mutex_unlock(&wake_lock);
     while (!T.stop) {
         if (lws_service(T.ctx, 0) < 0) break;
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
+    pthread_mutex_lock(&wake_lock);
+    wake_ctx = NULL;
+    pthread_mutex_unlock(&wake_lock);
     lws_context_destroy(T.ctx);
     T.ctx = NULL;
+    memset(&after_sul, 0, sizeof after_sul); /* its list went with the context */
     while (T.pend_head) { /* none should be left: lws destroyed every wsi */
         pending *p = T.pend_head;
         T.pend_head = p->next;

@@ -5,6 +5,7 @@
 #define NDB_TRANSPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server/server.h"
 
@@ -15,5 +16,18 @@ typedef void (*transport_tick_fn)(ndb_server *s);
  * Returns 0 after a clean shutdown, or -1 with a one-line reason in err if
  * the listener could not start. */
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen);
+
+/* Set the function the loop calls, on its own thread, after
+ * transport_wake() (before transport_run; NULL for none). */
+void transport_on_wake(void (*fn)(void));
+
+/* Wake the loop from any thread (a worker that finished): it calls the
+ * function of transport_on_wake soon.  Safe before and after the loop runs
+ * (it then does nothing). */
+void transport_wake(void);
+
+/* Call fn on the loop thread after delay_ms.  There is one such timer: a
+ * new call replaces a pending one.  Only while the loop runs. */
+void transport_after(uint64_t delay_ms, void (*fn)(void));
 
 #endif

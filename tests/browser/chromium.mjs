@@ -7,14 +7,17 @@ import { chromium } from 'playwright-core';
 
 export const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// A headless chromium; the caller closes it (browser.close()).
-export function launchBrowser() {
+// A headless chromium; the caller closes it (browser.close()).  extraArgs:
+// more command-line flags (e.g. --host-resolver-rules to point a test name at
+// loopback).
+export function launchBrowser(extraArgs = []) {
     return chromium.launch({
         executablePath,
         headless: true,
         args: [
             '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
             '--disable-background-networking', '--disable-component-update', '--disable-sync',
+            ...extraArgs,
         ],
     });
 }

@@ -334,12 +334,13 @@ key "user:1"'
     local c
     while IFS= read -r c; do
         run --separate-stderr "$NDB" $c --help
-        [[ "$output" != *$'(no colour\non a terminal)'* ]] || { echo "ndb $c --help splits NO_COLOR's phrase" >&2; return 1; }
+        [[ "$output" != *$'(no colour\non a terminal)'* && "$output" != *$'(no colour on a\nterminal)'* ]] || { echo "ndb $c --help splits NO_COLOR's phrase" >&2; return 1; }
+        [[ "$output" != *$'(login and\nTLS)'* ]] || { echo "ndb $c --help splits the login phrase" >&2; return 1; }
         # the summary (line 3) is not the description again
         [ "$(grep -cxF -- "${lines[1]}" <<<"$output")" = 1 ] || { echo "ndb $c --help repeats its summary" >&2; return 1; }
     done < <("$NDB" help --commands | grep -vx -e serve -e send -e bench -e repl)
     run --separate-stderr "$NDB" get --help
-    [[ "$output" == *$'NDB_SESSION (session token),\nNO_COLOR (no colour on a terminal).'* ]]
+    [[ "$output" == *$'NDB_SESSION (session token),\nNDB_USER, NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY\n(login and TLS), NO_COLOR (no colour on a terminal).'* ]]
 }
 
 @test "terminal: each colour reset comes before its line's end, the last item's too" {

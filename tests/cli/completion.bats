@@ -106,7 +106,8 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
 
 @test "bash: global options before the command" {
     got=$(comp "-")
-    for o in --url --timeout --session --raw --pretty --compact --help --version -r -c -h; do
+    for o in --url --timeout --session --raw --pretty --compact --help --version -r -c -h \
+        --user --password-file --cacert --client-cert --client-key --insecure; do
         grep -qx -- "$o" <<<"$got"
     done
     # a global option's value is skipped: the next word is the command
@@ -128,6 +129,13 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     # an option value that is not a file, key or known list: nothing
     [ -z "$(comp "--timeout ")" ]
     [ -z "$(comp "session new --ttl ")" ]
+    # security (README "Security"): roles, certificate and password files
+    same $'read\nwrite\nadmin' "$(comp "passwd --role ")"
+    [ "$(comp "serve --tls-cert conf")" = $'conf.jsonc\nconfdir' ]
+    [ "$(comp "get --cacert conf")" = $'conf.jsonc\nconfdir' ]
+    [ "$(comp "--password-file conf")" = $'conf.jsonc\nconfdir' ]
+    [ "$(comp "bench --client-key conf")" = $'conf.jsonc\nconfdir' ]
+    [ -z "$(comp "--user ")" ]
 }
 
 @test "bash: key names from the server" {
@@ -268,6 +276,7 @@ zcomp() {
     done
     [[ $(zcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(zcomp "serve --log-level ")"
+    same $'read\nwrite\nadmin' "$(zcomp "passwd --role ")"
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
@@ -302,6 +311,7 @@ fcomp() {
     done
     [[ $(fcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(fcomp "serve --log-level ")"
+    same $'read\nwrite\nadmin' "$(fcomp "passwd --role ")"
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]

@@ -11,15 +11,16 @@ WSPROBE="$BATS_TEST_DIRNAME/wsprobe.py"
 
 # start_server [serve options...]
 # Starts the server on port 0 (the kernel picks a free port), waits for the
-# "listening on" line and exports NDB_URL, NDB_PORT and NDB_PID.
+# "listening on" line and exports NDB_URL (ws:// or, with TLS, wss://),
+# NDB_PORT and NDB_PID.
 start_server() {
     NDB_LOG=$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/ndb-log.XXXXXX")
     "$NDB" serve --port 0 "$@" 2>"$NDB_LOG" &
     NDB_PID=$!
     local i
     for i in $(seq 1 100); do
-        if grep -q 'listening on ws://' "$NDB_LOG"; then
-            NDB_URL=$(grep -o 'ws://[^ ]*' "$NDB_LOG" | head -n 1)
+        if grep -q 'listening on wss\?://' "$NDB_LOG"; then
+            NDB_URL=$(grep -o 'wss\?://[^ ]*' "$NDB_LOG" | head -n 1)
             NDB_PORT=${NDB_URL##*:}
             NDB_PORT=${NDB_PORT%/}
             export NDB_URL NDB_PORT NDB_PID NDB_LOG

@@ -91,6 +91,7 @@ exec sleep 600
 EOF
     # Each run gets its own tmux session (an earlier one may still be open).
     tm -f /dev/null new-session -d -s "$RTARGET" -x 200 -y 50 "bash $run"
+    [ -z "${REPL_NO_WAIT:-}" ] || return 0 # the caller waits (e.g. for a password prompt)
     wait_for "ndb repl:"
     PROMPT="127.0.0.1:$NDB_PORT>"
     wait_last "$PROMPT"
@@ -139,7 +140,7 @@ line() {
     wait_last "$PROMPT session new --ttl"
     key C-c
     wait_last "$PROMPT"
-    type_text "find \$..x --pa"
+    type_text "find \$..x --pat" # --pa: --password-file too
     key Tab
     wait_last "$PROMPT find \$..x --paths"
     key C-c
@@ -365,4 +366,31 @@ line() {
     wait_for "(input continues until the open quote or bracket is closed; Ctrl-C discards it)"
     key C-c
     wait_last "$PROMPT"
+}
+
+@test "--user: the password is asked without echo; prompt and info show the user; SV_AUTH stays out of the history" {
+    OWN_SERVER=1
+    local h cfg="$BATS_TEST_TMPDIR/users.json"
+    h=$(printf 'tmux-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"}]}}' "$h" >"$cfg"
+    start_server --config "$cfg"
+    REPL_NO_WAIT=1 start_repl --user alice
+    wait_for "Password for alice:"
+    type_text "tmux-pw"
+    key Enter
+    wait_for "ndb repl: connected to $NDB_URL as alice (role write)."
+    PROMPT="alice@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *tmux-pw* ]]
+    line "info"
+    wait_for '"user": "alice"'
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"alice","password":"tmux-pw"}}'
+    wait_for '"role": "write",'
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+    grep -qx info "$RSTATE/ndb/history"
+    ! grep -q 'tmux-pw' "$RSTATE/ndb/history"
+    ! grep -q 'SV_AUTH' "$RSTATE/ndb/history"
 }

@@ -26,7 +26,9 @@ config() { # config FILE JSON: write a config file
     [ "$(grep -E '^[a-z].*:$' <<<"$output")" = 'server:
 persistence (config object "persist"):
 sessions (config object "sessions"):
-limits (config object "limits"):' ]
+limits (config object "limits"):
+security (config object "security"):
+tls (config object "tls"):' ]
     grep -qx '  --port N                  port to listen on; 0 picks a free port (0..65535,' <<<"$output"
     grep -qx '  --persist                 allow snapshots (ndb save), under the persist path' <<<"$output"
     grep -qx '  --no-persist              the opposite of --persist' <<<"$output"
@@ -187,7 +189,9 @@ log_settings() {
     [ "$(log_settings)" = "ndb: info: server: logLevel info
 ndb: info: persistence: enabled false, path ./data
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576" ]
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576
+ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
+ndb: info: tls: off (plain ws://)" ]
 }
 
 @test "every member is optional: {\"port\":1} alone is a config; precedence defaults < file < options" {
@@ -203,7 +207,9 @@ ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeo
     [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info
 ndb: info: persistence: enabled false, path /srv/x
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576" ]
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576
+ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
+ndb: info: tls: off (plain ws://)" ]
 }
 
 @test "config file: unknown members and wrongly typed values name the member, exit 1" {
@@ -214,7 +220,7 @@ ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeo
         [ "$status" -eq 1 ] || return 1
         [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
     }
-    check '{"securty":{}}' "unknown member 'securty'"
+    check '{"securty":{}}' "unknown member 'securty' (did you mean 'security'?)"
     check '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
     check '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
     check '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"

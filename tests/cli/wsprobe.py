@@ -12,8 +12,14 @@ go to stdout, one per line; failures go to stderr with exit status 1 (2 for
 usage errors).  A server closing the connection is an observation, not a
 failure: it is printed as `closed CODE` (1006 when no close frame came).
 
+With --header NAME:VALUE (repeatable) the opening handshake carries extra
+headers (a "Host" header replaces the default one): an Origin, a foreign
+Host, an Authorization.
+
 Examples:
   wsprobe.py --url ws://127.0.0.1:1987/ frag '{"KV_GET":{"keys":["a"]}}' 3
+  wsprobe.py --header 'Origin: http://evil.example' handshake
+  wsprobe.py send '{"SV_AUTH":{"user":"a","password":"b"}}' '{"KV_KEYS":{}}'
   wsprobe.py --url ws://127.0.0.1:1987/ raw-hex 7b22c328
   wsprobe.py --url ws://127.0.0.1:1987/ pipeline 1000
 """
@@ -41,6 +47,16 @@ SEND_CHUNK = 256 * 1024
 
 class ProbeError(Exception):
     """A failure of the probe itself (timeout, bad handshake, wrong answer)."""
+
+
+class Refused(Exception):
+    """The server answered the upgrade with something other than 101."""
+
+    def __init__(self, status, headers, body):
+        super().__init__("handshake refused: %s" % status)
+        self.status = status
+        self.headers = headers
+        self.body = body
 
 
 class Closed(Exception):
@@ -114,9 +130,11 @@ def split_payload(data, k):
 class WSConn:
     """One client WebSocket connection with bounded waits."""
 
-    def __init__(self, url, timeout, subprotocols=None):
-        """Connect and complete the opening handshake within timeout."""
+    def __init__(self, url, timeout, subprotocols=None, headers=None):
+        """Connect and complete the opening handshake within timeout;
+        headers: extra "Name: value" lines for the upgrade request."""
         self.timeout = timeout
+        self.extra = list(headers or [])
         self.host, self.port, self.path, self.host_header = parse_url(url)
         self.buf = bytearray()
         self.subprotocol = None
@@ -132,9 +150,11 @@ class WSConn:
     def _handshake(self, subprotocols, deadline):
         """Send the upgrade request and check the 101 answer."""
         key = base64.b64encode(os.urandom(16))
+        extra = getattr(self, "extra", [])  # callers may build a WSConn by hand
+        own_host = any(h.split(":", 1)[0].strip().lower() == "host" for h in extra)
         lines = [
             "GET %s HTTP/1.1" % self.path,
-            "Host: %s" % self.host_header,
+        ] + ([] if own_host else ["Host: %s" % self.host_header]) + [
             "Upgrade: websocket",
             "Connection: Upgrade",
             "Sec-WebSocket-Key: %s" % key.decode(),
@@ -142,6 +162,7 @@ class WSConn:
         ]
         if subprotocols:
             lines.append("Sec-WebSocket-Protocol: %s" % ", ".join(subprotocols))
+        lines += extra
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         while b"\r\n\r\n" not in self.buf:
             if not self._recv_some(deadline):
@@ -150,12 +171,19 @@ class WSConn:
         head = bytes(self.buf[:end]).decode("latin-1")
         del self.buf[:end + 4]
         status, *fields = head.split("\r\n")
-        if status.split(" ")[1:2] != ["101"]:
-            raise ProbeError("handshake refused: %s" % status)
         headers = {}
         for f in fields:
             name, _, value = f.partition(":")
             headers[name.strip().lower()] = value.strip()
+        if status.split(" ")[1:2] != ["101"]:
+            want = int(headers.get("content-length", "0") or 0)
+            while len(self.buf) < want:
+                try:
+                    if not self._recv_some(deadline):
+                        break
+                except ProbeError:
+                    break
+            raise Refused(status, headers, bytes(self.buf[:want]))
         want = base64.b64encode(hashlib.sha1(key + WS_GUID).digest()).decode()
         if headers.get("sec-websocket-accept") != want:
             raise ProbeError("bad Sec-WebSocket-Accept in handshake answer")
@@ -482,6 +510,43 @@ def cmd_http_plain(args):
     return 0
 
 
+def cmd_handshake(args):
+    """Open a connection with the extra headers and print the answer to the
+    upgrade: '101' when it succeeded; else the status line, then the
+    headers Connection, Retry-After and WWW-Authenticate when present, then
+    the body."""
+    try:
+        conn = WSConn(args.url, args.timeout, headers=args.header)
+    except Refused as r:
+        emit(r.status.split(" ", 1)[1] if " " in r.status else r.status)
+        for name in ("connection", "retry-after", "www-authenticate"):
+            if name in r.headers:
+                emit("%s: %s" % (name, r.headers[name]))
+        emit(r.body.rstrip(b"\n"))
+        return 0
+    emit("101")
+    conn.close()
+    return 0
+
+
+def cmd_send(args):
+    """Open a connection (with the extra headers), send every MESSAGE at
+    once, then print the answers in order; if the server closes first,
+    print 'closed CODE REASON' and stop."""
+    conn = WSConn(args.url, args.timeout, headers=args.header)
+    try:
+        conn.send_raw(b"".join(build_frame(OP_TEXT, m.encode()) for m in args.messages))
+        for _ in args.messages:
+            try:
+                emit(conn.recv_message())
+            except Closed as c:
+                emit(("closed %d %s" % (c.code, c.reason.decode("utf-8", "replace"))).rstrip())
+                return 0
+    finally:
+        conn.sock.close()
+    return 0
+
+
 def cmd_subprotocol(args):
     """Offer the given subprotocols; print the one the server chose."""
     names = [n.strip() for n in args.names.split(",") if n.strip()]
@@ -521,6 +586,8 @@ def build_parser():
                    help="server URL (default: $NDB_URL or ws://127.0.0.1:1987/)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="bound, in seconds, for every wait (default 5)")
+    p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
+                   help="an extra header of the upgrade request (repeatable)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name, func, help_text):
@@ -547,6 +614,9 @@ def build_parser():
     sp = add("conns", cmd_conns, "hold N connections open, set and get on each")
     sp.add_argument("n", metavar="N", type=int)
     add("http-plain", cmd_http_plain, "plain HTTP GET, print the status line")
+    add("handshake", cmd_handshake, "upgrade with the extra headers, print the answer's status")
+    sp = add("send", cmd_send, "send messages at once, print the answers or the close")
+    sp.add_argument("messages", metavar="MESSAGE", nargs="+")
     sp = add("subprotocol", cmd_subprotocol, "offer subprotocols, print the chosen one")
     sp.add_argument("names", metavar="NAME1,NAME2")
     sp = add("close-on-shutdown", cmd_close_on_shutdown, "wait for the server to close")
@@ -566,6 +636,9 @@ def main(argv=None):
     except Closed as c:
         print("wsprobe %s: connection closed unexpectedly (%d)" % (args.command, c.code),
               file=sys.stderr)
+        return 1
+    except Refused as r:
+        print("wsprobe %s: %s" % (args.command, r), file=sys.stderr)
         return 1
     except OSError as e:
         print("wsprobe %s: %s" % (args.command, e), file=sys.stderr)

@@ -134,7 +134,7 @@ owner() {
     done
     return 1
 }
-for lib in libwebsockets libjansson libpcre2-8 libedit; do
+for lib in libwebsockets libjansson libpcre2-8 libedit libssl libcrypto; do
     path=$(ldd "$WORK/stage/usr/bin/ndb" | awk -v l="$lib" 'index($1, l) == 1 {print $3; exit}')
     [ -n "$path" ] || continue
     pkg=$(owner "$path") || fail "no package ships $path"

@@ -19,6 +19,7 @@ typedef struct local_client {
     strbuf pushed;    /* every pushed message, each followed by '\n' */
     client_slot *slot; /* the last deferred reply, until filled */
     int closed, close_code;
+    int held;          /* client_hold(c, 1) was called and not undone */
 } local_client;
 
 static int local_push(client *c, const char *msg, size_t n) {
@@ -55,7 +56,12 @@ static void local_close(client *c, int code, const char *reason) {
     ((local_client *)c)->close_code = code;
 }
 
-static const client_ops local_client_ops = {local_push, local_defer, local_queued, local_close};
+/* Holding input is recorded: a test delivers the next message only when
+ * `held` is 0, as the transport would. */
+static void local_hold(client *c, int on) { ((local_client *)c)->held = on; }
+
+static const client_ops local_client_ops = {
+    .push = local_push, .defer = local_defer, .queued = local_queued, .close = local_close, .hold = local_hold};
 
 /* Set up lc as a client with role `role` (ROLE_ADMIN: no users). */
 static inline void local_client_init(local_client *lc, enum cmd_role role) {

@@ -197,7 +197,7 @@ static void test_types(void) {
 
 /* Unknown members and objects of the wrong type are errors naming them. */
 static void test_unknown_and_groups(void) {
-    expect_error("{\"securty\":{}}", "config t.jsonc: unknown member 'securty'");
+    expect_error("{\"securty\":{}}", "config t.jsonc: unknown member 'securty' (did you mean 'security'?)");
     expect_error("{\"prot\":1}", "config t.jsonc: unknown member 'prot' (did you mean 'port'?)");
     expect_error("{\"persists\":{}}", "config t.jsonc: unknown member 'persists' (did you mean 'persist'?)");
     expect_error("{\"limits\":{\"maxMemroy\":1}}",

@@ -91,6 +91,11 @@ static void test_secret(void) {
     CHECK(repl_line_is_secret(" set a 1"));
     CHECK(repl_line_is_secret("\tset a 1"));
     CHECK(!repl_line_is_secret("authors"));
+    /* SV_AUTH as a raw request, however it is spelled (README "Security") */
+    CHECK(repl_line_is_secret("{\"SV_AUTH\":{\"user\":\"bob\",\"pw\":\"x\"}}"));
+    CHECK(repl_line_is_secret("{\"sv_auth\":{}}"));
+    CHECK(repl_line_is_secret("{\"SV_\\u0041UTH\":{\"user\":\"bob\",\"pass\\u0077ord\":\"x\"}}"));
+    CHECK(!repl_line_is_secret("{\"KV_SET\":{\"keys\":{\"author\":\"x\"}}}"));
 }
 
 static void roundtrip(const char *s) {

@@ -269,7 +269,9 @@ static void test_suggest(void) {
     CHECK_STR(sug, "load-name");
     settings_suggest("loadNme", 0, sug, sizeof sug); /* the old spellings count too */
     CHECK_STR(sug, "loadName");
-    settings_suggest("securty", 1, sug, sizeof sug);
+    settings_suggest("securty", 1, sug, sizeof sug); /* a group */
+    CHECK_STR(sug, "security");
+    settings_suggest("xyzzy", 1, sug, sizeof sug);
     CHECK_STR(sug, "");
     settings_suggest("max-memory", 1, sug, sizeof sug); /* an option is not a member */
     CHECK_STR(sug, "");

@@ -1,0 +1,186 @@
+/*
+ * cli_auth.c — TLS settings and the login of a client connection (see
+ * cli_auth.h).
+ */
+#include "client/cli_auth.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/secret.h"
+#include "common/netaddr.h"
+#include "common/wsurl.h"
+#include "json/scan.h"
+
+/* An environment variable, NULL when unset or empty. */
+static const char *env(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+void cli_login_init(cli_login *l) {
+    if (l->base_set) return;
+    l->base_set = 1;
+    l->base_user = env("NDB_USER");
+    l->base_tls.cacert = env("NDB_CACERT");
+    l->base_tls.cert = env("NDB_CLIENT_CERT");
+    l->base_tls.key = env("NDB_CLIENT_KEY");
+}
+
+void cli_login_base(cli_login *l, const char *user, const char *password_file, const char *cacert, const char *cert,
+                    const char *key, int insecure) {
+    cli_login_init(l);
+    if (user) l->base_user = user;
+    if (password_file) l->base_password_file = password_file;
+    if (cacert) l->base_tls.cacert = cacert;
+    if (cert) l->base_tls.cert = cert;
+    if (key) l->base_tls.key = key;
+    if (insecure) l->base_tls.insecure = 1;
+}
+
+void cli_login_command(cli_login *l, const char *user, const char *password_file, const char *cacert,
+                       const char *cert, const char *key, int insecure) {
+    cli_login_init(l);
+    l->user = user ? user : l->base_user;
+    if (l->user && !*l->user) l->user = NULL; /* --user '' logs in as nobody */
+    l->password_file = password_file ? password_file : l->base_password_file;
+    l->tls.cacert = cacert ? cacert : l->base_tls.cacert;
+    l->tls.cert = cert ? cert : l->base_tls.cert;
+    l->tls.key = key ? key : l->base_tls.key;
+    l->tls.insecure = insecure || l->base_tls.insecure;
+}
+
+int cli_login_matches(const cli_login *l) { return !strcmp(l->logged_in_as, l->user ? l->user : ""); }
+
+int cli_login_password(cli_login *l, char *err, size_t errlen) {
+    if (!l->user) return 0;
+    if (l->have_password && !strcmp(l->password_of, l->user)) return 0;
+    secret_wipe(&l->password);
+    l->have_password = 0;
+    const char *pw = env("NDB_PASSWORD");
+    if (l->password_file) {
+        if (secret_read_file(l->password_file, &l->password, err, errlen)) return -1;
+    } else if (pw) {
+        if (strlen(pw) > SECRET_MAX) {
+            snprintf(err, errlen, "NDB_PASSWORD is longer than %d bytes", SECRET_MAX);
+            return -1;
+        }
+        sb_grow(&l->password, SECRET_MAX + 1);
+        sb_adds(&l->password, pw);
+    } else {
+        char prompt[160], why[160];
+        snprintf(prompt, sizeof prompt, "Password for %s: ", l->user);
+        if (secret_prompt(prompt, &l->password, why, sizeof why)) {
+            snprintf(err, errlen, "no password for user '%s': %s (set NDB_PASSWORD, or give --password-file FILE)",
+                     l->user, why);
+            return -1;
+        }
+    }
+    snprintf(l->password_of, sizeof l->password_of, "%s", l->user);
+    l->have_password = 1;
+    return 0;
+}
+
+/* {"SV_AUTH":{"password":"…","user":"…"}} into out (to be wiped). */
+static void login_request(const cli_login *l, strbuf *out) {
+    sb_grow(out, 2 * SECRET_MAX + 256);
+    SB_ADD_LIT(out, "{\"SV_AUTH\":{\"password\":");
+    sb_add_json_string(out, l->password.buf ? l->password.buf : "", l->password.len);
+    SB_ADD_LIT(out, ",\"user\":");
+    sb_add_json_string(out, l->user, strlen(l->user));
+    SB_ADD_LIT(out, "}}");
+}
+
+/* Read the answer to SV_AUTH: 0 with the role recorded, else the exit
+ * status with the reason in err. */
+static int login_answer(cli_login *l, const strbuf *ans, char *err, size_t errlen) {
+    jdoc d = JDOC_INIT;
+    uint64_t st = 0;
+    int rc = 3;
+    uint32_t t;
+    if (jdoc_parse(&d, ans->buf, ans->len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
+        d.toks[2].type != JT_OBJECT || !(t = jobj_get(&d, 2, "st", 2)) || jnum_to_u64(&d, &d.toks[t], &st)) {
+        snprintf(err, errlen, "the server's answer to the login is not understood: %.160s", ans->buf);
+        jdoc_free(&d);
+        return 2;
+    }
+    strbuf m = STRBUF_INIT;
+    if ((t = jobj_get(&d, 2, "m", 1)) && d.toks[t].type == JT_STRING) jstr_decode(&d, &d.toks[t], &m);
+    if (st == 1) {
+        strbuf role = STRBUF_INIT;
+        if ((t = jobj_get(&d, 2, "role", 4)) && d.toks[t].type == JT_STRING) jstr_decode(&d, &d.toks[t], &role);
+        snprintf(l->role, sizeof l->role, "%s", role.buf ? role.buf : "");
+        snprintf(l->logged_in_as, sizeof l->logged_in_as, "%s", l->user);
+        sb_free(&role);
+        rc = 0;
+    } else if (st == 44) {
+        snprintf(err, errlen, "cannot log in as '%s': AuthFailed (44): %s", l->user, m.buf ? m.buf : "");
+    } else if (st == 14) {
+        snprintf(err, errlen, "cannot log in as '%s': the server has no users (authentication is off); "
+                              "connect without --user (and NDB_USER)", l->user);
+    } else if (st == 10) {
+        snprintf(err, errlen, "cannot log in as '%s': the server does not know SV_AUTH (an older server?)", l->user);
+    } else {
+        snprintf(err, errlen, "cannot log in as '%s': status %llu: %s", l->user, (unsigned long long)st,
+                 m.buf ? m.buf : "");
+    }
+    sb_free(&m);
+    jdoc_free(&d);
+    return rc;
+}
+
+/* The warnings: --insecure on wss://, a password without TLS beyond
+ * loopback.  Once each per process. */
+static void warn(cli_login *l, const char *url) {
+    ws_url u;
+    char why[256];
+    if (ws_url_parse(&u, url, why, sizeof why)) return; /* wsc_connect says what is wrong */
+    if (u.tls && l->tls.insecure && !l->warned_insecure) {
+        fprintf(stderr, "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way "
+                        "can read and change this connection\n");
+        l->warned_insecure = 1;
+    }
+    if (!u.tls && l->user && !net_host_is_loopback(u.host) && !l->warned_plain) {
+        fprintf(stderr, "ndb: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
+                l->user, u.host);
+        l->warned_plain = 1;
+    }
+}
+
+ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc) {
+    *rc = 2;
+    l->logged_in_as[0] = 0;
+    l->role[0] = 0;
+    if (cli_login_password(l, err, errlen)) return NULL;
+    warn(l, url);
+    ws_client *ws = wsc_connect_opts(url, timeout_ms, &l->tls, err, errlen);
+    if (!ws || !l->user) return ws;
+    strbuf req = STRBUF_INIT, ans = STRBUF_INIT;
+    login_request(l, &req);
+    int sent = wsc_send(ws, req.buf, req.len);
+    OPENSSL_cleanse(req.buf, req.cap);
+    sb_free(&req);
+    char why[320];
+    int r = sent < 0 ? -1 : wsc_recv(ws, &ans, timeout_ms, why, sizeof why);
+    if (r == 1) {
+        *rc = login_answer(l, &ans, err, errlen);
+    } else if (r == 0) {
+        snprintf(err, errlen, "no answer to the login from %s: timed out after %d ms", wsc_url(ws), timeout_ms);
+    } else {
+        snprintf(err, errlen, "lost connection to %s while logging in: %s", wsc_url(ws),
+                 sent < 0 ? "connection closed" : why);
+    }
+    sb_free(&ans);
+    if (*rc) {
+        wsc_close(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void cli_login_free(cli_login *l) {
+    secret_wipe(&l->password);
+    l->have_password = 0;
+}

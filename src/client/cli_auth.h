@@ -1,0 +1,81 @@
+/*
+ * cli_auth.h — how a client connection is secured and logged in
+ * (README "Security", man ndb "SECURITY"):
+ *   - wss:// with --cacert FILE ($NDB_CACERT: CAs trusted besides the
+ *     system's), --client-cert FILE / --client-key FILE
+ *     ($NDB_CLIENT_CERT, $NDB_CLIENT_KEY: a client
+ *     certificate, for a server started with --tls-ca), --insecure (no
+ *     check of the server's certificate, with a warning);
+ *   - --user NAME ($NDB_USER): log in with SV_AUTH right after connecting.
+ *     The password comes from --password-file FILE (its first line), else
+ *     $NDB_PASSWORD, else a prompt without echo on the terminal — never
+ *     from an argument.  It is read once and kept (wiped at the end) so
+ *     that the REPL can log in again after a reconnect.
+ * Shared by the table commands (cli_conn.c), `ndb send`, the REPL and
+ * `ndb bench`.
+ */
+#ifndef NDB_CLI_AUTH_H
+#define NDB_CLI_AUTH_H
+
+#include <stddef.h>
+
+#include "client/wsclient.h"
+#include "common/strbuf.h"
+
+typedef struct cli_login {
+    /* what applies when a command names none of these options: the
+     * environment, or the options a REPL was started with */
+    const char *base_user, *base_password_file;
+    wsc_options base_tls;
+    int base_set;
+    /* in force for the current command */
+    const char *user; /* NULL: no login */
+    const char *password_file;
+    wsc_options tls;
+    /* the password, once read, and whose it is */
+    strbuf password;
+    char password_of[80];
+    int have_password;
+    /* the connection's login: its user ("" for none) and the role granted */
+    char logged_in_as[80];
+    char role[16];
+    int warned_insecure, warned_plain;
+} cli_login;
+
+/* Take the environment ($NDB_USER, $NDB_CACERT, $NDB_CLIENT_CERT,
+ * $NDB_CLIENT_KEY) as
+ * the base, once; options given to a REPL may then replace it with
+ * cli_login_base().  Idempotent. */
+void cli_login_init(cli_login *l);
+
+/* Replace the base with these values where they are not NULL (insecure:
+ * set when nonzero). */
+void cli_login_base(cli_login *l, const char *user, const char *password_file, const char *cacert, const char *cert,
+                    const char *key, int insecure);
+
+/* The settings of one command: each option given (not NULL) wins over the
+ * base. */
+void cli_login_command(cli_login *l, const char *user, const char *password_file, const char *cacert,
+                       const char *cert, const char *key, int insecure);
+
+/* Connect to url within timeout_ms with the TLS settings in force, then
+ * log in if a user is set (reading the password first if needed).  Prints
+ * the warnings of --insecure and of a password sent without TLS beyond
+ * loopback (once each).  Returns the client, or NULL with a one-line
+ * reason in err and the exit status in *rc: 2 (CLI_USAGE) when the server
+ * cannot be reached or no password can be read, 3 (CLI_SERVER) when the
+ * server refuses the login. */
+ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc);
+
+/* Is ws, logged in as l->logged_in_as, still right for the command in
+ * force (same user)? */
+int cli_login_matches(const cli_login *l);
+
+/* The password of the user in force, reading it if needed into
+ * l->password.  0, or -1 with the reason in err. */
+int cli_login_password(cli_login *l, char *err, size_t errlen);
+
+/* Wipe the password; free what l owns. */
+void cli_login_free(cli_login *l);
+
+#endif

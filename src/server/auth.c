@@ -1,0 +1,317 @@
+/*
+ * auth.c — logins: SV_AUTH answered through the worker, Basic
+ * authentication in the handshake, the credential cache (see auth.h).
+ */
+#include "server/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "server/auth_throttle.h"
+#include "server/auth_worker.h"
+
+/* A login in progress: its job for the worker, the deferred reply, and
+ * when its check may start. */
+typedef struct login {
+    auth_job job;          /* first: the worker hands back &job */
+    client_slot *slot;     /* the reply; slot->c is NULL once the client is gone */
+    const ndb_user *user;  /* NULL: unknown name (checked against the dummy hash) */
+    char name[USER_NAME_MAX * 6 + 8]; /* as sent, JSON-quoted, for the log */
+    char addr[64];
+    uint64_t start_ms;
+    struct login *next;    /* the list of logins waiting for their start */
+} login;
+
+/* The remembered HMAC of a user's password that matched. */
+typedef struct cached {
+    unsigned char tag[32];
+    int set;
+} cached;
+
+static struct {
+    const ndb_userlist *users;
+    auth_hooks hooks;
+    cached *cache;               /* one per user, same index */
+    unsigned char cache_key[32]; /* random, per process */
+    pwhash dummy;                /* for unknown names: same cost, never matches */
+    throttle *throttle;
+    login *waiting;              /* sorted by start_ms */
+    int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
+    uint64_t sync_at_ms;         /* when the budget was last refilled */
+    int started;
+} A;
+
+int auth_enabled(void) { return A.users && A.users->n > 0; }
+
+enum cmd_role auth_initial_role(void) { return auth_enabled() ? ROLE_NONE : ROLE_ADMIN; }
+
+int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
+    memset(&A, 0, sizeof A);
+    A.users = users;
+    A.hooks = *hooks;
+    if (!auth_enabled()) return 0;
+    A.cache = calloc(users->n, sizeof *A.cache);
+    A.throttle = throttle_new();
+    if (!A.cache) abort();
+    A.dummy.iterations = users->items[0].hash.iterations;
+    A.sync_budget_ms = AUTH_SYNC_BURST_MS;
+    A.sync_at_ms = hooks->now_ms();
+    A.dummy.salt_len = PWHASH_SALT_LEN;
+    A.dummy.key_len = PWHASH_KEY_LEN;
+    if (RAND_bytes(A.cache_key, sizeof A.cache_key) != 1 || RAND_bytes(A.dummy.salt, PWHASH_SALT_LEN) != 1 ||
+        RAND_bytes(A.dummy.key, PWHASH_KEY_LEN) != 1)
+        return -1;
+    if (auth_worker_start(hooks->notify)) return -1;
+    A.started = 1;
+    return 0;
+}
+
+/* The HMAC of a password under the cache key. */
+static void cache_tag(const char *pw, size_t len, unsigned char tag[32]) {
+    unsigned int n = 32;
+    HMAC(EVP_sha256(), A.cache_key, sizeof A.cache_key, (const unsigned char *)pw, len, tag, &n);
+}
+
+/* Does the password match what user u last logged in with? */
+static int cache_hit(const ndb_user *u, const char *pw, size_t len) {
+    const cached *c = &A.cache[u - A.users->items];
+    if (!c->set) return 0;
+    unsigned char tag[32];
+    cache_tag(pw, len, tag);
+    int same = CRYPTO_memcmp(tag, c->tag, sizeof tag) == 0;
+    OPENSSL_cleanse(tag, sizeof tag);
+    return same;
+}
+
+static void cache_store(const ndb_user *u, const char *pw, size_t len) {
+    cached *c = &A.cache[u - A.users->items];
+    cache_tag(pw, len, c->tag);
+    c->set = 1;
+}
+
+void auth_forget_cache(void) {
+    if (A.cache) memset(A.cache, 0, A.users->n * sizeof *A.cache);
+}
+
+/* {"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}} */
+static void success_text(strbuf *out, const ndb_user *u) {
+    SB_ADD_LIT(out, "{\"SV_AUTH_RSP\":{\"role\":\"");
+    sb_adds(out, cmd_role_name(u->role));
+    SB_ADD_LIT(out, "\",\"st\":1,\"user\":");
+    sb_add_json_string(out, u->name, strlen(u->name));
+    SB_ADD_LIT(out, "}}");
+}
+
+static void failure_text(strbuf *out) {
+    SB_ADD_LIT(out, "{\"SV_AUTH_RSP\":{\"m\":\"" AUTH_FAILED_MSG "\",\"st\":");
+    sb_add_u64(out, ST_AUTH_FAILED);
+    SB_ADD_LIT(out, ",\"tkn\":null}}");
+}
+
+/* A user name as sent, safe for one log line: JSON-quoted, cut short. */
+static void log_name(char *out, size_t outlen, const char *name, size_t n) {
+    strbuf q = STRBUF_INIT;
+    sb_add_json_string(&q, name, n > USER_NAME_MAX ? USER_NAME_MAX : n);
+    snprintf(out, outlen, "%s", q.buf);
+    sb_free(&q);
+}
+
+static void grant(client *c, const ndb_user *u) {
+    c->role = u->role;
+    c->user = u->name;
+}
+
+/* Count a failure of client c: log it; returns whether it was the last
+ * one allowed (the caller closes the connection after the answer). */
+static int failed(client *c, const char *quoted_name, const char *addr) {
+    c->auth_failures++;
+    log_info("authentication failed for user %s from %s (%u of %d on this connection)", quoted_name, addr,
+             c->auth_failures, AUTH_MAX_FAILURES);
+    return c->auth_failures >= AUTH_MAX_FAILURES;
+}
+
+/* Hand the logins whose start time has come to the worker, and arm the
+ * timer for the next one. */
+static void start_due(void) {
+    uint64_t now = A.hooks.now_ms();
+    while (A.waiting && A.waiting->start_ms <= now) {
+        login *l = A.waiting;
+        A.waiting = l->next;
+        auth_worker_submit(&l->job);
+    }
+    if (A.waiting) A.hooks.arm(A.waiting->start_ms - now);
+}
+
+void auth_login(request *r, const char *user, size_t ulen, const char *password, size_t pwlen) {
+    client *c = r->cl;
+    if (!auth_enabled()) {
+        rsp_fail(r, ST_COMMAND_DISABLED, "authentication is off: the server has no users");
+        return;
+    }
+    const ndb_user *u = users_find(A.users, user, ulen);
+    if (u && cache_hit(u, password, pwlen)) {
+        grant(c, u);
+        success_text(r->out, u);
+        return;
+    }
+    client_slot *slot = client_defer(c);
+    if (!slot) return; /* the client is closing: nobody to answer */
+    login *l = calloc(1, sizeof *l);
+    if (!l || !(l->job.password = malloc(pwlen + 1))) abort();
+    memcpy(l->job.password, password, pwlen);
+    l->job.len = pwlen;
+    l->job.hash = u ? &u->hash : &A.dummy;
+    l->slot = slot;
+    l->user = u;
+    log_name(l->name, sizeof l->name, user, ulen);
+    snprintf(l->addr, sizeof l->addr, "%s", c->addr);
+    client_hold(c, 1); /* what follows runs with the outcome */
+    uint64_t now = A.hooks.now_ms();
+    l->start_ms = throttle_reserve(A.throttle, c->addr, now);
+    login **at = &A.waiting;
+    while (*at && (*at)->start_ms <= l->start_ms) at = &(*at)->next;
+    l->next = *at;
+    *at = l;
+    start_due(); /* not auth_poll: nothing may be answered while dispatch runs */
+}
+
+/* Free a login and wipe its password. */
+static void login_free(login *l) {
+    OPENSSL_cleanse(l->job.password, l->job.len);
+    free(l->job.password);
+    free(l);
+}
+
+/* Answer a finished login. */
+static void finish(login *l) {
+    client *c = l->slot->c; /* NULL if the client went away */
+    int ok = l->job.ok && l->user, close_it = 0;
+    strbuf text = STRBUF_INIT;
+    if (ok) {
+        cache_store(l->user, l->job.password, l->job.len);
+        success_text(&text, l->user);
+        if (c) {
+            grant(c, l->user);
+            log_info("user %s authenticated from %s (role %s)", l->name, l->addr, cmd_role_name(l->user->role));
+        }
+    } else {
+        failure_text(&text);
+        if (c) close_it = failed(c, l->name, l->addr);
+    }
+    client_slot_fill(l->slot, text.buf, text.len); /* frees the slot */
+    if (c && close_it) client_close(c, 1008, "too many failed authentication attempts");
+    else if (c) client_hold(c, 0);
+    sb_free(&text);
+    login_free(l);
+}
+
+void auth_poll(void) {
+    if (!A.started) return;
+    start_due();
+    for (auth_job *j = auth_worker_done(), *next; j; j = next) {
+        next = j->next;
+        finish((login *)j);
+    }
+}
+
+void auth_shutdown(void) {
+    if (!A.started) {
+        memset(&A, 0, sizeof A);
+        return;
+    }
+    auth_worker_stop();
+    while (A.waiting) {
+        login *l = A.waiting;
+        A.waiting = l->next;
+        client_slot_fill(l->slot, "", 0);
+        login_free(l);
+    }
+    for (auth_job *j = auth_worker_done(), *next; j; j = next) {
+        next = j->next;
+        client_slot_fill(((login *)j)->slot, "", 0);
+        login_free((login *)j);
+    }
+    throttle_free(A.throttle);
+    OPENSSL_cleanse(A.cache, A.users->n * sizeof *A.cache);
+    free(A.cache);
+    OPENSSL_cleanse(&A, sizeof A);
+}
+
+/* Split a Basic header value into user and password (decoded into buf):
+ * 0, or -1 when it is not "Basic base64(user:password)". */
+static int parse_basic(const char *value, char *buf, size_t cap, size_t *ulen, const char **pw, size_t *pwlen) {
+    while (*value == ' ') value++;
+    if (strncasecmp(value, "basic ", 6)) return -1;
+    value += 6;
+    while (*value == ' ') value++;
+    size_t n = strcspn(value, " \t\r\n");
+    if (value[n] && value[n + strspn(value + n, " \t\r\n")]) return -1;
+    while (n && value[n - 1] == '=') n--; /* padding is optional for pwhash_b64_decode */
+    long k = pwhash_b64_decode(value, n, (unsigned char *)buf, cap - 1);
+    if (k < 0) return -1;
+    buf[k] = 0;
+    char *colon = memchr(buf, ':', (size_t)k);
+    if (!colon) return -1;
+    *ulen = (size_t)(colon - buf);
+    *pw = colon + 1;
+    *pwlen = (size_t)k - *ulen - 1;
+    return 0;
+}
+
+enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s) {
+    char buf[USER_NAME_MAX + 4096 + 8];
+    size_t ulen, pwlen;
+    const char *pw;
+    enum auth_basic_result res = AUTH_BASIC_FAILED;
+    *user = NULL;
+    *retry_s = 1;
+    if (!auth_enabled() || parse_basic(value, buf, sizeof buf, &ulen, &pw, &pwlen)) {
+        log_info("refused a WebSocket upgrade from %s: malformed Authorization header", addr);
+        return AUTH_BASIC_FAILED;
+    }
+    const ndb_user *u = users_find(A.users, buf, ulen);
+    char name[USER_NAME_MAX * 6 + 8];
+    log_name(name, sizeof name, buf, ulen);
+    uint64_t now = A.hooks.now_ms(), wait;
+    /* the budget of loop time: a tenth of the time that passed, at most a burst */
+    A.sync_budget_ms += (int64_t)(now - A.sync_at_ms) / 10;
+    if (A.sync_budget_ms > AUTH_SYNC_BURST_MS) A.sync_budget_ms = AUTH_SYNC_BURST_MS;
+    A.sync_at_ms = now;
+    if (u && cache_hit(u, pw, pwlen)) {
+        res = AUTH_BASIC_OK;
+    } else if (A.sync_budget_ms <= 0) {
+        *retry_s = (unsigned)((-A.sync_budget_ms * 10 + 1000) / 1000);
+        res = AUTH_BASIC_BUSY;
+    } else if ((wait = throttle_try(A.throttle, addr, now))) {
+        *retry_s = (unsigned)((wait + 999) / 1000);
+        res = AUTH_BASIC_THROTTLED;
+    } else {
+        /* On the loop thread (see auth.h), paid from the budget. */
+        int ok = pwhash_verify(u ? &u->hash : &A.dummy, pw, pwlen) && u;
+        uint64_t end = A.hooks.now_ms();
+        A.sync_budget_ms -= (int64_t)(end - now);
+        if (ok) {
+            cache_store(u, pw, pwlen);
+            res = AUTH_BASIC_OK;
+        }
+    }
+    OPENSSL_cleanse(buf, sizeof buf);
+    if (res == AUTH_BASIC_OK) {
+        *user = u;
+        log_info("user %s authenticated from %s (Basic, role %s)", name, addr, cmd_role_name(u->role));
+    } else if (res == AUTH_BASIC_FAILED) {
+        log_info("refused a WebSocket upgrade from %s: wrong user or password (user %s)", addr, name);
+    } else {
+        log_info("refused a WebSocket upgrade from %s: %s, retry in %u s", addr,
+                 res == AUTH_BASIC_BUSY ? "too many password checks on the server" : "too many password checks from this address",
+                 *retry_s);
+    }
+    return res;
+}

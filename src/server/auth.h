@@ -1,0 +1,106 @@
+/*
+ * auth.h — users, logins and roles on the server (README "Security").
+ *
+ * With no users configured, authentication is off: every connection has
+ * ROLE_ADMIN, as before users existed, and SV_AUTH answers 14.  With
+ * users, a connection starts at ROLE_NONE and gets its user's role from a
+ * successful login: SV_AUTH on the wire (auth_login), or Basic
+ * authentication in the handshake (auth_basic).  dispatch.c compares each
+ * command's role (commands.def) with the connection's, in one place.
+ *
+ * A login checks the password with the KDF of common/pwhash.h:
+ *   - on the worker thread (auth_worker.h) for SV_AUTH: the reply is
+ *     deferred (client_defer) and the connection's further requests are
+ *     held until it is answered, so a pipelined request right behind
+ *     SV_AUTH runs with the new role;
+ *   - per source address at most about 10 checks a second
+ *     (auth_throttle.h): a check over the rate is started later, so the
+ *     answer comes later — the event loop never waits;
+ *   - a password that matched once is remembered as an HMAC under a
+ *     random per-process key (the "credential cache"), so that a client
+ *     reconnecting with the same password is let in without another KDF
+ *     run; only a wrong password (or the first login of a user since the
+ *     server started) costs a KDF run;
+ *   - a wrong user name costs the same as a wrong password (a KDF run
+ *     against a dummy hash) and gets the same answer: st 44, "wrong user
+ *     or password";
+ *   - the fifth failure on a connection closes it (1008) after its answer.
+ * Passwords are never logged; failures are logged with the user name and
+ * the address.
+ */
+#ifndef NDB_AUTH_H
+#define NDB_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/request.h"
+#include "server/users.h"
+
+/* The handshake's password checks run on the loop (auth_basic): they may
+ * take a tenth of its time in the long run, and this much at once. */
+#define AUTH_SYNC_BURST_MS 500
+
+/* Failed logins after which a connection is closed. */
+#define AUTH_MAX_FAILURES 5
+/* The answer to a wrong user name or password (status 44). */
+#define AUTH_FAILED_MSG "wrong user or password"
+/* The answer to a command before a login (status 43). */
+#define AUTH_REQUIRED_MSG "authentication required"
+
+/* What the loop provides. */
+typedef struct auth_hooks {
+    /* Wake the loop so that it calls auth_poll(); called on the worker
+     * thread.  NULL: no worker thread, checks run inline (unit tests). */
+    void (*notify)(void);
+    /* Call auth_poll() after delay_ms, replacing an earlier request. */
+    void (*arm)(uint64_t delay_ms);
+    /* Monotonic milliseconds. */
+    uint64_t (*now_ms)(void);
+} auth_hooks;
+
+/* Set up for the users of the config (kept by reference: they must
+ * outlive the server) and the loop's hooks.  Returns 0, or -1 when the
+ * worker thread cannot be started. */
+int auth_init(const ndb_userlist *users, const auth_hooks *hooks);
+
+/* Stop the worker and drop every login still in progress (their clients
+ * are gone: the transport has ended). */
+void auth_shutdown(void);
+
+/* Are users configured? */
+int auth_enabled(void);
+
+/* The role of a new connection: ROLE_NONE with users, else ROLE_ADMIN. */
+enum cmd_role auth_initial_role(void);
+
+/* SV_AUTH: check the user name and password (validated strings) for the
+ * client of r.  Answers now (a cache hit) or defers the answer. */
+void auth_login(request *r, const char *user, size_t ulen, const char *password, size_t pwlen);
+
+/* Start the checks whose time has come and answer the finished ones (on
+ * the loop thread, when woken by notify or the timer). */
+void auth_poll(void);
+
+/* The outcome of the handshake's Authorization header. */
+enum auth_basic_result {
+    AUTH_BASIC_OK,        /* *user is set */
+    AUTH_BASIC_FAILED,    /* malformed, wrong user or password: HTTP 401 */
+    AUTH_BASIC_THROTTLED, /* too many checks from this address: HTTP 429 */
+    AUTH_BASIC_BUSY,      /* the loop's budget for checks is spent: HTTP 503 */
+};
+
+/*
+ * Check an "Authorization: Basic ..." header value from addr, during the
+ * handshake.  The handshake cannot wait for the worker, so a check that
+ * misses the credential cache runs the KDF on the loop thread; to keep
+ * that from stalling the server, such checks are limited per address (429)
+ * and to a tenth of the loop's time overall, with bursts of at most
+ * AUTH_SYNC_BURST_MS (503).  *retry_s is the Retry-After for those two.
+ */
+enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s);
+
+/* For tests: forget the credential cache. */
+void auth_forget_cache(void);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * handshake.c — Origin/Host policy and Basic authentication of an upgrade
+ * request, and the HTTP refusals (see handshake.h).
+ */
+#include "server/handshake.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "server/auth.h"
+#include "server/origin.h"
+
+/* Refused origins whose warning was logged lately: one line per origin per
+ * WARN_INTERVAL_S, then how many were not logged. */
+#define WARN_SLOTS 64
+#define WARN_INTERVAL_S 60
+
+typedef struct warned {
+    char origin[160];
+    time_t at;
+    unsigned long quiet; /* refusals since the last line */
+} warned;
+
+static struct {
+    origin_policy policy;
+    warned recent[WARN_SLOTS];
+} H;
+
+void handshake_init(const ndb_config *cfg) {
+    origin_policy_init(&H.policy, &cfg->allowed_origins, &cfg->allowed_hosts, cfg->ip, cfg->tls_cert[0] != 0);
+    memset(H.recent, 0, sizeof H.recent);
+}
+
+void handshake_free(void) { origin_policy_free(&H.policy); }
+
+/* Header h of the request, NUL-terminated in buf, or NULL when absent
+ * (or longer than the buffer: treated as a value that matches nothing). */
+static const char *header(struct lws *wsi, enum lws_token_indexes h, char *buf, int cap) {
+    int n = lws_hdr_total_length(wsi, h);
+    if (n <= 0) return NULL;
+    if (n >= cap || lws_hdr_copy(wsi, buf, cap, h) < 0) {
+        snprintf(buf, (size_t)cap, "%s", "(too long)");
+        return buf;
+    }
+    return buf;
+}
+
+/* The address the connection arrived at, or NULL. */
+static const char *local_address(struct lws *wsi, char *buf, size_t cap) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    lws_sockfd_type fd = lws_get_socket_fd(wsi);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl)) return NULL;
+    if (ss.ss_family == AF_INET)
+        return inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)cap);
+    if (ss.ss_family == AF_INET6)
+        return inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)cap);
+    return NULL;
+}
+
+/* Log a refused origin, at most once per WARN_INTERVAL_S per origin. */
+static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, int bad_host) {
+    time_t now = time(NULL);
+    warned *w = NULL, *oldest = &H.recent[0];
+    for (int i = 0; i < WARN_SLOTS && !w; i++) {
+        if (!strncmp(H.recent[i].origin, origin_hdr, sizeof H.recent[i].origin - 1)) w = &H.recent[i];
+        else if (H.recent[i].at < oldest->at) oldest = &H.recent[i];
+    }
+    if (w && now - w->at < WARN_INTERVAL_S) {
+        w->quiet++;
+        return;
+    }
+    unsigned long quiet = w ? w->quiet : 0;
+    if (!w) {
+        w = oldest;
+        snprintf(w->origin, sizeof w->origin, "%s", origin_hdr);
+    }
+    w->at = now;
+    w->quiet = 0;
+    strbuf o = STRBUF_INIT, h = STRBUF_INIT, more = STRBUF_INIT;
+    sb_add_json_string(&o, origin_hdr, strnlen(origin_hdr, 200)); /* printable, one line */
+    sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? strnlen(host_hdr, 200) : 0);
+    if (quiet) sb_addf(&more, " (%lu more from this origin since the last warning)", quiet);
+    if (bad_host)
+        log_warn("refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does not "
+                 "name this server (DNS rebinding?); if it is one of its names, add it with --allow-host%s",
+                 peer, o.buf, h.buf, more.len ? more.buf : "");
+    else
+        log_warn("refused a WebSocket upgrade from %s: Origin %s is not allowed (--allow-origin, "
+                 "security.allowedOrigins)%s",
+                 peer, o.buf, more.len ? more.buf : "");
+    sb_free(&o);
+    sb_free(&h);
+    sb_free(&more);
+}
+
+/* The reason phrase of the statuses refuse() sends. */
+static const char *reason_phrase(unsigned status) {
+    switch (status) {
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 429: return "Too Many Requests";
+    default: return "Service Unavailable";
+    }
+}
+
+/* Answer the request with an HTTP/1.1 error: status, "Connection: close",
+ * an optional extra header, and a one-line body.  The response is written
+ * whole (lws's header helpers would pick HTTP/1.0 this early). */
+static int refuse(struct lws *wsi, unsigned status, const char *hname, const char *hvalue, const char *body) {
+    unsigned char buf[LWS_PRE + 1024];
+    char *start = (char *)buf + LWS_PRE;
+    int n = snprintf(start, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %u %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+                     "%s%s%s%sContent-Length: %zu\r\n\r\n%s",
+                     status, reason_phrase(status), hname ? hname : "", hname ? ": " : "", hname ? hvalue : "",
+                     hname ? "\r\n" : "", strlen(body), body);
+    if (n > 0 && (size_t)n < sizeof buf - LWS_PRE) lws_write(wsi, (unsigned char *)start, (size_t)n, LWS_WRITE_HTTP);
+    return 1;
+}
+
+int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
+    char ob[512], hb[300], lb[64], ab[6000];
+    const char *origin_hdr = header(wsi, WSI_TOKEN_ORIGIN, ob, sizeof ob);
+    const char *host_hdr = header(wsi, WSI_TOKEN_HOST, hb, sizeof hb);
+    *user = NULL;
+    enum origin_verdict v = origin_check(&H.policy, origin_hdr, host_hdr, local_address(wsi, lb, sizeof lb));
+    if (v == ORIGIN_REFUSED) {
+        warn_refused(peer, origin_hdr, host_hdr, 0);
+        return refuse(wsi, 403, NULL, NULL,
+                      "403 Forbidden: pages of this origin may not connect to this ndb server "
+                      "(see --allow-origin)\n");
+    }
+    if (v == ORIGIN_BAD_HOST) {
+        warn_refused(peer, origin_hdr, host_hdr, 1);
+        return refuse(wsi, 403, NULL, NULL,
+                      "403 Forbidden: the Host header does not name this ndb server (see --allow-host)\n");
+    }
+    const char *auth = auth_enabled() ? header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, ab, sizeof ab) : NULL;
+    if (!auth) return 0;
+    unsigned retry;
+    char after[16];
+    enum auth_basic_result r = auth_basic(auth, peer, user, &retry);
+    memset(ab, 0, sizeof ab); /* the password is in there */
+    snprintf(after, sizeof after, "%u", retry);
+    switch (r) {
+    case AUTH_BASIC_OK:
+        return 0;
+    case AUTH_BASIC_FAILED:
+        return refuse(wsi, 401, "WWW-Authenticate", "Basic realm=\"ndb\", charset=\"UTF-8\"",
+                      "401 Unauthorized: " AUTH_FAILED_MSG "\n");
+    case AUTH_BASIC_THROTTLED:
+        return refuse(wsi, 429, "Retry-After", after,
+                      "429 Too Many Requests: too many password checks from this address; retry later\n");
+    case AUTH_BASIC_BUSY:
+        return refuse(wsi, 503, "Retry-After", after,
+                      "503 Service Unavailable: too many password checks; retry later\n");
+    }
+    return 1;
+}

@@ -1,0 +1,67 @@
+/*
+ * security.c — protected mode and the security start-up log (see
+ * security.h).
+ */
+#include "server/security.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "server/origin.h"
+#include "server/tls_server.h"
+
+int security_ip_is_loopback(const char *ip) { return strcmp(ip, "localhost") && origin_host_is_loopback(ip); }
+
+int security_check_startup(const ndb_config *cfg, char *err, size_t errlen) {
+    if (!cfg->users.n && cfg->protected_mode && !security_ip_is_loopback(cfg->ip)) {
+        snprintf(err, errlen,
+                 "refusing to listen on %s without users (protected mode): anyone who can reach that "
+                 "address could read and change every key.\n"
+                 "Add a user: run 'ndb passwd --name admin --role admin' and put the line it prints in the "
+                 "config file (--config FILE):\n"
+                 "  {\"security\": {\"users\": [{\"name\": \"admin\", \"password\": \"$pbkdf2-sha256$...\", "
+                 "\"role\": \"admin\"}]}}\n"
+                 "Or listen on loopback only (--ip 127.0.0.1), or accept the risk with --no-auth.",
+                 cfg->ip);
+        return -1;
+    }
+    return tls_server_check(cfg, err, errlen);
+}
+
+/* Append a list as JSON strings: ["a","b"]. */
+static void add_list(strbuf *out, const ndb_strlist *l) {
+    sb_addc(out, '[');
+    for (size_t i = 0; i < l->n; i++) {
+        if (i) sb_addc(out, ',');
+        sb_add_json_string(out, l->items[i], strlen(l->items[i]));
+    }
+    sb_addc(out, ']');
+}
+
+void security_log(const ndb_config *cfg) {
+    strbuf line = STRBUF_INIT;
+    int any = 0, loopback = security_ip_is_loopback(cfg->ip);
+    for (size_t i = 0; i < cfg->allowed_origins.n; i++) any |= !strcmp(cfg->allowed_origins.items[i], "*");
+    SB_ADD_LIT(&line, "allowedOrigins ");
+    add_list(&line, &cfg->allowed_origins);
+    sb_adds(&line, any ? " (every origin)" : " (and this server's own)");
+    SB_ADD_LIT(&line, ", allowedHosts ");
+    add_list(&line, &cfg->allowed_hosts);
+    SB_ADD_LIT(&line, ", users ");
+    settings_table[S_USERS].custom->format(&settings_table[S_USERS], &cfg->users, &line);
+    sb_addf(&line, ", protectedMode %s", cfg->protected_mode ? "on" : "off (--no-auth)");
+    log_info("security: %s", line.buf);
+    sb_free(&line);
+    if (cfg->tls_cert[0])
+        log_info("tls: on (TLS 1.2+, cert %s, key %s, client certificates %s%s)", cfg->tls_cert, cfg->tls_key,
+                 cfg->tls_ca[0] ? "required, CA " : "not asked for", cfg->tls_ca);
+    else
+        log_info("tls: off (plain ws://)");
+    if (any)
+        log_warn("security.allowedOrigins holds '*': pages of every web site the users of this machine "
+                 "open may connect%s", cfg->users.n ? " (they still need a password)" : ", read and change data");
+    if (!cfg->users.n && !loopback)
+        log_warn("serving %s without users (--no-auth): anyone who can reach it may read and change every key",
+                 cfg->ip);
+}

@@ -1,0 +1,32 @@
+/*
+ * tls_server.h — wss:// for `ndb serve` (--tls-cert, --tls-key, --tls-ca).
+ *
+ * libwebsockets (built on Debian's OpenSSL) does the TLS; this file
+ * checks the files first and sets the context options.  lws only logs what
+ * is wrong with a certificate or key, and then fails without a reason, so
+ * the files are loaded with OpenSSL here before anything listens, and each
+ * problem becomes one line naming the option and the file.
+ *
+ * With TLS the port speaks TLS only (a plain ws:// client is dropped),
+ * versions 1.2 and 1.3 only.  With --tls-ca every client must present a
+ * certificate that a CA of that file signed (mutual TLS).
+ */
+#ifndef NDB_TLS_SERVER_H
+#define NDB_TLS_SERVER_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+
+#include "server/config.h"
+
+/* Check the TLS settings and files: a certificate needs a key and the
+ * other way round, a CA needs a certificate, each file must be readable
+ * PEM, and the key must belong to the certificate.  Returns 0 (also when
+ * TLS is off), or -1 with a one-line reason in err. */
+int tls_server_check(const ndb_config *cfg, char *err, size_t errlen);
+
+/* Set the TLS options of the lws context to create (nothing when TLS is
+ * off).  The strings stay cfg's: cfg must outlive the context. */
+void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info);
+
+#endif

@@ -1,0 +1,366 @@
+#!/usr/bin/env bats
+# README "Security" (issue 14) against a real server: users and roles on
+# the wire (43, 44, 45, SV_AUTH, the fifth failure closing the connection),
+# Basic authentication in the handshake (401), the Origin and Host rules
+# (403, DNS rebinding), the rate-limited warning, protected mode, the
+# security settings and their errors, ndb passwd, and the client's --user.
+# The TLS side is tls.bats; the browser side tests/browser/security.test.mjs.
+
+load client_helpers
+
+# The users of the test server: alice (write), reader (read), boss (admin).
+setup_file() {
+    local d="$BATS_FILE_TMPDIR"
+    printf 'alice-pw\n' >"$d/alice.pw"
+    printf 'reader-pw\n' >"$d/reader.pw"
+    local a r b
+    a=$("$NDB" passwd --iterations 100000 <"$d/alice.pw")
+    r=$("$NDB" passwd --iterations 100000 <"$d/reader.pw")
+    b=$(printf 'boss-pw\n' | "$NDB" passwd --iterations 100000)
+    cat >"$d/users.json" <<EOF
+{"security": {"users": [
+  {"name": "alice", "password": "$a", "role": "write"},
+  {"name": "reader", "password": "$r", "role": "read"},
+  {"name": "boss", "password": "$b", "role": "admin"}]}}
+EOF
+    export USERS_CONFIG="$d/users.json" ALICE_PW_FILE="$d/alice.pw" READER_PW_FILE="$d/reader.pw"
+    start_server --config "$d/users.json"
+}
+teardown_file() { stop_server; }
+
+# A test that needs a server of its own starts it with own_server (the
+# file's server keeps running; this test's NDB_URL points at the new one)
+# and teardown stops it, whatever the outcome.
+own_server() {
+    start_server "$@"
+    OWN_PID=$NDB_PID
+}
+teardown() {
+    if [ -n "${OWN_PID:-}" ]; then
+        NDB_PID=$OWN_PID stop_server
+    fi
+    if [ -n "${TMUX_SOCK:-}" ]; then
+        TMUX= tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+    fi
+}
+
+auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
+
+@test "before a login every command answers 43; unknown commands stay 10" {
+    run "$NDB" send '{"KV_GET":{"keys":["a"]}}' '{"SV_INFO":{}}' '{"KV_SAVE":{"name":"x"}}' '{"XX_FOO":{}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_GET_RSP":{"m":"authentication required","st":43,"tkn":null}}' ]
+    [ "${lines[1]}" = '{"SV_INFO_RSP":{"m":"authentication required","st":43,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"KV_SAVE_RSP":{"m":"authentication required","st":43,"tkn":null}}' ]
+    [ "${lines[3]}" = '{"XX_FOO_RSP":{"m":"","st":10,"tkn":null}}' ]
+}
+
+@test "SV_AUTH: the role on success; 44 for a wrong password or user alike; 26/41 for bad parameters" {
+    run "$NDB" send "$(auth alice alice-pw)" "$(auth alice wrong)" "$(auth nobody alice-pw)" \
+        '{"SV_AUTH":{"user":"alice"}}' '{"SV_AUTH":{"user":["alice"],"password":"x"}}' '{"SV_AUTH":[]}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}' ]
+    [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    [ "${lines[3]}" = '{"SV_AUTH_RSP":{"m":"Missing parameter","st":26,"tkn":null}}' ]
+    [ "${lines[4]}" = '{"SV_AUTH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}' ]
+    [ "${lines[5]}" = '{"SV_AUTH_RSP":{"m":"","st":13,"tkn":null}}' ]
+}
+
+@test "roles: read may read, not write (45 naming the role); write may not clear everything; admin may" {
+    run "$NDB" send "$(auth reader reader-pw)" '{"KV_SET":{"keys":{"r":1}}}' '{"KV_GET":{"keys":["r"]}}' \
+        '{"SH_NEW":{}}' '{"SV_INFO":{}}'
+    [ "${lines[1]}" = '{"KV_SET_RSP":{"m":"KV_SET needs the role write; user reader has the role read","st":45,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"KV_GET_RSP":{"keys":{},"st":1}}' ]
+    [ "${lines[3]}" = '{"SH_NEW_RSP":{"m":"SH_NEW needs the role write; user reader has the role read","st":45,"tkn":null}}' ]
+    [[ "${lines[4]}" == *'"role":"read",'*'"user":"reader"}}' ]]
+    run "$NDB" send "$(auth alice alice-pw)" '{"KV_SET":{"keys":{"w":1}}}' '{"KV_CLEAR":{}}' '{"SH_END_ALL":{}}'
+    [ "${lines[1]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[2]}" = '{"KV_CLEAR_RSP":{"m":"KV_CLEAR needs the role admin; user alice has the role write","st":45,"tkn":null}}' ]
+    [ "${lines[3]}" = '{"SH_END_ALL_RSP":{"m":"SH_END_ALL needs the role admin; user alice has the role write","st":45,"tkn":null}}' ]
+    run "$NDB" send "$(auth boss boss-pw)" '{"KV_CLEAR":{}}'
+    [ "${lines[1]}" = '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}' ]
+}
+
+@test "a request pipelined right behind SV_AUTH runs with the new role" {
+    run probe send "$(auth alice alice-pw)" '{"KV_SET":{"keys":{"piped":1}}}' '{"KV_GET":{"keys":["piped"]}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}' ]
+    [ "${lines[1]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[2]}" = '{"KV_GET_RSP":{"keys":{"piped":1},"st":1}}' ]
+}
+
+@test "five failed logins close the connection with 1008: the sixth attempt is not answered" {
+    local w
+    w=$(auth alice guess)
+    run probe send "$w" "$w" "$w" "$w" "$w" "$w" '{"KV_KEYS":{}}'
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 6 ]
+    local i
+    for i in 0 1 2 3 4; do
+        [ "${lines[$i]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    done
+    [ "${lines[5]}" = 'closed 1008 too many failed authentication attempts' ]
+    grep -q 'authentication failed for user "alice" from 127.0.0.1 (5 of 5 on this connection)' "$NDB_LOG"
+}
+
+@test "failed logins from one address are throttled, never dropped: every attempt is answered" {
+    local w out1 out2
+    w=$(auth reader guess)
+    out1="$BATS_TEST_TMPDIR/1" out2="$BATS_TEST_TMPDIR/2"
+    probe --timeout 10 send "$w" "$w" "$w" "$w" >"$out1" &
+    probe --timeout 10 send "$w" "$w" "$w" "$w" >"$out2"
+    wait $!
+    [ "$(grep -c '"st":44' "$out1")" -eq 4 ]
+    [ "$(grep -c '"st":44' "$out2")" -eq 4 ]
+}
+
+@test "Basic authentication in the handshake: logged in at once; 401 with WWW-Authenticate when wrong" {
+    local good bad
+    good=$(printf 'alice:alice-pw' | base64)
+    bad=$(printf 'alice:nope' | base64)
+    run probe --header "Authorization: Basic $good" send '{"KV_SET":{"keys":{"basic":1}}}' '{"SV_INFO":{}}'
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [[ "${lines[1]}" == *'"role":"write",'*'"user":"alice"}}' ]]
+    run probe --header "Authorization: Basic $bad" handshake
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '401 Unauthorized' ]
+    [ "${lines[1]}" = 'connection: close' ]
+    [ "${lines[2]}" = 'www-authenticate: Basic realm="ndb", charset="UTF-8"' ]
+    [ "${lines[3]}" = '401 Unauthorized: wrong user or password' ]
+    run probe --header "Authorization: Basic !!!" handshake
+    [ "${lines[0]}" = '401 Unauthorized' ]
+    run probe --header "Authorization: Bearer abc" handshake
+    [ "${lines[0]}" = '401 Unauthorized' ]
+}
+
+@test "a foreign Origin is refused with 403 and nothing of the request runs" {
+    run probe --header 'Origin: http://127.0.0.2:8000' handshake
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '403 Forbidden' ]
+    [ "${lines[1]}" = 'connection: close' ]
+    [ "${lines[2]}" = '403 Forbidden: pages of this origin may not connect to this ndb server (see --allow-origin)' ]
+    local good
+    good=$(printf 'alice:alice-pw' | base64)
+    run probe --header 'Origin: http://127.0.0.2:8000' --header "Authorization: Basic $good" \
+        send '{"KV_SET":{"keys":{"hijacked":1}}}'
+    [ "$status" -eq 1 ]
+    run "$NDB" get hijacked --user alice --password-file "$ALICE_PW_FILE"
+    [ "$status" -eq 1 ]
+    run probe --header 'Origin: null' handshake
+    [ "${lines[0]}" = '403 Forbidden' ]
+}
+
+@test "the server's own origin is allowed only under a Host that names it (DNS rebinding gets 403)" {
+    run probe --header "Origin: http://127.0.0.1:$NDB_PORT" handshake
+    [ "$output" = 101 ]
+    run probe --header "Origin: http://localhost:$NDB_PORT" --header "Host: localhost:$NDB_PORT" handshake
+    [ "$output" = 101 ]
+    run probe --header "Origin: http://evil.example:$NDB_PORT" --header "Host: evil.example:$NDB_PORT" handshake
+    [ "${lines[0]}" = '403 Forbidden' ]
+    [ "${lines[2]}" = '403 Forbidden: the Host header does not name this ndb server (see --allow-host)' ]
+    grep -q "refused a WebSocket upgrade from 127.0.0.1: Origin \"http://evil.example:$NDB_PORT\" is this server's own, but Host \"evil.example:$NDB_PORT\" does not name this server (DNS rebinding?); if it is one of its names, add it with --allow-host" "$NDB_LOG"
+}
+
+@test "each refused origin is logged once a minute at most" {
+    local i
+    for i in 1 2 3 4; do probe --header 'Origin: http://noisy.example' handshake >/dev/null; done
+    [ "$(grep -c 'Origin "http://noisy.example" is not allowed' "$NDB_LOG")" -eq 1 ]
+    grep -q 'refused a WebSocket upgrade from 127.0.0.1: Origin "http://noisy.example" is not allowed (--allow-origin, security.allowedOrigins)$' "$NDB_LOG"
+}
+
+@test "passwords never reach the log" {
+    probe send "$(auth alice alice-pw)" "$(auth alice secret-guess-1)" >/dev/null
+    probe --header "Authorization: Basic $(printf 'alice:secret-guess-2' | base64)" handshake >/dev/null
+    ! grep -q 'alice-pw\|reader-pw\|boss-pw\|secret-guess' "$NDB_LOG"
+    grep -q 'user "alice" authenticated from 127.0.0.1 (role write)' "$NDB_LOG"
+}
+
+@test "the start-up log says which security settings are in force" {
+    grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users 3 (alice: write, reader: read, boss: admin), protectedMode on$' "$NDB_LOG"
+    grep -q '^ndb: info: tls: off (plain ws://)$' "$NDB_LOG"
+}
+
+@test "--allow-origin and --allow-host open up deliberately; '*' warns at start" {
+    own_server --allow-origin http://127.0.0.2:8000 --allow-origin null --allow-host db.test
+    run probe --header 'Origin: http://127.0.0.2:8000' handshake
+    [ "$output" = 101 ]
+    run probe --header 'Origin: http://127.0.0.2:8001' handshake
+    [ "${lines[0]}" = '403 Forbidden' ]
+    run probe --header 'Origin: null' handshake
+    [ "$output" = 101 ]
+    run probe --header "Origin: http://db.test:$NDB_PORT" --header "Host: db.test:$NDB_PORT" handshake
+    [ "$output" = 101 ]
+    grep -q '^ndb: info: security: allowedOrigins \["http://127.0.0.2:8000","null"\] (and this server.s own), allowedHosts \["db.test"\], users none, protectedMode on$' "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    own_server --allow-origin '*'
+    run probe --header 'Origin: https://anything.example' handshake
+    [ "$output" = 101 ]
+    grep -q "^ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data$" "$NDB_LOG"
+}
+
+@test "without users and security options, a client without Origin sees no change" {
+    own_server
+    run "$NDB" send '{"KV_SET":{"keys":{"x":1}}}' '{"KV_CLEAR":{}}' '{"SV_AUTH":{"user":"a","password":"b"}}'
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[1]}" = '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}' ]
+    [ "${lines[2]}" = '{"SV_AUTH_RSP":{"m":"authentication is off: the server has no users","st":14,"tkn":null}}' ]
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" != *'"user"'* && "$output" != *'"role"'* ]]
+}
+
+@test "protected mode: a non-loopback address without users refuses to start, saying how to add one" {
+    run "$NDB" serve --ip 0.0.0.0 --port 0
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = 'ndb serve: refusing to listen on 0.0.0.0 without users (protected mode): anyone who can reach that address could read and change every key.' ]
+    [ "${lines[1]}" = "Add a user: run 'ndb passwd --name admin --role admin' and put the line it prints in the config file (--config FILE):" ]
+    [ "${lines[2]}" = '  {"security": {"users": [{"name": "admin", "password": "$pbkdf2-sha256$...", "role": "admin"}]}}' ]
+    [ "${lines[3]}" = 'Or listen on loopback only (--ip 127.0.0.1), or accept the risk with --no-auth.' ]
+    run "$NDB" serve --ip :: --port 0
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" == 'ndb serve: refusing to listen on :: without users (protected mode)'* ]]
+    # --no-auth, or users, pass protected mode; 192.0.2.1 (TEST-NET-1) is
+    # nobody's address, so the server then fails to listen and nothing
+    # beyond loopback is ever opened by the tests
+    run "$NDB" serve --ip 192.0.2.1 --port 19870 --no-auth
+    [ "$status" -eq 1 ]
+    [ "$output" = 'ndb serve: cannot listen on 192.0.2.1 port 19870: Cannot assign requested address' ]
+    run "$NDB" serve --ip 192.0.2.1 --port 19870 --config "$USERS_CONFIG"
+    [ "$output" = 'ndb serve: cannot listen on 192.0.2.1 port 19870: Cannot assign requested address' ]
+    printf '{"ip":"0.0.0.0","security":{"protectedMode":false}}' >"$BATS_TEST_TMPDIR/open.json"
+    run "$NDB" serve --port 19870 --config "$BATS_TEST_TMPDIR/open.json" --ip 192.0.2.1
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'Cannot assign requested address' ]]
+}
+
+@test "config errors in security name the member" {
+    local f="$BATS_TEST_TMPDIR/c.json" h
+    h=$(printf 'x\n' | "$NDB" passwd --iterations 100000)
+    check() { # check JSON MESSAGE
+        printf '%s' "$1" >"$f"
+        run "$NDB" serve --port 0 --config "$f"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
+    }
+    check '{"security":{"users":{}}}' "'security.users' must be an array of users, each {\"name\": ..., \"password\": \"<hash from ndb passwd>\", \"role\": \"read\" | \"write\" | \"admin\"}"
+    check '{"security":{"users":[{"name":"a","password":"'"$h"'"}]}}' "'security.users[0]' lacks the member \"role\" (a user is {\"name\", \"password\", \"role\"})"
+    check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"root"}]}}' "'security.users[0].role' must be \"read\", \"write\" or \"admin\""
+    check '{"security":{"users":[{"name":"a","password":"hunter2","role":"read"}]}}' "'security.users[0].password' is not a password hash from 'ndb passwd': not a password hash (make one with 'ndb passwd'; it starts with '\$pbkdf2-sha256\$')"
+    check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read","admin":true}]}}' "'security.users[0]' has an unknown member \"admin\" (a user is {\"name\", \"password\", \"role\"})"
+    check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read"},{"name":"a","password":"'"$h"'","role":"admin"}]}}' "'security.users[1].name': the user \"a\" is listed twice"
+    check '{"security":{"users":[{"name":"a:b","password":"'"$h"'","role":"read"}]}}' "'security.users[0].name' must be 1 to 64 bytes without control characters or ':'"
+    check '{"security":{"allowedOrigins":["https://app.example/"]}}' "'security.allowedOrigins' must be an array whose items are each an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *"
+    check '{"security":{"allowedHosts":"db.test"}}' "'security.allowedHosts' must be an array whose items are each a host name or IP address, without a port"
+    check '{"security":{"protectedMode":"no"}}' "'security.protectedMode' must be true or false"
+    check '{"security":{"user":[]}}' "unknown member 'security.user' (did you mean 'security.users'?)"
+    run "$NDB" serve --port 0 --allow-origin 'http://a/b'
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --allow-origin: 'http://a/b' must be an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *" ]
+}
+
+@test "ndb passwd: the first line of stdin, a hash that logs in; never from an argument" {
+    run --separate-stderr "$NDB" passwd --iterations 100000 <"$ALICE_PW_FILE"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^\$pbkdf2-sha256\$i=100000\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$ ]]
+    run --separate-stderr "$NDB" passwd <"$ALICE_PW_FILE"
+    [[ "$output" == '$pbkdf2-sha256$i=600000$'* ]]
+    run --separate-stderr "$NDB" passwd --name 'a"b' --role admin --iterations 100000 <"$ALICE_PW_FILE"
+    [[ "$output" =~ ^\{\"name\":\"a\\\"b\",\"password\":\"\$pbkdf2-sha256\$i=100000\$[^\"]+\",\"role\":\"admin\"\}$ ]]
+    run --separate-stderr "$NDB" passwd hunter2
+    exit_is 2
+    [ "${stderr_lines[0]}" = "ndb passwd: unexpected argument 'hunter2' (the password is read from the terminal or standard input, never from an argument)" ]
+    run --separate-stderr "$NDB" passwd </dev/null
+    exit_is 1
+    [ "$stderr" = 'ndb passwd: the password is empty' ]
+    run --separate-stderr "$NDB" passwd --iterations 1000 </dev/null
+    exit_is 2
+    [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '1000' must be a number from 100000 to 10000000" ]
+    run --separate-stderr "$NDB" passwd --role admin </dev/null
+    exit_is 2
+    run --separate-stderr "$NDB" passwd --name x --role root </dev/null
+    exit_is 2
+    [ "${stderr_lines[0]}" = "ndb passwd: --role: 'root' must be read, write or admin" ]
+}
+
+@test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {
+    run --separate-stderr "$NDB" set cli 1
+    exit_is 3
+    [ "$stderr" = 'ndb: AuthRequired (43): authentication required (the server has users: log in with --user NAME, or set NDB_USER)' ]
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" set cli 1 --user alice
+    exit_is 0
+    run --separate-stderr "$NDB" get cli --user reader --password-file "$READER_PW_FILE"
+    ok_out 1
+    NDB_USER=reader run --separate-stderr "$NDB" rm cli --password-file "$READER_PW_FILE"
+    exit_is 3
+    [ "$stderr" = 'ndb: RoleDenied (45): KV_RMV needs the role write; user reader has the role read' ]
+    NDB_PASSWORD=wrong run --separate-stderr "$NDB" get cli --user alice
+    exit_is 3
+    [ "$stderr" = "ndb: cannot log in as 'alice': AuthFailed (44): wrong user or password" ]
+    run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/none" </dev/null
+    exit_is 2
+    [ "$stderr" = "ndb: cannot read password file $BATS_TEST_TMPDIR/none: No such file or directory" ]
+    run --separate-stderr setsid -w "$NDB" get cli --user alice </dev/null
+    exit_is 2
+    [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" info --user alice
+    exit_is 0
+    [[ "$output" == *'"role":"write",'*'"user":"alice"}' ]]
+    run --separate-stderr "$NDB" send --user alice --password-file "$ALICE_PW_FILE" '{"KV_GET":{"keys":["cli"]}}'
+    ok_out '{"KV_GET_RSP":{"keys":{"cli":1},"st":1}}'
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" repl --user alice <<<'get cli'
+    ok_out 1
+}
+
+@test "ndb bench logs every connection in with --user" {
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" bench --user alice -n 200 -c 2 --op sh_set -q --csv
+    exit_is 0
+    [[ "${lines[1]}" == sh_set,* ]]
+    NDB_PASSWORD=wrong run --separate-stderr "$NDB" bench --user alice -n 200 -c 2 -q
+    exit_is 2
+    [ "$stderr" = "ndb bench: cannot log in to $NDB_URL as 'alice': {\"SV_AUTH_RSP\":{\"m\":\"wrong user or password\",\"st\":44,\"tkn\":null}}" ]
+}
+
+@test "--user against a server without users is an error" {
+    own_server
+    NDB_PASSWORD=x run --separate-stderr "$NDB" get nothing --user alice
+    exit_is 3
+    [ "$stderr" = "ndb: cannot log in as 'alice': the server has no users (authentication is off); connect without --user (and NDB_USER)" ]
+}
+
+# On a terminal (tmux): ndb passwd asks twice without echo; different
+# entries print nothing and exit 1.
+@test "ndb passwd on a terminal: asked twice, no echo; entries that differ are refused" {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    local i target
+    TMUX_SOCK="ndb-passwd-$$" # teardown kills it
+    tm() { TMUX= tmux -L "$TMUX_SOCK" "$@"; }
+    screen() { tm capture-pane -p -t "$target" | sed 's/[[:space:]]*$//'; }
+    wait_for() {
+        for ((i = 0; i < 100; i++)); do
+            [[ "$(screen)" == *"$1"* ]] && return 0
+            sleep 0.05
+        done
+        printf 'screen lacks: %s\n%s\n' "$1" "$(screen)" >&2
+        return 1
+    }
+    run_passwd() { # run_passwd SESSION FIRST SECOND: type the two entries
+        target=$1
+        tm -f /dev/null new-session -d -s "$target" -x 150 -y 20 \
+            "$(printf '%q' "$NDB") passwd --iterations 100000; echo EXIT=\$?; exec sleep 60"
+        wait_for "New password:"
+        tm send-keys -t "$target" -l -- "$2"
+        tm send-keys -t "$target" Enter
+        wait_for "Repeat the password:"
+        tm send-keys -t "$target" -l -- "$3"
+        tm send-keys -t "$target" Enter
+        wait_for "EXIT="
+    }
+    run_passwd differ tty-secret-1 tty-secret-2
+    [[ "$(screen)" == *"ndb passwd: the two passwords differ; nothing was printed"* ]]
+    [[ "$(screen)" == *"EXIT=1"* ]]
+    [[ "$(screen)" != *tty-secret* ]]
+    run_passwd same tty-secret-3 tty-secret-3
+    screen | grep -qE '^\$pbkdf2-sha256\$i=100000\$'
+    [[ "$(screen)" == *"EXIT=0"* ]]
+    [[ "$(screen)" != *tty-secret* ]]
+}

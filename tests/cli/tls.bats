@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# TLS (README "Security", issue 14): `ndb serve --tls-cert --tls-key`
+# serving wss:// only, TLS 1.2+, client certificates with --tls-ca, clear
+# start-up errors for bad files; the client's --cacert / NDB_CACERT,
+# --insecure, --client-cert / --client-key, and the certificate problem
+# named when the CA is wrong.  Certificates are made here with the openssl
+# command: a CA, a server certificate for 127.0.0.1 and localhost, a client
+# certificate, and a second CA that signed none of them.
+
+load client_helpers
+
+setup_file() {
+    command -v openssl >/dev/null || skip "the openssl command is not installed"
+    local d="$BATS_FILE_TMPDIR/pki"
+    mkdir -p "$d"
+    (
+        cd "$d"
+        key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+        key ca.key && openssl req -x509 -new -key ca.key -out ca.pem -days 2 -subj /CN=ndb-test-ca 2>/dev/null
+        key other.key && openssl req -x509 -new -key other.key -out other.pem -days 2 -subj /CN=other-ca 2>/dev/null
+        key server.key && openssl req -new -key server.key -out server.csr -subj /CN=localhost 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+            -extfile san.ext 2>/dev/null
+        key client.key && openssl req -new -key client.key -out client.csr -subj /CN=ndb-client 2>/dev/null
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
+        key stranger.key && openssl req -new -key stranger.key -out stranger.csr -subj /CN=stranger 2>/dev/null
+        openssl x509 -req -in stranger.csr -CA other.pem -CAkey other.key -CAcreateserial -out stranger.pem \
+            -days 2 2>/dev/null
+        openssl pkey -in server.key -aes128 -passout pass:secret -out encrypted.key 2>/dev/null
+    )
+    [ -s "$d/server.pem" ] && [ -s "$d/client.pem" ] && [ -s "$d/stranger.pem" ] && [ -s "$d/encrypted.key" ]
+    export PKI="$d"
+    start_server --tls-cert "$d/server.pem" --tls-key "$d/server.key"
+}
+teardown_file() { stop_server; }
+
+teardown() {
+    if [ -n "${OWN_PID:-}" ]; then NDB_PID=$OWN_PID stop_server; fi
+}
+
+@test "the server serves wss:// and says so at start" {
+    [[ "$NDB_URL" == wss://127.0.0.1:* ]]
+    grep -q "^ndb: info: tls: on (TLS 1.2+, cert $PKI/server.pem, key $PKI/server.key, client certificates not asked for)$" "$NDB_LOG"
+}
+
+@test "ndb get over wss:// with --cacert works (and with NDB_CACERT, and by the name localhost)" {
+    run --separate-stderr "$NDB" set tls_key '"over TLS"' --cacert "$PKI/ca.pem"
+    exit_is 0
+    run --separate-stderr "$NDB" get tls_key --cacert "$PKI/ca.pem"
+    ok_out '"over TLS"'
+    NDB_CACERT="$PKI/ca.pem" run --separate-stderr "$NDB" get tls_key
+    ok_out '"over TLS"'
+    run --separate-stderr "$NDB" get tls_key --cacert "$PKI/ca.pem" --url "wss://localhost:$NDB_PORT/"
+    ok_out '"over TLS"'
+    run --separate-stderr "$NDB" send --cacert "$PKI/ca.pem" '{"KV_GET":{"keys":["tls_key"]}}'
+    ok_out '{"KV_GET_RSP":{"keys":{"tls_key":"over TLS"},"st":1}}'
+}
+
+@test "with the wrong CA ndb get exits 2 and names the certificate problem" {
+    run --separate-stderr "$NDB" get tls_key --cacert "$PKI/other.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to $NDB_URL: the server's certificate is not trusted: unable to get local issuer certificate (certificate /CN=localhost); give the CA that signed it with --cacert FILE" ]
+    run --separate-stderr "$NDB" get tls_key
+    exit_is 2 ''
+    [[ "$stderr" == *"the server's certificate is not trusted: unable to get local issuer certificate"* ]]
+    run --separate-stderr "$NDB" get tls_key --cacert "$PKI/missing.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --cacert $PKI/missing.pem: No such file or directory" ]
+}
+
+@test "--insecure skips the check, with a warning" {
+    run --separate-stderr "$NDB" get tls_key --insecure
+    exit_is 0 '"over TLS"'
+    [ "$stderr" = "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way can read and change this connection" ]
+}
+
+@test "wss:// only: a plain ws:// client is not served" {
+    run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
+}
+
+@test "TLS 1.0 and 1.1 are refused, 1.2 and 1.3 accepted" {
+    local v
+    for v in -tls1_2 -tls1_3; do
+        run openssl s_client -connect "127.0.0.1:$NDB_PORT" "$v" -CAfile "$PKI/ca.pem" </dev/null
+        [[ "$output" == *"Verify return code: 0 (ok)"* ]]
+    done
+    for v in -tls1 -tls1_1; do # offered (security level 0 lets the client do so); the server says no
+        run openssl s_client -connect "127.0.0.1:$NDB_PORT" "$v" -cipher 'DEFAULT@SECLEVEL=0' </dev/null
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"alert protocol version"* ]]
+    done
+}
+
+@test "the Origin rule holds over TLS: the own origin is https" {
+    run openssl s_client -connect "127.0.0.1:$NDB_PORT" -quiet -CAfile "$PKI/ca.pem" < <(
+        printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://evil.example\r\n\r\n' "$NDB_PORT"
+        sleep 1)
+    [[ "$output" == *"HTTP/1.1 403 Forbidden"* ]]
+}
+
+@test "ndb bench over wss://" {
+    run --separate-stderr "$NDB" bench --cacert "$PKI/ca.pem" -n 300 -c 2 -P 4 --op sh_set -q --csv
+    exit_is 0
+    [[ "${lines[1]}" == sh_set,* ]]
+    run --separate-stderr "$NDB" bench --cacert "$PKI/other.pem" -n 300 -c 2 -q
+    exit_is 2
+    [ "$stderr" = "ndb bench: cannot connect to $NDB_URL: the server's certificate is not trusted: unable to get local issuer certificate; give the CA that signed it with --cacert FILE" ]
+}
+
+@test "--tls-ca requires a client certificate signed by that CA" {
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+    OWN_PID=$NDB_PID
+    grep -q "client certificates required, CA $PKI/ca.pem)$" "$NDB_LOG"
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to $NDB_URL: the server requires a client certificate (--client-cert FILE --client-key FILE): tlsv13 alert certificate required" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
+    exit_is 2 ''
+    [[ "$stderr" == "ndb: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
+    ok_out 0
+    NDB_CACERT="$PKI/ca.pem" NDB_CLIENT_CERT="$PKI/client.pem" NDB_CLIENT_KEY="$PKI/client.key" \
+        run --separate-stderr "$NDB" count
+    ok_out 0
+}
+
+@test "bad TLS files stop the start with one line naming the option and the file" {
+    check() { # check MESSAGE ARGS...
+        local want=$1
+        shift
+        run "$NDB" serve --port 0 "$@"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: $want" ] || { echo "$output" >&2; return 1; }
+    }
+    check "--tls-cert $PKI/nope.pem: cannot read it: No such file or directory" --tls-cert "$PKI/nope.pem" --tls-key "$PKI/server.key"
+    check "--tls-cert $PKI/server.key: not a PEM certificate (no start line)" --tls-cert "$PKI/server.key" --tls-key "$PKI/server.key"
+    check "--tls-key $PKI/client.key: the key does not belong to the certificate in $PKI/server.pem" --tls-cert "$PKI/server.pem" --tls-key "$PKI/client.key"
+    check "--tls-key $PKI/encrypted.key: the key is encrypted and ndb cannot ask for its passphrase; store it decrypted, readable only by the server (openssl pkey -in KEY -out PLAIN)" --tls-cert "$PKI/server.pem" --tls-key "$PKI/encrypted.key"
+    check "--tls-key $PKI/ca.pem: no PEM private key in it" --tls-cert "$PKI/server.pem" --tls-key "$PKI/ca.pem"
+    check "--tls-ca $PKI/server.key: no PEM certificate in it (no certificate or crl found)" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/server.key"
+    check "--tls-cert (tls.cert) without --tls-key (tls.key): TLS needs both the certificate and its private key" --tls-cert "$PKI/server.pem"
+    check "--tls-key (tls.key) without --tls-cert (tls.cert): TLS needs both the certificate and its private key" --tls-key "$PKI/server.key"
+    check "--tls-ca (tls.ca) needs --tls-cert and --tls-key: client certificates are a part of TLS" --tls-ca "$PKI/ca.pem"
+    printf '{"tls":{"cert":"%s","key":"%s"}}' "$PKI/server.pem" "$PKI/client.key" >"$BATS_TEST_TMPDIR/c.json"
+    check "tls.key $PKI/client.key: the key does not belong to the certificate in $PKI/server.pem" --config "$BATS_TEST_TMPDIR/c.json"
+}

@@ -1,0 +1,301 @@
+/*
+ * test_auth.c — users and roles without sockets (README "Security"): the
+ * ROLE column of commands.def against the issue's lists, and the login
+ * flow as dispatch_message() runs it for a local client — 43 before a
+ * login, SV_AUTH answered later (the check is a job for the worker, run
+ * inline here) with the client's input held meanwhile, 44 for a wrong
+ * password or user alike, 45 naming the role, the credential cache, the
+ * fifth failure closing the connection, and the per-address throttle
+ * delaying checks (with a fake clock).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "server/auth.h"
+#include "server/auth_throttle.h"
+#include "server/config.h"
+#include "server/dispatch.h"
+#include "server/server.h"
+#include "support/local_client.h"
+#include "unit.h"
+
+/* ------------------------------------------------------------ roles */
+
+static int listed(const char *name, const char *const *list) {
+    for (; *list; list++)
+        if (!strcmp(*list, name)) return 1;
+    return 0;
+}
+
+/* Every command's role is the issue's: read for those that change
+ * nothing, admin for saves, loads and clears of everything, write for the
+ * rest; SV_AUTH alone runs before a login. */
+static void test_role_table(void) {
+    static const char *const read[] = {"KV_GET", "KV_CONTAINS", "KV_COUNT", "KV_KEYS", "KV_FIND", "SH_GET",
+                                       "SH_CONTAINS", "SH_COUNT", "SH_KEYS", "SH_EXISTS", "SH_INFO", "SH_INFO_ALL",
+                                       "SV_INFO", "KV_SCAN", "SH_SCAN", "SV_AUTH", "KV_TTL", "KV_WATCH",
+                                       "KV_UNWATCH", "SH_WATCH", "SH_UNWATCH", NULL};
+    static const char *const admin[] = {"KV_SAVE", "KV_LOAD", "SH_SAVE", "SH_LOAD", "KV_CLEAR", "KV_CLEAR_SET",
+                                        "SH_END_ALL", NULL};
+    for (int i = 0; i < CMD__COUNT; i++) {
+        const cmd_info *ci = &cmd_table[i];
+        enum cmd_role want = listed(ci->name, read) ? ROLE_READ : listed(ci->name, admin) ? ROLE_ADMIN : ROLE_WRITE;
+        if (ci->role != want) fprintf(stderr, "%s has role %s\n", ci->name, cmd_role_name(ci->role));
+        CHECK_INT(ci->role, want);
+        if (ci->flags & CMDF_WRITE) CHECK(ci->role >= ROLE_WRITE); /* a change is never a read */
+        CHECK_INT(!!(ci->flags & CMDF_NOAUTH), !strcmp(ci->name, "SV_AUTH"));
+    }
+    CHECK_STR(cmd_role_name(ROLE_NONE), "none");
+    CHECK_INT(users_role_from_name("write", 5), ROLE_WRITE);
+    CHECK_INT(users_role_from_name("root", 4), ROLE_NONE);
+}
+
+/* ------------------------------------------------------------ logins */
+
+static ndb_server srv;
+static strbuf out = STRBUF_INIT;
+static uint64_t fake_now = 1000000;
+static uint64_t armed = (uint64_t)-1; /* the delay of the last timer request */
+
+static uint64_t now_ms(void) { return fake_now; }
+static void arm(uint64_t delay_ms) { armed = delay_ms; }
+
+/* Send one request from lc; the immediate response (valid until the next
+ * call; "" when the reply was deferred). */
+static const char *ask(local_client *lc, const char *req) {
+    sb_reset(&out);
+    dispatch_message(&srv, &lc->cl, req, strlen(req), 0, &out);
+    sb_grow(&out, 0);
+    out.buf[out.len] = 0;
+    return out.buf;
+}
+
+/* The messages pushed to lc since the last call (deferred replies), then
+ * forgotten. */
+static const char *pushed(local_client *lc) {
+    static char buf[4096];
+    snprintf(buf, sizeof buf, "%s", lc->pushed.buf ? lc->pushed.buf : "");
+    sb_reset(&lc->pushed);
+    return buf;
+}
+
+#define FAIL44 "{\"SV_AUTH_RSP\":{\"m\":\"wrong user or password\",\"st\":44,\"tkn\":null}}\n"
+
+static void setup(const char *users_json) {
+    ndb_config cfg;
+    char err[400], hash_a[PWHASH_MAX_TEXT], hash_r[PWHASH_MAX_TEXT];
+    pwhash_make("alice-pw", 8, PWHASH_MIN_ITERATIONS, hash_a);
+    pwhash_make("reader-pw", 9, PWHASH_MIN_ITERATIONS, hash_r);
+    strbuf text = STRBUF_INIT;
+    sb_addf(&text, users_json, hash_a, hash_r);
+    config_defaults(&cfg);
+    CHECK_INT(config_parse_text(&cfg, text.buf, text.len, "t", err, sizeof err), 0);
+    sb_free(&text);
+    server_init(&srv, &cfg);
+    static const auth_hooks hooks = {NULL, arm, now_ms}; /* no worker thread: checks run inline */
+    CHECK_INT(auth_init(&srv.cfg.users, &hooks), 0);
+}
+
+static void teardown(void) {
+    auth_shutdown();
+    ndb_config cfg = srv.cfg;
+    server_free(&srv);
+    config_free(&cfg);
+}
+
+static void test_no_users(void) {
+    setup("{\"security\":{\"users\":[]}}");
+    local_client lc;
+    CHECK_INT(auth_initial_role(), ROLE_ADMIN);
+    local_client_init(&lc, auth_initial_role());
+    CHECK_STR(ask(&lc, "{\"KV_CLEAR\":{}}"), "{\"KV_CLEAR_RSP\":{\"cnt\":0,\"st\":1}}");
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":\"a\",\"password\":\"b\"}}"),
+              "{\"SV_AUTH_RSP\":{\"m\":\"authentication is off: the server has no users\",\"st\":14,\"tkn\":null}}");
+    CHECK(!strstr(ask(&lc, "{\"SV_INFO\":{}}"), "\"user\"")); /* no change for servers without users */
+    local_client_free(&lc);
+    teardown();
+}
+
+#define USERS                                                                                                   \
+    "{\"security\":{\"users\":[{\"name\":\"alice\",\"password\":\"%s\",\"role\":\"write\"},"                    \
+    "{\"name\":\"reader\",\"password\":\"%s\",\"role\":\"read\"}]}}"
+
+static void test_login_flow(void) {
+    setup(USERS);
+    local_client lc;
+    CHECK_INT(auth_initial_role(), ROLE_NONE);
+    local_client_init(&lc, auth_initial_role());
+    snprintf(lc.cl.addr, sizeof lc.cl.addr, "10.0.0.1");
+    /* before a login: 43 for every known command but SV_AUTH */
+    CHECK_STR(ask(&lc, "{\"KV_GET\":{\"keys\":[\"a\"]}}"),
+              "{\"KV_GET_RSP\":{\"m\":\"authentication required\",\"st\":43,\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "{\"SV_INFO\":{}}"), "{\"SV_INFO_RSP\":{\"m\":\"authentication required\",\"st\":43,\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "{\"KV_SAVE\":{\"name\":\"x\"}}"),
+              "{\"KV_SAVE_RSP\":{\"m\":\"authentication required\",\"st\":43,\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "{\"XX_FOO\":{}}"), "{\"XX_FOO_RSP\":{\"m\":\"\",\"st\":10,\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "nonsense"), "{\"ERR\":{\"m\":\"\",\"st\":3}}");
+    /* SV_AUTH's parameters are checked like every command's */
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":\"alice\"}}"),
+              "{\"SV_AUTH_RSP\":{\"m\":\"Missing parameter\",\"st\":26,\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":1,\"password\":\"x\"}}"),
+              "{\"SV_AUTH_RSP\":{\"m\":\"Param type incorrect\",\"st\":41,\"tkn\":null}}");
+    /* a wrong password: answered later, input held meanwhile */
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"nope\"}}"), "");
+    CHECK(lc.slot != NULL);
+    CHECK_INT(lc.held, 1);
+    auth_poll();
+    CHECK_STR(pushed(&lc), FAIL44);
+    CHECK_INT(lc.held, 0);
+    CHECK_INT(lc.cl.role, ROLE_NONE);
+    /* an unknown user: the same answer */
+    ask(&lc, "{\"SV_AUTH\":{\"user\":\"mallory\",\"password\":\"alice-pw\"}}");
+    auth_poll();
+    CHECK_STR(pushed(&lc), FAIL44);
+    /* the right one */
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"alice-pw\"}}"), "");
+    auth_poll();
+    CHECK_STR(pushed(&lc), "{\"SV_AUTH_RSP\":{\"role\":\"write\",\"st\":1,\"user\":\"alice\"}}\n");
+    CHECK_INT(lc.cl.role, ROLE_WRITE);
+    CHECK_STR(lc.cl.user, "alice");
+    CHECK_STR(ask(&lc, "{\"KV_SET\":{\"keys\":{\"a\":1}}}"), "{\"KV_SET_RSP\":{\"st\":1}}");
+    CHECK_STR(ask(&lc, "{\"KV_CLEAR\":{}}"),
+              "{\"KV_CLEAR_RSP\":{\"m\":\"KV_CLEAR needs the role admin; user alice has the role write\",\"st\":45,"
+              "\"tkn\":null}}");
+    CHECK(strstr(ask(&lc, "{\"SV_INFO\":{}}"), "\"role\":\"write\","));
+    CHECK(strstr(ask(&lc, "{\"SV_INFO\":{}}"), ",\"user\":\"alice\"}}"));
+    /* the password matched before: answered at once, no KDF run */
+    CHECK_STR(ask(&lc, "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"alice-pw\"}}"),
+              "{\"SV_AUTH_RSP\":{\"role\":\"write\",\"st\":1,\"user\":\"alice\"}}");
+    /* a failed attempt keeps the login there was */
+    ask(&lc, "{\"SV_AUTH\":{\"user\":\"reader\",\"password\":\"x\"}}");
+    auth_poll();
+    CHECK_STR(pushed(&lc), FAIL44);
+    CHECK_INT(lc.cl.role, ROLE_WRITE);
+    /* another user: the read role */
+    ask(&lc, "{\"SV_AUTH\":{\"user\":\"reader\",\"password\":\"reader-pw\"}}");
+    auth_poll();
+    CHECK_STR(pushed(&lc), "{\"SV_AUTH_RSP\":{\"role\":\"read\",\"st\":1,\"user\":\"reader\"}}\n");
+    CHECK_STR(ask(&lc, "{\"KV_SET\":{\"keys\":{\"a\":2}}}"),
+              "{\"KV_SET_RSP\":{\"m\":\"KV_SET needs the role write; user reader has the role read\",\"st\":45,"
+              "\"tkn\":null}}");
+    CHECK_STR(ask(&lc, "{\"KV_GET\":{\"keys\":[\"a\"]}}"), "{\"KV_GET_RSP\":{\"keys\":{\"a\":1},\"st\":1}}");
+    CHECK_INT(lc.closed, 0);
+    local_client_free(&lc);
+    teardown();
+}
+
+/* Five failures close the connection (1008) after the fifth answer. */
+static void test_five_failures(void) {
+    setup(USERS);
+    local_client lc;
+    local_client_init(&lc, auth_initial_role());
+    snprintf(lc.cl.addr, sizeof lc.cl.addr, "10.0.0.2");
+    for (int i = 1; i <= 5; i++) {
+        fake_now += 1000; /* no throttling here */
+        ask(&lc, "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+        auth_poll();
+        CHECK_STR(pushed(&lc), FAIL44);
+        CHECK_INT(lc.closed, i == 5);
+    }
+    CHECK_INT(lc.close_code, 1008);
+    local_client_free(&lc);
+    teardown();
+}
+
+/* Checks from one address beyond the burst start later: the answer is
+ * delayed, the loop is not. */
+static void test_throttled_answers(void) {
+    setup(USERS);
+    local_client lc[7];
+    fake_now += 100000;
+    for (int i = 0; i < 7; i++) {
+        local_client_init(&lc[i], auth_initial_role());
+        snprintf(lc[i].cl.addr, sizeof lc[i].cl.addr, "10.0.0.3");
+        armed = (uint64_t)-1;
+        ask(&lc[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+        if (i < THROTTLE_BURST) CHECK_INT(armed, (uint64_t)-1); /* started at once */
+    }
+    CHECK_INT(armed, 100); /* the sixth waits 100 ms (the seventh after it) */
+    auth_poll();
+    for (int i = 0; i < 7; i++) CHECK_STR(pushed(&lc[i]), i < THROTTLE_BURST ? FAIL44 : "");
+    fake_now += 100;
+    auth_poll();
+    CHECK_STR(pushed(&lc[5]), FAIL44);
+    CHECK_STR(pushed(&lc[6]), "");
+    fake_now += 100;
+    auth_poll();
+    CHECK_STR(pushed(&lc[6]), FAIL44);
+    /* a client gone meanwhile: its answer is dropped, nothing leaks */
+    ask(&lc[0], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+    local_client_free(&lc[0]);
+    fake_now += 1000;
+    auth_poll();
+    for (int i = 1; i < 7; i++) local_client_free(&lc[i]);
+    teardown();
+}
+
+/* Basic authentication in the handshake: decoded, checked (on the calling
+ * thread), cached; malformed values fail; checks over the per-address rate
+ * are refused with 429 rather than delayed (a handshake cannot wait). */
+static void test_basic(void) {
+    setup(USERS);
+    const ndb_user *u;
+    unsigned retry;
+    fake_now += 100000;
+    /* "alice:alice-pw", padded and not */
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_OK);
+    CHECK_STR(u->name, "alice");
+    CHECK_INT(auth_basic("basic   YWxpY2U6YWxpY2UtcHc", "10.0.0.4", &u, &retry), AUTH_BASIC_OK); /* cached */
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc= x", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK(u == NULL);
+    CHECK_INT(auth_basic("Bearer YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Basic YWxpY2U", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED); /* no ':' */
+    CHECK_INT(auth_basic("Basic !!!!", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    /* "alice:wrong": a KDF run each, until the address is over the rate */
+    for (int i = 0; i < THROTTLE_BURST - 1; i++)
+        CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.4", &u, &retry), AUTH_BASIC_THROTTLED);
+    CHECK_INT(retry, 1);
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_OK); /* the cache: free */
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.5", &u, &retry), AUTH_BASIC_FAILED); /* another address */
+    teardown();
+}
+
+/* ------------------------------------------------------------ throttle */
+
+static void test_throttle(void) {
+    throttle *t = throttle_new();
+    uint64_t now = 5000;
+    for (int i = 0; i < THROTTLE_BURST; i++) CHECK_INT(throttle_reserve(t, "192.0.2.1", now), now);
+    CHECK_INT(throttle_reserve(t, "192.0.2.1", now), now + 100);
+    CHECK_INT(throttle_reserve(t, "192.0.2.1", now), now + 200);
+    CHECK_INT(throttle_try(t, "192.0.2.1", now), 300); /* nothing reserved */
+    CHECK_INT(throttle_try(t, "192.0.2.1", now + 300), 0);
+    /* another address is not affected; one /64 is one address */
+    CHECK_INT(throttle_reserve(t, "192.0.2.2", now), now);
+    for (int i = 0; i < THROTTLE_BURST; i++) throttle_reserve(t, "2001:db8:1:2::5", now);
+    CHECK_INT(throttle_reserve(t, "2001:db8:1:2:ffff::9", now), now + 100);
+    CHECK_INT(throttle_reserve(t, "2001:db8:1:3::5", now), now);
+    /* ten a second in the long run */
+    uint64_t last = 0;
+    for (int i = 0; i < 100; i++) last = throttle_reserve(t, "198.51.100.7", now);
+    CHECK_INT(last, now + (100 - THROTTLE_BURST) * 100);
+    /* an idle address is forgotten: a full burst again later */
+    CHECK_INT(throttle_reserve(t, "192.0.2.1", now + 60000), now + 60000);
+    throttle_free(t);
+}
+
+int main(void) {
+    hash_seed_random();
+    log_threshold = LOG_WARN; /* the login lines are checked by tests/cli/security.bats */
+    test_role_table();
+    test_no_users();
+    test_login_flow();
+    test_five_failures();
+    test_throttled_answers();
+    test_basic();
+    test_throttle();
+    return UNIT_DONE();
+}
