@@ -16,6 +16,7 @@
 #include "client/cmd_bench.h"
 #include "client/cmd_send.h"
 #include "client/repl.h"
+#include "server/journal_cli.h"
 #include "server/serve.h"
 
 static const cli_raw raw_subcommands[] = {
@@ -23,6 +24,7 @@ static const cli_raw raw_subcommands[] = {
     {"send", cmd_send, "send raw protocol requests, print one response per line"},
     {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
     {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests"},
+    {"journal", cmd_journal, "check or repair the journal of a persist path (no server needed)"},
 };
 
 int main(int argc, char **argv) {

@@ -54,6 +54,10 @@ typedef struct client_ops {
     /* Close the connection once what is queued is written, with a
      * WebSocket close code and reason. */
     void (*close)(client *c, int code, const char *reason);
+    /* Stop (hold 1) or resume (hold 0) reading the client's requests: a
+     * request answered later whose work has not started yet (a save that
+     * waits for another) must not be overtaken by the client's next ones. */
+    void (*hold_input)(client *c, int hold);
 } client_ops;
 
 struct client {
@@ -68,6 +72,7 @@ static inline int client_push(client *c, const char *msg, size_t n) { return c->
 static inline client_slot *client_defer(client *c) { return c->ops->defer(c); }
 static inline size_t client_queued(const client *c) { return c->ops->queued(c); }
 static inline void client_close(client *c, int code, const char *reason) { c->ops->close(c, code, reason); }
+static inline void client_hold_input(client *c, int hold) { c->ops->hold_input(c, hold); }
 
 /* Fill a deferred reply with its text and let the queue move on.  If the
  * client went away meanwhile the text is dropped.  Frees the slot. */

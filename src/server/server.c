@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "server/commands.h"
+#include "server/durability.h"
 
 ndb_server *g_server;
 
@@ -15,9 +16,11 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
     s->cfg = *cfg;
     s->started = time(NULL);
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
+    durability_init(s);
 }
 
 void server_free(ndb_server *s) {
+    durability_free(s);
     store_free(&s->store);
     jdoc_free(&s->doc);
     sb_free(&s->cmd);
@@ -32,4 +35,5 @@ void server_free(ndb_server *s) {
 void server_tick(ndb_server *s) {
     size_t n = store_expire(&s->store, expiry_now_ns());
     if (n) log_debug("expiry timer: %zu session(s) expired", n);
+    durability_tick(s);
 }

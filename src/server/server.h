@@ -18,10 +18,12 @@
 #include "server/store.h"
 
 typedef struct member_ref member_ref; /* keyops.c: decoded object member */
+struct durability;                    /* durability.h: journal, snapshots, recovery */
 
 typedef struct ndb_server {
     ndb_config cfg;
     ndb_store store; /* top-level keys and sessions */
+    struct durability *dur; /* the journal and snapshots (durability.h) */
 
     /* counters for SV_INFO */
     time_t started;
@@ -55,7 +57,8 @@ void server_free(ndb_server *s);
 static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
 /* Periodic work, run by the transport every cfg.session_check_ms: session
- * expiry (docs/protocol.md 4.3). */
+ * expiry (docs/protocol.md 4.3), then durability_tick (compaction, the save
+ * schedule, retries after a persistence failure). */
 void server_tick(ndb_server *s);
 
 #endif

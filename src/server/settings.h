@@ -162,6 +162,8 @@ struct ndb_config;
 /* What entries of settings.def refer to. */
 int settings_dataset_name_ok(const char *s);                  /* --load-name (settings.c) */
 extern const setting_custom settings_custom_token_bits;       /* sessions.tokenBits (settings_custom.c) */
+extern const setting_custom settings_custom_save_schedule;    /* persist.save (settings_custom.c) */
+extern const char *const journal_policy_names[];              /* persist.journal (journal.c) */
 
 /* --------------------------------------------------------------- lookup */
 

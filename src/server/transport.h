@@ -16,4 +16,8 @@ typedef void (*transport_tick_fn)(ndb_server *s);
  * the listener could not start. */
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen);
 
+/* Make the running event loop end its current wait and finish a turn (from
+ * a signal handler or another thread; does nothing when no loop runs). */
+void transport_wake(void);
+
 #endif

@@ -19,6 +19,7 @@ typedef struct local_client {
     strbuf pushed;    /* every pushed message, each followed by '\n' */
     client_slot *slot; /* the last deferred reply, until filled */
     int closed, close_code;
+    int held;         /* client_hold_input: 1 while its input is held */
 } local_client;
 
 static int local_push(client *c, const char *msg, size_t n) {
@@ -55,7 +56,9 @@ static void local_close(client *c, int code, const char *reason) {
     ((local_client *)c)->close_code = code;
 }
 
-static const client_ops local_client_ops = {local_push, local_defer, local_queued, local_close};
+static void local_hold_input(client *c, int hold) { ((local_client *)c)->held = hold; }
+
+static const client_ops local_client_ops = {local_push, local_defer, local_queued, local_close, local_hold_input};
 
 /* Set up lc as a client with role `role` (ROLE_ADMIN: no users). */
 static inline void local_client_init(local_client *lc, enum cmd_role role) {
