@@ -224,10 +224,35 @@ void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); 
 
 /* ------------------------------------------------ the event loop */
 
+/* Compact when the journal has grown past persist.compactMultiple times
+ * the last automatic snapshot (and persist.compactMinBytes), or when
+ * earlier runs left many journal files.  Cheap: two comparisons. */
+static void maybe_compact(ndb_server *s) {
+    durability *d = s->dur;
+    const ndb_config *cfg = &s->cfg;
+    if (d->jn.broken || d->jn.limbo_from || d->snapshot_failed) return; /* the tick repairs first */
+    if (d->compact_soon) {
+        if (bgsave_auto_pending(&d->bg)) return;
+        d->compact_soon = 0;
+        submit_auto(s, "compaction of the journal files left by earlier runs");
+        return;
+    }
+    if (!cfg->compact_multiple) return;
+    uint64_t limit = (uint64_t)cfg->compact_multiple * d->snap_bytes;
+    if (limit < cfg->compact_min) limit = cfg->compact_min;
+    if (journal_bytes(&d->jn) <= limit || bgsave_auto_pending(&d->bg)) return;
+    log_info("compacting: the journal holds %llu bytes, over %llu (%u x the last snapshot, at least %zu)",
+             (unsigned long long)journal_bytes(&d->jn), (unsigned long long)limit, cfg->compact_multiple,
+             cfg->compact_min);
+    submit_auto(s, "compaction");
+}
+
 void durability_turn_end(ndb_server *s) {
     durability *d = s->dur;
     if (d->bg.running || d->bg.head || d->bg.early) bgsave_poll(&d->bg, s);
-    if (d->jn.fd >= 0) journal_flush(&d->jn);
+    if (d->jn.fd < 0) return;
+    journal_flush(&d->jn);
+    maybe_compact(s);
 }
 
 uint64_t durability_hold_seq(const ndb_server *s) {
@@ -272,17 +297,6 @@ void durability_tick(ndb_server *s) {
         }
         submit_auto(s, journal_down ? "repairing the journal" : "retrying after a failed snapshot");
         return;
-    }
-    if (d->jn.fd >= 0 && cfg->compact_multiple) {
-        uint64_t limit = (uint64_t)cfg->compact_multiple * d->snap_bytes;
-        if (limit < cfg->compact_min) limit = cfg->compact_min;
-        if (journal_bytes(&d->jn) > limit) {
-            log_info("compacting: the journal holds %llu bytes, over %llu (%u x the last snapshot, at least %zu)",
-                     (unsigned long long)journal_bytes(&d->jn), (unsigned long long)limit, cfg->compact_multiple,
-                     cfg->compact_min);
-            submit_auto(s, "compaction");
-            return;
-        }
     }
     if (cfg->save.n &&
         save_schedule_due(&cfg->save, (now - d->save_mono_ms) / 1000, s->store.changes - d->changes_at_save))
@@ -365,6 +379,9 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     }
     d->changes_at_save = s->store.changes;
     d->save_mono_ms = mono_ms();
+    /* every start adds a journal file: when they pile up (restarts with few
+     * writes between), the first tick compacts them into a snapshot */
+    d->compact_soon = cfg->journal != JOURNAL_OFF && rep.files > 4;
     /* sessions whose deadline passed while the server was down end now,
      * with their records in the journal */
     size_t n = store_expire(&s->store, expiry_now_ns());
@@ -405,7 +422,7 @@ void durability_info_json(ndb_server *s, strbuf *o) {
     durability *d = s->dur;
     const journal *j = &d->jn;
     int on = j->fd >= 0;
-    if (on) journal_flush(&d->jn); /* fresh fsync figures */
+    if (on) journal_poll_sync(&d->jn); /* fresh fsync figures */
     SB_ADD_LIT(o, "\"persistence\":{\"changesSinceSave\":");
     sb_add_u64(o, s->store.changes - d->changes_at_save);
     SB_ADD_LIT(o, ",\"journal\":\"");

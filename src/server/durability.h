@@ -52,6 +52,7 @@ typedef struct durability {
     uint64_t next_gen;      /* the next generation to use */
     uint64_t changes_at_save;  /* store.changes when the last good automatic snapshot forked */
     uint64_t save_mono_ms;     /* when it did (or start-up) */
+    int compact_soon;          /* compact at the next tick (journal files piled up) */
     int snapshot_failed;       /* the last automatic snapshot failed: writes refused */
     char snapshot_why[600];
     uint64_t retry_mono_ms;    /* not before this is another repair or snapshot tried */

@@ -149,18 +149,21 @@ static int sync_now(journal *j) {
     return 0;
 }
 
+void journal_poll_sync(journal *j) {
+    if (!j->sync) return;
+    uint64_t synced, last, syncs;
+    int e;
+    jsync_status(j->sync, &synced, &last, &syncs, &e);
+    if (synced > j->synced) j->synced = synced;
+    if (last) j->last_sync_ms = last;
+    j->syncs = syncs;
+    if (e) journal_break(j, "fdatasync", e);
+}
+
 int journal_flush(journal *j) {
     if (j->fd < 0) return 0;
     int was_broken = j->broken;
-    if (j->sync) {
-        uint64_t synced, last, syncs;
-        int e;
-        jsync_status(j->sync, &synced, &last, &syncs, &e);
-        if (synced > j->synced) j->synced = synced;
-        if (last) j->last_sync_ms = last;
-        j->syncs = syncs;
-        if (e) journal_break(j, "fdatasync", e);
-    }
+    journal_poll_sync(j);
     if (j->broken || j->limbo_from) return j->broken && !was_broken;
     if (!j->buf.len) return 0;
     if (write_buffer(j)) return 1;

@@ -83,6 +83,10 @@ void journal_sink(void *ctx, const change *ch);
  * the journal broke during this call (it logged why), else 0. */
 int journal_flush(journal *j);
 
+/* Take in what the everysec thread did (fsyncs, a failure) without
+ * writing anything. */
+void journal_poll_sync(journal *j);
+
 /* The number output queued now must wait for (0: nothing to wait for). */
 static inline uint64_t journal_hold_seq(const journal *j) {
     if (j->broken || j->limbo_from) return 0; /* writes are refused; nothing more to protect */

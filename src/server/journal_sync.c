@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,7 +94,13 @@ struct jsync *jsync_start(int fd, void (*wake)(void)) {
     pthread_condattr_destroy(&ca);
     clock_gettime(CLOCK_MONOTONIC, &s->last);
     s->last_ms = wall_ms();
+    /* the thread blocks every signal: SIGTERM, SIGCHLD and the rest are
+     * the event loop's to handle */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     if (pthread_create(&s->thread, NULL, run, s)) abort();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return s;
 }
 
