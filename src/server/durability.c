@@ -122,13 +122,13 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
     d->snap_bytes = res->bytes;
     d->changes_at_save = job->changes_at_fork;
     d->save_mono_ms = job->fork_mono_ms;
+    log_info("automatic snapshot %s written in %llu ms (%llu bytes; %s)", res->path, (unsigned long long)res->ms,
+             (unsigned long long)res->bytes, job->why);
     if (d->jn.fd >= 0) journal_base_moved(&d->jn);
     if (repaired) journal_limbo_done(&d->jn);
     if (d->snapshot_failed) log_info("automatic snapshots work again: writes are accepted");
     d->snapshot_failed = 0;
     d->retry_delay_ms = 0;
-    log_info("automatic snapshot %s written in %llu ms (%llu bytes; %s)", res->path, (unsigned long long)res->ms,
-             (unsigned long long)res->bytes, job->why);
 }
 
 /* Queue an automatic snapshot (at most one waits or runs). */
@@ -387,6 +387,7 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     size_t n = store_expire(&s->store, expiry_now_ns());
     if (n) log_info("recovery: %zu session(s) expired while the server was down", n);
     if (d->jn.fd >= 0) journal_flush(&d->jn);
+    d->started = 1;
     return 0;
 }
 
@@ -395,7 +396,7 @@ void durability_shutdown(ndb_server *s) {
     const ndb_config *cfg = &s->cfg;
     if (!d) return;
     bgsave_drain(&d->bg, s, 1, 1);
-    if (d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen)) {
+    if (d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen)) {
         /* the schedule's final save, here and now: nothing else runs any more */
         char err[PATH_MAX + 256];
         uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();

@@ -104,7 +104,7 @@ void journal_break(journal *j, const char *what, int e) {
     j->breaks++;
     if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
     snprintf(j->why, sizeof j->why, "%s of journal file %s failed: %s", what, path, strerror(e));
-    log_error("%s: writes are refused until the journal can be written again", j->why);
+    log_error("%s; writes are refused until the journal can be written again", j->why);
     sb_free(&j->buf);
 }
 
@@ -206,7 +206,7 @@ void journal_limbo_done(journal *j) {
     if (!j->limbo_from || j->broken) return;
     j->limbo_from = 0;
     j->why[0] = 0;
-    log_info("journal: writing again (generation %llu)", (unsigned long long)j->gen);
+    log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
 }
 
 void journal_close(journal *j) {

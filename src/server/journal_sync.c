@@ -107,8 +107,12 @@ struct jsync *jsync_start(int fd, void (*wake)(void)) {
 void jsync_request(struct jsync *s, uint64_t written) {
     pthread_mutex_lock(&s->mu);
     if (written > s->want) {
+        /* wake the thread only when it waits for work: while it waits for
+         * its next second it will see the new number anyway (a wake-up per
+         * loop turn would cost two context switches each) */
+        int idle = s->want <= s->done;
         s->want = written;
-        pthread_cond_signal(&s->cv);
+        if (idle) pthread_cond_signal(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
 }
