@@ -12,6 +12,7 @@
 #   ndb keys -r                  key names, from the server (--timeout 0.5,
 #                                silent when there is no server)
 # Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
+# POLICY journal policies, a positional of literal words (check|repair) those words,
 # KEY (and K,...) key names; a positional argument named KEY gets key names,
 # COMMAND/SUBCOMMAND (ndb help) command names.
 
@@ -179,6 +180,7 @@ _ndb() {
     DIR) COMPREPLY=($(compgen -d -- "$val")) ;;
     LEVEL) COMPREPLY=($(compgen -W "error warn info debug" -- "$val")) ;;
     OP) COMPREPLY=($(compgen -W "get set add mixed sh_get sh_set" -- "$val")) ;;
+    POLICY) COMPREPLY=($(compgen -W "off no everysec always" -- "$val")) ;;
     COMMAND) COMPREPLY=($(compgen -W "${tops[*]}" -- "$val")) ;;
     SUBCOMMAND)
         while IFS= read -r c; do
@@ -202,6 +204,8 @@ _ndb() {
             [[ $k == "$val"* ]] && COMPREPLY+=("$head$(printf '%q' "$k")")
         done
         ;;
+    *'|'*) # literal words: "check|repair"
+        [[ $slot == *[A-Z]* ]] || COMPREPLY=($(compgen -W "${slot//|/ }" -- "$val")) ;;
     *) return 0 ;;
     esac
 

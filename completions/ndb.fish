@@ -185,6 +185,10 @@ function __ndb_complete
             printf '%s\n' error warn info debug
         case OP
             printf '%s\n' get set add mixed sh_get sh_set
+        case POLICY
+            printf '%s\n' off no everysec always
+        case '*|*' # literal words: "check|repair"
+            string match -qr '[A-Z]' -- $slot; or string split '|' -- $slot
         case COMMAND
             string replace -r ' .*' '' -- $cmds | sort -u
         case SUBCOMMAND

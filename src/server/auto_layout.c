@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,24 @@ int auto_layout_create(const auto_layout *L, char *err, size_t errlen) {
     if (make_dir(L->root, err, errlen) || make_dir(L->journal, err, errlen) || make_dir(L->snapshots, err, errlen))
         return -1;
     return 0;
+}
+
+int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) {
+    char path[PATH_MAX];
+    *busy = 0;
+    snprintf(path, sizeof path, "%s/lock", L->root);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    int e = errno;
+    close(fd);
+    *busy = e == EWOULDBLOCK;
+    if (*busy) snprintf(err, errlen, "another ndb server is using %s (%s is locked)", L->root, path);
+    else snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
+    return -1;
 }
 
 int auto_layout_exists(const auto_layout *L) {

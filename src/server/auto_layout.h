@@ -44,6 +44,12 @@ int auto_layout_init(auto_layout *L, const char *persist_path);
  * Returns 0, or -1 with the reason in err. */
 int auto_layout_create(const auto_layout *L, char *err, size_t errlen);
 
+/* Take P/@ndb/lock (flock, exclusive, not waiting): one server per persist
+ * path, and no journal repair under a running server.  Returns the
+ * descriptor that holds it (close it to let go), or -1 with the reason in
+ * err (*busy set when another process holds it). */
+int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen);
+
 /* Does P/@ndb exist? */
 int auto_layout_exists(const auto_layout *L);
 

@@ -48,6 +48,7 @@ void durability_init(ndb_server *s) {
     if (!d) abort();
     d->jn.fd = -1;
     d->bg.pipe_fd = -1;
+    d->lock_fd = -1;
     d->next_gen = 1;
     d->save_mono_ms = mono_ms();
     s->dur = d;
@@ -59,6 +60,7 @@ void durability_free(ndb_server *s) {
     bgsave_drain(&d->bg, s, 1, 1);
     if (d->jn.fd >= 0) store_remove_sink(&s->store, journal_sink, &d->jn);
     journal_close(&d->jn);
+    if (d->lock_fd >= 0) close(d->lock_fd);
     free(d);
     s->dur = NULL;
 }
@@ -80,8 +82,11 @@ static void note_snapshot(durability *d, const char *name, const bg_result *res)
  * records that come after the snapshot's instant. */
 static int auto_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
     durability *d = s->dur;
-    job->gen = d->next_gen++;
+    job->gen = d->next_gen;
+    /* a generation is used only once its journal file exists: recovery
+     * requires the journal files to follow each other without a gap */
     if (d->jn.fd >= 0 && journal_rotate(&d->jn, job->gen, err, errlen)) return -1;
+    d->next_gen++;
     job->seq_at_fork = d->jn.appended;
     job->breaks_at_fork = d->jn.breaks;
     job->changes_at_fork = s->store.changes;
@@ -353,7 +358,9 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
                      d->L.root);
         return 0;
     }
-    if (auto_layout_create(&d->L, err, errlen)) return -1;
+    int busy;
+    if (auto_layout_create(&d->L, err, errlen) || (d->lock_fd = auto_layout_lock(&d->L, &busy, err, errlen)) < 0)
+        return -1;
     recovery_report rep;
     uint64_t t0 = mono_ms();
     if (recovery_run(&s->store, &d->L, RECOVER_START, &rep, err, errlen)) {

@@ -45,6 +45,7 @@ typedef struct last_snapshot {
 typedef struct durability {
     auto_layout L;
     int started;            /* durability_start succeeded (shutdown has work to do) */
+    int lock_fd;            /* holds P/@ndb/lock while the server runs; -1 */
     int automatic;          /* journal or schedule: automatic snapshots and recovery */
     journal jn;             /* jn.fd < 0 when there is no journal */
     bg_state bg;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "server/auto_layout.h"
@@ -151,6 +152,12 @@ int cmd_journal(int argc, char **argv) {
         return 2;
     }
     config_free(&cfg);
+    int busy, lock = auto_layout_lock(&L, &busy, err, sizeof err);
+    if (lock < 0 && (repair || !busy)) {
+        fprintf(stderr, "ndb journal: %s%s\n", err, busy ? ": stop it before repairing" : "");
+        return 1;
+    }
+    if (lock < 0) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
 
     ndb_store st;
     recovery_report rep;
@@ -160,6 +167,7 @@ int cmd_journal(int argc, char **argv) {
         print_found(&rep, &st);
         if (repair) printf("nothing to repair%s\n", rep.torn ? " (the torn last record was cut off)" : "");
         store_free(&st);
+        if (lock >= 0) close(lock);
         return 0;
     }
     printf("%s\n", err);
@@ -167,18 +175,21 @@ int cmd_journal(int argc, char **argv) {
         printf("%s: this is not journal damage%s\n", repair ? "cannot repair" : "not recoverable",
                repair ? "" : "; a repair cannot help");
         store_free(&st);
+        if (lock >= 0) close(lock);
         return 1;
     }
     if (!repair) {
         print_loss(&L, &rep, "a repair would drop");
         printf("run 'ndb journal repair' (with the same options) to drop it\n");
         store_free(&st);
+        if (lock >= 0) close(lock);
         return 1;
     }
     print_loss(&L, &rep, "dropping");
     if (recovery_repair(&L, &rep, err, sizeof err)) {
         printf("repair failed: %s\n", err);
         store_free(&st);
+        close(lock);
         return 1;
     }
     store_free(&st);
@@ -187,5 +198,6 @@ int cmd_journal(int argc, char **argv) {
     if (rc) printf("after the repair: %s\n", err);
     else print_found(&rep, &st);
     store_free(&st);
+    close(lock);
     return rc ? 1 : 0;
 }

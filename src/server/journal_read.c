@@ -16,13 +16,13 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return -1;
+        return -2;
     }
     struct stat st;
     if (fstat(fd, &st)) {
         snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
         close(fd);
-        return -1;
+        return -2;
     }
     s->size = (size_t)st.st_size;
     if (s->size) {
@@ -31,7 +31,7 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
             snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
             close(fd);
             s->size = 0;
-            return -1;
+            return -2;
         }
         madvise(m, s->size, MADV_SEQUENTIAL);
         s->map = m;

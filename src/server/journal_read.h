@@ -28,9 +28,10 @@ typedef struct jscan {
     uint64_t records;         /* records returned so far */
 } jscan;
 
-/* Map the file at path and check its header.  Returns 0; or -1 with the
- * reason in err (the file cannot be opened, or its header is bad — then
- * s->size says how long it is, for the caller's torn-file check). */
+/* Map the file at path and check its header.  Returns 0; -1 with the
+ * reason in err when its header is bad (s->size says how long the file is,
+ * for the caller's torn-file check); -2 with the reason when it cannot be
+ * opened or read at all. */
 int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
 
 /* The next record: 1 with *ch (key and val point into the mapping, valid

@@ -62,6 +62,20 @@ static int cut_tail(const char *path, uint64_t at, char *err, size_t errlen) {
     return 0;
 }
 
+/* Give the header-less file `path` the header of generation gen (and nothing else). */
+static int rewrite_header(const char *path, uint64_t gen, char *err, size_t errlen) {
+    unsigned char h[JF_HEADER_SIZE];
+    jf_header_encode(h, gen, 0);
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0 || write(fd, h, sizeof h) != (ssize_t)sizeof h || fsync(fd)) {
+        snprintf(err, errlen, "cannot write a header into %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 /* Replay journal file `gen` into st.  last: it is the newest file (where a
  * torn tail may be).  Returns 0, or -1 with err (and rep->damaged). */
 static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int last, int mode,
@@ -69,12 +83,19 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
     char path[PATH_MAX], why[600];
     auto_journal_path(L, gen, path, sizeof path);
     jscan s;
-    if (jscan_open(&s, path, why, sizeof why)) {
+    int orc = jscan_open(&s, path, why, sizeof why);
+    if (orc == -2) { /* not damage: the file could not be read at all */
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (orc) {
         int torn = last && (s.size < JF_HEADER_SIZE || jscan_all_zero(&s));
         uint64_t size = s.size;
         jscan_close(&s);
         if (!torn) return damage(rep, path, gen, 0, size, 0, why, err, errlen);
-        /* created by a crash before its header was durable: it holds nothing */
+        /* created by a crash before its header was durable: it holds no
+         * record; a start-up gives it its header (removing it would leave
+         * a gap in the generations) */
         log_warn("journal file %s holds no header (%llu bytes): a file the crash interrupted while it was "
                  "created; it holds no record",
                  path, (unsigned long long)size);
@@ -82,10 +103,9 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
         snprintf(rep->torn_file, sizeof rep->torn_file, "%s", path);
         rep->torn_at = 0;
         rep->torn_bytes = size;
-        if (mode == RECOVER_START && unlink(path)) {
-            snprintf(err, errlen, "cannot remove %s: %s", path, strerror(errno));
-            return -1;
-        }
+        if (mode == RECOVER_START && rewrite_header(path, gen, err, errlen)) return -1;
+        rep->files++;
+        rep->bytes += JF_HEADER_SIZE;
         return 0;
     }
     if (s.hdr.generation != gen) {

@@ -120,6 +120,11 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     for l in error warn info debug; do "$NDB" serve --help | grep -q "$l"; done
     for o in get set add mixed sh_get sh_set; do "$NDB" bench --help | grep -q -- "$o"; done
     same $'get\nset\nadd\nmixed\nsh_get\nsh_set' "$(comp "bench --op ")"
+    same $'off\nno\neverysec\nalways' "$(comp "serve --journal ")"
+    "$NDB" serve --help | grep -q -- '--journal POLICY'
+    # a positional of literal words (ndb journal's usage line: check|repair)
+    same $'check\nrepair' "$(comp "journal ")"
+    [ "$(comp "journal --persist-path /tmp r")" = repair ]
     cd "$BATS_TEST_TMPDIR"
     mkdir -p confdir
     touch conf.jsonc
@@ -268,6 +273,8 @@ zcomp() {
     done
     [[ $(zcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(zcomp "serve --log-level ")"
+    same $'off\nno\neverysec\nalways' "$(zcomp "serve --journal ")"
+    same $'check\nrepair' "$(zcomp "journal ")"
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
@@ -302,6 +309,8 @@ fcomp() {
     done
     [[ $(fcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(fcomp "serve --log-level ")"
+    same $'always\neverysec\nno\noff' "$(fcomp "serve --journal ")"
+    same $'check\nrepair' "$(fcomp "journal ")"
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]

@@ -200,6 +200,16 @@ gen() { printf '%s/%020d.jnl' "$J" "$1"; }
     [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.jsonc: 'persist.journal' must be one of \"off\", \"no\", \"everysec\", \"always\"" ]
     start_server --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    # one server per persist path; no repair under a running server
+    run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: another ndb server is using $P/@ndb ($P/@ndb/lock is locked)" ]
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: another ndb server is using $P/@ndb ($P/@ndb/lock is locked): stop it before repairing" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "note: a server is running on this path: what it is writing may show as a torn last record" ]
     stop_server
     start_server --persist-path "$P"
     grep -q "warn: $P/@ndb holds a journal or automatic snapshots, but neither persist.journal nor persist.save is set: they are not restored" "$NDB_LOG"

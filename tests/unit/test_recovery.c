@@ -137,6 +137,22 @@ static void test_roundtrip(void) {
     digest(&b, &db);
     CHECK_STR(db.buf, da.buf);
     store_free(&b);
+
+    /* a crash while the next file was created: it has no header yet */
+    auto_journal_path(&L, 3, path, sizeof path);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(write(fd, "NDBJ", 4) == 4);
+    close(fd);
+    CHECK_INT(recover(&a, &b, RECOVER_START, &rep, err, sizeof err), 0);
+    CHECK(rep.torn && rep.torn_at == 0 && rep.torn_bytes == 4);
+    CHECK_INT(size_of(path), JF_HEADER_SIZE); /* given its header: no gap in the generations */
+    store_free(&b);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
+    CHECK(!rep.torn);
+    CHECK_INT(rep.files, 2);
+    digest(&b, &db);
+    CHECK_STR(db.buf, da.buf);
+    store_free(&b);
     store_free(&a);
     sb_free(&da);
     sb_free(&db);
