@@ -380,7 +380,7 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     if (cfg->journal != JOURNAL_OFF) {
         if (journal_open(&d->jn, d->L.journal, cfg->journal, d->next_gen++, transport_wake, err, errlen)) return -1;
         d->jn.older_bytes = rep.bytes; /* replayed again by the next recovery, until a compaction */
-        store_add_sink(&s->store, journal_sink, &d->jn);
+        store_add_sink_first(&s->store, journal_sink, &d->jn); /* before any sink that acts on a record */
         log_info("journal: %s, file %s/%020llu.jnl", journal_policy_names[cfg->journal], d->L.journal,
                  (unsigned long long)d->jn.gen);
     }
