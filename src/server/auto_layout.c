@@ -29,8 +29,7 @@ int auto_layout_init(auto_layout *L, const char *persist_path) {
     return 0;
 }
 
-/* fsync a directory (so an entry created or removed in it is durable). */
-static int sync_dir(const char *dir) {
+int auto_sync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -1;
     int rc = fsync(fd);
@@ -45,7 +44,7 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
         snprintf(parent, sizeof parent, "%s", dir);
         char *slash = strrchr(parent, '/');
         if (slash && slash != parent) *slash = 0;
-        if (sync_dir(parent) == 0) return 0;
+        if (auto_sync_dir(parent) == 0) return 0;
     } else if (errno == EEXIST) {
         struct stat st;
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
@@ -92,6 +91,7 @@ void auto_snapshot_path(const auto_layout *L, uint64_t gen, char *out, size_t ou
     snprintf(out, outlen, "%s/%020llu", L->snapshots, (unsigned long long)gen);
 }
 
+/* qsort: ascending uint64_t. */
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -141,7 +141,9 @@ int auto_snapshot_complete(const auto_layout *L, uint64_t gen, snap_found *kv, s
     return 1;
 }
 
-static uint64_t tree_bytes;
+static uint64_t tree_bytes; /* auto_tree_bytes' sum (nftw passes no context) */
+
+/* nftw: add a regular file's size to tree_bytes. */
 static int add_size(const char *p, const struct stat *st, int flag, struct FTW *f) {
     (void)p, (void)f;
     if (flag == FTW_F) tree_bytes += (uint64_t)st->st_size;
@@ -154,6 +156,7 @@ uint64_t auto_tree_bytes(const char *path) {
     return tree_bytes;
 }
 
+/* nftw, depth first: remove a file or an (emptied) directory. */
 static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *f) {
     (void)st, (void)f;
     return (flag == FTW_DP ? rmdir(p) : unlink(p)) ? -1 : 0;
@@ -192,8 +195,8 @@ void auto_retention(const auto_layout *L, uint64_t newest, unsigned keep) {
         else jremoved++;
     }
     if (removed || jremoved) {
-        sync_dir(L->snapshots);
-        sync_dir(L->journal);
+        auto_sync_dir(L->snapshots);
+        auto_sync_dir(L->journal);
         log_info("retention: removed %u older automatic snapshot(s) and %u journal file(s); %u snapshot(s) kept",
                  removed, jremoved, kept);
     }

@@ -69,6 +69,10 @@ int auto_list_snapshots(const auto_layout *L, uint64_t **gens, char *err, size_t
 int auto_snapshot_complete(const auto_layout *L, uint64_t gen, snap_found *kv, snap_found *sessions, char *why,
                            size_t whylen);
 
+/* fsync directory dir, so that an entry created, renamed or removed in it
+ * is durable.  Returns 0, or -1 with errno set. */
+int auto_sync_dir(const char *dir);
+
 /* Bytes of the regular files under path (0 if it does not exist). */
 uint64_t auto_tree_bytes(const char *path);
 

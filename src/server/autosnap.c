@@ -12,20 +12,12 @@
 
 #include "server/persist.h"
 
-static int sync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, uint64_t *bytes, char *err,
                    size_t errlen) {
     char dir[PATH_MAX];
     snap_writer w;
     auto_snapshot_path(L, gen, dir, sizeof dir);
-    if ((mkdir(dir, 0755) && errno != EEXIST) || sync_dir(L->snapshots)) {
+    if ((mkdir(dir, 0755) && errno != EEXIST) || auto_sync_dir(L->snapshots)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }

@@ -24,6 +24,7 @@ _Static_assert(sizeof(bg_result) < 4096, "a child's report must fit in one atomi
 static volatile sig_atomic_t child_ended;
 static void (*loop_wake)(void);
 
+/* SIGCHLD: note it and wake the event loop (async-signal-safe). */
 static void on_sigchld(int sig) {
     (void)sig;
     child_ended = 1;
@@ -42,12 +43,14 @@ void bgsave_install(void (*wake)(void)) {
     sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* Milliseconds on the monotonic clock. */
 static uint64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Free job and what it owns (its slot belongs to the client queue by now). */
 static void free_job(bg_job *job) {
     sb_free(&job->cmd);
     free(job->tkns);

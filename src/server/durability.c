@@ -24,12 +24,14 @@
 #define RETRY_FIRST_MS 1000u
 #define RETRY_MAX_MS 60000u
 
+/* Milliseconds on the monotonic clock (retries, the schedule). */
 static uint64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds since 1970 (what SV_INFO reports). */
 static uint64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -102,6 +104,10 @@ static void auto_work(const ndb_server *s, bg_job *job, bg_result *res) {
     auto_retention(&d->L, job->gen, s->cfg.keep_snapshots);
 }
 
+/* An automatic snapshot ended: on success it is the base of recovery now
+ * (the journal before it is no longer replayed) and repairs a broken
+ * journal whose break it covers; on failure writes are refused and a retry
+ * is scheduled, later each time. */
 static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
     durability *d = s->dur;
     char name[64];

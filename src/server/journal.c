@@ -12,16 +12,19 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "server/auto_layout.h"
 #include "server/journal_format.h"
 
 const char *const journal_policy_names[] = {"off", "no", "everysec", "always", NULL};
 
+/* Milliseconds since 1970. */
 static uint64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The path of the file of generation gen (auto_layout.h names them the same way). */
 static void file_path(const journal *j, uint64_t gen, char *out, size_t outlen) {
     snprintf(out, outlen, "%s/%020llu.jnl", j->dir, (unsigned long long)gen);
 }
@@ -41,14 +44,6 @@ static int write_all(int fd, const char *p, size_t n, size_t *done) {
     return 0;
 }
 
-static int sync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Create the file of generation gen with its header, durably.  Returns the
  * descriptor, or -1 with the reason in err (nothing is left behind). */
 static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen) {
@@ -62,7 +57,7 @@ static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen)
         return -1;
     }
     jf_header_encode(h, gen, wall_ms());
-    if (write_all(fd, (const char *)h, sizeof h, &done) || fdatasync(fd) || sync_dir(j->dir)) {
+    if (write_all(fd, (const char *)h, sizeof h, &done) || fdatasync(fd) || auto_sync_dir(j->dir)) {
         snprintf(err, errlen, "cannot write journal file %s: %s", path, strerror(errno));
         close(fd);
         unlink(path);

@@ -54,6 +54,7 @@ static const char usage[] =
     "Exit status: 0 the journal recovers (after repair: it was repaired); 1 it\n"
     "does not; 2 usage error, or no journal or automatic snapshot in DIR.\n";
 
+/* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ndb journal: ");
     fprintf(stderr, fmt, arg);

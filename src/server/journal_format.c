@@ -23,6 +23,7 @@ enum {
 /* Flag bits of the expiry field. */
 enum { JX_DELETE = 1, JX_EXTEND_GET = 2, JX_EXTEND_SET = 4 };
 
+/* Little-endian stores. */
 static void put32(unsigned char *p, uint32_t v) {
     p[0] = (unsigned char)v;
     p[1] = (unsigned char)(v >> 8);

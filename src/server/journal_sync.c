@@ -32,12 +32,15 @@ struct jsync {
     void (*wake)(void);
 };
 
+/* Milliseconds since 1970. */
 static uint64_t wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The thread: wait for written records, wait out the rest of the second
+ * since the last fdatasync, sync, report; until jsync_stop. */
 static void *run(void *arg) {
     struct jsync *s = arg;
     pthread_mutex_lock(&s->mu);

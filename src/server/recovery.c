@@ -17,20 +17,14 @@
 #include "server/autosnap.h"
 #include "server/journal_read.h"
 
+/* Milliseconds on the monotonic clock (for the log). */
 static uint64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int sync_dir(const char *dir) {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
+/* Length of the file at path (0 if it cannot be read). */
 static uint64_t file_size(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -302,7 +296,7 @@ int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err,
             cut_tail(rep->bad_file, rep->bad_at, err, errlen))
             return -1;
     }
-    if (sync_dir(L->journal)) {
+    if (auto_sync_dir(L->journal)) {
         snprintf(err, errlen, "cannot sync %s: %s", L->journal, strerror(errno));
         return -1;
     }

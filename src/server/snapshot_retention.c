@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "server/auto_layout.h"
 #include "server/snapshot.h"
 
+/* qsort: descending uint64_t (newest snapshot first). */
 static int cmp_desc(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? 1 : x > y ? -1 : 0;
@@ -60,11 +60,7 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep) {
     }
     free(ts);
     if (removed) {
-        int fd = open(dataset, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
+        auto_sync_dir(dataset);
         log_info("retention: removed %u older snapshot(s) of '%s'; %u kept", removed, name, kept);
     }
     return removed;

@@ -69,6 +69,7 @@ static char logpath[4096];
 /* ---------------------------------------------------------- helpers */
 
 static uint64_t rng;
+/* xorshift64*: the test's only randomness, seeded by --seed. */
 static uint64_t rnd(void) {
     rng ^= rng >> 12;
     rng ^= rng << 25;
@@ -76,12 +77,14 @@ static uint64_t rnd(void) {
     return rng * 0x2545F4914F6CDD1DULL;
 }
 
+/* Milliseconds on the monotonic clock. */
 static int64_t now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sleep ms milliseconds. */
 static void sleep_ms(unsigned ms) {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -294,6 +297,7 @@ static const char *call(bws *c, const char *req, size_t *len) {
     return ans;
 }
 
+/* One request whose answer must be exactly want. */
 static void expect_call(bws *c, const char *req, const char *want) {
     size_t n;
     const char *got = call(c, req, &n);
@@ -503,6 +507,7 @@ static void usage(void) {
     exit(2);
 }
 
+/* An option's number in [lo, hi], else the usage message. */
 static unsigned num(const char *s, unsigned lo, unsigned hi) {
     char *end;
     unsigned long v = strtoul(s, &end, 10);
@@ -510,6 +515,7 @@ static unsigned num(const char *s, unsigned lo, unsigned hi) {
     return (unsigned)v;
 }
 
+/* Rounds of start, check, load and kill -9; then a last check and a clean stop. */
 int main(int argc, char **argv) {
     static const struct option opts[] = {
         {"ndb", 1, NULL, 'n'},     {"dir", 1, NULL, 'd'},    {"policy", 1, NULL, 'p'}, {"rounds", 1, NULL, 'r'},
