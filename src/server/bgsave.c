@@ -77,6 +77,8 @@ static void report_early(bg_state *bg, struct ndb_server *s) {
     }
 }
 
+int bgsave_needs_poll(const bg_state *bg) { return child_ended || bg->early || (bg->head && !bg->running); }
+
 int bgsave_auto_pending(const bg_state *bg) {
     if (bg->running && bg->running->automatic) return 1;
     for (const bg_job *j = bg->head; j; j = j->next)

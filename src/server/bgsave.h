@@ -87,6 +87,10 @@ void bgsave_poll(bg_state *bg, struct ndb_server *s);
  * discard the queued jobs, each `done` called.  Blocks. */
 void bgsave_drain(bg_state *bg, struct ndb_server *s, int kill_running, int drop_queued);
 
+/* Is there something for bgsave_poll to do: a child that ended (SIGCHLD
+ * came), a job that failed early, a job waiting with no child running? */
+int bgsave_needs_poll(const bg_state *bg);
+
 /* Is a child running?  Is an automatic snapshot waiting or running? */
 static inline int bgsave_busy(const bg_state *bg) { return bg->running != NULL; }
 int bgsave_auto_pending(const bg_state *bg);

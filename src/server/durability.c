@@ -260,7 +260,7 @@ static void maybe_compact(ndb_server *s) {
 
 void durability_turn_end(ndb_server *s) {
     durability *d = s->dur;
-    if (d->bg.running || d->bg.head || d->bg.early) bgsave_poll(&d->bg, s);
+    if (bgsave_needs_poll(&d->bg)) bgsave_poll(&d->bg, s); /* the tick polls anyway, should SIGCHLD be lost */
     if (d->jn.fd < 0) return;
     journal_flush(&d->jn);
     maybe_compact(s);

@@ -28,7 +28,8 @@ if [ "$(nproc)" -ge 2 ]; then
 fi
 mkdir "$work/data"
 keep=()
-"$NDB" serve --help | grep -q -- --keep-snapshots && keep=(--keep-snapshots 1) # (older builds: every save kept)
+help=$("$NDB" serve --help) # (not piped into grep -q: with pipefail its early exit would fail the pipe)
+[[ $help == *--keep-snapshots* ]] && keep=(--keep-snapshots 1) # (older builds keep every save)
 "${on_server[@]}" "$NDB" serve --port 0 --persist-path "$work/data" "${keep[@]}" 2>"$work/log" &
 pid=$!
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/log" && break; sleep 0.05; done
@@ -55,5 +56,5 @@ wait "$saver"
 n=$(wc -l <"$work/saves")
 durs=$(grep -o '"duration":[0-9]*' "$work/saves" | cut -d: -f2 | sort -n | tr '\n' ' ')
 echo "KV_SAVEs answered: $n ($(grep -c '"st":121' "$work/saves") with 121), durations ms: $durs"
-echo "snapshot size: $(du -sh "$work/data/big" | cut -f1)"
+echo "snapshot size: $(du -sh "$work/data/big" | cut -f1) ($(ls "$work/data/big" | wc -l) snapshot directories)"
 probe "KV_GET with no save:"
