@@ -194,6 +194,16 @@ gen() { printf '%s/%020d.jnl' "$J" "$1"; }
     run "$NDB" serve --port 0 --persist-path "$P" --save "60"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "ndb serve: --save: '60' must be pairs of numbers \"SECONDS CHANGES ...\" (each SECONDS 1..315360000, CHANGES at least 1, at most 16 pairs), or \"\" for none" ]
+    printf '{"persist":{"save":5}}' >"$BATS_TEST_TMPDIR/c.jsonc"
+    run "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.jsonc"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.jsonc: 'persist.save' must be pairs of numbers \"SECONDS CHANGES ...\" (each SECONDS 1..315360000, CHANGES at least 1, at most 16 pairs), or \"\" for none" ]
+    run "$NDB" serve --port 0 --keep-snapshots -1
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --keep-snapshots: '-1' must be an integer from 0 to 1000000" ]
+    run "$NDB" serve --port 0 --compact-min 1K
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --compact-min: '1K' must be a size (bytes, or with a K/M/G/T suffix) from 65536 to 1125899906842624" ]
     printf '{"persist":{"journal":"sometimes"}}' >"$BATS_TEST_TMPDIR/c.jsonc"
     run "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.jsonc"
     [ "$status" -eq 1 ]
