@@ -13,6 +13,7 @@
 #                                silent when there is no server)
 # Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
 # ROLE the roles of users (ndb passwd),
+# POLICY journal policies, a positional of literal words (check|repair) those words,
 # KEY (and K,...) key names; a positional argument named KEY gets key names,
 # COMMAND/SUBCOMMAND (ndb help) command names.
 
@@ -181,6 +182,7 @@ _ndb() {
     LEVEL) COMPREPLY=($(compgen -W "error warn info debug" -- "$val")) ;;
     OP) COMPREPLY=($(compgen -W "get set add mixed sh_get sh_set" -- "$val")) ;;
     ROLE) COMPREPLY=($(compgen -W "read write admin" -- "$val")) ;;
+    POLICY) COMPREPLY=($(compgen -W "off no everysec always" -- "$val")) ;;
     COMMAND) COMPREPLY=($(compgen -W "${tops[*]}" -- "$val")) ;;
     SUBCOMMAND)
         while IFS= read -r c; do
@@ -204,6 +206,8 @@ _ndb() {
             [[ $k == "$val"* ]] && COMPREPLY+=("$head$(printf '%q' "$k")")
         done
         ;;
+    *'|'*) # literal words: "check|repair"
+        [[ $slot == *[A-Z]* ]] || COMPREPLY=($(compgen -W "${slot//|/ }" -- "$val")) ;;
     *) return 0 ;;
     esac
 

@@ -187,6 +187,10 @@ function __ndb_complete
             printf '%s\n' get set add mixed sh_get sh_set
         case ROLE
             printf '%s\n' read write admin
+        case POLICY
+            printf '%s\n' off no everysec always
+        case '*|*' # literal words: "check|repair"
+            string match -qr '[A-Z]' -- $slot; or string split '|' -- $slot
         case COMMAND
             string replace -r ' .*' '' -- $cmds | sort -u
         case SUBCOMMAND

@@ -17,6 +17,7 @@
 #include "client/cmd_passwd.h"
 #include "client/cmd_send.h"
 #include "client/repl.h"
+#include "server/journal_cli.h"
 #include "server/serve.h"
 
 static const cli_raw raw_subcommands[] = {
@@ -25,6 +26,7 @@ static const cli_raw raw_subcommands[] = {
     {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
     {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests"},
     {"passwd", cmd_passwd, "hash a password for a user of the server's config"},
+    {"journal", cmd_journal, "check or repair the journal of a persist path (no server needed)"},
 };
 
 int main(int argc, char **argv) {

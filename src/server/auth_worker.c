@@ -5,6 +5,7 @@
 #include "server/auth_worker.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 static struct {
@@ -50,7 +51,14 @@ int auth_worker_start(void (*notify)(void)) {
     W.notify = notify;
     W.stopping = 0;
     if (!notify) return 0;
-    if (pthread_create(&W.thread, NULL, worker_main, NULL)) return -1;
+    /* signals (SIGTERM, SIGCHLD) belong to the loop's thread: the worker
+     * is created with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&W.thread, NULL, worker_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc) return -1;
     W.running = 1;
     return 0;
 }

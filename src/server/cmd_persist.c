@@ -4,8 +4,10 @@
  * status 2 in the metadata of a failed save, empty datasets load, the
  * saveDataType is checked) and the start-up load.
  *
- * Saves are synchronous: the server answers nobody else while one runs (the
- * time is in the response's `duration` and in the log).
+ * Saves run in the background (issue 15): a forked child writes the
+ * snapshot of the data as it was when the save was asked for, the server
+ * keeps answering everyone, and the reply — the same shapes as ever, with
+ * `duration` — is sent when the snapshot is complete (durability.c, bgsave.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "common/log.h"
 #include "server/commands.h"
+#include "server/durability.h"
 #include "server/persist.h"
 #include "server/params.h"
 
@@ -57,40 +60,10 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
     sb_add_json_string(r->out, name->buf, name->len);
 }
 
-/* KV_SAVE / SH_SAVE share everything but the records they write. */
-
-void persist_save(request *r, const strbuf *name, int type, record_writer write, const void *arg) {
-    char err[PATH_MAX + 256];
-    uint64_t t0 = mono_ms();
-    snap_writer w;
-    if (snap_begin(&w, r->srv->cfg.persist_path, name->buf, type, err, sizeof err)) {
-        log_warn("save of '%s' failed: %s", name->buf, err);
-        persist_rsp_head(r, name, -1, err);
-        rsp_end_st(r, ST_SAVE_DIR_WRITE_FAIL, 0);
-        return;
-    }
-    int ok = write(r, &w, arg, err, sizeof err) == 0;
-    ok = snap_finish(&w, ok, err, sizeof err) == 0;
-    uint64_t ms = mono_ms() - t0;
-    if (!ok) {
-        log_warn("save of '%s' failed: %s", name->buf, err);
-        persist_rsp_head(r, name, (int64_t)ms, err);
-        rsp_end_st(r, ST_SAVE_ERROR, 0);
-        return;
-    }
-    log_info("saved '%s' to %s in %llu ms", name->buf, w.dir, (unsigned long long)ms);
-    persist_rsp_head(r, name, (int64_t)ms, NULL);
-    rsp_end_st(r, ST_SAVE_COMPLETE, 0);
-}
-
-static int write_kv(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
-    return persist_kv_write(&r->srv->store, w, err, errlen);
-}
-
 void cmd_KV_SAVE(request *r) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_KV, write_kv, NULL);
+    if (persist_take_name(r, &name, &tok) == 0) durability_user_save(r, name.buf, SNAP_KV, NULL, 0);
     sb_free(&name);
 }
 
@@ -159,40 +132,33 @@ out:
     sb_free(&name);
 }
 
-/* SH_SAVE's record writer: arg is the token list (NULL = every session). */
-typedef struct token_list {
-    uint64_t *tkns;
-    size_t n;
-} token_list;
-
-static int write_sessions(request *r, snap_writer *w, const void *arg, char *err, size_t errlen) {
-    const token_list *tl = arg;
-    return persist_sessions_write(&r->srv->store.sessions, tl->tkns, tl->n, w, err, errlen);
-}
-
 static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
 
 void cmd_SH_SAVE(request *r) {
     uint32_t p[2];
     if (params_check(r, r->body, sh_save_params, 2, p)) return;
-    token_list tl = {NULL, 0};
+    uint64_t *tkns = NULL; /* NULL: every session */
+    size_t n = 0;
     if (p[1]) {
         const jtok *a = req_tok(r, p[1]);
         if (a->count == 0) return rsp_fail(r, ST_VALUE_SIZE, "'tkns' empty");
-        tl.tkns = malloc(a->count * sizeof *tl.tkns);
-        if (!tl.tkns) abort();
+        tkns = malloc(a->count * sizeof *tkns);
+        if (!tkns) abort();
         for (uint32_t i = 0, t = p[1] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
-            if (jnum_to_token(r->doc, req_tok(r, t), &tl.tkns[tl.n++], 0)) {
-                free(tl.tkns);
+            if (jnum_to_token(r->doc, req_tok(r, t), &tkns[n++], 0)) {
+                free(tkns);
                 return rsp_fail(r, ST_VALUE_TYPE_INVALID, "'tkns' contains invalid token");
             }
         }
     }
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    if (persist_take_name(r, &name, &tok) == 0) persist_save(r, &name, SNAP_SESSIONS, write_sessions, &tl);
+    if (persist_take_name(r, &name, &tok) == 0) {
+        durability_user_save(r, name.buf, SNAP_SESSIONS, tkns, n); /* takes tkns */
+        tkns = NULL;
+    }
     sb_free(&name);
-    free(tl.tkns);
+    free(tkns);
 }
 
 void cmd_SH_LOAD(request *r) {

@@ -7,17 +7,19 @@
  * live sessions: SV_INFO is flagged SESSIONS, so due expiry is applied
  * first.  `memoryBytes` covers the top-level keys and the sessions.  On a
  * server with users (README "Security") it also says who the connection is
- * logged in as: `user` and `role`.
+ * logged in as: `user` and `role`.  `persistence` is the state of the
+ * journal and snapshots (durability.h).
  */
 #include <string.h>
 #include <time.h>
 
 #include "server/commands.h"
+#include "server/durability.h"
 
 #define NDB_PROTOCOL_LEVEL "0.7.1"
 
 void cmd_SV_INFO(request *r) {
-    const ndb_server *s = r->srv;
+    ndb_server *s = r->srv;
     strbuf *o = r->out;
     /* on a server with users, who this connection is (it has logged in:
      * SV_INFO needs the read role) */
@@ -32,6 +34,8 @@ void cmd_SV_INFO(request *r) {
     SB_ADD_LIT(o, ",\"persistEnabled\":");
     if (s->cfg.persist_enabled) SB_ADD_LIT(o, "true");
     else SB_ADD_LIT(o, "false");
+    sb_addc(o, ',');
+    durability_info_json(r->srv, o);
     SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\",\"requests\":");
     sb_add_u64(o, s->requests);
     if (users) {

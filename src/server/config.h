@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/save_schedule.h"
 #include "server/settings.h"
 #include "server/users.h"
 
@@ -41,6 +42,11 @@ typedef struct ndb_config {
     char persist_path[PATH_MAX];
     char load_name[256];           /* start-up load (docs/protocol.md 6.6); "" for none */
     char load_path[PATH_MAX];      /* "" for the persist path */
+    int journal;                   /* enum journal_policy (journal.h) */
+    save_schedule save;            /* automatic snapshots without a journal */
+    unsigned keep_snapshots;       /* complete snapshots kept per dataset; 0 = all */
+    unsigned compact_multiple;     /* journal / last automatic snapshot that compacts; 0 = never */
+    size_t compact_min;            /* ... and the journal's least size for it */
     /* sessions */
     unsigned session_check_ms;     /* expiry timer period */
     unsigned token_bits;           /* 53 or 64 */

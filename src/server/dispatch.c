@@ -18,6 +18,10 @@
  * (maxKeyLength lives in keyops.c; the exact maxMemory check of every
  * change in the store.)  Due session expiry is applied before a command
  * flagged SESSIONS runs, and due key expiry before every command.
+ *
+ * A command flagged WRITE is refused with status 124 while the journal or
+ * an automatic snapshot cannot be written (durability.h), before any other
+ * check of its request: a write the server could not keep is never made.
  */
 #include "server/dispatch.h"
 
@@ -25,6 +29,7 @@
 
 #include "server/auth.h"
 #include "server/commands.h"
+#include "server/durability.h"
 
 /* Step c: the root is an object with exactly one distinct member name
  * (duplicates of the first name are dropped, first occurrence wins). */
@@ -141,6 +146,13 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
         SB_ADD_LIT(out, "\"m\":\"\"");
         rsp_end_st(&r, ST_COMMAND_DISABLED, 0);
         return;
+    }
+    if (r.ci->flags & CMDF_WRITE) { /* issue 15: never a write that cannot be made durable */
+        const char *why = durability_refusal(s);
+        if (why) {
+            rsp_fail(&r, ST_PERSIST_FAILED, why);
+            return;
+        }
     }
     if (check_limits(&r)) return;
     /* Decision 11: no command observes an expired session.  The clock is

@@ -72,6 +72,7 @@ int outq_fill(outq *q, client_slot *slot) {
         memmove(q->buf.buf + tail + n, q->buf.buf + tail, q->buf.len - tail);
         memcpy(q->buf.buf + tail, slot->text.buf, n);
         q->buf.len += n;
+        if (q->held_from != OUTQ_NOT_HELD && q->held_from > at) q->held_from += n;
         uint32_t len = (uint32_t)n;
         memcpy(q->buf.buf + at, &len, sizeof len);
         q->pending += n;
@@ -82,7 +83,7 @@ int outq_fill(outq *q, client_slot *slot) {
 }
 
 char *outq_front(outq *q, size_t *n) {
-    if (outq_empty(q)) return NULL;
+    if (outq_empty(q) || q->head >= q->held_from) return NULL;
     uint32_t len = entry_len(q, q->head);
     if (len == MARKER) return NULL;
     *n = len;
@@ -96,6 +97,7 @@ void outq_pop(outq *q) {
 
 void outq_compact(outq *q) {
     if (q->head == q->buf.len) {
+        if (q->held_from != OUTQ_NOT_HELD) q->held_from = 0; /* held entries can only come later */
         q->head = 0;
         sb_reset(&q->buf);
         if (q->buf.cap > 4 * 1024 * 1024) sb_free(&q->buf); /* don't pin a big buffer */
@@ -108,8 +110,21 @@ void outq_compact(outq *q) {
     if (q->head >= 64 * 1024 && q->head >= q->buf.len / 2) {
         memmove(q->buf.buf, q->buf.buf + q->head, q->buf.len - q->head);
         q->buf.len -= q->head;
+        if (q->held_from != OUTQ_NOT_HELD) q->held_from -= q->head;
         q->head = 0;
     }
+}
+
+void outq_hold(outq *q, size_t from, uint64_t seq) {
+    if (q->held_from == OUTQ_NOT_HELD) q->held_from = from;
+    if (seq > q->held_seq) q->held_seq = seq;
+}
+
+int outq_release(outq *q, uint64_t released) {
+    if (q->held_from == OUTQ_NOT_HELD || q->held_seq > released) return 0;
+    q->held_from = OUTQ_NOT_HELD;
+    q->held_seq = 0;
+    return 1;
 }
 
 void outq_free(outq *q) {
@@ -121,4 +136,6 @@ void outq_free(outq *q) {
     sb_free(&q->buf);
     q->head = q->pending = 0;
     q->slots = 0;
+    q->held_from = OUTQ_NOT_HELD;
+    q->held_seq = 0;
 }

@@ -15,6 +15,12 @@
  * The writer takes the payloads that are ready from the front
  * (outq_front / outq_pop) and stops at an unfilled marker.
  *
+ * Durability gate (issue 15): entries queued after a change whose journal
+ * record is not yet durable must not leave before it is.  outq_hold marks
+ * everything from a given entry on as held until a record number is
+ * released; outq_front stops at the first held entry, so what was queued
+ * earlier still goes out.
+ *
  * No I/O here: the transport owns the socket, this owns the bytes.
  */
 #ifndef NDB_OUTQ_H
@@ -36,7 +42,12 @@ typedef struct outq {
     size_t head;    /* offset of the first entry not yet written */
     size_t pending; /* payload bytes queued and not yet written */
     unsigned slots; /* unfilled markers in the queue */
+    size_t held_from;  /* offset of the first held entry; OUTQ_NOT_HELD when none */
+    uint64_t held_seq; /* they wait until this record number is released */
 } outq;
+
+#define OUTQ_NOT_HELD SIZE_MAX
+#define OUTQ_INIT {STRBUF_INIT, 0, 0, 0, OUTQ_NOT_HELD, 0}
 
 /* Open a reply at the end of the queue; the handler appends its payload to
  * q->buf.  Returns the entry's offset for outq_reply_end. */
@@ -67,6 +78,15 @@ void outq_pop(outq *q);
 void outq_compact(outq *q);
 
 static inline int outq_empty(const outq *q) { return q->head >= q->buf.len; }
+
+/* Hold the entries from offset `from` (an entry boundary; the queue's end
+ * when nothing new was queued) to the end until record `seq` is released;
+ * a queue already held keeps its start and waits for the larger number. */
+void outq_hold(outq *q, size_t from, uint64_t seq);
+/* Records up to `released` are durable: let held entries go if they
+ * waited for no more.  Returns 1 if the queue is no longer held. */
+int outq_release(outq *q, uint64_t released);
+static inline int outq_held(const outq *q) { return q->held_from != OUTQ_NOT_HELD; }
 
 /* Free the queue.  Unfilled markers are orphaned (their producers will
  * free them when they fill them); filled ones were already replaced. */

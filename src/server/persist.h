@@ -37,14 +37,20 @@ int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n
 int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
                           size_t errlen);
 
+/* Automatic snapshots (issue 15): every session in map order, each with its
+ * deadline (the "deadline" member, wall-clock ns); and the load that gives
+ * each session the deadline its record names (due ones are expired by the
+ * next expiry check, with a record each). */
+int persist_sessions_write_all(const ndb_store *st, snap_writer *w, char *err, size_t errlen);
+int persist_sessions_read_all(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
+                              size_t errlen);
+
 /* Load dataset `name` from `base` at start-up, choosing the loader from
  * the snapshot's metadata.  Returns 0, or -1 with a reason in err. */
 int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen);
 
 /* Helpers shared by the save/load commands of both families (cmd_persist.c). */
 int persist_take_name(request *r, strbuf *name, uint32_t *tok);
-typedef int (*record_writer)(request *r, snap_writer *w, const void *arg, char *err, size_t errlen);
-void persist_save(request *r, const strbuf *name, int type, record_writer write, const void *arg);
 void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const char *m);
 void persist_rsp_loaded(request *r, const strbuf *name, int64_t duration, uint64_t keys, uint64_t sessions);
 void persist_load_failed(request *r, const strbuf *name, const char *why);

@@ -14,6 +14,14 @@
  * A session whose token already exists is left untouched (its record is
  * skipped and not counted), as the protocol says; a loaded session's
  * deadline is load time + duration.
+ *
+ * Automatic snapshots (issue 15) must bring sessions back with the
+ * deadlines they had, so a session that expired while the server was down
+ * is gone after recovery.  Their records carry one more member, "deadline"
+ * in "sh": the wall-clock deadline in ns since the epoch (sorted first, as
+ * the other members are).  persist_sessions_write_all with deadlines writes
+ * it and the recovery load uses it; SH_SAVE never writes it and SH_LOAD
+ * ignores it, so datasets users save and load are exactly as before.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +30,8 @@
 #include "server/persist.h"
 #include "server/snapshot.h"
 
-static void write_record(const session *s, strbuf *b) {
+/* Append the record of s; with st, its deadline too (a session that expires). */
+static void write_record(const session *s, strbuf *b, const ndb_store *st) {
     SB_ADD_LIT(b, "{\"keys\":{");
     uint32_t pos = 0;
     int first = 1;
@@ -32,7 +41,13 @@ static void write_record(const session *s, strbuf *b) {
         sb_addc(b, ':');
         sb_add(b, kv_val(e), e->vlen);
     }
-    SB_ADD_LIT(b, "},\"sh\":{\"expiry\":{");
+    SB_ADD_LIT(b, "},\"sh\":{");
+    if (st && s->ex.duration) {
+        SB_ADD_LIT(b, "\"deadline\":");
+        sb_add_u64(b, store_wall_ns(st, s->exp.deadline));
+        sb_addc(b, ',');
+    }
+    SB_ADD_LIT(b, "\"expiry\":{");
     session_expiry_json(b, &s->ex);
     SB_ADD_LIT(b, "},\"shared\":");
     sb_add_bool(b, s->shared);
@@ -47,7 +62,7 @@ int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n
         uint32_t pos = 0;
         for (const session *s; (s = sessions_next(reg, &pos));) {
             snap_begin_record(w);
-            write_record(s, &w->buf);
+            write_record(s, &w->buf, NULL);
             if (snap_end_record(w, err, errlen)) return -1;
         }
         return 0;
@@ -58,7 +73,17 @@ int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n
         session *s = seen ? NULL : sessions_get(reg, tkns[i]);
         if (!s) continue;
         snap_begin_record(w);
-        write_record(s, &w->buf);
+        write_record(s, &w->buf, NULL);
+        if (snap_end_record(w, err, errlen)) return -1;
+    }
+    return 0;
+}
+
+int persist_sessions_write_all(const ndb_store *st, snap_writer *w, char *err, size_t errlen) {
+    uint32_t pos = 0;
+    for (const session *s; (s = sessions_next(&st->sessions, &pos));) {
+        snap_begin_record(w);
+        write_record(s, &w->buf, st);
         if (snap_end_record(w, err, errlen)) return -1;
     }
     return 0;
@@ -69,7 +94,8 @@ typedef struct rec {
     uint64_t tkn;
     session_expiry ex;
     int shared;
-    uint32_t keys; /* token index of the keys object, or 0 */
+    uint64_t deadline; /* the "deadline" member (wall-clock ns), 0 when absent */
+    uint32_t keys;     /* token index of the keys object, or 0 */
 } rec;
 
 static int get_bool(const jdoc *d, uint32_t obj, const char *name, int *v) {
@@ -96,6 +122,9 @@ static int check_record(const jdoc *d, uint32_t el, rec *r) {
     if (get_bool(d, ex, "deleteSession", &del) || get_bool(d, ex, "extendOnGet", &eog) ||
         get_bool(d, ex, "extendOnSetAdd", &eosa))
         return -1;
+    uint32_t dl = jobj_get(d, sh, "deadline", 8);
+    r->deadline = 0;
+    if (dl && jnum_to_u64(d, &d->toks[dl], &r->deadline)) return -1;
     r->ex.duration = (uint32_t)dur;
     r->ex.delete_session = dur && del;
     r->ex.extend_on_get = dur && eog;
@@ -130,6 +159,7 @@ typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
     uint64_t now;   /* load time: each session's period starts here */
+    int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
     strbuf key;
 } sessions_load;
@@ -169,8 +199,9 @@ static void apply_file(const jdoc *d, void *ctx) {
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
         if (check_record(d, el, &r) != 1) continue;
-        session *s = store_load_session(l->st, r.tkn, &r.ex, l->now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S,
-                                        r.shared);
+        uint64_t deadline = l->now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S;
+        if (l->deadlines && r.deadline && r.ex.duration) deadline = store_mono_ns(l->st, r.deadline);
+        session *s = store_load_session(l->st, r.tkn, &r.ex, deadline, r.shared);
         if (!s) continue; /* an existing session is left untouched */
         l->sessions++;
         uint32_t k = r.keys + 1;
@@ -183,14 +214,26 @@ static void apply_file(const jdoc *d, void *ctx) {
     }
 }
 
-int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
-                          size_t errlen) {
+/* The load of both entry points: deadlines says whether records' "deadline"
+ * members are used. */
+static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, uint64_t *sessions, uint64_t *keys,
+                         char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, expiry_now_ns(), 0, 0, STRBUF_INIT};
+    sessions_load l = {st, {0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;
     return rc;
+}
+
+int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
+                          size_t errlen) {
+    return read_sessions(s, st, 0, sessions, keys, err, errlen);
+}
+
+int persist_sessions_read_all(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
+                              size_t errlen) {
+    return read_sessions(s, st, 1, sessions, keys, err, errlen);
 }

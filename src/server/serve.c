@@ -3,7 +3,9 @@
  *
  * Start-up order (docs/protocol.md 7.2): command line → config file → option
  * overrides → validation (settings_from_argv) → persist-path checks →
- * start-up load → listen.  Any failure is one line on stderr and exit
+ * recovery of the journal and automatic snapshots (durability.h) →
+ * start-up load → listen; after the loop, the final save of a save schedule
+ * and the journal's last fsync (durability_shutdown).  Any failure is one line on stderr and exit
  * status 1, before anything is listening.
  */
 #include "server/serve.h"
@@ -18,6 +20,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/handshake.h"
+#include "server/durability.h"
 #include "server/persist.h"
 #include "server/security.h"
 #include "server/server.h"
@@ -48,11 +51,18 @@ static void print_help(void) {
 }
 
 /* docs/protocol.md 6.6: load a dataset before listening; any failure stops start-up.
- * --load-path alone (the 7.1 spelling) names the dataset directory itself. */
-static int startup_load(ndb_server *srv) {
+ * --load-path alone (the 7.1 spelling) names the dataset directory itself.
+ * After a recovery (issue 15) the dataset is not loaded: it seeds a new
+ * database, and loading it over recovered data would undo later writes. */
+static int startup_load(ndb_server *srv, int recovered) {
     ndb_config *c = &srv->cfg;
     char base[PATH_MAX], name[256], err[PATH_MAX + 512];
     if (!c->load_name[0] && !c->load_path[0]) return 0;
+    if (recovered) {
+        log_warn("not loading '%s': the data was recovered from the journal and automatic snapshots",
+                 c->load_name[0] ? c->load_name : c->load_path);
+        return 0;
+    }
     if (c->load_name[0]) {
         snprintf(base, sizeof base, "%s", c->load_path[0] ? c->load_path : c->persist_path);
         snprintf(name, sizeof name, "%s", c->load_name);
@@ -103,15 +113,20 @@ int cmd_serve(int argc, char **argv) {
     static const auth_hooks hooks = {transport_wake, arm_auth, mono_ms};
     handshake_init(&srv.cfg);
     transport_on_wake(auth_poll);
+    int recovered = 0;
     if (auth_init(&srv.cfg.users, &hooks)) {
         fprintf(stderr, "ndb serve: cannot start the password-checking thread\n");
         rc = 1;
-    } else if (startup_load(&srv)) {
+    } else if (durability_start(&srv, &recovered, err, sizeof err)) {
+        fprintf(stderr, "ndb serve: %s\n", err);
+        rc = 1;
+    } else if (startup_load(&srv, recovered)) {
         rc = 1; /* it said why */
     } else if (transport_run(&srv, server_tick, cfg.session_check_ms, err, sizeof err)) {
         fprintf(stderr, "ndb serve: %s\n", err);
         rc = 1;
     }
+    durability_shutdown(&srv);
     auth_shutdown();
     handshake_free();
     server_free(&srv);

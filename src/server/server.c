@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "server/commands.h"
+#include "server/durability.h"
 
 ndb_server *g_server;
 
@@ -17,9 +18,11 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
     watch_init(&s->watches, cfg->max_watches, cfg->watch_output);
     store_add_sink(&s->store, watch_sink, &s->watches);
+    durability_init(s);
 }
 
 void server_free(ndb_server *s) {
+    durability_free(s);
     store_free(&s->store);
     watch_free(&s->watches);
     jdoc_free(&s->doc);
@@ -40,4 +43,5 @@ void server_tick(ndb_server *s) {
     if (n) log_debug("expiry timer: %zu session(s) expired", n);
     n = store_expire_keys(&s->store, now);
     if (n) log_debug("expiry timer: %zu key(s) expired", n);
+    durability_tick(s);
 }

@@ -19,11 +19,13 @@
 #include "server/watch.h"
 
 typedef struct member_ref member_ref; /* keyops.c: decoded object member */
+struct durability;                    /* durability.h: journal, snapshots, recovery */
 
 typedef struct ndb_server {
     ndb_config cfg;
     ndb_store store; /* top-level keys and sessions */
     watch_registry watches; /* KV_WATCH / SH_WATCH subscriptions (a store sink) */
+    struct durability *dur; /* the journal and snapshots (durability.h) */
 
     /* counters for SV_INFO */
     time_t started;
@@ -57,7 +59,8 @@ void server_free(ndb_server *s);
 static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
 /* Periodic work, run by the transport every cfg.session_check_ms: session
- * expiry (docs/protocol.md 4.3) and key expiry. */
+ * expiry (docs/protocol.md 4.3) and key expiry, then durability_tick
+ * (compaction, the save schedule, retries after a persistence failure). */
 void server_tick(ndb_server *s);
 
 /* The transport's close hook: client cl is gone (its watches go with it).

@@ -178,6 +178,8 @@ extern const setting_custom settings_custom_token_bits;       /* sessions.tokenB
 extern const setting_custom settings_custom_users;            /* security.users (settings_security.c) */
 int origin_setting_ok(const char *s);                         /* security.allowedOrigins (origin.c) */
 int origin_host_setting_ok(const char *s);                    /* security.allowedHosts (origin.c) */
+extern const setting_custom settings_custom_save_schedule;    /* persist.save (settings_custom.c) */
+extern const char *const journal_policy_names[];              /* persist.journal (journal.c) */
 
 /* --------------------------------------------------------------- lookup */
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "server/save_schedule.h"
 #include "server/settings.h"
 
 /* sessions.tokenBits: 53 or 64, from a JSON number. */
@@ -31,3 +32,32 @@ static void token_bits_format(const setting *s, const void *field, strbuf *out) 
 
 const setting_custom settings_custom_token_bits = {token_bits_from_json, token_bits_from_text, token_bits_format,
                                                    NULL};
+
+/* persist.save: a string "SECONDS CHANGES ..." (save_schedule.h), the
+ * same in the config file and after --save. */
+static int save_from_text(const setting *s, void *field, const char *text) {
+    return save_schedule_parse(field, text);
+}
+
+static int save_from_json(const setting *s, void *field, const jdoc *d, const jtok *t) {
+    if (t->type != JT_STRING) return -1;
+    strbuf text = STRBUF_INIT;
+    jstr_decode(d, t, &text);
+    sb_grow(&text, 0);
+    int rc = memchr(text.buf, 0, text.len) ? -1 : save_schedule_parse(field, text.buf);
+    sb_free(&text);
+    return rc;
+}
+
+static void save_format(const setting *s, const void *field, strbuf *out) {
+    const save_schedule *sch = field;
+    if (!sch->n) {
+        SB_ADD_LIT(out, "none");
+        return;
+    }
+    sb_addc(out, '"');
+    save_schedule_format(sch, out);
+    sb_addc(out, '"');
+}
+
+const setting_custom settings_custom_save_schedule = {save_from_json, save_from_text, save_format, NULL};

@@ -243,6 +243,10 @@ out:
     return rc;
 }
 
+int snap_is_complete(const char *dir, int *type, char *why, size_t whylen) {
+    return read_complete_metadata(dir, type, why, whylen) == 0;
+}
+
 static int cmp_u64_desc(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? 1 : x > y ? -1 : 0;

@@ -78,6 +78,17 @@ typedef struct snap_found {
  * or -1 with a reason in err. */
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen);
 
+/* Is the snapshot directory dir complete (metadata status 1 and a data
+ * directory)?  1 with *type set, or 0 with the reason in why. */
+int snap_is_complete(const char *dir, int *type, char *why, size_t whylen);
+
+/* Retention (persist.keepSnapshots): in dataset <base>/<name>, keep the
+ * newest `keep` complete snapshots (0: all) and remove the older ones, and
+ * every incomplete snapshot older than the newest complete one (left by a
+ * crash or a failed save).  Entries that are not snapshots stay.  Returns
+ * how many snapshots were removed (failures are logged). */
+unsigned snap_retention(const char *base, const char *name, unsigned keep);
+
 /* The data files of a snapshot, sorted by number.  Returns the count (0 is
  * a valid, empty snapshot) or -1 with err set; *paths is malloc'd, each
  * entry PATH_MAX long. */

@@ -45,6 +45,15 @@ int store_add_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
     return 0;
 }
 
+int store_add_sink_first(ndb_store *st, store_sink_fn fn, void *ctx) {
+    if (st->nsinks == STORE_MAX_SINKS) return -1;
+    memmove(&st->sinks[1], &st->sinks[0], st->nsinks * sizeof st->sinks[0]);
+    st->sinks[0].fn = fn;
+    st->sinks[0].ctx = ctx;
+    st->nsinks++;
+    return 0;
+}
+
 void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
     for (unsigned i = 0; i < st->nsinks; i++) {
         if (st->sinks[i].fn != fn || st->sinks[i].ctx != ctx) continue;

@@ -68,6 +68,10 @@ void store_free(ndb_store *st);
 /* Register / unregister a sink; records go to sinks in registration order.
  * Returns 0, or -1 when STORE_MAX_SINKS are registered. */
 int store_add_sink(ndb_store *st, store_sink_fn fn, void *ctx);
+/* The same, ahead of every sink registered so far: the journal's place, so
+ * that a record is in the journal before any other sink (a watcher pushing
+ * an event) acts on it.  Returns 0, or -1 when STORE_MAX_SINKS are registered. */
+int store_add_sink_first(ndb_store *st, store_sink_fn fn, void *ctx);
 void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx);
 
 /* Bytes held by stored data: what SV_INFO reports as memoryBytes and what

@@ -39,6 +39,13 @@
  *     checked holds the connection's input (client_hold, an rx flow
  *     control reason of its own); the password worker wakes the loop with
  *     transport_wake() and auth.c's throttle uses transport_after().
+ *   - the durability gate (issue 15): output queued on any connection
+ *     after a change whose journal record is not yet durable (written, or
+ *     with `always` fsynced) is held in its queue; at the end of every
+ *     event-loop turn the journal is flushed (durability_turn_end) and the
+ *     held queues whose records are now durable are released, so every
+ *     reply and push that leaves the server describes durable data, and
+ *     all the writes of one turn share one write() and one fsync.
  */
 #include "server/transport.h"
 
@@ -61,6 +68,7 @@
 #include "server/auth.h"
 #include "server/dispatch.h"
 #include "server/handshake.h"
+#include "server/durability.h"
 #include "server/outq.h"
 #include "server/security.h"
 #include "server/settings.h"
@@ -83,6 +91,8 @@ typedef struct conn {
     outq later;         /* while dispatching: messages pushed to this connection */
     size_t direct_sent; /* bytes of the current big entry already written */
     int throttled;      /* reading paused because out.pending is high */
+    int gated;          /* in T.gated: out is held by the durability gate */
+    struct conn *gprev, *gnext;
     int draining;       /* a message was too big: discard input, close with 1009 */
     int close_sent;
     int closing;        /* a limit closed it; ignore further input */
@@ -107,6 +117,7 @@ static struct {
     ndb_server *srv;
     struct lws_context *ctx;
     conn *conns; /* every established connection, for shutdown and stall checks */
+    conn *gated; /* connections whose output the durability gate holds */
     lws_sorted_usec_list_t tick;
     volatile sig_atomic_t signalled;
     int shutting_down;
@@ -183,6 +194,41 @@ static void unlink_conn(conn *c) {
     c->prev = c->next = NULL;
 }
 
+/* Output queued on c from offset `from` of its queue on may describe
+ * changes whose journal records are not durable yet: hold it until they
+ * are (released by release_gates at the end of the turn). */
+static void gate(conn *c, size_t from) {
+    uint64_t seq = durability_hold_seq(T.srv);
+    if (!seq) return;
+    outq_hold(&c->out, from, seq);
+    if (c->gated) return;
+    c->gated = 1;
+    c->gprev = NULL;
+    c->gnext = T.gated;
+    if (T.gated) T.gated->gprev = c;
+    T.gated = c;
+}
+
+static void ungate(conn *c) {
+    if (!c->gated) return;
+    if (c->gprev) c->gprev->gnext = c->gnext;
+    else T.gated = c->gnext;
+    if (c->gnext) c->gnext->gprev = c->gprev;
+    c->gated = 0;
+    c->gprev = c->gnext = NULL;
+}
+
+/* The journal says which records are durable now: send what waited for them. */
+static void release_gates(void) {
+    uint64_t released = durability_released(T.srv);
+    for (conn *c = T.gated, *next; c; c = next) {
+        next = c->gnext;
+        if (!outq_release(&c->out, released)) continue;
+        ungate(c);
+        lws_callback_on_writable(c->wsi);
+    }
+}
+
 /* Over limits.maxOutputBytes: close at once and free the queue. */
 static int check_output_cap(conn *c) {
     if (c->out.pending <= T.srv->cfg.max_output) return 0;
@@ -220,6 +266,7 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     if (c->reply_slot) outq_reply_defer(&c->out, c->reply_at, c->reply_slot);
     else outq_reply_end(&c->out, c->reply_at);
     if (!outq_empty(&c->later)) outq_append(&c->out, &c->later);
+    gate(c, c->reply_at);
     queued(c);
 }
 
@@ -234,7 +281,9 @@ static int op_push(client *cl, const char *msg, size_t n) {
         outq_push(&c->later, msg, n);
         return 0;
     }
+    size_t from = c->out.buf.len;
     outq_push(&c->out, msg, n);
+    gate(c, from);
     queued(c);
     return c->closing ? -1 : 0;
 }
@@ -471,6 +520,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->cl.role = u->role;
             c->cl.user = u->name;
         }
+        c->out.held_from = c->later.held_from = OUTQ_NOT_HELD;
         lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
         link_conn(c);
         T.srv->connections++;
@@ -481,6 +531,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
+        ungate(c);
         sb_free(&c->rx);
         outq_free(&c->out);
         outq_free(&c->later);
@@ -550,6 +601,11 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && now >= T.shutdown_deadline) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
+}
+
+void transport_wake_from_signal(void) {
+    struct lws_context *ctx = T.ctx;
+    if (ctx) lws_cancel_service(ctx);
 }
 
 static void on_signal(int sig) {
@@ -696,6 +752,10 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     pthread_mutex_unlock(&wake_lock);
     while (!T.stop) {
         if (lws_service(T.ctx, 0) < 0) break;
+        /* the end of a turn: the journal writes (and syncs) what the turn
+         * changed, then the output that waited for it may go */
+        durability_turn_end(srv);
+        if (T.gated) release_gates();
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
     pthread_mutex_lock(&wake_lock);

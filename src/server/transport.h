@@ -21,10 +21,15 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
  * transport_wake() (before transport_run; NULL for none). */
 void transport_on_wake(void (*fn)(void));
 
-/* Wake the loop from any thread (a worker that finished): it calls the
- * function of transport_on_wake soon.  Safe before and after the loop runs
- * (it then does nothing). */
+/* Wake the loop from any thread (a worker that finished): it ends its
+ * current wait, finishes a turn and calls the function of
+ * transport_on_wake.  Safe before and after the loop runs (it then does
+ * nothing).  Not for signal handlers: use transport_wake_from_signal. */
 void transport_wake(void);
+
+/* The same from a signal handler of the loop's thread (async-signal-safe;
+ * every other thread of the server blocks signals). */
+void transport_wake_from_signal(void);
 
 /* Call fn on the loop thread after delay_ms.  There is one such timer: a
  * new call replaces a pending one.  Only while the loop runs. */

@@ -8,8 +8,14 @@
 # two, and prints a Markdown table of medians and ndb/Redis ratios (see
 # tests/bench/README.md for what each case measures and how).
 #
-# usage: tests/bench/compare.sh [--quick] [--runs N] [--seconds S] [--raw DIR]
+# Cases 6-8 compare the journal (issue 15) with Redis's AOF on the same
+# disk: `--journal always|everysec` against `appendonly yes` with the same
+# `appendfsync`, SET 16 B at 1 and 50 connections; and what everysec costs
+# against no journal at all.
+#
+# usage: tests/bench/compare.sh [--quick] [--journal-only] [--runs N] [--seconds S] [--raw DIR]
 #   --quick      under a minute: 0.5 s runs (the default, 2 s runs, takes ~2 minutes)
+#   --journal-only  only cases 6-8
 #   --runs N     runs of each tool per measurement (default 3, at least 3)
 #   --seconds S  target length of one run (default 2; 0.5 with --quick)
 #   --raw DIR    keep every run's raw output in DIR
@@ -26,10 +32,11 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 SERVER_CORE=${SERVER_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
 
-quick=0 runs=3 seconds="" raw=""
+quick=0 runs=3 seconds="" raw="" journal_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
+    --journal-only) journal_only=1 ;;
     --runs) runs=${2:?--runs needs a value}; shift ;;
     --seconds) seconds=${2:?--seconds needs a value}; shift ;;
     --raw) raw=${2:?--raw needs a directory}; shift ;;
@@ -83,9 +90,9 @@ log() { printf '[%3d s] %s\n' $(($(date +%s) - t_start)) "$*" >&2; }
 
 # ------------------------------------------------------------------ servers
 
-start_ndb() {
+start_ndb() { # start_ndb [SERVE OPTIONS...]
     local logf="$work/ndb.log"
-    "${on_server[@]}" "$NDB" serve --ip 127.0.0.1 --port 0 2>"$logf" &
+    "${on_server[@]}" "$NDB" serve --ip 127.0.0.1 --port 0 "$@" 2>"$logf" &
     NDB_PID=$!
     for _ in $(seq 1 100); do
         NDB_URL=$(grep -o 'ws://[^ ]*' "$logf" 2>/dev/null | head -n 1 || true)
@@ -97,11 +104,13 @@ start_ndb() {
     die "ndb serve did not start"
 }
 
-start_redis() {
+start_redis() { # start_redis [PERSISTENCE OPTIONS...] (default: none)
     local port
+    local opts=("$@")
+    [ ${#opts[@]} -gt 0 ] || opts=(--appendonly no)
     for _ in $(seq 1 20); do
         port=$((20000 + RANDOM % 40000))
-        "${on_server[@]}" "$REDIS_SERVER" --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+        "${on_server[@]}" "$REDIS_SERVER" --bind 127.0.0.1 --port "$port" --save '' "${opts[@]}" \
             --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
         REDIS_PID=$!
         for _ in $(seq 1 100); do
@@ -214,9 +223,10 @@ fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 meets() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN { ok = op == "le" ? r <= t : r >= t; print ok ? "yes" : "**no**" }'; }
 
-# measure CASE-LABEL OP CONNS PIPELINE KEYS SIZE METRIC: GET or SET, alternated.
+# measure CASE-LABEL OP CONNS PIPELINE KEYS SIZE METRIC [TARGET]: GET or SET,
+# alternated; TARGET is the least ndb/Redis ratio of requests/s (default 0.8).
 measure_kv() {
-    local label=$1 op=$2 c=$3 p=$4 k=$5 d=$6 metric=$7 n i nd rd pre=""
+    local label=$1 op=$2 c=$3 p=$4 k=$5 d=$6 metric=$7 target=${8:-0.8} n i nd rd pre=""
     local test=${op,,} ndbf="$work/n.$op" redf="$work/r.$op"
     : >"$ndbf"
     : >"$redf"
@@ -240,8 +250,8 @@ measure_kv() {
     else
         nd=$(col 1 <"$ndbf" | median)
         rd=$(col 1 <"$redf" | median)
-        row "$label $op" "requests/s" "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ 0.8" \
-            "$(meets "$(ratio "$nd" "$rd")" ge 0.8)" "$cpu"
+        row "$label $op" "requests/s" "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ $target" \
+            "$(meets "$(ratio "$nd" "$rd")" ge "$target")" "$cpu"
     fi
     log "  $label $op: ndb $nd, Redis $rd"
 }
@@ -256,6 +266,7 @@ start_redis
 log "ndb at $NDB_URL (pid $NDB_PID), Redis at 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
 
 K=100000
+if [ "$journal_only" = 0 ]; then
 log "case 1: 16 B values, 1 connection, pipeline 1 (latency)"
 ndb_load $K 16
 redis_load $K 16
@@ -336,6 +347,44 @@ rd=$(awk -v k="$r_rss" 'BEGIN { print k / 1024 }')
 row "5. 1,000,000 keys × 16 B" "server RSS, MiB (empty: $(fmt "$(awk -v k=$n_empty 'BEGIN{print k/1024}')" 1) / $(fmt "$(awk -v k=$r_empty 'BEGIN{print k/1024}')" 1))" \
     "$(fmt "$nd" 1)" "$(fmt "$rd" 1)" "$(ratio "$nd" "$rd")" "≤ 1.5" "$(meets "$(ratio "$nd" "$rd")" le 1.5)" "—"
 log "  5: ndb $nd MiB, Redis $rd MiB"
+fi
+stop_servers
+
+# Journal cases: both servers write their log to the same file system
+# ($work), with the same fsync policy.
+for policy in always everysec; do
+    log "case 6/7 ($policy): SET 16 B with ndb --journal $policy, Redis appendonly yes, appendfsync $policy"
+    rm -rf "$work/ndb-data" "$work/redis-data"
+    mkdir -p "$work/ndb-data" "$work/redis-data"
+    start_ndb --persist-path "$work/ndb-data" --journal "$policy"
+    start_redis --appendonly yes --appendfsync "$policy" --dir "$work/redis-data"
+    measure_kv "6. journal $policy, 16 B, 1 conn, P1," SET 1 1 $K 16 rps 1.0
+    measure_kv "7. journal $policy, 16 B, 50 conns, P1," SET 50 1 $K 16 rps 1.0
+    stop_servers
+done
+
+# What everysec costs: two ndb servers, one with the journal and one without,
+# the same SETs alternated between them.
+log "case 8: SET 16 B, ndb --journal everysec against ndb without a journal"
+rm -rf "$work/ndb-data" && mkdir -p "$work/ndb-data"
+start_ndb --persist-path "$work/ndb-data" --journal everysec
+J_URL=$NDB_URL J_PID=$NDB_PID
+start_ndb
+P_URL=$NDB_URL P_PID=$NDB_PID
+NDB_PID="$J_PID $P_PID"
+for c in 1 50; do
+    : >"$work/n.j" && : >"$work/n.p"
+    for i in $(seq 1 "$runs"); do
+        NDB_URL=$J_URL ndb_run "8-everysec-c$c" --op set -c "$c" -P 1 --keys $K -d 16 --duration "$seconds" >>"$work/n.j"
+        NDB_URL=$P_URL ndb_run "8-nojournal-c$c" --op set -c "$c" -P 1 --keys $K -d 16 --duration "$seconds" >>"$work/n.p"
+    done
+    nd=$(col 1 <"$work/n.j" | median)
+    rd=$(col 1 <"$work/n.p" | median)
+    row "8. everysec cost, 16 B, $c conn$([ "$c" = 1 ] || echo s), P1, SET" "requests/s (ndb everysec, ndb without journal)" \
+        "$(fmt "$nd")" "$(fmt "$rd")" "$(ratio "$nd" "$rd")" "≥ 0.9" "$(meets "$(ratio "$nd" "$rd")" ge 0.9)" \
+        "$(col 3 <"$work/n.j" | median | xargs printf '%.0f')% / $(col 3 <"$work/n.p" | median | xargs printf '%.0f')%"
+    log "  8 ($c conns): ndb everysec $nd, ndb without journal $rd"
+done
 stop_servers
 
 # ------------------------------------------------------------------ table

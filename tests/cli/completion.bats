@@ -121,6 +121,11 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     for l in error warn info debug; do "$NDB" serve --help | grep -q "$l"; done
     for o in get set add mixed sh_get sh_set; do "$NDB" bench --help | grep -q -- "$o"; done
     same $'get\nset\nadd\nmixed\nsh_get\nsh_set' "$(comp "bench --op ")"
+    same $'off\nno\neverysec\nalways' "$(comp "serve --journal ")"
+    "$NDB" serve --help | grep -q -- '--journal POLICY'
+    # a positional of literal words (ndb journal's usage line: check|repair)
+    same $'check\nrepair' "$(comp "journal ")"
+    [ "$(comp "journal --persist-path /tmp r")" = repair ]
     cd "$BATS_TEST_TMPDIR"
     mkdir -p confdir
     touch conf.jsonc
@@ -277,6 +282,8 @@ zcomp() {
     [[ $(zcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(zcomp "serve --log-level ")"
     same $'read\nwrite\nadmin' "$(zcomp "passwd --role ")"
+    same $'off\nno\neverysec\nalways' "$(zcomp "serve --journal ")"
+    same $'check\nrepair' "$(zcomp "journal ")"
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
@@ -312,6 +319,8 @@ fcomp() {
     [[ $(fcomp "serve --") == *--max-memory* ]]
     same $'error\nwarn\ninfo\ndebug' "$(fcomp "serve --log-level ")"
     same $'read\nwrite\nadmin' "$(fcomp "passwd --role ")"
+    same $'always\neverysec\nno\noff' "$(fcomp "serve --journal ")"
+    same $'check\nrepair' "$(fcomp "journal ")"
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]

@@ -187,7 +187,7 @@ log_settings() {
 @test "start-up log: what is in force, one line per group of settings" {
     start_server
     [ "$(log_settings)" = "ndb: info: server: logLevel info
-ndb: info: persistence: enabled false, path ./data
+ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
 ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
@@ -205,7 +205,7 @@ ndb: info: tls: off (plain ws://)" ]
                   "limits":{"maxMemory":1000,"maxDepth":9}}'
     start_server --max-depth 7 --config "$f" --output-high-water 2M --token-bits 53
     [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info
-ndb: info: persistence: enabled false, path /srv/x
+ndb: info: persistence: enabled false, path /srv/x, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
 ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
@@ -280,7 +280,7 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     cd "$BATS_TEST_TMPDIR"
     mkdir data
     start_server --persist # the default ./data
-    grep -qx 'ndb: info: persistence: enabled true, path ./data' "$NDB_LOG"
+    grep -qx 'ndb: info: persistence: enabled true, path ./data, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864' "$NDB_LOG"
     run "$NDB" send '{"KV_SAVE":{"name":"x"}}'
     [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"x\",\"st\":121\}\}$ ]]
     [ -d data/x ]

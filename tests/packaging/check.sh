@@ -9,7 +9,8 @@
 #      libraries the binary links) and its conffiles;
 #   3. install the .deb with dpkg into a throwaway root (its own admin
 #      directory; nothing on this machine changes) and run the installed
-#      `ndb --version`, `ndb serve` with the installed example config, and
+#      `ndb --version`, `ndb serve` with the installed example config (and
+#      again: the journal it turns on keeps the data across a restart), and
 #      the installed man pages and completions;
 #   4. `systemd-analyze verify` the installed unit (when systemd-analyze
 #      exists): any message fails the check.
@@ -181,8 +182,24 @@ url=$(grep -o 'ws://[^ ]*' "$WORK/serve.log" | head -n 1)
 "$R/usr/bin/ndb" --url "$url" set packaged yes >/dev/null
 [ "$("$R/usr/bin/ndb" --url "$url" get -r packaged)" = yes ] || fail "client against the installed server"
 [ "$("$R/usr/bin/ndb" --url "$url" save pkgcheck | tr -d ' ')" != "" ] || fail "save with the example config"
+grep -q "journal: everysec, file $WORK/data/@ndb/journal/" "$WORK/serve.log" ||
+    fail "the example config does not turn the journal on with everysec"
 kill "$SERVER_PID"
 wait "$SERVER_PID" || fail "ndb serve did not exit 0 on SIGTERM"
+SERVER_PID=
+# a restart keeps the data (the journal is recovered), as systemctl restart would
+"$R/usr/bin/ndb" serve --config "$R/etc/ndb/ndb.jsonc" --persist-path "$WORK/data" --port 0 \
+    2>"$WORK/serve2.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    grep -q 'listening on ws://' "$WORK/serve2.log" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve2.log" >&2; fail "ndb serve exited on restart"; }
+    sleep 0.05
+done
+url=$(grep -o 'ws://[^ ]*' "$WORK/serve2.log" | head -n 1)
+[ "$("$R/usr/bin/ndb" --url "$url" get -r packaged)" = yes ] || fail "the data did not survive a restart"
+kill "$SERVER_PID"
+wait "$SERVER_PID" || fail "ndb serve did not exit 0 on SIGTERM after the restart"
 SERVER_PID=
 # the installed man pages render, the installed completions load
 for p in "$R"/usr/share/man/man1/*; do

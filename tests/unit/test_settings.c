@@ -137,6 +137,23 @@ static void test_from_text(void) {
     CHECK_INT(c.token_bits, 64);
     CHECK(!accepts(S(TOKEN_BITS), "63", 1));
     CHECK(!accepts(S(TOKEN_BITS), "053", 1));
+    /* persist.journal (ENUM) and persist.save (CUSTOM, issue 15) */
+    CHECK_INT(setting_from_text(S(JOURNAL), F(&c, JOURNAL), "everysec", 1), 0);
+    CHECK_INT(c.journal, 2);
+    CHECK(!accepts(S(JOURNAL), "sometimes", 1));
+    CHECK_INT(setting_from_text(S(SAVE), F(&c, SAVE), " 3600 1  300 100 ", 1), 0);
+    CHECK_INT(c.save.n, 2);
+    CHECK_INT(c.save.rule[1].seconds, 300);
+    CHECK_INT(c.save.rule[1].changes, 100);
+    const char *bad_schedules[] = {"3600", "3600 0", "0 1", "1 x", "-1 1", "315360001 1", "1 1 2",
+                                   "1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"};
+    for (size_t i = 0; i < sizeof bad_schedules / sizeof *bad_schedules; i++)
+        CHECK(!accepts(S(SAVE), bad_schedules[i], 1));
+    CHECK_INT(c.save.n, 2); /* unchanged by the bad ones */
+    CHECK_INT(setting_from_text(S(SAVE), F(&c, SAVE), "", 1), 0);
+    CHECK_INT(c.save.n, 0);
+    CHECK(!accepts(S(KEEP_SNAPSHOTS), "1000001", 1));
+    CHECK(!accepts(S(COMPACT_MIN), "1K", 1));
     config_free(&c);
 }
 
@@ -165,6 +182,7 @@ static void test_expect(void) {
     CHECK_STR(expect_text(S(LOG_LEVEL), 1), "one of error, warn, info, debug");
     CHECK_STR(expect_text(S(LOG_LEVEL), 0), "one of \"error\", \"warn\", \"info\", \"debug\"");
     CHECK_STR(expect_text(S(TOKEN_BITS), 0), "53 or 64");
+    CHECK_STR(expect_text(S(JOURNAL), 1), "one of off, no, everysec, always");
 }
 
 /* what setting_format() makes of s's value in c */
@@ -189,6 +207,12 @@ static void test_format(void) {
     CHECK_STR(format_text(S(IP), &c), "127.0.0.1");
     CHECK_STR(format_text(S(LOG_LEVEL), &c), "info");
     CHECK_STR(format_text(S(TOKEN_BITS), &c), "53");
+    CHECK_STR(format_text(S(JOURNAL), &c), "off");
+    CHECK_STR(format_text(S(SAVE), &c), "none");
+    CHECK_STR(format_text(S(KEEP_SNAPSHOTS), &c), "3");
+    CHECK_STR(format_text(S(COMPACT_MIN), &c), "67108864");
+    save_schedule_parse(&c.save, "3600 1 60 10000");
+    CHECK_STR(format_text(S(SAVE), &c), "\"3600 1 60 10000\"");
     const struct {
         uint64_t v;
         const char *text;
@@ -320,7 +344,8 @@ static void test_log(void) {
     settings_log(&c);
     CHECK_STR(capture_end(),
               "ndb: info: server: logLevel info\n"
-              "ndb: info: persistence: enabled false, path ./data\n"
+              "ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, "
+              "compactMultiple 2, compactMinBytes 67108864\n"
               "ndb: info: sessions: checkIntervalMs 1000, tokenBits 53\n"
               "ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, "
               "idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest "
@@ -337,7 +362,8 @@ static void test_log(void) {
     settings_log(&c);
     const char *got = capture_end();
     CHECK_PREFIX(got, "ndb: info: server: config /etc/ndb/ndb.jsonc, logLevel info\n"
-                      "ndb: info: persistence: enabled true, path ./data, load-name users\n");
+                      "ndb: info: persistence: enabled true, path ./data, load-name users, journal off, save none, "
+                      "keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864\n");
     CHECK(strstr(got, ", maxMemory 1073741824, ") != NULL);
     config_free(&c);
 }

@@ -15,9 +15,10 @@ static const unsigned listed[] = {
 };
 
 int main(void) {
-    /* every code of docs/protocol.md section 2, nothing else */
-    static const unsigned protocol[] = {1,   2,   3,   4,   5,   10,  11,  12,  13,  14,  22,  26,  40,  41, 42,
-                                        43,  44,  45,  100, 101, 102, 103, 120, 121, 122, 123, 140, 141, 142, 1000};
+    /* every code of docs/protocol.md section 2 (43-45 and 124 are ndb's,
+     * issues 14 and 15), nothing else */
+    static const unsigned protocol[] = {1,   2,   3,   4,   5,   10,  11,  12,  13,  14,  22,  26,  40,  41, 42, 43,
+                                        44,  45,  100, 101, 102, 103, 120, 121, 122, 123, 124, 140, 141, 142, 1000};
     size_t n = sizeof listed / sizeof listed[0];
     CHECK_INT(n, sizeof protocol / sizeof protocol[0]);
     for (size_t i = 0; i < n && i < sizeof protocol / sizeof protocol[0]; i++) CHECK_INT(listed[i], protocol[i]);
@@ -39,6 +40,8 @@ int main(void) {
     CHECK_STR(cli_status_name(44), "AuthFailed");
     CHECK_STR(cli_status_name(45), "RoleDenied");
     CHECK_STR(cli_status_name(142), "LoadError");
+    CHECK_STR(cli_status_name(124), "PersistFailed");
+    CHECK_INT(ST_PERSIST_FAILED, 124);
     CHECK_STR(cli_status_name(1000), "Unknown");
     CHECK(cli_status_name(0) == NULL);
     CHECK(cli_status_name(6) == NULL);

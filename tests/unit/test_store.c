@@ -201,9 +201,34 @@ static void check_exact(const char *name, op_fn op) {
     store_free(&st);
 }
 
+/* Sinks get each record in order; one added "first" gets it before the
+ * others (the journal, ahead of watchers). */
+static char order[16];
+static void sink_a(void *ctx, const change *ch) { (void)ctx, (void)ch, strcat(order, "a"); }
+static void sink_b(void *ctx, const change *ch) { (void)ctx, (void)ch, strcat(order, "b"); }
+static void sink_j(void *ctx, const change *ch) { (void)ctx, (void)ch, strcat(order, "j"); }
+
+static void test_sink_order(void) {
+    ndb_store st;
+    store_init(&st, 0, 53);
+    store_add_sink(&st, sink_a, NULL);
+    store_add_sink(&st, sink_b, NULL);
+    CHECK_INT(store_add_sink_first(&st, sink_j, NULL), 0);
+    store_put(&st, NULL, "k", 1, "1", 1, CAUSE_SET);
+    CHECK_STR(order, "jab");
+    store_remove_sink(&st, sink_j, NULL);
+    order[0] = 0;
+    store_put(&st, NULL, "k", 1, "2", 1, CAUSE_SET);
+    CHECK_STR(order, "ab");
+    for (int i = 2; i < STORE_MAX_SINKS; i++) CHECK_INT(store_add_sink(&st, sink_a, NULL), 0);
+    CHECK_INT(store_add_sink_first(&st, sink_j, NULL), -1);
+    store_free(&st);
+}
+
 int main(void) {
     hash_seed_random();
     test_records();
+    test_sink_order();
     check_exact("set a new key", op_set_new);
     check_exact("grow a value", op_grow_value);
     check_exact("add 40 keys", op_many);

@@ -1,0 +1,474 @@
+/*
+ * durability.c — when the journal is written, when snapshots are taken,
+ * when writes are refused (see durability.h).
+ */
+#include "server/durability.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/autosnap.h"
+#include "server/persist.h"
+#include "server/recovery.h"
+#include "server/request.h"
+#include "server/server.h"
+#include "server/transport.h"
+
+/* Retries after a failed automatic snapshot: 1 s, doubling up to a minute. */
+#define RETRY_FIRST_MS 1000u
+#define RETRY_MAX_MS 60000u
+
+/* Milliseconds on the monotonic clock (retries, the schedule). */
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds since 1970 (what SV_INFO reports). */
+static uint64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Copy src into dst (n bytes), cut short if it does not fit. */
+static void copy_text(char *dst, size_t n, const char *src) {
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = 0;
+}
+
+void durability_init(ndb_server *s) {
+    durability *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    d->jn.fd = -1;
+    d->bg.pipe_fd = -1;
+    d->lock_fd = -1;
+    d->next_gen = 1;
+    d->save_mono_ms = mono_ms();
+    s->dur = d;
+}
+
+void durability_free(ndb_server *s) {
+    durability *d = s->dur;
+    if (!d) return;
+    bgsave_drain(&d->bg, s, 1, 1);
+    if (d->jn.fd >= 0) store_remove_sink(&s->store, journal_sink, &d->jn);
+    journal_close(&d->jn);
+    if (d->lock_fd >= 0) close(d->lock_fd);
+    free(d);
+    s->dur = NULL;
+}
+
+/* Remember how the last snapshot (of any kind) went, for SV_INFO. */
+static void note_snapshot(durability *d, const char *name, const bg_result *res) {
+    last_snapshot *l = &d->last;
+    l->done = 1;
+    l->ok = res->ok;
+    l->time_ms = wall_ms();
+    l->duration_ms = res->ms;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    copy_text(l->err, sizeof l->err, res->ok ? "" : res->err);
+}
+
+/* ------------------------------------------------ automatic snapshots */
+
+/* Just before the fork: the generation, and a new journal file for the
+ * records that come after the snapshot's instant. */
+static int auto_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
+    durability *d = s->dur;
+    job->gen = d->next_gen;
+    /* a generation is used only once its journal file exists: recovery
+     * requires the journal files to follow each other without a gap */
+    if (d->jn.fd >= 0 && journal_rotate(&d->jn, job->gen, err, errlen)) return -1;
+    d->next_gen++;
+    job->seq_at_fork = d->jn.appended;
+    job->breaks_at_fork = d->jn.breaks;
+    job->changes_at_fork = s->store.changes;
+    return 0;
+}
+
+/* In the child: the snapshot, then the retention of automatic snapshots. */
+static void auto_work(const ndb_server *s, bg_job *job, bg_result *res) {
+    const durability *d = s->dur;
+    auto_snapshot_path(&d->L, job->gen, res->path, sizeof res->path);
+    if (autosnap_write(&s->store, &d->L, job->gen, &res->bytes, res->err, sizeof res->err)) return;
+    res->ok = 1;
+    auto_retention(&d->L, job->gen, s->cfg.keep_snapshots);
+}
+
+/* An automatic snapshot ended: on success it is the base of recovery now
+ * (the journal before it is no longer replayed) and repairs a broken
+ * journal whose break it covers; on failure writes are refused and a retry
+ * is scheduled, later each time. */
+static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
+    durability *d = s->dur;
+    char name[64];
+    snprintf(name, sizeof name, AUTO_DIR_NAME "/snapshots/%020llu", (unsigned long long)job->gen);
+    note_snapshot(d, name, res);
+    if (!res->ok) {
+        d->snapshot_failed = 1;
+        copy_text(d->snapshot_why, sizeof d->snapshot_why, res->err);
+        d->retry_delay_ms = d->retry_delay_ms ? d->retry_delay_ms * 2 : RETRY_FIRST_MS;
+        if (d->retry_delay_ms > RETRY_MAX_MS) d->retry_delay_ms = RETRY_MAX_MS;
+        d->retry_mono_ms = mono_ms() + d->retry_delay_ms;
+        if (d->jn.fd >= 0 && d->jn.limbo_from && !d->jn.broken) {
+            /* the repair failed: what the journal buffered since is not kept */
+            d->jn.broken = 1;
+            sb_free(&d->jn.buf);
+        }
+        log_error("automatic snapshot %s (%s) failed: %s; writes are refused until one succeeds (next try in %u s)",
+                  name, job->why, res->err, d->retry_delay_ms / 1000);
+        return;
+    }
+    int repaired = d->jn.fd >= 0 && d->jn.limbo_from && d->jn.breaks == job->breaks_at_fork;
+    d->snap_gen = job->gen;
+    d->snap_bytes = res->bytes;
+    d->changes_at_save = job->changes_at_fork;
+    d->save_mono_ms = job->fork_mono_ms;
+    log_info("automatic snapshot %s written in %llu ms (%llu bytes; %s)", res->path, (unsigned long long)res->ms,
+             (unsigned long long)res->bytes, job->why);
+    if (d->jn.fd >= 0) journal_base_moved(&d->jn);
+    if (repaired) journal_limbo_done(&d->jn);
+    if (d->snapshot_failed) log_info("automatic snapshots work again: writes are accepted");
+    d->snapshot_failed = 0;
+    d->retry_delay_ms = 0;
+}
+
+/* Queue an automatic snapshot (at most one waits or runs). */
+static void submit_auto(ndb_server *s, const char *why) {
+    durability *d = s->dur;
+    if (bgsave_auto_pending(&d->bg)) return;
+    bg_job *job = calloc(1, sizeof *job);
+    if (!job) abort();
+    job->automatic = 1;
+    job->why = why;
+    job->prepare = auto_prepare;
+    job->work = auto_work;
+    job->done = auto_done;
+    bgsave_submit(&d->bg, s, job);
+}
+
+/* Can a file be written and synced in the journal directory right now? */
+static int probe_journal_dir(const durability *d) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/probe.tmp", d->L.journal);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    static const char block[4096];
+    int ok = write(fd, block, sizeof block) == (ssize_t)sizeof block && fdatasync(fd) == 0;
+    close(fd);
+    unlink(path);
+    return ok ? 0 : -1;
+}
+
+/* ------------------------------------------------ user saves */
+
+/* In the child: the snapshot of KV_SAVE / SH_SAVE, then the dataset's retention. */
+static void user_work(const ndb_server *s, bg_job *job, bg_result *res) {
+    snap_writer w;
+    res->status = ST_SAVE_DIR_WRITE_FAIL;
+    if (snap_begin(&w, s->cfg.persist_path, job->name, job->type, res->err, sizeof res->err)) return;
+    copy_text(res->path, sizeof res->path, w.dir);
+    int ok = (job->type == SNAP_KV ? persist_kv_write(&s->store, &w, res->err, sizeof res->err)
+                                   : persist_sessions_write((session_registry *)&s->store.sessions, job->tkns,
+                                                            job->ntkns, &w, res->err, sizeof res->err)) == 0;
+    res->status = ST_SAVE_ERROR;
+    if (snap_finish(&w, ok, res->err, sizeof res->err)) return;
+    res->ok = 1;
+    res->status = ST_SAVE_COMPLETE;
+    snap_retention(s->cfg.persist_path, job->name, s->cfg.keep_snapshots);
+}
+
+/* The reply of a save, as the synchronous saves answered (docs/protocol.md 3.13):
+ * 121 {"duration","name"}, 122 {"m","name"}, 123 {"duration","m","name"}. */
+static void user_done(ndb_server *s, bg_job *job, const bg_result *res) {
+    durability *d = s->dur;
+    int st = res->ok ? ST_SAVE_COMPLETE : res->status == ST_SAVE_DIR_WRITE_FAIL ? ST_SAVE_DIR_WRITE_FAIL : ST_SAVE_ERROR;
+    note_snapshot(d, job->name, res);
+    if (res->ok)
+        log_info("saved '%s' to %s in %llu ms", job->name, res->path, (unsigned long long)res->ms);
+    else
+        log_warn("save of '%s' failed: %s", job->name, res->err);
+    if (!job->slot) return;
+    strbuf out = STRBUF_INIT;
+    sb_addc(&out, '{');
+    sb_add_json_string(&out, job->cmd.buf ? job->cmd.buf : "", job->cmd.len);
+    out.len--; /* the name's closing quote: the suffix goes inside */
+    SB_ADD_LIT(&out, "_RSP\":{");
+    if (st != ST_SAVE_DIR_WRITE_FAIL) sb_addf(&out, "\"duration\":%llu,", (unsigned long long)res->ms);
+    if (st != ST_SAVE_COMPLETE) {
+        SB_ADD_LIT(&out, "\"m\":");
+        sb_add_json_string(&out, res->err, strlen(res->err));
+        sb_addc(&out, ',');
+    }
+    SB_ADD_LIT(&out, "\"name\":");
+    sb_add_json_string(&out, job->name, strlen(job->name));
+    sb_addf(&out, ",\"st\":%d}}", st);
+    client_slot_fill(job->slot, out.buf, out.len);
+    sb_free(&out);
+}
+
+void durability_user_save(request *r, const char *name, int type, uint64_t *tkns, size_t n) {
+    durability *d = r->srv->dur;
+    bg_job *job = calloc(1, sizeof *job);
+    if (!job) abort();
+    snprintf(job->name, sizeof job->name, "%s", name);
+    job->type = type;
+    job->tkns = tkns;
+    job->ntkns = n;
+    sb_add(&job->cmd, r->cmd, r->cmdlen);
+    job->work = user_work;
+    job->done = user_done;
+    job->slot = client_defer(r->cl); /* NULL only for a closing client: the save is still made */
+    bgsave_submit(&d->bg, r->srv, job);
+}
+
+void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }
+
+/* ------------------------------------------------ the event loop */
+
+/* Compact when the journal has grown past persist.compactMultiple times
+ * the last automatic snapshot (and persist.compactMinBytes), or when
+ * earlier runs left many journal files.  Cheap: two comparisons. */
+static void maybe_compact(ndb_server *s) {
+    durability *d = s->dur;
+    const ndb_config *cfg = &s->cfg;
+    if (d->jn.broken || d->jn.limbo_from || d->snapshot_failed) return; /* the tick repairs first */
+    if (d->compact_soon) {
+        if (bgsave_auto_pending(&d->bg)) return;
+        d->compact_soon = 0;
+        submit_auto(s, "compaction of the journal files left by earlier runs");
+        return;
+    }
+    if (!cfg->compact_multiple) return;
+    uint64_t limit = (uint64_t)cfg->compact_multiple * d->snap_bytes;
+    if (limit < cfg->compact_min) limit = cfg->compact_min;
+    if (journal_bytes(&d->jn) <= limit || bgsave_auto_pending(&d->bg)) return;
+    log_info("compacting: the journal holds %llu bytes, over %llu (%u x the last snapshot, at least %zu)",
+             (unsigned long long)journal_bytes(&d->jn), (unsigned long long)limit, cfg->compact_multiple,
+             cfg->compact_min);
+    submit_auto(s, "compaction");
+}
+
+void durability_turn_end(ndb_server *s) {
+    durability *d = s->dur;
+    if (bgsave_needs_poll(&d->bg)) bgsave_poll(&d->bg, s); /* the tick polls anyway, should SIGCHLD be lost */
+    if (d->jn.fd < 0) return;
+    journal_flush(&d->jn);
+    maybe_compact(s);
+}
+
+uint64_t durability_hold_seq(const ndb_server *s) {
+    const durability *d = s->dur;
+    return d && d->jn.fd >= 0 ? journal_hold_seq(&d->jn) : 0;
+}
+
+uint64_t durability_released(const ndb_server *s) {
+    const durability *d = s->dur;
+    return d && d->jn.fd >= 0 ? journal_released(&d->jn) : UINT64_MAX;
+}
+
+const char *durability_refusal(ndb_server *s) {
+    durability *d = s->dur;
+    if (!d) return NULL;
+    if (d->jn.fd >= 0 && (d->jn.broken || d->jn.limbo_from)) {
+        snprintf(d->refusal, sizeof d->refusal, "writes are refused: the journal cannot be written (%s)", d->jn.why);
+        return d->refusal;
+    }
+    if (d->snapshot_failed) {
+        snprintf(d->refusal, sizeof d->refusal, "writes are refused: the last automatic snapshot failed (%s)",
+                 d->snapshot_why);
+        return d->refusal;
+    }
+    return NULL;
+}
+
+void durability_tick(ndb_server *s) {
+    durability *d = s->dur;
+    const ndb_config *cfg = &s->cfg;
+    if (!d) return;
+    if (d->bg.running || d->bg.head || d->bg.early) bgsave_poll(&d->bg, s);
+    if (!d->automatic || bgsave_auto_pending(&d->bg)) return;
+    uint64_t now = mono_ms();
+    int journal_down = d->jn.fd >= 0 && (d->jn.broken || d->jn.limbo_from);
+    if (journal_down || d->snapshot_failed) {
+        /* repair: a whole snapshot once the directory takes writes again */
+        if (now < d->retry_mono_ms) return;
+        if (probe_journal_dir(d)) {
+            log_debug("persistence still failing: %s cannot be written", d->L.journal);
+            return;
+        }
+        submit_auto(s, journal_down ? "repairing the journal" : "retrying after a failed snapshot");
+        return;
+    }
+    if (cfg->save.n &&
+        save_schedule_due(&cfg->save, (now - d->save_mono_ms) / 1000, s->store.changes - d->changes_at_save))
+        submit_auto(s, "save schedule");
+}
+
+/* ------------------------------------------------ start and stop */
+
+/* Say what recovery restored. */
+static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64_t ms) {
+    if (!rep->found) {
+        log_info("recovery: no journal or automatic snapshot yet: starting empty");
+        return;
+    }
+    strbuf b = STRBUF_INIT;
+    if (rep->base_gen)
+        sb_addf(&b, "automatic snapshot %llu (%llu keys, %llu sessions, %llu ms)", (unsigned long long)rep->base_gen,
+                (unsigned long long)rep->snap_keys, (unsigned long long)rep->snap_sessions,
+                (unsigned long long)rep->snap_ms);
+    else
+        SB_ADD_LIT(&b, "no automatic snapshot");
+    sb_addf(&b, " and %u journal file(s) (%llu records, %llu bytes, %llu ms)", rep->files,
+            (unsigned long long)rep->records, (unsigned long long)rep->bytes, (unsigned long long)rep->replay_ms);
+    log_info("recovered %u keys and %u sessions in %llu ms from %s", s->store.kv.count, s->store.sessions.count,
+             (unsigned long long)ms, b.buf);
+    sb_free(&b);
+}
+
+int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
+    durability *d = s->dur;
+    const ndb_config *cfg = &s->cfg;
+    *recovered = 0;
+    bgsave_install(transport_wake_from_signal);
+    d->automatic = cfg->journal != JOURNAL_OFF || cfg->save.n;
+    char src[96];
+    setting_source_name(&settings_table[cfg->journal != JOURNAL_OFF ? S_JOURNAL : S_SAVE],
+                        cfg->origin[cfg->journal != JOURNAL_OFF ? S_JOURNAL : S_SAVE], src, sizeof src);
+    if (d->automatic && !cfg->persist_enabled) {
+        snprintf(err, errlen,
+                 "%s needs persistence: give --persist-path DIR (or persist.enabled and persist.path in the config "
+                 "file)",
+                 src);
+        return -1;
+    }
+    if (!cfg->persist_enabled) return 0;
+    if (auto_layout_init(&d->L, cfg->persist_path)) {
+        snprintf(err, errlen, "persist path too long: %s", cfg->persist_path);
+        return -1;
+    }
+    if (!d->automatic) {
+        if (auto_layout_exists(&d->L))
+            log_warn("%s holds a journal or automatic snapshots, but neither persist.journal nor persist.save is "
+                     "set: they are not restored",
+                     d->L.root);
+        return 0;
+    }
+    int busy;
+    if (auto_layout_create(&d->L, err, errlen) || (d->lock_fd = auto_layout_lock(&d->L, &busy, err, errlen)) < 0)
+        return -1;
+    recovery_report rep;
+    uint64_t t0 = mono_ms();
+    if (recovery_run(&s->store, &d->L, RECOVER_START, &rep, err, errlen)) {
+        if (rep.damaged) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n,
+                     "; 'ndb journal check' shows what a repair would drop and 'ndb journal repair' drops it "
+                     "(give them this server's --config or --persist-path)");
+        }
+        return -1;
+    }
+    log_recovery(s, &rep, mono_ms() - t0);
+    *recovered = rep.found;
+    d->snap_gen = rep.base_gen;
+    d->snap_bytes = rep.base_bytes;
+    d->next_gen = rep.last_gen + 1;
+    if (cfg->journal != JOURNAL_OFF) {
+        if (journal_open(&d->jn, d->L.journal, cfg->journal, d->next_gen++, transport_wake, err, errlen)) return -1;
+        d->jn.older_bytes = rep.bytes; /* replayed again by the next recovery, until a compaction */
+        store_add_sink_first(&s->store, journal_sink, &d->jn); /* before any sink that acts on a record */
+        log_info("journal: %s, file %s/%020llu.jnl", journal_policy_names[cfg->journal], d->L.journal,
+                 (unsigned long long)d->jn.gen);
+    }
+    d->changes_at_save = s->store.changes;
+    d->save_mono_ms = mono_ms();
+    /* every start adds a journal file: when they pile up (restarts with few
+     * writes between), the first tick compacts them into a snapshot */
+    d->compact_soon = cfg->journal != JOURNAL_OFF && rep.files > 4;
+    /* sessions whose deadline passed while the server was down end now,
+     * with their records in the journal */
+    size_t n = store_expire(&s->store, expiry_now_ns());
+    if (n) log_info("recovery: %zu session(s) expired while the server was down", n);
+    if (d->jn.fd >= 0) journal_flush(&d->jn);
+    d->started = 1;
+    return 0;
+}
+
+void durability_shutdown(ndb_server *s) {
+    durability *d = s->dur;
+    const ndb_config *cfg = &s->cfg;
+    if (!d) return;
+    bgsave_drain(&d->bg, s, 1, 1);
+    if (d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen)) {
+        /* the schedule's final save, here and now: nothing else runs any more */
+        char err[PATH_MAX + 256];
+        uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();
+        int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
+        if (!rotated) {
+            log_error("final save skipped: %s (the journal holds every change)", err);
+        } else if (autosnap_write(&s->store, &d->L, gen, &bytes, err, sizeof err)) {
+            log_error("final save failed: %s", err);
+        } else {
+            auto_retention(&d->L, gen, cfg->keep_snapshots);
+            log_info("final save: automatic snapshot %llu written in %llu ms (%llu bytes)", (unsigned long long)gen,
+                     (unsigned long long)(mono_ms() - t0), (unsigned long long)bytes);
+        }
+    }
+    if (d->jn.fd >= 0) {
+        store_remove_sink(&s->store, journal_sink, &d->jn);
+        journal_close(&d->jn);
+    }
+}
+
+/* ------------------------------------------------ SV_INFO */
+
+void durability_info_json(ndb_server *s, strbuf *o) {
+    durability *d = s->dur;
+    const journal *j = &d->jn;
+    int on = j->fd >= 0;
+    if (on) journal_poll_sync(&d->jn); /* fresh fsync figures */
+    SB_ADD_LIT(o, "\"persistence\":{\"changesSinceSave\":");
+    sb_add_u64(o, s->store.changes - d->changes_at_save);
+    SB_ADD_LIT(o, ",\"journal\":\"");
+    sb_adds(o, journal_policy_names[on ? j->policy : JOURNAL_OFF]);
+    SB_ADD_LIT(o, "\",\"journalBytes\":");
+    sb_add_u64(o, on ? journal_bytes(j) : 0);
+    SB_ADD_LIT(o, ",\"journalLastFsync\":");
+    sb_add_u64(o, on ? j->last_sync_ms : 0);
+    SB_ADD_LIT(o, ",\"lastSnapshot\":");
+    if (!d->last.done) {
+        SB_ADD_LIT(o, "null");
+    } else {
+        sb_addf(o, "{\"duration\":%llu,", (unsigned long long)d->last.duration_ms);
+        if (!d->last.ok) {
+            SB_ADD_LIT(o, "\"error\":");
+            sb_add_json_string(o, d->last.err, strlen(d->last.err));
+            sb_addc(o, ',');
+        }
+        SB_ADD_LIT(o, "\"name\":");
+        sb_add_json_string(o, d->last.name, strlen(d->last.name));
+        SB_ADD_LIT(o, ",\"ok\":");
+        sb_add_bool(o, d->last.ok);
+        sb_addf(o, ",\"time\":%llu}", (unsigned long long)d->last.time_ms);
+    }
+    SB_ADD_LIT(o, ",\"saving\":");
+    sb_add_bool(o, d->bg.running != NULL);
+    const char *why = durability_refusal(s);
+    SB_ADD_LIT(o, ",\"writesRefused\":");
+    sb_add_bool(o, why != NULL);
+    if (why) {
+        SB_ADD_LIT(o, ",\"writesRefusedReason\":");
+        sb_add_json_string(o, why, strlen(why));
+    }
+    sb_addc(o, '}');
+}

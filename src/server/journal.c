@@ -1,0 +1,216 @@
+/*
+ * journal.c — the journal's files, buffer and policies (see journal.h).
+ */
+#include "server/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/auto_layout.h"
+#include "server/journal_format.h"
+
+const char *const journal_policy_names[] = {"off", "no", "everysec", "always", NULL};
+
+/* Milliseconds since 1970. */
+static uint64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The path of the file of generation gen (auto_layout.h names them the same way). */
+static void file_path(const journal *j, uint64_t gen, char *out, size_t outlen) {
+    snprintf(out, outlen, "%s/%020llu.jnl", j->dir, (unsigned long long)gen);
+}
+
+/* Write n bytes at p to fd, retrying short writes.  0, or -1 with errno;
+ * *done says how many bytes reached the file. */
+static int write_all(int fd, const char *p, size_t n, size_t *done) {
+    *done = 0;
+    while (*done < n) {
+        ssize_t w = write(fd, p + *done, n - *done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        *done += (size_t)w;
+    }
+    return 0;
+}
+
+/* Create the file of generation gen with its header, durably.  Returns the
+ * descriptor, or -1 with the reason in err (nothing is left behind). */
+static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen) {
+    char path[PATH_MAX];
+    unsigned char h[JF_HEADER_SIZE];
+    size_t done;
+    file_path(j, gen, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create journal file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    jf_header_encode(h, gen, wall_ms());
+    if (write_all(fd, (const char *)h, sizeof h, &done) || fdatasync(fd) || auto_sync_dir(j->dir)) {
+        snprintf(err, errlen, "cannot write journal file %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    return fd;
+}
+
+int journal_open(journal *j, const char *dir, int policy, uint64_t gen, void (*wake)(void), char *err, size_t errlen) {
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    j->policy = policy;
+    j->wake = wake;
+    snprintf(j->dir, sizeof j->dir, "%s", dir);
+    int fd = create_file(j, gen, err, errlen);
+    if (fd < 0) return -1;
+    j->fd = fd;
+    j->gen = gen;
+    j->file_bytes = JF_HEADER_SIZE;
+    j->last_sync_ms = wall_ms();
+    if (policy == JOURNAL_EVERYSEC) j->sync = jsync_start(fd, wake);
+    return 0;
+}
+
+void journal_sink(void *ctx, const change *ch) {
+    journal *j = ctx;
+    j->appended++;
+    if (!j->broken) jf_record_encode(&j->buf, ch);
+}
+
+/* The number output waits for under this policy, ignoring limbo. */
+static uint64_t released_raw(const journal *j) { return j->policy == JOURNAL_ALWAYS ? j->synced : j->written; }
+
+void journal_break(journal *j, const char *what, int e) {
+    if (j->broken) return;
+    char path[PATH_MAX];
+    file_path(j, j->gen, path, sizeof path);
+    j->broken = 1;
+    j->breaks++;
+    if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
+    snprintf(j->why, sizeof j->why, "%s of journal file %s failed: %s", what, path, strerror(e));
+    log_error("%s; writes are refused until the journal can be written again", j->why);
+    sb_free(&j->buf);
+}
+
+/* Cut the current file back to its last whole record (after a failed
+ * write).  0, or -1 (then truncate_pending stays set). */
+static int cut_back(journal *j) {
+    if (!j->truncate_pending) return 0;
+    if (ftruncate(j->fd, (off_t)j->file_bytes)) return -1;
+    j->truncate_pending = 0;
+    return 0;
+}
+
+/* Write the buffer to the current file.  0, or -1 (the journal broke). */
+static int write_buffer(journal *j) {
+    size_t done;
+    if (!j->buf.len) return 0;
+    if (write_all(j->fd, j->buf.buf, j->buf.len, &done)) {
+        int e = errno;
+        if (done) { /* part of a record may be in the file: take it out again */
+            j->truncate_pending = 1;
+            cut_back(j);
+        }
+        journal_break(j, "write", e);
+        return -1;
+    }
+    j->file_bytes += j->buf.len;
+    j->written = j->appended;
+    sb_reset(&j->buf);
+    if (j->buf.cap > 4 * 1024 * 1024) sb_free(&j->buf); /* a burst does not pin its buffer */
+    return 0;
+}
+
+/* fdatasync the current file on this thread.  0, or -1 (the journal broke). */
+static int sync_now(journal *j) {
+    if (fdatasync(j->fd)) {
+        journal_break(j, "fdatasync", errno);
+        return -1;
+    }
+    j->synced = j->written;
+    j->last_sync_ms = wall_ms();
+    j->syncs++;
+    return 0;
+}
+
+void journal_poll_sync(journal *j) {
+    if (!j->sync) return;
+    uint64_t synced, last, syncs;
+    int e;
+    jsync_status(j->sync, &synced, &last, &syncs, &e);
+    if (synced > j->synced) j->synced = synced;
+    if (last) j->last_sync_ms = last;
+    j->syncs = syncs;
+    if (e) journal_break(j, "fdatasync", e);
+}
+
+int journal_flush(journal *j) {
+    if (j->fd < 0) return 0;
+    int was_broken = j->broken;
+    journal_poll_sync(j);
+    if (j->broken || j->limbo_from) return j->broken && !was_broken;
+    if (!j->buf.len) return 0;
+    if (write_buffer(j)) return 1;
+    if (j->policy == JOURNAL_ALWAYS) return sync_now(j) ? 1 : 0;
+    if (j->sync) jsync_request(j->sync, j->written);
+    return 0;
+}
+
+int journal_rotate(journal *j, uint64_t gen, char *err, size_t errlen) {
+    if (!j->broken && !j->limbo_from && (write_buffer(j) || sync_now(j))) {
+        /* finishing the old file failed: it is broken now, and the snapshot
+         * this rotation is for becomes the repair (the caller checks) */
+    }
+    if (j->broken && cut_back(j)) {
+        char path[PATH_MAX];
+        file_path(j, j->gen, path, sizeof path);
+        snprintf(err, errlen, "cannot cut journal file %s back to its last whole record: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    int fd = create_file(j, gen, err, errlen);
+    if (fd < 0) return -1;
+    if (j->sync) jsync_switch(j->sync, fd, j->appended);
+    close(j->fd);
+    j->fd = fd;
+    j->gen = gen;
+    j->older_bytes += j->file_bytes;
+    j->file_bytes = JF_HEADER_SIZE;
+    if (j->broken) {
+        /* repairing: the snapshot taken now holds every record so far;
+         * records from here on wait in the buffer until it is complete */
+        j->broken = 0;
+        sb_reset(&j->buf);
+    }
+    j->written = j->synced = j->appended;
+    return 0;
+}
+
+void journal_limbo_done(journal *j) {
+    if (!j->limbo_from || j->broken) return;
+    j->limbo_from = 0;
+    j->why[0] = 0;
+    log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
+}
+
+void journal_close(journal *j) {
+    if (j->fd >= 0) {
+        if (!j->broken && !j->limbo_from && !write_buffer(j)) sync_now(j);
+        if (j->sync) jsync_stop(j->sync);
+        j->sync = NULL;
+        close(j->fd);
+        j->fd = -1;
+    }
+    sb_free(&j->buf);
+}

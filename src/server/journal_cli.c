@@ -1,0 +1,204 @@
+/*
+ * journal_cli.c — `ndb journal check` and `ndb journal repair` (the model
+ * is Redis's redis-check-aof).
+ *
+ * Both do what `ndb serve` does at start-up: load the newest complete
+ * automatic snapshot and replay the journal after it, in memory
+ * (recovery.c).  `check` changes nothing and reports what a start-up
+ * would find: what is restored, a torn tail it would cut, or the damage
+ * that stops it.  `repair` cuts a torn tail like a start-up does and, at
+ * damage, cuts the journal at the last good record after saying how much
+ * goes (the dropped bytes are kept in "<file>.damaged", later files are
+ * renamed "<file>.damaged"), then checks again.
+ *
+ * The persist path comes from the same places as for ndb serve: the
+ * config file of --config, then --persist-path.
+ *
+ * Exit status: 0 the journal recovers (after the repair, for repair);
+ * 1 it does not (damage, a missing file, a snapshot that cannot be read);
+ * 2 usage error, or no journal or automatic snapshot at that path.
+ */
+#include "server/journal_cli.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/auto_layout.h"
+#include "server/config.h"
+#include "server/journal_read.h"
+#include "server/recovery.h"
+
+static const char usage[] =
+    "usage: ndb journal [OPTIONS] check|repair\n"
+    "\n"
+    "Check or repair the journal and automatic snapshots of a persist path, as\n"
+    "'ndb serve --journal' recovers them at start-up, without starting a server.\n"
+    "\n"
+    "  check   load the newest automatic snapshot and replay the journal in memory;\n"
+    "          report what a start-up restores, a torn last record it drops, or\n"
+    "          the damage that stops it and what a repair would drop; change nothing\n"
+    "  repair  the same, then cut the journal at the last good record before the\n"
+    "          damage (the dropped bytes are kept in FILE.damaged, later journal\n"
+    "          files are renamed FILE.damaged) and check again\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE       read the persist path from this server config file\n"
+    "  --persist-path DIR  the persist path (overrides the config file)\n"
+    "  -h, --help          show this help and exit\n"
+    "\n"
+    "Exit status: 0 the journal recovers (after repair: it was repaired); 1 it\n"
+    "does not; 2 usage error, or no journal or automatic snapshot in DIR.\n";
+
+/* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "ndb journal: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'ndb journal --help' for more information.\n");
+    return 2;
+}
+
+/* One line on what a recovery found. */
+static void print_found(const recovery_report *rep, const ndb_store *st) {
+    if (rep->base_gen)
+        printf("automatic snapshot %llu: %llu keys, %llu sessions\n", (unsigned long long)rep->base_gen,
+               (unsigned long long)rep->snap_keys, (unsigned long long)rep->snap_sessions);
+    else
+        printf("no automatic snapshot: the journal is replayed from its start\n");
+    printf("journal: %u file(s), %llu records, %llu bytes\n", rep->files, (unsigned long long)rep->records,
+           (unsigned long long)rep->bytes);
+    if (rep->torn)
+        printf("torn last record in %s: %llu bytes at byte %llu (a write cut short by a crash, never "
+               "acknowledged; a start-up drops it)\n",
+               rep->torn_file, (unsigned long long)rep->torn_bytes, (unsigned long long)rep->torn_at);
+    printf("ok: a start-up recovers %u keys and %u sessions\n", st->kv.count, st->sessions.count);
+}
+
+/* Records in the journal files after the damaged one (best effort). */
+static uint64_t later_records(const auto_layout *L, uint64_t after) {
+    uint64_t *gens = NULL;
+    uint64_t n = 0;
+    char err[256];
+    int ng = auto_list_journals(L, &gens, err, sizeof err);
+    for (int i = 0; i < ng; i++) {
+        if (gens[i] <= after) continue;
+        char path[PATH_MAX];
+        jscan s;
+        change ch;
+        auto_journal_path(L, gens[i], path, sizeof path);
+        if (jscan_open(&s, path, err, sizeof err) == 0)
+            while (jscan_next(&s, &ch, err, sizeof err) == 1) n++;
+        jscan_close(&s);
+    }
+    free(gens);
+    return n;
+}
+
+/* What a repair drops, in one line. */
+static void print_loss(const auto_layout *L, const recovery_report *rep, const char *verb) {
+    printf("%s %llu bytes of %s from byte %llu (after its %llu good records)", verb,
+           (unsigned long long)(rep->bad_size - rep->bad_at), rep->bad_file, (unsigned long long)rep->bad_at,
+           (unsigned long long)rep->good_records);
+    if (rep->later_files)
+        printf(" and %u later journal file(s) (%llu bytes, %llu records)", rep->later_files,
+               (unsigned long long)rep->later_bytes, (unsigned long long)later_records(L, rep->bad_gen));
+    printf("\n");
+}
+
+int cmd_journal(int argc, char **argv) {
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"persist-path", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL, *path = NULL;
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (opt == 'c') config = optarg;
+        else if (opt == 'p') path = optarg;
+        else if (opt == ':') return usage_error("option '%s' needs a value", argv[optind - 1]);
+        else return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind >= argc) return usage_error("%s", "say what to do: check or repair");
+    const char *action = argv[optind];
+    int repair = !strcmp(action, "repair");
+    if (!repair && strcmp(action, "check")) return usage_error("unknown action '%s' (check or repair)", action);
+    if (optind + 1 < argc) return usage_error("unexpected argument '%s'", argv[optind + 1]);
+
+    static ndb_config cfg; /* static: several PATH_MAX buffers */
+    char err[PATH_MAX + 1024];
+    config_defaults(&cfg);
+    if (config && config_load_file(&cfg, config, err, sizeof err)) {
+        fprintf(stderr, "ndb journal: %s\n", err);
+        config_free(&cfg);
+        return 2;
+    }
+    if (path) snprintf(cfg.persist_path, sizeof cfg.persist_path, "%s", path);
+    log_threshold = LOG_ERROR; /* the report is on stdout; recovery's own notes would repeat it */
+    auto_layout L;
+    if (auto_layout_init(&L, cfg.persist_path) || !auto_layout_exists(&L)) {
+        fprintf(stderr, "ndb journal: no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME
+                        " does not exist)\n",
+                cfg.persist_path, cfg.persist_path);
+        config_free(&cfg);
+        return 2;
+    }
+    config_free(&cfg);
+    int busy, lock = auto_layout_lock(&L, &busy, err, sizeof err);
+    if (lock < 0 && (repair || !busy)) {
+        fprintf(stderr, "ndb journal: %s%s\n", err, busy ? ": stop it before repairing" : "");
+        return 1;
+    }
+    if (lock < 0) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
+
+    ndb_store st;
+    recovery_report rep;
+    store_init(&st, 0, 64);
+    int rc = recovery_run(&st, &L, repair ? RECOVER_START : RECOVER_CHECK, &rep, err, sizeof err);
+    if (rc == 0) {
+        print_found(&rep, &st);
+        if (repair) printf("nothing to repair%s\n", rep.torn ? " (the torn last record was cut off)" : "");
+        store_free(&st);
+        if (lock >= 0) close(lock);
+        return 0;
+    }
+    printf("%s\n", err);
+    if (!rep.damaged) {
+        printf("%s: this is not journal damage%s\n", repair ? "cannot repair" : "not recoverable",
+               repair ? "" : "; a repair cannot help");
+        store_free(&st);
+        if (lock >= 0) close(lock);
+        return 1;
+    }
+    if (!repair) {
+        print_loss(&L, &rep, "a repair would drop");
+        printf("run 'ndb journal repair' (with the same options) to drop it\n");
+        store_free(&st);
+        if (lock >= 0) close(lock);
+        return 1;
+    }
+    print_loss(&L, &rep, "dropping");
+    if (recovery_repair(&L, &rep, err, sizeof err)) {
+        printf("repair failed: %s\n", err);
+        store_free(&st);
+        close(lock);
+        return 1;
+    }
+    store_free(&st);
+    store_init(&st, 0, 64);
+    rc = recovery_run(&st, &L, RECOVER_CHECK, &rep, err, sizeof err);
+    if (rc) printf("after the repair: %s\n", err);
+    else print_found(&rep, &st);
+    store_free(&st);
+    close(lock);
+    return rc ? 1 : 0;
+}

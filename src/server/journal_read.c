@@ -1,0 +1,86 @@
+/*
+ * journal_read.c — walking a journal file (see journal_read.h).
+ */
+#include "server/journal_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -2;
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+        close(fd);
+        return -2;
+    }
+    s->size = (size_t)st.st_size;
+    if (s->size) {
+        void *m = mmap(NULL, s->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+            close(fd);
+            s->size = 0;
+            return -2;
+        }
+        madvise(m, s->size, MADV_SEQUENTIAL);
+        s->map = m;
+    }
+    close(fd); /* the mapping stays valid */
+    if (jf_header_decode(s->map, s->size, &s->hdr, err, errlen)) return -1;
+    s->off = JF_HEADER_SIZE;
+    return 0;
+}
+
+int jscan_next(jscan *s, change *ch, char *err, size_t errlen) {
+    if (s->off >= s->size) return 0;
+    const unsigned char *body;
+    uint32_t len;
+    int rc = jf_record_at(s->map + s->off, s->size - s->off, &body, &len);
+    if (rc == JF_SHORT) {
+        snprintf(err, errlen, "the file ends inside a record (%zu bytes left)", s->size - s->off);
+        return -1;
+    }
+    if (rc == JF_BAD) {
+        snprintf(err, errlen, "a record's checksum does not match");
+        return -1;
+    }
+    if (jf_record_decode(body, len, ch, err, errlen)) return -1;
+    s->off += JF_RECORD_HEAD + len;
+    s->records++;
+    return 1;
+}
+
+int jscan_rest_is_torn(const jscan *s) {
+    change ch;
+    char why[128];
+    for (size_t at = s->off + 1; at + JF_RECORD_HEAD + JF_MIN_BODY <= s->size; at++) {
+        const unsigned char *body;
+        uint32_t len;
+        if (jf_record_at(s->map + at, s->size - at, &body, &len) == JF_OK &&
+            jf_record_decode(body, len, &ch, why, sizeof why) == 0)
+            return 0; /* a good record after the bad spot: damage, not a torn tail */
+    }
+    return 1;
+}
+
+int jscan_all_zero(const jscan *s) {
+    for (size_t i = 0; i < s->size; i++)
+        if (s->map[i]) return 0;
+    return 1;
+}
+
+void jscan_close(jscan *s) {
+    if (s->map) munmap((void *)s->map, s->size);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,52 @@
+/*
+ * journal_read.h — reading a journal file record by record, and telling a
+ * torn tail from damage.
+ *
+ * A file is mapped read-only and walked from its header to its end.  When
+ * a record cannot be read (the file ends inside it, or its checksum or its
+ * body is wrong) the walk stops there and says where.  Whether that is a
+ * *torn tail* — the last record of the newest file, cut short by a crash
+ * in the middle of a write — or *damage* is decided by looking past it:
+ * a crash can only leave a prefix of the last record (or zeros, after a
+ * power loss), so if a valid record starts anywhere after the bad spot the
+ * bytes in between are damage, never a torn tail.
+ */
+#ifndef NDB_JOURNAL_READ_H
+#define NDB_JOURNAL_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/change.h"
+#include "server/journal_format.h"
+
+typedef struct jscan {
+    const unsigned char *map; /* the file, mapped (NULL when empty) */
+    size_t size;              /* its length */
+    jf_header hdr;
+    size_t off;               /* where the next record starts */
+    uint64_t records;         /* records returned so far */
+} jscan;
+
+/* Map the file at path and check its header.  Returns 0; -1 with the
+ * reason in err when its header is bad (s->size says how long the file is,
+ * for the caller's torn-file check); -2 with the reason when it cannot be
+ * opened or read at all. */
+int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
+
+/* The next record: 1 with *ch (key and val point into the mapping, valid
+ * until jscan_close); 0 at the end of the file; -1 when the record at
+ * s->off cannot be read, with the reason in err (s->off stays at it). */
+int jscan_next(jscan *s, change *ch, char *err, size_t errlen);
+
+/* After jscan_next returned -1: could the bad bytes be a torn tail — does
+ * no valid record start anywhere after s->off? */
+int jscan_rest_is_torn(const jscan *s);
+
+/* Is every byte of the file zero (a file created but never written, or
+ * zero-filled by a power loss)?  For a file whose header is bad. */
+int jscan_all_zero(const jscan *s);
+
+void jscan_close(jscan *s);
+
+#endif

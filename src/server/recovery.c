@@ -1,0 +1,304 @@
+/*
+ * recovery.c — the newest complete automatic snapshot plus the journal
+ * after it (see recovery.h).
+ */
+#include "server/recovery.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "server/autosnap.h"
+#include "server/journal_read.h"
+
+/* Milliseconds on the monotonic clock (for the log). */
+static uint64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Length of the file at path (0 if it cannot be read). */
+static uint64_t file_size(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* Record damage at byte `at` of journal file `gen` (path) and fill err. */
+static int damage(recovery_report *rep, const char *path, uint64_t gen, uint64_t at, uint64_t size,
+                  uint64_t good, const char *why, char *err, size_t errlen) {
+    rep->damaged = 1;
+    snprintf(rep->bad_file, sizeof rep->bad_file, "%s", path);
+    rep->bad_gen = gen;
+    rep->bad_at = at;
+    rep->bad_size = size;
+    rep->good_records = good;
+    snprintf(rep->bad_why, sizeof rep->bad_why, "%s", why);
+    snprintf(err, errlen, "journal file %s is damaged at byte %llu: %s", path, (unsigned long long)at, why);
+    return -1;
+}
+
+/* Cut a torn tail off `path` at byte `at` (start-up only). */
+static int cut_tail(const char *path, uint64_t at, char *err, size_t errlen) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)at) || fsync(fd)) {
+        snprintf(err, errlen, "cannot cut the torn tail off %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Give the header-less file `path` the header of generation gen (and nothing else). */
+static int rewrite_header(const char *path, uint64_t gen, char *err, size_t errlen) {
+    unsigned char h[JF_HEADER_SIZE];
+    jf_header_encode(h, gen, 0);
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0 || write(fd, h, sizeof h) != (ssize_t)sizeof h || fsync(fd)) {
+        snprintf(err, errlen, "cannot write a header into %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Replay journal file `gen` into st.  last: it is the newest file (where a
+ * torn tail may be).  Returns 0, or -1 with err (and rep->damaged). */
+static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int last, int mode,
+                       recovery_report *rep, char *err, size_t errlen) {
+    char path[PATH_MAX], why[600];
+    auto_journal_path(L, gen, path, sizeof path);
+    jscan s;
+    int orc = jscan_open(&s, path, why, sizeof why);
+    if (orc == -2) { /* not damage: the file could not be read at all */
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (orc) {
+        int torn = last && (s.size < JF_HEADER_SIZE || jscan_all_zero(&s));
+        uint64_t size = s.size;
+        jscan_close(&s);
+        if (!torn) return damage(rep, path, gen, 0, size, 0, why, err, errlen);
+        /* created by a crash before its header was durable: it holds no
+         * record; a start-up gives it its header (removing it would leave
+         * a gap in the generations) */
+        log_warn("journal file %s holds no header (%llu bytes): a file the crash interrupted while it was "
+                 "created; it holds no record",
+                 path, (unsigned long long)size);
+        rep->torn = 1;
+        snprintf(rep->torn_file, sizeof rep->torn_file, "%s", path);
+        rep->torn_at = 0;
+        rep->torn_bytes = size;
+        if (mode == RECOVER_START && rewrite_header(path, gen, err, errlen)) return -1;
+        rep->files++;
+        rep->bytes += JF_HEADER_SIZE;
+        return 0;
+    }
+    if (s.hdr.generation != gen) {
+        snprintf(why, sizeof why, "its header says generation %llu", (unsigned long long)s.hdr.generation);
+        uint64_t size = s.size;
+        jscan_close(&s);
+        return damage(rep, path, gen, 0, size, 0, why, err, errlen);
+    }
+    change ch;
+    int rc;
+    size_t rec_start = s.off;
+    while ((rc = jscan_next(&s, &ch, why, sizeof why)) == 1) {
+        char aerr[300];
+        if (store_apply(st, &ch, aerr, sizeof aerr)) {
+            snprintf(why, sizeof why, "the record does not apply: %s", aerr);
+            uint64_t size = s.size, good = s.records - 1;
+            jscan_close(&s);
+            return damage(rep, path, gen, rec_start, size, good, why, err, errlen);
+        }
+        rec_start = s.off;
+    }
+    uint64_t size = s.size, at = s.off, good = s.records;
+    if (rc < 0) {
+        if (last && jscan_rest_is_torn(&s)) {
+            jscan_close(&s);
+            log_warn("journal file %s: dropped a torn last record (%llu bytes at byte %llu), a write cut short "
+                     "by a crash; it was never acknowledged",
+                     path, (unsigned long long)(size - at), (unsigned long long)at);
+            rep->torn = 1;
+            snprintf(rep->torn_file, sizeof rep->torn_file, "%s", path);
+            rep->torn_at = at;
+            rep->torn_bytes = size - at;
+            if (mode == RECOVER_START && cut_tail(path, at, err, errlen)) return -1;
+            size = at;
+        } else {
+            jscan_close(&s);
+            return damage(rep, path, gen, at, size, good, why, err, errlen);
+        }
+    } else {
+        jscan_close(&s);
+    }
+    rep->files++;
+    rep->records += good;
+    rep->bytes += size;
+    return 0;
+}
+
+/* The newest complete automatic snapshot among gens[0..n): loads it into st
+ * and returns its generation, 0 when there is none, or -1 with err when
+ * the newest complete one cannot be loaded. */
+static int64_t load_base(ndb_store *st, const auto_layout *L, const uint64_t *gens, int n, recovery_report *rep,
+                         char *err, size_t errlen) {
+    char why[PATH_MAX + 256], path[PATH_MAX];
+    for (int i = n - 1; i >= 0; i--) {
+        snap_found kv, sh;
+        auto_snapshot_path(L, gens[i], path, sizeof path);
+        if (!auto_snapshot_complete(L, gens[i], &kv, &sh, why, sizeof why)) {
+            log_info("automatic snapshot %s is not complete (%s): a snapshot interrupted by a crash or a failure, "
+                     "not used",
+                     path, why);
+            continue;
+        }
+        uint64_t t0 = mono_ms();
+        if (autosnap_load(&kv, &sh, st, &rep->snap_keys, &rep->snap_sessions, &rep->snap_session_keys, why,
+                          sizeof why)) {
+            snprintf(err, errlen,
+                     "automatic snapshot %s cannot be loaded: %s (move it away to recover from the snapshot before "
+                     "it and the journal after that one)",
+                     path, why);
+            return -1;
+        }
+        rep->snap_ms = mono_ms() - t0;
+        rep->base_bytes = auto_tree_bytes(path);
+        return (int64_t)gens[i];
+    }
+    return 0;
+}
+
+int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen) {
+    memset(rep, 0, sizeof *rep);
+    uint64_t *snaps = NULL, *jnls = NULL;
+    int rc = -1;
+    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    int nj = ns < 0 ? -1 : auto_list_journals(L, &jnls, err, errlen);
+    if (ns < 0 || nj < 0) goto out;
+    rep->found = ns + nj > 0;
+    if (ns) rep->last_gen = snaps[ns - 1];
+    if (nj && jnls[nj - 1] > rep->last_gen) rep->last_gen = jnls[nj - 1];
+    int64_t base = load_base(st, L, snaps, ns, rep, err, errlen);
+    if (base < 0) goto out;
+    rep->base_gen = (uint64_t)base;
+    /* the journal files to replay: the base's generation and later ones, in
+     * an unbroken run; without a base, from the very first (generation 1) */
+    int first = 0;
+    while (first < nj && jnls[first] < rep->base_gen) first++;
+    if (first < nj) {
+        uint64_t expect = rep->base_gen ? rep->base_gen : 1;
+        if (jnls[first] > expect + (rep->base_gen ? 1 : 0)) {
+            char path[PATH_MAX];
+            auto_journal_path(L, jnls[first], path, sizeof path);
+            if (rep->base_gen)
+                snprintf(err, errlen,
+                         "the journal after automatic snapshot %llu is missing: the next journal file is %s",
+                         (unsigned long long)rep->base_gen, path);
+            else
+                snprintf(err, errlen,
+                         "the journal starts with %s, but there is no complete automatic snapshot to start from "
+                         "(were snapshots deleted?)",
+                         path);
+            goto out;
+        }
+        for (int i = first + 1; i < nj; i++) {
+            if (jnls[i] == jnls[i - 1] + 1) continue;
+            snprintf(err, errlen, "journal file %llu is missing (the files go from %llu to %llu)",
+                     (unsigned long long)(jnls[i - 1] + 1), (unsigned long long)jnls[i - 1],
+                     (unsigned long long)jnls[i]);
+            goto out;
+        }
+    }
+    uint64_t t0 = mono_ms();
+    for (int i = first; i < nj; i++) {
+        if (replay_file(st, L, jnls[i], i == nj - 1, mode, rep, err, errlen) == 0) continue;
+        if (rep->damaged) { /* what a repair would drop besides */
+            for (int k = i + 1; k < nj; k++) {
+                char path[PATH_MAX];
+                auto_journal_path(L, jnls[k], path, sizeof path);
+                rep->later_files++;
+                rep->later_bytes += file_size(path);
+            }
+        }
+        goto out;
+    }
+    rep->replay_ms = mono_ms() - t0;
+    rc = 0;
+out:
+    free(snaps);
+    free(jnls);
+    return rc;
+}
+
+/* Copy bytes [from, size) of path into path.damaged (the part a repair
+ * drops, kept for whoever wants to look at it). */
+static int keep_dropped(const char *path, uint64_t from, uint64_t size, char *err, size_t errlen) {
+    char side[PATH_MAX + 16];
+    snprintf(side, sizeof side, "%s.damaged", path);
+    int in = open(path, O_RDONLY | O_CLOEXEC), out = -1;
+    if (in < 0 || (out = open(side, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) goto fail;
+    char buf[65536];
+    for (uint64_t at = from; at < size;) {
+        size_t want = size - at < sizeof buf ? (size_t)(size - at) : sizeof buf;
+        ssize_t n = pread(in, buf, want, (off_t)at);
+        if (n <= 0 || write(out, buf, (size_t)n) != n) goto fail;
+        at += (uint64_t)n;
+    }
+    if (fsync(out)) goto fail;
+    close(in);
+    close(out);
+    return 0;
+fail:
+    snprintf(err, errlen, "cannot keep the dropped part of %s in %s: %s", path, side, strerror(errno));
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    return -1;
+}
+
+int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
+    if (!rep->damaged) return 0;
+    char path[PATH_MAX + 16];
+    /* later files first: if this is interrupted, what is left is still a
+     * journal that ends at (or after) the damage */
+    uint64_t *jnls = NULL;
+    int nj = auto_list_journals(L, &jnls, err, errlen);
+    if (nj < 0) return -1;
+    for (int i = 0; i < nj; i++) {
+        if (jnls[i] <= rep->bad_gen) continue;
+        char from[PATH_MAX];
+        auto_journal_path(L, jnls[i], from, sizeof from);
+        snprintf(path, sizeof path, "%s.damaged", from);
+        if (rename(from, path)) {
+            snprintf(err, errlen, "cannot rename %s: %s", from, strerror(errno));
+            free(jnls);
+            return -1;
+        }
+    }
+    free(jnls);
+    if (rep->bad_at < JF_HEADER_SIZE) { /* the header itself: the whole file goes aside */
+        snprintf(path, sizeof path, "%s.damaged", rep->bad_file);
+        if (rename(rep->bad_file, path)) {
+            snprintf(err, errlen, "cannot rename %s: %s", rep->bad_file, strerror(errno));
+            return -1;
+        }
+    } else {
+        if (keep_dropped(rep->bad_file, rep->bad_at, rep->bad_size, err, errlen) ||
+            cut_tail(rep->bad_file, rep->bad_at, err, errlen))
+            return -1;
+    }
+    if (auto_sync_dir(L->journal)) {
+        snprintf(err, errlen, "cannot sync %s: %s", L->journal, strerror(errno));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,463 @@
+#!/usr/bin/env bats
+# Durability (issue 15): the journal and recovery after kill -9, a session
+# that expired while the server was down, torn tails, damage, `ndb journal
+# check|repair`, status 124 while the journal or a snapshot cannot be
+# written (faults injected with tests/durability/fault_shim.c), background
+# saves and their order, retention, the save schedule and the final save,
+# compaction, SV_INFO's "persistence".
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+: "${NDB_FAULT_SHIM:=$BATS_TEST_DIRNAME/../../build/libndb_fault_shim.so}"
+
+setup() {
+    P="$BATS_TEST_TMPDIR/data"
+    J="$P/@ndb/journal"
+    mkdir -p "$P"
+}
+teardown() { stop_server; }
+
+# crash: kill -9 the server (no shutdown code runs)
+crash() {
+    kill -KILL "$NDB_PID"
+    wait "$NDB_PID" 2>/dev/null || true
+    NDB_PID=
+}
+
+# wait_log TEXT: wait (at most 20 s) until the server's log has a line with TEXT
+wait_log() {
+    local i
+    for i in $(seq 1 400); do
+        grep -qF -- "$1" "$NDB_LOG" && return 0
+        sleep 0.05
+    done
+    echo "not in the log: $1" >&2
+    cat "$NDB_LOG" >&2
+    return 1
+}
+
+# gen N: journal file name of generation N
+gen() { printf '%s/%020d.jnl' "$J" "$1"; }
+
+@test "journal always: every acknowledged write survives kill -9, values and order exact" {
+    start_server --persist-path "$P" --journal always
+    grep -q "recovery: no journal or automatic snapshot yet: starting empty" "$NDB_LOG"
+    grep -q "journal: always, file $(gen 1)" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"z":1,"f":0.10,"big":18446744073709551616,"s":"h\u00e9 \"q\"","o":{"b":1,"a":[1,{}]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_UPDATE":{"key":"o","path":"$.a[0]","value":2.50}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"o","name":"a","items":[3]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["z"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"z":"back"}}}' '{"KV_SET_RSP":{"st":1}}'
+    local t
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"extendOnGet":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"u\":\"billy\"}}}" '{"SH_SET_RSP":{"st":1}}'
+    local keys before
+    keys='{"KV_KEYS":{}}'
+    before=$("$NDB" send "$keys" '{"KV_GET":{"keys":["z","f","big","s","o"]}}')
+    crash
+    start_server --persist-path "$P" --journal always
+    grep -q "recovered 5 keys and 1 sessions in [0-9]* ms from no automatic snapshot and 1 journal file(s) (11 records, [0-9]* bytes, [0-9]* ms)" "$NDB_LOG"
+    [ "$("$NDB" send "$keys" '{"KV_GET":{"keys":["z","f","big","s","o"]}}')" = "$before" ]
+    req "{\"SH_GET\":{\"tkn\":$t,\"keys\":[\"u\"]}}" '{"SH_GET_RSP":{"keys":{"u":"billy"},"st":1}}'
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+    [[ "$output" =~ \"duration\":3600,\"extendOnGet\":true,\"extendOnSetAdd\":false,\"remaining\":(3599|3600)\} ]]
+    # a new journal file per start; the old one is replayed too
+    [ -f "$(gen 1)" ] && [ -f "$(gen 2)" ]
+}
+
+@test "journal everysec and no: a process crash loses no acknowledged write" {
+    local p
+    for p in everysec no; do
+        rm -rf "$P" && mkdir -p "$P"
+        start_server --persist-path "$P" --journal $p
+        req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+        req '{"KV_CLEAR_SET":{"keys":{"b":2}}}' '{"KV_CLEAR_SET_RSP":{"cnt":1,"st":1}}'
+        crash
+        start_server --persist-path "$P" --journal $p
+        req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["b"],"st":1}}'
+        stop_server
+    done
+}
+
+@test "key TTLs, KV_INCR, KV_CAS, SH_INCR and SH_EXPIRE survive kill -9, through the journal and a compaction" {
+    start_server --persist-path "$P" --journal always --compact-min 64K
+    req '{"KV_SET":{"keys":{"otp":"1","n":5,"lock":"me","plain":0},"ttl":1000}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"plain":0}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_INCR":{"keys":{"n":2}}}' '{"KV_INCR_RSP":{"keys":{"n":7},"st":1}}'
+    req '{"KV_CAS":{"key":"lock","expect":"me","value":"you","ttl":500}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"otp":2000}}}' '{"KV_EXPIRE_RSP":{"keys":{"otp":true},"st":1}}'
+    local t
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"v\":3}}}" '{"SH_INCR_RSP":{"keys":{"v":3},"st":1}}'
+    req "{\"SH_EXPIRE\":{\"tkn\":$t,\"expiry\":{\"duration\":600,\"deleteSession\":true}}}" "{\"SH_EXPIRE_RSP\":{\"st\":1,\"tkn\":$t}}"
+    local i
+    for i in 1 2; do
+        crash
+        start_server --persist-path "$P" --journal always --compact-min 64K
+        req '{"KV_GET":{"keys":["otp","n","lock","plain"]}}' '{"KV_GET_RSP":{"keys":{"otp":"1","n":7,"lock":"you","plain":0},"st":1}}'
+        run "$NDB" send '{"KV_TTL":{"keys":["otp","n","lock","plain"]}}'
+        [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"otp\":199[0-9](\.[0-9]+)?,\"n\":99[0-9](\.[0-9]+)?,\"lock\":49[0-9](\.[0-9]+)?,\"plain\":null\},\"st\":1\}\}$ ]]
+        req "{\"SH_GET\":{\"tkn\":$t,\"keys\":[\"v\"]}}" '{"SH_GET_RSP":{"keys":{"v":3},"st":1}}'
+        run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+        [[ "$output" =~ \"expiry\":\{\"deleteSession\":true,\"duration\":600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":59[0-9]\} ]]
+        [ "$i" = 2 ] && break
+        # second round: the same state from an automatic snapshot instead of the journal
+        python3 -c '
+for i in range(300):
+    print("{\"KV_SET\":{\"keys\":{\"k%03d\":\"%s\"}}}" % (i, "v" * 300))' | "$NDB" send >/dev/null
+        wait_log "bytes; compaction)"
+    done
+    grep -q "from automatic snapshot" "$NDB_LOG"
+}
+
+@test "a session that expired while the server was down is gone after recovery" {
+    start_server --persist-path "$P" --journal always
+    local gone kept forever
+    gone=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":1,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    kept=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":1}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    forever=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$kept,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    req "{\"SH_SET\":{\"tkn\":$forever,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    crash
+    sleep 1.2 # both deadlines pass while no server runs
+    start_server --persist-path "$P" --journal always
+    grep -q "recovery: 2 session(s) expired while the server was down" "$NDB_LOG"
+    req "{\"SH_EXISTS\":{\"tkns\":[$gone,$kept,$forever]}}" "{\"SH_EXISTS_RSP\":{\"exist\":[$kept,$forever],\"st\":1}}"
+    req "{\"SH_COUNT\":{\"tkn\":$kept}}" '{"SH_COUNT_RSP":{"cnt":0,"st":1}}'
+    req "{\"SH_COUNT\":{\"tkn\":$forever}}" '{"SH_COUNT_RSP":{"cnt":1,"st":1}}'
+    # the expirations were journaled: the next recovery agrees
+    crash
+    start_server --persist-path "$P" --journal always
+    req "{\"SH_EXISTS\":{\"tkns\":[$gone,$kept,$forever]}}" "{\"SH_EXISTS_RSP\":{\"exist\":[$kept,$forever],\"st\":1}}"
+}
+
+@test "a torn last record is dropped with a warning and cut off the file" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    local f size
+    f=$(gen 1)
+    size=$(stat -c %s "$f")
+    printf '\x40\x00\x00\x00\x01\x02\x03\x04\x01\x01' >>"$f" # a record's start: the crash cut its write
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[2]}" = "torn last record in $f: 10 bytes at byte $size (a write cut short by a crash, never acknowledged; a start-up drops it)" ]
+    [ "${lines[3]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    [ "$(stat -c %s "$f")" -eq $((size + 10)) ] # check changes nothing
+    start_server --persist-path "$P" --journal always
+    grep -qx "ndb: warn: journal file $f: dropped a torn last record (10 bytes at byte $size), a write cut short by a crash; it was never acknowledged" "$NDB_LOG"
+    [ "$(stat -c %s "$f")" -eq "$size" ]
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+@test "damage in the middle stops start-up naming file and byte; check reports it; repair cuts there" {
+    start_server --persist-path "$P" --journal always
+    local i
+    for i in 1 2 3 4 5; do req "{\"KV_SET\":{\"keys\":{\"k$i\":$i}}}" '{"KV_SET_RSP":{"st":1}}'; done
+    stop_server
+    start_server --persist-path "$P" --journal always # generation 2: a later file
+    req '{"KV_SET":{"keys":{"later":true}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f=$(gen 1) size at
+    size=$(stat -c %s "$f")
+    at=$((40 + 2 * (size - 40) / 5)) # the third record of five of the same size
+    printf 'X' | dd of="$f" bs=1 seek=$((at + 12)) conv=notrunc 2>/dev/null
+    run "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: journal file $f is damaged at byte $at: a record's checksum does not match; 'ndb journal check' shows what a repair would drop and 'ndb journal repair' drops it (give them this server's --config or --persist-path)" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "journal file $f is damaged at byte $at: a record's checksum does not match" ]
+    [[ "${lines[1]}" =~ ^a\ repair\ would\ drop\ $((size - at))\ bytes\ of\ $f\ from\ byte\ $at\ \(after\ its\ 2\ good\ records\)\ and\ 1\ later\ journal\ file\(s\)\ \([0-9]+\ bytes,\ 1\ records\)$ ]]
+    [ "${lines[2]}" = "run 'ndb journal repair' (with the same options) to drop it" ]
+    [ "$(stat -c %s "$f")" -eq "$size" ]
+    # repair, reading the persist path from a config file
+    printf '{"persist":{"enabled":true,"path":"%s"}}' "$P" >"$BATS_TEST_TMPDIR/ndb.jsonc"
+    run "$NDB" journal repair --config "$BATS_TEST_TMPDIR/ndb.jsonc"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" =~ ^dropping\ $((size - at))\ bytes\ of\ $f\ from\ byte\ $at ]]
+    [ "${lines[4]}" = "ok: a start-up recovers 2 keys and 0 sessions" ]
+    [ "$(stat -c %s "$f")" -eq "$at" ]
+    [ "$(stat -c %s "$f.damaged")" -eq $((size - at)) ] # what was dropped is kept
+    [ -f "$(gen 2).damaged" ] && [ ! -f "$(gen 2)" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1","k2"],"st":1}}'
+}
+
+@test "ndb journal: usage errors and a path without a journal" {
+    run "$NDB" journal
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: say what to do: check or repair" ]
+    run "$NDB" journal fix --persist-path "$P"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: unknown action 'fix' (check or repair)" ]
+    run "$NDB" journal check --persist-path
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: option '--persist-path' needs a value" ]
+    run "$NDB" journal check --nope
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: unknown option '--nope'" ]
+    run "$NDB" journal check check --persist-path "$P"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: unexpected argument 'check'" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb does not exist)" ]
+    run "$NDB" journal check --config "$BATS_TEST_TMPDIR/none.jsonc"
+    [ "$status" -eq 2 ]
+    [[ "$output" == "ndb journal: cannot read config file $BATS_TEST_TMPDIR/none.jsonc"* ]]
+    run "$NDB" journal --help
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "usage: ndb journal [OPTIONS] check|repair" ]
+}
+
+@test "start-up: the journal needs persistence; a bad schedule; @ndb left while the journal is off" {
+    run "$NDB" serve --port 0 --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: option '--journal' needs persistence: give --persist-path DIR (or persist.enabled and persist.path in the config file)" ]
+    printf '{"persist":{"save":"60 1"}}' >"$BATS_TEST_TMPDIR/c.jsonc"
+    run "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.jsonc"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: field 'persist.save' needs persistence: give --persist-path DIR (or persist.enabled and persist.path in the config file)" ]
+    run "$NDB" serve --port 0 --persist-path "$P" --save "60"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --save: '60' must be pairs of numbers \"SECONDS CHANGES ...\" (each SECONDS 1..315360000, CHANGES at least 1, at most 16 pairs), or \"\" for none" ]
+    printf '{"persist":{"save":5}}' >"$BATS_TEST_TMPDIR/c.jsonc"
+    run "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.jsonc"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.jsonc: 'persist.save' must be pairs of numbers \"SECONDS CHANGES ...\" (each SECONDS 1..315360000, CHANGES at least 1, at most 16 pairs), or \"\" for none" ]
+    run "$NDB" serve --port 0 --keep-snapshots -1
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --keep-snapshots: '-1' must be an integer from 0 to 1000000" ]
+    run "$NDB" serve --port 0 --compact-min 1K
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --compact-min: '1K' must be a size (bytes, or with a K/M/G/T suffix) from 65536 to 1125899906842624" ]
+    printf '{"persist":{"journal":"sometimes"}}' >"$BATS_TEST_TMPDIR/c.jsonc"
+    run "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.jsonc"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.jsonc: 'persist.journal' must be one of \"off\", \"no\", \"everysec\", \"always\"" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    # one server per persist path; no repair under a running server
+    run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: another ndb server is using $P/@ndb ($P/@ndb/lock is locked)" ]
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: another ndb server is using $P/@ndb ($P/@ndb/lock is locked): stop it before repairing" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "note: a server is running on this path: what it is writing may show as a torn last record" ]
+    stop_server
+    start_server --persist-path "$P"
+    grep -q "warn: $P/@ndb holds a journal or automatic snapshots, but neither persist.journal nor persist.save is set: they are not restored" "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+}
+
+@test "--load-name seeds a new database and is skipped once there is a journal to recover" {
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"v":"seed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"seed"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    stop_server
+    start_server --persist-path "$P" --journal always --load-name seed
+    grep -q "loaded 'seed'" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"v":"changed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    start_server --persist-path "$P" --journal always --load-name seed
+    grep -q "warn: not loading 'seed': the data was recovered from the journal and automatic snapshots" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"changed"},"st":1}}'
+}
+
+# with_fault ENV...: start the server under the fault shim; the fault is on
+# while $BATS_TEST_TMPDIR/fault exists, for files whose path contains
+# NDB_FAULT_PATH (an ASan build needs its runtime first: the shim's order
+# check is turned off)
+start_faulty() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+# refused: the SV_INFO member writesRefused
+refused() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"writesRefused":[a-z]*' | cut -d: -f2; }
+
+# wait_refused true|false: until SV_INFO says so (at most 20 s)
+wait_refused() {
+    local i
+    for i in $(seq 1 400); do
+        [ "$(refused)" = "$1" ] && return 0
+        sleep 0.05
+    done
+    echo "writesRefused never became $1" >&2
+    cat "$NDB_LOG" >&2
+    return 1
+}
+
+@test "124: the journal cannot be written -> writes refused, reads work, the held reply comes after the repair" {
+    NDB_FAULT_PATH=/@ndb/ start_faulty --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    # this write's record cannot be written: its reply waits for the repair
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"b":2}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    local bpid=$!
+    wait_refused true
+    local m="writes are refused: the journal cannot be written (write of journal file $(gen 1) failed: Input/output error)"
+    req '{"KV_SET":{"keys":{"c":3}}}' "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"SH_NEW":{}}' "{\"SH_NEW_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"KV_CLEAR":{}}' "{\"KV_CLEAR_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"KV_RMV":{}}' "{\"KV_RMV_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}" # before the request is checked
+    req '{"KV_GET":{"keys":["a","c"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" == *"\"writesRefused\":true,\"writesRefusedReason\":\"$m\"}"* ]]
+    run "$NDB" set c 3
+    [ "$status" -eq 3 ]
+    [ "$output" = "ndb: PersistFailed (124): $m" ]
+    [ ! -s "$BATS_TEST_TMPDIR/b.out" ] # still held
+    grep -q "error: write of journal file $(gen 1) failed: Input/output error; writes are refused until the journal can be written again" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait_refused false
+    wait "$bpid"
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    grep -q "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in [0-9]* ms ([0-9]* bytes; repairing the journal)" "$NDB_LOG"
+    grep -q "journal: writing again (generation 2): writes are accepted" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"d":4}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    # no corrupt file: the journal checks clean and recovers everything acknowledged
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "automatic snapshot 2: 2 keys, 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
+}
+
+@test "124: fsync fails (disk full) with everysec too; reads answer meanwhile" {
+    NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fsync NDB_FAULT_ERRNO=28 start_faulty --persist-path "$P" --journal everysec
+    touch "$BATS_TEST_TMPDIR/fault"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}' # everysec: acknowledged once written
+    wait_refused true # the next fsync, within a second, fails
+    local m="writes are refused: the journal cannot be written (fdatasync of journal file $(gen 1) failed: No space left on device)"
+    req '{"KV_SET":{"keys":{"b":2}}}' "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait_refused false
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b"],"st":1}}'
+}
+
+@test "124: a scheduled snapshot cannot be written -> refused until a retry succeeds" {
+    NDB_FAULT_PATH=/@ndb/snapshots/ start_faulty --persist-path "$P" --save "1 1"
+    touch "$BATS_TEST_TMPDIR/fault"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_refused true
+    run "$NDB" send '{"KV_SET":{"keys":{"b":2}}}'
+    [[ "$output" =~ ^\{\"KV_SET_RSP\":\{\"m\":\"writes\ are\ refused:\ the\ last\ automatic\ snapshot\ failed\ \(.*Input/output\ error\)\",\"st\":124,\"tkn\":null\}\}$ ]]
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"lastSnapshot\":\{\"duration\":[0-9]+,\"error\":\".*\",\"name\":\"@ndb/snapshots/00000000000000000001\",\"ok\":false,\"time\":[0-9]+\} ]]
+    grep -q "error: automatic snapshot @ndb/snapshots/00000000000000000001 (save schedule) failed: .*; writes are refused until one succeeds (next try in 1 s)" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait_refused false
+    grep -q "automatic snapshots work again: writes are accepted" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+}
+
+@test "saves run in the background: each holds the data of its request, later requests wait their turn" {
+    start_server --persist-path "$P" --journal always
+    # one connection, pipelined: a save reflects exactly the writes before it
+    # on that connection, whether it starts at once or waits for another
+    run "$NDB" send '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SAVE":{"name":"d1"}}' '{"KV_SET":{"keys":{"a":2}}}' \
+        '{"KV_SAVE":{"name":"d2"}}' '{"KV_SET":{"keys":{"a":3}}}' '{"SH_SAVE":{"name":"s1"}}' '{"KV_GET":{"keys":["a"]}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [[ "${lines[1]}" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"d1\",\"st\":121\}\}$ ]]
+    [ "${lines[2]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [[ "${lines[3]}" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"d2\",\"st\":121\}\}$ ]]
+    [[ "${lines[5]}" =~ ^\{\"SH_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"s1\",\"st\":121\}\}$ ]]
+    [ "${lines[6]}" = '{"KV_GET_RSP":{"keys":{"a":3},"st":1}}' ]
+    run "$NDB" send '{"KV_LOAD":{"name":"d1"}}' '{"KV_GET":{"keys":["a"]}}' '{"KV_LOAD":{"name":"d2"}}' '{"KV_GET":{"keys":["a"]}}'
+    [ "${lines[1]}" = '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}' ]
+    [ "${lines[3]}" = '{"KV_GET_RSP":{"keys":{"a":2},"st":1}}' ]
+    # a save that fails still answers in its place
+    touch "$P/blocked"
+    run "$NDB" send '{"KV_SAVE":{"name":"blocked"}}' '{"KV_COUNT":{}}'
+    [[ "${lines[0]}" =~ ^\{\"KV_SAVE_RSP\":\{\"m\":\"cannot\ create\ snapshot\ directory\ .*\",\"name\":\"blocked\",\"st\":122\}\}$ ]]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+}
+
+@test "retention: the newest persist.keepSnapshots complete snapshots of a dataset are kept" {
+    start_server --persist-path "$P" --keep-snapshots 2
+    mkdir -p "$P/ds/1000000000000000000/md" "$P/ds/notes" # an old incomplete snapshot, and not a snapshot
+    local i
+    for i in 1 2 3 4; do
+        req "{\"KV_SET\":{\"keys\":{\"v\":$i}}}" '{"KV_SET_RSP":{"st":1}}'
+        run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+        [[ "$output" == *'"st":121}}' ]]
+    done
+    [ "$(ls "$P/ds" | grep -c '^[0-9]*$')" -eq 2 ]
+    [ -d "$P/ds/notes" ]
+    grep -q "retention: removed 1 older snapshot(s) of 'ds'; 2 kept" "$NDB_LOG"
+    run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
+    [[ "$output" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":1,\"name\":\"ds\",\"sessions\":0,\"st\":141\}\}$ ]]
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":4},"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --keep-snapshots 0 # 0 keeps them all
+    for i in 1 2 3; do "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null; done
+    [ "$(ls "$P/ds" | grep -c '^[0-9]*$')" -eq 5 ]
+}
+
+@test "save schedule: a snapshot after S seconds with N changes, recovered after kill -9; a final save on SIGTERM" {
+    start_server --persist-path "$P" --save "1 2 3600 1"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "automatic snapshot $P/@ndb/snapshots/00000000000000000001 written in"
+    grep -q "automatic snapshot $P/@ndb/snapshots/00000000000000000001 written in [0-9]* ms ([0-9]* bytes; save schedule)" "$NDB_LOG"
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" == *'"persistence":{"changesSinceSave":0,"journal":"off","journalBytes":0,"journalLastFsync":0,"lastSnapshot":{"duration":'* ]]
+    [ ! -d "$J" ] || [ -z "$(ls "$J")" ] # no journal
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}' # one change: below the 2 the 1 s rule needs
+    crash
+    start_server --persist-path "$P" --save "1 2 3600 1"
+    grep -q "recovered 2 keys and 0 sessions in [0-9]* ms from automatic snapshot 1 (2 keys, 0 sessions" "$NDB_LOG"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b"],"st":1}}' # c was never saved: no journal
+    req '{"KV_SET":{"keys":{"d":4}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server # SIGTERM: the final save
+    grep -q "final save: automatic snapshot 2 written in [0-9]* ms" "$NDB_LOG"
+    start_server --persist-path "$P" --save "1 2 3600 1"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
+}
+
+@test "compaction: past persist.compactMinBytes, a snapshot and a new journal file; recovery after it" {
+    start_server --persist-path "$P" --journal everysec --compact-min 64K
+    python3 -c '
+import sys
+for i in range(300):
+    print("{\"KV_SET\":{\"keys\":{\"k%03d\":\"%s\"}}}" % (i, "v" * 300))' >"$BATS_TEST_TMPDIR/load"
+    "$NDB" send <"$BATS_TEST_TMPDIR/load" >/dev/null
+    wait_log "bytes; compaction)"
+    grep -q "info: compacting: the journal holds [0-9]* bytes, over 65536 (2 x the last snapshot, at least 65536)" "$NDB_LOG"
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"journalBytes\":([0-9]+) ]]
+    [ "${BASH_REMATCH[1]}" -lt 65536 ] # only what came after the snapshot
+    req '{"KV_SET":{"keys":{"after":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    start_server --persist-path "$P" --journal everysec --compact-min 64K
+    grep -q "recovered 301 keys and 0 sessions in [0-9]* ms from automatic snapshot 2 ([0-9]* keys, 0 sessions, [0-9]* ms) and 1 journal file(s)" "$NDB_LOG"
+    [ ! -f "$(gen 1)" ] # retention: replaced by the snapshot
+}
+
+@test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {
+    start_server --persist-path "$P" --journal always
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"persistEnabled\":true,\"persistence\":\{\"changesSinceSave\":0,\"journal\":\"always\",\"journalBytes\":40,\"journalLastFsync\":[0-9]{13},\"lastSnapshot\":null,\"saving\":false,\"writesRefused\":false\},\"protocolVersion\" ]]
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send '{"KV_SAVE":{"name":"x"}}' >/dev/null
+    run "$NDB" info
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ \"persistence\":\{\"changesSinceSave\":1,\"journal\":\"always\",\"journalBytes\":([0-9]+),\"journalLastFsync\":[0-9]{13},\"lastSnapshot\":\{\"duration\":[0-9]+,\"name\":\"x\",\"ok\":true,\"time\":[0-9]{13}\},\"saving\":false,\"writesRefused\":false\} ]]
+    [ "${BASH_REMATCH[1]}" -gt 40 ]
+}

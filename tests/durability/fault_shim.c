@@ -1,0 +1,77 @@
+/*
+ * fault_shim.c — an LD_PRELOAD library that makes the server's writes fail
+ * on demand, for the fault tests of issue 15 (tests run as root, so taking
+ * away permissions does not stop writes; this does).
+ *
+ *   NDB_FAULT_FILE   while a file of this name exists, the fault is on
+ *   NDB_FAULT_PATH   only descriptors whose file's path contains this text
+ *                    fail (e.g. "/@ndb/journal/"); required
+ *   NDB_FAULT_OPS    "write", "fsync" or "write,fsync" (the default): which
+ *                    calls fail — write/pwrite/writev, fsync/fdatasync
+ *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
+ *
+ * A failing call writes nothing.  Everything else passes through to libc.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Should a call of kind op ("write" or "fsync") on fd fail now? */
+static int faulty(int fd, const char *op) {
+    const char *file = getenv("NDB_FAULT_FILE"), *path = getenv("NDB_FAULT_PATH");
+    const char *ops = getenv("NDB_FAULT_OPS");
+    if (!file || !path || !*path || (ops && !strstr(ops, op))) return 0;
+    struct stat st;
+    if (stat(file, &st) != 0) return 0;
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) return 0;
+    target[n] = 0;
+    if (!strstr(target, path)) return 0;
+    const char *e = getenv("NDB_FAULT_ERRNO");
+    errno = e ? atoi(e) : EIO;
+    return 1;
+}
+
+ssize_t write(int fd, const void *buf, size_t n) {
+    static ssize_t (*real)(int, const void *, size_t);
+    if (!real) real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    if (faulty(fd, "write")) return -1;
+    return real(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real) real = (ssize_t(*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+    if (faulty(fd, "write")) return -1;
+    return real(fd, buf, n, off);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int n) {
+    static ssize_t (*real)(int, const struct iovec *, int);
+    if (!real) real = (ssize_t(*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "writev");
+    if (faulty(fd, "write")) return -1;
+    return real(fd, iov, n);
+}
+
+int fsync(int fd) {
+    static int (*real)(int);
+    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+    if (faulty(fd, "fsync")) return -1;
+    return real(fd);
+}
+
+int fdatasync(int fd) {
+    static int (*real)(int);
+    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    if (faulty(fd, "fsync")) return -1;
+    return real(fd);
+}
