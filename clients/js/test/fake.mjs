@@ -3,7 +3,10 @@
 // them: SV_AUTH with statuses 43/44/45, KV_WATCH/SH_WATCH with pushed
 // KV_EVENT/SH_EVENT, KV_EXPIRE/KV_TTL/KV_PERSIST/KV_INCR/KV_CAS, SH_INCR
 // and SH_EXPIRE.  The client's side of those is tested against it until
-// the real server has them.  It listens on 127.0.0.1 only.
+// the real server has them; so is the console's login (tests/browser),
+// for which the fake serves the console's files by fetching them from a
+// real ndb server (`staticFrom`), so that the page's origin is the fake.
+// It listens on 127.0.0.1 only.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
@@ -11,10 +14,12 @@ import { WebSocketServer } from 'ws';
 export const ALL_COMMANDS = new Set();
 
 export const USERS = { alice: { password: 'secret', role: 'write' }, rita: { password: 'pw', role: 'read' } };
-const READ_ONLY = new Set(['KV_GET', 'KV_COUNT', 'KV_TTL', 'SH_GET', 'SV_INFO']);
+const READ_ONLY = new Set(['KV_GET', 'KV_COUNT', 'KV_TTL', 'KV_SCAN', 'SH_GET', 'SV_INFO']);
 
 export class FakeServer {
-    static async start({ auth = false } = {}) {
+    // auth: require SV_AUTH (USERS); staticFrom: an ndb server's http://
+    // address whose plain HTTP answers this server passes on.
+    static async start({ auth = false, staticFrom = null } = {}) {
         const f = new FakeServer();
         f.auth = auth;
         f.kv = new Map();          // key → value (parsed)
@@ -24,7 +29,7 @@ export class FakeServer {
         f.conns = new Set();
         f.received = [];           // every request text, in order, all connections
         f.delays = new Map();      // request text → ms before answering it
-        f.http = createServer((req, res) => { res.writeHead(404); res.end(); });
+        f.http = createServer((req, res) => f.serveStatic(req, res, staticFrom));
         f.wss = new WebSocketServer({ server: f.http });
         f.wss.on('connection', (ws) => f.accept(ws));
         await new Promise((resolve) => f.http.listen(0, '127.0.0.1', resolve));
@@ -35,6 +40,19 @@ export class FakeServer {
     async stop() {
         for (const c of this.conns) c.ws.terminate();
         await new Promise((resolve) => this.wss.close(() => this.http.close(resolve)));
+    }
+
+    async serveStatic(req, res, from) {
+        if (!from) {
+            res.writeHead(404);
+            res.end();
+            return;
+        }
+        const r = await fetch(new URL(req.url, from), { method: req.method });
+        const headers = {};
+        r.headers.forEach((v, k) => { headers[k] = v; });
+        res.writeHead(r.status, headers);
+        res.end(Buffer.from(await r.arrayBuffer()));
     }
 
     // Drop every connection at once (as a network failure would).
@@ -108,6 +126,13 @@ export class FakeServer {
         }
         case 'KV_COUNT':
             send({ cnt: this.kv.size, st: 1 });
+            break;
+        case 'KV_SCAN': // one page holding every key with the prefix
+            send({ cursor: 0, keys: [...this.kv.keys()].filter((k) => k.startsWith(body.prefix ?? '')), st: 1 });
+            break;
+        case 'SV_INFO':
+            send({ connections: this.conns.size, keys: this.kv.size, memoryBytes: 0, persistEnabled: false,
+                protocolVersion: '0.7.1', requests: this.received.length, serverVersion: 'fake', sessions: this.sessions.size, st: 1, uptime: 1 });
             break;
         case 'KV_WATCH':
         case 'SH_WATCH': {

@@ -22,8 +22,12 @@ export class Server {
 
     async launch(port) {
         this.log = '';
+        this.stopping = false;
         this.proc = spawn(NDB, ['serve', '--port', String(port), ...this.args], { stdio: ['ignore', 'ignore', 'pipe'] });
-        this.exited = new Promise((resolve) => this.proc.once('exit', (code, sig) => resolve({ code, sig })));
+        this.exited = new Promise((resolve) => this.proc.once('exit', (code, sig) => {
+            if (!this.stopping) this.died = `ndb serve died unasked (exit ${code}, signal ${sig}); its log:\n${this.log}`;
+            resolve({ code, sig });
+        }));
         await new Promise((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`ndb serve did not start within 10 s:\n${this.log}`)), 10000);
             this.proc.stderr.on('data', (d) => {
@@ -49,8 +53,11 @@ export class Server {
     signal(sig) { this.proc.kill(sig); }
 
     // SIGTERM and wait for the exit (SIGKILL after 5 s).
+    // Throws if the server had died by itself (a crash), with its log.
     async stop() {
+        if (this.died) throw new Error(this.died);
         if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+        this.stopping = true;
         this.proc.kill('SIGCONT'); // in case a test stopped it
         this.proc.kill('SIGTERM');
         const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
@@ -60,6 +67,7 @@ export class Server {
 
     // Kill at once (SIGKILL, no close frames), and wait for the exit.
     async crash() {
+        this.stopping = true;
         this.proc.kill('SIGKILL');
         await this.exited;
     }
