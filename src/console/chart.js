@@ -39,11 +39,12 @@ export class Chart {
         this.samples.push(Number(v));
         if (this.samples.length > this.size) this.samples.shift();
         const max = Math.max(1, ...this.samples);
+        // the line grows from the left until the window is full, then scrolls
         const step = W / (this.size - 1);
-        const x0 = W - (this.samples.length - 1) * step;
-        const pts = this.samples.map((s, i) => `${(x0 + i * step).toFixed(1)},${(H - 2 - (s / max) * (H - 4)).toFixed(1)}`);
+        const pts = this.samples.map((s, i) => `${(i * step).toFixed(1)},${(H - 2 - (s / max) * (H - 4)).toFixed(1)}`);
+        const xn = ((this.samples.length - 1) * step).toFixed(1);
         this.line.setAttribute('points', pts.join(' '));
-        this.area.setAttribute('points', `${x0.toFixed(1)},${H} ${pts.join(' ')} ${W},${H}`);
+        this.area.setAttribute('points', `0,${H} ${pts.join(' ')} ${xn},${H}`);
         this.value.textContent = this.format(v);
         this.svg.parentElement.dataset.samples = String(this.samples.length);
     }

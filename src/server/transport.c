@@ -12,6 +12,9 @@
  *     mark a connection is no longer read; it is read again once its output
  *     drains; if its output makes no progress for the stall timeout it is
  *     closed.  Responses are never dropped;
+ *   - plain HTTP requests (not upgrades) are answered by console.c: the
+ *     web console's files or 404; such a connection's handshake timeout
+ *     restarts with each request it makes (keep-alive);
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
  *     useful in this lws build) and a clean shutdown on SIGINT/SIGTERM:
  *     every connection gets a going-away close frame, then the loop ends;
