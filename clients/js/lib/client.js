@@ -74,6 +74,7 @@ export class Client {
         this.listeners = new Map();
         this.attempt = 0;
         this.retryTimer = null;
+        this.everOpened = false;    // a first connection failing is final; later ones are retried
         this.lastReceived = 0;      // a counter of messages received, for the dead-connection check
     }
 
@@ -105,16 +106,17 @@ export class Client {
 
     // ------------------------------------------------------------- connection
 
-    // Connect (and authenticate).  Resolves once the client is ready;
-    // rejects with NdbConnectionError if the first connection fails, or
-    // NdbError if authentication is refused.
+    // Connect (and authenticate).  Resolves once the client is ready (while
+    // reconnecting: once it is connected again); rejects with
+    // NdbConnectionError if the very first connection fails, or NdbError if
+    // authentication is refused.
     async open() {
         if (this.state === 'open') return this;
         if (this.state === 'closed') throw new NdbConnectionError(null, 'the client was closed');
         if (!this.opening) {
             this.opening = new Promise((resolve, reject) => { this.openWaiter = { resolve, reject }; });
             this.opening.catch(() => {}); // the caller of open() gets the rejection
-            this.dial();
+            if (this.state === 'idle') this.dial(); // else an attempt is under way or scheduled
         }
         return this.opening;
     }
@@ -205,6 +207,7 @@ export class Client {
         }
         if (this.state === 'closed' || !this.ws) return;
         this.state = 'open';
+        this.everOpened = true;
         this.attempt = 0;
         const first = this.openWaiter;
         this.openWaiter = null;
@@ -216,15 +219,16 @@ export class Client {
         if (first) first.resolve(this);
     }
 
-    // A connection attempt failed.  The first one rejects open(); later ones
-    // (reconnecting) try again.  final: no point in retrying.
+    // A connection attempt failed.  The very first one rejects open() and
+    // closes the client; later ones (reconnecting) try again.  final: no
+    // point in retrying.
     connectFailed(err, final) {
-        if (this.openWaiter) {
+        if (!this.everOpened) {
             const w = this.openWaiter;
             this.openWaiter = null;
             this.opening = null;
             this.shutdown(err, 1006, err.message);
-            w.reject(err);
+            w?.reject(err);
             return;
         }
         if (final || !this.reconnect) {

@@ -72,6 +72,22 @@ test('requests made while the server is down wait, and are sent once it is back'
     db.close();
 });
 
+test('open() while reconnecting resolves once the connection is back (and starts no second one)', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
+    let opens = 0;
+    db.on('open', () => opens++);
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    const p = db.open();
+    await server.relaunch();
+    assert.equal(await p, db);
+    assert.equal(db.state, 'open');
+    assert.equal(opens, 1);
+    assert.equal(await db.kv.count(), 0);
+    db.close();
+});
+
 test('a crash with a request in flight: NdbConnectionError for it (never resent), then reconnection', async () => {
     const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
     server.signal('SIGSTOP'); // the request is sent but cannot be answered
