@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # node_tests.sh TEST_DIR PACKAGE_DIR... — run the Node test-runner tests of
-# TEST_DIR (node --test) against the ndb binary in $NDB, once each
+# TEST_DIR (node --test over its *.test.mjs) against the ndb binary in $NDB, once each
 # PACKAGE_DIR has its npm dependencies installed (npm ci there, from its
 # lockfile).  ctest runs it for clients/js (the JavaScript client) and
 # tests/browser (the console in chromium, which also uses the client's
@@ -24,4 +24,12 @@ for pkg in "$@"; do
         exit 1
     fi
 done
-exec node --test "$dir"
+# the *.test.mjs files only: given a directory, node --test would also run
+# every helper module under a directory named test
+shopt -s nullglob
+files=("$dir"/*.test.mjs)
+if [ "${#files[@]}" -eq 0 ]; then
+    echo "node_tests.sh: no *.test.mjs file in $dir" >&2
+    exit 1
+fi
+exec node --test "${files[@]}"
