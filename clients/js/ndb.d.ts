@@ -194,7 +194,7 @@ export interface KvCommands extends KeyCommands {
     scanAll(options?: CallOptions & { count?: number; prefix?: string }): AsyncIterable<string>;
     expire(keys: Record<string, number>, options?: CallOptions): Promise<Record<string, boolean>>;
     ttl(keys: string | string[], options?: CallOptions): Promise<Record<string, number | null>>;
-    persist(keys: string | string[], options?: CallOptions): Promise<Record<string, JsonValue>>;
+    persist(keys: string | string[], options?: CallOptions): Promise<Record<string, boolean>>;
     cas(key: string, expect: JsonInput, value: JsonInput, options?: CallOptions): Promise<boolean>;
     watch(spec: { keys: string[] } | { prefix: string }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }
@@ -203,7 +203,8 @@ export interface SessionCommands extends KeyCommands {
     readonly token: number | bigint;
     info(options?: CallOptions): Promise<SessionInfo>;
     end(options?: CallOptions): Promise<void>;
-    expire(body: Record<string, JsonInput>, options?: CallOptions): Promise<Record<string, JsonValue>>;
+    /** New expiry settings (SH_EXPIRE); the period starts now; duration 0: never expires. */
+    expire(expiry: ExpiryOptions, options?: CallOptions): Promise<void>;
     watch(options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }
 

@@ -86,6 +86,7 @@ export class KeysView {
         }
         this.keys = keys;
         this.next = next;
+        this.announced = false;
         this.draw();
     }
 
@@ -178,7 +179,10 @@ export class KeysView {
             return;
         }
         if (ev.key === this.selected && !this.panel.editing) this.panel.reload();
-        if (!this.keys.includes(ev.key) && ev.op === 'set') {
+        const listed = this.keys.includes(ev.key);
+        if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
+        else if (!listed && ev.op === 'set' && !this.announced) {
+            this.announced = true; // once per page: a burst of writes is one hint
             $('keys-summary').textContent += ' · new keys: Scan to see them';
         }
     }

@@ -69,9 +69,14 @@ export function ro(o) {
 // extendOnSetAdd}; no duration (or 0): a session that never expires.
 function expiryBody(e) {
     if (!e || !e.duration) return {};
-    const expiry = { duration: e.duration };
+    return { expiry: expiryObject(e) };
+}
+
+// The `expiry` object of SH_NEW and SH_EXPIRE from those options.
+function expiryObject(e) {
+    const expiry = { duration: e.duration ?? 0 };
     for (const f of ['deleteSession', 'extendOnGet', 'extendOnSetAdd']) if (e[f] !== undefined) expiry[f] = e[f];
-    return { expiry };
+    return expiry;
 }
 
 // Page after page of a scan command, one item at a time.
@@ -148,7 +153,8 @@ export function kvCommands(c) {
         // Expiry (issue 17): expire({otp: 30}) → {otp: true}; ttl(keys) → {key: seconds | null}.
         expire: (keys, o) => c.request('KV_EXPIRE', { keys }, ro(o)).then((r) => r.keys),
         ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys) }, ro(o)).then((r) => r.keys),
-        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then(rest),
+        // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
+        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then((r) => r.keys),
         // Compare and set (issue 17): resolves true if key held expect (null: absent).
         cas: (key, expect, value, o) => c.request('KV_CAS', { key, expect, value }, ro(o)).then((r) => r.ok),
         // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
@@ -169,8 +175,9 @@ export function sessionCommands(c, t) {
         // The session's expiry and key count (SH_INFO), without st.
         info: (o) => c.request('SH_INFO', { tkn }, ro(o)).then(rest),
         end: (o) => c.request('SH_END', { tkn }, ro(o)).then(() => undefined),
-        // Change the session's expiry (issue 17's SH_EXPIRE): body members as the server takes them.
-        expire: (body, o) => c.request('SH_EXPIRE', { ...body, tkn }, ro(o)).then(rest),
+        // New expiry settings, as sessions.create takes them; the period starts
+        // now; duration 0 (or none): never expires (SH_EXPIRE, issue 17).
+        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry || {}) }, ro(o)).then(() => undefined),
         watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', { tkns: [tkn] }, o, onEvent).start(),
     };
 }

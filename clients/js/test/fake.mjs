@@ -14,7 +14,7 @@ import { WebSocketServer } from 'ws';
 export const ALL_COMMANDS = new Set();
 
 export const USERS = { alice: { password: 'secret', role: 'write' }, rita: { password: 'pw', role: 'read' } };
-const READ_ONLY = new Set(['KV_GET', 'KV_COUNT', 'KV_TTL', 'KV_SCAN', 'SH_GET', 'SV_INFO']);
+const READ_ONLY = new Set(['KV_GET', 'KV_COUNT', 'KV_TTL', 'KV_SCAN', 'SH_GET', 'SH_SCAN', 'SH_INFO_ALL', 'SV_INFO']);
 
 export class FakeServer {
     // auth: require SV_AUTH (USERS); staticFrom: an ndb server's http://
@@ -127,6 +127,19 @@ export class FakeServer {
         case 'KV_COUNT':
             send({ cnt: this.kv.size, st: 1 });
             break;
+        case 'KV_RMV':
+            for (const k of body.keys) if (this.kv.delete(k)) after.push(...this.kvEvents(k, 'rmv'));
+            send({ st: 1 });
+            break;
+        case 'SH_SCAN': // one page holding every session
+            send({ cursor: 0, sessions: [...this.sessions].map(([tkn, m]) => ({ expires: false, keyCnt: m.size, shared: false, tkn })), st: 1 });
+            break;
+        case 'SH_INFO_ALL': {
+            let keys = 0;
+            for (const m of this.sessions.values()) keys += m.size;
+            send({ st: 1, totalKeys: keys, totalSessions: this.sessions.size });
+            break;
+        }
         case 'KV_SCAN': // one page holding every key with the prefix
             send({ cursor: 0, keys: [...this.kv.keys()].filter((k) => k.startsWith(body.prefix ?? '')), st: 1 });
             break;
@@ -158,9 +171,12 @@ export class FakeServer {
             send({ keys, st: 1 });
             break;
         }
-        case 'KV_PERSIST':
-            send({ st: 1 });
+        case 'KV_PERSIST': {
+            const keys = {};
+            for (const k of body.keys) if (this.kv.has(k)) keys[k] = k === 'otp';
+            send({ keys, st: 1 });
             break;
+        }
         case 'KV_INCR':
         case 'SH_INCR': {
             const map = cmd === 'KV_INCR' ? this.kv : this.sessions.get(body.tkn);
@@ -209,7 +225,7 @@ export class FakeServer {
             const s = w.spec;
             if (s.keys ? !s.keys.includes(key) : !key.startsWith(s.prefix)) continue;
             const ev = { id, key, op };
-            if (s.values) ev.value = value;
+            if (s.values && value !== undefined) ev.value = value;
             out.push([w.conn, JSON.stringify({ KV_EVENT: ev })]);
         }
         return out;
