@@ -37,6 +37,7 @@ typedef struct ndb_config {
     unsigned port;                 /* 0 on the command line: the kernel picks */
     size_t max_payload;
     int log_level;                 /* enum log_level */
+    int console;                   /* serve the web console over plain HTTP (console.h) */
     /* persistence */
     int persist_enabled;
     char persist_path[PATH_MAX];

@@ -12,6 +12,9 @@
  *     mark a connection is no longer read; it is read again once its output
  *     drains; if its output makes no progress for the stall timeout it is
  *     closed.  Responses are never dropped;
+ *   - plain HTTP requests (not upgrades) are answered by console.c: the
+ *     web console's files or 404; such a connection's handshake timeout
+ *     restarts with each request it makes (keep-alive);
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
  *     useful in this lws build) and a clean shutdown on SIGINT/SIGTERM:
  *     every connection gets a going-away close frame, then the loop ends;
@@ -66,6 +69,7 @@
 #include "common/log.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
+#include "server/console.h"
 #include "server/dispatch.h"
 #include "server/handshake.h"
 #include "server/durability.h"
@@ -102,6 +106,10 @@ typedef struct conn {
     int64_t msg_started; /* ms (monotonic) of the first piece of an incomplete message, or 0 */
     struct conn *prev, *next;
 } conn;
+
+/* A plain HTTP request (the console) keeps its transfer in the memory lws
+ * gives each connection for the conn it would become. */
+_Static_assert(CONSOLE_STATE_SIZE <= sizeof(conn), "conn too small for the console's state");
 
 /* A TCP connection between accept and a completed upgrade (or its end).
  * Found again through lws's opaque user pointer of its wsi. */
@@ -176,6 +184,25 @@ static void pending_drop(struct lws *wsi) {
     else T.pend_tail = p->prev;
     T.npending--;
     free(p);
+}
+
+/* wsi made a plain HTTP request: its handshake timeout starts again (an
+ * HTTP connection kept alive for the console's files lives on while it is
+ * used), so it moves to the end of the accept-ordered list. */
+static void pending_touch(struct lws *wsi) {
+    pending *p = lws_get_opaque_user_data(wsi);
+    if (!p || p == T.pend_tail) {
+        if (p) p->since = mono_ms();
+        return;
+    }
+    if (p->prev) p->prev->next = p->next;
+    else T.pend_head = p->next;
+    p->next->prev = p->prev;
+    p->prev = T.pend_tail;
+    p->next = NULL;
+    T.pend_tail->next = p;
+    T.pend_tail = p;
+    p->since = mono_ms();
 }
 
 /* Close wsi from outside its own callback (lws's safe way). */
@@ -542,10 +569,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return on_receive(c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return on_writeable(c);
-    case LWS_CALLBACK_HTTP:
-        /* not a WebSocket upgrade: nothing is served over plain HTTP */
-        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
-        return -1;
+    case LWS_CALLBACK_HTTP: /* not a WebSocket upgrade: the console, or 404 */
+        pending_touch(wsi);
+        return console_http(wsi, user, in, T.srv->cfg.console);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return console_http_writeable(wsi, user);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (T.signalled) begin_shutdown();
         if (wake_fn) wake_fn();

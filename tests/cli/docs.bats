@@ -234,13 +234,35 @@ fresh_db() {
             wait "$pid" 2>/dev/null || true
             grep -q 'listening on' "$log" || { echo "$where: ndb serve refuses this config: $(cat "$log")" >&2; stop_server; return 1; }
             ;;
-        js) # the message a browser sends, and the answer its comment shows
+        js)
+            if grep -q "from '\./clients/js/ndb\.js'" "$f"; then
+                # the JavaScript client from Node: run it against the test server;
+                # it prints exactly what the "// OUTPUT" comments of its
+                # console.log lines show, in order, and nothing else
+                command -v node >/dev/null || { echo "$where: node is not installed (bash .ci/install-deps)" >&2; stop_server; return 1; }
+                local js="$BATS_TEST_TMPDIR/readme_client.mjs" want got
+                sed -e "s|'\./clients/js/ndb\.js'|'$BATS_TEST_DIRNAME/../../clients/js/ndb.js'|" \
+                    -e "s|ws://127\.0\.0\.1:1987/|$NDB_URL|" "$f" >"$js"
+                want=$(sed -n 's|^console\.log(.*); *// *||p' "$f")
+                fresh_db
+                got=$(timeout 30 node "$js" 2>&1) || { echo "$where: node failed: $got" >&2; stop_server; return 1; }
+                [ -n "$want" ] && [ "$got" = "$want" ] || { printf '%s: prints\n%s\ninstead of\n%s\n' "$where" "$got" "$want" >&2; stop_server; return 1; }
+                continue
+            fi
+            # the message a browser sends, and the answer its comment shows
             local msg ans
             msg=$(sed -n "s/.*ws\.send('\(.*\)').*/\1/p" "$f")
             ans=$(sed -n 's|.*console\.log(e\.data); *// *||p' "$f")
             [ -n "$msg" ] && [ -n "$ans" ] || { echo "$where: no ws.send('...') / answer comment" >&2; stop_server; return 1; }
             fresh_db
             [ "$("$NDB" send "$msg")" = "$ans" ] || { echo "$where: $msg does not answer $ans" >&2; stop_server; return 1; }
+            ;;
+        html) # a page that loads the JavaScript client from the server: the path exists
+            local src
+            src=$(sed -n "s|.*import .* from '\(/[^']*\)'.*|\1|p" "$f")
+            [ -n "$src" ] || { echo "$where: an html block that imports nothing from the server" >&2; stop_server; return 1; }
+            python3 -c 'import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1]).status == 200 else 1)' \
+                "http://127.0.0.1:$NDB_PORT$src" || { echo "$where: the server does not serve $src" >&2; stop_server; return 1; }
             ;;
         text) # synopses and messages: never a command to run
             ! grep -qE '^(\$ |127\.0\.0\.1:1987)' "$f" || { echo "$where: a text block holds an example" >&2; stop_server; return 1; }

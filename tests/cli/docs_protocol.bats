@@ -22,8 +22,9 @@
 #                    options before its first request
 #   $ COMMAND        a shell command (bash), run with $DATA (the block's own
 #                    empty directory), $NDB_URL, and the functions `ndb`
-#                    (the binary under test) and `probe` (tests/cli/wsprobe.py
-#                    pointed at the block's server); its standard output and
+#                    (the binary under test), `probe` (tests/cli/wsprobe.py)
+#                    and `http` (tests/cli/httpprobe.py), both pointed at
+#                    the block's server; its standard output and
 #                    standard error together must equal the `<` lines after it
 #   # text           a comment; blank lines are ignored too
 #
@@ -133,7 +134,8 @@ run_block() {
     n=${#L[@]}
     DATA=$(mktemp -d "$BATS_TEST_TMPDIR/data.XXXXXX")
     export DATA
-    shell_prelude='ndb() { "$NDB" "$@"; }; probe() { python3 "$WSPROBE" --url "$NDB_URL" "$@"; }; cd "$DATA"; '
+    shell_prelude='ndb() { "$NDB" "$@"; }; probe() { python3 "$WSPROBE" --url "$NDB_URL" "$@"; }; '
+    shell_prelude+='http() { python3 "$HTTPPROBE" --url "$NDB_URL" "$@"; }; cd "$DATA"; '
     while [ "$i" -lt "$n" ]; do
         ln=${L[i]%%$'\t'*}
         line=${L[i]#*$'\t'}
@@ -170,7 +172,7 @@ run_block() {
         input=$SUBST
         if [[ $line == '$ '* ]]; then
             # a command's exit status is not checked, only its output
-            got=$(NDB="$NDB" WSPROBE="$WSPROBE" bash -c "$shell_prelude$input" 2>&1) || true
+            got=$(NDB="$NDB" WSPROBE="$WSPROBE" HTTPPROBE="$BATS_TEST_DIRNAME/httpprobe.py" bash -c "$shell_prelude$input" 2>&1) || true
             rc=0
         else
             got=$("$NDB" send "$input" 2>&1) && rc=0 || rc=$?

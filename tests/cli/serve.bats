@@ -186,7 +186,7 @@ log_settings() {
 
 @test "start-up log: what is in force, one line per group of settings" {
     start_server
-    [ "$(log_settings)" = "ndb: info: server: logLevel info
+    [ "$(log_settings)" = "ndb: info: server: logLevel info, console true
 ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
 ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576
@@ -204,7 +204,7 @@ ndb: info: tls: off (plain ws://)" ]
     config "$f" '{"logLevel":"info","persist":{"path":"/srv/x"},"sessions":{"tokenBits":64},
                   "limits":{"maxMemory":1000,"maxDepth":9}}'
     start_server --max-depth 7 --config "$f" --output-high-water 2M --token-bits 53
-    [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info
+    [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info, console true
 ndb: info: persistence: enabled false, path /srv/x, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
 ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, watchOutputBytes 1048576

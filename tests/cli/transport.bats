@@ -73,8 +73,8 @@ teardown_file() { stop_server; }
     [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
 }
 
-@test "plain HTTP without an upgrade gets a 404" {
-    run probe http-plain
+@test "plain HTTP without an upgrade, to a path that is no console file, gets a 404" {
+    run python3 "$WSPROBE" --url "${NDB_URL}nope" http-plain
     [ "$status" -eq 0 ]
     [[ "$output" == "HTTP/1.1 404"* ]]
 }

@@ -1,0 +1,461 @@
+// client.js — one connection to an ndb server: requests in flight,
+// answers in order, pushed events, timeouts, reconnection, authentication.
+//
+// The protocol answers every request exactly once, in the order the
+// requests were sent, with no request ids (docs/protocol.md 1.4).  So the
+// client keeps the requests it has sent in a first-in, first-out queue and
+// matches each incoming message to the oldest one — except messages whose
+// name ends in _EVENT (KV_EVENT, SH_EVENT: changes pushed to watchers,
+// which arrive between answers), which go to the watcher whose id they
+// carry.  Any number of requests may be in flight at once.
+//
+// A request that gets no answer within its timeout is rejected; its place
+// in the queue is kept, so the late answer is recognised and dropped and
+// the answers after it still match.  If nothing at all has arrived since
+// that request was sent, the connection is presumed dead and is replaced.
+//
+// When the connection closes (server restart, network), requests in
+// flight are rejected with NdbConnectionError — they may or may not have
+// been carried out, and are never sent twice — and the client reconnects
+// with exponential backoff.  Requests made meanwhile wait (within their
+// timeout) and are sent once connected.  On each (re)connection the client
+// first authenticates (SV_AUTH) if it has credentials, then renews every
+// watch, then sends what waited.
+
+import { NdbConnectionError, NdbError, NdbTimeoutError } from './errors.js';
+import { Fifo } from './fifo.js';
+import { NUMBER_MODES, parse, stringify } from './json.js';
+import { findWebSocket, messageText } from './socket.js';
+
+const OK = [1];
+const EVENT_NAME = /^\s*\{\s*"([A-Z0-9]+)_EVENT"/;
+const RESPONSE_NAME = /^\s*\{\s*"([^"\\]*)"/;
+
+// Defaults of the options (README "Options").
+export const DEFAULTS = {
+    numbers: 'safe',   // "safe" or "exact" (json.js)
+    timeout: 10000,    // ms per request; 0: wait for ever
+    connectTimeout: 10000, // ms for the WebSocket handshake of a connection
+    reconnect: true,   // or false, or {minDelay, maxDelay} in ms
+    minDelay: 100,
+    maxDelay: 5000,
+    protocols: ['ndb'],
+};
+
+export class Client {
+    // url: ws:// or wss:// address of the server.  options: see DEFAULTS,
+    // plus `WebSocket` (an implementation to use), `user` and `password`
+    // (authenticate on every connection).  The client does not connect
+    // until open() is called (connect() does both).
+    constructor(url, options = {}) {
+        if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
+        const o = { ...DEFAULTS, ...options };
+        if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
+        if (!(Number.isFinite(o.timeout) && o.timeout >= 0)) throw new TypeError('timeout must be a number of milliseconds (0: none)');
+        this.url = url;
+        this.numbers = o.numbers;
+        this.timeout = o.timeout;
+        this.connectTimeout = o.connectTimeout;
+        const rc = typeof o.reconnect === 'object' && o.reconnect ? o.reconnect : {};
+        this.reconnect = o.reconnect !== false;
+        this.minDelay = rc.minDelay ?? o.minDelay;
+        this.maxDelay = rc.maxDelay ?? o.maxDelay;
+        this.protocols = o.protocols;
+        this.WebSocketImpl = o.WebSocket;
+        this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
+        this.user = null;  // after authentication: the user name and role the server confirmed
+        this.role = null;
+        this.state = 'idle'; // idle, connecting, open, closed
+        this.ws = null;
+        this.inflight = new Fifo(); // sent, waiting for their answers
+        this.waiting = [];          // not sent yet: waiting for a connection
+        this.watchers = new Map();  // "KV:7" → Watcher, for this connection's watch ids
+        this.subscriptions = new Set(); // every open Watcher, renewed on each connection
+        this.listeners = new Map();
+        this.attempt = 0;
+        this.retryTimer = null;
+        this.everOpened = false;    // a first connection failing is final; later ones are retried
+        this.lastReceived = 0;      // a counter of messages received, for the dead-connection check
+    }
+
+    // ----------------------------------------------------------------- events
+
+    // Listen: "open" (connected and authenticated), "close" ({code,
+    // reason}), "reconnecting" ({attempt, delay}), "error" (an Error that
+    // belongs to no request), "event" (every pushed event, {family, ...}).
+    on(name, fn) {
+        if (!this.listeners.has(name)) this.listeners.set(name, new Set());
+        this.listeners.get(name).add(fn);
+        return this;
+    }
+
+    off(name, fn) {
+        this.listeners.get(name)?.delete(fn);
+        return this;
+    }
+
+    emit(name, arg) {
+        for (const fn of this.listeners.get(name) || []) {
+            try {
+                fn(arg);
+            } catch (e) {
+                if (name !== 'error') this.emit('error', e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------- connection
+
+    // Connect (and authenticate).  Resolves once the client is ready (while
+    // reconnecting: once it is connected again); rejects with
+    // NdbConnectionError if the very first connection fails, or NdbError if
+    // authentication is refused.
+    async open() {
+        if (this.state === 'open') return this;
+        if (this.state === 'closed') throw new NdbConnectionError(null, 'the client was closed');
+        if (!this.opening) {
+            this.opening = new Promise((resolve, reject) => { this.openWaiter = { resolve, reject }; });
+            this.opening.catch(() => {}); // the caller of open() gets the rejection
+            if (this.state === 'idle') this.dial(); // else an attempt is under way or scheduled
+        }
+        return this.opening;
+    }
+
+    // Close the connection for good: what waits or is in flight is rejected
+    // and every watcher ends.
+    close() {
+        this.shutdown(new NdbConnectionError(null, 'the client was closed'), 1000, 'closed by the client');
+    }
+
+    shutdown(err, code, reason) {
+        if (this.state === 'closed') return;
+        this.state = 'closed';
+        clearTimeout(this.retryTimer);
+        this.failAll(err, true);
+        for (const w of [...this.subscriptions]) w.end(null);
+        this.subscriptions.clear();
+        this.watchers.clear();
+        if (this.openWaiter) this.openWaiter.reject(err);
+        this.openWaiter = null;
+        const ws = this.ws;
+        this.ws = null;
+        if (ws) {
+            detach(ws);
+            try { ws.close(1000); } catch { /* already closing */ }
+        }
+        this.emit('close', { code, reason });
+    }
+
+    async dial() {
+        this.state = 'connecting';
+        let WS;
+        try {
+            WS = await findWebSocket(this.WebSocketImpl);
+        } catch (e) {
+            this.connectFailed(e, true);
+            return;
+        }
+        if (this.state === 'closed') return;
+        let ws;
+        try {
+            ws = new WS(this.url, this.protocols);
+        } catch (e) {
+            this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}: ${e.message}`), true);
+            return;
+        }
+        this.ws = ws;
+        let opened = false;
+        // A handshake that never completes (a server that accepted the TCP
+        // connection but does not answer) is given up, and tried again.
+        const timer = this.connectTimeout > 0 ? setTimeout(() => {
+            if (opened || this.ws !== ws) return;
+            this.ws = null;
+            detach(ws);
+            try { ws.close(); } catch { /* closing anyway */ }
+            this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}: no answer within ${this.connectTimeout} ms`), false);
+        }, this.connectTimeout) : null;
+        ws.onopen = () => {
+            opened = true;
+            clearTimeout(timer);
+            this.handshake();
+        };
+        ws.onmessage = (ev) => this.receive(messageText(ev.data));
+        ws.onerror = () => {}; // a close event follows with the details
+        ws.onclose = (ev) => {
+            clearTimeout(timer);
+            if (this.ws !== ws) return;
+            this.ws = null;
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url} (close code ${ev.code})`), false);
+            else this.lost(ev.code, ev.reason || '');
+        };
+    }
+
+    // Connected: authenticate, renew the watches, then send what waited.
+    async handshake() {
+        try {
+            if (this.credentials) await this.authenticate(this.credentials.user, this.credentials.password, true);
+            await Promise.all([...this.subscriptions].map((w) => w.renew()));
+        } catch (e) {
+            if (e instanceof NdbError) { // refused credentials: retrying would only be refused again
+                this.failAll(e, false);
+                if (this.openWaiter) this.openWaiter.reject(e);
+                this.openWaiter = null;
+                this.emit('error', e);
+                this.shutdown(e, 1000, 'authentication failed');
+            }
+            return; // a connection error: the close handler reconnects
+        }
+        if (this.state === 'closed' || !this.ws) return;
+        this.state = 'open';
+        this.everOpened = true;
+        this.attempt = 0;
+        const first = this.openWaiter;
+        this.openWaiter = null;
+        this.opening = null;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const e of waiting) if (!e.done) this.transmit(e);
+        this.emit('open', { url: this.url });
+        if (first) first.resolve(this);
+    }
+
+    // A connection attempt failed.  The very first one rejects open() and
+    // closes the client; later ones (reconnecting) try again.  final: no
+    // point in retrying.
+    connectFailed(err, final) {
+        if (!this.everOpened) {
+            const w = this.openWaiter;
+            this.openWaiter = null;
+            this.opening = null;
+            this.shutdown(err, 1006, err.message);
+            w?.reject(err);
+            return;
+        }
+        if (final || !this.reconnect) {
+            this.shutdown(err, 1006, err.message);
+            return;
+        }
+        this.scheduleRetry();
+    }
+
+    // An open connection closed (or was given up): fail what was in
+    // flight, and reconnect.
+    lost(code, reason) {
+        this.user = null;
+        this.role = null;
+        this.watchers.clear(); // the ids were the old connection's
+        const err = new NdbConnectionError(null, `the connection closed (code ${code}${reason ? `: ${reason}` : ''})`);
+        if (!this.reconnect) {
+            this.shutdown(err, code, reason);
+            return;
+        }
+        this.state = 'connecting';
+        for (const e of this.inflight.drain()) this.settle(e, null, new NdbConnectionError(e.cmd, err.message));
+        this.emit('close', { code, reason });
+        this.scheduleRetry();
+    }
+
+    scheduleRetry() {
+        const base = Math.min(this.maxDelay, this.minDelay * 2 ** Math.min(this.attempt, 30));
+        const delay = Math.round(base / 2 + Math.random() * base / 2); // jitter: clients do not return in step
+        this.attempt++;
+        this.state = 'connecting';
+        this.emit('reconnecting', { attempt: this.attempt, delay });
+        this.retryTimer = setTimeout(() => this.dial(), delay);
+    }
+
+    // Give up the current connection as dead (no answer came): the close
+    // handling runs now rather than when the socket finally times out.
+    abandon(why) {
+        const ws = this.ws;
+        if (!ws) return;
+        this.ws = null;
+        detach(ws);
+        try {
+            if (typeof ws.terminate === 'function') ws.terminate(); // the ws package: drop at once
+            else ws.close(4000, why);
+        } catch { /* closing anyway */ }
+        this.lost(4000, why);
+    }
+
+    // Reject every request waiting or in flight.
+    failAll(err, asConnection) {
+        const all = [...this.inflight.drain(), ...this.waiting];
+        this.waiting = [];
+        for (const e of all) this.settle(e, null, asConnection ? new NdbConnectionError(e.cmd, err.message) : err);
+    }
+
+    // --------------------------------------------------------------- requests
+
+    // Send {cmd: body} and resolve with the answer's body (the object inside
+    // "<cmd>_RSP").  options: timeout (ms), ok (the statuses that mean
+    // success, default [1]), textDepth (json.js), onReply (called with the
+    // body before the promise resolves, in message order), first (send at
+    // once, ahead of requests waiting for the connection: for the
+    // connection's own set-up).  Rejects with NdbError when the server
+    // answers another status.
+    request(cmd, body = {}, options = {}) {
+        let text;
+        try {
+            text = stringify({ [cmd]: body });
+        } catch (e) {
+            return Promise.reject(e);
+        }
+        return this.enqueue({ cmd, text, ok: options.ok || OK, textDepth: options.textDepth ?? -1,
+            onReply: options.onReply, timeout: options.timeout ?? this.timeout, raw: false }, options.first);
+    }
+
+    // Send one request as it is and resolve with the whole response, failure
+    // or not: request is an object ({"KV_GET":{...}}) or JSON text (sent
+    // verbatim, even if invalid: the server answers that too).  options:
+    // timeout; text: resolve with the response's exact text instead.
+    raw(request, options = {}) {
+        let text;
+        try {
+            text = typeof request === 'string' ? request : stringify(request);
+        } catch (e) {
+            return Promise.reject(e);
+        }
+        const m = RESPONSE_NAME.exec(text);
+        return this.enqueue({ cmd: m ? m[1] : 'request', text, ok: OK, textDepth: -1,
+            timeout: options.timeout ?? this.timeout, raw: options.text ? 'text' : 'object' });
+    }
+
+    // Authenticate this connection as user (issue 14's SV_AUTH), and again
+    // after every reconnection.  Resolves with {role, user}.
+    async auth(user, password) {
+        const r = await this.authenticate(user, password, false);
+        this.credentials = { user, password };
+        return r;
+    }
+
+    authenticate(user, password, first) {
+        const e = { cmd: 'SV_AUTH', text: stringify({ SV_AUTH: { user, password } }), ok: OK, textDepth: -1,
+            timeout: this.timeout, raw: false };
+        const p = new Promise((resolve, reject) => { e.resolve = resolve; e.reject = reject; });
+        this.arm(e);
+        if (first) this.transmit(e); // ahead of everything waiting
+        else this.route(e);
+        return p.then((b) => {
+            this.user = b.user;
+            this.role = b.role;
+            return { role: b.role, user: b.user };
+        });
+    }
+
+    enqueue(e, first = false) {
+        const p = new Promise((resolve, reject) => { e.resolve = resolve; e.reject = reject; });
+        if (this.state === 'closed') {
+            e.reject(new NdbConnectionError(e.cmd, 'the client is closed'));
+            return p;
+        }
+        this.arm(e);
+        if (first && this.ws) this.transmit(e);
+        else this.route(e);
+        return p;
+    }
+
+    // Start e's timeout.
+    arm(e) {
+        if (e.timeout > 0) e.timer = setTimeout(() => this.expire(e), e.timeout);
+    }
+
+    // Send e now if the connection is ready, else let it wait.
+    route(e) {
+        if (this.state === 'open' && this.ws) this.transmit(e);
+        else {
+            this.waiting.push(e);
+            if (this.state === 'idle') this.open().catch(() => {});
+        }
+    }
+
+    transmit(e) {
+        e.seen = this.lastReceived;
+        this.inflight.push(e);
+        try {
+            this.ws.send(e.text);
+        } catch (err) {
+            this.abandon(`send failed: ${err.message}`);
+        }
+    }
+
+    expire(e) {
+        if (e.done) return;
+        const wasSent = e.seen !== undefined;
+        this.settle(e, null, new NdbTimeoutError(e.cmd, e.timeout));
+        if (!wasSent) {
+            const i = this.waiting.indexOf(e);
+            if (i >= 0) this.waiting.splice(i, 1);
+        } else if (e.seen === this.lastReceived && this.ws) {
+            this.abandon(`no answer within ${e.timeout} ms`); // nothing at all came back: a dead connection
+        }
+    }
+
+    settle(e, value, err) {
+        if (e.done) return;
+        e.done = true;
+        clearTimeout(e.timer);
+        if (err) e.reject(err);
+        else e.resolve(value);
+    }
+
+    // ------------------------------------------------------------- messages
+
+    receive(text) {
+        this.lastReceived++;
+        const ev = EVENT_NAME.exec(text);
+        if (ev) {
+            this.event(ev[1], text);
+            return;
+        }
+        const e = this.inflight.shift();
+        if (!e) {
+            this.emit('error', new NdbConnectionError(null, `a message that answers no request: ${text.slice(0, 200)}`));
+            return;
+        }
+        if (e.done) return; // timed out: the answer came too late
+        if (e.raw === 'text') return this.settle(e, text);
+        let msg;
+        try {
+            msg = parse(text, this.numbers, e.textDepth);
+        } catch (err) {
+            return this.settle(e, null, new NdbConnectionError(e.cmd, `the server sent invalid JSON (${err.message})`));
+        }
+        if (e.raw) return this.settle(e, msg);
+        const name = msg && typeof msg === 'object' ? Object.keys(msg)[0] : undefined;
+        const body = name !== undefined ? msg[name] : undefined;
+        const st = body && typeof body === 'object' ? body.st : undefined;
+        if ((name === `${e.cmd}_RSP` || name === 'ERR') && e.ok.includes(st)) {
+            try {
+                e.onReply?.(body);
+            } catch (err) {
+                return this.settle(e, null, err);
+            }
+            return this.settle(e, body);
+        }
+        this.settle(e, null, new NdbError(e.cmd, st ?? 0, body?.m, body));
+    }
+
+    // A pushed event of family ("KV", "SH"): to its watcher, and to "event"
+    // listeners.
+    event(family, text) {
+        let msg;
+        try {
+            msg = parse(text, this.numbers);
+        } catch (err) {
+            this.emit('error', new NdbConnectionError(null, `the server sent an invalid event (${err.message})`));
+            return;
+        }
+        const ev = msg[`${family}_EVENT`];
+        if (!ev || typeof ev !== 'object') return;
+        const w = this.watchers.get(`${family}:${ev.id}`);
+        if (w?.text && 'value' in ev) ev.value = parse(text, this.numbers, 2)[`${family}_EVENT`].value;
+        this.emit('event', { family, ...ev });
+        if (w) w.deliver(ev);
+    }
+}
+
+function detach(ws) {
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.onerror = () => {};
+}

@@ -1,0 +1,210 @@
+// commands.js — a method for every command of the protocol, on top of
+// Client.request().  Each resolves with the useful part of the answer (the
+// value, the count, the list) and rejects with NdbError when the server
+// refuses (docs/protocol.md has every command, parameter and status).
+//
+//   db.kv.*              top-level keys          KV_*
+//   db.sessions.*        sessions as a whole     SH_NEW, SH_END, SH_INFO_ALL, ...
+//   db.session(tkn).*    one session's keys      SH_SET, SH_GET, ...
+//   db.info(), db.auth() the server              SV_INFO, SV_AUTH
+//
+// Every method takes an optional last argument of options; `timeout` (ms)
+// is understood by all.  Values are JavaScript values; wrap JSON text in
+// JsonText to send it exactly as written.  Methods for issue 17's commands
+// (expire, ttl, persist, incr, cas, watch) need a server that has them; an
+// older one answers CommandNotExist (10).
+
+import { JsonNumber } from './json.js';
+import { Watcher } from './watch.js';
+
+const SAVED = { ok: [121] };
+const LOADED = { ok: [141] };
+const MAX_U64 = (1n << 64n) - 1n;
+
+// Which method sends which command (the client's tests check that every
+// command of ndb's command table, src/common/commands.def, is here).
+export const COMMAND_METHODS = {
+    KV_ADD: 'kv.add', KV_ARR_APPEND: 'kv.arrAppend', KV_CAS: 'kv.cas', KV_CLEAR: 'kv.clear',
+    KV_CLEAR_SET: 'kv.clearSet', KV_CONTAINS: 'kv.contains', KV_COUNT: 'kv.count',
+    KV_EXPIRE: 'kv.expire', KV_FIND: 'kv.find', KV_GET: 'kv.get', KV_INCR: 'kv.incr',
+    KV_KEYS: 'kv.keys', KV_LOAD: 'kv.load', KV_PERSIST: 'kv.persist', KV_RMV: 'kv.rmv',
+    KV_SAVE: 'kv.save', KV_SCAN: 'kv.scan', KV_SET: 'kv.set', KV_TTL: 'kv.ttl',
+    KV_UNWATCH: 'watcher.close', KV_UPDATE: 'kv.update', KV_WATCH: 'kv.watch',
+    SH_ADD: 'session.add', SH_CLEAR: 'session.clear', SH_CLEAR_SET: 'session.clearSet',
+    SH_CONTAINS: 'session.contains', SH_COUNT: 'session.count', SH_END: 'sessions.end',
+    SH_END_ALL: 'sessions.endAll', SH_EXISTS: 'sessions.exists', SH_EXPIRE: 'session.expire',
+    SH_GET: 'session.get', SH_INCR: 'session.incr', SH_INFO: 'sessions.info',
+    SH_INFO_ALL: 'sessions.infoAll', SH_KEYS: 'session.keys', SH_LOAD: 'sessions.load',
+    SH_NEW: 'sessions.create', SH_RMV: 'session.rmv', SH_SAVE: 'sessions.save',
+    SH_SCAN: 'sessions.scan', SH_SET: 'session.set', SH_UNWATCH: 'watcher.close',
+    SH_WATCH: 'sessions.watch', SV_AUTH: 'auth', SV_INFO: 'info',
+};
+
+// A session token as it goes on the wire: a non-negative integer below
+// 2^64, given as a safe integer, a BigInt, or a string of digits.
+export function token(t) {
+    if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
+    if (typeof t === 'bigint' && t >= 0n && t <= MAX_U64) return t;
+    if (typeof t === 'string' && /^[0-9]{1,20}$/.test(t) && BigInt(t) <= MAX_U64) return BigInt(t);
+    if (t instanceof JsonNumber && /^[0-9]{1,20}$/.test(t.text)) return token(t.text);
+    throw new TypeError(`not a session token (an integer from 0 to 2^64-1): ${String(t)}`);
+}
+
+// The body without its status.
+export function rest(body) {
+    const { st, ...r } = body;
+    return r;
+}
+
+function list(keys) {
+    return typeof keys === 'string' ? [keys] : keys;
+}
+
+// Options for a request from a method's options (only what request() knows).
+export function ro(o) {
+    return o && o.timeout !== undefined ? { timeout: o.timeout } : {};
+}
+
+// The body of SH_NEW from {duration, deleteSession, extendOnGet,
+// extendOnSetAdd}; no duration (or 0): a session that never expires.
+function expiryBody(e) {
+    if (!e || !e.duration) return {};
+    return { expiry: expiryObject(e) };
+}
+
+// The `expiry` object of SH_NEW and SH_EXPIRE from those options.
+function expiryObject(e) {
+    const expiry = { duration: e.duration ?? 0 };
+    for (const f of ['deleteSession', 'extendOnGet', 'extendOnSetAdd']) if (e[f] !== undefined) expiry[f] = e[f];
+    return expiry;
+}
+
+// Page after page of a scan command, one item at a time.
+async function* scanAll(c, cmd, member, o = {}) {
+    let cursor = 0;
+    const body = {};
+    if (o.count !== undefined) body.count = o.count;
+    if (o.prefix !== undefined) body.prefix = o.prefix;
+    do {
+        const r = await c.request(cmd, { ...body, cursor }, ro(o));
+        yield* r[member];
+        cursor = r.cursor;
+    } while (cursor !== 0);
+}
+
+// The key commands of one map: the top-level keys (prefix "KV", no token)
+// or a session's (prefix "SH", its token).
+function keyCommands(c, prefix, tkn) {
+    const b = (body) => (tkn === undefined ? body : { tkn, ...body });
+    const cmd = (name) => `${prefix}_${name}`;
+    return {
+        // Store every member of keys (an object); options.ttl (seconds, issue 17) expires them.
+        set: (keys, o = {}) => c.request(cmd('SET'), b(o.ttl !== undefined ? { keys, ttl: o.ttl } : { keys }), ro(o)).then(() => undefined),
+        // Store the members of keys that do not exist yet.
+        add: (keys, o = {}) => c.request(cmd('ADD'), b(o.ttl !== undefined ? { keys, ttl: o.ttl } : { keys }), ro(o)).then(() => undefined),
+        // get(["a","b"]) → {a: …, b: …} (missing keys left out); get("a") →
+        // the value, or undefined.  options.text: values as their exact JSON text.
+        get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
+            .then((r) => (typeof keys === 'string' ? (Object.hasOwn(r.keys, keys) ? r.keys[keys] : undefined) : r.keys)),
+        // Remove keys (a name or a list).
+        rmv: (keys, o) => c.request(cmd('RMV'), b({ keys: list(keys) }), ro(o)).then(() => undefined),
+        // Remove every key; resolves with how many there were.
+        clear: (o) => c.request(cmd('CLEAR'), b({}), ro(o)).then((r) => r.cnt),
+        count: (o) => c.request(cmd('COUNT'), b({}), ro(o)).then((r) => r.cnt),
+        // Which of keys exist, in the order asked.
+        contains: (keys, o) => c.request(cmd('CONTAINS'), b({ keys: list(keys) }), ro(o)).then((r) => r.contains),
+        // Every key name (for many keys, prefer kv.scan).
+        keys: (o) => c.request(cmd('KEYS'), b({}), ro(o)).then((r) => r.keys),
+        // Remove every key, then store keys; resolves with how many were removed.
+        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b({ keys }), ro(o)).then((r) => r.cnt),
+        // Add to numbers (issue 17): {hits: 1} → the new values.
+        incr: (keys, o) => c.request(cmd('INCR'), b({ keys }), ro(o)).then((r) => r.keys),
+    };
+}
+
+// db.kv
+export function kvCommands(c) {
+    return {
+        ...keyCommands(c, 'KV'),
+        // find(path, {rsp: "keys" | "paths" | "kv", keys, text}): the keys whose
+        // value matches, the normalised paths of the matches, or {key: value}.
+        find: (path, o = {}) => {
+            const rsp = o.rsp || 'keys';
+            const body = { path, rsp };
+            if (o.keys) body.keys = o.keys;
+            return c.request('KV_FIND', body, { ...ro(o), textDepth: o.text && rsp === 'kv' ? 3 : -1 })
+                .then((r) => (rsp === 'paths' ? r.paths : r.keys));
+        },
+        // Replace every node path selects in key's value; resolves with the count.
+        update: (key, path, value, o) => c.request('KV_UPDATE', { key, path, value }, ro(o)).then((r) => r.cnt),
+        // Append items to the array at key (or to its member options.name).
+        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', o.name !== undefined ? { key, items, name: o.name } : { key, items }, ro(o)).then(() => undefined),
+        // Snapshots (docs/protocol.md section 6).
+        save: (name, o) => c.request('KV_SAVE', { name }, { ...ro(o), ...SAVED }).then(rest),
+        load: (name, o) => c.request('KV_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        // One page: scan({cursor, count, prefix}) → {cursor, keys}; cursor 0 ends.
+        scan: (o = {}) => {
+            const body = {};
+            for (const f of ['cursor', 'count', 'prefix']) if (o[f] !== undefined) body[f] = o[f];
+            return c.request('KV_SCAN', body, ro(o)).then((r) => ({ cursor: r.cursor, keys: r.keys }));
+        },
+        // Every key (with options.prefix), page by page: for await (const k of db.kv.scanAll()).
+        scanAll: (o) => scanAll(c, 'KV_SCAN', 'keys', o),
+        // Expiry (issue 17): expire({otp: 30}) → {otp: true}; ttl(keys) → {key: seconds | null}.
+        expire: (keys, o) => c.request('KV_EXPIRE', { keys }, ro(o)).then((r) => r.keys),
+        ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys) }, ro(o)).then((r) => r.keys),
+        // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
+        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then((r) => r.keys),
+        // Compare and set (issue 17): resolves true if key held expect (null: absent).
+        cas: (key, expect, value, o) => c.request('KV_CAS', { key, expect, value }, ro(o)).then((r) => r.ok),
+        // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
+        watch: (spec, o = {}, onEvent = null) => {
+            const body = { ...spec };
+            if (o.values) body.values = true;
+            return new Watcher(c, 'KV', body, o, onEvent).start();
+        },
+    };
+}
+
+// db.session(tkn)
+export function sessionCommands(c, t) {
+    const tkn = token(t);
+    return {
+        token: tkn,
+        ...keyCommands(c, 'SH', tkn),
+        // The session's expiry and key count (SH_INFO), without st.
+        info: (o) => c.request('SH_INFO', { tkn }, ro(o)).then(rest),
+        end: (o) => c.request('SH_END', { tkn }, ro(o)).then(() => undefined),
+        // New expiry settings, as sessions.create takes them; the period starts
+        // now; duration 0 (or none): never expires (SH_EXPIRE, issue 17).
+        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry || {}) }, ro(o)).then(() => undefined),
+        watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', { tkns: [tkn] }, o, onEvent).start(),
+    };
+}
+
+// db.sessions
+export function sessionsCommands(c) {
+    return {
+        // create({duration, deleteSession, extendOnGet, extendOnSetAdd}) → the
+        // new session's token (a BigInt when above 2^53).
+        create: (expiry, o) => c.request('SH_NEW', expiryBody(expiry), ro(o)).then((r) => r.tkn),
+        end: (tkn, o) => c.request('SH_END', { tkn: token(tkn) }, ro(o)).then(() => undefined),
+        endAll: (o) => c.request('SH_END_ALL', {}, ro(o)).then((r) => r.cnt),
+        // Which of the tokens name a session, in the order asked.
+        exists: (tkns, o) => c.request('SH_EXISTS', { tkns: tkns.map(token) }, ro(o)).then((r) => r.exist),
+        info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
+        // {totalKeys, totalSessions}
+        infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, { ...ro(o), ...SAVED }).then(rest),
+        load: (name, o) => c.request('SH_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
+        scan: (o = {}) => {
+            const body = {};
+            for (const f of ['cursor', 'count']) if (o[f] !== undefined) body[f] = o[f];
+            return c.request('SH_SCAN', body, ro(o)).then((r) => ({ cursor: r.cursor, sessions: r.sessions }));
+        },
+        scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
+        // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
+        watch: (spec, o = {}, onEvent = null) => new Watcher(c, 'SH', spec.tkns ? { tkns: spec.tkns.map(token) } : { ...spec }, o, onEvent).start(),
+    };
+}

@@ -1,0 +1,210 @@
+// commands.test.mjs — every command of ndb's command table through its
+// client method, against a real `ndb serve`: exact results and the errors
+// the server answers.  The last test checks that every command of
+// src/common/commands.def was sent by some test of this file.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { COMMAND_METHODS, connect, JsonText, NdbError } from '../ndb.js';
+import { FAKE_ONLY } from './fake_only.mjs';
+import { Server } from './server.mjs';
+
+const COMMANDS_DEF = new URL('../../../src/common/commands.def', import.meta.url);
+
+let server, db, dir;
+const sent = new Set();
+
+before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ndb-js-'));
+    server = await Server.start(['--persist-path', dir]);
+    db = await connect(server.url);
+    const request = db.request.bind(db);
+    db.request = (cmd, ...rest) => {
+        sent.add(cmd);
+        return request(cmd, ...rest);
+    };
+});
+
+after(async () => {
+    db.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+});
+
+// The NdbError a promise rejects with, checked to carry command and status.
+async function refused(p, command, status, serverMessage) {
+    const e = await p.then(() => assert.fail(`${command} should have failed`), (err) => err);
+    assert.ok(e instanceof NdbError, `${command}: ${e}`);
+    assert.equal(e.command, command);
+    assert.equal(e.status, status);
+    if (serverMessage !== undefined) assert.equal(e.serverMessage, serverMessage);
+    return e;
+}
+
+test('kv: set, add, get, contains, count, keys, rmv, clearSet, clear', async () => {
+    assert.equal(await db.kv.set({ user: 'Bob', age: 26, profile: { city: 'Paris' } }), undefined);
+    await db.kv.add({ age: 30, city: 'Lyon' });
+    assert.deepEqual(await db.kv.get(['user', 'age', 'nope', 'city']), { user: 'Bob', age: 26, city: 'Lyon' });
+    assert.equal(await db.kv.get('age'), 26);
+    assert.equal(await db.kv.get('nope'), undefined);
+    assert.deepEqual(await db.kv.get('profile', { text: true }), '{"city":"Paris"}');
+    assert.deepEqual(await db.kv.contains(['city', 'zz', 'user']), ['city', 'user']);
+    assert.equal(await db.kv.count(), 4);
+    assert.deepEqual(await db.kv.keys(), ['age', 'profile', 'user', 'city']);
+    await db.kv.rmv('city');
+    await db.kv.rmv(['age', 'nope']);
+    assert.deepEqual(await db.kv.keys(), ['profile', 'user']);
+    assert.equal(await db.kv.clearSet({ a: 1, b: 2 }), 2);
+    assert.equal(await db.kv.clear(), 2);
+    assert.equal(await db.kv.count(), 0);
+});
+
+test('kv: find (keys, paths, kv, exact text), update, arrAppend', async () => {
+    await db.kv.set({ devices: [{ make: 'Apple', n: new JsonText('1.0') }, { make: 'Samsung', n: 2 }], list: [1], obj: { teams: [] } });
+    assert.deepEqual(await db.kv.find("$[?(@.make == 'Samsung')]"), ['devices']);
+    assert.deepEqual(await db.kv.find('$[*].make', { rsp: 'paths', keys: ['devices'] }), ["$[0]['make']", "$[1]['make']"]);
+    assert.deepEqual(await db.kv.find('$[0]', { rsp: 'kv' }), { devices: [{ make: 'Apple', n: 1 }, { make: 'Samsung', n: 2 }], list: [1] });
+    assert.deepEqual(await db.kv.find('$[0]', { rsp: 'kv', keys: ['list'], text: true }), { list: '[1]' });
+    assert.equal(await db.kv.update('devices', '$[*].make', 'X'), 2);
+    assert.equal(await db.kv.get('devices', { text: true }), '[{"make":"X","n":1.0},{"make":"X","n":2}]');
+    await db.kv.arrAppend('list', [2, 'three']);
+    await db.kv.arrAppend('obj', ['Saracens'], { name: 'teams' });
+    assert.deepEqual(await db.kv.get(['list', 'obj']), { list: [1, 2, 'three'], obj: { teams: ['Saracens'] } });
+    const e = await refused(db.kv.find('$[?(@.x =='), 'KV_FIND', 4);
+    assert.match(e.message, /^KV_FIND: PathInvalid \(4\): /);
+    await refused(db.kv.update('nokey', '$', 1), 'KV_UPDATE', 22);
+    await refused(db.kv.arrAppend('nokey', [1]), 'KV_ARR_APPEND', 22);
+    await refused(db.kv.find('$', { rsp: 'x' }), 'KV_FIND', 13, "'rsp' invalid value");
+    await db.kv.clear();
+});
+
+test('kv: scan a page at a time and scanAll, with a prefix', async () => {
+    await db.kv.set({ 'user:2': 2, a: 1, 'user:1': 1 });
+    const first = await db.kv.scan({ cursor: 0, count: 2 });
+    assert.deepEqual(first.keys, ['a', 'user:1']);
+    assert.notEqual(first.cursor, 0);
+    assert.deepEqual(await db.kv.scan({ cursor: first.cursor, count: 2 }), { cursor: 0, keys: ['user:2'] });
+    assert.deepEqual(await db.kv.scan({ prefix: 'user:' }), { cursor: 0, keys: ['user:1', 'user:2'] });
+    const all = [];
+    for await (const k of db.kv.scanAll({ count: 1 })) all.push(k);
+    assert.deepEqual(all, ['a', 'user:1', 'user:2']);
+    const users = [];
+    for await (const k of db.kv.scanAll({ prefix: 'user:', count: 1 })) users.push(k);
+    assert.deepEqual(users, ['user:1', 'user:2']);
+    await refused(db.kv.scan({ count: 0 }), 'KV_SCAN', 42, "'count' must be from 1 to 10000");
+    await refused(db.kv.scan({ cursor: '2' }), 'KV_SCAN', 41, 'Param type incorrect');
+    await db.kv.clear();
+});
+
+test('kv: save and load a snapshot', async () => {
+    await db.kv.set({ a: 1, b: new JsonText('{"c":1.0}') });
+    const saved = await db.kv.save('js');
+    assert.deepEqual(Object.keys(saved).sort(), ['duration', 'name']);
+    assert.equal(saved.name, 'js');
+    await db.kv.clear();
+    const loaded = await db.kv.load('js');
+    assert.deepEqual({ ...loaded, duration: 0 }, { duration: 0, keys: 2, name: 'js', sessions: 0 });
+    assert.equal(await db.kv.get('b', { text: true }), '{"c":1.0}');
+    const e = await refused(db.kv.load('nope'), 'KV_LOAD', 142);
+    assert.equal(e.response.name, 'nope');
+    await refused(db.kv.save('../x'), 'KV_SAVE', 42);
+    await db.kv.clear();
+});
+
+test('sessions: create, keys inside, info, exists, infoAll, end', async () => {
+    const t = await db.sessions.create();
+    assert.equal(typeof t, 'number');
+    const s = db.session(t);
+    await s.set({ a: 1, b: { c: 2 } });
+    await s.add({ a: 5, z: 0 });
+    assert.deepEqual(await s.get(['a', 'b', 'nope']), { a: 1, b: { c: 2 } });
+    assert.equal(await s.get('z'), 0);
+    assert.equal(await s.get('b', { text: true }), '{"c":2}');
+    assert.deepEqual(await s.contains(['a', 'zz']), ['a']);
+    assert.equal(await s.count(), 3);
+    assert.deepEqual(await s.keys(), ['a', 'b', 'z']);
+    await s.rmv('z');
+    assert.equal(await s.clearSet({ x: 1 }), 2);
+    assert.deepEqual(await s.info(), { expires: false, keyCnt: 1, shared: false, tkn: t });
+    assert.equal(await s.clear(), 1);
+    const t2 = await db.sessions.create({ duration: 600, deleteSession: true, extendOnGet: true });
+    const info = await db.sessions.info(t2);
+    assert.deepEqual({ ...info, expiry: { ...info.expiry, remaining: 0 } }, {
+        expires: true, keyCnt: 0, shared: false, tkn: t2,
+        expiry: { deleteSession: true, duration: 600, extendOnGet: true, extendOnSetAdd: false, remaining: 0 },
+    });
+    assert.ok(info.expiry.remaining > 590 && info.expiry.remaining <= 600);
+    assert.deepEqual(await db.sessions.exists([t, 5, t2, String(t)]), [t, t2, t]);
+    assert.deepEqual(await db.sessions.infoAll(), { totalKeys: 0, totalSessions: 2 });
+    await s.end();
+    await refused(s.get('a'), 'SH_GET', 100);
+    await db.sessions.end(t2);
+    await refused(db.sessions.end(t2), 'SH_END', 100);
+    assert.equal(await db.sessions.endAll(), 0);
+});
+
+test('sessions: scan, scanAll, save and load, endAll', async () => {
+    const a = await db.sessions.create({ duration: 600 });
+    const b = await db.sessions.create();
+    await db.session(b).set({ x: 1 });
+    const page = await db.sessions.scan({ count: 1 });
+    assert.equal(page.cursor !== 0, true);
+    assert.equal(page.sessions.length, 1);
+    assert.equal(page.sessions[0].tkn, a);
+    const rest = await db.sessions.scan({ cursor: page.cursor });
+    assert.deepEqual(rest, { cursor: 0, sessions: [{ expires: false, keyCnt: 1, shared: false, tkn: b }] });
+    const all = [];
+    for await (const s of db.sessions.scanAll({ count: 1 })) all.push(s.tkn);
+    assert.deepEqual(all, [a, b]);
+    const saved = await db.sessions.save('shjs', { tkns: [b] });
+    assert.equal(saved.name, 'shjs');
+    assert.equal(await db.sessions.endAll(), 2);
+    assert.deepEqual(await db.sessions.load('shjs'), { keys: 1, name: 'shjs', sessions: 1 });
+    assert.deepEqual(await db.session(b).get(['x']), { x: 1 });
+    await db.sessions.save('shall');
+    assert.equal(await db.sessions.endAll(), 1);
+    await refused(db.sessions.save('x', { tkns: [] }), 'SH_SAVE', 42, "'tkns' empty");
+    await refused(db.sessions.load('nope'), 'SH_LOAD', 142);
+});
+
+test('malformed tokens are refused before anything is sent', async () => {
+    for (const bad of [-1, 1.5, 'x', '', '-3', 2n ** 64n, null, undefined, {}]) assert.throws(() => db.session(bad), TypeError);
+    assert.throws(() => db.sessions.info(2 ** 60), TypeError); // not a safe integer: pass a BigInt
+    await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
+});
+
+test('info, request and raw', async () => {
+    const info = await db.info();
+    assert.equal(info.persistEnabled, true);
+    assert.equal(info.protocolVersion, '0.7.1');
+    assert.ok(!('st' in info));
+    assert.deepEqual(await db.request('KV_COUNT'), { cnt: 0, st: 1 });
+    assert.deepEqual(await db.raw({ KV_NOPE: {} }), { KV_NOPE_RSP: { m: '', st: 10, tkn: null } });
+    assert.deepEqual(await db.raw('not json'), { ERR: { m: '', st: 3 } });
+    assert.equal(await db.raw('{"KV_GET":{"keys":["a"]}}', { text: true }), '{"KV_GET_RSP":{"keys":{},"st":1}}');
+    await refused(db.request('KV_NOPE', {}), 'KV_NOPE', 10, '');
+    const e = await refused(db.request('KV_SET', { keys: [] }), 'KV_SET', 41, 'Param type incorrect');
+    assert.equal(e.message, 'KV_SET: ValueTypeInvalid (41): Param type incorrect');
+    assert.deepEqual(e.response, { m: 'Param type incorrect', st: 41, tkn: null });
+    const err = await refused(db.request('KV_GET', 5), 'KV_GET', 13);
+    assert.equal(err.message, 'KV_GET: CommandSyntax (13): the request is not shaped as the command needs');
+});
+
+test('values that JSON cannot carry are refused by the client, and nothing is sent', async () => {
+    await assert.rejects(db.kv.set({ a: NaN }), /NaN cannot be sent as JSON/);
+    await assert.rejects(db.kv.set({ a: 1, b: -Infinity }), TypeError);
+    await assert.rejects(db.raw({ KV_SET: { keys: { a: 1n, b: NaN } } }), TypeError);
+    await db.kv.set({ a: () => 1, b: Symbol('x') }); // left out, as JSON.stringify does
+    assert.deepEqual(await db.kv.keys(), []);
+});
+
+test('every command of commands.def has a method and was sent above (or by fake.test.mjs)', () => {
+    const names = [...readFileSync(COMMANDS_DEF, 'utf8').matchAll(/^NDB_COMMAND\(([A-Z_]+),/gm)].map((m) => m[1]);
+    assert.ok(names.length >= 33);
+    const noMethod = names.filter((n) => !COMMAND_METHODS[n]);
+    assert.deepEqual(noMethod, [], 'commands without a method in lib/commands.js');
+    const unsent = names.filter((n) => !sent.has(n) && !FAKE_ONLY.includes(n));
+    assert.deepEqual(unsent, [], 'commands no test sent to the real server');
+});

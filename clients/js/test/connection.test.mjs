@@ -1,0 +1,189 @@
+// connection.test.mjs — the connection against a real `ndb serve`: many
+// requests in flight, answers in order, reconnection after a restart and a
+// crash, timeouts, a server that stops answering, refused connections, an
+// oversized message, close().
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, test } from 'node:test';
+import { connect, Ndb, NdbConnectionError, NdbTimeoutError } from '../ndb.js';
+import { Server } from './server.mjs';
+
+let server;
+before(async () => { server = await Server.start(); });
+after(async () => { await server.stop(); });
+
+// Resolve when client emits `name` (bounded: a test never hangs).
+function once(client, name, ms = 10000) {
+    return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no "${name}" event within ${ms} ms`)), ms);
+        const fn = (arg) => {
+            clearTimeout(t);
+            client.off(name, fn);
+            resolve(arg);
+        };
+        client.on(name, fn);
+    });
+}
+
+test('10,000 requests in flight on one connection, every answer matched in order', async () => {
+    const db = await connect(server.url);
+    const ps = [];
+    for (let i = 0; i < 5000; i++) {
+        ps.push(db.kv.set({ [`p${i}`]: i }));
+        ps.push(db.kv.get(`p${i}`));
+    }
+    assert.equal(db.inflight.length, 10000); // all sent before the first answer is read
+    const results = await Promise.all(ps);
+    for (let i = 0; i < 5000; i++) {
+        assert.equal(results[2 * i], undefined);
+        assert.equal(results[2 * i + 1], i);
+    }
+    assert.equal(await db.kv.count(), 5000);
+    assert.equal(await db.kv.clear(), 5000);
+    db.close();
+});
+
+test('a server restart: the client reconnects by itself and requests go on', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 200 });
+    await db.kv.set({ a: 1 });
+    const closed = once(db, 'close');
+    const reopened = once(db, 'open');
+    await server.restart();
+    const ev = await closed;
+    assert.equal(ev.code, 1001); // going away: the server shut down cleanly
+    await reopened;
+    assert.equal(db.state, 'open');
+    assert.equal(await db.kv.get('a'), undefined); // a new server: memory only
+    await db.kv.set({ b: 2 });
+    assert.deepEqual(await db.kv.keys(), ['b']);
+    await db.kv.clear();
+    db.close();
+});
+
+test('requests made while the server is down wait, and are sent once it is back', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    const p = db.kv.set({ late: true }).then(() => db.kv.get('late'));
+    await server.relaunch();
+    assert.equal(await p, true);
+    await db.kv.clear();
+    db.close();
+});
+
+test('open() while reconnecting resolves once the connection is back (and starts no second one)', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
+    let opens = 0;
+    db.on('open', () => opens++);
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    const p = db.open();
+    await server.relaunch();
+    assert.equal(await p, db);
+    assert.equal(db.state, 'open');
+    assert.equal(opens, 1);
+    assert.equal(await db.kv.count(), 0);
+    db.close();
+});
+
+test('a crash with a request in flight: NdbConnectionError for it (never resent), then reconnection', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
+    server.signal('SIGSTOP'); // the request is sent but cannot be answered
+    const p = db.kv.set({ lost: 1 });
+    const err = p.then(() => assert.fail('should fail'), (e) => e);
+    await server.crash();
+    const e = await err;
+    assert.ok(e instanceof NdbConnectionError, String(e));
+    assert.equal(e.command, 'KV_SET');
+    assert.match(e.message, /^KV_SET: the connection closed \(code 1006/);
+    await server.relaunch();
+    await once(db, 'open');
+    assert.equal(await db.kv.get('lost'), undefined);
+    db.close();
+});
+
+test('timeouts: a server that stops answering times the request out; the client recovers', async () => {
+    const db = await connect(server.url, { minDelay: 20, maxDelay: 100 });
+    server.signal('SIGSTOP');
+    try {
+        const e = await db.kv.count({ timeout: 200 }).then(() => assert.fail('should time out'), (x) => x);
+        assert.ok(e instanceof NdbTimeoutError);
+        assert.equal(e.message, 'KV_COUNT: no answer within 200 ms');
+        assert.equal(e.command, 'KV_COUNT');
+        assert.equal(e.code, 'ETIMEDOUT');
+    } finally {
+        server.signal('SIGCONT');
+    }
+    // nothing at all came back, so the connection was given up and made anew
+    assert.equal(await db.kv.count(), 0);
+    db.close();
+});
+
+test('a request waiting for a connection times out too', async () => {
+    const db = await connect(server.url, { minDelay: 50, maxDelay: 100 });
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    try {
+        await assert.rejects(db.kv.count({ timeout: 100 }), NdbTimeoutError);
+        assert.equal(db.waiting.length, 0);
+    } finally {
+        await server.relaunch();
+    }
+    await once(db, 'open');
+    db.close();
+});
+
+test('nothing listening: connect() rejects with NdbConnectionError', async () => {
+    const port = await new Promise((resolve) => {
+        const s = createServer().listen(0, '127.0.0.1', () => {
+            const p = s.address().port;
+            s.close(() => resolve(p));
+        });
+    });
+    const e = await connect(`ws://127.0.0.1:${port}/`).then(() => assert.fail('should fail'), (x) => x);
+    assert.ok(e instanceof NdbConnectionError);
+    assert.match(e.message, new RegExp(`^cannot connect to ws://127\\.0\\.0\\.1:${port}/`));
+});
+
+test('bad options and URLs are TypeErrors', () => {
+    assert.throws(() => new Ndb('http://127.0.0.1:1/'), /not a ws:\/\/ or wss:\/\/ URL/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { numbers: 'big' }), /numbers must be one of safe, exact/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { timeout: -1 }), /timeout/);
+});
+
+test('an oversized message: the server closes with 1009, the request fails, the client reconnects', async () => {
+    const small = await Server.start(['--max-payload', '64']);
+    try {
+        const db = await connect(small.url, { minDelay: 20 });
+        const closed = once(db, 'close');
+        const e = await db.kv.set({ big: 'x'.repeat(100) }).then(() => assert.fail('should fail'), (x) => x);
+        assert.ok(e instanceof NdbConnectionError);
+        assert.equal(e.message, 'KV_SET: the connection closed (code 1009: message over maxPayload)');
+        assert.equal((await closed).code, 1009);
+        assert.equal(await db.kv.count(), 0);
+        db.close();
+    } finally {
+        await small.stop();
+    }
+});
+
+test('close(): waiting requests fail, later ones too, no reconnection', async () => {
+    const db = await connect(server.url);
+    const p = db.kv.count();
+    db.close();
+    await assert.rejects(p, /KV_COUNT: the client was closed/);
+    await assert.rejects(db.kv.count(), /KV_COUNT: the client is closed/);
+    assert.equal(db.state, 'closed');
+    await assert.rejects(db.open(), NdbConnectionError);
+});
+
+test('a client made with new Ndb() connects on its first request', async () => {
+    const db = new Ndb(server.url);
+    assert.equal(db.state, 'idle');
+    assert.equal(await db.kv.count(), 0);
+    assert.equal(db.state, 'open');
+    db.close();
+});

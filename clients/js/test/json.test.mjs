@@ -1,0 +1,83 @@
+// json.test.mjs — the client's JSON reader and writer (lib/json.js), with no
+// server: numbers in both modes, exact text, escapes, bad input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { JsonNumber, JsonText, parse, prettyText, stringify } from '../ndb.js';
+
+test('safe mode: numbers as JSON.parse reads them, integers beyond 2^53 as BigInt', () => {
+    assert.deepEqual(parse('{"a":1,"b":1.5,"c":-2,"d":1.0,"e":1e2}'), { a: 1, b: 1.5, c: -2, d: 1, e: 100 });
+    assert.equal(parse('9007199254740991'), 9007199254740991);
+    assert.equal(parse('9007199254740992'), 9007199254740992n);
+    assert.equal(parse('-9007199254740993'), -9007199254740993n);
+    assert.equal(parse('18446744073709551615'), 18446744073709551615n);
+    assert.equal(parse('123456789012345678901234567890'), 123456789012345678901234567890n);
+    assert.deepEqual(parse('[1234567890123456789,"1234567890123456789",0.1]'), [1234567890123456789n, '1234567890123456789', 0.1]);
+});
+
+test('exact mode: every number reads back to its own text', () => {
+    const v = parse('[1.0,1e400,0.10,-0,5,0.5,1e21,18446744073709551616,-1.5E-7]', 'exact');
+    assert.ok(v[0] instanceof JsonNumber);
+    assert.deepEqual(v.map((x) => (x instanceof JsonNumber ? `N${x.text}` : x)),
+        ['N1.0', 'N1e400', 'N0.10', 'N-0', 5, 0.5, 'N1e21', 18446744073709551616n, 'N-1.5E-7']);
+    assert.equal(stringify(v), '[1.0,1e400,0.10,-0,5,0.5,1e21,18446744073709551616,-1.5E-7]');
+    assert.equal(v[0] + 1, 2); // valueOf: arithmetic as a double
+    assert.equal(JSON.stringify({ x: v[0] }), '{"x":1}');
+});
+
+test('textDepth returns the source text of values at that depth', () => {
+    const text = '{"R":{"keys":{"a":{"y":1.0,"x":"\\u00e9"},"b":[ 1 ,2]},"st":1}}';
+    assert.deepEqual(parse(text, 'safe', 3), { R: { keys: { a: '{"y":1.0,"x":"\\u00e9"}', b: '[ 1 ,2]' }, st: 1 } });
+});
+
+test('strings: escapes decoded, __proto__ is a plain member, duplicates: the last wins', () => {
+    const v = parse('{"s":"a\\"b\\\\c\\u00e9\\ud83d\\ude00","__proto__":{"x":1},"d":1,"d":2,"n":"1234567890123456789"}');
+    assert.equal(v.s, 'a"b\\cé😀');
+    assert.equal(Object.getPrototypeOf(v), Object.prototype);
+    assert.deepEqual(Object.keys(v), ['s', '__proto__', 'd', 'n']);
+    assert.equal(v.d, 2);
+    assert.equal(({}).x, undefined);
+});
+
+test('invalid JSON is a SyntaxError, in both modes', () => {
+    for (const bad of ['', ' ', '{', '[1,]', '{"a":1,}', '"abc', '"a\nb"', 'tru', '01', '1.', '-', '{"a" 1}', '[1 2]', '1 2', '"\\x"', 'NaN']) {
+        for (const mode of ['safe', 'exact']) {
+            // with 16 digits, safe mode takes its own parser rather than JSON.parse
+            assert.throws(() => parse(`[${bad},1234567890123456]`, mode), SyntaxError, `${mode}: ${bad}`);
+            assert.throws(() => parse(bad, mode), SyntaxError, `${mode}: ${bad}`);
+        }
+    }
+});
+
+test('stringify: BigInt as digits, JsonText verbatim, like JSON.stringify otherwise', () => {
+    assert.equal(stringify({ a: 1n << 64n, b: new JsonText(' {"z":1.0, "a":[]} '), c: 'é"\n', d: undefined, e: [undefined, null], f: new Date(0) }),
+        '{"a":18446744073709551616,"b":{"z":1.0, "a":[]},"c":"é\\"\\n","e":[null,null],"f":"1970-01-01T00:00:00.000Z"}');
+    assert.equal(stringify({ __proto__: null, x: true }), '{"x":true}');
+});
+
+test('stringify refuses what JSON cannot hold exactly', () => {
+    assert.throws(() => stringify(NaN), TypeError);
+    assert.throws(() => stringify({ a: Infinity }), TypeError);
+    assert.throws(() => stringify(undefined), TypeError);
+    const cyc = {};
+    cyc.self = cyc;
+    assert.throws(() => stringify(cyc), /contains itself/);
+    // the same object twice is not a cycle
+    const o = { x: 1 };
+    assert.equal(stringify([o, o]), '[{"x":1},{"x":1}]');
+});
+
+test('JsonText checks its text is exactly one JSON value', () => {
+    assert.equal(new JsonText('  [1, 2] ').text, '[1, 2]');
+    for (const bad of ['', '1}', '{"a":1},{"b":2}', '1 2', 'x', '{"KV_SET":{}}, 3']) assert.throws(() => new JsonText(bad), SyntaxError, bad);
+    assert.throws(() => new JsonText(5), TypeError);
+    assert.throws(() => new JsonNumber('"5"'), SyntaxError);
+    assert.equal(new JsonNumber('1.50').valueOf(), 1.5);
+});
+
+test('prettyText changes only white space', () => {
+    const t = '{"a":[1.0,{"b":"x, y: {z}"},[],{}],"c":"\\"q\\\\"}';
+    const p = prettyText(t);
+    assert.equal(p, '{\n  "a": [\n    1.0,\n    {\n      "b": "x, y: {z}"\n    },\n    [],\n    {}\n  ],\n  "c": "\\"q\\\\"\n}');
+    assert.equal(p.replace(/\n */g, '').replace(/": /g, '":'), t);
+    assert.equal(prettyText('5'), '5');
+});

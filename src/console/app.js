@@ -1,0 +1,160 @@
+// app.js — the ndb console: connects back to the server that served the
+// page (with the JavaScript client, served beside it under /ndb/), logs in
+// when the server asks for it, and switches between the views: Keys,
+// Sessions, JSONPath, Server, Raw (one module each).
+//
+// The client reads numbers in "exact" mode and values as text, so what the
+// console shows and saves is byte for byte what the server stores.  A user
+// whose role is "read" sees no control that would change data (the body's
+// data-role attribute hides them; the server refuses such commands anyway,
+// status 45).  Keyboard: 1–5 switch views, / focuses the view's search, r
+// reloads it, t changes the theme, ? lists the shortcuts.
+
+import { Ndb } from './ndb/ndb.js';
+import { FindView } from './find.js';
+import { KeysView } from './keys.js';
+import { RawView } from './raw.js';
+import { ServerView } from './server.js';
+import { SessionsView } from './sessions.js';
+import { $, describe, toast, typing } from './ui.js';
+
+const VIEWS = ['keys', 'sessions', 'find', 'server', 'raw'];
+const THEMES = ['auto', 'light', 'dark'];
+const THEME_STORE = 'ndb.console.theme';
+
+const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
+const db = new Ndb(url, { numbers: 'exact', timeout: 30000 });
+let views = null;
+let current = null;
+
+// The connection indicator in the header.
+function status(text, state) {
+    const el = $('conn');
+    el.textContent = text;
+    el.dataset.state = state;
+}
+
+db.on('open', () => status('connected', 'open'));
+db.on('close', () => status('disconnected', 'closed'));
+db.on('reconnecting', (r) => status(`reconnecting (attempt ${r.attempt})…`, 'connecting'));
+db.on('error', (e) => toast(describe(e), true));
+
+// Switch to view name ("keys", ...), as the URL's #fragment says.
+function show(name) {
+    if (!VIEWS.includes(name)) name = 'keys';
+    if (current === name) return;
+    if (current) views[current].deactivate?.();
+    current = name;
+    for (const v of VIEWS) {
+        $(`view-${v}`).hidden = v !== name;
+        const tab = $(`tab-${v}`);
+        tab.setAttribute('aria-selected', String(v === name));
+        tab.tabIndex = v === name ? 0 : -1;
+    }
+    Promise.resolve(views[name].activate()).catch((e) => toast(describe(e), true));
+}
+
+// Ask for a user name and password until the server accepts them.
+function login() {
+    const dialog = $('login');
+    const form = $('login-form');
+    const err = $('login-error');
+    return new Promise((resolve) => {
+        const submit = async (ev) => {
+            ev.preventDefault();
+            err.hidden = true;
+            try {
+                await db.auth($('login-user').value, $('login-password').value);
+            } catch (e) {
+                err.textContent = e.status === 44 ? 'Wrong user name or password.' : describe(e);
+                err.hidden = false;
+                $('login-password').select();
+                return;
+            }
+            $('login-password').value = '';
+            form.removeEventListener('submit', submit);
+            dialog.close();
+            resolve();
+        };
+        form.addEventListener('submit', submit);
+        dialog.addEventListener('cancel', (ev) => ev.preventDefault()); // nothing to see without logging in
+        dialog.showModal();
+        $('login-user').focus();
+    });
+}
+
+// The role decides which controls show: "read" hides every edit control.
+function showUser() {
+    document.body.dataset.role = db.role || 'admin';
+    const who = $('user');
+    who.hidden = !db.user;
+    who.textContent = db.user ? `${db.user} (${db.role})` : '';
+    $('logout').hidden = !db.user;
+}
+
+function setTheme(t) {
+    document.documentElement.dataset.theme = t;
+    $('theme').textContent = `theme: ${t}`;
+    try {
+        localStorage.setItem(THEME_STORE, t);
+    } catch { /* not kept: fine */ }
+}
+
+function shortcuts(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing() || document.querySelector('dialog[open]')) return;
+    const n = Number(ev.key);
+    if (n >= 1 && n <= VIEWS.length) location.hash = `#${VIEWS[n - 1]}`;
+    else if (ev.key === '/') views[current].focus();
+    else if (ev.key === 'r') Promise.resolve(views[current].refresh()).catch((e) => toast(describe(e), true));
+    else if (ev.key === 't') setTheme(THEMES[(THEMES.indexOf(document.documentElement.dataset.theme) + 1) % THEMES.length]);
+    else if (ev.key === 'e' && current === 'keys') views.keys.panel.edit();
+    else if (ev.key === '?') $('help').showModal();
+    else return;
+    ev.preventDefault();
+}
+
+async function main() {
+    let theme = 'auto';
+    try {
+        theme = localStorage.getItem(THEME_STORE) || 'auto';
+    } catch { /* default */ }
+    setTheme(THEMES.includes(theme) ? theme : 'auto');
+    $('theme').addEventListener('click', () => setTheme(THEMES[(THEMES.indexOf(document.documentElement.dataset.theme) + 1) % THEMES.length]));
+    $('logout').addEventListener('click', () => location.reload()); // credentials live in this page only
+    $('help-close').addEventListener('click', () => $('help').close());
+    status('connecting…', 'connecting');
+    try {
+        await db.open();
+    } catch (e) {
+        status('cannot connect', 'closed');
+        toast(describe(e), true);
+        return;
+    }
+    try {
+        await db.info();
+    } catch (e) {
+        if (e.status !== 43) throw e;
+        await login(); // the server has users: authentication required
+    }
+    showUser();
+    views = {
+        keys: new KeysView(db),
+        sessions: new SessionsView(db),
+        find: new FindView(db, (k) => {
+            location.hash = '#keys';
+            views.keys.open(k);
+        }),
+        server: new ServerView(db),
+        raw: new RawView(db),
+    };
+    db.info().then((i) => { $('server-version').textContent = `ndb ${i.serverVersion}`; }).catch(() => {});
+    document.addEventListener('keydown', shortcuts);
+    window.addEventListener('hashchange', () => show(location.hash.slice(1)));
+    document.body.dataset.ready = 'true';
+    show(location.hash.slice(1));
+}
+
+main().catch((e) => {
+    status('error', 'closed');
+    toast(describe(e), true);
+});

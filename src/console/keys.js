@@ -1,0 +1,189 @@
+// keys.js — the Keys view: the top-level keys a page at a time (KV_SCAN,
+// optionally those with a prefix), how many there are (KV_COUNT, and on
+// request how many match the prefix), and the value of the key selected
+// (value.js: tree, exact text, edit, delete).
+//
+// Pages follow the server's cursor.  A page with a rare prefix may come
+// back short or empty before the scan is done (the server looks at no
+// more than ten times `count` keys per request), so one page of the view
+// asks again until it has `count` keys or the scan ends (at most
+// MAX_ROUNDS requests).  When the server can watch keys (KV_WATCH), the
+// view follows changes live; a server without it answers 10 and the view
+// simply does not.
+
+import { $, count, describe, fill, h, listKeys, toast } from './ui.js';
+import { ValuePanel } from './value.js';
+
+const MAX_ROUNDS = 50;
+
+export class KeysView {
+    constructor(db) {
+        this.db = db;
+        this.panel = new ValuePanel($('keys-detail'));
+        this.cursors = [0]; // the cursor each page starts at; the last one is the current page
+        this.next = 0;      // the cursor after the current page, 0 when it is the last
+        this.keys = [];
+        this.selected = null;
+        this.watcher = null;
+        this.canWatch = true;
+        $('keys-form').addEventListener('submit', (ev) => {
+            ev.preventDefault();
+            this.scan();
+        });
+        $('keys-next').addEventListener('click', () => this.page(this.next));
+        $('keys-prev').addEventListener('click', () => {
+            if (this.cursors.length < 2) return;
+            this.cursors.pop();
+            this.load(this.cursors[this.cursors.length - 1]);
+        });
+        $('keys-new').addEventListener('click', () => this.create());
+        $('keys-count-prefix').addEventListener('click', () => this.countPrefix());
+        listKeys($('keys-list'));
+        this.panel.clear();
+    }
+
+    get prefix() { return $('keys-prefix').value; }
+    get count() { return Number($('keys-count').value); }
+
+    focus() { $('keys-prefix').focus(); }
+
+    // Shown: scan from the start unless a scan is on screen.
+    async activate() {
+        if (!this.loaded) await this.scan();
+    }
+
+    refresh() { return this.load(this.cursors[this.cursors.length - 1]); }
+
+    // A new scan from the first page.
+    async scan() {
+        this.cursors = [0];
+        await this.load(0);
+        this.follow();
+    }
+
+    async page(cursor) {
+        if (!cursor) return;
+        this.cursors.push(cursor);
+        await this.load(cursor);
+    }
+
+    // Load the page starting at cursor.
+    async load(cursor) {
+        this.loaded = true;
+        const prefix = this.prefix, want = this.count;
+        const keys = [];
+        let next = cursor, rounds = 0;
+        try {
+            do {
+                const r = await this.db.kv.scan({ cursor: next, count: want - keys.length, prefix: prefix || undefined });
+                keys.push(...r.keys);
+                next = r.cursor;
+            } while (next !== 0 && keys.length < want && ++rounds < MAX_ROUNDS);
+            this.total = await this.db.kv.count();
+        } catch (e) {
+            toast(describe(e), true);
+            return;
+        }
+        this.keys = keys;
+        this.next = next;
+        this.announced = false;
+        this.draw();
+    }
+
+    draw() {
+        const list = $('keys-list');
+        const page = this.cursors.length;
+        fill(list, this.keys.map((k) => h('li', {}, h('button', {
+            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, text: k, title: k,
+            onclick: () => this.open(k),
+        }))));
+        if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.prefix ? `No key on this page starts with “${this.prefix}”.` : 'No keys on this page.' }));
+        $('keys-summary').textContent = `${count(this.total)} keys in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
+        $('keys-prev').disabled = page < 2;
+        $('keys-next').disabled = !this.next;
+    }
+
+    // Open key k in the value panel.
+    async open(k) {
+        this.selected = k;
+        for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.textContent === k);
+        const kv = this.db.kv;
+        const writable = this.db.role !== 'read';
+        await this.panel.show({
+            name: k,
+            load: () => kv.get(k, { text: true }),
+            save: writable ? (text) => kv.set({ [k]: text }) : null,
+            remove: writable ? async () => {
+                await kv.rmv(k);
+                this.keys = this.keys.filter((x) => x !== k);
+                this.total = await kv.count();
+                this.selected = null;
+                this.draw();
+            } : null,
+        });
+    }
+
+    create() {
+        this.panel.showNew({
+            create: async (name, text) => {
+                const [exists] = await this.db.kv.contains([name]);
+                if (exists !== undefined) throw new Error(`The key “${name}” exists already: open it to edit it.`);
+                await this.db.kv.add({ [name]: text });
+                toast(`Created ${name}`);
+                await this.refresh();
+                await this.open(name);
+            },
+        });
+    }
+
+    // Count the keys that start with the prefix: a whole scan, 10,000 at a time.
+    async countPrefix() {
+        const out = $('keys-prefix-count');
+        const prefix = this.prefix;
+        out.textContent = 'counting…';
+        let n = 0;
+        try {
+            for await (const k of this.db.kv.scanAll({ prefix: prefix || undefined, count: 10000 })) {
+                void k;
+                n++;
+            }
+        } catch (e) {
+            out.textContent = describe(e);
+            return;
+        }
+        out.textContent = prefix ? `${count(n)} keys start with “${prefix}”` : `${count(n)} keys`;
+    }
+
+    // Follow changes under the prefix while the view shows them (KV_WATCH,
+    // when the server has it).
+    async follow() {
+        if (!this.canWatch) return;
+        const prefix = this.prefix;
+        if (this.watcher) await this.watcher.close();
+        this.watcher = null;
+        try {
+            this.watcher = await this.db.kv.watch({ prefix }, {}, (ev) => this.changed(ev));
+            $('keys-live').hidden = false;
+        } catch (e) {
+            if (e.status === 10) this.canWatch = false; // a server without watches
+            $('keys-live').hidden = true;
+        }
+    }
+
+    // A pushed change: redraw what it touches.
+    changed(ev) {
+        if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear' || ev.op === 'load') {
+            this.refresh();
+            if (this.selected !== null) this.panel.reload();
+            if (ev.op === 'overflow') this.follow();
+            return;
+        }
+        if (ev.key === this.selected && !this.panel.editing) this.panel.reload();
+        const listed = this.keys.includes(ev.key);
+        if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
+        else if (!listed && ev.op === 'set' && !this.announced) {
+            this.announced = true; // once per page: a burst of writes is one hint
+            $('keys-summary').textContent += ' · new keys: Scan to see them';
+        }
+    }
+}

@@ -1,0 +1,111 @@
+// raw.js — the Raw view: type any request, send it as it is, and see the
+// server's exact answer; pushed events show up too.  Requests sent are kept
+// in a history (this browser's localStorage, at most HISTORY entries),
+// recalled with Alt+Up / Alt+Down — except SV_AUTH requests, which carry a
+// password and are never stored.
+
+import { prettyText } from './ndb/ndb.js';
+import { $, describe, h } from './ui.js';
+
+const HISTORY = 100;
+const LOG = 50;
+const STORE = 'ndb.console.history';
+
+export class RawView {
+    constructor(db) {
+        this.db = db;
+        this.history = load();
+        this.at = this.history.length; // position while recalling
+        const input = $('raw-input');
+        $('raw-form').addEventListener('submit', (ev) => {
+            ev.preventDefault();
+            this.send();
+        });
+        input.addEventListener('keydown', (ev) => {
+            if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+                ev.preventDefault();
+                this.send();
+            } else if (ev.altKey && (ev.key === 'ArrowUp' || ev.key === 'ArrowDown')) {
+                ev.preventDefault();
+                this.recall(ev.key === 'ArrowUp' ? -1 : 1);
+            }
+        });
+        $('raw-history').addEventListener('change', (ev) => {
+            if (ev.target.value !== '') input.value = this.history[Number(ev.target.value)];
+            ev.target.value = '';
+            input.focus();
+        });
+        db.on('event', (ev) => {
+            const { family, ...body } = ev;
+            this.log('event', `${family}_EVENT ${JSON.stringify(body, (k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+        });
+        this.drawHistory();
+    }
+
+    focus() { $('raw-input').focus(); }
+    activate() {}
+    refresh() {}
+
+    async send() {
+        const text = $('raw-input').value.trim();
+        if (!text) return;
+        this.remember(text);
+        let answer;
+        try {
+            answer = await this.db.raw(text, { text: true });
+        } catch (e) {
+            this.log('error', describe(e), text);
+            return;
+        }
+        const pretty = $('raw-pretty').checked;
+        let shown = answer;
+        if (pretty) {
+            try {
+                shown = prettyText(answer);
+            } catch { /* shown as it came */ }
+        }
+        this.log('answer', shown, text);
+    }
+
+    // Add an entry at the top of the log (newest first).
+    log(kind, text, request) {
+        const out = $('raw-log');
+        out.prepend(h('div', { class: `exchange ${kind}` },
+            request ? h('pre', { class: 'request', text: request }) : null,
+            h('pre', { class: 'response', text })));
+        while (out.children.length > LOG) out.lastChild.remove();
+    }
+
+    remember(text) {
+        if (/"SV_AUTH"/.test(text)) return; // carries a password: never stored
+        this.history = this.history.filter((x) => x !== text);
+        this.history.push(text);
+        if (this.history.length > HISTORY) this.history.shift();
+        this.at = this.history.length;
+        try {
+            localStorage.setItem(STORE, JSON.stringify(this.history));
+        } catch { /* storage full or disabled: the history lives in this page only */ }
+        this.drawHistory();
+    }
+
+    recall(step) {
+        if (!this.history.length) return;
+        this.at = Math.max(0, Math.min(this.history.length - 1, this.at + step));
+        $('raw-input').value = this.history[this.at];
+    }
+
+    drawHistory() {
+        const sel = $('raw-history');
+        sel.replaceChildren(h('option', { value: '', text: `history (${this.history.length})` }),
+            ...this.history.map((x, i) => h('option', { value: String(i), text: x.length > 80 ? `${x.slice(0, 77)}…` : x })).reverse());
+    }
+}
+
+function load() {
+    try {
+        const v = JSON.parse(localStorage.getItem(STORE) || '[]');
+        return Array.isArray(v) ? v.filter((x) => typeof x === 'string').slice(-HISTORY) : [];
+    } catch {
+        return [];
+    }
+}

@@ -1,0 +1,105 @@
+// ui.js — small DOM helpers shared by the console's views.
+//
+// Everything the server sends (key names, values, messages) is untrusted
+// text: it only ever reaches the page through textContent and attribute
+// values set by these helpers, never as HTML.
+
+// An element: h('button', {class: 'w', onclick: fn, title: 'x'}, 'text', child, ...).
+// props: class, text, dataset (object), on<event> (listeners), hidden,
+// anything else as an attribute (false/null/undefined: left out).
+export function h(tag, props = {}, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') el.textContent = v;
+        else if (k === 'dataset') Object.assign(el.dataset, v);
+        else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+        else if (k === 'hidden') el.hidden = true;
+        else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+    return el;
+}
+
+// The element with this id (the page defines it; a missing one is a bug).
+export function $(id) {
+    const el = document.getElementById(id);
+    if (!el) throw new Error(`no element #${id}`);
+    return el;
+}
+
+// Replace el's children.
+export function fill(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+// A message for people from an error: the client's errors carry the
+// command, the status and the server's message already.
+export function describe(err) {
+    if (!err) return '';
+    if (err.name === 'NdbError') return `The server refused: ${err.message}`;
+    if (err.name === 'NdbTimeoutError') return `No answer: ${err.message}`;
+    if (err.name === 'NdbConnectionError') return `Connection: ${err.message}`;
+    if (err instanceof SyntaxError) return `Not valid JSON: ${err.message.replace(/^invalid JSON /, '')}`;
+    return err.message || String(err);
+}
+
+let toastTimer = null;
+// Show a short message at the bottom of the page (errors stay longer).
+export function toast(text, isError = false) {
+    const t = $('toast');
+    t.textContent = text;
+    t.className = isError ? 'error show' : 'show';
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { t.className = ''; }, isError ? 8000 : 3000);
+}
+
+// 1536 → "1.5 KiB".
+export function bytes(n) {
+    const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = Number(n), i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return i === 0 ? `${v} bytes` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// Seconds as "59 s", "4 min 05 s", "2 h 03 min", "3 d 4 h".
+export function duration(s) {
+    s = Math.max(0, Math.floor(Number(s)));
+    if (s < 60) return `${s} s`;
+    const pad = (x) => String(x).padStart(2, '0');
+    if (s < 3600) return `${Math.floor(s / 60)} min ${pad(s % 60)} s`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ${pad(Math.floor(s / 60) % 60)} min`;
+    return `${Math.floor(s / 86400)} d ${Math.floor(s / 3600) % 24} h`;
+}
+
+// A count with thousands separators.
+export function count(n) {
+    return typeof n === 'bigint' || Number.isFinite(n) ? n.toLocaleString('en-US') : String(n);
+}
+
+// Is the keyboard focus in a place where typing means text?
+export function typing() {
+    const a = document.activeElement;
+    return !!a && (a.tagName === 'INPUT' || a.tagName === 'TEXTAREA' || a.tagName === 'SELECT' || a.isContentEditable);
+}
+
+// Move the focus among the buttons of a list with the arrow keys, Home and End.
+export function listKeys(list) {
+    list.addEventListener('keydown', (ev) => {
+        const items = [...list.querySelectorAll('button.item')];
+        const i = items.indexOf(document.activeElement);
+        let j = null;
+        if (ev.key === 'ArrowDown') j = Math.min(items.length - 1, i + 1);
+        else if (ev.key === 'ArrowUp') j = Math.max(0, i - 1);
+        else if (ev.key === 'Home') j = 0;
+        else if (ev.key === 'End') j = items.length - 1;
+        if (j !== null && items[j]) {
+            ev.preventDefault();
+            items[j].focus();
+        }
+    });
+}

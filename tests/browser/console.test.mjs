@@ -1,0 +1,355 @@
+// console.test.mjs — the web console in a real browser (Debian's chromium,
+// headless, driven by playwright-core) against a real `ndb serve`: the page
+// loads under its Content-Security-Policy without an error, scans keys with
+// a prefix page by page, shows and edits a value byte-exact, refuses bad
+// JSON and shows the server's refusals, deletes, runs JSONPath queries and
+// updates, creates a session and counts it down, ends it, shows the server's
+// figures moving, and works on a phone-sized screen in dark mode.
+// Screenshots go to tests/browser/screenshots/.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { browser, newPage, noErrors, openConsole, send, Server, shot, texts } from './page.mjs';
+
+let server, b;
+
+before(async () => {
+    server = await Server.start();
+    b = await browser();
+    const users = {};
+    for (let i = 1; i <= 150; i++) users[`user:${String(i).padStart(3, '0')}`] = { n: i };
+    send(server.url,
+        JSON.stringify({ KV_SET: { keys: users } }),
+        '{"KV_SET":{"keys":{"config":{"theme":"dark"},"person:ann":{"name":"Ann","age":31},"person:bob":{"name":"Bob","age":25}}}}',
+        '{"KV_SET":{"keys":{"exact":{"n":1.0,"big":18446744073709551616,"s":"\\u00e9","1":"one"}}}}');
+});
+
+after(async () => {
+    await b?.close();
+    await server.stop();
+});
+
+test('the page and its files load under the strict CSP, without a single error', async () => {
+    const page = await newPage(b);
+    const resp = await page.goto(server.httpUrl);
+    assert.equal(resp.status(), 200);
+    const h = resp.headers();
+    assert.equal(h['content-type'], 'text/html; charset=utf-8');
+    assert.match(h['content-security-policy'], /default-src 'none'; script-src 'self'; style-src 'self';.* connect-src 'self'/);
+    assert.equal(h['x-content-type-options'], 'nosniff');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.title(), 'ndb console');
+    assert.equal(await page.locator('#conn').textContent(), 'connected');
+    assert.match(await page.locator('#server-version').textContent(), /^ndb \d+\.\d+\.\d+$/);
+    noErrors(page);
+    await page.close();
+});
+
+test('keys: scan with a prefix, a page at a time, and count the matches', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.fill('#keys-prefix', 'user:');
+    await page.click('#keys-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#keys-list button.item').length === 100);
+    let keys = await texts(page, '#keys-list button.item');
+    assert.equal(keys[0], 'user:001');
+    assert.equal(keys[99], 'user:100');
+    assert.ok(keys.every((k) => k.startsWith('user:')));
+    assert.equal(await page.locator('#keys-summary').textContent(), '154 keys in the database · page 1: 100 keys starting with “user:”');
+    await shot(page, 'keys-scan');
+    await page.click('#keys-next');
+    await page.waitForFunction(() => document.querySelector('#keys-list button.item')?.textContent === 'user:101');
+    keys = await texts(page, '#keys-list button.item');
+    assert.equal(keys.length, 50);
+    assert.equal(await page.locator('#keys-summary').textContent(), '154 keys in the database · page 2: 50 keys starting with “user:” (last page)');
+    assert.equal(await page.locator('#keys-next').isDisabled(), true);
+    await page.click('#keys-prev');
+    await page.waitForFunction(() => document.querySelector('#keys-list button.item')?.textContent === 'user:001');
+    await page.click('#keys-count-prefix');
+    await page.waitForFunction(() => document.querySelector('#keys-prefix-count').textContent.endsWith('keys start with “user:”'));
+    assert.equal(await page.locator('#keys-prefix-count').textContent(), '150 keys start with “user:”');
+    // a prefix nothing has
+    await page.fill('#keys-prefix', 'nobody:');
+    await page.press('#keys-prefix', 'Enter');
+    await page.waitForSelector('#keys-list li.muted');
+    assert.equal(await page.locator('#keys-list li.muted').textContent(), 'No key on this page starts with “nobody:”.');
+    noErrors(page);
+    await page.close();
+});
+
+test('keys: a value as a tree and as exact text; edited and saved byte-exact', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.fill('#keys-prefix', 'exact');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=exact');
+    await page.waitForSelector('#keys-detail .tree');
+    // the tree shows stored order and literals as written
+    assert.deepEqual(await texts(page, '#keys-detail .tree .kids .leaf'), ['n: 1.0', 'big: 18446744073709551616', 's: "\\u00e9"', '1: "one"']);
+    await shot(page, 'keys-value');
+    // collapsible: the root closes and opens
+    await page.click('#keys-detail .tree > details > summary');
+    assert.equal(await page.locator('#keys-detail .tree > details').getAttribute('open'), null);
+    await page.click('#keys-detail .tree > details > summary');
+    await page.click('#keys-detail button.tab >> text=Text');
+    assert.equal(await page.locator('#keys-detail pre.text').textContent(), '{"n":1.0,"big":18446744073709551616,"s":"\\u00e9","1":"one"}');
+    // edit: the editor holds the text re-indented; Ctrl+Enter saves what was typed
+    await page.click('#keys-detail button >> text=Edit');
+    const editor = page.locator('#keys-detail textarea.editor');
+    assert.equal(await editor.inputValue(), '{\n  "n": 1.0,\n  "big": 18446744073709551616,\n  "s": "\\u00e9",\n  "1": "one"\n}');
+    await editor.fill('{"n": 2.50, "big": 18446744073709551617, "s": "\\u00e9", "z": [1.0, -0]}');
+    await editor.press('Control+Enter');
+    await page.waitForSelector('#keys-detail pre.text');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["exact"]}}'),
+        ['{"KV_GET_RSP":{"keys":{"exact":{"n":2.50,"big":18446744073709551617,"s":"\\u00e9","z":[1.0,-0]}},"st":1}}']);
+    assert.equal(await page.locator('#keys-detail pre.text').textContent(), '{"n":2.50,"big":18446744073709551617,"s":"\\u00e9","z":[1.0,-0]}');
+    // invalid JSON is refused in the page, and nothing is sent
+    await page.click('#keys-detail button >> text=Edit');
+    await editor.fill('{"n": 1,}');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.match(await page.locator('#keys-detail .panel-error').textContent(), /^Not valid JSON: at position 8: /);
+    await editor.press('Escape');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["exact"]}}'),
+        ['{"KV_GET_RSP":{"keys":{"exact":{"n":2.50,"big":18446744073709551617,"s":"\\u00e9","z":[1.0,-0]}},"st":1}}']);
+    noErrors(page);
+    await page.close();
+});
+
+test('keys: a save the server refuses shows its message and keeps the edit', async () => {
+    const small = await Server.start(['--max-memory', '300']);
+    try {
+        send(small.url, '{"KV_SET":{"keys":{"k":"small"}}}');
+        const page = await newPage(b);
+        await openConsole(page, small.httpUrl);
+        await page.click('#keys-list button.item >> text=k');
+        await page.click('#keys-detail button >> text=Edit');
+        const big = `"${'x'.repeat(400)}"`;
+        await page.locator('#keys-detail textarea.editor').fill(big);
+        await page.click('#keys-detail button >> text=Save');
+        await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+        assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
+            'The server refused: KV_SET: ValueSize (42): maxMemory exceeded');
+        assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), big);
+        await shot(page, 'keys-refused');
+        assert.deepEqual(send(small.url, '{"KV_GET":{"keys":["k"]}}'), ['{"KV_GET_RSP":{"keys":{"k":"small"},"st":1}}']);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await small.stop();
+    }
+});
+
+test('keys: create a key, then delete it', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'fresh');
+    await page.locator('#keys-detail textarea.editor').fill('[1.0, "two"]');
+    await page.click('#keys-detail button >> text=Create');
+    await page.waitForSelector('#keys-detail h2.key >> text=fresh');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["fresh"]}}'), ['{"KV_GET_RSP":{"keys":{"fresh":[1.0,"two"]},"st":1}}']);
+    // the same name again is refused in the page
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'fresh');
+    await page.click('#keys-detail button >> text=Create');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.equal(await page.locator('#keys-detail .panel-error').textContent(), 'The key “fresh” exists already: open it to edit it.');
+    await page.click('#keys-detail button >> text=Cancel');
+    await page.fill('#keys-prefix', 'fresh');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=fresh');
+    await page.click('#keys-detail button >> text=Delete'); // confirm() is accepted
+    await page.waitForSelector('#keys-detail .placeholder');
+    assert.deepEqual(send(server.url, '{"KV_CONTAINS":{"keys":["fresh"]}}'), ['{"KV_CONTAINS_RSP":{"contains":[],"st":1}}']);
+    noErrors(page);
+    await page.close();
+});
+
+test('JSONPath: keys, paths and values that match; an invalid path; KV_UPDATE', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'find');
+    await page.fill('#find-path', "$[?(@ == 'Ann')]");
+    await page.click('#find-form button[type=submit]');
+    await page.waitForSelector('#find-results li');
+    assert.deepEqual(await texts(page, '#find-results li'), ['person:ann']);
+    assert.equal(await page.locator('#find-results p').textContent(), '1 matching key');
+    await page.fill('#find-path', '$.name');
+    await page.selectOption('#find-rsp', 'paths');
+    await page.fill('#find-keys', 'person:ann, person:bob');
+    await page.click('#find-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#find-results p')?.textContent === '2 paths');
+    assert.deepEqual(await texts(page, '#find-results li'), ["$['name']", "$['name']"]);
+    await page.selectOption('#find-rsp', 'kv');
+    await page.click('#find-form button[type=submit]');
+    await page.waitForSelector('#find-results .result .tree');
+    assert.deepEqual(await texts(page, '#find-results .result > button.link'), ['person:ann', 'person:bob']);
+    await shot(page, 'jsonpath');
+    await page.fill('#find-path', '$[?(@.x ==');
+    await page.click('#find-form button[type=submit]');
+    await page.waitForSelector('#find-results .panel-error');
+    assert.match(await page.locator('#find-results .panel-error').textContent(), /^The server refused: KV_FIND: PathInvalid \(4\): /);
+    // update every age over 30
+    await page.fill('#update-key', 'person:ann');
+    await page.fill('#update-path', '$.age');
+    await page.fill('#update-value', '32.0');
+    await page.click('#update-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#update-result').textContent !== '');
+    assert.equal(await page.locator('#update-result').textContent(), '1 node replaced');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["person:ann"]}}'), ['{"KV_GET_RSP":{"keys":{"person:ann":{"name":"Ann","age":32.0}},"st":1}}']);
+    await page.fill('#update-key', 'nobody');
+    await page.click('#update-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#update-result').className === 'panel-error');
+    assert.equal(await page.locator('#update-result').textContent(), 'The server refused: KV_UPDATE: KeyNotExist (22): no such key');
+    // a match opens in the Keys view
+    await page.fill('#find-path', '$.name');
+    await page.selectOption('#find-rsp', 'keys');
+    await page.fill('#find-keys', '');
+    await page.click('#find-form button[type=submit]');
+    await page.click('#find-results button.link >> text=person:bob');
+    await page.waitForSelector('#keys-detail h2.key >> text=person:bob');
+    assert.equal(await page.locator('#tab-keys').getAttribute('aria-selected'), 'true');
+    noErrors(page);
+    await page.close();
+});
+
+test('sessions: create one, watch its countdown, look at its keys, end it', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'sessions');
+    await page.fill('#sessions-duration', '30');
+    await page.click('#sessions-new button[type=submit]');
+    await page.waitForSelector('#sessions-list button.token');
+    const tkn = await page.locator('#sessions-list button.token').first().textContent();
+    assert.match(tkn, /^[1-9][0-9]*$/);
+    assert.equal(await page.locator('#sessions-totals').textContent(), '1 session, 0 keys in all');
+    // the countdown moves by itself, with no reload
+    const cell = page.locator('#sessions-list td.countdown').first();
+    const seconds = async () => {
+        const m = /^([0-9]+) s$/.exec(await cell.textContent());
+        assert.ok(m, await cell.textContent());
+        return Number(m[1]);
+    };
+    const first = await seconds();
+    assert.ok(first > 0 && first <= 30, String(first));
+    await page.waitForFunction((t) => document.querySelector('#sessions-list td.countdown').textContent !== `${t} s`, first);
+    const second = await seconds();
+    assert.ok(second < first && second > 0, `${first} then ${second}`);
+    await shot(page, 'sessions');
+    // its keys, added from outside, then one edited here
+    send(server.url, `{"SH_SET":{"tkn":${tkn},"keys":{"cart":[1,2.0]}}}`);
+    await page.click('#sessions-refresh');
+    await page.click('#sessions-list button.token');
+    await page.waitForSelector('#session-keys button.item >> text=cart');
+    await page.click('#session-keys button.item >> text=cart');
+    await page.waitForSelector('#session-value .tree');
+    await page.click('#session-value button >> text=Edit');
+    await page.locator('#session-value textarea.editor').fill('[1, 2.0, 3]');
+    await page.locator('#session-value textarea.editor').press('Control+Enter');
+    await page.waitForSelector('#session-value .tree');
+    assert.deepEqual(send(server.url, `{"SH_GET":{"tkn":${tkn},"keys":["cart"]}}`), ['{"SH_GET_RSP":{"keys":{"cart":[1,2.0,3]},"st":1}}']);
+    // end it
+    await page.click('#session-head button >> text=End session');
+    await page.waitForSelector('#sessions-list td.muted');
+    assert.equal(await page.locator('#sessions-totals').textContent(), '0 sessions, 0 keys in all');
+    assert.deepEqual(send(server.url, `{"SH_EXISTS":{"tkns":[${tkn}]}}`), ['{"SH_EXISTS_RSP":{"exist":[],"st":1}}']);
+    noErrors(page);
+    await page.close();
+});
+
+test('sessions: one that expires leaves the list by itself', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'sessions');
+    await page.fill('#sessions-duration', '1');
+    await page.click('#sessions-new button[type=submit]');
+    await page.waitForSelector('#sessions-list button.token');
+    await page.waitForSelector('#sessions-list td.muted', { timeout: 15000 }); // "No sessions on this page."
+    assert.equal(await page.locator('#sessions-totals').textContent(), '0 sessions, 0 keys in all');
+    noErrors(page);
+    await page.close();
+});
+
+test('server: requests per second, connections and memory move', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'server');
+    await page.waitForSelector('#server-info dt');
+    const requests = async () => Number((await page.locator('#server-info dd').nth(6).textContent()).replace(/,/g, ''));
+    const before = await requests();
+    send(server.url, ...Array.from({ length: 50 }, (_, i) => `{"KV_GET":{"keys":["user:${i}"]}}`));
+    await page.waitForFunction((n) => Number(document.querySelectorAll('#server-info dd')[6].textContent.replace(/,/g, '')) >= n, before + 50);
+    // three samples drawn: the charts are live
+    await page.waitForFunction(() => Number(document.querySelector('#chart-rate').dataset.samples) >= 3);
+    const points = await page.locator('#chart-rate polyline').getAttribute('points');
+    assert.ok(points.split(' ').length >= 3);
+    assert.match(await page.locator('#chart-conns .value').textContent(), /^[1-9][0-9]*$/);
+    assert.match(await page.locator('#chart-mem .value').textContent(), /^[0-9.]+ (bytes|KiB|MiB)$/);
+    assert.deepEqual((await texts(page, '#server-info dt')), ['version', 'up for', 'keys', 'sessions', 'connections', 'memory', 'requests', 'persistence']);
+    assert.ok(await requests() >= before + 50);
+    await shot(page, 'server');
+    noErrors(page);
+    await page.close();
+});
+
+test('raw: any request, its exact answer, and a history that never keeps SV_AUTH', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'raw');
+    await page.evaluate(() => localStorage.clear());
+    await page.fill('#raw-input', '{"KV_GET":{"keys":["exact"]}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange');
+    assert.equal(await page.locator('#raw-log .exchange .response').first().textContent(),
+        '{"KV_GET_RSP":{"keys":{"exact":{"n":2.50,"big":18446744073709551617,"s":"\\u00e9","z":[1.0,-0]}},"st":1}}');
+    await page.fill('#raw-input', 'not json');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#raw-log .exchange').length === 2);
+    assert.equal(await page.locator('#raw-log .exchange .response').first().textContent(), '{"ERR":{"m":"","st":3}}');
+    await page.fill('#raw-input', '{"SV_AUTH":{"user":"u","password":"secret"}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#raw-log .exchange').length === 3);
+    const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('ndb.console.history')));
+    assert.deepEqual(stored, ['{"KV_GET":{"keys":["exact"]}}', 'not json']);
+    // Alt+Up recalls the last one kept
+    await page.fill('#raw-input', '');
+    await page.press('#raw-input', 'Alt+ArrowUp');
+    assert.equal(await page.locator('#raw-input').inputValue(), 'not json');
+    noErrors(page);
+    await page.close();
+});
+
+test('keyboard: views by number, / to search, arrows in the list, Enter to open', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.keyboard.press('2');
+    await page.waitForFunction(() => location.hash === '#sessions');
+    await page.keyboard.press('1');
+    await page.waitForFunction(() => !document.querySelector('#view-keys').hidden);
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'keys-prefix');
+    await page.keyboard.type('person:');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#keys-list button.item').length === 2);
+    await page.focus('#keys-list button.item');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#keys-detail h2.key >> text=person:bob');
+    noErrors(page);
+    await page.close();
+});
+
+test('a phone-sized screen in dark mode', async () => {
+    const page = await newPage(b, { width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await openConsole(page, server.httpUrl);
+    await page.fill('#keys-prefix', 'person:');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=person:ann');
+    await page.waitForSelector('#keys-detail .tree');
+    // one column: the value is below the list, and nothing is wider than the screen
+    const list = await page.locator('#keys-list').boundingBox();
+    const detail = await page.locator('#keys-detail').boundingBox();
+    assert.ok(detail.y > list.y + list.height - 1);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, 'rgb(17, 21, 28)');
+    await shot(page, 'phone-dark');
+    noErrors(page);
+    await page.close();
+});

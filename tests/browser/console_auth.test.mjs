@@ -1,0 +1,99 @@
+// console_auth.test.mjs — the console's login and roles, in chromium,
+// against `ndb serve` with users in its configuration (issue 14: SV_AUTH,
+// statuses 43/44/45): alice may write, rita may only read.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { NDB } from '../../clients/js/test/server.mjs';
+import { browser, newPage, noErrors, send, Server, shot } from './page.mjs';
+
+let server, b, home, dir;
+
+// A user entry of the configuration, made by `ndb passwd` (the lowest cost it accepts).
+function user(name, password, role) {
+    return execFileSync(NDB, ['passwd', '--iterations', '100000', '--name', name, '--role', role],
+        { input: `${password}\n`, encoding: 'utf8' }).trim();
+}
+
+before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ndb-console-auth-'));
+    const config = join(dir, 'ndb.json');
+    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')},${user('rita', 'pw', 'read')}]}}`);
+    server = await Server.start(['--config', config]);
+    home = server.httpUrl;
+    assert.deepEqual(send(server.url, '{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}'),
+        ['{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}', '{"KV_SET_RSP":{"st":1}}']);
+    b = await browser();
+});
+
+after(async () => {
+    await b?.close();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Open the console and log in as user with password; returns the page.
+async function logIn(user, password) {
+    const page = await newPage(b);
+    await page.goto(home);
+    await page.waitForSelector('#login[open]');
+    await page.fill('#login-user', user);
+    await page.fill('#login-password', password);
+    await page.click('#login-form button[type=submit]');
+    return page;
+}
+
+test('the server asks for a login: a wrong password is refused, the right one opens the console', async () => {
+    const page = await logIn('alice', 'wrong');
+    await page.waitForSelector('#login-error:not([hidden])');
+    assert.equal(await page.locator('#login-error').textContent(), 'Wrong user name or password.');
+    assert.equal(await page.locator('#login').getAttribute('open'), '');
+    await shot(page, 'login');
+    // Escape does not close it: there is nothing to see without logging in
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#login').getAttribute('open'), '');
+    await page.fill('#login-password', 'secret');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#login').getAttribute('open'), null);
+    assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+    assert.equal(await page.locator('body').getAttribute('data-role'), 'write');
+    await page.click('#keys-list button.item >> text=greeting');
+    await page.waitForSelector('#keys-detail button >> text=Edit');
+    assert.equal(await page.locator('#keys-new').isVisible(), true);
+    // the password is never kept in the page
+    assert.equal(await page.locator('#login-password').inputValue(), '');
+    noErrors(page);
+    await page.close();
+});
+
+test('a read-only user sees the data and no control that would change it', async () => {
+    const page = await logIn('rita', 'pw');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#user').textContent(), 'rita (read)');
+    await page.click('#keys-list button.item >> text=greeting');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.equal(await page.locator('#keys-detail .tree .leaf').textContent(), '"hello"');
+    assert.equal(await page.locator('#keys-detail button >> text=Edit').count(), 0);
+    assert.equal(await page.locator('#keys-detail button >> text=Delete').count(), 0);
+    assert.equal(await page.locator('#keys-new').isVisible(), false);
+    await page.click('#tab-sessions');
+    await page.waitForFunction(() => location.hash === '#sessions');
+    assert.equal(await page.locator('#sessions-new').isVisible(), false);
+    await page.click('#tab-find');
+    assert.equal(await page.locator('#update-form').isVisible(), false);
+    await shot(page, 'read-only');
+    // what the server refuses is shown, not hidden: a raw KV_SET answers 45
+    await page.click('#tab-raw');
+    await page.fill('#raw-input', '{"KV_SET":{"keys":{"greeting":"bye"}}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange');
+    assert.equal(await page.locator('#raw-log .response').first().textContent(), '{"KV_SET_RSP":{"m":"KV_SET needs the role write; user rita has the role read","st":45,"tkn":null}}');
+    assert.deepEqual(send(server.url, '{"SV_AUTH":{"user":"rita","password":"pw"}}', '{"KV_GET":{"keys":["greeting"]}}'),
+        ['{"SV_AUTH_RSP":{"role":"read","st":1,"user":"rita"}}', '{"KV_GET_RSP":{"keys":{"greeting":"hello"},"st":1}}']);
+    noErrors(page);
+    await page.close();
+});

@@ -1,0 +1,83 @@
+// console_live.test.mjs — the console's live views, in chromium: the server
+// has watches (issue 17: KV_WATCH, SH_WATCH, pushed events), so the Keys and
+// Sessions views follow changes other clients make, with no reload.  On a
+// server without them the console shows no "live" badge and works as
+// before (the JavaScript client's tests check that against a fake server).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connect } from '../../clients/js/ndb.js';
+import { browser, newPage, noErrors, openConsole, Server, texts } from './page.mjs';
+
+let server, b, home, other;
+
+before(async () => {
+    server = await Server.start();
+    home = server.httpUrl;
+    b = await browser();
+    other = await connect(server.url); // another client, changing data under the page
+    await other.kv.set({ 'job:1': 'queued' });
+});
+
+after(async () => {
+    other?.close();
+    await b?.close();
+    await server?.stop();
+});
+
+test('keys: the open value, new keys and removed keys follow other clients\' changes', async () => {
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.click('#keys-list button.item >> text=job:1');
+    const leaf = (text) => page.waitForFunction((t) => document.querySelector('#keys-detail .tree .leaf')?.textContent === t, text);
+    await leaf('"queued"');
+    // another client changes the value on screen: it is drawn again
+    await other.kv.set({ 'job:1': 'done' });
+    await leaf('"done"');
+    // a new key: the page says so, without moving the list under the reader
+    await other.kv.set({ 'job:2': 'queued' });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.endsWith(' · new keys: Scan to see them'));
+    assert.deepEqual(await texts(page, '#keys-list button.item'), ['job:1']);
+    // a key on screen removed elsewhere: the list and the value follow
+    await other.kv.rmv('job:1');
+    await page.waitForFunction(() => ![...document.querySelectorAll('#keys-list button.item')].some((b) => b.textContent === 'job:1'));
+    await page.waitForSelector('#keys-detail >> text=This key does not exist (any more).');
+    assert.deepEqual(await texts(page, '#keys-list button.item'), ['job:2']);
+    noErrors(page);
+    await page.close();
+});
+
+test('sessions: the list follows sessions other clients create and end', async () => {
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.waitForSelector('#sessions-live:not([hidden])');
+    assert.equal(await page.locator('#sessions-totals').textContent(), '0 sessions, 0 keys in all');
+    const t = await other.sessions.create();
+    await page.waitForSelector(`#sessions-list button.token >> text=${t}`);
+    assert.equal(await page.locator('#sessions-totals').textContent(), '1 session, 0 keys in all');
+    await other.sessions.end(t);
+    await page.waitForSelector('#sessions-list td.muted');
+    assert.equal(await page.locator('#sessions-totals').textContent(), '0 sessions, 0 keys in all');
+    noErrors(page);
+    await page.close();
+});
+
+test('sessions: the open session key follows another client\'s change, and stays open when the list reloads', async () => {
+    const t = await other.sessions.create({ duration: 600 });
+    await other.session(t).set({ cart: [1] });
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.click(`#sessions-list button.token >> text=${t}`);
+    await page.click('#session-keys button.item >> text=cart');
+    const leaves = (want) => page.waitForFunction((w) => [...document.querySelectorAll('#session-value .tree .leaf .lit')].map((e) => e.textContent).join(',') === w, want);
+    await leaves('1');
+    await other.session(t).set({ cart: [1, 2] });
+    await leaves('1,2');
+    // a change elsewhere reloads the list; the key stays open
+    await other.session(t).set({ other: true });
+    await page.waitForSelector('#session-keys button.item >> text=other');
+    await leaves('1,2');
+    await other.sessions.end(t);
+    noErrors(page);
+    await page.close();
+});

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# The web console over plain HTTP (src/server/console.c, docs/protocol.md
+# 1.1): the embedded files byte for byte with their types and security
+# headers, HEAD, conditional GET, keep-alive, 404 for everything else
+# (traversal included), 405 for other methods, --no-console, and a reader
+# that never reads stalling no one.  tests/browser runs the page itself.
+
+load helpers
+
+SRC="$BATS_TEST_DIRNAME/../../src"
+JS="$BATS_TEST_DIRNAME/../../clients/js"
+HTTPPROBE="$BATS_TEST_DIRNAME/httpprobe.py"
+
+setup_file() { start_server; }
+teardown_file() { stop_server; }
+
+http() { python3 "$HTTPPROBE" --url "$NDB_URL" "$@"; }
+
+# body PATH: the body GET PATH answers.
+body() { http --body GET "$1" | sed '1,/^$/d'; }
+
+CSP="default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+@test "GET / is the console's page, with the security headers" {
+    run http GET /
+    [ "$status" -eq 0 ]
+    local size
+    size=$(stat -c %s "$SRC/console/index.html")
+    [ "${lines[0]}" = "HTTP/1.1 200 OK" ]
+    [ "${lines[1]}" = "content-type: text/html; charset=utf-8" ]
+    [ "${lines[2]}" = "content-length: $size" ]
+    [ "${lines[3]}" = "content-security-policy: $CSP" ]
+    [ "${lines[4]}" = "x-content-type-options: nosniff" ]
+    [ "${lines[5]}" = "x-frame-options: DENY" ]
+    [ "${lines[6]}" = "referrer-policy: no-referrer" ]
+    [ "${lines[7]}" = "cross-origin-opener-policy: same-origin" ]
+    [ "${lines[8]}" = "cross-origin-resource-policy: same-origin" ]
+    [ "${lines[9]}" = "cache-control: no-cache" ]
+    [[ "${lines[10]}" =~ ^etag:\ \"[0-9a-f]{20}\"$ ]]
+    [ "${#lines[@]}" -eq 11 ]
+}
+
+@test "every embedded file is served byte for byte, with its type" {
+    check() { # check URLPATH FILE TYPE
+        diff <(body "$1") "$2" || return 1
+        [ "$(http HEAD "$1" | sed -n 2p)" = "content-type: $3" ] || return 1
+    }
+    check /index.html "$SRC/console/index.html" "text/html; charset=utf-8"
+    check /console.css "$SRC/console/console.css" "text/css; charset=utf-8"
+    check /favicon.svg "$SRC/console/favicon.svg" "image/svg+xml"
+    local f n=0
+    for f in "$SRC"/console/*.js; do
+        check "/$(basename "$f")" "$f" "text/javascript; charset=utf-8"
+        n=$((n + 1))
+    done
+    [ "$n" -ge 10 ]
+    # the JavaScript client: the one copy in clients/js
+    check /ndb/ndb.js "$JS/ndb.js" "text/javascript; charset=utf-8"
+    for f in "$JS"/lib/*.js; do
+        check "/ndb/lib/$(basename "$f")" "$f" "text/javascript; charset=utf-8"
+    done
+}
+
+@test "the page has no inline script, no inline style, no event-handler attribute (the CSP forbids them)" {
+    local page="$SRC/console/index.html"
+    # one script, an ES module from the same origin, with nothing inside the tag
+    [ "$(grep -o '<script[^>]*>[^<]*</script>' "$page")" = '<script type="module" src="app.js"></script>' ]
+    [ "$(grep -c '<script' "$page")" -eq 1 ]
+    ! grep -nE '<style| style=| on[a-z]+=|javascript:' "$page"
+    ! grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function' "$SRC"/console/*.js "$JS"/ndb.js "$JS"/lib/*.js
+}
+
+@test "HEAD answers the headers of GET without a body; a query string is ignored" {
+    local get head
+    get=$(http GET /app.js)
+    head=$(http --body HEAD /app.js)
+    [ "$head" = "$get" ]
+    [ "$(http --status GET '/?x=1' '/app.js?v=2')" = "HTTP/1.1 200 OK
+HTTP/1.1 200 OK" ]
+}
+
+@test "a conditional GET with the ETag answers 304 without a body" {
+    local etag
+    etag=$(http GET / | sed -n 's/^etag: //p')
+    run http --body --header "If-None-Match: $etag" GET /
+    [ "${lines[0]}" = "HTTP/1.1 304 Not Modified" ]
+    [ "${lines[-1]}" = "etag: $etag" ]
+    run http --status --header 'If-None-Match: "0000"' GET /
+    [ "$output" = "HTTP/1.1 200 OK" ]
+}
+
+@test "the page's files come over one kept-alive connection" {
+    run http --status --same-connection GET / /console.css /app.js /ndb/ndb.js /nope /favicon.svg
+    [ "$status" -eq 0 ]
+    [ "$output" = "HTTP/1.1 200 OK
+HTTP/1.1 200 OK
+HTTP/1.1 200 OK
+HTTP/1.1 200 OK
+HTTP/1.1 404 Not Found
+HTTP/1.1 200 OK" ]
+}
+
+@test "every other path is 404: only the embedded names exist, no path leaves them" {
+    local p
+    for p in /nope /index.htm /index.html/ /ndb /ndb/ /ndb/package.json /ndb/test/server.mjs /src/console/index.html \
+             /../../etc/passwd /%2e%2e/%2e%2e/etc/passwd '/..%2f..%2fetc%2fpasswd' /ndb/../../CMakeLists.txt \
+             /APP.JS /.git/config /favicon.ico; do
+        run http --body GET "$p"
+        [ "${lines[0]}" = "HTTP/1.1 404 Not Found" ] || { echo "$p: $output" >&2; return 1; }
+        [ "${lines[-1]}" = "404 Not Found" ]
+        [ "${lines[1]}" = "content-type: text/plain; charset=utf-8" ]
+    done
+    # a NUL in the path: libwebsockets drops the connection
+    run http GET '/app.js%00.html'
+    [ "$status" -eq 1 ]
+    [ "$output" = "httpprobe: Remote end closed connection without response" ]
+}
+
+@test "other methods: 405 naming the allowed ones, and the connection is closed" {
+    run http --body POST /
+    [ "${lines[0]}" = "HTTP/1.1 405 Method Not Allowed" ]
+    [[ "$output" == *$'\nallow: GET, HEAD\nconnection: close\n'* ]]
+    [ "${lines[-1]}" = "405 Method Not Allowed: only GET and HEAD" ]
+    local m
+    for m in PUT DELETE OPTIONS PATCH; do
+        [ "$(http --status "$m" /)" = "HTTP/1.1 405 Method Not Allowed" ]
+    done
+}
+
+@test "WebSocket clients are served on the same port, on any path, / included" {
+    req '{"KV_SET":{"keys":{"c":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    run python3 "$WSPROBE" --url "${NDB_URL}index.html" frag '{"KV_GET":{"keys":["c"]}}' 2
+    [ "$output" = '{"KV_GET_RSP":{"keys":{"c":1},"st":1}}' ]
+}
+
+@test "an HTTP reader that never reads stalls no one" {
+    req '{"KV_SET":{"keys":{"c":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    # 200 pipelined requests for the biggest file, never read, on two
+    # connections (fd 3 closed: bats waits for whoever holds it)
+    python3 - "$NDB_PORT" 3>&- <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(2):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /ndb/lib/client.js HTTP/1.1\r\nHost: x\r\n\r\n" * 200)
+    socks.append(s)
+time.sleep(3)
+PY
+    local stuck=$!
+    sleep 0.5
+    req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{"c":1},"st":1}}'
+    [ "$(http --status GET /)" = "HTTP/1.1 200 OK" ]
+    wait "$stuck"
+}
+
+@test "--no-console: every plain HTTP request is 404, WebSockets unchanged; the log says so" {
+    stop_server
+    start_server --no-console
+    run http --status GET / /index.html /ndb/ndb.js
+    [ "$output" = "HTTP/1.1 404 Not Found
+HTTP/1.1 404 Not Found
+HTTP/1.1 404 Not Found" ]
+    grep -q '^ndb: info: server: logLevel info, console false$' "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    stop_server
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    printf '{ "console": false }\n' >"$f"
+    start_server --config "$f"
+    [ "$(http --status GET /)" = "HTTP/1.1 404 Not Found" ]
+    stop_server
+    # the option wins over the file
+    start_server --config "$f" --console
+    [ "$(http --status GET /)" = "HTTP/1.1 200 OK" ]
+    stop_server
+    printf '{ "console": "no" }\n' >"$f"
+    run "$NDB" serve --port 0 --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: 'console' must be true or false" ]
+}
