@@ -268,6 +268,14 @@ void cli_req_begin_as(cli_ctx *c, const char *proto);
 void cli_req_member(cli_ctx *c, const char *name);
 /* Close the request: }} */
 void cli_req_end(cli_ctx *c);
+/* Add `,"member":[KEY,...]` with argv's keys as JSON strings.  Returns 0,
+ * or CLI_USAGE (message printed) for a key that is not valid UTF-8. */
+int cli_req_key_array(cli_ctx *c, const char *member, int argc, char **argv);
+/* "ndb: key "k" does not exist[ in session N]" on stderr. */
+void cli_say_key_missing(const cli_ctx *c, const char *key);
+/* cli_say_key_missing for each of argv's keys that answer object `obj` of
+ * c->rsp lacks.  Returns 0 when none is missing, else CLI_FALSE. */
+int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv);
 
 /*
  * Send c->req, wait for the answer (within the deadline), parse it into

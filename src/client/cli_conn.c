@@ -118,6 +118,38 @@ void cli_req_member(cli_ctx *c, const char *name) {
 
 void cli_req_end(cli_ctx *c) { SB_ADD_LIT(&c->req, "}}"); }
 
+int cli_req_key_array(cli_ctx *c, const char *member, int argc, char **argv) {
+    cli_req_member(c, member);
+    sb_addc(&c->req, '[');
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (!utf8_valid(argv[i], n)) return cli_usage_error(c, "key #%d is not valid UTF-8", i + 1);
+        if (i) sb_addc(&c->req, ',');
+        sb_add_json_string(&c->req, argv[i], n);
+    }
+    sb_addc(&c->req, ']');
+    return 0;
+}
+
+void cli_say_key_missing(const cli_ctx *c, const char *key) {
+    strbuf m = STRBUF_INIT;
+    cli_quote(&m, key, strlen(key));
+    if (c->in_session) fprintf(stderr, "ndb: key %s does not exist in session %llu\n", m.buf,
+                               (unsigned long long)c->tkn);
+    else fprintf(stderr, "ndb: key %s does not exist\n", m.buf);
+    sb_free(&m);
+}
+
+int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv) {
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
+        cli_say_key_missing(c, argv[i]);
+        rc = CLI_FALSE;
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------- connection */
 
 /* Milliseconds left before the deadline (-1 = no limit, at least 1). */

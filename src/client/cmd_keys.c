@@ -10,31 +10,6 @@
 
 #include "client/cli.h"
 
-/* Append "name":[KEY,...] with the keys as JSON strings.  Returns 0 or
- * CLI_USAGE for a key that is not UTF-8. */
-static int add_key_array(cli_ctx *c, const char *member, int argc, char **argv) {
-    cli_req_member(c, member);
-    sb_addc(&c->req, '[');
-    for (int i = 0; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        if (!utf8_valid(argv[i], n)) return cli_usage_error(c, "key #%d is not valid UTF-8", i + 1);
-        if (i) sb_addc(&c->req, ',');
-        sb_add_json_string(&c->req, argv[i], n);
-    }
-    sb_addc(&c->req, ']');
-    return 0;
-}
-
-/* "ndb: key "k" does not exist[ in session N]" */
-static void say_missing(cli_ctx *c, const char *key) {
-    strbuf m = STRBUF_INIT;
-    cli_quote(&m, key, strlen(key));
-    if (c->in_session) fprintf(stderr, "ndb: key %s does not exist in session %llu\n", m.buf,
-                               (unsigned long long)c->tkn);
-    else fprintf(stderr, "ndb: key %s does not exist\n", m.buf);
-    sb_free(&m);
-}
-
 /* `get -` / `get -0`: the key names, one per line (or NUL-separated), from
  * standard input into *names (pointers into *in).  A final separator ends
  * the last name rather than starting an empty one. */
@@ -67,14 +42,8 @@ static int names_from_stdin(cli_ctx *c, strbuf *in, char ***names, int *n) {
 
 /* Print the found keys as one object, then name the missing ones. */
 static int print_found(cli_ctx *c, uint32_t obj, int argc, char **argv) {
-    int rc = 0;
     cli_print_value(c, &c->rsp, obj);
-    for (int i = 0; i < argc; i++) {
-        if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
-        say_missing(c, argv[i]);
-        rc = CLI_FALSE;
-    }
-    return rc;
+    return cli_say_keys_missing(c, obj, argc, argv);
 }
 
 int cli_get(cli_ctx *c, int argc, char **argv) {
@@ -90,7 +59,7 @@ int cli_get(cli_ctx *c, int argc, char **argv) {
         argv = names;
     }
     cli_req_begin(c);
-    if ((rc = add_key_array(c, "keys", argc, argv))) goto out;
+    if ((rc = cli_req_key_array(c, "keys", argc, argv))) goto out;
     cli_req_end(c);
     uint32_t obj;
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "keys", JT_OBJECT, &obj))) goto out;
@@ -99,7 +68,7 @@ int cli_get(cli_ctx *c, int argc, char **argv) {
     if (argc == 1 && !from_stdin && !c->opt[OPT_OBJECT]) {
         uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
         if (!v) {
-            say_missing(c, argv[0]);
+            cli_say_key_missing(c, argv[0]);
             rc = CLI_FALSE;
         } else {
             cli_print_value(c, &c->rsp, v);
@@ -187,7 +156,7 @@ int cli_set(cli_ctx *c, int argc, char **argv) {
 int cli_rm(cli_ctx *c, int argc, char **argv) {
     int rc;
     cli_req_begin(c);
-    if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
+    if ((rc = cli_req_key_array(c, "keys", argc, argv))) return rc;
     cli_req_member(c, "cnt"); /* ndb's opt-in: answer how many were removed */
     SB_ADD_LIT(&c->req, "true");
     cli_req_end(c);
@@ -305,7 +274,7 @@ int cli_contains(cli_ctx *c, int argc, char **argv) {
     int rc;
     uint32_t t;
     cli_req_begin(c);
-    if ((rc = add_key_array(c, "keys", argc, argv))) return rc;
+    if ((rc = cli_req_key_array(c, "keys", argc, argv))) return rc;
     cli_req_end(c);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "contains", JT_ARRAY, &t))) return rc;
     cli_print_list(c, &c->rsp, t);

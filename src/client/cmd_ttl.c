@@ -32,27 +32,7 @@ int cli_add_key_ttl(cli_ctx *c) {
     return add_number(c, t, "TTL");
 }
 
-/* "ndb: key "k" does not exist" */
-static void say_missing(const char *key) {
-    strbuf m = STRBUF_INIT;
-    cli_quote(&m, key, strlen(key));
-    fprintf(stderr, "ndb: key %s does not exist\n", m.buf);
-    sb_free(&m);
-}
 
-/* Append "keys":[KEY,...]. */
-static int add_keys(cli_ctx *c, int argc, char **argv) {
-    cli_req_member(c, "keys");
-    sb_addc(&c->req, '[');
-    for (int i = 0; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        if (!utf8_valid(argv[i], n)) return cli_usage_error(c, "key #%d is not valid UTF-8", i + 1);
-        if (i) sb_addc(&c->req, ',');
-        sb_add_json_string(&c->req, argv[i], n);
-    }
-    sb_addc(&c->req, ']');
-    return 0;
-}
 
 /* Send the request and take the answer's `keys` object into *obj. */
 static int call_keys(cli_ctx *c, uint32_t *obj) {
@@ -77,7 +57,7 @@ int cli_expire(cli_ctx *c, int argc, char **argv) {
     if ((rc = call_keys(c, &obj))) return rc;
     v = jobj_get(&c->rsp, obj, argv[0], n);
     if (v && c->rsp.toks[v].type == JT_TRUE) return 0;
-    say_missing(argv[0]);
+    cli_say_key_missing(c, argv[0]);
     return CLI_FALSE;
 }
 
@@ -85,36 +65,26 @@ int cli_ttl(cli_ctx *c, int argc, char **argv) {
     int rc;
     uint32_t obj;
     cli_req_begin(c);
-    if ((rc = add_keys(c, argc, argv)) || (rc = call_keys(c, &obj))) return rc;
+    if ((rc = cli_req_key_array(c, "keys", argc, argv)) || (rc = call_keys(c, &obj))) return rc;
     if (argc == 1) {
         uint32_t v = jobj_get(&c->rsp, obj, argv[0], strlen(argv[0]));
         if (!v) {
-            say_missing(argv[0]);
+            cli_say_key_missing(c, argv[0]);
             return CLI_FALSE;
         }
         cli_print_value(c, &c->rsp, v);
         return 0;
     }
     cli_print_value(c, &c->rsp, obj);
-    for (int i = 0; i < argc; i++) {
-        if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
-        say_missing(argv[i]);
-        rc = CLI_FALSE;
-    }
-    return rc;
+    return cli_say_keys_missing(c, obj, argc, argv);
 }
 
 int cli_persist(cli_ctx *c, int argc, char **argv) {
     int rc;
     uint32_t obj;
     cli_req_begin(c);
-    if ((rc = add_keys(c, argc, argv)) || (rc = call_keys(c, &obj))) return rc;
-    for (int i = 0; i < argc; i++) {
-        if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
-        say_missing(argv[i]);
-        rc = CLI_FALSE;
-    }
-    return rc;
+    if ((rc = cli_req_key_array(c, "keys", argc, argv)) || (rc = call_keys(c, &obj))) return rc;
+    return cli_say_keys_missing(c, obj, argc, argv);
 }
 
 int cli_incr(cli_ctx *c, int argc, char **argv) {

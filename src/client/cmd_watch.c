@@ -102,16 +102,8 @@ int cli_watch(cli_ctx *c, int argc, char **argv) {
         if (!utf8_valid(prefix, n)) return cli_usage_error(c, "the prefix is not valid UTF-8");
         cli_req_member(c, "prefix");
         sb_add_json_string(&c->req, prefix, n);
-    } else {
-        cli_req_member(c, "keys");
-        sb_addc(&c->req, '[');
-        for (int i = 0; i < argc; i++) {
-            size_t n = strlen(argv[i]);
-            if (!utf8_valid(argv[i], n)) return cli_usage_error(c, "key #%d is not valid UTF-8", i + 1);
-            if (i) sb_addc(&c->req, ',');
-            sb_add_json_string(&c->req, argv[i], n);
-        }
-        sb_addc(&c->req, ']');
+    } else if ((rc = cli_req_key_array(c, "keys", argc, argv))) {
+        return rc;
     }
     if (c->opt[OPT_VALUES]) {
         cli_req_member(c, "values");
