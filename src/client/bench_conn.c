@@ -71,17 +71,6 @@ int bws_target_parse(bws_target *t, const char *url, char *err, size_t errlen) {
     return 0;
 }
 
-/* Can the file of a TLS option be read?  Else the reason in err. */
-static int tls_file_ok(const char *file, const char *option, char *err, size_t errlen) {
-    FILE *f = file ? fopen(file, "r") : NULL;
-    if (!file || f) {
-        if (f) fclose(f);
-        return 0;
-    }
-    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
-    return -1;
-}
-
 /* OpenSSL's first reason, for messages. */
 static const char *ssl_reason(void) {
     unsigned long e = ERR_peek_error();
@@ -93,9 +82,7 @@ static const char *ssl_reason(void) {
 /* Set up TLS (see bench_conn.h). */
 int bws_target_tls(bws_target *t, const wsc_options *o, char *err, size_t errlen) {
     if (!t->u.tls) return 0;
-    if (tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
-        tls_file_ok(o->key, "--client-key", err, errlen))
-        return -1;
+    if (wsc_tls_files_ok(o, err, errlen)) return -1;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason());

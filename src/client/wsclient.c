@@ -508,6 +508,13 @@ static int tls_file_ok(const char *file, const char *option, char *err, size_t e
     return -1;
 }
 
+int wsc_tls_files_ok(const wsc_options *o, char *err, size_t errlen) {
+    return tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
+                   tls_file_ok(o->key, "--client-key", err, errlen)
+               ? -1
+               : 0;
+}
+
 ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen) {
     static const wsc_options none = {NULL, NULL, NULL, 0};
     if (!o) o = &none;
@@ -524,8 +531,7 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         return NULL;
     }
 
-    if (c->u.tls && (tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
-                     tls_file_ok(o->key, "--client-key", err, errlen))) {
+    if (c->u.tls && wsc_tls_files_ok(o, err, errlen)) {
         wsc_free(c);
         return NULL;
     }
