@@ -252,6 +252,25 @@ static int cmp_u64_desc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+size_t snap_list_newest_first(DIR *d, uint64_t **out) {
+    uint64_t *ts = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!all_digits(de->d_name) || strlen(de->d_name) > 19) continue; /* Q17: not a snapshot */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ts = realloc(ts, cap * sizeof *ts);
+            if (!ts) abort();
+        }
+        ts[n++] = strtoull(de->d_name, NULL, 10);
+    }
+    closedir(d);
+    if (n > 1) qsort(ts, n, sizeof *ts, cmp_u64_desc);
+    *out = ts;
+    return n;
+}
+
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
     char dataset[PATH_MAX - 32];
     if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
@@ -263,20 +282,8 @@ int snap_find_latest(const char *base, const char *name, snap_found *out, char *
         snprintf(err, errlen, "dataset '%s' does not exist in %s", name, base);
         return -1;
     }
-    uint64_t *ts = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(dir))) {
-        if (!all_digits(de->d_name) || strlen(de->d_name) > 19) continue; /* Q17: not a snapshot */
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ts = realloc(ts, cap * sizeof *ts);
-            if (!ts) abort();
-        }
-        ts[n++] = strtoull(de->d_name, NULL, 10);
-    }
-    closedir(dir);
-    if (n > 1) qsort(ts, n, sizeof *ts, cmp_u64_desc);
+    uint64_t *ts;
+    size_t n = snap_list_newest_first(dir, &ts);
     int rc = -1;
     snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
     for (size_t i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #ifndef NDB_SNAPSHOT_H
 #define NDB_SNAPSHOT_H
 
+#include <dirent.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,12 @@ int snap_find_latest(const char *base, const char *name, snap_found *out, char *
 /* Is the snapshot directory dir complete (metadata status 1 and a data
  * directory)?  1 with *type set, or 0 with the reason in why. */
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen);
+
+/* The timestamps of the snapshot directories in dataset (names of 1 to 19
+ * digits; temporary files and anything else are skipped), newest first,
+ * into *ts (malloc'd; the caller frees it).  Returns how many; consumes
+ * and closes d. */
+size_t snap_list_newest_first(DIR *d, uint64_t **ts);
 
 /* Retention (persist.keepSnapshots): in dataset <base>/<name>, keep the
  * newest `keep` complete snapshots (0: all) and remove the older ones, and

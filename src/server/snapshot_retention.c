@@ -17,32 +17,13 @@
 #include "server/auto_layout.h"
 #include "server/snapshot.h"
 
-/* qsort: descending uint64_t (newest snapshot first). */
-static int cmp_desc(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 unsigned snap_retention(const char *base, const char *name, unsigned keep) {
     char dataset[PATH_MAX - 32], dir[PATH_MAX], why[PATH_MAX + 128];
     if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) return 0;
     DIR *d = opendir(dataset);
     if (!d) return 0;
-    uint64_t *ts = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len == 0 || len > 19 || strspn(de->d_name, "0123456789") != len) continue; /* not a snapshot */
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ts = realloc(ts, cap * sizeof *ts);
-            if (!ts) abort();
-        }
-        ts[n++] = strtoull(de->d_name, NULL, 10);
-    }
-    closedir(d);
-    if (n > 1) qsort(ts, n, sizeof *ts, cmp_desc);
+    uint64_t *ts;
+    size_t n = snap_list_newest_first(d, &ts);
     unsigned kept = 0, removed = 0;
     int seen_complete = 0;
     for (size_t i = 0; i < n; i++) {
