@@ -12,12 +12,15 @@ export const SENT = new Set();
 const made = new Set();
 
 // Record the commands db sends: db.sent lists them in order (this client's
-// own SV_AUTH and watch renewals included), SENT gathers them all.
+// own SV_AUTH and watch renewals included), db.texts the requests' text,
+// SENT gathers the commands of all clients.
 export function record(db) {
     db.sent = [];
+    db.texts = [];
     const transmit = db.transmit.bind(db);
     db.transmit = (e) => {
         db.sent.push(e.cmd);
+        db.texts.push(e.text);
         SENT.add(e.cmd);
         transmit(e);
     };
