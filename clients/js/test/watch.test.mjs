@@ -88,7 +88,7 @@ test('events arrive between answers and go to their own watcher; ids are per con
     assert.deepEqual(order, [
         'answer KV_SET', 'event KV 1 set a:1', 'event KV 2 set b',
         'answer KV_RMV', 'event KV 1 rmv a:1',
-        'answer SH_NEW', `event SH 3 new `,
+        'answer SH_NEW', 'event SH 3 new ',
         'answer KV_COUNT',
     ]);
     assert.deepEqual(await take(a, 2), [{ id: 1, key: 'a:1', op: 'set' }, { id: 1, key: 'a:1', op: 'rmv' }]);
