@@ -195,7 +195,8 @@ export interface KvCommands extends KeyCommands {
     expire(keys: Record<string, number>, options?: CallOptions): Promise<Record<string, boolean>>;
     ttl(keys: string | string[], options?: CallOptions): Promise<Record<string, number | null>>;
     persist(keys: string | string[], options?: CallOptions): Promise<Record<string, boolean>>;
-    cas(key: string, expect: JsonInput, value: JsonInput, options?: CallOptions): Promise<boolean>;
+    /** KV_CAS: store value if key holds expect (null: if it does not exist); value undefined removes the key. */
+    cas(key: string, expect: JsonInput, value?: JsonInput, options?: SetOptions): Promise<boolean>;
     watch(spec: { keys: string[] } | { prefix: string }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }
 

@@ -79,6 +79,12 @@ function expiryObject(e) {
     return expiry;
 }
 
+// The body of KV_WATCH or SH_WATCH: what to watch, and `values` when the
+// options ask for the new values in the events (both families take it).
+function watchBody(spec, o) {
+    return o.values ? { ...spec, values: true } : spec;
+}
+
 // Page after page of a scan command, one item at a time.
 async function* scanAll(c, cmd, member, o = {}) {
     let cursor = 0;
@@ -155,14 +161,18 @@ export function kvCommands(c) {
         ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys) }, ro(o)).then((r) => r.keys),
         // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
         persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then((r) => r.keys),
-        // Compare and set (issue 17): resolves true if key held expect (null: absent).
-        cas: (key, expect, value, o) => c.request('KV_CAS', { key, expect, value }, ro(o)).then((r) => r.ok),
-        // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
-        watch: (spec, o = {}, onEvent = null) => {
-            const body = { ...spec };
-            if (o.values) body.values = true;
-            return new Watcher(c, 'KV', body, o, onEvent).start();
+        // Compare and set (issue 17): store value if key holds expect (null:
+        // if it does not exist); value undefined removes the key instead;
+        // options.ttl (seconds) makes the stored value expire.  Resolves
+        // true if it matched (and so changed), false if nothing changed.
+        cas: (key, expect, value, o = {}) => {
+            const body = { key, expect };
+            if (value !== undefined) body.value = value;
+            if (o.ttl !== undefined) body.ttl = o.ttl;
+            return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);
         },
+        // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
+        watch: (spec, o = {}, onEvent = null) => new Watcher(c, 'KV', watchBody({ ...spec }, o), o, onEvent).start(),
     };
 }
 
@@ -178,7 +188,7 @@ export function sessionCommands(c, t) {
         // New expiry settings, as sessions.create takes them; the period starts
         // now; duration 0 (or none): never expires (SH_EXPIRE, issue 17).
         expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry || {}) }, ro(o)).then(() => undefined),
-        watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', { tkns: [tkn] }, o, onEvent).start(),
+        watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', watchBody({ tkns: [tkn] }, o), o, onEvent).start(),
     };
 }
 
@@ -205,6 +215,7 @@ export function sessionsCommands(c) {
         },
         scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
-        watch: (spec, o = {}, onEvent = null) => new Watcher(c, 'SH', spec.tkns ? { tkns: spec.tkns.map(token) } : { ...spec }, o, onEvent).start(),
+        watch: (spec, o = {}, onEvent = null) =>
+            new Watcher(c, 'SH', watchBody(spec.tkns ? { tkns: spec.tkns.map(token) } : { ...spec }, o), o, onEvent).start(),
     };
 }

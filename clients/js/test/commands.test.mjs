@@ -1,30 +1,24 @@
 // commands.test.mjs — every command of ndb's command table through its
 // client method, against a real `ndb serve`: exact results and the errors
 // the server answers.  The last test checks that every command of
-// src/common/commands.def was sent by some test of this file.
+// src/common/commands.def has a method and is given to a real-server test
+// file (coverage.mjs), and that this file sent the commands given to it.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { COMMAND_METHODS, connect, JsonText, NdbError } from '../ndb.js';
-import { FAKE_ONLY } from './fake_only.mjs';
+import { COMMAND_METHODS, JsonText } from '../ndb.js';
+import { assertAllGiven, assertSent, commandsDef } from './coverage.mjs';
+import { client, refused, SENT } from './real.mjs';
 import { Server } from './server.mjs';
 
-const COMMANDS_DEF = new URL('../../../src/common/commands.def', import.meta.url);
-
 let server, db, dir;
-const sent = new Set();
 
 before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ndb-js-'));
     server = await Server.start(['--persist-path', dir]);
-    db = await connect(server.url);
-    const request = db.request.bind(db);
-    db.request = (cmd, ...rest) => {
-        sent.add(cmd);
-        return request(cmd, ...rest);
-    };
+    db = await client(server.url);
 });
 
 after(async () => {
@@ -32,16 +26,6 @@ after(async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
 });
-
-// The NdbError a promise rejects with, checked to carry command and status.
-async function refused(p, command, status, serverMessage) {
-    const e = await p.then(() => assert.fail(`${command} should have failed`), (err) => err);
-    assert.ok(e instanceof NdbError, `${command}: ${e}`);
-    assert.equal(e.command, command);
-    assert.equal(e.status, status);
-    if (serverMessage !== undefined) assert.equal(e.serverMessage, serverMessage);
-    return e;
-}
 
 test('kv: set, add, get, contains, count, keys, rmv, clearSet, clear', async () => {
     assert.equal(await db.kv.set({ user: 'Bob', age: 26, profile: { city: 'Paris' } }), undefined);
@@ -200,11 +184,9 @@ test('values that JSON cannot carry are refused by the client, and nothing is se
     assert.deepEqual(await db.kv.keys(), []);
 });
 
-test('every command of commands.def has a method and was sent above (or by fake.test.mjs)', () => {
-    const names = [...readFileSync(COMMANDS_DEF, 'utf8').matchAll(/^NDB_COMMAND\(([A-Z_]+),/gm)].map((m) => m[1]);
-    assert.ok(names.length >= 33);
-    const noMethod = names.filter((n) => !COMMAND_METHODS[n]);
+test('every command of commands.def has a method and a real-server test; this file sent those given to it', () => {
+    const noMethod = commandsDef().filter((n) => !COMMAND_METHODS[n]);
     assert.deepEqual(noMethod, [], 'commands without a method in lib/commands.js');
-    const unsent = names.filter((n) => !sent.has(n) && !FAKE_ONLY.includes(n));
-    assert.deepEqual(unsent, [], 'commands no test sent to the real server');
+    assertAllGiven();
+    assertSent('commands.test.mjs', SENT);
 });

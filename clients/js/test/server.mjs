@@ -11,11 +11,14 @@ export const NDB = process.env.NDB || fileURLToPath(new URL('../../../build/ndb'
 
 // A running server: url, port, log (text so far), stop(), and signal(sig).
 export class Server {
-    // Start `ndb serve --port PORT ...args` (port 0: a free one).
-    static async start(args = [], port = 0) {
+    // Start `ndb serve --port PORT ...args` (port 0: a free one).  env:
+    // variables added to the server's environment (e.g. LD_PRELOAD of the
+    // fault shim), kept for restarts.
+    static async start(args = [], port = 0, { env = {} } = {}) {
         if (!existsSync(NDB)) throw new Error(`no ndb binary at ${NDB}: build first, or set NDB`);
         const s = new Server();
         s.args = args;
+        s.env = { ...process.env, ...env };
         await s.launch(port);
         return s;
     }
@@ -23,7 +26,7 @@ export class Server {
     async launch(port) {
         this.log = '';
         this.stopping = false;
-        this.proc = spawn(NDB, ['serve', '--port', String(port), ...this.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+        this.proc = spawn(NDB, ['serve', '--port', String(port), ...this.args], { stdio: ['ignore', 'ignore', 'pipe'], env: this.env });
         this.exited = new Promise((resolve) => this.proc.once('exit', (code, sig) => {
             if (!this.stopping) this.died = `ndb serve died unasked (exit ${code}, signal ${sig}); its log:\n${this.log}`;
             resolve({ code, sig });

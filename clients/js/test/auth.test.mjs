@@ -1,0 +1,195 @@
+// auth.test.mjs — logging in against a real `ndb serve` with users in its
+// configuration (docs/protocol.md "Security", SV_AUTH): 43 before login,
+// 44 for wrong credentials, 45 above the user's role, credentials in the
+// connect options, logging in again after a server restart, and what the
+// client does when the server stops accepting it (a changed password, the
+// close after five failures): it never retries a refused password.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, test } from 'node:test';
+import { Ndb, NdbConnectionError, NdbError } from '../ndb.js';
+import { assertSent } from './coverage.mjs';
+import { client, closeClients, once, record, refused, SENT, take } from './real.mjs';
+import { NDB, Server } from './server.mjs';
+
+let dir, config, server;
+
+// A user entry of the configuration, made by `ndb passwd` at the lowest
+// cost it accepts (each check of a wrong password costs that much).
+function user(name, password, role) {
+    return execFileSync(NDB, ['passwd', '--iterations', '100000', '--name', name, '--role', role],
+        { input: `${password}\n`, encoding: 'utf8' }).trim();
+}
+
+// A configuration file with these user entries.
+function writeConfig(file, ...users) {
+    writeFileSync(file, `{"security":{"users":[${users.join(',')}]}}`);
+}
+
+const ALICE = user('alice', 'secret', 'write');
+const RITA = user('rita', 'pw', 'read');
+
+before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ndb-js-auth-'));
+    config = join(dir, 'ndb.json');
+    writeConfig(config, ALICE, RITA);
+    server = await Server.start(['--config', config]);
+});
+
+after(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(closeClients);
+
+test('43 before logging in; 44 for a wrong password or user; db.auth() logs in; 45 above the role', async () => {
+    const db = await client(server.url);
+    assert.deepEqual([db.user, db.role], [null, null]);
+    const e = await refused(db.kv.count(), 'KV_COUNT', 43, 'authentication required');
+    assert.equal(e.message, 'KV_COUNT: AuthRequired (43): authentication required');
+    assert.deepEqual(e.response, { m: 'authentication required', st: 43, tkn: null });
+    await refused(db.auth('alice', 'nope'), 'SV_AUTH', 44, 'wrong user or password');
+    await refused(db.auth('nobody', 'secret'), 'SV_AUTH', 44, 'wrong user or password');
+    assert.deepEqual([db.user, db.role], [null, null]);
+    await refused(db.kv.count(), 'KV_COUNT', 43, 'authentication required'); // still not logged in
+    assert.deepEqual(await db.auth('alice', 'secret'), { role: 'write', user: 'alice' });
+    assert.deepEqual([db.user, db.role], ['alice', 'write']);
+    await db.kv.set({ a: 1 });
+    assert.equal(await db.kv.count(), 1);
+    const info = await db.info();
+    assert.deepEqual([info.user, info.role], ['alice', 'write']);
+    const denied = await refused(db.kv.clear(), 'KV_CLEAR', 45, 'KV_CLEAR needs the role admin; user alice has the role write');
+    assert.equal(denied.message, 'KV_CLEAR: RoleDenied (45): KV_CLEAR needs the role admin; user alice has the role write');
+    await db.kv.rmv('a');
+});
+
+test('credentials in the options log in on connect; a reader gets 45 for a write; auth() switches user', async () => {
+    const writer = await client(server.url, { user: 'alice', password: 'secret' });
+    await writer.kv.set({ greeting: 'hello' });
+    const reader = await client(server.url, { user: 'rita', password: 'pw' });
+    assert.deepEqual([reader.user, reader.role], ['rita', 'read']);
+    assert.deepEqual(reader.sent, ['SV_AUTH']);
+    assert.equal(await reader.kv.get('greeting'), 'hello');
+    await refused(reader.kv.set({ greeting: 'bye' }), 'KV_SET', 45, 'KV_SET needs the role write; user rita has the role read');
+    await refused(reader.sessions.create(), 'SH_NEW', 45, 'SH_NEW needs the role write; user rita has the role read');
+    // a failed login leaves the connection as it was
+    await refused(reader.auth('alice', 'wrong'), 'SV_AUTH', 44, 'wrong user or password');
+    assert.deepEqual([reader.user, reader.role], ['rita', 'read']);
+    assert.deepEqual(await reader.auth('alice', 'secret'), { role: 'write', user: 'alice' });
+    await reader.kv.rmv('greeting');
+    assert.equal(await writer.kv.count(), 0);
+});
+
+test('refused credentials in the options: connect() rejects with the 44, after one try, and the client stays closed', async () => {
+    const db = record(new Ndb(server.url, { user: 'alice', password: 'wrong', minDelay: 20 }));
+    const closed = once(db, 'close');
+    await refused(db.open(), 'SV_AUTH', 44, 'wrong user or password');
+    assert.deepEqual(await closed, { code: 1000, reason: 'authentication failed' });
+    assert.equal(db.state, 'closed'); // a closed client never dials again
+    assert.deepEqual(db.sent, ['SV_AUTH']);
+    await assert.rejects(db.kv.count(), /^NdbConnectionError: KV_COUNT: the client is closed$/);
+});
+
+test('after a server restart the client logs in again, then renews its watch, then sends what waited', async () => {
+    const db = await client(server.url, { user: 'alice', password: 'secret' });
+    const w = await db.kv.watch({ prefix: 'r:' });
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    assert.deepEqual([db.user, db.role], [null, null]);
+    const sentBefore = db.sent.length;
+    const waited = db.kv.set({ 'r:1': 1 }); // made while the server is down: waits
+    const reopened = once(db, 'open');
+    await server.relaunch();
+    await reopened;
+    assert.deepEqual([db.user, db.role], ['alice', 'write']);
+    assert.equal(await waited, undefined);
+    assert.deepEqual(db.sent.slice(sentBefore), ['SV_AUTH', 'KV_WATCH', 'KV_SET']);
+    assert.deepEqual(await take(w, 2), [{ id: w.id, op: 'reconnect' }, { id: w.id, key: 'r:1', op: 'set' }]);
+    assert.equal(w.ended, false);
+    await w.close();
+    await db.kv.rmv('r:1');
+});
+
+test('a password changed while the client was away: the 44 of the reconnection closes the client for good', async () => {
+    const own = join(dir, 'changing.json');
+    writeConfig(own, ALICE);
+    const s = await Server.start(['--config', own]);
+    try {
+        const db = await client(s.url, { user: 'alice', password: 'secret' });
+        const w = await db.kv.watch({ keys: ['k'] });
+        const reconnecting = once(db, 'reconnecting');
+        await s.stop();
+        await reconnecting;
+        writeConfig(own, user('alice', 'new-secret', 'write'));
+        const waiting = db.kv.get('k');
+        const failed = once(db, 'error');
+        const closed = once(db, 'close');
+        await s.relaunch();
+        const e = await failed;
+        assert.ok(e instanceof NdbError);
+        assert.deepEqual([e.command, e.status, e.serverMessage], ['SV_AUTH', 44, 'wrong user or password']);
+        assert.deepEqual(await closed, { code: 1000, reason: 'authentication failed' });
+        assert.equal(await waiting.then(() => 'answered', (x) => x), e); // what waited gets the refusal
+        assert.equal(db.state, 'closed');
+        assert.equal(w.ended, true);
+        assert.deepEqual(await take(w, 1), []);
+        assert.equal(db.sent.filter((c) => c === 'SV_AUTH').length, 2); // the first login and the one refused
+    } finally {
+        await s.stop();
+    }
+});
+
+test('five wrong passwords: answered, then the server closes (1008); the client logs in again as before, not with them', async () => {
+    // a server of its own: failures are throttled per address, server-wide
+    const s = await Server.start(['--config', config]);
+    try {
+        const db = await client(s.url, { user: 'rita', password: 'pw' });
+        const closed = once(db, 'close');
+        const reopened = once(db, 'open');
+        const tries = [];
+        for (let i = 0; i < 6; i++) tries.push(db.auth('alice', `guess${i}`).then(() => 'logged in', (x) => x));
+        const results = await Promise.all(tries);
+        for (const e of results.slice(0, 5)) {
+            assert.ok(e instanceof NdbError, String(e));
+            assert.deepEqual([e.command, e.status, e.serverMessage], ['SV_AUTH', 44, 'wrong user or password']);
+        }
+        // the sixth was sent but never answered: the client does not send it again
+        assert.ok(results[5] instanceof NdbConnectionError, String(results[5]));
+        assert.equal(results[5].message, 'SV_AUTH: the connection closed (code 1008: too many failed authentication attempts)');
+        assert.deepEqual(await closed, { code: 1008, reason: 'too many failed authentication attempts' });
+        await reopened;
+        // the new connection logs in with the credentials the server last accepted
+        assert.deepEqual([db.user, db.role], ['rita', 'read']);
+        assert.deepEqual(db.texts.slice(7), ['{"SV_AUTH":{"user":"rita","password":"pw"}}']);
+        assert.equal(await db.kv.count(), 0);
+        assert.equal(db.sent.filter((c) => c === 'SV_AUTH').length, 8); // rita, six guesses, rita again
+    } finally {
+        closeClients();
+        await s.stop();
+    }
+});
+
+test('a server without users: SV_AUTH answers 14, and credentials in the options fail connect()', async () => {
+    const s = await Server.start();
+    try {
+        const db = await client(s.url);
+        await refused(db.auth('alice', 'secret'), 'SV_AUTH', 14, 'authentication is off: the server has no users');
+        assert.equal(await db.kv.count(), 0);
+        // the client was asked to log in and the server cannot say who it is: no silent anonymous use
+        const withCredentials = record(new Ndb(s.url, { user: 'alice', password: 'secret' }));
+        await refused(withCredentials.open(), 'SV_AUTH', 14, 'authentication is off: the server has no users');
+        assert.equal(withCredentials.state, 'closed');
+    } finally {
+        closeClients();
+        await s.stop();
+    }
+});
+
+test('this file sent SV_AUTH to a real server', () => {
+    assertSent('auth.test.mjs', SENT);
+});

@@ -1,0 +1,104 @@
+// expiry.test.mjs — key and session expiry against a real `ndb serve`
+// (docs/protocol.md "Key expiry", SH_EXPIRE): `ttl` on set and add,
+// kv.expire, kv.ttl, kv.persist, session(t).expire, with exact results and
+// the server's refusals.  TTLs left are compared as ranges (time passes
+// between a write and the read of its TTL); a key's removal is waited for,
+// never slept for.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { assertSent } from './coverage.mjs';
+import { client, closeClients, refused, SENT, until } from './real.mjs';
+import { Server } from './server.mjs';
+
+const TTL_RANGE = "'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals";
+
+let server, db;
+
+// --session-check-ms 20: expired keys go within 20 ms even untouched.
+before(async () => {
+    server = await Server.start(['--session-check-ms', '20']);
+    db = await client(server.url);
+});
+after(async () => {
+    closeClients();
+    await server.stop();
+});
+afterEach(async () => { await db.kv.clear(); });
+
+// A TTL the server answered: more than 0, at most max, in whole milliseconds.
+function assertTtl(s, max) {
+    assert.equal(typeof s, 'number');
+    assert.ok(s > 0 && s <= max, `TTL ${s} not in (0, ${max}]`);
+    assert.equal(Math.round(s * 1000) / 1000, s, `TTL ${s} is not in milliseconds`);
+}
+
+test('set and add with ttl; ttl() answers seconds left, null for no TTL, nothing for missing keys', async () => {
+    await db.kv.set({ otp: '123456', code: 7 }, { ttl: 3600 });
+    await db.kv.add({ code: 8, fresh: 1 }, { ttl: 60 }); // add gives its TTL to the keys it creates only
+    await db.kv.set({ plain: 1 });
+    const ttl = await db.kv.ttl(['otp', 'code', 'fresh', 'plain', 'nope']);
+    assert.deepEqual(Object.keys(ttl), ['otp', 'code', 'fresh', 'plain']);
+    assertTtl(ttl.otp, 3600);
+    assertTtl(ttl.code, 3600);
+    assert.ok(ttl.code > 60, 'add left the TTL of an existing key alone');
+    assertTtl(ttl.fresh, 60);
+    assert.equal(ttl.plain, null);
+    assert.deepEqual(await db.kv.get(['otp', 'code']), { otp: '123456', code: 7 });
+    assert.deepEqual(Object.keys(await db.kv.ttl('otp')), ['otp']); // one key as a string
+    // set without ttl: the key no longer expires
+    await db.kv.set({ otp: 'new' });
+    assert.deepEqual(await db.kv.ttl('otp'), { otp: null });
+    await refused(db.kv.set({ a: 1 }, { ttl: 0 }), 'KV_SET', 42, TTL_RANGE);
+    await refused(db.kv.set({ a: 1 }, { ttl: '30' }), 'KV_SET', 41, "'ttl' must be a number of seconds");
+    await refused(db.kv.add({ a: 1 }, { ttl: 0.0001 }), 'KV_ADD', 42, TTL_RANGE);
+    await refused(db.kv.set({ a: 1 }, { ttl: 315360000.001 }), 'KV_SET', 42, TTL_RANGE);
+    assert.deepEqual(await db.kv.contains('a'), []);
+});
+
+test('expire() answers per key; all TTLs are checked before any changes; persist() answers per key', async () => {
+    await db.kv.set({ otp: '123456', plain: 1 });
+    assert.deepEqual(await db.kv.expire({ otp: 30, nope: 30 }), { otp: true, nope: false });
+    assertTtl((await db.kv.ttl('otp')).otp, 30);
+    await refused(db.kv.expire({ plain: 30, otp: -1 }), 'KV_EXPIRE', 42,
+        "each TTL in 'keys' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals");
+    assert.deepEqual(await db.kv.ttl('plain'), { plain: null }); // nothing changed
+    await refused(db.request('KV_EXPIRE', { keys: ['otp'] }), 'KV_EXPIRE', 41, 'Param type incorrect');
+    assert.deepEqual(await db.kv.persist(['otp', 'plain', 'nope']), { otp: true, plain: false });
+    assert.deepEqual(await db.kv.ttl(['otp', 'plain']), { otp: null, plain: null });
+    assert.deepEqual(await db.kv.persist('otp'), { otp: false });
+});
+
+test('a key whose TTL passes is gone for every command', async () => {
+    await db.kv.set({ stays: 2 });
+    await db.kv.set({ short: 1 }, { ttl: 0.05 });
+    await until(async () => (await db.kv.count()) === 1, 'the key expired');
+    assert.deepEqual(await db.kv.keys(), ['stays']);
+    assert.deepEqual(await db.kv.get(['short', 'stays']), { stays: 2 });
+    assert.deepEqual(await db.kv.ttl(['short']), {});
+    assert.deepEqual(await db.kv.expire({ short: 5 }), { short: false });
+});
+
+test('session(t).expire: new settings from now; no duration: never expires; 100 and 26 refusals', async () => {
+    const t = await db.sessions.create();
+    const s = db.session(t);
+    assert.equal(await s.expire({ duration: 600, deleteSession: true }), undefined);
+    const info = await s.info();
+    assert.ok(info.expiry.remaining > 0 && info.expiry.remaining <= 600, `remaining ${info.expiry.remaining}`);
+    assert.deepEqual({ ...info, expiry: { ...info.expiry, remaining: 0 } }, {
+        expires: true, keyCnt: 0, shared: false, tkn: t,
+        expiry: { deleteSession: true, duration: 600, extendOnGet: false, extendOnSetAdd: false, remaining: 0 },
+    });
+    await s.expire({ duration: 0 });
+    assert.deepEqual(await s.info(), { expires: false, keyCnt: 0, shared: false, tkn: t });
+    await s.expire({ duration: 60, extendOnGet: true });
+    await s.expire(); // no settings: never expires
+    assert.deepEqual(await s.info(), { expires: false, keyCnt: 0, shared: false, tkn: t });
+    await refused(s.expire({ duration: 315360001 }), 'SH_EXPIRE', 42, "'duration' exceeds 315360000 seconds (10 years)");
+    await refused(db.request('SH_EXPIRE', { tkn: t }), 'SH_EXPIRE', 26, 'Missing parameter');
+    await s.end();
+    await refused(s.expire({ duration: 60 }), 'SH_EXPIRE', 100, '');
+});
+
+test('this file sent KV_EXPIRE, KV_TTL, KV_PERSIST and SH_EXPIRE to a real server', () => {
+    assertSent('expiry.test.mjs', SENT);
+});

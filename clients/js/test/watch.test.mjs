@@ -1,0 +1,212 @@
+// watch.test.mjs — watches against a real `ndb serve` (docs/protocol.md
+// "Watches"): KV_WATCH of keys and of a prefix, with values and as exact
+// text; events pushed between answers and routed to their watcher;
+// KV_UNWATCH/SH_UNWATCH; SH_WATCH of one session and of all; the client's
+// own overflow (a reader too far behind) and the server's (a connection
+// that stops reading); renewal after a server restart.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import { WebSocket } from 'ws';
+import { JsonText } from '../ndb.js';
+import { assertSent } from './coverage.mjs';
+import { client, closeClients, once, refused, SENT, take, until } from './real.mjs';
+import { Server } from './server.mjs';
+
+let server;
+
+// --session-check-ms 20: a key whose TTL passed is removed (and its event
+// sent) within 20 ms, so the test of the expire event waits little.
+before(async () => { server = await Server.start(['--session-check-ms', '20']); });
+after(async () => { await server.stop(); });
+afterEach(closeClients);
+
+test('a prefix watch with values: every change of another client, exact, in order; other keys unseen', async () => {
+    const db = await client(server.url);
+    const writer = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'user:' }, { values: true });
+    assert.equal(w.id, 1); // the connection's first watch
+    await writer.kv.set({ 'user:1': { name: 'Ann' }, other: 1, 'user:2': 2 });
+    await writer.kv.update('user:1', '$.name', 'Bo');
+    await writer.kv.incr({ 'user:2': 5, other: 1 });
+    await writer.kv.add({ 'user:3': [] });
+    await writer.kv.arrAppend('user:3', [1.50]);
+    await writer.kv.rmv(['user:1', 'other']);
+    await writer.kv.clearSet({ 'user:4': true });
+    assert.deepEqual(await take(w, 9), [
+        { id: w.id, key: 'user:1', op: 'set', value: { name: 'Ann' } },
+        { id: w.id, key: 'user:2', op: 'set', value: 2 },
+        { id: w.id, key: 'user:1', op: 'update', value: { name: 'Bo' } },
+        { id: w.id, key: 'user:2', op: 'update', value: 7 },
+        { id: w.id, key: 'user:3', op: 'set', value: [] },
+        { id: w.id, key: 'user:3', op: 'append', value: [1.5] },
+        { id: w.id, key: 'user:1', op: 'rmv' },
+        { id: w.id, op: 'clear' },
+        { id: w.id, key: 'user:4', op: 'set', value: true },
+    ]);
+    await w.close();
+    await writer.kv.clear();
+});
+
+test('a keys watch with a callback, values as exact text; close() sends KV_UNWATCH and the events stop', async () => {
+    const db = await client(server.url);
+    const seen = [];
+    const w = await db.kv.watch({ keys: ['cfg'] }, { values: true, text: true }, (ev) => seen.push(ev));
+    await db.kv.set({ cfg: new JsonText('{"b":[1,2.0],"a":1e2}'), nope: 1 });
+    // the event of a request comes after its answer and before the next answer
+    await db.kv.count();
+    assert.deepEqual(seen, [{ id: w.id, key: 'cfg', op: 'set', value: '{"b":[1,2.0],"a":1e2}' }]);
+    await w.close();
+    assert.deepEqual(db.sent.slice(-1), ['KV_UNWATCH']);
+    assert.equal(w.ended, true);
+    await db.kv.set({ cfg: 2 });
+    await db.kv.count();
+    assert.equal(seen.length, 1);
+    // the server has no such watch any more
+    assert.deepEqual(await db.raw({ KV_UNWATCH: { id: w.id } }),
+        { KV_UNWATCH_RSP: { m: `no KV watch ${w.id} on this connection`, st: 22, tkn: null } });
+    await db.kv.clear();
+});
+
+test('events arrive between answers and go to their own watcher; ids are per connection', async () => {
+    const db = await client(server.url);
+    const a = await db.kv.watch({ prefix: 'a:' });
+    const b = await db.kv.watch({ keys: ['b'] }, { values: true });
+    const s = await db.sessions.watch({ all: true });
+    const other = await client(server.url);
+    const o = await other.kv.watch({ prefix: '' });
+    assert.deepEqual([a.id, b.id, s.id, o.id], [1, 2, 3, 1]);
+    const order = [];
+    db.on('event', (ev) => order.push(`event ${ev.family} ${ev.id} ${ev.op} ${ev.key ?? ''}`));
+    const answer = (cmd, body) => db.request(cmd, body, { onReply: () => order.push(`answer ${cmd}`) });
+    // pipelined: all sent before the first answer is read
+    const [, , tkn] = await Promise.all([
+        answer('KV_SET', { keys: { 'a:1': 1, b: 'x' } }),
+        answer('KV_RMV', { keys: ['a:1'] }),
+        answer('SH_NEW', {}).then((r) => r.tkn),
+        answer('KV_COUNT', {}),
+    ]);
+    assert.deepEqual(order, [
+        'answer KV_SET', 'event KV 1 set a:1', 'event KV 2 set b',
+        'answer KV_RMV', 'event KV 1 rmv a:1',
+        'answer SH_NEW', 'event SH 3 new ',
+        'answer KV_COUNT',
+    ]);
+    assert.deepEqual(await take(a, 2), [{ id: 1, key: 'a:1', op: 'set' }, { id: 1, key: 'a:1', op: 'rmv' }]);
+    assert.deepEqual(await take(b, 1), [{ id: 2, key: 'b', op: 'set', value: 'x' }]);
+    assert.deepEqual(await take(s, 1), [{ id: 3, op: 'new', tkn }]);
+    // the other connection's watch 1 saw its own changes only
+    assert.deepEqual(await take(o, 3), [
+        { id: 1, key: 'a:1', op: 'set' }, { id: 1, key: 'b', op: 'set' }, { id: 1, key: 'a:1', op: 'rmv' },
+    ]);
+    await db.sessions.endAll();
+    await db.kv.clear();
+});
+
+test('session watches: one session with values, and all sessions; SH_UNWATCH; refusals', async () => {
+    const db = await client(server.url);
+    const all = await db.sessions.watch({ all: true });
+    const t = await db.sessions.create();
+    const s = db.session(t);
+    const one = await s.watch({ values: true });
+    await s.set({ cart: [1] });
+    await s.incr({ n: 2 });
+    await s.rmv('cart');
+    await s.clear();
+    await db.sessions.end(t);
+    assert.deepEqual(await take(one, 5), [
+        { id: one.id, key: 'cart', op: 'set', tkn: t, value: [1] },
+        { id: one.id, key: 'n', op: 'update', tkn: t, value: 2 },
+        { id: one.id, key: 'cart', op: 'rmv', tkn: t },
+        { id: one.id, op: 'clear', tkn: t },
+        { id: one.id, op: 'end', tkn: t },
+    ]);
+    assert.deepEqual((await take(all, 6)).map((e) => e.op), ['new', 'set', 'update', 'rmv', 'clear', 'end']);
+    await all.close();
+    assert.deepEqual(db.sent.slice(-1), ['SH_UNWATCH']);
+    assert.deepEqual(await db.raw({ SH_UNWATCH: { id: all.id } }),
+        { SH_UNWATCH_RSP: { m: `no SH watch ${all.id} on this connection`, st: 22, tkn: null } });
+    await refused(db.sessions.watch({ tkns: [t] }), 'SH_WATCH', 100, `session ${t} does not exist`);
+    await refused(db.sessions.watch({ all: false }), 'SH_WATCH', 26, "one of 'tkns' and 'all' is needed");
+    await refused(db.kv.watch({ keys: [] }), 'KV_WATCH', 42, "'keys' is empty");
+    await refused(db.kv.watch({ keys: ['a'], prefix: 'a' }), 'KV_WATCH', 13, "'keys' and 'prefix' exclude each other");
+});
+
+test('a key whose TTL passes: the watcher hears "expire"', async () => {
+    const db = await client(server.url);
+    const w = await db.kv.watch({ keys: ['otp'] });
+    await db.kv.set({ otp: 1 }, { ttl: 0.05 });
+    assert.deepEqual(await take(w, 2), [{ id: w.id, key: 'otp', op: 'set' }, { id: w.id, key: 'otp', op: 'expire' }]);
+    assert.equal(await db.kv.get('otp'), undefined);
+});
+
+test('a reader maxBuffered events behind: the client\'s overflow event ends the watcher (and unwatches)', async () => {
+    const db = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'burst:' }, { maxBuffered: 3 });
+    await db.kv.set({ 'burst:1': 1, 'burst:2': 2, 'burst:3': 3, 'burst:4': 4, 'burst:5': 5 });
+    await db.kv.count(); // every event has been received, none read
+    assert.deepEqual(await take(w, 10), [
+        { id: w.id, key: 'burst:1', op: 'set' }, { id: w.id, key: 'burst:2', op: 'set' },
+        { id: w.id, key: 'burst:3', op: 'set' }, { id: w.id, op: 'overflow' },
+    ]);
+    assert.equal(w.ended, true);
+    await until(() => db.sent.includes('KV_UNWATCH'), 'the client unwatched');
+    assert.deepEqual(await db.raw({ KV_UNWATCH: { id: w.id } }),
+        { KV_UNWATCH_RSP: { m: `no KV watch ${w.id} on this connection`, st: 22, tkn: null } });
+    await db.kv.clear();
+});
+
+test('a connection that stops reading: the server\'s overflow event, then the watcher ends; answers still come', async () => {
+    const s = await Server.start(['--watch-output', '4K']);
+    try {
+        // the ws package's WebSocket, for pause(): the connection stops
+        // reading, so the server's output for it queues up
+        const db = await client(s.url, { WebSocket });
+        const writer = await client(s.url);
+        const w = await db.kv.watch({ prefix: 'big' }, { values: true });
+        const second = await db.sessions.watch({ all: true });
+        db.ws.pause();
+        const value = 'x'.repeat(65536);
+        let writes = 0;
+        // until the server drops the watches (its log says so): at most 2,000 writes (128 MiB)
+        for (; writes < 2000 && !s.log.includes('over watchOutputBytes'); writes++) await writer.kv.set({ big: value });
+        assert.match(s.log, /client \d+ \(127\.0\.0\.1\): \d+ bytes of output queued, over watchOutputBytes \(4096\); dropping its 2 watch\(es\)/);
+        await writer.kv.set({ big: 'after' }); // no event for it: the watch is gone
+        db.ws.resume();
+        const events = await take(w, writes + 2);
+        const last = events.pop();
+        assert.deepEqual(last, { id: w.id, op: 'overflow' });
+        assert.ok(events.length > 0 && events.length < writes, `${events.length} events of ${writes} writes`);
+        for (const ev of events) assert.deepEqual(ev, { id: w.id, key: 'big', op: 'set', value });
+        assert.deepEqual(await take(second, 2), [{ id: second.id, op: 'overflow' }]);
+        assert.deepEqual([w.ended, second.ended], [true, true]);
+        assert.equal(await db.kv.get('big'), 'after');
+    } finally {
+        closeClients();
+        await s.stop();
+    }
+});
+
+test('a server restart: watches are renewed, each with a "reconnect" event first; a lost session ends its watcher', async () => {
+    const db = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'r:' });
+    const t = await db.sessions.create();
+    const gone = await db.session(t).watch();
+    const closed = once(db, 'close');
+    const reopened = once(db, 'open');
+    await server.restart();
+    assert.equal((await closed).code, 1001);
+    await reopened;
+    await db.kv.set({ 'r:1': 1 });
+    assert.deepEqual(await take(w, 2), [{ id: w.id, op: 'reconnect' }, { id: w.id, key: 'r:1', op: 'set' }]);
+    // the new server (memory only) has no session t: renewing its watch is refused
+    const e = await take(gone, 1).then(() => assert.fail('the watcher should fail'), (x) => x);
+    assert.deepEqual([e.command, e.status, e.serverMessage], ['SH_WATCH', 100, `session ${t} does not exist`]);
+    assert.equal(gone.ended, true);
+    assert.deepEqual(db.sent.slice(-3), ['KV_WATCH', 'SH_WATCH', 'KV_SET']);
+    await w.close();
+    await db.kv.clear();
+});
+
+test('this file sent KV_WATCH, KV_UNWATCH, SH_WATCH and SH_UNWATCH to a real server', () => {
+    assertSent('watch.test.mjs', SENT);
+});
