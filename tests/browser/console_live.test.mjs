@@ -1,8 +1,8 @@
 // console_live.test.mjs — the console's live views, in chromium: the server
 // has watches (issue 17: KV_WATCH, SH_WATCH, pushed events), so the Keys and
-// Sessions views follow changes other clients make, with no reload.  On a
-// server without them the console shows no "live" badge and works as
-// before (the JavaScript client's tests check that against a fake server).
+// Sessions views follow changes other clients make, with no reload.  (On a
+// server without watches the console shows no "live" badge and reloads
+// only when asked; that older-server case is not tested in a browser.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect } from '../../clients/js/ndb.js';
