@@ -58,6 +58,15 @@ static void free_job(bg_job *job) {
     free(job);
 }
 
+/* The job is over: answer it (`done`), let its client's next requests
+ * run (bgsave_submit held them), free it. */
+static void complete(struct ndb_server *s, bg_job *job, const bg_result *res) {
+    client *c = job->slot ? job->slot->c : NULL;
+    job->done(s, job, res);
+    if (c) client_hold(c, 0);
+    free_job(job);
+}
+
 /* job failed before a child ran: report it at the next poll. */
 static void fail_early(bg_state *bg, bg_job *job, const bg_result *res) {
     job->early = malloc(sizeof *job->early);
@@ -72,8 +81,7 @@ static void report_early(bg_state *bg, struct ndb_server *s) {
     while (bg->early) {
         bg_job *job = bg->early;
         bg->early = job->next;
-        job->done(s, job, job->early);
-        free_job(job);
+        complete(s, job, job->early);
     }
 }
 
@@ -125,7 +133,6 @@ static void start_next(bg_state *bg, struct ndb_server *s) {
         bg->head = job->next;
         if (!bg->head) bg->tail = NULL;
         job->next = NULL;
-        if (job->slot && job->slot->c) client_hold(job->slot->c, 0);
         bg_result res;
         memset(&res, 0, sizeof res);
         int fds[2] = {-1, -1};
@@ -165,7 +172,7 @@ void bgsave_submit(bg_state *bg, struct ndb_server *s, bg_job *job) {
     if (bg->tail) bg->tail->next = job;
     else bg->head = job;
     bg->tail = job;
-    if (bg->running && job->slot && job->slot->c) client_hold(job->slot->c, 1);
+    if (job->slot && job->slot->c) client_hold(job->slot->c, 1);
     start_next(bg, s);
 }
 
@@ -190,8 +197,7 @@ static void finish(bg_state *bg, struct ndb_server *s, int status) {
         res.ms = mono_ms() - bg->started_ms;
     }
     res.err[sizeof res.err - 1] = 0;
-    job->done(s, job, &res);
-    free_job(job);
+    complete(s, job, &res);
 }
 
 void bgsave_poll(bg_state *bg, struct ndb_server *s) {
@@ -230,8 +236,7 @@ void bgsave_drain(bg_state *bg, struct ndb_server *s, int kill_running, int drop
                 bg_result res;
                 memset(&res, 0, sizeof res);
                 snprintf(res.err, sizeof res.err, "the server shut down before the snapshot started");
-                job->done(s, job, &res);
-                free_job(job);
+                complete(s, job, &res);
             }
             bg->tail = NULL;
             report_early(bg, s);

@@ -10,9 +10,11 @@
  * server's save would.
  *
  * One child at a time.  Jobs wait in a queue, in order; a job's data is
- * the state at *its* fork, so the client that asked for a queued save has
- * its input held meanwhile (client_hold): its later requests cannot
- * slip into the snapshot.  The parent notices a child's end through
+ * the state at *its* fork.  The client that asked for a save has its input
+ * held (client_hold) from the request until the reply: its later requests
+ * cannot slip into a queued save's snapshot, and they run after the save
+ * as they would after a synchronous one (a pipelined KV_LOAD of the same
+ * dataset finds it).  Other clients are answered meanwhile.  The parent notices a child's end through
  * SIGCHLD (which wakes the event loop) and at every tick, reads its report,
  * and calls the job's `done`.
  *

@@ -389,6 +389,18 @@ wait_refused() {
     [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
 }
 
+@test "a pipelined request after a save runs once the save is complete: KV_LOAD of that dataset finds it" {
+    start_server --persist-path "$P"
+    run "$NDB" send '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SAVE":{"name":"x"}}' '{"KV_LOAD":{"name":"x"}}' \
+        '{"SH_SAVE":{"name":"s"}}' '{"SH_LOAD":{"name":"s"}}' '{"KV_GET":{"keys":["a"]}}'
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"x\",\"st\":121\}\}$ ]]
+    [[ "${lines[2]}" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":1,\"name\":\"x\",\"sessions\":0,\"st\":141\}\}$ ]]
+    [[ "${lines[3]}" =~ ^\{\"SH_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"s\",\"st\":121\}\}$ ]]
+    [ "${lines[4]}" = '{"SH_LOAD_RSP":{"keys":0,"name":"s","sessions":0,"st":141}}' ]
+    [ "${lines[5]}" = '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}' ]
+}
+
 @test "retention: the newest persist.keepSnapshots complete snapshots of a dataset are kept" {
     start_server --persist-path "$P" --keep-snapshots 2
     mkdir -p "$P/ds/1000000000000000000/md" "$P/ds/notes" # an old incomplete snapshot, and not a snapshot

@@ -8,7 +8,11 @@
 #
 #   BUILD=dir     where ndb and ndb_stress are (default: build/)
 #   VALGRIND=1    run the server under valgrind (memcheck, full leak check):
-#                 any invalid access or leak fails the run
+#                 any invalid access or leak fails the run, in the server
+#                 and in the snapshot processes it forks
+#   DURABLE=1     the server journals (everysec) and takes an automatic
+#                 snapshot every second with changes (forked children), in
+#                 a scratch persist path: the durability code's life cycle
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -27,9 +31,14 @@ trap cleanup EXIT
 launcher=()
 if [ "${VALGRIND:-0}" = 1 ]; then
     launcher=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible
-              --errors-for-leak-kinds=definite,indirect,possible --log-file="$tmp/valgrind.log")
+              --errors-for-leak-kinds=definite,indirect,possible --log-file="$tmp/valgrind.%p.log")
 fi
-"${launcher[@]}" "$build/ndb" serve --port 0 --log-level info 2>"$log" &
+server_args=(--port 0 --log-level info)
+if [ "${DURABLE:-0}" = 1 ]; then
+    mkdir "$tmp/data"
+    server_args+=(--persist-path "$tmp/data" --journal everysec --save "1 1")
+fi
+"${launcher[@]}" "$build/ndb" serve "${server_args[@]}" 2>"$log" &
 pid=$!
 url=
 for _ in $(seq 1 600); do   # up to 60 s: valgrind starts slowly
@@ -48,11 +57,22 @@ src=0
 for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid" || src=$?
 pid=
+shopt -s nullglob
+vlogs=("$tmp"/valgrind.*.log)
 if [ "$src" -ne 0 ]; then
     echo "server exited with status $src" >&2
-    [ -f "$tmp/valgrind.log" ] && cat "$tmp/valgrind.log" >&2
+    [ "${#vlogs[@]}" -gt 0 ] && cat "${vlogs[@]}" >&2
     rc=1
-elif [ -f "$tmp/valgrind.log" ]; then
-    grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|in use at exit' "$tmp/valgrind.log" || true
+elif [ "${#vlogs[@]}" -gt 0 ]; then
+    # the server's log and one per snapshot process: each must be clean
+    for v in "${vlogs[@]}"; do
+        if ! grep -q 'ERROR SUMMARY: 0 errors' "$v"; then
+            echo "valgrind found errors in ${v##*/}:" >&2
+            cat "$v" >&2
+            rc=1
+        fi
+    done
+    echo "valgrind: ${#vlogs[@]} process(es) checked (the server and its snapshot processes)"
+    grep -hE 'ERROR SUMMARY|definitely lost' "${vlogs[@]}" | sed 's/^==[0-9]*== *//' | sort | uniq -c || true
 fi
 exit "$rc"
