@@ -42,10 +42,12 @@ test('124: writes are refused with the server\'s reason while the journal cannot
     if (!existsSync(SHIM)) return t.skip(`no fault shim at ${SHIM} (build the ndb_fault_shim target)`);
     const db = await client(server.url);
     const refusing = async () => (await db.info()).persistence.writesRefused;
-    await db.kv.set({ a: 1 });
     assert.equal(await refusing(), false);
+    // The fault goes on before the first write, so that no sync is pending
+    // when it does: the sync of an earlier write could fail first and have
+    // this write refused, depending on timing.
     writeFileSync(fault, '');
-    await db.kv.set({ b: 2 }); // everysec: answered once written; its sync, within a second, fails
+    await db.kv.set({ a: 1, b: 2 }); // everysec: answered once written; its sync, within a second, fails
     await until(refusing, 'writes refused');
     const m = `writes are refused: the journal cannot be written (fdatasync of journal file ${dir}/data/@ndb/journal/00000000000000000001.jnl failed: No space left on device)`;
     const e = await refused(db.kv.set({ c: 3 }), 'KV_SET', 124, m);
