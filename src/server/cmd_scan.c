@@ -74,7 +74,7 @@ void cmd_KV_SCAN(request *r) {
     const kv_entry *e;
     while (found < count && looked < count * SCAN_LOOK_FACTOR && (e = kvmap_next(m, &pos))) {
         looked++;
-        last = e->seq;
+        last = kvmap_seq_before(m, pos);
         if (e->klen < prefix->len || (prefix->len && memcmp(kv_key(e), prefix->buf, prefix->len) != 0)) continue;
         if (found++) sb_addc(items, ',');
         sb_add_json_string(items, kv_key(e), e->klen);

@@ -1,5 +1,6 @@
 /*
- * kvmap.c — insertion-ordered hash map (see kvmap.h).
+ * kvmap.c — insertion-ordered hash map with a packed layout for small maps
+ * (see kvmap.h).
  */
 #include "server/kvmap.h"
 
@@ -12,20 +13,11 @@
 #define SLOT_POS ORDERED_SLOT_POS
 #define SLOT_H32 ORDERED_SLOT_H32
 
-static uint32_t h32_of(const char *k, size_t kn) { return (uint32_t)(hash_bytes(k, kn) >> 32); }
+/* First sizes of the indexed layout's tables. */
+#define FIRST_CAP 8
+#define FIRST_SLOTS 8
 
-/* Index of the slot holding key k, or of the empty slot where it would go. */
-static uint32_t find_slot(const kvmap *m, const char *k, size_t kn, uint32_t h) {
-    uint32_t mask = m->nslots - 1;
-    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
-        uint64_t s = m->slots[i];
-        if (!s) return i;
-        if (SLOT_H32(s) == h) {
-            const kv_entry *e = m->items[SLOT_POS(s)];
-            if (e->klen == kn && memcmp(e->data, k, kn) == 0) return i;
-        }
-    }
-}
+static uint32_t h32_of(const char *k, size_t kn) { return (uint32_t)(hash_bytes(k, kn) >> 32); }
 
 static void *xrealloc(void *p, size_t n) {
     p = realloc(p, n);
@@ -33,109 +25,331 @@ static void *xrealloc(void *p, size_t n) {
     return p;
 }
 
-static void resize_index(kvmap *m, uint32_t nslots) {
-    m->slots = ordered_index_resize(m->slots, m->nslots, nslots);
-    m->bytes += ((size_t)nslots - m->nslots) * sizeof *m->slots;
-    m->nslots = nslots;
+/* ------------------------------------------------------- indexed layout */
+
+/* Index of the slot holding key k, or of the empty slot where it would go.
+ * The slot holds the hash's high half, so a different key is passed over
+ * without touching its entry unless the halves collide. */
+static uint32_t find_slot(const kvmap_index *ix, const char *k, size_t kn, uint32_t h) {
+    uint32_t mask = ix->nslots - 1;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = ix->slots[i];
+        if (!s) return i;
+        if (SLOT_H32(s) == h) {
+            const kv_entry *e = ix->items[SLOT_POS(s)];
+            if (e->klen == kn && memcmp(e->data, k, kn) == 0) return i;
+        }
+    }
 }
 
-static void compact(kvmap *m) { m->used = ordered_compact((void **)m->items, m->used, m->slots, m->nslots, NULL); }
-
-size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta) {
-    size_t bytes = (size_t)((int64_t)m->bytes + delta);
-    if (!new_keys) return bytes;
-    uint64_t cap = ordered_cap_after(m->used, m->count, m->cap, 8, new_keys);
-    uint64_t nslots = ordered_index_size_for(m->nslots, 8, m->count + new_keys);
-    return bytes + (size_t)(cap - m->cap) * sizeof(kv_entry *) + (size_t)(nslots - m->nslots) * sizeof(uint64_t);
+static void resize_index(kvmap_index *ix, uint32_t nslots) {
+    ix->slots = ordered_index_resize(ix->slots, ix->nslots, nslots);
+    ix->bytes += ((size_t)nslots - ix->nslots) * sizeof *ix->slots;
+    ix->nslots = nslots;
 }
 
-static kv_entry *new_entry(const char *k, size_t kn, const char *v, size_t vn, uint64_t seq) {
-    kv_entry *e = malloc(sizeof *e + kn + vn);
-    if (!e) abort();
+/* Squeeze the holes out of items, keeping the order. */
+static void compact(kvmap_index *ix) {
+    ix->used = ordered_compact((void **)ix->items, ix->used, ix->slots, ix->nslots, NULL);
+}
+
+/* In the indexed layout each entry is one allocation that starts with its
+ * sequence number: SEQ_PREFIX bytes in front of the kv_entry (as big as
+ * the number kept beside the entry would be, and nothing to look up). */
+#define SEQ_PREFIX sizeof(uint64_t)
+
+static uint64_t seq_of_entry(const kv_entry *e) {
+    uint64_t seq;
+    memcpy(&seq, (const char *)e - SEQ_PREFIX, sizeof seq);
+    return seq;
+}
+
+static void free_entry(kv_entry *e) {
+    if (e) free((char *)e - SEQ_PREFIX);
+}
+
+static kv_entry *new_entry(const char *k, size_t kn, const char *v, size_t vn, int flag, uint64_t seq) {
+    char *p = malloc(SEQ_PREFIX + kvmap_entry_bytes(kn, vn));
+    if (!p) abort();
+    memcpy(p, &seq, sizeof seq);
+    kv_entry *e = (kv_entry *)(p + SEQ_PREFIX);
     e->klen = (uint32_t)kn;
-    e->flag = 0;
+    e->flag = (uint32_t)(flag != 0);
     e->vlen = (uint32_t)vn;
-    e->seq = seq;
     memcpy(e->data, k, kn);
     memcpy(e->data + kn, v, vn);
     return e;
 }
 
-kv_entry *kvmap_get(const kvmap *m, const char *k, size_t kn) {
-    if (!m->count) return NULL;
-    uint64_t s = m->slots[find_slot(m, k, kn, h32_of(k, kn))];
-    return s ? m->items[SLOT_POS(s)] : NULL;
+/* The index struct is counted for a map with an inline area (a session's:
+ * it exists only while the session outgrew its area); the top-level map's
+ * is a fixed part of the server, as the kvmap struct itself is. */
+static size_t ix_struct_bytes(const kvmap *m) { return m->inl_cap ? sizeof(kvmap_index) : 0; }
+
+static kvmap_index *index_new(const kvmap *m) {
+    kvmap_index *ix = calloc(1, sizeof *ix);
+    if (!ix) abort();
+    ix->bytes = ix_struct_bytes(m);
+    return ix;
 }
 
-static uint64_t seq_of(const void *e) { return ((const kv_entry *)e)->seq; }
+/* Append a new entry for key k (absent from ix; hash h) to a map of `count`
+ * entries (the count lives in the kvmap). */
+static void ix_insert(kvmap_index *ix, uint32_t count, const char *k, size_t kn, uint32_t h, const char *v,
+                      size_t vn, int flag) {
+    if (ordered_index_full(count, ix->nslots)) resize_index(ix, ix->nslots ? ix->nslots * 2 : FIRST_SLOTS);
+    uint32_t i = find_slot(ix, k, kn, h);
+    if (ix->used == ix->cap) {
+        if (ordered_compact_when_full(ix->used, count, ix->cap)) {
+            compact(ix);
+        } else {
+            uint32_t old = ix->cap;
+            ix->cap = old ? old * 2 : FIRST_CAP;
+            ix->items = xrealloc(ix->items, (size_t)ix->cap * sizeof *ix->items);
+            ix->bytes += (size_t)(ix->cap - old) * sizeof *ix->items;
+        }
+    }
+    ix->items[ix->used] = new_entry(k, kn, v, vn, flag, ++ix->next_seq);
+    ix->slots[i] = ORDERED_SLOT(h, ix->used);
+    ix->used++;
+    ix->entries += kvmap_entry_bytes(kn, vn);
+    ix->bytes += SEQ_PREFIX + kvmap_entry_bytes(kn, vn);
+}
 
-uint32_t kvmap_seek(const kvmap *m, uint64_t seq) { return ordered_seek((void *const *)m->items, m->used, seq, seq_of); }
+/* Free every entry and table of ix, and ix. */
+static void ix_free(kvmap_index *ix) {
+    if (!ix) return;
+    for (uint32_t i = 0; i < ix->used; i++) free_entry(ix->items[i]);
+    free(ix->items);
+    free(ix->slots);
+    free(ix);
+}
+
+/* ------------------------------------------------------- packed layout */
+
+static size_t rec_bytes(const kv_entry *e) { return kvmap_entry_bytes(e->klen, e->vlen); }
+
+/* Offset of key k's entry in m's inline area, or -1. */
+static long packed_find(const kvmap *m, const char *k, size_t kn) {
+    const char *a = kvmap_inline(m);
+    for (uint32_t off = 0; off < m->used;) {
+        const kv_entry *e = (const kv_entry *)(a + off);
+        if (e->klen == kn && memcmp(e->data, k, kn) == 0) return (long)off;
+        off += (uint32_t)rec_bytes(e);
+    }
+    return -1;
+}
+
+/* Move m's packed entries into a fresh indexed layout (order and flags kept). */
+static void unpack(kvmap *m) {
+    kvmap_index *ix = index_new(m);
+    const char *a = kvmap_inline(m);
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < m->used; n++) {
+        const kv_entry *e = (const kv_entry *)(a + off);
+        ix_insert(ix, n, e->data, e->klen, h32_of(e->data, e->klen), kv_val(e), e->vlen, e->flag);
+        off += (uint32_t)rec_bytes(e);
+    }
+    m->ix = ix;
+    m->used = 0;
+}
+
+/* m (indexed, with an inline area) fits it again: move its entries back. */
+static void repack(kvmap *m) {
+    kvmap_index *ix = m->ix;
+    char *a = kvmap_inline(m);
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < ix->used; i++) {
+        kv_entry *e = ix->items[i];
+        if (!e) continue;
+        memcpy(a + off, e, rec_bytes(e));
+        off += (uint32_t)rec_bytes(e);
+    }
+    ix_free(ix);
+    m->ix = NULL;
+    m->used = (uint16_t)off;
+}
+
+/* After a change: a map with an inline area is packed iff its entries fit. */
+static void settle(kvmap *m) {
+    if (m->ix && m->inl_cap && m->ix->entries <= m->inl_cap) repack(m);
+}
+
+/* ------------------------------------------------------- the API */
+
+kv_entry *kvmap_get(const kvmap *m, const char *k, size_t kn) {
+    if (!m->count) return NULL;
+    const kvmap_index *ix = m->ix;
+    if (!ix) {
+        long off = packed_find(m, k, kn);
+        return off < 0 ? NULL : (kv_entry *)(kvmap_inline(m) + off);
+    }
+    uint64_t s = ix->slots[find_slot(ix, k, kn, h32_of(k, kn))];
+    return s ? ix->items[SLOT_POS(s)] : NULL;
+}
+
+static uint64_t seq_of(const void *e) { return seq_of_entry(e); }
+
+uint32_t kvmap_seek(const kvmap *m, uint64_t seq) {
+    const kvmap_index *ix = m->ix;
+    if (!ix) return seq ? m->used : 0;
+    return ordered_seek((void *const *)ix->items, ix->used, seq, seq_of);
+}
+
+uint64_t kvmap_seq_before(const kvmap *m, uint32_t pos) {
+    return m->ix && pos ? seq_of_entry(m->ix->items[pos - 1]) : 0;
+}
+
+/* Replace the value of the entry at `off` in the packed area (vn bytes). */
+static void packed_replace(kvmap *m, uint32_t off, const char *v, size_t vn) {
+    char *a = kvmap_inline(m);
+    kv_entry *e = (kv_entry *)(a + off);
+    size_t old = rec_bytes(e), now = kvmap_entry_bytes(e->klen, vn);
+    uint32_t tail = off + (uint32_t)old;
+    memmove(a + off + now, a + tail, m->used - tail);
+    e->vlen = (uint32_t)vn;
+    memcpy(e->data + e->klen, v, vn);
+    m->used = (uint16_t)(m->used - old + now);
+}
 
 int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int overwrite) {
-    uint32_t h = h32_of(k, kn);
-    uint32_t i = m->nslots ? find_slot(m, k, kn, h) : 0;
-    if (m->nslots && m->slots[i]) {
-        if (!overwrite) return 0;
-        uint32_t pos = SLOT_POS(m->slots[i]);
-        kv_entry *e = m->items[pos];
-        if (e->vlen != vn) {
-            e = xrealloc(e, sizeof *e + kn + vn);
-            m->bytes = m->bytes - e->vlen + vn;
+    if (!m->ix && m->inl_cap) {
+        long off = m->count ? packed_find(m, k, kn) : -1;
+        if (off >= 0) {
+            if (!overwrite) return 0;
+            const kv_entry *e = (const kv_entry *)(kvmap_inline(m) + off);
+            if (m->used - rec_bytes(e) + kvmap_entry_bytes(kn, vn) <= m->inl_cap) {
+                packed_replace(m, (uint32_t)off, v, vn);
+                return 0;
+            }
+        } else if (m->used + kvmap_entry_bytes(kn, vn) <= m->inl_cap) {
+            kv_entry *e = (kv_entry *)(kvmap_inline(m) + m->used);
+            e->klen = (uint32_t)kn;
+            e->flag = 0;
             e->vlen = (uint32_t)vn;
-            m->items[pos] = e;
+            memcpy(e->data, k, kn);
+            memcpy(e->data + kn, v, vn);
+            m->used = (uint16_t)(m->used + kvmap_entry_bytes(kn, vn));
+            m->count++;
+            return 1;
+        }
+        unpack(m); /* it no longer fits: on in the indexed layout */
+    }
+    if (!m->ix) m->ix = index_new(m);
+    kvmap_index *ix = m->ix;
+    uint32_t h = h32_of(k, kn);
+    uint32_t i = ix->nslots ? find_slot(ix, k, kn, h) : 0;
+    if (ix->nslots && ix->slots[i]) {
+        if (!overwrite) return 0;
+        uint32_t pos = SLOT_POS(ix->slots[i]);
+        kv_entry *e = ix->items[pos];
+        if (e->vlen != vn) {
+            size_t old = e->vlen;
+            e = (kv_entry *)((char *)xrealloc((char *)e - SEQ_PREFIX, SEQ_PREFIX + kvmap_entry_bytes(kn, vn)) +
+                             SEQ_PREFIX);
+            ix->bytes = ix->bytes - old + vn;
+            ix->entries = ix->entries - old + vn;
+            e->vlen = (uint32_t)vn;
+            ix->items[pos] = e;
         }
         memcpy(e->data + kn, v, vn);
+        settle(m);
         return 0;
     }
-    if (ordered_index_full(m->count, m->nslots)) {
-        resize_index(m, m->nslots ? m->nslots * 2 : 8);
-        i = find_slot(m, k, kn, h);
-    }
-    if (m->used == m->cap) {
-        if (ordered_compact_when_full(m->used, m->count, m->cap)) {
-            compact(m);
-        } else {
-            uint32_t old = m->cap;
-            m->cap = old ? old * 2 : 8;
-            m->items = xrealloc(m->items, (size_t)m->cap * sizeof *m->items);
-            m->bytes += (size_t)(m->cap - old) * sizeof *m->items;
-        }
-    }
-    m->items[m->used] = new_entry(k, kn, v, vn, ++m->next_seq);
-    m->slots[i] = ORDERED_SLOT(h, m->used);
-    m->used++;
+    ix_insert(ix, m->count, k, kn, h, v, vn, 0);
     m->count++;
-    m->bytes += sizeof(kv_entry) + kn + vn;
     return 1;
 }
 
 int kvmap_del(kvmap *m, const char *k, size_t kn) {
     if (!m->count) return 0;
-    uint32_t i = find_slot(m, k, kn, h32_of(k, kn));
-    if (!m->slots[i]) return 0;
-    uint32_t pos = SLOT_POS(m->slots[i]);
-    kv_entry *e = m->items[pos];
-    m->bytes -= sizeof *e + e->klen + e->vlen;
-    free(e);
-    ordered_index_delete(m->slots, m->nslots, i);
-    m->items[pos] = NULL;
+    kvmap_index *ix = m->ix;
+    if (!ix) {
+        long off = packed_find(m, k, kn);
+        if (off < 0) return 0;
+        char *a = kvmap_inline(m);
+        size_t n = rec_bytes((const kv_entry *)(a + off));
+        memmove(a + off, a + off + n, m->used - (size_t)off - n);
+        m->used = (uint16_t)(m->used - n);
+        m->count--;
+        return 1;
+    }
+    uint32_t i = find_slot(ix, k, kn, h32_of(k, kn));
+    if (!ix->slots[i]) return 0;
+    uint32_t pos = SLOT_POS(ix->slots[i]);
+    kv_entry *e = ix->items[pos];
+    ix->bytes -= SEQ_PREFIX + rec_bytes(e);
+    ix->entries -= rec_bytes(e);
+    free_entry(e);
+    ordered_index_delete(ix->slots, ix->nslots, i);
+    ix->items[pos] = NULL;
     m->count--;
-    if (pos == m->used - 1) /* the last one: no hole to keep */
-        while (m->used && !m->items[m->used - 1]) m->used--;
-    else if (ordered_compact_after_removal(m->used, m->count))
-        compact(m);
+    if (pos == ix->used - 1) /* the last one: no hole to keep */
+        while (ix->used && !ix->items[ix->used - 1]) ix->used--;
+    else if (ordered_compact_after_removal(ix->used, m->count))
+        compact(ix);
+    settle(m);
     return 1;
 }
 
 uint32_t kvmap_clear(kvmap *m) {
     uint32_t n = m->count;
-    for (uint32_t i = 0; i < m->used; i++) free(m->items[i]);
-    free(m->items);
-    free(m->slots);
-    uint64_t seq = m->next_seq;
-    *m = (kvmap)KVMAP_INIT;
-    m->next_seq = seq;
+    kvmap_index *ix = m->ix;
+    m->count = 0;
+    m->used = 0;
+    if (!ix) return n;
+    if (m->inl_cap) { /* packed (and empty) again */
+        ix_free(ix);
+        m->ix = NULL;
+        return n;
+    }
+    uint64_t seq = ix->next_seq; /* the numbers go on */
+    for (uint32_t i = 0; i < ix->used; i++) free_entry(ix->items[i]);
+    free(ix->items);
+    free(ix->slots);
+    memset(ix, 0, sizeof *ix);
+    ix->next_seq = seq;
     return n;
 }
 
-void kvmap_free(kvmap *m) { kvmap_clear(m); }
+void kvmap_free(kvmap *m) {
+    ix_free(m->ix);
+    uint16_t cap = m->inl_cap;
+    *m = (kvmap)KVMAP_INIT;
+    m->inl_cap = cap;
+}
+
+/* ------------------------------------------------------- accounting */
+
+/* Bytes of a fresh indexed layout (of a map with an inline area of
+ * inl_cap bytes, 0: none) after n keys of `entries` bytes. */
+static size_t fresh_indexed(size_t inl_cap, uint64_t n, size_t entries) {
+    uint64_t cap = ordered_cap_after(0, 0, 0, FIRST_CAP, n);
+    uint64_t nslots = ordered_index_size_for(0, FIRST_SLOTS, n);
+    return (inl_cap ? sizeof(kvmap_index) : 0) + entries + (size_t)n * SEQ_PREFIX + (size_t)cap * sizeof(kv_entry *) +
+           (size_t)nslots * sizeof(uint64_t);
+}
+
+size_t kvmap_bytes_fresh(size_t inl_cap, uint64_t n, size_t entries) {
+    if (!n || (inl_cap && entries <= inl_cap)) return 0;
+    return fresh_indexed(inl_cap, n, entries);
+}
+
+size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta, size_t low) {
+    size_t entries = (size_t)((int64_t)kvmap_entries(m) + delta);
+    uint64_t n = m->count + new_keys;
+    if (m->inl_cap && entries <= m->inl_cap) return 0;      /* packed at the end */
+    if (!m->ix || (m->inl_cap && low <= m->inl_cap)) return kvmap_bytes_fresh(m->inl_cap, n, entries);
+    const kvmap_index *ix = m->ix;
+    size_t bytes = (size_t)((int64_t)ix->bytes + delta);
+    if (!new_keys) return bytes;
+    uint64_t cap = ordered_cap_after(ix->used, m->count, ix->cap, FIRST_CAP, new_keys);
+    uint64_t nslots = ordered_index_size_for(ix->nslots, FIRST_SLOTS, n);
+    return bytes + (size_t)new_keys * SEQ_PREFIX + (size_t)(cap - ix->cap) * sizeof(kv_entry *) +
+           (size_t)(nslots - ix->nslots) * sizeof(uint64_t);
+}
+
+size_t kvmap_bytes_after_clear(const kvmap *m, uint64_t n, size_t entries) {
+    if (m->inl_cap) return kvmap_bytes_fresh(m->inl_cap, n, entries);
+    return kvmap_bytes_fresh(0, n, entries); /* (a cleared map keeps its index struct, not counted) */
+}

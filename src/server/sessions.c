@@ -20,6 +20,11 @@
 #include "common/log.h"
 #include "server/ordered.h"
 
+_Static_assert(offsetof(session, inl) == offsetof(session, map) + sizeof(kvmap),
+               "a session's inline area must follow its map (kvmap_inline)");
+_Static_assert(SESSION_ALLOC >= sizeof(session) + 32 && SESSION_ALLOC - sizeof(session) <= UINT16_MAX,
+               "SESSION_ALLOC leaves no useful inline area");
+
 #define SLOT_POS ORDERED_SLOT_POS
 #define SLOT_H32 ORDERED_SLOT_H32
 
@@ -74,10 +79,10 @@ session *sessions_insert(session_registry *r, uint64_t token, const session_expi
             r->cap = cap;
         }
     }
-    session *s = calloc(1, sizeof *s);
+    session *s = calloc(1, SESSION_ALLOC);
     if (!s) abort();
     s->token = token;
-    s->map = (kvmap)KVMAP_INIT;
+    kvmap_init_inline(&s->map, (uint16_t)SESSION_INLINE);
     s->index = r->used;
     s->seq = ++r->next_seq;
     if (ex->duration) {
@@ -121,7 +126,7 @@ uint64_t sessions_new_token(session_registry *r) {
 
 uint32_t sessions_clear_keys(session_registry *r, session *s) {
     r->total_keys -= s->map.count;
-    r->key_bytes -= s->map.bytes;
+    r->key_bytes -= kvmap_bytes(&s->map);
     return kvmap_clear(&s->map);
 }
 
@@ -180,7 +185,7 @@ uint64_t sessions_remaining_s(const session *s, uint64_t now) {
 }
 
 size_t sessions_bytes(const session_registry *r) {
-    return r->key_bytes + (size_t)r->count * sizeof(session) + (size_t)r->cap * sizeof *r->items +
+    return r->key_bytes + (size_t)r->count * SESSION_ALLOC + (size_t)r->cap * sizeof *r->items +
            (size_t)r->nslots * sizeof *r->slots + (size_t)r->heap.cap * sizeof *r->heap.nodes;
 }
 
@@ -196,7 +201,7 @@ size_t sessions_bytes_after(const session_registry *r, uint64_t n, uint64_t expi
     uint64_t count = r->count + n;
     uint64_t nslots = n ? ordered_index_size_for(r->nslots, 16, count) : r->nslots;
     uint64_t cap = ordered_cap_after(r->used, r->count, r->cap, 16, n);
-    return r->key_bytes + key_bytes + (size_t)count * sizeof(session) + (size_t)cap * sizeof *r->items +
+    return r->key_bytes + key_bytes + (size_t)count * SESSION_ALLOC + (size_t)cap * sizeof *r->items +
            (size_t)nslots * sizeof *r->slots +
            (size_t)grown(r->heap.cap, 16, r->heap.count + expiring) * sizeof *r->heap.nodes;
 }

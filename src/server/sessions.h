@@ -42,13 +42,22 @@ typedef struct session_expiry {
 
 typedef struct session {
     uint64_t token;
-    kvmap map;
+    uint64_t seq;     /* creation sequence number, from 1, never reused */
     expiry_entry exp; /* in the registry's heap iff ex.duration > 0 */
     session_expiry ex;
-    uint8_t shared;   /* always 0 for SH_NEW; kept for loaded sessions */
     uint32_t index;   /* position in the registry's dense array */
-    uint64_t seq;     /* creation sequence number, from 1, never reused */
+    uint8_t shared;   /* always 0 for SH_NEW; kept for loaded sessions */
+    kvmap map;        /* last: its packed keys live in inl[] (kvmap.h) */
+    char inl[];
 } session;
+
+/* Issue 18: a session is one allocation of SESSION_ALLOC bytes (a malloc
+ * size class: 128-byte chunks with glibc) — the struct above and an inline
+ * area for its map, where a few small keys (a user name and a one-time
+ * password, say) are packed with no index.  A session whose keys outgrow
+ * the area gets the indexed layout (kvmap.h) beside it. */
+#define SESSION_ALLOC 120u
+#define SESSION_INLINE (SESSION_ALLOC - sizeof(session))
 
 typedef struct session_registry {
     session **items; /* creation order; NULL = a hole left by a removal */
@@ -59,7 +68,7 @@ typedef struct session_registry {
     uint64_t next_seq; /* the last sequence number given out */
     expiry_heap heap;
     uint64_t total_keys; /* sum of map.count over all sessions */
-    size_t key_bytes;    /* sum of map.bytes over all sessions */
+    size_t key_bytes;    /* sum of kvmap_bytes(&map) over all sessions */
     unsigned token_bits; /* 53 or 64 */
     uint64_t pool[32];   /* random words from getrandom, used from the end */
     unsigned pool_left;
@@ -108,7 +117,7 @@ uint32_t sessions_clear_keys(session_registry *r, session *s);
  * state, to keep the registry's counters exact. */
 static inline void sessions_account(session_registry *r, const session *s, uint32_t old_count, size_t old_bytes) {
     r->total_keys = r->total_keys - old_count + s->map.count;
-    r->key_bytes = r->key_bytes - old_bytes + s->map.bytes;
+    r->key_bytes = r->key_bytes - old_bytes + kvmap_bytes(&s->map);
 }
 
 /* Give s (which expires) the deadline `deadline`. */
@@ -138,8 +147,8 @@ void session_info_json(strbuf *out, const session *s, uint64_t now, int with_st)
 size_t sessions_bytes(const session_registry *r);
 
 /* What sessions_bytes will be after adding n sessions (of which `expiring`
- * expire) whose maps hold key_bytes, with the registry's tables grown as
- * sessions_insert grows them. */
+ * expire) whose maps hold key_bytes (kvmap_bytes of each), with the
+ * registry's tables grown as sessions_insert grows them. */
 size_t sessions_bytes_after(const session_registry *r, uint64_t n, uint64_t expiring, size_t key_bytes);
 
 /* A fresh token (1 … 2^53−1, or 1 … 2^64−1 with 64 token bits) that names

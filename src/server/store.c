@@ -64,7 +64,7 @@ void store_remove_sink(ndb_store *st, store_sink_fn fn, void *ctx) {
 }
 
 size_t store_memory(const ndb_store *st) {
-    return st->kv.bytes + ttl_bytes(&st->ttl) + sessions_bytes(&st->sessions);
+    return kvmap_bytes(&st->kv) + ttl_bytes(&st->ttl) + sessions_bytes(&st->sessions);
 }
 
 /* Clear the scratch flag of every entry of m. */
@@ -87,7 +87,7 @@ static int over(const ndb_store *st, size_t after) { return st->max_memory && af
  * size to `map_after` bytes. */
 static size_t memory_with_map(const ndb_store *st, const session *s, size_t map_after) {
     const kvmap *m = s ? &s->map : &st->kv;
-    return store_memory(st) - m->bytes + map_after;
+    return store_memory(st) - kvmap_bytes(m) + map_after;
 }
 
 /* Give top-level key k the wall-clock deadline `wall` (0: none). */
@@ -104,7 +104,7 @@ static void apply(ndb_store *st, session *s, const change *ch) {
     session_registry *reg = &st->sessions;
     kvmap *m = s ? &s->map : &st->kv;
     uint32_t old_count = m->count;
-    size_t old_bytes = m->bytes;
+    size_t old_bytes = kvmap_bytes(m);
     switch ((enum change_kind)ch->kind) {
     case CH_KEY_SET:
         kvmap_set(m, ch->key, ch->klen, ch->val, ch->vlen, 1);
@@ -204,30 +204,31 @@ int store_set_items_ttl(ndb_store *st, session *s, const store_item *items, size
     if (st->max_memory) {
         /* the exact size afterwards: new keys bring their entry and their
          * share of the tables, replaced values the change of their size;
-         * keys getting a deadline their node (an upper bound, keyttl.h) */
-        int64_t delta = clearing ? -(int64_t)m->bytes : 0;
+         * keys getting a deadline their node (an upper bound, keyttl.h).
+         * The lowest entries' total along the way tells whether a session
+         * map is packed at some point (kvmap_bytes_after). */
+        int64_t delta = 0;
         uint64_t fresh = 0, timed = 0;
-        size_t timed_bytes = 0;
+        size_t timed_bytes = 0, run = clearing ? 0 : kvmap_entries(m), low = run;
         for (size_t i = 0; i < n; i++) {
             const kv_entry *e = clearing ? NULL : kvmap_get(m, items[i].k, items[i].kn);
+            int64_t d = 0;
             if (!e) {
-                delta += (int64_t)kvmap_entry_bytes(items[i].kn, items[i].vn);
+                d = (int64_t)kvmap_entry_bytes(items[i].kn, items[i].vn);
                 fresh++;
             } else if (mode == STORE_SET) {
-                delta += (int64_t)items[i].vn - (int64_t)e->vlen;
+                d = (int64_t)items[i].vn - (int64_t)e->vlen;
             }
+            delta += d;
+            run = (size_t)((int64_t)run + d);
+            if (run < low) low = run;
             if (new_deadlines && (!e || mode != STORE_ADD) && (clearing || !ttl_get(&st->ttl, items[i].k, items[i].kn))) {
                 timed++;
                 timed_bytes += items[i].kn;
             }
         }
-        size_t map_after;
-        if (clearing) {
-            kvmap empty = KVMAP_INIT;
-            map_after = kvmap_bytes_after(&empty, fresh, delta + (int64_t)m->bytes);
-        } else {
-            map_after = kvmap_bytes_after(m, fresh, delta);
-        }
+        size_t map_after = clearing ? kvmap_bytes_after_clear(m, fresh, (size_t)delta)
+                                    : kvmap_bytes_after(m, fresh, delta, low);
         size_t after = memory_with_map(st, s, map_after);
         if (timed) after += ttl_bytes_after(&st->ttl, timed, timed_bytes) - ttl_bytes(&st->ttl);
         if (over(st, after)) return STORE_OOM;
@@ -339,7 +340,7 @@ static session *commit_session_new(ndb_store *st, uint64_t token, const session_
 
 session *store_session_new(ndb_store *st, const session_expiry *ex, uint64_t now, int *oom) {
     *oom = 0;
-    if (over(st, sessions_bytes_after(&st->sessions, 1, ex->duration ? 1 : 0, 0) + st->kv.bytes + ttl_bytes(&st->ttl))) {
+    if (over(st, sessions_bytes_after(&st->sessions, 1, ex->duration ? 1 : 0, 0) + kvmap_bytes(&st->kv) + ttl_bytes(&st->ttl))) {
         *oom = 1;
         return NULL;
     }
@@ -370,7 +371,7 @@ void store_session_extend(ndb_store *st, session *s, uint64_t now) {
 
 int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex, uint64_t now) {
     if (ex->duration && !s->ex.duration &&
-        over(st, sessions_bytes_after(&st->sessions, 0, 1, 0) + st->kv.bytes + ttl_bytes(&st->ttl)))
+        over(st, sessions_bytes_after(&st->sessions, 0, 1, 0) + kvmap_bytes(&st->kv) + ttl_bytes(&st->ttl)))
         return STORE_OOM; /* one more node in the deadline heap */
     change ch = session_change(s, CH_SESSION_EXPIRY, CAUSE_TTL);
     ch.ex = *ex;
@@ -426,6 +427,7 @@ int store_plan_session(ndb_store *st, store_plan *p, uint64_t token, const sessi
     p->new_sessions++;
     if (ex->duration) p->new_expiring++;
     p->new_keys = 0; /* counts the keys of this session's map */
+    p->session_entries = 0;
     return 1;
 }
 
@@ -435,13 +437,15 @@ void store_plan_ttl(store_plan *p, size_t kn) {
 }
 
 void store_plan_session_key(store_plan *p, size_t kn, size_t vn) {
-    p->delta_bytes += (int64_t)kvmap_entry_bytes(kn, vn);
+    p->session_entries += kvmap_entry_bytes(kn, vn);
     p->new_keys++;
 }
 
 void store_plan_session_end(store_plan *p, uint64_t n) {
-    kvmap empty = KVMAP_INIT;
-    p->delta_bytes += (int64_t)kvmap_bytes_after(&empty, n, 0);
+    /* a fresh session map: packed in the session's own allocation if its
+     * entries fit, else with tables of its own */
+    p->delta_bytes += (int64_t)kvmap_bytes_fresh(SESSION_INLINE, n, p->session_entries);
+    p->session_entries = 0;
     p->new_keys = 0;
 }
 
@@ -449,11 +453,11 @@ int store_plan_fits(const ndb_store *st, const store_plan *p) {
     if (!st->max_memory) return STORE_OK;
     size_t after;
     if (p->new_sessions)
-        after = st->kv.bytes + ttl_bytes(&st->ttl) +
+        after = kvmap_bytes(&st->kv) + ttl_bytes(&st->ttl) +
                 sessions_bytes_after(&st->sessions, p->new_sessions, p->new_expiring,
                                      (size_t)(p->delta_bytes > 0 ? p->delta_bytes : 0));
     else
-        after = memory_with_map(st, NULL, kvmap_bytes_after(&st->kv, p->new_keys, p->delta_bytes)) -
+        after = memory_with_map(st, NULL, kvmap_bytes_after(&st->kv, p->new_keys, p->delta_bytes, 0)) -
                 ttl_bytes(&st->ttl) + ttl_bytes_after(&st->ttl, p->new_ttls, p->ttl_key_bytes);
     return over(st, after) ? STORE_OOM : STORE_OK;
 }

@@ -196,12 +196,14 @@ size_t store_expire(ndb_store *st, uint64_t now);
  * each key or session absent from memory as new; one named twice in a
  * snapshot is counted twice, which only over-estimates. */
 typedef struct store_plan {
-    int64_t delta_bytes;   /* change of entry bytes (new entries, replaced values) */
+    int64_t delta_bytes;   /* KV loads: change of entry bytes (new entries, replaced
+                            * values); session loads: bytes of the new maps */
     uint64_t new_keys;     /* KV loads: keys not yet in the map */
     uint64_t new_sessions; /* session loads */
     uint64_t new_expiring; /* new sessions that expire (heap nodes) */
     uint64_t new_ttls;     /* KV loads: keys that will get a deadline */
     size_t ttl_key_bytes;  /* ... and the bytes of their names */
+    size_t session_entries; /* session loads: entry bytes of the session being planned */
 } store_plan;
 
 /* Start a plan for a load into the top-level map or into sessions. */

@@ -16,7 +16,7 @@
 
 static void set_key(session_registry *r, session *s, const char *k) {
     uint32_t c = s->map.count;
-    size_t b = s->map.bytes;
+    size_t b = kvmap_bytes(&s->map);
     kvmap_set(&s->map, k, strlen(k), "1", 1, 1);
     sessions_account(r, s, c, b);
 }

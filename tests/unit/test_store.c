@@ -120,6 +120,31 @@ static int op_session_key(ndb_store *st) {
     uint32_t pos = 0;
     return store_put(st, sessions_next(&st->sessions, &pos), "sk", 2, "{\"a\":[1,2]}", 11, CAUSE_SET);
 }
+static int op_session_overflow(ndb_store *st) { /* past the session's inline area: the indexed layout */
+    uint32_t pos = 0;
+    session *s = sessions_next(&st->sessions, &pos);
+    store_item its[2] = {item("q", "\"a value longer than a session's inline area holds, by far\""), item("r", "2")};
+    return store_set_items(st, s, its, 2, STORE_SET, CAUSE_SET, NULL);
+}
+static void prep_session_indexed(ndb_store *st) { /* the session's map in the indexed layout */
+    uint32_t pos = 0;
+    session *s = sessions_next(&st->sessions, &pos);
+    store_item big = item("q", "\"a value longer than a session's inline area holds, by far\"");
+    CHECK_INT(store_set_items(st, s, &big, 1, STORE_SET, CAUSE_SET, NULL), STORE_OK);
+    char k[12][4];
+    for (int i = 0; i < 12; i++) { /* tables grown past their first size, then the keys gone */
+        snprintf(k[i], sizeof k[i], "t%d", i);
+        CHECK_INT(store_put(st, s, k[i], strlen(k[i]), "1", 1, CAUSE_SET), STORE_OK);
+    }
+    for (int i = 0; i < 12; i++) CHECK_INT(store_del(st, s, k[i], strlen(k[i]), CAUSE_RMV), 1);
+    CHECK(s->map.ix != NULL && s->map.ix->cap > 8);
+}
+static int op_session_shrink_grow(ndb_store *st) { /* packed on the way (q shrinks), then indexed again */
+    uint32_t pos = 0;
+    session *s = sessions_next(&st->sessions, &pos);
+    store_item its[2] = {item("q", "1"), item("z", "\"another value longer than the inline area holds\"")};
+    return store_set_items(st, s, its, 2, STORE_SET, CAUSE_SET, NULL);
+}
 static int op_load_plan(ndb_store *st) { /* a KV load of 3 keys, one replacing k1 */
     store_plan p;
     store_plan_begin(st, &p);
@@ -159,6 +184,28 @@ static int op_load_sessions(ndb_store *st) { /* a session load: 2 sessions of 2 
     }
     return STORE_OK;
 }
+static int op_load_big_session(ndb_store *st) { /* a loaded session past its inline area */
+    store_plan p;
+    session_expiry never = {0, 0, 0, 0};
+    static const char v[] = "\"0123456789012345678901234567890123456789\"";
+    store_plan_begin(st, &p);
+    store_plan_session(st, &p, 999, &never);
+    for (int i = 0; i < 3; i++) store_plan_session_key(&p, 1, sizeof v - 1);
+    store_plan_session_end(&p, 3);
+    int fits = store_plan_fits(st, &p);
+    store_plan_end(st, &p);
+    if (fits != STORE_OK) return STORE_OOM;
+    session *s = store_load_session(st, 999, &never, 0, 0);
+    store_load_key(st, s, "a", 1, v, sizeof v - 1);
+    store_load_key(st, s, "b", 1, v, sizeof v - 1);
+    store_load_key(st, s, "c", 1, v, sizeof v - 1);
+    store_load_done(st, s);
+    CHECK(s->map.ix != NULL);
+    return STORE_OK;
+}
+
+/* Run after fill (before anything is measured), or NULL. */
+static void (*prep)(ndb_store *st);
 
 /* The same starting state every time: 3 keys and one session with a key. */
 static void fill(ndb_store *st, size_t max_memory) {
@@ -169,6 +216,7 @@ static void fill(ndb_store *st, size_t max_memory) {
     session_expiry never = {0, 0, 0, 0};
     session *s = store_session_new(st, &never, 0, &oom);
     store_put(st, s, "q", 1, "1", 1, CAUSE_SET);
+    if (prep) prep(st);
     st->max_memory = max_memory;
 }
 
@@ -237,5 +285,10 @@ int main(void) {
     check_exact("session key", op_session_key);
     check_exact("KV load", op_load_plan);
     check_exact("session load", op_load_sessions);
+    check_exact("session key past the inline area", op_session_overflow);
+    prep = prep_session_indexed;
+    check_exact("session packed on the way, then indexed", op_session_shrink_grow);
+    prep = NULL;
+    check_exact("session load past the inline area", op_load_big_session);
     return UNIT_DONE();
 }
