@@ -27,6 +27,8 @@ before(async () => {
         env: {
             LD_PRELOAD: SHIM, NDB_FAULT_FILE: fault, NDB_FAULT_PATH: '/@ndb/journal/',
             NDB_FAULT_OPS: 'fsync', NDB_FAULT_ERRNO: '28',
+            // an ASan build wants its runtime first; the shim comes first here
+            ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':'),
         },
     });
 });
