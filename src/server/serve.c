@@ -126,7 +126,8 @@ int cmd_serve(int argc, char **argv) {
         fprintf(stderr, "ndb serve: %s\n", err);
         rc = 1;
     }
-    durability_shutdown(&srv);
+    durability_shutdown(&srv); /* the final save of a save schedule, if any */
+    if (!rc) log_info("stopped"); /* after that save: the last line of a clean stop */
     auth_shutdown();
     handshake_free();
     server_free(&srv);

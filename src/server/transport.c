@@ -798,6 +798,5 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         free(p);
     }
     sb_free(&T.tx);
-    log_info("stopped");
     return 0;
 }
