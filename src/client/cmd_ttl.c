@@ -13,13 +13,26 @@
 #include <string.h>
 
 #include "client/cli.h"
+#include "common/ttl.h"
 
 /* Check that s is a JSON number (the server judges its range) and append
  * it; `what` names it in the message.  Returns 0 or CLI_USAGE. */
 static int add_number(cli_ctx *c, const char *s, const char *what) {
     if (!cli_is_json(&c->tmp, s, strlen(s)) || c->tmp.toks[0].type != JT_NUMBER)
-        return cli_usage_error(c, "invalid %s '%s' (expected a number%s)", what, s,
-                               strcmp(what, "TTL") ? "" : " of seconds, e.g. 30 or 0.5");
+        return cli_usage_error(c, "invalid %s '%s' (expected a number)", what, s);
+    sb_add(&c->req, c->tmp.text.buf, c->tmp.text.len);
+    return 0;
+}
+
+/* Check that s is a TTL by the rule the server applies (common/ttl.h) and
+ * append it; `what` names it in the message (the option or operand the
+ * user typed), so a typo is a usage error before anything is sent.
+ * Returns 0 or CLI_USAGE. */
+static int add_ttl(cli_ctx *c, const char *s, const char *what) {
+    uint64_t ns;
+    if (!cli_is_json(&c->tmp, s, strlen(s)) || c->tmp.toks[0].type != JT_NUMBER ||
+        ttl_text_ns(c->tmp.text.buf, c->tmp.text.len, &ns))
+        return cli_usage_error(c, "invalid %s '%s': it must be " NDB_TTL_RULE ", e.g. 30 or 0.5", what, s);
     sb_add(&c->req, c->tmp.text.buf, c->tmp.text.len);
     return 0;
 }
@@ -29,10 +42,8 @@ int cli_add_key_ttl(cli_ctx *c) {
     if (!t) return 0;
     if (c->in_session) return cli_usage_error(c, "--ttl applies to top-level keys only (sessions expire as a whole)");
     cli_req_member(c, "ttl");
-    return add_number(c, t, "TTL");
+    return add_ttl(c, t, "--ttl");
 }
-
-
 
 /* Send the request and take the answer's `keys` object into *obj. */
 static int call_keys(cli_ctx *c, uint32_t *obj) {
@@ -51,7 +62,7 @@ int cli_expire(cli_ctx *c, int argc, char **argv) {
     sb_addc(&c->req, '{');
     sb_add_json_string(&c->req, argv[0], n);
     sb_addc(&c->req, ':');
-    if ((rc = add_number(c, argv[1], "TTL"))) return rc;
+    if ((rc = add_ttl(c, argv[1], "SECONDS"))) return rc;
     sb_addc(&c->req, '}');
     uint32_t obj, v;
     if ((rc = call_keys(c, &obj))) return rc;

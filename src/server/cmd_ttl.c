@@ -19,29 +19,15 @@
  * Each key is listed once, in request order.  Changes go through the store
  * (store_key_expire, store_session_set_expiry), which records them.
  */
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "common/ttl.h"
 #include "server/commands.h"
 #include "server/keyops.h"
+#include "server/sessions.h"
 
-/* Ten years, as for session durations (docs/protocol.md 0.1, Q10). */
-#define TTL_MAX_S SESSION_MAX_DURATION
-
-/* The TTL in the number text s[0..n): 0 and *ns, or -1 when it is not > 0,
- * at most 10 years, in whole milliseconds. */
-static int ttl_text(const char *s, size_t n, uint64_t *ns) {
-    char buf[64];
-    if (n >= sizeof buf || s[0] == '-') return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    double v = strtod(buf, NULL), ms = v * 1000.0, whole = nearbyint(ms);
-    if (!(v > 0) || v > TTL_MAX_S || whole < 1 || fabs(ms - whole) > 1e-6 * (whole > 1 ? whole : 1)) return -1;
-    *ns = (uint64_t)whole * 1000000u;
-    return 0;
-}
+_Static_assert(NDB_TTL_MAX_S == SESSION_MAX_DURATION, "a key's TTL and a session's duration share their limit");
 
 /* Read TTL token t into *ns.  With `what` set, answers 41/42 naming it on
  * failure.  Returns 0 or -1. */
@@ -55,10 +41,9 @@ static int ttl_of(request *r, uint32_t t, const char *what, uint64_t *ns) {
         }
         return -1;
     }
-    if (ttl_text(jtok_text(r->doc, tok), tok->len, ns)) {
+    if (ttl_text_ns(jtok_text(r->doc, tok), tok->len, ns)) {
         if (what) {
-            snprintf(m, sizeof m, "%s must be more than 0 and at most 315360000 seconds (10 years), "
-                                  "with at most 3 decimals", what);
+            snprintf(m, sizeof m, "%s must be " NDB_TTL_RULE, what);
             rsp_fail(r, ST_VALUE_SIZE, m);
         }
         return -1;
@@ -98,7 +83,7 @@ void cmd_KV_EXPIRE(request *r) {
     rsp_begin(r);
     SB_ADD_LIT(r->out, "\"keys\":{");
     for (size_t i = 0; i < n; i++) {
-        ttl_text(it[i].v, it[i].vn, &ns); /* checked above */
+        ttl_text_ns(it[i].v, it[i].vn, &ns); /* checked above */
         int done = store_key_expire(st, it[i].k, it[i].kn, now + ns, CAUSE_TTL);
         if (i) sb_addc(r->out, ',');
         sb_add_json_string(r->out, it[i].k, it[i].kn);

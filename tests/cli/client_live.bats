@@ -58,12 +58,29 @@ wait_file() {
 }
 
 @test "expiry: bad input is a one-line message and a nonzero exit" {
+    # --ttl is checked by the server's rule before anything is sent: a usage
+    # error that names the option
+    local rule='it must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals, e.g. 30 or 0.5'
     run --separate-stderr "$NDB" set --ttl soon a 1
     exit_is 2 ''
-    err_has "ndb set: invalid TTL 'soon' (expected a number of seconds, e.g. 30 or 0.5)"
-    run --separate-stderr "$NDB" set --ttl 0 a 1
-    exit_is 3 ''
-    err_has "ndb: ValueSize (42): 'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals"
+    err_has "ndb set: invalid --ttl 'soon': $rule"
+    local t
+    for t in 0 -1 0.0001 315360000.001 1e10; do
+        run --separate-stderr "$NDB" set --ttl "$t" a 1
+        exit_is 2 ''
+        err_has "ndb set: invalid --ttl '$t': $rule"
+    done
+    run --separate-stderr "$NDB" add --ttl 0 a 1
+    exit_is 2 ''
+    err_has "ndb add: invalid --ttl '0': $rule"
+    run --separate-stderr "$NDB" cas --ttl 0 a null 1
+    exit_is 2 ''
+    err_has "ndb cas: invalid --ttl '0': $rule"
+    run --separate-stderr "$NDB" expire a 0
+    exit_is 2 ''
+    err_has "ndb expire: invalid SECONDS '0': $rule"
+    run --separate-stderr "$NDB" count
+    ok_out 0 # nothing was stored
     run --separate-stderr "$NDB" --session 1 set --ttl 5 a 1
     exit_is 2 ''
     err_has '--ttl applies to top-level keys only'
@@ -71,7 +88,8 @@ wait_file() {
     exit_is 2 ''
     err_has 'missing argument'
     run --separate-stderr "$NDB" expire a -1
-    exit_is 3 ''
+    exit_is 2 ''
+    err_has "ndb expire: invalid SECONDS '-1': $rule"
     run --separate-stderr "$NDB" --session 1 ttl a
     exit_is 2 ''
     err_has "--session does not apply to 'ttl'"
