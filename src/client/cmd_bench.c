@@ -60,11 +60,11 @@
 #include "client/bench_conn.h"
 #include "client/bench_guard.h"
 #include "client/bench_hist.h"
+#include "client/cli.h"
 #include "client/cli_auth.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
 
-#define BENCH_DEFAULT_URL "ws://127.0.0.1:1987/"
 #define BENCH_MAX_CONNS 4096
 #define BENCH_MAX_PIPELINE 4096
 #define BENCH_MAX_REQUESTS 1000000000000ULL
@@ -98,9 +98,11 @@ static const char bench_usage[] =
     "benchmark's own CPU use.\n"
     "\n"
     "Options:\n"
-    "  --url URL            server (default: $NDB_URL, else " BENCH_DEFAULT_URL "):\n"
+    "  --url URL            server (default: $NDB_URL, else " CLI_DEFAULT_URL "):\n"
     "                       ws://HOST[:PORT][/PATH], wss://..., or HOST:PORT, :PORT,\n"
     "                       HOST (port " STR(WSURL_DEFAULT_PORT) ")\n"
+    "  -H, --host HOST      server host, for ws://HOST:PORT/ (default 127.0.0.1)\n"
+    "  -p, --port PORT      server port (default 1987)\n"
     "  --user NAME          every connection logs in as NAME (default $NDB_USER); the\n"
     "                       password is --password-file's first line, else\n"
     "                       $NDB_PASSWORD, else asked on the terminal\n"
@@ -178,7 +180,7 @@ typedef struct bconn {
 
 typedef struct bench {
     /* options */
-    const char *url;
+    const char *url, *host, *port; /* --url, or -H/-p (cli_server_url) */
     unsigned conns, pipeline;
     uint64_t requests;
     double duration_s;
@@ -882,45 +884,47 @@ static int parse_double(const char *s, double lo, double hi, double *v) {
 }
 
 enum {
-    OPT_URL = 256,
-    OPT_DURATION,
-    OPT_OP,
-    OPT_SET_RATIO,
-    OPT_KEYS,
-    OPT_PRELOAD,
-    OPT_FORCE,
-    OPT_CSV,
-    OPT_JSON,
-    OPT_TIMEOUT,
-    OPT_USER,
-    OPT_PASSWORD_FILE,
-    OPT_CACERT,
-    OPT_CLIENT_CERT,
-    OPT_CLIENT_KEY,
-    OPT_INSECURE
+    BOPT_URL = 256,
+    BOPT_DURATION,
+    BOPT_OP,
+    BOPT_SET_RATIO,
+    BOPT_KEYS,
+    BOPT_PRELOAD,
+    BOPT_FORCE,
+    BOPT_CSV,
+    BOPT_JSON,
+    BOPT_TIMEOUT,
+    BOPT_USER,
+    BOPT_PASSWORD_FILE,
+    BOPT_CACERT,
+    BOPT_CLIENT_CERT,
+    BOPT_CLIENT_KEY,
+    BOPT_INSECURE
 };
 
 static const struct option bench_options[] = {
-    {"url", required_argument, NULL, OPT_URL},
+    {"url", required_argument, NULL, BOPT_URL},
+    {"host", required_argument, NULL, 'H'},
+    {"port", required_argument, NULL, 'p'},
     {"conns", required_argument, NULL, 'c'},
     {"pipeline", required_argument, NULL, 'P'},
     {"requests", required_argument, NULL, 'n'},
-    {"duration", required_argument, NULL, OPT_DURATION},
-    {"op", required_argument, NULL, OPT_OP},
-    {"set-ratio", required_argument, NULL, OPT_SET_RATIO},
-    {"keys", required_argument, NULL, OPT_KEYS},
+    {"duration", required_argument, NULL, BOPT_DURATION},
+    {"op", required_argument, NULL, BOPT_OP},
+    {"set-ratio", required_argument, NULL, BOPT_SET_RATIO},
+    {"keys", required_argument, NULL, BOPT_KEYS},
     {"value-size", required_argument, NULL, 'd'},
-    {"preload", no_argument, NULL, OPT_PRELOAD},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"csv", no_argument, NULL, OPT_CSV},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"user", required_argument, NULL, OPT_USER},
-    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"client-cert", required_argument, NULL, OPT_CLIENT_CERT},
-    {"client-key", required_argument, NULL, OPT_CLIENT_KEY},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"preload", no_argument, NULL, BOPT_PRELOAD},
+    {"force", no_argument, NULL, BOPT_FORCE},
+    {"csv", no_argument, NULL, BOPT_CSV},
+    {"json", no_argument, NULL, BOPT_JSON},
+    {"timeout", required_argument, NULL, BOPT_TIMEOUT},
+    {"user", required_argument, NULL, BOPT_USER},
+    {"password-file", required_argument, NULL, BOPT_PASSWORD_FILE},
+    {"cacert", required_argument, NULL, BOPT_CACERT},
+    {"client-cert", required_argument, NULL, BOPT_CLIENT_CERT},
+    {"client-key", required_argument, NULL, BOPT_CLIENT_KEY},
+    {"insecure", no_argument, NULL, BOPT_INSECURE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -933,9 +937,11 @@ static int parse_args(bench *b, int argc, char **argv) {
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":c:P:n:d:qh", bench_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:P:n:d:H:p:qh", bench_options, NULL)) != -1) {
         switch (opt) {
-        case OPT_URL: b->url = optarg; break;
+        case BOPT_URL: b->url = optarg; break;
+        case 'H': b->host = optarg; break;
+        case 'p': b->port = optarg; break;
         case 'c':
             if (parse_u64(optarg, 1, BENCH_MAX_CONNS, &v))
                 return usage_error("--conns must be 1..%d, not '%s'", BENCH_MAX_CONNS, optarg);
@@ -951,13 +957,13 @@ static int parse_args(bench *b, int argc, char **argv) {
                 return usage_error("--requests must be 0..%llu, not '%s'", BENCH_MAX_REQUESTS, optarg);
             have_requests = 1;
             break;
-        case OPT_DURATION:
+        case BOPT_DURATION:
             if (parse_double(optarg, 0.001, BENCH_MAX_DURATION_S, &b->duration_s))
                 return usage_error("--duration must be a number of seconds, more than 0 and at most %d, not '%s'",
                                    BENCH_MAX_DURATION_S, optarg);
             b->by_duration = 1;
             break;
-        case OPT_OP: {
+        case BOPT_OP: {
             int found = -1;
             for (int i = 0; i < (int)(sizeof op_names / sizeof op_names[0]); i++)
                 if (!strcmp(optarg, op_names[i])) found = i;
@@ -966,12 +972,12 @@ static int parse_args(bench *b, int argc, char **argv) {
             b->op = found;
             break;
         }
-        case OPT_SET_RATIO:
+        case BOPT_SET_RATIO:
             if (parse_double(optarg, 0, 1, &b->set_ratio))
                 return usage_error("--set-ratio must be a number from 0 to 1, not '%s'", optarg);
             have_ratio = 1;
             break;
-        case OPT_KEYS:
+        case BOPT_KEYS:
             if (parse_u64(optarg, 1, BENCH_MAX_KEYS, &b->keys))
                 return usage_error("--keys must be 1..%llu, not '%s'", BENCH_MAX_KEYS, optarg);
             break;
@@ -980,22 +986,22 @@ static int parse_args(bench *b, int argc, char **argv) {
                 return usage_error("--value-size must be 0..%u, not '%s'", BENCH_MAX_VALUE, optarg);
             b->value_size = (size_t)v;
             break;
-        case OPT_PRELOAD: b->preload = 1; break;
-        case OPT_FORCE: b->force = 1; break;
-        case OPT_CSV: b->fmt = FMT_CSV; break;
-        case OPT_JSON: b->fmt = FMT_JSON; break;
-        case OPT_TIMEOUT:
+        case BOPT_PRELOAD: b->preload = 1; break;
+        case BOPT_FORCE: b->force = 1; break;
+        case BOPT_CSV: b->fmt = FMT_CSV; break;
+        case BOPT_JSON: b->fmt = FMT_JSON; break;
+        case BOPT_TIMEOUT:
             if (parse_double(optarg, 0.001, 3600, &b->timeout_s))
                 return usage_error("--timeout must be a number of seconds, more than 0 and at most 3600, not '%s'",
                                    optarg);
             break;
         case 'q': b->quiet = 1; break;
-        case OPT_USER: b->user = optarg; break;
-        case OPT_PASSWORD_FILE: b->password_file = optarg; break;
-        case OPT_CACERT: b->cacert = optarg; break;
-        case OPT_CLIENT_CERT: b->cert = optarg; break;
-        case OPT_CLIENT_KEY: b->key = optarg; break;
-        case OPT_INSECURE: b->insecure = 1; break;
+        case BOPT_USER: b->user = optarg; break;
+        case BOPT_PASSWORD_FILE: b->password_file = optarg; break;
+        case BOPT_CACERT: b->cacert = optarg; break;
+        case BOPT_CLIENT_CERT: b->cert = optarg; break;
+        case BOPT_CLIENT_KEY: b->key = optarg; break;
+        case BOPT_INSECURE: b->insecure = 1; break;
         case 'h': fputs(bench_usage, stdout); return 1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -1027,8 +1033,8 @@ int cmd_bench(int argc, char **argv) {
     b->ep = -1;
     int rc = parse_args(b, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
-    if (!b->url) b->url = getenv("NDB_URL") && *getenv("NDB_URL") ? getenv("NDB_URL") : BENCH_DEFAULT_URL;
-    char err[600];
+    char err[600], urlbuf[320];
+    if (cli_server_url(b->url, b->host, b->port, urlbuf, sizeof urlbuf, &b->url)) return usage_error("%s", urlbuf);
     if (bws_target_parse(&b->target, b->url, err, sizeof err))
         return usage_error("invalid --url '%s': %s", b->url, err);
     cli_login_command(&b->login, b->user, b->password_file, b->cacert, b->cert, b->key, b->insecure);

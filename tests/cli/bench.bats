@@ -152,6 +152,28 @@ EOF
     [ "${lines[0]}" == "ndb bench: get on ws://127.0.0.1:$NDB_PORT/: 1 connection, pipeline 1, 100000 keys, 16-character values" ]
 }
 
+@test "-H HOST and -p PORT name the server, like redis-benchmark and every ndb command" {
+    run "$NDB" bench -H 127.0.0.1 -p "$NDB_PORT" -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://127.0.0.1:$NDB_PORT/: 1 connection, pipeline 1, 100000 keys, 16-character values" ]
+    # as global options before the command, and the long forms
+    run "$NDB" -p "$NDB_PORT" bench --host localhost -c 1 -n 5 -q
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://localhost:$NDB_PORT/: 1 connection, pipeline 1, 100000 keys, 16-character values" ]
+    run "$NDB" bench -p 1 -n 1 -c 1
+    [ "$status" -eq 2 ]
+    [ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+    run "$NDB" bench --url ":$NDB_PORT" -p "$NDB_PORT"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: give --url or -H/-p, not both" ]
+    run "$NDB" bench -p 65536
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid port '65536' (expected 1..65535)" ]
+    run "$NDB" bench -H 'h/x' -p 1
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid host 'h/x' (a name or an address, without a scheme or path)" ]
+}
+
 @test "no server: exit 2 like every client command, says it cannot connect" {
     run "$NDB" bench --url ws://127.0.0.1:1/ -n 1 -c 1
     [ "$status" -eq 2 ]
