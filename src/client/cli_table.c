@@ -697,7 +697,10 @@ static void print_group_help(FILE *f, const char *group) {
     fprintf(f, "\nRun 'ndb %s COMMAND --help' for the options of one command.\n", group);
 }
 
-static void print_main_help(FILE *f) {
+/* The command list of `ndb help` (and of `help` in the REPL, in_repl set:
+ * there 'clear' clears the screen, so the database's clear is listed under
+ * the name the REPL gives it). */
+static void print_main_help(FILE *f, int in_repl) {
     fprintf(f, "usage: ndb [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
                "\n"
                "ndb is an in-memory JSON database spoken to over WebSocket; this binary is\n"
@@ -714,6 +717,10 @@ static void print_main_help(FILE *f) {
         }
         char name[64];
         full_name(name, sizeof name, e);
+        if (in_repl && !strcmp(name, "clear")) {
+            fprintf(f, "  %-16s %s (after asking; 'clear' clears the screen)\n", "clear-keys", e->summary);
+            continue;
+        }
         fprintf(f, "  %-16s %s\n", name, e->summary);
     }
     fprintf(f, "\nGlobal options:\n");
@@ -740,7 +747,7 @@ static void list_options(const cli_cmd *e) {
 
 static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
     if (argc == 0) {
-        print_main_help(stdout);
+        print_main_help(stdout, c->in_repl);
         return 0;
     }
     if (!strcmp(argv[0], "--commands")) {
@@ -1071,7 +1078,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
         if ((rc = parse_option(c, NULL, argc, argv, &i))) return rc;
     }
     if (i >= argc) {
-        print_main_help(c->opt[OPT_HELP] ? stdout : stderr);
+        print_main_help(c->opt[OPT_HELP] ? stdout : stderr, c->in_repl);
         return c->opt[OPT_HELP] ? 0 : CLI_USAGE;
     }
     const char *name = argv[i];

@@ -210,6 +210,8 @@ ndb repl: stopped at line 1' ]
     cmd=$("$NDB" get --help)
     repl $'help\n'
     [ "$status" -eq 0 ]
+    # ndb help's text, but for 'clear', which is the screen's in the REPL
+    main=${main/$'\n  clear            remove every key\n'/$'\n  clear-keys       remove every key (after asking; \'clear\' clears the screen)\n'}
     [[ "$output" == "$main"* ]]
     [[ "$output" == *"use TKN"* ]]
     repl $'help get\n'
@@ -260,6 +262,12 @@ ndb repl: stopped at line 1" ]
     ok_out '2'
     repl $'clear-keys\ncount\n'
     ok_out $'2\n0'
+    # the REPL's help lists the database's clear under the REPL's name
+    repl $'help\n'
+    [[ "$output" == *$'\n  clear-keys       remove every key (after asking; \'clear\' clears the screen)\n'* ]]
+    [[ "$output" != *"clear            remove every key"* ]]
+    run --separate-stderr "$NDB" help
+    [[ "$output" == *$'\n  clear            remove every key\n'* ]]
 }
 
 @test "every global option works in ndb repl, before or after 'repl'" {
