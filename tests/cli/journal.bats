@@ -334,6 +334,42 @@ wait_refused() {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
 }
 
+@test "journal always: a watcher hears of a change only once it is durable, like the writer's reply" {
+    NDB_FAULT_PATH=/@ndb/ start_faulty --persist-path "$P" --journal always
+    local events="$BATS_TEST_TMPDIR/events"
+    "$NDB" watch --values k >"$events" 2>&1 &
+    local wpid=$!
+    local i
+    for i in $(seq 1 200); do # the watch is in place once a first change is heard
+        req '{"KV_SET":{"keys":{"k":0}}}' '{"KV_SET_RSP":{"st":1}}'
+        [ -s "$events" ] && break
+        sleep 0.05
+    done
+    [ "$(head -n 1 "$events")" = '{"id":1,"key":"k","op":"set","value":0}' ]
+    local before
+    before=$(wc -l <"$events")
+    touch "$BATS_TEST_TMPDIR/fault"
+    # this change cannot be made durable: neither its reply nor its event leaves
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"k":1}}}' >"$BATS_TEST_TMPDIR/k.out" 2>&1 &
+    local kpid=$!
+    wait_refused true
+    req '{"KV_GET":{"keys":["k"]}}' '{"KV_GET_RSP":{"keys":{"k":1},"st":1}}' # applied in memory
+    sleep 0.3 # a held event that leaked would have arrived by now
+    [ "$(wc -l <"$events")" -eq "$before" ]
+    [ ! -s "$BATS_TEST_TMPDIR/k.out" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait_refused false
+    wait "$kpid"
+    [ "$(cat "$BATS_TEST_TMPDIR/k.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    for i in $(seq 1 200); do
+        [ "$(wc -l <"$events")" -gt "$before" ] && break
+        sleep 0.05
+    done
+    kill "$wpid" 2>/dev/null || true
+    [ "$(wc -l <"$events")" -eq $((before + 1)) ]
+    [ "$(tail -n 1 "$events")" = '{"id":1,"key":"k","op":"set","value":1}' ]
+}
+
 @test "124: fsync fails (disk full) with everysec too; reads answer meanwhile" {
     NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fsync NDB_FAULT_ERRNO=28 start_faulty --persist-path "$P" --journal everysec
     touch "$BATS_TEST_TMPDIR/fault"
