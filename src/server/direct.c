@@ -29,6 +29,13 @@
  *     connection wait for a writable callback;
  *   - control frames: pings answered with pongs, a client's close echoed
  *     after the replies before it, idle pings and hang-up on the tick.
+ * One case is not covered: a client that sends frame bytes together with
+ * its upgrade request, before it has the 101 answer (RFC 6455 4.1 says it
+ * must wait), and whose first frame lws has read only in part when the
+ * handover comes, loses the part lws read (a complete frame is handled on
+ * lws's path and the connection stays there).  Clients that wait, as
+ * every client library does, hand over before lws reads anything: lws
+ * services POLLOUT before POLLIN.
  * Every rule of the lws path holds here too: maxPayload over the whole
  * message and close 1009 after the earlier replies (the rest of the input
  * discarded until the client's close, at most 5 s), 1007 for text that is
