@@ -3,6 +3,7 @@
  */
 #include "common/command_info.h"
 
+#include <stdint.h>
 #include <string.h>
 
 const cmd_info cmd_table[CMD__COUNT] = {
@@ -11,22 +12,37 @@ const cmd_info cmd_table[CMD__COUNT] = {
 #undef NDB_COMMAND
 };
 
-/* Byte-wise comparison of the n bytes at a with command b's name. */
-static int cmp_name(const char *a, size_t an, const cmd_info *b) {
-    size_t bn = b->namelen;
-    int c = memcmp(a, b->name, an < bn ? an : bn);
-    if (c) return c;
-    return an < bn ? -1 : an > bn;
+/* The index of command names: open addressing over a power-of-two table
+ * at least four times the commands, so that a lookup hashes the name once
+ * and most often compares one entry (issue 18: the binary search compared
+ * six names per request).  Slots hold a command's index + 1; 0 is empty.
+ * Built on first use: only the event loop's thread looks commands up. */
+#define NAME_SLOTS 256
+_Static_assert(NAME_SLOTS >= 4 * CMD__COUNT && CMD__COUNT < 255, "command name index too small");
+static unsigned char name_slot[NAME_SLOTS];
+static int name_index_built;
+
+/* A hash of the n bytes at s (FNV-1a, length mixed in). */
+static unsigned name_hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u ^ (uint32_t)n;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return (unsigned)(h ^ h >> 16);
+}
+
+static void build_name_index(void) {
+    for (size_t i = 0; i < CMD__COUNT; i++) {
+        unsigned at = name_hash(cmd_table[i].name, cmd_table[i].namelen) & (NAME_SLOTS - 1);
+        while (name_slot[at]) at = (at + 1) & (NAME_SLOTS - 1);
+        name_slot[at] = (unsigned char)(i + 1);
+    }
+    name_index_built = 1;
 }
 
 const cmd_info *cmd_lookup(const char *name, size_t n) {
-    size_t lo = 0, hi = CMD__COUNT;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = cmp_name(name, n, &cmd_table[mid]);
-        if (c == 0) return &cmd_table[mid];
-        if (c < 0) hi = mid;
-        else lo = mid + 1;
+    if (!name_index_built) build_name_index();
+    for (unsigned at = name_hash(name, n) & (NAME_SLOTS - 1); name_slot[at]; at = (at + 1) & (NAME_SLOTS - 1)) {
+        const cmd_info *ci = &cmd_table[name_slot[at] - 1];
+        if (ci->namelen == n && memcmp(ci->name, name, n) == 0) return ci;
     }
     return NULL;
 }

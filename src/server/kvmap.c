@@ -53,31 +53,35 @@ static void compact(kvmap_index *ix) {
     ix->used = ordered_compact((void **)ix->items, ix->used, ix->slots, ix->nslots, NULL);
 }
 
-/* In the indexed layout each entry is one allocation that starts with its
- * sequence number: SEQ_PREFIX bytes in front of the kv_entry (as big as
- * the number kept beside the entry would be, and nothing to look up). */
-#define SEQ_PREFIX sizeof(uint64_t)
+/* In the indexed layout each entry is one allocation: the kv_entry, then
+ * its sequence number (SEQ_BYTES, unaligned: read and written with memcpy)
+ * — as big as the number kept beside the entry would be, and nothing to
+ * look up.  After the entry, not in front of it: the pointers kept (items)
+ * are to the start of the allocation; a forked snapshot process, which
+ * exits without freeing, would otherwise leave valgrind only pointers into
+ * the middle of every entry, each block reported as possibly lost. */
+#define SEQ_BYTES sizeof(uint64_t)
+
+/* Where e's sequence number is (the entry's length must be current). */
+static char *seq_at(const kv_entry *e) { return (char *)e + kvmap_entry_bytes(e->klen, e->vlen); }
 
 static uint64_t seq_of_entry(const kv_entry *e) {
     uint64_t seq;
-    memcpy(&seq, (const char *)e - SEQ_PREFIX, sizeof seq);
+    memcpy(&seq, seq_at(e), sizeof seq);
     return seq;
 }
 
-static void free_entry(kv_entry *e) {
-    if (e) free((char *)e - SEQ_PREFIX);
-}
+static void free_entry(kv_entry *e) { free(e); }
 
 static kv_entry *new_entry(const char *k, size_t kn, const char *v, size_t vn, int flag, uint64_t seq) {
-    char *p = malloc(SEQ_PREFIX + kvmap_entry_bytes(kn, vn));
-    if (!p) abort();
-    memcpy(p, &seq, sizeof seq);
-    kv_entry *e = (kv_entry *)(p + SEQ_PREFIX);
+    kv_entry *e = malloc(kvmap_entry_bytes(kn, vn) + SEQ_BYTES);
+    if (!e) abort();
     e->klen = (uint32_t)kn;
     e->flag = (uint32_t)(flag != 0);
     e->vlen = (uint32_t)vn;
     memcpy(e->data, k, kn);
     memcpy(e->data + kn, v, vn);
+    memcpy(seq_at(e), &seq, sizeof seq);
     return e;
 }
 
@@ -113,7 +117,7 @@ static void ix_insert(kvmap_index *ix, uint32_t count, const char *k, size_t kn,
     ix->slots[i] = ORDERED_SLOT(h, ix->used);
     ix->used++;
     ix->entries += kvmap_entry_bytes(kn, vn);
-    ix->bytes += SEQ_PREFIX + kvmap_entry_bytes(kn, vn);
+    ix->bytes += SEQ_BYTES + kvmap_entry_bytes(kn, vn);
 }
 
 /* Free every entry and table of ix, and ix. */
@@ -245,11 +249,12 @@ int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int 
         kv_entry *e = ix->items[pos];
         if (e->vlen != vn) {
             size_t old = e->vlen;
-            e = (kv_entry *)((char *)xrealloc((char *)e - SEQ_PREFIX, SEQ_PREFIX + kvmap_entry_bytes(kn, vn)) +
-                             SEQ_PREFIX);
+            uint64_t seq = seq_of_entry(e); /* it moves with the entry's end */
+            e = xrealloc(e, kvmap_entry_bytes(kn, vn) + SEQ_BYTES);
             ix->bytes = ix->bytes - old + vn;
             ix->entries = ix->entries - old + vn;
             e->vlen = (uint32_t)vn;
+            memcpy(seq_at(e), &seq, sizeof seq);
             ix->items[pos] = e;
         }
         memcpy(e->data + kn, v, vn);
@@ -278,7 +283,7 @@ int kvmap_del(kvmap *m, const char *k, size_t kn) {
     if (!ix->slots[i]) return 0;
     uint32_t pos = SLOT_POS(ix->slots[i]);
     kv_entry *e = ix->items[pos];
-    ix->bytes -= SEQ_PREFIX + rec_bytes(e);
+    ix->bytes -= SEQ_BYTES + rec_bytes(e);
     ix->entries -= rec_bytes(e);
     free_entry(e);
     ordered_index_delete(ix->slots, ix->nslots, i);
@@ -326,7 +331,7 @@ void kvmap_free(kvmap *m) {
 static size_t fresh_indexed(size_t inl_cap, uint64_t n, size_t entries) {
     uint64_t cap = ordered_cap_after(0, 0, 0, FIRST_CAP, n);
     uint64_t nslots = ordered_index_size_for(0, FIRST_SLOTS, n);
-    return (inl_cap ? sizeof(kvmap_index) : 0) + entries + (size_t)n * SEQ_PREFIX + (size_t)cap * sizeof(kv_entry *) +
+    return (inl_cap ? sizeof(kvmap_index) : 0) + entries + (size_t)n * SEQ_BYTES + (size_t)cap * sizeof(kv_entry *) +
            (size_t)nslots * sizeof(uint64_t);
 }
 
@@ -345,7 +350,7 @@ size_t kvmap_bytes_after(const kvmap *m, uint64_t new_keys, int64_t delta, size_
     if (!new_keys) return bytes;
     uint64_t cap = ordered_cap_after(ix->used, m->count, ix->cap, FIRST_CAP, new_keys);
     uint64_t nslots = ordered_index_size_for(ix->nslots, FIRST_SLOTS, n);
-    return bytes + (size_t)new_keys * SEQ_PREFIX + (size_t)(cap - ix->cap) * sizeof(kv_entry *) +
+    return bytes + (size_t)new_keys * SEQ_BYTES + (size_t)(cap - ix->cap) * sizeof(kv_entry *) +
            (size_t)(nslots - ix->nslots) * sizeof(uint64_t);
 }
 

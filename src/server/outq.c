@@ -90,6 +90,16 @@ char *outq_front(outq *q, size_t *n) {
     return q->buf.buf + q->head + OUTQ_ENTRY_HEAD;
 }
 
+char *outq_peek(const outq *q, size_t *at, size_t *n) {
+    if (*at >= q->buf.len || *at >= q->held_from) return NULL;
+    uint32_t len = entry_len(q, *at);
+    if (len == MARKER) return NULL;
+    char *p = q->buf.buf + *at + OUTQ_ENTRY_HEAD;
+    *n = len;
+    *at += OUTQ_ENTRY_HEAD + len;
+    return p;
+}
+
 void outq_pop(outq *q) {
     q->pending -= entry_len(q, q->head);
     q->head = entry_next(q, q->head);

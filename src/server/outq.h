@@ -72,6 +72,12 @@ int outq_fill(outq *q, client_slot *slot);
  * when the queue is empty or its front is an unfilled marker.  The
  * OUTQ_HEADROOM bytes before the payload belong to the writer. */
 char *outq_front(outq *q, size_t *n);
+/* The entry at offset *at (begin with q->head): returns its payload and
+ * length and moves *at to the next entry, or returns NULL at the end, at an
+ * unfilled marker or at the first held entry — what outq_front would give
+ * one after the other, without popping (a writer gathering several
+ * entries into one writev). */
+char *outq_peek(const outq *q, size_t *at, size_t *n);
 /* The front entry has been written: drop it. */
 void outq_pop(outq *q);
 /* Reclaim the space of written entries (cheap to call after each write). */

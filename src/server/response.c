@@ -6,6 +6,13 @@
 /* Append "<CMD>_RSP" as a JSON string.  The command name is re-escaped
  * from its decoded form, so a name sent with \u escapes answers correctly. */
 static void add_rsp_name(request *r) {
+    if (r->ci) { /* a command of commands.def: its name needs no escaping */
+        sb_grow(r->out, r->ci->namelen + 6);
+        sb_addc(r->out, '"');
+        sb_add(r->out, r->ci->name, r->ci->namelen);
+        SB_ADD_LIT(r->out, "_RSP\"");
+        return;
+    }
     sb_add_json_string(r->out, r->cmd, r->cmdlen);
     r->out->len--; /* drop the closing quote, then add the suffix */
     SB_ADD_LIT(r->out, "_RSP\"");

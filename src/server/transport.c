@@ -69,6 +69,7 @@
 #include "common/log.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
+#include "server/conn.h"
 #include "server/console.h"
 #include "server/dispatch.h"
 #include "server/handshake.h"
@@ -83,29 +84,6 @@ _Static_assert(LWS_PRE <= OUTQ_HEADROOM, "outq headroom too small for LWS_PRE");
 /* A big reply's frame header is written into its entry's headroom. */
 _Static_assert(WSF_MAX_HEADER <= OUTQ_HEADROOM, "outq headroom too small for a frame header");
 
-typedef struct conn {
-    client cl;          /* the server's view of this connection */
-    struct lws *wsi;
-    strbuf rx;          /* the message being reassembled */
-    int rx_binary;
-    outq out;           /* queued replies and pushes */
-    int dispatching;    /* a message of this connection is being handled */
-    size_t reply_at;    /* while dispatching: the entry of its reply */
-    client_slot *reply_slot; /* while dispatching: set if the reply was deferred */
-    outq later;         /* while dispatching: messages pushed to this connection */
-    size_t direct_sent; /* bytes of the current big entry already written */
-    int throttled;      /* reading paused because out.pending is high */
-    int gated;          /* in T.gated: out is held by the durability gate */
-    struct conn *gprev, *gnext;
-    int draining;       /* a message was too big: discard input, close with 1009 */
-    int close_sent;
-    int closing;        /* a limit closed it; ignore further input */
-    int close_code;     /* with closing: send this close code after the queued output */
-    const char *close_why;
-    time_t last_progress;
-    int64_t msg_started; /* ms (monotonic) of the first piece of an incomplete message, or 0 */
-    struct conn *prev, *next;
-} conn;
 
 /* A plain HTTP request (the console) keeps its transfer in the memory lws
  * gives each connection for the conn it would become. */
@@ -138,6 +116,9 @@ static struct {
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
     lws_retry_bo_t idle_policy;
+    int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
+    conn *flush_head; /* direct connections to flush at the end of the turn */
+    conn *resume_head; /* direct connections whose buffered input may be handled again */
 } T;
 
 /* Outside T (which transport_run clears): what the loop calls when woken
@@ -221,6 +202,101 @@ static void unlink_conn(conn *c) {
     c->prev = c->next = NULL;
 }
 
+/* ------------------------------------------------------- for direct.c */
+
+ndb_server *transport_server(void) { return T.srv; }
+
+int64_t transport_mono_ms(void) { return mono_ms(); }
+
+void transport_want_flush(conn *c) {
+    if (c->flush_listed) return;
+    c->flush_listed = 1;
+    c->fnext = T.flush_head;
+    T.flush_head = c;
+}
+
+void transport_kill(conn *c) {
+    c->closing = c->closing ? c->closing : 1;
+    kill_async(c->wsi);
+}
+
+void transport_moved(conn *from, conn *to) {
+    if (to->prev) to->prev->next = to;
+    else if (T.conns == from) T.conns = to;
+    if (to->next) to->next->prev = to;
+    from->prev = from->next = NULL;
+}
+
+void transport_want_input(conn *c) {
+    if (c->resume_listed) return;
+    c->resume_listed = 1;
+    c->rnext = T.resume_head;
+    T.resume_head = c;
+}
+
+/* Take c off the resume list (it is closing). */
+static void unlist_resume(conn *c) {
+    if (!c->resume_listed) return;
+    for (conn **pp = &T.resume_head; *pp; pp = &(*pp)->rnext) {
+        if (*pp != c) continue;
+        *pp = c->rnext;
+        break;
+    }
+    c->resume_listed = 0;
+    c->rnext = NULL;
+}
+
+/* The turn's callbacks are done: handle the input that waited for a hold
+ * or the back-pressure to end (never from inside a hold's caller, which
+ * may be in the middle of a dispatch), before the journal's turn end so
+ * that the replies are not held back for a turn. */
+static void resume_direct(void) {
+    while (T.resume_head) {
+        conn *c = T.resume_head;
+        T.resume_head = c->rnext;
+        c->resume_listed = 0;
+        c->rnext = NULL;
+        if (direct_input(c) < 0) transport_kill(c);
+    }
+}
+
+/* A timer queued work for the end of the turn: make the next poll return
+ * at once instead of sleeping until the next timer with it undone. */
+static void wake_if_pending(void) {
+    if (T.flush_head || T.resume_head) lws_cancel_service(T.ctx);
+}
+
+/* Take c off the flush list (it is closing). */
+static void unlist_flush(conn *c) {
+    if (!c->flush_listed) return;
+    for (conn **pp = &T.flush_head; *pp; pp = &(*pp)->fnext) {
+        if (*pp != c) continue;
+        *pp = c->fnext;
+        break;
+    }
+    c->flush_listed = 0;
+    c->fnext = NULL;
+}
+
+/* The end of a turn: write what the direct connections have ready. */
+static void flush_direct(void) {
+    while (T.flush_head) {
+        conn *c = T.flush_head;
+        T.flush_head = c->fnext;
+        c->flush_listed = 0;
+        c->fnext = NULL;
+        int r = direct_flush(c);
+        if (r) transport_kill(c);
+    }
+}
+
+/* Ask for c's output to be written: a writable callback on lws's path,
+ * the end of the turn on the direct one. */
+static void want_write(conn *c) {
+    if (c->direct) transport_want_flush(c);
+    else lws_callback_on_writable(c->wsi);
+}
+
 /* Output queued on c from offset `from` of its queue on may describe
  * changes whose journal records are not durable yet: hold it until they
  * are (released by release_gates at the end of the turn). */
@@ -252,7 +328,7 @@ static void release_gates(void) {
         next = c->gnext;
         if (!outq_release(&c->out, released)) continue;
         ungate(c);
-        lws_callback_on_writable(c->wsi);
+        want_write(c);
     }
 }
 
@@ -271,7 +347,7 @@ static int check_output_cap(conn *c) {
  * whose output passed the high-water mark (back-pressure, Q22). */
 static void queued(conn *c) {
     if (check_output_cap(c)) return;
-    lws_callback_on_writable(c->wsi);
+    want_write(c);
     if (!c->throttled && c->out.pending > T.srv->cfg.out_high_water) {
         c->throttled = 1;
         c->last_progress = time(NULL);
@@ -285,6 +361,7 @@ static void queued(conn *c) {
  * connection meanwhile (e.g. an event its own write caused) are queued
  * after the reply. */
 static void handle_message(conn *c, const char *msg, size_t len) {
+    c->handled = 1;
     c->reply_at = outq_reply_begin(&c->out);
     c->reply_slot = NULL;
     c->dispatching = 1;
@@ -296,6 +373,13 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     gate(c, c->reply_at);
     queued(c);
 }
+
+void transport_message(conn *c, const char *msg, size_t len, int binary) {
+    c->rx_binary = binary;
+    handle_message(c, msg, len);
+}
+
+void transport_queued(conn *c) { queued(c); }
 
 /* ------------------------------------------------------- client_ops */
 
@@ -346,7 +430,7 @@ static void op_close(client *cl, int code, const char *reason) {
     c->closing = 1;
     c->close_code = code;
     c->close_why = reason;
-    lws_callback_on_writable(c->wsi);
+    want_write(c);
 }
 
 /* Hold or resume the input of a connection (client.h).  From outside the
@@ -354,6 +438,13 @@ static void op_close(client *cl, int code, const char *reason) {
  * applied at once, and messages that arrived meanwhile are then handled. */
 static void op_hold(client *cl, int on) {
     conn *c = conn_of(cl);
+    if (c->direct) { /* the buffered input is ours: handle it once resumed */
+        c->held = on;
+        lws_rx_flow_control(c->wsi, on ? LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD
+                                       : LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD);
+        if (!on) transport_want_input(c); /* at the end of the turn: the caller may be dispatching */
+        return;
+    }
     if (on) lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD);
     else lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
 }
@@ -490,7 +581,10 @@ static void begin_shutdown(void) {
     T.shutting_down = 1;
     T.shutdown_deadline = time(NULL) + 1;
     log_info("shutting down: closing %u connection(s)", T.srv->connections);
-    for (conn *c = T.conns; c; c = c->next) lws_callback_on_writable(c->wsi);
+    for (conn *c = T.conns; c; c = c->next) {
+        if (c->direct) direct_shutdown(c);
+        else lws_callback_on_writable(c->wsi);
+    }
     if (!T.conns) T.stop = 1;
 }
 
@@ -547,15 +641,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->cl.role = u->role;
             c->cl.user = u->name;
         }
+        c->fd = -1;
         c->out.held_from = c->later.held_from = OUTQ_NOT_HELD;
         lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
         link_conn(c);
         T.srv->connections++;
         set_nodelay(wsi);
-        if (T.shutting_down) lws_callback_on_writable(wsi);
+        if (!T.no_direct && !lws_is_ssl(wsi)) c->handover = 1; /* plain ws://: direct.c, once upgraded */
+        if (T.shutting_down || c->handover) lws_callback_on_writable(wsi);
         break;
     }
     case LWS_CALLBACK_CLOSED:
+        if (c->handed_over) break; /* it lives on in a raw-file wsi (direct.c) */
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
         ungate(c);
@@ -568,7 +665,28 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         return on_receive(c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (c->handover && !T.shutting_down && direct_handover(c)) return -1; /* lws forgets this wsi */
+        c->handover = 0;
         return on_writeable(c);
+    case LWS_CALLBACK_RAW_RX_FILE: /* a direct connection (direct.c) */
+        return c && c->direct ? direct_readable(c) : 0;
+    case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+        return c && c->direct && direct_flush(c) ? -1 : 0;
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+        if (!c || !c->direct) break;
+        server_client_closed(T.srv, &c->cl);
+        unlink_conn(c);
+        ungate(c);
+        unlist_flush(c);
+        unlist_resume(c);
+        sb_free(&c->rx);
+        outq_free(&c->out);
+        outq_free(&c->later);
+        direct_free(c);
+        c->direct = 0;
+        T.srv->connections--;
+        if (T.shutting_down && !T.conns) T.stop = 1;
+        break;
     case LWS_CALLBACK_HTTP: /* not a WebSocket upgrade: the console, or 404 */
         pending_touch(wsi);
         return console_http(wsi, user, in, T.srv->cfg.console);
@@ -596,7 +714,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
                      c->out.pending, cfg->out_stall_timeout_s);
             c->closing = 1;
-            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
+            if (!c->direct) lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
             kill_async(c->wsi);
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
             log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
@@ -606,8 +724,10 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
             c->closing = 1;
             c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
             c->close_why = "request timeout";
-            lws_callback_on_writable(c->wsi);
+            want_write(c);
             lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+        } else if (c->direct) {
+            direct_tick(c, now_ms); /* idleTimeoutSec: lws's policy does not see these */
         }
     }
     /* limits.handshakeTimeoutSec: the list is in accept order */
@@ -629,6 +749,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && now >= T.shutdown_deadline) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
+    wake_if_pending();
 }
 
 void transport_wake_from_signal(void) {
@@ -721,6 +842,7 @@ void transport_wake(void) {
 static void after_cb(lws_sorted_usec_list_t *sul) {
     (void)sul;
     if (after_fn) after_fn();
+    wake_if_pending();
 }
 
 void transport_after(uint64_t delay_ms, void (*fn)(void)) {
@@ -732,6 +854,15 @@ void transport_after(uint64_t delay_ms, void (*fn)(void)) {
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen) {
     memset(&T, 0, sizeof T);
     T.srv = srv;
+    /* NDB_TRANSPORT=lws keeps every connection on libwebsockets' frame
+     * path (direct.c's is the default for plain ws://): to compare them */
+    const char *tr = getenv("NDB_TRANSPORT");
+    if (tr && *tr && strcmp(tr, "lws") != 0 && strcmp(tr, "direct") != 0) {
+        snprintf(err, errlen, "NDB_TRANSPORT must be 'lws' or 'direct', not '%s'", tr);
+        return -1;
+    }
+    T.no_direct = tr && strcmp(tr, "lws") == 0;
+    if (T.no_direct) log_info("transport: NDB_TRANSPORT=lws: every connection's frames go through libwebsockets");
     T.tick_fn = tick_fn;
     T.tick_ms = tick_ms ? tick_ms : 1000;
     const ndb_config *cfg = &srv->cfg;
@@ -780,10 +911,13 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     pthread_mutex_unlock(&wake_lock);
     while (!T.stop) {
         if (lws_service(T.ctx, 0) < 0) break;
+        if (T.resume_head) resume_direct(); /* input that waited for a hold or back-pressure to end */
         /* the end of a turn: the journal writes (and syncs) what the turn
          * changed, then the output that waited for it may go */
         durability_turn_end(srv);
         if (T.gated) release_gates();
+        if (T.flush_head) flush_direct(); /* the direct connections' replies, one writev each */
+        if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
     pthread_mutex_lock(&wake_lock);

@@ -8,6 +8,9 @@
 # two, and prints a Markdown table of medians and ndb/Redis ratios (see
 # tests/bench/README.md for what each case measures and how).
 #
+# After the table: server CPU per request, GET and SET 16 B at 4 x 32 and
+# 1 x 1, ndb against Redis (tests/bench/cpu_per_request.sh --vs-redis).
+#
 # Cases 6-8 compare the journal (issue 15) with Redis's AOF on the same
 # disk: `--journal always|everysec` against `appendonly yes` with the same
 # `appendfsync`, SET 16 B at 1 and 50 connections; and what everysec costs
@@ -387,6 +390,28 @@ for c in 1 50; do
 done
 stop_servers
 
+# ------------------------------------------------- server CPU per request
+# (issue 18) GET and SET, 16 B, at 4 x 32 and 1 x 1: each server driven by
+# its own client, CPU time read from /proc around a fixed number of
+# requests, medians of 5 alternated rounds (tests/bench/cpu_per_request.sh).
+cpu_rows=()
+if [ "$journal_only" = 0 ]; then
+    for shape in "4 32" "1 1"; do
+        read -r cc pp <<<"$shape"
+        n=$([ "$pp" = 1 ] && echo 60000 || echo 400000)
+        [ $quick = 1 ] && n=$((n / 4))
+        for op in get set; do
+            log "CPU per request: ${op^^} 16 B, $cc x P$pp, $n requests x 5 rounds per server"
+            r=$(NDB="$NDB" REDIS_SERVER="$REDIS_SERVER" REDIS_BENCHMARK="$REDIS_BENCHMARK" REDIS_CLI="$REDIS_CLI" \
+                SERVER_CORE="$SERVER_CORE" CLIENT_CORE="$CLIENT_CORE" "$here/cpu_per_request.sh" --vs-redis --markdown \
+                --op "$op" --conns "$cc" --pipeline "$pp" --requests "$n" --rounds 5 --value-size 16) ||
+                die "cpu_per_request.sh failed (${op^^}, $cc x P$pp)"
+            q=$(awk -F'|' '{ gsub(/ /, "", $5); print $5 }' <<<"$r")
+            cpu_rows+=("$r ≤ 1.0 | $(meets "$q" le 1.0) |")
+        done
+    done
+fi
+
 # ------------------------------------------------------------------ table
 
 ndb_version=$("$NDB" --version 2>/dev/null || echo "ndb ?")
@@ -398,4 +423,12 @@ echo
 echo "| case | metric | ndb | Redis | ndb/Redis | target | met | client CPU (ndb bench / redis-benchmark) |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+if [ ${#cpu_rows[@]} -gt 0 ]; then
+    echo
+    echo "Server CPU per request (utime+stime from /proc around a fixed number of requests; medians of 5 alternated rounds; tests/bench/cpu_per_request.sh --vs-redis):"
+    echo
+    echo "| workload | ndb, µs | Redis, µs | ndb/Redis | target | met |"
+    echo "|---|---:|---:|---:|---|---|"
+    printf '%s\n' "${cpu_rows[@]}"
+fi
 log "compare.sh: done in $(($(date +%s) - t_start)) s"

@@ -22,6 +22,7 @@ Examples:
   wsprobe.py send '{"SV_AUTH":{"user":"a","password":"b"}}' '{"KV_KEYS":{}}'
   wsprobe.py --url ws://127.0.0.1:1987/ raw-hex 7b22c328
   wsprobe.py --url ws://127.0.0.1:1987/ pipeline 1000
+  wsprobe.py frames 'text/nofin:{"KV_CO' ping:hi 'cont:UNT":{}}' close:'
 """
 
 import argparse
@@ -577,6 +578,73 @@ def cmd_close_on_shutdown(args):
         conn.sock.close()
 
 
+FRAME_OPS = {"cont": OP_CONT, "text": OP_TEXT, "binary": OP_BINARY,
+             "close": OP_CLOSE, "ping": OP_PING, "pong": OP_PONG}
+
+
+def spec_frame(spec):
+    """One frame from a spec NAME[/FLAG...]:PAYLOAD (see cmd_frames)."""
+    head, sep, payload = spec.partition(":")
+    if not sep:
+        raise ProbeError("a frame spec needs a ':': %r" % spec)
+    name, *flags = head.split("/")
+    if name in FRAME_OPS:
+        op = FRAME_OPS[name]
+    elif name.isdigit() and int(name) < 16:
+        op = int(name)
+    else:
+        raise ProbeError("unknown opcode %r" % name)
+    unknown = set(flags) - {"nofin", "rsv1", "unmasked", "hex"}
+    if unknown:
+        raise ProbeError("unknown frame flag(s): %s" % ", ".join(sorted(unknown)))
+    if "hex" in flags:
+        try:
+            data = bytes.fromhex(payload)
+        except ValueError:
+            raise ProbeError("not a hex string: %r" % payload) from None
+    else:
+        data = payload.encode()
+    frame = bytearray(build_frame(op, data, "nofin" not in flags))
+    if "rsv1" in flags:
+        frame[0] |= 0x40
+    if "unmasked" in flags:  # drop the mask bit and key: the payload as is
+        hlen = len(frame) - len(data) - 4
+        frame = frame[:hlen] + data
+        frame[1] &= 0x7F
+    return bytes(frame)
+
+
+def cmd_frames(args):
+    """Send the frames given as specs NAME[/FLAG...]:PAYLOAD in one burst
+    (NAME: text, binary, cont, close, ping, pong or an opcode number;
+    FLAGs: nofin, rsv1, unmasked, hex — the payload is hex), then print
+    every reply ('pong PAYLOAD' for pongs) until the server closes:
+    'closed CODE' last."""
+    conn = WSConn(args.url, args.timeout)
+    try:
+        conn.send_raw(b"".join(spec_frame(s) for s in args.specs))
+        deadline = time.monotonic() + args.timeout
+        parts = []
+        while True:
+            try:
+                fin, op, payload = conn.recv_frame(deadline)
+            except Closed as c:
+                emit("closed %d" % c.code)
+                return 0
+            if op == OP_PONG:
+                emit(b"pong " + payload)
+            elif op == OP_CLOSE:
+                emit("closed %d" % (struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005))
+                return 0
+            elif op != OP_PING:
+                parts.append(payload)
+                if fin:
+                    emit(b"".join(parts))
+                    parts = []
+    finally:
+        conn.sock.close()
+
+
 def build_parser():
     """The command-line interface."""
     p = argparse.ArgumentParser(
@@ -619,6 +687,8 @@ def build_parser():
     sp.add_argument("messages", metavar="MESSAGE", nargs="+")
     sp = add("subprotocol", cmd_subprotocol, "offer subprotocols, print the chosen one")
     sp.add_argument("names", metavar="NAME1,NAME2")
+    sp = add("frames", cmd_frames, "send frames given as specs, print the replies and the close")
+    sp.add_argument("specs", metavar="NAME[/FLAG...]:PAYLOAD", nargs="+")
     sp = add("close-on-shutdown", cmd_close_on_shutdown, "wait for the server to close")
     sp.add_argument("--ready-file", metavar="PATH",
                     help="create PATH once the connection is open")

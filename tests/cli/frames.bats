@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# The server's own frame reader and writer for plain ws:// connections
+# (src/server/direct.c, wsin.c; issue 18): protocol errors 1002, UTF-8
+# 1007, maxPayload 1009, control frames between fragments, the close
+# handshake, big frames, back-pressure — each after the replies to what
+# came before.  The last tests run the common rules again with
+# NDB_TRANSPORT=lws (every frame through libwebsockets).
+
+load helpers
+
+teardown() { stop_server; }
+
+@test "frames that break RFC 6455 close with 1002, after the replies to the requests before them" {
+    start_server
+    local spec
+    for spec in 'text/rsv1:{"KV_COUNT":{}}' 'text/unmasked:{"KV_COUNT":{}}' '3:abc' '11:' \
+        'cont:{"KV_COUNT":{}}' 'ping/nofin:hi' "ping:$(printf 'p%.0s' $(seq 1 126))"; do
+        run probe frames 'text:{"KV_COUNT":{}}' "$spec" 'text:{"KV_COUNT":{}}'
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 2 ]
+        [ "${lines[0]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+        [ "${lines[1]}" = 'closed 1002' ]
+    done
+    # a new message while another is still in fragments
+    run probe frames 'text/nofin:{"KV_CO' 'text:{"KV_COUNT":{}}'
+    [ "$output" = 'closed 1002' ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+}
+
+@test "text that is not UTF-8 closes with 1007, also when a character is split over fragments" {
+    start_server
+    run probe frames 'text:{"KV_COUNT":{}}' 'text/hex:7b22c328'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    [ "${lines[1]}" = 'closed 1007' ]
+    [ "${#lines[@]}" -eq 2 ]
+    # é (c3 a9) split between two continuation frames is fine ...
+    run probe frames 'text/nofin:{"KV_SET":{"keys":{"' 'cont/hex/nofin:c3' 'cont/hex:a9223a317d7d7d' 'close/hex:03e8'
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[1]}" = 'closed 1000' ]
+    req '{"KV_GET":{"keys":["é"]}}' '{"KV_GET_RSP":{"keys":{"é":1},"st":1}}'
+    # ... a lone continuation byte is not
+    run probe frames 'text/nofin:{"KV_GET":{"keys":["' 'cont/hex:a9225d7d7d'
+    [ "$output" = 'closed 1007' ]
+}
+
+@test "a ping between the fragments of a message is answered at once, the message when complete" {
+    start_server
+    run probe frames 'text/nofin:{"KV_CO' 'ping:hi' 'cont/nofin:UNT"' 'pong:unasked' 'cont::{}}' 'close/hex:03e8'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 'pong hi' ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 1000' ]
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "a client's close is echoed after the replies before it: its code, none for none, 1002 for a bad one" {
+    start_server
+    run probe frames 'text:{"KV_COUNT":{}}' 'close/hex:0bb8627965' 'text:{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    [ "${lines[1]}" = 'closed 3000' ]
+    [ "${#lines[@]}" -eq 2 ]
+    run probe frames 'close:'
+    [ "$output" = 'closed 1005' ] # an empty close frame back
+    local bad
+    for bad in 03ed 03ee 0000 1388 03; do # 1005, 1006: never on the wire; 0, 5000: undefined; one byte
+        run probe frames "close/hex:$bad"
+        [ "$output" = 'closed 1002' ]
+    done
+    run probe frames 'close/hex:03e8ff' # a reason that is not UTF-8
+    [ "$output" = 'closed 1002' ]
+}
+
+@test "big messages: one frame of 600 KB, and one in 300 fragments, are stored and read back whole" {
+    start_server
+    local v
+    v=$(head -c 600000 /dev/zero | tr '\0' v)
+    printf '{"KV_SET":{"keys":{"big":"%s"}}}\n' "$v" >"$BATS_TEST_TMPDIR/set"
+    run "$NDB" send <"$BATS_TEST_TMPDIR/set"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    "$NDB" send '{"KV_GET":{"keys":["big"]}}' >"$BATS_TEST_TMPDIR/got"
+    [ "$(cat "$BATS_TEST_TMPDIR/got")" = "{\"KV_GET_RSP\":{\"keys\":{\"big\":\"$v\"},\"st\":1}}" ]
+    run probe frag "{\"KV_SET\":{\"keys\":{\"b2\":\"${v:0:30000}\"}}}" 300
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    req '{"KV_GET":{"keys":["b2"]}}' "{\"KV_GET_RSP\":{\"keys\":{\"b2\":\"${v:0:30000}\"},\"st\":1}}"
+}
+
+@test "back-pressure: 300 pipelined reads of a 100 KB value with outputHighWater 1 KiB are all answered, in order" {
+    start_server --output-high-water 1024
+    local v i
+    v=$(head -c 100000 /dev/zero | tr '\0' w)
+    req "{\"KV_SET\":{\"keys\":{\"v\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    for i in $(seq 1 300); do echo "{\"KV_GET\":{\"keys\":[\"v\",\"n$i\"]}}"; done >"$BATS_TEST_TMPDIR/in"
+    echo '{"KV_COUNT":{}}' >>"$BATS_TEST_TMPDIR/in"
+    "$NDB" send <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 301 ]
+    [ "$(head -n 300 "$BATS_TEST_TMPDIR/out" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v\":\"$v\"},\"st\":1}}" ]
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+}
+
+@test "NDB_TRANSPORT=lws: fragments, pings, 1007 and 1009 through libwebsockets; a bad value is refused" {
+    NDB_TRANSPORT=lws start_server --max-payload 1024
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    run probe frag '{"KV_SET":{"keys":{"frag":"ment"}}}' 5
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run probe ping hello
+    [ "$output" = 'pong hello' ]
+    run probe raw-hex 7b22c328
+    [ "$output" = 'closed 1007' ]
+    run probe oversize 1025
+    [ "$output" = 'closed 1009' ]
+    run probe pipeline 500
+    [ "$output" = 'ok 1000' ]
+    stop_server
+    run env NDB_TRANSPORT=fast "$NDB" serve --port 0
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: NDB_TRANSPORT must be 'lws' or 'direct', not 'fast'" ]
+}
