@@ -85,7 +85,13 @@ int journal_open(journal *j, const char *dir, int policy, uint64_t gen, void (*w
 void journal_sink(void *ctx, const change *ch) {
     journal *j = ctx;
     j->appended++;
-    if (!j->broken) jf_record_encode(&j->buf, ch);
+    if (j->broken) return;
+    /* the buffer is written as one unit: its last record ends it, the ones
+     * before say that more follow (a crash can cut the write short, and
+     * recovery must then drop all of it, not apply part of a request) */
+    if (j->buf.len) jf_record_set_more((unsigned char *)j->buf.buf + j->last_rec, 1);
+    j->last_rec = j->buf.len;
+    jf_record_encode(&j->buf, ch);
 }
 
 /* The number output waits for under this policy, ignoring limbo. */

@@ -54,7 +54,9 @@ typedef struct journal {
     uint64_t gen;           /* its generation */
     uint64_t file_bytes;    /* its length: header and whole records written */
     uint64_t older_bytes;   /* bytes of the earlier files that recovery would replay */
-    strbuf buf;             /* encoded records not yet written */
+    strbuf buf;             /* encoded records not yet written: one unit
+                             * (journal_format.h), written with one write */
+    size_t last_rec;        /* with buf.len > 0: where buf's last record starts */
     uint64_t appended;      /* records received (the last one's number) */
     uint64_t written;       /* records handed to the kernel */
     uint64_t synced;        /* records known to be on disk */

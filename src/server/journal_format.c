@@ -116,6 +116,13 @@ void jf_record_encode(strbuf *out, const change *ch) {
     put32(p + 4, crc32c(crc32c(0, p, 4), p + JF_RECORD_HEAD, body));
 }
 
+void jf_record_set_more(unsigned char *rec, int more) {
+    uint32_t body = jf_get32(rec);
+    unsigned char *cause = rec + JF_RECORD_HEAD + 1;
+    *cause = more ? (unsigned char)(*cause | JF_MORE) : (unsigned char)(*cause & ~JF_MORE);
+    put32(rec + 4, crc32c(crc32c(0, rec, 4), rec + JF_RECORD_HEAD, body));
+}
+
 /* Read a varint at *p (before end) into *v.  0, or -1 if truncated or
  * longer than 64 bits. */
 static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v) {
@@ -151,7 +158,7 @@ int jf_record_decode(const unsigned char *p, size_t n, change *ch, char *err, si
         return -1;
     }
     ch->kind = p[0];
-    ch->cause = p[1];
+    ch->cause = p[1] & ~JF_MORE;
     unsigned bits = p[2];
     p += 3;
     if (!ch->kind) {

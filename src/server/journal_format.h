@@ -7,7 +7,7 @@
  *         u64 created (wall-clock ms) | u32 reserved (0) | u32 CRC-32C of
  *         the 36 bytes before it.  Integers little-endian.
  * Record: u32 body length | u32 CRC-32C of (the 4 length bytes, body) | body.
- * Body:   u8 kind | u8 cause | u8 presence bits | the fields present, in
+ * Body:   u8 kind | u8 cause (bit 7: JF_MORE) | u8 presence bits | the fields present, in
  *         this order: tkn, deadline_ns, count (each an unsigned LEB128
  *         varint), expiry (varint duration, u8 flag bits), key (varint
  *         length, bytes), val (varint length, bytes).
@@ -18,6 +18,16 @@
  * (a key's deadline, a deadline moved) is therefore written and read with
  * no change here; what a record does is store_apply()'s business.  A new
  * *field* of struct change needs a new format version.
+ *
+ * Writes: the records the server writes with one write() — every change
+ * of one event-loop turn — form one unit, marked by JF_MORE on every
+ * record but the last.  A crash (kill -9 can cut a write() short at a page
+ * boundary) may leave a unit's first records whole and the rest missing;
+ * none of the unit's changes was acknowledged, and the records of one
+ * request must never be replayed in part (a KV_SET of two keys is one
+ * change for the client), so the reader applies a unit only when it is
+ * complete.  A file written before units existed reads as units of one
+ * record each.
  *
  * The checksum covers the length too, so a damaged length is caught like a
  * damaged body (unless it points past the end of the file: the reader,
@@ -51,8 +61,19 @@ void jf_header_encode(unsigned char out[JF_HEADER_SIZE], uint64_t gen, uint64_t 
 /* Parse and check a header.  Returns 0, or -1 with the reason in err. */
 int jf_header_decode(const unsigned char *p, size_t n, jf_header *h, char *err, size_t errlen);
 
-/* Append record ch (length, checksum, body) to out. */
+/* Append record ch (length, checksum, body) to out, as the last record of
+ * its unit. */
 void jf_record_encode(strbuf *out, const change *ch);
+
+/* Bit 7 of the cause byte: more records of the same write follow. */
+#define JF_MORE 0x80u
+
+/* Mark the record that starts at rec (as jf_record_encode wrote it) as
+ * followed by more records of its unit, or not, and fix its checksum. */
+void jf_record_set_more(unsigned char *rec, int more);
+
+/* Is the record whose body starts at body followed by more of its unit? */
+static inline int jf_body_more(const unsigned char *body) { return (body[1] & JF_MORE) != 0; }
 
 /* Decode the body of a record (n bytes at p, checksum already verified)
  * into *ch; key and val point into p.  Returns 0, or -1 with the reason in

@@ -42,20 +42,46 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
     return 0;
 }
 
+/* Check the unit that starts at s->off: every record whole, its checksum
+ * right and its body readable, up to a record without JF_MORE.  0 (then
+ * s->unit_end is its end), or -1 with s->bad and the reason in err. */
+static int check_unit(jscan *s, char *err, size_t errlen) {
+    size_t at = s->off;
+    for (;;) {
+        const unsigned char *body;
+        uint32_t len;
+        change ch;
+        s->bad = at;
+        if (at >= s->size) {
+            snprintf(err, errlen, "the file ends inside a write: its last %zu bytes are whole records, not the "
+                                  "write's last one",
+                     at - s->off);
+            return -1;
+        }
+        int rc = jf_record_at(s->map + at, s->size - at, &body, &len);
+        if (rc == JF_SHORT) {
+            snprintf(err, errlen, "the file ends inside a record (%zu bytes left)", s->size - at);
+            return -1;
+        }
+        if (rc == JF_BAD) {
+            snprintf(err, errlen, "a record's checksum does not match");
+            return -1;
+        }
+        if (jf_record_decode(body, len, &ch, err, errlen)) return -1;
+        at += JF_RECORD_HEAD + len;
+        if (!jf_body_more(body)) break;
+    }
+    s->unit_end = at;
+    return 0;
+}
+
 int jscan_next(jscan *s, change *ch, char *err, size_t errlen) {
     if (s->off >= s->size) return 0;
+    if (s->off >= s->unit_end && check_unit(s, err, errlen)) return -1;
     const unsigned char *body;
     uint32_t len;
-    int rc = jf_record_at(s->map + s->off, s->size - s->off, &body, &len);
-    if (rc == JF_SHORT) {
-        snprintf(err, errlen, "the file ends inside a record (%zu bytes left)", s->size - s->off);
-        return -1;
-    }
-    if (rc == JF_BAD) {
-        snprintf(err, errlen, "a record's checksum does not match");
-        return -1;
-    }
-    if (jf_record_decode(body, len, ch, err, errlen)) return -1;
+    jf_record_at(s->map + s->off, s->size - s->off, &body, &len); /* checked with its unit */
+    jf_record_decode(body, len, ch, err, errlen);
     s->off += JF_RECORD_HEAD + len;
     s->records++;
     return 1;
@@ -64,7 +90,7 @@ int jscan_next(jscan *s, change *ch, char *err, size_t errlen) {
 int jscan_rest_is_torn(const jscan *s) {
     change ch;
     char why[128];
-    for (size_t at = s->off + 1; at + JF_RECORD_HEAD + JF_MIN_BODY <= s->size; at++) {
+    for (size_t at = s->bad + 1; at + JF_RECORD_HEAD + JF_MIN_BODY <= s->size; at++) {
         const unsigned char *body;
         uint32_t len;
         if (jf_record_at(s->map + at, s->size - at, &body, &len) == JF_OK &&

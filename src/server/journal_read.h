@@ -10,6 +10,12 @@
  * a crash can only leave a prefix of the last record (or zeros, after a
  * power loss), so if a valid record starts anywhere after the bad spot the
  * bytes in between are damage, never a torn tail.
+ *
+ * Records come out one unit (one write of the server, journal_format.h) at
+ * a time: before the first record of a unit is returned, the whole unit is
+ * checked, so a unit that the file ends inside — a torn tail — or that
+ * holds a bad record stops the walk at the unit's first record, and none
+ * of it is applied.
  */
 #ifndef NDB_JOURNAL_READ_H
 #define NDB_JOURNAL_READ_H
@@ -25,6 +31,10 @@ typedef struct jscan {
     size_t size;              /* its length */
     jf_header hdr;
     size_t off;               /* where the next record starts */
+    size_t unit_end;          /* the end of the unit checked last (off < it: inside it) */
+    size_t bad;               /* after -1 from jscan_next: where the bad bytes start
+                               * (off, or a later record of off's unit, or the file's
+                               * end when the unit's last record is missing) */
     uint64_t records;         /* records returned so far */
 } jscan;
 
@@ -35,12 +45,13 @@ typedef struct jscan {
 int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
 
 /* The next record: 1 with *ch (key and val point into the mapping, valid
- * until jscan_close); 0 at the end of the file; -1 when the record at
- * s->off cannot be read, with the reason in err (s->off stays at it). */
+ * until jscan_close); 0 at the end of the file; -1 when the unit that
+ * starts at s->off cannot be read whole, with the reason in err (s->off
+ * stays at the unit's start, s->bad says where it breaks). */
 int jscan_next(jscan *s, change *ch, char *err, size_t errlen);
 
 /* After jscan_next returned -1: could the bad bytes be a torn tail — does
- * no valid record start anywhere after s->off? */
+ * no valid record start anywhere after s->bad? */
 int jscan_rest_is_torn(const jscan *s);
 
 /* Is every byte of the file zero (a file created but never written, or

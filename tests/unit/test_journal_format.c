@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server/crc32c.h"
@@ -239,11 +240,60 @@ static void test_files(void) {
     rmdir(dir);
 }
 
+/* Units (journal_format.h): records 4..7 written as one unit (JF_MORE on
+ * 4, 5 and 6) come out only when the whole unit is there. */
+static void test_units(void) {
+    if (mkdir(dir, 0700)) abort(); /* test_files made it and removed it */
+    strbuf b = STRBUF_INIT;
+    size_t off[10], at;
+    int clean, torn;
+    build(&b, 10, off);
+    for (int i = 4; i <= 6; i++) jf_record_set_more((unsigned char *)b.buf + off[i], 1);
+    change c;
+    char err[200];
+    CHECK_INT(jf_record_decode((unsigned char *)b.buf + off[4] + JF_RECORD_HEAD, off[5] - off[4] - JF_RECORD_HEAD, &c,
+                               err, sizeof err),
+              0);
+    CHECK_INT(c.cause, CAUSE_SET); /* the flag is not part of the cause */
+    CHECK(jf_body_more((unsigned char *)b.buf + off[4] + JF_RECORD_HEAD));
+    CHECK(!jf_body_more((unsigned char *)b.buf + off[7] + JF_RECORD_HEAD));
+
+    put(b.buf, b.len); /* intact: every record */
+    CHECK_INT(scan(&clean, &torn, &at), 10);
+    CHECK_INT(clean, 1);
+
+    /* a crash inside the unit's write, at any byte (also between two of its
+     * records): none of the unit comes out, and it is a torn tail */
+    for (size_t end = off[4] + 1; end < off[8]; end++) {
+        put(b.buf, end);
+        CHECK_INT(scan(&clean, &torn, &at), 4);
+        CHECK(!clean && torn && at == off[4]);
+    }
+
+    /* a bad record inside the unit, with a good record after: damage at
+     * the unit's start, none of the unit applied */
+    b.buf[off[6] + 10] ^= 0x20;
+    put(b.buf, b.len);
+    CHECK_INT(scan(&clean, &torn, &at), 4);
+    CHECK(!clean && !torn && at == off[4]);
+    b.buf[off[6] + 10] ^= 0x20;
+
+    /* clearing the flag again makes record 6 end a unit of its own */
+    jf_record_set_more((unsigned char *)b.buf + off[6], 0);
+    put(b.buf, off[7] + 3);
+    CHECK_INT(scan(&clean, &torn, &at), 7);
+    CHECK(!clean && torn && at == off[7]);
+    sb_free(&b);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void) {
     test_crc32c();
     test_header();
     test_records();
     test_bad_bodies();
     test_files();
+    test_units();
     return UNIT_DONE();
 }
