@@ -62,6 +62,7 @@ typedef struct conn {
     int peer_closed;    /* the client sent a close frame */
     int64_t last_rx_ms; /* ms (monotonic) of the last frame received */
     int ping_sent;      /* an idle ping is out, no frame since */
+    int64_t ping_ms;    /* with ping_sent: when it was queued (monotonic ms) */
 } conn;
 
 /* ------------------------------------------------ transport.c, for direct.c */

@@ -455,12 +455,20 @@ void direct_tick(conn *c, int64_t now_ms) {
     const ndb_config *cfg = &transport_server()->cfg;
     int64_t idle = now_ms - c->last_rx_ms, limit = (int64_t)cfg->idle_timeout_s * 1000;
     int64_t before = cfg->idle_timeout_s / 11 ? cfg->idle_timeout_s / 11 : 1; /* as lws's policy: ping at ~91 % */
-    if (idle >= limit) {
+    /* The tick comes about once a second, as coarse as the window between
+     * the ping and the limit: hang up only a connection that was pinged
+     * and had that window to answer, so a late tick never drops a client
+     * that would have answered (one that does not is dropped at most a
+     * tick after the limit). */
+    if (!c->ping_sent) {
+        if (idle >= limit - before * 1000) {
+            c->ping_sent = 1;
+            c->ping_ms = now_ms;
+            add_control(c, WSF_PING, NULL, 0);
+        }
+    } else if (idle >= limit && now_ms - c->ping_ms >= before * 1000) {
         log_debug("hanging up a connection idle for %u s (idleTimeoutSec)", cfg->idle_timeout_s);
         transport_kill(c);
-    } else if (!c->ping_sent && idle >= limit - before * 1000) {
-        c->ping_sent = 1;
-        add_control(c, WSF_PING, NULL, 0);
     }
 }
 
