@@ -53,16 +53,22 @@ static int call_keys(cli_ctx *c, uint32_t *obj) {
     return 0;
 }
 
-int cli_expire(cli_ctx *c, int argc, char **argv) {
-    int rc;
-    size_t n = strlen(argv[0]);
-    if (!utf8_valid(argv[0], n)) return cli_usage_error(c, "KEY is not valid UTF-8");
+/* Begin a request {"keys":{"KEY": — the caller appends the number and
+ * the closing brace.  Returns 0, or CLI_USAGE when KEY is not UTF-8. */
+static int begin_one_key(cli_ctx *c, const char *k, size_t n) {
+    if (!utf8_valid(k, n)) return cli_usage_error(c, "KEY is not valid UTF-8");
     cli_req_begin(c);
     cli_req_member(c, "keys");
     sb_addc(&c->req, '{');
-    sb_add_json_string(&c->req, argv[0], n);
+    sb_add_json_string(&c->req, k, n);
     sb_addc(&c->req, ':');
-    if ((rc = add_ttl(c, argv[1], "SECONDS"))) return rc;
+    return 0;
+}
+
+int cli_expire(cli_ctx *c, int argc, char **argv) {
+    int rc;
+    size_t n = strlen(argv[0]);
+    if ((rc = begin_one_key(c, argv[0], n)) || (rc = add_ttl(c, argv[1], "SECONDS"))) return rc;
     sb_addc(&c->req, '}');
     uint32_t obj, v;
     if ((rc = call_keys(c, &obj))) return rc;
@@ -101,12 +107,7 @@ int cli_persist(cli_ctx *c, int argc, char **argv) {
 int cli_incr(cli_ctx *c, int argc, char **argv) {
     int rc;
     size_t n = strlen(argv[0]);
-    if (!utf8_valid(argv[0], n)) return cli_usage_error(c, "KEY is not valid UTF-8");
-    cli_req_begin(c);
-    cli_req_member(c, "keys");
-    sb_addc(&c->req, '{');
-    sb_add_json_string(&c->req, argv[0], n);
-    sb_addc(&c->req, ':');
+    if ((rc = begin_one_key(c, argv[0], n))) return rc;
     if (argc > 1) {
         if ((rc = add_number(c, argv[1], "increment"))) return rc;
     } else {
