@@ -86,12 +86,12 @@ void journal_sink(void *ctx, const change *ch) {
     journal *j = ctx;
     j->appended++;
     if (j->broken) return;
-    /* the buffer is written as one unit: its last record ends it, the ones
-     * before say that more follow (a crash can cut the write short, and
-     * recovery must then drop all of it, not apply part of a request) */
-    if (j->buf.len) jf_record_set_more((unsigned char *)j->buf.buf + j->last_rec, 1);
+    /* the buffer is written as one unit: every record says that more
+     * follow, and write_buffer clears that on the last one (a crash can cut
+     * the write short, and recovery must then drop all of it, not apply
+     * part of a request) */
     j->last_rec = j->buf.len;
-    jf_record_encode(&j->buf, ch);
+    jf_record_encode(&j->buf, ch, 1);
 }
 
 /* The number output waits for under this policy, ignoring limbo. */
@@ -122,6 +122,7 @@ static int cut_back(journal *j) {
 static int write_buffer(journal *j) {
     size_t done;
     if (!j->buf.len) return 0;
+    jf_record_set_more((unsigned char *)j->buf.buf + j->last_rec, 0); /* the unit ends here */
     if (write_all(j->fd, j->buf.buf, j->buf.len, &done)) {
         int e = errno;
         if (done) { /* part of a record may be in the file: take it out again */

@@ -83,7 +83,7 @@ static void put_varint(strbuf *out, uint64_t v) {
     sb_add(out, b, n);
 }
 
-void jf_record_encode(strbuf *out, const change *ch) {
+void jf_record_encode(strbuf *out, const change *ch, int more) {
     size_t at = out->len;
     unsigned char head[JF_RECORD_HEAD] = {0};
     sb_add(out, head, sizeof head);
@@ -93,7 +93,7 @@ void jf_record_encode(strbuf *out, const change *ch) {
     unsigned xflags = (ch->ex.delete_session ? JX_DELETE : 0) | (ch->ex.extend_on_get ? JX_EXTEND_GET : 0) |
                       (ch->ex.extend_on_set_add ? JX_EXTEND_SET : 0);
     if (ch->ex.duration || xflags) bits |= JB_EXPIRY;
-    unsigned char fixed[3] = {ch->kind, ch->cause, (unsigned char)bits};
+    unsigned char fixed[3] = {ch->kind, (unsigned char)(ch->cause | (more ? JF_MORE : 0)), (unsigned char)bits};
     sb_add(out, fixed, 3);
     if (bits & JB_TKN) put_varint(out, ch->tkn);
     if (bits & JB_DEADLINE) put_varint(out, ch->deadline_ns);

@@ -61,9 +61,9 @@ void jf_header_encode(unsigned char out[JF_HEADER_SIZE], uint64_t gen, uint64_t 
 /* Parse and check a header.  Returns 0, or -1 with the reason in err. */
 int jf_header_decode(const unsigned char *p, size_t n, jf_header *h, char *err, size_t errlen);
 
-/* Append record ch (length, checksum, body) to out, as the last record of
- * its unit. */
-void jf_record_encode(strbuf *out, const change *ch);
+/* Append record ch (length, checksum, body) to out: with `more`, followed
+ * by more records of its unit; without, the last record of its unit. */
+void jf_record_encode(strbuf *out, const change *ch, int more);
 
 /* Bit 7 of the cause byte: more records of the same write follow. */
 #define JF_MORE 0x80u

@@ -53,7 +53,7 @@ static void test_header(void) {
 /* Encode ch, check the frame, decode it and compare every field. */
 static int roundtrip(const change *ch) {
     strbuf b = STRBUF_INIT;
-    jf_record_encode(&b, ch);
+    jf_record_encode(&b, ch, 0);
     const unsigned char *body;
     uint32_t len;
     change d;
@@ -152,7 +152,7 @@ static void build(strbuf *b, unsigned n, size_t *offsets) {
         snprintf(v, sizeof v, "%u", i);
         c.kind = CH_KEY_SET, c.cause = CAUSE_SET, c.key = k, c.klen = strlen(k), c.val = v, c.vlen = strlen(v);
         offsets[i] = b->len;
-        jf_record_encode(b, &c);
+        jf_record_encode(b, &c, 0);
     }
 }
 
