@@ -92,8 +92,14 @@ int pwhash_parse(pwhash *h, const char *text, size_t n, char *err, size_t errlen
         return -1;
     }
     if (next_field(text, n, &pos, &f, &flen) || flen != strlen(PWHASH_SCHEME) || memcmp(f, PWHASH_SCHEME, flen)) {
-        snprintf(err, errlen, "unknown hash scheme '%.*s' (ndb uses '%s', made by 'ndb passwd')",
-                 (int)(flen > 40 ? 40 : flen), f, PWHASH_SCHEME);
+        /* the scheme is named only when it is printable: an error is one line */
+        size_t shown = flen > 40 ? 40 : flen, i = 0;
+        while (i < shown && f[i] >= 0x20 && f[i] < 0x7f) i++;
+        if (i < shown)
+            snprintf(err, errlen, "unknown hash scheme (ndb uses '%s', made by 'ndb passwd')", PWHASH_SCHEME);
+        else
+            snprintf(err, errlen, "unknown hash scheme '%.*s' (ndb uses '%s', made by 'ndb passwd')", (int)shown, f,
+                     PWHASH_SCHEME);
         return -1;
     }
     uint64_t it = 0;

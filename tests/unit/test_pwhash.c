@@ -61,6 +61,8 @@ static void test_parse_errors(void) {
     expect_bad("", "not a password hash (make one with 'ndb passwd'; it starts with '$pbkdf2-sha256$')");
     expect_bad("hunter2", "not a password hash (make one with 'ndb passwd'; it starts with '$pbkdf2-sha256$')");
     expect_bad("$2b$12$abcdefghijklmnopqrstuv", "unknown hash scheme '2b' (ndb uses 'pbkdf2-sha256', made by 'ndb passwd')");
+    /* a scheme with control characters is not echoed: an error is one line (found by fuzz_config) */
+    expect_bad("$pb\nr$i=1$x$y", "unknown hash scheme (ndb uses 'pbkdf2-sha256', made by 'ndb passwd')");
     expect_bad("$pbkdf2-sha256$bmRiLXVuaXQtdGVzdC0xNg$tc2lkNthB", "the hash lacks its iteration count ('i=N' after '$pbkdf2-sha256$')");
     expect_bad("$pbkdf2-sha256$i=1000$bmRiLXVuaXQtdGVzdC0xNg$tc2lkNthB/3Y0rrgOLYksgI1h/uplZqc31tBa5WeoJs",
                "the iteration count 1000 is outside 100000..10000000");
