@@ -134,10 +134,14 @@ static struct lws_context *wake_ctx;
  * back-pressure's). */
 #define RXFLOW_HOLD (1 << 1)
 
-/* Milliseconds on the monotonic clock (never 0 in practice). */
+/* Milliseconds on the monotonic clock (never 0 in practice).  The coarse
+ * clock (the kernel's tick, a few ms): these stamps only time limits
+ * counted in seconds, and every read of the connection takes one — the
+ * precise clock cost 2 % of the server's CPU with 50 connections x 8
+ * pipelined 1 KB requests (perf). */
 static int64_t mono_ms(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
 }
 
@@ -916,7 +920,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
          * changed, then the output that waited for it may go */
         durability_turn_end(srv);
         if (T.gated) release_gates();
-        if (T.flush_head) flush_direct(); /* the direct connections' replies, one writev each */
+        if (T.flush_head) flush_direct(); /* the direct connections' replies, one write each */
         if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
