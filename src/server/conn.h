@@ -100,8 +100,8 @@ int direct_readable(conn *c);
 /* Handle what c's receive buffer holds (after a hold or the back-pressure
  * ends).  Returns -1 to close the connection. */
 int direct_input(conn *c);
-/* Write what c has ready (writev of queued frames); asks lws for a
- * writable callback when the socket is full.  Returns 1 when the
+/* Write what c has ready (its queued frames, one write per batch); asks
+ * lws for a writable callback when the socket is full.  Returns 1 when the
  * connection is done (close it), -1 on a socket error, else 0. */
 int direct_flush(conn *c);
 /* Once per tick: idle ping / hang-up (limits.idleTimeoutSec). */
