@@ -443,7 +443,10 @@ int direct_flush(conn *c) {
             total += hl + len - skip;
         }
         if (!n) break;
-        ssize_t w = n > 1 && total <= FLAT_MAX ? write_flat(c->fd, iov, n) : writev(c->fd, iov, n);
+        /* one frame: write(); several: one write() of a copy, or writev() (FLAT_MAX) */
+        ssize_t w = n == 1                       ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
+                    : total <= FLAT_MAX ? write_flat(c->fd, iov, n)
+                                        : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
