@@ -9,7 +9,9 @@
 # tests/bench/README.md for what each case measures and how).
 #
 # After the table: server CPU per request, GET and SET 16 B at 4 x 32 and
-# 1 x 1, ndb against Redis (tests/bench/cpu_per_request.sh --vs-redis).
+# 1 x 1, ndb against Redis (tests/bench/cpu_per_request.sh --vs-redis);
+# then 1 x 1 once more with one client for both servers
+# (tests/bench/bench_rtt.c): p50 latency and server CPU per request.
 #
 # Cases 6-8 compare the journal (issue 15) with Redis's AOF on the same
 # disk: `--journal always|everysec` against `appendonly yes` with the same
@@ -22,7 +24,8 @@
 #   --runs N     runs of each tool per measurement (default 3, at least 3)
 #   --seconds S  target length of one run (default 2; 0.5 with --quick)
 #   --raw DIR    keep every run's raw output in DIR
-# Environment: NDB (default build/ndb), REDIS_SERVER, REDIS_BENCHMARK,
+# Environment: NDB (default build/ndb), BENCH_RTT (default bench_rtt beside
+# NDB), REDIS_SERVER, REDIS_BENCHMARK,
 # REDIS_CLI (default: from PATH), SERVER_CORE (0), CLIENT_CORE (1).
 set -euo pipefail
 
@@ -413,6 +416,56 @@ if [ "$journal_only" = 0 ]; then
     done
 fi
 
+# ------------------------------------- 1 x 1 with one client for both servers
+# (issue 18) At one request in flight the benchmark client is half of every
+# round trip, and ndb bench and redis-benchmark neither work nor measure
+# alike (the same redis-server: p50 55 µs in redis-benchmark, 62-66 µs in
+# bench_rtt).  So case 1 and the 1 x 1 rows above compare two pairs of
+# server and client; here both servers get the same client,
+# tests/bench/bench_rtt.c (WebSocket to ndb, RESP to Redis): p50 of its
+# round trips, medians of 5 alternated runs, and the server CPU per request
+# under it (cpu_per_request.sh --same-client).
+same_rows=()
+if [ "$journal_only" = 0 ]; then
+    BENCH_RTT=${BENCH_RTT:-$(dirname "$NDB")/bench_rtt}
+    [ -x "$BENCH_RTT" ] || die "no bench_rtt at $BENCH_RTT (build it: cmake --build build --target bench_rtt)"
+    n=$([ $quick = 1 ] && echo 5000 || echo 20000)
+    start_ndb
+    start_redis
+    nport=${NDB_URL##*:}
+    nport=${nport%%/*}
+    p50() { sed -n 's/.* p50 \([0-9.]*\) us.*/\1/p'; }
+    for op in get set; do
+        log "one client for both: ${op^^} 16 B, 1 x P1, p50 of $n round trips x 5 runs per server"
+        : >"$work/rtt.n"
+        : >"$work/rtt.r"
+        for i in 1 2 3 4 5; do
+            for who in $([ $((i % 2)) = 1 ] && echo "n r" || echo "r n"); do
+                if [ "$who" = n ]; then
+                    "${on_client[@]}" "$BENCH_RTT" ws "$nport" "$n" "$op" | p50 >>"$work/rtt.n" || die "bench_rtt against ndb failed"
+                else
+                    "${on_client[@]}" "$BENCH_RTT" resp "$REDIS_PORT" "$n" "$op" | p50 >>"$work/rtt.r" || die "bench_rtt against Redis failed"
+                fi
+            done
+        done
+        nd=$(median <"$work/rtt.n")
+        rd=$(median <"$work/rtt.r")
+        same_rows+=("| ${op^^} 16 B, 1 conn × P1 | p50 latency, µs | $(fmt "$nd" 1) | $(fmt "$rd" 1) | $(ratio "$nd" "$rd") | ≤ 1.0 | $(meets "$(ratio "$nd" "$rd")" le 1.0) |")
+        log "  ${op^^}: p50 ndb $nd, Redis $rd"
+    done
+    stop_servers
+    for op in get set; do
+        m=$([ $quick = 1 ] && echo 15000 || echo 60000)
+        log "one client for both: server CPU per request, ${op^^} 16 B, 1 x P1, $m requests x 5 rounds per server"
+        r=$(NDB="$NDB" BENCH_RTT="$BENCH_RTT" REDIS_SERVER="$REDIS_SERVER" REDIS_BENCHMARK="$REDIS_BENCHMARK" \
+            REDIS_CLI="$REDIS_CLI" SERVER_CORE="$SERVER_CORE" CLIENT_CORE="$CLIENT_CORE" "$here/cpu_per_request.sh" \
+            --vs-redis --same-client --markdown --op "$op" --conns 1 --pipeline 1 --requests "$m" --rounds 5) ||
+            die "cpu_per_request.sh --same-client failed (${op^^})"
+        IFS='|' read -r _ _ nd rd q _ <<<"$r"
+        same_rows+=("| ${op^^} 16 B, 1 conn × P1 | server CPU per request, µs |$nd|$rd|$q| ≤ 1.0 | $(meets "${q// /}" le 1.0) |")
+    done
+fi
+
 # ------------------------------------------------------------------ table
 
 ndb_version=$("$NDB" --version 2>/dev/null || echo "ndb ?")
@@ -431,5 +484,13 @@ if [ ${#cpu_rows[@]} -gt 0 ]; then
     echo "| workload | ndb, µs | Redis, µs | ndb/Redis | target | met |"
     echo "|---|---:|---:|---:|---|---|"
     printf '%s\n' "${cpu_rows[@]}"
+fi
+if [ ${#same_rows[@]} -gt 0 ]; then
+    echo
+    echo "One client for both servers at 1 × 1 (tests/bench/bench_rtt.c: WebSocket to ndb, RESP to Redis, the same code and clock; p50 medians of 5 alternated runs; server CPU as above, cpu_per_request.sh --same-client):"
+    echo
+    echo "| workload | metric | ndb | Redis | ndb/Redis | target | met |"
+    echo "|---|---|---:|---:|---:|---|---|"
+    printf '%s\n' "${same_rows[@]}"
 fi
 log "compare.sh: done in $(($(date +%s) - t_start)) s"

@@ -31,6 +31,12 @@
 #                 of those keys (--op get|set) with the same connections,
 #                 pipeline and value size.  The table then also shows
 #                 ndb/Redis.
+#   --same-client  with --vs-redis, at 1 connection x pipeline 1: both
+#                 servers driven by the same client, tests/bench/bench_rtt.c
+#                 (WebSocket to ndb, RESP to Redis, GET or SET of one 16-byte
+#                 value), instead of each by its own benchmark client: at one
+#                 request in flight the client shapes the server's cost too
+#                 (its wake-ups), and this keeps that equal.
 #   --bench 'COMMAND'  the benchmark, with {port} {conns} {pipeline}
 #                 {requests} {op} in it (default: ndb bench over ws://)
 #   --conns N      connections (default 50)
@@ -41,7 +47,8 @@
 #   --keys K       key space of --vs-redis (default 100000)
 #   --value-size B value size of --vs-redis, bytes (default 16)
 #   --markdown     print only the table (for compare.sh)
-# Environment: NDB (default build/ndb), SERVER_CORE (0), CLIENT_CORE (1);
+# Environment: NDB (default build/ndb), BENCH_RTT (default bench_rtt beside
+# NDB), SERVER_CORE (0), CLIENT_CORE (1);
 # with --vs-redis REDIS_SERVER, REDIS_BENCHMARK, REDIS_CLI (default: PATH).
 # Exit status: 0, or 1 when a server or a benchmark run fails.
 set -euo pipefail
@@ -49,6 +56,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 NDB=${NDB:-$root/build/ndb}
+BENCH_RTT=${BENCH_RTT:-$(dirname "$NDB")/bench_rtt}
 SERVER_CORE=${SERVER_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
 
@@ -56,7 +64,7 @@ REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 
-conns=50 pipeline=1 requests=400000 rounds=5 op=get bench="" cases=() vs_redis=0 keys=100000 vsize=16 markdown=0
+conns=50 pipeline=1 requests=400000 rounds=5 op=get bench="" cases=() vs_redis=0 keys=100000 vsize=16 markdown=0 same_client=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --case) cases+=("${2:?--case needs a value}"); shift ;;
@@ -67,6 +75,7 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=${2:?--rounds needs a value}; shift ;;
     --op) op=${2:?--op needs a value}; shift ;;
     --vs-redis) vs_redis=1 ;;
+    --same-client) same_client=1 ;;
     --keys) keys=${2:?--keys needs a value}; shift ;;
     --value-size) vsize=${2:?--value-size needs a value}; shift ;;
     --markdown) markdown=1 ;;
@@ -80,6 +89,11 @@ for n in "$conns" "$pipeline" "$requests" "$rounds" "$keys" "$vsize"; do
 done
 [ "$rounds" -ge 3 ] || { echo "cpu_per_request.sh: --rounds must be at least 3 (medians)" >&2; exit 2; }
 [ -x "$NDB" ] || { echo "cpu_per_request.sh: $NDB is not built (set NDB)" >&2; exit 2; }
+if [ "$same_client" = 1 ]; then
+    [ "$vs_redis" = 1 ] && [ "$conns" = 1 ] && [ "$pipeline" = 1 ] ||
+        { echo "cpu_per_request.sh: --same-client goes with --vs-redis --conns 1 --pipeline 1" >&2; exit 2; }
+    [ -x "$BENCH_RTT" ] || { echo "cpu_per_request.sh: $BENCH_RTT is not built (set BENCH_RTT)" >&2; exit 2; }
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -111,6 +125,11 @@ if [ "$vs_redis" = 1 ]; then
     # rounds: the keys are loaded once, as Redis's are)
     cases=("ndb|$NDB serve --ip 127.0.0.1 --port {port}||$NDB bench --url ws://127.0.0.1:{port}/ -c {conns} -P {pipeline} -n {requests} --op {op} --keys $keys -d $vsize -q --csv --force|$NDB bench --url ws://127.0.0.1:{port}/ --op set --preload --keys $keys -d $vsize -c 4 -n 0 -q --force"
            "redis|$REDIS_SERVER --bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize no --loglevel warning||$REDIS_BENCHMARK -h 127.0.0.1 -p {port} -t {op} -n {requests} -c {conns} -P {pipeline} -r $keys -d $vsize -q --csv|$REDIS_CLI -h 127.0.0.1 -p {port} --pipe <$work/redis.load")
+    if [ "$same_client" = 1 ]; then # one key, stored by bench_rtt itself
+        vsize=16
+        cases=("ndb|$NDB serve --ip 127.0.0.1 --port {port}||$BENCH_RTT ws {port} {requests} {op}|"
+               "redis|$REDIS_SERVER --bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize no --loglevel warning||$BENCH_RTT resp {port} {requests} {op}|")
+    fi
 fi
 
 # The default cases: no security, and a user every connection logs in as.

@@ -1,0 +1,257 @@
+/*
+ * bench_rtt.c — round-trip latency at one connection without pipelining,
+ * measured with the same small client for ndb and for Redis (issue 18).
+ *
+ *   bench_rtt ws|resp PORT REQUESTS [get|set]
+ *
+ * Why: compare.sh measures each server with its own benchmark client
+ * (ndb bench, redis-benchmark).  At one request in flight the client is
+ * half of every round trip, and the two clients do not measure alike:
+ * the same redis-server gave a p50 of 55 µs in redis-benchmark and 62-66
+ * µs in this program, on the same machine and cores, because
+ * redis-benchmark does different work around its write and read and stops
+ * its clock before its read.  To compare the servers, this program talks
+ * to both in exactly the same way: one blocking TCP socket to 127.0.0.1
+ * with TCP_NODELAY, and per request one send() of a prepared request and
+ * recv() until the whole reply is in, timed from just before the send to
+ * just after the reply's last byte (CLOCK_MONOTONIC).  `ws` speaks
+ * WebSocket to ndb (an upgrade, then masked text frames: KV_GET / KV_SET
+ * of one key), `resp` speaks RESP to Redis (GET / SET of the same key and
+ * value).  The key is stored before the first timed request; every reply
+ * must equal the first one, which is checked (a found value, or success).
+ *
+ * Prints one line:
+ *   bench_rtt: ws get, 30000 requests: p50 61.2 us, p90 67.0 us, p99 80.1 us
+ * Exit status 0, 1 on any failure (said on stderr), 2 on bad usage.
+ * Loopback only; REQUESTS at most 10,000,000; every receive waits at most
+ * 10 s.
+ */
+#define _GNU_SOURCE /* memmem */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY "bench_rtt:key"
+#define VALUE "0123456789abcdef"
+#define MAX_REQUESTS 10000000L
+#define MAX_REPLY 4096
+#define WAIT_S 10
+
+static int fail(const char *what) {
+    fprintf(stderr, "bench_rtt: %s%s%s\n", what, errno ? ": " : "", errno ? strerror(errno) : "");
+    return 1;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int send_all(int fd, const void *p, size_t n) {
+    const char *c = p;
+    while (n) {
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read exactly n bytes. */
+static int recv_exact(int fd, char *p, size_t n) {
+    while (n) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (r == 0) errno = 0;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* One masked WebSocket text frame carrying msg (short: under 126 bytes). */
+static size_t ws_frame(unsigned char *out, const char *msg) {
+    size_t n = strlen(msg);
+    unsigned char mask[4];
+    if (getrandom(mask, sizeof mask, 0) != (ssize_t)sizeof mask) memcpy(mask, "ndb!", 4);
+    out[0] = 0x81;
+    out[1] = (unsigned char)(0x80 | n);
+    memcpy(out + 2, mask, 4);
+    for (size_t i = 0; i < n; i++) out[6 + i] = (unsigned char)msg[i] ^ mask[i & 3];
+    return 6 + n;
+}
+
+/* Read one whole reply into buf: a WebSocket frame from the server
+ * (unmasked text, length under 64 KiB) or a RESP reply (+status or
+ * $bulk).  Returns its length, or 0 after saying why. */
+static size_t read_reply(int fd, int ws, char *buf) {
+    if (ws) {
+        if (recv_exact(fd, buf, 2)) return fail("no reply from the server"), 0;
+        size_t len = (unsigned char)buf[1] & 0x7f, head = 2;
+        if ((unsigned char)buf[0] != 0x81 || ((unsigned char)buf[1] & 0x80) || len == 127)
+            return errno = 0, fail("the reply is not one unmasked text frame"), 0;
+        if (len == 126) {
+            if (recv_exact(fd, buf + 2, 2)) return fail("no reply from the server"), 0;
+            len = (size_t)(unsigned char)buf[2] << 8 | (unsigned char)buf[3];
+            head = 4;
+        }
+        if (head + len > MAX_REPLY) return errno = 0, fail("the reply is too long"), 0;
+        if (recv_exact(fd, buf + head, len)) return fail("no reply from the server"), 0;
+        return head + len;
+    }
+    size_t n = 0; /* RESP: the first line, then a bulk's body */
+    while (n < 2 || buf[n - 2] != '\r' || buf[n - 1] != '\n') {
+        if (n + 1 >= MAX_REPLY || recv_exact(fd, buf + n, 1)) return fail("no whole reply from the server"), 0;
+        n++;
+    }
+    if (buf[0] == '$') {
+        long len = atol(buf + 1);
+        if (len < 0 || n + (size_t)len + 2 > MAX_REPLY) return errno = 0, fail("unexpected reply"), 0;
+        if (recv_exact(fd, buf + n, (size_t)len + 2)) return fail("no whole reply from the server"), 0;
+        n += (size_t)len + 2;
+    }
+    return n;
+}
+
+/* The WebSocket upgrade (no Origin: a non-browser client). */
+static int ws_upgrade(int fd, int port) {
+    unsigned char nonce[16];
+    if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) memcpy(nonce, "bench_rtt nonce!", 16);
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char key[25];
+    for (int i = 0, o = 0; i < 16; i += 3) {
+        unsigned v = (unsigned)nonce[i] << 16 | (i + 1 < 16 ? (unsigned)nonce[i + 1] << 8 : 0) |
+                     (i + 2 < 16 ? nonce[i + 2] : 0);
+        key[o++] = b64[v >> 18 & 63];
+        key[o++] = b64[v >> 12 & 63];
+        key[o++] = i + 1 < 16 ? b64[v >> 6 & 63] : '=';
+        key[o++] = i + 2 < 16 ? b64[v & 63] : '=';
+    }
+    key[24] = 0;
+    char req[256], resp[MAX_REPLY];
+    int n = snprintf(req, sizeof req,
+                     "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                     port, key);
+    if (send_all(fd, req, (size_t)n)) return fail("cannot send the upgrade");
+    size_t got = 0; /* byte by byte, so that nothing after the headers is taken */
+    while (got < 4 || memcmp(resp + got - 4, "\r\n\r\n", 4) != 0) {
+        if (got + 1 >= sizeof resp || recv_exact(fd, resp + got, 1)) return fail("no answer to the upgrade");
+        got++;
+    }
+    resp[got] = 0;
+    if (strncmp(resp, "HTTP/1.1 101", 12) != 0) {
+        errno = 0;
+        fprintf(stderr, "bench_rtt: the upgrade was refused: %.*s\n", (int)strcspn(resp, "\r"), resp);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4 || argc > 5 || (strcmp(argv[1], "ws") != 0 && strcmp(argv[1], "resp") != 0) ||
+        (argc == 5 && strcmp(argv[4], "get") != 0 && strcmp(argv[4], "set") != 0)) {
+        fprintf(stderr, "usage: bench_rtt ws|resp PORT REQUESTS [get|set]\n");
+        return 2;
+    }
+    int ws = strcmp(argv[1], "ws") == 0, set = argc == 5 && strcmp(argv[4], "set") == 0;
+    char *pend, *rend;
+    long port = strtol(argv[2], &pend, 10), requests = strtol(argv[3], &rend, 10);
+    if (port < 1 || port > 65535 || requests < 1 || requests > MAX_REQUESTS || *pend || *rend) {
+        fprintf(stderr, "bench_rtt: PORT must be 1-65535 and REQUESTS 1-%ld\n", MAX_REQUESTS);
+        return 2;
+    }
+
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail("socket");
+    int one = 1;
+    struct timeval tv = {WAIT_S, 0};
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) return fail("cannot connect to 127.0.0.1");
+    if (ws && ws_upgrade(fd, (int)port)) return 1;
+
+    /* the requests, prepared once; the SET also stores the key first */
+    unsigned char store[256], timed[256];
+    size_t store_n, timed_n;
+    if (ws) {
+        store_n = ws_frame(store, "{\"KV_SET\":{\"keys\":{\"" KEY "\":\"" VALUE "\"}}}");
+        timed_n = set ? ws_frame(timed, "{\"KV_SET\":{\"keys\":{\"" KEY "\":\"" VALUE "\"}}}")
+                      : ws_frame(timed, "{\"KV_GET\":{\"keys\":[\"" KEY "\"]}}");
+    } else {
+        static const char s[] = "*3\r\n$3\r\nSET\r\n$13\r\n" KEY "\r\n$16\r\n" VALUE "\r\n";
+        static const char g[] = "*2\r\n$3\r\nGET\r\n$13\r\n" KEY "\r\n";
+        memcpy(store, s, store_n = sizeof s - 1);
+        if (set) memcpy(timed, s, timed_n = sizeof s - 1);
+        else memcpy(timed, g, timed_n = sizeof g - 1);
+    }
+    char first[MAX_REPLY + 1], buf[MAX_REPLY];
+    if (send_all(fd, store, store_n)) return fail("cannot send");
+    size_t n = read_reply(fd, ws, first);
+    if (!n) return 1;
+    first[n] = 0;
+    const char *stored_ok = ws ? "{\"KV_SET_RSP\":{\"st\":1}}" : "+OK\r\n";
+    if (!memmem(first, n, stored_ok, strlen(stored_ok))) {
+        errno = 0;
+        fprintf(stderr, "bench_rtt: the key was not stored: %.*s\n", (int)strcspn(first, "\r\n"), first);
+        return 1;
+    }
+
+    /* the first timed request's reply is the one every later reply must be */
+    if (send_all(fd, timed, timed_n)) return fail("cannot send");
+    size_t want = read_reply(fd, ws, first);
+    if (!want) return 1;
+    const char *expect = set ? stored_ok : ws ? "\"" VALUE "\"" : "$16\r\n" VALUE "\r\n";
+    if (!memmem(first, want, expect, strlen(expect)) || (ws && !memmem(first, want, "\"st\":1", 6))) {
+        errno = 0;
+        fprintf(stderr, "bench_rtt: unexpected reply: %.*s\n", (int)want, first);
+        return 1;
+    }
+
+    uint64_t *lat = malloc((size_t)requests * sizeof *lat);
+    if (!lat) return fail("out of memory");
+    for (long i = 0; i < requests; i++) {
+        uint64_t t0 = now_ns();
+        if (send_all(fd, timed, timed_n) || recv_exact(fd, buf, want)) {
+            free(lat);
+            return fail("the server stopped answering");
+        }
+        lat[i] = now_ns() - t0;
+        if (memcmp(buf, first, want) != 0) {
+            errno = 0;
+            fprintf(stderr, "bench_rtt: reply %ld differs from the first: %.*s\n", i + 1, (int)want, buf);
+            free(lat);
+            return 1;
+        }
+    }
+    close(fd);
+    qsort(lat, (size_t)requests, sizeof *lat, cmp_u64);
+    printf("bench_rtt: %s %s, %ld requests: p50 %.1f us, p90 %.1f us, p99 %.1f us\n", argv[1], set ? "set" : "get",
+           requests, (double)lat[(size_t)requests / 2] / 1e3, (double)lat[(size_t)requests * 9 / 10] / 1e3,
+           (double)lat[(size_t)requests * 99 / 100] / 1e3);
+    free(lat);
+    return 0;
+}
