@@ -11,7 +11,8 @@
 # After the table: server CPU per request, GET and SET 16 B at 4 x 32 and
 # 1 x 1, ndb against Redis (tests/bench/cpu_per_request.sh --vs-redis);
 # then 1 x 1 once more with one client for both servers
-# (tests/bench/bench_rtt.c): p50 latency and server CPU per request.
+# (tests/bench/bench_rtt.c): p50 latency (also of SET with the journal)
+# and server CPU per request.
 #
 # Cases 6-8 compare the journal (issue 15) with Redis's AOF on the same
 # disk: `--journal always|everysec` against `appendonly yes` with the same
@@ -423,8 +424,9 @@ fi
 # bench_rtt).  So case 1 and the 1 x 1 rows above compare two pairs of
 # server and client; here both servers get the same client,
 # tests/bench/bench_rtt.c (WebSocket to ndb, RESP to Redis): p50 of its
-# round trips, medians of 5 alternated runs, and the server CPU per request
-# under it (cpu_per_request.sh --same-client).
+# round trips, medians of 5 alternated runs (GET, SET, and SET with the
+# journal against the AOF, as cases 6), and the server CPU per request under
+# it (cpu_per_request.sh --same-client).
 same_rows=()
 if [ "$journal_only" = 0 ]; then
     BENCH_RTT=${BENCH_RTT:-$(dirname "$NDB")/bench_rtt}
@@ -454,6 +456,33 @@ if [ "$journal_only" = 0 ]; then
         log "  ${op^^}: p50 ndb $nd, Redis $rd"
     done
     stop_servers
+    # the journal cases at one connection (6, above) are this round trip too
+    for policy in always everysec; do
+        m=$([ "$policy" = always ] && echo $((n / 10)) || echo "$n")
+        log "one client for both: SET 16 B, 1 x P1, journal $policy / appendfsync $policy, p50 of $m round trips x 5 runs per server"
+        rm -rf "$work/ndb-data" "$work/redis-data"
+        mkdir -p "$work/ndb-data" "$work/redis-data"
+        start_ndb --persist-path "$work/ndb-data" --journal "$policy"
+        start_redis --appendonly yes --appendfsync "$policy" --dir "$work/redis-data"
+        nport=${NDB_URL##*:}
+        nport=${nport%%/*}
+        : >"$work/rtt.n"
+        : >"$work/rtt.r"
+        for i in 1 2 3 4 5; do
+            for who in $([ $((i % 2)) = 1 ] && echo "n r" || echo "r n"); do
+                if [ "$who" = n ]; then
+                    "${on_client[@]}" "$BENCH_RTT" ws "$nport" "$m" set | p50 >>"$work/rtt.n" || die "bench_rtt against ndb failed"
+                else
+                    "${on_client[@]}" "$BENCH_RTT" resp "$REDIS_PORT" "$m" set | p50 >>"$work/rtt.r" || die "bench_rtt against Redis failed"
+                fi
+            done
+        done
+        nd=$(median <"$work/rtt.n")
+        rd=$(median <"$work/rtt.r")
+        same_rows+=("| SET 16 B, 1 conn × P1, journal $policy (Redis appendfsync $policy) | p50 latency, µs | $(fmt "$nd" 1) | $(fmt "$rd" 1) | $(ratio "$nd" "$rd") | ≤ 1.0 | $(meets "$(ratio "$nd" "$rd")" le 1.0) |")
+        log "  journal $policy: p50 ndb $nd, Redis $rd"
+        stop_servers
+    done
     for op in get set; do
         m=$([ $quick = 1 ] && echo 15000 || echo 60000)
         log "one client for both: server CPU per request, ${op^^} 16 B, 1 x P1, $m requests x 5 rounds per server"
