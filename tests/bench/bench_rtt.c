@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/pwhash.h"  /* base64 */
+#include "common/wsframe.h" /* frames */
+
 #define KEY "bench_rtt:key"
 #define VALUE "0123456789abcdef"
 #define MAX_REQUESTS 10000000L
@@ -84,35 +87,29 @@ static int recv_exact(int fd, char *p, size_t n) {
     return 0;
 }
 
-/* One masked WebSocket text frame carrying msg (short: under 126 bytes). */
+/* One masked WebSocket text frame carrying msg (common/wsframe.h), the
+ * masking key drawn once per frame. */
 static size_t ws_frame(unsigned char *out, const char *msg) {
-    size_t n = strlen(msg);
     unsigned char mask[4];
     if (getrandom(mask, sizeof mask, 0) != (ssize_t)sizeof mask) memcpy(mask, "ndb!", 4);
-    out[0] = 0x81;
-    out[1] = (unsigned char)(0x80 | n);
-    memcpy(out + 2, mask, 4);
-    for (size_t i = 0; i < n; i++) out[6 + i] = (unsigned char)msg[i] ^ mask[i & 3];
-    return 6 + n;
+    return wsf_encode(out, WSF_TEXT, msg, strlen(msg), mask);
 }
 
 /* Read one whole reply into buf: a WebSocket frame from the server
  * (unmasked text, length under 64 KiB) or a RESP reply (+status or
  * $bulk).  Returns its length, or 0 after saying why. */
 static size_t read_reply(int fd, int ws, char *buf) {
-    if (ws) {
-        if (recv_exact(fd, buf, 2)) return fail("no reply from the server"), 0;
-        size_t len = (unsigned char)buf[1] & 0x7f, head = 2;
-        if ((unsigned char)buf[0] != 0x81 || ((unsigned char)buf[1] & 0x80) || len == 127)
-            return errno = 0, fail("the reply is not one unmasked text frame"), 0;
-        if (len == 126) {
-            if (recv_exact(fd, buf + 2, 2)) return fail("no reply from the server"), 0;
-            len = (size_t)(unsigned char)buf[2] << 8 | (unsigned char)buf[3];
-            head = 4;
+    if (ws) { /* the header, as long as its first two bytes say, then the payload */
+        wsf_head h;
+        size_t have = 0;
+        while (!wsf_decode_header((const unsigned char *)buf, have, &h)) {
+            if (recv_exact(fd, buf + have, h.size - have)) return fail("no reply from the server"), 0;
+            have = h.size;
         }
-        if (head + len > MAX_REPLY) return errno = 0, fail("the reply is too long"), 0;
-        if (recv_exact(fd, buf + head, len)) return fail("no reply from the server"), 0;
-        return head + len;
+        if (!h.fin || h.opcode != WSF_TEXT || h.masked || h.size + h.len > MAX_REPLY)
+            return errno = 0, fail("the reply is not one unmasked text frame of at most 4 KiB"), 0;
+        if (recv_exact(fd, buf + h.size, (size_t)h.len)) return fail("no reply from the server"), 0;
+        return h.size + (size_t)h.len;
     }
     size_t n = 0; /* RESP: the first line, then a bulk's body */
     while (n < 2 || buf[n - 2] != '\r' || buf[n - 1] != '\n') {
@@ -132,17 +129,9 @@ static size_t read_reply(int fd, int ws, char *buf) {
 static int ws_upgrade(int fd, int port) {
     unsigned char nonce[16];
     if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce) memcpy(nonce, "bench_rtt nonce!", 16);
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char key[25];
-    for (int i = 0, o = 0; i < 16; i += 3) {
-        unsigned v = (unsigned)nonce[i] << 16 | (i + 1 < 16 ? (unsigned)nonce[i + 1] << 8 : 0) |
-                     (i + 2 < 16 ? nonce[i + 2] : 0);
-        key[o++] = b64[v >> 18 & 63];
-        key[o++] = b64[v >> 12 & 63];
-        key[o++] = i + 1 < 16 ? b64[v >> 6 & 63] : '=';
-        key[o++] = i + 2 < 16 ? b64[v & 63] : '=';
-    }
-    key[24] = 0;
+    char key[4 * ((sizeof nonce + 2) / 3) + 1]; /* 22 characters unpadded, then "==" */
+    size_t kn = pwhash_b64_encode(nonce, sizeof nonce, key);
+    memcpy(key + kn, "==", 3);
     char req[256], resp[MAX_REPLY];
     int n = snprintf(req, sizeof req,
                      "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -195,7 +184,7 @@ int main(int argc, char **argv) {
     if (ws && ws_upgrade(fd, (int)port)) return 1;
 
     /* the requests, prepared once; the SET also stores the key first */
-    unsigned char store[256], timed[256];
+    unsigned char store[256 + WSF_MAX_HEADER], timed[256 + WSF_MAX_HEADER];
     size_t store_n, timed_n;
     if (ws) {
         store_n = ws_frame(store, "{\"KV_SET\":{\"keys\":{\"" KEY "\":\"" VALUE "\"}}}");
