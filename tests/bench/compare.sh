@@ -432,28 +432,34 @@ if [ "$journal_only" = 0 ]; then
     BENCH_RTT=${BENCH_RTT:-$(dirname "$NDB")/bench_rtt}
     [ -x "$BENCH_RTT" ] || die "no bench_rtt at $BENCH_RTT (build it: cmake --build build --target bench_rtt)"
     n=$([ $quick = 1 ] && echo 5000 || echo 20000)
-    start_ndb
-    start_redis
-    nport=${NDB_URL##*:}
-    nport=${nport%%/*}
     p50() { sed -n 's/.* p50 \([0-9.]*\) us.*/\1/p'; }
-    for op in get set; do
-        log "one client for both: ${op^^} 16 B, 1 x P1, p50 of $n round trips x 5 runs per server"
+    # rtt_row LABEL OP N: bench_rtt OP, N round trips, 5 alternated runs
+    # against each of the running servers; the medians become a row.
+    rtt_row() {
+        local label=$1 op=$2 count=$3 nport i who nd rd
+        nport=${NDB_URL##*:}
+        nport=${nport%%/*}
         : >"$work/rtt.n"
         : >"$work/rtt.r"
         for i in 1 2 3 4 5; do
             for who in $([ $((i % 2)) = 1 ] && echo "n r" || echo "r n"); do
                 if [ "$who" = n ]; then
-                    "${on_client[@]}" "$BENCH_RTT" ws "$nport" "$n" "$op" | p50 >>"$work/rtt.n" || die "bench_rtt against ndb failed"
+                    "${on_client[@]}" "$BENCH_RTT" ws "$nport" "$count" "$op" | p50 >>"$work/rtt.n" || die "bench_rtt against ndb failed"
                 else
-                    "${on_client[@]}" "$BENCH_RTT" resp "$REDIS_PORT" "$n" "$op" | p50 >>"$work/rtt.r" || die "bench_rtt against Redis failed"
+                    "${on_client[@]}" "$BENCH_RTT" resp "$REDIS_PORT" "$count" "$op" | p50 >>"$work/rtt.r" || die "bench_rtt against Redis failed"
                 fi
             done
         done
         nd=$(median <"$work/rtt.n")
         rd=$(median <"$work/rtt.r")
-        same_rows+=("| ${op^^} 16 B, 1 conn × P1 | p50 latency, µs | $(fmt "$nd" 1) | $(fmt "$rd" 1) | $(ratio "$nd" "$rd") | ≤ 1.0 | $(meets "$(ratio "$nd" "$rd")" le 1.0) |")
-        log "  ${op^^}: p50 ndb $nd, Redis $rd"
+        same_rows+=("| $label | p50 latency, µs | $(fmt "$nd" 1) | $(fmt "$rd" 1) | $(ratio "$nd" "$rd") | ≤ 1.0 | $(meets "$(ratio "$nd" "$rd")" le 1.0) |")
+        log "  $label: p50 ndb $nd, Redis $rd"
+    }
+    start_ndb
+    start_redis
+    for op in get set; do
+        log "one client for both: ${op^^} 16 B, 1 x P1, p50 of $n round trips x 5 runs per server"
+        rtt_row "${op^^} 16 B, 1 conn × P1" "$op" "$n"
     done
     stop_servers
     # the journal cases at one connection (6, above) are this round trip too
@@ -464,23 +470,7 @@ if [ "$journal_only" = 0 ]; then
         mkdir -p "$work/ndb-data" "$work/redis-data"
         start_ndb --persist-path "$work/ndb-data" --journal "$policy"
         start_redis --appendonly yes --appendfsync "$policy" --dir "$work/redis-data"
-        nport=${NDB_URL##*:}
-        nport=${nport%%/*}
-        : >"$work/rtt.n"
-        : >"$work/rtt.r"
-        for i in 1 2 3 4 5; do
-            for who in $([ $((i % 2)) = 1 ] && echo "n r" || echo "r n"); do
-                if [ "$who" = n ]; then
-                    "${on_client[@]}" "$BENCH_RTT" ws "$nport" "$m" set | p50 >>"$work/rtt.n" || die "bench_rtt against ndb failed"
-                else
-                    "${on_client[@]}" "$BENCH_RTT" resp "$REDIS_PORT" "$m" set | p50 >>"$work/rtt.r" || die "bench_rtt against Redis failed"
-                fi
-            done
-        done
-        nd=$(median <"$work/rtt.n")
-        rd=$(median <"$work/rtt.r")
-        same_rows+=("| SET 16 B, 1 conn × P1, journal $policy (Redis appendfsync $policy) | p50 latency, µs | $(fmt "$nd" 1) | $(fmt "$rd" 1) | $(ratio "$nd" "$rd") | ≤ 1.0 | $(meets "$(ratio "$nd" "$rd")" le 1.0) |")
-        log "  journal $policy: p50 ndb $nd, Redis $rd"
+        rtt_row "SET 16 B, 1 conn × P1, journal $policy (Redis appendfsync $policy)" set "$m"
         stop_servers
     done
     for op in get set; do
