@@ -36,9 +36,12 @@ tm() { TMUX= tmux -L "$TSOCK" "$@"; }
 # trailing blanks removed).
 screen() { tm capture-pane -p -J -t "$RTARGET" | sed 's/[[:space:]]*$//'; }
 
+# The bounds are generous (15 s) because they only cost time when a test
+# fails: under the ASan build on a saturated 2-core machine a REPL can take
+# seconds to start, and a tight bound would fail a correct program.
 # wait_for TEXT [SECONDS]: until the screen contains TEXT (fixed string).
 wait_for() {
-    local i n=$(( ${2:-5} * 20 ))
+    local i n=$(( ${2:-15} * 20 ))
     for ((i = 0; i < n; i++)); do
         [[ "$(screen)" == *"$1"* ]] && return 0
         sleep 0.05
@@ -49,7 +52,7 @@ wait_for() {
 
 # wait_re REGEX [SECONDS]: until some screen line matches the ERE.
 wait_re() {
-    local i n=$(( ${2:-5} * 20 ))
+    local i n=$(( ${2:-15} * 20 ))
     for ((i = 0; i < n; i++)); do
         screen | grep -Eq -- "$1" && return 0
         sleep 0.05
@@ -64,7 +67,7 @@ last_line() { screen | grep -v '^$' | tail -n 1; }
 # wait_last TEXT: until the last non-empty line is exactly TEXT.
 wait_last() {
     local i
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 300; i++)); do
         [ "$(last_line)" = "$1" ] && return 0
         sleep 0.05
     done

@@ -336,7 +336,7 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     tm() { TMUX= tmux -L "$TMUX_SOCK" "$@"; }
     screen() { tm capture-pane -p -t "$target" | sed 's/[[:space:]]*$//'; }
     wait_for() {
-        for ((i = 0; i < 100; i++)); do
+        for ((i = 0; i < 300; i++)); do # 15 s: a bound, not a delay
             [[ "$(screen)" == *"$1"* ]] && return 0
             sleep 0.05
         done
