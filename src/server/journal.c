@@ -1,6 +1,7 @@
 /*
  * journal.c — the journal's files, buffer and policies (see journal.h).
  */
+#define _GNU_SOURCE /* fallocate */
 #include "server/journal.h"
 
 #include <errno.h>
@@ -44,6 +45,38 @@ static int write_all(int fd, const char *p, size_t n, size_t *done) {
     return 0;
 }
 
+/* How much file space `always` reserves at a time (journal.h): one file-size
+ * commit per step instead of one per fsync. */
+#define JOURNAL_RESERVE_STEP (4u << 20)
+
+/* Make sure the file has room for n more bytes after file_bytes, reserving
+ * the next step when it has not.  A file system that cannot reserve
+ * (EOPNOTSUPP) or a full disk only turns reserving off for this file: the
+ * write that follows finds out for itself. */
+static void reserve_room(journal *j, size_t n) {
+    if (!j->reserve || j->file_bytes + n <= j->reserved_to) return;
+    uint64_t to = j->file_bytes + n + JOURNAL_RESERVE_STEP;
+    if (fallocate(j->fd, 0, (off_t)j->reserved_to, (off_t)(to - j->reserved_to))) {
+        log_debug("journal: cannot reserve file space (%s); appending without", strerror(errno));
+        j->reserve = 0;
+        /* a fallocate that failed part way may have grown the file */
+        if (ftruncate(j->fd, (off_t)j->reserved_to)) log_debug("journal: ftruncate: %s", strerror(errno));
+        return;
+    }
+    j->reserved_to = to;
+}
+
+/* Give back the reserved space after the last record (the file is done
+ * with, or is being closed). */
+static void release_room(journal *j) {
+    if (j->reserved_to <= j->file_bytes) return;
+    if (ftruncate(j->fd, (off_t)j->file_bytes))
+        log_warn("journal: cannot release the space reserved after the last record of generation %llu (%s); "
+                 "the next start-up does",
+                 (unsigned long long)j->gen, strerror(errno));
+    j->reserved_to = j->file_bytes;
+}
+
 /* Create the file of generation gen with its header, durably.  Returns the
  * descriptor, or -1 with the reason in err (nothing is left behind). */
 static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen) {
@@ -76,7 +109,8 @@ int journal_open(journal *j, const char *dir, int policy, uint64_t gen, void (*w
     if (fd < 0) return -1;
     j->fd = fd;
     j->gen = gen;
-    j->file_bytes = JF_HEADER_SIZE;
+    j->file_bytes = j->reserved_to = JF_HEADER_SIZE;
+    j->reserve = policy == JOURNAL_ALWAYS;
     j->last_sync_ms = wall_ms();
     if (policy == JOURNAL_EVERYSEC) j->sync = jsync_start(fd, wake);
     return 0;
@@ -115,6 +149,7 @@ static int cut_back(journal *j) {
     if (!j->truncate_pending) return 0;
     if (ftruncate(j->fd, (off_t)j->file_bytes)) return -1;
     j->truncate_pending = 0;
+    j->reserved_to = j->file_bytes; /* the reserved space went too */
     return 0;
 }
 
@@ -123,6 +158,7 @@ static int write_buffer(journal *j) {
     size_t done;
     if (!j->buf.len) return 0;
     jf_record_set_more((unsigned char *)j->buf.buf + j->last_rec, 0); /* the unit ends here */
+    reserve_room(j, j->buf.len);
     if (write_all(j->fd, j->buf.buf, j->buf.len, &done)) {
         int e = errno;
         if (done) { /* part of a record may be in the file: take it out again */
@@ -189,11 +225,13 @@ int journal_rotate(journal *j, uint64_t gen, char *err, size_t errlen) {
     int fd = create_file(j, gen, err, errlen);
     if (fd < 0) return -1;
     if (j->sync) jsync_switch(j->sync, fd, j->appended);
+    release_room(j);
     close(j->fd);
     j->fd = fd;
     j->gen = gen;
     j->older_bytes += j->file_bytes;
-    j->file_bytes = JF_HEADER_SIZE;
+    j->file_bytes = j->reserved_to = JF_HEADER_SIZE;
+    j->reserve = j->policy == JOURNAL_ALWAYS;
     if (j->broken) {
         /* repairing: the snapshot taken now holds every record so far;
          * records from here on wait in the buffer until it is complete */
@@ -214,6 +252,7 @@ void journal_limbo_done(journal *j) {
 void journal_close(journal *j) {
     if (j->fd >= 0) {
         if (!j->broken && !j->limbo_from && !write_buffer(j)) sync_now(j);
+        release_room(j);
         if (j->sync) jsync_stop(j->sync);
         j->sync = NULL;
         close(j->fd);

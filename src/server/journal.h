@@ -16,6 +16,15 @@
  * kernel, so a crash of the process loses no acknowledged write; only
  * `always` also survives a power loss.
  *
+ * Under `always` the file's space is reserved ahead of the writes
+ * (fallocate, JOURNAL_RESERVE_STEP at a time): an fdatasync after an append
+ * that grows the file must also commit the new file size, one that writes
+ * inside it only the data — on ext4 about a third less time per fsync,
+ * which is the time an `always` write waits.  The reserved space reads as
+ * zeros; the file is cut back to its records when it is closed or rotated,
+ * and after a crash by the next start-up (journal_read.h: zeros to the end
+ * are a clean end).
+ *
  * Holding output back is the transport's job (it gates each connection's
  * queue); the journal tells it with two sequence numbers: records are
  * numbered from 1 as they arrive; output queued while journal_hold_seq()
@@ -53,6 +62,9 @@ typedef struct journal {
     int fd;                 /* the current file; -1 when none is open */
     uint64_t gen;           /* its generation */
     uint64_t file_bytes;    /* its length: header and whole records written */
+    uint64_t reserved_to;   /* the file's size on disk: file_bytes and the space
+                             * reserved after it (equal when nothing is reserved) */
+    int reserve;            /* reserve space ahead (policy `always`, until it fails once) */
     uint64_t older_bytes;   /* bytes of the earlier files that recovery would replay */
     strbuf buf;             /* encoded records not yet written: one unit
                              * (journal_format.h), written with one write */

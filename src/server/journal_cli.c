@@ -40,8 +40,10 @@ static const char usage[] =
     "'ndb serve --journal' recovers them at start-up, without starting a server.\n"
     "\n"
     "  check   load the newest automatic snapshot and replay the journal in memory;\n"
-    "          report what a start-up restores, a torn last record it drops, or\n"
-    "          the damage that stops it and what a repair would drop; change nothing\n"
+    "          report what a start-up restores, a torn last record it drops, zeros\n"
+    "          after the last record it cuts off (space reserved under journal\n"
+    "          always), or the damage that stops it and what a repair would drop;\n"
+    "          change nothing\n"
     "  repair  the same, then cut the journal at the last good record before the\n"
     "          damage (the dropped bytes are kept in FILE.damaged, later journal\n"
     "          files are renamed FILE.damaged) and check again\n"
@@ -75,6 +77,10 @@ static void print_found(const recovery_report *rep, const ndb_store *st) {
         printf("torn last record in %s: %llu bytes at byte %llu (a write cut short by a crash, never "
                "acknowledged; a start-up drops it)\n",
                rep->torn_file, (unsigned long long)rep->torn_bytes, (unsigned long long)rep->torn_at);
+    if (rep->reserved_bytes)
+        printf("zeros after the last record: %llu bytes (space reserved under journal always, or writes a "
+               "power loss kept from the disk; a start-up cuts them off)\n",
+               (unsigned long long)rep->reserved_bytes);
     printf("ok: a start-up recovers %u keys and %u sessions\n", st->kv.count, st->sessions.count);
 }
 

@@ -75,9 +75,20 @@ static int check_unit(jscan *s, char *err, size_t errlen) {
     return 0;
 }
 
+/* Is every byte from `from` to the end of the file zero? */
+static int zero_from(const jscan *s, size_t from) {
+    for (size_t i = from; i < s->size; i++)
+        if (s->map[i]) return 0;
+    return 1;
+}
+
 int jscan_next(jscan *s, change *ch, char *err, size_t errlen) {
     if (s->off >= s->size) return 0;
-    if (s->off >= s->unit_end && check_unit(s, err, errlen)) return -1;
+    if (s->off >= s->unit_end && check_unit(s, err, errlen)) {
+        if (!zero_from(s, s->off)) return -1;
+        s->zero_tail = s->size - s->off; /* reserved space never written: the clean end */
+        return 0;
+    }
     const unsigned char *body;
     uint32_t len;
     jf_record_at(s->map + s->off, s->size - s->off, &body, &len); /* checked with its unit */
@@ -100,10 +111,12 @@ int jscan_rest_is_torn(const jscan *s) {
     return 1;
 }
 
-int jscan_all_zero(const jscan *s) {
-    for (size_t i = 0; i < s->size; i++)
-        if (s->map[i]) return 0;
-    return 1;
+int jscan_all_zero(const jscan *s) { return zero_from(s, 0); }
+
+size_t jscan_data_end(const jscan *s, size_t from) {
+    size_t end = s->size;
+    while (end > from && !s->map[end - 1]) end--;
+    return end;
 }
 
 void jscan_close(jscan *s) {

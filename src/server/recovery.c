@@ -44,11 +44,13 @@ static int damage(recovery_report *rep, const char *path, uint64_t gen, uint64_t
     return -1;
 }
 
-/* Cut a torn tail off `path` at byte `at` (start-up only). */
+/* Cut `path` back to byte `at` (start-up only): a torn tail, or reserved
+ * space after the last record. */
 static int cut_tail(const char *path, uint64_t at, char *err, size_t errlen) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)at) || fsync(fd)) {
-        snprintf(err, errlen, "cannot cut the torn tail off %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot cut %s back to its last record (byte %llu): %s", path,
+                 (unsigned long long)at, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }
@@ -124,14 +126,18 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
     uint64_t size = s.size, at = s.off, good = s.records;
     if (rc < 0) {
         if (last && jscan_rest_is_torn(&s)) {
+            /* the torn write ends where the zeros of reserved space begin (zero
+             * bytes at the end of the write itself cannot be told from them) */
+            uint64_t end = jscan_data_end(&s, at);
             jscan_close(&s);
             log_warn("journal file %s: dropped a torn last record (%llu bytes at byte %llu), a write cut short "
                      "by a crash; it was never acknowledged",
-                     path, (unsigned long long)(size - at), (unsigned long long)at);
+                     path, (unsigned long long)(end - at), (unsigned long long)at);
             rep->torn = 1;
             snprintf(rep->torn_file, sizeof rep->torn_file, "%s", path);
             rep->torn_at = at;
-            rep->torn_bytes = size - at;
+            rep->torn_bytes = end - at;
+            rep->reserved_bytes += size - end;
             if (mode == RECOVER_START && cut_tail(path, at, err, errlen)) return -1;
             size = at;
         } else {
@@ -139,7 +145,21 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
             return damage(rep, path, gen, at, size, good, why, err, errlen);
         }
     } else {
+        uint64_t zeros = s.zero_tail;
         jscan_close(&s);
+        if (zeros) {
+            /* the server did not close the file: space it reserved for writes
+             * that never came (journal.c), or writes a power loss kept from
+             * the disk (under everysec or no) */
+            rep->reserved_bytes += zeros;
+            if (mode == RECOVER_START) {
+                if (cut_tail(path, at, err, errlen)) return -1;
+                log_warn("journal file %s: cut off %llu bytes of zeros after its last record (space reserved "
+                         "under journal always, or writes a power loss kept from the disk)",
+                         path, (unsigned long long)zeros);
+            }
+            size = at;
+        }
     }
     rep->files++;
     rep->records += good;

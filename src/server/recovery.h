@@ -26,7 +26,7 @@
 #include "server/store.h"
 
 enum recovery_mode {
-    RECOVER_START,  /* start-up: a torn tail is cut off the file */
+    RECOVER_START,  /* start-up: a torn tail and unwritten reserved space are cut off the file */
     RECOVER_CHECK,  /* nothing on disk changes */
 };
 
@@ -41,6 +41,8 @@ typedef struct recovery_report {
     int torn;                /* the newest file had a torn tail */
     char torn_file[PATH_MAX];
     uint64_t torn_at, torn_bytes;
+    uint64_t reserved_bytes; /* zeros after the last record, space reserved for writes that
+                              * never came (journal `always`; only counted, not bytes above) */
     int damaged;             /* recovery failed on journal damage (below) */
     char bad_file[PATH_MAX];
     uint64_t bad_gen, bad_at, bad_size; /* where: file, byte; the file's length */

@@ -136,19 +136,67 @@ for i in range(300):
     start_server --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
     crash
-    local f size
+    local f size reserved
     f=$(gen 1)
-    size=$(stat -c %s "$f")
-    printf '\x40\x00\x00\x00\x01\x02\x03\x04\x01\x01' >>"$f" # a record's start: the crash cut its write
+    # under `always` the file has space reserved after its records: zeros,
+    # which check counts apart and a start-up releases
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    size=$(sed -n 's/^journal: 1 file(s), 1 records, \([0-9]*\) bytes$/\1/p' <<<"${lines[1]}")
+    reserved=$(($(stat -c %s "$f") - size))
+    [ "$reserved" -gt 1000000 ]
+    [ "${lines[2]}" = "zeros after the last record: $reserved bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    # a record's start where the next write went: the crash cut that write
+    printf '\x40\x00\x00\x00\x01\x02\x03\x04\x01\x01' | dd of="$f" bs=1 seek="$size" conv=notrunc 2>/dev/null
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
     [ "${lines[2]}" = "torn last record in $f: 10 bytes at byte $size (a write cut short by a crash, never acknowledged; a start-up drops it)" ]
-    [ "${lines[3]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
-    [ "$(stat -c %s "$f")" -eq $((size + 10)) ] # check changes nothing
+    [ "${lines[3]}" = "zeros after the last record: $((reserved - 10)) bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    [ "${lines[4]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    [ "$(stat -c %s "$f")" -eq $((size + reserved)) ] # check changes nothing
     start_server --persist-path "$P" --journal always
     grep -qx "ndb: warn: journal file $f: dropped a torn last record (10 bytes at byte $size), a write cut short by a crash; it was never acknowledged" "$NDB_LOG"
     [ "$(stat -c %s "$f")" -eq "$size" ]
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+@test "journal always: file space reserved ahead of the writes; cut back at stop, and after kill -9 by the next start" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local f1 f2 n1 n2 big
+    f1=$(gen 1)
+    n1=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2) # the records' bytes
+    [ "$n1" -gt 40 ]
+    [ "$(stat -c %s "$f1")" -eq $((n1 + 4194304)) ] # 4 MiB reserved after them
+    stop_server
+    [ "$(stat -c %s "$f1")" -eq "$n1" ] # a clean stop cuts the file back
+    ! grep -q "zeros after its last record" "$NDB_LOG"
+
+    start_server --persist-path "$P" --journal always
+    ! grep -q "zeros after its last record" "$NDB_LOG" # nothing to cut after a clean stop
+    req '{"KV_SET":{"keys":{"b":"two"}}}' '{"KV_SET_RSP":{"st":1}}'
+    f2=$(gen 2)
+    big=$(stat -c %s "$f2")
+    crash
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    n2=$((big - 4194304))
+    [ "${lines[1]}" = "journal: 2 file(s), 2 records, $((n1 + n2)) bytes" ]
+    [ "${lines[2]}" = "zeros after the last record: 4194304 bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    [ "$(stat -c %s "$f2")" -eq "$big" ] # check changes nothing
+    start_server --persist-path "$P" --journal always
+    grep -qx "ndb: warn: journal file $f2: cut off 4194304 bytes of zeros after its last record (space reserved under journal always, or writes a power loss kept from the disk)" "$NDB_LOG"
+    [ "$(stat -c %s "$f2")" -eq "$n2" ]
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":"two"},"st":1}}'
+}
+
+@test "journal everysec: no space reserved (the file is its records)" {
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local n
+    n=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2)
+    [ "$n" -gt 40 ]
+    [ "$(stat -c %s "$(gen 1)")" -eq "$n" ]
 }
 
 @test "damage in the middle stops start-up naming file and byte; check reports it; repair cuts there" {
@@ -295,6 +343,22 @@ wait_refused() {
     echo "writesRefused never became $1" >&2
     cat "$NDB_LOG" >&2
     return 1
+}
+
+@test "journal always where file space cannot be reserved: plain appends, nothing refused or lost" {
+    touch "$BATS_TEST_TMPDIR/fault"
+    NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fallocate NDB_FAULT_ERRNO=95 start_faulty --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    local n
+    n=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2)
+    [ "$n" -gt 40 ]
+    [ "$(stat -c %s "$(gen 1)")" -eq "$n" ] # nothing reserved: the file is its records
+    [ "$(refused)" = false ]
+    crash
+    NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fallocate NDB_FAULT_ERRNO=95 start_faulty --persist-path "$P" --journal always
+    ! grep -q "zeros after its last record" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
 @test "124: the journal cannot be written -> writes refused, reads work, the held reply comes after the repair" {

@@ -7,7 +7,8 @@
  *   NDB_FAULT_PATH   only descriptors whose file's path contains this text
  *                    fail (e.g. "/@ndb/journal/"); required
  *   NDB_FAULT_OPS    "write", "fsync" or "write,fsync" (the default): which
- *                    calls fail — write/pwrite/writev, fsync/fdatasync
+ *                    calls fail — write/pwrite/writev, fsync/fdatasync;
+ *                    "fallocate" (only when named) makes fallocate fail
  *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
  *
  * A failing call writes nothing.  Everything else passes through to libc.
@@ -74,4 +75,14 @@ int fdatasync(int fd) {
     if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
     if (faulty(fd, "fsync")) return -1;
     return real(fd);
+}
+
+/* Only when NDB_FAULT_OPS names it: the default keeps the meaning the
+ * older tests were written for (their writes fail, not the reservation). */
+int fallocate(int fd, int mode, off_t off, off_t len) {
+    static int (*real)(int, int, off_t, off_t);
+    if (!real) real = (int (*)(int, int, off_t, off_t))dlsym(RTLD_NEXT, "fallocate");
+    const char *ops = getenv("NDB_FAULT_OPS");
+    if (ops && strstr(ops, "fallocate") && faulty(fd, "fallocate")) return -1;
+    return real(fd, mode, off, len);
 }

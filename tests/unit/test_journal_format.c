@@ -198,9 +198,16 @@ static void test_files(void) {
         CHECK(!clean && torn && at == off[9]);
     }
 
-    strbuf z = STRBUF_INIT; /* zeros after the last record (a power loss) */
+    /* zeros after the last record (space reserved under `always`, or a
+     * power loss): the clean end, where they start */
+    strbuf z = STRBUF_INIT;
     sb_add(&z, b.buf, b.len);
     for (int i = 0; i < 100; i++) sb_addc(&z, 0);
+    put(z.buf, z.len);
+    CHECK_INT(scan(&clean, &torn, &at), 10);
+    CHECK(clean && !torn && at == b.len);
+    /* ... but not when anything follows them: the walk stops at the zeros */
+    sb_addc(&z, 1);
     put(z.buf, z.len);
     CHECK_INT(scan(&clean, &torn, &at), 10);
     CHECK(!clean && torn && at == b.len);

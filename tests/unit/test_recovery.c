@@ -6,7 +6,8 @@
  * session whose deadline passed meanwhile is due at once; a torn tail is
  * cut; damage in the middle stops recovery naming file and byte, and a
  * repair cuts there keeping the dropped bytes; a missing journal file, a
- * journal without its start, an interrupted snapshot.
+ * journal without its start, an interrupted snapshot; the space a journal
+ * under `always` reserves ahead of its writes.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -280,6 +281,108 @@ static void test_missing_pieces(void) {
     store_free(&a);
 }
 
+/* Under `always` the journal reserves its file's space ahead of the writes;
+ * closing or rotating cuts a file back to its records, and after a crash
+ * the reserved zeros are the clean end (a start-up cuts them off).  Zeros
+ * with anything after them, or a unit that runs into zeros, stay a torn
+ * tail. */
+static void test_reserved_space(void) {
+    char err[PATH_MAX + 512], p1[PATH_MAX], p2[PATH_MAX];
+    ndb_store a, b;
+    journal jn;
+    recovery_report rep;
+    strbuf da = STRBUF_INIT, db = STRBUF_INIT;
+    auto_remove_tree(L.root);
+    auto_layout_create(&L, err, sizeof err);
+    store_init(&a, 0, 53);
+    CHECK_INT(journal_open(&jn, L.journal, JOURNAL_ALWAYS, 1, NULL, err, sizeof err), 0);
+    store_add_sink(&a, journal_sink, &jn);
+    auto_journal_path(&L, 1, p1, sizeof p1);
+    CHECK_INT(size_of(p1), JF_HEADER_SIZE); /* nothing reserved before the first write */
+    put(&a, NULL, "a", "1");
+    CHECK_INT(journal_flush(&jn), 0);
+    uint64_t logical1 = jn.file_bytes;
+    CHECK(size_of(p1) > logical1 + 1000000);
+    CHECK_INT(size_of(p1), jn.reserved_to);
+    CHECK_INT(journal_bytes(&jn), logical1); /* what recovery replays, not the reserved space */
+    CHECK_INT(journal_rotate(&jn, 2, err, sizeof err), 0);
+    CHECK_INT(size_of(p1), logical1); /* the finished file is cut back to its records */
+    put(&a, NULL, "b", "\"two\"");
+    put(&a, NULL, "c", "[3]");
+    CHECK_INT(journal_flush(&jn), 0);
+    auto_journal_path(&L, 2, p2, sizeof p2);
+    uint64_t logical2 = jn.file_bytes, reserved2 = size_of(p2);
+    CHECK(reserved2 > logical2 + 1000000);
+
+    /* a crash now (kill -9): the file keeps its reserved zeros */
+    store_remove_sink(&a, journal_sink, &jn);
+    close(jn.fd);
+    sb_free(&jn.buf);
+    digest(&a, &da);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
+    CHECK(!rep.torn);
+    CHECK_INT(rep.records, 3);
+    CHECK_INT(rep.bytes, logical1 + logical2);
+    CHECK_INT(rep.reserved_bytes, reserved2 - logical2);
+    CHECK_INT(size_of(p2), reserved2); /* a check changes nothing */
+    digest(&b, &db);
+    CHECK_STR(db.buf, da.buf);
+    store_free(&b);
+    CHECK_INT(recover(&a, &b, RECOVER_START, &rep, err, sizeof err), 0);
+    CHECK(!rep.torn);
+    CHECK_INT(rep.reserved_bytes, reserved2 - logical2);
+    CHECK_INT(size_of(p2), logical2); /* a start-up releases it */
+    digest(&b, &db);
+    CHECK_STR(db.buf, da.buf);
+    store_free(&b);
+
+    /* zeros, then bytes: not a clean end but a torn tail (of the newest file) */
+    int fd = open(p2, O_WRONLY);
+    CHECK(pwrite(fd, "abc", 3, (off_t)(logical2 + 100)) == 3);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
+    CHECK(rep.torn && rep.torn_at == logical2 && rep.torn_bytes == 103);
+    CHECK_INT(rep.reserved_bytes, 0);
+    store_free(&b);
+    /* the start of a record, then zeros: torn too */
+    CHECK_INT(ftruncate(fd, (off_t)logical2), 0);
+    CHECK(pwrite(fd, "\x30\x00\x00\x00\x01", 5, (off_t)logical2) == 5);
+    CHECK_INT(ftruncate(fd, (off_t)(logical2 + 4096)), 0);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
+    CHECK(rep.torn && rep.torn_at == logical2 && rep.torn_bytes == 5); /* the write; the zeros after it: */
+    CHECK_INT(rep.reserved_bytes, 4096 - 5);
+    store_free(&b);
+    CHECK_INT(ftruncate(fd, (off_t)logical2), 0);
+    close(fd);
+
+    /* zeros after the records of an older file (a crash between a rotation
+     * and its cut) are its clean end as well */
+    fd = open(p1, O_WRONLY);
+    CHECK_INT(ftruncate(fd, (off_t)(logical1 + 4096)), 0);
+    close(fd);
+    CHECK_INT(recover(&a, &b, RECOVER_START, &rep, err, sizeof err), 0);
+    CHECK(!rep.torn);
+    CHECK_INT(rep.records, 3);
+    CHECK_INT(rep.reserved_bytes, 4096);
+    CHECK_INT(size_of(p1), logical1);
+    digest(&b, &db);
+    CHECK_STR(db.buf, da.buf);
+    store_free(&b);
+
+    /* a journal under `always` closed normally leaves no reserved space */
+    CHECK_INT(journal_open(&jn, L.journal, JOURNAL_ALWAYS, 3, NULL, err, sizeof err), 0);
+    store_add_sink(&a, journal_sink, &jn);
+    put(&a, NULL, "d", "4");
+    CHECK_INT(journal_flush(&jn), 0);
+    uint64_t logical3 = jn.file_bytes;
+    store_remove_sink(&a, journal_sink, &jn);
+    journal_close(&jn);
+    auto_journal_path(&L, 3, p1, sizeof p1);
+    CHECK_INT(size_of(p1), logical3);
+    store_free(&a);
+    sb_free(&da);
+    sb_free(&db);
+}
+
 int main(void) {
     log_threshold = LOG_ERROR;
     if (!mkdtemp(dir)) return 1;
@@ -289,6 +392,7 @@ int main(void) {
     test_roundtrip();
     test_damage_and_repair();
     test_missing_pieces();
+    test_reserved_space();
     auto_remove_tree(dir);
     return UNIT_DONE();
 }
