@@ -493,6 +493,16 @@ session *store_load_session(ndb_store *st, uint64_t token, const session_expiry 
 
 int store_apply(ndb_store *st, const change *ch, char *err, size_t errlen) {
     session *s = NULL;
+    /* the fields a kind needs (the format leaves absent ones out, so a
+     * record that checks out can still lack them) */
+    if ((ch->kind == CH_KEY_SET || ch->kind == CH_KEY_RMV || ch->kind == CH_KEY_EXPIRE) && !ch->key) {
+        snprintf(err, errlen, "record of a key change names no key");
+        return -1;
+    }
+    if (ch->kind == CH_KEY_SET && (!ch->val || !ch->vlen)) {
+        snprintf(err, errlen, "record sets a key to no value");
+        return -1;
+    }
     switch ((enum change_kind)ch->kind) {
     case CH_KEY_EXPIRE:
         if (ch->in_session) {
