@@ -40,6 +40,14 @@ wait_log() {
 # gen N: journal file name of generation N
 gen() { printf '%s/%020d.jnl' "$J" "$1"; }
 
+# journal_bytes: SV_INFO's persistence.journalBytes (the records' bytes, not the reserved space)
+journal_bytes() { "$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2; }
+
+# zeros_line N: what `ndb journal check` says of N bytes of zeros after the last record
+zeros_line() {
+    printf 'zeros after the last record: %s bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)' "$1"
+}
+
 @test "journal always: every acknowledged write survives kill -9, values and order exact" {
     start_server --persist-path "$P" --journal always
     grep -q "recovery: no journal or automatic snapshot yet: starting empty" "$NDB_LOG"
@@ -145,13 +153,13 @@ for i in range(300):
     size=$(sed -n 's/^journal: 1 file(s), 1 records, \([0-9]*\) bytes$/\1/p' <<<"${lines[1]}")
     reserved=$(($(stat -c %s "$f") - size))
     [ "$reserved" -gt 1000000 ]
-    [ "${lines[2]}" = "zeros after the last record: $reserved bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    [ "${lines[2]}" = "$(zeros_line "$reserved")" ]
     # a record's start where the next write went: the crash cut that write
     printf '\x40\x00\x00\x00\x01\x02\x03\x04\x01\x01' | dd of="$f" bs=1 seek="$size" conv=notrunc 2>/dev/null
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
     [ "${lines[2]}" = "torn last record in $f: 10 bytes at byte $size (a write cut short by a crash, never acknowledged; a start-up drops it)" ]
-    [ "${lines[3]}" = "zeros after the last record: $((reserved - 10)) bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    [ "${lines[3]}" = "$(zeros_line $((reserved - 10)))" ]
     [ "${lines[4]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
     [ "$(stat -c %s "$f")" -eq $((size + reserved)) ] # check changes nothing
     start_server --persist-path "$P" --journal always
@@ -165,7 +173,7 @@ for i in range(300):
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
     local f1 f2 n1 n2 big
     f1=$(gen 1)
-    n1=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2) # the records' bytes
+    n1=$(journal_bytes)
     [ "$n1" -gt 40 ]
     [ "$(stat -c %s "$f1")" -eq $((n1 + 4194304)) ] # 4 MiB reserved after them
     stop_server
@@ -182,7 +190,7 @@ for i in range(300):
     [ "$status" -eq 0 ]
     n2=$((big - 4194304))
     [ "${lines[1]}" = "journal: 2 file(s), 2 records, $((n1 + n2)) bytes" ]
-    [ "${lines[2]}" = "zeros after the last record: 4194304 bytes (space reserved under journal always, or writes a power loss kept from the disk; a start-up cuts them off)" ]
+    [ "${lines[2]}" = "$(zeros_line 4194304)" ]
     [ "$(stat -c %s "$f2")" -eq "$big" ] # check changes nothing
     start_server --persist-path "$P" --journal always
     grep -qx "ndb: warn: journal file $f2: cut off 4194304 bytes of zeros after its last record (space reserved under journal always, or writes a power loss kept from the disk)" "$NDB_LOG"
@@ -194,7 +202,7 @@ for i in range(300):
     start_server --persist-path "$P" --journal everysec
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
     local n
-    n=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2)
+    n=$(journal_bytes)
     [ "$n" -gt 40 ]
     [ "$(stat -c %s "$(gen 1)")" -eq "$n" ]
 }
@@ -351,7 +359,7 @@ wait_refused() {
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
     local n
-    n=$("$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2)
+    n=$(journal_bytes)
     [ "$n" -gt 40 ]
     [ "$(stat -c %s "$(gen 1)")" -eq "$n" ] # nothing reserved: the file is its records
     [ "$(refused)" = false ]
