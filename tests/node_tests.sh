@@ -7,7 +7,8 @@
 # test servers).  Fails with one clear line when node or the dependencies
 # are missing: `bash .ci/install-deps` installs both.  --chromium: the
 # tests drive Debian's chromium (/usr/bin/chromium, or $CHROMIUM), so check
-# that it is there first.
+# that it is there first.  Servers and browsers the tests leave behind
+# (node killed, or a test that hangs) are ended when node ends.
 set -euo pipefail
 if [ "${1:-}" = --chromium ]; then
     shift
@@ -42,4 +43,10 @@ if [ "${#files[@]}" -eq 0 ]; then
     echo "node_tests.sh: no *.test.mjs file in $dir" >&2
     exit 1
 fi
-exec node --test "${files[@]}"
+# node runs in a process group of its own, and whatever is left of that group
+# when it ends — the ndb servers and browsers the tests started — is ended
+# too, however node ended (a test that hangs and is killed, kill -9, Ctrl-C)
+setsid node --test "${files[@]}" &
+node_pid=$!
+trap 'kill -TERM -- "-$node_pid" 2>/dev/null || true' EXIT
+wait "$node_pid"
