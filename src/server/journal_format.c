@@ -83,6 +83,17 @@ static void put_varint(strbuf *out, uint64_t v) {
     sb_add(out, b, n);
 }
 
+/* The checksum of the record at rec whose body is len bytes: over its
+ * length field and its body. */
+static uint32_t record_crc(const unsigned char *rec, uint32_t len) {
+    return crc32c(crc32c(0, rec, 4), rec + JF_RECORD_HEAD, len);
+}
+
+void jf_record_seal(unsigned char *rec, uint32_t body_len) {
+    put32(rec, body_len);
+    put32(rec + 4, record_crc(rec, body_len));
+}
+
 void jf_record_encode(strbuf *out, const change *ch, int more) {
     size_t at = out->len;
     unsigned char head[JF_RECORD_HEAD] = {0};
@@ -110,17 +121,13 @@ void jf_record_encode(strbuf *out, const change *ch, int more) {
         put_varint(out, ch->vlen);
         sb_add(out, ch->val, ch->vlen);
     }
-    unsigned char *p = (unsigned char *)out->buf + at;
-    uint32_t body = (uint32_t)(out->len - at - JF_RECORD_HEAD);
-    put32(p, body);
-    put32(p + 4, crc32c(crc32c(0, p, 4), p + JF_RECORD_HEAD, body));
+    jf_record_seal((unsigned char *)out->buf + at, (uint32_t)(out->len - at - JF_RECORD_HEAD));
 }
 
 void jf_record_set_more(unsigned char *rec, int more) {
-    uint32_t body = jf_get32(rec);
     unsigned char *cause = rec + JF_RECORD_HEAD + 1;
     *cause = more ? (unsigned char)(*cause | JF_MORE) : (unsigned char)(*cause & ~JF_MORE);
-    put32(rec + 4, crc32c(crc32c(0, rec, 4), rec + JF_RECORD_HEAD, body));
+    jf_record_seal(rec, jf_get32(rec));
 }
 
 /* Read a varint at *p (before end) into *v.  0, or -1 if truncated or
@@ -196,7 +203,7 @@ int jf_record_at(const unsigned char *p, size_t avail, const unsigned char **bod
     uint32_t len = jf_get32(p);
     if (len > avail - JF_RECORD_HEAD) return JF_SHORT;
     if (len < JF_MIN_BODY) return JF_BAD;
-    if (jf_get32(p + 4) != crc32c(crc32c(0, p, 4), p + JF_RECORD_HEAD, len)) return JF_BAD;
+    if (jf_get32(p + 4) != record_crc(p, len)) return JF_BAD;
     *body = p + JF_RECORD_HEAD;
     *body_len = len;
     return JF_OK;

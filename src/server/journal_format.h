@@ -65,6 +65,10 @@ int jf_header_decode(const unsigned char *p, size_t n, jf_header *h, char *err, 
  * by more records of its unit; without, the last record of its unit. */
 void jf_record_encode(strbuf *out, const change *ch, int more);
 
+/* Write the length and checksum of the record at rec, whose body_len bytes
+ * of body follow its head (JF_RECORD_HEAD bytes at rec). */
+void jf_record_seal(unsigned char *rec, uint32_t body_len);
+
 /* Bit 7 of the cause byte: more records of the same write follow. */
 #define JF_MORE 0x80u
 

@@ -32,7 +32,6 @@
 
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "server/crc32c.h"
 #include "server/journal_format.h"
 #include "server/journal_read.h"
 #include "server/store.h"
@@ -66,12 +65,11 @@ static void build(const uint8_t *data, size_t size, strbuf *f) {
         while (i + 2 <= size) {
             size_t n = (size_t)(data[i] | data[i + 1] << 8);
             if (i + 2 + n > size) break;
-            unsigned char head[JF_RECORD_HEAD];
-            head[0] = (unsigned char)n, head[1] = (unsigned char)(n >> 8), head[2] = head[3] = 0;
-            uint32_t c = crc32c(crc32c(0, head, 4), data + i + 2, n);
-            for (int k = 0; k < 4; k++) head[4 + k] = (unsigned char)(c >> (8 * k));
+            size_t rec = f->len;
+            unsigned char head[JF_RECORD_HEAD] = {0}; /* sealed below */
             sb_add(f, head, sizeof head);
             sb_add(f, data + i + 2, n);
+            jf_record_seal((unsigned char *)f->buf + rec, (uint32_t)n);
             i += 2 + n;
         }
     }
