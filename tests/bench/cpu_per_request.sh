@@ -37,6 +37,10 @@
 #                 value), instead of each by its own benchmark client: at one
 #                 request in flight the client shapes the server's cost too
 #                 (its wake-ups), and this keeps that equal.
+#   --rearm        with --same-client: bench_rtt waits the way
+#                 redis-benchmark does (epoll, the socket added and removed
+#                 around each wait: bench_rtt's `rearm`) instead of in
+#                 blocking calls.
 #   --bench 'COMMAND'  the benchmark, with {port} {conns} {pipeline}
 #                 {requests} {op} in it (default: ndb bench over ws://)
 #   --conns N      connections (default 50)
@@ -64,7 +68,7 @@ REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}
 REDIS_CLI=${REDIS_CLI:-redis-cli}
 
-conns=50 pipeline=1 requests=400000 rounds=5 op=get bench="" cases=() vs_redis=0 keys=100000 vsize=16 markdown=0 same_client=0
+conns=50 pipeline=1 requests=400000 rounds=5 op=get bench="" cases=() vs_redis=0 keys=100000 vsize=16 markdown=0 same_client=0 wait=block
 while [ $# -gt 0 ]; do
     case "$1" in
     --case) cases+=("${2:?--case needs a value}"); shift ;;
@@ -76,6 +80,7 @@ while [ $# -gt 0 ]; do
     --op) op=${2:?--op needs a value}; shift ;;
     --vs-redis) vs_redis=1 ;;
     --same-client) same_client=1 ;;
+    --rearm) wait=rearm ;;
     --keys) keys=${2:?--keys needs a value}; shift ;;
     --value-size) vsize=${2:?--value-size needs a value}; shift ;;
     --markdown) markdown=1 ;;
@@ -93,6 +98,9 @@ if [ "$same_client" = 1 ]; then
     [ "$vs_redis" = 1 ] && [ "$conns" = 1 ] && [ "$pipeline" = 1 ] ||
         { echo "cpu_per_request.sh: --same-client goes with --vs-redis --conns 1 --pipeline 1" >&2; exit 2; }
     [ -x "$BENCH_RTT" ] || { echo "cpu_per_request.sh: $BENCH_RTT is not built (set BENCH_RTT)" >&2; exit 2; }
+elif [ "$wait" = rearm ]; then
+    echo "cpu_per_request.sh: --rearm goes with --same-client" >&2
+    exit 2
 fi
 
 work=$(mktemp -d)
@@ -127,8 +135,8 @@ if [ "$vs_redis" = 1 ]; then
            "redis|$REDIS_SERVER --bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize no --loglevel warning||$REDIS_BENCHMARK -h 127.0.0.1 -p {port} -t {op} -n {requests} -c {conns} -P {pipeline} -r $keys -d $vsize -q --csv|$REDIS_CLI -h 127.0.0.1 -p {port} --pipe <$work/redis.load")
     if [ "$same_client" = 1 ]; then # one key, stored by bench_rtt itself
         vsize=16
-        cases=("ndb|$NDB serve --ip 127.0.0.1 --port {port}||$BENCH_RTT ws {port} {requests} {op}|"
-               "redis|$REDIS_SERVER --bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize no --loglevel warning||$BENCH_RTT resp {port} {requests} {op}|")
+        cases=("ndb|$NDB serve --ip 127.0.0.1 --port {port}||$BENCH_RTT ws {port} {requests} {op} $wait|"
+               "redis|$REDIS_SERVER --bind 127.0.0.1 --port {port} --save '' --appendonly no --daemonize no --loglevel warning||$BENCH_RTT resp {port} {requests} {op} $wait|")
     fi
 fi
 
