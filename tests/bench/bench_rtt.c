@@ -7,10 +7,10 @@
  * Why: compare.sh measures each server with its own benchmark client
  * (ndb bench, redis-benchmark).  At one request in flight the client is
  * half of every round trip, and the two clients do not measure alike:
- * the same redis-server gave a p50 of 55 µs in redis-benchmark and 62-66
- * µs in this program, on the same machine and cores, because
- * redis-benchmark does different work around its write and read and stops
- * its clock before its read.  To compare the servers, this program talks
+ * the same redis-server gave a p50 of 55-63 µs in redis-benchmark and
+ * 62-72 µs in this program's blocking mode, on the same machine and cores,
+ * mostly because of how each waits for the reply (below); redis-benchmark
+ * also stops its clock before its read.  To compare the servers, this program talks
  * to both in exactly the same way: one blocking TCP socket to 127.0.0.1
  * with TCP_NODELAY, and per request one send() of a prepared request and
  * recv() until the whole reply is in, timed from just before the send to

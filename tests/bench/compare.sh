@@ -420,9 +420,10 @@ fi
 
 # ------------------------------------- 1 x 1 with one client for both servers
 # (issue 18) At one request in flight the benchmark client is half of every
-# round trip, and ndb bench and redis-benchmark neither work nor measure
-# alike (the same redis-server: p50 55 µs in redis-benchmark, 62-66 µs in
-# bench_rtt; redis-benchmark's p50 is the upper edge of an 8 µs bucket).  So case 1 and the 1 x 1 rows above compare two pairs of
+# round trip, and ndb bench and redis-benchmark neither wait nor measure
+# alike (the same redis-server: p50 55-63 µs in redis-benchmark, 62-72 µs
+# in bench_rtt; redis-benchmark's p50 is the upper edge of an 8 µs
+# bucket).  So case 1 and the 1 x 1 rows above compare two pairs of
 # server and client; here both servers get the same client,
 # tests/bench/bench_rtt.c (WebSocket to ndb, RESP to Redis): p50 of its
 # round trips, medians of 5 alternated runs (GET, SET, and SET with the
