@@ -594,6 +594,25 @@ static void suggest_command(const char *group, const char *word, char *out, size
             consider(word, raw_cmds[i].name, raw_cmds[i].name, &best, out, outlen);
 }
 
+/*
+ * `ndb session set TKN ...`: there is no such command, because a session's
+ * keys go through the ordinary key commands with --session TKN (or
+ * NDB_SESSION; in the REPL, `use TKN`).  When `group name` is "session"
+ * and a key command that takes --session, write the hint that says so into
+ * out (else an empty string).
+ */
+static void session_key_hint(const cli_ctx *c, const char *group, const char *name, char *out, size_t outlen) {
+    out[0] = '\0';
+    if (!group || strcmp(group, "session") != 0) return;
+    const cli_cmd *e = cli_find(NULL, name);
+    if (!e || !(e->flags & CLI_F_SESSION)) return;
+    if (c && c->in_repl)
+        snprintf(out, outlen, "; a session's keys use the key commands: 'use TKN', then '%s ...'", e->name);
+    else
+        snprintf(out, outlen, "; a session's keys use the key commands: 'ndb %s --session TKN ...' (or NDB_SESSION)",
+                 e->name);
+}
+
 /* ------------------------------------------------------------- messages */
 
 int cli_usage_error(cli_ctx *c, const char *fmt, ...) {
@@ -695,6 +714,10 @@ static void print_group_help(FILE *f, const char *group) {
         fprintf(f, "  %-24s %s\n", syn, e->summary);
     }
     fprintf(f, "\nRun 'ndb %s COMMAND --help' for the options of one command.\n", group);
+    if (!strcmp(group, "session"))
+        fputs("A session's keys are read and written by the key commands with --session TKN\n"
+              "(or $NDB_SESSION): ndb set --session TKN user bob; ndb get --session TKN user.\n",
+              f);
 }
 
 /* The command list of `ndb help` (and of `help` in the REPL, in_repl set:
@@ -790,10 +813,11 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             return r->fn(2, args);
         }
         if (r) return 0; /* raw commands document their own options */
-        char sug[96];
+        char sug[96], hint[160];
         suggest_command(group, name, sug, sizeof sug);
-        fprintf(stderr, "ndb: unknown command '%s%s%s'%s%s%s\n", group ? group : "", group ? " " : "",
-                name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "");
+        session_key_hint(c, group, name, hint, sizeof hint);
+        fprintf(stderr, "ndb: unknown command '%s%s%s'%s%s%s%s\n", group ? group : "", group ? " " : "",
+                name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint);
         return CLI_USAGE;
     }
     if (opts) list_options(e);
@@ -1105,10 +1129,11 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
         }
         e = cli_find(name, argv[i + 1]);
         if (!e) {
-            char sug[96];
+            char sug[96], hint[160];
             suggest_command(name, argv[i + 1], sug, sizeof sug);
-            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s\nTry '%s %s%s'.\n", name,
-                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
+            session_key_hint(c, name, argv[i + 1], hint, sizeof hint);
+            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s%s\nTry '%s %s%s'.\n", name,
+                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint,
                     c->in_repl ? "help" : "ndb", name, c->in_repl ? "" : " --help");
             return CLI_USAGE;
         }

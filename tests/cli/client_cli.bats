@@ -99,6 +99,24 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "'session set' and other key commands under 'session' point to --session, exit 2" {
+    run --separate-stderr "$NDB" session set 12 user bob
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command 'session set'; a session's keys use the key commands: 'ndb set --session TKN ...' (or NDB_SESSION)"$'\n'"Try 'ndb session --help'." ]
+    run --separate-stderr "$NDB" session get
+    exit_is 2 ""
+    err_has "'ndb get --session TKN ...' (or NDB_SESSION)"
+    run --separate-stderr "$NDB" help session keys
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command 'session keys'; a session's keys use the key commands: 'ndb keys --session TKN ...' (or NDB_SESSION)" ]
+    # a command that takes no --session (top-level keys only) gets no such hint
+    run --separate-stderr "$NDB" session update
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command 'session update'"$'\n'"Try 'ndb session --help'." ]
+    run --separate-stderr "$NDB" session neww
+    [ "$stderr" = "ndb: unknown command 'session neww'; did you mean 'new'?"$'\n'"Try 'ndb session --help'." ]
+}
+
 @test "unknown options suggest the closest one, exit 2" {
     run --separate-stderr "$NDB" session new --tll 5
     exit_is 2 ""

@@ -266,6 +266,7 @@ $t"
     run --separate-stderr "$NDB" session --help
     exit_is 0
     [[ "$output" == *"new "*"end TKN... | --all"* ]]
+    [[ "$output" == *$'\n'"A session's keys are read and written by the key commands with --session TKN"$'\n'"(or \$NDB_SESSION): ndb set --session TKN user bob; ndb get --session TKN user." ]]
     run --separate-stderr "$NDB" session nwe
     exit_is 2 ""
     err_has "did you mean 'new'?"

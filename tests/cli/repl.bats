@@ -150,6 +150,9 @@ ndb repl: stopped at line 1' ]
     exit_is 2 '0'
     err_has "unknown command 'bogus'"
     err_has 'stopped at line 2'
+    repl $'session set user bob\n'
+    exit_is 2 ""
+    err_has "ndb: unknown command 'session set'; a session's keys use the key commands: 'use TKN', then 'set ...'"
     repl $'get\n'
     exit_is 2 ""
     err_has 'missing argument'
