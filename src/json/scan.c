@@ -445,6 +445,22 @@ uint32_t jobj_get(const jdoc *d, uint32_t obj, const char *name, size_t n) {
     return 0;
 }
 
+unsigned json_text_depth(const char *s, size_t n) {
+    unsigned depth = 0, most = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') { /* skip the string, escapes included */
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\') i++;
+        } else if (c == '[' || c == '{') {
+            if (++depth > most) most = depth;
+        } else if ((c == ']' || c == '}') && depth) {
+            depth--;
+        }
+    }
+    return most;
+}
+
 int jnum_to_u64(const jdoc *d, const jtok *t, uint64_t *v) {
     if (t->type != JT_NUMBER || (t->flags & (JF_NEG | JF_FRAC_EXP))) return -1;
     const char *s = jtok_text(d, t);

@@ -83,6 +83,11 @@ int jnum_to_u64(const jdoc *d, const jtok *t, uint64_t *v);
  * when allow_neg_zero is set. */
 int jnum_to_token(const jdoc *d, const jtok *t, uint64_t *v, int allow_neg_zero);
 
+/* Nesting depth of the compact JSON text s[0..n) (what jdoc_parse writes:
+ * no comments): the most arrays and objects open at once, counted in one
+ * pass over the brackets outside strings.  0 for a scalar. */
+unsigned json_text_depth(const char *s, size_t n);
+
 /* Validate that s[0..n) is valid UTF-8 (no overlongs, no surrogates, at most
  * U+10FFFF).  Returns 1 if valid. */
 int utf8_valid(const char *s, size_t n);

@@ -163,6 +163,11 @@ void cmd_KV_CAS(request *r) {
         sb_free(&k);
         return;
     }
+    if (p[3] && json_text_depth(jtok_text(r->doc, req_tok(r, p[3])), req_tok(r, p[3])->len) > STORE_MAX_VALUE_DEPTH) {
+        rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
+        sb_free(&k);
+        return;
+    }
     ndb_store *st = &r->srv->store;
     const kv_entry *e = store_get(st, NULL, k.buf, k.len);
     int ok = req_tok(r, p[0])->type == JT_NULL ? !e : e && stored_equals(r, e, p[0]);

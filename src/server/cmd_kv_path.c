@@ -175,7 +175,9 @@ void cmd_KV_UPDATE(request *r) {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
             jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
-            if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
+            if (json_text_depth(edit.buf, edit.len) > STORE_MAX_VALUE_DEPTH) {
+                rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
+            } else if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
                 rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
             } else {
                 rsp_begin(r);
@@ -245,6 +247,10 @@ void cmd_KV_ARR_APPEND(request *r) {
     }
     if (req_tok(r, p[0])->count) {
         splice_items(r, p[0], target);
+        if (json_text_depth(edit.buf, edit.len) > STORE_MAX_VALUE_DEPTH) {
+            rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
+            goto out;
+        }
         if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_APPEND) == STORE_OOM) {
             rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
             goto out;

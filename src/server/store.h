@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json/scan.h" /* JSON_MAX_DEPTH */
 #include "server/change.h"
 #include "server/keyttl.h"
 #include "server/kvmap.h"
@@ -46,6 +47,18 @@
 typedef void (*store_sink_fn)(void *ctx, const change *ch);
 
 #define STORE_MAX_SINKS 8
+
+/*
+ * The deepest nesting a stored value may have.  Every message that carries
+ * a value wraps it in three levels (KV_SET's request, KV_GET's answer:
+ * {"KV_GET_RSP":{"keys":{"k":V}}}), and JSON is refused beyond
+ * JSON_MAX_DEPTH (1024) levels — by ndb's own parser, hence by its client,
+ * KV_FIND/KV_UPDATE on the value, and a snapshot load.  KV_SET cannot store
+ * more than this; commands that build or take a value with fewer wrapping
+ * levels (KV_UPDATE, KV_ARR_APPEND, KV_CAS) check against it.
+ */
+#define STORE_MAX_VALUE_DEPTH (JSON_MAX_DEPTH - 3)
+#define STORE_DEPTH_MSG "the value would nest deeper than 1021 levels (the most a stored value may)"
 
 typedef struct ndb_store {
     kvmap kv;                  /* top-level keys (read freely, change only here) */

@@ -264,6 +264,51 @@ teardown() { stop_server; }
     req "$deep" '{"ERR":{"m":"","st":3}}'
 }
 
+# nest N [INNER]: N opening brackets, INNER (default nothing), N closing.
+nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.0s' $(seq "$1"))"; }
+
+@test "stored values nest at most 1021 levels: KV_UPDATE, KV_CAS and KV_ARR_APPEND answer 42 beyond; what is stored saves and loads" {
+    mkdir -p "$BATS_TEST_TMPDIR/p"
+    start_server --persist-path "$BATS_TEST_TMPDIR/p"
+    local deep="the value would nest deeper than 1021 levels (the most a stored value may)"
+    req "{\"KV_SET\":{\"keys\":{\"a\":$(nest 1020)}}}" '{"KV_SET_RSP":{"st":1}}'
+    # the whole value replaced: 1021 levels are stored, 1022 are not
+    req "{\"KV_UPDATE\":{\"key\":\"a\",\"path\":\"\$\",\"value\":$(nest 1022)}}" \
+        "{\"KV_UPDATE_RSP\":{\"m\":\"$deep\",\"st\":42,\"tkn\":null}}"
+    req "{\"KV_UPDATE\":{\"key\":\"a\",\"path\":\"\$\",\"value\":$(nest 1021)}}" '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    # a node deep inside replaced: the innermost [] (level 1021) by [[]] would make 1022
+    local inner="\$$(printf '[0]%.0s' $(seq 1020))"
+    req "{\"KV_UPDATE\":{\"key\":\"a\",\"path\":\"$inner\",\"value\":[[]]}}" \
+        "{\"KV_UPDATE_RSP\":{\"m\":\"$deep\",\"st\":42,\"tkn\":null}}"
+    req "{\"KV_GET\":{\"keys\":[\"a\"]}}" "{\"KV_GET_RSP\":{\"keys\":{\"a\":$(nest 1021)},\"st\":1}}"
+    req "{\"KV_UPDATE\":{\"key\":\"a\",\"path\":\"$inner\",\"value\":\"[[[\"}}" '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req "{\"KV_GET\":{\"keys\":[\"a\"]}}" "{\"KV_GET_RSP\":{\"keys\":{\"a\":$(nest 1020 '"[[["')},\"st\":1}}"
+    # KV_CAS takes its value one level less wrapped than KV_SET
+    req "{\"KV_CAS\":{\"key\":\"b\",\"expect\":null,\"value\":$(nest 1022)}}" \
+        "{\"KV_CAS_RSP\":{\"m\":\"$deep\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_CONTAINS":{"keys":["b"]}}' '{"KV_CONTAINS_RSP":{"contains":[],"st":1}}'
+    req "{\"KV_CAS\":{\"key\":\"b\",\"expect\":null,\"value\":$(nest 1021)}}" '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    # KV_ARR_APPEND puts its items one or two levels into the stored value
+    req '{"KV_SET":{"keys":{"l":[],"o":{"m":[]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req "{\"KV_ARR_APPEND\":{\"key\":\"l\",\"items\":[$(nest 1021)]}}" \
+        "{\"KV_ARR_APPEND_RSP\":{\"m\":\"$deep\",\"st\":42,\"tkn\":null}}"
+    req "{\"KV_ARR_APPEND\":{\"key\":\"l\",\"items\":[$(nest 1020)]}}" '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req "{\"KV_ARR_APPEND\":{\"key\":\"o\",\"name\":\"m\",\"items\":[1,$(nest 1020)]}}" \
+        "{\"KV_ARR_APPEND_RSP\":{\"m\":\"$deep\",\"st\":42,\"tkn\":null}}"
+    req "{\"KV_ARR_APPEND\":{\"key\":\"o\",\"name\":\"m\",\"items\":[1,$(nest 1019)]}}" '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["o"]}}' "{\"KV_GET_RSP\":{\"keys\":{\"o\":{\"m\":[1,$(nest 1019)]}},\"st\":1}}"
+    # the deepest values go through a snapshot and back, and the client reads them
+    run "$NDB" --url "$NDB_URL" save deep
+    [ "$status" -eq 0 ]
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":4,"st":1}}'
+    run "$NDB" --url "$NDB_URL" load deep
+    [ "$status" -eq 0 ]
+    run "$NDB" --url "$NDB_URL" get b
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(nest 1021)" ]
+    stop_server
+}
+
 @test "maxKeyLength: a stored key name longer than the limit answers 42, KV and SH" {
     start_server --max-key-length 8
     req '{"KV_SET":{"keys":{"12345678":1}}}' '{"KV_SET_RSP":{"st":1}}'

@@ -133,6 +133,32 @@ static void test_utf8(void) {
     CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
 }
 
+/* json_text_depth counts brackets outside strings only: escaped quotes
+ * and brackets inside strings do not open or close anything. */
+static void test_text_depth(void) {
+    static const struct {
+        const char *text;
+        unsigned depth;
+    } cases[] = {
+        {"1", 0},
+        {"\"[{\"", 0},
+        {"[]", 1},
+        {"{\"a\":[1,{\"b\":[]}]}", 4},
+        {"[[],[[]]]", 3},
+        {"[\"]]\\\"[[\",[1]]", 2},
+        {"{\"k\\\\\":[\"x\"]}", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(json_text_depth(cases[i].text, strlen(cases[i].text)) == cases[i].depth);
+        /* the scanner agrees that each is valid JSON */
+        CHECK(jdoc_parse(&d, cases[i].text, strlen(cases[i].text), NULL) == 0);
+    }
+    char deep[2 * 1021];
+    memset(deep, '[', 1021);
+    memset(deep + 1021, ']', 1021);
+    CHECK(json_text_depth(deep, sizeof deep) == 1021);
+}
+
 /* The string scanner looks at eight bytes at a time: a quote, backslash,
  * control character or non-ASCII byte must be found at every position of
  * a block, and at block boundaries. */
@@ -199,6 +225,7 @@ int main(void) {
     test_numbers();
     test_json_string_writer();
     test_utf8();
+    test_text_depth();
     jdoc_free(&d);
     return UNIT_DONE();
 }
