@@ -8,7 +8,10 @@
  *   - exactly one response is appended (the bytes appended are one JSON
  *     text to ndb's scanner);
  *   - it is an object with one member, named "ERR" or "<something>_RSP",
- *     whose value is an object holding a uint "st".
+ *     whose value is an object holding a uint "st";
+ *   - every value the request stored (seen by a store sink, as the journal
+ *     sees it) is one compact JSON text that ndb's scanner reads back,
+ *     nested no deeper than STORE_MAX_VALUE_DEPTH.
  * Setup: persistence disabled (KV_SAVE/SH_SAVE answer 14) and the persist
  * path is a fresh empty temporary directory, so KV_LOAD/SH_LOAD can read
  * nothing outside it; maxMemory 8 MiB, maxKeysPerRequest 1000 and
@@ -36,6 +39,20 @@ static strbuf out = STRBUF_INIT;
 static jdoc check = JDOC_INIT;
 static char tmpdir[] = "/tmp/ndb-fuzz-XXXXXX";
 
+static jdoc stored = JDOC_INIT;
+static const char *stored_bad; /* why a value stored by this input is wrong, or NULL */
+
+/* The store sink: each value set must read back as it will be served,
+ * searched, journaled and snapshotted. */
+static void check_stored(void *ctx, const change *ch) {
+    (void)ctx;
+    if (ch->kind != CH_KEY_SET || stored_bad) return;
+    if (jdoc_parse(&stored, ch->val, ch->vlen, NULL)) stored_bad = "a stored value is not one JSON text";
+    else if (stored.text.len != ch->vlen) stored_bad = "a stored value is not compact";
+    else if (json_text_depth(ch->val, ch->vlen) > STORE_MAX_VALUE_DEPTH)
+        stored_bad = "a stored value nests deeper than STORE_MAX_VALUE_DEPTH";
+}
+
 static void ensure_sessions(void) {
     static const session_expiry never = {0, 0, 0, 0};
     static const session_expiry short_get = {1, 0, 1, 0};
@@ -52,6 +69,7 @@ static void cleanup(void) {
     server_free(&srv);
     sb_free(&out);
     jdoc_free(&check);
+    jdoc_free(&stored);
     rmdir(tmpdir);
 }
 
@@ -72,6 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     server_init(&srv, &cfg);
     g_server = &srv;
     local_client_init(&lc, ROLE_ADMIN);
+    if (store_add_sink(&srv.store, check_stored, NULL)) abort();
     ensure_sessions();
     atexit(cleanup);
     return 0;
@@ -91,7 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     ensure_sessions();
     sb_reset(&out);
+    stored_bad = NULL;
     dispatch_message(&srv, &lc.cl, (const char *)data, size, 0, &out);
+    if (stored_bad) fail(stored_bad, data, size);
     sb_reset(&lc.pushed); /* events of KV_WATCH/SH_WATCH: their shape is checked by the CLI tests */
 
     if (jdoc_parse(&check, out.buf ? out.buf : "", out.len, NULL)) fail("response is not one JSON text", data, size);
