@@ -161,6 +161,8 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"i":1,"f":0.2,"z":-5,"z":7}}}' '{"KV_INCR_RSP":{"keys":{"i":9223372036854775807,"f":0.30000000000000004,"z":-5},"st":1}}'
     req '{"KV_INCR":{"keys":{"z":1,"i":1}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"i\" would overflow","st":42,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"u":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"u\" is outside the 64-bit integer range","st":42,"tkn":null}}'
+    req '{"KV_SET":{"keys":{"h":1e400}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_INCR":{"keys":{"h":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"h\" is outside the range of a 64-bit double","st":42,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":99999999999999999999}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the 64-bit range","st":42,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":1,"s":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"s\" is not a number","st":41,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":[1]}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is not a number","st":41,"tkn":null}}'
