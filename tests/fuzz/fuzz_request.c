@@ -15,7 +15,10 @@
  * Setup: persistence disabled (KV_SAVE/SH_SAVE answer 14) and the persist
  * path is a fresh empty temporary directory, so KV_LOAD/SH_LOAD can read
  * nothing outside it; maxMemory 8 MiB, maxKeysPerRequest 1000 and
- * maxDepth 64 so the limit paths run too.  Sessions with the tokens 1, 2
+ * maxDepth 64 so the limit paths run too — except for inputs of 1,500
+ * bytes or more, which run under maxDepth 1024, so that values nested
+ * near the 1021-level bound can be stored and later inputs can try to
+ * push them past it (KV_UPDATE, KV_ARR_APPEND).  Sessions with the tokens 1, 2
  * and 3 exist (recreated when ended), so SH_ commands can reach a session
  * (real tokens are random).  When the stored data passes 16 MiB (it cannot
  * while maxMemory holds) or every 100,000 inputs the state is cleared, to
@@ -109,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         store_end_all_sessions(&srv.store);
     }
     ensure_sessions();
+    srv.cfg.max_depth = size >= 1500 ? JSON_MAX_DEPTH : 64;
     sb_reset(&out);
     stored_bad = NULL;
     dispatch_message(&srv, &lc.cl, (const char *)data, size, 0, &out);
