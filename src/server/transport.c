@@ -884,6 +884,12 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     info.protocols = protocols;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | (ipv6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     info.pt_serv_buf_size = 64 * 1024;
+    /* Room for the headers of an upgrade or console request.  lws's default
+     * (4 KiB) drops, without any answer, a browser that carries a few KiB
+     * of cookies for 127.0.0.1 or localhost — cookies ignore the port, so
+     * every local web app's cookies come along.  16 KiB, as Node's HTTP
+     * server allows; each connection holds it only during its handshake. */
+    info.max_http_header_data = NDB_MAX_HEADER_BYTES;
     info.retry_and_idle_policy = &T.idle_policy;
     /* lws's own bound of the upgrade; ndb's pending list enforces it exactly */
     info.timeout_secs = cfg->handshake_timeout_s;

@@ -9,6 +9,11 @@
 
 #include "server/server.h"
 
+/* The most bytes of headers an upgrade or console request may carry
+ * (README "Limits"); a request with more is closed without an answer,
+ * which is all libwebsockets can do with it. */
+#define NDB_MAX_HEADER_BYTES (16 * 1024)
+
 /* Called every tick_ms on the server thread (session expiry and the like). */
 typedef void (*transport_tick_fn)(ndb_server *s);
 

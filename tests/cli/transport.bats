@@ -79,6 +79,21 @@ teardown_file() { stop_server; }
     [[ "$output" == "HTTP/1.1 404"* ]]
 }
 
+@test "an upgrade or page request with up to 16 KiB of headers (a browser's cookies for localhost) is served" {
+    local cookie
+    cookie="c=$(head -c 15000 /dev/zero | tr '\0' x)"
+    run probe --header "Cookie: $cookie" send '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'*',"st":1}}' ]]
+    run python3 "$BATS_TEST_DIRNAME/httpprobe.py" --url "$NDB_URL" --status --header "Cookie: $cookie" GET /
+    [ "$status" -eq 0 ]
+    [ "$output" = "HTTP/1.1 200 OK" ]
+    # past the limit the connection is closed without an answer (all lws can do)
+    run probe --header "Cookie: c=$(head -c 17000 /dev/zero | tr '\0' x)" handshake
+    [ "$status" -eq 1 ]
+    [ "$output" = "wsprobe handshake: connection closed during the handshake" ]
+}
+
 @test "an offered subprotocol is echoed" {
     run probe subprotocol ndb
     [ "$status" -eq 0 ]
