@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -138,7 +139,14 @@ int cmd_journal(int argc, char **argv) {
     const char *action = argv[optind];
     int repair = !strcmp(action, "repair");
     if (!repair && strcmp(action, "check")) return usage_error("unknown action '%s' (check or repair)", action);
-    if (optind + 1 < argc) return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    if (optind + 1 < argc) {
+        /* a directory here is a persist path given without its option */
+        struct stat sb;
+        int dir = stat(argv[optind + 1], &sb) == 0 && S_ISDIR(sb.st_mode);
+        return usage_error(dir ? "unexpected argument '%s' (a persist path is given as --persist-path DIR)"
+                               : "unexpected argument '%s'",
+                           argv[optind + 1]);
+    }
 
     static ndb_config cfg; /* static: several PATH_MAX buffers */
     char err[PATH_MAX + 1024];

@@ -259,6 +259,9 @@ for i in range(300):
     run "$NDB" journal check check --persist-path "$P"
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "ndb journal: unexpected argument 'check'" ]
+    run "$NDB" journal check "$P"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: unexpected argument '$P' (a persist path is given as --persist-path DIR)" ]
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 2 ]
     [ "$output" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb does not exist)" ]
