@@ -116,6 +116,7 @@ __attribute__((noreturn)) static void child_main(const struct ndb_server *s, bg_
     if (getppid() != parent) _exit(1);
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     int fd = child_descriptors(report);
     static bg_result res; /* static: no large stack frame */

@@ -43,7 +43,7 @@ static void print_help(void) {
                "--load-name and --load-path.  Users are set in the config file only\n"
                "(security.users; 'ndb passwd' makes the password hashes).  With users, every\n"
                "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
-               "On SIGINT or SIGTERM the server closes every\n"
+               "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
                "connection (close code 1001) and exits 0.  Exit status: 0 after a clean\n"
                "shutdown, 1 if the configuration or start-up fails.\n");
     fputs(out.buf, stdout);

@@ -16,7 +16,8 @@
  *     web console's files or 404; such a connection's handshake timeout
  *     restarts with each request it makes (keep-alive);
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
- *     useful in this lws build) and a clean shutdown on SIGINT/SIGTERM:
+ *     useful in this lws build) and a clean shutdown on SIGINT, SIGTERM
+ *     or SIGHUP:
  *     every connection gets a going-away close frame, then the loop ends;
  *   - the connection limits of README "Limits" (issue 10):
  *       maxConnections — every accepted TCP connection counts from accept
@@ -584,7 +585,10 @@ static void begin_shutdown(void) {
     if (T.shutting_down) return;
     T.shutting_down = 1;
     T.shutdown_deadline = time(NULL) + 1;
-    log_info("shutting down: closing %u connection(s)", T.srv->connections);
+    int sig = (int)T.signalled;
+    log_info("shutting down on %s: closing %u connection(s)",
+             sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
+             T.srv->connections);
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
         else lws_callback_on_writable(c->wsi);
@@ -762,8 +766,7 @@ void transport_wake_from_signal(void) {
 }
 
 static void on_signal(int sig) {
-    (void)sig;
-    T.signalled = 1;
+    T.signalled = sig;
     if (T.ctx) lws_cancel_service(T.ctx);
 }
 
@@ -913,6 +916,10 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed terminal (or ssh session) sends SIGHUP, whose default would
+     * end the server at once: no final save of a save schedule, no closing
+     * of connections.  It gets the same clean shutdown as SIGTERM. */
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);

@@ -554,6 +554,21 @@ wait_refused() {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
 }
 
+@test "SIGHUP (a closed terminal) is a clean shutdown: the final save of a save schedule is taken" {
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"typed":"before the terminal closed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    kill -HUP "$NDB_PID"
+    local i rc
+    for i in $(seq 1 100); do kill -0 "$NDB_PID" 2>/dev/null || break; sleep 0.05; done
+    wait "$NDB_PID" && rc=0 || rc=$?
+    NDB_PID=
+    [ "$rc" -eq 0 ]
+    grep -q "shutting down on SIGHUP (its terminal closed?): closing 0 connection(s)" "$NDB_LOG"
+    grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_GET":{"keys":["typed"]}}' '{"KV_GET_RSP":{"keys":{"typed":"before the terminal closed"},"st":1}}'
+}
+
 @test "compaction: past persist.compactMinBytes, a snapshot and a new journal file; recovery after it" {
     start_server --persist-path "$P" --journal everysec --compact-min 64K
     python3 -c '
