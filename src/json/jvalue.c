@@ -13,6 +13,7 @@
 int jnum_read(const char *s, size_t n, jnum *out) {
     memset(out, 0, sizeof *out);
     int integer = n && !memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n);
+    out->is_int = integer;
     if (integer) {
         /* exact: accumulate as a negative number, whose range is one wider */
         int neg = s[0] == '-';
@@ -23,7 +24,6 @@ int jnum_read(const char *s, size_t n, jnum *out) {
             v = v * 10 - d;
         }
         if (!neg && v == INT64_MIN) return JNUM_RANGE;
-        out->is_int = 1;
         out->i = neg ? v : -v;
         return JNUM_OK;
     }

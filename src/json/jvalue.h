@@ -28,7 +28,8 @@ enum { JNUM_OK = 0, JNUM_RANGE = -1 };
 
 /* Read the number text s[0..n) (a valid JSON number).  Returns JNUM_OK, or
  * JNUM_RANGE for an integer literal outside the signed 64-bit range or a
- * number too large for a double. */
+ * number too large for a double.  out->is_int says which of the two it is
+ * either way (so that a range error can name the range). */
 int jnum_read(const char *s, size_t n, jnum *out);
 
 /* *out = a + b.  Integers add exactly; if either is a double the sum is a

@@ -25,7 +25,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "json/jvalue.h"
 #include "server/commands.h"
@@ -44,12 +43,6 @@ static void fail_key(request *r, unsigned st, const char *what, const char *k, s
 }
 
 static int is_number_text(const char *v) { return *v == '-' || (*v >= '0' && *v <= '9'); }
-
-/* A number's text without fraction or exponent: summed exactly in 64 bits
- * (jvalue.h), the rest as doubles — which the range messages name. */
-static int is_integer_text(const char *v, size_t n) {
-    return !memchr(v, '.', n) && !memchr(v, 'e', n) && !memchr(v, 'E', n);
-}
 
 /* The sums of the `keys` object obj on the map of session s (NULL: the
  * top-level map): r->srv->items ends up holding each key with its new
@@ -76,8 +69,7 @@ static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
                 rc = -1;
             } else if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
                 fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn,
-                         is_integer_text(kv_val(e), e->vlen) ? "is outside the 64-bit integer range"
-                                                             : "is outside the range of a 64-bit double");
+                         cur.is_int ? "is outside the 64-bit integer range" : "is outside the range of a 64-bit double");
                 rc = -1;
             } else if (jnum_add(&cur, &inc, &sum)) {
                 fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
