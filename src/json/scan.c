@@ -445,6 +445,23 @@ uint32_t jobj_get(const jdoc *d, uint32_t obj, const char *name, size_t n) {
     return 0;
 }
 
+unsigned jdoc_depth(const jdoc *d, uint32_t tok) {
+    /* Tokens are in document order and each records the end of its
+     * subtree, so a stack of subtree ends gives every token's depth in one
+     * pass over the value's tokens. */
+    uint32_t ends[JSON_MAX_DEPTH];
+    unsigned sp = 0, best = 0;
+    for (uint32_t i = tok, end = d->toks[tok].next; i < end; i++) {
+        while (sp && i >= ends[sp - 1]) sp--;
+        const jtok *t = &d->toks[i];
+        if (t->type != JT_ARRAY && t->type != JT_OBJECT) continue;
+        if (sp == JSON_MAX_DEPTH) return JSON_MAX_DEPTH + 1; /* cannot happen: the scanner stops at 1024 */
+        ends[sp++] = t->next;
+        if (sp > best) best = sp;
+    }
+    return best;
+}
+
 unsigned json_text_depth(const char *s, size_t n) {
     unsigned depth = 0, most = 0;
     for (size_t i = 0; i < n; i++) {

@@ -83,9 +83,14 @@ int jnum_to_u64(const jdoc *d, const jtok *t, uint64_t *v);
  * when allow_neg_zero is set. */
 int jnum_to_token(const jdoc *d, const jtok *t, uint64_t *v, int allow_neg_zero);
 
-/* Nesting depth of the compact JSON text s[0..n) (what jdoc_parse writes:
- * no comments): the most arrays and objects open at once, counted in one
- * pass over the brackets outside strings.  0 for a scalar. */
+/* Nesting depth of the value at token tok of a parsed document (tok 0:
+ * the whole document): the most arrays and objects open at once, counting
+ * the value itself; 0 for a scalar. */
+unsigned jdoc_depth(const jdoc *d, uint32_t tok);
+
+/* The same for compact JSON text that was not parsed (what jdoc_parse
+ * writes, or text spliced from it: no comments), in one pass over the
+ * brackets outside strings. */
 unsigned json_text_depth(const char *s, size_t n);
 
 /* Validate that s[0..n) is valid UTF-8 (no overlongs, no surrogates, at most

@@ -164,7 +164,7 @@ void cmd_KV_CAS(request *r) {
         sb_free(&k);
         return;
     }
-    if (p[3] && json_text_depth(jtok_text(r->doc, req_tok(r, p[3])), req_tok(r, p[3])->len) > STORE_MAX_VALUE_DEPTH) {
+    if (p[3] && jdoc_depth(r->doc, p[3]) > STORE_MAX_VALUE_DEPTH) {
         rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
         sb_free(&k);
         return;

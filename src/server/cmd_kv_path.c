@@ -146,6 +146,15 @@ void cmd_KV_FIND(request *r) {
     rsp_end_st(r, ST_OK, 0);
 }
 
+/* KV_UPDATE and KV_ARR_APPEND build a value with fewer wrapping levels than
+ * KV_SET takes one: refuse (answering 42) an edit past the stored-value
+ * bound (store.h) instead of storing it.  Returns 1 if refused. */
+static int refuse_deep_edit(request *r) {
+    if (json_text_depth(edit.buf, edit.len) <= STORE_MAX_VALUE_DEPTH) return 0;
+    rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
+    return 1;
+}
+
 static const param_spec update_params[] = {
     {"key", P_STRING, 1},
     {"path", P_STRING, 1},
@@ -175,8 +184,8 @@ void cmd_KV_UPDATE(request *r) {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
             jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
-            if (json_text_depth(edit.buf, edit.len) > STORE_MAX_VALUE_DEPTH) {
-                rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
+            if (refuse_deep_edit(r)) {
+                /* answered */
             } else if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
                 rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
             } else {
@@ -247,10 +256,7 @@ void cmd_KV_ARR_APPEND(request *r) {
     }
     if (req_tok(r, p[0])->count) {
         splice_items(r, p[0], target);
-        if (json_text_depth(edit.buf, edit.len) > STORE_MAX_VALUE_DEPTH) {
-            rsp_fail(r, ST_VALUE_SIZE, STORE_DEPTH_MSG);
-            goto out;
-        }
+        if (refuse_deep_edit(r)) goto out;
         if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_APPEND) == STORE_OOM) {
             rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
             goto out;

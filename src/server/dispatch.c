@@ -50,28 +50,11 @@ static int single_member(const jdoc *d) {
     return ok;
 }
 
-/* Nesting depth of the parsed request (containers only; a scalar is 0).
- * Tokens are in document order and each records the end of its subtree,
- * so a stack of subtree ends gives every token's depth in one pass. */
-static unsigned doc_depth(const jdoc *d) {
-    uint32_t ends[JSON_MAX_DEPTH];
-    unsigned sp = 0, best = 0;
-    for (uint32_t i = 0; i < d->ntoks; i++) {
-        while (sp && i >= ends[sp - 1]) sp--;
-        const jtok *t = &d->toks[i];
-        if (t->type != JT_ARRAY && t->type != JT_OBJECT) continue;
-        if (sp == JSON_MAX_DEPTH) return JSON_MAX_DEPTH + 1; /* cannot happen: the scanner stops at 1024 */
-        ends[sp++] = t->next;
-        if (sp > best) best = sp;
-    }
-    return best;
-}
-
 /* The limits of this file; answers and returns -1 when one is passed. */
 static int check_limits(request *r) {
     const ndb_config *cfg = &r->srv->cfg;
     char m[128];
-    if (cfg->max_depth < JSON_MAX_DEPTH && doc_depth(r->doc) > cfg->max_depth) {
+    if (cfg->max_depth < JSON_MAX_DEPTH && jdoc_depth(r->doc, 0) > cfg->max_depth) {
         snprintf(m, sizeof m, "nesting deeper than %u (limits.maxDepth)", cfg->max_depth);
         rsp_fail(r, ST_VALUE_SIZE, m);
         return -1;

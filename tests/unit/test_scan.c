@@ -134,7 +134,8 @@ static void test_utf8(void) {
 }
 
 /* json_text_depth counts brackets outside strings only: escaped quotes
- * and brackets inside strings do not open or close anything. */
+ * and brackets inside strings do not open or close anything; jdoc_depth
+ * gives the same from the tokens, for a document or one value in it. */
 static void test_text_depth(void) {
     static const struct {
         const char *text;
@@ -150,9 +151,17 @@ static void test_text_depth(void) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK(json_text_depth(cases[i].text, strlen(cases[i].text)) == cases[i].depth);
-        /* the scanner agrees that each is valid JSON */
+        /* the scanner agrees that each is valid JSON, and its tokens give
+         * the same depth */
         CHECK(jdoc_parse(&d, cases[i].text, strlen(cases[i].text), NULL) == 0);
+        CHECK(jdoc_depth(&d, 0) == cases[i].depth);
     }
+    /* the depth of one member's value: counted from that value */
+    static const char obj[] = "{\"a\":[1,[2]],\"b\":{},\"c\":3}";
+    CHECK(jdoc_parse(&d, obj, sizeof obj - 1, NULL) == 0);
+    CHECK(jdoc_depth(&d, jobj_get(&d, 0, "a", 1)) == 2);
+    CHECK(jdoc_depth(&d, jobj_get(&d, 0, "b", 1)) == 1);
+    CHECK(jdoc_depth(&d, jobj_get(&d, 0, "c", 1)) == 0);
     char deep[2 * 1021];
     memset(deep, '[', 1021);
     memset(deep + 1021, ']', 1021);
