@@ -55,7 +55,9 @@ static const char repl_usage[] =
     "\n"
     "Interactive client.  Type client commands without 'ndb' (get a b, set port 1987,\n"
     "find '$..id', session new, ...), or a raw protocol request starting with '{'.\n"
-    "Type 'help' inside for the list of commands.\n"
+    "Type 'help' inside for the list of commands.  'use TKN' enters a session,\n"
+    "'use' leaves it; a session that ends otherwise (expired, ended by another\n"
+    "client) is not left: key commands fail until 'use' leaves it.\n"
     "\n"
     "On a terminal: line editing, Tab completion (commands, options, key names,\n"
     "session tokens), Ctrl-R history search, history kept in\n"
@@ -543,7 +545,10 @@ static int run_command(repl *r, int argc, char **argv) {
             ended = !cli_parse_u64(argv[i], &t) && t == cur;
         if (ended) leave_session(r, ": it was ended");
     } else if (r->in_session && (e->flags & CLI_F_SESSION) && r->c.st == 100) {
-        leave_session(r, ": it no longer exists");
+        /* Stay in the session: leaving it quietly would send the next key
+         * command (a script's next line, say) to the top-level keys. */
+        note(r, "(session %s no longer exists; key commands fail until 'use' leaves it or 'use TKN' "
+                "enters another)", r->tkn);
     }
     return rc;
 }

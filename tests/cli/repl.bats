@@ -90,6 +90,25 @@ repl() {
     [[ "$output" =~ ^[1-9][0-9]*$'\n1\n"top"'$ ]]
 }
 
+@test "a session that ends under a script keeps the script in it: later key commands fail, never touch top-level keys" {
+    "$NDB" set config '{"important":true}'
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set cart 1
+    # a raw request ends the session behind the REPL's back, as another
+    # client would between the script's lines
+    repl "use $t"$'\nget cart\n{"SH_END":{"tkn":'"$t"$'}}\nget config\nset config 2\nuse\nget config\n' --continue-on-error
+    exit_is 1 $'1\n{"SH_END_RSP":{"st":1,"tkn":'"$t"$'}}\n{"important":true}'
+    [ "$stderr" = "ndb: session $t does not exist
+ndb: session $t does not exist" ] || { echo "$stderr" >&2; false; }
+    run --separate-stderr "$NDB" get config
+    ok_out '{"important":true}'
+    NDB_SESSION=$t repl $'set config 3\nget config\n' --continue-on-error
+    exit_is 1 ''
+    run --separate-stderr "$NDB" get config
+    ok_out '{"important":true}'
+}
+
 @test "use: unknown session fails with 1 (not found), a malformed token with 2" {
     repl $'use 12345\ncount\n'
     exit_is 1 ""
