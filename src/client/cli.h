@@ -247,6 +247,9 @@ int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *
 /* cli_add_value for a VALUE of '-': all of standard input, less one
  * trailing line ending (\n or \r\n). */
 int cli_add_stdin_value(cli_ctx *c, strbuf *out);
+/* A VALUE argument added to the request, or standard input for "-" (at
+ * most once per command: *stdin_used counts). */
+int cli_add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what);
 
 /* Read all of standard input into out.  Returns 0 or CLI_USAGE. */
 int cli_read_stdin(cli_ctx *c, strbuf *out);

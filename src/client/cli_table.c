@@ -152,7 +152,8 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members.\n"
+     "members; a member named twice there keeps its first value, as the server\n"
+     "reads any request (docs/protocol.md 1.10).\n"
      "\n"
      "--ttl SECONDS makes every key given expire that long from now (a one-time\n"
      "password: ndb set --ttl 30 otp:42 123456).  Without --ttl, a key that was\n"

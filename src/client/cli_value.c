@@ -121,6 +121,12 @@ int cli_add_stdin_value(cli_ctx *c, strbuf *out) {
     return rc;
 }
 
+int cli_add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what) {
+    if (strcmp(arg, "-")) return cli_add_value(c, &c->req, arg, strlen(arg), what);
+    if ((*stdin_used)++) return cli_usage_error(c, "standard input ('-') can be read only once");
+    return cli_add_stdin_value(c, &c->req);
+}
+
 int cli_read_stdin(cli_ctx *c, strbuf *out) {
     for (;;) {
         sb_grow(out, 65536);

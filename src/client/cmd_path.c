@@ -150,13 +150,6 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
     return c->rsp.toks[t].count ? 0 : CLI_FALSE;
 }
 
-/* A VALUE argument, or standard input for "-" (at most once: *stdin_used). */
-static int add_arg_value(cli_ctx *c, const char *arg, int *stdin_used, const char *what) {
-    if (strcmp(arg, "-")) return cli_add_value(c, &c->req, arg, strlen(arg), what);
-    if ((*stdin_used)++) return cli_usage_error(c, "standard input ('-') can be read only once");
-    return cli_add_stdin_value(c, &c->req);
-}
-
 static void say_no_key(const char *key, const char *member) {
     strbuf m = STRBUF_INIT;
     cli_quote(&m, key, strlen(key));
@@ -185,7 +178,7 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
                                   "stores VALUE as given and evaluates nothing (-s stores it as "
                                   "a string)", argv[2]);
     cli_req_member(c, "value");
-    if ((rc = add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
+    if ((rc = cli_add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
     if (c->st == 22) {
@@ -209,7 +202,7 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
     sb_addc(&c->req, '[');
     for (int i = 1; i < argc; i++) {
         if (i > 1) sb_addc(&c->req, ',');
-        if ((rc = add_arg_value(c, argv[i], &used, "ITEM"))) return rc;
+        if ((rc = cli_add_arg_value(c, argv[i], &used, "ITEM"))) return rc;
     }
     sb_addc(&c->req, ']');
     cli_req_member(c, "key");
@@ -223,6 +216,20 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
     if (c->st == 22) {
         say_no_key(argv[0], c->opt[OPT_NAME]);
         return CLI_FALSE;
+    }
+    if (c->st == 41) { /* the server names its parameter ('name'); say what the user typed */
+        strbuf m = STRBUF_INIT;
+        if (c->opt[OPT_NAME]) {
+            SB_ADD_LIT(&m, "member ");
+            cli_quote(&m, c->opt[OPT_NAME], strlen(c->opt[OPT_NAME]));
+            SB_ADD_LIT(&m, " of key ");
+        } else {
+            SB_ADD_LIT(&m, "the value of key ");
+        }
+        cli_quote(&m, argv[0], strlen(argv[0]));
+        fprintf(stderr, "ndb: ValueTypeInvalid (41): %s is not an array\n", m.buf);
+        sb_free(&m);
+        return cli_status_exit(c->st);
     }
     return c->st == 1 ? 0 : cli_server_error(c);
 }

@@ -130,11 +130,12 @@ int cli_cas(cli_ctx *c, int argc, char **argv) {
     cli_req_begin(c);
     cli_req_member(c, "key");
     sb_add_json_string(&c->req, argv[0], n);
+    int stdin_used = 0;
     cli_req_member(c, "expect");
-    if ((rc = cli_add_value(c, &c->req, argv[1], strlen(argv[1]), "EXPECT"))) return rc;
+    if ((rc = cli_add_arg_value(c, argv[1], &stdin_used, "EXPECT"))) return rc;
     if (argc > 2) {
         cli_req_member(c, "value");
-        if ((rc = cli_add_value(c, &c->req, argv[2], strlen(argv[2]), "VALUE"))) return rc;
+        if ((rc = cli_add_arg_value(c, argv[2], &stdin_used, "VALUE"))) return rc;
     }
     if ((rc = cli_add_key_ttl(c))) return rc;
     cli_req_end(c);

@@ -161,6 +161,28 @@ until_watched() { # until_watched FILE PATTERN CMD...
     exit_is 2 ''
 }
 
+@test "cas: '-' reads EXPECT or VALUE from standard input, once" {
+    "$NDB" rm lk >/dev/null || true
+    run --separate-stderr bash -c 'echo web-1 | "$1" cas --ttl 30 lk null -' _ "$NDB"
+    ok_out ''
+    run --separate-stderr "$NDB" get lk
+    ok_out '"web-1"'
+    run --separate-stderr bash -c 'echo web-1 | "$1" cas lk - web-2' _ "$NDB"
+    ok_out ''
+    run --separate-stderr "$NDB" get lk
+    ok_out '"web-2"'
+    run --separate-stderr bash -c 'echo "{" | "$1" cas --json lk "\"web-2\"" -' _ "$NDB"
+    exit_is 2 ''
+    err_has 'ndb cas: standard input is not valid JSON'
+    run --separate-stderr bash -c 'echo x | "$1" cas lk - -' _ "$NDB"
+    exit_is 2 ''
+    err_has "ndb cas: standard input ('-') can be read only once"
+    run --separate-stderr "$NDB" cas lk web-2 '"-"'
+    ok_out ''
+    run --separate-stderr "$NDB" get lk
+    ok_out '"-"'
+}
+
 @test "session expire" {
     local t
     t=$("$NDB" session new)

@@ -190,9 +190,10 @@ logins'
     err_has 'key "nokey" does not exist'
     run --separate-stderr "$NDB" append Devices --name nope 1
     exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): member "nope" of key "Devices" is not an array' ]
     run --separate-stderr "$NDB" append n 1
     exit_is 3 ""
-    err_has "ValueTypeInvalid (41)"
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "n" is not an array' ]
     run --separate-stderr "$NDB" append n
     exit_is 2 ""
     run --separate-stderr "$NDB" append --json roles abc

@@ -74,6 +74,8 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
         same "$("$NDB" help --commands | sed -n "s/^$g //p")" "$(comp "$g ")"
     done
     [ "$(comp "session n")" = new ]
+    # the list README.md "Shell completion" quotes
+    [ "$(comp "session " | tr '\n' ' ')" = "end exists expire info list load new save watch " ]
 }
 
 @test "bash: the options of every table command are exactly ndb help --options" {
