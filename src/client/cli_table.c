@@ -236,8 +236,11 @@ static const cli_cmd cli_cmds[] = {
      "how many keys were removed.  Arguments as for 'set':\n"
      "\n" VALUE_RULES
      "\n"
-     "'ndb clear-set -' reads one JSON object from standard input.\n",
-     "0  done\n", {OPT_STRING, OPT_JSON}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
+     "'ndb clear-set -' reads one JSON object from standard input.\n"
+     "\n"
+     "--ttl SECONDS makes every key given expire that long from now, as with\n"
+     "'set'; it is for top-level keys only.\n",
+     "0  done\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
      cli_set},
 
     /* expiry (top-level keys) */

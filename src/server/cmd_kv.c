@@ -21,4 +21,4 @@ void cmd_KV_CLEAR(request *r) { run_on_kv(r, &keycmd_clear); }
 void cmd_KV_COUNT(request *r) { run_on_kv(r, &keycmd_count); }
 void cmd_KV_CONTAINS(request *r) { run_on_kv(r, &keycmd_contains); }
 void cmd_KV_KEYS(request *r) { run_on_kv(r, &keycmd_keys); }
-void cmd_KV_CLEAR_SET(request *r) { run_on_kv(r, &keycmd_clear_set); }
+void cmd_KV_CLEAR_SET(request *r) { run_on_kv(r, &keycmd_kv_clear_set); }

@@ -177,18 +177,25 @@ static uint32_t ttl_token(request *r) {
     return req_tok(r, r->body)->count > 1 ? jobj_get(r->doc, r->body, "ttl", 3) : 0;
 }
 
-/* KV_SET / KV_ADD with the optional "ttl" (checked by check_ttl): every
- * key stored gets that deadline; without it a set removes any. */
-static void exec_kv_store(request *r, const uint32_t *p, enum store_mode mode, enum change_cause cause) {
+/* KV_SET / KV_ADD / KV_CLEAR_SET with the optional "ttl" (checked by
+ * check_ttl): every key stored gets that deadline; without it a set
+ * removes any.  Returns store_members' result (-1: answered). */
+static int kv_store(request *r, const uint32_t *p, enum store_mode mode, enum change_cause cause,
+                    uint64_t *removed) {
     store_ttl ttl = {0, 0};
     uint64_t ns;
     uint32_t t = ttl_token(r);
     if (t && keyops_ttl_ns(r, t, &ns) == 0) ttl.deadline = request_now(r) + ns;
-    if (store_members(r, NULL, p[0], mode, cause, NULL, t ? &ttl : NULL) == 0) rsp_st_only(r, ST_OK);
+    return store_members(r, NULL, p[0], mode, cause, removed, t ? &ttl : NULL);
 }
 
-static void exec_kv_set(request *r, session *s, const uint32_t *p) { exec_kv_store(r, p, STORE_SET, CAUSE_SET); }
-static void exec_kv_add(request *r, session *s, const uint32_t *p) { exec_kv_store(r, p, STORE_ADD, CAUSE_ADD); }
+static void exec_kv_set(request *r, session *s, const uint32_t *p) {
+    if (kv_store(r, p, STORE_SET, CAUSE_SET, NULL) == 0) rsp_st_only(r, ST_OK);
+}
+
+static void exec_kv_add(request *r, session *s, const uint32_t *p) {
+    if (kv_store(r, p, STORE_ADD, CAUSE_ADD, NULL) == 0) rsp_st_only(r, ST_OK);
+}
 
 static int check_ttl(request *r, const uint32_t *p) {
     uint64_t ns;
@@ -303,6 +310,11 @@ static void exec_clear_set(request *r, session *s, const uint32_t *p) {
     if (store_members(r, s, p[0], STORE_CLEAR_SET, CAUSE_SET, &removed, NULL) == 0) rsp_cnt(r, removed);
 }
 
+static void exec_kv_clear_set(request *r, session *s, const uint32_t *p) {
+    uint64_t removed = 0;
+    if (kv_store(r, p, STORE_CLEAR_SET, CAUSE_SET, &removed) == 0) rsp_cnt(r, removed);
+}
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
 const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
@@ -316,3 +328,4 @@ const keycmd keycmd_contains = {keys_array, N(keys_array), NULL, exec_contains, 
 const keycmd keycmd_keys = {NULL, 0, NULL, exec_keys, EXTEND_NEVER};
 /* docs/protocol.md 0.1 decision 1 (Q26): SH_CLEAR_SET extends like SH_SET. */
 const keycmd keycmd_clear_set = {keys_object, N(keys_object), NULL, exec_clear_set, EXTEND_ON_SET};
+const keycmd keycmd_kv_clear_set = {keys_object, N(keys_object), check_ttl, exec_kv_clear_set, EXTEND_NEVER};

@@ -31,8 +31,9 @@ typedef struct keycmd {
 
 extern const keycmd keycmd_set, keycmd_add, keycmd_get, keycmd_rmv, keycmd_clear, keycmd_count,
     keycmd_contains, keycmd_keys, keycmd_clear_set;
-/* KV_SET and KV_ADD: the session forms plus the ndb extension "ttl". */
-extern const keycmd keycmd_kv_set, keycmd_kv_add;
+/* KV_SET, KV_ADD and KV_CLEAR_SET: the session forms plus the ndb
+ * extension "ttl". */
+extern const keycmd keycmd_kv_set, keycmd_kv_add, keycmd_kv_clear_set;
 
 /* The members of the object at token obj with distinct names (a later
  * duplicate dropped: the first occurrence wins, docs/protocol.md 1.10), in

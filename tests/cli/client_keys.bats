@@ -328,6 +328,25 @@ line'
     ok_out '"only"'
 }
 
+@test "clear-set --ttl: the keys it stores expire; not inside a session" {
+    "$NDB" set a 1
+    run --separate-stderr "$NDB" clear-set --ttl 100 x 1 y 2
+    ok_out '1'
+    run --separate-stderr "$NDB" ttl x y
+    [ "$status" -eq 0 ]
+    [[ $output =~ ^\{\"x\":(100|99\.[0-9]{1,3}),\"y\":(100|99\.[0-9]{1,3})\}$ ]]
+    run --separate-stderr "$NDB" clear-set --ttl 0 z 1
+    exit_is 2 ''
+    err_has "ndb clear-set: invalid --ttl '0'"
+    local t
+    t=$("$NDB" session new)
+    run --separate-stderr "$NDB" --session "$t" clear-set --ttl 5 k 1
+    exit_is 2 ''
+    err_has 'ndb clear-set: --ttl applies to top-level keys only (sessions expire as a whole)'
+    run --separate-stderr "$NDB" keys
+    ok_out $'"x"\n"y"'
+}
+
 @test "values that look like options: negative numbers are values, -- ends options" {
     "$NDB" set t -3 -- u --json
     run --separate-stderr "$NDB" get t u

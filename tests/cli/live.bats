@@ -95,6 +95,21 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_TTL":{"keys":["n"]}}' '{"KV_TTL_RSP":{"keys":{"n":null},"st":1}}'
 }
 
+@test "KV_CLEAR_SET with ttl: every key it stores gets the deadline; bad ttl changes nothing" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"old":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"a":1},"ttl":-1}}' \
+        '{"KV_CLEAR_SET_RSP":{"m":"'"'"'ttl'"'"' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals","st":42,"tkn":null}}'
+    req '{"KV_CLEAR_SET":{"keys":{"a":1},"ttl":"5"}}' '{"KV_CLEAR_SET_RSP":{"m":"'"'"'ttl'"'"' must be a number of seconds","st":41,"tkn":null}}'
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["old"],"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"a":1,"b":2},"ttl":100}}' '{"KV_CLEAR_SET_RSP":{"cnt":1,"st":1}}'
+    run "$NDB" send '{"KV_TTL":{"keys":["a","b","old"]}}'
+    [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"a\":(99\.[0-9]+|100),\"b\":(99\.[0-9]+|100)\},\"st\":1\}\}$ ]]
+    req '{"KV_CLEAR_SET":{"keys":{"c":1},"ttl":0.03}}' '{"KV_CLEAR_SET_RSP":{"cnt":2,"st":1}}'
+    sleep 0.2
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":[],"st":1}}'
+}
+
 @test "TTL and expiry requests with bad input answer in the failure shape" {
     local range="must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals"
     req '{"KV_SET":{"keys":{"a":1},"ttl":-1}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
