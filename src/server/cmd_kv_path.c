@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json/jsonpath.h"
 #include "json/tree.h"
@@ -184,9 +185,13 @@ void cmd_KV_UPDATE(request *r) {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
             jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
+            /* Nothing selected, only `length` pseudo-members, or the same
+             * text: no change, so no journal record and no watch event. */
+            int unchanged = edit.len == e->vlen && !memcmp(edit.buf, kv_val(e), edit.len);
             if (refuse_deep_edit(r)) {
                 /* answered */
-            } else if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
+            } else if (!unchanged &&
+                       store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
                 rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
             } else {
                 rsp_begin(r);

@@ -237,7 +237,7 @@ int store_set_items_ttl(ndb_store *st, session *s, const store_item *items, size
         uint64_t cnt = m->count;
         change ch = map_change(s, CH_MAP_CLEAR, CAUSE_CLEAR);
         ch.count = cnt;
-        commit(st, s, &ch);
+        if (cnt) commit(st, s, &ch); /* as store_clear: clearing nothing is no change */
         if (removed) *removed = cnt;
     }
     for (size_t i = 0; i < n; i++) {
@@ -306,7 +306,7 @@ int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_c
 uint64_t store_clear(ndb_store *st, session *s, enum change_cause cause) {
     change ch = map_change(s, CH_MAP_CLEAR, cause);
     ch.count = store_map(st, s)->count;
-    commit(st, s, &ch);
+    if (ch.count) commit(st, s, &ch); /* an empty map: no change, so no record and no event */
     return ch.count;
 }
 

@@ -265,12 +265,45 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         '{"KV_SET":{"keys":{"w:e":0},"ttl":0.03}}'
 }
 
+@test "changes that change nothing send no event and count no change" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"nu":{"a":[1,2]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"SV_INFO":{}}'
+    local before
+    before=$(grep -o '"changesSinceSave":[0-9]*' <<<"$output")
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' \
+        '{"KV_UPDATE_RSP":{"cnt":0,"st":1}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}' \
+        '{"KV_ARR_APPEND_RSP":{"st":1}}' '{"KV_RMV_RSP":{"st":1}}' \
+        '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}' '{"KV_EVENT":{"id":1,"key":"nu","op":"update","value":{"a":[7,2]}}}' \
+        '{"KV_RMV_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"nu","op":"rmv"}}' \
+        '{"KV_CLEAR_RSP":{"cnt":0,"st":1}}' '{"KV_CLEAR_SET_RSP":{"cnt":0,"st":1}}' \
+        '{"KV_EVENT":{"id":1,"key":"x","op":"set","value":1}}' \
+        '{"KV_CLEAR_SET_RSP":{"cnt":1,"st":1}}' '{"KV_EVENT":{"id":1,"op":"clear"}}' \
+        '{"KV_EVENT":{"id":1,"key":"y","op":"set","value":2}}')" \
+        --events 5 '{"KV_WATCH":{"prefix":"","values":true}}' \
+        '{"KV_UPDATE":{"key":"nu","path":"$.nope","value":1}}' '{"KV_UPDATE":{"key":"nu","path":"$.a.length","value":5}}' \
+        '{"KV_UPDATE":{"key":"nu","path":"$.a[0]","value":1}}' '{"KV_ARR_APPEND":{"key":"nu","name":"a","items":[]}}' \
+        '{"KV_RMV":{"keys":["zz"]}}' \
+        '{"KV_UPDATE":{"key":"nu","path":"$.a[0]","value":7}}' '{"KV_RMV":{"keys":["nu"]}}' \
+        '{"KV_CLEAR":{}}' '{"KV_CLEAR_SET":{"keys":{"x":1}}}' '{"KV_CLEAR_SET":{"keys":{"y":2}}}'
+    # the no-op requests counted nothing: 2 changes (update, rmv) + 1 set + 1 clear + 1 set
+    run "$NDB" send '{"SV_INFO":{}}'
+    [ "$(grep -o '"changesSinceSave":[0-9]*' <<<"$output")" = "\"changesSinceSave\":$(( ${before#*:} + 5 ))" ]
+    local t
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    sends "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' '{"SH_CLEAR_RSP":{"cnt":0,"st":1}}' '{"SH_CLEAR_SET_RSP":{"cnt":0,"st":1}}' \
+        "{\"SH_EVENT\":{\"id\":1,\"key\":\"k\",\"op\":\"set\",\"tkn\":$t}}" \
+        '{"SH_CLEAR_RSP":{"cnt":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"op\":\"clear\",\"tkn\":$t}}")" \
+        --events 2 "{\"SH_WATCH\":{\"tkns\":[$t]}}" "{\"SH_CLEAR\":{\"tkn\":$t}}" "{\"SH_CLEAR_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" \
+        "{\"SH_CLEAR\":{\"tkn\":$t}}"
+}
+
 @test "SH_EVENT: new, key changes, clear, end, expire, reset, load; per token and for all" {
     run "$NDB" send '{"SH_END_ALL":{}}'
     local t out
     t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
     run "$NDB" send "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" '{"SH_SAVE":{"name":"s"}}'
-    run "$NDB" send --timeout 5 --events 16 '{"SH_WATCH":{"all":true,"values":true}}' "{\"SH_WATCH\":{\"tkns\":[$t,$t]}}" \
+    run "$NDB" send --timeout 5 --events 14 '{"SH_WATCH":{"all":true,"values":true}}' "{\"SH_WATCH\":{\"tkns\":[$t,$t]}}" \
         "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":2}}}" "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" \
         "{\"SH_RMV\":{\"tkn\":$t,\"keys\":[\"k\"]}}" "{\"SH_CLEAR\":{\"tkn\":$t}}" "{\"SH_END\":{\"tkn\":$t}}" \
         '{"SH_LOAD":{"name":"s"}}' '{"SH_NEW":{"expiry":{"duration":1,"deleteSession":true}}}'
@@ -283,7 +316,7 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         '{"SH_INCR_RSP":{"keys":{"k":3},"st":1}}' '{"SH_EVENT":{"id":2,"key":"k","op":"update","tkn":T}}' \
         '{"SH_EVENT":{"id":1,"key":"k","op":"update","tkn":T,"value":3}}' \
         '{"SH_RMV_RSP":{"st":1}}' '{"SH_EVENT":{"id":2,"key":"k","op":"rmv","tkn":T}}' '{"SH_EVENT":{"id":1,"key":"k","op":"rmv","tkn":T}}' \
-        '{"SH_CLEAR_RSP":{"cnt":0,"st":1}}' '{"SH_EVENT":{"id":2,"op":"clear","tkn":T}}' '{"SH_EVENT":{"id":1,"op":"clear","tkn":T}}' \
+        '{"SH_CLEAR_RSP":{"cnt":0,"st":1}}' \
         '{"SH_END_RSP":{"st":1,"tkn":T}}' '{"SH_EVENT":{"id":2,"op":"end","tkn":T}}' '{"SH_EVENT":{"id":1,"op":"end","tkn":T}}' \
         '{"SH_LOAD_RSP":{"keys":1,"name":"s","sessions":1,"st":141}}' '{"SH_EVENT":{"id":2,"op":"load","tkn":T}}' \
         '{"SH_EVENT":{"id":1,"op":"load","tkn":T}}' '{"SH_EVENT":{"id":2,"key":"k","op":"load","tkn":T}}' \
