@@ -17,6 +17,10 @@
 #include "common/log.h"
 #include "json/scan.h"
 
+/* Snapshot directories are named by at most 19 digits (larger names are
+ * not snapshots: docs/protocol.md 6.1, Q17). */
+#define SNAP_MAX_ID 9999999999999999999ULL
+
 int snapshot_name_ok(const char *name, size_t n) {
     if (n < 1 || n > 200) return 0;
     if ((n == 1 && name[0] == '.') || (n == 2 && name[0] == '.' && name[1] == '.')) return 0;
@@ -94,6 +98,55 @@ static int write_metadata(snap_writer *w, int status, uint64_t complete_ms) {
 
 static int mkdir_p1(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1; }
 
+/* The largest snapshot id in directory `dataset` (0 if none). */
+static uint64_t newest_id(const char *dataset) {
+    DIR *d = opendir(dataset);
+    if (!d) return 0;
+    uint64_t *ids, top = 0;
+    size_t n = snap_list_newest_first(d, &ids);
+    if (n) top = ids[0];
+    free(ids);
+    return top;
+}
+
+/* Create w->dir, the new snapshot's directory in `dataset`.  Its name is
+ * the wall clock in nanoseconds, but always above every snapshot already
+ * there: loads take the highest name as the newest, and retention keeps
+ * the highest, so a clock stepped back (or a snapshot copied from a host
+ * whose clock ran ahead) must not make a new save count as old — it would
+ * be answered 121, never loaded, and removed by its own retention. */
+static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *name, char *err, size_t errlen) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, top = newest_id(dataset);
+    uint64_t id = now > top ? now : top + 1;
+    if (id != now)
+        log_warn("save of '%s': the clock is behind its newest snapshot %llu; naming this one %llu so that it "
+                 "stays the newest",
+                 name, (unsigned long long)top, (unsigned long long)id);
+    for (int tries = 0;; tries++, id++) {
+        if (id > SNAP_MAX_ID) {
+            snprintf(err, errlen, "dataset '%s' has a snapshot named %llu, the largest a snapshot may have: "
+                                  "move it away", name, (unsigned long long)top);
+            return -1;
+        }
+        if (snprintf(w->dir, sizeof w->dir, "%s/%llu", dataset, (unsigned long long)id) >= (int)sizeof w->dir) {
+            snprintf(err, errlen, "snapshot path too long");
+            return -1;
+        }
+        if (mkdir(w->dir, 0755) == 0) break;
+        if (errno != EEXIST || tries == 100) { /* EEXIST: a save of the same dataset at the same moment */
+            snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
+            return -1;
+        }
+    }
+    if (fsync_dir(dataset)) {
+        snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen) {
     memset(w, 0, sizeof *w);
     snprintf(w->name, sizeof w->name, "%s", name);
@@ -101,20 +154,16 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
     w->start_ms = snap_now_ms();
     w->open_text = type == SNAP_KV ? "{ \"keys\":{" : "[";
     w->close_text = type == SNAP_KV ? "}}" : "]";
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     char dataset[PATH_MAX], sub[PATH_MAX + 16];
-    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset ||
-        snprintf(w->dir, sizeof w->dir, "%s/%llu", dataset,
-                 (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec) >=
-            (int)sizeof w->dir) {
+    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
         snprintf(err, errlen, "snapshot path too long");
         return -1;
     }
-    if (mkdir_p1(dataset) || fsync_dir(base) || mkdir(w->dir, 0755) || fsync_dir(dataset)) {
-        snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
+    if (mkdir_p1(dataset) || fsync_dir(base)) {
+        snprintf(err, errlen, "cannot create dataset directory %s: %s", dataset, strerror(errno));
         return -1;
     }
+    if (make_snapshot_dir(w, dataset, name, err, errlen)) return -1;
     snprintf(sub, sizeof sub, "%s/md", w->dir);
     if (mkdir(sub, 0755) || write_metadata(w, 0, 0)) {
         snprintf(err, errlen, "cannot write snapshot metadata in %s: %s", sub, strerror(errno));

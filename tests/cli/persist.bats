@@ -151,6 +151,23 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     start_server --persist-path "$P" --load-name empty
 }
 
+@test "a save stays the newest when the clock is behind an existing snapshot: loaded, never removed by retention" {
+    start_server --persist-path "$P" --keep-snapshots 1
+    req '{"KV_SET":{"keys":{"v":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null
+    # as if the clock had been far ahead when it was taken (or the
+    # snapshot came from a host whose clock was)
+    mv "$(newest ds)" "$P/ds/2796458628284789309"
+    req '{"KV_SET":{"keys":{"v":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"ds\",\"st\":121\}\}$ ]]
+    [ "$(ls "$P/ds")" = 2796458628284789310 ]
+    grep -q "save of 'ds': the clock is behind its newest snapshot 2796458628284789309; naming this one 2796458628284789310 so that it stays the newest" "$NDB_LOG"
+    run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
+    [[ "$output" == *'"keys":1,"name":"ds","sessions":0,"st":141}}' ]]
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":2},"st":1}}'
+}
+
 @test "entries that are not snapshots are ignored; an incomplete newest snapshot is skipped" {
     start_server --persist-path "$P"
     req '{"KV_SET":{"keys":{"v":1}}}' '{"KV_SET_RSP":{"st":1}}'
