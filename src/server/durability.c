@@ -379,7 +379,14 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
         return -1;
     }
     log_recovery(s, &rep, mono_ms() - t0);
-    *recovered = rep.found;
+    /* Recovered means something to restore: a record, or an automatic
+     * snapshot holding a key or session.  A journal file without records
+     * (a start with no writes yet, or a crash during the start-up load of
+     * --load-name) and an empty snapshot (a save schedule's final save of
+     * an empty database) restore nothing, so --load-name still seeds. */
+    *recovered = rep.records || rep.snap_keys || rep.snap_sessions;
+    if (rep.found && !*recovered && (s->cfg.load_name[0] || s->cfg.load_path[0]))
+        log_info("recovery restored nothing (no record, no key or session): the start-up load seeds the database");
     d->snap_gen = rep.base_gen;
     d->snap_bytes = rep.base_bytes;
     d->next_gen = rep.last_gen + 1;

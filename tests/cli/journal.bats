@@ -331,6 +331,36 @@ for i in range(300):
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"changed"},"st":1}}'
 }
 
+@test "--load-name still seeds when the journal or the save schedule holds nothing yet (a first start without it, an empty final save)" {
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"v":"seed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"seed"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    stop_server
+    # a first start with no --load-name and no write: a journal file with no record
+    start_server --persist-path "$P" --journal everysec
+    stop_server
+    start_server --persist-path "$P" --journal everysec --load-name seed
+    grep -q "info: recovery restored nothing (no record, no key or session): the start-up load seeds the database" "$NDB_LOG"
+    grep -q "loaded 'seed'" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"seed"},"st":1}}'
+    # once seeded, the seed is data to recover
+    req '{"KV_SET":{"keys":{"v":"changed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal everysec --load-name seed
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"changed"},"st":1}}'
+    stop_server
+    # a save schedule whose final save wrote an empty database
+    local Q="$BATS_TEST_TMPDIR/q"
+    mkdir -p "$Q"
+    cp -r "$P/seed" "$Q/"
+    start_server --persist-path "$Q" --save "3600 1"
+    stop_server
+    ls "$Q/@ndb/snapshots" | grep -q .
+    start_server --persist-path "$Q" --save "3600 1" --load-name seed
+    req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"seed"},"st":1}}'
+}
+
 # with_fault ENV...: start the server under the fault shim; the fault is on
 # while $BATS_TEST_TMPDIR/fault exists, for files whose path contains
 # NDB_FAULT_PATH (an ASan build needs its runtime first: the shim's order
