@@ -411,10 +411,11 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     return 0;
 }
 
-void durability_shutdown(ndb_server *s) {
+int durability_shutdown(ndb_server *s) {
     durability *d = s->dur;
     const ndb_config *cfg = &s->cfg;
-    if (!d) return;
+    int lost = 0;
+    if (!d) return 0;
     bgsave_drain(&d->bg, s, 1, 1);
     if (d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen)) {
         /* the schedule's final save, here and now: nothing else runs any more */
@@ -424,7 +425,11 @@ void durability_shutdown(ndb_server *s) {
         if (!rotated) {
             log_error("final save skipped: %s (the journal holds every change)", err);
         } else if (autosnap_write(&s->store, &d->L, gen, &bytes, err, sizeof err)) {
-            log_error("final save failed: %s", err);
+            /* with a journal its files still hold every change; without
+             * one, this save was the only copy */
+            lost = d->jn.fd < 0;
+            log_error("final save failed: %s%s", err,
+                      lost ? "; the changes since the last save are lost" : " (the journal holds every change)");
         } else {
             auto_retention(&d->L, gen, cfg->keep_snapshots);
             log_info("final save: automatic snapshot %llu written in %llu ms (%llu bytes)", (unsigned long long)gen,
@@ -435,6 +440,7 @@ void durability_shutdown(ndb_server *s) {
         store_remove_sink(&s->store, journal_sink, &d->jn);
         journal_close(&d->jn);
     }
+    return lost ? -1 : 0;
 }
 
 /* ------------------------------------------------ SV_INFO */

@@ -75,8 +75,10 @@ void durability_free(struct ndb_server *s);
 int durability_start(struct ndb_server *s, int *recovered, char *err, size_t errlen);
 
 /* After the event loop: stop a running snapshot, take the final save of a
- * schedule, write and sync the journal and close it. */
-void durability_shutdown(struct ndb_server *s);
+ * schedule, write and sync the journal and close it.  Returns -1 when the
+ * final save failed with no journal to hold the changes (they are lost:
+ * the exit status must say so), else 0. */
+int durability_shutdown(struct ndb_server *s);
 
 /* End of an event-loop turn: reap a snapshot process that ended, write
  * (and with `always` sync) the journal. */

@@ -45,7 +45,8 @@ static void print_help(void) {
                "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
                "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
                "connection (close code 1001) and exits 0.  Exit status: 0 after a clean\n"
-               "shutdown, 1 if the configuration or start-up fails.\n");
+               "shutdown, 1 if the configuration or start-up fails, or if a save schedule's\n"
+               "final save fails without a journal (the changes since the last save are lost).\n");
     fputs(out.buf, stdout);
     sb_free(&out);
 }
@@ -126,7 +127,8 @@ int cmd_serve(int argc, char **argv) {
         fprintf(stderr, "ndb serve: %s\n", err);
         rc = 1;
     }
-    durability_shutdown(&srv); /* the final save of a save schedule, if any */
+    /* the final save of a save schedule, if any: a failed one is no clean stop */
+    if (durability_shutdown(&srv) && !rc) rc = 1;
     if (!rc) log_info("stopped"); /* after that save: the last line of a clean stop */
     auth_shutdown();
     handshake_free();

@@ -507,6 +507,35 @@ wait_refused() {
     req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
 }
 
+@test "a failed final save exits 1 when no journal holds the changes, 0 when one does (and the journal recovers)" {
+    NDB_FAULT_PATH=/@ndb/snapshots/ start_faulty --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local pid=$NDB_PID st=0
+    kill -TERM "$pid"
+    wait "$pid" || st=$?
+    NDB_PID=
+    [ "$st" -eq 1 ]
+    grep -q "error: final save failed: .*Input/output error; the changes since the last save are lost" "$NDB_LOG"
+    ! grep -q "info: stopped" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    # the same persist path, now with a journal: the interrupted snapshot
+    # above took generation 1, so the journal starts at 2 (and recovers)
+    NDB_FAULT_PATH=/@ndb/snapshots/ start_faulty --persist-path "$P" --save "3600 1" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    pid=$NDB_PID st=0
+    kill -TERM "$pid"
+    wait "$pid" || st=$?
+    NDB_PID=
+    [ "$st" -eq 0 ]
+    grep -q "error: final save failed: .*Input/output error (the journal holds every change)" "$NDB_LOG"
+    grep -q "info: stopped" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --save "3600 1" --journal everysec
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {
     start_server --persist-path "$P" --journal always
     # one connection, pipelined: a save reflects exactly the writes before it
