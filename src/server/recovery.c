@@ -198,6 +198,13 @@ static int64_t load_base(ndb_store *st, const auto_layout *L, const uint64_t *ge
     return 0;
 }
 
+/* Whether generation g is among the n sorted generations of `gens`. */
+static int gen_listed(const uint64_t *gens, int n, uint64_t g) {
+    for (int i = 0; i < n && gens[i] <= g; i++)
+        if (gens[i] == g) return 1;
+    return 0;
+}
+
 int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen) {
     memset(rep, 0, sizeof *rep);
     uint64_t *snaps = NULL, *jnls = NULL;
@@ -217,7 +224,15 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
     while (first < nj && jnls[first] < rep->base_gen) first++;
     if (first < nj) {
         uint64_t expect = rep->base_gen ? rep->base_gen : 1;
-        if (jnls[first] > expect + (rep->base_gen ? 1 : 0)) {
+        /* The journal may start one generation after its base (a save
+         * schedule's snapshot, then a journal), and past generations that
+         * only interrupted snapshots hold: a snapshot that failed with no
+         * journal beside it (a save schedule's, before --journal was
+         * turned on) took its generation number, and the journal started
+         * after it.  A generation that nothing holds is a missing file. */
+        uint64_t allowed = expect + (rep->base_gen ? 1 : 0);
+        while (jnls[first] > allowed && gen_listed(snaps, ns, allowed)) allowed++;
+        if (jnls[first] > allowed) {
             char path[PATH_MAX];
             auto_journal_path(L, jnls[first], path, sizeof path);
             if (rep->base_gen)

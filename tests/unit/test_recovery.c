@@ -251,6 +251,23 @@ static void test_missing_pieces(void) {
              path);
     CHECK_STR(err, want);
     store_free(&b);
+    /* interrupted snapshots 1 and 2 (a save schedule's, without a journal)
+     * explain the gap: journal 3 is the whole history */
+    char snap1[PATH_MAX + 64];
+    auto_snapshot_path(&L, 1, snap1, sizeof snap1);
+    mkdir(snap1, 0755);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), -1); /* 2 is still unexplained */
+    CHECK_STR(err, want);
+    store_free(&b);
+    auto_snapshot_path(&L, 2, snap1, sizeof snap1);
+    mkdir(snap1, 0755);
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
+    CHECK_INT(rep.base_gen, 0);
+    CHECK_INT(b.kv.count, 1); /* c, the only record of journal 3 */
+    store_free(&b);
+    auto_remove_tree(snap1);
+    auto_snapshot_path(&L, 1, snap1, sizeof snap1);
+    auto_remove_tree(snap1);
 
     /* snapshots 3 (complete) and 4 (interrupted): 3 is used with journal 3 */
     uint64_t bytes;
