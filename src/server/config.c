@@ -131,7 +131,6 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
         sb_grow(&w->path, 0);
         const char *name = w->path.buf + start;
         size_t namelen = w->path.len - start;
-        if (jobj_get(&w->d, obj, name, namelen) != k + 1) continue; /* a repeated member: the first wins */
         int plain = !memchr(name, '.', namelen) && !memchr(name, 0, namelen);
         const setting *s = plain ? settings_by_member(w->path.buf, w->path.len) : NULL;
         if (s) {
@@ -151,6 +150,37 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
     return 0;
 }
 
+/* Refuse a member named twice in one object, anywhere in the file (w->path
+ * receives its path).  JSON leaves repeats undefined: the server would keep
+ * the first, while jq, Python and editors show the last, so a file that
+ * reads as "role": "read" or with TLS on could start as admin or plain ws://. */
+static int find_repeat(cfgwalk *w, uint32_t t) {
+    const jtok *tok = &w->d.toks[t];
+    size_t base = w->path.len;
+    if (tok->type == JT_ARRAY) {
+        uint32_t e = t + 1;
+        for (uint32_t i = 0; i < tok->count; i++, e = w->d.toks[e].next) {
+            w->path.len = base;
+            sb_addf(&w->path, "[%u]", i);
+            if (find_repeat(w, e)) return -1;
+        }
+    } else if (tok->type == JT_OBJECT) {
+        uint32_t k = t + 1;
+        for (uint32_t i = 0; i < tok->count; i++, k = w->d.toks[k + 1].next) {
+            w->path.len = base;
+            if (base) sb_addc(&w->path, '.');
+            size_t start = w->path.len;
+            jstr_decode(&w->d, &w->d.toks[k], &w->path);
+            sb_grow(&w->path, 0);
+            if (jobj_get(&w->d, t, w->path.buf + start, w->path.len - start) != k + 1)
+                return fail_member(w, "", " is given twice (JSON tools disagree on which one counts: keep one)");
+            if (find_repeat(w, k + 1)) return -1;
+        }
+    }
+    w->path.len = base;
+    return 0;
+}
+
 int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char *name, char *err,
                       size_t errlen) {
     cfgwalk w = {JDOC_INIT, name, err, errlen, cfg, STRBUF_INIT};
@@ -160,7 +190,8 @@ int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char 
         snprintf(err, errlen, "config %s: Config file not valid JSON (at byte %zu)", name, pos);
     } else if (w.d.toks[0].type != JT_OBJECT) {
         snprintf(err, errlen, "config %s: Config file not valid JSON (the top level must be an object)", name);
-    } else {
+    } else if (find_repeat(&w, 0) == 0) {
+        w.path.len = 0;
         rc = walk_object(&w, 0);
     }
     jdoc_free(&w.d);

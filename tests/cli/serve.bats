@@ -230,6 +230,12 @@ ndb: info: tls: off (plain ws://)" ]
     check '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
     check '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
     check '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
+    # a member given twice, at any depth: jq and editors show the last, the parser kept the first
+    check '{"security":{"users":[]},"security":{}}' "'security' is given twice (JSON tools disagree on which one counts: keep one)"
+    check '{"security":{"users":[{"name":"v","role":"admin","password":"x","role":"read"}]}}' \
+        "'security.users[0].role' is given twice (JSON tools disagree on which one counts: keep one)"
+    check '{"tls":{"ca":""},"tls":{"cert":"c.pem","key":"k.pem"}}' "'tls' is given twice (JSON tools disagree on which one counts: keep one)"
+    check '{"port":1987,"port":1988}' "'port' is given twice (JSON tools disagree on which one counts: keep one)"
 }
 
 @test "config file: core is accepted; the obsolete sessionsEnabled is ignored with a warning" {

@@ -212,9 +212,16 @@ static void test_unknown_and_groups(void) {
     expect_error("{\"sessions\":null}", "config t.jsonc: 'sessions' must be an object");
     /* a member name that is a setting but in the wrong place is unknown there */
     expect_error("{\"limits\":{\"port\":1}}", "config t.jsonc: unknown member 'limits.port'");
-    /* the first of repeated members wins (docs/protocol.md 1.10); later ones are not looked at */
-    ndb_config c = expect_ok("{\"port\":2,\"port\":\"x\",\"limits\":{\"maxDepth\":3},\"limits\":7}");
-    CHECK_INT(c.port, 2);
+    /* a member given twice, at any depth, is refused (tools disagree on which counts) */
+    expect_error("{\"port\":2,\"port\":\"x\"}",
+                 "config t.jsonc: 'port' is given twice (JSON tools disagree on which one counts: keep one)");
+    expect_error("{\"limits\":{\"maxDepth\":3,\"maxDepth\":4}}",
+                 "config t.jsonc: 'limits.maxDepth' is given twice (JSON tools disagree on which one counts: keep one)");
+    expect_error("{\"security\":{\"allowedOrigins\":[{\"a\":1,\"a\":1}]}}",
+                 "config t.jsonc: 'security.allowedOrigins[0].a' is given twice (JSON tools disagree on which one counts: "
+                 "keep one)");
+    /* the same name in different objects is no repeat */
+    ndb_config c = expect_ok("{\"limits\":{\"maxDepth\":3},\"persist\":{\"enabled\":false}}");
     CHECK_INT(c.max_depth, 3);
 }
 
