@@ -282,6 +282,19 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "${stderr_lines[0]}" = "ndb passwd: --role: 'root' must be read, write or admin" ]
 }
 
+@test "ndb passwd --name applies the server's rule for user names" {
+    local n
+    for n in 'a:b' $'a\tb' $'a\x7fb' "$(printf 'x%.0s' {1..65})"; do
+        run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
+        exit_is 2 ''
+        [ "${stderr_lines[0]}" = "ndb passwd: --name: a user name must be 1 to 64 bytes without control characters or ':'" ]
+    done
+    n=$(printf 'x%.0s' {1..64})
+    run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
+    exit_is 0
+    [[ "$output" == "{\"name\":\"$n\",\"password\":\"\$pbkdf2-sha256\$i=100000\$"* ]]
+}
+
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {
     run --separate-stderr "$NDB" set cli 1
     exit_is 3
