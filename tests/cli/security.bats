@@ -312,6 +312,19 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/none" </dev/null
     exit_is 2
     [ "$stderr" = "ndb: cannot read password file $BATS_TEST_TMPDIR/none: No such file or directory" ]
+    : >"$BATS_TEST_TMPDIR/empty"
+    printf '\nalice-pw\n' >"$BATS_TEST_TMPDIR/blank-first"
+    local f failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG")
+    for f in empty blank-first; do
+        run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/$f" </dev/null
+        exit_is 2 ''
+        [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/$f is empty" ]
+        run --separate-stderr "$NDB" send --user alice --password-file "$BATS_TEST_TMPDIR/$f" '{"KV_GET":{"keys":["cli"]}}'
+        exit_is 2 ''
+        [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/$f is empty" ]
+    done
+    [ "$(grep -c 'authentication failed' "$NDB_LOG")" = "$failed" ] # nothing was sent
     run --separate-stderr setsid -w "$NDB" get cli --user alice </dev/null
     exit_is 2
     [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
