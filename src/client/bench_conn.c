@@ -258,6 +258,9 @@ static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
         if (v != X509_V_OK)
             set_why(c, "the server's certificate is not trusted: %s; give the CA that signed it with --cacert FILE",
                     X509_verify_cert_error_string(v));
+        else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER) /* as in wsclient.c */
+            set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use "
+                       "a ws:// URL)");
         else
             set_why(c, "TLS handshake failed: %s", e == SSL_ERROR_SYSCALL ? "connection closed" : ssl_reason());
         return -1;

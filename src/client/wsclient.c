@@ -246,8 +246,12 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "the server refused the WebSocket upgrade (HTTP status not 101)");
     else if (c->u.tls && c->cert_problem[0])
         set_why(c, "%s", c->cert_problem);
-    else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "wrong version number"))
-        set_why(c, "TLS handshake failed: the server does not speak TLS here (use ws:// for a plain server)");
+    /* a plain server answers the ClientHello with HTTP: OpenSSL reads that as a record of an
+     * unknown version (lws logs it at its info level, so it is in lws_last_ssl) */
+    else if (c->u.tls && strstr(msg, "SSL") &&
+             (strstr(lws_last_error, "wrong version number") || strstr(lws_last_ssl, "wrong version number")))
+        set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a "
+                   "ws:// URL)");
     else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "certificate required"))
         set_why(c, "TLS handshake failed: the server requires a client certificate (--client-cert FILE --client-key FILE)");
     else if (c->u.tls && strstr(msg, "SSL") && lws_last_error[0])
@@ -255,7 +259,7 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
     else if (tls_refusal(c))
         ;
     else if (c->u.tls && strstr(msg, "SSL"))
-        set_why(c, "TLS handshake failed");
+        set_why(c, "TLS handshake failed (does the server serve plain ws://? then use a ws:// URL)");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
         set_why(c, "the server closed the connection during the WebSocket handshake%s",
                 c->u.tls ? "" : " (if it serves wss:// only, use a wss:// URL)");

@@ -81,6 +81,18 @@ teardown() {
     [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
 }
 
+@test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
+    start_server
+    OWN_PID=$NDB_PID
+    local hint="TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a ws:// URL)"
+    run --separate-stderr "$NDB" count --url "wss://127.0.0.1:$NDB_PORT/"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
+    run --separate-stderr "$NDB" bench --url "wss://127.0.0.1:$NDB_PORT/" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
+}
+
 @test "TLS 1.0 and 1.1 are refused, 1.2 and 1.3 accepted" {
     local v
     for v in -tls1_2 -tls1_3; do
