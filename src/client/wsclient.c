@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/tls_client.h"
 #include "client/tls_probe.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
@@ -501,24 +502,6 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     return wsc_connect_opts(url, timeout_ms, NULL, err, errlen);
 }
 
-/* Can the file of a TLS option be read?  Else the reason in err. */
-static int tls_file_ok(const char *file, const char *option, char *err, size_t errlen) {
-    FILE *f = file ? fopen(file, "r") : NULL;
-    if (!file || f) {
-        if (f) fclose(f);
-        return 0;
-    }
-    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
-    return -1;
-}
-
-int wsc_tls_files_ok(const wsc_options *o, char *err, size_t errlen) {
-    return tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
-                   tls_file_ok(o->key, "--client-key", err, errlen)
-               ? -1
-               : 0;
-}
-
 ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen) {
     static const wsc_options none = {NULL, NULL, NULL, 0};
     if (!o) o = &none;
@@ -535,7 +518,7 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         return NULL;
     }
 
-    if (c->u.tls && wsc_tls_files_ok(o, err, errlen)) {
+    if (c->u.tls && tls_client_check(o, err, errlen)) { /* tls_client.h */
         wsc_free(c);
         return NULL;
     }

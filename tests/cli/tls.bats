@@ -139,6 +139,33 @@ teardown() {
     ok_out 0
 }
 
+@test "bad client TLS files: one line naming the option and the file, exit 2, no passphrase prompt" {
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+    OWN_PID=$NDB_PID
+    openssl pkey -in "$PKI/client.key" -aes256 -passout pass:x -out "$BATS_TEST_TMPDIR/enc.key" 2>/dev/null
+    check() { # check MESSAGE ARGS...: ndb count and ndb bench say MESSAGE and exit 2
+        local want=$1
+        shift
+        run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" "$@"
+        [ "$status" -eq 2 ] && [ "$output" = "" ] && [ "$stderr" = "ndb: $want" ] || { echo "$stderr" >&2; return 1; }
+        run --separate-stderr "$NDB" bench -n 10 -c 1 -q --cacert "$PKI/ca.pem" "$@"
+        [ "$status" -eq 2 ] && [ "$stderr" = "ndb bench: $want" ] || { echo "$stderr" >&2; return 1; }
+    }
+    check "--client-key $PKI/stranger.key: the key does not belong to the certificate in $PKI/client.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/stranger.key"
+    check "--client-key $BATS_TEST_TMPDIR/enc.key: the key is encrypted and ndb cannot ask for its passphrase; store it decrypted, readable only by you (openssl pkey -in KEY -out PLAIN)" --client-cert "$PKI/client.pem" --client-key "$BATS_TEST_TMPDIR/enc.key"
+    check "--client-key (NDB_CLIENT_KEY) without --client-cert (NDB_CLIENT_CERT): a client certificate needs both the certificate and its private key" --client-key "$PKI/client.key"
+    check "--client-cert (NDB_CLIENT_CERT) without --client-key (NDB_CLIENT_KEY): a client certificate needs both the certificate and its private key" --client-cert "$PKI/client.pem"
+    check "cannot read --client-key $PKI/nope.key: No such file or directory" --client-cert "$PKI/client.pem" --client-key "$PKI/nope.key"
+    check "cannot read --client-cert $PKI/nope.pem: No such file or directory" --client-cert "$PKI/nope.pem" --client-key "$PKI/client.key"
+    check "--client-cert $PKI/client.key: not a PEM certificate (no start line)" --client-cert "$PKI/client.key" --client-key "$PKI/client.key"
+    check "--client-key $PKI/ca.pem: no PEM private key in it" --client-cert "$PKI/client.pem" --client-key "$PKI/ca.pem"
+    check "--cacert $PKI/client.key: no PEM certificate in it (no certificate or crl found)" --cacert "$PKI/client.key"
+    NDB_CLIENT_KEY="$PKI/client.key" check "--client-key (NDB_CLIENT_KEY) without --client-cert (NDB_CLIENT_CERT): a client certificate needs both the certificate and its private key"
+    NDB_CLIENT_CERT="$PKI/client.pem" check "--client-cert (NDB_CLIENT_CERT) without --client-key (NDB_CLIENT_KEY): a client certificate needs both the certificate and its private key"
+    NDB_CLIENT_CERT="$PKI/client.pem" run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-key "$PKI/client.key"
+    ok_out 0
+}
+
 @test "bad TLS files stop the start with one line naming the option and the file" {
     check() { # check MESSAGE ARGS...
         local want=$1
