@@ -242,9 +242,11 @@ static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
             continue;
         }
         long v = SSL_get_verify_result(c->ssl);
-        if (v != X509_V_OK)
-            set_why(c, "the server's certificate is not trusted: %s; give the CA that signed it with --cacert FILE",
-                    X509_verify_cert_error_string(v));
+        if (v != X509_V_OK) {
+            char problem[400];
+            tls_client_cert_problem(v, NULL, problem, sizeof problem); /* the certificate is gone by now */
+            set_why(c, "%s", problem);
+        }
         else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER) /* as in wsclient.c */
             set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use "
                        "a ws:// URL)");

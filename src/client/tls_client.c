@@ -57,3 +57,29 @@ int tls_client_check(const wsc_options *o, char *err, size_t errlen) {
     ERR_clear_error();
     return rc;
 }
+
+void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen) {
+    char which[128] = "", date[64] = "";
+    if (cert) { /* " (certificate /CN=x)" */
+        char subject[96] = "";
+        X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+        snprintf(which, sizeof which, " (certificate %s)", subject[0] ? subject : "without subject");
+    }
+    int valid = cert ? tls_cert_validity(cert, date, sizeof date) : 0; /* common/tls_files.h */
+    if (e == X509_V_ERR_CERT_HAS_EXPIRED && valid == 1)
+        snprintf(out, outlen, "the server's certificate expired on %s%s; the server must renew it", date, which);
+    else if (e == X509_V_ERR_CERT_HAS_EXPIRED)
+        snprintf(out, outlen, "the server's certificate has expired%s; the server must renew it", which);
+    else if (e == X509_V_ERR_CERT_NOT_YET_VALID && valid == -1)
+        snprintf(out, outlen, "the server's certificate is not valid before %s%s; check the clocks of this "
+                              "machine and of the server", date, which);
+    else if (e == X509_V_ERR_CERT_NOT_YET_VALID)
+        snprintf(out, outlen, "the server's certificate is not valid yet%s; check the clocks of this machine and "
+                              "of the server", which);
+    else
+        snprintf(out, outlen, "the server's certificate is not trusted: %s%s%s", X509_verify_cert_error_string(e),
+                 which,
+                 e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH
+                     ? "; connect by a name the certificate holds"
+                     : "; give the CA that signed it with --cacert FILE");
+}

@@ -13,6 +13,7 @@
 #define NDB_TLS_CLIENT_H
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stddef.h>
 
 #include "client/wsclient.h"
@@ -29,5 +30,15 @@ int tls_client_load(SSL_CTX *ctx, const wsc_options *o, char *err, size_t errlen
 /* tls_client_load into a context of its own, thrown away: the check
  * before libwebsockets loads the same files. */
 int tls_client_check(const wsc_options *o, char *err, size_t errlen);
+
+/* Why the server's certificate was refused, in words a person can act
+ * on, into out: e is OpenSSL's verification error (X509_V_ERR_*), cert
+ * the certificate it is about (NULL: the message names none, and an
+ * expiry has no date; ndb bench has only the verdict).  An expired certificate is
+ * the server's to renew ("the server's certificate expired on DATE
+ * (certificate /CN=x); the server must renew it"); an issuer the client
+ * does not know is the client's to give ("...; give the CA that signed it
+ * with --cacert FILE"). */
+void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen);
 
 #endif

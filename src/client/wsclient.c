@@ -90,10 +90,10 @@ struct ws_client {
     size_t rxoff;
 
     lws_sorted_usec_list_t sul; /* wakes lws_service() at a deadline */
-    char why[256];              /* why the connection failed or closed */
+    char why[512];              /* why the connection failed or closed */
     int insecure;               /* wss:// without checking the server's certificate */
     const char *cert, *key;     /* the client certificate, during wsc_connect_opts only */
-    char cert_problem[200];     /* what was wrong with the server's certificate */
+    char cert_problem[400];     /* what was wrong with the server's certificate */
 };
 
 /* ---------------------------------------------------------------- queues */
@@ -344,17 +344,9 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
             return 0;
         }
         int e = X509_STORE_CTX_get_error(x);
-        if (!len && e != X509_V_OK && !c->cert_problem[0]) {
-            char subject[96] = "";
-            X509 *cert = X509_STORE_CTX_get_current_cert(x);
-            if (cert) X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
-            snprintf(c->cert_problem, sizeof c->cert_problem,
-                     "the server's certificate is not trusted: %s (certificate %s)%s", X509_verify_cert_error_string(e),
-                     subject[0] ? subject : "without subject",
-                     e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH
-                         ? "; connect by a name the certificate holds"
-                         : "; give the CA that signed it with --cacert FILE");
-        }
+        if (!len && e != X509_V_OK && !c->cert_problem[0])
+            tls_client_cert_problem(e, X509_STORE_CTX_get_current_cert(x), c->cert_problem,
+                                    sizeof c->cert_problem); /* tls_client.h */
         return 0; /* lws keeps OpenSSL's verdict */
     }
 

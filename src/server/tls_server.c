@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/tls_files.h"
 
 /* How to name setting s in a message: "--tls-cert FILE" or "tls.cert FILE". */
@@ -72,6 +74,22 @@ int tls_server_check(const ndb_config *cfg, char *err, size_t errlen) {
     int rc = check_files(cfg, ctx, err, errlen);
     SSL_CTX_free(ctx);
     return rc;
+}
+
+void tls_server_log_validity(const ndb_config *cfg) {
+    if (!cfg->tls_cert[0]) return;
+    FILE *f = fopen(cfg->tls_cert, "r");
+    X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL; /* the first: the server's own */
+    if (f) fclose(f);
+    if (!cert) return; /* tls_server_check has said what is wrong */
+    char what[PATH_MAX + 32], date[64];
+    name_of(cfg, S_TLS_CERT, cfg->tls_cert, what, sizeof what);
+    /* a warning, not an error: the certificate may be renewed while the
+     * server runs, and --insecure clients still connect */
+    int v = tls_cert_validity(cert, date, sizeof date);
+    if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", what, date);
+    else if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", what, date);
+    X509_free(cert);
 }
 
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info) {

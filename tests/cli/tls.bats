@@ -93,6 +93,26 @@ teardown() {
     [ "$stderr" = "ndb bench: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
 }
 
+@test "an expired server certificate: the server warns at start, the client says it expired" {
+    local old="$BATS_TEST_TMPDIR/old.pem" when
+    openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days -1 \
+        -extfile "$PKI/san.ext" -out "$old" 2>/dev/null
+    when=$(date -u -d "$(openssl x509 -in "$old" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S UTC')
+    start_server --tls-cert "$old" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to $NDB_URL: the server's certificate expired on $when (certificate /CN=localhost); the server must renew it" ]
+    run --separate-stderr "$NDB" bench --cacert "$PKI/ca.pem" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to $NDB_URL: the server's certificate has expired; the server must renew it" ]
+    # the server got as far as serving (the handshakes above), so its start-up lines are written
+    grep -qx "ndb: warn: --tls-cert $old: the certificate expired on $when; clients will refuse it" "$NDB_LOG"
+    ! grep -q 'error' "$NDB_LOG"
+    run --separate-stderr "$NDB" count --insecure
+    exit_is 0 0
+}
+
 @test "TLS 1.0 and 1.1 are refused, 1.2 and 1.3 accepted" {
     local v
     for v in -tls1_2 -tls1_3; do
