@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/tls_client.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -82,7 +83,6 @@ static const char *ssl_reason(void) {
 /* Set up TLS (see bench_conn.h). */
 int bws_target_tls(bws_target *t, const wsc_options *o, char *err, size_t errlen) {
     if (!t->u.tls) return 0;
-    if (wsc_tls_files_ok(o, err, errlen)) return -1;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason());
@@ -94,20 +94,7 @@ int bws_target_tls(bws_target *t, const wsc_options *o, char *err, size_t errlen
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_verify(ctx, o->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
     SSL_CTX_set_default_verify_paths(ctx);
-    if (o->cacert && SSL_CTX_load_verify_locations(ctx, o->cacert, NULL) != 1) {
-        snprintf(err, errlen, "--cacert %s: no PEM certificate in it (%s)", o->cacert, ssl_reason());
-        return -1;
-    }
-    if (o->cert && SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
-        snprintf(err, errlen, "--client-cert %s: not a PEM certificate (%s)", o->cert, ssl_reason());
-        return -1;
-    }
-    if (o->key && (SSL_CTX_use_PrivateKey_file(ctx, o->key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
-        snprintf(err, errlen, "--client-key %s: not the private key of the client certificate (%s)", o->key,
-                 ssl_reason());
-        return -1;
-    }
-    return 0;
+    return tls_client_load(ctx, o, err, errlen); /* tls_client.h: the checks of every client command */
 }
 
 void bws_target_free(bws_target *t) {
@@ -255,9 +242,14 @@ static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
             continue;
         }
         long v = SSL_get_verify_result(c->ssl);
-        if (v != X509_V_OK)
-            set_why(c, "the server's certificate is not trusted: %s; give the CA that signed it with --cacert FILE",
-                    X509_verify_cert_error_string(v));
+        if (v != X509_V_OK) {
+            char problem[400];
+            tls_client_cert_problem(v, NULL, problem, sizeof problem); /* the certificate is gone by now */
+            set_why(c, "%s", problem);
+        }
+        else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER) /* as in wsclient.c */
+            set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use "
+                       "a ws:// URL)");
         else
             set_why(c, "TLS handshake failed: %s", e == SSL_ERROR_SYSCALL ? "connection closed" : ssl_reason());
         return -1;

@@ -56,7 +56,7 @@ typedef struct bws {
     int in_frag;
     uint64_t rng; /* xorshift state for mask keys */
     struct ssl_st *ssl; /* wss://, else NULL */
-    char why[200]; /* why the connection failed */
+    char why[400]; /* why the connection failed */
 } bws;
 
 /*

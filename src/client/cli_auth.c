@@ -62,6 +62,12 @@ int cli_login_password(cli_login *l, char *err, size_t errlen) {
     const char *pw = env("NDB_PASSWORD");
     if (l->password_file) {
         if (secret_read_file(l->password_file, &l->password, err, errlen)) return -1;
+        if (!l->password.len) { /* no user has an empty password: sending it could only fail a login */
+            secret_wipe(&l->password);
+            snprintf(err, errlen, "no password for user '%s': the first line of password file %s is empty",
+                     l->user, l->password_file);
+            return -1;
+        }
     } else if (pw) {
         if (strlen(pw) > SECRET_MAX) {
             snprintf(err, errlen, "NDB_PASSWORD is longer than %d bytes", SECRET_MAX);

@@ -7,7 +7,8 @@
  *     certificate, for a server started with --tls-ca), --insecure (no
  *     check of the server's certificate, with a warning);
  *   - --user NAME ($NDB_USER): log in with SV_AUTH right after connecting.
- *     The password comes from --password-file FILE (its first line), else
+ *     The password comes from --password-file FILE (its first line; empty
+ *     is no password, an error), else
  *     $NDB_PASSWORD, else a prompt without echo on the terminal — never
  *     from an argument.  It is read once and kept (wiped at the end) so
  *     that the REPL can log in again after a reconnect.

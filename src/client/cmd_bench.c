@@ -109,7 +109,7 @@ static const char bench_usage[] =
     "  --password-file FILE  read the password from FILE's first line\n"
     "  --cacert FILE        wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE   wss://: a client certificate, for a server that asks\n"
-    "  --client-key FILE    wss://: the client certificate's private key\n"
+    "  --client-key FILE    wss://: its private key (PEM, not encrypted; give both)\n"
     "  --insecure           wss://: do not check the server's certificate (unsafe)\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"

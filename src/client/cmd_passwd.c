@@ -17,6 +17,7 @@
 #include "client/secret.h"
 #include "common/pwhash.h"
 #include "common/strbuf.h"
+#include "common/username.h"
 
 
 static const char passwd_usage[] =
@@ -55,7 +56,7 @@ static const char passwd_usage[] =
 
 /* The numbers the help text states. */
 _Static_assert(PWHASH_DEFAULT_ITERATIONS == 600000u && PWHASH_MIN_ITERATIONS == 100000u &&
-                   PWHASH_MAX_ITERATIONS == 10000000u,
+                   PWHASH_MAX_ITERATIONS == 10000000u && USER_NAME_MAX == 64,
                "update passwd_usage");
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,6 +135,10 @@ int cmd_passwd(int argc, char **argv) {
                                    PWHASH_MIN_ITERATIONS, PWHASH_MAX_ITERATIONS);
         } else if ((v = option_value(argc, argv, &i, "--name", &missing))) {
             if (!*v) return usage_error("--name: the user name is empty");
+            /* the server's rule (common/username.h): an entry it would refuse is not printed */
+            if (!user_name_ok(v, strlen(v)))
+                return usage_error("--name: a user name must be 1 to %d bytes without control characters or ':'",
+                                   USER_NAME_MAX);
             name = v;
         } else if ((v = option_value(argc, argv, &i, "--role", &missing))) {
             if (strcmp(v, "read") && strcmp(v, "write") && strcmp(v, "admin"))

@@ -84,7 +84,7 @@ static const char repl_usage[] =
     "  --password-file FILE  read the password from FILE's first line\n"
     "  --cacert FILE         wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE    wss://: a client certificate, for a server that asks\n"
-    "  --client-key FILE     wss://: the client certificate's private key\n"
+    "  --client-key FILE     wss://: its private key (PEM, not encrypted; give both)\n"
     "  --insecure            wss://: do not check the server's certificate (unsafe)\n"
     "  --continue-on-error   run every line of a script even after failures\n"
     "  -h, --help            show this help and exit\n"

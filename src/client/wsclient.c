@@ -52,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/tls_client.h"
 #include "client/tls_probe.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
@@ -89,10 +90,10 @@ struct ws_client {
     size_t rxoff;
 
     lws_sorted_usec_list_t sul; /* wakes lws_service() at a deadline */
-    char why[256];              /* why the connection failed or closed */
+    char why[512];              /* why the connection failed or closed */
     int insecure;               /* wss:// without checking the server's certificate */
     const char *cert, *key;     /* the client certificate, during wsc_connect_opts only */
-    char cert_problem[200];     /* what was wrong with the server's certificate */
+    char cert_problem[400];     /* what was wrong with the server's certificate */
 };
 
 /* ---------------------------------------------------------------- queues */
@@ -246,8 +247,12 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "the server refused the WebSocket upgrade (HTTP status not 101)");
     else if (c->u.tls && c->cert_problem[0])
         set_why(c, "%s", c->cert_problem);
-    else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "wrong version number"))
-        set_why(c, "TLS handshake failed: the server does not speak TLS here (use ws:// for a plain server)");
+    /* a plain server answers the ClientHello with HTTP: OpenSSL reads that as a record of an
+     * unknown version (lws logs it at its info level, so it is in lws_last_ssl) */
+    else if (c->u.tls && strstr(msg, "SSL") &&
+             (strstr(lws_last_error, "wrong version number") || strstr(lws_last_ssl, "wrong version number")))
+        set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a "
+                   "ws:// URL)");
     else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "certificate required"))
         set_why(c, "TLS handshake failed: the server requires a client certificate (--client-cert FILE --client-key FILE)");
     else if (c->u.tls && strstr(msg, "SSL") && lws_last_error[0])
@@ -255,7 +260,7 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
     else if (tls_refusal(c))
         ;
     else if (c->u.tls && strstr(msg, "SSL"))
-        set_why(c, "TLS handshake failed");
+        set_why(c, "TLS handshake failed (does the server serve plain ws://? then use a ws:// URL)");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
         set_why(c, "the server closed the connection during the WebSocket handshake%s",
                 c->u.tls ? "" : " (if it serves wss:// only, use a wss:// URL)");
@@ -339,17 +344,9 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
             return 0;
         }
         int e = X509_STORE_CTX_get_error(x);
-        if (!len && e != X509_V_OK && !c->cert_problem[0]) {
-            char subject[96] = "";
-            X509 *cert = X509_STORE_CTX_get_current_cert(x);
-            if (cert) X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
-            snprintf(c->cert_problem, sizeof c->cert_problem,
-                     "the server's certificate is not trusted: %s (certificate %s)%s", X509_verify_cert_error_string(e),
-                     subject[0] ? subject : "without subject",
-                     e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH
-                         ? "; connect by a name the certificate holds"
-                         : "; give the CA that signed it with --cacert FILE");
-        }
+        if (!len && e != X509_V_OK && !c->cert_problem[0])
+            tls_client_cert_problem(e, X509_STORE_CTX_get_current_cert(x), c->cert_problem,
+                                    sizeof c->cert_problem); /* tls_client.h */
         return 0; /* lws keeps OpenSSL's verdict */
     }
 
@@ -497,24 +494,6 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
     return wsc_connect_opts(url, timeout_ms, NULL, err, errlen);
 }
 
-/* Can the file of a TLS option be read?  Else the reason in err. */
-static int tls_file_ok(const char *file, const char *option, char *err, size_t errlen) {
-    FILE *f = file ? fopen(file, "r") : NULL;
-    if (!file || f) {
-        if (f) fclose(f);
-        return 0;
-    }
-    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
-    return -1;
-}
-
-int wsc_tls_files_ok(const wsc_options *o, char *err, size_t errlen) {
-    return tls_file_ok(o->cacert, "--cacert", err, errlen) || tls_file_ok(o->cert, "--client-cert", err, errlen) ||
-                   tls_file_ok(o->key, "--client-key", err, errlen)
-               ? -1
-               : 0;
-}
-
 ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen) {
     static const wsc_options none = {NULL, NULL, NULL, 0};
     if (!o) o = &none;
@@ -531,7 +510,7 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         return NULL;
     }
 
-    if (c->u.tls && wsc_tls_files_ok(o, err, errlen)) {
+    if (c->u.tls && tls_client_check(o, err, errlen)) { /* tls_client.h */
         wsc_free(c);
         return NULL;
     }

@@ -63,12 +63,6 @@ ws_client *wsc_connect(const char *url, int timeout_ms, char *err, size_t errlen
  */
 ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *o, char *err, size_t errlen);
 
-/* Can every file o names (--cacert, --client-cert, --client-key) be read?
- * Returns 0, or -1 with "cannot read --cacert F: reason" in err.  Checked
- * before connecting so that the message names the option, not OpenSSL's
- * reason. */
-int wsc_tls_files_ok(const wsc_options *o, char *err, size_t errlen);
-
 /*
  * Queue one text message; the len bytes at msg are copied and later sent
  * unchanged, as one frame.  Queued messages are written in order while

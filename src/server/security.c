@@ -53,11 +53,13 @@ void security_log(const ndb_config *cfg) {
     sb_addf(&line, ", protectedMode %s", cfg->protected_mode ? "on" : "off (--no-auth)");
     log_info("security: %s", line.buf);
     sb_free(&line);
-    if (cfg->tls_cert[0])
+    if (cfg->tls_cert[0]) {
         log_info("tls: on (TLS 1.2+, cert %s, key %s, client certificates %s%s)", cfg->tls_cert, cfg->tls_key,
                  cfg->tls_ca[0] ? "required, CA " : "not asked for", cfg->tls_ca);
-    else
+        tls_server_log_validity(cfg); /* an expired certificate: a warning */
+    } else {
         log_info("tls: off (plain ws://)");
+    }
     if (any)
         log_warn("security.allowedOrigins holds '*': pages of every web site the users of this machine "
                  "open may connect%s", cfg->users.n ? " (they still need a password)" : ", read and change data");

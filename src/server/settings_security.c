@@ -39,15 +39,6 @@ void users_free(ndb_userlist *l) {
     l->n = 0;
 }
 
-/* A user name: 1..USER_NAME_MAX bytes, no control character, no ':'
- * (Basic authentication ends the name at the first colon). */
-static int name_ok(const char *s, size_t n) {
-    if (n == 0 || n > USER_NAME_MAX) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':') return 0;
-    return 1;
-}
-
 /* The string value of member `name` of object token obj into out; says
  * what is wrong (as a member of item i) and returns -1 otherwise. */
 static int member_string(const jdoc *d, uint32_t obj, size_t i, const char *name, strbuf *out) {
@@ -96,7 +87,7 @@ static int user_from_json(const jdoc *d, uint32_t obj, size_t i, const ndb_userl
     int rc = -1;
     if (member_string(d, obj, i, "name", &v)) goto out;
     snprintf(suffix, sizeof suffix, "[%zu].name", i);
-    if (!name_ok(v.buf, v.len)) {
+    if (!user_name_ok(v.buf, v.len)) /* common/username.h */ {
         setting_custom_error(suffix, " must be 1 to %d bytes without control characters or ':'", USER_NAME_MAX);
         goto out;
     }

@@ -2,23 +2,17 @@
  * tls_server.c — checking the TLS files and configuring lws for wss://
  * (see tls_server.h).
  */
-#define _GNU_SOURCE /* memmem */
 #include "server/tls_server.h"
 
 #include <errno.h>
-#include <openssl/err.h>
+#include <limits.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
 
-/* OpenSSL's reason for the last failure, in words ("no start line"). */
-static const char *ssl_reason(void) {
-    unsigned long e = ERR_peek_error(); /* the first: the cause, not its consequences */
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
-    ERR_clear_error();
-    return r ? r : "not understood";
-}
+#include "common/log.h"
+#include "common/tls_files.h"
 
 /* How to name setting s in a message: "--tls-cert FILE" or "tls.cert FILE". */
 static void name_of(const ndb_config *cfg, enum setting_id id, const char *file, char *out, size_t n) {
@@ -40,67 +34,20 @@ static int readable(const ndb_config *cfg, enum setting_id id, const char *file,
     return -1;
 }
 
-/* OpenSSL's passphrase callback: there is nobody to ask (the default one
- * would prompt on the terminal of a server). */
-static int no_passphrase(char *buf, int size, int rwflag, void *u) {
-    (void)buf, (void)size, (void)rwflag, (void)u;
-    return -1;
-}
-
-/* Does the PEM file say its key is encrypted ("ENCRYPTED PRIVATE KEY" or
- * "Proc-Type: 4,ENCRYPTED")?  Only the first 64 KiB are looked at. */
-static int mentions_encrypted(const char *file) {
-    char buf[65536];
-    FILE *f = fopen(file, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return memmem(buf, n, "ENCRYPTED", 9) != NULL;
-}
-
-/* The private key of file, or NULL with the reason in err. */
-static EVP_PKEY *read_key(const ndb_config *cfg, const char *file, char *err, size_t errlen) {
-    char what[PATH_MAX + 32];
-    FILE *f = fopen(file, "r");
-    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, no_passphrase, NULL) : NULL;
-    if (f) fclose(f);
-    if (k) return k;
-    name_of(cfg, S_TLS_KEY, file, what, sizeof what);
-    ERR_clear_error();
-    if (mentions_encrypted(file))
-        snprintf(err, errlen, "%s: the key is encrypted and ndb cannot ask for its passphrase; store it "
-                              "decrypted, readable only by the server (openssl pkey -in KEY -out PLAIN)", what);
-    else
-        snprintf(err, errlen, "%s: no PEM private key in it", what);
-    return NULL;
-}
-
 /* The loads lws will do, done first with an error for each. */
 static int check_files(const ndb_config *cfg, SSL_CTX *ctx, char *err, size_t errlen) {
     char what[PATH_MAX + 32];
     if (readable(cfg, S_TLS_CERT, cfg->tls_cert, err, errlen) || readable(cfg, S_TLS_KEY, cfg->tls_key, err, errlen) ||
         (cfg->tls_ca[0] && readable(cfg, S_TLS_CA, cfg->tls_ca, err, errlen)))
         return -1;
-    SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
-    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
-        name_of(cfg, S_TLS_CERT, cfg->tls_cert, what, sizeof what);
-        snprintf(err, errlen, "%s: not a PEM certificate (%s)", what, ssl_reason());
-        return -1;
-    }
-    EVP_PKEY *key = read_key(cfg, cfg->tls_key, err, errlen);
-    if (!key) return -1;
-    int fits = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
-    EVP_PKEY_free(key);
-    if (!fits) {
-        name_of(cfg, S_TLS_KEY, cfg->tls_key, what, sizeof what);
-        ERR_clear_error();
-        snprintf(err, errlen, "%s: the key does not belong to the certificate in %s", what, cfg->tls_cert);
-        return -1;
-    }
+    char cert_what[PATH_MAX + 32], key_what[PATH_MAX + 32];
+    name_of(cfg, S_TLS_CERT, cfg->tls_cert, cert_what, sizeof cert_what);
+    name_of(cfg, S_TLS_KEY, cfg->tls_key, key_what, sizeof key_what);
+    if (tls_load_cert_key(ctx, cfg->tls_cert, cert_what, cfg->tls_key, key_what, "the server", err, errlen))
+        return -1; /* common/tls_files.h */
     if (cfg->tls_ca[0] && SSL_CTX_load_verify_locations(ctx, cfg->tls_ca, NULL) != 1) {
         name_of(cfg, S_TLS_CA, cfg->tls_ca, what, sizeof what);
-        snprintf(err, errlen, "%s: no PEM certificate in it (%s)", what, ssl_reason());
+        snprintf(err, errlen, "%s: no PEM certificate in it (%s)", what, tls_ssl_reason());
         return -1;
     }
     return 0;
@@ -121,12 +68,28 @@ int tls_server_check(const ndb_config *cfg, char *err, size_t errlen) {
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
-        snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason());
+        snprintf(err, errlen, "cannot set up TLS: %s", tls_ssl_reason());
         return -1;
     }
     int rc = check_files(cfg, ctx, err, errlen);
     SSL_CTX_free(ctx);
     return rc;
+}
+
+void tls_server_log_validity(const ndb_config *cfg) {
+    if (!cfg->tls_cert[0]) return;
+    FILE *f = fopen(cfg->tls_cert, "r");
+    X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL; /* the first: the server's own */
+    if (f) fclose(f);
+    if (!cert) return; /* tls_server_check has said what is wrong */
+    char what[PATH_MAX + 32], date[64];
+    name_of(cfg, S_TLS_CERT, cfg->tls_cert, what, sizeof what);
+    /* a warning, not an error: the certificate may be renewed while the
+     * server runs, and --insecure clients still connect */
+    int v = tls_cert_validity(cert, date, sizeof date);
+    if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", what, date);
+    else if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", what, date);
+    X509_free(cert);
 }
 
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info) {

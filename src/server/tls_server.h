@@ -25,6 +25,11 @@
  * TLS is off), or -1 with a one-line reason in err. */
 int tls_server_check(const ndb_config *cfg, char *err, size_t errlen);
 
+/* Log a warning when the certificate of --tls-cert is not valid now
+ * (expired, or not yet valid): the server serves it, but clients that
+ * check it refuse the connection.  Nothing when TLS is off. */
+void tls_server_log_validity(const ndb_config *cfg);
+
 /* Set the TLS options of the lws context to create (nothing when TLS is
  * off).  The strings stay cfg's: cfg must outlive the context. */
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info);

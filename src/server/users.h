@@ -14,9 +14,7 @@
 
 #include "common/command_info.h"
 #include "common/pwhash.h"
-
-/* Longest user name, in bytes. */
-#define USER_NAME_MAX 64
+#include "common/username.h" /* USER_NAME_MAX, user_name_ok */
 
 typedef struct ndb_user {
     char name[USER_NAME_MAX + 1];

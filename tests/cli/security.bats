@@ -282,6 +282,19 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "${stderr_lines[0]}" = "ndb passwd: --role: 'root' must be read, write or admin" ]
 }
 
+@test "ndb passwd --name applies the server's rule for user names" {
+    local n
+    for n in 'a:b' $'a\tb' $'a\x7fb' "$(printf 'x%.0s' {1..65})"; do
+        run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
+        exit_is 2 ''
+        [ "${stderr_lines[0]}" = "ndb passwd: --name: a user name must be 1 to 64 bytes without control characters or ':'" ]
+    done
+    n=$(printf 'x%.0s' {1..64})
+    run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
+    exit_is 0
+    [[ "$output" == "{\"name\":\"$n\",\"password\":\"\$pbkdf2-sha256\$i=100000\$"* ]]
+}
+
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {
     run --separate-stderr "$NDB" set cli 1
     exit_is 3
@@ -299,6 +312,19 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/none" </dev/null
     exit_is 2
     [ "$stderr" = "ndb: cannot read password file $BATS_TEST_TMPDIR/none: No such file or directory" ]
+    : >"$BATS_TEST_TMPDIR/empty"
+    printf '\nalice-pw\n' >"$BATS_TEST_TMPDIR/blank-first"
+    local f failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG")
+    for f in empty blank-first; do
+        run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/$f" </dev/null
+        exit_is 2 ''
+        [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/$f is empty" ]
+        run --separate-stderr "$NDB" send --user alice --password-file "$BATS_TEST_TMPDIR/$f" '{"KV_GET":{"keys":["cli"]}}'
+        exit_is 2 ''
+        [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/$f is empty" ]
+    done
+    [ "$(grep -c 'authentication failed' "$NDB_LOG")" = "$failed" ] # nothing was sent
     run --separate-stderr setsid -w "$NDB" get cli --user alice </dev/null
     exit_is 2
     [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]

@@ -81,6 +81,38 @@ teardown() {
     [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
 }
 
+@test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
+    start_server
+    OWN_PID=$NDB_PID
+    local hint="TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a ws:// URL)"
+    run --separate-stderr "$NDB" count --url "wss://127.0.0.1:$NDB_PORT/"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
+    run --separate-stderr "$NDB" bench --url "wss://127.0.0.1:$NDB_PORT/" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
+}
+
+@test "an expired server certificate: the server warns at start, the client says it expired" {
+    local old="$BATS_TEST_TMPDIR/old.pem" when
+    openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days -1 \
+        -extfile "$PKI/san.ext" -out "$old" 2>/dev/null
+    when=$(date -u -d "$(openssl x509 -in "$old" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S UTC')
+    start_server --tls-cert "$old" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot connect to $NDB_URL: the server's certificate expired on $when (certificate /CN=localhost); the server must renew it" ]
+    run --separate-stderr "$NDB" bench --cacert "$PKI/ca.pem" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to $NDB_URL: the server's certificate has expired; the server must renew it" ]
+    # the server got as far as serving (the handshakes above), so its start-up lines are written
+    grep -qx "ndb: warn: --tls-cert $old: the certificate expired on $when; clients will refuse it" "$NDB_LOG"
+    ! grep -q 'error' "$NDB_LOG"
+    run --separate-stderr "$NDB" count --insecure
+    exit_is 0 0
+}
+
 @test "TLS 1.0 and 1.1 are refused, 1.2 and 1.3 accepted" {
     local v
     for v in -tls1_2 -tls1_3; do
@@ -124,6 +156,33 @@ teardown() {
     ok_out 0
     NDB_CACERT="$PKI/ca.pem" NDB_CLIENT_CERT="$PKI/client.pem" NDB_CLIENT_KEY="$PKI/client.key" \
         run --separate-stderr "$NDB" count
+    ok_out 0
+}
+
+@test "bad client TLS files: one line naming the option and the file, exit 2, no passphrase prompt" {
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+    OWN_PID=$NDB_PID
+    openssl pkey -in "$PKI/client.key" -aes256 -passout pass:x -out "$BATS_TEST_TMPDIR/enc.key" 2>/dev/null
+    check() { # check MESSAGE ARGS...: ndb count and ndb bench say MESSAGE and exit 2
+        local want=$1
+        shift
+        run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" "$@"
+        [ "$status" -eq 2 ] && [ "$output" = "" ] && [ "$stderr" = "ndb: $want" ] || { echo "$stderr" >&2; return 1; }
+        run --separate-stderr "$NDB" bench -n 10 -c 1 -q --cacert "$PKI/ca.pem" "$@"
+        [ "$status" -eq 2 ] && [ "$stderr" = "ndb bench: $want" ] || { echo "$stderr" >&2; return 1; }
+    }
+    check "--client-key $PKI/stranger.key: the key does not belong to the certificate in $PKI/client.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/stranger.key"
+    check "--client-key $BATS_TEST_TMPDIR/enc.key: the key is encrypted and ndb cannot ask for its passphrase; store it decrypted, readable only by you (openssl pkey -in KEY -out PLAIN)" --client-cert "$PKI/client.pem" --client-key "$BATS_TEST_TMPDIR/enc.key"
+    check "--client-key (NDB_CLIENT_KEY) without --client-cert (NDB_CLIENT_CERT): a client certificate needs both the certificate and its private key" --client-key "$PKI/client.key"
+    check "--client-cert (NDB_CLIENT_CERT) without --client-key (NDB_CLIENT_KEY): a client certificate needs both the certificate and its private key" --client-cert "$PKI/client.pem"
+    check "cannot read --client-key $PKI/nope.key: No such file or directory" --client-cert "$PKI/client.pem" --client-key "$PKI/nope.key"
+    check "cannot read --client-cert $PKI/nope.pem: No such file or directory" --client-cert "$PKI/nope.pem" --client-key "$PKI/client.key"
+    check "--client-cert $PKI/client.key: not a PEM certificate (no start line)" --client-cert "$PKI/client.key" --client-key "$PKI/client.key"
+    check "--client-key $PKI/ca.pem: no PEM private key in it" --client-cert "$PKI/client.pem" --client-key "$PKI/ca.pem"
+    check "--cacert $PKI/client.key: no PEM certificate in it (no certificate or crl found)" --cacert "$PKI/client.key"
+    NDB_CLIENT_KEY="$PKI/client.key" check "--client-key (NDB_CLIENT_KEY) without --client-cert (NDB_CLIENT_CERT): a client certificate needs both the certificate and its private key"
+    NDB_CLIENT_CERT="$PKI/client.pem" check "--client-cert (NDB_CLIENT_CERT) without --client-key (NDB_CLIENT_KEY): a client certificate needs both the certificate and its private key"
+    NDB_CLIENT_CERT="$PKI/client.pem" run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-key "$PKI/client.key"
     ok_out 0
 }
 

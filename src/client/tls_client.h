@@ -1,0 +1,44 @@
+/*
+ * tls_client.h — the client's TLS files (--cacert, --client-cert,
+ * --client-key and their NDB_* variables), checked before a wss://
+ * connection is made, for the one-shot commands, send and the REPL
+ * (wsclient.c, whose lws loads them again) and for ndb bench (whose own
+ * OpenSSL context they are loaded into).
+ *
+ * The checks are the server's (common/tls_files.h): each problem is one
+ * line naming the option and the file, and an encrypted key is refused
+ * without a passphrase prompt.
+ */
+#ifndef NDB_TLS_CLIENT_H
+#define NDB_TLS_CLIENT_H
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+
+#include "client/wsclient.h"
+
+/* Load the files o names into ctx: the CAs of --cacert, the certificate
+ * and its key.  A certificate without its key, or a key without its
+ * certificate, is an error; so is a file that cannot be read, is not
+ * PEM, a key that is encrypted or not the certificate's.  Returns 0, or
+ * -1 with one line in err, e.g. "cannot read --cacert F: No such file or
+ * directory" or "--client-key F: the key does not belong to the
+ * certificate in C". */
+int tls_client_load(SSL_CTX *ctx, const wsc_options *o, char *err, size_t errlen);
+
+/* tls_client_load into a context of its own, thrown away: the check
+ * before libwebsockets loads the same files. */
+int tls_client_check(const wsc_options *o, char *err, size_t errlen);
+
+/* Why the server's certificate was refused, in words a person can act
+ * on, into out: e is OpenSSL's verification error (X509_V_ERR_*), cert
+ * the certificate it is about (NULL: the message names none, and an
+ * expiry has no date; ndb bench has only the verdict).  An expired certificate is
+ * the server's to renew ("the server's certificate expired on DATE
+ * (certificate /CN=x); the server must renew it"); an issuer the client
+ * does not know is the client's to give ("...; give the CA that signed it
+ * with --cacert FILE"). */
+void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen);
+
+#endif

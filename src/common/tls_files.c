@@ -1,0 +1,91 @@
+/*
+ * tls_files.c — checking a certificate and its key with OpenSSL (see
+ * tls_files.h).
+ */
+#define _GNU_SOURCE /* memmem */
+#include "common/tls_files.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *tls_ssl_reason(void) {
+    unsigned long e = ERR_peek_error(); /* the first: the cause, not its consequences */
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    ERR_clear_error();
+    return r ? r : "not understood";
+}
+
+int tls_no_passphrase(char *buf, int size, int rwflag, void *u) {
+    (void)buf, (void)size, (void)rwflag, (void)u;
+    return -1;
+}
+
+/* Does the PEM file say its key is encrypted ("ENCRYPTED PRIVATE KEY" or
+ * "Proc-Type: 4,ENCRYPTED")?  Only the first 64 KiB are looked at. */
+static int mentions_encrypted(const char *file) {
+    char buf[65536];
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return memmem(buf, n, "ENCRYPTED", 9) != NULL;
+}
+
+/* The private key of file, or NULL with the reason in err. */
+static EVP_PKEY *read_key(const char *file, const char *what, const char *reader, char *err, size_t errlen) {
+    FILE *f = fopen(file, "r");
+    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, tls_no_passphrase, NULL) : NULL;
+    if (f) fclose(f);
+    if (k) return k;
+    ERR_clear_error();
+    if (mentions_encrypted(file))
+        snprintf(err, errlen, "%s: the key is encrypted and ndb cannot ask for its passphrase; store it "
+                              "decrypted, readable only by %s (openssl pkey -in KEY -out PLAIN)", what, reader);
+    else
+        snprintf(err, errlen, "%s: no PEM private key in it", what);
+    return NULL;
+}
+
+int tls_load_cert_key(SSL_CTX *ctx, const char *cert, const char *cert_what, const char *key, const char *key_what,
+                      const char *reader, char *err, size_t errlen) {
+    SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        snprintf(err, errlen, "%s: not a PEM certificate (%s)", cert_what, tls_ssl_reason());
+        return -1;
+    }
+    EVP_PKEY *k = read_key(key, key_what, reader, err, errlen);
+    if (!k) return -1;
+    int fits = SSL_CTX_use_PrivateKey(ctx, k) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+    EVP_PKEY_free(k);
+    if (!fits) {
+        ERR_clear_error();
+        snprintf(err, errlen, "%s: the key does not belong to the certificate in %s", key_what, cert);
+        return -1;
+    }
+    return 0;
+}
+
+/* t as "2026-12-04 08:21:07 UTC". */
+static void write_date(const ASN1_TIME *t, char *date, size_t datelen) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (ASN1_TIME_to_tm(t, &tm) == 1 && strftime(date, datelen, "%Y-%m-%d %H:%M:%S UTC", &tm)) return;
+    snprintf(date, datelen, "%s", "an unreadable date");
+}
+
+int tls_cert_validity(const X509 *cert, char *date, size_t datelen) {
+    const ASN1_TIME *after = X509_get0_notAfter(cert), *before = X509_get0_notBefore(cert);
+    if (X509_cmp_current_time(after) < 0) {
+        write_date(after, date, datelen);
+        return 1;
+    }
+    if (X509_cmp_current_time(before) > 0) {
+        write_date(before, date, datelen);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,11 @@
+/*
+ * username.c — the rule for a user name (see username.h).
+ */
+#include "common/username.h"
+
+int user_name_ok(const char *s, size_t n) {
+    if (n == 0 || n > USER_NAME_MAX) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':') return 0;
+    return 1;
+}
