@@ -18,7 +18,9 @@
  * Interactive (standard input and output are terminals): libedit with
  * emacs keys, Ctrl-R incremental history search, Tab completion
  * (repl_complete.c), history across runs (repl_history.c).  Ctrl-C
- * discards the current input, Ctrl-D on an empty line leaves.  While the
+ * discards the current input, or stops the command that runs (a watch, a
+ * wait for the server) and returns to the prompt; Ctrl-D on an empty line
+ * leaves.  While the
  * prompt waits, the connection is serviced twice a second, so the server's
  * keep-alive pings are answered and a connection the server closed is
  * reported at once; the next command reconnects.
@@ -61,7 +63,9 @@ static const char repl_usage[] =
     "\n"
     "On a terminal: line editing, Tab completion (commands, options, key names,\n"
     "session tokens), Ctrl-R history search, history kept in\n"
-    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).\n"
+    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).  Ctrl-C\n"
+    "discards the line; while a command runs (watch --count N, a wait for the\n"
+    "server) it stops the command and returns to the prompt.\n"
     "\n"
     "Otherwise (ndb repl < script.ndb): commands are read one per line with no\n"
     "prompt; blank lines and lines starting with '#' are skipped; each result is\n"
@@ -116,8 +120,9 @@ static const char repl_help[] =
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
     "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
-    "searches the history; Ctrl-C discards the line.  A line starting with a\n"
-    "blank, or mentioning a password or secret, is not kept in the history.\n"
+    "searches the history; Ctrl-C discards the line, or stops a running command\n"
+    "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
+    "mentioning a password or secret, is not kept in the history.\n"
     "\n"
     "Examples:\n"
     "  127.0.0.1:1987> set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
@@ -132,19 +137,18 @@ static const char repl_help[] =
  * a closed connection). */
 #define REPL_IDLE_POLL_MS 100 /* also how late a watch's event may show */
 
-static volatile sig_atomic_t got_sigint, got_sigwinch, in_command;
+static volatile sig_atomic_t got_sigint, got_sigwinch;
 
 /* At the prompt Ctrl-C discards the input (read_key turns the signal into
- * the ^C key).  While a command waits for the server (at most --timeout) a
- * first Ctrl-C only says how to leave; a second one ends the REPL. */
+ * the ^C key).  While a command runs it stops the command, as in a shell:
+ * the flag is the context's stop flag, so a wait for the server gives up
+ * (an answer: the connection is dropped, since the answer may still come;
+ * a counted watch: it is unwatched) and the prompt comes back.  A wait can
+ * last without bound (`watch --count N`, --timeout 0), so Ctrl-C must not
+ * end the REPL instead.  The [y/N] question of clear-keys reads the
+ * terminal itself: the signal interrupts that read, which answers no. */
 static void on_sigint(int sig) {
     (void)sig;
-    if (in_command) {
-        static const char again[] = "\n(Ctrl-C again to leave the REPL)\n";
-        if (got_sigint) _exit(130);
-        if (write(STDERR_FILENO, again, sizeof again - 1) < 0) {
-        }
-    }
     got_sigint = 1;
 }
 
@@ -745,9 +749,7 @@ static int run_interactive(repl *r) {
      * --timeout 0. */
     int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
     char as[160] = "";
-    in_command = 1;
     r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
-    in_command = 0;
     if (r->c.ws) {
         if (!(r->c.ws_url = strdup(r->url))) abort();
         if (r->c.login.logged_in_as[0])
@@ -789,9 +791,7 @@ static int run_interactive(repl *r) {
         r->continuing = 0;
         remember(r, pending.buf);
         got_sigint = 0;
-        in_command = 1;
-        run_input(r, pending.buf, &quit);
-        in_command = 0;
+        if (run_input(r, pending.buf, &quit) == CLI_INTERRUPTED) note(r, "\n(interrupted)");
         fflush(stdout);
         sb_reset(&pending);
     }
@@ -947,6 +947,10 @@ int cmd_repl(int argc, char **argv) {
     snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;
+    if (r.interactive) { /* Ctrl-C stops the command (on_sigint) */
+        r.c.stop = &got_sigint;
+        wsc_set_stop(&got_sigint);
+    }
     r.c.in_repl = 1;
     if (r.interactive) setlocale(LC_CTYPE, "");
 

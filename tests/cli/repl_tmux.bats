@@ -397,3 +397,57 @@ line() {
     ! grep -q 'tmux-pw' "$RSTATE/ndb/history"
     ! grep -q 'SV_AUTH' "$RSTATE/ndb/history"
 }
+
+@test "Ctrl-C stops a counted watch and returns to the prompt; the watch is ended, the REPL's others go on" {
+    start_repl
+    line "watch --prefix bg"
+    wait_for "watching (id 1); events appear between prompts; 'unwatch 1' stops it"
+    wait_last "$PROMPT"
+    line "watch --count 2 fg"
+    "$NDB" set fg 1
+    wait_for '{"id":2,"key":"fg","op":"set"}' # the watch runs, one event of two seen
+    key C-c
+    wait_for "(interrupted)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"Ctrl-C again"* ]]
+    # The counted watch is gone from the connection; the background one is
+    # not: its event comes, and the fg event sent before it never does.
+    "$NDB" rm fg >/dev/null
+    "$NDB" set bg1 1
+    wait_for '{"id":1,"key":"bg1","op":"set"}'
+    [[ "$(screen)" != *'"key":"fg","op":"rmv"'* ]]
+    # A second watch waiting for its first event: Ctrl-C twice (once per
+    # command) never leaves the REPL.
+    line "watch --count 1 nokey"
+    wait_for "$PROMPT watch --count 1 nokey"
+    key C-c
+    wait_last "$PROMPT"
+    [ "$(screen | grep -cx '(interrupted)')" -eq 2 ]
+    line "get nokey"
+    wait_for 'ndb: key "nokey" does not exist'
+    wait_last "$PROMPT"
+    key C-c # at the prompt: discards the (empty) line, as before
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+}
+
+@test "Ctrl-C at the [y/N] question of clear-keys answers no, without leaving" {
+    "$NDB" set a 1
+    start_repl
+    line "clear-keys"
+    wait_last "Remove all 1 keys of $NDB_URL? [y/N]"
+    key C-c
+    wait_for "(nothing removed)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"Ctrl-C again"* ]]
+    run --separate-stderr "$NDB" count
+    ok_out '1'
+    key C-c
+    wait_last "$PROMPT"
+    line "count"
+    wait_re "^1$"
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+}
