@@ -188,6 +188,13 @@ struct cli_ctx {
      * gives up soon after *stop becomes nonzero, and the command returns
      * CLI_INTERRUPTED without a message. */
     volatile sig_atomic_t *stop;
+    /* set by the REPL: a watch without --count was registered (started 1;
+     * c->req still holds its request) or `unwatch` stopped one (started
+     * 0), so that the REPL can renew its watches on a new connection */
+    void (*on_watch)(cli_ctx *c, uint64_t id, int started);
+    /* connections opened so far (a new one has none of the old one's
+     * watches) */
+    unsigned conn_gen;
 };
 
 /* ------------------------------------------------------------- table */

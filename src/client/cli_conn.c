@@ -172,6 +172,7 @@ static int connect_server(cli_ctx *c) {
         return rc;
     }
     if (!(c->ws_url = strdup(c->url))) abort();
+    c->conn_gen++;
     return 0;
 }
 

@@ -122,6 +122,7 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
     if (c->on_event && !count) {
         fprintf(stderr, "watching (id %llu); events appear between prompts; 'unwatch %llu' stops it\n",
                 (unsigned long long)idv, (unsigned long long)idv);
+        if (c->on_watch) c->on_watch(c, idv, 1);
         return 0;
     }
     rc = follow(c, count);
@@ -199,6 +200,7 @@ int cli_unwatch(cli_ctx *c, int argc, char **argv) {
             if ((rc = cli_call(c))) return rc;
             found = c->st == 1;
         }
+        if (found && c->on_watch) c->on_watch(c, id, 0);
         if (!found) {
             fprintf(stderr, "ndb: no watch %s on this connection\n", argv[i]);
             rc = CLI_FALSE;
