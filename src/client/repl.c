@@ -101,7 +101,9 @@ static const char repl_usage[] =
     "\n"
     "Environment: NDB_URL, NDB_SESSION (start inside that session), NDB_USER,\n"
     "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR, XDG_STATE_HOME.\n"
-    "Neither the login nor a raw SV_AUTH request is written to the history.\n"
+    "Neither the login nor a raw SV_AUTH request is written to the history.  The\n"
+    "prompt shows the user logged in (user@host:port); a raw SV_AUTH that succeeds\n"
+    "changes it, until a reconnect logs in as --user again.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
     "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
@@ -450,6 +452,20 @@ static int run_raw(repl *r, const char *text) {
         jdoc_parse(&c->tmp, c->req.buf, c->req.len, NULL) == 0 && c->tmp.ntoks > 2 && c->tmp.toks[2].type == JT_OBJECT &&
         (it = jobj_get(&c->tmp, 2, "id", 2)) && !jnum_to_u64(&c->tmp, &c->tmp.toks[it], &id))
         forget_watch(r, id);
+    /* A login typed by hand that succeeded: the connection is now that
+     * user's, with that role, and the prompt must say so (a failed one
+     * leaves the server's login as it was).  The connection stays the
+     * REPL's; a reconnect logs in as the REPL's own user again. */
+    uint32_t ut, rt;
+    if (c->st == 1 && jstr_equals(&c->rsp, name, "SV_AUTH_RSP", 11) && (ut = cli_rsp_get(c, "user")) &&
+        c->rsp.toks[ut].type == JT_STRING && (rt = cli_rsp_get(c, "role")) && c->rsp.toks[rt].type == JT_STRING) {
+        strbuf u = STRBUF_INIT, role = STRBUF_INIT;
+        jstr_decode(&c->rsp, &c->rsp.toks[ut], &u);
+        jstr_decode(&c->rsp, &c->rsp.toks[rt], &role);
+        cli_login_switched(&c->login, u.buf ? u.buf : "", role.buf ? role.buf : "");
+        sb_free(&u);
+        sb_free(&role);
+    }
     /* A token created by hand is offered by completion too. */
     uint32_t t = cli_rsp_get(c, "tkn");
     if (t && c->rsp.toks[t].type == JT_NUMBER && c->st == 1) {

@@ -544,3 +544,30 @@ line() {
     "$NDB" set w1 1
     wait_for '{"id":1,"key":"w1","op":"set"}'
 }
+
+@test "a raw SV_AUTH that succeeds changes the prompt's user; a failed one leaves it" {
+    OWN_SERVER=1
+    local ha ho cfg="$BATS_TEST_TMPDIR/users.json" pw="$BATS_TEST_TMPDIR/pw"
+    ha=$(printf 'app-pw\n' | "$NDB" passwd --iterations 100000)
+    ho=$(printf 'ops-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"app","password":"%s","role":"write"},{"name":"ops","password":"%s","role":"admin"}]}}' \
+        "$ha" "$ho" >"$cfg"
+    printf 'app-pw\n' >"$pw"
+    start_server --config "$cfg"
+    REPL_NO_WAIT=1 start_repl --user app --password-file "$pw"
+    PROMPT="app@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"ops","password":"wrong"}}'
+    wait_for '"st": 44'
+    wait_last "$PROMPT"
+    line "info -c"
+    wait_for '"role":"write"'
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"ops","password":"ops-pw"}}'
+    wait_for '"role": "admin",'
+    wait_last "ops@127.0.0.1:$NDB_PORT>"
+    # the connection, and so the login in force, is kept: info agrees
+    line "info -c"
+    wait_for '"role":"admin"'
+    wait_last "ops@127.0.0.1:$NDB_PORT>"
+}
