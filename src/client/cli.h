@@ -26,11 +26,13 @@
  * Exit statuses (every command, raw requests and REPL scripts too): CLI_OK
  * 0 success; CLI_FALSE 1 a key or session was not found or a test is false; CLI_USAGE 2 usage error, cannot
  * connect, timeout, lost connection; CLI_SERVER 3 the server answered an
- * error status.
+ * error status; CLI_INTERRUPTED 130 (REPL only) Ctrl-C stopped the wait for
+ * the server.
  */
 #ifndef NDB_CLI_H
 #define NDB_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,7 +41,7 @@
 #include "common/strbuf.h"
 #include "json/scan.h"
 
-enum { CLI_OK = 0, CLI_FALSE = 1, CLI_USAGE = 2, CLI_SERVER = 3 };
+enum { CLI_OK = 0, CLI_FALSE = 1, CLI_USAGE = 2, CLI_SERVER = 3, CLI_INTERRUPTED = 130 };
 
 #define CLI_DEFAULT_URL "ws://127.0.0.1:1987/"
 #define CLI_DEFAULT_TIMEOUT 5.0
@@ -180,6 +182,19 @@ struct cli_ctx {
      * them), or dropped when it is NULL */
     void (*on_event)(cli_ctx *c, const char *msg, size_t n);
     void *event_ctx;
+
+    /* set by the REPL: its Ctrl-C flag, also given to wsc_set_stop.  A
+     * wait for the server (connecting, an answer, a counted watch's events)
+     * gives up soon after *stop becomes nonzero, and the command returns
+     * CLI_INTERRUPTED without a message. */
+    volatile sig_atomic_t *stop;
+    /* set by the REPL: a watch without --count was registered (started 1;
+     * c->req still holds its request) or `unwatch` stopped one (started
+     * 0), so that the REPL can renew its watches on a new connection */
+    void (*on_watch)(cli_ctx *c, uint64_t id, int started);
+    /* connections opened so far (a new one has none of the old one's
+     * watches) */
+    unsigned conn_gen;
 };
 
 /* ------------------------------------------------------------- table */

@@ -52,7 +52,12 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
     l->tls.insecure = insecure || l->base_tls.insecure;
 }
 
-int cli_login_matches(const cli_login *l) { return !strcmp(l->logged_in_as, l->user ? l->user : ""); }
+int cli_login_matches(const cli_login *l) { return !strcmp(l->opened_as, l->user ? l->user : ""); }
+
+void cli_login_switched(cli_login *l, const char *user, const char *role) {
+    snprintf(l->logged_in_as, sizeof l->logged_in_as, "%s", user);
+    snprintf(l->role, sizeof l->role, "%s", role);
+}
 
 int cli_login_password(cli_login *l, char *err, size_t errlen) {
     if (!l->user) return 0;
@@ -119,6 +124,7 @@ static int login_answer(cli_login *l, const strbuf *ans, char *err, size_t errle
         if ((t = jobj_get(&d, 2, "role", 4)) && d.toks[t].type == JT_STRING) jstr_decode(&d, &d.toks[t], &role);
         snprintf(l->role, sizeof l->role, "%s", role.buf ? role.buf : "");
         snprintf(l->logged_in_as, sizeof l->logged_in_as, "%s", l->user);
+        snprintf(l->opened_as, sizeof l->opened_as, "%s", l->user);
         sb_free(&role);
         rc = 0;
     } else if (st == 44) {
@@ -158,6 +164,7 @@ static void warn(cli_login *l, const char *url) {
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc) {
     *rc = 2;
     l->logged_in_as[0] = 0;
+    l->opened_as[0] = 0;
     l->role[0] = 0;
     if (cli_login_password(l, err, errlen)) return NULL;
     warn(l, url);

@@ -40,6 +40,10 @@ typedef struct cli_login {
     /* the connection's login: its user ("" for none) and the role granted */
     char logged_in_as[80];
     char role[16];
+    /* the user this client logged the connection in as ("" for none), what
+     * cli_login_matches compares: after a raw SV_AUTH typed in the REPL the
+     * connection is another user's (logged_in_as) but still the REPL's */
+    char opened_as[80];
     int warned_insecure, warned_plain;
 } cli_login;
 
@@ -68,9 +72,13 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
  * server refuses the login. */
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc);
 
-/* Is ws, logged in as l->logged_in_as, still right for the command in
- * force (same user)? */
+/* Is ws, logged in as l->opened_as, still right for the command in force
+ * (same user)? */
 int cli_login_matches(const cli_login *l);
+
+/* A login sent by hand on the connection (a raw SV_AUTH in the REPL) was
+ * answered Ok: the connection is now user's, with role. */
+void cli_login_switched(cli_login *l, const char *user, const char *role);
 
 /* The password of the user in force, reading it if needed into
  * l->password.  0, or -1 with the reason in err. */

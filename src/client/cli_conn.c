@@ -163,6 +163,7 @@ static int connect_server(cli_ctx *c) {
     char err[600];
     int rc;
     c->ws = cli_login_connect(&c->login, c->url, time_left(c), err, sizeof err, &rc); /* cli_auth.h */
+    if (!c->ws && c->stop && *c->stop) return CLI_INTERRUPTED; /* Ctrl-C in the REPL: no message */
     if (!c->ws) {
         /* wsclient says "timed out after N ms"; say it in the unit the user gave. */
         char *t = strstr(err, ": timed out after ");
@@ -171,6 +172,7 @@ static int connect_server(cli_ctx *c) {
         return rc;
     }
     if (!(c->ws_url = strdup(c->url))) abort();
+    c->conn_gen++;
     return 0;
 }
 
@@ -206,6 +208,13 @@ int cli_call(cli_ctx *c) {
     /* events of the connection's watches (REPL) may come before the answer */
     while ((r = wsc_recv(c->ws, &c->buf, time_left(c), err, sizeof err)) == 1 && cli_is_event(c->buf.buf, c->buf.len))
         if (c->on_event) c->on_event(c, c->buf.buf, c->buf.len);
+    if (r == -2) {
+        /* Ctrl-C in the REPL.  The answer may still come; on this
+         * connection it would be taken for the answer to the next request,
+         * so the connection goes (the REPL reconnects at the next command). */
+        cli_disconnect(c);
+        return CLI_INTERRUPTED;
+    }
     if (r == 0) {
         fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(c->ws), c->timeout_s);
         return CLI_USAGE;

@@ -3,6 +3,7 @@
  * clear, clear-set.  Each is one request (KV_*, or SH_* with a session
  * token when --session / NDB_SESSION is given) and one answer.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,8 +206,14 @@ static int confirm_clear(cli_ctx *c) {
                 jtok_text(&c->rsp, &c->rsp.toks[t]), c->url);
     char line[16] = "";
     size_t n = 0;
-    for (char ch; n + 1 < sizeof line && read(STDIN_FILENO, &ch, 1) == 1 && ch != '\n';) line[n++] = ch;
+    ssize_t k = 0;
+    for (char ch; n + 1 < sizeof line && (k = read(STDIN_FILENO, &ch, 1)) == 1 && ch != '\n';) line[n++] = ch;
     line[n] = '\0';
+    if (k < 0 && errno == EINTR) { /* Ctrl-C in the REPL (its handler does not restart the read): no */
+        fputc('\n', stderr);
+        n = 0;
+        line[0] = '\0';
+    }
     if (!strcmp(line, "y") || !strcmp(line, "Y") || !strcmp(line, "yes")) return 1;
     fprintf(stderr, "(nothing removed)\n");
     return 0;

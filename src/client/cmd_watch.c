@@ -11,7 +11,9 @@
  * --count events were printed, or until the connection ends.  In the REPL
  * (the context has an event handler) the watch is registered and the
  * prompt comes back; events are shown between prompts, and `unwatch ID`
- * stops one.
+ * stops one.  A watch with --count runs in the foreground there too; when
+ * it ends (its count reached, or Ctrl-C) it is unwatched, and the
+ * connection with the REPL's other watches stays.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,11 +47,12 @@ static int print_event(cli_ctx *c, const char *m, size_t n) {
 }
 
 /* After the watch request in c->req was answered with an id: print events
- * until --count, a closed connection, or an overflow. */
+ * until --count, a closed connection, an overflow, or (REPL) Ctrl-C. */
 static int follow(cli_ctx *c, uint64_t count) {
     char err[320];
     for (uint64_t seen = 0; !count || seen < count;) {
         int r = wsc_recv(c->ws, &c->buf, -1, err, sizeof err);
+        if (r == -2) return CLI_INTERRUPTED;
         if (r < 0) {
             fprintf(stderr, "ndb: lost connection to %s: %s\n", wsc_url(c->ws), err);
             return CLI_USAGE;
@@ -71,21 +74,60 @@ static int follow(cli_ctx *c, uint64_t count) {
     return 0;
 }
 
+/* Is m an event of watch id? */
+static int event_of(cli_ctx *c, const strbuf *m, uint64_t id) {
+    uint64_t v;
+    uint32_t t;
+    return jdoc_parse(&c->tmp, m->buf, m->len, NULL) == 0 && c->tmp.toks[0].type == JT_OBJECT && c->tmp.ntoks > 2 &&
+           c->tmp.toks[2].type == JT_OBJECT && (t = jobj_get(&c->tmp, 2, "id", 2)) &&
+           jnum_to_u64(&c->tmp, &c->tmp.toks[t], &v) == 0 && v == id;
+}
+
+/*
+ * In the REPL the connection outlives a counted (or interrupted) watch:
+ * end the watch there, so that none of its events shows up later between
+ * prompts, while the REPL's other watches on the connection go on.  Its
+ * events still on the way are dropped; the others' are shown.  If the
+ * server does not confirm within --timeout (5 s with --timeout 0), or a
+ * second Ctrl-C cuts the wait short, the connection is dropped, which ends
+ * every watch on it.
+ */
+static void end_watch(cli_ctx *c, const char *proto, uint64_t id) {
+    char err[320];
+    strbuf m = STRBUF_INIT;
+    cli_req_begin_as(c, proto);
+    cli_req_member(c, "id");
+    sb_add_u64(&c->req, id);
+    cli_req_end(c);
+    int tmo = c->timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : c->timeout_ms;
+    int r = c->ws && wsc_send(c->ws, c->req.buf, c->req.len) == 0 ? 1 : -1;
+    while (r == 1 && (r = wsc_recv(c->ws, &m, tmo, err, sizeof err)) == 1 && cli_is_event(m.buf, m.len))
+        if (!event_of(c, &m, id)) c->on_event(c, m.buf, m.len);
+    if (r != 1) cli_disconnect(c);
+    sb_free(&m);
+}
+
 /* Send the watch request built in c->req; on success follow it (or, in the
  * REPL without --count, say so and return). */
-static int run_watch(cli_ctx *c, uint64_t count) {
+static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
     int rc;
     uint32_t id;
+    uint64_t idv;
     cli_req_end(c);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
+    if (jnum_to_u64(&c->rsp, &c->rsp.toks[id], &idv)) {
+        fprintf(stderr, "ndb: the server's watch id is not understood: %.200s\n", c->buf.buf);
+        return CLI_USAGE;
+    }
     if (c->on_event && !count) {
-        fprintf(stderr, "watching (id %.*s); events appear between prompts; 'unwatch %.*s' stops it\n",
-                (int)c->rsp.toks[id].len, jtok_text(&c->rsp, &c->rsp.toks[id]), (int)c->rsp.toks[id].len,
-                jtok_text(&c->rsp, &c->rsp.toks[id]));
+        fprintf(stderr, "watching (id %llu); events appear between prompts; 'unwatch %llu' stops it\n",
+                (unsigned long long)idv, (unsigned long long)idv);
+        if (c->on_watch) c->on_watch(c, idv, 1);
         return 0;
     }
     rc = follow(c, count);
-    if (c->on_event) cli_disconnect(c); /* the REPL reconnects: the watch must not outlive --count */
+    if (rc == CLI_INTERRUPTED) *c->stop = 0; /* the Ctrl-C is handled: it must not cut end_watch short */
+    if (c->on_event && c->ws) end_watch(c, unwatch, idv);
     return rc;
 }
 
@@ -109,7 +151,7 @@ int cli_watch(cli_ctx *c, int argc, char **argv) {
         cli_req_member(c, "values");
         sb_adds(&c->req, "true");
     }
-    return run_watch(c, count);
+    return run_watch(c, "KV_UNWATCH", count);
 }
 
 int cli_session_watch(cli_ctx *c, int argc, char **argv) {
@@ -140,7 +182,7 @@ int cli_session_watch(cli_ctx *c, int argc, char **argv) {
         cli_req_member(c, "values");
         sb_adds(&c->req, "true");
     }
-    return run_watch(c, count);
+    return run_watch(c, "SH_UNWATCH", count);
 }
 
 int cli_unwatch(cli_ctx *c, int argc, char **argv) {
@@ -158,6 +200,7 @@ int cli_unwatch(cli_ctx *c, int argc, char **argv) {
             if ((rc = cli_call(c))) return rc;
             found = c->st == 1;
         }
+        if (found && c->on_watch) c->on_watch(c, id, 0);
         if (!found) {
             fprintf(stderr, "ndb: no watch %s on this connection\n", argv[i]);
             rc = CLI_FALSE;

@@ -18,10 +18,14 @@
  * Interactive (standard input and output are terminals): libedit with
  * emacs keys, Ctrl-R incremental history search, Tab completion
  * (repl_complete.c), history across runs (repl_history.c).  Ctrl-C
- * discards the current input, Ctrl-D on an empty line leaves.  While the
+ * discards the current input, or stops the command that runs (a watch, a
+ * wait for the server) and returns to the prompt; Ctrl-D on an empty line
+ * leaves.  While the
  * prompt waits, the connection is serviced twice a second, so the server's
  * keep-alive pings are answered and a connection the server closed is
- * reported at once; the next command reconnects.
+ * reported at once; the next command reconnects, logs in as the REPL's
+ * user and renews the REPL's watches (the server ended them with the old
+ * connection).
  *
  * Not interactive (`ndb repl < script.ndb`): no banner, no prompt, no
  * history; results are printed exactly as the command-line client prints
@@ -43,6 +47,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +66,11 @@ static const char repl_usage[] =
     "\n"
     "On a terminal: line editing, Tab completion (commands, options, key names,\n"
     "session tokens), Ctrl-R history search, history kept in\n"
-    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).\n"
+    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).  Ctrl-C\n"
+    "discards the line; while a command runs (watch --count N, a wait for the\n"
+    "server) it stops the command and returns to the prompt.  After the server\n"
+    "went away the next command reconnects (logged in again), and the REPL's\n"
+    "watches are renewed on the new connection, with the new ids said.\n"
     "\n"
     "Otherwise (ndb repl < script.ndb): commands are read one per line with no\n"
     "prompt; blank lines and lines starting with '#' are skipped; each result is\n"
@@ -92,7 +101,9 @@ static const char repl_usage[] =
     "\n"
     "Environment: NDB_URL, NDB_SESSION (start inside that session), NDB_USER,\n"
     "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR, XDG_STATE_HOME.\n"
-    "Neither the login nor a raw SV_AUTH request is written to the history.\n"
+    "Neither the login nor a raw SV_AUTH request is written to the history.  The\n"
+    "prompt shows the user logged in (user@host:port); a raw SV_AUTH that succeeds\n"
+    "changes it, until a reconnect logs in as --user again.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
     "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
@@ -116,8 +127,9 @@ static const char repl_help[] =
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
     "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
-    "searches the history; Ctrl-C discards the line.  A line starting with a\n"
-    "blank, or mentioning a password or secret, is not kept in the history.\n"
+    "searches the history; Ctrl-C discards the line, or stops a running command\n"
+    "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
+    "mentioning a password or secret, is not kept in the history.\n"
     "\n"
     "Examples:\n"
     "  127.0.0.1:1987> set user {\"name\": \"Bob\", \"tags\": [1, 2]}\n"
@@ -132,19 +144,18 @@ static const char repl_help[] =
  * a closed connection). */
 #define REPL_IDLE_POLL_MS 100 /* also how late a watch's event may show */
 
-static volatile sig_atomic_t got_sigint, got_sigwinch, in_command;
+static volatile sig_atomic_t got_sigint, got_sigwinch;
 
 /* At the prompt Ctrl-C discards the input (read_key turns the signal into
- * the ^C key).  While a command waits for the server (at most --timeout) a
- * first Ctrl-C only says how to leave; a second one ends the REPL. */
+ * the ^C key).  While a command runs it stops the command, as in a shell:
+ * the flag is the context's stop flag, so a wait for the server gives up
+ * (an answer: the connection is dropped, since the answer may still come;
+ * a counted watch: it is unwatched) and the prompt comes back.  A wait can
+ * last without bound (`watch --count N`, --timeout 0), so Ctrl-C must not
+ * end the REPL instead.  The [y/N] question of clear-keys reads the
+ * terminal itself: the signal interrupts that read, which answers no. */
 static void on_sigint(int sig) {
     (void)sig;
-    if (in_command) {
-        static const char again[] = "\n(Ctrl-C again to leave the REPL)\n";
-        if (got_sigint) _exit(130);
-        if (write(STDERR_FILENO, again, sizeof again - 1) < 0) {
-        }
-    }
     got_sigint = 1;
 }
 
@@ -245,22 +256,59 @@ static void leave_session(repl *r, const char *why) {
 
 /* Has the server closed the kept connection while we were not looking?
  * Then say so once and drop it; the next request reconnects. */
+/* ------------------------------------------------------------- watches */
+
+static repl *repl_of(cli_ctx *c) { return (repl *)(void *)((char *)c - offsetof(repl, c)); }
+
+static void add_watch(repl *r, uint64_t id, const char *req, size_t n) {
+    if (!r->nwatches) r->watch_gen = r->c.conn_gen;
+    struct repl_watch *w = realloc(r->watches, (r->nwatches + 1) * sizeof *w);
+    if (!w) abort();
+    r->watches = w;
+    w[r->nwatches].id = id;
+    if (!(w[r->nwatches].req = strndup(req, n))) abort();
+    r->nwatches++;
+}
+
+static void forget_watch(repl *r, uint64_t id) {
+    for (size_t i = 0; i < r->nwatches; i++)
+        if (r->watches[i].id == id) {
+            free(r->watches[i].req);
+            /* keep the order: renewed in it, they get their new ids in it */
+            memmove(&r->watches[i], &r->watches[i + 1], (--r->nwatches - i) * sizeof *r->watches);
+            return;
+        }
+}
+
+/* cli_ctx's watch hook (cmd_watch.c): `watch` without --count registered
+ * one (its request is in c->req), or `unwatch` stopped one. */
+static void on_watch(cli_ctx *c, uint64_t id, int started) {
+    if (started) add_watch(repl_of(c), id, c->req.buf, c->req.len);
+    else forget_watch(repl_of(c), id);
+}
+
 /* Print the body of event message msg (a watch's KV_EVENT or SH_EVENT) on
- * a line of its own. */
-static void print_event(const char *msg, size_t n) {
+ * a line of its own.  An "overflow" event means the server dropped the
+ * watch: it is not renewed after a reconnect. */
+static void print_event(repl *r, const char *msg, size_t n) {
     jdoc d = JDOC_INIT;
-    if (jdoc_parse(&d, msg, n, NULL) == 0 && d.toks[0].type == JT_OBJECT && d.ntoks > 2 && d.toks[2].type == JT_OBJECT)
+    uint32_t t;
+    uint64_t id;
+    if (jdoc_parse(&d, msg, n, NULL) == 0 && d.toks[0].type == JT_OBJECT && d.ntoks > 2 && d.toks[2].type == JT_OBJECT) {
         printf("%.*s\n", (int)d.toks[2].len, jtok_text(&d, &d.toks[2]));
-    else
+        if ((t = jobj_get(&d, 2, "op", 2)) && jstr_equals(&d, &d.toks[t], "overflow", 8) &&
+            (t = jobj_get(&d, 2, "id", 2)) && !jnum_to_u64(&d, &d.toks[t], &id))
+            forget_watch(r, id);
+    } else {
         printf("%.*s\n", (int)n, msg);
+    }
     jdoc_free(&d);
 }
 
 /* cli_ctx's event hook: an event that came while a command waited for its
  * answer is shown where the command's output goes. */
 static void on_command_event(cli_ctx *c, const char *msg, size_t n) {
-    (void)c;
-    print_event(msg, n);
+    print_event(repl_of(c), msg, n);
 }
 
 static void check_connection(repl *r, int idle) {
@@ -275,7 +323,7 @@ static void check_connection(repl *r, int idle) {
         if (!cli_is_event(tmp.buf, tmp.len)) continue;
         if (idle && r->interactive && !shown) fputs("\r\033[K", stdout);
         shown = 1;
-        print_event(tmp.buf, tmp.len);
+        print_event(r, tmp.buf, tmp.len);
     }
     sb_free(&tmp);
     if (shown) {
@@ -290,16 +338,64 @@ static void check_connection(repl *r, int idle) {
     r->lost_said = 1;
 }
 
-/* Open the connection again after it was lost.  Returns 0, or -1 (the
- * command that follows reports why it cannot connect). */
+static void own_request(repl *r, const char *prog);
+
+/*
+ * The connection is a new one: the server ended the REPL's watches with the
+ * old one.  Send their requests again, keep those that are answered Ok
+ * (under their new ids) and drop the others; then say "(reconnected to
+ * URL; N watches renewed ...)", naming changed ids and failures.
+ */
+static void say_reconnected(repl *r) {
+    cli_ctx *c = &r->c;
+    strbuf say = STRBUF_INIT, moved = STRBUF_INIT;
+    size_t kept = 0, total = r->nwatches;
+    sb_addf(&say, "(reconnected to %s", r->url);
+    for (size_t i = 0; i < total; i++) {
+        struct repl_watch w = r->watches[i];
+        own_request(r, "ndb watch");
+        sb_reset(&c->req);
+        sb_adds(&c->req, w.req);
+        uint32_t t;
+        uint64_t id;
+        int rc = cli_call(c);
+        if (!rc && c->st == 1 && (t = cli_rsp_get(c, "id")) && !jnum_to_u64(&c->rsp, &c->rsp.toks[t], &id)) {
+            if (id != w.id)
+                sb_addf(&moved, "%s watch %llu is now %llu", moved.len ? "," : ":", (unsigned long long)w.id,
+                          (unsigned long long)id);
+            w.id = id;
+            r->watches[kept++] = w;
+        } else {
+            const char *name = cli_status_name(c->st);
+            if (rc)
+                sb_addf(&say, "; watch %llu ended: run watch again", (unsigned long long)w.id);
+            else
+                sb_addf(&say, "; watch %llu ended (%s %u): run watch again", (unsigned long long)w.id,
+                        name ? name : "status", c->st);
+            free(w.req);
+        }
+    }
+    r->nwatches = kept;
+    r->watch_gen = c->conn_gen;
+    if (kept) sb_addf(&say, "; %zu watch%s renewed%s", kept, kept == 1 ? "" : "es", moved.len ? moved.buf : "");
+    note(r, "%s)", say.buf);
+    sb_free(&say);
+    sb_free(&moved);
+    r->lost_said = 0;
+}
+
+/* Open the connection again (lost, or dropped by an interrupted command),
+ * logged in as the REPL's user.  Returns 0, or -1 (the command that
+ * follows reports why it cannot connect). */
 static int reconnect(repl *r) {
     char err[400];
-    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms;
-    r->c.ws = wsc_connect(r->url, tmo, err, sizeof err);
+    int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
+    cli_login_command(&r->c.login, NULL, NULL, NULL, NULL, NULL, 0); /* the REPL's own login */
+    r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
     if (!r->c.ws) return -1;
     if (!(r->c.ws_url = strdup(r->url))) abort();
-    note(r, "(reconnected to %s)", r->url);
-    r->lost_said = 0;
+    r->c.conn_gen++;
+    say_reconnected(r);
     return 0;
 }
 
@@ -344,6 +440,32 @@ static int run_raw(repl *r, const char *text) {
         fputc('\n', stdout);
     }
     rc = cli_output_finish();
+    /* A watch registered or stopped by hand is renewed or forgotten like
+     * one of `watch` (a raw request is one JSON object: its body is token 2). */
+    const jtok *name = &c->rsp.toks[1];
+    uint32_t it;
+    uint64_t id;
+    if (c->st == 1 && (jstr_equals(&c->rsp, name, "KV_WATCH_RSP", 12) || jstr_equals(&c->rsp, name, "SH_WATCH_RSP", 12)) &&
+        (it = cli_rsp_get(c, "id")) && !jnum_to_u64(&c->rsp, &c->rsp.toks[it], &id))
+        add_watch(r, id, c->req.buf, c->req.len);
+    if (c->st == 1 && (jstr_equals(&c->rsp, name, "KV_UNWATCH_RSP", 14) || jstr_equals(&c->rsp, name, "SH_UNWATCH_RSP", 14)) &&
+        jdoc_parse(&c->tmp, c->req.buf, c->req.len, NULL) == 0 && c->tmp.ntoks > 2 && c->tmp.toks[2].type == JT_OBJECT &&
+        (it = jobj_get(&c->tmp, 2, "id", 2)) && !jnum_to_u64(&c->tmp, &c->tmp.toks[it], &id))
+        forget_watch(r, id);
+    /* A login typed by hand that succeeded: the connection is now that
+     * user's, with that role, and the prompt must say so (a failed one
+     * leaves the server's login as it was).  The connection stays the
+     * REPL's; a reconnect logs in as the REPL's own user again. */
+    uint32_t ut, rt;
+    if (c->st == 1 && jstr_equals(&c->rsp, name, "SV_AUTH_RSP", 11) && (ut = cli_rsp_get(c, "user")) &&
+        c->rsp.toks[ut].type == JT_STRING && (rt = cli_rsp_get(c, "role")) && c->rsp.toks[rt].type == JT_STRING) {
+        strbuf u = STRBUF_INIT, role = STRBUF_INIT;
+        jstr_decode(&c->rsp, &c->rsp.toks[ut], &u);
+        jstr_decode(&c->rsp, &c->rsp.toks[rt], &role);
+        cli_login_switched(&c->login, u.buf ? u.buf : "", role.buf ? role.buf : "");
+        sb_free(&u);
+        sb_free(&role);
+    }
     /* A token created by hand is offered by completion too. */
     uint32_t t = cli_rsp_get(c, "tkn");
     if (t && c->rsp.toks[t].type == JT_NUMBER && c->st == 1) {
@@ -562,8 +684,10 @@ static int run_input(repl *r, const char *text, int *quit) {
     int was_lost = r->lost_said, rc;
     check_connection(r, 0);
     /* Reconnect before the command runs, so that "(reconnected ...)" comes
-     * before the command's own output and messages, not after them. */
-    if (r->lost_said && !r->c.ws && reconnect(r) == 0) was_lost = 0;
+     * before the command's own output and messages, not after them; with
+     * watches, also when the connection was dropped quietly (Ctrl-C). */
+    if ((r->lost_said || r->nwatches) && !r->c.ws && reconnect(r) == 0) was_lost = 0;
+    else if (r->c.ws && r->nwatches && r->c.conn_gen != r->watch_gen) say_reconnected(r);
     double t0 = now_us();
     if (f == '{') {
         rc = run_raw(r, text);
@@ -600,10 +724,9 @@ static int run_input(repl *r, const char *text, int *quit) {
         if (*quit) return 0;
     }
     double t1 = now_us();
-    if (was_lost && r->c.ws) {
-        note(r, "(reconnected to %s)", r->url);
-        r->lost_said = 0;
-    }
+    /* The command opened a new connection itself (the reconnect above
+     * failed, or it dropped the old one): say so, and renew the watches. */
+    if (r->c.ws && (was_lost || (r->nwatches && r->c.conn_gen != r->watch_gen))) say_reconnected(r);
     if (r->timing) fprintf(stderr, "Time: %.3f ms\n", (t1 - t0) / 1000.0);
     r->keys_at = 0; /* keys may have changed */
     return rc;
@@ -745,11 +868,10 @@ static int run_interactive(repl *r) {
      * --timeout 0. */
     int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
     char as[160] = "";
-    in_command = 1;
     r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
-    in_command = 0;
     if (r->c.ws) {
         if (!(r->c.ws_url = strdup(r->url))) abort();
+        r->c.conn_gen++;
         if (r->c.login.logged_in_as[0])
             snprintf(as, sizeof as, " as %s (role %s)", r->c.login.logged_in_as, r->c.login.role);
         printf("ndb repl: connected to %s%s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
@@ -789,9 +911,7 @@ static int run_interactive(repl *r) {
         r->continuing = 0;
         remember(r, pending.buf);
         got_sigint = 0;
-        in_command = 1;
-        run_input(r, pending.buf, &quit);
-        in_command = 0;
+        if (run_input(r, pending.buf, &quit) == CLI_INTERRUPTED) note(r, "\n(interrupted)");
         fflush(stdout);
         sb_reset(&pending);
     }
@@ -912,6 +1032,7 @@ int cmd_repl(int argc, char **argv) {
     const cli_raw *raw = cli_raw_commands(&nraw);
     cli_ctx_init(&r.c, raw, nraw);
     r.c.on_event = on_command_event;
+    r.c.on_watch = on_watch;
     r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
@@ -947,6 +1068,10 @@ int cmd_repl(int argc, char **argv) {
     snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;
+    if (r.interactive) { /* Ctrl-C stops the command (on_sigint) */
+        r.c.stop = &got_sigint;
+        wsc_set_stop(&got_sigint);
+    }
     r.c.in_repl = 1;
     if (r.interactive) setlocale(LC_CTYPE, "");
 
@@ -957,5 +1082,7 @@ int cmd_repl(int argc, char **argv) {
     free(r.tokens);
     for (size_t i = 0; i < r.nkeys; i++) free(r.keys[i]);
     free(r.keys);
+    for (size_t i = 0; i < r.nwatches; i++) free(r.watches[i].req);
+    free(r.watches);
     return rc;
 }

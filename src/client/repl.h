@@ -7,7 +7,8 @@
  *
  *   repl.c           arguments, the read-eval-print loop, sessions (`use`),
  *                    raw requests, `help`, `\timing`, libedit set-up, the
- *                    idle servicing of the connection, non-interactive mode
+ *                    idle servicing of the connection, the watches renewed
+ *                    on a new connection, non-interactive mode
  *   repl_line.c      splitting a line into words (shell-like quoting, plus
  *                    JSON and JSONPath words), detecting unfinished input,
  *                    the credential filter for the history
@@ -130,6 +131,15 @@ typedef struct repl {
     size_t nkeys;
     int64_t keys_at;     /* monotonic ms of the fetch, 0 = none */
     char keys_scope[24]; /* "" for top level, else the token */
+
+    /* the watches without --count on the connection (watch, session
+     * watch, raw KV_WATCH/SH_WATCH), renewed on a new connection */
+    struct repl_watch {
+        uint64_t id;
+        char *req; /* the request that registered it */
+    } *watches;
+    size_t nwatches;
+    unsigned watch_gen;  /* c.conn_gen of the connection they are on */
 
     /* libedit */
     EditLine *el;

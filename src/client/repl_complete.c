@@ -81,9 +81,12 @@ static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
     char err[400];
     if (c->ws && strcmp(c->ws_url, r->url)) cli_disconnect(c);
     if (!c->ws) {
-        c->ws = wsc_connect(r->url, REPL_KEYS_WAIT_MS, err, sizeof err);
+        int crc;
+        cli_login_command(&c->login, NULL, NULL, NULL, NULL, NULL, 0); /* the REPL's own login */
+        c->ws = cli_login_connect(&c->login, r->url, REPL_KEYS_WAIT_MS, err, sizeof err, &crc);
         if (!c->ws) return -1;
         if (!(c->ws_url = strdup(r->url))) abort();
+        c->conn_gen++; /* the REPL renews its watches on it at the next command */
     }
     if (wsc_send(c->ws, req, strlen(req)) || wsc_recv(c->ws, buf, REPL_KEYS_WAIT_MS, err, sizeof err) != 1) {
         cli_disconnect(c);

@@ -442,21 +442,36 @@ static void on_deadline(lws_sorted_usec_list_t *sul) {
     (void)sul; /* only here to wake lws_service(); the caller checks the clock */
 }
 
+static const volatile sig_atomic_t *stop_flag; /* wsc_set_stop */
+
+void wsc_set_stop(const volatile sig_atomic_t *flag) { stop_flag = flag; }
+
 typedef int (*wsc_cond)(const ws_client *c);
 
 /*
- * Service the connection until done(c) holds (1), timeout_ms passes (0) or
- * the connection is closed (-1).  timeout_ms < 0 waits without limit; 0 does
- * one pass over what is ready now.
+ * Service the connection until done(c) holds (1), timeout_ms passes (0),
+ * the connection is closed (-1) or the stop flag is set (-2, only when
+ * timeout_ms is not 0).  timeout_ms < 0 waits without limit; 0 does one
+ * pass over what is ready now.  With a stop flag the loop wakes at least
+ * every WSC_STOP_POLL_MS to look at it: the signal that set it may have
+ * come just before lws_service() began to wait.
  */
 static int pump(ws_client *c, int timeout_ms, wsc_cond done) {
     if (done(c)) return 1;
     if (c->state == WSC_CLOSED) return -1;
+    int stoppable = stop_flag && timeout_ms != 0;
     int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
-    if (timeout_ms > 0)
+    if (timeout_ms > 0 && !stoppable)
         lws_sul_schedule(c->ctx, 0, &c->sul, on_deadline, (lws_usec_t)timeout_ms * 1000);
     int r;
     for (;;) {
+        if (stoppable) {
+            if (*stop_flag) { r = -2; break; }
+            int64_t wake = WSC_STOP_POLL_MS;
+            if (timeout_ms > 0 && deadline - now_ms() < wake) wake = deadline - now_ms();
+            lws_sul_cancel(&c->sul);
+            lws_sul_schedule(c->ctx, 0, &c->sul, on_deadline, (lws_usec_t)(wake < 1 ? 1 : wake) * 1000);
+        }
         int n = lws_service(c->ctx, timeout_ms == 0 ? -1 : 0);
         if (done(c)) { r = 1; break; }
         if (c->state == WSC_CLOSED) { r = -1; break; }
@@ -573,7 +588,9 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
 
     int r = pump(c, timeout_ms, is_open);
     if (r == 1) return c;
-    if (r == 0) {
+    if (r == -2) {
+        snprintf(err, errlen, "cannot connect to %s: interrupted", c->u.url);
+    } else if (r == 0) {
         snprintf(err, errlen, "cannot connect to %s: timed out after %d ms", c->u.url, timeout_ms);
     } else {
         int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (now_ms() - start);
@@ -616,7 +633,8 @@ int wsc_recv(ws_client *c, strbuf *out, int timeout_ms, char *err, size_t errlen
         if (c->rxoff == c->rxq.len) c->rxoff = c->rxq.len = 0;
         return 1;
     }
-    if (r < 0 && err && errlen) snprintf(err, errlen, "%s", c->why[0] ? c->why : "connection closed");
+    if (r < 0 && err && errlen)
+        snprintf(err, errlen, "%s", r == -2 ? "interrupted" : c->why[0] ? c->why : "connection closed");
     return r;
 }
 

@@ -25,6 +25,7 @@
 #ifndef NDB_WSCLIENT_H
 #define NDB_WSCLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "common/strbuf.h"
@@ -95,6 +96,18 @@ size_t wsc_unsent(const ws_client *c);
 /* The URL in canonical form, ws://HOST:PORT/PATH (for messages); valid
  * until wsc_close. */
 const char *wsc_url(const ws_client *c);
+
+/*
+ * Let *flag (the REPL's Ctrl-C flag; NULL: none, the default) cut waits
+ * short: while it is nonzero every wait with a nonzero timeout returns at
+ * once, and one already under way returns within WSC_STOP_POLL_MS of it
+ * being set: wsc_recv and wsc_flush with -2 (err "interrupted"; the
+ * connection is left as it was), wsc_connect with NULL ("cannot connect to
+ * URL: interrupted"), the closes without waiting for the server.  For the
+ * whole process: one flag, set by a signal handler.
+ */
+#define WSC_STOP_POLL_MS 100
+void wsc_set_stop(const volatile sig_atomic_t *flag);
 
 /*
  * Politely close (close frame 1000, a short bounded wait for the server's

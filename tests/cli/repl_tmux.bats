@@ -397,3 +397,177 @@ line() {
     ! grep -q 'tmux-pw' "$RSTATE/ndb/history"
     ! grep -q 'SV_AUTH' "$RSTATE/ndb/history"
 }
+
+@test "Ctrl-C stops a counted watch and returns to the prompt; the watch is ended, the REPL's others go on" {
+    start_repl
+    line "watch --prefix bg"
+    wait_for "watching (id 1); events appear between prompts; 'unwatch 1' stops it"
+    wait_last "$PROMPT"
+    line "watch --count 2 fg"
+    "$NDB" set fg 1
+    wait_for '{"id":2,"key":"fg","op":"set"}' # the watch runs, one event of two seen
+    key C-c
+    wait_for "(interrupted)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"Ctrl-C again"* ]]
+    # The counted watch is gone from the connection; the background one is
+    # not: its event comes, and the fg event sent before it never does.
+    "$NDB" rm fg >/dev/null
+    "$NDB" set bg1 1
+    wait_for '{"id":1,"key":"bg1","op":"set"}'
+    [[ "$(screen)" != *'"key":"fg","op":"rmv"'* ]]
+    # A second watch waiting for its first event: Ctrl-C twice (once per
+    # command) never leaves the REPL.
+    line "watch --count 1 nokey"
+    wait_for "$PROMPT watch --count 1 nokey"
+    key C-c
+    wait_last "$PROMPT"
+    [ "$(screen | grep -cx '(interrupted)')" -eq 2 ]
+    line "get nokey"
+    wait_for 'ndb: key "nokey" does not exist'
+    wait_last "$PROMPT"
+    key C-c # at the prompt: discards the (empty) line, as before
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+}
+
+@test "Ctrl-C at the [y/N] question of clear-keys answers no, without leaving" {
+    "$NDB" set a 1
+    start_repl
+    line "clear-keys"
+    wait_last "Remove all 1 keys of $NDB_URL? [y/N]"
+    key C-c
+    wait_for "(nothing removed)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"Ctrl-C again"* ]]
+    run --separate-stderr "$NDB" count
+    ok_out '1'
+    key C-c
+    wait_last "$PROMPT"
+    line "count"
+    wait_re "^1$"
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+}
+
+@test "a reconnect renews the REPL's watches (raw ones too) and says so, with their new ids" {
+    OWN_SERVER=1
+    start_server
+    local port=$NDB_PORT
+    start_repl
+    line "watch --prefix a"
+    wait_for "watching (id 1)"
+    line "watch --prefix r"
+    wait_for "watching (id 2)"
+    line '{"KV_WATCH":{"keys":["solo"]}}'
+    wait_for '"id": 3,'
+    line "unwatch 1"
+    wait_last "$PROMPT"
+    stop_server
+    wait_for "lost connection to $NDB_URL"
+    start_server --port "$port"
+    [ "$NDB_PORT" = "$port" ]
+    line "count"
+    wait_for "(reconnected to $NDB_URL; 2 watches renewed: watch 2 is now 1, watch 3 is now 2)"
+    wait_re "^0$"
+    wait_last "$PROMPT"
+    "$NDB" set r1 1 solo 2 a1 3
+    wait_for '{"id":1,"key":"r1","op":"set"}'
+    wait_for '{"id":2,"key":"solo","op":"set"}'
+    [[ "$(screen)" != *'"key":"a1"'* ]] # the watch stopped with unwatch stays stopped
+    # unwatch takes the new id, and a stopped watch is not renewed again
+    line "unwatch 1"
+    wait_last "$PROMPT"
+    stop_server
+    wait_for "lost connection to $NDB_URL" # (the first one is still on the screen)
+    start_server --port "$port"
+    line "get nope"
+    wait_for "(reconnected to $NDB_URL; 1 watch renewed: watch 2 is now 1)"
+    wait_last "$PROMPT"
+    # A watch the new server refuses (its session is gone) is dropped, and said so.
+    local t
+    t=$("$NDB" session new)
+    line "session watch $t"
+    wait_for "watching (id 2)"
+    stop_server
+    start_server --port "$port"
+    line "count"
+    wait_for "(reconnected to $NDB_URL; watch 2 ended (SessionNotExist 100): run watch again; 1 watch renewed)"
+    wait_last "$PROMPT"
+}
+
+@test "--user: a reconnect logs in again, and renews the watches as that user" {
+    OWN_SERVER=1
+    local h cfg="$BATS_TEST_TMPDIR/users.json" pw="$BATS_TEST_TMPDIR/pw"
+    h=$(printf 'tmux-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"}]}}' "$h" >"$cfg"
+    printf 'tmux-pw\n' >"$pw"
+    start_server --config "$cfg"
+    local port=$NDB_PORT
+    REPL_NO_WAIT=1 start_repl --user alice --password-file "$pw"
+    PROMPT="alice@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    line "watch --prefix w"
+    wait_for "watching (id 1)"
+    stop_server
+    wait_for "lost connection to $NDB_URL"
+    start_server --port "$port" --config "$cfg"
+    line "info -c"
+    wait_for "(reconnected to $NDB_URL; 1 watch renewed)"
+    wait_for '"user":"alice"'
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *"AuthRequired"* ]]
+    printf 'tmux-pw\n' | NDB_PASSWORD=tmux-pw "$NDB" --user alice set w1 1
+    wait_for '{"id":1,"key":"w1","op":"set"}'
+}
+@test "Ctrl-C stops a command waiting for a silent server (--timeout 0); the next command reconnects and renews the watches" {
+    OWN_SERVER=1
+    start_server
+    "$NDB" set x 1
+    start_repl --timeout 0
+    line "watch --prefix w"
+    wait_for "watching (id 1)"
+    kill -STOP "$NDB_PID"
+    line "get x"
+    wait_for "$PROMPT get x"
+    key C-c
+    wait_for "(interrupted)"
+    wait_last "$PROMPT"
+    kill -CONT "$NDB_PID"
+    # The answer the first connection still owed does not come to this command.
+    line "get x -c"
+    wait_for "(reconnected to $NDB_URL; 1 watch renewed)"
+    wait_re "^1$"
+    wait_last "$PROMPT"
+    "$NDB" set w1 1
+    wait_for '{"id":1,"key":"w1","op":"set"}'
+}
+
+@test "a raw SV_AUTH that succeeds changes the prompt's user; a failed one leaves it" {
+    OWN_SERVER=1
+    local ha ho cfg="$BATS_TEST_TMPDIR/users.json" pw="$BATS_TEST_TMPDIR/pw"
+    ha=$(printf 'app-pw\n' | "$NDB" passwd --iterations 100000)
+    ho=$(printf 'ops-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"app","password":"%s","role":"write"},{"name":"ops","password":"%s","role":"admin"}]}}' \
+        "$ha" "$ho" >"$cfg"
+    printf 'app-pw\n' >"$pw"
+    start_server --config "$cfg"
+    REPL_NO_WAIT=1 start_repl --user app --password-file "$pw"
+    PROMPT="app@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"ops","password":"wrong"}}'
+    wait_for '"st": 44'
+    wait_last "$PROMPT"
+    line "info -c"
+    wait_for '"role":"write"'
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"ops","password":"ops-pw"}}'
+    wait_for '"role": "admin",'
+    wait_last "ops@127.0.0.1:$NDB_PORT>"
+    # the connection, and so the login in force, is kept: info agrees
+    line "info -c"
+    wait_for '"role":"admin"'
+    wait_last "ops@127.0.0.1:$NDB_PORT>"
+}
