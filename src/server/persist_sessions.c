@@ -147,8 +147,13 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     }
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) < 0) {
+        int kind = check_record(d, el, &r);
+        if (kind < 0) {
             snprintf(err, errlen, "data file %s: session record %u is malformed", path, i);
+            return -1;
+        }
+        if (kind == 1 && r.tkn == 0) { /* 4.2: clients read token 0 as "no session" */
+            snprintf(err, errlen, "data file %s: session record %u has token 0, which no session may have", path, i);
             return -1;
         }
     }
