@@ -323,9 +323,11 @@ int cli_server_error(cli_ctx *c);
  * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */
 int cli_status_exit(unsigned st);
 
-/* The answer 42 to a save or load: "ndb save: invalid dataset name "a/b":
- * <the server's rule>" on stderr; returns CLI_SERVER. */
-int cli_bad_dataset_name(cli_ctx *c, const char *name);
+/* A failed save or load of dataset `name`, said in the client's words: a
+ * 42 for the name ("ndb save: invalid dataset name "a/b": <the rule>"), a
+ * dataset of the other kind (which ndb command loads it), else as
+ * cli_server_error.  Returns the exit status. */
+int cli_snapshot_error(cli_ctx *c, const char *name);
 
 /* "ndb: session N does not exist" on stderr. */
 void cli_say_no_session(uint64_t tkn);

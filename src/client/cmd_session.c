@@ -154,8 +154,7 @@ int cli_session_info(cli_ctx *c, int argc, char **argv) {
 static int report(cli_ctx *c, unsigned ok, const char *name) {
     int rc = cli_call(c);
     if (rc) return rc;
-    if (c->st == 42) return cli_bad_dataset_name(c, name);
-    if (c->st != ok) return cli_server_error(c);
+    if (c->st != ok) return cli_snapshot_error(c, name);
     cli_print_body(c, &c->rsp, c->body);
     return 0;
 }

@@ -20,8 +20,7 @@ static int snapshot(cli_ctx *c, const char *name, unsigned ok, unsigned ok2) {
     sb_add_json_string(&c->req, name, n);
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
-    if (c->st == 42) return cli_bad_dataset_name(c, name);
-    if (c->st != ok && c->st != ok2) return cli_server_error(c);
+    if (c->st != ok && c->st != ok2) return cli_snapshot_error(c, name);
     cli_print_body(c, &c->rsp, c->body);
     return 0;
 }

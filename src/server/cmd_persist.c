@@ -9,6 +9,8 @@
  * keeps answering everyone, and the reply — the same shapes as ever, with
  * `duration` — is sent when the snapshot is complete (durability.c, bgsave.c).
  */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -60,10 +62,44 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
     sb_add_json_string(r->out, name->buf, name->len);
 }
 
+/* The saveDataType of the newest complete snapshot of dataset `name`, or
+ * -1 if it has none. */
+static int dataset_kind(const char *base, const char *name) {
+    char dataset[PATH_MAX - 32], dir[PATH_MAX], why[PATH_MAX + 128];
+    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) return -1;
+    DIR *d = opendir(dataset);
+    if (!d) return -1;
+    uint64_t *ts;
+    size_t n = snap_list_newest_first(d, &ts);
+    int kind = -1;
+    for (size_t i = 0; i < n && kind < 0; i++) {
+        snprintf(dir, sizeof dir, "%s/%llu", dataset, (unsigned long long)ts[i]);
+        if (!snap_is_complete(dir, &kind, why, sizeof why)) kind = -1;
+    }
+    free(ts);
+    return kind;
+}
+
+/* A save into a dataset whose snapshots hold the other kind of data is
+ * refused (42): loads take the newest snapshot whatever its kind, and
+ * retention counts them all, so it would hide the other kind from its
+ * load and then delete it.  Returns -1 after answering. */
+static int refuse_other_kind(request *r, const strbuf *name, int type) {
+    int kind = dataset_kind(r->srv->cfg.persist_path, name->buf);
+    if (kind < 0 || kind == type) return 0;
+    char m[160];
+    snprintf(m, sizeof m, "dataset holds %s (saveDataType %d): save %s under another name",
+             kind == SNAP_KV ? "keys" : "sessions", kind, type == SNAP_KV ? "keys" : "sessions");
+    persist_rsp_head(r, name, -1, m);
+    SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+    return -1;
+}
+
 void cmd_KV_SAVE(request *r) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    if (persist_take_name(r, &name, &tok) == 0) durability_user_save(r, name.buf, SNAP_KV, NULL, 0);
+    if (persist_take_name(r, &name, &tok) == 0 && refuse_other_kind(r, &name, SNAP_KV) == 0)
+        durability_user_save(r, name.buf, SNAP_KV, NULL, 0);
     sb_free(&name);
 }
 
@@ -109,6 +145,13 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
     return 0;
 }
 
+/* A load past limits.maxMemory: the limit's 42, keeping the dataset's
+ * name as every other failed load does. */
+static void refuse_oom(request *r, const strbuf *name) {
+    persist_rsp_head(r, name, -1, NDB_MAXMEMORY_MSG);
+    SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+}
+
 void cmd_KV_LOAD(request *r) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
@@ -118,7 +161,7 @@ void cmd_KV_LOAD(request *r) {
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
     int rc = persist_kv_read(&s, &r->srv->store, &keys, err, sizeof err);
     if (rc == PERSIST_OOM) {
-        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        refuse_oom(r, &name);
         goto out;
     }
     if (rc) {
@@ -153,7 +196,7 @@ void cmd_SH_SAVE(request *r) {
     }
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    if (persist_take_name(r, &name, &tok) == 0) {
+    if (persist_take_name(r, &name, &tok) == 0 && refuse_other_kind(r, &name, SNAP_SESSIONS) == 0) {
         durability_user_save(r, name.buf, SNAP_SESSIONS, tkns, n); /* takes tkns */
         tkns = NULL;
     }
@@ -170,7 +213,7 @@ void cmd_SH_LOAD(request *r) {
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
     int rc = persist_sessions_read(&s, &r->srv->store, &sessions, &keys, err, sizeof err);
     if (rc == PERSIST_OOM) {
-        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
+        refuse_oom(r, &name);
         goto out;
     }
     if (rc) {

@@ -5,6 +5,7 @@
 # driven by well-behaved and hostile clients.  Every wait is bounded.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() {
     # hostile.py: raw clients that misbehave on purpose (built on wsprobe.py).
@@ -400,7 +401,9 @@ memory_bytes() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"memoryBytes":[0-9]*' |
     [[ "$output" == '{"KV_LOAD_RSP":{"duration":'*',"keys":35,"name":"big","sessions":0,"st":141}}' ]]
     req '{"KV_RMV":{"keys":["k1","k2","k3","k4","k5","k6","k7","k8"]}}' '{"KV_RMV_RSP":{"st":1}}'
     for i in $(seq 1 12); do echo "{\"KV_SET\":{\"keys\":{\"other$i\":\"$big\"}}}"; done | "$NDB" send >/dev/null
-    req '{"KV_LOAD":{"name":"big"}}' '{"KV_LOAD_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"big"}}' '{"KV_LOAD_RSP":{"m":"maxMemory exceeded","name":"big","st":42,"tkn":null}}'
+    run --separate-stderr "$NDB" load big
+    [ "$status" -eq 3 ] && [ "$stderr" = "ndb: ValueSize (42): maxMemory exceeded" ]
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":39,"st":1}}'
     [ "$(memory_bytes)" -le 307200 ]
     # sessions until the ceiling: the last SH_NEW is refused, memory stays under it

@@ -4,6 +4,7 @@
 # names, corrupt and incomplete snapshots, and a crash in the middle of a save.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 FIXTURES="$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
 
@@ -135,6 +136,35 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     "$NDB" send '{"KV_SAVE":{"name":"kvs"}}' '{"SH_SAVE":{"name":"shs"}}' >/dev/null
     req '{"SH_LOAD":{"name":"kvs"}}' '{"SH_LOAD_RSP":{"m":"dataset is a KV dataset (saveDataType 0): use KV_LOAD","name":"kvs","st":142}}'
     req '{"KV_LOAD":{"name":"shs"}}' '{"KV_LOAD_RSP":{"m":"dataset is a session dataset (saveDataType 1): use SH_LOAD","name":"shs","st":142}}'
+}
+
+@test "a dataset holds one kind: saving the other kind under its name is refused (42), loads and retention keep working" {
+    start_server --persist-path "$P" --keep-snapshots 1
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    "$NDB" send '{"KV_SAVE":{"name":"users"}}' '{"SH_NEW":{}}' '{"SH_SAVE":{"name":"web"}}' >/dev/null
+    req '{"SH_SAVE":{"name":"users"}}' '{"SH_SAVE_RSP":{"m":"dataset holds keys (saveDataType 0): save sessions under another name","name":"users","st":42,"tkn":null}}'
+    req '{"KV_SAVE":{"name":"web"}}' '{"KV_SAVE_RSP":{"m":"dataset holds sessions (saveDataType 1): save keys under another name","name":"web","st":42,"tkn":null}}'
+    [ "$(ls "$P/users" | wc -l)" -eq 1 ] && [ "$(ls "$P/web" | wc -l)" -eq 1 ]
+    run "$NDB" send '{"KV_LOAD":{"name":"users"}}'
+    [[ "$output" == *'"keys":1,"name":"users","sessions":0,"st":141}}' ]]
+    # the CLI says it in its own words, and names the command that loads the other kind
+    run --separate-stderr "$NDB" session save users
+    [ "$status" -eq 3 ] && [ "$stderr" = 'ndb session save: dataset "users" holds keys (saveDataType 0): save sessions under another name' ]
+    run --separate-stderr "$NDB" load web
+    [ "$status" -eq 3 ] && [ "$stderr" = "ndb load: \"web\" holds sessions, not keys: load it with 'ndb session load web'" ]
+    run --separate-stderr "$NDB" session load users
+    [ "$status" -eq 3 ] && [ "$stderr" = "ndb session load: \"users\" holds keys, not sessions: load it with 'ndb load users'" ]
+}
+
+@test "a session data file with token 0 fails the load (no session may have it)" {
+    start_server --persist-path "$P"
+    "$NDB" send '{"SH_NEW":{}}' '{"SH_SAVE":{"name":"zero"}}' >/dev/null
+    local f
+    f="$(newest zero)data/0"
+    sed -i -E 's/"tkn":[0-9]+/"tkn":0/' "$f"
+    run "$NDB" send '{"SH_END_ALL":{}}' '{"SH_LOAD":{"name":"zero"}}' '{"SV_INFO":{}}'
+    [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 has token 0, which no session may have\",\"name\":\"zero\",\"st\":142}}" ]
+    [[ "${lines[2]}" == *'"sessions":0,'* ]]
 }
 
 @test "empty datasets save and load with 141 (Q15), also at start-up" {
