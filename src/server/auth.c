@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "server/auth_throttle.h"
@@ -44,6 +45,7 @@ static struct {
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
     int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
+    double ns_per_iteration;     /* what one KDF iteration costs here: a check's cost before it runs */
     uint64_t sync_at_ms;         /* when the budget was last refilled */
     int started;
 } A;
@@ -51,6 +53,24 @@ static struct {
 int auth_enabled(void) { return A.users && A.users->n > 0; }
 
 enum cmd_role auth_initial_role(void) { return auth_enabled() ? ROLE_NONE : ROLE_ADMIN; }
+
+static void log_name(char *out, size_t outlen, const char *name, size_t n);
+
+/* Time a few thousand KDF iterations, so that auth_basic knows what a
+ * check will cost before running it on the loop thread. */
+static void calibrate(void) {
+    pwhash h = A.dummy;
+    h.iterations = 20000;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    (void)pwhash_verify(&h, "calibration", 11);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+    A.ns_per_iteration = ns > 0 ? ns / h.iterations : 1;
+}
+
+/* The milliseconds a check against h should take on this machine. */
+static uint64_t check_ms(const pwhash *h) { return (uint64_t)(h->iterations * A.ns_per_iteration / 1e6); }
 
 int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
     memset(&A, 0, sizeof A);
@@ -69,6 +89,24 @@ int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
         RAND_bytes(A.dummy.key, PWHASH_KEY_LEN) != 1)
         return -1;
     if (auth_worker_start(hooks->notify)) return -1;
+    calibrate();
+    /* Unknown names cost what the dearest user a handshake can check costs,
+     * so that neither the time nor the answer (401, not 503) says which
+     * names exist. */
+    uint32_t dummy = 0;
+    for (size_t i = 0; i < users->n; i++)
+        if (check_ms(&users->items[i].hash) <= AUTH_SYNC_BURST_MS && users->items[i].hash.iterations > dummy)
+            dummy = users->items[i].hash.iterations;
+    if (dummy) A.dummy.iterations = dummy;
+    for (size_t i = 0; i < users->n; i++) {
+        uint64_t ms = check_ms(&users->items[i].hash);
+        char name[USER_NAME_MAX * 6 + 8];
+        log_name(name, sizeof name, users->items[i].name, strlen(users->items[i].name));
+        if (ms > AUTH_SYNC_BURST_MS)
+            log_warn("user %s: a password check takes about %llu ms here, more than the %d ms a handshake may "
+                     "spend: Basic authentication refuses this user (503); SV_AUTH works",
+                     name, (unsigned long long)ms, AUTH_SYNC_BURST_MS);
+    }
     A.started = 1;
     return 0;
 }
@@ -280,14 +318,20 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     char name[USER_NAME_MAX * 6 + 8];
     log_name(name, sizeof name, buf, ulen);
     uint64_t now = A.hooks.now_ms(), wait;
+    int64_t cost;
     /* the budget of loop time: a tenth of the time that passed, at most a burst */
     A.sync_budget_ms += (int64_t)(now - A.sync_at_ms) / 10;
     if (A.sync_budget_ms > AUTH_SYNC_BURST_MS) A.sync_budget_ms = AUTH_SYNC_BURST_MS;
     A.sync_at_ms = now;
     if (u && cache_hit(u, pw, pwlen)) {
         res = AUTH_BASIC_OK;
-    } else if (A.sync_budget_ms <= 0) {
-        *retry_s = (unsigned)((-A.sync_budget_ms * 10 + 1000) / 1000);
+    } else if ((cost = (int64_t)check_ms(u ? &u->hash : &A.dummy)) > AUTH_SYNC_BURST_MS) {
+        /* it could never fit: running it would stall every client for longer than a burst */
+        res = AUTH_BASIC_TOO_SLOW;
+    } else if (A.sync_budget_ms < (cost > 0 ? cost : 1)) {
+        /* not yet: the budget refills a tenth of a millisecond per millisecond */
+        *retry_s = (unsigned)(((cost - A.sync_budget_ms) * 10 + 999) / 1000);
+        if (!*retry_s) *retry_s = 1;
         res = AUTH_BASIC_BUSY;
     } else if ((wait = throttle_try(A.throttle, addr, now))) {
         *retry_s = (unsigned)((wait + 999) / 1000);
@@ -297,6 +341,9 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
         int ok = pwhash_verify(u ? &u->hash : &A.dummy, pw, pwlen) && u;
         uint64_t end = A.hooks.now_ms();
         A.sync_budget_ms -= (int64_t)(end - now);
+        const pwhash *h = u ? &u->hash : &A.dummy; /* learn: the machine's speed changes with its load */
+        if (h->iterations && end > now)
+            A.ns_per_iteration = 0.75 * A.ns_per_iteration + 0.25 * ((double)(end - now) * 1e6 / h->iterations);
         if (ok) {
             cache_store(u, pw, pwlen);
             res = AUTH_BASIC_OK;
@@ -308,6 +355,10 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
         log_info("user %s authenticated from %s (Basic, role %s)", name, addr, cmd_role_name(u->role));
     } else if (res == AUTH_BASIC_FAILED) {
         log_info("refused a WebSocket upgrade from %s: wrong user or password (user %s)", addr, name);
+    } else if (res == AUTH_BASIC_TOO_SLOW) {
+        log_warn("refused a WebSocket upgrade from %s: the password check of user %s takes longer than a "
+                 "handshake may spend (%d ms); it must log in with SV_AUTH",
+                 addr, name, AUTH_SYNC_BURST_MS);
     } else {
         log_info("refused a WebSocket upgrade from %s: %s, retry in %u s", addr,
                  res == AUTH_BASIC_BUSY ? "too many password checks on the server" : "too many password checks from this address",

@@ -88,6 +88,7 @@ enum auth_basic_result {
     AUTH_BASIC_FAILED,    /* malformed, wrong user or password: HTTP 401 */
     AUTH_BASIC_THROTTLED, /* too many checks from this address: HTTP 429 */
     AUTH_BASIC_BUSY,      /* the loop's budget for checks is spent: HTTP 503 */
+    AUTH_BASIC_TOO_SLOW,  /* the check alone would take more than a burst: HTTP 503, use SV_AUTH */
 };
 
 /*
@@ -96,7 +97,11 @@ enum auth_basic_result {
  * misses the credential cache runs the KDF on the loop thread; to keep
  * that from stalling the server, such checks are limited per address (429)
  * and to a tenth of the loop's time overall, with bursts of at most
- * AUTH_SYNC_BURST_MS (503).  *retry_s is the Retry-After for those two.
+ * AUTH_SYNC_BURST_MS (503).  A check's cost is known before it runs (its
+ * iterations times the measured cost of one): it runs only if the budget
+ * holds it, and never if it alone exceeds a burst (TOO_SLOW: that user
+ * logs in with SV_AUTH, on the worker thread).  *retry_s is the
+ * Retry-After for THROTTLED and BUSY.
  */
 enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s);
 

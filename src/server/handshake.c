@@ -161,6 +161,10 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     case AUTH_BASIC_BUSY:
         return refuse(wsi, 503, "Retry-After", after,
                       "503 Service Unavailable: too many password checks; retry later\n");
+    case AUTH_BASIC_TOO_SLOW:
+        return refuse(wsi, 503, NULL, NULL,
+                      "503 Service Unavailable: this user's password takes too long to check during a handshake; "
+                      "log in with SV_AUTH after connecting\n");
     }
     return 1;
 }

@@ -115,6 +115,29 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "$(grep -c '"st":44' "$out2")" -eq 4 ]
 }
 
+@test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
+    # 10,000,000 PBKDF2 iterations: seconds per check on any machine of today
+    local d="$BATS_TEST_TMPDIR" slow fast
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"read"}]}}' \
+        "$slow" "$fast" >"$d/slow.json"
+    own_server --config "$d/slow.json"
+    grep -q "warn: user \"slow\": a password check takes about [0-9]* ms here, more than the 500 ms a handshake may spend: Basic authentication refuses this user (503); SV_AUTH works" "$NDB_LOG"
+    ! grep -q 'warn: user "fast":' "$NDB_LOG"
+    run probe --header "Authorization: Basic $(printf 'slow:slow-pw' | base64)" handshake
+    [ "${lines[0]}" = '503 Service Unavailable' ]
+    [ "${lines[-1]}" = "503 Service Unavailable: this user's password takes too long to check during a handshake; log in with SV_AUTH after connecting" ]
+    grep -q "refused a WebSocket upgrade from .*: the password check of user \"slow\" takes longer than a handshake may spend (500 ms); it must log in with SV_AUTH" "$NDB_LOG"
+    # no check ran: the budget is whole, and other names are answered as always
+    run probe --header "Authorization: Basic $(printf 'fast:fast-pw' | base64)" send '{"SV_INFO":{}}'
+    [[ "${lines[0]}" == *'"role":"read",'*'"user":"fast"}}' ]]
+    run probe --header "Authorization: Basic $(printf 'nobody:x' | base64)" handshake
+    [ "${lines[0]}" = '401 Unauthorized' ]
+    run "$NDB" send --timeout 30 "$(auth slow slow-pw)"
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}' ]
+}
+
 @test "Basic authentication in the handshake: logged in at once; 401 with WWW-Authenticate when wrong" {
     local good bad
     good=$(printf 'alice:alice-pw' | base64)
