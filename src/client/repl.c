@@ -254,8 +254,6 @@ static void leave_session(repl *r, const char *why) {
 
 /* ------------------------------------------------------------- connection */
 
-/* Has the server closed the kept connection while we were not looking?
- * Then say so once and drop it; the next request reconnects. */
 /* ------------------------------------------------------------- watches */
 
 static repl *repl_of(cli_ctx *c) { return (repl *)(void *)((char *)c - offsetof(repl, c)); }
@@ -311,6 +309,8 @@ static void on_command_event(cli_ctx *c, const char *msg, size_t n) {
     print_event(repl_of(c), msg, n);
 }
 
+/* Has the server closed the kept connection while we were not looking?
+ * Then say so once and drop it; the next request reconnects. */
 static void check_connection(repl *r, int idle) {
     if (!r->c.ws) return;
     strbuf tmp = STRBUF_INIT;
