@@ -660,6 +660,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     case LWS_CALLBACK_CLOSED:
+        /* lws also reports CLOSED for an upgrade it refused after binding
+         * the protocol (no Host, no Sec-WebSocket-Key): ESTABLISHED never
+         * ran, so there is no connection to forget — counting it down
+         * wrapped the count and refused every later client. */
+        if (!c || c->wsi != wsi) break;
         if (c->handed_over) break; /* it lives on in a raw-file wsi (direct.c) */
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);

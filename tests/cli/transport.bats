@@ -113,3 +113,28 @@ teardown_file() { stop_server; }
     NDB_URL=ws://127.0.0.1:1/ run "$NDB" send --url "ws://127.0.0.1:$NDB_PORT/" '{"KV_COUNT":{}}'
     [ "$status" -eq 0 ]
 }
+
+@test "upgrades that lws refuses (no Host, empty Host, no key) leave the connection count and later clients alone" {
+    python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+base = "GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+host = "Host: 127.0.0.1:%d\r\n" % port
+for req in [base + key, base + "Host: \r\n" + key, base + host] * 3:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall((req + "\r\n").encode())
+    try:
+        while s.recv(4096):
+            pass
+    except socket.timeout:
+        sys.exit("the server neither answered nor closed a refused upgrade")
+    s.close()
+PY
+    run "$NDB" send '{"SV_INFO":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'"connections":1,'* ]]
+    run probe send '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'*',"st":1}}' ]]
+}
