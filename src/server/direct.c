@@ -44,7 +44,7 @@
  * not UTF-8, 1002 for protocol errors, requestTimeoutSec, back-pressure
  * and holds (no more input is handled, and the socket is not read, until
  * they end), the durability gate (held entries are not written), deferred
- * replies (a marker stops the writer), shutdown with 1001.
+ * replies (a marker stops the writer), shutdown with 1000.
  */
 #define _GNU_SOURCE /* dup3 */
 #include "server/conn.h"
@@ -498,7 +498,7 @@ void direct_tick(conn *c, int64_t now_ms) {
 
 void direct_shutdown(conn *c) {
     c->closing = 2; /* close right after the close frame: the loop is ending */
-    c->close_code = LWS_CLOSE_STATUS_GOINGAWAY;
+    c->close_code = LWS_CLOSE_STATUS_NORMAL; /* docs/protocol.md 1.6: 1000, as the protocol has it */
     c->close_why = "server shutting down";
     transport_want_flush(c);
 }

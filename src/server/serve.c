@@ -44,7 +44,7 @@ static void print_help(void) {
                "(security.users; 'ndb passwd' makes the password hashes).  With users, every\n"
                "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
                "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
-               "connection (close code 1001) and exits 0.  Exit status: 0 after a clean\n"
+               "connection (close code 1000) and exits 0.  Exit status: 0 after a clean\n"
                "shutdown, 1 if the configuration or start-up fails, or if a save schedule's\n"
                "final save fails without a journal (the changes since the last save are lost).\n");
     fputs(out.buf, stdout);

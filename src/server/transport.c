@@ -522,7 +522,7 @@ static int send_close_1009(conn *c) {
  * with its own control frames).  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
     if (T.shutting_down) {
-        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"server shutting down", 20);
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
         return -1;
     }
     strbuf *tx = &T.tx;

@@ -50,7 +50,7 @@ test('a server restart: the client reconnects by itself and requests go on', asy
     const reopened = once(db, 'open');
     await server.restart();
     const ev = await closed;
-    assert.equal(ev.code, 1001); // going away: the server shut down cleanly
+    assert.equal(ev.code, 1000); // the server shut down cleanly (the protocol's 1.6 code)
     await reopened;
     assert.equal(db.state, 'open');
     assert.equal(await db.kv.get('a'), undefined); // a new server: memory only

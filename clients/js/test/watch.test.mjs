@@ -194,7 +194,7 @@ test('a server restart: watches are renewed, each with a "reconnect" event first
     const closed = once(db, 'close');
     const reopened = once(db, 'open');
     await server.restart();
-    assert.equal((await closed).code, 1001);
+    assert.equal((await closed).code, 1000);
     await reopened;
     await db.kv.set({ 'r:1': 1 });
     assert.deepEqual(await take(w, 2), [{ id: w.id, op: 'reconnect' }, { id: w.id, key: 'r:1', op: 'set' }]);
