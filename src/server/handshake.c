@@ -103,6 +103,7 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
 /* The reason phrase of the statuses refuse() sends. */
 static const char *reason_phrase(unsigned status) {
     switch (status) {
+    case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 429: return "Too Many Requests";
@@ -125,8 +126,23 @@ static int refuse(struct lws *wsi, unsigned status, const char *hname, const cha
     return 1;
 }
 
+/* Does the Sec-WebSocket-Protocol list `offer` (comma-separated, blanks
+ * around items) name "ndb"? */
+static int offers_ndb(const char *offer) {
+    for (const char *p = offer; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        const char *end = p;
+        while (*end && *end != ',') end++;
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t')) last--;
+        if (last - p == 3 && !memcmp(p, "ndb", 3)) return 1;
+        p = end;
+    }
+    return 0;
+}
+
 int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
-    char ob[512], hb[300], lb[64], ab[6000];
+    char ob[512], hb[300], lb[64], ab[6000], pb[256];
     const char *origin_hdr = header(wsi, WSI_TOKEN_ORIGIN, ob, sizeof ob);
     const char *host_hdr = header(wsi, WSI_TOKEN_HOST, hb, sizeof hb);
     *user = NULL;
@@ -141,6 +157,14 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
         warn_refused(peer, origin_hdr, host_hdr, 1);
         return refuse(wsi, 403, NULL, NULL,
                       "403 Forbidden: the Host header does not name this ndb server (see --allow-host)\n");
+    }
+    /* libwebsockets accepts only the subprotocol names it serves and would
+     * close the connection without a word (docs/protocol.md 0.1): say why */
+    const char *offer = header(wsi, WSI_TOKEN_PROTOCOL, pb, sizeof pb);
+    if (offer && *offer && !offers_ndb(offer)) {
+        log_info("refused a WebSocket upgrade from %s: it offers subprotocols without 'ndb'", peer);
+        return refuse(wsi, 400, NULL, NULL,
+                      "400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol\n");
     }
     const char *auth = auth_enabled() ? header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, ab, sizeof ab) : NULL;
     if (!auth) return 0;

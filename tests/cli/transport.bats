@@ -100,6 +100,31 @@ teardown_file() { stop_server; }
     [ "$output" = 'ndb' ]
 }
 
+@test "an offer of subprotocols without ndb is refused with 400 and the reason; ndb among others is chosen" {
+    run probe subprotocol 'chat, ndb'
+    [ "$status" -eq 0 ]
+    [ "$output" = 'ndb' ]
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+          b"Sec-WebSocket-Protocol: json, chat\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode())
+print(body.decode(), end="")
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "HTTP/1.1 400 Bad Request
+400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol" ]
+}
+
 @test "ndb send: unreachable server is exit 2 with one line naming the address" {
     run "$NDB" send --url ws://127.0.0.1:1/ '{"KV_COUNT":{}}'
     [ "$status" -eq 2 ]
