@@ -106,24 +106,35 @@ static int get_bool(const jdoc *d, uint32_t obj, const char *name, int *v) {
 }
 
 /* Check element `el` of a session file.  Returns 1 for a session record
- * (filled into *r), 0 for an element to ignore (no "sh"), -1 if invalid. */
-static int check_record(const jdoc *d, uint32_t el, rec *r) {
+ * (filled into *r), 0 for an element to ignore (no "sh"), -1 if invalid
+ * (*why: which member breaks which rule). */
+static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why) {
     if (d->toks[el].type != JT_OBJECT) return 0;
     uint32_t sh = jobj_get(d, el, "sh", 2);
     if (!sh) return 0;
+    *why = "\"sh\" is not an object";
     if (d->toks[sh].type != JT_OBJECT) return -1;
     uint32_t tk = jobj_get(d, sh, "tkn", 3), ex = jobj_get(d, sh, "expiry", 6);
     uint64_t dur;
     int del, eog, eosa;
-    if (!tk || jnum_to_token(d, &d->toks[tk], &r->tkn, 0) || get_bool(d, sh, "shared", &r->shared)) return -1;
+    *why = "\"tkn\" is missing or not a token (an integer from 0 to 2^64-1)";
+    if (!tk || jnum_to_token(d, &d->toks[tk], &r->tkn, 0)) return -1;
+    *why = "\"shared\" is not true or false";
+    if (get_bool(d, sh, "shared", &r->shared)) return -1;
+    *why = "\"expiry\" is missing or not an object";
     if (!ex || d->toks[ex].type != JT_OBJECT) return -1;
     uint32_t dt = jobj_get(d, ex, "duration", 8);
-    if (!dt || jnum_to_u64(d, &d->toks[dt], &dur) || dur > SESSION_MAX_DURATION) return -1;
+    *why = "\"expiry.duration\" is missing or not a whole number of seconds";
+    if (!dt || jnum_to_u64(d, &d->toks[dt], &dur)) return -1;
+    *why = "\"expiry.duration\" is over 315360000 seconds (10 years), the most ndb keeps";
+    if (dur > SESSION_MAX_DURATION) return -1;
+    *why = "\"expiry\" has a flag that is not true or false";
     if (get_bool(d, ex, "deleteSession", &del) || get_bool(d, ex, "extendOnGet", &eog) ||
         get_bool(d, ex, "extendOnSetAdd", &eosa))
         return -1;
     uint32_t dl = jobj_get(d, sh, "deadline", 8);
     r->deadline = 0;
+    *why = "\"deadline\" is not a whole number";
     if (dl && jnum_to_u64(d, &d->toks[dl], &r->deadline)) return -1;
     r->ex.duration = (uint32_t)dur;
     r->ex.delete_session = dur && del;
@@ -132,6 +143,11 @@ static int check_record(const jdoc *d, uint32_t el, rec *r) {
     uint32_t k = jobj_get(d, el, "keys", 4);
     r->keys = k && d->toks[k].type == JT_OBJECT ? k : 0;
     return 1;
+}
+
+static int check_record(const jdoc *d, uint32_t el, rec *r) {
+    const char *why;
+    return check_record_why(d, el, r, &why);
 }
 
 /* Parse and check a whole session file.  Returns 0, or -1 with err set. */
@@ -147,9 +163,10 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     }
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        int kind = check_record(d, el, &r);
+        const char *why = "";
+        int kind = check_record_why(d, el, &r, &why);
         if (kind < 0) {
-            snprintf(err, errlen, "data file %s: session record %u is malformed", path, i);
+            snprintf(err, errlen, "data file %s: session record %u is malformed: %s", path, i, why);
             return -1;
         }
         if (kind == 1 && r.tkn == 0) { /* 4.2: clients read token 0 as "no session" */

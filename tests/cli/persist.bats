@@ -156,7 +156,7 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     [ "$status" -eq 3 ] && [ "$stderr" = "ndb session load: \"users\" holds keys, not sessions: load it with 'ndb load users'" ]
 }
 
-@test "a session data file with token 0 fails the load (no session may have it)" {
+@test "a session data file with token 0, or a duration past 10 years, fails the load saying why" {
     start_server --persist-path "$P"
     "$NDB" send '{"SH_NEW":{}}' '{"SH_SAVE":{"name":"zero"}}' >/dev/null
     local f
@@ -165,6 +165,11 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     run "$NDB" send '{"SH_END_ALL":{}}' '{"SH_LOAD":{"name":"zero"}}' '{"SV_INFO":{}}'
     [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 has token 0, which no session may have\",\"name\":\"zero\",\"st\":142}}" ]
     [[ "${lines[2]}" == *'"sessions":0,'* ]]
+    # another server's session with a duration past ndb's 10-year bound: the message says so
+    "$NDB" send '{"SH_NEW":{"expiry":{"duration":600}}}' '{"SH_SAVE":{"name":"long"}}' >/dev/null
+    f="$(newest long)data/0"
+    sed -i -E 's/"duration":600/"duration":9300000000/' "$f"
+    req '{"SH_LOAD":{"name":"long"}}' "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 is malformed: \\\"expiry.duration\\\" is over 315360000 seconds (10 years), the most ndb keeps\",\"name\":\"long\",\"st\":142}}"
 }
 
 @test "empty datasets save and load with 141 (Q15), also at start-up" {
