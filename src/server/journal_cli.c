@@ -9,7 +9,8 @@
  * that stops it.  `repair` cuts a torn tail like a start-up does and, at
  * damage, cuts the journal at the last good record after saying how much
  * goes (the dropped bytes are kept in "<file>.damaged", later files are
- * renamed "<file>.damaged"), then checks again.
+ * renamed "<file>.damaged"; ".damaged.N" beside an earlier repair's), then
+ * checks again.
  *
  * The persist path comes from the same places as for ndb serve: the
  * config file of --config, then --persist-path.
@@ -47,7 +48,8 @@ static const char usage[] =
     "          change nothing\n"
     "  repair  the same, then cut the journal at the last good record before the\n"
     "          damage (the dropped bytes are kept in FILE.damaged, later journal\n"
-    "          files are renamed FILE.damaged) and check again\n"
+    "          files are renamed FILE.damaged; FILE.damaged.1, .2 ... when an\n"
+    "          earlier repair left one) and check again\n"
     "\n"
     "Options:\n"
     "  --config FILE       read the persist path from this server config file\n"

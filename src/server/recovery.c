@@ -275,13 +275,42 @@ out:
     return rc;
 }
 
-/* Copy bytes [from, size) of path into path.damaged (the part a repair
+/* The name to keep what a repair drops from (or moves aside of) path:
+ * path.damaged, or path.damaged.N when an earlier repair left one — what
+ * it kept must not be overwritten.  Returns 0, or -1 (ENAMETOOLONG or
+ * EEXIST after 999 others) with errno set. */
+static int side_name(const char *path, char *out, size_t outlen) {
+    struct stat sb;
+    for (int n = 0; n < 1000; n++) {
+        int len = n ? snprintf(out, outlen, "%s.damaged.%d", path, n) : snprintf(out, outlen, "%s.damaged", path);
+        if (len < 0 || (size_t)len >= outlen) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        if (lstat(out, &sb) && errno == ENOENT) return 0;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* Move path aside to its side_name. */
+static int move_aside(const char *path, char *err, size_t errlen) {
+    char side[PATH_MAX + 32];
+    if (side_name(path, side, sizeof side) || rename(path, side)) {
+        snprintf(err, errlen, "cannot move %s aside: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Copy bytes [from, size) of path into its side_name (the part a repair
  * drops, kept for whoever wants to look at it). */
 static int keep_dropped(const char *path, uint64_t from, uint64_t size, char *err, size_t errlen) {
-    char side[PATH_MAX + 16];
-    snprintf(side, sizeof side, "%s.damaged", path);
-    int in = open(path, O_RDONLY | O_CLOEXEC), out = -1;
-    if (in < 0 || (out = open(side, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) goto fail;
+    char side[PATH_MAX + 32];
+    int in = -1, out = -1;
+    if (side_name(path, side, sizeof side)) goto fail;
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0 || (out = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) goto fail;
     char buf[65536];
     for (uint64_t at = from; at < size;) {
         size_t want = size - at < sizeof buf ? (size_t)(size - at) : sizeof buf;
@@ -310,22 +339,15 @@ int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err,
     if (nj < 0) return -1;
     for (int i = 0; i < nj; i++) {
         if (jnls[i] <= rep->bad_gen) continue;
-        char from[PATH_MAX];
-        auto_journal_path(L, jnls[i], from, sizeof from);
-        snprintf(path, sizeof path, "%s.damaged", from);
-        if (rename(from, path)) {
-            snprintf(err, errlen, "cannot rename %s: %s", from, strerror(errno));
+        auto_journal_path(L, jnls[i], path, sizeof path);
+        if (move_aside(path, err, errlen)) {
             free(jnls);
             return -1;
         }
     }
     free(jnls);
     if (rep->bad_at < JF_HEADER_SIZE) { /* the header itself: the whole file goes aside */
-        snprintf(path, sizeof path, "%s.damaged", rep->bad_file);
-        if (rename(rep->bad_file, path)) {
-            snprintf(err, errlen, "cannot rename %s: %s", rep->bad_file, strerror(errno));
-            return -1;
-        }
+        if (move_aside(rep->bad_file, err, errlen)) return -1;
     } else {
         if (keep_dropped(rep->bad_file, rep->bad_at, rep->bad_size, err, errlen) ||
             cut_tail(rep->bad_file, rep->bad_at, err, errlen))
