@@ -101,9 +101,14 @@ int jscan_next(jscan *s, change *ch, char *err, size_t errlen) {
 int jscan_rest_is_torn(const jscan *s) {
     change ch;
     char why[128];
+    const unsigned char *body;
+    uint32_t len;
+    if (s->bad + JF_RECORD_HEAD <= s->size && jf_record_at(s->map + s->bad, s->size - s->bad, &body, &len) == JF_BAD) {
+        uint32_t declared = jf_get32(s->map + s->bad);
+        if (declared >= JF_MIN_BODY && s->bad + JF_RECORD_HEAD + declared <= jscan_data_end(s, s->bad))
+            return 0; /* whole, and wrong: damage */
+    }
     for (size_t at = s->bad + 1; at + JF_RECORD_HEAD + JF_MIN_BODY <= s->size; at++) {
-        const unsigned char *body;
-        uint32_t len;
         if (jf_record_at(s->map + at, s->size - at, &body, &len) == JF_OK &&
             jf_record_decode(body, len, &ch, why, sizeof why) == 0)
             return 0; /* a good record after the bad spot: damage, not a torn tail */

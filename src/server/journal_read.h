@@ -62,7 +62,11 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
 int jscan_next(jscan *s, change *ch, char *err, size_t errlen);
 
 /* After jscan_next returned -1: could the bad bytes be a torn tail — does
- * no valid record start anywhere after s->bad? */
+ * no valid record start anywhere after s->bad, and is the bad record not
+ * whole?  A record whose bytes are all there (it ends before the zeros
+ * that end the file) but whose checksum is wrong was written and then
+ * damaged: a torn write leaves the rest of its record unwritten, zeros or
+ * past the end of the file. */
 int jscan_rest_is_torn(const jscan *s);
 
 /* Where the file's trailing zeros start (its size if it does not end in

@@ -207,6 +207,23 @@ for i in range(300):
     [ "$(stat -c %s "$(gen 1)")" -eq "$n" ]
 }
 
+@test "a whole last record whose checksum fails is damage, not a torn write: start-up stops, check exits 1" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"x":1,"y":2,"z":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f=$(gen 1) size
+    size=$(stat -c %s "$f")
+    # one byte of the last record's body changed after it was written whole
+    printf 'Q' | dd of="$f" bs=1 seek=$((size - 2)) conv=notrunc 2>/dev/null
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" == "journal file $f is damaged at byte "*": a record's checksum does not match" ]]
+    run "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb serve: journal file $f is damaged at byte "* ]]
+}
+
 @test "damage in the middle stops start-up naming file and byte; check reports it; repair cuts there" {
     start_server --persist-path "$P" --journal always
     local i

@@ -218,11 +218,22 @@ static void test_files(void) {
     CHECK(!clean && !torn && at == off[4]);
     b.buf[off[4] + 10] ^= 0x20;
 
-    b.buf[off[9] + 9] ^= 1; /* the last record's checksum fails and nothing follows: torn */
+    b.buf[off[9] + 9] ^= 1; /* the last record is whole but its checksum fails: damage, not torn */
     put(b.buf, b.len);
     CHECK_INT(scan(&clean, &torn, &at), 9);
-    CHECK(!clean && torn);
+    CHECK(!clean && !torn && at == off[9]);
     b.buf[off[9] + 9] ^= 1;
+
+    { /* the last record's end never written (zeros, as in reserved space): torn */
+        strbuf t = STRBUF_INIT;
+        sb_add(&t, b.buf, b.len);
+        memset(t.buf + t.len - 3, 0, 3);
+        for (int i = 0; i < 50; i++) sb_addc(&t, 0);
+        put(t.buf, t.len);
+        CHECK_INT(scan(&clean, &torn, &at), 9);
+        CHECK(!clean && torn && at == off[9]);
+        sb_free(&t);
+    }
 
     b.buf[off[2] + 3] = 0x7f; /* a length pointing past the end, in the middle: damage, not torn */
     put(b.buf, b.len);
