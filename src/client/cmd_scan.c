@@ -26,6 +26,8 @@ typedef int (*page_fn)(cli_ctx *c, uint32_t items, void *arg);
  */
 static int scan_all(cli_ctx *c, const char *proto, const char *member, const char *prefix, page_fn fn, void *arg) {
     uint64_t cursor = 0;
+    /* the server would close the connection on text that is not UTF-8 */
+    if (prefix && !utf8_valid(prefix, strlen(prefix))) return cli_usage_error(c, "--prefix is not valid UTF-8");
     for (;;) {
         int rc;
         uint32_t items, cur;

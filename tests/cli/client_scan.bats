@@ -54,6 +54,13 @@ line'
     run --separate-stderr "$NDB" scan --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ''
     err_has 'cannot connect to ws://127.0.0.1:1/'
+    # a prefix that is not UTF-8 is a usage error, before the server closes the connection (1007)
+    run --separate-stderr "$NDB" scan --prefix $'\xff\xfe'
+    exit_is 2 ''
+    err_has 'ndb scan: --prefix is not valid UTF-8'
+    run --separate-stderr "$NDB" keys --prefix $'\xff'
+    exit_is 2 ''
+    err_has 'ndb keys: --prefix is not valid UTF-8'
 }
 
 @test "keys --prefix inside a session filters the session's keys" {
