@@ -945,8 +945,14 @@ int cli_server_url(const char *url, const char *host, const char *port, char *bu
         snprintf(buf, n, "give --url or -H/-p, not both");
         return -1;
     }
+    /* An empty value is a mistake (`--url "$SERVER"` with SERVER unset):
+     * taken as "not given", the command would go to another server. */
+    if ((url && !*url) || (host && !*host) || (port && !*port)) {
+        snprintf(buf, n, "%s is empty", url ? "--url" : host && !*host ? "-H/--host" : "-p/--port");
+        return -1;
+    }
     if (!host && !port) {
-        *out = url && *url ? url : getenv("NDB_URL");
+        *out = url ? url : getenv("NDB_URL");
         if (!*out || !**out) *out = CLI_DEFAULT_URL;
         return 0;
     }

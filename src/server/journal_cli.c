@@ -137,6 +137,8 @@ int cmd_journal(int argc, char **argv) {
         else if (opt == ':') return usage_error("option '%s' needs a value", argv[optind - 1]);
         else return usage_error("unknown option '%s'", argv[optind - 1]);
     }
+    if (path && !*path) return usage_error("%s", "--persist-path is empty"); /* it would look at /@ndb */
+    if (config && !*config) return usage_error("%s", "--config is empty");
     if (optind >= argc) return usage_error("%s", "say what to do: check or repair");
     const char *action = argv[optind];
     int repair = !strcmp(action, "repair");

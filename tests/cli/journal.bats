@@ -281,6 +281,9 @@ for i in range(300):
     run "$NDB" journal check --persist-path
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "ndb journal: option '--persist-path' needs a value" ]
+    run "$NDB" journal check --persist-path= # not /@ndb
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "ndb journal: --persist-path is empty" ]
     run "$NDB" journal check --nope
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "ndb journal: unknown option '--nope'" ]

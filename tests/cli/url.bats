@@ -63,4 +63,11 @@ ws://[::g]/|invalid IPv6 address '::g'
 ws://me@127.0.0.1/|user names in URLs are not supported
 ws://a,b/|invalid character ',' in the host
 EOF
+    # an empty value is a mistake, never "use the default" (another server)
+    run --separate-stderr env NDB_URL="ws://127.0.0.1:1/" "$NDB" --url '' count
+    [ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "ndb count: --url is empty" ]
+    run --separate-stderr "$NDB" -H '' -p 1 count
+    [ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "ndb count: -H/--host is empty" ]
+    run --separate-stderr "$NDB" send --url= '{"KV_COUNT":{}}'
+    [ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "ndb send: --url is empty" ]
 }
