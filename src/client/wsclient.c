@@ -263,7 +263,8 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "TLS handshake failed (does the server serve plain ws://? then use a ws:// URL)");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
         set_why(c, "the server closed the connection during the WebSocket handshake%s",
-                c->u.tls ? "" : " (if it serves wss:// only, use a wss:// URL)");
+                c->u.tls ? " (is it at its connection limit?)"
+                         : " (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)");
     else
         set_why(c, "%s", msg[0] ? msg : "connection failed");
 }

@@ -78,7 +78,7 @@ teardown() {
 @test "wss:// only: a plain ws:// client is not served" {
     run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
     exit_is 2 ''
-    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)" ]
 }
 
 @test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
