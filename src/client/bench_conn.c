@@ -133,12 +133,13 @@ int bws_target_resolve(bws_target *t, char *err, size_t errlen) {
 
 /* ---------------------------------------------------------------- handshake */
 
-/* Wait until fd is ready for events, or the deadline passes. */
+/* Wait until fd is ready for events, or the deadline passes (the reason
+ * names the budget the caller gave, c->budget_ms: the user's --timeout). */
 static int wait_fd(bws *c, short events, int64_t deadline, const char *what) {
     for (;;) {
         int64_t left = deadline - mono_ms();
         if (left <= 0) {
-            set_why(c, "timed out %s", what);
+            set_why(c, "timed out after %g s %s", c->budget_ms / 1000.0, what);
             return -1;
         }
         struct pollfd pfd = {c->fd, events, 0};
@@ -307,7 +308,8 @@ static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
         close(fd);
         last = e;
     }
-    set_why(c, "%s", strerror(last));
+    if (last == ETIMEDOUT) set_why(c, "timed out after %g s connecting", c->budget_ms / 1000.0);
+    else set_why(c, "%s", strerror(last));
     return -1;
 }
 
@@ -315,6 +317,7 @@ static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
 int bws_open(bws *c, bws_target *t, int timeout_ms) {
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->budget_ms = timeout_ms;
     int64_t deadline = mono_ms() + timeout_ms;
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
     c->rng |= 1;
@@ -576,6 +579,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
 /* One request, one answer (see bench_conn.h). */
 int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen) {
     int64_t deadline = mono_ms() + timeout_ms;
+    c->budget_ms = timeout_ms;
     bws_send(c, msg, len);
     for (;;) {
         int r = bws_flush(c);
