@@ -143,20 +143,19 @@ static int login_answer(cli_login *l, const strbuf *ans, char *err, size_t errle
     return rc;
 }
 
-/* The warnings: --insecure on wss://, a password without TLS beyond
- * loopback.  Once each per process. */
-static void warn(cli_login *l, const char *url) {
+/* The warnings (see cli_auth.h). */
+void cli_login_warn(cli_login *l, const char *url, const char *prog) {
     ws_url u;
     char why[256];
     if (ws_url_parse(&u, url, why, sizeof why)) return; /* wsc_connect says what is wrong */
     if (u.tls && l->tls.insecure && !l->warned_insecure) {
-        fprintf(stderr, "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way "
-                        "can read and change this connection\n");
+        fprintf(stderr, "%s: warning: --insecure: the server's certificate is not checked; anyone on the way "
+                        "can read and change this connection\n", prog);
         l->warned_insecure = 1;
     }
     if (!u.tls && l->user && !net_host_is_loopback(u.host) && !l->warned_plain) {
-        fprintf(stderr, "ndb: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
-                l->user, u.host);
+        fprintf(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
+                prog, l->user, u.host);
         l->warned_plain = 1;
     }
 }
@@ -167,7 +166,7 @@ ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char
     l->opened_as[0] = 0;
     l->role[0] = 0;
     if (cli_login_password(l, err, errlen)) return NULL;
-    warn(l, url);
+    cli_login_warn(l, url, "ndb");
     ws_client *ws = wsc_connect_opts(url, timeout_ms, &l->tls, err, errlen);
     if (!ws || !l->user) return ws;
     strbuf req = STRBUF_INIT, ans = STRBUF_INIT;

@@ -72,6 +72,12 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
  * server refuses the login. */
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc);
 
+/* The warnings of cli_login_connect, for a client that connects by other
+ * means (ndb bench): --insecure on a wss:// url, and a password that would
+ * go unencrypted (ws://) beyond loopback; one line each on stderr, starting
+ * with prog ("ndb", "ndb bench"), once each per cli_login. */
+void cli_login_warn(cli_login *l, const char *url, const char *prog);
+
 /* Is ws, logged in as l->opened_as, still right for the command in force
  * (same user)? */
 int cli_login_matches(const cli_login *l);

@@ -110,7 +110,8 @@ static const char bench_usage[] =
     "  --cacert FILE        wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE   wss://: a client certificate, for a server that asks\n"
     "  --client-key FILE    wss://: its private key (PEM, not encrypted; give both)\n"
-    "  --insecure           wss://: do not check the server's certificate (unsafe)\n"
+    "  --insecure           wss://: do not check the server's certificate (unsafe; a\n"
+    "                       warning is printed)\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
@@ -1046,6 +1047,7 @@ int cmd_bench(int argc, char **argv) {
         cli_login_free(&b->login);
         return 2;
     }
+    cli_login_warn(&b->login, b->url, "ndb bench"); /* what every client command warns of */
     b->tty = isatty(STDERR_FILENO);
     bench_interrupted = 0;
     struct sigaction sa, old_int, old_pipe;

@@ -75,6 +75,13 @@ teardown() {
     [ "$stderr" = "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way can read and change this connection" ]
 }
 
+@test "ndb bench --insecure skips the check, with the same warning (once, not per connection)" {
+    run --separate-stderr "$NDB" bench --insecure -n 20 -c 2 -q --csv
+    exit_is 0
+    [[ "${lines[1]}" == get,2,* ]]
+    [ "$stderr" = "ndb bench: warning: --insecure: the server's certificate is not checked; anyone on the way can read and change this connection" ]
+}
+
 @test "wss:// only: a plain ws:// client is not served" {
     run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
     exit_is 2 ''
