@@ -57,6 +57,7 @@ typedef struct bws {
     uint64_t rng; /* xorshift state for mask keys */
     struct ssl_st *ssl; /* wss://, else NULL */
     int budget_ms;      /* the timeout of the bws_open or bws_call under way, for messages */
+    int opening;        /* in bws_open: a reset or a TLS alert is a refusal, said as ndb says it */
     char why[400]; /* why the connection failed */
 } bws;
 

@@ -86,6 +86,9 @@ teardown() {
     run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
     exit_is 2 ''
     [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
+    run --separate-stderr "$NDB" bench --url "ws://127.0.0.1:$NDB_PORT/" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL)" ]
 }
 
 @test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
@@ -159,6 +162,15 @@ teardown() {
     run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
     exit_is 2 ''
     [[ "$stderr" == "ndb: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    # ndb bench says the same (TLS 1.3 sends the alert after the client's side of the handshake)
+    run --separate-stderr "$NDB" bench -n 10 -c 2 -q --cacert "$PKI/ca.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to $NDB_URL: the server requires a client certificate (--client-cert FILE --client-key FILE): tlsv13 alert certificate required" ]
+    run --separate-stderr "$NDB" bench -n 10 -c 1 -q --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
+    exit_is 2 ''
+    [[ "$stderr" == "ndb bench: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    run --separate-stderr "$NDB" bench -n 10 -c 2 -q --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
+    exit_is 0
     run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
     ok_out 0
     NDB_CACERT="$PKI/ca.pem" NDB_CLIENT_CERT="$PKI/client.pem" NDB_CLIENT_KEY="$PKI/client.key" \
