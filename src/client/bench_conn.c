@@ -133,12 +133,13 @@ int bws_target_resolve(bws_target *t, char *err, size_t errlen) {
 
 /* ---------------------------------------------------------------- handshake */
 
-/* Wait until fd is ready for events, or the deadline passes. */
+/* Wait until fd is ready for events, or the deadline passes (the reason
+ * names the budget the caller gave, c->budget_ms: the user's --timeout). */
 static int wait_fd(bws *c, short events, int64_t deadline, const char *what) {
     for (;;) {
         int64_t left = deadline - mono_ms();
         if (left <= 0) {
-            set_why(c, "timed out %s", what);
+            set_why(c, "timed out after %g s %s", c->budget_ms / 1000.0, what);
             return -1;
         }
         struct pollfd pfd = {c->fd, events, 0};
@@ -171,6 +172,36 @@ static int find_header(const char *resp, const char *name, char *out, size_t out
 
 /* ---------------------------------------------------------------- I/O */
 
+/* An SSL_read or SSL_write failed with SSL_get_error's e: the reason, after
+ * what.  While the connection is being opened an alert from the server is
+ * a refusal, said as every client command says it (tls_client.h), e.g.
+ * "the server requires a client certificate (--client-cert FILE
+ * --client-key FILE): tlsv13 alert certificate required" (TLS 1.3 sends it
+ * after the client's side of the handshake is done, so it arrives here). */
+static void ssl_failed(bws *c, const char *what, int e) {
+    char refusal[300];
+    int err = errno;
+    const char *r = e == SSL_ERROR_SYSCALL ? strerror(err) : ssl_reason();
+    if (c->opening && e != SSL_ERROR_SYSCALL && tls_client_refusal(r, refusal, sizeof refusal)) {
+        set_why(c, "%s", refusal);
+        return;
+    }
+    if (c->opening && e == SSL_ERROR_SYSCALL && (err == ECONNRESET || err == EPIPE)) {
+        /* the server sent its alert and closed before our first write: the
+         * alert may still wait in the receive queue, and it says why */
+        unsigned char b;
+        ERR_clear_error();
+        int n = SSL_read(c->ssl, &b, 1);
+        if (n <= 0 && SSL_get_error(c->ssl, n) == SSL_ERROR_SSL &&
+            tls_client_refusal(ssl_reason(), refusal, sizeof refusal)) {
+            set_why(c, "%s", refusal);
+            return;
+        }
+        ERR_clear_error();
+    }
+    set_why(c, "%s: %s", what, r);
+}
+
 /* Send up to n bytes: the count sent, 0 when the socket would block, -1
  * on an error (reason in c->why). */
 static long io_send(bws *c, const void *p, size_t n) {
@@ -180,7 +211,7 @@ static long io_send(bws *c, const void *p, size_t n) {
         if (w > 0) return w;
         int e = SSL_get_error(c->ssl, w);
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return 0;
-        set_why(c, "write to server failed: %s", e == SSL_ERROR_SYSCALL ? strerror(errno) : ssl_reason());
+        ssl_failed(c, "write to server failed", e);
         return -1;
     }
     for (;;) {
@@ -203,7 +234,7 @@ static long io_recv(bws *c, void *p, size_t n) {
         int e = SSL_get_error(c->ssl, r);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return 0;
         if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !ERR_peek_error() && errno == 0)) return -1;
-        set_why(c, "read from server failed: %s", e == SSL_ERROR_SYSCALL ? strerror(errno) : ssl_reason());
+        ssl_failed(c, "read from server failed", e);
         return -2;
     }
     for (;;) {
@@ -212,6 +243,7 @@ static long io_recv(bws *c, void *p, size_t n) {
         if (r == 0) return -1;
         if (errno == EINTR) continue;
         if (errno == EAGAIN) return 0;
+        if (c->opening && errno == ECONNRESET) return -1; /* a server that closes at once, as wss://-only ones do */
         set_why(c, "read from server failed: %s", strerror(errno));
         return -2;
     }
@@ -248,10 +280,15 @@ static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
             set_why(c, "%s", problem);
         }
         else if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER) /* as in wsclient.c */
-            set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use "
-                       "a ws:// URL)");
-        else
-            set_why(c, "TLS handshake failed: %s", e == SSL_ERROR_SYSCALL ? "connection closed" : ssl_reason());
+            set_why(c, "%s", TLS_CLIENT_NOT_TLS);
+        else if (e == SSL_ERROR_SYSCALL)
+            set_why(c, "TLS handshake failed: connection closed");
+        else {
+            char refusal[300];
+            const char *why = ssl_reason();
+            if (tls_client_refusal(why, refusal, sizeof refusal)) set_why(c, "%s", refusal); /* an alert */
+            else set_why(c, "TLS handshake failed: %s", why);
+        }
         return -1;
     }
 }
@@ -307,7 +344,8 @@ static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
         close(fd);
         last = e;
     }
-    set_why(c, "%s", strerror(last));
+    if (last == ETIMEDOUT) set_why(c, "timed out after %g s connecting", c->budget_ms / 1000.0);
+    else set_why(c, "%s", strerror(last));
     return -1;
 }
 
@@ -315,6 +353,8 @@ static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
 int bws_open(bws *c, bws_target *t, int timeout_ms) {
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->budget_ms = timeout_ms;
+    c->opening = 1;
     int64_t deadline = mono_ms() + timeout_ms;
     if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
     c->rng |= 1;
@@ -359,7 +399,8 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
             resp[got] = '\0';
             end = strstr(resp, "\r\n\r\n");
         } else if (r == -1) {
-            set_why(c, "the server closed the connection during the WebSocket handshake");
+            set_why(c, "the server closed the connection during the WebSocket handshake%s",
+                    t->tls ? "" : WSC_HINT_WSS_ONLY); /* wsclient.h: what ndb says */
             return -1;
         } else if (r == 0) {
             if (wait_fd(c, POLLIN, deadline, "waiting for the handshake response")) return -1;
@@ -390,6 +431,7 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
     }
     c->tx_cap = 16384;
     c->tx = xrealloc(NULL, c->tx_cap);
+    c->opening = 0;
     return 0;
 }
 
@@ -576,6 +618,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
 /* One request, one answer (see bench_conn.h). */
 int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen) {
     int64_t deadline = mono_ms() + timeout_ms;
+    c->budget_ms = timeout_ms;
     bws_send(c, msg, len);
     for (;;) {
         int r = bws_flush(c);

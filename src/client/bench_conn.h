@@ -56,6 +56,8 @@ typedef struct bws {
     int in_frag;
     uint64_t rng; /* xorshift state for mask keys */
     struct ssl_st *ssl; /* wss://, else NULL */
+    int budget_ms;      /* the timeout of the bws_open or bws_call under way, for messages */
+    int opening;        /* in bws_open: a reset or a TLS alert is a refusal, said as ndb says it */
     char why[400]; /* why the connection failed */
 } bws;
 
@@ -82,9 +84,10 @@ int bws_target_resolve(bws_target *t, char *err, size_t errlen);
 
 /* Connect to the first of t's addresses that accepts (trying them in
  * order; that one moves to the front for the next bws_open) and complete
- * the WebSocket handshake, all within timeout_ms; the socket is then
- * non-blocking with TCP_NODELAY.  Returns 0, or -1 with the reason in
- * c->why, e.g. "Connection refused" (c must still be bws_close'd). */
+ * the WebSocket handshake, all within timeout_ms (ndb bench's --timeout);
+ * the socket is then non-blocking with TCP_NODELAY.  Returns 0, or -1 with
+ * the reason in c->why, e.g. "Connection refused" or "timed out after 1 s
+ * waiting for the handshake response" (c must still be bws_close'd). */
 int bws_open(bws *c, bws_target *t, int timeout_ms);
 
 /* Append msg as one masked text frame to the send buffer. */

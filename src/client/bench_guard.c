@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/cli.h"
 #include "json/scan.h"
 
 /* Bytes of an unexpected answer quoted in a reason. */
@@ -26,8 +27,19 @@ int bench_count_keys(bws *c, int timeout_ms, uint64_t *keys, char *why, size_t w
              jstr_equals(&d, &d.toks[1], "KV_COUNT_RSP", 12) && d.toks[2].type == JT_OBJECT;
     uint32_t st = ok ? jobj_get(&d, 2, "st", 2) : 0, cnt = ok ? jobj_get(&d, 2, "cnt", 3) : 0;
     uint64_t stv = 0;
-    ok = ok && st && cnt && d.toks[st].type == JT_NUMBER && !jnum_to_u64(&d, &d.toks[st], &stv) && stv == 1 &&
-         d.toks[cnt].type == JT_NUMBER && !jnum_to_u64(&d, &d.toks[cnt], keys);
+    ok = ok && st && d.toks[st].type == JT_NUMBER && !jnum_to_u64(&d, &d.toks[st], &stv);
+    if (ok && stv == 43) { /* the server has users, and the run logged in as none */
+        strbuf m = STRBUF_INIT, line = STRBUF_INIT;
+        uint32_t mt = jobj_get(&d, 2, "m", 1);
+        if (mt && d.toks[mt].type == JT_STRING) jstr_decode(&d, &d.toks[mt], &m);
+        cli_status_line(43, m.buf, m.len, &line); /* as every client command says it */
+        snprintf(why, whylen, "%s", line.buf);
+        sb_free(&m);
+        sb_free(&line);
+        jdoc_free(&d);
+        return -3;
+    }
+    ok = ok && stv == 1 && cnt && d.toks[cnt].type == JT_NUMBER && !jnum_to_u64(&d, &d.toks[cnt], keys);
     jdoc_free(&d);
     if (ok) return 0;
     char text[GUARD_EXCERPT + 4];

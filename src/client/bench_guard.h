@@ -19,8 +19,11 @@
  * Send KV_COUNT on c (an open connection with nothing in flight) and read
  * the answer within timeout_ms.  Returns 0 with the number of top-level
  * keys in *keys; -1 with a one-line reason in why when the connection
- * fails (c->why's text); -2 with a reason when the answer is not a
- * KV_COUNT_RSP with st 1 and a count.
+ * fails (c->why's text); -3 when the server requires a login (st 43),
+ * with the line every client command prints for it ("AuthRequired (43):
+ * ... (the server has users: log in with --user NAME, or set NDB_USER)");
+ * -2 with a reason when the answer is otherwise not a KV_COUNT_RSP with
+ * st 1 and a count.
  */
 int bench_count_keys(bws *c, int timeout_ms, uint64_t *keys, char *why, size_t whylen);
 

@@ -319,6 +319,13 @@ uint32_t cli_rsp_get(cli_ctx *c, const char *name);
  * status; returns cli_status_exit(c->st). */
 int cli_server_error(cli_ctx *c);
 
+/* The line cli_server_error prints after "ndb: ", into out (reset first):
+ * "Name (N)", then ": " and the server's message m (mlen bytes, made one
+ * printable line; none: the status's meaning), and for 43 how to log in:
+ * "AuthRequired (43): authentication required (the server has users: log
+ * in with --user NAME, or set NDB_USER)".  Shared with ndb bench. */
+void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
+
 /* The exit status for an error status: CLI_FALSE for "not found"
  * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */
 int cli_status_exit(unsigned st);

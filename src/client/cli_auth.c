@@ -104,16 +104,16 @@ static void login_request(const cli_login *l, strbuf *out) {
     SB_ADD_LIT(out, "}}");
 }
 
-/* Read the answer to SV_AUTH: 0 with the role recorded, else the exit
- * status with the reason in err. */
-static int login_answer(cli_login *l, const strbuf *ans, char *err, size_t errlen) {
+/* Read the answer to SV_AUTH (see cli_auth.h). */
+int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_t errlen) {
     jdoc d = JDOC_INIT;
     uint64_t st = 0;
     int rc = 3;
     uint32_t t;
-    if (jdoc_parse(&d, ans->buf, ans->len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
+    if (jdoc_parse(&d, ans, len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
         d.toks[2].type != JT_OBJECT || !(t = jobj_get(&d, 2, "st", 2)) || jnum_to_u64(&d, &d.toks[t], &st)) {
-        snprintf(err, errlen, "the server's answer to the login is not understood: %.160s", ans->buf);
+        snprintf(err, errlen, "the server's answer to the login is not understood: %.*s", len > 160 ? 160 : (int)len,
+                 ans);
         jdoc_free(&d);
         return 2;
     }
@@ -143,20 +143,19 @@ static int login_answer(cli_login *l, const strbuf *ans, char *err, size_t errle
     return rc;
 }
 
-/* The warnings: --insecure on wss://, a password without TLS beyond
- * loopback.  Once each per process. */
-static void warn(cli_login *l, const char *url) {
+/* The warnings (see cli_auth.h). */
+void cli_login_warn(cli_login *l, const char *url, const char *prog) {
     ws_url u;
     char why[256];
     if (ws_url_parse(&u, url, why, sizeof why)) return; /* wsc_connect says what is wrong */
     if (u.tls && l->tls.insecure && !l->warned_insecure) {
-        fprintf(stderr, "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way "
-                        "can read and change this connection\n");
+        fprintf(stderr, "%s: warning: --insecure: the server's certificate is not checked; anyone on the way "
+                        "can read and change this connection\n", prog);
         l->warned_insecure = 1;
     }
     if (!u.tls && l->user && !net_host_is_loopback(u.host) && !l->warned_plain) {
-        fprintf(stderr, "ndb: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
-                l->user, u.host);
+        fprintf(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
+                prog, l->user, u.host);
         l->warned_plain = 1;
     }
 }
@@ -167,7 +166,7 @@ ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char
     l->opened_as[0] = 0;
     l->role[0] = 0;
     if (cli_login_password(l, err, errlen)) return NULL;
-    warn(l, url);
+    cli_login_warn(l, url, "ndb");
     ws_client *ws = wsc_connect_opts(url, timeout_ms, &l->tls, err, errlen);
     if (!ws || !l->user) return ws;
     strbuf req = STRBUF_INIT, ans = STRBUF_INIT;
@@ -178,7 +177,7 @@ ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char
     char why[320];
     int r = sent < 0 ? -1 : wsc_recv(ws, &ans, timeout_ms, why, sizeof why);
     if (r == 1) {
-        *rc = login_answer(l, &ans, err, errlen);
+        *rc = cli_login_answer(l, ans.buf, ans.len, err, errlen);
     } else if (r == 0) {
         snprintf(err, errlen, "no answer to the login from %s: timed out after %d ms", wsc_url(ws), timeout_ms);
     } else {

@@ -72,6 +72,19 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
  * server refuses the login. */
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc);
 
+/* The warnings of cli_login_connect, for a client that connects by other
+ * means (ndb bench): --insecure on a wss:// url, and a password that would
+ * go unencrypted (ws://) beyond loopback; one line each on stderr, starting
+ * with prog ("ndb", "ndb bench"), once each per cli_login. */
+void cli_login_warn(cli_login *l, const char *url, const char *prog);
+
+/* Read the answer (len bytes at ans) to the SV_AUTH of l->user: 0 with
+ * the role recorded; else the exit status, 3 when the server refused the
+ * login, 2 for an answer not understood, with the reason in err, e.g.
+ * "cannot log in as 'alice': AuthFailed (44): wrong user or password".
+ * Shared with ndb bench, which logs in on connections of its own. */
+int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_t errlen);
+
 /* Is ws, logged in as l->opened_as, still right for the command in force
  * (same user)? */
 int cli_login_matches(const cli_login *l);

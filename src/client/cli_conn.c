@@ -47,22 +47,31 @@ static const char *status_hint(unsigned st) {
     }
 }
 
-int cli_server_error(cli_ctx *c) {
-    const char *name = cli_status_name(c->st);
-    strbuf m = STRBUF_INIT;
-    uint32_t mt = c->body ? cli_rsp_get(c, "m") : 0;
-    if (mt && c->rsp.toks[mt].type == JT_STRING) {
-        strbuf raw = STRBUF_INIT;
-        jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
-        for (size_t i = 0; i < raw.len; i++) /* one line, printable */
-            sb_addc(&m, (unsigned char)raw.buf[i] < 0x20 ? ' ' : raw.buf[i]);
-        sb_free(&raw);
+void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out) {
+    const char *name = cli_status_name(st);
+    sb_reset(out);
+    sb_adds(out, name ? name : "status");
+    SB_ADD_LIT(out, " (");
+    sb_add_u64(out, st);
+    sb_addc(out, ')');
+    if (mlen) SB_ADD_LIT(out, ": ");
+    for (size_t i = 0; i < mlen; i++) /* one line, printable */
+        sb_addc(out, (unsigned char)m[i] < 0x20 ? ' ' : m[i]);
+    if (!mlen && status_hint(st)) {
+        SB_ADD_LIT(out, ": ");
+        sb_adds(out, status_hint(st));
     }
-    if (!m.len && status_hint(c->st)) sb_adds(&m, status_hint(c->st));
-    if (c->st == 43) SB_ADD_LIT(&m, " (the server has users: log in with --user NAME, or set NDB_USER)");
-    fprintf(stderr, "ndb: %s (%u)%s%s\n", name ? name : "status", c->st, m.len ? ": " : "",
-            m.len ? m.buf : "");
+    if (st == 43) SB_ADD_LIT(out, " (the server has users: log in with --user NAME, or set NDB_USER)");
+}
+
+int cli_server_error(cli_ctx *c) {
+    strbuf m = STRBUF_INIT, line = STRBUF_INIT;
+    uint32_t mt = c->body ? cli_rsp_get(c, "m") : 0;
+    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    cli_status_line(c->st, m.buf, m.len, &line);
+    fprintf(stderr, "ndb: %s\n", line.buf);
     sb_free(&m);
+    sb_free(&line);
     return cli_status_exit(c->st);
 }
 

@@ -30,15 +30,18 @@
  * checked by meaning — right response name, st 1, and for a GET after
  * --preload exactly the requested key with exactly its value (any member
  * order).  Anything else ends the run with exit status 1 and a one-line
- * reason naming the request and the answer.
+ * reason naming the request and the answer — except a 43 (the server has
+ * users and the run logged in as none), a set-up problem: exit status 2
+ * and the line `ndb count` prints for it.
  *
  * Latency is the time from the loop iteration that sent a request to the
  * one that read its answer (CLOCK_MONOTONIC, taken once per ready
  * connection), recorded in a log-linear histogram (bench_hist.c).
  *
  * Bounds: --requests at most 10^12 and a 60 s cap on the run phase in
- * --requests mode; --duration at most 3600 s; every wait for an answer at
- * most --timeout seconds (default 10), after which the run fails.
+ * --requests mode; --duration at most 3600 s; opening each connection
+ * (TCP, TLS, the WebSocket handshake, the login) and every wait for an
+ * answer at most --timeout seconds (default 10), after which the run fails.
  */
 #include "client/cmd_bench.h"
 
@@ -78,7 +81,6 @@
 #define BENCH_REQUESTS_CAP_S 60     /* run-phase time cap in --requests mode */
 #define BENCH_MAX_DURATION_S 3600
 #define BENCH_DEFAULT_TIMEOUT_S 10
-#define BENCH_CONNECT_TIMEOUT_MS 5000
 #define BENCH_PRELOAD_BYTES 65536   /* aim for preload requests about this big */
 #define BENCH_PRELOAD_MAX_KEYS 4096 /* keys per preload request, at most */
 #define BENCH_PRELOAD_DEPTH 4       /* preload requests in flight per connection */
@@ -110,7 +112,8 @@ static const char bench_usage[] =
     "  --cacert FILE        wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE   wss://: a client certificate, for a server that asks\n"
     "  --client-key FILE    wss://: its private key (PEM, not encrypted; give both)\n"
-    "  --insecure           wss://: do not check the server's certificate (unsafe)\n"
+    "  --insecure           wss://: do not check the server's certificate (unsafe; a\n"
+    "                       warning is printed)\n"
     "  -c, --conns N        connections (default " STR(BENCH_DEFAULT_CONNS) ", at most " STR(BENCH_MAX_CONNS) ")\n"
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
@@ -129,7 +132,9 @@ static const char bench_usage[] =
     "  --force              write keys even into a database that holds keys (below)\n"
     "  --csv                print a CSV header line and one line of results\n"
     "  --json               print the results as one JSON object\n"
-    "  --timeout S          fail when no answer comes for S seconds (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
+    "  --timeout S          fail when no answer comes for S seconds, and when a\n"
+    "                       connection (TCP, TLS, handshake) takes longer\n"
+    "                       (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
     "  -q, --quiet          no progress line (it is only shown when stderr is a terminal)\n"
     "  -h, --help           show this help and exit\n"
     "\n"
@@ -146,7 +151,8 @@ static const char bench_usage[] =
     "\n"
     "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
     "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
-    "cannot be reached, or when it holds keys and --force was not given;\n"
+    "cannot be reached, refuses the login or needs one (it has users: --user), or\n"
+    "when it holds keys and --force was not given;\n"
     "130 when interrupted (the results so far are printed).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
@@ -191,6 +197,7 @@ typedef struct bench {
     size_t value_size;
     int preload, fmt, quiet;
     int force; /* --force: write even into a database that holds keys */
+    int setup_failed; /* the failure is the set-up's (no login): exit 2, not 1 */
     const char *user, *password_file, *cacert, *cert, *key;
     int insecure;
     cli_login login; /* the password, once read (cli_auth.h) */
@@ -482,6 +489,22 @@ static int wrong_answer(bench *b, bconn *c, const inflight *f, const char *m, si
     return fail(b, "wrong answer to %s on connection %u (%s): %s", req, c->idx + 1, why, ans);
 }
 
+/* A 43 (AuthRequired): the server has users and this run logged in as
+ * none.  Not a wrong answer but a set-up problem, said as every client
+ * command says it (cli_status_line), exit status 2.  body is the token of
+ * the answer's body in d. */
+static int auth_required(bench *b, const jdoc *d, uint32_t body) {
+    strbuf line = STRBUF_INIT;
+    uint32_t mt = jobj_get(d, body, "m", 1);
+    sb_reset(&b->tmp);
+    if (mt && d->toks[mt].type == JT_STRING) jstr_decode(d, &d->toks[mt], &b->tmp);
+    cli_status_line(43, b->tmp.buf, b->tmp.len, &line);
+    b->setup_failed = 1;
+    fail(b, "%s", line.buf);
+    sb_free(&line);
+    return -1;
+}
+
 /*
  * Check an answer by meaning (any member order, any escaping): one member
  * named after the request, an object body with st 1, and for GETs the key
@@ -496,6 +519,9 @@ static int check_parsed(bench *b, bconn *c, const inflight *f, const char *m, si
         t[2].type != JT_OBJECT)
         return wrong_answer(b, c, f, m, n, "not the response to this request");
     uint32_t st = jobj_get(d, 2, "st", 2);
+    uint64_t stv = 0;
+    if (st && t[st].type == JT_NUMBER && !jnum_to_u64(d, &t[st], &stv) && stv == 43)
+        return auth_required(b, d, 2);
     if (!st || t[st].type != JT_NUMBER || t[st].len != 1 || jtok_text(d, &t[st])[0] != '1')
         return wrong_answer(b, c, f, m, n, "status is not 1");
     if (f->kind == RK_NEW) {
@@ -672,7 +698,8 @@ static int run_phase(bench *b, int phase) {
 /* ---------------------------------------------------------------- setup */
 
 /* Log connection c in as the --user (SV_AUTH).  0, or -1 after saying why
- * (the caller exits 2: the server refused us, like a failed connect). */
+ * as every client command says it (cli_login_answer); the caller exits 2:
+ * the server refused us, like a failed connect. */
 static int log_in(bench *b, bconn *c) {
     const char *ans;
     size_t n;
@@ -689,17 +716,9 @@ static int log_in(bench *b, bconn *c) {
         fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
         return -1;
     }
-    jdoc d = JDOC_INIT;
-    uint32_t st = 0;
-    uint64_t v = 0;
-    int ok = !jdoc_parse(&d, ans, n, NULL) && d.toks[0].type == JT_OBJECT && d.toks[0].count == 1 &&
-             d.toks[2].type == JT_OBJECT && (st = jobj_get(&d, 2, "st", 2)) && !jnum_to_u64(&d, &d.toks[st], &v) &&
-             v == 1;
-    jdoc_free(&d);
-    if (ok) return 0;
-    char ex[BENCH_EXCERPT + 8];
-    excerpt(ex, sizeof ex, ans, n);
-    fail(b, "cannot log in to %s as '%s': %s", b->target.u.url, b->login.user, ex);
+    char why[400];
+    if (!cli_login_answer(&b->login, ans, n, why, sizeof why)) return 0;
+    fail(b, "%s", why); /* the words of every client command */
     return -1;
 }
 
@@ -734,7 +753,7 @@ static int connect_all(bench *b) {
         c->rng = (seed + 0x9E3779B97F4A7C15ULL * (i + 1)) | 1;
         c->ring = calloc(ring, sizeof *c->ring);
         if (!c->ring) abort();
-        if (bws_open(&c->ws, &b->target, BENCH_CONNECT_TIMEOUT_MS)) {
+        if (bws_open(&c->ws, &b->target, (int)(b->timeout_s * 1000))) { /* --timeout bounds connecting too */
             fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             bws_close(&c->ws);
             return 2;
@@ -754,13 +773,18 @@ static int writes_keys(const bench *b) {
 }
 
 /* Before a run that writes keys: refuse a database that holds keys, unless
- * --force.  Returns 0 to go on, 2 after refusing, -1 after a failure. */
+ * --force.  Returns 0 to go on, 2 after refusing (or after the server
+ * asked for a login), -1 after a failure. */
 static int check_empty(bench *b) {
     if (b->force || !writes_keys(b)) return 0;
     uint64_t keys;
     char why[300];
     int r = bench_count_keys(&b->c[0].ws, (int)(b->timeout_s * 1000), &keys, why, sizeof why);
     if (r == -1) return fail(b, "connection 1 to %s: %s", b->target.u.url, why);
+    if (r == -3) { /* no login where one is needed */
+        fail(b, "%s", why);
+        return 2;
+    }
     if (r < 0) return fail(b, "%s", why);
     if (keys == 0) return 0;
     char last[BENCH_KEYLEN + 1];
@@ -1044,6 +1068,7 @@ int cmd_bench(int argc, char **argv) {
         cli_login_free(&b->login);
         return 2;
     }
+    cli_login_warn(&b->login, b->url, "ndb bench"); /* what every client command warns of */
     b->tty = isatty(STDERR_FILENO);
     bench_interrupted = 0;
     struct sigaction sa, old_int, old_pipe;
@@ -1091,6 +1116,7 @@ int cmd_bench(int argc, char **argv) {
         rc = 0;
     }
 out:
+    if (rc == 1 && b->setup_failed) rc = 2;
     cleanup(b);
     bws_target_free(&b->target);
     cli_login_free(&b->login);

@@ -83,3 +83,15 @@ void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen) {
                      ? "; connect by a name the certificate holds"
                      : "; give the CA that signed it with --cacert FILE");
 }
+
+/* Say what an alert means (see tls_client.h). */
+int tls_client_refusal(const char *reason, char *out, size_t outlen) {
+    if (strstr(reason, "certificate required"))
+        snprintf(out, outlen, TLS_CLIENT_CERT_REQUIRED ": %s", reason);
+    else if (strstr(reason, "alert"))
+        snprintf(out, outlen, "the server refused the TLS connection (does it accept this client certificate?): %s",
+                 reason);
+    else
+        return 0;
+    return 1;
+}

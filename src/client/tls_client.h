@@ -41,4 +41,19 @@ int tls_client_check(const wsc_options *o, char *err, size_t errlen);
  * with --cacert FILE"). */
 void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen);
 
+/* The words of a refused or impossible TLS connection, one text for
+ * every client command and ndb bench. */
+#define TLS_CLIENT_CERT_REQUIRED "the server requires a client certificate (--client-cert FILE --client-key FILE)"
+#define TLS_CLIENT_NOT_TLS                                                                                             \
+    "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a ws:// URL)"
+
+/* A TLS alert from the server that ended the connection while it was
+ * being opened, in words a person can act on.  reason is OpenSSL's text of
+ * it ("tlsv13 alert certificate required").  A missing client
+ * certificate: TLS_CLIENT_CERT_REQUIRED ": " reason; another alert: "the
+ * server refused the TLS connection (does it accept this client
+ * certificate?): " reason.  Returns 1 with out set, 0 when reason is no
+ * alert (out untouched). */
+int tls_client_refusal(const char *reason, char *out, size_t outlen);
+
 #endif

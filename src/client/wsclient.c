@@ -225,13 +225,9 @@ static void setup_logging(int tls) {
 /* A TLS alert from the server explains a connection that ended during the
  * handshake: record it as the reason.  Returns 1 if it did. */
 static int tls_refusal(ws_client *c) {
-    if (!c->u.tls) return 0;
-    if (strstr(lws_last_ssl, "certificate required"))
-        set_why(c, "the server requires a client certificate (--client-cert FILE --client-key FILE): %s", lws_last_ssl);
-    else if (strstr(lws_last_ssl, "alert"))
-        set_why(c, "the server refused the TLS connection (does it accept this client certificate?): %s", lws_last_ssl);
-    else
-        return 0;
+    char why[300];
+    if (!c->u.tls || !tls_client_refusal(lws_last_ssl, why, sizeof why)) return 0; /* tls_client.h */
+    set_why(c, "%s", why);
     return 1;
 }
 
@@ -251,10 +247,9 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
      * unknown version (lws logs it at its info level, so it is in lws_last_ssl) */
     else if (c->u.tls && strstr(msg, "SSL") &&
              (strstr(lws_last_error, "wrong version number") || strstr(lws_last_ssl, "wrong version number")))
-        set_why(c, "TLS handshake failed: the server does not speak TLS here (if it serves plain ws://, use a "
-                   "ws:// URL)");
+        set_why(c, "%s", TLS_CLIENT_NOT_TLS);
     else if (c->u.tls && strstr(msg, "SSL") && strstr(lws_last_error, "certificate required"))
-        set_why(c, "TLS handshake failed: the server requires a client certificate (--client-cert FILE --client-key FILE)");
+        set_why(c, "TLS handshake failed: " TLS_CLIENT_CERT_REQUIRED);
     else if (c->u.tls && strstr(msg, "SSL") && lws_last_error[0])
         set_why(c, "TLS handshake failed: %s", lws_last_error);
     else if (tls_refusal(c))
@@ -263,8 +258,7 @@ static void connection_error(ws_client *c, struct lws *wsi, const char *in, size
         set_why(c, "TLS handshake failed (does the server serve plain ws://? then use a ws:// URL)");
     else if (c->tcp_up && (!strcmp(msg, "read failed") || !strcmp(msg, "Peer hung up")))
         set_why(c, "the server closed the connection during the WebSocket handshake%s",
-                c->u.tls ? " (is it at its connection limit?)"
-                         : " (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)");
+                c->u.tls ? " (is it at its connection limit?)" : WSC_HINT_WSS_ONLY);
     else
         set_why(c, "%s", msg[0] ? msg : "connection failed");
 }

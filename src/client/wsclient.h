@@ -32,6 +32,11 @@
 
 typedef struct ws_client ws_client;
 
+/* Added to "the server closed the connection during the WebSocket
+ * handshake" for a ws:// URL: a server that serves wss:// only closes a
+ * plain connection.  Shared with ndb bench. */
+#define WSC_HINT_WSS_ONLY " (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)"
+
 /* TLS settings of a wss:// connection (ignored for ws://).  Strings are
  * file names (PEM), NULL for none. */
 typedef struct wsc_options {

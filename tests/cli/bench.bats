@@ -6,7 +6,7 @@
 # are kept tiny: these are functional tests, not measurements.  Every
 # server they talk to is on this machine.
 
-load helpers
+load client_helpers
 
 setup_file() {
     if ! "$NDB" bench --help >/dev/null 2>&1; then
@@ -181,6 +181,17 @@ EOF
     run "$NDB" bench --url :1 --op set -n 1 -c 3
     [ "$status" -eq 2 ]
     [ "$output" == "ndb bench: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
+}
+
+@test "--timeout bounds connecting: a server that accepts and never answers the handshake" {
+    start_silent_listener 30
+    local t
+    for t in 1 0.5; do # the connection used to wait a fixed 5 s, whatever --timeout said
+        run --separate-stderr "$NDB" bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout "$t" -n 10 -c 1 -q
+        exit_is 2 ''
+        [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after $t s waiting for the handshake response" ]
+    done
+    stop_silent_listener
 }
 
 @test "a run that writes keys refuses a database that holds keys: exit 2, nothing written" {

@@ -366,7 +366,20 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [[ "${lines[1]}" == sh_set,* ]]
     NDB_PASSWORD=wrong run --separate-stderr "$NDB" bench --user alice -n 200 -c 2 -q
     exit_is 2
-    [ "$stderr" = "ndb bench: cannot log in to $NDB_URL as 'alice': {\"SV_AUTH_RSP\":{\"m\":\"wrong user or password\",\"st\":44,\"tkn\":null}}" ]
+    [ "$stderr" = "ndb bench: cannot log in as 'alice': AuthFailed (44): wrong user or password" ]
+}
+
+@test "ndb bench without --user on a server with users: exit 2, says how to log in, as ndb count does" {
+    local hint="AuthRequired (43): authentication required (the server has users: log in with --user NAME, or set NDB_USER)"
+    run --separate-stderr "$NDB" count
+    exit_is 3 ''
+    [ "$stderr" = "ndb: $hint" ]
+    local op
+    for op in get set sh_get; do # the first request of the run, KV_COUNT before writing, SH_NEW
+        run --separate-stderr "$NDB" bench -q -n 50 -c 1 --op "$op"
+        exit_is 2 ''
+        [ "$stderr" = "ndb bench: $hint" ]
+    done
 }
 
 @test "--user against a server without users is an error" {

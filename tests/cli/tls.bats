@@ -75,10 +75,20 @@ teardown() {
     [ "$stderr" = "ndb: warning: --insecure: the server's certificate is not checked; anyone on the way can read and change this connection" ]
 }
 
+@test "ndb bench --insecure skips the check, with the same warning (once, not per connection)" {
+    run --separate-stderr "$NDB" bench --insecure -n 20 -c 2 -q --csv
+    exit_is 0
+    [[ "${lines[1]}" == get,2,* ]]
+    [ "$stderr" = "ndb bench: warning: --insecure: the server's certificate is not checked; anyone on the way can read and change this connection" ]
+}
+
 @test "wss:// only: a plain ws:// client is not served" {
     run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
     exit_is 2 ''
     [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)" ]
+    run --separate-stderr "$NDB" bench --url "ws://127.0.0.1:$NDB_PORT/" -n 10 -c 1 -q
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)" ]
 }
 
 @test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
@@ -152,6 +162,15 @@ teardown() {
     run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
     exit_is 2 ''
     [[ "$stderr" == "ndb: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    # ndb bench says the same (TLS 1.3 sends the alert after the client's side of the handshake)
+    run --separate-stderr "$NDB" bench -n 10 -c 2 -q --cacert "$PKI/ca.pem"
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: cannot connect to $NDB_URL: the server requires a client certificate (--client-cert FILE --client-key FILE): tlsv13 alert certificate required" ]
+    run --separate-stderr "$NDB" bench -n 10 -c 1 -q --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
+    exit_is 2 ''
+    [[ "$stderr" == "ndb bench: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    run --separate-stderr "$NDB" bench -n 10 -c 2 -q --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
+    exit_is 0
     run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI/client.key"
     ok_out 0
     NDB_CACERT="$PKI/ca.pem" NDB_CLIENT_CERT="$PKI/client.pem" NDB_CLIENT_KEY="$PKI/client.key" \
