@@ -174,11 +174,11 @@ export class KeysView {
     changed(ev) {
         if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear' || ev.op === 'load') {
             this.refresh();
-            if (this.selected !== null) this.panel.reload();
+            if (this.selected !== null) this.panel.changed(); // an edit in progress stays
             if (ev.op === 'overflow') this.follow();
             return;
         }
-        if (ev.key === this.selected && !this.panel.editing) this.panel.reload();
+        if (ev.key === this.selected) this.panel.changed();
         const listed = this.keys.includes(ev.key);
         if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
         else if (!listed && ev.op === 'set' && !this.announced) {

@@ -209,7 +209,7 @@ export class SessionsView {
             this.watcher = await this.db.sessions.watch({ all: true }, {}, (ev) => {
                 // the key open in the panel changed: show its new value now
                 const open = this.panel.spec;
-                if (open && ev.tkn === this.selected && ev.key === open.name && !this.panel.editing) this.panel.reload();
+                if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
                 clearTimeout(this.changedSoon);
                 this.changedSoon = setTimeout(() => this.load(), 200);
             });

@@ -81,3 +81,44 @@ test('sessions: the open session key follows another client\'s change, and stays
     noErrors(page);
     await page.close();
 });
+
+test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_CLEAR, and Save says the key changed or went', async () => {
+    await other.kv.set({ draft: { v: 1 } });
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.click('#keys-list button.item >> text=draft');
+    await page.click('#keys-detail button >> text=Edit');
+    await page.fill('#keys-detail textarea.editor', '{"mine":true}');
+    // another client replaces the whole database (draft changes): the list follows, the edit stays
+    await other.kv.clearSet({ draft: { v: 2 }, unrelated: 1 });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('2 keys in the database'));
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '{"mine":true}');
+    // Save tells, and stores nothing; Save again stores the text as typed
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
+        'draft was changed by another client while you edited it: Save again to replace it with your text, Cancel to see the stored value.');
+    assert.deepEqual(await other.kv.get('draft'), { v: 2 });
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '{"mine":true}');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.deepEqual(await other.kv.get('draft'), { mine: true });
+    // KV_CLEAR while editing: the edit stays; Save says the key is gone
+    await page.click('#keys-detail button >> text=Edit');
+    await page.fill('#keys-detail textarea.editor', '[1.0]');
+    await other.kv.clear();
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('0 keys in the database'));
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '[1.0]');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
+        'draft was removed by another client while you edited it: Save again to store your text, Cancel to drop it.');
+    assert.equal(await other.kv.get('draft'), undefined);
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.equal(await other.kv.get('draft', { text: true }), '[1.0]');
+    noErrors(page);
+    await page.close();
+    await other.kv.set({ 'job:1': 'queued' });
+});
