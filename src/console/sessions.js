@@ -195,7 +195,10 @@ export class SessionsView {
         const s = this.db.session(tkn);
         this.panel.showNew({
             create: async (name, text) => {
-                await s.set({ [name]: text });
+                // as in the Keys view: a new key never replaces one that exists
+                const [exists] = await s.contains([name]);
+                if (exists !== undefined) throw new Error(`The key “${name}” exists already: open it to edit it.`);
+                await s.add({ [name]: text });
                 await this.showSession(tkn);
                 await this.openKey(tkn, name);
             },

@@ -122,3 +122,27 @@ test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_C
     await page.close();
     await other.kv.set({ 'job:1': 'queued' });
 });
+
+test('sessions: New key with the name of a key the session has is refused, and the stored value stays', async () => {
+    const t = await other.sessions.create({ duration: 600 });
+    await other.session(t).set({ cart: [1] });
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.click(`#sessions-list button.token >> text=${t}`);
+    await page.waitForSelector('#session-keys button.item >> text=cart');
+    await page.click('#session-head button >> text=New key');
+    await page.fill('#session-value .name-input', 'cart');
+    await page.locator('#session-value textarea.editor').fill('[]');
+    await page.click('#session-value button >> text=Create');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(), 'The key “cart” exists already: open it to edit it.');
+    assert.equal(await other.session(t).get('cart', { text: true }), '[1]');
+    // a new name is created
+    await page.fill('#session-value .name-input', 'note');
+    await page.click('#session-value button >> text=Create');
+    await page.waitForSelector('#session-value h2.key >> text=note');
+    assert.equal(await other.session(t).get('note', { text: true }), '[]');
+    await other.sessions.end(t);
+    noErrors(page);
+    await page.close();
+});
