@@ -71,7 +71,7 @@ export class JsonNumber extends JsonText {
 export function parse(text: string, mode?: NumberMode, textDepth?: number): JsonValue;
 /** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles. */
 export function stringify(value: JsonInput): string;
-/** Re-indent JSON text, changing only white space. */
+/** Re-indent JSON text, changing only white space; throws SyntaxError if text is not one JSON value. */
 export function prettyText(text: string, indent?: number): string;
 
 /** value → [name, meaning] of every status the client knows. */
