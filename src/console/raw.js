@@ -35,10 +35,8 @@ export class RawView {
             ev.target.value = '';
             input.focus();
         });
-        db.on('event', (ev) => {
-            const { family, ...body } = ev;
-            this.log('event', `${family}_EVENT ${JSON.stringify(body, (k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-        });
+        // a pushed event as the server sent it: 1.0 stays 1.0, 2^64 a number
+        db.on('event', (ev, text) => this.log('event', text));
         this.drawHistory();
     }
 

@@ -315,6 +315,22 @@ test('raw: any request, its exact answer, and a history that never keeps SV_AUTH
     await page.close();
 });
 
+test('raw: a pushed event is logged as the server sent it, 1.0 and 2^64 as written', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'raw');
+    await page.fill('#raw-input', '{"KV_WATCH":{"prefix":"rawev:","values":true}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange.answer');
+    send(server.url, '{"KV_SET":{"keys":{"rawev:1":{"n":1.0,"big":18446744073709551616}}}}');
+    await page.waitForSelector('#raw-log .exchange.event');
+    const id = JSON.parse(await page.locator('#raw-log .exchange.answer .response').first().textContent()).KV_WATCH_RSP.id;
+    assert.equal(await page.locator('#raw-log .exchange.event .response').first().textContent(),
+        `{"KV_EVENT":{"id":${id},"key":"rawev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}`);
+    send(server.url, '{"KV_RMV":{"keys":["rawev:1"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keyboard: views by number, / to search, arrows in the list, Enter to open', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);
