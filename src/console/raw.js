@@ -75,7 +75,7 @@ export class RawView {
     }
 
     remember(text) {
-        if (/"SV_AUTH"/.test(text)) return; // carries a password: never stored
+        if (carriesPassword(text)) return; // never stored
         this.history = this.history.filter((x) => x !== text);
         this.history.push(text);
         if (this.history.length > HISTORY) this.history.shift();
@@ -97,6 +97,20 @@ export class RawView {
         sel.replaceChildren(h('option', { value: '', text: `history (${this.history.length})` }),
             ...this.history.map((x, i) => h('option', { value: String(i), text: x.length > 80 ? `${x.slice(0, 77)}…` : x })).reverse());
     }
+}
+
+// Is text an SV_AUTH request (which carries a password)?  Decided by the
+// command names as the server reads them — JSON escapes decoded, so
+// {"SV\u005fAUTH":…} is one too; text that is not JSON counts when it looks
+// like one.
+function carriesPassword(text) {
+    let msg;
+    try {
+        msg = JSON.parse(text);
+    } catch {
+        return /SV_AUTH|"SV[^"]*\\u/i.test(text);
+    }
+    return msg !== null && typeof msg === 'object' && Object.keys(msg).some((name) => name.toUpperCase() === 'SV_AUTH');
 }
 
 function load() {

@@ -315,6 +315,28 @@ test('raw: any request, its exact answer, and a history that never keeps SV_AUTH
     await page.close();
 });
 
+test('raw: an SV_AUTH request is never kept in the history, however its name is written', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'raw');
+    await page.evaluate(() => localStorage.clear());
+    const requests = [
+        '{"SV\\u005fAUTH":{"user":"u","password":"secret1"}}',
+        '{ "\\u0053\\u0056_AUTH" : {"user":"u","password":"secret2"}}',
+        '{"KV_COUNT":{}}',
+    ];
+    for (const [i, r] of requests.entries()) {
+        await page.fill('#raw-input', r);
+        await page.press('#raw-input', 'Control+Enter');
+        await page.waitForFunction((n) => document.querySelectorAll('#raw-log .exchange').length === n, i + 1);
+    }
+    // the server read both as SV_AUTH
+    assert.match(await page.locator('#raw-log .exchange .response').nth(1).textContent(), /^\{"SV_AUTH_RSP":/);
+    assert.match(await page.locator('#raw-log .exchange .response').nth(2).textContent(), /^\{"SV_AUTH_RSP":/);
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('ndb.console.history'))), ['{"KV_COUNT":{}}']);
+    noErrors(page);
+    await page.close();
+});
+
 test('raw: a pushed event is logged as the server sent it, 1.0 and 2^64 as written', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'raw');
