@@ -15,6 +15,7 @@ import { $, count, describe, fill, h, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
+const LOAD_SETTLE_MS = 200; // a burst of KV_LOAD's events ends when none came for this long
 
 export class KeysView {
     constructor(db) {
@@ -172,7 +173,18 @@ export class KeysView {
 
     // A pushed change: redraw what it touches.
     changed(ev) {
-        if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear' || ev.op === 'load') {
+        if (ev.op === 'load') {
+            // KV_LOAD sends one event per key it stores: one refresh for the
+            // burst, once its events stop coming
+            if (ev.key === this.selected) this.panel.changed();
+            clearTimeout(this.loadSoon);
+            this.loadSoon = setTimeout(() => {
+                this.loadSoon = null;
+                this.refresh();
+            }, LOAD_SETTLE_MS);
+            return;
+        }
+        if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear') {
             this.refresh();
             if (this.selected !== null) this.panel.changed(); // an edit in progress stays
             if (ev.op === 'overflow') this.follow();

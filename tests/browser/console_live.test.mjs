@@ -4,14 +4,18 @@
 // server without watches the console shows no "live" badge and reloads
 // only when asked; that older-server case is not tested in a browser.)
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from '../../clients/js/ndb.js';
 import { browser, newPage, noErrors, openConsole, Server, texts } from './page.mjs';
 
-let server, b, home, other;
+let server, b, home, other, dir;
 
 before(async () => {
-    server = await Server.start();
+    dir = mkdtempSync(join(tmpdir(), 'ndb-live-')); // for KV_SAVE/KV_LOAD
+    server = await Server.start(['--persist-path', dir]);
     home = server.httpUrl;
     b = await browser();
     other = await connect(server.url); // another client, changing data under the page
@@ -22,6 +26,7 @@ after(async () => {
     other?.close();
     await b?.close();
     await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('keys: the open value, new keys and removed keys follow other clients\' changes', async () => {
@@ -145,4 +150,35 @@ test('sessions: New key with the name of a key the session has is refused, and t
     await other.sessions.end(t);
     noErrors(page);
     await page.close();
+});
+
+test('keys: another client\'s KV_LOAD of many keys makes one refresh of the list, not one per key', async () => {
+    const keys = {};
+    for (let i = 1; i <= 30; i++) keys[`load:${String(i).padStart(2, '0')}`] = i;
+    await other.kv.clearSet(keys);
+    await other.kv.save('live');
+    await other.kv.clearSet({ before: 1 });
+    const page = await newPage(b);
+    // count the KV_SCAN requests the page sends
+    await page.addInitScript(() => {
+        window.scans = 0;
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) {
+            if (String(data).includes('"KV_SCAN"')) window.scans++;
+            return send.call(this, data);
+        };
+    });
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('1 keys in the database'));
+    const first = await page.evaluate(() => window.scans);
+    assert.equal(first, 1);
+    await other.kv.load('live'); // 30 keys: 30 load events
+    // the list shows the loaded keys after one scan (the page asked once for the whole burst)
+    const scans = await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('31 keys in the database') && window.scans);
+    assert.equal(await scans.jsonValue(), 2);
+    assert.equal((await texts(page, '#keys-list button.item')).length, 31);
+    noErrors(page);
+    await page.close();
+    await other.kv.clearSet({ 'job:1': 'queued' });
 });
