@@ -289,6 +289,28 @@ test('server: requests per second, connections and memory move', async () => {
     await page.close();
 });
 
+test('server: after a server restart requests/s is never negative: the next poll is the new baseline', async () => {
+    const s = await Server.start();
+    try {
+        const page = await newPage(b);
+        await openConsole(page, s.httpUrl, 'server');
+        send(s.url, ...Array.from({ length: 300 }, () => '{"KV_COUNT":{}}'));
+        await page.waitForFunction(() => Number(document.querySelectorAll('#server-info dd')[6]?.textContent.replace(/,/g, '')) >= 300
+            && Number(document.querySelector('#chart-rate').dataset.samples) >= 1);
+        const before = Number(await page.locator('#chart-rate').getAttribute('data-samples'));
+        await s.restart(); // the requests counter starts from 0 again
+        // polls after the restart: the counter is small again and the chart moved on
+        await page.waitForFunction((n) => Number(document.querySelectorAll('#server-info dd')[6]?.textContent.replace(/,/g, '')) < 300
+            && Number(document.querySelector('#chart-rate').dataset.samples) > n, before);
+        const ys = (await page.locator('#chart-rate polyline').getAttribute('points')).split(' ').map((p) => Number(p.split(',')[1]));
+        assert.ok(ys.every((y) => y >= 0 && y <= 58), `every sample ≥ 0 (y ≤ 58): ${ys}`); // 58: the chart's zero line
+        assert.doesNotMatch(await page.locator('#chart-rate .value').textContent(), /^-/);
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});
+
 test('raw: any request, its exact answer, and a history that never keeps SV_AUTH', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'raw');
