@@ -43,6 +43,18 @@ export class KeysView {
         this.panel.clear();
     }
 
+    // Use client db from now on (a new one after a refused login).
+    use(db) {
+        this.db = db;
+        this.watcher = null; // ended with the old client
+        this.live();
+    }
+
+    // The "live" badge: shown while the watch is up and connected.
+    live() {
+        $('keys-live').hidden = !(this.watcher && !this.watcher.ended && this.db.state === 'open');
+    }
+
     get prefix() { return $('keys-prefix').value; }
     get count() { return Number($('keys-count').value); }
 
@@ -108,16 +120,16 @@ export class KeysView {
     async open(k) {
         this.selected = k;
         for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.textContent === k);
-        const kv = this.db.kv;
         const writable = this.db.role !== 'read';
+        // this.db when called: the client may be replaced meanwhile (a login again)
         await this.panel.show({
             name: k,
-            load: () => kv.get(k, { text: true }),
-            save: writable ? (text) => kv.set({ [k]: text }) : null,
+            load: () => this.db.kv.get(k, { text: true }),
+            save: writable ? (text) => this.db.kv.set({ [k]: text }) : null,
             remove: writable ? async () => {
-                await kv.rmv(k);
+                await this.db.kv.rmv(k);
                 this.keys = this.keys.filter((x) => x !== k);
-                this.total = await kv.count();
+                this.total = await this.db.kv.count();
                 this.selected = null;
                 this.draw();
             } : null,
@@ -164,7 +176,7 @@ export class KeysView {
         this.watcher = null;
         try {
             this.watcher = await this.db.kv.watch({ prefix }, {}, (ev) => this.changed(ev));
-            $('keys-live').hidden = false;
+            this.live();
         } catch (e) {
             if (e.status === 10) this.canWatch = false; // a server without watches
             $('keys-live').hidden = true;

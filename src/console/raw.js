@@ -13,7 +13,6 @@ const STORE = 'ndb.console.history';
 
 export class RawView {
     constructor(db) {
-        this.db = db;
         this.history = load();
         this.at = this.history.length; // position while recalling
         const input = $('raw-input');
@@ -35,9 +34,15 @@ export class RawView {
             ev.target.value = '';
             input.focus();
         });
+        this.use(db);
+        this.drawHistory();
+    }
+
+    // Use client db from now on (a new one after a refused login).
+    use(db) {
+        this.db = db;
         // a pushed event as the server sent it: 1.0 stays 1.0, 2^64 a number
         db.on('event', (ev, text) => this.log('event', text));
-        this.drawHistory();
     }
 
     focus() { $('raw-input').focus(); }

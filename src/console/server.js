@@ -20,6 +20,11 @@ export class ServerView {
         this.mem = new Chart($('chart-mem'), 'memory', (v) => bytes(v));
     }
 
+    use(db) {
+        this.db = db;
+        this.last = null; // another connection: a new baseline
+    }
+
     focus() { $('server-info').focus(); }
 
     async activate() {
