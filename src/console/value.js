@@ -58,6 +58,14 @@ export class ValuePanel {
             }
         };
         this.keysFor(area, save, () => this.clear());
+        // in the name too: Ctrl+Enter creates, Escape cancels; Enter goes on to the value
+        this.keysFor(name, save, () => this.clear());
+        name.addEventListener('keydown', (ev) => {
+            if (ev.key === 'Enter' && !(ev.ctrlKey || ev.metaKey)) {
+                ev.preventDefault();
+                area.focus();
+            }
+        });
         fill(this.el, h('div', { class: 'panel' },
             h('div', { class: 'panel-head' }, h('h2', { text: 'New key' })),
             name, err, area,

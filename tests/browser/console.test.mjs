@@ -140,6 +140,27 @@ test('keys: a save the server refuses shows its message and keeps the edit', asy
     }
 });
 
+test('keys: the new key\'s name field: Escape cancels, Enter goes to the value, Ctrl+Enter creates', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'typed');
+    await page.press('#keys-detail .name-input', 'Escape');
+    await page.waitForSelector('#keys-detail .placeholder');
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'by-keys');
+    await page.press('#keys-detail .name-input', 'Enter');
+    await page.waitForFunction(() => document.activeElement?.matches('#keys-detail textarea.editor'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('[2.50]');
+    await page.press('#keys-detail .name-input', 'Control+Enter');
+    await page.waitForSelector('#keys-detail h2.key >> text=by-keys');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["by-keys","typed"]}}'), ['{"KV_GET_RSP":{"keys":{"by-keys":[2.50]},"st":1}}']);
+    send(server.url, '{"KV_RMV":{"keys":["by-keys"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: create a key, then delete it', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);
