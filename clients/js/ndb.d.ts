@@ -71,7 +71,7 @@ export class JsonNumber extends JsonText {
 export function parse(text: string, mode?: NumberMode, textDepth?: number): JsonValue;
 /** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles. */
 export function stringify(value: JsonInput): string;
-/** Re-indent JSON text, changing only white space. */
+/** Re-indent JSON text, changing only white space; throws SyntaxError if text is not one JSON value. */
 export function prettyText(text: string, indent?: number): string;
 
 /** value → [name, meaning] of every status the client knows. */
@@ -239,8 +239,9 @@ export class Client {
     open(): Promise<this>;
     /** Close for good: waiting requests are rejected, watchers end. */
     close(): void;
-    on(event: ClientEvent, listener: (arg: any) => void): this;
-    off(event: ClientEvent, listener: (arg: any) => void): this;
+    /** "event" listeners also get the pushed message's text as received. */
+    on(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
+    off(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
     /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status. */
     request(cmd: string, body?: Record<string, JsonInput>, options?: RequestOptions): Promise<Record<string, JsonValue>>;
     /** Send a request as it is; resolves with the whole response (or its text), failure or not. */

@@ -23,9 +23,10 @@ const THEMES = ['auto', 'light', 'dark'];
 const THEME_STORE = 'ndb.console.theme';
 
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
-const db = new Ndb(url, { numbers: 'exact', timeout: 30000 });
+let db = client();
 let views = null;
 let current = null;
+let loggingIn = null; // the login under way (a promise), if any
 
 // The connection indicator in the header.
 function status(text, state) {
@@ -34,10 +35,91 @@ function status(text, state) {
     el.dataset.state = state;
 }
 
-db.on('open', () => status('connected', 'open'));
-db.on('close', () => status('disconnected', 'closed'));
-db.on('reconnecting', (r) => status(`reconnecting (attempt ${r.attempt})…`, 'connecting'));
-db.on('error', (e) => toast(describe(e), true));
+// A client for the console, its events wired to the page.  Only the
+// current client (db) speaks: one replaced after a refused login is silent.
+function client() {
+    const c = new Ndb(url, { numbers: 'exact', timeout: 30000 });
+    c.on('open', () => {
+        if (c !== db) return;
+        status('connected', 'open');
+        if (views) reconnected();
+    });
+    c.on('close', () => {
+        if (c !== db) return;
+        status('disconnected', 'closed');
+        if (!views) return;
+        views.keys.live();
+        views.sessions.live();
+        // the server refused the login on a reconnection (a password
+        // changed, a user removed, users gone): the client has closed for
+        // good — a new one, and the login again
+        if (c.state === 'closed' && c.refused) relogin();
+    });
+    c.on('reconnecting', (r) => {
+        if (c !== db) return;
+        status(`reconnecting (attempt ${r.attempt})…`, 'connecting');
+        if (views) {
+            views.keys.live();
+            views.sessions.live();
+        }
+    });
+    c.on('error', (e) => {
+        if (c !== db) return;
+        if (e.name === 'NdbError' && (e.status === 44 || e.status === 14)) {
+            c.refused = true; // the login again, when the client closes
+            return;
+        }
+        toast(describe(e), true);
+    });
+    return c;
+}
+
+// Connected again: a server restarted with users asks everyone to log in
+// (43): show the login, then read the views again.
+async function reconnected() {
+    views.keys.live();
+    views.sessions.live();
+    if (db.user) return; // logged in again by the client itself
+    try {
+        await db.info();
+    } catch (e) {
+        if (e.status === 43) await relogin();
+    }
+}
+
+// Log in again (the same dialog as on loading), on a new client if the
+// current one closed; then the views start over on the connection.
+function relogin() {
+    if (!loggingIn) {
+        loggingIn = (async () => {
+            if (db.state === 'closed') {
+                db = client();
+                for (const v of Object.values(views)) v.use(db);
+                status('connecting…', 'connecting');
+                try {
+                    await db.open();
+                } catch (e) {
+                    status('cannot connect', 'closed');
+                    toast(describe(e), true);
+                    return;
+                }
+                try {
+                    await db.info();
+                } catch (e) {
+                    if (e.status !== 43) throw e;
+                    await login();
+                }
+            } else {
+                await login();
+            }
+            showUser();
+            await views.keys.follow();
+            await views.sessions.follow(true);
+            await views[current].refresh();
+        })().catch((e) => toast(describe(e), true)).finally(() => { loggingIn = null; });
+    }
+    return loggingIn;
+}
 
 // Switch to view name ("keys", ...), as the URL's #fragment says.
 function show(name) {
@@ -59,6 +141,7 @@ function login() {
     const dialog = $('login');
     const form = $('login-form');
     const err = $('login-error');
+    err.hidden = true;
     return new Promise((resolve) => {
         const submit = async (ev) => {
             ev.preventDefault();

@@ -21,6 +21,8 @@ export class FindView {
         });
     }
 
+    use(db) { this.db = db; }
+
     focus() { $('find-path').focus(); }
     activate() {}
     refresh() { return $('find-path').value ? this.run() : undefined; }

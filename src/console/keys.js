@@ -15,6 +15,7 @@ import { $, count, describe, fill, h, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
+const LOAD_SETTLE_MS = 200; // a burst of KV_LOAD's events ends when none came for this long
 
 export class KeysView {
     constructor(db) {
@@ -40,6 +41,18 @@ export class KeysView {
         $('keys-count-prefix').addEventListener('click', () => this.countPrefix());
         listKeys($('keys-list'));
         this.panel.clear();
+    }
+
+    // Use client db from now on (a new one after a refused login).
+    use(db) {
+        this.db = db;
+        this.watcher = null; // ended with the old client
+        this.live();
+    }
+
+    // The "live" badge: shown while the watch is up and connected.
+    live() {
+        $('keys-live').hidden = !(this.watcher && !this.watcher.ended && this.db.state === 'open');
     }
 
     get prefix() { return $('keys-prefix').value; }
@@ -107,16 +120,16 @@ export class KeysView {
     async open(k) {
         this.selected = k;
         for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.textContent === k);
-        const kv = this.db.kv;
         const writable = this.db.role !== 'read';
+        // this.db when called: the client may be replaced meanwhile (a login again)
         await this.panel.show({
             name: k,
-            load: () => kv.get(k, { text: true }),
-            save: writable ? (text) => kv.set({ [k]: text }) : null,
+            load: () => this.db.kv.get(k, { text: true }),
+            save: writable ? (text) => this.db.kv.set({ [k]: text }) : null,
             remove: writable ? async () => {
-                await kv.rmv(k);
+                await this.db.kv.rmv(k);
                 this.keys = this.keys.filter((x) => x !== k);
-                this.total = await kv.count();
+                this.total = await this.db.kv.count();
                 this.selected = null;
                 this.draw();
             } : null,
@@ -163,7 +176,7 @@ export class KeysView {
         this.watcher = null;
         try {
             this.watcher = await this.db.kv.watch({ prefix }, {}, (ev) => this.changed(ev));
-            $('keys-live').hidden = false;
+            this.live();
         } catch (e) {
             if (e.status === 10) this.canWatch = false; // a server without watches
             $('keys-live').hidden = true;
@@ -172,13 +185,24 @@ export class KeysView {
 
     // A pushed change: redraw what it touches.
     changed(ev) {
-        if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear' || ev.op === 'load') {
+        if (ev.op === 'load') {
+            // KV_LOAD sends one event per key it stores: one refresh for the
+            // burst, once its events stop coming
+            if (ev.key === this.selected) this.panel.changed();
+            clearTimeout(this.loadSoon);
+            this.loadSoon = setTimeout(() => {
+                this.loadSoon = null;
+                this.refresh();
+            }, LOAD_SETTLE_MS);
+            return;
+        }
+        if (ev.op === 'overflow' || ev.op === 'reconnect' || ev.op === 'clear') {
             this.refresh();
-            if (this.selected !== null) this.panel.reload();
+            if (this.selected !== null) this.panel.changed(); // an edit in progress stays
             if (ev.op === 'overflow') this.follow();
             return;
         }
-        if (ev.key === this.selected && !this.panel.editing) this.panel.reload();
+        if (ev.key === this.selected) this.panel.changed();
         const listed = this.keys.includes(ev.key);
         if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
         else if (!listed && ev.op === 'set' && !this.announced) {

@@ -13,7 +13,6 @@ const STORE = 'ndb.console.history';
 
 export class RawView {
     constructor(db) {
-        this.db = db;
         this.history = load();
         this.at = this.history.length; // position while recalling
         const input = $('raw-input');
@@ -35,11 +34,15 @@ export class RawView {
             ev.target.value = '';
             input.focus();
         });
-        db.on('event', (ev) => {
-            const { family, ...body } = ev;
-            this.log('event', `${family}_EVENT ${JSON.stringify(body, (k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-        });
+        this.use(db);
         this.drawHistory();
+    }
+
+    // Use client db from now on (a new one after a refused login).
+    use(db) {
+        this.db = db;
+        // a pushed event as the server sent it: 1.0 stays 1.0, 2^64 a number
+        db.on('event', (ev, text) => this.log('event', text));
     }
 
     focus() { $('raw-input').focus(); }
@@ -77,7 +80,7 @@ export class RawView {
     }
 
     remember(text) {
-        if (/"SV_AUTH"/.test(text)) return; // carries a password: never stored
+        if (carriesPassword(text)) return; // never stored
         this.history = this.history.filter((x) => x !== text);
         this.history.push(text);
         if (this.history.length > HISTORY) this.history.shift();
@@ -99,6 +102,20 @@ export class RawView {
         sel.replaceChildren(h('option', { value: '', text: `history (${this.history.length})` }),
             ...this.history.map((x, i) => h('option', { value: String(i), text: x.length > 80 ? `${x.slice(0, 77)}…` : x })).reverse());
     }
+}
+
+// Is text an SV_AUTH request (which carries a password)?  Decided by the
+// command names as the server reads them — JSON escapes decoded, so
+// {"SV\u005fAUTH":…} is one too; text that is not JSON counts when it looks
+// like one.
+function carriesPassword(text) {
+    let msg;
+    try {
+        msg = JSON.parse(text);
+    } catch {
+        return /SV_AUTH|"SV[^"]*\\u/i.test(text);
+    }
+    return msg !== null && typeof msg === 'object' && Object.keys(msg).some((name) => name.toUpperCase() === 'SV_AUTH');
 }
 
 function load() {

@@ -2,7 +2,8 @@
 // while the view is shown, with requests per second, connections and
 // memory as live charts of the last minute.  Requests per second is the
 // change of SV_INFO's `requests` counter over the time between two polls
-// (the console's own polls included: one a second).
+// (the console's own polls included: one a second); after a server restart
+// (the counter starts again from 0) the next poll is the new baseline.
 
 import { $, bytes, count, describe, duration, fill, h } from './ui.js';
 import { Chart } from './chart.js';
@@ -17,6 +18,11 @@ export class ServerView {
         this.rate = new Chart($('chart-rate'), 'requests/s', (v) => count(Math.round(v)));
         this.conns = new Chart($('chart-conns'), 'connections', (v) => count(v));
         this.mem = new Chart($('chart-mem'), 'memory', (v) => bytes(v));
+    }
+
+    use(db) {
+        this.db = db;
+        this.last = null; // another connection: a new baseline
     }
 
     focus() { $('server-info').focus(); }
@@ -44,7 +50,9 @@ export class ServerView {
             return;
         }
         const at = performance.now();
-        if (this.last) {
+        // a counter that went down: the server restarted (it counts from 0
+        // again), so this poll is the new baseline and gives no rate
+        if (this.last && info.requests >= this.last.requests) {
             const dt = (at - this.last.at) / 1000;
             this.rate.push(dt > 0 ? Number(info.requests - this.last.requests) / dt : 0);
         }

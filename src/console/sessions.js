@@ -46,6 +46,18 @@ export class SessionsView {
         setInterval(() => this.tick(), 250);
     }
 
+    // Use client db from now on (a new one after a refused login).
+    use(db) {
+        this.db = db;
+        this.watcher = null; // ended with the old client
+        this.live();
+    }
+
+    // The "live" badge: shown while the watch is up and connected.
+    live() {
+        $('sessions-live').hidden = !(this.watcher && !this.watcher.ended && this.db.state === 'open');
+    }
+
     focus() { $('sessions-duration').focus(); }
 
     async activate() {
@@ -178,45 +190,52 @@ export class SessionsView {
     }
 
     openKey(tkn, k) {
-        const s = this.db.session(tkn);
+        // this.db when called: the client may be replaced meanwhile (a login again)
+        const s = () => this.db.session(tkn);
         const writable = this.db.role !== 'read';
         return this.panel.show({
             name: k,
-            load: () => s.get(k, { text: true }),
-            save: writable ? (text) => s.set({ [k]: text }) : null,
+            load: () => s().get(k, { text: true }),
+            save: writable ? (text) => s().set({ [k]: text }) : null,
             remove: writable ? async () => {
-                await s.rmv(k);
+                await s().rmv(k);
                 await this.showSession(tkn);
             } : null,
         });
     }
 
     newKey(tkn) {
-        const s = this.db.session(tkn);
         this.panel.showNew({
             create: async (name, text) => {
-                await s.set({ [name]: text });
+                const s = this.db.session(tkn);
+                // as in the Keys view: a new key never replaces one that exists
+                const [exists] = await s.contains([name]);
+                if (exists !== undefined) throw new Error(`The key “${name}” exists already: open it to edit it.`);
+                await s.add({ [name]: text });
                 await this.showSession(tkn);
                 await this.openKey(tkn, name);
             },
         });
     }
 
-    // Reload when sessions change (SH_WATCH {all: true}, when the server has it).
-    async follow() {
-        if (!this.canWatch || this.watcher) return;
+    // Reload when sessions change (SH_WATCH {all: true}, when the server has
+    // it).  again: watch anew (after a login again) even if a watch was made.
+    async follow(again = false) {
+        if (!this.canWatch || (this.watcher && !again)) return;
+        if (this.watcher) await this.watcher.close();
+        this.watcher = null;
         try {
             this.watcher = await this.db.sessions.watch({ all: true }, {}, (ev) => {
                 // the key open in the panel changed: show its new value now
                 const open = this.panel.spec;
-                if (open && ev.tkn === this.selected && ev.key === open.name && !this.panel.editing) this.panel.reload();
+                if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
                 clearTimeout(this.changedSoon);
                 this.changedSoon = setTimeout(() => this.load(), 200);
             });
-            $('sessions-live').hidden = false;
         } catch (e) {
             if (e.status === 10) this.canWatch = false;
         }
+        this.live();
     }
 }
 

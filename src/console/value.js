@@ -20,6 +20,7 @@ export class ValuePanel {
         this.mode = 'tree';   // tree or text
         this.pretty = false;  // text view re-indented
         this.editing = false;
+        this.stale = false;   // the value changed elsewhere (or may have) while it was being edited
         this.text = undefined;
     }
 
@@ -28,7 +29,16 @@ export class ValuePanel {
     async show(spec) {
         this.spec = spec;
         this.editing = false;
+        this.stale = false;
         await this.reload();
+    }
+
+    // The value on screen changed elsewhere, or may have (a watch's event, a
+    // reconnection, a clear or load of the database): draw it again — unless
+    // it is being edited: the edit stays as typed, and Save says what happened.
+    changed() {
+        if (this.editing) this.stale = true;
+        else this.reload();
     }
 
     // An empty panel with a name field, for a new key.  spec: {create(name, JsonText)}.
@@ -48,6 +58,14 @@ export class ValuePanel {
             }
         };
         this.keysFor(area, save, () => this.clear());
+        // in the name too: Ctrl+Enter creates, Escape cancels; Enter goes on to the value
+        this.keysFor(name, save, () => this.clear());
+        name.addEventListener('keydown', (ev) => {
+            if (ev.key === 'Enter' && !(ev.ctrlKey || ev.metaKey)) {
+                ev.preventDefault();
+                area.focus();
+            }
+        });
         fill(this.el, h('div', { class: 'panel' },
             h('div', { class: 'panel-head' }, h('h2', { text: 'New key' })),
             name, err, area,
@@ -66,6 +84,10 @@ export class ValuePanel {
     async reload() {
         const spec = this.spec;
         if (!spec) return;
+        if (this.editing) { // never over an edit in progress
+            this.stale = true;
+            return;
+        }
         let text;
         try {
             text = await spec.load();
@@ -111,6 +133,7 @@ export class ValuePanel {
     edit() {
         if (!this.spec?.save || this.text === undefined) return;
         this.editing = true;
+        this.stale = false;
         this.draw(this.spec, this.text, null);
     }
 
@@ -120,7 +143,18 @@ export class ValuePanel {
         const save = async () => {
             err.hidden = true;
             try {
-                await spec.save(new JsonText(area.value));
+                const value = new JsonText(area.value);
+                if (this.stale) {
+                    // changed elsewhere while edited: say so once; Save again replaces it
+                    const now = await spec.load();
+                    this.stale = false;
+                    if (now !== text) {
+                        throw new Error(now === undefined
+                            ? `${spec.name} was removed by another client while you edited it: Save again to store your text, Cancel to drop it.`
+                            : `${spec.name} was changed by another client while you edited it: Save again to replace it with your text, Cancel to see the stored value.`);
+                    }
+                }
+                await spec.save(value);
             } catch (e) {
                 err.textContent = describe(e);
                 err.hidden = false;
@@ -132,7 +166,12 @@ export class ValuePanel {
         };
         const cancel = () => {
             this.editing = false;
-            this.draw(spec, text, null);
+            if (this.stale) {
+                this.stale = false;
+                this.reload();
+            } else {
+                this.draw(spec, text, null);
+            }
         };
         this.keysFor(area, save, cancel);
         fill(this.el, h('div', { class: 'panel' }, head, err, area,

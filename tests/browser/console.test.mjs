@@ -140,6 +140,27 @@ test('keys: a save the server refuses shows its message and keeps the edit', asy
     }
 });
 
+test('keys: the new key\'s name field: Escape cancels, Enter goes to the value, Ctrl+Enter creates', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'typed');
+    await page.press('#keys-detail .name-input', 'Escape');
+    await page.waitForSelector('#keys-detail .placeholder');
+    await page.click('#keys-new');
+    await page.fill('#keys-detail .name-input', 'by-keys');
+    await page.press('#keys-detail .name-input', 'Enter');
+    await page.waitForFunction(() => document.activeElement?.matches('#keys-detail textarea.editor'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('[2.50]');
+    await page.press('#keys-detail .name-input', 'Control+Enter');
+    await page.waitForSelector('#keys-detail h2.key >> text=by-keys');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["by-keys","typed"]}}'), ['{"KV_GET_RSP":{"keys":{"by-keys":[2.50]},"st":1}}']);
+    send(server.url, '{"KV_RMV":{"keys":["by-keys"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: create a key, then delete it', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);
@@ -289,6 +310,28 @@ test('server: requests per second, connections and memory move', async () => {
     await page.close();
 });
 
+test('server: after a server restart requests/s is never negative: the next poll is the new baseline', async () => {
+    const s = await Server.start();
+    try {
+        const page = await newPage(b);
+        await openConsole(page, s.httpUrl, 'server');
+        send(s.url, ...Array.from({ length: 300 }, () => '{"KV_COUNT":{}}'));
+        await page.waitForFunction(() => Number(document.querySelectorAll('#server-info dd')[6]?.textContent.replace(/,/g, '')) >= 300
+            && Number(document.querySelector('#chart-rate').dataset.samples) >= 1);
+        const before = Number(await page.locator('#chart-rate').getAttribute('data-samples'));
+        await s.restart(); // the requests counter starts from 0 again
+        // polls after the restart: the counter is small again and the chart moved on
+        await page.waitForFunction((n) => Number(document.querySelectorAll('#server-info dd')[6]?.textContent.replace(/,/g, '')) < 300
+            && Number(document.querySelector('#chart-rate').dataset.samples) > n, before);
+        const ys = (await page.locator('#chart-rate polyline').getAttribute('points')).split(' ').map((p) => Number(p.split(',')[1]));
+        assert.ok(ys.every((y) => y >= 0 && y <= 58), `every sample ≥ 0 (y ≤ 58): ${ys}`); // 58: the chart's zero line
+        assert.doesNotMatch(await page.locator('#chart-rate .value').textContent(), /^-/);
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});
+
 test('raw: any request, its exact answer, and a history that never keeps SV_AUTH', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'raw');
@@ -311,6 +354,44 @@ test('raw: any request, its exact answer, and a history that never keeps SV_AUTH
     await page.fill('#raw-input', '');
     await page.press('#raw-input', 'Alt+ArrowUp');
     assert.equal(await page.locator('#raw-input').inputValue(), 'not json');
+    noErrors(page);
+    await page.close();
+});
+
+test('raw: an SV_AUTH request is never kept in the history, however its name is written', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'raw');
+    await page.evaluate(() => localStorage.clear());
+    const requests = [
+        '{"SV\\u005fAUTH":{"user":"u","password":"secret1"}}',
+        '{ "\\u0053\\u0056_AUTH" : {"user":"u","password":"secret2"}}',
+        '{"KV_COUNT":{}}',
+    ];
+    for (const [i, r] of requests.entries()) {
+        await page.fill('#raw-input', r);
+        await page.press('#raw-input', 'Control+Enter');
+        await page.waitForFunction((n) => document.querySelectorAll('#raw-log .exchange').length === n, i + 1);
+    }
+    // the server read both as SV_AUTH
+    assert.match(await page.locator('#raw-log .exchange .response').nth(1).textContent(), /^\{"SV_AUTH_RSP":/);
+    assert.match(await page.locator('#raw-log .exchange .response').nth(2).textContent(), /^\{"SV_AUTH_RSP":/);
+    assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('ndb.console.history'))), ['{"KV_COUNT":{}}']);
+    noErrors(page);
+    await page.close();
+});
+
+test('raw: a pushed event is logged as the server sent it, 1.0 and 2^64 as written', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl, 'raw');
+    await page.fill('#raw-input', '{"KV_WATCH":{"prefix":"rawev:","values":true}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange.answer');
+    send(server.url, '{"KV_SET":{"keys":{"rawev:1":{"n":1.0,"big":18446744073709551616}}}}');
+    await page.waitForSelector('#raw-log .exchange.event');
+    const id = JSON.parse(await page.locator('#raw-log .exchange.answer .response').first().textContent()).KV_WATCH_RSP.id;
+    assert.equal(await page.locator('#raw-log .exchange.event .response').first().textContent(),
+        `{"KV_EVENT":{"id":${id},"key":"rawev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}`);
+    send(server.url, '{"KV_RMV":{"keys":["rawev:1"]}}');
     noErrors(page);
     await page.close();
 });

@@ -97,3 +97,85 @@ test('a read-only user sees the data and no control that would change it', async
     noErrors(page);
     await page.close();
 });
+
+// A server of its own, restarted by the test with other users: start
+// without a config file, or with config (users); restart(users) rewrites it.
+async function ownServer(users) {
+    const config = join(dir, `own-${Math.random().toString(36).slice(2)}.json`);
+    const write = (u) => writeFileSync(config, u ? `{"security":{"users":[${u}]}}` : '{}');
+    write(users);
+    const s = await Server.start(['--config', config]);
+    s.restartWith = async (u) => {
+        write(u);
+        await s.restart();
+    };
+    return s;
+}
+
+test('a server restarted with users: the console asks for a login again, and the live badge is off while disconnected', async () => {
+    const s = await ownServer(null);
+    try {
+        send(s.url, '{"KV_SET":{"keys":{"greeting":"hello"}}}');
+        const page = await newPage(b);
+        await page.goto(s.httpUrl);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.waitForSelector('#keys-live:not([hidden])');
+        assert.equal(await page.locator('#user').isVisible(), false);
+        await s.stop();
+        await page.waitForSelector('#conn:not([data-state="open"])');
+        assert.equal(await page.locator('#keys-live').isHidden(), true);
+        await s.restartWith(user('alice', 'secret', 'write')); // now with users
+        send(s.url, '{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}'); // a restart empties it
+        await page.waitForSelector('#login[open]');
+        await page.fill('#login-user', 'alice');
+        await page.fill('#login-password', 'secret');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('#login', { state: 'hidden' });
+        assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+        assert.equal(await page.locator('#conn').textContent(), 'connected');
+        // the views work again: the list, the watch (live), a value
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await page.click('#keys-list button.item >> text=greeting');
+        await page.waitForSelector('#keys-detail .tree');
+        assert.equal(await page.locator('#keys-detail .tree .leaf').textContent(), '"hello"');
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});
+
+test('a password changed while the console was connected: after a restart it asks for a login again', async () => {
+    const s = await ownServer(user('alice', 'secret', 'write'));
+    try {
+        send(s.url, '{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}');
+        const page = await newPage(b);
+        await page.goto(s.httpUrl);
+        await page.waitForSelector('#login[open]');
+        await page.fill('#login-user', 'alice');
+        await page.fill('#login-password', 'secret');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await s.restartWith(user('alice', 'new secret', 'write')); // the old password is refused now (44)
+        send(s.url, '{"SV_AUTH":{"user":"alice","password":"new secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}'); // a restart empties it
+        await page.waitForSelector('#login[open]');
+        await page.fill('#login-user', 'alice');
+        await page.fill('#login-password', 'new secret');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('#login', { state: 'hidden' });
+        await page.waitForSelector('#conn[data-state="open"]');
+        assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+        await page.waitForSelector('#keys-live:not([hidden])');
+        // a value read and saved on the new connection
+        await page.click('#keys-list button.item >> text=greeting');
+        await page.click('#keys-detail button >> text=Edit');
+        await page.fill('#keys-detail textarea.editor', '"bye"');
+        await page.click('#keys-detail button >> text=Save');
+        await page.waitForSelector('#keys-detail .tree');
+        assert.deepEqual(send(s.url, '{"SV_AUTH":{"user":"alice","password":"new secret"}}', '{"KV_GET":{"keys":["greeting"]}}'),
+            ['{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}', '{"KV_GET_RSP":{"keys":{"greeting":"bye"},"st":1}}']);
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});

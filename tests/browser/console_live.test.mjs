@@ -4,14 +4,18 @@
 // server without watches the console shows no "live" badge and reloads
 // only when asked; that older-server case is not tested in a browser.)
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from '../../clients/js/ndb.js';
 import { browser, newPage, noErrors, openConsole, Server, texts } from './page.mjs';
 
-let server, b, home, other;
+let server, b, home, other, dir;
 
 before(async () => {
-    server = await Server.start();
+    dir = mkdtempSync(join(tmpdir(), 'ndb-live-')); // for KV_SAVE/KV_LOAD
+    server = await Server.start(['--persist-path', dir]);
     home = server.httpUrl;
     b = await browser();
     other = await connect(server.url); // another client, changing data under the page
@@ -22,6 +26,7 @@ after(async () => {
     other?.close();
     await b?.close();
     await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('keys: the open value, new keys and removed keys follow other clients\' changes', async () => {
@@ -80,4 +85,100 @@ test('sessions: the open session key follows another client\'s change, and stays
     await other.sessions.end(t);
     noErrors(page);
     await page.close();
+});
+
+test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_CLEAR, and Save says the key changed or went', async () => {
+    await other.kv.set({ draft: { v: 1 } });
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.click('#keys-list button.item >> text=draft');
+    await page.click('#keys-detail button >> text=Edit');
+    await page.fill('#keys-detail textarea.editor', '{"mine":true}');
+    // another client replaces the whole database (draft changes): the list follows, the edit stays
+    await other.kv.clearSet({ draft: { v: 2 }, unrelated: 1 });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('2 keys in the database'));
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '{"mine":true}');
+    // Save tells, and stores nothing; Save again stores the text as typed
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
+        'draft was changed by another client while you edited it: Save again to replace it with your text, Cancel to see the stored value.');
+    assert.deepEqual(await other.kv.get('draft'), { v: 2 });
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '{"mine":true}');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.deepEqual(await other.kv.get('draft'), { mine: true });
+    // KV_CLEAR while editing: the edit stays; Save says the key is gone
+    await page.click('#keys-detail button >> text=Edit');
+    await page.fill('#keys-detail textarea.editor', '[1.0]');
+    await other.kv.clear();
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('0 keys in the database'));
+    assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), '[1.0]');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
+    assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
+        'draft was removed by another client while you edited it: Save again to store your text, Cancel to drop it.');
+    assert.equal(await other.kv.get('draft'), undefined);
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.equal(await other.kv.get('draft', { text: true }), '[1.0]');
+    noErrors(page);
+    await page.close();
+    await other.kv.set({ 'job:1': 'queued' });
+});
+
+test('sessions: New key with the name of a key the session has is refused, and the stored value stays', async () => {
+    const t = await other.sessions.create({ duration: 600 });
+    await other.session(t).set({ cart: [1] });
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.click(`#sessions-list button.token >> text=${t}`);
+    await page.waitForSelector('#session-keys button.item >> text=cart');
+    await page.click('#session-head button >> text=New key');
+    await page.fill('#session-value .name-input', 'cart');
+    await page.locator('#session-value textarea.editor').fill('[]');
+    await page.click('#session-value button >> text=Create');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(), 'The key “cart” exists already: open it to edit it.');
+    assert.equal(await other.session(t).get('cart', { text: true }), '[1]');
+    // a new name is created
+    await page.fill('#session-value .name-input', 'note');
+    await page.click('#session-value button >> text=Create');
+    await page.waitForSelector('#session-value h2.key >> text=note');
+    assert.equal(await other.session(t).get('note', { text: true }), '[]');
+    await other.sessions.end(t);
+    noErrors(page);
+    await page.close();
+});
+
+test('keys: another client\'s KV_LOAD of many keys makes one refresh of the list, not one per key', async () => {
+    const keys = {};
+    for (let i = 1; i <= 30; i++) keys[`load:${String(i).padStart(2, '0')}`] = i;
+    await other.kv.clearSet(keys);
+    await other.kv.save('live');
+    await other.kv.clearSet({ before: 1 });
+    const page = await newPage(b);
+    // count the KV_SCAN requests the page sends
+    await page.addInitScript(() => {
+        window.scans = 0;
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) {
+            if (String(data).includes('"KV_SCAN"')) window.scans++;
+            return send.call(this, data);
+        };
+    });
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('1 keys in the database'));
+    const first = await page.evaluate(() => window.scans);
+    assert.equal(first, 1);
+    await other.kv.load('live'); // 30 keys: 30 load events
+    // the list shows the loaded keys after one scan (the page asked once for the whole burst)
+    const scans = await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('31 keys in the database') && window.scans);
+    assert.equal(await scans.jsonValue(), 2);
+    assert.equal((await texts(page, '#keys-list button.item')).length, 31);
+    noErrors(page);
+    await page.close();
+    await other.kv.clearSet({ 'job:1': 'queued' });
 });

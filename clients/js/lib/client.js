@@ -82,7 +82,8 @@ export class Client {
 
     // Listen: "open" (connected and authenticated), "close" ({code,
     // reason}), "reconnecting" ({attempt, delay}), "error" (an Error that
-    // belongs to no request), "event" (every pushed event, {family, ...}).
+    // belongs to no request), "event" (every pushed event: {family, ...},
+    // and the message's text as received).
     on(name, fn) {
         if (!this.listeners.has(name)) this.listeners.set(name, new Set());
         this.listeners.get(name).add(fn);
@@ -94,10 +95,10 @@ export class Client {
         return this;
     }
 
-    emit(name, arg) {
+    emit(name, ...args) {
         for (const fn of this.listeners.get(name) || []) {
             try {
-                fn(arg);
+                fn(...args);
             } catch (e) {
                 if (name !== 'error') this.emit('error', e);
             }
@@ -450,7 +451,7 @@ export class Client {
         if (!ev || typeof ev !== 'object') return;
         const w = this.watchers.get(`${family}:${ev.id}`);
         if (w?.text && 'value' in ev) ev.value = parse(text, this.numbers, 2)[`${family}_EVENT`].value;
-        this.emit('event', { family, ...ev });
+        this.emit('event', { family, ...ev }, text);
         if (w) w.deliver(ev);
     }
 }

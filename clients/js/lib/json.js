@@ -291,8 +291,9 @@ function write(v, out, seen) {
 // Re-indent JSON text for people, changing nothing but white space: every
 // literal (numbers, strings with their escapes) is copied as it is, so the
 // result means exactly what the input meant.  indent: spaces per level.
-// The input must be valid JSON (as a stored value is).
+// Text that is not one JSON value throws a SyntaxError (as JsonText does).
 export function prettyText(text, indent = 2) {
+    new JsonText(text); // one JSON value, or a SyntaxError (the loop below trusts the text)
     const out = [];
     let level = 0, i = 0;
     const n = text.length;

@@ -2,6 +2,7 @@
 // server: numbers in both modes, exact text, escapes, bad input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { JsonNumber, JsonText, parse, prettyText, stringify } from '../ndb.js';
 
 test('safe mode: numbers as JSON.parse reads them, integers beyond 2^53 as BigInt', () => {
@@ -80,4 +81,29 @@ test('prettyText changes only white space', () => {
     assert.equal(p, '{\n  "a": [\n    1.0,\n    {\n      "b": "x, y: {z}"\n    },\n    [],\n    {}\n  ],\n  "c": "\\"q\\\\"\n}');
     assert.equal(p.replace(/\n */g, '').replace(/": /g, '":'), t);
     assert.equal(prettyText('5'), '5');
+});
+
+// prettyText(text) run in a worker, so that a call that never returns fails
+// the test (the worker is ended after 10 s) instead of hanging it: the
+// SyntaxError's message, or 'returned' (with the result), or 'never returned'.
+function prettyTextInWorker(text) {
+    const mod = new URL('../ndb.js', import.meta.url).href;
+    const w = new Worker(`import(${JSON.stringify(mod)}).then(({ prettyText }) => {
+        const { parentPort, workerData } = require('node:worker_threads');
+        try { parentPort.postMessage({ returned: prettyText(workerData) }); }
+        catch (e) { parentPort.postMessage({ name: e.name, message: e.message }); }
+    });`, { eval: true, workerData: text });
+    return new Promise((resolve) => {
+        const bound = setTimeout(() => { w.terminate(); resolve('never returned'); }, 10000);
+        w.once('message', (m) => { clearTimeout(bound); w.terminate(); resolve(m); });
+    });
+}
+
+test('prettyText refuses text that is not one JSON value with a SyntaxError, and never hangs on an unterminated string', async () => {
+    for (const bad of ['{"a":"x', '"\\', '"', '["a\\"]', '{"a":1', '{"a":1}}', 'nul']) {
+        const r = await prettyTextInWorker(bad);
+        assert.equal(r.name, 'SyntaxError', `${JSON.stringify(bad)}: ${JSON.stringify(r)}`);
+    }
+    assert.throws(() => prettyText('{"a":"x'), SyntaxError);
+    assert.equal(prettyText(' [1.0] '), '[\n  1.0\n]');
 });

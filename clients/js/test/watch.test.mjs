@@ -47,6 +47,17 @@ test('a prefix watch with values: every change of another client, exact, in orde
     await writer.kv.clear();
 });
 
+test('"event" listeners get each pushed event as read and its text exactly as sent: 1.0 and 2^64 as written', async () => {
+    const db = await client(server.url, { numbers: 'exact' });
+    const writer = await client(server.url);
+    const seen = [];
+    db.on('event', (ev, text) => seen.push([ev.key, text]));
+    await db.kv.watch({ prefix: 'ev:' }, { values: true });
+    await writer.kv.set({ 'ev:1': new JsonText('{"n":1.0,"big":18446744073709551616}') });
+    await until(() => seen.length === 1, 'the event');
+    assert.deepEqual(seen, [['ev:1', '{"KV_EVENT":{"id":1,"key":"ev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}']]);
+});
+
 test('a keys watch with a callback, values as exact text; close() sends KV_UNWATCH and the events stop', async () => {
     const db = await client(server.url);
     const seen = [];
