@@ -12,14 +12,31 @@
 
 #include "server/persist.h"
 
-int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, uint64_t *bytes, char *err,
-                   size_t errlen) {
-    char dir[PATH_MAX];
+int autosnap_has_journal(const auto_layout *L, uint64_t gen) {
+    char path[PATH_MAX + 16];
+    struct stat sb;
+    auto_snapshot_path(L, gen, path, PATH_MAX);
+    size_t n = strlen(path);
+    snprintf(path + n, sizeof path - n, "/%s", AUTOSNAP_JOURNAL_MARK);
+    return stat(path, &sb) == 0;
+}
+
+int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int with_journal, uint64_t *bytes,
+                   char *err, size_t errlen) {
+    char dir[PATH_MAX], mark[PATH_MAX + 16];
     snap_writer w;
     auto_snapshot_path(L, gen, dir, sizeof dir);
     if ((mkdir(dir, 0755) && errno != EEXIST) || auto_sync_dir(L->snapshots)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
+    }
+    if (with_journal) { /* before the data: a complete snapshot always has its mark */
+        snprintf(mark, sizeof mark, "%s/%s", dir, AUTOSNAP_JOURNAL_MARK);
+        int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0 || close(fd) || auto_sync_dir(dir)) {
+            snprintf(err, errlen, "cannot create %s: %s", mark, strerror(errno));
+            return -1;
+        }
     }
     /* sessions first, keys last: a snapshot cut short is incomplete either way */
     if (snap_begin(&w, dir, "sessions", SNAP_SESSIONS, err, errlen)) return -1;

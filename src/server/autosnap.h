@@ -21,9 +21,19 @@
 
 /* Write automatic snapshot gen of st's state.  On success returns 0 and
  * sets *bytes to the size of its files; else -1 with the reason in err
- * (whatever was written stays incomplete and is never loaded). */
-int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, uint64_t *bytes, char *err,
-                   size_t errlen);
+ * (whatever was written stays incomplete and is never loaded).
+ * with_journal: journal file gen was opened for the records after this
+ * snapshot (a journal is on); the snapshot then holds the empty marker
+ * file AUTOSNAP_JOURNAL_MARK, so that recovery knows that file must exist
+ * (auto_snapshot_has_journal). */
+int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int with_journal, uint64_t *bytes,
+                   char *err, size_t errlen);
+
+#define AUTOSNAP_JOURNAL_MARK "journal"
+
+/* Was automatic snapshot gen written with a journal file of its own
+ * generation after it (AUTOSNAP_JOURNAL_MARK)? */
+int autosnap_has_journal(const auto_layout *L, uint64_t gen);
 
 /* Load the complete automatic snapshot (kv, sessions) into st: sessions
  * with the deadlines they had, keys in their order.  No maxMemory check (a

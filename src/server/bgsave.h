@@ -57,6 +57,7 @@ struct bg_job {
     uint64_t *tkns;     /* SH_SAVE: the tokens listed (NULL: every session) */
     size_t ntkns;
     uint64_t gen;       /* automatic snapshots: the generation */
+    int with_journal;   /* ... and journal file gen was opened for the records after it */
     const char *why;    /* automatic snapshots: what asked for it (for the log) */
     uint64_t seq_at_fork, breaks_at_fork, changes_at_fork;
     uint64_t fork_mono_ms; /* when its child started */

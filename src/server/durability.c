@@ -88,6 +88,7 @@ static int auto_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
     /* a generation is used only once its journal file exists: recovery
      * requires the journal files to follow each other without a gap */
     if (d->jn.fd >= 0 && journal_rotate(&d->jn, job->gen, err, errlen)) return -1;
+    job->with_journal = d->jn.fd >= 0;
     d->next_gen++;
     job->seq_at_fork = d->jn.appended;
     job->breaks_at_fork = d->jn.breaks;
@@ -99,7 +100,8 @@ static int auto_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
 static void auto_work(const ndb_server *s, bg_job *job, bg_result *res) {
     const durability *d = s->dur;
     auto_snapshot_path(&d->L, job->gen, res->path, sizeof res->path);
-    if (autosnap_write(&s->store, &d->L, job->gen, &res->bytes, res->err, sizeof res->err)) return;
+    if (autosnap_write(&s->store, &d->L, job->gen, job->with_journal, &res->bytes, res->err, sizeof res->err))
+        return;
     res->ok = 1;
     auto_retention(&d->L, job->gen, s->cfg.keep_snapshots);
 }
@@ -424,7 +426,7 @@ int durability_shutdown(ndb_server *s) {
         int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
         if (!rotated) {
             log_error("final save skipped: %s (the journal holds every change)", err);
-        } else if (autosnap_write(&s->store, &d->L, gen, &bytes, err, sizeof err)) {
+        } else if (autosnap_write(&s->store, &d->L, gen, d->jn.fd >= 0, &bytes, err, sizeof err)) {
             /* with a journal its files still hold every change; without
              * one, this save was the only copy */
             lost = d->jn.fd < 0;

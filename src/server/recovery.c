@@ -222,6 +222,16 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
      * an unbroken run; without a base, from the very first (generation 1) */
     int first = 0;
     while (first < nj && jnls[first] < rep->base_gen) first++;
+    /* A snapshot taken with a journal on has a journal file of its own
+     * generation (autosnap.h): without it, the changes after the snapshot
+     * are missing, whatever comes later. */
+    if (rep->base_gen && autosnap_has_journal(L, rep->base_gen) && (first >= nj || jnls[first] != rep->base_gen)) {
+        char path[PATH_MAX];
+        auto_journal_path(L, rep->base_gen, path, sizeof path);
+        snprintf(err, errlen, "the journal after automatic snapshot %llu is missing: %s does not exist",
+                 (unsigned long long)rep->base_gen, path);
+        goto out;
+    }
     if (first < nj) {
         uint64_t expect = rep->base_gen ? rep->base_gen : 1;
         /* The journal may start one generation after its base (a save

@@ -676,6 +676,18 @@ for i in range(300):
     start_server --persist-path "$P" --journal everysec --compact-min 64K
     grep -q "recovered 301 keys and 0 sessions in [0-9]* ms from automatic snapshot 2 ([0-9]* keys, 0 sessions, [0-9]* ms) and 1 journal file(s)" "$NDB_LOG"
     [ ! -f "$(gen 1)" ] # retention: replaced by the snapshot
+    stop_server
+    # the snapshot was taken with a journal on: its own journal file (the
+    # changes after it) must be there; without it, recovery stops rather
+    # than skip to the next file and lose "after"
+    [ -f "$P/@ndb/snapshots/00000000000000000002/journal" ]
+    rm "$(gen 2)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "the journal after automatic snapshot 2 is missing: $(gen 2) does not exist" ]
+    run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: the journal after automatic snapshot 2 is missing: $(gen 2) does not exist" ]
 }
 
 @test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {

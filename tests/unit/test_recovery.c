@@ -98,7 +98,7 @@ static void test_roundtrip(void) {
     /* compaction: a new journal file, and the snapshot of that instant */
     CHECK_INT(journal_rotate(&jn, 2, err, sizeof err), 0);
     uint64_t bytes = 0;
-    CHECK_INT(autosnap_write(&a, &L, 2, &bytes, err, sizeof err), 0);
+    CHECK_INT(autosnap_write(&a, &L, 2, 1, &bytes, err, sizeof err), 0);
     CHECK(bytes > 0);
     put(&a, NULL, "a", "\"replaced\"");
     put(&a, NULL, "after", "true");
@@ -271,7 +271,7 @@ static void test_missing_pieces(void) {
 
     /* snapshots 3 (complete) and 4 (interrupted): 3 is used with journal 3 */
     uint64_t bytes;
-    CHECK_INT(autosnap_write(&a, &L, 3, &bytes, err, sizeof err), 0); /* holds a, b, c: journal 3 adds c again */
+    CHECK_INT(autosnap_write(&a, &L, 3, 1, &bytes, err, sizeof err), 0); /* holds a, b, c: journal 3 adds c again */
     char snap4[PATH_MAX + 64];
     auto_snapshot_path(&L, 4, snap4, sizeof snap4);
     mkdir(snap4, 0755);
@@ -283,7 +283,7 @@ static void test_missing_pieces(void) {
     CHECK_INT(b.kv.count, 3);
     store_free(&b);
     /* retention after a later snapshot: older snapshots and journals go */
-    CHECK_INT(autosnap_write(&a, &L, 5, &bytes, err, sizeof err), 0);
+    CHECK_INT(autosnap_write(&a, &L, 5, 0, &bytes, err, sizeof err), 0); /* as a save schedule's, no journal */
     auto_retention(&L, 5, 1);
     auto_snapshot_path(&L, 3, path, sizeof path);
     CHECK_INT(size_of(path), 0);
@@ -294,6 +294,17 @@ static void test_missing_pieces(void) {
     CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), 0);
     CHECK_INT(rep.base_gen, 5);
     CHECK_INT(b.kv.count, 3);
+    store_free(&b);
+    /* a snapshot taken with a journal on, whose own journal file is gone:
+     * the changes after it are missing, and recovery says so */
+    CHECK_INT(autosnap_write(&a, &L, 6, 1, &bytes, err, sizeof err), 0);
+    CHECK(autosnap_has_journal(&L, 6) && !autosnap_has_journal(&L, 5));
+    CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), -1);
+    auto_journal_path(&L, 6, path, sizeof path);
+    char want6[PATH_MAX + 128];
+    snprintf(want6, sizeof want6, "the journal after automatic snapshot 6 is missing: %s does not exist", path);
+    CHECK_STR(err, want6);
+    CHECK(!rep.damaged);
     store_free(&b);
     store_free(&a);
 }
