@@ -215,6 +215,10 @@ static int check_persist_path(const ndb_config *c, const char *src, char *err, s
         snprintf(err, errlen, "persist enabled but path is empty (%s)", src);
         return -1;
     }
+    if (stat(c->persist_path, &st) && errno != ENOENT && errno != ENOTDIR) { /* EACCES: it may well exist */
+        snprintf(err, errlen, "cannot use persist path %s: %s (%s)", c->persist_path, strerror(errno), src);
+        return -1;
+    }
     if (stat(c->persist_path, &st) || !S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "persist path is not a directory or does not exist: %s (%s)", c->persist_path, src);
         return -1;

@@ -21,6 +21,7 @@
  */
 #include "server/journal_cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -163,6 +164,14 @@ int cmd_journal(int argc, char **argv) {
     if (path) snprintf(cfg.persist_path, sizeof cfg.persist_path, "%s", path);
     log_threshold = LOG_ERROR; /* the report is on stdout; recovery's own notes would repeat it */
     auto_layout L;
+    struct stat root;
+    if (auto_layout_init(&L, cfg.persist_path) == 0 && stat(L.root, &root) && errno != ENOENT && errno != ENOTDIR) {
+        /* EACCES: the data is there, but not for this user (a service's private directory) */
+        fprintf(stderr, "ndb journal: cannot read %s: %s (run it as the user the server runs as, or as root)\n",
+                L.root, strerror(errno));
+        config_free(&cfg);
+        return 2;
+    }
     if (auto_layout_init(&L, cfg.persist_path) || !auto_layout_exists(&L)) {
         fprintf(stderr, "ndb journal: no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME
                         " does not exist)\n",

@@ -284,6 +284,20 @@ for i in range(300):
     run "$NDB" journal check --persist-path= # not /@ndb
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "ndb journal: --persist-path is empty" ]
+    # data this user may not read (a service's private directory) is not "missing"
+    # (as root, when another user may run this binary: not from a checkout under /root)
+    if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ] &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$NDB" --version >/dev/null 2>&1; then
+        local priv="$BATS_TEST_TMPDIR/private"
+        mkdir -p "$priv/ndb/@ndb" && chmod 700 "$priv"
+        chmod o+x "$BATS_TEST_TMPDIR"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "$NDB" journal check --persist-path "$priv/ndb"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "ndb journal: cannot read $priv/ndb/@ndb: Permission denied (run it as the user the server runs as, or as root)" ]
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "$NDB" serve --port 0 --persist-path "$priv/ndb"
+        [ "$status" -eq 1 ]
+        [ "$output" = "ndb serve: cannot use persist path $priv/ndb: Permission denied (option '--persist-path')" ]
+    fi
     run "$NDB" journal check --nope
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "ndb journal: unknown option '--nope'" ]
