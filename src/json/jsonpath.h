@@ -159,6 +159,19 @@ typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised pa
  * `..` over large values get there; it bounds one jp_eval to well under a second; the
  * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h). */
 int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
+
+/* The work one request may do over all its evaluations (KV_FIND over every key): the
+ * 20,000,000 steps above, and at most JP_RE_TIME_LIMIT_NS of regular-expression matching
+ * in all (each match also stays under its own step limit).  Start it zeroed. */
+typedef struct jp_budget {
+    uint64_t steps;    /* evaluation steps so far */
+    uint64_t regex_ns; /* time spent in regex matches so far */
+} jp_budget;
+#define JP_RE_TIME_LIMIT_NS 1000000000ull /* 1 s of matching per request */
+
+/* jp_eval, drawing on (and adding to) budget b shared with the request's other
+ * evaluations: past it, -1 with "... exceeded its ... limit" as above. */
+int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err);
 size_t jp_results_count(const jp_results *r);
 const jp_match *jp_results_get(const jp_results *r, size_t i);
 void jp_results_free(jp_results *r);

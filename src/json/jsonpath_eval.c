@@ -504,14 +504,23 @@ static jp_results *materialise(const jp_ctx *c, const jp_list *l) {
 
 /* (see jsonpath.h) */
 int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err) {
+    jp_budget b = {0, 0};
+    return jp_eval_in(p, root, &b, out, err);
+}
+
+int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err) {
     jp_ctx c;
     memset(&c, 0, sizeof c);
     c.path = p;
     c.root = root;
     c.err = err;
+    c.steps = b->steps; /* the request's budget goes on where its last evaluation left it */
+    c.regex_ns = b->regex_ns;
     rec_add(&c, NO_PARENT, ROOT_KIND, 0, NULL, 0);
     jp_list res = {NULL, 0, 0};
     if (root) run_query(&c, &p->q, root, 0, &res);
+    b->steps = c.steps;
+    b->regex_ns = c.regex_ns;
     *out = c.failed ? NULL : materialise(&c, &res);
     free(res.v);
     free(c.rec);

@@ -9,6 +9,7 @@
  * one-entry cache in the evaluation context.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "json/jsonpath_internal.h"
 
@@ -64,7 +65,25 @@ pcre2_match_context *jp_re_mctx_new(void) {
 int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_t from,
                  size_t *ms, size_t *me) {
     if (!c->md && !(c->md = pcre2_match_data_create(1, NULL))) abort();
-    int rc = pcre2_match(re, (PCRE2_SPTR)(n ? s : ""), n, from, 0, c->md, c->path->mctx);
+    /* A search from past the start (tokenize's next piece) is of a subject
+     * already checked: without PCRE2_NO_UTF_CHECK, PCRE2 would check all of
+     * it again on every call, making tokenize quadratic in its length. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = pcre2_match(re, (PCRE2_SPTR)(n ? s : ""), n, from, from ? PCRE2_NO_UTF_CHECK : 0, c->md,
+                         c->path->mctx);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->regex_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+    if (c->regex_ns > JP_RE_TIME_LIMIT_NS) {
+        /* each match stays under its step limit, but a request may run many (every element,
+         * every key): their time together is bounded too, so no request holds the server up */
+        if (!c->failed) {
+            c->failed = 1;
+            snprintf(c->err->msg, sizeof c->err->msg,
+                     "regular expressions exceeded their time limit (1 s per request)");
+        }
+        return -1;
+    }
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
         *ms = ov[0];

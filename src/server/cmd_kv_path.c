@@ -42,7 +42,7 @@ static jp_path *compile_or_answer(request *r, uint32_t path_tok) {
 /* Evaluate p on the stored value e (scanned into vdoc, tree in *tree).
  * Returns the results, or NULL with err set when evaluation had to stop (a
  * regex over its step limit); nothing is written to the response. */
-static jp_results *eval_entry(const jp_path *p, const kv_entry *e, json_t **tree, jp_error *err) {
+static jp_results *eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b, json_t **tree, jp_error *err) {
     *tree = NULL;
     if (jdoc_parse(&vdoc, kv_val(e), e->vlen, NULL)) { /* values are validated on entry */
         snprintf(err->msg, sizeof err->msg, "stored value failed to parse");
@@ -50,7 +50,7 @@ static jp_results *eval_entry(const jp_path *p, const kv_entry *e, json_t **tree
     }
     *tree = jtree_build(&vdoc, 0);
     jp_results *res = NULL;
-    if (jp_eval(p, *tree, &res, err)) {
+    if (jp_eval_in(p, *tree, b, &res, err)) {
         json_decref(*tree);
         *tree = NULL;
         if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
@@ -63,10 +63,10 @@ enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
 
 /* Append one matching key's contribution to the response body.  Returns
  * whether the key matched, or -1 (err set) if evaluation failed. */
-static int find_one(request *r, const jp_path *p, const kv_entry *e, enum find_rsp mode, int *first,
+static int find_one(request *r, const jp_path *p, const kv_entry *e, jp_budget *b, enum find_rsp mode, int *first,
                     jp_error *err) {
     json_t *tree = NULL;
-    jp_results *res = eval_entry(p, e, &tree, err);
+    jp_results *res = eval_entry(p, e, b, &tree, err);
     if (!res) return -1;
     size_t n = jp_results_count(res);
     if (n && mode == FIND_PATHS) {
@@ -118,11 +118,13 @@ void cmd_KV_FIND(request *r) {
     sb_adds(r->out, mode == FIND_PATHS ? "\"paths\":[" : mode == FIND_KV ? "\"keys\":{" : "\"keys\":[");
     int first = 1, failed = 0;
     jp_error err = {0, ""};
+    jp_budget budget = {0, 0}; /* one for the whole request, however many keys it searches */
     const kvmap *m = &r->srv->store.kv;
     const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
     if (!keys || keys->count == 0) {
         uint32_t pos = 0;
-        for (const kv_entry *e; !failed && (e = kvmap_next(m, &pos));) failed = find_one(r, path, e, mode, &first, &err) < 0;
+        for (const kv_entry *e; !failed && (e = kvmap_next(m, &pos));)
+            failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
     } else {
         strbuf k = STRBUF_INIT;
         for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed; i++, t = req_tok(r, t)->next) {
@@ -133,7 +135,7 @@ void cmd_KV_FIND(request *r) {
             kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
             if (!e || (mode == FIND_KV && e->flag)) continue; /* an object lists each key once */
             if (mode == FIND_KV) keyops_remember(r, e);
-            failed = find_one(r, path, e, mode, &first, &err) < 0;
+            failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
         }
         keyops_forget(r);
         sb_free(&k);
@@ -178,7 +180,8 @@ void cmd_KV_UPDATE(request *r) {
     } else {
         json_t *tree = NULL;
         jp_error err = {0, ""};
-        jp_results *res = eval_entry(path, e, &tree, &err);
+        jp_budget budget = {0, 0};
+        jp_results *res = eval_entry(path, e, &budget, &tree, &err);
         if (!res) {
             rsp_fail(r, ST_PATH_INVALID, err.msg);
         } else {

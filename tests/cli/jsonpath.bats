@@ -152,3 +152,24 @@ setup() {
     req '{"KV_FIND":{"rsp":"keys","keys":["flags","mixed","arr"],"path":"$[?(length(@) == null)]"}}' \
         '{"KV_FIND_RSP":{"keys":[],"st":1}}'
 }
+
+@test "KV_FIND's bounds hold for the whole request: regex time over every element, steps over every key" {
+    # each match stays under its step limit; 200 of them take seconds together
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"r":["a"*21+"b"]*200}}}))' | "$NDB" send - >/dev/null
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@ =~ /(a+)+$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regular expressions exceeded their time limit (1 s per request)","st":4,"tkn":null}}'
+    "$NDB" send '{"KV_RMV":{"keys":["r"]}}' >/dev/null
+    # each key alone stays under the 20,000,000 steps; forty keys in one request do not
+    python3 -c '
+import json
+for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i in range(700)]}}}))' | "$NDB" send - >/dev/null
+    req '{"KV_FIND":{"rsp":"keys","keys":["n0"],"path":"$..[?(count($..*) == -1)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","path":"$..[?(count($..*) == -1)]"}}' \
+        '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+}
+
+@test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"t":["a,"*400000]}}}))' | "$NDB" send - >/dev/null
+    req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \
+        '{"KV_FIND_RSP":{"keys":["t"],"st":1}}'
+}
