@@ -337,14 +337,20 @@ static void release_gates(void) {
     }
 }
 
-/* Over limits.maxOutputBytes: close at once and free the queue. */
+/* Over limits.maxOutputBytes: free the queue and close with 1008 and the
+ * reason, so that a client whose one answer was too big (a KV_GET of many
+ * large keys) learns why, instead of seeing the connection drop; lws drops
+ * it anyway if the close frame cannot go out within 5 s. */
 static int check_output_cap(conn *c) {
     if (c->out.pending <= T.srv->cfg.max_output) return 0;
     log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
              T.srv->cfg.max_output);
-    c->closing = 1;
     outq_free(&c->out);
-    kill_async(c->wsi);
+    c->closing = 1;
+    c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+    c->close_why = "output over maxOutputBytes";
+    want_write(c);
+    if (!c->direct) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
     return -1;
 }
 

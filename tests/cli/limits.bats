@@ -254,6 +254,15 @@ teardown() { stop_server; }
     req '{"KV_CONTAINS":{"keys":["big"]}}' '{"KV_CONTAINS_RSP":{"contains":["big"],"st":1}}'
 }
 
+@test "maxOutputBytes: one answer bigger than the limit closes with 1008 and the reason, not a bare drop" {
+    start_server --max-output 64K
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 200000}}}))' | "$NDB" send - >/dev/null
+    run --separate-stderr "$NDB" get big
+    [ "$status" -eq 2 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: lost connection to $NDB_URL before the answer arrived: connection closed by server (1008: output over maxOutputBytes)" ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+}
+
 @test "maxDepth: deeper requests answer 42; the scanner's 1024 still answers ERR 3" {
     start_server --max-depth 6
     req '{"KV_SET":{"keys":{"a":[[[1]]]}}}' '{"KV_SET_RSP":{"st":1}}'

@@ -330,8 +330,8 @@ static void test_help(void) {
     CHECK(strstr(out.buf, "\n  --no-persist              the opposite of --persist\n") != NULL);
     CHECK(strstr(out.buf, "\n  --log-level LEVEL         what to log (error, warn, info or debug; default\n"
                           "                            info)\n") != NULL);
-    CHECK(strstr(out.buf, "\n  --max-output SIZE         queued output of one connection before it is closed\n"
-                          "                            (64K..1T, default 64M)\n") != NULL);
+    CHECK(strstr(out.buf, "\n  --max-output SIZE         queued output of one connection (one big answer too)\n"
+                          "                            before it is closed with 1008 (64K..1T, default 64M)\n") != NULL);
     CHECK(strstr(out.buf, "\nlimits (config object \"limits\"):\n") != NULL);
     sb_free(&out);
 }
