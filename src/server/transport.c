@@ -76,6 +76,7 @@
 #include "server/handshake.h"
 #include "server/durability.h"
 #include "server/outq.h"
+#include "server/sd_notify.h"
 #include "server/security.h"
 #include "server/settings.h"
 #include "server/tls_server.h"
@@ -595,6 +596,7 @@ static void begin_shutdown(void) {
     log_info("shutting down on %s: closing %u connection(s)",
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
              T.srv->connections);
+    sd_notify_state("STOPPING=1");
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
         else lws_callback_on_writable(c->wsi);
@@ -932,6 +934,8 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
      * of connections.  It gets the same clean shutdown as SIGTERM. */
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* listening, recovered and ready for clients: systemctl start returns now */
+    sd_notify_state("READY=1");
 
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
     pthread_mutex_lock(&wake_lock);

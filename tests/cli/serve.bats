@@ -308,3 +308,38 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     run "$NDB" serve --port 0 --load-name ds --config c.json
     [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }
+
+@test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM" {
+    run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
+import os, re, socket, subprocess, sys
+ndb, tmp = sys.argv[1], sys.argv[2]
+for name in (tmp + "/notify.sock", "@ndb-test-notify-%d" % os.getpid()):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(name if name[0] == "/" else "\0" + name[1:])
+    s.settimeout(20)
+    log = open(tmp + "/serve.log", "w+")
+    p = subprocess.Popen([ndb, "serve", "--port", "0"], env=dict(os.environ, NOTIFY_SOCKET=name), stderr=log)
+    try:
+        print(s.recv(100).decode())
+        log.seek(0)
+        port = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", log.read()).group(1)
+        # ready means ready: a client is served at once
+        print(subprocess.run([ndb, "-p", port, "count"], capture_output=True, text=True).stdout.strip())
+        p.terminate()
+        print(s.recv(100).decode())
+        print("exit", p.wait(timeout=20))
+    finally:
+        if p.poll() is None:
+            p.kill()
+    s.close()
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "READY=1
+0
+STOPPING=1
+exit 0
+READY=1
+0
+STOPPING=1
+exit 0" ]
+}
