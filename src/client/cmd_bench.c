@@ -151,8 +151,9 @@ static const char bench_usage[] =
     "\n"
     "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
     "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
-    "cannot be reached, refuses the login or needs one (it has users: --user), or\n"
-    "when it holds keys and --force was not given;\n"
+    "cannot be reached, refuses the login or needs one (it has users: --user), the\n"
+    "user's role may not run the operation (45), or it holds keys and --force was\n"
+    "not given;\n"
     "130 when interrupted (the results so far are printed).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
@@ -489,16 +490,17 @@ static int wrong_answer(bench *b, bconn *c, const inflight *f, const char *m, si
     return fail(b, "wrong answer to %s on connection %u (%s): %s", req, c->idx + 1, why, ans);
 }
 
-/* A 43 (AuthRequired): the server has users and this run logged in as
- * none.  Not a wrong answer but a set-up problem, said as every client
- * command says it (cli_status_line), exit status 2.  body is the token of
- * the answer's body in d. */
-static int auth_required(bench *b, const jdoc *d, uint32_t body) {
+/* A 43 (AuthRequired: the server has users and this run logged in as
+ * none) or a 45 (RoleDenied: the user's role may not run the operation,
+ * e.g. --op set as a read user).  Not a wrong answer but a set-up problem,
+ * said as every client command says it (cli_status_line), exit status 2.
+ * body is the token of the answer's body in d. */
+static int setup_refused(bench *b, const jdoc *d, uint32_t body, unsigned st) {
     strbuf line = STRBUF_INIT;
     uint32_t mt = jobj_get(d, body, "m", 1);
     sb_reset(&b->tmp);
     if (mt && d->toks[mt].type == JT_STRING) jstr_decode(d, &d->toks[mt], &b->tmp);
-    cli_status_line(43, b->tmp.buf, b->tmp.len, &line);
+    cli_status_line(st, b->tmp.buf, b->tmp.len, &line);
     b->setup_failed = 1;
     fail(b, "%s", line.buf);
     sb_free(&line);
@@ -520,8 +522,8 @@ static int check_parsed(bench *b, bconn *c, const inflight *f, const char *m, si
         return wrong_answer(b, c, f, m, n, "not the response to this request");
     uint32_t st = jobj_get(d, 2, "st", 2);
     uint64_t stv = 0;
-    if (st && t[st].type == JT_NUMBER && !jnum_to_u64(d, &t[st], &stv) && stv == 43)
-        return auth_required(b, d, 2);
+    if (st && t[st].type == JT_NUMBER && !jnum_to_u64(d, &t[st], &stv) && (stv == 43 || stv == 45))
+        return setup_refused(b, d, 2, (unsigned)stv);
     if (!st || t[st].type != JT_NUMBER || t[st].len != 1 || jtok_text(d, &t[st])[0] != '1')
         return wrong_answer(b, c, f, m, n, "status is not 1");
     if (f->kind == RK_NEW) {

@@ -367,6 +367,10 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     NDB_PASSWORD=wrong run --separate-stderr "$NDB" bench --user alice -n 200 -c 2 -q
     exit_is 2
     [ "$stderr" = "ndb bench: cannot log in as 'alice': AuthFailed (44): wrong user or password" ]
+    # a role that may not run the operation is a set-up problem too, not a wrong answer
+    run --separate-stderr "$NDB" bench --user reader --password-file "$READER_PW_FILE" -n 50 -c 1 --op set -q --force
+    exit_is 2 ''
+    [ "$stderr" = "ndb bench: RoleDenied (45): KV_SET needs the role write; user reader has the role read" ]
 }
 
 @test "ndb bench without --user on a server with users: exit 2, says how to log in, as ndb count does" {
