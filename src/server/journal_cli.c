@@ -193,7 +193,13 @@ int cmd_journal(int argc, char **argv) {
     int rc = recovery_run(&st, &L, repair ? RECOVER_START : RECOVER_CHECK, &rep, err, sizeof err);
     if (rc == 0) {
         print_found(&rep, &st);
-        if (repair) printf("nothing to repair%s\n", rep.torn ? " (the torn last record was cut off)" : "");
+        if (repair) { /* what a start-up would have done anyway was done: say so, not "nothing" */
+            const char *done = rep.torn && rep.reserved_bytes ? " (the torn last record and the zeros after it were cut off)"
+                               : rep.torn                     ? " (the torn last record was cut off)"
+                               : rep.reserved_bytes           ? " (the zeros after the last record were cut off)"
+                                                              : "";
+            printf("no damage to repair%s\n", done);
+        }
         store_free(&st);
         if (lock >= 0) close(lock);
         return 0;
