@@ -934,6 +934,14 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
      * of connections.  It gets the same clean shutdown as SIGTERM. */
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Other signals whose default would end the server at once, losing
+     * what a save schedule had not saved yet: SIGUSR1/SIGUSR2 (a log
+     * rotation set up for other daemons) mean nothing to ndb; past a file
+     * size limit (SIGXFSZ) the write fails with EFBIG instead, which the
+     * journal and snapshots handle like a full disk (124, refused writes). */
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     /* listening, recovered and ready for clients: systemctl start returns now */
     sd_notify_state("READY=1");
 

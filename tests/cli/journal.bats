@@ -679,6 +679,22 @@ wait_refused() {
     req '{"KV_GET":{"keys":["typed"]}}' '{"KV_GET_RSP":{"keys":{"typed":"before the terminal closed"},"st":1}}'
 }
 
+@test "SIGUSR1, SIGUSR2 and SIGXFSZ do not end the server (their default would, without the final save)" {
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"k":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    kill -USR1 "$NDB_PID"
+    kill -USR2 "$NDB_PID"
+    kill -XFSZ "$NDB_PID"
+    req '{"KV_GET":{"keys":["k"]}}' '{"KV_GET_RSP":{"keys":{"k":1},"st":1}}'
+    kill -0 "$NDB_PID"
+    kill -TERM "$NDB_PID"
+    local rc
+    wait "$NDB_PID" && rc=0 || rc=$?
+    NDB_PID=
+    [ "$rc" -eq 0 ]
+    grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
+}
+
 @test "compaction: past persist.compactMinBytes, a snapshot and a new journal file; recovery after it" {
     start_server --persist-path "$P" --journal everysec --compact-min 64K
     python3 -c '
