@@ -9,7 +9,6 @@
  * keeps answering everyone, and the reply — the same shapes as ever, with
  * `duration` — is sent when the snapshot is complete (durability.c, bgsave.c).
  */
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,13 @@ static uint64_t mono_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Answer 42 in the failure shape, keeping the dataset's name as every
+ * failed save or load does: {"<CMD>_RSP":{"m":M,"name":N,"st":42,"tkn":null}}. */
+static void refuse_named(request *r, const strbuf *name, const char *m) {
+    persist_rsp_head(r, name, -1, m);
+    SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+}
+
 /* Validate the body (name) and decode the name into `name`.  Answers and
  * returns -1 on failure. */
 int persist_take_name(request *r, strbuf *name, uint32_t *tok) {
@@ -36,10 +42,7 @@ int persist_take_name(request *r, strbuf *name, uint32_t *tok) {
     jstr_decode(r->doc, req_tok(r, *tok), name);
     sb_grow(name, 0);
     if (!snapshot_name_ok(name->buf, name->len)) {
-        rsp_begin(r);
-        SB_ADD_LIT(r->out, "\"m\":\"" SNAPSHOT_NAME_RULE "\",\"name\":");
-        sb_add_json_string(r->out, name->buf, name->len);
-        SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+        refuse_named(r, name, SNAPSHOT_NAME_RULE);
         return -1;
     }
     return 0;
@@ -62,36 +65,17 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
     sb_add_json_string(r->out, name->buf, name->len);
 }
 
-/* The saveDataType of the newest complete snapshot of dataset `name`, or
- * -1 if it has none. */
-static int dataset_kind(const char *base, const char *name) {
-    char dataset[PATH_MAX - 32], dir[PATH_MAX], why[PATH_MAX + 128];
-    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) return -1;
-    DIR *d = opendir(dataset);
-    if (!d) return -1;
-    uint64_t *ts;
-    size_t n = snap_list_newest_first(d, &ts);
-    int kind = -1;
-    for (size_t i = 0; i < n && kind < 0; i++) {
-        snprintf(dir, sizeof dir, "%s/%llu", dataset, (unsigned long long)ts[i]);
-        if (!snap_is_complete(dir, &kind, why, sizeof why)) kind = -1;
-    }
-    free(ts);
-    return kind;
-}
-
 /* A save into a dataset whose snapshots hold the other kind of data is
  * refused (42): loads take the newest snapshot whatever its kind, and
  * retention counts them all, so it would hide the other kind from its
  * load and then delete it.  Returns -1 after answering. */
 static int refuse_other_kind(request *r, const strbuf *name, int type) {
-    int kind = dataset_kind(r->srv->cfg.persist_path, name->buf);
+    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf);
     if (kind < 0 || kind == type) return 0;
     char m[160];
     snprintf(m, sizeof m, "dataset holds %s (saveDataType %d): save %s under another name",
              kind == SNAP_KV ? "keys" : "sessions", kind, type == SNAP_KV ? "keys" : "sessions");
-    persist_rsp_head(r, name, -1, m);
-    SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
+    refuse_named(r, name, m);
     return -1;
 }
 
@@ -145,13 +129,6 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
     return 0;
 }
 
-/* A load past limits.maxMemory: the limit's 42, keeping the dataset's
- * name as every other failed load does. */
-static void refuse_oom(request *r, const strbuf *name) {
-    persist_rsp_head(r, name, -1, NDB_MAXMEMORY_MSG);
-    SB_ADD_LIT(r->out, ",\"st\":42,\"tkn\":null}}");
-}
-
 void cmd_KV_LOAD(request *r) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
@@ -161,7 +138,7 @@ void cmd_KV_LOAD(request *r) {
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
     int rc = persist_kv_read(&s, &r->srv->store, &keys, err, sizeof err);
     if (rc == PERSIST_OOM) {
-        refuse_oom(r, &name);
+        refuse_named(r, &name, NDB_MAXMEMORY_MSG); /* the limit's 42 */
         goto out;
     }
     if (rc) {
@@ -213,7 +190,7 @@ void cmd_SH_LOAD(request *r) {
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
     int rc = persist_sessions_read(&s, &r->srv->store, &sessions, &keys, err, sizeof err);
     if (rc == PERSIST_OOM) {
-        refuse_oom(r, &name);
+        refuse_named(r, &name, NDB_MAXMEMORY_MSG); /* the limit's 42 */
         goto out;
     }
     if (rc) {

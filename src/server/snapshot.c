@@ -320,7 +320,8 @@ size_t snap_list_newest_first(DIR *d, uint64_t **out) {
     return n;
 }
 
-int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
+/* snap_find_latest; `warn`: log each incomplete snapshot skipped. */
+static int find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn) {
     char dataset[PATH_MAX - 32];
     if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
         snprintf(err, errlen, "dataset path too long");
@@ -345,10 +346,20 @@ int snap_find_latest(const char *base, const char *name, snap_found *out, char *
             rc = 0;
             break;
         }
-        log_warn("skipping snapshot %s: %s", out->dir, why);
+        if (warn) log_warn("skipping snapshot %s: %s", out->dir, why);
     }
     free(ts);
     return rc;
+}
+
+int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
+    return find_latest(base, name, out, err, errlen, 1);
+}
+
+int snap_latest_type(const char *base, const char *name) {
+    static snap_found s; /* static: it holds a PATH_MAX buffer */
+    char err[64];
+    return find_latest(base, name, &s, err, sizeof err, 0) ? -1 : s.type;
 }
 
 static int cmp_path_num(const void *a, const void *b) {

@@ -79,6 +79,10 @@ typedef struct snap_found {
  * or -1 with a reason in err. */
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen);
 
+/* The saveDataType of that snapshot, or -1 if the dataset has none; quiet
+ * (a save asks before writing, not a load). */
+int snap_latest_type(const char *base, const char *name);
+
 /* Is the snapshot directory dir complete (metadata status 1 and a data
  * directory)?  1 with *type set, or 0 with the reason in why. */
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen);
