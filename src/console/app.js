@@ -87,6 +87,26 @@ async function reconnected() {
     }
 }
 
+// Open db, and log in if the server has users (the dialog).  false: no
+// connection (said in the header and a toast).
+async function connect() {
+    status('connecting…', 'connecting');
+    try {
+        await db.open();
+    } catch (e) {
+        status('cannot connect', 'closed');
+        toast(describe(e), true);
+        return false;
+    }
+    try {
+        await db.info();
+    } catch (e) {
+        if (e.status !== 43) throw e;
+        await login(); // the server has users: authentication required
+    }
+    return true;
+}
+
 // Log in again (the same dialog as on loading), on a new client if the
 // current one closed; then the views start over on the connection.
 function relogin() {
@@ -95,20 +115,7 @@ function relogin() {
             if (db.state === 'closed') {
                 db = client();
                 for (const v of Object.values(views)) v.use(db);
-                status('connecting…', 'connecting');
-                try {
-                    await db.open();
-                } catch (e) {
-                    status('cannot connect', 'closed');
-                    toast(describe(e), true);
-                    return;
-                }
-                try {
-                    await db.info();
-                } catch (e) {
-                    if (e.status !== 43) throw e;
-                    await login();
-                }
+                if (!(await connect())) return;
             } else {
                 await login();
             }
@@ -205,20 +212,7 @@ async function main() {
     $('theme').addEventListener('click', () => setTheme(THEMES[(THEMES.indexOf(document.documentElement.dataset.theme) + 1) % THEMES.length]));
     $('logout').addEventListener('click', () => location.reload()); // credentials live in this page only
     $('help-close').addEventListener('click', () => $('help').close());
-    status('connecting…', 'connecting');
-    try {
-        await db.open();
-    } catch (e) {
-        status('cannot connect', 'closed');
-        toast(describe(e), true);
-        return;
-    }
-    try {
-        await db.info();
-    } catch (e) {
-        if (e.status !== 43) throw e;
-        await login(); // the server has users: authentication required
-    }
+    if (!(await connect())) return;
     showUser();
     views = {
         keys: new KeysView(db),
