@@ -338,6 +338,19 @@ static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64
     sb_free(&b);
 }
 
+/* Recovery restores what was acknowledged whatever the limits are now, so
+ * a restart under a lowered limits.maxMemory can hold more than the
+ * ceiling: say so once, with what still works and how to get under it. */
+static void warn_recovered_limits(const ndb_server *s) {
+    size_t mem = server_memory(s), max = s->cfg.max_memory;
+    if (max && mem > max)
+        log_warn("recovered data holds %zu bytes (memoryBytes), over limits.maxMemory %zu: it is all kept; reads, "
+                 "removals and writes that do not grow memory work, writes that grow it answer 42 until removals "
+                 "(KV_RMV, KV_CLEAR, SH_END, ...) bring memoryBytes to %zu or less, or start with a higher "
+                 "--max-memory",
+                 mem, max, max);
+}
+
 int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     durability *d = s->dur;
     const ndb_config *cfg = &s->cfg;
@@ -381,6 +394,7 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
         return -1;
     }
     log_recovery(s, &rep, mono_ms() - t0);
+    warn_recovered_limits(s);
     /* Recovered means something to restore: a record, or an automatic
      * snapshot holding a key or session.  A journal file without records
      * (a start with no writes yet, or a crash during the start-up load of

@@ -445,3 +445,32 @@ EOF
     run "$NDB" serve --max-memory 12Q
     [ "$status" -eq 1 ]
 }
+
+@test "maxMemory lowered across a journal restart: start-up warns, writes that do not grow memory work" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    local v
+    v=$(printf 'z%.0s' $(seq 300))
+    start_server --persist-path "$P" --journal always
+    req "{\"KV_SET\":{\"keys\":{\"a\":\"$v\",\"b\":\"$v\",\"c\":\"$v\",\"lock\":\"me\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"b":1000}}}' '{"KV_EXPIRE_RSP":{"keys":{"b":true},"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always --max-memory 700
+    local mem
+    mem=$(memory_bytes)
+    [ "$mem" -gt 700 ]
+    grep -qx "ndb: warn: recovered data holds $mem bytes (memoryBytes), over limits.maxMemory 700: it is all kept; reads, removals and writes that do not grow memory work, writes that grow it answer 42 until removals (KV_RMV, KV_CLEAR, SH_END, ...) bring memoryBytes to 700 or less, or start with a higher --max-memory" "$NDB_LOG"
+    # growing is refused; shrinking, a CAS removal and KV_PERSIST are not
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req "{\"KV_SET\":{\"keys\":{\"a\":\"${v}z\"}}}" '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req '{"KV_PERSIST":{"keys":["b"]}}' '{"KV_PERSIST_RSP":{"keys":{"b":true},"st":1}}'
+    req '{"KV_CAS":{"key":"lock","expect":"me"}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -gt 700 ]
+    req '{"KV_GET":{"keys":["a","lock"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"x":1}}}' '{"KV_CLEAR_SET_RSP":{"cnt":3,"st":1}}'
+    [ "$(memory_bytes)" -le 700 ]
+    # under the ceiling again: the ordinary rule
+    req "{\"KV_SET\":{\"keys\":{\"y\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req "{\"KV_SET\":{\"keys\":{\"w\":\"$v\"}}}" '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+}
