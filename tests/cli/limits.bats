@@ -474,3 +474,53 @@ EOF
     req "{\"KV_SET\":{\"keys\":{\"y\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
     req "{\"KV_SET\":{\"keys\":{\"w\":\"$v\"}}}" '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
 }
+
+@test "maxKeyLength applies to loads: KV_LOAD, SH_LOAD and --load-name refuse a longer key, recovery warns" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    local long tkn x63
+    x63=$(printf 'x%.0s' $(seq 63))
+    long="q\\\"${x63}zzz"
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"ab":1,"longkey1":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"ds","st":121}}' ]]
+    req '{"KV_CLEAR_SET":{"keys":{"a\"b\u0001c":1}}}' '{"KV_CLEAR_SET_RSP":{"cnt":2,"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"odd"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"odd","st":121}}' ]]
+    req "{\"KV_CLEAR_SET\":{\"keys\":{\"$long\":1}}}" '{"KV_CLEAR_SET_RSP":{"cnt":1,"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"cut"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"cut","st":121}}' ]]
+    tkn=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"s\":1,\"sesskey1\":2}}}" '{"SH_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"SH_SAVE":{"name":"sh"}}'
+    [[ "$output" == '{"SH_SAVE_RSP":{"duration":'*',"name":"sh","st":121}}' ]]
+    stop_server
+
+    start_server --persist-path "$P" --max-key-length 4
+    req '{"KV_LOAD":{"name":"ds"}}' \
+        '{"KV_LOAD_RSP":{"m":"key \"longkey1\" is longer than 4 bytes (limits.maxKeyLength)","name":"ds","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"odd"}}' \
+        '{"KV_LOAD_RSP":{"m":"key \"a\\\"b\\u0001c\" is longer than 4 bytes (limits.maxKeyLength)","name":"odd","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"cut"}}' \
+        "{\"KV_LOAD_RSP\":{\"m\":\"key \\\"q\\\\\\\"${x63:0:62}\\\"... (68 bytes) is longer than 4 bytes (limits.maxKeyLength)\",\"name\":\"cut\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    req '{"SH_LOAD":{"name":"sh"}}' \
+        "{\"SH_LOAD_RSP\":{\"m\":\"key \\\"sesskey1\\\" of session $tkn is longer than 4 bytes (limits.maxKeyLength)\",\"name\":\"sh\",\"st\":42,\"tkn\":null}}"
+    "$NDB" send '{"SV_INFO":{}}' | grep -q '"sessions":0,'
+    stop_server
+    run --separate-stderr "$NDB" serve --port 0 --persist-path "$P" --load-name ds --max-key-length 4
+    [ "$status" -eq 1 ]
+    [ "${stderr##*$'\n'}" = "ndb serve: cannot load 'ds' from $P: key \"longkey1\" is longer than 4 bytes (limits.maxKeyLength)" ]
+    start_server --persist-path "$P" --load-name ds --max-key-length 8
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    stop_server
+
+    # the journal: acknowledged writes are recovered whatever the limit, with a warning
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"longkey1":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always --max-key-length 4
+    grep -qx 'ndb: warn: recovered 1 top-level keys and 0 session keys longer than limits.maxKeyLength 4 bytes: they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)' "$NDB_LOG"
+    req '{"KV_GET":{"keys":["longkey1"]}}' '{"KV_GET_RSP":{"keys":{"longkey1":2},"st":1}}'
+}
