@@ -11,8 +11,9 @@
  * a login, 45 below the role), then the command's flags
  * (commands.def) are checked here and nowhere else, then the request
  * limits of README "Limits" apply: limits.maxDepth (when set below the
- * scanner's own 1024) and limits.maxKeysPerRequest over `keys`/`tkns`.
- * They answer status 42 in the failure shape
+ * scanner's own 1024); limits.maxKeysPerRequest over `keys`/`tkns` is
+ * checked by params_check, for the commands that declare them.  They
+ * answer status 42 in the failure shape
  * {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an `m` naming the limit.
  * (maxKeyLength lives in keyops.c; limits.maxMemory is the store's alone:
  * it checks the exact size every change leaves, so no command is refused
@@ -58,17 +59,6 @@ static int check_limits(request *r) {
         snprintf(m, sizeof m, "nesting deeper than %u (limits.maxDepth)", cfg->max_depth);
         rsp_fail(r, ST_VALUE_SIZE, m);
         return -1;
-    }
-    static const char *const lists[] = {"keys", "tkns"};
-    for (int i = 0; i < 2; i++) {
-        uint32_t t = jobj_get(r->doc, r->body, lists[i], 4);
-        if (t && req_tok(r, t)->count > cfg->max_keys &&
-            (req_tok(r, t)->type == JT_ARRAY || req_tok(r, t)->type == JT_OBJECT)) {
-            snprintf(m, sizeof m, "'%s' has more than %zu items (limits.maxKeysPerRequest)", lists[i],
-                     cfg->max_keys);
-            rsp_fail(r, ST_VALUE_SIZE, m);
-            return -1;
-        }
     }
     return 0;
 }

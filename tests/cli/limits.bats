@@ -524,3 +524,18 @@ EOF
     grep -qx 'ndb: warn: recovered 1 top-level keys and 0 session keys longer than limits.maxKeyLength 4 bytes: they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)' "$NDB_LOG"
     req '{"KV_GET":{"keys":["longkey1"]}}' '{"KV_GET_RSP":{"keys":{"longkey1":2},"st":1}}'
 }
+
+@test "maxKeysPerRequest applies only to commands that declare keys or tkns; other members are ignored" {
+    start_server --max-keys 2
+    req '{"KV_COUNT":{"keys":[1,2,3]}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1},"tkns":[1,2,3]}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"SH_EXISTS":{"tkns":[1],"keys":{"a":1,"b":2,"c":3}}}' '{"SH_EXISTS_RSP":{"exist":[],"st":1}}'
+    req '{"KV_SCAN":{"keys":[1,2,3]}}' '{"KV_SCAN_RSP":{"cursor":0,"keys":["a"],"st":1}}'
+    # declared: the limit comes before the command's own checks, whatever the type
+    req '{"KV_GET":{"keys":{"a":1,"b":2,"c":3}}}' \
+        "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_WATCH":{"all":5,"tkns":[1,2,3]}}' \
+        "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_RMV":{"cnt":5,"keys":[1,2,3]}}' \
+        "{\"KV_RMV_RSP\":{\"m\":\"'keys' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+}
