@@ -539,3 +539,30 @@ EOF
     req '{"KV_RMV":{"cnt":5,"keys":[1,2,3]}}' \
         "{\"KV_RMV_RSP\":{\"m\":\"'keys' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
 }
+
+@test "memoryBytes: deleting everything leaves 0 however it was done; a KV_CLEAR of nothing writes no record" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["a"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    local jb
+    jb=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"journalBytes":[0-9]*')
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":0,"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    [ "$("$NDB" send '{"SV_INFO":{}}' | grep -o '"journalBytes":[0-9]*')" = "$jb" ]
+    req '{"KV_SET":{"keys":{"b":1,"c":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CAS":{"key":"b","expect":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_RMV":{"keys":["c"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    # and after a restart, which replays the same records
+    req '{"KV_SET":{"keys":{"e":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["e"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always
+    [ "$(memory_bytes)" -eq 0 ]
+}
