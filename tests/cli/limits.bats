@@ -566,3 +566,24 @@ EOF
     start_server --persist-path "$P" --journal always
     [ "$(memory_bytes)" -eq 0 ]
 }
+
+@test "docs: the limits' ranges in ndb-serve(1) are the server's; 7.3 names every size suffix; --ip tells of protected mode" {
+    local root="$BATS_TEST_DIRNAME/../.." member range checked=0
+    while read -r member range; do
+        echo "{\"limits\":{\"$member\":-1}}" >"$BATS_TEST_TMPDIR/c.json"
+        run "$NDB" serve --config "$BATS_TEST_TMPDIR/c.json" --port 0
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"'limits.$member' must be "*" from $range" ]] ||
+            { echo "ndb-serve(1) says limits.$member is $range; the server: $output" >&2; return 1; }
+        checked=$((checked + 1))
+    done < <(awk '/^\.Sh CONFIGURATION FILE/,/^\.Sh PERSISTENCE/' "$root/man/ndb-serve.1" |
+        awk '/^\.It Li limits\./ { m = substr($3, 8); next }
+             m && /^Integer, / { match($0, /[0-9]+ to [0-9]+/); print m, substr($0, RSTART, RLENGTH) } { m = "" }')
+    [ "$checked" -ge 13 ]
+    "$NDB" serve --help | grep -q 'a number of bytes with an optional K, M, G or T suffix (powers of 1024)'
+    grep -q 'command line take a `K`, `M`, `G` or `T` suffix, powers of 1024' "$root/docs/protocol.md"
+    run "$NDB" serve --port 0 --ip 0.0.0.0
+    [ "$status" -eq 1 ] && [[ "${lines[0]}" == "ndb serve: refusing to listen on 0.0.0.0 without users (protected mode)"* ]]
+    awk '/^\.It Fl -ip Ar addr/,/^\.It Fl -port/' "$root/man/ndb-serve.1" | tr '\n' ' ' |
+        grep -q 'in protected mode, the default, the server then refuses to start unless users are configured'
+}
