@@ -14,7 +14,8 @@
 /* What a command does; see the header of commands.def. */
 enum cmd_flag {
     CMDF_WRITE = 1,
-    CMDF_DENYOOM = 2,
+    /* 2 was DENYOOM: a refusal ahead of the store's exact maxMemory check,
+     * which refused shrinking writes while memory was over the ceiling */
     CMDF_SESSIONS = 4,
     CMDF_TOUCH = 8,
     CMDF_NOAUTH = 16,

@@ -54,7 +54,7 @@ int autosnap_load(const snap_found *kv, const snap_found *sessions, ndb_store *s
     size_t ceiling = st->max_memory;
     st->max_memory = 0; /* recovery restores what there was, whatever the limit is now */
     int rc = persist_sessions_read_all(sessions, st, nsessions, session_keys, err, errlen);
-    if (rc == 0) rc = persist_kv_read(kv, st, keys, err, errlen);
+    if (rc == 0) rc = persist_kv_read(kv, st, 0, keys, err, errlen); /* nor maxKeyLength */
     st->max_memory = ceiling;
     return rc ? -1 : 0;
 }

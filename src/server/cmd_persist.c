@@ -136,9 +136,9 @@ void cmd_KV_LOAD(request *r) {
     char err[PATH_MAX + 256];
     uint64_t keys = 0, t0 = mono_ms();
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    int rc = persist_kv_read(&s, &r->srv->store, &keys, err, sizeof err);
-    if (rc == PERSIST_OOM) {
-        refuse_named(r, &name, NDB_MAXMEMORY_MSG); /* the limit's 42 */
+    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &keys, err, sizeof err);
+    if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
+        refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
     }
     if (rc) {
@@ -188,9 +188,10 @@ void cmd_SH_LOAD(request *r) {
     char err[PATH_MAX + 256];
     uint64_t sessions = 0, keys = 0;
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
-    int rc = persist_sessions_read(&s, &r->srv->store, &sessions, &keys, err, sizeof err);
-    if (rc == PERSIST_OOM) {
-        refuse_named(r, &name, NDB_MAXMEMORY_MSG); /* the limit's 42 */
+    int rc = persist_sessions_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &sessions, &keys, err,
+                                   sizeof err);
+    if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
+        refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
     }
     if (rc) {
@@ -212,12 +213,26 @@ int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
     return PERSIST_OOM;
 }
 
+void persist_long_key(char *err, size_t errlen, const char *k, size_t kn, uint64_t tkn, size_t max) {
+    size_t cut = kn > 64 ? 64 : kn;
+    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+    strbuf b = STRBUF_INIT;
+    SB_ADD_LIT(&b, "key ");
+    sb_add_json_string(&b, k, cut);
+    if (cut < kn) sb_addf(&b, "... (%zu bytes)", kn);
+    if (tkn) sb_addf(&b, " of session %llu", (unsigned long long)tkn);
+    sb_addf(&b, " is longer than %zu bytes (limits.maxKeyLength)", max);
+    snprintf(err, errlen, "%s", b.buf);
+    sb_free(&b);
+}
+
 int persist_startup_load(ndb_server *srv, const char *base, const char *name, char *err, size_t errlen) {
     snap_found s;
     uint64_t keys = 0, sessions = 0;
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
-    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->store, &keys, err, errlen);
+    size_t max_key = srv->cfg.max_key_length;
+    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
+                                     : persist_kv_read(&s, &srv->store, max_key, &keys, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);

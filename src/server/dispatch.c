@@ -11,12 +11,13 @@
  * a login, 45 below the role), then the command's flags
  * (commands.def) are checked here and nowhere else, then the request
  * limits of README "Limits" apply: limits.maxDepth (when set below the
- * scanner's own 1024), limits.maxKeysPerRequest over `keys`/`tkns`, and a
- * command flagged DENYOOM is refused while the data is over
- * limits.maxMemory.  They answer status 42 in the failure shape
+ * scanner's own 1024); limits.maxKeysPerRequest over `keys`/`tkns` is
+ * checked by params_check, for the commands that declare them.  They
+ * answer status 42 in the failure shape
  * {"<CMD>_RSP":{"m":"…","st":42,"tkn":null}} with an `m` naming the limit.
- * (maxKeyLength lives in keyops.c; the exact maxMemory check of every
- * change in the store.)  Due session expiry is applied before a command
+ * (maxKeyLength lives in keyops.c; limits.maxMemory is the store's alone:
+ * it checks the exact size every change leaves, so no command is refused
+ * here for memory it might not use.)  Due session expiry is applied before a command
  * flagged SESSIONS runs, and due key expiry before every command.
  *
  * A command flagged WRITE is refused with status 124 while the journal or
@@ -57,24 +58,6 @@ static int check_limits(request *r) {
     if (cfg->max_depth < JSON_MAX_DEPTH && jdoc_depth(r->doc, 0) > cfg->max_depth) {
         snprintf(m, sizeof m, "nesting deeper than %u (limits.maxDepth)", cfg->max_depth);
         rsp_fail(r, ST_VALUE_SIZE, m);
-        return -1;
-    }
-    static const char *const lists[] = {"keys", "tkns"};
-    for (int i = 0; i < 2; i++) {
-        uint32_t t = jobj_get(r->doc, r->body, lists[i], 4);
-        if (t && req_tok(r, t)->count > cfg->max_keys &&
-            (req_tok(r, t)->type == JT_ARRAY || req_tok(r, t)->type == JT_OBJECT)) {
-            snprintf(m, sizeof m, "'%s' has more than %zu items (limits.maxKeysPerRequest)", lists[i],
-                     cfg->max_keys);
-            rsp_fail(r, ST_VALUE_SIZE, m);
-            return -1;
-        }
-    }
-    /* The store checks the exact growth of every change; this only stops
-     * a command that may grow memory when the data is already over the
-     * ceiling (a start-up load or a replay under a lowered limit). */
-    if (cfg->max_memory && (r->ci->flags & CMDF_DENYOOM) && server_memory(r->srv) > cfg->max_memory) {
-        rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         return -1;
     }
     return 0;

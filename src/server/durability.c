@@ -344,6 +344,36 @@ static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64
                  gone_keys, gone_sessions);
 }
 
+/* Keys of map m longer than max bytes. */
+static uint64_t long_keys(const kvmap *m, size_t max) {
+    uint64_t n = 0;
+    uint32_t pos = 0;
+    for (const kv_entry *e; (e = kvmap_next(m, &pos));) n += e->klen > max;
+    return n;
+}
+
+/* Recovery restores what was acknowledged whatever the limits are now, so
+ * a restart under a lowered limits.maxMemory can hold more than the
+ * ceiling, and under a lowered limits.maxKeyLength longer keys: say so
+ * once, with what still works and how to get under the limit. */
+static void warn_recovered_limits(const ndb_server *s) {
+    uint64_t top = long_keys(&s->store.kv, s->cfg.max_key_length), in_sessions = 0;
+    uint32_t pos = 0;
+    for (const session *se; (se = sessions_next(&s->store.sessions, &pos));)
+        in_sessions += long_keys(&se->map, s->cfg.max_key_length);
+    if (top || in_sessions)
+        log_warn("recovered %llu top-level keys and %llu session keys longer than limits.maxKeyLength %zu bytes: "
+                 "they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)",
+                 (unsigned long long)top, (unsigned long long)in_sessions, s->cfg.max_key_length);
+    size_t mem = server_memory(s), max = s->cfg.max_memory;
+    if (max && mem > max)
+        log_warn("recovered data holds %zu bytes (memoryBytes), over limits.maxMemory %zu: it is all kept; reads, "
+                 "removals and writes that do not grow memory work, writes that grow it answer 42 until removals "
+                 "(KV_RMV, KV_CLEAR, SH_END, ...) bring memoryBytes to %zu or less, or start with a higher "
+                 "--max-memory",
+                 mem, max, max);
+}
+
 int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     durability *d = s->dur;
     const ndb_config *cfg = &s->cfg;
@@ -414,6 +444,7 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     uint64_t now = expiry_now_ns();
     size_t gone_sessions = store_expire(&s->store, now), gone_keys = store_expire_keys(&s->store, now);
     log_recovery(s, &rep, recovery_ms, gone_keys, gone_sessions);
+    warn_recovered_limits(s);
     if (rep.found && !*recovered && (s->cfg.load_name[0] || s->cfg.load_path[0]))
         log_info("recovery restored nothing (no record, no key or session): the start-up load seeds the database");
     if (d->jn.fd >= 0) journal_flush(&d->jn);

@@ -289,6 +289,11 @@ int kvmap_del(kvmap *m, const char *k, size_t kn) {
     ordered_index_delete(ix->slots, ix->nslots, i);
     ix->items[pos] = NULL;
     m->count--;
+    if (!m->count) { /* the last key: give the tables back, as kvmap_clear does, so an
+                      * emptied map holds 0 bytes however it was emptied */
+        kvmap_clear(m);
+        return 1;
+    }
     if (pos == ix->used - 1) /* the last one: no hole to keep */
         while (ix->used && !ix->items[ix->used - 1]) ix->used--;
     else if (ordered_compact_after_removal(ix->used, m->count))

@@ -137,7 +137,8 @@ void kvmap_free(kvmap *m);
 /* Store v under k.  If k exists: replaced when `overwrite`, else untouched.
  * Returns 1 if the key was new, 0 if it existed. */
 int kvmap_set(kvmap *m, const char *k, size_t kn, const char *v, size_t vn, int overwrite);
-/* Remove k; returns 1 if it existed. */
+/* Remove k; returns 1 if it existed.  Removing the last key gives the
+ * tables back (as kvmap_clear): an empty map holds 0 bytes. */
 int kvmap_del(kvmap *m, const char *k, size_t kn);
 /* Remove everything; returns the number of entries removed.  A map without
  * an inline area keeps its sequence numbers going from where they were; a

@@ -15,8 +15,10 @@
  *
  * Loading is all-or-nothing: every data file is parsed and checked before
  * the first key is stored, so a corrupt file leaves memory untouched, and
- * so is the ceiling of limits.maxMemory (the store is asked whether the
- * whole load fits before anything is stored).  Within one snapshot the
+ * so are limits.maxKeyLength (every key name, as KV_SET checks it) and the
+ * ceiling of limits.maxMemory (the store is asked whether the whole load
+ * fits before anything is stored).  Recovery (autosnap.c) checks neither:
+ * what it restores was acknowledged.  Within one snapshot the
  * first occurrence of a key wins, as within one request (docs/protocol.md
  * 1.10); keys already in memory are replaced.  Every key goes into memory
  * through the store.
@@ -84,6 +86,8 @@ typedef struct kv_load {
     store_plan plan;
     uint64_t keys;  /* keys stored */
     strbuf key;
+    size_t max_key; /* limits.maxKeyLength; 0 = none (recovery) */
+    char long_key[512]; /* the refusal naming the first key over it, or "" */
     uint64_t now_wall_ns; /* when the load started: keys due by then are skipped */
     uint64_t deadline;    /* of the member being handled: wall-clock ns, 0 = none */
 } kv_load;
@@ -130,6 +134,8 @@ static void each_member(const jdoc *d, kv_load *l, void (*fn)(kv_load *l, const 
 }
 
 static void plan_member(kv_load *l, const jdoc *d, const jtok *v) {
+    if (l->max_key && l->key.len > l->max_key && !l->long_key[0])
+        persist_long_key(l->long_key, sizeof l->long_key, l->key.buf, l->key.len, 0, l->max_key);
     store_plan_key(l->st, &l->plan, l->key.buf, l->key.len, v->len);
     if (l->deadline) store_plan_ttl(&l->plan, l->key.len);
 }
@@ -143,14 +149,19 @@ static void plan_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, plan_me
 
 static int kv_load_ready(void *ctx, char *err, size_t errlen) {
     kv_load *l = ctx;
+    if (l->long_key[0]) { /* before maxMemory, as for KV_SET */
+        store_plan_end(l->st, &l->plan);
+        snprintf(err, errlen, "%s", l->long_key);
+        return PERSIST_KEYLEN;
+    }
     return persist_plan_ready(l->st, &l->plan, err, errlen);
 }
 
 static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_member); }
 
-int persist_kv_read(const snap_found *s, ndb_store *st, uint64_t *keys, char *err, size_t errlen) {
+int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, STRBUF_INIT, wall_now_ns(), 0};
+    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", wall_now_ns(), 0};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     store_load_done(st, NULL);

@@ -9,8 +9,10 @@
  * values as stored.
  *
  * Loading is all-or-nothing like KV loads: every file is checked first,
- * and the store says whether the whole load fits under limits.maxMemory
- * before any session is created (through the store).
+ * the keys of the sessions it would create against limits.maxKeyLength
+ * (SH_LOAD and the start-up load; not recovery, which restores what was
+ * acknowledged), and the store says whether the whole load fits under
+ * limits.maxMemory before any session is created (through the store).
  * A session whose token already exists is left untouched (its record is
  * skipped and not counted), as the protocol says; a loaded session's
  * deadline is load time + duration.
@@ -184,6 +186,8 @@ typedef struct sessions_load {
     int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
     strbuf key;
+    size_t max_key;     /* limits.maxKeyLength; 0 = none (recovery) */
+    char long_key[512]; /* the refusal naming the first key over it, or "" */
 } sessions_load;
 
 /* Decode member name token k of d into l->key. */
@@ -204,6 +208,8 @@ static void plan_file(const jdoc *d, void *ctx) {
         uint32_t k = r.keys + 1;
         for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next, n++) {
             decode_key(l, d, k);
+            if (l->max_key && l->key.len > l->max_key && !l->long_key[0])
+                persist_long_key(l->long_key, sizeof l->long_key, l->key.buf, l->key.len, r.tkn, l->max_key);
             store_plan_session_key(&l->plan, l->key.len, d->toks[k + 1].len);
         }
         store_plan_session_end(&l->plan, n);
@@ -212,6 +218,11 @@ static void plan_file(const jdoc *d, void *ctx) {
 
 static int sessions_load_ready(void *ctx, char *err, size_t errlen) {
     sessions_load *l = ctx;
+    if (l->long_key[0]) { /* before maxMemory, as for SH_SET */
+        store_plan_end(l->st, &l->plan);
+        snprintf(err, errlen, "%s", l->long_key);
+        return PERSIST_KEYLEN;
+    }
     return persist_plan_ready(l->st, &l->plan, err, errlen);
 }
 
@@ -238,10 +249,10 @@ static void apply_file(const jdoc *d, void *ctx) {
 
 /* The load of both entry points: deadlines says whether records' "deadline"
  * members are used. */
-static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, uint64_t *sessions, uint64_t *keys,
-                         char *err, size_t errlen) {
+static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, size_t max_key, uint64_t *sessions,
+                         uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT};
+    sessions_load l = {st, {0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     sb_free(&l.key);
@@ -250,12 +261,12 @@ static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, uint
     return rc;
 }
 
-int persist_sessions_read(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
-                          size_t errlen) {
-    return read_sessions(s, st, 0, sessions, keys, err, errlen);
+int persist_sessions_read(const snap_found *s, ndb_store *st, size_t max_key, uint64_t *sessions, uint64_t *keys,
+                          char *err, size_t errlen) {
+    return read_sessions(s, st, 0, max_key, sessions, keys, err, errlen);
 }
 
 int persist_sessions_read_all(const snap_found *s, ndb_store *st, uint64_t *sessions, uint64_t *keys, char *err,
                               size_t errlen) {
-    return read_sessions(s, st, 1, sessions, keys, err, errlen);
+    return read_sessions(s, st, 1, 0, sessions, keys, err, errlen);
 }

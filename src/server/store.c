@@ -2,7 +2,7 @@
  * store.c — the one write path (see store.h).
  *
  * Every public change function has the same shape: check maxMemory
- * against the exact size afterwards, then commit() each effect, which
+ * against the exact size afterwards (over(): one rule for all), then commit() each effect, which
  * applies it (apply()) and emits its record.  store_apply() — replay — runs
  * the same apply(), so what a record does on replay is by construction what
  * it did when it was made.
@@ -80,8 +80,15 @@ uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns) {
     return m > 0 ? (uint64_t)m : 1; /* a deadline before boot: due at once */
 }
 
-/* Would memory `after` pass the ceiling? */
-static int over(const ndb_store *st, size_t after) { return st->max_memory && after > st->max_memory; }
+/* Is a change that leaves memory at `after` refused by maxMemory?  The
+ * one rule of every write: only if it leaves memory over the ceiling and
+ * above what it is now.  Memory over the ceiling (a recovery under a
+ * lowered limit, which keeps the data it was given) still takes every
+ * change that does not grow it: a lock holder can release its lock, a
+ * value can shrink. */
+static int over(const ndb_store *st, size_t after) {
+    return st->max_memory && after > st->max_memory && after > store_memory(st);
+}
 
 /* Memory after the map of s (or the top-level map) grows from its current
  * size to `map_after` bytes. */

@@ -7,7 +7,9 @@
  * sessions_ function).  Handlers validate a request, compute what it should
  * do, and ask the store to do it.  For every effect the store:
  *   1. checks limits.maxMemory against the exact size the data will have
- *      afterwards, and refuses (changing nothing) if it would pass it;
+ *      afterwards, and refuses (changing nothing) if it would pass it and
+ *      grow memory (over the ceiling after a recovery under a lowered
+ *      limit, a change that does not grow memory is still made);
  *   2. applies the effect, keeping the memory and key counters exact;
  *   3. emits one change record (change.h) to every registered sink — the
  *      journal, watchers — and counts it.
@@ -97,8 +99,9 @@ uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns);
 
 /* ----------------------------------------------------------- key maps
  * Each key operation works on the top-level map (s == NULL) or on the map
- * of session s.  Returns STORE_OOM when the change would take the stored
- * bytes past limits.maxMemory; nothing is changed then. */
+ * of session s.  Returns STORE_OOM when the change would leave the stored
+ * bytes past limits.maxMemory and above what they are now; nothing is
+ * changed then. */
 enum { STORE_OK = 0, STORE_OOM = -1 };
 
 /* The map a key operation works on. */

@@ -445,3 +445,145 @@ EOF
     run "$NDB" serve --max-memory 12Q
     [ "$status" -eq 1 ]
 }
+
+@test "maxMemory lowered across a journal restart: start-up warns, writes that do not grow memory work" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    local v
+    v=$(printf 'z%.0s' $(seq 300))
+    start_server --persist-path "$P" --journal always
+    req "{\"KV_SET\":{\"keys\":{\"a\":\"$v\",\"b\":\"$v\",\"c\":\"$v\",\"lock\":\"me\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"b":1000}}}' '{"KV_EXPIRE_RSP":{"keys":{"b":true},"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always --max-memory 700
+    local mem
+    mem=$(memory_bytes)
+    [ "$mem" -gt 700 ]
+    grep -qx "ndb: warn: recovered data holds $mem bytes (memoryBytes), over limits.maxMemory 700: it is all kept; reads, removals and writes that do not grow memory work, writes that grow it answer 42 until removals (KV_RMV, KV_CLEAR, SH_END, ...) bring memoryBytes to 700 or less, or start with a higher --max-memory" "$NDB_LOG"
+    # growing is refused; shrinking, a CAS removal and KV_PERSIST are not
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req "{\"KV_SET\":{\"keys\":{\"a\":\"${v}z\"}}}" '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+    req '{"KV_PERSIST":{"keys":["b"]}}' '{"KV_PERSIST_RSP":{"keys":{"b":true},"st":1}}'
+    req '{"KV_CAS":{"key":"lock","expect":"me"}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -gt 700 ]
+    req '{"KV_GET":{"keys":["a","lock"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    req '{"KV_CLEAR_SET":{"keys":{"x":1}}}' '{"KV_CLEAR_SET_RSP":{"cnt":3,"st":1}}'
+    [ "$(memory_bytes)" -le 700 ]
+    # under the ceiling again: the ordinary rule
+    req "{\"KV_SET\":{\"keys\":{\"y\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    req "{\"KV_SET\":{\"keys\":{\"w\":\"$v\"}}}" '{"KV_SET_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}'
+}
+
+@test "maxKeyLength applies to loads: KV_LOAD, SH_LOAD and --load-name refuse a longer key, recovery warns" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    local long tkn x63
+    x63=$(printf 'x%.0s' $(seq 63))
+    long="q\\\"${x63}zzz"
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"ab":1,"longkey1":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"ds","st":121}}' ]]
+    req '{"KV_CLEAR_SET":{"keys":{"a\"b\u0001c":1}}}' '{"KV_CLEAR_SET_RSP":{"cnt":2,"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"odd"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"odd","st":121}}' ]]
+    req "{\"KV_CLEAR_SET\":{\"keys\":{\"$long\":1}}}" '{"KV_CLEAR_SET_RSP":{"cnt":1,"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"cut"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"cut","st":121}}' ]]
+    tkn=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    req "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"s\":1,\"sesskey1\":2}}}" '{"SH_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"SH_SAVE":{"name":"sh"}}'
+    [[ "$output" == '{"SH_SAVE_RSP":{"duration":'*',"name":"sh","st":121}}' ]]
+    stop_server
+
+    start_server --persist-path "$P" --max-key-length 4
+    req '{"KV_LOAD":{"name":"ds"}}' \
+        '{"KV_LOAD_RSP":{"m":"key \"longkey1\" is longer than 4 bytes (limits.maxKeyLength)","name":"ds","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"odd"}}' \
+        '{"KV_LOAD_RSP":{"m":"key \"a\\\"b\\u0001c\" is longer than 4 bytes (limits.maxKeyLength)","name":"odd","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"cut"}}' \
+        "{\"KV_LOAD_RSP\":{\"m\":\"key \\\"q\\\\\\\"${x63:0:62}\\\"... (68 bytes) is longer than 4 bytes (limits.maxKeyLength)\",\"name\":\"cut\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    req '{"SH_LOAD":{"name":"sh"}}' \
+        "{\"SH_LOAD_RSP\":{\"m\":\"key \\\"sesskey1\\\" of session $tkn is longer than 4 bytes (limits.maxKeyLength)\",\"name\":\"sh\",\"st\":42,\"tkn\":null}}"
+    "$NDB" send '{"SV_INFO":{}}' | grep -q '"sessions":0,'
+    stop_server
+    run --separate-stderr "$NDB" serve --port 0 --persist-path "$P" --load-name ds --max-key-length 4
+    [ "$status" -eq 1 ]
+    [ "${stderr##*$'\n'}" = "ndb serve: cannot load 'ds' from $P: key \"longkey1\" is longer than 4 bytes (limits.maxKeyLength)" ]
+    start_server --persist-path "$P" --load-name ds --max-key-length 8
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    stop_server
+
+    # the journal: acknowledged writes are recovered whatever the limit, with a warning
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"longkey1":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always --max-key-length 4
+    grep -qx 'ndb: warn: recovered 1 top-level keys and 0 session keys longer than limits.maxKeyLength 4 bytes: they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)' "$NDB_LOG"
+    req '{"KV_GET":{"keys":["longkey1"]}}' '{"KV_GET_RSP":{"keys":{"longkey1":2},"st":1}}'
+}
+
+@test "maxKeysPerRequest applies only to commands that declare keys or tkns; other members are ignored" {
+    start_server --max-keys 2
+    req '{"KV_COUNT":{"keys":[1,2,3]}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    req '{"KV_SET":{"keys":{"a":1},"tkns":[1,2,3]}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"SH_EXISTS":{"tkns":[1],"keys":{"a":1,"b":2,"c":3}}}' '{"SH_EXISTS_RSP":{"exist":[],"st":1}}'
+    req '{"KV_SCAN":{"keys":[1,2,3]}}' '{"KV_SCAN_RSP":{"cursor":0,"keys":["a"],"st":1}}'
+    # declared: the limit comes before the command's own checks, whatever the type
+    req '{"KV_GET":{"keys":{"a":1,"b":2,"c":3}}}' \
+        "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"SH_WATCH":{"all":5,"tkns":[1,2,3]}}' \
+        "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_RMV":{"cnt":5,"keys":[1,2,3]}}' \
+        "{\"KV_RMV_RSP\":{\"m\":\"'keys' has more than 2 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+}
+
+@test "memoryBytes: deleting everything leaves 0 however it was done; a KV_CLEAR of nothing writes no record" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["a"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    local jb
+    jb=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"journalBytes":[0-9]*')
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":0,"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    [ "$("$NDB" send '{"SV_INFO":{}}' | grep -o '"journalBytes":[0-9]*')" = "$jb" ]
+    req '{"KV_SET":{"keys":{"b":1,"c":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CAS":{"key":"b","expect":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+    req '{"KV_RMV":{"keys":["c"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}'
+    [ "$(memory_bytes)" -eq 0 ]
+    # and after a restart, which replays the same records
+    req '{"KV_SET":{"keys":{"e":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["e"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always
+    [ "$(memory_bytes)" -eq 0 ]
+}
+
+@test "docs: the limits' ranges in ndb-serve(1) are the server's; 7.3 names every size suffix; --ip tells of protected mode" {
+    local root="$BATS_TEST_DIRNAME/../.." member range checked=0
+    while read -r member range; do
+        echo "{\"limits\":{\"$member\":-1}}" >"$BATS_TEST_TMPDIR/c.json"
+        run "$NDB" serve --config "$BATS_TEST_TMPDIR/c.json" --port 0
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"'limits.$member' must be "*" from $range" ]] ||
+            { echo "ndb-serve(1) says limits.$member is $range; the server: $output" >&2; return 1; }
+        checked=$((checked + 1))
+    done < <(awk '/^\.Sh CONFIGURATION FILE/,/^\.Sh PERSISTENCE/' "$root/man/ndb-serve.1" |
+        awk '/^\.It Li limits\./ { m = substr($3, 8); next }
+             m && /^Integer, / { match($0, /[0-9]+ to [0-9]+/); print m, substr($0, RSTART, RLENGTH) } { m = "" }')
+    [ "$checked" -ge 13 ]
+    "$NDB" serve --help | grep -q 'a number of bytes with an optional K, M, G or T suffix (powers of 1024)'
+    grep -q 'command line take a `K`, `M`, `G` or `T` suffix, powers of 1024' "$root/docs/protocol.md"
+    run "$NDB" serve --port 0 --ip 0.0.0.0
+    [ "$status" -eq 1 ] && [[ "${lines[0]}" == "ndb serve: refusing to listen on 0.0.0.0 without users (protected mode)"* ]]
+    awk '/^\.It Fl -ip Ar addr/,/^\.It Fl -port/' "$root/man/ndb-serve.1" | tr '\n' ' ' |
+        grep -q 'in protected mode, the default, the server then refuses to start unless users are configured'
+}

@@ -75,6 +75,11 @@ static void test_basic(void) {
     CHECK(kvmap_get(&m, "k1", 2) == NULL);
     CHECK_INT(kvmap_set(&m, "z", 1, "1", 1, 1), 1);
     CHECK_INT(seq_of(&m, "z"), 8); /* numbers go on after a clear */
+    CHECK(kvmap_bytes(&m) > 0);
+    CHECK_INT(kvmap_del(&m, "z", 1), 1); /* the last key: the tables go too, as after a clear */
+    CHECK_INT(kvmap_bytes(&m), 0);
+    CHECK_INT(kvmap_set(&m, "y", 1, "1", 1, 1), 1);
+    CHECK_INT(seq_of(&m, "y"), 9); /* and the numbers still go on */
     kvmap_free(&m);
 }
 

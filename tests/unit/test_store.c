@@ -107,6 +107,11 @@ static int op_many(ndb_store *st) { /* enough new keys to grow the tables */
     }
     return store_set_items(st, NULL, its, 40, STORE_ADD, CAUSE_ADD, NULL);
 }
+static int op_shrink_value(ndb_store *st) { return store_put(st, NULL, "k2", 2, "2", 1, CAUSE_SET); }
+static int op_clear_set_small(ndb_store *st) { /* leaves less than the 3 keys it clears */
+    store_item it = item("x", "1");
+    return store_set_items(st, NULL, &it, 1, STORE_CLEAR_SET, CAUSE_SET, NULL);
+}
 static int op_clear_set(ndb_store *st) {
     store_item its[2] = {item("x", "\"0123456789012345678901234567890123456789\""), item("y", "2")};
     return store_set_items(st, NULL, its, 2, STORE_CLEAR_SET, CAUSE_SET, NULL);
@@ -227,12 +232,22 @@ static void check_exact(const char *name, op_fn op) {
     CHECK_INT(op(&st), STORE_OK);
     size_t after = store_memory(&st);
     store_free(&st);
-    if (after <= before) { /* an operation that does not grow memory always fits */
+    if (after <= before) { /* an operation that does not grow memory always fits, */
         fill(&st, before);
         CHECK_INT(op(&st), STORE_OK);
         store_free(&st);
+        fill(&st, 1); /* even with memory far over the ceiling (a recovery under a lowered one) */
+        int rc = op(&st);
+        if (rc != STORE_OK) fprintf(stderr, "%s: refused over the ceiling, though it does not grow memory\n", name);
+        CHECK_INT(rc, STORE_OK);
+        CHECK_INT(store_memory(&st), after);
+        store_free(&st);
         return;
     }
+    fill(&st, 1); /* over the ceiling already: growing is refused */
+    CHECK_INT(op(&st), STORE_OOM);
+    CHECK_INT(store_memory(&st), before);
+    store_free(&st);
     fill(&st, after); /* exactly at the ceiling afterwards: accepted */
     int rc = op(&st);
     if (rc != STORE_OK) fprintf(stderr, "%s: refused at its exact size %zu\n", name, after);
@@ -281,6 +296,8 @@ int main(void) {
     check_exact("grow a value", op_grow_value);
     check_exact("add 40 keys", op_many);
     check_exact("clear-set", op_clear_set);
+    check_exact("shrink a value", op_shrink_value);
+    check_exact("clear-set leaving less", op_clear_set_small);
     check_exact("new session", op_session_new);
     check_exact("session key", op_session_key);
     check_exact("KV load", op_load_plan);
