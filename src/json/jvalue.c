@@ -4,6 +4,8 @@
  */
 #include "json/jvalue.h"
 
+#include "json/jindex.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,20 +130,6 @@ static int strings_equal(const jdoc *a, const jtok *x, const jdoc *b, const jtok
     return eq;
 }
 
-/* Members of the object at token o with distinct names (first occurrence). */
-static uint32_t distinct_members(const jdoc *d, uint32_t o) {
-    uint32_t n = 0, k = o + 1;
-    strbuf name = STRBUF_INIT;
-    for (uint32_t i = 0; i < d->toks[o].count; i++, k = d->toks[k + 1].next) {
-        sb_reset(&name);
-        jstr_decode(d, &d->toks[k], &name);
-        sb_grow(&name, 0);
-        if (jobj_get(d, o, name.buf, name.len) == k + 1) n++;
-    }
-    sb_free(&name);
-    return n;
-}
-
 int jvalue_equal(const jdoc *a, uint32_t ta, const jdoc *b, uint32_t tb) {
     const jtok *x = &a->toks[ta], *y = &b->toks[tb];
     if (x->type != y->type) return 0;
@@ -159,21 +147,27 @@ int jvalue_equal(const jdoc *a, uint32_t ta, const jdoc *b, uint32_t tb) {
     }
     case JT_OBJECT: {
         /* every distinct name of a is in b with an equal value, and b has
-         * no other name (lookups decode names: escapes do not matter) */
+         * no other name (lookups decode names: escapes do not matter).
+         * Both objects are indexed (jindex.h): one lookup per member, not
+         * a scan, so large objects compare in linear time. */
+        jmembers ma, mb;
+        jmembers_init(&ma, a, ta);
+        jmembers_init(&mb, b, tb);
         strbuf name = STRBUF_INIT;
-        int eq = 1;
-        uint32_t k = ta + 1, distinct = 0;
+        int eq = ma.distinct == mb.distinct;
+        uint32_t k = ta + 1;
         for (uint32_t i = 0; eq && i < x->count; i++, k = a->toks[k + 1].next) {
             sb_reset(&name);
             jstr_decode(a, &a->toks[k], &name);
             sb_grow(&name, 0);
-            if (jobj_get(a, ta, name.buf, name.len) != k + 1) continue; /* a later duplicate */
-            distinct++;
-            uint32_t v = jobj_get(b, tb, name.buf, name.len);
+            if (jmembers_get(&ma, name.buf, name.len) != k + 1) continue; /* a later duplicate */
+            uint32_t v = jmembers_get(&mb, name.buf, name.len);
             eq = v && jvalue_equal(a, k + 1, b, v);
         }
         sb_free(&name);
-        return eq && distinct == distinct_members(b, tb);
+        jmembers_free(&ma);
+        jmembers_free(&mb);
+        return eq;
     }
     }
     return 0;
