@@ -173,3 +173,17 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \
         '{"KV_FIND_RSP":{"keys":["t"],"st":1}}'
 }
+
+@test "duplicate member names in a stored value: only the first occurrence is seen (1.10)" {
+    req '{"KV_SET":{"keys":{"d":{"x":1,"x":2,"y":3,"a":[1],"a":[2]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$.*"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['x']\",\"\$['y']\",\"\$['a']\"],\"st\":1}}"
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$[?(@ == 2)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$..[?(@ == 2)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_UPDATE":{"key":"d","path":"$.*","value":0}}' '{"KV_UPDATE_RSP":{"cnt":3,"st":1}}'
+    req '{"KV_GET":{"keys":["d"]}}' '{"KV_GET_RSP":{"keys":{"d":{"x":0,"x":2,"y":0,"a":0,"a":[2]}},"st":1}}'
+    req '{"KV_SET":{"keys":{"d":{"a":[1],"a":[2]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"d","name":"a","items":[3]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["d"]}}' '{"KV_GET_RSP":{"keys":{"d":{"a":[1,3],"a":[2]}},"st":1}}'
+    req '{"KV_CAS":{"key":"d","expect":{"a":[1,3]},"value":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+}
