@@ -54,8 +54,10 @@
  *    mean what they do in ECMAScript), ALLOW_EMPTY_CLASS (`[]` matches nothing, `[^]` any
  *    character), MATCH_UNSET_BACKREF (a backreference to an unset group matches empty) and
  *    DOLLAR_ENDONLY (`$` does not match before a final newline) make the common syntax
- *    behave as in ECMAScript.  Remaining differences: PCRE2-only syntax is accepted
- *    (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
+ *    behave as in ECMAScript; a surrogate pair of escapes (\uD83D\uDE00) is rewritten to its
+ *    character before compiling (as with ECMAScript's u flag: one character, also in a class),
+ *    and a lone surrogate escape is a compile error.  Remaining differences: PCRE2-only
+ *    syntax is accepted (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
  *    classes); lookbehind must have bounded length; `.` excludes only \n (not \r, U+2028,
  *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
  *    Unicode simple folding.

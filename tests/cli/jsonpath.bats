@@ -187,3 +187,22 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_GET":{"keys":["d"]}}' '{"KV_GET_RSP":{"keys":{"d":{"a":[1,3],"a":[2]}},"st":1}}'
     req '{"KV_CAS":{"key":"d","expect":{"a":[1,3]},"value":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
 }
+
+@test "=~: a surrogate pair of escapes is one character; a lone surrogate escape is an error" {
+    req '{"KV_SET":{"keys":{"e":["😀","😎","a😀b","😀😀"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D\\uDE00$/)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^[\\uD83D\\uDE00-\\uD83D\\uDE4F]$/)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D\\uDE00+$/)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[3]"],"st":1}}'
+    # a pattern computed as a string is rewritten the same way
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ \"a\\\\uD83D\\\\uDE00\")]"}}' '{"KV_FIND_RSP":{"paths":["$[2]"],"st":1}}'
+    # an escaped backslash followed by u is no escape
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\\\uD83D/)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (lone surrogate escape \\uD83D; only a pair such as \\uD83D\\uDE00 stands for a character) at position 11","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\uDE00\\uD83D/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (lone surrogate escape \\uDE00; only a pair such as \\uD83D\\uDE00 stands for a character) at position 10","st":4,"tkn":null}}'
+    # PCRE2's error positions still point into the pattern as written
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\uD83D\\uDE00(/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (missing closing parenthesis) at position 23","st":4,"tkn":null}}'
+}
