@@ -9,9 +9,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "json/decimal.h"
 #include "json/jindex.h"
 
-static json_t *number(const jdoc *d, const jtok *t) {
+/* A number node: an integer if the text is one that fits in int64, else a real, the nearest
+ * double (±DBL_MAX beyond the range); when that double does not stand for the text's value
+ * (dec_short: more than 15 significant digits, beyond the range of normal doubles), the text
+ * goes into texts (if not NULL), so that filters compare it exactly. */
+static json_t *number(const jdoc *d, const jtok *t, jp_numtexts *texts) {
     char buf[64];
     const char *s = jtok_text(d, t);
     char *tmp = NULL;
@@ -31,21 +36,22 @@ static json_t *number(const jdoc *d, const jtok *t) {
         if (!errno && !*end) v = json_integer(ll);
     }
     if (!v) {
-        double x = strtod(z, NULL);
-        if (isinf(x)) x = copysign(DBL_MAX, x);
-        v = json_real(x);
+        double x;
+        int exact = dec_short(s, t->len, &x);
+        v = json_real(isinf(x) ? copysign(DBL_MAX, x) : x);
+        if (!exact && texts) jp_numtexts_add(texts, v, s, t->len);
     }
     free(tmp);
     return v;
 }
 
-json_t *jtree_build(const jdoc *d, uint32_t i) {
+json_t *jtree_build(const jdoc *d, uint32_t i, jp_numtexts *texts) {
     const jtok *t = &d->toks[i];
     switch (t->type) {
     case JT_NULL: return json_null();
     case JT_TRUE: return json_true();
     case JT_FALSE: return json_false();
-    case JT_NUMBER: return number(d, t);
+    case JT_NUMBER: return number(d, t, texts);
     case JT_STRING: {
         strbuf s = STRBUF_INIT;
         jstr_decode(d, t, &s);
@@ -56,7 +62,7 @@ json_t *jtree_build(const jdoc *d, uint32_t i) {
     case JT_ARRAY: {
         json_t *a = json_array();
         for (uint32_t k = 0, c = i + 1; k < t->count; k++, c = d->toks[c].next)
-            json_array_append_new(a, jtree_build(d, c));
+            json_array_append_new(a, jtree_build(d, c, texts));
         return a;
     }
     default: { /* JT_OBJECT */
@@ -67,7 +73,7 @@ json_t *jtree_build(const jdoc *d, uint32_t i) {
             jstr_decode(d, &d->toks[c], &name);
             sb_grow(&name, 0);
             if (json_object_getn(o, name.buf, name.len)) continue; /* first occurrence wins */
-            json_object_setn_new_nocheck(o, name.buf, name.len, jtree_build(d, c + 1));
+            json_object_setn_new_nocheck(o, name.buf, name.len, jtree_build(d, c + 1, texts));
         }
         sb_free(&name);
         return o;

@@ -18,9 +18,11 @@
 
 /* Build a jansson tree of the value at token i of d.  Integers that fit in
  * 64-bit signed become integers; every other number becomes a real (the
- * nearest double; beyond the double range, ±DBL_MAX).  Duplicate member
+ * nearest double; beyond the double range, ±DBL_MAX), and when that double
+ * is not exactly its value (0.1, 2^64, 1e400) its text is recorded in texts
+ * (unless NULL) for exact comparisons (jp_eval_exact).  Duplicate member
  * names keep their first occurrence.  Returns a new reference. */
-json_t *jtree_build(const jdoc *d, uint32_t i);
+json_t *jtree_build(const jdoc *d, uint32_t i, jp_numtexts *texts);
 
 /* Token index of the node that `steps` lead to from token `root` of d, or
  * 0 if there is none (0 is only ever the root itself, handled by nsteps=0:

@@ -206,3 +206,25 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\uD83D\\uDE00(/)]"}}' \
         '{"KV_FIND_RSP":{"m":"invalid regex (missing closing parenthesis) at position 23","st":4,"tkn":null}}'
 }
+
+@test "filters compare numbers exactly, whatever their size (3.14.3)" {
+    req '{"KV_SET":{"keys":{"big":[18446744073709551616,100000000000000000001],"inf":[1e400],"dec":[0.1,0.10000000000000001,[18446744073709551616],{"a":-1e400}]}}}' \
+        '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 18446744073709551615)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 18446744073709551616)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 100000000000000000000)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ > 100000000000000000000)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ > 9223372036854775807)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == 1.7976931348623157e308)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ > 1.7976931348623157e308)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    # arithmetic is on doubles: beyond their range there is no result
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ - @ == 0)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ - @ == null)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == 0.1)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == 0.10000000000000001)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == [18446744073709551615])]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == [18446744073709551616])]"}}' '{"KV_FIND_RSP":{"paths":["$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == {\"a\":-1.7976931348623157e308})]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_UPDATE":{"key":"big","path":"$[?(@ == 18446744073709551616)]","value":0}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_GET":{"keys":["big"]}}' '{"KV_GET_RSP":{"keys":{"big":[0,100000000000000000001]},"st":1}}'
+}
