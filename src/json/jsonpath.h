@@ -81,8 +81,8 @@
  *      contains(a, b)  string a, string b → substring test; array a, any b → some element
  *                  deep-equals b; object a, string b → has member b
  *      starts_with(s, p) ends_with(s, p)  two strings → bool
- *      to_number(x)  number → itself; string holding a JSON number (surrounding spaces
- *                  allowed) → that number; any other string → null
+ *      to_number(x)  number → itself; string holding a JSON number of any size (surrounding
+ *                  spaces allowed) → that number (1e400 keeps its text); any other string → null
  *      tokenize(s, re)  string s → array of the pieces between matches of re (ECMAScript
  *                  String.prototype.split semantics without captures: empty pieces kept,
  *                  an empty match splits between characters); tokenize("", re) → [].

@@ -206,7 +206,7 @@ static jv to_number(jp_ctx *c, const jv *a) {
     jv r;
     if (l.i == l.n || jl_number(&l, &r) < 0) return jv_null();
     jl_ws(&l);
-    if (l.i != l.n || (r.k == V_DEC && !isfinite(r.u.dec.d))) return jv_null();
+    if (l.i != l.n) return jv_null();
     /* a text beyond int64 and double keeps its text, copied: the string may go first */
     return r.k == V_DEC ? jv_dec(r.u.dec.p, r.u.dec.n, r.u.dec.d) : r;
 }

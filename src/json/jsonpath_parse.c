@@ -468,11 +468,10 @@ static int keyword(const jp_lex *l, const char *kw) {
     return l->i + n == l->n || !jl_is_name_byte((unsigned char)l->s[l->i + n]);
 }
 
-/* Number literal at the cursor as a jv; non-finite values are refused. */
+/* Number literal at the cursor as a jv, of any size: beyond the double range it is a V_DEC
+ * (docs/protocol.md 1.10: numbers of any size are accepted). */
 static int parse_number(jp_lex *l, jv *v) {
-    size_t at = l->i;
     if (jl_number(l, v) < 0) return -1;
-    if (v->k == V_DEC && !isfinite(v->u.dec.d)) return jl_fail(l, at, "number out of range");
     if (v->k == V_DEC) *v = jv_dec(v->u.dec.p, v->u.dec.n, v->u.dec.d); /* own the text */
     return 0;
 }

@@ -228,3 +228,16 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_UPDATE":{"key":"big","path":"$[?(@ == 18446744073709551616)]","value":0}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
     req '{"KV_GET":{"keys":["big"]}}' '{"KV_GET_RSP":{"keys":{"big":[0,100000000000000000001]},"st":1}}'
 }
+
+@test "numbers beyond the double range can be written in a path and read by to_number (1.10)" {
+    req '{"KV_SET":{"keys":{"inf":[1e400,-1e400,1e300],"o":[{"a":-1e400},{"a":-1.7976931348623157e308}]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == 1e400)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ < -1e399)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == -(1e400))]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == to_number(\"1e400\"))]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(to_number(\" 1e400 \") > 1e300 && abs(-1e400) == 1e400)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[0]","$[1]","$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(1e400 + 0 == null)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[1]","$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["o"],"path":"$[?(@ == {\"a\":-1e400})]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["o"],"path":"$[?(contains([-1e400], @.a))]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+}
