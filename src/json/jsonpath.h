@@ -30,13 +30,18 @@
  *    (surrogate pairs combined; an unpaired surrogate is an error).
  *  - Index and slice literals are `-`? digits whose magnitude fits in 64 bits; `-0` is 0;
  *    whitespace is allowed around `:` and `,` inside brackets.
- *  - Number literals in filters follow JSON (no leading zeros, no `+`, no `.5`); integer
- *    literals that do not fit in int64 become doubles (compared by value).
+ *  - Number literals in filters follow JSON (no leading zeros, no `+`, no `.5`), of any size;
+ *    an integer that fits in int64 is an integer; a number of at most 15 significant digits
+ *    in the range of normal doubles (0.1, 2.5, 1e300) a double that stands for its text;
+ *    any other (18446744073709551616, 0.10000000000000001, 1e400) keeps its text (V_DEC),
+ *    compared exactly (see jp_numtexts below) and computed with as the nearest double.
  *  - Arithmetic: integer when both operands are integers; on int64 overflow (including
  *    INT64_MIN / -1 and -INT64_MIN) the result is computed in double instead.  Division or
  *    remainder by zero (integer or double) → null; a non-finite double result → null.
  *    Double remainder is C fmod (sign of the dividend).
- *  - Comparison of an integer with a double is exact (no rounding of the integer).
+ *  - Comparison of numbers is exact: numbers read from text (values, literals) by their
+ *    decimal value, integers exactly, computed doubles by their exact binary value (no
+ *    rounding of the integer; 0.1 * 1 is 0.1000000000000000055…, not 0.1).
  *  - `length` pseudo-member: on an array → element count (also 0 inside filters, Q28 fixed);
  *    on a string → code points; on an object → only a real member `length`.  A top-level
  *    `length` match is synthetic: node is an integer owned by the result set and parent is
@@ -54,8 +59,10 @@
  *    mean what they do in ECMAScript), ALLOW_EMPTY_CLASS (`[]` matches nothing, `[^]` any
  *    character), MATCH_UNSET_BACKREF (a backreference to an unset group matches empty) and
  *    DOLLAR_ENDONLY (`$` does not match before a final newline) make the common syntax
- *    behave as in ECMAScript.  Remaining differences: PCRE2-only syntax is accepted
- *    (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
+ *    behave as in ECMAScript; a surrogate pair of escapes (\uD83D\uDE00) is rewritten to its
+ *    character before compiling (as with ECMAScript's u flag: one character, also in a class),
+ *    and a lone surrogate escape is a compile error.  Remaining differences: PCRE2-only
+ *    syntax is accepted (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
  *    classes); lookbehind must have bounded length; `.` excludes only \n (not \r, U+2028,
  *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
  *    Unicode simple folding.
@@ -74,8 +81,8 @@
  *      contains(a, b)  string a, string b → substring test; array a, any b → some element
  *                  deep-equals b; object a, string b → has member b
  *      starts_with(s, p) ends_with(s, p)  two strings → bool
- *      to_number(x)  number → itself; string holding a JSON number (surrounding spaces
- *                  allowed) → that number; any other string → null
+ *      to_number(x)  number → itself; string holding a JSON number of any size (surrounding
+ *                  spaces allowed) → that number (1e400 keeps its text); any other string → null
  *      tokenize(s, re)  string s → array of the pieces between matches of re (ECMAScript
  *                  String.prototype.split semantics without captures: empty pieces kept,
  *                  an empty match splits between characters); tokenize("", re) → [].
@@ -172,6 +179,23 @@ typedef struct jp_budget {
 /* jp_eval, drawing on (and adding to) budget b shared with the request's other
  * evaluations: past it, -1 with "... exceeded its ... limit" as above. */
 int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err);
+/* Exact number texts (docs/protocol.md 3.14.3): a jansson real holds only the nearest double,
+ * so a tree built from ndb's exact text (json/tree.h) records, for every number node whose
+ * double does not stand for its text (json/decimal.h dec_short: 18446744073709551616,
+ * 0.10000000000000001, 1e400), the number's text.  Comparisons (== != < <= > >= and deep
+ * equality) of such numbers are then exact, against decimal texts, integers and doubles;
+ * arithmetic and the functions other than abs, min, max and to_number use the nearest
+ * double (beyond the double range: no result, null).  The jv_of of a tree without texts
+ * (jp_eval, jp_eval_in) takes every real for the number of at most 15 digits it stands for. */
+typedef struct jp_numtexts jp_numtexts;
+jp_numtexts *jp_numtexts_new(void);
+/* Record text[0..n) (copied) as the exact value of the number node `node`. */
+void jp_numtexts_add(jp_numtexts *t, const json_t *node, const char *text, size_t n);
+void jp_numtexts_free(jp_numtexts *t);
+
+/* jp_eval_in on a tree whose exact number texts are in texts (may be NULL). */
+int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  jp_results **out, jp_error *err);
 size_t jp_results_count(const jp_results *r);
 const jp_match *jp_results_get(const jp_results *r, size_t i);
 void jp_results_free(jp_results *r);

@@ -421,7 +421,7 @@ static jv eval_singular(jp_ctx *c, const jp_query *q, json_t *n) {
         n = singular_step(c, &q->seg[s].sel[0], n, &len);
         if (len >= 0) return s + 1 == q->nseg ? jv_int(len) : jv_null();
     }
-    return jv_of(n);
+    return jv_of(c, n);
 }
 
 /* (see jsonpath_internal.h) Record ids created for a non-singular operand are dropped
@@ -509,10 +509,16 @@ int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err) {
 }
 
 int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err) {
+    return jp_eval_exact(p, root, NULL, b, out, err);
+}
+
+int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  jp_results **out, jp_error *err) {
     jp_ctx c;
     memset(&c, 0, sizeof c);
     c.path = p;
     c.root = root;
+    c.texts = texts;
     c.err = err;
     c.steps = b->steps; /* the request's budget goes on where its last evaluation left it */
     c.regex_ns = b->regex_ns;

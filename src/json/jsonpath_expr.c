@@ -10,7 +10,10 @@
  * which the parser caps at JP_MAX_NEST.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "json/decimal.h"
 #include "json/jsonpath_internal.h"
 
 #define TWO63 9223372036854775808.0
@@ -46,8 +49,20 @@ jv jv_real(double d) {
     return v;
 }
 
-/* Borrowed view of a jansson node (NULL → null). */
-jv jv_of(json_t *j) {
+/* A number kept as its text p[0..n) (copied: the value holds it), nearest double d. */
+jv jv_dec(const char *p, size_t n, double d) {
+    jv v = jv_null();
+    v.k = V_DEC;
+    v.hold = json_stringn_nocheck(p, n);
+    v.u.dec.p = json_string_value(v.hold);
+    v.u.dec.n = n;
+    v.u.dec.d = d;
+    return v;
+}
+
+/* Borrowed view of a jansson node (NULL → null); a real whose exact text c records (the
+ * tree's or the path's literals) is V_DEC. */
+jv jv_of(const jp_ctx *c, json_t *j) {
     jv v = jv_null();
     if (!j) return v;
     switch (json_typeof(j)) {
@@ -59,7 +74,7 @@ jv jv_of(json_t *j) {
         v.u.s.n = json_string_length(j);
         break;
     case JSON_INTEGER: v.k = V_INT; v.u.i = (int64_t)json_integer_value(j); break;
-    case JSON_REAL: v.k = V_REAL; v.u.d = json_real_value(j); break;
+    case JSON_REAL: return jv_of_real(c, j);
     case JSON_TRUE: v.k = V_BOOL; v.u.b = 1; break;
     case JSON_FALSE: v.k = V_BOOL; v.u.b = 0; break;
     default: break;
@@ -86,9 +101,25 @@ int jv_truthy(const jv *v) {
     }
 }
 
-int jv_is_num(const jv *v) { return v->k == V_INT || v->k == V_REAL; }
+int jv_is_num(const jv *v) { return v->k == V_INT || v->k == V_REAL || v->k == V_DEC; }
 
-double jv_to_double(const jv *v) { return v->k == V_INT ? (double)v->u.i : v->u.d; }
+double jv_to_double(const jv *v) {
+    return v->k == V_INT ? (double)v->u.i : v->k == V_DEC ? v->u.dec.d : v->u.d;
+}
+
+/* The decimal text of a number's value, into buf (DEC_DOUBLE_MAX bytes); *p points at it.
+ * A computed double's value is the double itself, exactly (0.1 * 1 is
+ * 0.1000000000000000055511151231257827…, not 0.1), as for integers and doubles. */
+static size_t exact_text(const jv *v, char *buf, const char **p) {
+    if (v->k == V_DEC) {
+        *p = v->u.dec.p;
+        return v->u.dec.n;
+    }
+    *p = buf;
+    if (v->k == V_INT) return (size_t)snprintf(buf, 32, "%lld", (long long)v->u.i);
+    if (v->from_text) return (size_t)snprintf(buf, 32, "%.15g", v->u.d);
+    return dec_of_double(v->u.d, buf);
+}
 
 /* Exact comparison of an integer with a finite double: -1, 0, 1. */
 static int cmp_int_real(int64_t i, double d) {
@@ -103,56 +134,67 @@ static int cmp_int_real(int64_t i, double d) {
 /* Compare two numbers by value: -1, 0, 1.  Both must satisfy jv_is_num. */
 int jv_num_cmp(const jv *a, const jv *b) {
     if (a->k == V_INT && b->k == V_INT) return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    if (a->k == V_DEC || b->k == V_DEC || a->from_text || b->from_text) {
+        /* Every number's double is its value rounded to the nearest (or the value itself),
+         * and rounding never reverses an order, so different doubles decide; only equal ones
+         * need the exact texts (two 15-digit texts with one double are equal: dec_short). */
+        double x = jv_to_double(a), y = jv_to_double(b);
+        if (x != y) return x < y ? -1 : 1;
+        char ba[DEC_DOUBLE_MAX], bb[DEC_DOUBLE_MAX];
+        const char *pa, *pb;
+        size_t na = exact_text(a, ba, &pa), nb = exact_text(b, bb, &pb);
+        return dec_cmp(pa, na, pb, nb);
+    }
     if (a->k == V_INT) return cmp_int_real(a->u.i, b->u.d);
     if (b->k == V_INT) return -cmp_int_real(b->u.i, a->u.d);
     return (a->u.d > b->u.d) - (a->u.d < b->u.d);
 }
 
-static int json_deep_equal(json_t *a, json_t *b);
+static int json_deep_equal(const jp_ctx *c, json_t *a, json_t *b);
 
 /* Deep equality of two arrays. */
-static int array_equal(json_t *a, json_t *b) {
+static int array_equal(const jp_ctx *c, json_t *a, json_t *b) {
     size_t n = json_array_size(a);
     if (n != json_array_size(b)) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!json_deep_equal(json_array_get(a, i), json_array_get(b, i))) return 0;
+        if (!json_deep_equal(c, json_array_get(a, i), json_array_get(b, i))) return 0;
     return 1;
 }
 
 /* Deep equality of two objects (member order does not matter). */
-static int object_equal(json_t *a, json_t *b) {
+static int object_equal(const jp_ctx *c, json_t *a, json_t *b) {
     if (json_object_size(a) != json_object_size(b)) return 0;
     const char *k;
     size_t kn;
     json_t *v;
     json_object_keylen_foreach(a, k, kn, v) {
         json_t *w = json_object_getn(b, k, kn);
-        if (!w || !json_deep_equal(v, w)) return 0;
+        if (!w || !json_deep_equal(c, v, w)) return 0;
     }
     return 1;
 }
 
 /* Deep equality of two jansson nodes with numbers compared by value.  Recursion depth is
  * the depth of the shallower tree. */
-static int json_deep_equal(json_t *a, json_t *b) {
+static int json_deep_equal(const jp_ctx *c, json_t *a, json_t *b) {
     if (a == b) return 1;
-    if (json_is_array(a) && json_is_array(b)) return array_equal(a, b);
-    if (json_is_object(a) && json_is_object(b)) return object_equal(a, b);
+    if (json_is_array(a) && json_is_array(b)) return array_equal(c, a, b);
+    if (json_is_object(a) && json_is_object(b)) return object_equal(c, a, b);
     if (json_is_array(a) || json_is_object(a) || json_is_array(b) || json_is_object(b))
         return 0;
-    jv x = jv_of(a), y = jv_of(b);
-    return jv_equal(&x, &y);
+    jv x = jv_of(c, a), y = jv_of(c, b);
+    return jv_equal(c, &x, &y);
 }
 
 /* `==`: deep JSON equality; 1 == 1.0; "3" != 3. */
-int jv_equal(const jv *a, const jv *b) {
+int jv_equal(const jp_ctx *c, const jv *a, const jv *b) {
     if (jv_is_num(a) && jv_is_num(b)) return jv_num_cmp(a, b) == 0;
     if (a->k != b->k) return 0;
     switch (a->k) {
     case V_NULL: return 1;
     case V_BOOL: return a->u.b == b->u.b;
     case V_STR: return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
-    case V_JSON: return json_deep_equal(a->u.j, b->u.j);
+    case V_JSON: return json_deep_equal(c, a->u.j, b->u.j);
     case V_REGEX: return a->u.re == b->u.re;
     default: return 0;
     }
@@ -198,8 +240,7 @@ static int int_arith(jp_op op, int64_t x, int64_t y, int64_t *r) {
 /* `*` `/` `%` `+` `-`: numbers only, else null; by zero → null. */
 static jv arith(jp_op op, const jv *a, const jv *b) {
     if (!jv_is_num(a) || !jv_is_num(b)) return jv_null();
-    int by_zero = (op == E_DIV || op == E_MOD) &&
-                  (b->k == V_INT ? b->u.i == 0 : b->u.d == 0.0);
+    int by_zero = (op == E_DIV || op == E_MOD) && jv_to_double(b) == 0.0;
     if (by_zero) return jv_null();
     int64_t r;
     if (a->k == V_INT && b->k == V_INT && int_arith(op, a->u.i, b->u.i, &r)) return jv_int(r);
@@ -216,8 +257,34 @@ static jv arith(jp_op op, const jv *a, const jv *b) {
 /* Unary minus: integers stay integers (-INT64_MIN becomes a double); non-numbers → null. */
 static jv negate(const jv *a) {
     if (a->k == V_INT) return a->u.i == INT64_MIN ? jv_real(TWO63) : jv_int(-a->u.i);
-    if (a->k == V_REAL) return jv_real(-a->u.d);
+    if (a->k == V_REAL) {
+        jv r = jv_real(-a->u.d);
+        r.from_text = a->from_text; /* -(3.14) is -3.14 */
+        return r;
+    }
+    if (a->k == V_DEC) return jp_dec_negate(a);
     return jv_null();
+}
+
+/* -x of a decimal text, exact: the text without its '-', or with one. */
+jv jp_dec_negate(const jv *a) {
+    const char *p = a->u.dec.p;
+    size_t n = a->u.dec.n;
+    if (p[0] == '-') {
+        jv r = *a;
+        r.u.dec.p = p + 1;
+        r.u.dec.n = n - 1;
+        r.u.dec.d = -a->u.dec.d;
+        if (r.hold) json_incref(r.hold);
+        return r;
+    }
+    char small[64], *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) abort();
+    buf[0] = '-';
+    memcpy(buf + 1, p, n);
+    jv r = jv_dec(buf, n + 1, -a->u.dec.d);
+    if (buf != small) free(buf);
+    return r;
 }
 
 /* `s =~ re`: true/false for a string subject, else null.  A run-time pattern that does not
@@ -262,8 +329,8 @@ static jv binary(jp_ctx *c, const jp_expr *e, json_t *at) {
     jv a = jp_expr_eval(c, e->a, at), b = jv_null(), r = jv_null();
     if (!c->failed) b = jp_expr_eval(c, e->b, at);
     switch (e->op) {
-    case E_EQ: r = jv_bool(jv_equal(&a, &b)); break;
-    case E_NE: r = jv_bool(!jv_equal(&a, &b)); break;
+    case E_EQ: r = jv_bool(jv_equal(c, &a, &b)); break;
+    case E_NE: r = jv_bool(!jv_equal(c, &a, &b)); break;
     case E_LT: case E_LE: case E_GT: case E_GE: r = compare(e->op, &a, &b); break;
     default: r = arith(e->op, &a, &b); break;
     }

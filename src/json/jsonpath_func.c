@@ -61,8 +61,15 @@ static jv rounding(jp_ctx *c, int fn, const jv *a) {
         if (fn != F_ABS || a->u.i >= 0) return jv_int(a->u.i);
         return a->u.i == INT64_MIN ? jv_real(9223372036854775808.0) : jv_int(-a->u.i);
     }
+    if (a->k == V_DEC && fn == F_ABS) /* exact: the text without its sign */
+        return a->u.dec.p[0] == '-' ? jp_dec_negate(a) : jv_dec(a->u.dec.p, a->u.dec.n, a->u.dec.d);
+    if (a->k == V_DEC) return integral(fn == F_CEIL ? ceil(a->u.dec.d) : floor(a->u.dec.d));
     if (a->k != V_REAL) return type_error(c);
-    if (fn == F_ABS) return jv_real(fabs(a->u.d));
+    if (fn == F_ABS) {
+        jv r = jv_real(fabs(a->u.d));
+        r.from_text = a->from_text;
+        return r;
+    }
     return integral(fn == F_CEIL ? ceil(a->u.d) : floor(a->u.d));
 }
 
@@ -85,7 +92,7 @@ static jv fold(jp_ctx *c, int fn, const jv *a) {
     int64_t ia = fn == F_SUM ? 0 : 1;
     double da = ia;
     for (size_t i = 0; i < n; i++) {
-        jv x = jv_of(json_array_get(a->u.j, i));
+        jv x = jv_of(c, json_array_get(a->u.j, i));
         if (!jv_is_num(&x)) return type_error(c);
         if (is_int && x.k == V_INT &&
             !(fn == F_SUM ? __builtin_add_overflow(ia, x.u.i, &ia)
@@ -105,7 +112,7 @@ static jv average(jp_ctx *c, const jv *a) {
     size_t n = json_array_size(a->u.j);
     double s = 0;
     for (size_t i = 0; i < n; i++) {
-        jv x = jv_of(json_array_get(a->u.j, i));
+        jv x = jv_of(c, json_array_get(a->u.j, i));
         if (!jv_is_num(&x)) return type_error(c);
         s += jv_to_double(&x);
     }
@@ -126,7 +133,7 @@ static jv extreme(jp_ctx *c, int fn, const jv *a) {
     json_t *best = NULL;
     jv b = jv_null();
     for (size_t i = 0; i < n; i++) {
-        jv x = jv_of(json_array_get(a->u.j, i));
+        jv x = jv_of(c, json_array_get(a->u.j, i));
         if ((!jv_is_num(&x) && x.k != V_STR) || (best && (x.k == V_STR) != (b.k == V_STR)))
             return type_error(c);
         int order = !best ? 0 : x.k == V_STR ? str_cmp(&x, &b) : jv_num_cmp(&x, &b);
@@ -161,8 +168,8 @@ static jv contains(jp_ctx *c, const jv *a, const jv *b) {
                                          memmem(a->u.s.p, a->u.s.n, b->u.s.p, b->u.s.n)));
     if (is_array(a)) {
         for (size_t i = 0; i < json_array_size(a->u.j); i++) {
-            jv x = jv_of(json_array_get(a->u.j, i));
-            if (jv_equal(&x, b)) return jv_bool(1);
+            jv x = jv_of(c, json_array_get(a->u.j, i));
+            if (jv_equal(c, &x, b)) return jv_bool(1);
         }
         return jv_bool(0);
     }
@@ -184,7 +191,12 @@ static jv affix(jp_ctx *c, int fn, const jv *a, const jv *b) {
  * type, its text is just not a number); other types are an error. */
 static jv to_number(jp_ctx *c, const jv *a) {
     if (a->k == V_INT) return jv_int(a->u.i);
-    if (a->k == V_REAL) return jv_real(a->u.d);
+    if (a->k == V_REAL) {
+        jv r = *a;
+        r.hold = NULL;
+        return r;
+    }
+    if (a->k == V_DEC) return jv_dec(a->u.dec.p, a->u.dec.n, a->u.dec.d);
     if (a->k != V_STR) return type_error(c);
     jp_lex l;
     memset(&l, 0, sizeof l);
@@ -194,7 +206,9 @@ static jv to_number(jp_ctx *c, const jv *a) {
     jv r;
     if (l.i == l.n || jl_number(&l, &r) < 0) return jv_null();
     jl_ws(&l);
-    return l.i == l.n ? (r.k == V_REAL ? jv_real(r.u.d) : r) : jv_null();
+    if (l.i != l.n) return jv_null();
+    /* a text beyond int64 and double keeps its text, copied: the string may go first */
+    return r.k == V_DEC ? jv_dec(r.u.dec.p, r.u.dec.n, r.u.dec.d) : r;
 }
 
 /* Byte offset of the code point after the one starting at i. */

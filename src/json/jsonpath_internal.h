@@ -17,21 +17,26 @@
 
 /* ---- values -------------------------------------------------------------------------- */
 
-typedef enum { V_NULL, V_BOOL, V_INT, V_REAL, V_STR, V_JSON, V_REGEX } jv_kind;
+typedef enum { V_NULL, V_BOOL, V_INT, V_REAL, V_DEC, V_STR, V_JSON, V_REGEX } jv_kind;
 
 /* An expression value.  V_JSON holds only arrays and objects.  Everything is borrowed (from
  * the tree or the compiled path) except what `hold` keeps alive: when hold is not NULL the
  * value owns that one reference (e.g. an array built for a multi-match path, or the array a
  * string element was taken from) and jv_release drops it.  V_REGEX only comes from a regex
- * literal. */
+ * literal.  V_DEC is a number no int64 or double holds exactly (0.1, 2^64, 1e400): its JSON
+ * text (borrowed, or kept alive by hold) and the nearest double (±inf beyond the range). */
 typedef struct jv {
     jv_kind k;
     json_t *hold;
+    int from_text; /* V_REAL: read from a number text of at most 15 significant digits
+                    * (dec_short), whose value it stands for ("%.15g"); 0: computed, its
+                    * value is the double's exact binary value */
     union {
         int b;
         int64_t i;
         double d;
         struct { const char *p; size_t n; } s;
+        struct { const char *p; size_t n; double d; } dec;
         json_t *j;
         pcre2_code *re;
     } u;
@@ -92,6 +97,7 @@ struct jp_expr {
 
 struct jp_path {
     jp_query q;
+    jp_numtexts *lits;         /* exact texts of numbers in literal arrays/objects */
     pcre2_match_context *mctx; /* shared, read-only during evaluation */
 };
 
@@ -121,6 +127,7 @@ typedef struct jp_list { jp_item *v; size_t n, cap; } jp_list;
 typedef struct jp_ctx {
     const jp_path *path;
     json_t *root;
+    const jp_numtexts *texts;  /* exact number texts of root's tree (may be NULL) */
     jp_rec *rec;
     size_t nrec, caprec;
     pcre2_match_data *md;   /* lazily created */
@@ -181,12 +188,15 @@ jv jv_null(void);
 jv jv_bool(int b);
 jv jv_int(int64_t i);
 jv jv_real(double d);
-jv jv_of(json_t *j);
+jv jv_dec(const char *p, size_t n, double d);
+jv jv_of(const jp_ctx *c, json_t *j);
+jv jv_of_real(const jp_ctx *c, json_t *j); /* jsonpath_num.c */
 void jv_release(jv *v);
 int jv_truthy(const jv *v);
-int jv_equal(const jv *a, const jv *b);
+int jv_equal(const jp_ctx *c, const jv *a, const jv *b);
 int jv_is_num(const jv *v);
 int jv_num_cmp(const jv *a, const jv *b);
+jv jp_dec_negate(const jv *a);
 double jv_to_double(const jv *v);
 size_t jp_utf8_count(const char *s, size_t n);
 jv jp_expr_eval(jp_ctx *c, const jp_expr *e, json_t *at);

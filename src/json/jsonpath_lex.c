@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "json/decimal.h"
 #include "json/jsonpath_internal.h"
 
 /* Record the first error: "<what> at position <pos>".  Always returns -1. */
@@ -224,22 +225,28 @@ static jv number_value(const char *s, size_t n, int is_int) {
     if (!buf) abort();
     memcpy(buf, s, n);
     buf[n] = '\0';
-    jv v;
+    jv v = jv_null();
     errno = 0;
     long long ll = is_int ? strtoll(buf, NULL, 10) : 0;
-    if (is_int && errno == 0)
-        v = jv_int((int64_t)ll);
-    else {
-        v = jv_null(); /* not jv_real: the caller decides what a non-finite literal means */
-        v.k = V_REAL;
-        v.u.d = strtod(buf, NULL);
-    }
     if (buf != small) free(buf);
+    if (is_int && errno == 0) return jv_int((int64_t)ll);
+    double d;
+    if (dec_short(s, n, &d)) {
+        v.k = V_REAL;
+        v.u.d = d;
+        v.from_text = 1;
+    } else { /* keeps its text (borrowed from s: the caller copies it) */
+        v.k = V_DEC;
+        v.u.dec.p = s;
+        v.u.dec.n = n;
+        v.u.dec.d = d;
+    }
     return v;
 }
 
 /* Parse a JSON number (optional '-', no leading zeros) at the cursor.  Integers that fit
- * int64 become V_INT, everything else V_REAL. */
+ * int64 become V_INT, numbers whose double stands for them (dec_short) V_REAL, any other
+ * V_DEC, whose text points into the source. */
 int jl_number(jp_lex *l, jv *out) {
     size_t start = l->i;
     int is_int = 1;

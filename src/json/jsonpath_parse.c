@@ -10,6 +10,7 @@
  * All compile-time work (decoding names, canonical-index detection, regex compilation,
  * function lookup and arity checks, JSON literals) happens here, never during evaluation.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ void jp_expr_free(jp_expr *e) {
     if (e->lit.k == V_STR) free((void *)e->lit.u.s.p);
     if (e->lit.k == V_JSON) json_decref(e->lit.u.j);
     if (e->lit.k == V_REGEX) pcre2_code_free(e->lit.u.re);
+    json_decref(e->lit.hold); /* a V_DEC literal's text */
     jp_query_clear(&e->q);
     free(e);
 }
@@ -68,6 +70,7 @@ void jp_expr_free(jp_expr *e) {
 void jp_free(jp_path *p) {
     if (!p) return;
     jp_query_clear(&p->q);
+    jp_numtexts_free(p->lits);
     pcre2_match_context_free(p->mctx);
     free(p);
 }
@@ -366,10 +369,26 @@ static jp_expr *parse_unary(jp_lex *l) {
         a->lit.u.d = -a->lit.u.d;
         return a;
     }
+    if (c == '-' && a->op == E_LIT && a->lit.k == V_DEC) {
+        jv neg = jp_dec_negate(&a->lit);
+        jv_release(&a->lit);
+        a->lit = neg;
+        return a;
+    }
     return mk(l, c == '!' ? E_NOT : E_NEG, a, NULL);
 }
 
 static json_t *parse_json(jp_lex *l);
+
+/* The parser's state: the lexer, first, so that the jp_lex * every parse function takes
+ * leads back here, and the table where literal arrays and objects record the exact texts of
+ * their numbers.  (jp_lex itself is left as it is: the client's --where rewriter builds one.) */
+typedef struct jp_parser {
+    jp_lex l;
+    jp_numtexts *lits;
+} jp_parser;
+
+static jp_numtexts *lits_of(jp_lex *l) { return ((jp_parser *)l)->lits; }
 
 /* JSON array literal body (cursor on '['). */
 static json_t *parse_json_array(jp_lex *l) {
@@ -449,11 +468,11 @@ static int keyword(const jp_lex *l, const char *kw) {
     return l->i + n == l->n || !jl_is_name_byte((unsigned char)l->s[l->i + n]);
 }
 
-/* Number literal at the cursor as a jv; non-finite values are refused. */
+/* Number literal at the cursor as a jv, of any size: beyond the double range it is a V_DEC
+ * (docs/protocol.md 1.10: numbers of any size are accepted). */
 static int parse_number(jp_lex *l, jv *v) {
-    size_t at = l->i;
     if (jl_number(l, v) < 0) return -1;
-    if (v->k == V_REAL && !isfinite(v->u.d)) return jl_fail(l, at, "number out of range");
+    if (v->k == V_DEC) *v = jv_dec(v->u.dec.p, v->u.dec.n, v->u.dec.d); /* own the text */
     return 0;
 }
 
@@ -475,7 +494,13 @@ static json_t *parse_json(jp_lex *l) {
     } else if (c == '-' || (c >= '0' && c <= '9')) {
         jv v;
         if (parse_number(l, &v) < 0) return NULL;
-        r = v.k == V_INT ? json_integer(v.u.i) : json_real(v.u.d);
+        if (v.k == V_DEC) { /* the nearest finite double, with the exact text beside it */
+            r = json_real(isfinite(v.u.dec.d) ? v.u.dec.d : copysign(DBL_MAX, v.u.dec.d));
+            jp_numtexts_add(lits_of(l), r, v.u.dec.p, v.u.dec.n);
+            jv_release(&v);
+        } else {
+            r = v.k == V_INT ? json_integer(v.u.i) : json_real(v.u.d);
+        }
     } else if (keyword(l, "true") || keyword(l, "null")) {
         r = c == 't' ? json_true() : json_null();
         l->i += 4;
@@ -626,27 +651,29 @@ static jp_expr *parse_primary(jp_lex *l) {
 jp_path *jp_compile(const char *src, size_t len, jp_error *err) {
     jp_path *p = xcalloc(1, sizeof *p);
     p->mctx = jp_re_mctx_new();
-    jp_lex l = {src, len, 0, 0, 0, err};
+    p->lits = jp_numtexts_new();
+    jp_parser parser = {{src, len, 0, 0, 0, err}, p->lits};
+    jp_lex *l = &parser.l;
     size_t bad;
     if (err) {
         err->pos = 0;
         err->msg[0] = '\0';
     }
-    if (!src && len) len = l.n = 0;
-    if (!jl_utf8_valid(src, len, &bad)) jl_fail(&l, bad, "invalid UTF-8");
+    if (!src && len) len = l->n = 0;
+    if (!jl_utf8_valid(src, len, &bad)) jl_fail(l, bad, "invalid UTF-8");
     else {
-        jl_ws(&l);
-        int c = jl_peek(&l);
-        if (c != '$' && c != '@') jl_unexpected(&l, l.i);
+        jl_ws(l);
+        int c = jl_peek(l);
+        if (c != '$' && c != '@') jl_unexpected(l, l->i);
         else {
-            l.i++;
-            if (parse_query(&l, &p->q) == 0) {
-                jl_ws(&l);
-                if (l.i < l.n) jl_unexpected(&l, l.i);
+            l->i++;
+            if (parse_query(l, &p->q) == 0) {
+                jl_ws(l);
+                if (l->i < l->n) jl_unexpected(l, l->i);
             }
         }
     }
-    if (!l.failed) return p;
+    if (!l->failed) return p;
     jp_free(p);
     return NULL;
 }

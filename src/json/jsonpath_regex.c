@@ -8,7 +8,9 @@
  * Patterns that only exist at run time (`=~ @.pattern`) are compiled on demand through a
  * one-entry cache in the evaluation context.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "json/jsonpath_internal.h"
@@ -34,18 +36,101 @@ int jp_re_flags(const char *f, size_t n, uint32_t *opts) {
     return 0;
 }
 
+/* The value of the escape \uXXXX at p[0..6) of a pattern of n bytes, or -1. */
+static long u_escape(const char *p, size_t n) {
+    if (n < 6 || p[0] != '\\' || p[1] != 'u') return -1;
+    long v = 0;
+    for (int k = 2; k < 6; k++) {
+        int c = p[k], d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Where one surrogate pair was rewritten: its offset in the pattern, and the offset and
+ * length of its character in the rewritten text. */
+typedef struct pair_at {
+    size_t orig, at, len;
+} pair_at;
+
+/* A surrogate pair written as two escapes (\uD83D\uDE00) means one code point in
+ * ECMAScript, but PCRE2 in UTF mode refuses each half.  Rewrite every pair as the
+ * character itself, in UTF-8 (with ALT_BSUX PCRE2 has no \x{…} escape; no code point above
+ * U+FFFF is a metacharacter), into out, recording each in pairs (room for n / 12 + 1).  Returns the number of pairs, or -1 with *bad = the offset of a lone
+ * surrogate escape, which stands for no character and cannot be matched. */
+static long rewrite_pairs(const char *pat, size_t n, strbuf *out, pair_at *pairs, size_t *bad) {
+    long np = 0;
+    for (size_t i = 0; i < n;) {
+        if (pat[i] != '\\' || i + 1 >= n) {
+            sb_addc(out, pat[i++]);
+            continue;
+        }
+        long hi = u_escape(pat + i, n - i);
+        if (hi < 0xD800 || hi > 0xDFFF) { /* another escape: copy it whole (\\u is no \u) */
+            sb_add(out, pat + i, 2);
+            i += 2;
+            continue;
+        }
+        long lo = u_escape(pat + i + 6, n - i - 6);
+        if (hi > 0xDBFF || lo < 0xDC00 || lo > 0xDFFF) {
+            *bad = i;
+            return -1;
+        }
+        size_t at = out->len;
+        long cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+        char utf8[4] = {(char)(0xF0 | cp >> 18), (char)(0x80 | (cp >> 12 & 0x3F)),
+                        (char)(0x80 | (cp >> 6 & 0x3F)), (char)(0x80 | (cp & 0x3F))};
+        sb_add(out, utf8, 4);
+        pairs[np++] = (pair_at){i, at, out->len - at};
+        i += 12;
+    }
+    return np;
+}
+
+/* The offset in the pattern of offset off of its rewritten text. */
+static size_t original_offset(const pair_at *pairs, long np, size_t off) {
+    size_t orig = off;
+    for (long k = 0; k < np && pairs[k].at <= off; k++)
+        orig = off < pairs[k].at + pairs[k].len ? pairs[k].orig : off - pairs[k].at - pairs[k].len + pairs[k].orig + 12;
+    return orig;
+}
+
 /* Compile pat[0..n) with extra options opts.  On failure returns NULL, writes PCRE2's
- * message into msg and the offending pattern offset into *erroff. */
+ * message (or ours, for a lone surrogate escape) into msg and the offending pattern offset
+ * into *erroff. */
 pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, char *msg, size_t msgcap,
                           size_t *erroff) {
     int code;
     PCRE2_SIZE off = 0;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)(n ? pat : ""), n, opts | JP_RE_OPTIONS, &code,
+    strbuf src = STRBUF_INIT;
+    pair_at *pairs = NULL;
+    size_t bad = 0;
+    long np = 0;
+    if (n && memmem(pat, n, "\\u", 2)) {
+        pairs = malloc((n / 12 + 1) * sizeof *pairs);
+        if (!pairs) abort();
+        np = rewrite_pairs(pat, n, &src, pairs, &bad);
+        if (np < 0) {
+            snprintf(msg, msgcap, "lone surrogate escape %.6s; only a pair such as \\uD83D\\uDE00 "
+                     "stands for a character", pat + bad);
+            *erroff = bad;
+            free(pairs);
+            sb_free(&src);
+            return NULL;
+        }
+    }
+    const char *p = np ? src.buf : pat;
+    size_t pn = np ? src.len : n;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)(pn ? p : ""), pn, opts | JP_RE_OPTIONS, &code,
                                    &off, NULL);
     if (!re) {
         pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, msgcap);
-        *erroff = off;
+        *erroff = original_offset(pairs, np, off);
     }
+    free(pairs);
+    sb_free(&src);
     return re;
 }
 

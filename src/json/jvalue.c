@@ -4,6 +4,9 @@
  */
 #include "json/jvalue.h"
 
+#include "json/decimal.h"
+#include "json/jindex.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -66,57 +69,6 @@ void jnum_write(strbuf *out, const jnum *n) {
 
 /* ------------------------------------------------------------- equality */
 
-/* The significant digits of the number text s[0..n), in order, into buf
- * (at most cap); returns how many, and the decimal exponent of the first
- * in *exp10 (value = 0.d1d2... × 10^exp10).  Zero has no digits. */
-static size_t normalise(const char *s, size_t n, char *buf, size_t cap, int64_t *exp10, int *neg) {
-    size_t i = 0, k = 0;
-    *neg = n && s[0] == '-';
-    i = *neg;
-    int64_t point = 0; /* digits before the point, counting leading zeros */
-    int seen_point = 0, started = 0;
-    int64_t lead_zeros_after_point = 0;
-    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
-        if (s[i] == '.') {
-            seen_point = 1;
-            continue;
-        }
-        if (!started && s[i] == '0') {
-            if (seen_point) lead_zeros_after_point++;
-            continue;
-        }
-        started = 1;
-        if (!seen_point) point++;
-        if (k < cap) buf[k++] = s[i];
-    }
-    int64_t e = 0;
-    if (i < n) { /* exponent */
-        i++;
-        int eneg = 0;
-        if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
-        for (; i < n; i++)
-            if (e < 1000000000) e = e * 10 + (s[i] - '0'); /* beyond any double; still compares right */
-        if (eneg) e = -e;
-    }
-    while (k && buf[k - 1] == '0') k--; /* trailing zeros change nothing */
-    *exp10 = (started ? (point ? point : -lead_zeros_after_point) : 0) + e;
-    return k;
-}
-
-/* Exact comparison of two number texts. */
-static int numbers_equal(const char *a, size_t an, const char *b, size_t bn) {
-    if (an == bn && memcmp(a, b, an) == 0) return 1;
-    char *da = malloc(an + 1), *db = malloc(bn + 1);
-    if (!da || !db) abort();
-    int64_t ea, eb;
-    int na, nb;
-    size_t ka = normalise(a, an, da, an, &ea, &na), kb = normalise(b, bn, db, bn, &eb, &nb);
-    int eq = ka == kb && (ka == 0 || (na == nb && ea == eb && memcmp(da, db, ka) == 0));
-    free(da);
-    free(db);
-    return eq;
-}
-
 static int strings_equal(const jdoc *a, const jtok *x, const jdoc *b, const jtok *y) {
     if (!(x->flags & JF_ESCAPED) && !(y->flags & JF_ESCAPED))
         return x->len == y->len && memcmp(jtok_text(a, x), jtok_text(b, y), x->len) == 0;
@@ -128,20 +80,6 @@ static int strings_equal(const jdoc *a, const jtok *x, const jdoc *b, const jtok
     return eq;
 }
 
-/* Members of the object at token o with distinct names (first occurrence). */
-static uint32_t distinct_members(const jdoc *d, uint32_t o) {
-    uint32_t n = 0, k = o + 1;
-    strbuf name = STRBUF_INIT;
-    for (uint32_t i = 0; i < d->toks[o].count; i++, k = d->toks[k + 1].next) {
-        sb_reset(&name);
-        jstr_decode(d, &d->toks[k], &name);
-        sb_grow(&name, 0);
-        if (jobj_get(d, o, name.buf, name.len) == k + 1) n++;
-    }
-    sb_free(&name);
-    return n;
-}
-
 int jvalue_equal(const jdoc *a, uint32_t ta, const jdoc *b, uint32_t tb) {
     const jtok *x = &a->toks[ta], *y = &b->toks[tb];
     if (x->type != y->type) return 0;
@@ -149,7 +87,7 @@ int jvalue_equal(const jdoc *a, uint32_t ta, const jdoc *b, uint32_t tb) {
     case JT_NULL:
     case JT_TRUE:
     case JT_FALSE: return 1;
-    case JT_NUMBER: return numbers_equal(jtok_text(a, x), x->len, jtok_text(b, y), y->len);
+    case JT_NUMBER: return dec_cmp(jtok_text(a, x), x->len, jtok_text(b, y), y->len) == 0;
     case JT_STRING: return strings_equal(a, x, b, y);
     case JT_ARRAY: {
         if (x->count != y->count) return 0;
@@ -159,21 +97,27 @@ int jvalue_equal(const jdoc *a, uint32_t ta, const jdoc *b, uint32_t tb) {
     }
     case JT_OBJECT: {
         /* every distinct name of a is in b with an equal value, and b has
-         * no other name (lookups decode names: escapes do not matter) */
+         * no other name (lookups decode names: escapes do not matter).
+         * Both objects are indexed (jindex.h): one lookup per member, not
+         * a scan, so large objects compare in linear time. */
+        jmembers ma, mb;
+        jmembers_init(&ma, a, ta);
+        jmembers_init(&mb, b, tb);
         strbuf name = STRBUF_INIT;
-        int eq = 1;
-        uint32_t k = ta + 1, distinct = 0;
+        int eq = ma.distinct == mb.distinct;
+        uint32_t k = ta + 1;
         for (uint32_t i = 0; eq && i < x->count; i++, k = a->toks[k + 1].next) {
             sb_reset(&name);
             jstr_decode(a, &a->toks[k], &name);
             sb_grow(&name, 0);
-            if (jobj_get(a, ta, name.buf, name.len) != k + 1) continue; /* a later duplicate */
-            distinct++;
-            uint32_t v = jobj_get(b, tb, name.buf, name.len);
+            if (jmembers_get(&ma, name.buf, name.len) != k + 1) continue; /* a later duplicate */
+            uint32_t v = jmembers_get(&mb, name.buf, name.len);
             eq = v && jvalue_equal(a, k + 1, b, v);
         }
         sb_free(&name);
-        return eq && distinct == distinct_members(b, tb);
+        jmembers_free(&ma);
+        jmembers_free(&mb);
+        return eq;
     }
     }
     return 0;

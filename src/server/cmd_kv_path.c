@@ -48,9 +48,12 @@ static jp_results *eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b,
         snprintf(err->msg, sizeof err->msg, "stored value failed to parse");
         return NULL;
     }
-    *tree = jtree_build(&vdoc, 0);
+    jp_numtexts *texts = jp_numtexts_new(); /* only needed while evaluating */
+    *tree = jtree_build(&vdoc, 0, texts);
     jp_results *res = NULL;
-    if (jp_eval_in(p, *tree, b, &res, err)) {
+    int failed = jp_eval_exact(p, *tree, texts, b, &res, err);
+    jp_numtexts_free(texts);
+    if (failed) {
         json_decref(*tree);
         *tree = NULL;
         if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");

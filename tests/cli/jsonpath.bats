@@ -173,3 +173,71 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \
         '{"KV_FIND_RSP":{"keys":["t"],"st":1}}'
 }
+
+@test "duplicate member names in a stored value: only the first occurrence is seen (1.10)" {
+    req '{"KV_SET":{"keys":{"d":{"x":1,"x":2,"y":3,"a":[1],"a":[2]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$.*"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['x']\",\"\$['y']\",\"\$['a']\"],\"st\":1}}"
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$[?(@ == 2)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["d"],"path":"$..[?(@ == 2)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_UPDATE":{"key":"d","path":"$.*","value":0}}' '{"KV_UPDATE_RSP":{"cnt":3,"st":1}}'
+    req '{"KV_GET":{"keys":["d"]}}' '{"KV_GET_RSP":{"keys":{"d":{"x":0,"x":2,"y":0,"a":0,"a":[2]}},"st":1}}'
+    req '{"KV_SET":{"keys":{"d":{"a":[1],"a":[2]}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"d","name":"a","items":[3]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["d"]}}' '{"KV_GET_RSP":{"keys":{"d":{"a":[1,3],"a":[2]}},"st":1}}'
+    req '{"KV_CAS":{"key":"d","expect":{"a":[1,3]},"value":1}}' '{"KV_CAS_RSP":{"ok":true,"st":1}}'
+}
+
+@test "=~: a surrogate pair of escapes is one character; a lone surrogate escape is an error" {
+    req '{"KV_SET":{"keys":{"e":["😀","😎","a😀b","😀😀"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D\\uDE00$/)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^[\\uD83D\\uDE00-\\uD83D\\uDE4F]$/)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D\\uDE00+$/)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[3]"],"st":1}}'
+    # a pattern computed as a string is rewritten the same way
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ \"a\\\\uD83D\\\\uDE00\")]"}}' '{"KV_FIND_RSP":{"paths":["$[2]"],"st":1}}'
+    # an escaped backslash followed by u is no escape
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\\\uD83D/)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /^\\uD83D$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (lone surrogate escape \\uD83D; only a pair such as \\uD83D\\uDE00 stands for a character) at position 11","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\uDE00\\uD83D/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (lone surrogate escape \\uDE00; only a pair such as \\uD83D\\uDE00 stands for a character) at position 10","st":4,"tkn":null}}'
+    # PCRE2's error positions still point into the pattern as written
+    req '{"KV_FIND":{"rsp":"paths","keys":["e"],"path":"$[?(@ =~ /\\uD83D\\uDE00(/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (missing closing parenthesis) at position 23","st":4,"tkn":null}}'
+}
+
+@test "filters compare numbers exactly, whatever their size (3.14.3)" {
+    req '{"KV_SET":{"keys":{"big":[18446744073709551616,100000000000000000001],"inf":[1e400],"dec":[0.1,0.10000000000000001,[18446744073709551616],{"a":-1e400}]}}}' \
+        '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 18446744073709551615)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 18446744073709551616)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ == 100000000000000000000)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ > 100000000000000000000)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["big"],"path":"$[?(@ > 9223372036854775807)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == 1.7976931348623157e308)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ > 1.7976931348623157e308)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    # arithmetic is on doubles: beyond their range there is no result
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ - @ == 0)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ - @ == null)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == 0.1)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == 0.10000000000000001)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == [18446744073709551615])]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == [18446744073709551616])]"}}' '{"KV_FIND_RSP":{"paths":["$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["dec"],"path":"$[?(@ == {\"a\":-1.7976931348623157e308})]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_UPDATE":{"key":"big","path":"$[?(@ == 18446744073709551616)]","value":0}}' '{"KV_UPDATE_RSP":{"cnt":1,"st":1}}'
+    req '{"KV_GET":{"keys":["big"]}}' '{"KV_GET_RSP":{"keys":{"big":[0,100000000000000000001]},"st":1}}'
+}
+
+@test "numbers beyond the double range can be written in a path and read by to_number (1.10)" {
+    req '{"KV_SET":{"keys":{"inf":[1e400,-1e400,1e300],"o":[{"a":-1e400},{"a":-1.7976931348623157e308}]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == 1e400)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ < -1e399)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == -(1e400))]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(@ == to_number(\"1e400\"))]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(to_number(\" 1e400 \") > 1e300 && abs(-1e400) == 1e400)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[0]","$[1]","$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["inf"],"path":"$[?(1e400 + 0 == null)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[1]","$[2]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["o"],"path":"$[?(@ == {\"a\":-1e400})]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["o"],"path":"$[?(contains([-1e400], @.a))]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+}

@@ -41,9 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (!nul || jdoc_parse(&d, nul + 1, size - plen - 1, NULL))
         if (jdoc_parse(&d, fixed_doc, sizeof fixed_doc - 1, NULL)) abort();
-    json_t *root = jtree_build(&d, 0);
+    jp_numtexts *texts = jp_numtexts_new();
+    json_t *root = jtree_build(&d, 0, texts);
     jp_results *res = NULL;
-    if (jp_eval(p, root, &res, &err) == 0) {
+    jp_budget budget = {0, 0};
+    int rc = jp_eval_exact(p, root, texts, &budget, &res, &err);
+    jp_numtexts_free(texts);
+    if (rc == 0) {
         size_t n = jp_results_count(res);
         strbuf s = STRBUF_INIT;
         for (size_t i = 0; i < n; i++) {

@@ -211,7 +211,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (d2.text.len != san.len || memcmp(d2.text.buf, san.buf, san.len))
             finding("compacting is not idempotent", data, size, san.buf);
         if (!has_duplicate_names(j, &d2)) {
-            json_t *mine = jtree_build(&d2, 0);
+            json_t *mine = jtree_build(&d2, 0, NULL);
             if (!json_equal(mine, j)) {
                 char *a = json_dumps(mine, JFLAGS | JSON_ENCODE_ANY), *b = json_dumps(j, JFLAGS | JSON_ENCODE_ANY);
                 char msg[600];

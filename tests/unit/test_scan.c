@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "json/jindex.h"
 #include "json/scan.h"
 #include "unit.h"
 
@@ -223,7 +224,32 @@ static void test_writer_blocks(void) {
     CHECK_INT(bad, 0);
 }
 
+/* jmembers answers exactly what jobj_get answers, indexed or not: first
+ * occurrence of a name wins, escaped names match decoded ones. */
+static void test_members_index(void) {
+    for (int big = 0; big < 2; big++) {
+        strbuf s = STRBUF_INIT;
+        sb_adds(&s, "{\"x\":1,\"\\u0078\":2,\"y\":3,\"x\":4");
+        for (int i = 0; big && i < 20; i++) sb_addf(&s, ",\"m%d\":%d", i, i);
+        sb_adds(&s, "}");
+        CHECK(jdoc_parse(&d, s.buf, s.len, NULL) == 0);
+        jmembers m;
+        jmembers_init(&m, &d, 0);
+        CHECK(m.distinct == (big ? 22u : 2u));
+        CHECK(jmembers_get(&m, "x", 1) == jobj_get(&d, 0, "x", 1));
+        CHECK(jmembers_get(&m, "x", 1) == 2);
+        CHECK(jmembers_get(&m, "y", 1) == jobj_get(&d, 0, "y", 1));
+        CHECK(jmembers_get(&m, "z", 1) == 0);
+        CHECK(jmembers_is_first(&m, 1) == 1);
+        CHECK(jmembers_is_first(&m, 3) == 0); /* "\u0078" repeats x */
+        if (big) CHECK(jmembers_get(&m, "m19", 3) == jobj_get(&d, 0, "m19", 3));
+        jmembers_free(&m);
+        sb_free(&s);
+    }
+}
+
 int main(void) {
+    test_members_index();
     test_writer_blocks();
     test_string_blocks();
     test_valid_and_compact();
