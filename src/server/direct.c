@@ -28,7 +28,9 @@
  *     entry's headroom: a writev() of the entries in place, or, for a batch
  *     of at most FLAT_MAX bytes, one write() of them copied together (see
  *     FLAT_MAX); only when the socket is full does the connection wait for
- *     a writable callback;
+ *     a writable callback, which only lists it for the flush at the end of
+ *     the turn (lws turns a raw file's POLLOUT off after that callback, so
+ *     a wait asked for inside it would be lost);
  *   - control frames: pings answered with pongs, a client's close echoed
  *     after the replies before it, idle pings and hang-up on the tick.
  * One case is not covered: a client that sends frame bytes together with
