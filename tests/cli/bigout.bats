@@ -104,3 +104,16 @@ teardown() {
     [ "$status" -eq 0 ]
     [ "$output" = "$(expect object 45)" ]
 }
+
+@test "ws://: 300000 small answers to pipelined requests all arrive (a flush's 64 writes do not end the output)" {
+    # the reader sends every request, waits while the server fills the
+    # socket, then reads fast: one flush can then write all its rounds
+    # without the socket filling; the rest must still go out
+    run timeout 90 python3 "$SLOWREAD" --url "$NDB_URL" --pause 0.5 --repeat 300000 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    local want
+    want=$(python3 -c 'import hashlib; m = b"{\"KV_COUNT_RSP\":{\"cnt\":45,\"st\":1}}" * 300000
+print(len(m), hashlib.sha256(m).hexdigest())')
+    [ "$output" = "$want" ]
+    [ "${output%% *}" -eq 10200000 ]
+}

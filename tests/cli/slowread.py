@@ -4,11 +4,12 @@
 Sends one request, then reads the answer in small pieces through a small
 receive buffer, pausing now and then, so that the server's socket fills
 and it must wait for writability again and again.  Prints the answer's
-size and SHA-256 ("BYTES SHA256"), or "closed CODE" if the server closed
+size and SHA-256 ("BYTES SHA256"; with --repeat N, of the N answers
+together), or "closed CODE" if the server closed
 instead; exits 1 on a timeout (every wait is bounded by --timeout).
 
     slowread.py --url ws://127.0.0.1:PORT/ [--piece N] [--every N]
-                [--pause S] [--rcvbuf N] [--timeout S] REQUEST
+                [--pause S] [--rcvbuf N] [--timeout S] [--repeat N] REQUEST
 """
 import argparse
 import hashlib
@@ -71,13 +72,15 @@ def main():
     p.add_argument("--every", type=int, default=1 << 20, help="pause after this many bytes")
     p.add_argument("--pause", type=float, default=0.02, help="length of a pause (s)")
     p.add_argument("--rcvbuf", type=int, default=65536, help="SO_RCVBUF of the socket")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="send the request this many times at once, then read every answer")
     p.add_argument("request")
     args = p.parse_args()
     try:
         conn = SlowConn(args)
-        conn.send_frame(wsprobe.OP_TEXT, args.request.encode())
+        conn.send_raw(wsprobe.build_frame(wsprobe.OP_TEXT, args.request.encode()) * args.repeat)
         time.sleep(args.pause)  # let the server fill the socket first
-        msg = conn.recv_message()
+        msg = b"".join(conn.recv_message() for _ in range(args.repeat))
     except wsprobe.Closed as c:
         print("closed %d" % c.code)
         return 0
