@@ -254,9 +254,16 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
  * `ndb help values`: --string → always a string; --json → must be JSON
  * (else a usage error); otherwise JSON if it is valid JSON, a usage error
  * (with the byte where parsing stopped) if it starts with { [ or " but is
- * not, else a string.  `what` names the value in messages.  Returns 0 or
+ * not, else a string; JSON nested deeper than CLI_MAX_VALUE_DEPTH is a
+ * usage error.  `what` names the value in messages.  Returns 0 or
  * CLI_USAGE (message printed).
  */
+/* The deepest value ndb stores: a request wraps a value in three levels
+ * ({"KV_SET":{"keys":{"k":VALUE}}}) and the server parses at most
+ * JSON_MAX_DEPTH, so a deeper VALUE would come back as a bare parse error
+ * (3).  The server's own bound is STORE_MAX_VALUE_DEPTH (server/store.h). */
+#define CLI_MAX_VALUE_DEPTH (JSON_MAX_DEPTH - 3)
+
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
 
 /* cli_add_value for a VALUE of '-': all of standard input, less one

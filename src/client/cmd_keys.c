@@ -92,6 +92,10 @@ static int keys_from_stdin(cli_ctx *c) {
     if (!rc && (!cli_is_json(&c->tmp, in.buf ? in.buf : "", in.len) ||
                 c->tmp.toks[0].type != JT_OBJECT))
         rc = cli_usage_error(c, "standard input is not a JSON object");
+    /* Its values sit one level below it: each may nest CLI_MAX_VALUE_DEPTH. */
+    else if (!rc && jdoc_depth(&c->tmp, 0) > CLI_MAX_VALUE_DEPTH + 1)
+        rc = cli_usage_error(c, "a value of standard input is nested deeper than %d arrays/objects; "
+                                "ndb stores at most that", CLI_MAX_VALUE_DEPTH);
     if (!rc) {
         cli_req_member(c, "keys");
         sb_add(&c->req, c->tmp.text.buf, c->tmp.text.len);
