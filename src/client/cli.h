@@ -13,6 +13,7 @@
  *
  * Files:
  *   cli_table.c    the table, option parsing, help, suggestions, cli_main
+ *   cli_raw_options.c  `ndb help --options` of serve, send, bench, ...
  *   cli_output.c   terminal detection, pretty/compact/raw JSON output
  *   cli_conn.c     server address, timeout, session token, one request ->
  *                  one response, status -> exit code
@@ -211,6 +212,10 @@ int cli_is_group(const char *name);
  * cli_ctx_init), so that a REPL started by one of them can pass the same
  * list to its own context.  *n receives the number of entries. */
 const cli_raw *cli_raw_commands(size_t *n);
+
+/* `ndb help --options NAME` for a raw subcommand: the options its --help
+ * lists, one name per line (-x, then --long).  Returns an exit status. */
+int cli_list_raw_options(const cli_raw *r);
 
 /*
  * Run the client with the process arguments (argv[0] is the program).

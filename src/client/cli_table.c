@@ -817,7 +817,7 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             char *args[] = {(char *)r->name, "--help", NULL};
             return r->fn(2, args);
         }
-        if (r) return 0; /* raw commands document their own options */
+        if (r) return cli_list_raw_options(r);
         char sug[96], hint[160];
         suggest_command(group, name, sug, sizeof sug);
         session_key_hint(c, group, name, hint, sizeof hint);

@@ -76,6 +76,29 @@ E=$'\e'
     [[ "$output" == *"--ttl"* ]]
 }
 
+@test "help --options of serve, send, bench, repl, passwd and journal lists the options each accepts" {
+    run --separate-stderr "$NDB" help --options journal
+    ok_out $'--config\n--persist-path\n-h\n--help'
+    run --separate-stderr "$NDB" help --options passwd
+    ok_out $'--iterations\n--name\n--role\n-h\n--help'
+    run --separate-stderr "$NDB" help --options send
+    ok_out $'--url\n-H\n--host\n-p\n--port\n--timeout\n--events\n--user\n--password-file\n--cacert\n--client-cert\n--client-key\n--insecure\n-h\n--help'
+    local c o
+    for c in serve bench repl; do
+        run --separate-stderr "$NDB" help --options "$c"
+        [ "$status" -eq 0 ] && [ -z "$stderr" ]
+        # each name once (a wrapped line of help text is not an option)
+        [ "$output" = "$(printf '%s\n' "$output" | awk '!seen[$0]++')" ]
+        [ "${#lines[@]}" -gt 10 ]
+    done
+    run "$NDB" help --options serve
+    [[ "$output" == *$'\n--max-connections\n'*$'\n--auth\n--no-auth\n'*$'\n--tls-ca' ]]
+    run "$NDB" help --options bench
+    [[ "$output" == *$'\n-c\n--conns\n-P\n--pipeline\n'*$'\n--csv\n--json\n'* ]]
+    run "$NDB" help --options repl
+    [[ "$output" == *$'\n--session\n-r\n--raw\n'*$'\n--continue-on-error\n-h\n--help' ]]
+}
+
 @test "no command: the overview on stderr, exit 2" {
     run --separate-stderr "$NDB"
     exit_is 2 ""

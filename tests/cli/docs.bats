@@ -36,6 +36,10 @@ mentions_option() {
     fi
 }
 
+# raw_commands: the subcommands that parse their own options (serve, send,
+# bench, ...: raw_subcommands in src/main.c), one per line.
+raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$SRC/main.c"; }
+
 # raw_options CMD: the options that `ndb CMD --help` lists.
 raw_options() {
     "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*).*/\2 --\3/p' |
@@ -61,7 +65,10 @@ raw_options() {
 
 @test "every command of the table has an entry in ndb(1), with its arguments" {
     local c usage w missing=
+    local raws
+    raws=$(raw_commands)
     while IFS= read -r c; do
+        grep -qx -- "$c" <<<"$raws" && continue # the next test
         e=$(entry "$MAN/ndb.1" "$c")
         [ -n "$e" ] || { missing+=" '$c'"; continue; }
         # the arguments of the usage line (KEY, VALUE, ...), as Ar key ...
@@ -83,7 +90,10 @@ raw_options() {
     mentions_option "$globals" --session || missing+=" global --session"
     local global_list
     global_list=$(printf '%s\n' $("$NDB" help --options help) --session)
+    local raws
+    raws=$(raw_commands)
     while IFS= read -r c; do
+        grep -qx -- "$c" <<<"$raws" && continue # the next test
         e=$(entry "$MAN/ndb.1" "$c")
         for o in $("$NDB" help --options $c); do
             grep -qx -- "$o" <<<"$global_list" && continue
@@ -95,8 +105,8 @@ raw_options() {
 
 @test "every option of serve, send, bench (and repl) is described in its page" {
     local c page text o missing=
+    [ "$(raw_commands | wc -l)" -ge 6 ]
     while IFS= read -r c; do
-        [ -z "$("$NDB" help --options $c 2>/dev/null)" ] || continue # table command
         page=$MAN/ndb-$c.1
         if [ -f "$page" ]; then
             text=$(cat "$page")
@@ -107,7 +117,7 @@ raw_options() {
         for o in $(raw_options "$c"); do
             mentions_option "$text" "$o" || missing+=" $c $o"
         done
-    done < <("$NDB" help --commands)
+    done < <(raw_commands)
     [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
 }
 
