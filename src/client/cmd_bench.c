@@ -46,7 +46,6 @@
 #include "client/cmd_bench.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -65,6 +64,7 @@
 #include "client/bench_hist.h"
 #include "client/cli.h"
 #include "client/cli_auth.h"
+#include "common/getopt_exact.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
 
@@ -963,7 +963,7 @@ static int parse_args(bench *b, int argc, char **argv) {
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":c:P:n:d:H:p:qh", bench_options, NULL)) != -1) {
+    while ((opt = getopt_long_exact(argc, argv, ":c:P:n:d:H:p:qh", bench_options)) != -1) {
         switch (opt) {
         case BOPT_URL: b->url = optarg; break;
         case 'H': b->host = optarg; break;

@@ -159,6 +159,38 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "no command takes an abbreviated long option: the client's, serve and bench refuse them alike" {
+    run --separate-stderr "$NDB" get --obj a
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '--obj'
+Try 'ndb get --help' for more information." ]
+    # (timeout: a serve that took the prefix would run on; not a time limit)
+    run --separate-stderr timeout 10 "$NDB" serve --max-conn 5 --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--max-conn'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" serve --max-conn=5 --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--max-conn=5'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" serve --port 0 --log-lev debug
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--log-lev'; did you mean '--log-level'?
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr "$NDB" bench --req 1
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: unknown option '--req'
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr "$NDB" bench -n 1 --js
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: unknown option '--js'
+Try 'ndb bench --help' for more information." ]
+    # whole names still work, with the value in the next word or after '='
+    run --separate-stderr "$NDB" bench --requests=1 --conns 1 --json --url "$NDB_URL"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "{"*'"requests":1'* ]]
+}
+
 @test "global options before the command name" {
     "$NDB" set a '"x"'
     run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 2 -r get a
