@@ -331,6 +331,12 @@ uint32_t cli_rsp_get(cli_ctx *c, const char *name);
  * status; returns cli_status_exit(c->st). */
 int cli_server_error(cli_ctx *c);
 
+/* An error status said in the client's words: "ndb: Name (N): " and the
+ * formatted text (which replaces the server's m) on stderr, so that exit 3
+ * always comes with the status's name and number.  Returns
+ * cli_status_exit(c->st). */
+int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The line cli_server_error prints after "ndb: ", into out (reset first):
  * "Name (N)", then ": " and the server's message m (mlen bytes, made one
  * printable line; none: the status's meaning), and for 43 how to log in:
@@ -343,7 +349,8 @@ void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
 int cli_status_exit(unsigned st);
 
 /* A failed save or load of dataset `name`, said in the client's words: a
- * 42 for the name ("ndb save: invalid dataset name "a/b": <the rule>"), a
+ * 42 for the name ("ndb: ValueSize (42): invalid dataset name "a/b": <the
+ * rule>"), a
  * dataset of the other kind (which ndb command loads it), else as
  * cli_server_error.  Returns the exit status. */
 int cli_snapshot_error(cli_ctx *c, const char *name);

@@ -49,7 +49,7 @@ setup() {
     exit_is 2 ""
     run --separate-stderr "$NDB" session new --ttl 999999999999
     exit_is 3 ""
-    [ "$stderr" = "ndb session new: --ttl 999999999999 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 999999999999 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
 }
 
 @test "--session: key commands work on the session's keys, not the top level" {

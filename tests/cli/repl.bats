@@ -145,7 +145,7 @@ ndb repl: stopped at line 1" ]
 @test "the first failure stops the script: server errors exit 3" {
     repl $'set a 1\nsession new --ttl 999999999999\nset b 2\n'
     exit_is 3 ''
-    err_has "ndb session new: --ttl 999999999999 refused by the server"
+    err_has "ndb: ValueSize (42): --ttl 999999999999 refused by the server"
     err_has 'stopped at line 2'
     run --separate-stderr "$NDB" contains b
     exit_is 1 ""
