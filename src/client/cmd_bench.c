@@ -131,7 +131,7 @@ static const char bench_usage[] =
     "                       hit; GET answers are then checked for the exact value\n"
     "  --force              write keys even into a database that holds keys (below)\n"
     "  --csv                print a CSV header line and one line of results\n"
-    "  --json               print the results as one JSON object\n"
+    "  --json               print the results as one JSON object (not with --csv)\n"
     "  --timeout S          fail when no answer comes for S seconds, and when a\n"
     "                       connection (TCP, TLS, handshake) takes longer\n"
     "                       (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
@@ -1014,8 +1014,15 @@ static int parse_args(bench *b, int argc, char **argv) {
             break;
         case BOPT_PRELOAD: b->preload = 1; break;
         case BOPT_FORCE: b->force = 1; break;
-        case BOPT_CSV: b->fmt = FMT_CSV; break;
-        case BOPT_JSON: b->fmt = FMT_JSON; break;
+        case BOPT_CSV:
+        case BOPT_JSON: {
+            /* one output format: a script that asks for both would get one
+             * it did not expect (the synopsis says [--csv | --json]) */
+            int fmt = opt == BOPT_CSV ? FMT_CSV : FMT_JSON;
+            if (b->fmt != FMT_TEXT && b->fmt != fmt) return usage_error("--csv and --json exclude each other");
+            b->fmt = fmt;
+            break;
+        }
         case BOPT_TIMEOUT:
             if (parse_double(optarg, 0.001, 3600, &b->timeout_s))
                 return usage_error("--timeout must be a number of seconds, more than 0 and at most 3600, not '%s'",

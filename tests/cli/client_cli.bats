@@ -191,6 +191,20 @@ Try 'ndb bench --help' for more information." ]
     [[ "$output" == "{"*'"requests":1'* ]]
 }
 
+@test "bench: --csv and --json exclude each other, exit 2, as --pretty and --compact do" {
+    run --separate-stderr "$NDB" bench --csv --json -n 1 --url "$NDB_URL"
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: --csv and --json exclude each other
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr "$NDB" bench --json -n 1 --url "$NDB_URL" --csv
+    exit_is 2 ""
+    err_has "ndb bench: --csv and --json exclude each other"
+    # one of them twice is still that one
+    run --separate-stderr "$NDB" bench --json --json -n 1 -c 1 --url "$NDB_URL"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "{"*'"requests":1'* ]]
+}
+
 @test "global options before the command name" {
     "$NDB" set a '"x"'
     run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 2 -r get a
