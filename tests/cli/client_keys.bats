@@ -463,6 +463,17 @@ line'
     err_has "missing argument (usage: ndb get KEY... | -)"
 }
 
+@test "get -: a CR before each newline is not part of the name (CRLF input), as for send and set KEY -" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" get - < <(printf 'a\r\nb\r\n')
+    ok_out '{"a":1,"b":2}'
+    [ -z "$stderr" ]
+    # with -0 a CR is part of the name
+    run --separate-stderr "$NDB" get -0 < <(printf 'a\r\0')
+    exit_is 1 '{}'
+    [ "$stderr" = 'ndb: key "a\r" does not exist' ]
+}
+
 @test "keys -0 prints bare names NUL-terminated; keys --prefix filters" {
     "$NDB" set user:1 1 user:2 2 $'user:\nx' 3 other 4
     run --separate-stderr bash -c "'$NDB' keys -0 --prefix user: | tr '\0\n' '|~'"
