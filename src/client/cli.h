@@ -134,6 +134,7 @@ typedef struct cli_raw {
     const char *name;
     int (*fn)(int argc, char **argv); /* argv[0] is the name */
     const char *summary;
+    int usage_exit; /* its exit status for a usage error (serve: 1) */
 } cli_raw;
 
 /* State of one command invocation.  Handlers read the parsed options and
@@ -213,9 +214,15 @@ int cli_is_group(const char *name);
  * list to its own context.  *n receives the number of entries. */
 const cli_raw *cli_raw_commands(size_t *n);
 
-/* `ndb help --options NAME` for a raw subcommand: the options its --help
- * lists, one name per line (-x, then --long).  Returns an exit status. */
+/* The options a raw subcommand's --help lists, one name per line (-x, then
+ * --long), appended to out.  Returns 0, or CLI_USAGE when its --help
+ * failed. */
+int cli_raw_option_names(const cli_raw *r, strbuf *out);
+/* `ndb help --options NAME` for a raw subcommand: cli_raw_option_names on
+ * stdout.  Returns an exit status. */
 int cli_list_raw_options(const cli_raw *r);
+/* Is option word ("-r", "--url", "--url=U") one of names (as above)? */
+int cli_raw_takes(const strbuf *names, const char *word);
 
 /*
  * Run the client with the process arguments (argv[0] is the program).

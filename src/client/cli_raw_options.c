@@ -12,6 +12,10 @@
  * completions read it), rather than a copy of the names that could drift.
  * The help runs in a child process: a subcommand may print from anywhere
  * or exit, and the caller (a REPL too) must not be affected.
+ *
+ * The same list tells which of the global options written before a raw
+ * subcommand's name (`ndb --session 5 send`) it takes: the others are
+ * refused as not applying to it, not as unknown to it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +28,9 @@ static int is_name_char(char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-';
 }
 
-/* One line of a --help: print "-x" and "--name" when it starts an option. */
-static void option_of_line(const char *p) {
+/* One line of a --help: add "-x\n" and "--name\n" to out when it starts an
+ * option. */
+static void option_of_line(const char *p, strbuf *out) {
     if (strncmp(p, "  ", 2)) return;
     while (*p == ' ') p++;
     char shrt = 0;
@@ -45,20 +50,21 @@ static void option_of_line(const char *p) {
         while (*q && *q != ' ' && *q != '\n') q++;
     }
     if (!(*q == '\0' || *q == '\n' || (q[0] == ' ' && q[1] == ' '))) return;
-    if (shrt) printf("-%c\n", shrt);
-    printf("%.*s\n", (int)n, p);
+    if (shrt) sb_addf(out, "-%c\n", shrt);
+    sb_add(out, p, n);
+    sb_addc(out, '\n');
 }
 
-int cli_list_raw_options(const cli_raw *r) {
+int cli_raw_option_names(const cli_raw *r, strbuf *out) {
     int fds[2];
     fflush(stdout);
     if (pipe(fds)) {
-        perror("ndb help: pipe");
+        perror("ndb: pipe");
         return CLI_USAGE;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        perror("ndb help: fork");
+        perror("ndb: fork");
         close(fds[0]);
         close(fds[1]);
         return CLI_USAGE;
@@ -76,7 +82,7 @@ int cli_list_raw_options(const cli_raw *r) {
     FILE *in = fdopen(fds[0], "r");
     char line[512];
     while (in && fgets(line, sizeof line, in)) {
-        option_of_line(line);
+        option_of_line(line, out);
         /* a line longer than the buffer: skip its rest, it starts no option */
         while (!strchr(line, '\n') && fgets(line, sizeof line, in)) {}
     }
@@ -85,4 +91,22 @@ int cli_list_raw_options(const cli_raw *r) {
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {}
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? CLI_OK : CLI_USAGE;
+}
+
+int cli_list_raw_options(const cli_raw *r) {
+    strbuf names = STRBUF_INIT;
+    int rc = cli_raw_option_names(r, &names);
+    if (names.len) fwrite(names.buf, 1, names.len, stdout);
+    sb_free(&names);
+    return rc;
+}
+
+int cli_raw_takes(const strbuf *names, const char *word) {
+    size_t n = strcspn(word, "=");
+    for (const char *p = names->buf; p && p < names->buf + names->len;) {
+        size_t k = strcspn(p, "\n");
+        if (k == n && !memcmp(p, word, n)) return 1;
+        p += k + 1;
+    }
+    return 0;
 }

@@ -1097,6 +1097,22 @@ void cli_ctx_free(cli_ctx *c) {
     jdoc_free(&c->tmp);
 }
 
+/* The global options argv[0..n) written before raw subcommand r's name:
+ * 0 when r takes each of them, else its usage exit status after saying
+ * which one does not apply. */
+static int check_raw_globals(const cli_raw *r, int n, char **argv) {
+    strbuf names = STRBUF_INIT;
+    int rc = cli_raw_option_names(r, &names);
+    for (int k = 0; !rc && k < n; k++) {
+        if (!is_option(argv[k]) || !strcmp(argv[k], "--") || cli_raw_takes(&names, argv[k])) continue;
+        fprintf(stderr, "ndb %s: %.*s does not apply to '%s'\nTry 'ndb %s --help' for more information.\n",
+                r->name, (int)strcspn(argv[k], "="), argv[k], r->name, r->name);
+        rc = r->usage_exit ? r->usage_exit : CLI_USAGE;
+    }
+    sb_free(&names);
+    return rc;
+}
+
 int cli_exec(cli_ctx *c, int argc, char **argv) {
     int i = 0, rc;
     reset_command(c);
@@ -1121,7 +1137,10 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     const cli_raw *r = find_raw(name);
     if (r) {
         /* `ndb --url U send ...` is `ndb send --url U ...`: the command
-         * parses (or refuses) the options itself. */
+         * parses the options itself.  A global option it does not take is
+         * refused here, in those words: "ndb send: unknown option
+         * '--session'" would blame the option, which ndb does know. */
+        if (i > 0 && (rc = check_raw_globals(r, i, argv))) return rc;
         char **v = calloc((size_t)argc + 1, sizeof *v);
         if (!v) abort();
         v[0] = argv[i];

@@ -213,7 +213,7 @@ Try 'ndb bench --help' for more information." ]
     ok_out 'x'
     run --separate-stderr "$NDB" -r --url "$NDB_URL" send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    err_has "ndb send: unknown option '-r'"
+    err_has "ndb send: -r does not apply to 'send'"
 }
 
 @test "pipe: compact JSON, one document per line" {
@@ -414,7 +414,34 @@ key "user:1"'
     ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
     run --separate-stderr "$NDB" --session 5 send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    err_has "ndb send: unknown option '--session'"
+    err_has "ndb send: --session does not apply to 'send'"
+}
+
+@test "a global option that send, serve, bench or journal does not take is said not to apply to it" {
+    run --separate-stderr "$NDB" --session 5 send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb send: --session does not apply to 'send'
+Try 'ndb send --help' for more information." ]
+    run --separate-stderr "$NDB" -r send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb send: -r does not apply to 'send'
+Try 'ndb send --help' for more information." ]
+    run --separate-stderr "$NDB" --session=5 bench -n 1
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: --session does not apply to 'bench'
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" --session 5 serve --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: --session does not apply to 'serve'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr "$NDB" --pretty journal --persist-path "$BATS_TEST_TMPDIR" check
+    exit_is 2 ""
+    [ "$stderr" = "ndb journal: --pretty does not apply to 'journal'
+Try 'ndb journal --help' for more information." ]
+    # the ones they take still pass through
+    run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 5 send '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
 }
 
 @test "help texts: no phrase split over lines, no sentence said twice" {
