@@ -740,9 +740,16 @@ static void print_main_help(FILE *f, int in_repl) {
         if (!fam || strcmp(fam, e->family)) {
             fam = e->family;
             fprintf(f, "\n%s:\n", fam);
-            if (!strcmp(fam, "Other"))
+            /* the REPL refuses the raw subcommands: name them only as
+             * commands of the shell */
+            if (!strcmp(fam, "Other") && !in_repl)
                 for (size_t k = 0; k < nraw_cmds; k++)
                     fprintf(f, "  %-16s %s\n", raw_cmds[k].name, raw_cmds[k].summary);
+            if (!strcmp(fam, "Other") && in_repl && nraw_cmds) {
+                fprintf(f, "  (");
+                for (size_t k = 0; k < nraw_cmds; k++)
+                    fprintf(f, "%s%s", raw_cmds[k].name, k + 1 < nraw_cmds ? ", " : ": from the shell only)\n");
+            }
         }
         char name[64];
         full_name(name, sizeof name, e);
