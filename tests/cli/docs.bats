@@ -121,6 +121,24 @@ raw_options() {
     [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
 }
 
+@test "ndb(1) and README list exactly the commands with a session form, and those without" {
+    local c h with= without= man readme
+    while IFS= read -r c; do
+        h=$("$NDB" help "$c")
+        [[ $h == *"In a session (--session TKN or NDB_SESSION)"* ]] && with+="$c "
+        [[ $h == *"This command has no session form"* ]] && without+="$c "
+    done < <("$NDB" help --commands | grep -v ' ')
+    [ -n "$with" ] && [ -n "$without" ]
+    # ndb(1), --session: ".Pq Cm get , set , ..." then ".Cm find ," ... "and .Cm load"
+    man=$(awk '/^Only the key commands/ {on = 1; next} /^refuse to run with/ {on = 0} on' "$MAN/ndb.1")
+    [ "$(sed -n 's/^\.Pq Cm //p' <<<"$man" | tr -d ',' | tr -s ' ') " = "$with" ]
+    [ "$(sed -n 's/^\.Cm \([a-z-]*\).*/\1/p' <<<"$man" | tr '\n' ' ')" = "$without" ]
+    # README "Server and session": "(`get`, ..., `incr`). `scan`, ... and `load` have no session form"
+    readme=$(tr '\n' ' ' <"$BATS_TEST_DIRNAME/../../README.md" | grep -o "key commands work on that session's keys ([^)]*)\. [^.]*have no session form")
+    [ "$(grep -o '^[^)]*' <<<"$readme" | grep -o '`[a-z-]*`' | tr -d '`' | tr '\n' ' ')" = "$with" ]
+    [ "$(sed 's/^[^)]*)//' <<<"$readme" | grep -o '`[a-z-]*`' | tr -d '`' | tr '\n' ' ')" = "$without" ]
+}
+
 @test "every command has --help (and ndb help COMMAND prints the same)" {
     local c
     while IFS= read -r c; do
