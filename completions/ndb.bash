@@ -10,7 +10,9 @@
 #                                metavariable after the name) and the
 #                                positional arguments (the usage line)
 #   ndb keys -r                  key names, from the server (--timeout 0.5,
-#                                silent when there is no server)
+#                                silent when there is no server), with the
+#                                connection options typed (--url, -H, -p,
+#                                --user, TLS) and --session
 # Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
 # ROLE the roles of users (ndb passwd),
 # POLICY journal policies, a positional of literal words (check|repair) those words,
@@ -78,6 +80,23 @@ _ndb_slot() {
     fi
 }
 
+# _ndb_conn OPTION [VALUE]: a connection option among the words typed
+# (server address, login, TLS) is kept in _ndb_connargs, so that the key
+# names come from the server the command will talk to; --session in
+# _ndb_session.  Short forms are stored long.
+_ndb_conn() {
+    case $1 in
+    --url | --host | --port | --user | --password-file | --cacert | --client-cert | --client-key)
+        _ndb_connargs+=("$1" "$2") ;;
+    -H) _ndb_connargs+=(--host "$2") ;;
+    -p) _ndb_connargs+=(--port "$2") ;;
+    -H?*) _ndb_connargs+=(--host "${1#-H}") ;;
+    -p?*) _ndb_connargs+=(--port "${1#-p}") ;;
+    --insecure) _ndb_connargs+=(--insecure) ;;
+    --session) _ndb_session=$2 ;;
+    esac
+}
+
 _ndb() {
     local cur prev words cword
     # Whole words, not split at '=' or ':' as bash does (user:42 is one key):
@@ -106,7 +125,7 @@ _ndb() {
     # subcommand), its options and positional arguments.  _ndb_spec holds
     # the options of the top level until the command is known, then its own.
     local _ndb_spec= _ndb_usage= _ndb_m= spec_of=none
-    local cmd=() i=1 w only_pos=0 npos=0 pos=() url= session=
+    local cmd=() i=1 w only_pos=0 npos=0 pos=() _ndb_connargs=() _ndb_session=
     while ((i < cword)); do
         w=${words[i]}
         if ((only_pos)) || [[ $w != -?* || $w == -[0-9]* || $w == -.[0-9]* ]]; then
@@ -125,13 +144,15 @@ _ndb() {
         elif [[ $w == -- ]]; then
             ((${#cmd[@]})) && only_pos=1
         elif [[ $w == --*=* ]]; then
-            case ${w%%=*} in --url) url=${w#*=} ;; --session) session=${w#*=} ;; esac
+            _ndb_conn "${w%%=*}" "${w#*=}"
         else
             [[ $spec_of == none ]] && _ndb_help "$ndb" && spec_of=top
             _ndb_meta "$_ndb_spec" "$w"
             if [[ -n $_ndb_m ]] && ((i + 1 < cword)); then
                 i=$((i + 1))
-                case $w in --url) url=${words[i]} ;; --session) session=${words[i]} ;; esac
+                _ndb_conn "$w" "${words[i]}"
+            elif [[ -z $_ndb_m ]]; then
+                _ndb_conn "$w"
             fi
         fi
         i=$((i + 1))
@@ -193,10 +214,10 @@ _ndb() {
     KEY | K,...)
         local head= args=(keys -r --timeout 0.5) keys
         [[ $slot == K,... && $val == *,* ]] && head=${val%,*}, && val=${val##*,}
-        [[ -n $url ]] && args+=(--url "$url")
+        args+=("${_ndb_connargs[@]}")
         # a command with a session form lists --session in its --help
         if [[ $'\n'$_ndb_spec == *$'\n|session|'* ]]; then
-            [[ -n $session ]] && args+=(--session "$session")
+            [[ -n $_ndb_session ]] && args+=(--session "$_ndb_session")
             keys=$("$ndb" "${args[@]}" 2>/dev/null </dev/null)
         else # no session form: top-level keys even when NDB_SESSION is set
             keys=$(NDB_SESSION= "$ndb" "${args[@]}" 2>/dev/null </dev/null)

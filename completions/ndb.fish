@@ -9,7 +9,9 @@
 #                                top level, which options take a value, the
 #                                positional arguments, command descriptions
 #   ndb keys -r                  key names, from the server (--timeout 0.5,
-#                                silent when there is no server)
+#                                silent when there is no server), with the
+#                                connection options typed (--url, -H, -p,
+#                                --user, TLS) and --session
 
 # __ndb_optspec NDB [WORDS...]: "SHORT|LONG|META" per option of `NDB WORDS --help`.
 function __ndb_optspec
@@ -61,18 +63,39 @@ function __ndb_slot
     end
 end
 
-# __ndb_keys NDB SESSION-FORM URL SESSION PREFIX: key names from the server
-# (SESSION-FORM 1: the command has a session form, else top-level keys).
+# __ndb_conn OPTION [VALUE]: the words to pass on to `ndb keys` for a
+# connection option among the words typed (server address, login, TLS), so
+# that the key names come from the server the command will talk to; short
+# forms become long.  Nothing for any other option.
+function __ndb_conn
+    switch $argv[1]
+        case --url --host --port --user --password-file --cacert --client-cert --client-key
+            printf '%s\n' $argv[1] $argv[2]
+        case -H
+            printf '%s\n' --host $argv[2]
+        case -p
+            printf '%s\n' --port $argv[2]
+        case '-H?*'
+            printf '%s\n' --host (string sub -s 3 -- $argv[1])
+        case '-p?*'
+            printf '%s\n' --port (string sub -s 3 -- $argv[1])
+        case --insecure
+            echo --insecure
+    end
+end
+
+# __ndb_keys NDB SESSION-FORM SESSION PREFIX [CONNECTION OPTIONS...]: key
+# names from the server (SESSION-FORM 1: the command has a session form,
+# else top-level keys).
 function __ndb_keys
     set -l ndb $argv[1]
-    set -l args keys -r --timeout 0.5
-    test -n "$argv[3]"; and set -a args --url $argv[3]
+    set -l args keys -r --timeout 0.5 $argv[5..-1]
     if test "$argv[2]" = 1
-        test -n "$argv[4]"; and set -a args --session $argv[4]
+        test -n "$argv[3]"; and set -a args --session $argv[3]
         $ndb $args 2>/dev/null </dev/null
     else # no session form: top-level keys even when NDB_SESSION is set
         env NDB_SESSION= $ndb $args 2>/dev/null </dev/null
-    end | string replace -r '^' -- $argv[5]
+    end | string replace -r '^' -- $argv[4]
 end
 
 function __ndb_complete
@@ -86,7 +109,7 @@ function __ndb_complete
     set -l spec (__ndb_optspec $ndb)
     set -l cmd
     set -l pos
-    set -l url
+    set -l conn
     set -l session
     set -l only_pos 0
     set -l i 2
@@ -108,20 +131,16 @@ function __ndb_complete
             test (count $cmd) -gt 0; and set only_pos 1
         else if string match -qr -- '^--[^=]+=' $w
             set -l kv (string split -m1 = -- $w)
-            switch $kv[1]
-                case --url
-                    set url $kv[2]
-                case --session
-                    set session $kv[2]
+            set -a conn (__ndb_conn $kv)
+            test "$kv[1]" = --session; and set session $kv[2]
+        else if test -n "$(__ndb_meta $w $spec)"
+            if set -q words[(math $i + 1)]
+                set i (math $i + 1)
+                set -a conn (__ndb_conn $w $words[$i])
+                test "$w" = --session; and set session $words[$i]
             end
-        else if set -q words[(math $i + 1)]; and test -n "$(__ndb_meta $w $spec)"
-            set i (math $i + 1)
-            switch $w
-                case --url
-                    set url $words[$i]
-                case --session
-                    set session $words[$i]
-            end
+        else
+            set -a conn (__ndb_conn $w)
         end
         set i (math $i + 1)
     end
@@ -201,7 +220,7 @@ function __ndb_complete
             string match -q -- '|session|*' $spec; and set sf 1
             set -l head
             test "$slot" = 'K,...'; and set head (string match -r '^.*,' -- $val)
-            __ndb_keys $ndb $sf "$url" "$session" "$head"
+            __ndb_keys $ndb $sf "$session" "$head" $conn
     end | string replace -r '^' -- "$prefix"
 end
 

@@ -21,12 +21,12 @@
 #include "server/serve.h"
 
 static const cli_raw raw_subcommands[] = {
-    {"serve", cmd_serve, "run the database server"},
-    {"send", cmd_send, "send raw protocol requests, print one response per line"},
-    {"bench", cmd_bench, "measure a server: throughput and latency percentiles"},
-    {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests"},
-    {"passwd", cmd_passwd, "hash a password for a user of the server's config"},
-    {"journal", cmd_journal, "check or repair the journal of a persist path (no server needed)"},
+    {"serve", cmd_serve, "run the database server", 1},
+    {"send", cmd_send, "send raw protocol requests, print one response per line", 2},
+    {"bench", cmd_bench, "measure a server: throughput and latency percentiles", 2},
+    {"repl", cmd_repl, "interactive client: line editing, completion, history, raw requests", 2},
+    {"passwd", cmd_passwd, "hash a password for a user of the server's config", 2},
+    {"journal", cmd_journal, "check or repair the journal of a persist path (no server needed)", 2},
 };
 
 int main(int argc, char **argv) {

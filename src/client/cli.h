@@ -13,6 +13,7 @@
  *
  * Files:
  *   cli_table.c    the table, option parsing, help, suggestions, cli_main
+ *   cli_raw_options.c  `ndb help --options` of serve, send, bench, ...
  *   cli_output.c   terminal detection, pretty/compact/raw JSON output
  *   cli_conn.c     server address, timeout, session token, one request ->
  *                  one response, status -> exit code
@@ -133,6 +134,7 @@ typedef struct cli_raw {
     const char *name;
     int (*fn)(int argc, char **argv); /* argv[0] is the name */
     const char *summary;
+    int usage_exit; /* its exit status for a usage error (serve: 1) */
 } cli_raw;
 
 /* State of one command invocation.  Handlers read the parsed options and
@@ -212,6 +214,16 @@ int cli_is_group(const char *name);
  * list to its own context.  *n receives the number of entries. */
 const cli_raw *cli_raw_commands(size_t *n);
 
+/* The options a raw subcommand's --help lists, one name per line (-x, then
+ * --long), appended to out.  Returns 0, or CLI_USAGE when its --help
+ * failed. */
+int cli_raw_option_names(const cli_raw *r, strbuf *out);
+/* `ndb help --options NAME` for a raw subcommand: cli_raw_option_names on
+ * stdout.  Returns an exit status. */
+int cli_list_raw_options(const cli_raw *r);
+/* Is option word ("-r", "--url", "--url=U") one of names (as above)? */
+int cli_raw_takes(const strbuf *names, const char *word);
+
 /*
  * Run the client with the process arguments (argv[0] is the program).
  * Handles leading global options, `help`, the raw subcommands and every
@@ -254,9 +266,16 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
  * `ndb help values`: --string → always a string; --json → must be JSON
  * (else a usage error); otherwise JSON if it is valid JSON, a usage error
  * (with the byte where parsing stopped) if it starts with { [ or " but is
- * not, else a string.  `what` names the value in messages.  Returns 0 or
+ * not, else a string; JSON nested deeper than CLI_MAX_VALUE_DEPTH is a
+ * usage error.  `what` names the value in messages.  Returns 0 or
  * CLI_USAGE (message printed).
  */
+/* The deepest value ndb stores: a request wraps a value in three levels
+ * ({"KV_SET":{"keys":{"k":VALUE}}}) and the server parses at most
+ * JSON_MAX_DEPTH, so a deeper VALUE would come back as a bare parse error
+ * (3).  The server's own bound is STORE_MAX_VALUE_DEPTH (server/store.h). */
+#define CLI_MAX_VALUE_DEPTH (JSON_MAX_DEPTH - 3)
+
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
 
 /* cli_add_value for a VALUE of '-': all of standard input, less one
@@ -319,6 +338,12 @@ uint32_t cli_rsp_get(cli_ctx *c, const char *name);
  * status; returns cli_status_exit(c->st). */
 int cli_server_error(cli_ctx *c);
 
+/* An error status said in the client's words: "ndb: Name (N): " and the
+ * formatted text (which replaces the server's m) on stderr, so that exit 3
+ * always comes with the status's name and number.  Returns
+ * cli_status_exit(c->st). */
+int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The line cli_server_error prints after "ndb: ", into out (reset first):
  * "Name (N)", then ": " and the server's message m (mlen bytes, made one
  * printable line; none: the status's meaning), and for 43 how to log in:
@@ -331,7 +356,8 @@ void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
 int cli_status_exit(unsigned st);
 
 /* A failed save or load of dataset `name`, said in the client's words: a
- * 42 for the name ("ndb save: invalid dataset name "a/b": <the rule>"), a
+ * 42 for the name ("ndb: ValueSize (42): invalid dataset name "a/b": <the
+ * rule>"), a
  * dataset of the other kind (which ndb command loads it), else as
  * cli_server_error.  Returns the exit status. */
 int cli_snapshot_error(cli_ctx *c, const char *name);

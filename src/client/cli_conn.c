@@ -9,6 +9,7 @@
  * scanner (no tree, numbers and tokens keep their exact text).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,24 +82,34 @@ int cli_status_exit(unsigned st) {
     return st == 22 || st == 100 ? CLI_FALSE : CLI_SERVER;
 }
 
+int cli_server_error_as(cli_ctx *c, const char *fmt, ...) {
+    const char *name = cli_status_name(c->st);
+    fprintf(stderr, "ndb: %s (%u): ", name ? name : "status", c->st);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return cli_status_exit(c->st);
+}
+
 int cli_snapshot_error(cli_ctx *c, const char *name) {
     strbuf m = STRBUF_INIT, q = STRBUF_INIT;
     uint32_t mt = cli_rsp_get(c, "m");
     if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
     sb_grow(&m, 0);
     cli_quote(&q, name, strlen(name));
-    int rc = CLI_SERVER;
-    if (c->st == 42 && !strncmp(m.buf, "dataset names", 13)) { /* 42 is also the memory ceiling, or a kind clash */
-        fprintf(stderr, "%s: invalid dataset name %s: %s\n", c->prog, q.buf, m.buf);
-    } else if (c->st == 42 && !strncmp(m.buf, "dataset holds", 13)) {
-        fprintf(stderr, "%s: dataset %s%s\n", c->prog, q.buf, m.buf + 7);
-    } else if (c->st == 142 && strstr(m.buf, "use SH_LOAD")) { /* the server names its commands */
-        fprintf(stderr, "%s: %s holds sessions, not keys: load it with 'ndb session load %s'\n", c->prog, q.buf, name);
-    } else if (c->st == 142 && strstr(m.buf, "use KV_LOAD")) {
-        fprintf(stderr, "%s: %s holds keys, not sessions: load it with 'ndb load %s'\n", c->prog, q.buf, name);
-    } else {
+    int rc;
+    if (c->st == 42 && !strncmp(m.buf, "dataset names", 13)) /* 42 is also the memory ceiling, or a kind clash */
+        rc = cli_server_error_as(c, "invalid dataset name %s: %s", q.buf, m.buf);
+    else if (c->st == 42 && !strncmp(m.buf, "dataset holds", 13))
+        rc = cli_server_error_as(c, "dataset %s%s", q.buf, m.buf + 7);
+    else if (c->st == 142 && strstr(m.buf, "use SH_LOAD")) /* the server names its commands */
+        rc = cli_server_error_as(c, "%s holds sessions, not keys: load it with 'ndb session load %s'", q.buf, name);
+    else if (c->st == 142 && strstr(m.buf, "use KV_LOAD"))
+        rc = cli_server_error_as(c, "%s holds keys, not sessions: load it with 'ndb load %s'", q.buf, name);
+    else
         rc = cli_server_error(c);
-    }
     sb_free(&m);
     sb_free(&q);
     return rc;

@@ -85,8 +85,9 @@ static const char values_help[] =
     "    argument;\n"
     "  - -s (--string) stores the text as a string whatever it looks like;\n"
     "    --json refuses anything that is not valid JSON;\n"
-    "  - JSON with comments is refused, and nesting deeper than 1024\n"
-    "    arrays/objects (what ndb stores at most);\n"
+    "  - JSON with comments is refused, and nesting deeper than 1021\n"
+    "    arrays/objects (what ndb stores at most: the request wraps a value\n"
+    "    in three more levels, and the server parses 1024);\n"
     "  - 'update' refuses a VALUE that starts with @ or $: it stores values and\n"
     "    evaluates no expressions ('@ + 1' is not arithmetic); -s stores the text.\n"
     "\n"
@@ -124,7 +125,8 @@ static const cli_cmd cli_cmds[] = {
      "  get --object KEY   an object of KEY: value, however many KEYs (for\n"
      "                     scripts that do not know how many they pass)\n"
      "  get -              an object, for the key names read from standard\n"
-     "                     input, one per line (-0: separated by NUL bytes)\n"
+     "                     input, one per line, less a trailing CR (-0:\n"
+     "                     separated by NUL bytes)\n"
      "Keys are listed in the order given.  A missing key is never printed (not\n"
      "even as an empty line): it is named on stderr and the exit status is 1.\n"
      "\n"
@@ -143,7 +145,7 @@ static const cli_cmd cli_cmds[] = {
      "  {\"age\":30}\n"
      "  $ ndb keys -r --prefix a | ndb get -\n"
      "  {\"age\":30}\n",
-     "0  every KEY exists\n1  some KEY does not exist (the others are still printed)\n",
+     "0  every KEY exists\n1  some KEY does not exist (the others are still printed), or\n   the session (--session TKN or NDB_SESSION) does not exist\n",
      {OPT_OBJECT, OPT_NULL}, 0, -1, "KV_GET", "SH_GET", CLI_F_SESSION, cli_get},
     {NULL, "set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys, overwriting existing values",
@@ -165,7 +167,7 @@ static const cli_cmd cli_cmds[] = {
      "  $ jq -n '{a: 1, b: [2]}' | ndb set -\n"
      "  $ ndb get name age tags a b\n"
      "  {\"name\":\"Bob\",\"age\":30,\"tags\":[\"a\"],\"a\":1,\"b\":[2]}\n",
-     "0  the keys were stored\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_SET", "SH_SET",
+     "0  the keys were stored\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_SET", "SH_SET",
      CLI_F_SESSION, cli_set},
     {NULL, "add", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "store keys that do not exist yet",
@@ -175,20 +177,20 @@ static const cli_cmd cli_cmds[] = {
      "\n"
      "'ndb add -' reads one JSON object from standard input and adds its members.\n"
      "--ttl SECONDS makes the keys it stores expire (existing keys keep theirs).\n",
-     "0  the request succeeded (existing keys were left alone)\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1,
+     "0  the request succeeded (existing keys were left alone)\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1,
      "KV_ADD", "SH_ADD", CLI_F_SESSION, cli_set},
     {NULL, "rm", "del", "Keys", "KEY...", "remove keys",
      "Remove every KEY and print how many keys were removed.  Keys that do not\n"
      "exist are ignored (not counted), so 'rm' is idempotent and safe under\n"
      "'set -e'; the count says whether anything was there.\n",
-     "0  the keys are gone\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
+     "0  the keys are gone\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, -1, "KV_RMV", "SH_RMV", CLI_F_SESSION, cli_rm},
     {NULL, "keys", NULL, "Keys", "", "list every key",
      "Print every key name (with --prefix P, those that start with P).  On a\n"
      "terminal: one JSON array.  Otherwise one key per line, JSON-encoded\n"
      "(\"name\") so that any key, even one holding a newline, stays on one line;\n"
      "with -r the bare names, with -0 the bare names each followed by a NUL byte\n"
      "(for xargs -0 and 'ndb get -0').\n",
-     "0  always (no keys print nothing, or [] on a terminal)\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
+     "0  the keys were listed (no keys print nothing, or [] on a terminal)\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
      "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "scan", NULL, "Keys", "", "stream every key name, a page at a time",
      "Print every top-level key name (with --prefix P, those that start with P),\n"
@@ -206,7 +208,7 @@ static const cli_cmd cli_cmds[] = {
      "0  the listing is complete\n", {OPT_PREFIX, OPT_NULL}, 0, 0, "KV_SCAN", NULL, CLI_F_NOSESSION,
      cli_scan},
     {NULL, "count", NULL, "Keys", "", "print the number of keys",
-     "One number: the top-level keys, or with --session the session's keys.\n", "0  always\n",
+     "One number: the top-level keys, or with --session the session's keys.\n", "0  the number was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n",
      {0}, 0, 0, "KV_COUNT", "SH_COUNT",
      CLI_F_SESSION, cli_count},
     {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
@@ -220,7 +222,7 @@ static const cli_cmd cli_cmds[] = {
      "  exit 1\n"
      "  $ if ndb contains user:42 >/dev/null; then echo known; fi\n"
      "  known\n",
-     "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_CONTAINS",
+     "0  every KEY exists\n1  some KEY does not exist, or\n   the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, -1, "KV_CONTAINS",
      "SH_CONTAINS", CLI_F_SESSION, cli_contains},
     {NULL, "clear", "clear-keys", "Keys", "", "remove every key",
      "Remove every key (of the session, with --session) and print how many were\n"
@@ -228,7 +230,7 @@ static const cli_cmd cli_cmds[] = {
      "'clear' is too easy to run by mistake.  Scripts (standard input not a\n"
      "terminal) need no --yes.  In 'ndb repl', 'clear' clears the screen and\n"
      "'clear-keys' removes every key, after asking.\n",
-     "0  the keys were removed\n1  the question was answered no (REPL)\n", {OPT_YES}, 0, 0,
+     "0  the keys were removed\n1  the question was answered no (REPL), or\n   the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_YES}, 0, 0,
      "KV_CLEAR", "SH_CLEAR", CLI_F_SESSION, cli_clear},
     {NULL, "clear-set", NULL, "Keys", "KEY VALUE [KEY VALUE...] | KEY - | -",
      "replace every key with the given ones",
@@ -240,7 +242,7 @@ static const cli_cmd cli_cmds[] = {
      "\n"
      "--ttl SECONDS makes every key given expire that long from now, as with\n"
      "'set'; it is for top-level keys only.\n",
-     "0  done\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
+     "0  done\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_STRING, OPT_JSON, OPT_KEY_TTL}, 1, -1, "KV_CLEAR_SET", "SH_CLEAR_SET", CLI_F_SESSION,
      cli_set},
 
     /* expiry (top-level keys) */
@@ -264,7 +266,7 @@ static const cli_cmd cli_cmds[] = {
      "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
      "fraction or exponent on either side the sum is a double.  N may be negative\n"
      "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n",
-     "0  the new value was printed\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
+     "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
     {NULL, "cas", NULL, "Expiry and atomic updates", "KEY EXPECT [VALUE]",
      "store VALUE only if KEY holds EXPECT (compare-and-set)",
      "If KEY holds a value equal to EXPECT (compared as JSON: 1 equals 1.0, member\n"
@@ -462,7 +464,7 @@ static const cli_cmd cli_cmds[] = {
      "--values adds new values.  Runs until interrupted or --count N events, as\n"
      "'watch' does.  To log a user out everywhere, wait for the event whose op is\n"
      "end or expire (e.g. with grep -q in a pipeline) and act on it.\n",
-     "0  --count events were printed (or the output was closed)\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
+     "0  --count events were printed (or the output was closed)\n1  some TKN names no session\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
      -1, "SH_WATCH", NULL, 0, cli_session_watch},
 
     /* server */
@@ -705,7 +707,7 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
     fprintf(f, "  2  usage error, cannot connect, or no answer within the timeout\n");
     if (e->proto)
         fprintf(f, "  3  the server answered an error status (name and number on stderr,\n"
-                   "     e.g. 'ndb: SessionNotExist (100)')\n");
+                   "     e.g. 'ndb: RoleDenied (45): ...')\n");
 }
 
 static void print_group_help(FILE *f, const char *group) {
@@ -738,9 +740,16 @@ static void print_main_help(FILE *f, int in_repl) {
         if (!fam || strcmp(fam, e->family)) {
             fam = e->family;
             fprintf(f, "\n%s:\n", fam);
-            if (!strcmp(fam, "Other"))
+            /* the REPL refuses the raw subcommands: name them only as
+             * commands of the shell */
+            if (!strcmp(fam, "Other") && !in_repl)
                 for (size_t k = 0; k < nraw_cmds; k++)
                     fprintf(f, "  %-16s %s\n", raw_cmds[k].name, raw_cmds[k].summary);
+            if (!strcmp(fam, "Other") && in_repl && nraw_cmds) {
+                fprintf(f, "  (");
+                for (size_t k = 0; k < nraw_cmds; k++)
+                    fprintf(f, "%s%s", raw_cmds[k].name, k + 1 < nraw_cmds ? ", " : ": from the shell only)\n");
+            }
         }
         char name[64];
         full_name(name, sizeof name, e);
@@ -816,7 +825,7 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             char *args[] = {(char *)r->name, "--help", NULL};
             return r->fn(2, args);
         }
-        if (r) return 0; /* raw commands document their own options */
+        if (r) return cli_list_raw_options(r);
         char sug[96], hint[160];
         suggest_command(group, name, sug, sizeof sug);
         session_key_hint(c, group, name, hint, sizeof hint);
@@ -1095,6 +1104,22 @@ void cli_ctx_free(cli_ctx *c) {
     jdoc_free(&c->tmp);
 }
 
+/* The global options argv[0..n) written before raw subcommand r's name:
+ * 0 when r takes each of them, else its usage exit status after saying
+ * which one does not apply. */
+static int check_raw_globals(const cli_raw *r, int n, char **argv) {
+    strbuf names = STRBUF_INIT;
+    int rc = cli_raw_option_names(r, &names);
+    for (int k = 0; !rc && k < n; k++) {
+        if (!is_option(argv[k]) || !strcmp(argv[k], "--") || cli_raw_takes(&names, argv[k])) continue;
+        fprintf(stderr, "ndb %s: %.*s does not apply to '%s'\nTry 'ndb %s --help' for more information.\n",
+                r->name, (int)strcspn(argv[k], "="), argv[k], r->name, r->name);
+        rc = r->usage_exit ? r->usage_exit : CLI_USAGE;
+    }
+    sb_free(&names);
+    return rc;
+}
+
 int cli_exec(cli_ctx *c, int argc, char **argv) {
     int i = 0, rc;
     reset_command(c);
@@ -1119,7 +1144,10 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     const cli_raw *r = find_raw(name);
     if (r) {
         /* `ndb --url U send ...` is `ndb send --url U ...`: the command
-         * parses (or refuses) the options itself. */
+         * parses the options itself.  A global option it does not take is
+         * refused here, in those words: "ndb send: unknown option
+         * '--session'" would blame the option, which ndb does know. */
+        if (i > 0 && (rc = check_raw_globals(r, i, argv))) return rc;
         char **v = calloc((size_t)argc + 1, sizeof *v);
         if (!v) abort();
         v[0] = argv[i];

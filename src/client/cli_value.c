@@ -66,6 +66,30 @@ static size_t depth_at(const char *s, size_t at) {
     return depth;
 }
 
+/* The byte of s[0..n) that opens level CLI_MAX_VALUE_DEPTH + 1 (strings
+ * skipped), or n when the text nests no deeper than that. */
+static size_t too_deep_at(const char *s, size_t n) {
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\') i++;
+        } else if (s[i] == '[' || s[i] == '{') {
+            if (++depth > CLI_MAX_VALUE_DEPTH) return i;
+        } else if ((s[i] == ']' || s[i] == '}') && depth) {
+            depth--;
+        }
+    }
+    return n;
+}
+
+/* The usage error for a value that nests deeper than a stored value may:
+ * the server would refuse it with a bare parse error (3) or 42. */
+static int too_deep(cli_ctx *c, const char *what, size_t pos) {
+    return cli_usage_error(c, "%s is nested deeper than %d arrays/objects (at byte %zu); ndb "
+                              "stores at most that", what, CLI_MAX_VALUE_DEPTH, pos);
+}
+
 /* "VALUE is not valid JSON: ..." with where and why parsing stopped; with
  * `hint`, how to store the text as a string instead. */
 static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int hint) {
@@ -76,8 +100,7 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
                                shown(n), s, n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
     if (pos > n) pos = n;
     if (pos < n && (s[pos] == '[' || s[pos] == '{') && depth_at(s, pos) >= JSON_MAX_DEPTH)
-        return cli_usage_error(c, "%s is nested deeper than %d arrays/objects (at byte %zu); ndb "
-                                  "stores at most that", what, JSON_MAX_DEPTH, pos);
+        return too_deep(c, what, too_deep_at(s, n));
     if (pos >= n)
         snprintf(why, sizeof why, "it ends at byte %zu before the value is complete", n);
     else
@@ -90,6 +113,8 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what) {
     if (!c->opt[OPT_STRING]) {
         if (cli_is_json(&c->tmp, s, n)) {
+            size_t deep = too_deep_at(s, n);
+            if (deep < n) return too_deep(c, what, deep);
             sb_add(out, c->tmp.text.buf, c->tmp.text.len);
             return 0;
         }

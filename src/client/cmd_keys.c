@@ -13,7 +13,9 @@
 
 /* `get -` / `get -0`: the key names, one per line (or NUL-separated), from
  * standard input into *names (pointers into *in).  A final separator ends
- * the last name rather than starting an empty one. */
+ * the last name rather than starting an empty one.  A line's trailing CR is
+ * dropped, as send and `set KEY -` drop it: a file from Windows would
+ * otherwise look up "a\r" (a name that ends in CR needs -0). */
 static int names_from_stdin(cli_ctx *c, strbuf *in, char ***names, int *n) {
     int rc = cli_read_stdin(c, in);
     if (rc) return rc;
@@ -31,8 +33,10 @@ static int names_from_stdin(cli_ctx *c, strbuf *in, char ***names, int *n) {
             *names = realloc(*names, cap * sizeof **names);
             if (!*names) abort();
         }
-        in->buf[j] = '\0';
-        if (memchr(in->buf + i, '\0', j - i))
+        size_t end = j;
+        if (sep == '\n' && end > i && in->buf[end - 1] == '\r') end--;
+        in->buf[end] = '\0';
+        if (memchr(in->buf + i, '\0', end - i))
             return cli_usage_error(c, "key name #%d on standard input holds a NUL byte "
                                       "(use -0 for NUL-separated names)", *n + 1);
         (*names)[(*n)++] = in->buf + i;
@@ -92,6 +96,10 @@ static int keys_from_stdin(cli_ctx *c) {
     if (!rc && (!cli_is_json(&c->tmp, in.buf ? in.buf : "", in.len) ||
                 c->tmp.toks[0].type != JT_OBJECT))
         rc = cli_usage_error(c, "standard input is not a JSON object");
+    /* Its values sit one level below it: each may nest CLI_MAX_VALUE_DEPTH. */
+    else if (!rc && jdoc_depth(&c->tmp, 0) > CLI_MAX_VALUE_DEPTH + 1)
+        rc = cli_usage_error(c, "a value of standard input is nested deeper than %d arrays/objects; "
+                                "ndb stores at most that", CLI_MAX_VALUE_DEPTH);
     if (!rc) {
         cli_req_member(c, "keys");
         sb_add(&c->req, c->tmp.text.buf, c->tmp.text.len);

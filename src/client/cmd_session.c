@@ -58,10 +58,10 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
         strbuf m = STRBUF_INIT;
         uint32_t mt = cli_rsp_get(c, "m");
         if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
-        fprintf(stderr, "%s: --ttl %s refused by the server%s%s\n", c->prog, t, m.len ? ": " : "",
-                m.len ? m.buf : "");
+        rc = cli_server_error_as(c, "--ttl %s refused by the server%s%s", t, m.len ? ": " : "",
+                                 m.len ? m.buf : "");
         sb_free(&m);
-        return CLI_SERVER;
+        return rc;
     }
     if (c->st != 1) return cli_server_error(c);
     if ((rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;

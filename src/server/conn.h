@@ -101,8 +101,11 @@ int direct_readable(conn *c);
  * ends).  Returns -1 to close the connection. */
 int direct_input(conn *c);
 /* Write what c has ready (its queued frames, one write per batch); asks
- * lws for a writable callback when the socket is full.  Returns 1 when the
- * connection is done (close it), -1 on a socket error, else 0. */
+ * lws for a writable callback when the socket is full.  Called only at the
+ * end of a turn, never inside an lws callback (RAW_WRITEABLE_FILE lists c
+ * for it: lws clears POLLOUT after that callback, losing a new request).
+ * Returns 1 when the connection is done (close it), -1 on a socket error,
+ * else 0. */
 int direct_flush(conn *c);
 /* Once per tick: idle ping / hang-up (limits.idleTimeoutSec). */
 void direct_tick(conn *c, int64_t now_ms);

@@ -28,7 +28,9 @@
  *     entry's headroom: a writev() of the entries in place, or, for a batch
  *     of at most FLAT_MAX bytes, one write() of them copied together (see
  *     FLAT_MAX); only when the socket is full does the connection wait for
- *     a writable callback;
+ *     a writable callback, which only lists it for the flush at the end of
+ *     the turn (lws turns a raw file's POLLOUT off after that callback, so
+ *     a wait asked for inside it would be lost);
  *   - control frames: pings answered with pongs, a client's close echoed
  *     after the replies before it, idle pings and hang-up on the tick.
  * One case is not covered: a client that sends frame bytes together with
@@ -82,6 +84,9 @@
  * without (tests/bench/cpu_per_request.sh); small replies are no worse.
  * Bigger batches (large values) are cheaper to send in place. */
 #define FLAT_MAX 65536
+/* Most writes in one flush, so that one fast reader cannot keep the loop
+ * from the other connections; what is left waits for a writable callback. */
+#define FLUSH_ROUNDS 64
 /* How long a close waits for the client's close frame. */
 #define CLOSE_WAIT_S 5
 
@@ -407,8 +412,8 @@ static ssize_t write_flat(int fd, const struct iovec *iov, int n) {
 
 int direct_flush(conn *c) {
     outq *q = &c->out;
-    int wrote = 0;
-    for (int round = 0; round < 64; round++) {
+    int wrote = 0, round;
+    for (round = 0; round < FLUSH_ROUNDS; round++) {
         if (nothing_to_write(c)) {
             /* the close frame goes after everything queued before it */
             int want_close = (c->closing && c->close_code) || c->draining;
@@ -462,6 +467,10 @@ int direct_flush(conn *c) {
             break;
         }
     }
+    /* The rounds ran out with the socket still taking everything: the
+     * rest goes at the next turn (the socket is writable, so the callback
+     * comes at once); without this it waited for unrelated input. */
+    if (round == FLUSH_ROUNDS && !nothing_to_write(c)) lws_callback_on_writable(c->wsi);
     if (wrote) c->last_progress = time(NULL);
     outq_compact(q);
     ndb_server *srv = transport_server();

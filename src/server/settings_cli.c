@@ -8,12 +8,12 @@
  * command line always wins over the file (docs/protocol.md 7.2 order: command
  * line, config file, option overrides, validation).
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/getopt_exact.h"
 #include "server/config.h"
 #include "server/settings.h"
 
@@ -105,7 +105,7 @@ static int collect(int argc, char **argv, given *g, int *n) {
     int opt;
     optind = 0; /* full reinitialisation of getopt (settings_from_argv may run again) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+    while ((opt = getopt_long_exact(argc, argv, ":h", long_opts)) != -1) {
         if (opt == 'h') return SETTINGS_HELP;
         if (opt == '?' && optopt >= OPT_BASE)
             return usage_error("option '%s' does not take a value", argv[optind - 1]);

@@ -692,7 +692,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RAW_RX_FILE: /* a direct connection (direct.c) */
         return c && c->direct ? direct_readable(c) : 0;
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-        return c && c->direct && direct_flush(c) ? -1 : 0;
+        /* Write at the end of the turn, not here: for a raw file, lws
+         * turns POLLOUT off after this callback returns, which undid the
+         * lws_callback_on_writable of a short write made here — an answer
+         * bigger than the socket buffers took (about 6 MB) stopped after
+         * its second write until the stall timeout dropped the connection. */
+        if (c && c->direct) transport_want_flush(c);
+        return 0;
     case LWS_CALLBACK_RAW_CLOSE_FILE:
         if (!c || !c->direct) break;
         server_client_closed(T.srv, &c->cl);

@@ -76,6 +76,29 @@ E=$'\e'
     [[ "$output" == *"--ttl"* ]]
 }
 
+@test "help --options of serve, send, bench, repl, passwd and journal lists the options each accepts" {
+    run --separate-stderr "$NDB" help --options journal
+    ok_out $'--config\n--persist-path\n-h\n--help'
+    run --separate-stderr "$NDB" help --options passwd
+    ok_out $'--iterations\n--name\n--role\n-h\n--help'
+    run --separate-stderr "$NDB" help --options send
+    ok_out $'--url\n-H\n--host\n-p\n--port\n--timeout\n--events\n--user\n--password-file\n--cacert\n--client-cert\n--client-key\n--insecure\n-h\n--help'
+    local c o
+    for c in serve bench repl; do
+        run --separate-stderr "$NDB" help --options "$c"
+        [ "$status" -eq 0 ] && [ -z "$stderr" ]
+        # each name once (a wrapped line of help text is not an option)
+        [ "$output" = "$(printf '%s\n' "$output" | awk '!seen[$0]++')" ]
+        [ "${#lines[@]}" -gt 10 ]
+    done
+    run "$NDB" help --options serve
+    [[ "$output" == *$'\n--max-connections\n'*$'\n--auth\n--no-auth\n'*$'\n--tls-ca' ]]
+    run "$NDB" help --options bench
+    [[ "$output" == *$'\n-c\n--conns\n-P\n--pipeline\n'*$'\n--csv\n--json\n'* ]]
+    run "$NDB" help --options repl
+    [[ "$output" == *$'\n--session\n-r\n--raw\n'*$'\n--continue-on-error\n-h\n--help' ]]
+}
+
 @test "no command: the overview on stderr, exit 2" {
     run --separate-stderr "$NDB"
     exit_is 2 ""
@@ -136,6 +159,52 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "no command takes an abbreviated long option: the client's, serve and bench refuse them alike" {
+    run --separate-stderr "$NDB" get --obj a
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '--obj'
+Try 'ndb get --help' for more information." ]
+    # (timeout: a serve that took the prefix would run on; not a time limit)
+    run --separate-stderr timeout 10 "$NDB" serve --max-conn 5 --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--max-conn'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" serve --max-conn=5 --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--max-conn=5'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" serve --port 0 --log-lev debug
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: unknown option '--log-lev'; did you mean '--log-level'?
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr "$NDB" bench --req 1
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: unknown option '--req'
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr "$NDB" bench -n 1 --js
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: unknown option '--js'
+Try 'ndb bench --help' for more information." ]
+    # whole names still work, with the value in the next word or after '='
+    run --separate-stderr "$NDB" bench --requests=1 --conns 1 --json --url "$NDB_URL"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "{"*'"requests":1'* ]]
+}
+
+@test "bench: --csv and --json exclude each other, exit 2, as --pretty and --compact do" {
+    run --separate-stderr "$NDB" bench --csv --json -n 1 --url "$NDB_URL"
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: --csv and --json exclude each other
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr "$NDB" bench --json -n 1 --url "$NDB_URL" --csv
+    exit_is 2 ""
+    err_has "ndb bench: --csv and --json exclude each other"
+    # one of them twice is still that one
+    run --separate-stderr "$NDB" bench --json --json -n 1 -c 1 --url "$NDB_URL"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "{"*'"requests":1'* ]]
+}
+
 @test "global options before the command name" {
     "$NDB" set a '"x"'
     run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 2 -r get a
@@ -144,7 +213,7 @@ E=$'\e'
     ok_out 'x'
     run --separate-stderr "$NDB" -r --url "$NDB_URL" send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    err_has "ndb send: unknown option '-r'"
+    err_has "ndb send: -r does not apply to 'send'"
 }
 
 @test "pipe: compact JSON, one document per line" {
@@ -345,7 +414,34 @@ key "user:1"'
     ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
     run --separate-stderr "$NDB" --session 5 send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    err_has "ndb send: unknown option '--session'"
+    err_has "ndb send: --session does not apply to 'send'"
+}
+
+@test "a global option that send, serve, bench or journal does not take is said not to apply to it" {
+    run --separate-stderr "$NDB" --session 5 send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb send: --session does not apply to 'send'
+Try 'ndb send --help' for more information." ]
+    run --separate-stderr "$NDB" -r send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb send: -r does not apply to 'send'
+Try 'ndb send --help' for more information." ]
+    run --separate-stderr "$NDB" --session=5 bench -n 1
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: --session does not apply to 'bench'
+Try 'ndb bench --help' for more information." ]
+    run --separate-stderr timeout 10 "$NDB" --session 5 serve --port 0
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: --session does not apply to 'serve'
+Try 'ndb serve --help' for more information." ]
+    run --separate-stderr "$NDB" --pretty journal --persist-path "$BATS_TEST_TMPDIR" check
+    exit_is 2 ""
+    [ "$stderr" = "ndb journal: --pretty does not apply to 'journal'
+Try 'ndb journal --help' for more information." ]
+    # the ones they take still pass through
+    run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 5 send '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
 }
 
 @test "help texts: no phrase split over lines, no sentence said twice" {

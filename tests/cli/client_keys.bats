@@ -132,12 +132,57 @@ Try 'ndb set --help' for more information." ]
     deep=$(printf '%.0s[' {1..2000})$(printf '%.0s]' {1..2000})
     run --separate-stderr "$NDB" set d "$deep"
     exit_is 2 ""
-    err_has "ndb set: VALUE is nested deeper than 1024 arrays/objects (at byte 1024); ndb stores at most that"
+    err_has "ndb set: VALUE is nested deeper than 1021 arrays/objects (at byte 1021); ndb stores at most that"
     run --separate-stderr "$NDB" set --json d "$deep"
     exit_is 2 ""
-    err_has "nested deeper than 1024"
+    err_has "nested deeper than 1021"
     run --separate-stderr "$NDB" contains d
     exit_is 1 ""
+}
+
+@test "every command that sends a value refuses one nested 1022 to 1024 levels: the most a stored value nests is 1021" {
+    local ok deep n
+    ok=$(printf '%.0s[' {1..1021})$(printf '%.0s]' {1..1021})
+    for n in 1022 1024; do
+        deep=$(printf "%.0s[" $(seq $n))$(printf "%.0s]" $(seq $n))
+        run --separate-stderr "$NDB" set d "$deep"
+        exit_is 2 ""
+        [ "$stderr" = "ndb set: VALUE is nested deeper than 1021 arrays/objects (at byte 1021); ndb stores at most that
+Try 'ndb set --help' for more information." ]
+        run --separate-stderr "$NDB" add d "$deep"
+        exit_is 2 ""
+        err_has "ndb add: VALUE is nested deeper than 1021 arrays/objects (at byte 1021); ndb stores at most that"
+        run --separate-stderr "$NDB" clear-set d "$deep"
+        exit_is 2 ""
+        err_has "ndb clear-set: VALUE is nested deeper than 1021 arrays/objects (at byte 1021)"
+        run --separate-stderr "$NDB" set d - <<<"$deep"
+        exit_is 2 ""
+        err_has "ndb set: standard input is nested deeper than 1021 arrays/objects (at byte 1021)"
+    done
+    "$NDB" set o '{}' a '[]'
+    run --separate-stderr "$NDB" update o '$.x' "$deep"
+    exit_is 2 ""
+    err_has "ndb update: VALUE is nested deeper than 1021 arrays/objects (at byte 1021)"
+    run --separate-stderr "$NDB" append a "$deep"
+    exit_is 2 ""
+    err_has "ndb append: ITEM is nested deeper than 1021 arrays/objects (at byte 1021)"
+    run --separate-stderr "$NDB" cas o '{}' "$deep"
+    exit_is 2 ""
+    err_has "ndb cas: VALUE is nested deeper than 1021 arrays/objects (at byte 1021)"
+    run --separate-stderr "$NDB" set - <<<"{\"d\":[$ok]}"
+    exit_is 2 ""
+    err_has "ndb set: a value of standard input is nested deeper than 1021 arrays/objects; ndb stores at most that"
+    local tkn
+    tkn=$("$NDB" session new)
+    run --separate-stderr "$NDB" --session "$tkn" set d "$deep"
+    exit_is 2 ""
+    err_has "ndb set: VALUE is nested deeper than 1021 arrays/objects (at byte 1021)"
+    "$NDB" session end "$tkn"
+    # 1021 levels are stored and come back whole
+    run --separate-stderr "$NDB" set d "$ok"
+    exit_is 0 ""
+    run --separate-stderr "$NDB" get d
+    ok_out "$ok"
 }
 
 @test "ndb help values states the rules, and each value command points to it" {
@@ -416,6 +461,17 @@ line'
     run --separate-stderr "$NDB" get
     exit_is 2 ""
     err_has "missing argument (usage: ndb get KEY... | -)"
+}
+
+@test "get -: a CR before each newline is not part of the name (CRLF input), as for send and set KEY -" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" get - < <(printf 'a\r\nb\r\n')
+    ok_out '{"a":1,"b":2}'
+    [ -z "$stderr" ]
+    # with -0 a CR is part of the name
+    run --separate-stderr "$NDB" get -0 < <(printf 'a\r\0')
+    exit_is 1 '{}'
+    [ "$stderr" = 'ndb: key "a\r" does not exist' ]
 }
 
 @test "keys -0 prints bare names NUL-terminated; keys --prefix filters" {

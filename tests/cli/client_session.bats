@@ -49,7 +49,7 @@ setup() {
     exit_is 2 ""
     run --separate-stderr "$NDB" session new --ttl 999999999999
     exit_is 3 ""
-    [ "$stderr" = "ndb session new: --ttl 999999999999 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 999999999999 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
 }
 
 @test "--session: key commands work on the session's keys, not the top level" {
@@ -124,6 +124,28 @@ setup() {
     run --separate-stderr "$NDB" --session "$t" keys
     exit_is 1 ""
     [ "$stderr" = "ndb: session $t does not exist" ]
+}
+
+@test "--help of every command with a session form lists exit 1 for a missing session, which is what it exits" {
+    local c args
+    for c in "get a" "set a 1" "add a 1" "rm a" "keys" "count" "contains a" "clear" "clear-set a 1" "incr a"; do
+        read -ra args <<<"$c"
+        run --separate-stderr "$NDB" --session 12345 "${args[@]}"
+        exit_is 1 ""
+        [ "$stderr" = "ndb: session 12345 does not exist" ]
+        run --separate-stderr "$NDB" "${args[0]}" --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"the session (--session TKN or NDB_SESSION) does not exist"* ]] || {
+            echo "${args[0]} --help lacks exit 1 for a missing session"; return 1; }
+        [[ "$output" != *"SessionNotExist"* ]]
+        [[ "$output" == *"  3  the server answered an error status (name and number on stderr,
+     e.g. 'ndb: RoleDenied (45): ...')"* ]]
+    done
+    run --separate-stderr "$NDB" session watch --count 1 12345
+    exit_is 1 ""
+    [ "$stderr" = "ndb: SessionNotExist (100): session 12345 does not exist" ]
+    run --separate-stderr "$NDB" session watch --help
+    [[ "$output" == *"  1  some TKN names no session"* ]]
 }
 
 @test "tokens: full 64-bit range kept exactly; malformed tokens are usage errors" {

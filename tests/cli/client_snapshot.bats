@@ -33,16 +33,16 @@ teardown_file() { stop_server; }
 @test "save/load with a bad name: 'invalid dataset name' and the rule, exit 3; usage errors exit 2" {
     run --separate-stderr "$NDB" save '../x'
     exit_is 3 ""
-    [ "$stderr" = "ndb save: invalid dataset name \"../x\": dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'" ]
+    [ "$stderr" = "ndb: ValueSize (42): invalid dataset name \"../x\": dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'" ]
     run --separate-stderr "$NDB" load ..
     exit_is 3 ""
-    err_has 'ndb load: invalid dataset name "..": dataset names must match'
+    err_has 'ndb: ValueSize (42): invalid dataset name "..": dataset names must match'
     run --separate-stderr "$NDB" session save 'a b'
     exit_is 3 ""
-    err_has 'ndb session save: invalid dataset name "a b": dataset names must match'
+    err_has 'ndb: ValueSize (42): invalid dataset name "a b": dataset names must match'
     run --separate-stderr "$NDB" session load 'a/b'
     exit_is 3 ""
-    err_has 'ndb session load: invalid dataset name "a/b"'
+    err_has 'ndb: ValueSize (42): invalid dataset name "a/b"'
     run --separate-stderr "$NDB" save
     exit_is 2 ""
     run --separate-stderr "$NDB" load a b

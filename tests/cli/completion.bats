@@ -175,6 +175,23 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     unset NDB_SESSION
 }
 
+@test "bash: -p, -H and their long forms choose the server the key names come from" {
+    local url=$NDB_URL
+    NDB_URL=ws://127.0.0.1:1/ # nothing there: the keys must come from -p/-H
+    same $'other\ntwo\\ words\nuser:1\nuser:2' "$(comp "-p $NDB_PORT get ")"
+    [ "$(comp "get -p $NDB_PORT ot")" = other ]
+    [ "$(comp "-H 127.0.0.1 -p $NDB_PORT get ot")" = other ]
+    [ "$(comp "--host 127.0.0.1 --port $NDB_PORT get ot")" = other ]
+    [ "$(comp "--port=$NDB_PORT get ot")" = other ]
+    [ "$(comp "-p$NDB_PORT get ot")" = other ]
+    [ "$(comp "-p $NDB_PORT --session $SESSION_TKN get ")" = skey ]
+    [ "$(comp "-p $NDB_PORT find --key ot")" = other ]
+    # and a -p that names no server gives nothing, whatever NDB_URL says
+    NDB_URL=$url
+    [ -z "$(comp "-p 1 get ")" ]
+    [ -z "$(comp "-H 127.0.0.2 -p 1 get ")" ]
+}
+
 @test "bash: help COMMAND [SUBCOMMAND] completes command names" {
     same "$(top_commands)" "$(comp "help ")"
     same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(comp "help session ")"
@@ -292,6 +309,11 @@ zcomp() {
     [ -z "$(zcomp "set user:1 ")" ]
     [ "$(zcomp "--session $SESSION_TKN get ")" = skey ]
     [ -z "$(zcomp "--url ws://127.0.0.1:1/ get ")" ]
+    # -p and -H choose the server, as --url does
+    [ -z "$(zcomp "-p 1 get ")" ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ zcomp "-p $NDB_PORT get ot")" = other ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ zcomp "-H 127.0.0.1 --port=$NDB_PORT get ot")" = other ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ zcomp "-p $NDB_PORT --session $SESSION_TKN get ")" = skey ]
 }
 
 # ---------------------------------------------------------------- fish
@@ -329,4 +351,9 @@ fcomp() {
     [ "$(fcomp "find --keys user:1,ot")" = user:1,other ]
     [ "$(fcomp "--session $SESSION_TKN get ")" = skey ]
     [ -z "$(fcomp "--url ws://127.0.0.1:1/ get ")" ]
+    # -p and -H choose the server, as --url does
+    [ -z "$(fcomp "-p 1 get ")" ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ fcomp "-p $NDB_PORT get ot")" = other ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ fcomp "-H 127.0.0.1 --port=$NDB_PORT get ot")" = other ]
+    [ "$(NDB_URL=ws://127.0.0.1:1/ fcomp "-p $NDB_PORT --session $SESSION_TKN get ")" = skey ]
 }

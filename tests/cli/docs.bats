@@ -36,6 +36,10 @@ mentions_option() {
     fi
 }
 
+# raw_commands: the subcommands that parse their own options (serve, send,
+# bench, ...: raw_subcommands in src/main.c), one per line.
+raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$SRC/main.c"; }
+
 # raw_options CMD: the options that `ndb CMD --help` lists.
 raw_options() {
     "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*).*/\2 --\3/p' |
@@ -61,7 +65,10 @@ raw_options() {
 
 @test "every command of the table has an entry in ndb(1), with its arguments" {
     local c usage w missing=
+    local raws
+    raws=$(raw_commands)
     while IFS= read -r c; do
+        grep -qx -- "$c" <<<"$raws" && continue # the next test
         e=$(entry "$MAN/ndb.1" "$c")
         [ -n "$e" ] || { missing+=" '$c'"; continue; }
         # the arguments of the usage line (KEY, VALUE, ...), as Ar key ...
@@ -83,7 +90,10 @@ raw_options() {
     mentions_option "$globals" --session || missing+=" global --session"
     local global_list
     global_list=$(printf '%s\n' $("$NDB" help --options help) --session)
+    local raws
+    raws=$(raw_commands)
     while IFS= read -r c; do
+        grep -qx -- "$c" <<<"$raws" && continue # the next test
         e=$(entry "$MAN/ndb.1" "$c")
         for o in $("$NDB" help --options $c); do
             grep -qx -- "$o" <<<"$global_list" && continue
@@ -95,8 +105,8 @@ raw_options() {
 
 @test "every option of serve, send, bench (and repl) is described in its page" {
     local c page text o missing=
+    [ "$(raw_commands | wc -l)" -ge 6 ]
     while IFS= read -r c; do
-        [ -z "$("$NDB" help --options $c 2>/dev/null)" ] || continue # table command
         page=$MAN/ndb-$c.1
         if [ -f "$page" ]; then
             text=$(cat "$page")
@@ -107,8 +117,26 @@ raw_options() {
         for o in $(raw_options "$c"); do
             mentions_option "$text" "$o" || missing+=" $c $o"
         done
-    done < <("$NDB" help --commands)
+    done < <(raw_commands)
     [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
+}
+
+@test "ndb(1) and README list exactly the commands with a session form, and those without" {
+    local c h with= without= man readme
+    while IFS= read -r c; do
+        h=$("$NDB" help "$c")
+        [[ $h == *"In a session (--session TKN or NDB_SESSION)"* ]] && with+="$c "
+        [[ $h == *"This command has no session form"* ]] && without+="$c "
+    done < <("$NDB" help --commands | grep -v ' ')
+    [ -n "$with" ] && [ -n "$without" ]
+    # ndb(1), --session: ".Pq Cm get , set , ..." then ".Cm find ," ... "and .Cm load"
+    man=$(awk '/^Only the key commands/ {on = 1; next} /^refuse to run with/ {on = 0} on' "$MAN/ndb.1")
+    [ "$(sed -n 's/^\.Pq Cm //p' <<<"$man" | tr -d ',' | tr -s ' ') " = "$with" ]
+    [ "$(sed -n 's/^\.Cm \([a-z-]*\).*/\1/p' <<<"$man" | tr '\n' ' ')" = "$without" ]
+    # README "Server and session": "(`get`, ..., `incr`). `scan`, ... and `load` have no session form"
+    readme=$(tr '\n' ' ' <"$BATS_TEST_DIRNAME/../../README.md" | grep -o "key commands work on that session's keys ([^)]*)\. [^.]*have no session form")
+    [ "$(grep -o '^[^)]*' <<<"$readme" | grep -o '`[a-z-]*`' | tr -d '`' | tr '\n' ' ')" = "$with" ]
+    [ "$(sed 's/^[^)]*)//' <<<"$readme" | grep -o '`[a-z-]*`' | tr -d '`' | tr '\n' ' ')" = "$without" ]
 }
 
 @test "every command has --help (and ndb help COMMAND prints the same)" {

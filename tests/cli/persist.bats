@@ -149,11 +149,11 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     [[ "$output" == *'"keys":1,"name":"users","sessions":0,"st":141}}' ]]
     # the CLI says it in its own words, and names the command that loads the other kind
     run --separate-stderr "$NDB" session save users
-    [ "$status" -eq 3 ] && [ "$stderr" = 'ndb session save: dataset "users" holds keys (saveDataType 0): save sessions under another name' ]
+    [ "$status" -eq 3 ] && [ "$stderr" = 'ndb: ValueSize (42): dataset "users" holds keys (saveDataType 0): save sessions under another name' ]
     run --separate-stderr "$NDB" load web
-    [ "$status" -eq 3 ] && [ "$stderr" = "ndb load: \"web\" holds sessions, not keys: load it with 'ndb session load web'" ]
+    [ "$status" -eq 3 ] && [ "$stderr" = "ndb: LoadError (142): \"web\" holds sessions, not keys: load it with 'ndb session load web'" ]
     run --separate-stderr "$NDB" session load users
-    [ "$status" -eq 3 ] && [ "$stderr" = "ndb session load: \"users\" holds keys, not sessions: load it with 'ndb load users'" ]
+    [ "$status" -eq 3 ] && [ "$stderr" = "ndb: LoadError (142): \"users\" holds keys, not sessions: load it with 'ndb load users'" ]
 }
 
 @test "a session data file with token 0, or a duration past 10 years, fails the load saying why" {

@@ -323,7 +323,7 @@ line() {
     line "get a"
     wait_last "$PROMPT"
     line "session new --ttl 999999999999"
-    wait_for "ndb session new: --ttl 999999999999 refused by the server"
+    wait_for "ndb: ValueSize (42): --ttl 999999999999 refused by the server"
     line "foo"
     wait_for "ndb: unknown command 'foo'"
 }
