@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/getopt_exact.h"
 #include "common/log.h"
 #include "server/auto_layout.h"
 #include "server/config.h"
@@ -138,7 +139,7 @@ int cmd_journal(int argc, char **argv) {
     int opt;
     optind = 0;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    while ((opt = getopt_long_exact(argc, argv, ":h", opts)) != -1) {
         if (opt == 'h') {
             fputs(usage, stdout);
             return 0;
