@@ -95,22 +95,3 @@ int dec_short(const char *s, size_t n, double *d) {
     if (sig == 0) return 1; /* a zero */
     return sig <= 15 && isnormal(*d);
 }
-
-size_t dec_of_double(double d, char *buf) {
-    /* d = mant × 2^exp with an odd mant: its decimal expansion has exactly
-     * -exp fraction digits (none if exp >= 0), and glibc's printf prints
-     * every digit exactly */
-    int exp, frac = 0;
-    double f = frexp(d, &exp); /* d = f × 2^exp, 0.5 <= |f| < 1 */
-    if (f != 0) {
-        uint64_t mant = (uint64_t)fabs(ldexp(f, 53));
-        exp -= 53;
-        while (!(mant & 1)) {
-            mant >>= 1;
-            exp++;
-        }
-        frac = exp < 0 ? -exp : 0;
-    }
-    int len = snprintf(buf, DEC_DOUBLE_MAX, "%.*f", frac, d);
-    return len > 0 && len < DEC_DOUBLE_MAX ? (size_t)len : 0;
-}

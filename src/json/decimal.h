@@ -27,13 +27,4 @@ int dec_cmp(const char *a, size_t an, const char *b, size_t bn);
  * keep their text. */
 int dec_short(const char *s, size_t n, double *d);
 
-/* Room for the exact decimal text of any finite double (at most 309
- * integer digits, 1074 fraction digits, sign and point). */
-#define DEC_DOUBLE_MAX 1400
-
-/* Write the exact decimal text of the finite double d (not its shortest
- * round-trip form: 0.1 gives 0.1000000000000000055511151231257827...) into
- * buf (DEC_DOUBLE_MAX bytes); returns its length. */
-size_t dec_of_double(double d, char *buf);
-
 #endif

@@ -39,9 +39,10 @@
  *    INT64_MIN / -1 and -INT64_MIN) the result is computed in double instead.  Division or
  *    remainder by zero (integer or double) → null; a non-finite double result → null.
  *    Double remainder is C fmod (sign of the dividend).
- *  - Comparison of numbers is exact: numbers read from text (values, literals) by their
- *    decimal value, integers exactly, computed doubles by their exact binary value (no
- *    rounding of the integer; 0.1 * 1 is 0.1000000000000000055…, not 0.1).
+ *  - Comparison of numbers is exact between numbers given as text (values, literals: by
+ *    their decimal value) and integers; a double computed by arithmetic is compared with a
+ *    text as doubles (the text rounded too: 0.1 * 1 == 0.1, as in JavaScript), and with an
+ *    integer exactly (no rounding of the integer).
  *  - `length` pseudo-member: on an array → element count (also 0 inside filters, Q28 fixed);
  *    on a string → code points; on an object → only a real member `length`.  A top-level
  *    `length` match is synthetic: node is an integer owned by the result set and parent is

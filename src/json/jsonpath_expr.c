@@ -107,9 +107,9 @@ double jv_to_double(const jv *v) {
     return v->k == V_INT ? (double)v->u.i : v->k == V_DEC ? v->u.dec.d : v->u.d;
 }
 
-/* The decimal text of a number's value, into buf (DEC_DOUBLE_MAX bytes); *p points at it.
- * A computed double's value is the double itself, exactly (0.1 * 1 is
- * 0.1000000000000000055511151231257827…, not 0.1), as for integers and doubles. */
+/* The decimal text of a given number's value (an integer, a short text's double or a kept
+ * text; never a computed double, which jv_num_cmp compares as a double), into buf (32
+ * bytes); *p points at it. */
 static size_t exact_text(const jv *v, char *buf, const char **p) {
     if (v->k == V_DEC) {
         *p = v->u.dec.p;
@@ -117,8 +117,7 @@ static size_t exact_text(const jv *v, char *buf, const char **p) {
     }
     *p = buf;
     if (v->k == V_INT) return (size_t)snprintf(buf, 32, "%lld", (long long)v->u.i);
-    if (v->from_text) return (size_t)snprintf(buf, 32, "%.15g", v->u.d);
-    return dec_of_double(v->u.d, buf);
+    return (size_t)snprintf(buf, 32, "%.15g", v->u.d); /* from_text: at most 15 digits */
 }
 
 /* Exact comparison of an integer with a finite double: -1, 0, 1. */
@@ -134,13 +133,23 @@ static int cmp_int_real(int64_t i, double d) {
 /* Compare two numbers by value: -1, 0, 1.  Both must satisfy jv_is_num. */
 int jv_num_cmp(const jv *a, const jv *b) {
     if (a->k == V_INT && b->k == V_INT) return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+    /* A double computed by arithmetic stands for a number given in the data or the path,
+     * rounded on the way: compared with a number text it is compared as doubles, the text
+     * rounded as well, so `@ * 1 == 0.1` and `@ * 2 == 0.2` hold for a stored 0.1 as in
+     * JavaScript.  Numbers that are both given (stored or written in the path) compare
+     * exactly, below. */
+    int computed = (a->k == V_REAL && !a->from_text) || (b->k == V_REAL && !b->from_text);
+    if (computed && (a->k != V_INT && b->k != V_INT)) {
+        double x = jv_to_double(a), y = jv_to_double(b);
+        return (x > y) - (x < y);
+    }
     if (a->k == V_DEC || b->k == V_DEC || a->from_text || b->from_text) {
         /* Every number's double is its value rounded to the nearest (or the value itself),
          * and rounding never reverses an order, so different doubles decide; only equal ones
          * need the exact texts (two 15-digit texts with one double are equal: dec_short). */
         double x = jv_to_double(a), y = jv_to_double(b);
         if (x != y) return x < y ? -1 : 1;
-        char ba[DEC_DOUBLE_MAX], bb[DEC_DOUBLE_MAX];
+        char ba[32], bb[32];
         const char *pa, *pb;
         size_t na = exact_text(a, ba, &pa), nb = exact_text(b, bb, &pb);
         return dec_cmp(pa, na, pb, nb);

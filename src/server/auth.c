@@ -41,7 +41,9 @@ static struct {
     auth_hooks hooks;
     cached *cache;               /* one per user, same index */
     unsigned char cache_key[32]; /* random, per process */
-    pwhash dummy;                /* for unknown names: same cost, never matches */
+    pwhash dummy;                /* for unknown names in a handshake: never matches; the cost
+                                  * of the dearest user a handshake can check */
+    uint32_t login_iterations;   /* what every failed SV_AUTH costs: the dearest user's */
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
     int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
@@ -90,14 +92,20 @@ int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
         return -1;
     if (auth_worker_start(hooks->notify)) return -1;
     calibrate();
-    /* Unknown names cost what the dearest user a handshake can check costs,
-     * so that neither the time nor the answer (401, not 503) says which
-     * names exist. */
+    /* A failure must not say whether the name exists: its answer is the
+     * same, and so is its cost.  A failed SV_AUTH costs what the dearest
+     * user's check costs (a cheaper user's check is padded with rounds
+     * against the dummy hash after it fails; an unknown name is checked
+     * against the dummy, padded likewise); a failed handshake costs what the
+     * dearest user a handshake can check costs (the dummy's iterations), and
+     * its answer for an unknown name is 401, not 503. */
     uint32_t dummy = 0;
     for (size_t i = 0; i < users->n; i++)
         if (check_ms(&users->items[i].hash) <= AUTH_SYNC_BURST_MS && users->items[i].hash.iterations > dummy)
             dummy = users->items[i].hash.iterations;
     if (dummy) A.dummy.iterations = dummy;
+    for (size_t i = 0; i < users->n; i++)
+        if (users->items[i].hash.iterations > A.login_iterations) A.login_iterations = users->items[i].hash.iterations;
     for (size_t i = 0; i < users->n; i++) {
         uint64_t ms = check_ms(&users->items[i].hash);
         if (ms <= AUTH_SYNC_BURST_MS) continue;
@@ -206,6 +214,8 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     memcpy(l->job.password, password, pwlen);
     l->job.len = pwlen;
     l->job.hash = u ? &u->hash : &A.dummy;
+    l->job.pad = &A.dummy;
+    l->job.pad_iterations = A.login_iterations > l->job.hash->iterations ? A.login_iterations - l->job.hash->iterations : 0;
     l->slot = slot;
     l->user = u;
     log_name(l->name, sizeof l->name, user, ulen);
@@ -232,6 +242,8 @@ static void finish(login *l) {
     client *c = l->slot->c; /* NULL if the client went away */
     int ok = l->job.ok && l->user, close_it = 0;
     strbuf text = STRBUF_INIT;
+    log_debug("password check of user %s from %s: %llu iterations", l->name, l->addr,
+              (unsigned long long)l->job.hash->iterations + (l->job.ok ? 0 : l->job.pad_iterations));
     if (ok) {
         cache_store(l->user, l->job.password, l->job.len);
         success_text(&text, l->user);
@@ -323,9 +335,14 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     A.sync_budget_ms += (int64_t)(now - A.sync_at_ms) / 10;
     if (A.sync_budget_ms > AUTH_SYNC_BURST_MS) A.sync_budget_ms = AUTH_SYNC_BURST_MS;
     A.sync_at_ms = now;
+    /* a failure costs the dummy's iterations at least (see auth_init) */
+    const pwhash *h = u ? &u->hash : &A.dummy;
+    pwhash at_least = A.dummy;
+    if (h->iterations > at_least.iterations) at_least.iterations = h->iterations;
+    uint32_t pad = at_least.iterations - h->iterations;
     if (u && cache_hit(u, pw, pwlen)) {
         res = AUTH_BASIC_OK;
-    } else if ((cost = (int64_t)check_ms(u ? &u->hash : &A.dummy)) > AUTH_SYNC_BURST_MS) {
+    } else if ((cost = (int64_t)check_ms(&at_least)) > AUTH_SYNC_BURST_MS) {
         /* it could never fit: running it would stall every client for longer than a burst */
         res = AUTH_BASIC_TOO_SLOW;
     } else if (A.sync_budget_ms < (cost > 0 ? cost : 1)) {
@@ -338,12 +355,14 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
         res = AUTH_BASIC_THROTTLED;
     } else {
         /* On the loop thread (see auth.h), paid from the budget. */
-        int ok = pwhash_verify(u ? &u->hash : &A.dummy, pw, pwlen) && u;
-        uint64_t end = A.hooks.now_ms();
+        auth_job j = {.hash = h, .password = (char *)pw, .len = pwlen, .pad = &A.dummy, .pad_iterations = pad};
+        auth_job_check(&j);
+        int ok = j.ok && u;
+        uint64_t end = A.hooks.now_ms(), done = h->iterations + (j.ok ? 0 : pad);
         A.sync_budget_ms -= (int64_t)(end - now);
-        const pwhash *h = u ? &u->hash : &A.dummy; /* learn: the machine's speed changes with its load */
-        if (h->iterations && end > now)
-            A.ns_per_iteration = 0.75 * A.ns_per_iteration + 0.25 * ((double)(end - now) * 1e6 / h->iterations);
+        log_debug("password check of user %s from %s (Basic): %llu iterations", name, addr, (unsigned long long)done);
+        /* learn: the machine's speed changes with its load */
+        if (done && end > now) A.ns_per_iteration = 0.75 * A.ns_per_iteration + 0.25 * ((double)(end - now) * 1e6 / done);
         if (ok) {
             cache_store(u, pw, pwlen);
             res = AUTH_BASIC_OK;

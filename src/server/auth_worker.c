@@ -27,6 +27,15 @@ static void list_add(auth_job **head, auth_job **tail, auth_job *j) {
     *tail = j;
 }
 
+void auth_job_check(auth_job *j) {
+    j->ok = pwhash_verify(j->hash, j->password, j->len);
+    if (!j->ok && j->pad_iterations) {
+        pwhash p = *j->pad;
+        p.iterations = j->pad_iterations;
+        (void)pwhash_verify(&p, j->password, j->len);
+    }
+}
+
 static void *worker_main(void *arg) {
     (void)arg;
     pthread_mutex_lock(&W.lock);
@@ -37,7 +46,7 @@ static void *worker_main(void *arg) {
         W.todo_head = j->next;
         if (!W.todo_head) W.todo_tail = NULL;
         pthread_mutex_unlock(&W.lock);
-        j->ok = pwhash_verify(j->hash, j->password, j->len);
+        auth_job_check(j);
         /* Free OpenSSL's state of this thread now: a snapshot child forked
          * later would otherwise inherit it as memory nothing points to
          * (valgrind: "definitely lost" in every bgsave child). */
@@ -70,7 +79,7 @@ int auth_worker_start(void (*notify)(void)) {
 
 void auth_worker_submit(auth_job *j) {
     if (!W.running) { /* no thread: check now */
-        j->ok = pwhash_verify(j->hash, j->password, j->len);
+        auth_job_check(j);
         /* Free OpenSSL's state of this thread now: a snapshot child forked
          * later would otherwise inherit it as memory nothing points to
          * (valgrind: "definitely lost" in every bgsave child). */

@@ -26,8 +26,15 @@ typedef struct auth_job {
     const pwhash *hash;    /* check against this (must outlive the job) */
     char *password;        /* owned by the submitter; the worker does not free it */
     size_t len;
+    /* After a failed check, pad_iterations more rounds against pad: every
+     * failure then costs the same whatever the user's own cost (auth.c) */
+    const pwhash *pad;
+    uint32_t pad_iterations;
     int ok;                /* set by the worker: the password matches */
 } auth_job;
+
+/* Run job j's check (and its padding): sets j->ok. */
+void auth_job_check(auth_job *j);
 
 /* Start the worker (notify: see above; NULL for none).  Returns 0, or -1
  * when the thread cannot be created. */

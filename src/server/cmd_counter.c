@@ -44,6 +44,31 @@ static void fail_key(request *r, unsigned st, const char *what, const char *k, s
 
 static int is_number_text(const char *v) { return *v == '-' || (*v >= '0' && *v <= '9'); }
 
+/* Why a number text jnum_read refused is out of range: an integer past
+ * signed 64 bits, or a fraction/exponent past the doubles (1e400). */
+static const char *range_why(const jnum *n) {
+    return n->is_int ? "is outside the 64-bit integer range" : "is outside the range of a 64-bit double";
+}
+
+/* The increments, checked with the rest of the request (4.6: before the
+ * token of SH_INCR): each a number that jnum_read can hold. */
+static int check_increments(request *r, const uint32_t *p) {
+    size_t n = keyops_members(r, p[0]);
+    const store_item *it = r->srv->items;
+    for (size_t i = 0; i < n; i++) {
+        jnum inc;
+        if (!is_number_text(it[i].v)) {
+            fail_key(r, ST_VALUE_TYPE_INVALID, "the increment", it[i].k, it[i].kn, "is not a number");
+            return -1;
+        }
+        if (jnum_read(it[i].v, it[i].vn, &inc)) {
+            fail_key(r, ST_VALUE_SIZE, "the increment", it[i].k, it[i].kn, range_why(&inc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The sums of the `keys` object obj on the map of session s (NULL: the
  * top-level map): r->srv->items ends up holding each key with its new
  * value's text, which lives in *vals.  Returns how many, or -1 after
@@ -56,28 +81,20 @@ static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
     long rc = (long)n;
     for (size_t i = 0; i < n && rc >= 0; i++) {
         jnum inc, cur = {1, 0, 0}, sum;
-        if (!is_number_text(it[i].v)) {
-            fail_key(r, ST_VALUE_TYPE_INVALID, "the increment", it[i].k, it[i].kn, "is not a number");
+        jnum_read(it[i].v, it[i].vn, &inc); /* checked by check_increments */
+        const kv_entry *e = store_get(&r->srv->store, s, it[i].k, it[i].kn);
+        if (e && !is_number_text(kv_val(e))) {
+            fail_key(r, ST_VALUE_TYPE_INVALID, "the value", it[i].k, it[i].kn, "is not a number");
             rc = -1;
-        } else if (jnum_read(it[i].v, it[i].vn, &inc)) {
-            fail_key(r, ST_VALUE_SIZE, "the increment", it[i].k, it[i].kn, "is outside the 64-bit range");
+        } else if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
+            fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn, range_why(&cur));
+            rc = -1;
+        } else if (jnum_add(&cur, &inc, &sum)) {
+            fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
             rc = -1;
         } else {
-            const kv_entry *e = store_get(&r->srv->store, s, it[i].k, it[i].kn);
-            if (e && !is_number_text(kv_val(e))) {
-                fail_key(r, ST_VALUE_TYPE_INVALID, "the value", it[i].k, it[i].kn, "is not a number");
-                rc = -1;
-            } else if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
-                fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn,
-                         cur.is_int ? "is outside the 64-bit integer range" : "is outside the range of a 64-bit double");
-                rc = -1;
-            } else if (jnum_add(&cur, &inc, &sum)) {
-                fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
-                rc = -1;
-            } else {
-                jnum_write(vals, &sum);
-                ends[i] = vals->len;
-            }
+            jnum_write(vals, &sum);
+            ends[i] = vals->len;
         }
     }
     for (size_t i = 0; rc > 0 && i < n; i++) { /* vals may have moved while it grew */
@@ -118,7 +135,7 @@ static void exec_incr(request *r, session *s, const uint32_t *p) {
 
 static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 /* keycmd_validate also applies limits.maxKeyLength to the names */
-static const keycmd incr_cmd = {keys_object, 1, NULL, exec_incr, EXTEND_ON_SET};
+static const keycmd incr_cmd = {keys_object, 1, check_increments, exec_incr, EXTEND_ON_SET};
 
 void cmd_KV_INCR(request *r) {
     uint32_t p[KEYCMD_MAX_PARAMS];

@@ -318,8 +318,10 @@ void durability_tick(ndb_server *s) {
 
 /* ------------------------------------------------ start and stop */
 
-/* Say what recovery restored. */
-static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64_t ms) {
+/* Say what recovery restored, after what had expired meanwhile was removed
+ * (gone_keys keys, gone_sessions sessions ended or emptied). */
+static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64_t ms, size_t gone_keys,
+                         size_t gone_sessions) {
     if (!rep->found) {
         log_info("recovery: no journal or automatic snapshot yet: starting empty");
         return;
@@ -336,6 +338,10 @@ static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64
     log_info("recovered %u keys and %u sessions in %llu ms from %s", s->store.kv.count, s->store.sessions.count,
              (unsigned long long)ms, b.buf);
     sb_free(&b);
+    if (gone_keys || gone_sessions)
+        log_info("recovery: %zu key(s) and %zu session(s) expired while the server was down: the keys are removed, "
+                 "the sessions ended or, if kept, emptied",
+                 gone_keys, gone_sessions);
 }
 
 /* Keys of map m longer than max bytes. */
@@ -410,16 +416,13 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
         }
         return -1;
     }
-    log_recovery(s, &rep, mono_ms() - t0);
-    warn_recovered_limits(s);
+    uint64_t recovery_ms = mono_ms() - t0;
     /* Recovered means something to restore: a record, or an automatic
      * snapshot holding a key or session.  A journal file without records
      * (a start with no writes yet, or a crash during the start-up load of
      * --load-name) and an empty snapshot (a save schedule's final save of
      * an empty database) restore nothing, so --load-name still seeds. */
     *recovered = rep.records || rep.snap_keys || rep.snap_sessions;
-    if (rep.found && !*recovered && (s->cfg.load_name[0] || s->cfg.load_path[0]))
-        log_info("recovery restored nothing (no record, no key or session): the start-up load seeds the database");
     d->snap_gen = rep.base_gen;
     d->snap_bytes = rep.base_bytes;
     d->next_gen = rep.last_gen + 1;
@@ -435,10 +438,15 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     /* every start adds a journal file: when they pile up (restarts with few
      * writes between), the first tick compacts them into a snapshot */
     d->compact_soon = cfg->journal != JOURNAL_OFF && rep.files > 4;
-    /* sessions whose deadline passed while the server was down end now,
-     * with their records in the journal */
-    size_t n = store_expire(&s->store, expiry_now_ns());
-    if (n) log_info("recovery: %zu session(s) expired while the server was down", n);
+    /* keys and sessions whose deadline passed while the server was down
+     * go now, with their records in the journal, before the counts are
+     * logged (they are not recovered) */
+    uint64_t now = expiry_now_ns();
+    size_t gone_sessions = store_expire(&s->store, now), gone_keys = store_expire_keys(&s->store, now);
+    log_recovery(s, &rep, recovery_ms, gone_keys, gone_sessions);
+    warn_recovered_limits(s);
+    if (rep.found && !*recovered && (s->cfg.load_name[0] || s->cfg.load_path[0]))
+        log_info("recovery restored nothing (no record, no key or session): the start-up load seeds the database");
     if (d->jn.fd >= 0) journal_flush(&d->jn);
     d->started = 1;
     return 0;

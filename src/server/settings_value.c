@@ -164,8 +164,21 @@ static int list_from_json(const setting *s, ndb_strlist *field, const jdoc *d, c
     strbuf item = STRBUF_INIT;
     int rc = 0;
     const jtok *end = d->toks + t->next;
-    for (const jtok *e = t + 1; e < end; e = d->toks + e->next) {
-        if (decode_string(d, e, &item) || (s->check && !s->check(item.buf))) {
+    size_t i = 0;
+    for (const jtok *e = t + 1; e < end; e = d->toks + e->next, i++) {
+        int not_string = decode_string(d, e, &item);
+        if (not_string || (s->check && !s->check(item.buf))) {
+            /* name the item, and what it holds when it is a string */
+            char at[32];
+            snprintf(at, sizeof at, "[%zu]", i);
+            strbuf shown = STRBUF_INIT;
+            if (!not_string) {
+                SB_ADD_LIT(&shown, " (");
+                sb_add_json_string(&shown, item.buf, item.len > 100 ? 100 : item.len);
+                sb_addc(&shown, ')');
+            }
+            setting_custom_error(at, "%s must be %s", shown.buf ? shown.buf : "", s->noun ? s->noun : "a string");
+            sb_free(&shown);
             rc = -1;
             break;
         }

@@ -159,7 +159,7 @@ E=$'\e'
     exit_is 2 ""
 }
 
-@test "no command takes an abbreviated long option: the client's, serve and bench refuse them alike" {
+@test "no command takes an abbreviated long option: the client's, serve, bench and journal refuse them alike" {
     run --separate-stderr "$NDB" get --obj a
     exit_is 2 ""
     [ "$stderr" = "ndb get: unknown option '--obj'
@@ -185,6 +185,10 @@ Try 'ndb bench --help' for more information." ]
     exit_is 2 ""
     [ "$stderr" = "ndb bench: unknown option '--js'
 Try 'ndb bench --help' for more information." ]
+    run --separate-stderr "$NDB" journal --pers "$BATS_TEST_TMPDIR" check
+    exit_is 2 ""
+    [ "$stderr" = "ndb journal: unknown option '--pers'
+Try 'ndb journal --help' for more information." ]
     # whole names still work, with the value in the next word or after '='
     run --separate-stderr "$NDB" bench --requests=1 --conns 1 --json --url "$NDB_URL"
     [ "$status" -eq 0 ]

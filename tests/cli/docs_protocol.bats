@@ -257,3 +257,25 @@ run_block() {
     ' "$DOC"
     [ "$status" -eq 0 ] || { echo "example lines outside ndb-example blocks:" >&2; echo "$output" >&2; return 1; }
 }
+
+@test "the role table of docs/protocol.md and README lists each command under the role commands.def gives it" {
+    # a role's row names every command of that role (SV_AUTH needs no login
+    # and is named in the read row), and no command of another role
+    local doc role row c missing=''
+    for doc in "$DOC" "$BATS_TEST_DIRNAME/../../README.md"; do
+        for role in read write admin; do
+            row=$(grep -m1 "^| \`$role\` | " "$doc")
+            [ -n "$row" ] || { missing+=" $doc has no row for $role;"; continue; }
+            for c in $(grep -o "NDB_COMMAND([A-Z_]*, [^,]*, ROLE_${role^^}" "$BATS_TEST_DIRNAME/../../src/common/commands.def" | sed 's/NDB_COMMAND(\([A-Z_]*\),.*/\1/'); do
+                # README's write row names no command ("also every command that changes keys or sessions")
+                [ "$doc" != "$DOC" ] && [ "$role" = write ] && continue
+                [[ "$row" == *"\`$c\`"* ]] || missing+=" $(basename "$doc"): $c missing from the $role row;"
+            done
+            for c in $(grep -o '`[A-Z][A-Z]_[A-Z_]*`' <<<"$row" | tr -d '`'); do
+                grep -q "NDB_COMMAND($c, [^,]*, ROLE_${role^^}" "$BATS_TEST_DIRNAME/../../src/common/commands.def" ||
+                    missing+=" $(basename "$doc"): $c is in the $role row but has another role;"
+            done
+        done
+    done
+    [ -z "$missing" ] || { echo "$missing" >&2; return 1; }
+}

@@ -127,10 +127,19 @@ for i in range(300):
     forever=$("$NDB" send '{"SH_NEW":{}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
     req "{\"SH_SET\":{\"tkn\":$kept,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
     req "{\"SH_SET\":{\"tkn\":$forever,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"brief":1},"ttl":1}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"stays":1}}}' '{"KV_SET_RSP":{"st":1}}'
     crash
-    sleep 1.2 # both deadlines pass while no server runs
+    sleep 1.2 # the deadlines pass while no server runs
+    # what expired is not counted as recovered, by check or by the start-up
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-2]}" = "ok: a start-up recovers 1 keys and 2 sessions" ]
+    [ "${lines[-1]}" = "expired while no server ran: 1 keys and 2 sessions (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
     start_server --persist-path "$P" --journal always
-    grep -q "recovery: 2 session(s) expired while the server was down" "$NDB_LOG"
+    grep -q "recovered 1 keys and 2 sessions in [0-9]* ms" "$NDB_LOG"
+    grep -q "recovery: 1 key(s) and 2 session(s) expired while the server was down: the keys are removed, the sessions ended or, if kept, emptied" "$NDB_LOG"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["stays"],"st":1}}'
     req "{\"SH_EXISTS\":{\"tkns\":[$gone,$kept,$forever]}}" "{\"SH_EXISTS_RSP\":{\"exist\":[$kept,$forever],\"st\":1}}"
     req "{\"SH_COUNT\":{\"tkn\":$kept}}" '{"SH_COUNT_RSP":{"cnt":0,"st":1}}'
     req "{\"SH_COUNT\":{\"tkn\":$forever}}" '{"SH_COUNT_RSP":{"cnt":1,"st":1}}'

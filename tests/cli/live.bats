@@ -163,9 +163,28 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"SH_EXPIRE":{"tkn":1,"expiry":5}}' '{"SH_EXPIRE_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     # a keep-alive session is reset by its expiry: the watcher hears "reset"
     t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"otp\":1}}}" '{"SH_SET_RSP":{"st":1}}'
     req "{\"SH_EXPIRE\":{\"tkn\":$t,\"expiry\":{\"duration\":1}}}" "{\"SH_EXPIRE_RSP\":{\"st\":1,\"tkn\":$t}}"
     sends "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"op\":\"reset\",\"tkn\":$t}}")" \
         --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}"
+    req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
+}
+
+@test "an empty keep-alive session passes its period quietly: no reset event, no change counted" {
+    OWN_SERVER=1 start_server --session-check-ms 20 # no other session changes meanwhile
+    local t before after
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":1}}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    before=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"changesSinceSave":[0-9]*')
+    # the watch runs through more than one period; the first event it hears
+    # is the key set after them, not a reset of the empty session
+    "$NDB" send --timeout 5 --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}" >"$BATS_TEST_TMPDIR/events" &
+    local watcher=$!
+    sleep 2.2
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    wait "$watcher"
+    [ "$(cat "$BATS_TEST_TMPDIR/events")" = "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"key\":\"k\",\"op\":\"set\",\"tkn\":$t}}")" ]
+    after=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"changesSinceSave":[0-9]*')
+    [ "${after#*:}" -eq $((${before#*:} + 1)) ] # the SH_SET, nothing else
     req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
 }
 
@@ -178,7 +197,8 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"u":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"u\" is outside the 64-bit integer range","st":42,"tkn":null}}'
     req '{"KV_SET":{"keys":{"h":1e400}}}' '{"KV_SET_RSP":{"st":1}}'
     req '{"KV_INCR":{"keys":{"h":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"h\" is outside the range of a 64-bit double","st":42,"tkn":null}}'
-    req '{"KV_INCR":{"keys":{"z":99999999999999999999}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the 64-bit range","st":42,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"z":99999999999999999999}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the 64-bit integer range","st":42,"tkn":null}}'
+    req '{"KV_INCR":{"keys":{"z":1e400}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the range of a 64-bit double","st":42,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":1,"s":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"s\" is not a number","st":41,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":[1]}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is not a number","st":41,"tkn":null}}'
     req '{"KV_INCR":{"keys":[]}}' '{"KV_INCR_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
@@ -205,6 +225,9 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"n\":-0.5}}}" '{"SH_INCR_RSP":{"keys":{"n":1.5},"st":1}}'
     req "{\"SH_GET\":{\"tkn\":$t,\"keys\":[\"n\"]}}" '{"SH_GET_RSP":{"keys":{"n":1.5},"st":1}}'
     req '{"SH_INCR":{"tkn":1,"keys":{"n":1}}}' '{"SH_INCR_RSP":{"m":"","st":100,"tkn":null}}'
+    # the increments are part of the request's validation, before the token (4.6)
+    req '{"SH_INCR":{"tkn":1,"keys":{"n":"x"}}}' '{"SH_INCR_RSP":{"m":"the increment of key \"n\" is not a number","st":41,"tkn":null}}'
+    req '{"SH_INCR":{"tkn":1,"keys":{"n":1e400}}}' '{"SH_INCR_RSP":{"m":"the increment of key \"n\" is outside the range of a 64-bit double","st":42,"tkn":null}}'
     req '{"SH_INCR":{"keys":{"n":1}}}' '{"SH_INCR_RSP":{"m":"","st":101,"tkn":null}}'
     req "{\"SH_INCR\":{\"tkn\":$t}}" '{"SH_INCR_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     req '{"KV_GET":{"keys":["n"]}}' '{"KV_GET_RSP":{"keys":{},"st":1}}'

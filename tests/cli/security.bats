@@ -138,6 +138,31 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}' ]
 }
 
+@test "every failed login costs the same, whoever the user and whether the name exists" {
+    # users of different costs: a wrong password of the cheaper one, or an
+    # unknown name, must not answer sooner than one of the dearer (timing
+    # would tell which names exist): each failure runs the dearest cost
+    local d="$BATS_TEST_TMPDIR" cheap dear
+    cheap=$(printf 'cheap-pw\n' | "$NDB" passwd --iterations 100000)
+    dear=$(printf 'dear-pw\n' | "$NDB" passwd --iterations 150000)
+    printf '{"security":{"users":[{"name":"cheap","password":"%s","role":"read"},{"name":"dear","password":"%s","role":"read"}]}}' \
+        "$cheap" "$dear" >"$d/costs.json"
+    own_server --config "$d/costs.json" --log-level debug
+    local u
+    for u in cheap dear nobody; do
+        run "$NDB" send --timeout 30 "$(auth "$u" wrong)"
+        [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+        grep -q "password check of user \"$u\" from [^:]*: 150000 iterations\$" "$NDB_LOG"
+        run probe --header "Authorization: Basic $(printf '%s:wrong' "$u" | base64)" handshake
+        [ "${lines[0]}" = '401 Unauthorized' ]
+        grep -q "password check of user \"$u\" from .* (Basic): 150000 iterations\$" "$NDB_LOG"
+    done
+    # a success costs the user's own check
+    run "$NDB" send --timeout 30 "$(auth cheap cheap-pw)"
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"cheap"}}' ]
+    grep -q 'password check of user "cheap" from [^:]*: 100000 iterations$' "$NDB_LOG"
+}
+
 @test "Basic authentication in the handshake: logged in at once; 401 with WWW-Authenticate when wrong" {
     local good bad
     good=$(printf 'alice:alice-pw' | base64)
@@ -272,7 +297,8 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read","admin":true}]}}' "'security.users[0]' has an unknown member \"admin\" (a user is {\"name\", \"password\", \"role\"})"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read"},{"name":"a","password":"'"$h"'","role":"admin"}]}}' "'security.users[1].name': the user \"a\" is listed twice"
     check '{"security":{"users":[{"name":"a:b","password":"'"$h"'","role":"read"}]}}' "'security.users[0].name' must be 1 to 64 bytes without control characters or ':'"
-    check '{"security":{"allowedOrigins":["https://app.example/"]}}' "'security.allowedOrigins' must be an array whose items are each an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *"
+    check '{"security":{"allowedOrigins":["https://ok.example","https://app.example/"]}}' "'security.allowedOrigins[1]' (\"https://app.example/\") must be an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *"
+    check '{"security":{"allowedHosts":["db.test",5]}}' "'security.allowedHosts[1]' must be a host name or IP address, without a port"
     check '{"security":{"allowedHosts":"db.test"}}' "'security.allowedHosts' must be an array whose items are each a host name or IP address, without a port"
     check '{"security":{"protectedMode":"no"}}' "'security.protectedMode' must be true or false"
     check '{"security":{"user":[]}}' "unknown member 'security.user' (did you mean 'security.users'?)"
