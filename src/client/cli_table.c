@@ -1018,7 +1018,9 @@ static int settle_options(cli_ctx *c) {
     }
     cli_output_init(c);
     char err[400];
-    if (cli_login_password(&c->login, err, sizeof err)) { /* before the clock: a prompt takes its time */
+    /* before the clock: a prompt takes its time; `help` never connects, so
+     * NDB_USER set in the environment must not make it ask for a password */
+    if (e->run != cli_help_cmd && cli_login_password(&c->login, err, sizeof err)) {
         fprintf(stderr, "ndb: %s\n", err);
         return CLI_USAGE;
     }

@@ -482,3 +482,18 @@ Try 'ndb journal --help' for more information." ]
     TERM=xterm on_tty "$NDB" get a
     [ "$output" = $'[\n  \e[32m"x"\e[0m,\n  \e[36m1\e[0m\n]' ]
 }
+
+@test "help never asks for a password, even with NDB_USER set (it connects to nothing)" {
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr "$NDB" help </dev/null
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr "$NDB" help --commands </dev/null
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [[ "$output" == *$'\nget\n'* ]]
+    # a command that connects still needs one, and says so (setsid: no
+    # terminal to ask on, even when the tests run in one)
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+}
