@@ -13,8 +13,9 @@
  * the keys without their expiry; ndb reads it back, and a key whose
  * deadline has passed when the load starts is not loaded at all.
  *
- * Loading is all-or-nothing: every data file is parsed and checked before
- * the first key is stored, so a corrupt file leaves memory untouched, and
+ * Loading is all-or-nothing: every data file is read once (snap_load keeps
+ * its bytes), parsed and checked before the first key is stored, so a
+ * corrupt file, or one changed during the load, leaves memory untouched, and
  * so are limits.maxKeyLength (every key name, as KV_SET checks it) and the
  * ceiling of limits.maxMemory (the store is asked whether the whole load
  * fits before anything is stored).  Recovery (autosnap.c) checks neither:

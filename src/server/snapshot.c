@@ -407,25 +407,32 @@ int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, 
     char(*paths)[PATH_MAX] = NULL;
     int n = snap_list_data(s, &paths, err, errlen);
     if (n < 0) return -1;
+    /* Every file is read once and its bytes kept until they are stored: a
+     * second read could see a file changed since it was checked (another
+     * save, a copy still being written), and a failure then would leave
+     * the files before it stored — a 142 with part of the snapshot in
+     * memory.  The load needs that much memory for what it stores anyway. */
+    strbuf *texts = calloc(n ? (size_t)n : 1, sizeof *texts);
+    if (!texts) abort();
     jdoc d = JDOC_INIT;
-    strbuf text = STRBUF_INIT;
     int rc = -1;
-    for (int pass = 0; pass < 2; pass++) {
-        rc = -1;
-        for (int i = 0; i < n; i++) {
-            sb_reset(&text);
-            /* pass 2 checks again: the file may have changed since pass 1 */
-            if (snap_read_file(paths[i], &text, err, errlen) || ld->check(paths[i], &text, &d, err, errlen))
-                goto out;
-            if (pass == 0) ld->plan(&d, ctx);
-            else ld->apply(&d, ctx);
-        }
-        if (pass == 0 && (rc = ld->ready(ctx, err, errlen)) != 0) goto out;
+    for (int i = 0; i < n; i++) {
+        if (snap_read_file(paths[i], &texts[i], err, errlen) || ld->check(paths[i], &texts[i], &d, err, errlen))
+            goto out;
+        ld->plan(&d, ctx);
+    }
+    if ((rc = ld->ready(ctx, err, errlen)) != 0) goto out;
+    for (int i = 0; i < n; i++) {
+        /* the same bytes as checked above: this parse cannot fail */
+        if (ld->check(paths[i], &texts[i], &d, err, errlen)) abort();
+        ld->apply(&d, ctx);
+        sb_free(&texts[i]);
     }
     rc = 0;
 out:
+    for (int i = 0; i < n; i++) sb_free(&texts[i]);
+    free(texts);
     free(paths);
     jdoc_free(&d);
-    sb_free(&text);
     return rc;
 }

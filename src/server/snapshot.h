@@ -113,9 +113,12 @@ int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
  * err naming the file) and then to ld->plan (which adds what the file
  * would store to the loader's plan); once every file passed, ld->ready
  * says whether the whole load may go ahead (e.g. it fits under maxMemory;
- * -1 with err if not); only then is each file read and checked again and
- * handed to ld->apply.  Returns 0, -1 with err set, or what ld->ready
- * returned when it refused (a negative value of its choosing). */
+ * -1 with err if not); only then is each file handed to ld->apply.  Each
+ * file is read once: the bytes checked and planned are the bytes stored
+ * (parsed again from memory for apply), so every data file of the
+ * snapshot is held in memory until it is stored.  Returns 0, -1 with err
+ * set, or what ld->ready returned when it refused (a negative value of
+ * its choosing). */
 typedef struct snap_loader {
     int (*check)(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen);
     void (*plan)(const jdoc *d, void *ctx);
