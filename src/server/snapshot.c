@@ -228,14 +228,31 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     return ok ? 0 : -1;
 }
 
+/* What a file that is not a regular file is, for the refusal. */
+static const char *file_kind(mode_t m) {
+    return S_ISDIR(m) ? strerror(EISDIR) : S_ISFIFO(m) ? "not a regular file (a FIFO)"
+         : S_ISSOCK(m) ? "not a regular file (a socket)" : S_ISCHR(m) ? "not a regular file (a character device)"
+         : S_ISBLK(m) ? "not a regular file (a block device)" : "not a regular file";
+}
+
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes,
+     * and loads run on the event loop — one FIFO in a snapshot would stop
+     * the whole server.  Only regular files are read (a symbolic link to
+     * one is fine); for them O_NONBLOCK changes nothing. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) sb_grow(out, (size_t)st.st_size);
+    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? file_kind(st.st_mode) : NULL;
+    if (why) {
+        snprintf(err, errlen, "cannot read %s: %s", path, why);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > 0) sb_grow(out, (size_t)st.st_size);
     char buf[65536];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0) sb_add(out, buf, (size_t)n);

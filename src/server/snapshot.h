@@ -105,7 +105,9 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep);
  * entry PATH_MAX long. */
 int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, size_t errlen);
 
-/* Read a whole file into out.  Returns 0 or -1 with err set. */
+/* Read a whole regular file (or a symbolic link to one) into out; anything
+ * else (a FIFO, a device, a directory) is refused without blocking.
+ * Returns 0 or -1 with err set. */
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
 
 /* Loading is all or nothing.  snap_load reads every data file of s and

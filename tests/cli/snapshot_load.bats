@@ -49,3 +49,55 @@ start_reopening() {
     [ "${lines[1]}" = "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/1 is not valid JSON (at byte 0)\",\"name\":\"race\",\"st\":142}}" ]
     [ "${lines[2]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
 }
+
+@test "a FIFO, a device or a directory in a snapshot: 142 naming it, the server never blocks on it" {
+    local d
+    d=$(snapshot ff 0)
+    printf '{"keys":{"a":1}}' >"$d/data/0"
+    mkfifo "$d/data/1"
+    start_server --persist-path "$P"
+    # (timeout only stops a server that hangs, as the old one did)
+    run timeout 20 "$NDB" send '{"KV_LOAD":{"name":"ff"}}' '{"KV_COUNT":{}}'
+    [ "${lines[0]}" = "{\"KV_LOAD_RSP\":{\"m\":\"cannot read $d/data/1: not a regular file (a FIFO)\",\"name\":\"ff\",\"st\":142}}" ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    rm "$d/data/1"
+    ln -s /dev/zero "$d/data/1"
+    req '{"KV_LOAD":{"name":"ff"}}' "{\"KV_LOAD_RSP\":{\"m\":\"cannot read $d/data/1: not a regular file (a character device)\",\"name\":\"ff\",\"st\":142}}"
+    rm "$d/data/1"
+    mkdir "$d/data/1"
+    req '{"KV_LOAD":{"name":"ff"}}' "{\"KV_LOAD_RSP\":{\"m\":\"cannot read $d/data/1: Is a directory\",\"name\":\"ff\",\"st\":142}}"
+    # a symbolic link to a regular file is a data file like any other
+    rmdir "$d/data/1"
+    printf '{"keys":{"b":2}}' >"$BATS_TEST_TMPDIR/elsewhere"
+    ln -s "$BATS_TEST_TMPDIR/elsewhere" "$d/data/1"
+    run "$NDB" send '{"KV_LOAD":{"name":"ff"}}'
+    [[ "$output" == '{"KV_LOAD_RSP":{"duration":'*',"keys":2,"name":"ff","sessions":0,"st":141}}' ]]
+    # a FIFO for md.json: the snapshot is skipped, as any unreadable metadata is
+    local s
+    s=$(snapshot fs 1)
+    rm "$s/md/md.json"
+    mkfifo "$s/md/md.json"
+    run timeout 20 "$NDB" send '{"SH_LOAD":{"name":"fs"}}'
+    [ "$output" = "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'fs' has no complete snapshot\",\"name\":\"fs\",\"st\":142}}" ]
+    grep -q "skipping snapshot $s: cannot read $s/md/md.json: not a regular file (a FIFO)" "$NDB_LOG"
+}
+
+@test "a FIFO in a snapshot stops a start-up load or recovery with the reason, not a hang" {
+    local d
+    d=$(snapshot boot 0)
+    mkfifo "$d/data/0"
+    run timeout 20 "$NDB" serve --port 0 --persist-path "$P" --load-name boot
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: cannot load 'boot' from $P: cannot read $d/data/0: not a regular file (a FIFO)" ]
+    # the automatic snapshot of a save schedule, recovered at start-up
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f
+    f=$(ls "$P"/@ndb/snapshots/*/kv/*/data/0)
+    rm "$f"
+    mkfifo "$f"
+    run timeout 20 "$NDB" serve --port 0 --persist-path "$P" --save "3600 1"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot read $f: not a regular file (a FIFO)"* ]]
+}
