@@ -214,12 +214,8 @@ int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
 }
 
 void persist_long_key(char *err, size_t errlen, const char *k, size_t kn, uint64_t tkn, size_t max) {
-    size_t cut = kn > 64 ? 64 : kn;
-    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
     strbuf b = STRBUF_INIT;
-    SB_ADD_LIT(&b, "key ");
-    sb_add_json_string(&b, k, cut);
-    if (cut < kn) sb_addf(&b, "... (%zu bytes)", kn);
+    snap_key_name(&b, k, kn);
     if (tkn) sb_addf(&b, " of session %llu", (unsigned long long)tkn);
     sb_addf(&b, " is longer than %zu bytes (limits.maxKeyLength)", max);
     snprintf(err, errlen, "%s", b.buf);

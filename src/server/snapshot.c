@@ -420,6 +420,59 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
     return (int)n;
 }
 
+int snap_too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element) {
+    /* The bytes before errpos parsed, so a scan that skips strings and
+     * comments counts the open containers exactly. */
+    const char *s = text->buf ? text->buf : "";
+    size_t depth = 0;
+    snap_span last = {0, 0}; /* the last string literal seen */
+    memset(names, 0, 3 * sizeof *names);
+    *element = 0;
+    if (errpos >= text->len || (s[errpos] != '[' && s[errpos] != '{')) return 0;
+    for (size_t i = 0; i < errpos; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t start = i++;
+            while (i < errpos && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
+            last.off = start;
+            last.len = i + 1 - start;
+        } else if (c == '/' && i + 1 < errpos && s[i + 1] == '/') {
+            while (i < errpos && s[i] != '\n') i++;
+        } else if (c == '/' && i + 1 < errpos && s[i + 1] == '*') {
+            for (i += 2; i + 1 < errpos && !(s[i] == '*' && s[i + 1] == '/'); i++) {}
+            i++;
+        } else if (c == '[' || c == '{') {
+            depth++;
+            for (size_t j = depth - 1; j < 3; j++) names[j].len = 0; /* a new container has no member yet */
+        } else if (c == ']' || c == '}') {
+            if (depth) depth--;
+        } else if (c == ':' && depth >= 1 && depth <= 3) {
+            names[depth - 1] = last;
+        } else if (c == ',' && depth >= 1) {
+            for (size_t j = depth - 1; j < 3; j++) names[j].len = 0; /* the member or element is over */
+            if (depth == 1) (*element)++;
+        }
+    }
+    return depth == JSON_MAX_DEPTH;
+}
+
+void snap_key_name(strbuf *out, const char *k, size_t kn) {
+    size_t cut = kn > 64 ? 64 : kn;
+    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+    SB_ADD_LIT(out, "key ");
+    sb_add_json_string(out, k, cut);
+    if (cut < kn) sb_addf(out, "... (%zu bytes)", kn);
+}
+
+void snap_span_decode(const strbuf *text, snap_span s, strbuf *out) {
+    jdoc d = JDOC_INIT;
+    sb_reset(out);
+    if (s.len && jdoc_parse(&d, text->buf + s.off, s.len, NULL) == 0 && d.toks[0].type == JT_STRING)
+        jstr_decode(&d, &d.toks[0], out);
+    sb_grow(out, 0);
+    jdoc_free(&d);
+}
+
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen) {
     char(*paths)[PATH_MAX] = NULL;
     int n = snap_list_data(s, &paths, err, errlen);

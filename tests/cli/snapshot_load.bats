@@ -101,3 +101,55 @@ start_reopening() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"cannot read $f: not a regular file (a FIFO)"* ]]
 }
+
+# nest N VALUE: VALUE inside N arrays
+nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "$2" "$(printf ']%.0s' $(seq "$1"))"; }
+
+@test "a value nested deeper than ndb stores (1021 levels) is refused by every load, naming file, key and bound" {
+    local d
+    d=$(snapshot deep 0)
+    # 1021 levels, the most a stored value may have: loads, and reads back
+    printf '{"keys":{"ok":%s}}' "$(nest 1021 1)" >"$d/data/0"
+    start_server --persist-path "$P"
+    run "$NDB" send '{"KV_LOAD":{"name":"deep"}}'
+    [[ "$output" == '{"KV_LOAD_RSP":{"duration":'*',"keys":1,"name":"deep","sessions":0,"st":141}}' ]]
+    run "$NDB" get ok
+    [ "$status" -eq 0 ] && [ "$output" = "$(nest 1021 1)" ]
+    # 1022 levels parse (the file's two levels around it make 1024) but are refused
+    printf '{"keys":{"a":1,"d":%s}}' "$(nest 1022 1)" >"$d/data/0"
+    run "$NDB" send '{"KV_CLEAR":{}}' '{"KV_LOAD":{"name":"deep"}}' '{"KV_COUNT":{}}'
+    [ "${lines[1]}" = "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/0: the value of key \\\"d\\\" is nested deeper than 1021 levels (the most a stored value may)\",\"name\":\"deep\",\"st\":142}}" ]
+    [ "${lines[2]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    # past the parser's 1024 levels: the same refusal, not "not valid JSON"
+    # (brackets in a string and a comment before it are not levels)
+    printf '{"keys":{"a[":"[{",/* [[ */"d\\u0022":%s}}' "$(nest 1100 1)" >"$d/data/0"
+    req '{"KV_LOAD":{"name":"deep"}}' "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/0: the value of key \\\"d\\\\\\\"\\\" is nested deeper than 1021 levels (the most a stored value may)\",\"name\":\"deep\",\"st\":142}}"
+    printf '{"other":%s,"keys":{}}' "$(nest 1100 1)" >"$d/data/0"
+    req '{"KV_LOAD":{"name":"deep"}}' "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/0 is nested deeper than 1024 levels (at byte 1032)\",\"name\":\"deep\",\"st\":142}}"
+    # a session key: its value sits three levels down, so 1022 levels stop the parse
+    local s
+    s=$(snapshot sdeep 1)
+    printf '[{"keys":{"x":1},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}},{"keys":{"k":%s}}]' "$(nest 1022 1)" >"$s/data/0"
+    req '{"SH_LOAD":{"name":"sdeep"}}' "{\"SH_LOAD_RSP\":{\"m\":\"data file $s/data/0: the value of key \\\"k\\\" of session record 1 is nested deeper than 1021 levels (the most a stored value may)\",\"name\":\"sdeep\",\"st\":142}}"
+    # a deep element that is not a record names no key (none of the record before it)
+    printf '[{"keys":{"x":1}},%s]' "$(nest 1100 1)" >"$s/data/0"
+    req '{"SH_LOAD":{"name":"sdeep"}}' "{\"SH_LOAD_RSP\":{\"m\":\"data file $s/data/0 is nested deeper than 1024 levels (at byte 1041)\",\"name\":\"sdeep\",\"st\":142}}"
+    printf '[{"keys":{"x":1},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}},{"keys":{"k":%s}}]' "$(nest 1022 1)" >"$s/data/0"
+    stop_server
+    run timeout 20 "$NDB" serve --port 0 --persist-path "$P" --load-name sdeep
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: cannot load 'sdeep' from $P: data file $s/data/0: the value of key \"k\" of session record 1 is nested deeper than 1021 levels (the most a stored value may)" ]
+}
+
+# (timeout only stops a server that accepted the file and kept running, as the old one did)
+@test "recovery refuses an automatic snapshot holding a value deeper than ndb stores (only a foreign file can)" {
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f
+    f=$(ls "$P"/@ndb/snapshots/*/kv/*/data/0)
+    printf '{"keys":{"a":%s}}' "$(nest 1022 1)" >"$f"
+    run timeout 20 "$NDB" serve --port 0 --persist-path "$P" --save "3600 1"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot be loaded: data file $f: the value of key \"a\" is nested deeper than 1021 levels (the most a stored value may) (move it away"* ]]
+}
