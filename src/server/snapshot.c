@@ -272,8 +272,9 @@ static int all_digits(const char *s) {
     return 1;
 }
 
-/* Read md.json of snapshot dir; 0 if it is complete (type set). */
-static int read_complete_metadata(const char *dir, int *type, char *why, size_t whylen) {
+/* Read md.json of snapshot dir; 0 if it is complete (type set, and *raw to
+ * the saveDataType the file says, when raw is not NULL). */
+static int read_complete_metadata(const char *dir, int *type, uint64_t *raw, char *why, size_t whylen) {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/md/md.json", dir);
     strbuf text = STRBUF_INIT;
@@ -301,7 +302,8 @@ static int read_complete_metadata(const char *dir, int *type, char *why, size_t 
         snprintf(why, whylen, "%s is missing", data);
         goto out;
     }
-    *type = sdt == 1 ? SNAP_SESSIONS : SNAP_KV;
+    *type = sdt == SNAP_KV ? SNAP_KV : sdt == SNAP_SESSIONS ? SNAP_SESSIONS : SNAP_UNKNOWN;
+    if (raw) *raw = sdt;
     rc = 0;
 out:
     jdoc_free(&d);
@@ -310,7 +312,7 @@ out:
 }
 
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen) {
-    return read_complete_metadata(dir, type, why, whylen) == 0;
+    return read_complete_metadata(dir, type, NULL, why, whylen) == 0;
 }
 
 static int cmp_u64_desc(const void *a, const void *b) {
@@ -358,7 +360,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
         snprintf(out->dir, sizeof out->dir, "%s/%llu", dataset, (unsigned long long)ts[i]);
         struct stat sb;
         if (stat(out->dir, &sb) || !S_ISDIR(sb.st_mode)) continue;
-        if (read_complete_metadata(out->dir, &out->type, why, sizeof why) == 0) {
+        if (read_complete_metadata(out->dir, &out->type, &out->save_type, why, sizeof why) == 0) {
             out->ts = ts[i];
             rc = 0;
             break;
@@ -370,13 +372,21 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
 }
 
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
-    return find_latest(base, name, out, err, errlen, 1);
+    if (find_latest(base, name, out, err, errlen, 1)) return -1;
+    if (out->type == SNAP_UNKNOWN) { /* not skipped: it is complete, and an older one would be stale data */
+        snprintf(err, errlen, "%s/md/md.json has saveDataType %llu: only 0 (keys) and 1 (sessions) exist", out->dir,
+                 (unsigned long long)out->save_type);
+        return -1;
+    }
+    return 0;
 }
 
-int snap_latest_type(const char *base, const char *name) {
+int snap_latest_type(const char *base, const char *name, uint64_t *raw) {
     static snap_found s; /* static: it holds a PATH_MAX buffer */
     char err[64];
-    return find_latest(base, name, &s, err, sizeof err, 0) ? -1 : s.type;
+    if (find_latest(base, name, &s, err, sizeof err, 0)) return -1;
+    *raw = s.save_type;
+    return s.type;
 }
 
 static int cmp_path_num(const void *a, const void *b) {

@@ -27,7 +27,9 @@
 #include "common/strbuf.h"
 #include "json/scan.h"
 
-enum { SNAP_KV = 0, SNAP_SESSIONS = 1 };
+/* saveDataType: 0 and 1 are the only kinds (docs/protocol.md 6.2); any
+ * other value in a snapshot's metadata reads as SNAP_UNKNOWN. */
+enum { SNAP_KV = 0, SNAP_SESSIONS = 1, SNAP_UNKNOWN = 2 };
 
 /* Bytes after which a data file is closed and the next one started. */
 #define SNAP_FILE_TARGET (10u * 1024 * 1024)
@@ -71,20 +73,24 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen);
 typedef struct snap_found {
     char dir[PATH_MAX]; /* the chosen snapshot directory */
     uint64_t ts;        /* its timestamp (directory name) */
-    int type;           /* saveDataType from its metadata */
+    int type;           /* SNAP_KV or SNAP_SESSIONS (snap_find_latest refuses others) */
+    uint64_t save_type; /* saveDataType as its metadata says it */
 } snap_found;
 
 /* Find the newest complete snapshot of <base>/<name>.  Incomplete or
  * unreadable newer ones are skipped with a warning in the log.  Returns 0,
- * or -1 with a reason in err. */
+ * or -1 with a reason in err — also when that snapshot's saveDataType is
+ * neither 0 nor 1: no loader knows what it holds. */
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen);
 
-/* The saveDataType of that snapshot, or -1 if the dataset has none; quiet
- * (a save asks before writing, not a load). */
-int snap_latest_type(const char *base, const char *name);
+/* The kind of that snapshot (SNAP_KV, SNAP_SESSIONS or SNAP_UNKNOWN, with
+ * its saveDataType in *raw), or -1 if the dataset has none; quiet (a save
+ * asks before writing, not a load). */
+int snap_latest_type(const char *base, const char *name, uint64_t *raw);
 
 /* Is the snapshot directory dir complete (metadata status 1 and a data
- * directory)?  1 with *type set, or 0 with the reason in why. */
+ * directory)?  1 with *type set (SNAP_UNKNOWN for a saveDataType other
+ * than 0 and 1), or 0 with the reason in why. */
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen);
 
 /* The timestamps of the snapshot directories in dataset (names of 1 to 19

@@ -153,3 +153,25 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "$2" "$(printf ']%.0s' 
     [ "$status" -eq 1 ]
     [[ "$output" == *"cannot be loaded: data file $f: the value of key \"a\" is nested deeper than 1021 levels (the most a stored value may) (move it away"* ]]
 }
+
+@test "a saveDataType other than 0 and 1 is refused by every load (142 naming md.json and the value), and by saves into it" {
+    local d
+    d=$(snapshot odd 5)
+    printf '{"keys":{"a":1}}' >"$d/data/0"
+    local m="$d/md/md.json has saveDataType 5: only 0 (keys) and 1 (sessions) exist"
+    start_server --persist-path "$P"
+    run "$NDB" send '{"KV_LOAD":{"name":"odd"}}' '{"SH_LOAD":{"name":"odd"}}' '{"KV_COUNT":{}}'
+    [ "${lines[0]}" = "{\"KV_LOAD_RSP\":{\"m\":\"$m\",\"name\":\"odd\",\"st\":142}}" ]
+    [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"$m\",\"name\":\"odd\",\"st\":142}}" ]
+    [ "${lines[2]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    req '{"KV_SAVE":{"name":"odd"}}' '{"KV_SAVE_RSP":{"m":"dataset holds data of an unknown kind (saveDataType 5): save keys under another name","name":"odd","st":42,"tkn":null}}'
+    # the value is quoted as the file has it, however large
+    sed -i 's/"saveDataType":5/"saveDataType":18446744073709551615/' "$d/md/md.json"
+    req '{"SH_LOAD":{"name":"odd"}}' "{\"SH_LOAD_RSP\":{\"m\":\"$d/md/md.json has saveDataType 18446744073709551615: only 0 (keys) and 1 (sessions) exist\",\"name\":\"odd\",\"st\":142}}"
+    stop_server
+    sed -i 's/"saveDataType":18446744073709551615/"saveDataType":5/' "$d/md/md.json"
+    run timeout 20 "$NDB" serve --port 0 --persist-path "$P" --load-name odd
+    [ "$status" -eq 1 ] && [ "$output" = "ndb serve: cannot load 'odd' from $P: $m" ]
+    run timeout 20 "$NDB" serve --port 0 --load-path "$P/odd"
+    [ "$status" -eq 1 ] && [ "$output" = "ndb serve: cannot load 'odd' from $P: $m" ]
+}
