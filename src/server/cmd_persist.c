@@ -70,11 +70,13 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
  * retention counts them all, so it would hide the other kind from its
  * load and then delete it.  Returns -1 after answering. */
 static int refuse_other_kind(request *r, const strbuf *name, int type) {
-    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf);
+    uint64_t raw = 0;
+    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
     if (kind < 0 || kind == type) return 0;
     char m[160];
-    snprintf(m, sizeof m, "dataset holds %s (saveDataType %d): save %s under another name",
-             kind == SNAP_KV ? "keys" : "sessions", kind, type == SNAP_KV ? "keys" : "sessions");
+    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name",
+             kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind",
+             (unsigned long long)raw, type == SNAP_KV ? "keys" : "sessions");
     refuse_named(r, name, m);
     return -1;
 }
@@ -120,10 +122,11 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
         persist_load_failed(r, name, err);
         return -1;
     }
-    if (s->type != type) { /* Q18 fixed */
-        persist_load_failed(r, name,
-                            type == SNAP_KV ? "dataset is a session dataset (saveDataType 1): use SH_LOAD"
-                                            : "dataset is a KV dataset (saveDataType 0): use KV_LOAD");
+    if (s->type != type) { /* Q18 fixed; snap_find_latest refused kinds other than these two */
+        snprintf(err, sizeof err, "dataset is a %s dataset (saveDataType %llu): use %s",
+                 s->type == SNAP_SESSIONS ? "session" : "KV", (unsigned long long)s->save_type,
+                 s->type == SNAP_SESSIONS ? "SH_LOAD" : "KV_LOAD");
+        persist_load_failed(r, name, err);
         return -1;
     }
     return 0;
@@ -214,12 +217,8 @@ int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
 }
 
 void persist_long_key(char *err, size_t errlen, const char *k, size_t kn, uint64_t tkn, size_t max) {
-    size_t cut = kn > 64 ? 64 : kn;
-    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
     strbuf b = STRBUF_INIT;
-    SB_ADD_LIT(&b, "key ");
-    sb_add_json_string(&b, k, cut);
-    if (cut < kn) sb_addf(&b, "... (%zu bytes)", kn);
+    snap_key_name(&b, k, kn);
     if (tkn) sb_addf(&b, " of session %llu", (unsigned long long)tkn);
     sb_addf(&b, " is longer than %zu bytes (limits.maxKeyLength)", max);
     snprintf(err, errlen, "%s", b.buf);
