@@ -139,7 +139,7 @@ void cmd_KV_LOAD(request *r) {
     char err[PATH_MAX + 256];
     uint64_t keys = 0, t0 = mono_ms();
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &keys, err, sizeof err);
+    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, 0, &keys, err, sizeof err);
     if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
         refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
@@ -231,7 +231,7 @@ int persist_startup_load(ndb_server *srv, const char *base, const char *name, ch
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
     size_t max_key = srv->cfg.max_key_length;
     int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->store, max_key, &keys, err, errlen);
+                                     : persist_kv_read(&s, &srv->store, max_key, 0, &keys, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);

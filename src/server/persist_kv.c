@@ -138,7 +138,9 @@ typedef struct kv_load {
     strbuf key;
     size_t max_key; /* limits.maxKeyLength; 0 = none (recovery) */
     char long_key[512]; /* the refusal naming the first key over it, or "" */
-    uint64_t now_wall_ns; /* when the load started: keys due by then are skipped */
+    uint64_t now_wall_ns; /* when the load started: keys due by then are skipped (0: none
+                           * is, for recovery: the store's expiry then removes them, with
+                           * their records, and counts them) */
     uint64_t deadline;    /* of the member being handled: wall-clock ns, 0 = none */
 } kv_load;
 
@@ -209,9 +211,10 @@ static int kv_load_ready(void *ctx, char *err, size_t errlen) {
 
 static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_member); }
 
-int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, uint64_t *keys, char *err, size_t errlen) {
+int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, int keep_expired, uint64_t *keys, char *err,
+                    size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", wall_now_ns(), 0};
+    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", keep_expired ? 0 : wall_now_ns(), 0};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     store_load_done(st, NULL);
