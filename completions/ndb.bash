@@ -215,6 +215,9 @@ _ndb() {
         local head= args=(keys -r --timeout 0.5) keys
         [[ $slot == K,... && $val == *,* ]] && head=${val%,*}, && val=${val##*,}
         args+=("${_ndb_connargs[@]}")
+        # never a password prompt on Tab: without a password source a login
+        # (--user, NDB_USER) fails at once instead of asking on the terminal
+        [[ -z ${NDB_PASSWORD:-} && " ${args[*]} " != *" --password-file "* ]] && args+=(--password-file /dev/null)
         # a command with a session form lists --session in its --help
         if [[ $'\n'$_ndb_spec == *$'\n|session|'* ]]; then
             [[ -n $_ndb_session ]] && args+=(--session "$_ndb_session")

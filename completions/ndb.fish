@@ -90,6 +90,11 @@ end
 function __ndb_keys
     set -l ndb $argv[1]
     set -l args keys -r --timeout 0.5 $argv[5..-1]
+    # never a password prompt on Tab: without a password source a login
+    # (--user, NDB_USER) fails at once instead of asking on the terminal
+    if test -z "$NDB_PASSWORD"; and not contains -- --password-file $args
+        set -a args --password-file /dev/null
+    end
     if test "$argv[2]" = 1
         test -n "$argv[3]"; and set -a args --session $argv[3]
         $ndb $args 2>/dev/null </dev/null

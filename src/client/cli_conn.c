@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "json/jindex.h"
 
 static int64_t mono_ms(void) {
     struct timespec ts;
@@ -173,11 +174,14 @@ void cli_say_key_missing(const cli_ctx *c, const char *key) {
 
 int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv) {
     int rc = 0;
+    jmembers m; /* one lookup per name: an index, or `ndb get -` of 100,000 names is quadratic */
+    jmembers_init(&m, &c->rsp, obj);
     for (int i = 0; i < argc; i++) {
-        if (jobj_get(&c->rsp, obj, argv[i], strlen(argv[i]))) continue;
+        if (jmembers_get(&m, argv[i], strlen(argv[i]))) continue;
         cli_say_key_missing(c, argv[i]);
         rc = CLI_FALSE;
     }
+    jmembers_free(&m);
     return rc;
 }
 

@@ -1018,7 +1018,9 @@ static int settle_options(cli_ctx *c) {
     }
     cli_output_init(c);
     char err[400];
-    if (cli_login_password(&c->login, err, sizeof err)) { /* before the clock: a prompt takes its time */
+    /* before the clock: a prompt takes its time; `help` never connects, so
+     * NDB_USER set in the environment must not make it ask for a password */
+    if (e->run != cli_help_cmd && cli_login_password(&c->login, err, sizeof err)) {
         fprintf(stderr, "ndb: %s\n", err);
         return CLI_USAGE;
     }
@@ -1104,17 +1106,52 @@ void cli_ctx_free(cli_ctx *c) {
     jdoc_free(&c->tmp);
 }
 
-/* The global options argv[0..n) written before raw subcommand r's name:
- * 0 when r takes each of them, else its usage exit status after saying
- * which one does not apply. */
-static int check_raw_globals(const cli_raw *r, int n, char **argv) {
+/* The global options argv[0..n) written before raw subcommand r's name
+ * (already checked by parse_option), as r is handed them: each by its long
+ * name, its value (if it takes one) as the next word.  Short ones are
+ * spelled out, because r reads its own short options, which may mean
+ * something else (`-c` is --compact before a command, --conns in bench),
+ * and `-p22420` or `-rc` is one word for several things.  Appends the
+ * words to out (owned copies, each allocated) and returns 0, or r's usage
+ * exit status after saying which option r does not take. */
+static int raw_globals(const cli_raw *r, int n, char **argv, char **out, int *nout) {
     strbuf names = STRBUF_INIT;
     int rc = cli_raw_option_names(r, &names);
     for (int k = 0; !rc && k < n; k++) {
-        if (!is_option(argv[k]) || !strcmp(argv[k], "--") || cli_raw_takes(&names, argv[k])) continue;
-        fprintf(stderr, "ndb %s: %.*s does not apply to '%s'\nTry 'ndb %s --help' for more information.\n",
-                r->name, (int)strcspn(argv[k], "="), argv[k], r->name, r->name);
-        rc = r->usage_exit ? r->usage_exit : CLI_USAGE;
+        const char *a = argv[k];
+        if (!strcmp(a, "--")) continue; /* the end of the options before the command */
+        int ids[32], nids = 0;
+        const char *value = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            ids[nids++] = find_long(&globals_only, name, eq ? (size_t)(eq - name) : strlen(name));
+            if (eq) value = eq + 1;
+        } else {
+            for (const char *p = a + 1; *p && nids < 32; p++) {
+                ids[nids++] = find_short(&globals_only, *p);
+                if (cli_opts[ids[nids - 1]].arg) {
+                    if (p[1]) value = p + 1;
+                    break;
+                }
+            }
+        }
+        for (int j = 0; !rc && j < nids; j++) {
+            const cli_opt *o = &cli_opts[ids[j]];
+            char word[80];
+            snprintf(word, sizeof word, "--%s", o->long_name);
+            if (!cli_raw_takes(&names, word)) {
+                char shown[96];
+                if (a[1] == '-') snprintf(shown, sizeof shown, "%s", word);
+                else snprintf(shown, sizeof shown, "-%c (%s)", o->short_name, word);
+                fprintf(stderr, "ndb %s: %s does not apply to '%s'\nTry 'ndb %s --help' for more information.\n",
+                        r->name, shown, r->name, r->name);
+                rc = r->usage_exit ? r->usage_exit : CLI_USAGE;
+                break;
+            }
+            out[(*nout)++] = strdup(word);
+            if (o->arg) out[(*nout)++] = strdup(value ? value : argv[++k]); /* parse_option saw it there */
+            if (!out[*nout - 1]) abort();
+        }
     }
     sb_free(&names);
     return rc;
@@ -1147,13 +1184,19 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
          * parses the options itself.  A global option it does not take is
          * refused here, in those words: "ndb send: unknown option
          * '--session'" would blame the option, which ndb does know. */
-        if (i > 0 && (rc = check_raw_globals(r, i, argv))) return rc;
-        char **v = calloc((size_t)argc + 1, sizeof *v);
-        if (!v) abort();
-        v[0] = argv[i];
-        for (int k = 0; k < i; k++) v[k + 1] = argv[k];
-        for (int k = i + 1; k < argc; k++) v[k] = argv[k];
-        rc = r->fn(argc, v);
+        /* (at most 32 words of a short cluster, each with a value) */
+        char **globals = calloc((size_t)i * 64 + 1, sizeof *globals), **v = calloc((size_t)argc + (size_t)i * 64 + 1, sizeof *v);
+        if (!globals || !v) abort();
+        int ng = 0, nv = 0;
+        rc = raw_globals(r, i, argv, globals, &ng);
+        if (!rc) {
+            v[nv++] = argv[i];
+            for (int k = 0; k < ng; k++) v[nv++] = globals[k];
+            for (int k = i + 1; k < argc; k++) v[nv++] = argv[k];
+            rc = r->fn(nv, v);
+        }
+        for (int k = 0; k < ng; k++) free(globals[k]);
+        free(globals);
         free(v);
         return rc;
     }

@@ -159,10 +159,10 @@ int jv_num_cmp(const jv *a, const jv *b) {
     return (a->u.d > b->u.d) - (a->u.d < b->u.d);
 }
 
-static int json_deep_equal(const jp_ctx *c, json_t *a, json_t *b);
+static int json_deep_equal(jp_ctx *c, json_t *a, json_t *b);
 
 /* Deep equality of two arrays. */
-static int array_equal(const jp_ctx *c, json_t *a, json_t *b) {
+static int array_equal(jp_ctx *c, json_t *a, json_t *b) {
     size_t n = json_array_size(a);
     if (n != json_array_size(b)) return 0;
     for (size_t i = 0; i < n; i++)
@@ -171,7 +171,7 @@ static int array_equal(const jp_ctx *c, json_t *a, json_t *b) {
 }
 
 /* Deep equality of two objects (member order does not matter). */
-static int object_equal(const jp_ctx *c, json_t *a, json_t *b) {
+static int object_equal(jp_ctx *c, json_t *a, json_t *b) {
     if (json_object_size(a) != json_object_size(b)) return 0;
     const char *k;
     size_t kn;
@@ -185,7 +185,10 @@ static int object_equal(const jp_ctx *c, json_t *a, json_t *b) {
 
 /* Deep equality of two jansson nodes with numbers compared by value.  Recursion depth is
  * the depth of the shallower tree. */
-static int json_deep_equal(const jp_ctx *c, json_t *a, json_t *b) {
+static int json_deep_equal(jp_ctx *c, json_t *a, json_t *b) {
+    /* each pair of nodes compared is a step: `$.big == $.other` in a filter
+     * compares whole containers for every element it tests */
+    if (jp_tick(c, 1)) return 0;
     if (a == b) return 1;
     if (json_is_array(a) && json_is_array(b)) return array_equal(c, a, b);
     if (json_is_object(a) && json_is_object(b)) return object_equal(c, a, b);
@@ -196,7 +199,7 @@ static int json_deep_equal(const jp_ctx *c, json_t *a, json_t *b) {
 }
 
 /* `==`: deep JSON equality; 1 == 1.0; "3" != 3. */
-int jv_equal(const jp_ctx *c, const jv *a, const jv *b) {
+int jv_equal(jp_ctx *c, const jv *a, const jv *b) {
     if (jv_is_num(a) && jv_is_num(b)) return jv_num_cmp(a, b) == 0;
     if (a->k != b->k) return 0;
     switch (a->k) {

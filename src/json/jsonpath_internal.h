@@ -193,7 +193,7 @@ jv jv_of(const jp_ctx *c, json_t *j);
 jv jv_of_real(const jp_ctx *c, json_t *j); /* jsonpath_num.c */
 void jv_release(jv *v);
 int jv_truthy(const jv *v);
-int jv_equal(const jp_ctx *c, const jv *a, const jv *b);
+int jv_equal(jp_ctx *c, const jv *a, const jv *b);
 int jv_is_num(const jv *v);
 int jv_num_cmp(const jv *a, const jv *b);
 jv jp_dec_negate(const jv *a);

@@ -54,7 +54,9 @@ int autosnap_load(const snap_found *kv, const snap_found *sessions, ndb_store *s
     size_t ceiling = st->max_memory;
     st->max_memory = 0; /* recovery restores what there was, whatever the limit is now */
     int rc = persist_sessions_read_all(sessions, st, nsessions, session_keys, err, errlen);
-    if (rc == 0) rc = persist_kv_read(kv, st, 0, keys, err, errlen); /* nor maxKeyLength */
+    /* nor maxKeyLength; keys whose deadline passed are loaded too, as the
+     * sessions are: the expiry after recovery removes and counts both */
+    if (rc == 0) rc = persist_kv_read(kv, st, 0, 1, keys, err, errlen);
     st->max_memory = ceiling;
     return rc ? -1 : 0;
 }

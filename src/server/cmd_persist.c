@@ -70,11 +70,13 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
  * retention counts them all, so it would hide the other kind from its
  * load and then delete it.  Returns -1 after answering. */
 static int refuse_other_kind(request *r, const strbuf *name, int type) {
-    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf);
+    uint64_t raw = 0;
+    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
     if (kind < 0 || kind == type) return 0;
     char m[160];
-    snprintf(m, sizeof m, "dataset holds %s (saveDataType %d): save %s under another name",
-             kind == SNAP_KV ? "keys" : "sessions", kind, type == SNAP_KV ? "keys" : "sessions");
+    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name",
+             kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind",
+             (unsigned long long)raw, type == SNAP_KV ? "keys" : "sessions");
     refuse_named(r, name, m);
     return -1;
 }
@@ -120,10 +122,11 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
         persist_load_failed(r, name, err);
         return -1;
     }
-    if (s->type != type) { /* Q18 fixed */
-        persist_load_failed(r, name,
-                            type == SNAP_KV ? "dataset is a session dataset (saveDataType 1): use SH_LOAD"
-                                            : "dataset is a KV dataset (saveDataType 0): use KV_LOAD");
+    if (s->type != type) { /* Q18 fixed; snap_find_latest refused kinds other than these two */
+        snprintf(err, sizeof err, "dataset is a %s dataset (saveDataType %llu): use %s",
+                 s->type == SNAP_SESSIONS ? "session" : "KV", (unsigned long long)s->save_type,
+                 s->type == SNAP_SESSIONS ? "SH_LOAD" : "KV_LOAD");
+        persist_load_failed(r, name, err);
         return -1;
     }
     return 0;
@@ -136,7 +139,7 @@ void cmd_KV_LOAD(request *r) {
     char err[PATH_MAX + 256];
     uint64_t keys = 0, t0 = mono_ms();
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &keys, err, sizeof err);
+    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, 0, &keys, err, sizeof err);
     if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
         refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
@@ -214,12 +217,8 @@ int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
 }
 
 void persist_long_key(char *err, size_t errlen, const char *k, size_t kn, uint64_t tkn, size_t max) {
-    size_t cut = kn > 64 ? 64 : kn;
-    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
     strbuf b = STRBUF_INIT;
-    SB_ADD_LIT(&b, "key ");
-    sb_add_json_string(&b, k, cut);
-    if (cut < kn) sb_addf(&b, "... (%zu bytes)", kn);
+    snap_key_name(&b, k, kn);
     if (tkn) sb_addf(&b, " of session %llu", (unsigned long long)tkn);
     sb_addf(&b, " is longer than %zu bytes (limits.maxKeyLength)", max);
     snprintf(err, errlen, "%s", b.buf);
@@ -232,7 +231,7 @@ int persist_startup_load(ndb_server *srv, const char *base, const char *name, ch
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
     size_t max_key = srv->cfg.max_key_length;
     int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->store, max_key, &keys, err, errlen);
+                                     : persist_kv_read(&s, &srv->store, max_key, 0, &keys, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);

@@ -246,5 +246,15 @@ int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
                  "config file)");
         return -1;
     }
+    /* An answer holds a stored value and a few dozen bytes around it (the
+     * KV_GET_RSP envelope; the value's key was in the request too), so it can
+     * be about 64 bytes more than the request that stored the value.  With
+     * maxOutputBytes not above that, a value stored near maxPayload can never
+     * be read back: its answer closes the connection with 1008. */
+    if (c->max_output < c->max_payload + 64)
+        log_warn("limits.maxOutputBytes (%zu) is not above limits.maxPayload (%zu) plus 64 bytes: a value stored "
+                 "near maxPayload cannot be read back (its answer closes the connection with 1008); raise "
+                 "--max-output or lower --max-payload",
+                 c->max_output, c->max_payload);
     return 0;
 }

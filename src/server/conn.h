@@ -37,7 +37,9 @@ typedef struct conn {
     int closing;        /* a limit closed it; ignore further input */
     int close_code;     /* with closing: send this close code after the queued output */
     const char *close_why;
-    time_t last_progress;
+    int64_t last_progress; /* ms (monotonic) of the last sign the client reads: a write
+                            * of ours, or fewer bytes in the socket's send queue */
+    unsigned sendq;        /* the send queue's bytes at the last tick (throttled) */
     int64_t msg_started; /* ms (monotonic) of the first piece of an incomplete message, or 0 */
     struct conn *prev, *next;
 
@@ -69,6 +71,8 @@ typedef struct conn {
 
 /* The server being run. */
 ndb_server *transport_server(void);
+/* The transport's clock: monotonic milliseconds (coarse). */
+int64_t transport_now_ms(void);
 /* Milliseconds on the monotonic clock. */
 int64_t transport_mono_ms(void);
 /* Run one complete message of c through dispatch, its reply queued. */

@@ -471,7 +471,7 @@ int direct_flush(conn *c) {
      * rest goes at the next turn (the socket is writable, so the callback
      * comes at once); without this it waited for unrelated input. */
     if (round == FLUSH_ROUNDS && !nothing_to_write(c)) lws_callback_on_writable(c->wsi);
-    if (wrote) c->last_progress = time(NULL);
+    if (wrote) c->last_progress = transport_now_ms();
     outq_compact(q);
     ndb_server *srv = transport_server();
     if (c->throttled && q->pending <= srv->cfg.out_high_water / 2) {

@@ -37,7 +37,8 @@ int persist_kv_write(const ndb_store *st, snap_writer *w, char *err, size_t errl
 /* Load the KV snapshot s into the top-level map, all or nothing; *keys =
  * keys stored (a key named twice in the snapshot counts once).  A key
  * longer than max_key bytes (0: no limit) refuses the load (PERSIST_KEYLEN). */
-int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, uint64_t *keys, char *err, size_t errlen);
+int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, int keep_expired, uint64_t *keys, char *err,
+                    size_t errlen);
 
 /* Append the sessions as records: all in map order (tkns NULL), or the
  * listed tokens that exist, in order, each once (Q25). */

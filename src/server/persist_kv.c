@@ -13,20 +13,24 @@
  * the keys without their expiry; ndb reads it back, and a key whose
  * deadline has passed when the load starts is not loaded at all.
  *
- * Loading is all-or-nothing: every data file is parsed and checked before
- * the first key is stored, so a corrupt file leaves memory untouched, and
+ * Loading is all-or-nothing: every data file is read once (snap_load keeps
+ * its bytes), parsed and checked before the first key is stored, so a
+ * corrupt file, or one changed during the load, leaves memory untouched, and
  * so are limits.maxKeyLength (every key name, as KV_SET checks it) and the
  * ceiling of limits.maxMemory (the store is asked whether the whole load
  * fits before anything is stored).  Recovery (autosnap.c) checks neither:
- * what it restores was acknowledged.  Within one snapshot the
- * first occurrence of a key wins, as within one request (docs/protocol.md
- * 1.10); keys already in memory are replaced.  Every key goes into memory
+ * what it restores was acknowledged.  A value nested deeper than a stored
+ * value may be (STORE_MAX_VALUE_DEPTH) is refused by every load, recovery
+ * included: ndb never writes one, so only a foreign file holds it.  Within
+ * one snapshot the first occurrence of a key wins, as within one request
+ * (docs/protocol.md 1.10); keys already in memory are replaced.  Every key goes into memory
  * through the store.
  */
 #include "server/persist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "json/scan.h"
@@ -51,18 +55,64 @@ int persist_kv_write(const ndb_store *st, snap_writer *w, char *err, size_t errl
     return 0;
 }
 
+/* Into err: the value of key k (kn bytes) of data file path is nested
+ * deeper than a stored value may be. */
+static void too_deep(char *err, size_t errlen, const char *path, const char *k, size_t kn) {
+    strbuf b = STRBUF_INIT;
+    snap_key_name(&b, k, kn);
+    snprintf(err, errlen, "data file %s: the value of %s is nested deeper than %d levels (the most a stored value may)",
+             path, b.buf, STORE_MAX_VALUE_DEPTH);
+    sb_free(&b);
+}
+
+/* The refusal of a file the parser stopped in at byte pos: nested past its
+ * limit (inside a key's value, or elsewhere), or not JSON at all. */
+static void parse_failed(char *err, size_t errlen, const char *path, const strbuf *text, size_t pos) {
+    snap_span names[3];
+    uint32_t element;
+    if (!snap_too_deep(text, pos, names, &element)) {
+        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
+        return;
+    }
+    strbuf member = STRBUF_INIT;
+    snap_span_decode(text, names[0], &member);
+    if (names[1].len && member.len == 4 && memcmp(member.buf, "keys", 4) == 0) {
+        snap_span_decode(text, names[1], &member);
+        too_deep(err, errlen, path, member.buf, member.len);
+    } else {
+        snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH,
+                 pos);
+    }
+    sb_free(&member);
+}
+
 /* Parse one KV data file into d and return the token index of its `keys`
  * object, or 0 with err set if the file is not a KV data file. */
 static uint32_t parse_kv_file(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen) {
     size_t pos = 0;
     if (jdoc_parse(d, text->buf ? text->buf : "", text->len, &pos)) {
-        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
+        parse_failed(err, errlen, path, text, pos);
         return 0;
     }
     uint32_t k = d->toks[0].type == JT_OBJECT ? jobj_get(d, 0, "keys", 4) : 0;
     if (!k || d->toks[k].type != JT_OBJECT) {
         snprintf(err, errlen, "data file %s is not a KV data file (no \"keys\" object)", path);
         return 0;
+    }
+    /* A value of `keys` may be one level deeper than ndb stores (the
+     * parser's limit counts the two levels around it): refused, as KV_SET
+     * cannot store it either and no client could read it back.  Recovery
+     * meets none: ndb writes only values it stored. */
+    for (uint32_t i = 0, m = k + 1; i < d->toks[k].count; i++, m = d->toks[m + 1].next) {
+        const jtok *v = &d->toks[m + 1];
+        if ((v->type == JT_ARRAY || v->type == JT_OBJECT) && jdoc_depth(d, m + 1) > STORE_MAX_VALUE_DEPTH) {
+            strbuf name = STRBUF_INIT;
+            jstr_decode(d, &d->toks[m], &name);
+            sb_grow(&name, 0);
+            too_deep(err, errlen, path, name.buf, name.len);
+            sb_free(&name);
+            return 0;
+        }
     }
     uint32_t t = jobj_get(d, 0, "ttl", 3), bad = t && d->toks[t].type != JT_OBJECT;
     for (uint32_t i = 0, m = t + 1; t && !bad && i < d->toks[t].count; i++, m = d->toks[m + 1].next) {
@@ -88,7 +138,9 @@ typedef struct kv_load {
     strbuf key;
     size_t max_key; /* limits.maxKeyLength; 0 = none (recovery) */
     char long_key[512]; /* the refusal naming the first key over it, or "" */
-    uint64_t now_wall_ns; /* when the load started: keys due by then are skipped */
+    uint64_t now_wall_ns; /* when the load started: keys due by then are skipped (0: none
+                           * is, for recovery: the store's expiry then removes them, with
+                           * their records, and counts them) */
     uint64_t deadline;    /* of the member being handled: wall-clock ns, 0 = none */
 } kv_load;
 
@@ -159,9 +211,10 @@ static int kv_load_ready(void *ctx, char *err, size_t errlen) {
 
 static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_member); }
 
-int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, uint64_t *keys, char *err, size_t errlen) {
+int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, int keep_expired, uint64_t *keys, char *err,
+                    size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", wall_now_ns(), 0};
+    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", keep_expired ? 0 : wall_now_ns(), 0};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     store_load_done(st, NULL);

@@ -27,6 +27,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "json/scan.h"
 #include "server/persist.h"
@@ -152,11 +153,38 @@ static int check_record(const jdoc *d, uint32_t el, rec *r) {
     return check_record_why(d, el, r, &why);
 }
 
+/* The refusal of a file the parser stopped in at byte pos.  A session
+ * key's value sits three levels down (array, record, keys), so the
+ * parser's limit is exactly the stored-value bound: a deeper value stops
+ * the parse, and is named as such, not as invalid JSON.  (Recovery meets
+ * none: ndb writes only values it stored.) */
+static void parse_failed(char *err, size_t errlen, const char *path, const strbuf *text, size_t pos) {
+    snap_span names[3];
+    uint32_t element;
+    if (!snap_too_deep(text, pos, names, &element)) {
+        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
+        return;
+    }
+    strbuf member = STRBUF_INIT, key = STRBUF_INIT;
+    snap_span_decode(text, names[1], &member);
+    if (names[2].len && member.len == 4 && memcmp(member.buf, "keys", 4) == 0) {
+        snap_span_decode(text, names[2], &member);
+        snap_key_name(&key, member.buf, member.len);
+        snprintf(err, errlen, "data file %s: the value of %s of session record %u is nested deeper than %d levels "
+                              "(the most a stored value may)", path, key.buf, element, STORE_MAX_VALUE_DEPTH);
+    } else {
+        snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH,
+                 pos);
+    }
+    sb_free(&member);
+    sb_free(&key);
+}
+
 /* Parse and check a whole session file.  Returns 0, or -1 with err set. */
 static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen) {
     size_t pos = 0;
     if (jdoc_parse(d, text->buf ? text->buf : "", text->len, &pos)) {
-        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
+        parse_failed(err, errlen, path, text, pos);
         return -1;
     }
     if (d->toks[0].type != JT_ARRAY) {

@@ -228,14 +228,31 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     return ok ? 0 : -1;
 }
 
+/* What a file that is not a regular file is, for the refusal. */
+static const char *file_kind(mode_t m) {
+    return S_ISDIR(m) ? strerror(EISDIR) : S_ISFIFO(m) ? "not a regular file (a FIFO)"
+         : S_ISSOCK(m) ? "not a regular file (a socket)" : S_ISCHR(m) ? "not a regular file (a character device)"
+         : S_ISBLK(m) ? "not a regular file (a block device)" : "not a regular file";
+}
+
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes,
+     * and loads run on the event loop — one FIFO in a snapshot would stop
+     * the whole server.  Only regular files are read (a symbolic link to
+     * one is fine); for them O_NONBLOCK changes nothing. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) sb_grow(out, (size_t)st.st_size);
+    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? file_kind(st.st_mode) : NULL;
+    if (why) {
+        snprintf(err, errlen, "cannot read %s: %s", path, why);
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > 0) sb_grow(out, (size_t)st.st_size);
     char buf[65536];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0) sb_add(out, buf, (size_t)n);
@@ -255,8 +272,9 @@ static int all_digits(const char *s) {
     return 1;
 }
 
-/* Read md.json of snapshot dir; 0 if it is complete (type set). */
-static int read_complete_metadata(const char *dir, int *type, char *why, size_t whylen) {
+/* Read md.json of snapshot dir; 0 if it is complete (type set, and *raw to
+ * the saveDataType the file says, when raw is not NULL). */
+static int read_complete_metadata(const char *dir, int *type, uint64_t *raw, char *why, size_t whylen) {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/md/md.json", dir);
     strbuf text = STRBUF_INIT;
@@ -284,7 +302,8 @@ static int read_complete_metadata(const char *dir, int *type, char *why, size_t 
         snprintf(why, whylen, "%s is missing", data);
         goto out;
     }
-    *type = sdt == 1 ? SNAP_SESSIONS : SNAP_KV;
+    *type = sdt == SNAP_KV ? SNAP_KV : sdt == SNAP_SESSIONS ? SNAP_SESSIONS : SNAP_UNKNOWN;
+    if (raw) *raw = sdt;
     rc = 0;
 out:
     jdoc_free(&d);
@@ -293,7 +312,7 @@ out:
 }
 
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen) {
-    return read_complete_metadata(dir, type, why, whylen) == 0;
+    return read_complete_metadata(dir, type, NULL, why, whylen) == 0;
 }
 
 static int cmp_u64_desc(const void *a, const void *b) {
@@ -341,7 +360,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
         snprintf(out->dir, sizeof out->dir, "%s/%llu", dataset, (unsigned long long)ts[i]);
         struct stat sb;
         if (stat(out->dir, &sb) || !S_ISDIR(sb.st_mode)) continue;
-        if (read_complete_metadata(out->dir, &out->type, why, sizeof why) == 0) {
+        if (read_complete_metadata(out->dir, &out->type, &out->save_type, why, sizeof why) == 0) {
             out->ts = ts[i];
             rc = 0;
             break;
@@ -353,13 +372,21 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
 }
 
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {
-    return find_latest(base, name, out, err, errlen, 1);
+    if (find_latest(base, name, out, err, errlen, 1)) return -1;
+    if (out->type == SNAP_UNKNOWN) { /* not skipped: it is complete, and an older one would be stale data */
+        snprintf(err, errlen, "%s/md/md.json has saveDataType %llu: only 0 (keys) and 1 (sessions) exist", out->dir,
+                 (unsigned long long)out->save_type);
+        return -1;
+    }
+    return 0;
 }
 
-int snap_latest_type(const char *base, const char *name) {
+int snap_latest_type(const char *base, const char *name, uint64_t *raw) {
     static snap_found s; /* static: it holds a PATH_MAX buffer */
     char err[64];
-    return find_latest(base, name, &s, err, sizeof err, 0) ? -1 : s.type;
+    if (find_latest(base, name, &s, err, sizeof err, 0)) return -1;
+    *raw = s.save_type;
+    return s.type;
 }
 
 static int cmp_path_num(const void *a, const void *b) {
@@ -403,29 +430,89 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
     return (int)n;
 }
 
+int snap_too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element) {
+    /* The bytes before errpos parsed, so a scan that skips strings and
+     * comments counts the open containers exactly. */
+    const char *s = text->buf ? text->buf : "";
+    size_t depth = 0;
+    snap_span last = {0, 0}; /* the last string literal seen */
+    memset(names, 0, 3 * sizeof *names);
+    *element = 0;
+    if (errpos >= text->len || (s[errpos] != '[' && s[errpos] != '{')) return 0;
+    for (size_t i = 0; i < errpos; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t start = i++;
+            while (i < errpos && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
+            last.off = start;
+            last.len = i + 1 - start;
+        } else if (c == '/' && i + 1 < errpos && s[i + 1] == '/') {
+            while (i < errpos && s[i] != '\n') i++;
+        } else if (c == '/' && i + 1 < errpos && s[i + 1] == '*') {
+            for (i += 2; i + 1 < errpos && !(s[i] == '*' && s[i + 1] == '/'); i++) {}
+            i++;
+        } else if (c == '[' || c == '{') {
+            depth++;
+            for (size_t j = depth - 1; j < 3; j++) names[j].len = 0; /* a new container has no member yet */
+        } else if (c == ']' || c == '}') {
+            if (depth) depth--;
+        } else if (c == ':' && depth >= 1 && depth <= 3) {
+            names[depth - 1] = last;
+        } else if (c == ',' && depth >= 1) {
+            for (size_t j = depth - 1; j < 3; j++) names[j].len = 0; /* the member or element is over */
+            if (depth == 1) (*element)++;
+        }
+    }
+    return depth == JSON_MAX_DEPTH;
+}
+
+void snap_key_name(strbuf *out, const char *k, size_t kn) {
+    size_t cut = kn > 64 ? 64 : kn;
+    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+    SB_ADD_LIT(out, "key ");
+    sb_add_json_string(out, k, cut);
+    if (cut < kn) sb_addf(out, "... (%zu bytes)", kn);
+}
+
+void snap_span_decode(const strbuf *text, snap_span s, strbuf *out) {
+    jdoc d = JDOC_INIT;
+    sb_reset(out);
+    if (s.len && jdoc_parse(&d, text->buf + s.off, s.len, NULL) == 0 && d.toks[0].type == JT_STRING)
+        jstr_decode(&d, &d.toks[0], out);
+    sb_grow(out, 0);
+    jdoc_free(&d);
+}
+
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen) {
     char(*paths)[PATH_MAX] = NULL;
     int n = snap_list_data(s, &paths, err, errlen);
     if (n < 0) return -1;
+    /* Every file is read once and its bytes kept until they are stored: a
+     * second read could see a file changed since it was checked (another
+     * save, a copy still being written), and a failure then would leave
+     * the files before it stored — a 142 with part of the snapshot in
+     * memory.  The load needs that much memory for what it stores anyway. */
+    strbuf *texts = calloc(n ? (size_t)n : 1, sizeof *texts);
+    if (!texts) abort();
     jdoc d = JDOC_INIT;
-    strbuf text = STRBUF_INIT;
     int rc = -1;
-    for (int pass = 0; pass < 2; pass++) {
-        rc = -1;
-        for (int i = 0; i < n; i++) {
-            sb_reset(&text);
-            /* pass 2 checks again: the file may have changed since pass 1 */
-            if (snap_read_file(paths[i], &text, err, errlen) || ld->check(paths[i], &text, &d, err, errlen))
-                goto out;
-            if (pass == 0) ld->plan(&d, ctx);
-            else ld->apply(&d, ctx);
-        }
-        if (pass == 0 && (rc = ld->ready(ctx, err, errlen)) != 0) goto out;
+    for (int i = 0; i < n; i++) {
+        if (snap_read_file(paths[i], &texts[i], err, errlen) || ld->check(paths[i], &texts[i], &d, err, errlen))
+            goto out;
+        ld->plan(&d, ctx);
+    }
+    if ((rc = ld->ready(ctx, err, errlen)) != 0) goto out;
+    for (int i = 0; i < n; i++) {
+        /* the same bytes as checked above: this parse cannot fail */
+        if (ld->check(paths[i], &texts[i], &d, err, errlen)) abort();
+        ld->apply(&d, ctx);
+        sb_free(&texts[i]);
     }
     rc = 0;
 out:
+    for (int i = 0; i < n; i++) sb_free(&texts[i]);
+    free(texts);
     free(paths);
     jdoc_free(&d);
-    sb_free(&text);
     return rc;
 }

@@ -27,7 +27,9 @@
 #include "common/strbuf.h"
 #include "json/scan.h"
 
-enum { SNAP_KV = 0, SNAP_SESSIONS = 1 };
+/* saveDataType: 0 and 1 are the only kinds (docs/protocol.md 6.2); any
+ * other value in a snapshot's metadata reads as SNAP_UNKNOWN. */
+enum { SNAP_KV = 0, SNAP_SESSIONS = 1, SNAP_UNKNOWN = 2 };
 
 /* Bytes after which a data file is closed and the next one started. */
 #define SNAP_FILE_TARGET (10u * 1024 * 1024)
@@ -71,20 +73,24 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen);
 typedef struct snap_found {
     char dir[PATH_MAX]; /* the chosen snapshot directory */
     uint64_t ts;        /* its timestamp (directory name) */
-    int type;           /* saveDataType from its metadata */
+    int type;           /* SNAP_KV or SNAP_SESSIONS (snap_find_latest refuses others) */
+    uint64_t save_type; /* saveDataType as its metadata says it */
 } snap_found;
 
 /* Find the newest complete snapshot of <base>/<name>.  Incomplete or
  * unreadable newer ones are skipped with a warning in the log.  Returns 0,
- * or -1 with a reason in err. */
+ * or -1 with a reason in err — also when that snapshot's saveDataType is
+ * neither 0 nor 1: no loader knows what it holds. */
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen);
 
-/* The saveDataType of that snapshot, or -1 if the dataset has none; quiet
- * (a save asks before writing, not a load). */
-int snap_latest_type(const char *base, const char *name);
+/* The kind of that snapshot (SNAP_KV, SNAP_SESSIONS or SNAP_UNKNOWN, with
+ * its saveDataType in *raw), or -1 if the dataset has none; quiet (a save
+ * asks before writing, not a load). */
+int snap_latest_type(const char *base, const char *name, uint64_t *raw);
 
 /* Is the snapshot directory dir complete (metadata status 1 and a data
- * directory)?  1 with *type set, or 0 with the reason in why. */
+ * directory)?  1 with *type set (SNAP_UNKNOWN for a saveDataType other
+ * than 0 and 1), or 0 with the reason in why. */
 int snap_is_complete(const char *dir, int *type, char *why, size_t whylen);
 
 /* The timestamps of the snapshot directories in dataset (names of 1 to 19
@@ -105,7 +111,9 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep);
  * entry PATH_MAX long. */
 int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, size_t errlen);
 
-/* Read a whole file into out.  Returns 0 or -1 with err set. */
+/* Read a whole regular file (or a symbolic link to one) into out; anything
+ * else (a FIFO, a device, a directory) is refused without blocking.
+ * Returns 0 or -1 with err set. */
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
 
 /* Loading is all or nothing.  snap_load reads every data file of s and
@@ -113,9 +121,12 @@ int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen);
  * err naming the file) and then to ld->plan (which adds what the file
  * would store to the loader's plan); once every file passed, ld->ready
  * says whether the whole load may go ahead (e.g. it fits under maxMemory;
- * -1 with err if not); only then is each file read and checked again and
- * handed to ld->apply.  Returns 0, -1 with err set, or what ld->ready
- * returned when it refused (a negative value of its choosing). */
+ * -1 with err if not); only then is each file handed to ld->apply.  Each
+ * file is read once: the bytes checked and planned are the bytes stored
+ * (parsed again from memory for apply), so every data file of the
+ * snapshot is held in memory until it is stored.  Returns 0, -1 with err
+ * set, or what ld->ready returned when it refused (a negative value of
+ * its choosing). */
 typedef struct snap_loader {
     int (*check)(const char *path, const strbuf *text, jdoc *d, char *err, size_t errlen);
     void (*plan)(const jdoc *d, void *ctx);
@@ -123,6 +134,29 @@ typedef struct snap_loader {
     void (*apply)(const jdoc *d, void *ctx);
 } snap_loader;
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen);
+
+/* Why jdoc_parse refused a data file, when it was the nesting limit: a
+ * data file may hold a value nested deeper than ndb's parser goes (another
+ * server wrote it, or a hand), and the refusal should say so, not "not
+ * valid JSON".  Given the text and the byte where the parse stopped,
+ * returns 1 if it stopped at an array or object opened JSON_MAX_DEPTH
+ * levels deep, with names[i] the raw JSON string literal (offset and
+ * length into text; len 0 if none) of the member being read at depth i+1
+ * (names[0]: a member of the root object) and *element the index of the
+ * element being read when the root is an array; 0 otherwise. */
+typedef struct snap_span {
+    size_t off, len;
+} snap_span;
+int snap_too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element);
+
+/* Into out: `key "K"` for key k (kn bytes) as refusals name it — JSON-escaped,
+ * cut to its first 64 bytes (never inside a character) with its length
+ * after "..." when longer. */
+void snap_key_name(strbuf *out, const char *k, size_t kn);
+
+/* Decode the JSON string literal at span s of text into out (replacing its
+ * content); empty if the span is not one. */
+void snap_span_decode(const strbuf *text, snap_span s, strbuf *out);
 
 uint64_t snap_now_ms(void);
 

@@ -400,17 +400,12 @@ size_t store_expire(ndb_store *st, uint64_t now) {
          * periods that have passed too are skipped, so it is not due */
         uint64_t d = (uint64_t)s->ex.duration * EXPIRY_NS_PER_S;
         uint64_t next = s->exp.deadline + ((now - s->exp.deadline) / d + 1) * d;
-        change ch = session_change(s, CH_SESSION_RESET, CAUSE_EXPIRE);
+        /* An empty session only moves to its next period: nothing is
+         * emptied, so its record is a deadline move (no `reset` event for
+         * watchers), still journaled so that replay gives the same state. */
+        change ch = session_change(s, s->map.count ? CH_SESSION_RESET : CH_SESSION_TOUCH, CAUSE_EXPIRE);
         ch.deadline_ns = store_wall_ns(st, next);
-        if (s->map.count) {
-            commit(st, s, &ch);
-        } else {
-            /* An empty session only moves to its next period: nothing was
-             * emptied, so no `reset` event, no journal record and no
-             * change counted — a restart finds the passed deadline and
-             * computes the same next one from it (the rhythm above). */
-            apply(st, s, &ch);
-        }
+        commit(st, s, &ch);
     }
     return n;
 }

@@ -62,6 +62,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -211,6 +213,8 @@ static void unlink_conn(conn *c) {
 /* ------------------------------------------------------- for direct.c */
 
 ndb_server *transport_server(void) { return T.srv; }
+
+int64_t transport_now_ms(void) { return mono_ms(); }
 
 int64_t transport_mono_ms(void) { return mono_ms(); }
 
@@ -362,7 +366,8 @@ static void queued(conn *c) {
     want_write(c);
     if (!c->throttled && c->out.pending > T.srv->cfg.out_high_water) {
         c->throttled = 1;
-        c->last_progress = time(NULL);
+        c->last_progress = mono_ms();
+        c->sendq = 0; /* the next tick reads it */
         lws_rx_flow_control(c->wsi, 0);
         log_debug("connection paused: %zu bytes of output queued", c->out.pending);
     }
@@ -577,7 +582,7 @@ static int on_writeable(conn *c) {
         n = tx->len - LWS_PRE;
         if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
     }
-    c->last_progress = time(NULL);
+    c->last_progress = mono_ms();
     outq_compact(q);
     if (outq_front(q, &first)) lws_callback_on_writable(c->wsi);
     if (c->throttled && q->pending <= T.srv->cfg.out_high_water / 2) {
@@ -729,15 +734,27 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
 }
 
+/* Does the client read?  Our writes are not the only sign: a big send
+ * buffer is writable again only once about a third of it has drained, so
+ * a steady slow reader (a few hundred KB/s) can go a whole stall timeout
+ * between two of our writes.  Fewer bytes in the socket's send queue since
+ * the last tick is progress too. */
+static void note_drain(conn *c, int64_t now_ms) {
+    int fd = c->direct ? c->fd : lws_get_socket_fd(c->wsi), q;
+    if (fd < 0 || ioctl(fd, SIOCOUTQ, &q) || q < 0) return;
+    if (c->sendq && (unsigned)q < c->sendq) c->last_progress = now_ms;
+    c->sendq = (unsigned)q;
+}
+
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
-    time_t now = time(NULL);
     int64_t now_ms = mono_ms();
     const ndb_config *cfg = &T.srv->cfg;
     for (conn *c = T.conns; c; c = c->next) {
         if (c->closing) continue;
-        if (c->throttled && now - c->last_progress >= (time_t)cfg->out_stall_timeout_s) {
+        if (c->throttled) note_drain(c, now_ms);
+        if (c->throttled && now_ms - c->last_progress >= (int64_t)cfg->out_stall_timeout_s * 1000) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
                      c->out.pending, cfg->out_stall_timeout_s);
             c->closing = 1;
@@ -774,7 +791,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         T.refused_unlogged = 0;
     }
     if (T.tick_fn) T.tick_fn(T.srv);
-    if (T.shutting_down && now >= T.shutdown_deadline) T.stop = 1;
+    if (T.shutting_down && time(NULL) >= T.shutdown_deadline) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
     wake_if_pending();
 }

@@ -117,3 +117,19 @@ print(len(m), hashlib.sha256(m).hexdigest())')
     [ "$output" = "$want" ]
     [ "${output%% *}" -eq 10200000 ]
 }
+
+@test "ws://: a reader slower than our writes, but reading all along, is not closed as stalled" {
+    # --output-stall-timeout 1 and a reader taking 256 KiB every 0.3 s: the
+    # socket's send buffer (megabytes) is writable again only after a third
+    # of it drained, more than a second apart; the drain itself is progress
+    local plain_pid=$NDB_PID plain_url=$NDB_URL
+    start_server --output-stall-timeout 1
+    OWN_PID=$NDB_PID
+    NDB_PID=$plain_pid
+    fill "$NDB_URL" 9
+    run timeout 90 python3 "$SLOWREAD" --url "$NDB_URL" --piece 65536 --every 262144 --pause 0.3 --rcvbuf 262144 "$(kv_get 9)"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(expect rsp 9)" ]
+    ! grep -q 'made no progress' "$NDB_LOG"
+    NDB_URL=$plain_url
+}

@@ -217,7 +217,7 @@ Try 'ndb bench --help' for more information." ]
     ok_out 'x'
     run --separate-stderr "$NDB" -r --url "$NDB_URL" send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    err_has "ndb send: -r does not apply to 'send'"
+    err_has "ndb send: -r (--raw) does not apply to 'send'"
 }
 
 @test "pipe: compact JSON, one document per line" {
@@ -428,8 +428,13 @@ key "user:1"'
 Try 'ndb send --help' for more information." ]
     run --separate-stderr "$NDB" -r send '{"KV_COUNT":{}}'
     exit_is 2 ""
-    [ "$stderr" = "ndb send: -r does not apply to 'send'
+    [ "$stderr" = "ndb send: -r (--raw) does not apply to 'send'
 Try 'ndb send --help' for more information." ]
+    # a short option is spelled out: before bench, -c is --compact, not bench's --conns
+    run --separate-stderr "$NDB" -c bench -n 1
+    exit_is 2 ""
+    [ "$stderr" = "ndb bench: -c (--compact) does not apply to 'bench'
+Try 'ndb bench --help' for more information." ]
     run --separate-stderr "$NDB" --session=5 bench -n 1
     exit_is 2 ""
     [ "$stderr" = "ndb bench: --session does not apply to 'bench'
@@ -442,10 +447,20 @@ Try 'ndb serve --help' for more information." ]
     exit_is 2 ""
     [ "$stderr" = "ndb journal: --pretty does not apply to 'journal'
 Try 'ndb journal --help' for more information." ]
-    # the ones they take still pass through
+    # the ones they take still pass through, also with the value attached
+    # or several short ones in one word
     run --separate-stderr "$NDB" --url "$NDB_URL" --timeout 5 send '{"KV_COUNT":{}}'
     [ "$status" -eq 0 ]
     [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
+    NDB_URL= run --separate-stderr "$NDB" "-p$NDB_PORT" send '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"KV_COUNT_RSP":{"cnt":'* ]]
+    NDB_URL= run --separate-stderr "$NDB" -H127.0.0.1 "-p$NDB_PORT" bench -n 10 -c 1 --json
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{'*'"requests":10'* ]]
+    NDB_URL= run --separate-stderr "$NDB" -rc -p "$NDB_PORT" repl <<<'count'
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
 }
 
 @test "help texts: no phrase split over lines, no sentence said twice" {
@@ -466,4 +481,19 @@ Try 'ndb journal --help' for more information." ]
     "$NDB" set a '["x", 1]'
     TERM=xterm on_tty "$NDB" get a
     [ "$output" = $'[\n  \e[32m"x"\e[0m,\n  \e[36m1\e[0m\n]' ]
+}
+
+@test "help never asks for a password, even with NDB_USER set (it connects to nothing)" {
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr "$NDB" help </dev/null
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr "$NDB" help --commands </dev/null
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [[ "$output" == *$'\nget\n'* ]]
+    # a command that connects still needs one, and says so (setsid: no
+    # terminal to ask on, even when the tests run in one)
+    NDB_USER=alice NDB_PASSWORD= run --separate-stderr setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
 }

@@ -7,6 +7,9 @@ load client_helpers
 
 setup_file() { start_server; }
 teardown_file() { stop_server; }
+teardown() {
+    if [ -n "${OWN_PID:-}" ]; then NDB_PID=$OWN_PID stop_server; fi
+}
 setup() { "$NDB" clear --yes >/dev/null; }
 
 @test "set then get: one value prints exactly, nothing else on stdout" {
@@ -506,4 +509,15 @@ Try 'ndb clear --help' for more information." ]
     "$NDB" set a 1
     run --separate-stderr "$NDB" clear-keys </dev/null
     ok_out '1'
+}
+
+@test "get - of 300,000 names answers in time proportional to them (the missing-key check was quadratic)" {
+    start_server --max-payload 8388608 # this test's own (teardown stops it)
+    OWN_PID=$NDB_PID
+    python3 -c "import json; print(json.dumps({'KV_SET':{'keys':{'n%06d' % i: 1 for i in range(300000)}}}))" | "$NDB" send >/dev/null
+    # (timeout: the quadratic check took minutes here; not a time limit)
+    run --separate-stderr timeout 60 "$NDB" get - < <(seq -f 'n%06g' 0 299999; echo gone)
+    [ "$status" -eq 1 ]
+    [ "$stderr" = 'ndb: key "gone" does not exist' ]
+    [ "$(wc -c <<<"$output")" -eq 3600002 ]
 }

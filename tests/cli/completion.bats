@@ -192,6 +192,29 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     [ -z "$(comp "-H 127.0.0.2 -p 1 get ")" ]
 }
 
+@test "bash: a login without a password source never prompts on Tab: the key lookup gets --password-file /dev/null" {
+    # a stand-in for ndb that records the arguments of its key lookups
+    # (comp in $(...), as everywhere here: _ndb may end on a false test)
+    local real=$NDB log="$BATS_TEST_TMPDIR/calls"
+    NDB="$BATS_TEST_TMPDIR/ndb"
+    printf '#!/bin/sh\n[ "$1" = keys ] && echo "$*" >>"%s"\nexec "%s" "$@"\n' "$log" "$real" >"$NDB"
+    chmod +x "$NDB"
+    local NDB_PASSWORD=
+    : "$(comp "--user alice get ")"
+    [ "$(cat "$log")" = "keys -r --timeout 0.5 --user alice --password-file /dev/null" ]
+    : >"$log"
+    : "$(NDB_USER=alice comp "get ")"
+    [ "$(cat "$log")" = "keys -r --timeout 0.5 --password-file /dev/null" ]
+    # a password source the user gave is used as it is
+    : >"$log"
+    : "$(comp "--user alice --password-file pw get ")"
+    [ "$(cat "$log")" = "keys -r --timeout 0.5 --user alice --password-file pw" ]
+    : >"$log"
+    : "$(NDB_PASSWORD=x comp "--user alice get ")"
+    [ "$(cat "$log")" = "keys -r --timeout 0.5 --user alice" ]
+    NDB=$real
+}
+
 @test "bash: help COMMAND [SUBCOMMAND] completes command names" {
     same "$(top_commands)" "$(comp "help ")"
     same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(comp "help session ")"

@@ -166,6 +166,15 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["n0"],"path":"$..[?(count($..*) == -1)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
     req '{"KV_FIND":{"rsp":"keys","path":"$..[?(count($..*) == -1)]"}}' \
         '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    # deep equality counts too: comparing two arrays of 20,000 for each of
+    # 2,000 elements is 40,000,000 comparisons (seconds of a stalled server)
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"eq":{"a":[1]*2000,"b":[0]*20000,"c":[0]*20000}}}}))' | "$NDB" send - >/dev/null
+    req '{"KV_FIND":{"rsp":"keys","keys":["eq"],"path":"$.a[?($.b == $.c)]"}}' \
+        '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    req '{"KV_UPDATE":{"key":"eq","path":"$.a[?($.b != $.c)]","value":2}}' \
+        '{"KV_UPDATE_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["eq"],"path":"$.a[0:2][?($.b == $.c)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["eq"],"path":"$[?($.b == $.c)]"}}' '{"KV_FIND_RSP":{"keys":["eq"],"st":1}}'
 }
 
 @test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {

@@ -261,6 +261,16 @@ teardown() { stop_server; }
     [ "$status" -eq 2 ] && [ -z "$output" ]
     [ "$stderr" = "ndb: lost connection to $NDB_URL before the answer arrived: connection closed by server (1008: output over maxOutputBytes)" ]
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    # a value near maxPayload (1 MiB) would have an answer over 64K: said at start
+    grep -q "warn: limits.maxOutputBytes (65536) is not above limits.maxPayload (1048576) plus 64 bytes: a value stored near maxPayload cannot be read back (its answer closes the connection with 1008); raise --max-output or lower --max-payload" "$NDB_LOG"
+}
+
+@test "maxOutputBytes not above maxPayload: a warning at start; the defaults give none" {
+    start_server --max-payload 64M
+    grep -q "warn: limits.maxOutputBytes (67108864) is not above limits.maxPayload (67108864) plus 64 bytes" "$NDB_LOG"
+    stop_server
+    start_server
+    ! grep -q "is not above limits.maxPayload" "$NDB_LOG"
 }
 
 @test "maxDepth: deeper requests answer 42; the scanner's 1024 still answers ERR 3" {

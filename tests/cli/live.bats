@@ -170,11 +170,10 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
 }
 
-@test "an empty keep-alive session passes its period quietly: no reset event, no change counted" {
+@test "an empty keep-alive session passes its period quietly: no reset event" {
     OWN_SERVER=1 start_server --session-check-ms 20 # no other session changes meanwhile
-    local t before after
+    local t
     t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":1}}}' | grep -o '[0-9]*}}$' | tr -d '}')
-    before=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"changesSinceSave":[0-9]*')
     # the watch runs through more than one period; the first event it hears
     # is the key set after them, not a reset of the empty session
     "$NDB" send --timeout 5 --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}" >"$BATS_TEST_TMPDIR/events" &
@@ -183,8 +182,6 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
     wait "$watcher"
     [ "$(cat "$BATS_TEST_TMPDIR/events")" = "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"key\":\"k\",\"op\":\"set\",\"tkn\":$t}}")" ]
-    after=$("$NDB" send '{"SV_INFO":{}}' | grep -o '"changesSinceSave":[0-9]*')
-    [ "${after#*:}" -eq $((${before#*:} + 1)) ] # the SH_SET, nothing else
     req "{\"SH_END\":{\"tkn\":$t}}" "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$t}}"
 }
 

@@ -14,7 +14,11 @@ config() { # config FILE JSON: write a config file
     run "$NDB" serve --help
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == "usage: ndb serve [options]" ]]
-    [[ "$output" == *"--max-payload BYTES"* ]]
+    [[ "$output" == *"--max-payload SIZE"* ]]
+    # a size like the other sizes: with a K or M suffix, within 64 .. 64M
+    run "$NDB" serve --max-payload 65M --port 0
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --max-payload: '65M' must be a size (bytes, or with a K/M/G/T suffix) from 64 to 67108864" ]
     run "$NDB" serve -h
     [ "$status" -eq 0 ]
 }

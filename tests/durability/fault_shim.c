@@ -11,11 +11,21 @@
  *                    "fallocate" (only when named) makes fallocate fail
  *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
  *
- * A failing call writes nothing.  Everything else passes through to libc.
+ * A failing call writes nothing.
+ *
+ *   NDB_REOPEN_PATH  a path (exact, as the server opens it): its first open
+ *                    opens it, every later open opens NDB_REOPEN_WITH
+ *                    instead — a file that changes between two reads, made
+ *                    deterministic (a load must store the bytes it checked)
+ *   NDB_REOPEN_WITH  the file later opens of NDB_REOPEN_PATH get
+ *
+ * Everything else passes through to libc.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,4 +95,45 @@ int fallocate(int fd, int mode, off_t off, off_t len) {
     const char *ops = getenv("NDB_FAULT_OPS");
     if (ops && strstr(ops, "fallocate") && faulty(fd, "fallocate")) return -1;
     return real(fd, mode, off, len);
+}
+
+/* The path open() should really open: NDB_REOPEN_WITH for the second and
+ * later opens of NDB_REOPEN_PATH, else path itself. */
+static const char *reopened(const char *path) {
+    static int opens;
+    const char *watch = getenv("NDB_REOPEN_PATH"), *with = getenv("NDB_REOPEN_WITH");
+    if (!watch || !with || !path || strcmp(path, watch) != 0) return path;
+    return __atomic_fetch_add(&opens, 1, __ATOMIC_SEQ_CST) ? with : path;
+}
+
+/* open and its variants: the mode argument is there only with O_CREAT or
+ * O_TMPFILE, and passing it along regardless is harmless. */
+#define MODE_ARG(flags)                                                                                         \
+    mode_t mode = 0;                                                                                            \
+    if ((flags) & (O_CREAT | O_TMPFILE)) {                                                                      \
+        va_list ap;                                                                                             \
+        va_start(ap, flags);                                                                                    \
+        mode = (mode_t)va_arg(ap, int);                                                                         \
+        va_end(ap);                                                                                             \
+    }
+
+int open(const char *path, int flags, ...) {
+    static int (*real)(const char *, int, ...);
+    if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+    MODE_ARG(flags);
+    return real(reopened(path), flags, mode);
+}
+
+int open64(const char *path, int flags, ...) {
+    static int (*real)(const char *, int, ...);
+    if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
+    MODE_ARG(flags);
+    return real(reopened(path), flags, mode);
+}
+
+int openat(int dirfd, const char *path, int flags, ...) {
+    static int (*real)(int, const char *, int, ...);
+    if (!real) real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+    MODE_ARG(flags);
+    return real(dirfd, reopened(path), flags, mode);
 }

@@ -229,7 +229,7 @@ static void test_save_load(void) {
     snap_found f;
     uint64_t keys = 0;
     CHECK_INT(snap_find_latest(dir, "ttl", &f, err, sizeof err), 0);
-    CHECK_INT(persist_kv_read(&f, &ld, 0, &keys, err, sizeof err), 0);
+    CHECK_INT(persist_kv_read(&f, &ld, 0, 0, &keys, err, sizeof err), 0);
     CHECK_INT(keys, 2);
     CHECK(exists(&ld, "keep") && exists(&ld, "plain") && !exists(&ld, "gone"));
     /* the same wall-clock deadline, to the millisecond */
