@@ -171,7 +171,8 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
 }
 
 @test "an empty keep-alive session passes its period quietly: no reset event" {
-    OWN_SERVER=1 start_server --session-check-ms 20 # no other session changes meanwhile
+    OWN_SERVER=1 # (its own line: as a prefix of the call it would not reach teardown)
+    start_server --session-check-ms 20 # no other session changes meanwhile
     local t
     t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":1}}}' | grep -o '[0-9]*}}$' | tr -d '}')
     # the watch runs through more than one period; the first event it hears
