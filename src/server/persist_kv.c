@@ -68,22 +68,11 @@ static void too_deep(char *err, size_t errlen, const char *path, const char *k, 
 /* The refusal of a file the parser stopped in at byte pos: nested past its
  * limit (inside a key's value, or elsewhere), or not JSON at all. */
 static void parse_failed(char *err, size_t errlen, const char *path, const strbuf *text, size_t pos) {
-    snap_span names[3];
+    strbuf key = STRBUF_INIT;
     uint32_t element;
-    if (!snap_too_deep(text, pos, names, &element)) {
-        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
-        return;
-    }
-    strbuf member = STRBUF_INIT;
-    snap_span_decode(text, names[0], &member);
-    if (names[1].len && member.len == 4 && memcmp(member.buf, "keys", 4) == 0) {
-        snap_span_decode(text, names[1], &member);
-        too_deep(err, errlen, path, member.buf, member.len);
-    } else {
-        snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH,
-                 pos);
-    }
-    sb_free(&member);
+    if (snap_parse_refusal(path, text, pos, 0, &key, &element, err, errlen))
+        too_deep(err, errlen, path, key.buf, key.len);
+    sb_free(&key);
 }
 
 /* Parse one KV data file into d and return the token index of its `keys`

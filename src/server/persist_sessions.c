@@ -159,22 +159,12 @@ static int check_record(const jdoc *d, uint32_t el, rec *r) {
  * the parse, and is named as such, not as invalid JSON.  (Recovery meets
  * none: ndb writes only values it stored.) */
 static void parse_failed(char *err, size_t errlen, const char *path, const strbuf *text, size_t pos) {
-    snap_span names[3];
-    uint32_t element;
-    if (!snap_too_deep(text, pos, names, &element)) {
-        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
-        return;
-    }
     strbuf member = STRBUF_INIT, key = STRBUF_INIT;
-    snap_span_decode(text, names[1], &member);
-    if (names[2].len && member.len == 4 && memcmp(member.buf, "keys", 4) == 0) {
-        snap_span_decode(text, names[2], &member);
+    uint32_t element;
+    if (snap_parse_refusal(path, text, pos, 1, &member, &element, err, errlen)) {
         snap_key_name(&key, member.buf, member.len);
         snprintf(err, errlen, "data file %s: the value of %s of session record %u is nested deeper than %d levels "
                               "(the most a stored value may)", path, key.buf, element, STORE_MAX_VALUE_DEPTH);
-    } else {
-        snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH,
-                 pos);
     }
     sb_free(&member);
     sb_free(&key);

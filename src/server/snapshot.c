@@ -430,7 +430,17 @@ int snap_list_data(const snap_found *s, char (**paths)[PATH_MAX], char *err, siz
     return (int)n;
 }
 
-int snap_too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element) {
+/* A string literal of a data file: offset and length into its text. */
+typedef struct snap_span {
+    size_t off, len;
+} snap_span;
+
+/* Did the parse stop (at errpos) at an array or object opened
+ * JSON_MAX_DEPTH levels deep?  Then 1, with names[i] the string literal
+ * (len 0 if none) of the member being read at depth i+1 (names[0]: a
+ * member of the root object) and *element the index of the element being
+ * read when the root is an array. */
+static int too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element) {
     /* The bytes before errpos parsed, so a scan that skips strings and
      * comments counts the open containers exactly. */
     const char *s = text->buf ? text->buf : "";
@@ -474,13 +484,31 @@ void snap_key_name(strbuf *out, const char *k, size_t kn) {
     if (cut < kn) sb_addf(out, "... (%zu bytes)", kn);
 }
 
-void snap_span_decode(const strbuf *text, snap_span s, strbuf *out) {
+/* Decode the string literal at span s of text into out (replacing its
+ * content); empty if the span is not one. */
+static void span_decode(const strbuf *text, snap_span s, strbuf *out) {
     jdoc d = JDOC_INIT;
     sb_reset(out);
     if (s.len && jdoc_parse(&d, text->buf + s.off, s.len, NULL) == 0 && d.toks[0].type == JT_STRING)
         jstr_decode(&d, &d.toks[0], out);
     sb_grow(out, 0);
     jdoc_free(&d);
+}
+
+int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigned keys_at, strbuf *key,
+                       uint32_t *element, char *err, size_t errlen) {
+    snap_span names[3];
+    if (!too_deep(text, pos, names, element)) {
+        snprintf(err, errlen, "data file %s is not valid JSON (at byte %zu)", path, pos);
+        return 0;
+    }
+    span_decode(text, names[keys_at], key);
+    if (keys_at + 1 < 3 && names[keys_at + 1].len && key->len == 4 && memcmp(key->buf, "keys", 4) == 0) {
+        span_decode(text, names[keys_at + 1], key);
+        return 1;
+    }
+    snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH, pos);
+    return 0;
 }
 
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen) {

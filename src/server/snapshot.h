@@ -135,28 +135,23 @@ typedef struct snap_loader {
 } snap_loader;
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen);
 
-/* Why jdoc_parse refused a data file, when it was the nesting limit: a
- * data file may hold a value nested deeper than ndb's parser goes (another
- * server wrote it, or a hand), and the refusal should say so, not "not
- * valid JSON".  Given the text and the byte where the parse stopped,
- * returns 1 if it stopped at an array or object opened JSON_MAX_DEPTH
- * levels deep, with names[i] the raw JSON string literal (offset and
- * length into text; len 0 if none) of the member being read at depth i+1
- * (names[0]: a member of the root object) and *element the index of the
- * element being read when the root is an array; 0 otherwise. */
-typedef struct snap_span {
-    size_t off, len;
-} snap_span;
-int snap_too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint32_t *element);
+/* Why jdoc_parse refused data file `path` (text; the parse stopped at
+ * byte pos).  A data file may hold a value nested deeper than ndb's parser
+ * goes (another server wrote it, or a hand), and the refusal should say so,
+ * not "not valid JSON".  When the parse stopped at the nesting limit inside
+ * the value of a member of a `keys` object whose own object sits keys_at
+ * levels down (0: the root's "keys", 1: a record's "keys" in a root array),
+ * returns 1 with that member's decoded name in *key and, for a root array,
+ * the record's index in *element: the caller names the key.  Otherwise
+ * writes the refusal (not JSON, or nested too deep elsewhere) into err and
+ * returns 0. */
+int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigned keys_at, strbuf *key,
+                       uint32_t *element, char *err, size_t errlen);
 
 /* Into out: `key "K"` for key k (kn bytes) as refusals name it — JSON-escaped,
  * cut to its first 64 bytes (never inside a character) with its length
  * after "..." when longer. */
 void snap_key_name(strbuf *out, const char *k, size_t kn);
-
-/* Decode the JSON string literal at span s of text into out (replacing its
- * content); empty if the span is not one. */
-void snap_span_decode(const strbuf *text, snap_span s, strbuf *out);
 
 uint64_t snap_now_ms(void);
 
