@@ -50,39 +50,6 @@ static int shown(size_t n) { return n > 40 ? 40 : (int)n; }
 
 static int json_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
 
-/* Nesting of arrays/objects just before byte `at` of s (strings skipped). */
-static size_t depth_at(const char *s, size_t at) {
-    size_t depth = 0;
-    for (size_t i = 0; i < at; i++) {
-        if (s[i] == '"') {
-            for (i++; i < at && s[i] != '"'; i++)
-                if (s[i] == '\\') i++;
-        } else if (s[i] == '[' || s[i] == '{') {
-            depth++;
-        } else if ((s[i] == ']' || s[i] == '}') && depth) {
-            depth--;
-        }
-    }
-    return depth;
-}
-
-/* The byte of s[0..n) that opens level CLI_MAX_VALUE_DEPTH + 1 (strings
- * skipped), or n when the text nests no deeper than that. */
-static size_t too_deep_at(const char *s, size_t n) {
-    size_t depth = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') {
-            for (i++; i < n && s[i] != '"'; i++)
-                if (s[i] == '\\') i++;
-        } else if (s[i] == '[' || s[i] == '{') {
-            if (++depth > CLI_MAX_VALUE_DEPTH) return i;
-        } else if ((s[i] == ']' || s[i] == '}') && depth) {
-            depth--;
-        }
-    }
-    return n;
-}
-
 /* The usage error for a value that nests deeper than a stored value may:
  * the server would refuse it with a bare parse error (3) or 42. */
 static int too_deep(cli_ctx *c, const char *what, size_t pos) {
@@ -99,8 +66,9 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
         return cli_usage_error(c, "%s holds a comment, which values may not: '%.*s%s'%s", what,
                                shown(n), s, n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
     if (pos > n) pos = n;
-    if (pos < n && (s[pos] == '[' || s[pos] == '{') && depth_at(s, pos) >= JSON_MAX_DEPTH)
-        return too_deep(c, what, too_deep_at(s, n));
+    /* stopped at a bracket opening a level past the parser's: too deep, not malformed */
+    if (pos < n && json_text_deeper_at(s, pos + 1, JSON_MAX_DEPTH) == pos)
+        return too_deep(c, what, json_text_deeper_at(s, n, CLI_MAX_VALUE_DEPTH));
     if (pos >= n)
         snprintf(why, sizeof why, "it ends at byte %zu before the value is complete", n);
     else
@@ -113,7 +81,7 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what) {
     if (!c->opt[OPT_STRING]) {
         if (cli_is_json(&c->tmp, s, n)) {
-            size_t deep = too_deep_at(s, n);
+            size_t deep = json_text_deeper_at(s, n, CLI_MAX_VALUE_DEPTH);
             if (deep < n) return too_deep(c, what, deep);
             sb_add(out, c->tmp.text.buf, c->tmp.text.len);
             return 0;

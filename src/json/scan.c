@@ -9,6 +9,7 @@
  */
 #include "json/scan.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -462,20 +463,35 @@ unsigned jdoc_depth(const jdoc *d, uint32_t tok) {
     return best;
 }
 
-unsigned json_text_depth(const char *s, size_t n) {
-    unsigned depth = 0, most = 0;
+/* The brackets of s[0..n) outside strings: the byte that opens level
+ * limit + 1 (n if none), and the deepest level reached before it in *most. */
+static size_t bracket_scan(const char *s, size_t n, unsigned limit, unsigned *most) {
+    unsigned depth = 0;
+    *most = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '"') { /* skip the string, escapes included */
             for (i++; i < n && s[i] != '"'; i++)
                 if (s[i] == '\\') i++;
         } else if (c == '[' || c == '{') {
-            if (++depth > most) most = depth;
+            if (depth == limit) return i;
+            if (++depth > *most) *most = depth;
         } else if ((c == ']' || c == '}') && depth) {
             depth--;
         }
     }
+    return n;
+}
+
+unsigned json_text_depth(const char *s, size_t n) {
+    unsigned most;
+    bracket_scan(s, n, UINT_MAX, &most);
     return most;
+}
+
+size_t json_text_deeper_at(const char *s, size_t n, unsigned limit) {
+    unsigned most;
+    return bracket_scan(s, n, limit, &most);
 }
 
 int jnum_to_u64(const jdoc *d, const jtok *t, uint64_t *v) {

@@ -167,6 +167,12 @@ static void test_text_depth(void) {
     memset(deep, '[', 1021);
     memset(deep + 1021, ']', 1021);
     CHECK(json_text_depth(deep, sizeof deep) == 1021);
+    /* json_text_deeper_at: the byte that opens the level past the limit */
+    CHECK(json_text_deeper_at(deep, sizeof deep, 1021) == sizeof deep);
+    CHECK(json_text_deeper_at(deep, sizeof deep, 1020) == 1020);
+    CHECK(json_text_deeper_at("[\"[[\",[[1]]]", 12, 2) == 7);
+    CHECK(json_text_deeper_at("[[],[]]", 7, 1) == 1);
+    CHECK(json_text_deeper_at("1", 1, 0) == 1);
 }
 
 /* The string scanner looks at eight bytes at a time: a quote, backslash,
