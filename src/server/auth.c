@@ -72,7 +72,7 @@ static void calibrate(void) {
 }
 
 /* The milliseconds a check against h should take on this machine. */
-static uint64_t check_ms(const pwhash *h) { return (uint64_t)(h->iterations * A.ns_per_iteration / 1e6); }
+static uint64_t check_ms(uint32_t iterations) { return (uint64_t)(iterations * A.ns_per_iteration / 1e6); }
 
 int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
     memset(&A, 0, sizeof A);
@@ -101,13 +101,13 @@ int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
      * its answer for an unknown name is 401, not 503. */
     uint32_t dummy = 0;
     for (size_t i = 0; i < users->n; i++)
-        if (check_ms(&users->items[i].hash) <= AUTH_SYNC_BURST_MS && users->items[i].hash.iterations > dummy)
+        if (check_ms(users->items[i].hash.iterations) <= AUTH_SYNC_BURST_MS && users->items[i].hash.iterations > dummy)
             dummy = users->items[i].hash.iterations;
     if (dummy) A.dummy.iterations = dummy;
     for (size_t i = 0; i < users->n; i++)
         if (users->items[i].hash.iterations > A.login_iterations) A.login_iterations = users->items[i].hash.iterations;
     for (size_t i = 0; i < users->n; i++) {
-        uint64_t ms = check_ms(&users->items[i].hash);
+        uint64_t ms = check_ms(users->items[i].hash.iterations);
         if (ms <= AUTH_SYNC_BURST_MS) continue;
         char name[USER_NAME_MAX * 6 + 8];
         log_name(name, sizeof name, users->items[i].name, strlen(users->items[i].name));
@@ -215,7 +215,8 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     l->job.len = pwlen;
     l->job.hash = u ? &u->hash : &A.dummy;
     l->job.pad = &A.dummy;
-    l->job.pad_iterations = A.login_iterations > l->job.hash->iterations ? A.login_iterations - l->job.hash->iterations : 0;
+    uint32_t own = l->job.hash->iterations;
+    l->job.pad_iterations = A.login_iterations > own ? A.login_iterations - own : 0;
     l->slot = slot;
     l->user = u;
     log_name(l->name, sizeof l->name, user, ulen);
@@ -337,12 +338,10 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     A.sync_at_ms = now;
     /* a failure costs the dummy's iterations at least (see auth_init) */
     const pwhash *h = u ? &u->hash : &A.dummy;
-    pwhash at_least = A.dummy;
-    if (h->iterations > at_least.iterations) at_least.iterations = h->iterations;
-    uint32_t pad = at_least.iterations - h->iterations;
+    uint32_t pad = A.dummy.iterations > h->iterations ? A.dummy.iterations - h->iterations : 0;
     if (u && cache_hit(u, pw, pwlen)) {
         res = AUTH_BASIC_OK;
-    } else if ((cost = (int64_t)check_ms(&at_least)) > AUTH_SYNC_BURST_MS) {
+    } else if ((cost = (int64_t)check_ms(h->iterations + pad)) > AUTH_SYNC_BURST_MS) {
         /* it could never fit: running it would stall every client for longer than a burst */
         res = AUTH_BASIC_TOO_SLOW;
     } else if (A.sync_budget_ms < (cost > 0 ? cost : 1)) {
@@ -362,7 +361,8 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
         A.sync_budget_ms -= (int64_t)(end - now);
         log_debug("password check of user %s from %s (Basic): %llu iterations", name, addr, (unsigned long long)done);
         /* learn: the machine's speed changes with its load */
-        if (done && end > now) A.ns_per_iteration = 0.75 * A.ns_per_iteration + 0.25 * ((double)(end - now) * 1e6 / done);
+        if (done && end > now)
+            A.ns_per_iteration = 0.75 * A.ns_per_iteration + 0.25 * ((double)(end - now) * 1e6 / done);
         if (ok) {
             cache_store(u, pw, pwlen);
             res = AUTH_BASIC_OK;
