@@ -106,14 +106,17 @@ export class RawView {
 
 // Is text an SV_AUTH request (which carries a password)?  Decided by the
 // command names as the server reads them — JSON escapes decoded, so
-// {"SV\u005fAUTH":…} is one too; text that is not JSON counts when it looks
-// like one.
+// {"SV\u005fAUTH":…} is one too.  Text JSON.parse refuses may still be a
+// request to the server, whose dialect allows comments (docs/protocol.md
+// 1.10): it counts when it names SV_AUTH anywhere once its \uXXXX escapes
+// are decoded (the only escapes that can spell a letter or `_`).
 function carriesPassword(text) {
     let msg;
     try {
         msg = JSON.parse(text);
     } catch {
-        return /SV_AUTH|"SV[^"]*\\u/i.test(text);
+        const decoded = text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+        return /SV_AUTH/i.test(decoded);
     }
     return msg !== null && typeof msg === 'object' && Object.keys(msg).some((name) => name.toUpperCase() === 'SV_AUTH');
 }
