@@ -116,6 +116,26 @@ test('keys: a value as a tree and as exact text; edited and saved byte-exact', a
     await page.close();
 });
 
+test('keys: an edit changes the value and keeps the key\'s time to live', async () => {
+    send(server.url, '{"KV_SET":{"keys":{"otp":{"code":1}},"ttl":300}}');
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.fill('#keys-prefix', 'otp');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=otp');
+    await page.click('#keys-detail button >> text=Edit');
+    await page.locator('#keys-detail textarea.editor').fill('{"code": 2.0}');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["otp"]}}'), ['{"KV_GET_RSP":{"keys":{"otp":{"code":2.0}},"st":1}}']);
+    // still expiring (KV_SET would have made it permanent: {"otp":null})
+    const ttl = JSON.parse(send(server.url, '{"KV_TTL":{"keys":["otp"]}}')[0]).KV_TTL_RSP.keys.otp;
+    assert.ok(typeof ttl === 'number' && ttl > 200 && ttl <= 300, `ttl ${ttl}`);
+    send(server.url, '{"KV_RMV":{"keys":["otp"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: a save the server refuses shows its message and keeps the edit', async () => {
     const small = await Server.start(['--max-memory', '300']);
     try {
@@ -129,7 +149,7 @@ test('keys: a save the server refuses shows its message and keeps the edit', asy
         await page.click('#keys-detail button >> text=Save');
         await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
         assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
-            'The server refused: KV_SET: ValueSize (42): maxMemory exceeded');
+            'The server refused: KV_UPDATE: ValueSize (42): maxMemory exceeded');
         assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), big);
         await shot(page, 'keys-refused');
         assert.deepEqual(send(small.url, '{"KV_GET":{"keys":["k"]}}'), ['{"KV_GET_RSP":{"keys":{"k":"small"},"st":1}}']);
