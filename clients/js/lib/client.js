@@ -49,17 +49,16 @@ export class Client {
     // until open() is called (connect() does both).
     constructor(url, options = {}) {
         if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
-        const o = { ...DEFAULTS, ...options };
+        const o = given(DEFAULTS, options);
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
-        if (!(Number.isFinite(o.timeout) && o.timeout >= 0)) throw new TypeError('timeout must be a number of milliseconds (0: none)');
+        const rc = typeof o.reconnect === 'object' && o.reconnect ? given(o, o.reconnect) : o;
         this.url = url;
         this.numbers = o.numbers;
-        this.timeout = o.timeout;
-        this.connectTimeout = o.connectTimeout;
-        const rc = typeof o.reconnect === 'object' && o.reconnect ? o.reconnect : {};
+        this.timeout = milliseconds('timeout', o.timeout, ' (0: none)');
+        this.connectTimeout = milliseconds('connectTimeout', o.connectTimeout, ' (0: none)');
         this.reconnect = o.reconnect !== false;
-        this.minDelay = rc.minDelay ?? o.minDelay;
-        this.maxDelay = rc.maxDelay ?? o.maxDelay;
+        this.minDelay = milliseconds('minDelay', rc.minDelay, '');
+        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, '');
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
         this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
@@ -454,6 +453,21 @@ export class Client {
         this.emit('event', { family, ...ev }, text);
         if (w) w.deliver(ev);
     }
+}
+
+// defaults with the members of options that are not undefined: an option
+// given as undefined is an option not given (ndb.d.ts: all are optional).
+function given(defaults, options) {
+    const o = { ...defaults };
+    for (const [k, v] of Object.entries(options || {})) if (v !== undefined) o[k] = v;
+    return o;
+}
+
+// v, checked to be a number of milliseconds (the delays of reconnection
+// would otherwise be NaN: attempts with no pause at all).
+function milliseconds(name, v, zero) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${String(v)}`);
+    return v;
 }
 
 function detach(ws) {

@@ -152,6 +152,30 @@ test('bad options and URLs are TypeErrors', () => {
     assert.throws(() => new Ndb('http://127.0.0.1:1/'), /not a ws:\/\/ or wss:\/\/ URL/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { numbers: 'big' }), /numbers must be one of safe, exact/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { timeout: -1 }), /timeout/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: '100' }), /^TypeError: minDelay must be a number of milliseconds: 100$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: -1 } }), /^TypeError: maxDelay must be a number of milliseconds: -1$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { connectTimeout: NaN }), /^TypeError: connectTimeout must be a number of milliseconds \(0: none\): NaN$/);
+});
+
+test('an option given as undefined is the default: reconnection keeps its backoff', async () => {
+    const none = { numbers: undefined, timeout: undefined, connectTimeout: undefined, minDelay: undefined, maxDelay: undefined, protocols: undefined };
+    const idle = new Ndb('ws://127.0.0.1:1/', none);
+    assert.deepEqual([idle.numbers, idle.timeout, idle.connectTimeout, idle.minDelay, idle.maxDelay, idle.protocols], ['safe', 10000, 10000, 100, 5000, ['ndb']]);
+    const db = await connect(server.url, none);
+    const delays = [];
+    db.on('reconnecting', (r) => delays.push(r.delay));
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    try {
+        // the first delay is minDelay, with jitter: 50 to 100 ms (it was NaN: no pause at all)
+        assert.ok(delays[0] >= 50 && delays[0] <= 100, `delays ${delays}`);
+    } finally {
+        await server.relaunch();
+    }
+    await once(db, 'open');
+    assert.equal(await db.kv.count(), 0);
+    db.close();
 });
 
 test('an oversized message: the server closes with 1009, the request fails, the client reconnects', async () => {
