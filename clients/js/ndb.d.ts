@@ -235,7 +235,7 @@ export class Client {
     /** After SV_AUTH: the user and role the server confirmed. */
     readonly user: string | null;
     readonly role: string | null;
-    /** Connect (and authenticate); resolves when ready. */
+    /** Connect (and authenticate); resolves when ready.  A first connection that fails rejects and closes the client. */
     open(): Promise<this>;
     /** Close for good: waiting requests are rejected, watchers end. */
     close(): void;

@@ -180,12 +180,16 @@ export class Client {
             this.handshake();
         };
         ws.onmessage = (ev) => this.receive(messageText(ev.data));
-        ws.onerror = () => {}; // a close event follows with the details
+        // A failed handshake closes with 1006, which says nothing: the error
+        // event before it may say why (Node's ws and undici do: "connect
+        // ECONNREFUSED …", "Unexpected server response: 403"; browsers do not).
+        let why = '';
+        ws.onerror = (ev) => { why = errorText(ev) || why; };
         ws.onclose = (ev) => {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url} (close code ${ev.code})`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (close code ${ev.code})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
@@ -453,6 +457,12 @@ export class Client {
         this.emit('event', { family, ...ev }, text);
         if (w) w.deliver(ev);
     }
+}
+
+// What an error event of a WebSocket says, on one line ("" if nothing).
+function errorText(ev) {
+    const m = ev?.message || ev?.error?.message;
+    return typeof m === 'string' ? m.trim().replace(/\s+/g, ' ') : '';
 }
 
 // defaults with the members of options that are not undefined: an option

@@ -145,7 +145,21 @@ test('nothing listening: connect() rejects with NdbConnectionError', async () =>
     });
     const e = await connect(`ws://127.0.0.1:${port}/`).then(() => assert.fail('should fail'), (x) => x);
     assert.ok(e instanceof NdbConnectionError);
-    assert.match(e.message, new RegExp(`^cannot connect to ws://127\\.0\\.0\\.1:${port}/`));
+    // why, as the WebSocket's error event said it (the close code, 1006, says nothing)
+    assert.equal(e.message, `cannot connect to ws://127.0.0.1:${port}/: connect ECONNREFUSED 127.0.0.1:${port}`);
+    // the first connection failing is final: the client is closed
+    await assert.rejects(lazyClient(port).kv.count(), new RegExp(`^NdbConnectionError: KV_COUNT: cannot connect to ws://127\\.0\\.0\\.1:${port}/: connect ECONNREFUSED`));
+});
+
+function lazyClient(port) {
+    return new Ndb(`ws://127.0.0.1:${port}/`);
+}
+
+test('a handshake the server refuses: the error says what it answered', async () => {
+    // ndb answers 400 to an offer of subprotocols without "ndb" (docs/protocol.md 0.1)
+    const e = await connect(server.url, { protocols: ['other'] }).then(() => assert.fail('should fail'), (x) => x);
+    assert.ok(e instanceof NdbConnectionError);
+    assert.equal(e.message, `cannot connect to ${server.url}: Unexpected server response: 400`);
 });
 
 test('bad options and URLs are TypeErrors', () => {
