@@ -69,7 +69,7 @@ export class JsonNumber extends JsonText {
 
 /** Parse JSON text the way the client reads answers. */
 export function parse(text: string, mode?: NumberMode, textDepth?: number): JsonValue;
-/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles. */
+/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles, lone surrogates. */
 export function stringify(value: JsonInput): string;
 /** Re-indent JSON text, changing only white space; throws SyntaxError if text is not one JSON value. */
 export function prettyText(text: string, indent?: number): string;
