@@ -161,7 +161,7 @@ export class SessionsView {
         if (tkn === null) {
             fill(head, h('p', { class: 'muted placeholder', text: 'Select a session to see its keys.' }));
             fill($('session-keys'));
-            this.panel.clear();
+            this.keyGone();
             return;
         }
         const s = this.db.session(tkn);
@@ -186,7 +186,16 @@ export class SessionsView {
         fill($('session-keys'), keys.map((k) => h('li', {}, h('button', { type: 'button', class: 'item', text: k, title: k, onclick: () => this.openKey(tkn, k) }))));
         if (!keys.length) $('session-keys').append(h('li', { class: 'muted', text: 'No keys.' }));
         const open = this.panel.spec;
-        if (!again || (open && !keys.includes(open.name))) this.panel.clear();
+        if (!again) this.panel.clear();
+        else if (open && !keys.includes(open.name)) this.keyGone();
+    }
+
+    // The key open in the panel went (removed, its session cleared, ended or
+    // expired): the panel empties — unless it holds an edit in progress,
+    // which stays as typed, and Save says what happened (as in Keys).
+    keyGone() {
+        if (this.panel.editing) this.panel.changed();
+        else this.panel.clear();
     }
 
     openKey(tkn, k) {

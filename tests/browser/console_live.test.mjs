@@ -87,6 +87,43 @@ test('sessions: the open session key follows another client\'s change, and stays
     await page.close();
 });
 
+test('sessions: an edit in progress survives another client\'s SH_RMV of the key and SH_END of the session', async () => {
+    const t = await other.sessions.create({ duration: 600 });
+    await other.session(t).set({ cart: [1], keep: 1 });
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.waitForSelector('#sessions-live:not([hidden])');
+    await page.click(`#sessions-list button.token >> text=${t}`);
+    await page.click('#session-keys button.item >> text=cart');
+    await page.click('#session-value button >> text=Edit');
+    await page.fill('#session-value textarea.editor', '[1, 2.0]');
+    // the key goes: the list follows, the edit stays (it was wiped with the panel)
+    await other.session(t).rmv('cart');
+    await page.waitForFunction(() => ![...document.querySelectorAll('#session-keys button.item')].some((b) => b.textContent === 'cart'));
+    assert.equal(await page.locator('#session-value textarea.editor').inputValue(), '[1, 2.0]');
+    // Save says so, stores nothing; Save again stores the text as typed
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(),
+        'cart was removed by another client while you edited it: Save again to store your text, Cancel to drop it.');
+    assert.equal(await other.session(t).get('cart'), undefined);
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .tree');
+    assert.equal(await other.session(t).get('cart', { text: true }), '[1,2.0]');
+    // the session ends: the edit stays, and Save says the session is gone
+    await page.click('#session-value button >> text=Edit');
+    await page.fill('#session-value textarea.editor', '"last"');
+    await other.sessions.end(t);
+    await page.waitForFunction(() => document.querySelector('#session-head').textContent === 'Select a session to see its keys.');
+    assert.equal(await page.locator('#session-value textarea.editor').inputValue(), '"last"');
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(),
+        'The server refused: SH_GET: SessionNotExist (100): no such session (it may have expired)');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_CLEAR, and Save says the key changed or went', async () => {
     await other.kv.set({ draft: { v: 1 } });
     const page = await newPage(b);
