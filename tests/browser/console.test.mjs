@@ -8,6 +8,7 @@
 // Screenshots go to tests/browser/screenshots/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { connect } from '../../clients/js/ndb.js';
 import { browser, newPage, noErrors, openConsole, send, Server, shot, texts } from './page.mjs';
 
 let server, b;
@@ -418,6 +419,52 @@ test('raw: a pushed event is logged as the server sent it, 1.0 and 2^64 as writt
     send(server.url, '{"KV_RMV":{"keys":["rawev:1"]}}');
     noErrors(page);
     await page.close();
+});
+
+test('huge lists: a session of 130,000 keys and a query matching them all, 500 at a time', async () => {
+    // a server of its own; 130,000 children were past what replaceChildren(...list) takes (a stack overflow)
+    const big = await Server.start();
+    const db = await connect(big.url);
+    try {
+        const t = await db.sessions.create();
+        const writes = [];
+        for (let j = 0; j < 130; j++) { // requests of 1,000 keys: under maxPayload
+            const kv = {}, sk = {};
+            for (let i = j * 1000; i < (j + 1) * 1000; i++) {
+                kv[`k${i}`] = { i };
+                sk[`s${i}`] = i;
+            }
+            writes.push(db.kv.set(kv), db.session(t).set(sk));
+        }
+        await Promise.all(writes);
+        const page = await newPage(b);
+        await openConsole(page, big.httpUrl, 'sessions');
+        await page.click(`#sessions-list button.token >> text=${t}`);
+        await page.waitForSelector('#session-keys button.more');
+        assert.equal(await page.locator('#session-keys button.item').count(), 500);
+        assert.equal(await page.locator('#session-keys button.more').textContent(), 'show 500 more of 129,500');
+        await page.click('#session-keys button.more');
+        assert.equal(await page.locator('#session-keys button.item').count(), 1000);
+        assert.equal(new Set(await texts(page, '#session-keys button.item')).size, 1000); // the next 500, none twice
+        await page.locator('#session-keys button.item').nth(500).click();
+        await page.waitForSelector('#session-value .tree');
+        for (const [rsp, sel] of [['kv', '#find-results > .result'], ['keys', '#find-results li button.link']]) {
+            await page.goto(`${big.httpUrl}#find`);
+            await page.waitForSelector('body[data-ready="true"]');
+            await page.fill('#find-path', '$.i');
+            await page.selectOption('#find-rsp', rsp);
+            await page.click('#find-form button[type=submit]');
+            await page.waitForSelector('#find-results button.more');
+            assert.match(await page.locator('#find-results p.muted').first().textContent(), /^130,000 matching keys/);
+            assert.equal(await page.locator(sel).count(), 500);
+            assert.equal(await page.locator('#find-results button.more').textContent(), 'show 500 more of 129,500');
+        }
+        noErrors(page);
+        await page.close();
+    } finally {
+        db.close();
+        await big.stop();
+    }
 });
 
 test('keyboard: views by number, / to search, arrows in the list, Enter to open', async () => {
