@@ -239,9 +239,9 @@ export class Client {
     open(): Promise<this>;
     /** Close for good: waiting requests are rejected, watchers end. */
     close(): void;
-    /** "event" listeners also get the pushed message's text as received. */
-    on(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
-    off(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
+    /** "event" listeners also get the pushed message's text as received, and the Watcher it goes to (undefined: none). */
+    on(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
+    off(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
     /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status. */
     request(cmd: string, body?: Record<string, JsonInput>, options?: RequestOptions): Promise<Record<string, JsonValue>>;
     /** Send a request as it is; resolves with the whole response (or its text), failure or not. */

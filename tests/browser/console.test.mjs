@@ -467,6 +467,27 @@ test('huge lists: a session of 130,000 keys and a query matching them all, 500 a
     }
 });
 
+test('raw: the events of the console\'s own watches are not logged, only those of a watch asked for there', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl); // Keys: its live watch follows every key
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.evaluate(() => { location.hash = '#raw'; });
+    await page.fill('#raw-input', '{"KV_WATCH":{"prefix":"rawown:"}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange.answer');
+    const id = JSON.parse(await page.locator('#raw-log .exchange.answer .response').first().textContent()).KV_WATCH_RSP.id;
+    send(server.url, '{"KV_SET":{"keys":{"notraw:1":1}}}', '{"KV_SET":{"keys":{"rawown:1":2}}}');
+    await page.waitForSelector('#raw-log .exchange.event');
+    // every event sent before the answer to a later request has been handled by then
+    await page.fill('#raw-input', '{"KV_COUNT":{}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#raw-log .exchange.answer').length === 2);
+    assert.deepEqual(await texts(page, '#raw-log .exchange.event .response'), [`{"KV_EVENT":{"id":${id},"key":"rawown:1","op":"set"}}`]);
+    send(server.url, '{"KV_RMV":{"keys":["notraw:1","rawown:1"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keyboard: views by number, / to search, arrows in the list, Enter to open', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);

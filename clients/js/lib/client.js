@@ -82,7 +82,8 @@ export class Client {
     // Listen: "open" (connected and authenticated), "close" ({code,
     // reason}), "reconnecting" ({attempt, delay}), "error" (an Error that
     // belongs to no request), "event" (every pushed event: {family, ...},
-    // and the message's text as received).
+    // the message's text as received, and the Watcher it goes to, or
+    // undefined for a watch no Watcher holds: one made with raw()).
     on(name, fn) {
         if (!this.listeners.has(name)) this.listeners.set(name, new Set());
         this.listeners.get(name).add(fn);
@@ -454,7 +455,7 @@ export class Client {
         if (!ev || typeof ev !== 'object') return;
         const w = this.watchers.get(`${family}:${ev.id}`);
         if (w?.text && 'value' in ev) ev.value = parse(text, this.numbers, 2)[`${family}_EVENT`].value;
-        this.emit('event', { family, ...ev }, text);
+        this.emit('event', { family, ...ev }, text, w);
         if (w) w.deliver(ev);
     }
 }
