@@ -81,8 +81,20 @@ export class SessionsView {
         this.next = page.cursor;
         $('sessions-totals').textContent = `${count(totals.totalSessions)} session${totals.totalSessions === 1 ? '' : 's'}, ${count(totals.totalKeys)} key${totals.totalKeys === 1 ? '' : 's'} in all`;
         this.draw();
-        if (this.selected !== null && !this.sessions.some((s) => s.tkn === this.selected)) this.showSession(null);
-        else if (this.selected !== null) this.showSession(this.selected);
+        if (this.selected !== null) this.showSession(await this.stillThere(this.selected));
+    }
+
+    // tkn if its session exists, else null.  A session on another page (the
+    // one just created comes last: with more than a page of sessions it is
+    // not on this one) is asked about rather than taken for gone.
+    async stillThere(tkn) {
+        if (this.sessions.some((s) => s.tkn === tkn)) return tkn;
+        try {
+            const [found] = await this.db.sessions.exists([tkn]);
+            return found === undefined ? null : tkn;
+        } catch {
+            return null;
+        }
     }
 
     draw() {

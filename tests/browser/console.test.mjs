@@ -298,6 +298,27 @@ test('sessions: create one, watch its countdown, look at its keys, end it', asyn
     await page.close();
 });
 
+test('sessions: one created when more than a page of sessions exist is shown, though listed on a later page', async () => {
+    const many = await Server.start(); // a server of its own: 150 sessions
+    try {
+        send(many.url, ...Array.from({ length: 150 }, () => '{"SH_NEW":{}}'));
+        const page = await newPage(b);
+        await openConsole(page, many.httpUrl, 'sessions');
+        await page.waitForSelector('#sessions-list button.token');
+        await page.click('#sessions-new button[type=submit]');
+        await page.waitForSelector('#session-head h2');
+        const tkn = /^Session ([0-9]+)$/.exec(await page.locator('#session-head h2').textContent())[1];
+        assert.equal(await page.locator('#toast').textContent(), `Created session ${tkn}`);
+        assert.equal(await page.locator('#sessions-totals').textContent(), '151 sessions, 0 keys in all');
+        // it was shown from the page of sessions 1-100, which does not list it
+        assert.equal(await page.locator(`#sessions-list button.token >> text=${tkn}`).count(), 0);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await many.stop();
+    }
+});
+
 test('sessions: one that expires leaves the list by itself', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'sessions');
