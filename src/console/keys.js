@@ -110,10 +110,19 @@ export class KeysView {
             type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, text: k, title: k,
             onclick: () => this.open(k),
         }))));
-        if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.prefix ? `No key on this page starts with “${this.prefix}”.` : 'No keys on this page.' }));
+        if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
         $('keys-summary').textContent = `${count(this.total)} keys in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
         $('keys-next').disabled = !this.next;
+    }
+
+    // What an empty page says.  With a rare prefix a page stops after
+    // MAX_ROUNDS requests, having looked at part of the keys only: then it
+    // must not read as if no key had the prefix.
+    emptyText() {
+        if (!this.prefix) return 'No keys on this page.';
+        if (this.next) return `No key starting with “${this.prefix}” among the keys this page looked at: Next page looks further.`;
+        return `No key on this page starts with “${this.prefix}”.`;
     }
 
     // Open key k in the value panel.

@@ -78,6 +78,35 @@ test('keys: scan with a prefix, a page at a time, and count the matches', async 
     await page.close();
 });
 
+test('keys: a rare prefix on a big database: an empty page that stopped early says Next page looks further', async () => {
+    const big = await Server.start(); // a server of its own: 12,000 keys, the one wanted last
+    const db = await connect(big.url);
+    try {
+        for (let j = 0; j < 12; j++) {
+            const keys = {};
+            for (let i = j * 1000; i < (j + 1) * 1000; i++) keys[`f:${i}`] = i;
+            await db.kv.set(keys);
+        }
+        await db.kv.set({ 'zz:last': 1 });
+        const page = await newPage(b);
+        await openConsole(page, big.httpUrl);
+        await page.selectOption('#keys-count', '20'); // 50 requests of at most 200 keys looked at: 10,000
+        await page.fill('#keys-prefix', 'zz:');
+        await page.press('#keys-prefix', 'Enter');
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('starting with'));
+        assert.equal(await page.locator('#keys-list li.muted').textContent(),
+            'No key starting with “zz:” among the keys this page looked at: Next page looks further.');
+        assert.equal(await page.locator('#keys-next').isDisabled(), false);
+        await page.click('#keys-next');
+        await page.waitForSelector('#keys-list button.item >> text=zz:last');
+        noErrors(page);
+        await page.close();
+    } finally {
+        db.close();
+        await big.stop();
+    }
+});
+
 test('keys: a value as a tree and as exact text; edited and saved byte-exact', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);
