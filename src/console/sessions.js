@@ -251,6 +251,12 @@ export class SessionsView {
                 // the key open in the panel changed: show its new value now
                 const open = this.panel.spec;
                 if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
+                // the server dropped the watch (this page read its events too
+                // slowly): changes may have been missed, and none come any more
+                if (ev.op === 'overflow') {
+                    if (open) this.panel.changed();
+                    this.follow(true);
+                }
                 clearTimeout(this.changedSoon);
                 this.changedSoon = setTimeout(() => this.load(), 200);
             });

@@ -124,6 +124,40 @@ test('sessions: an edit in progress survives another client\'s SH_RMV of the key
     await page.close();
 });
 
+test('a watch the server drops (overflow: the page read too slowly) is made again: Sessions and Keys stay live', async () => {
+    // a server of its own whose watchers may fall only 4 KiB behind: one request's burst of events passes that
+    const small = await Server.start(['--watch-output', '4K']);
+    const writer = await connect(small.url);
+    const burst = {};
+    for (let i = 0; i < 2000; i++) burst[`b${i}`] = i;
+    try {
+        const t = await writer.sessions.create();
+        let page = await newPage(b);
+        await openConsole(page, small.httpUrl, 'sessions');
+        await page.waitForSelector('#sessions-live:not([hidden])');
+        await writer.session(t).set(burst);
+        await page.waitForFunction(() => document.querySelector('#sessions-totals').textContent === '1 session, 2,000 keys in all');
+        // later changes still show: the watch was made again
+        await writer.sessions.create();
+        await page.waitForFunction(() => document.querySelector('#sessions-totals').textContent === '2 sessions, 2,000 keys in all');
+        assert.equal(await page.locator('#sessions-live').isHidden(), false);
+        noErrors(page);
+        await page.close();
+        page = await newPage(b);
+        await openConsole(page, small.httpUrl);
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await writer.kv.set(burst);
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('2,000 keys in the database'));
+        await writer.kv.set({ after: 1 });
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('new keys'));
+        noErrors(page);
+        await page.close();
+    } finally {
+        writer.close();
+        await small.stop();
+    }
+});
+
 test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_CLEAR, and Save says the key changed or went', async () => {
     await other.kv.set({ draft: { v: 1 } });
     const page = await newPage(b);
