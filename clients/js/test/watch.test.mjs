@@ -204,6 +204,27 @@ test('a connection that stops reading: the server\'s overflow event, then the wa
     }
 });
 
+test('a watcher closed while its renewal after a restart is on the wire: the renewed watch is undone', async () => {
+    const db = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'cr:' });
+    // close it the moment its renewal is sent, before the server answers
+    const transmit = db.transmit.bind(db);
+    db.transmit = (e) => {
+        transmit(e);
+        if (e.cmd === 'KV_WATCH' && db.state === 'connecting') w.close();
+    };
+    const reopened = once(db, 'open');
+    await server.restart();
+    await reopened;
+    const seen = [];
+    db.on('event', (ev) => seen.push(ev));
+    await db.kv.set({ 'cr:1': 1 });
+    await db.kv.count(); // an event of that change would have come before this answer
+    assert.deepEqual(seen, []);
+    assert.deepEqual(db.sent.slice(-4), ['KV_WATCH', 'KV_UNWATCH', 'KV_SET', 'KV_COUNT']);
+    await db.kv.clear();
+});
+
 test('a server restart: watches are renewed, each with a "reconnect" event first; a lost session ends its watcher', async () => {
     const db = await client(server.url);
     const w = await db.kv.watch({ prefix: 'r:' });
