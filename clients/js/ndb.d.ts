@@ -69,7 +69,7 @@ export class JsonNumber extends JsonText {
 
 /** Parse JSON text the way the client reads answers. */
 export function parse(text: string, mode?: NumberMode, textDepth?: number): JsonValue;
-/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles. */
+/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles, lone surrogates. */
 export function stringify(value: JsonInput): string;
 /** Re-indent JSON text, changing only white space; throws SyntaxError if text is not one JSON value. */
 export function prettyText(text: string, indent?: number): string;
@@ -235,13 +235,13 @@ export class Client {
     /** After SV_AUTH: the user and role the server confirmed. */
     readonly user: string | null;
     readonly role: string | null;
-    /** Connect (and authenticate); resolves when ready. */
+    /** Connect (and authenticate); resolves when ready.  A first connection that fails rejects and closes the client. */
     open(): Promise<this>;
     /** Close for good: waiting requests are rejected, watchers end. */
     close(): void;
-    /** "event" listeners also get the pushed message's text as received. */
-    on(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
-    off(event: ClientEvent, listener: (arg: any, text?: string) => void): this;
+    /** "event" listeners also get the pushed message's text as received, and the Watcher it goes to (undefined: none). */
+    on(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
+    off(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
     /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status. */
     request(cmd: string, body?: Record<string, JsonInput>, options?: RequestOptions): Promise<Record<string, JsonValue>>;
     /** Send a request as it is; resolves with the whole response (or its text), failure or not. */

@@ -4,7 +4,7 @@
 // selects inside one key's value.  docs/protocol.md 3.14 is the dialect.
 
 import { JsonText } from './ndb/ndb.js';
-import { $, count, describe, fill, h } from './ui.js';
+import { $, appendSome, count, describe, fill, h } from './ui.js';
 import { tree } from './tree.js';
 
 export class FindView {
@@ -42,13 +42,14 @@ export class FindView {
         }
         if (rsp === 'kv') {
             const names = Object.keys(r);
-            fill(out, h('p', { class: 'muted', text: `${count(names.length)} matching key${names.length === 1 ? '' : 's'}, with their whole values` }),
-                names.map((k) => h('div', { class: 'result' }, this.keyLink(k), tree(r[k]))));
+            fill(out, h('p', { class: 'muted', text: `${count(names.length)} matching key${names.length === 1 ? '' : 's'}, with their whole values` }));
+            appendSome(out, names, (k) => h('div', { class: 'result' }, this.keyLink(k), tree(r[k])));
             return;
         }
         const what = rsp === 'paths' ? 'path' : 'matching key';
-        fill(out, h('p', { class: 'muted', text: `${count(r.length)} ${what}${r.length === 1 ? '' : 's'}` }),
-            h('ul', { class: 'list plain' }, r.map((x) => h('li', {}, rsp === 'keys' ? this.keyLink(x) : h('code', { text: x })))));
+        const list = h('ul', { class: 'list plain' });
+        appendSome(list, r, (x) => h('li', {}, rsp === 'keys' ? this.keyLink(x) : h('code', { text: x })));
+        fill(out, h('p', { class: 'muted', text: `${count(r.length)} ${what}${r.length === 1 ? '' : 's'}` }), list);
     }
 
     keyLink(k) {

@@ -1,7 +1,7 @@
 // keys.js — the Keys view: the top-level keys a page at a time (KV_SCAN,
 // optionally those with a prefix), how many there are (KV_COUNT, and on
 // request how many match the prefix), and the value of the key selected
-// (value.js: tree, exact text, edit, delete).
+// (value.js: tree, exact text, edit, delete; an edit keeps the key's TTL).
 //
 // Pages follow the server's cursor.  A page with a rare prefix may come
 // back short or empty before the scan is done (the server looks at no
@@ -110,10 +110,19 @@ export class KeysView {
             type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, text: k, title: k,
             onclick: () => this.open(k),
         }))));
-        if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.prefix ? `No key on this page starts with “${this.prefix}”.` : 'No keys on this page.' }));
+        if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
         $('keys-summary').textContent = `${count(this.total)} keys in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
         $('keys-next').disabled = !this.next;
+    }
+
+    // What an empty page says.  With a rare prefix a page stops after
+    // MAX_ROUNDS requests, having looked at part of the keys only: then it
+    // must not read as if no key had the prefix.
+    emptyText() {
+        if (!this.prefix) return 'No keys on this page.';
+        if (this.next) return `No key starting with “${this.prefix}” among the keys this page looked at: Next page looks further.`;
+        return `No key on this page starts with “${this.prefix}”.`;
     }
 
     // Open key k in the value panel.
@@ -125,7 +134,7 @@ export class KeysView {
         await this.panel.show({
             name: k,
             load: () => this.db.kv.get(k, { text: true }),
-            save: writable ? (text) => this.db.kv.set({ [k]: text }) : null,
+            save: writable ? (text) => saveValue(this.db, k, text) : null,
             remove: writable ? async () => {
                 await this.db.kv.rmv(k);
                 this.keys = this.keys.filter((x) => x !== k);
@@ -209,5 +218,19 @@ export class KeysView {
             this.announced = true; // once per page: a burst of writes is one hint
             $('keys-summary').textContent += ' · new keys: Scan to see them';
         }
+    }
+}
+
+// Store an edited value.  KV_UPDATE of the path `$` replaces the whole value
+// and keeps the key's time to live, which KV_SET would drop (docs/protocol.md,
+// Key expiry): an edit changes the value, not when the key expires.  A key
+// removed meanwhile (22; the editor said so, and Save was pressed again) is
+// stored anew.
+async function saveValue(db, k, text) {
+    try {
+        await db.kv.update(k, '$', text);
+    } catch (e) {
+        if (e.status !== 22) throw e;
+        await db.kv.set({ [k]: text });
     }
 }

@@ -1,8 +1,8 @@
 // raw.js — the Raw view: type any request, send it as it is, and see the
-// server's exact answer; pushed events show up too.  Requests sent are kept
-// in a history (this browser's localStorage, at most HISTORY entries),
-// recalled with Alt+Up / Alt+Down — except SV_AUTH requests, which carry a
-// password and are never stored.
+// server's exact answer; events of watches asked for here show up too.
+// Requests sent are kept in a history (this browser's localStorage, at most
+// HISTORY entries), recalled with Alt+Up / Alt+Down — except SV_AUTH
+// requests, which carry a password and are never stored.
 
 import { prettyText } from './ndb/ndb.js';
 import { $, describe, h } from './ui.js';
@@ -41,8 +41,13 @@ export class RawView {
     // Use client db from now on (a new one after a refused login).
     use(db) {
         this.db = db;
-        // a pushed event as the server sent it: 1.0 stays 1.0, 2^64 a number
-        db.on('event', (ev, text) => this.log('event', text));
+        // a pushed event as the server sent it: 1.0 stays 1.0, 2^64 a number.
+        // Only events of watches asked for here: those of the console's own
+        // (Keys, Sessions) go to their views, and on a busy server would push
+        // every answer out of the log within a second.
+        db.on('event', (ev, text, watcher) => {
+            if (!watcher) this.log('event', text);
+        });
     }
 
     focus() { $('raw-input').focus(); }
@@ -106,14 +111,17 @@ export class RawView {
 
 // Is text an SV_AUTH request (which carries a password)?  Decided by the
 // command names as the server reads them — JSON escapes decoded, so
-// {"SV\u005fAUTH":…} is one too; text that is not JSON counts when it looks
-// like one.
+// {"SV\u005fAUTH":…} is one too.  Text JSON.parse refuses may still be a
+// request to the server, whose dialect allows comments (docs/protocol.md
+// 1.10): it counts when it names SV_AUTH anywhere once its \uXXXX escapes
+// are decoded (the only escapes that can spell a letter or `_`).
 function carriesPassword(text) {
     let msg;
     try {
         msg = JSON.parse(text);
     } catch {
-        return /SV_AUTH|"SV[^"]*\\u/i.test(text);
+        const decoded = text.replace(/\\u([0-9a-fA-F]{4})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+        return /SV_AUTH/i.test(decoded);
     }
     return msg !== null && typeof msg === 'object' && Object.keys(msg).some((name) => name.toUpperCase() === 'SV_AUTH');
 }

@@ -10,7 +10,7 @@
 // SH_WATCH — whenever sessions change.  Reading a key with SH_GET extends
 // a session created with extendOnGet, as any client's read does.
 
-import { $, count, describe, duration, fill, h, listKeys, toast } from './ui.js';
+import { $, appendSome, count, describe, duration, fill, h, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const PAGE = 100;
@@ -81,8 +81,20 @@ export class SessionsView {
         this.next = page.cursor;
         $('sessions-totals').textContent = `${count(totals.totalSessions)} session${totals.totalSessions === 1 ? '' : 's'}, ${count(totals.totalKeys)} key${totals.totalKeys === 1 ? '' : 's'} in all`;
         this.draw();
-        if (this.selected !== null && !this.sessions.some((s) => s.tkn === this.selected)) this.showSession(null);
-        else if (this.selected !== null) this.showSession(this.selected);
+        if (this.selected !== null) this.showSession(await this.stillThere(this.selected));
+    }
+
+    // tkn if its session exists, else null.  A session on another page (the
+    // one just created comes last: with more than a page of sessions it is
+    // not on this one) is asked about rather than taken for gone.
+    async stillThere(tkn) {
+        if (this.sessions.some((s) => s.tkn === tkn)) return tkn;
+        try {
+            const [found] = await this.db.sessions.exists([tkn]);
+            return found === undefined ? null : tkn;
+        } catch {
+            return null;
+        }
     }
 
     draw() {
@@ -161,7 +173,7 @@ export class SessionsView {
         if (tkn === null) {
             fill(head, h('p', { class: 'muted placeholder', text: 'Select a session to see its keys.' }));
             fill($('session-keys'));
-            this.panel.clear();
+            this.keyGone();
             return;
         }
         const s = this.db.session(tkn);
@@ -183,10 +195,20 @@ export class SessionsView {
             writable ? h('div', { class: 'actions' },
                 h('button', { type: 'button', class: 'w', text: 'New key', onclick: () => this.newKey(tkn) }),
                 h('button', { type: 'button', class: 'w danger', text: 'End session', onclick: () => this.end(tkn) })) : null);
-        fill($('session-keys'), keys.map((k) => h('li', {}, h('button', { type: 'button', class: 'item', text: k, title: k, onclick: () => this.openKey(tkn, k) }))));
+        fill($('session-keys'));
+        appendSome($('session-keys'), keys, (k) => h('li', {}, h('button', { type: 'button', class: 'item', text: k, title: k, onclick: () => this.openKey(tkn, k) })));
         if (!keys.length) $('session-keys').append(h('li', { class: 'muted', text: 'No keys.' }));
         const open = this.panel.spec;
-        if (!again || (open && !keys.includes(open.name))) this.panel.clear();
+        if (!again) this.panel.clear();
+        else if (open && !keys.includes(open.name)) this.keyGone();
+    }
+
+    // The key open in the panel went (removed, its session cleared, ended or
+    // expired): the panel empties — unless it holds an edit in progress,
+    // which stays as typed, and Save says what happened (as in Keys).
+    keyGone() {
+        if (this.panel.editing) this.panel.changed();
+        else this.panel.clear();
     }
 
     openKey(tkn, k) {
@@ -229,6 +251,12 @@ export class SessionsView {
                 // the key open in the panel changed: show its new value now
                 const open = this.panel.spec;
                 if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
+                // the server dropped the watch (this page read its events too
+                // slowly): changes may have been missed, and none come any more
+                if (ev.op === 'overflow') {
+                    if (open) this.panel.changed();
+                    this.follow(true);
+                }
                 clearTimeout(this.changedSoon);
                 this.changedSoon = setTimeout(() => this.load(), 200);
             });

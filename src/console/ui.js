@@ -29,9 +29,36 @@ export function $(id) {
     return el;
 }
 
-// Replace el's children.
+// Replace el's children.  They go in through a fragment, not as arguments
+// of replaceChildren: a call with ~125,000 arguments overflows the stack
+// (a session with that many keys, a JSONPath query matching that many).
 export function fill(el, ...children) {
-    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+    const frag = document.createDocumentFragment();
+    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) frag.append(c);
+    el.replaceChildren(frag);
+}
+
+// Items of a long list drawn at first; the rest wait behind a button.
+export const LIST_SHOWN = 500;
+
+// Append render(item) to el for the items from `from` on, LIST_SHOWN at a
+// time, the rest behind a "show N more of M" button: drawing 100,000 keys
+// at once would freeze the page for seconds.  In a <ul> the button goes in
+// an <li> of its own.
+export function appendSome(el, items, render, from = 0) {
+    const end = Math.min(items.length, from + LIST_SHOWN);
+    const frag = document.createDocumentFragment();
+    for (let i = from; i < end; i++) frag.append(render(items[i], i));
+    if (end < items.length) {
+        const button = h('button', { type: 'button', class: 'more', text: `show ${count(Math.min(LIST_SHOWN, items.length - end))} more of ${count(items.length - end)}` });
+        const holder = el.tagName === 'UL' ? h('li', { class: 'more-item' }, button) : button;
+        button.addEventListener('click', () => {
+            holder.remove();
+            appendSome(el, items, render, end);
+        });
+        frag.append(holder);
+    }
+    el.append(frag);
 }
 
 // A message for people from an error: the client's errors carry the

@@ -258,7 +258,10 @@ static void finish(login *l) {
     }
     client_slot_fill(l->slot, text.buf, text.len); /* frees the slot */
     if (c && close_it) client_close(c, 1008, "too many failed authentication attempts");
-    else if (c) client_hold(c, 0);
+    /* Input resumes even when closing: the client's answering close frame
+     * must be read for the close to complete now rather than at the close
+     * timeout (5 s); requests read after the close are discarded. */
+    if (c) client_hold(c, 0);
     sb_free(&text);
     login_free(l);
 }

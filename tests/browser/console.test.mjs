@@ -8,6 +8,7 @@
 // Screenshots go to tests/browser/screenshots/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { connect } from '../../clients/js/ndb.js';
 import { browser, newPage, noErrors, openConsole, send, Server, shot, texts } from './page.mjs';
 
 let server, b;
@@ -77,6 +78,35 @@ test('keys: scan with a prefix, a page at a time, and count the matches', async 
     await page.close();
 });
 
+test('keys: a rare prefix on a big database: an empty page that stopped early says Next page looks further', async () => {
+    const big = await Server.start(); // a server of its own: 12,000 keys, the one wanted last
+    const db = await connect(big.url);
+    try {
+        for (let j = 0; j < 12; j++) {
+            const keys = {};
+            for (let i = j * 1000; i < (j + 1) * 1000; i++) keys[`f:${i}`] = i;
+            await db.kv.set(keys);
+        }
+        await db.kv.set({ 'zz:last': 1 });
+        const page = await newPage(b);
+        await openConsole(page, big.httpUrl);
+        await page.selectOption('#keys-count', '20'); // 50 requests of at most 200 keys looked at: 10,000
+        await page.fill('#keys-prefix', 'zz:');
+        await page.press('#keys-prefix', 'Enter');
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('starting with'));
+        assert.equal(await page.locator('#keys-list li.muted').textContent(),
+            'No key starting with “zz:” among the keys this page looked at: Next page looks further.');
+        assert.equal(await page.locator('#keys-next').isDisabled(), false);
+        await page.click('#keys-next');
+        await page.waitForSelector('#keys-list button.item >> text=zz:last');
+        noErrors(page);
+        await page.close();
+    } finally {
+        db.close();
+        await big.stop();
+    }
+});
+
 test('keys: a value as a tree and as exact text; edited and saved byte-exact', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl);
@@ -116,6 +146,26 @@ test('keys: a value as a tree and as exact text; edited and saved byte-exact', a
     await page.close();
 });
 
+test('keys: an edit changes the value and keeps the key\'s time to live', async () => {
+    send(server.url, '{"KV_SET":{"keys":{"otp":{"code":1}},"ttl":300}}');
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    await page.fill('#keys-prefix', 'otp');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=otp');
+    await page.click('#keys-detail button >> text=Edit');
+    await page.locator('#keys-detail textarea.editor').fill('{"code": 2.0}');
+    await page.click('#keys-detail button >> text=Save');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.deepEqual(send(server.url, '{"KV_GET":{"keys":["otp"]}}'), ['{"KV_GET_RSP":{"keys":{"otp":{"code":2.0}},"st":1}}']);
+    // still expiring (KV_SET would have made it permanent: {"otp":null})
+    const ttl = JSON.parse(send(server.url, '{"KV_TTL":{"keys":["otp"]}}')[0]).KV_TTL_RSP.keys.otp;
+    assert.ok(typeof ttl === 'number' && ttl > 200 && ttl <= 300, `ttl ${ttl}`);
+    send(server.url, '{"KV_RMV":{"keys":["otp"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: a save the server refuses shows its message and keeps the edit', async () => {
     const small = await Server.start(['--max-memory', '300']);
     try {
@@ -129,7 +179,7 @@ test('keys: a save the server refuses shows its message and keeps the edit', asy
         await page.click('#keys-detail button >> text=Save');
         await page.waitForSelector('#keys-detail .panel-error:not([hidden])');
         assert.equal(await page.locator('#keys-detail .panel-error').textContent(),
-            'The server refused: KV_SET: ValueSize (42): maxMemory exceeded');
+            'The server refused: KV_UPDATE: ValueSize (42): maxMemory exceeded');
         assert.equal(await page.locator('#keys-detail textarea.editor').inputValue(), big);
         await shot(page, 'keys-refused');
         assert.deepEqual(send(small.url, '{"KV_GET":{"keys":["k"]}}'), ['{"KV_GET_RSP":{"keys":{"k":"small"},"st":1}}']);
@@ -277,6 +327,27 @@ test('sessions: create one, watch its countdown, look at its keys, end it', asyn
     await page.close();
 });
 
+test('sessions: one created when more than a page of sessions exist is shown, though listed on a later page', async () => {
+    const many = await Server.start(); // a server of its own: 150 sessions
+    try {
+        send(many.url, ...Array.from({ length: 150 }, () => '{"SH_NEW":{}}'));
+        const page = await newPage(b);
+        await openConsole(page, many.httpUrl, 'sessions');
+        await page.waitForSelector('#sessions-list button.token');
+        await page.click('#sessions-new button[type=submit]');
+        await page.waitForSelector('#session-head h2');
+        const tkn = /^Session ([0-9]+)$/.exec(await page.locator('#session-head h2').textContent())[1];
+        assert.equal(await page.locator('#toast').textContent(), `Created session ${tkn}`);
+        assert.equal(await page.locator('#sessions-totals').textContent(), '151 sessions, 0 keys in all');
+        // it was shown from the page of sessions 1-100, which does not list it
+        assert.equal(await page.locator(`#sessions-list button.token >> text=${tkn}`).count(), 0);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await many.stop();
+    }
+});
+
 test('sessions: one that expires leaves the list by itself', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'sessions');
@@ -365,6 +436,9 @@ test('raw: an SV_AUTH request is never kept in the history, however its name is 
     const requests = [
         '{"SV\\u005fAUTH":{"user":"u","password":"secret1"}}',
         '{ "\\u0053\\u0056_AUTH" : {"user":"u","password":"secret2"}}',
+        // comments (the server's dialect) make JSON.parse refuse these: still SV_AUTH
+        '{"S\\u0056_AUTH":{"user":"u","password":"secret3"}} // a comment',
+        '{"\\u0053V_AUTH" /* a comment */ :{"user":"u","password":"secret4"}}',
         '{"KV_COUNT":{}}',
     ];
     for (const [i, r] of requests.entries()) {
@@ -372,9 +446,10 @@ test('raw: an SV_AUTH request is never kept in the history, however its name is 
         await page.press('#raw-input', 'Control+Enter');
         await page.waitForFunction((n) => document.querySelectorAll('#raw-log .exchange').length === n, i + 1);
     }
-    // the server read both as SV_AUTH
-    assert.match(await page.locator('#raw-log .exchange .response').nth(1).textContent(), /^\{"SV_AUTH_RSP":/);
-    assert.match(await page.locator('#raw-log .exchange .response').nth(2).textContent(), /^\{"SV_AUTH_RSP":/);
+    // the server read all four as SV_AUTH (the log is newest first)
+    for (let i = 1; i <= 4; i++) {
+        assert.match(await page.locator('#raw-log .exchange .response').nth(i).textContent(), /^\{"SV_AUTH_RSP":/);
+    }
     assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('ndb.console.history'))), ['{"KV_COUNT":{}}']);
     noErrors(page);
     await page.close();
@@ -392,6 +467,73 @@ test('raw: a pushed event is logged as the server sent it, 1.0 and 2^64 as writt
     assert.equal(await page.locator('#raw-log .exchange.event .response').first().textContent(),
         `{"KV_EVENT":{"id":${id},"key":"rawev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}`);
     send(server.url, '{"KV_RMV":{"keys":["rawev:1"]}}');
+    noErrors(page);
+    await page.close();
+});
+
+test('huge lists: a session of 130,000 keys and a query matching them all, 500 at a time', async () => {
+    // a server of its own; 130,000 children were past what replaceChildren(...list) takes (a stack overflow)
+    const big = await Server.start();
+    const db = await connect(big.url);
+    try {
+        const t = await db.sessions.create();
+        const writes = [];
+        for (let j = 0; j < 130; j++) { // requests of 1,000 keys: under maxPayload
+            const kv = {}, sk = {};
+            for (let i = j * 1000; i < (j + 1) * 1000; i++) {
+                kv[`k${i}`] = { i };
+                sk[`s${i}`] = i;
+            }
+            writes.push(db.kv.set(kv), db.session(t).set(sk));
+        }
+        await Promise.all(writes);
+        const page = await newPage(b);
+        await openConsole(page, big.httpUrl, 'sessions');
+        await page.click(`#sessions-list button.token >> text=${t}`);
+        await page.waitForSelector('#session-keys button.more');
+        assert.equal(await page.locator('#session-keys button.item').count(), 500);
+        assert.equal(await page.locator('#session-keys button.more').textContent(), 'show 500 more of 129,500');
+        await page.click('#session-keys button.more');
+        assert.equal(await page.locator('#session-keys button.item').count(), 1000);
+        assert.equal(new Set(await texts(page, '#session-keys button.item')).size, 1000); // the next 500, none twice
+        await page.locator('#session-keys button.item').nth(500).click();
+        await page.waitForSelector('#session-value .tree');
+        for (const [rsp, sel] of [['kv', '#find-results > .result'], ['keys', '#find-results li button.link']]) {
+            await page.goto(`${big.httpUrl}#find`);
+            await page.waitForSelector('body[data-ready="true"]');
+            await page.fill('#find-path', '$.i');
+            await page.selectOption('#find-rsp', rsp);
+            await page.click('#find-form button[type=submit]');
+            await page.waitForSelector('#find-results button.more');
+            assert.match(await page.locator('#find-results p.muted').first().textContent(), /^130,000 matching keys/);
+            assert.equal(await page.locator(sel).count(), 500);
+            assert.equal(await page.locator('#find-results button.more').textContent(), 'show 500 more of 129,500');
+        }
+        noErrors(page);
+        await page.close();
+    } finally {
+        db.close();
+        await big.stop();
+    }
+});
+
+test('raw: the events of the console\'s own watches are not logged, only those of a watch asked for there', async () => {
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl); // Keys: its live watch follows every key
+    await page.waitForSelector('#keys-live:not([hidden])');
+    await page.evaluate(() => { location.hash = '#raw'; });
+    await page.fill('#raw-input', '{"KV_WATCH":{"prefix":"rawown:"}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForSelector('#raw-log .exchange.answer');
+    const id = JSON.parse(await page.locator('#raw-log .exchange.answer .response').first().textContent()).KV_WATCH_RSP.id;
+    send(server.url, '{"KV_SET":{"keys":{"notraw:1":1}}}', '{"KV_SET":{"keys":{"rawown:1":2}}}');
+    await page.waitForSelector('#raw-log .exchange.event');
+    // every event sent before the answer to a later request has been handled by then
+    await page.fill('#raw-input', '{"KV_COUNT":{}}');
+    await page.press('#raw-input', 'Control+Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#raw-log .exchange.answer').length === 2);
+    assert.deepEqual(await texts(page, '#raw-log .exchange.event .response'), [`{"KV_EVENT":{"id":${id},"key":"rawown:1","op":"set"}}`]);
+    send(server.url, '{"KV_RMV":{"keys":["notraw:1","rawown:1"]}}');
     noErrors(page);
     await page.close();
 });

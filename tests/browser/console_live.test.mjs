@@ -87,6 +87,77 @@ test('sessions: the open session key follows another client\'s change, and stays
     await page.close();
 });
 
+test('sessions: an edit in progress survives another client\'s SH_RMV of the key and SH_END of the session', async () => {
+    const t = await other.sessions.create({ duration: 600 });
+    await other.session(t).set({ cart: [1], keep: 1 });
+    const page = await newPage(b);
+    await openConsole(page, home, 'sessions');
+    await page.waitForSelector('#sessions-live:not([hidden])');
+    await page.click(`#sessions-list button.token >> text=${t}`);
+    await page.click('#session-keys button.item >> text=cart');
+    await page.click('#session-value button >> text=Edit');
+    await page.fill('#session-value textarea.editor', '[1, 2.0]');
+    // the key goes: the list follows, the edit stays (it was wiped with the panel)
+    await other.session(t).rmv('cart');
+    await page.waitForFunction(() => ![...document.querySelectorAll('#session-keys button.item')].some((b) => b.textContent === 'cart'));
+    assert.equal(await page.locator('#session-value textarea.editor').inputValue(), '[1, 2.0]');
+    // Save says so, stores nothing; Save again stores the text as typed
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(),
+        'cart was removed by another client while you edited it: Save again to store your text, Cancel to drop it.');
+    assert.equal(await other.session(t).get('cart'), undefined);
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .tree');
+    assert.equal(await other.session(t).get('cart', { text: true }), '[1,2.0]');
+    // the session ends: the edit stays, and Save says the session is gone
+    await page.click('#session-value button >> text=Edit');
+    await page.fill('#session-value textarea.editor', '"last"');
+    await other.sessions.end(t);
+    await page.waitForFunction(() => document.querySelector('#session-head').textContent === 'Select a session to see its keys.');
+    assert.equal(await page.locator('#session-value textarea.editor').inputValue(), '"last"');
+    await page.click('#session-value button >> text=Save');
+    await page.waitForSelector('#session-value .panel-error:not([hidden])');
+    assert.equal(await page.locator('#session-value .panel-error').textContent(),
+        'The server refused: SH_GET: SessionNotExist (100): no such session (it may have expired)');
+    noErrors(page);
+    await page.close();
+});
+
+test('a watch the server drops (overflow: the page read too slowly) is made again: Sessions and Keys stay live', async () => {
+    // a server of its own whose watchers may fall only 4 KiB behind: one request's burst of events passes that
+    const small = await Server.start(['--watch-output', '4K']);
+    const writer = await connect(small.url);
+    const burst = {};
+    for (let i = 0; i < 2000; i++) burst[`b${i}`] = i;
+    try {
+        const t = await writer.sessions.create();
+        let page = await newPage(b);
+        await openConsole(page, small.httpUrl, 'sessions');
+        await page.waitForSelector('#sessions-live:not([hidden])');
+        await writer.session(t).set(burst);
+        await page.waitForFunction(() => document.querySelector('#sessions-totals').textContent === '1 session, 2,000 keys in all');
+        // later changes still show: the watch was made again
+        await writer.sessions.create();
+        await page.waitForFunction(() => document.querySelector('#sessions-totals').textContent === '2 sessions, 2,000 keys in all');
+        assert.equal(await page.locator('#sessions-live').isHidden(), false);
+        noErrors(page);
+        await page.close();
+        page = await newPage(b);
+        await openConsole(page, small.httpUrl);
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await writer.kv.set(burst);
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('2,000 keys in the database'));
+        await writer.kv.set({ after: 1 });
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('new keys'));
+        noErrors(page);
+        await page.close();
+    } finally {
+        writer.close();
+        await small.stop();
+    }
+});
+
 test('keys: an edit in progress survives another client\'s KV_CLEAR_SET and KV_CLEAR, and Save says the key changed or went', async () => {
     await other.kv.set({ draft: { v: 1 } });
     const page = await newPage(b);

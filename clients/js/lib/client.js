@@ -49,17 +49,16 @@ export class Client {
     // until open() is called (connect() does both).
     constructor(url, options = {}) {
         if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
-        const o = { ...DEFAULTS, ...options };
+        const o = given(DEFAULTS, options);
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
-        if (!(Number.isFinite(o.timeout) && o.timeout >= 0)) throw new TypeError('timeout must be a number of milliseconds (0: none)');
+        const rc = typeof o.reconnect === 'object' && o.reconnect ? given(o, o.reconnect) : o;
         this.url = url;
         this.numbers = o.numbers;
-        this.timeout = o.timeout;
-        this.connectTimeout = o.connectTimeout;
-        const rc = typeof o.reconnect === 'object' && o.reconnect ? o.reconnect : {};
+        this.timeout = milliseconds('timeout', o.timeout, ' (0: none)');
+        this.connectTimeout = milliseconds('connectTimeout', o.connectTimeout, ' (0: none)');
         this.reconnect = o.reconnect !== false;
-        this.minDelay = rc.minDelay ?? o.minDelay;
-        this.maxDelay = rc.maxDelay ?? o.maxDelay;
+        this.minDelay = milliseconds('minDelay', rc.minDelay, '');
+        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, '');
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
         this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
@@ -83,7 +82,8 @@ export class Client {
     // Listen: "open" (connected and authenticated), "close" ({code,
     // reason}), "reconnecting" ({attempt, delay}), "error" (an Error that
     // belongs to no request), "event" (every pushed event: {family, ...},
-    // and the message's text as received).
+    // the message's text as received, and the Watcher it goes to, or
+    // undefined for a watch no Watcher holds: one made with raw()).
     on(name, fn) {
         if (!this.listeners.has(name)) this.listeners.set(name, new Set());
         this.listeners.get(name).add(fn);
@@ -181,12 +181,16 @@ export class Client {
             this.handshake();
         };
         ws.onmessage = (ev) => this.receive(messageText(ev.data));
-        ws.onerror = () => {}; // a close event follows with the details
+        // A failed handshake closes with 1006, which says nothing: the error
+        // event before it may say why (Node's ws and undici do: "connect
+        // ECONNREFUSED …", "Unexpected server response: 403"; browsers do not).
+        let why = '';
+        ws.onerror = (ev) => { why = errorText(ev) || why; };
         ws.onclose = (ev) => {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url} (close code ${ev.code})`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (close code ${ev.code})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
@@ -451,9 +455,30 @@ export class Client {
         if (!ev || typeof ev !== 'object') return;
         const w = this.watchers.get(`${family}:${ev.id}`);
         if (w?.text && 'value' in ev) ev.value = parse(text, this.numbers, 2)[`${family}_EVENT`].value;
-        this.emit('event', { family, ...ev }, text);
+        this.emit('event', { family, ...ev }, text, w);
         if (w) w.deliver(ev);
     }
+}
+
+// What an error event of a WebSocket says, on one line ("" if nothing).
+function errorText(ev) {
+    const m = ev?.message || ev?.error?.message;
+    return typeof m === 'string' ? m.trim().replace(/\s+/g, ' ') : '';
+}
+
+// defaults with the members of options that are not undefined: an option
+// given as undefined is an option not given (ndb.d.ts: all are optional).
+function given(defaults, options) {
+    const o = { ...defaults };
+    for (const [k, v] of Object.entries(options || {})) if (v !== undefined) o[k] = v;
+    return o;
+}
+
+// v, checked to be a number of milliseconds (the delays of reconnection
+// would otherwise be NaN: attempts with no pause at all).
+function milliseconds(name, v, zero) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${String(v)}`);
+    return v;
 }
 
 function detach(ws) {

@@ -219,20 +219,34 @@ class Parser {
 
 // JSON text of v, like JSON.stringify(v) with these differences: BigInt is
 // written as its digits; JsonText/JsonNumber as their text; a number that
-// is not finite, and a value that cannot be written at all (undefined, a
-// function, a symbol at the top, a cycle), throw TypeError instead of
-// turning into null or vanishing.  Members whose value is undefined, a
-// function or a symbol are left out, as JSON.stringify does.
+// is not finite, a string with a lone surrogate, and a value that cannot be
+// written at all (undefined, a function, a symbol at the top, a cycle),
+// throw TypeError instead of turning into null, vanishing or changing.
+// Members whose value is undefined, a function or a symbol are left out, as
+// JSON.stringify does.
 export function stringify(v) {
     const out = [];
     write(v, out, new Set());
     return out.join('');
 }
 
+// A lone surrogate (half of a UTF-16 pair) is no Unicode character: the
+// server cannot store it and drops it from names it decodes (a key
+// "a\udc00" would be stored as "a", over whatever "a" held), so such a
+// string is refused before anything is sent.
+// (No lookbehind: browsers before Safari 16.4 cannot parse it.)
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
+
+function unicode(s) {
+    const ok = typeof s.isWellFormed === 'function' ? s.isWellFormed() : !LONE_SURROGATE.test(s);
+    if (!ok) throw new TypeError(`a string with a lone surrogate (not Unicode text) cannot be sent as JSON: ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)}`);
+    return s;
+}
+
 function write(v, out, seen) {
     switch (typeof v) {
     case 'string':
-        out.push(JSON.stringify(v));
+        out.push(JSON.stringify(unicode(v)));
         return;
     case 'number':
         if (!Number.isFinite(v)) throw new TypeError(`${v} cannot be sent as JSON`);
@@ -280,7 +294,7 @@ function write(v, out, seen) {
             if (e === undefined || typeof e === 'function' || typeof e === 'symbol') continue;
             if (!first) out.push(',');
             first = false;
-            out.push(JSON.stringify(k), ':');
+            out.push(JSON.stringify(unicode(k)), ':');
             write(e, out, seen);
         }
         out.push('}');

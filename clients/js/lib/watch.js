@@ -56,6 +56,10 @@ export class Watcher {
             timeout: this.timeout,
             first: !!onRegistered, // renewing: part of the connection's set-up
             onReply: (b) => {
+                if (this.ended) { // closed while renewing: the server's new watch goes too
+                    this.client.request(`${this.family}_UNWATCH`, { id: b.id }, { timeout: this.timeout }).catch(() => {});
+                    return;
+                }
                 this.id = b.id;
                 this.client.watchers.set(`${this.family}:${b.id}`, this);
                 onRegistered?.();

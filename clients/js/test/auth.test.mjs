@@ -151,8 +151,11 @@ test('five wrong passwords: answered, then the server closes (1008); the client 
         const db = await client(s.url, { user: 'rita', password: 'pw' });
         const closed = once(db, 'close');
         const reopened = once(db, 'open');
+        let fifthAt = 0, closedAt = 0;
+        db.on('close', () => { closedAt ||= Date.now(); });
         const tries = [];
         for (let i = 0; i < 6; i++) tries.push(db.auth('alice', `guess${i}`).then(() => 'logged in', (x) => x));
+        tries[4].then(() => { fifthAt = Date.now(); });
         const results = await Promise.all(tries);
         for (const e of results.slice(0, 5)) {
             assert.ok(e instanceof NdbError, String(e));
@@ -162,6 +165,9 @@ test('five wrong passwords: answered, then the server closes (1008); the client 
         assert.ok(results[5] instanceof NdbConnectionError, String(results[5]));
         assert.equal(results[5].message, 'SV_AUTH: the connection closed (code 1008: too many failed authentication attempts)');
         assert.deepEqual(await closed, { code: 1008, reason: 'too many failed authentication attempts' });
+        // the close completes at once (it took the server's 5 s close timeout when the
+        // connection, held during the password check, no longer read the client's close frame)
+        assert.ok(closedAt - fifthAt < 2000, `the close came ${closedAt - fifthAt} ms after the fifth answer`);
         await reopened;
         // the new connection logs in with the credentials the server last accepted
         assert.deepEqual([db.user, db.role], ['rita', 'read']);

@@ -182,6 +182,11 @@ test('values that JSON cannot carry are refused by the client, and nothing is se
     await assert.rejects(db.raw({ KV_SET: { keys: { a: 1n, b: NaN } } }), TypeError);
     await db.kv.set({ a: () => 1, b: Symbol('x') }); // left out, as JSON.stringify does
     assert.deepEqual(await db.kv.keys(), []);
+    // a lone surrogate in a name: the server would drop it and store the key "a" instead
+    await db.kv.set({ a: 'kept' });
+    await assert.rejects(db.kv.set({ ['a\udc00']: 'other' }), /^TypeError: a string with a lone surrogate/);
+    assert.deepEqual(await db.kv.get(['a']), { a: 'kept' });
+    await db.kv.clear();
 });
 
 test('every command of commands.def has a method and a real-server test; this file sent those given to it', () => {

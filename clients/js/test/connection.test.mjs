@@ -145,13 +145,51 @@ test('nothing listening: connect() rejects with NdbConnectionError', async () =>
     });
     const e = await connect(`ws://127.0.0.1:${port}/`).then(() => assert.fail('should fail'), (x) => x);
     assert.ok(e instanceof NdbConnectionError);
-    assert.match(e.message, new RegExp(`^cannot connect to ws://127\\.0\\.0\\.1:${port}/`));
+    // why, as the WebSocket's error event said it (the close code, 1006, says nothing)
+    assert.equal(e.message, `cannot connect to ws://127.0.0.1:${port}/: connect ECONNREFUSED 127.0.0.1:${port}`);
+    // the first connection failing is final: the client is closed
+    await assert.rejects(lazyClient(port).kv.count(), new RegExp(`^NdbConnectionError: KV_COUNT: cannot connect to ws://127\\.0\\.0\\.1:${port}/: connect ECONNREFUSED`));
+});
+
+function lazyClient(port) {
+    return new Ndb(`ws://127.0.0.1:${port}/`);
+}
+
+test('a handshake the server refuses: the error says what it answered', async () => {
+    // ndb answers 400 to an offer of subprotocols without "ndb" (docs/protocol.md 0.1)
+    const e = await connect(server.url, { protocols: ['other'] }).then(() => assert.fail('should fail'), (x) => x);
+    assert.ok(e instanceof NdbConnectionError);
+    assert.equal(e.message, `cannot connect to ${server.url}: Unexpected server response: 400`);
 });
 
 test('bad options and URLs are TypeErrors', () => {
     assert.throws(() => new Ndb('http://127.0.0.1:1/'), /not a ws:\/\/ or wss:\/\/ URL/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { numbers: 'big' }), /numbers must be one of safe, exact/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { timeout: -1 }), /timeout/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: '100' }), /^TypeError: minDelay must be a number of milliseconds: 100$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: -1 } }), /^TypeError: maxDelay must be a number of milliseconds: -1$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { connectTimeout: NaN }), /^TypeError: connectTimeout must be a number of milliseconds \(0: none\): NaN$/);
+});
+
+test('an option given as undefined is the default: reconnection keeps its backoff', async () => {
+    const none = { numbers: undefined, timeout: undefined, connectTimeout: undefined, minDelay: undefined, maxDelay: undefined, protocols: undefined };
+    const idle = new Ndb('ws://127.0.0.1:1/', none);
+    assert.deepEqual([idle.numbers, idle.timeout, idle.connectTimeout, idle.minDelay, idle.maxDelay, idle.protocols], ['safe', 10000, 10000, 100, 5000, ['ndb']]);
+    const db = await connect(server.url, none);
+    const delays = [];
+    db.on('reconnecting', (r) => delays.push(r.delay));
+    const reconnecting = once(db, 'reconnecting');
+    await server.stop();
+    await reconnecting;
+    try {
+        // the first delay is minDelay, with jitter: 50 to 100 ms (it was NaN: no pause at all)
+        assert.ok(delays[0] >= 50 && delays[0] <= 100, `delays ${delays}`);
+    } finally {
+        await server.relaunch();
+    }
+    await once(db, 'open');
+    assert.equal(await db.kv.count(), 0);
+    db.close();
 });
 
 test('an oversized message: the server closes with 1009, the request fails, the client reconnects', async () => {

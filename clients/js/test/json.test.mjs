@@ -65,6 +65,11 @@ test('stringify refuses what JSON cannot hold exactly', () => {
     // the same object twice is not a cycle
     const o = { x: 1 };
     assert.equal(stringify([o, o]), '[{"x":1},{"x":1}]');
+    // a lone surrogate is no Unicode text, in a value or a member name; a pair is
+    for (const bad of [{ ['a\udc00']: 1 }, { a: 'x\ud800' }, ['\udc00\ud800'], 'z\ud83d']) {
+        assert.throws(() => stringify(bad), /^TypeError: a string with a lone surrogate \(not Unicode text\) cannot be sent as JSON: /);
+    }
+    assert.equal(stringify({ ['\ud83d\ude00']: '\ud83d\ude00' }), '{"😀":"😀"}');
 });
 
 test('JsonText checks its text is exactly one JSON value', () => {

@@ -47,15 +47,22 @@ test('a prefix watch with values: every change of another client, exact, in orde
     await writer.kv.clear();
 });
 
-test('"event" listeners get each pushed event as read and its text exactly as sent: 1.0 and 2^64 as written', async () => {
+test('"event" listeners get each pushed event as read, its text exactly as sent (1.0 and 2^64 as written) and its Watcher', async () => {
     const db = await client(server.url, { numbers: 'exact' });
     const writer = await client(server.url);
     const seen = [];
-    db.on('event', (ev, text) => seen.push([ev.key, text]));
-    await db.kv.watch({ prefix: 'ev:' }, { values: true });
+    db.on('event', (ev, text, watcher) => seen.push([ev.key, text, watcher]));
+    const w = await db.kv.watch({ prefix: 'ev:' }, { values: true });
     await writer.kv.set({ 'ev:1': new JsonText('{"n":1.0,"big":18446744073709551616}') });
     await until(() => seen.length === 1, 'the event');
-    assert.deepEqual(seen, [['ev:1', '{"KV_EVENT":{"id":1,"key":"ev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}']]);
+    assert.deepEqual(seen, [['ev:1', '{"KV_EVENT":{"id":1,"key":"ev:1","op":"set","value":{"n":1.0,"big":18446744073709551616}}}', w]]);
+    // a watch made with raw() has no Watcher
+    await w.close();
+    await db.raw({ KV_WATCH: { keys: ['ev:2'] } });
+    await writer.kv.set({ 'ev:2': 2 });
+    await until(() => seen.length === 2, 'the raw watch\'s event');
+    assert.deepEqual(seen[1], ['ev:2', '{"KV_EVENT":{"id":2,"key":"ev:2","op":"set"}}', undefined]);
+    await writer.kv.clear();
 });
 
 test('a keys watch with a callback, values as exact text; close() sends KV_UNWATCH and the events stop', async () => {
@@ -195,6 +202,27 @@ test('a connection that stops reading: the server\'s overflow event, then the wa
         closeClients();
         await s.stop();
     }
+});
+
+test('a watcher closed while its renewal after a restart is on the wire: the renewed watch is undone', async () => {
+    const db = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'cr:' });
+    // close it the moment its renewal is sent, before the server answers
+    const transmit = db.transmit.bind(db);
+    db.transmit = (e) => {
+        transmit(e);
+        if (e.cmd === 'KV_WATCH' && db.state === 'connecting') w.close();
+    };
+    const reopened = once(db, 'open');
+    await server.restart();
+    await reopened;
+    const seen = [];
+    db.on('event', (ev) => seen.push(ev));
+    await db.kv.set({ 'cr:1': 1 });
+    await db.kv.count(); // an event of that change would have come before this answer
+    assert.deepEqual(seen, []);
+    assert.deepEqual(db.sent.slice(-4), ['KV_WATCH', 'KV_UNWATCH', 'KV_SET', 'KV_COUNT']);
+    await db.kv.clear();
 });
 
 test('a server restart: watches are renewed, each with a "reconnect" event first; a lost session ends its watcher', async () => {
