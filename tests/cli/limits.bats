@@ -140,6 +140,33 @@ elif cmd == "no-pong":       # upgraded, never reads (so never answers a ping)
     c = WSConn(url, 5)
     t = wait_eof(c.sock, float(args[0]))
     print("dropped" if t is not None else "still open")
+elif cmd == "ping-flood":    # PID N SECS: N pings (at most SECS of sending), never reads
+    pid, n, limit = int(args[0]), int(args[1]), float(args[2])
+    def rss_kib():
+        with open("/proc/%d/status" % pid) as f:
+            return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((host, port))
+    c = WSConn.__new__(WSConn)
+    c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
+    c.path, c.host_header = "/", "%s:%d" % (host, port)
+    c._handshake(None, time.monotonic() + 5)
+    before = rss_kib()
+    data = memoryview(build_frame(OP_PING, b"p" * 125) * n)
+    s.setblocking(False)
+    t0, dropped = time.monotonic(), False
+    while data and time.monotonic() - t0 < limit:  # the server may stop reading: bounded
+        try:
+            data = data[s.send(data[:1 << 20]):]
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            dropped = True
+            break
+    print("rss growth below 16 MiB", rss_kib() - before < 16 * 1024)
+    s.setblocking(True)
+    print("dropped" if dropped or wait_eof(s, float(args[3])) is not None else "still open")
 elif cmd == "pong":          # upgraded, answers every ping for SECS
     c = WSConn(url, 5)
     end = time.monotonic() + float(args[0])
@@ -241,6 +268,17 @@ teardown() { stop_server; }
     [ "$output" = "dropped" ]
     run hostile pong 5
     [ "$output" = "alive" ]
+}
+
+@test "outputHighWater: a client that floods pings and never reads its pongs is paused, then dropped as stalled" {
+    # 200000 pings of 125 bytes: 25 MB of pongs, which the server queued
+    # without bound; now they count for back-pressure like answers (1.4)
+    start_server --output-stall-timeout 1
+    run hostile ping-flood "$NDB_PID" 200000 10 10
+    [ "${lines[0]}" = "rss growth below 16 MiB True" ]
+    [ "${lines[1]}" = "dropped" ]
+    grep -q 'bytes of output made no progress for 1 s' "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }
 
 @test "maxOutputBytes: a client that sends but never reads is disconnected; others go on" {
