@@ -141,6 +141,35 @@ static int offers_ndb(const char *offer) {
     return 0;
 }
 
+/* Can libwebsockets find "ndb" in the request's Sec-WebSocket-Protocol
+ * list?  It picks the subprotocol after this check, from a copy of at most
+ * 126 bytes, read with its tokenizer up to the first name it serves, each
+ * name at most 62 bytes; anything else there (a longer list or name, an
+ * empty item, a quoted string, a "chat/1.0") makes it close the connection
+ * without a word.  The same copy and tokenizer, run here first, let the
+ * refusal say why. */
+static int lws_reads_offer(struct lws *wsi) {
+    char buf[128], name[64]; /* as lws's own (roles/ws/server-ws.c) */
+    int n = lws_hdr_copy(wsi, buf, sizeof buf - 1, WSI_TOKEN_PROTOCOL);
+    if (n < 0) return 0;
+    struct lws_tokenize ts;
+    lws_tokenize_init(&ts, buf,
+                      LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_MINUS_NONTERM | LWS_TOKENIZE_F_DOT_NONTERM |
+                          LWS_TOKENIZE_F_RFC7230_DELIMS);
+    ts.len = (size_t)n;
+    lws_tokenize_elem e;
+    do {
+        e = lws_tokenize(&ts);
+        if (e == LWS_TOKZE_TOKEN) {
+            if (lws_tokenize_cstr(&ts, name, sizeof name)) return 0;
+            if (!strcmp(name, "ndb")) return 1;
+        } else if (e != LWS_TOKZE_DELIMITER && e != LWS_TOKZE_ENDED) {
+            return 0;
+        }
+    } while (e > 0);
+    return 1; /* read to the end: no "ndb", which offers_ndb tells */
+}
+
 int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     char ob[512], hb[300], lb[64], ab[6000], pb[256];
     const char *origin_hdr = header(wsi, WSI_TOKEN_ORIGIN, ob, sizeof ob);
@@ -161,6 +190,12 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     /* libwebsockets accepts only the subprotocol names it serves and would
      * close the connection without a word (docs/protocol.md 0.1): say why */
     const char *offer = header(wsi, WSI_TOKEN_PROTOCOL, pb, sizeof pb);
+    if (offer && !lws_reads_offer(wsi)) {
+        log_info("refused a WebSocket upgrade from %s: its subprotocol list cannot be read", peer);
+        return refuse(wsi, 400, NULL, NULL,
+                      "400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names "
+                      "of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol\n");
+    }
     if (offer && *offer && !offers_ndb(offer)) {
         log_info("refused a WebSocket upgrade from %s: it offers subprotocols without 'ndb'", peer);
         return refuse(wsi, 400, NULL, NULL,

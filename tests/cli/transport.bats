@@ -125,6 +125,24 @@ PY
 400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol" ]
 }
 
+@test "a subprotocol list libwebsockets cannot read is refused with 400 and the reason, not closed in silence" {
+    local why="400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol"
+    local long="" i
+    for i in $(seq 20); do long+="proto$i, "; done
+    local offer
+    # over 126 bytes; a name of 63 bytes; an empty item; a name with a slash
+    for offer in "${long}ndb" "$(printf 'x%.0s' $(seq 63)), ndb" ',ndb' 'chat/1.0, ndb'; do
+        run probe --header "Sec-WebSocket-Protocol: $offer" handshake
+        [ "$status" -eq 0 ]
+        [ "$output" = "400 Bad Request
+connection: close
+$why" ]
+    done
+    # the longest list and name lws reads are still chosen
+    run probe subprotocol "$(printf 'x%.0s' $(seq 62)), $(printf 'y%.0s' $(seq 56)), ndb"
+    [ "$output" = 'ndb' ]
+}
+
 @test "ndb send: unreachable server is exit 2 with one line naming the address" {
     run "$NDB" send --url ws://127.0.0.1:1/ '{"KV_COUNT":{}}'
     [ "$status" -eq 2 ]
