@@ -106,6 +106,7 @@ static const char *reason_phrase(unsigned status) {
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     default: return "Service Unavailable";
     }
@@ -137,6 +138,39 @@ static int offers_ndb(const char *offer) {
         while (last > p && (last[-1] == ' ' || last[-1] == '\t')) last--;
         if (last - p == 3 && !memcmp(p, "ndb", 3)) return 1;
         p = end;
+    }
+    return 0;
+}
+
+/* Is key the base64 text of 16 bytes, as RFC 6455 4.1 asks: 22 characters
+ * of the alphabet and "=="? */
+static int key_is_16_bytes(const char *key) {
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (strlen(key) != 24 || strcmp(key + 22, "==")) return 0;
+    for (int i = 0; i < 22; i++)
+        if (!strchr(b64, key[i])) return 0;
+    return 1;
+}
+
+/* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
+ * not a GET, a version other than 13, a key that is not 16 bytes in
+ * base64.  libwebsockets 4.1 upgrades all of those.  Returns the status to
+ * refuse it with (0: none) and sets *why to the answer's body. */
+static unsigned upgrade_fault(struct lws *wsi, const char **why) {
+    char vb[8], kb[32];
+    const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
+    const char *key = header(wsi, WSI_TOKEN_KEY, kb, sizeof kb);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+        *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
+        return 400;
+    }
+    if (!version || strcmp(version, "13")) {
+        *why = "426 Upgrade Required: ndb speaks WebSocket version 13 (RFC 6455) only\n";
+        return 426;
+    }
+    if (!key || !key_is_16_bytes(key)) {
+        *why = "400 Bad Request: Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)\n";
+        return 400;
     }
     return 0;
 }
@@ -175,6 +209,12 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     const char *origin_hdr = header(wsi, WSI_TOKEN_ORIGIN, ob, sizeof ob);
     const char *host_hdr = header(wsi, WSI_TOKEN_HOST, hb, sizeof hb);
     *user = NULL;
+    const char *why;
+    unsigned fault = upgrade_fault(wsi, &why);
+    if (fault) {
+        log_info("refused a WebSocket upgrade from %s: %.*s", peer, (int)strlen(why) - 1, why); /* no \n */
+        return refuse(wsi, fault, fault == 426 ? "Sec-WebSocket-Version" : NULL, "13", why);
+    }
     enum origin_verdict v = origin_check(&H.policy, origin_hdr, host_hdr, local_address(wsi, lb, sizeof lb));
     if (v == ORIGIN_REFUSED) {
         warn_refused(peer, origin_hdr, host_hdr, 0);
