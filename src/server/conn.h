@@ -29,7 +29,7 @@ typedef struct conn {
     outq later;         /* while dispatching: messages pushed to this connection */
     size_t direct_sent; /* bytes of the front entry (frame header included on the
                          * direct path) already written */
-    int throttled;      /* reading paused because out.pending is high */
+    int throttled;      /* reading paused because conn_backlog is high */
     int gated;          /* in T.gated: out is held by the durability gate */
     struct conn *gprev, *gnext;
     int draining;       /* a message was too big: discard input, close with 1009 */
@@ -66,6 +66,12 @@ typedef struct conn {
     int ping_sent;      /* an idle ping is out, no frame since */
     int64_t ping_ms;    /* with ping_sent: when it was queued (monotonic ms) */
 } conn;
+
+/* Bytes waiting to be written to c: queued replies and pushes, and (direct
+ * path) control frames not yet written.  Back-pressure counts both, so a
+ * client that pings without reading its pongs is paused like one that
+ * does not read its answers. */
+static inline size_t conn_backlog(const conn *c) { return c->out.pending + (c->ctl.len - c->ctl_off); }
 
 /* ------------------------------------------------ transport.c, for direct.c */
 

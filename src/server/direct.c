@@ -191,7 +191,9 @@ static void message(conn *c, const char *msg, size_t len, int binary) {
 static int frame(conn *c, const wsin_frame *f) {
     switch (f->opcode) {
     case WSF_PING:
-        if (!c->closing) add_control(c, WSF_PONG, f->payload, (size_t)f->len);
+        if (c->closing) return 0;
+        add_control(c, WSF_PONG, f->payload, (size_t)f->len);
+        transport_queued(c); /* pongs count for back-pressure: a ping flood that reads nothing is paused */
         return 0;
     case WSF_PONG: return 0;
     case WSF_CLOSE: peer_close(c, f->payload, (size_t)f->len); return 0;
@@ -474,7 +476,7 @@ int direct_flush(conn *c) {
     if (wrote) c->last_progress = transport_now_ms();
     outq_compact(q);
     ndb_server *srv = transport_server();
-    if (c->throttled && q->pending <= srv->cfg.out_high_water / 2) {
+    if (c->throttled && conn_backlog(c) <= srv->cfg.out_high_water / 2) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
         transport_want_input(c); /* the input buffered meanwhile, at the next turn */

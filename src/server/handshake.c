@@ -106,6 +106,7 @@ static const char *reason_phrase(unsigned status) {
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     default: return "Service Unavailable";
     }
@@ -141,11 +142,79 @@ static int offers_ndb(const char *offer) {
     return 0;
 }
 
+/* Is key the base64 text of 16 bytes, as RFC 6455 4.1 asks: 22 characters
+ * of the alphabet and "=="? */
+static int key_is_16_bytes(const char *key) {
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (strlen(key) != 24 || strcmp(key + 22, "==")) return 0;
+    for (int i = 0; i < 22; i++)
+        if (!strchr(b64, key[i])) return 0;
+    return 1;
+}
+
+/* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
+ * not a GET, a version other than 13, a key that is not 16 bytes in
+ * base64.  libwebsockets 4.1 upgrades all of those.  Returns the status to
+ * refuse it with (0: none) and sets *why to the answer's body. */
+static unsigned upgrade_fault(struct lws *wsi, const char **why) {
+    char vb[8], kb[32];
+    const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
+    const char *key = header(wsi, WSI_TOKEN_KEY, kb, sizeof kb);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+        *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
+        return 400;
+    }
+    if (!version || strcmp(version, "13")) {
+        *why = "426 Upgrade Required: ndb speaks WebSocket version 13 (RFC 6455) only\n";
+        return 426;
+    }
+    if (!key || !key_is_16_bytes(key)) {
+        *why = "400 Bad Request: Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)\n";
+        return 400;
+    }
+    return 0;
+}
+
+/* Can libwebsockets find "ndb" in the request's Sec-WebSocket-Protocol
+ * list?  It picks the subprotocol after this check, from a copy of at most
+ * 126 bytes, read with its tokenizer up to the first name it serves, each
+ * name at most 62 bytes; anything else there (a longer list or name, an
+ * empty item, a quoted string, a "chat/1.0") makes it close the connection
+ * without a word.  The same copy and tokenizer, run here first, let the
+ * refusal say why. */
+static int lws_reads_offer(struct lws *wsi) {
+    char buf[128], name[64]; /* as lws's own (roles/ws/server-ws.c) */
+    int n = lws_hdr_copy(wsi, buf, sizeof buf - 1, WSI_TOKEN_PROTOCOL);
+    if (n < 0) return 0;
+    struct lws_tokenize ts;
+    lws_tokenize_init(&ts, buf,
+                      LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_MINUS_NONTERM | LWS_TOKENIZE_F_DOT_NONTERM |
+                          LWS_TOKENIZE_F_RFC7230_DELIMS);
+    ts.len = (size_t)n;
+    lws_tokenize_elem e;
+    do {
+        e = lws_tokenize(&ts);
+        if (e == LWS_TOKZE_TOKEN) {
+            if (lws_tokenize_cstr(&ts, name, sizeof name)) return 0;
+            if (!strcmp(name, "ndb")) return 1;
+        } else if (e != LWS_TOKZE_DELIMITER && e != LWS_TOKZE_ENDED) {
+            return 0;
+        }
+    } while (e > 0);
+    return 1; /* read to the end: no "ndb", which offers_ndb tells */
+}
+
 int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     char ob[512], hb[300], lb[64], ab[6000], pb[256];
     const char *origin_hdr = header(wsi, WSI_TOKEN_ORIGIN, ob, sizeof ob);
     const char *host_hdr = header(wsi, WSI_TOKEN_HOST, hb, sizeof hb);
     *user = NULL;
+    const char *why;
+    unsigned fault = upgrade_fault(wsi, &why);
+    if (fault) {
+        log_info("refused a WebSocket upgrade from %s: %.*s", peer, (int)strlen(why) - 1, why); /* no \n */
+        return refuse(wsi, fault, fault == 426 ? "Sec-WebSocket-Version" : NULL, "13", why);
+    }
     enum origin_verdict v = origin_check(&H.policy, origin_hdr, host_hdr, local_address(wsi, lb, sizeof lb));
     if (v == ORIGIN_REFUSED) {
         warn_refused(peer, origin_hdr, host_hdr, 0);
@@ -161,6 +230,12 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     /* libwebsockets accepts only the subprotocol names it serves and would
      * close the connection without a word (docs/protocol.md 0.1): say why */
     const char *offer = header(wsi, WSI_TOKEN_PROTOCOL, pb, sizeof pb);
+    if (offer && !lws_reads_offer(wsi)) {
+        log_info("refused a WebSocket upgrade from %s: its subprotocol list cannot be read", peer);
+        return refuse(wsi, 400, NULL, NULL,
+                      "400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names "
+                      "of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol\n");
+    }
     if (offer && *offer && !offers_ndb(offer)) {
         log_info("refused a WebSocket upgrade from %s: it offers subprotocols without 'ndb'", peer);
         return refuse(wsi, 400, NULL, NULL,

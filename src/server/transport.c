@@ -364,12 +364,12 @@ static int check_output_cap(conn *c) {
 static void queued(conn *c) {
     if (check_output_cap(c)) return;
     want_write(c);
-    if (!c->throttled && c->out.pending > T.srv->cfg.out_high_water) {
+    if (!c->throttled && conn_backlog(c) > T.srv->cfg.out_high_water) {
         c->throttled = 1;
         c->last_progress = mono_ms();
         c->sendq = 0; /* the next tick reads it */
         lws_rx_flow_control(c->wsi, 0);
-        log_debug("connection paused: %zu bytes of output queued", c->out.pending);
+        log_debug("connection paused: %zu bytes of output queued", conn_backlog(c));
     }
 }
 
@@ -756,7 +756,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         if (c->throttled) note_drain(c, now_ms);
         if (c->throttled && now_ms - c->last_progress >= (int64_t)cfg->out_stall_timeout_s * 1000) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
-                     c->out.pending, cfg->out_stall_timeout_s);
+                     conn_backlog(c), cfg->out_stall_timeout_s);
             c->closing = 1;
             if (!c->direct) lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
             kill_async(c->wsi);

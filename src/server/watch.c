@@ -18,11 +18,13 @@ struct watch {
     watch_sub **subs; /* its entries in an index (keys or tokens) */
     size_t nsubs;
     watch *next; /* the owner's list */
+    watch *lprev, *lnext; /* with `all`: the registry's kv_prefix or sh_all list */
 };
 
 /* One key or token followed by one watch, chained in a bucket. */
 struct watch_sub {
     watch_sub *next;
+    watch_sub **pprev; /* the pointer to this one: unlinked without walking the chain */
     watch *w;
     uint64_t hash;
     uint64_t tkn; /* SH */
@@ -33,6 +35,7 @@ struct watch_sub {
 struct watcher {
     client *cl;
     watch *watches;
+    watch *last; /* the end of `watches`, where a new watch goes without a walk */
     unsigned count;
     uint64_t last_id;
     int overflowed;
@@ -55,6 +58,14 @@ void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_queued)
 
 static uint64_t key_hash(const char *k, size_t kn) { return hash_bytes(k, kn); }
 
+/* Put sub at the front of the chain at *head. */
+static void chain_push(watch_sub **head, watch_sub *sub) {
+    sub->next = *head;
+    if (*head) (*head)->pprev = &sub->next;
+    sub->pprev = head;
+    *head = sub;
+}
+
 /* Insert sub into ix, doubling the buckets when they are outnumbered. */
 static void index_insert(watch_index *ix, watch_sub *sub) {
     if (ix->count + 1 > ix->nbuckets) {
@@ -63,27 +74,24 @@ static void index_insert(watch_index *ix, watch_sub *sub) {
         for (uint32_t i = 0; i < ix->nbuckets; i++) {
             for (watch_sub *s = ix->buckets[i], *next; s; s = next) {
                 next = s->next;
-                s->next = b[s->hash & (n - 1)];
-                b[s->hash & (n - 1)] = s;
+                chain_push(&b[s->hash & (n - 1)], s);
             }
         }
         free(ix->buckets);
         ix->buckets = b;
         ix->nbuckets = n;
     }
-    watch_sub **head = &ix->buckets[sub->hash & (ix->nbuckets - 1)];
-    sub->next = *head;
-    *head = sub;
+    chain_push(&ix->buckets[sub->hash & (ix->nbuckets - 1)], sub);
     ix->count++;
 }
 
+/* Unlink sub in constant time: thousands of watches of one hot key share
+ * a chain, and walking it for each of them when their clients leave at
+ * once stalled the server for minutes. */
 static void index_remove(watch_index *ix, watch_sub *sub) {
-    for (watch_sub **p = &ix->buckets[sub->hash & (ix->nbuckets - 1)]; *p; p = &(*p)->next) {
-        if (*p != sub) continue;
-        *p = sub->next;
-        ix->count--;
-        break;
-    }
+    *sub->pprev = sub->next;
+    if (sub->next) sub->next->pprev = sub->pprev;
+    ix->count--;
     if (!ix->count) { /* the last one: give the buckets back */
         free(ix->buckets);
         ix->buckets = NULL;
@@ -98,22 +106,21 @@ static watch_sub *index_chain(const watch_index *ix, uint64_t h) {
 
 /* ------------------------------------------------------------- lists */
 
-static void list_add(watch ***arr, size_t *n, size_t *cap, watch *w) {
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        *arr = realloc(*arr, *cap * sizeof **arr);
-        if (!*arr) abort();
-    }
-    (*arr)[(*n)++] = w;
+static void list_add(watch_list *l, watch *w) {
+    w->lnext = NULL;
+    w->lprev = l->tail;
+    if (l->tail) l->tail->lnext = w;
+    else l->head = w;
+    l->tail = w;
 }
 
-static void list_remove(watch **arr, size_t *n, const watch *w) {
-    for (size_t i = 0; i < *n; i++) {
-        if (arr[i] != w) continue;
-        memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof *arr); /* keep the order of the others */
-        (*n)--;
-        return;
-    }
+/* Unlink w, the others keeping their order, without a scan. */
+static void list_remove(watch_list *l, watch *w) {
+    if (w->lprev) w->lprev->lnext = w->lnext;
+    else l->head = w->lnext;
+    if (w->lnext) w->lnext->lprev = w->lprev;
+    else l->tail = w->lprev;
+    w->lprev = w->lnext = NULL;
 }
 
 /* ------------------------------------------------------------- watchers */
@@ -135,11 +142,12 @@ static void drop_watch(watch_registry *reg, watch *w) {
         index_remove(w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns, w->subs[i]);
         free(w->subs[i]);
     }
-    if (w->all && w->family == WATCH_KV) list_remove(reg->kv_prefix, &reg->nkv_prefix, w);
-    if (w->all && w->family == WATCH_SH) list_remove(reg->sh_all, &reg->nsh_all, w);
-    for (watch **p = &w->owner->watches; *p; p = &(*p)->next) {
+    if (w->all) list_remove(w->family == WATCH_KV ? &reg->kv_prefix : &reg->sh_all, w);
+    watch *prev = NULL; /* drop_all drops the first: found at once */
+    for (watch **p = &w->owner->watches; *p; prev = *p, p = &(*p)->next) {
         if (*p != w) continue;
         *p = w->next;
+        if (w->owner->last == w) w->owner->last = prev;
         break;
     }
     w->owner->count--;
@@ -174,9 +182,9 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
         if (!w->prefix) abort();
         memcpy(w->prefix, spec->prefix, spec->prefix_len);
         w->prefix_len = spec->prefix_len;
-        list_add(&reg->kv_prefix, &reg->nkv_prefix, &reg->kv_prefix_cap, w);
+        list_add(&reg->kv_prefix, w);
     } else if (w->all) {
-        list_add(&reg->sh_all, &reg->nsh_all, &reg->sh_all_cap, w);
+        list_add(&reg->sh_all, w);
     } else {
         w->subs = xcalloc(spec->n, sizeof *w->subs);
         watch_index *ix = w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns;
@@ -203,9 +211,10 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
             index_insert(ix, s);
         }
     }
-    watch **tail = &o->watches; /* ids ascend along the list: events of one change go in id order */
-    while (*tail) tail = &(*tail)->next;
-    *tail = w;
+    /* ids ascend along the list: events of one change go in id order */
+    if (o->last) o->last->next = w;
+    else o->watches = w;
+    o->last = w;
     o->count++;
     reg->nwatches++;
     *id = w->id;
@@ -240,8 +249,6 @@ void watch_free(watch_registry *reg) {
         reg->watchers = o->next;
         free(o);
     }
-    free(reg->kv_prefix);
-    free(reg->sh_all);
     free(reg->kv_keys.buckets);
     free(reg->sh_tkns.buckets);
     sb_free(&reg->tail);
@@ -329,10 +336,8 @@ static void deliver_kv_key(watch_registry *reg, const change *ch) {
     uint64_t h = key_hash(ch->key, ch->klen);
     for (watch_sub *s = index_chain(&reg->kv_keys, h); s; s = s->next)
         if (s->hash == h && s->klen == ch->klen && !memcmp(s->key, ch->key, ch->klen)) deliver(reg, s->w, val, ch->vlen);
-    for (size_t i = 0; i < reg->nkv_prefix; i++) {
-        watch *w = reg->kv_prefix[i];
+    for (watch *w = reg->kv_prefix.head; w; w = w->lnext)
         if (w->prefix_len <= ch->klen && !memcmp(w->prefix, ch->key, w->prefix_len)) deliver(reg, w, val, ch->vlen);
-    }
 }
 
 /* Every watch of family `family` gets the event in reg->tail. */
@@ -348,7 +353,7 @@ static void deliver_session(watch_registry *reg, uint64_t tkn, const char *val, 
     uint64_t h = hash_u64(tkn);
     for (watch_sub *s = index_chain(&reg->sh_tkns, h); s; s = s->next)
         if (s->tkn == tkn) deliver(reg, s->w, val, vlen);
-    for (size_t i = 0; i < reg->nsh_all; i++) deliver(reg, reg->sh_all[i], val, vlen);
+    for (watch *w = reg->sh_all.head; w; w = w->lnext) deliver(reg, w, val, vlen);
 }
 
 void watch_sink(void *ctx, const change *ch) {

@@ -59,15 +59,19 @@ typedef struct watch_index {
     uint32_t nbuckets, count;
 } watch_index;
 
+/* Watches in the order they were made, each unlinked in constant time
+ * (thousands of watchers leaving at once must not cost a scan each). */
+typedef struct watch_list {
+    watch *head, *tail;
+} watch_list;
+
 typedef struct watch_registry {
     watcher *watchers;      /* every client that ever watched and is connected */
     uint64_t nwatches;      /* watches in force: 0 makes the sink free */
     watch_index kv_keys;    /* top-level key -> KV watches of that key */
     watch_index sh_tkns;    /* session token -> SH watches of that session */
-    watch **kv_prefix;      /* KV watches of a prefix */
-    size_t nkv_prefix, kv_prefix_cap;
-    watch **sh_all;         /* SH watches of every session */
-    size_t nsh_all, sh_all_cap;
+    watch_list kv_prefix;   /* KV watches of a prefix */
+    watch_list sh_all;      /* SH watches of every session */
     unsigned max_per_client; /* limits.maxWatches */
     size_t max_queued;       /* limits.watchOutputBytes */
     strbuf tail;             /* scratch: the part of an event after the id */

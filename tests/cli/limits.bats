@@ -68,6 +68,23 @@ elif cmd == "silent":        # TCP only, never a byte
     s = socket.create_connection((host, port))
     t = wait_eof(s, float(args[0]))
     print("dropped" if t is not None else "still open")
+elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print what came back
+    s = socket.create_connection((host, port))
+    s.sendall(args[1].encode().decode("unicode_escape").encode("latin-1"))
+    got, t0 = b"", time.monotonic()
+    s.settimeout(0.2)
+    while time.monotonic() - t0 < float(args[0]):
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            d = b""
+        if not d:
+            break
+        got += d
+    print(got.split(b"\r\n")[0].decode() or "no answer",
+          "closed" if time.monotonic() - t0 < float(args[0]) else "still open")
 elif cmd == "slow-headers":  # upgrade request one byte every 0.1 s
     s = socket.create_connection((host, port))
     req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
@@ -140,6 +157,33 @@ elif cmd == "no-pong":       # upgraded, never reads (so never answers a ping)
     c = WSConn(url, 5)
     t = wait_eof(c.sock, float(args[0]))
     print("dropped" if t is not None else "still open")
+elif cmd == "ping-flood":    # PID N SECS: N pings (at most SECS of sending), never reads
+    pid, n, limit = int(args[0]), int(args[1]), float(args[2])
+    def rss_kib():
+        with open("/proc/%d/status" % pid) as f:
+            return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((host, port))
+    c = WSConn.__new__(WSConn)
+    c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
+    c.path, c.host_header = "/", "%s:%d" % (host, port)
+    c._handshake(None, time.monotonic() + 5)
+    before = rss_kib()
+    data = memoryview(build_frame(OP_PING, b"p" * 125) * n)
+    s.setblocking(False)
+    t0, dropped = time.monotonic(), False
+    while data and time.monotonic() - t0 < limit:  # the server may stop reading: bounded
+        try:
+            data = data[s.send(data[:1 << 20]):]
+        except BlockingIOError:
+            time.sleep(0.01)
+        except OSError:
+            dropped = True
+            break
+    print("rss growth below 16 MiB", rss_kib() - before < 16 * 1024)
+    s.setblocking(True)
+    print("dropped" if dropped or wait_eof(s, float(args[3])) is not None else "still open")
 elif cmd == "pong":          # upgraded, answers every ping for SECS
     c = WSConn(url, 5)
     end = time.monotonic() + float(args[0])
@@ -215,6 +259,17 @@ teardown() { stop_server; }
     grep -q 'did not complete the WebSocket handshake in 1 s' "$NDB_LOG"
 }
 
+@test "handshakeTimeoutSec: a header name libwebsockets 4.1 never sees end (Hos:) is not answered; the timeout drops it" {
+    # docs/protocol.md 7.3 "request headers": a libwebsockets parser fault
+    # (the name ends where it leaves lws's table of known names)
+    start_server --handshake-timeout 1
+    run hostile send-wait 8 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHos: 1\r\n\r\n'
+    [ "$output" = "no answer closed" ]
+    run hostile send-wait 8 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nHost2: 1\r\nConnection: close\r\n\r\n'
+    [ "$output" = "HTTP/1.1 200 OK closed" ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+}
+
 @test "handshakeTimeoutSec: an upgrade request sent byte by byte is dropped" {
     start_server --handshake-timeout 1
     run hostile slow-headers 5
@@ -241,6 +296,17 @@ teardown() { stop_server; }
     [ "$output" = "dropped" ]
     run hostile pong 5
     [ "$output" = "alive" ]
+}
+
+@test "outputHighWater: a client that floods pings and never reads its pongs is paused, then dropped as stalled" {
+    # 200000 pings of 125 bytes: 25 MB of pongs, which the server queued
+    # without bound; now they count for back-pressure like answers (1.4)
+    start_server --output-stall-timeout 1
+    run hostile ping-flood "$NDB_PID" 200000 10 10
+    [ "${lines[0]}" = "rss growth below 16 MiB True" ]
+    [ "${lines[1]}" = "dropped" ]
+    grep -q 'bytes of output made no progress for 1 s' "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }
 
 @test "maxOutputBytes: a client that sends but never reads is disconnected; others go on" {

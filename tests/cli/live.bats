@@ -419,6 +419,26 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_WATCH":{"prefix":""}}' '{"KV_WATCH_RSP":{"m":"no more than 0 watches on one connection (limits.maxWatches)","st":42,"tkn":null}}'
 }
 
+@test "a client leaving with many watches of one hot key does not stall the others; making them is not quadratic" {
+    # 150000 watches of the key "hot" and 50000 of the prefix "ho" on one
+    # connection (the same as 3000 clients with 64 each): appending each
+    # to the connection's list walked it, and dropping them when the client
+    # left walked the key's whole chain each time (minutes of a stalled
+    # server); the waits are bounds on a hang, not timings
+    OWN_SERVER=1
+    start_server --max-watches 200000
+    local reqs="$BATS_TEST_TMPDIR/watches"
+    python3 -c 'import sys; sys.stdout.write("{\"KV_WATCH\":{\"keys\":[\"hot\"]}}\n" * 150000 + "{\"KV_WATCH\":{\"prefix\":\"ho\"}}\n" * 50000)' >"$reqs"
+    run timeout 60 "$NDB" send --timeout 20 - <"$reqs"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 200000 ]
+    [ "${lines[-1]}" = '{"KV_WATCH_RSP":{"id":200000,"st":1}}' ]
+    # the watcher is gone: its 200000 watches are dropped, and then
+    run timeout 60 "$NDB" send --timeout 10 '{"KV_SET":{"keys":{"hot":1}}}' '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(nl '{"KV_SET_RSP":{"st":1}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}')" ]
+}
+
 @test "a watcher that never reads gets one overflow event and loses its watch; memory stays bounded, others unaffected" {
     OWN_SERVER=1
     start_server --watch-output 262144

@@ -136,6 +136,49 @@ teardown() {
     done
 }
 
+@test "wss:// frames go through libwebsockets: the differences docs/protocol.md 1.2 lists" {
+    run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
+import socket, ssl, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import build_frame, OP_TEXT, OP_CLOSE, OP_PING
+
+class TLSConn(wsprobe.WSConn):
+    def __init__(self):
+        self.timeout, self.extra, self.buf = 5, [], bytearray()
+        self.host, self.port, self.path = "127.0.0.1", int(sys.argv[2]), "/"
+        self.host_header, self.subprotocol, self.closed_code = "localhost", None, None
+        ctx = ssl.create_default_context(cafile=sys.argv[3])
+        raw = socket.create_connection((self.host, self.port), timeout=5)
+        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self._handshake(None, time.monotonic() + 5)
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+def result(*frames):
+    c = TLSConn()
+    c.send_raw(b"".join(frames))
+    try:
+        return c.recv_message().decode()
+    except wsprobe.Closed as e:
+        return "closed %d" % e.code
+
+req = b'{"KV_CONTAINS":{"keys":["nope"]}}'
+unmasked = bytes([0x81, len(req)]) + req
+print("unmasked:", result(unmasked))
+print("close 5000:", result(build_frame(OP_CLOSE, struct.pack("!H", 5000))))
+print("close of 1 byte:", result(build_frame(OP_CLOSE, b"\x03")))
+print("close reason not UTF-8:", result(build_frame(OP_CLOSE, struct.pack("!H", 1000) + b"\xc3\x28")))
+print("ping of 126 bytes:", result(build_frame(OP_PING, b"p" * 126)))
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'unmasked: {"KV_CONTAINS_RSP":{"contains":[],"st":1}}
+close 5000: closed 5000
+close of 1 byte: closed 1005
+close reason not UTF-8: closed 1006
+ping of 126 bytes: closed 1006' ]
+}
+
 @test "the Origin rule holds over TLS: the own origin is https" {
     run openssl s_client -connect "127.0.0.1:$NDB_PORT" -quiet -CAfile "$PKI/ca.pem" < <(
         printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://evil.example\r\n\r\n' "$NDB_PORT"

@@ -125,6 +125,59 @@ PY
 400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol" ]
 }
 
+@test "an upgrade that is not RFC 6455's is refused: not a GET 400, version other than 13 426, a bad key 400" {
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+def upgrade(method="GET", version=b"Sec-WebSocket-Version: 13\r\n", key=b"dGhlIHNhbXBsZSBub25jZQ=="):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(method.encode() + b" / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + (b"Sec-WebSocket-Key: " + key + b"\r\n" if key else b"") + version + b"\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    shown = [lines[0]] + [l for l in lines[1:] if l.lower().startswith(b"sec-websocket-version")]
+    print(" | ".join(x.decode() for x in shown + ([body.rstrip(b"\n")] if body else [])))
+upgrade()
+upgrade(method="POST")
+upgrade(version=b"Sec-WebSocket-Version: 8\r\n")
+upgrade(version=b"")
+upgrade(key=b"abc")
+upgrade(key=None)
+PY
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
+    [ "${lines[1]}" = "HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade is a GET request" ]
+    local v426="HTTP/1.1 426 Upgrade Required | Sec-WebSocket-Version: 13 | 426 Upgrade Required: ndb speaks WebSocket version 13 (RFC 6455) only"
+    [ "${lines[2]}" = "$v426" ]
+    [ "${lines[3]}" = "$v426" ]
+    local badkey="HTTP/1.1 400 Bad Request | 400 Bad Request: Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"
+    [ "${lines[4]}" = "$badkey" ]
+    [ "${lines[5]}" = "$badkey" ]
+}
+
+@test "a subprotocol list libwebsockets cannot read is refused with 400 and the reason, not closed in silence" {
+    local why="400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol"
+    local long="" i
+    for i in $(seq 20); do long+="proto$i, "; done
+    local offer
+    # over 126 bytes; a name of 63 bytes; an empty item; a name with a slash
+    for offer in "${long}ndb" "$(printf 'x%.0s' $(seq 63)), ndb" ',ndb' 'chat/1.0, ndb'; do
+        run probe --header "Sec-WebSocket-Protocol: $offer" handshake
+        [ "$status" -eq 0 ]
+        [ "$output" = "400 Bad Request
+connection: close
+$why" ]
+    done
+    # the longest list and name lws reads are still chosen
+    run probe subprotocol "$(printf 'x%.0s' $(seq 62)), $(printf 'y%.0s' $(seq 56)), ndb"
+    [ "$output" = 'ndb' ]
+}
+
 @test "ndb send: unreachable server is exit 2 with one line naming the address" {
     run "$NDB" send --url ws://127.0.0.1:1/ '{"KV_COUNT":{}}'
     [ "$status" -eq 2 ]
