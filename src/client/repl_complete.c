@@ -295,9 +295,13 @@ static int chars(const char *s, size_t n) {
     return k;
 }
 
-/* Replace the `nbytes` bytes before the cursor with `text`. */
-static void replace_before_cursor(EditLine *el, const char *line, size_t nbytes, const char *text) {
-    if (nbytes) el_deletestr(el, chars(line, nbytes));
+/* Replace the `nbytes` bytes before the cursor (those of word, the
+ * partial word being completed) with `text`.  libedit deletes characters,
+ * not bytes: they are counted in the word itself, since a count taken
+ * elsewhere in the line deletes too much, or too little, around a word
+ * that is not ASCII. */
+static void replace_before_cursor(EditLine *el, const char *word, size_t nbytes, const char *text) {
+    if (nbytes) el_deletestr(el, chars(word, nbytes));
     if (*text) el_insertstr(el, text);
 }
 
@@ -382,7 +386,7 @@ unsigned char repl_complete(EditLine *el, int ch) {
     if (c.n == 1) {
         repl_quote_word(&q, c.v[0]);
         sb_addc(&q, ' ');
-        replace_before_cursor(el, line, upto - start, q.buf);
+        replace_before_cursor(el, line + start, upto - start, q.buf);
         rc = CC_REFRESH;
     } else if (c.n > 1) {
         size_t lcp = strlen(c.v[0]);
@@ -397,7 +401,7 @@ unsigned char repl_complete(EditLine *el, int ch) {
             if (!common) abort();
             repl_quote_word(&q, common);
             free(common);
-            replace_before_cursor(el, line, upto - start, q.buf);
+            replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;
         } else {
             qsort(c.v, c.n, sizeof *c.v, by_name);

@@ -187,6 +187,23 @@ line() {
     wait_re "^127\.0\.0\.1:$NDB_PORT> use [0-9]+$"
 }
 
+@test "Tab completes a key name that is not ASCII without touching the rest of the line" {
+    # libedit deletes characters: the partial word is 2 bytes but 1 character
+    # here, and a count taken from the start of the line deleted the blank
+    # before it ("geté-accent") or glued it to the previous word.
+    "$NDB" set 'é-accent' 1 'ünï' 2 x 3
+    start_repl
+    type_text "get é"
+    key Tab
+    wait_last "$PROMPT get é-accent"
+    type_text "x ün"
+    key Tab
+    wait_last "$PROMPT get é-accent x ünï"
+    key Enter
+    wait_for '"ünï": 2'
+    wait_last "$PROMPT"
+}
+
 @test "history is kept across runs in \$XDG_STATE_HOME/ndb/history (0600), without credentials" {
     start_repl
     line "set hist_key 42"
