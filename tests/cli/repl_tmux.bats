@@ -415,6 +415,41 @@ line() {
     ! grep -q 'SV_AUTH' "$RSTATE/ndb/history"
 }
 
+@test "--user: a line logged in as another user does not make the REPL ask for its own password again" {
+    OWN_SERVER=1
+    local ha hb cfg="$BATS_TEST_TMPDIR/users.json"
+    ha=$(printf 'alice-pw\n' | "$NDB" passwd --iterations 100000)
+    hb=$(printf 'bob-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"},{"name":"bob","password":"%s","role":"read"}]}}' \
+        "$ha" "$hb" >"$cfg"
+    start_server --config "$cfg"
+    REPL_NO_WAIT=1 start_repl --user alice
+    wait_for "Password for alice:"
+    type_text "alice-pw"
+    key Enter
+    PROMPT="alice@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    # bob's password is asked, and given up with Ctrl-C
+    line "count --user bob"
+    wait_for "Password for bob:"
+    key C-c
+    wait_for "no password for user 'bob'"
+    wait_last "$PROMPT"
+    line "set k 1"
+    wait_for "OK"
+    wait_last "$PROMPT"
+    # bob logs in for one line; the next line is alice's again
+    line "get k --user bob"
+    wait_last "Password for bob:"
+    type_text "bob-pw"
+    key Enter
+    wait_last "bob@127.0.0.1:$NDB_PORT>"
+    line "info -c"
+    wait_for '"role":"write"'
+    wait_last "$PROMPT"
+    [ "$(screen | grep -c 'Password for alice:')" -eq 1 ]
+}
+
 @test "Ctrl-C stops a counted watch and returns to the prompt; the watch is ended, the REPL's others go on" {
     start_repl
     line "watch --prefix bg"
