@@ -122,7 +122,7 @@ static const char repl_help[] =
     "  clear                clear the screen ('clear-keys' removes every key,\n"
     "                       after asking)\n"
     "  help [COMMAND]       this text, or the help of one command\n"
-    "  quit, exit           leave (or Ctrl-D on an empty line)\n"
+    "  quit, exit, \\q       leave (or Ctrl-D on an empty line); no arguments\n"
     "\n"
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
     "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
@@ -540,6 +540,7 @@ static int run_meta(repl *r, const char *text, int *quit) {
     char word[32] = "", arg[32] = "", extra[2] = "";
     sscanf(text, " %31s %31s %1s", word, arg, extra);
     if (!strcmp(word, "\\q")) {
+        if (arg[0]) return repl_error("'\\q' takes no arguments");
         *quit = 1;
         return 0;
     }
@@ -703,7 +704,12 @@ static int run_input(repl *r, const char *text, int *quit) {
         if (!argv) abort();
         for (int i = 0; i < w.n; i++) argv[i] = w.w[i].text;
         const char *w0 = argv[0];
-        if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
+        if ((!strcmp(w0, "quit") || !strcmp(w0, "exit")) && w.n > 1) {
+            /* not the shell's `exit N`: leaving with 0 would hide what a
+             * script meant to say */
+            rc = repl_error("'%s' takes no arguments (a script's exit status is that of its first "
+                            "failing line)", w0);
+        } else if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
             *quit = 1;
             rc = 0;
         } else if (!strcmp(w0, "clear")) {

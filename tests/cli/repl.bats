@@ -218,6 +218,18 @@ ndb repl: stopped at line 1' ]
     ok_out '0'
 }
 
+@test "quit, exit and \\q take no arguments: 'exit 3' is a usage error, not a silent success" {
+    repl $'count\nexit 3\ncount\n'
+    exit_is 2 '0'
+    [ "$stderr" = $'ndb: \'exit\' takes no arguments (a script\'s exit status is that of its first failing line)\nndb repl: stopped at line 2' ]
+    repl $'quit now\n'
+    exit_is 2 ''
+    err_has "'quit' takes no arguments"
+    repl $'\\q 1\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: \'\\q\' takes no arguments\nndb repl: stopped at line 1' ]
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""
