@@ -901,6 +901,16 @@ static int run_interactive(repl *r) {
             sb_reset(&pending);
             continue;
         }
+        if ((!line || count <= 0) && pending.len) {
+            /* Ctrl-D inside unfinished input: leaving would lose the input
+             * without a word (a script says "unfinished input"); drop it
+             * and say so, as a shell does, and the next Ctrl-D leaves. */
+            fputc('\n', stdout);
+            note(r, "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
+            r->continuing = 0;
+            sb_reset(&pending);
+            continue;
+        }
         if (!line || count <= 0) {
             fputc('\n', stdout);
             break;

@@ -278,6 +278,21 @@ line() {
     wait_for "REPL-EXIT=0"
 }
 
+@test "Ctrl-D inside unfinished input discards it, says so and stays; the next Ctrl-D leaves" {
+    start_repl
+    line "set dd_key '{"
+    wait_for "(input continues until the open quote or bracket is closed; Ctrl-C discards it)"
+    key C-d
+    wait_for "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *REPL-EXIT* ]]
+    line "count"
+    wait_for $'count\n0'
+    wait_last "$PROMPT"
+    key C-d
+    wait_for "REPL-EXIT=0"
+}
+
 @test "the server going away is reported; the next command reconnects" {
     OWN_SERVER=1
     start_server
