@@ -95,7 +95,13 @@ tls (config object "tls"):' ]
     config "$f" '{"version":5, oops}'
     run "$NDB" serve --config "$f"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"Config file not valid JSON"* ]]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 15 (byte 14): unexpected 'o'" ]
+
+    # a trailing comma says where (line and column) and why
+    config "$f" $'{\n  "port": 1988,\n  "limits": {\n    "maxDepth": 5,\n  }\n}'
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 5, column 3 (byte 53): unexpected '}' after a comma (JSON allows no trailing comma)" ]
 
     run "$NDB" serve --config "$BATS_TEST_TMPDIR/missing.json"
     [ "$status" -eq 1 ]

@@ -226,9 +226,27 @@ static void test_unknown_and_groups(void) {
 }
 
 static void test_not_json(void) {
-    expect_error("{\"port\":1", "config t.jsonc: Config file not valid JSON (at byte 9)");
-    expect_error("{\"port\":1,}", "config t.jsonc: Config file not valid JSON (at byte 10)");
-    expect_error("", "config t.jsonc: Config file not valid JSON (at byte 0)");
+    /* where reading stopped, as an editor counts (line, column in characters) */
+    expect_error("{\"port\":1", "config t.jsonc: Config file not valid JSON at line 1, column 10 (byte 9): the file "
+                                "ends before the object is complete (an unclosed '{', '[', string or comment)");
+    expect_error("{\"port\":1,}", "config t.jsonc: Config file not valid JSON at line 1, column 11 (byte 10): "
+                                  "unexpected '}' after a comma (JSON allows no trailing comma)");
+    expect_error("{\n  // the port\n  \"port\": 1,\n  \"ip\": \"::1\",\n}",
+                 "config t.jsonc: Config file not valid JSON at line 5, column 1 (byte 44): unexpected '}' after a "
+                 "comma (JSON allows no trailing comma)");
+    expect_error("{\"a\": [1,\n ]}", "config t.jsonc: Config file not valid JSON at line 2, column 2 (byte 11): "
+                                     "unexpected ']' after a comma (JSON allows no trailing comma)");
+    expect_error("{\n'port': 1}", "config t.jsonc: Config file not valid JSON at line 2, column 1 (byte 2): "
+                                  "unexpected ''' (JSON strings take double quotes)");
+    expect_error("{\"\xc3\xa9\": \xe2\x80\x9cx\xe2\x80\x9d}",
+                 "config t.jsonc: Config file not valid JSON at line 1, column 7 (byte 7): unexpected curly quote "
+                 "'\xe2\x80\x9c' (JSON strings take straight double quotes)");
+    expect_error("{\"port\": 1} x", "config t.jsonc: Config file not valid JSON at line 1, column 13 (byte 12): "
+                                    "unexpected 'x'");
+    expect_error("{\"port\":\x01}", "config t.jsonc: Config file not valid JSON at line 1, column 9 (byte 8): "
+                                    "unexpected byte 0x01");
+    expect_error("", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file is empty (it "
+                     "must hold one JSON object, such as {\"port\": 1988})");
     expect_error("[1]", "config t.jsonc: Config file not valid JSON (the top level must be an object)");
     ndb_config c;
     char err[512];
