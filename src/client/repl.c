@@ -311,28 +311,50 @@ static void on_command_event(cli_ctx *c, const char *msg, size_t n) {
     print_event(repl_of(c), msg, n);
 }
 
+void repl_hold_event(repl *r, const char *msg, size_t n) {
+    sb_add(&r->held_events, (const char *)&n, sizeof n);
+    sb_add(&r->held_events, msg, n);
+}
+
+/* Show one event between prompts: before the first one (*shown still 0)
+ * the line being typed is cleared; libedit redraws it afterwards. */
+static void show_event(repl *r, int idle, int *shown, const char *msg, size_t n) {
+    if (idle && r->interactive && !*shown) fputs("\r\033[K", stdout);
+    *shown = 1;
+    print_event(r, msg, n);
+}
+
+/* Show the events held while Tab completion used the connection, in the
+ * order they came (before any that came later). */
+static void show_held_events(repl *r, int idle, int *shown) {
+    const char *p = r->held_events.buf, *end = p + r->held_events.len;
+    while (p && p < end) {
+        size_t n;
+        memcpy(&n, p, sizeof n);
+        show_event(r, idle, shown, p + sizeof n, n);
+        p += sizeof n + n;
+    }
+    sb_reset(&r->held_events);
+}
+
 /* Has the server closed the kept connection while we were not looking?
  * Then say so once and drop it; the next request reconnects. */
 static void check_connection(repl *r, int idle) {
-    if (!r->c.ws) return;
     strbuf tmp = STRBUF_INIT;
     char err[256];
-    int k, shown = 0;
+    int k = 0, shown = 0;
     /* Events of the connection's watches, shown between prompts: the line
      * being typed is cleared, the events printed, and libedit redraws the
      * prompt with the line as it was (cursor included). */
-    while ((k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err)) == 1) {
-        if (!cli_is_event(tmp.buf, tmp.len)) continue;
-        if (idle && r->interactive && !shown) fputs("\r\033[K", stdout);
-        shown = 1;
-        print_event(r, tmp.buf, tmp.len);
-    }
+    show_held_events(r, idle, &shown);
+    while (r->c.ws && (k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err)) == 1)
+        if (cli_is_event(tmp.buf, tmp.len)) show_event(r, idle, &shown, tmp.buf, tmp.len);
     sb_free(&tmp);
     if (shown) {
         fflush(stdout);
         if (idle && r->interactive) el_set(r->el, EL_REFRESH);
     }
-    if (k >= 0) return;
+    if (!r->c.ws || k >= 0) return;
     if (idle && r->interactive) fputs("\r\n", stdout), fflush(stdout);
     fprintf(stderr, "ndb: lost connection to %s (%s); %s\n", r->url, err,
             idle ? "will reconnect at the next command" : "reconnecting");
@@ -800,7 +822,7 @@ static int read_key(EditLine *el, wchar_t *wc) {
         int k = poll(&p, 1, REPL_IDLE_POLL_MS);
         if (k < 0 && errno != EINTR) return -1;
         if (k <= 0) {
-            if (k == 0 && r->c.ws) {
+            if (k == 0 && (r->c.ws || r->held_events.len)) {
                 check_connection(r, 1);
                 if (!r->c.ws) el_set(el, EL_REFRESH);
             }
@@ -1102,5 +1124,6 @@ int cmd_repl(int argc, char **argv) {
     free(r.keys);
     for (size_t i = 0; i < r.nwatches; i++) free(r.watches[i].req);
     free(r.watches);
+    sb_free(&r.held_events);
     return rc;
 }

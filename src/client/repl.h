@@ -140,6 +140,10 @@ typedef struct repl {
     } *watches;
     size_t nwatches;
     unsigned watch_gen;  /* c.conn_gen of the connection they are on */
+    /* events that came while Tab completion waited for key names, each a
+     * size_t length and the message: shown at the prompt's next look at
+     * the connection (check_connection), never dropped */
+    strbuf held_events;
 
     /* libedit */
     EditLine *el;
@@ -153,6 +157,10 @@ typedef struct repl {
 
 /* Remember a session token for completion (no duplicates). */
 void repl_add_token(repl *r, const char *tkn);
+
+/* Keep an event (message msg[0..n)) of the REPL's watches that arrived
+ * outside a command, to be shown with the next ones. */
+void repl_hold_event(repl *r, const char *msg, size_t n);
 
 /* The completion function bound to Tab. */
 unsigned char repl_complete(EditLine *el, int ch);

@@ -74,6 +74,21 @@ static void drop_keys(repl *r) {
     r->keys_at = 0;
 }
 
+/* The answer to the request just sent, within REPL_KEYS_WAIT_MS.  Events
+ * of the REPL's watches may come first on the connection: they are held
+ * for the prompt to show, since one taken for the answer was an event the
+ * user never saw.  Returns 0 with the answer in *buf, or -1. */
+static int recv_answer(repl *r, strbuf *buf) {
+    int64_t end = repl_now_ms() + REPL_KEYS_WAIT_MS;
+    char err[400];
+    for (;;) {
+        int64_t left = end - repl_now_ms();
+        if (left <= 0 || wsc_recv(r->c.ws, buf, (int)left, err, sizeof err) != 1) return -1;
+        if (!cli_is_event(buf->buf, buf->len)) return 0;
+        repl_hold_event(r, buf->buf, buf->len);
+    }
+}
+
 /* One KV_KEYS / SH_KEYS round trip on the REPL's connection (opened
  * quietly if needed).  Returns 0 with the answer in *buf, or -1. */
 static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
@@ -88,7 +103,7 @@ static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
         if (!(c->ws_url = strdup(r->url))) abort();
         c->conn_gen++; /* the REPL renews its watches on it at the next command */
     }
-    if (wsc_send(c->ws, req, strlen(req)) || wsc_recv(c->ws, buf, REPL_KEYS_WAIT_MS, err, sizeof err) != 1) {
+    if (wsc_send(c->ws, req, strlen(req)) || recv_answer(r, buf)) {
         cli_disconnect(c);
         return -1;
     }

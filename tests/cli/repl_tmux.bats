@@ -26,6 +26,8 @@ setup() {
 }
 
 teardown() {
+    # a REPL a test stopped (kill -STOP) is let go on, whatever failed
+    if [ -n "${STOPPED_PID:-}" ]; then kill -CONT "$STOPPED_PID" 2>/dev/null || true; fi
     TMUX= tmux -L "$TSOCK" kill-server 2>/dev/null || true
     if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
 }
@@ -202,6 +204,24 @@ line() {
     key Enter
     wait_for '"ünï": 2'
     wait_last "$PROMPT"
+}
+
+@test "an event that comes while Tab fetches key names is shown, not taken for the answer" {
+    "$NDB" set ev_key 0
+    start_repl
+    line "watch ev_key"
+    wait_for "watching (id 1)"
+    wait_last "$PROMPT"
+    # With the REPL stopped, the event waits on its connection ahead of the
+    # answer to the key-name request that Tab sends when it resumes.
+    STOPPED_PID=$(pgrep -P "$(tm display -p -t "$RTARGET" '#{pane_pid}')") # the REPL, the script's one child
+    kill -STOP "$STOPPED_PID"
+    "$NDB" set ev_key 1
+    type_text "get ev_"
+    key Tab
+    kill -CONT "$STOPPED_PID"
+    wait_last "$PROMPT get ev_key"
+    wait_for '{"id":1,"key":"ev_key","op":"set"}'
 }
 
 @test "history is kept across runs in \$XDG_STATE_HOME/ndb/history (0600), without credentials" {
