@@ -116,6 +116,20 @@ static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
     return 0;
 }
 
+/* The member path of the setting whose own name (after the last '.') is
+ * name[0..n), such as "tls.cert" for "cert": a member written in the wrong
+ * object is better pointed to its place than to the nearest spelling
+ * ("cert" is two letters from "core").  NULL if there is none. */
+static const char *member_named(const char *name, size_t n) {
+    for (int i = 1; i < S_COUNT; i++) {
+        const char *m = settings_table[i].member, *last;
+        if (!m) continue;
+        last = strrchr(m, '.') ? strrchr(m, '.') + 1 : m;
+        if (strlen(last) == n && !memcmp(last, name, n)) return m;
+    }
+    return NULL;
+}
+
 /* Check and apply every member of the object at token obj, whose path is
  * w->path (empty at the top).  Recursion follows the settings' groups, so
  * it is as deep as the deepest member path of the table. */
@@ -140,8 +154,11 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
             if (walk_object(w, k + 1)) return -1;
         } else {
             char sug[128], after[160] = "";
+            const char *home = plain ? member_named(name, namelen) : NULL;
             settings_suggest(w->path.buf, 1, sug, sizeof sug);
             if (memchr(name, '.', namelen)) snprintf(after, sizeof after, " (member names have no '.': nest objects instead)");
+            else if (home && !strchr(home, '.')) snprintf(after, sizeof after, " (did you mean '%s', at the top level?)", home);
+            else if (home) snprintf(after, sizeof after, " (did you mean '%s'?)", home);
             else if (sug[0]) snprintf(after, sizeof after, " (did you mean '%s'?)", sug);
             return fail_member(w, "unknown member ", after);
         }

@@ -97,6 +97,12 @@ tls (config object "tls"):' ]
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 15 (byte 14): unexpected 'o'" ]
 
+    # a member in the wrong object: its place is named
+    config "$f" '{"cert": "c.pem"}'
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: unknown member 'cert' (did you mean 'tls.cert'?)" ]
+
     # a trailing comma says where (line and column) and why
     config "$f" $'{\n  "port": 1988,\n  "limits": {\n    "maxDepth": 5,\n  }\n}'
     run "$NDB" serve --config "$f"

@@ -210,8 +210,14 @@ static void test_unknown_and_groups(void) {
     expect_error("{\"limits\":[]}", "config t.jsonc: 'limits' must be an object");
     expect_error("{\"persist\":true}", "config t.jsonc: 'persist' must be an object");
     expect_error("{\"sessions\":null}", "config t.jsonc: 'sessions' must be an object");
-    /* a member name that is a setting but in the wrong place is unknown there */
-    expect_error("{\"limits\":{\"port\":1}}", "config t.jsonc: unknown member 'limits.port'");
+    /* a member name that is a setting but in the wrong place is unknown
+     * there, and its place is named ("cert" is also near "core") */
+    expect_error("{\"limits\":{\"port\":1}}",
+                 "config t.jsonc: unknown member 'limits.port' (did you mean 'port', at the top level?)");
+    expect_error("{\"cert\":\"c.pem\"}", "config t.jsonc: unknown member 'cert' (did you mean 'tls.cert'?)");
+    expect_error("{\"journal\":\"always\"}", "config t.jsonc: unknown member 'journal' (did you mean 'persist.journal'?)");
+    expect_error("{\"persist\":{\"maxMemory\":1}}",
+                 "config t.jsonc: unknown member 'persist.maxMemory' (did you mean 'limits.maxMemory'?)");
     /* a member given twice, at any depth, is refused (tools disagree on which counts) */
     expect_error("{\"port\":2,\"port\":\"x\"}",
                  "config t.jsonc: 'port' is given twice (JSON tools disagree on which one counts: keep one)");
