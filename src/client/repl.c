@@ -970,12 +970,25 @@ static int run_script(repl *r) {
     long lineno = 0, first_line = 0;
     int quit = 0, first_rc = 0;
     while (!quit && (len = getline(&line, &cap, stdin)) >= 0) {
+        const char *text = line;
+        int rc;
         lineno++;
         if (!pending.len) first_line = lineno;
-        sb_add(&pending, line, (size_t)len);
-        if (pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
-        if (unfinished(pending.buf)) continue;
-        int rc = run_input(r, pending.buf, &quit);
+        /* the byte-order mark that some editors put before UTF-8 text: it
+         * would be read as part of the first command's name */
+        if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) text += 3, len -= 3;
+        if (memchr(text, '\0', (size_t)len)) {
+            /* the rest of the line would be cut off without a word (a
+             * script saved as UTF-16 has NULs on every line) */
+            fprintf(stderr, "ndb: line %ld holds a NUL byte: a script is UTF-8 text (convert one saved as "
+                            "UTF-16: iconv -f UTF-16 -t UTF-8)\n", lineno);
+            rc = CLI_USAGE;
+        } else {
+            sb_add(&pending, text, (size_t)len);
+            if (pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
+            if (unfinished(pending.buf)) continue;
+            rc = run_input(r, pending.buf, &quit);
+        }
         sb_reset(&pending);
         if (rc) {
             if (!first_rc) first_rc = rc; /* the line's own status: 1, 2 or 3 */

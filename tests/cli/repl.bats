@@ -230,6 +230,20 @@ ndb repl: stopped at line 1' ]
     [ "$stderr" = $'ndb: \'\\q\' takes no arguments\nndb repl: stopped at line 1' ]
 }
 
+@test "a script: a UTF-8 byte-order mark is skipped; a NUL byte (UTF-16) fails its line instead of cutting it" {
+    repl $'\xef\xbb\xbfset bom 1\nget bom\n'
+    ok_out '1'
+    [ "$stderr" = "" ]
+    run --separate-stderr bash -c 'printf "set nul ab\\0cd\nget nul\n" | "$1" repl' _ "$NDB"
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: line 1 holds a NUL byte: a script is UTF-8 text (convert one saved as UTF-16: iconv -f UTF-16 -t UTF-8)\nndb repl: stopped at line 1' ]
+    run --separate-stderr bash -c 'printf "set u16 1\n" | iconv -t UTF-16 | "$1" repl' _ "$NDB"
+    exit_is 2 ''
+    err_has 'ndb: line 1 holds a NUL byte'
+    run --separate-stderr "$NDB" contains nul u16
+    exit_is 1 ''
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""
