@@ -202,15 +202,16 @@ static int find_repeat(cfgwalk *w, uint32_t t) {
  * column, from 1; columns count characters), what it found there, and a
  * hint for the two slips that JSON refuses and config files invite: a
  * comma before '}' or ']', and single quotes.  A byte offset alone sends a
- * newcomer counting characters through the file. */
-static void describe_stop(const char *text, size_t len, size_t pos, char *out, size_t outlen) {
+ * newcomer counting characters through the file.  text starts `skipped`
+ * bytes into the file (after a byte-order mark). */
+static void describe_stop(const char *text, size_t len, size_t pos, size_t skipped, char *out, size_t outlen) {
     size_t line = 1, col = 1;
     if (pos > len) pos = len;
     for (size_t i = 0; i < pos; i++) {
         if (text[i] == '\n') line++, col = 1;
         else if (((unsigned char)text[i] & 0xc0) != 0x80) col++;
     }
-    int n = snprintf(out, outlen, "line %zu, column %zu (byte %zu): ", line, col, pos);
+    int n = snprintf(out, outlen, "line %zu, column %zu (byte %zu): ", line, col, pos + skipped);
     if (n < 0 || (size_t)n >= outlen) return;
     out += n, outlen -= (size_t)n;
     if (pos == len) {
@@ -218,6 +219,10 @@ static void describe_stop(const char *text, size_t len, size_t pos, char *out, s
                                   ? "the file is empty (it must hold one JSON object, such as {\"port\": 1988})"
                                   : "the file ends before the object is complete (an unclosed '{', '[', string "
                                     "or comment)");
+        return;
+    }
+    if (pos == 0 && len >= 2 && (!memcmp(text, "\xff\xfe", 2) || !memcmp(text, "\xfe\xff", 2))) {
+        snprintf(out, outlen, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
         return;
     }
     /* U+201C, U+201D, U+2018, U+2019: quotes a word processor or a web page put in */
@@ -241,9 +246,12 @@ int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char 
     cfgwalk w = {JDOC_INIT, name, err, errlen, cfg, STRBUF_INIT};
     int rc = -1;
     size_t pos = 0;
-    if (jdoc_parse(&w.d, text, len, &pos)) {
+    /* A UTF-8 byte-order mark, as editors on Windows write, is skipped
+     * (RFC 8259 8.1 lets a parser ignore it). */
+    size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+    if (jdoc_parse(&w.d, text + bom, len - bom, &pos)) {
         char where[256];
-        describe_stop(text, len, pos, where, sizeof where);
+        describe_stop(text + bom, len - bom, pos, bom, where, sizeof where);
         snprintf(err, errlen, "config %s: Config file not valid JSON at %s", name, where);
     } else if (w.d.toks[0].type != JT_OBJECT) {
         snprintf(err, errlen, "config %s: Config file not valid JSON (the top level must be an object)", name);

@@ -97,6 +97,16 @@ tls (config object "tls"):' ]
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 15 (byte 14): unexpected 'o'" ]
 
+    # a UTF-8 byte-order mark (as Windows editors write) is skipped; UTF-16 is named
+    printf '\xef\xbb\xbf{"port": 1, "maxPayload": 63}' >"$f"
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: 'maxPayload' must be a number of bytes from 64 to 67108864" ]
+    printf '{"port": 1}' | iconv -t UTF-16 >"$f"
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 1 (byte 0): the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8" ]
+
     # a member in the wrong object: its place is named
     config "$f" '{"cert": "c.pem"}'
     run "$NDB" serve --config "$f"

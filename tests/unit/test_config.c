@@ -253,6 +253,14 @@ static void test_not_json(void) {
                                     "unexpected byte 0x01");
     expect_error("", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file is empty (it "
                      "must hold one JSON object, such as {\"port\": 1988})");
+    /* a UTF-8 byte-order mark is skipped (RFC 8259 8.1); UTF-16 is named */
+    ndb_config b = expect_ok("\xef\xbb\xbf{\"port\":1988}");
+    CHECK_INT(b.port, 1988);
+    config_free(&b);
+    expect_error("\xef\xbb\xbf{\"port\":,}", "config t.jsonc: Config file not valid JSON at line 1, column 9 (byte 11): "
+                                           "unexpected ','");
+    expect_error("\xff\xfe{\0}\0", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file "
+                                   "is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
     expect_error("[1]", "config t.jsonc: Config file not valid JSON (the top level must be an object)");
     ndb_config c;
     char err[512];
