@@ -5,7 +5,8 @@
  * from the client's command table (cli_commands / cli_options), so the REPL
  * cannot offer a command or option the client does not accept:
  *   - the first word: command names, group names ("session") and the REPL's
- *     own words (use, help, quit, exit); "\timing" after a backslash;
+ *     own words (use, help, quit, exit, clear-keys); "\timing" after a
+ *     backslash (inserted as is: quoted, it would be a command name);
  *   - after a group: its subcommands; after `help`: command names;
  *   - a word starting with '-': the options of the current command (its own
  *     and the global ones, as `ndb help --options CMD` lists them);
@@ -195,6 +196,8 @@ static void add_command_names(cands *c, int with_repl_words) {
     const cli_cmd *t = cli_commands(&n);
     for (size_t i = 0; i < n; i++) cand_add(c, t[i].group ? t[i].group : t[i].name);
     if (with_repl_words) {
+        /* in the REPL 'clear' clears the screen; the keys go by this name */
+        cand_add(c, "clear-keys");
         cand_add(c, "use");
         cand_add(c, "quit");
         cand_add(c, "exit");
@@ -363,6 +366,9 @@ unsigned char repl_complete(EditLine *el, int ch) {
     size_t start = upto;  /* where the word being completed starts */
     const char *prefix = "";
     char first = repl_first_char(line);
+    /* The REPL's \timing is a word of its own, not read by repl_split:
+     * quoted ('\timing') it would be a command name, and unknown. */
+    int verbatim = first == '\\';
     if (first == '\\') {
         size_t b = strspn(line, " \t");
         if (!strpbrk(line + b, " \t")) {
@@ -399,7 +405,8 @@ unsigned char repl_complete(EditLine *el, int ch) {
     unsigned char rc = CC_ERROR;
     strbuf q = STRBUF_INIT;
     if (c.n == 1) {
-        repl_quote_word(&q, c.v[0]);
+        if (verbatim) sb_adds(&q, c.v[0]);
+        else repl_quote_word(&q, c.v[0]);
         sb_addc(&q, ' ');
         replace_before_cursor(el, line + start, upto - start, q.buf);
         rc = CC_REFRESH;
@@ -414,7 +421,8 @@ unsigned char repl_complete(EditLine *el, int ch) {
         if (lcp > plen) {
             char *common = strndup(c.v[0], lcp);
             if (!common) abort();
-            repl_quote_word(&q, common);
+            if (verbatim) sb_adds(&q, common);
+            else repl_quote_word(&q, common);
             free(common);
             replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;

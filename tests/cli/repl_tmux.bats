@@ -157,6 +157,26 @@ line() {
     wait_last "$PROMPT s"
 }
 
+@test "Tab completes \\timing as the REPL reads it (unquoted), and offers clear-keys" {
+    start_repl
+    type_text '\'
+    key Tab
+    wait_last "$PROMPT \\timing"
+    type_text "o"
+    key Tab
+    wait_re "^off +on$"
+    type_text "n"
+    key Tab
+    wait_last "$PROMPT \\timing on"
+    key Enter
+    wait_for "Timing is on."
+    wait_last "$PROMPT"
+    type_text "clear-"
+    key Tab
+    wait_re "^clear-keys +clear-set$"
+    wait_last "$PROMPT clear-"
+}
+
 @test "Tab completes key names from the server (also in a session) and session tokens" {
     "$NDB" set alpha_key 1 'my key' 2 beta 3
     start_repl
