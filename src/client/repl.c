@@ -127,7 +127,8 @@ static const char repl_help[] =
     "  quit, exit, \\q       leave (or Ctrl-D on an empty line); no arguments\n"
     "\n"
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
+    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.  '#'\n"
+    "starts a comment only at the start of a line; a lone # later is refused.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line, or stops a running command\n"
     "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
@@ -700,6 +701,16 @@ static int run_command(repl *r, int argc, char **argv) {
     return rc;
 }
 
+/* Does the line hold a word that is a lone, unquoted '#'?  Words are split
+ * as in the shell but a '#' inside a line starts no comment, so the shell
+ * habit `set a 1  # note` would also store a key "#" holding "note",
+ * without a word.  Nobody means that key unquoted. */
+static int stray_comment(const char *text, const repl_words *w) {
+    for (int i = 0; i < w->n; i++)
+        if (w->w[i].end - w->w[i].start == 1 && text[w->w[i].start] == '#') return 1;
+    return 0;
+}
+
 /* Run one complete input.  Returns its status (0 = success). */
 static int run_input(repl *r, const char *text, int *quit) {
     char f = repl_first_char(text);
@@ -722,6 +733,12 @@ static int run_input(repl *r, const char *text, int *quit) {
         if (w.open) {
             repl_words_free(&w);
             fprintf(stderr, "ndb: unfinished input: a quote, bracket or backslash is not closed\n");
+            return CLI_USAGE;
+        }
+        if (stray_comment(text, &w)) {
+            repl_words_free(&w);
+            fprintf(stderr, "ndb: '#' starts a comment only at the start of a line; quote it ('#') to "
+                            "mean the key or value #\n");
             return CLI_USAGE;
         }
         char **argv = calloc((size_t)w.n + 1, sizeof *argv);

@@ -244,6 +244,16 @@ ndb repl: stopped at line 1' ]
     exit_is 1 ''
 }
 
+@test "a lone '#' inside a line is refused, not stored as a key; '#red' and a quoted '#' are words" {
+    repl $'set a 1 # note\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: \'#\' starts a comment only at the start of a line; quote it (\'#\') to mean the key or value #\nndb repl: stopped at line 1' ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    repl $'set tag #red h \'#\'\nget tag h\n  # a comment line\n'
+    ok_out '{"tag":"#red","h":"#"}'
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""
