@@ -812,7 +812,12 @@ static void remember(repl *r, const char *text) {
         HistEvent ev;
         int dup = history(r->hist, &ev, H_FIRST) == 0 && !strcmp(ev.str, e);
         history(r->hist, &ev, H_ENTER, e);
-        if (!dup) repl_history_append(r->histfile, e);
+        /* Say once why the history is not kept, rather than lose it silently. */
+        if (!dup && repl_history_append(r->histfile, e) && r->histfile && !r->history_failed) {
+            r->history_failed = 1;
+            fprintf(stderr, "ndb: cannot add to the history file %s: %s (lines are kept for this run only)\n",
+                    r->histfile, errno == ELOOP ? "it is a symbolic link, which is not followed" : strerror(errno));
+        }
     }
     free(e);
 }

@@ -100,7 +100,8 @@ char *repl_history_path(void);
 void repl_history_load(History *h, const char *path);
 
 /* Append one entry to the file (created with mode 0600; a looser mode of an
- * existing file is tightened).  Returns 0 or -1. */
+ * existing file is tightened; a symbolic link is not followed).  Returns 0,
+ * or -1 with errno set. */
 int repl_history_append(const char *path, const char *entry);
 
 /* Entries kept in memory and in the file. */
@@ -153,6 +154,7 @@ typedef struct repl {
     int interrupted;     /* Ctrl-C at the prompt */
     int continuing;      /* reading the continuation of unfinished input */
     int lost_said;       /* "connection lost" already reported */
+    int history_failed;  /* writing the history file failed (said once) */
 } repl;
 
 /* Remember a session token for completion (no duplicates). */

@@ -275,6 +275,20 @@ line() {
     wait_last "$PROMPT"
 }
 
+@test "a history file that cannot be written is said once, not lost silently (a symbolic link is not followed)" {
+    mkdir -p "$RSTATE/ndb"
+    : >"$BATS_TEST_TMPDIR/elsewhere"
+    ln -s "$BATS_TEST_TMPDIR/elsewhere" "$RSTATE/ndb/history"
+    start_repl
+    line "count"
+    wait_for "ndb: cannot add to the history file $RSTATE/ndb/history: it is a symbolic link, which is not followed (lines are kept for this run only)"
+    wait_last "$PROMPT"
+    line "keys"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -c 'cannot add to the history')" -eq 1 ]
+    [ ! -s "$BATS_TEST_TMPDIR/elsewhere" ]
+}
+
 @test "without XDG_STATE_HOME the history goes to ~/.local/state/ndb/history" {
     XDG_OVERRIDE="" start_repl
     line "count"
