@@ -41,15 +41,37 @@ typedef struct cands {
     size_t n, cap;
 } cands;
 
+/* Add s (repeats are removed by cands_keep: a check against every earlier
+ * candidate here made Tab quadratic, and froze the REPL for minutes over a
+ * few hundred thousand key names). */
 static void cand_add(cands *c, const char *s) {
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->v[i], s)) return;
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 32;
         c->v = realloc(c->v, c->cap * sizeof *c->v);
         if (!c->v) abort();
     }
     if (!(c->v[c->n++] = strdup(s))) abort();
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the candidates that start with prefix, sorted, each once. */
+static void cands_keep(cands *c, const char *prefix) {
+    size_t m = 0, plen = strlen(prefix);
+    for (size_t i = 0; i < c->n; i++) {
+        if (!strncmp(c->v[i], prefix, plen)) c->v[m++] = c->v[i];
+        else free(c->v[i]);
+    }
+    c->n = m;
+    if (c->n) qsort(c->v, c->n, sizeof *c->v, by_name);
+    m = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (m && !strcmp(c->v[m - 1], c->v[i])) free(c->v[i]);
+        else c->v[m++] = c->v[i];
+    }
+    c->n = m;
 }
 
 static void cands_free(cands *c) {
@@ -237,9 +259,11 @@ static void usage_meta(const cli_cmd *e, int pos, char *out, size_t outlen) {
     snprintf(out, outlen, "%.*s", (int)strcspn(w, ".]"), w);
 }
 
-static void add_keys(repl *r, cands *c) {
+static void add_keys(repl *r, cands *c, const char *prefix) {
+    size_t plen = strlen(prefix);
     fetch_keys(r);
-    for (size_t i = 0; i < r->nkeys; i++) cand_add(c, r->keys[i]);
+    for (size_t i = 0; i < r->nkeys; i++)
+        if (!strncmp(r->keys[i], prefix, plen)) cand_add(c, r->keys[i]); /* not a copy of every key */
 }
 
 static void add_tokens(repl *r, cands *c) {
@@ -286,7 +310,7 @@ static void candidates(repl *r, const repl_words *w, int cur, const char *prefix
         } else if (takes_next(a)) {
             if (j + 1 == cur) { /* completing this option's value */
                 const cli_opt *o = option_of(a);
-                if (!strcmp(o->arg, "KEY") || !strcmp(o->arg, "K,...")) add_keys(r, c);
+                if (!strcmp(o->arg, "KEY") || !strcmp(o->arg, "K,...")) add_keys(r, c, prefix);
                 else if (!strcmp(o->arg, "TKN")) add_tokens(r, c);
                 return;
             }
@@ -299,7 +323,7 @@ static void candidates(repl *r, const repl_words *w, int cur, const char *prefix
     }
     char meta[32];
     usage_meta(e, pos, meta, sizeof meta);
-    if (!strcmp(meta, "KEY")) add_keys(r, c);
+    if (!strcmp(meta, "KEY")) add_keys(r, c, prefix);
     else if (!strcmp(meta, "TKN")) add_tokens(r, c);
 }
 
@@ -321,10 +345,6 @@ static int chars(const char *s, size_t n) {
 static void replace_before_cursor(EditLine *el, const char *word, size_t nbytes, const char *text) {
     if (nbytes) el_deletestr(el, chars(word, nbytes));
     if (*text) el_insertstr(el, text);
-}
-
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Print the candidates in columns below the line. */
@@ -395,13 +415,8 @@ unsigned char repl_complete(EditLine *el, int ch) {
         }
         candidates(r, &w, cur, prefix, &c);
     }
-    /* Keep those that start with the prefix. */
-    size_t m = 0, plen = strlen(prefix);
-    for (size_t i = 0; i < c.n; i++) {
-        if (!strncmp(c.v[i], prefix, plen)) c.v[m++] = c.v[i];
-        else free(c.v[i]);
-    }
-    c.n = m;
+    cands_keep(&c, prefix);
+    size_t plen = strlen(prefix);
     unsigned char rc = CC_ERROR;
     strbuf q = STRBUF_INIT;
     if (c.n == 1) {
@@ -427,8 +442,7 @@ unsigned char repl_complete(EditLine *el, int ch) {
             replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;
         } else {
-            qsort(c.v, c.n, sizeof *c.v, by_name);
-            list(c.v, c.n);
+            list(c.v, c.n); /* sorted by cands_keep */
             rc = CC_REDISPLAY;
         }
     }

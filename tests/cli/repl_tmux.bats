@@ -209,6 +209,23 @@ line() {
     wait_re "^127\.0\.0\.1:$NDB_PORT> use [0-9]+$"
 }
 
+@test "Tab over 200000 key names answers at once (completion is not quadratic)" {
+    local b
+    for b in 0 1 2 3; do
+        seq 0 49999 | awk -v b=$b 'BEGIN { printf "{\"KV_SET\":{\"keys\":{" }
+            { printf "%s\"t%d_%05d\":0", (NR > 1 ? "," : ""), b, $1 } END { print "}}}" }'
+    done | "$NDB" send >/dev/null
+    run --separate-stderr "$NDB" count
+    ok_out 200000
+    start_repl
+    type_text "get t2_1234"
+    key Tab
+    wait_re "^t2_12340 +t2_12341 +.*t2_12349$"
+    type_text "5"
+    key Tab
+    wait_last "$PROMPT get t2_12345"
+}
+
 @test "Tab completes a key name that is not ASCII without touching the rest of the line" {
     # libedit deletes characters: the partial word is 2 bytes but 1 character
     # here, and a count taken from the start of the line deleted the blank
