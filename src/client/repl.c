@@ -759,6 +759,12 @@ static int run_input(repl *r, const char *text, int *quit) {
             rc = run_use(r, w.n, argv);
         } else if (!strcmp(w0, "help")) {
             rc = run_help(r, w.n, argv);
+        } else if (!strcmp(w0, "ndb") && w.n > 1) {
+            /* a line copied from a shell session or the docs */
+            const char *rest = text + w.w[1].start;
+            int n = (int)strlen(rest);
+            while (n && strchr(" \t\r\n", rest[n - 1])) n--;
+            rc = repl_error("commands are typed without 'ndb' here: %.*s", n, rest);
         } else if (is_raw_command(w0)) {
             fprintf(stderr, "ndb: '%s' is not available inside the REPL (run 'ndb %s' from the shell)\n",
                     w0, w0);

@@ -254,6 +254,15 @@ ndb repl: stopped at line 1' ]
     ok_out '{"tag":"#red","h":"#"}'
 }
 
+@test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {
+    repl $'count\nndb  set a "x y"  \nget a\n'
+    exit_is 2 '0'
+    [ "$stderr" = $'ndb: commands are typed without \'ndb\' here: set a "x y"\nndb repl: stopped at line 2' ]
+    repl $'GET a\n'
+    exit_is 2 ''
+    err_has "ndb: unknown command 'GET'; did you mean 'get'?"
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""
