@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -165,6 +166,20 @@ static void on_sigint(int sig) {
 static void on_sigwinch(int sig) {
     (void)sig;
     got_sigwinch = 1;
+}
+
+/* The terminal's settings when the REPL started. */
+static struct termios start_tty;
+static volatile sig_atomic_t have_start_tty;
+
+/* SIGTERM, SIGHUP, SIGQUIT (Ctrl-\): libedit keeps the terminal in raw
+ * mode while the prompt waits, and dying in it left the shell without echo
+ * (until `stty sane`).  Put the terminal back as it was, then die of the
+ * signal as before (the handler is reset: the signal, blocked here, takes
+ * effect on return).  tcsetattr is async-signal-safe. */
+static void on_fatal_signal(int sig) {
+    if (have_start_tty) tcsetattr(STDIN_FILENO, TCSANOW, &start_tty);
+    raise(sig);
 }
 
 int64_t repl_now_ms(void) {
@@ -917,6 +932,12 @@ static void setup_editline(repl *r) {
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_sigwinch;
     sigaction(SIGWINCH, &sa, NULL);
+    if (tcgetattr(STDIN_FILENO, &start_tty) == 0) have_start_tty = 1;
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
 }
 
 static int run_interactive(repl *r) {

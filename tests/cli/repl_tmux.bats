@@ -364,6 +364,25 @@ line() {
     wait_for "REPL-EXIT=0"
 }
 
+@test "SIGTERM or Ctrl-\\ at the prompt puts the terminal back (echo on) before the REPL dies of it" {
+    local tty
+    # tty_has WORD: the pane's terminal settings include WORD (echo, -echo)
+    tty_has() { stty -F "$tty" -a | tr ' ;' '\n\n' | grep -qx -- "$1"; }
+    start_repl
+    tty=$(tm display -p -t "$RTARGET" '#{pane_tty}')
+    tty_has -echo # raw mode while the prompt waits
+    kill -TERM "$(pgrep -P "$(tm display -p -t "$RTARGET" '#{pane_pid}')")"
+    wait_for "REPL-EXIT=143"
+    tty_has echo
+    tty_has icanon
+    start_repl
+    tty=$(tm display -p -t "$RTARGET" '#{pane_tty}')
+    tty_has -echo
+    key 'C-\'
+    wait_for "REPL-EXIT=131"
+    tty_has echo
+}
+
 @test "the server going away is reported; the next command reconnects" {
     OWN_SERVER=1
     start_server
