@@ -39,6 +39,7 @@
  */
 #include "client/repl.h"
 #include "client/cli.h"
+#include "common/wsurl.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -1125,6 +1126,15 @@ int cmd_repl(int argc, char **argv) {
     const char *url;
     if (cli_server_url(opt[OPT_URL], opt[OPT_HOST], opt[OPT_PORT], r.urlbuf, sizeof r.urlbuf, &url))
         return usage_error("%s", r.urlbuf);
+    /* A malformed URL is a usage error now, as for `ndb COMMAND`: the REPL
+     * would otherwise start and retry it at every command, in vain. */
+    ws_url parsed;
+    char why[256];
+    if (ws_url_parse(&parsed, url, why, sizeof why)) {
+        fprintf(stderr, "ndb repl: invalid URL '%s'%s: %s\nTry 'ndb repl --help' for more information.\n", url,
+                opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
+        return CLI_USAGE;
+    }
     r.url = url;
     r.timeout = opt[OPT_TIMEOUT];
     r.raw = opt[OPT_RAW] != NULL;

@@ -321,6 +321,13 @@ ndb repl: stopped at line 1" ]
     err_has 'standard input'
     run --separate-stderr "$NDB" repl --timeout abc </dev/null
     exit_is 2 ""
+    # a malformed URL is refused at once (it was retried at every command)
+    run --separate-stderr "$NDB" repl --url ftp://x </dev/null
+    exit_is 2 ""
+    [ "$stderr" = $'ndb repl: invalid URL \'ftp://x\': unsupported scheme \'ftp://\' (use ws:// or wss://)\nTry \'ndb repl --help\' for more information.' ]
+    NDB_URL=ws://h:99999/ run --separate-stderr "$NDB" repl </dev/null
+    exit_is 2 ""
+    err_has "ndb repl: invalid URL 'ws://h:99999/' (NDB_URL): invalid port '99999' (must be 1..65535)"
     run --separate-stderr "$NDB" help repl
     [ "$status" -eq 0 ]
     [[ "$output" == "usage: ndb repl"* ]]
