@@ -225,9 +225,16 @@ _ndb() {
         else # no session form: top-level keys even when NDB_SESSION is set
             keys=$(NDB_SESSION= "$ndb" "${args[@]}" 2>/dev/null </dev/null)
         fi
-        local IFS=$'\n' k
-        for k in $keys; do
-            [[ $k == "$val"* ]] && COMPREPLY+=("$head$(printf '%q' "$k")")
+        # mapfile, not an unquoted $keys: a key such as '*' or 'a[bc]' was
+        # expanded to the file names it matches.  printf -v, not
+        # $(printf ...): a subshell per matching key made Tab take minutes
+        # over tens of thousands of keys.
+        local k q klist=()
+        [[ -n $keys ]] && mapfile -t klist <<<"$keys"
+        for k in "${klist[@]}"; do
+            [[ $k == "$val"* ]] || continue
+            printf -v q '%q' "$k"
+            COMPREPLY+=("$head$q")
         done
         ;;
     *'|'*) # literal words: "check|repair"

@@ -59,9 +59,23 @@ void cli_login_switched(cli_login *l, const char *user, const char *role) {
     snprintf(l->role, sizeof l->role, "%s", role);
 }
 
-int cli_login_password(cli_login *l, char *err, size_t errlen) {
-    if (!l->user) return 0;
-    if (l->have_password && !strcmp(l->password_of, l->user)) return 0;
+/* Replace dst with a copy of the secret src (dst is sized first: no
+ * reallocation leaves a copy behind). */
+static void secret_copy(strbuf *dst, const strbuf *src) {
+    secret_wipe(dst);
+    sb_grow(dst, SECRET_MAX + 1);
+    sb_add(dst, src->buf ? src->buf : "", src->len);
+}
+
+/* Is the login in force the base one (same user, same password file)? */
+static int is_base_login(const cli_login *l) {
+    const char *f = l->password_file, *bf = l->base_password_file;
+    return l->base_user && !strcmp(l->user, l->base_user) && (f == bf || (f && bf && !strcmp(f, bf)));
+}
+
+/* Read the password of l->user into l->password: --password-file, else
+ * $NDB_PASSWORD, else the terminal.  0, or -1 with the reason in err. */
+static int read_password(cli_login *l, char *err, size_t errlen) {
     secret_wipe(&l->password);
     l->have_password = 0;
     const char *pw = env("NDB_PASSWORD");
@@ -87,6 +101,22 @@ int cli_login_password(cli_login *l, char *err, size_t errlen) {
             snprintf(err, errlen, "no password for user '%s': %s (set NDB_PASSWORD, or give --password-file FILE)",
                      l->user, why);
             return -1;
+        }
+    }
+    return 0;
+}
+
+int cli_login_password(cli_login *l, char *err, size_t errlen) {
+    if (!l->user) return 0;
+    if (l->have_password && !strcmp(l->password_of, l->user)) return 0;
+    int base = is_base_login(l);
+    if (base && l->have_base_password) {
+        secret_copy(&l->password, &l->base_password);
+    } else {
+        if (read_password(l, err, errlen)) return -1;
+        if (base) {
+            secret_copy(&l->base_password, &l->password);
+            l->have_base_password = 1;
         }
     }
     snprintf(l->password_of, sizeof l->password_of, "%s", l->user);
@@ -195,4 +225,6 @@ ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char
 void cli_login_free(cli_login *l) {
     secret_wipe(&l->password);
     l->have_password = 0;
+    secret_wipe(&l->base_password);
+    l->have_base_password = 0;
 }

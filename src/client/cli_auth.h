@@ -37,6 +37,11 @@ typedef struct cli_login {
     strbuf password;
     char password_of[80];
     int have_password;
+    /* the base user's password (the REPL's --user), kept apart: a line
+     * that logs in as someone else replaces `password`, and the REPL must
+     * not ask for its own password again (it is read once) */
+    strbuf base_password;
+    int have_base_password;
     /* the connection's login: its user ("" for none) and the role granted */
     char logged_in_as[80];
     char role[16];
@@ -94,7 +99,8 @@ int cli_login_matches(const cli_login *l);
 void cli_login_switched(cli_login *l, const char *user, const char *role);
 
 /* The password of the user in force, reading it if needed into
- * l->password.  0, or -1 with the reason in err. */
+ * l->password; the base user's is read only once, whoever logged in
+ * between.  0, or -1 with the reason in err. */
 int cli_login_password(cli_login *l, char *err, size_t errlen);
 
 /* Wipe the password; free what l owns. */

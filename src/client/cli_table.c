@@ -11,6 +11,7 @@
  * walks cli_commands() and cli_options() (`ndb help --commands` and
  * `ndb help --options CMD` print the same for shell scripts).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -570,8 +571,13 @@ static void consider(const char *word, const char *cand, const char *shown, size
  * is close.  Writes into out. */
 static void suggest_command(const char *group, const char *word, char *out, size_t outlen) {
     size_t best = (size_t)-1;
-    char shown[96];
+    char shown[96], low[72];
     out[0] = '\0';
+    /* Command names are lower case; GET and SET, as other databases' shells
+     * spell them, are too far from them by edit distance alone. */
+    snprintf(low, sizeof low, "%s", word);
+    for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
+    word = low;
     for (size_t i = 0; i < NCMDS; i++) {
         const cli_cmd *e = &cli_cmds[i];
         if (group) {

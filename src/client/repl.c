@@ -39,6 +39,7 @@
  */
 #include "client/repl.h"
 #include "client/cli.h"
+#include "common/wsurl.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -51,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -64,19 +66,20 @@ static const char repl_usage[] =
     "'use' leaves it; a session that ends otherwise (expired, ended by another\n"
     "client) is not left: key commands fail until 'use' leaves it.\n"
     "\n"
-    "On a terminal: line editing, Tab completion (commands, options, key names,\n"
-    "session tokens), Ctrl-R history search, history kept in\n"
-    "$XDG_STATE_HOME/ndb/history (default ~/.local/state/ndb/history).  Ctrl-C\n"
-    "discards the line; while a command runs (watch --count N, a wait for the\n"
-    "server) it stops the command and returns to the prompt.  After the server\n"
-    "went away the next command reconnects (logged in again), and the REPL's\n"
-    "watches are renewed on the new connection, with the new ids said.\n"
+    "On a terminal (standard input and output both): line editing, Tab completion\n"
+    "(commands, options, key names, session tokens), Ctrl-R history search,\n"
+    "history kept in $XDG_STATE_HOME/ndb/history (default\n"
+    "~/.local/state/ndb/history).  Ctrl-C discards the line; while a command runs\n"
+    "(watch --count N, a wait for the server) it stops the command and returns to\n"
+    "the prompt.  After the server went away the next command reconnects (logged\n"
+    "in again), and the REPL's watches are renewed on the new connection, with the\n"
+    "new ids said.\n"
     "\n"
-    "Otherwise (ndb repl < script.ndb): commands are read one per line with no\n"
-    "prompt; blank lines and lines starting with '#' are skipped; each result is\n"
-    "printed as 'ndb COMMAND' prints it when not on a terminal.  The first line\n"
-    "that fails (where 'ndb COMMAND' would exit nonzero, or a raw request answered\n"
-    "with an error status) stops the script.\n"
+    "Otherwise (ndb repl < script.ndb, ndb repl | tee log): commands are read one\n"
+    "per line with no prompt; blank lines and lines starting with '#' are skipped;\n"
+    "each result is printed as 'ndb COMMAND' prints it when not on a terminal.  The\n"
+    "first line that fails (where 'ndb COMMAND' would exit nonzero, or a raw\n"
+    "request answered with an error status) stops the script.\n"
     "\n"
     "Options (the global options of 'ndb', applied to every command typed):\n"
     "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
@@ -100,7 +103,8 @@ static const char repl_usage[] =
     "They may also come before 'repl': ndb --url URL repl.\n"
     "\n"
     "Environment: NDB_URL, NDB_SESSION (start inside that session), NDB_USER,\n"
-    "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR, XDG_STATE_HOME.\n"
+    "NDB_PASSWORD, NDB_CACERT, NDB_CLIENT_CERT, NDB_CLIENT_KEY, NO_COLOR,\n"
+    "XDG_STATE_HOME.\n"
     "Neither the login nor a raw SV_AUTH request is written to the history.  The\n"
     "prompt shows the user logged in (user@host:port); a raw SV_AUTH that succeeds\n"
     "changes it, until a reconnect logs in as --user again.\n"
@@ -122,10 +126,11 @@ static const char repl_help[] =
     "  clear                clear the screen ('clear-keys' removes every key,\n"
     "                       after asking)\n"
     "  help [COMMAND]       this text, or the help of one command\n"
-    "  quit, exit           leave (or Ctrl-D on an empty line)\n"
+    "  quit, exit, \\q       leave (or Ctrl-D on an empty line); no arguments\n"
     "\n"
     "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.\n"
+    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.  '#'\n"
+    "starts a comment only at the start of a line; a lone # later is refused.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line, or stops a running command\n"
     "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
@@ -162,6 +167,20 @@ static void on_sigint(int sig) {
 static void on_sigwinch(int sig) {
     (void)sig;
     got_sigwinch = 1;
+}
+
+/* The terminal's settings when the REPL started. */
+static struct termios start_tty;
+static volatile sig_atomic_t have_start_tty;
+
+/* SIGTERM, SIGHUP, SIGQUIT (Ctrl-\): libedit keeps the terminal in raw
+ * mode while the prompt waits, and dying in it left the shell without echo
+ * (until `stty sane`).  Put the terminal back as it was, then die of the
+ * signal as before (the handler is reset: the signal, blocked here, takes
+ * effect on return).  tcsetattr is async-signal-safe. */
+static void on_fatal_signal(int sig) {
+    if (have_start_tty) tcsetattr(STDIN_FILENO, TCSANOW, &start_tty);
+    raise(sig);
 }
 
 int64_t repl_now_ms(void) {
@@ -309,28 +328,50 @@ static void on_command_event(cli_ctx *c, const char *msg, size_t n) {
     print_event(repl_of(c), msg, n);
 }
 
+void repl_hold_event(repl *r, const char *msg, size_t n) {
+    sb_add(&r->held_events, (const char *)&n, sizeof n);
+    sb_add(&r->held_events, msg, n);
+}
+
+/* Show one event between prompts: before the first one (*shown still 0)
+ * the line being typed is cleared; libedit redraws it afterwards. */
+static void show_event(repl *r, int idle, int *shown, const char *msg, size_t n) {
+    if (idle && r->interactive && !*shown) fputs("\r\033[K", stdout);
+    *shown = 1;
+    print_event(r, msg, n);
+}
+
+/* Show the events held while Tab completion used the connection, in the
+ * order they came (before any that came later). */
+static void show_held_events(repl *r, int idle, int *shown) {
+    const char *p = r->held_events.buf, *end = p + r->held_events.len;
+    while (p && p < end) {
+        size_t n;
+        memcpy(&n, p, sizeof n);
+        show_event(r, idle, shown, p + sizeof n, n);
+        p += sizeof n + n;
+    }
+    sb_reset(&r->held_events);
+}
+
 /* Has the server closed the kept connection while we were not looking?
  * Then say so once and drop it; the next request reconnects. */
 static void check_connection(repl *r, int idle) {
-    if (!r->c.ws) return;
     strbuf tmp = STRBUF_INIT;
     char err[256];
-    int k, shown = 0;
+    int k = 0, shown = 0;
     /* Events of the connection's watches, shown between prompts: the line
      * being typed is cleared, the events printed, and libedit redraws the
      * prompt with the line as it was (cursor included). */
-    while ((k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err)) == 1) {
-        if (!cli_is_event(tmp.buf, tmp.len)) continue;
-        if (idle && r->interactive && !shown) fputs("\r\033[K", stdout);
-        shown = 1;
-        print_event(r, tmp.buf, tmp.len);
-    }
+    show_held_events(r, idle, &shown);
+    while (r->c.ws && (k = wsc_recv(r->c.ws, &tmp, 0, err, sizeof err)) == 1)
+        if (cli_is_event(tmp.buf, tmp.len)) show_event(r, idle, &shown, tmp.buf, tmp.len);
     sb_free(&tmp);
     if (shown) {
         fflush(stdout);
         if (idle && r->interactive) el_set(r->el, EL_REFRESH);
     }
-    if (k >= 0) return;
+    if (!r->c.ws || k >= 0) return;
     if (idle && r->interactive) fputs("\r\n", stdout), fflush(stdout);
     fprintf(stderr, "ndb: lost connection to %s (%s); %s\n", r->url, err,
             idle ? "will reconnect at the next command" : "reconnecting");
@@ -540,6 +581,7 @@ static int run_meta(repl *r, const char *text, int *quit) {
     char word[32] = "", arg[32] = "", extra[2] = "";
     sscanf(text, " %31s %31s %1s", word, arg, extra);
     if (!strcmp(word, "\\q")) {
+        if (arg[0]) return repl_error("'\\q' takes no arguments");
         *quit = 1;
         return 0;
     }
@@ -675,6 +717,16 @@ static int run_command(repl *r, int argc, char **argv) {
     return rc;
 }
 
+/* Does the line hold a word that is a lone, unquoted '#'?  Words are split
+ * as in the shell but a '#' inside a line starts no comment, so the shell
+ * habit `set a 1  # note` would also store a key "#" holding "note",
+ * without a word.  Nobody means that key unquoted. */
+static int stray_comment(const char *text, const repl_words *w) {
+    for (int i = 0; i < w->n; i++)
+        if (w->w[i].end - w->w[i].start == 1 && text[w->w[i].start] == '#') return 1;
+    return 0;
+}
+
 /* Run one complete input.  Returns its status (0 = success). */
 static int run_input(repl *r, const char *text, int *quit) {
     char f = repl_first_char(text);
@@ -699,11 +751,22 @@ static int run_input(repl *r, const char *text, int *quit) {
             fprintf(stderr, "ndb: unfinished input: a quote, bracket or backslash is not closed\n");
             return CLI_USAGE;
         }
+        if (stray_comment(text, &w)) {
+            repl_words_free(&w);
+            fprintf(stderr, "ndb: '#' starts a comment only at the start of a line; quote it ('#') to "
+                            "mean the key or value #\n");
+            return CLI_USAGE;
+        }
         char **argv = calloc((size_t)w.n + 1, sizeof *argv);
         if (!argv) abort();
         for (int i = 0; i < w.n; i++) argv[i] = w.w[i].text;
         const char *w0 = argv[0];
-        if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
+        if ((!strcmp(w0, "quit") || !strcmp(w0, "exit")) && w.n > 1) {
+            /* not the shell's `exit N`: leaving with 0 would hide what a
+             * script meant to say */
+            rc = repl_error("'%s' takes no arguments (a script's exit status is that of its first "
+                            "failing line)", w0);
+        } else if (!strcmp(w0, "quit") || !strcmp(w0, "exit")) {
             *quit = 1;
             rc = 0;
         } else if (!strcmp(w0, "clear")) {
@@ -712,6 +775,12 @@ static int run_input(repl *r, const char *text, int *quit) {
             rc = run_use(r, w.n, argv);
         } else if (!strcmp(w0, "help")) {
             rc = run_help(r, w.n, argv);
+        } else if (!strcmp(w0, "ndb") && w.n > 1) {
+            /* a line copied from a shell session or the docs */
+            const char *rest = text + w.w[1].start;
+            int n = (int)strlen(rest);
+            while (n && strchr(" \t\r\n", rest[n - 1])) n--;
+            rc = repl_error("commands are typed without 'ndb' here: %.*s", n, rest);
         } else if (is_raw_command(w0)) {
             fprintf(stderr, "ndb: '%s' is not available inside the REPL (run 'ndb %s' from the shell)\n",
                     w0, w0);
@@ -765,7 +834,12 @@ static void remember(repl *r, const char *text) {
         HistEvent ev;
         int dup = history(r->hist, &ev, H_FIRST) == 0 && !strcmp(ev.str, e);
         history(r->hist, &ev, H_ENTER, e);
-        if (!dup) repl_history_append(r->histfile, e);
+        /* Say once why the history is not kept, rather than lose it silently. */
+        if (!dup && repl_history_append(r->histfile, e) && r->histfile && !r->history_failed) {
+            r->history_failed = 1;
+            fprintf(stderr, "ndb: cannot add to the history file %s: %s (lines are kept for this run only)\n",
+                    r->histfile, errno == ELOOP ? "it is a symbolic link, which is not followed" : strerror(errno));
+        }
     }
     free(e);
 }
@@ -792,7 +866,7 @@ static int read_key(EditLine *el, wchar_t *wc) {
         int k = poll(&p, 1, REPL_IDLE_POLL_MS);
         if (k < 0 && errno != EINTR) return -1;
         if (k <= 0) {
-            if (k == 0 && r->c.ws) {
+            if (k == 0 && (r->c.ws || r->held_events.len)) {
                 check_connection(r, 1);
                 if (!r->c.ws) el_set(el, EL_REFRESH);
             }
@@ -859,6 +933,12 @@ static void setup_editline(repl *r) {
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_sigwinch;
     sigaction(SIGWINCH, &sa, NULL);
+    if (tcgetattr(STDIN_FILENO, &start_tty) == 0) have_start_tty = 1;
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
 }
 
 static int run_interactive(repl *r) {
@@ -891,6 +971,16 @@ static int run_interactive(repl *r) {
         const char *line = el_gets(r->el, &count);
         if (r->interrupted) {
             r->interrupted = 0;
+            r->continuing = 0;
+            sb_reset(&pending);
+            continue;
+        }
+        if ((!line || count <= 0) && pending.len) {
+            /* Ctrl-D inside unfinished input: leaving would lose the input
+             * without a word (a script says "unfinished input"); drop it
+             * and say so, as a shell does, and the next Ctrl-D leaves. */
+            fputc('\n', stdout);
+            note(r, "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
             r->continuing = 0;
             sb_reset(&pending);
             continue;
@@ -930,12 +1020,25 @@ static int run_script(repl *r) {
     long lineno = 0, first_line = 0;
     int quit = 0, first_rc = 0;
     while (!quit && (len = getline(&line, &cap, stdin)) >= 0) {
+        const char *text = line;
+        int rc;
         lineno++;
         if (!pending.len) first_line = lineno;
-        sb_add(&pending, line, (size_t)len);
-        if (pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
-        if (unfinished(pending.buf)) continue;
-        int rc = run_input(r, pending.buf, &quit);
+        /* the byte-order mark that some editors put before UTF-8 text: it
+         * would be read as part of the first command's name */
+        if (lineno == 1 && len >= 3 && !memcmp(line, "\xef\xbb\xbf", 3)) text += 3, len -= 3;
+        if (memchr(text, '\0', (size_t)len)) {
+            /* the rest of the line would be cut off without a word (a
+             * script saved as UTF-16 has NULs on every line) */
+            fprintf(stderr, "ndb: line %ld holds a NUL byte: a script is UTF-8 text (convert one saved as "
+                            "UTF-16: iconv -f UTF-16 -t UTF-8)\n", lineno);
+            rc = CLI_USAGE;
+        } else {
+            sb_add(&pending, text, (size_t)len);
+            if (pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
+            if (unfinished(pending.buf)) continue;
+            rc = run_input(r, pending.buf, &quit);
+        }
         sb_reset(&pending);
         if (rc) {
             if (!first_rc) first_rc = rc; /* the line's own status: 1, 2 or 3 */
@@ -1023,6 +1126,15 @@ int cmd_repl(int argc, char **argv) {
     const char *url;
     if (cli_server_url(opt[OPT_URL], opt[OPT_HOST], opt[OPT_PORT], r.urlbuf, sizeof r.urlbuf, &url))
         return usage_error("%s", r.urlbuf);
+    /* A malformed URL is a usage error now, as for `ndb COMMAND`: the REPL
+     * would otherwise start and retry it at every command, in vain. */
+    ws_url parsed;
+    char why[256];
+    if (ws_url_parse(&parsed, url, why, sizeof why)) {
+        fprintf(stderr, "ndb repl: invalid URL '%s'%s: %s\nTry 'ndb repl --help' for more information.\n", url,
+                opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
+        return CLI_USAGE;
+    }
     r.url = url;
     r.timeout = opt[OPT_TIMEOUT];
     r.raw = opt[OPT_RAW] != NULL;
@@ -1084,5 +1196,6 @@ int cmd_repl(int argc, char **argv) {
     free(r.keys);
     for (size_t i = 0; i < r.nwatches; i++) free(r.watches[i].req);
     free(r.watches);
+    sb_free(&r.held_events);
     return rc;
 }

@@ -100,7 +100,8 @@ char *repl_history_path(void);
 void repl_history_load(History *h, const char *path);
 
 /* Append one entry to the file (created with mode 0600; a looser mode of an
- * existing file is tightened).  Returns 0 or -1. */
+ * existing file is tightened; a symbolic link is not followed).  Returns 0,
+ * or -1 with errno set. */
 int repl_history_append(const char *path, const char *entry);
 
 /* Entries kept in memory and in the file. */
@@ -140,6 +141,10 @@ typedef struct repl {
     } *watches;
     size_t nwatches;
     unsigned watch_gen;  /* c.conn_gen of the connection they are on */
+    /* events that came while Tab completion waited for key names, each a
+     * size_t length and the message: shown at the prompt's next look at
+     * the connection (check_connection), never dropped */
+    strbuf held_events;
 
     /* libedit */
     EditLine *el;
@@ -149,10 +154,15 @@ typedef struct repl {
     int interrupted;     /* Ctrl-C at the prompt */
     int continuing;      /* reading the continuation of unfinished input */
     int lost_said;       /* "connection lost" already reported */
+    int history_failed;  /* writing the history file failed (said once) */
 } repl;
 
 /* Remember a session token for completion (no duplicates). */
 void repl_add_token(repl *r, const char *tkn);
+
+/* Keep an event (message msg[0..n)) of the REPL's watches that arrived
+ * outside a command, to be shown with the next ones. */
+void repl_hold_event(repl *r, const char *msg, size_t n);
 
 /* The completion function bound to Tab. */
 unsigned char repl_complete(EditLine *el, int ch);

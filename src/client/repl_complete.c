@@ -5,7 +5,8 @@
  * from the client's command table (cli_commands / cli_options), so the REPL
  * cannot offer a command or option the client does not accept:
  *   - the first word: command names, group names ("session") and the REPL's
- *     own words (use, help, quit, exit); "\timing" after a backslash;
+ *     own words (use, help, quit, exit, clear-keys); "\timing" after a
+ *     backslash (inserted as is: quoted, it would be a command name);
  *   - after a group: its subcommands; after `help`: command names;
  *   - a word starting with '-': the options of the current command (its own
  *     and the global ones, as `ndb help --options CMD` lists them);
@@ -40,15 +41,37 @@ typedef struct cands {
     size_t n, cap;
 } cands;
 
+/* Add s (repeats are removed by cands_keep: a check against every earlier
+ * candidate here made Tab quadratic, and froze the REPL for minutes over a
+ * few hundred thousand key names). */
 static void cand_add(cands *c, const char *s) {
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->v[i], s)) return;
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 32;
         c->v = realloc(c->v, c->cap * sizeof *c->v);
         if (!c->v) abort();
     }
     if (!(c->v[c->n++] = strdup(s))) abort();
+}
+
+static int by_name(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Keep the candidates that start with prefix, sorted, each once. */
+static void cands_keep(cands *c, const char *prefix) {
+    size_t m = 0, plen = strlen(prefix);
+    for (size_t i = 0; i < c->n; i++) {
+        if (!strncmp(c->v[i], prefix, plen)) c->v[m++] = c->v[i];
+        else free(c->v[i]);
+    }
+    c->n = m;
+    if (c->n) qsort(c->v, c->n, sizeof *c->v, by_name);
+    m = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (m && !strcmp(c->v[m - 1], c->v[i])) free(c->v[i]);
+        else c->v[m++] = c->v[i];
+    }
+    c->n = m;
 }
 
 static void cands_free(cands *c) {
@@ -74,6 +97,21 @@ static void drop_keys(repl *r) {
     r->keys_at = 0;
 }
 
+/* The answer to the request just sent, within REPL_KEYS_WAIT_MS.  Events
+ * of the REPL's watches may come first on the connection: they are held
+ * for the prompt to show, since one taken for the answer was an event the
+ * user never saw.  Returns 0 with the answer in *buf, or -1. */
+static int recv_answer(repl *r, strbuf *buf) {
+    int64_t end = repl_now_ms() + REPL_KEYS_WAIT_MS;
+    char err[400];
+    for (;;) {
+        int64_t left = end - repl_now_ms();
+        if (left <= 0 || wsc_recv(r->c.ws, buf, (int)left, err, sizeof err) != 1) return -1;
+        if (!cli_is_event(buf->buf, buf->len)) return 0;
+        repl_hold_event(r, buf->buf, buf->len);
+    }
+}
+
 /* One KV_KEYS / SH_KEYS round trip on the REPL's connection (opened
  * quietly if needed).  Returns 0 with the answer in *buf, or -1. */
 static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
@@ -88,7 +126,7 @@ static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
         if (!(c->ws_url = strdup(r->url))) abort();
         c->conn_gen++; /* the REPL renews its watches on it at the next command */
     }
-    if (wsc_send(c->ws, req, strlen(req)) || wsc_recv(c->ws, buf, REPL_KEYS_WAIT_MS, err, sizeof err) != 1) {
+    if (wsc_send(c->ws, req, strlen(req)) || recv_answer(r, buf)) {
         cli_disconnect(c);
         return -1;
     }
@@ -180,6 +218,8 @@ static void add_command_names(cands *c, int with_repl_words) {
     const cli_cmd *t = cli_commands(&n);
     for (size_t i = 0; i < n; i++) cand_add(c, t[i].group ? t[i].group : t[i].name);
     if (with_repl_words) {
+        /* in the REPL 'clear' clears the screen; the keys go by this name */
+        cand_add(c, "clear-keys");
         cand_add(c, "use");
         cand_add(c, "quit");
         cand_add(c, "exit");
@@ -219,9 +259,11 @@ static void usage_meta(const cli_cmd *e, int pos, char *out, size_t outlen) {
     snprintf(out, outlen, "%.*s", (int)strcspn(w, ".]"), w);
 }
 
-static void add_keys(repl *r, cands *c) {
+static void add_keys(repl *r, cands *c, const char *prefix) {
+    size_t plen = strlen(prefix);
     fetch_keys(r);
-    for (size_t i = 0; i < r->nkeys; i++) cand_add(c, r->keys[i]);
+    for (size_t i = 0; i < r->nkeys; i++)
+        if (!strncmp(r->keys[i], prefix, plen)) cand_add(c, r->keys[i]); /* not a copy of every key */
 }
 
 static void add_tokens(repl *r, cands *c) {
@@ -268,7 +310,7 @@ static void candidates(repl *r, const repl_words *w, int cur, const char *prefix
         } else if (takes_next(a)) {
             if (j + 1 == cur) { /* completing this option's value */
                 const cli_opt *o = option_of(a);
-                if (!strcmp(o->arg, "KEY") || !strcmp(o->arg, "K,...")) add_keys(r, c);
+                if (!strcmp(o->arg, "KEY") || !strcmp(o->arg, "K,...")) add_keys(r, c, prefix);
                 else if (!strcmp(o->arg, "TKN")) add_tokens(r, c);
                 return;
             }
@@ -281,7 +323,7 @@ static void candidates(repl *r, const repl_words *w, int cur, const char *prefix
     }
     char meta[32];
     usage_meta(e, pos, meta, sizeof meta);
-    if (!strcmp(meta, "KEY")) add_keys(r, c);
+    if (!strcmp(meta, "KEY")) add_keys(r, c, prefix);
     else if (!strcmp(meta, "TKN")) add_tokens(r, c);
 }
 
@@ -295,14 +337,14 @@ static int chars(const char *s, size_t n) {
     return k;
 }
 
-/* Replace the `nbytes` bytes before the cursor with `text`. */
-static void replace_before_cursor(EditLine *el, const char *line, size_t nbytes, const char *text) {
-    if (nbytes) el_deletestr(el, chars(line, nbytes));
+/* Replace the `nbytes` bytes before the cursor (those of word, the
+ * partial word being completed) with `text`.  libedit deletes characters,
+ * not bytes: they are counted in the word itself, since a count taken
+ * elsewhere in the line deletes too much, or too little, around a word
+ * that is not ASCII. */
+static void replace_before_cursor(EditLine *el, const char *word, size_t nbytes, const char *text) {
+    if (nbytes) el_deletestr(el, chars(word, nbytes));
     if (*text) el_insertstr(el, text);
-}
-
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Print the candidates in columns below the line. */
@@ -344,6 +386,9 @@ unsigned char repl_complete(EditLine *el, int ch) {
     size_t start = upto;  /* where the word being completed starts */
     const char *prefix = "";
     char first = repl_first_char(line);
+    /* The REPL's \timing is a word of its own, not read by repl_split:
+     * quoted ('\timing') it would be a command name, and unknown. */
+    int verbatim = first == '\\';
     if (first == '\\') {
         size_t b = strspn(line, " \t");
         if (!strpbrk(line + b, " \t")) {
@@ -370,19 +415,15 @@ unsigned char repl_complete(EditLine *el, int ch) {
         }
         candidates(r, &w, cur, prefix, &c);
     }
-    /* Keep those that start with the prefix. */
-    size_t m = 0, plen = strlen(prefix);
-    for (size_t i = 0; i < c.n; i++) {
-        if (!strncmp(c.v[i], prefix, plen)) c.v[m++] = c.v[i];
-        else free(c.v[i]);
-    }
-    c.n = m;
+    cands_keep(&c, prefix);
+    size_t plen = strlen(prefix);
     unsigned char rc = CC_ERROR;
     strbuf q = STRBUF_INIT;
     if (c.n == 1) {
-        repl_quote_word(&q, c.v[0]);
+        if (verbatim) sb_adds(&q, c.v[0]);
+        else repl_quote_word(&q, c.v[0]);
         sb_addc(&q, ' ');
-        replace_before_cursor(el, line, upto - start, q.buf);
+        replace_before_cursor(el, line + start, upto - start, q.buf);
         rc = CC_REFRESH;
     } else if (c.n > 1) {
         size_t lcp = strlen(c.v[0]);
@@ -395,13 +436,13 @@ unsigned char repl_complete(EditLine *el, int ch) {
         if (lcp > plen) {
             char *common = strndup(c.v[0], lcp);
             if (!common) abort();
-            repl_quote_word(&q, common);
+            if (verbatim) sb_adds(&q, common);
+            else repl_quote_word(&q, common);
             free(common);
-            replace_before_cursor(el, line, upto - start, q.buf);
+            replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;
         } else {
-            qsort(c.v, c.n, sizeof *c.v, by_name);
-            list(c.v, c.n);
+            list(c.v, c.n); /* sorted by cands_keep */
             rc = CC_REDISPLAY;
         }
     }

@@ -110,12 +110,14 @@ int repl_history_append(const char *path, const char *entry) {
     if (!path) return -1;
     strbuf line = STRBUF_INIT;
     escape(&line, entry);
-    int fd = open_private(path, O_APPEND), rc = -1;
+    int fd = open_private(path, O_APPEND), rc = -1, e = errno;
     if (fd >= 0) {
         rc = write_all(fd, line.buf, line.len);
-        if (close(fd)) rc = -1;
+        e = errno;
+        if (close(fd) && !rc) rc = -1, e = errno;
     }
     sb_free(&line);
+    errno = e; /* for the caller's message */
     return rc;
 }
 

@@ -116,6 +116,20 @@ static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
     return 0;
 }
 
+/* The member path of the setting whose own name (after the last '.') is
+ * name[0..n), such as "tls.cert" for "cert": a member written in the wrong
+ * object is better pointed to its place than to the nearest spelling
+ * ("cert" is two letters from "core").  NULL if there is none. */
+static const char *member_named(const char *name, size_t n) {
+    for (int i = 1; i < S_COUNT; i++) {
+        const char *m = settings_table[i].member, *last;
+        if (!m) continue;
+        last = strrchr(m, '.') ? strrchr(m, '.') + 1 : m;
+        if (strlen(last) == n && !memcmp(last, name, n)) return m;
+    }
+    return NULL;
+}
+
 /* Check and apply every member of the object at token obj, whose path is
  * w->path (empty at the top).  Recursion follows the settings' groups, so
  * it is as deep as the deepest member path of the table. */
@@ -140,8 +154,11 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
             if (walk_object(w, k + 1)) return -1;
         } else {
             char sug[128], after[160] = "";
+            const char *home = plain ? member_named(name, namelen) : NULL;
             settings_suggest(w->path.buf, 1, sug, sizeof sug);
             if (memchr(name, '.', namelen)) snprintf(after, sizeof after, " (member names have no '.': nest objects instead)");
+            else if (home && !strchr(home, '.')) snprintf(after, sizeof after, " (did you mean '%s', at the top level?)", home);
+            else if (home) snprintf(after, sizeof after, " (did you mean '%s'?)", home);
             else if (sug[0]) snprintf(after, sizeof after, " (did you mean '%s'?)", sug);
             return fail_member(w, "unknown member ", after);
         }
@@ -181,13 +198,61 @@ static int find_repeat(cfgwalk *w, uint32_t t) {
     return 0;
 }
 
+/* Where the parser stopped at byte pos, as an editor shows it (line and
+ * column, from 1; columns count characters), what it found there, and a
+ * hint for the two slips that JSON refuses and config files invite: a
+ * comma before '}' or ']', and single quotes.  A byte offset alone sends a
+ * newcomer counting characters through the file.  text starts `skipped`
+ * bytes into the file (after a byte-order mark). */
+static void describe_stop(const char *text, size_t len, size_t pos, size_t skipped, char *out, size_t outlen) {
+    size_t line = 1, col = 1;
+    if (pos > len) pos = len;
+    for (size_t i = 0; i < pos; i++) {
+        if (text[i] == '\n') line++, col = 1;
+        else if (((unsigned char)text[i] & 0xc0) != 0x80) col++;
+    }
+    int n = snprintf(out, outlen, "line %zu, column %zu (byte %zu): ", line, col, pos + skipped);
+    if (n < 0 || (size_t)n >= outlen) return;
+    out += n, outlen -= (size_t)n;
+    if (pos == len) {
+        snprintf(out, outlen, strspn(text, " \t\r\n") == len
+                                  ? "the file is empty (it must hold one JSON object, such as {\"port\": 1988})"
+                                  : "the file ends before the object is complete (an unclosed '{', '[', string "
+                                    "or comment)");
+        return;
+    }
+    if (pos == 0 && len >= 2 && (!memcmp(text, "\xff\xfe", 2) || !memcmp(text, "\xfe\xff", 2))) {
+        snprintf(out, outlen, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
+        return;
+    }
+    /* U+201C, U+201D, U+2018, U+2019: quotes a word processor or a web page put in */
+    if (len - pos >= 3 && !memcmp(text + pos, "\xe2\x80", 2) && (unsigned char)text[pos + 2] >= 0x98 &&
+        (unsigned char)text[pos + 2] <= 0x9d) {
+        snprintf(out, outlen, "unexpected curly quote '%.3s' (JSON strings take straight double quotes)", text + pos);
+        return;
+    }
+    unsigned char ch = (unsigned char)text[pos];
+    size_t b = pos;
+    while (b && strchr(" \t\r\n", text[b - 1])) b--;
+    const char *hint = (ch == '}' || ch == ']') && b && text[b - 1] == ',' ? " after a comma (JSON allows no trailing comma)"
+                       : ch == '\''                                        ? " (JSON strings take double quotes)"
+                                                                           : "";
+    if (ch >= 0x20 && ch < 0x7f) snprintf(out, outlen, "unexpected '%c'%s", ch, hint);
+    else snprintf(out, outlen, "unexpected byte 0x%02x", ch);
+}
+
 int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char *name, char *err,
                       size_t errlen) {
     cfgwalk w = {JDOC_INIT, name, err, errlen, cfg, STRBUF_INIT};
     int rc = -1;
     size_t pos = 0;
-    if (jdoc_parse(&w.d, text, len, &pos)) {
-        snprintf(err, errlen, "config %s: Config file not valid JSON (at byte %zu)", name, pos);
+    /* A UTF-8 byte-order mark, as editors on Windows write, is skipped
+     * (RFC 8259 8.1 lets a parser ignore it). */
+    size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+    if (jdoc_parse(&w.d, text + bom, len - bom, &pos)) {
+        char where[256];
+        describe_stop(text + bom, len - bom, pos, bom, where, sizeof where);
+        snprintf(err, errlen, "config %s: Config file not valid JSON at %s", name, where);
     } else if (w.d.toks[0].type != JT_OBJECT) {
         snprintf(err, errlen, "config %s: Config file not valid JSON (the top level must be an object)", name);
     } else if (find_repeat(&w, 0) == 0) {

@@ -115,6 +115,12 @@ E=$'\e'
     err_has "did you mean 'clear-set'?"
     run --separate-stderr "$NDB" serv
     err_has "did you mean 'serve'?"
+    # upper case, as other databases' shells spell commands
+    run --separate-stderr "$NDB" GET a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command 'GET'; did you mean 'get'?"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" session NEW
+    err_has "ndb: unknown command 'session NEW'; did you mean 'new'?"
     run --separate-stderr "$NDB" frobnicate
     exit_is 2 ""
     [[ "$stderr" == "ndb: unknown command 'frobnicate'"$'\n'* ]]

@@ -175,6 +175,25 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     unset NDB_SESSION
 }
 
+@test "bash: key names are not glob patterns, and thousands of them complete quickly" {
+    local t start
+    t=$("$NDB" session new)
+    # keys that are glob patterns, beside files they would match
+    "$NDB" --session "$t" set '*' 1 'zz[ab]' 2 >/dev/null
+    cd "$BATS_TEST_TMPDIR"
+    : >zza
+    : >zzb
+    same $'\\*\nzz\\[ab\\]' "$(comp "--session $t get ")"
+    same 'zz\[ab\]' "$(comp "--session $t get z")"
+    # 20000 keys with the typed prefix: one subshell each took minutes
+    seq 0 19999 | awk -v t="$t" 'BEGIN { printf "{\"SH_SET\":{\"tkn\":%s,\"keys\":{", t }
+        { printf "%s\"k%05d\":0", (NR > 1 ? "," : ""), $1 } END { print "}}}" }' | "$NDB" send >/dev/null
+    start=$SECONDS
+    [ "$(comp "--session $t get k" | wc -l)" -eq 20000 ]
+    [ $((SECONDS - start)) -lt 15 ]
+    "$NDB" session end "$t" >/dev/null
+}
+
 @test "bash: -p, -H and their long forms choose the server the key names come from" {
     local url=$NDB_URL
     NDB_URL=ws://127.0.0.1:1/ # nothing there: the keys must come from -p/-H

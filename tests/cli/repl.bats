@@ -218,6 +218,51 @@ ndb repl: stopped at line 1' ]
     ok_out '0'
 }
 
+@test "quit, exit and \\q take no arguments: 'exit 3' is a usage error, not a silent success" {
+    repl $'count\nexit 3\ncount\n'
+    exit_is 2 '0'
+    [ "$stderr" = $'ndb: \'exit\' takes no arguments (a script\'s exit status is that of its first failing line)\nndb repl: stopped at line 2' ]
+    repl $'quit now\n'
+    exit_is 2 ''
+    err_has "'quit' takes no arguments"
+    repl $'\\q 1\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: \'\\q\' takes no arguments\nndb repl: stopped at line 1' ]
+}
+
+@test "a script: a UTF-8 byte-order mark is skipped; a NUL byte (UTF-16) fails its line instead of cutting it" {
+    repl $'\xef\xbb\xbfset bom 1\nget bom\n'
+    ok_out '1'
+    [ "$stderr" = "" ]
+    run --separate-stderr bash -c 'printf "set nul ab\\0cd\nget nul\n" | "$1" repl' _ "$NDB"
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: line 1 holds a NUL byte: a script is UTF-8 text (convert one saved as UTF-16: iconv -f UTF-16 -t UTF-8)\nndb repl: stopped at line 1' ]
+    run --separate-stderr bash -c 'printf "set u16 1\n" | iconv -t UTF-16 | "$1" repl' _ "$NDB"
+    exit_is 2 ''
+    err_has 'ndb: line 1 holds a NUL byte'
+    run --separate-stderr "$NDB" contains nul u16
+    exit_is 1 ''
+}
+
+@test "a lone '#' inside a line is refused, not stored as a key; '#red' and a quoted '#' are words" {
+    repl $'set a 1 # note\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: \'#\' starts a comment only at the start of a line; quote it (\'#\') to mean the key or value #\nndb repl: stopped at line 1' ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    repl $'set tag #red h \'#\'\nget tag h\n  # a comment line\n'
+    ok_out '{"tag":"#red","h":"#"}'
+}
+
+@test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {
+    repl $'count\nndb  set a "x y"  \nget a\n'
+    exit_is 2 '0'
+    [ "$stderr" = $'ndb: commands are typed without \'ndb\' here: set a "x y"\nndb repl: stopped at line 2' ]
+    repl $'GET a\n'
+    exit_is 2 ''
+    err_has "ndb: unknown command 'GET'; did you mean 'get'?"
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""
@@ -276,6 +321,13 @@ ndb repl: stopped at line 1" ]
     err_has 'standard input'
     run --separate-stderr "$NDB" repl --timeout abc </dev/null
     exit_is 2 ""
+    # a malformed URL is refused at once (it was retried at every command)
+    run --separate-stderr "$NDB" repl --url ftp://x </dev/null
+    exit_is 2 ""
+    [ "$stderr" = $'ndb repl: invalid URL \'ftp://x\': unsupported scheme \'ftp://\' (use ws:// or wss://)\nTry \'ndb repl --help\' for more information.' ]
+    NDB_URL=ws://h:99999/ run --separate-stderr "$NDB" repl </dev/null
+    exit_is 2 ""
+    err_has "ndb repl: invalid URL 'ws://h:99999/' (NDB_URL): invalid port '99999' (must be 1..65535)"
     run --separate-stderr "$NDB" help repl
     [ "$status" -eq 0 ]
     [[ "$output" == "usage: ndb repl"* ]]

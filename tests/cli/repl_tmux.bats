@@ -26,6 +26,8 @@ setup() {
 }
 
 teardown() {
+    # a REPL a test stopped (kill -STOP) is let go on, whatever failed
+    if [ -n "${STOPPED_PID:-}" ]; then kill -CONT "$STOPPED_PID" 2>/dev/null || true; fi
     TMUX= tmux -L "$TSOCK" kill-server 2>/dev/null || true
     if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
 }
@@ -155,6 +157,26 @@ line() {
     wait_last "$PROMPT s"
 }
 
+@test "Tab completes \\timing as the REPL reads it (unquoted), and offers clear-keys" {
+    start_repl
+    type_text '\'
+    key Tab
+    wait_last "$PROMPT \\timing"
+    type_text "o"
+    key Tab
+    wait_re "^off +on$"
+    type_text "n"
+    key Tab
+    wait_last "$PROMPT \\timing on"
+    key Enter
+    wait_for "Timing is on."
+    wait_last "$PROMPT"
+    type_text "clear-"
+    key Tab
+    wait_re "^clear-keys +clear-set$"
+    wait_last "$PROMPT clear-"
+}
+
 @test "Tab completes key names from the server (also in a session) and session tokens" {
     "$NDB" set alpha_key 1 'my key' 2 beta 3
     start_repl
@@ -187,6 +209,58 @@ line() {
     wait_re "^127\.0\.0\.1:$NDB_PORT> use [0-9]+$"
 }
 
+@test "Tab over 200000 key names answers at once (completion is not quadratic)" {
+    local b
+    for b in 0 1 2 3; do
+        seq 0 49999 | awk -v b=$b 'BEGIN { printf "{\"KV_SET\":{\"keys\":{" }
+            { printf "%s\"t%d_%05d\":0", (NR > 1 ? "," : ""), b, $1 } END { print "}}}" }'
+    done | "$NDB" send >/dev/null
+    run --separate-stderr "$NDB" count
+    ok_out 200000
+    start_repl
+    type_text "get t2_1234"
+    key Tab
+    wait_re "^t2_12340 +t2_12341 +.*t2_12349$"
+    type_text "5"
+    key Tab
+    wait_last "$PROMPT get t2_12345"
+}
+
+@test "Tab completes a key name that is not ASCII without touching the rest of the line" {
+    # libedit deletes characters: the partial word is 2 bytes but 1 character
+    # here, and a count taken from the start of the line deleted the blank
+    # before it ("geté-accent") or glued it to the previous word.
+    "$NDB" set 'é-accent' 1 'ünï' 2 x 3
+    start_repl
+    type_text "get é"
+    key Tab
+    wait_last "$PROMPT get é-accent"
+    type_text "x ün"
+    key Tab
+    wait_last "$PROMPT get é-accent x ünï"
+    key Enter
+    wait_for '"ünï": 2'
+    wait_last "$PROMPT"
+}
+
+@test "an event that comes while Tab fetches key names is shown, not taken for the answer" {
+    "$NDB" set ev_key 0
+    start_repl
+    line "watch ev_key"
+    wait_for "watching (id 1)"
+    wait_last "$PROMPT"
+    # With the REPL stopped, the event waits on its connection ahead of the
+    # answer to the key-name request that Tab sends when it resumes.
+    STOPPED_PID=$(pgrep -P "$(tm display -p -t "$RTARGET" '#{pane_pid}')") # the REPL, the script's one child
+    kill -STOP "$STOPPED_PID"
+    "$NDB" set ev_key 1
+    type_text "get ev_"
+    key Tab
+    kill -CONT "$STOPPED_PID"
+    wait_last "$PROMPT get ev_key"
+    wait_for '{"id":1,"key":"ev_key","op":"set"}'
+}
+
 @test "history is kept across runs in \$XDG_STATE_HOME/ndb/history (0600), without credentials" {
     start_repl
     line "set hist_key 42"
@@ -216,6 +290,20 @@ line() {
     wait_last "$PROMPT set hist_key 42"
     key Enter
     wait_last "$PROMPT"
+}
+
+@test "a history file that cannot be written is said once, not lost silently (a symbolic link is not followed)" {
+    mkdir -p "$RSTATE/ndb"
+    : >"$BATS_TEST_TMPDIR/elsewhere"
+    ln -s "$BATS_TEST_TMPDIR/elsewhere" "$RSTATE/ndb/history"
+    start_repl
+    line "count"
+    wait_for "ndb: cannot add to the history file $RSTATE/ndb/history: it is a symbolic link, which is not followed (lines are kept for this run only)"
+    wait_last "$PROMPT"
+    line "keys"
+    wait_last "$PROMPT"
+    [ "$(screen | grep -c 'cannot add to the history')" -eq 1 ]
+    [ ! -s "$BATS_TEST_TMPDIR/elsewhere" ]
 }
 
 @test "without XDG_STATE_HOME the history goes to ~/.local/state/ndb/history" {
@@ -259,6 +347,40 @@ line() {
     exit_is 0 '"after"'
     key C-d
     wait_for "REPL-EXIT=0"
+}
+
+@test "Ctrl-D inside unfinished input discards it, says so and stays; the next Ctrl-D leaves" {
+    start_repl
+    line "set dd_key '{"
+    wait_for "(input continues until the open quote or bracket is closed; Ctrl-C discards it)"
+    key C-d
+    wait_for "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *REPL-EXIT* ]]
+    line "count"
+    wait_for $'count\n0'
+    wait_last "$PROMPT"
+    key C-d
+    wait_for "REPL-EXIT=0"
+}
+
+@test "SIGTERM or Ctrl-\\ at the prompt puts the terminal back (echo on) before the REPL dies of it" {
+    local tty
+    # tty_has WORD: the pane's terminal settings include WORD (echo, -echo)
+    tty_has() { stty -F "$tty" -a | tr ' ;' '\n\n' | grep -qx -- "$1"; }
+    start_repl
+    tty=$(tm display -p -t "$RTARGET" '#{pane_tty}')
+    tty_has -echo # raw mode while the prompt waits
+    kill -TERM "$(pgrep -P "$(tm display -p -t "$RTARGET" '#{pane_pid}')")"
+    wait_for "REPL-EXIT=143"
+    tty_has echo
+    tty_has icanon
+    start_repl
+    tty=$(tm display -p -t "$RTARGET" '#{pane_tty}')
+    tty_has -echo
+    key 'C-\'
+    wait_for "REPL-EXIT=131"
+    tty_has echo
 }
 
 @test "the server going away is reported; the next command reconnects" {
@@ -396,6 +518,41 @@ line() {
     grep -qx info "$RSTATE/ndb/history"
     ! grep -q 'tmux-pw' "$RSTATE/ndb/history"
     ! grep -q 'SV_AUTH' "$RSTATE/ndb/history"
+}
+
+@test "--user: a line logged in as another user does not make the REPL ask for its own password again" {
+    OWN_SERVER=1
+    local ha hb cfg="$BATS_TEST_TMPDIR/users.json"
+    ha=$(printf 'alice-pw\n' | "$NDB" passwd --iterations 100000)
+    hb=$(printf 'bob-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"},{"name":"bob","password":"%s","role":"read"}]}}' \
+        "$ha" "$hb" >"$cfg"
+    start_server --config "$cfg"
+    REPL_NO_WAIT=1 start_repl --user alice
+    wait_for "Password for alice:"
+    type_text "alice-pw"
+    key Enter
+    PROMPT="alice@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    # bob's password is asked, and given up with Ctrl-C
+    line "count --user bob"
+    wait_for "Password for bob:"
+    key C-c
+    wait_for "no password for user 'bob'"
+    wait_last "$PROMPT"
+    line "set k 1"
+    wait_for "OK"
+    wait_last "$PROMPT"
+    # bob logs in for one line; the next line is alice's again
+    line "get k --user bob"
+    wait_last "Password for bob:"
+    type_text "bob-pw"
+    key Enter
+    wait_last "bob@127.0.0.1:$NDB_PORT>"
+    line "info -c"
+    wait_for '"role":"write"'
+    wait_last "$PROMPT"
+    [ "$(screen | grep -c 'Password for alice:')" -eq 1 ]
 }
 
 @test "Ctrl-C stops a counted watch and returns to the prompt; the watch is ended, the REPL's others go on" {

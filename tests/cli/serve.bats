@@ -95,7 +95,29 @@ tls (config object "tls"):' ]
     config "$f" '{"version":5, oops}'
     run "$NDB" serve --config "$f"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"Config file not valid JSON"* ]]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 15 (byte 14): unexpected 'o'" ]
+
+    # a UTF-8 byte-order mark (as Windows editors write) is skipped; UTF-16 is named
+    printf '\xef\xbb\xbf{"port": 1, "maxPayload": 63}' >"$f"
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: 'maxPayload' must be a number of bytes from 64 to 67108864" ]
+    printf '{"port": 1}' | iconv -t UTF-16 >"$f"
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 1, column 1 (byte 0): the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8" ]
+
+    # a member in the wrong object: its place is named
+    config "$f" '{"cert": "c.pem"}'
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: unknown member 'cert' (did you mean 'tls.cert'?)" ]
+
+    # a trailing comma says where (line and column) and why
+    config "$f" $'{\n  "port": 1988,\n  "limits": {\n    "maxDepth": 5,\n  }\n}'
+    run "$NDB" serve --config "$f"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $f: Config file not valid JSON at line 5, column 3 (byte 53): unexpected '}' after a comma (JSON allows no trailing comma)" ]
 
     run "$NDB" serve --config "$BATS_TEST_TMPDIR/missing.json"
     [ "$status" -eq 1 ]

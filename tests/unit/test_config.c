@@ -210,8 +210,14 @@ static void test_unknown_and_groups(void) {
     expect_error("{\"limits\":[]}", "config t.jsonc: 'limits' must be an object");
     expect_error("{\"persist\":true}", "config t.jsonc: 'persist' must be an object");
     expect_error("{\"sessions\":null}", "config t.jsonc: 'sessions' must be an object");
-    /* a member name that is a setting but in the wrong place is unknown there */
-    expect_error("{\"limits\":{\"port\":1}}", "config t.jsonc: unknown member 'limits.port'");
+    /* a member name that is a setting but in the wrong place is unknown
+     * there, and its place is named ("cert" is also near "core") */
+    expect_error("{\"limits\":{\"port\":1}}",
+                 "config t.jsonc: unknown member 'limits.port' (did you mean 'port', at the top level?)");
+    expect_error("{\"cert\":\"c.pem\"}", "config t.jsonc: unknown member 'cert' (did you mean 'tls.cert'?)");
+    expect_error("{\"journal\":\"always\"}", "config t.jsonc: unknown member 'journal' (did you mean 'persist.journal'?)");
+    expect_error("{\"persist\":{\"maxMemory\":1}}",
+                 "config t.jsonc: unknown member 'persist.maxMemory' (did you mean 'limits.maxMemory'?)");
     /* a member given twice, at any depth, is refused (tools disagree on which counts) */
     expect_error("{\"port\":2,\"port\":\"x\"}",
                  "config t.jsonc: 'port' is given twice (JSON tools disagree on which one counts: keep one)");
@@ -226,9 +232,35 @@ static void test_unknown_and_groups(void) {
 }
 
 static void test_not_json(void) {
-    expect_error("{\"port\":1", "config t.jsonc: Config file not valid JSON (at byte 9)");
-    expect_error("{\"port\":1,}", "config t.jsonc: Config file not valid JSON (at byte 10)");
-    expect_error("", "config t.jsonc: Config file not valid JSON (at byte 0)");
+    /* where reading stopped, as an editor counts (line, column in characters) */
+    expect_error("{\"port\":1", "config t.jsonc: Config file not valid JSON at line 1, column 10 (byte 9): the file "
+                                "ends before the object is complete (an unclosed '{', '[', string or comment)");
+    expect_error("{\"port\":1,}", "config t.jsonc: Config file not valid JSON at line 1, column 11 (byte 10): "
+                                  "unexpected '}' after a comma (JSON allows no trailing comma)");
+    expect_error("{\n  // the port\n  \"port\": 1,\n  \"ip\": \"::1\",\n}",
+                 "config t.jsonc: Config file not valid JSON at line 5, column 1 (byte 44): unexpected '}' after a "
+                 "comma (JSON allows no trailing comma)");
+    expect_error("{\"a\": [1,\n ]}", "config t.jsonc: Config file not valid JSON at line 2, column 2 (byte 11): "
+                                     "unexpected ']' after a comma (JSON allows no trailing comma)");
+    expect_error("{\n'port': 1}", "config t.jsonc: Config file not valid JSON at line 2, column 1 (byte 2): "
+                                  "unexpected ''' (JSON strings take double quotes)");
+    expect_error("{\"\xc3\xa9\": \xe2\x80\x9cx\xe2\x80\x9d}",
+                 "config t.jsonc: Config file not valid JSON at line 1, column 7 (byte 7): unexpected curly quote "
+                 "'\xe2\x80\x9c' (JSON strings take straight double quotes)");
+    expect_error("{\"port\": 1} x", "config t.jsonc: Config file not valid JSON at line 1, column 13 (byte 12): "
+                                    "unexpected 'x'");
+    expect_error("{\"port\":\x01}", "config t.jsonc: Config file not valid JSON at line 1, column 9 (byte 8): "
+                                    "unexpected byte 0x01");
+    expect_error("", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file is empty (it "
+                     "must hold one JSON object, such as {\"port\": 1988})");
+    /* a UTF-8 byte-order mark is skipped (RFC 8259 8.1); UTF-16 is named */
+    ndb_config b = expect_ok("\xef\xbb\xbf{\"port\":1988}");
+    CHECK_INT(b.port, 1988);
+    config_free(&b);
+    expect_error("\xef\xbb\xbf{\"port\":,}", "config t.jsonc: Config file not valid JSON at line 1, column 9 (byte 11): "
+                                           "unexpected ','");
+    expect_error("\xff\xfe{\0}\0", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file "
+                                   "is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
     expect_error("[1]", "config t.jsonc: Config file not valid JSON (the top level must be an object)");
     ndb_config c;
     char err[512];
