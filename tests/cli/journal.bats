@@ -523,6 +523,42 @@ wait_refused() {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
 }
 
+@test "@ndb removed under a running server: the write waits for a repair, nothing acknowledged is lost, the lock is taken again" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm -rf "$P/@ndb"
+    # its record went to a removed file: the reply comes once a snapshot holds it
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    grep -q "error: journal file $(gen 1) was removed while the server wrote it (was the persist path or its @ndb directory deleted?); writes are refused until the journal can be written again" "$NDB_LOG"
+    grep -q "warn: $P/@ndb/lock was removed while this server ran: created and locked again" "$NDB_LOG"
+    grep -q "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in [0-9]* ms ([0-9]* bytes; repairing the journal)" "$NDB_LOG"
+    grep -q "journal: writing again (generation 2): writes are accepted" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    # no second server can take the path meanwhile
+    run timeout 5 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: another ndb server is using $P/@ndb ($P/@ndb/lock is locked)" ]
+    crash
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","c"],"st":1}}'
+}
+
+@test "a journal file removed under a running server (everysec): the write waits for the repair, then every write recovers" {
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm "$(gen 1)"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "journal: writing again (generation 2): writes are accepted"
+    grep -q "error: journal file $(gen 1) was removed while the server wrote it" "$NDB_LOG"
+    ! grep -q "lock was removed" "$NDB_LOG"
+    crash
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "automatic snapshot 2: 2 keys, 0 sessions" ]
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
+}
+
 @test "journal always: a watcher hears of a change only once it is durable, like the writer's reply" {
     NDB_FAULT_PATH=/@ndb/ start_faulty --persist-path "$P" --journal always
     local events="$BATS_TEST_TMPDIR/events"
