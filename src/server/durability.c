@@ -470,8 +470,10 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     d->changes_at_save = s->store.changes;
     d->save_mono_ms = mono_ms();
     /* every start adds a journal file: when they pile up (restarts with few
-     * writes between), the first tick compacts them into a snapshot */
-    d->compact_soon = cfg->journal != JOURNAL_OFF && rep.files > 4;
+     * writes between), the first tick compacts them into a snapshot —
+     * unless persist.compactMultiple 0 says never (its journal files are
+     * all kept, e.g. to be archived) */
+    d->compact_soon = cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4;
     /* keys and sessions whose deadline passed while the server was down
      * go now, with their records in the journal, before the counts are
      * logged (they are not recovered) */
