@@ -812,6 +812,30 @@ for i in range(300):
     grep -q "bytes; compaction of the journal files left by earlier runs)" "$NDB_LOG"
 }
 
+@test "automatic snapshots carry checksums: a flipped byte inside a string (still valid JSON) stops check and start-up" {
+    start_server --persist-path "$P" --journal always --compact-min 64K
+    python3 -c '
+for i in range(300):
+    print("{\"KV_SET\":{\"keys\":{\"k%03d\":\"%s\"}}}" % (i, "v" * 300))' >"$BATS_TEST_TMPDIR/load"
+    "$NDB" send <"$BATS_TEST_TMPDIR/load" >/dev/null
+    wait_log "bytes; compaction)"
+    stop_server
+    local s="$P/@ndb/snapshots/00000000000000000002" f
+    f=$(ls "$s"/kv/*/data/0)
+    [ -f "$s/checksums" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+    local why="automatic snapshot $s cannot be loaded: data file $f is damaged: [0-9]+ bytes with CRC-32C [0-9a-f]{8}, but $s/checksums says [0-9]+ bytes with [0-9a-f]{8} \(no older complete automatic snapshot to fall back on: restore this one from a backup\)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" =~ ^$why$ ]]
+    [ "${lines[1]}" = "not recoverable: this is not journal damage; a repair cannot help" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^"ndb serve: "$why$ ]]
+}
+
 @test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {
     start_server --persist-path "$P" --journal always
     run "$NDB" send '{"SV_INFO":{}}'
