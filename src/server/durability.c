@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,11 +171,13 @@ static int probe_journal_dir(const durability *d) {
     return ok ? 0 : -1;
 }
 
-/* Is the file of lock_fd gone (@ndb/lock, or all of @ndb, removed under
- * the server)?  A second server could take a new lock file then. */
+/* Is the file of lock_fd gone from its path (@ndb/lock, or all of @ndb,
+ * removed or moved under the server)?  A second server could take a new
+ * lock file there then. */
 static int lock_removed(const durability *d) {
-    struct stat st;
-    return d->lock_fd >= 0 && fstat(d->lock_fd, &st) == 0 && st.st_nlink == 0;
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/lock", d->L.root);
+    return d->lock_fd >= 0 && !auto_fd_at_path(d->lock_fd, path);
 }
 
 /* Put back what was removed under the running server: the directories of
@@ -193,14 +194,14 @@ static int restore_layout(durability *d) {
     if (!lock_removed(d)) return 0;
     int busy, fd = auto_layout_lock(&d->L, &busy, err, sizeof err);
     if (fd < 0) {
-        if (!d->lock_lost) log_error("%s/lock was removed while this server ran, and %s", d->L.root, err);
+        if (!d->lock_lost) log_error("%s/lock was removed or moved while this server ran, and %s", d->L.root, err);
         d->lock_lost = 1;
         return -1;
     }
     close(d->lock_fd);
     d->lock_fd = fd;
     d->lock_lost = 0;
-    log_warn("%s/lock was removed while this server ran: created and locked again", d->L.root);
+    log_warn("%s/lock was removed or moved while this server ran: created and locked again", d->L.root);
     return 0;
 }
 
@@ -334,6 +335,7 @@ void durability_tick(ndb_server *s) {
     if (!d->automatic || bgsave_auto_pending(&d->bg)) return;
     uint64_t now = mono_ms();
     if (lock_removed(d) && !d->lock_lost) restore_layout(d);
+    journal_check_path(&d->jn);
     int journal_down = d->jn.fd >= 0 && (d->jn.broken || d->jn.limbo_from);
     if (journal_down || d->snapshot_failed) {
         /* repair: a whole snapshot once the directory takes writes again */

@@ -149,23 +149,37 @@ void journal_break(journal *j, const char *what, int e) {
     break_with_why(j);
 }
 
-/* Was the current file removed under the server (an rm of it, of the
- * journal directory or of the persist path)?  Its writes and syncs still
- * succeed, but no recovery would ever read them: the journal is broken
- * then, like after a failed write, so that the replies of its records wait
- * for the repair (a whole snapshot) instead of acknowledging lost writes.
- * One fstat: cheap next to the write or the fdatasync it follows.
- * Returns 1 when it broke the journal. */
-static int file_removed(journal *j) {
-    struct stat st;
-    if (fstat(j->fd, &st) || st.st_nlink > 0) return 0;
+/* Break j because its file is gone from its path (removed, or moved away
+ * with its directory): its writes and syncs still succeed, but no recovery
+ * would read them.  Like after a failed write, the replies of its records
+ * then wait for the repair (a whole snapshot, at the path) instead of
+ * acknowledging writes a restart would not find. */
+static void break_gone(journal *j) {
     char path[PATH_MAX];
     file_path(j, j->gen, path, sizeof path);
     snprintf(j->why, sizeof j->why,
-             "journal file %s was removed while the server wrote it (was the persist path or its @ndb directory "
-             "deleted?)",
+             "journal file %s was removed or moved while the server wrote it (was the persist path or its @ndb "
+             "directory deleted or moved?)",
              path);
     break_with_why(j);
+}
+
+/* Was the current file removed?  One fstat, cheap next to the write or
+ * the fdatasync it follows, so that no reply acknowledges a record kept
+ * only in a removed file.  Returns 1 when it broke the journal. */
+static int file_removed(journal *j) {
+    struct stat st;
+    if (fstat(j->fd, &st) || st.st_nlink > 0) return 0;
+    break_gone(j);
+    return 1;
+}
+
+int journal_check_path(journal *j) {
+    if (j->fd < 0 || j->broken || j->limbo_from) return 0;
+    char path[PATH_MAX];
+    file_path(j, j->gen, path, sizeof path);
+    if (auto_fd_at_path(j->fd, path)) return 0;
+    break_gone(j);
     return 1;
 }
 

@@ -529,8 +529,8 @@ wait_refused() {
     rm -rf "$P/@ndb"
     # its record went to a removed file: the reply comes once a snapshot holds it
     req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
-    grep -q "error: journal file $(gen 1) was removed while the server wrote it (was the persist path or its @ndb directory deleted?); writes are refused until the journal can be written again" "$NDB_LOG"
-    grep -q "warn: $P/@ndb/lock was removed while this server ran: created and locked again" "$NDB_LOG"
+    grep -q "error: journal file $(gen 1) was removed or moved while the server wrote it (was the persist path or its @ndb directory deleted or moved?); writes are refused until the journal can be written again" "$NDB_LOG"
+    grep -q "warn: $P/@ndb/lock was removed or moved while this server ran: created and locked again" "$NDB_LOG"
     grep -q "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in [0-9]* ms ([0-9]* bytes; repairing the journal)" "$NDB_LOG"
     grep -q "journal: writing again (generation 2): writes are accepted" "$NDB_LOG"
     req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
@@ -549,7 +549,7 @@ wait_refused() {
     rm "$(gen 1)"
     req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
     wait_log "journal: writing again (generation 2): writes are accepted"
-    grep -q "error: journal file $(gen 1) was removed while the server wrote it" "$NDB_LOG"
+    grep -q "error: journal file $(gen 1) was removed or moved while the server wrote it" "$NDB_LOG"
     run -1 grep -q "lock was removed" "$NDB_LOG"
     crash
     run "$NDB" journal check --persist-path "$P"
@@ -793,6 +793,25 @@ for i in range(300):
     run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: the journal after automatic snapshot 2 is missing: $(gen 2) does not exist" ]
+}
+
+@test "the persist path moved under a running server: 124 until it is back, then a repair; nothing is written into the moved copy" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    mv "$P" "$P.moved"
+    local m="writes are refused: the journal cannot be written (journal file $(gen 1) was removed or moved while the server wrote it (was the persist path or its @ndb directory deleted or moved?))"
+    wait_refused true # the once-a-second check saw it
+    req '{"KV_SET":{"keys":{"b":2}}}' "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    mkdir "$P"
+    wait_refused false
+    grep -q "warn: $P/@ndb/lock was removed or moved while this server ran: created and locked again" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    run "$NDB" journal check --persist-path "$P.moved" # the moved copy got nothing after the move
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
 }
 
 @test "journal files of many restarts are compacted at the next start, but never with --compact-multiple 0" {
