@@ -217,10 +217,10 @@ for i in range(300):
     [ "$(stat -c %s "$f1")" -eq $((n1 + 4194304)) ] # 4 MiB reserved after them
     stop_server
     [ "$(stat -c %s "$f1")" -eq "$n1" ] # a clean stop cuts the file back
-    ! grep -q "zeros after its last record" "$NDB_LOG"
+    run -1 grep -q "zeros after its last record" "$NDB_LOG"
 
     start_server --persist-path "$P" --journal always
-    ! grep -q "zeros after its last record" "$NDB_LOG" # nothing to cut after a clean stop
+    run -1 grep -q "zeros after its last record" "$NDB_LOG" # nothing to cut after a clean stop
     req '{"KV_SET":{"keys":{"b":"two"}}}' '{"KV_SET_RSP":{"st":1}}'
     f2=$(gen 2)
     big=$(stat -c %s "$f2")
@@ -482,7 +482,7 @@ wait_refused() {
     [ "$(refused)" = false ]
     crash
     NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fallocate NDB_FAULT_ERRNO=95 start_faulty --persist-path "$P" --journal always
-    ! grep -q "zeros after its last record" "$NDB_LOG"
+    run -1 grep -q "zeros after its last record" "$NDB_LOG"
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
@@ -637,7 +637,7 @@ wait_refused() {
     NDB_PID=
     [ "$st" -eq 1 ]
     grep -q "error: final save failed: .*Input/output error; the changes since the last save are lost" "$NDB_LOG"
-    ! grep -q "info: stopped" "$NDB_LOG"
+    run -1 grep -q "info: stopped" "$NDB_LOG"
     rm "$BATS_TEST_TMPDIR/fault"
     # the same persist path, now with a journal: the interrupted snapshot
     # above took generation 1, so the journal starts at 2 (and recovers)
