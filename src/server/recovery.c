@@ -268,7 +268,12 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
         }
         for (int i = first + 1; i < nj; i++) {
             if (jnls[i] == jnls[i - 1] + 1) continue;
-            snprintf(err, errlen, "journal file %llu is missing (the files go from %llu to %llu)",
+            /* the changes of the later files build on the missing ones:
+             * replaying them without it would give a state that never was */
+            snprintf(err, errlen,
+                     "journal file %llu is missing (the files go from %llu to %llu): restore it from a backup, or "
+                     "move the journal files after it away to recover what comes before it (their changes are "
+                     "lost)",
                      (unsigned long long)(jnls[i - 1] + 1), (unsigned long long)jnls[i - 1],
                      (unsigned long long)jnls[i]);
             goto out;

@@ -855,6 +855,27 @@ for i in range(300):
     [[ "$output" =~ ^"ndb serve: "$why$ ]]
 }
 
+@test "a journal file missing between two others: check and start-up say what to do, and doing it recovers what comes before" {
+    local n
+    for n in 1 2 3; do
+        start_server --persist-path "$P" --journal always
+        req "{\"KV_SET\":{\"keys\":{\"k$n\":$n}}}" '{"KV_SET_RSP":{"st":1}}'
+        stop_server
+    done
+    rm "$(gen 2)"
+    local m="journal file 2 is missing (the files go from 1 to 3): restore it from a backup, or move the journal files after it away to recover what comes before it (their changes are lost)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$m
+not recoverable: this is not journal damage; a repair cannot help" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: $m" ]
+    mv "$(gen 3)" "$BATS_TEST_TMPDIR/"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1"],"st":1}}'
+}
+
 @test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {
     start_server --persist-path "$P" --journal always
     run "$NDB" send '{"SV_INFO":{}}'
