@@ -78,6 +78,12 @@ int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) 
     return -1;
 }
 
+int auto_fd_at_path(int fd, const char *path) {
+    struct stat open_st, path_st;
+    if (fstat(fd, &open_st) || open_st.st_nlink == 0) return 0;
+    return stat(path, &path_st) == 0 && path_st.st_dev == open_st.st_dev && path_st.st_ino == open_st.st_ino;
+}
+
 int auto_layout_exists(const auto_layout *L) {
     struct stat st;
     return stat(L->root, &st) == 0 && S_ISDIR(st.st_mode);

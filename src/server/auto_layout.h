@@ -50,6 +50,11 @@ int auto_layout_create(const auto_layout *L, char *err, size_t errlen);
  * err (*busy set when another process holds it). */
 int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen);
 
+/* Is the file open on fd still the one at path?  0 once it was removed,
+ * or moved away with its directory (an rm -rf or mv of the persist path
+ * under a running server), or path names another file now. */
+int auto_fd_at_path(int fd, const char *path);
+
 /* Does P/@ndb exist? */
 int auto_layout_exists(const auto_layout *L);
 

@@ -38,25 +38,65 @@ int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int 
             return -1;
         }
     }
-    /* sessions first, keys last: a snapshot cut short is incomplete either way */
-    if (snap_begin(&w, dir, "sessions", SNAP_SESSIONS, err, errlen)) return -1;
+    /* sessions first, keys last: a snapshot cut short is incomplete either
+     * way; the checksums of both go to disk before the keys' final
+     * metadata, so a complete snapshot has them */
+    strbuf lines = STRBUF_INIT;
+    snap_sums sums = {.out = &lines, .prefix = strlen(dir) + 1};
+    int rc = -1;
+    if (snap_begin(&w, dir, "sessions", SNAP_SESSIONS, err, errlen)) goto out;
+    w.sums = &sums;
     int ok = persist_sessions_write_all(st, &w, err, errlen) == 0;
-    if (snap_finish(&w, ok, err, errlen)) return -1;
-    if (snap_begin(&w, dir, "kv", SNAP_KV, err, errlen)) return -1;
-    ok = persist_kv_write(st, &w, err, errlen) == 0;
-    if (snap_finish(&w, ok, err, errlen)) return -1;
+    if (snap_finish(&w, ok, err, errlen)) goto out;
+    if (snap_begin(&w, dir, "kv", SNAP_KV, err, errlen)) goto out;
+    w.sums = &sums;
+    ok = persist_kv_write(st, &w, err, errlen) == 0 && snap_flush(&w, err, errlen) == 0;
+    if (ok && snap_write_atomic(dir, AUTOSNAP_SUMS_FILE, lines.buf ? lines.buf : "", lines.len)) {
+        snprintf(err, errlen, "cannot write %s/%s: %s", dir, AUTOSNAP_SUMS_FILE, strerror(errno));
+        ok = 0;
+    }
+    if (snap_finish(&w, ok, err, errlen)) goto out;
     *bytes = auto_tree_bytes(dir);
+    rc = 0;
+out:
+    sb_free(&lines);
+    return rc;
+}
+
+/* Read dir's checksum file into text (sums points at it); a snapshot
+ * written before there were checksums has none: then sums->text stays
+ * NULL.  0, or -1 with err. */
+static int read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen) {
+    static char path[PATH_MAX + 16]; /* static: sums->file points at it */
+    snprintf(path, sizeof path, "%s/%s", dir, AUTOSNAP_SUMS_FILE);
+    memset(sums, 0, sizeof *sums);
+    struct stat sb;
+    if (lstat(path, &sb) && errno == ENOENT) return 0;
+    if (snap_read_file(path, text, err, errlen)) return -1;
+    sb_addc(text, 0); /* NUL-terminated, and not NULL when empty */
+    sums->text = text->buf;
+    sums->file = path;
+    sums->prefix = strlen(dir) + 1;
     return 0;
 }
 
-int autosnap_load(const snap_found *kv, const snap_found *sessions, ndb_store *st, uint64_t *keys,
+int autosnap_load(const char *dir, const snap_found *kv, const snap_found *sessions, ndb_store *st, uint64_t *keys,
                   uint64_t *nsessions, uint64_t *session_keys, char *err, size_t errlen) {
+    strbuf text = STRBUF_INIT;
+    snap_sums sums;
+    if (read_sums(dir, &text, &sums, err, errlen)) return -1;
+    /* copies: they hold a PATH_MAX buffer each, and the callers' stay as found */
+    static snap_found k, s;
+    k = *kv;
+    s = *sessions;
+    k.sums = s.sums = sums.text ? &sums : NULL;
     size_t ceiling = st->max_memory;
     st->max_memory = 0; /* recovery restores what there was, whatever the limit is now */
-    int rc = persist_sessions_read_all(sessions, st, nsessions, session_keys, err, errlen);
+    int rc = persist_sessions_read_all(&s, st, nsessions, session_keys, err, errlen);
     /* nor maxKeyLength; keys whose deadline passed are loaded too, as the
      * sessions are: the expiry after recovery removes and counts both */
-    if (rc == 0) rc = persist_kv_read(kv, st, 0, 1, keys, err, errlen);
+    if (rc == 0) rc = persist_kv_read(&k, st, 0, 1, keys, err, errlen);
     st->max_memory = ceiling;
+    sb_free(&text);
     return rc ? -1 : 0;
 }

@@ -31,15 +31,22 @@ int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int 
 
 #define AUTOSNAP_JOURNAL_MARK "journal"
 
+/* The checksums of the snapshot's data files (snapshot.h, snap_sums):
+ * written before the snapshot is complete, and checked by every load, as
+ * a JSON data file with a flipped byte inside a string still parses.  A
+ * snapshot written before they existed has none and loads unchecked. */
+#define AUTOSNAP_SUMS_FILE "checksums"
+
 /* Was automatic snapshot gen written with a journal file of its own
  * generation after it (AUTOSNAP_JOURNAL_MARK)? */
 int autosnap_has_journal(const auto_layout *L, uint64_t gen);
 
-/* Load the complete automatic snapshot (kv, sessions) into st: sessions
- * with the deadlines they had, keys in their order.  No maxMemory check (a
- * recovery never drops data).  Returns 0 with the counts, or -1 with the
- * reason in err. */
-int autosnap_load(const snap_found *kv, const snap_found *sessions, ndb_store *st, uint64_t *keys,
+/* Load the complete automatic snapshot in dir (kv, sessions) into st:
+ * sessions with the deadlines they had, keys in their order, every data
+ * file checked against AUTOSNAP_SUMS_FILE.  No maxMemory check (a recovery
+ * never drops data).  Returns 0 with the counts, or -1 with the reason in
+ * err. */
+int autosnap_load(const char *dir, const snap_found *kv, const snap_found *sessions, ndb_store *st, uint64_t *keys,
                   uint64_t *nsessions, uint64_t *session_keys, char *err, size_t errlen);
 
 #endif

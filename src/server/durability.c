@@ -171,6 +171,40 @@ static int probe_journal_dir(const durability *d) {
     return ok ? 0 : -1;
 }
 
+/* Is the file of lock_fd gone from its path (@ndb/lock, or all of @ndb,
+ * removed or moved under the server)?  A second server could take a new
+ * lock file there then. */
+static int lock_removed(const durability *d) {
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/lock", d->L.root);
+    return d->lock_fd >= 0 && !auto_fd_at_path(d->lock_fd, path);
+}
+
+/* Put back what was removed under the running server: the directories of
+ * @ndb (a repair writes its snapshot and journal file there) and the lock,
+ * taken again so that no second server starts on the path.  0, or -1 when
+ * they cannot be made, or another server took the path meanwhile (logged
+ * once per removal; writes stay refused). */
+static int restore_layout(durability *d) {
+    char err[PATH_MAX + 128];
+    if (auto_layout_create(&d->L, err, sizeof err)) {
+        log_debug("persistence still failing: %s", err);
+        return -1;
+    }
+    if (!lock_removed(d)) return 0;
+    int busy, fd = auto_layout_lock(&d->L, &busy, err, sizeof err);
+    if (fd < 0) {
+        if (!d->lock_lost) log_error("%s/lock was removed or moved while this server ran, and %s", d->L.root, err);
+        d->lock_lost = 1;
+        return -1;
+    }
+    close(d->lock_fd);
+    d->lock_fd = fd;
+    d->lock_lost = 0;
+    log_warn("%s/lock was removed or moved while this server ran: created and locked again", d->L.root);
+    return 0;
+}
+
 /* ------------------------------------------------ user saves */
 
 /* In the child: the snapshot of KV_SAVE / SH_SAVE, then the dataset's retention. */
@@ -300,11 +334,13 @@ void durability_tick(ndb_server *s) {
     if (d->bg.running || d->bg.head || d->bg.early) bgsave_poll(&d->bg, s);
     if (!d->automatic || bgsave_auto_pending(&d->bg)) return;
     uint64_t now = mono_ms();
+    if (lock_removed(d) && !d->lock_lost) restore_layout(d);
+    journal_check_path(&d->jn);
     int journal_down = d->jn.fd >= 0 && (d->jn.broken || d->jn.limbo_from);
     if (journal_down || d->snapshot_failed) {
         /* repair: a whole snapshot once the directory takes writes again */
         if (now < d->retry_mono_ms) return;
-        if (probe_journal_dir(d)) {
+        if (restore_layout(d) || probe_journal_dir(d)) {
             log_debug("persistence still failing: %s cannot be written", d->L.journal);
             return;
         }
@@ -436,8 +472,10 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     d->changes_at_save = s->store.changes;
     d->save_mono_ms = mono_ms();
     /* every start adds a journal file: when they pile up (restarts with few
-     * writes between), the first tick compacts them into a snapshot */
-    d->compact_soon = cfg->journal != JOURNAL_OFF && rep.files > 4;
+     * writes between), the first tick compacts them into a snapshot —
+     * unless persist.compactMultiple 0 says never (its journal files are
+     * all kept, e.g. to be archived) */
+    d->compact_soon = cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4;
     /* keys and sessions whose deadline passed while the server was down
      * go now, with their records in the journal, before the counts are
      * logged (they are not recovered) */

@@ -46,6 +46,7 @@ typedef struct durability {
     auto_layout L;
     int started;            /* durability_start succeeded (shutdown has work to do) */
     int lock_fd;            /* holds P/@ndb/lock while the server runs; -1 */
+    int lock_lost;          /* the lock file was removed and another server holds the new one */
     int automatic;          /* journal or schedule: automatic snapshots and recovery */
     journal jn;             /* jn.fd < 0 when there is no journal */
     bg_state bg;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,16 +132,55 @@ void journal_sink(void *ctx, const change *ch) {
 /* The number output waits for under this policy, ignoring limbo. */
 static uint64_t released_raw(const journal *j) { return j->policy == JOURNAL_ALWAYS ? j->synced : j->written; }
 
+/* Mark j broken for the reason already in j->why (logs it once). */
+static void break_with_why(journal *j) {
+    j->broken = 1;
+    j->breaks++;
+    if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
+    log_error("%s; writes are refused until the journal can be written again", j->why);
+    sb_free(&j->buf);
+}
+
 void journal_break(journal *j, const char *what, int e) {
     if (j->broken) return;
     char path[PATH_MAX];
     file_path(j, j->gen, path, sizeof path);
-    j->broken = 1;
-    j->breaks++;
-    if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
     snprintf(j->why, sizeof j->why, "%s of journal file %s failed: %s", what, path, strerror(e));
-    log_error("%s; writes are refused until the journal can be written again", j->why);
-    sb_free(&j->buf);
+    break_with_why(j);
+}
+
+/* Break j because its file is gone from its path (removed, or moved away
+ * with its directory): its writes and syncs still succeed, but no recovery
+ * would read them.  Like after a failed write, the replies of its records
+ * then wait for the repair (a whole snapshot, at the path) instead of
+ * acknowledging writes a restart would not find. */
+static void break_gone(journal *j) {
+    char path[PATH_MAX];
+    file_path(j, j->gen, path, sizeof path);
+    snprintf(j->why, sizeof j->why,
+             "journal file %s was removed or moved while the server wrote it (was the persist path or its @ndb "
+             "directory deleted or moved?)",
+             path);
+    break_with_why(j);
+}
+
+/* Was the current file removed?  One fstat, cheap next to the write or
+ * the fdatasync it follows, so that no reply acknowledges a record kept
+ * only in a removed file.  Returns 1 when it broke the journal. */
+static int file_removed(journal *j) {
+    struct stat st;
+    if (fstat(j->fd, &st) || st.st_nlink > 0) return 0;
+    break_gone(j);
+    return 1;
+}
+
+int journal_check_path(journal *j) {
+    if (j->fd < 0 || j->broken || j->limbo_from) return 0;
+    char path[PATH_MAX];
+    file_path(j, j->gen, path, sizeof path);
+    if (auto_fd_at_path(j->fd, path)) return 0;
+    break_gone(j);
+    return 1;
 }
 
 /* Cut the current file back to its last whole record (after a failed
@@ -169,6 +209,7 @@ static int write_buffer(journal *j) {
         return -1;
     }
     j->file_bytes += j->buf.len;
+    if (file_removed(j)) return -1; /* before `written` moves: their replies stay held */
     j->written = j->appended;
     sb_reset(&j->buf);
     if (j->buf.cap > 4 * 1024 * 1024) sb_free(&j->buf); /* a burst does not pin its buffer */
@@ -181,6 +222,7 @@ static int sync_now(journal *j) {
         journal_break(j, "fdatasync", errno);
         return -1;
     }
+    if (file_removed(j)) return -1; /* removed while it synced: not durable after all */
     j->synced = j->written;
     j->last_sync_ms = wall_ms();
     j->syncs++;

@@ -135,6 +135,13 @@ void journal_limbo_done(journal *j);
  * on a journal that was never opened (fd -1 and zeroed). */
 void journal_close(journal *j);
 
+/* Is the current file still at its path?  A file moved away with its
+ * directory (mv of the persist path) is written on without an error, but
+ * a restart would not find it: then j breaks (1), as after a failed write.
+ * A stat and an fstat: the server calls it once a second (its tick), and
+ * checks st_nlink after every write and sync by itself. */
+int journal_check_path(journal *j);
+
 /* Mark j broken because `what` failed with errno e (logs it once). */
 void journal_break(journal *j, const char *what, int e);
 

@@ -167,6 +167,16 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
     return 0;
 }
 
+/* Is one of the automatic snapshots gens[0..n) complete (something to
+ * fall back on when snapshot gens[n] cannot be loaded)? */
+static int older_complete(const auto_layout *L, const uint64_t *gens, int n) {
+    static snap_found kv, sh; /* static: PATH_MAX buffers */
+    char why[PATH_MAX + 256];
+    for (int i = n - 1; i >= 0; i--)
+        if (auto_snapshot_complete(L, gens[i], &kv, &sh, why, sizeof why)) return 1;
+    return 0;
+}
+
 /* The newest complete automatic snapshot among gens[0..n): loads it into st
  * and returns its generation, 0 when there is none, or -1 with err when
  * the newest complete one cannot be loaded. */
@@ -183,12 +193,12 @@ static int64_t load_base(ndb_store *st, const auto_layout *L, const uint64_t *ge
             continue;
         }
         uint64_t t0 = mono_ms();
-        if (autosnap_load(&kv, &sh, st, &rep->snap_keys, &rep->snap_sessions, &rep->snap_session_keys, why,
+        if (autosnap_load(path, &kv, &sh, st, &rep->snap_keys, &rep->snap_sessions, &rep->snap_session_keys, why,
                           sizeof why)) {
-            snprintf(err, errlen,
-                     "automatic snapshot %s cannot be loaded: %s (move it away to recover from the snapshot before "
-                     "it and the journal after that one)",
-                     path, why);
+            snprintf(err, errlen, "automatic snapshot %s cannot be loaded: %s (%s)", path, why,
+                     older_complete(L, gens, i)
+                         ? "move it away to recover from the snapshot before it and the journal after that one"
+                         : "no older complete automatic snapshot to fall back on: restore this one from a backup");
             return -1;
         }
         rep->snap_ms = mono_ms() - t0;
@@ -258,7 +268,12 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
         }
         for (int i = first + 1; i < nj; i++) {
             if (jnls[i] == jnls[i - 1] + 1) continue;
-            snprintf(err, errlen, "journal file %llu is missing (the files go from %llu to %llu)",
+            /* the changes of the later files build on the missing ones:
+             * replaying them without it would give a state that never was */
+            snprintf(err, errlen,
+                     "journal file %llu is missing (the files go from %llu to %llu): restore it from a backup, or "
+                     "move the journal files after it away to recover what comes before it (their changes are "
+                     "lost)",
                      (unsigned long long)(jnls[i - 1] + 1), (unsigned long long)jnls[i - 1],
                      (unsigned long long)jnls[i]);
             goto out;

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "json/scan.h"
+#include "server/crc32c.h"
 
 /* Snapshot directories are named by at most 19 digits (larger names are
  * not snapshots: docs/protocol.md 6.1, Q17). */
@@ -47,9 +48,8 @@ static int fsync_dir(const char *dir) {
     return rc;
 }
 
-/* Write data to dir/name through dir/name.tmp: write, fsync, rename, fsync
- * the directory.  Returns 0 or -1 with errno set. */
-static int write_atomic(const char *dir, const char *name, const char *data, size_t n) {
+/* Through dir/name.tmp: write, fsync, rename, fsync the directory. */
+int snap_write_atomic(const char *dir, const char *name, const char *data, size_t n) {
     char tmp[PATH_MAX], dst[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, name) >= (int)sizeof tmp ||
         snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst) {
@@ -93,7 +93,7 @@ static int write_metadata(snap_writer *w, int status, uint64_t complete_ms) {
                      "{\"complete\":%llu,\"name\":%s,\"saveDataType\":%d,\"start\":%llu,\"status\":%d,\"version\":2}",
                      (unsigned long long)complete_ms, name.buf, w->type, (unsigned long long)w->start_ms, status);
     sb_free(&name);
-    return write_atomic(md, "md.json", json, (size_t)n);
+    return snap_write_atomic(md, "md.json", json, (size_t)n);
 }
 
 static int mkdir_p1(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1; }
@@ -203,10 +203,13 @@ static int flush_file(snap_writer *w, char *err, size_t errlen) {
     }
     snprintf(dir, sizeof dir, "%s/data", w->dir);
     snprintf(name, sizeof name, "%u", w->files);
-    if (write_atomic(dir, name, w->buf.buf, w->buf.len)) {
+    if (snap_write_atomic(dir, name, w->buf.buf, w->buf.len)) {
         snprintf(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
         return -1;
     }
+    if (w->sums)
+        sb_addf(w->sums->out, "%s/%s %zu %08x\n", dir + w->sums->prefix, name, w->buf.len,
+                (unsigned)crc32c(0, w->buf.buf, w->buf.len));
     w->files++;
     w->records = 0;
     sb_reset(&w->buf);
@@ -216,6 +219,8 @@ static int flush_file(snap_writer *w, char *err, size_t errlen) {
 int snap_end_record(snap_writer *w, char *err, size_t errlen) {
     return w->buf.len >= SNAP_FILE_TARGET ? flush_file(w, err, errlen) : 0;
 }
+
+int snap_flush(snap_writer *w, char *err, size_t errlen) { return w->records ? flush_file(w, err, errlen) : 0; }
 
 int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     if (ok && w->records && flush_file(w, err, errlen)) ok = 0;
@@ -346,6 +351,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
         snprintf(err, errlen, "dataset path too long");
         return -1;
     }
+    out->sums = NULL;
     DIR *dir = opendir(dataset);
     if (!dir) {
         snprintf(err, errlen, "dataset '%s' does not exist in %s", name, base);
@@ -511,6 +517,47 @@ int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigne
     return 0;
 }
 
+/* The line of s->sums for data file `path`, or NULL. */
+static const char *sum_line(const snap_sums *sums, const char *path) {
+    const char *rel = path + sums->prefix;
+    size_t n = strlen(rel);
+    for (const char *l = sums->text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        if (strncmp(l, rel, n) == 0 && l[n] == ' ') return l + n + 1;
+    return NULL;
+}
+
+/* Does data file `path` (its bytes in text) match its checksum line?  A
+ * flipped byte inside a string still parses: only this catches it. */
+static int check_sum(const snap_sums *sums, const char *path, const strbuf *text, char *err, size_t errlen) {
+    const char *l = sum_line(sums, path);
+    unsigned long long bytes;
+    unsigned crc, got = (unsigned)crc32c(0, text->buf, text->len);
+    if (!l || sscanf(l, "%llu %8x", &bytes, &crc) != 2) {
+        snprintf(err, errlen, "data file %s has no checksum in %s (a file added to the snapshot?)", path,
+                 sums->file);
+        return -1;
+    }
+    if (bytes == text->len && crc == got) return 0;
+    snprintf(err, errlen, "data file %s is damaged: %zu bytes with CRC-32C %08x, but %s says %llu bytes with %08x",
+             path, text->len, got, sums->file, bytes, crc);
+    return -1;
+}
+
+/* Are all the data files that s->sums lists for snapshot s there (n of them)? */
+static int check_sum_count(const snap_found *s, int n, char *err, size_t errlen) {
+    char data[PATH_MAX + 8];
+    snprintf(data, sizeof data, "%s/data/", s->dir);
+    const char *rel = data + s->sums->prefix;
+    size_t len = strlen(rel);
+    int listed = 0;
+    for (const char *l = s->sums->text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        listed += strncmp(l, rel, len) == 0;
+    if (listed <= n) return 0;
+    snprintf(err, errlen, "%s lists %d data file(s) in %s, but only %d are there (a data file removed?)",
+             s->sums->file, listed, data, n);
+    return -1;
+}
+
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen) {
     char(*paths)[PATH_MAX] = NULL;
     int n = snap_list_data(s, &paths, err, errlen);
@@ -524,8 +571,11 @@ int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, 
     if (!texts) abort();
     jdoc d = JDOC_INIT;
     int rc = -1;
+    if (s->sums && check_sum_count(s, n, err, errlen)) goto out;
     for (int i = 0; i < n; i++) {
-        if (snap_read_file(paths[i], &texts[i], err, errlen) || ld->check(paths[i], &texts[i], &d, err, errlen))
+        if (snap_read_file(paths[i], &texts[i], err, errlen) ||
+            (s->sums && check_sum(s->sums, paths[i], &texts[i], err, errlen)) ||
+            ld->check(paths[i], &texts[i], &d, err, errlen))
             goto out;
         ld->plan(&d, ctx);
     }

@@ -38,6 +38,19 @@ enum { SNAP_KV = 0, SNAP_SESSIONS = 1, SNAP_UNKNOWN = 2 };
 int snapshot_name_ok(const char *name, size_t n);
 #define SNAPSHOT_NAME_RULE "dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'"
 
+/* The checksums of an automatic snapshot's data files (autosnap.c), one
+ * line "<path> <bytes> <CRC-32C, 8 hex digits>" per file, the path without
+ * the first `prefix` bytes (the automatic snapshot's directory and '/').
+ * Writing: snap_writer appends a line for each data file to `out`.
+ * Loading: snap_load checks each data file it reads against `text`.
+ * Datasets (KV_SAVE, SH_SAVE) have none: their format is the protocol's. */
+typedef struct snap_sums {
+    strbuf *out;      /* writing: where the lines go */
+    const char *text; /* loading: the checksum file, NUL-terminated */
+    const char *file; /* loading: its path, for messages */
+    size_t prefix;
+} snap_sums;
+
 typedef struct snap_writer {
     char dir[PATH_MAX]; /* <base>/<name>/<ts> */
     char name[256];
@@ -49,6 +62,7 @@ typedef struct snap_writer {
     const char *open_text, *close_text; /* each file is open_text records... close_text */
     strbuf trailer;     /* KV: an object member written after `keys` in the
                          * current data file (snap_trailer_member) */
+    const snap_sums *sums; /* set after snap_begin to checksum the data files; NULL: none */
 } snap_writer;
 
 /* Create the snapshot directory and its Pending metadata.  Returns 0, or -1
@@ -75,6 +89,7 @@ typedef struct snap_found {
     uint64_t ts;        /* its timestamp (directory name) */
     int type;           /* SNAP_KV or SNAP_SESSIONS (snap_find_latest refuses others) */
     uint64_t save_type; /* saveDataType as its metadata says it */
+    const snap_sums *sums; /* set after finding it to check its data files; NULL: none */
 } snap_found;
 
 /* Find the newest complete snapshot of <base>/<name>.  Incomplete or
@@ -134,6 +149,14 @@ typedef struct snap_loader {
     void (*apply)(const jdoc *d, void *ctx);
 } snap_loader;
 int snap_load(const snap_found *s, const snap_loader *ld, void *ctx, char *err, size_t errlen);
+
+/* Write the last data file now (snap_finish would), so that everything
+ * but the final metadata is on disk.  0, or -1 with err. */
+int snap_flush(snap_writer *w, char *err, size_t errlen);
+
+/* Write data to dir/name durably (a temporary name, fsync, rename, the
+ * directory synced).  0, or -1 with errno set. */
+int snap_write_atomic(const char *dir, const char *name, const char *data, size_t n);
 
 /* Why jdoc_parse refused data file `path` (text; the parse stopped at
  * byte pos).  A data file may hold a value nested deeper than ndb's parser

@@ -217,10 +217,10 @@ for i in range(300):
     [ "$(stat -c %s "$f1")" -eq $((n1 + 4194304)) ] # 4 MiB reserved after them
     stop_server
     [ "$(stat -c %s "$f1")" -eq "$n1" ] # a clean stop cuts the file back
-    ! grep -q "zeros after its last record" "$NDB_LOG"
+    run -1 grep -q "zeros after its last record" "$NDB_LOG"
 
     start_server --persist-path "$P" --journal always
-    ! grep -q "zeros after its last record" "$NDB_LOG" # nothing to cut after a clean stop
+    run -1 grep -q "zeros after its last record" "$NDB_LOG" # nothing to cut after a clean stop
     req '{"KV_SET":{"keys":{"b":"two"}}}' '{"KV_SET_RSP":{"st":1}}'
     f2=$(gen 2)
     big=$(stat -c %s "$f2")
@@ -482,7 +482,7 @@ wait_refused() {
     [ "$(refused)" = false ]
     crash
     NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=fallocate NDB_FAULT_ERRNO=95 start_faulty --persist-path "$P" --journal always
-    ! grep -q "zeros after its last record" "$NDB_LOG"
+    run -1 grep -q "zeros after its last record" "$NDB_LOG"
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
@@ -521,6 +521,42 @@ wait_refused() {
     [ "${lines[0]}" = "automatic snapshot 2: 2 keys, 0 sessions" ]
     start_server --persist-path "$P" --journal always
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","d"],"st":1}}'
+}
+
+@test "@ndb removed under a running server: the write waits for a repair, nothing acknowledged is lost, the lock is taken again" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm -rf "$P/@ndb"
+    # its record went to a removed file: the reply comes once a snapshot holds it
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    grep -q "error: journal file $(gen 1) was removed or moved while the server wrote it (was the persist path or its @ndb directory deleted or moved?); writes are refused until the journal can be written again" "$NDB_LOG"
+    grep -q "warn: $P/@ndb/lock was removed or moved while this server ran: created and locked again" "$NDB_LOG"
+    grep -q "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in [0-9]* ms ([0-9]* bytes; repairing the journal)" "$NDB_LOG"
+    grep -q "journal: writing again (generation 2): writes are accepted" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    # no second server can take the path meanwhile
+    run timeout 5 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: another ndb server is using $P/@ndb ($P/@ndb/lock is locked)" ]
+    crash
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b","c"],"st":1}}'
+}
+
+@test "a journal file removed under a running server (everysec): the write waits for the repair, then every write recovers" {
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm "$(gen 1)"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "journal: writing again (generation 2): writes are accepted"
+    grep -q "error: journal file $(gen 1) was removed or moved while the server wrote it" "$NDB_LOG"
+    run -1 grep -q "lock was removed" "$NDB_LOG"
+    crash
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "automatic snapshot 2: 2 keys, 0 sessions" ]
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
 @test "journal always: a watcher hears of a change only once it is durable, like the writer's reply" {
@@ -601,7 +637,7 @@ wait_refused() {
     NDB_PID=
     [ "$st" -eq 1 ]
     grep -q "error: final save failed: .*Input/output error; the changes since the last save are lost" "$NDB_LOG"
-    ! grep -q "info: stopped" "$NDB_LOG"
+    run -1 grep -q "info: stopped" "$NDB_LOG"
     rm "$BATS_TEST_TMPDIR/fault"
     # the same persist path, now with a journal: the interrupted snapshot
     # above took generation 1, so the journal starts at 2 (and recovers)
@@ -757,6 +793,87 @@ for i in range(300):
     run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: the journal after automatic snapshot 2 is missing: $(gen 2) does not exist" ]
+}
+
+@test "the persist path moved under a running server: 124 until it is back, then a repair; nothing is written into the moved copy" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    mv "$P" "$P.moved"
+    local m="writes are refused: the journal cannot be written (journal file $(gen 1) was removed or moved while the server wrote it (was the persist path or its @ndb directory deleted or moved?))"
+    wait_refused true # the once-a-second check saw it
+    req '{"KV_SET":{"keys":{"b":2}}}' "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}"
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    mkdir "$P"
+    wait_refused false
+    grep -q "warn: $P/@ndb/lock was removed or moved while this server ran: created and locked again" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    run "$NDB" journal check --persist-path "$P.moved" # the moved copy got nothing after the move
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+}
+
+@test "journal files of many restarts are compacted at the next start, but never with --compact-multiple 0" {
+    local n
+    for n in 1 2 3 4 5 6; do
+        start_server --persist-path "$P" --journal always --compact-multiple 0
+        req "{\"KV_SET\":{\"keys\":{\"k$n\":$n}}}" '{"KV_SET_RSP":{"st":1}}'
+        sleep 1.1 # a tick: where a compaction would start
+        stop_server
+    done
+    run -1 grep -q "compaction" "$NDB_LOG"
+    [ -z "$(ls "$P/@ndb/snapshots")" ]
+    [ "$(ls "$J" | wc -l)" -eq 6 ] # every journal file kept
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1","k2","k3","k4","k5","k6"],"st":1}}'
+    wait_log "automatic snapshot $P/@ndb/snapshots/00000000000000000008 written in"
+    grep -q "bytes; compaction of the journal files left by earlier runs)" "$NDB_LOG"
+}
+
+@test "automatic snapshots carry checksums: a flipped byte inside a string (still valid JSON) stops check and start-up" {
+    start_server --persist-path "$P" --journal always --compact-min 64K
+    python3 -c '
+for i in range(300):
+    print("{\"KV_SET\":{\"keys\":{\"k%03d\":\"%s\"}}}" % (i, "v" * 300))' >"$BATS_TEST_TMPDIR/load"
+    "$NDB" send <"$BATS_TEST_TMPDIR/load" >/dev/null
+    wait_log "bytes; compaction)"
+    stop_server
+    local s="$P/@ndb/snapshots/00000000000000000002" f
+    f=$(ls "$s"/kv/*/data/0)
+    [ -f "$s/checksums" ]
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+    local why="automatic snapshot $s cannot be loaded: data file $f is damaged: [0-9]+ bytes with CRC-32C [0-9a-f]{8}, but $s/checksums says [0-9]+ bytes with [0-9a-f]{8} \(no older complete automatic snapshot to fall back on: restore this one from a backup\)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" =~ ^$why$ ]]
+    [ "${lines[1]}" = "not recoverable: this is not journal damage; a repair cannot help" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [[ "$output" =~ ^"ndb serve: "$why$ ]]
+}
+
+@test "a journal file missing between two others: check and start-up say what to do, and doing it recovers what comes before" {
+    local n
+    for n in 1 2 3; do
+        start_server --persist-path "$P" --journal always
+        req "{\"KV_SET\":{\"keys\":{\"k$n\":$n}}}" '{"KV_SET_RSP":{"st":1}}'
+        stop_server
+    done
+    rm "$(gen 2)"
+    local m="journal file 2 is missing (the files go from 1 to 3): restore it from a backup, or move the journal files after it away to recover what comes before it (their changes are lost)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$m
+not recoverable: this is not journal damage; a repair cannot help" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: $m" ]
+    mv "$(gen 3)" "$BATS_TEST_TMPDIR/"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1"],"st":1}}'
 }
 
 @test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {

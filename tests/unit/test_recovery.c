@@ -237,7 +237,8 @@ static void test_missing_pieces(void) {
     auto_journal_path(&L, 2, path, sizeof path);
     unlink(path);
     CHECK_INT(recover(&a, &b, RECOVER_CHECK, &rep, err, sizeof err), -1);
-    CHECK_STR(err, "journal file 2 is missing (the files go from 1 to 3)");
+    CHECK_STR(err, "journal file 2 is missing (the files go from 1 to 3): restore it from a backup, or move the "
+                   "journal files after it away to recover what comes before it (their changes are lost)");
     CHECK(!rep.damaged);
     store_free(&b);
     auto_journal_path(&L, 1, path, sizeof path);
