@@ -70,6 +70,7 @@ struct client {
     char addr[64];         /* peer address, for logs */
     const char *user;      /* the user it authenticated as (security.users), or NULL */
     unsigned auth_failures; /* failed SV_AUTH attempts (auth.c closes the connection at 5) */
+    struct watcher *watcher; /* its watches (watch.c), NULL while it has none: found without a scan */
 };
 
 static inline int client_push(client *c, const char *msg, size_t n) { return c->ops->push(c, msg, n); }

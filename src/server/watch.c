@@ -34,6 +34,7 @@ struct watch_sub {
 
 struct watcher {
     client *cl;
+    watcher *prev; /* in reg->watchers, doubly linked: a client leaves without a scan */
     watch *watches;
     watch *last; /* the end of `watches`, where a new watch goes without a walk */
     unsigned count;
@@ -125,10 +126,11 @@ static void list_remove(watch_list *l, watch *w) {
 
 /* ------------------------------------------------------------- watchers */
 
+/* The client's watcher: a pointer on the client, not a scan of every
+ * watching client (thousands of them leaving at once made that quadratic). */
 static watcher *find_watcher(const watch_registry *reg, const client *cl) {
-    for (watcher *o = reg->watchers; o; o = o->next)
-        if (o->cl == cl) return o;
-    return NULL;
+    (void)reg;
+    return cl->watcher;
 }
 
 unsigned watch_count(const watch_registry *reg, const client *cl) {
@@ -169,7 +171,9 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
         o = xcalloc(1, sizeof *o);
         o->cl = cl;
         o->next = reg->watchers;
+        if (o->next) o->next->prev = o;
         reg->watchers = o;
+        cl->watcher = o;
     }
     watch *w = xcalloc(1, sizeof *w);
     w->id = ++o->last_id;
@@ -232,14 +236,14 @@ int watch_remove(watch_registry *reg, client *cl, int family, uint64_t id) {
 }
 
 void watch_client_gone(watch_registry *reg, client *cl) {
-    for (watcher **p = &reg->watchers; *p; p = &(*p)->next) {
-        watcher *o = *p;
-        if (o->cl != cl) continue;
-        drop_all(reg, o);
-        *p = o->next;
-        free(o);
-        return;
-    }
+    watcher *o = cl->watcher;
+    if (!o) return;
+    drop_all(reg, o);
+    if (o->prev) o->prev->next = o->next;
+    else reg->watchers = o->next;
+    if (o->next) o->next->prev = o->prev;
+    cl->watcher = NULL;
+    free(o);
 }
 
 void watch_free(watch_registry *reg) {
@@ -247,6 +251,7 @@ void watch_free(watch_registry *reg) {
         watcher *o = reg->watchers;
         drop_all(reg, o);
         reg->watchers = o->next;
+        o->cl->watcher = NULL;
         free(o);
     }
     free(reg->kv_keys.buckets);
