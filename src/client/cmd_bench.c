@@ -146,8 +146,9 @@ static const char bench_usage[] =
     "first ask how many keys the server holds (KV_COUNT) and refuse to run if it\n"
     "holds any: the benchmark's keys would overwrite or mix with them.  Use an empty\n"
     "server, empty it ('ndb clear'), or give --force.  The keys written stay after\n"
-    "the run.  sh_get and sh_set work in sessions of their own, ended afterwards,\n"
-    "and get without --preload only reads: these run on any server.\n"
+    "the run.  sh_get and sh_set work in sessions of their own, ended afterwards\n"
+    "(also after a failure), and get without --preload only reads: these run on any\n"
+    "server.\n"
     "\n"
     "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
     "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
@@ -646,6 +647,7 @@ static int on_readable(bench *b, bconn *c) {
         c->count--;
         b->inflight_total--;
         if (check_answer(b, c, f, m, n)) return -1;
+        if (f->kind == RK_END) c->tkn[0] = '\0'; /* ended: nothing left to end on a failure */
         b->last_answer_ns = now;
         if (b->phase == PH_RUN) {
             bhist_record(&b->hist, now - f->sent_ns);
@@ -767,6 +769,46 @@ static int connect_all(bench *b) {
             return fail(b, "epoll_ctl failed: %s", strerror(errno));
     }
     return 0;
+}
+
+/*
+ * After a failed sh_get / sh_set run: end the sessions it opened, which
+ * never expire and hold what the preload put in them, so that a failure
+ * (a wrong or error answer, a timeout, a dropped connection) does not
+ * leave them behind.  SH_END goes over a connection of its own: the run's
+ * may be closed, or hold answers still in flight.  Best effort: sessions
+ * that cannot be ended are named, for `ndb session end`.
+ */
+static void end_sessions_left(bench *b) {
+    unsigned left = 0, ended = 0;
+    for (unsigned i = 0; i < b->nopen; i++) left += b->c[i].tkn[0] != '\0';
+    if (!left) return;
+    bconn extra = {.idx = b->conns}; /* "connection N+1" in messages */
+    int ok = !bws_open(&extra.ws, &b->target, (int)(b->timeout_s * 1000)) && !(b->login.user && log_in(b, &extra));
+    for (unsigned i = 0; ok && i < b->nopen; i++) {
+        bconn *c = &b->c[i];
+        const char *ans;
+        size_t n;
+        if (!c->tkn[0]) continue;
+        sb_reset(&b->req);
+        SB_ADD_LIT(&b->req, "{\"SH_END\":{\"tkn\":");
+        sb_adds(&b->req, c->tkn);
+        SB_ADD_LIT(&b->req, "}}");
+        /* any answer will do: st 1, or 100 for a session already gone */
+        ok = !bws_call(&extra.ws, b->req.buf, b->req.len, (int)(b->timeout_s * 1000), &ans, &n);
+        if (ok) {
+            c->tkn[0] = '\0';
+            ended++;
+        }
+    }
+    if (ended < left) {
+        char first[24] = "";
+        for (unsigned i = 0; i < b->nopen && !first[0]; i++) memcpy(first, b->c[i].tkn, sizeof first);
+        fail(b, "could not end %u of the run's %u sessions: %s; while the server keeps them, end them with "
+             "'ndb session end TOKEN', e.g. %s",
+             left - ended, left, extra.ws.why[0] ? extra.ws.why : "the login was refused", first);
+    }
+    bws_close(&extra.ws);
 }
 
 /* Does this run write top-level keys (see the usage)? */
@@ -1125,6 +1167,7 @@ int cmd_bench(int argc, char **argv) {
         rc = 0;
     }
 out:
+    if (rc && b->sh && b->c) end_sessions_left(b);
     if (rc == 1 && b->setup_failed) rc = 2;
     cleanup(b);
     bws_target_free(&b->target);

@@ -312,6 +312,24 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
 
+@test "a failed sh_set run still ends its sessions (they never expire)" {
+    # A second server of its own, with a memory ceiling the preload passes:
+    # the run fails (st 42), and its sessions, with the keys loaded into
+    # them, must not stay behind.
+    local file_pid=$NDB_PID file_url=$NDB_URL
+    start_server --max-memory 300000
+    SMALL_PID=$NDB_PID
+    NDB_PID=$file_pid
+    local small_url=$NDB_URL
+    NDB_URL=$file_url
+    run "$NDB" bench --url "$small_url" --op sh_set --preload --keys 3000 -c 3 -n 20 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb bench: wrong answer to SH_SET of "*"(preload) on connection "*'"maxMemory exceeded"'* ]]
+    [ "${#lines[@]}" -eq 1 ]
+    run "$NDB" send --url "$small_url" '{"SH_INFO_ALL":{}}'
+    [ "$output" == '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}' ]
+}
+
 @test "add and --duration: bounded in time" {
     local t0=$SECONDS
     run "$NDB" bench --op add --keys 100 -c 2 --duration 0.5 --json -q
