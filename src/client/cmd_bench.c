@@ -225,6 +225,7 @@ typedef struct bench {
     bhist hist;
     char *pattern; /* value_size characters a..z */
     strbuf req;    /* the request being built */
+    size_t max_req; /* the largest request sent, for a 1009 (over maxPayload) */
     jdoc doc;      /* slow-path answer checking */
     strbuf tmp, tmp2;
     const char *rsp_name[RK_COUNT];
@@ -385,6 +386,7 @@ static void push(bench *b, bconn *c, uint32_t kind, uint64_t key, uint32_t count
     f->count = count;
     c->count++;
     b->inflight_total++;
+    if (b->req.len > b->max_req) b->max_req = b->req.len;
     bws_send(&c->ws, b->req.buf, b->req.len);
 }
 
@@ -603,8 +605,16 @@ static void progress(bench *b, uint64_t now) {
 }
 
 static int conn_failed(bench *b, bconn *c) {
-    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url,
-                c->ws.why[0] ? c->ws.why : "failed");
+    const char *why = c->ws.why[0] ? c->ws.why : "failed";
+    if (strstr(why, "(1009")) { /* a request over the server's maxPayload: say which, and what to do */
+        int pre = b->phase == PH_PRELOAD;
+        return fail(b,
+                    "connection %u to %s: %s: the %s requests (up to %zu bytes) are larger than the server "
+                    "accepts; its --max-payload option (maxPayload in its config file) raises the limit%s",
+                    c->idx + 1, b->target.u.url, why, pre ? "preload's" : "run's", b->max_req,
+                    pre ? " (or run without --preload: it sets many keys per request)" : "");
+    }
+    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, why);
 }
 
 /* Write c's queued frames; arm or disarm EPOLLOUT to match. */

@@ -400,8 +400,13 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     start_server --max-payload 100
     SMALL_PID=$NDB_PID
     NDB_PID=$file_pid
-    run "$NDB" bench --url "$NDB_URL" --op set -d 200 -c 1 -n 5 -q
+    local small_url=$NDB_URL
     NDB_URL=$file_url
+    run "$NDB" bench --url "$small_url" --op set -d 200 -c 1 -n 5 -q
     [ "$status" -eq 1 ]
-    [[ "$output" == *"connection closed by server (1009"* ]]
+    [ "$output" == "ndb bench: connection 1 to $small_url: connection closed by server (1009: message over maxPayload): the run's requests (up to 243 bytes) are larger than the server accepts; its --max-payload option (maxPayload in its config file) raises the limit" ]
+    # the preload sets many keys per request: each one fits, its requests do not
+    run "$NDB" bench --url "$small_url" --op sh_get --preload --keys 3 -d 10 -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb bench: connection 1 to $small_url: connection closed by server (1009: message over maxPayload): the preload's requests (up to "*" bytes) are larger than the server accepts; its --max-payload option (maxPayload in its config file) raises the limit (or run without --preload: it sets many keys per request)"* ]]
 }
