@@ -118,7 +118,8 @@ static const char bench_usage[] =
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
     "                       " STR(BENCH_REQUESTS_CAP_S) " s even if fewer are done; 0 with --preload only loads\n"
-    "  --duration S         instead of a count: send requests for S seconds (at most " STR(BENCH_MAX_DURATION_S) ")\n"
+    "  --duration S         instead of a count: send requests for S seconds\n"
+    "                       (0.001 to " STR(BENCH_MAX_DURATION_S) ")\n"
     "  --op OP              get (KV_GET, default), set (KV_SET), add (KV_ADD),\n"
     "                       mixed (KV_GET and KV_SET, see --set-ratio),\n"
     "                       sh_get / sh_set (SH_GET / SH_SET in one session per connection)\n"
@@ -134,7 +135,7 @@ static const char bench_usage[] =
     "  --json               print the results as one JSON object (not with --csv)\n"
     "  --timeout S          fail when no answer comes for S seconds, and when a\n"
     "                       connection (TCP, TLS, handshake) takes longer\n"
-    "                       (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
+    "                       (0.001 to 3600, default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
     "  -q, --quiet          no progress line (it is only shown when stderr is a terminal)\n"
     "  -h, --help           show this help and exit\n"
     "\n"
@@ -1037,7 +1038,7 @@ static int parse_args(bench *b, int argc, char **argv) {
             break;
         case BOPT_DURATION:
             if (parse_double(optarg, 0.001, BENCH_MAX_DURATION_S, &b->duration_s))
-                return usage_error("--duration must be a number of seconds, more than 0 and at most %d, not '%s'",
+                return usage_error("--duration must be a number of seconds from 0.001 to %d, not '%s'",
                                    BENCH_MAX_DURATION_S, optarg);
             b->by_duration = 1;
             break;
@@ -1077,7 +1078,7 @@ static int parse_args(bench *b, int argc, char **argv) {
         }
         case BOPT_TIMEOUT:
             if (parse_double(optarg, 0.001, 3600, &b->timeout_s))
-                return usage_error("--timeout must be a number of seconds, more than 0 and at most 3600, not '%s'",
+                return usage_error("--timeout must be a number of seconds from 0.001 to 3600, not '%s'",
                                    optarg);
             break;
         case 'q': b->quiet = 1; break;

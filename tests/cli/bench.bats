@@ -125,6 +125,15 @@ EOF
     [ "$status" -eq 2 ]
     run "$NDB" bench --duration 0
     [ "$status" -eq 2 ]
+    # the bounds said are the real ones: 0.0001 is more than 0, and refused
+    run "$NDB" bench --duration 0.0001
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --duration must be a number of seconds from 0.001 to 3600, not '0.0001'" ]
+    run "$NDB" bench --timeout 0.0001
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --timeout must be a number of seconds from 0.001 to 3600, not '0.0001'" ]
+    run "$NDB" bench --timeout 0.001 --duration 0.001 --conns 0 # the lower bounds pass
+    [ "${lines[0]}" == "ndb bench: --conns must be 1..4096, not '0'" ]
     run "$NDB" bench --requests 0
     [ "$status" -eq 2 ]
     run "$NDB" bench extra
