@@ -148,6 +148,10 @@ EOF
     run "$NDB" bench --url http://127.0.0.1:1987/ -n 1
     [ "$status" -eq 2 ]
     [ "${lines[0]}" == "ndb bench: invalid --url 'http://127.0.0.1:1987/': unsupported scheme 'http://' (use ws:// or wss://)" ]
+    # a bad $NDB_URL is named as such, not as an --url that was never given
+    run env NDB_URL=http://127.0.0.1:1987/ "$NDB" bench -n 1
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid URL 'http://127.0.0.1:1987/' (NDB_URL): unsupported scheme 'http://' (use ws:// or wss://)" ]
     run "$NDB" bench --url 'ws://[::1/' -n 1
     [ "$status" -eq 2 ]
     [ "${lines[0]}" == "ndb bench: invalid --url 'ws://[::1/': unclosed '[' in the host" ]
