@@ -88,6 +88,7 @@
 #define BENCH_EXCERPT 160           /* bytes of a wrong answer quoted */
 #define BENCH_KEYLEN 16             /* "key:" + 12 digits */
 #define BENCH_KEYDIGITS 12
+#define BENCH_EXIT_INTERRUPTED 130  /* Ctrl-C */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -728,7 +729,7 @@ static int log_in(bench *b, bconn *c) {
     memset(req.buf, 0, req.len); /* the password */
     sb_free(&req);
     if (r) {
-        fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
+        if (!bench_interrupted) fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
         return -1;
     }
     char why[400];
@@ -740,7 +741,8 @@ static int log_in(bench *b, bconn *c) {
 /* Open every connection.  Returns 0; 2 when the server cannot be reached
  * (a name that does not resolve, a refused or timed-out connection, a
  * failed handshake), like every other client command; -1 on a local
- * failure.  Each has printed its reason. */
+ * failure, each after printing its reason; BENCH_EXIT_INTERRUPTED after a
+ * Ctrl-C, which stops a wait for a slow server at once. */
 static int connect_all(bench *b) {
     char err[WSURL_MAX_HOST + 200];
     if (bws_target_resolve(&b->target, err, sizeof err)) {
@@ -764,17 +766,19 @@ static int connect_all(bench *b) {
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = now_ns();
     for (unsigned i = 0; i < b->conns; i++) {
         bconn *c = &b->c[i];
+        if (bench_interrupted) return BENCH_EXIT_INTERRUPTED; /* Ctrl-C while connecting: nothing to report */
         c->idx = i;
         c->rng = (seed + 0x9E3779B97F4A7C15ULL * (i + 1)) | 1;
         c->ring = calloc(ring, sizeof *c->ring);
         if (!c->ring) abort();
         if (bws_open(&c->ws, &b->target, (int)(b->timeout_s * 1000))) { /* --timeout bounds connecting too */
-            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             bws_close(&c->ws);
+            if (bench_interrupted) return BENCH_EXIT_INTERRUPTED;
+            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             return 2;
         }
         b->nopen++;
-        if (b->login.user && log_in(b, c)) return 2;
+        if (b->login.user && log_in(b, c)) return bench_interrupted ? BENCH_EXIT_INTERRUPTED : 2;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->ws.fd, &ev))
             return fail(b, "epoll_ctl failed: %s", strerror(errno));
@@ -829,12 +833,14 @@ static int writes_keys(const bench *b) {
 
 /* Before a run that writes keys: refuse a database that holds keys, unless
  * --force.  Returns 0 to go on, 2 after refusing (or after the server
- * asked for a login), -1 after a failure. */
+ * asked for a login), -1 after a failure, BENCH_EXIT_INTERRUPTED after a
+ * Ctrl-C. */
 static int check_empty(bench *b) {
     if (b->force || !writes_keys(b)) return 0;
     uint64_t keys;
     char why[300];
     int r = bench_count_keys(&b->c[0].ws, (int)(b->timeout_s * 1000), &keys, why, sizeof why);
+    if (r && bench_interrupted) return BENCH_EXIT_INTERRUPTED;
     if (r == -1) return fail(b, "connection 1 to %s: %s", b->target.u.url, why);
     if (r == -3) { /* no login where one is needed */
         fail(b, "%s", why);
@@ -1149,6 +1155,7 @@ int cmd_bench(int argc, char **argv) {
 
     rc = 1;
     if ((rc = connect_all(b)) || (rc = check_empty(b))) {
+        if (rc == BENCH_EXIT_INTERRUPTED) fprintf(stderr, "ndb bench: interrupted\n");
         if (rc < 0) rc = 1;
         goto out;
     }
@@ -1173,7 +1180,7 @@ int cmd_bench(int argc, char **argv) {
     report(b);
     if (bench_interrupted) {
         fprintf(stderr, "ndb bench: interrupted\n");
-        rc = 130;
+        rc = BENCH_EXIT_INTERRUPTED;
     } else {
         if (b->capped)
             fprintf(stderr, "ndb bench: stopped at the %d s limit after %" PRIu64 " of %" PRIu64 " requests\n",

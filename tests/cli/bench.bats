@@ -24,6 +24,7 @@ setup() {
 }
 
 teardown() {
+    stop_silent_listener
     if [ -n "${SMALL_PID:-}" ]; then
         NDB_PID=$SMALL_PID stop_server
         SMALL_PID=
@@ -205,6 +206,37 @@ EOF
         [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after $t s waiting for the handshake response" ]
     done
     stop_silent_listener
+}
+
+# interrupt_bench ARGS...: start ndb bench ARGS, Ctrl-C (SIGINT) it after
+# 0.5 s; sets status, output (stderr and stdout) and elapsed (whole seconds).
+interrupt_bench() {
+    local t0=$SECONDS pid
+    "$NDB" bench "$@" >"$BATS_TEST_TMPDIR/int.out" 2>&1 &
+    pid=$!
+    sleep 0.5
+    kill -INT "$pid"
+    status=0
+    wait "$pid" || status=$?
+    elapsed=$((SECONDS - t0))
+    output=$(cat "$BATS_TEST_TMPDIR/int.out")
+}
+
+@test "Ctrl-C while waiting for a slow server to connect or answer the key count: exit 130 at once" {
+    # a listener that never answers the handshake: the wait used to last
+    # the whole --timeout and end in 'cannot connect', exit 2
+    start_silent_listener 30
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 20 -c 2 -n 10 -q
+    [ "$status" -eq 130 ]
+    [ "$output" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+    stop_silent_listener
+    # one that completes the handshake and then never answers KV_COUNT
+    start_silent_listener 30 ws
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 20 -c 1 -n 10 --op set -q
+    [ "$status" -eq 130 ]
+    [ "$output" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
 }
 
 @test "a run that writes keys refuses a database that holds keys: exit 2, nothing written" {
