@@ -16,7 +16,9 @@
  *             per request, a few requests in flight per connection
  *   run       the measured phase: --requests R requests in all, or as many
  *             as fit in --duration S; latency histogram, bytes, CPU
- *   teardown  sh_get / sh_set only: SH_END of every session
+ *   teardown  sh_get / sh_set only: SH_END of every session (after a
+ *             failure, or a Ctrl-C whose answers never came, over a
+ *             connection of its own: end_sessions_left)
  *
  * Keys are "key:" + 12 decimal digits (key:000000000042), drawn uniformly
  * from 0 .. K-1 with a per-connection xorshift generator.  The value of key
@@ -41,7 +43,8 @@
  * Bounds: --requests at most 10^12 and a 60 s cap on the run phase in
  * --requests mode; --duration at most 3600 s; opening each connection
  * (TCP, TLS, the WebSocket handshake, the login) and every wait for an
- * answer at most --timeout seconds (default 10), after which the run fails.
+ * answer at most --timeout seconds (default 10), after which the run fails;
+ * after a Ctrl-C, answers in flight are waited for BENCH_DRAIN_MS at most.
  */
 #include "client/cmd_bench.h"
 
@@ -89,6 +92,7 @@
 #define BENCH_KEYLEN 16             /* "key:" + 12 digits */
 #define BENCH_KEYDIGITS 12
 #define BENCH_EXIT_INTERRUPTED 130  /* Ctrl-C */
+#define BENCH_DRAIN_MS 1000         /* after a Ctrl-C, wait this long at most for answers in flight */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -202,6 +206,7 @@ typedef struct bench {
     int preload, fmt, quiet;
     int force; /* --force: write even into a database that holds keys */
     int setup_failed; /* the failure is the set-up's (no login): exit 2, not 1 */
+    int abandoned;    /* after a Ctrl-C, answers in flight were given up on (a stalled server) */
     const char *user, *password_file, *cacert, *cert, *key;
     int insecure;
     cli_login login; /* the password, once read (cli_auth.h) */
@@ -681,7 +686,7 @@ static int on_readable(bench *b, bconn *c) {
 static int run_phase(bench *b, int phase) {
     struct epoll_event evs[256];
     uint64_t timeout_ns = (uint64_t)(b->timeout_s * 1e9);
-    uint64_t now = now_ns();
+    uint64_t now = now_ns(), interrupted_ns = 0;
     b->phase = phase;
     b->last_answer_ns = now;
     b->progress_mark_ns = now;
@@ -702,7 +707,14 @@ static int run_phase(bench *b, int phase) {
             }
         }
         now = now_ns();
-        if (b->inflight_total && now - b->last_answer_ns > timeout_ns)
+        if (bench_interrupted && !interrupted_ns) interrupted_ns = now;
+        /* Ctrl-C promises the results so far: a server that stopped
+         * answering must not hold them back until --timeout (or fail them) */
+        if (interrupted_ns && b->inflight_total && now - interrupted_ns > BENCH_DRAIN_MS * 1000000ULL) {
+            b->abandoned = 1;
+            break;
+        }
+        if (!interrupted_ns && b->inflight_total && now - b->last_answer_ns > timeout_ns)
             return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.u.url,
                         b->timeout_s, b->inflight_total);
         progress(b, now);
@@ -794,12 +806,12 @@ static int connect_all(bench *b) {
  * may be closed, or hold answers still in flight.  Best effort: sessions
  * that cannot be ended are named, for `ndb session end`.
  */
-static void end_sessions_left(bench *b) {
+static void end_sessions_left(bench *b, int timeout_ms) {
     unsigned left = 0, ended = 0;
     for (unsigned i = 0; i < b->nopen; i++) left += b->c[i].tkn[0] != '\0';
     if (!left) return;
     bconn extra = {.idx = b->conns}; /* "connection N+1" in messages */
-    int ok = !bws_open(&extra.ws, &b->target, (int)(b->timeout_s * 1000)) && !(b->login.user && log_in(b, &extra));
+    int ok = !bws_open(&extra.ws, &b->target, timeout_ms) && !(b->login.user && log_in(b, &extra));
     for (unsigned i = 0; ok && i < b->nopen; i++) {
         bconn *c = &b->c[i];
         const char *ans;
@@ -810,7 +822,7 @@ static void end_sessions_left(bench *b) {
         sb_adds(&b->req, c->tkn);
         SB_ADD_LIT(&b->req, "}}");
         /* any answer will do: st 1, or 100 for a session already gone */
-        ok = !bws_call(&extra.ws, b->req.buf, b->req.len, (int)(b->timeout_s * 1000), &ans, &n);
+        ok = !bws_call(&extra.ws, b->req.buf, b->req.len, timeout_ms, &ans, &n);
         if (ok) {
             c->tkn[0] = '\0';
             ended++;
@@ -1161,7 +1173,7 @@ int cmd_bench(int argc, char **argv) {
     }
     rc = 1;
     if (b->sh && run_phase(b, PH_SETUP)) goto out;
-    if (b->preload) {
+    if (b->preload && !b->abandoned) {
         uint64_t t0 = now_ns();
         if (run_phase(b, PH_PRELOAD)) goto out;
         b->preload_s = (double)(now_ns() - t0) / 1e9;
@@ -1172,11 +1184,14 @@ int cmd_bench(int argc, char **argv) {
         b->run_deadline_ns =
             b->run_start_ns + (uint64_t)((b->by_duration ? b->duration_s : BENCH_REQUESTS_CAP_S) * 1e9);
         int r = run_phase(b, PH_RUN);
-        b->run_end_ns = now_ns();
+        b->run_end_ns = b->abandoned ? b->last_answer_ns : now_ns(); /* not the wait given up on */
         getrusage(RUSAGE_SELF, &b->ru1);
         if (r) goto out;
     }
-    if (b->sh && run_phase(b, PH_TEARDOWN)) goto out;
+    /* answers given up on would come before SH_END's: end the sessions over
+     * a connection of their own, without waiting long for a stalled server */
+    if (b->sh && !b->abandoned && run_phase(b, PH_TEARDOWN)) goto out;
+    if (b->sh && b->abandoned) end_sessions_left(b, BENCH_DRAIN_MS);
     report(b);
     if (bench_interrupted) {
         fprintf(stderr, "ndb bench: interrupted\n");
@@ -1188,7 +1203,7 @@ int cmd_bench(int argc, char **argv) {
         rc = 0;
     }
 out:
-    if (rc && b->sh && b->c) end_sessions_left(b);
+    if (rc && rc != BENCH_EXIT_INTERRUPTED && b->sh && b->c) end_sessions_left(b, (int)(b->timeout_s * 1000));
     if (rc == 1 && b->setup_failed) rc = 2;
     cleanup(b);
     bws_target_free(&b->target);

@@ -209,7 +209,8 @@ EOF
 }
 
 # interrupt_bench ARGS...: start ndb bench ARGS, Ctrl-C (SIGINT) it after
-# 0.5 s; sets status, output (stderr and stdout) and elapsed (whole seconds).
+# 0.5 s; sets status, output and lines (stderr and stdout) and elapsed
+# (whole seconds).
 interrupt_bench() {
     local t0=$SECONDS pid
     "$NDB" bench "$@" >"$BATS_TEST_TMPDIR/int.out" 2>&1 &
@@ -220,6 +221,7 @@ interrupt_bench() {
     wait "$pid" || status=$?
     elapsed=$((SECONDS - t0))
     output=$(cat "$BATS_TEST_TMPDIR/int.out")
+    mapfile -t lines <<<"$output"
 }
 
 @test "Ctrl-C while waiting for a slow server to connect or answer the key count: exit 130 at once" {
@@ -236,6 +238,23 @@ interrupt_bench() {
     interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 20 -c 1 -n 10 --op set -q
     [ "$status" -eq 130 ]
     [ "$output" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+}
+
+@test "Ctrl-C while a server does not answer: the results so far at once, exit 130" {
+    # the handshake is answered, the requests never are: the run used to
+    # wait out --timeout after the Ctrl-C and fail, exit 1, without results
+    start_silent_listener 30 ws
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 2 -P 3 -n 10 -q
+    [ "$status" -eq 130 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://127.0.0.1:$SILENT_PORT/: 2 connections, pipeline 3, 100000 keys, 16-character values" ]
+    [[ "${lines[1]}" == "  requests    0 in "* ]]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+    # sh_*: no SH_NEW is answered, so no session is known to end
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 2 -n 10 --op sh_get -q
+    [ "$status" -eq 130 ]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
     [ "$elapsed" -le 5 ]
 }
 
