@@ -944,8 +944,12 @@ static void report(bench *b) {
         printf("ndb bench: %s on %s: %u connection%s, pipeline %u, %" PRIu64 " keys, %zu-character values%s\n",
                op, b->target.u.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
                b->preload ? ", preloaded" : "");
-        if (b->preload)
-            printf("  preload     %" PRIu64 " keys in %.3f s\n", b->loaded, b->preload_s);
+        if (b->preload) {
+            uint64_t total = b->sh ? b->keys * b->conns : b->keys;
+            printf("  preload     %" PRIu64 " keys", b->loaded);
+            if (b->loaded < total) printf(" of %" PRIu64 " (interrupted)", total);
+            printf(" in %.3f s\n", b->preload_s);
+        }
         if (b->answered || !b->preload) {
             printf("  requests    %" PRIu64 " in %.3f s", b->answered, secs);
             if (b->op == OP_MIXED) printf(" (%" PRIu64 " GET, %" PRIu64 " SET)", b->n_get, b->n_set);

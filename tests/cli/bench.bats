@@ -251,6 +251,11 @@ interrupt_bench() {
     [[ "${lines[1]}" == "  requests    0 in "* ]]
     [ "${lines[-1]}" == "ndb bench: interrupted" ]
     [ "$elapsed" -le 5 ]
+    # an interrupted preload says how far it got
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 1 -n 10 --preload --keys 100 --force -q
+    [ "$status" -eq 130 ]
+    [[ "${lines[1]}" == "  preload     0 keys of 100 (interrupted) in "*" s" ]]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
     # sh_*: no SH_NEW is answered, so no session is known to end
     interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 2 -n 10 --op sh_get -q
     [ "$status" -eq 130 ]
