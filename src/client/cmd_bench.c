@@ -91,7 +91,7 @@
 #define BENCH_EXCERPT 160           /* bytes of a wrong answer quoted */
 #define BENCH_KEYLEN 16             /* "key:" + 12 digits */
 #define BENCH_KEYDIGITS 12
-#define BENCH_EXIT_INTERRUPTED 130  /* Ctrl-C */
+#define BENCH_EXIT_INTERRUPTED 130  /* Ctrl-C (128 + SIGINT); 143 for a SIGTERM */
 #define BENCH_DRAIN_MS 1000         /* after a Ctrl-C, wait this long at most for answers in flight */
 
 #define STR_(x) #x
@@ -161,7 +161,7 @@ static const char bench_usage[] =
     "cannot be reached, refuses the login or needs one (it has users: --user), the\n"
     "user's role may not run the operation (45), or it holds keys and --force was\n"
     "not given;\n"
-    "130 when interrupted (the results so far are printed).\n";
+    "130 when interrupted (the results so far are printed), 143 on SIGTERM (the same).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
 static const char *const op_names[] = {"get", "set", "add", "mixed", "sh_get", "sh_set"};
@@ -252,11 +252,15 @@ typedef struct bench {
     struct rusage ru0, ru1;
 } bench;
 
+/* The signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (kill,
+ * timeout(1)); 0 while none came.  Both end it the same way: the results
+ * so far, the sessions ended. */
 static volatile sig_atomic_t bench_interrupted;
 
-static void on_sigint(int sig) {
-    (void)sig;
-    bench_interrupted = 1;
+static void on_stop_signal(int sig) { bench_interrupted = sig; }
+
+static void say_interrupted(void) {
+    fputs(bench_interrupted == SIGTERM ? "ndb bench: terminated\n" : "ndb bench: interrupted\n", stderr);
 }
 
 static uint64_t now_ns(void) {
@@ -1158,11 +1162,12 @@ int cmd_bench(int argc, char **argv) {
     cli_login_warn(&b->login, b->url, "ndb bench"); /* what every client command warns of */
     b->tty = isatty(STDERR_FILENO);
     bench_interrupted = 0;
-    struct sigaction sa, old_int, old_pipe;
+    struct sigaction sa, old_int, old_term, old_pipe;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
     sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
     sigaction(SIGPIPE, &sa, &old_pipe);
@@ -1171,7 +1176,7 @@ int cmd_bench(int argc, char **argv) {
 
     rc = 1;
     if ((rc = connect_all(b)) || (rc = check_empty(b))) {
-        if (rc == BENCH_EXIT_INTERRUPTED) fprintf(stderr, "ndb bench: interrupted\n");
+        if (rc == BENCH_EXIT_INTERRUPTED) say_interrupted();
         if (rc < 0) rc = 1;
         goto out;
     }
@@ -1198,7 +1203,7 @@ int cmd_bench(int argc, char **argv) {
     if (b->sh && b->abandoned) end_sessions_left(b, BENCH_DRAIN_MS);
     report(b);
     if (bench_interrupted) {
-        fprintf(stderr, "ndb bench: interrupted\n");
+        say_interrupted();
         rc = BENCH_EXIT_INTERRUPTED;
     } else {
         if (b->capped)
@@ -1209,10 +1214,12 @@ int cmd_bench(int argc, char **argv) {
 out:
     if (rc && rc != BENCH_EXIT_INTERRUPTED && b->sh && b->c) end_sessions_left(b, (int)(b->timeout_s * 1000));
     if (rc == 1 && b->setup_failed) rc = 2;
+    if (rc == BENCH_EXIT_INTERRUPTED) rc = 128 + bench_interrupted; /* 130 for Ctrl-C, 143 for SIGTERM */
     cleanup(b);
     bws_target_free(&b->target);
     cli_login_free(&b->login);
     sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return rc;
 }

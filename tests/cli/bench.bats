@@ -210,13 +210,16 @@ EOF
 
 # interrupt_bench ARGS...: start ndb bench ARGS, Ctrl-C (SIGINT) it after
 # 0.5 s; sets status, output and lines (stderr and stdout) and elapsed
-# (whole seconds).
-interrupt_bench() {
-    local t0=$SECONDS pid
+# (whole seconds).  signal_bench SIGNAL ARGS... sends SIGNAL instead.
+interrupt_bench() { signal_bench INT "$@"; }
+
+signal_bench() {
+    local sig=$1 t0=$SECONDS pid
+    shift
     "$NDB" bench "$@" >"$BATS_TEST_TMPDIR/int.out" 2>&1 &
     pid=$!
     sleep 0.5
-    kill -INT "$pid"
+    kill -"$sig" "$pid"
     status=0
     wait "$pid" || status=$?
     elapsed=$((SECONDS - t0))
@@ -261,6 +264,18 @@ interrupt_bench() {
     [ "$status" -eq 130 ]
     [ "${lines[-1]}" == "ndb bench: interrupted" ]
     [ "$elapsed" -le 5 ]
+}
+
+@test "SIGTERM (kill, timeout(1)) ends a run like Ctrl-C: the results so far, sessions ended, exit 143" {
+    # it used to kill the run at once: no results, and the sh_* sessions,
+    # which never expire, left on the server with their keys
+    signal_bench TERM --op sh_set --preload --keys 10 -c 2 --duration 5 -q
+    [ "$status" -eq 143 ]
+    [ "${lines[0]}" == "ndb bench: sh_set on $NDB_URL: 2 connections, pipeline 1, 10 keys, 16-character values, preloaded" ]
+    [[ "${lines[2]}" == "  requests    "* ]]
+    [ "${lines[-1]}" == "ndb bench: terminated" ]
+    [ "$elapsed" -le 3 ]
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
 
 @test "a run that writes keys refuses a database that holds keys: exit 2, nothing written" {
