@@ -13,7 +13,8 @@
  *
  *   setup     sh_get / sh_set only: one SH_NEW per connection (its token)
  *   preload   --preload only: every key of the key space is set, many keys
- *             per request, a few requests in flight per connection
+ *             per request (fewer after a 1009: shrink_preload), a few
+ *             requests in flight per connection
  *   run       the measured phase: --requests R requests in all, or as many
  *             as fit in --duration S; latency histogram, bytes, CPU
  *   teardown  sh_get / sh_set only: SH_END of every session (after a
@@ -180,6 +181,11 @@ typedef struct inflight {
     uint32_t count; /* LOAD: number of keys */
 } inflight;
 
+/* Keys still to preload again: first, first+1, ... (count of them). */
+typedef struct span {
+    uint64_t first, count;
+} span;
+
 typedef struct bconn {
     bws ws;
     unsigned idx;
@@ -190,6 +196,8 @@ typedef struct bconn {
     char tkn[24]; /* session token text (sh_*), "" before SH_NEW answered */
     int asked_new, asked_end;
     uint64_t load_next; /* sh_* preload: next key of this session */
+    span *redo;         /* preload requests the server refused as too big, to send again smaller */
+    unsigned nredo, redo_cap;
 } bconn;
 
 typedef struct bench {
@@ -448,6 +456,15 @@ static int next_request(bench *b, bconn *c, uint64_t now) {
         push(b, c, RK_END, 0, 0, now);
         return 1;
     case PH_PRELOAD: {
+        if (c->nredo && !bench_interrupted) { /* keys of requests refused as too big (shrink_preload) */
+            span *sp = &c->redo[c->nredo - 1];
+            uint64_t n = sp->count < b->load_batch ? sp->count : b->load_batch;
+            send_set(b, c, RK_LOAD, sp->first, n, now);
+            sp->first += n;
+            sp->count -= n;
+            if (!sp->count) c->nredo--;
+            return 1;
+        }
         uint64_t *next = b->sh ? &c->load_next : &b->load_next;
         if (*next >= b->keys || bench_interrupted) return 0;
         uint64_t n = b->keys - *next < b->load_batch ? b->keys - *next : b->load_batch;
@@ -617,15 +634,54 @@ static void progress(bench *b, uint64_t now) {
 
 static int conn_failed(bench *b, bconn *c) {
     const char *why = c->ws.why[0] ? c->ws.why : "failed";
-    if (strstr(why, "(1009")) { /* a request over the server's maxPayload: say which, and what to do */
-        int pre = b->phase == PH_PRELOAD;
+    if (strstr(why, "(1009")) /* a request over the server's maxPayload: say which, and what to do */
         return fail(b,
                     "connection %u to %s: %s: the %s requests (up to %zu bytes) are larger than the server "
-                    "accepts; its --max-payload option (maxPayload in its config file) raises the limit%s",
-                    c->idx + 1, b->target.u.url, why, pre ? "preload's" : "run's", b->max_req,
-                    pre ? " (or run without --preload: it sets many keys per request)" : "");
-    }
+                    "accepts; its --max-payload option (maxPayload in its config file) raises the limit",
+                    c->idx + 1, b->target.u.url, why, b->phase == PH_PRELOAD ? "preload's" : "run's", b->max_req);
     return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, why);
+}
+
+static void add_redo(bconn *c, uint64_t first, uint64_t count) {
+    if (c->nredo == c->redo_cap) {
+        c->redo_cap = c->redo_cap ? 2 * c->redo_cap : 8;
+        c->redo = realloc(c->redo, c->redo_cap * sizeof *c->redo);
+        if (!c->redo) abort();
+    }
+    c->redo[c->nredo++] = (span){first, count};
+}
+
+static int log_in(bench *b, bconn *c);
+
+/*
+ * The server closed c with 1009 during the preload: a request of many keys
+ * was over its maxPayload, though one key may well fit (a server with a
+ * small maxPayload).  The refused request is the oldest in flight: the
+ * server answered those before it and read none after it.  So: a quarter
+ * as many keys per request from now on, the keys of every request c had
+ * in flight to be sent again, over a new connection.  Returns 0, or -1
+ * (said) when the refused request held one key, or c cannot be opened
+ * again.
+ */
+static int shrink_preload(bench *b, bconn *c) {
+    uint64_t refused = c->count ? c->ring[c->head].count : 1;
+    if (refused <= 1) return conn_failed(b, c);
+    uint64_t fewer = refused / 4 ? refused / 4 : 1;
+    if (fewer < b->load_batch) b->load_batch = fewer;
+    b->max_req = 0; /* for a message about the smaller requests */
+    for (; c->count; c->count--, b->inflight_total--) {
+        add_redo(c, c->ring[c->head].key, c->ring[c->head].count);
+        c->head = (c->head + 1) & b->ringmask;
+    }
+    bws_close(&c->ws); /* leaves the epoll set with its descriptor */
+    c->want_out = 0;
+    if (bws_open(&c->ws, &b->target, (int)(b->timeout_s * 1000)))
+        return fail(b, "connection %u to %s: cannot connect again after a 1009: %s", c->idx + 1, b->target.u.url,
+                    c->ws.why);
+    if (b->login.user && log_in(b, c)) return -1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->ws.fd, &ev)) return fail(b, "epoll_ctl failed: %s", strerror(errno));
+    return 0;
 }
 
 /* Write c's queued frames; arm or disarm EPOLLOUT to match. */
@@ -680,7 +736,10 @@ static int on_readable(bench *b, bconn *c) {
             b->loaded += f->count;
         }
     }
-    if (k < 0) return conn_failed(b, c);
+    if (k < 0) {
+        if (b->phase != PH_PRELOAD || !strstr(c->ws.why, "(1009")) return conn_failed(b, c);
+        if (shrink_preload(b, c)) return -1;
+    }
     refill(b, c, now);
     return flush_conn(b, c);
 }
@@ -898,6 +957,7 @@ static void cleanup(bench *b) {
     for (unsigned i = 0; i < b->conns && b->c; i++) {
         if (i < b->nopen) bws_close(&b->c[i].ws);
         free(b->c[i].ring);
+        free(b->c[i].redo);
     }
     free(b->c);
     if (b->ep >= 0) close(b->ep);
