@@ -145,7 +145,11 @@ static int wait_fd(bws *c, short events, int64_t deadline, const char *what) {
         struct pollfd pfd = {c->fd, events, 0};
         int n = poll(&pfd, 1, (int)left);
         if (n > 0) return 0;
-        if (n < 0 && errno != EINTR) {
+        if (n < 0 && errno == EINTR) { /* Ctrl-C or SIGTERM (ndb bench's only handlers): stop waiting */
+            set_why(c, "interrupted");
+            return -1;
+        }
+        if (n < 0) {
             set_why(c, "poll failed: %s", strerror(errno));
             return -1;
         }

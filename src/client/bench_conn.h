@@ -87,7 +87,8 @@ int bws_target_resolve(bws_target *t, char *err, size_t errlen);
  * the WebSocket handshake, all within timeout_ms (ndb bench's --timeout);
  * the socket is then non-blocking with TCP_NODELAY.  Returns 0, or -1 with
  * the reason in c->why, e.g. "Connection refused" or "timed out after 1 s
- * waiting for the handshake response" (c must still be bws_close'd). */
+ * waiting for the handshake response", or "interrupted" when a signal
+ * handler ran (ndb bench's Ctrl-C) (c must still be bws_close'd). */
 int bws_open(bws *c, bws_target *t, int timeout_ms);
 
 /* Append msg as one masked text frame to the send buffer. */
@@ -112,7 +113,8 @@ int bws_next(bws *c, const char **msg, size_t *len);
 /*
  * One request and its answer, outside the event loop: queue msg, write it,
  * wait for the next message, all within timeout_ms.  Returns 0 with *ans,
- * *anslen set (valid as for bws_next), or -1 with the reason in c->why.
+ * *anslen set (valid as for bws_next), or -1 with the reason in c->why
+ * ("interrupted" after a signal, as for bws_open).
  * For a connection with nothing else in flight.
  */
 int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen);

@@ -13,10 +13,13 @@
  *
  *   setup     sh_get / sh_set only: one SH_NEW per connection (its token)
  *   preload   --preload only: every key of the key space is set, many keys
- *             per request, a few requests in flight per connection
+ *             per request (fewer after a 1009: shrink_preload), a few
+ *             requests in flight per connection
  *   run       the measured phase: --requests R requests in all, or as many
  *             as fit in --duration S; latency histogram, bytes, CPU
- *   teardown  sh_get / sh_set only: SH_END of every session
+ *   teardown  sh_get / sh_set only: SH_END of every session (after a
+ *             failure, or a Ctrl-C whose answers never came, over a
+ *             connection of its own: end_sessions_left)
  *
  * Keys are "key:" + 12 decimal digits (key:000000000042), drawn uniformly
  * from 0 .. K-1 with a per-connection xorshift generator.  The value of key
@@ -41,7 +44,8 @@
  * Bounds: --requests at most 10^12 and a 60 s cap on the run phase in
  * --requests mode; --duration at most 3600 s; opening each connection
  * (TCP, TLS, the WebSocket handshake, the login) and every wait for an
- * answer at most --timeout seconds (default 10), after which the run fails.
+ * answer at most --timeout seconds (default 10), after which the run fails;
+ * after a Ctrl-C, answers in flight are waited for BENCH_DRAIN_MS at most.
  */
 #include "client/cmd_bench.h"
 
@@ -88,6 +92,8 @@
 #define BENCH_EXCERPT 160           /* bytes of a wrong answer quoted */
 #define BENCH_KEYLEN 16             /* "key:" + 12 digits */
 #define BENCH_KEYDIGITS 12
+#define BENCH_EXIT_INTERRUPTED 130  /* Ctrl-C (128 + SIGINT); 143 for a SIGTERM */
+#define BENCH_DRAIN_MS 1000         /* after a Ctrl-C, wait this long at most for answers in flight */
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -118,7 +124,8 @@ static const char bench_usage[] =
     "  -P, --pipeline P     requests in flight per connection (default 1, at most " STR(BENCH_MAX_PIPELINE) ")\n"
     "  -n, --requests R     requests in all (default " STR(BENCH_DEFAULT_REQUESTS) "); the run stops after\n"
     "                       " STR(BENCH_REQUESTS_CAP_S) " s even if fewer are done; 0 with --preload only loads\n"
-    "  --duration S         instead of a count: send requests for S seconds (at most " STR(BENCH_MAX_DURATION_S) ")\n"
+    "  --duration S         instead of a count: send requests for S seconds\n"
+    "                       (0.001 to " STR(BENCH_MAX_DURATION_S) ")\n"
     "  --op OP              get (KV_GET, default), set (KV_SET), add (KV_ADD),\n"
     "                       mixed (KV_GET and KV_SET, see --set-ratio),\n"
     "                       sh_get / sh_set (SH_GET / SH_SET in one session per connection)\n"
@@ -134,7 +141,7 @@ static const char bench_usage[] =
     "  --json               print the results as one JSON object (not with --csv)\n"
     "  --timeout S          fail when no answer comes for S seconds, and when a\n"
     "                       connection (TCP, TLS, handshake) takes longer\n"
-    "                       (default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
+    "                       (0.001 to 3600, default " STR(BENCH_DEFAULT_TIMEOUT_S) ")\n"
     "  -q, --quiet          no progress line (it is only shown when stderr is a terminal)\n"
     "  -h, --help           show this help and exit\n"
     "\n"
@@ -146,15 +153,16 @@ static const char bench_usage[] =
     "first ask how many keys the server holds (KV_COUNT) and refuse to run if it\n"
     "holds any: the benchmark's keys would overwrite or mix with them.  Use an empty\n"
     "server, empty it ('ndb clear'), or give --force.  The keys written stay after\n"
-    "the run.  sh_get and sh_set work in sessions of their own, ended afterwards,\n"
-    "and get without --preload only reads: these run on any server.\n"
+    "the run.  sh_get and sh_set work in sessions of their own, ended afterwards\n"
+    "(also after a failure), and get without --preload only reads: these run on any\n"
+    "server.\n"
     "\n"
     "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
     "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
     "cannot be reached, refuses the login or needs one (it has users: --user), the\n"
     "user's role may not run the operation (45), or it holds keys and --force was\n"
     "not given;\n"
-    "130 when interrupted (the results so far are printed).\n";
+    "130 when interrupted (the results so far are printed), 143 on SIGTERM (the same).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
 static const char *const op_names[] = {"get", "set", "add", "mixed", "sh_get", "sh_set"};
@@ -173,6 +181,11 @@ typedef struct inflight {
     uint32_t count; /* LOAD: number of keys */
 } inflight;
 
+/* Keys still to preload again: first, first+1, ... (count of them). */
+typedef struct span {
+    uint64_t first, count;
+} span;
+
 typedef struct bconn {
     bws ws;
     unsigned idx;
@@ -183,6 +196,8 @@ typedef struct bconn {
     char tkn[24]; /* session token text (sh_*), "" before SH_NEW answered */
     int asked_new, asked_end;
     uint64_t load_next; /* sh_* preload: next key of this session */
+    span *redo;         /* preload requests the server refused as too big, to send again smaller */
+    unsigned nredo, redo_cap;
 } bconn;
 
 typedef struct bench {
@@ -199,6 +214,7 @@ typedef struct bench {
     int preload, fmt, quiet;
     int force; /* --force: write even into a database that holds keys */
     int setup_failed; /* the failure is the set-up's (no login): exit 2, not 1 */
+    int abandoned;    /* after a Ctrl-C, answers in flight were given up on (a stalled server) */
     const char *user, *password_file, *cacert, *cert, *key;
     int insecure;
     cli_login login; /* the password, once read (cli_auth.h) */
@@ -224,6 +240,7 @@ typedef struct bench {
     bhist hist;
     char *pattern; /* value_size characters a..z */
     strbuf req;    /* the request being built */
+    size_t max_req; /* the largest request sent, for a 1009 (over maxPayload) */
     jdoc doc;      /* slow-path answer checking */
     strbuf tmp, tmp2;
     const char *rsp_name[RK_COUNT];
@@ -243,11 +260,15 @@ typedef struct bench {
     struct rusage ru0, ru1;
 } bench;
 
+/* The signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (kill,
+ * timeout(1)); 0 while none came.  Both end it the same way: the results
+ * so far, the sessions ended. */
 static volatile sig_atomic_t bench_interrupted;
 
-static void on_sigint(int sig) {
-    (void)sig;
-    bench_interrupted = 1;
+static void on_stop_signal(int sig) { bench_interrupted = sig; }
+
+static void say_interrupted(void) {
+    fputs(bench_interrupted == SIGTERM ? "ndb bench: terminated\n" : "ndb bench: interrupted\n", stderr);
 }
 
 static uint64_t now_ns(void) {
@@ -384,6 +405,7 @@ static void push(bench *b, bconn *c, uint32_t kind, uint64_t key, uint32_t count
     f->count = count;
     c->count++;
     b->inflight_total++;
+    if (b->req.len > b->max_req) b->max_req = b->req.len;
     bws_send(&c->ws, b->req.buf, b->req.len);
 }
 
@@ -434,6 +456,15 @@ static int next_request(bench *b, bconn *c, uint64_t now) {
         push(b, c, RK_END, 0, 0, now);
         return 1;
     case PH_PRELOAD: {
+        if (c->nredo && !bench_interrupted) { /* keys of requests refused as too big (shrink_preload) */
+            span *sp = &c->redo[c->nredo - 1];
+            uint64_t n = sp->count < b->load_batch ? sp->count : b->load_batch;
+            send_set(b, c, RK_LOAD, sp->first, n, now);
+            sp->first += n;
+            sp->count -= n;
+            if (!sp->count) c->nredo--;
+            return 1;
+        }
         uint64_t *next = b->sh ? &c->load_next : &b->load_next;
         if (*next >= b->keys || bench_interrupted) return 0;
         uint64_t n = b->keys - *next < b->load_batch ? b->keys - *next : b->load_batch;
@@ -602,8 +633,55 @@ static void progress(bench *b, uint64_t now) {
 }
 
 static int conn_failed(bench *b, bconn *c) {
-    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url,
-                c->ws.why[0] ? c->ws.why : "failed");
+    const char *why = c->ws.why[0] ? c->ws.why : "failed";
+    if (strstr(why, "(1009")) /* a request over the server's maxPayload: say which, and what to do */
+        return fail(b,
+                    "connection %u to %s: %s: the %s requests (up to %zu bytes) are larger than the server "
+                    "accepts; its --max-payload option (maxPayload in its config file) raises the limit",
+                    c->idx + 1, b->target.u.url, why, b->phase == PH_PRELOAD ? "preload's" : "run's", b->max_req);
+    return fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, why);
+}
+
+static void add_redo(bconn *c, uint64_t first, uint64_t count) {
+    if (c->nredo == c->redo_cap) {
+        c->redo_cap = c->redo_cap ? 2 * c->redo_cap : 8;
+        c->redo = realloc(c->redo, c->redo_cap * sizeof *c->redo);
+        if (!c->redo) abort();
+    }
+    c->redo[c->nredo++] = (span){first, count};
+}
+
+static int log_in(bench *b, bconn *c);
+
+/*
+ * The server closed c with 1009 during the preload: a request of many keys
+ * was over its maxPayload, though one key may well fit (a server with a
+ * small maxPayload).  The refused request is the oldest in flight: the
+ * server answered those before it and read none after it.  So: a quarter
+ * as many keys per request from now on, the keys of every request c had
+ * in flight to be sent again, over a new connection.  Returns 0, or -1
+ * (said) when the refused request held one key, or c cannot be opened
+ * again.
+ */
+static int shrink_preload(bench *b, bconn *c) {
+    uint64_t refused = c->count ? c->ring[c->head].count : 1;
+    if (refused <= 1) return conn_failed(b, c);
+    uint64_t fewer = refused / 4 ? refused / 4 : 1;
+    if (fewer < b->load_batch) b->load_batch = fewer;
+    b->max_req = 0; /* for a message about the smaller requests */
+    for (; c->count; c->count--, b->inflight_total--) {
+        add_redo(c, c->ring[c->head].key, c->ring[c->head].count);
+        c->head = (c->head + 1) & b->ringmask;
+    }
+    bws_close(&c->ws); /* leaves the epoll set with its descriptor */
+    c->want_out = 0;
+    if (bws_open(&c->ws, &b->target, (int)(b->timeout_s * 1000)))
+        return fail(b, "connection %u to %s: cannot connect again after a 1009: %s", c->idx + 1, b->target.u.url,
+                    c->ws.why);
+    if (b->login.user && log_in(b, c)) return -1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->ws.fd, &ev)) return fail(b, "epoll_ctl failed: %s", strerror(errno));
+    return 0;
 }
 
 /* Write c's queued frames; arm or disarm EPOLLOUT to match. */
@@ -646,6 +724,7 @@ static int on_readable(bench *b, bconn *c) {
         c->count--;
         b->inflight_total--;
         if (check_answer(b, c, f, m, n)) return -1;
+        if (f->kind == RK_END) c->tkn[0] = '\0'; /* ended: nothing left to end on a failure */
         b->last_answer_ns = now;
         if (b->phase == PH_RUN) {
             bhist_record(&b->hist, now - f->sent_ns);
@@ -657,7 +736,10 @@ static int on_readable(bench *b, bconn *c) {
             b->loaded += f->count;
         }
     }
-    if (k < 0) return conn_failed(b, c);
+    if (k < 0) {
+        if (b->phase != PH_PRELOAD || !strstr(c->ws.why, "(1009")) return conn_failed(b, c);
+        if (shrink_preload(b, c)) return -1;
+    }
     refill(b, c, now);
     return flush_conn(b, c);
 }
@@ -667,7 +749,7 @@ static int on_readable(bench *b, bconn *c) {
 static int run_phase(bench *b, int phase) {
     struct epoll_event evs[256];
     uint64_t timeout_ns = (uint64_t)(b->timeout_s * 1e9);
-    uint64_t now = now_ns();
+    uint64_t now = now_ns(), interrupted_ns = 0;
     b->phase = phase;
     b->last_answer_ns = now;
     b->progress_mark_ns = now;
@@ -688,7 +770,14 @@ static int run_phase(bench *b, int phase) {
             }
         }
         now = now_ns();
-        if (b->inflight_total && now - b->last_answer_ns > timeout_ns)
+        if (bench_interrupted && !interrupted_ns) interrupted_ns = now;
+        /* Ctrl-C promises the results so far: a server that stopped
+         * answering must not hold them back until --timeout (or fail them) */
+        if (interrupted_ns && b->inflight_total && now - interrupted_ns > BENCH_DRAIN_MS * 1000000ULL) {
+            b->abandoned = 1;
+            break;
+        }
+        if (!interrupted_ns && b->inflight_total && now - b->last_answer_ns > timeout_ns)
             return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.u.url,
                         b->timeout_s, b->inflight_total);
         progress(b, now);
@@ -715,7 +804,7 @@ static int log_in(bench *b, bconn *c) {
     memset(req.buf, 0, req.len); /* the password */
     sb_free(&req);
     if (r) {
-        fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
+        if (!bench_interrupted) fail(b, "connection %u to %s: %s", c->idx + 1, b->target.u.url, c->ws.why);
         return -1;
     }
     char why[400];
@@ -727,7 +816,8 @@ static int log_in(bench *b, bconn *c) {
 /* Open every connection.  Returns 0; 2 when the server cannot be reached
  * (a name that does not resolve, a refused or timed-out connection, a
  * failed handshake), like every other client command; -1 on a local
- * failure.  Each has printed its reason. */
+ * failure, each after printing its reason; BENCH_EXIT_INTERRUPTED after a
+ * Ctrl-C, which stops a wait for a slow server at once. */
 static int connect_all(bench *b) {
     char err[WSURL_MAX_HOST + 200];
     if (bws_target_resolve(&b->target, err, sizeof err)) {
@@ -751,22 +841,64 @@ static int connect_all(bench *b) {
     if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = now_ns();
     for (unsigned i = 0; i < b->conns; i++) {
         bconn *c = &b->c[i];
+        if (bench_interrupted) return BENCH_EXIT_INTERRUPTED; /* Ctrl-C while connecting: nothing to report */
         c->idx = i;
         c->rng = (seed + 0x9E3779B97F4A7C15ULL * (i + 1)) | 1;
         c->ring = calloc(ring, sizeof *c->ring);
         if (!c->ring) abort();
         if (bws_open(&c->ws, &b->target, (int)(b->timeout_s * 1000))) { /* --timeout bounds connecting too */
-            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             bws_close(&c->ws);
+            if (bench_interrupted) return BENCH_EXIT_INTERRUPTED;
+            fail(b, "cannot connect to %s: %s", b->target.u.url, c->ws.why);
             return 2;
         }
         b->nopen++;
-        if (b->login.user && log_in(b, c)) return 2;
+        if (b->login.user && log_in(b, c)) return bench_interrupted ? BENCH_EXIT_INTERRUPTED : 2;
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->ws.fd, &ev))
             return fail(b, "epoll_ctl failed: %s", strerror(errno));
     }
     return 0;
+}
+
+/*
+ * After a failed sh_get / sh_set run: end the sessions it opened, which
+ * never expire and hold what the preload put in them, so that a failure
+ * (a wrong or error answer, a timeout, a dropped connection) does not
+ * leave them behind.  SH_END goes over a connection of its own: the run's
+ * may be closed, or hold answers still in flight.  Best effort: sessions
+ * that cannot be ended are named, for `ndb session end`.
+ */
+static void end_sessions_left(bench *b, int timeout_ms) {
+    unsigned left = 0, ended = 0;
+    for (unsigned i = 0; i < b->nopen; i++) left += b->c[i].tkn[0] != '\0';
+    if (!left) return;
+    bconn extra = {.idx = b->conns}; /* "connection N+1" in messages */
+    int ok = !bws_open(&extra.ws, &b->target, timeout_ms) && !(b->login.user && log_in(b, &extra));
+    for (unsigned i = 0; ok && i < b->nopen; i++) {
+        bconn *c = &b->c[i];
+        const char *ans;
+        size_t n;
+        if (!c->tkn[0]) continue;
+        sb_reset(&b->req);
+        SB_ADD_LIT(&b->req, "{\"SH_END\":{\"tkn\":");
+        sb_adds(&b->req, c->tkn);
+        SB_ADD_LIT(&b->req, "}}");
+        /* any answer will do: st 1, or 100 for a session already gone */
+        ok = !bws_call(&extra.ws, b->req.buf, b->req.len, timeout_ms, &ans, &n);
+        if (ok) {
+            c->tkn[0] = '\0';
+            ended++;
+        }
+    }
+    if (ended < left) {
+        char first[24] = "";
+        for (unsigned i = 0; i < b->nopen && !first[0]; i++) memcpy(first, b->c[i].tkn, sizeof first);
+        fail(b, "could not end %u of the run's %u sessions: %s; while the server keeps them, end them with "
+             "'ndb session end TOKEN', e.g. %s",
+             left - ended, left, extra.ws.why[0] ? extra.ws.why : "the login was refused", first);
+    }
+    bws_close(&extra.ws);
 }
 
 /* Does this run write top-level keys (see the usage)? */
@@ -776,12 +908,14 @@ static int writes_keys(const bench *b) {
 
 /* Before a run that writes keys: refuse a database that holds keys, unless
  * --force.  Returns 0 to go on, 2 after refusing (or after the server
- * asked for a login), -1 after a failure. */
+ * asked for a login), -1 after a failure, BENCH_EXIT_INTERRUPTED after a
+ * Ctrl-C. */
 static int check_empty(bench *b) {
     if (b->force || !writes_keys(b)) return 0;
     uint64_t keys;
     char why[300];
     int r = bench_count_keys(&b->c[0].ws, (int)(b->timeout_s * 1000), &keys, why, sizeof why);
+    if (r && bench_interrupted) return BENCH_EXIT_INTERRUPTED;
     if (r == -1) return fail(b, "connection 1 to %s: %s", b->target.u.url, why);
     if (r == -3) { /* no login where one is needed */
         fail(b, "%s", why);
@@ -823,6 +957,7 @@ static void cleanup(bench *b) {
     for (unsigned i = 0; i < b->conns && b->c; i++) {
         if (i < b->nopen) bws_close(&b->c[i].ws);
         free(b->c[i].ring);
+        free(b->c[i].redo);
     }
     free(b->c);
     if (b->ep >= 0) close(b->ep);
@@ -873,8 +1008,12 @@ static void report(bench *b) {
         printf("ndb bench: %s on %s: %u connection%s, pipeline %u, %" PRIu64 " keys, %zu-character values%s\n",
                op, b->target.u.url, b->conns, b->conns == 1 ? "" : "s", b->pipeline, b->keys, b->value_size,
                b->preload ? ", preloaded" : "");
-        if (b->preload)
-            printf("  preload     %" PRIu64 " keys in %.3f s\n", b->loaded, b->preload_s);
+        if (b->preload) {
+            uint64_t total = b->sh ? b->keys * b->conns : b->keys;
+            printf("  preload     %" PRIu64 " keys", b->loaded);
+            if (b->loaded < total) printf(" of %" PRIu64 " (interrupted)", total);
+            printf(" in %.3f s\n", b->preload_s);
+        }
         if (b->answered || !b->preload) {
             printf("  requests    %" PRIu64 " in %.3f s", b->answered, secs);
             if (b->op == OP_MIXED) printf(" (%" PRIu64 " GET, %" PRIu64 " SET)", b->n_get, b->n_set);
@@ -985,7 +1124,7 @@ static int parse_args(bench *b, int argc, char **argv) {
             break;
         case BOPT_DURATION:
             if (parse_double(optarg, 0.001, BENCH_MAX_DURATION_S, &b->duration_s))
-                return usage_error("--duration must be a number of seconds, more than 0 and at most %d, not '%s'",
+                return usage_error("--duration must be a number of seconds from 0.001 to %d, not '%s'",
                                    BENCH_MAX_DURATION_S, optarg);
             b->by_duration = 1;
             break;
@@ -1025,7 +1164,7 @@ static int parse_args(bench *b, int argc, char **argv) {
         }
         case BOPT_TIMEOUT:
             if (parse_double(optarg, 0.001, 3600, &b->timeout_s))
-                return usage_error("--timeout must be a number of seconds, more than 0 and at most 3600, not '%s'",
+                return usage_error("--timeout must be a number of seconds from 0.001 to 3600, not '%s'",
                                    optarg);
             break;
         case 'q': b->quiet = 1; break;
@@ -1067,9 +1206,12 @@ int cmd_bench(int argc, char **argv) {
     int rc = parse_args(b, argc, argv);
     if (rc) return rc == 1 ? 0 : rc;
     char err[600], urlbuf[320];
+    /* say where a bad URL came from: --url, or $NDB_URL (as ndb repl does) */
+    int from_env = !b->url && !b->host && !b->port;
+    const char *what = b->url ? "--url" : "URL";
     if (cli_server_url(b->url, b->host, b->port, urlbuf, sizeof urlbuf, &b->url)) return usage_error("%s", urlbuf);
     if (bws_target_parse(&b->target, b->url, err, sizeof err))
-        return usage_error("invalid --url '%s': %s", b->url, err);
+        return usage_error("invalid %s '%s'%s: %s", what, b->url, from_env ? " (NDB_URL)" : "", err);
     cli_login_command(&b->login, b->user, b->password_file, b->cacert, b->cert, b->key, b->insecure);
     if (bws_target_tls(&b->target, &b->login.tls, err, sizeof err) || cli_login_password(&b->login, err, sizeof err)) {
         fprintf(stderr, "ndb bench: %s\n", err);
@@ -1080,11 +1222,12 @@ int cmd_bench(int argc, char **argv) {
     cli_login_warn(&b->login, b->url, "ndb bench"); /* what every client command warns of */
     b->tty = isatty(STDERR_FILENO);
     bench_interrupted = 0;
-    struct sigaction sa, old_int, old_pipe;
+    struct sigaction sa, old_int, old_term, old_pipe;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills */
     sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
     sigaction(SIGPIPE, &sa, &old_pipe);
@@ -1093,12 +1236,13 @@ int cmd_bench(int argc, char **argv) {
 
     rc = 1;
     if ((rc = connect_all(b)) || (rc = check_empty(b))) {
+        if (rc == BENCH_EXIT_INTERRUPTED) say_interrupted();
         if (rc < 0) rc = 1;
         goto out;
     }
     rc = 1;
     if (b->sh && run_phase(b, PH_SETUP)) goto out;
-    if (b->preload) {
+    if (b->preload && !b->abandoned) {
         uint64_t t0 = now_ns();
         if (run_phase(b, PH_PRELOAD)) goto out;
         b->preload_s = (double)(now_ns() - t0) / 1e9;
@@ -1109,15 +1253,18 @@ int cmd_bench(int argc, char **argv) {
         b->run_deadline_ns =
             b->run_start_ns + (uint64_t)((b->by_duration ? b->duration_s : BENCH_REQUESTS_CAP_S) * 1e9);
         int r = run_phase(b, PH_RUN);
-        b->run_end_ns = now_ns();
+        b->run_end_ns = b->abandoned ? b->last_answer_ns : now_ns(); /* not the wait given up on */
         getrusage(RUSAGE_SELF, &b->ru1);
         if (r) goto out;
     }
-    if (b->sh && run_phase(b, PH_TEARDOWN)) goto out;
+    /* answers given up on would come before SH_END's: end the sessions over
+     * a connection of their own, without waiting long for a stalled server */
+    if (b->sh && !b->abandoned && run_phase(b, PH_TEARDOWN)) goto out;
+    if (b->sh && b->abandoned) end_sessions_left(b, BENCH_DRAIN_MS);
     report(b);
     if (bench_interrupted) {
-        fprintf(stderr, "ndb bench: interrupted\n");
-        rc = 130;
+        say_interrupted();
+        rc = BENCH_EXIT_INTERRUPTED;
     } else {
         if (b->capped)
             fprintf(stderr, "ndb bench: stopped at the %d s limit after %" PRIu64 " of %" PRIu64 " requests\n",
@@ -1125,11 +1272,14 @@ int cmd_bench(int argc, char **argv) {
         rc = 0;
     }
 out:
+    if (rc && rc != BENCH_EXIT_INTERRUPTED && b->sh && b->c) end_sessions_left(b, (int)(b->timeout_s * 1000));
     if (rc == 1 && b->setup_failed) rc = 2;
+    if (rc == BENCH_EXIT_INTERRUPTED) rc = 128 + bench_interrupted; /* 130 for Ctrl-C, 143 for SIGTERM */
     cleanup(b);
     bws_target_free(&b->target);
     cli_login_free(&b->login);
     sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return rc;
 }

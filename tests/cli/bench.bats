@@ -24,6 +24,7 @@ setup() {
 }
 
 teardown() {
+    stop_silent_listener
     if [ -n "${SMALL_PID:-}" ]; then
         NDB_PID=$SMALL_PID stop_server
         SMALL_PID=
@@ -125,6 +126,15 @@ EOF
     [ "$status" -eq 2 ]
     run "$NDB" bench --duration 0
     [ "$status" -eq 2 ]
+    # the bounds said are the real ones: 0.0001 is more than 0, and refused
+    run "$NDB" bench --duration 0.0001
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --duration must be a number of seconds from 0.001 to 3600, not '0.0001'" ]
+    run "$NDB" bench --timeout 0.0001
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --timeout must be a number of seconds from 0.001 to 3600, not '0.0001'" ]
+    run "$NDB" bench --timeout 0.001 --duration 0.001 --conns 0 # the lower bounds pass
+    [ "${lines[0]}" == "ndb bench: --conns must be 1..4096, not '0'" ]
     run "$NDB" bench --requests 0
     [ "$status" -eq 2 ]
     run "$NDB" bench extra
@@ -139,6 +149,10 @@ EOF
     run "$NDB" bench --url http://127.0.0.1:1987/ -n 1
     [ "$status" -eq 2 ]
     [ "${lines[0]}" == "ndb bench: invalid --url 'http://127.0.0.1:1987/': unsupported scheme 'http://' (use ws:// or wss://)" ]
+    # a bad $NDB_URL is named as such, not as an --url that was never given
+    run env NDB_URL=http://127.0.0.1:1987/ "$NDB" bench -n 1
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: invalid URL 'http://127.0.0.1:1987/' (NDB_URL): unsupported scheme 'http://' (use ws:// or wss://)" ]
     run "$NDB" bench --url 'ws://[::1/' -n 1
     [ "$status" -eq 2 ]
     [ "${lines[0]}" == "ndb bench: invalid --url 'ws://[::1/': unclosed '[' in the host" ]
@@ -192,6 +206,76 @@ EOF
         [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after $t s waiting for the handshake response" ]
     done
     stop_silent_listener
+}
+
+# interrupt_bench ARGS...: start ndb bench ARGS, Ctrl-C (SIGINT) it after
+# 0.5 s; sets status, output and lines (stderr and stdout) and elapsed
+# (whole seconds).  signal_bench SIGNAL ARGS... sends SIGNAL instead.
+interrupt_bench() { signal_bench INT "$@"; }
+
+signal_bench() {
+    local sig=$1 t0=$SECONDS pid
+    shift
+    "$NDB" bench "$@" >"$BATS_TEST_TMPDIR/int.out" 2>&1 &
+    pid=$!
+    sleep 0.5
+    kill -"$sig" "$pid"
+    status=0
+    wait "$pid" || status=$?
+    elapsed=$((SECONDS - t0))
+    output=$(cat "$BATS_TEST_TMPDIR/int.out")
+    mapfile -t lines <<<"$output"
+}
+
+@test "Ctrl-C while waiting for a slow server to connect or answer the key count: exit 130 at once" {
+    # a listener that never answers the handshake: the wait used to last
+    # the whole --timeout and end in 'cannot connect', exit 2
+    start_silent_listener 30
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 20 -c 2 -n 10 -q
+    [ "$status" -eq 130 ]
+    [ "$output" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+    stop_silent_listener
+    # one that completes the handshake and then never answers KV_COUNT
+    start_silent_listener 30 ws
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 20 -c 1 -n 10 --op set -q
+    [ "$status" -eq 130 ]
+    [ "$output" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+}
+
+@test "Ctrl-C while a server does not answer: the results so far at once, exit 130" {
+    # the handshake is answered, the requests never are: the run used to
+    # wait out --timeout after the Ctrl-C and fail, exit 1, without results
+    start_silent_listener 30 ws
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 2 -P 3 -n 10 -q
+    [ "$status" -eq 130 ]
+    [ "${lines[0]}" == "ndb bench: get on ws://127.0.0.1:$SILENT_PORT/: 2 connections, pipeline 3, 100000 keys, 16-character values" ]
+    [[ "${lines[1]}" == "  requests    0 in "* ]]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+    # an interrupted preload says how far it got
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 1 -n 10 --preload --keys 100 --force -q
+    [ "$status" -eq 130 ]
+    [[ "${lines[1]}" == "  preload     0 keys of 100 (interrupted) in "*" s" ]]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
+    # sh_*: no SH_NEW is answered, so no session is known to end
+    interrupt_bench --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 10 -c 2 -n 10 --op sh_get -q
+    [ "$status" -eq 130 ]
+    [ "${lines[-1]}" == "ndb bench: interrupted" ]
+    [ "$elapsed" -le 5 ]
+}
+
+@test "SIGTERM (kill, timeout(1)) ends a run like Ctrl-C: the results so far, sessions ended, exit 143" {
+    # it used to kill the run at once: no results, and the sh_* sessions,
+    # which never expire, left on the server with their keys
+    signal_bench TERM --op sh_set --preload --keys 10 -c 2 --duration 5 -q
+    [ "$status" -eq 143 ]
+    [ "${lines[0]}" == "ndb bench: sh_set on $NDB_URL: 2 connections, pipeline 1, 10 keys, 16-character values, preloaded" ]
+    [[ "${lines[2]}" == "  requests    "* ]]
+    [ "${lines[-1]}" == "ndb bench: terminated" ]
+    [ "$elapsed" -le 3 ]
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
 
 @test "a run that writes keys refuses a database that holds keys: exit 2, nothing written" {
@@ -312,6 +396,24 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
 
+@test "a failed sh_set run still ends its sessions (they never expire)" {
+    # A second server of its own, with a memory ceiling the preload passes:
+    # the run fails (st 42), and its sessions, with the keys loaded into
+    # them, must not stay behind.
+    local file_pid=$NDB_PID file_url=$NDB_URL
+    start_server --max-memory 300000
+    SMALL_PID=$NDB_PID
+    NDB_PID=$file_pid
+    local small_url=$NDB_URL
+    NDB_URL=$file_url
+    run "$NDB" bench --url "$small_url" --op sh_set --preload --keys 3000 -c 3 -n 20 -q
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb bench: wrong answer to SH_SET of "*"(preload) on connection "*'"maxMemory exceeded"'* ]]
+    [ "${#lines[@]}" -eq 1 ]
+    run "$NDB" send --url "$small_url" '{"SH_INFO_ALL":{}}'
+    [ "$output" == '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}' ]
+}
+
 @test "add and --duration: bounded in time" {
     local t0=$SECONDS
     run "$NDB" bench --op add --keys 100 -c 2 --duration 0.5 --json -q
@@ -375,15 +477,32 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     [[ "$output" == "ndb bench: connection 1 to $FAKE_URL: connection closed by server (1011)" ]]
 }
 
-@test "a request over the server's maxPayload: the server closes (1009), exit 1" {
+@test "a request over the server's maxPayload: the server closes (1009), exit 1; the preload sends fewer keys per request" {
     # A second server of its own, so the file's server (NDB_PID) is untouched;
     # teardown stops it even if an assertion fails.
     local file_pid=$NDB_PID file_url=$NDB_URL
     start_server --max-payload 100
     SMALL_PID=$NDB_PID
     NDB_PID=$file_pid
-    run "$NDB" bench --url "$NDB_URL" --op set -d 200 -c 1 -n 5 -q
+    local small_url=$NDB_URL
     NDB_URL=$file_url
+    run "$NDB" bench --url "$small_url" --op set -d 200 -c 1 -n 5 -q
     [ "$status" -eq 1 ]
-    [[ "$output" == *"connection closed by server (1009"* ]]
+    [ "$output" == "ndb bench: connection 1 to $small_url: connection closed by server (1009: message over maxPayload): the run's requests (up to 243 bytes) are larger than the server accepts; its --max-payload option (maxPayload in its config file) raises the limit" ]
+    # the preload sets many keys per request: when those are too big and one
+    # key fits, it goes on with fewer keys per request, over a new connection
+    # (it used to fail); every key is then loaded, every GET checked
+    run "$NDB" bench --url "$small_url" --op get --preload --keys 20 -d 10 -c 2 -n 50 -q
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == "  preload     20 keys in "* ]]
+    [[ "${lines[2]}" == "  requests    50 in "* ]]
+    run "$NDB" send --url "$small_url" '{"KV_COUNT":{}}'
+    [ "$output" == '{"KV_COUNT_RSP":{"cnt":20,"st":1}}' ]
+    run "$NDB" bench --url "$small_url" --op sh_get --preload --keys 20 -d 10 -c 2 -n 50 -q
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == "  preload     40 keys in "* ]]
+    # one key over maxPayload: nothing to shrink
+    run "$NDB" bench --url "$small_url" --op get --preload --force --keys 3 -d 100 -c 1 -n 5 -q
+    [ "$status" -eq 1 ]
+    [ "$output" == "ndb bench: connection 1 to $small_url: connection closed by server (1009: message over maxPayload): the preload's requests (up to 143 bytes) are larger than the server accepts; its --max-payload option (maxPayload in its config file) raises the limit" ]
 }
