@@ -152,19 +152,30 @@ static int key_is_16_bytes(const char *key) {
     return 1;
 }
 
+/* Is version 13, blanks after it aside?  libwebsockets drops the blanks
+ * before a header's value but keeps those after it, which RFC 7230 3.2.4
+ * says are not part of the value: "13 " is version 13.  (Not so for the
+ * key: libwebsockets computes Sec-WebSocket-Accept over it as sent, blanks
+ * included, so a key with them cannot be accepted and is refused.) */
+static int version_is_13(const char *version) {
+    size_t n = strlen(version);
+    while (n && (version[n - 1] == ' ' || version[n - 1] == '\t')) n--;
+    return n == 2 && !memcmp(version, "13", 2);
+}
+
 /* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
  * not a GET, a version other than 13, a key that is not 16 bytes in
  * base64.  libwebsockets 4.1 upgrades all of those.  Returns the status to
  * refuse it with (0: none) and sets *why to the answer's body. */
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
-    char vb[8], kb[32];
+    char vb[32], kb[32];
     const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
     const char *key = header(wsi, WSI_TOKEN_KEY, kb, sizeof kb);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
         *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
         return 400;
     }
-    if (!version || strcmp(version, "13")) {
+    if (!version || !version_is_13(version)) {
         *why = "426 Upgrade Required: ndb speaks WebSocket version 13 (RFC 6455) only\n";
         return 426;
     }

@@ -160,6 +160,35 @@ PY
     [ "${lines[5]}" = "$badkey" ]
 }
 
+@test "a Sec-WebSocket-Version of 13 with blanks around it is version 13 (RFC 7230 3.2.4), not refused 426" {
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+def upgrade(version):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version:" + version + b"\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    lines = data.partition(b"\r\n\r\n")[0].split(b"\r\n")
+    shown = [lines[0]] + [l for l in lines[1:] if l.lower().startswith(b"sec-websocket-accept")]
+    print(" | ".join(x.decode() for x in shown))
+for v in (b" 13 ", b" 13\t", b"   13", b" 13 \t ", b" 14 ", b" 13 8"):
+    upgrade(v)
+PY
+    [ "$status" -eq 0 ]
+    local ok="HTTP/1.1 101 Switching Protocols | Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    [ "${lines[0]}" = "$ok" ]
+    [ "${lines[1]}" = "$ok" ]
+    [ "${lines[2]}" = "$ok" ]
+    [ "${lines[3]}" = "$ok" ]
+    [ "${lines[4]}" = "HTTP/1.1 426 Upgrade Required" ]
+    [ "${lines[5]}" = "HTTP/1.1 426 Upgrade Required" ]
+}
+
 @test "a subprotocol list libwebsockets cannot read is refused with 400 and the reason, not closed in silence" {
     local why="400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol"
     local long="" i
