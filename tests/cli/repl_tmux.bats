@@ -243,6 +243,28 @@ line() {
     wait_last "$PROMPT"
 }
 
+@test "Tab's list shows control characters in key names as \\xHH and aligns wide characters" {
+    # A key name is data any client may write: listed raw, its ESC started a
+    # terminal escape sequence (here: the rest of the list in red) and its
+    # newline broke the list.  Columns were padded by bytes, so a name of
+    # CJK characters (3 bytes, 2 columns each) pushed the columns apart.
+    "$NDB" set "$(printf 'esc\033[31mred')" 1 "$(printf 'esc\nnl')" 2 "$(printf 'esc\302\233c1')" 3
+    "$NDB" set lstab 1 lstcd 2 'lst中文' 3
+    start_repl
+    type_text "get esc"
+    key Tab
+    wait_re '^esc\\x0anl +esc\\x1b\[31mred +esc\\xc2\\x9bc1$'
+    # no colour reached the terminal: the list's line holds no SGR sequence
+    run bash -c "TMUX= tmux -L '$TSOCK' capture-pane -p -e -t '$RTARGET' | grep -F 'x0anl'"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\033'* ]]
+    key C-u
+    type_text "get lst"
+    key Tab
+    # 'lst中文' is 7 columns wide: the columns are 9 apart, not 11
+    wait_for "lstab    lstcd    lst中文"
+}
+
 @test "an event that comes while Tab fetches key names is shown, not taken for the answer" {
     "$NDB" set ev_key 0
     start_repl
