@@ -24,7 +24,7 @@
 
 import { NdbConnectionError, NdbError, NdbTimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
-import { NUMBER_MODES, parse, stringify } from './json.js';
+import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
@@ -317,7 +317,9 @@ export class Client {
     raw(request, options = {}) {
         let text;
         try {
-            text = typeof request === 'string' ? request : stringify(request);
+            // text with a lone surrogate is refused too: the WebSocket would
+            // send U+FFFD in its place, not the text as it is
+            text = typeof request === 'string' ? unicode(request) : stringify(request);
         } catch (e) {
             return Promise.reject(e);
         }
