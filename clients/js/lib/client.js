@@ -479,7 +479,8 @@ function given(defaults, options) {
 // v, checked to be a number of milliseconds (the delays of reconnection
 // would otherwise be NaN: attempts with no pause at all).
 function milliseconds(name, v, zero) {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${String(v)}`);
+    // a string is shown quoted: "…milliseconds: 100" for '100' read as if 100 were wrong
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
     return v;
 }
 
