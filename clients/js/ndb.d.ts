@@ -23,7 +23,7 @@ export interface Options {
     connectTimeout?: number;
     /** Reconnect after the connection is lost (default true), with these delays in ms. */
     reconnect?: boolean | { minDelay?: number; maxDelay?: number };
-    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000). */
+    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000; at least 1). */
     minDelay?: number;
     maxDelay?: number;
     /** WebSocket subprotocols offered (default ["ndb"]). */

@@ -57,8 +57,10 @@ export class Client {
         this.timeout = milliseconds('timeout', o.timeout, ' (0: none)');
         this.connectTimeout = milliseconds('connectTimeout', o.connectTimeout, ' (0: none)');
         this.reconnect = o.reconnect !== false;
-        this.minDelay = milliseconds('minDelay', rc.minDelay, '');
-        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, '');
+        // 0 would be no pause at all between attempts, as NaN was: hundreds
+        // of connection attempts a second against a server that is down
+        this.minDelay = milliseconds('minDelay', rc.minDelay, ', at least 1', 1);
+        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, ', at least 1', 1);
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
         this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
@@ -476,11 +478,11 @@ function given(defaults, options) {
     return o;
 }
 
-// v, checked to be a number of milliseconds (the delays of reconnection
-// would otherwise be NaN: attempts with no pause at all).
-function milliseconds(name, v, zero) {
+// v, checked to be a number of milliseconds, `least` or more (the delays of
+// reconnection would otherwise be NaN: attempts with no pause at all).
+function milliseconds(name, v, zero, least = 0) {
     // a string is shown quoted: "…milliseconds: 100" for '100' read as if 100 were wrong
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= least)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
     return v;
 }
 
