@@ -201,6 +201,9 @@ line() {
     key Tab
     wait_re "\]> get skey$"
     key C-c
+    # Ctrl-C is a signal: typing on before the prompt is back can put the
+    # first letters ahead of it (and line's wait_for finds 'use' on screen)
+    wait_re "\]>$"
     # The token created here is offered to `use`.
     line "use"
     wait_last "$PROMPT"
