@@ -380,6 +380,18 @@ static size_t shown(strbuf *out, const char *s) {
     return width;
 }
 
+/* Bytes of s before its first control character (C0, DEL, or a C1
+ * control U+0080..U+009F), all of s if it has none. */
+static size_t printable_len(const char *s) {
+    size_t i = 0;
+    for (; s[i]; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x20 || b == 0x7f) break;
+        if (b == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) break;
+    }
+    return i;
+}
+
 /* Print the candidates in columns below the line. */
 static void list(char **v, size_t n) {
     struct winsize ws;
@@ -460,31 +472,37 @@ unsigned char repl_complete(EditLine *el, int ch) {
     size_t plen = strlen(prefix);
     unsigned char rc = CC_ERROR;
     strbuf q = STRBUF_INIT;
-    if (c.n == 1) {
-        if (verbatim) sb_adds(&q, c.v[0]);
-        else repl_quote_word(&q, c.v[0]);
-        sb_addc(&q, ' ');
-        replace_before_cursor(el, line + start, upto - start, q.buf);
-        rc = CC_REFRESH;
-    } else if (c.n > 1) {
+    if (c.n) {
         size_t lcp = strlen(c.v[0]);
         for (size_t i = 1; i < c.n; i++) {
             size_t j = 0;
             while (j < lcp && c.v[i][j] == c.v[0][j]) j++;
             lcp = j;
         }
-        while (lcp > plen && ((unsigned char)c.v[0][lcp] & 0xc0) == 0x80) lcp--; /* whole characters */
-        if (lcp > plen) {
-            char *common = strndup(c.v[0], lcp);
-            if (!common) abort();
-            if (verbatim) sb_adds(&q, common);
-            else repl_quote_word(&q, common);
-            free(common);
+        size_t plain = printable_len(c.v[0]);
+        if (c.n == 1 && lcp == plain) {
+            if (verbatim) sb_adds(&q, c.v[0]);
+            else repl_quote_word(&q, c.v[0]);
+            sb_addc(&q, ' ');
             replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;
         } else {
-            list(c.v, c.n); /* sorted by cands_keep */
-            rc = CC_REDISPLAY;
+            /* a control character is never put on the line: libedit would
+             * echo it to the terminal as is (the list shows it as \xHH) */
+            if (lcp > plain) lcp = plain;
+            while (lcp > plen && ((unsigned char)c.v[0][lcp] & 0xc0) == 0x80) lcp--; /* whole characters */
+            if (lcp > plen) {
+                char *common = strndup(c.v[0], lcp);
+                if (!common) abort();
+                if (verbatim) sb_adds(&q, common);
+                else repl_quote_word(&q, common);
+                free(common);
+                replace_before_cursor(el, line + start, upto - start, q.buf);
+                rc = CC_REFRESH;
+            } else {
+                list(c.v, c.n); /* sorted by cands_keep */
+                rc = CC_REDISPLAY;
+            }
         }
     }
     sb_free(&q);

@@ -268,6 +268,21 @@ line() {
     wait_for "lstab    lstcd    lst中文"
 }
 
+@test "Tab never puts a key name's control character on the line: it completes up to it, then lists" {
+    # inserted, the ESC was echoed by libedit to the terminal as is (the
+    # line turned red), and a newline split the line being typed
+    "$NDB" set "$(printf 'solo\033[31mred')" 1
+    start_repl
+    type_text "get so"
+    key Tab
+    wait_last "$PROMPT get solo"
+    key Tab
+    wait_re '^solo\\x1b\[31mred$'
+    wait_last "$PROMPT get solo"
+    run bash -c "TMUX= tmux -L '$TSOCK' capture-pane -p -e -t '$RTARGET'"
+    [[ "$output" != *$'\033[31m'* ]]
+}
+
 @test "an event that comes while Tab fetches key names is shown, not taken for the answer" {
     "$NDB" set ev_key 0
     start_repl
