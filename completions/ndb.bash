@@ -19,6 +19,65 @@
 # KEY (and K,...) key names; a positional argument named KEY gets key names,
 # COMMAND/SUBCOMMAND (ndb help) command names.
 
+# _ndb_unquote WORD: WORD as the shell reads it (quotes removed, backslash
+# escapes undone), in _ndb_uq.  A quote still open at the end (the word
+# being typed) is left in _ndb_open (' or "), and the text read before it
+# in _ndb_qhead: readline replaces only what follows that quote.
+_ndb_unquote() {
+    local w=$1 c i=0 n=${#1}
+    _ndb_uq='' _ndb_open='' _ndb_qhead=''
+    while ((i < n)); do
+        c=${w:i:1}
+        if [[ $_ndb_open == "'" ]]; then
+            if [[ $c == "'" ]]; then _ndb_open=''; else _ndb_uq+=$c; fi
+        elif [[ $_ndb_open == '"' ]]; then
+            if [[ $c == '"' ]]; then
+                _ndb_open=''
+            elif [[ $c == '\' && ${w:i+1:1} == [\\\"\$\`] ]]; then
+                i=$((i + 1))
+                _ndb_uq+=${w:i:1}
+            else
+                _ndb_uq+=$c
+            fi
+        elif [[ $c == '\' ]]; then
+            i=$((i + 1))
+            _ndb_uq+=${w:i:1}
+        elif [[ $c == "'" || $c == '"' ]]; then
+            _ndb_open=$c _ndb_qhead=$_ndb_uq
+        else
+            _ndb_uq+=$c
+        fi
+        i=$((i + 1))
+    done
+}
+
+# _ndb_split LINE: the words of LINE in _ndb_words, as typed (quotes
+# kept), split at blanks that are neither quoted nor escaped (a\ b is one
+# word); the last is "" when LINE ends with such a blank.
+_ndb_split() {
+    local l=$1 c i=0 n=${#1} q= w= in=0
+    _ndb_words=()
+    while ((i < n)); do
+        c=${l:i:1}
+        if [[ -z $q && $c == [[:blank:]] ]]; then
+            ((in)) && _ndb_words+=("$w")
+            w= in=0
+        else
+            w+=$c in=1
+            if [[ $c == '\' && $q != "'" ]]; then
+                i=$((i + 1))
+                w+=${l:i:1}
+            elif [[ -z $q && ( $c == "'" || $c == '"' ) ]]; then
+                q=$c
+            elif [[ $c == "$q" ]]; then
+                q=
+            fi
+        fi
+        i=$((i + 1))
+    done
+    _ndb_words+=("$w")
+}
+
 # _ndb_help NDB [WORDS...]: run `NDB WORDS --help`; sets _ndb_usage to the
 # arguments of its usage line (what follows [OPTIONS]) and _ndb_spec to one
 # line "SHORT|LONG|META" per option it lists (SHORT and META may be empty).
@@ -104,8 +163,8 @@ _ndb() {
     if declare -F _get_comp_words_by_ref >/dev/null; then
         _get_comp_words_by_ref -n =: cur prev words cword
     else
-        read -ra words <<<"${COMP_LINE:0:COMP_POINT}"
-        [[ ${COMP_LINE:0:COMP_POINT} == *[[:blank:]] || ${#words[@]} -eq 0 ]] && words+=("")
+        _ndb_split "${COMP_LINE:0:COMP_POINT}"
+        words=("${_ndb_words[@]}")
         cword=$((${#words[@]} - 1))
         cur=${words[cword]}
         prev=${words[cword - 1]:-}
@@ -213,7 +272,6 @@ _ndb() {
         ;;
     KEY | K,...)
         local head= args=(keys -r --timeout 0.5) keys
-        [[ $slot == K,... && $val == *,* ]] && head=${val%,*}, && val=${val##*,}
         args+=("${_ndb_connargs[@]}")
         # never a password prompt on Tab: without a password source a login
         # (--user, NDB_USER) fails at once instead of asking on the terminal
@@ -229,13 +287,32 @@ _ndb() {
         # expanded to the file names it matches.  printf -v, not
         # $(printf ...): a subshell per matching key made Tab take minutes
         # over tens of thousands of keys.
-        local k q klist=()
+        # The word as the shell will read it: 'it\'s' typed as it\' or
+        # "it or 'it matches the key it's (compared as typed, nothing did).
+        _ndb_unquote "$val"
+        local k q uq=$_ndb_uq open=$_ndb_open qhead=$_ndb_qhead klist=() typed=
+        [[ $slot == K,... && $val == *,* ]] && typed=${val%,*}, # the keys before, as typed
+        [[ $slot == K,... && $uq == *,* ]] && head=${uq%,*},
+        uq=${uq#"$head"}
         [[ -n $keys ]] && mapfile -t klist <<<"$keys"
         for k in "${klist[@]}"; do
-            [[ $k == "$val"* ]] || continue
-            printf -v q '%q' "$k"
-            COMPREPLY+=("$head$q")
+            [[ $k == "$uq"* ]] || continue
+            if [[ -n $open ]]; then
+                # readline replaces what follows the open quote and closes it
+                q=$head$k
+                q=${q:${#qhead}}
+                if [[ $open == "'" ]]; then
+                    q=${q//\'/\'\\\'\'} # ' ends the quote: '\''
+                else # inside "...": \ " $ ` take a backslash
+                    q=${q//\\/\\\\} q=${q//\"/\\\"} q=${q//\$/\\\$} q=${q//\`/\\\`}
+                fi
+            else
+                printf -v q '%q' "$k"
+                q=$typed$q
+            fi
+            COMPREPLY+=("$q")
         done
+        [[ -n $open ]] && return 0 # what follows the quote: no '=' or ':' to cut
         ;;
     *'|'*) # literal words: "check|repair"
         [[ $slot == *[A-Z]* ]] || COMPREPLY=($(compgen -W "${slot//|/ }" -- "$val")) ;;

@@ -23,7 +23,7 @@ export interface Options {
     connectTimeout?: number;
     /** Reconnect after the connection is lost (default true), with these delays in ms. */
     reconnect?: boolean | { minDelay?: number; maxDelay?: number };
-    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000). */
+    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000; at least 1). */
     minDelay?: number;
     maxDelay?: number;
     /** WebSocket subprotocols offered (default ["ndb"]). */
@@ -52,7 +52,7 @@ export interface RequestOptions extends CallOptions {
     onReply?: (body: Record<string, JsonValue>) => void;
 }
 
-/** JSON text sent and read exactly as written (checked to be one JSON value). */
+/** JSON text sent and read exactly as written (checked to be one JSON value: SyntaxError; a lone surrogate: TypeError). */
 export class JsonText {
     constructor(text: string);
     readonly text: string;
@@ -244,7 +244,7 @@ export class Client {
     off(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
     /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status. */
     request(cmd: string, body?: Record<string, JsonInput>, options?: RequestOptions): Promise<Record<string, JsonValue>>;
-    /** Send a request as it is; resolves with the whole response (or its text), failure or not. */
+    /** Send a request as it is; resolves with the whole response (or its text), failure or not (text with a lone surrogate: TypeError). */
     raw(request: string | Record<string, JsonInput>, options: CallOptions & { text: true }): Promise<string>;
     raw(request: string | Record<string, JsonInput>, options?: CallOptions & { text?: false }): Promise<Record<string, JsonValue>>;
     /** SV_AUTH, now and after every reconnection. */

@@ -566,10 +566,14 @@ static void consider(const char *word, const char *cand, const char *shown, size
     }
 }
 
+/* The REPL's own words, which no command table lists: without them 'Exit'
+ * or 'QUIT' typed in the REPL was offered 'session exists', or nothing. */
+static const char *const repl_words[] = {"use", "quit", "exit"};
+
 /* The command name closest to `word` within group (NULL = top level; then
- * raw commands, groups and "group sub" spellings count too), or "" if none
- * is close.  Writes into out. */
-static void suggest_command(const char *group, const char *word, char *out, size_t outlen) {
+ * raw commands, groups and "group sub" spellings count too, and in the REPL
+ * its own words), or "" if none is close.  Writes into out. */
+static void suggest_command(const cli_ctx *c, const char *group, const char *word, char *out, size_t outlen) {
     size_t best = (size_t)-1;
     char shown[96], low[72];
     out[0] = '\0';
@@ -604,6 +608,9 @@ static void suggest_command(const char *group, const char *word, char *out, size
     if (!group)
         for (size_t i = 0; i < nraw_cmds; i++)
             consider(word, raw_cmds[i].name, raw_cmds[i].name, &best, out, outlen);
+    if (!group && c && c->in_repl)
+        for (size_t i = 0; i < sizeof repl_words / sizeof *repl_words; i++)
+            consider(word, repl_words[i], repl_words[i], &best, out, outlen);
 }
 
 /*
@@ -833,7 +840,7 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
         }
         if (r) return cli_list_raw_options(r);
         char sug[96], hint[160];
-        suggest_command(group, name, sug, sizeof sug);
+        suggest_command(c, group, name, sug, sizeof sug);
         session_key_hint(c, group, name, hint, sizeof hint);
         fprintf(stderr, "ndb: unknown command '%s%s%s'%s%s%s%s\n", group ? group : "", group ? " " : "",
                 name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint);
@@ -1217,7 +1224,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
         e = cli_find(name, argv[i + 1]);
         if (!e) {
             char sug[96], hint[160];
-            suggest_command(name, argv[i + 1], sug, sizeof sug);
+            suggest_command(c, name, argv[i + 1], sug, sizeof sug);
             session_key_hint(c, name, argv[i + 1], hint, sizeof hint);
             fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s%s\nTry '%s %s%s'.\n", name,
                     argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint,
@@ -1228,7 +1235,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     }
     if (!e) {
         char sug[96];
-        suggest_command(NULL, name, sug, sizeof sug);
+        suggest_command(c, NULL, name, sug, sizeof sug);
         fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry '%s'.\n", name,
                 sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
                 c->in_repl ? "help" : "ndb help");

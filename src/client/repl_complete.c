@@ -21,11 +21,14 @@
  * nothing.  Completion never prints errors: if the server cannot be reached
  * there are simply no key names.
  */
+#define _GNU_SOURCE /* wcwidth */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "client/repl.h"
 
@@ -347,29 +350,79 @@ static void replace_before_cursor(EditLine *el, const char *word, size_t nbytes,
     if (*text) el_insertstr(el, text);
 }
 
+/* A candidate as the list shows it, in *out, and its width in columns.
+ * Key names are data any client may have written: a control character
+ * (ESC starting a terminal escape sequence, a newline, C1 controls) or a
+ * byte that is not UTF-8 is shown as \xHH, never sent to the terminal as
+ * is.  Columns, not bytes, are counted, so that CJK, emoji, accented and
+ * combining characters keep the columns aligned. */
+static size_t shown(strbuf *out, const char *s) {
+    mbstate_t mb;
+    memset(&mb, 0, sizeof mb);
+    size_t width = 0, len = strlen(s);
+    sb_reset(out);
+    while (len) {
+        wchar_t wc;
+        size_t n = mbrtowc(&wc, s, len, &mb);
+        if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || iswcntrl((wint_t)wc)) {
+            /* not a printable character: each of its bytes as \xHH */
+            if (n == (size_t)-1 || n == (size_t)-2 || n == 0) n = 1, memset(&mb, 0, sizeof mb);
+            for (size_t i = 0; i < n; i++) sb_addf(out, "\\x%02x", (unsigned char)s[i]);
+            width += 4 * n;
+        } else {
+            int w = wcwidth(wc);
+            sb_add(out, s, n);
+            width += w < 0 ? 1 : (size_t)w; /* a combining mark takes none */
+        }
+        s += n, len -= n;
+    }
+    if (!out->buf) sb_adds(out, "");
+    return width;
+}
+
+/* Bytes of s before its first control character (C0, DEL, or a C1
+ * control U+0080..U+009F), all of s if it has none. */
+static size_t printable_len(const char *s) {
+    size_t i = 0;
+    for (; s[i]; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x20 || b == 0x7f) break;
+        if (b == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) break;
+    }
+    return i;
+}
+
 /* Print the candidates in columns below the line. */
 static void list(char **v, size_t n) {
     struct winsize ws;
     size_t width = 80, longest = 0;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) width = ws.ws_col;
-    size_t shown = n > REPL_LIST_MAX ? REPL_LIST_MAX : n;
-    for (size_t i = 0; i < shown; i++)
-        if (strlen(v[i]) > longest) longest = strlen(v[i]);
+    size_t shown_n = n > REPL_LIST_MAX ? REPL_LIST_MAX : n;
+    strbuf *text = calloc(shown_n ? shown_n : 1, sizeof *text);
+    size_t *cols_of = calloc(shown_n ? shown_n : 1, sizeof *cols_of);
+    if (!text || !cols_of) abort();
+    for (size_t i = 0; i < shown_n; i++) {
+        cols_of[i] = shown(&text[i], v[i]);
+        if (cols_of[i] > longest) longest = cols_of[i];
+    }
     size_t colw = longest + 2, cols = width / colw ? width / colw : 1;
-    size_t rows = (shown + cols - 1) / cols;
+    size_t rows = (shown_n + cols - 1) / cols;
     fputc('\n', stdout);
     for (size_t row = 0; row < rows; row++) {
         for (size_t col = 0; col < cols; col++) {
             size_t i = col * rows + row;
-            if (i >= shown) break;
-            int last = col + 1 == cols || (col + 1) * rows + row >= shown;
-            if (last) fputs(v[i], stdout);
-            else fprintf(stdout, "%-*s", (int)colw, v[i]);
+            if (i >= shown_n) break;
+            int last = col + 1 == cols || (col + 1) * rows + row >= shown_n;
+            fputs(text[i].buf, stdout);
+            if (!last) fprintf(stdout, "%*s", (int)(colw - cols_of[i]), "");
         }
         fputc('\n', stdout);
     }
-    if (shown < n) fprintf(stdout, "(%zu more)\n", n - shown);
+    if (shown_n < n) fprintf(stdout, "(%zu more)\n", n - shown_n);
     fflush(stdout);
+    for (size_t i = 0; i < shown_n; i++) sb_free(&text[i]);
+    free(text);
+    free(cols_of);
 }
 
 unsigned char repl_complete(EditLine *el, int ch) {
@@ -419,31 +472,37 @@ unsigned char repl_complete(EditLine *el, int ch) {
     size_t plen = strlen(prefix);
     unsigned char rc = CC_ERROR;
     strbuf q = STRBUF_INIT;
-    if (c.n == 1) {
-        if (verbatim) sb_adds(&q, c.v[0]);
-        else repl_quote_word(&q, c.v[0]);
-        sb_addc(&q, ' ');
-        replace_before_cursor(el, line + start, upto - start, q.buf);
-        rc = CC_REFRESH;
-    } else if (c.n > 1) {
+    if (c.n) {
         size_t lcp = strlen(c.v[0]);
         for (size_t i = 1; i < c.n; i++) {
             size_t j = 0;
             while (j < lcp && c.v[i][j] == c.v[0][j]) j++;
             lcp = j;
         }
-        while (lcp > plen && ((unsigned char)c.v[0][lcp] & 0xc0) == 0x80) lcp--; /* whole characters */
-        if (lcp > plen) {
-            char *common = strndup(c.v[0], lcp);
-            if (!common) abort();
-            if (verbatim) sb_adds(&q, common);
-            else repl_quote_word(&q, common);
-            free(common);
+        size_t plain = printable_len(c.v[0]);
+        if (c.n == 1 && lcp == plain) {
+            if (verbatim) sb_adds(&q, c.v[0]);
+            else repl_quote_word(&q, c.v[0]);
+            sb_addc(&q, ' ');
             replace_before_cursor(el, line + start, upto - start, q.buf);
             rc = CC_REFRESH;
         } else {
-            list(c.v, c.n); /* sorted by cands_keep */
-            rc = CC_REDISPLAY;
+            /* a control character is never put on the line: libedit would
+             * echo it to the terminal as is (the list shows it as \xHH) */
+            if (lcp > plain) lcp = plain;
+            while (lcp > plen && ((unsigned char)c.v[0][lcp] & 0xc0) == 0x80) lcp--; /* whole characters */
+            if (lcp > plen) {
+                char *common = strndup(c.v[0], lcp);
+                if (!common) abort();
+                if (verbatim) sb_adds(&q, common);
+                else repl_quote_word(&q, common);
+                free(common);
+                replace_before_cursor(el, line + start, upto - start, q.buf);
+                rc = CC_REFRESH;
+            } else {
+                list(c.v, c.n); /* sorted by cands_keep */
+                rc = CC_REDISPLAY;
+            }
         }
     }
     sb_free(&q);

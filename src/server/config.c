@@ -198,6 +198,38 @@ static int find_repeat(cfgwalk *w, uint32_t t) {
     return 0;
 }
 
+/* Bytes of the UTF-8 character at s (n bytes left), or 1 for a byte that
+ * starts none. */
+static size_t utf8_char_len(const char *s, size_t n) {
+    unsigned char c = (unsigned char)*s;
+    size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return k <= n && utf8_valid(s, k) ? k : 1;
+}
+
+/* The last byte before pos that is not white space or inside a comment
+ * (ndb's dialect allows // and block comments), or -1.  Read forward from
+ * the start: backwards, a comment cannot be told from the text around it,
+ * so `1, // note` followed by '}' went without the trailing-comma hint. */
+static long last_significant(const char *text, size_t pos) {
+    long last = -1;
+    for (size_t i = 0; i < pos; i++) {
+        if (text[i] == '/' && i + 1 < pos && text[i + 1] == '/') {
+            while (i < pos && text[i] != '\n') i++;
+        } else if (text[i] == '/' && i + 1 < pos && text[i + 1] == '*') {
+            for (i += 2; i + 1 < pos && !(text[i] == '*' && text[i + 1] == '/'); i++) {}
+            i++; /* on the '/' that closes it */
+        } else if (text[i] == '"') {
+            last = (long)i;
+            for (i++; i < pos && text[i] != '"'; i++)
+                if (text[i] == '\\') i++;
+            if (i < pos) last = (long)i;
+        } else if (!strchr(" \t\r\n", text[i])) {
+            last = (long)i;
+        }
+    }
+    return last;
+}
+
 /* Where the parser stopped at byte pos, as an editor shows it (line and
  * column, from 1; columns count characters), what it found there, and a
  * hint for the two slips that JSON refuses and config files invite: a
@@ -232,12 +264,13 @@ static void describe_stop(const char *text, size_t len, size_t pos, size_t skipp
         return;
     }
     unsigned char ch = (unsigned char)text[pos];
-    size_t b = pos;
-    while (b && strchr(" \t\r\n", text[b - 1])) b--;
-    const char *hint = (ch == '}' || ch == ']') && b && text[b - 1] == ',' ? " after a comma (JSON allows no trailing comma)"
+    long b = last_significant(text, pos);
+    const char *hint = (ch == '}' || ch == ']') && b >= 0 && text[b] == ',' ? " after a comma (JSON allows no trailing comma)"
                        : ch == '\''                                        ? " (JSON strings take double quotes)"
                                                                            : "";
+    size_t n_utf8 = utf8_char_len(text + pos, len - pos);
     if (ch >= 0x20 && ch < 0x7f) snprintf(out, outlen, "unexpected '%c'%s", ch, hint);
+    else if (n_utf8 > 1) snprintf(out, outlen, "unexpected '%.*s'", (int)n_utf8, text + pos); /* 'é', not 0xc3 */
     else snprintf(out, outlen, "unexpected byte 0x%02x", ch);
 }
 

@@ -194,6 +194,22 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     "$NDB" session end "$t" >/dev/null
 }
 
+@test "bash: a key name typed with quotes or backslashes completes as the shell reads it" {
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set 'a b' 1 "it's" 2 'back\slash' 3 >/dev/null
+    # the typed word was compared as typed: none of these completed
+    [ "$(comp "--session $t get 'a")" = 'a b' ]        # readline closes the quote
+    [ "$(comp "--session $t get \"it")" = "it's" ]
+    [ "$(comp "--session $t get 'it")" = "it'\\''s" ]  # 'it'\''s' is it's
+    [ "$(comp "--session $t get \"back")" = 'back\\slash' ]
+    [ "$(comp "--session $t get it\\'")" = "it\\'s" ]
+    [ "$(comp "--session $t get back\\\\")" = 'back\\slash' ]
+    # an escaped blank is no word break: 'a\ ' offered every key
+    [ "$(comp "--session $t get a\\ ")" = 'a\ b' ]
+    "$NDB" session end "$t" >/dev/null
+}
+
 @test "bash: -p, -H and their long forms choose the server the key names come from" {
     local url=$NDB_URL
     NDB_URL=ws://127.0.0.1:1/ # nothing there: the keys must come from -p/-H

@@ -263,6 +263,22 @@ ndb repl: stopped at line 1' ]
     err_has "ndb: unknown command 'GET'; did you mean 'get'?"
 }
 
+@test "the REPL's own words are suggested for their typos and other cases: Exit, QUIT, Use" {
+    # they are in no command table: 'Exit' was offered 'session exists',
+    # 'qiut' 'session list', 'QUIT' and 'Use' nothing
+    local word want
+    for word in Exit:exit QUIT:quit qiut:quit Use:use; do
+        want=${word#*:} word=${word%%:*}
+        repl "$word"$'\n'
+        exit_is 2 ''
+        [ "$stderr" = "ndb: unknown command '$word'; did you mean '$want'?"$'\n'"Try 'help'."$'\n'"ndb repl: stopped at line 1" ]
+    done
+    # the shell's ndb has no such words: nothing changes there
+    run --separate-stderr "$NDB" QUIT
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: unknown command \'QUIT\'\nTry \'ndb help\'.' ]
+}
+
 @test "a server that cannot be reached fails with 2" {
     repl $'count\n' --url ws://127.0.0.1:1/ --timeout 2
     exit_is 2 ""

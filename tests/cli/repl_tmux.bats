@@ -201,6 +201,9 @@ line() {
     key Tab
     wait_re "\]> get skey$"
     key C-c
+    # Ctrl-C is a signal: typing on before the prompt is back can put the
+    # first letters ahead of it (and line's wait_for finds 'use' on screen)
+    wait_re "\]>$"
     # The token created here is offered to `use`.
     line "use"
     wait_last "$PROMPT"
@@ -241,6 +244,43 @@ line() {
     key Enter
     wait_for '"ünï": 2'
     wait_last "$PROMPT"
+}
+
+@test "Tab's list shows control characters in key names as \\xHH and aligns wide characters" {
+    # A key name is data any client may write: listed raw, its ESC started a
+    # terminal escape sequence (here: the rest of the list in red) and its
+    # newline broke the list.  Columns were padded by bytes, so a name of
+    # CJK characters (3 bytes, 2 columns each) pushed the columns apart.
+    "$NDB" set "$(printf 'esc\033[31mred')" 1 "$(printf 'esc\nnl')" 2 "$(printf 'esc\302\233c1')" 3
+    "$NDB" set lstab 1 lstcd 2 'lst中文' 3
+    start_repl
+    type_text "get esc"
+    key Tab
+    wait_re '^esc\\x0anl +esc\\x1b\[31mred +esc\\xc2\\x9bc1$'
+    # no colour reached the terminal: the list's line holds no SGR sequence
+    run bash -c "TMUX= tmux -L '$TSOCK' capture-pane -p -e -t '$RTARGET' | grep -F 'x0anl'"
+    [ "$status" -eq 0 ]
+    [[ "$output" != *$'\033'* ]]
+    key C-u
+    type_text "get lst"
+    key Tab
+    # 'lst中文' is 7 columns wide: the columns are 9 apart, not 11
+    wait_for "lstab    lstcd    lst中文"
+}
+
+@test "Tab never puts a key name's control character on the line: it completes up to it, then lists" {
+    # inserted, the ESC was echoed by libedit to the terminal as is (the
+    # line turned red), and a newline split the line being typed
+    "$NDB" set "$(printf 'solo\033[31mred')" 1
+    start_repl
+    type_text "get so"
+    key Tab
+    wait_last "$PROMPT get solo"
+    key Tab
+    wait_re '^solo\\x1b\[31mred$'
+    wait_last "$PROMPT get solo"
+    run bash -c "TMUX= tmux -L '$TSOCK' capture-pane -p -e -t '$RTARGET'"
+    [[ "$output" != *$'\033[31m'* ]]
 }
 
 @test "an event that comes while Tab fetches key names is shown, not taken for the answer" {

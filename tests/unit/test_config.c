@@ -240,6 +240,22 @@ static void test_not_json(void) {
     expect_error("{\n  // the port\n  \"port\": 1,\n  \"ip\": \"::1\",\n}",
                  "config t.jsonc: Config file not valid JSON at line 5, column 1 (byte 44): unexpected '}' after a "
                  "comma (JSON allows no trailing comma)");
+    /* a comment between the comma and the '}' hides no comma (it did: the
+     * hint looked back over white space only) */
+    expect_error("{\n  \"port\": 1, // the port\n}",
+                 "config t.jsonc: Config file not valid JSON at line 3, column 1 (byte 27): unexpected '}' after a "
+                 "comma (JSON allows no trailing comma)");
+    expect_error("{\"ip\": \"::1\", /* , */\n  // \"port\": 1\n}",
+                 "config t.jsonc: Config file not valid JSON at line 3, column 1 (byte 37): unexpected '}' after a "
+                 "comma (JSON allows no trailing comma)");
+    /* ... nor does a comma inside a comment or a string count */
+    expect_error("[1 // a,\n 2 }", "config t.jsonc: Config file not valid JSON at line 2, column 2 (byte 10): "
+                                     "unexpected '2'");
+    expect_error("{\"a\": \"x,\"}}", "config t.jsonc: Config file not valid JSON at line 1, column 12 (byte 11): "
+                                     "unexpected '}'");
+    /* a character that is not ASCII is shown as itself, not as its first byte */
+    expect_error("{\"a\": \xc3\xa9}", "config t.jsonc: Config file not valid JSON at line 1, column 7 (byte 6): "
+                                       "unexpected '\xc3\xa9'");
     expect_error("{\"a\": [1,\n ]}", "config t.jsonc: Config file not valid JSON at line 2, column 2 (byte 11): "
                                      "unexpected ']' after a comma (JSON allows no trailing comma)");
     expect_error("{\n'port': 1}", "config t.jsonc: Config file not valid JSON at line 2, column 1 (byte 2): "

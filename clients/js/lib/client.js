@@ -24,7 +24,7 @@
 
 import { NdbConnectionError, NdbError, NdbTimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
-import { NUMBER_MODES, parse, stringify } from './json.js';
+import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
@@ -57,8 +57,10 @@ export class Client {
         this.timeout = milliseconds('timeout', o.timeout, ' (0: none)');
         this.connectTimeout = milliseconds('connectTimeout', o.connectTimeout, ' (0: none)');
         this.reconnect = o.reconnect !== false;
-        this.minDelay = milliseconds('minDelay', rc.minDelay, '');
-        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, '');
+        // 0 would be no pause at all between attempts, as NaN was: hundreds
+        // of connection attempts a second against a server that is down
+        this.minDelay = milliseconds('minDelay', rc.minDelay, ', at least 1', 1);
+        this.maxDelay = milliseconds('maxDelay', rc.maxDelay, ', at least 1', 1);
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
         this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
@@ -317,7 +319,9 @@ export class Client {
     raw(request, options = {}) {
         let text;
         try {
-            text = typeof request === 'string' ? request : stringify(request);
+            // text with a lone surrogate is refused too: the WebSocket would
+            // send U+FFFD in its place, not the text as it is
+            text = typeof request === 'string' ? unicode(request) : stringify(request);
         } catch (e) {
             return Promise.reject(e);
         }
@@ -474,10 +478,11 @@ function given(defaults, options) {
     return o;
 }
 
-// v, checked to be a number of milliseconds (the delays of reconnection
-// would otherwise be NaN: attempts with no pause at all).
-function milliseconds(name, v, zero) {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${String(v)}`);
+// v, checked to be a number of milliseconds, `least` or more (the delays of
+// reconnection would otherwise be NaN: attempts with no pause at all).
+function milliseconds(name, v, zero, least = 0) {
+    // a string is shown quoted: "…milliseconds: 100" for '100' read as if 100 were wrong
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= least)) throw new TypeError(`${name} must be a number of milliseconds${zero}: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
     return v;
 }
 

@@ -24,9 +24,12 @@
 // text is checked to be exactly one JSON value (white space around it is
 // dropped), so it can never break out of the request it is put into.
 export class JsonText {
-    // text: one JSON value.  Throws SyntaxError if it is not.
+    // text: one JSON value.  Throws SyntaxError if it is not, TypeError if
+    // it holds a lone surrogate (which the WebSocket would send as U+FFFD,
+    // storing a value other than the one written).
     constructor(text) {
         if (typeof text !== 'string') throw new TypeError('JsonText needs a string of JSON text');
+        unicode(text);
         const p = new Parser(text, 'exact', -1);
         p.ws();
         const start = p.i;
@@ -232,12 +235,13 @@ export function stringify(v) {
 
 // A lone surrogate (half of a UTF-16 pair) is no Unicode character: the
 // server cannot store it and drops it from names it decodes (a key
-// "a\udc00" would be stored as "a", over whatever "a" held), so such a
-// string is refused before anything is sent.
+// "a\udc00" would be stored as "a", over whatever "a" held), and text sent
+// as it is (JsonText, raw()) would reach it as U+FFFD, so such a string is
+// refused before anything is sent.  Returns s.
 // (No lookbehind: browsers before Safari 16.4 cannot parse it.)
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
-function unicode(s) {
+export function unicode(s) {
     const ok = typeof s.isWellFormed === 'function' ? s.isWellFormed() : !LONE_SURROGATE.test(s);
     if (!ok) throw new TypeError(`a string with a lone surrogate (not Unicode text) cannot be sent as JSON: ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)}`);
     return s;

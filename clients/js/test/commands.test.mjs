@@ -186,6 +186,10 @@ test('values that JSON cannot carry are refused by the client, and nothing is se
     await db.kv.set({ a: 'kept' });
     await assert.rejects(db.kv.set({ ['a\udc00']: 'other' }), /^TypeError: a string with a lone surrogate/);
     assert.deepEqual(await db.kv.get(['a']), { a: 'kept' });
+    // raw() text is sent as it is: with a lone surrogate it could not be
+    // (the WebSocket would send U+FFFD, and "a\ufffd" would be stored)
+    await assert.rejects(db.raw('{"KV_SET":{"keys":{"a\udc00":1}}}'), /^TypeError: a string with a lone surrogate/);
+    assert.deepEqual(await db.kv.keys(), ['a']);
     await db.kv.clear();
 });
 

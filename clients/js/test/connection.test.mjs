@@ -166,8 +166,11 @@ test('bad options and URLs are TypeErrors', () => {
     assert.throws(() => new Ndb('http://127.0.0.1:1/'), /not a ws:\/\/ or wss:\/\/ URL/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { numbers: 'big' }), /numbers must be one of safe, exact/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { timeout: -1 }), /timeout/);
-    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: '100' }), /^TypeError: minDelay must be a number of milliseconds: 100$/);
-    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: -1 } }), /^TypeError: maxDelay must be a number of milliseconds: -1$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: '100' }), /^TypeError: minDelay must be a number of milliseconds, at least 1: "100"$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: -1 } }), /^TypeError: maxDelay must be a number of milliseconds, at least 1: -1$/);
+    // a delay of 0 is no pause: some 1300 attempts in 2 s against a server that is down
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: 0 }), /^TypeError: minDelay must be a number of milliseconds, at least 1: 0$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: 0 } }), /^TypeError: maxDelay must be a number of milliseconds, at least 1: 0$/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { connectTimeout: NaN }), /^TypeError: connectTimeout must be a number of milliseconds \(0: none\): NaN$/);
 });
 

@@ -76,6 +76,12 @@ test('JsonText checks its text is exactly one JSON value', () => {
     assert.equal(new JsonText('  [1, 2] ').text, '[1, 2]');
     for (const bad of ['', '1}', '{"a":1},{"b":2}', '1 2', 'x', '{"KV_SET":{}}, 3']) assert.throws(() => new JsonText(bad), SyntaxError, bad);
     assert.throws(() => new JsonText(5), TypeError);
+    // a lone surrogate in the text would go out as U+FFFD: the value stored
+    // would not be the one written; written as an escape it is JSON text
+    for (const bad of ['"x\udc00y"', '{"k\ud800":1}']) {
+        assert.throws(() => new JsonText(bad), /^TypeError: a string with a lone surrogate \(not Unicode text\) cannot be sent as JSON: /);
+    }
+    assert.equal(new JsonText('"x\\udc00y"').text, '"x\\udc00y"');
     assert.throws(() => new JsonNumber('"5"'), SyntaxError);
     assert.equal(new JsonNumber('1.50').valueOf(), 1.5);
 });
