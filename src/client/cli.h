@@ -164,6 +164,9 @@ struct cli_ctx {
 
     /* output */
     int tty, pretty, color, raw;
+    /* set by watch when the reader of standard output went away: its
+     * normal end (exit 0), not an output error */
+    int output_closed;
 
     /* set by the REPL on a terminal: commands may ask the user (clear) */
     int can_ask;

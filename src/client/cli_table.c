@@ -290,8 +290,9 @@ static const cli_cmd cli_cmds[] = {
      "every key starting with P, as it happens: the event as compact JSON, e.g.\n"
      "  {\"id\":1,\"key\":\"job:7\",\"op\":\"set\"}\n"
      "op is set, rmv, expire, update, append, clear (no key) or load.  --values\n"
-     "adds the new value.  Runs until interrupted, or until --count N events, and\n"
-     "fits pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
+     "adds the new value.  Runs until interrupted, until --count N events, or\n"
+     "until the reader of its output leaves (head -1, grep -q: exit 0), and fits\n"
+     "pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
      "If events come faster than they are read, the server drops the watch and\n"
      "sends an \"overflow\" event: it is printed and the exit status is 3.\n"
      "In the REPL the prompt comes back and events show between prompts.\n",
@@ -462,9 +463,10 @@ static const cli_cmd cli_cmds[] = {
      "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
      "load, end, expire (ended by its expiry), reset (emptied by its expiry), or a\n"
      "key change inside the session (set, rmv, update, clear, with \"key\").\n"
-     "--values adds new values.  Runs until interrupted or --count N events, as\n"
-     "'watch' does.  To log a user out everywhere, wait for the event whose op is\n"
-     "end or expire (e.g. with grep -q in a pipeline) and act on it.\n",
+     "--values adds new values.  Runs until interrupted, --count N events, or the\n"
+     "reader of its output leaves, as 'watch' does.  To log a user out\n"
+     "everywhere, wait for the event whose op is end or expire (e.g. with grep -q\n"
+     "in a pipeline) and act on it.\n",
      "0  --count events were printed (or the output was closed)\n1  some TKN names no session\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
      -1, "SH_WATCH", NULL, 0, cli_session_watch},
 
@@ -1087,9 +1089,10 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
         free(pos);
         return rc;
     }
+    c->output_closed = 0;
     rc = e->run(c, npos, pos);
     free(pos);
-    int orc = cli_output_finish();
+    int orc = c->output_closed ? 0 : cli_output_finish();
     return rc ? rc : orc;
 }
 

@@ -230,6 +230,45 @@ until_watched() { # until_watched FILE PATTERN CMD...
     [ "${lines[1]}" = set ] || [ "${lines[1]}" = rmv ]
 }
 
+@test "watch: a reader that leaves while events come ends it with exit 0" {
+    # head -1 takes the first event and leaves; the next event's write
+    # fails with EPIPE, which is the watch's normal end (help: "0 ... or
+    # the output was closed"), not exit 2 — `set -o pipefail` relies on it.
+    local out="$BATS_TEST_TMPDIR/head.out" rc="$BATS_TEST_TMPDIR/head.rc"
+    (timeout 20 "$NDB" watch --prefix job: | head -n 1 >"$out"; echo "${PIPESTATUS[*]}" >"$rc") &
+    local w=$! i
+    until_watched "$out" job: "$NDB" set job:0 x
+    for i in $(seq 100); do
+        [ -s "$rc" ] && break
+        "$NDB" set "job:$i" x
+        sleep 0.05
+    done
+    wait "$w"
+    run cat "$out" "$rc"
+    [ "${lines[0]}" = '{"id":1,"key":"job:0","op":"set"}' ]
+    [ "${lines[1]}" = '0 0' ]
+}
+
+@test "session watch: ends when its reader is done, though no event follows" {
+    # As with grep -q in the recipe of 'ndb help session watch': the reader
+    # stops at the session's end, after which no event of it ever comes, so
+    # the watch must see that its reader left without writing.
+    local t out="$BATS_TEST_TMPDIR/sw.out" rc="$BATS_TEST_TMPDIR/sw.rc"
+    t=$("$NDB" session new)
+    (timeout 20 "$NDB" session watch "$t" |
+        while read -r ev; do
+            echo "$ev" >>"$out"
+            [[ $ev != *'"op":"end"'* ]] || break
+        done
+        echo "${PIPESTATUS[*]}" >"$rc") &
+    local w=$!
+    until_watched "$out" '"k"' "$NDB" --session "$t" set k 1
+    "$NDB" session end "$t"
+    wait "$w"
+    run cat "$rc"
+    ok_out '0 0'
+}
+
 @test "session watch: one session, or all" {
     local t out="$BATS_TEST_TMPDIR/sw.out"
     t=$("$NDB" session new)
