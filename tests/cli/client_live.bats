@@ -83,7 +83,7 @@ until_watched() { # until_watched FILE PATTERN CMD...
     exit_is 2 ''
     err_has "ndb set: invalid --ttl 'soon': $rule"
     local t
-    for t in 0 -1 0.0001 315360000.001 1e10; do
+    for t in 0 -1 0.0001 315360000.001 1e10 1000.0004 86400.0001; do
         run --separate-stderr "$NDB" set --ttl "$t" a 1
         exit_is 2 ''
         err_has "ndb set: invalid --ttl '$t': $rule"
