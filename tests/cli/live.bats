@@ -133,6 +133,12 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_SET":{"keys":{"a":1},"ttl":null}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
     req '{"KV_EXPIRE":{"keys":{"a":true}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
     req '{"KV_EXPIRE":{}}' '{"KV_EXPIRE_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    # a later duplicate of a name is dropped (1.10), so its TTL is not checked
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"d":3600,"d":0}}}' '{"KV_EXPIRE_RSP":{"keys":{"d":true},"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"d":"x","d":60}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
+    req '{"KV_EXPIRE":{"keys":{"d":60,"e":-1}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_RMV":{"keys":["d"]}}' '{"KV_RMV_RSP":{"st":1}}'
     req '{"KV_TTL":{"keys":"a"}}' '{"KV_TTL_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     req '{"KV_PERSIST":{}}' '{"KV_PERSIST_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     # a failed request changed nothing
