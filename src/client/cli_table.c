@@ -311,7 +311,8 @@ static const cli_cmd cli_cmds[] = {
      "find keys whose values match a JSONPath",
      "Evaluate the JSONPath PATH on the value of every key (or of the keys named\n"
      "by --keys/--key; the value is the path's root $) and print the keys where\n"
-     "it selected something, listed like 'keys'.  Like grep, exit 1 when nothing\n"
+     "it selected something, listed like 'keys' (-r bare names, -0 bare names\n"
+     "each followed by a NUL byte, for xargs -0).  Like grep, exit 1 when nothing\n"
      "matched.  Quote PATH for the shell: it starts with '$'.\n"
      "\n"
      "A filter $[?(...)] tests the members of each value (the elements of an\n"
@@ -339,7 +340,7 @@ static const cli_cmd cli_cmds[] = {
      "  $ ndb find --paths '$..name'\n"
      "  {\"u1\":[\"$['name']\"],\"u2\":[\"$['name']\"],\"team\":[\"$[0]['name']\",\"$[1]['name']\"]}\n",
      "0  something matched\n1  nothing matched\n",
-     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
+     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV, OPT_NULL}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
      cli_find_cmd},
     {NULL, "update", NULL, "Search (top-level keys only)", "KEY PATH VALUE",
      "replace the parts of a value that a JSONPath selects",

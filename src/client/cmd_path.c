@@ -113,6 +113,8 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
         return cli_usage_error(c, "give PATH or --where EXPR, not both");
     if (!where && !argc)
         return cli_usage_error(c, "missing argument (usage: ndb find PATH | --where EXPR)");
+    if (c->opt[OPT_NULL] && (c->opt[OPT_PATHS] || c->opt[OPT_KV]))
+        return cli_usage_error(c, "-0 lists key names; --paths and --kv print an object");
     if (where && c->opt[OPT_PATHS])
         return cli_usage_error(c, "--paths does not apply to --where (what matches is the whole "
                                   "value, at path $)");
