@@ -295,6 +295,10 @@ static const cli_cmd cli_cmds[] = {
      "pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
      "If events come faster than they are read, the server drops the watch and\n"
      "sends an \"overflow\" event: it is printed and the exit status is 3.\n"
+     "If the connection is lost (the server stopped or restarted), it says so on\n"
+     "stderr and exits 2: it does not reconnect, and changes made meanwhile are\n"
+     "not replayed, so a script reads the state again and watches anew.  Ctrl-C\n"
+     "exits 130.\n"
      "In the REPL the prompt comes back and events show between prompts.\n",
      "0  --count events were printed (or the output was closed)\n", {OPT_PREFIX, OPT_VALUES, OPT_COUNT}, 0, -1,
      "KV_WATCH", NULL, CLI_F_NOSESSION, cli_watch},
@@ -462,8 +466,9 @@ static const cli_cmd cli_cmds[] = {
     {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
      "Print one line per change of the sessions TKN..., or with --all of every\n"
      "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
-     "load, end, expire (ended by its expiry), reset (emptied by its expiry), or a\n"
-     "key change inside the session (set, rmv, update, clear, with \"key\").\n"
+     "load, end, expire (ended by its expiry), reset (emptied by its expiry),\n"
+     "clear (its keys removed), or a key change inside the session (set, rmv,\n"
+     "update, with \"key\").\n"
      "--values adds new values.  Runs until interrupted, --count N events, or the\n"
      "reader of its output leaves, as 'watch' does.  To log a user out\n"
      "everywhere, wait for the event whose op is end or expire (e.g. with grep -q\n"
