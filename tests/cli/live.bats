@@ -225,6 +225,9 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"f":1e308}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"f\" would overflow","st":42,"tkn":null}}'
     # nothing of the failed requests was stored
     req '{"KV_GET":{"keys":["z","i"]}}' '{"KV_GET_RSP":{"keys":{"z":-5,"i":9223372036854775807},"st":1}}'
+    # a sum is written in the shortest form that reads back, subnormals too
+    req '{"KV_INCR":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308}}}' \
+        '{"KV_INCR_RSP":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308},"st":1}}'
 }
 
 @test "KV_INCR from many connections at once loses no update" {
