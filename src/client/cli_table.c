@@ -190,7 +190,8 @@ static const cli_cmd cli_cmds[] = {
      "terminal: one JSON array.  Otherwise one key per line, JSON-encoded\n"
      "(\"name\") so that any key, even one holding a newline, stays on one line;\n"
      "with -r the bare names, with -0 the bare names each followed by a NUL byte\n"
-     "(for xargs -0 and 'ndb get -0').\n",
+     "(for xargs -0 and 'ndb get -0'); -0 refuses a name that holds a NUL byte\n"
+     "(exit 2), which would read back as two names.\n",
      "0  the keys were listed (no keys print nothing, or [] on a terminal)\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
      "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "scan", NULL, "Keys", "", "stream every key name, a page at a time",

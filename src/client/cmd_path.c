@@ -146,8 +146,7 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
         if ((rc = cli_member(c, "keys", JT_OBJECT, &t))) return rc;
         cli_print_value(c, &c->rsp, t);
     } else {
-        if ((rc = cli_member(c, "keys", JT_ARRAY, &t))) return rc;
-        cli_print_list(c, &c->rsp, t);
+        if ((rc = cli_member(c, "keys", JT_ARRAY, &t)) || (rc = cli_print_list(c, &c->rsp, t))) return rc;
     }
     return c->rsp.toks[t].count ? 0 : CLI_FALSE;
 }
