@@ -132,6 +132,19 @@ static void end_watch(cli_ctx *c, const char *proto, uint64_t id) {
     sb_free(&m);
 }
 
+/* SH_WATCH answered 100: its "m" names the token that names no session.
+ * Say it in the words of every other command ('ndb: session 5 does not
+ * exist'), not as a server error; exit 1. */
+static int say_no_session(cli_ctx *c) {
+    uint32_t mt = cli_rsp_get(c, "m");
+    if (!mt || c->rsp.toks[mt].type != JT_STRING || c->rsp.toks[mt].len <= 2) return cli_server_error(c);
+    strbuf m = STRBUF_INIT;
+    jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    fprintf(stderr, "ndb: %.*s\n", (int)m.len, m.buf);
+    sb_free(&m);
+    return CLI_FALSE;
+}
+
 /* Send the watch request built in c->req; on success follow it (or, in the
  * REPL without --count, say so and return). */
 static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
@@ -139,7 +152,10 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
     uint32_t id;
     uint64_t idv;
     cli_req_end(c);
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 100) return say_no_session(c);
+    if (c->st != 1) return cli_server_error(c);
+    if ((rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
     if (jnum_to_u64(&c->rsp, &c->rsp.toks[id], &idv)) {
         fprintf(stderr, "ndb: the server's watch id is not understood: %.200s\n", c->buf.buf);
         return CLI_USAGE;

@@ -279,9 +279,13 @@ until_watched() { # until_watched FILE PATTERN CMD...
     wait "$w"
     run tail -n 1 "$out"
     ok_out '{"id":1,"op":"end","tkn":'"$t"'}'
+    # in the words of every other command, not as a server error
     run --separate-stderr "$NDB" session watch 1
     exit_is 1 ''
-    err_has 'session 1 does not exist'
+    [ "$stderr" = 'ndb: session 1 does not exist' ]
+    run --separate-stderr "$NDB" session watch "$("$NDB" session new)" 2
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: session 2 does not exist' ]
     run --separate-stderr "$NDB" session watch
     exit_is 2 ''
     err_has 'nothing to watch: give TKN... or --all'
