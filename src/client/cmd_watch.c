@@ -182,7 +182,7 @@ int cli_watch(cli_ctx *c, int argc, char **argv) {
     cli_req_begin_as(c, "KV_WATCH");
     if (prefix) {
         size_t n = strlen(prefix);
-        if (!utf8_valid(prefix, n)) return cli_usage_error(c, "the prefix is not valid UTF-8");
+        if (!utf8_valid(prefix, n)) return cli_usage_error(c, "--prefix is not valid UTF-8");
         cli_req_member(c, "prefix");
         sb_add_json_string(&c->req, prefix, n);
     } else if ((rc = cli_req_key_array(c, "keys", argc, argv))) {

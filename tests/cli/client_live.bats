@@ -299,6 +299,10 @@ until_watched() { # until_watched FILE PATTERN CMD...
     run --separate-stderr "$NDB" watch --count 0 a
     exit_is 2 ''
     err_has "invalid count '0'"
+    # worded as keys and scan word it
+    run --separate-stderr "$NDB" watch --prefix $'\xff'
+    exit_is 2 ''
+    err_has 'ndb watch: --prefix is not valid UTF-8'
 }
 
 @test "unwatch outside the REPL names no watch (its connection is new)" {
