@@ -164,6 +164,9 @@ struct cli_ctx {
 
     /* output */
     int tty, pretty, color, raw;
+    /* set by watch when the reader of standard output went away: its
+     * normal end (exit 0), not an output error */
+    int output_closed;
 
     /* set by the REPL on a terminal: commands may ask the user (clear) */
     int can_ask;
@@ -385,13 +388,14 @@ void cli_output_init(cli_ctx *c);
 void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t);
 
 /* Print an array: one item per line when not pretty or with -r (strings
- * raw with -r, else JSON-encoded), else as one pretty array. */
-void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t);
+ * raw with -r, else JSON-encoded), else as one pretty array.  Returns 0,
+ * or CLI_USAGE when -0 meets a name holding a NUL byte (cli_print_lines). */
+int cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t);
 
 /* Print the items of the array at token t one per line, whatever the
  * output style: strings JSON-encoded, bare with -r; with -0 bare and each
  * followed by a NUL byte.  (cli_print_list does this when not pretty.) */
-void cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t);
+int cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t);
 
 /* Print the object at token t without its members "st" and "m". */
 void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);

@@ -108,17 +108,41 @@ void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t) {
     flush_out(c);
 }
 
-void cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t) {
+int cli_print_list(cli_ctx *c, const jdoc *d, uint32_t t) {
     if (c->pretty && !c->raw && !c->opt[OPT_NULL]) {
         cli_print_value(c, d, t);
-        return;
+        return 0;
     }
-    cli_print_lines(c, d, t);
+    return cli_print_lines(c, d, t);
 }
 
-void cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t) {
+/* -0 cannot write a name that holds a NUL byte ("a\u0000b"): it would read
+ * back as two names, and `ndb keys -0 | xargs -0 ndb rm` would remove keys
+ * a and b.  Say so, before anything of the list is printed.  Returns 0, or
+ * CLI_USAGE after the message. */
+static int check_nul_free(cli_ctx *c, const jdoc *d, uint32_t t) {
+    strbuf name = STRBUF_INIT;
+    int rc = 0;
+    for (uint32_t n = 0, i = t + 1; n < d->toks[t].count && !rc; n++, i = d->toks[i].next) {
+        const jtok *it = &d->toks[i];
+        if (it->type != JT_STRING || !(it->flags & JF_ESCAPED)) continue; /* a NUL is always escaped */
+        sb_reset(&name);
+        jstr_decode(d, it, &name);
+        if (name.len && memchr(name.buf, '\0', name.len)) {
+            fprintf(stderr, "%s: -0 cannot separate the name %.*s, which holds a NUL byte; list the names without -0 "
+                            "(one JSON-encoded name per line)\n",
+                    c->prog, (int)it->len, jtok_text(d, it));
+            rc = CLI_USAGE;
+        }
+    }
+    sb_free(&name);
+    return rc;
+}
+
+int cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t) {
     const jtok *k = &d->toks[t];
     int nul = c->opt[OPT_NULL] != NULL; /* -0: bare names, NUL-terminated */
+    if (nul && check_nul_free(c, d, t)) return CLI_USAGE;
     uint32_t i = t + 1;
     for (uint32_t n = 0; n < k->count; n++) {
         const jtok *it = &d->toks[i];
@@ -129,6 +153,7 @@ void cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t) {
         if (c->out.len > 65536) flush_out(c);
     }
     flush_out(c);
+    return 0;
 }
 
 void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t) {

@@ -190,7 +190,8 @@ static const cli_cmd cli_cmds[] = {
      "terminal: one JSON array.  Otherwise one key per line, JSON-encoded\n"
      "(\"name\") so that any key, even one holding a newline, stays on one line;\n"
      "with -r the bare names, with -0 the bare names each followed by a NUL byte\n"
-     "(for xargs -0 and 'ndb get -0').\n",
+     "(for xargs -0 and 'ndb get -0'); -0 refuses a name that holds a NUL byte\n"
+     "(exit 2), which would read back as two names.\n",
      "0  the keys were listed (no keys print nothing, or [] on a terminal)\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {OPT_PREFIX, OPT_NULL}, 0, 0,
      "KV_KEYS", "SH_KEYS", CLI_F_SESSION, cli_keys},
     {NULL, "scan", NULL, "Keys", "", "stream every key name, a page at a time",
@@ -290,10 +291,15 @@ static const cli_cmd cli_cmds[] = {
      "every key starting with P, as it happens: the event as compact JSON, e.g.\n"
      "  {\"id\":1,\"key\":\"job:7\",\"op\":\"set\"}\n"
      "op is set, rmv, expire, update, append, clear (no key) or load.  --values\n"
-     "adds the new value.  Runs until interrupted, or until --count N events, and\n"
-     "fits pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
+     "adds the new value.  Runs until interrupted, until --count N events, or\n"
+     "until the reader of its output leaves (head -1, grep -q: exit 0), and fits\n"
+     "pipelines:  ndb watch --prefix job: | while read -r ev; do ...; done\n"
      "If events come faster than they are read, the server drops the watch and\n"
      "sends an \"overflow\" event: it is printed and the exit status is 3.\n"
+     "If the connection is lost (the server stopped or restarted), it says so on\n"
+     "stderr and exits 2: it does not reconnect, and changes made meanwhile are\n"
+     "not replayed, so a script reads the state again and watches anew.  Ctrl-C\n"
+     "exits 130.\n"
      "In the REPL the prompt comes back and events show between prompts.\n",
      "0  --count events were printed (or the output was closed)\n", {OPT_PREFIX, OPT_VALUES, OPT_COUNT}, 0, -1,
      "KV_WATCH", NULL, CLI_F_NOSESSION, cli_watch},
@@ -310,7 +316,8 @@ static const cli_cmd cli_cmds[] = {
      "find keys whose values match a JSONPath",
      "Evaluate the JSONPath PATH on the value of every key (or of the keys named\n"
      "by --keys/--key; the value is the path's root $) and print the keys where\n"
-     "it selected something, listed like 'keys'.  Like grep, exit 1 when nothing\n"
+     "it selected something, listed like 'keys' (-r bare names, -0 bare names\n"
+     "each followed by a NUL byte, for xargs -0).  Like grep, exit 1 when nothing\n"
      "matched.  Quote PATH for the shell: it starts with '$'.\n"
      "\n"
      "A filter $[?(...)] tests the members of each value (the elements of an\n"
@@ -338,7 +345,7 @@ static const cli_cmd cli_cmds[] = {
      "  $ ndb find --paths '$..name'\n"
      "  {\"u1\":[\"$['name']\"],\"u2\":[\"$['name']\"],\"team\":[\"$[0]['name']\",\"$[1]['name']\"]}\n",
      "0  something matched\n1  nothing matched\n",
-     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
+     {OPT_WHERE, OPT_KEYS, OPT_KEY, OPT_PATHS, OPT_KV, OPT_NULL}, 0, 1, "KV_FIND", NULL, CLI_F_NOSESSION,
      cli_find_cmd},
     {NULL, "update", NULL, "Search (top-level keys only)", "KEY PATH VALUE",
      "replace the parts of a value that a JSONPath selects",
@@ -460,11 +467,13 @@ static const cli_cmd cli_cmds[] = {
     {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
      "Print one line per change of the sessions TKN..., or with --all of every\n"
      "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
-     "load, end, expire (ended by its expiry), reset (emptied by its expiry), or a\n"
-     "key change inside the session (set, rmv, update, clear, with \"key\").\n"
-     "--values adds new values.  Runs until interrupted or --count N events, as\n"
-     "'watch' does.  To log a user out everywhere, wait for the event whose op is\n"
-     "end or expire (e.g. with grep -q in a pipeline) and act on it.\n",
+     "load, end, expire (ended by its expiry), reset (emptied by its expiry),\n"
+     "clear (its keys removed), or a key change inside the session (set, rmv,\n"
+     "update, with \"key\").\n"
+     "--values adds new values.  Runs until interrupted, --count N events, or the\n"
+     "reader of its output leaves, as 'watch' does.  To log a user out\n"
+     "everywhere, wait for the event whose op is end or expire (e.g. with grep -q\n"
+     "in a pipeline) and act on it.\n",
      "0  --count events were printed (or the output was closed)\n1  some TKN names no session\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
      -1, "SH_WATCH", NULL, 0, cli_session_watch},
 
@@ -1094,9 +1103,10 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
         free(pos);
         return rc;
     }
+    c->output_closed = 0;
     rc = e->run(c, npos, pos);
     free(pos);
-    int orc = cli_output_finish();
+    int orc = c->output_closed ? 0 : cli_output_finish();
     return rc ? rc : orc;
 }
 

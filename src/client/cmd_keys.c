@@ -281,8 +281,7 @@ int cli_keys(cli_ctx *c, int argc, char **argv) {
     const jdoc *d;
     uint32_t t;
     int rc = list_keys(c, c->opt[OPT_PREFIX], &d, &t);
-    if (!rc) cli_print_list(c, d, t);
-    return rc;
+    return rc ? rc : cli_print_list(c, d, t);
 }
 
 int cli_contains(cli_ctx *c, int argc, char **argv) {
@@ -292,6 +291,6 @@ int cli_contains(cli_ctx *c, int argc, char **argv) {
     if ((rc = cli_req_key_array(c, "keys", argc, argv))) return rc;
     cli_req_end(c);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "contains", JT_ARRAY, &t))) return rc;
-    cli_print_list(c, &c->rsp, t);
+    if ((rc = cli_print_list(c, &c->rsp, t))) return rc;
     return c->rsp.toks[t].count == (uint32_t)argc ? 0 : CLI_FALSE;
 }

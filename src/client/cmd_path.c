@@ -113,6 +113,8 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
         return cli_usage_error(c, "give PATH or --where EXPR, not both");
     if (!where && !argc)
         return cli_usage_error(c, "missing argument (usage: ndb find PATH | --where EXPR)");
+    if (c->opt[OPT_NULL] && (c->opt[OPT_PATHS] || c->opt[OPT_KV]))
+        return cli_usage_error(c, "-0 lists key names; --paths and --kv print an object");
     if (where && c->opt[OPT_PATHS])
         return cli_usage_error(c, "--paths does not apply to --where (what matches is the whole "
                                   "value, at path $)");
@@ -144,8 +146,7 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
         if ((rc = cli_member(c, "keys", JT_OBJECT, &t))) return rc;
         cli_print_value(c, &c->rsp, t);
     } else {
-        if ((rc = cli_member(c, "keys", JT_ARRAY, &t))) return rc;
-        cli_print_list(c, &c->rsp, t);
+        if ((rc = cli_member(c, "keys", JT_ARRAY, &t)) || (rc = cli_print_list(c, &c->rsp, t))) return rc;
     }
     return c->rsp.toks[t].count ? 0 : CLI_FALSE;
 }

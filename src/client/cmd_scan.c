@@ -57,8 +57,7 @@ static int scan_all(cli_ctx *c, const char *proto, const char *member, const cha
 /* ndb scan: each page's names printed at once, one per line. */
 static int print_page(cli_ctx *c, uint32_t items, void *arg) {
     (void)arg;
-    cli_print_lines(c, &c->rsp, items);
-    return 0;
+    return cli_print_lines(c, &c->rsp, items);
 }
 
 int cli_scan(cli_ctx *c, int argc, char **argv) {

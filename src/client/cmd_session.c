@@ -121,7 +121,7 @@ int cli_session_exists(cli_ctx *c, int argc, char **argv) {
     cli_req_end(c);
     free(tk);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "exist", JT_ARRAY, &t))) return rc;
-    cli_print_list(c, &c->rsp, t);
+    if ((rc = cli_print_list(c, &c->rsp, t))) return rc;
     return c->rsp.toks[t].count == (uint32_t)argc ? 0 : CLI_FALSE;
 }
 

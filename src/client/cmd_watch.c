@@ -16,9 +16,11 @@
  * connection with the REPL's other watches stays.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/cli.h"
 
@@ -46,13 +48,32 @@ static int print_event(cli_ctx *c, const char *m, size_t n) {
     return op && jstr_equals(&c->rsp, &c->rsp.toks[op], "overflow", 8);
 }
 
+/* How often a watch with no events checks that its output is still read. */
+#define OUTPUT_CHECK_MS 200
+
+/* Has the reader of standard output gone away?  A pipe whose reader closed
+ * reports POLLERR, a socket POLLHUP; a file or terminal neither.  Without
+ * this check `ndb session watch T | grep -q '"op":"end"'` would hang after
+ * grep is done: only the next write would fail, and after the end of a
+ * session no event comes. */
+static int output_gone(void) {
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 /* After the watch request in c->req was answered with an id: print events
- * until --count, a closed connection, an overflow, or (REPL) Ctrl-C. */
+ * until --count, a closed connection, an overflow, the end of the reader
+ * of the output, or (REPL) Ctrl-C. */
 static int follow(cli_ctx *c, uint64_t count) {
     char err[320];
+    int wait_ms = c->on_event ? -1 : OUTPUT_CHECK_MS; /* the REPL's output is its terminal */
     for (uint64_t seen = 0; !count || seen < count;) {
-        int r = wsc_recv(c->ws, &c->buf, -1, err, sizeof err);
+        int r = wsc_recv(c->ws, &c->buf, wait_ms, err, sizeof err);
         if (r == -2) return CLI_INTERRUPTED;
+        if (r == 0 && wait_ms >= 0 && output_gone()) {
+            c->output_closed = 1;
+            return 0;
+        }
         if (r < 0) {
             fprintf(stderr, "ndb: lost connection to %s: %s\n", wsc_url(c->ws), err);
             return CLI_USAGE;
@@ -63,7 +84,11 @@ static int follow(cli_ctx *c, uint64_t count) {
             fprintf(stderr, "ndb: the server's event is not understood: %.200s\n", c->buf.buf);
             return CLI_USAGE;
         }
-        if (ferror(stdout)) return errno == EPIPE ? 0 : cli_output_finish(); /* the reader went away */
+        if (ferror(stdout)) {
+            if (errno != EPIPE) return cli_output_finish();
+            c->output_closed = 1; /* the reader went away: done, as documented (exit 0) */
+            return 0;
+        }
         if (k == 1) {
             fprintf(stderr, "ndb: events came faster than they were read; the server dropped the watch "
                             "(overflow): read the state again and watch anew\n");
@@ -107,6 +132,19 @@ static void end_watch(cli_ctx *c, const char *proto, uint64_t id) {
     sb_free(&m);
 }
 
+/* SH_WATCH answered 100: its "m" names the token that names no session.
+ * Say it in the words of every other command ('ndb: session 5 does not
+ * exist'), not as a server error; exit 1. */
+static int say_no_session(cli_ctx *c) {
+    uint32_t mt = cli_rsp_get(c, "m");
+    if (!mt || c->rsp.toks[mt].type != JT_STRING || c->rsp.toks[mt].len <= 2) return cli_server_error(c);
+    strbuf m = STRBUF_INIT;
+    jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    fprintf(stderr, "ndb: %.*s\n", (int)m.len, m.buf);
+    sb_free(&m);
+    return CLI_FALSE;
+}
+
 /* Send the watch request built in c->req; on success follow it (or, in the
  * REPL without --count, say so and return). */
 static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
@@ -114,7 +152,10 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
     uint32_t id;
     uint64_t idv;
     cli_req_end(c);
-    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
+    if ((rc = cli_call(c))) return rc;
+    if (c->st == 100) return say_no_session(c);
+    if (c->st != 1) return cli_server_error(c);
+    if ((rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
     if (jnum_to_u64(&c->rsp, &c->rsp.toks[id], &idv)) {
         fprintf(stderr, "ndb: the server's watch id is not understood: %.200s\n", c->buf.buf);
         return CLI_USAGE;
@@ -141,7 +182,7 @@ int cli_watch(cli_ctx *c, int argc, char **argv) {
     cli_req_begin_as(c, "KV_WATCH");
     if (prefix) {
         size_t n = strlen(prefix);
-        if (!utf8_valid(prefix, n)) return cli_usage_error(c, "the prefix is not valid UTF-8");
+        if (!utf8_valid(prefix, n)) return cli_usage_error(c, "--prefix is not valid UTF-8");
         cli_req_member(c, "prefix");
         sb_add_json_string(&c->req, prefix, n);
     } else if ((rc = cli_req_key_array(c, "keys", argc, argv))) {

@@ -5,7 +5,9 @@
  * typo is a usage error naming the option, not a server status).
  *
  * A TTL is a number of seconds, more than 0, at most ten years (as for
- * session durations), with at most millisecond precision.
+ * session durations), with at most millisecond precision: at most 3
+ * decimals in the number as written (1.2500 and 125e-3 qualify, 1000.0004
+ * does not).
  */
 #ifndef NDB_COMMON_TTL_H
 #define NDB_COMMON_TTL_H

@@ -8,6 +8,7 @@
 #include "json/jindex.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,13 @@ void jnum_write(strbuf *out, const jnum *n) {
     }
     char buf[40];
     double d = n->d == 0 ? 0 : n->d; /* -0 prints as 0 */
-    for (int prec = 15; prec <= 17; prec++) {
+    /* The shortest text that reads back as d.  For a normal double, 15
+     * significant digits that read back are already the shortest (%g drops
+     * trailing zeros; any shorter decimal that reads back as d rounds to
+     * them).  A subnormal holds fewer digits of precision: 5e-324 would
+     * print as 4.94065645841247e-324, so it tries from one digit up. */
+    int from = fabs(d) < DBL_MIN ? 1 : 15;
+    for (int prec = from; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, d);
         if (strtod(buf, NULL) == d) break;
     }

@@ -29,19 +29,18 @@
 
 _Static_assert(NDB_TTL_MAX_S == SESSION_MAX_DURATION, "a key's TTL and a session's duration share their limit");
 
-/* Read TTL token t into *ns.  With `what` set, answers 41/42 naming it on
- * failure.  Returns 0 or -1. */
-static int ttl_of(request *r, uint32_t t, const char *what, uint64_t *ns) {
-    const jtok *tok = req_tok(r, t);
+/* Read the TTL in JSON text s[0..n) (a number if is_number) into *ns.
+ * With `what` set, answers 41/42 naming it on failure.  Returns 0 or -1. */
+static int ttl_text_of(request *r, int is_number, const char *s, size_t n, const char *what, uint64_t *ns) {
     char m[200];
-    if (tok->type != JT_NUMBER) {
+    if (!is_number) {
         if (what) {
             snprintf(m, sizeof m, "%s must be a number of seconds", what);
             rsp_fail(r, ST_VALUE_TYPE_INVALID, m);
         }
         return -1;
     }
-    if (ttl_text_ns(jtok_text(r->doc, tok), tok->len, ns)) {
+    if (ttl_text_ns(s, n, ns)) {
         if (what) {
             snprintf(m, sizeof m, "%s must be " NDB_TTL_RULE, what);
             rsp_fail(r, ST_VALUE_SIZE, m);
@@ -49,6 +48,12 @@ static int ttl_of(request *r, uint32_t t, const char *what, uint64_t *ns) {
         return -1;
     }
     return 0;
+}
+
+/* The same for TTL token t. */
+static int ttl_of(request *r, uint32_t t, const char *what, uint64_t *ns) {
+    const jtok *tok = req_tok(r, t);
+    return ttl_text_of(r, tok->type == JT_NUMBER, jtok_text(r->doc, tok), tok->len, what, ns);
 }
 
 int keyops_ttl_check(request *r, uint32_t t, uint64_t *ns) { return ttl_of(r, t, "'ttl'", ns); }
@@ -60,12 +65,15 @@ static const param_spec keys_array[] = {{"keys", P_ARRAY, 1}};
 void cmd_KV_EXPIRE(request *r) {
     uint32_t p[1];
     if (params_check(r, r->body, keys_object, 1, p)) return;
-    const jtok *o = req_tok(r, p[0]);
     uint64_t ns;
-    for (uint32_t i = 0, k = p[0] + 1; i < o->count; i++, k = req_tok(r, k + 1)->next)
-        if (ttl_of(r, k + 1, "each TTL in 'keys'", &ns)) return;
     size_t n = keyops_members(r, p[0]);
     const store_item *it = r->srv->items;
+    /* only the first occurrence of a name counts (1.10): a later duplicate
+     * is dropped unchecked, as KV_SET and KV_INCR drop theirs */
+    for (size_t i = 0; i < n; i++) {
+        int number = *it[i].v == '-' || (*it[i].v >= '0' && *it[i].v <= '9');
+        if (ttl_text_of(r, number, it[i].v, it[i].vn, "each TTL in 'keys'", &ns)) return;
+    }
     ndb_store *st = &r->srv->store;
     uint64_t added = 0;
     size_t added_bytes = 0;

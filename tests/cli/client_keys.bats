@@ -496,6 +496,34 @@ line'
     ok_out '"s:a"'
 }
 
+@test "-0 refuses a key name holding a NUL byte instead of splitting it in two" {
+    # "a\u0000b" written bare would read back as the names a and b:
+    # 'ndb keys -0 | xargs -0 ndb rm' would remove two other keys
+    "$NDB" send '{"KV_SET":{"keys":{"a\u0000b":{"x":1},"a":{"x":2},"b":{"x":3}}}}' >/dev/null
+    local msg="-0 cannot separate the name \"a\\u0000b\", which holds a NUL byte; list the names without -0 (one JSON-encoded name per line)"
+    run --separate-stderr "$NDB" keys -0
+    exit_is 2 ''
+    [ "$stderr" = "ndb keys: $msg" ]
+    run --separate-stderr "$NDB" keys -0 --prefix a
+    exit_is 2 ''
+    [ "$stderr" = "ndb keys: $msg" ]
+    run --separate-stderr "$NDB" scan -0
+    exit_is 2 ''
+    [ "$stderr" = "ndb scan: $msg" ]
+    run --separate-stderr "$NDB" find -0 '$.x'
+    exit_is 2 ''
+    [ "$stderr" = "ndb find: $msg" ]
+    # without -0 the name stays one line; other names still work with -0
+    run --separate-stderr "$NDB" keys
+    ok_out '"a"
+"a\u0000b"
+"b"'
+    run --separate-stderr bash -c "'$NDB' keys -0 --prefix b | tr '\0' '|'"
+    ok_out 'b|'
+    run --separate-stderr "$NDB" count
+    ok_out 3
+}
+
 @test "clear needs --yes when standard input is a terminal; scripts need none" {
     "$NDB" set a 1 b 2
     on_tty "$NDB" clear

@@ -83,7 +83,7 @@ until_watched() { # until_watched FILE PATTERN CMD...
     exit_is 2 ''
     err_has "ndb set: invalid --ttl 'soon': $rule"
     local t
-    for t in 0 -1 0.0001 315360000.001 1e10; do
+    for t in 0 -1 0.0001 315360000.001 1e10 1000.0004 86400.0001; do
         run --separate-stderr "$NDB" set --ttl "$t" a 1
         exit_is 2 ''
         err_has "ndb set: invalid --ttl '$t': $rule"
@@ -230,6 +230,45 @@ until_watched() { # until_watched FILE PATTERN CMD...
     [ "${lines[1]}" = set ] || [ "${lines[1]}" = rmv ]
 }
 
+@test "watch: a reader that leaves while events come ends it with exit 0" {
+    # head -1 takes the first event and leaves; the next event's write
+    # fails with EPIPE, which is the watch's normal end (help: "0 ... or
+    # the output was closed"), not exit 2 — `set -o pipefail` relies on it.
+    local out="$BATS_TEST_TMPDIR/head.out" rc="$BATS_TEST_TMPDIR/head.rc"
+    (timeout 20 "$NDB" watch --prefix job: | head -n 1 >"$out"; echo "${PIPESTATUS[*]}" >"$rc") &
+    local w=$! i
+    until_watched "$out" job: "$NDB" set job:0 x
+    for i in $(seq 100); do
+        [ -s "$rc" ] && break
+        "$NDB" set "job:$i" x
+        sleep 0.05
+    done
+    wait "$w"
+    run cat "$out" "$rc"
+    [ "${lines[0]}" = '{"id":1,"key":"job:0","op":"set"}' ]
+    [ "${lines[1]}" = '0 0' ]
+}
+
+@test "session watch: ends when its reader is done, though no event follows" {
+    # As with grep -q in the recipe of 'ndb help session watch': the reader
+    # stops at the session's end, after which no event of it ever comes, so
+    # the watch must see that its reader left without writing.
+    local t out="$BATS_TEST_TMPDIR/sw.out" rc="$BATS_TEST_TMPDIR/sw.rc"
+    t=$("$NDB" session new)
+    (timeout 20 "$NDB" session watch "$t" |
+        while read -r ev; do
+            echo "$ev" >>"$out"
+            [[ $ev != *'"op":"end"'* ]] || break
+        done
+        echo "${PIPESTATUS[*]}" >"$rc") &
+    local w=$!
+    until_watched "$out" '"k"' "$NDB" --session "$t" set k 1
+    "$NDB" session end "$t"
+    wait "$w"
+    run cat "$rc"
+    ok_out '0 0'
+}
+
 @test "session watch: one session, or all" {
     local t out="$BATS_TEST_TMPDIR/sw.out"
     t=$("$NDB" session new)
@@ -240,9 +279,13 @@ until_watched() { # until_watched FILE PATTERN CMD...
     wait "$w"
     run tail -n 1 "$out"
     ok_out '{"id":1,"op":"end","tkn":'"$t"'}'
+    # in the words of every other command, not as a server error
     run --separate-stderr "$NDB" session watch 1
     exit_is 1 ''
-    err_has 'session 1 does not exist'
+    [ "$stderr" = 'ndb: session 1 does not exist' ]
+    run --separate-stderr "$NDB" session watch "$("$NDB" session new)" 2
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: session 2 does not exist' ]
     run --separate-stderr "$NDB" session watch
     exit_is 2 ''
     err_has 'nothing to watch: give TKN... or --all'
@@ -256,6 +299,10 @@ until_watched() { # until_watched FILE PATTERN CMD...
     run --separate-stderr "$NDB" watch --count 0 a
     exit_is 2 ''
     err_has "invalid count '0'"
+    # worded as keys and scan word it
+    run --separate-stderr "$NDB" watch --prefix $'\xff'
+    exit_is 2 ''
+    err_has 'ndb watch: --prefix is not valid UTF-8'
 }
 
 @test "unwatch outside the REPL names no watch (its connection is new)" {

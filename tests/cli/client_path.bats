@@ -24,6 +24,20 @@ setup() {
 logins'
 }
 
+@test "find -0: bare names ended by NUL bytes, for xargs -0 and get -0" {
+    # README: keys and find print "-0 for NUL-separated bare names"
+    "$NDB" set 'two words' '{"x":1}' $'line\nbreak' '{"x":2}'
+    run --separate-stderr bash -c '"$NDB" find -0 "\$.x" | tr "\0\n" "|~"'
+    ok_out 'line~break|two words|'
+    run --separate-stderr bash -c '"$NDB" find --where "@.x > 1" -0 | "$NDB" get -0'
+    ok_out $'{"line\\nbreak":{"x":2}}'
+    run --separate-stderr "$NDB" find -0 --kv '$.x'
+    exit_is 2 ''
+    err_has 'ndb find: -0 lists key names; --paths and --kv print an object'
+    run --separate-stderr "$NDB" find -0 '$.nope'
+    exit_is 1 ''
+}
+
 @test "find with no match: exit 1, nothing printed (like grep)" {
     run --separate-stderr "$NDB" find '$[?(@.make == "Nokia")]'
     exit_is 1 ""

@@ -115,9 +115,30 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_SET":{"keys":{"a":1},"ttl":-1}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
     req '{"KV_SET":{"keys":{"a":1},"ttl":315360001}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
     req '{"KV_ADD":{"keys":{"a":1},"ttl":1.0005}}' "{\"KV_ADD_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    # "at most 3 decimals" counts the decimals of the text, whatever the
+    # size of the TTL: a relative tolerance took 1000.0004 for 1000 and a
+    # 4th decimal near ten years for none
+    req '{"KV_SET":{"keys":{"a":1},"ttl":1000.0004}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":315359999.9999}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":0.1000000000000000001}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_SET":{"keys":{"a":1},"ttl":5e-4}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    # ... while trailing zeros and exponents that leave 3 decimals are fine
+    req '{"KV_SET":{"keys":{"z":1},"ttl":1.2500}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"z":1},"ttl":125e-3}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"z":1},"ttl":3600e-2}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_TTL":{"keys":["z"]}}'
+    [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"z\":(36|35\.[0-9]{1,3})\},\"st\":1\}\}$ ]]
+    req '{"KV_SET":{"keys":{"z":1},"ttl":315360000.000}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["z"]}}' '{"KV_RMV_RSP":{"st":1}}'
     req '{"KV_SET":{"keys":{"a":1},"ttl":null}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
     req '{"KV_EXPIRE":{"keys":{"a":true}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
     req '{"KV_EXPIRE":{}}' '{"KV_EXPIRE_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
+    # a later duplicate of a name is dropped (1.10), so its TTL is not checked
+    req '{"KV_SET":{"keys":{"d":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"d":3600,"d":0}}}' '{"KV_EXPIRE_RSP":{"keys":{"d":true},"st":1}}'
+    req '{"KV_EXPIRE":{"keys":{"d":"x","d":60}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
+    req '{"KV_EXPIRE":{"keys":{"d":60,"e":-1}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' $range\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_RMV":{"keys":["d"]}}' '{"KV_RMV_RSP":{"st":1}}'
     req '{"KV_TTL":{"keys":"a"}}' '{"KV_TTL_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     req '{"KV_PERSIST":{}}' '{"KV_PERSIST_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     # a failed request changed nothing
@@ -204,6 +225,9 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"f":1e308}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"f\" would overflow","st":42,"tkn":null}}'
     # nothing of the failed requests was stored
     req '{"KV_GET":{"keys":["z","i"]}}' '{"KV_GET_RSP":{"keys":{"z":-5,"i":9223372036854775807},"st":1}}'
+    # a sum is written in the shortest form that reads back, subnormals too
+    req '{"KV_INCR":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308}}}' \
+        '{"KV_INCR_RSP":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308},"st":1}}'
 }
 
 @test "KV_INCR from many connections at once loses no update" {
