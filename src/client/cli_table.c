@@ -273,9 +273,10 @@ static const cli_cmd cli_cmds[] = {
      "store VALUE only if KEY holds EXPECT (compare-and-set)",
      "If KEY holds a value equal to EXPECT (compared as JSON: 1 equals 1.0, member\n"
      "order does not matter), store VALUE, or without VALUE remove KEY.  EXPECT\n"
-     "null means 'KEY does not exist'.  With --ttl, VALUE expires: a lock with a\n"
-     "lease, which only its owner releases (below).  EXPECT and VALUE follow the\n"
-     "rules of 'set':\n"
+     "null means 'KEY does not exist', also with -s (the string null is then\n"
+     "'\"null\"' without -s).  With --ttl, VALUE expires: a lock with a lease,\n"
+     "which only its owner releases (below).  EXPECT and VALUE follow the rules of\n"
+     "'set':\n"
      "\n" VALUE_RULES
      "\n"
      "Examples:\n"

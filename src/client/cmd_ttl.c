@@ -132,7 +132,11 @@ int cli_cas(cli_ctx *c, int argc, char **argv) {
     sb_add_json_string(&c->req, argv[0], n);
     int stdin_used = 0;
     cli_req_member(c, "expect");
-    if ((rc = cli_add_arg_value(c, argv[1], &stdin_used, "EXPECT"))) return rc;
+    /* null is how EXPECT says 'KEY does not exist', also under -s: otherwise
+     * `cas -s lock null me`, a lock taken with a string value, expected the
+     * string "null" and could never succeed */
+    if (c->opt[OPT_STRING] && strcmp(argv[1], "null") == 0) SB_ADD_LIT(&c->req, "null");
+    else if ((rc = cli_add_arg_value(c, argv[1], &stdin_used, "EXPECT"))) return rc;
     if (argc > 2) {
         cli_req_member(c, "value");
         if ((rc = cli_add_arg_value(c, argv[2], &stdin_used, "VALUE"))) return rc;

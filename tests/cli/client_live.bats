@@ -161,6 +161,29 @@ until_watched() { # until_watched FILE PATTERN CMD...
     exit_is 2 ''
 }
 
+@test "cas -s: EXPECT null still means the key does not exist; the string null is '\"null\"' without -s" {
+    # -s makes EXPECT a string too, and 'null' became the string "null": a
+    # lock taken with a string value (a host name that looks like JSON,
+    # '123') could never be taken
+    run --separate-stderr "$NDB" cas -s --ttl 30 lock null 123
+    ok_out ''
+    run --separate-stderr "$NDB" get lock
+    ok_out '"123"'
+    run --separate-stderr "$NDB" cas -s lock null 456
+    exit_is 1 ''
+    err_has 'ndb: key "lock" does not hold the expected value; nothing changed'
+    run --separate-stderr "$NDB" cas -s lock 123 null
+    ok_out ''
+    run --separate-stderr "$NDB" get lock
+    ok_out '"null"'
+    run --separate-stderr "$NDB" cas -s lock null x
+    exit_is 1 ''
+    run --separate-stderr "$NDB" cas lock '"null"' x
+    ok_out ''
+    run --separate-stderr "$NDB" get lock
+    ok_out '"x"'
+}
+
 @test "cas: '-' reads EXPECT or VALUE from standard input, once" {
     "$NDB" rm lk >/dev/null || true
     run --separate-stderr bash -c 'echo web-1 | "$1" cas --ttl 30 lk null -' _ "$NDB"
