@@ -206,6 +206,16 @@ static size_t utf8_char_len(const char *s, size_t n) {
     return k <= n && utf8_valid(s, k) ? k : 1;
 }
 
+/* JSON's white space.  Not strchr(" \t\r\n", c), which also matches a NUL. */
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Is text[0..len) all white space?  (text need not end with a NUL.) */
+static int all_blank(const char *text, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (!blank(text[i])) return 0;
+    return 1;
+}
+
 /* The last byte before pos that is not white space or inside a comment
  * (ndb's dialect allows // and block comments), or -1.  Read forward from
  * the start: backwards, a comment cannot be told from the text around it,
@@ -223,7 +233,7 @@ static long last_significant(const char *text, size_t pos) {
             for (i++; i < pos && text[i] != '"'; i++)
                 if (text[i] == '\\') i++;
             if (i < pos) last = (long)i;
-        } else if (!strchr(" \t\r\n", text[i])) {
+        } else if (!blank(text[i])) {
             last = (long)i;
         }
     }
@@ -247,7 +257,7 @@ static void describe_stop(const char *text, size_t len, size_t pos, size_t skipp
     if (n < 0 || (size_t)n >= outlen) return;
     out += n, outlen -= (size_t)n;
     if (pos == len) {
-        snprintf(out, outlen, strspn(text, " \t\r\n") == len
+        snprintf(out, outlen, all_blank(text, len)
                                   ? "the file is empty (it must hold one JSON object, such as {\"port\": 1988})"
                                   : "the file ends before the object is complete (an unclosed '{', '[', string "
                                     "or comment)");
