@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence starting at s (n bytes available),
- * or 0 if the bytes there are not one. */
+/* utf8_char_len on bytes: the sequence's length, 0 if it is none. */
 static size_t utf8_seq(const unsigned char *s, size_t n) {
     unsigned char c = s[0];
     if (c < 0x80) return 1;
@@ -36,6 +35,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
     }
     return 0;
 }
+
+size_t utf8_char_len(const char *s, size_t n) { return n ? utf8_seq((const unsigned char *)s, n) : 0; }
 
 int utf8_valid(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;

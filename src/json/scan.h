@@ -96,6 +96,10 @@ unsigned json_text_depth(const char *s, size_t n);
  * that opens nesting level limit + 1, or n when it nests no deeper. */
 size_t json_text_deeper_at(const char *s, size_t n, unsigned limit);
 
+/* Length of the valid UTF-8 character starting at s (n bytes available),
+ * or 0 if the bytes there are not one (or n is 0). */
+size_t utf8_char_len(const char *s, size_t n);
+
 /* Validate that s[0..n) is valid UTF-8 (no overlongs, no surrogates, at most
  * U+10FFFF).  Returns 1 if valid. */
 int utf8_valid(const char *s, size_t n);

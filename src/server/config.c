@@ -198,14 +198,6 @@ static int find_repeat(cfgwalk *w, uint32_t t) {
     return 0;
 }
 
-/* Bytes of the UTF-8 character at s (n bytes left), or 1 for a byte that
- * starts none. */
-static size_t utf8_char_len(const char *s, size_t n) {
-    unsigned char c = (unsigned char)*s;
-    size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    return k <= n && utf8_valid(s, k) ? k : 1;
-}
-
 /* JSON's white space.  Not strchr(" \t\r\n", c), which also matches a NUL. */
 static int blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -278,7 +270,7 @@ static void describe_stop(const char *text, size_t len, size_t pos, size_t skipp
     const char *hint = (ch == '}' || ch == ']') && b >= 0 && text[b] == ',' ? " after a comma (JSON allows no trailing comma)"
                        : ch == '\''                                        ? " (JSON strings take double quotes)"
                                                                            : "";
-    size_t n_utf8 = utf8_char_len(text + pos, len - pos);
+    size_t n_utf8 = utf8_char_len(text + pos, len - pos); /* 0: a byte that starts no character */
     if (ch >= 0x20 && ch < 0x7f) snprintf(out, outlen, "unexpected '%c'%s", ch, hint);
     else if (n_utf8 > 1) snprintf(out, outlen, "unexpected '%.*s'", (int)n_utf8, text + pos); /* 'é', not 0xc3 */
     else snprintf(out, outlen, "unexpected byte 0x%02x", ch);
