@@ -183,10 +183,30 @@ static int failed(client *c, const char *quoted_name, const char *addr) {
     return c->auth_failures >= AUTH_MAX_FAILURES;
 }
 
+static void login_free(login *l);
+
+/* Drop the waiting logins whose client has gone, unchecked: each holds
+ * its password, and clients that send SV_AUTH and hang up would
+ * otherwise fill memory (and the worker's time) until their throttled
+ * start. */
+static void drop_gone(void) {
+    for (login **at = &A.waiting; *at;) {
+        login *l = *at;
+        if (l->slot->c) {
+            at = &l->next;
+            continue;
+        }
+        *at = l->next;
+        client_slot_fill(l->slot, "", 0); /* frees the slot */
+        login_free(l);
+    }
+}
+
 /* Hand the logins whose start time has come to the worker, and arm the
  * timer for the next one. */
 static void start_due(void) {
     uint64_t now = A.hooks.now_ms();
+    drop_gone();
     while (A.waiting && A.waiting->start_ms <= now) {
         login *l = A.waiting;
         A.waiting = l->next;
@@ -199,6 +219,12 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     client *c = r->cl;
     if (!auth_enabled()) {
         rsp_fail(r, ST_COMMAND_DISABLED, "authentication is off: the server has no users");
+        return;
+    }
+    if (pwlen > AUTH_PASSWORD_MAX) { /* it cannot match, and a waiting login would hold it */
+        char m[64];
+        snprintf(m, sizeof m, "'password' is longer than %d bytes", AUTH_PASSWORD_MAX);
+        rsp_fail(r, ST_VALUE_SIZE, m);
         return;
     }
     const ndb_user *u = users_find(A.users, user, ulen);
@@ -222,6 +248,7 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     log_name(l->name, sizeof l->name, user, ulen);
     snprintf(l->addr, sizeof l->addr, "%s", c->addr);
     client_hold(c, 1); /* what follows runs with the outcome */
+    drop_gone();
     uint64_t now = A.hooks.now_ms();
     l->start_ms = throttle_reserve(A.throttle, c->addr, now);
     login **at = &A.waiting;
@@ -320,7 +347,7 @@ static int parse_basic(const char *value, char *buf, size_t cap, size_t *ulen, c
 }
 
 enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s) {
-    char buf[USER_NAME_MAX + 4096 + 8];
+    char buf[USER_NAME_MAX + AUTH_PASSWORD_MAX + 8];
     size_t ulen, pwlen;
     const char *pw;
     enum auth_basic_result res = AUTH_BASIC_FAILED;

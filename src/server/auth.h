@@ -16,6 +16,9 @@
  *   - per source address at most about 10 checks a second
  *     (auth_throttle.h): a check over the rate is started later, so the
  *     answer comes later — the event loop never waits;
+ *   - a login whose client has gone is dropped unchecked, and a password
+ *     is at most AUTH_PASSWORD_MAX bytes (status 42 beyond): a waiting
+ *     login holds its password, and neither may grow the server's memory;
  *   - a password that matched once is remembered as an HMAC under a
  *     random per-process key (the "credential cache"), so that a client
  *     reconnecting with the same password is let in without another KDF
@@ -40,6 +43,10 @@
 /* The handshake's password checks run on the loop (auth_basic): they may
  * take a tenth of its time in the long run, and this much at once. */
 #define AUTH_SYNC_BURST_MS 500
+
+/* The longest password SV_AUTH and Basic accept: what ndb passwd and the
+ * client read (SECRET_MAX), so no longer one can match a hash of ours. */
+#define AUTH_PASSWORD_MAX 4096
 
 /* Failed logins after which a connection is closed. */
 #define AUTH_MAX_FAILURES 5

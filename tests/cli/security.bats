@@ -115,6 +115,39 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "$(grep -c '"st":44' "$out2")" -eq 4 ]
 }
 
+@test "SV_AUTH: a password over 4096 bytes answers 42 at once (none longer can match a hash of ndb passwd)" {
+    local pw
+    pw=$(head -c 4096 /dev/zero | tr '\0' p)
+    run probe send "$(auth alice "${pw}q")" "$(auth alice "$pw")" "$(auth nobody "${pw}\u00e9")" "$(auth alice alice-pw)"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"SV_AUTH_RSP":{"m":"'"'"'password'"'"' is longer than 4096 bytes","st":42,"tkn":null}}' ]
+    [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"SV_AUTH_RSP":{"m":"'"'"'password'"'"' is longer than 4096 bytes","st":42,"tkn":null}}' ]
+    [ "${lines[3]}" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}' ]
+}
+
+@test "the logins of clients that hang up are dropped unchecked: neither memory nor the worker's time grows" {
+    # 100 connections each send one SV_AUTH (a 4000-byte password) and hang
+    # up; the throttle starts one check from an address every 100 ms, so a
+    # server that kept them would run a check for nobody every 100 ms for
+    # 10 s, each login holding its password meanwhile
+    own_server --config "$USERS_CONFIG" --log-level debug
+    run probe --timeout 30 hangup 100 '{"SV_AUTH":{"user":"alice","password":"X"}}' --pad 4000
+    [ "$output" = 'ok 100' ]
+    sleep 2
+    local checked
+    checked=$(grep -c 'password check of user "alice"' "$NDB_LOG")
+    [ "$checked" -le 20 ]
+    sleep 2
+    [ "$(grep -c 'password check of user "alice"' "$NDB_LOG")" -eq "$checked" ]
+    # huge passwords are refused before they are kept (42): the server stays small
+    run probe --timeout 30 hangup 200 '{"SV_AUTH":{"user":"alice","password":"X"}}' --pad 1000000
+    [ "$output" = 'ok 200' ]
+    local rss
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$NDB_PID/status")
+    [ "$rss" -lt 65536 ] || { echo "server RSS ${rss} kB" >&2; false; }
+}
+
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
     # 10,000,000 PBKDF2 iterations: seconds per check on any machine of today
     local d="$BATS_TEST_TMPDIR" slow fast

@@ -479,6 +479,25 @@ def cmd_conns(args):
     return 0
 
 
+def cmd_hangup(args):
+    """N times: open a connection, send MESSAGE (every X in it replaced by
+    PAD bytes of x, for messages too long for a command line), and hang up
+    at once without reading the answer (a reset, as a process that dies
+    does, so that the server learns it even while it is not reading)."""
+    msg = args.message.replace("X", "x" * args.pad).encode()
+    frame = build_frame(OP_TEXT, msg)
+    for i in range(args.n):
+        try:
+            c = WSConn(args.url, args.timeout, headers=args.header)
+        except ProbeError as e:
+            raise ProbeError("connection %d of %d: %s" % (i + 1, args.n, e)) from None
+        c.send_raw(frame)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.sock.close()
+    emit("ok %d" % args.n)
+    return 0
+
+
 def cmd_http_plain(args):
     """Send a plain HTTP GET (no upgrade); print the status line."""
     host, port, path, host_header = parse_url(args.url)
@@ -681,6 +700,11 @@ def build_parser():
     sp.add_argument("n", metavar="N", type=int)
     sp = add("conns", cmd_conns, "hold N connections open, set and get on each")
     sp.add_argument("n", metavar="N", type=int)
+    sp = add("hangup", cmd_hangup, "N times: connect, send MESSAGE, hang up without reading")
+    sp.add_argument("n", metavar="N", type=int)
+    sp.add_argument("message", metavar="MESSAGE")
+    sp.add_argument("--pad", type=int, default=0, metavar="PAD",
+                    help="replace each X of MESSAGE by PAD bytes of x")
     add("http-plain", cmd_http_plain, "plain HTTP GET, print the status line")
     add("handshake", cmd_handshake, "upgrade with the extra headers, print the answer's status")
     sp = add("send", cmd_send, "send messages at once, print the answers or the close")
