@@ -16,6 +16,11 @@
  *   - per source address at most about 10 checks a second
  *     (auth_throttle.h): a check over the rate is started later, so the
  *     answer comes later — the event loop never waits;
+ *   - one check runs at a time, and of the logins whose start has come the
+ *     next is the one with the fewest logins of its address ahead of it:
+ *     an address may start checks faster than the worker ends them at the
+ *     default cost, and first come first served would make every other
+ *     address's login wait behind the backlog of one;
  *   - a login whose client has gone is dropped unchecked, and a password
  *     is at most AUTH_PASSWORD_MAX bytes (status 42 beyond): a waiting
  *     login holds its password, and neither may grow the server's memory;
