@@ -245,8 +245,11 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     }
     const ndb_user *u = users_find(A.users, user, ulen);
     if (u && cache_hit(u, password, pwlen)) {
+        char name[USER_NAME_MAX * 6 + 8];
+        log_name(name, sizeof name, user, ulen);
         grant(c, u);
         success_text(r->out, u);
+        log_info("user %s authenticated from %s (role %s)", name, c->addr, cmd_role_name(u->role)); /* every login */
         return;
     }
     client_slot *slot = client_defer(c);

@@ -299,6 +299,16 @@ basic_wrong() {
     grep -q 'user "alice" authenticated from 127.0.0.1 (role write)' "$NDB_LOG"
 }
 
+@test "every login is logged, also one the credential cache lets in at once" {
+    local n
+    n=$(grep -c 'user "reader" authenticated from 127.0.0.1 (role read)$' "$NDB_LOG" || true)
+    "$NDB" send "$(auth reader reader-pw)" >/dev/null # a KDF run, or the cache if it ran before
+    "$NDB" send "$(auth reader reader-pw)" >/dev/null # the cache
+    probe --header "Authorization: Basic $(printf 'reader:reader-pw' | base64)" handshake >/dev/null
+    [ "$(grep -c 'user "reader" authenticated from 127.0.0.1 (role read)$' "$NDB_LOG")" -eq $((n + 2)) ]
+    grep -q 'user "reader" authenticated from 127.0.0.1 (Basic, role read)$' "$NDB_LOG"
+}
+
 @test "the start-up log says which security settings are in force" {
     grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users 3 (alice: write, reader: read, boss: admin), protectedMode on$' "$NDB_LOG"
     grep -q '^ndb: info: tls: off (plain ws://)$' "$NDB_LOG"
