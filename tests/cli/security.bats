@@ -332,6 +332,14 @@ basic_wrong() {
     grep -q "^ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data$" "$NDB_LOG"
 }
 
+@test "--allow-origin with an IPv6 literal matches however it is written (browsers send the canonical text)" {
+    own_server --allow-origin 'http://[0:0::1]:8080'
+    run probe --header 'Origin: http://[::1]:8080' handshake
+    [ "$output" = 101 ]
+    run probe --header 'Origin: http://[::2]:8080' handshake
+    [ "${lines[0]}" = '403 Forbidden' ]
+}
+
 @test "without users and security options, a client without Origin sees no change" {
     own_server
     run "$NDB" send '{"KV_SET":{"keys":{"x":1}}}' '{"KV_CLEAR":{}}' '{"SV_AUTH":{"user":"a","password":"b"}}'
