@@ -437,6 +437,33 @@ basic_wrong() {
     [[ "$output" == "{\"name\":\"$n\",\"password\":\"\$pbkdf2-sha256\$i=100000\$"* ]]
 }
 
+@test "a password or user name that is not UTF-8: ndb passwd refuses it, the client sends nothing" {
+    # a login carries both as JSON text: ndb passwd printed a hash of a
+    # Latin-1 password nobody could log in with (the client sent the raw
+    # bytes and the server closed with 1007), and an entry of a Latin-1
+    # name the server's config parser refused
+    printf 'caf\xe9\n' >"$BATS_TEST_TMPDIR/latin1.pw"
+    run --separate-stderr "$NDB" passwd --iterations 100000 <"$BATS_TEST_TMPDIR/latin1.pw"
+    exit_is 1 ''
+    [ "$stderr" = 'ndb passwd: the password is not valid UTF-8 (a login sends it as JSON text); nothing was printed' ]
+    run --separate-stderr "$NDB" passwd --name $'caf\xe9' --iterations 100000 <"$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr_lines[0]}" = 'ndb passwd: --name: the user name is not valid UTF-8' ]
+    printf 'café\n' | "$NDB" passwd --iterations 100000 >/dev/null # UTF-8 is fine
+    local failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG" || true)
+    run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/latin1.pw"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/latin1.pw is not valid UTF-8" ]
+    NDB_PASSWORD=$'caf\xe9' run --separate-stderr "$NDB" send --user alice '{"KV_GET":{"keys":["cli"]}}'
+    exit_is 2 ''
+    [ "$stderr" = "ndb: no password for user 'alice': the password in NDB_PASSWORD is not valid UTF-8" ]
+    run --separate-stderr "$NDB" count --user $'caf\xe9' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = 'ndb: cannot log in: the user name is not valid UTF-8' ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
+}
+
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {
     run --separate-stderr "$NDB" set cli 1
     exit_is 3
