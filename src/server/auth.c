@@ -368,7 +368,7 @@ static int parse_basic(const char *value, char *buf, size_t cap, size_t *ulen, c
     *ulen = (size_t)(colon - buf);
     *pw = colon + 1;
     *pwlen = (size_t)k - *ulen - 1;
-    return 0;
+    return *pwlen > AUTH_PASSWORD_MAX ? -1 : 0; /* as SV_AUTH: no such password matches */
 }
 
 enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s) {

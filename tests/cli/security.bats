@@ -124,6 +124,12 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
     [ "${lines[2]}" = '{"SV_AUTH_RSP":{"m":"'"'"'password'"'"' is longer than 4096 bytes","st":42,"tkn":null}}' ]
     [ "${lines[3]}" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}' ]
+    # in a handshake: a malformed header, refused unchecked
+    local n
+    n=$(grep -c 'malformed Authorization header' "$NDB_LOG" || true)
+    run probe --header "Authorization: Basic $(printf 'alice:%sq' "$pw" | base64 -w0)" handshake
+    [ "${lines[0]}" = '401 Unauthorized' ]
+    [ "$(grep -c 'malformed Authorization header' "$NDB_LOG")" -eq $((n + 1)) ]
 }
 
 @test "the logins of clients that hang up are dropped unchecked: neither memory nor the worker's time grows" {
