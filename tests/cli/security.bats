@@ -182,6 +182,26 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ $(((t1 - t0) / 1000000)) -lt 3000 ]
 }
 
+@test "a connection refused while the server shuts down is logged as that, not as maxConnections reached" {
+    # connections whose login is pending keep the shutdown going a little
+    # (each gets its close frame); one more connection meanwhile used to be
+    # logged "refused 1 connection(s): maxConnections (10000) reached"
+    local attempt out
+    for attempt in 1 2 3; do
+        own_server --config "$USERS_CONFIG"
+        probe hangup 20 "$(auth alice guess)" --fin >/dev/null
+        kill -TERM "$NDB_PID"
+        sleep 0.1
+        out=$(probe handshake 2>&1 || true)
+        wait "$NDB_PID" || true
+        OWN_PID=
+        [[ "$out" == *'connection closed during the handshake'* ]] && break # else the listener had closed
+    done
+    [[ "$out" == *'connection closed during the handshake'* ]]
+    grep -q '^ndb: info: refused 1 connection(s) while shutting down$' "$NDB_LOG"
+    ! grep -q 'maxConnections (10000) reached' "$NDB_LOG"
+}
+
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
     # 10,000,000 PBKDF2 iterations: seconds per check on any machine of today
     local d="$BATS_TEST_TMPDIR" slow fast
