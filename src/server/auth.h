@@ -21,9 +21,11 @@
  *     an address may start checks faster than the worker ends them at the
  *     default cost, and first come first served would make every other
  *     address's login wait behind the backlog of one;
- *   - a login whose client has gone is dropped unchecked, and a password
- *     is at most AUTH_PASSWORD_MAX bytes (status 42 beyond): a waiting
- *     login holds its password, and neither may grow the server's memory;
+ *   - a login whose client has gone (a reset: input is not read while a
+ *     login is pending, so a clean close is seen after it) is dropped
+ *     unchecked, and a password is at most AUTH_PASSWORD_MAX bytes (status
+ *     42 beyond): a waiting login holds its password, and neither may grow
+ *     the server's memory;
  *   - a password that matched once is remembered as an HMAC under a
  *     random per-process key (the "credential cache"), so that a client
  *     reconnecting with the same password is let in without another KDF
