@@ -153,7 +153,8 @@ export interface SessionInfo {
 }
 
 export interface SetOptions extends CallOptions {
-    /** Seconds until the keys expire (issue 17). */
+    /** Seconds until the keys expire (issue 17).  Top-level keys only: a session's
+     *  set/add answer CommandSyntax (13), its keys expire with the session (expire()). */
     ttl?: number;
 }
 
