@@ -445,8 +445,11 @@ static const cli_cmd cli_cmds[] = {
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
      "settings to a new snapshot of dataset NAME and print the server's report.\n"
-     "The server must run with persistence enabled.\n",
-     "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
+     "When a TKN names no session nothing is saved (a new snapshot without it would\n"
+     "be the one 'session load NAME' reads).  The server must run with persistence\n"
+     "enabled.\n",
+     "0  saved\n1  some TKN named no session; nothing was saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0,
+     cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
      "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
      "that already exist are left alone) and print the server's report.\n"
