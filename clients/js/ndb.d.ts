@@ -205,7 +205,8 @@ export interface SessionCommands extends KeyCommands {
     readonly token: number | bigint;
     info(options?: CallOptions): Promise<SessionInfo>;
     end(options?: CallOptions): Promise<void>;
-    /** New expiry settings (SH_EXPIRE); the period starts now; duration 0: never expires. */
+    /** New expiry settings (SH_EXPIRE); the period starts now; duration 0: never expires.
+     *  They replace the old ones: a flag left out is false (pass deleteSession again to keep it). */
     expire(expiry: ExpiryOptions, options?: CallOptions): Promise<void>;
     watch(options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }
