@@ -445,8 +445,11 @@ static const cli_cmd cli_cmds[] = {
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
      "settings to a new snapshot of dataset NAME and print the server's report.\n"
-     "The server must run with persistence enabled.\n",
-     "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
+     "When a TKN names no session nothing is saved (a new snapshot without it would\n"
+     "be the one 'session load NAME' reads).  The server must run with persistence\n"
+     "enabled.\n",
+     "0  saved\n1  some TKN named no session; nothing was saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0,
+     cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
      "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
      "that already exist are left alone) and print the server's report.\n"
@@ -462,7 +465,9 @@ static const cli_cmd cli_cmds[] = {
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
     {"session", "expire", NULL, "Sessions", "TKN", "change the expiry of a session",
      "Give session TKN new expiry settings, as 'session new' takes them, its period\n"
-     "starting now: --ttl SECONDS (0: it never expires) and the flags.\n",
+     "starting now: --ttl SECONDS (0: it never expires) and the flags.  They replace\n"
+     "the old settings as a whole: a flag not given is turned off (give --delete\n"
+     "again to keep a session that ends at its deadline).\n",
      "0  changed\n1  TKN names no session\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 1, 1,
      "SH_EXPIRE", NULL, 0, cli_session_expire},
     {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
