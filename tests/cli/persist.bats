@@ -6,7 +6,19 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-FIXTURES="$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
+# The snapshots another server wrote lie in shared/, beside the repository.
+# From a git worktree (checked out elsewhere) the repository is the one its
+# common git directory belongs to; without git, the checkout's own parent.
+fixtures_dir() {
+    local common
+    common=$(git -C "$BATS_TEST_DIRNAME" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) &&
+        [ -d "$common/../../shared/fixtures/snapshots" ] && {
+        echo "$common/../../shared/fixtures/snapshots"
+        return
+    }
+    echo "$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
+}
+FIXTURES=$(fixtures_dir)
 
 setup() {
     P="$BATS_TEST_TMPDIR/data"
