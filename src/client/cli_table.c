@@ -795,6 +795,7 @@ static void print_main_help(FILE *f, int in_repl) {
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
                "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
                "timeout; 3 the server answered an error status (name and number on stderr).\n"
+               "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
 }

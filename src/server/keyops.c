@@ -203,17 +203,19 @@ static int check_ttl(request *r, const uint32_t *p) {
     return t ? keyops_ttl_check(r, t, &ns) : 0;
 }
 
+int keyops_refuse_ttl(request *r, const char *why) {
+    if (!ttl_token(r)) return 0;
+    rsp_fail(r, ST_COMMAND_SYNTAX, why);
+    return -1;
+}
+
 /* SH_SET / SH_ADD / SH_CLEAR_SET: session keys have no TTL, a session
- * expires as a whole.  A "ttl" member, which the KV forms honour, is
- * refused rather than ignored as other unknown members are: a client that
- * stores a one-time password in a session with a ttl must not be told
- * st 1 about a key that never expires. */
+ * expires as a whole; a client that stores a one-time password in a
+ * session with a ttl must not be told st 1 about a key that never
+ * expires. */
 static int check_no_ttl(request *r, const uint32_t *p) {
     (void)p;
-    if (!ttl_token(r)) return 0;
-    rsp_fail(r, ST_COMMAND_SYNTAX, "'ttl' applies to top-level keys only: session keys have no TTL, "
-                                   "the session expires as a whole (SH_EXPIRE)");
-    return -1;
+    return keyops_refuse_ttl(r, KEYOPS_SESSION_TTL_MSG);
 }
 
 void keyops_remember(request *r, kv_entry *e) {

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "json/scan.h"
 #include "server/persist.h"
 #include "server/snapshot.h"
@@ -209,9 +210,9 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
         if (kind == 1 && over_max_duration(d, el)) cut++;
     }
     if (cut)
-        log_warn("data file %s: %u session(s) with an expiry duration over %u seconds (10 years), the most ndb "
+        log_warn("data file %s: %u session%s with an expiry duration over %u seconds (10 years), the most ndb "
                  "keeps: loaded with %u",
-                 path, cut, SESSION_MAX_DURATION, SESSION_MAX_DURATION);
+                 path, cut, plural_s(cut), SESSION_MAX_DURATION, SESSION_MAX_DURATION);
     return 0;
 }
 

@@ -194,7 +194,7 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     req '{"SH_LOAD":{"name":"long"}}' '{"SH_LOAD_RSP":{"keys":0,"name":"long","sessions":2,"st":141}}'
     run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
     [[ "$output" == '{"SH_INFO_RSP":{"expires":true,"expiry":{"deleteSession":true,"duration":315360000,"extendOnGet":false,"extendOnSetAdd":false,"remaining":3153'*'},"keyCnt":0,"shared":false,"st":1,"tkn":'"$t"'}}' ]]
-    grep -qF "ndb: warn: data file $f: 1 session(s) with an expiry duration over 315360000 seconds (10 years), the most ndb keeps: loaded with 315360000" "$NDB_LOG"
+    grep -qF "ndb: warn: data file $f: 1 session with an expiry duration over 315360000 seconds (10 years), the most ndb keeps: loaded with 315360000" "$NDB_LOG"
     # at start-up too
     stop_server
     start_server --persist-path "$P" --load-name long
