@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/filemode.h"
 
 #define GEN_DIGITS 20
@@ -204,8 +205,8 @@ void auto_retention(const auto_layout *L, uint64_t newest, unsigned keep) {
     if (removed || jremoved) {
         auto_sync_dir(L->snapshots);
         auto_sync_dir(L->journal);
-        log_info("retention: removed %u older automatic snapshot(s) and %u journal file(s); %u snapshot(s) kept",
-                 removed, jremoved, kept);
+        log_info("retention: removed %u older automatic snapshot%s and %u journal file%s; %u snapshot%s kept",
+                 removed, plural_s(removed), jremoved, plural_s(jremoved), kept, plural_s(kept));
     }
     free(snaps);
     free(jnls);

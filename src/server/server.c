@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/commands.h"
 #include "server/durability.h"
 
@@ -40,8 +41,8 @@ void server_client_closed(ndb_server *s, client *cl) { watch_client_gone(&s->wat
 void server_tick(ndb_server *s) {
     uint64_t now = expiry_now_ns();
     size_t n = store_expire(&s->store, now);
-    if (n) log_debug("expiry timer: %zu session(s) expired", n);
+    if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
     n = store_expire_keys(&s->store, now);
-    if (n) log_debug("expiry timer: %zu key(s) expired", n);
+    if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
     durability_tick(s);
 }

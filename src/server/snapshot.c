@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "json/scan.h"
 #include "server/crc32c.h"
 #include "server/filemode.h"
@@ -554,8 +555,8 @@ static int check_sum_count(const snap_found *s, int n, char *err, size_t errlen)
     for (const char *l = s->sums->text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
         listed += strncmp(l, rel, len) == 0;
     if (listed <= n) return 0;
-    snprintf(err, errlen, "%s lists %d data file(s) in %s, but only %d are there (a data file removed?)",
-             s->sums->file, listed, data, n);
+    snprintf(err, errlen, "%s lists %d data file%s in %s, but only %d %s there (a data file removed?)",
+             s->sums->file, listed, plural_s((unsigned)listed), data, n, n == 1 ? "is" : "are");
     return -1;
 }
 

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
 #include "server/conn.h"
@@ -599,9 +600,9 @@ static void begin_shutdown(void) {
     T.shutting_down = 1;
     T.shutdown_deadline = time(NULL) + 1;
     int sig = (int)T.signalled;
-    log_info("shutting down on %s: closing %u connection(s)",
+    log_info("shutting down on %s: closing %u connection%s",
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
-             T.srv->connections);
+             T.srv->connections, plural_s(T.srv->connections));
     sd_notify_state("STOPPING=1");
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
@@ -788,11 +789,12 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         kill_async(p->wsi);
     }
     if (dropped)
-        log_info("dropped %u connection(s) that did not complete the WebSocket handshake in %u s", dropped,
-                 cfg->handshake_timeout_s);
+        log_info("dropped %u connection%s that did not complete the WebSocket handshake in %u s", dropped,
+                 plural_s(dropped), cfg->handshake_timeout_s);
     if (T.refused_unlogged) {
-        log_warn("refused %llu connection(s): maxConnections (%u) reached (%llu refused since start)",
-                 (unsigned long long)T.refused_unlogged, cfg->max_connections, (unsigned long long)T.refused);
+        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
+                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), cfg->max_connections,
+                 (unsigned long long)T.refused);
         T.refused_unlogged = 0;
     }
     if (T.refused_closing) {
