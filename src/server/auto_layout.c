@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/plural.h"
+#include "server/filemode.h"
 
 #define GEN_DIGITS 20
 
@@ -40,7 +41,7 @@ int auto_sync_dir(const char *dir) {
 
 /* Create dir if missing; sync its parent when it was created. */
 static int make_dir(const char *dir, char *err, size_t errlen) {
-    if (mkdir(dir, 0755) == 0) {
+    if (mkdir(dir, NDB_DIR_MODE) == 0) {
         char parent[PATH_MAX];
         snprintf(parent, sizeof parent, "%s", dir);
         char *slash = strrchr(parent, '/');
@@ -65,7 +66,7 @@ int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) 
     char path[PATH_MAX];
     *busy = 0;
     snprintf(path, sizeof path, "%s/lock", L->root);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/plural.h"
 #include "server/autosnap.h"
+#include "server/filemode.h"
 #include "server/persist.h"
 #include "server/recovery.h"
 #include "server/request.h"
@@ -163,7 +164,7 @@ static void submit_auto(ndb_server *s, const char *why) {
 static int probe_journal_dir(const durability *d) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/probe.tmp", d->L.journal);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) return -1;
     static const char block[4096];
     int ok = write(fd, block, sizeof block) == (ssize_t)sizeof block && fdatasync(fd) == 0;

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "server/auto_layout.h"
+#include "server/filemode.h"
 #include "server/journal_format.h"
 
 const char *const journal_policy_names[] = {"off", "no", "everysec", "always", NULL};
@@ -85,7 +86,7 @@ static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen)
     unsigned char h[JF_HEADER_SIZE];
     size_t done;
     file_path(j, gen, path, sizeof path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create journal file %s: %s", path, strerror(errno));
         return -1;

@@ -363,3 +363,24 @@ snapshot() {
     req '{"SH_LOAD":{"name":"sdup"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"sdup","sessions":1,"st":141}}'
     req '{"SH_GET":{"tkn":7,"keys":["k"]}}' '{"SH_GET_RSP":{"keys":{"k":1},"st":1}}'
 }
+
+@test "what the server writes under the persist path is its user's alone (0600, directories 0700), whatever the umask" {
+    # snapshots and the journal hold the data (sessions, one-time passwords):
+    # with the usual umask 022 they were created 0644 and 0755, readable by
+    # every user of the machine
+    umask 022
+    chmod 755 "$P"
+    start_server --persist-path "$P" --journal everysec --save "1 1"
+    "$NDB" send '{"KV_SET":{"keys":{"otp":"123456"}}}' '{"SH_NEW":{}}' '{"KV_SAVE":{"name":"kv"}}' \
+        '{"SH_SAVE":{"name":"sh"}}' >/dev/null
+    local i
+    for i in $(seq 50); do # the automatic snapshot, a second after the change
+        ls "$P"/@ndb/snapshots/*/checksums >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ls "$P"/@ndb/snapshots/*/checksums "$P"/@ndb/journal/*.jnl "$P"/kv/*/data/0 "$P"/sh/*/data/0 >/dev/null
+    run find "$P" -mindepth 1 -perm /077
+    [ "$status" -eq 0 ]
+    [ "$output" = '' ]
+    [ "$(stat -c %a "$P")" = 755 ] # the directory the administrator gave keeps its mode
+}
