@@ -798,7 +798,8 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         T.refused_unlogged = 0;
     }
     if (T.refused_closing) {
-        log_info("refused %llu connection(s) while shutting down", (unsigned long long)T.refused_closing);
+        log_info("refused %llu connection%s while shutting down", (unsigned long long)T.refused_closing,
+                 plural_s(T.refused_closing));
         T.refused_closing = 0;
     }
     if (T.tick_fn) T.tick_fn(T.srv);

@@ -198,7 +198,7 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
         [[ "$out" == *'connection closed during the handshake'* ]] && break # else the listener had closed
     done
     [[ "$out" == *'connection closed during the handshake'* ]]
-    grep -q '^ndb: info: refused 1 connection(s) while shutting down$' "$NDB_LOG"
+    grep -q '^ndb: info: refused 1 connection while shutting down$' "$NDB_LOG"
     ! grep -q 'maxConnections (10000) reached' "$NDB_LOG"
 }
 
