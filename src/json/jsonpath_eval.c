@@ -74,6 +74,7 @@ static uint32_t rec_add(jp_ctx *c, uint32_t parent, int is_index, size_t index,
         if (!c->rec) abort();
     }
     jp_tick(c, 1); /* every match and every visited container makes a record */
+    jp_tick_bytes(c, n); /* step_hash reads the whole name */
     jp_rec *r = &c->rec[c->nrec];
     r->parent = parent;
     r->is_index = is_index;
@@ -185,12 +186,12 @@ static int resolve(jp_int v, size_t len, size_t *out) {
 static void sel_name(jp_ctx *c, const jp_sel *s, const jp_item *in, jp_list *out) {
     json_t *n = in->node, *v;
     if (json_is_object(n)) {
-        if ((v = json_object_getn(n, s->name, s->name_len)))
+        if (!jp_tick_bytes(c, s->name_len) && (v = json_object_getn(n, s->name, s->name_len)))
             emit_member(c, in, s->name, s->name_len, v, out);
     } else if (json_is_array(n)) {
         if (s->name_is_idx && s->name_idx < json_array_size(n)) emit_index(c, in, s->name_idx, out);
         else if (s->name_is_length) emit_length(c, in, json_array_size(n), out);
-    } else if (json_is_string(n) && s->name_is_length) {
+    } else if (json_is_string(n) && s->name_is_length && !jp_tick_bytes(c, json_string_length(n))) {
         emit_length(c, in, jp_utf8_count(json_string_value(n), json_string_length(n)), out);
     }
 }
@@ -275,7 +276,7 @@ static int idxexpr_target(jp_ctx *c, const jp_expr *e, json_t *node, size_t *idx
         int64_t i = v.u.i;
         jp_int ji = {i < 0, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i};
         r = resolve(ji, json_array_size(node), idx);
-    } else if (json_is_object(node) && v.k == V_STR &&
+    } else if (json_is_object(node) && v.k == V_STR && !jp_tick_bytes(c, v.u.s.n) &&
                (*child = json_object_getn(node, v.u.s.p, v.u.s.n))) {
         if (v.hold) {
             if (!c->keep) c->keep = json_array();
@@ -396,10 +397,11 @@ static json_t *singular_step(jp_ctx *c, const jp_sel *s, json_t *n, int64_t *len
     json_t *child;
     switch (s->kind) {
     case SEL_NAME:
-        if (json_is_object(n)) return json_object_getn(n, s->name, s->name_len);
+        if (json_is_object(n))
+            return jp_tick_bytes(c, s->name_len) ? NULL : json_object_getn(n, s->name, s->name_len);
         if (json_is_array(n) && s->name_is_idx) return json_array_get(n, s->name_idx);
         if (json_is_array(n) && s->name_is_length) *len = (int64_t)json_array_size(n);
-        if (json_is_string(n) && s->name_is_length)
+        if (json_is_string(n) && s->name_is_length && !jp_tick_bytes(c, json_string_length(n)))
             *len = (int64_t)jp_utf8_count(json_string_value(n), json_string_length(n));
         return NULL;
     case SEL_INDEX:

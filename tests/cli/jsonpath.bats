@@ -177,6 +177,32 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["eq"],"path":"$[?($.b == $.c)]"}}' '{"KV_FIND_RSP":{"keys":["eq"],"st":1}}'
 }
 
+@test "long strings and member names draw on the step limit by their length; other clients are answered meanwhile" {
+    # a million == of two 400 KB strings, each counted as one step, held the
+    # server for about 10 s; a 100 KB member name looked up a million times, 40 s
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"strs":{"s":"a"*400000,"t":"a"*400000,"a":list(range(1000))},"objs":[{}]*1000}}}))' | "$NDB" send - >/dev/null
+    local limit='"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s == $.t)])]"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$limit" ]
+    run timeout 10 "$NDB" send --timeout 5 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s < $.t)])]"}}' \
+        '{"KV_UPDATE":{"key":"strs","path":"$.a[?($.a[?($.s.length == 1)])]","value":0}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "{\"KV_FIND_RSP\":{$limit" ]
+    [ "${lines[1]}" = "{\"KV_UPDATE_RSP\":{$limit" ]
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["objs"],"path":"$[?($[?(@[\x27%s\x27] == 1)])]" % ("n"*100000)}}))' >"$BATS_TEST_TMPDIR/name"
+    run timeout 10 "$NDB" send --timeout 5 - <"$BATS_TEST_TMPDIR/name"
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
+    # a few comparisons of long strings are still cheap
+    req '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?(@ < 3 && $.s == $.t)]"}}' '{"KV_FIND_RSP":{"keys":["strs"],"st":1}}'
+}
+
 @test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"t":["a,"*400000]}}}))' | "$NDB" send - >/dev/null
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \
