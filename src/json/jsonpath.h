@@ -21,7 +21,9 @@
  *    names looked up and characters counted add a step per JP_BYTES_PER_STEP bytes, so long
  *    strings cannot multiply the cost of a step); past that it fails with
  *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
- *    near it; nested filters over `..` could otherwise run for hours.
+ *    near it; nested filters over `..` could otherwise run for hours.  The results' paths
+ *    (copied whole, one per selected node) may take at most JP_RESULT_BYTES_LIMIT (128 MiB)
+ *    in all; past that jp_eval fails with -1 too ("path results exceeded their size limit").
  *  - Limits: nesting of brackets/parentheses/filters/literals/unary operators and the height of
  *    an operator chain are capped at JP_MAX_NEST (256) → compile error.  Evaluation never
  *    recurses on the shape of the searched tree except for deep equality (bounded by the
@@ -167,7 +169,8 @@ typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised pa
  * whole evaluation exceeding its work budget of 20,000,000 steps ("path evaluation
  * exceeded its step limit …"; only adversarial paths such as deeply nested filters with
  * `..` over large values get there; it bounds one jp_eval to well under a second; the
- * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h). */
+ * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h), or results whose paths would
+ * take more than 128 MiB ("path results exceeded their size limit …"). */
 int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
 
 /* The work one request may do over all its evaluations (KV_FIND over every key): the

@@ -484,10 +484,30 @@ static void fill_match(const jp_ctx *c, const jp_item *it, jp_match *m, jp_step 
     }
 }
 
-/* Build the self-contained result set from the final working set. */
-static jp_results *materialise(const jp_ctx *c, const jp_list *l) {
+/* Count the steps and name bytes of every result's path into *nsteps and *bytes; fails the
+ * evaluation (returning -1) as soon as they would pass JP_RESULT_BYTES_LIMIT, so the walk
+ * itself stays bounded too. */
+static int results_size(jp_ctx *c, const jp_list *l, size_t *nsteps, size_t *bytes) {
+    size_t fixed = l->n * sizeof(jp_match);
+    for (size_t i = 0; i < l->n; i++) {
+        rec_size(c, l->v[i].rec, nsteps, bytes);
+        if (fixed + *nsteps * sizeof(jp_step) + *bytes <= JP_RESULT_BYTES_LIMIT) continue;
+        if (c->err) {
+            c->err->pos = 0;
+            snprintf(c->err->msg, sizeof c->err->msg,
+                     "path results exceeded their size limit (%zu MiB of paths)", JP_RESULT_BYTES_LIMIT >> 20);
+        }
+        c->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Build the self-contained result set from the final working set; NULL (c failed) when it
+ * would be too big. */
+static jp_results *materialise(jp_ctx *c, const jp_list *l) {
     size_t nsteps = 0, bytes = 0;
-    for (size_t i = 0; i < l->n; i++) rec_size(c, l->v[i].rec, &nsteps, &bytes);
+    if (results_size(c, l, &nsteps, &bytes)) return NULL;
     jp_results *r = calloc(1, sizeof *r);
     if (!r) abort();
     r->n = l->n;

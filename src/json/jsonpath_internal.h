@@ -217,6 +217,11 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args);
  * evaluated and elements scanned by functions all count. */
 #define JP_EVAL_STEP_LIMIT 20000000u
 
+/* Memory the results of one evaluation may take: each selected node's path is copied whole
+ * (its steps and member names), so `$..*` over a deep value with long member names would
+ * copy every long name into the path of each node below it, for gigabytes. */
+#define JP_RESULT_BYTES_LIMIT ((size_t)128 << 20)
+
 /* Fail the evaluation with "<what> exceeded its step limit (<limit> steps)". */
 void jp_fail_limit(jp_ctx *c, const char *what, unsigned limit);
 

@@ -203,6 +203,29 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?(@ < 3 && $.s == $.t)]"}}' '{"KV_FIND_RSP":{"keys":["strs"],"st":1}}'
 }
 
+@test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
+    # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
+    # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deep\":%s,\"long\":{\"%s\":[0,0]}}}}" % ("["*1000 + ",".join(["0"]*100000) + "]"*1000, "n"*100000))' | "$NDB" send - >/dev/null
+    local size='"m":"path results exceeded their size limit (128 MiB of paths)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"paths","keys":["deep"],"path":"$..*"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$size" ]
+    req '{"KV_FIND":{"rsp":"keys","keys":["deep"],"path":"$..*"}}' "{\"KV_FIND_RSP\":{$size"
+    req '{"KV_UPDATE":{"key":"deep","path":"$..*","value":1}}' "{\"KV_UPDATE_RSP\":{$size"
+    req '{"KV_FIND":{"rsp":"keys","keys":["deep"],"path":"$..[?(@ == [0,0])]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    # a long member name is copied into the path of every node below it: fine for a few
+    run "$NDB" send '{"KV_FIND":{"rsp":"paths","keys":["long"],"path":"$..*"}}'
+    [ "$status" -eq 0 ]
+    [ "${#output}" -gt 300000 ]
+    [[ "$output" == *"][1]\"],\"st\":1}}" ]]
+}
+
 @test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"t":["a,"*400000]}}}))' | "$NDB" send - >/dev/null
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \

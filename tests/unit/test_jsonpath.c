@@ -899,6 +899,30 @@ static void string_budget_tests(void) {
     free(s);
 }
 
+/* Each result's path is copied whole: 100,000 nodes 1,000 levels down would be 3 GB of
+ * paths.  Past JP_RESULT_BYTES_LIMIT the evaluation fails instead. */
+static void result_size_tests(void) {
+    strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 1000; i++) sb_addc(&sb, '[');
+    for (int i = 0; i < 100000; i++) sb_adds(&sb, i ? ",0" : "0");
+    for (int i = 0; i < 1000; i++) sb_addc(&sb, ']');
+    json_error_t jerr;
+    json_t *root = json_loadb(sb.buf, sb.len, 0, &jerr);
+    sb_free(&sb);
+    CHECK(root != NULL);
+    jp_error err;
+    jp_results *r = NULL;
+    jp_path *p = jp_compile("$..*", 4, &err);
+    CHECK(jp_eval(p, root, &r, &err) == -1 && r == NULL);
+    CHECK_STR(err.msg, "path results exceeded their size limit (128 MiB of paths)");
+    jp_free(p);
+    p = jp_compile("$..[?(@ == [0,0])]", 18, &err); /* few results: fine */
+    CHECK(jp_eval(p, root, &r, &err) == 0 && jp_results_count(r) == 0);
+    jp_results_free(r);
+    jp_free(p);
+    json_decref(root);
+}
+
 /* Random paths from a token alphabet: compile must never crash and evaluation must finish. */
 static void random_tests(void) {
     static const char *tok[] = {"$", "@", ".", "..", "[", "]", "(", ")", "?", "*", ",", ":",
@@ -941,6 +965,7 @@ int main(void) {
     deep_tree_tests();
     budget_tests();
     string_budget_tests();
+    result_size_tests();
     random_tests();
     return UNIT_DONE();
 }
