@@ -182,6 +182,11 @@ typedef struct jp_budget {
 } jp_budget;
 #define JP_RE_TIME_LIMIT_NS 1000000000ull /* 1 s of matching per request */
 
+/* Charge work done outside an evaluation to b: `steps` steps (a stored value that a
+ * KV_FIND lists twice is parsed again, a step per byte: parsing costs about what a step
+ * does).  Returns 0, or -1 past the budget with the step-limit message of jp_eval in *err. */
+int jp_budget_charge(jp_budget *b, uint64_t steps, jp_error *err);
+
 /* jp_eval, drawing on (and adding to) budget b shared with the request's other
  * evaluations: past it, -1 with "... exceeded its ... limit" as above. */
 int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err);

@@ -530,6 +530,16 @@ int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err) {
     return jp_eval_in(p, root, &b, out, err);
 }
 
+int jp_budget_charge(jp_budget *b, uint64_t steps, jp_error *err) {
+    jp_ctx c;
+    memset(&c, 0, sizeof c);
+    c.err = err;
+    c.steps = b->steps;
+    int rc = jp_tick(&c, steps);
+    b->steps = c.steps;
+    return rc;
+}
+
 int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err) {
     return jp_eval_exact(p, root, NULL, b, out, err);
 }

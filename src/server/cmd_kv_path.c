@@ -124,21 +124,28 @@ void cmd_KV_FIND(request *r) {
     jp_budget budget = {0, 0}; /* one for the whole request, however many keys it searches */
     const kvmap *m = &r->srv->store.kv;
     const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
+    /* A body past maxOutputBytes is never sent (the connection is closed with 1008, 7.3):
+     * stop searching there rather than build gigabytes of paths first. */
+    size_t cap = mark + r->srv->cfg.max_output;
     if (!keys || keys->count == 0) {
         uint32_t pos = 0;
-        for (const kv_entry *e; !failed && (e = kvmap_next(m, &pos));)
+        for (const kv_entry *e; !failed && r->out->len <= cap && (e = kvmap_next(m, &pos));)
             failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
     } else {
         strbuf k = STRBUF_INIT;
-        for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed; i++, t = req_tok(r, t)->next) {
+        for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed && r->out->len <= cap;
+             i++, t = req_tok(r, t)->next) {
             if (req_tok(r, t)->type != JT_STRING) continue; /* Q7 fixed: non-strings are skipped */
             sb_reset(&k);
             jstr_decode(r->doc, req_tok(r, t), &k);
             sb_grow(&k, 0);
             kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
             if (!e || (mode == FIND_KV && e->flag)) continue; /* an object lists each key once */
-            if (mode == FIND_KV) keyops_remember(r, e);
-            failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
+            /* A key listed again is parsed again: that costs a step per byte, or a short
+             * request naming one large key thousands of times would hold the server. */
+            if (e->flag) failed = jp_budget_charge(&budget, e->vlen, &err) < 0;
+            else keyops_remember(r, e);
+            if (!failed) failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
         }
         keyops_forget(r);
         sb_free(&k);

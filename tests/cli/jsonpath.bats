@@ -226,6 +226,27 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     [[ "$output" == *"][1]\"],\"st\":1}}" ]]
 }
 
+@test "KV_FIND: a key listed again costs a step per byte; a body past maxOutputBytes stops the search" {
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"b":list(range(80000)),"long":{"n"*1000:[0]*1000}}}}))' | "$NDB" send - >/dev/null
+    # 2,000 listings of a 480 KB value were parsed 2,000 times: 12 s of a held server
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["b"]*2000,"path":"$.nope"}}))' >"$BATS_TEST_TMPDIR/again"
+    run timeout 10 "$NDB" send --timeout 5 - <"$BATS_TEST_TMPDIR/again"
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' ]
+    req '{"KV_FIND":{"rsp":"keys","keys":["b","b","b","b","b"],"path":"$[0]"}}' '{"KV_FIND_RSP":{"keys":["b","b","b","b","b"],"st":1}}'
+    # the paths of "long" take 1 MB: listed 1,000 times, a body of 1 GB was built
+    # before the connection was closed for it
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["long"]*1000,"path":"$..*"}}))' >"$BATS_TEST_TMPDIR/big"
+    local before after
+    before=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    run timeout 20 "$NDB" send --timeout 10 - <"$BATS_TEST_TMPDIR/big"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"connection closed by server (1008: output over maxOutputBytes)"* ]]
+    after=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    [ $((after - before)) -lt 524288 ] # KiB: the old server built 1 GB
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":4,"st":1}}'
+}
+
 @test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"t":["a,"*400000]}}}))' | "$NDB" send - >/dev/null
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \
