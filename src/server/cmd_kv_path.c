@@ -159,6 +159,20 @@ void cmd_KV_FIND(request *r) {
     rsp_end_st(r, ST_OK, 0);
 }
 
+/* The longest value KV_UPDATE and KV_ARR_APPEND may build: what a stored value can hold,
+ * and under a maxMemory ceiling no more than the ceiling (the store would refuse it after
+ * it was built, but building it could take gigabytes first). */
+static size_t edit_room(const request *r) {
+    size_t mm = r->srv->store.max_memory;
+    return mm && mm < STORE_MAX_VALUE_LEN ? mm : STORE_MAX_VALUE_LEN;
+}
+
+/* Answer 42 for an edit longer than edit_room, naming the bound that refused it. */
+static void refuse_long_edit(request *r) {
+    size_t mm = r->srv->store.max_memory;
+    rsp_fail(r, ST_VALUE_SIZE, mm && mm < STORE_MAX_VALUE_LEN ? NDB_MAXMEMORY_MSG : STORE_LENGTH_MSG);
+}
+
 /* KV_UPDATE and KV_ARR_APPEND build a value with fewer wrapping levels than
  * KV_SET takes one: refuse (answering 42) an edit past the stored-value
  * bound (store.h) instead of storing it.  Returns 1 if refused. */
@@ -199,11 +213,13 @@ void cmd_KV_UPDATE(request *r) {
         } else {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
-            jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
+            int too_long = jtree_replace_max(&vdoc, res, jtok_text(r->doc, v), v->len, edit_room(r), &edit);
             /* Nothing selected, only `length` pseudo-members, or the same
              * text: no change, so no journal record and no watch event. */
-            int unchanged = edit.len == e->vlen && !memcmp(edit.buf, kv_val(e), edit.len);
-            if (refuse_deep_edit(r)) {
+            int unchanged = !too_long && edit.len == e->vlen && !memcmp(edit.buf, kv_val(e), edit.len);
+            if (too_long) {
+                refuse_long_edit(r);
+            } else if (refuse_deep_edit(r)) {
                 /* answered */
             } else if (!unchanged &&
                        store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
@@ -277,6 +293,10 @@ void cmd_KV_ARR_APPEND(request *r) {
         goto out;
     }
     if (req_tok(r, p[0])->count) {
+        if ((size_t)e->vlen + req_tok(r, p[0])->len - 1 > edit_room(r)) { /* the items less [ ], a comma */
+            refuse_long_edit(r);
+            goto out;
+        }
         splice_items(r, p[0], target);
         if (refuse_deep_edit(r)) goto out;
         if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_APPEND) == STORE_OOM) {
