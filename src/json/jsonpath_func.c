@@ -156,7 +156,10 @@ static jv keys_of(jp_ctx *c, const jv *a) {
     const char *k;
     size_t kn;
     json_t *v;
-    json_object_keylen_foreach(a->u.j, k, kn, v) json_array_append_new(arr, json_stringn(k, kn));
+    json_object_keylen_foreach(a->u.j, k, kn, v) {
+        if (jp_tick_bytes(c, kn)) break; /* each name is copied: long ones cost by length */
+        json_array_append_new(arr, json_stringn_nocheck(k, kn)); /* names are valid UTF-8 */
+    }
     jv r = jv_null();
     r.k = V_JSON;
     r.u.j = r.hold = arr;

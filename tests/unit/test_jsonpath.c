@@ -887,6 +887,10 @@ static void string_budget_tests(void) {
     check_budget(root, "$.a[?($.a[?($.s.length == 1)])]", 1);
     check_budget(root, "$.a[?($.a[?(length($.s) == 1)])]", 1);
     check_budget(root, "$.a[?(@ < 3 && $.s == $.t)]", 0); /* a few long compares are fine */
+    /* keys() copies every member name */
+    json_object_set_new(root, "o", json_pack("{s:i}", s, 1));
+    check_budget(root, "$.a[?($.a[?(keys($.o) == 1)])]", 1);
+    check_budget(root, "$.a[?(@ < 3 && keys($.o) == 1)]", 0);
     /* a 100 KB member name looked up in a million objects */
     strbuf src = STRBUF_INIT;
     sb_adds(&src, "$.objs[?($.objs[?(@['");
