@@ -207,6 +207,11 @@ void jp_numtexts_free(jp_numtexts *t);
 /* jp_eval_in on a tree whose exact number texts are in texts (may be NULL). */
 int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
                   jp_results **out, jp_error *err);
+/* jp_eval_exact that only counts the selected nodes into *count: nothing is materialised,
+ * so the results' size bound (128 MiB of paths) does not apply (KV_FIND rsp "keys"/"kv"
+ * only need to know whether a value matched). */
+int jp_eval_count(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  size_t *count, jp_error *err);
 size_t jp_results_count(const jp_results *r);
 const jp_match *jp_results_get(const jp_results *r, size_t i);
 void jp_results_free(jp_results *r);

@@ -544,8 +544,10 @@ int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, j
     return jp_eval_exact(p, root, NULL, b, out, err);
 }
 
-int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
-                  jp_results **out, jp_error *err) {
+/* jp_eval_exact and jp_eval_count: with out, the results are materialised; else only
+ * their number goes to *count. */
+static int evaluate(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                    jp_results **out, size_t *count, jp_error *err) {
     jp_ctx c;
     memset(&c, 0, sizeof c);
     c.path = p;
@@ -559,7 +561,8 @@ int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_b
     if (root) run_query(&c, &p->q, root, 0, &res);
     b->steps = c.steps;
     b->regex_ns = c.regex_ns;
-    *out = c.failed ? NULL : materialise(&c, &res);
+    if (out) *out = c.failed ? NULL : materialise(&c, &res);
+    else *count = c.failed ? 0 : res.n;
     free(res.v);
     free(c.rec);
     pcre2_match_data_free(c.md);
@@ -567,6 +570,16 @@ int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_b
     free(c.dyn_pat);
     json_decref(c.keep);
     return c.failed ? -1 : 0;
+}
+
+int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  jp_results **out, jp_error *err) {
+    return evaluate(p, root, texts, b, out, NULL, err);
+}
+
+int jp_eval_count(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  size_t *count, jp_error *err) {
+    return evaluate(p, root, texts, b, NULL, count, err);
 }
 
 /* Public accessors and the normalised path printer: see jsonpath.h. */

@@ -39,27 +39,29 @@ static jp_path *compile_or_answer(request *r, uint32_t path_tok) {
     return p;
 }
 
-/* Evaluate p on the stored value e (scanned into vdoc, tree in *tree).
- * Returns the results, or NULL with err set when evaluation had to stop (a
- * regex over its step limit); nothing is written to the response. */
-static jp_results *eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b, json_t **tree, jp_error *err) {
+/* Evaluate p on the stored value e (scanned into vdoc).  With res, the results
+ * go to *res and their tree to *tree (free both); with res NULL only their
+ * number goes to *count (KV_FIND rsp "keys"/"kv" need no paths, so none are
+ * copied) and no tree is kept.  Returns -1 with err set when evaluation had to
+ * stop (a regex over its step limit); nothing is written to the response. */
+static int eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b, json_t **tree, jp_results **res,
+                      size_t *count, jp_error *err) {
     *tree = NULL;
+    if (res) *res = NULL;
     if (jdoc_parse(&vdoc, kv_val(e), e->vlen, NULL)) { /* values are validated on entry */
         snprintf(err->msg, sizeof err->msg, "stored value failed to parse");
-        return NULL;
+        return -1;
     }
     jp_numtexts *texts = jp_numtexts_new(); /* only needed while evaluating */
     *tree = jtree_build(&vdoc, 0, texts);
-    jp_results *res = NULL;
-    int failed = jp_eval_exact(p, *tree, texts, b, &res, err);
+    int failed = res ? jp_eval_exact(p, *tree, texts, b, res, err) : jp_eval_count(p, *tree, texts, b, count, err);
     jp_numtexts_free(texts);
-    if (failed) {
+    if (failed || !res) {
         json_decref(*tree);
         *tree = NULL;
-        if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
-        return NULL;
     }
-    return res;
+    if (failed && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
+    return failed ? -1 : 0;
 }
 
 enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
@@ -69,9 +71,11 @@ enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
 static int find_one(request *r, const jp_path *p, const kv_entry *e, jp_budget *b, enum find_rsp mode, int *first,
                     jp_error *err) {
     json_t *tree = NULL;
-    jp_results *res = eval_entry(p, e, b, &tree, err);
-    if (!res) return -1;
-    size_t n = jp_results_count(res);
+    jp_results *res = NULL;
+    size_t n = 0;
+    /* only rsp "paths" needs the nodes' paths: the other forms just count them */
+    if (eval_entry(p, e, b, &tree, mode == FIND_PATHS ? &res : NULL, &n, err)) return -1;
+    if (mode == FIND_PATHS) n = jp_results_count(res);
     if (n && mode == FIND_PATHS) {
         for (size_t i = 0; i < n; i++) {
             strbuf path = STRBUF_INIT;
@@ -207,8 +211,8 @@ void cmd_KV_UPDATE(request *r) {
         json_t *tree = NULL;
         jp_error err = {0, ""};
         jp_budget budget = {0, 0};
-        jp_results *res = eval_entry(path, e, &budget, &tree, &err);
-        if (!res) {
+        jp_results *res = NULL;
+        if (eval_entry(path, e, &budget, &tree, &res, NULL, &err)) {
             rsp_fail(r, ST_PATH_INVALID, err.msg);
         } else {
             const jtok *v = req_tok(r, p[2]);
