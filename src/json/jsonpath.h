@@ -17,9 +17,13 @@
  *
  * Choices where docs/protocol.md is silent (all are deliberate and unit-tested):
  *  - Work budget: one jp_eval may produce/visit/evaluate at most 20,000,000 matches,
- *    containers, expression nodes and function-argument elements; past that it fails with
+ *    containers, expression nodes and function-argument elements (strings compared, member
+ *    names looked up and characters counted add a step per JP_BYTES_PER_STEP bytes, so long
+ *    strings cannot multiply the cost of a step); past that it fails with
  *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
- *    near it; nested filters over `..` could otherwise run for hours.
+ *    near it; nested filters over `..` could otherwise run for hours.  The results' paths
+ *    (copied whole, one per selected node) may take at most JP_RESULT_BYTES_LIMIT (128 MiB)
+ *    in all; past that jp_eval fails with -1 too ("path results exceeded their size limit").
  *  - Limits: nesting of brackets/parentheses/filters/literals/unary operators and the height of
  *    an operator chain are capped at JP_MAX_NEST (256) → compile error.  Evaluation never
  *    recurses on the shape of the searched tree except for deep equality (bounded by the
@@ -165,7 +169,8 @@ typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised pa
  * whole evaluation exceeding its work budget of 20,000,000 steps ("path evaluation
  * exceeded its step limit …"; only adversarial paths such as deeply nested filters with
  * `..` over large values get there; it bounds one jp_eval to well under a second; the
- * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h). */
+ * constant is JP_EVAL_STEP_LIMIT in jsonpath_internal.h), or results whose paths would
+ * take more than 128 MiB ("path results exceeded their size limit …"). */
 int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
 
 /* The work one request may do over all its evaluations (KV_FIND over every key): the
@@ -176,6 +181,11 @@ typedef struct jp_budget {
     uint64_t regex_ns; /* time spent in regex matches so far */
 } jp_budget;
 #define JP_RE_TIME_LIMIT_NS 1000000000ull /* 1 s of matching per request */
+
+/* Charge work done outside an evaluation to b: `steps` steps (a stored value that a
+ * KV_FIND lists twice is parsed again, a step per byte: parsing costs about what a step
+ * does).  Returns 0, or -1 past the budget with the step-limit message of jp_eval in *err. */
+int jp_budget_charge(jp_budget *b, uint64_t steps, jp_error *err);
 
 /* jp_eval, drawing on (and adding to) budget b shared with the request's other
  * evaluations: past it, -1 with "... exceeded its ... limit" as above. */
@@ -197,6 +207,11 @@ void jp_numtexts_free(jp_numtexts *t);
 /* jp_eval_in on a tree whose exact number texts are in texts (may be NULL). */
 int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
                   jp_results **out, jp_error *err);
+/* jp_eval_exact that only counts the selected nodes into *count: nothing is materialised,
+ * so the results' size bound (128 MiB of paths) does not apply (KV_FIND rsp "keys"/"kv"
+ * only need to know whether a value matched). */
+int jp_eval_count(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  size_t *count, jp_error *err);
 size_t jp_results_count(const jp_results *r);
 const jp_match *jp_results_get(const jp_results *r, size_t i);
 void jp_results_free(jp_results *r);

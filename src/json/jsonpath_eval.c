@@ -74,6 +74,7 @@ static uint32_t rec_add(jp_ctx *c, uint32_t parent, int is_index, size_t index,
         if (!c->rec) abort();
     }
     jp_tick(c, 1); /* every match and every visited container makes a record */
+    jp_tick_bytes(c, n); /* step_hash reads the whole name */
     jp_rec *r = &c->rec[c->nrec];
     r->parent = parent;
     r->is_index = is_index;
@@ -185,12 +186,12 @@ static int resolve(jp_int v, size_t len, size_t *out) {
 static void sel_name(jp_ctx *c, const jp_sel *s, const jp_item *in, jp_list *out) {
     json_t *n = in->node, *v;
     if (json_is_object(n)) {
-        if ((v = json_object_getn(n, s->name, s->name_len)))
+        if (!jp_tick_bytes(c, s->name_len) && (v = json_object_getn(n, s->name, s->name_len)))
             emit_member(c, in, s->name, s->name_len, v, out);
     } else if (json_is_array(n)) {
         if (s->name_is_idx && s->name_idx < json_array_size(n)) emit_index(c, in, s->name_idx, out);
         else if (s->name_is_length) emit_length(c, in, json_array_size(n), out);
-    } else if (json_is_string(n) && s->name_is_length) {
+    } else if (json_is_string(n) && s->name_is_length && !jp_tick_bytes(c, json_string_length(n))) {
         emit_length(c, in, jp_utf8_count(json_string_value(n), json_string_length(n)), out);
     }
 }
@@ -275,7 +276,7 @@ static int idxexpr_target(jp_ctx *c, const jp_expr *e, json_t *node, size_t *idx
         int64_t i = v.u.i;
         jp_int ji = {i < 0, i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i};
         r = resolve(ji, json_array_size(node), idx);
-    } else if (json_is_object(node) && v.k == V_STR &&
+    } else if (json_is_object(node) && v.k == V_STR && !jp_tick_bytes(c, v.u.s.n) &&
                (*child = json_object_getn(node, v.u.s.p, v.u.s.n))) {
         if (v.hold) {
             if (!c->keep) c->keep = json_array();
@@ -396,10 +397,11 @@ static json_t *singular_step(jp_ctx *c, const jp_sel *s, json_t *n, int64_t *len
     json_t *child;
     switch (s->kind) {
     case SEL_NAME:
-        if (json_is_object(n)) return json_object_getn(n, s->name, s->name_len);
+        if (json_is_object(n))
+            return jp_tick_bytes(c, s->name_len) ? NULL : json_object_getn(n, s->name, s->name_len);
         if (json_is_array(n) && s->name_is_idx) return json_array_get(n, s->name_idx);
         if (json_is_array(n) && s->name_is_length) *len = (int64_t)json_array_size(n);
-        if (json_is_string(n) && s->name_is_length)
+        if (json_is_string(n) && s->name_is_length && !jp_tick_bytes(c, json_string_length(n)))
             *len = (int64_t)jp_utf8_count(json_string_value(n), json_string_length(n));
         return NULL;
     case SEL_INDEX:
@@ -482,10 +484,30 @@ static void fill_match(const jp_ctx *c, const jp_item *it, jp_match *m, jp_step 
     }
 }
 
-/* Build the self-contained result set from the final working set. */
-static jp_results *materialise(const jp_ctx *c, const jp_list *l) {
+/* Count the steps and name bytes of every result's path into *nsteps and *bytes; fails the
+ * evaluation (returning -1) as soon as they would pass JP_RESULT_BYTES_LIMIT, so the walk
+ * itself stays bounded too. */
+static int results_size(jp_ctx *c, const jp_list *l, size_t *nsteps, size_t *bytes) {
+    size_t fixed = l->n * sizeof(jp_match);
+    for (size_t i = 0; i < l->n; i++) {
+        rec_size(c, l->v[i].rec, nsteps, bytes);
+        if (fixed + *nsteps * sizeof(jp_step) + *bytes <= JP_RESULT_BYTES_LIMIT) continue;
+        if (c->err) {
+            c->err->pos = 0;
+            snprintf(c->err->msg, sizeof c->err->msg,
+                     "path results exceeded their size limit (%zu MiB of paths)", JP_RESULT_BYTES_LIMIT >> 20);
+        }
+        c->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Build the self-contained result set from the final working set; NULL (c failed) when it
+ * would be too big. */
+static jp_results *materialise(jp_ctx *c, const jp_list *l) {
     size_t nsteps = 0, bytes = 0;
-    for (size_t i = 0; i < l->n; i++) rec_size(c, l->v[i].rec, &nsteps, &bytes);
+    if (results_size(c, l, &nsteps, &bytes)) return NULL;
     jp_results *r = calloc(1, sizeof *r);
     if (!r) abort();
     r->n = l->n;
@@ -508,12 +530,24 @@ int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err) {
     return jp_eval_in(p, root, &b, out, err);
 }
 
+int jp_budget_charge(jp_budget *b, uint64_t steps, jp_error *err) {
+    jp_ctx c;
+    memset(&c, 0, sizeof c);
+    c.err = err;
+    c.steps = b->steps;
+    int rc = jp_tick(&c, steps);
+    b->steps = c.steps;
+    return rc;
+}
+
 int jp_eval_in(const jp_path *p, json_t *root, jp_budget *b, jp_results **out, jp_error *err) {
     return jp_eval_exact(p, root, NULL, b, out, err);
 }
 
-int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
-                  jp_results **out, jp_error *err) {
+/* jp_eval_exact and jp_eval_count: with out, the results are materialised; else only
+ * their number goes to *count. */
+static int evaluate(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                    jp_results **out, size_t *count, jp_error *err) {
     jp_ctx c;
     memset(&c, 0, sizeof c);
     c.path = p;
@@ -527,7 +561,8 @@ int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_b
     if (root) run_query(&c, &p->q, root, 0, &res);
     b->steps = c.steps;
     b->regex_ns = c.regex_ns;
-    *out = c.failed ? NULL : materialise(&c, &res);
+    if (out) *out = c.failed ? NULL : materialise(&c, &res);
+    else *count = c.failed ? 0 : res.n;
     free(res.v);
     free(c.rec);
     pcre2_match_data_free(c.md);
@@ -535,6 +570,16 @@ int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_b
     free(c.dyn_pat);
     json_decref(c.keep);
     return c.failed ? -1 : 0;
+}
+
+int jp_eval_exact(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  jp_results **out, jp_error *err) {
+    return evaluate(p, root, texts, b, out, NULL, err);
+}
+
+int jp_eval_count(const jp_path *p, json_t *root, const jp_numtexts *texts, jp_budget *b,
+                  size_t *count, jp_error *err) {
+    return evaluate(p, root, texts, b, NULL, count, err);
 }
 
 /* Public accessors and the normalised path printer: see jsonpath.h. */

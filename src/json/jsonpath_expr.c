@@ -159,6 +159,13 @@ int jv_num_cmp(const jv *a, const jv *b) {
     return (a->u.d > b->u.d) - (a->u.d < b->u.d);
 }
 
+/* Charge the comparison of two numbers: kept number texts (`1e400`, a 1,000-digit integer)
+ * are compared digit by digit.  Returns -1 past the budget. */
+int jp_tick_dec(jp_ctx *c, const jv *a, const jv *b) {
+    size_t n = (a->k == V_DEC ? a->u.dec.n : 0) + (b->k == V_DEC ? b->u.dec.n : 0);
+    return jp_tick_bytes(c, n);
+}
+
 static int json_deep_equal(jp_ctx *c, json_t *a, json_t *b);
 
 /* Deep equality of two arrays. */
@@ -177,6 +184,7 @@ static int object_equal(jp_ctx *c, json_t *a, json_t *b) {
     size_t kn;
     json_t *v;
     json_object_keylen_foreach(a, k, kn, v) {
+        if (jp_tick_bytes(c, kn)) return 0; /* the lookup hashes the name */
         json_t *w = json_object_getn(b, k, kn);
         if (!w || !json_deep_equal(c, v, w)) return 0;
     }
@@ -200,12 +208,14 @@ static int json_deep_equal(jp_ctx *c, json_t *a, json_t *b) {
 
 /* `==`: deep JSON equality; 1 == 1.0; "3" != 3. */
 int jv_equal(jp_ctx *c, const jv *a, const jv *b) {
-    if (jv_is_num(a) && jv_is_num(b)) return jv_num_cmp(a, b) == 0;
+    if (jv_is_num(a) && jv_is_num(b)) return !jp_tick_dec(c, a, b) && jv_num_cmp(a, b) == 0;
     if (a->k != b->k) return 0;
     switch (a->k) {
     case V_NULL: return 1;
     case V_BOOL: return a->u.b == b->u.b;
-    case V_STR: return a->u.s.n == b->u.s.n && memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
+    case V_STR:
+        return a->u.s.n == b->u.s.n && !jp_tick_bytes(c, a->u.s.n) &&
+               memcmp(a->u.s.p, b->u.s.p, a->u.s.n) == 0;
     case V_JSON: return json_deep_equal(c, a->u.j, b->u.j);
     case V_REGEX: return a->u.re == b->u.re;
     default: return 0;
@@ -213,12 +223,14 @@ int jv_equal(jp_ctx *c, const jv *a, const jv *b) {
 }
 
 /* `<` `<=` `>` `>=`: numbers by value, strings byte-wise, anything else null. */
-static jv compare(jp_op op, const jv *a, const jv *b) {
+static jv compare(jp_ctx *ctx, jp_op op, const jv *a, const jv *b) {
     int c;
     if (jv_is_num(a) && jv_is_num(b)) {
+        if (jp_tick_dec(ctx, a, b)) return jv_null();
         c = jv_num_cmp(a, b);
     } else if (a->k == V_STR && b->k == V_STR) {
         size_t n = a->u.s.n < b->u.s.n ? a->u.s.n : b->u.s.n;
+        if (jp_tick_bytes(ctx, n)) return jv_null();
         c = n ? memcmp(a->u.s.p, b->u.s.p, n) : 0;
         if (c == 0) c = (a->u.s.n > b->u.s.n) - (a->u.s.n < b->u.s.n);
     } else {
@@ -343,7 +355,7 @@ static jv binary(jp_ctx *c, const jp_expr *e, json_t *at) {
     switch (e->op) {
     case E_EQ: r = jv_bool(jv_equal(c, &a, &b)); break;
     case E_NE: r = jv_bool(!jv_equal(c, &a, &b)); break;
-    case E_LT: case E_LE: case E_GT: case E_GE: r = compare(e->op, &a, &b); break;
+    case E_LT: case E_LE: case E_GT: case E_GE: r = compare(c, e->op, &a, &b); break;
     default: r = arith(e->op, &a, &b); break;
     }
     jv_release(&a);

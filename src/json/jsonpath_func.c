@@ -136,6 +136,9 @@ static jv extreme(jp_ctx *c, int fn, const jv *a) {
         jv x = jv_of(c, json_array_get(a->u.j, i));
         if ((!jv_is_num(&x) && x.k != V_STR) || (best && (x.k == V_STR) != (b.k == V_STR)))
             return type_error(c);
+        /* long strings and number texts cost in proportion to their length (3.14.8) */
+        if (best && (x.k == V_STR ? jp_tick_bytes(c, x.u.s.n) : jp_tick_dec(c, &x, &b)))
+            return jv_null();
         int order = !best ? 0 : x.k == V_STR ? str_cmp(&x, &b) : jv_num_cmp(&x, &b);
         if (!best || (fn == F_MIN ? order < 0 : order > 0)) {
             best = json_array_get(a->u.j, i);
@@ -153,7 +156,10 @@ static jv keys_of(jp_ctx *c, const jv *a) {
     const char *k;
     size_t kn;
     json_t *v;
-    json_object_keylen_foreach(a->u.j, k, kn, v) json_array_append_new(arr, json_stringn(k, kn));
+    json_object_keylen_foreach(a->u.j, k, kn, v) {
+        if (jp_tick_bytes(c, kn)) break; /* each name is copied: long ones cost by length */
+        json_array_append_new(arr, json_stringn_nocheck(k, kn)); /* names are valid UTF-8 */
+    }
     jv r = jv_null();
     r.k = V_JSON;
     r.u.j = r.hold = arr;

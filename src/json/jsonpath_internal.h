@@ -196,6 +196,8 @@ int jv_truthy(const jv *v);
 int jv_equal(jp_ctx *c, const jv *a, const jv *b);
 int jv_is_num(const jv *v);
 int jv_num_cmp(const jv *a, const jv *b);
+/* Charge comparing numbers a and b to the budget (their kept texts' length); -1 past it. */
+int jp_tick_dec(jp_ctx *c, const jv *a, const jv *b);
 jv jp_dec_negate(const jv *a);
 double jv_to_double(const jv *v);
 size_t jp_utf8_count(const char *s, size_t n);
@@ -215,6 +217,11 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args);
  * evaluated and elements scanned by functions all count. */
 #define JP_EVAL_STEP_LIMIT 20000000u
 
+/* Memory the results of one evaluation may take: each selected node's path is copied whole
+ * (its steps and member names), so `$..*` over a deep value with long member names would
+ * copy every long name into the path of each node below it, for gigabytes. */
+#define JP_RESULT_BYTES_LIMIT ((size_t)128 << 20)
+
 /* Fail the evaluation with "<what> exceeded its step limit (<limit> steps)". */
 void jp_fail_limit(jp_ctx *c, const char *what, unsigned limit);
 
@@ -224,6 +231,18 @@ static inline int jp_tick(jp_ctx *c, uint64_t n) {
     if (c->steps <= JP_EVAL_STEP_LIMIT) return 0;
     jp_fail_limit(c, "path evaluation", JP_EVAL_STEP_LIMIT);
     return -1;
+}
+
+/* Bytes of string or name work that count as one step (JP_EVAL_STEP_LIMIT): comparing,
+ * hashing or scanning a string costs in proportion to its length, so a filter repeating
+ * `==` of two long strings, or a lookup of a long member name, over many elements must draw
+ * on the budget accordingly, or one request could hold the server for minutes within it. */
+#define JP_BYTES_PER_STEP 16u
+
+/* Account for the work of handling n bytes of strings (short ones are free: their cost is
+ * in the step of the operation that handles them). */
+static inline int jp_tick_bytes(jp_ctx *c, size_t n) {
+    return n < JP_BYTES_PER_STEP ? 0 : jp_tick(c, n / JP_BYTES_PER_STEP);
 }
 
 /* Evaluate a path operand of a filter starting at `start`; returns a borrowed node / scalar

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "json/decimal.h"
@@ -186,6 +187,26 @@ static int cmp_span(const void *a, const void *b) {
 }
 
 void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_t wlen, strbuf *out) {
+    jtree_replace_max(d, res, with, wlen, SIZE_MAX, out);
+}
+
+/* Length of the text once the outermost spans (sorted) are replaced by wlen bytes each;
+ * SIZE_MAX if it does not fit. */
+static size_t replaced_len(const jdoc *d, const span *spans, size_t ns, size_t wlen) {
+    size_t len = d->text.len;
+    uint32_t pos = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (spans[i].start < pos) continue; /* inside a span already replaced */
+        len -= spans[i].end - spans[i].start;
+        if (len > SIZE_MAX - wlen) return SIZE_MAX;
+        len += wlen;
+        pos = spans[i].end;
+    }
+    return len;
+}
+
+int jtree_replace_max(const jdoc *d, const jp_results *res, const char *with, size_t wlen,
+                      size_t max_len, strbuf *out) {
     size_t n = jp_results_count(res), ns = 0;
     span *spans = malloc((n ? n : 1) * sizeof *spans);
     if (!spans) abort();
@@ -201,6 +222,10 @@ void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_
     }
     jlocator_free(&loc);
     qsort(spans, ns, sizeof *spans, cmp_span);
+    if (max_len != SIZE_MAX && replaced_len(d, spans, ns, wlen) > max_len) {
+        free(spans);
+        return -1;
+    }
     uint32_t pos = 0;
     for (size_t i = 0; i < ns; i++) {
         if (spans[i].start < pos) continue; /* inside a span already replaced */
@@ -210,4 +235,5 @@ void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_
     }
     sb_add(out, d->text.buf + pos, d->text.len - pos);
     free(spans);
+    return 0;
 }

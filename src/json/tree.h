@@ -38,4 +38,10 @@ uint32_t jtree_locate(const jdoc *d, uint32_t root, const jp_step *steps, size_t
  * in the size of the value plus the matches' path lengths. */
 void jtree_replace(const jdoc *d, const jp_results *res, const char *with, size_t wlen, strbuf *out);
 
+/* As jtree_replace, but first compute the length of the new text, and when it would pass
+ * max_len write nothing and return -1 (a value of 2,000 elements each replaced by 500 KB
+ * is 1 GB: refuse it before building it).  Returns 0 when out was written. */
+int jtree_replace_max(const jdoc *d, const jp_results *res, const char *with, size_t wlen,
+                      size_t max_len, strbuf *out);
+
 #endif

@@ -39,27 +39,29 @@ static jp_path *compile_or_answer(request *r, uint32_t path_tok) {
     return p;
 }
 
-/* Evaluate p on the stored value e (scanned into vdoc, tree in *tree).
- * Returns the results, or NULL with err set when evaluation had to stop (a
- * regex over its step limit); nothing is written to the response. */
-static jp_results *eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b, json_t **tree, jp_error *err) {
+/* Evaluate p on the stored value e (scanned into vdoc).  With res, the results
+ * go to *res and their tree to *tree (free both); with res NULL only their
+ * number goes to *count (KV_FIND rsp "keys"/"kv" need no paths, so none are
+ * copied) and no tree is kept.  Returns -1 with err set when evaluation had to
+ * stop (a regex over its step limit); nothing is written to the response. */
+static int eval_entry(const jp_path *p, const kv_entry *e, jp_budget *b, json_t **tree, jp_results **res,
+                      size_t *count, jp_error *err) {
     *tree = NULL;
+    if (res) *res = NULL;
     if (jdoc_parse(&vdoc, kv_val(e), e->vlen, NULL)) { /* values are validated on entry */
         snprintf(err->msg, sizeof err->msg, "stored value failed to parse");
-        return NULL;
+        return -1;
     }
     jp_numtexts *texts = jp_numtexts_new(); /* only needed while evaluating */
     *tree = jtree_build(&vdoc, 0, texts);
-    jp_results *res = NULL;
-    int failed = jp_eval_exact(p, *tree, texts, b, &res, err);
+    int failed = res ? jp_eval_exact(p, *tree, texts, b, res, err) : jp_eval_count(p, *tree, texts, b, count, err);
     jp_numtexts_free(texts);
-    if (failed) {
+    if (failed || !res) {
         json_decref(*tree);
         *tree = NULL;
-        if (!err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
-        return NULL;
     }
-    return res;
+    if (failed && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "JSONPath evaluation failed");
+    return failed ? -1 : 0;
 }
 
 enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
@@ -69,9 +71,11 @@ enum find_rsp { FIND_KEYS, FIND_PATHS, FIND_KV };
 static int find_one(request *r, const jp_path *p, const kv_entry *e, jp_budget *b, enum find_rsp mode, int *first,
                     jp_error *err) {
     json_t *tree = NULL;
-    jp_results *res = eval_entry(p, e, b, &tree, err);
-    if (!res) return -1;
-    size_t n = jp_results_count(res);
+    jp_results *res = NULL;
+    size_t n = 0;
+    /* only rsp "paths" needs the nodes' paths: the other forms just count them */
+    if (eval_entry(p, e, b, &tree, mode == FIND_PATHS ? &res : NULL, &n, err)) return -1;
+    if (mode == FIND_PATHS) n = jp_results_count(res);
     if (n && mode == FIND_PATHS) {
         for (size_t i = 0; i < n; i++) {
             strbuf path = STRBUF_INIT;
@@ -124,21 +128,28 @@ void cmd_KV_FIND(request *r) {
     jp_budget budget = {0, 0}; /* one for the whole request, however many keys it searches */
     const kvmap *m = &r->srv->store.kv;
     const jtok *keys = p[0] ? req_tok(r, p[0]) : NULL;
+    /* A body past maxOutputBytes is never sent (the connection is closed with 1008, 7.3):
+     * stop searching there rather than build gigabytes of paths first. */
+    size_t cap = mark + r->srv->cfg.max_output;
     if (!keys || keys->count == 0) {
         uint32_t pos = 0;
-        for (const kv_entry *e; !failed && (e = kvmap_next(m, &pos));)
+        for (const kv_entry *e; !failed && r->out->len <= cap && (e = kvmap_next(m, &pos));)
             failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
     } else {
         strbuf k = STRBUF_INIT;
-        for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed; i++, t = req_tok(r, t)->next) {
+        for (uint32_t i = 0, t = p[0] + 1; i < keys->count && !failed && r->out->len <= cap;
+             i++, t = req_tok(r, t)->next) {
             if (req_tok(r, t)->type != JT_STRING) continue; /* Q7 fixed: non-strings are skipped */
             sb_reset(&k);
             jstr_decode(r->doc, req_tok(r, t), &k);
             sb_grow(&k, 0);
             kv_entry *e = store_get(&r->srv->store, NULL, k.buf, k.len);
             if (!e || (mode == FIND_KV && e->flag)) continue; /* an object lists each key once */
-            if (mode == FIND_KV) keyops_remember(r, e);
-            failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
+            /* A key listed again is parsed again: that costs a step per byte, or a short
+             * request naming one large key thousands of times would hold the server. */
+            if (e->flag) failed = jp_budget_charge(&budget, e->vlen, &err) < 0;
+            else keyops_remember(r, e);
+            if (!failed) failed = find_one(r, path, e, &budget, mode, &first, &err) < 0;
         }
         keyops_forget(r);
         sb_free(&k);
@@ -150,6 +161,20 @@ void cmd_KV_FIND(request *r) {
     }
     sb_addc(r->out, mode == FIND_KV ? '}' : ']');
     rsp_end_st(r, ST_OK, 0);
+}
+
+/* The longest value KV_UPDATE and KV_ARR_APPEND may build: what a stored value can hold,
+ * and under a maxMemory ceiling no more than the ceiling (the store would refuse it after
+ * it was built, but building it could take gigabytes first). */
+static size_t edit_room(const request *r) {
+    size_t mm = r->srv->store.max_memory;
+    return mm && mm < STORE_MAX_VALUE_LEN ? mm : STORE_MAX_VALUE_LEN;
+}
+
+/* Answer 42 for an edit longer than edit_room, naming the bound that refused it. */
+static void refuse_long_edit(request *r) {
+    size_t mm = r->srv->store.max_memory;
+    rsp_fail(r, ST_VALUE_SIZE, mm && mm < STORE_MAX_VALUE_LEN ? NDB_MAXMEMORY_MSG : STORE_LENGTH_MSG);
 }
 
 /* KV_UPDATE and KV_ARR_APPEND build a value with fewer wrapping levels than
@@ -186,17 +211,19 @@ void cmd_KV_UPDATE(request *r) {
         json_t *tree = NULL;
         jp_error err = {0, ""};
         jp_budget budget = {0, 0};
-        jp_results *res = eval_entry(path, e, &budget, &tree, &err);
-        if (!res) {
+        jp_results *res = NULL;
+        if (eval_entry(path, e, &budget, &tree, &res, NULL, &err)) {
             rsp_fail(r, ST_PATH_INVALID, err.msg);
         } else {
             const jtok *v = req_tok(r, p[2]);
             sb_reset(&edit);
-            jtree_replace(&vdoc, res, jtok_text(r->doc, v), v->len, &edit);
+            int too_long = jtree_replace_max(&vdoc, res, jtok_text(r->doc, v), v->len, edit_room(r), &edit);
             /* Nothing selected, only `length` pseudo-members, or the same
              * text: no change, so no journal record and no watch event. */
-            int unchanged = edit.len == e->vlen && !memcmp(edit.buf, kv_val(e), edit.len);
-            if (refuse_deep_edit(r)) {
+            int unchanged = !too_long && edit.len == e->vlen && !memcmp(edit.buf, kv_val(e), edit.len);
+            if (too_long) {
+                refuse_long_edit(r);
+            } else if (refuse_deep_edit(r)) {
                 /* answered */
             } else if (!unchanged &&
                        store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_UPDATE) == STORE_OOM) {
@@ -270,6 +297,10 @@ void cmd_KV_ARR_APPEND(request *r) {
         goto out;
     }
     if (req_tok(r, p[0])->count) {
+        if ((size_t)e->vlen + req_tok(r, p[0])->len - 1 > edit_room(r)) { /* the items less [ ], a comma */
+            refuse_long_edit(r);
+            goto out;
+        }
         splice_items(r, p[0], target);
         if (refuse_deep_edit(r)) goto out;
         if (store_put(&r->srv->store, NULL, k.buf, k.len, edit.buf, edit.len, CAUSE_APPEND) == STORE_OOM) {

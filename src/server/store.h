@@ -62,6 +62,12 @@ typedef void (*store_sink_fn)(void *ctx, const change *ch);
 #define STORE_MAX_VALUE_DEPTH (JSON_MAX_DEPTH - 3)
 #define STORE_DEPTH_MSG "the value would nest deeper than 1021 levels (the most a stored value may)"
 
+/* A stored value's length is kept in 32 bits (kvmap.h).  KV_SET cannot get near it (a
+ * request is at most maxPayload), but KV_UPDATE replaces many nodes by one value and
+ * KV_ARR_APPEND adds to what is there: they check the new length against this first. */
+#define STORE_MAX_VALUE_LEN ((size_t)UINT32_MAX)
+#define STORE_LENGTH_MSG "the value would be longer than 4294967295 bytes (the most a stored value may)"
+
 typedef struct ndb_store {
     kvmap kv;                  /* top-level keys (read freely, change only here) */
     ttl_table ttl;             /* deadlines of the top-level keys that expire */

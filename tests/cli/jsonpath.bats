@@ -177,6 +177,82 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     req '{"KV_FIND":{"rsp":"keys","keys":["eq"],"path":"$[?($.b == $.c)]"}}' '{"KV_FIND_RSP":{"keys":["eq"],"st":1}}'
 }
 
+@test "long strings and member names draw on the step limit by their length; other clients are answered meanwhile" {
+    # a million == of two 400 KB strings, each counted as one step, held the
+    # server for about 10 s; a 100 KB member name looked up a million times, 40 s
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"strs":{"s":"a"*400000,"t":"a"*400000,"a":list(range(1000))},"objs":[{}]*1000}}}))' | "$NDB" send - >/dev/null
+    local limit='"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s == $.t)])]"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$limit" ]
+    run timeout 10 "$NDB" send --timeout 5 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s < $.t)])]"}}' \
+        '{"KV_UPDATE":{"key":"strs","path":"$.a[?($.a[?($.s.length == 1)])]","value":0}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "{\"KV_FIND_RSP\":{$limit" ]
+    [ "${lines[1]}" = "{\"KV_UPDATE_RSP\":{$limit" ]
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["objs"],"path":"$[?($[?(@[\x27%s\x27] == 1)])]" % ("n"*100000)}}))' >"$BATS_TEST_TMPDIR/name"
+    run timeout 10 "$NDB" send --timeout 5 - <"$BATS_TEST_TMPDIR/name"
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
+    # a few comparisons of long strings are still cheap
+    req '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?(@ < 3 && $.s == $.t)]"}}' '{"KV_FIND_RSP":{"keys":["strs"],"st":1}}'
+    # keys() copies each member name: a 400 KB one a million times was minutes
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"ko":{"o":{"n"*400000:1},"a":list(range(1000))}}}}))' | "$NDB" send - >/dev/null
+    run timeout 10 "$NDB" send --timeout 5 '{"KV_FIND":{"rsp":"keys","keys":["ko"],"path":"$.a[?($.a[?(keys($.o) == 1)])]"}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
+}
+
+@test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
+    # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
+    # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deep\":%s,\"long\":{\"%s\":[0,0]}}}}" % ("["*1000 + ",".join(["0"]*100000) + "]"*1000, "n"*100000))' | "$NDB" send - >/dev/null
+    local size='"m":"path results exceeded their size limit (128 MiB of paths)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"paths","keys":["deep"],"path":"$..*"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$size" ]
+    # rsp keys and kv only count the nodes: no path is copied
+    req '{"KV_FIND":{"rsp":"keys","keys":["deep"],"path":"$..*"}}' '{"KV_FIND_RSP":{"keys":["deep"],"st":1}}'
+    req '{"KV_UPDATE":{"key":"deep","path":"$..*","value":1}}' "{\"KV_UPDATE_RSP\":{$size"
+    req '{"KV_FIND":{"rsp":"keys","keys":["deep"],"path":"$..[?(@ == [0,0])]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    # a long member name is copied into the path of every node below it: fine for a few
+    run "$NDB" send '{"KV_FIND":{"rsp":"paths","keys":["long"],"path":"$..*"}}'
+    [ "$status" -eq 0 ]
+    [ "${#output}" -gt 300000 ]
+    [[ "$output" == *"][1]\"],\"st\":1}}" ]]
+}
+
+@test "KV_FIND: a key listed again costs a step per byte; a body past maxOutputBytes stops the search" {
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"b":list(range(80000)),"long":{"n"*1000:[0]*1000}}}}))' | "$NDB" send - >/dev/null
+    # 2,000 listings of a 480 KB value were parsed 2,000 times: 12 s of a held server
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["b"]*2000,"path":"$.nope"}}))' >"$BATS_TEST_TMPDIR/again"
+    run timeout 10 "$NDB" send --timeout 5 - <"$BATS_TEST_TMPDIR/again"
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' ]
+    req '{"KV_FIND":{"rsp":"keys","keys":["b","b","b","b","b"],"path":"$[0]"}}' '{"KV_FIND_RSP":{"keys":["b","b","b","b","b"],"st":1}}'
+    # the paths of "long" take 1 MB: listed 1,000 times, a body of 1 GB was built
+    # before the connection was closed for it
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["long"]*1000,"path":"$..*"}}))' >"$BATS_TEST_TMPDIR/big"
+    local before after
+    before=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    run timeout 20 "$NDB" send --timeout 10 - <"$BATS_TEST_TMPDIR/big"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"connection closed by server (1008: output over maxOutputBytes)"* ]]
+    after=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    [ $((after - before)) -lt 524288 ] # KiB: the old server built 1 GB
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":4,"st":1}}'
+}
+
 @test "tokenize splits a string of 800,000 bytes (400,001 pieces)" {
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"t":["a,"*400000]}}}))' | "$NDB" send - >/dev/null
     req '{"KV_FIND":{"rsp":"keys","keys":["t"],"path":"$[?(count(tokenize(@, /,/)) == 400001)]"}}' \

@@ -522,6 +522,30 @@ EOF
     [ "$status" -eq 1 ]
 }
 
+@test "KV_UPDATE and KV_ARR_APPEND refuse a value past maxMemory or 4 GiB before building it" {
+    start_server --max-memory 50M
+    # 2,000 elements each replaced by 100 KB: 200 MB was built, then refused
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"z":[0]*2000}}})); print(json.dumps({"KV_UPDATE":{"key":"z","path":"$[*]","value":"x"*100000}}))' >"$BATS_TEST_TMPDIR/in"
+    local before after
+    before=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/in"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '{"KV_UPDATE_RSP":{"m":"maxMemory exceeded","st":42,"tkn":null}}' ]
+    after=$(awk '/^VmHWM/ {print $2}' "/proc/$NDB_PID/status")
+    [ $((after - before)) -lt 102400 ] # KiB
+    req '{"KV_UPDATE":{"key":"z","path":"$[:2]","value":"x"}}' '{"KV_UPDATE_RSP":{"cnt":2,"st":1}}'
+    stop_server
+    # without a ceiling, a stored value's length still fits in 32 bits:
+    # 200,000 elements each replaced by 30 KB would be 6 GB
+    start_server
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"z":[0]*200000}}})); print(json.dumps({"KV_UPDATE":{"key":"z","path":"$[*]","value":"x"*30000}}))' >"$BATS_TEST_TMPDIR/in"
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/in"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '{"KV_UPDATE_RSP":{"m":"the value would be longer than 4294967295 bytes (the most a stored value may)","st":42,"tkn":null}}' ]
+    req '{"KV_FIND":{"rsp":"paths","keys":["z"],"path":"$[?(@ != 0)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+    req '{"KV_ARR_APPEND":{"key":"z","items":["y"]}}' '{"KV_ARR_APPEND_RSP":{"st":1}}'
+}
+
 @test "maxMemory lowered across a journal restart: start-up warns, writes that do not grow memory work" {
     P="$BATS_TEST_TMPDIR/data"
     mkdir -p "$P"

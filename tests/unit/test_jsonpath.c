@@ -848,6 +848,85 @@ static void budget_tests(void) {
     json_decref(root);
 }
 
+/* Fail with the step-limit message (or not) when evaluating src on root. */
+static void check_budget(json_t *root, const char *src, int exceeds) {
+    jp_error err;
+    jp_results *r = NULL;
+    jp_path *p = jp_compile(src, strlen(src), &err);
+    CHECK(p != NULL);
+    if (!p) return;
+    int rc = jp_eval(p, root, &r, &err);
+    if (exceeds) {
+        CHECK(rc == -1 && r == NULL && strstr(err.msg, "path evaluation exceeded its step limit"));
+    } else {
+        CHECK(rc == 0);
+    }
+    jp_results_free(r);
+    jp_free(p);
+}
+
+/* Comparing long strings, hashing long member names and counting characters cost in
+ * proportion to the bytes (one step per JP_BYTES_PER_STEP): a million `==` of two
+ * 400 KB strings, each one step, held the server for seconds; now the budget stops them. */
+static void string_budget_tests(void) {
+    size_t big = 400000;
+    char *s = malloc(big + 1);
+    memset(s, 'a', big);
+    s[big] = '\0';
+    json_t *root = json_object(), *a = json_array(), *objs = json_array();
+    for (int i = 0; i < 1000; i++) {
+        json_array_append_new(a, json_integer(i));
+        json_array_append_new(objs, json_object());
+    }
+    json_object_set_new(root, "s", json_string(s));
+    json_object_set_new(root, "t", json_string(s));
+    json_object_set_new(root, "a", a);
+    json_object_set_new(root, "objs", objs);
+    check_budget(root, "$.a[?($.a[?($.s == $.t)])]", 1);
+    check_budget(root, "$.a[?($.a[?($.s <= $.t)])]", 1);
+    check_budget(root, "$.a[?($.a[?($.s.length == 1)])]", 1);
+    check_budget(root, "$.a[?($.a[?(length($.s) == 1)])]", 1);
+    check_budget(root, "$.a[?(@ < 3 && $.s == $.t)]", 0); /* a few long compares are fine */
+    /* keys() copies every member name */
+    json_object_set_new(root, "o", json_pack("{s:i}", s, 1));
+    check_budget(root, "$.a[?($.a[?(keys($.o) == 1)])]", 1);
+    check_budget(root, "$.a[?(@ < 3 && keys($.o) == 1)]", 0);
+    /* a 100 KB member name looked up in a million objects */
+    strbuf src = STRBUF_INIT;
+    sb_adds(&src, "$.objs[?($.objs[?(@['");
+    sb_add(&src, s, 100000);
+    sb_adds(&src, "'] == 1)])]");
+    sb_grow(&src, 0);
+    check_budget(root, src.buf, 1);
+    sb_free(&src);
+    json_decref(root);
+    free(s);
+}
+
+/* Each result's path is copied whole: 100,000 nodes 1,000 levels down would be 3 GB of
+ * paths.  Past JP_RESULT_BYTES_LIMIT the evaluation fails instead. */
+static void result_size_tests(void) {
+    strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 1000; i++) sb_addc(&sb, '[');
+    for (int i = 0; i < 100000; i++) sb_adds(&sb, i ? ",0" : "0");
+    for (int i = 0; i < 1000; i++) sb_addc(&sb, ']');
+    json_error_t jerr;
+    json_t *root = json_loadb(sb.buf, sb.len, 0, &jerr);
+    sb_free(&sb);
+    CHECK(root != NULL);
+    jp_error err;
+    jp_results *r = NULL;
+    jp_path *p = jp_compile("$..*", 4, &err);
+    CHECK(jp_eval(p, root, &r, &err) == -1 && r == NULL);
+    CHECK_STR(err.msg, "path results exceeded their size limit (128 MiB of paths)");
+    jp_free(p);
+    p = jp_compile("$..[?(@ == [0,0])]", 18, &err); /* few results: fine */
+    CHECK(jp_eval(p, root, &r, &err) == 0 && jp_results_count(r) == 0);
+    jp_results_free(r);
+    jp_free(p);
+    json_decref(root);
+}
+
 /* Random paths from a token alphabet: compile must never crash and evaluation must finish. */
 static void random_tests(void) {
     static const char *tok[] = {"$", "@", ".", "..", "[", "]", "(", ")", "?", "*", ",", ":",
@@ -889,6 +968,8 @@ int main(void) {
     limit_tests();
     deep_tree_tests();
     budget_tests();
+    string_budget_tests();
+    result_size_tests();
     random_tests();
     return UNIT_DONE();
 }
