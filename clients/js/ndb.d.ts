@@ -153,7 +153,8 @@ export interface SessionInfo {
 }
 
 export interface SetOptions extends CallOptions {
-    /** Seconds until the keys expire (issue 17). */
+    /** Seconds until the keys expire (issue 17).  Top-level keys only: a session's
+     *  set/add answer CommandSyntax (13), its keys expire with the session (expire()). */
     ttl?: number;
 }
 
@@ -204,7 +205,8 @@ export interface SessionCommands extends KeyCommands {
     readonly token: number | bigint;
     info(options?: CallOptions): Promise<SessionInfo>;
     end(options?: CallOptions): Promise<void>;
-    /** New expiry settings (SH_EXPIRE); the period starts now; duration 0: never expires. */
+    /** New expiry settings (SH_EXPIRE); the period starts now; duration 0: never expires.
+     *  They replace the old ones: a flag left out is false (pass deleteSession again to keep it). */
     expire(expiry: ExpiryOptions, options?: CallOptions): Promise<void>;
     watch(options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }

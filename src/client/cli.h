@@ -407,8 +407,9 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n);
  * when color is set), no trailing newline. */
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
 
-/* Flush stdout; returns 0 or CLI_USAGE when the output could not be
- * written (a reader that went away is not reported). */
+/* Flush stdout; returns 0, or CLI_USAGE when the output could not be
+ * written (a full disk...).  A reader that went away (EPIPE) is neither
+ * reported nor an error: 0. */
 int cli_output_finish(void);
 
 /* Append a key name for a diagnostic: JSON-quoted. */

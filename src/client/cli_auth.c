@@ -103,11 +103,25 @@ static int read_password(cli_login *l, char *err, size_t errlen) {
             return -1;
         }
     }
+    if (!utf8_valid(l->password.buf, l->password.len)) { /* SV_AUTH is JSON text: the server would close at once */
+        secret_wipe(&l->password);
+        if (l->password_file)
+            snprintf(err, errlen, "no password for user '%s': the first line of password file %s is not valid UTF-8",
+                     l->user, l->password_file);
+        else
+            snprintf(err, errlen, "no password for user '%s': the password %s is not valid UTF-8", l->user,
+                     pw ? "in NDB_PASSWORD" : "typed");
+        return -1;
+    }
     return 0;
 }
 
 int cli_login_password(cli_login *l, char *err, size_t errlen) {
     if (!l->user) return 0;
+    if (!utf8_valid(l->user, strlen(l->user))) {
+        snprintf(err, errlen, "cannot log in: the user name is not valid UTF-8");
+        return -1;
+    }
     if (l->have_password && !strcmp(l->password_of, l->user)) return 0;
     int base = is_base_login(l);
     if (base && l->have_base_password) {

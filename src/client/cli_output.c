@@ -185,7 +185,10 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n) {
 
 int cli_output_finish(void) {
     if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-    if (errno != EPIPE) fprintf(stderr, "ndb: cannot write the output: %s\n", strerror(errno));
+    /* a reader that left (`ndb keys | head -1`) took what it wanted: as
+     * `ndb watch`, end quietly with the command's own status */
+    if (errno == EPIPE) return 0;
+    fprintf(stderr, "ndb: cannot write the output: %s\n", strerror(errno));
     return CLI_USAGE;
 }
 

@@ -267,7 +267,9 @@ static const cli_cmd cli_cmds[] = {
      "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
      "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
      "fraction or exponent on either side the sum is a double.  N may be negative\n"
-     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n",
+     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n"
+     "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
+     "that created the counter.\n",
      "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
     {NULL, "cas", NULL, "Expiry and atomic updates", "KEY EXPECT [VALUE]",
      "store VALUE only if KEY holds EXPECT (compare-and-set)",
@@ -445,8 +447,11 @@ static const cli_cmd cli_cmds[] = {
     {"session", "save", NULL, "Sessions", "NAME [TKN...]", "save sessions to disk",
      "Write every session (or only the sessions TKN...) with their keys and expiry\n"
      "settings to a new snapshot of dataset NAME and print the server's report.\n"
-     "The server must run with persistence enabled.\n",
-     "0  saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0, cli_session_save},
+     "When a TKN names no session nothing is saved (a new snapshot without it would\n"
+     "be the one 'session load NAME' reads).  The server must run with persistence\n"
+     "enabled.\n",
+     "0  saved\n1  some TKN named no session; nothing was saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0,
+     cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",
      "Load the sessions of the newest complete snapshot of dataset NAME (sessions\n"
      "that already exist are left alone) and print the server's report.\n"
@@ -462,7 +467,9 @@ static const cli_cmd cli_cmds[] = {
      "0  loaded\n", {0}, 1, 1, "SH_LOAD", NULL, 0, cli_session_load},
     {"session", "expire", NULL, "Sessions", "TKN", "change the expiry of a session",
      "Give session TKN new expiry settings, as 'session new' takes them, its period\n"
-     "starting now: --ttl SECONDS (0: it never expires) and the flags.\n",
+     "starting now: --ttl SECONDS (0: it never expires) and the flags.  They replace\n"
+     "the old settings as a whole: a flag not given is turned off (give --delete\n"
+     "again to keep a session that ends at its deadline).\n",
      "0  changed\n1  TKN names no session\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 1, 1,
      "SH_EXPIRE", NULL, 0, cli_session_expire},
     {"session", "watch", NULL, "Sessions", "[TKN... | --all]", "print an event for every change of sessions",
@@ -790,6 +797,7 @@ static void print_main_help(FILE *f, int in_repl) {
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
                "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
                "timeout; 3 the server answered an error status (name and number on stderr).\n"
+               "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
 }

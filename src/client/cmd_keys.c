@@ -191,7 +191,8 @@ static int print_count(cli_ctx *c, const char *name) {
 
 int cli_count(cli_ctx *c, int argc, char **argv) { return print_count(c, "cnt"); }
 
-/* The REPL's question before clear: "Remove all N keys ...? [y/N]".
+/* The REPL's question before clear: "Remove all N keys ...? [y/N]" (for
+ * one key "Remove the 1 key ...").
  * Returns 1 for yes, 0 for anything else (message printed), or an exit
  * status > 1 if the count could not be had. */
 static int confirm_clear(cli_ctx *c) {
@@ -206,12 +207,15 @@ static int confirm_clear(cli_ctx *c) {
     }
     cli_req_end(c);
     if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "cnt", JT_NUMBER, &t))) return rc;
+    /* the count as the server wrote it; "Remove the 1 key", not "all 1 keys" */
+    int len = (int)c->rsp.toks[t].len;
+    const char *cnt = jtok_text(&c->rsp, &c->rsp.toks[t]);
+    int one = len == 1 && cnt[0] == '1';
+    fprintf(stderr, "Remove %s %.*s key%s of ", one ? "the" : "all", len, cnt, one ? "" : "s");
     if (c->in_session)
-        fprintf(stderr, "Remove all %.*s keys of session %llu? [y/N] ", (int)c->rsp.toks[t].len,
-                jtok_text(&c->rsp, &c->rsp.toks[t]), (unsigned long long)c->tkn);
+        fprintf(stderr, "session %llu? [y/N] ", (unsigned long long)c->tkn);
     else
-        fprintf(stderr, "Remove all %.*s keys of %s? [y/N] ", (int)c->rsp.toks[t].len,
-                jtok_text(&c->rsp, &c->rsp.toks[t]), c->url);
+        fprintf(stderr, "%s? [y/N] ", c->url);
     char line[16] = "";
     size_t n = 0;
     ssize_t k = 0;

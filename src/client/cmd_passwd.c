@@ -18,6 +18,7 @@
 #include "common/pwhash.h"
 #include "common/strbuf.h"
 #include "common/username.h"
+#include "json/scan.h"
 
 
 static const char passwd_usage[] =
@@ -46,7 +47,8 @@ static const char passwd_usage[] =
     "  -h, --help      show this help and exit\n"
     "\n"
     "Exit status: 0 the hash was printed; 1 no password could be read, it was\n"
-    "empty, or the two entries differ; 2 usage error.\n"
+    "empty or not UTF-8 (a login sends it as JSON text), or the two entries\n"
+    "differ; 2 usage error.\n"
     "\n"
     "Examples:\n"
     "  $ printf '%s\\n' secret | ndb passwd --iterations 100000\n"
@@ -114,6 +116,11 @@ static int read_password(strbuf *pw) {
         fprintf(stderr, "ndb passwd: the password is empty\n");
         return 1;
     }
+    if (!utf8_valid(pw->buf, pw->len)) { /* SV_AUTH carries it as JSON text: no client could send it */
+        fprintf(stderr, "ndb passwd: the password is not valid UTF-8 (a login sends it as JSON text); nothing was "
+                        "printed\n");
+        return 1;
+    }
     return 0;
 }
 
@@ -135,6 +142,7 @@ int cmd_passwd(int argc, char **argv) {
                                    PWHASH_MIN_ITERATIONS, PWHASH_MAX_ITERATIONS);
         } else if ((v = option_value(argc, argv, &i, "--name", &missing))) {
             if (!*v) return usage_error("--name: the user name is empty");
+            if (!utf8_valid(v, strlen(v))) return usage_error("--name: the user name is not valid UTF-8");
             /* the server's rule (common/username.h): an entry it would refuse is not printed */
             if (!user_name_ok(v, strlen(v)))
                 return usage_error("--name: a user name must be 1 to %d bytes without control characters or ':'",

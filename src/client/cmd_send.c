@@ -83,7 +83,9 @@ static const char send_usage[] =
     "\n"
     "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
     "server cannot be reached or refuses the login, when an answer does not come in\n"
-    "time, or when the connection closes before all answers arrived.\n";
+    "time, when the connection closes before all answers arrived, or when the\n"
+    "answers cannot be written (a full disk).  A reader that stops early\n"
+    "('ndb send ... | head -1') ends it quietly with status 0.\n";
 
 struct send_state {
     ws_client *ws;
@@ -94,6 +96,7 @@ struct send_state {
     size_t inflight;
     strbuf answer;
     uint64_t events, events_wanted; /* events printed; --events */
+    int reader_gone;                /* stdout is a pipe its reader closed: stop, exit 0 */
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -108,10 +111,12 @@ static int usage_error(const char *fmt, ...) {
 }
 
 
-/* Standard output failed (a closed pipe, a full disk): stop.  A reader that
- * went away, as in `ndb send ... | head -1`, is not worth a message. */
-static int output_error(void) {
-    if (errno != EPIPE) fprintf(stderr, "ndb: cannot write the answers: %s\n", strerror(errno));
+/* Standard output failed (a closed pipe, a full disk): stop (returns 2).
+ * A reader that went away, as in `ndb send ... | head -1`, took what it
+ * wanted: no message, and cmd_send exits 0 as `ndb watch` does. */
+static int output_error(struct send_state *st) {
+    if (errno == EPIPE) st->reader_gone = 1;
+    else fprintf(stderr, "ndb: cannot write the answers: %s\n", strerror(errno));
     return 2;
 }
 
@@ -125,7 +130,7 @@ static int take_answer(struct send_state *st) {
         putchar('\n');
         if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
         else if (st->inflight) st->inflight--;
-        return ferror(stdout) ? output_error() : 0;
+        return ferror(stdout) ? output_error(st) : 0;
     }
     if (r == 0)
         fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(st->ws), st->timeout_s);
@@ -233,7 +238,7 @@ static int take_opt(int argc, char **argv, int *i, const char *name, char shortn
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0};
+    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0, 0};
     const char *url = NULL, *host = NULL, *port = NULL;
     const char *user = NULL, *pwfile = NULL, *cacert = NULL, *cert = NULL, *key = NULL;
     char urlbuf[320];
@@ -321,6 +326,6 @@ int cmd_send(int argc, char **argv) {
     cli_login_free(&st.login);
     sb_free(&st.answer);
     free(reqs);
-    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) rc = output_error();
-    return rc;
+    if (!rc && (fflush(stdout) != 0 || ferror(stdout))) rc = output_error(&st);
+    return st.reader_gone ? 0 : rc;
 }

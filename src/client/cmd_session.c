@@ -5,8 +5,8 @@
  * Tokens are unsigned 64-bit numbers; they travel as decimal text from the
  * command line to the request and from the answer to stdout, never through
  * a floating-point type.  A token that names no session is "not found"
- * (exit 1), for these commands and for key commands run with --session
- * alike.
+ * (exit 1), for these commands (`session save` then saves nothing) and for
+ * key commands run with --session alike.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,27 +159,58 @@ static int report(cli_ctx *c, unsigned ok, const char *name) {
     return 0;
 }
 
+static int check_name(cli_ctx *c, const char *name) {
+    return utf8_valid(name, strlen(name)) ? 0 : cli_usage_error(c, "NAME is not valid UTF-8");
+}
+
 static int add_name(cli_ctx *c, const char *name) {
-    size_t n = strlen(name);
-    if (!utf8_valid(name, n)) return cli_usage_error(c, "NAME is not valid UTF-8");
+    int rc = check_name(c, name);
+    if (rc) return rc;
     cli_req_member(c, "name");
-    sb_add_json_string(&c->req, name, n);
+    sb_add_json_string(&c->req, name, strlen(name));
     return 0;
+}
+
+/* Before `session save NAME TKN...`: do all of tk[from..argc) name a
+ * session?  Each one that does not is named on stderr, one line each, and
+ * the answer is CLI_FALSE (not found, as for `session end`).  The server
+ * would skip such a token and still write a snapshot, and that snapshot,
+ * the newest of the dataset, is what a later `session load NAME` reads: a
+ * mistyped token must not hide the sessions saved before under NAME. */
+static int all_exist(cli_ctx *c, int argc, const uint64_t *tk, int from) {
+    int rc;
+    uint32_t t;
+    cli_req_begin_as(c, "SH_EXISTS");
+    add_tokens(c, argc, tk, from);
+    cli_req_end(c);
+    if ((rc = cli_call_ok(c)) || (rc = cli_member(c, "exist", JT_ARRAY, &t))) return rc;
+    /* `exist` is the subsequence of the tokens asked that exist, in order */
+    const jtok *a = &c->rsp.toks[t];
+    uint32_t i = 0, e = t + 1;
+    for (int k = from; k < argc; k++) {
+        uint64_t v;
+        if (i < a->count && !jnum_to_u64(&c->rsp, &c->rsp.toks[e], &v) && v == tk[k]) {
+            i++;
+            e = c->rsp.toks[e].next;
+            continue;
+        }
+        fprintf(stderr, "ndb: session %llu does not exist; nothing was saved\n", (unsigned long long)tk[k]);
+        rc = CLI_FALSE;
+    }
+    return rc;
 }
 
 int cli_session_save(cli_ctx *c, int argc, char **argv) {
     uint64_t *tk = calloc((size_t)argc, sizeof *tk);
     int rc;
     if (!tk) abort();
-    if ((rc = parse_tokens(c, argc, argv, 1, tk))) {
+    if ((rc = parse_tokens(c, argc, argv, 1, tk)) || (rc = check_name(c, argv[0])) ||
+        (argc > 1 && (rc = all_exist(c, argc, tk, 1)))) {
         free(tk);
         return rc;
     }
     cli_req_begin(c);
-    if ((rc = add_name(c, argv[0]))) {
-        free(tk);
-        return rc;
-    }
+    add_name(c, argv[0]);
     if (argc > 1) add_tokens(c, argc, tk, 1);
     cli_req_end(c);
     free(tk);

@@ -11,9 +11,9 @@
 /* Longest user name, in bytes. */
 #define USER_NAME_MAX 64
 
-/* Is the n bytes at s a user name: 1..USER_NAME_MAX bytes, no control
- * character, no ':' (Basic authentication ends the name at the first
- * colon)?  1 or 0. */
+/* Is the n bytes at s a user name: 1..USER_NAME_MAX bytes of UTF-8, no
+ * control character, no ':' (Basic authentication ends the name at the
+ * first colon)?  1 or 0. */
 int user_name_ok(const char *s, size_t n);
 
 #endif

@@ -111,7 +111,7 @@ export class KeysView {
             onclick: () => this.open(k),
         }))));
         if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
-        $('keys-summary').textContent = `${count(this.total)} keys in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
+        $('keys-summary').textContent = `${count(this.total)} key${this.total === 1 ? '' : 's'} in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
         $('keys-next').disabled = !this.next;
     }
@@ -173,7 +173,8 @@ export class KeysView {
             out.textContent = describe(e);
             return;
         }
-        out.textContent = prefix ? `${count(n)} keys start with “${prefix}”` : `${count(n)} keys`;
+        const keys = `${count(n)} key${n === 1 ? '' : 's'}`;
+        out.textContent = prefix ? `${keys} ${n === 1 ? 'starts' : 'start'} with “${prefix}”` : keys;
     }
 
     // Follow changes under the prefix while the view shows them (KV_WATCH,

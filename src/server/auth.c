@@ -26,6 +26,8 @@ typedef struct login {
     const ndb_user *user;  /* NULL: unknown name (checked against the dummy hash) */
     char name[USER_NAME_MAX * 6 + 8]; /* as sent, JSON-quoted, for the log */
     char addr[64];
+    unsigned char addr_key[16]; /* the throttle's: the same key is the same client */
+    unsigned ahead;        /* logins of the same key waiting or running when it came */
     uint64_t start_ms;
     struct login *next;    /* the list of logins waiting for their start */
 } login;
@@ -46,6 +48,7 @@ static struct {
     uint32_t login_iterations;   /* what every failed SV_AUTH costs: the dearest user's */
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
+    login *running;              /* the one login the worker checks, if any */
     int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
     double ns_per_iteration;     /* what one KDF iteration costs here: a check's cost before it runs */
     uint64_t sync_at_ms;         /* when the budget was last refilled */
@@ -183,16 +186,49 @@ static int failed(client *c, const char *quoted_name, const char *addr) {
     return c->auth_failures >= AUTH_MAX_FAILURES;
 }
 
-/* Hand the logins whose start time has come to the worker, and arm the
- * timer for the next one. */
+static void login_free(login *l);
+
+/* Drop the waiting logins whose client has gone, unchecked: each holds
+ * its password, and clients that send SV_AUTH and hang up would
+ * otherwise fill memory (and the worker's time) until their throttled
+ * start. */
+static void drop_gone(void) {
+    for (login **at = &A.waiting; *at;) {
+        login *l = *at;
+        if (l->slot->c) {
+            at = &l->next;
+            continue;
+        }
+        *at = l->next;
+        client_slot_fill(l->slot, "", 0); /* frees the slot */
+        login_free(l);
+    }
+}
+
+/* The waiting or running logins of the client with this throttle key. */
+static unsigned logins_of(const unsigned char key[16]) {
+    unsigned n = A.running && !memcmp(A.running->addr_key, key, 16);
+    for (const login *l = A.waiting; l; l = l->next) n += !memcmp(l->addr_key, key, 16);
+    return n;
+}
+
+/* When the worker is free, hand it the next login whose start time has
+ * come: the one with the fewest logins of its client ahead of it (the
+ * earliest of those), so that each client's logins take turns with the
+ * others' however many one has queued.  Then arm the timer for the first
+ * login whose start is still to come. */
 static void start_due(void) {
     uint64_t now = A.hooks.now_ms();
-    while (A.waiting && A.waiting->start_ms <= now) {
-        login *l = A.waiting;
-        A.waiting = l->next;
-        auth_worker_submit(&l->job);
+    drop_gone();
+    login **at, **next = NULL;
+    for (at = &A.waiting; *at && (*at)->start_ms <= now; at = &(*at)->next)
+        if (!next || (*at)->ahead < (*next)->ahead) next = at;
+    if (*at) A.hooks.arm((*at)->start_ms - now);
+    if (next && !A.running) {
+        A.running = *next;
+        *next = A.running->next;
+        auth_worker_submit(&A.running->job);
     }
-    if (A.waiting) A.hooks.arm(A.waiting->start_ms - now);
 }
 
 void auth_login(request *r, const char *user, size_t ulen, const char *password, size_t pwlen) {
@@ -201,10 +237,19 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
         rsp_fail(r, ST_COMMAND_DISABLED, "authentication is off: the server has no users");
         return;
     }
+    if (pwlen > AUTH_PASSWORD_MAX) { /* it cannot match, and a waiting login would hold it */
+        char m[64];
+        snprintf(m, sizeof m, "'password' is longer than %d bytes", AUTH_PASSWORD_MAX);
+        rsp_fail(r, ST_VALUE_SIZE, m);
+        return;
+    }
     const ndb_user *u = users_find(A.users, user, ulen);
     if (u && cache_hit(u, password, pwlen)) {
+        char name[USER_NAME_MAX * 6 + 8];
+        log_name(name, sizeof name, user, ulen);
         grant(c, u);
         success_text(r->out, u);
+        log_info("user %s authenticated from %s (role %s)", name, c->addr, cmd_role_name(u->role)); /* every login */
         return;
     }
     client_slot *slot = client_defer(c);
@@ -222,6 +267,9 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     log_name(l->name, sizeof l->name, user, ulen);
     snprintf(l->addr, sizeof l->addr, "%s", c->addr);
     client_hold(c, 1); /* what follows runs with the outcome */
+    drop_gone();
+    throttle_address_key(c->addr, l->addr_key);
+    l->ahead = logins_of(l->addr_key);
     uint64_t now = A.hooks.now_ms();
     l->start_ms = throttle_reserve(A.throttle, c->addr, now);
     login **at = &A.waiting;
@@ -241,6 +289,7 @@ static void login_free(login *l) {
 /* Answer a finished login. */
 static void finish(login *l) {
     client *c = l->slot->c; /* NULL if the client went away */
+    if (A.running == l) A.running = NULL;
     int ok = l->job.ok && l->user, close_it = 0;
     strbuf text = STRBUF_INIT;
     log_debug("password check of user %s from %s: %llu iterations", l->name, l->addr,
@@ -269,9 +318,12 @@ static void finish(login *l) {
 void auth_poll(void) {
     if (!A.started) return;
     start_due();
-    for (auth_job *j = auth_worker_done(), *next; j; j = next) {
-        next = j->next;
-        finish((login *)j);
+    for (auth_job *j; (j = auth_worker_done());) {
+        for (auth_job *next; j; j = next) {
+            next = j->next;
+            finish((login *)j);
+        }
+        start_due(); /* the worker is free (without a worker thread the check is done at once) */
     }
 }
 
@@ -316,11 +368,11 @@ static int parse_basic(const char *value, char *buf, size_t cap, size_t *ulen, c
     *ulen = (size_t)(colon - buf);
     *pw = colon + 1;
     *pwlen = (size_t)k - *ulen - 1;
-    return 0;
+    return *pwlen > AUTH_PASSWORD_MAX ? -1 : 0; /* as SV_AUTH: no such password matches */
 }
 
 enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb_user **user, unsigned *retry_s) {
-    char buf[USER_NAME_MAX + 4096 + 8];
+    char buf[USER_NAME_MAX + AUTH_PASSWORD_MAX + 8];
     size_t ulen, pwlen;
     const char *pw;
     enum auth_basic_result res = AUTH_BASIC_FAILED;

@@ -16,6 +16,16 @@
  *   - per source address at most about 10 checks a second
  *     (auth_throttle.h): a check over the rate is started later, so the
  *     answer comes later — the event loop never waits;
+ *   - one check runs at a time, and of the logins whose start has come the
+ *     next is the one with the fewest logins of its address ahead of it:
+ *     an address may start checks faster than the worker ends them at the
+ *     default cost, and first come first served would make every other
+ *     address's login wait behind the backlog of one;
+ *   - a login whose client has gone (a reset: input is not read while a
+ *     login is pending, so a clean close is seen after it) is dropped
+ *     unchecked, and a password is at most AUTH_PASSWORD_MAX bytes (status
+ *     42 beyond): a waiting login holds its password, and neither may grow
+ *     the server's memory;
  *   - a password that matched once is remembered as an HMAC under a
  *     random per-process key (the "credential cache"), so that a client
  *     reconnecting with the same password is let in without another KDF
@@ -40,6 +50,10 @@
 /* The handshake's password checks run on the loop (auth_basic): they may
  * take a tenth of its time in the long run, and this much at once. */
 #define AUTH_SYNC_BURST_MS 500
+
+/* The longest password SV_AUTH and Basic accept: what ndb passwd and the
+ * client read (SECRET_MAX), so no longer one can match a hash of ours. */
+#define AUTH_PASSWORD_MAX 4096
 
 /* Failed logins after which a connection is closed. */
 #define AUTH_MAX_FAILURES 5

@@ -34,7 +34,7 @@ void throttle_free(throttle *t) { free(t); }
 
 /* The key of an address text; unparsable text (which lws never gives)
  * hashes as its bytes. */
-static void address_key(const char *addr, unsigned char key[16]) {
+void throttle_address_key(const char *addr, unsigned char key[16]) {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     memset(key, 0, 16);
     if (inet_pton(AF_INET, addr, key + 12) == 1) {
@@ -57,7 +57,7 @@ static size_t key_hash(const unsigned char key[16]) {
  * probing over a few slots), or the shared overflow slot. */
 static slot *find_slot(throttle *t, const char *addr, uint64_t now) {
     unsigned char key[16];
-    address_key(addr, key);
+    throttle_address_key(addr, key);
     size_t h = key_hash(key);
     slot *reuse = NULL;
     for (size_t i = 0; i < 16; i++) {

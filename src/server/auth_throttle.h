@@ -41,6 +41,10 @@ void throttle_free(throttle *t);
  * returns the time (ms, >= now_ms) at which it may start. */
 uint64_t throttle_reserve(throttle *t, const char *addr, uint64_t now_ms);
 
+/* The key addr is throttled by (an IPv4 address as a mapped IPv6 one, an
+ * IPv6 address cut to its /64): the same key is the same client. */
+void throttle_address_key(const char *addr, unsigned char key[16]);
+
 /* For a check that cannot wait: 0 and reserved when it may start now,
  * else the milliseconds until it could (nothing reserved). */
 uint64_t throttle_try(throttle *t, const char *addr, uint64_t now_ms);

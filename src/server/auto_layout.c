@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
+#include "server/filemode.h"
 
 #define GEN_DIGITS 20
 
@@ -39,7 +41,7 @@ int auto_sync_dir(const char *dir) {
 
 /* Create dir if missing; sync its parent when it was created. */
 static int make_dir(const char *dir, char *err, size_t errlen) {
-    if (mkdir(dir, 0755) == 0) {
+    if (mkdir(dir, NDB_DIR_MODE) == 0) {
         char parent[PATH_MAX];
         snprintf(parent, sizeof parent, "%s", dir);
         char *slash = strrchr(parent, '/');
@@ -64,7 +66,7 @@ int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) 
     char path[PATH_MAX];
     *busy = 0;
     snprintf(path, sizeof path, "%s/lock", L->root);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
@@ -203,8 +205,8 @@ void auto_retention(const auto_layout *L, uint64_t newest, unsigned keep) {
     if (removed || jremoved) {
         auto_sync_dir(L->snapshots);
         auto_sync_dir(L->journal);
-        log_info("retention: removed %u older automatic snapshot(s) and %u journal file(s); %u snapshot(s) kept",
-                 removed, jremoved, kept);
+        log_info("retention: removed %u older automatic snapshot%s and %u journal file%s; %u snapshot%s kept",
+                 removed, plural_s(removed), jremoved, plural_s(jremoved), kept, plural_s(kept));
     }
     free(snaps);
     free(jnls);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/filemode.h"
 #include "server/persist.h"
 
 int autosnap_has_journal(const auto_layout *L, uint64_t gen) {
@@ -26,13 +27,13 @@ int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int 
     char dir[PATH_MAX], mark[PATH_MAX + 16];
     snap_writer w;
     auto_snapshot_path(L, gen, dir, sizeof dir);
-    if ((mkdir(dir, 0755) && errno != EEXIST) || auto_sync_dir(L->snapshots)) {
+    if ((mkdir(dir, NDB_DIR_MODE) && errno != EEXIST) || auto_sync_dir(L->snapshots)) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
     if (with_journal) { /* before the data: a complete snapshot always has its mark */
         snprintf(mark, sizeof mark, "%s/%s", dir, AUTOSNAP_JOURNAL_MARK);
-        int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, NDB_FILE_MODE);
         if (fd < 0 || close(fd) || auto_sync_dir(dir)) {
             snprintf(err, errlen, "cannot create %s: %s", mark, strerror(errno));
             return -1;

@@ -137,15 +137,18 @@ static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};
 /* keycmd_validate also applies limits.maxKeyLength to the names */
 static const keycmd incr_cmd = {keys_object, 1, check_increments, exec_incr, EXTEND_ON_SET};
 
+/* A counter keeps its TTL; one given here would be ignored (keyops.h). */
 void cmd_KV_INCR(request *r) {
     uint32_t p[KEYCMD_MAX_PARAMS];
-    if (keycmd_validate(r, &incr_cmd, p) == 0) exec_incr(r, NULL, p);
+    if (keycmd_validate(r, &incr_cmd, p) == 0 &&
+        keyops_refuse_ttl(r, "KV_INCR takes no 'ttl': the key keeps its TTL (set one with KV_EXPIRE)") == 0)
+        exec_incr(r, NULL, p);
 }
 
 /* As the other SH_ key commands (4.6): validation, token, extension. */
 void cmd_SH_INCR(request *r) {
     uint32_t p[KEYCMD_MAX_PARAMS];
-    if (keycmd_validate(r, &incr_cmd, p)) return;
+    if (keycmd_validate(r, &incr_cmd, p) || keyops_refuse_ttl(r, KEYOPS_SESSION_TTL_MSG)) return;
     session *s = body_session(r);
     if (s) exec_incr(r, s, p);
 }

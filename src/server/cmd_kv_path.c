@@ -169,7 +169,9 @@ static const param_spec update_params[] = {
 
 void cmd_KV_UPDATE(request *r) {
     uint32_t p[3];
-    if (params_check(r, r->body, update_params, 3, p)) return;
+    if (params_check(r, r->body, update_params, 3, p) ||
+        keyops_refuse_ttl(r, "KV_UPDATE takes no 'ttl': the key keeps its TTL (set one with KV_EXPIRE)"))
+        return;
     jp_path *path = compile_or_answer(r, p[1]);
     if (!path) return;
     strbuf k = STRBUF_INIT;
@@ -233,7 +235,9 @@ static void splice_items(request *r, uint32_t items, uint32_t arr) {
 
 void cmd_KV_ARR_APPEND(request *r) {
     uint32_t p[3];
-    if (params_check(r, r->body, append_params, 3, p)) return;
+    if (params_check(r, r->body, append_params, 3, p) ||
+        keyops_refuse_ttl(r, "KV_ARR_APPEND takes no 'ttl': the key keeps its TTL (set one with KV_EXPIRE)"))
+        return;
     strbuf k = STRBUF_INIT;
     jstr_decode(r->doc, req_tok(r, p[1]), &k);
     sb_grow(&k, 0);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/commands.h"
 #include "server/durability.h"
 #include "server/persist.h"
@@ -148,8 +149,8 @@ void cmd_KV_LOAD(request *r) {
         persist_load_failed(r, &name, err);
         goto out;
     }
-    log_info("loaded '%s' from snapshot %llu: %llu keys", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)keys);
+    log_info("loaded '%s' from snapshot %llu: %llu key%s", name.buf, (unsigned long long)s.ts,
+             (unsigned long long)keys, plural_s(keys));
     persist_rsp_loaded(r, &name, (int64_t)(mono_ms() - t0), keys, 0);
 out:
     sb_free(&name);
@@ -201,8 +202,8 @@ void cmd_SH_LOAD(request *r) {
         persist_load_failed(r, &name, err);
         goto out;
     }
-    log_info("loaded '%s' from snapshot %llu: %llu sessions, %llu keys", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)sessions, (unsigned long long)keys);
+    log_info("loaded '%s' from snapshot %llu: %llu session%s, %llu key%s", name.buf, (unsigned long long)s.ts,
+             (unsigned long long)sessions, plural_s(sessions), (unsigned long long)keys, plural_s(keys));
     persist_rsp_loaded(r, &name, -1, keys, sessions);
 out:
     sb_free(&name);
@@ -233,7 +234,8 @@ int persist_startup_load(ndb_server *srv, const char *base, const char *name, ch
     int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
                                      : persist_kv_read(&s, &srv->store, max_key, 0, &keys, err, errlen);
     if (rc == 0)
-        log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
-                 (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);
+        log_info("loaded '%s' from %s (snapshot %llu): %llu key%s, %llu session%s", name, base,
+                 (unsigned long long)s.ts, (unsigned long long)keys, plural_s(keys), (unsigned long long)sessions,
+                 plural_s(sessions));
     return rc;
 }

@@ -116,7 +116,7 @@ void cmd_SH_NEW(request *r) {
     if (p[0] && sh_expiry_param(r, p[0], &ex)) return;
     int oom;
     session *s = store_session_new(&r->srv->store, &ex, request_now(r), &oom);
-    if (!s) { /* past maxMemory, or 2^32-1 sessions exist */
+    if (!s) { /* past maxMemory, or 2^31-1 sessions exist (sessions.c) */
         rsp_fail(r, oom ? ST_VALUE_SIZE : ST_UNKNOWN, oom ? NDB_MAXMEMORY_MSG : "");
         return;
     }

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/autosnap.h"
+#include "server/filemode.h"
 #include "server/persist.h"
 #include "server/recovery.h"
 #include "server/request.h"
@@ -162,7 +164,7 @@ static void submit_auto(ndb_server *s, const char *why) {
 static int probe_journal_dir(const durability *d) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/probe.tmp", d->L.journal);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) return -1;
     static const char block[4096];
     int ok = write(fd, block, sizeof block) == (ssize_t)sizeof block && fdatasync(fd) == 0;
@@ -364,20 +366,22 @@ static void log_recovery(const ndb_server *s, const recovery_report *rep, uint64
     }
     strbuf b = STRBUF_INIT;
     if (rep->base_gen)
-        sb_addf(&b, "automatic snapshot %llu (%llu keys, %llu sessions, %llu ms)", (unsigned long long)rep->base_gen,
-                (unsigned long long)rep->snap_keys, (unsigned long long)rep->snap_sessions,
-                (unsigned long long)rep->snap_ms);
+        sb_addf(&b, "automatic snapshot %llu (%llu key%s, %llu session%s, %llu ms)", (unsigned long long)rep->base_gen,
+                (unsigned long long)rep->snap_keys, plural_s(rep->snap_keys), (unsigned long long)rep->snap_sessions,
+                plural_s(rep->snap_sessions), (unsigned long long)rep->snap_ms);
     else
         SB_ADD_LIT(&b, "no automatic snapshot");
-    sb_addf(&b, " and %u journal file(s) (%llu records, %llu bytes, %llu ms)", rep->files,
-            (unsigned long long)rep->records, (unsigned long long)rep->bytes, (unsigned long long)rep->replay_ms);
-    log_info("recovered %u keys and %u sessions in %llu ms from %s", s->store.kv.count, s->store.sessions.count,
+    sb_addf(&b, " and %u journal file%s (%llu record%s, %llu byte%s, %llu ms)", rep->files, plural_s(rep->files),
+            (unsigned long long)rep->records, plural_s(rep->records), (unsigned long long)rep->bytes,
+            plural_s(rep->bytes), (unsigned long long)rep->replay_ms);
+    log_info("recovered %u key%s and %u session%s in %llu ms from %s", s->store.kv.count,
+             plural_s(s->store.kv.count), s->store.sessions.count, plural_s(s->store.sessions.count),
              (unsigned long long)ms, b.buf);
     sb_free(&b);
     if (gone_keys || gone_sessions)
-        log_info("recovery: %zu key(s) and %zu session(s) expired while the server was down: the keys are removed, "
+        log_info("recovery: %zu key%s and %zu session%s expired while the server was down: the keys are removed, "
                  "the sessions ended or, if kept, emptied",
-                 gone_keys, gone_sessions);
+                 gone_keys, plural_s(gone_keys), gone_sessions, plural_s(gone_sessions));
 }
 
 /* Keys of map m longer than max bytes. */

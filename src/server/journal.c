@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "server/auto_layout.h"
+#include "server/filemode.h"
 #include "server/journal_format.h"
 
 const char *const journal_policy_names[] = {"off", "no", "everysec", "always", NULL};
@@ -85,7 +86,7 @@ static int create_file(const journal *j, uint64_t gen, char *err, size_t errlen)
     unsigned char h[JF_HEADER_SIZE];
     size_t done;
     file_path(j, gen, path, sizeof path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create journal file %s: %s", path, strerror(errno));
         return -1;
@@ -209,7 +210,10 @@ static int write_buffer(journal *j) {
         return -1;
     }
     j->file_bytes += j->buf.len;
-    if (file_removed(j)) return -1; /* before `written` moves: their replies stay held */
+    /* before `written` moves, so their replies stay held; under `always`
+     * replies wait for the fdatasync that follows every call of this, and
+     * sync_now checks then: one fstat per batch, not two */
+    if (j->policy != JOURNAL_ALWAYS && file_removed(j)) return -1;
     j->written = j->appended;
     sb_reset(&j->buf);
     if (j->buf.cap > 4 * 1024 * 1024) sb_free(&j->buf); /* a burst does not pin its buffer */

@@ -32,6 +32,7 @@
 
 #include "common/getopt_exact.h"
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/auto_layout.h"
 #include "server/config.h"
 #include "server/journal_read.h"
@@ -72,12 +73,14 @@ static int usage_error(const char *fmt, const char *arg) {
 /* One line on what a recovery found. */
 static void print_found(const recovery_report *rep, ndb_store *st) {
     if (rep->base_gen)
-        printf("automatic snapshot %llu: %llu keys, %llu sessions\n", (unsigned long long)rep->base_gen,
-               (unsigned long long)rep->snap_keys, (unsigned long long)rep->snap_sessions);
+        printf("automatic snapshot %llu: %llu key%s, %llu session%s\n", (unsigned long long)rep->base_gen,
+               (unsigned long long)rep->snap_keys, plural_s(rep->snap_keys), (unsigned long long)rep->snap_sessions,
+               plural_s(rep->snap_sessions));
     else
         printf("no automatic snapshot: the journal is replayed from its start\n");
-    printf("journal: %u file(s), %llu records, %llu bytes\n", rep->files, (unsigned long long)rep->records,
-           (unsigned long long)rep->bytes);
+    printf("journal: %u file%s, %llu record%s, %llu byte%s\n", rep->files, plural_s(rep->files),
+           (unsigned long long)rep->records, plural_s(rep->records), (unsigned long long)rep->bytes,
+           plural_s(rep->bytes));
     if (rep->torn)
         printf("torn last record in %s: %llu bytes at byte %llu (a write cut short by a crash, never "
                "acknowledged; a start-up drops it)\n",
@@ -92,11 +95,12 @@ static void print_found(const recovery_report *rep, ndb_store *st) {
      * written. */
     uint64_t now = expiry_now_ns();
     size_t gone_sessions = store_expire(st, now), gone_keys = store_expire_keys(st, now);
-    printf("ok: a start-up recovers %u keys and %u sessions\n", st->kv.count, st->sessions.count);
+    printf("ok: a start-up recovers %u key%s and %u session%s\n", st->kv.count, plural_s(st->kv.count),
+           st->sessions.count, plural_s(st->sessions.count));
     if (gone_keys || gone_sessions)
-        printf("expired while no server ran: %zu keys and %zu sessions (a start-up removes the keys, and ends "
+        printf("expired while no server ran: %zu key%s and %zu session%s (a start-up removes the keys, and ends "
                "the sessions or, if kept, empties them)\n",
-               gone_keys, gone_sessions);
+               gone_keys, plural_s(gone_keys), gone_sessions, plural_s(gone_sessions));
 }
 
 /* Records in the journal files after the damaged one (best effort). */
@@ -121,12 +125,16 @@ static uint64_t later_records(const auto_layout *L, uint64_t after) {
 
 /* What a repair drops, in one line. */
 static void print_loss(const auto_layout *L, const recovery_report *rep, const char *verb) {
-    printf("%s %llu bytes of %s from byte %llu (after its %llu good records)", verb,
-           (unsigned long long)(rep->bad_size - rep->bad_at), rep->bad_file, (unsigned long long)rep->bad_at,
-           (unsigned long long)rep->good_records);
-    if (rep->later_files)
-        printf(" and %u later journal file(s) (%llu bytes, %llu records)", rep->later_files,
-               (unsigned long long)rep->later_bytes, (unsigned long long)later_records(L, rep->bad_gen));
+    uint64_t cut = rep->bad_size - rep->bad_at;
+    printf("%s %llu byte%s of %s from byte %llu (after its %llu good record%s)", verb, (unsigned long long)cut,
+           plural_s(cut), rep->bad_file, (unsigned long long)rep->bad_at, (unsigned long long)rep->good_records,
+           plural_s(rep->good_records));
+    if (rep->later_files) {
+        uint64_t later = later_records(L, rep->bad_gen);
+        printf(" and %u later journal file%s (%llu byte%s, %llu record%s)", rep->later_files,
+               plural_s(rep->later_files), (unsigned long long)rep->later_bytes, plural_s(rep->later_bytes),
+               (unsigned long long)later, plural_s(later));
+    }
     printf("\n");
 }
 

@@ -203,6 +203,21 @@ static int check_ttl(request *r, const uint32_t *p) {
     return t ? keyops_ttl_check(r, t, &ns) : 0;
 }
 
+int keyops_refuse_ttl(request *r, const char *why) {
+    if (!ttl_token(r)) return 0;
+    rsp_fail(r, ST_COMMAND_SYNTAX, why);
+    return -1;
+}
+
+/* SH_SET / SH_ADD / SH_CLEAR_SET: session keys have no TTL, a session
+ * expires as a whole; a client that stores a one-time password in a
+ * session with a ttl must not be told st 1 about a key that never
+ * expires. */
+static int check_no_ttl(request *r, const uint32_t *p) {
+    (void)p;
+    return keyops_refuse_ttl(r, KEYOPS_SESSION_TTL_MSG);
+}
+
 void keyops_remember(request *r, kv_entry *e) {
     ndb_server *s = r->srv;
     if (s->listed_n == s->listed_cap) {
@@ -316,8 +331,8 @@ static void exec_kv_clear_set(request *r, session *s, const uint32_t *p) {
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-const keycmd keycmd_set = {keys_object, N(keys_object), NULL, exec_set, EXTEND_ON_SET};
-const keycmd keycmd_add = {keys_object, N(keys_object), NULL, exec_add, EXTEND_ON_SET};
+const keycmd keycmd_set = {keys_object, N(keys_object), check_no_ttl, exec_set, EXTEND_ON_SET};
+const keycmd keycmd_add = {keys_object, N(keys_object), check_no_ttl, exec_add, EXTEND_ON_SET};
 const keycmd keycmd_kv_set = {keys_object, N(keys_object), check_ttl, exec_kv_set, EXTEND_NEVER};
 const keycmd keycmd_kv_add = {keys_object, N(keys_object), check_ttl, exec_kv_add, EXTEND_NEVER};
 const keycmd keycmd_get = {keys_array, N(keys_array), NULL, exec_get, EXTEND_ON_GET};
@@ -327,5 +342,5 @@ const keycmd keycmd_count = {NULL, 0, NULL, exec_count, EXTEND_NEVER};
 const keycmd keycmd_contains = {keys_array, N(keys_array), NULL, exec_contains, EXTEND_NEVER};
 const keycmd keycmd_keys = {NULL, 0, NULL, exec_keys, EXTEND_NEVER};
 /* docs/protocol.md 0.1 decision 1 (Q26): SH_CLEAR_SET extends like SH_SET. */
-const keycmd keycmd_clear_set = {keys_object, N(keys_object), NULL, exec_clear_set, EXTEND_ON_SET};
+const keycmd keycmd_clear_set = {keys_object, N(keys_object), check_no_ttl, exec_clear_set, EXTEND_ON_SET};
 const keycmd keycmd_kv_clear_set = {keys_object, N(keys_object), check_ttl, exec_kv_clear_set, EXTEND_NEVER};

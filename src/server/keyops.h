@@ -49,6 +49,17 @@ size_t keyops_members(request *r, uint32_t obj);
 int keyops_ttl_check(request *r, uint32_t t, uint64_t *ns);
 int keyops_ttl_ns(request *r, uint32_t t, uint64_t *ns);
 
+/* A command that takes no "ttl" (the SH_ key writes, KV_INCR, SH_INCR,
+ * KV_UPDATE, KV_ARR_APPEND) refuses one with 13 and message `why`, rather
+ * than ignoring it as other unknown members are (1.9): a client must not be
+ * told st 1 about a key it believes expires.  Returns -1 after answering,
+ * else 0. */
+int keyops_refuse_ttl(request *r, const char *why);
+
+/* The message of keyops_refuse_ttl for a session's keys. */
+#define KEYOPS_SESSION_TTL_MSG                                                                                        \
+    "'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)"
+
 /* cmd_sh.c: the session named by the body's `tkn`, or NULL after answering
  * 101 (missing or malformed) or 100 (no such session). */
 session *body_session(request *r);

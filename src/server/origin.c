@@ -40,14 +40,19 @@ static int name_ok(const char *s, size_t n) {
     return 1;
 }
 
-/* An IPv6 literal (without brackets), n bytes. */
-static int ipv6_ok(const char *s, size_t n) {
+/* Parse an IPv6 literal (without brackets), n bytes, into a: 1, or 0
+ * when it is not one. */
+static int ipv6_parse(const char *s, size_t n, unsigned char a[16]) {
     char buf[64];
-    unsigned char a[16];
     if (n == 0 || n >= sizeof buf) return 0;
     memcpy(buf, s, n);
     buf[n] = 0;
     return inet_pton(AF_INET6, buf, a) == 1;
+}
+
+static int ipv6_ok(const char *s, size_t n) {
+    unsigned char a[16];
+    return ipv6_parse(s, n, a);
 }
 
 /* Copy n bytes of s into host, lower case. */
@@ -63,11 +68,14 @@ int origin_parse_host(const char *s, size_t n, char host[ORIGIN_MAX_HOST], unsig
     if (n && s[0] == '[') { /* [v6] or [v6]:port */
         const char *close = memchr(s, ']', n);
         if (!close) return -1;
-        h = s + 1;
-        hn = (size_t)(close - h);
-        if (!ipv6_ok(h, hn)) return -1;
+        unsigned char a[16];
+        if (!ipv6_parse(s + 1, (size_t)(close - s - 1), a)) return -1;
         size_t rest = n - (size_t)(close + 1 - s);
         if (rest && (close[1] != ':' || parse_port(close + 2, rest - 1, port))) return -1;
+        /* in its canonical text, as browsers write it: an allowed origin
+         * "http://[0:0::1]:8080" is the page's "http://[::1]:8080" */
+        inet_ntop(AF_INET6, a, host, ORIGIN_MAX_HOST);
+        return 0;
     } else {
         colon = memchr(s, ':', n);
         hn = colon ? (size_t)(colon - s) : n;

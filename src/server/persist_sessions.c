@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/plural.h"
 #include "json/scan.h"
 #include "server/persist.h"
 #include "server/snapshot.h"
@@ -129,8 +131,11 @@ static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why
     uint32_t dt = jobj_get(d, ex, "duration", 8);
     *why = "\"expiry.duration\" is missing or not a whole number of seconds";
     if (!dt || jnum_to_u64(d, &d->toks[dt], &dur)) return -1;
-    *why = "\"expiry.duration\" is over 315360000 seconds (10 years), the most ndb keeps";
-    if (dur > SESSION_MAX_DURATION) return -1;
+    /* Other servers accept any duration (PROTOCOL.md Q10), so their
+     * snapshots may hold longer ones; ndb keeps at most ten years, and a
+     * longer period is cut to that (Q10's "saturate") rather than refusing
+     * the dataset, which those servers load (6.4).  check_file warns. */
+    if (dur > SESSION_MAX_DURATION) dur = SESSION_MAX_DURATION;
     *why = "\"expiry\" has a flag that is not true or false";
     if (get_bool(d, ex, "deleteSession", &del) || get_bool(d, ex, "extendOnGet", &eog) ||
         get_bool(d, ex, "extendOnSetAdd", &eosa))
@@ -146,6 +151,14 @@ static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why
     uint32_t k = jobj_get(d, el, "keys", 4);
     r->keys = k && d->toks[k].type == JT_OBJECT ? k : 0;
     return 1;
+}
+
+/* Does valid record `el` ask for a duration over SESSION_MAX_DURATION
+ * (which check_record_why cuts)? */
+static int over_max_duration(const jdoc *d, uint32_t el) {
+    uint32_t ex = jobj_get(d, jobj_get(d, el, "sh", 2), "expiry", 6);
+    uint64_t dur;
+    return !jnum_to_u64(d, &d->toks[jobj_get(d, ex, "duration", 8)], &dur) && dur > SESSION_MAX_DURATION;
 }
 
 static int check_record(const jdoc *d, uint32_t el, rec *r) {
@@ -182,6 +195,7 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
         return -1;
     }
     rec r;
+    uint32_t cut = 0;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
         const char *why = "";
         int kind = check_record_why(d, el, &r, &why);
@@ -193,7 +207,12 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
             snprintf(err, errlen, "data file %s: session record %u has token 0, which no session may have", path, i);
             return -1;
         }
+        if (kind == 1 && over_max_duration(d, el)) cut++;
     }
+    if (cut)
+        log_warn("data file %s: %u session%s with an expiry duration over %u seconds (10 years), the most ndb "
+                 "keeps: loaded with %u",
+                 path, cut, plural_s(cut), SESSION_MAX_DURATION, SESSION_MAX_DURATION);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "server/autosnap.h"
+#include "server/filemode.h"
 #include "server/journal_read.h"
 
 /* Milliseconds on the monotonic clock (for the log). */
@@ -335,7 +336,7 @@ static int keep_dropped(const char *path, uint64_t from, uint64_t size, char *er
     int in = -1, out = -1;
     if (side_name(path, side, sizeof side)) goto fail;
     in = open(path, O_RDONLY | O_CLOEXEC);
-    if (in < 0 || (out = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) goto fail;
+    if (in < 0 || (out = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, NDB_FILE_MODE)) < 0) goto fail;
     char buf[65536];
     for (uint64_t at = from; at < size;) {
         size_t want = size - at < sizeof buf ? (size_t)(size - at) : sizeof buf;

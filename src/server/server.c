@@ -9,6 +9,7 @@
 #endif
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/commands.h"
 #include "server/durability.h"
 
@@ -67,9 +68,9 @@ static void trim_after_fall(ndb_server *s) {
 void server_tick(ndb_server *s) {
     uint64_t now = expiry_now_ns();
     size_t n = store_expire(&s->store, now);
-    if (n) log_debug("expiry timer: %zu session(s) expired", n);
+    if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
     n = store_expire_keys(&s->store, now);
-    if (n) log_debug("expiry timer: %zu key(s) expired", n);
+    if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
     trim_after_fall(s);
     durability_tick(s);
 }

@@ -15,8 +15,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "json/scan.h"
 #include "server/crc32c.h"
+#include "server/filemode.h"
 
 /* Snapshot directories are named by at most 19 digits (larger names are
  * not snapshots: docs/protocol.md 6.1, Q17). */
@@ -56,7 +58,7 @@ int snap_write_atomic(const char *dir, const char *name, const char *data, size_
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) return -1;
     size_t off = 0;
     while (off < n) {
@@ -96,7 +98,7 @@ static int write_metadata(snap_writer *w, int status, uint64_t complete_ms) {
     return snap_write_atomic(md, "md.json", json, (size_t)n);
 }
 
-static int mkdir_p1(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1; }
+static int mkdir_p1(const char *path) { return mkdir(path, NDB_DIR_MODE) == 0 || errno == EEXIST ? 0 : -1; }
 
 /* The largest snapshot id in directory `dataset` (0 if none). */
 static uint64_t newest_id(const char *dataset) {
@@ -134,7 +136,7 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
             snprintf(err, errlen, "snapshot path too long");
             return -1;
         }
-        if (mkdir(w->dir, 0755) == 0) break;
+        if (mkdir(w->dir, NDB_DIR_MODE) == 0) break;
         if (errno != EEXIST || tries == 100) { /* EEXIST: a save of the same dataset at the same moment */
             snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
             return -1;
@@ -165,12 +167,12 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
     }
     if (make_snapshot_dir(w, dataset, name, err, errlen)) return -1;
     snprintf(sub, sizeof sub, "%s/md", w->dir);
-    if (mkdir(sub, 0755) || write_metadata(w, 0, 0)) {
+    if (mkdir(sub, NDB_DIR_MODE) || write_metadata(w, 0, 0)) {
         snprintf(err, errlen, "cannot write snapshot metadata in %s: %s", sub, strerror(errno));
         return -1;
     }
     snprintf(sub, sizeof sub, "%s/data", w->dir);
-    if (mkdir(sub, 0755) || fsync_dir(w->dir)) {
+    if (mkdir(sub, NDB_DIR_MODE) || fsync_dir(w->dir)) {
         snprintf(err, errlen, "cannot create %s: %s", sub, strerror(errno));
         return -1;
     }
@@ -553,8 +555,8 @@ static int check_sum_count(const snap_found *s, int n, char *err, size_t errlen)
     for (const char *l = s->sums->text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
         listed += strncmp(l, rel, len) == 0;
     if (listed <= n) return 0;
-    snprintf(err, errlen, "%s lists %d data file(s) in %s, but only %d are there (a data file removed?)",
-             s->sums->file, listed, data, n);
+    snprintf(err, errlen, "%s lists %d data file%s in %s, but only %d %s there (a data file removed?)",
+             s->sums->file, listed, plural_s((unsigned)listed), data, n, n == 1 ? "is" : "are");
     return -1;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/auto_layout.h"
 #include "server/snapshot.h"
 
@@ -42,7 +43,7 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep) {
     free(ts);
     if (removed) {
         auto_sync_dir(dataset);
-        log_info("retention: removed %u older snapshot(s) of '%s'; %u kept", removed, name, kept);
+        log_info("retention: removed %u older snapshot%s of '%s'; %u kept", removed, plural_s(removed), name, kept);
     }
     return removed;
 }

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
 #include "server/conn.h"
@@ -119,6 +120,7 @@ static struct {
     pending *pend_head, *pend_tail; /* accept order */
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
+    uint64_t refused_closing;           /* while shutting down, not yet logged */
     lws_retry_bo_t idle_policy;
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
     conn *flush_head; /* direct connections to flush at the end of the turn */
@@ -598,9 +600,9 @@ static void begin_shutdown(void) {
     T.shutting_down = 1;
     T.shutdown_deadline = time(NULL) + 1;
     int sig = (int)T.signalled;
-    log_info("shutting down on %s: closing %u connection(s)",
+    log_info("shutting down on %s: closing %u connection%s",
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
-             T.srv->connections);
+             T.srv->connections, plural_s(T.srv->connections));
     sd_notify_state("STOPPING=1");
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
@@ -623,7 +625,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     conn *c = user;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accept: limits.maxConnections */
-        if (T.npending + T.srv->connections >= T.srv->cfg.max_connections || T.shutting_down) {
+        if (T.shutting_down) { /* not the limit's doing: logged as what it is */
+            T.refused_closing++;
+            return 1;
+        }
+        if (T.npending + T.srv->connections >= T.srv->cfg.max_connections) {
             T.refused++;
             T.refused_unlogged++;
             return 1; /* lws closes the socket at once */
@@ -783,12 +789,18 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         kill_async(p->wsi);
     }
     if (dropped)
-        log_info("dropped %u connection(s) that did not complete the WebSocket handshake in %u s", dropped,
-                 cfg->handshake_timeout_s);
+        log_info("dropped %u connection%s that did not complete the WebSocket handshake in %u s", dropped,
+                 plural_s(dropped), cfg->handshake_timeout_s);
     if (T.refused_unlogged) {
-        log_warn("refused %llu connection(s): maxConnections (%u) reached (%llu refused since start)",
-                 (unsigned long long)T.refused_unlogged, cfg->max_connections, (unsigned long long)T.refused);
+        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
+                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), cfg->max_connections,
+                 (unsigned long long)T.refused);
         T.refused_unlogged = 0;
+    }
+    if (T.refused_closing) {
+        log_info("refused %llu connection%s while shutting down", (unsigned long long)T.refused_closing,
+                 plural_s(T.refused_closing));
+        T.refused_closing = 0;
     }
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && time(NULL) >= T.shutdown_deadline) T.stop = 1;

@@ -8,6 +8,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/plural.h"
 
 struct watch {
     uint64_t id;
@@ -272,8 +273,9 @@ static void overflow(watch_registry *reg, watcher *o) {
     o->next_overflowed = reg->overflowed;
     reg->overflowed = o;
     reg->overflows++;
-    log_info("client %llu (%s): %zu bytes of output queued, over watchOutputBytes (%zu); dropping its %u watch(es)",
-             (unsigned long long)o->cl->id, o->cl->addr, client_queued(o->cl), reg->max_queued, o->count);
+    log_info("client %llu (%s): %zu bytes of output queued, over watchOutputBytes (%zu); dropping its %u watch%s",
+             (unsigned long long)o->cl->id, o->cl->addr, client_queued(o->cl), reg->max_queued, o->count,
+             o->count == 1 ? "" : "es");
     for (watch *w = o->watches; w; w = w->next) {
         sb_reset(&reg->msg);
         sb_adds(&reg->msg, event_name(w->family));

@@ -241,7 +241,7 @@ test('keys: another client\'s KV_LOAD of many keys makes one refresh of the list
     });
     await openConsole(page, home);
     await page.waitForSelector('#keys-live:not([hidden])');
-    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('1 keys in the database'));
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.startsWith('1 key in the database'));
     const first = await page.evaluate(() => window.scans);
     assert.equal(first, 1);
     await other.kv.load('live'); // 30 keys: 30 load events

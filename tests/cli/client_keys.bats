@@ -549,3 +549,24 @@ Try 'ndb clear --help' for more information." ]
     [ "$stderr" = 'ndb: key "gone" does not exist' ]
     [ "$(wc -c <<<"$output")" -eq 3600002 ]
 }
+
+@test "a reader that leaves early (| head -1) is no error: exit 0 and nothing on stderr; a full disk is exit 2" {
+    # 20,000 keys: more output than a pipe holds, so ndb is still writing
+    # when head exits and the next write fails with EPIPE
+    python3 -c 'import json; print(json.dumps({"KV_SET": {"keys": {"key%05d" % i: i for i in range(20000)}}}))' |
+        "$NDB" send >/dev/null
+    local err="$BATS_TEST_TMPDIR/err"
+    first=$("$NDB" keys 2>"$err" | head -1; echo "${PIPESTATUS[0]}")
+    [ "$first" = $'"key00000"\n0' ]
+    [ ! -s "$err" ]
+    first=$("$NDB" send '{"KV_KEYS":{}}' '{"KV_KEYS":{}}' '{"KV_KEYS":{}}' 2>"$err" | head -c 12; echo " ${PIPESTATUS[0]}")
+    [ "$first" = '{"KV_KEYS_RS 0' ]
+    [ ! -s "$err" ]
+    # a write that fails for another reason is still an error, with a message
+    run --separate-stderr bash -c '"$NDB" keys --prefix key0000 >/dev/full'
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: cannot write the output: No space left on device" ]
+    run --separate-stderr bash -c '"$NDB" send "{\"KV_COUNT\":{}}" >/dev/full'
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: cannot write the answers: No space left on device" ]
+}

@@ -281,6 +281,29 @@ $t"
     exit_is 2 ""
 }
 
+@test "session save with a token of no session saves nothing: exit 1, one line per token" {
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set a 1
+    run --separate-stderr "$NDB" session save keep "$t"
+    [ "$status" -eq 0 ]
+    # a mistyped token: no new snapshot, which would hide the one above
+    run --separate-stderr "$NDB" session save keep 12345
+    exit_is 1 ""
+    [ "$stderr" = "ndb: session 12345 does not exist; nothing was saved" ]
+    run --separate-stderr "$NDB" session save keep 5 "$t" 6 "$t"
+    exit_is 1 ""
+    [ "$stderr" = $'ndb: session 5 does not exist; nothing was saved\nndb: session 6 does not exist; nothing was saved' ]
+    [ "$(ls "$SNAPDIR/keep" | wc -l)" -eq 1 ]
+    "$NDB" session end --all >/dev/null
+    run --separate-stderr "$NDB" session load keep
+    ok_out '{"keys":1,"name":"keep","sessions":1}'
+    # a token listed twice is fine
+    run --separate-stderr "$NDB" session save keep2 "$t" "$t"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+}
+
 @test "session: no subcommand, unknown subcommand, help" {
     run --separate-stderr "$NDB" session
     exit_is 2 ""

@@ -65,7 +65,7 @@ zeros_line() {
     before=$("$NDB" send "$keys" '{"KV_GET":{"keys":["z","f","big","s","o"]}}')
     crash
     start_server --persist-path "$P" --journal always
-    grep -q "recovered 5 keys and 1 sessions in [0-9]* ms from no automatic snapshot and 1 journal file(s) (11 records, [0-9]* bytes, [0-9]* ms)" "$NDB_LOG"
+    grep -q "recovered 5 keys and 1 session in [0-9]* ms from no automatic snapshot and 1 journal file (11 records, [0-9]* bytes, [0-9]* ms)" "$NDB_LOG"
     [ "$("$NDB" send "$keys" '{"KV_GET":{"keys":["z","f","big","s","o"]}}')" = "$before" ]
     req "{\"SH_GET\":{\"tkn\":$t,\"keys\":[\"u\"]}}" '{"SH_GET_RSP":{"keys":{"u":"billy"},"st":1}}'
     run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
@@ -134,11 +134,11 @@ for i in range(300):
     # what expired is not counted as recovered, by check or by the start-up
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
-    [ "${lines[-2]}" = "ok: a start-up recovers 1 keys and 2 sessions" ]
-    [ "${lines[-1]}" = "expired while no server ran: 1 keys and 2 sessions (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
+    [ "${lines[-2]}" = "ok: a start-up recovers 1 key and 2 sessions" ]
+    [ "${lines[-1]}" = "expired while no server ran: 1 key and 2 sessions (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
     start_server --persist-path "$P" --journal always
-    grep -q "recovered 1 keys and 2 sessions in [0-9]* ms" "$NDB_LOG"
-    grep -q "recovery: 1 key(s) and 2 session(s) expired while the server was down: the keys are removed, the sessions ended or, if kept, emptied" "$NDB_LOG"
+    grep -q "recovered 1 key and 2 sessions in [0-9]* ms" "$NDB_LOG"
+    grep -q "recovery: 1 key and 2 sessions expired while the server was down: the keys are removed, the sessions ended or, if kept, emptied" "$NDB_LOG"
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["stays"],"st":1}}'
     req "{\"SH_EXISTS\":{\"tkns\":[$gone,$kept,$forever]}}" "{\"SH_EXISTS_RSP\":{\"exist\":[$kept,$forever],\"st\":1}}"
     req "{\"SH_COUNT\":{\"tkn\":$kept}}" '{"SH_COUNT_RSP":{"cnt":0,"st":1}}'
@@ -164,12 +164,12 @@ for i in range(300):
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
     # (how many of the k keys the snapshot holds depends on when the compaction came)
-    [[ "${lines[0]}" =~ ^automatic\ snapshot\ [0-9]+:\ [0-9]+\ keys,\ 1\ sessions$ ]]
+    [[ "${lines[0]}" =~ ^automatic\ snapshot\ [0-9]+:\ [0-9]+\ keys,\ 1\ session$ ]]
     [ "${lines[-2]}" = "ok: a start-up recovers 300 keys and 0 sessions" ]
-    [ "${lines[-1]}" = "expired while no server ran: 2 keys and 1 sessions (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
+    [ "${lines[-1]}" = "expired while no server ran: 2 keys and 1 session (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
     start_server --persist-path "$P" --journal always --compact-min 64K
     grep -q "recovered 300 keys and 0 sessions in [0-9]* ms from automatic snapshot" "$NDB_LOG"
-    grep -q "recovery: 2 key(s) and 1 session(s) expired while the server was down" "$NDB_LOG"
+    grep -q "recovery: 2 keys and 1 session expired while the server was down" "$NDB_LOG"
     req '{"KV_CONTAINS":{"keys":["e1","e2","k000"]}}' '{"KV_CONTAINS_RSP":{"contains":["k000"],"st":1}}'
 }
 
@@ -183,7 +183,7 @@ for i in range(300):
     # which check counts apart and a start-up releases
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
-    size=$(sed -n 's/^journal: 1 file(s), 1 records, \([0-9]*\) bytes$/\1/p' <<<"${lines[1]}")
+    size=$(sed -n 's/^journal: 1 file, 1 record, \([0-9]*\) bytes$/\1/p' <<<"${lines[1]}")
     reserved=$(($(stat -c %s "$f") - size))
     [ "$reserved" -gt 1000000 ]
     [ "${lines[2]}" = "$(zeros_line "$reserved")" ]
@@ -193,7 +193,7 @@ for i in range(300):
     [ "$status" -eq 0 ]
     [ "${lines[2]}" = "torn last record in $f: 10 bytes at byte $size (a write cut short by a crash, never acknowledged; a start-up drops it)" ]
     [ "${lines[3]}" = "$(zeros_line $((reserved - 10)))" ]
-    [ "${lines[4]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    [ "${lines[4]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
     [ "$(stat -c %s "$f")" -eq $((size + reserved)) ] # check changes nothing
     # a repair of a copy does what a start-up does, and says what it cut
     cp -a "$P" "$BATS_TEST_TMPDIR/copy"
@@ -228,7 +228,7 @@ for i in range(300):
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 0 ]
     n2=$((big - 4194304))
-    [ "${lines[1]}" = "journal: 2 file(s), 2 records, $((n1 + n2)) bytes" ]
+    [ "${lines[1]}" = "journal: 2 files, 2 records, $((n1 + n2)) bytes" ]
     [ "${lines[2]}" = "$(zeros_line 4194304)" ]
     [ "$(stat -c %s "$f2")" -eq "$big" ] # check changes nothing
     start_server --persist-path "$P" --journal always
@@ -281,7 +281,7 @@ for i in range(300):
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "journal file $f is damaged at byte $at: a record's checksum does not match" ]
-    [[ "${lines[1]}" =~ ^a\ repair\ would\ drop\ $((size - at))\ bytes\ of\ $f\ from\ byte\ $at\ \(after\ its\ 2\ good\ records\)\ and\ 1\ later\ journal\ file\(s\)\ \([0-9]+\ bytes,\ 1\ records\)$ ]]
+    [[ "${lines[1]}" =~ ^a\ repair\ would\ drop\ $((size - at))\ bytes\ of\ $f\ from\ byte\ $at\ \(after\ its\ 2\ good\ records\)\ and\ 1\ later\ journal\ file\ \([0-9]+\ bytes,\ 1\ record\)$ ]]
     [ "${lines[2]}" = "run 'ndb journal repair' (with the same options) to drop it" ]
     [ "$(stat -c %s "$f")" -eq "$size" ]
     # repair, reading the persist path from a config file
@@ -702,7 +702,7 @@ wait_refused() {
     done
     [ "$(ls "$P/ds" | grep -c '^[0-9]*$')" -eq 2 ]
     [ -d "$P/ds/notes" ]
-    grep -q "retention: removed 1 older snapshot(s) of 'ds'; 2 kept" "$NDB_LOG"
+    grep -q "retention: removed 1 older snapshot of 'ds'; 2 kept" "$NDB_LOG"
     run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
     [[ "$output" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":1,\"name\":\"ds\",\"sessions\":0,\"st\":141\}\}$ ]]
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":4},"st":1}}'
@@ -742,7 +742,7 @@ wait_refused() {
     wait "$NDB_PID" && rc=0 || rc=$?
     NDB_PID=
     [ "$rc" -eq 0 ]
-    grep -q "shutting down on SIGHUP (its terminal closed?): closing 0 connection(s)" "$NDB_LOG"
+    grep -q "shutting down on SIGHUP (its terminal closed?): closing 0 connections" "$NDB_LOG"
     grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
     start_server --persist-path "$P" --save "3600 1"
     req '{"KV_GET":{"keys":["typed"]}}' '{"KV_GET_RSP":{"keys":{"typed":"before the terminal closed"},"st":1}}'
@@ -779,7 +779,7 @@ for i in range(300):
     req '{"KV_SET":{"keys":{"after":1}}}' '{"KV_SET_RSP":{"st":1}}'
     crash
     start_server --persist-path "$P" --journal everysec --compact-min 64K
-    grep -q "recovered 301 keys and 0 sessions in [0-9]* ms from automatic snapshot 2 ([0-9]* keys, 0 sessions, [0-9]* ms) and 1 journal file(s)" "$NDB_LOG"
+    grep -q "recovered 301 keys and 0 sessions in [0-9]* ms from automatic snapshot 2 ([0-9]* keys, 0 sessions, [0-9]* ms) and 1 journal file" "$NDB_LOG"
     [ ! -f "$(gen 1)" ] # retention: replaced by the snapshot
     stop_server
     # the snapshot was taken with a journal on: its own journal file (the
@@ -809,7 +809,7 @@ for i in range(300):
     req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
     crash
     run "$NDB" journal check --persist-path "$P.moved" # the moved copy got nothing after the move
-    [ "${lines[-1]}" = "ok: a start-up recovers 1 keys and 0 sessions" ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
     start_server --persist-path "$P" --journal always
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
 }

@@ -238,7 +238,7 @@ teardown() { stop_server; }
     [ "${lines[0]}" = "extra refused" ]
     [ "${lines[1]}" = "held ok 4" ]
     sleep 1.2
-    grep -q 'refused 1 connection(s): maxConnections (4) reached' "$NDB_LOG"
+    grep -q 'refused 1 connection: maxConnections (4) reached' "$NDB_LOG"
     # the slots are free again
     run hostile hold 3
     [ "${lines[0]}" = "extra accepted" ]

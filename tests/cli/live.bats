@@ -95,6 +95,24 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_TTL":{"keys":["n"]}}' '{"KV_TTL_RSP":{"keys":{"n":null},"st":1}}'
 }
 
+@test "KV_INCR, KV_UPDATE, KV_ARR_APPEND and SH_INCR refuse a ttl (13) instead of ignoring it: nothing changes" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"hits":1,"doc":{"n":1},"list":[]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_INCR":{"keys":{"hits":1},"ttl":60}}' \
+        '{"KV_INCR_RSP":{"m":"KV_INCR takes no '"'ttl'"': the key keeps its TTL (set one with KV_EXPIRE)","st":13,"tkn":null}}'
+    req '{"KV_UPDATE":{"key":"doc","path":"$.n","value":2,"ttl":60}}' \
+        '{"KV_UPDATE_RSP":{"m":"KV_UPDATE takes no '"'ttl'"': the key keeps its TTL (set one with KV_EXPIRE)","st":13,"tkn":null}}'
+    req '{"KV_ARR_APPEND":{"key":"list","items":[1],"ttl":null}}' \
+        '{"KV_ARR_APPEND_RSP":{"m":"KV_ARR_APPEND takes no '"'ttl'"': the key keeps its TTL (set one with KV_EXPIRE)","st":13,"tkn":null}}'
+    req '{"KV_GET":{"keys":["hits","doc","list"]}}' '{"KV_GET_RSP":{"keys":{"hits":1,"doc":{"n":1},"list":[]},"st":1}}'
+    req '{"KV_TTL":{"keys":["hits","doc","list"]}}' '{"KV_TTL_RSP":{"keys":{"hits":null,"doc":null,"list":null},"st":1}}'
+    # a session's keys: the message of SH_SET, before the token check
+    req '{"SH_INCR":{"tkn":99,"keys":{"a":1},"ttl":5}}' \
+        '{"SH_INCR_RSP":{"m":"'"'ttl'"' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)","st":13,"tkn":null}}'
+    # validation of the command's own members comes first
+    req '{"KV_INCR":{"keys":{"hits":"x"},"ttl":60}}' '{"KV_INCR_RSP":{"m":"the increment of key \"hits\" is not a number","st":41,"tkn":null}}'
+}
+
 @test "KV_CLEAR_SET with ttl: every key it stores gets the deadline; bad ttl changes nothing" {
     run "$NDB" send '{"KV_CLEAR":{}}'
     req '{"KV_SET":{"keys":{"old":1}}}' '{"KV_SET_RSP":{"st":1}}'
@@ -471,5 +489,5 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     [ "$output" = "$(printf '%s\n' 'watch {"KV_WATCH_RSP":{"id":1,"st":1}}' 'writes answered 400' \
         'bystander answered 4' 'rss growth below 32 MiB True' 'overflow {"KV_EVENT":{"id":1,"op":"overflow"}}' \
         'some events before the overflow True' 'after {"KV_COUNT_RSP":{"cnt":1,"st":1}}')" ]
-    grep -q 'over watchOutputBytes (262144); dropping its 1 watch(es)' "$NDB_LOG"
+    grep -q 'over watchOutputBytes (262144); dropping its 1 watch' "$NDB_LOG"
 }

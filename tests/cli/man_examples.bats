@@ -93,7 +93,7 @@ teardown() { stop_server; }
     "$NDB" save users >/dev/null
     stop_server
     serve_once --persist-path data --load-name users --max-memory 2G
-    grep -q "info: loaded 'users' from data (snapshot [0-9]*): 1 keys, 0 sessions" "$NDB_LOG"
+    grep -q "info: loaded 'users' from data (snapshot [0-9]*): 1 key, 0 sessions" "$NDB_LOG"
     serve_once --persist-path data --journal always
     serve_once --persist-path data --save "3600 1 60 10000"
 }

@@ -6,7 +6,19 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-FIXTURES="$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
+# The snapshots another server wrote lie in shared/, beside the repository.
+# From a git worktree (checked out elsewhere) the repository is the one its
+# common git directory belongs to; without git, the checkout's own parent.
+fixtures_dir() {
+    local common
+    common=$(git -C "$BATS_TEST_DIRNAME" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) &&
+        [ -d "$common/../../shared/fixtures/snapshots" ] && {
+        echo "$common/../../shared/fixtures/snapshots"
+        return
+    }
+    echo "$BATS_TEST_DIRNAME/../../../shared/fixtures/snapshots"
+}
+FIXTURES=$(fixtures_dir)
 
 setup() {
     P="$BATS_TEST_TMPDIR/data"
@@ -156,7 +168,7 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     [ "$status" -eq 3 ] && [ "$stderr" = "ndb: LoadError (142): \"users\" holds keys, not sessions: load it with 'ndb load users'" ]
 }
 
-@test "a session data file with token 0, or a duration past 10 years, fails the load saying why" {
+@test "a session data file with token 0 fails the load saying why" {
     start_server --persist-path "$P"
     "$NDB" send '{"SH_NEW":{}}' '{"SH_SAVE":{"name":"zero"}}' >/dev/null
     local f
@@ -165,11 +177,28 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     run "$NDB" send '{"SH_END_ALL":{}}' '{"SH_LOAD":{"name":"zero"}}' '{"SV_INFO":{}}'
     [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 has token 0, which no session may have\",\"name\":\"zero\",\"st\":142}}" ]
     [[ "${lines[2]}" == *'"sessions":0,'* ]]
-    # another server's session with a duration past ndb's 10-year bound: the message says so
-    "$NDB" send '{"SH_NEW":{"expiry":{"duration":600}}}' '{"SH_SAVE":{"name":"long"}}' >/dev/null
+}
+
+@test "another server's session with a duration past 10 years loads, cut to 10 years (Q10), with a warning" {
+    # Other servers accept any duration (PROTOCOL.md Q10) and ndb reads their
+    # snapshots (0.1 decision 10): refusing the dataset would lose every session.
+    start_server --persist-path "$P"
+    "$NDB" send '{"SH_NEW":{"expiry":{"duration":600,"deleteSession":true}}}' '{"SH_NEW":{"expiry":{"duration":60}}}' \
+        '{"SH_SAVE":{"name":"long"}}' >/dev/null
+    local f
     f="$(newest long)data/0"
-    sed -i -E 's/"duration":600/"duration":9300000000/' "$f"
-    req '{"SH_LOAD":{"name":"long"}}' "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 is malformed: \\\"expiry.duration\\\" is over 315360000 seconds (10 years), the most ndb keeps\",\"name\":\"long\",\"st\":142}}"
+    sed -i -E 's/"duration":600/"duration":18446744073709551615/' "$f"
+    local t
+    t=$(grep -o '"duration":18446744073709551615,[^}]*},"shared":false,"tkn":[0-9]*' "$f" | grep -o '[0-9]*$')
+    req '{"SH_END_ALL":{}}' '{"SH_END_ALL_RSP":{"cnt":2,"st":1}}'
+    req '{"SH_LOAD":{"name":"long"}}' '{"SH_LOAD_RSP":{"keys":0,"name":"long","sessions":2,"st":141}}'
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+    [[ "$output" == '{"SH_INFO_RSP":{"expires":true,"expiry":{"deleteSession":true,"duration":315360000,"extendOnGet":false,"extendOnSetAdd":false,"remaining":3153'*'},"keyCnt":0,"shared":false,"st":1,"tkn":'"$t"'}}' ]]
+    grep -qF "ndb: warn: data file $f: 1 session with an expiry duration over 315360000 seconds (10 years), the most ndb keeps: loaded with 315360000" "$NDB_LOG"
+    # at start-up too
+    stop_server
+    start_server --persist-path "$P" --load-name long
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":2}}'
 }
 
 @test "empty datasets save and load with 141 (Q15), also at start-up" {
@@ -333,4 +362,25 @@ snapshot() {
     snapshot sdup 1 '[{"keys":{"k":1,"k":2},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}},{"keys":{"k":9},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}}]'
     req '{"SH_LOAD":{"name":"sdup"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"sdup","sessions":1,"st":141}}'
     req '{"SH_GET":{"tkn":7,"keys":["k"]}}' '{"SH_GET_RSP":{"keys":{"k":1},"st":1}}'
+}
+
+@test "what the server writes under the persist path is its user's alone (0600, directories 0700), whatever the umask" {
+    # snapshots and the journal hold the data (sessions, one-time passwords):
+    # with the usual umask 022 they were created 0644 and 0755, readable by
+    # every user of the machine
+    umask 022
+    chmod 755 "$P"
+    start_server --persist-path "$P" --journal everysec --save "1 1"
+    "$NDB" send '{"KV_SET":{"keys":{"otp":"123456"}}}' '{"SH_NEW":{}}' '{"KV_SAVE":{"name":"kv"}}' \
+        '{"SH_SAVE":{"name":"sh"}}' >/dev/null
+    local i
+    for i in $(seq 50); do # the automatic snapshot, a second after the change
+        ls "$P"/@ndb/snapshots/*/checksums >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    ls "$P"/@ndb/snapshots/*/checksums "$P"/@ndb/journal/*.jnl "$P"/kv/*/data/0 "$P"/sh/*/data/0 >/dev/null
+    run find "$P" -mindepth 1 -perm /077
+    [ "$status" -eq 0 ]
+    [ "$output" = '' ]
+    [ "$(stat -c %a "$P")" = 755 ] # the directory the administrator gave keeps its mode
 }

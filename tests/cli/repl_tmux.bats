@@ -633,7 +633,7 @@ line() {
     "$NDB" set a 1
     start_repl
     line "clear-keys"
-    wait_last "Remove all 1 keys of $NDB_URL? [y/N]"
+    wait_last "Remove the 1 key of $NDB_URL? [y/N]"
     key C-c
     wait_for "(nothing removed)"
     wait_last "$PROMPT"

@@ -115,6 +115,93 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     [ "$(grep -c '"st":44' "$out2")" -eq 4 ]
 }
 
+@test "SV_AUTH: a password over 4096 bytes answers 42 at once (none longer can match a hash of ndb passwd)" {
+    local pw
+    pw=$(head -c 4096 /dev/zero | tr '\0' p)
+    run probe send "$(auth alice "${pw}q")" "$(auth alice "$pw")" "$(auth nobody "${pw}\u00e9")" "$(auth alice alice-pw)"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"SV_AUTH_RSP":{"m":"'"'"'password'"'"' is longer than 4096 bytes","st":42,"tkn":null}}' ]
+    [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"SV_AUTH_RSP":{"m":"'"'"'password'"'"' is longer than 4096 bytes","st":42,"tkn":null}}' ]
+    [ "${lines[3]}" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}' ]
+    # in a handshake: a malformed header, refused unchecked
+    local n
+    n=$(grep -c 'malformed Authorization header' "$NDB_LOG" || true)
+    run probe --header "Authorization: Basic $(printf 'alice:%sq' "$pw" | base64 -w0)" handshake
+    [ "${lines[0]}" = '401 Unauthorized' ]
+    [ "$(grep -c 'malformed Authorization header' "$NDB_LOG")" -eq $((n + 1)) ]
+}
+
+@test "the logins of clients that hang up are dropped unchecked: neither memory nor the worker's time grows" {
+    # 100 connections each send one SV_AUTH (a 4000-byte password) and hang
+    # up; the throttle starts one check from an address every 100 ms, so a
+    # server that kept them would run a check for nobody every 100 ms for
+    # 10 s, each login holding its password meanwhile (a sanitizer build
+    # would keep freed memory in quarantine: the RSS check is for the server)
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+    own_server --config "$USERS_CONFIG" --log-level debug
+    run probe --timeout 30 hangup 100 '{"SV_AUTH":{"user":"alice","password":"X"}}' --pad 4000
+    [ "$output" = 'ok 100' ]
+    sleep 2
+    local checked
+    checked=$(grep -c 'password check of user "alice"' "$NDB_LOG")
+    [ "$checked" -le 20 ]
+    sleep 2
+    [ "$(grep -c 'password check of user "alice"' "$NDB_LOG")" -eq "$checked" ]
+    # huge passwords are refused before they are kept (42): the server stays small
+    run probe --timeout 30 hangup 200 '{"SV_AUTH":{"user":"alice","password":"X"}}' --pad 1000000
+    [ "$output" = 'ok 200' ]
+    local rss
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$NDB_PID/status")
+    [ "$rss" -lt 65536 ] || { echo "server RSS ${rss} kB" >&2; false; }
+}
+
+@test "one address's backlog of failed logins does not hold up another address's login" {
+    # at the default cost (600000 iterations) the worker ends fewer checks a
+    # second than the throttle lets one address start: two addresses leave
+    # 200 wrong guesses queued (connections closed without a reset, so the
+    # server keeps them); a login from a third address is next in turn, not
+    # behind the backlog (first come first served made it wait 7 s here)
+    local d="$BATS_TEST_TMPDIR" h
+    h=$(printf 'dear-pw\n' | "$NDB" passwd)
+    printf '{"security":{"users":[{"name":"dear","password":"%s","role":"read"}]}}' "$h" >"$d/dear.json"
+    own_server --config "$d/dear.json"
+    local w
+    w=$(auth dear guess)
+    run probe --source 127.0.0.3 hangup 100 "$w" --fin
+    [ "$output" = 'ok 100' ]
+    run probe --source 127.0.0.4 hangup 100 "$w" --fin
+    [ "$output" = 'ok 100' ]
+    sleep 3
+    local t0 t1
+    t0=$(date +%s%N)
+    run probe --timeout 30 --source 127.0.0.2 send "$(auth dear dear-pw)"
+    t1=$(date +%s%N)
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"dear"}}' ]
+    echo "answered in $(((t1 - t0) / 1000000)) ms" >&2
+    [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+}
+
+@test "a connection refused while the server shuts down is logged as that, not as maxConnections reached" {
+    # connections whose login is pending keep the shutdown going a little
+    # (each gets its close frame); one more connection meanwhile used to be
+    # logged "refused 1 connection(s): maxConnections (10000) reached"
+    local attempt out
+    for attempt in 1 2 3; do
+        own_server --config "$USERS_CONFIG"
+        probe hangup 20 "$(auth alice guess)" --fin >/dev/null
+        kill -TERM "$NDB_PID"
+        sleep 0.1
+        out=$(probe handshake 2>&1 || true)
+        wait "$NDB_PID" || true
+        OWN_PID=
+        [[ "$out" == *'connection closed during the handshake'* ]] && break # else the listener had closed
+    done
+    [[ "$out" == *'connection closed during the handshake'* ]]
+    grep -q '^ndb: info: refused 1 connection while shutting down$' "$NDB_LOG"
+    ! grep -q 'maxConnections (10000) reached' "$NDB_LOG"
+}
+
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
     # 10,000,000 PBKDF2 iterations: seconds per check on any machine of today
     local d="$BATS_TEST_TMPDIR" slow fast
@@ -238,6 +325,16 @@ basic_wrong() {
     grep -q 'user "alice" authenticated from 127.0.0.1 (role write)' "$NDB_LOG"
 }
 
+@test "every login is logged, also one the credential cache lets in at once" {
+    local n
+    n=$(grep -c 'user "reader" authenticated from 127.0.0.1 (role read)$' "$NDB_LOG" || true)
+    "$NDB" send "$(auth reader reader-pw)" >/dev/null # a KDF run, or the cache if it ran before
+    "$NDB" send "$(auth reader reader-pw)" >/dev/null # the cache
+    probe --header "Authorization: Basic $(printf 'reader:reader-pw' | base64)" handshake >/dev/null
+    [ "$(grep -c 'user "reader" authenticated from 127.0.0.1 (role read)$' "$NDB_LOG")" -eq $((n + 2)) ]
+    grep -q 'user "reader" authenticated from 127.0.0.1 (Basic, role read)$' "$NDB_LOG"
+}
+
 @test "the start-up log says which security settings are in force" {
     grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users 3 (alice: write, reader: read, boss: admin), protectedMode on$' "$NDB_LOG"
     grep -q '^ndb: info: tls: off (plain ws://)$' "$NDB_LOG"
@@ -259,6 +356,14 @@ basic_wrong() {
     run probe --header 'Origin: https://anything.example' handshake
     [ "$output" = 101 ]
     grep -q "^ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data$" "$NDB_LOG"
+}
+
+@test "--allow-origin with an IPv6 literal matches however it is written (browsers send the canonical text)" {
+    own_server --allow-origin 'http://[0:0::1]:8080'
+    run probe --header 'Origin: http://[::1]:8080' handshake
+    [ "$output" = 101 ]
+    run probe --header 'Origin: http://[::2]:8080' handshake
+    [ "${lines[0]}" = '403 Forbidden' ]
 }
 
 @test "without users and security options, a client without Origin sees no change" {
@@ -356,6 +461,33 @@ basic_wrong() {
     run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
     exit_is 0
     [[ "$output" == "{\"name\":\"$n\",\"password\":\"\$pbkdf2-sha256\$i=100000\$"* ]]
+}
+
+@test "a password or user name that is not UTF-8: ndb passwd refuses it, the client sends nothing" {
+    # a login carries both as JSON text: ndb passwd printed a hash of a
+    # Latin-1 password nobody could log in with (the client sent the raw
+    # bytes and the server closed with 1007), and an entry of a Latin-1
+    # name the server's config parser refused
+    printf 'caf\xe9\n' >"$BATS_TEST_TMPDIR/latin1.pw"
+    run --separate-stderr "$NDB" passwd --iterations 100000 <"$BATS_TEST_TMPDIR/latin1.pw"
+    exit_is 1 ''
+    [ "$stderr" = 'ndb passwd: the password is not valid UTF-8 (a login sends it as JSON text); nothing was printed' ]
+    run --separate-stderr "$NDB" passwd --name $'caf\xe9' --iterations 100000 <"$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr_lines[0]}" = 'ndb passwd: --name: the user name is not valid UTF-8' ]
+    printf 'café\n' | "$NDB" passwd --iterations 100000 >/dev/null # UTF-8 is fine
+    local failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG" || true)
+    run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/latin1.pw"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: no password for user 'alice': the first line of password file $BATS_TEST_TMPDIR/latin1.pw is not valid UTF-8" ]
+    NDB_PASSWORD=$'caf\xe9' run --separate-stderr "$NDB" send --user alice '{"KV_GET":{"keys":["cli"]}}'
+    exit_is 2 ''
+    [ "$stderr" = "ndb: no password for user 'alice': the password in NDB_PASSWORD is not valid UTF-8" ]
+    run --separate-stderr "$NDB" count --user $'caf\xe9' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = 'ndb: cannot log in: the user name is not valid UTF-8' ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
 }
 
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {

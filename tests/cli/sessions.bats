@@ -223,6 +223,24 @@ remaining() {
     req '{"SH_CLEAR_SET":{"tkn":1,"keys":5}}' '{"SH_CLEAR_SET_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
 }
 
+@test "session key commands: a ttl is refused (13), not ignored: session keys have no TTL" {
+    t=$(new_session)
+    m="'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)"
+    for cmd in SH_SET SH_ADD SH_CLEAR_SET; do
+        req "{\"$cmd\":{\"tkn\":$t,\"keys\":{\"otp\":\"123456\"},\"ttl\":30}}" \
+            "{\"${cmd}_RSP\":{\"m\":\"$m\",\"st\":13,\"tkn\":null}}"
+    done
+    # any value, and before the token check, as every validation (4.4)
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"a\":1},\"ttl\":\"x\"}}" "{\"SH_SET_RSP\":{\"m\":\"$m\",\"st\":13,\"tkn\":null}}"
+    req '{"SH_SET":{"tkn":99,"keys":{"a":1},"ttl":null}}' "{\"SH_SET_RSP\":{\"m\":\"$m\",\"st\":13,\"tkn\":null}}"
+    # nothing was stored
+    req "{\"SH_COUNT\":{\"tkn\":$t}}" '{"SH_COUNT_RSP":{"cnt":0,"st":1}}'
+    # other members are still ignored (1.9), and the KV forms keep their ttl
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"a\":1},\"x\":1}}" '{"SH_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"otp":"1"},"ttl":30}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_RMV":{"keys":["otp"]}}' '{"KV_RMV_RSP":{"st":1}}'
+}
+
 @test "session key commands: missing or malformed token 101, unknown token 100" {
     req '{"SH_SET":{"keys":{"a":1}}}' '{"SH_SET_RSP":{"m":"","st":101,"tkn":null}}'
     req '{"SH_SET":{"tkn":99,"keys":{"a":1}}}' '{"SH_SET_RSP":{"m":"","st":100,"tkn":null}}'
@@ -316,7 +334,7 @@ EOF
     log_lines=$(wc -l <"$NDB_LOG")
     sleep 1.3
     # nothing touched the sessions: the 50 ms timer expired them
-    tail -n +"$((log_lines + 1))" "$NDB_LOG" | grep -q 'expiry timer: [12] session(s) expired'
+    tail -n +"$((log_lines + 1))" "$NDB_LOG" | grep -q 'expiry timer: \(1 session\|2 sessions\) expired'
     req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":1}}'
     run "$NDB" send '{"SV_INFO":{}}'
     [[ $output == *'"sessions":1,"st":1,'* ]]

@@ -45,6 +45,10 @@ OP_CLOSE, OP_PING, OP_PONG = 0x8, 0x9, 0xA
 
 SEND_CHUNK = 256 * 1024
 
+# --source: the local address connections are made from (another loopback
+# address is another client to the server's per-address throttle)
+SOURCE = None
+
 
 class ProbeError(Exception):
     """A failure of the probe itself (timeout, bad handshake, wrong answer)."""
@@ -142,7 +146,8 @@ class WSConn:
         self.closed_code = None
         deadline = time.monotonic() + timeout
         try:
-            self.sock = socket.create_connection((self.host, self.port), timeout=timeout)
+            self.sock = socket.create_connection((self.host, self.port), timeout=timeout,
+                                                 source_address=(SOURCE, 0) if SOURCE else None)
         except OSError as e:
             raise ProbeError("cannot connect to %s: %s" % (url, e.strerror or e)) from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -479,6 +484,27 @@ def cmd_conns(args):
     return 0
 
 
+def cmd_hangup(args):
+    """N times: open a connection, send MESSAGE (every X in it replaced by
+    PAD bytes of x, for messages too long for a command line), and hang up
+    at once without reading the answer: with a reset, as a process that
+    dies does, so that the server learns it even while it is not reading;
+    with --fin, an orderly close, which a server not reading sees later."""
+    msg = args.message.replace("X", "x" * args.pad).encode()
+    frame = build_frame(OP_TEXT, msg)
+    for i in range(args.n):
+        try:
+            c = WSConn(args.url, args.timeout, headers=args.header)
+        except ProbeError as e:
+            raise ProbeError("connection %d of %d: %s" % (i + 1, args.n, e)) from None
+        c.send_raw(frame)
+        if not args.fin:
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.sock.close()
+    emit("ok %d" % args.n)
+    return 0
+
+
 def cmd_http_plain(args):
     """Send a plain HTTP GET (no upgrade); print the status line."""
     host, port, path, host_header = parse_url(args.url)
@@ -654,6 +680,8 @@ def build_parser():
                    help="server URL (default: $NDB_URL or ws://127.0.0.1:1987/)")
     p.add_argument("--timeout", type=float, default=5.0,
                    help="bound, in seconds, for every wait (default 5)")
+    p.add_argument("--source", metavar="ADDRESS",
+                   help="connect from this local address (e.g. 127.0.0.2)")
     p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE",
                    help="an extra header of the upgrade request (repeatable)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -681,6 +709,12 @@ def build_parser():
     sp.add_argument("n", metavar="N", type=int)
     sp = add("conns", cmd_conns, "hold N connections open, set and get on each")
     sp.add_argument("n", metavar="N", type=int)
+    sp = add("hangup", cmd_hangup, "N times: connect, send MESSAGE, hang up without reading")
+    sp.add_argument("n", metavar="N", type=int)
+    sp.add_argument("message", metavar="MESSAGE")
+    sp.add_argument("--pad", type=int, default=0, metavar="PAD",
+                    help="replace each X of MESSAGE by PAD bytes of x")
+    sp.add_argument("--fin", action="store_true", help="close normally rather than with a reset")
     add("http-plain", cmd_http_plain, "plain HTTP GET, print the status line")
     add("handshake", cmd_handshake, "upgrade with the extra headers, print the answer's status")
     sp = add("send", cmd_send, "send messages at once, print the answers or the close")
@@ -698,6 +732,8 @@ def build_parser():
 def main(argv=None):
     """Run one probe; exit 0 on success, 1 on failure, 2 on usage errors."""
     args = build_parser().parse_args(argv)
+    global SOURCE
+    SOURCE = args.source
     try:
         return args.func(args)
     except ProbeError as e:

@@ -5,8 +5,8 @@
  * login, SV_AUTH answered later (the check is a job for the worker, run
  * inline here) with the client's input held meanwhile, 44 for a wrong
  * password or user alike, 45 naming the role, the credential cache, the
- * fifth failure closing the connection, and the per-address throttle
- * delaying checks (with a fake clock).
+ * fifth failure closing the connection, the per-address throttle
+ * delaying checks (with a fake clock), and the order checks run in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/server.h"
+#include "capture.h"
 #include "support/local_client.h"
 #include "unit.h"
 
@@ -236,6 +237,41 @@ static void test_throttled_answers(void) {
     teardown();
 }
 
+/* One check runs at a time, and of the logins whose start has come the
+ * next is the one with the fewest of its address ahead of it: an address
+ * with many queued (an attacker's) cannot make another address's login
+ * wait behind them all. */
+static void test_fair_order(void) {
+    setup(USERS);
+    local_client many[THROTTLE_BURST], one;
+    fake_now += 100000;
+    for (int i = 0; i < THROTTLE_BURST; i++) { /* all due at once: a burst */
+        local_client_init(&many[i], auth_initial_role());
+        snprintf(many[i].cl.addr, sizeof many[i].cl.addr, "10.0.0.9");
+        ask(&many[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+    }
+    local_client_init(&one, auth_initial_role());
+    snprintf(one.cl.addr, sizeof one.cl.addr, "10.0.0.8");
+    ask(&one, "{\"SV_AUTH\":{\"user\":\"reader\",\"password\":\"reader-pw\"}}");
+    log_threshold = LOG_INFO;
+    capture_begin();
+    auth_poll();
+    const char *log = capture_end();
+    log_threshold = LOG_WARN;
+#define FAILED9 "ndb: info: authentication failed for user \"alice\" from 10.0.0.9 (1 of 5 on this connection)\n"
+    /* the first of 10.0.0.9 had started when 10.0.0.8 came; then 10.0.0.8 */
+    CHECK_STR(log, FAILED9 "ndb: info: user \"reader\" authenticated from 10.0.0.8 (role read)\n" FAILED9 FAILED9 FAILED9
+                       FAILED9);
+#undef FAILED9
+    CHECK_STR(pushed(&one), "{\"SV_AUTH_RSP\":{\"role\":\"read\",\"st\":1,\"user\":\"reader\"}}\n");
+    for (int i = 0; i < THROTTLE_BURST; i++) {
+        CHECK_STR(pushed(&many[i]), FAIL44);
+        local_client_free(&many[i]);
+    }
+    local_client_free(&one);
+    teardown();
+}
+
 /* Basic authentication in the handshake: decoded, checked (on the calling
  * thread), cached; malformed values fail; checks over the per-address rate
  * are refused with 429 rather than delayed (a handshake cannot wait). */
@@ -295,6 +331,7 @@ int main(void) {
     test_login_flow();
     test_five_failures();
     test_throttled_answers();
+    test_fair_order();
     test_basic();
     test_throttle();
     return UNIT_DONE();

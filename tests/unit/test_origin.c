@@ -135,6 +135,16 @@ static void test_check(void) {
     CHECK_INT(origin_check(&p, "https://evil.example", "evil.example", NULL), ORIGIN_OK);
     CHECK_INT(origin_check(&p, "null", "x", NULL), ORIGIN_OK);
     origin_policy_free(&p);
+    /* IPv6 literals compare as addresses, however written: browsers send
+     * the canonical text ("[::1]", "[::ffff:7f00:2]") */
+    static const char *const v6[] = {"http://[0:0::1]:8080", "http://[::FFFF:127.0.0.2]"};
+    policy(&p, v6, 2, NULL, 0, "127.0.0.1", 0);
+    CHECK_INT(origin_check(&p, "http://[::1]:8080", "127.0.0.1:1987", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check(&p, "http://[::ffff:7f00:2]", "127.0.0.1:1987", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check(&p, "http://[::2]:8080", "127.0.0.1:1987", NULL), ORIGIN_REFUSED);
+    /* and the server's own origin under a Host written another way */
+    CHECK_INT(origin_check(&p, "http://[::1]:1987", "[0::1]:1987", NULL), ORIGIN_OK);
+    origin_policy_free(&p);
     policy(&p, null, 1, NULL, 0, "0.0.0.0", 1);
     CHECK_INT(origin_check(&p, "null", "x", NULL), ORIGIN_OK);
     CHECK_INT(origin_check(&p, "https://evil.example", "127.0.0.1:1987", NULL), ORIGIN_REFUSED);

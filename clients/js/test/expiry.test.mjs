@@ -99,6 +99,15 @@ test('session(t).expire: new settings from now; no duration: never expires; 100 
     await refused(s.expire({ duration: 60 }), 'SH_EXPIRE', 100, '');
 });
 
+test('session keys have no ttl: session(t).set/add with ttl are refused (13) and store nothing', async () => {
+    const s = db.session(await db.sessions.create());
+    const m = "'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)";
+    await refused(s.set({ otp: '123456' }, { ttl: 30 }), 'SH_SET', 13, m);
+    await refused(s.add({ otp: '123456' }, { ttl: 30 }), 'SH_ADD', 13, m);
+    assert.equal(await s.count(), 0);
+    await s.end();
+});
+
 test('this file sent KV_EXPIRE, KV_TTL, KV_PERSIST and SH_EXPIRE to a real server', () => {
     assertSent('expiry.test.mjs', SENT);
 });
