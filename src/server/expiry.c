@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "server/ordered.h"
+
 static void place(expiry_heap *h, uint32_t i, expiry_node n) {
     h->nodes[i] = n;
     n.e->pos = i + 1;
@@ -65,12 +67,29 @@ void expiry_set(expiry_heap *h, expiry_entry *e, uint64_t deadline) {
     sift_up(h, h->count++, n);
 }
 
+/* After a removal: give back the room that a burst of deadlines left
+ * (ordered_cap_shrunk), all of it once none is left: the session registry
+ * keeps its heap while sessions that never expire remain. */
+static void shrink(expiry_heap *h) {
+    if (!h->count) {
+        expiry_free(h);
+        return;
+    }
+    uint32_t cap = ordered_cap_shrunk(h->cap, 16, h->count);
+    if (cap == h->cap) return;
+    expiry_node *nodes = realloc(h->nodes, (size_t)cap * sizeof *nodes);
+    if (!nodes) abort();
+    h->nodes = nodes;
+    h->cap = cap;
+}
+
 void expiry_remove(expiry_heap *h, expiry_entry *e) {
     if (!e->pos) return;
     uint32_t i = e->pos - 1;
     e->pos = 0;
     uint32_t last = --h->count;
     if (i != last) reseat(h, i, h->nodes[last]);
+    shrink(h);
 }
 
 expiry_entry *expiry_pop_due(expiry_heap *h, uint64_t now) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "server/ordered.h"
 
 /* The index starts at this many slots and doubles at three quarters full. */
 #define TTL_FIRST_SLOTS 16u
@@ -30,8 +31,8 @@ key_ttl *ttl_get(const ttl_table *t, const char *k, size_t kn) {
     return t->slots[find_slot(t, k, kn, hash_of(k, kn))];
 }
 
-static void grow_index(ttl_table *t) {
-    uint32_t n = t->nslots ? t->nslots * 2 : TTL_FIRST_SLOTS;
+/* Rebuild the index at n slots (a power of two, more than the nodes). */
+static void resize_index(ttl_table *t, uint32_t n) {
     key_ttl **slots = calloc(n, sizeof *slots);
     if (!slots) abort();
     for (uint32_t j = 0; j < t->nslots; j++) {
@@ -55,7 +56,8 @@ void ttl_set(ttl_table *t, const char *k, size_t kn, uint64_t deadline) {
             return;
         }
     }
-    if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->nslots * 3) grow_index(t);
+    if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->nslots * 3)
+        resize_index(t, t->nslots ? t->nslots * 2 : TTL_FIRST_SLOTS);
     key_ttl *n = malloc(ttl_node_bytes(kn));
     if (!n) abort();
     n->exp.pos = 0;
@@ -93,6 +95,10 @@ int ttl_del(ttl_table *t, const char *k, size_t kn) {
         }
     }
     t->slots[i] = NULL;
+    /* a burst of deadlines does not keep its peak's index (the heap
+     * shrinks by itself): see ordered_index_shrunk */
+    uint32_t nslots = ordered_index_shrunk(t->nslots, TTL_FIRST_SLOTS, t->count);
+    if (nslots != t->nslots) resize_index(t, nslots);
     return 1;
 }
 

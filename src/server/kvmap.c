@@ -53,6 +53,19 @@ static void compact(kvmap_index *ix) {
     ix->used = ordered_compact((void **)ix->items, ix->used, ix->slots, ix->nslots, NULL);
 }
 
+/* After a removal from a map of `count` keys: give back the tables' room
+ * that a burst of keys left (ordered_index_shrunk, ordered_cap_shrunk). */
+static void shrink(kvmap_index *ix, uint32_t count) {
+    uint32_t nslots = ordered_index_shrunk(ix->nslots, FIRST_SLOTS, count);
+    if (nslots != ix->nslots) resize_index(ix, nslots);
+    uint32_t cap = ordered_cap_shrunk(ix->cap, FIRST_CAP, count);
+    if (cap == ix->cap) return;
+    if (ix->used > cap) compact(ix);
+    ix->items = xrealloc(ix->items, (size_t)cap * sizeof *ix->items);
+    ix->bytes -= (size_t)(ix->cap - cap) * sizeof *ix->items;
+    ix->cap = cap;
+}
+
 /* In the indexed layout each entry is one allocation: the kv_entry, then
  * its sequence number (SEQ_BYTES, unaligned: read and written with memcpy)
  * — as big as the number kept beside the entry would be, and nothing to
@@ -298,6 +311,7 @@ int kvmap_del(kvmap *m, const char *k, size_t kn) {
         while (ix->used && !ix->items[ix->used - 1]) ix->used--;
     else if (ordered_compact_after_removal(ix->used, m->count))
         compact(ix);
+    shrink(ix, m->count);
     settle(m);
     return 1;
 }

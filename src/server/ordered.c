@@ -38,6 +38,18 @@ uint64_t ordered_index_size_for(uint64_t nslots, uint64_t first, uint64_t count)
     return count || nslots ? n : 0;
 }
 
+uint32_t ordered_index_shrunk(uint32_t nslots, uint32_t first, uint32_t count) {
+    if (nslots <= first || (uint64_t)count * 8 > nslots) return nslots;
+    return count ? (uint32_t)ordered_index_size_for(0, first, count) : first;
+}
+
+uint32_t ordered_cap_shrunk(uint32_t cap, uint32_t first, uint32_t count) {
+    if (cap <= first || (uint64_t)count * 4 > cap) return cap;
+    uint32_t c = first;
+    while (c < count) c *= 2;
+    return c;
+}
+
 uint32_t ordered_compact(void **items, uint32_t used, uint64_t *slots, uint32_t nslots,
                          void (*moved)(void *item, uint32_t pos)) {
     uint32_t *to = malloc((size_t)used * sizeof *to + 1); /* old position -> new */

@@ -5,7 +5,8 @@
  *   - a dense array of items in insertion order, where a removal leaves a
  *     hole (NULL) so the others never move relative to each other; holes
  *     are squeezed out, order kept, when the array would grow while half of
- *     it is holes, or when holes outnumber the items; each item carries a
+ *     it is holes, when holes outnumber the items, or when the array
+ *     shrinks (ordered_cap_shrunk); each item carries a
  *     sequence number that only grows, so a scan resumes after the last
  *     number it returned (ordered_seek) however the array was compacted;
  *   - an open-addressing index (linear probing, backward-shift deletion, no
@@ -42,6 +43,15 @@ static inline int ordered_index_full(uint64_t count, uint64_t nslots) { return (
  * inserts grow it (doubling from `first`). */
 uint64_t ordered_index_size_for(uint64_t nslots, uint64_t first, uint64_t count);
 
+/* After a removal: the size to rebuild an index of nslots slots holding
+ * count entries at — the size inserts would have grown it to (doubling
+ * from `first`) once it is at most an eighth full, else nslots.  Without
+ * it a burst of keys or sessions would keep its peak's tables (and their
+ * bytes in SV_INFO's memoryBytes and against limits.maxMemory) for as long
+ * as one of them is left.  Shrinking at an eighth and growing at three
+ * quarters, a table at either edge does not flip back and forth. */
+uint32_t ordered_index_shrunk(uint32_t nslots, uint32_t first, uint32_t count);
+
 /* ------------------------------------------------------- the array */
 
 /* When the array is full: squeeze out the holes (rather than grow) if at
@@ -63,6 +73,13 @@ uint32_t ordered_compact(void **items, uint32_t used, uint64_t *slots, uint32_t 
 /* The capacity the array reaches after `add` inserts (doubling from
  * `first`, or compacting, as the owners do it). */
 uint64_t ordered_cap_after(uint64_t used, uint64_t count, uint64_t cap, uint64_t first, uint64_t add);
+
+/* After a removal: the capacity of an array of capacity cap holding count
+ * items once at most a quarter of it is items — the capacity inserts would
+ * have grown it to (doubling from `first`) — else cap.  For the arrays of
+ * ordered tables (holes squeezed out first) and the expiry heaps; the
+ * reason is ordered_index_shrunk's. */
+uint32_t ordered_cap_shrunk(uint32_t cap, uint32_t first, uint32_t count);
 
 /* The position of the first item whose sequence number (seq_of) is above
  * `seq`, or `used` if none: a binary search in which a probe landing on a

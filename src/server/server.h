@@ -31,6 +31,7 @@ typedef struct ndb_server {
     time_t started;
     uint64_t requests;
     uint32_t connections;
+    size_t memory_peak; /* store_memory's highest since the last trim (server_tick) */
 
     /* per-request scratch, reused */
     jdoc doc;

@@ -130,6 +130,24 @@ uint32_t sessions_clear_keys(session_registry *r, session *s) {
     return kvmap_clear(&s->map);
 }
 
+/* After a removal: give back the tables' room that a burst of sessions left
+ * (ordered_index_shrunk, ordered_cap_shrunk; the expiry heap shrinks by
+ * itself). */
+static void shrink(session_registry *r) {
+    uint32_t nslots = ordered_index_shrunk(r->nslots, 16, r->count);
+    if (nslots != r->nslots) {
+        r->slots = ordered_index_resize(r->slots, r->nslots, nslots);
+        r->nslots = nslots;
+    }
+    uint32_t cap = ordered_cap_shrunk(r->cap, 16, r->count);
+    if (cap == r->cap) return;
+    if (r->used > cap) r->used = ordered_compact((void **)r->items, r->used, r->slots, r->nslots, moved);
+    session **items = realloc(r->items, (size_t)cap * sizeof *items);
+    if (!items) abort();
+    r->items = items;
+    r->cap = cap;
+}
+
 void sessions_remove(session_registry *r, session *s) {
     sessions_clear_keys(r, s);
     expiry_remove(&r->heap, &s->exp);
@@ -142,6 +160,7 @@ void sessions_remove(session_registry *r, session *s) {
         while (r->used && !r->items[r->used - 1]) r->used--;
     else if (ordered_compact_after_removal(r->used, r->count))
         r->used = ordered_compact((void **)r->items, r->used, r->slots, r->nslots, moved);
+    shrink(r);
 }
 
 uint32_t sessions_clear(session_registry *r) {
