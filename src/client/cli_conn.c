@@ -103,7 +103,7 @@ int cli_snapshot_error(cli_ctx *c, const char *name) {
     int rc;
     if (c->st == 42 && !strncmp(m.buf, "dataset names", 13)) /* 42 is also the memory ceiling, or a kind clash */
         rc = cli_server_error_as(c, "invalid dataset name %s: %s", q.buf, m.buf);
-    else if (c->st == 42 && !strncmp(m.buf, "dataset holds", 13))
+    else if (c->st == 42 && (!strncmp(m.buf, "dataset holds", 13) || !strncmp(m.buf, "dataset is being", 16)))
         rc = cli_server_error_as(c, "dataset %s%s", q.buf, m.buf + 7);
     else if (c->st == 142 && strstr(m.buf, "use SH_LOAD")) /* the server names its commands */
         rc = cli_server_error_as(c, "%s holds sessions, not keys: load it with 'ndb session load %s'", q.buf, name);

@@ -96,6 +96,18 @@ int bgsave_auto_pending(const bg_state *bg) {
     return 0;
 }
 
+/* Is job a user save of dataset name? */
+static int user_save_of(const bg_job *job, const char *name) {
+    return job && !job->automatic && strcmp(job->name, name) == 0;
+}
+
+int bgsave_user_pending(const bg_state *bg, const char *name) {
+    if (user_save_of(bg->running, name)) return bg->running->type;
+    for (const bg_job *j = bg->head; j; j = j->next)
+        if (user_save_of(j, name)) return j->type;
+    return -1;
+}
+
 /* Close every descriptor of the child but 0-2 and the report pipe (moved
  * to 3): the sockets and the journal stay the server's alone, so a
  * connection the server closes really closes while the child runs. */

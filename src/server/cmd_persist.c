@@ -65,18 +65,32 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
     sb_add_json_string(r->out, name->buf, name->len);
 }
 
+/* The words for a kind of snapshot in the refusals below. */
+static const char *kind_words(int kind) {
+    return kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind";
+}
+
 /* A save into a dataset whose snapshots hold the other kind of data is
  * refused (42): loads take the newest snapshot whatever its kind, and
  * retention counts them all, so it would hide the other kind from its
- * load and then delete it.  Returns -1 after answering. */
+ * load and then delete it.  A save of the other kind still being written
+ * (or waiting for another save) counts too: it is not on disk as complete
+ * yet, but it will be the dataset's newest snapshot before this one is
+ * written.  Returns -1 after answering. */
 static int refuse_other_kind(request *r, const strbuf *name, int type) {
     uint64_t raw = 0;
-    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
-    if (kind < 0 || kind == type) return 0;
     char m[160];
-    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name",
-             kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind",
-             (unsigned long long)raw, type == SNAP_KV ? "keys" : "sessions");
+    int kind = durability_saving(r->srv, name->buf);
+    if (kind >= 0 && kind != type) {
+        snprintf(m, sizeof m, "dataset is being saved with %s (saveDataType %d): save %s under another name",
+                 kind_words(kind), kind, kind_words(type));
+        refuse_named(r, name, m);
+        return -1;
+    }
+    kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
+    if (kind < 0 || kind == type) return 0;
+    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name", kind_words(kind),
+             (unsigned long long)raw, kind_words(type));
     refuse_named(r, name, m);
     return -1;
 }

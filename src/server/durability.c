@@ -267,6 +267,8 @@ void durability_user_save(request *r, const char *name, int type, uint64_t *tkns
     bgsave_submit(&d->bg, r->srv, job);
 }
 
+int durability_saving(ndb_server *s, const char *name) { return bgsave_user_pending(&s->dur->bg, name); }
+
 void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }
 
 /* ------------------------------------------------ the event loop */

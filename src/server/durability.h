@@ -102,6 +102,10 @@ const char *durability_refusal(struct ndb_server *s);
  * reply is deferred and filled when the snapshot is written. */
 void durability_user_save(struct request *r, const char *name, int type, uint64_t *tkns, size_t n);
 
+/* The kind of a KV_SAVE / SH_SAVE of dataset `name` that is being written
+ * or waits to be (SNAP_KV, SNAP_SESSIONS), or -1 if none. */
+int durability_saving(struct ndb_server *s, const char *name);
+
 /* Append ,"persistence":{...} — the SV_INFO member. */
 void durability_info_json(struct ndb_server *s, strbuf *out);
 

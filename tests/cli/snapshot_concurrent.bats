@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Saves and loads of one dataset from several connections at once
+# (docs/protocol.md 3.13, 4.5, 6.3, 6.5): a save of the other kind while
+# one is being written.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+: "${NDB_FAULT_SHIM:=$BATS_TEST_DIRNAME/../../build/libndb_fault_shim.so}"
+
+setup() {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    HOLD="$BATS_TEST_TMPDIR/hold"
+}
+teardown() {
+    rm -f "$HOLD"
+    stop_server
+}
+
+# start_holding TEXT ARGS...: start the server under the fault shim; while
+# $HOLD exists, every fsync of a file whose path contains TEXT waits (a save
+# of the dataset stays in the middle of its writing)
+start_holding() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    local text=$1
+    shift
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$HOLD" NDB_FAULT_PATH="$text" NDB_FAULT_OPS=fsync \
+        NDB_FAULT_HOLD=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+# wait_pending DATASET: until a save of DATASET has made its snapshot directory
+wait_pending() {
+    local i
+    for i in $(seq 1 200); do
+        compgen -G "$P/$1/[0-9]*" >/dev/null && return 0
+        sleep 0.05
+    done
+    echo "no save of $1 started" >&2
+    return 1
+}
+
+@test "a save of the other kind while a save of the dataset is written: 42, the dataset keeps one kind" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"mix"}}' >"$BATS_TEST_TMPDIR/first" &
+    local first=$!
+    wait_pending mix
+    # another connection: sessions into the dataset being saved with keys
+    req '{"SH_SAVE":{"name":"mix"}}' '{"SH_SAVE_RSP":{"m":"dataset is being saved with keys (saveDataType 0): save sessions under another name","name":"mix","st":42,"tkn":null}}'
+    # keys again are fine: that save waits for the first one
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"mix"}}' >"$BATS_TEST_TMPDIR/second" &
+    local second=$!
+    sleep 0.2
+    rm "$HOLD"
+    wait "$first"
+    wait "$second"
+    [[ "$(cat "$BATS_TEST_TMPDIR/first")" == '{"KV_SAVE_RSP":{"duration":'*',"name":"mix","st":121}}' ]]
+    [[ "$(cat "$BATS_TEST_TMPDIR/second")" == '{"KV_SAVE_RSP":{"duration":'*',"name":"mix","st":121}}' ]]
+    [ "$(cat "$P"/mix/*/md/md.json | grep -o '"saveDataType":0,' | wc -l)" -eq 2 ]
+    [ "$(ls "$P/mix" | wc -l)" -eq 2 ]
+    run "$NDB" load mix
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"mix","sessions":0}' ]]
+    # and the other way round, from the CLI: exit 3 with the reason
+    touch "$HOLD"
+    "$NDB" session new >/dev/null
+    "$NDB" --timeout 60 session save web >"$BATS_TEST_TMPDIR/third" &
+    local third=$!
+    wait_pending web
+    run "$NDB" save web
+    rm "$HOLD"
+    wait "$third"
+    [ "$status" -eq 3 ]
+    [ "$output" = 'ndb: ValueSize (42): dataset "web" is being saved with sessions (saveDataType 1): save keys under another name' ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/third")" == '{"duration":'*',"name":"web"}' ]]
+}
