@@ -146,14 +146,51 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
     return 0;
 }
 
-void cmd_KV_LOAD(request *r) {
+/* Read snapshot s of kind type into the store: persist_kv_read or
+ * persist_sessions_read, with their return codes. */
+static int read_snapshot(request *r, const snap_found *s, int type, uint64_t *keys, uint64_t *sessions, char *err,
+                         size_t errlen) {
+    size_t max_key = r->srv->cfg.max_key_length;
+    *keys = *sessions = 0;
+    if (type == SNAP_KV) return persist_kv_read(s, &r->srv->store, max_key, 0, keys, err, errlen);
+    return persist_sessions_read(s, &r->srv->store, max_key, sessions, keys, err, errlen);
+}
+
+/* Has dataset `name` a newer complete snapshot of kind type than s?  Then
+ * s becomes that one.  A save of the dataset that completes in the
+ * background removes older snapshots (retention runs in the save's
+ * process), possibly the one a load is reading: that load fails on a file
+ * that vanished, storing nothing, while the newest snapshot is fine. */
+static int newer_snapshot(request *r, const strbuf *name, int type, snap_found *s) {
+    static snap_found now; /* static: it holds a PATH_MAX buffer */
+    char err[64];
+    if (snap_find_latest(r->srv->cfg.persist_path, name->buf, &now, err, sizeof err) || now.ts <= s->ts ||
+        now.type != type)
+        return 0;
+    *s = now;
+    return 1;
+}
+
+/* KV_LOAD and SH_LOAD: load the newest complete snapshot of kind type and
+ * answer.  A load that fails because a save replaced its snapshot
+ * meanwhile reads the newer one instead (a few times at most: each retry
+ * needs yet another save to complete during the read). */
+static void load_dataset(request *r, int type) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    snap_found s;
+    static snap_found s; /* static: it holds a PATH_MAX buffer */
     char err[PATH_MAX + 256];
-    uint64_t keys = 0, t0 = mono_ms();
-    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, 0, &keys, err, sizeof err);
+    uint64_t keys = 0, sessions = 0, t0 = mono_ms();
+    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, type, &s)) goto out;
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = read_snapshot(r, &s, type, &keys, &sessions, err, sizeof err);
+        if (rc == 0 || rc == PERSIST_OOM || rc == PERSIST_KEYLEN || tries == 3) break;
+        uint64_t failed = s.ts;
+        if (!newer_snapshot(r, &name, type, &s)) break;
+        log_info("load of '%s': snapshot %llu changed while it was read (%s); loading the newer %llu", name.buf,
+                 (unsigned long long)failed, err, (unsigned long long)s.ts);
+    }
     if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
         refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
@@ -162,12 +199,19 @@ void cmd_KV_LOAD(request *r) {
         persist_load_failed(r, &name, err);
         goto out;
     }
-    log_info("loaded '%s' from snapshot %llu: %llu keys", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)keys);
-    persist_rsp_loaded(r, &name, (int64_t)(mono_ms() - t0), keys, 0);
+    if (type == SNAP_KV)
+        log_info("loaded '%s' from snapshot %llu: %llu keys", name.buf, (unsigned long long)s.ts,
+                 (unsigned long long)keys);
+    else
+        log_info("loaded '%s' from snapshot %llu: %llu sessions, %llu keys", name.buf, (unsigned long long)s.ts,
+                 (unsigned long long)sessions, (unsigned long long)keys);
+    /* SH_LOAD answers without a duration (Appendix A: its response must not gain members) */
+    persist_rsp_loaded(r, &name, type == SNAP_KV ? (int64_t)(mono_ms() - t0) : -1, keys, sessions);
 out:
     sb_free(&name);
 }
+
+void cmd_KV_LOAD(request *r) { load_dataset(r, SNAP_KV); }
 
 static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
 
@@ -198,29 +242,7 @@ void cmd_SH_SAVE(request *r) {
     free(tkns);
 }
 
-void cmd_SH_LOAD(request *r) {
-    strbuf name = STRBUF_INIT;
-    uint32_t tok;
-    snap_found s;
-    char err[PATH_MAX + 256];
-    uint64_t sessions = 0, keys = 0;
-    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
-    int rc = persist_sessions_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &sessions, &keys, err,
-                                   sizeof err);
-    if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
-        refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
-        goto out;
-    }
-    if (rc) {
-        persist_load_failed(r, &name, err);
-        goto out;
-    }
-    log_info("loaded '%s' from snapshot %llu: %llu sessions, %llu keys", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)sessions, (unsigned long long)keys);
-    persist_rsp_loaded(r, &name, -1, keys, sessions);
-out:
-    sb_free(&name);
-}
+void cmd_SH_LOAD(request *r) { load_dataset(r, SNAP_SESSIONS); }
 
 int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
     int fits = store_plan_fits(st, p) == STORE_OK;

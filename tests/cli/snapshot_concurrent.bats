@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Saves and loads of one dataset from several connections at once
 # (docs/protocol.md 3.13, 4.5, 6.3, 6.5): a save of the other kind while
-# one is being written.
+# one is being written, and loads while a save completes and its retention
+# removes the snapshot the load was reading.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -74,4 +75,29 @@ wait_pending() {
     [ "$status" -eq 3 ]
     [ "$output" = 'ndb: ValueSize (42): dataset "web" is being saved with sessions (saveDataType 1): save keys under another name' ]
     [[ "$(cat "$BATS_TEST_TMPDIR/third")" == '{"duration":'*',"name":"web"}' ]]
+}
+
+@test "loads while saves of the dataset complete (keepSnapshots 1): every load reads a complete snapshot, none fails" {
+    start_server --persist-path "$P" --keep-snapshots 1 --max-payload 33554432
+    # 12,000 keys of 1 kB: two data files, so a load opens files while the
+    # retention of a save that just completed removes its snapshot
+    python3 -c 'import json; print(json.dumps({"k%d" % i: "x" * 1000 for i in range(12000)}))' | "$NDB" set -
+    "$NDB" save big >/dev/null
+    local saves=() i
+    for i in $(seq 1 15); do saves+=('{"KV_SAVE":{"name":"big"}}'); done
+    "$NDB" --timeout 120 send "${saves[@]}" >"$BATS_TEST_TMPDIR/saves" &
+    local saver=$!
+    local fails=0 loads=0
+    while kill -0 "$saver" 2>/dev/null && [ "$loads" -lt 200 ]; do
+        run "$NDB" --timeout 60 load big
+        loads=$((loads + 1))
+        if [ "$status" -ne 0 ] || [[ "$output" != '{"duration":'*',"keys":12000,"name":"big","sessions":0}' ]]; then
+            echo "load $loads: $output" >&2
+            fails=$((fails + 1))
+        fi
+    done
+    wait "$saver"
+    [ "$(grep -c '"st":121' "$BATS_TEST_TMPDIR/saves")" -eq 15 ]
+    [ "$loads" -ge 3 ]
+    [ "$fails" -eq 0 ]
 }
