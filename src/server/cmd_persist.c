@@ -146,14 +146,25 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
     return 0;
 }
 
-/* Read snapshot s of kind type into the store: persist_kv_read or
- * persist_sessions_read, with their return codes. */
-static int read_snapshot(request *r, const snap_found *s, int type, uint64_t *keys, uint64_t *sessions, char *err,
+/* Read snapshot s of kind type into the store of srv, checking its data
+ * files against its checksums when it has them (a snapshot of an older ndb
+ * or another server has none): persist_kv_read or persist_sessions_read,
+ * with their return codes. */
+static int read_snapshot(ndb_server *srv, snap_found *s, int type, uint64_t *keys, uint64_t *sessions, char *err,
                          size_t errlen) {
-    size_t max_key = r->srv->cfg.max_key_length;
+    size_t max_key = srv->cfg.max_key_length;
+    strbuf text = STRBUF_INIT;
+    snap_sums sums;
+    int rc = -1;
     *keys = *sessions = 0;
-    if (type == SNAP_KV) return persist_kv_read(s, &r->srv->store, max_key, 0, keys, err, errlen);
-    return persist_sessions_read(s, &r->srv->store, max_key, sessions, keys, err, errlen);
+    if (snap_read_sums(s->dir, &text, &sums, err, errlen)) goto out;
+    s->sums = sums.text ? &sums : NULL;
+    rc = type == SNAP_KV ? persist_kv_read(s, &srv->store, max_key, 0, keys, err, errlen)
+                         : persist_sessions_read(s, &srv->store, max_key, sessions, keys, err, errlen);
+    s->sums = NULL;
+out:
+    sb_free(&text);
+    return rc;
 }
 
 /* Has dataset `name` a newer complete snapshot of kind type than s?  Then
@@ -184,7 +195,7 @@ static void load_dataset(request *r, int type) {
     if (persist_take_name(r, &name, &tok) || persist_find(r, &name, type, &s)) goto out;
     int rc;
     for (int tries = 0;; tries++) {
-        rc = read_snapshot(r, &s, type, &keys, &sessions, err, sizeof err);
+        rc = read_snapshot(r->srv, &s, type, &keys, &sessions, err, sizeof err);
         if (rc == 0 || rc == PERSIST_OOM || rc == PERSIST_KEYLEN || tries == 3) break;
         uint64_t failed = s.ts;
         if (!newer_snapshot(r, &name, type, &s)) break;
@@ -265,9 +276,7 @@ int persist_startup_load(ndb_server *srv, const char *base, const char *name, ch
     snap_found s;
     uint64_t keys = 0, sessions = 0;
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
-    size_t max_key = srv->cfg.max_key_length;
-    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->store, max_key, 0, &keys, err, errlen);
+    int rc = read_snapshot(srv, &s, s.type, &keys, &sessions, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu keys, %llu sessions", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, (unsigned long long)sessions);

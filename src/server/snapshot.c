@@ -517,6 +517,20 @@ int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigne
     return 0;
 }
 
+int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen) {
+    static char path[PATH_MAX + 16]; /* static: sums->file points at it */
+    snprintf(path, sizeof path, "%s/%s", dir, SNAP_SUMS_FILE);
+    memset(sums, 0, sizeof *sums);
+    struct stat sb;
+    if (lstat(path, &sb) && errno == ENOENT) return 0;
+    if (snap_read_file(path, text, err, errlen)) return -1;
+    sb_addc(text, 0); /* NUL-terminated, and not NULL when empty */
+    sums->text = text->buf;
+    sums->file = path;
+    sums->prefix = strlen(dir) + 1;
+    return 0;
+}
+
 /* The line of s->sums for data file `path`, or NULL. */
 static const char *sum_line(const snap_sums *sums, const char *path) {
     const char *rel = path + sums->prefix;
