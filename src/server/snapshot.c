@@ -359,7 +359,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
     }
     uint64_t *ts;
     size_t n = snap_list_newest_first(dir, &ts);
-    int rc = -1;
+    int rc = -1, skipped = 0;
     snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
     for (size_t i = 0; i < n; i++) {
         char why[PATH_MAX + 128];
@@ -372,6 +372,9 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
             break;
         }
         if (warn) log_warn("skipping snapshot %s: %s", out->dir, why);
+        if (!skipped++) /* the client sees why too, not only the log: an md.json edited or removed */
+            snprintf(err, errlen, "dataset '%s' has no complete snapshot (the newest, %llu, was skipped: %s)", name,
+                     (unsigned long long)ts[i], why);
     }
     free(ts);
     return rc;

@@ -78,7 +78,7 @@ start_reopening() {
     rm "$s/md/md.json"
     mkfifo "$s/md/md.json"
     run timeout 20 "$NDB" send '{"SH_LOAD":{"name":"fs"}}'
-    [ "$output" = "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'fs' has no complete snapshot\",\"name\":\"fs\",\"st\":142}}" ]
+    [ "$output" = "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'fs' has no complete snapshot (the newest, $(basename "$s"), was skipped: cannot read $s/md/md.json: not a regular file (a FIFO))\",\"name\":\"fs\",\"st\":142}}" ]
     grep -q "skipping snapshot $s: cannot read $s/md/md.json: not a regular file (a FIFO)" "$NDB_LOG"
 }
 
@@ -246,4 +246,24 @@ print("%08x" % crc(open(sys.argv[1], "rb").read()))' "$d/data/0")" ]
     [ "$(cat "$P"/empty/1*/checksums | wc -c)" -eq 0 ]
     run "$NDB" load empty
     [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":0,"name":"empty","sessions":0}' ]]
+}
+
+@test "no complete snapshot: the answer says why the newest was skipped (md.json edited or removed), not only the log" {
+    local d
+    d=$(snapshot md 0)
+    printf '{"keys":{"a":1}}' >"$d/data/0"
+    local pre="dataset 'md' has no complete snapshot (the newest, 1000000000000000001, was skipped:"
+    start_server --persist-path "$P"
+    printf '[1' >"$d/md/md.json"
+    req '{"KV_LOAD":{"name":"md"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$pre $d/md/md.json is not valid JSON)\",\"name\":\"md\",\"st\":142}}"
+    printf '{"status":1,"saveDataType":"0"}' >"$d/md/md.json"
+    run "$NDB" load md
+    [ "$status" -eq 3 ]
+    [ "$output" = "ndb: LoadError (142): $pre $d/md/md.json lacks an unsigned 'status' or 'saveDataType')" ]
+    rm "$d/md/md.json"
+    req '{"KV_LOAD":{"name":"md"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$pre cannot open $d/md/md.json: No such file or directory)\",\"name\":\"md\",\"st\":142}}"
+    # a dataset directory with no snapshot at all: as before
+    mkdir "$P/none"
+    req '{"KV_LOAD":{"name":"none"}}' "{\"KV_LOAD_RSP\":{\"m\":\"dataset 'none' has no complete snapshot\",\"name\":\"none\",\"st\":142}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }
