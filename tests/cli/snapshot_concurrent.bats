@@ -101,3 +101,27 @@ wait_pending() {
     [ "$loads" -ge 3 ]
     [ "$fails" -eq 0 ]
 }
+
+@test "a save that outlasts the client's --timeout: exit 2 saying the save goes on; it completes" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    run "$NDB" --timeout 0.5 save slow
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb: no answer from $NDB_URL: timed out after 0.5 s; the save goes on in the server (--timeout 0 waits for it)" ]
+    run "$NDB" --timeout 0.5 session save slow2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"; the save goes on in the server (--timeout 0 waits for it)" ]]
+    rm "$HOLD"
+    # the first save completes without its client; a load waits for nothing
+    local i
+    for i in $(seq 1 100); do
+        grep -q "saved 'slow' to" "$NDB_LOG" && break
+        sleep 0.05
+    done
+    run "$NDB" load slow
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"slow","sessions":0}' ]]
+    # other requests that time out get no such hint
+    run "$NDB" --timeout 0.000001 get a
+    [[ "$output" != *"save goes on"* ]]
+}
