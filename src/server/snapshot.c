@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "json/scan.h"
+#include "server/auto_layout.h"
 #include "server/crc32c.h"
 
 /* Snapshot directories are named by at most 19 digits (larger names are
@@ -134,7 +135,10 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
             snprintf(err, errlen, "snapshot path too long");
             return -1;
         }
-        if (mkdir(w->dir, 0755) == 0) break;
+        if (mkdir(w->dir, 0755) == 0) {
+            w->made_dir = 1;
+            break;
+        }
         if (errno != EEXIST || tries == 100) { /* EEXIST: a save of the same dataset at the same moment */
             snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
             return -1;
@@ -145,6 +149,19 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
         return -1;
     }
     return 0;
+}
+
+/* snap_begin failed (the save answers 122): remove what it made of the
+ * snapshot directory, if anything.  Nothing in it can be loaded, and left
+ * there each one would be skipped with a warning by every load of the
+ * dataset until a later save's retention — one more per failed save while
+ * the disk is full.  Returns -1. */
+static int begin_failed(snap_writer *w) {
+    int e = errno;
+    if (w->made_dir && auto_remove_tree(w->dir) && errno != ENOENT) /* only its own: never another's */
+        log_warn("cannot remove %s of a failed save: %s", w->dir, strerror(errno));
+    errno = e;
+    return -1;
 }
 
 int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen) {
@@ -163,16 +180,16 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
         snprintf(err, errlen, "cannot create dataset directory %s: %s", dataset, strerror(errno));
         return -1;
     }
-    if (make_snapshot_dir(w, dataset, name, err, errlen)) return -1;
+    if (make_snapshot_dir(w, dataset, name, err, errlen)) return begin_failed(w);
     snprintf(sub, sizeof sub, "%s/md", w->dir);
     if (mkdir(sub, 0755) || write_metadata(w, 0, 0)) {
         snprintf(err, errlen, "cannot write snapshot metadata in %s: %s", sub, strerror(errno));
-        return -1;
+        return begin_failed(w);
     }
     snprintf(sub, sizeof sub, "%s/data", w->dir);
     if (mkdir(sub, 0755) || fsync_dir(w->dir)) {
         snprintf(err, errlen, "cannot create %s: %s", sub, strerror(errno));
-        return -1;
+        return begin_failed(w);
     }
     return 0;
 }

@@ -64,6 +64,7 @@ int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, si
 
 typedef struct snap_writer {
     char dir[PATH_MAX]; /* <base>/<name>/<ts> */
+    int made_dir;       /* dir was created by this save (snap_begin removes it if it fails) */
     char name[256];
     int type;           /* SNAP_KV or SNAP_SESSIONS */
     uint64_t start_ms;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Saves and loads of one dataset from several connections at once
 # (docs/protocol.md 3.13, 4.5, 6.3, 6.5): a save of the other kind while
-# one is being written, and loads while a save completes and its retention
-# removes the snapshot the load was reading.
+# one is being written, loads while a save completes and its retention
+# removes the snapshot the load was reading, a save that outlasts its
+# client's timeout, and saves failing on a full disk.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -28,6 +29,17 @@ start_holding() {
     shift
     LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$HOLD" NDB_FAULT_PATH="$text" NDB_FAULT_OPS=fsync \
         NDB_FAULT_HOLD=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+# start_failing TEXT ARGS...: the server under the fault shim; while $HOLD
+# exists, writes and fsyncs of files whose path contains TEXT fail with
+# ENOSPC (a full disk)
+start_failing() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    local text=$1
+    shift
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$HOLD" NDB_FAULT_PATH="$text" NDB_FAULT_ERRNO=28 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
 }
 
 # wait_pending DATASET: until a save of DATASET has made its snapshot directory
@@ -124,4 +136,23 @@ wait_pending() {
     # other requests that time out get no such hint
     run "$NDB" --timeout 0.000001 get a
     [[ "$output" != *"save goes on"* ]]
+}
+
+@test "a save that cannot create its snapshot (disk full: 122) leaves no directory behind" {
+    touch "$HOLD"
+    start_failing "$P/full" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    local i
+    for i in 1 2 3; do
+        run "$NDB" send '{"KV_SAVE":{"name":"full"}}'
+        [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"m\":\"cannot\ create\ snapshot\ directory\ $P/full/[0-9]+:\ No\ space\ left\ on\ device\",\"name\":\"full\",\"st\":122\}\}$ ]]
+    done
+    [ -z "$(ls "$P/full")" ]
+    rm "$HOLD"
+    run "$NDB" save full
+    [ "$status" -eq 0 ]
+    [ "$(ls "$P/full" | wc -l)" -eq 1 ]
+    run "$NDB" load full
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"full","sessions":0}' ]]
+    ! grep -q "skipping snapshot" "$NDB_LOG"
 }
