@@ -74,6 +74,7 @@ typedef struct bg_state {
     pid_t pid;
     int pipe_fd;         /* read end of the running child's report */
     uint64_t started_ms; /* monotonic */
+    int stopping;        /* bgsave_drain is ending the running child to shut down */
 } bg_state;
 
 /* Queue job (allocated by the caller with calloc; bgsave frees it, its

@@ -285,6 +285,10 @@ void durability_user_save(request *r, const char *name, int type, uint64_t *tkns
 
 int durability_saving(ndb_server *s, const char *name) { return bgsave_user_pending(&s->dur->bg, name); }
 
+void durability_stop_saves(ndb_server *s) {
+    if (s->dur) bgsave_drain(&s->dur->bg, s, 1, 1);
+}
+
 void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }
 
 /* ------------------------------------------------ the event loop */

@@ -109,6 +109,12 @@ int durability_saving(struct ndb_server *s, const char *name);
 /* Append ,"persistence":{...} — the SV_INFO member. */
 void durability_info_json(struct ndb_server *s, strbuf *out);
 
+/* Shutdown begins (SIGTERM...): interrupt the running snapshot and drop
+ * the waiting ones, now rather than after the event loop, so that the
+ * clients that asked for a save get their answer (123) before the close
+ * frame, which goes only after every reply queued before it. */
+void durability_stop_saves(struct ndb_server *s);
+
 /* Wait until no snapshot runs or waits (tests, tools). */
 void durability_wait_saves(struct ndb_server *s);
 

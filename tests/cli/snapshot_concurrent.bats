@@ -156,3 +156,27 @@ wait_pending() {
     [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"full","sessions":0}' ]]
     ! grep -q "skipping snapshot" "$NDB_LOG"
 }
+
+@test "SIGTERM while saves are written or wait: each client gets its answer (123), then the close frame 1000" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 30 save ds >"$BATS_TEST_TMPDIR/first.out" 2>"$BATS_TEST_TMPDIR/first.err" &
+    local first=$!
+    wait_pending ds
+    "$NDB" --timeout 30 send '{"KV_SAVE":{"name":"later"}}' '{"KV_COUNT":{}}' >"$BATS_TEST_TMPDIR/second.out" \
+        2>"$BATS_TEST_TMPDIR/second.err" &
+    local second=$!
+    sleep 0.3
+    stop_server
+    local rc=0
+    wait "$first" || rc=$?
+    [ "$rc" -eq 3 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/first.err")" = "ndb: SaveError (123): the server shut down before the snapshot was complete" ]
+    rc=0
+    wait "$second" || rc=$?
+    [ "$rc" -eq 2 ] # the KV_COUNT behind the save is not answered: the server closed
+    [ "$(cat "$BATS_TEST_TMPDIR/second.out")" = '{"KV_SAVE_RSP":{"duration":0,"m":"the server shut down before the snapshot started","name":"later","st":123}}' ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/second.err")" == *"(1000: server shutting down)" ]]
+    grep -q "save of 'ds' failed: the server shut down before the snapshot was complete" "$NDB_LOG"
+}
