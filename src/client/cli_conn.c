@@ -103,7 +103,7 @@ int cli_snapshot_error(cli_ctx *c, const char *name) {
     int rc;
     if (c->st == 42 && !strncmp(m.buf, "dataset names", 13)) /* 42 is also the memory ceiling, or a kind clash */
         rc = cli_server_error_as(c, "invalid dataset name %s: %s", q.buf, m.buf);
-    else if (c->st == 42 && !strncmp(m.buf, "dataset holds", 13))
+    else if (c->st == 42 && (!strncmp(m.buf, "dataset holds", 13) || !strncmp(m.buf, "dataset is being", 16)))
         rc = cli_server_error_as(c, "dataset %s%s", q.buf, m.buf + 7);
     else if (c->st == 142 && strstr(m.buf, "use SH_LOAD")) /* the server names its commands */
         rc = cli_server_error_as(c, "%s holds sessions, not keys: load it with 'ndb session load %s'", q.buf, name);
@@ -124,6 +124,18 @@ void cli_say_no_session(uint64_t tkn) {
 
 /* Whether the next member needs a comma (the request body is not empty). */
 static int body_started(const strbuf *r) { return r->len && r->buf[r->len - 1] != '{'; }
+
+/* What to add when the answer to c's request did not come in time.  A
+ * save runs in the background in the server and completes (or fails)
+ * whether or not its client waits: a script must not take the timeout of a
+ * long save for a failed one. */
+static const char *timeout_hint(const cli_ctx *c) {
+    static const char kv[] = "{\"KV_SAVE\":", sh[] = "{\"SH_SAVE\":";
+    size_t n = sizeof kv - 1;
+    if (c->req.len > n && (!memcmp(c->req.buf, kv, n) || !memcmp(c->req.buf, sh, n)))
+        return "; the save goes on in the server (--timeout 0 waits for it)";
+    return "";
+}
 
 void cli_req_begin_as(cli_ctx *c, const char *proto) {
     sb_reset(&c->req);
@@ -251,7 +263,8 @@ int cli_call(cli_ctx *c) {
         return CLI_INTERRUPTED;
     }
     if (r == 0) {
-        fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(c->ws), c->timeout_s);
+        fprintf(stderr, "ndb: no answer from %s: timed out after %g s%s\n", wsc_url(c->ws), c->timeout_s,
+                timeout_hint(c));
         return CLI_USAGE;
     }
     if (r < 0) {

@@ -373,6 +373,8 @@ static const cli_cmd cli_cmds[] = {
      "persistence directory and print the server's report: the name and how long\n"
      "the save took, in milliseconds.  NAME is letters, digits, '_', '.', '-'.\n"
      "The server must run with persistence enabled (else CommandDisabled (14)).\n"
+     "The save goes on in the server if it outlasts --timeout (exit status 2):\n"
+     "give a large dataset --timeout 0 to wait for its report.\n"
      "Sessions are saved with 'ndb session save'.\n"
      "\n"
      "Examples:\n"
@@ -449,7 +451,8 @@ static const cli_cmd cli_cmds[] = {
      "settings to a new snapshot of dataset NAME and print the server's report.\n"
      "When a TKN names no session nothing is saved (a new snapshot without it would\n"
      "be the one 'session load NAME' reads).  The server must run with persistence\n"
-     "enabled.\n",
+     "enabled.  The save goes on in the server if it outlasts --timeout (exit\n"
+     "status 2): --timeout 0 waits for its report.\n",
      "0  saved\n1  some TKN named no session; nothing was saved\n", {0}, 1, -1, "SH_SAVE", NULL, 0,
      cli_session_save},
     {"session", "load", NULL, "Sessions", "NAME", "load sessions from disk",

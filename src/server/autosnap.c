@@ -64,28 +64,11 @@ out:
     return rc;
 }
 
-/* Read dir's checksum file into text (sums points at it); a snapshot
- * written before there were checksums has none: then sums->text stays
- * NULL.  0, or -1 with err. */
-static int read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen) {
-    static char path[PATH_MAX + 16]; /* static: sums->file points at it */
-    snprintf(path, sizeof path, "%s/%s", dir, AUTOSNAP_SUMS_FILE);
-    memset(sums, 0, sizeof *sums);
-    struct stat sb;
-    if (lstat(path, &sb) && errno == ENOENT) return 0;
-    if (snap_read_file(path, text, err, errlen)) return -1;
-    sb_addc(text, 0); /* NUL-terminated, and not NULL when empty */
-    sums->text = text->buf;
-    sums->file = path;
-    sums->prefix = strlen(dir) + 1;
-    return 0;
-}
-
 int autosnap_load(const char *dir, const snap_found *kv, const snap_found *sessions, ndb_store *st, uint64_t *keys,
                   uint64_t *nsessions, uint64_t *session_keys, char *err, size_t errlen) {
     strbuf text = STRBUF_INIT;
     snap_sums sums;
-    if (read_sums(dir, &text, &sums, err, errlen)) return -1;
+    if (snap_read_sums(dir, &text, &sums, err, errlen)) return -1;
     /* copies: they hold a PATH_MAX buffer each, and the callers' stay as found */
     static snap_found k, s;
     k = *kv;

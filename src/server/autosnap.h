@@ -35,7 +35,7 @@ int autosnap_write(const ndb_store *st, const auto_layout *L, uint64_t gen, int 
  * written before the snapshot is complete, and checked by every load, as
  * a JSON data file with a flipped byte inside a string still parses.  A
  * snapshot written before they existed has none and loads unchecked. */
-#define AUTOSNAP_SUMS_FILE "checksums"
+#define AUTOSNAP_SUMS_FILE SNAP_SUMS_FILE
 
 /* Was automatic snapshot gen written with a journal file of its own
  * generation after it (AUTOSNAP_JOURNAL_MARK)? */

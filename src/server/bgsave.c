@@ -96,6 +96,18 @@ int bgsave_auto_pending(const bg_state *bg) {
     return 0;
 }
 
+/* Is job a user save of dataset name? */
+static int user_save_of(const bg_job *job, const char *name) {
+    return job && !job->automatic && strcmp(job->name, name) == 0;
+}
+
+int bgsave_user_pending(const bg_state *bg, const char *name) {
+    if (user_save_of(bg->running, name)) return bg->running->type;
+    for (const bg_job *j = bg->head; j; j = j->next)
+        if (user_save_of(j, name)) return j->type;
+    return -1;
+}
+
 /* Close every descriptor of the child but 0-2 and the report pipe (moved
  * to 3): the sockets and the journal stay the server's alone, so a
  * connection the server closes really closes while the child runs. */
@@ -190,7 +202,9 @@ static void finish(bg_state *bg, struct ndb_server *s, int status) {
     bg->pid = 0;
     if (n != (ssize_t)sizeof res) {
         memset(&res, 0, sizeof res);
-        if (WIFSIGNALED(status))
+        if (WIFSIGNALED(status) && bg->stopping)
+            snprintf(res.err, sizeof res.err, "the server shut down before the snapshot was complete");
+        else if (WIFSIGNALED(status))
             snprintf(res.err, sizeof res.err, "the snapshot process was killed by signal %d", WTERMSIG(status));
         else
             snprintf(res.err, sizeof res.err, "the snapshot process ended without a report (exit status %d)",
@@ -219,12 +233,14 @@ void bgsave_drain(bg_state *bg, struct ndb_server *s, int kill_running, int drop
         if (bg->running) {
             int status = 0;
             if (kill_running) {
+                bg->stopping = 1;
                 kill(bg->pid, SIGKILL);
                 log_info("interrupted the snapshot process (pid %d) to shut down", (int)bg->pid);
             }
             while (waitpid(bg->pid, &status, 0) < 0 && errno == EINTR) {
             }
             finish(bg, s, status);
+            bg->stopping = 0;
         }
         if (!bg->head) {
             report_early(bg, s);

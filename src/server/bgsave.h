@@ -74,6 +74,7 @@ typedef struct bg_state {
     pid_t pid;
     int pipe_fd;         /* read end of the running child's report */
     uint64_t started_ms; /* monotonic */
+    int stopping;        /* bgsave_drain is ending the running child to shut down */
 } bg_state;
 
 /* Queue job (allocated by the caller with calloc; bgsave frees it, its
@@ -97,6 +98,10 @@ int bgsave_needs_poll(const bg_state *bg);
 /* Is a child running?  Is an automatic snapshot waiting or running? */
 static inline int bgsave_busy(const bg_state *bg) { return bg->running != NULL; }
 int bgsave_auto_pending(const bg_state *bg);
+
+/* The kind (SNAP_KV, SNAP_SESSIONS) of a user save of dataset `name` that
+ * runs or waits, or -1 if none does. */
+int bgsave_user_pending(const bg_state *bg, const char *name);
 
 /* Set up the SIGCHLD handler that wakes the loop (wake: may be NULL). */
 void bgsave_install(void (*wake)(void));

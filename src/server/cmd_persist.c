@@ -66,18 +66,32 @@ void persist_rsp_head(request *r, const strbuf *name, int64_t duration, const ch
     sb_add_json_string(r->out, name->buf, name->len);
 }
 
+/* The words for a kind of snapshot in the refusals below. */
+static const char *kind_words(int kind) {
+    return kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind";
+}
+
 /* A save into a dataset whose snapshots hold the other kind of data is
  * refused (42): loads take the newest snapshot whatever its kind, and
  * retention counts them all, so it would hide the other kind from its
- * load and then delete it.  Returns -1 after answering. */
+ * load and then delete it.  A save of the other kind still being written
+ * (or waiting for another save) counts too: it is not on disk as complete
+ * yet, but it will be the dataset's newest snapshot before this one is
+ * written.  Returns -1 after answering. */
 static int refuse_other_kind(request *r, const strbuf *name, int type) {
     uint64_t raw = 0;
-    int kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
-    if (kind < 0 || kind == type) return 0;
     char m[160];
-    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name",
-             kind == SNAP_KV ? "keys" : kind == SNAP_SESSIONS ? "sessions" : "data of an unknown kind",
-             (unsigned long long)raw, type == SNAP_KV ? "keys" : "sessions");
+    int kind = durability_saving(r->srv, name->buf);
+    if (kind >= 0 && kind != type) {
+        snprintf(m, sizeof m, "dataset is being saved with %s (saveDataType %d): save %s under another name",
+                 kind_words(kind), kind, kind_words(type));
+        refuse_named(r, name, m);
+        return -1;
+    }
+    kind = snap_latest_type(r->srv->cfg.persist_path, name->buf, &raw);
+    if (kind < 0 || kind == type) return 0;
+    snprintf(m, sizeof m, "dataset holds %s (saveDataType %llu): save %s under another name", kind_words(kind),
+             (unsigned long long)raw, kind_words(type));
     refuse_named(r, name, m);
     return -1;
 }
@@ -133,14 +147,62 @@ int persist_find(request *r, const strbuf *name, int type, snap_found *s) {
     return 0;
 }
 
-void cmd_KV_LOAD(request *r) {
+/* Read snapshot s of kind type into the store of srv, checking its data
+ * files against its checksums when it has them (a snapshot of an older ndb
+ * or another server has none): persist_kv_read or persist_sessions_read,
+ * with their return codes. */
+static int read_snapshot(ndb_server *srv, snap_found *s, int type, uint64_t *keys, uint64_t *sessions, char *err,
+                         size_t errlen) {
+    size_t max_key = srv->cfg.max_key_length;
+    strbuf text = STRBUF_INIT;
+    snap_sums sums;
+    int rc = -1;
+    *keys = *sessions = 0;
+    if (snap_read_sums(s->dir, &text, &sums, err, errlen)) goto out;
+    s->sums = sums.text ? &sums : NULL;
+    rc = type == SNAP_KV ? persist_kv_read(s, &srv->store, max_key, 0, keys, err, errlen)
+                         : persist_sessions_read(s, &srv->store, max_key, sessions, keys, err, errlen);
+    s->sums = NULL;
+out:
+    sb_free(&text);
+    return rc;
+}
+
+/* Has dataset `name` a newer complete snapshot of kind type than s?  Then
+ * s becomes that one.  A save of the dataset that completes in the
+ * background removes older snapshots (retention runs in the save's
+ * process), possibly the one a load is reading: that load fails on a file
+ * that vanished, storing nothing, while the newest snapshot is fine. */
+static int newer_snapshot(request *r, const strbuf *name, int type, snap_found *s) {
+    static snap_found now; /* static: it holds a PATH_MAX buffer */
+    char err[64];
+    if (snap_find_latest(r->srv->cfg.persist_path, name->buf, &now, err, sizeof err) || now.ts <= s->ts ||
+        now.type != type)
+        return 0;
+    *s = now;
+    return 1;
+}
+
+/* KV_LOAD and SH_LOAD: load the newest complete snapshot of kind type and
+ * answer.  A load that fails because a save replaced its snapshot
+ * meanwhile reads the newer one instead (a few times at most: each retry
+ * needs yet another save to complete during the read). */
+static void load_dataset(request *r, int type) {
     strbuf name = STRBUF_INIT;
     uint32_t tok;
-    snap_found s;
+    static snap_found s; /* static: it holds a PATH_MAX buffer */
     char err[PATH_MAX + 256];
-    uint64_t keys = 0, t0 = mono_ms();
-    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_KV, &s)) goto out;
-    int rc = persist_kv_read(&s, &r->srv->store, r->srv->cfg.max_key_length, 0, &keys, err, sizeof err);
+    uint64_t keys = 0, sessions = 0, t0 = mono_ms();
+    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, type, &s)) goto out;
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = read_snapshot(r->srv, &s, type, &keys, &sessions, err, sizeof err);
+        if (rc == 0 || rc == PERSIST_OOM || rc == PERSIST_KEYLEN || tries == 3) break;
+        uint64_t failed = s.ts;
+        if (!newer_snapshot(r, &name, type, &s)) break;
+        log_info("load of '%s': snapshot %llu changed while it was read (%s); loading the newer %llu", name.buf,
+                 (unsigned long long)failed, err, (unsigned long long)s.ts);
+    }
     if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
         refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
         goto out;
@@ -149,12 +211,19 @@ void cmd_KV_LOAD(request *r) {
         persist_load_failed(r, &name, err);
         goto out;
     }
-    log_info("loaded '%s' from snapshot %llu: %llu key%s", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)keys, plural_s(keys));
-    persist_rsp_loaded(r, &name, (int64_t)(mono_ms() - t0), keys, 0);
+    if (type == SNAP_KV)
+        log_info("loaded '%s' from snapshot %llu: %llu key%s", name.buf, (unsigned long long)s.ts,
+                 (unsigned long long)keys, plural_s(keys));
+    else
+        log_info("loaded '%s' from snapshot %llu: %llu session%s, %llu key%s", name.buf, (unsigned long long)s.ts,
+                 (unsigned long long)sessions, plural_s(sessions), (unsigned long long)keys, plural_s(keys));
+    /* SH_LOAD answers without a duration (Appendix A: its response must not gain members) */
+    persist_rsp_loaded(r, &name, type == SNAP_KV ? (int64_t)(mono_ms() - t0) : -1, keys, sessions);
 out:
     sb_free(&name);
 }
+
+void cmd_KV_LOAD(request *r) { load_dataset(r, SNAP_KV); }
 
 static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_ARRAY, 0}};
 
@@ -185,29 +254,7 @@ void cmd_SH_SAVE(request *r) {
     free(tkns);
 }
 
-void cmd_SH_LOAD(request *r) {
-    strbuf name = STRBUF_INIT;
-    uint32_t tok;
-    snap_found s;
-    char err[PATH_MAX + 256];
-    uint64_t sessions = 0, keys = 0;
-    if (persist_take_name(r, &name, &tok) || persist_find(r, &name, SNAP_SESSIONS, &s)) goto out;
-    int rc = persist_sessions_read(&s, &r->srv->store, r->srv->cfg.max_key_length, &sessions, &keys, err,
-                                   sizeof err);
-    if (rc == PERSIST_OOM || rc == PERSIST_KEYLEN) { /* the limit's 42 */
-        refuse_named(r, &name, rc == PERSIST_OOM ? NDB_MAXMEMORY_MSG : err);
-        goto out;
-    }
-    if (rc) {
-        persist_load_failed(r, &name, err);
-        goto out;
-    }
-    log_info("loaded '%s' from snapshot %llu: %llu session%s, %llu key%s", name.buf, (unsigned long long)s.ts,
-             (unsigned long long)sessions, plural_s(sessions), (unsigned long long)keys, plural_s(keys));
-    persist_rsp_loaded(r, &name, -1, keys, sessions);
-out:
-    sb_free(&name);
-}
+void cmd_SH_LOAD(request *r) { load_dataset(r, SNAP_SESSIONS); }
 
 int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
     int fits = store_plan_fits(st, p) == STORE_OK;
@@ -230,9 +277,7 @@ int persist_startup_load(ndb_server *srv, const char *base, const char *name, ch
     snap_found s;
     uint64_t keys = 0, sessions = 0;
     if (snap_find_latest(base, name, &s, err, errlen)) return -1;
-    size_t max_key = srv->cfg.max_key_length;
-    int rc = s.type == SNAP_SESSIONS ? persist_sessions_read(&s, &srv->store, max_key, &sessions, &keys, err, errlen)
-                                     : persist_kv_read(&s, &srv->store, max_key, 0, &keys, err, errlen);
+    int rc = read_snapshot(srv, &s, s.type, &keys, &sessions, err, errlen);
     if (rc == 0)
         log_info("loaded '%s' from %s (snapshot %llu): %llu key%s, %llu session%s", name, base,
                  (unsigned long long)s.ts, (unsigned long long)keys, plural_s(keys), (unsigned long long)sessions,

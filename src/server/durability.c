@@ -209,15 +209,31 @@ static int restore_layout(durability *d) {
 
 /* ------------------------------------------------ user saves */
 
-/* In the child: the snapshot of KV_SAVE / SH_SAVE, then the dataset's retention. */
+/* Write the checksum lines of snapshot dir's data files.  0, or -1 with err. */
+static int write_sums(const char *dir, const strbuf *lines, char *err, size_t errlen) {
+    if (snap_write_atomic(dir, SNAP_SUMS_FILE, lines->buf ? lines->buf : "", lines->len) == 0) return 0;
+    snprintf(err, errlen, "cannot write %s/%s: %s", dir, SNAP_SUMS_FILE, strerror(errno));
+    return -1;
+}
+
+/* In the child: the snapshot of KV_SAVE / SH_SAVE, then the dataset's retention.
+ * The checksums of its data files go to disk before its final metadata, so
+ * a complete snapshot has them and a load notices a data file removed,
+ * cut short or changed (snapshot.h, snap_sums). */
 static void user_work(const ndb_server *s, bg_job *job, bg_result *res) {
     snap_writer w;
     res->status = ST_SAVE_DIR_WRITE_FAIL;
     if (snap_begin(&w, s->cfg.persist_path, job->name, job->type, res->err, sizeof res->err)) return;
     copy_text(res->path, sizeof res->path, w.dir);
+    strbuf lines = STRBUF_INIT;
+    snap_sums sums = {.out = &lines, .prefix = strlen(w.dir) + 1};
+    w.sums = &sums;
     int ok = (job->type == SNAP_KV ? persist_kv_write(&s->store, &w, res->err, sizeof res->err)
                                    : persist_sessions_write((session_registry *)&s->store.sessions, job->tkns,
-                                                            job->ntkns, &w, res->err, sizeof res->err)) == 0;
+                                                            job->ntkns, &w, res->err, sizeof res->err)) == 0 &&
+             snap_flush(&w, res->err, sizeof res->err) == 0;
+    if (ok && write_sums(w.dir, &lines, res->err, sizeof res->err)) ok = 0;
+    sb_free(&lines);
     res->status = ST_SAVE_ERROR;
     if (snap_finish(&w, ok, res->err, sizeof res->err)) return;
     res->ok = 1;
@@ -267,6 +283,12 @@ void durability_user_save(request *r, const char *name, int type, uint64_t *tkns
     job->done = user_done;
     job->slot = client_defer(r->cl); /* NULL only for a closing client: the save is still made */
     bgsave_submit(&d->bg, r->srv, job);
+}
+
+int durability_saving(ndb_server *s, const char *name) { return bgsave_user_pending(&s->dur->bg, name); }
+
+void durability_stop_saves(ndb_server *s) {
+    if (s->dur) bgsave_drain(&s->dur->bg, s, 1, 1);
 }
 
 void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }

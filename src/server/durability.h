@@ -102,8 +102,18 @@ const char *durability_refusal(struct ndb_server *s);
  * reply is deferred and filled when the snapshot is written. */
 void durability_user_save(struct request *r, const char *name, int type, uint64_t *tkns, size_t n);
 
+/* The kind of a KV_SAVE / SH_SAVE of dataset `name` that is being written
+ * or waits to be (SNAP_KV, SNAP_SESSIONS), or -1 if none. */
+int durability_saving(struct ndb_server *s, const char *name);
+
 /* Append ,"persistence":{...} — the SV_INFO member. */
 void durability_info_json(struct ndb_server *s, strbuf *out);
+
+/* Shutdown begins (SIGTERM...): interrupt the running snapshot and drop
+ * the waiting ones, now rather than after the event loop, so that the
+ * clients that asked for a save get their answer (123) before the close
+ * frame, which goes only after every reply queued before it. */
+void durability_stop_saves(struct ndb_server *s);
 
 /* Wait until no snapshot runs or waits (tests, tools). */
 void durability_wait_saves(struct ndb_server *s);

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/plural.h"
 #include "json/scan.h"
+#include "server/auto_layout.h"
 #include "server/crc32c.h"
 #include "server/filemode.h"
 
@@ -136,7 +137,10 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
             snprintf(err, errlen, "snapshot path too long");
             return -1;
         }
-        if (mkdir(w->dir, NDB_DIR_MODE) == 0) break;
+        if (mkdir(w->dir, NDB_DIR_MODE) == 0) {
+            w->made_dir = 1;
+            break;
+        }
         if (errno != EEXIST || tries == 100) { /* EEXIST: a save of the same dataset at the same moment */
             snprintf(err, errlen, "cannot create snapshot directory %s: %s", w->dir, strerror(errno));
             return -1;
@@ -147,6 +151,19 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
         return -1;
     }
     return 0;
+}
+
+/* snap_begin failed (the save answers 122): remove what it made of the
+ * snapshot directory, if anything.  Nothing in it can be loaded, and left
+ * there each one would be skipped with a warning by every load of the
+ * dataset until a later save's retention — one more per failed save while
+ * the disk is full.  Returns -1. */
+static int begin_failed(snap_writer *w) {
+    int e = errno;
+    if (w->made_dir && auto_remove_tree(w->dir) && errno != ENOENT) /* only its own: never another's */
+        log_warn("cannot remove %s of a failed save: %s", w->dir, strerror(errno));
+    errno = e;
+    return -1;
 }
 
 int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen) {
@@ -165,16 +182,16 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
         snprintf(err, errlen, "cannot create dataset directory %s: %s", dataset, strerror(errno));
         return -1;
     }
-    if (make_snapshot_dir(w, dataset, name, err, errlen)) return -1;
+    if (make_snapshot_dir(w, dataset, name, err, errlen)) return begin_failed(w);
     snprintf(sub, sizeof sub, "%s/md", w->dir);
     if (mkdir(sub, NDB_DIR_MODE) || write_metadata(w, 0, 0)) {
         snprintf(err, errlen, "cannot write snapshot metadata in %s: %s", sub, strerror(errno));
-        return -1;
+        return begin_failed(w);
     }
     snprintf(sub, sizeof sub, "%s/data", w->dir);
     if (mkdir(sub, NDB_DIR_MODE) || fsync_dir(w->dir)) {
         snprintf(err, errlen, "cannot create %s: %s", sub, strerror(errno));
-        return -1;
+        return begin_failed(w);
     }
     return 0;
 }
@@ -361,7 +378,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
     }
     uint64_t *ts;
     size_t n = snap_list_newest_first(dir, &ts);
-    int rc = -1;
+    int rc = -1, skipped = 0;
     snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
     for (size_t i = 0; i < n; i++) {
         char why[PATH_MAX + 128];
@@ -374,6 +391,9 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
             break;
         }
         if (warn) log_warn("skipping snapshot %s: %s", out->dir, why);
+        if (!skipped++) /* the client sees why too, not only the log: an md.json edited or removed */
+            snprintf(err, errlen, "dataset '%s' has no complete snapshot (the newest, %llu, was skipped: %s)", name,
+                     (unsigned long long)ts[i], why);
     }
     free(ts);
     return rc;
@@ -516,6 +536,20 @@ int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigne
         return 1;
     }
     snprintf(err, errlen, "data file %s is nested deeper than %d levels (at byte %zu)", path, JSON_MAX_DEPTH, pos);
+    return 0;
+}
+
+int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen) {
+    static char path[PATH_MAX + 16]; /* static: sums->file points at it */
+    snprintf(path, sizeof path, "%s/%s", dir, SNAP_SUMS_FILE);
+    memset(sums, 0, sizeof *sums);
+    struct stat sb;
+    if (lstat(path, &sb) && errno == ENOENT) return 0;
+    if (snap_read_file(path, text, err, errlen)) return -1;
+    sb_addc(text, 0); /* NUL-terminated, and not NULL when empty */
+    sums->text = text->buf;
+    sums->file = path;
+    sums->prefix = strlen(dir) + 1;
     return 0;
 }
 

@@ -38,12 +38,16 @@ enum { SNAP_KV = 0, SNAP_SESSIONS = 1, SNAP_UNKNOWN = 2 };
 int snapshot_name_ok(const char *name, size_t n);
 #define SNAPSHOT_NAME_RULE "dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'"
 
-/* The checksums of an automatic snapshot's data files (autosnap.c), one
- * line "<path> <bytes> <CRC-32C, 8 hex digits>" per file, the path without
- * the first `prefix` bytes (the automatic snapshot's directory and '/').
+/* The checksums of a snapshot's data files, one line "<path> <bytes>
+ * <CRC-32C, 8 hex digits>" per file, the path without the first `prefix`
+ * bytes (the directory of the checksum file and '/'): an automatic
+ * snapshot's (autosnap.c) in its directory, "kv/TS/data/0 ...", and a
+ * dataset snapshot's (KV_SAVE, SH_SAVE) in the snapshot's directory,
+ * "data/0 ..." — other servers read only md/ and data/ and ignore it.
  * Writing: snap_writer appends a line for each data file to `out`.
- * Loading: snap_load checks each data file it reads against `text`.
- * Datasets (KV_SAVE, SH_SAVE) have none: their format is the protocol's. */
+ * Loading: snap_load checks each data file it reads against `text`, and
+ * that none listed is missing.  A snapshot without the file (written by
+ * an older ndb or another server) loads unchecked. */
 typedef struct snap_sums {
     strbuf *out;      /* writing: where the lines go */
     const char *text; /* loading: the checksum file, NUL-terminated */
@@ -51,8 +55,16 @@ typedef struct snap_sums {
     size_t prefix;
 } snap_sums;
 
+#define SNAP_SUMS_FILE "checksums"
+
+/* Read dir's checksum file into text (sums points at it, and sums->file at
+ * a static buffer: one load at a time); without the file, sums->text stays
+ * NULL.  0, or -1 with err (the file is there but cannot be read). */
+int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen);
+
 typedef struct snap_writer {
     char dir[PATH_MAX]; /* <base>/<name>/<ts> */
+    int made_dir;       /* dir was created by this save (snap_begin removes it if it fails) */
     char name[256];
     int type;           /* SNAP_KV or SNAP_SESSIONS */
     uint64_t start_ms;

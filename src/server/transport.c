@@ -604,6 +604,7 @@ static void begin_shutdown(void) {
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
              T.srv->connections, plural_s(T.srv->connections));
     sd_notify_state("STOPPING=1");
+    durability_stop_saves(T.srv); /* their answers first: each close frame waits for them */
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
         else lws_callback_on_writable(c->wsi);

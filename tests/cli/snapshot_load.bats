@@ -78,7 +78,7 @@ start_reopening() {
     rm "$s/md/md.json"
     mkfifo "$s/md/md.json"
     run timeout 20 "$NDB" send '{"SH_LOAD":{"name":"fs"}}'
-    [ "$output" = "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'fs' has no complete snapshot\",\"name\":\"fs\",\"st\":142}}" ]
+    [ "$output" = "{\"SH_LOAD_RSP\":{\"m\":\"dataset 'fs' has no complete snapshot (the newest, $(basename "$s"), was skipped: cannot read $s/md/md.json: not a regular file (a FIFO))\",\"name\":\"fs\",\"st\":142}}" ]
     grep -q "skipping snapshot $s: cannot read $s/md/md.json: not a regular file (a FIFO)" "$NDB_LOG"
 }
 
@@ -180,4 +180,90 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "$2" "$(printf ']%.0s' 
     [ "$status" -eq 1 ] && [ "$output" = "ndb serve: cannot load 'odd' from $P: $m" ]
     run timeout 20 "$NDB" serve --port 0 --load-path "$P/odd"
     [ "$status" -eq 1 ] && [ "$output" = "ndb serve: cannot load 'odd' from $P: $m" ]
+}
+
+@test "a snapshot edited by hand (a data file removed, cut short, changed or added): 142 naming it, nothing loaded" {
+    start_server --persist-path "$P"
+    "$NDB" set a 1 b '"text"' >/dev/null
+    "$NDB" save users >/dev/null
+    local d
+    d=$(ls -d "$P"/users/1*)
+    [ "$(cat "$d/checksums")" = "data/0 $(stat -c %s "$d/data/0") $(python3 -c '
+import sys
+def crc(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    return c ^ 0xFFFFFFFF
+print("%08x" % crc(open(sys.argv[1], "rb").read()))' "$d/data/0")" ]
+    cp "$d/data/0" "$BATS_TEST_TMPDIR/0"
+    local n
+    n=$(stat -c %s "$d/data/0")
+    "$NDB" set a changed >/dev/null
+    # removed: it used to load as an empty dataset, 141 with 0 keys
+    rm "$d/data/0"
+    req '{"KV_LOAD":{"name":"users"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$d/checksums lists 1 data file in $d/data/, but only 0 are there (a data file removed?)\",\"name\":\"users\",\"st\":142}}"
+    # a byte changed inside a string: still valid JSON
+    sed 's/text/test/' "$BATS_TEST_TMPDIR/0" >"$d/data/0"
+    run "$NDB" load users
+    [ "$status" -eq 3 ]
+    [[ "$output" == "ndb: LoadError (142): data file $d/data/0 is damaged: $n bytes with CRC-32C "*", but $d/checksums says $n bytes with "* ]]
+    # cut short
+    head -c 20 "$BATS_TEST_TMPDIR/0" >"$d/data/0"
+    run "$NDB" send '{"KV_LOAD":{"name":"users"}}'
+    [[ "$output" == "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/0 is damaged: 20 bytes with CRC-32C "*", but $d/checksums says $n bytes with "*"\",\"name\":\"users\",\"st\":142}}" ]]
+    # a file added
+    cp "$BATS_TEST_TMPDIR/0" "$d/data/0"
+    printf '{"keys":{"extra":1}}' >"$d/data/1"
+    req '{"KV_LOAD":{"name":"users"}}' "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/1 has no checksum in $d/checksums (a file added to the snapshot?)\",\"name\":\"users\",\"st\":142}}"
+    req '{"KV_GET":{"keys":["a","extra"]}}' '{"KV_GET_RSP":{"keys":{"a":"changed"},"st":1}}'
+    # a start-up load refuses it too
+    run timeout 20 "$NDB" serve --port 0 --load-path "$P/users"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: cannot load 'users' from $P: data file $d/data/1 has no checksum in $d/checksums (a file added to the snapshot?)" ]
+    # edited on purpose: without the checksums file the snapshot loads unchecked,
+    # as one written by another server or an older ndb
+    rm "$d/checksums"
+    run "$NDB" send '{"KV_LOAD":{"name":"users"}}' '{"KV_GET":{"keys":["a","b","extra"]}}'
+    [[ "${lines[0]}" == '{"KV_LOAD_RSP":{"duration":'*',"keys":3,"name":"users","sessions":0,"st":141}}' ]]
+    [ "${lines[1]}" = '{"KV_GET_RSP":{"keys":{"a":1,"b":"text","extra":1},"st":1}}' ]
+}
+
+@test "session and empty datasets have checksums too: a removed session file is refused, an empty dataset loads" {
+    start_server --persist-path "$P"
+    local t
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set k 1 >/dev/null
+    "$NDB" session save web >/dev/null
+    "$NDB" session end --all >/dev/null
+    local d
+    d=$(ls -d "$P"/web/1*)
+    rm "$d/data/0"
+    req '{"SH_LOAD":{"name":"web"}}' "{\"SH_LOAD_RSP\":{\"m\":\"$d/checksums lists 1 data file in $d/data/, but only 0 are there (a data file removed?)\",\"name\":\"web\",\"st\":142}}"
+    "$NDB" save empty >/dev/null
+    [ "$(cat "$P"/empty/1*/checksums | wc -c)" -eq 0 ]
+    run "$NDB" load empty
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":0,"name":"empty","sessions":0}' ]]
+}
+
+@test "no complete snapshot: the answer says why the newest was skipped (md.json edited or removed), not only the log" {
+    local d
+    d=$(snapshot md 0)
+    printf '{"keys":{"a":1}}' >"$d/data/0"
+    local pre="dataset 'md' has no complete snapshot (the newest, 1000000000000000001, was skipped:"
+    start_server --persist-path "$P"
+    printf '[1' >"$d/md/md.json"
+    req '{"KV_LOAD":{"name":"md"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$pre $d/md/md.json is not valid JSON)\",\"name\":\"md\",\"st\":142}}"
+    printf '{"status":1,"saveDataType":"0"}' >"$d/md/md.json"
+    run "$NDB" load md
+    [ "$status" -eq 3 ]
+    [ "$output" = "ndb: LoadError (142): $pre $d/md/md.json lacks an unsigned 'status' or 'saveDataType')" ]
+    rm "$d/md/md.json"
+    req '{"KV_LOAD":{"name":"md"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$pre cannot open $d/md/md.json: No such file or directory)\",\"name\":\"md\",\"st\":142}}"
+    # a dataset directory with no snapshot at all: as before
+    mkdir "$P/none"
+    req '{"KV_LOAD":{"name":"none"}}' "{\"KV_LOAD_RSP\":{\"m\":\"dataset 'none' has no complete snapshot\",\"name\":\"none\",\"st\":142}}"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }

@@ -10,6 +10,9 @@
  *                    calls fail — write/pwrite/writev, fsync/fdatasync;
  *                    "fallocate" (only when named) makes fallocate fail
  *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
+ *   NDB_FAULT_HOLD   if set, the calls do not fail: each waits while the
+ *                    fault is on (at most 30 s) and then runs — a save held
+ *                    in the middle, to test what happens meanwhile
  *
  * A failing call writes nothing.
  *
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Should a call of kind op ("write" or "fsync") on fd fail now? */
@@ -47,6 +51,11 @@ static int faulty(int fd, const char *op) {
     if (n <= 0) return 0;
     target[n] = 0;
     if (!strstr(target, path)) return 0;
+    if (getenv("NDB_FAULT_HOLD")) { /* wait while the file exists, then let the call run */
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < 3000 && stat(file, &st) == 0; i++) nanosleep(&tick, NULL);
+        return 0;
+    }
     const char *e = getenv("NDB_FAULT_ERRNO");
     errno = e ? atoi(e) : EIO;
     return 1;

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# Saves and loads of one dataset from several connections at once
+# (docs/protocol.md 3.13, 4.5, 6.3, 6.5): a save of the other kind while
+# one is being written, loads while a save completes and its retention
+# removes the snapshot the load was reading, a save that outlasts its
+# client's timeout, and saves failing on a full disk.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+: "${NDB_FAULT_SHIM:=$BATS_TEST_DIRNAME/../../build/libndb_fault_shim.so}"
+
+setup() {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    HOLD="$BATS_TEST_TMPDIR/hold"
+}
+teardown() {
+    rm -f "$HOLD"
+    stop_server
+}
+
+# start_holding TEXT ARGS...: start the server under the fault shim; while
+# $HOLD exists, every fsync of a file whose path contains TEXT waits (a save
+# of the dataset stays in the middle of its writing)
+start_holding() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    local text=$1
+    shift
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$HOLD" NDB_FAULT_PATH="$text" NDB_FAULT_OPS=fsync \
+        NDB_FAULT_HOLD=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+# start_failing TEXT ARGS...: the server under the fault shim; while $HOLD
+# exists, writes and fsyncs of files whose path contains TEXT fail with
+# ENOSPC (a full disk)
+start_failing() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    local text=$1
+    shift
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$HOLD" NDB_FAULT_PATH="$text" NDB_FAULT_ERRNO=28 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+# wait_pending DATASET: until a save of DATASET has made its snapshot directory
+wait_pending() {
+    local i
+    for i in $(seq 1 200); do
+        compgen -G "$P/$1/[0-9]*" >/dev/null && return 0
+        sleep 0.05
+    done
+    echo "no save of $1 started" >&2
+    return 1
+}
+
+@test "a save of the other kind while a save of the dataset is written: 42, the dataset keeps one kind" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"mix"}}' >"$BATS_TEST_TMPDIR/first" &
+    local first=$!
+    wait_pending mix
+    # another connection: sessions into the dataset being saved with keys
+    req '{"SH_SAVE":{"name":"mix"}}' '{"SH_SAVE_RSP":{"m":"dataset is being saved with keys (saveDataType 0): save sessions under another name","name":"mix","st":42,"tkn":null}}'
+    # keys again are fine: that save waits for the first one
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"mix"}}' >"$BATS_TEST_TMPDIR/second" &
+    local second=$!
+    sleep 0.2
+    rm "$HOLD"
+    wait "$first"
+    wait "$second"
+    [[ "$(cat "$BATS_TEST_TMPDIR/first")" == '{"KV_SAVE_RSP":{"duration":'*',"name":"mix","st":121}}' ]]
+    [[ "$(cat "$BATS_TEST_TMPDIR/second")" == '{"KV_SAVE_RSP":{"duration":'*',"name":"mix","st":121}}' ]]
+    [ "$(cat "$P"/mix/*/md/md.json | grep -o '"saveDataType":0,' | wc -l)" -eq 2 ]
+    [ "$(ls "$P/mix" | wc -l)" -eq 2 ]
+    run "$NDB" load mix
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"mix","sessions":0}' ]]
+    # and the other way round, from the CLI: exit 3 with the reason
+    touch "$HOLD"
+    "$NDB" session new >/dev/null
+    "$NDB" --timeout 60 session save web >"$BATS_TEST_TMPDIR/third" &
+    local third=$!
+    wait_pending web
+    run "$NDB" save web
+    rm "$HOLD"
+    wait "$third"
+    [ "$status" -eq 3 ]
+    [ "$output" = 'ndb: ValueSize (42): dataset "web" is being saved with sessions (saveDataType 1): save keys under another name' ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/third")" == '{"duration":'*',"name":"web"}' ]]
+}
+
+@test "loads while saves of the dataset complete (keepSnapshots 1): every load reads a complete snapshot, none fails" {
+    start_server --persist-path "$P" --keep-snapshots 1 --max-payload 33554432
+    # 12,000 keys of 1 kB: two data files, so a load opens files while the
+    # retention of a save that just completed removes its snapshot
+    python3 -c 'import json; print(json.dumps({"k%d" % i: "x" * 1000 for i in range(12000)}))' | "$NDB" set -
+    "$NDB" save big >/dev/null
+    local saves=() i
+    for i in $(seq 1 15); do saves+=('{"KV_SAVE":{"name":"big"}}'); done
+    "$NDB" --timeout 120 send "${saves[@]}" >"$BATS_TEST_TMPDIR/saves" &
+    local saver=$!
+    local fails=0 loads=0
+    while kill -0 "$saver" 2>/dev/null && [ "$loads" -lt 200 ]; do
+        run "$NDB" --timeout 60 load big
+        loads=$((loads + 1))
+        if [ "$status" -ne 0 ] || [[ "$output" != '{"duration":'*',"keys":12000,"name":"big","sessions":0}' ]]; then
+            echo "load $loads: $output" >&2
+            fails=$((fails + 1))
+        fi
+    done
+    wait "$saver"
+    [ "$(grep -c '"st":121' "$BATS_TEST_TMPDIR/saves")" -eq 15 ]
+    [ "$loads" -ge 3 ]
+    [ "$fails" -eq 0 ]
+}
+
+@test "a save that outlasts the client's --timeout: exit 2 saying the save goes on; it completes" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    run "$NDB" --timeout 0.5 save slow
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb: no answer from $NDB_URL: timed out after 0.5 s; the save goes on in the server (--timeout 0 waits for it)" ]
+    run "$NDB" --timeout 0.5 session save slow2
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"; the save goes on in the server (--timeout 0 waits for it)" ]]
+    rm "$HOLD"
+    # the first save completes without its client; a load waits for nothing
+    local i
+    for i in $(seq 1 100); do
+        grep -q "saved 'slow' to" "$NDB_LOG" && break
+        sleep 0.05
+    done
+    run "$NDB" load slow
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"slow","sessions":0}' ]]
+    # other requests that time out get no such hint
+    run "$NDB" --timeout 0.000001 get a
+    [[ "$output" != *"save goes on"* ]]
+}
+
+@test "a save that cannot create its snapshot (disk full: 122) leaves no directory behind" {
+    touch "$HOLD"
+    start_failing "$P/full" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    local i
+    for i in 1 2 3; do
+        run "$NDB" send '{"KV_SAVE":{"name":"full"}}'
+        [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"m\":\"cannot\ create\ snapshot\ directory\ $P/full/[0-9]+:\ No\ space\ left\ on\ device\",\"name\":\"full\",\"st\":122\}\}$ ]]
+    done
+    [ -z "$(ls "$P/full")" ]
+    rm "$HOLD"
+    run "$NDB" save full
+    [ "$status" -eq 0 ]
+    [ "$(ls "$P/full" | wc -l)" -eq 1 ]
+    run "$NDB" load full
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"full","sessions":0}' ]]
+    ! grep -q "skipping snapshot" "$NDB_LOG"
+}
+
+@test "SIGTERM while saves are written or wait: each client gets its answer (123), then the close frame 1000" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 30 save ds >"$BATS_TEST_TMPDIR/first.out" 2>"$BATS_TEST_TMPDIR/first.err" &
+    local first=$!
+    wait_pending ds
+    "$NDB" --timeout 30 send '{"KV_SAVE":{"name":"later"}}' '{"KV_COUNT":{}}' >"$BATS_TEST_TMPDIR/second.out" \
+        2>"$BATS_TEST_TMPDIR/second.err" &
+    local second=$!
+    sleep 0.3
+    stop_server
+    local rc=0
+    wait "$first" || rc=$?
+    [ "$rc" -eq 3 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/first.err")" = "ndb: SaveError (123): the server shut down before the snapshot was complete" ]
+    rc=0
+    wait "$second" || rc=$?
+    [ "$rc" -eq 2 ] # the KV_COUNT behind the save is not answered: the server closed
+    [ "$(cat "$BATS_TEST_TMPDIR/second.out")" = '{"KV_SAVE_RSP":{"duration":0,"m":"the server shut down before the snapshot started","name":"later","st":123}}' ]
+    [[ "$(cat "$BATS_TEST_TMPDIR/second.err")" == *"(1000: server shutting down)" ]]
+    grep -q "save of 'ds' failed: the server shut down before the snapshot was complete" "$NDB_LOG"
+}
