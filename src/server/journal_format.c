@@ -61,9 +61,8 @@ int jf_header_decode(const unsigned char *p, size_t n, jf_header *h, char *err, 
     }
     h->version = jf_get32(p + 8);
     if (h->version != JF_VERSION) {
-        snprintf(err, errlen, "journal format version %u is not supported (this ndb reads version %u)", h->version,
-                 JF_VERSION);
-        return -1;
+        snprintf(err, errlen, "journal format version %u (this ndb reads version %u)", h->version, JF_VERSION);
+        return -2;
     }
     h->generation = jf_get64(p + 16);
     h->created_ms = jf_get64(p + 24);

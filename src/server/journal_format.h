@@ -58,7 +58,9 @@ typedef struct jf_header {
 /* Write the header of a file of generation `gen` into out (JF_HEADER_SIZE bytes). */
 void jf_header_encode(unsigned char out[JF_HEADER_SIZE], uint64_t gen, uint64_t created_ms);
 
-/* Parse and check a header.  Returns 0, or -1 with the reason in err. */
+/* Parse and check a header.  Returns 0; -1 with the reason in err when it
+ * is no header (damage); -2 when it is a sound header of a format version
+ * this ndb does not read — a file another ndb wrote, not damage. */
 int jf_header_decode(const unsigned char *p, size_t n, jf_header *h, char *err, size_t errlen);
 
 /* Append record ch (length, checksum, body) to out: with `more`, followed

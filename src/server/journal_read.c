@@ -37,7 +37,14 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
         s->map = m;
     }
     close(fd); /* the mapping stays valid */
-    if (jf_header_decode(s->map, s->size, &s->hdr, err, errlen)) return -1;
+    int rc = jf_header_decode(s->map, s->size, &s->hdr, err, errlen);
+    if (rc == -2) { /* a sound header of another format: say which file, and what helps */
+        char why[100];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "journal file %s was written by another version of ndb, in %s: start that version",
+                 path, why);
+    }
+    if (rc) return rc;
     s->off = JF_HEADER_SIZE;
     return 0;
 }

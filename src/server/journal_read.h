@@ -50,7 +50,9 @@ typedef struct jscan {
 /* Map the file at path and check its header.  Returns 0; -1 with the
  * reason in err when its header is bad (s->size says how long the file is,
  * for the caller's torn-file check); -2 with the reason when it cannot be
- * opened or read at all. */
+ * opened or read at all, or when another ndb wrote it in a format version
+ * this one does not read (after a downgrade): neither is damage, and a
+ * repair must not cut such a file away. */
 int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
 
 /* The next record: 1 with *ch (key and val point into the mapping, valid

@@ -2,7 +2,7 @@
  * test_journal_format.c — the journal's bytes: CRC-32C, the header, record
  * encoding and decoding for every kind of change (and a kind no code knows
  * yet), and reading files with a torn tail, a damaged middle, a zero-filled
- * tail and a damaged length.
+ * tail and a damaged length, and a file of another format version.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +32,13 @@ static void test_crc32c(void) {
     CHECK_INT(bad, 0);
 }
 
+/* Make h a sound header of format version v (its checksum right). */
+static void set_version(unsigned char h[JF_HEADER_SIZE], uint32_t v) {
+    for (int i = 0; i < 4; i++) h[8 + i] = (unsigned char)(v >> (8 * i));
+    uint32_t c = crc32c(0, h, 36);
+    for (int i = 0; i < 4; i++) h[36 + i] = (unsigned char)(c >> (8 * i));
+}
+
 static void test_header(void) {
     unsigned char h[JF_HEADER_SIZE];
     jf_header hd;
@@ -42,6 +49,12 @@ static void test_header(void) {
     CHECK_INT(hd.created_ms, 1700000000123ULL);
     CHECK_INT(jf_header_decode(h, 20, &hd, err, sizeof err), -1);
     CHECK_STR(err, "the file is shorter than a journal header (20 of 40 bytes)");
+    /* a sound header of another format version: not damage (-2) */
+    set_version(h, 2);
+    CHECK_INT(jf_header_decode(h, sizeof h, &hd, err, sizeof err), -2);
+    CHECK_STR(err, "journal format version 2 (this ndb reads version 1)");
+    set_version(h, 1);
+    CHECK_INT(jf_header_decode(h, sizeof h, &hd, err, sizeof err), 0);
     h[17] ^= 1;
     CHECK_INT(jf_header_decode(h, sizeof h, &hd, err, sizeof err), -1);
     CHECK_STR(err, "the journal header's checksum does not match");
@@ -250,6 +263,18 @@ static void test_files(void) {
     put("\0\0\0\0\0\0\0\0\0\0", 10);
     CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
     CHECK(jscan_all_zero(&s));
+    jscan_close(&s);
+    /* a file of another format version, records and all: not damage (-2),
+     * so no repair cuts it away */
+    set_version((unsigned char *)b.buf, 3);
+    put(b.buf, b.len);
+    char want[400];
+    snprintf(want, sizeof want,
+             "journal file %s was written by another version of ndb, in journal format version 3 (this ndb reads "
+             "version 1): start that version",
+             path);
+    CHECK_INT(jscan_open(&s, path, err, sizeof err), -2);
+    CHECK_STR(err, want);
     jscan_close(&s);
 
     sb_free(&b);
