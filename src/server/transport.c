@@ -290,16 +290,30 @@ static void unlist_flush(conn *c) {
     c->fnext = NULL;
 }
 
+/* Bytes the direct connections together write at the end of one turn, and
+ * the share each listed connection gets even when that is spent.  Without
+ * a bound, one change pushed to many watchers (a 1 MB value, 1000 watchers
+ * with values) was written to every socket in the same turn: a second of
+ * kernel copies before the loop read anyone's next request.  What is left
+ * goes at the next turns (the sockets are writable: poll returns at once),
+ * between which requests are read and answered. */
+#define FLUSH_TURN_BYTES (4 * 1024 * 1024)
+#define FLUSH_SHARE_BYTES (64 * 1024)
+
 /* The end of a turn: write what the direct connections have ready. */
 static void flush_direct(void) {
+    size_t wrote = 0, cut = 0;
     while (T.flush_head) {
         conn *c = T.flush_head;
         T.flush_head = c->fnext;
         c->flush_listed = 0;
         c->fnext = NULL;
-        int r = direct_flush(c);
-        if (r) transport_kill(c);
+        size_t left = wrote < FLUSH_TURN_BYTES ? FLUSH_TURN_BYTES - wrote : 0;
+        int r = direct_flush(c, left > FLUSH_SHARE_BYTES ? left : FLUSH_SHARE_BYTES, &wrote);
+        if (r == 2) cut++;
+        else if (r) transport_kill(c);
     }
+    if (cut) log_debug("output: %zu bytes written this turn; %zu connection(s) continue at the next", wrote, cut);
 }
 
 /* Ask for c's output to be written: a writable callback on lws's path,
