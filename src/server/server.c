@@ -65,11 +65,30 @@ static void trim_after_fall(ndb_server *s) {
     s->memory_peak = now;
 }
 
+void server_expire_later(ndb_server *s) {
+    if (s->expire_queued || !s->expire_soon) return;
+    s->expire_queued = 1;
+    s->expire_soon();
+}
+
+/* One slice of key expiry; another is asked for while keys stay due. */
+static size_t expire_slice(ndb_server *s, uint64_t now) {
+    size_t n = store_expire_keys_upto(&s->store, now, SERVER_EXPIRE_SLICE);
+    if (store_keys_due(&s->store, now)) server_expire_later(s);
+    return n;
+}
+
+void server_expire_more(ndb_server *s) {
+    s->expire_queued = 0;
+    size_t n = expire_slice(s, expiry_now_ns());
+    if (n) log_debug("expiry: %zu more key%s expired", n, plural_s(n));
+}
+
 void server_tick(ndb_server *s) {
     uint64_t now = expiry_now_ns();
     size_t n = store_expire(&s->store, now);
     if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
-    n = store_expire_keys(&s->store, now);
+    n = s->expire_soon ? expire_slice(s, now) : store_expire_keys(&s->store, now);
     if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
     trim_after_fall(s);
     durability_tick(s);

@@ -280,10 +280,24 @@ int store_key_expire(ndb_store *st, const char *k, size_t kn, uint64_t deadline,
     return 1;
 }
 
-size_t store_expire_keys(ndb_store *st, uint64_t now) {
+size_t store_expire_keys(ndb_store *st, uint64_t now) { return store_expire_keys_upto(st, now, SIZE_MAX); }
+
+int store_keys_due(const ndb_store *st, uint64_t now) { return ttl_peek_due(&st->ttl, now) != NULL; }
+
+int store_expire_key_if_due(ndb_store *st, const char *k, size_t kn, uint64_t now) {
+    key_ttl *t = ttl_get(&st->ttl, k, kn);
+    if (!t || !(now > t->exp.deadline) || !kvmap_get(&st->kv, k, kn)) return 0;
+    change ch = map_change(NULL, CH_KEY_RMV, CAUSE_EXPIRE);
+    ch.key = k; /* the caller's copy: the node goes with the key */
+    ch.klen = kn;
+    commit(st, NULL, &ch);
+    return 1;
+}
+
+size_t store_expire_keys_upto(ndb_store *st, uint64_t now, size_t max) {
     size_t n = 0;
     strbuf k = STRBUF_INIT; /* the node goes with its key: the record needs a copy of the name */
-    for (key_ttl *t; (t = ttl_peek_due(&st->ttl, now)); n++) {
+    for (key_ttl *t; n < max && (t = ttl_peek_due(&st->ttl, now)); n++) {
         sb_reset(&k);
         sb_grow(&k, t->klen);
         sb_add(&k, t->key, t->klen);

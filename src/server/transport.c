@@ -133,6 +133,8 @@ static struct {
 static void (*wake_fn)(void);
 static void (*after_fn)(void);
 static lws_sorted_usec_list_t after_sul;
+static void (*soon_fn)(void);
+static lws_sorted_usec_list_t soon_sul;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lws_context *wake_ctx;
 
@@ -920,6 +922,18 @@ void transport_after(uint64_t delay_ms, void (*fn)(void)) {
     lws_sul_schedule(T.ctx, 0, &after_sul, after_cb, (lws_usec_t)delay_ms * LWS_US_PER_MS);
 }
 
+static void soon_cb(lws_sorted_usec_list_t *sul) {
+    (void)sul;
+    if (soon_fn) soon_fn();
+    wake_if_pending();
+}
+
+void transport_soon(void (*fn)(void)) {
+    if (!T.ctx) return;
+    soon_fn = fn;
+    lws_sul_schedule(T.ctx, 0, &soon_sul, soon_cb, 1);
+}
+
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen) {
     memset(&T, 0, sizeof T);
     T.srv = srv;
@@ -1015,6 +1029,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     lws_context_destroy(T.ctx);
     T.ctx = NULL;
     memset(&after_sul, 0, sizeof after_sul); /* its list went with the context */
+    memset(&soon_sul, 0, sizeof soon_sul);
     while (T.pend_head) { /* none should be left: lws destroyed every wsi */
         pending *p = T.pend_head;
         T.pend_head = p->next;
