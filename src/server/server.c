@@ -71,25 +71,32 @@ void server_expire_later(ndb_server *s) {
     s->expire_soon();
 }
 
-/* One slice of key expiry; another is asked for while keys stay due. */
-static size_t expire_slice(ndb_server *s, uint64_t now) {
-    size_t n = store_expire_keys_upto(&s->store, now, SERVER_EXPIRE_SLICE);
-    if (store_keys_due(&s->store, now)) server_expire_later(s);
-    return n;
+/* One slice of session expiry and one of key expiry; another is asked
+ * for while some stay due.  (A command flagged SESSIONS still applies all
+ * due session expiry first: this only spares the others the wait.) */
+static void expire_slice(ndb_server *s, uint64_t now, const char *who) {
+    size_t n = store_expire_upto(&s->store, now, SERVER_EXPIRE_SLICE);
+    if (n) log_debug("%s: %zu session%s expired", who, n, plural_s(n));
+    n = store_expire_keys_upto(&s->store, now, SERVER_EXPIRE_SLICE);
+    if (n) log_debug("%s: %zu key%s expired", who, n, plural_s(n));
+    if (store_sessions_due(&s->store, now) || store_keys_due(&s->store, now)) server_expire_later(s);
 }
 
 void server_expire_more(ndb_server *s) {
     s->expire_queued = 0;
-    size_t n = expire_slice(s, expiry_now_ns());
-    if (n) log_debug("expiry: %zu more key%s expired", n, plural_s(n));
+    expire_slice(s, expiry_now_ns(), "expiry, next slice");
 }
 
 void server_tick(ndb_server *s) {
     uint64_t now = expiry_now_ns();
-    size_t n = store_expire(&s->store, now);
-    if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
-    n = s->expire_soon ? expire_slice(s, now) : store_expire_keys(&s->store, now);
-    if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
+    if (s->expire_soon) {
+        expire_slice(s, now, "expiry timer");
+    } else { /* no loop to continue a slice (not serving) */
+        size_t n = store_expire(&s->store, now);
+        if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
+        n = store_expire_keys(&s->store, now);
+        if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
+    }
     trim_after_fall(s);
     durability_tick(s);
 }

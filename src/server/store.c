@@ -401,10 +401,17 @@ int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex
     return STORE_OK;
 }
 
-size_t store_expire(ndb_store *st, uint64_t now) {
+size_t store_expire(ndb_store *st, uint64_t now) { return store_expire_upto(st, now, SIZE_MAX); }
+
+int store_sessions_due(const ndb_store *st, uint64_t now) {
+    const expiry_entry *e = expiry_peek(&st->sessions.heap);
+    return e && now > e->deadline;
+}
+
+size_t store_expire_upto(ndb_store *st, uint64_t now, size_t max) {
     size_t n = 0;
     session *s;
-    while ((s = sessions_pop_due(&st->sessions, now))) {
+    while (n < max && (s = sessions_pop_due(&st->sessions, now))) {
         n++;
         if (s->ex.delete_session) {
             store_session_end(st, s, CAUSE_EXPIRE);

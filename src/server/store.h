@@ -224,6 +224,13 @@ int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex
  * sessions were handled; O(1) when none is due. */
 size_t store_expire(ndb_store *st, uint64_t now);
 
+/* The same for at most `max` sessions, the earliest deadlines first (a
+ * slice of a big expiry: the rest stay due, for the next call). */
+size_t store_expire_upto(ndb_store *st, uint64_t now, size_t max);
+
+/* Is some session due at now?  O(1). */
+int store_sessions_due(const ndb_store *st, uint64_t now);
+
 /* ----------------------------------------------------------- loads
  * A load is all or nothing: the loader first reads every record and
  * describes what it would store in a plan, the store says whether the
