@@ -516,3 +516,15 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     # rest went at the next turns, between which requests are read
     grep -q 'connection(s) continue at the next' "$NDB_LOG"
 }
+
+@test "the same fan-out on libwebsockets' path (NDB_TRANSPORT=lws, as TLS connections take) is also written over several turns" {
+    OWN_SERVER=1
+    export NDB_TRANSPORT=lws
+    start_server --log-level debug
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/fanout.py" --url "$NDB_URL" --watchers 64 --size 524288
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'canary set {"KV_SET_RSP":{"st":1}}' 'write {"KV_SET_RSP":{"st":1}}' \
+        'canary {"KV_GET_RSP":{"keys":{"canary":1},"st":1}}' 'exact events 64')" ]
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    grep -q 'connection(s) continue at the next' "$NDB_LOG"
+}
