@@ -172,4 +172,5 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
      * whenever some key has a deadline (a NAMED command: those it names). */
     if (s->store.ttl.count) expire_keys_before(&r, request_now(&r));
     commands_handler(r.ci)(&r); /* step h */
+    if (kvmap_parked()) server_expire_later(s); /* a clear left entries to free: in slices, from the next turn */
 }

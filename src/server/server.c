@@ -26,6 +26,7 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
 }
 
 void server_free(ndb_server *s) {
+    kvmap_reap(SIZE_MAX);
     durability_free(s);
     store_free(&s->store);
     watch_free(&s->watches);
@@ -79,7 +80,12 @@ static void expire_slice(ndb_server *s, uint64_t now, const char *who) {
     if (n) log_debug("%s: %zu session%s expired", who, n, plural_s(n));
     n = store_expire_keys_upto(&s->store, now, SERVER_EXPIRE_SLICE);
     if (n) log_debug("%s: %zu key%s expired", who, n, plural_s(n));
-    if (store_sessions_due(&s->store, now) || store_keys_due(&s->store, now)) server_expire_later(s);
+    if (kvmap_parked()) { /* the entries of a cleared key map (KV_CLEAR), freed in slices too */
+        size_t before = kvmap_parked(), left = kvmap_reap(SERVER_EXPIRE_SLICE);
+        log_debug("%s: freed %zu entries of cleared keys, %zu left", who, before - left, left);
+    }
+    if (store_sessions_due(&s->store, now) || store_keys_due(&s->store, now) || kvmap_parked())
+        server_expire_later(s);
 }
 
 void server_expire_more(ndb_server *s) {
