@@ -26,7 +26,7 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
 }
 
 void server_free(ndb_server *s) {
-    kvmap_reap(SIZE_MAX);
+    kvmap_reap(SIZE_MAX); /* entries of a KV_CLEAR the loop had not freed yet */
     durability_free(s);
     store_free(&s->store);
     watch_free(&s->watches);
