@@ -21,6 +21,7 @@ enum cmd_flag {
     CMDF_NOAUTH = 16,
     CMDF_EXT = 32,
     CMDF_SAVE = 64,
+    CMDF_NAMED = 128,
 };
 
 /* Roles, ordered: a user with role R may run every command whose role is

@@ -110,13 +110,15 @@ int direct_readable(conn *c);
 /* Handle what c's receive buffer holds (after a hold or the back-pressure
  * ends).  Returns -1 to close the connection. */
 int direct_input(conn *c);
-/* Write what c has ready (its queued frames, one write per batch); asks
- * lws for a writable callback when the socket is full.  Called only at the
+/* Write what c has ready (its queued frames, one write per batch), at most
+ * `limit` bytes (the rest waits for the next turn); asks lws for a
+ * writable callback when the socket is full or the limit is reached, and
+ * adds the bytes written to *wrote.  Called only at the
  * end of a turn, never inside an lws callback (RAW_WRITEABLE_FILE lists c
  * for it: lws clears POLLOUT after that callback, losing a new request).
  * Returns 1 when the connection is done (close it), -1 on a socket error,
- * else 0. */
-int direct_flush(conn *c);
+ * 2 when the limit left output for the next turn, else 0. */
+int direct_flush(conn *c, size_t limit, size_t *wrote);
 /* Once per tick: idle ping / hang-up (limits.idleTimeoutSec). */
 void direct_tick(conn *c, int64_t now_ms);
 /* The server shuts down: close 1001 after what is queued. */

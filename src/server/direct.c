@@ -412,10 +412,11 @@ static ssize_t write_flat(int fd, const struct iovec *iov, int n) {
     return write(fd, flat, len);
 }
 
-int direct_flush(conn *c) {
+int direct_flush(conn *c, size_t limit, size_t *wrote_bytes) {
     outq *q = &c->out;
     int wrote = 0, round;
-    for (round = 0; round < FLUSH_ROUNDS; round++) {
+    size_t sent = 0;
+    for (round = 0; round < FLUSH_ROUNDS && sent < limit; round++) {
         if (nothing_to_write(c)) {
             /* the close frame goes after everything queued before it */
             int want_close = (c->closing && c->close_code) || c->draining;
@@ -450,6 +451,12 @@ int direct_flush(conn *c) {
             total += hl + len - skip;
         }
         if (!n) break;
+        if (total > limit - sent) { /* the turn's share ends inside this batch */
+            size_t over = total - (limit - sent);
+            while (n > 1 && over >= iov[n - 1].iov_len) over -= iov[--n].iov_len;
+            iov[n - 1].iov_len -= over; /* what is left of it goes next turn */
+            total = limit - sent;
+        }
         ssize_t w; /* one frame: write(); several: one write() of a copy, or writev() (FLAT_MAX) */
         if (n == 1) w = write(c->fd, iov[0].iov_base, iov[0].iov_len);
         else if (total <= FLAT_MAX) w = write_flat(c->fd, iov, n);
@@ -463,16 +470,20 @@ int direct_flush(conn *c) {
             return -1;
         }
         wrote = 1;
+        sent += (size_t)w;
         consumed(c, (size_t)w, ctl_n);
         if ((size_t)w < total) {
             lws_callback_on_writable(c->wsi);
             break;
         }
     }
-    /* The rounds ran out with the socket still taking everything: the
-     * rest goes at the next turn (the socket is writable, so the callback
-     * comes at once); without this it waited for unrelated input. */
-    if (round == FLUSH_ROUNDS && !nothing_to_write(c)) lws_callback_on_writable(c->wsi);
+    /* The rounds or the turn's share ran out with the socket still taking
+     * everything: the rest goes at the next turn (the socket is writable,
+     * so the callback comes at once); without this it waited for
+     * unrelated input. */
+    int cut = sent >= limit && !nothing_to_write(c);
+    if ((round == FLUSH_ROUNDS || cut)) lws_callback_on_writable(c->wsi);
+    *wrote_bytes += sent;
     if (wrote) c->last_progress = transport_now_ms();
     outq_compact(q);
     ndb_server *srv = transport_server();
@@ -483,7 +494,7 @@ int direct_flush(conn *c) {
     }
     /* done: our close is out and the client closed too (or it asked) */
     if (c->close_sent && c->ctl.len == c->ctl_off && (c->peer_closed || c->closing == 2)) return 1;
-    return 0;
+    return cut ? 2 : 0;
 }
 
 void direct_tick(conn *c, int64_t now_ms) {

@@ -145,6 +145,16 @@ int kvmap_del(kvmap *m, const char *k, size_t kn);
  * map with one is packed (and empty) again. */
 uint32_t kvmap_clear(kvmap *m);
 
+/* The same, but a map of many entries hands them to a list of parked
+ * entries instead of freeing them now (kvmap_reap frees them later, a
+ * slice at a time): the map is empty at once and counts 0 bytes. */
+uint32_t kvmap_clear_later(kvmap *m);
+
+/* Free at most max parked entries, oldest first; returns how many are
+ * left.  kvmap_parked: how many there are (0: nothing to do). */
+size_t kvmap_reap(size_t max);
+size_t kvmap_parked(void);
+
 /* Bytes one entry of a kn-byte key and a vn-byte value holds. */
 static inline size_t kvmap_entry_bytes(size_t kn, size_t vn) { return sizeof(kv_entry) + kn + vn; }
 

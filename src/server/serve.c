@@ -90,6 +90,10 @@ static uint64_t mono_ms(void) {
 
 static void arm_auth(uint64_t delay_ms) { transport_after(delay_ms, auth_poll); }
 
+/* Key expiry in slices (server.h): the next slice at the next turn. */
+static void expire_more(void) { server_expire_more(g_server); }
+static void expire_soon(void) { transport_soon(expire_more); }
+
 int cmd_serve(int argc, char **argv) {
     static ndb_config cfg; /* static: it holds several PATH_MAX buffers */
     char err[PATH_MAX + 512];
@@ -110,6 +114,7 @@ int cmd_serve(int argc, char **argv) {
     static ndb_server srv;
     server_init(&srv, &cfg);
     g_server = &srv;
+    srv.expire_soon = expire_soon;
     rc = 0;
     static const auth_hooks hooks = {transport_wake, arm_auth, mono_ms};
     handshake_init(&srv.cfg);

@@ -26,6 +26,7 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
 }
 
 void server_free(ndb_server *s) {
+    kvmap_reap(SIZE_MAX); /* entries of a KV_CLEAR the loop had not freed yet */
     durability_free(s);
     store_free(&s->store);
     watch_free(&s->watches);
@@ -65,12 +66,43 @@ static void trim_after_fall(ndb_server *s) {
     s->memory_peak = now;
 }
 
+void server_expire_later(ndb_server *s) {
+    if (s->expire_queued || !s->expire_soon) return;
+    s->expire_queued = 1;
+    s->expire_soon();
+}
+
+/* One slice of session expiry and one of key expiry; another is asked
+ * for while some stay due.  (A command flagged SESSIONS still applies all
+ * due session expiry first: this only spares the others the wait.) */
+static void expire_slice(ndb_server *s, uint64_t now, const char *who) {
+    size_t n = store_expire_upto(&s->store, now, SERVER_EXPIRE_SLICE);
+    if (n) log_debug("%s: %zu session%s expired", who, n, plural_s(n));
+    n = store_expire_keys_upto(&s->store, now, SERVER_EXPIRE_SLICE);
+    if (n) log_debug("%s: %zu key%s expired", who, n, plural_s(n));
+    if (kvmap_parked()) { /* the entries of a cleared key map (KV_CLEAR), freed in slices too */
+        size_t before = kvmap_parked(), left = kvmap_reap(SERVER_EXPIRE_SLICE);
+        log_debug("%s: freed %zu entries of cleared keys, %zu left", who, before - left, left);
+    }
+    if (store_sessions_due(&s->store, now) || store_keys_due(&s->store, now) || kvmap_parked())
+        server_expire_later(s);
+}
+
+void server_expire_more(ndb_server *s) {
+    s->expire_queued = 0;
+    expire_slice(s, expiry_now_ns(), "expiry, next slice");
+}
+
 void server_tick(ndb_server *s) {
     uint64_t now = expiry_now_ns();
-    size_t n = store_expire(&s->store, now);
-    if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
-    n = store_expire_keys(&s->store, now);
-    if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
+    if (s->expire_soon) {
+        expire_slice(s, now, "expiry timer");
+    } else { /* no loop to continue a slice (not serving) */
+        size_t n = store_expire(&s->store, now);
+        if (n) log_debug("expiry timer: %zu session%s expired", n, plural_s(n));
+        n = store_expire_keys(&s->store, now);
+        if (n) log_debug("expiry timer: %zu key%s expired", n, plural_s(n));
+    }
     trim_after_fall(s);
     durability_tick(s);
 }

@@ -44,6 +44,12 @@ typedef struct ndb_server {
     size_t items_cap;
     kv_entry **listed; /* entries flagged while one request lists them */
     size_t listed_n, listed_cap;
+
+    /* key expiry in slices: the transport's "call server_expire_more at
+     * the next turn" (serve.c; NULL: every slice waits for the tick), and
+     * whether that call is pending */
+    void (*expire_soon)(void);
+    int expire_queued;
 } ndb_server;
 
 /* The process's one server (single-threaded by design). */
@@ -59,10 +65,27 @@ void server_free(ndb_server *s);
  * SV_INFO reports as memoryBytes and limits.maxMemory is checked against). */
 static inline size_t server_memory(const ndb_server *s) { return store_memory(&s->store); }
 
-/* Periodic work, run by the transport every cfg.session_check_ms: session
- * expiry (docs/protocol.md 4.3) and key expiry, then durability_tick
- * (compaction, the save schedule, retries after a persistence failure). */
+/* Periodic work, run by the transport every cfg.session_check_ms: a slice
+ * of session expiry (docs/protocol.md 4.3) and one of key expiry, then
+ * durability_tick (compaction, the save schedule, retries after a
+ * persistence failure). */
 void server_tick(ndb_server *s);
+
+/* Most keys, most sessions, and most entries of a cleared key map, one
+ * slice removes or frees (a million keys due in the same second took
+ * 60-120 ms at once, 500,000 sessions ~90 ms, freeing a million keys of a
+ * KV_CLEAR ~220 ms). */
+#define SERVER_EXPIRE_SLICE 20000
+
+/* Keys or sessions are still due after a slice, or a clear left entries
+ * to free (kvmap_parked): have server_expire_more run at the next loop
+ * turn (once, however often this is called before it). */
+void server_expire_later(ndb_server *s);
+
+/* The next slice of session and key expiry and of freeing cleared
+ * entries (the transport calls it at the next turn after
+ * server_expire_later); asks for one more while work is left. */
+void server_expire_more(ndb_server *s);
 
 /* The transport's close hook: client cl is gone (its watches go with it).
  * Called once per client, after its last message was handled. */

@@ -32,6 +32,7 @@ void store_init(ndb_store *st, size_t max_memory, unsigned token_bits) {
 
 void store_free(ndb_store *st) {
     kvmap_free(&st->kv);
+    kvmap_reap(SIZE_MAX); /* entries of a cleared map not freed yet */
     ttl_clear(&st->ttl);
     sessions_free(&st->sessions);
     st->nsinks = 0;
@@ -122,8 +123,12 @@ static void apply(ndb_store *st, session *s, const change *ch) {
         if (!s && st->ttl.count) ttl_del(&st->ttl, ch->key, ch->klen);
         break;
     case CH_MAP_CLEAR:
-        kvmap_clear(m);
-        if (!s) ttl_clear(&st->ttl);
+        if (s) {
+            kvmap_clear(m);
+        } else { /* a million top-level keys took ~200 ms to free: freed later, in slices */
+            kvmap_clear_later(m);
+            ttl_clear(&st->ttl);
+        }
         break;
     case CH_KEY_EXPIRE: set_key_deadline(st, ch->key, ch->klen, ch->deadline_ns); return;
     case CH_SESSION_EXPIRY:
@@ -280,10 +285,24 @@ int store_key_expire(ndb_store *st, const char *k, size_t kn, uint64_t deadline,
     return 1;
 }
 
-size_t store_expire_keys(ndb_store *st, uint64_t now) {
+size_t store_expire_keys(ndb_store *st, uint64_t now) { return store_expire_keys_upto(st, now, SIZE_MAX); }
+
+int store_keys_due(const ndb_store *st, uint64_t now) { return ttl_peek_due(&st->ttl, now) != NULL; }
+
+int store_expire_key_if_due(ndb_store *st, const char *k, size_t kn, uint64_t now) {
+    key_ttl *t = ttl_get(&st->ttl, k, kn);
+    if (!t || !(now > t->exp.deadline) || !kvmap_get(&st->kv, k, kn)) return 0;
+    change ch = map_change(NULL, CH_KEY_RMV, CAUSE_EXPIRE);
+    ch.key = k; /* the caller's copy: the node goes with the key */
+    ch.klen = kn;
+    commit(st, NULL, &ch);
+    return 1;
+}
+
+size_t store_expire_keys_upto(ndb_store *st, uint64_t now, size_t max) {
     size_t n = 0;
     strbuf k = STRBUF_INIT; /* the node goes with its key: the record needs a copy of the name */
-    for (key_ttl *t; (t = ttl_peek_due(&st->ttl, now)); n++) {
+    for (key_ttl *t; n < max && (t = ttl_peek_due(&st->ttl, now)); n++) {
         sb_reset(&k);
         sb_grow(&k, t->klen);
         sb_add(&k, t->key, t->klen);
@@ -387,10 +406,17 @@ int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex
     return STORE_OK;
 }
 
-size_t store_expire(ndb_store *st, uint64_t now) {
+size_t store_expire(ndb_store *st, uint64_t now) { return store_expire_upto(st, now, SIZE_MAX); }
+
+int store_sessions_due(const ndb_store *st, uint64_t now) {
+    const expiry_entry *e = expiry_peek(&st->sessions.heap);
+    return e && now > e->deadline;
+}
+
+size_t store_expire_upto(ndb_store *st, uint64_t now, size_t max) {
     size_t n = 0;
     session *s;
-    while ((s = sessions_pop_due(&st->sessions, now))) {
+    while (n < max && (s = sessions_pop_due(&st->sessions, now))) {
         n++;
         if (s->ex.delete_session) {
             store_session_end(st, s, CAUSE_EXPIRE);

@@ -23,8 +23,9 @@
  * live in a side table (keyttl.h) that only the store changes, and
  * store_expire_keys() removes every key that is due (CH_KEY_RMV, cause
  * CAUSE_EXPIRE); dispatch runs it before every command while any key has a
- * deadline, and the timer runs it too, so no command observes an expired
- * key.  A key's deadline travels in deadline_ns of its CH_KEY_SET (a plain
+ * deadline (before a command flagged NAMED, store_expire_key_if_due on the
+ * keys it names and store_expire_keys_upto a slice), and the timer runs it
+ * too, a slice at a time, so no command observes an expired key.  A key's deadline travels in deadline_ns of its CH_KEY_SET (a plain
  * set removes it, as Redis's SET does; KV_UPDATE, KV_ARR_APPEND and KV_INCR
  * keep it) and of CH_KEY_EXPIRE.
  *
@@ -171,6 +172,18 @@ int store_key_expire(ndb_store *st, const char *k, size_t kn, uint64_t deadline,
  * with cause CAUSE_EXPIRE each.  Returns how many; O(1) when none is due. */
 size_t store_expire_keys(ndb_store *st, uint64_t now);
 
+/* The same for at most `max` keys, the earliest deadlines first (a slice
+ * of a big expiry: the rest stay due, for the next call). */
+size_t store_expire_keys_upto(ndb_store *st, uint64_t now, size_t max);
+
+/* Is some top-level key due at now?  O(1). */
+int store_keys_due(const ndb_store *st, uint64_t now);
+
+/* Remove top-level key k if its deadline passed at now (one CH_KEY_RMV,
+ * cause CAUSE_EXPIRE); returns 1 if it did.  k need not outlive the call
+ * (the record is made from it before the key's node is freed). */
+int store_expire_key_if_due(ndb_store *st, const char *k, size_t kn, uint64_t now);
+
 /* Remove key k; returns 1 if it existed. */
 int store_del(ndb_store *st, session *s, const char *k, size_t kn, enum change_cause cause);
 
@@ -210,6 +223,13 @@ int store_session_set_expiry(ndb_store *st, session *s, const session_expiry *ex
  * next deadline (the previous one plus whole durations).  Returns how many
  * sessions were handled; O(1) when none is due. */
 size_t store_expire(ndb_store *st, uint64_t now);
+
+/* The same for at most `max` sessions, the earliest deadlines first (a
+ * slice of a big expiry: the rest stay due, for the next call). */
+size_t store_expire_upto(ndb_store *st, uint64_t now, size_t max);
+
+/* Is some session due at now?  O(1). */
+int store_sessions_due(const ndb_store *st, uint64_t now);
 
 /* ----------------------------------------------------------- loads
  * A load is all or nothing: the loader first reads every record and

@@ -125,6 +125,8 @@ static struct {
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
     conn *flush_head; /* direct connections to flush at the end of the turn */
     conn *resume_head; /* direct connections whose buffered input may be handled again */
+    size_t turn_out; /* bytes written to every connection so far this turn (turn_share) */
+    size_t turn_cut; /* connections whose writing this turn stopped at the budget */
 } T;
 
 /* Outside T (which transport_run clears): what the loop calls when woken
@@ -133,6 +135,8 @@ static struct {
 static void (*wake_fn)(void);
 static void (*after_fn)(void);
 static lws_sorted_usec_list_t after_sul;
+static void (*soon_fn)(void);
+static lws_sorted_usec_list_t soon_sul;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lws_context *wake_ctx;
 
@@ -290,6 +294,23 @@ static void unlist_flush(conn *c) {
     c->fnext = NULL;
 }
 
+/* Bytes all connections together write in one turn (lws's writable
+ * callbacks, then the direct connections' flush at its end), and the share
+ * each connection gets even when that is spent.  Without a bound, one
+ * change pushed to many watchers (a 1 MB value, 1000 watchers with values)
+ * was written to every socket in the same turn: seconds of kernel copies
+ * before the loop read anyone's next request.  What is left goes at the
+ * next turns (the sockets are writable: poll returns at once), between
+ * which requests are read and answered. */
+#define FLUSH_TURN_BYTES (4 * 1024 * 1024)
+#define FLUSH_SHARE_BYTES (64 * 1024)
+
+/* What one more connection may write in this turn. */
+static size_t turn_share(void) {
+    size_t left = T.turn_out < FLUSH_TURN_BYTES ? FLUSH_TURN_BYTES - T.turn_out : 0;
+    return left > FLUSH_SHARE_BYTES ? left : FLUSH_SHARE_BYTES;
+}
+
 /* The end of a turn: write what the direct connections have ready. */
 static void flush_direct(void) {
     while (T.flush_head) {
@@ -297,9 +318,19 @@ static void flush_direct(void) {
         T.flush_head = c->fnext;
         c->flush_listed = 0;
         c->fnext = NULL;
-        int r = direct_flush(c);
-        if (r) transport_kill(c);
+        int r = direct_flush(c, turn_share(), &T.turn_out);
+        if (r == 2) T.turn_cut++;
+        else if (r) transport_kill(c);
     }
+}
+
+/* The turn's writing is over: say when its budget left output for the
+ * next turns (debug), and start the next turn's count. */
+static void turn_output_end(void) {
+    if (T.turn_cut)
+        log_debug("output: %zu bytes written this turn; %zu connection(s) continue at the next", T.turn_out,
+                  T.turn_cut);
+    T.turn_out = T.turn_cut = 0;
 }
 
 /* Ask for c's output to be written: a writable callback on lws's path,
@@ -562,9 +593,14 @@ static int on_writeable(conn *c) {
         size_t hl = wsf_header(h, WSF_TEXT, first, NULL);
         unsigned char *p = (unsigned char *)payload;
         if (c->direct_sent == 0) memcpy(p - hl, h, hl);
-        size_t total = first + hl, n = total - c->direct_sent;
+        size_t total = first + hl, n = total - c->direct_sent, share = turn_share();
         if (n > TX_CHUNK) n = TX_CHUNK;
+        if (n > share) { /* the turn's budget: the rest at the next turn */
+            n = share;
+            T.turn_cut++;
+        }
         if (lws_write(c->wsi, p - hl + c->direct_sent, n, LWS_WRITE_RAW) < (int)n) return -1;
+        T.turn_out += n;
         c->direct_sent += n;
         if (c->direct_sent == total) {
             c->direct_sent = 0;
@@ -574,8 +610,8 @@ static int on_writeable(conn *c) {
         sb_reset(tx);
         sb_grow(tx, LWS_PRE);
         tx->len = LWS_PRE;
-        size_t n;
-        while (tx->len < TX_BATCH && (payload = outq_front(q, &n)) && n < TX_DIRECT) {
+        size_t n, most = turn_share() < TX_BATCH ? turn_share() : TX_BATCH;
+        while (tx->len - LWS_PRE < most && (payload = outq_front(q, &n)) && n < TX_DIRECT) {
             unsigned char h[WSF_MAX_HEADER];
             sb_add(tx, h, wsf_header(h, WSF_TEXT, n, NULL));
             sb_add(tx, payload, n);
@@ -583,6 +619,7 @@ static int on_writeable(conn *c) {
         }
         n = tx->len - LWS_PRE;
         if (lws_write(c->wsi, (unsigned char *)tx->buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n) return -1;
+        T.turn_out += n;
     }
     c->last_progress = mono_ms();
     outq_compact(q);
@@ -907,6 +944,18 @@ void transport_after(uint64_t delay_ms, void (*fn)(void)) {
     lws_sul_schedule(T.ctx, 0, &after_sul, after_cb, (lws_usec_t)delay_ms * LWS_US_PER_MS);
 }
 
+static void soon_cb(lws_sorted_usec_list_t *sul) {
+    (void)sul;
+    if (soon_fn) soon_fn();
+    wake_if_pending();
+}
+
+void transport_soon(void (*fn)(void)) {
+    if (!T.ctx) return;
+    soon_fn = fn;
+    lws_sul_schedule(T.ctx, 0, &soon_sul, soon_cb, 1);
+}
+
 int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, char *err, size_t errlen) {
     memset(&T, 0, sizeof T);
     T.srv = srv;
@@ -993,6 +1042,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         durability_turn_end(srv);
         if (T.gated) release_gates();
         if (T.flush_head) flush_direct(); /* the direct connections' replies, one write each */
+        turn_output_end();
         if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
@@ -1002,6 +1052,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     lws_context_destroy(T.ctx);
     T.ctx = NULL;
     memset(&after_sul, 0, sizeof after_sul); /* its list went with the context */
+    memset(&soon_sul, 0, sizeof soon_sul);
     while (T.pend_head) { /* none should be left: lws destroyed every wsi */
         pending *p = T.pend_head;
         T.pend_head = p->next;

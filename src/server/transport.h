@@ -40,4 +40,10 @@ void transport_wake_from_signal(void);
  * new call replaces a pending one.  Only while the loop runs. */
 void transport_after(uint64_t delay_ms, void (*fn)(void));
 
+/* Call fn on the loop thread at the next turn, after what is ready now
+ * (input, output) is served.  One such timer, apart from
+ * transport_after's: a new call replaces a pending one.  Only while the
+ * loop runs. */
+void transport_soon(void (*fn)(void));
+
 #endif

@@ -1,12 +1,18 @@
 #!/usr/bin/env bats
 # The KV_ commands of docs/protocol.md 3.1–3.9 over the wire, with exact
-# responses, every validation status, and the protocol's key order.
+# responses, every validation status, and the protocol's key order; a
+# KV_CLEAR of many keys frees them in slices after its answer.
 
 load helpers
 
 setup_file() { start_server; }
 teardown_file() { stop_server; }
 setup() { "$NDB" send '{"KV_CLEAR":{}}' >/dev/null; }
+# A test that starts a server of its own (OWN_SERVER=1, on its own line)
+# has it stopped here, even when it fails.
+teardown() {
+    if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
+}
 
 @test "KV_SET stores keys and answers st 1" {
     req '{"KV_SET":{"keys":{"username":"Bob","age":26,"profile":{"city":"Paris","zip":"75001"}}}}' \
@@ -148,4 +154,33 @@ setup() { "$NDB" send '{"KV_CLEAR":{}}' >/dev/null; }
     [[ "$output" == *'"protocolVersion":"0.7.1"'* ]]
     req '{"SV_INFO":[]}' '{"SV_INFO_RSP":{"m":"","st":13,"tkn":null}}'
     req '{"SV_OTHER":{}}' '{"SV_OTHER_RSP":{"m":"","st":10,"tkn":null}}'
+}
+
+@test "KV_CLEAR of 50000 keys answers at once and frees them over the next turns, 20000 at a time" {
+    OWN_SERVER=1
+    start_server --log-level debug
+    run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from wsprobe import WSConn, OP_TEXT
+c = WSConn(sys.argv[1], 60)
+for i in range(0, 50000, 5000):
+    c.send_frame(OP_TEXT, json.dumps({"KV_SET": {"keys": {"k%d" % j: "v" * 100 for j in range(i, i + 5000)}}}).encode())
+    assert c.recv_message() == b'{"KV_SET_RSP":{"st":1}}'
+c.send_frame(OP_TEXT, b'{"KV_CLEAR":{}}')
+print(c.recv_message().decode())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_CLEAR_RSP":{"cnt":50000,"st":1}}' ]
+    # the map is empty and counts no bytes at once; the entries go later
+    run "$NDB" info
+    [[ $output == '{"connections":1,"keys":0,"memoryBytes":0,'* ]]
+    for i in $(seq 1 50); do
+        grep -q 'freed 10000 entries of cleared keys, 0 left' "$NDB_LOG" && break
+        sleep 0.1
+    done
+    grep -q 'freed 20000 entries of cleared keys, 30000 left' "$NDB_LOG"
+    grep -q 'freed 20000 entries of cleared keys, 10000 left' "$NDB_LOG"
+    grep -q 'freed 10000 entries of cleared keys, 0 left' "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }

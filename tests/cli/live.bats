@@ -4,7 +4,8 @@
 # SH_INCR, KV_CAS), watches (KV_WATCH, SH_WATCH, their events and
 # _UNWATCH): every command with its bad input, every event kind, expiry
 # reaching watchers, events of other connections, the order of events and
-# replies, a watcher that never reads, and the unchanged protocol of
+# replies, a watcher that never reads, many keys due at once
+# (expiry_slices.py), one change pushed to many watchers (fanout.py), and the unchanged protocol of
 # connections that never watch.
 #
 # One server for the file with a 20 ms expiry timer, so TTLs of a few tens
@@ -491,4 +492,40 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         'bystander answered 4' 'rss growth below 32 MiB True' 'overflow {"KV_EVENT":{"id":1,"op":"overflow"}}' \
         'some events before the overflow True' 'after {"KV_COUNT_RSP":{"cnt":1,"st":1}}')" ]
     grep -q 'over watchOutputBytes (262144); dropping its 1 watch' "$NDB_LOG"
+}
+
+@test "100000 keys due at once: a KV_GET removes the keys it names and one slice (20000) of the others, the rest go over the next turns" {
+    OWN_SERVER=1
+    # room for the 200000 events and the burst's answers on one connection
+    start_server --watch-output 64M --output-high-water 32M --max-payload 8M
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/expiry_slices.py" --url "$NDB_URL" --keys 100000
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'canary {"st": 1}' 'watch {"id": 1, "st": 1}' 'set {"st": 1}' \
+        'get {"keys": {"canary": 1}, "st": 1}' 'get {"keys": {"canary": 1}, "st": 1}' \
+        'expired between the two answers 20000' 'get of 1000 due keys {"keys": {"canary": 1}, "st": 1}' \
+        'count {"cnt": 1, "st": 1}' 'expired before the count 100000')" ]
+}
+
+@test "one change pushed to 64 watchers with values (32 MiB of events) goes out over several turns; a bystander is answered, every event whole" {
+    OWN_SERVER=1
+    start_server --log-level debug
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/fanout.py" --url "$NDB_URL" --watchers 64 --size 524288
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'canary set {"KV_SET_RSP":{"st":1}}' 'write {"KV_SET_RSP":{"st":1}}' \
+        'canary {"KV_GET_RSP":{"keys":{"canary":1},"st":1}}' 'exact events 64')" ]
+    # the end-of-turn flush stopped at its budget (4 MiB a turn) and the
+    # rest went at the next turns, between which requests are read
+    grep -q 'connection(s) continue at the next' "$NDB_LOG"
+}
+
+@test "the same fan-out on libwebsockets' path (NDB_TRANSPORT=lws, as TLS connections take) is also written over several turns" {
+    OWN_SERVER=1
+    export NDB_TRANSPORT=lws
+    start_server --log-level debug
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/fanout.py" --url "$NDB_URL" --watchers 64 --size 524288
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'canary set {"KV_SET_RSP":{"st":1}}' 'write {"KV_SET_RSP":{"st":1}}' \
+        'canary {"KV_GET_RSP":{"keys":{"canary":1},"st":1}}' 'exact events 64')" ]
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    grep -q 'connection(s) continue at the next' "$NDB_LOG"
 }

@@ -3,7 +3,8 @@
 # `ndb send`, with the decisions of section 0.1 (Q3: 101 for a missing or
 # malformed token; Q4: SH_INFO ignores extra members; Q10: duration above
 # 10 years → 42; Q11: expiry on every access, next period from the previous
-# deadline; Q26: SH_CLEAR_SET extends) and token handling up to 2^64-1.
+# deadline; Q26: SH_CLEAR_SET extends), token handling up to 2^64-1, and
+# many sessions due at once expired in slices.
 #
 # One server for the file, with a 50 ms expiry check so expiry tests can use
 # 1 s durations.  Tests run in order; those that count sessions start with
@@ -414,4 +415,37 @@ EOF
     [ "$status" -eq 1 ]
     run "$NDB" serve --help
     [[ $output == *"--session-check-ms MS"* ]]
+}
+
+@test "expiry: 50000 sessions due at once are expired in slices of 20000 over successive loop turns, all of them" {
+    OWN_SERVER=1
+    DATA=$(mktemp -d "$BATS_TEST_TMPDIR/data.XXXXXX")
+    start_server --session-check-ms 50 --log-level debug --persist-path "$DATA"
+    # 50000 sessions saved and loaded back: a load starts every loaded
+    # session's period at the same instant, so all are due together
+    run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" <<'PY'
+import re, sys
+sys.path.insert(0, sys.argv[2])
+from wsprobe import WSConn, OP_TEXT, build_frame
+c = WSConn(sys.argv[1], 60)
+new = build_frame(OP_TEXT, b'{"SH_NEW":{"expiry":{"duration":2,"deleteSession":true}}}')
+for _ in range(10):
+    c.send_raw(new * 5000)
+    for _ in range(5000):
+        assert b'"st":1' in c.recv_message()
+for req in ('{"SH_SAVE":{"name":"burst"}}', '{"SH_END_ALL":{}}', '{"SH_LOAD":{"name":"burst"}}'):
+    c.send_frame(OP_TEXT, req.encode())
+    print(re.sub(r'"duration":[0-9]+', '"duration":D', c.recv_message().decode()))
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' '{"SH_SAVE_RSP":{"duration":D,"name":"burst","st":121}}' \
+        '{"SH_END_ALL_RSP":{"cnt":50000,"st":1}}' '{"SH_LOAD_RSP":{"keys":0,"name":"burst","sessions":50000,"st":141}}')" ]
+    for i in $(seq 1 60); do
+        grep -q 'expiry, next slice: 10000 sessions expired' "$NDB_LOG" && break
+        sleep 0.1
+    done
+    grep -q 'expiry timer: 20000 sessions expired' "$NDB_LOG"
+    [ "$(grep -c 'expiry, next slice: 20000 sessions expired' "$NDB_LOG")" -eq 1 ]
+    grep -q 'expiry, next slice: 10000 sessions expired' "$NDB_LOG"
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
