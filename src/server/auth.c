@@ -28,6 +28,7 @@ typedef struct login {
     char addr[64];
     unsigned char addr_key[16]; /* the throttle's: the same key is the same client */
     unsigned ahead;        /* logins of the same key waiting or running when it came */
+    uint64_t turn;         /* the round it takes its turn in (start_due) */
     uint64_t start_ms;
     struct login *next;    /* the list of logins waiting for their start */
 } login;
@@ -49,6 +50,7 @@ static struct {
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
     login *running;              /* the one login the worker checks, if any */
+    uint64_t turn;               /* the latest turn a check was started in */
     int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
     double ns_per_iteration;     /* what one KDF iteration costs here: a check's cost before it runs */
     uint64_t sync_at_ms;         /* when the budget was last refilled */
@@ -212,21 +214,43 @@ static unsigned logins_of(const unsigned char key[16]) {
     return n;
 }
 
+/* The turn of a login of the client with this key that comes now: the
+ * round after the latest started, or after its client's last login still
+ * waiting or running, whichever is later.  Counting only the logins ahead
+ * of it would not do: those are answered while it waits, and a client's
+ * second login (one ahead) then lost every turn to the fresh logins of
+ * other addresses (none ahead) for as long as they kept coming. */
+static uint64_t turn_of(const unsigned char key[16]) {
+    uint64_t t = A.turn;
+    if (A.running && !memcmp(A.running->addr_key, key, 16) && A.running->turn > t) t = A.running->turn;
+    for (const login *l = A.waiting; l; l = l->next)
+        if (!memcmp(l->addr_key, key, 16) && l->turn > t) t = l->turn;
+    return t + 1;
+}
+
+/* Whether login a takes its turn before b: the earlier turn, then the
+ * fewer of its client ahead of it (a client with none queued goes before
+ * another's backlog). */
+static int before(const login *a, const login *b) {
+    return a->turn != b->turn ? a->turn < b->turn : a->ahead < b->ahead;
+}
+
 /* When the worker is free, hand it the next login whose start time has
- * come: the one with the fewest logins of its client ahead of it (the
- * earliest of those), so that each client's logins take turns with the
- * others' however many one has queued.  Then arm the timer for the first
- * login whose start is still to come. */
+ * come: the one of the earliest turn (turn_of, before; the earliest of
+ * those), so that each client's logins take turns with the others'
+ * however many one has queued.  Then arm the timer for the first login
+ * whose start is still to come. */
 static void start_due(void) {
     uint64_t now = A.hooks.now_ms();
     drop_gone();
     login **at, **next = NULL;
     for (at = &A.waiting; *at && (*at)->start_ms <= now; at = &(*at)->next)
-        if (!next || (*at)->ahead < (*next)->ahead) next = at;
+        if (!next || before(*at, *next)) next = at;
     if (*at) A.hooks.arm((*at)->start_ms - now);
     if (next && !A.running) {
         A.running = *next;
         *next = A.running->next;
+        if (A.running->turn > A.turn) A.turn = A.running->turn;
         auth_worker_submit(&A.running->job);
     }
 }
@@ -270,6 +294,7 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     drop_gone();
     throttle_address_key(c->addr, l->addr_key);
     l->ahead = logins_of(l->addr_key);
+    l->turn = turn_of(l->addr_key);
     uint64_t now = A.hooks.now_ms();
     l->start_ms = throttle_reserve(A.throttle, c->addr, now);
     login **at = &A.waiting;

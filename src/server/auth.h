@@ -17,8 +17,9 @@
  *     (auth_throttle.h): a check over the rate is started later, so the
  *     answer comes later — the event loop never waits;
  *   - one check runs at a time, and of the logins whose start has come the
- *     next is the one with the fewest logins of its address ahead of it:
- *     an address may start checks faster than the worker ends them at the
+ *     next is one of the earliest round (a login takes the round after
+ *     the latest begun, or after its address's last queued login): an
+ *     address may start checks faster than the worker ends them at the
  *     default cost, and first come first served would make every other
  *     address's login wait behind the backlog of one;
  *   - a login whose client has gone (a reset: input is not read while a

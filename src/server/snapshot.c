@@ -363,8 +363,10 @@ size_t snap_list_newest_first(DIR *d, uint64_t **out) {
     return n;
 }
 
-/* snap_find_latest; `warn`: log each incomplete snapshot skipped. */
-static int find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn) {
+/* One look through the snapshots of a dataset for the newest complete one
+ * (find_latest); *listed: how many there were. */
+static int find_latest_once(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn,
+                            size_t *listed) {
     char dataset[PATH_MAX - 32];
     if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
         snprintf(err, errlen, "dataset path too long");
@@ -378,6 +380,7 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
     }
     uint64_t *ts;
     size_t n = snap_list_newest_first(dir, &ts);
+    *listed = n;
     int rc = -1, skipped = 0;
     snprintf(err, errlen, "dataset '%s' has no complete snapshot", name);
     for (size_t i = 0; i < n; i++) {
@@ -397,6 +400,19 @@ static int find_latest(const char *base, const char *name, snap_found *out, char
     }
     free(ts);
     return rc;
+}
+
+/* snap_find_latest; `warn`: log each incomplete snapshot skipped.  A save
+ * completing meanwhile can make one look find none: the new snapshot was
+ * still incomplete when it was read, and its retention removed the older
+ * complete one before that was.  A complete snapshot existed all along,
+ * so look again (the first look logs what it skipped, once). */
+static int find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn) {
+    size_t listed = 0;
+    for (int tries = 0;; tries++) {
+        if (find_latest_once(base, name, out, err, errlen, warn && !tries, &listed) == 0) return 0;
+        if (tries == 2 || !listed) return -1;
+    }
 }
 
 int snap_find_latest(const char *base, const char *name, snap_found *out, char *err, size_t errlen) {

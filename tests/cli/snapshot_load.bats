@@ -267,3 +267,22 @@ print("%08x" % crc(open(sys.argv[1], "rb").read()))' "$d/data/0")" ]
     req '{"KV_LOAD":{"name":"none"}}' "{\"KV_LOAD_RSP\":{\"m\":\"dataset 'none' has no complete snapshot\",\"name\":\"none\",\"st\":142}}"
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }
+
+@test "a save completing while a load looks for the newest snapshot: the load reads it, not 142 'no complete snapshot'" {
+    # keepSnapshots 1 and a save completing: the load read the new snapshot's
+    # md.json while it was still incomplete, then the save's retention removed
+    # the older complete one; the load answered 142 though a complete snapshot
+    # existed all along (1 session load in 400 during a save loop).  Made
+    # deterministic: the first read of md.json sees it incomplete, later ones
+    # complete, and there is no older snapshot.
+    local d
+    d=$(snapshot late 1)
+    printf '[{"keys":{"a":1},"sh":{"expiry":{"deleteSession":false,"duration":0,"extendOnGet":false,"extendOnSetAdd":false},"shared":false,"tkn":7}}]' >"$d/data/0"
+    cp "$d/md/md.json" "$BATS_TEST_TMPDIR/complete.json"
+    printf '{"complete":0,"name":"late","saveDataType":1,"start":1,"status":0,"version":2}' >"$d/md/md.json"
+    start_reopening "$d/md/md.json" "$BATS_TEST_TMPDIR/complete.json" --persist-path "$P"
+    run "$NDB" send '{"SH_LOAD":{"name":"late"}}' '{"SH_GET":{"tkn":7,"keys":["a"]}}'
+    [ "${lines[0]}" = '{"SH_LOAD_RSP":{"keys":1,"name":"late","sessions":1,"st":141}}' ]
+    [ "${lines[1]}" = '{"SH_GET_RSP":{"keys":{"a":1},"st":1}}' ]
+    grep -q "loaded 'late' from snapshot 1000000000000000001: 1 session, 1 key" "$NDB_LOG"
+}

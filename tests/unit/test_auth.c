@@ -272,6 +272,49 @@ static void test_fair_order(void) {
     teardown();
 }
 
+/* A login waiting for its turn is not overtaken for ever by the logins of
+ * other addresses that keep coming while it waits: the fewest ahead, counted
+ * when a login came, kept 10.0.0.7's sixth login (five ahead of it then,
+ * all answered since) behind every fresh login of another address — with
+ * two addresses guessing without pause, until they stopped. */
+static void test_no_endless_wait(void) {
+    setup(USERS);
+    local_client mine[THROTTLE_BURST + 1], other[4];
+    fake_now += 100000;
+    for (int i = 0; i <= THROTTLE_BURST; i++) { /* the last is past the burst: it starts later */
+        local_client_init(&mine[i], auth_initial_role());
+        snprintf(mine[i].cl.addr, sizeof mine[i].cl.addr, "10.0.0.7");
+        ask(&mine[i], i < THROTTLE_BURST ? "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}"
+                                         : "{\"SV_AUTH\":{\"user\":\"reader\",\"password\":\"reader-pw\"}}");
+    }
+    auth_poll(); /* the burst is answered; the last waits for its start */
+    for (int i = 0; i < THROTTLE_BURST; i++) CHECK_STR(pushed(&mine[i]), FAIL44);
+    CHECK_STR(pushed(&mine[THROTTLE_BURST]), "");
+    fake_now += 1000; /* its start has come; one login each from four other addresses */
+    log_threshold = LOG_INFO;
+    capture_begin();
+    for (int i = 0; i < 4; i++) {
+        local_client_init(&other[i], auth_initial_role());
+        snprintf(other[i].cl.addr, sizeof other[i].cl.addr, "10.0.0.%d", 1 + i);
+        ask(&other[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+    }
+    auth_poll();
+    const char *log = capture_end();
+    log_threshold = LOG_WARN;
+#define OTHER(n) "ndb: info: authentication failed for user \"alice\" from 10.0.0." #n " (1 of 5 on this connection)\n"
+    /* the first of them started at once, the worker being free; then 10.0.0.7's turn */
+    CHECK_STR(log, OTHER(1) "ndb: info: user \"reader\" authenticated from 10.0.0.7 (role read)\n" OTHER(2) OTHER(3)
+                       OTHER(4));
+#undef OTHER
+    CHECK_STR(pushed(&mine[THROTTLE_BURST]), "{\"SV_AUTH_RSP\":{\"role\":\"read\",\"st\":1,\"user\":\"reader\"}}\n");
+    for (int i = 0; i < 4; i++) {
+        CHECK_STR(pushed(&other[i]), FAIL44);
+        local_client_free(&other[i]);
+    }
+    for (int i = 0; i <= THROTTLE_BURST; i++) local_client_free(&mine[i]);
+    teardown();
+}
+
 /* Basic authentication in the handshake: decoded, checked (on the calling
  * thread), cached; malformed values fail; checks over the per-address rate
  * are refused with 429 rather than delayed (a handshake cannot wait). */
@@ -332,6 +375,7 @@ int main(void) {
     test_five_failures();
     test_throttled_answers();
     test_fair_order();
+    test_no_endless_wait();
     test_basic();
     test_throttle();
     return UNIT_DONE();
