@@ -101,6 +101,7 @@ typedef struct rec {
     int shared;
     uint64_t deadline; /* the "deadline" member (wall-clock ns), 0 when absent */
     uint32_t keys;     /* token index of the keys object, or 0 */
+    int cut;           /* its duration was over SESSION_MAX_DURATION, cut to it */
 } rec;
 
 static int get_bool(const jdoc *d, uint32_t obj, const char *name, int *v) {
@@ -135,7 +136,8 @@ static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why
      * snapshots may hold longer ones; ndb keeps at most ten years, and a
      * longer period is cut to that (Q10's "saturate") rather than refusing
      * the dataset, which those servers load (6.4).  check_file warns. */
-    if (dur > SESSION_MAX_DURATION) dur = SESSION_MAX_DURATION;
+    r->cut = dur > SESSION_MAX_DURATION;
+    if (r->cut) dur = SESSION_MAX_DURATION;
     *why = "\"expiry\" has a flag that is not true or false";
     if (get_bool(d, ex, "deleteSession", &del) || get_bool(d, ex, "extendOnGet", &eog) ||
         get_bool(d, ex, "extendOnSetAdd", &eosa))
@@ -151,14 +153,6 @@ static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why
     uint32_t k = jobj_get(d, el, "keys", 4);
     r->keys = k && d->toks[k].type == JT_OBJECT ? k : 0;
     return 1;
-}
-
-/* Does valid record `el` ask for a duration over SESSION_MAX_DURATION
- * (which check_record_why cuts)? */
-static int over_max_duration(const jdoc *d, uint32_t el) {
-    uint32_t ex = jobj_get(d, jobj_get(d, el, "sh", 2), "expiry", 6);
-    uint64_t dur;
-    return !jnum_to_u64(d, &d->toks[jobj_get(d, ex, "duration", 8)], &dur) && dur > SESSION_MAX_DURATION;
 }
 
 static int check_record(const jdoc *d, uint32_t el, rec *r) {
@@ -207,7 +201,7 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
             snprintf(err, errlen, "data file %s: session record %u has token 0, which no session may have", path, i);
             return -1;
         }
-        if (kind == 1 && over_max_duration(d, el)) cut++;
+        if (kind == 1 && r.cut) cut++;
     }
     if (cut)
         log_warn("data file %s: %u session%s with an expiry duration over %u seconds (10 years), the most ndb "
