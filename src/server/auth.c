@@ -207,25 +207,25 @@ static void drop_gone(void) {
     }
 }
 
-/* The waiting or running logins of the client with this throttle key. */
-static unsigned logins_of(const unsigned char key[16]) {
-    unsigned n = A.running && !memcmp(A.running->addr_key, key, 16);
-    for (const login *l = A.waiting; l; l = l->next) n += !memcmp(l->addr_key, key, 16);
-    return n;
-}
-
-/* The turn of a login of the client with this key that comes now: the
- * round after the latest started, or after its client's last login still
+/* Place new login l among the others of its client (same throttle key):
+ * l->ahead, how many of them are waiting or running, and l->turn, the
+ * round after the latest started or after its client's last login still
  * waiting or running, whichever is later.  Counting only the logins ahead
  * of it would not do: those are answered while it waits, and a client's
  * second login (one ahead) then lost every turn to the fresh logins of
- * other addresses (none ahead) for as long as they kept coming. */
-static uint64_t turn_of(const unsigned char key[16]) {
+ * other addresses (none ahead) for as long as they kept coming.  One walk
+ * of the queue for both. */
+static void place_login(login *l) {
     uint64_t t = A.turn;
-    if (A.running && !memcmp(A.running->addr_key, key, 16) && A.running->turn > t) t = A.running->turn;
-    for (const login *l = A.waiting; l; l = l->next)
-        if (!memcmp(l->addr_key, key, 16) && l->turn > t) t = l->turn;
-    return t + 1;
+    unsigned n = 0;
+    /* the running login (not in the queue), then the queue */
+    for (const login *o = A.running ? A.running : A.waiting; o; o = o == A.running ? A.waiting : o->next) {
+        if (memcmp(o->addr_key, l->addr_key, 16)) continue;
+        n++;
+        if (o->turn > t) t = o->turn;
+    }
+    l->ahead = n;
+    l->turn = t + 1;
 }
 
 /* Whether login a takes its turn before b: the earlier turn, then the
@@ -236,7 +236,7 @@ static int before(const login *a, const login *b) {
 }
 
 /* When the worker is free, hand it the next login whose start time has
- * come: the one of the earliest turn (turn_of, before; the earliest of
+ * come: the one of the earliest turn (place_login, before; the earliest of
  * those), so that each client's logins take turns with the others'
  * however many one has queued.  Then arm the timer for the first login
  * whose start is still to come. */
@@ -293,8 +293,7 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     client_hold(c, 1); /* what follows runs with the outcome */
     drop_gone();
     throttle_address_key(c->addr, l->addr_key);
-    l->ahead = logins_of(l->addr_key);
-    l->turn = turn_of(l->addr_key);
+    place_login(l); /* before it joins the queue */
     uint64_t now = A.hooks.now_ms();
     l->start_ms = throttle_reserve(A.throttle, c->addr, now);
     login **at = &A.waiting;
