@@ -408,8 +408,10 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n);
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
 
 /* Flush stdout; returns 0, or CLI_USAGE when the output could not be
- * written (a full disk...).  A reader that went away (EPIPE) is neither
- * reported nor an error: 0. */
+ * written (a full disk...), said once on stderr however often it is
+ * called.  A reader that went away (EPIPE) is neither reported nor an
+ * error: 0.  Help texts and --version end with it too: `ndb --help` and
+ * `ndb help` print the same text and must fail the same way. */
 int cli_output_finish(void);
 
 /* Append a key name for a diagnostic: JSON-quoted. */

@@ -798,8 +798,9 @@ static void print_main_help(FILE *f, int in_repl) {
     fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (unless NO_COLOR is set);\n"
                "otherwise compact JSON, one document per line.  Diagnostics go to stderr.\n"
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
-               "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
-               "timeout; 3 the server answered an error status (name and number on stderr).\n"
+               "false (contains, session exists, find); 2 usage error, cannot connect,\n"
+               "timeout, lost connection, or output that cannot be written (a full disk);\n"
+               "3 the server answered an error status (name and number on stderr).\n"
                "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
@@ -1101,7 +1102,7 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
     if (c->opt[OPT_HELP]) {
         print_cmd_help(stdout, e);
         free(pos);
-        return 0;
+        return cli_output_finish();
     }
     if (npos < e->min_args || (e->max_args >= 0 && npos > e->max_args)) {
         free(pos);
@@ -1200,7 +1201,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     for (; i < argc && is_option(argv[i]); i++) {
         if (!strcmp(argv[i], "--version")) {
             printf("ndb %s\n", NDB_VERSION);
-            return 0;
+            return cli_output_finish();
         }
         if (!strcmp(argv[i], "--")) {
             i++;
@@ -1210,7 +1211,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     }
     if (i >= argc) {
         print_main_help(c->opt[OPT_HELP] ? stdout : stderr, c->in_repl);
-        return c->opt[OPT_HELP] ? 0 : CLI_USAGE;
+        return c->opt[OPT_HELP] ? cli_output_finish() : CLI_USAGE;
     }
     const char *name = argv[i];
     const cli_raw *r = find_raw(name);
@@ -1241,7 +1242,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
             int help = c->opt[OPT_HELP] || (i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
                                                             !strcmp(argv[i + 1], "-h")));
             print_group_help(help ? stdout : stderr, name);
-            return help ? 0 : CLI_USAGE;
+            return help ? cli_output_finish() : CLI_USAGE;
         }
         e = cli_find(name, argv[i + 1]);
         if (!e) {

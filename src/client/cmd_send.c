@@ -258,7 +258,7 @@ int cmd_send(int argc, char **argv) {
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(send_usage, stdout);
             free(reqs);
-            return 0;
+            return cli_output_finish();
         } else if (!strcmp(a, "--insecure")) {
             insecure = 1;
         } else if (take_opt(argc, argv, &i, "url", 0, &url, &missing) ||

@@ -1093,7 +1093,7 @@ int cmd_repl(int argc, char **argv) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(repl_usage, stdout);
-            return 0;
+            return cli_output_finish();
         }
         if (!strcmp(a, "--continue-on-error")) {
             r.continue_on_error = 1;

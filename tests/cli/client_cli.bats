@@ -44,6 +44,27 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "help and --version that cannot be written (a full disk): exit 2 (serve 1), said once, as for ndb help" {
+    # `ndb get --help` and `ndb help get` print the same text: they failed
+    # differently (0 and silence for the first)
+    local a
+    for a in --version --help -h 'get --help' 'session --help' 'session new --help' 'help' 'help get' \
+             'send --help' 'repl --help' 'bench --help' 'passwd --help' 'journal --help' 'help send'; do
+        run --separate-stderr bash -c "\"\$NDB\" $a >/dev/full"
+        [ "$status" -eq 2 ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ] || { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    for a in 'serve --help' 'help serve'; do
+        run --separate-stderr bash -c "\"\$NDB\" $a >/dev/full"
+        [ "$status" -eq 1 ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ] || { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    # written whole: still 0
+    run --separate-stderr bash -c '"$NDB" --help >/dev/null && "$NDB" serve --help >/dev/null && "$NDB" --version >/dev/null'
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+}
+
 @test "every command's --help names its options and exit statuses" {
     local c
     for c in get set add rm keys count contains clear clear-set find update append save load info \
