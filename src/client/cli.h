@@ -281,6 +281,12 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
 
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
 
+/* `set -` (add -, clear-set -): s[0..n), standard input, must be one JSON
+ * object, the keys to store.  Returns 0 with its compact text in c->tmp,
+ * or CLI_USAGE after saying what is wrong: empty, where it stops being
+ * JSON (as for a VALUE), not an object, or nested too deep. */
+int cli_stdin_object(cli_ctx *c, const char *s, size_t n);
+
 /* cli_add_value for a VALUE of '-': all of standard input, less one
  * trailing line ending (\n or \r\n). */
 int cli_add_stdin_value(cli_ctx *c, strbuf *out);

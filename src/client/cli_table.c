@@ -155,8 +155,9 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members; a member named twice there keeps its first value, as the server\n"
-     "reads any request (docs/protocol.md 1.10).\n"
+     "members (other input is refused with the byte where it stops being JSON);\n"
+     "a member named twice there keeps its first value, as the server reads any\n"
+     "request (docs/protocol.md 1.10).\n"
      "\n"
      "--ttl SECONDS makes every key given expire that long from now (a one-time\n"
      "password: ndb set --ttl 30 otp:42 123456).  Without --ttl, a key that was\n"

@@ -99,6 +99,26 @@ int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *
     return 0;
 }
 
+int cli_stdin_object(cli_ctx *c, const char *s, size_t n) {
+    static const char deep[] = "a value of standard input is nested deeper than %d arrays/objects; "
+                               "ndb stores at most that";
+    size_t i = 0;
+    while (i < n && json_blank(s[i])) i++;
+    if (i == n) return cli_usage_error(c, "standard input is empty (expected a JSON object of KEY: VALUE)");
+    if (!cli_is_json(&c->tmp, s, n)) {
+        /* Its values sit one level below it: each may nest CLI_MAX_VALUE_DEPTH
+         * (past the parser's bound the text is not parsed at all). */
+        if (json_text_deeper_at(s, n, CLI_MAX_VALUE_DEPTH + 1) < n) return cli_usage_error(c, deep, CLI_MAX_VALUE_DEPTH);
+        /* where it stops being JSON, as for a VALUE: "not an object" would
+         * send the user looking for the wrong mistake */
+        return not_json(c, s, n, "standard input", 0);
+    }
+    if (c->tmp.toks[0].type != JT_OBJECT)
+        return cli_usage_error(c, "standard input is not a JSON object (expected {KEY: VALUE, ...})");
+    if (jdoc_depth(&c->tmp, 0) > CLI_MAX_VALUE_DEPTH + 1) return cli_usage_error(c, deep, CLI_MAX_VALUE_DEPTH);
+    return 0;
+}
+
 int cli_add_stdin_value(cli_ctx *c, strbuf *out) {
     strbuf in = STRBUF_INIT;
     int rc = cli_read_stdin(c, &in);
