@@ -1135,7 +1135,10 @@ int cmd_repl(int argc, char **argv) {
                 opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
         return CLI_USAGE;
     }
-    r.url = url;
+    /* The canonical form (ws://127.0.0.1:1987/ for ":1987") is what the
+     * banner, the prompt and the messages show, as one-shot commands name
+     * the server: the shorthand typed says nothing of the host or port. */
+    r.url = parsed.url;
     r.timeout = opt[OPT_TIMEOUT];
     r.raw = opt[OPT_RAW] != NULL;
     r.style = opt[OPT_PRETTY] ? "--pretty" : opt[OPT_COMPACT] ? "--compact" : NULL;
@@ -1176,7 +1179,7 @@ int cmd_repl(int argc, char **argv) {
     }
     unsetenv("NDB_SESSION");
 
-    host_of(url, r.hostport, sizeof r.hostport);
+    host_of(r.url, r.hostport, sizeof r.hostport);
     snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;

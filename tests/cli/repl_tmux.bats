@@ -449,6 +449,23 @@ line() {
     ok_out '"back"'
 }
 
+@test "a shorthand --url (:PORT) is shown as the server's URL: banner, prompt, lost and reconnected" {
+    OWN_SERVER=1
+    start_server
+    local port=$NDB_PORT
+    # start_repl waits for the prompt 127.0.0.1:PORT> (it was ":PORT>")
+    start_repl --url ":$port"
+    wait_for "ndb repl: connected to $NDB_URL.  'help' lists"
+    stop_server
+    wait_for "lost connection to $NDB_URL ("
+    start_server --port "$port"
+    [ "$NDB_PORT" = "$port" ]
+    line "count"
+    wait_for "(reconnected to $NDB_URL)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *":$port."* && "$(screen)" != *"to :$port"* ]]
+}
+
 @test "an idle REPL answers the server's keep-alive pings and stays connected" {
     OWN_SERVER=1
     start_server --idle-timeout 2 # ping after ~1 s of silence, hang up at 2 s
