@@ -477,6 +477,11 @@ int cli_add_key_ttl(cli_ctx *c);
 int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
                    const char **out);
 
+/* url, taken from $NDB_URL (no --url, -H or -p): 0 if it parses, else -1
+ * with "invalid URL 'URL' (NDB_URL): why" in buf, as every command words
+ * it (a URL typed with --url is reported when connecting). */
+int cli_check_env_url(const char *url, char *buf, size_t n);
+
 /* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
  * no limit).  Shared by every subcommand that talks to a server. */
 int cli_parse_timeout(const char *s, double *secs, int *ms);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "client/cli.h"
+#include "common/wsurl.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -982,8 +983,14 @@ int cli_parse_timeout(const char *s, double *secs, int *ms) {
     return 0;
 }
 
-/* Apply --url, --timeout, --session and the output options; check the
- * session rules of the command.  Returns 0 or CLI_USAGE. */
+int cli_check_env_url(const char *url, char *buf, size_t n) {
+    ws_url u;
+    char why[256];
+    if (ws_url_parse(&u, url, why, sizeof why) == 0) return 0;
+    snprintf(buf, n, "invalid URL '%s' (NDB_URL): %s", url, why);
+    return -1;
+}
+
 int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
                    const char **out) {
     if (url && (host || port)) {
@@ -1017,10 +1024,18 @@ int cli_server_url(const char *url, const char *host, const char *port, char *bu
     return 0;
 }
 
+/* Apply --url, --timeout, --session and the output options; check the
+ * session rules of the command.  Returns 0 or CLI_USAGE. */
 static int settle_options(cli_ctx *c) {
     const cli_cmd *e = c->cmd;
     if (cli_server_url(c->opt[OPT_URL], c->opt[OPT_HOST], c->opt[OPT_PORT], c->urlbuf,
                        sizeof c->urlbuf, &c->url))
+        return cli_usage_error(c, "%s", c->urlbuf);
+    /* A bad $NDB_URL is named as such before connecting: the user typed no
+     * URL, and "invalid URL" alone would not say where it came from.  help
+     * (no protocol command) connects to nothing and must still work. */
+    if (e->proto && !c->opt[OPT_URL] && !c->opt[OPT_HOST] && !c->opt[OPT_PORT] &&
+        cli_check_env_url(c->url, c->urlbuf, sizeof c->urlbuf))
         return cli_usage_error(c, "%s", c->urlbuf);
     cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
                       c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);

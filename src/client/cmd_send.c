@@ -296,7 +296,8 @@ int cmd_send(int argc, char **argv) {
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (cli_server_url(url, host, port, urlbuf, sizeof urlbuf, &st.url)) {
+    if (cli_server_url(url, host, port, urlbuf, sizeof urlbuf, &st.url) ||
+        (!url && !host && !port && cli_check_env_url(st.url, urlbuf, sizeof urlbuf))) {
         free(reqs);
         return usage_error("%s", urlbuf);
     }
