@@ -930,6 +930,10 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
             size_t best = (size_t)-1;
             char word[64];
             snprintf(word, sizeof word, "%.*s", (int)n, name);
+            /* known, but only before a command (cli_exec): "did you mean
+             * '--session'?" would send the user the wrong way */
+            if (!strcmp(word, "version"))
+                return cli_usage_error(c, "--version comes before any command: 'ndb --version'");
             for (int k = 1; k < OPT__COUNT; k++)
                 if (cmd_takes(e, k))
                     consider(word, cli_opts[k].long_name, cli_opts[k].long_name, &best, sug,

@@ -186,6 +186,17 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "--version after a command says where it goes, instead of suggesting --session" {
+    run --separate-stderr "$NDB" get --version
+    exit_is 2 ""
+    [ "$stderr" = $'ndb get: --version comes before any command: \'ndb --version\'\nTry \'ndb get --help\' for more information.' ]
+    run --separate-stderr "$NDB" session new --version
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb session new: --version comes before any command: 'ndb --version'" ]
+    run --separate-stderr "$NDB" -p 1 --version
+    [ "$status" -eq 0 ] && [[ "$output" == "ndb "[0-9]* ]]
+}
+
 @test "no command takes an abbreviated long option: the client's, serve, bench and journal refuse them alike" {
     run --separate-stderr "$NDB" get --obj a
     exit_is 2 ""
