@@ -824,6 +824,7 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
         return 0;
     }
     if (!strcmp(argv[0], "--commands")) {
+        if (argc > 1) return cli_usage_error(c, "too many arguments");
         for (size_t i = 0; i < nraw_cmds; i++) printf("%s\n", raw_cmds[i].name);
         for (size_t i = 0; i < NCMDS; i++) {
             char name[64];
@@ -850,6 +851,8 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             print_group_help(stdout, name);
             return 0;
         }
+        /* `help session new extra` is refused as `help get extra` is */
+        if (argc > 2) return cli_usage_error(c, "too many arguments");
         group = name;
         name = argv[1];
     } else if (argc > 1) {

@@ -65,6 +65,19 @@ E=$'\e'
     [ -z "$stderr" ]
 }
 
+@test "help with a word too many is a usage error for a subcommand and --commands too, as for a command" {
+    local a
+    for a in 'help get extra' 'help session new extra' 'help --commands extra' 'help values extra'; do
+        # shellcheck disable=SC2086
+        run --separate-stderr "$NDB" $a
+        [ "$status" -eq 2 ] && [ -z "$output" ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = $'ndb help: too many arguments\nTry \'ndb help --help\' for more information.' ] ||
+            { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    run --separate-stderr "$NDB" help session new
+    [ "$status" -eq 0 ] && [[ "$output" == "usage: ndb session new "* ]]
+}
+
 @test "every command's --help names its options and exit statuses" {
     local c
     for c in get set add rm keys count contains clear clear-set find update append save load info \
