@@ -383,6 +383,10 @@ void cli_start_clock(cli_ctx *c);
 /* Close the connection (if any); frees nothing else. */
 void cli_disconnect(cli_ctx *c);
 
+/* In a connect error (err, of size n), wsclient's "timed out after N ms"
+ * said in the unit the user gave --timeout in: "timed out after 2 s". */
+void cli_timeout_in_seconds(char *err, size_t n, double secs);
+
 /* ------------------------------------------------------------- output */
 
 /* Decide tty / pretty / colour / raw from the options and environment. */

@@ -957,6 +957,7 @@ static int run_interactive(repl *r) {
         printf("ndb repl: connected to %s%s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
                r->url, as);
     } else {
+        cli_timeout_in_seconds(err, sizeof err, tmo / 1000.0); /* as the commands will say it */
         printf("ndb repl: not connected: %s (retried at each command).  'help' lists the "
                "commands; Ctrl-D leaves.\n", err);
     }
