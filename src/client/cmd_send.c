@@ -309,6 +309,7 @@ int cmd_send(int argc, char **argv) {
     if (cli_login_password(&st.login, err, sizeof err) == 0) /* before connecting: a prompt takes its time */
         st.ws = cli_login_connect(&st.login, st.url, st.timeout_ms, err, sizeof err, &crc);
     if (!st.ws) {
+        cli_timeout_in_seconds(err, sizeof err, st.timeout_s); /* as every command says it */
         fprintf(stderr, "ndb: %s\n", err);
         cli_login_free(&st.login);
         free(reqs);

@@ -394,6 +394,10 @@ b'
     t1=$(date +%s%N)
     exit_is 2 ""
     [ $(((t1 - t0) / 1000000)) -lt 2000 ]
+    # send says it in the same unit (it said "after 300 ms")
+    run --separate-stderr "$NDB" send --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 0.3 '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after 0.3 s" ]
 }
 
 @test "a server that completes the handshake but never answers: timeout, exit 2" {
