@@ -281,6 +281,12 @@ int cli_is_json(jdoc *d, const char *s, size_t n);
 
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what);
 
+/* `set -` (add -, clear-set -): s[0..n), standard input, must be one JSON
+ * object, the keys to store.  Returns 0 with its compact text in c->tmp,
+ * or CLI_USAGE after saying what is wrong: empty, where it stops being
+ * JSON (as for a VALUE), not an object, or nested too deep. */
+int cli_stdin_object(cli_ctx *c, const char *s, size_t n);
+
 /* cli_add_value for a VALUE of '-': all of standard input, less one
  * trailing line ending (\n or \r\n). */
 int cli_add_stdin_value(cli_ctx *c, strbuf *out);
@@ -377,6 +383,10 @@ void cli_start_clock(cli_ctx *c);
 /* Close the connection (if any); frees nothing else. */
 void cli_disconnect(cli_ctx *c);
 
+/* In a connect error (err, of size n), wsclient's "timed out after N ms"
+ * said in the unit the user gave --timeout in: "timed out after 2 s". */
+void cli_timeout_in_seconds(char *err, size_t n, double secs);
+
 /* ------------------------------------------------------------- output */
 
 /* Decide tty / pretty / colour / raw from the options and environment. */
@@ -408,8 +418,10 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n);
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
 
 /* Flush stdout; returns 0, or CLI_USAGE when the output could not be
- * written (a full disk...).  A reader that went away (EPIPE) is neither
- * reported nor an error: 0. */
+ * written (a full disk...), said once on stderr however often it is
+ * called.  A reader that went away (EPIPE) is neither reported nor an
+ * error: 0.  Help texts and --version end with it too: `ndb --help` and
+ * `ndb help` print the same text and must fail the same way. */
 int cli_output_finish(void);
 
 /* Append a key name for a diagnostic: JSON-quoted. */
@@ -468,6 +480,11 @@ int cli_add_key_ttl(cli_ctx *c);
  * Returns 0, or -1 with a one-line reason in buf. */
 int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
                    const char **out);
+
+/* url, taken from $NDB_URL (no --url, -H or -p): 0 if it parses, else -1
+ * with "invalid URL 'URL' (NDB_URL): why" in buf, as every command words
+ * it (a URL typed with --url is reported when connecting). */
+int cli_check_env_url(const char *url, char *buf, size_t n);
 
 /* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
  * no limit).  Shared by every subcommand that talks to a server. */

@@ -206,15 +206,18 @@ static int time_left(const cli_ctx *c) {
     return left < 1 ? 1 : (int)left;
 }
 
+void cli_timeout_in_seconds(char *err, size_t n, double secs) {
+    char *t = strstr(err, ": timed out after ");
+    if (t) snprintf(t, n - (size_t)(t - err), ": timed out after %g s", secs);
+}
+
 static int connect_server(cli_ctx *c) {
     char err[600];
     int rc;
     c->ws = cli_login_connect(&c->login, c->url, time_left(c), err, sizeof err, &rc); /* cli_auth.h */
     if (!c->ws && c->stop && *c->stop) return CLI_INTERRUPTED; /* Ctrl-C in the REPL: no message */
     if (!c->ws) {
-        /* wsclient says "timed out after N ms"; say it in the unit the user gave. */
-        char *t = strstr(err, ": timed out after ");
-        if (t) snprintf(t, sizeof err - (size_t)(t - err), ": timed out after %g s", c->timeout_s);
+        cli_timeout_in_seconds(err, sizeof err, c->timeout_s);
         fprintf(stderr, "ndb: %s\n", err);
         return rc;
     }

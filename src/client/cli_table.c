@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "client/cli.h"
+#include "common/wsurl.h"
 
 /* ------------------------------------------------------------- options */
 
@@ -155,8 +156,9 @@ static const cli_cmd cli_cmds[] = {
      "\n" VALUE_RULES
      "\n"
      "'ndb set -' reads one JSON object from standard input and stores all its\n"
-     "members; a member named twice there keeps its first value, as the server\n"
-     "reads any request (docs/protocol.md 1.10).\n"
+     "members (other input is refused with the byte where it stops being JSON);\n"
+     "a member named twice there keeps its first value, as the server reads any\n"
+     "request (docs/protocol.md 1.10).\n"
      "\n"
      "--ttl SECONDS makes every key given expire that long from now (a one-time\n"
      "password: ndb set --ttl 30 otp:42 123456).  Without --ttl, a key that was\n"
@@ -798,8 +800,9 @@ static void print_main_help(FILE *f, int in_repl) {
     fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (unless NO_COLOR is set);\n"
                "otherwise compact JSON, one document per line.  Diagnostics go to stderr.\n"
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
-               "false (contains, session exists, find); 2 usage error, cannot connect, or\n"
-               "timeout; 3 the server answered an error status (name and number on stderr).\n"
+               "false (contains, session exists, find); 2 usage error, cannot connect,\n"
+               "timeout, lost connection, or output that cannot be written (a full disk);\n"
+               "3 the server answered an error status (name and number on stderr).\n"
                "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
@@ -821,6 +824,7 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
         return 0;
     }
     if (!strcmp(argv[0], "--commands")) {
+        if (argc > 1) return cli_usage_error(c, "too many arguments");
         for (size_t i = 0; i < nraw_cmds; i++) printf("%s\n", raw_cmds[i].name);
         for (size_t i = 0; i < NCMDS; i++) {
             char name[64];
@@ -847,6 +851,8 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
             print_group_help(stdout, name);
             return 0;
         }
+        /* `help session new extra` is refused as `help get extra` is */
+        if (argc > 2) return cli_usage_error(c, "too many arguments");
         group = name;
         name = argv[1];
     } else if (argc > 1) {
@@ -927,6 +933,10 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
             size_t best = (size_t)-1;
             char word[64];
             snprintf(word, sizeof word, "%.*s", (int)n, name);
+            /* known, but only before a command (cli_exec): "did you mean
+             * '--session'?" would send the user the wrong way */
+            if (!strcmp(word, "version"))
+                return cli_usage_error(c, "--version comes before any command: 'ndb --version'");
             for (int k = 1; k < OPT__COUNT; k++)
                 if (cmd_takes(e, k))
                     consider(word, cli_opts[k].long_name, cli_opts[k].long_name, &best, sug,
@@ -980,8 +990,14 @@ int cli_parse_timeout(const char *s, double *secs, int *ms) {
     return 0;
 }
 
-/* Apply --url, --timeout, --session and the output options; check the
- * session rules of the command.  Returns 0 or CLI_USAGE. */
+int cli_check_env_url(const char *url, char *buf, size_t n) {
+    ws_url u;
+    char why[256];
+    if (ws_url_parse(&u, url, why, sizeof why) == 0) return 0;
+    snprintf(buf, n, "invalid URL '%s' (NDB_URL): %s", url, why);
+    return -1;
+}
+
 int cli_server_url(const char *url, const char *host, const char *port, char *buf, size_t n,
                    const char **out) {
     if (url && (host || port)) {
@@ -1015,10 +1031,18 @@ int cli_server_url(const char *url, const char *host, const char *port, char *bu
     return 0;
 }
 
+/* Apply --url, --timeout, --session and the output options; check the
+ * session rules of the command.  Returns 0 or CLI_USAGE. */
 static int settle_options(cli_ctx *c) {
     const cli_cmd *e = c->cmd;
     if (cli_server_url(c->opt[OPT_URL], c->opt[OPT_HOST], c->opt[OPT_PORT], c->urlbuf,
                        sizeof c->urlbuf, &c->url))
+        return cli_usage_error(c, "%s", c->urlbuf);
+    /* A bad $NDB_URL is named as such before connecting: the user typed no
+     * URL, and "invalid URL" alone would not say where it came from.  help
+     * (no protocol command) connects to nothing and must still work. */
+    if (e->proto && !c->opt[OPT_URL] && !c->opt[OPT_HOST] && !c->opt[OPT_PORT] &&
+        cli_check_env_url(c->url, c->urlbuf, sizeof c->urlbuf))
         return cli_usage_error(c, "%s", c->urlbuf);
     cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
                       c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);
@@ -1101,7 +1125,7 @@ static int run_command(cli_ctx *c, const cli_cmd *e, int argc, char **argv) {
     if (c->opt[OPT_HELP]) {
         print_cmd_help(stdout, e);
         free(pos);
-        return 0;
+        return cli_output_finish();
     }
     if (npos < e->min_args || (e->max_args >= 0 && npos > e->max_args)) {
         free(pos);
@@ -1200,7 +1224,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     for (; i < argc && is_option(argv[i]); i++) {
         if (!strcmp(argv[i], "--version")) {
             printf("ndb %s\n", NDB_VERSION);
-            return 0;
+            return cli_output_finish();
         }
         if (!strcmp(argv[i], "--")) {
             i++;
@@ -1210,7 +1234,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     }
     if (i >= argc) {
         print_main_help(c->opt[OPT_HELP] ? stdout : stderr, c->in_repl);
-        return c->opt[OPT_HELP] ? 0 : CLI_USAGE;
+        return c->opt[OPT_HELP] ? cli_output_finish() : CLI_USAGE;
     }
     const char *name = argv[i];
     const cli_raw *r = find_raw(name);
@@ -1241,7 +1265,7 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
             int help = c->opt[OPT_HELP] || (i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
                                                             !strcmp(argv[i + 1], "-h")));
             print_group_help(help ? stdout : stderr, name);
-            return help ? 0 : CLI_USAGE;
+            return help ? cli_output_finish() : CLI_USAGE;
         }
         e = cli_find(name, argv[i + 1]);
         if (!e) {

@@ -45,8 +45,22 @@ int cli_is_json(jdoc *d, const char *s, size_t n) {
     return slashes(s, n) == slashes(d->text.buf, d->text.len);
 }
 
-/* Show at most 40 bytes of a value in a message. */
-static int shown(size_t n) { return n > 40 ? 40 : (int)n; }
+/* A value quoted in a message: at most 40 bytes, "..." when cut, and each
+ * control character as \xhh (as the REPL lists key names): the value may
+ * come from a file, and an escape sequence in it would be obeyed by the
+ * terminal showing the message. */
+typedef struct { char text[40 * 4 + 4]; } excerpt;
+
+static const char *shown(excerpt *x, const char *s, size_t n) {
+    size_t o = 0, k = n > 40 ? 40 : n;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f) o += (size_t)snprintf(x->text + o, sizeof x->text - o, "\\x%02x", ch);
+        else x->text[o++] = (char)ch;
+    }
+    snprintf(x->text + o, sizeof x->text - o, "%s", n > 40 ? "..." : "");
+    return x->text;
+}
 
 static int json_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
 
@@ -62,9 +76,10 @@ static int too_deep(cli_ctx *c, const char *what, size_t pos) {
 static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int hint) {
     size_t pos = 0;
     char why[160];
+    excerpt x;
     if (jdoc_parse(&c->tmp, s, n, &pos) == 0) /* valid for the server: it holds comments */
-        return cli_usage_error(c, "%s holds a comment, which values may not: '%.*s%s'%s", what,
-                               shown(n), s, n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
+        return cli_usage_error(c, "%s holds a comment, which values may not: '%s'%s", what, shown(&x, s, n),
+                               hint ? " (-s stores it as a string)" : "");
     if (pos > n) pos = n;
     /* stopped at a bracket opening a level past the parser's: too deep, not malformed */
     if (pos < n && json_text_deeper_at(s, pos + 1, JSON_MAX_DEPTH) == pos)
@@ -74,8 +89,8 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
     else
         snprintf(why, sizeof why, "unexpected '%c' at byte %zu",
                  (unsigned char)s[pos] >= 0x20 && (unsigned char)s[pos] < 0x7f ? s[pos] : '?', pos);
-    return cli_usage_error(c, "%s is not valid JSON: %s: '%.*s%s'%s", what, why, shown(n), s,
-                           n > 40 ? "..." : "", hint ? " (-s stores it as a string)" : "");
+    return cli_usage_error(c, "%s is not valid JSON: %s: '%s'%s", what, why, shown(&x, s, n),
+                           hint ? " (-s stores it as a string)" : "");
 }
 
 int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *what) {
@@ -96,6 +111,26 @@ int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *
     if (!utf8_valid(s, n))
         return cli_usage_error(c, "%s is not valid UTF-8 text (ndb stores JSON text only)", what);
     sb_add_json_string(out, s, n);
+    return 0;
+}
+
+int cli_stdin_object(cli_ctx *c, const char *s, size_t n) {
+    static const char deep[] = "a value of standard input is nested deeper than %d arrays/objects; "
+                               "ndb stores at most that";
+    size_t i = 0;
+    while (i < n && json_blank(s[i])) i++;
+    if (i == n) return cli_usage_error(c, "standard input is empty (expected a JSON object of KEY: VALUE)");
+    if (!cli_is_json(&c->tmp, s, n)) {
+        /* Its values sit one level below it: each may nest CLI_MAX_VALUE_DEPTH
+         * (past the parser's bound the text is not parsed at all). */
+        if (json_text_deeper_at(s, n, CLI_MAX_VALUE_DEPTH + 1) < n) return cli_usage_error(c, deep, CLI_MAX_VALUE_DEPTH);
+        /* where it stops being JSON, as for a VALUE: "not an object" would
+         * send the user looking for the wrong mistake */
+        return not_json(c, s, n, "standard input", 0);
+    }
+    if (c->tmp.toks[0].type != JT_OBJECT)
+        return cli_usage_error(c, "standard input is not a JSON object (expected {KEY: VALUE, ...})");
+    if (jdoc_depth(&c->tmp, 0) > CLI_MAX_VALUE_DEPTH + 1) return cli_usage_error(c, deep, CLI_MAX_VALUE_DEPTH);
     return 0;
 }
 

@@ -1204,7 +1204,7 @@ int cmd_bench(int argc, char **argv) {
     b->op = OP_GET;
     b->ep = -1;
     int rc = parse_args(b, argc, argv);
-    if (rc) return rc == 1 ? 0 : rc;
+    if (rc) return rc == 1 ? cli_output_finish() : rc; /* 1: --help was printed */
     char err[600], urlbuf[320];
     /* say where a bad URL came from: --url, or $NDB_URL (as ndb repl does) */
     int from_env = !b->url && !b->host && !b->port;

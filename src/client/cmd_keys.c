@@ -93,13 +93,7 @@ static int keys_from_stdin(cli_ctx *c) {
         return cli_usage_error(c, "--string does not apply to '-' (standard input must be a JSON object)");
     strbuf in = STRBUF_INIT;
     int rc = cli_read_stdin(c, &in);
-    if (!rc && (!cli_is_json(&c->tmp, in.buf ? in.buf : "", in.len) ||
-                c->tmp.toks[0].type != JT_OBJECT))
-        rc = cli_usage_error(c, "standard input is not a JSON object");
-    /* Its values sit one level below it: each may nest CLI_MAX_VALUE_DEPTH. */
-    else if (!rc && jdoc_depth(&c->tmp, 0) > CLI_MAX_VALUE_DEPTH + 1)
-        rc = cli_usage_error(c, "a value of standard input is nested deeper than %d arrays/objects; "
-                                "ndb stores at most that", CLI_MAX_VALUE_DEPTH);
+    if (!rc) rc = cli_stdin_object(c, in.buf ? in.buf : "", in.len);
     if (!rc) {
         cli_req_member(c, "keys");
         sb_add(&c->req, c->tmp.text.buf, c->tmp.text.len);

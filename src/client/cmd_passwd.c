@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/cli.h" /* cli_output_finish */
 #include "client/secret.h"
 #include "common/pwhash.h"
 #include "common/strbuf.h"
@@ -132,7 +133,7 @@ int cmd_passwd(int argc, char **argv) {
         int missing = 0;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(passwd_usage, stdout);
-            return 0;
+            return cli_output_finish();
         } else if ((v = option_value(argc, argv, &i, "--iterations", &missing))) {
             char *end;
             iterations = strtoul(v, &end, 10);

@@ -258,7 +258,7 @@ int cmd_send(int argc, char **argv) {
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(send_usage, stdout);
             free(reqs);
-            return 0;
+            return cli_output_finish();
         } else if (!strcmp(a, "--insecure")) {
             insecure = 1;
         } else if (take_opt(argc, argv, &i, "url", 0, &url, &missing) ||
@@ -296,7 +296,8 @@ int cmd_send(int argc, char **argv) {
             return usage_error("unknown option '%s'", a);
         }
     }
-    if (cli_server_url(url, host, port, urlbuf, sizeof urlbuf, &st.url)) {
+    if (cli_server_url(url, host, port, urlbuf, sizeof urlbuf, &st.url) ||
+        (!url && !host && !port && cli_check_env_url(st.url, urlbuf, sizeof urlbuf))) {
         free(reqs);
         return usage_error("%s", urlbuf);
     }
@@ -308,6 +309,7 @@ int cmd_send(int argc, char **argv) {
     if (cli_login_password(&st.login, err, sizeof err) == 0) /* before connecting: a prompt takes its time */
         st.ws = cli_login_connect(&st.login, st.url, st.timeout_ms, err, sizeof err, &crc);
     if (!st.ws) {
+        cli_timeout_in_seconds(err, sizeof err, st.timeout_s); /* as every command says it */
         fprintf(stderr, "ndb: %s\n", err);
         cli_login_free(&st.login);
         free(reqs);

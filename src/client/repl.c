@@ -957,6 +957,7 @@ static int run_interactive(repl *r) {
         printf("ndb repl: connected to %s%s.  'help' lists the commands; Tab completes; Ctrl-D leaves.\n",
                r->url, as);
     } else {
+        cli_timeout_in_seconds(err, sizeof err, tmo / 1000.0); /* as the commands will say it */
         printf("ndb repl: not connected: %s (retried at each command).  'help' lists the "
                "commands; Ctrl-D leaves.\n", err);
     }
@@ -1093,7 +1094,7 @@ int cmd_repl(int argc, char **argv) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(repl_usage, stdout);
-            return 0;
+            return cli_output_finish();
         }
         if (!strcmp(a, "--continue-on-error")) {
             r.continue_on_error = 1;
@@ -1135,7 +1136,10 @@ int cmd_repl(int argc, char **argv) {
                 opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
         return CLI_USAGE;
     }
-    r.url = url;
+    /* The canonical form (ws://127.0.0.1:1987/ for ":1987") is what the
+     * banner, the prompt and the messages show, as one-shot commands name
+     * the server: the shorthand typed says nothing of the host or port. */
+    r.url = parsed.url;
     r.timeout = opt[OPT_TIMEOUT];
     r.raw = opt[OPT_RAW] != NULL;
     r.style = opt[OPT_PRETTY] ? "--pretty" : opt[OPT_COMPACT] ? "--compact" : NULL;
@@ -1176,7 +1180,7 @@ int cmd_repl(int argc, char **argv) {
     }
     unsetenv("NDB_SESSION");
 
-    host_of(url, r.hostport, sizeof r.hostport);
+    host_of(r.url, r.hostport, sizeof r.hostport);
     snprintf(r.host, sizeof r.host, "%s", r.hostport);
     r.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     r.c.can_ask = r.interactive;

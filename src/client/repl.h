@@ -111,7 +111,7 @@ int repl_history_append(const char *path, const char *entry);
 
 typedef struct repl {
     cli_ctx c;
-    const char *url;     /* --url, $NDB_URL or the default */
+    const char *url;     /* --url, $NDB_URL or the default, in canonical form */
     const char *timeout; /* --timeout as given, or NULL */
     char urlbuf[320];    /* the URL built from -H/-p */
     int raw;             /* -r given to the REPL: every command prints raw */

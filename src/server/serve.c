@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "client/cli.h" /* cli_output_finish */
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/auth.h"
@@ -101,7 +102,8 @@ int cmd_serve(int argc, char **argv) {
     if (rc == SETTINGS_HELP) print_help();
     if (rc != SETTINGS_OK) {
         config_free(&cfg);
-        return rc == SETTINGS_HELP ? 0 : 1;
+        /* help that cannot be written is a failure, as for every command */
+        return rc == SETTINGS_HELP && cli_output_finish() == 0 ? 0 : 1;
     }
     log_threshold = (enum log_level)cfg.log_level;
     if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {

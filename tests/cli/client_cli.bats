@@ -44,6 +44,40 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "help and --version that cannot be written (a full disk): exit 2 (serve 1), said once, as for ndb help" {
+    # `ndb get --help` and `ndb help get` print the same text: they failed
+    # differently (0 and silence for the first)
+    local a
+    for a in --version --help -h 'get --help' 'session --help' 'session new --help' 'help' 'help get' \
+             'send --help' 'repl --help' 'bench --help' 'passwd --help' 'journal --help' 'help send'; do
+        run --separate-stderr bash -c "\"\$NDB\" $a >/dev/full"
+        [ "$status" -eq 2 ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ] || { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    for a in 'serve --help' 'help serve'; do
+        run --separate-stderr bash -c "\"\$NDB\" $a >/dev/full"
+        [ "$status" -eq 1 ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ] || { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    # written whole: still 0
+    run --separate-stderr bash -c '"$NDB" --help >/dev/null && "$NDB" serve --help >/dev/null && "$NDB" --version >/dev/null'
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+}
+
+@test "help with a word too many is a usage error for a subcommand and --commands too, as for a command" {
+    local a
+    for a in 'help get extra' 'help session new extra' 'help --commands extra' 'help values extra'; do
+        # shellcheck disable=SC2086
+        run --separate-stderr "$NDB" $a
+        [ "$status" -eq 2 ] && [ -z "$output" ] || { echo "ndb $a: exit $status" >&2; return 1; }
+        [ "$stderr" = $'ndb help: too many arguments\nTry \'ndb help --help\' for more information.' ] ||
+            { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    run --separate-stderr "$NDB" help session new
+    [ "$status" -eq 0 ] && [[ "$output" == "usage: ndb session new "* ]]
+}
+
 @test "every command's --help names its options and exit statuses" {
     local c
     for c in get set add rm keys count contains clear clear-set find update append save load info \
@@ -163,6 +197,17 @@ E=$'\e'
     exit_is 2 ""
     run --separate-stderr "$NDB" get --pretty --compact a
     exit_is 2 ""
+}
+
+@test "--version after a command says where it goes, instead of suggesting --session" {
+    run --separate-stderr "$NDB" get --version
+    exit_is 2 ""
+    [ "$stderr" = $'ndb get: --version comes before any command: \'ndb --version\'\nTry \'ndb get --help\' for more information.' ]
+    run --separate-stderr "$NDB" session new --version
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb session new: --version comes before any command: 'ndb --version'" ]
+    run --separate-stderr "$NDB" -p 1 --version
+    [ "$status" -eq 0 ] && [[ "$output" == "ndb "[0-9]* ]]
 }
 
 @test "no command takes an abbreviated long option: the client's, serve, bench and journal refuse them alike" {
@@ -349,6 +394,10 @@ b'
     t1=$(date +%s%N)
     exit_is 2 ""
     [ $(((t1 - t0) / 1000000)) -lt 2000 ]
+    # send says it in the same unit (it said "after 300 ms")
+    run --separate-stderr "$NDB" send --url "ws://127.0.0.1:$SILENT_PORT/" --timeout 0.3 '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after 0.3 s" ]
 }
 
 @test "a server that completes the handshake but never answers: timeout, exit 2" {

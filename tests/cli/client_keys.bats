@@ -228,6 +228,42 @@ Try 'ndb set --help' for more information." ]
     exit_is 2 ""
 }
 
+@test "set - (add -, clear-set -) says where standard input stops being JSON, not 'not a JSON object'" {
+    "$NDB" set keep 1
+    run --separate-stderr bash -c "printf '{\"a\":' | '$NDB' set -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: standard input is not valid JSON: it ends at byte 5 before the value is complete: '{\"a\":'" ]
+    run --separate-stderr bash -c "printf '{\"a\":1}{\"b\":2}' | '$NDB' add -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb add: standard input is not valid JSON: unexpected '{' at byte 7: '{\"a\":1}{\"b\":2}'" ]
+    run --separate-stderr bash -c "printf '{\"a\":1 /* one */}' | '$NDB' clear-set -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb clear-set: standard input holds a comment, which values may not: '{\"a\":1 /* one */}'" ]
+    run --separate-stderr bash -c "printf ' \n' | '$NDB' set -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: standard input is empty (expected a JSON object of KEY: VALUE)" ]
+    run --separate-stderr bash -c "echo '[1]' | '$NDB' set -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: standard input is not a JSON object (expected {KEY: VALUE, ...})" ]
+    # nothing was stored by any of them
+    run --separate-stderr "$NDB" keys
+    ok_out '"keep"'
+}
+
+@test "a value quoted in an error shows control characters as \xhh: an escape sequence from a file never reaches the terminal" {
+    run --separate-stderr bash -c "printf '{\"a\":\"\033]0;title\007\"' | '$NDB' set k -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: standard input is not valid JSON: unexpected '?' at byte 6: '{\"a\":\"\\x1b]0;title\\x07\"' (-s stores it as a string)" ]
+    run --separate-stderr bash -c "printf '{\"a\":1 /* \033[2J */}' | '$NDB' set -"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: standard input holds a comment, which values may not: '{\"a\":1 /* \\x1b[2J */}'" ]
+    [[ "$stderr" != *$'\e'* ]]
+    # cut at 40 bytes, as before
+    run --separate-stderr "$NDB" set k "[$(printf '%060d' 0 | tr 0 1)"
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: VALUE is not valid JSON: it ends at byte 61 before the value is complete: '[111111111111111111111111111111111111111...' (-s stores it as a string)" ]
+}
+
 @test "get of a missing key: exit 1, nothing on stdout, the key named on stderr" {
     run --separate-stderr "$NDB" get nope
     exit_is 1 ""

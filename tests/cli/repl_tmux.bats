@@ -30,6 +30,7 @@ teardown() {
     if [ -n "${STOPPED_PID:-}" ]; then kill -CONT "$STOPPED_PID" 2>/dev/null || true; fi
     TMUX= tmux -L "$TSOCK" kill-server 2>/dev/null || true
     if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
+    stop_silent_listener
 }
 
 tm() { TMUX= tmux -L "$TSOCK" "$@"; }
@@ -447,6 +448,35 @@ line() {
     wait_last "$PROMPT"
     run --separate-stderr "$NDB" keys
     ok_out '"back"'
+}
+
+@test "a shorthand --url (:PORT) is shown as the server's URL: banner, prompt, lost and reconnected" {
+    OWN_SERVER=1
+    start_server
+    local port=$NDB_PORT
+    # start_repl waits for the prompt 127.0.0.1:PORT> (it was ":PORT>")
+    start_repl --url ":$port"
+    wait_for "ndb repl: connected to $NDB_URL.  'help' lists"
+    stop_server
+    wait_for "lost connection to $NDB_URL ("
+    start_server --port "$port"
+    [ "$NDB_PORT" = "$port" ]
+    line "count"
+    wait_for "(reconnected to $NDB_URL)"
+    wait_last "$PROMPT"
+    [[ "$(screen)" != *":$port."* && "$(screen)" != *"to :$port"* ]]
+}
+
+@test "a server that never answers: the banner says the timeout in seconds, as the commands then do" {
+    start_silent_listener 30
+    REPL_NO_WAIT=1 start_repl --url "127.0.0.1:$SILENT_PORT" --timeout 0.5
+    # it said "timed out after 500 ms" here, "0.5 s" at each command
+    wait_for "ndb repl: not connected: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after 0.5 s (retried at each command)."
+    PROMPT="127.0.0.1:$SILENT_PORT>"
+    wait_last "$PROMPT"
+    line "count"
+    wait_for "ndb: cannot connect to ws://127.0.0.1:$SILENT_PORT/: timed out after 0.5 s"
+    wait_last "$PROMPT"
 }
 
 @test "an idle REPL answers the server's keep-alive pings and stays connected" {

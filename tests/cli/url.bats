@@ -71,3 +71,25 @@ EOF
     run --separate-stderr "$NDB" send --url= '{"KV_COUNT":{}}'
     [ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "ndb send: --url is empty" ]
 }
+
+@test "a bad NDB_URL is named as NDB_URL by every command, as by repl and bench; help still works" {
+    local c first
+    for c in count 'get a' 'session new' scan 'send {"KV_COUNT":{}}' repl bench; do
+        # (word splitting of $c is wanted: a command and its arguments)
+        # shellcheck disable=SC2086
+        run --separate-stderr env NDB_URL=http://127.0.0.1:1987/ "$NDB" $c </dev/null
+        first=${c%% *}
+        [ "$status" -eq 2 ] && [ -z "$output" ] || { echo "$c: exit $status, stdout $output" >&2; return 1; }
+        [ "${stderr_lines[0]}" = "ndb ${first/session/session new}: invalid URL 'http://127.0.0.1:1987/' (NDB_URL): unsupported scheme 'http://' (use ws:// or wss://)" ] ||
+            { echo "$c: $stderr" >&2; return 1; }
+        [ "${stderr_lines[1]}" = "Try 'ndb ${first/session/session new} --help' for more information." ]
+    done
+    # nothing to connect to: no complaint
+    run --separate-stderr env NDB_URL=http://x "$NDB" help get
+    [ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ "$output" == "usage: ndb get "* ]]
+    # an option given wins over NDB_URL, bad or not
+    run --separate-stderr env NDB_URL=http://x "$NDB" --url ":$NDB_PORT" count
+    ok_out 2
+    run --separate-stderr env NDB_URL=http://x "$NDB" -p "$NDB_PORT" count
+    ok_out 2
+}
