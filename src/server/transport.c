@@ -642,6 +642,7 @@ static void begin_shutdown(void) {
              T.srv->connections, plural_s(T.srv->connections));
     sd_notify_state("STOPPING=1");
     durability_stop_saves(T.srv); /* their answers first: each close frame waits for them */
+    auth_stop_logins();           /* likewise */
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
         else lws_callback_on_writable(c->wsi);
