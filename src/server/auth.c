@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/auth_throttle.h"
 #include "server/auth_worker.h"
 
@@ -55,6 +56,7 @@ static struct {
     double ns_per_iteration;     /* what one KDF iteration costs here: a check's cost before it runs */
     uint64_t sync_at_ms;         /* when the budget was last refilled */
     int started;
+    int stopping;                /* the server shuts down: no check is started (auth_stop_logins) */
 } A;
 
 int auth_enabled(void) { return A.users && A.users->n > 0; }
@@ -166,6 +168,14 @@ static void failure_text(strbuf *out) {
     SB_ADD_LIT(out, ",\"tkn\":null}}");
 }
 
+/* The answer to a login the shutdown left unchecked: 43, the connection is
+ * still not logged in (44 would count as a wrong password). */
+static void unchecked_text(strbuf *out) {
+    SB_ADD_LIT(out, "{\"SV_AUTH_RSP\":{\"m\":\"" AUTH_SHUTDOWN_MSG "\",\"st\":");
+    sb_add_u64(out, ST_AUTH_REQUIRED);
+    SB_ADD_LIT(out, ",\"tkn\":null}}");
+}
+
 /* A user name as sent, safe for one log line: JSON-quoted, cut short. */
 static void log_name(char *out, size_t outlen, const char *name, size_t n) {
     strbuf q = STRBUF_INIT;
@@ -267,6 +277,10 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
         rsp_fail(r, ST_VALUE_SIZE, m);
         return;
     }
+    if (A.stopping) { /* as the logins the shutdown found waiting */
+        unchecked_text(r->out);
+        return;
+    }
     const ndb_user *u = users_find(A.users, user, ulen);
     if (u && cache_hit(u, password, pwlen)) {
         char name[USER_NAME_MAX * 6 + 8];
@@ -312,8 +326,12 @@ static void login_free(login *l) {
 
 /* Answer a finished login. */
 static void finish(login *l) {
-    client *c = l->slot->c; /* NULL if the client went away */
     if (A.running == l) A.running = NULL;
+    if (!l->slot) { /* answered unchecked by auth_stop_logins */
+        login_free(l);
+        return;
+    }
+    client *c = l->slot->c; /* NULL if the client went away */
     int ok = l->job.ok && l->user, close_it = 0;
     strbuf text = STRBUF_INIT;
     log_debug("password check of user %s from %s: %llu iterations", l->name, l->addr,
@@ -351,6 +369,36 @@ void auth_poll(void) {
     }
 }
 
+/* Answer login l unchecked (43) and let its client's input resume, so
+ * that the close frame queued behind the answer can go out. */
+static void answer_unchecked(login *l) {
+    client *c = l->slot->c;
+    strbuf text = STRBUF_INIT;
+    unchecked_text(&text);
+    client_slot_fill(l->slot, text.buf, text.len); /* frees the slot */
+    l->slot = NULL;
+    if (c) client_hold(c, 0);
+    sb_free(&text);
+}
+
+void auth_stop_logins(void) {
+    if (!A.started || A.stopping) return;
+    A.stopping = 1;
+    unsigned n = 0;
+    while (A.waiting) {
+        login *l = A.waiting;
+        A.waiting = l->next;
+        answer_unchecked(l);
+        login_free(l);
+        n++;
+    }
+    if (A.running) { /* the worker still holds it: freed when it comes back (finish) */
+        answer_unchecked(A.running);
+        n++;
+    }
+    if (n) log_info("shutting down: %u login%s answered unchecked (43)", n, plural_s(n));
+}
+
 void auth_shutdown(void) {
     if (!A.started) {
         memset(&A, 0, sizeof A);
@@ -365,7 +413,7 @@ void auth_shutdown(void) {
     }
     for (auth_job *j = auth_worker_done(), *next; j; j = next) {
         next = j->next;
-        client_slot_fill(((login *)j)->slot, "", 0);
+        if (((login *)j)->slot) client_slot_fill(((login *)j)->slot, "", 0);
         login_free((login *)j);
     }
     throttle_free(A.throttle);

@@ -62,6 +62,8 @@
 #define AUTH_FAILED_MSG "wrong user or password"
 /* The answer to a command before a login (status 43). */
 #define AUTH_REQUIRED_MSG "authentication required"
+/* The answer to a login the shutdown left unchecked (status 43). */
+#define AUTH_SHUTDOWN_MSG "the server is shutting down: the password was not checked"
 
 /* What the loop provides. */
 typedef struct auth_hooks {
@@ -78,6 +80,12 @@ typedef struct auth_hooks {
  * outlive the server) and the loop's hooks.  Returns 0, or -1 when the
  * worker thread cannot be started. */
 int auth_init(const ndb_userlist *users, const auth_hooks *hooks);
+
+/* At the start of a shutdown (PROTOCOL 1.6): answer every login not yet
+ * answered with 43 (AUTH_SHUTDOWN_MSG), unchecked, and every later one
+ * likewise — each close frame waits behind its client's answer, and a
+ * check may take longer than the clients are given to close. */
+void auth_stop_logins(void);
 
 /* Stop the worker and drop every login still in progress (their clients
  * are gone: the transport has ended). */

@@ -642,6 +642,7 @@ static void begin_shutdown(void) {
              T.srv->connections, plural_s(T.srv->connections));
     sd_notify_state("STOPPING=1");
     durability_stop_saves(T.srv); /* their answers first: each close frame waits for them */
+    auth_stop_logins();           /* likewise */
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
         else lws_callback_on_writable(c->wsi);
@@ -790,6 +791,22 @@ static void note_drain(conn *c, int64_t now_ms) {
     c->sendq = (unsigned)q;
 }
 
+/* The connections refused since the last line: once a tick, and once more
+ * when the loop ends (a refusal in the last moments of a shutdown). */
+static void log_refusals(void) {
+    if (T.refused_unlogged) {
+        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
+                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), T.srv->cfg.max_connections,
+                 (unsigned long long)T.refused);
+        T.refused_unlogged = 0;
+    }
+    if (T.refused_closing) {
+        log_info("refused %llu connection%s while shutting down", (unsigned long long)T.refused_closing,
+                 plural_s(T.refused_closing));
+        T.refused_closing = 0;
+    }
+}
+
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
@@ -829,17 +846,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     if (dropped)
         log_info("dropped %u connection%s that did not complete the WebSocket handshake in %u s", dropped,
                  plural_s(dropped), cfg->handshake_timeout_s);
-    if (T.refused_unlogged) {
-        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
-                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), cfg->max_connections,
-                 (unsigned long long)T.refused);
-        T.refused_unlogged = 0;
-    }
-    if (T.refused_closing) {
-        log_info("refused %llu connection%s while shutting down", (unsigned long long)T.refused_closing,
-                 plural_s(T.refused_closing));
-        T.refused_closing = 0;
-    }
+    log_refusals();
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && time(NULL) >= T.shutdown_deadline) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
@@ -1046,6 +1053,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
+    log_refusals();
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

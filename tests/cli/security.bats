@@ -183,23 +183,63 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
 }
 
 @test "a connection refused while the server shuts down is logged as that, not as maxConnections reached" {
-    # connections whose login is pending keep the shutdown going a little
-    # (each gets its close frame); one more connection meanwhile used to be
+    # a client that never answers its close frame keeps the shutdown going
+    # for up to a second or two; one more connection meanwhile used to be
     # logged "refused 1 connection(s): maxConnections (10000) reached"
     local attempt out
     for attempt in 1 2 3; do
         own_server --config "$USERS_CONFIG"
-        probe hangup 20 "$(auth alice guess)" --fin >/dev/null
+        timeout 10 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+s.recv(4096)
+open(sys.argv[2], "w").close()
+time.sleep(4)  # never reads the close frame
+' "$NDB_PORT" "$BATS_TEST_TMPDIR/silent" &
+        local silent=$! i
+        for i in $(seq 1 100); do [ -e "$BATS_TEST_TMPDIR/silent" ] && break; sleep 0.05; done
         kill -TERM "$NDB_PID"
         sleep 0.1
         out=$(probe handshake 2>&1 || true)
         wait "$NDB_PID" || true
+        kill "$silent" 2>/dev/null || true
+        wait "$silent" || true
+        rm -f "$BATS_TEST_TMPDIR/silent"
         OWN_PID=
         [[ "$out" == *'connection closed during the handshake'* ]] && break # else the listener had closed
     done
     [[ "$out" == *'connection closed during the handshake'* ]]
     grep -q '^ndb: info: refused 1 connection while shutting down$' "$NDB_LOG"
     ! grep -q 'maxConnections (10000) reached' "$NDB_LOG"
+}
+
+@test "logins still waiting when the server shuts down are answered 43 unchecked, then closed 1000" {
+    # a check of this user takes seconds: when SIGTERM comes one
+    # login is being checked and another waits its turn; each close frame
+    # waits behind its client's answer, and both clients used to get no
+    # answer and no close frame (1006) once the second for closing was over
+    local d="$BATS_TEST_TMPDIR" h
+    h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
+    own_server --config "$d/slow.json"
+    local w
+    w=$(auth slow guess)
+    probe --timeout 20 send "$w" '{"SV_INFO":{}}' >"$d/1" 2>&1 &
+    local p1=$!
+    probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
+    local p2=$!
+    sleep 0.5
+    kill -TERM "$NDB_PID"
+    wait "$NDB_PID"
+    OWN_PID=
+    wait "$p1" "$p2" || true
+    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
+    cat "$d/1" "$d/2" >&2
+    [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    grep -q '^ndb: info: shutting down: 2 logins answered unchecked (43)$' "$NDB_LOG"
 }
 
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {

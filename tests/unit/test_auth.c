@@ -83,6 +83,7 @@ static const char *pushed(local_client *lc) {
 }
 
 #define FAIL44 "{\"SV_AUTH_RSP\":{\"m\":\"wrong user or password\",\"st\":44,\"tkn\":null}}\n"
+#define UNCHECKED43 "{\"SV_AUTH_RSP\":{\"m\":\"the server is shutting down: the password was not checked\",\"st\":43,\"tkn\":null}}\n"
 
 static void setup(const char *users_json) {
     ndb_config cfg;
@@ -237,6 +238,32 @@ static void test_throttled_answers(void) {
     teardown();
 }
 
+/* A shutdown answers the running and the waiting logins 43 at once,
+ * unchecked, and every later one too: each close frame waits behind its
+ * client's answer. */
+static void test_stop_logins(void) {
+    setup(USERS);
+    local_client lc[4];
+    fake_now += 100000;
+    for (int i = 0; i < 4; i++) {
+        local_client_init(&lc[i], auth_initial_role());
+        snprintf(lc[i].cl.addr, sizeof lc[i].cl.addr, "10.0.0.%d", i + 1);
+        CHECK_STR(ask(&lc[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"alice-pw\"}}"), "");
+    }
+    auth_stop_logins(); /* one is running (its check done inline, not yet polled), three wait */
+    for (int i = 0; i < 4; i++) {
+        CHECK_STR(pushed(&lc[i]), UNCHECKED43);
+        CHECK_INT(lc[i].cl.role, ROLE_NONE);
+    }
+    auth_poll(); /* the running check comes back: dropped, not answered twice */
+    for (int i = 0; i < 4; i++) CHECK_STR(pushed(&lc[i]), "");
+    CHECK_STR(ask(&lc[0], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"alice-pw\"}}"),
+              "{\"SV_AUTH_RSP\":{\"m\":\"the server is shutting down: the password was not checked\",\"st\":43,\"tkn\":null}}");
+    CHECK_INT(lc[0].cl.role, ROLE_NONE);
+    for (int i = 0; i < 4; i++) local_client_free(&lc[i]);
+    teardown();
+}
+
 /* One check runs at a time, and of the logins whose start has come the
  * next is the one with the fewest of its address ahead of it: an address
  * with many queued (an attacker's) cannot make another address's login
@@ -376,6 +403,7 @@ int main(void) {
     test_throttled_answers();
     test_fair_order();
     test_no_endless_wait();
+    test_stop_logins();
     test_basic();
     test_throttle();
     return UNIT_DONE();
