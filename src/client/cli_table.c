@@ -312,7 +312,7 @@ static const cli_cmd cli_cmds[] = {
      "commands.\n",
      "0  every watch was stopped\n1  some ID names no watch of this connection\n", {0}, 1, -1, "KV_UNWATCH",
      "SH_UNWATCH" /* not a session form: ids of both families share one counter, both are tried */,
-     CLI_F_NOSESSION, cli_unwatch},
+     0 /* not about keys: it runs in a session too (the REPL's, after 'session watch') */, cli_unwatch},
 
     /* JSONPath */
     {NULL, "find", NULL, "Search (top-level keys only)", "PATH | --where EXPR",

@@ -336,6 +336,24 @@ until_watched() { # until_watched FILE PATTERN CMD...
     exit_is 2 ''
 }
 
+@test "unwatch runs in a session: the REPL stops the session watch it started there; NDB_SESSION set is no obstacle" {
+    # it was refused as a command of top-level keys ("works on top-level
+    # keys only ... leave the session with 'use' first"), after the REPL had
+    # just said "'unwatch 1' stops it"; a watch id names no key
+    run --separate-stderr timeout 10 "$NDB" repl <<<$'session new\nsession watch --all\nunwatch 1\nsession new\nunwatch 1'
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" =~ ^[0-9]+$ && "${lines[1]}" =~ ^[0-9]+$ ]]
+    [ "${#lines[@]}" -eq 2 ] # the second session's "new" event never came: the watch had stopped
+    [ "$stderr" = "$(printf '%s\n' "watching (id 1); events appear between prompts; 'unwatch 1' stops it" \
+        'ndb: no watch 1 on this connection' 'ndb repl: stopped at line 5')" ]
+    NDB_SESSION=1 run --separate-stderr "$NDB" unwatch 1
+    exit_is 1 ''
+    err_has 'ndb: no watch 1 on this connection'
+    run --separate-stderr "$NDB" unwatch --session 1 1
+    exit_is 2 ''
+    err_has "ndb unwatch: --session does not apply to 'unwatch'"
+}
+
 # ------------------------------------------------------------ the REPL
 
 tm() { TMUX= tmux -L "ndb-live-$$" "$@"; }
