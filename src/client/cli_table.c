@@ -314,7 +314,7 @@ static const cli_cmd cli_cmds[] = {
      "commands.\n",
      "0  every watch was stopped\n1  some ID names no watch of this connection\n", {0}, 1, -1, "KV_UNWATCH",
      "SH_UNWATCH" /* not a session form: ids of both families share one counter, both are tried */,
-     CLI_F_NOSESSION, cli_unwatch},
+     0 /* not about keys: it runs in a session too (the REPL's, after 'session watch') */, cli_unwatch},
 
     /* JSONPath */
     {NULL, "find", NULL, "Search (top-level keys only)", "PATH | --where EXPR",
@@ -482,7 +482,7 @@ static const cli_cmd cli_cmds[] = {
      "session, as it happens, e.g. {\"id\":1,\"op\":\"end\",\"tkn\":42}.  op is new,\n"
      "load, end, expire (ended by its expiry), reset (emptied by its expiry),\n"
      "clear (its keys removed), or a key change inside the session (set, rmv,\n"
-     "update, with \"key\").\n"
+     "update, or load for each key a session load brings in; with \"key\").\n"
      "--values adds new values.  Runs until interrupted, --count N events, or the\n"
      "reader of its output leaves, as 'watch' does.  To log a user out\n"
      "everywhere, wait for the event whose op is end or expire (e.g. with grep -q\n"

@@ -11,6 +11,12 @@ bats_require_minimum_version 1.5.0
 setup_file() { start_server --session-check-ms 20; }
 teardown_file() { stop_server; }
 
+# A test that needs other options (OWN_SERVER=1) starts a server of its
+# own beside the file's; teardown stops it.
+teardown() {
+    if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi
+}
+
 setup() {
     "$NDB" clear >/dev/null
     "$NDB" session end --all >/dev/null
@@ -292,6 +298,32 @@ until_watched() { # until_watched FILE PATTERN CMD...
     ok_out '0 0'
 }
 
+@test "session watch: a session load is load for the session and for each of its keys, as the help and ndb(1) say" {
+    # the help listed no key 'load', ndb(1) no 'clear': a script matching
+    # on the documented ops missed them
+    OWN_SERVER=1
+    local data="$BATS_TEST_TMPDIR/data" out="$BATS_TEST_TMPDIR/swl.out" t
+    mkdir -p "$data"
+    start_server --persist-path "$data"
+    t=$("$NDB" session new)
+    "$NDB" --session "$t" set k 1
+    "$NDB" session save s "$t" >/dev/null
+    "$NDB" session end "$t"
+    "$NDB" session watch --all --count 3 >"$out" &
+    local w=$!
+    # the watch is in place once a new session shows (a load of sessions
+    # that exist already would show nothing)
+    until_watched "$out" '"new"' "$NDB" session new
+    "$NDB" session load s >/dev/null
+    wait "$w"
+    run tail -n 2 "$out"
+    ok_out "$(printf '%s\n' '{"id":1,"op":"load","tkn":'"$t"'}' '{"id":1,"key":"k","op":"load","tkn":'"$t"'}')"
+    run "$NDB" help session watch
+    [[ "$output" == *'or load for each key a session load brings in'* ]]
+    run man -l "$BATS_TEST_DIRNAME/../../man/ndb.1"
+    [[ "$(tr -s ' \n' '  ' <<<"$output")" == *'clear (its keys removed), or a key change inside the session (set, rmv, update, or load for each key a session load brings in; with key)'* ]]
+}
+
 @test "session watch: one session, or all" {
     local t out="$BATS_TEST_TMPDIR/sw.out"
     t=$("$NDB" session new)
@@ -334,6 +366,24 @@ until_watched() { # until_watched FILE PATTERN CMD...
     err_has 'ndb: no watch 1 on this connection'
     run --separate-stderr "$NDB" unwatch x
     exit_is 2 ''
+}
+
+@test "unwatch runs in a session: the REPL stops the session watch it started there; NDB_SESSION set is no obstacle" {
+    # it was refused as a command of top-level keys ("works on top-level
+    # keys only ... leave the session with 'use' first"), after the REPL had
+    # just said "'unwatch 1' stops it"; a watch id names no key
+    run --separate-stderr timeout 10 "$NDB" repl <<<$'session new\nsession watch --all\nunwatch 1\nsession new\nunwatch 1'
+    [ "$status" -eq 1 ]
+    [[ "${lines[0]}" =~ ^[0-9]+$ && "${lines[1]}" =~ ^[0-9]+$ ]]
+    [ "${#lines[@]}" -eq 2 ] # the second session's "new" event never came: the watch had stopped
+    [ "$stderr" = "$(printf '%s\n' "watching (id 1); events appear between prompts; 'unwatch 1' stops it" \
+        'ndb: no watch 1 on this connection' 'ndb repl: stopped at line 5')" ]
+    NDB_SESSION=1 run --separate-stderr "$NDB" unwatch 1
+    exit_is 1 ''
+    err_has 'ndb: no watch 1 on this connection'
+    run --separate-stderr "$NDB" unwatch --session 1 1
+    exit_is 2 ''
+    err_has "ndb unwatch: --session does not apply to 'unwatch'"
 }
 
 # ------------------------------------------------------------ the REPL
