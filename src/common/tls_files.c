@@ -6,9 +6,11 @@
 #include "common/tls_files.h"
 
 #include <openssl/err.h>
+#include <errno.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 const char *tls_ssl_reason(void) {
@@ -21,6 +23,15 @@ const char *tls_ssl_reason(void) {
 int tls_no_passphrase(char *buf, int size, int rwflag, void *u) {
     (void)buf, (void)size, (void)rwflag, (void)u;
     return -1;
+}
+
+int tls_file_unreadable(const char *file) {
+    FILE *f = fopen(file, "r");
+    if (!f) return errno;
+    struct stat st;
+    int why = fstat(fileno(f), &st) ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    fclose(f);
+    return why;
 }
 
 /* Does the PEM file say its key is encrypted ("ENCRYPTED PRIVATE KEY" or

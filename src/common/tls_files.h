@@ -26,6 +26,11 @@ const char *tls_ssl_reason(void);
  * encrypted key fails to load instead of prompting. */
 int tls_no_passphrase(char *buf, int size, int rwflag, void *u);
 
+/* 0 when file can be opened for reading and is not a directory (fopen
+ * opens a directory, and OpenSSL then says only "no start line"), else the
+ * errno that says why (EISDIR for a directory). */
+int tls_file_unreadable(const char *file);
+
 /*
  * Load the PEM certificate chain `cert` and the PEM private key `key`
  * into ctx and check that the key belongs to the certificate.  The files

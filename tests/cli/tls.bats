@@ -268,3 +268,27 @@ ping of 126 bytes: closed 1006' ]
     printf '{"tls":{"cert":"%s","key":"%s"}}' "$PKI/server.pem" "$PKI/client.key" >"$BATS_TEST_TMPDIR/c.json"
     check "tls.key $PKI/client.key: the key does not belong to the certificate in $PKI/server.pem" --config "$BATS_TEST_TMPDIR/c.json"
 }
+
+@test "a TLS file that is a directory is named as one, by the server and by the client" {
+    check() { # check MESSAGE ARGS...
+        local want=$1
+        shift
+        run "$NDB" serve --port 0 "$@"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: $want" ] || { echo "$output" >&2; return 1; }
+    }
+    check "--tls-cert $PKI: cannot read it: Is a directory" --tls-cert "$PKI" --tls-key "$PKI/server.key"
+    check "--tls-key $PKI: cannot read it: Is a directory" --tls-cert "$PKI/server.pem" --tls-key "$PKI"
+    check "--tls-ca $PKI: cannot read it: Is a directory" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI"
+    printf '{"tls":{"cert":"%s","key":"%s"}}' "$PKI/server.pem" "$PKI" >"$BATS_TEST_TMPDIR/c.json"
+    check "tls.key $PKI: cannot read it: Is a directory" --config "$BATS_TEST_TMPDIR/c.json"
+    run --separate-stderr "$NDB" count --cacert "$PKI"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --cacert $PKI: Is a directory" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI" --client-key "$PKI/client.key"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --client-cert $PKI: Is a directory" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --client-key $PKI: Is a directory" ]
+}
