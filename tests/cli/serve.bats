@@ -330,7 +330,10 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     # the same settings on the command line contradict --no-persist: still an error
     run "$NDB" serve --port 0 --config "$f" --no-persist --journal always
     [ "$status" -eq 1 ]
-    [ "$output" = "ndb serve: option '--journal' needs persistence: give --persist-path DIR (or persist.enabled and persist.path in the config file)" ]
+    [ "$output" = "ndb serve: option '--journal' needs persistence, which --no-persist turns off: give one of them, not both" ]
+    run "$NDB" serve --port 0 --persist-path "$BATS_TEST_TMPDIR" --save '60 1' --no-persist
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: option '--save' needs persistence, which --no-persist turns off: give one of them, not both" ]
     # a later --persist-path turns persistence, and the file's journal, back on
     start_server --config "$f" --no-persist --persist-path "$BATS_TEST_TMPDIR"
     grep -qx "ndb: info: persistence: enabled true, path $BATS_TEST_TMPDIR, journal everysec, save \"60 1\", keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864" "$NDB_LOG"
