@@ -39,6 +39,7 @@ int tls_file_unreadable(const char *file);
  * "tls.key FILE"); reader is who should be able to read a decrypted key
  * ("the server").  Returns 0, or -1 with one line in err:
  *   CERT_WHAT: not a PEM certificate (no start line)
+ *   CERT_WHAT: OpenSSL refuses the certificate as too weak (ee key too small): ...
  *   KEY_WHAT: no PEM private key in it
  *   KEY_WHAT: the key is encrypted and ndb cannot ask for its passphrase; ...
  *   KEY_WHAT: the key does not belong to the certificate in CERT

@@ -292,3 +292,20 @@ ping of 126 bytes: closed 1006' ]
     exit_is 2 ''
     [ "$stderr" = "ndb: cannot read --client-key $PKI: Is a directory" ]
 }
+
+@test "a certificate OpenSSL refuses as too weak is named as such, not as 'not a PEM certificate'" {
+    local d="$BATS_TEST_TMPDIR" why="RSA keys need 2048 bits or more, signatures SHA-256 or better"
+    openssl req -x509 -newkey rsa:1024 -nodes -keyout "$d/small.key" -out "$d/small.pem" -days 2 -subj /CN=localhost 2>/dev/null
+    openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 2 -sha1 \
+        -out "$d/sha1.pem" 2>/dev/null
+    [ -s "$d/small.pem" ] && [ -s "$d/sha1.pem" ]
+    run "$NDB" serve --port 0 --tls-cert "$d/small.pem" --tls-key "$d/small.key"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --tls-cert $d/small.pem: OpenSSL refuses the certificate as too weak (ee key too small): $why" ]
+    run "$NDB" serve --port 0 --tls-cert "$d/sha1.pem" --tls-key "$PKI/server.key"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --tls-cert $d/sha1.pem: OpenSSL refuses the certificate as too weak (ca md too weak): $why" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$d/small.pem" --client-key "$d/small.key"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: --client-cert $d/small.pem: OpenSSL refuses the certificate as too weak (ee key too small): $why" ]
+}
