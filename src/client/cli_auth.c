@@ -148,6 +148,19 @@ static void login_request(const cli_login *l, strbuf *out) {
     SB_ADD_LIT(out, "}}");
 }
 
+/* The server refused the password: it will not take it later either (its
+ * users change only with a restart), so the next login reads it again --
+ * the file an administrator has since edited, or the terminal -- instead
+ * of failing the same way at every command of a REPL. */
+static void forget_password(cli_login *l) {
+    secret_wipe(&l->password);
+    l->have_password = 0;
+    if (is_base_login(l)) {
+        secret_wipe(&l->base_password);
+        l->have_base_password = 0;
+    }
+}
+
 /* Read the answer to SV_AUTH (see cli_auth.h). */
 int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_t errlen) {
     jdoc d = JDOC_INIT;
@@ -173,6 +186,7 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
         rc = 0;
     } else if (st == 44) {
         snprintf(err, errlen, "cannot log in as '%s': AuthFailed (44): %s", l->user, m.buf ? m.buf : "");
+        forget_password(l);
     } else if (st == 14) {
         snprintf(err, errlen, "cannot log in as '%s': the server has no users (authentication is off); "
                               "connect without --user (and NDB_USER)", l->user);

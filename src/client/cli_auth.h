@@ -100,7 +100,8 @@ void cli_login_switched(cli_login *l, const char *user, const char *role);
 
 /* The password of the user in force, reading it if needed into
  * l->password; the base user's is read only once, whoever logged in
- * between.  0, or -1 with the reason in err. */
+ * between, until the server refuses it (44: cli_login_answer forgets it,
+ * and the next call reads it again).  0, or -1 with the reason in err. */
 int cli_login_password(cli_login *l, char *err, size_t errlen);
 
 /* Wipe the password; free what l owns. */

@@ -92,7 +92,7 @@ static const char repl_usage[] =
     "  -c, --compact         compact JSON, one document per line, even on a tty\n"
     "  --user NAME           log in as NAME (default $NDB_USER); the password is read\n"
     "                        once: --password-file's first line, else $NDB_PASSWORD,\n"
-    "                        else asked on the terminal\n"
+    "                        else asked on the terminal (again after a refusal)\n"
     "  --password-file FILE  read the password from FILE's first line\n"
     "  --cacert FILE         wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE    wss://: a client certificate, for a server that asks\n"
@@ -426,13 +426,21 @@ static void say_reconnected(repl *r) {
 }
 
 /* Open the connection again (lost, or dropped by an interrupted command),
- * logged in as the REPL's user.  Returns 0, or -1 (the command that
- * follows reports why it cannot connect). */
+ * logged in as the REPL's user.  Returns 0; CLI_SERVER when the server
+ * refused the login, said here: a refused password is read again at the
+ * next command (cli_login_answer forgets it), so the command is not run on
+ * a second login that would fail the same way or ask for it unexplained;
+ * else -1
+ * (the command that follows reports why it cannot connect). */
 static int reconnect(repl *r) {
     char err[400];
     int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
     cli_login_command(&r->c.login, NULL, NULL, NULL, NULL, NULL, 0); /* the REPL's own login */
     r->c.ws = cli_login_connect(&r->c.login, r->url, tmo, err, sizeof err, &crc);
+    if (!r->c.ws && crc == CLI_SERVER && r->c.login.user) {
+        fprintf(stderr, "ndb: %s\n", err);
+        return CLI_SERVER;
+    }
     if (!r->c.ws) return -1;
     if (!(r->c.ws_url = strdup(r->url))) abort();
     r->c.conn_gen++;
@@ -738,8 +746,13 @@ static int run_input(repl *r, const char *text, int *quit) {
     /* Reconnect before the command runs, so that "(reconnected ...)" comes
      * before the command's own output and messages, not after them; with
      * watches, also when the connection was dropped quietly (Ctrl-C). */
-    if ((r->lost_said || r->nwatches) && !r->c.ws && reconnect(r) == 0) was_lost = 0;
-    else if (r->c.ws && r->nwatches && r->c.conn_gen != r->watch_gen) say_reconnected(r);
+    if ((r->lost_said || r->nwatches) && !r->c.ws) {
+        int again = reconnect(r);
+        if (again == CLI_SERVER) return again;
+        if (again == 0) was_lost = 0;
+    } else if (r->c.ws && r->nwatches && r->c.conn_gen != r->watch_gen) {
+        say_reconnected(r);
+    }
     double t0 = now_us();
     if (f == '{') {
         rc = run_raw(r, text);

@@ -4,7 +4,6 @@
  */
 #include "client/tls_client.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <openssl/err.h>
 #include <stdio.h>
@@ -14,12 +13,9 @@
 
 /* Can the file of a TLS option be read?  Else the reason in err. */
 static int readable(const char *file, const char *option, char *err, size_t errlen) {
-    FILE *f = file ? fopen(file, "r") : NULL;
-    if (!file || f) {
-        if (f) fclose(f);
-        return 0;
-    }
-    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(errno));
+    int why = file ? tls_file_unreadable(file) : 0;
+    if (!why) return 0;
+    snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(why));
     return -1;
 }
 

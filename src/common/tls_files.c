@@ -6,9 +6,11 @@
 #include "common/tls_files.h"
 
 #include <openssl/err.h>
+#include <errno.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 const char *tls_ssl_reason(void) {
@@ -21,6 +23,15 @@ const char *tls_ssl_reason(void) {
 int tls_no_passphrase(char *buf, int size, int rwflag, void *u) {
     (void)buf, (void)size, (void)rwflag, (void)u;
     return -1;
+}
+
+int tls_file_unreadable(const char *file) {
+    FILE *f = fopen(file, "r");
+    if (!f) return errno;
+    struct stat st;
+    int why = fstat(fileno(f), &st) ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    fclose(f);
+    return why;
 }
 
 /* Does the PEM file say its key is encrypted ("ENCRYPTED PRIVATE KEY" or
@@ -50,11 +61,27 @@ static EVP_PKEY *read_key(const char *file, const char *what, const char *reader
     return NULL;
 }
 
+/* Did OpenSSL refuse the certificate for a key or digest below its security
+ * level (a 1024-bit RSA key: "ee key too small")?  The file is a PEM
+ * certificate then, and must be told apart from one that is none. */
+static int refused_as_weak(void) {
+    unsigned long e = ERR_peek_error();
+    int r = ERR_GET_REASON(e);
+    return ERR_GET_LIB(e) == ERR_LIB_SSL &&
+           (r == SSL_R_EE_KEY_TOO_SMALL || r == SSL_R_CA_KEY_TOO_SMALL || r == SSL_R_CA_MD_TOO_WEAK);
+}
+
 int tls_load_cert_key(SSL_CTX *ctx, const char *cert, const char *cert_what, const char *key, const char *key_what,
                       const char *reader, char *err, size_t errlen) {
     SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-        snprintf(err, errlen, "%s: not a PEM certificate (%s)", cert_what, tls_ssl_reason());
+        int weak = refused_as_weak();
+        const char *why = tls_ssl_reason();
+        if (weak)
+            snprintf(err, errlen, "%s: OpenSSL refuses the certificate as too weak (%s): RSA keys need 2048 bits or "
+                                  "more, signatures SHA-256 or better", cert_what, why);
+        else
+            snprintf(err, errlen, "%s: not a PEM certificate (%s)", cert_what, why);
         return -1;
     }
     EVP_PKEY *k = read_key(key, key_what, reader, err, errlen);

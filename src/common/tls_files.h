@@ -26,6 +26,11 @@ const char *tls_ssl_reason(void);
  * encrypted key fails to load instead of prompting. */
 int tls_no_passphrase(char *buf, int size, int rwflag, void *u);
 
+/* 0 when file can be opened for reading and is not a directory (fopen
+ * opens a directory, and OpenSSL then says only "no start line"), else the
+ * errno that says why (EISDIR for a directory). */
+int tls_file_unreadable(const char *file);
+
 /*
  * Load the PEM certificate chain `cert` and the PEM private key `key`
  * into ctx and check that the key belongs to the certificate.  The files
@@ -34,6 +39,7 @@ int tls_no_passphrase(char *buf, int size, int rwflag, void *u);
  * "tls.key FILE"); reader is who should be able to read a decrypted key
  * ("the server").  Returns 0, or -1 with one line in err:
  *   CERT_WHAT: not a PEM certificate (no start line)
+ *   CERT_WHAT: OpenSSL refuses the certificate as too weak (ee key too small): ...
  *   KEY_WHAT: no PEM private key in it
  *   KEY_WHAT: the key is encrypted and ndb cannot ask for its passphrase; ...
  *   KEY_WHAT: the key does not belong to the certificate in CERT

@@ -445,6 +445,12 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     char src[96];
     setting_source_name(&settings_table[cfg->journal != JOURNAL_OFF ? S_JOURNAL : S_SAVE],
                         cfg->origin[cfg->journal != JOURNAL_OFF ? S_JOURNAL : S_SAVE], src, sizeof src);
+    if (d->automatic && !cfg->persist_enabled && cfg->origin[S_PERSIST_ENABLED] == ORIGIN_CLI) {
+        /* the config file's journal and schedule went with --no-persist
+         * (settings_cli.c): these came from the command line too */
+        snprintf(err, errlen, "%s needs persistence, which --no-persist turns off: give one of them, not both", src);
+        return -1;
+    }
     if (d->automatic && !cfg->persist_enabled) {
         snprintf(err, errlen,
                  "%s needs persistence: give --persist-path DIR (or persist.enabled and persist.path in the config "

@@ -29,6 +29,13 @@ int security_check_startup(const ndb_config *cfg, char *err, size_t errlen) {
     return tls_server_check(cfg, err, errlen);
 }
 
+/* What turned protected mode off, as the operator wrote it: the log must
+ * send whoever reads it to the config file when no --no-auth is to be
+ * found on the command line. */
+static const char *protected_mode_off_by(const ndb_config *cfg) {
+    return cfg->origin[S_PROTECTED_MODE] == ORIGIN_CLI ? "--no-auth" : "security.protectedMode false";
+}
+
 /* Append a list as JSON strings: ["a","b"]. */
 static void add_list(strbuf *out, const ndb_strlist *l) {
     sb_addc(out, '[');
@@ -50,7 +57,8 @@ void security_log(const ndb_config *cfg) {
     add_list(&line, &cfg->allowed_hosts);
     SB_ADD_LIT(&line, ", users ");
     settings_table[S_USERS].custom->format(&settings_table[S_USERS], &cfg->users, &line);
-    sb_addf(&line, ", protectedMode %s", cfg->protected_mode ? "on" : "off (--no-auth)");
+    if (cfg->protected_mode) SB_ADD_LIT(&line, ", protectedMode on");
+    else sb_addf(&line, ", protectedMode off (%s)", protected_mode_off_by(cfg));
     log_info("security: %s", line.buf);
     sb_free(&line);
     if (cfg->tls_cert[0]) {
@@ -64,6 +72,6 @@ void security_log(const ndb_config *cfg) {
         log_warn("security.allowedOrigins holds '*': pages of every web site the users of this machine "
                  "open may connect%s", cfg->users.n ? " (they still need a password)" : ", read and change data");
     if (!cfg->users.n && !loopback)
-        log_warn("serving %s without users (--no-auth): anyone who can reach it may read and change every key",
-                 cfg->ip);
+        log_warn("serving %s without users (%s): anyone who can reach it may read and change every key", cfg->ip,
+                 protected_mode_off_by(cfg));
 }

@@ -122,6 +122,28 @@ static int collect(int argc, char **argv, given *g, int *n) {
     return SETTINGS_OK;
 }
 
+/* --no-persist turns off the persistence of the config file (man
+ * ndb-serve), so the file's journal and save schedule go with it: they are
+ * part of that persistence, and leaving them would make start-up fail
+ * asking for the persistence the option just turned off (the packaged
+ * config journals).  A --journal or --save given with --no-persist still
+ * fails (durability_start): the command line contradicts itself. */
+static void no_persist_overrides_file(ndb_config *c) {
+    static const struct {
+        int id;
+        const char *off;
+    } automatic[] = {{S_JOURNAL, "off"}, {S_SAVE, ""}};
+    if (c->persist_enabled || c->origin[S_PERSIST_ENABLED] != ORIGIN_CLI) return;
+    for (size_t i = 0; i < sizeof automatic / sizeof automatic[0]; i++) {
+        const setting *s = &settings_table[automatic[i].id];
+        if (c->origin[s->id] != ORIGIN_FILE) continue;
+        void *field = (char *)c + s->offset;
+        setting_release(s, field);
+        setting_from_text(s, field, automatic[i].off, 1);
+        c->origin[s->id] = ORIGIN_DEFAULT;
+    }
+}
+
 int settings_from_argv(ndb_config *c, int argc, char **argv) {
     config_defaults(c);
     build_options();
@@ -139,6 +161,7 @@ int settings_from_argv(ndb_config *c, int argc, char **argv) {
     }
     for (int i = 0; rc == SETTINGS_OK && i < n; i++)
         if (g[i].s->id != S_CONFIG) rc = apply(c, &g[i]);
+    if (rc == SETTINGS_OK) no_persist_overrides_file(c);
     free(g);
     return rc;
 }

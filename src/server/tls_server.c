@@ -4,7 +4,6 @@
  */
 #include "server/tls_server.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -24,13 +23,10 @@ static void name_of(const ndb_config *cfg, enum setting_id id, const char *file,
 /* Can file be opened for reading?  Else the reason in err. */
 static int readable(const ndb_config *cfg, enum setting_id id, const char *file, char *err, size_t errlen) {
     char what[PATH_MAX + 32];
-    FILE *f = fopen(file, "r");
-    if (f) {
-        fclose(f);
-        return 0;
-    }
+    int why = tls_file_unreadable(file);
+    if (!why) return 0;
     name_of(cfg, id, file, what, sizeof what);
-    snprintf(err, errlen, "%s: cannot read it: %s", what, strerror(errno));
+    snprintf(err, errlen, "%s: cannot read it: %s", what, strerror(why));
     return -1;
 }
 

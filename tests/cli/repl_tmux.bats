@@ -749,6 +749,52 @@ line() {
     printf 'tmux-pw\n' | NDB_PASSWORD=tmux-pw "$NDB" --user alice set w1 1
     wait_for '{"id":1,"key":"w1","op":"set"}'
 }
+@test "--user: a password the server refused is read again at the next command (the file edited, or the terminal)" {
+    OWN_SERVER=1
+    local h1 h2 cfg1="$BATS_TEST_TMPDIR/users1.json" cfg2="$BATS_TEST_TMPDIR/users2.json" pw="$BATS_TEST_TMPDIR/pw"
+    h1=$(printf 'old-pw\n' | "$NDB" passwd --iterations 100000)
+    h2=$(printf 'new-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"}]}}' "$h1" >"$cfg1"
+    printf '{"security":{"users":[{"name":"alice","password":"%s","role":"write"}]}}' "$h2" >"$cfg2"
+    printf 'old-pw\n' >"$pw"
+    start_server --config "$cfg1"
+    local port=$NDB_PORT
+    REPL_NO_WAIT=1 start_repl --user alice --password-file "$pw"
+    PROMPT="alice@127.0.0.1:$NDB_PORT>"
+    wait_last "$PROMPT"
+    # the administrator changes the password and restarts the server ...
+    stop_server
+    wait_for "lost connection to $NDB_URL"
+    start_server --port "$port" --config "$cfg2"
+    line "count"
+    wait_for "ndb: cannot log in as 'alice': AuthFailed (44): wrong user or password"
+    wait_last "127.0.0.1:$NDB_PORT>"
+    # ... and then the password file: the next command reads it again
+    printf 'new-pw\n' >"$pw"
+    line "info -c"
+    wait_for '"user":"alice"'
+    wait_last "$PROMPT"
+    line "quit"
+    wait_for "REPL-EXIT=0"
+    # a password typed at the prompt is asked for again after a refusal
+    REPL_NO_WAIT=1 start_repl --user alice
+    wait_for "Password for alice:"
+    type_text "new-pw"
+    key Enter
+    wait_last "$PROMPT"
+    stop_server
+    wait_for "lost connection to $NDB_URL"
+    start_server --port "$port" --config "$cfg1"
+    line "count"
+    wait_for "ndb: cannot log in as 'alice': AuthFailed (44): wrong user or password"
+    line "count"
+    wait_last "Password for alice:"
+    type_text "old-pw"
+    key Enter
+    wait_last "$PROMPT"
+    [ "$(screen | grep -c 'Password for alice:')" -eq 2 ]
+}
+
 @test "Ctrl-C stops a command waiting for a silent server (--timeout 0); the next command reconnects and renews the watches" {
     OWN_SERVER=1
     start_server

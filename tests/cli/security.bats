@@ -380,6 +380,18 @@ basic_wrong() {
     grep -q '^ndb: info: tls: off (plain ws://)$' "$NDB_LOG"
 }
 
+@test "the start-up log names what turned protected mode off: --no-auth, or the config member" {
+    printf '{"security":{"protectedMode":false}}' >"$BATS_TEST_TMPDIR/open.json"
+    own_server --config "$BATS_TEST_TMPDIR/open.json"
+    grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users none, protectedMode off (security.protectedMode false)$' "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    own_server --no-auth
+    grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users none, protectedMode off (--no-auth)$' "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    own_server --config "$BATS_TEST_TMPDIR/open.json" --auth # the option overrides the file
+    grep -q '^ndb: info: security: allowedOrigins \[\] (and this server.s own), allowedHosts \[\], users none, protectedMode on$' "$NDB_LOG"
+}
+
 @test "--allow-origin and --allow-host open up deliberately; '*' warns at start" {
     own_server --allow-origin http://127.0.0.2:8000 --allow-origin null --allow-host db.test
     run probe --header 'Origin: http://127.0.0.2:8000' handshake

@@ -318,6 +318,27 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     [ -d data/x ]
 }
 
+@test "--no-persist also turns off the config file's journal and save schedule (the packaged config journals)" {
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    config "$f" "{\"persist\":{\"enabled\":true,\"path\":\"$BATS_TEST_TMPDIR\",\"journal\":\"everysec\",\"save\":\"60 1\"}}"
+    start_server --config "$f" --no-persist
+    grep -q '(persistence disabled, ' "$NDB_LOG"
+    grep -qx "ndb: info: persistence: enabled false, path $BATS_TEST_TMPDIR, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864" "$NDB_LOG"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    [ ! -e "$BATS_TEST_TMPDIR/@ndb" ] # nothing journaled
+    # the same settings on the command line contradict --no-persist: still an error
+    run "$NDB" serve --port 0 --config "$f" --no-persist --journal always
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: option '--journal' needs persistence, which --no-persist turns off: give one of them, not both" ]
+    run "$NDB" serve --port 0 --persist-path "$BATS_TEST_TMPDIR" --save '60 1' --no-persist
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: option '--save' needs persistence, which --no-persist turns off: give one of them, not both" ]
+    # a later --persist-path turns persistence, and the file's journal, back on
+    start_server --config "$f" --no-persist --persist-path "$BATS_TEST_TMPDIR"
+    grep -qx "ndb: info: persistence: enabled true, path $BATS_TEST_TMPDIR, journal everysec, save \"60 1\", keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864" "$NDB_LOG"
+}
+
 @test "--load-name needs --load-path or a persist path (no silent ./data)" {
     cd "$BATS_TEST_TMPDIR"
     mkdir -p data/ds

@@ -268,3 +268,44 @@ ping of 126 bytes: closed 1006' ]
     printf '{"tls":{"cert":"%s","key":"%s"}}' "$PKI/server.pem" "$PKI/client.key" >"$BATS_TEST_TMPDIR/c.json"
     check "tls.key $PKI/client.key: the key does not belong to the certificate in $PKI/server.pem" --config "$BATS_TEST_TMPDIR/c.json"
 }
+
+@test "a TLS file that is a directory is named as one, by the server and by the client" {
+    check() { # check MESSAGE ARGS...
+        local want=$1
+        shift
+        run "$NDB" serve --port 0 "$@"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: $want" ] || { echo "$output" >&2; return 1; }
+    }
+    check "--tls-cert $PKI: cannot read it: Is a directory" --tls-cert "$PKI" --tls-key "$PKI/server.key"
+    check "--tls-key $PKI: cannot read it: Is a directory" --tls-cert "$PKI/server.pem" --tls-key "$PKI"
+    check "--tls-ca $PKI: cannot read it: Is a directory" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI"
+    printf '{"tls":{"cert":"%s","key":"%s"}}' "$PKI/server.pem" "$PKI" >"$BATS_TEST_TMPDIR/c.json"
+    check "tls.key $PKI: cannot read it: Is a directory" --config "$BATS_TEST_TMPDIR/c.json"
+    run --separate-stderr "$NDB" count --cacert "$PKI"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --cacert $PKI: Is a directory" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI" --client-key "$PKI/client.key"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --client-cert $PKI: Is a directory" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/client.pem" --client-key "$PKI"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot read --client-key $PKI: Is a directory" ]
+}
+
+@test "a certificate OpenSSL refuses as too weak is named as such, not as 'not a PEM certificate'" {
+    local d="$BATS_TEST_TMPDIR" why="RSA keys need 2048 bits or more, signatures SHA-256 or better"
+    openssl req -x509 -newkey rsa:1024 -nodes -keyout "$d/small.key" -out "$d/small.pem" -days 2 -subj /CN=localhost 2>/dev/null
+    openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 2 -sha1 \
+        -out "$d/sha1.pem" 2>/dev/null
+    [ -s "$d/small.pem" ] && [ -s "$d/sha1.pem" ]
+    run "$NDB" serve --port 0 --tls-cert "$d/small.pem" --tls-key "$d/small.key"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --tls-cert $d/small.pem: OpenSSL refuses the certificate as too weak (ee key too small): $why" ]
+    run "$NDB" serve --port 0 --tls-cert "$d/sha1.pem" --tls-key "$PKI/server.key"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: --tls-cert $d/sha1.pem: OpenSSL refuses the certificate as too weak (ca md too weak): $why" ]
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$d/small.pem" --client-key "$d/small.key"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: --client-cert $d/small.pem: OpenSSL refuses the certificate as too weak (ee key too small): $why" ]
+}
