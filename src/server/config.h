@@ -64,6 +64,7 @@ typedef struct ndb_config {
     size_t out_high_water;         /* stop reading a client above this much queued output */
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
     unsigned max_watches;          /* KV_WATCH + SH_WATCH watches of one connection */
+    unsigned max_watch_keys;       /* keys and tokens those watches name, in all */
     size_t watch_output;           /* queued output past which a watcher overflows */
     /* security (issue 14; README "Security") */
     ndb_strlist allowed_origins;   /* browser origins allowed besides the server's own */

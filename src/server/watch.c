@@ -39,6 +39,7 @@ struct watcher {
     watch *watches;
     watch *last; /* the end of `watches`, where a new watch goes without a walk */
     unsigned count;
+    size_t nsubs; /* keys and tokens of its watches: limits.maxWatchKeys */
     uint64_t last_id;
     int overflowed;
     watcher *next, *next_overflowed;
@@ -50,9 +51,10 @@ static void *xcalloc(size_t n, size_t size) {
     return p;
 }
 
-void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_queued) {
+void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_queued) {
     memset(reg, 0, sizeof *reg);
     reg->max_per_client = max_per_client;
+    reg->max_keys_per_client = max_keys_per_client;
     reg->max_queued = max_queued;
 }
 
@@ -139,12 +141,17 @@ unsigned watch_count(const watch_registry *reg, const client *cl) {
     return o ? o->count : 0;
 }
 
+/* Free w, its subscriptions and its prefix (unlinked from everything). */
+static void free_watch(watch *w) {
+    for (size_t i = 0; i < w->nsubs; i++) free(w->subs[i]);
+    free(w->subs);
+    free(w->prefix);
+    free(w);
+}
+
 /* Unlink w from everything that finds it and free it. */
 static void drop_watch(watch_registry *reg, watch *w) {
-    for (size_t i = 0; i < w->nsubs; i++) {
-        index_remove(w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns, w->subs[i]);
-        free(w->subs[i]);
-    }
+    for (size_t i = 0; i < w->nsubs; i++) index_remove(w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns, w->subs[i]);
     if (w->all) list_remove(w->family == WATCH_KV ? &reg->kv_prefix : &reg->sh_all, w);
     watch *prev = NULL; /* drop_all drops the first: found at once */
     for (watch **p = &w->owner->watches; *p; prev = *p, p = &(*p)->next) {
@@ -154,10 +161,9 @@ static void drop_watch(watch_registry *reg, watch *w) {
         break;
     }
     w->owner->count--;
+    w->owner->nsubs -= w->nsubs;
     reg->nwatches--;
-    free(w->subs);
-    free(w->prefix);
-    free(w);
+    free_watch(w);
 }
 
 static void drop_all(watch_registry *reg, watcher *o) {
@@ -171,13 +177,12 @@ static int same_sub(const watch_sub *s, int family, uint64_t h, const char *k, s
     return family == WATCH_KV ? s->klen == kn && !memcmp(s->key, k, kn) : s->tkn == tkn;
 }
 
-/* Give w one subscription per distinct key or token of spec, in the
- * registry's index.  A name given twice is followed once: a table of the
- * subscriptions made so far finds the duplicate in constant time (checking
- * each name against all earlier ones made one request of 150,000 keys hold
- * every client up for 12 seconds). */
-static void add_subs(watch_registry *reg, watch *w, const watch_spec *spec) {
-    watch_index *ix = w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns;
+/* Give w one subscription per distinct key or token of spec (not yet in
+ * the registry's index).  A name given twice is followed once: a table of
+ * the subscriptions made so far finds the duplicate in constant time
+ * (checking each name against all earlier ones made one request of
+ * 150,000 keys hold every client up for 12 seconds). */
+static void make_subs(watch *w, const watch_spec *spec) {
     size_t nslots = 16;
     while (nslots < 2 * spec->n) nslots *= 2;
     watch_sub **seen = xcalloc(nslots, sizeof *seen); /* open addressing, at most half full */
@@ -198,7 +203,6 @@ static void add_subs(watch_registry *reg, watch *w, const watch_spec *spec) {
         s->tkn = tkn;
         seen[slot] = s;
         w->subs[w->nsubs++] = s;
-        index_insert(ix, s);
     }
     free(seen);
 }
@@ -207,6 +211,19 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
     watcher *o = find_watcher(reg, cl);
     if (o && o->count >= reg->max_per_client) return WATCH_LIMIT;
     if (!reg->max_per_client) return WATCH_LIMIT;
+    watch *w = xcalloc(1, sizeof *w);
+    w->family = (uint8_t)spec->family;
+    w->values = (uint8_t)!!spec->values;
+    w->all = (uint8_t)!!spec->all;
+    if (!w->all) {
+        make_subs(w, spec);
+        if ((o ? o->nsubs : 0) + w->nsubs > reg->max_keys_per_client) { /* nothing was indexed yet */
+            free_watch(w);
+            return WATCH_KEYS_LIMIT;
+        }
+        watch_index *ix = w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns;
+        for (size_t i = 0; i < w->nsubs; i++) index_insert(ix, w->subs[i]);
+    }
     if (!o) {
         o = xcalloc(1, sizeof *o);
         o->cl = cl;
@@ -215,12 +232,8 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
         reg->watchers = o;
         cl->watcher = o;
     }
-    watch *w = xcalloc(1, sizeof *w);
     w->id = ++o->last_id;
     w->owner = o;
-    w->family = (uint8_t)spec->family;
-    w->values = (uint8_t)!!spec->values;
-    w->all = (uint8_t)!!spec->all;
     if (w->all && w->family == WATCH_KV) {
         w->prefix = malloc(spec->prefix_len + 1);
         if (!w->prefix) abort();
@@ -229,14 +242,13 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
         list_add(&reg->kv_prefix, w);
     } else if (w->all) {
         list_add(&reg->sh_all, w);
-    } else {
-        add_subs(reg, w, spec);
     }
     /* ids ascend along the list: events of one change go in id order */
     if (o->last) o->last->next = w;
     else o->watches = w;
     o->last = w;
     o->count++;
+    o->nsubs += w->nsubs;
     reg->nwatches++;
     *id = w->id;
     return WATCH_OK;

@@ -36,7 +36,10 @@
  * nobody else waits for it.
  *
  * Memory: one struct per watch plus its keys or tokens; at most
- * limits.maxWatches watches per connection.  A client's watches go when
+ * limits.maxWatches watches per connection, naming at most
+ * limits.maxWatchKeys keys and tokens in all (about 90 bytes each, plus
+ * the key: without it, one connection of the read role could take
+ * gigabytes).  A client's watches go when
  * it disconnects (watch_client_gone, called by the transport's close hook).
  */
 #ifndef NDB_WATCH_H
@@ -73,6 +76,7 @@ typedef struct watch_registry {
     watch_list kv_prefix;   /* KV watches of a prefix */
     watch_list sh_all;      /* SH watches of every session */
     unsigned max_per_client; /* limits.maxWatches */
+    size_t max_keys_per_client; /* limits.maxWatchKeys: keys and tokens of its watches */
     size_t max_queued;       /* limits.watchOutputBytes */
     strbuf tail;             /* scratch: the part of an event after the id */
     strbuf msg;              /* scratch: one event */
@@ -81,7 +85,7 @@ typedef struct watch_registry {
 } watch_registry;
 
 /* Set up an empty registry with its limits. */
-void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_queued);
+void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_queued);
 /* Free every watch (no events are sent). */
 void watch_free(watch_registry *reg);
 
@@ -100,10 +104,12 @@ typedef struct watch_spec {
 } watch_spec;
 
 enum { WATCH_KV = 1, WATCH_SH = 2 };
-enum { WATCH_OK = 0, WATCH_LIMIT = -1 };
+enum { WATCH_OK = 0, WATCH_LIMIT = -1, WATCH_KEYS_LIMIT = -2 };
 
 /* Add a watch for client cl; *id receives its id (unique on the
- * connection, from 1).  WATCH_LIMIT when cl has max_per_client watches. */
+ * connection, from 1).  WATCH_LIMIT when cl has max_per_client watches;
+ * WATCH_KEYS_LIMIT when the distinct keys or tokens of spec would take cl's
+ * watches past max_keys_per_client (nothing is added). */
 int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t *id);
 
 /* Remove cl's watch `id` of `family`; returns 1 if it existed. */
