@@ -173,6 +173,36 @@ for i in range(300):
     req '{"KV_CONTAINS":{"keys":["e1","e2","k000"]}}' '{"KV_CONTAINS_RSP":{"contains":["k000"],"st":1}}'
 }
 
+@test "recovery frees the keys of each KV_CLEAR it replays at once, not a slice a turn after start-up" {
+    # a running server frees a big clear's keys over the next loop turns;
+    # recovery has no turns: a journal of 5 clears of 100,000 keys of 1 KB
+    # held them all (1 GB) until the first timer tick
+    start_server --persist-path "$P" --journal everysec
+    run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from wsprobe import WSConn, OP_TEXT
+c = WSConn(sys.argv[1], 60)
+for r in range(2):
+    for i in range(0, 20000, 5000):
+        c.send_frame(OP_TEXT, json.dumps({"KV_SET": {"keys": {"k%d" % j: r for j in range(i, i + 5000)}}}).encode())
+        assert c.recv_message() == b'{"KV_SET_RSP":{"st":1}}'
+    c.send_frame(OP_TEXT, b'{"KV_CLEAR":{}}')
+    print(c.recv_message().decode())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_CLEAR_RSP":{"cnt":20000,"st":1}}
+{"KV_CLEAR_RSP":{"cnt":20000,"st":1}}' ]
+    req '{"KV_SET":{"keys":{"after":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal everysec --log-level debug --session-check-ms 20
+    grep -q "recovered 1 key and 0 sessions" "$NDB_LOG"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["after"],"st":1}}'
+    sleep 0.2 # timer ticks, and the turns after the request: none has entries to free
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    run -1 grep 'entries of cleared keys' "$NDB_LOG"
+}
+
 @test "a torn last record is dropped with a warning and cut off the file" {
     start_server --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
