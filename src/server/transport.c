@@ -328,8 +328,8 @@ static void flush_direct(void) {
  * next turns (debug), and start the next turn's count. */
 static void turn_output_end(void) {
     if (T.turn_cut)
-        log_debug("output: %zu bytes written this turn; %zu connection(s) continue at the next", T.turn_out,
-                  T.turn_cut);
+        log_debug("output: %zu bytes written this turn; %zu connection%s continue%s at the next", T.turn_out,
+                  T.turn_cut, plural_s(T.turn_cut), T.turn_cut == 1 ? "s" : "");
     T.turn_out = T.turn_cut = 0;
 }
 
