@@ -795,6 +795,26 @@ wait_refused() {
     grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
 }
 
+@test "SIGTERM while a compaction is written: logged as interrupted to shut down, not as an error refusing writes; recovery after it" {
+    touch "$BATS_TEST_TMPDIR/fault"
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal everysec --compact-min 64K --compact-multiple 1
+    local big
+    big=$(head -c 70000 /dev/zero | tr '\0' x)
+    "$NDB" set big "\"$big\"" >/dev/null
+    wait_log "compacting: the journal holds"
+    sleep 0.2 # the snapshot process waits in its first fsync
+    stop_server
+    grep -q '^ndb: info: automatic snapshot @ndb/snapshots/[0-9]* (compaction) interrupted to shut down: the journal holds every change$' "$NDB_LOG"
+    run -1 grep -q 'error' "$NDB_LOG"
+    [ "$(tail -n 1 "$NDB_LOG")" = "ndb: info: stopped" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    start_server --persist-path "$P" --journal everysec
+    run "$NDB" get big
+    [ "$output" = "\"$big\"" ]
+}
+
 @test "compaction: past persist.compactMinBytes, a snapshot and a new journal file; recovery after it" {
     start_server --persist-path "$P" --journal everysec --compact-min 64K
     python3 -c '
