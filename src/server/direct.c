@@ -401,6 +401,13 @@ static int nothing_to_write(conn *c) {
     return c->ctl.len == c->ctl_off && !outq_front(&c->out, &n);
 }
 
+/* Is c's close frame due, not queued yet, with everything queued before
+ * it written (the close goes after those)? */
+static int close_due(conn *c) {
+    int want_close = (c->closing && c->close_code) || c->draining;
+    return want_close && !c->close_sent && outq_empty(&c->out);
+}
+
 /* write() the n pieces of iov (FLAT_MAX bytes at most) as one. */
 static ssize_t write_flat(int fd, const struct iovec *iov, int n) {
     static unsigned char flat[FLAT_MAX];
@@ -419,8 +426,7 @@ int direct_flush(conn *c, size_t limit, size_t *wrote_bytes) {
     for (round = 0; round < FLUSH_ROUNDS && sent < limit; round++) {
         if (nothing_to_write(c)) {
             /* the close frame goes after everything queued before it */
-            int want_close = (c->closing && c->close_code) || c->draining;
-            if (!want_close || c->close_sent || !outq_empty(q)) break;
+            if (!close_due(c)) break;
             unsigned char f[WSF_MAX_CLOSE_FRAME];
             int code = c->draining ? 1009 : c->close_code;
             const char *why = c->draining ? "message over maxPayload" : c->close_why;
@@ -480,8 +486,10 @@ int direct_flush(conn *c, size_t limit, size_t *wrote_bytes) {
     /* The rounds or the turn's share ran out with the socket still taking
      * everything: the rest goes at the next turn (the socket is writable,
      * so the callback comes at once); without this it waited for
-     * unrelated input. */
-    int cut = sent >= limit && !nothing_to_write(c);
+     * unrelated input.  The rest may be the close frame alone: a share
+     * spent exactly by the last queued byte left it unqueued (at shutdown,
+     * such connections got no close frame). */
+    int cut = sent >= limit && (!nothing_to_write(c) || close_due(c));
     if ((round == FLUSH_ROUNDS || cut)) lws_callback_on_writable(c->wsi);
     *wrote_bytes += sent;
     if (wrote) c->last_progress = transport_now_ms();

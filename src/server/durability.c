@@ -128,8 +128,12 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
             d->jn.broken = 1;
             sb_free(&d->jn.buf);
         }
-        log_error("automatic snapshot %s (%s) failed: %s; writes are refused until one succeeds (next try in %u s)",
-                  name, job->why, res->err, d->retry_delay_ms / 1000);
+        if (d->bg.stopping) /* shutdown ended it: no fault, and no write comes any more to refuse */
+            log_info("automatic snapshot %s (%s) interrupted to shut down%s", name, job->why,
+                     d->jn.fd >= 0 && !d->jn.broken ? ": the journal holds every change" : "");
+        else
+            log_error("automatic snapshot %s (%s) failed: %s; writes are refused until one succeeds (next try in %u s)",
+                      name, job->why, res->err, d->retry_delay_ms / 1000);
         return;
     }
     int repaired = d->jn.fd >= 0 && d->jn.limbo_from && d->jn.breaks == job->breaks_at_fork;

@@ -95,6 +95,17 @@ static void arm_auth(uint64_t delay_ms) { transport_after(delay_ms, auth_poll); 
 static void expire_more(void) { server_expire_more(g_server); }
 static void expire_soon(void) { transport_soon(expire_more); }
 
+/* Serve until shut down.  Only from here on is a big KV_CLEAR's memory
+ * freed a slice a turn (the loop frees it): recovery and the start-up load
+ * free each clear's at once, or a journal of many clears would hold every
+ * cleared key in memory until the loop ran. */
+static int serve_loop(ndb_server *srv, char *err, size_t errlen) {
+    srv->store.clear_later = 1;
+    int rc = transport_run(srv, server_tick, srv->cfg.session_check_ms, err, errlen);
+    srv->store.clear_later = 0; /* the final save and the shutdown: no more turns */
+    return rc;
+}
+
 int cmd_serve(int argc, char **argv) {
     static ndb_config cfg; /* static: it holds several PATH_MAX buffers */
     char err[PATH_MAX + 512];
@@ -130,7 +141,7 @@ int cmd_serve(int argc, char **argv) {
         rc = 1;
     } else if (startup_load(&srv, recovered)) {
         rc = 1; /* it said why */
-    } else if (transport_run(&srv, server_tick, cfg.session_check_ms, err, sizeof err)) {
+    } else if (serve_loop(&srv, err, sizeof err)) {
         fprintf(stderr, "ndb serve: %s\n", err);
         rc = 1;
     }

@@ -123,12 +123,12 @@ static void apply(ndb_store *st, session *s, const change *ch) {
         if (!s && st->ttl.count) ttl_del(&st->ttl, ch->key, ch->klen);
         break;
     case CH_MAP_CLEAR:
-        if (s) {
+        if (s || !st->clear_later) {
             kvmap_clear(m);
         } else { /* a million top-level keys took ~200 ms to free: freed later, in slices */
             kvmap_clear_later(m);
-            ttl_clear(&st->ttl);
         }
+        if (!s) ttl_clear(&st->ttl);
         break;
     case CH_KEY_EXPIRE: set_key_deadline(st, ch->key, ch->klen, ch->deadline_ns); return;
     case CH_SESSION_EXPIRY:

@@ -76,6 +76,10 @@ typedef struct ndb_store {
     size_t max_memory;         /* limits.maxMemory; 0 = no ceiling */
     uint64_t changes;          /* records emitted since start */
     int64_t wall_offset_ns;    /* wall-clock minus monotonic, at creation */
+    /* a top-level clear hands its entries to kvmap_clear_later, freed a
+     * slice a loop turn; set only while an event loop runs to free them
+     * (recovery replaying a journal of many clears would hold them all) */
+    int clear_later;
     struct {
         store_sink_fn fn;
         void *ctx;

@@ -328,8 +328,8 @@ static void flush_direct(void) {
  * next turns (debug), and start the next turn's count. */
 static void turn_output_end(void) {
     if (T.turn_cut)
-        log_debug("output: %zu bytes written this turn; %zu connection(s) continue at the next", T.turn_out,
-                  T.turn_cut);
+        log_debug("output: %zu bytes written this turn; %zu connection%s continue%s at the next", T.turn_out,
+                  T.turn_cut, plural_s(T.turn_cut), T.turn_cut == 1 ? "s" : "");
     T.turn_out = T.turn_cut = 0;
 }
 
@@ -505,7 +505,9 @@ static const client_ops transport_client_ops = {
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
     struct lws *wsi = c->wsi;
-    if (c->draining || c->closing) return 0; /* the rest of an oversized message, or closing */
+    /* the rest of an oversized message, closing, or shutting down (as on
+     * the direct path: only what was queued goes before the close frame) */
+    if (c->draining || c->closing || T.shutting_down) return 0;
     if (lws_is_first_fragment(wsi)) {
         sb_reset(&c->rx);
         c->rx_binary = lws_frame_is_binary(wsi);
@@ -566,16 +568,20 @@ static int send_close_1009(conn *c) {
  * a partial raw write before anything else, so frames never interleave
  * with its own control frames).  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
-    if (T.shutting_down) {
-        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
-        return -1;
-    }
     strbuf *tx = &T.tx;
     outq *q = &c->out;
     if (c->closing && !c->close_code) return -1;
     size_t first;
     char *payload = outq_front(q, &first);
     if (!payload) {
+        /* Shutting down, the close frame goes after what is queued, as on
+         * the direct path: the answers of interrupted saves (123) were
+         * queued for that (durability_stop_saves).  A deferred reply
+         * nobody fills now (a login) does not hold it back. */
+        if (T.shutting_down) {
+            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
+            return -1;
+        }
         if (!outq_empty(q)) return 0; /* a deferred reply holds the rest back: its fill wakes us */
         if (c->closing) {
             lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_why,
@@ -628,7 +634,7 @@ static int on_writeable(conn *c) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
     }
-    if ((c->draining || c->closing) && outq_empty(q)) lws_callback_on_writable(c->wsi);
+    if (T.shutting_down || ((c->draining || c->closing) && outq_empty(q))) lws_callback_on_writable(c->wsi);
     return 0;
 }
 

@@ -173,6 +173,36 @@ for i in range(300):
     req '{"KV_CONTAINS":{"keys":["e1","e2","k000"]}}' '{"KV_CONTAINS_RSP":{"contains":["k000"],"st":1}}'
 }
 
+@test "recovery frees the keys of each KV_CLEAR it replays at once, not a slice a turn after start-up" {
+    # a running server frees a big clear's keys over the next loop turns;
+    # recovery has no turns: a journal of 5 clears of 100,000 keys of 1 KB
+    # held them all (1 GB) until the first timer tick
+    start_server --persist-path "$P" --journal everysec
+    run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from wsprobe import WSConn, OP_TEXT
+c = WSConn(sys.argv[1], 60)
+for r in range(2):
+    for i in range(0, 20000, 5000):
+        c.send_frame(OP_TEXT, json.dumps({"KV_SET": {"keys": {"k%d" % j: r for j in range(i, i + 5000)}}}).encode())
+        assert c.recv_message() == b'{"KV_SET_RSP":{"st":1}}'
+    c.send_frame(OP_TEXT, b'{"KV_CLEAR":{}}')
+    print(c.recv_message().decode())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_CLEAR_RSP":{"cnt":20000,"st":1}}
+{"KV_CLEAR_RSP":{"cnt":20000,"st":1}}' ]
+    req '{"KV_SET":{"keys":{"after":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal everysec --log-level debug --session-check-ms 20
+    grep -q "recovered 1 key and 0 sessions" "$NDB_LOG"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["after"],"st":1}}'
+    sleep 0.2 # timer ticks, and the turns after the request: none has entries to free
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
+    run -1 grep 'entries of cleared keys' "$NDB_LOG"
+}
+
 @test "a torn last record is dropped with a warning and cut off the file" {
     start_server --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
@@ -763,6 +793,26 @@ wait_refused() {
     NDB_PID=
     [ "$rc" -eq 0 ]
     grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
+}
+
+@test "SIGTERM while a compaction is written: logged as interrupted to shut down, not as an error refusing writes; recovery after it" {
+    touch "$BATS_TEST_TMPDIR/fault"
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal everysec --compact-min 64K --compact-multiple 1
+    local big
+    big=$(head -c 70000 /dev/zero | tr '\0' x)
+    "$NDB" set big "\"$big\"" >/dev/null
+    wait_log "compacting: the journal holds"
+    sleep 0.2 # the snapshot process waits in its first fsync
+    stop_server
+    grep -q '^ndb: info: automatic snapshot @ndb/snapshots/[0-9]* (compaction) interrupted to shut down: the journal holds every change$' "$NDB_LOG"
+    run -1 grep -q 'error' "$NDB_LOG"
+    [ "$(tail -n 1 "$NDB_LOG")" = "ndb: info: stopped" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    start_server --persist-path "$P" --journal everysec
+    run "$NDB" get big
+    [ "$output" = "\"$big\"" ]
 }
 
 @test "compaction: past persist.compactMinBytes, a snapshot and a new journal file; recovery after it" {

@@ -549,7 +549,7 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         'canary {"KV_GET_RSP":{"keys":{"canary":1},"st":1}}' 'exact events 64')" ]
     # the end-of-turn flush stopped at its budget (4 MiB a turn) and the
     # rest went at the next turns, between which requests are read
-    grep -q 'connection(s) continue at the next' "$NDB_LOG"
+    grep -q '^ndb: debug: output: [0-9]* bytes written this turn; [0-9]* connections continue at the next$' "$NDB_LOG"
 }
 
 @test "the same fan-out on libwebsockets' path (NDB_TRANSPORT=lws, as TLS connections take) is also written over several turns" {
@@ -561,5 +561,18 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     [ "$output" = "$(printf '%s\n' 'canary set {"KV_SET_RSP":{"st":1}}' 'write {"KV_SET_RSP":{"st":1}}' \
         'canary {"KV_GET_RSP":{"keys":{"canary":1},"st":1}}' 'exact events 64')" ]
     grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
-    grep -q 'connection(s) continue at the next' "$NDB_LOG"
+    grep -q '^ndb: debug: output: [0-9]* bytes written this turn; [0-9]* connections continue at the next$' "$NDB_LOG"
+}
+
+@test "SIGTERM while one change is pushed to 200 watchers: each gets its event whole, then the close frame 1000" {
+    # each event a frame of 256 KiB, a multiple of the 64 KiB share a
+    # connection gets once a turn's output budget is spent: the share ran
+    # out with the last byte of the event, and the close frame was never
+    # queued (68 of 200 connections got none: 1006)
+    OWN_SERVER=1
+    start_server --watch-output 64M
+    run --separate-stderr python3 "$BATS_TEST_DIRNAME/shutdown_fanout.py" --url "$NDB_URL" --pid "$NDB_PID" \
+        --watchers 200 --frame 262144
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '%s\n' 'write {"KV_SET_RSP":{"st":1}}' 'exact events 200' 'close frames 1000 after them 200')" ]
 }

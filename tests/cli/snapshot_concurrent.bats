@@ -180,3 +180,30 @@ wait_pending() {
     [[ "$(cat "$BATS_TEST_TMPDIR/second.err")" == *"(1000: server shutting down)" ]]
     grep -q "save of 'ds' failed: the server shut down before the snapshot was complete" "$NDB_LOG"
 }
+
+@test "SIGTERM while a save is written, on libwebsockets' path (NDB_TRANSPORT=lws, as TLS connections take): the answer 123, then 1000" {
+    # that path closed each connection at once, dropping the queued answer
+    export NDB_TRANSPORT=lws
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 30 save ds >"$BATS_TEST_TMPDIR/first.out" 2>"$BATS_TEST_TMPDIR/first.err" &
+    local first=$!
+    wait_pending ds
+    "$NDB" --timeout 30 send '{"KV_SAVE":{"name":"later"}}' '{"KV_COUNT":{}}' >"$BATS_TEST_TMPDIR/second.out" \
+        2>"$BATS_TEST_TMPDIR/second.err" &
+    local second=$!
+    sleep 0.3
+    stop_server
+    local rc=0
+    wait "$first" || rc=$?
+    [ "$rc" -eq 3 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/first.err")" = "ndb: SaveError (123): the server shut down before the snapshot was complete" ]
+    rc=0
+    wait "$second" || rc=$?
+    [ "$rc" -eq 2 ] # the KV_COUNT behind the save is not run: the server closed
+    [[ "$(cat "$BATS_TEST_TMPDIR/second.err")" == *"(1000: server shutting down)" ]]
+    [ "$(cat "$BATS_TEST_TMPDIR/second.out")" = '{"KV_SAVE_RSP":{"duration":0,"m":"the server shut down before the snapshot started","name":"later","st":123}}' ]
+    grep -q "save of 'ds' failed: the server shut down before the snapshot was complete" "$NDB_LOG"
+}
