@@ -656,6 +656,55 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
 }
 
+# stop_status: SIGTERM the server and wait for it; its exit status in STOP_ST
+stop_status() {
+    local pid=$NDB_PID
+    NDB_PID=
+    STOP_ST=0
+    kill -TERM "$pid"
+    wait "$pid" || STOP_ST=$?
+}
+
+# broken_journal: a server whose journal cannot be written and whose repair
+# snapshots fail too (a disk too full for a whole snapshot, not for the
+# small probe), with b's reply held and two repairs failed (the next try
+# 4 s away); b.out gets that reply
+broken_journal() {
+    NDB_FAULT_PATH=/0000000000 start_faulty --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"b":2}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    BPID=$!
+    wait_log "(next try in 4 s)"
+    req '{"KV_GET":{"keys":["b"]}}' '{"KV_GET_RSP":{"keys":{"b":2},"st":1}}' # readers see it
+}
+
+@test "stopped while the journal is broken: a final repair keeps the held write and sends its reply" {
+    broken_journal
+    rm "$BATS_TEST_TMPDIR/fault" # the disk has room again; the next retry is seconds away
+    stop_status
+    [ "$STOP_ST" -eq 0 ]
+    wait "$BPID"
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    grep -q "info: final repair of the journal: automatic snapshot [0-9]* written in [0-9]* ms ([0-9]* bytes)" "$NDB_LOG"
+    grep -q "info: stopped" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
+}
+
+@test "stopped while the journal is broken and the final repair fails: exit 1, the loss is logged" {
+    broken_journal
+    stop_status
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final repair of the journal failed: cannot write journal file .*: Input/output error; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    run -1 grep -q "info: stopped" "$NDB_LOG"
+    wait "$BPID" || true
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" != '{"KV_SET_RSP":{"st":1}}' ] # never acknowledged
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {
     start_server --persist-path "$P" --journal always
     # one connection, pipelined: a save reflects exactly the writes before it
