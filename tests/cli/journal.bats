@@ -357,6 +357,41 @@ for i in range(300):
     [ "${lines[0]}" = "usage: ndb journal [OPTIONS] check|repair" ]
 }
 
+# read_only NDB-ARGS...: run ndb with every open that could write under $P
+# failing with EROFS, as on a read-only mount
+read_only() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    touch "$BATS_TEST_TMPDIR/fault"
+    run env LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" NDB_FAULT_PATH="$P/" \
+        NDB_FAULT_OPS=open NDB_FAULT_ERRNO=30 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$NDB" "$@"
+    rm "$BATS_TEST_TMPDIR/fault"
+}
+
+@test "ndb journal check reads a persist path it cannot write (a read-only mount); repair says why it cannot" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "no automatic snapshot: the journal is replayed from its start" ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    read_only journal repair --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: cannot open $P/@ndb/lock: Read-only file system" ]
+    # a copy without the lock file (no server ever ran on it) is checked too
+    rm "$P/@ndb/lock"
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    [ ! -e "$P/@ndb/lock" ]
+    # a running server still shows (its lock is taken through a read-only descriptor)
+    start_server --persist-path "$P" --journal always
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "note: a server is running on this path: what it is writing may show as a torn last record" ]
+}
+
 @test "start-up: the journal needs persistence; a bad schedule; @ndb left while the journal is off" {
     run "$NDB" serve --port 0 --journal always
     [ "$status" -eq 1 ]
