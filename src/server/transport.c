@@ -566,7 +566,7 @@ static int send_close_1009(conn *c) {
  * a partial raw write before anything else, so frames never interleave
  * with its own control frames).  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
-    if (T.shutting_down) {
+    if (T.shutting_down && !c->closing) { /* shutdown_lws marks every connection: not reached */
         lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
         return -1;
     }
@@ -632,6 +632,20 @@ static int on_writeable(conn *c) {
     return 0;
 }
 
+/* Shutdown of a connection lws writes (TLS): its close frame (1000) goes
+ * after the replies queued before it, as direct_shutdown has it for plain
+ * ones — a save's 123, a write's reply the journal held until the final
+ * repair (docs/protocol.md 1.6, 6.3).  The loop's deadline bounds the wait;
+ * a connection a limit is closing already keeps its own code. */
+static void shutdown_lws(conn *c) {
+    if (!c->closing) {
+        c->closing = 1;
+        c->close_code = LWS_CLOSE_STATUS_NORMAL;
+        c->close_why = "server shutting down";
+    }
+    lws_callback_on_writable(c->wsi);
+}
+
 static void begin_shutdown(void) {
     if (T.shutting_down) return;
     T.shutting_down = 1;
@@ -644,7 +658,7 @@ static void begin_shutdown(void) {
     durability_stop_saves(T.srv); /* their answers first: each close frame waits for them */
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
-        else lws_callback_on_writable(c->wsi);
+        else shutdown_lws(c);
     }
     if (!T.conns) T.stop = 1;
 }
