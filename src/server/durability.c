@@ -308,6 +308,8 @@ void durability_stop_saves(ndb_server *s) {
     final_repair(s);
 }
 
+int durability_repair_failed(const ndb_server *s) { return s->dur && s->dur->final_repair < 0; }
+
 void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }
 
 /* ------------------------------------------------ the event loop */

@@ -119,6 +119,10 @@ void durability_info_json(struct ndb_server *s, strbuf *out);
  * now, so that the replies it held can go before the close frames too. */
 void durability_stop_saves(struct ndb_server *s);
 
+/* Did the repair of a broken journal tried at shutdown fail?  Then the
+ * replies it held will never go (the writes they answer are lost). */
+int durability_repair_failed(const struct ndb_server *s);
+
 /* Wait until no snapshot runs or waits (tests, tools). */
 void durability_wait_saves(struct ndb_server *s);
 

@@ -646,6 +646,20 @@ static void shutdown_lws(conn *c) {
     lws_callback_on_writable(c->wsi);
 }
 
+/* The final repair of a broken journal failed (durability.c): the replies
+ * it held will never go.  Drop them, so that the close frame follows what
+ * was sent before, saying why, rather than the connection ending without
+ * one at the shutdown's deadline. */
+static void drop_held_replies(void) {
+    while (T.gated) {
+        conn *c = T.gated;
+        outq_drop_held(&c->out);
+        ungate(c);
+        if (c->close_code == LWS_CLOSE_STATUS_NORMAL)
+            c->close_why = "server shutting down; writes not answered were lost (the journal could not be written)";
+    }
+}
+
 static void begin_shutdown(void) {
     if (T.shutting_down) return;
     T.shutting_down = 1;
@@ -660,6 +674,7 @@ static void begin_shutdown(void) {
         if (c->direct) direct_shutdown(c);
         else shutdown_lws(c);
     }
+    if (durability_repair_failed(T.srv)) drop_held_replies();
     if (!T.conns) T.stop = 1;
 }
 

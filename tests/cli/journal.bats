@@ -727,14 +727,17 @@ broken_journal() {
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
-@test "stopped while the journal is broken and the final repair fails: exit 1, the loss is logged" {
+@test "stopped while the journal is broken and the final repair fails: exit 1, the loss is logged and in the close frame" {
     broken_journal
     stop_status
     [ "$STOP_ST" -eq 1 ]
     grep -q "error: final repair of the journal failed: cannot write journal file .*: Input/output error; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
     run -1 grep -q "info: stopped" "$NDB_LOG"
-    wait "$BPID" || true
-    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" != '{"KV_SET_RSP":{"st":1}}' ] # never acknowledged
+    local st=0
+    wait "$BPID" || st=$?
+    [ "$st" -eq 2 ]
+    # never acknowledged, and the close frame says why
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = "ndb: lost connection to $NDB_URL before all answers arrived: connection closed by server (1000: server shutting down; writes not answered were lost (the journal could not be written))" ]
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --journal always
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
