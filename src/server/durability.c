@@ -545,6 +545,17 @@ static int final_snapshot(ndb_server *s, int repair) {
     const char *lost_why = repair ? "; the changes made since the journal broke were never written and are lost"
                                   : "; the changes since the last save are lost";
     char err[PATH_MAX + 256];
+    if (restore_layout(d)) {
+        /* @ndb was removed and cannot be made again, or another server
+         * took the path since: its journal and snapshots are there now,
+         * and this server's retention would remove them */
+        int lost = repair || d->jn.fd < 0;
+        log_error("%s skipped: %s%s", what,
+                  d->lock_lost ? "another server uses the persist path now: nothing of this one is written there"
+                               : "the persist path's @ndb directory cannot be created",
+                  lost ? lost_why : " (the journal holds every change)");
+        return lost;
+    }
     uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();
     int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
     if (!rotated) {

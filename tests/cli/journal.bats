@@ -16,7 +16,10 @@ setup() {
     J="$P/@ndb/journal"
     mkdir -p "$P"
 }
-teardown() { stop_server; }
+teardown() {
+    stop_server
+    if [ -n "${OTHER_PID:-}" ]; then NDB_PID=$OTHER_PID stop_server; fi
+}
 
 # crash: kill -9 the server (no shutdown code runs)
 crash() {
@@ -741,6 +744,42 @@ broken_journal() {
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --journal always
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+# taken_over ARGS...: server A (ARGS) writes fromA; its @ndb is removed and
+# server B (--journal always) starts on the path and writes fromB; A
+# notices; then A is stopped (its exit status in STOP_ST) and B crashes
+taken_over() {
+    start_server --persist-path "$P" "$@"
+    OTHER_PID=$NDB_PID
+    local a_log=$NDB_LOG
+    req '{"KV_SET":{"keys":{"fromA":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"fromB":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local b_pid=$NDB_PID
+    NDB_LOG=$a_log wait_log "$P/@ndb/lock was removed or moved while this server ran, and another ndb server is using $P/@ndb"
+    NDB_PID=$OTHER_PID
+    OTHER_PID=
+    stop_status
+    NDB_LOG=$a_log
+    NDB_PID=$b_pid
+    crash
+}
+
+@test "a server whose @ndb another server took meanwhile writes no final repair or save there: exit 1, the other's data intact" {
+    taken_over --journal always
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final repair of the journal skipped: another server uses the persist path now: nothing of this one is written there; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
+    stop_server
+    rm -rf "$P/@ndb"
+    taken_over --save "3600 1"
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final save skipped: another server uses the persist path now: nothing of this one is written there; the changes since the last save are lost" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
 }
 
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {
