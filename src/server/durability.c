@@ -198,6 +198,11 @@ static int restore_layout(durability *d) {
     if (fd < 0) {
         if (!d->lock_lost) log_error("%s/lock was removed or moved while this server ran, and %s", d->L.root, err);
         d->lock_lost = 1;
+        /* no automatic snapshot may go there now (a save schedule's would
+         * become the other server's newest, and its retention remove the
+         * other's journal files): writes are refused as for a failed one */
+        d->snapshot_failed = 1;
+        copy_text(d->snapshot_why, sizeof d->snapshot_why, err);
         return -1;
     }
     close(d->lock_fd);

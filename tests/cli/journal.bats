@@ -782,6 +782,29 @@ taken_over() {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
 }
 
+@test "a save schedule whose @ndb another server took meanwhile takes no snapshot there: its writes are refused (124)" {
+    start_server --persist-path "$P" --save "1 1"
+    OTHER_PID=$NDB_PID
+    local a_log=$NDB_LOG a_url=$NDB_URL
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"fromB":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    NDB_LOG=$a_log wait_log "$P/@ndb/lock was removed or moved while this server ran, and another ndb server is using $P/@ndb"
+    local m="writes are refused: the last automatic snapshot failed (another ndb server is using $P/@ndb ($P/@ndb/lock is locked))"
+    run "$NDB" send --url "$a_url" '{"KV_SET":{"keys":{"fromA":1}}}'
+    [ "$output" = "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}" ]
+    sleep 1.5 # a snapshot of the schedule would be there by now
+    [ -z "$(ls "$P/@ndb/snapshots")" ]
+    local b_pid=$NDB_PID
+    NDB_PID=$OTHER_PID
+    OTHER_PID=
+    stop_status # before B stops: A would take the free lock
+    NDB_PID=$b_pid
+    crash
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
+}
+
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {
     start_server --persist-path "$P" --journal always
     # one connection, pipelined: a save reflects exactly the writes before it
