@@ -62,14 +62,16 @@ int auto_layout_create(const auto_layout *L, char *err, size_t errlen) {
     return 0;
 }
 
-int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) {
+/* Open P/@ndb/lock with flags and lock it (auto_layout_lock, _read). */
+static int lock_with(const auto_layout *L, int flags, int *busy, char *err, size_t errlen) {
     char path[PATH_MAX];
     *busy = 0;
     snprintf(path, sizeof path, "%s/lock", L->root);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, NDB_FILE_MODE);
+    int fd = open(path, flags | O_CLOEXEC, NDB_FILE_MODE);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return -1;
+        int e = errno;
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+        return e == ENOENT && !(flags & O_CREAT) ? -2 : -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
     int e = errno;
@@ -78,6 +80,14 @@ int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) 
     if (*busy) snprintf(err, errlen, "another ndb server is using %s (%s is locked)", L->root, path);
     else snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
     return -1;
+}
+
+int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen) {
+    return lock_with(L, O_RDWR | O_CREAT, busy, err, errlen);
+}
+
+int auto_layout_lock_read(const auto_layout *L, int *busy, char *err, size_t errlen) {
+    return lock_with(L, O_RDONLY, busy, err, errlen); /* flock needs no write access */
 }
 
 int auto_fd_at_path(int fd, const char *path) {

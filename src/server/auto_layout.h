@@ -50,6 +50,12 @@ int auto_layout_create(const auto_layout *L, char *err, size_t errlen);
  * err (*busy set when another process holds it). */
 int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen);
 
+/* The same for a reader that writes nothing (ndb journal check): the lock
+ * file is opened read-only and never created, so a persist path this
+ * process may not write (a read-only mount, another user's copy) can be
+ * checked.  -2 when there is no lock file: no server uses the path. */
+int auto_layout_lock_read(const auto_layout *L, int *busy, char *err, size_t errlen);
+
 /* Is the file open on fd still the one at path?  0 once it was removed,
  * or moved away with its directory (an rm -rf or mv of the persist path
  * under a running server), or path names another file now. */

@@ -202,6 +202,11 @@ static int restore_layout(durability *d) {
     if (fd < 0) {
         if (!d->lock_lost) log_error("%s/lock was removed or moved while this server ran, and %s", d->L.root, err);
         d->lock_lost = 1;
+        /* no automatic snapshot may go there now (a save schedule's would
+         * become the other server's newest, and its retention remove the
+         * other's journal files): writes are refused as for a failed one */
+        d->snapshot_failed = 1;
+        copy_text(d->snapshot_why, sizeof d->snapshot_why, err);
         return -1;
     }
     close(d->lock_fd);
@@ -291,9 +296,28 @@ void durability_user_save(request *r, const char *name, int type, uint64_t *tkns
 
 int durability_saving(ndb_server *s, const char *name) { return bgsave_user_pending(&s->dur->bg, name); }
 
-void durability_stop_saves(ndb_server *s) {
-    if (s->dur) bgsave_drain(&s->dur->bg, s, 1, 1);
+static int final_snapshot(ndb_server *s, int repair);
+
+/* On the way out, a journal that broke and was not repaired yet holds none
+ * of the changes since: they are in memory only (readers may have seen
+ * them) and their replies are held.  The server would have retried the
+ * repair; stopping without it would drop them silently.  So one last try,
+ * here and now (nothing else matters any more): if it works, the held
+ * replies go out; if not, the exit status says that changes were lost. */
+static void final_repair(ndb_server *s) {
+    durability *d = s->dur;
+    if (d->final_repair < 0 || !d->started || d->jn.fd < 0 || !(d->jn.broken || d->jn.limbo_from)) return;
+    d->final_repair = final_snapshot(s, 1) ? -1 : 1;
+    if (d->final_repair > 0) journal_limbo_done(&d->jn); /* releases the held replies */
 }
+
+void durability_stop_saves(ndb_server *s) {
+    if (!s->dur) return;
+    bgsave_drain(&s->dur->bg, s, 1, 1);
+    final_repair(s);
+}
+
+int durability_repair_failed(const ndb_server *s) { return s->dur && s->dur->final_repair < 0; }
 
 void durability_wait_saves(ndb_server *s) { bgsave_drain(&s->dur->bg, s, 0, 0); }
 
@@ -526,31 +550,58 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     return 0;
 }
 
+/* The last automatic snapshot, taken on the way out: the final save of a
+ * save schedule, or (repair) the repair of a journal that broke and was
+ * not repaired yet.  Returns 1 when changes are lost: the snapshot failed
+ * and no journal holds them (without a journal, or with a broken one). */
+static int final_snapshot(ndb_server *s, int repair) {
+    durability *d = s->dur;
+    const char *what = repair ? "final repair of the journal" : "final save";
+    const char *lost_why = repair ? "; the changes made since the journal broke were never written and are lost"
+                                  : "; the changes since the last save are lost";
+    char err[PATH_MAX + 256];
+    if (restore_layout(d)) {
+        /* @ndb was removed and cannot be made again, or another server
+         * took the path since: its journal and snapshots are there now,
+         * and this server's retention would remove them */
+        int lost = repair || d->jn.fd < 0;
+        log_error("%s skipped: %s%s", what,
+                  d->lock_lost ? "another server uses the persist path now: nothing of this one is written there"
+                               : "the persist path's @ndb directory cannot be created",
+                  lost ? lost_why : " (the journal holds every change)");
+        return lost;
+    }
+    uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();
+    int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
+    if (!rotated) {
+        if (repair) log_error("%s failed: %s%s", what, err, lost_why);
+        else log_error("final save skipped: %s (the journal holds every change)", err);
+        return repair;
+    }
+    if (autosnap_write(&s->store, &d->L, gen, d->jn.fd >= 0, &bytes, err, sizeof err)) {
+        /* with a sound journal its files still hold every change; without
+         * one, or with one that broke, this snapshot was the only copy */
+        int lost = repair || d->jn.fd < 0;
+        log_error("%s failed: %s%s", what, err, lost ? lost_why : " (the journal holds every change)");
+        return lost;
+    }
+    auto_retention(&d->L, gen, s->cfg.keep_snapshots);
+    d->snap_gen = gen; /* a final save after the repair has nothing to add then */
+    d->changes_at_save = s->store.changes;
+    log_info("%s: automatic snapshot %llu written in %llu ms (%llu bytes)", what, (unsigned long long)gen,
+             (unsigned long long)(mono_ms() - t0), (unsigned long long)bytes);
+    return 0;
+}
+
 int durability_shutdown(ndb_server *s) {
     durability *d = s->dur;
     const ndb_config *cfg = &s->cfg;
-    int lost = 0;
     if (!d) return 0;
     bgsave_drain(&d->bg, s, 1, 1);
-    if (d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen)) {
-        /* the schedule's final save, here and now: nothing else runs any more */
-        char err[PATH_MAX + 256];
-        uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();
-        int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
-        if (!rotated) {
-            log_error("final save skipped: %s (the journal holds every change)", err);
-        } else if (autosnap_write(&s->store, &d->L, gen, d->jn.fd >= 0, &bytes, err, sizeof err)) {
-            /* with a journal its files still hold every change; without
-             * one, this save was the only copy */
-            lost = d->jn.fd < 0;
-            log_error("final save failed: %s%s", err,
-                      lost ? "; the changes since the last save are lost" : " (the journal holds every change)");
-        } else {
-            auto_retention(&d->L, gen, cfg->keep_snapshots);
-            log_info("final save: automatic snapshot %llu written in %llu ms (%llu bytes)", (unsigned long long)gen,
-                     (unsigned long long)(mono_ms() - t0), (unsigned long long)bytes);
-        }
-    }
+    final_repair(s); /* if shutdown did not begin with it (the loop failed); or it broke again since */
+    int lost = d->final_repair < 0;
+    if (!lost && d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))
+        lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);
         journal_close(&d->jn);

@@ -8,7 +8,7 @@
  * recovery.c, ...); this one decides when each runs and keeps the state
  * SV_INFO reports.  Its entry points, by caller:
  *   serve.c      durability_start (before listening: recovery, journal)
- *                and durability_shutdown (after the loop: final save);
+ *                and durability_shutdown (after the loop: final save or repair);
  *   transport.c  durability_turn_end after every event-loop turn, and the
  *                output gate (durability_hold_seq / durability_released);
  *   server_tick  durability_tick (compaction, schedule, repair);
@@ -57,6 +57,7 @@ typedef struct durability {
     uint64_t save_mono_ms;     /* when it did (or start-up) */
     int compact_soon;          /* compact at the next tick (journal files piled up) */
     int snapshot_failed;       /* the last automatic snapshot failed: writes refused */
+    int final_repair;          /* shutdown repaired the broken journal: 1, or failed to: -1 */
     char snapshot_why[600];
     uint64_t retry_mono_ms;    /* not before this is another repair or snapshot tried */
     unsigned retry_delay_ms;
@@ -76,9 +77,10 @@ void durability_free(struct ndb_server *s);
 int durability_start(struct ndb_server *s, int *recovered, char *err, size_t errlen);
 
 /* After the event loop: stop a running snapshot, take the final save of a
- * schedule, write and sync the journal and close it.  Returns -1 when the
- * final save failed with no journal to hold the changes (they are lost:
- * the exit status must say so), else 0. */
+ * schedule — or, when the journal broke and was not repaired yet, a final
+ * repair snapshot — write and sync the journal and close it.  Returns -1
+ * when that snapshot failed with no sound journal to hold the changes
+ * (they are lost: the exit status must say so), else 0. */
 int durability_shutdown(struct ndb_server *s);
 
 /* End of an event-loop turn: reap a snapshot process that ended, write
@@ -112,8 +114,14 @@ void durability_info_json(struct ndb_server *s, strbuf *out);
 /* Shutdown begins (SIGTERM...): interrupt the running snapshot and drop
  * the waiting ones, now rather than after the event loop, so that the
  * clients that asked for a save get their answer (123) before the close
- * frame, which goes only after every reply queued before it. */
+ * frame, which goes only after every reply queued before it.  A journal
+ * that broke and is not repaired yet gets its repair snapshot here and
+ * now, so that the replies it held can go before the close frames too. */
 void durability_stop_saves(struct ndb_server *s);
+
+/* Did the repair of a broken journal tried at shutdown fail?  Then the
+ * replies it held will never go (the writes they answer are lost). */
+int durability_repair_failed(const struct ndb_server *s);
 
 /* Wait until no snapshot runs or waits (tests, tools). */
 void durability_wait_saves(struct ndb_server *s);

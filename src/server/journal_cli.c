@@ -49,7 +49,7 @@ static const char usage[] =
     "          report what a start-up restores, a torn last record it drops, zeros\n"
     "          after the last record it cuts off (space reserved under journal\n"
     "          always), or the damage that stops it and what a repair would drop;\n"
-    "          change nothing\n"
+    "          change nothing (a read-only persist path is fine)\n"
     "  repair  the same, then cut the journal at the last good record before the\n"
     "          damage (the dropped bytes are kept in FILE.damaged, later journal\n"
     "          files are renamed FILE.damaged; FILE.damaged.1, .2 ... when an\n"
@@ -200,12 +200,14 @@ int cmd_journal(int argc, char **argv) {
         return 2;
     }
     config_free(&cfg);
-    int busy, lock = auto_layout_lock(&L, &busy, err, sizeof err);
-    if (lock < 0 && (repair || !busy)) {
+    /* a check writes nothing: it works where it may not write */
+    int busy, lock = repair ? auto_layout_lock(&L, &busy, err, sizeof err)
+                            : auto_layout_lock_read(&L, &busy, err, sizeof err);
+    if (lock == -1 && (repair || !busy)) {
         fprintf(stderr, "ndb journal: %s%s\n", err, busy ? ": stop it before repairing" : "");
         return 1;
     }
-    if (lock < 0) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
+    if (lock == -1) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
 
     ndb_store st;
     recovery_report rep;

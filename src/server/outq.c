@@ -137,6 +137,22 @@ int outq_release(outq *q, uint64_t released) {
     return 1;
 }
 
+void outq_drop_held(outq *q) {
+    if (q->held_from == OUTQ_NOT_HELD) return;
+    for (size_t at = q->held_from; at < q->buf.len; at = entry_next(q, at)) {
+        uint32_t n = entry_len(q, at);
+        if (n == MARKER) {
+            entry_slot(q, at)->c = NULL; /* its producer frees it */
+            q->slots--;
+        } else {
+            q->pending -= n;
+        }
+    }
+    q->buf.len = q->held_from;
+    q->held_from = OUTQ_NOT_HELD;
+    q->held_seq = 0;
+}
+
 void outq_free(outq *q) {
     for (size_t at = q->head; q->slots && at < q->buf.len; at = entry_next(q, at)) {
         if (entry_len(q, at) != MARKER) continue;

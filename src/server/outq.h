@@ -93,6 +93,10 @@ void outq_hold(outq *q, size_t from, uint64_t seq);
  * waited for no more.  Returns 1 if the queue is no longer held. */
 int outq_release(outq *q, uint64_t released);
 static inline int outq_held(const outq *q) { return q->held_from != OUTQ_NOT_HELD; }
+/* Remove the held entries: what they waited for will never be durable
+ * (the server stops with its journal broken).  A deferred reply's marker
+ * among them is detached from its slot, as outq_free does. */
+void outq_drop_held(outq *q);
 
 /* Free the queue.  Unfilled markers are orphaned (their producers will
  * free them when they fill them); filled ones were already replaced. */

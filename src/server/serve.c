@@ -46,8 +46,10 @@ static void print_help(void) {
                "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
                "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
                "connection (close code 1000) and exits 0.  Exit status: 0 after a clean\n"
-               "shutdown, 1 if the configuration or start-up fails, or if a save schedule's\n"
-               "final save fails without a journal (the changes since the last save are lost).\n");
+               "shutdown, 1 if the configuration or start-up fails, if a save schedule's\n"
+               "final save fails without a journal (the changes since the last save are lost),\n"
+               "or if the journal cannot be written and the repair tried at shutdown fails\n"
+               "(the changes since the journal broke are lost).\n");
     fputs(out.buf, stdout);
     sb_free(&out);
 }

@@ -568,20 +568,19 @@ static int send_close_1009(conn *c) {
  * a partial raw write before anything else, so frames never interleave
  * with its own control frames).  Returns -1 to close the connection. */
 static int on_writeable(conn *c) {
+    if (T.shutting_down && !c->closing) { /* one established during the shutdown: nothing queued */
+        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
+        return -1;
+    }
     strbuf *tx = &T.tx;
     outq *q = &c->out;
     if (c->closing && !c->close_code) return -1;
     size_t first;
     char *payload = outq_front(q, &first);
     if (!payload) {
-        /* Shutting down, the close frame goes after what is queued, as on
-         * the direct path: the answers of interrupted saves (123) were
-         * queued for that (durability_stop_saves).  A deferred reply
-         * nobody fills now (a login) does not hold it back. */
-        if (T.shutting_down) {
-            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"server shutting down", 20);
-            return -1;
-        }
+        /* Shutting down (shutdown_lws), the close frame goes after what is
+         * queued, as on the direct path: the deferred replies were all
+         * filled first (durability_stop_saves, auth_stop_logins). */
         if (!outq_empty(q)) return 0; /* a deferred reply holds the rest back: its fill wakes us */
         if (c->closing) {
             lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_why,
@@ -634,8 +633,36 @@ static int on_writeable(conn *c) {
         c->throttled = 0;
         lws_rx_flow_control(c->wsi, 1);
     }
-    if (T.shutting_down || ((c->draining || c->closing) && outq_empty(q))) lws_callback_on_writable(c->wsi);
+    if ((c->draining || c->closing) && outq_empty(q)) lws_callback_on_writable(c->wsi);
     return 0;
+}
+
+/* Shutdown of a connection lws writes (TLS): its close frame (1000) goes
+ * after the replies queued before it, as direct_shutdown has it for plain
+ * ones — a save's 123, a write's reply the journal held until the final
+ * repair (docs/protocol.md 1.6, 6.3).  The loop's deadline bounds the wait;
+ * a connection a limit is closing already keeps its own code. */
+static void shutdown_lws(conn *c) {
+    if (!c->closing) {
+        c->closing = 1;
+        c->close_code = LWS_CLOSE_STATUS_NORMAL;
+        c->close_why = "server shutting down";
+    }
+    lws_callback_on_writable(c->wsi);
+}
+
+/* The final repair of a broken journal failed (durability.c): the replies
+ * it held will never go.  Drop them, so that the close frame follows what
+ * was sent before, saying why, rather than the connection ending without
+ * one at the shutdown's deadline. */
+static void drop_held_replies(void) {
+    while (T.gated) {
+        conn *c = T.gated;
+        outq_drop_held(&c->out);
+        ungate(c);
+        if (c->close_code == LWS_CLOSE_STATUS_NORMAL)
+            c->close_why = "server shutting down; writes not answered were lost (the journal could not be written)";
+    }
 }
 
 static void begin_shutdown(void) {
@@ -651,8 +678,9 @@ static void begin_shutdown(void) {
     auth_stop_logins();           /* likewise */
     for (conn *c = T.conns; c; c = c->next) {
         if (c->direct) direct_shutdown(c);
-        else lws_callback_on_writable(c->wsi);
+        else shutdown_lws(c);
     }
+    if (durability_repair_failed(T.srv)) drop_held_replies();
     if (!T.conns) T.stop = 1;
 }
 

@@ -16,7 +16,10 @@ setup() {
     J="$P/@ndb/journal"
     mkdir -p "$P"
 }
-teardown() { stop_server; }
+teardown() {
+    stop_server
+    if [ -n "${OTHER_PID:-}" ]; then NDB_PID=$OTHER_PID stop_server; fi
+}
 
 # crash: kill -9 the server (no shutdown code runs)
 crash() {
@@ -387,6 +390,41 @@ PY
     [ "${lines[0]}" = "usage: ndb journal [OPTIONS] check|repair" ]
 }
 
+# read_only NDB-ARGS...: run ndb with every open that could write under $P
+# failing with EROFS, as on a read-only mount
+read_only() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    touch "$BATS_TEST_TMPDIR/fault"
+    run env LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" NDB_FAULT_PATH="$P/" \
+        NDB_FAULT_OPS=open NDB_FAULT_ERRNO=30 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$NDB" "$@"
+    rm "$BATS_TEST_TMPDIR/fault"
+}
+
+@test "ndb journal check reads a persist path it cannot write (a read-only mount); repair says why it cannot" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "no automatic snapshot: the journal is replayed from its start" ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    read_only journal repair --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: cannot open $P/@ndb/lock: Read-only file system" ]
+    # a copy without the lock file (no server ever ran on it) is checked too
+    rm "$P/@ndb/lock"
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    [ ! -e "$P/@ndb/lock" ]
+    # a running server still shows (its lock is taken through a read-only descriptor)
+    start_server --persist-path "$P" --journal always
+    read_only journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "note: a server is running on this path: what it is writing may show as a torn last record" ]
+}
+
 @test "start-up: the journal needs persistence; a bad schedule; @ndb left while the journal is off" {
     run "$NDB" serve --port 0 --journal always
     [ "$status" -eq 1 ]
@@ -684,6 +722,117 @@ wait_refused() {
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --save "3600 1" --journal everysec
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+# stop_status: SIGTERM the server and wait for it; its exit status in STOP_ST
+stop_status() {
+    local pid=$NDB_PID
+    NDB_PID=
+    STOP_ST=0
+    kill -TERM "$pid"
+    wait "$pid" || STOP_ST=$?
+}
+
+# broken_journal: a server whose journal cannot be written and whose repair
+# snapshots fail too (a disk too full for a whole snapshot, not for the
+# small probe), with b's reply held and two repairs failed (the next try
+# 4 s away); b.out gets that reply
+broken_journal() {
+    NDB_FAULT_PATH=/0000000000 start_faulty --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"b":2}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    BPID=$!
+    wait_log "(next try in 4 s)"
+    req '{"KV_GET":{"keys":["b"]}}' '{"KV_GET_RSP":{"keys":{"b":2},"st":1}}' # readers see it
+}
+
+@test "stopped while the journal is broken: a final repair keeps the held write and sends its reply" {
+    broken_journal
+    rm "$BATS_TEST_TMPDIR/fault" # the disk has room again; the next retry is seconds away
+    stop_status
+    [ "$STOP_ST" -eq 0 ]
+    wait "$BPID"
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    grep -q "info: final repair of the journal: automatic snapshot [0-9]* written in [0-9]* ms ([0-9]* bytes)" "$NDB_LOG"
+    grep -q "info: stopped" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
+}
+
+@test "stopped while the journal is broken and the final repair fails: exit 1, the loss is logged and in the close frame" {
+    broken_journal
+    stop_status
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final repair of the journal failed: cannot write journal file .*: Input/output error; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    run -1 grep -q "info: stopped" "$NDB_LOG"
+    local st=0
+    wait "$BPID" || st=$?
+    [ "$st" -eq 2 ]
+    # never acknowledged, and the close frame says why
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = "ndb: lost connection to $NDB_URL before all answers arrived: connection closed by server (1000: server shutting down; writes not answered were lost (the journal could not be written))" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+# taken_over ARGS...: server A (ARGS) writes fromA; its @ndb is removed and
+# server B (--journal always) starts on the path and writes fromB; A
+# notices; then A is stopped (its exit status in STOP_ST) and B crashes
+taken_over() {
+    start_server --persist-path "$P" "$@"
+    OTHER_PID=$NDB_PID
+    local a_log=$NDB_LOG
+    req '{"KV_SET":{"keys":{"fromA":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"fromB":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local b_pid=$NDB_PID
+    NDB_LOG=$a_log wait_log "$P/@ndb/lock was removed or moved while this server ran, and another ndb server is using $P/@ndb"
+    NDB_PID=$OTHER_PID
+    OTHER_PID=
+    stop_status
+    NDB_LOG=$a_log
+    NDB_PID=$b_pid
+    crash
+}
+
+@test "a server whose @ndb another server took meanwhile writes no final repair or save there: exit 1, the other's data intact" {
+    taken_over --journal always
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final repair of the journal skipped: another server uses the persist path now: nothing of this one is written there; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
+    stop_server
+    rm -rf "$P/@ndb"
+    taken_over --save "3600 1"
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final save skipped: another server uses the persist path now: nothing of this one is written there; the changes since the last save are lost" "$NDB_LOG"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
+}
+
+@test "a save schedule whose @ndb another server took meanwhile takes no snapshot there: its writes are refused (124)" {
+    start_server --persist-path "$P" --save "1 1"
+    OTHER_PID=$NDB_PID
+    local a_log=$NDB_LOG a_url=$NDB_URL
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"fromB":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    NDB_LOG=$a_log wait_log "$P/@ndb/lock was removed or moved while this server ran, and another ndb server is using $P/@ndb"
+    local m="writes are refused: the last automatic snapshot failed (another ndb server is using $P/@ndb ($P/@ndb/lock is locked))"
+    run "$NDB" send --url "$a_url" '{"KV_SET":{"keys":{"fromA":1}}}'
+    [ "$output" = "{\"KV_SET_RSP\":{\"m\":\"$m\",\"st\":124,\"tkn\":null}}" ]
+    sleep 1.5 # a snapshot of the schedule would be there by now
+    [ -z "$(ls "$P/@ndb/snapshots")" ]
+    local b_pid=$NDB_PID
+    NDB_PID=$OTHER_PID
+    OTHER_PID=
+    stop_status # before B stops: A would take the free lock
+    NDB_PID=$b_pid
+    crash
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
 }
 
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {

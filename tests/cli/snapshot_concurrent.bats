@@ -207,3 +207,24 @@ wait_pending() {
     [ "$(cat "$BATS_TEST_TMPDIR/second.out")" = '{"KV_SAVE_RSP":{"duration":0,"m":"the server shut down before the snapshot started","name":"later","st":123}}' ]
     grep -q "save of 'ds' failed: the server shut down before the snapshot was complete" "$NDB_LOG"
 }
+
+@test "SIGTERM over TLS (wss://): the saving client gets its 123 before the close frame 1000 too" {
+    command -v openssl >/dev/null || skip "the openssl command is not installed"
+    local d="$BATS_TEST_TMPDIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" \
+        -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P" --tls-cert "$d/cert.pem" --tls-key "$d/key.pem"
+    export NDB_CACERT="$d/cert.pem"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 30 send '{"KV_SAVE":{"name":"ds"}}' '{"KV_COUNT":{}}' >"$d/save.out" 2>"$d/save.err" &
+    local saver=$!
+    wait_pending ds
+    sleep 0.3
+    stop_server
+    local rc=0
+    wait "$saver" || rc=$?
+    [ "$rc" -eq 2 ] # the KV_COUNT behind the save is not answered: the server closed
+    [[ "$(cat "$d/save.out")" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"m\":\"the\ server\ shut\ down\ before\ the\ snapshot\ was\ complete\",\"name\":\"ds\",\"st\":123\}\}$ ]]
+    [[ "$(cat "$d/save.err")" == *"(1000: server shutting down)" ]]
+}

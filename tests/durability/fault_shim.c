@@ -8,7 +8,11 @@
  *                    fail (e.g. "/@ndb/journal/"); required
  *   NDB_FAULT_OPS    "write", "fsync" or "write,fsync" (the default): which
  *                    calls fail — write/pwrite/writev, fsync/fdatasync;
- *                    "fallocate" (only when named) makes fallocate fail
+ *                    "fallocate" (only when named) makes fallocate fail;
+ *                    "open" (only when named) makes the opens that could
+ *                    write (write access, O_CREAT or O_TRUNC) of paths
+ *                    containing NDB_FAULT_PATH fail: a read-only file
+ *                    system, with NDB_FAULT_ERRNO 30 (EROFS)
  *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
  *   NDB_FAULT_HOLD   if set, the calls do not fail: each waits while the
  *                    fault is on (at most 30 s) and then runs — a save held
@@ -126,10 +130,25 @@ static const char *reopened(const char *path) {
         va_end(ap);                                                                                             \
     }
 
+/* Should an open of path with flags fail now?  Only when NDB_FAULT_OPS
+ * names "open", and only an open that could write: what a read-only file
+ * system refuses (reading still works). */
+static int open_faulty(const char *path, int flags) {
+    const char *file = getenv("NDB_FAULT_FILE"), *want = getenv("NDB_FAULT_PATH");
+    const char *ops = getenv("NDB_FAULT_OPS");
+    struct stat st;
+    if (!file || !want || !*want || !ops || !strstr(ops, "open") || !path) return 0;
+    if (!(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) || !strstr(path, want) || stat(file, &st) != 0) return 0;
+    const char *e = getenv("NDB_FAULT_ERRNO");
+    errno = e ? atoi(e) : EIO;
+    return 1;
+}
+
 int open(const char *path, int flags, ...) {
     static int (*real)(const char *, int, ...);
     if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
     MODE_ARG(flags);
+    if (open_faulty(path, flags)) return -1;
     return real(reopened(path), flags, mode);
 }
 
@@ -137,6 +156,7 @@ int open64(const char *path, int flags, ...) {
     static int (*real)(const char *, int, ...);
     if (!real) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
     MODE_ARG(flags);
+    if (open_faulty(path, flags)) return -1;
     return real(reopened(path), flags, mode);
 }
 
@@ -144,5 +164,6 @@ int openat(int dirfd, const char *path, int flags, ...) {
     static int (*real)(int, const char *, int, ...);
     if (!real) real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
     MODE_ARG(flags);
+    if (open_faulty(path, flags)) return -1;
     return real(dirfd, reopened(path), flags, mode);
 }
