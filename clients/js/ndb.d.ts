@@ -153,8 +153,9 @@ export interface SessionInfo {
 }
 
 export interface SetOptions extends CallOptions {
-    /** Seconds until the keys expire (issue 17).  Top-level keys only: a session's
-     *  set/add answer CommandSyntax (13), its keys expire with the session (expire()). */
+    /** Seconds until the keys expire (issue 17): set, add and clearSet.  Top-level keys
+     *  only: a session's set/add/clearSet answer CommandSyntax (13) naming SH_EXPIRE, its
+     *  keys expire with the session (expire()). */
     ttl?: number;
 }
 
@@ -174,7 +175,7 @@ export interface KeyCommands {
     count(options?: CallOptions): Promise<number>;
     contains(keys: string | string[], options?: CallOptions): Promise<string[]>;
     keys(options?: CallOptions): Promise<string[]>;
-    clearSet(keys: Record<string, JsonInput>, options?: CallOptions): Promise<number>;
+    clearSet(keys: Record<string, JsonInput>, options?: SetOptions): Promise<number>;
     incr(keys: Record<string, number | bigint>, options?: CallOptions): Promise<Record<string, number | bigint>>;
 }
 
