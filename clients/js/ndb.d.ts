@@ -30,7 +30,8 @@ export interface Options {
     protocols?: string[];
     /** A WebSocket implementation (a class like the browser's); default: the global one, else the `ws` package. */
     WebSocket?: unknown;
-    /** Authenticate with SV_AUTH on every connection. */
+    /** Authenticate with SV_AUTH on every connection.  Credentials in the URL
+     *  (ws://user:password@host/) are taken out of it and used as these. */
     user?: string;
     password?: string;
 }

@@ -50,6 +50,7 @@ export class Client {
     constructor(url, options = {}) {
         if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
         const o = given(DEFAULTS, options);
+        ({ url, user: o.user, password: o.password } = urlCredentials(url, o));
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
         const rc = typeof o.reconnect === 'object' && o.reconnect ? given(o, o.reconnect) : o;
         this.url = url;
@@ -462,6 +463,22 @@ export class Client {
         this.emit('event', { family, ...ev }, text, w);
         if (w) w.deliver(ev);
     }
+}
+
+// A URL's user and password (ws://app:secret@host/) taken out of it and
+// made the login, as the `user` and `password` options: browsers never send
+// them on a WebSocket (every request would answer 43) while Node's ws sends
+// them as Basic (logged in, but db.user unknown), and the URL appears in
+// error messages, which must not show the password.  o: the options, whose
+// user and password come back unchanged for a URL without credentials.
+function urlCredentials(url, o) {
+    const u = /^wss?:\/\/[^/?#]*@/i.test(url) ? new URL(url) : null;
+    if (!u || (!u.username && !u.password)) return { url, user: o.user, password: o.password };
+    if (o.user !== undefined) throw new TypeError('a user both in the URL and in the options: give it in one place');
+    const user = decodeURIComponent(u.username), password = decodeURIComponent(u.password);
+    u.username = '';
+    u.password = '';
+    return { url: u.href, user, password };
 }
 
 // What an error event of a WebSocket says, on one line ("" if nothing).
