@@ -303,14 +303,22 @@ export class Client {
     // connection's own set-up).  Rejects with NdbError when the server
     // answers another status.
     request(cmd, body = {}, options = {}) {
-        let text;
+        let text, timeout;
         try {
+            timeout = this.timeoutOf(options);
             text = stringify({ [cmd]: body });
         } catch (e) {
             return Promise.reject(e);
         }
         return this.enqueue({ cmd, text, ok: options.ok || OK, textDepth: options.textDepth ?? -1,
-            onReply: options.onReply, timeout: options.timeout ?? this.timeout, raw: false }, options.first);
+            onReply: options.onReply, timeout, raw: false }, options.first);
+    }
+
+    // A request's timeout: options.timeout, checked as the constructor checks
+    // its own (a negative, NaN or string one waited for ever, silently), or
+    // the client's.
+    timeoutOf(options) {
+        return options.timeout === undefined ? this.timeout : milliseconds('timeout', options.timeout, ' (0: none)');
     }
 
     // Send one request as it is and resolve with the whole response, failure
@@ -318,8 +326,9 @@ export class Client {
     // verbatim, even if invalid: the server answers that too).  options:
     // timeout; text: resolve with the response's exact text instead.
     raw(request, options = {}) {
-        let text;
+        let text, timeout;
         try {
+            timeout = this.timeoutOf(options);
             // text with a lone surrogate is refused too: the WebSocket would
             // send U+FFFD in its place, not the text as it is
             text = typeof request === 'string' ? unicode(request) : stringify(request);
@@ -328,7 +337,7 @@ export class Client {
         }
         const m = RESPONSE_NAME.exec(text);
         return this.enqueue({ cmd: m ? m[1] : 'request', text, ok: OK, textDepth: -1,
-            timeout: options.timeout ?? this.timeout, raw: options.text ? 'text' : 'object' });
+            timeout, raw: options.text ? 'text' : 'object' });
     }
 
     // Authenticate this connection as user (issue 14's SV_AUTH), and again
