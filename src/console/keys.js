@@ -11,7 +11,7 @@
 // view follows changes live; a server without it answers 10 and the view
 // simply does not.
 
-import { $, count, describe, fill, h, listKeys, toast } from './ui.js';
+import { $, count, describe, fill, h, keyName, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
@@ -107,9 +107,9 @@ export class KeysView {
         const list = $('keys-list');
         const page = this.cursors.length;
         fill(list, this.keys.map((k) => h('li', {}, h('button', {
-            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, text: k, title: k,
+            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, title: k, dataset: { key: k },
             onclick: () => this.open(k),
-        }))));
+        }, keyName(k)))));
         if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
         $('keys-summary').textContent = `${count(this.total)} key${this.total === 1 ? '' : 's'} in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
@@ -128,7 +128,7 @@ export class KeysView {
     // Open key k in the value panel.
     async open(k) {
         this.selected = k;
-        for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.textContent === k);
+        for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.dataset.key === k);
         const writable = this.db.role !== 'read';
         // this.db when called: the client may be replaced meanwhile (a login again)
         await this.panel.show({
