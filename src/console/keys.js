@@ -215,7 +215,8 @@ export class KeysView {
         if (ev.key === this.selected) this.panel.changed();
         const listed = this.keys.includes(ev.key);
         if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
-        else if (!listed && ev.op === 'set' && !this.announced) {
+        // KV_INCR of a key that did not exist creates it with the op "update"
+        else if (!listed && (ev.op === 'set' || ev.op === 'update') && !this.announced) {
             this.announced = true; // once per page: a burst of writes is one hint
             $('keys-summary').textContent += ' · new keys: Scan to see them';
         }

@@ -52,6 +52,19 @@ test('keys: the open value, new keys and removed keys follow other clients\' cha
     await page.close();
 });
 
+test('keys: a key another client\'s KV_INCR creates (op "update") is announced as a new key too', async () => {
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    const before = await texts(page, '#keys-list button.item');
+    assert.deepEqual(await other.kv.incr({ 'hits:new': 1 }), { 'hits:new': 1 });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.endsWith(' · new keys: Scan to see them'));
+    assert.deepEqual(await texts(page, '#keys-list button.item'), before); // the list stays as it was
+    await other.kv.rmv('hits:new');
+    noErrors(page);
+    await page.close();
+});
+
 test('sessions: the list follows sessions other clients create and end', async () => {
     const page = await newPage(b);
     await openConsole(page, home, 'sessions');
