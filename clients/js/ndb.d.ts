@@ -45,7 +45,7 @@ export interface CallOptions {
 }
 
 export interface RequestOptions extends CallOptions {
-    /** Statuses that mean success (default [1]). */
+    /** Statuses that mean success (default [1]; [121] for KV_SAVE and SH_SAVE, [141] for KV_LOAD and SH_LOAD). */
     ok?: number[];
     /** Values nested this deep come back as their JSON source text. */
     textDepth?: number;

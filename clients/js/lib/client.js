@@ -28,6 +28,9 @@ import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
+// The commands whose success is not 1 (docs/protocol.md, status table): a
+// save answers SaveComplete (121), a load LoadComplete (141).
+const SUCCESS = { KV_SAVE: [121], SH_SAVE: [121], KV_LOAD: [141], SH_LOAD: [141] };
 const EVENT_NAME = /^\s*\{\s*"([A-Z0-9]+)_EVENT"/;
 const RESPONSE_NAME = /^\s*\{\s*"([^"\\]*)"/;
 
@@ -301,7 +304,9 @@ export class Client {
     // body before the promise resolves, in message order), first (send at
     // once, ahead of requests waiting for the connection: for the
     // connection's own set-up).  Rejects with NdbError when the server
-    // answers another status.
+    // answers another status.  ok defaults to the command's success: 1,
+    // or 121 and 141 for the saves and loads (db.request('KV_SAVE', …)
+    // threw 'SaveComplete (121)' for a save that had succeeded).
     request(cmd, body = {}, options = {}) {
         let text, timeout;
         try {
@@ -310,7 +315,7 @@ export class Client {
         } catch (e) {
             return Promise.reject(e);
         }
-        return this.enqueue({ cmd, text, ok: options.ok || OK, textDepth: options.textDepth ?? -1,
+        return this.enqueue({ cmd, text, ok: options.ok || SUCCESS[cmd] || OK, textDepth: options.textDepth ?? -1,
             onReply: options.onReply, timeout, raw: false }, options.first);
     }
 

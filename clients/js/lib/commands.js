@@ -17,8 +17,6 @@
 import { JsonNumber } from './json.js';
 import { Watcher } from './watch.js';
 
-const SAVED = { ok: [121] };
-const LOADED = { ok: [141] };
 const MAX_U64 = (1n << 64n) - 1n;
 
 // Which method sends which command (the client's tests check that every
@@ -155,8 +153,8 @@ export function kvCommands(c) {
         // Append items to the array at key (or to its member options.name).
         arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o.name !== undefined ? { key, items, name: o.name } : { key, items }, o), ro(o)).then(() => undefined),
         // Snapshots (docs/protocol.md section 6).
-        save: (name, o) => c.request('KV_SAVE', { name }, { ...ro(o), ...SAVED }).then(rest),
-        load: (name, o) => c.request('KV_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        save: (name, o) => c.request('KV_SAVE', { name }, ro(o)).then(rest),
+        load: (name, o) => c.request('KV_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count, prefix}) → {cursor, keys}; cursor 0 ends.
         scan: (o = {}) => {
             const body = {};
@@ -214,8 +212,8 @@ export function sessionsCommands(c) {
         info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
         // {totalKeys, totalSessions}
         infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, { ...ro(o), ...SAVED }).then(rest),
-        load: (name, o) => c.request('SH_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, ro(o)).then(rest),
+        load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
         scan: (o = {}) => {
             const body = {};
