@@ -347,7 +347,9 @@ test('sessions: create one, watch its countdown, look at its keys, end it', asyn
     await page.waitForSelector('#session-keys button.item >> text=cart');
     await page.click('#session-keys button.item >> text=cart');
     await page.waitForSelector('#session-value .tree');
-    await page.click('#session-value button >> text=Edit');
+    // e edits, as the Edit button's title says (it did nothing outside Keys)
+    assert.equal(await page.locator('#session-value button >> text=Edit').getAttribute('title'), 'e');
+    await page.keyboard.press('e');
     await page.locator('#session-value textarea.editor').fill('[1, 2.0, 3]');
     await page.locator('#session-value textarea.editor').press('Control+Enter');
     await page.waitForSelector('#session-value .tree');
