@@ -196,7 +196,7 @@ export class Client {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (close code ${ev.code})`}`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(ev.code)})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
@@ -493,6 +493,15 @@ function urlCredentials(url, o) {
     u.username = '';
     u.password = '';
     return { url: u.href, user, password };
+}
+
+// A failed handshake's close code, when no error text came with it.  1006
+// is all a browser tells, for a server that is down and for one that
+// refused the page's origin (403) alike: the message names both, so that
+// the developer reading only "cannot connect" knows where to look.
+function silentClose(code) {
+    if (code !== 1006) return `close code ${code}`;
+    return "close code 1006; the WebSocket gives no reason: the server may be down, or refuse this page's origin (see its --allow-origin and its log)";
 }
 
 // What an error event of a WebSocket says, on one line ("" if nothing).
