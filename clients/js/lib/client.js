@@ -484,12 +484,15 @@ export class Client {
 // them on a WebSocket (every request would answer 43) while Node's ws sends
 // them as Basic (logged in, but db.user unknown), and the URL appears in
 // error messages, which must not show the password.  o: the options, whose
-// user and password come back unchanged for a URL without credentials.
+// user and password come back unchanged for a URL without credentials; a
+// URL with a user but no password (ws://app@host/) takes the password
+// option, which keeps it out of the URL.
 function urlCredentials(url, o) {
     const u = /^wss?:\/\/[^/?#]*@/i.test(url) ? new URL(url) : null;
     if (!u || (!u.username && !u.password)) return { url, user: o.user, password: o.password };
     if (o.user !== undefined) throw new TypeError('a user both in the URL and in the options: give it in one place');
-    const user = decodeURIComponent(u.username), password = decodeURIComponent(u.password);
+    if (u.password && o.password !== undefined) throw new TypeError('a password both in the URL and in the options: give it in one place');
+    const user = decodeURIComponent(u.username), password = u.password ? decodeURIComponent(u.password) : o.password;
     u.username = '';
     u.password = '';
     return { url: u.href, user, password };

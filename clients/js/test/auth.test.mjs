@@ -103,6 +103,11 @@ test('credentials in the URL are the login (SV_AUTH), taken out of the URL: neve
     assert.match(e.message, /^cannot connect to ws:\/\/127\.0\.0\.1:1\/: /);
     assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:secret@'), { user: 'rita', password: 'pw' }),
         { name: 'TypeError', message: 'a user both in the URL and in the options: give it in one place' });
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:secret@'), { password: 'pw' }),
+        { name: 'TypeError', message: 'a password both in the URL and in the options: give it in one place' });
+    // the user in the URL, the password in the options (out of the URL)
+    const split = await client(server.url.replace('ws://', 'ws://alice@'), { password: 'secret' });
+    assert.deepEqual([split.user, split.role, split.url], ['alice', 'write', server.url]);
 });
 
 test('refused credentials in the options: connect() rejects with the 44, after one try, and the client stays closed', async () => {
