@@ -26,6 +26,8 @@ export class KeysView {
         this.keys = [];
         this.selected = null;
         this.watcher = null;
+        this.followTurn = 0; // follow() calls made (the watch is for the latest)
+        this.following = false; // a watch request is under way
         this.canWatch = true;
         $('keys-form').addEventListener('submit', (ev) => {
             ev.preventDefault();
@@ -178,19 +180,33 @@ export class KeysView {
     }
 
     // Follow changes under the prefix while the view shows them (KV_WATCH,
-    // when the server has it).
+    // when the server has it).  One watch request at a time: scans in quick
+    // succession each asked for a watch at once, and all but the last were
+    // left behind (after 64 the server refused more, 42, and the view was
+    // no longer live).  A call made while one is under way only asks it to
+    // watch again, for the prefix shown then.
     async follow() {
         if (!this.canWatch) return;
-        const prefix = this.prefix;
-        if (this.watcher) await this.watcher.close();
-        this.watcher = null;
+        this.followTurn++;
+        if (this.following) return;
+        this.following = true;
         try {
-            this.watcher = await this.db.kv.watch({ prefix }, {}, (ev) => this.changed(ev));
-            this.live();
-        } catch (e) {
-            if (e.status === 10) this.canWatch = false; // a server without watches
-            $('keys-live').hidden = true;
+            let turn;
+            do {
+                turn = this.followTurn;
+                const old = this.watcher;
+                this.watcher = null;
+                if (old) await old.close();
+                try {
+                    this.watcher = await this.db.kv.watch({ prefix: this.prefix }, {}, (ev) => this.changed(ev));
+                } catch (e) {
+                    if (e.status === 10) this.canWatch = false; // a server without watches
+                }
+            } while (turn !== this.followTurn && this.canWatch);
+        } finally {
+            this.following = false;
         }
+        this.live();
     }
 
     // A pushed change: redraw what it touches.
