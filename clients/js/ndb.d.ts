@@ -30,7 +30,8 @@ export interface Options {
     protocols?: string[];
     /** A WebSocket implementation (a class like the browser's); default: the global one, else the `ws` package. */
     WebSocket?: unknown;
-    /** Authenticate with SV_AUTH on every connection. */
+    /** Authenticate with SV_AUTH on every connection.  Credentials in the URL
+     *  (ws://user:password@host/) are taken out of it and used as these. */
     user?: string;
     password?: string;
 }
@@ -44,7 +45,7 @@ export interface CallOptions {
 }
 
 export interface RequestOptions extends CallOptions {
-    /** Statuses that mean success (default [1]). */
+    /** Statuses that mean success (default [1]; [121] for KV_SAVE and SH_SAVE, [141] for KV_LOAD and SH_LOAD). */
     ok?: number[];
     /** Values nested this deep come back as their JSON source text. */
     textDepth?: number;
@@ -153,8 +154,9 @@ export interface SessionInfo {
 }
 
 export interface SetOptions extends CallOptions {
-    /** Seconds until the keys expire (issue 17).  Top-level keys only: a session's
-     *  set/add answer CommandSyntax (13), its keys expire with the session (expire()). */
+    /** Seconds until the keys expire (issue 17): set, add and clearSet.  Top-level keys
+     *  only: a session's set/add/clearSet answer CommandSyntax (13) naming SH_EXPIRE, its
+     *  keys expire with the session (expire()). */
     ttl?: number;
 }
 
@@ -174,7 +176,7 @@ export interface KeyCommands {
     count(options?: CallOptions): Promise<number>;
     contains(keys: string | string[], options?: CallOptions): Promise<string[]>;
     keys(options?: CallOptions): Promise<string[]>;
-    clearSet(keys: Record<string, JsonInput>, options?: CallOptions): Promise<number>;
+    clearSet(keys: Record<string, JsonInput>, options?: SetOptions): Promise<number>;
     incr(keys: Record<string, number | bigint>, options?: CallOptions): Promise<Record<string, number | bigint>>;
 }
 

@@ -197,7 +197,7 @@ function shortcuts(ev) {
     else if (ev.key === '/') views[current].focus();
     else if (ev.key === 'r') Promise.resolve(views[current].refresh()).catch((e) => toast(describe(e), true));
     else if (ev.key === 't') setTheme(THEMES[(THEMES.indexOf(document.documentElement.dataset.theme) + 1) % THEMES.length]);
-    else if (ev.key === 'e' && current === 'keys') views.keys.panel.edit();
+    else if (ev.key === 'e' && views[current].panel) views[current].panel.edit(); // Keys and Sessions
     else if (ev.key === '?') $('help').showModal();
     else return;
     ev.preventDefault();

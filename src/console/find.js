@@ -4,7 +4,7 @@
 // selects inside one key's value.  docs/protocol.md 3.14 is the dialect.
 
 import { JsonText } from './ndb/ndb.js';
-import { $, appendSome, count, describe, fill, h } from './ui.js';
+import { $, appendSome, count, describe, fill, h, keyName } from './ui.js';
 import { tree } from './tree.js';
 
 export class FindView {
@@ -53,7 +53,7 @@ export class FindView {
     }
 
     keyLink(k) {
-        return h('button', { type: 'button', class: 'link', text: k, title: 'open in Keys', onclick: () => this.openKey(k) });
+        return h('button', { type: 'button', class: 'link', title: 'open in Keys', dataset: { key: k }, onclick: () => this.openKey(k) }, keyName(k));
     }
 
     async update() {

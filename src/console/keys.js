@@ -11,7 +11,7 @@
 // view follows changes live; a server without it answers 10 and the view
 // simply does not.
 
-import { $, count, describe, fill, h, listKeys, toast } from './ui.js';
+import { $, count, describe, fill, h, keyName, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
@@ -26,6 +26,8 @@ export class KeysView {
         this.keys = [];
         this.selected = null;
         this.watcher = null;
+        this.followTurn = 0; // follow() calls made (the watch is for the latest)
+        this.following = false; // a watch request is under way
         this.canWatch = true;
         $('keys-form').addEventListener('submit', (ev) => {
             ev.preventDefault();
@@ -107,9 +109,9 @@ export class KeysView {
         const list = $('keys-list');
         const page = this.cursors.length;
         fill(list, this.keys.map((k) => h('li', {}, h('button', {
-            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, text: k, title: k,
+            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, title: k, dataset: { key: k },
             onclick: () => this.open(k),
-        }))));
+        }, keyName(k)))));
         if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
         $('keys-summary').textContent = `${count(this.total)} key${this.total === 1 ? '' : 's'} in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
@@ -128,7 +130,7 @@ export class KeysView {
     // Open key k in the value panel.
     async open(k) {
         this.selected = k;
-        for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.textContent === k);
+        for (const b of $('keys-list').querySelectorAll('button.item')) b.classList.toggle('selected', b.dataset.key === k);
         const writable = this.db.role !== 'read';
         // this.db when called: the client may be replaced meanwhile (a login again)
         await this.panel.show({
@@ -178,19 +180,33 @@ export class KeysView {
     }
 
     // Follow changes under the prefix while the view shows them (KV_WATCH,
-    // when the server has it).
+    // when the server has it).  One watch request at a time: scans in quick
+    // succession each asked for a watch at once, and all but the last were
+    // left behind (after 64 the server refused more, 42, and the view was
+    // no longer live).  A call made while one is under way only asks it to
+    // watch again, for the prefix shown then.
     async follow() {
         if (!this.canWatch) return;
-        const prefix = this.prefix;
-        if (this.watcher) await this.watcher.close();
-        this.watcher = null;
+        this.followTurn++;
+        if (this.following) return;
+        this.following = true;
         try {
-            this.watcher = await this.db.kv.watch({ prefix }, {}, (ev) => this.changed(ev));
-            this.live();
-        } catch (e) {
-            if (e.status === 10) this.canWatch = false; // a server without watches
-            $('keys-live').hidden = true;
+            let turn;
+            do {
+                turn = this.followTurn;
+                const old = this.watcher;
+                this.watcher = null;
+                if (old) await old.close();
+                try {
+                    this.watcher = await this.db.kv.watch({ prefix: this.prefix }, {}, (ev) => this.changed(ev));
+                } catch (e) {
+                    if (e.status === 10) this.canWatch = false; // a server without watches
+                }
+            } while (turn !== this.followTurn && this.canWatch);
+        } finally {
+            this.following = false;
         }
+        this.live();
     }
 
     // A pushed change: redraw what it touches.
@@ -215,7 +231,8 @@ export class KeysView {
         if (ev.key === this.selected) this.panel.changed();
         const listed = this.keys.includes(ev.key);
         if (listed && (ev.op === 'rmv' || ev.op === 'expire')) this.refresh();
-        else if (!listed && ev.op === 'set' && !this.announced) {
+        // KV_INCR of a key that did not exist creates it with the op "update"
+        else if (!listed && (ev.op === 'set' || ev.op === 'update') && !this.announced) {
             this.announced = true; // once per page: a burst of writes is one hint
             $('keys-summary').textContent += ' · new keys: Scan to see them';
         }

@@ -10,7 +10,7 @@
 // SH_WATCH — whenever sessions change.  Reading a key with SH_GET extends
 // a session created with extendOnGet, as any client's read does.
 
-import { $, appendSome, count, describe, duration, fill, h, listKeys, toast } from './ui.js';
+import { $, appendSome, count, describe, duration, fill, h, keyName, listKeys, toast } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const PAGE = 100;
@@ -24,6 +24,8 @@ export class SessionsView {
         this.sessions = [];
         this.selected = null; // token (number or BigInt) of the session shown
         this.watcher = null;
+        this.followTurn = 0;    // follow() calls made (the watch is for the latest)
+        this.following = false; // a watch request is under way
         this.canWatch = true;
         this.refreshSoon = null;
         $('sessions-new').addEventListener('submit', (ev) => {
@@ -196,7 +198,7 @@ export class SessionsView {
                 h('button', { type: 'button', class: 'w', text: 'New key', onclick: () => this.newKey(tkn) }),
                 h('button', { type: 'button', class: 'w danger', text: 'End session', onclick: () => this.end(tkn) })) : null);
         fill($('session-keys'));
-        appendSome($('session-keys'), keys, (k) => h('li', {}, h('button', { type: 'button', class: 'item', text: k, title: k, onclick: () => this.openKey(tkn, k) })));
+        appendSome($('session-keys'), keys, (k) => h('li', {}, h('button', { type: 'button', class: 'item', title: k, dataset: { key: k }, onclick: () => this.openKey(tkn, k) }, keyName(k))));
         if (!keys.length) $('session-keys').append(h('li', { class: 'muted', text: 'No keys.' }));
         const open = this.panel.spec;
         if (!again) this.panel.clear();
@@ -242,26 +244,40 @@ export class SessionsView {
 
     // Reload when sessions change (SH_WATCH {all: true}, when the server has
     // it).  again: watch anew (after a login again) even if a watch was made.
+    // One watch request at a time, as in Keys: the view shown again while its
+    // watch was being made asked for a second one, left behind for good.
     async follow(again = false) {
-        if (!this.canWatch || (this.watcher && !again)) return;
-        if (this.watcher) await this.watcher.close();
-        this.watcher = null;
+        if (!this.canWatch || ((this.watcher || this.following) && !again)) return;
+        this.followTurn++;
+        if (this.following) return;
+        this.following = true;
         try {
-            this.watcher = await this.db.sessions.watch({ all: true }, {}, (ev) => {
-                // the key open in the panel changed: show its new value now
-                const open = this.panel.spec;
-                if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
-                // the server dropped the watch (this page read its events too
-                // slowly): changes may have been missed, and none come any more
-                if (ev.op === 'overflow') {
-                    if (open) this.panel.changed();
-                    this.follow(true);
+            let turn;
+            do {
+                turn = this.followTurn;
+                const old = this.watcher;
+                this.watcher = null;
+                if (old) await old.close();
+                try {
+                    this.watcher = await this.db.sessions.watch({ all: true }, {}, (ev) => {
+                        // the key open in the panel changed: show its new value now
+                        const open = this.panel.spec;
+                        if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
+                        // the server dropped the watch (this page read its events too
+                        // slowly): changes may have been missed, and none come any more
+                        if (ev.op === 'overflow') {
+                            if (open) this.panel.changed();
+                            this.follow(true);
+                        }
+                        clearTimeout(this.changedSoon);
+                        this.changedSoon = setTimeout(() => this.load(), 200);
+                    });
+                } catch (e) {
+                    if (e.status === 10) this.canWatch = false;
                 }
-                clearTimeout(this.changedSoon);
-                this.changedSoon = setTimeout(() => this.load(), 200);
-            });
-        } catch (e) {
-            if (e.status === 10) this.canWatch = false;
+            } while (turn !== this.followTurn && this.canWatch);
+        } finally {
+            this.following = false;
         }
         this.live();
     }

@@ -22,6 +22,14 @@ export function h(tag, props = {}, ...children) {
     return el;
 }
 
+// A key's name as lists and headings show it.  The empty name is a key like
+// any other to the server: it shows as a placeholder in italics (CSS
+// .empty-name), not as a button with no text, a few pixels high, that
+// nobody can see or click.  Code that needs the name reads data-key.
+export function keyName(k) {
+    return k === '' ? h('span', { class: 'empty-name', text: '(empty name)' }) : k;
+}
+
 // The element with this id (the page defines it; a missing one is a bug).
 export function $(id) {
     const el = document.getElementById(id);

@@ -9,7 +9,7 @@
 // itself.
 
 import { JsonText, prettyText } from './ndb/ndb.js';
-import { describe, fill, h, toast } from './ui.js';
+import { describe, fill, h, keyName, toast } from './ui.js';
 import { tree } from './tree.js';
 
 export class ValuePanel {
@@ -102,7 +102,7 @@ export class ValuePanel {
 
     draw(spec, text, error) {
         const head = h('div', { class: 'panel-head' },
-            h('h2', { class: 'key', text: spec.name, title: spec.name }),
+            h('h2', { class: 'key', title: spec.name }, keyName(spec.name)),
             text !== undefined ? h('span', { class: 'muted', text: `${new TextEncoder().encode(text).length} bytes` }) : null);
         const err = h('p', { class: 'panel-error', role: 'alert', text: error || '', hidden: !error });
         if (text === undefined) {

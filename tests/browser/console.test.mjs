@@ -237,6 +237,40 @@ test('keys: create a key, then delete it', async () => {
     await page.close();
 });
 
+test('keys and session keys with the empty name: a visible placeholder that opens the key, not a button with no text', async () => {
+    const own = await Server.start();
+    try {
+        const [rsp] = send(own.url, '{"SH_NEW":{}}');
+        const tkn = /"tkn":(\d+)/.exec(rsp)[1];
+        send(own.url, '{"KV_SET":{"keys":{"":"nameless","(empty name)":"named"}}}', `{"SH_SET":{"tkn":${tkn},"keys":{"":1}}}`);
+        const page = await newPage(b);
+        await openConsole(page, own.httpUrl);
+        const empty = page.locator('#keys-list button.item[data-key=""]');
+        assert.equal(await empty.textContent(), '(empty name)');
+        assert.equal(await empty.locator('span.empty-name').count(), 1);
+        // as tall as any other item (it was 8 px: padding only)
+        const heights = await page.locator('#keys-list button.item').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().height)));
+        assert.equal(new Set(heights).size, 1, `heights ${heights}`);
+        await empty.click();
+        await page.waitForSelector('#keys-detail .tree');
+        assert.equal(await page.locator('#keys-detail h2.key').textContent(), '(empty name)');
+        assert.equal(await page.locator('#keys-detail .tree').textContent(), '"nameless"');
+        // only the empty name is selected, not the key that is called "(empty name)"
+        assert.deepEqual(await page.locator('#keys-list button.item.selected').evaluateAll((els) => els.map((e) => e.dataset.key)), ['']);
+        await page.goto(`${own.httpUrl}#sessions`);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.click(`#sessions-list button.token >> text=${tkn}`);
+        await page.click('#session-keys button.item[data-key=""]');
+        await page.waitForSelector('#session-value .tree');
+        assert.equal(await page.locator('#session-value h2.key').textContent(), '(empty name)');
+        assert.equal(await page.locator('#session-value .tree').textContent(), '1');
+        noErrors(page);
+        await page.close();
+    } finally {
+        await own.stop();
+    }
+});
+
 test('JSONPath: keys, paths and values that match; an invalid path; KV_UPDATE', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'find');
@@ -313,7 +347,9 @@ test('sessions: create one, watch its countdown, look at its keys, end it', asyn
     await page.waitForSelector('#session-keys button.item >> text=cart');
     await page.click('#session-keys button.item >> text=cart');
     await page.waitForSelector('#session-value .tree');
-    await page.click('#session-value button >> text=Edit');
+    // e edits, as the Edit button's title says (it did nothing outside Keys)
+    assert.equal(await page.locator('#session-value button >> text=Edit').getAttribute('title'), 'e');
+    await page.keyboard.press('e');
     await page.locator('#session-value textarea.editor').fill('[1, 2.0, 3]');
     await page.locator('#session-value textarea.editor').press('Control+Enter');
     await page.waitForSelector('#session-value .tree');

@@ -70,6 +70,24 @@ test('the server asks for a login: a wrong password is refused, the right one op
     await page.close();
 });
 
+test('the client in a page: credentials in the URL log in (chromium never sends them on a WebSocket itself)', async () => {
+    const page = await newPage(b);
+    await page.goto(home);
+    await page.waitForSelector('#login[open]');
+    const got = await page.evaluate(async (ws) => {
+        const { connect } = await import('/ndb/ndb.js');
+        const db = await connect(ws.replace('ws://', 'ws://rita:pw@'));
+        try {
+            return { user: db.user, role: db.role, url: db.url, greeting: await db.kv.get('greeting') };
+        } finally {
+            db.close();
+        }
+    }, server.url);
+    assert.deepEqual(got, { user: 'rita', role: 'read', url: server.url, greeting: 'hello' });
+    noErrors(page);
+    await page.close();
+});
+
 test('a read-only user sees the data and no control that would change it', async () => {
     const page = await logIn('rita', 'pw');
     await page.waitForSelector('body[data-ready="true"]');

@@ -52,6 +52,56 @@ test('keys: the open value, new keys and removed keys follow other clients\' cha
     await page.close();
 });
 
+test('keys: a key another client\'s KV_INCR creates (op "update") is announced as a new key too', async () => {
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.waitForSelector('#keys-live:not([hidden])');
+    const before = await texts(page, '#keys-list button.item');
+    assert.deepEqual(await other.kv.incr({ 'hits:new': 1 }), { 'hits:new': 1 });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.endsWith(' · new keys: Scan to see them'));
+    assert.deepEqual(await texts(page, '#keys-list button.item'), before); // the list stays as it was
+    await other.kv.rmv('hits:new');
+    noErrors(page);
+    await page.close();
+});
+
+test('scans in quick succession and views shown again and again keep one watch each: none is left behind', async () => {
+    // three watches per connection: Keys', Sessions' and one asked for in Raw
+    const own = await Server.start(['--max-watches', '3']);
+    try {
+        const page = await newPage(b);
+        await openConsole(page, own.httpUrl);
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await page.focus('#keys-prefix');
+        for (let i = 0; i < 20; i++) await page.keyboard.press('Enter'); // each left a watch behind
+        await page.click('#tab-sessions');
+        for (let i = 0; i < 5; i++) {
+            await page.click('#tab-keys');
+            await page.click('#tab-sessions');
+        }
+        await page.waitForSelector('#sessions-live:not([hidden])');
+        await page.click('#tab-keys');
+        await page.waitForSelector('#keys-live:not([hidden])');
+        // the third watch is free once the last scans' watches have settled
+        // (a watch made for a scan already replaced is closed when it comes);
+        // a watch left behind stays for good
+        await page.click('#tab-raw');
+        let answer = '';
+        for (let i = 1; i <= 20 && !answer.includes('"st":1'); i++) {
+            await page.waitForTimeout(250);
+            await page.fill('#raw-input', '{"KV_WATCH":{"prefix":"x"}}');
+            await page.keyboard.press('Control+Enter');
+            await page.waitForFunction((n) => document.querySelectorAll('#raw-log .response').length === n, i);
+            answer = await page.locator('#raw-log .response').first().textContent();
+        }
+        assert.match(answer, /^\{"KV_WATCH_RSP":\{"id":\d+,"st":1\}\}$/);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await own.stop();
+    }
+});
+
 test('sessions: the list follows sessions other clients create and end', async () => {
     const page = await newPage(b);
     await openConsole(page, home, 'sessions');

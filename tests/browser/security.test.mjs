@@ -3,6 +3,8 @@
 // hijacking), the same page from an origin allowed with --allow-origin can,
 // and a page whose name is re-pointed at the server (DNS rebinding) is
 // refused although it claims the server's own origin.
+// The JavaScript client on a page of a refused origin says what the bare
+// close code 1006 may mean.
 //
 // The pages come from node:http servers on loopback addresses of their own
 // (127.0.0.2 is never allowed, 127.0.0.3 is); ndb listens on 127.0.0.1.
@@ -22,7 +24,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,14 +55,29 @@ let ndb, ndbPort, tmp;
 const pages = {}; // origin label -> { server, origin }
 let browser;
 
-// A node:http server on host:port (0: any) serving PAGE; with relayPort,
+// The JavaScript client's files (clients/js), which a page server serves
+// under /ndb/ as a developer's site would: /ndb/ndb.js, /ndb/lib/*.js.
+const CLIENT = join(here, '../../clients/js');
+function clientFile(url) {
+    const m = /^\/ndb\/((?:lib\/)?[a-z]+\.js)$/.exec(url);
+    return m ? readFileSync(join(CLIENT, m[1])) : null;
+}
+
+// A node:http server on host:port (0: any) serving PAGE (and the client
+// under /ndb/, and an empty page at /blank); with relayPort,
 // WebSocket upgrades are handed to 127.0.0.1:relayPort unchanged (request
 // line, headers and all).  Resolves to { server, origin }.
 function pageServer(host, port = 0, relayPort = 0) {
     return new Promise((resolve, reject) => {
         const server = createServer((req, res) => {
+            const file = clientFile(req.url);
+            if (file) {
+                res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+                res.end(file);
+                return;
+            }
             res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-            res.end(PAGE);
+            res.end(req.url === '/blank' ? '<!doctype html><title>blank</title>' : PAGE);
         });
         if (relayPort)
             server.on('upgrade', (req, socket, head) => {
@@ -150,6 +167,30 @@ test('a page of a disallowed origin can neither write nor read', async () => {
     assert.equal(r.closeCode, 1006);
     assert.equal(keyExists(key), false);
     assert.match(ndbLogText(), new RegExp(`refused a WebSocket upgrade from 127\\.0\\.0\\.1: Origin "http://127\\.0\\.0\\.2:${pages.foreign.server.address().port}" is not allowed`));
+});
+
+test('the JavaScript client on a page of a disallowed origin: connect() rejects, naming the origin as a possible cause', async () => {
+    const page = await browser.newPage();
+    try {
+        await page.goto(`${pages.foreign.origin}/blank`, { timeout: WAIT_MS });
+        const got = await page.evaluate(async (url) => {
+            const { connect } = await import('/ndb/ndb.js');
+            return connect(url).then(() => 'connected', (e) => `${e.name}: ${e.message}`);
+        }, `ws://127.0.0.1:${ndbPort}/`);
+        // it said only "(close code 1006)": nothing a web developer could act on
+        assert.equal(got, `NdbConnectionError: cannot connect to ws://127.0.0.1:${ndbPort}/ (close code 1006; the WebSocket gives no reason: ` +
+            "the server may be down, or refuse this page's origin (see its --allow-origin and its log))");
+        // from the allowed origin the same client connects
+        await page.goto(`${pages.allowed.origin}/blank`, { timeout: WAIT_MS });
+        assert.equal(await page.evaluate(async (url) => {
+            const { connect } = await import('/ndb/ndb.js');
+            const db = await connect(url);
+            db.close();
+            return db.url;
+        }, `ws://127.0.0.1:${ndbPort}/`), `ws://127.0.0.1:${ndbPort}/`);
+    } finally {
+        await page.close();
+    }
 });
 
 test('the same page from an origin given with --allow-origin works', async () => {

@@ -28,6 +28,9 @@ import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
+// The commands whose success is not 1 (docs/protocol.md, status table): a
+// save answers SaveComplete (121), a load LoadComplete (141).
+const SUCCESS = { KV_SAVE: [121], SH_SAVE: [121], KV_LOAD: [141], SH_LOAD: [141] };
 const EVENT_NAME = /^\s*\{\s*"([A-Z0-9]+)_EVENT"/;
 const RESPONSE_NAME = /^\s*\{\s*"([^"\\]*)"/;
 
@@ -50,6 +53,7 @@ export class Client {
     constructor(url, options = {}) {
         if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
         const o = given(DEFAULTS, options);
+        ({ url, user: o.user, password: o.password } = urlCredentials(url, o));
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
         const rc = typeof o.reconnect === 'object' && o.reconnect ? given(o, o.reconnect) : o;
         this.url = url;
@@ -192,7 +196,7 @@ export class Client {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (close code ${ev.code})`}`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(ev.code)})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
@@ -300,16 +304,26 @@ export class Client {
     // body before the promise resolves, in message order), first (send at
     // once, ahead of requests waiting for the connection: for the
     // connection's own set-up).  Rejects with NdbError when the server
-    // answers another status.
+    // answers another status.  ok defaults to the command's success: 1,
+    // or 121 and 141 for the saves and loads (db.request('KV_SAVE', …)
+    // threw 'SaveComplete (121)' for a save that had succeeded).
     request(cmd, body = {}, options = {}) {
-        let text;
+        let text, timeout;
         try {
+            timeout = this.timeoutOf(options);
             text = stringify({ [cmd]: body });
         } catch (e) {
             return Promise.reject(e);
         }
-        return this.enqueue({ cmd, text, ok: options.ok || OK, textDepth: options.textDepth ?? -1,
-            onReply: options.onReply, timeout: options.timeout ?? this.timeout, raw: false }, options.first);
+        return this.enqueue({ cmd, text, ok: options.ok || SUCCESS[cmd] || OK, textDepth: options.textDepth ?? -1,
+            onReply: options.onReply, timeout, raw: false }, options.first);
+    }
+
+    // A request's timeout: options.timeout, checked as the constructor checks
+    // its own (a negative, NaN or string one waited for ever, silently), or
+    // the client's.
+    timeoutOf(options) {
+        return options.timeout === undefined ? this.timeout : milliseconds('timeout', options.timeout, ' (0: none)');
     }
 
     // Send one request as it is and resolve with the whole response, failure
@@ -317,8 +331,9 @@ export class Client {
     // verbatim, even if invalid: the server answers that too).  options:
     // timeout; text: resolve with the response's exact text instead.
     raw(request, options = {}) {
-        let text;
+        let text, timeout;
         try {
+            timeout = this.timeoutOf(options);
             // text with a lone surrogate is refused too: the WebSocket would
             // send U+FFFD in its place, not the text as it is
             text = typeof request === 'string' ? unicode(request) : stringify(request);
@@ -327,7 +342,7 @@ export class Client {
         }
         const m = RESPONSE_NAME.exec(text);
         return this.enqueue({ cmd: m ? m[1] : 'request', text, ok: OK, textDepth: -1,
-            timeout: options.timeout ?? this.timeout, raw: options.text ? 'text' : 'object' });
+            timeout, raw: options.text ? 'text' : 'object' });
     }
 
     // Authenticate this connection as user (issue 14's SV_AUTH), and again
@@ -462,6 +477,34 @@ export class Client {
         this.emit('event', { family, ...ev }, text, w);
         if (w) w.deliver(ev);
     }
+}
+
+// A URL's user and password (ws://app:secret@host/) taken out of it and
+// made the login, as the `user` and `password` options: browsers never send
+// them on a WebSocket (every request would answer 43) while Node's ws sends
+// them as Basic (logged in, but db.user unknown), and the URL appears in
+// error messages, which must not show the password.  o: the options, whose
+// user and password come back unchanged for a URL without credentials; a
+// URL with a user but no password (ws://app@host/) takes the password
+// option, which keeps it out of the URL.
+function urlCredentials(url, o) {
+    const u = /^wss?:\/\/[^/?#]*@/i.test(url) ? new URL(url) : null;
+    if (!u || (!u.username && !u.password)) return { url, user: o.user, password: o.password };
+    if (o.user !== undefined) throw new TypeError('a user both in the URL and in the options: give it in one place');
+    if (u.password && o.password !== undefined) throw new TypeError('a password both in the URL and in the options: give it in one place');
+    const user = decodeURIComponent(u.username), password = u.password ? decodeURIComponent(u.password) : o.password;
+    u.username = '';
+    u.password = '';
+    return { url: u.href, user, password };
+}
+
+// A failed handshake's close code, when no error text came with it.  1006
+// is all a browser tells, for a server that is down and for one that
+// refused the page's origin (403) alike: the message names both, so that
+// the developer reading only "cannot connect" knows where to look.
+function silentClose(code) {
+    if (code !== 1006) return `close code ${code}`;
+    return "close code 1006; the WebSocket gives no reason: the server may be down, or refuse this page's origin (see its --allow-origin and its log)";
 }
 
 // What an error event of a WebSocket says, on one line ("" if nothing).

@@ -17,8 +17,6 @@
 import { JsonNumber } from './json.js';
 import { Watcher } from './watch.js';
 
-const SAVED = { ok: [121] };
-const LOADED = { ok: [141] };
 const MAX_U64 = (1n << 64n) - 1n;
 
 // Which method sends which command (the client's tests check that every
@@ -65,6 +63,15 @@ export function ro(o) {
     return o && o.timeout !== undefined ? { timeout: o.timeout } : {};
 }
 
+// body with options.ttl as its `ttl` member when one is given.  Every write
+// method passes it on, also those whose command takes none (KV_INCR,
+// KV_UPDATE, KV_ARR_APPEND, a session's writes): the server then refuses it
+// with 13 naming KV_EXPIRE or SH_EXPIRE, where dropping it here would make
+// the call succeed as if the keys were going to expire.
+function withTtl(body, o) {
+    return o && o.ttl !== undefined ? { ...body, ttl: o.ttl } : body;
+}
+
 // The body of SH_NEW from {duration, deleteSession, extendOnGet,
 // extendOnSetAdd}; no duration (or 0): a session that never expires.
 function expiryBody(e) {
@@ -105,9 +112,9 @@ function keyCommands(c, prefix, tkn) {
     const cmd = (name) => `${prefix}_${name}`;
     return {
         // Store every member of keys (an object); options.ttl (seconds, issue 17) expires them.
-        set: (keys, o = {}) => c.request(cmd('SET'), b(o.ttl !== undefined ? { keys, ttl: o.ttl } : { keys }), ro(o)).then(() => undefined),
+        set: (keys, o) => c.request(cmd('SET'), b(withTtl({ keys }, o)), ro(o)).then(() => undefined),
         // Store the members of keys that do not exist yet.
-        add: (keys, o = {}) => c.request(cmd('ADD'), b(o.ttl !== undefined ? { keys, ttl: o.ttl } : { keys }), ro(o)).then(() => undefined),
+        add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys }, o)), ro(o)).then(() => undefined),
         // get(["a","b"]) → {a: …, b: …} (missing keys left out); get("a") →
         // the value, or undefined.  options.text: values as their exact JSON text.
         get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
@@ -122,9 +129,9 @@ function keyCommands(c, prefix, tkn) {
         // Every key name (for many keys, prefer kv.scan).
         keys: (o) => c.request(cmd('KEYS'), b({}), ro(o)).then((r) => r.keys),
         // Remove every key, then store keys; resolves with how many were removed.
-        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b({ keys }), ro(o)).then((r) => r.cnt),
+        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys }, o)), ro(o)).then((r) => r.cnt),
         // Add to numbers (issue 17): {hits: 1} → the new values.
-        incr: (keys, o) => c.request(cmd('INCR'), b({ keys }), ro(o)).then((r) => r.keys),
+        incr: (keys, o) => c.request(cmd('INCR'), b(withTtl({ keys }, o)), ro(o)).then((r) => r.keys),
     };
 }
 
@@ -142,12 +149,12 @@ export function kvCommands(c) {
                 .then((r) => (rsp === 'paths' ? r.paths : r.keys));
         },
         // Replace every node path selects in key's value; resolves with the count.
-        update: (key, path, value, o) => c.request('KV_UPDATE', { key, path, value }, ro(o)).then((r) => r.cnt),
+        update: (key, path, value, o) => c.request('KV_UPDATE', withTtl({ key, path, value }, o), ro(o)).then((r) => r.cnt),
         // Append items to the array at key (or to its member options.name).
-        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', o.name !== undefined ? { key, items, name: o.name } : { key, items }, ro(o)).then(() => undefined),
+        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o.name !== undefined ? { key, items, name: o.name } : { key, items }, o), ro(o)).then(() => undefined),
         // Snapshots (docs/protocol.md section 6).
-        save: (name, o) => c.request('KV_SAVE', { name }, { ...ro(o), ...SAVED }).then(rest),
-        load: (name, o) => c.request('KV_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        save: (name, o) => c.request('KV_SAVE', { name }, ro(o)).then(rest),
+        load: (name, o) => c.request('KV_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count, prefix}) → {cursor, keys}; cursor 0 ends.
         scan: (o = {}) => {
             const body = {};
@@ -205,8 +212,8 @@ export function sessionsCommands(c) {
         info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
         // {totalKeys, totalSessions}
         infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, { ...ro(o), ...SAVED }).then(rest),
-        load: (name, o) => c.request('SH_LOAD', { name }, { ...ro(o), ...LOADED }).then(rest),
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, ro(o)).then(rest),
+        load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
         scan: (o = {}) => {
             const body = {};

@@ -84,6 +84,32 @@ test('credentials in the options log in on connect; a reader gets 45 for a write
     assert.equal(await writer.kv.count(), 0);
 });
 
+test('credentials in the URL are the login (SV_AUTH), taken out of the URL: never sent as Basic, never in a message', async () => {
+    const db = await client(server.url.replace('ws://', 'ws://alice:secret@'));
+    assert.deepEqual([db.user, db.role], ['alice', 'write']);
+    assert.deepEqual(db.sent, ['SV_AUTH']);
+    assert.equal(db.url, server.url);
+    assert.equal(await db.kv.count(), 0);
+    // percent-escapes are decoded, as a browser's URL parser leaves them
+    const escaped = await client(server.url.replace('ws://', 'ws://ali%63e:secr%65t@'));
+    assert.deepEqual([escaped.user, escaped.role], ['alice', 'write']);
+    // a wrong password: the 44 of SV_AUTH (not the handshake's 401), and the URL without it
+    const wrong = record(new Ndb(server.url.replace('ws://', 'ws://alice:hunter2@'), { minDelay: 20 }));
+    await refused(wrong.open(), 'SV_AUTH', 44, 'wrong user or password');
+    const down = new Ndb('ws://alice:hunter2@127.0.0.1:1/');
+    const e = await down.open().then(() => assert.fail('port 1 answered'), (err) => err);
+    assert.ok(e instanceof NdbConnectionError);
+    assert.doesNotMatch(e.message, /hunter2/);
+    assert.match(e.message, /^cannot connect to ws:\/\/127\.0\.0\.1:1\/: /);
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:secret@'), { user: 'rita', password: 'pw' }),
+        { name: 'TypeError', message: 'a user both in the URL and in the options: give it in one place' });
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:secret@'), { password: 'pw' }),
+        { name: 'TypeError', message: 'a password both in the URL and in the options: give it in one place' });
+    // the user in the URL, the password in the options (out of the URL)
+    const split = await client(server.url.replace('ws://', 'ws://alice@'), { password: 'secret' });
+    assert.deepEqual([split.user, split.role, split.url], ['alice', 'write', server.url]);
+});
+
 test('refused credentials in the options: connect() rejects with the 44, after one try, and the client stays closed', async () => {
     const db = record(new Ndb(server.url, { user: 'alice', password: 'wrong', minDelay: 20 }));
     const closed = once(db, 'close');

@@ -97,6 +97,20 @@ test('kv: save and load a snapshot', async () => {
     await db.kv.clear();
 });
 
+test('request(): a save or load that succeeded resolves with its body (121, 141 are their success), a failure rejects', async () => {
+    await db.kv.set({ a: 1 });
+    const saved = await db.request('KV_SAVE', { name: 'req' }); // threw "SaveComplete (121)"
+    assert.deepEqual({ ...saved, duration: 0 }, { duration: 0, name: 'req', st: 121 });
+    const loaded = await db.request('KV_LOAD', { name: 'req' });
+    assert.deepEqual({ ...loaded, duration: 0 }, { duration: 0, keys: 1, name: 'req', sessions: 0, st: 141 });
+    assert.equal((await db.request('SH_SAVE', { name: 'reqsh' })).st, 121);
+    assert.equal((await db.request('SH_LOAD', { name: 'reqsh' })).st, 141);
+    await refused(db.request('KV_LOAD', { name: 'nope' }), 'KV_LOAD', 142);
+    // another command answering 121 is no success; options.ok still decides when given
+    await refused(db.request('KV_COUNT', {}, { ok: [121] }), 'KV_COUNT', 1);
+    await db.kv.clear();
+});
+
 test('sessions: create, keys inside, info, exists, infoAll, end', async () => {
     const t = await db.sessions.create();
     assert.equal(typeof t, 'number');

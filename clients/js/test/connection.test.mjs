@@ -174,6 +174,24 @@ test('bad options and URLs are TypeErrors', () => {
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { connectTimeout: NaN }), /^TypeError: connectTimeout must be a number of milliseconds \(0: none\): NaN$/);
 });
 
+test('a request\'s own timeout is checked as the constructor\'s: a bad one rejects with a TypeError, nothing sent', async () => {
+    const db = await connect(server.url);
+    const sent = [];
+    const transmit = db.transmit.bind(db);
+    db.transmit = (e) => { sent.push(e.cmd); transmit(e); };
+    // each of these waited for ever, silently
+    await assert.rejects(db.kv.get('a', { timeout: -1 }), /^TypeError: timeout must be a number of milliseconds \(0: none\): -1$/);
+    await assert.rejects(db.kv.count({ timeout: NaN }), /^TypeError: timeout must be a number of milliseconds \(0: none\): NaN$/);
+    await assert.rejects(db.raw('{"KV_COUNT":{}}', { timeout: '500' }), /^TypeError: timeout must be a number of milliseconds \(0: none\): "500"$/);
+    await assert.rejects(db.request('KV_COUNT', {}, { timeout: Infinity }), /^TypeError: timeout must be a number of milliseconds \(0: none\): Infinity$/);
+    assert.deepEqual(sent, []);
+    // 0 waits for ever, undefined is the client's
+    assert.equal(await db.kv.count({ timeout: 0 }), 0);
+    assert.equal(await db.kv.count({ timeout: undefined }), 0);
+    assert.deepEqual(sent, ['KV_COUNT', 'KV_COUNT']);
+    db.close();
+});
+
 test('an option given as undefined is the default: reconnection keeps its backoff', async () => {
     const none = { numbers: undefined, timeout: undefined, connectTimeout: undefined, minDelay: undefined, maxDelay: undefined, protocols: undefined };
     const idle = new Ndb('ws://127.0.0.1:1/', none);

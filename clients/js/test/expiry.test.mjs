@@ -108,6 +108,32 @@ test('session keys have no ttl: session(t).set/add with ttl are refused (13) and
     await s.end();
 });
 
+test('kv.clearSet with ttl expires the keys it stores; incr, update and arrAppend send a ttl, refused (13) naming KV_EXPIRE', async () => {
+    await db.kv.set({ old: 1 });
+    assert.equal(await db.kv.clearSet({ cache: [1], other: 2 }, { ttl: 60 }), 1);
+    const ttl = await db.kv.ttl(['cache', 'other', 'old']);
+    assert.deepEqual(Object.keys(ttl), ['cache', 'other']);
+    assertTtl(ttl.cache, 60);
+    assertTtl(ttl.other, 60);
+    await refused(db.kv.clearSet({ a: 1 }, { ttl: -5 }), 'KV_CLEAR_SET', 42, TTL_RANGE);
+    assert.deepEqual(await db.kv.count(), 2); // a bad ttl removes nothing
+    const keeps = (cmd) => `${cmd} takes no 'ttl': the key keeps its TTL (set one with KV_EXPIRE)`;
+    await refused(db.kv.incr({ hits: 1 }, { ttl: 60 }), 'KV_INCR', 13, keeps('KV_INCR'));
+    await refused(db.kv.update('cache', '$', 5, { ttl: 60 }), 'KV_UPDATE', 13, keeps('KV_UPDATE'));
+    await refused(db.kv.arrAppend('cache', [2], { ttl: 60 }), 'KV_ARR_APPEND', 13, keeps('KV_ARR_APPEND'));
+    assert.deepEqual(await db.kv.get(['cache', 'hits']), { cache: [1] });
+});
+
+test('session keys have no ttl: session(t).clearSet/incr with ttl are refused (13) naming SH_EXPIRE and change nothing', async () => {
+    const s = db.session(await db.sessions.create());
+    await s.set({ n: 1 });
+    const m = "'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)";
+    await refused(s.clearSet({ otp: '123456' }, { ttl: 30 }), 'SH_CLEAR_SET', 13, m);
+    await refused(s.incr({ n: 1 }, { ttl: 30 }), 'SH_INCR', 13, m);
+    assert.deepEqual(await s.get(['n', 'otp']), { n: 1 });
+    await s.end();
+});
+
 test('this file sent KV_EXPIRE, KV_TTL, KV_PERSIST and SH_EXPIRE to a real server', () => {
     assertSent('expiry.test.mjs', SENT);
 });

@@ -20,6 +20,7 @@ export async function uses(): Promise<void> {
     const w: Watcher = await db.kv.watch({ prefix: 'user:' }, { values: true });
     for await (const ev of w) void ev.op;
     const leased: boolean = await db.kv.cas('lock', null, 'me', { ttl: 30 });
+    const cleared: number = await db.kv.clearSet({ cache: [] }, { ttl: 60 });
     const released: boolean = await db.kv.cas('lock', 'me'); // no value: remove on a match
     await db.session(t).watch({ values: true });
     const role: string = (await db.auth('alice', 'secret')).role;
@@ -33,6 +34,6 @@ export async function uses(): Promise<void> {
     await db.kv.get([1, 2]);
     // @ts-expect-error: no such number mode
     await connect('ws://127.0.0.1:1987/', { numbers: 'bigint' });
-    void [one, many, n, keys, kv, page, left, role, text, leased, released];
+    void [one, many, n, keys, kv, page, left, role, text, leased, cleared, released];
     db.close();
 }
