@@ -37,7 +37,7 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
     [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
     [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER)"},
-    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password from FILE's first line (else $NDB_PASSWORD)"},
+    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password of --user from FILE's first line (else $NDB_PASSWORD)"},
     [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE ($NDB_CACERT)"},
     [OPT_CLIENT_CERT] = {0, "client-cert", "FILE", "wss://: certificate to show a server that asks"},
     [OPT_CLIENT_KEY] = {0, "client-key", "FILE", "wss://: its private key (PEM, not encrypted; give both)"},
@@ -1046,6 +1046,8 @@ static int settle_options(cli_ctx *c) {
         return cli_usage_error(c, "%s", c->urlbuf);
     cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
                       c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);
+    if (e->proto && cli_login_password_unused(&c->login, c->opt[OPT_PASSWORD_FILE])) /* help logs in to nothing */
+        return cli_usage_error(c, "%s", CLI_LOGIN_NO_USER);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
