@@ -274,8 +274,12 @@ _ndb() {
         local head= args=(keys -r --timeout 0.5) keys
         args+=("${_ndb_connargs[@]}")
         # never a password prompt on Tab: without a password source a login
-        # (--user, NDB_USER) fails at once instead of asking on the terminal
-        [[ -z ${NDB_PASSWORD:-} && " ${args[*]} " != *" --password-file "* ]] && args+=(--password-file /dev/null)
+        # (--user, NDB_USER) fails at once instead of asking on the terminal;
+        # only with a user (without one, --password-file is a usage error)
+        local i user=${NDB_USER:-}
+        for ((i = 0; i < ${#args[@]} - 1; i++)); do [[ ${args[i]} == --user ]] && user=${args[i + 1]}; done
+        [[ -n $user && -z ${NDB_PASSWORD:-} && " ${args[*]} " != *" --password-file "* ]] &&
+            args+=(--password-file /dev/null)
         # a command with a session form lists --session in its --help
         if [[ $'\n'$_ndb_spec == *$'\n|session|'* ]]; then
             [[ -n $_ndb_session ]] && args+=(--session "$_ndb_session")

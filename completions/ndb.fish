@@ -91,8 +91,14 @@ function __ndb_keys
     set -l ndb $argv[1]
     set -l args keys -r --timeout 0.5 $argv[5..-1]
     # never a password prompt on Tab: without a password source a login
-    # (--user, NDB_USER) fails at once instead of asking on the terminal
-    if test -z "$NDB_PASSWORD"; and not contains -- --password-file $args
+    # (--user, NDB_USER) fails at once instead of asking on the terminal;
+    # only with a user (without one, --password-file is a usage error)
+    set -l user "$NDB_USER"
+    set -l u (contains -i -- --user $args)
+    if test -n "$u"; and test $u -lt (count $args)
+        set user $args[(math $u + 1)]
+    end
+    if test -n "$user"; and test -z "$NDB_PASSWORD"; and not contains -- --password-file $args
         set -a args --password-file /dev/null
     end
     if test "$argv[2]" = 1

@@ -123,7 +123,8 @@ export interface WatchOptions extends CallOptions {
     values?: boolean;
     /** Event values as their exact JSON text. */
     text?: boolean;
-    /** Unread events kept before the watcher overflows (default 10000). */
+    /** Unread events kept before the watcher overflows: a whole number, at least 1
+     * (default 10000; anything else is a TypeError from watch()). */
     maxBuffered?: number;
 }
 
@@ -217,14 +218,14 @@ export interface SessionsCommands {
     create(expiry?: ExpiryOptions, options?: CallOptions): Promise<number | bigint>;
     end(tkn: Token, options?: CallOptions): Promise<void>;
     endAll(options?: CallOptions): Promise<number>;
-    exists(tkns: Token[], options?: CallOptions): Promise<Array<number | bigint>>;
+    exists(tkns: Token | Token[], options?: CallOptions): Promise<Array<number | bigint>>;
     info(tkn: Token, options?: CallOptions): Promise<SessionInfo>;
     infoAll(options?: CallOptions): Promise<{ totalKeys: number; totalSessions: number }>;
-    save(name: string, options?: CallOptions & { tkns?: Token[] }): Promise<{ duration: number; name: string }>;
+    save(name: string, options?: CallOptions & { tkns?: Token | Token[] }): Promise<{ duration: number; name: string }>;
     load(name: string, options?: CallOptions): Promise<{ keys: number; name: string; sessions: number }>;
     scan(options?: CallOptions & { cursor?: number | bigint; count?: number }): Promise<{ cursor: number | bigint; sessions: SessionInfo[] }>;
     scanAll(options?: CallOptions & { count?: number }): AsyncIterable<SessionInfo>;
-    watch(spec: { tkns: Token[] } | { all: true }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
+    watch(spec: { tkns: Token | Token[] } | { all: true }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
 }
 
 export type ClientEvent = 'open' | 'close' | 'reconnecting' | 'error' | 'event';

@@ -320,8 +320,12 @@ int cli_req_key_array(cli_ctx *c, const char *member, int argc, char **argv);
 /* "ndb: key "k" does not exist[ in session N]" on stderr. */
 void cli_say_key_missing(const cli_ctx *c, const char *key);
 /* cli_say_key_missing for each of argv's keys that answer object `obj` of
- * c->rsp lacks.  Returns 0 when none is missing, else CLI_FALSE. */
+ * c->rsp lacks, once per name (the answer names each key once, 3.3).
+ * Returns 0 when none is missing, else CLI_FALSE. */
 int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv);
+/* A new array of argc flags: 1 where argv[i] is the first occurrence of its
+ * name, 0 where an earlier argument is the same.  The caller frees it. */
+unsigned char *cli_first_names(int argc, char *const *argv);
 
 /*
  * Send c->req, wait for the answer (within the deadline), parse it into

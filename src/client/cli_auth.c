@@ -52,6 +52,10 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
     l->tls.insecure = insecure || l->base_tls.insecure;
 }
 
+int cli_login_password_unused(const cli_login *l, const char *password_file) {
+    return password_file && !l->user;
+}
+
 int cli_login_matches(const cli_login *l) { return !strcmp(l->opened_as, l->user ? l->user : ""); }
 
 void cli_login_switched(cli_login *l, const char *user, const char *role) {

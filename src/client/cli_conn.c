@@ -184,15 +184,42 @@ void cli_say_key_missing(const cli_ctx *c, const char *key) {
     sb_free(&m);
 }
 
+/* An argument and its position, sorted by name, then position. */
+typedef struct {
+    const char *name;
+    int at;
+} name_at;
+
+static int by_name_then_at(const void *a, const void *b) {
+    const name_at *x = a, *y = b;
+    int d = strcmp(x->name, y->name);
+    return d ? d : (x->at > y->at) - (x->at < y->at);
+}
+
+unsigned char *cli_first_names(int argc, char *const *argv) {
+    /* sorted, not compared pairwise: `ndb get -` may name 100,000 keys */
+    size_t size = argc > 0 ? (size_t)argc : 0;
+    unsigned char *first = malloc(size + 1);
+    name_at *s = malloc((size + 1) * sizeof *s);
+    if (!first || !s) abort();
+    for (int i = 0; i < argc; i++) s[i] = (name_at){argv[i], i};
+    qsort(s, size, sizeof *s, by_name_then_at);
+    for (int i = 0; i < argc; i++) first[s[i].at] = i == 0 || strcmp(s[i].name, s[i - 1].name) != 0;
+    free(s);
+    return first;
+}
+
 int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv) {
     int rc = 0;
     jmembers m; /* one lookup per name: an index, or `ndb get -` of 100,000 names is quadratic */
     jmembers_init(&m, &c->rsp, obj);
+    unsigned char *first = cli_first_names(argc, argv);
     for (int i = 0; i < argc; i++) {
         if (jmembers_get(&m, argv[i], strlen(argv[i]))) continue;
-        cli_say_key_missing(c, argv[i]);
         rc = CLI_FALSE;
+        if (first[i]) cli_say_key_missing(c, argv[i]); /* `get a nope nope` names nope once */
     }
+    free(first);
     jmembers_free(&m);
     return rc;
 }

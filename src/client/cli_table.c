@@ -37,7 +37,7 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_PRETTY] = {0, "pretty", NULL, "pretty-print JSON even when not on a terminal"},
     [OPT_COMPACT] = {'c', "compact", NULL, "compact JSON, one document per line, even on a tty"},
     [OPT_USER] = {0, "user", "NAME", "log in as NAME (default $NDB_USER)"},
-    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password from FILE's first line (else $NDB_PASSWORD)"},
+    [OPT_PASSWORD_FILE] = {0, "password-file", "FILE", "password of --user from FILE's first line (else $NDB_PASSWORD)"},
     [OPT_CACERT] = {0, "cacert", "FILE", "wss://: also trust the CAs in FILE ($NDB_CACERT)"},
     [OPT_CLIENT_CERT] = {0, "client-cert", "FILE", "wss://: certificate to show a server that asks"},
     [OPT_CLIENT_KEY] = {0, "client-key", "FILE", "wss://: its private key (PEM, not encrypted; give both)"},
@@ -131,6 +131,7 @@ static const cli_cmd cli_cmds[] = {
      "                     separated by NUL bytes)\n"
      "Keys are listed in the order given.  A missing key is never printed (not\n"
      "even as an empty line): it is named on stderr and the exit status is 1.\n"
+     "A key given twice is printed, or named, once.\n"
      "\n"
      "Values are printed exactly as stored: numbers keep their text (0.1,\n"
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
@@ -217,7 +218,9 @@ static const cli_cmd cli_cmds[] = {
      CLI_F_SESSION, cli_count},
     {NULL, "contains", NULL, "Keys", "KEY...", "test whether keys exist",
      "Print those of the given keys that exist, in the order given (one per line\n"
-     "when not on a terminal, as for 'keys'), and exit 0 only if all exist.\n"
+     "when not on a terminal, as for 'keys'), and exit 0 only if all exist.  A\n"
+     "key given twice is printed twice, as KV_CONTAINS answers: a line for each\n"
+     "KEY that exists.\n"
      "\n"
      "Examples:\n"
      "  $ ndb set user:42 '{\"name\":\"Bob\"}'\n"
@@ -258,7 +261,8 @@ static const cli_cmd cli_cmds[] = {
     {NULL, "ttl", NULL, "Expiry and atomic updates", "KEY...", "print the seconds left before keys expire",
      "With one KEY, print the seconds it has left (rounded up to the millisecond,\n"
      "e.g. 29.5), or null if it never expires.  With several, print an object of\n"
-     "those that exist.  A missing key is named on stderr and the exit status is 1.\n",
+     "those that exist.  A missing key is named on stderr (once, if given twice)\n"
+     "and the exit status is 1.\n",
      "0  every KEY exists\n1  some KEY does not exist\n", {0}, 1, -1, "KV_TTL", NULL, CLI_F_NOSESSION, cli_ttl},
     {NULL, "persist", NULL, "Expiry and atomic updates", "KEY...", "make keys never expire",
      "Remove the time to live of each KEY (keys that never expired are left as\n"
@@ -417,13 +421,14 @@ static const cli_cmd cli_cmds[] = {
      "0  created\n", {OPT_TTL, OPT_DELETE, OPT_EXTEND_GET, OPT_EXTEND_SET}, 0, 0, "SH_NEW", NULL,
      0, cli_session_new},
     {"session", "end", NULL, "Sessions", "TKN... | --all", "end sessions",
-     "End each session TKN, dropping its keys.  With --all end every session and\n"
-     "print how many there were.\n",
+     "End each session TKN, dropping its keys (a TKN given twice is ended once).\n"
+     "With --all end every session and print how many there were.\n",
      "0  every TKN was ended\n1  some TKN named no session\n", {OPT_ALL}, 0, -1, "SH_END", NULL, 0,
      cli_session_end},
     {"session", "exists", NULL, "Sessions", "TKN...", "test whether sessions exist",
      "Print those of the given tokens that name a session, in the order given (one\n"
-     "per line when not on a terminal), and exit 0 only if all exist.\n",
+     "per line when not on a terminal; a TKN given twice, twice, as SH_EXISTS\n"
+     "answers), and exit 0 only if all exist.\n",
      "0  every TKN names a session\n1  some TKN does not\n", {0}, 1, -1, "SH_EXISTS", NULL, 0,
      cli_session_exists},
     {"session", "info", NULL, "Sessions", "[TKN]", "describe a session, or all sessions",
@@ -1046,6 +1051,8 @@ static int settle_options(cli_ctx *c) {
         return cli_usage_error(c, "%s", c->urlbuf);
     cli_login_command(&c->login, c->opt[OPT_USER], c->opt[OPT_PASSWORD_FILE], c->opt[OPT_CACERT],
                       c->opt[OPT_CLIENT_CERT], c->opt[OPT_CLIENT_KEY], c->opt[OPT_INSECURE] != NULL);
+    if (e->proto && cli_login_password_unused(&c->login, c->opt[OPT_PASSWORD_FILE])) /* help logs in to nothing */
+        return cli_usage_error(c, "%s", CLI_LOGIN_NO_USER);
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))

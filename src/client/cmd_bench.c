@@ -114,7 +114,8 @@ static const char bench_usage[] =
     "  --user NAME          every connection logs in as NAME (default $NDB_USER); the\n"
     "                       password is --password-file's first line, else\n"
     "                       $NDB_PASSWORD, else asked on the terminal\n"
-    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --password-file FILE  read the password of --user from FILE's\n"
+    "                       first line\n"
     "  --cacert FILE        wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE   wss://: a client certificate, for a server that asks\n"
     "  --client-key FILE    wss://: its private key (PEM, not encrypted; give both)\n"
@@ -1213,6 +1214,11 @@ int cmd_bench(int argc, char **argv) {
     if (bws_target_parse(&b->target, b->url, err, sizeof err))
         return usage_error("invalid %s '%s'%s: %s", what, b->url, from_env ? " (NDB_URL)" : "", err);
     cli_login_command(&b->login, b->user, b->password_file, b->cacert, b->cert, b->key, b->insecure);
+    if (cli_login_password_unused(&b->login, b->password_file)) {
+        bws_target_free(&b->target);
+        cli_login_free(&b->login);
+        return usage_error("%s", CLI_LOGIN_NO_USER);
+    }
     if (bws_target_tls(&b->target, &b->login.tls, err, sizeof err) || cli_login_password(&b->login, err, sizeof err)) {
         fprintf(stderr, "ndb bench: %s\n", err);
         bws_target_free(&b->target);

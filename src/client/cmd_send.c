@@ -65,7 +65,8 @@ static const char send_usage[] =
     "                     SH_EVENT of watches) have been printed in all\n"
     "  --user NAME        log in as NAME first (default $NDB_USER); the password is\n"
     "                     --password-file's first line, else $NDB_PASSWORD, else asked\n"
-    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --password-file FILE  read the password of --user from FILE's\n"
+    "                     first line\n"
     "  --cacert FILE      wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE  wss://: a client certificate, for a server that asks\n"
     "  --client-key FILE  wss://: its private key (PEM, not encrypted; give both)\n"
@@ -306,6 +307,11 @@ int cmd_send(int argc, char **argv) {
     char err[600];
     int crc;
     cli_login_command(&st.login, user, pwfile, cacert, cert, key, insecure);
+    if (cli_login_password_unused(&st.login, pwfile)) {
+        free(reqs);
+        cli_login_free(&st.login);
+        return usage_error("%s", CLI_LOGIN_NO_USER);
+    }
     if (cli_login_password(&st.login, err, sizeof err) == 0) /* before connecting: a prompt takes its time */
         st.ws = cli_login_connect(&st.login, st.url, st.timeout_ms, err, sizeof err, &crc);
     if (!st.ws) {

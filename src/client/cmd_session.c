@@ -69,6 +69,30 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     return 0;
 }
 
+/* A token and its position, sorted by token, then position. */
+typedef struct {
+    uint64_t tkn;
+    int at;
+} tkn_at;
+
+static int by_tkn_then_at(const void *a, const void *b) {
+    const tkn_at *x = a, *y = b;
+    return x->tkn != y->tkn ? (x->tkn > y->tkn) - (x->tkn < y->tkn) : (x->at > y->at) - (x->at < y->at);
+}
+
+/* As cli_first_names, for n parsed tokens ("7" and "07" are one session). */
+static unsigned char *first_tokens(int n, const uint64_t *tk) {
+    size_t size = n > 0 ? (size_t)n : 0;
+    unsigned char *first = malloc(size + 1);
+    tkn_at *s = malloc((size + 1) * sizeof *s);
+    if (!first || !s) abort();
+    for (int i = 0; i < n; i++) s[i] = (tkn_at){tk[i], i};
+    qsort(s, size, sizeof *s, by_tkn_then_at);
+    for (int i = 0; i < n; i++) first[s[i].at] = i == 0 || s[i].tkn != s[i - 1].tkn;
+    free(s);
+    return first;
+}
+
 int cli_session_end(cli_ctx *c, int argc, char **argv) {
     int rc = 0;
     if (c->opt[OPT_ALL]) {
@@ -84,7 +108,9 @@ int cli_session_end(cli_ctx *c, int argc, char **argv) {
     uint64_t *tk = calloc((size_t)argc, sizeof *tk);
     if (!tk) abort();
     if (!(rc = parse_tokens(c, argc, argv, 0, tk))) {
+        unsigned char *first = first_tokens(argc, tk);
         for (int i = 0; i < argc; i++) {
+            if (!first[i]) continue; /* ended already: a second SH_END would call it missing */
             cli_req_begin(c);
             cli_req_member(c, "tkn");
             sb_add_u64(&c->req, tk[i]);
@@ -102,6 +128,7 @@ int cli_session_end(cli_ctx *c, int argc, char **argv) {
                 break;
             }
         }
+        free(first);
     }
     free(tk);
     return rc;

@@ -93,7 +93,8 @@ static const char repl_usage[] =
     "  --user NAME           log in as NAME (default $NDB_USER); the password is read\n"
     "                        once: --password-file's first line, else $NDB_PASSWORD,\n"
     "                        else asked on the terminal (again after a refusal)\n"
-    "  --password-file FILE  read the password from FILE's first line\n"
+    "  --password-file FILE  read the password of --user from FILE's\n"
+    "                        first line\n"
     "  --cacert FILE         wss://: also trust the CAs in FILE (default $NDB_CACERT)\n"
     "  --client-cert FILE    wss://: a client certificate, for a server that asks\n"
     "  --client-key FILE     wss://: its private key (PEM, not encrypted; give both)\n"
@@ -1171,6 +1172,10 @@ int cmd_repl(int argc, char **argv) {
     cli_login_base(&r.c.login, opt[OPT_USER], opt[OPT_PASSWORD_FILE], opt[OPT_CACERT], opt[OPT_CLIENT_CERT],
                    opt[OPT_CLIENT_KEY], opt[OPT_INSECURE] != NULL);
     cli_login_command(&r.c.login, NULL, NULL, NULL, NULL, NULL, 0);
+    if (cli_login_password_unused(&r.c.login, opt[OPT_PASSWORD_FILE])) {
+        cli_ctx_free(&r.c);
+        return usage_error("%s", CLI_LOGIN_NO_USER);
+    }
     char perr[400];
     if (cli_login_password(&r.c.login, perr, sizeof perr)) { /* once, before anything else */
         fprintf(stderr, "ndb repl: %s\n", perr);

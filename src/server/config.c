@@ -327,7 +327,7 @@ static int check_persist_path(const ndb_config *c, const char *src, char *err, s
     snprintf(probe, sizeof probe, "%s/.ndb-write-test-%ld", c->persist_path, (long)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || close(fd) || unlink(probe)) {
-        snprintf(err, errlen, "Failed test write to persist path %s: %s (%s)", c->persist_path, strerror(errno), src);
+        snprintf(err, errlen, "cannot write to persist path %s: %s (%s)", c->persist_path, strerror(errno), src);
         return -1;
     }
     return 0;

@@ -61,7 +61,8 @@ static const char usage[] =
     "  -h, --help          show this help and exit\n"
     "\n"
     "Exit status: 0 the journal recovers (after repair: it was repaired); 1 it\n"
-    "does not; 2 usage error, or no journal or automatic snapshot in DIR.\n";
+    "does not; 2 usage error, or no journal file or automatic snapshot in DIR (a\n"
+    "wrong path, a server without --journal, or lost files: nothing to check).\n";
 
 /* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
 static int usage_error(const char *fmt, const char *arg) {
@@ -199,6 +200,8 @@ int cmd_journal(int argc, char **argv) {
         config_free(&cfg);
         return 2;
     }
+    char where[PATH_MAX]; /* the persist path, for the report */
+    snprintf(where, sizeof where, "%s", cfg.persist_path);
     config_free(&cfg);
     /* a check writes nothing: it works where it may not write */
     int busy, lock = repair ? auto_layout_lock(&L, &busy, err, sizeof err)
@@ -213,6 +216,16 @@ int cmd_journal(int argc, char **argv) {
     recovery_report rep;
     store_init(&st, 0, 64);
     int rc = recovery_run(&st, &L, repair ? RECOVER_START : RECOVER_CHECK, &rep, err, sizeof err);
+    if (rc == 0 && !rep.found) {
+        /* "recovers 0 keys" would pass a script's check of a path whose
+         * journal files were lost or that never had any (a wrong path, a
+         * server without --journal): there is nothing here to vouch for */
+        fprintf(stderr, "ndb journal: no journal or automatic snapshot in %s (%s holds neither)\n",
+                where, L.root);
+        store_free(&st);
+        if (lock >= 0) close(lock);
+        return 2;
+    }
     if (rc == 0) {
         print_found(&rep, &st);
         if (repair) { /* what a start-up would have done anyway was done: say so, not "nothing" */

@@ -287,6 +287,33 @@ Try 'ndb set --help' for more information." ]
     err_has '"nope"'
 }
 
+@test "a key given twice is printed or named once (as KV_GET answers it); contains prints it twice, as KV_CONTAINS" {
+    "$NDB" set a 1 b 2
+    run --separate-stderr "$NDB" get a nope b nope a
+    exit_is 1 '{"a":1,"b":2}'
+    [ "$stderr" = 'ndb: key "nope" does not exist' ]
+    run --separate-stderr "$NDB" get nope nope
+    exit_is 1 '{}'
+    [ "$stderr" = 'ndb: key "nope" does not exist' ]
+    run --separate-stderr "$NDB" get - <<<$'nope\na\nnope'
+    exit_is 1 '{"a":1}'
+    [ "$stderr" = 'ndb: key "nope" does not exist' ]
+    run --separate-stderr "$NDB" ttl a nope nope
+    exit_is 1 '{"a":null}'
+    [ "$stderr" = 'ndb: key "nope" does not exist' ]
+    run --separate-stderr "$NDB" persist nope b nope
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: key "nope" does not exist' ]
+    run --separate-stderr "$NDB" contains a a nope
+    exit_is 1 $'"a"\n"a"'
+    [ -z "$stderr" ]
+    local t
+    t=$("$NDB" session new)
+    run --separate-stderr "$NDB" get --session "$t" x x
+    exit_is 1 '{}'
+    [ "$stderr" = "ndb: key \"x\" does not exist in session $t" ]
+}
+
 @test "get -r prints strings bare, other values as JSON" {
     "$NDB" set s 'line1
 line2' o '{"a":"b"}' u '"caf\u00e9 \u2603"'

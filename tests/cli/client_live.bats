@@ -144,6 +144,44 @@ until_watched() { # until_watched FILE PATTERN CMD...
     err_has 'session 1 does not exist'
 }
 
+# count KEY: README's counter for a time window of 1 s, as a script runs it
+count() {
+    "$NDB" add --ttl 1 "$1" 0 || return
+    local n
+    n=$("$NDB" incr "$1") || return
+    if [ "$n" = 1 ]; then "$NDB" expire "$1" 1 || return; fi
+    echo "$n"
+}
+
+@test "README's counter for a time window: it counts, keeps its deadline, and expires even if a client dies half-way" {
+    run count req:a
+    ok_out '1'
+    run count req:a
+    ok_out '2'
+    local t
+    t=$("$NDB" ttl req:a)
+    [[ "$t" =~ ^0\.[0-9]+$ ]] # incr kept the window's deadline, a second add did not move it
+    # a client that dies after add: the 0 it left expires with its window
+    "$NDB" add --ttl 1 req:b 0
+    sleep 1.3
+    run --separate-stderr "$NDB" get req:a req:b
+    exit_is 1 '{}'
+    run count req:a # a new window
+    ok_out '1'
+    # the window ended between add and incr: incr starts a counter without a
+    # deadline (what the other order leaves when its client dies), which
+    # the expire on 1 mends
+    "$NDB" add --ttl 0.05 req:c 0
+    sleep 0.3
+    run --separate-stderr "$NDB" incr req:c
+    ok_out '1'
+    run --separate-stderr "$NDB" ttl req:c
+    ok_out 'null'
+    "$NDB" expire req:c 1
+    t=$("$NDB" ttl req:c)
+    [[ "$t" =~ ^(0\.[0-9]+|1)$ ]]
+}
+
 @test "cas: exit 0 when swapped, 1 when the comparison fails; lock with a lease" {
     run --separate-stderr "$NDB" cas --ttl 30 lock null me
     ok_out ''

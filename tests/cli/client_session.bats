@@ -231,6 +231,23 @@ $t"
     exit_is 2 ""
 }
 
+@test "session end: a token given twice is ended once, not called missing the second time" {
+    local t u
+    t=$("$NDB" session new)
+    run --separate-stderr "$NDB" session end "$t" "$t"
+    exit_is 0 ""
+    [ -z "$stderr" ]
+    run --separate-stderr "$NDB" session exists "$t"
+    exit_is 1 ""
+    t=$("$NDB" session new)
+    u=$("$NDB" session new)
+    run --separate-stderr "$NDB" session end "$t" 77 "$u" "$t" 077
+    exit_is 1 ""
+    [ "$stderr" = "ndb: session 77 does not exist" ]
+    run --separate-stderr "$NDB" session exists "$t" "$u"
+    exit_is 1 ""
+}
+
 @test "session end: tokens, a missing one (exit 1), --all prints the count" {
     local t u v
     t=$("$NDB" session new)

@@ -227,7 +227,7 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     [ -z "$(comp "-H 127.0.0.2 -p 1 get ")" ]
 }
 
-@test "bash: a login without a password source never prompts on Tab: the key lookup gets --password-file /dev/null" {
+@test "bash: a login without a password source never prompts on Tab: the key lookup gets --password-file /dev/null (only with a user)" {
     # a stand-in for ndb that records the arguments of its key lookups
     # (comp in $(...), as everywhere here: _ndb may end on a false test)
     local real=$NDB log="$BATS_TEST_TMPDIR/calls"
@@ -247,6 +247,10 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     : >"$log"
     : "$(NDB_PASSWORD=x comp "--user alice get ")"
     [ "$(cat "$log")" = "keys -r --timeout 0.5 --user alice" ]
+    # no user, no password file: without a user it is a usage error
+    : >"$log"
+    : "$(NDB_USER= comp "get ")"
+    [ "$(cat "$log")" = "keys -r --timeout 0.5" ]
     NDB=$real
 }
 

@@ -160,6 +160,20 @@ raw_options() {
     grep -q '^\.Sh EXAMPLES' "$MAN/ndb.1"
 }
 
+@test "ndb(1)'s exit status 1 names every command whose help gives a status 1 of its own" {
+    local c missing=
+    awk '/^\.Sh EXIT STATUS/,/^\.Sh EXAMPLES/' "$MAN/ndb.1" >"$BATS_TEST_TMPDIR/exit"
+    while IFS= read -r c; do
+        # a 1 only for a missing session is the man page's "any key command
+        # in a session that does not exist"
+        "$NDB" help $c | awk '/^Exit status/ { f = 1 } f && /^  1  /' |
+            grep -qv 'the session (--session TKN or NDB_SESSION) does not exist$' || continue
+        # (a prefix: the REPL spells clear's question clear-keys)
+        grep -q "^\.Cm $c" "$BATS_TEST_TMPDIR/exit" || missing+=" '$c'"
+    done < <("$NDB" help --commands)
+    [ -z "$missing" ] || { echo "not in ndb(1) EXIT STATUS:$missing" >&2; return 1; }
+}
+
 # settings_def: "TYPE MEMBER OPTION" for every entry of settings.def, "-"
 # where it has no member or no option (read from the entry's first line,
 # which settings.def keeps as "SETTING(ID, TYPE, member, option,").

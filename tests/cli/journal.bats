@@ -382,6 +382,17 @@ PY
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 2 ]
     [ "$output" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb does not exist)" ]
+    # an @ndb with neither (its files lost, or a server that never journaled):
+    # nothing recovers here, and a script must not read "ok, 0 keys" as a pass
+    mkdir -p "$P/@ndb/journal" "$P/@ndb/snapshots"
+    for cmd in check repair; do
+        run --separate-stderr "$NDB" journal $cmd --persist-path "$P"
+        [ "$status" -eq 2 ]
+        [ "$output" = "" ]
+        [ "$stderr" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb holds neither)" ]
+    done
+    [ -z "$(ls -A "$P/@ndb/journal")" ] && [ -z "$(ls -A "$P/@ndb/snapshots")" ] # nothing was made there
+    rm -rf "$P/@ndb"
     run "$NDB" journal check --config "$BATS_TEST_TMPDIR/none.jsonc"
     [ "$status" -eq 2 ]
     [[ "$output" == "ndb journal: cannot read config file $BATS_TEST_TMPDIR/none.jsonc"* ]]

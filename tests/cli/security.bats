@@ -584,6 +584,41 @@ basic_wrong() {
     ok_out 1
 }
 
+@test "--password-file without a user is a usage error in every client, before connecting; NDB_PASSWORD alone is not" {
+    local failed msg='--password-file needs --user NAME (or NDB_USER): there is no user to log in as'
+    failed=$(grep -c 'log' "$NDB_LOG" || true)
+    run --separate-stderr "$NDB" get cli --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb get: $msg"$'\n'"Try 'ndb get --help' for more information." ]
+    run --separate-stderr "$NDB" --password-file "$ALICE_PW_FILE" count
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb count: $msg" ]
+    run --separate-stderr "$NDB" set cli 2 --user '' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: $msg" ]
+    run --separate-stderr "$NDB" send --password-file "$ALICE_PW_FILE" '{"KV_GET":{"keys":["cli"]}}'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb send: $msg" ]
+    run --separate-stderr "$NDB" bench --password-file "$ALICE_PW_FILE" -n 10 -q
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb bench: $msg" ]
+    run --separate-stderr "$NDB" repl --password-file "$ALICE_PW_FILE" <<<'get cli'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb repl: $msg" ]
+    # a line of the REPL is checked like a command
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" repl --user alice <<<"get cli --user '' --password-file $ALICE_PW_FILE"
+    [[ "$stderr" == *"$msg"* ]]
+    [ "$(grep -c 'log' "$NDB_LOG" || true)" = "$failed" ] # no login was tried
+    run --separate-stderr "$NDB" --password-file "$ALICE_PW_FILE" help get # logs in to nothing
+    exit_is 0
+    [[ "$output" == 'usage: ndb get '* ]]
+    # NDB_PASSWORD is the environment's, not asked for by this command: the
+    # server's answer says a login is missing
+    NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" get cli
+    exit_is 3
+    [ "$stderr" = 'ndb: AuthRequired (43): authentication required (the server has users: log in with --user NAME, or set NDB_USER)' ]
+}
+
 @test "ndb bench logs every connection in with --user" {
     NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" bench --user alice -n 200 -c 2 --op sh_set -q --csv
     exit_is 0

@@ -376,10 +376,19 @@ static void test_startup_checks(void) {
         chmod(dir, 0500);
         CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
         char want[PATH_MAX + 128];
-        snprintf(want, sizeof want, "Failed test write to persist path %s: Permission denied (field 'persist.path')",
+        snprintf(want, sizeof want, "cannot write to persist path %s: Permission denied (field 'persist.path')",
                  dir);
         CHECK_STR(err, want);
         chmod(dir, 0700);
+    }
+    { /* the same failure as root: the probe's name is taken by a directory */
+        char probe[PATH_MAX + 64], want[PATH_MAX + 128];
+        snprintf(probe, sizeof probe, "%s/.ndb-write-test-%ld", dir, (long)getpid());
+        CHECK_INT(mkdir(probe, 0700), 0);
+        CHECK_INT(config_check_startup(&c, err, sizeof err), -1);
+        snprintf(want, sizeof want, "cannot write to persist path %s: File exists (field 'persist.path')", dir);
+        CHECK_STR(err, want);
+        rmdir(probe);
     }
 
     /* --load-name reads from --load-path, or from a persist path someone chose */

@@ -48,6 +48,13 @@ export function token(t) {
     throw new TypeError(`not a session token (an integer from 0 to 2^64-1): ${String(t)}`);
 }
 
+// Tokens as they go on the wire: an array of tokens, or one token alone
+// (as the key methods take one key); anything else throws token()'s
+// TypeError, where `tkns.map is not a function` said nothing of tokens.
+function tokens(t) {
+    return Array.isArray(t) ? t.map(token) : [token(t)];
+}
+
 // The body without its status.
 export function rest(body) {
     const { st, ...r } = body;
@@ -207,12 +214,12 @@ export function sessionsCommands(c) {
         create: (expiry, o) => c.request('SH_NEW', expiryBody(expiry), ro(o)).then((r) => r.tkn),
         end: (tkn, o) => c.request('SH_END', { tkn: token(tkn) }, ro(o)).then(() => undefined),
         endAll: (o) => c.request('SH_END_ALL', {}, ro(o)).then((r) => r.cnt),
-        // Which of the tokens name a session, in the order asked.
-        exists: (tkns, o) => c.request('SH_EXISTS', { tkns: tkns.map(token) }, ro(o)).then((r) => r.exist),
+        // Which of the tokens (an array, or one token) name a session, in the order asked.
+        exists: (tkns, o) => c.request('SH_EXISTS', { tkns: tokens(tkns) }, ro(o)).then((r) => r.exist),
         info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
         // {totalKeys, totalSessions}
         infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: o.tkns.map(token) } : { name }, ro(o)).then(rest),
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
         load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
         scan: (o = {}) => {
@@ -223,6 +230,6 @@ export function sessionsCommands(c) {
         scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
         watch: (spec, o = {}, onEvent = null) =>
-            new Watcher(c, 'SH', watchBody(spec.tkns ? { tkns: spec.tkns.map(token) } : { ...spec }, o), o, onEvent).start(),
+            new Watcher(c, 'SH', watchBody(spec.tkns ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
     };
 }

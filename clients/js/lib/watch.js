@@ -20,6 +20,15 @@ import { NdbError } from './errors.js';
 
 export const DEFAULT_MAX_BUFFERED = 10000;
 
+// v, checked to be a whole number of events, at least 1, as the client's
+// constructor checks its numbers: NaN or 'x' never overflowed (the buffer
+// grew without bound), 0 or -1 overflowed at the first event.
+function eventCount(name, v) {
+    // a string is shown quoted: "…: 100" for '100' read as if 100 were wrong
+    if (!(Number.isSafeInteger(v) && v >= 1)) throw new TypeError(`${name} must be a whole number of events, at least 1: ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    return v;
+}
+
 export class Watcher {
     // client: the Client; family: "KV" or "SH"; body: the watch request's
     // body; options: text (event values as exact JSON text), maxBuffered,
@@ -30,7 +39,7 @@ export class Watcher {
         this.family = family;
         this.body = body;
         this.text = !!options.text;
-        this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+        this.maxBuffered = eventCount('maxBuffered', options.maxBuffered ?? DEFAULT_MAX_BUFFERED);
         this.timeout = options.timeout;
         this.onEvent = onEvent;
         this.id = null;

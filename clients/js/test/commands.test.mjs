@@ -170,6 +170,18 @@ test('sessions: scan, scanAll, save and load, endAll', async () => {
 test('malformed tokens are refused before anything is sent', async () => {
     for (const bad of [-1, 1.5, 'x', '', '-3', 2n ** 64n, null, undefined, {}]) assert.throws(() => db.session(bad), TypeError);
     assert.throws(() => db.sessions.info(2 ** 60), TypeError); // not a safe integer: pass a BigInt
+    // a list of tokens: an array, or one token alone; anything else names
+    // the token it is not (it was "tkns.map is not a function")
+    const t = await db.sessions.create();
+    assert.deepEqual(await db.sessions.exists(t), [t]);
+    assert.deepEqual(await db.sessions.exists([t, 7]), [t]);
+    assert.throws(() => db.sessions.exists(null), /^TypeError: not a session token \(an integer from 0 to 2\^64-1\): null$/);
+    for (const bad of [{}, 'x', -1]) {
+        assert.throws(() => db.sessions.exists(bad), /^TypeError: not a session token \(an integer from 0 to 2\^64-1\): /);
+        assert.throws(() => db.sessions.save('x', { tkns: bad }), /^TypeError: not a session token /);
+        assert.throws(() => db.sessions.watch({ tkns: bad }), /^TypeError: not a session token /);
+    }
+    await db.sessions.end(t);
     await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
 });
 

@@ -173,6 +173,20 @@ test('a reader maxBuffered events behind: the client\'s overflow event ends the 
     await db.kv.clear();
 });
 
+test('maxBuffered is checked as the client\'s numeric options are: a TypeError, no watch made', async () => {
+    const db = await client(server.url);
+    for (const [bad, shown] of [['x', '"x"'], ['10', '"10"'], [NaN, 'NaN'], [0, '0'], [-1, '-1'], [2.5, '2.5'], [Infinity, 'Infinity']]) {
+        const re = new RegExp(`^TypeError: maxBuffered must be a whole number of events, at least 1: ${shown.replace(/[.]/g, '\\.')}$`);
+        assert.throws(() => db.kv.watch({ keys: ['a'] }, { maxBuffered: bad }), re);
+        assert.throws(() => db.sessions.watch({ all: true }, { maxBuffered: bad }), re);
+    }
+    await db.kv.count();
+    assert.ok(!db.sent.includes('KV_WATCH') && !db.sent.includes('SH_WATCH'), 'nothing was sent');
+    const w = await db.kv.watch({ keys: ['a'] }, { maxBuffered: 1 });
+    assert.equal(w.maxBuffered, 1);
+    await w.close();
+});
+
 test('a connection that stops reading: the server\'s overflow event, then the watcher ends; answers still come', async () => {
     const s = await Server.start(['--watch-output', '4K']);
     try {
