@@ -323,9 +323,12 @@ static int check_persist_path(const ndb_config *c, const char *src, char *err, s
         snprintf(err, errlen, "persist path is not a directory or does not exist: %s (%s)", c->persist_path, src);
         return -1;
     }
+    /* a name no other file has: one named after the pid, left by a server
+     * killed in this instant, failed the start of a later server given the
+     * same pid (always 1 in a container) with "File exists" */
     char probe[PATH_MAX + 32];
-    snprintf(probe, sizeof probe, "%s/.ndb-write-test-%ld", c->persist_path, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    snprintf(probe, sizeof probe, "%s/.ndb-write-test-XXXXXX", c->persist_path);
+    int fd = mkstemp(probe); /* closed at once: no exec can inherit it */
     if (fd < 0 || close(fd) || unlink(probe)) {
         snprintf(err, errlen, "cannot write to persist path %s: %s (%s)", c->persist_path, strerror(errno), src);
         return -1;
