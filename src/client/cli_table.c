@@ -998,8 +998,9 @@ int cli_parse_timeout(const char *s, double *secs, int *ms) {
 int cli_check_env_url(const char *url, char *buf, size_t n) {
     ws_url u;
     char why[256];
+    char shown[4096];
     if (ws_url_parse(&u, url, why, sizeof why) == 0) return 0;
-    snprintf(buf, n, "invalid URL '%s' (NDB_URL): %s", url, why);
+    snprintf(buf, n, "invalid URL '%s' (NDB_URL): %s", ws_url_shown(url, shown, sizeof shown), why);
     return -1;
 }
 

@@ -1211,8 +1211,11 @@ int cmd_bench(int argc, char **argv) {
     int from_env = !b->url && !b->host && !b->port;
     const char *what = b->url ? "--url" : "URL";
     if (cli_server_url(b->url, b->host, b->port, urlbuf, sizeof urlbuf, &b->url)) return usage_error("%s", urlbuf);
-    if (bws_target_parse(&b->target, b->url, err, sizeof err))
-        return usage_error("invalid %s '%s'%s: %s", what, b->url, from_env ? " (NDB_URL)" : "", err);
+    if (bws_target_parse(&b->target, b->url, err, sizeof err)) {
+        char shown[4096];
+        return usage_error("invalid %s '%s'%s: %s", what, ws_url_shown(b->url, shown, sizeof shown),
+                           from_env ? " (NDB_URL)" : "", err);
+    }
     cli_login_command(&b->login, b->user, b->password_file, b->cacert, b->cert, b->key, b->insecure);
     if (cli_login_password_unused(&b->login, b->password_file)) {
         bws_target_free(&b->target);

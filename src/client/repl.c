@@ -1146,8 +1146,9 @@ int cmd_repl(int argc, char **argv) {
     ws_url parsed;
     char why[256];
     if (ws_url_parse(&parsed, url, why, sizeof why)) {
-        fprintf(stderr, "ndb repl: invalid URL '%s'%s: %s\nTry 'ndb repl --help' for more information.\n", url,
-                opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
+        char shown[4096];
+        fprintf(stderr, "ndb repl: invalid URL '%s'%s: %s\nTry 'ndb repl --help' for more information.\n",
+                ws_url_shown(url, shown, sizeof shown), opt[OPT_URL] || opt[OPT_HOST] || opt[OPT_PORT] ? "" : " (NDB_URL)", why);
         return CLI_USAGE;
     }
     /* The canonical form (ws://127.0.0.1:1987/ for ":1987") is what the

@@ -515,7 +515,8 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
     c->txq.len = c->txoff = LWS_PRE;
     c->rndpos = sizeof c->rnd;
     if (ws_url_parse(&c->u, url, why, sizeof why) < 0) {
-        snprintf(err, errlen, "invalid URL '%s': %s", url, why);
+        char shown[4096];
+        snprintf(err, errlen, "invalid URL '%s': %s", ws_url_shown(url, shown, sizeof shown), why);
         wsc_free(c);
         return NULL;
     }

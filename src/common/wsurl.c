@@ -185,3 +185,15 @@ int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen) {
              u->path);
     return 0;
 }
+
+const char *ws_url_shown(const char *text, char *buf, size_t n) {
+    const char *p = strstr(text, "://");
+    p = p ? p + 3 : text;
+    size_t alen = strcspn(p, "/?#");
+    const char *at = NULL, *colon;
+    for (const char *q = p; q < p + alen; q++) /* the last '@': a password may hold one */
+        if (*q == '@') at = q;
+    if (!at || !(colon = memchr(p, ':', (size_t)(at - p)))) return text;
+    snprintf(buf, n, "%.*s***%s", (int)(colon + 1 - text), text, at);
+    return buf;
+}

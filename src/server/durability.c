@@ -186,6 +186,24 @@ static int lock_removed(const durability *d) {
     return d->lock_fd >= 0 && !auto_fd_at_path(d->lock_fd, path);
 }
 
+/* Raise d->next_gen past every journal file and automatic snapshot in @ndb
+ * now.  Once the lock is taken again, @ndb may hold what another server
+ * wrote meanwhile, in generations at or past this server's own: its repair
+ * snapshot would then not be the newest (recovery took the other's, and
+ * every write this server acknowledged after it was lost at the next start)
+ * or would reuse a generation the other's files have. */
+static void skip_present_gens(durability *d) {
+    char err[PATH_MAX + 128];
+    uint64_t *gens = NULL;
+    int n = auto_list_journals(&d->L, &gens, err, sizeof err);
+    if (n > 0 && gens[n - 1] >= d->next_gen) d->next_gen = gens[n - 1] + 1;
+    free(gens);
+    gens = NULL;
+    n = auto_list_snapshots(&d->L, &gens, err, sizeof err);
+    if (n > 0 && gens[n - 1] >= d->next_gen) d->next_gen = gens[n - 1] + 1;
+    free(gens);
+}
+
 /* Put back what was removed under the running server: the directories of
  * @ndb (a repair writes its snapshot and journal file there) and the lock,
  * taken again so that no second server starts on the path.  0, or -1 when
@@ -212,6 +230,7 @@ static int restore_layout(durability *d) {
     close(d->lock_fd);
     d->lock_fd = fd;
     d->lock_lost = 0;
+    skip_present_gens(d);
     log_warn("%s/lock was removed or moved while this server ran: created and locked again", d->L.root);
     return 0;
 }

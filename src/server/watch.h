@@ -39,7 +39,8 @@
  * limits.maxWatches watches per connection, naming at most
  * limits.maxWatchKeys keys and tokens in all (about 90 bytes each, plus
  * the key: without it, one connection of the read role could take
- * gigabytes).  A client's watches go when
+ * gigabytes; the keys' own bytes are bounded only by maxWatches requests
+ * of maxPayload each).  A client's watches go when
  * it disconnects (watch_client_gone, called by the transport's close hook).
  */
 #ifndef NDB_WATCH_H

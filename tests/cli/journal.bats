@@ -846,6 +846,34 @@ taken_over() {
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
 }
 
+@test "a server that takes its @ndb back after another server used it: its repair snapshot is the newest, and what it acknowledges after survives a restart" {
+    # A's @ndb is removed and B runs there meanwhile, its save schedule taking
+    # snapshots 2, 3, ...; when B stops, A locks the path again and repairs
+    # its journal with a snapshot.  That snapshot took A's next generation
+    # (2): not the newest, so the next start recovered B's data and lost A's,
+    # writes acknowledged after the repair included
+    start_server --persist-path "$P" --journal always
+    OTHER_PID=$NDB_PID
+    local a_log=$NDB_LOG a_url=$NDB_URL
+    req '{"KV_SET":{"keys":{"fromA":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always --save "1 1"
+    req '{"KV_SET":{"keys":{"fromB":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    NDB_LOG=$a_log wait_log "another ndb server is using $P/@ndb"
+    local i
+    for i in $(seq 1 100); do [ -d "$P/@ndb/snapshots/$(printf %020d 3)" ] && break; sleep 0.05; done
+    stop_server
+    NDB_PID=$OTHER_PID
+    OTHER_PID=
+    NDB_LOG=$a_log wait_log "created and locked again"
+    NDB_LOG=$a_log wait_log "writes are accepted"
+    run "$NDB" send --url "$a_url" '{"KV_SET":{"keys":{"fromA2":1}}}'
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    stop_server
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromA","fromA2"],"st":1}}'
+}
+
 @test "saves run in the background: each holds the data of its request, later requests wait their turn" {
     start_server --persist-path "$P" --journal always
     # one connection, pipelined: a save reflects exactly the writes before it

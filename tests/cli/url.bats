@@ -72,6 +72,25 @@ EOF
     [ "$status" -eq 2 ] && [ "${stderr%%$'\n'*}" = "ndb send: --url is empty" ]
 }
 
+@test "a password in a refused URL is shown as *** in the message, from --url or NDB_URL, in every command" {
+    # the URL is quoted in the message, and a CI log or a terminal
+    # recording kept the password given in NDB_URL or --url
+    local c first
+    for c in count 'get a' 'send {"KV_COUNT":{}}' repl bench; do
+        # shellcheck disable=SC2086
+        run --separate-stderr env NDB_URL='ws://app:s3cret@127.0.0.1:1/' "$NDB" $c </dev/null
+        first=${c%% *}
+        [ "$status" -eq 2 ] && [ "${stderr_lines[0]}" = "ndb $first: invalid URL 'ws://app:***@127.0.0.1:1/' (NDB_URL): user names in URLs are not supported" ] ||
+            { echo "$c: exit $status: $stderr" >&2; return 1; }
+    done
+    run --separate-stderr "$NDB" --url 'ws://app:s3cret@127.0.0.1:1/' count
+    [ "$status" -eq 2 ] && [ "$stderr" = "ndb: invalid URL 'ws://app:***@127.0.0.1:1/': user names in URLs are not supported" ]
+    run --separate-stderr "$NDB" bench --url 'http://app:s3cret@h/'
+    [ "$status" -eq 2 ] && [ "${stderr_lines[0]}" = "ndb bench: invalid --url 'http://app:***@h/': unsupported scheme 'http://' (use ws:// or wss://)" ]
+    run --separate-stderr "$NDB" repl --url 'ws://app:s3cret@h/' </dev/null
+    [ "$status" -eq 2 ] && [ "${stderr_lines[0]}" = "ndb repl: invalid URL 'ws://app:***@h/': user names in URLs are not supported" ]
+}
+
 @test "a bad NDB_URL is named as NDB_URL by every command, as by repl and bench; help still works" {
     local c first
     for c in count 'get a' 'session new' scan 'send {"KV_COUNT":{}}' repl bench; do

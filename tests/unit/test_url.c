@@ -124,6 +124,14 @@ int main(void) {
         CHECK_STR(got, cases[i].want);
     }
 
+    /* a password never reaches a message; text without one comes back as is */
+    char shown[128];
+    CHECK_STR(ws_url_shown("ws://me:secret@h:1/", shown, sizeof shown), "ws://me:***@h:1/");
+    CHECK_STR(ws_url_shown("http://me:s@cr@h/p", shown, sizeof shown), "http://me:***@h/p");
+    CHECK_STR(ws_url_shown(":pw@h", shown, sizeof shown), ":***@h");
+    const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) CHECK(ws_url_shown(plain[i], shown, sizeof shown) == plain[i]);
+
     /* lengths at and past the bounds */
     static char big[WSURL_MAX_PATH + 64], want[3 * WSURL_MAX_PATH];
     fill(big, "ws://", 'a', WSURL_MAX_HOST, ":1/");

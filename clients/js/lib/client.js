@@ -487,12 +487,25 @@ export class Client {
 // user and password come back unchanged for a URL without credentials; a
 // URL with a user but no password (ws://app@host/) takes the password
 // option, which keeps it out of the URL.
+// A URL's percent-escaped user name or password, decoded; what cannot be
+// is a TypeError that says which part (never the text: it may be a password).
+function decodeURL(what, text) {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        throw new TypeError(`the ${what} in the URL has a malformed %-escape (write % as %25)`);
+    }
+}
+
 function urlCredentials(url, o) {
     const u = /^wss?:\/\/[^/?#]*@/i.test(url) ? new URL(url) : null;
     if (!u || (!u.username && !u.password)) return { url, user: o.user, password: o.password };
     if (o.user !== undefined) throw new TypeError('a user both in the URL and in the options: give it in one place');
     if (u.password && o.password !== undefined) throw new TypeError('a password both in the URL and in the options: give it in one place');
-    const user = decodeURIComponent(u.username), password = u.password ? decodeURIComponent(u.password) : o.password;
+    // ws://:secret@host/ would log in as the empty user name (44, saying
+    // nothing of the URL); a bad escape threw a bare 'URI malformed'
+    if (!u.username) throw new TypeError('a password in the URL without a user name: write ws://user:password@host/');
+    const user = decodeURL('user name', u.username), password = u.password ? decodeURL('password', u.password) : o.password;
     u.username = '';
     u.password = '';
     return { url: u.href, user, password };

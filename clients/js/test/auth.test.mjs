@@ -105,6 +105,13 @@ test('credentials in the URL are the login (SV_AUTH), taken out of the URL: neve
         { name: 'TypeError', message: 'a user both in the URL and in the options: give it in one place' });
     assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:secret@'), { password: 'pw' }),
         { name: 'TypeError', message: 'a password both in the URL and in the options: give it in one place' });
+    // a password without a user, a bad escape: said as such, the text not quoted
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://:secret@')),
+        { name: 'TypeError', message: 'a password in the URL without a user name: write ws://user:password@host/' });
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://alice:50%off@')),
+        { name: 'TypeError', message: 'the password in the URL has a malformed %-escape (write % as %25)' });
+    assert.throws(() => new Ndb(server.url.replace('ws://', 'ws://a%zz:secret@')),
+        { name: 'TypeError', message: 'the user name in the URL has a malformed %-escape (write % as %25)' });
     // the user in the URL, the password in the options (out of the URL)
     const split = await client(server.url.replace('ws://', 'ws://alice@'), { password: 'secret' });
     assert.deepEqual([split.user, split.role, split.url], ['alice', 'write', server.url]);
