@@ -11,7 +11,7 @@
 // view follows changes live; a server without it answers 10 and the view
 // simply does not.
 
-import { $, count, describe, fill, h, keyName, listKeys, toast } from './ui.js';
+import { $, count, describe, fill, h, keyName, listKeys, toast, watchOneAtATime } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
@@ -180,33 +180,10 @@ export class KeysView {
     }
 
     // Follow changes under the prefix while the view shows them (KV_WATCH,
-    // when the server has it).  One watch request at a time: scans in quick
-    // succession each asked for a watch at once, and all but the last were
-    // left behind (after 64 the server refused more, 42, and the view was
-    // no longer live).  A call made while one is under way only asks it to
-    // watch again, for the prefix shown then.
+    // when the server has it), one watch request at a time (ui.js).
     async follow() {
         if (!this.canWatch) return;
-        this.followTurn++;
-        if (this.following) return;
-        this.following = true;
-        try {
-            let turn;
-            do {
-                turn = this.followTurn;
-                const old = this.watcher;
-                this.watcher = null;
-                if (old) await old.close();
-                try {
-                    this.watcher = await this.db.kv.watch({ prefix: this.prefix }, {}, (ev) => this.changed(ev));
-                } catch (e) {
-                    if (e.status === 10) this.canWatch = false; // a server without watches
-                }
-            } while (turn !== this.followTurn && this.canWatch);
-        } finally {
-            this.following = false;
-        }
-        this.live();
+        await watchOneAtATime(this, () => this.db.kv.watch({ prefix: this.prefix }, {}, (ev) => this.changed(ev)));
     }
 
     // A pushed change: redraw what it touches.

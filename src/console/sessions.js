@@ -10,7 +10,7 @@
 // SH_WATCH — whenever sessions change.  Reading a key with SH_GET extends
 // a session created with extendOnGet, as any client's read does.
 
-import { $, appendSome, count, describe, duration, fill, h, keyName, listKeys, toast } from './ui.js';
+import { $, appendSome, count, describe, duration, fill, h, keyName, listKeys, toast, watchOneAtATime } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const PAGE = 100;
@@ -243,43 +243,27 @@ export class SessionsView {
     }
 
     // Reload when sessions change (SH_WATCH {all: true}, when the server has
-    // it).  again: watch anew (after a login again) even if a watch was made.
-    // One watch request at a time, as in Keys: the view shown again while its
+    // it), one watch request at a time (ui.js): the view shown again while its
     // watch was being made asked for a second one, left behind for good.
+    // again: watch anew (after a login again) even if a watch was made.
     async follow(again = false) {
         if (!this.canWatch || ((this.watcher || this.following) && !again)) return;
-        this.followTurn++;
-        if (this.following) return;
-        this.following = true;
-        try {
-            let turn;
-            do {
-                turn = this.followTurn;
-                const old = this.watcher;
-                this.watcher = null;
-                if (old) await old.close();
-                try {
-                    this.watcher = await this.db.sessions.watch({ all: true }, {}, (ev) => {
-                        // the key open in the panel changed: show its new value now
-                        const open = this.panel.spec;
-                        if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
-                        // the server dropped the watch (this page read its events too
-                        // slowly): changes may have been missed, and none come any more
-                        if (ev.op === 'overflow') {
-                            if (open) this.panel.changed();
-                            this.follow(true);
-                        }
-                        clearTimeout(this.changedSoon);
-                        this.changedSoon = setTimeout(() => this.load(), 200);
-                    });
-                } catch (e) {
-                    if (e.status === 10) this.canWatch = false;
-                }
-            } while (turn !== this.followTurn && this.canWatch);
-        } finally {
-            this.following = false;
+        await watchOneAtATime(this, () => this.db.sessions.watch({ all: true }, {}, (ev) => this.changed(ev)));
+    }
+
+    // A pushed change of some session.
+    changed(ev) {
+        // the key open in the panel changed: show its new value now
+        const open = this.panel.spec;
+        if (open && ev.tkn === this.selected && ev.key === open.name) this.panel.changed();
+        // the server dropped the watch (this page read its events too
+        // slowly): changes may have been missed, and none come any more
+        if (ev.op === 'overflow') {
+            if (open) this.panel.changed();
+            this.follow(true);
         }
-        this.live();
+        clearTimeout(this.changedSoon);
+        this.changedSoon = setTimeout(() => this.load(), 200);
     }
 }
 

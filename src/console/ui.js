@@ -138,3 +138,34 @@ export function listKeys(list) {
         }
     });
 }
+
+// Make a view's watch, one request at a time (KV_WATCH or SH_WATCH, when the
+// server has them): calls in quick succession each asked for a watch at
+// once, and all but the last were left behind (after 64 the server refused
+// more, 42, and the view was no longer live).  A call made while one is
+// under way only asks it to watch again, with what makeWatch asks for then.
+// view: its watcher, followTurn (calls made), following (a request under
+// way), canWatch (false once a server answered 10) and live(); makeWatch: a
+// function returning a promise of the new watcher.
+export async function watchOneAtATime(view, makeWatch) {
+    view.followTurn++;
+    if (view.following) return;
+    view.following = true;
+    try {
+        let turn;
+        do {
+            turn = view.followTurn;
+            const old = view.watcher;
+            view.watcher = null;
+            if (old) await old.close();
+            try {
+                view.watcher = await makeWatch();
+            } catch (e) {
+                if (e.status === 10) view.canWatch = false; // a server without watches
+            }
+        } while (turn !== view.followTurn && view.canWatch);
+    } finally {
+        view.following = false;
+    }
+    view.live();
+}

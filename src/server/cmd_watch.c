@@ -23,17 +23,14 @@
 
 /* Answer {"<CMD>_RSP":{"id":N,"st":1}} or a limit's 42. */
 static void answer_added(request *r, int rc, uint64_t id) {
-    if (rc == WATCH_LIMIT) {
+    if (rc != WATCH_OK) {
         char m[128];
-        snprintf(m, sizeof m, "no more than %u watches on one connection (limits.maxWatches)",
-                 r->srv->cfg.max_watches);
-        rsp_fail(r, ST_VALUE_SIZE, m);
-        return;
-    }
-    if (rc == WATCH_KEYS_LIMIT) {
-        char m[128];
-        snprintf(m, sizeof m, "no more than %u keys and tokens watched on one connection (limits.maxWatchKeys)",
-                 r->srv->cfg.max_watch_keys);
+        if (rc == WATCH_LIMIT)
+            snprintf(m, sizeof m, "no more than %u watches on one connection (limits.maxWatches)",
+                     r->srv->cfg.max_watches);
+        else
+            snprintf(m, sizeof m, "no more than %u keys and tokens watched on one connection (limits.maxWatchKeys)",
+                     r->srv->cfg.max_watch_keys);
         rsp_fail(r, ST_VALUE_SIZE, m);
         return;
     }

@@ -383,7 +383,7 @@ fresh_db() {
     # 2: everything testing needs, another directory, every test
     [[ $two == "bash .ci/install-deps && "* ]]
     [[ $two != *build-serve* ]]
-    [[ $two == *"ctest --test-dir build --output-on-failure" ]]
+    [[ $two == *"ctest --test-dir build -j2 --output-on-failure" ]]
     # CI runs both, from the README itself
     grep -q 'bash -c "$(bash .ci/quickstart 1)"' "$root/.ci/run"
     grep -q 'bash -c "$(bash .ci/quickstart 2)"' "$root/.ci/run"
