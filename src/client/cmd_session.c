@@ -69,27 +69,20 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     return 0;
 }
 
-/* A token and its position, sorted by token, then position. */
-typedef struct {
-    uint64_t tkn;
-    int at;
-} tkn_at;
-
-static int by_tkn_then_at(const void *a, const void *b) {
-    const tkn_at *x = a, *y = b;
-    return x->tkn != y->tkn ? (x->tkn > y->tkn) - (x->tkn < y->tkn) : (x->at > y->at) - (x->at < y->at);
-}
-
-/* As cli_first_names, for n parsed tokens ("7" and "07" are one session). */
+/* cli_first_names over the tokens' decimal text: "7" and "07" parse to
+ * one session, and one text. */
 static unsigned char *first_tokens(int n, const uint64_t *tk) {
     size_t size = n > 0 ? (size_t)n : 0;
-    unsigned char *first = malloc(size + 1);
-    tkn_at *s = malloc((size + 1) * sizeof *s);
-    if (!first || !s) abort();
-    for (int i = 0; i < n; i++) s[i] = (tkn_at){tk[i], i};
-    qsort(s, size, sizeof *s, by_tkn_then_at);
-    for (int i = 0; i < n; i++) first[s[i].at] = i == 0 || s[i].tkn != s[i - 1].tkn;
-    free(s);
+    char(*text)[24] = malloc((size + 1) * sizeof *text);
+    char **names = calloc(size + 1, sizeof *names);
+    if (!text || !names) abort();
+    for (int i = 0; i < n; i++) {
+        snprintf(text[i], sizeof text[i], "%llu", (unsigned long long)tk[i]);
+        names[i] = text[i];
+    }
+    unsigned char *first = cli_first_names(n, names);
+    free(names);
+    free(text);
     return first;
 }
 

@@ -431,8 +431,7 @@ static void say_reconnected(repl *r) {
  * refused the login, said here: a refused password is read again at the
  * next command (cli_login_answer forgets it), so the command is not run on
  * a second login that would fail the same way or ask for it unexplained;
- * else -1
- * (the command that follows reports why it cannot connect). */
+ * else -1 (the command that follows reports why it cannot connect). */
 static int reconnect(repl *r) {
     char err[400];
     int tmo = r->c.timeout_ms < 0 ? (int)(CLI_DEFAULT_TIMEOUT * 1000) : r->c.timeout_ms, crc;
