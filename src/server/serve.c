@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "client/cli.h" /* cli_output_finish */
+#include "common/stdout_finish.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/auth.h"
@@ -116,7 +116,7 @@ int cmd_serve(int argc, char **argv) {
     if (rc != SETTINGS_OK) {
         config_free(&cfg);
         /* help that cannot be written is a failure, as for every command */
-        return rc == SETTINGS_HELP && cli_output_finish() == 0 ? 0 : 1;
+        return rc == SETTINGS_HELP && stdout_finish() == 0 ? 0 : 1;
     }
     log_threshold = (enum log_level)cfg.log_level;
     if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {
