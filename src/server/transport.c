@@ -724,6 +724,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         else if (u) return -1; /* untracked: the login would be lost, refuse rather than mislead */
         break;
     }
+    case LWS_CALLBACK_SSL_INFO:
+        tls_server_alert(wsi, in);
+        break;
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
         /* lws turns our 0 into "valid": only OpenSSL's verdict counts */
         return len ? 0 : 1;
