@@ -39,6 +39,7 @@
 
 #include "client/cli_auth.h"
 #include "client/wsclient.h"
+#include "common/stdout_finish.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
 
@@ -247,10 +248,6 @@ void cli_ctx_init(cli_ctx *c, const cli_raw *raw, size_t nraw);
 int cli_exec(cli_ctx *c, int argc, char **argv);
 void cli_ctx_free(cli_ctx *c);
 
-/* Optimal-string-alignment edit distance (insert, delete, substitute,
- * transpose adjacent), for the typo suggestions. */
-size_t cli_edit_distance(const char *a, const char *b);
-
 /* Print a usage error "ndb get: MESSAGE" plus a hint to --help on stderr;
  * returns CLI_USAGE. */
 int cli_usage_error(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -421,12 +418,10 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n);
  * when color is set), no trailing newline. */
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
 
-/* Flush stdout; returns 0, or CLI_USAGE when the output could not be
- * written (a full disk...), said once on stderr however often it is
- * called.  A reader that went away (EPIPE) is neither reported nor an
- * error: 0.  Help texts and --version end with it too: `ndb --help` and
- * `ndb help` print the same text and must fail the same way. */
-int cli_output_finish(void);
+/* Flush stdout (stdout_finish.h): 0, or CLI_USAGE when the output could
+ * not be written.  Help texts and --version end with it too: `ndb --help`
+ * and `ndb help` print the same text and must fail the same way. */
+static inline int cli_output_finish(void) { return stdout_finish() ? CLI_USAGE : 0; }
 
 /* Append a key name for a diagnostic: JSON-quoted. */
 void cli_quote(strbuf *out, const char *s, size_t n);

@@ -183,15 +183,4 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n) {
     flush_out(c);
 }
 
-int cli_output_finish(void) {
-    /* `ndb help serve` checks after serve's own --help did: one message */
-    static int reported;
-    if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
-    /* a reader that left (`ndb keys | head -1`) took what it wanted: as
-     * `ndb watch`, end quietly with the command's own status */
-    if (errno == EPIPE) return 0;
-    if (!reported++) fprintf(stderr, "ndb: cannot write the output: %s\n", strerror(errno));
-    return CLI_USAGE;
-}
-
 void cli_quote(strbuf *out, const char *s, size_t n) { sb_add_json_string(out, s, n); }

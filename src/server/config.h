@@ -57,6 +57,7 @@ typedef struct ndb_config {
     unsigned handshake_timeout_s;  /* accept → completed WebSocket upgrade */
     unsigned idle_timeout_s;       /* no valid traffic (pong/message) → ping, then hang up */
     unsigned request_timeout_s;    /* first byte → last byte of one incoming message */
+    unsigned login_timeout_s;      /* upgrade → login on a server with users; 0: no limit */
     unsigned max_depth;            /* nesting of a request, 1..JSON_MAX_DEPTH */
     size_t max_key_length;         /* bytes of one stored key name (decoded) */
     size_t max_keys;               /* items of `keys` / `tkns` in one request */

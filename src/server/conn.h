@@ -41,6 +41,9 @@ typedef struct conn {
                             * of ours, or fewer bytes in the socket's send queue */
     unsigned sendq;        /* the send queue's bytes at the last tick (throttled) */
     int64_t msg_started; /* ms (monotonic) of the first piece of an incomplete message, or 0 */
+    int64_t login_by;    /* ms (monotonic): close it if still not logged in then
+                          * (limits.loginTimeoutSec), or 0 */
+    int held;            /* client_hold: a login is being checked, incoming messages wait */
     struct conn *prev, *next;
 
     /* ---- the direct path (direct.c) */
@@ -53,7 +56,6 @@ typedef struct conn {
     size_t in_len, in_cap;
     uint64_t in_skip;   /* bytes still to discard (the rest of an oversized frame) */
     int in_msg;         /* WSF_TEXT / WSF_BINARY: a fragmented message is in rx */
-    int held;           /* client_hold: incoming messages wait */
     int in_input;       /* direct_input is running for this conn */
     int flush_listed;   /* in the transport's list of conns to flush at turn end */
     struct conn *fnext;

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "client/cli.h" /* cli_output_finish, shared with the client's help */
+#include "common/stdout_finish.h"
 #include "common/getopt_exact.h"
 #include "common/log.h"
 #include "common/plural.h"
@@ -152,7 +152,7 @@ int cmd_journal(int argc, char **argv) {
     while ((opt = getopt_long_exact(argc, argv, ":h", opts)) != -1) {
         if (opt == 'h') {
             fputs(usage, stdout);
-            return cli_output_finish();
+            return stdout_finish() ? 2 : 0; /* 2: as a usage error */
         }
         if (opt == 'c') config = optarg;
         else if (opt == 'p') path = optarg;

@@ -12,10 +12,12 @@
 
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "client/cli.h" /* cli_output_finish */
+#include "common/stdout_finish.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/auth.h"
@@ -108,6 +110,25 @@ static int serve_loop(ndb_server *srv, char *err, size_t errlen) {
     return rc;
 }
 
+/* A stop signal before the loop listens (recovering the journal, a
+ * start-up load, which can take seconds): the loop's handlers are not in
+ * place yet, and the default action ended the process without a word.
+ * Say so, then die of the signal as before — a service manager counts a
+ * death by SIGTERM as a clean stop, an exit status of 143 it would not.
+ * What is on disk is as a crash would leave it: the next start recovers
+ * it.  Only write(2) here: a signal handler. */
+static void startup_signal(int sig) {
+    static const char term[] = "ndb: info: stopped by SIGTERM during start-up, before listening\n";
+    static const char intr[] = "ndb: info: stopped by SIGINT during start-up, before listening\n";
+    static const char hup[] = "ndb: info: stopped by SIGHUP during start-up, before listening\n";
+    const char *m = sig == SIGTERM ? term : sig == SIGINT ? intr : hup;
+    size_t n = sig == SIGTERM ? sizeof term - 1 : sig == SIGINT ? sizeof intr - 1 : sizeof hup - 1;
+    if (log_threshold >= LOG_INFO && write(STDERR_FILENO, m, n) < 0) { /* nothing else to tell */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int cmd_serve(int argc, char **argv) {
     static ndb_config cfg; /* static: it holds several PATH_MAX buffers */
     char err[PATH_MAX + 512];
@@ -116,7 +137,7 @@ int cmd_serve(int argc, char **argv) {
     if (rc != SETTINGS_OK) {
         config_free(&cfg);
         /* help that cannot be written is a failure, as for every command */
-        return rc == SETTINGS_HELP && cli_output_finish() == 0 ? 0 : 1;
+        return rc == SETTINGS_HELP && stdout_finish() == 0 ? 0 : 1;
     }
     log_threshold = (enum log_level)cfg.log_level;
     if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {
@@ -126,6 +147,9 @@ int cmd_serve(int argc, char **argv) {
     }
 
     hash_seed_random();
+    signal(SIGTERM, startup_signal); /* until transport_run installs the loop's */
+    signal(SIGINT, startup_signal);
+    signal(SIGHUP, startup_signal);
     static ndb_server srv;
     server_init(&srv, &cfg);
     g_server = &srv;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/cli.h" /* cli_edit_distance, shared with the client's suggestions */
+#include "common/edit_distance.h"
 #include "common/log.h"
 #include "json/scan.h"
 #include "server/config.h"
@@ -96,7 +96,7 @@ static void consider(const char *word, const char *cand, size_t candlen, size_t 
     if (candlen >= sizeof c) return;
     memcpy(c, cand, candlen);
     c[candlen] = 0;
-    size_t d = cli_edit_distance(word, c);
+    size_t d = edit_distance(word, c);
     if (d < *best && d <= (strlen(word) <= 3 ? 1u : 2u)) {
         *best = d;
         snprintf(out, outlen, "%s", c);

@@ -102,4 +102,20 @@ void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info 
         info->ssl_ca_filepath = cfg->tls_ca;
         info->options |= LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
     }
+    info->ssl_info_event_mask = SSL_CB_ALERT; /* tls_server_alert */
+}
+
+void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si) {
+    /* only the fatal alerts we send end a handshake; a close_notify (a
+     * warning) is a normal close, and the client's alerts are its own */
+    if (!(si->where & SSL_CB_WRITE) || (si->ret >> 8) != SSL3_AL_FATAL) return;
+    char peer[64], why[200] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    SSL *ssl = lws_get_ssl(wsi);
+    long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+    if (v != X509_V_OK) snprintf(why, sizeof why, " (client certificate: %s)", X509_verify_cert_error_string(v));
+    /* OpenSSL 3.0 names TLS 1.3's alert 116 "unknown" */
+    const char *alert = (si->ret & 0xff) == 116 ? "certificate required (the client sent no certificate)"
+                                                : SSL_alert_desc_string_long(si->ret);
+    log_info("refused a TLS connection from %s: %s%s", peer, alert, why);
 }

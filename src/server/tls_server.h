@@ -34,4 +34,10 @@ void tls_server_log_validity(const ndb_config *cfg);
  * off).  The strings stay cfg's: cfg must outlive the context. */
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info);
 
+/* A TLS alert on connection wsi (LWS_CALLBACK_SSL_INFO): a fatal one the
+ * server sends refuses the handshake — log why, naming the address (a
+ * client without a certificate under --tls-ca, one signed by another CA,
+ * plain HTTP on the TLS port, no common TLS version...); lws says nothing. */
+void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si);
+
 #endif

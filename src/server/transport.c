@@ -488,8 +488,8 @@ static void op_close(client *cl, int code, const char *reason) {
  * applied at once, and messages that arrived meanwhile are then handled. */
 static void op_hold(client *cl, int on) {
     conn *c = conn_of(cl);
+    c->held = on; /* also tells the login deadline that a check is under way */
     if (c->direct) { /* the buffered input is ours: handle it once resumed */
-        c->held = on;
         lws_rx_flow_control(c->wsi, on ? LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD
                                        : LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD);
         if (!on) transport_want_input(c); /* at the end of the turn: the caller may be dispatching */
@@ -724,6 +724,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         else if (u) return -1; /* untracked: the login would be lost, refuse rather than mislead */
         break;
     }
+    case LWS_CALLBACK_SSL_INFO:
+        tls_server_alert(wsi, in);
+        break;
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
         /* lws turns our 0 into "valid": only OpenSSL's verdict counts */
         return len ? 0 : 1;
@@ -741,6 +744,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->cl.role = u->role;
             c->cl.user = u->name;
         }
+        if (c->cl.role == ROLE_NONE && T.srv->cfg.login_timeout_s)
+            c->login_by = mono_ms() + (int64_t)T.srv->cfg.login_timeout_s * 1000;
         c->fd = -1;
         c->out.held_from = c->later.held_from = OUTQ_NOT_HELD;
         lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
@@ -841,6 +846,24 @@ static void log_refusals(void) {
     }
 }
 
+/* Close c with 1008 once the answers already queued are out; if the socket
+ * does not let that happen within 5 s, lws drops it. */
+static void close_after_queued(conn *c, const char *why) {
+    c->closing = 1;
+    c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+    c->close_why = why;
+    want_write(c);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+}
+
+/* limits.loginTimeoutSec: on a server with users, a connection that has not
+ * logged in by its deadline holds a slot of maxConnections for nothing (a
+ * pong keeps it from being idle).  One whose login is being checked waits
+ * for the outcome: a slow check (the throttle) must not turn into a close. */
+static int login_overdue(const conn *c, int64_t now_ms) {
+    return c->login_by && now_ms >= c->login_by && c->cl.role == ROLE_NONE && !c->held;
+}
+
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
@@ -858,13 +881,11 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
             log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
                      cfg->request_timeout_s);
-            /* close 1008 once the answers already queued are out; if the
-             * socket does not let that happen within 5 s, lws drops it */
-            c->closing = 1;
-            c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
-            c->close_why = "request timeout";
-            want_write(c);
-            lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+            close_after_queued(c, "request timeout");
+        } else if (login_overdue(c, now_ms)) {
+            log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
+                     cfg->login_timeout_s);
+            close_after_queued(c, "login timeout");
         } else if (c->direct) {
             direct_tick(c, now_ms); /* idleTimeoutSec: lws's policy does not see these */
         }

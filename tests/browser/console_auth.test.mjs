@@ -162,6 +162,31 @@ test('a server restarted with users: the console asks for a login again, and the
     }
 });
 
+test('a login dialog left open past limits.loginTimeoutSec: the client reconnects, and the login still works', async () => {
+    const config = join(dir, 'login-timeout.json');
+    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')}]}}`);
+    const s = await Server.start(['--config', config, '--login-timeout', '1']);
+    try {
+        const page = await newPage(b);
+        await page.goto(s.httpUrl);
+        await page.waitForSelector('#login[open]');
+        // the server closes the connection that has not logged in (1008
+        // "login timeout"); the client reconnects behind the open dialog
+        await page.waitForTimeout(2500);
+        assert.match(s.log, /closing a connection from 127\.0\.0\.1 not logged in within 1 s \(loginTimeoutSec\)/);
+        await page.fill('#login-user', 'alice');
+        await page.fill('#login-password', 'secret');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('#login', { state: 'hidden' });
+        assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+        await page.waitForSelector('#conn[data-state="open"]');
+        await page.waitForSelector('#keys-live:not([hidden])');
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});
+
 test('a password changed while the console was connected: after a restart it asks for a login again', async () => {
     const s = await ownServer(user('alice', 'secret', 'write'));
     try {

@@ -1126,3 +1126,30 @@ not recoverable: this is not journal damage; a repair cannot help" ]
     [[ "$output" =~ \"persistence\":\{\"changesSinceSave\":1,\"journal\":\"always\",\"journalBytes\":([0-9]+),\"journalLastFsync\":[0-9]{13},\"lastSnapshot\":\{\"duration\":[0-9]+,\"name\":\"x\",\"ok\":true,\"time\":[0-9]{13}\},\"saving\":false,\"writesRefused\":false\} ]]
     [ "${BASH_REMATCH[1]}" -gt 40 ]
 }
+
+@test "SIGTERM during start-up (recovery held in a write): one log line, and the process dies of the signal as before" {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    start_server --persist-path "$P" --journal everysec
+    "$NDB" set a 1 >/dev/null
+    stop_server
+    # recovery's writes under @ndb wait while the fault file exists
+    touch "$BATS_TEST_TMPDIR/fault"
+    NDB_LOG="$BATS_TEST_TMPDIR/startup.log"
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" NDB_FAULT_PATH=/@ndb/ NDB_FAULT_HOLD=1 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$NDB" serve --port 0 --persist-path "$P" --journal everysec 2>"$NDB_LOG" &
+    NDB_PID=$!
+    sleep 1
+    run -1 grep -q listening "$NDB_LOG" # still starting
+    kill -TERM "$NDB_PID"
+    local rc=0
+    wait "$NDB_PID" || rc=$?
+    NDB_PID=
+    rm "$BATS_TEST_TMPDIR/fault"
+    [ "$rc" -eq 143 ] # 128 + SIGTERM: killed by it, as a service manager expects
+    [ "$(cat "$NDB_LOG")" = "ndb: info: stopped by SIGTERM during start-up, before listening" ]
+    # the next start recovers
+    start_server --persist-path "$P" --journal everysec
+    run "$NDB" get a
+    [ "$output" = "1" ]
+}

@@ -507,7 +507,7 @@ memory_bytes() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"memoryBytes":[0-9]*' |
               "maxKeysPerRequest": 9, "maxMemory": 100000 } }
 EOF
     start_server --config "$cfg"
-    grep -q 'limits: maxConnections 7, maxOutputBytes 1048576, handshakeTimeoutSec 3, idleTimeoutSec 30, requestTimeoutSec 5, maxDepth 5, maxKeyLength 4, maxKeysPerRequest 9, maxMemory 100000' "$NDB_LOG"
+    grep -q 'limits: maxConnections 7, maxOutputBytes 1048576, handshakeTimeoutSec 3, idleTimeoutSec 30, requestTimeoutSec 5, loginTimeoutSec 60, maxDepth 5, maxKeyLength 4, maxKeysPerRequest 9, maxMemory 100000' "$NDB_LOG"
     req '{"KV_SET":{"keys":{"abcde":1}}}' \
         '{"KV_SET_RSP":{"m":"key longer than 4 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
     stop_server

@@ -104,6 +104,70 @@ auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
     grep -q 'authentication failed for user "alice" from 127.0.0.1 (5 of 5 on this connection)' "$NDB_LOG"
 }
 
+@test "loginTimeoutSec: a connection not logged in by the deadline is closed 1008, a failed login does not move it; a logged-in one stays" {
+    own_server --config "$USERS_CONFIG" --login-timeout 1
+    run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" "$(auth alice alice-pw)" "$(auth alice guess)" <<'PY'
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from wsprobe import WSConn, Closed, OP_TEXT
+url, good, bad = sys.argv[1], sys.argv[3].encode(), sys.argv[4].encode()
+idle, late, logged, failed = (WSConn(url, 10) for _ in range(4))
+logged.send_frame(OP_TEXT, good)
+print(logged.recv_message().decode())
+failed.send_frame(OP_TEXT, bad)
+print(failed.recv_message().decode())
+time.sleep(0.6)
+late.send_frame(OP_TEXT, good)       # in time: logged in for good
+print(late.recv_message().decode())
+for c in (idle, failed):             # a failed login does not move the deadline
+    try:
+        print("message", c.recv_message().decode())
+    except Closed as e:
+        print("closed", e.code, e.reason.decode())
+time.sleep(1)
+for c in (logged, late):
+    c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+    print(c.recv_message().decode())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}
+{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}
+{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}
+closed 1008 login timeout
+closed 1008 login timeout
+{"KV_COUNT_RSP":{"cnt":0,"st":1}}
+{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    [ "$(grep -c 'not logged in within 1 s (loginTimeoutSec)' "$NDB_LOG")" -eq 2 ]
+}
+
+@test "loginTimeoutSec: a login whose check outlasts the deadline is answered, and the connection stays" {
+    # 8,000,000 PBKDF2 iterations: about 2 s per check here, past the 1 s deadline
+    local d="$BATS_TEST_TMPDIR" slow
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 8000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
+    own_server --config "$d/slow.json" --login-timeout 1
+    run probe --timeout 30 send "$(auth slow slow-pw)" '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}
+{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    run -1 grep 'not logged in within' "$NDB_LOG"
+}
+
+@test "loginTimeoutSec: 0 turns the deadline off; a server without users has none" {
+    own_server --config "$USERS_CONFIG" --login-timeout 0 --idle-timeout 60
+    grep -q 'loginTimeoutSec 0 (never)' "$NDB_LOG"
+    run probe --timeout 2.5 frames 'ping:x'
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = 'pong x' ]
+    [[ "$output" == *timed\ out* ]]
+    NDB_PID=$OWN_PID stop_server
+    own_server --login-timeout 1
+    run probe --timeout 2.5 frames 'ping:x'
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = 'pong x' ]
+    [[ "$output" == *timed\ out* ]]
+}
+
 @test "failed logins from one address are throttled, never dropped: every attempt is answered" {
     local w out1 out2
     w=$(auth reader guess)

@@ -134,6 +134,8 @@ teardown() {
         [ "$status" -ne 0 ]
         [[ "$output" == *"alert protocol version"* ]]
     done
+    # the server's log says why it refused them (lws says nothing)
+    [ "$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: protocol version$' "$NDB_LOG")" -eq 2 ]
 }
 
 @test "wss:// frames go through libwebsockets: the differences docs/protocol.md 1.2 lists" {
@@ -205,6 +207,9 @@ ping of 126 bytes: closed 1006' ]
     run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
     exit_is 2 ''
     [[ "$stderr" == "ndb: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    # the server's log names the address and why, for the operator
+    grep -q '^ndb: info: refused a TLS connection from 127.0.0.1: certificate required (the client sent no certificate)$' "$NDB_LOG"
+    grep -q '^ndb: info: refused a TLS connection from 127.0.0.1: unknown CA (client certificate: unable to get local issuer certificate)$' "$NDB_LOG"
     # ndb bench says the same (TLS 1.3 sends the alert after the client's side of the handshake)
     run --separate-stderr "$NDB" bench -n 10 -c 2 -q --cacert "$PKI/ca.pem"
     exit_is 2 ''

@@ -7,6 +7,7 @@
 
 #include "client/cli.h"
 #include "common/command_info.h"
+#include "common/edit_distance.h"
 #include "unit.h"
 
 static int is_protocol_name(const char *s) { return cmd_lookup(s, strlen(s)) != NULL; }
@@ -51,13 +52,13 @@ static void test_table(void) {
 }
 
 static void test_distance(void) {
-    CHECK_INT(cli_edit_distance("get", "get"), 0);
-    CHECK_INT(cli_edit_distance("gte", "get"), 1); /* transposition */
-    CHECK_INT(cli_edit_distance("gt", "get"), 1);
-    CHECK_INT(cli_edit_distance("sett", "set"), 1);
-    CHECK_INT(cli_edit_distance("conut", "count"), 1);
-    CHECK_INT(cli_edit_distance("", "abc"), 3);
-    CHECK_INT(cli_edit_distance("kitten", "sitting"), 3);
+    CHECK_INT(edit_distance("get", "get"), 0);
+    CHECK_INT(edit_distance("gte", "get"), 1); /* transposition */
+    CHECK_INT(edit_distance("gt", "get"), 1);
+    CHECK_INT(edit_distance("sett", "set"), 1);
+    CHECK_INT(edit_distance("conut", "count"), 1);
+    CHECK_INT(edit_distance("", "abc"), 3);
+    CHECK_INT(edit_distance("kitten", "sitting"), 3);
 }
 
 static void test_u64(void) {
