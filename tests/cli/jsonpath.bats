@@ -52,6 +52,18 @@ setup() {
     req '{"KV_FIND":{"path":"$"}}' '{"KV_FIND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
 }
 
+@test "KV_FIND: a path that decodes to \"\" is empty (42), as \"\" is; KV_UPDATE's is a compile error" {
+    # a lone low surrogate escape is dropped when a string is decoded (1.10)
+    req '{"KV_FIND":{"rsp":"keys","path":"\udc00"}}' "{\"KV_FIND_RSP\":{\"m\":\"'path' is empty\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_FIND":{"rsp":"keys","path":"\udc00\udc00","keys":["nope"]}}' \
+        "{\"KV_FIND_RSP\":{\"m\":\"'path' is empty\",\"st\":42,\"tkn\":null}}"
+    # rsp is checked first; a path decoding to "$" is a path
+    req '{"KV_FIND":{"rsp":"x","path":"\udc00"}}' "{\"KV_FIND_RSP\":{\"m\":\"'rsp' invalid value\",\"st\":13,\"tkn\":null}}"
+    req '{"KV_FIND":{"rsp":"keys","path":"\u0024\udc00","keys":["Devices"]}}' '{"KV_FIND_RSP":{"keys":["Devices"],"st":1}}'
+    req '{"KV_UPDATE":{"key":"Devices","path":"\udc00","value":1}}' \
+        '{"KV_UPDATE_RSP":{"m":"unexpected end of path at position 0","st":4,"tkn":null}}'
+}
+
 @test "KV_FIND: an invalid path is 4 with a message naming the position, even with nothing to search" {
     req '{"KV_FIND":{"rsp":"keys","path":"$[?(@.x =="}}' \
         '{"KV_FIND_RSP":{"m":"unexpected end of path at position 10","st":4,"tkn":null}}'
