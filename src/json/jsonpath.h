@@ -175,10 +175,11 @@ int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
 
 /* The work one request may do over all its evaluations (KV_FIND over every key): the
  * 20,000,000 steps above, and at most JP_RE_TIME_LIMIT_NS of regular-expression matching
- * in all (each match also stays under its own step limit).  Start it zeroed. */
+ * (and compiling of patterns computed at run time) in all (each match also stays under its
+ * own step limit).  Start it zeroed. */
 typedef struct jp_budget {
     uint64_t steps;    /* evaluation steps so far */
-    uint64_t regex_ns; /* time spent in regex matches so far */
+    uint64_t regex_ns; /* time spent in regex matches (and compiles of run-time patterns) so far */
 } jp_budget;
 #define JP_RE_TIME_LIMIT_NS 1000000000ull /* 1 s of matching per request */
 

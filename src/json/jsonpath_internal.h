@@ -136,7 +136,7 @@ typedef struct jp_ctx {
     pcre2_code *dyn_re;
     int failed;             /* fatal: a step limit was exceeded; err is filled */
     uint64_t steps;         /* work done so far (the request's), bounded by JP_EVAL_STEP_LIMIT */
-    uint64_t regex_ns;      /* regex matching so far (the request's), bounded by JP_RE_TIME_LIMIT_NS */
+    uint64_t regex_ns;      /* regex matching and run-time compiles so far (the request's), bounded by JP_RE_TIME_LIMIT_NS */
     int elem_err;           /* evaluation error for the element under test */
     json_t *keep;           /* values whose bytes records point into (lazily created) */
     jp_error *err;

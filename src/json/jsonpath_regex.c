@@ -144,6 +144,23 @@ pcre2_match_context *jp_re_mctx_new(void) {
     return m;
 }
 
+/* Add the time since t0 to the request's regex time; past JP_RE_TIME_LIMIT_NS fail the
+ * evaluation (c->failed, c->err) and return -1.  Each match stays under its step limit and
+ * each run-time pattern compiles in time linear in its length, but a request may run many
+ * (every element, every key): their time together is bounded too, so no request holds the
+ * server up. */
+static int charge_regex_time(jp_ctx *c, const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->regex_ns += (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000LL + (t1.tv_nsec - t0->tv_nsec));
+    if (c->regex_ns <= JP_RE_TIME_LIMIT_NS) return 0;
+    if (!c->failed) {
+        c->failed = 1;
+        snprintf(c->err->msg, sizeof c->err->msg, "regular expressions exceeded their time limit (1 s per request)");
+    }
+    return -1;
+}
+
 /* Search s[from..n) for re.  Returns 1 (match at [*ms, *me)), 0 (no match), -1 (step limit
  * exceeded: c->failed and c->err are set) or -2 (another matcher error, e.g. invalid UTF-8
  * in the subject: c->elem_err is set). */
@@ -153,22 +170,11 @@ int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_
     /* A search from past the start (tokenize's next piece) is of a subject
      * already checked: without PCRE2_NO_UTF_CHECK, PCRE2 would check all of
      * it again on every call, making tokenize quadratic in its length. */
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = pcre2_match(re, (PCRE2_SPTR)(n ? s : ""), n, from, from ? PCRE2_NO_UTF_CHECK : 0, c->md,
                          c->path->mctx);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    c->regex_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-    if (c->regex_ns > JP_RE_TIME_LIMIT_NS) {
-        /* each match stays under its step limit, but a request may run many (every element,
-         * every key): their time together is bounded too, so no request holds the server up */
-        if (!c->failed) {
-            c->failed = 1;
-            snprintf(c->err->msg, sizeof c->err->msg,
-                     "regular expressions exceeded their time limit (1 s per request)");
-        }
-        return -1;
-    }
+    if (charge_regex_time(c, &t0)) return -1;
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
         *ms = ov[0];
@@ -186,7 +192,10 @@ int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_
 }
 
 /* A regex for a pattern computed at run time; NULL if it does not compile.  The result is
- * owned by c (valid until the next call or the end of the evaluation). */
+ * owned by c (valid until the next call or the end of the evaluation).  Its compile time
+ * counts with the matches' (charge_regex_time): compiling costs some 50 times what reading
+ * the pattern did, so a value of many long distinct patterns (`$[?('x' =~ @)]`) would hold
+ * the server for seconds; past the limit c->failed is set and the caller stops. */
 pcre2_code *jp_re_dynamic(jp_ctx *c, const char *pat, size_t n) {
     if (c->dyn_pat && c->dyn_len == n && memcmp(c->dyn_pat, pat, n) == 0) return c->dyn_re;
     pcre2_code_free(c->dyn_re);
@@ -197,6 +206,9 @@ pcre2_code *jp_re_dynamic(jp_ctx *c, const char *pat, size_t n) {
     c->dyn_len = n;
     char msg[120];
     size_t off;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     c->dyn_re = jp_re_compile(pat, n, 0, msg, sizeof msg, &off);
+    charge_regex_time(c, &t0);
     return c->dyn_re;
 }
