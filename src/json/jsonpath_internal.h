@@ -174,8 +174,11 @@ void jp_expr_free(jp_expr *e);
 
 /* ---- regex (jsonpath_regex.c) -------------------------------------------------------- */
 
-pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, char *msg, size_t msgcap,
-                          size_t *erroff);
+/* Code points that the ranges of case-insensitive classes may span in one pattern (and in
+ * all the regex literals of one path together): PCRE2 compiles them one at a time. */
+#define JP_RE_CASELESS_SPAN (1u << 22)
+pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *span_left, char *msg,
+                          size_t msgcap, size_t *erroff);
 int jp_re_flags(const char *f, size_t n, uint32_t *opts);
 int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_t from,
                  size_t *ms, size_t *me);

@@ -184,6 +184,29 @@ print(json.dumps({"KV_SET":{"keys":{"pats":["(?i)[\u0100-\U0010ffff]%d" % k for 
     "$NDB" send '{"KV_RMV":{"keys":["pats","few"]}}' >/dev/null
 }
 
+@test "KV_FIND: case-insensitive class ranges may span 4,194,304 characters per path (PCRE2 compiles them one by one)" {
+    req '{"KV_SET":{"keys":{"s":["\u0100","x"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    # 400 classes over most of Unicode: 3.6 KB of path held every client up for 2 s (1 MiB: minutes)
+    python3 -c '
+import json
+print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?i)%s/)]" % ("[\u0100-\U0010ffff]" * 400)}}))' >"$BATS_TEST_TMPDIR/big"
+    local t0=$SECONDS
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/big"
+    [ "$output" = '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 10","st":4,"tkn":null}}' ]
+    (( SECONDS - t0 < 2 ))
+    # the flag, and the literals of one path together, count the same way
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /[\u0100-\uFFFF][\u0100-\uDBFF\uDFFF]/i || @ =~ /(?i:[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF])/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 39","st":4,"tkn":null}}'
+    # within the bound, and without case-insensitivity, nothing changes
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[\u0100-\uDBFF\uDFFF]$/i)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[a-z]$|[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF]/)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    # a pattern computed at run time over the bound does not compile: the element is not selected
+    req '{"KV_SET":{"keys":{"p":{"re":"(?i)[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF]","s":"\u0100"}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["p"],"path":"$[?(@.s =~ @.re)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
+}
+
 @test "KV_FIND's bounds hold for the whole request: regex time over every element, steps over every key" {
     # each match stays under its step limit; 200 of them take seconds together
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"r":["a"*21+"b"]*200}}}))' | "$NDB" send - >/dev/null
