@@ -70,7 +70,9 @@
  *    syntax is accepted (possessive quantifiers, atomic groups, inline (?i) options, \A \z \Q…\E, POSIX
  *    classes); lookbehind must have bounded length; `.` excludes only \n (not \r, U+2028,
  *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
- *    Unicode simple folding.
+ *    Unicode simple folding.  The ranges of classes that may be case-insensitive span at
+ *    most JP_RE_CASELESS_SPAN code points per pattern and per path's literals (PCRE2
+ *    compiles them one code point at a time): beyond, the pattern does not compile.
  *  - Functions (arguments are full expressions; wrong argument count or an unknown name is a
  *    compile error; "number" means an integer or double):
  *      abs(n) ceil(n) floor(n)  number → number (ceil/floor of a double give an integer when
@@ -175,10 +177,11 @@ int jp_eval(const jp_path *p, json_t *root, jp_results **out, jp_error *err);
 
 /* The work one request may do over all its evaluations (KV_FIND over every key): the
  * 20,000,000 steps above, and at most JP_RE_TIME_LIMIT_NS of regular-expression matching
- * in all (each match also stays under its own step limit).  Start it zeroed. */
+ * (and compiling of patterns computed at run time) in all (each match also stays under its
+ * own step limit).  Start it zeroed. */
 typedef struct jp_budget {
     uint64_t steps;    /* evaluation steps so far */
-    uint64_t regex_ns; /* time spent in regex matches so far */
+    uint64_t regex_ns; /* time spent in regex matches (and compiles of run-time patterns) so far */
 } jp_budget;
 #define JP_RE_TIME_LIMIT_NS 1000000000ull /* 1 s of matching per request */
 

@@ -136,7 +136,7 @@ typedef struct jp_ctx {
     pcre2_code *dyn_re;
     int failed;             /* fatal: a step limit was exceeded; err is filled */
     uint64_t steps;         /* work done so far (the request's), bounded by JP_EVAL_STEP_LIMIT */
-    uint64_t regex_ns;      /* regex matching so far (the request's), bounded by JP_RE_TIME_LIMIT_NS */
+    uint64_t regex_ns;      /* regex matching and run-time compiles so far (the request's), bounded by JP_RE_TIME_LIMIT_NS */
     int elem_err;           /* evaluation error for the element under test */
     json_t *keep;           /* values whose bytes records point into (lazily created) */
     jp_error *err;
@@ -174,8 +174,11 @@ void jp_expr_free(jp_expr *e);
 
 /* ---- regex (jsonpath_regex.c) -------------------------------------------------------- */
 
-pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, char *msg, size_t msgcap,
-                          size_t *erroff);
+/* Code points that the ranges of case-insensitive classes may span in one pattern (and in
+ * all the regex literals of one path together): PCRE2 compiles them one at a time. */
+#define JP_RE_CASELESS_SPAN (1u << 22)
+pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *span_left, char *msg,
+                          size_t msgcap, size_t *erroff);
 int jp_re_flags(const char *f, size_t n, uint32_t *opts);
 int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_t from,
                  size_t *ms, size_t *me);

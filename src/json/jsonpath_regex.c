@@ -9,6 +9,7 @@
  * one-entry cache in the evaluation context.
  */
 #define _GNU_SOURCE /* memmem */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -89,6 +90,109 @@ static long rewrite_pairs(const char *pat, size_t n, strbuf *out, pair_at *pairs
     return np;
 }
 
+/* Case-insensitive classes: PCRE2 10.42 compiles a range of a class that may match
+ * without regard to case one code point at a time (looking up each one's other case), some
+ * 6 ns each: `(?i)[\u0100-\uDBFF\uDFFF]` (a dozen bytes) takes 7 ms, and a 1 MiB path of
+ * them minutes, with no way to stop it.  So the ranges are counted before compiling: at most
+ * JP_RE_CASELESS_SPAN code points of them per pattern, or per path for its literals (~25 ms). */
+
+/* May the pattern t[0..n) match without regard to case somewhere: the i flag, or an
+ * option setting "(?…i…)" / "(?…i…:" (or something that looks like one: over-counting
+ * refuses nothing an ordinary pattern writes). */
+static int may_be_caseless(const char *t, size_t n, uint32_t opts) {
+    if (opts & PCRE2_CASELESS) return 1;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (t[i] != '(' || t[i + 1] != '?') continue;
+        for (size_t j = i + 2; j < n && (isalpha((unsigned char)t[j]) || t[j] == '^' || t[j] == '-'); j++)
+            if (t[j] == 'i') return 1;
+    }
+    return 0;
+}
+
+/* The value of the hex digits t[i..i+k), or -1. */
+static long hex_at(const char *t, size_t n, size_t i, size_t k) {
+    long v = 0;
+    for (size_t j = i; j < i + k; j++) {
+        int c = j < n ? t[j] : 0;
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The code point of the class atom at t[*i..n), advancing *i past it: a character, or an
+ * escape of one (with ALT_BSUX: \uhhhh, \xhh, octal, \cX, \n …).  -1: an escape of a set
+ * (\d, \p{…}), which ends no range; ATOM_UNREAD: one this count does not read (\o{…},
+ * \N{U+…}), whose range is taken as all of Unicode. */
+#define ATOM_UNREAD (-2L)
+#define UNICODE_SPAN 0x110000u
+static long class_atom(const char *t, size_t n, size_t *i) {
+    unsigned char c = (unsigned char)t[*i];
+    if (c != '\\' || *i + 1 >= n) {
+        long cp = c < 0x80 ? c : c < 0xE0 ? c & 0x1F : c < 0xF0 ? c & 0x0F : c & 0x07;
+        for ((*i)++; *i < n && ((unsigned char)t[*i] & 0xC0) == 0x80; (*i)++) cp = cp << 6 | (t[*i] & 0x3F);
+        return cp;
+    }
+    char e = t[*i + 1];
+    *i += 2;
+    long v;
+    if (e == 'u' && (v = hex_at(t, n, *i, 4)) >= 0) return *i += 4, v;
+    if (e == 'x' && (v = hex_at(t, n, *i, 2)) >= 0) return *i += 2, v;
+    if (e >= '0' && e <= '7') {
+        v = e - '0';
+        for (int k = 0; k < 2 && *i < n && t[*i] >= '0' && t[*i] <= '7'; k++) v = v * 8 + (t[(*i)++] - '0');
+        return v;
+    }
+    if (e == 'c') return *i < n ? (t[(*i)++] & 0x7F) ^ 0x40 : ATOM_UNREAD;
+    if (e == 'o' || e == 'N') return ATOM_UNREAD;
+    if (strchr("dDsSwWhHvVpPRX", e)) return -1;
+    return (unsigned char)e; /* \n, \t, \-, \] …: small or the character itself */
+}
+
+/* The code points spanned by the ranges of the classes of t[0..n), over-counted where in
+ * doubt but never under: the count must not leave a class before PCRE2 does. */
+static uint64_t class_span(const char *t, size_t n) {
+    uint64_t span = 0;
+    for (size_t i = 0; i < n;) {
+        if (t[i] == '\\') {
+            i += 2;
+            continue;
+        }
+        if (t[i++] != '[') continue;
+        if (i < n && t[i] == '^') i++;
+        if (i < n && t[i] == ']') { /* PCRE2_ALLOW_EMPTY_CLASS: [] and [^] */
+            i++;
+            continue;
+        }
+        while (i < n && t[i] != ']') {
+            if (t[i] == '\\' && i + 1 < n && t[i + 1] == 'Q') { /* quoted: its ] is no end */
+                const char *end = memmem(t + i + 2, n - i - 2, "\\E", 2);
+                i = end ? (size_t)(end - t) + 2 : n;
+                span += UNICODE_SPAN;
+                continue;
+            }
+            if (t[i] == '[' && i + 1 < n && t[i + 1] == ':') { /* [:alpha:], which holds no ] */
+                const char *end = memchr(t + i + 2, ']', n - i - 2);
+                if (end && end[-1] == ':' && end - t > (long)i + 2) {
+                    i = (size_t)(end - t) + 1;
+                    continue;
+                }
+            }
+            long a = class_atom(t, n, &i);
+            if (i + 1 < n && t[i] == '-' && t[i + 1] != ']') {
+                i++;
+                long b = class_atom(t, n, &i);
+                if (a == ATOM_UNREAD || b == ATOM_UNREAD) span += UNICODE_SPAN;
+                else if (a >= 0 && b >= a) span += (uint64_t)(b - a) + 1;
+            }
+        }
+        i++;
+    }
+    return span;
+}
+
 /* The offset in the pattern of offset off of its rewritten text. */
 static size_t original_offset(const pair_at *pairs, long np, size_t off) {
     size_t orig = off;
@@ -98,10 +202,10 @@ static size_t original_offset(const pair_at *pairs, long np, size_t off) {
 }
 
 /* Compile pat[0..n) with extra options opts.  On failure returns NULL, writes PCRE2's
- * message (or ours, for a lone surrogate escape) into msg and the offending pattern offset
- * into *erroff. */
-pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, char *msg, size_t msgcap,
-                          size_t *erroff) {
+ * message (or ours, for a lone surrogate escape or case-insensitive ranges over what is left
+ * of *span_left) into msg and the offending pattern offset into *erroff. */
+pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *span_left, char *msg,
+                          size_t msgcap, size_t *erroff) {
     int code;
     PCRE2_SIZE off = 0;
     strbuf src = STRBUF_INIT;
@@ -123,6 +227,15 @@ pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, char *msg, s
     }
     const char *p = np ? src.buf : pat;
     size_t pn = np ? src.len : n;
+    uint64_t span = may_be_caseless(p, pn, opts) ? class_span(p, pn) : 0;
+    if (span > *span_left) {
+        snprintf(msg, msgcap, "case-insensitive class ranges span over %lu characters", (unsigned long)JP_RE_CASELESS_SPAN);
+        *erroff = 0;
+        free(pairs);
+        sb_free(&src);
+        return NULL;
+    }
+    *span_left -= span;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)(pn ? p : ""), pn, opts | JP_RE_OPTIONS, &code,
                                    &off, NULL);
     if (!re) {
@@ -144,6 +257,23 @@ pcre2_match_context *jp_re_mctx_new(void) {
     return m;
 }
 
+/* Add the time since t0 to the request's regex time; past JP_RE_TIME_LIMIT_NS fail the
+ * evaluation (c->failed, c->err) and return -1.  Each match stays under its step limit and
+ * each run-time pattern compiles in time linear in its length, but a request may run many
+ * (every element, every key): their time together is bounded too, so no request holds the
+ * server up. */
+static int charge_regex_time(jp_ctx *c, const struct timespec *t0) {
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->regex_ns += (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000LL + (t1.tv_nsec - t0->tv_nsec));
+    if (c->regex_ns <= JP_RE_TIME_LIMIT_NS) return 0;
+    if (!c->failed) {
+        c->failed = 1;
+        snprintf(c->err->msg, sizeof c->err->msg, "regular expressions exceeded their time limit (1 s per request)");
+    }
+    return -1;
+}
+
 /* Search s[from..n) for re.  Returns 1 (match at [*ms, *me)), 0 (no match), -1 (step limit
  * exceeded: c->failed and c->err are set) or -2 (another matcher error, e.g. invalid UTF-8
  * in the subject: c->elem_err is set). */
@@ -153,22 +283,11 @@ int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_
     /* A search from past the start (tokenize's next piece) is of a subject
      * already checked: without PCRE2_NO_UTF_CHECK, PCRE2 would check all of
      * it again on every call, making tokenize quadratic in its length. */
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = pcre2_match(re, (PCRE2_SPTR)(n ? s : ""), n, from, from ? PCRE2_NO_UTF_CHECK : 0, c->md,
                          c->path->mctx);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    c->regex_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-    if (c->regex_ns > JP_RE_TIME_LIMIT_NS) {
-        /* each match stays under its step limit, but a request may run many (every element,
-         * every key): their time together is bounded too, so no request holds the server up */
-        if (!c->failed) {
-            c->failed = 1;
-            snprintf(c->err->msg, sizeof c->err->msg,
-                     "regular expressions exceeded their time limit (1 s per request)");
-        }
-        return -1;
-    }
+    if (charge_regex_time(c, &t0)) return -1;
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
         *ms = ov[0];
@@ -186,7 +305,10 @@ int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_
 }
 
 /* A regex for a pattern computed at run time; NULL if it does not compile.  The result is
- * owned by c (valid until the next call or the end of the evaluation). */
+ * owned by c (valid until the next call or the end of the evaluation).  Its compile time
+ * counts with the matches' (charge_regex_time): compiling costs some 50 times what reading
+ * the pattern did, so a value of many long distinct patterns (`$[?('x' =~ @)]`) would hold
+ * the server for seconds; past the limit c->failed is set and the caller stops. */
 pcre2_code *jp_re_dynamic(jp_ctx *c, const char *pat, size_t n) {
     if (c->dyn_pat && c->dyn_len == n && memcmp(c->dyn_pat, pat, n) == 0) return c->dyn_re;
     pcre2_code_free(c->dyn_re);
@@ -197,6 +319,10 @@ pcre2_code *jp_re_dynamic(jp_ctx *c, const char *pat, size_t n) {
     c->dyn_len = n;
     char msg[120];
     size_t off;
-    c->dyn_re = jp_re_compile(pat, n, 0, msg, sizeof msg, &off);
+    struct timespec t0;
+    uint64_t span_left = JP_RE_CASELESS_SPAN; /* per pattern: the time charge bounds them all */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    c->dyn_re = jp_re_compile(pat, n, 0, &span_left, msg, sizeof msg, &off);
+    charge_regex_time(c, &t0);
     return c->dyn_re;
 }

@@ -28,14 +28,20 @@ void kvpath_free_scratch(void) {
 }
 
 /* Compile the path token; on failure answer 4 with the engine's message
- * (which names the offending position) and return NULL. */
-static jp_path *compile_or_answer(request *r, uint32_t path_tok) {
+ * (which names the offending position) and return NULL.  With refuse_empty
+ * (KV_FIND, 3.10) an empty path answers 42 instead.  Empty means the decoded
+ * text, as for every other string parameter: "\udc00" is a dropped lone
+ * surrogate (1.10), so it is "" too. */
+static jp_path *compile_or_answer(request *r, uint32_t path_tok, int refuse_empty) {
     strbuf src = STRBUF_INIT;
     jstr_decode(r->doc, req_tok(r, path_tok), &src);
     jp_error err = {0, ""};
-    jp_path *p = jp_compile(src.buf ? src.buf : "", src.len, &err);
+    jp_path *p = NULL;
+    if (refuse_empty && src.len == 0)
+        rsp_fail(r, ST_VALUE_SIZE, "'path' is empty");
+    else if (!(p = jp_compile(src.buf ? src.buf : "", src.len, &err)))
+        rsp_fail(r, ST_PATH_INVALID, err.msg[0] ? err.msg : "invalid JSONPath");
     sb_free(&src);
-    if (!p) rsp_fail(r, ST_PATH_INVALID, err.msg[0] ? err.msg : "invalid JSONPath");
     return p;
 }
 
@@ -114,8 +120,7 @@ void cmd_KV_FIND(request *r) {
     else if (jstr_equals(r->doc, rsp, "paths", 5)) mode = FIND_PATHS;
     else if (jstr_equals(r->doc, rsp, "kv", 2)) mode = FIND_KV;
     else return rsp_fail(r, ST_COMMAND_SYNTAX, "'rsp' invalid value");
-    if (req_tok(r, p[1])->len == 2) return rsp_fail(r, ST_VALUE_SIZE, "'path' is empty");
-    jp_path *path = compile_or_answer(r, p[1]);
+    jp_path *path = compile_or_answer(r, p[1], 1);
     if (!path) return;
 
     /* The response is built after the header; on a late failure it is cut
@@ -197,7 +202,7 @@ void cmd_KV_UPDATE(request *r) {
     if (params_check(r, r->body, update_params, 3, p) ||
         keyops_refuse_ttl(r, "KV_UPDATE takes no 'ttl': the key keeps its TTL (set one with KV_EXPIRE)"))
         return;
-    jp_path *path = compile_or_answer(r, p[1]);
+    jp_path *path = compile_or_answer(r, p[1], 0); /* an empty path is a compile error here (3.11) */
     if (!path) return;
     strbuf k = STRBUF_INIT;
     jstr_decode(r->doc, req_tok(r, p[0]), &k);

@@ -165,8 +165,9 @@ static int version_is_13(const char *version) {
 
 /* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
  * not a GET, a version other than 13, a key that is not 16 bytes in
- * base64.  libwebsockets 4.1 upgrades all of those.  Returns the status to
- * refuse it with (0: none) and sets *why to the answer's body. */
+ * base64, no Host.  libwebsockets 4.1 upgrades the first three, and closes
+ * the connection without a word (nor a log line) on the last.  Returns the
+ * status to refuse it with (0: none) and sets *why to the answer's body. */
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     char vb[32], kb[32];
     const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
@@ -181,6 +182,10 @@ static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     }
     if (!key || !key_is_16_bytes(key)) {
         *why = "400 Bad Request: Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)\n";
+        return 400;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0) {
+        *why = "400 Bad Request: a WebSocket upgrade needs a Host header (RFC 6455 4.1)\n";
         return 400;
     }
     return 0;

@@ -52,6 +52,18 @@ setup() {
     req '{"KV_FIND":{"path":"$"}}' '{"KV_FIND_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
 }
 
+@test "KV_FIND: a path that decodes to \"\" is empty (42), as \"\" is; KV_UPDATE's is a compile error" {
+    # a lone low surrogate escape is dropped when a string is decoded (1.10)
+    req '{"KV_FIND":{"rsp":"keys","path":"\udc00"}}' "{\"KV_FIND_RSP\":{\"m\":\"'path' is empty\",\"st\":42,\"tkn\":null}}"
+    req '{"KV_FIND":{"rsp":"keys","path":"\udc00\udc00","keys":["nope"]}}' \
+        "{\"KV_FIND_RSP\":{\"m\":\"'path' is empty\",\"st\":42,\"tkn\":null}}"
+    # rsp is checked first; a path decoding to "$" is a path
+    req '{"KV_FIND":{"rsp":"x","path":"\udc00"}}' "{\"KV_FIND_RSP\":{\"m\":\"'rsp' invalid value\",\"st\":13,\"tkn\":null}}"
+    req '{"KV_FIND":{"rsp":"keys","path":"\u0024\udc00","keys":["Devices"]}}' '{"KV_FIND_RSP":{"keys":["Devices"],"st":1}}'
+    req '{"KV_UPDATE":{"key":"Devices","path":"\udc00","value":1}}' \
+        '{"KV_UPDATE_RSP":{"m":"unexpected end of path at position 0","st":4,"tkn":null}}'
+}
+
 @test "KV_FIND: an invalid path is 4 with a message naming the position, even with nothing to search" {
     req '{"KV_FIND":{"rsp":"keys","path":"$[?(@.x =="}}' \
         '{"KV_FIND_RSP":{"m":"unexpected end of path at position 10","st":4,"tkn":null}}'
@@ -151,6 +163,48 @@ setup() {
         '{"KV_FIND_RSP":{"keys":["mixed","arr"],"st":1}}'
     req '{"KV_FIND":{"rsp":"keys","keys":["flags","mixed","arr"],"path":"$[?(length(@) == null)]"}}' \
         '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+}
+
+@test "KV_FIND: compiling patterns computed at run time counts in the 1 s of regex time of the request" {
+    # a case-insensitive class over most of Unicode takes PCRE2 milliseconds to compile:
+    # 2,000 distinct ones (a 60 KB value) held every client up for 10 s
+    python3 -c '
+import json
+print(json.dumps({"KV_SET":{"keys":{"pats":["(?i)[\u0100-\U0010ffff]%d" % k for k in range(2000)]}}}))' |
+        "$NDB" send - >/dev/null
+    local t0=$SECONDS
+    req '{"KV_FIND":{"rsp":"keys","keys":["pats"],"path":"$[?(\u0027x\u0027 =~ @)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regular expressions exceeded their time limit (1 s per request)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["pats"],"path":"$[?(tokenize(\u0027x\u0027, @))]"}}' \
+        '{"KV_FIND_RSP":{"m":"regular expressions exceeded their time limit (1 s per request)","st":4,"tkn":null}}'
+    (( SECONDS - t0 < 8 ))
+    # a few of them are fine
+    req '{"KV_SET":{"keys":{"few":["(?i)[\u0100-\udbff\udfff]0","b"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["few"],"path":"$[?(\u0027\u01000\u0027 =~ @)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    "$NDB" send '{"KV_RMV":{"keys":["pats","few"]}}' >/dev/null
+}
+
+@test "KV_FIND: case-insensitive class ranges may span 4,194,304 characters per path (PCRE2 compiles them one by one)" {
+    req '{"KV_SET":{"keys":{"s":["\u0100","x"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    # 400 classes over most of Unicode: 3.6 KB of path held every client up for 2 s (1 MiB: minutes)
+    python3 -c '
+import json
+print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?i)%s/)]" % ("[\u0100-\U0010ffff]" * 400)}}))' >"$BATS_TEST_TMPDIR/big"
+    local t0=$SECONDS
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/big"
+    [ "$output" = '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 10","st":4,"tkn":null}}' ]
+    (( SECONDS - t0 < 2 ))
+    # the flag, and the literals of one path together, count the same way
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /[\u0100-\uFFFF][\u0100-\uDBFF\uDFFF]/i || @ =~ /(?i:[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF])/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 39","st":4,"tkn":null}}'
+    # within the bound, and without case-insensitivity, nothing changes
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[\u0100-\uDBFF\uDFFF]$/i)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[a-z]$|[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF]/)]"}}' \
+        '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    # a pattern computed at run time over the bound does not compile: the element is not selected
+    req '{"KV_SET":{"keys":{"p":{"re":"(?i)[\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF][\u0100-\uDBFF\uDFFF]","s":"\u0100"}}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["p"],"path":"$[?(@.s =~ @.re)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
 }
 
 @test "KV_FIND's bounds hold for the whole request: regex time over every element, steps over every key" {

@@ -160,6 +160,32 @@ PY
     [ "${lines[5]}" = "$badkey" ]
 }
 
+@test "an upgrade without a Host header (or with an empty one) is refused with 400 and the reason, not closed in silence" {
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+def upgrade(host):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\n" + host + b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0]] + ([body.rstrip(b"\n")] if body else [])))
+for host in (b"", b"Host:\r\n", b"Host: 127.0.0.1\r\n"):
+    upgrade(host)
+PY
+    [ "$status" -eq 0 ]
+    local nohost="HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade needs a Host header (RFC 6455 4.1)"
+    [ "${lines[0]}" = "$nohost" ]
+    [ "${lines[1]}" = "$nohost" ]
+    [ "${lines[2]}" = "HTTP/1.1 101 Switching Protocols" ]
+    grep -q "refused a WebSocket upgrade from 127.0.0.1: 400 Bad Request: a WebSocket upgrade needs a Host header" "$NDB_LOG"
+}
+
 @test "a Sec-WebSocket-Version of 13 with blanks around it is version 13 (RFC 7230 3.2.4), not refused 426" {
     run python3 - "$NDB_PORT" <<'PY'
 import socket, sys
