@@ -72,10 +72,8 @@ int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n
         }
         return 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        int seen = 0; /* Q25 fixed: a token listed twice is written once */
-        for (size_t j = 0; j < i && !seen; j++) seen = tkns[j] == tkns[i];
-        session *s = seen ? NULL : sessions_get(reg, tkns[i]);
+    for (size_t i = 0; i < n; i++) { /* distinct tokens (cmd_SH_SAVE, Q25) */
+        session *s = sessions_get(reg, tkns[i]);
         if (!s) continue;
         snap_begin_record(w);
         write_record(s, &w->buf, NULL);
