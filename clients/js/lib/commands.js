@@ -233,7 +233,9 @@ export function sessionsCommands(c) {
         info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
         // {totalKeys, totalSessions}
         infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
+        // Every session, or those of {tkns}; only an absent (or null) tkns
+        // means every one: token 0 alone saves none, as the server does.
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns != null ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
         load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
         scan: (o = {}) => {
@@ -244,6 +246,6 @@ export function sessionsCommands(c) {
         scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
         watch: (spec, o = {}, onEvent = null) =>
-            new Watcher(c, 'SH', watchBody(spec.tkns ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
+            new Watcher(c, 'SH', watchBody(spec.tkns != null ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
     };
 }
