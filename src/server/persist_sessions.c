@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "json/scan.h"
@@ -208,9 +209,36 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     return 0;
 }
 
+/* The tokens of the records a load has planned (open addressing, at most
+ * half full; 0 marks an empty slot: check_file refuses token 0). */
+typedef struct token_set {
+    uint64_t *slots;
+    size_t n, cap;
+} token_set;
+
+/* Add tkn to t: 1 if it was not there yet, else 0. */
+static int token_set_add(token_set *t, uint64_t tkn) {
+    if (2 * (t->n + 1) > t->cap) {
+        token_set g = {NULL, 0, t->cap ? 2 * t->cap : 64};
+        g.slots = calloc(g.cap, sizeof *g.slots);
+        if (!g.slots) abort();
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i]) token_set_add(&g, t->slots[i]);
+        free(t->slots);
+        *t = g;
+    }
+    size_t mask = t->cap - 1, i = (size_t)hash_u64(tkn) & mask;
+    for (; t->slots[i]; i = (i + 1) & mask)
+        if (t->slots[i] == tkn) return 0;
+    t->slots[i] = tkn;
+    t->n++;
+    return 1;
+}
+
 typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
+    token_set planned; /* tokens of the records planned so far */
     uint64_t now;   /* load time: each session's period starts here */
     int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
@@ -227,12 +255,18 @@ static void decode_key(sessions_load *l, const jdoc *d, uint32_t k) {
 }
 
 /* Plan the sessions of a checked file: each one whose token is free, with
- * its keys. */
+ * its keys.  A token met again in the snapshot is skipped, as apply_file
+ * skips it (the session exists by then): other servers write a session
+ * twice when SH_SAVE lists its token twice (Q25), and planning every copy
+ * counted its keys against limits.maxMemory and limits.maxKeyLength, so a
+ * snapshot whose sessions fit was refused. */
 static void plan_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1 || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
+        if (check_record(d, el, &r) != 1 || !token_set_add(&l->planned, r.tkn) ||
+            !store_plan_session(l->st, &l->plan, r.tkn, &r.ex))
+            continue;
         uint64_t n = 0;
         uint32_t k = r.keys + 1;
         for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next, n++) {
@@ -281,9 +315,10 @@ static void apply_file(const jdoc *d, void *ctx) {
 static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, size_t max_key, uint64_t *sessions,
                          uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
+    sessions_load l = {st, {0}, {NULL, 0, 0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
+    free(l.planned.slots);
     sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;

@@ -199,6 +199,24 @@ print(json.dumps({"SH_SAVE": {"name": "many", "tkns": ts}}, separators=(",", ":"
     [[ "${lines[2]}" == *'"sessions":0,'* ]]
 }
 
+@test "another server's dataset with a session written twice (Q25) loads it once: only the first copy counts against the limits" {
+    # other servers write a session twice when SH_SAVE lists its token twice;
+    # the second copy is skipped, but its keys were counted against
+    # maxMemory and maxKeyLength, so a dataset whose sessions fit was refused
+    start_server --persist-path "$P" --max-memory 500K --max-key-length 100
+    local d="$P/twice/1795613510133594751"
+    mkdir -p "$d/md" "$d/data"
+    printf '%s' '{"complete":1795613510134,"name":"twice","saveDataType":1,"start":1795613510134,"status":1,"version":2}' >"$d/md/md.json"
+    python3 -c 'import json, sys
+sh = {"expiry": {"deleteSession": False, "duration": 0, "extendOnGet": False, "extendOnSetAdd": False}, "shared": False, "tkn": 77}
+recs = [{"keys": {"big": "x" * 300000}, "sh": sh}, {"keys": {"big": "y" * 300000, "k" * 101: 1}, "sh": sh}]
+open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/0"
+    req '{"SH_LOAD":{"name":"twice"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"twice","sessions":1,"st":141}}'
+    req '{"SH_KEYS":{"tkn":77}}' '{"SH_KEYS_RSP":{"keys":["big"],"st":1}}'
+    run "$NDB" --raw get --session 77 big
+    [ "$output" = "$(head -c 300000 /dev/zero | tr '\0' x)" ]
+}
+
 @test "another server's session with a duration past 10 years loads, cut to 10 years (Q10), with a warning" {
     # Other servers accept any duration (PROTOCOL.md Q10) and ndb reads their
     # snapshots (0.1 decision 10): refusing the dataset would lose every session.
