@@ -22,8 +22,11 @@
  * is gone after recovery.  Their records carry one more member, "deadline"
  * in "sh": the wall-clock deadline in ns since the epoch (sorted first, as
  * the other members are).  persist_sessions_write_all with deadlines writes
- * it and the recovery load uses it; SH_SAVE never writes it and SH_LOAD
- * ignores it, so datasets users save and load are exactly as before.
+ * it and the recovery load uses it; SH_SAVE never writes it, so datasets
+ * users save and load are exactly as before.  A copy of an automatic
+ * snapshot loaded with SH_LOAD (or at start-up) has it: a record whose
+ * deadline has passed is loaded as its expiry left it, as KV_LOAD drops
+ * a key whose deadline passed (record_expired).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,7 +241,7 @@ static int token_set_add(token_set *t, uint64_t tkn) {
 typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
-    token_set planned; /* tokens of the records planned so far */
+    token_set planned, applied; /* tokens of the records planned, and applied, so far */
     uint64_t now;   /* load time: each session's period starts here */
     int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
@@ -246,6 +249,27 @@ typedef struct sessions_load {
     size_t max_key;     /* limits.maxKeyLength; 0 = none (recovery) */
     char long_key[512]; /* the refusal naming the first key over it, or "" */
 } sessions_load;
+
+/* Has the "deadline" of record r passed when load l starts?  Only for a
+ * load of a dataset (SH_LOAD, the start-up load) of a copy of an automatic
+ * snapshot: recovery loads every record with its deadline and then applies
+ * the expiry that is due, counting what expired while the server was down.
+ * Loaded with a new period, an expired one-time password (deleteSession)
+ * came back to life; so such a record creates no session, and one that
+ * lives on from period to period is loaded without its keys, in its
+ * rhythm (4.3). */
+static int record_expired(const sessions_load *l, const rec *r) {
+    return !l->deadlines && r->deadline && r->ex.duration && store_mono_ns(l->st, r->deadline) < l->now;
+}
+
+/* The deadline of the session record r creates in load l. */
+static uint64_t record_deadline(const sessions_load *l, const rec *r) {
+    uint64_t d = (uint64_t)r->ex.duration * EXPIRY_NS_PER_S;
+    if (!r->deadline || !r->ex.duration) return l->now + d;
+    uint64_t at = store_mono_ns(l->st, r->deadline);
+    if (at >= l->now) return at;
+    return at + ((l->now - at) / d + 1) * d; /* its next period (store_expire_upto) */
+}
 
 /* Decode member name token k of d into l->key. */
 static void decode_key(sessions_load *l, const jdoc *d, uint32_t k) {
@@ -264,9 +288,10 @@ static void plan_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1 || !token_set_add(&l->planned, r.tkn) ||
-            !store_plan_session(l->st, &l->plan, r.tkn, &r.ex))
-            continue;
+        if (check_record(d, el, &r) != 1 || !token_set_add(&l->planned, r.tkn)) continue;
+        int expired = record_expired(l, &r);
+        if ((expired && r.ex.delete_session) || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
+        if (expired) r.keys = 0;
         uint64_t n = 0;
         uint32_t k = r.keys + 1;
         for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next, n++) {
@@ -294,9 +319,13 @@ static void apply_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1) continue;
-        uint64_t deadline = l->now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S;
-        if (l->deadlines && r.deadline && r.ex.duration) deadline = store_mono_ns(l->st, r.deadline);
+        /* the first record of a token decides, as in plan_file */
+        if (check_record(d, el, &r) != 1 || !token_set_add(&l->applied, r.tkn)) continue;
+        int expired = record_expired(l, &r);
+        if (expired && r.ex.delete_session) continue;
+        if (expired) r.keys = 0;
+        uint64_t deadline = l->deadlines && r.deadline && r.ex.duration ? store_mono_ns(l->st, r.deadline)
+                                                                          : record_deadline(l, &r);
         session *s = store_load_session(l->st, r.tkn, &r.ex, deadline, r.shared);
         if (!s) continue; /* an existing session is left untouched */
         l->sessions++;
@@ -315,10 +344,11 @@ static void apply_file(const jdoc *d, void *ctx) {
 static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, size_t max_key, uint64_t *sessions,
                          uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, {NULL, 0, 0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
+    sessions_load l = {st, {0}, {NULL, 0, 0}, {NULL, 0, 0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     free(l.planned.slots);
+    free(l.applied.slots);
     sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;

@@ -217,6 +217,36 @@ open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/
     [ "$output" = "$(head -c 300000 /dev/zero | tr '\0' x)" ]
 }
 
+@test "SH_LOAD of a copy of an automatic snapshot keeps the sessions' deadlines: an expired one-time password stays gone" {
+    # ndb-serve(1): copy @ndb/snapshots/G/sessions to a dataset to load it
+    # with SH_LOAD; its records carry "deadline" (wall-clock ns), which the
+    # load ignored: every session got a new period, an OTP that expired
+    # long ago was readable again
+    start_server --persist-path "$P"
+    local d="$P/restore/1795613510133594751" now
+    now=$(date +%s%N)
+    mkdir -p "$d/md" "$d/data"
+    printf '%s' '{"complete":1795613510134,"name":"restore","saveDataType":1,"start":1795613510134,"status":1,"version":2}' >"$d/md/md.json"
+    python3 -c 'import json, sys
+now = int(sys.argv[2])
+def rec(tkn, keys, duration, delete, deadline=None):
+    sh = {"expiry": {"deleteSession": delete, "duration": duration, "extendOnGet": False, "extendOnSetAdd": False}, "shared": False, "tkn": tkn}
+    if deadline is not None: sh = {"deadline": deadline, **sh}
+    return {"keys": keys, "sh": sh}
+recs = [rec(1, {"otp": "123456"}, 300, True, now - 10**9),   # expired, ends at its deadline: not loaded
+        rec(2, {"cart": [1]}, 10, False, now - 25 * 10**9),  # expired, lives on: emptied, next deadline in its rhythm
+        rec(3, {"user": "bob"}, 3600, True, now + 100 * 10**9),  # its deadline is kept
+        rec(4, {"plain": 1}, 3600, True)]                    # no deadline (SH_SAVE): a new period
+open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/0" "$now"
+    req '{"SH_LOAD":{"name":"restore"}}' '{"SH_LOAD_RSP":{"keys":2,"name":"restore","sessions":3,"st":141}}'
+    req '{"SH_EXISTS":{"tkns":[1,2,3,4]}}' '{"SH_EXISTS_RSP":{"exist":[2,3,4],"st":1}}'
+    run "$NDB" send '{"SH_INFO":{"tkn":2}}' '{"SH_INFO":{"tkn":3}}' '{"SH_INFO":{"tkn":4}}'
+    [[ "${lines[0]}" =~ ^\{\"SH_INFO_RSP\":\{\"expires\":true,\"expiry\":\{\"deleteSession\":false,\"duration\":10,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":[34]\},\"keyCnt\":0, ]]
+    [[ "${lines[1]}" =~ \"remaining\":(98|99)\},\"keyCnt\":1, ]]
+    [[ "${lines[2]}" =~ \"remaining\":(3598|3599)\},\"keyCnt\":1, ]]
+    req '{"SH_GET":{"tkn":3,"keys":["user"]}}' '{"SH_GET_RSP":{"keys":{"user":"bob"},"st":1}}'
+}
+
 @test "another server's session with a duration past 10 years loads, cut to 10 years (Q10), with a warning" {
     # Other servers accept any duration (PROTOCOL.md Q10) and ndb reads their
     # snapshots (0.1 decision 10): refusing the dataset would lose every session.
