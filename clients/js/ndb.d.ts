@@ -139,7 +139,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
 }
 
 export interface ExpiryOptions {
-    /** Seconds; 0 or absent: never expires. */
+    /** Seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
+     *  TypeError (it would otherwise be dropped, and the session never expire). */
     duration?: number;
     deleteSession?: boolean;
     extendOnGet?: boolean;

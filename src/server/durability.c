@@ -244,6 +244,22 @@ static int write_sums(const char *dir, const strbuf *lines, char *err, size_t er
     return -1;
 }
 
+/* Just before the fork of a KV_SAVE / SH_SAVE: the due expiry that runs
+ * before every command (dispatch.c).  The request applied it, but a save
+ * waiting behind another forks later, and what expired meanwhile must not
+ * be written: a session dataset keeps no deadline, so SH_LOAD would bring
+ * such a session back with a new period (and other servers would load an
+ * expired key for good, as they ignore "ttl"). */
+static int user_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
+    (void)job;
+    (void)err;
+    (void)errlen;
+    uint64_t now = expiry_now_ns();
+    store_expire(&s->store, now);
+    store_expire_keys(&s->store, now);
+    return 0;
+}
+
 /* In the child: the snapshot of KV_SAVE / SH_SAVE, then the dataset's retention.
  * The checksums of its data files go to disk before its final metadata, so
  * a complete snapshot has them and a load notices a data file removed,
@@ -307,6 +323,7 @@ void durability_user_save(request *r, const char *name, int type, uint64_t *tkns
     job->tkns = tkns;
     job->ntkns = n;
     sb_add(&job->cmd, r->cmd, r->cmdlen);
+    job->prepare = user_prepare;
     job->work = user_work;
     job->done = user_done;
     job->slot = client_defer(r->cl); /* NULL only for a closing client: the save is still made */

@@ -41,7 +41,8 @@ int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, int keep
                     size_t errlen);
 
 /* Append the sessions as records: all in map order (tkns NULL), or the
- * listed tokens that exist, in order, each once (Q25). */
+ * listed tokens that exist, in order; tkns holds each token once (Q25:
+ * cmd_SH_SAVE removes repeats). */
 int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n, snap_writer *w, char *err,
                            size_t errlen);
 /* Load the session snapshot s, all or nothing; existing tokens are skipped.

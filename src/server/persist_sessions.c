@@ -22,13 +22,17 @@
  * is gone after recovery.  Their records carry one more member, "deadline"
  * in "sh": the wall-clock deadline in ns since the epoch (sorted first, as
  * the other members are).  persist_sessions_write_all with deadlines writes
- * it and the recovery load uses it; SH_SAVE never writes it and SH_LOAD
- * ignores it, so datasets users save and load are exactly as before.
+ * it and the recovery load uses it; SH_SAVE never writes it, so datasets
+ * users save and load are exactly as before.  A copy of an automatic
+ * snapshot loaded with SH_LOAD (or at start-up) has it: a record whose
+ * deadline has passed is loaded as its expiry left it, as KV_LOAD drops
+ * a key whose deadline passed (record_expired).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "json/scan.h"
@@ -72,10 +76,8 @@ int persist_sessions_write(session_registry *reg, const uint64_t *tkns, size_t n
         }
         return 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        int seen = 0; /* Q25 fixed: a token listed twice is written once */
-        for (size_t j = 0; j < i && !seen; j++) seen = tkns[j] == tkns[i];
-        session *s = seen ? NULL : sessions_get(reg, tkns[i]);
+    for (size_t i = 0; i < n; i++) { /* distinct tokens (cmd_SH_SAVE, Q25) */
+        session *s = sessions_get(reg, tkns[i]);
         if (!s) continue;
         snap_begin_record(w);
         write_record(s, &w->buf, NULL);
@@ -210,9 +212,36 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     return 0;
 }
 
+/* The tokens of the records a load has planned (open addressing, at most
+ * half full; 0 marks an empty slot: check_file refuses token 0). */
+typedef struct token_set {
+    uint64_t *slots;
+    size_t n, cap;
+} token_set;
+
+/* Add tkn to t: 1 if it was not there yet, else 0. */
+static int token_set_add(token_set *t, uint64_t tkn) {
+    if (2 * (t->n + 1) > t->cap) {
+        token_set g = {NULL, 0, t->cap ? 2 * t->cap : 64};
+        g.slots = calloc(g.cap, sizeof *g.slots);
+        if (!g.slots) abort();
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i]) token_set_add(&g, t->slots[i]);
+        free(t->slots);
+        *t = g;
+    }
+    size_t mask = t->cap - 1, i = (size_t)hash_u64(tkn) & mask;
+    for (; t->slots[i]; i = (i + 1) & mask)
+        if (t->slots[i] == tkn) return 0;
+    t->slots[i] = tkn;
+    t->n++;
+    return 1;
+}
+
 typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
+    token_set planned, applied; /* tokens of the records planned, and applied, so far */
     uint64_t now;   /* load time: each session's period starts here */
     int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
@@ -220,6 +249,27 @@ typedef struct sessions_load {
     size_t max_key;     /* limits.maxKeyLength; 0 = none (recovery) */
     char long_key[512]; /* the refusal naming the first key over it, or "" */
 } sessions_load;
+
+/* Has the "deadline" of record r passed when load l starts?  Only for a
+ * load of a dataset (SH_LOAD, the start-up load) of a copy of an automatic
+ * snapshot: recovery loads every record with its deadline and then applies
+ * the expiry that is due, counting what expired while the server was down.
+ * Loaded with a new period, an expired one-time password (deleteSession)
+ * came back to life; so such a record creates no session, and one that
+ * lives on from period to period is loaded without its keys, in its
+ * rhythm (4.3). */
+static int record_expired(const sessions_load *l, const rec *r) {
+    return !l->deadlines && r->deadline && r->ex.duration && store_mono_ns(l->st, r->deadline) < l->now;
+}
+
+/* The deadline of the session record r creates in load l. */
+static uint64_t record_deadline(const sessions_load *l, const rec *r) {
+    uint64_t d = (uint64_t)r->ex.duration * EXPIRY_NS_PER_S;
+    if (!r->deadline || !r->ex.duration) return l->now + d;
+    uint64_t at = store_mono_ns(l->st, r->deadline);
+    if (at >= l->now) return at;
+    return at + ((l->now - at) / d + 1) * d; /* its next period (store_expire_upto) */
+}
 
 /* Decode member name token k of d into l->key. */
 static void decode_key(sessions_load *l, const jdoc *d, uint32_t k) {
@@ -229,12 +279,19 @@ static void decode_key(sessions_load *l, const jdoc *d, uint32_t k) {
 }
 
 /* Plan the sessions of a checked file: each one whose token is free, with
- * its keys. */
+ * its keys.  A token met again in the snapshot is skipped, as apply_file
+ * skips it (the session exists by then): other servers write a session
+ * twice when SH_SAVE lists its token twice (Q25), and planning every copy
+ * counted its keys against limits.maxMemory and limits.maxKeyLength, so a
+ * snapshot whose sessions fit was refused. */
 static void plan_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1 || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
+        if (check_record(d, el, &r) != 1 || !token_set_add(&l->planned, r.tkn)) continue;
+        int expired = record_expired(l, &r);
+        if ((expired && r.ex.delete_session) || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
+        if (expired) r.keys = 0;
         uint64_t n = 0;
         uint32_t k = r.keys + 1;
         for (uint32_t m = 0; r.keys && m < d->toks[r.keys].count; m++, k = d->toks[k + 1].next, n++) {
@@ -262,9 +319,13 @@ static void apply_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1) continue;
-        uint64_t deadline = l->now + (uint64_t)r.ex.duration * EXPIRY_NS_PER_S;
-        if (l->deadlines && r.deadline && r.ex.duration) deadline = store_mono_ns(l->st, r.deadline);
+        /* the first record of a token decides, as in plan_file */
+        if (check_record(d, el, &r) != 1 || !token_set_add(&l->applied, r.tkn)) continue;
+        int expired = record_expired(l, &r);
+        if (expired && r.ex.delete_session) continue;
+        if (expired) r.keys = 0;
+        uint64_t deadline = l->deadlines && r.deadline && r.ex.duration ? store_mono_ns(l->st, r.deadline)
+                                                                          : record_deadline(l, &r);
         session *s = store_load_session(l->st, r.tkn, &r.ex, deadline, r.shared);
         if (!s) continue; /* an existing session is left untouched */
         l->sessions++;
@@ -283,9 +344,11 @@ static void apply_file(const jdoc *d, void *ctx) {
 static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, size_t max_key, uint64_t *sessions,
                          uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
+    sessions_load l = {st, {0}, {NULL, 0, 0}, {NULL, 0, 0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
+    free(l.planned.slots);
+    free(l.applied.slots);
     sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;

@@ -155,8 +155,16 @@ static void apply(ndb_store *st, session *s, const change *ch) {
     if (s) sessions_account(reg, s, old_count, old_bytes);
 }
 
+/* Does ch count in st->changes (changesSinceSave, the save schedule)?  Not
+ * the deadline of an empty session moved to its next period by expiry
+ * alone: a snapshot from before the move recovers the same rhythm
+ * (recovery applies due expiry, 4.3), so counting it made a save schedule
+ * write a snapshot of an idle server every period.  It is still journaled:
+ * the records after it replay against the moved deadline. */
+static int counts_as_change(const change *ch) { return !(ch->kind == CH_SESSION_TOUCH && ch->cause == CAUSE_EXPIRE); }
+
 static void emit(ndb_store *st, const change *ch) {
-    st->changes++;
+    if (counts_as_change(ch)) st->changes++;
     for (unsigned i = 0; i < st->nsinks; i++) st->sinks[i].fn(st->sinks[i].ctx, ch);
 }
 

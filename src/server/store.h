@@ -74,7 +74,7 @@ typedef struct ndb_store {
     ttl_table ttl;             /* deadlines of the top-level keys that expire */
     session_registry sessions; /* sessions (likewise) */
     size_t max_memory;         /* limits.maxMemory; 0 = no ceiling */
-    uint64_t changes;          /* records emitted since start */
+    uint64_t changes;          /* records emitted since start (but see store.c, counts_as_change) */
     int64_t wall_offset_ns;    /* wall-clock minus monotonic, at creation */
     /* a top-level clear hands its entries to kvmap_clear_later, freed a
      * slice a loop turn; set only while an event loop runs to free them

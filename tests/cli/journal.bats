@@ -930,6 +930,22 @@ taken_over() {
     [ "$(ls "$P/ds" | grep -c '^[0-9]*$')" -eq 5 ]
 }
 
+@test "save schedule: an empty session moving into its next period is no change: an idle server takes no snapshot for it" {
+    start_server --persist-path "$P" --save "1 1" --session-check-ms 20
+    local t
+    t=$("$NDB" session new --ttl 1)
+    wait_log "automatic snapshot $P/@ndb/snapshots/00000000000000000001 written in"
+    sleep 3.5 # three more periods of the session, and three chances for the schedule
+    [ "$(grep -c 'automatic snapshot .* written in' "$NDB_LOG")" -eq 1 ]
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" == *'"persistence":{"changesSinceSave":0,"journal":"off",'* ]]
+    # it went on in its rhythm all the same, and a change still counts
+    run "$NDB" session info "$t"
+    [[ "$output" == '{"expires":true,"expiry":{"deleteSession":false,"duration":1,"extendOnGet":false,"extendOnSetAdd":false,"remaining":0},"keyCnt":0,"shared":false,"tkn":'"$t"'}' ]]
+    "$NDB" set --session "$t" a 1
+    wait_log "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in"
+}
+
 @test "save schedule: a snapshot after S seconds with N changes, recovered after kill -9; a final save on SIGTERM" {
     start_server --persist-path "$P" --save "1 2 3600 1"
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'

@@ -125,6 +125,25 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     req '{"SH_LOAD":{"name":"one"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"one","sessions":1,"st":141}}'
 }
 
+@test "SH_SAVE of 400000 listed tokens is written at once, not in quadratic time; each token once, in the order listed" {
+    # each token was checked against every earlier one in the save's
+    # process: 60000 tokens (the default 1 MiB) took 1.5 s, 400000 more than
+    # a minute, while every other save waited; the wait is a bound on a
+    # hang, not a timing
+    start_server --persist-path "$P" --max-payload 8M
+    local t1 t2 req="$BATS_TEST_TMPDIR/save"
+    t1=$("$NDB" session new)
+    t2=$("$NDB" session new --ttl 100)
+    "$NDB" set --session "$t1" a 1 >/dev/null
+    python3 -c 'import json, sys; t1, t2 = int(sys.argv[1]), int(sys.argv[2])
+ts = [t2] + [i for i in range(1, 400000) if i not in (t1, t2)] + [0, t1, t2, t1]
+print(json.dumps({"SH_SAVE": {"name": "many", "tkns": ts}}, separators=(",", ":")))' "$t1" "$t2" >"$req"
+    run timeout 30 "$NDB" send --timeout 20 - <"$req"
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"SH_SAVE_RSP":{"duration":'*',"name":"many","st":121}}' ]]
+    [ "$(cat "$(newest many)/data/0")" = "[{\"keys\":{},\"sh\":{\"expiry\":{\"deleteSession\":false,\"duration\":100,\"extendOnGet\":false,\"extendOnSetAdd\":false},\"shared\":false,\"tkn\":$t2}},{\"keys\":{\"a\":1},\"sh\":{\"expiry\":{\"deleteSession\":false,\"duration\":0,\"extendOnGet\":false,\"extendOnSetAdd\":false},\"shared\":false,\"tkn\":$t1}}]" ]
+}
+
 @test "dataset names are restricted (42) on save and load; nothing escapes the persist path" {
     start_server --persist-path "$P"
     local rule="dataset names must match [A-Za-z0-9_.-]{1,200} and not be '.' or '..'"
@@ -178,6 +197,54 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
     run "$NDB" send '{"SH_END_ALL":{}}' '{"SH_LOAD":{"name":"zero"}}' '{"SV_INFO":{}}'
     [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 has token 0, which no session may have\",\"name\":\"zero\",\"st\":142}}" ]
     [[ "${lines[2]}" == *'"sessions":0,'* ]]
+}
+
+@test "another server's dataset with a session written twice (Q25) loads it once: only the first copy counts against the limits" {
+    # other servers write a session twice when SH_SAVE lists its token twice;
+    # the second copy is skipped, but its keys were counted against
+    # maxMemory and maxKeyLength, so a dataset whose sessions fit was refused
+    start_server --persist-path "$P" --max-memory 500K --max-key-length 100
+    local d="$P/twice/1795613510133594751"
+    mkdir -p "$d/md" "$d/data"
+    printf '%s' '{"complete":1795613510134,"name":"twice","saveDataType":1,"start":1795613510134,"status":1,"version":2}' >"$d/md/md.json"
+    python3 -c 'import json, sys
+sh = {"expiry": {"deleteSession": False, "duration": 0, "extendOnGet": False, "extendOnSetAdd": False}, "shared": False, "tkn": 77}
+recs = [{"keys": {"big": "x" * 300000}, "sh": sh}, {"keys": {"big": "y" * 300000, "k" * 101: 1}, "sh": sh}]
+open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/0"
+    req '{"SH_LOAD":{"name":"twice"}}' '{"SH_LOAD_RSP":{"keys":1,"name":"twice","sessions":1,"st":141}}'
+    req '{"SH_KEYS":{"tkn":77}}' '{"SH_KEYS_RSP":{"keys":["big"],"st":1}}'
+    run "$NDB" --raw get --session 77 big
+    [ "$output" = "$(head -c 300000 /dev/zero | tr '\0' x)" ]
+}
+
+@test "SH_LOAD of a copy of an automatic snapshot keeps the sessions' deadlines: an expired one-time password stays gone" {
+    # ndb-serve(1): copy @ndb/snapshots/G/sessions to a dataset to load it
+    # with SH_LOAD; its records carry "deadline" (wall-clock ns), which the
+    # load ignored: every session got a new period, an OTP that expired
+    # long ago was readable again
+    start_server --persist-path "$P"
+    local d="$P/restore/1795613510133594751" now
+    now=$(date +%s%N)
+    mkdir -p "$d/md" "$d/data"
+    printf '%s' '{"complete":1795613510134,"name":"restore","saveDataType":1,"start":1795613510134,"status":1,"version":2}' >"$d/md/md.json"
+    python3 -c 'import json, sys
+now = int(sys.argv[2])
+def rec(tkn, keys, duration, delete, deadline=None):
+    sh = {"expiry": {"deleteSession": delete, "duration": duration, "extendOnGet": False, "extendOnSetAdd": False}, "shared": False, "tkn": tkn}
+    if deadline is not None: sh = {"deadline": deadline, **sh}
+    return {"keys": keys, "sh": sh}
+recs = [rec(1, {"otp": "123456"}, 300, True, now - 10**9),   # expired, ends at its deadline: not loaded
+        rec(2, {"cart": [1]}, 10, False, now - 25 * 10**9),  # expired, lives on: emptied, next deadline in its rhythm
+        rec(3, {"user": "bob"}, 3600, True, now + 100 * 10**9),  # its deadline is kept
+        rec(4, {"plain": 1}, 3600, True)]                    # no deadline (SH_SAVE): a new period
+open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/0" "$now"
+    req '{"SH_LOAD":{"name":"restore"}}' '{"SH_LOAD_RSP":{"keys":2,"name":"restore","sessions":3,"st":141}}'
+    req '{"SH_EXISTS":{"tkns":[1,2,3,4]}}' '{"SH_EXISTS_RSP":{"exist":[2,3,4],"st":1}}'
+    run "$NDB" send '{"SH_INFO":{"tkn":2}}' '{"SH_INFO":{"tkn":3}}' '{"SH_INFO":{"tkn":4}}'
+    [[ "${lines[0]}" =~ ^\{\"SH_INFO_RSP\":\{\"expires\":true,\"expiry\":\{\"deleteSession\":false,\"duration\":10,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":[34]\},\"keyCnt\":0, ]]
+    [[ "${lines[1]}" =~ \"remaining\":(98|99)\},\"keyCnt\":1, ]]
+    [[ "${lines[2]}" =~ \"remaining\":(3598|3599)\},\"keyCnt\":1, ]]
+    req '{"SH_GET":{"tkn":3,"keys":["user"]}}' '{"SH_GET_RSP":{"keys":{"user":"bob"},"st":1}}'
 }
 
 @test "another server's session with a duration past 10 years loads, cut to 10 years (Q10), with a warning" {

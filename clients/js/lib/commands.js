@@ -79,17 +79,31 @@ function withTtl(body, o) {
     return o && o.ttl !== undefined ? { ...body, ttl: o.ttl } : body;
 }
 
+const EXPIRY_FLAGS = ['deleteSession', 'extendOnGet', 'extendOnSetAdd'];
+
+// A flag set without a duration would be dropped below (no duration: the
+// session never expires), so a one-time password made with
+// create({deleteSession: true}) would live for ever, where the server
+// answers 26 for that `expiry` object.  Refused instead, as `ndb session new
+// --delete` without --ttl is; an explicit duration 0 still means "never".
+function checkExpiry(e) {
+    if (e && e.duration == null && EXPIRY_FLAGS.some((f) => e[f]))
+        throw new TypeError('deleteSession, extendOnGet and extendOnSetAdd need a duration (0: never expires)');
+}
+
 // The body of SH_NEW from {duration, deleteSession, extendOnGet,
 // extendOnSetAdd}; no duration (or 0): a session that never expires.
 function expiryBody(e) {
+    checkExpiry(e);
     if (!e || !e.duration) return {};
     return { expiry: expiryObject(e) };
 }
 
 // The `expiry` object of SH_NEW and SH_EXPIRE from those options.
 function expiryObject(e) {
+    checkExpiry(e);
     const expiry = { duration: e.duration ?? 0 };
-    for (const f of ['deleteSession', 'extendOnGet', 'extendOnSetAdd']) if (e[f] !== undefined) expiry[f] = e[f];
+    for (const f of EXPIRY_FLAGS) if (e[f] !== undefined) expiry[f] = e[f];
     return expiry;
 }
 
@@ -219,7 +233,9 @@ export function sessionsCommands(c) {
         info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
         // {totalKeys, totalSessions}
         infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
+        // Every session, or those of {tkns}; only an absent (or null) tkns
+        // means every one: token 0 alone saves none, as the server does.
+        save: (name, o = {}) => c.request('SH_SAVE', o.tkns != null ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
         load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
         // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
         scan: (o = {}) => {
@@ -230,6 +246,6 @@ export function sessionsCommands(c) {
         scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
         watch: (spec, o = {}, onEvent = null) =>
-            new Watcher(c, 'SH', watchBody(spec.tkns ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
+            new Watcher(c, 'SH', watchBody(spec.tkns != null ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
     };
 }

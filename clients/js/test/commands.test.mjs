@@ -181,7 +181,14 @@ test('malformed tokens are refused before anything is sent', async () => {
         assert.throws(() => db.sessions.save('x', { tkns: bad }), /^TypeError: not a session token /);
         assert.throws(() => db.sessions.watch({ tkns: bad }), /^TypeError: not a session token /);
     }
+    // token 0 (falsy) is a token: it names no session, so nothing is saved
+    // (it saved every session); '' is no token (it saved every session too)
+    assert.equal((await db.sessions.save('zero', { tkns: 0 })).name, 'zero');
+    assert.throws(() => db.sessions.save('x', { tkns: '' }), /^TypeError: not a session token /);
+    assert.throws(() => db.sessions.watch({ tkns: '' }), /^TypeError: not a session token /);
+    await refused(db.sessions.watch({ tkns: 0 }), 'SH_WATCH', 100, 'session 0 does not exist');
     await db.sessions.end(t);
+    assert.deepEqual(await db.sessions.load('zero'), { keys: 0, name: 'zero', sessions: 0 });
     await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
 });
 

@@ -99,6 +99,25 @@ test('session(t).expire: new settings from now; no duration: never expires; 100 
     await refused(s.expire({ duration: 60 }), 'SH_EXPIRE', 100, '');
 });
 
+test('sessions.create and session(t).expire: a flag without a duration throws a TypeError and sends nothing', async () => {
+    const m = { name: 'TypeError', message: 'deleteSession, extendOnGet and extendOnSetAdd need a duration (0: never expires)' };
+    const before = (await db.sessions.infoAll()).totalSessions;
+    assert.throws(() => db.sessions.create({ deleteSession: true }), m);
+    assert.throws(() => db.sessions.create({ extendOnGet: true, duration: undefined }), m);
+    assert.equal((await db.sessions.infoAll()).totalSessions, before); // no session that never expires
+    const s = db.session(await db.sessions.create({ duration: 600, deleteSession: true }));
+    assert.throws(() => s.expire({ extendOnSetAdd: true }), m);
+    const info = await s.info();
+    assert.deepEqual([info.expires, info.expiry.duration, info.expiry.deleteSession], [true, 600, true]);
+    // an explicit 0 is "never", flags or not; flags left false need no duration
+    const t = await db.sessions.create({ duration: 0, deleteSession: true });
+    assert.deepEqual(await db.sessions.info(t), { expires: false, keyCnt: 0, shared: false, tkn: t });
+    await s.expire({ deleteSession: false });
+    assert.equal((await s.info()).expires, false);
+    await s.end();
+    await db.sessions.end(t);
+});
+
 test('session keys have no ttl: session(t).set/add with ttl are refused (13) and store nothing', async () => {
     const s = db.session(await db.sessions.create());
     const m = "'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)";
