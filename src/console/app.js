@@ -79,6 +79,7 @@ function client() {
 async function reconnected() {
     views.keys.live();
     views.sessions.live();
+    showUser(); // the client logs in as the dialog's user again, whoever a raw SV_AUTH made it
     if (db.user) return; // logged in again by the client itself
     try {
         await db.info();
@@ -222,7 +223,12 @@ async function main() {
             views.keys.open(k);
         }),
         server: new ServerView(db),
-        raw: new RawView(db),
+        // a raw SV_AUTH that succeeds: the connection's user and role now
+        raw: new RawView(db, (user, role) => {
+            db.user = user;
+            db.role = role;
+            showUser();
+        }),
     };
     db.info().then((i) => { $('server-version').textContent = `ndb ${i.serverVersion}`; }).catch(() => {});
     document.addEventListener('keydown', shortcuts);
