@@ -434,6 +434,35 @@ test('keys and session keys with control or bidi characters show them escaped, n
     }
 });
 
+test('server: one poll at a time: polls do not pile up while the server is down', async () => {
+    const s = await Server.start();
+    try {
+        const page = await newPage(b);
+        const sockets = []; // SV_INFO requests sent on each WebSocket of the page
+        page.on('websocket', (ws) => {
+            const sent = { n: 0 };
+            sockets.push(sent);
+            ws.on('framesent', (f) => { if (String(f.payload).includes('"SV_INFO"')) sent.n++; });
+        });
+        await openConsole(page, s.httpUrl, 'server');
+        await page.waitForSelector('#server-info dt');
+        await s.stop();
+        await page.waitForFunction(() => document.querySelector('#conn').dataset.state !== 'open');
+        await new Promise((r) => setTimeout(r, 4000)); // four periods without a server
+        await s.relaunch();
+        await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected', null, { timeout: 15000 });
+        await new Promise((r) => setTimeout(r, 300));
+        // on the new connection: the one poll that waited for it, and the
+        // console's own check after reconnecting — not one per second missed
+        const now = sockets.at(-1).n;
+        assert.ok(now <= 2, `${now} SV_INFO sent at once on reconnecting`);
+        await page.waitForFunction(() => !document.querySelector('#server-info .panel-error'));
+        await page.close(); // (chromium logs the failed reconnection attempts as errors)
+    } finally {
+        await s.stop();
+    }
+});
+
 test('server: requests per second, connections and memory move', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'server');
