@@ -184,6 +184,14 @@ E=$'\e'
     run --separate-stderr "$NDB" get --session "$E[1m" a
     exit_is 2 ""
     err_has "ndb get: invalid session token '\\x1b[1m' (expected"
+    # an invalid URL (--url, NDB_URL), its password hidden as before
+    run --separate-stderr "$NDB" --url "ws://me:pw@127.0.0.1:1/$E[1m" get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://me:***@127.0.0.1:1/\\x1b[1m': user names in URLs are not supported" ]
+    local bad="ws://127.0.0.1:1/$E]0;x"
+    run --separate-stderr env NDB_URL="$bad" "$NDB" get a
+    exit_is 2 ""
+    err_has "ndb get: invalid URL 'ws://127.0.0.1:1/\\x1b]0;x' (NDB_URL): invalid character in the path"
     for cmd in serve send bench passwd journal repl; do
         run --separate-stderr "$NDB" "$cmd" "--x$E[1m"
         exit_is "$([ "$cmd" = serve ] && echo 1 || echo 2)" "" # serve's start-up errors exit 1
