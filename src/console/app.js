@@ -16,7 +16,7 @@ import { KeysView } from './keys.js';
 import { RawView } from './raw.js';
 import { ServerView } from './server.js';
 import { SessionsView } from './sessions.js';
-import { $, describe, toast, typing } from './ui.js';
+import { $, describe, nameText, toast, typing } from './ui.js';
 
 const VIEWS = ['keys', 'sessions', 'find', 'server', 'raw'];
 const THEMES = ['auto', 'light', 'dark'];
@@ -179,7 +179,7 @@ function showUser() {
     document.body.dataset.role = db.role || 'admin';
     const who = $('user');
     who.hidden = !db.user;
-    who.textContent = db.user ? `${db.user} (${db.role})` : '';
+    who.textContent = db.user ? `${nameText(db.user)} (${db.role})` : ''; // a name may hold U+202E (not a control)
     $('logout').hidden = !db.user;
 }
 

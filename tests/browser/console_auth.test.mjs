@@ -21,7 +21,7 @@ function user(name, password, role) {
 before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ndb-console-auth-'));
     const config = join(dir, 'ndb.json');
-    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')},${user('rita', 'pw', 'read')}]}}`);
+    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')},${user('rita', 'pw', 'read')},${user('evil\u202etxt', 'pw', 'read')}]}}`);
     server = await Server.start(['--config', config]);
     home = server.httpUrl;
     assert.deepEqual(send(server.url, '{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}'),
@@ -116,6 +116,14 @@ test('a raw SV_AUTH that succeeds changes the user shown and the controls of its
     assert.match(await raw('{"SV_AUTH":{"user":"alice","password":"secret"}}'), /"st":1/);
     assert.equal(await page.locator('#user').textContent(), 'alice (write)');
     assert.equal(await page.locator('body').getAttribute('data-role'), 'write');
+    noErrors(page);
+    await page.close();
+});
+
+test('a user name with a bidi control shows it escaped in the header (a name may hold any character but C0 controls and :)', async () => {
+    const page = await logIn('evil\u202etxt', 'pw');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#user').textContent(), 'evil\\u202Etxt (read)');
     noErrors(page);
     await page.close();
 });
