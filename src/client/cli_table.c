@@ -645,7 +645,7 @@ int cli_usage_error(cli_ctx *c, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "%s: ", c && c->prog ? c->prog : "ndb");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it quotes what was typed: \e shown as \x1b */
     va_end(ap);
     if (c && c->in_repl && c->cmd)
         fprintf(stderr, "\nTry 'help %s' for more information.\n", c->prog + 4 /* "ndb " */);
@@ -854,8 +854,9 @@ static int cli_help_cmd(cli_ctx *c, int argc, char **argv) {
         char sug[96], hint[160];
         suggest_command(c, group, name, sug, sizeof sug);
         session_key_hint(c, group, name, hint, sizeof hint);
-        fprintf(stderr, "ndb: unknown command '%s%s%s'%s%s%s%s\n", group ? group : "", group ? " " : "",
-                name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint);
+        fprintf_visible(stderr, "ndb: unknown command '%s%s%s'%s%s%s%s", group ? group : "", group ? " " : "",
+                        name, sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint);
+        fputc('\n', stderr);
         return CLI_USAGE;
     }
     if (opts) list_options(e);
@@ -1260,9 +1261,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
             char sug[96], hint[160];
             suggest_command(c, name, argv[i + 1], sug, sizeof sug);
             session_key_hint(c, name, argv[i + 1], hint, sizeof hint);
-            fprintf(stderr, "ndb: unknown command '%s %s'%s%s%s%s\nTry '%s %s%s'.\n", name,
-                    argv[i + 1], sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint,
-                    c->in_repl ? "help" : "ndb", name, c->in_repl ? "" : " --help");
+            fprintf_visible(stderr, "ndb: unknown command '%s %s'%s%s%s%s", name, argv[i + 1],
+                            sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "", hint);
+            fprintf(stderr, "\nTry '%s %s%s'.\n", c->in_repl ? "help" : "ndb", name, c->in_repl ? "" : " --help");
             return CLI_USAGE;
         }
         i++;
@@ -1270,9 +1271,11 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     if (!e) {
         char sug[96];
         suggest_command(c, NULL, name, sug, sizeof sug);
-        fprintf(stderr, "ndb: unknown command '%s'%s%s%s\nTry '%s'.\n", name,
-                sug[0] ? "; did you mean '" : "", sug, sug[0] ? "'?" : "",
-                c->in_repl ? "help" : "ndb help");
+        /* the name as typed, its control characters as \xhh: `ndb $'\e]0;x\a'`
+         * must not retitle the terminal that shows the message */
+        fprintf_visible(stderr, "ndb: unknown command '%s'%s%s%s", name, sug[0] ? "; did you mean '" : "", sug,
+                        sug[0] ? "'?" : "");
+        fprintf(stderr, "\nTry '%s'.\n", c->in_repl ? "help" : "ndb help");
         return CLI_USAGE;
     }
     return run_command(c, e, argc - i, argv + i);

@@ -307,7 +307,7 @@ static int fail(bench *b, const char *fmt, ...) {
     clear_progress(b);
     fputs("ndb bench: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
     va_end(ap);
     fputc('\n', stderr);
     return -1;
@@ -318,7 +318,7 @@ static int usage_error(const char *fmt, ...) {
     va_list ap;
     fputs("ndb bench: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
     va_end(ap);
     fputs("\nTry 'ndb bench --help' for more information.\n", stderr);
     return 2;

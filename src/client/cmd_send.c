@@ -105,7 +105,7 @@ static int usage_error(const char *fmt, ...) {
     va_list ap;
     fputs("ndb send: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
     va_end(ap);
     fputs("\nTry 'ndb send --help' for more information.\n", stderr);
     return 2;

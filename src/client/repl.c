@@ -252,7 +252,7 @@ static int repl_error(const char *fmt, ...) {
     va_list ap;
     fputs("ndb: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
     va_end(ap);
     fputc('\n', stderr);
     return CLI_USAGE;
@@ -1076,7 +1076,7 @@ static int run_script(repl *r) {
 
 static int usage_error(const char *fmt, const char *arg) {
     fputs("ndb repl: ", stderr);
-    fprintf(stderr, fmt, arg);
+    fprintf_visible(stderr, fmt, arg); /* arg is what was typed */
     fputs("\nTry 'ndb repl --help' for more information.\n", stderr);
     return CLI_USAGE;
 }

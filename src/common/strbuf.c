@@ -70,6 +70,36 @@ void sb_addf(strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
+void sb_add_visible(strbuf *sb, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f) sb_addf(sb, "\\x%02x", ch);
+        else sb_addc(sb, (char)ch);
+    }
+}
+
+void vfprintf_visible(FILE *f, const char *fmt, va_list ap) {
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!text) abort();
+    vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    strbuf out = STRBUF_INIT;
+    sb_add_visible(&out, text, (size_t)n);
+    if (out.len) fwrite(out.buf, 1, out.len, f);
+    sb_free(&out);
+    free(text);
+}
+
+void fprintf_visible(FILE *f, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf_visible(f, fmt, ap);
+    va_end(ap);
+}
+
 #define ONES UINT64_C(0x0101010101010101)
 #define HIGHS UINT64_C(0x8080808080808080)
 

@@ -13,8 +13,10 @@
 #ifndef NDB_STRBUF_H
 #define NDB_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct strbuf {
@@ -63,5 +65,17 @@ void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 
  * escaped as docs/protocol.md 1.10 prescribes (\b \f \n \r \t, other controls and
  * DEL as upper-case \u00XX, everything else raw). */
 void sb_add_json_string(strbuf *sb, const char *s, size_t n);
+
+/* Append `s` (n bytes) with each control byte (below 0x20, and DEL) as
+ * \xhh: text from the command line or a file, shown in a message, must not
+ * reach a terminal as an escape sequence it would obey (ESC ] retitles the
+ * window, ESC [ recolours or moves the cursor). */
+void sb_add_visible(strbuf *sb, const char *s, size_t n);
+
+/* vfprintf to f, the formatted text passed through sb_add_visible: for the
+ * one-line diagnostics that quote what the user typed (the caller writes
+ * any line break itself). */
+void vfprintf_visible(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void fprintf_visible(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

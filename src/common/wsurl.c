@@ -9,6 +9,8 @@
  */
 #include "common/wsurl.h"
 
+#include "common/strbuf.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
@@ -193,7 +195,21 @@ const char *ws_url_shown(const char *text, char *buf, size_t n) {
     const char *at = NULL, *colon;
     for (const char *q = p; q < p + alen; q++) /* the last '@': a password may hold one */
         if (*q == '@') at = q;
-    if (!at || !(colon = memchr(p, ':', (size_t)(at - p)))) return text;
-    snprintf(buf, n, "%.*s***%s", (int)(colon + 1 - text), text, at);
+    int masked = at && (colon = memchr(p, ':', (size_t)(at - p)));
+    size_t len = strlen(text);
+    int controls = 0;
+    for (size_t i = 0; i < len && !controls; i++) controls = (unsigned char)text[i] < 0x20 || text[i] == 0x7f;
+    if (!masked && !controls) return text;
+    /* control characters as \xhh, as every usage error shows what was typed */
+    strbuf sb = STRBUF_INIT;
+    if (masked) {
+        sb_add_visible(&sb, text, (size_t)(colon + 1 - text));
+        SB_ADD_LIT(&sb, "***");
+        sb_add_visible(&sb, at, strlen(at));
+    } else {
+        sb_add_visible(&sb, text, len);
+    }
+    snprintf(buf, n, "%s", sb.buf);
+    sb_free(&sb);
     return buf;
 }

@@ -52,8 +52,9 @@ int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen);
 /*
  * text as an error message may quote it: a password in it (ws://me:SECRET@h/,
  * refused by ws_url_parse) shown as "***", so that an "invalid URL" message
- * never writes NDB_URL's or --url's password to a terminal or a CI log.
- * Returns text itself when it holds no password, else buf (n bytes).
+ * never writes NDB_URL's or --url's password to a terminal or a CI log, and
+ * each control character as \xhh (sb_add_visible).  Returns text itself
+ * when it holds neither, else buf (n bytes).
  */
 const char *ws_url_shown(const char *text, char *buf, size_t n);
 

@@ -16,7 +16,7 @@ import { KeysView } from './keys.js';
 import { RawView } from './raw.js';
 import { ServerView } from './server.js';
 import { SessionsView } from './sessions.js';
-import { $, describe, toast, typing } from './ui.js';
+import { $, describe, nameText, toast, typing } from './ui.js';
 
 const VIEWS = ['keys', 'sessions', 'find', 'server', 'raw'];
 const THEMES = ['auto', 'light', 'dark'];
@@ -79,6 +79,7 @@ function client() {
 async function reconnected() {
     views.keys.live();
     views.sessions.live();
+    showUser(); // the client logs in as the dialog's user again, whoever a raw SV_AUTH made it
     if (db.user) return; // logged in again by the client itself
     try {
         await db.info();
@@ -178,7 +179,7 @@ function showUser() {
     document.body.dataset.role = db.role || 'admin';
     const who = $('user');
     who.hidden = !db.user;
-    who.textContent = db.user ? `${db.user} (${db.role})` : '';
+    who.textContent = db.user ? `${nameText(db.user)} (${db.role})` : ''; // a name may hold U+202E (not a control)
     $('logout').hidden = !db.user;
 }
 
@@ -222,7 +223,12 @@ async function main() {
             views.keys.open(k);
         }),
         server: new ServerView(db),
-        raw: new RawView(db),
+        // a raw SV_AUTH that succeeds: the connection's user and role now
+        raw: new RawView(db, (user, role) => {
+            db.user = user;
+            db.role = role;
+            showUser();
+        }),
     };
     db.info().then((i) => { $('server-version').textContent = `ndb ${i.serverVersion}`; }).catch(() => {});
     document.addEventListener('keydown', shortcuts);

@@ -11,7 +11,7 @@
 // view follows changes live; a server without it answers 10 and the view
 // simply does not.
 
-import { $, count, describe, fill, h, keyName, listKeys, toast, watchOneAtATime } from './ui.js';
+import { $, count, describe, fill, h, keyName, listKeys, nameText, toast, watchOneAtATime } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const MAX_ROUNDS = 50;
@@ -109,11 +109,11 @@ export class KeysView {
         const list = $('keys-list');
         const page = this.cursors.length;
         fill(list, this.keys.map((k) => h('li', {}, h('button', {
-            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, title: k, dataset: { key: k },
+            type: 'button', class: `item${k === this.selected ? ' selected' : ''}`, title: nameText(k), dataset: { key: k },
             onclick: () => this.open(k),
         }, keyName(k)))));
         if (!this.keys.length) list.append(h('li', { class: 'muted', text: this.emptyText() }));
-        $('keys-summary').textContent = `${count(this.total)} key${this.total === 1 ? '' : 's'} in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${this.prefix}”` : ''}${this.next ? '' : ' (last page)'}`;
+        $('keys-summary').textContent = `${count(this.total)} key${this.total === 1 ? '' : 's'} in the database · page ${page}: ${this.keys.length} key${this.keys.length === 1 ? '' : 's'}${this.prefix ? ` starting with “${nameText(this.prefix)}”` : ''}${this.next ? '' : ' (last page)'}`;
         $('keys-prev').disabled = page < 2;
         $('keys-next').disabled = !this.next;
     }
@@ -123,8 +123,8 @@ export class KeysView {
     // must not read as if no key had the prefix.
     emptyText() {
         if (!this.prefix) return 'No keys on this page.';
-        if (this.next) return `No key starting with “${this.prefix}” among the keys this page looked at: Next page looks further.`;
-        return `No key on this page starts with “${this.prefix}”.`;
+        if (this.next) return `No key starting with “${nameText(this.prefix)}” among the keys this page looked at: Next page looks further.`;
+        return `No key on this page starts with “${nameText(this.prefix)}”.`;
     }
 
     // Open key k in the value panel.
@@ -151,9 +151,9 @@ export class KeysView {
         this.panel.showNew({
             create: async (name, text) => {
                 const [exists] = await this.db.kv.contains([name]);
-                if (exists !== undefined) throw new Error(`The key “${name}” exists already: open it to edit it.`);
+                if (exists !== undefined) throw new Error(`The key “${nameText(name)}” exists already: open it to edit it.`);
                 await this.db.kv.add({ [name]: text });
-                toast(`Created ${name}`);
+                toast(`Created ${nameText(name)}`);
                 await this.refresh();
                 await this.open(name);
             },

@@ -2,7 +2,9 @@
 // server's exact answer; events of watches asked for here show up too.
 // Requests sent are kept in a history (this browser's localStorage, at most
 // HISTORY entries), recalled with Alt+Up / Alt+Down — except SV_AUTH
-// requests, which carry a password and are never stored.
+// requests, which carry a password and are never stored.  An SV_AUTH that
+// succeeds logs the connection in as its user: onLogin(user, role) lets the
+// page show that user, and that role's controls, from then on.
 
 import { prettyText } from './ndb/ndb.js';
 import { $, describe, h } from './ui.js';
@@ -12,7 +14,8 @@ const LOG = 50;
 const STORE = 'ndb.console.history';
 
 export class RawView {
-    constructor(db) {
+    constructor(db, onLogin = () => {}) {
+        this.onLogin = onLogin;
         this.history = load();
         this.at = this.history.length; // position while recalling
         const input = $('raw-input');
@@ -65,6 +68,8 @@ export class RawView {
             this.log('error', describe(e), text);
             return;
         }
+        const login = loggedIn(answer);
+        if (login) this.onLogin(login.user, login.role);
         const pretty = $('raw-pretty').checked;
         let shown = answer;
         if (pretty) {
@@ -124,6 +129,18 @@ function carriesPassword(text) {
         return /SV_AUTH/i.test(decoded);
     }
     return msg !== null && typeof msg === 'object' && Object.keys(msg).some((name) => name.toUpperCase() === 'SV_AUTH');
+}
+
+// The {user, role} of a successful SV_AUTH_RSP answer text, or null (any
+// other answer, or a refused login: the server keeps the old one).
+function loggedIn(answer) {
+    if (!answer.startsWith('{"SV_AUTH_RSP":')) return null; // not worth parsing a big answer
+    try {
+        const r = JSON.parse(answer)?.SV_AUTH_RSP;
+        return r?.st === 1 && typeof r.user === 'string' && typeof r.role === 'string' ? { user: r.user, role: r.role } : null;
+    } catch {
+        return null;
+    }
 }
 
 function load() {

@@ -4,6 +4,10 @@
 // change of SV_INFO's `requests` counter over the time between two polls
 // (the console's own polls included: one a second); after a server restart
 // (the counter starts again from 0) the next poll is the new baseline.
+// One poll is in flight at a time, the next one a period after it ended:
+// while the server is down a poll waits (for the reconnection, or its
+// timeout), and polls started every second regardless piled up behind it,
+// to be sent all at once on reconnecting.
 
 import { $, bytes, count, describe, duration, fill, h } from './ui.js';
 import { Chart } from './chart.js';
@@ -14,6 +18,8 @@ export class ServerView {
     constructor(db) {
         this.db = db;
         this.timer = null;
+        this.shown = 0;       // counts activations: a loop of an earlier one stops
+        this.inflight = null; // the poll under way (a promise), if any
         this.last = null; // {requests, at} of the previous poll
         this.rate = new Chart($('chart-rate'), 'requests/s', (v) => count(Math.round(v)));
         this.conns = new Chart($('chart-conns'), 'connections', (v) => count(v));
@@ -27,21 +33,37 @@ export class ServerView {
 
     focus() { $('server-info').focus(); }
 
-    async activate() {
+    activate() {
+        clearTimeout(this.timer);
+        return this.loop(++this.shown);
+    }
+
+    // Poll, then again a period later, for as long as activation `shown`
+    // is the current one.
+    async loop(shown) {
         await this.poll();
-        clearInterval(this.timer);
-        this.timer = setInterval(() => this.poll(), PERIOD_MS);
+        if (shown !== this.shown) return;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.loop(shown), PERIOD_MS);
     }
 
     deactivate() {
-        clearInterval(this.timer);
+        this.shown++;
+        clearTimeout(this.timer);
         this.timer = null;
         this.last = null;
     }
 
     refresh() { return this.poll(); }
 
-    async poll() {
+    // Read SV_INFO and draw it; a poll asked for while one is under way
+    // (r pressed, the view shown again) is that one.
+    poll() {
+        if (!this.inflight) this.inflight = this.read().finally(() => { this.inflight = null; });
+        return this.inflight;
+    }
+
+    async read() {
         let info;
         try {
             info = await this.db.info();

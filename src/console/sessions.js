@@ -10,7 +10,7 @@
 // SH_WATCH — whenever sessions change.  Reading a key with SH_GET extends
 // a session created with extendOnGet, as any client's read does.
 
-import { $, appendSome, count, describe, duration, fill, h, keyName, listKeys, toast, watchOneAtATime } from './ui.js';
+import { $, appendSome, count, describe, duration, fill, h, keyName, listKeys, nameText, toast, watchOneAtATime } from './ui.js';
 import { ValuePanel } from './value.js';
 
 const PAGE = 100;
@@ -198,7 +198,7 @@ export class SessionsView {
                 h('button', { type: 'button', class: 'w', text: 'New key', onclick: () => this.newKey(tkn) }),
                 h('button', { type: 'button', class: 'w danger', text: 'End session', onclick: () => this.end(tkn) })) : null);
         fill($('session-keys'));
-        appendSome($('session-keys'), keys, (k) => h('li', {}, h('button', { type: 'button', class: 'item', title: k, dataset: { key: k }, onclick: () => this.openKey(tkn, k) }, keyName(k))));
+        appendSome($('session-keys'), keys, (k) => h('li', {}, h('button', { type: 'button', class: 'item', title: nameText(k), dataset: { key: k }, onclick: () => this.openKey(tkn, k) }, keyName(k))));
         if (!keys.length) $('session-keys').append(h('li', { class: 'muted', text: 'No keys.' }));
         const open = this.panel.spec;
         if (!again) this.panel.clear();
@@ -234,7 +234,7 @@ export class SessionsView {
                 const s = this.db.session(tkn);
                 // as in the Keys view: a new key never replaces one that exists
                 const [exists] = await s.contains([name]);
-                if (exists !== undefined) throw new Error(`The key “${name}” exists already: open it to edit it.`);
+                if (exists !== undefined) throw new Error(`The key “${nameText(name)}” exists already: open it to edit it.`);
                 await s.add({ [name]: text });
                 await this.showSession(tkn);
                 await this.openKey(tkn, name);

@@ -22,12 +22,41 @@ export function h(tag, props = {}, ...children) {
     return el;
 }
 
+// Characters a name must not show as they are: controls (a BEL, a line
+// break), format characters (U+202E turns the rest of the line around, so
+// "evil\u202Etxt.exe" reads "evilexe.txt"; U+200B and friends are
+// invisible) and line or paragraph separators.  The zero-width joiner
+// stays: emoji sequences are made with it.
+const HIDDEN_CLASS = '(?!\\u200D)[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]';
+const HIDDEN = new RegExp(HIDDEN_CLASS, 'u');
+const HIDDEN_SPLIT = new RegExp(`(${HIDDEN_CLASS})`, 'u');
+const HIDDEN_ALL = new RegExp(HIDDEN_CLASS, 'gu');
+
+// One such character as text: \x07 (below U+0100, as the command line
+// shows them), \u202E, \u{E0041}.
+function escapeChar(c) {
+    const cp = c.codePointAt(0);
+    const hex = cp.toString(16).toUpperCase();
+    if (cp < 0x100) return `\\x${hex.padStart(2, '0').toLowerCase()}`;
+    return cp < 0x10000 ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
+}
+
 // A key's name as lists and headings show it.  The empty name is a key like
 // any other to the server: it shows as a placeholder in italics (CSS
 // .empty-name), not as a button with no text, a few pixels high, that
-// nobody can see or click.  Code that needs the name reads data-key.
+// nobody can see or click.  The characters above show escaped, each in a
+// span of class esc (styled apart, so that a name really spelt "\x07"
+// looks different).  Code that needs the name reads data-key.
 export function keyName(k) {
-    return k === '' ? h('span', { class: 'empty-name', text: '(empty name)' }) : k;
+    if (k === '') return h('span', { class: 'empty-name', text: '(empty name)' });
+    if (!HIDDEN.test(k)) return k;
+    return h('span', {}, ...k.split(HIDDEN_SPLIT).map((part, i) => (i % 2 ? h('span', { class: 'esc', text: escapeChar(part) }) : part)));
+}
+
+// A name as plain text (titles, messages, dialogs): those characters
+// escaped as keyName shows them.
+export function nameText(k) {
+    return k.replace(HIDDEN_ALL, escapeChar);
 }
 
 // The element with this id (the page defines it; a missing one is a bug).

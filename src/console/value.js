@@ -9,7 +9,7 @@
 // itself.
 
 import { JsonText, prettyText } from './ndb/ndb.js';
-import { describe, fill, h, keyName, toast } from './ui.js';
+import { describe, fill, h, keyName, nameText, toast } from './ui.js';
 import { tree } from './tree.js';
 
 export class ValuePanel {
@@ -102,7 +102,7 @@ export class ValuePanel {
 
     draw(spec, text, error) {
         const head = h('div', { class: 'panel-head' },
-            h('h2', { class: 'key', title: spec.name }, keyName(spec.name)),
+            h('h2', { class: 'key', title: nameText(spec.name) }, keyName(spec.name)),
             text !== undefined ? h('span', { class: 'muted', text: `${new TextEncoder().encode(text).length} bytes` }) : null);
         const err = h('p', { class: 'panel-error', role: 'alert', text: error || '', hidden: !error });
         if (text === undefined) {
@@ -150,8 +150,8 @@ export class ValuePanel {
                     this.stale = false;
                     if (now !== text) {
                         throw new Error(now === undefined
-                            ? `${spec.name} was removed by another client while you edited it: Save again to store your text, Cancel to drop it.`
-                            : `${spec.name} was changed by another client while you edited it: Save again to replace it with your text, Cancel to see the stored value.`);
+                            ? `${nameText(spec.name)} was removed by another client while you edited it: Save again to store your text, Cancel to drop it.`
+                            : `${nameText(spec.name)} was changed by another client while you edited it: Save again to replace it with your text, Cancel to see the stored value.`);
                     }
                 }
                 await spec.save(value);
@@ -161,7 +161,7 @@ export class ValuePanel {
                 return;
             }
             this.editing = false;
-            toast(`Saved ${spec.name}`);
+            toast(`Saved ${nameText(spec.name)}`);
             await this.reload();
         };
         const cancel = () => {
@@ -183,10 +183,10 @@ export class ValuePanel {
 
     async remove() {
         const spec = this.spec;
-        if (!spec?.remove || !window.confirm(`Delete ${spec.name}?`)) return;
+        if (!spec?.remove || !window.confirm(`Delete ${nameText(spec.name)}?`)) return;
         try {
             await spec.remove();
-            toast(`Deleted ${spec.name}`);
+            toast(`Deleted ${nameText(spec.name)}`);
             this.clear();
         } catch (e) {
             toast(describe(e), true);

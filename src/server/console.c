@@ -48,8 +48,11 @@ static const char *const security_headers[][2] = {
 
 static const unsigned char text_not_found[] = "404 Not Found\n";
 static const unsigned char text_not_allowed[] = "405 Method Not Allowed: only GET and HEAD\n";
+static const unsigned char text_forbidden[] =
+    "403 Forbidden: the Host header does not name this ndb server (see --allow-host)\n";
 static const console_file not_found = {"/404.txt", text_not_found, sizeof text_not_found - 1, NULL};
 static const console_file not_allowed = {"/405.txt", text_not_allowed, sizeof text_not_allowed - 1, NULL};
+static const console_file forbidden = {"/403.txt", text_forbidden, sizeof text_forbidden - 1, NULL};
 
 const console_file *console_find(const char *path) {
     if (!strcmp(path, "/")) path = "/index.html";
@@ -112,12 +115,13 @@ static int respond(struct lws *wsi, xfer *x, unsigned code, const console_file *
     return x->close || lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-int console_http(struct lws *wsi, void *state, const char *uri, int enabled) {
+int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok) {
     xfer *x = state;
     int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     x->file = NULL;
     if (!get && !head) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
+    if (enabled && !host_ok) return respond(wsi, x, HTTP_STATUS_FORBIDDEN, &forbidden, !head);
     const console_file *f = enabled && uri ? console_find(uri) : NULL;
     if (!f) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
     if (etag_matches(wsi, f->etag)) return respond(wsi, x, HTTP_STATUS_NOT_MODIFIED, f, 0);

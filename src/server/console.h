@@ -52,9 +52,11 @@ const char *console_content_type(const char *path);
 /* Answer the plain HTTP request on wsi whose path is `uri`.  `state`
  * points at CONSOLE_STATE_SIZE bytes owned by the connection, which must
  * stay untouched until the transfer ends; `enabled` is the console
- * setting.  Returns what the lws callback must return (nonzero closes the
- * connection). */
-int console_http(struct lws *wsi, void *state, const char *uri, int enabled);
+ * setting; `host_ok` says whether the Host header names the server
+ * (handshake_page_allowed): if not, every path of an enabled console
+ * answers 403, as the WebSocket upgrade under that Host would.  Returns
+ * what the lws callback must return (nonzero closes the connection). */
+int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok);
 
 /* LWS_CALLBACK_HTTP_WRITEABLE: write the next piece of the body begun by
  * console_http().  Returns what the lws callback must return. */

@@ -64,8 +64,12 @@ static const char *local_address(struct lws *wsi, char *buf, size_t cap) {
     return NULL;
 }
 
-/* Log a refused origin, at most once per WARN_INTERVAL_S per origin. */
-static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, int bad_host) {
+/* What was refused, for the warning's words. */
+enum refusal { REFUSED_ORIGIN, REFUSED_HOST, REFUSED_PAGE };
+
+/* Log a refused origin, at most once per WARN_INTERVAL_S per origin (for a
+ * console page, per Host: origin_hdr is then the page's origin). */
+static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, enum refusal bad_host) {
     time_t now = time(NULL);
     warned *w = NULL, *oldest = &H.recent[0];
     for (int i = 0; i < WARN_SLOTS && !w; i++) {
@@ -87,7 +91,11 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
     sb_add_json_string(&o, origin_hdr, strnlen(origin_hdr, 200)); /* printable, one line */
     sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? strnlen(host_hdr, 200) : 0);
     if (quiet) sb_addf(&more, " (%lu more from this origin since the last warning)", quiet);
-    if (bad_host)
+    if (bad_host == REFUSED_PAGE)
+        log_warn("refused a console page to %s: Host %s does not name this server (DNS rebinding?); if it is "
+                 "one of its names, add it with --allow-host%s",
+                 peer, h.buf, more.len ? more.buf : "");
+    else if (bad_host == REFUSED_HOST)
         log_warn("refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does not "
                  "name this server (DNS rebinding?); if it is one of its names, add it with --allow-host%s",
                  peer, o.buf, h.buf, more.len ? more.buf : "");
@@ -233,13 +241,13 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     }
     enum origin_verdict v = origin_check(&H.policy, origin_hdr, host_hdr, local_address(wsi, lb, sizeof lb));
     if (v == ORIGIN_REFUSED) {
-        warn_refused(peer, origin_hdr, host_hdr, 0);
+        warn_refused(peer, origin_hdr, host_hdr, REFUSED_ORIGIN);
         return refuse(wsi, 403, NULL, NULL,
                       "403 Forbidden: pages of this origin may not connect to this ndb server "
                       "(see --allow-origin)\n");
     }
     if (v == ORIGIN_BAD_HOST) {
-        warn_refused(peer, origin_hdr, host_hdr, 1);
+        warn_refused(peer, origin_hdr, host_hdr, REFUSED_HOST);
         return refuse(wsi, 403, NULL, NULL,
                       "403 Forbidden: the Host header does not name this ndb server (see --allow-host)\n");
     }
@@ -282,4 +290,12 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
                       "log in with SV_AUTH after connecting\n");
     }
     return 1;
+}
+
+int handshake_page_allowed(struct lws *wsi, const char *peer) {
+    char hb[300], lb[64];
+    const char *host_hdr = header(wsi, WSI_TOKEN_HOST, hb, sizeof hb);
+    if (origin_check_page(&H.policy, host_hdr, local_address(wsi, lb, sizeof lb)) == ORIGIN_OK) return 1;
+    warn_refused(peer, host_hdr, host_hdr, REFUSED_PAGE);
+    return 0;
 }

@@ -37,4 +37,11 @@ void handshake_free(void);
  * the callback so that libwebsockets ends the transaction). */
 int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user);
 
+/* May the plain HTTP request on wsi (a page of the web console) be
+ * answered?  Not when its Host header does not name the server by the rule
+ * of the upgrade (origin_check_page): a DNS-rebound name would read the
+ * console under its own origin.  1 yes; 0 no (logged as a warning, at most
+ * once a minute per Host; the caller answers 403). */
+int handshake_page_allowed(struct lws *wsi, const char *peer);
+
 #endif

@@ -67,7 +67,7 @@ static const char usage[] =
 /* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
 static int usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "ndb journal: ");
-    fprintf(stderr, fmt, arg);
+    fprintf_visible(stderr, fmt, arg); /* arg is what was typed */
     fprintf(stderr, "\nTry 'ndb journal --help' for more information.\n");
     return 2;
 }

@@ -190,6 +190,14 @@ static int host_names_server(const origin_policy *p, const char *host, const cha
     return 0;
 }
 
+enum origin_verdict origin_check_page(const origin_policy *p, const char *host_hdr, const char *local_ip) {
+    if (!host_hdr) return ORIGIN_OK;
+    char own[ORIGIN_MAX_HOST + 48];
+    int n = snprintf(own, sizeof own, "%s://%s", p->tls ? "https" : "http", host_hdr);
+    if (n < 0 || (size_t)n >= sizeof own) return ORIGIN_BAD_HOST;
+    return origin_check(p, own, host_hdr, local_ip) == ORIGIN_OK ? ORIGIN_OK : ORIGIN_BAD_HOST;
+}
+
 enum origin_verdict origin_check(const origin_policy *p, const char *origin_hdr, const char *host_hdr,
                                  const char *local_ip) {
     if (!origin_hdr || p->any) return ORIGIN_OK;

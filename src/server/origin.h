@@ -90,4 +90,13 @@ enum origin_verdict {
 enum origin_verdict origin_check(const origin_policy *p, const char *origin_hdr, const char *host_hdr,
                                  const char *local_ip);
 
+/* Decide for a plain HTTP request of the web console under Host host_hdr
+ * (NULL when absent): the page would have the origin scheme://Host, and is
+ * served only when a WebSocket from that origin would be allowed — else a
+ * DNS-rebound name would get the console's pages under its own origin.
+ * ORIGIN_OK, or ORIGIN_BAD_HOST (a Host that does not name the server, or
+ * cannot be read).  No Host (not a browser: browsers always send one) is
+ * ORIGIN_OK, as no Origin is for the WebSocket. */
+enum origin_verdict origin_check_page(const origin_policy *p, const char *host_hdr, const char *local_ip);
+
 #endif

@@ -55,7 +55,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "ndb serve: ");
-    vfprintf(stderr, fmt, ap);
+    vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
     fprintf(stderr, "\nTry 'ndb serve --help' for more information.\n");
     va_end(ap);
     return SETTINGS_ERROR;

@@ -803,9 +803,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         T.srv->connections--;
         if (T.shutting_down && !T.conns) T.stop = 1;
         break;
-    case LWS_CALLBACK_HTTP: /* not a WebSocket upgrade: the console, or 404 */
+    case LWS_CALLBACK_HTTP: { /* not a WebSocket upgrade: the console, or 404 */
         pending_touch(wsi);
-        return console_http(wsi, user, in, T.srv->cfg.console);
+        /* a page only under a Host that names the server, as the upgrade's
+         * rule has it (README "Security": DNS rebinding) */
+        int host_ok = 1;
+        if (T.srv->cfg.console) {
+            char peer[64];
+            lws_get_peer_simple(wsi, peer, sizeof peer);
+            host_ok = handshake_page_allowed(wsi, peer);
+        }
+        return console_http(wsi, user, in, T.srv->cfg.console, host_ok);
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return console_http_writeable(wsi, user);
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:

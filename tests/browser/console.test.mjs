@@ -396,6 +396,73 @@ test('sessions: one that expires leaves the list by itself', async () => {
     await page.close();
 });
 
+test('keys and session keys with control or bidi characters show them escaped, never as they are', async () => {
+    const own = await Server.start();
+    try {
+        const [rsp] = send(own.url, '{"SH_NEW":{}}');
+        const tkn = /"tkn":(\d+)/.exec(rsp)[1];
+        // U+202E turns the rest around ("evil‮txt.exe" reads "evilexe.txt"), U+0007 rings,
+        // U+200B is invisible; an emoji's zero-width joiners stay
+        send(own.url, '{"KV_SET":{"keys":{"evil\\u202etxt.exe":1,"bell\\u0007x":2,"zw\\u200bsp":3,"family \\ud83d\\udc68\\u200d\\ud83d\\udc67":4}}}',
+            `{"SH_SET":{"tkn":${tkn},"keys":{"cart\\u202e\\u2028":1}}}`);
+        const page = await newPage(b);
+        await openConsole(page, own.httpUrl);
+        const item = (list, key) => page.locator(`${list} button.item`).evaluateAll(
+            (els, k) => { const e = els.find((x) => x.dataset.key === k); return e && { text: e.textContent, title: e.title, esc: [...e.querySelectorAll('span.esc')].map((s) => s.textContent) }; }, key);
+        await page.waitForSelector('#keys-list button.item');
+        assert.deepEqual(await item('#keys-list', 'evil\u202etxt.exe'), { text: 'evil\\u202Etxt.exe', title: 'evil\\u202Etxt.exe', esc: ['\\u202E'] });
+        assert.deepEqual(await item('#keys-list', 'bell\u0007x'), { text: 'bell\\x07x', title: 'bell\\x07x', esc: ['\\x07'] });
+        assert.deepEqual(await item('#keys-list', 'zw\u200bsp'), { text: 'zw\\u200Bsp', title: 'zw\\u200Bsp', esc: ['\\u200B'] });
+        assert.deepEqual(await item('#keys-list', 'family \u{1F468}\u200d\u{1F467}'), { text: 'family \u{1F468}\u200d\u{1F467}', title: 'family \u{1F468}\u200d\u{1F467}', esc: [] });
+        // no such character left anywhere in the list
+        assert.doesNotMatch(await page.locator('#keys-list').textContent(), /[\u0007\u200b\u202e]/);
+        await page.evaluate(() => [...document.querySelectorAll('#keys-list button.item')].find((e) => e.dataset.key === 'evil\u202etxt.exe').click());
+        await page.waitForSelector('#keys-detail .tree');
+        assert.equal(await page.locator('#keys-detail h2.key').textContent(), 'evil\\u202Etxt.exe');
+        await page.goto(`${own.httpUrl}#sessions`);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.click(`#sessions-list button.token >> text=${tkn}`);
+        await page.waitForSelector('#session-keys button.item');
+        assert.deepEqual(await item('#session-keys', 'cart\u202e\u2028'), { text: 'cart\\u202E\\u2028', title: 'cart\\u202E\\u2028', esc: ['\\u202E', '\\u2028'] });
+        await page.click('#session-keys button.item');
+        await page.waitForSelector('#session-value .tree');
+        assert.equal(await page.locator('#session-value h2.key').textContent(), 'cart\\u202E\\u2028');
+        noErrors(page);
+        await page.close();
+    } finally {
+        await own.stop();
+    }
+});
+
+test('server: one poll at a time: polls do not pile up while the server is down', async () => {
+    const s = await Server.start();
+    try {
+        const page = await newPage(b);
+        const sockets = []; // SV_INFO requests sent on each WebSocket of the page
+        page.on('websocket', (ws) => {
+            const sent = { n: 0 };
+            sockets.push(sent);
+            ws.on('framesent', (f) => { if (String(f.payload).includes('"SV_INFO"')) sent.n++; });
+        });
+        await openConsole(page, s.httpUrl, 'server');
+        await page.waitForSelector('#server-info dt');
+        await s.stop();
+        await page.waitForFunction(() => document.querySelector('#conn').dataset.state !== 'open');
+        await new Promise((r) => setTimeout(r, 4000)); // four periods without a server
+        await s.relaunch();
+        await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected', null, { timeout: 15000 });
+        await new Promise((r) => setTimeout(r, 300));
+        // on the new connection: the one poll that waited for it, and the
+        // console's own check after reconnecting — not one per second missed
+        const now = sockets.at(-1).n;
+        assert.ok(now <= 2, `${now} SV_INFO sent at once on reconnecting`);
+        await page.waitForFunction(() => !document.querySelector('#server-info .panel-error'));
+        await page.close(); // (chromium logs the failed reconnection attempts as errors)
+    } finally {
+        await s.stop();
+    }
+});
+
 test('server: requests per second, connections and memory move', async () => {
     const page = await newPage(b);
     await openConsole(page, server.httpUrl, 'server');

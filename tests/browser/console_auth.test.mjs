@@ -21,7 +21,7 @@ function user(name, password, role) {
 before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ndb-console-auth-'));
     const config = join(dir, 'ndb.json');
-    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')},${user('rita', 'pw', 'read')}]}}`);
+    writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')},${user('rita', 'pw', 'read')},${user('evil\u202etxt', 'pw', 'read')}]}}`);
     server = await Server.start(['--config', config]);
     home = server.httpUrl;
     assert.deepEqual(send(server.url, '{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"KV_SET":{"keys":{"greeting":"hello"}}}'),
@@ -84,6 +84,46 @@ test('the client in a page: credentials in the URL log in (chromium never sends 
         }
     }, server.url);
     assert.deepEqual(got, { user: 'rita', role: 'read', url: server.url, greeting: 'hello' });
+    noErrors(page);
+    await page.close();
+});
+
+test('a raw SV_AUTH that succeeds changes the user shown and the controls of its role; a refused one changes nothing', async () => {
+    const page = await logIn('alice', 'secret');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+    const raw = async (text) => {
+        const n = await page.locator('#raw-log .exchange').count();
+        await page.fill('#raw-input', text);
+        await page.press('#raw-input', 'Control+Enter');
+        await page.waitForFunction((k) => document.querySelectorAll('#raw-log .exchange').length > k, n);
+        return page.locator('#raw-log .response').first().textContent();
+    };
+    await page.click('#tab-raw');
+    assert.equal(await raw('{"SV_AUTH":{"user":"rita","password":"pw"}}'), '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"rita"}}');
+    // the connection is rita's now: the header says so, and the edit controls go
+    assert.equal(await page.locator('#user').textContent(), 'rita (read)');
+    assert.equal(await page.locator('body').getAttribute('data-role'), 'read');
+    assert.match(await raw('{"KV_SET":{"keys":{"greeting":"bye"}}}'), /"st":45/);
+    // a refused login leaves the server's login, and the header, as they were
+    assert.match(await raw('{"SV_AUTH":{"user":"alice","password":"wrong"}}'), /"st":44/);
+    assert.equal(await page.locator('#user').textContent(), 'rita (read)');
+    await page.click('#tab-keys');
+    await page.waitForFunction(() => location.hash === '#keys');
+    assert.equal(await page.locator('#keys-new').isVisible(), false);
+    // and back to a writer
+    await page.click('#tab-raw');
+    assert.match(await raw('{"SV_AUTH":{"user":"alice","password":"secret"}}'), /"st":1/);
+    assert.equal(await page.locator('#user').textContent(), 'alice (write)');
+    assert.equal(await page.locator('body').getAttribute('data-role'), 'write');
+    noErrors(page);
+    await page.close();
+});
+
+test('a user name with a bidi control shows it escaped in the header (a name may hold any character but C0 controls and :)', async () => {
+    const page = await logIn('evil\u202etxt', 'pw');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.locator('#user').textContent(), 'evil\\u202Etxt (read)');
     noErrors(page);
     await page.close();
 });

@@ -162,6 +162,43 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "unknown commands and options are quoted with their control characters as \\xhh" {
+    # as typed they would reach the terminal showing the message: ESC ] 0 ;
+    # retitles the window, ESC [ recolours; a VALUE's excerpt escapes them too
+    run --separate-stderr "$NDB" "$E]0;owned"$'\a'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\x1b]0;owned\\x07'"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" session "bo"$'\x01'"gus"
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command 'session bo\\x01gus'"$'\n'"Try 'ndb session --help'." ]
+    run --separate-stderr "$NDB" help "$E[2J"
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\x1b[2J'" ]
+    run --separate-stderr "$NDB" get "--$E[31mred"
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '--\\x1b[31mred'"$'\n'"Try 'ndb get --help' for more information." ]
+    run --separate-stderr "$NDB" get "-$E"
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '-\\x1b'"$'\n'"Try 'ndb get --help' for more information." ]
+    # a value quoted in any usage error, and the commands that parse their own options
+    run --separate-stderr "$NDB" get --session "$E[1m" a
+    exit_is 2 ""
+    err_has "ndb get: invalid session token '\\x1b[1m' (expected"
+    # an invalid URL (--url, NDB_URL), its password hidden as before
+    run --separate-stderr "$NDB" --url "ws://me:pw@127.0.0.1:1/$E[1m" get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://me:***@127.0.0.1:1/\\x1b[1m': user names in URLs are not supported" ]
+    local bad="ws://127.0.0.1:1/$E]0;x"
+    run --separate-stderr env NDB_URL="$bad" "$NDB" get a
+    exit_is 2 ""
+    err_has "ndb get: invalid URL 'ws://127.0.0.1:1/\\x1b]0;x' (NDB_URL): invalid character in the path"
+    for cmd in serve send bench passwd journal repl; do
+        run --separate-stderr "$NDB" "$cmd" "--x$E[1m"
+        exit_is "$([ "$cmd" = serve ] && echo 1 || echo 2)" "" # serve's start-up errors exit 1
+        [ "$stderr" = "ndb $cmd: unknown option '--x\\x1b[1m'"$'\n'"Try 'ndb $cmd --help' for more information." ]
+    done
+}
+
 @test "'session set' and other key commands under 'session' point to --session, exit 2" {
     run --separate-stderr "$NDB" session set 12 user bob
     exit_is 2 ""

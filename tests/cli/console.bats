@@ -13,6 +13,10 @@ HTTPPROBE="$BATS_TEST_DIRNAME/httpprobe.py"
 
 setup_file() { start_server; }
 teardown_file() { stop_server; }
+# A test that restarts the server with other options sets OWN_SERVER: its
+# server is then this test's, which teardown_file (another process, with the
+# first server's pid) would not stop.
+teardown() { if [ -n "${OWN_SERVER:-}" ]; then stop_server; fi; }
 
 http() { python3 "$HTTPPROBE" --url "$NDB_URL" "$@"; }
 
@@ -142,7 +146,7 @@ import socket, sys, time
 socks = []
 for _ in range(2):
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-    s.sendall(b"GET /ndb/lib/client.js HTTP/1.1\r\nHost: x\r\n\r\n" * 200)
+    s.sendall(b"GET /ndb/lib/client.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 200)
     socks.append(s)
 time.sleep(3)
 PY
@@ -153,8 +157,39 @@ PY
     wait "$stuck"
 }
 
+@test "pages only under a Host that names the server, by the WebSocket's rule (DNS rebinding): else 403" {
+    local bad="403 Forbidden: the Host header does not name this ndb server (see --allow-host)"
+    run http --body --header "Host: evil.example:$NDB_PORT" GET / /ndb/ndb.js /nope
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c '^HTTP/1.1 403 Forbidden$')" -eq 3 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -cx "$bad")" -eq 3 ]
+    [[ "$output" == *"content-security-policy: $CSP"* ]]
+    [ "$(http --status --header 'Host: evil.example' HEAD /)" = "HTTP/1.1 403 Forbidden" ]
+    # logged once a minute per Host
+    [ "$(grep -c "refused a console page to 127.0.0.1: Host \"evil.example:$NDB_PORT\" does not name this server (DNS rebinding?); if it is one of its names, add it with --allow-host$" "$NDB_LOG")" -eq 1 ]
+    # the server's own names, and no Host at all (no browser omits it)
+    local h
+    for h in "127.0.0.1:$NDB_PORT" "localhost:$NDB_PORT" "LOCALHOST" "[::1]:$NDB_PORT" "127.9.9.9"; do
+        [ "$(http --status --header "Host: $h" GET /)" = "HTTP/1.1 200 OK" ]
+    done
+    run python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(b"GET / HTTP/1.0\r\n\r\n"); print(s.recv(64).split(b"\r\n")[0].decode())' "$NDB_PORT"
+    [ "$output" = "HTTP/1.0 200 OK" ]
+    # a name of --allow-host, or an origin of --allow-origin, as for the upgrade
+    stop_server
+    OWN_SERVER=1
+    start_server --allow-host db.test --allow-origin http://app.test:8080
+    [ "$(http --status --header "Host: db.test:$NDB_PORT" GET /)" = "HTTP/1.1 200 OK" ]
+    [ "$(http --status --header "Host: app.test:8080" GET /)" = "HTTP/1.1 200 OK" ]
+    [ "$(http --status --header "Host: app.test:$NDB_PORT" GET /)" = "HTTP/1.1 403 Forbidden" ]
+    # --no-console: 404 under any Host, as before
+    stop_server
+    start_server --no-console
+    [ "$(http --status --header 'Host: evil.example' GET /)" = "HTTP/1.1 404 Not Found" ]
+}
+
 @test "--no-console: every plain HTTP request is 404, WebSockets unchanged; the log says so" {
     stop_server
+    OWN_SERVER=1
     start_server --no-console
     run http --status GET / /index.html /ndb/ndb.js
     [ "$output" = "HTTP/1.1 404 Not Found

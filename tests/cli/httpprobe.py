@@ -45,7 +45,9 @@ def main(argv=None):
     first_sock = None
     try:
         for path in args.paths:
-            conn.putrequest(args.method, path, skip_accept_encoding=True)
+            # a Host given with --header replaces http.client's own (not a second one)
+            own_host = any(h.partition(":")[0].strip().lower() == "host" for h in args.header)
+            conn.putrequest(args.method, path, skip_host=own_host, skip_accept_encoding=True)
             for h in args.header:
                 name, _, value = h.partition(":")
                 conn.putheader(name.strip(), value.strip())

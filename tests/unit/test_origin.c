@@ -154,11 +154,39 @@ static void test_check(void) {
     origin_policy_free(&p);
 }
 
+/* A console page under a Host: served when a WebSocket from the page's
+ * origin (scheme://Host) would be accepted. */
+static void test_check_page(void) {
+    origin_policy p;
+    static const char *const allowed[] = {"http://app.example.com:8080"};
+    static const char *const hosts[] = {"db.internal"};
+    policy(&p, allowed, 1, hosts, 1, "127.0.0.1", 0);
+    CHECK_INT(origin_check_page(&p, NULL, NULL), ORIGIN_OK); /* not a browser */
+    CHECK_INT(origin_check_page(&p, "127.0.0.1:1987", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "localhost", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "[::1]:1987", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "DB.internal:1987", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "192.168.1.9:1987", "192.168.1.9"), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "app.example.com:8080", NULL), ORIGIN_OK); /* a listed origin */
+    CHECK_INT(origin_check_page(&p, "app.example.com:1987", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "evil.example:1987", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "evil.example", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "a b", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "(too long)", NULL), ORIGIN_BAD_HOST);
+    origin_policy_free(&p);
+    static const char *const star[] = {"*"};
+    policy(&p, star, 1, NULL, 0, "0.0.0.0", 1);
+    CHECK_INT(origin_check_page(&p, "evil.example", NULL), ORIGIN_OK); /* every site allowed */
+    origin_policy_free(&p);
+}
+
 int main(void) {
     test_parse();
     test_same();
     test_host_and_loopback();
     test_settings_checks();
     test_check();
+    test_check_page();
     return UNIT_DONE();
 }

@@ -129,6 +129,9 @@ int main(void) {
     CHECK_STR(ws_url_shown("ws://me:secret@h:1/", shown, sizeof shown), "ws://me:***@h:1/");
     CHECK_STR(ws_url_shown("http://me:s@cr@h/p", shown, sizeof shown), "http://me:***@h/p");
     CHECK_STR(ws_url_shown(":pw@h", shown, sizeof shown), ":***@h");
+    /* control characters as \xhh: an escape sequence in --url is not obeyed */
+    CHECK_STR(ws_url_shown("ws://h/\x1b]0;x\x07", shown, sizeof shown), "ws://h/\\x1b]0;x\\x07");
+    CHECK_STR(ws_url_shown("ws://\x1b:pw\x1b@h/\x7f", shown, sizeof shown), "ws://\\x1b:***@h/\\x7f");
     const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) CHECK(ws_url_shown(plain[i], shown, sizeof shown) == plain[i]);
 
