@@ -46,6 +46,20 @@ teardown() {
 
 auth() { printf '{"SV_AUTH":{"user":"%s","password":"%s"}}' "$1" "$2"; }
 
+# wait_established N: until the server (NDB_PORT) has N established
+# connections, at most 10 s — clients started in the background may take a
+# while to connect on a loaded machine.
+wait_established() {
+    local i hex
+    hex=$(printf '%04X' "$NDB_PORT")
+    for i in $(seq 1 200); do
+        [ "$(awk -v p=":$hex\$" '$2 ~ p && $4 == "01"' /proc/net/tcp | wc -l)" -ge "$1" ] && return 0
+        sleep 0.05
+    done
+    echo "fewer than $1 connections established after 10 s" >&2
+    return 1
+}
+
 @test "before a login every command answers 43; unknown commands stay 10" {
     run "$NDB" send '{"KV_GET":{"keys":["a"]}}' '{"SV_INFO":{}}' '{"KV_SAVE":{"name":"x"}}' '{"XX_FOO":{}}'
     [ "$status" -eq 0 ]
@@ -294,7 +308,8 @@ time.sleep(4)  # never reads the close frame
     local p1=$!
     probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
     local p2=$!
-    sleep 0.5
+    wait_established 2
+    sleep 0.5 # their SV_AUTH read: one check under way, the other queued
     kill -TERM "$NDB_PID"
     wait "$NDB_PID"
     OWN_PID=
