@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "common/hash.h"
+#include "common/u64set.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "server/commands.h"
@@ -236,19 +236,11 @@ static const param_spec sh_save_params[] = {{"name", P_STRING, 1}, {"tkns", P_AR
  * square (minutes with a raised maxPayload), while every other save,
  * automatic snapshots included, waited for it. */
 static size_t first_tokens(uint64_t *tkns, size_t n) {
-    size_t nslots = 16, kept = 0;
-    while (nslots < 2 * n) nslots *= 2;
-    uint64_t *seen = calloc(nslots, sizeof *seen); /* open addressing, at most half full; 0: empty */
-    if (!seen) abort();
-    for (size_t i = 0; i < n; i++) {
-        if (!tkns[i]) continue;
-        size_t slot = (size_t)hash_u64(tkns[i]) & (nslots - 1);
-        while (seen[slot] && seen[slot] != tkns[i]) slot = (slot + 1) & (nslots - 1);
-        if (seen[slot]) continue;
-        seen[slot] = tkns[i];
-        tkns[kept++] = tkns[i];
-    }
-    free(seen);
+    u64set seen = U64SET_INIT;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tkns[i] && u64set_add(&seen, tkns[i])) tkns[kept++] = tkns[i];
+    u64set_free(&seen);
     return kept;
 }
 

@@ -32,9 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hash.h"
 #include "common/log.h"
 #include "common/plural.h"
+#include "common/u64set.h"
 #include "json/scan.h"
 #include "server/persist.h"
 #include "server/snapshot.h"
@@ -212,36 +212,10 @@ static int check_file(const char *path, const strbuf *text, jdoc *d, char *err, 
     return 0;
 }
 
-/* The tokens of the records a load has planned (open addressing, at most
- * half full; 0 marks an empty slot: check_file refuses token 0). */
-typedef struct token_set {
-    uint64_t *slots;
-    size_t n, cap;
-} token_set;
-
-/* Add tkn to t: 1 if it was not there yet, else 0. */
-static int token_set_add(token_set *t, uint64_t tkn) {
-    if (2 * (t->n + 1) > t->cap) {
-        token_set g = {NULL, 0, t->cap ? 2 * t->cap : 64};
-        g.slots = calloc(g.cap, sizeof *g.slots);
-        if (!g.slots) abort();
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->slots[i]) token_set_add(&g, t->slots[i]);
-        free(t->slots);
-        *t = g;
-    }
-    size_t mask = t->cap - 1, i = (size_t)hash_u64(tkn) & mask;
-    for (; t->slots[i]; i = (i + 1) & mask)
-        if (t->slots[i] == tkn) return 0;
-    t->slots[i] = tkn;
-    t->n++;
-    return 1;
-}
-
 typedef struct sessions_load {
     ndb_store *st;
     store_plan plan;
-    token_set planned, applied; /* tokens of the records planned, and applied, so far */
+    u64set planned, applied; /* tokens of the records planned, and applied, so far (check_file refuses 0) */
     uint64_t now;   /* load time: each session's period starts here */
     int deadlines;  /* use the records' "deadline" members (recovery) */
     uint64_t sessions, keys;
@@ -288,7 +262,7 @@ static void plan_file(const jdoc *d, void *ctx) {
     sessions_load *l = ctx;
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
-        if (check_record(d, el, &r) != 1 || !token_set_add(&l->planned, r.tkn)) continue;
+        if (check_record(d, el, &r) != 1 || !u64set_add(&l->planned, r.tkn)) continue;
         int expired = record_expired(l, &r);
         if ((expired && r.ex.delete_session) || !store_plan_session(l->st, &l->plan, r.tkn, &r.ex)) continue;
         if (expired) r.keys = 0;
@@ -320,7 +294,7 @@ static void apply_file(const jdoc *d, void *ctx) {
     rec r;
     for (uint32_t i = 0, el = 1; i < d->toks[0].count; i++, el = d->toks[el].next) {
         /* the first record of a token decides, as in plan_file */
-        if (check_record(d, el, &r) != 1 || !token_set_add(&l->applied, r.tkn)) continue;
+        if (check_record(d, el, &r) != 1 || !u64set_add(&l->applied, r.tkn)) continue;
         int expired = record_expired(l, &r);
         if (expired && r.ex.delete_session) continue;
         if (expired) r.keys = 0;
@@ -344,11 +318,11 @@ static void apply_file(const jdoc *d, void *ctx) {
 static int read_sessions(const snap_found *s, ndb_store *st, int deadlines, size_t max_key, uint64_t *sessions,
                          uint64_t *keys, char *err, size_t errlen) {
     static const snap_loader loader = {check_file, plan_file, sessions_load_ready, apply_file};
-    sessions_load l = {st, {0}, {NULL, 0, 0}, {NULL, 0, 0}, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
+    sessions_load l = {st, {0}, U64SET_INIT, U64SET_INIT, expiry_now_ns(), deadlines, 0, 0, STRBUF_INIT, max_key, ""};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
-    free(l.planned.slots);
-    free(l.applied.slots);
+    u64set_free(&l.planned);
+    u64set_free(&l.applied);
     sb_free(&l.key);
     *sessions = l.sessions;
     *keys = l.keys;
