@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "common/u64set.h"
 #include "common/log.h"
 #include "common/plural.h"
+#include "common/u64set.h"
 #include "server/commands.h"
 #include "server/durability.h"
 #include "server/persist.h"
