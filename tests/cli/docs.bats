@@ -258,6 +258,19 @@ serve_synopsis() {
     [ -z "$missing" ] || { echo "not in the synopsis:$missing" >&2; return 1; }
 }
 
+@test "README's table of client commands names every client command" {
+    # the table of "The client: ndb get, ndb set, ..."; serve, send, bench,
+    # repl, passwd and journal have sections of their own
+    local table c missing=
+    table=$(awk '/^## The client/ { on = 1 } on && /^\| / { print } on && /^```console/ { exit }' "$BATS_TEST_DIRNAME/../../README.md")
+    [ -n "$table" ]
+    while IFS= read -r c; do
+        case $c in serve | send | bench | repl | passwd | journal) continue ;; esac
+        grep -q -- "\`$c[\` ]" <<<"$table" || missing+=" '$c'"
+    done < <("$NDB" help --commands)
+    [ -z "$missing" ] || { echo "not in README's client table:$missing" >&2; return 1; }
+}
+
 # --- examples: every one is run, and prints what it shows (examples.bash) ---
 
 # fresh_db: no keys, no sessions (each example block starts from nothing).
