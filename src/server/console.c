@@ -99,11 +99,8 @@ static int respond(struct lws *wsi, xfer *x, unsigned code, const console_file *
     for (size_t i = 0; i < sizeof security_headers / sizeof security_headers[0]; i++)
         if (add_header(wsi, security_headers[i][0], security_headers[i][1], &p, end)) return -1;
     if (f->etag && add_header(wsi, "etag:", f->etag, &p, end)) return -1;
-    /* a refused method may have sent a body we did not read: never reuse
-     * the connection after it */
-    x->close = code == HTTP_STATUS_METHOD_NOT_ALLOWED;
-    if (x->close && (add_header(wsi, "allow:", "GET, HEAD", &p, end) || add_header(wsi, "connection:", "close", &p, end)))
-        return -1;
+    if (code == HTTP_STATUS_METHOD_NOT_ALLOWED && add_header(wsi, "allow:", "GET, HEAD", &p, end)) return -1;
+    if (x->close && add_header(wsi, "connection:", "close", &p, end)) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     if (body && f->len && code != HTTP_STATUS_NOT_MODIFIED) {
         x->file = f;
@@ -120,9 +117,16 @@ int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int
     int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     x->file = NULL;
-    if (!get && !head) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
-    if (enabled && !host_ok) return respond(wsi, x, HTTP_STATUS_FORBIDDEN, &forbidden, !head);
-    const console_file *f = enabled && uri ? console_find(uri) : NULL;
+    /* another method may have sent a body we did not read: never reuse the
+     * connection after it */
+    x->close = !get && !head;
+    /* --no-console: every plain HTTP request is 404, whatever its method, as
+     * other servers of the protocol answer (a 405 would offer a GET that
+     * does not exist) */
+    if (!enabled) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
+    if (x->close) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
+    if (!host_ok) return respond(wsi, x, HTTP_STATUS_FORBIDDEN, &forbidden, !head);
+    const console_file *f = uri ? console_find(uri) : NULL;
     if (!f) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
     if (etag_matches(wsi, f->etag)) return respond(wsi, x, HTTP_STATUS_NOT_MODIFIED, f, 0);
     return respond(wsi, x, HTTP_STATUS_OK, f, !head);

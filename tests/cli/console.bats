@@ -195,6 +195,17 @@ PY
     [ "$output" = "HTTP/1.1 404 Not Found
 HTTP/1.1 404 Not Found
 HTTP/1.1 404 Not Found" ]
+    # other methods too (a 405 would offer a GET that does not exist); the
+    # connection is closed, as for a 405: a body may be left unread
+    run http --body POST /
+    [ "${lines[0]}" = "HTTP/1.1 404 Not Found" ]
+    [[ "$output" == *$'\nconnection: close\n'* ]]
+    [[ "$output" != *'allow:'* ]]
+    [ "${lines[-1]}" = "404 Not Found" ]
+    local m
+    for m in PUT DELETE OPTIONS PATCH HEAD; do
+        [ "$(http --status "$m" /)" = "HTTP/1.1 404 Not Found" ]
+    done
     grep -q '^ndb: info: server: logLevel info, console false$' "$NDB_LOG"
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
     stop_server

@@ -239,6 +239,38 @@ undocumented_settings() {
     [[ $output == *'"persistEnabled":true'* ]]
 }
 
+# serve_synopsis FILE HEADING: the first ```text block after the line HEADING.
+serve_synopsis() {
+    awk -v h="$2" '$0 == h { on = 1 } on && /^```text$/ { b = 1; next } b && /^```$/ { exit } b' "$1"
+}
+
+@test "the ndb serve synopses of README and docs/protocol.md 7.1 are one text, naming only options of --help" {
+    local readme proto o missing=
+    readme=$(serve_synopsis "$BATS_TEST_DIRNAME/../../README.md" '## `ndb serve`')
+    proto=$(serve_synopsis "$BATS_TEST_DIRNAME/../../docs/protocol.md" '### 7.1 Command line')
+    [ -n "$readme" ] && [ "$readme" = "$proto" ] || { diff <(echo "$readme") <(echo "$proto") >&2; return 1; }
+    # every option of --help but --auth (the default; --no-auth is named) and
+    # the limits ("[limit options]", the table of Limits)
+    for o in $("$NDB" serve --help | sed -nE 's/^  (-h, )?(--[a-z-]+).*/\2/p'); do
+        case $o in --auth | --max-* | --*-timeout | --output-high-water | --watch-output) continue ;; esac
+        grep -q -- "$o\b" <<<"$readme" || missing+=" $o"
+    done
+    [ -z "$missing" ] || { echo "not in the synopsis:$missing" >&2; return 1; }
+}
+
+@test "README's table of client commands names every client command" {
+    # the table of "The client: ndb get, ndb set, ..."; serve, send, bench,
+    # repl, passwd and journal have sections of their own
+    local table c missing=
+    table=$(awk '/^## The client/ { on = 1 } on && /^\| / { print } on && /^```console/ { exit }' "$BATS_TEST_DIRNAME/../../README.md")
+    [ -n "$table" ]
+    while IFS= read -r c; do
+        case $c in serve | send | bench | repl | passwd | journal) continue ;; esac
+        grep -q -- "\`$c[\` ]" <<<"$table" || missing+=" '$c'"
+    done < <("$NDB" help --commands)
+    [ -z "$missing" ] || { echo "not in README's client table:$missing" >&2; return 1; }
+}
+
 # --- examples: every one is run, and prints what it shows (examples.bash) ---
 
 # fresh_db: no keys, no sessions (each example block starts from nothing).

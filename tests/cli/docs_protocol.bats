@@ -24,7 +24,8 @@
 #                    empty directory), $NDB_URL, and the functions `ndb`
 #                    (the binary under test), `probe` (tests/cli/wsprobe.py)
 #                    and `http` (tests/cli/httpprobe.py), both pointed at
-#                    the block's server; its standard output and
+#                    the block's server, and $NDB_PID, the server's process
+#                    id; its standard output and
 #                    standard error together must equal the `<` lines after it
 #   # text           a comment; blank lines are ignored too
 #

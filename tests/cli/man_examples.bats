@@ -98,13 +98,18 @@ teardown() { stop_server; }
     serve_once --persist-path data --save "3600 1 60 10000"
 }
 
-@test "ndb-bench(1): every example runs as written" {
+@test "ndb-bench(1): every example runs as written, in order, on one server" {
+    # a run that writes refuses a server that holds keys (exit 2) and the
+    # keys of a run stay: the page empties the server between the runs
+    # itself, so a reader who pastes the examples in order gets no refusal
     run example_lines "$MAN/ndb-bench.1"
     [ "$status" -eq 0 ]
     local expected=(
         'ndb bench --preload'
-        'ndb bench --op set -c 4 -P 32 --duration 5'
+        'ndb clear --yes'
         'ndb bench --op mixed --set-ratio 0.2 -d 1024 --preload --json'
+        'ndb clear --yes'
+        'ndb bench --op set -c 4 -P 32 --duration 5'
     )
     [ "$output" = "$(printf '%s\n' "${expected[@]}")" ]
     start_server # bench finds it through $NDB_URL
@@ -112,13 +117,25 @@ teardown() { stop_server; }
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "ndb bench: get on $NDB_URL: 50 connections, pipeline 1, 100000 keys, 16-character values, preloaded" ]
     [[ "$output" == *"requests    100000 in "* ]]
-    "$NDB" clear --yes >/dev/null
-    run "$NDB" bench --op set -c 4 -P 32 --duration 5
-    [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "ndb bench: set on $NDB_URL: 4 connections, pipeline 32, 100000 keys, 16-character values" ]
-    "$NDB" clear --yes >/dev/null
+    run "$NDB" clear --yes
+    [ "$status" -eq 0 ] && [ "$output" = 100000 ]
     run --separate-stderr "$NDB" bench --op mixed --set-ratio 0.2 -d 1024 --preload --json
     [ "$status" -eq 0 ]
     [ "$(jq -r '.op, .conns, .pipeline, .value_size, .set_ratio, .preload, .requests, .gets + .sets' <<<"$output" |
         tr '\n' ' ')" = "mixed 50 1 1024 0.2 true 100000 100000 " ]
+    run "$NDB" clear --yes
+    [ "$status" -eq 0 ] && [ "$output" = 100000 ]
+    run "$NDB" bench --op set -c 4 -P 32 --duration 5
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "ndb bench: set on $NDB_URL: 4 connections, pipeline 32, 100000 keys, 16-character values" ]
+}
+
+@test "tests/bench/README.md: its Running block runs the examples of ndb-bench(1), in their order" {
+    # the block is not run here (it builds and starts a server on 1987): its
+    # build/ndb lines other than serve must be the page's, which the test
+    # above runs
+    local got
+    got=$(awk '/^## Running/ { on = 1 } on && /^```sh$/ { inb = 1; next } inb && /^```$/ { exit } inb' \
+        "$BATS_TEST_DIRNAME/../bench/README.md" | sed -n 's|^build/\(ndb [^#]*[^ #]\) *\(#.*\)\{0,1\}$|\1|p' | grep -v '^ndb serve')
+    [ "$got" = "$(example_lines "$MAN/ndb-bench.1")" ] || { printf 'README:\n%s\npage:\n%s\n' "$got" "$(example_lines "$MAN/ndb-bench.1")" >&2; return 1; }
 }
