@@ -637,6 +637,34 @@ static int on_writeable(conn *c) {
     return 0;
 }
 
+/* The client's close frame, on lws's path (TLS, NDB_TRANSPORT=lws).  lws
+ * echoes it at the connection's next POLLOUT, ahead of any WRITEABLE
+ * callback, and then closes: replies queued for the requests that came in
+ * the same read, before the close, were lost (docs/protocol.md 1.2: they
+ * are answered first).  So they are handed to lws now: lws sends what it
+ * buffers before its own control frames.  Replies the durability gate
+ * holds are released first by flushing the journal now; a reply still
+ * being computed (a deferred one) cannot be waited for. */
+static void flush_before_peer_close(conn *c) {
+    if (c->closing || c->draining || outq_empty(&c->out)) return;
+    if (c->gated) {
+        durability_turn_end(T.srv);
+        release_gates();
+    }
+    size_t n;
+    char *p;
+    while ((p = outq_front(&c->out, &n))) {
+        unsigned char h[WSF_MAX_HEADER];
+        size_t hl = wsf_header(h, WSF_TEXT, n, NULL);
+        if (c->direct_sent == 0) memcpy(p - hl, h, hl); /* else: a big reply, partly written */
+        unsigned char *from = (unsigned char *)p - hl + c->direct_sent;
+        if (lws_write(c->wsi, from, n + hl - c->direct_sent, LWS_WRITE_RAW) < 0) return;
+        c->direct_sent = 0;
+        outq_pop(&c->out);
+    }
+    outq_compact(&c->out);
+}
+
 /* Shutdown of a connection lws writes (TLS): its close frame (1000) goes
  * after the replies queued before it, as direct_shutdown has it for plain
  * ones — a save's 123, a write's reply the journal held until the final
@@ -769,6 +797,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     case LWS_CALLBACK_RECEIVE:
         return on_receive(c, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (c && c->wsi == wsi) flush_before_peer_close(c);
+        break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->handover && !T.shutting_down && direct_handover(c)) return -1; /* lws forgets this wsi */
         c->handover = 0;

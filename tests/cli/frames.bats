@@ -117,3 +117,25 @@ teardown() { stop_server; }
     [ "$status" -eq 1 ]
     [ "${lines[-1]}" = "ndb serve: NDB_TRANSPORT must be 'lws' or 'direct', not 'fast'" ]
 }
+
+@test "NDB_TRANSPORT=lws: requests that come in one write with the client's close are answered before its echo" {
+    # lws echoes a close at the next POLLOUT, ahead of any WRITEABLE
+    # callback: the replies queued for the requests before it were lost
+    export NDB_TRANSPORT=lws
+    mkdir "$BATS_TEST_TMPDIR/data"
+    start_server --journal always --persist-path "$BATS_TEST_TMPDIR/data"
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    run probe frames 'text:{"KV_SET":{"keys":{"a":1}}}' 'text:{"KV_COUNT":{}}' 'close/hex:0bb8' 'text:{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 3000' ]
+    [ "${#lines[@]}" -eq 3 ]
+    # a big reply too (more than the socket takes at once), whole and in order
+    run "$NDB" send <<<"{\"KV_SET\":{\"keys\":{\"big\":\"$(head -c 600000 /dev/zero | tr '\0' x)\"}}}"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run probe frames 'text:{"KV_GET":{"keys":["big"]}}' 'text:{"KV_COUNT":{}}' 'close/hex:03e8'
+    [ "${#lines[0]}" -eq 600041 ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":2,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 1000' ]
+}

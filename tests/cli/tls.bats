@@ -179,6 +179,39 @@ close reason not UTF-8: closed 1006
 ping of 126 bytes: closed 1006' ]
 }
 
+@test "wss://: requests that come in one write with the client's close are answered before its echo" {
+    run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
+import socket, ssl, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import build_frame, OP_TEXT, OP_CLOSE
+
+class TLSConn(wsprobe.WSConn):
+    def __init__(self):
+        self.timeout, self.extra, self.buf = 5, [], bytearray()
+        self.host, self.port, self.path = "127.0.0.1", int(sys.argv[2]), "/"
+        self.host_header, self.subprotocol, self.closed_code = "localhost", None, None
+        ctx = ssl.create_default_context(cafile=sys.argv[3])
+        raw = socket.create_connection((self.host, self.port), timeout=5)
+        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self._handshake(None, time.monotonic() + 5)
+
+c = TLSConn()
+c.sock.sendall(build_frame(OP_TEXT, b'{"KV_SET":{"keys":{"tls-close":1}}}') +
+               build_frame(OP_TEXT, b'{"KV_CONTAINS":{"keys":["tls-close"]}}') +
+               build_frame(OP_CLOSE, struct.pack("!H", 3000)))
+try:
+    while True:
+        print(c.recv_message().decode())
+except wsprobe.Closed as e:
+    print("closed %d" % e.code)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}
+{"KV_CONTAINS_RSP":{"contains":["tls-close"],"st":1}}
+closed 3000' ]
+}
+
 @test "the Origin rule holds over TLS: the own origin is https" {
     run openssl s_client -connect "127.0.0.1:$NDB_PORT" -quiet -CAfile "$PKI/ca.pem" < <(
         printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: https://evil.example\r\n\r\n' "$NDB_PORT"
