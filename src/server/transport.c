@@ -23,7 +23,8 @@
  *       maxConnections — every accepted TCP connection counts from accept
  *         (upgraded or still in its handshake); one over the limit is
  *         closed right after accept, before anything is read or allocated
- *         for it, and counted in a log line at most once per tick;
+ *         for it, and counted in a log line at most once per tick; an
+ *         open-file limit below it plus FD_RESERVE lowers it (raise_fd_limit);
  *       handshakeTimeoutSec — a connection that has not completed the
  *         WebSocket upgrade this long after accept is dropped (tracked in
  *         `pending`, oldest first, so the tick looks only at expired ones);
@@ -120,6 +121,7 @@ static struct {
     pending *pend_head, *pend_tail; /* accept order */
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
+    unsigned conn_cap;                  /* maxConnections, or fewer if the open-file limit is lower */
     uint64_t refused_closing;           /* while shutting down, not yet logged */
     lws_retry_bo_t idle_policy;
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
@@ -730,7 +732,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             T.refused_closing++;
             return 1;
         }
-        if (T.npending + T.srv->connections >= T.srv->cfg.max_connections) {
+        if (T.npending + T.srv->connections >= T.conn_cap) {
             T.refused++;
             T.refused_unlogged++;
             return 1; /* lws closes the socket at once */
@@ -860,9 +862,15 @@ static void note_drain(conn *c, int64_t now_ms) {
  * when the loop ends (a refusal in the last moments of a shutdown). */
 static void log_refusals(void) {
     if (T.refused_unlogged) {
-        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
-                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), T.srv->cfg.max_connections,
-                 (unsigned long long)T.refused);
+        if (T.conn_cap < T.srv->cfg.max_connections)
+            log_warn("refused %llu connection%s: the open-file limit allows %u (maxConnections is %u; %llu "
+                     "refused since start)",
+                     (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), T.conn_cap,
+                     T.srv->cfg.max_connections, (unsigned long long)T.refused);
+        else
+            log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
+                     (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged),
+                     T.srv->cfg.max_connections, (unsigned long long)T.refused);
         T.refused_unlogged = 0;
     }
     if (T.refused_closing) {
@@ -971,15 +979,31 @@ static int preflight_bind(const ndb_config *cfg, char *err, size_t errlen) {
     return 0;
 }
 
-static void raise_fd_limit(unsigned want) {
+/* Descriptors kept for what is not a connection: the listener, lws's own,
+ * the journal, snapshots, a save's pipe, the handover's /dev/null. */
+#define FD_RESERVE 64
+
+/* Raise the open-file limit to its hard limit and return how many
+ * connections it leaves room for: maxConnections, or fewer.  Beyond the
+ * descriptors there are, accept() fails with EMFILE and leaves the client
+ * in the listen queue, where lws 4.1 finds it again at once: the loop
+ * spun at 100 % CPU for as long as the connections stayed.  Refusing at
+ * this cap keeps a descriptor free, so the extra ones are accepted and
+ * closed as over maxConnections are. */
+static unsigned raise_fd_limit(unsigned want) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 64)
-        log_warn("the open-file limit (%llu) is below maxConnections (%u) + 64: connections beyond it are "
-                 "refused by the system, not by ndb", (unsigned long long)rl.rlim_cur, want);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
+        return want;
+    unsigned cap = rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : (unsigned)(rl.rlim_cur / 2);
+    if (cap == 0) cap = 1;
+    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connections are "
+             "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
+             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap);
+    return cap;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -1046,7 +1070,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     int ipv6 = strchr(cfg->ip, ':') != NULL;
 
     if (cfg->port && preflight_bind(cfg, err, errlen)) return -1;
-    raise_fd_limit(cfg->max_connections);
+    T.conn_cap = raise_fd_limit(cfg->max_connections);
     set_idle_policy(cfg->idle_timeout_s);
     lws_set_log_level(log_threshold >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, lws_log_to_ours);
 
