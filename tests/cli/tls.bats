@@ -170,13 +170,31 @@ print("close 5000:", result(build_frame(OP_CLOSE, struct.pack("!H", 5000))))
 print("close of 1 byte:", result(build_frame(OP_CLOSE, b"\x03")))
 print("close reason not UTF-8:", result(build_frame(OP_CLOSE, struct.pack("!H", 1000) + b"\xc3\x28")))
 print("ping of 126 bytes:", result(build_frame(OP_PING, b"p" * 126)))
+def replies(c, *frames):  # every frame back up to the reply to the last request, or the close
+    c.send_raw(b"".join(frames))
+    got, deadline = [], time.monotonic() + 5
+    while True:
+        fin, op, payload = c.recv_frame(deadline)
+        if op == OP_CLOSE:
+            return got + ["closed %d" % struct.unpack("!H", payload[:2])]
+        got.append(("pong " if op == 0xA else "") + payload.decode())
+        if op == OP_TEXT:
+            return got
+
+c = TLSConn()
+print("pings in one write:", ", ".join(replies(c, build_frame(OP_PING, b"a"), build_frame(OP_PING, b"b"),
+                                               build_frame(OP_TEXT, req))))
+print("a ping with a close:", ", ".join(replies(c, build_frame(OP_PING, b"c"),
+                                                build_frame(OP_CLOSE, struct.pack("!H", 1000)))))
 PY
     [ "$status" -eq 0 ]
     [ "$output" = 'unmasked: {"KV_CONTAINS_RSP":{"contains":[],"st":1}}
 close 5000: closed 5000
 close of 1 byte: closed 1005
 close reason not UTF-8: closed 1006
-ping of 126 bytes: closed 1006' ]
+ping of 126 bytes: closed 1006
+pings in one write: pong a, {"KV_CONTAINS_RSP":{"contains":[],"st":1}}
+a ping with a close: closed 1000' ]
 }
 
 @test "wss://: requests that come in one write with the client's close are answered before its echo" {
