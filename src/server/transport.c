@@ -800,7 +800,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         return on_receive(c, in, len);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if (c && c->wsi == wsi) flush_before_peer_close(c);
+        if (!c || c->wsi != wsi) break;
+        /* the client acknowledges our 1009, which lws does not know went
+         * out (written raw): done, without a second close frame */
+        if (c->close_sent) return -1;
+        flush_before_peer_close(c);
         break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->handover && !T.shutting_down && direct_handover(c)) return -1; /* lws forgets this wsi */

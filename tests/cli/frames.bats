@@ -139,3 +139,30 @@ teardown() { stop_server; }
     [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":2,"st":1}}' ]
     [ "${lines[2]}" = 'closed 1000' ]
 }
+
+@test "NDB_TRANSPORT=lws: the client's close that acknowledges our 1009 ends the connection, with no second close frame" {
+    export NDB_TRANSPORT=lws
+    start_server --max-payload 1024
+    run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, build_frame, OP_TEXT, OP_CLOSE
+c = WSConn(sys.argv[2], 5)
+c.send_raw(build_frame(OP_TEXT, b'{"KV_COUNT":{}}' + b" " * 1010))
+deadline = time.monotonic() + 5
+fin, op, payload = c.recv_frame(deadline)
+print("server:", op, struct.unpack("!H", payload[:2])[0])
+c.send_raw(build_frame(OP_CLOSE, payload[:2]))
+try:
+    fin, op, payload = c.recv_frame(deadline)
+    print("then:", op, payload[:2].hex())
+except wsprobe.Closed:
+    print("then: the connection ends")
+except wsprobe.ProbeError as e:
+    print("then:", e)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'server: 8 1009
+then: the connection ends' ]
+}
