@@ -805,6 +805,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * out (written raw): done, without a second close frame */
         if (c->close_sent) return -1;
         flush_before_peer_close(c);
+        /* What is left to send is no longer in our queue, where the stall
+         * check sees it, and lws waits for the socket to take it and the
+         * echo: a client that closes and then reads nothing would hold the
+         * connection for ever.  It gets outputStallTimeoutSec. */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)T.srv->cfg.out_stall_timeout_s);
         break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->handover && !T.shutting_down && direct_handover(c)) return -1; /* lws forgets this wsi */
