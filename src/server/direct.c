@@ -142,12 +142,17 @@ int direct_handover(conn *c) {
     return 1;
 }
 
-/* Close after what is queued, with `code` (docs/protocol.md 1.2, 1.3). */
+/* Close after what is queued, with `code` (docs/protocol.md 1.2, 1.3).
+ * The tick no longer looks at a closing connection (stall, idle): a client
+ * that reads nothing more would keep it, and its place under
+ * maxConnections, for ever while the close frame waits behind replies the
+ * socket does not take.  It gets outputStallTimeoutSec to read them. */
 static void close_with(conn *c, int code, const char *why) {
     if (c->closing) return;
     c->closing = 1;
     c->close_code = code;
     c->close_why = why;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)transport_server()->cfg.out_stall_timeout_s);
     transport_want_flush(c);
 }
 

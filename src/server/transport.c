@@ -23,7 +23,8 @@
  *       maxConnections — every accepted TCP connection counts from accept
  *         (upgraded or still in its handshake); one over the limit is
  *         closed right after accept, before anything is read or allocated
- *         for it, and counted in a log line at most once per tick;
+ *         for it, and counted in a log line at most once per tick; an
+ *         open-file limit below it plus FD_RESERVE lowers it (raise_fd_limit);
  *       handshakeTimeoutSec — a connection that has not completed the
  *         WebSocket upgrade this long after accept is dropped (tracked in
  *         `pending`, oldest first, so the tick looks only at expired ones);
@@ -120,6 +121,7 @@ static struct {
     pending *pend_head, *pend_tail; /* accept order */
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
+    unsigned conn_cap;                  /* maxConnections, or fewer if the open-file limit is lower */
     uint64_t refused_closing;           /* while shutting down, not yet logged */
     lws_retry_bo_t idle_policy;
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
@@ -637,6 +639,34 @@ static int on_writeable(conn *c) {
     return 0;
 }
 
+/* The client's close frame, on lws's path (TLS, NDB_TRANSPORT=lws).  lws
+ * echoes it at the connection's next POLLOUT, ahead of any WRITEABLE
+ * callback, and then closes: replies queued for the requests that came in
+ * the same read, before the close, were lost (docs/protocol.md 1.2: they
+ * are answered first).  So they are handed to lws now: lws sends what it
+ * buffers before its own control frames.  Replies the durability gate
+ * holds are released first by flushing the journal now; a reply still
+ * being computed (a deferred one) cannot be waited for. */
+static void flush_before_peer_close(conn *c) {
+    if (c->closing || c->draining || outq_empty(&c->out)) return;
+    if (c->gated) {
+        durability_turn_end(T.srv);
+        release_gates();
+    }
+    size_t n;
+    char *p;
+    while ((p = outq_front(&c->out, &n))) {
+        unsigned char h[WSF_MAX_HEADER];
+        size_t hl = wsf_header(h, WSF_TEXT, n, NULL);
+        if (c->direct_sent == 0) memcpy(p - hl, h, hl); /* else: a big reply, partly written */
+        unsigned char *from = (unsigned char *)p - hl + c->direct_sent;
+        if (lws_write(c->wsi, from, n + hl - c->direct_sent, LWS_WRITE_RAW) < 0) return;
+        c->direct_sent = 0;
+        outq_pop(&c->out);
+    }
+    outq_compact(&c->out);
+}
+
 /* Shutdown of a connection lws writes (TLS): its close frame (1000) goes
  * after the replies queued before it, as direct_shutdown has it for plain
  * ones — a save's 123, a write's reply the journal held until the final
@@ -702,7 +732,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             T.refused_closing++;
             return 1;
         }
-        if (T.npending + T.srv->connections >= T.srv->cfg.max_connections) {
+        if (T.npending + T.srv->connections >= T.conn_cap) {
             T.refused++;
             T.refused_unlogged++;
             return 1; /* lws closes the socket at once */
@@ -774,6 +804,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     case LWS_CALLBACK_RECEIVE:
         return on_receive(c, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        if (!c || c->wsi != wsi) break;
+        /* the client acknowledges our 1009, which lws does not know went
+         * out (written raw): done, without a second close frame */
+        if (c->close_sent) return -1;
+        flush_before_peer_close(c);
+        /* What is left to send is no longer in our queue, where the stall
+         * check sees it, and lws waits for the socket to take it and the
+         * echo: a client that closes and then reads nothing would hold the
+         * connection for ever.  It gets outputStallTimeoutSec. */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)T.srv->cfg.out_stall_timeout_s);
+        break;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->handover && !T.shutting_down && direct_handover(c)) return -1; /* lws forgets this wsi */
         c->handover = 0;
@@ -843,9 +885,15 @@ static void note_drain(conn *c, int64_t now_ms) {
  * when the loop ends (a refusal in the last moments of a shutdown). */
 static void log_refusals(void) {
     if (T.refused_unlogged) {
-        log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
-                 (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), T.srv->cfg.max_connections,
-                 (unsigned long long)T.refused);
+        if (T.conn_cap < T.srv->cfg.max_connections)
+            log_warn("refused %llu connection%s: the open-file limit allows %u (maxConnections is %u; %llu "
+                     "refused since start)",
+                     (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged), T.conn_cap,
+                     T.srv->cfg.max_connections, (unsigned long long)T.refused);
+        else
+            log_warn("refused %llu connection%s: maxConnections (%u) reached (%llu refused since start)",
+                     (unsigned long long)T.refused_unlogged, plural_s(T.refused_unlogged),
+                     T.srv->cfg.max_connections, (unsigned long long)T.refused);
         T.refused_unlogged = 0;
     }
     if (T.refused_closing) {
@@ -970,15 +1018,31 @@ static int preflight_bind(const ndb_config *cfg, char *err, size_t errlen) {
     return 0;
 }
 
-static void raise_fd_limit(unsigned want) {
+/* Descriptors kept for what is not a connection: the listener, lws's own,
+ * the journal, snapshots, a save's pipe, the handover's /dev/null. */
+#define FD_RESERVE 64
+
+/* Raise the open-file limit to its hard limit and return how many
+ * connections it leaves room for: maxConnections, or fewer.  Beyond the
+ * descriptors there are, accept() fails with EMFILE and leaves the client
+ * in the listen queue, where lws 4.1 finds it again at once: the loop
+ * spun at 100 % CPU for as long as the connections stayed.  Refusing at
+ * this cap keeps a descriptor free, so the extra ones are accepted and
+ * closed as over maxConnections are. */
+static unsigned raise_fd_limit(unsigned want) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 64)
-        log_warn("the open-file limit (%llu) is below maxConnections (%u) + 64: connections beyond it are "
-                 "refused by the system, not by ndb", (unsigned long long)rl.rlim_cur, want);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
+        return want;
+    unsigned cap = rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : (unsigned)(rl.rlim_cur / 2);
+    if (cap == 0) cap = 1;
+    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connections are "
+             "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
+             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap);
+    return cap;
 }
 
 static const struct lws_protocols protocols[] = {
@@ -1045,7 +1109,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     int ipv6 = strchr(cfg->ip, ':') != NULL;
 
     if (cfg->port && preflight_bind(cfg, err, errlen)) return -1;
-    raise_fd_limit(cfg->max_connections);
+    T.conn_cap = raise_fd_limit(cfg->max_connections);
     set_idle_policy(cfg->idle_timeout_s);
     lws_set_log_level(log_threshold >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, lws_log_to_ours);
 

@@ -117,3 +117,104 @@ teardown() { stop_server; }
     [ "$status" -eq 1 ]
     [ "${lines[-1]}" = "ndb serve: NDB_TRANSPORT must be 'lws' or 'direct', not 'fast'" ]
 }
+
+@test "NDB_TRANSPORT=lws: requests that come in one write with the client's close are answered before its echo" {
+    # lws echoes a close at the next POLLOUT, ahead of any WRITEABLE
+    # callback: the replies queued for the requests before it were lost
+    export NDB_TRANSPORT=lws
+    mkdir "$BATS_TEST_TMPDIR/data"
+    start_server --journal always --persist-path "$BATS_TEST_TMPDIR/data"
+    grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+    run probe frames 'text:{"KV_SET":{"keys":{"a":1}}}' 'text:{"KV_COUNT":{}}' 'close/hex:0bb8' 'text:{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_SET_RSP":{"st":1}}' ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 3000' ]
+    [ "${#lines[@]}" -eq 3 ]
+    # a big reply too (more than the socket takes at once), whole and in order
+    run "$NDB" send <<<"{\"KV_SET\":{\"keys\":{\"big\":\"$(head -c 600000 /dev/zero | tr '\0' x)\"}}}"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run probe frames 'text:{"KV_GET":{"keys":["big"]}}' 'text:{"KV_COUNT":{}}' 'close/hex:03e8'
+    [ "${#lines[0]}" -eq 600041 ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":2,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 1000' ]
+}
+
+@test "NDB_TRANSPORT=lws: the client's close that acknowledges our 1009 ends the connection, with no second close frame" {
+    export NDB_TRANSPORT=lws
+    start_server --max-payload 1024
+    run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, build_frame, OP_TEXT, OP_CLOSE
+c = WSConn(sys.argv[2], 5)
+c.send_raw(build_frame(OP_TEXT, b'{"KV_COUNT":{}}' + b" " * 1010))
+deadline = time.monotonic() + 5
+fin, op, payload = c.recv_frame(deadline)
+print("server:", op, struct.unpack("!H", payload[:2])[0])
+c.send_raw(build_frame(OP_CLOSE, payload[:2]))
+try:
+    fin, op, payload = c.recv_frame(deadline)
+    print("then:", op, payload[:2].hex())
+except wsprobe.Closed:
+    print("then: the connection ends")
+except wsprobe.ProbeError as e:
+    print("then:", e)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'server: 8 1009
+then: the connection ends' ]
+}
+
+# A client that asks for 7 MB, sends its close and reads nothing: the echo
+# waits behind replies the socket does not take.  The tick skips closing
+# connections (direct), and lws holds what it was handed (lws): without a
+# bound such a client kept its connection, and its place under
+# maxConnections, for ever (direct) or until idleTimeoutSec (lws).
+closes_and_reads_nothing() {
+    start_server --output-stall-timeout 2 --output-high-water 64M
+    run "$NDB" send <<<"{\"KV_SET\":{\"keys\":{\"big\":\"$(head -c 900000 /dev/zero | tr '\0' x)\"}}}"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import json, socket, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, build_frame, OP_TEXT, OP_CLOSE
+
+def connections():
+    c = WSConn(sys.argv[2], 5)
+    c.send_frame(OP_TEXT, b'{"SV_INFO":{}}')
+    n = json.loads(c.recv_message())["SV_INFO_RSP"]["connections"] - 1  # not this one
+    c.close()
+    return n
+
+host, port, _, _ = wsprobe.parse_url(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((host, port))
+c = WSConn.__new__(WSConn)
+c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
+c.path, c.host_header = "/", "%s:%d" % (host, port)
+c._handshake(None, time.monotonic() + 5)
+c.send_raw(build_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}') * 8)
+time.sleep(0.5)
+c.send_raw(build_frame(OP_CLOSE, b"\x03\xe8"))
+time.sleep(0.5)
+print("after the close:", connections())
+time.sleep(3)
+print("after 4 s:", connections())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'after the close: 1
+after 4 s: 0' ]
+}
+
+@test "a client that closes and then reads nothing is dropped after outputStallTimeoutSec" {
+    closes_and_reads_nothing
+}
+
+@test "NDB_TRANSPORT=lws: a client that closes and then reads nothing is dropped after outputStallTimeoutSec" {
+    export NDB_TRANSPORT=lws
+    closes_and_reads_nothing
+}

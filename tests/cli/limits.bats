@@ -12,7 +12,7 @@ setup_file() {
     HOSTILE="$BATS_FILE_TMPDIR/hostile.py"
     export HOSTILE
     cat >"$HOSTILE" <<'PY'
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 sys.path.insert(0, sys.argv[1])
 import wsprobe
 from wsprobe import WSConn, Closed, ProbeError, build_frame, OP_TEXT, OP_CONT, OP_PING, OP_PONG
@@ -64,6 +64,33 @@ elif cmd == "pending-count":  # N raw TCP connections count against maxConnectio
     c = WSConn(url, 3)
     c.close()
     print("accepted after close")
+elif cmd == "flood":         # PID N: N raw TCP connections at once; how many the server
+    pid, n = int(args[0]), int(args[1])  # closed within a second, and its CPU time meanwhile
+    def ticks():
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    raw = [socket.create_connection((host, port)) for _ in range(n)]
+    t0 = ticks()
+    time.sleep(2)
+    spent = ticks() - t0
+    def ended(s):
+        s.setblocking(False)
+        try:
+            return s.recv(1) == b""
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            return True
+    closed = sum(1 for s in raw if ended(s))
+    print("closed %d open %d" % (closed, n - closed))
+    print("cpu below 25%%: %s" % (spent < 0.25 * 2 * os.sysconf("SC_CLK_TCK")))
+    for s in raw:
+        s.close()
+    time.sleep(0.3)
+    c = WSConn(url, 3)
+    c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+    print(c.recv_message().decode())
 elif cmd == "silent":        # TCP only, never a byte
     s = socket.create_connection((host, port))
     t = wait_eof(s, float(args[0]))
@@ -242,6 +269,25 @@ teardown() { stop_server; }
     # the slots are free again
     run hostile hold 3
     [ "${lines[0]}" = "extra accepted" ]
+}
+
+@test "an open-file limit below maxConnections + 64 caps the connections: the extra ones are closed at accept, no busy loop" {
+    # accept() failing with EMFILE left them in the listen queue and lws
+    # 4.1 polled the listener again at once: 100 % CPU while they stayed
+    local real=$NDB
+    printf '#!/bin/sh\nulimit -n 200\nexec "%s" "$@"\n' "$real" >"$BATS_TEST_TMPDIR/ndb-nofile"
+    chmod +x "$BATS_TEST_TMPDIR/ndb-nofile"
+    NDB="$BATS_TEST_TMPDIR/ndb-nofile"
+    start_server
+    NDB=$real
+    run hostile flood "$NDB_PID" 300
+    [ "$status" -eq 0 ]
+    [ "$output" = 'closed 164 open 136
+cpu below 25%: True
+{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    grep -q '^ndb: warn: the open-file limit (200) is below maxConnections (10000) + 64: at most 136 connections are accepted; raise the limit (ulimit -n, systemd.s LimitNOFILE=) for more$' "$NDB_LOG"
+    sleep 1.2 # the refusals are logged once a tick
+    grep -q '^ndb: warn: refused 164 connections: the open-file limit allows 136 (maxConnections is 10000; 164 refused since start)$' "$NDB_LOG"
 }
 
 @test "maxConnections counts connections still in their handshake" {

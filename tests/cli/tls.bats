@@ -172,13 +172,64 @@ print("close 5000:", result(build_frame(OP_CLOSE, struct.pack("!H", 5000))))
 print("close of 1 byte:", result(build_frame(OP_CLOSE, b"\x03")))
 print("close reason not UTF-8:", result(build_frame(OP_CLOSE, struct.pack("!H", 1000) + b"\xc3\x28")))
 print("ping of 126 bytes:", result(build_frame(OP_PING, b"p" * 126)))
+def replies(c, *frames):  # every frame back up to the reply to the last request, or the close
+    c.send_raw(b"".join(frames))
+    got, deadline = [], time.monotonic() + 5
+    while True:
+        fin, op, payload = c.recv_frame(deadline)
+        if op == OP_CLOSE:
+            return got + ["closed %d" % struct.unpack("!H", payload[:2])]
+        got.append(("pong " if op == 0xA else "") + payload.decode())
+        if op == OP_TEXT:
+            return got
+
+c = TLSConn()
+print("pings in one write:", ", ".join(replies(c, build_frame(OP_PING, b"a"), build_frame(OP_PING, b"b"),
+                                               build_frame(OP_TEXT, req))))
+print("a ping with a close:", ", ".join(replies(c, build_frame(OP_PING, b"c"),
+                                                build_frame(OP_CLOSE, struct.pack("!H", 1000)))))
 PY
     [ "$status" -eq 0 ]
     [ "$output" = 'unmasked: {"KV_CONTAINS_RSP":{"contains":[],"st":1}}
 close 5000: closed 5000
 close of 1 byte: closed 1005
 close reason not UTF-8: closed 1006
-ping of 126 bytes: closed 1006' ]
+ping of 126 bytes: closed 1006
+pings in one write: pong a, {"KV_CONTAINS_RSP":{"contains":[],"st":1}}
+a ping with a close: closed 1000' ]
+}
+
+@test "wss://: requests that come in one write with the client's close are answered before its echo" {
+    run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
+import socket, ssl, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import build_frame, OP_TEXT, OP_CLOSE
+
+class TLSConn(wsprobe.WSConn):
+    def __init__(self):
+        self.timeout, self.extra, self.buf = 5, [], bytearray()
+        self.host, self.port, self.path = "127.0.0.1", int(sys.argv[2]), "/"
+        self.host_header, self.subprotocol, self.closed_code = "localhost", None, None
+        ctx = ssl.create_default_context(cafile=sys.argv[3])
+        raw = socket.create_connection((self.host, self.port), timeout=5)
+        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self._handshake(None, time.monotonic() + 5)
+
+c = TLSConn()
+c.sock.sendall(build_frame(OP_TEXT, b'{"KV_SET":{"keys":{"tls-close":1}}}') +
+               build_frame(OP_TEXT, b'{"KV_CONTAINS":{"keys":["tls-close"]}}') +
+               build_frame(OP_CLOSE, struct.pack("!H", 3000)))
+try:
+    while True:
+        print(c.recv_message().decode())
+except wsprobe.Closed as e:
+    print("closed %d" % e.code)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}
+{"KV_CONTAINS_RSP":{"contains":["tls-close"],"st":1}}
+closed 3000' ]
 }
 
 @test "the Origin rule holds over TLS: the own origin is https" {
