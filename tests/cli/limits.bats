@@ -350,6 +350,20 @@ teardown() { stop_server; }
     req "$deep" '{"ERR":{"m":"","st":3}}'
 }
 
+@test "maxDepth is at least 3: below, no request naming a key could pass; 3 stores and reads a number" {
+    run timeout 10 "$NDB" serve --port 0 --max-depth 2
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --max-depth: '2' must be an integer from 3 to 1024" ]
+    echo '{"limits":{"maxDepth":1}}' >"$BATS_TEST_TMPDIR/c.json"
+    run timeout 10 "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.json"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.json: 'limits.maxDepth' must be an integer from 3 to 1024" ]
+    start_server --max-depth 3
+    req '{"KV_SET":{"keys":{"a":1},"ttl":60}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    req '{"KV_SET":{"keys":{"a":[1]}}}' '{"KV_SET_RSP":{"m":"nesting deeper than 3 (limits.maxDepth)","st":42,"tkn":null}}'
+}
+
 # nest N [INNER]: N opening brackets, INNER (default nothing), N closing.
 nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.0s' $(seq "$1"))"; }
 
@@ -514,7 +528,7 @@ EOF
     sed -i 's/"maxDepth": 5/"maxDepth": 0/' "$cfg"
     run "$NDB" serve --config "$cfg" --port 0
     [ "$status" -eq 1 ]
-    [[ "$output" == *"'limits.maxDepth' must be an integer from 1 to 1024"* ]]
+    [[ "$output" == *"'limits.maxDepth' must be an integer from 3 to 1024"* ]]
     run "$NDB" serve --max-connections 0
     [ "$status" -eq 1 ]
     [[ "$output" == *"--max-connections"* ]]
