@@ -438,6 +438,20 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":3,"st":1}}'
 }
 
+@test "limits of 1 are counted in English: 1 item, 1 watch, 1 key or token" {
+    start_server --max-keys 1 --max-watches 1 --max-watch-keys 1
+    req '{"KV_GET":{"keys":["a","b"]}}' \
+        "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 1 item (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    run "$NDB" send '{"KV_WATCH":{"keys":["a"]}}' '{"KV_WATCH":{"keys":["b"]}}'
+    [ "${lines[1]}" = '{"KV_WATCH_RSP":{"m":"no more than 1 watch on one connection (limits.maxWatches)","st":42,"tkn":null}}' ]
+    run "$NDB" send '{"SH_WATCH":{"tkns":[1,2]}}'
+    [ "$output" = "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' has more than 1 item (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}" ]
+    stop_server
+    start_server --max-watch-keys 1
+    req '{"KV_WATCH":{"keys":["a","b"]}}' \
+        '{"KV_WATCH_RSP":{"m":"no more than 1 key or token watched on one connection (limits.maxWatchKeys)","st":42,"tkn":null}}'
+}
+
 @test "maxMemory: writes past the ceiling answer 42, reads work, nothing is lost" {
     start_server --max-memory 64K
     local v i refused=0 stored=0 tkn
