@@ -21,17 +21,25 @@
 #include "server/params.h"
 #include "server/watch.h"
 
+/* The 42 of a watch over a limit, counted in English ("1 watch", not
+ * "1 watches"); maxWatches 0 turns watches off, and says so. */
+static void answer_limit(request *r, int rc) {
+    char m[128];
+    unsigned n = rc == WATCH_LIMIT ? r->srv->cfg.max_watches : r->srv->cfg.max_watch_keys;
+    if (rc == WATCH_LIMIT && n == 0)
+        snprintf(m, sizeof m, "watches are turned off on this server (limits.maxWatches 0)");
+    else if (rc == WATCH_LIMIT)
+        snprintf(m, sizeof m, "no more than %u watch%s on one connection (limits.maxWatches)", n, n == 1 ? "" : "es");
+    else
+        snprintf(m, sizeof m, "no more than %u %s watched on one connection (limits.maxWatchKeys)", n,
+                 n == 1 ? "key or token" : "keys and tokens");
+    rsp_fail(r, ST_VALUE_SIZE, m);
+}
+
 /* Answer {"<CMD>_RSP":{"id":N,"st":1}} or a limit's 42. */
 static void answer_added(request *r, int rc, uint64_t id) {
     if (rc != WATCH_OK) {
-        char m[128];
-        if (rc == WATCH_LIMIT)
-            snprintf(m, sizeof m, "no more than %u watches on one connection (limits.maxWatches)",
-                     r->srv->cfg.max_watches);
-        else
-            snprintf(m, sizeof m, "no more than %u keys and tokens watched on one connection (limits.maxWatchKeys)",
-                     r->srv->cfg.max_watch_keys);
-        rsp_fail(r, ST_VALUE_SIZE, m);
+        answer_limit(r, rc);
         return;
     }
     rsp_begin(r);

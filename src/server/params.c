@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/plural.h"
+
 int param_type_ok(const jdoc *d, const jtok *t, enum ptype type) {
     uint64_t v;
     switch (type) {
@@ -35,7 +37,8 @@ static int check_item_limit(request *r, uint32_t obj, const param_spec *specs, s
         const jtok *l = t ? req_tok(r, t) : NULL;
         if (!l || (l->type != JT_ARRAY && l->type != JT_OBJECT) || l->count <= max) continue;
         char m[128];
-        snprintf(m, sizeof m, "'%s' has more than %zu items (limits.maxKeysPerRequest)", specs[i].name, max);
+        snprintf(m, sizeof m, "'%s' has more than %zu item%s (limits.maxKeysPerRequest)", specs[i].name, max,
+                 plural_s(max));
         rsp_fail(r, ST_VALUE_SIZE, m);
         return -1;
     }

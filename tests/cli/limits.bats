@@ -396,6 +396,20 @@ cpu below 25%: True
     req "$deep" '{"ERR":{"m":"","st":3}}'
 }
 
+@test "maxDepth is at least 3: below, no request naming a key could pass; 3 stores and reads a number" {
+    run timeout 10 "$NDB" serve --port 0 --max-depth 2
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --max-depth: '2' must be an integer from 3 to 1024" ]
+    echo '{"limits":{"maxDepth":1}}' >"$BATS_TEST_TMPDIR/c.json"
+    run timeout 10 "$NDB" serve --port 0 --config "$BATS_TEST_TMPDIR/c.json"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/c.json: 'limits.maxDepth' must be an integer from 3 to 1024" ]
+    start_server --max-depth 3
+    req '{"KV_SET":{"keys":{"a":1},"ttl":60}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    req '{"KV_SET":{"keys":{"a":[1]}}}' '{"KV_SET_RSP":{"m":"nesting deeper than 3 (limits.maxDepth)","st":42,"tkn":null}}'
+}
+
 # nest N [INNER]: N opening brackets, INNER (default nothing), N closing.
 nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.0s' $(seq "$1"))"; }
 
@@ -468,6 +482,20 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.
     req '{"SH_EXISTS":{"tkns":[1,2,3,4]}}' \
         "{\"SH_EXISTS_RSP\":{\"m\":\"'tkns' has more than 3 items (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":3,"st":1}}'
+}
+
+@test "limits of 1 are counted in English: 1 item, 1 watch, 1 key or token" {
+    start_server --max-keys 1 --max-watches 1 --max-watch-keys 1
+    req '{"KV_GET":{"keys":["a","b"]}}' \
+        "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 1 item (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
+    run "$NDB" send '{"KV_WATCH":{"keys":["a"]}}' '{"KV_WATCH":{"keys":["b"]}}'
+    [ "${lines[1]}" = '{"KV_WATCH_RSP":{"m":"no more than 1 watch on one connection (limits.maxWatches)","st":42,"tkn":null}}' ]
+    run "$NDB" send '{"SH_WATCH":{"tkns":[1,2]}}'
+    [ "$output" = "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' has more than 1 item (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}" ]
+    stop_server
+    start_server --max-watch-keys 1
+    req '{"KV_WATCH":{"keys":["a","b"]}}' \
+        '{"KV_WATCH_RSP":{"m":"no more than 1 key or token watched on one connection (limits.maxWatchKeys)","st":42,"tkn":null}}'
 }
 
 @test "maxMemory: writes past the ceiling answer 42, reads work, nothing is lost" {
@@ -560,7 +588,7 @@ EOF
     sed -i 's/"maxDepth": 5/"maxDepth": 0/' "$cfg"
     run "$NDB" serve --config "$cfg" --port 0
     [ "$status" -eq 1 ]
-    [[ "$output" == *"'limits.maxDepth' must be an integer from 1 to 1024"* ]]
+    [[ "$output" == *"'limits.maxDepth' must be an integer from 3 to 1024"* ]]
     run "$NDB" serve --max-connections 0
     [ "$status" -eq 1 ]
     [[ "$output" == *"--max-connections"* ]]

@@ -460,7 +460,7 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         '{"SH_UNWATCH":{"id":1}}' '{"KV_UNWATCH":{"id":1}}' '{"KV_WATCH":{"keys":["b"]}}'
     stop_server
     start_server --max-watches 0
-    req '{"KV_WATCH":{"prefix":""}}' '{"KV_WATCH_RSP":{"m":"no more than 0 watches on one connection (limits.maxWatches)","st":42,"tkn":null}}'
+    req '{"KV_WATCH":{"prefix":""}}' '{"KV_WATCH_RSP":{"m":"watches are turned off on this server (limits.maxWatches 0)","st":42,"tkn":null}}'
 }
 
 @test "limits.maxWatchKeys bounds the keys and tokens one connection's watches name, in all (42); a name given twice counts once" {

@@ -37,7 +37,7 @@ newest() { ls -d "$P/$1"/*/ | sort | tail -n 1; }
 }
 
 @test "saves are refused with 14 while persistence is disabled, before the request limits too" {
-    start_server --max-keys 1 --max-depth 2
+    start_server --max-keys 1 --max-depth 3
     req '{"SH_SAVE":{"name":"x","tkns":[1,2,3]}}' '{"SH_SAVE_RSP":{"m":"","st":14}}'
     req '{"KV_SAVE":{"name":[[[1]]]}}' '{"KV_SAVE_RSP":{"m":"","st":14}}'
 }

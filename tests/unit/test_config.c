@@ -147,7 +147,7 @@ static void test_types(void) {
                  "config t.jsonc: 'maxPayload' must be a number of bytes from 64 to 67108864");
     expect_error("{\"sessions\":{\"checkIntervalMs\":0}}",
                  "config t.jsonc: 'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000");
-    expect_error("{\"limits\":{\"maxDepth\":1025}}", "config t.jsonc: 'limits.maxDepth' must be an integer from 1 to 1024");
+    expect_error("{\"limits\":{\"maxDepth\":1025}}", "config t.jsonc: 'limits.maxDepth' must be an integer from 3 to 1024");
     c = expect_ok("{\"core\":18446744073709551615}"); /* accepted, ignored */
     expect_error("{\"core\":-1}", "config t.jsonc: 'core' must be an integer from 0 to 18446744073709551615");
     /* SIZE: plain numbers in the file */

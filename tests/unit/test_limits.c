@@ -50,7 +50,7 @@ static void test_config(void) {
     CHECK_INT(c.max_keys, 11);
     CHECK_INT(c.max_memory, 123456);
     static const char *const bad[][2] = {
-        {BASE ",\"limits\":{\"maxDepth\":1025}}", "'limits.maxDepth' must be an integer from 1 to 1024"},
+        {BASE ",\"limits\":{\"maxDepth\":1025}}", "'limits.maxDepth' must be an integer from 3 to 1024"},
         {BASE ",\"limits\":{\"maxConnections\":0}}", "'limits.maxConnections'"},
         {BASE ",\"limits\":{\"maxOutputBytes\":1000}}", "'limits.maxOutputBytes'"},
         {BASE ",\"limits\":{\"maxMemory\":-1}}", "'limits.maxMemory'"},
