@@ -207,6 +207,25 @@ print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?i)%s
     "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
 }
 
+@test "KV_FIND: what PCRE2 skips in a class (\\E, spaces under (?xx)) or reads as characters ([:…[:]) still counts against the case-insensitive bound" {
+    req '{"KV_SET":{"keys":{"s":["\u0100","a"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    # each class spans U+0100..U+10FFFF: five of them are over the bound, however written;
+    # the count read \E as the letter E, a space as a character and [:…[: as a POSIX class,
+    # so 1,000 of them (16 KB of path) compiled, holding every client up for 4 s
+    local cls
+    for cls in '(?i)[\u0100\\E-\\E\U0010ffff]' '(?xxi)[\u0100 - \U0010ffff]' '(?i)[[:\u0100-\U0010ffff[:]'; do
+        python3 -c '
+import json, sys
+opt, cls = sys.argv[1].encode().decode("unicode_escape").split(")")
+print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /%s)%s/)]" % (opt, cls * 5)}}))' "$cls" >"$BATS_TEST_TMPDIR/req"
+        run "$NDB" send - <"$BATS_TEST_TMPDIR/req"
+        [ "$output" = '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 10","st":4,"tkn":null}}' ]
+    done
+    # \Q…\E in a class quotes characters, not all of Unicode: these are no ranges at all
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[\\Qa\\E][\\Qa\\E]?[\\Qa\\E]?[\\Qa\\E]?[\\Qa\\E]?$/i)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    "$NDB" send '{"KV_RMV":{"keys":["s"]}}' >/dev/null
+}
+
 @test "KV_FIND's bounds hold for the whole request: regex time over every element, steps over every key" {
     # each match stays under its step limit; 200 of them take seconds together
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"r":["a"*21+"b"]*200}}}))' | "$NDB" send - >/dev/null
