@@ -143,6 +143,7 @@ static long utf8_atom(const char *t, size_t n, size_t *i) {
 #define UNICODE_SPAN 0x110000u
 static long class_atom(const char *t, size_t n, size_t *i) {
     if (t[*i] != '\\' || *i + 1 >= n) return utf8_atom(t, n, i);
+    if ((unsigned char)t[*i + 1] >= 0x80) return (*i)++, utf8_atom(t, n, i); /* \Ā is Ā */
     char e = t[*i + 1];
     *i += 2;
     long v;
@@ -156,7 +157,10 @@ static long class_atom(const char *t, size_t n, size_t *i) {
     if (e == 'c') return *i < n ? (t[(*i)++] & 0x7F) ^ 0x40 : ATOM_UNREAD;
     if (e == 'o' || e == 'N') return ATOM_UNREAD;
     if (strchr("dDsSwWhHvVpPRX", e)) return -1;
-    return (unsigned char)e; /* \n, \t, \-, \] …: small or the character itself */
+    static const char ctl_names[] = "abefnrt", ctl_codes[] = {7, 8, 27, 12, 10, 13, 9};
+    const char *ctl = e ? strchr(ctl_names, e) : NULL;
+    if (ctl) return ctl_codes[ctl - ctl_names]; /* \b is a backspace in a class */
+    return (unsigned char)e; /* \-, \], \/ …: the character itself */
 }
 
 /* Where the POSIX class "[:name:]" or "[:^name:]" at t[i..n) ends, or 0 if there is none
@@ -170,11 +174,11 @@ static size_t posix_class_end(const char *t, size_t n, size_t i) {
     return j + 1 < n && t[j] == ':' && t[j + 1] == ']' ? j + 2 : 0;
 }
 
-/* Reading one class: the pattern, the offset, inside \Q…\E, spaces ignored ((?xx)). */
+/* Reading one class: the pattern, the offset, inside \Q…\E or not. */
 typedef struct class_reader {
     const char *t;
     size_t n, i;
-    int quoted, xx;
+    int quoted;
 } class_reader;
 
 #define ITEM_END (-3L)    /* the class's closing ] (or the pattern's end) */
@@ -182,8 +186,9 @@ typedef struct class_reader {
 
 /* The next item of a class: a code point, -1 (a set), ATOM_UNREAD, ITEM_HYPHEN or ITEM_END.
  * What PCRE2 ignores in a class is skipped, so that a range is seen across it as PCRE2
- * sees it: \E, the \Q that starts quoting, and under (?xx) spaces and tabs.  A quoted
- * character is a literal, a quoted - taken as a hyphen (over-counting if it is not one). */
+ * sees it: \E and the \Q that starts quoting ((?xx), which skips spaces too, is counted
+ * by hyphen_span).  A quoted character is a literal, a quoted - taken as a hyphen
+ * (over-counting if it is not one). */
 static long class_item(class_reader *r) {
     const char *t = r->t;
     while (r->i < r->n) {
@@ -195,10 +200,6 @@ static long class_item(class_reader *r) {
         }
         if (c == '-') return r->i++, ITEM_HYPHEN;
         if (r->quoted) return utf8_atom(t, r->n, &r->i);
-        if (r->xx && (c == ' ' || c == '\t')) {
-            r->i++;
-            continue;
-        }
         if (c == ']') return r->i++, ITEM_END;
         size_t end = posix_class_end(t, r->n, r->i);
         if (end) return r->i = end, -1;
@@ -228,10 +229,10 @@ static uint64_t one_class_span(class_reader *r) {
     }
 }
 
-/* The code points spanned by the ranges of the classes of t[0..n), spaces and tabs in
- * classes ignored or not (xx), over-counted where in doubt but never under: the count
- * must not leave a class before PCRE2 does, nor see a range end where PCRE2 does not. */
-static uint64_t class_span(const char *t, size_t n, int xx) {
+/* The code points spanned by the ranges of the classes of t[0..n), a pattern without
+ * free text, over-counted where in doubt but never under: the count must not leave a
+ * class before PCRE2 does, nor see a range end where PCRE2 does not. */
+static uint64_t class_span(const char *t, size_t n) {
     uint64_t span = 0;
     for (size_t i = 0; i < n;) {
         if (t[i] == '\\' && i + 1 < n && t[i + 1] == 'Q') { /* quoted: no class starts */
@@ -244,7 +245,7 @@ static uint64_t class_span(const char *t, size_t n, int xx) {
             continue;
         }
         if (t[i++] != '[') continue;
-        class_reader r = {t, n, i, 0, xx};
+        class_reader r = {t, n, i, 0};
         if (r.i < n && t[r.i] == '^') r.i++;
         if (r.i < n && t[r.i] == ']') { /* PCRE2_ALLOW_EMPTY_CLASS: [] and [^] */
             i = r.i + 1;
@@ -252,6 +253,58 @@ static uint64_t class_span(const char *t, size_t n, int xx) {
         }
         span += one_class_span(&r);
         i = r.i;
+    }
+    return span;
+}
+
+/* Does the pattern t[0..n) hold text that PCRE2 reads as no pattern at all — a comment
+ * ((?#…), or # under (?x)), a callout's string ((?C{…})), a verb's name ((*MARK:…)) — in
+ * which a [ or \Q would start a class or quoting for class_span but not for PCRE2, hiding
+ * the real classes after it ((?#[\Q)[\u0100-\N{U+10FFFF}]…)?  (?x) counts for any x. */
+static int has_free_text(const char *t, size_t n) {
+    if (option_setting_has(t, n, "x")) return 1;
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (t[i] != '(') continue;
+        if (t[i + 1] == '?' && (t[i + 2] == '#' || t[i + 2] == 'C')) return 1;
+        if (t[i + 1] != '*') continue;
+        size_t j = i + 2; /* (*UCP), (*LIMIT_MATCH=9): no name */
+        while (j < n && (isupper((unsigned char)t[j]) || isdigit((unsigned char)t[j]) || t[j] == '_' || t[j] == '='))
+            j++;
+        if (j >= n || t[j] != ')') return 1;
+    }
+    return 0;
+}
+
+/* The least code point a range whose - is t[h] could start at: the character before it if
+ * that is not ASCII (what PCRE2 skips before a -, \E and spaces, is ASCII, and an escaped
+ * non-ASCII character is itself), else 0 (\t, \x41, \u0041 and \Q1 end in ASCII). */
+static long least_start(const char *t, size_t h) {
+    if (!h || !((unsigned char)t[h - 1] & 0x80)) return 0;
+    size_t s = h - 1;
+    while (s > 0 && ((unsigned char)t[s] & 0xC0) == 0x80) s--;
+    return utf8_atom(t, h, &s);
+}
+
+/* A bound whatever the pattern's structure, for one with free text: each - that could
+ * make a range is counted as one from least_start to the largest code point that could
+ * end it, read as an escape or as the character itself, after what PCRE2 skips there
+ * (\E, \Q, and spaces and tabs under (?xx)). */
+static uint64_t hyphen_span(const char *t, size_t n) {
+    uint64_t span = 0;
+    for (size_t h = 0; h < n; h++) {
+        if (t[h] != '-') continue;
+        long start = least_start(t, h), end = 0;
+        for (size_t i = h + 1; i < n;) {
+            size_t j = i, k = i;
+            long esc = class_atom(t, n, &j), chr = utf8_atom(t, n, &k);
+            if (esc == ATOM_UNREAD) esc = UNICODE_SPAN - 1;
+            if (esc > end) end = esc;
+            if (chr > end) end = chr;
+            if (i + 1 < n && t[i] == '\\' && (t[i + 1] == 'E' || t[i + 1] == 'Q')) i += 2;
+            else if (t[i] == ' ' || t[i] == '\t') i++;
+            else break;
+        }
+        if (end >= start) span += (uint64_t)(end - start) + 1;
     }
     return span;
 }
@@ -291,8 +344,7 @@ pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *sp
     const char *p = np ? src.buf : pat;
     size_t pn = np ? src.len : n;
     uint64_t span = 0;
-    if (may_be_caseless(p, pn, opts)) /* (?xx) may hold for some classes and not others */
-        span = class_span(p, pn, 0) + (option_setting_has(p, pn, "xx") ? class_span(p, pn, 1) : 0);
+    if (may_be_caseless(p, pn, opts)) span = has_free_text(p, pn) ? hyphen_span(p, pn) : class_span(p, pn);
     if (span > *span_left) {
         snprintf(msg, msgcap, "case-insensitive class ranges span over %lu characters", (unsigned long)JP_RE_CASELESS_SPAN);
         *erroff = 0;
