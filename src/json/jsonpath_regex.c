@@ -96,17 +96,22 @@ static long rewrite_pairs(const char *pat, size_t n, strbuf *out, pair_at *pairs
  * them minutes, with no way to stop it.  So the ranges are counted before compiling: at most
  * JP_RE_CASELESS_SPAN code points of them per pattern, or per path for its literals (~25 ms). */
 
-/* May the pattern t[0..n) match without regard to case somewhere: the i flag, or an
- * option setting "(?…i…)" / "(?…i…:" (or something that looks like one: over-counting
- * refuses nothing an ordinary pattern writes). */
-static int may_be_caseless(const char *t, size_t n, uint32_t opts) {
-    if (opts & PCRE2_CASELESS) return 1;
+/* Does an option setting "(?…)" / "(?…:" of the pattern t[0..n) hold the letters
+ * `letters` (or something that looks like one: over-counting refuses nothing an ordinary
+ * pattern writes)? */
+static int option_setting_has(const char *t, size_t n, const char *letters) {
+    size_t k = strlen(letters);
     for (size_t i = 0; i + 1 < n; i++) {
         if (t[i] != '(' || t[i + 1] != '?') continue;
         for (size_t j = i + 2; j < n && (isalpha((unsigned char)t[j]) || t[j] == '^' || t[j] == '-'); j++)
-            if (t[j] == 'i') return 1;
+            if (j + k <= n && !memcmp(t + j, letters, k)) return 1;
     }
     return 0;
+}
+
+/* May the pattern t[0..n) match without regard to case somewhere: the i flag, or (?i). */
+static int may_be_caseless(const char *t, size_t n, uint32_t opts) {
+    return (opts & PCRE2_CASELESS) || option_setting_has(t, n, "i");
 }
 
 /* The value of the hex digits t[i..i+k), or -1. */
@@ -122,6 +127,14 @@ static long hex_at(const char *t, size_t n, size_t i, size_t k) {
     return v;
 }
 
+/* The code point of the UTF-8 character at t[*i..n), advancing *i past it. */
+static long utf8_atom(const char *t, size_t n, size_t *i) {
+    unsigned char c = (unsigned char)t[*i];
+    long cp = c < 0x80 ? c : c < 0xE0 ? c & 0x1F : c < 0xF0 ? c & 0x0F : c & 0x07;
+    for ((*i)++; *i < n && ((unsigned char)t[*i] & 0xC0) == 0x80; (*i)++) cp = cp << 6 | (t[*i] & 0x3F);
+    return cp;
+}
+
 /* The code point of the class atom at t[*i..n), advancing *i past it: a character, or an
  * escape of one (with ALT_BSUX: \uhhhh, \xhh, octal, \cX, \n …).  -1: an escape of a set
  * (\d, \p{…}), which ends no range; ATOM_UNREAD: one this count does not read (\o{…},
@@ -129,12 +142,8 @@ static long hex_at(const char *t, size_t n, size_t i, size_t k) {
 #define ATOM_UNREAD (-2L)
 #define UNICODE_SPAN 0x110000u
 static long class_atom(const char *t, size_t n, size_t *i) {
-    unsigned char c = (unsigned char)t[*i];
-    if (c != '\\' || *i + 1 >= n) {
-        long cp = c < 0x80 ? c : c < 0xE0 ? c & 0x1F : c < 0xF0 ? c & 0x0F : c & 0x07;
-        for ((*i)++; *i < n && ((unsigned char)t[*i] & 0xC0) == 0x80; (*i)++) cp = cp << 6 | (t[*i] & 0x3F);
-        return cp;
-    }
+    if (t[*i] != '\\' || *i + 1 >= n) return utf8_atom(t, n, i);
+    if ((unsigned char)t[*i + 1] >= 0x80) return (*i)++, utf8_atom(t, n, i); /* \Ā is Ā */
     char e = t[*i + 1];
     *i += 2;
     long v;
@@ -148,47 +157,154 @@ static long class_atom(const char *t, size_t n, size_t *i) {
     if (e == 'c') return *i < n ? (t[(*i)++] & 0x7F) ^ 0x40 : ATOM_UNREAD;
     if (e == 'o' || e == 'N') return ATOM_UNREAD;
     if (strchr("dDsSwWhHvVpPRX", e)) return -1;
-    return (unsigned char)e; /* \n, \t, \-, \] …: small or the character itself */
+    static const char ctl_names[] = "abefnrt", ctl_codes[] = {7, 8, 27, 12, 10, 13, 9};
+    const char *ctl = e ? strchr(ctl_names, e) : NULL;
+    if (ctl) return ctl_codes[ctl - ctl_names]; /* \b is a backspace in a class */
+    return (unsigned char)e; /* \-, \], \/ …: the character itself */
 }
 
-/* The code points spanned by the ranges of the classes of t[0..n), over-counted where in
- * doubt but never under: the count must not leave a class before PCRE2 does. */
+/* Where the POSIX class "[:name:]" or "[:^name:]" at t[i..n) ends, or 0 if there is none
+ * there.  Only letters count as a name: PCRE2 reads whatever else it takes for one
+ * (`[:\u0100-\uFFFF[:]`) as characters of the class, ranges included. */
+static size_t posix_class_end(const char *t, size_t n, size_t i) {
+    size_t j = i + 2;
+    if (i + 1 >= n || t[i] != '[' || t[i + 1] != ':') return 0;
+    if (j < n && t[j] == '^') j++;
+    while (j < n && isalpha((unsigned char)t[j])) j++;
+    return j + 1 < n && t[j] == ':' && t[j + 1] == ']' ? j + 2 : 0;
+}
+
+/* Reading one class: the pattern, the offset, inside \Q…\E or not. */
+typedef struct class_reader {
+    const char *t;
+    size_t n, i;
+    int quoted;
+} class_reader;
+
+#define ITEM_END (-3L)    /* the class's closing ] (or the pattern's end) */
+#define ITEM_HYPHEN (-4L) /* a - that may make a range */
+
+/* The next item of a class: a code point, -1 (a set), ATOM_UNREAD, ITEM_HYPHEN or ITEM_END.
+ * What PCRE2 ignores in a class is skipped, so that a range is seen across it as PCRE2
+ * sees it: \E and the \Q that starts quoting ((?xx), which skips spaces too, is counted
+ * by hyphen_span).  A quoted character is a literal, a quoted - taken as a hyphen
+ * (over-counting if it is not one). */
+static long class_item(class_reader *r) {
+    const char *t = r->t;
+    while (r->i < r->n) {
+        char c = t[r->i], next = r->i + 1 < r->n ? t[r->i + 1] : 0;
+        if (c == '\\' && (next == 'E' || (next == 'Q' && !r->quoted))) {
+            r->quoted = next == 'Q';
+            r->i += 2;
+            continue;
+        }
+        if (c == '-') return r->i++, ITEM_HYPHEN;
+        if (r->quoted) return utf8_atom(t, r->n, &r->i);
+        if (c == ']') return r->i++, ITEM_END;
+        size_t end = posix_class_end(t, r->n, r->i);
+        if (end) return r->i = end, -1;
+        return class_atom(t, r->n, &r->i);
+    }
+    return ITEM_END;
+}
+
+/* The code points spanned by the ranges of the class whose items r reads next (after its
+ * [ or [^), leaving r after its ]. */
+static uint64_t one_class_span(class_reader *r) {
+    uint64_t span = 0;
+    long a = ITEM_END; /* the item before, if it may start a range */
+    for (;;) {
+        long item = class_item(r);
+        if (item == ITEM_END) return span;
+        if (item != ITEM_HYPHEN || a == ITEM_END || a == -1) {
+            a = item == ITEM_HYPHEN ? '-' : item;
+            continue;
+        }
+        long b = class_item(r);
+        if (b == ITEM_END) return span; /* [a-]: a literal - */
+        if (b == ITEM_HYPHEN) b = '-';
+        if (a == ATOM_UNREAD || b == ATOM_UNREAD) span += UNICODE_SPAN;
+        else if (b >= a) span += (uint64_t)(b - a) + 1;
+        a = ITEM_END; /* [a-c-e]: the second - is a literal */
+    }
+}
+
+/* The code points spanned by the ranges of the classes of t[0..n), a pattern without
+ * free text, over-counted where in doubt but never under: the count must not leave a
+ * class before PCRE2 does, nor see a range end where PCRE2 does not. */
 static uint64_t class_span(const char *t, size_t n) {
     uint64_t span = 0;
     for (size_t i = 0; i < n;) {
+        if (t[i] == '\\' && i + 1 < n && t[i + 1] == 'Q') { /* quoted: no class starts */
+            const char *end = memmem(t + i + 2, n - i - 2, "\\E", 2);
+            i = end ? (size_t)(end - t) + 2 : n;
+            continue;
+        }
         if (t[i] == '\\') {
             i += 2;
             continue;
         }
         if (t[i++] != '[') continue;
-        if (i < n && t[i] == '^') i++;
-        if (i < n && t[i] == ']') { /* PCRE2_ALLOW_EMPTY_CLASS: [] and [^] */
-            i++;
+        class_reader r = {t, n, i, 0};
+        if (r.i < n && t[r.i] == '^') r.i++;
+        if (r.i < n && t[r.i] == ']') { /* PCRE2_ALLOW_EMPTY_CLASS: [] and [^] */
+            i = r.i + 1;
             continue;
         }
-        while (i < n && t[i] != ']') {
-            if (t[i] == '\\' && i + 1 < n && t[i + 1] == 'Q') { /* quoted: its ] is no end */
-                const char *end = memmem(t + i + 2, n - i - 2, "\\E", 2);
-                i = end ? (size_t)(end - t) + 2 : n;
-                span += UNICODE_SPAN;
-                continue;
-            }
-            if (t[i] == '[' && i + 1 < n && t[i + 1] == ':') { /* [:alpha:], which holds no ] */
-                const char *end = memchr(t + i + 2, ']', n - i - 2);
-                if (end && end[-1] == ':' && end - t > (long)i + 2) {
-                    i = (size_t)(end - t) + 1;
-                    continue;
-                }
-            }
-            long a = class_atom(t, n, &i);
-            if (i + 1 < n && t[i] == '-' && t[i + 1] != ']') {
-                i++;
-                long b = class_atom(t, n, &i);
-                if (a == ATOM_UNREAD || b == ATOM_UNREAD) span += UNICODE_SPAN;
-                else if (a >= 0 && b >= a) span += (uint64_t)(b - a) + 1;
-            }
+        span += one_class_span(&r);
+        i = r.i;
+    }
+    return span;
+}
+
+/* Does the pattern t[0..n) hold text that PCRE2 reads as no pattern at all — a comment
+ * ((?#…), or # under (?x)), a callout's string ((?C{…})), a verb's name ((*MARK:…)) — in
+ * which a [ or \Q would start a class or quoting for class_span but not for PCRE2, hiding
+ * the real classes after it ((?#[\Q)[\u0100-\N{U+10FFFF}]…)?  (?x) counts for any x. */
+static int has_free_text(const char *t, size_t n) {
+    if (option_setting_has(t, n, "x")) return 1;
+    for (size_t i = 0; i + 2 < n; i++) {
+        if (t[i] != '(') continue;
+        if (t[i + 1] == '?' && (t[i + 2] == '#' || t[i + 2] == 'C')) return 1;
+        if (t[i + 1] != '*') continue;
+        size_t j = i + 2; /* (*UCP), (*LIMIT_MATCH=9): no name */
+        while (j < n && (isupper((unsigned char)t[j]) || isdigit((unsigned char)t[j]) || t[j] == '_' || t[j] == '='))
+            j++;
+        if (j >= n || t[j] != ')') return 1;
+    }
+    return 0;
+}
+
+/* The least code point a range whose - is t[h] could start at: the character before it if
+ * that is not ASCII (what PCRE2 skips before a -, \E and spaces, is ASCII, and an escaped
+ * non-ASCII character is itself), else 0 (\t, \x41, \u0041 and \Q1 end in ASCII). */
+static long least_start(const char *t, size_t h) {
+    if (!h || !((unsigned char)t[h - 1] & 0x80)) return 0;
+    size_t s = h - 1;
+    while (s > 0 && ((unsigned char)t[s] & 0xC0) == 0x80) s--;
+    return utf8_atom(t, h, &s);
+}
+
+/* A bound whatever the pattern's structure, for one with free text: each - that could
+ * make a range is counted as one from least_start to the largest code point that could
+ * end it, read as an escape or as the character itself, after what PCRE2 skips there
+ * (\E, \Q, and spaces and tabs under (?xx)). */
+static uint64_t hyphen_span(const char *t, size_t n) {
+    uint64_t span = 0;
+    for (size_t h = 0; h < n; h++) {
+        if (t[h] != '-') continue;
+        long start = least_start(t, h), end = 0;
+        for (size_t i = h + 1; i < n;) {
+            size_t j = i, k = i;
+            long esc = class_atom(t, n, &j), chr = utf8_atom(t, n, &k);
+            if (esc == ATOM_UNREAD) esc = UNICODE_SPAN - 1;
+            if (esc > end) end = esc;
+            if (chr > end) end = chr;
+            if (i + 1 < n && t[i] == '\\' && (t[i + 1] == 'E' || t[i + 1] == 'Q')) i += 2;
+            else if (t[i] == ' ' || t[i] == '\t') i++;
+            else break;
         }
-        i++;
+        if (end >= start) span += (uint64_t)(end - start) + 1;
     }
     return span;
 }
@@ -227,7 +343,8 @@ pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *sp
     }
     const char *p = np ? src.buf : pat;
     size_t pn = np ? src.len : n;
-    uint64_t span = may_be_caseless(p, pn, opts) ? class_span(p, pn) : 0;
+    uint64_t span = 0;
+    if (may_be_caseless(p, pn, opts)) span = has_free_text(p, pn) ? hyphen_span(p, pn) : class_span(p, pn);
     if (span > *span_left) {
         snprintf(msg, msgcap, "case-insensitive class ranges span over %lu characters", (unsigned long)JP_RE_CASELESS_SPAN);
         *erroff = 0;

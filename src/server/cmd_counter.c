@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/plural.h"
 #include "json/jvalue.h"
 #include "server/commands.h"
 #include "server/keyops.h"
@@ -179,7 +180,8 @@ void cmd_KV_CAS(request *r) {
     sb_grow(&k, 0);
     if (p[3] && k.len > r->srv->cfg.max_key_length) {
         char m[96];
-        snprintf(m, sizeof m, "key longer than %zu bytes (limits.maxKeyLength)", r->srv->cfg.max_key_length);
+        size_t max = r->srv->cfg.max_key_length;
+        snprintf(m, sizeof m, "key longer than %zu byte%s (limits.maxKeyLength)", max, plural_s(max));
         rsp_fail(r, ST_VALUE_SIZE, m);
         sb_free(&k);
         return;

@@ -278,7 +278,7 @@ int persist_plan_ready(ndb_store *st, store_plan *p, char *err, size_t errlen) {
     int fits = store_plan_fits(st, p) == STORE_OK;
     store_plan_end(st, p);
     if (fits) return 0;
-    snprintf(err, errlen, "loading it would pass limits.maxMemory (%zu bytes)", st->max_memory);
+    snprintf(err, errlen, "loading it would pass limits.maxMemory (%zu byte%s)", st->max_memory, plural_s(st->max_memory));
     return PERSIST_OOM;
 }
 
@@ -286,7 +286,7 @@ void persist_long_key(char *err, size_t errlen, const char *k, size_t kn, uint64
     strbuf b = STRBUF_INIT;
     snap_key_name(&b, k, kn);
     if (tkn) sb_addf(&b, " of session %llu", (unsigned long long)tkn);
-    sb_addf(&b, " is longer than %zu bytes (limits.maxKeyLength)", max);
+    sb_addf(&b, " is longer than %zu byte%s (limits.maxKeyLength)", max, plural_s(max));
     snprintf(err, errlen, "%s", b.buf);
     sb_free(&b);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/plural.h"
 #include "server/store.h"
 
 struct member_ref {
@@ -127,7 +128,7 @@ static int check_key_lengths(request *r, uint32_t obj) {
         if (kt->len - 2 <= max) continue;
         if (kt->flags & JF_ESCAPED && decoded(r, kt)->len <= max) continue;
         char m[96];
-        snprintf(m, sizeof m, "key longer than %zu bytes (limits.maxKeyLength)", max);
+        snprintf(m, sizeof m, "key longer than %zu byte%s (limits.maxKeyLength)", max, plural_s(max));
         rsp_fail(r, ST_VALUE_SIZE, m);
         return -1;
     }

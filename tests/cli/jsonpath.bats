@@ -207,6 +207,33 @@ print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?i)%s
     "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
 }
 
+@test "KV_FIND: what PCRE2 skips or reads as no pattern still counts against the case-insensitive bound: \\E, spaces under (?xx), [:…[:, comments, callouts, verb names" {
+    req '{"KV_SET":{"keys":{"s":["\u0100","a"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    # each class spans U+0100..U+10FFFF: five of them are over the bound, however written;
+    # the count read \E as the letter E, a space as a character, [:…[: as a POSIX class, and
+    # the [ or \Q of a comment, a callout's string or a verb's name as starting a class or
+    # quoting, and an escaped character (U+10FFFF after a backslash) as its first byte, so
+    # 1,000 of them (16 KB of path) compiled, holding every client up for 4 s
+    python3 -c '
+import json
+for pre, cls in [("(?i)", "[\u0100\\E-\\E\U0010ffff]"), ("(?xxi)", "[\u0100 - \U0010ffff]"),
+                 ("(?i)", "[[:\u0100-\U0010ffff[:]"), ("(?xi)#[\\Q\n", "[\u0100-\\N{U+10FFFF}]"),
+                 ("(?i)(?#[\\Q)", "[\u0100-\\N{U+10FFFF}]"), ("(?i)(?C{[\\Q})", "[\u0100-\\N{U+10FFFF}]"),
+                 ("(?i)(*MARK:[\\Q)", "[\u0100-\\N{U+10FFFF}]"), ("(?i)", "[\u0100-\\\U0010ffff]")]:
+    print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /%s%s/)]" % (pre, cls * 5)}}))' >"$BATS_TEST_TMPDIR/reqs"
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/reqs"
+    [ "${#lines[@]}" -eq 8 ]
+    local line
+    for line in "${lines[@]}"; do
+        [ "$line" = '{"KV_FIND_RSP":{"m":"invalid regex (case-insensitive class ranges span over 4194304 characters) at position 10","st":4,"tkn":null}}' ]
+    done
+    # \Q…\E in a class quotes characters, not all of Unicode: these are no ranges at all
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^[\\Qa\\E][\\Qa\\E]?[\\Qa\\E]?[\\Qa\\E]?[\\Qa\\E]?$/i)]"}}' '{"KV_FIND_RSP":{"paths":["$[1]"],"st":1}}'
+    # and ordinary patterns with comments or (?x) still compile
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?x) ^ [a-z0-9_-]+ $ # a name/i || @ =~ /(?#any)[\u0100-\uffff]/i)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}'
+    "$NDB" send '{"KV_RMV":{"keys":["s"]}}' >/dev/null
+}
+
 @test "KV_FIND's bounds hold for the whole request: regex time over every element, steps over every key" {
     # each match stays under its step limit; 200 of them take seconds together
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"r":["a"*21+"b"]*200}}}))' | "$NDB" send - >/dev/null

@@ -484,7 +484,21 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "${2:-}" "$(printf ']%.
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":3,"st":1}}'
 }
 
-@test "limits of 1 are counted in English: 1 item, 1 watch, 1 key or token" {
+@test "limits of 1 are counted in English: 1 item, 1 watch, 1 key or token, 1 byte" {
+    P="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$P"
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"ab":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+    [[ "$output" == '{"KV_SAVE_RSP":{"duration":'*',"name":"ds","st":121}}' ]]
+    stop_server
+    start_server --persist-path "$P" --max-key-length 1
+    req '{"KV_SET":{"keys":{"ab":1}}}' '{"KV_SET_RSP":{"m":"key longer than 1 byte (limits.maxKeyLength)","st":42,"tkn":null}}'
+    req '{"KV_CAS":{"key":"ab","expect":null,"value":1}}' \
+        '{"KV_CAS_RSP":{"m":"key longer than 1 byte (limits.maxKeyLength)","st":42,"tkn":null}}'
+    req '{"KV_LOAD":{"name":"ds"}}' \
+        '{"KV_LOAD_RSP":{"m":"key \"ab\" is longer than 1 byte (limits.maxKeyLength)","name":"ds","st":42,"tkn":null}}'
+    stop_server
     start_server --max-keys 1 --max-watches 1 --max-watch-keys 1
     req '{"KV_GET":{"keys":["a","b"]}}' \
         "{\"KV_GET_RSP\":{\"m\":\"'keys' has more than 1 item (limits.maxKeysPerRequest)\",\"st\":42,\"tkn\":null}}"
