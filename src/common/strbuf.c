@@ -70,11 +70,35 @@ void sb_addf(strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
+ * s does not start one (a stray continuation byte, an overlong form, a
+ * surrogate, past U+10FFFF, cut short). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n) {
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    if (s[0] < 0xc2 || s[0] > 0xf4 || n < len) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
 void sb_add_visible(strbuf *sb, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f) sb_addf(sb, "\\x%02x", ch);
-        else sb_addc(sb, (char)ch);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = u[i] < 0x80 ? 1 : utf8_seq_len(u + i, n - i);
+        /* C0 controls, DEL, C1 controls (U+0080..U+009F: U+009B is a CSI
+         * to a terminal that takes 8-bit controls) and bytes that are not
+         * UTF-8 (in a Latin-1 terminal 0x9b is that CSI) */
+        int hidden = len == 0 || (len == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0);
+        if (len == 0) len = 1;
+        if (!hidden) {
+            sb_add(sb, s + i, len);
+        } else {
+            for (size_t j = 0; j < len; j++) sb_addf(sb, "\\x%02x", u[i + j]);
+        }
+        i += len;
     }
 }
 

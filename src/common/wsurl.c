@@ -197,9 +197,6 @@ const char *ws_url_shown(const char *text, char *buf, size_t n) {
         if (*q == '@') at = q;
     int masked = at && (colon = memchr(p, ':', (size_t)(at - p)));
     size_t len = strlen(text);
-    int controls = 0;
-    for (size_t i = 0; i < len && !controls; i++) controls = (unsigned char)text[i] < 0x20 || text[i] == 0x7f;
-    if (!masked && !controls) return text;
     /* control characters as \xhh, as every usage error shows what was typed */
     strbuf sb = STRBUF_INIT;
     if (masked) {
@@ -208,6 +205,10 @@ const char *ws_url_shown(const char *text, char *buf, size_t n) {
         sb_add_visible(&sb, at, strlen(at));
     } else {
         sb_add_visible(&sb, text, len);
+        if (sb.len == len) { /* nothing to hide */
+            sb_free(&sb);
+            return text;
+        }
     }
     snprintf(buf, n, "%s", sb.buf);
     sb_free(&sb);

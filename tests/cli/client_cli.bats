@@ -199,6 +199,23 @@ E=$'\e'
     done
 }
 
+@test "usage errors show C1 controls and bytes that are not UTF-8 as \\xhh, and UTF-8 text as it is" {
+    # U+009B is CSI to a terminal that takes 8-bit controls, a lone byte
+    # 0x9b the same to a Latin-1 one; é, CJK and emoji must stay readable
+    run --separate-stderr "$NDB" $'\xc2\x9b31mred'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\xc2\\x9b31mred'"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" $'\x9b31m\xc3'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\x9b31m\\xc3'"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" get "--été-中文-😀"
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '--été-中文-😀'"$'\n'"Try 'ndb get --help' for more information." ]
+    run --separate-stderr "$NDB" --url $'ws://127.0.0.1:1/\xc2\x85é x' get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://127.0.0.1:1/\\xc2\\x85é x': invalid character in the path (spaces and control characters must be %-encoded)" ]
+}
+
 @test "'session set' and other key commands under 'session' point to --session, exit 2" {
     run --separate-stderr "$NDB" session set 12 user bob
     exit_is 2 ""

@@ -132,7 +132,9 @@ int main(void) {
     /* control characters as \xhh: an escape sequence in --url is not obeyed */
     CHECK_STR(ws_url_shown("ws://h/\x1b]0;x\x07", shown, sizeof shown), "ws://h/\\x1b]0;x\\x07");
     CHECK_STR(ws_url_shown("ws://\x1b:pw\x1b@h/\x7f", shown, sizeof shown), "ws://\\x1b:***@h/\\x7f");
-    const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c"};
+    /* C1 controls and bytes that are not UTF-8 too; UTF-8 text stays as it is */
+    CHECK_STR(ws_url_shown("ws://h/\xc2\x9b""31m\x9b", shown, sizeof shown), "ws://h/\\xc2\\x9b31m\\x9b");
+    const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c", "ws://h\xc3\xa9/\xe2\x80\xae"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) CHECK(ws_url_shown(plain[i], shown, sizeof shown) == plain[i]);
 
     /* lengths at and past the bounds */
