@@ -86,7 +86,15 @@ static const ucase cases[] = {
     /* other bad parts */
     {"ws://user@h/", "!user names in URLs are not supported"},
     {"ws://h st/", "!invalid character ' ' in the host"},
-    {"ws://h\x01/", "!invalid character '?' in the host"},
+    {"ws://h\x01/", "!invalid character '\\x01' in the host"},
+    /* a character outside ASCII quoted whole and readable, not as '?' */
+    {"ws://h\xc3\xa9/", "!invalid character '\xc3\xa9' in the host"},
+    {"ws://\xe6\x97\xa5\xe6\x9c\xac.jp/", "!invalid character '\xe6\x97\xa5' in the host"},
+    {"ws://h\xf0\x9f\x98\x80/", "!invalid character '\xf0\x9f\x98\x80' in the host"},
+    {"ws://h\xc2\x9b/", "!invalid character '\\xc2\\x9b' in the host"},
+    {"ws://h\xc3/", "!invalid character '\\xc3' in the host"},
+    {"ws://[\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9]/",
+     "!invalid IPv6 address '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...'"},
     {"ws://h%41/", "!invalid character '%' in the host"},
     {"ws://h/a b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
     {"ws://h/a\tb", "!invalid character in the path (spaces and control characters must be %-encoded)"},
