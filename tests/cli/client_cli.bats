@@ -216,6 +216,35 @@ E=$'\e'
     [ "$stderr" = "ndb: invalid URL 'ws://127.0.0.1:1/\\xc2\\x85é x': invalid character in the path (spaces and control characters must be %-encoded)" ]
 }
 
+@test "other errors quoting what was typed (a file, a user, the URL) show its control characters as \\xhh too" {
+    run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get --user u --password-file "p$E[31m" a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot read password file p\\x1b[31m: No such file or directory" ]
+    run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get --user "u$E]0;x"$'\a' a </dev/null
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: no password for user 'u\\x1b]0;x\\x07': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    run --separate-stderr "$NDB" --url "wss://127.0.0.1:1/" get --cacert "c$E[31m" a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot read --cacert c\\x1b[31m: No such file or directory" ]
+    run --separate-stderr "$NDB" --url $'ws://127.0.0.1:1/\xc2\x9b31m' get a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/\\xc2\\x9b31m: Connection refused" ]
+    # ndb serve's start-up errors
+    run --separate-stderr "$NDB" serve --port 0 --config "c$E[31m.json"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: cannot read config file c\\x1b[31m.json: No such file or directory" ]
+    run --separate-stderr "$NDB" serve --port 0 --tls-cert "c$E[31m" --tls-key "k$E[31m"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: --tls-cert c\\x1b[31m: cannot read it: No such file or directory" ]
+    run --separate-stderr "$NDB" journal check --persist-path "/nonexistent$E[31m"
+    exit_is 2 ""
+    [ "$stderr" = "ndb journal: no journal or automatic snapshot in /nonexistent\\x1b[31m (/nonexistent\\x1b[31m/@ndb does not exist)" ]
+    mkdir -p "$BATS_TEST_TMPDIR/d$E[31m"
+    run --separate-stderr "$NDB" serve --port 0 --load-name x --load-path "$BATS_TEST_TMPDIR/d$E[31m"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: cannot load 'x' from $BATS_TEST_TMPDIR/d\\x1b[31m: dataset 'x' does not exist in $BATS_TEST_TMPDIR/d\\x1b[31m" ]
+}
+
 @test "'session set' and other key commands under 'session' point to --session, exit 2" {
     run --separate-stderr "$NDB" session set 12 user bob
     exit_is 2 ""
