@@ -84,22 +84,35 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n) {
     return len;
 }
 
+/* Is the character at u (n bytes left) one sb_add_visible shows as \xhh?
+ * *len: its length in bytes.  C0 controls, DEL, C1 controls (U+0080..
+ * U+009F: U+009B is a CSI to a terminal that takes 8-bit controls) and
+ * bytes that are not UTF-8 (in a Latin-1 terminal 0x9b is that CSI). */
+static int hidden_char(const unsigned char *u, size_t n, size_t *len) {
+    *len = u[0] < 0x80 ? 1 : utf8_seq_len(u, n);
+    if (*len == 0) {
+        *len = 1;
+        return 1;
+    }
+    return (*len == 1 && (u[0] < 0x20 || u[0] == 0x7f)) || (*len == 2 && u[0] == 0xc2 && u[1] < 0xa0);
+}
+
 void sb_add_visible(strbuf *sb, const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        size_t len = u[i] < 0x80 ? 1 : utf8_seq_len(u + i, n - i);
-        /* C0 controls, DEL, C1 controls (U+0080..U+009F: U+009B is a CSI
-         * to a terminal that takes 8-bit controls) and bytes that are not
-         * UTF-8 (in a Latin-1 terminal 0x9b is that CSI) */
-        int hidden = len == 0 || (len == 1 && (u[i] < 0x20 || u[i] == 0x7f)) || (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0);
-        if (len == 0) len = 1;
-        if (!hidden) {
+    for (size_t i = 0, len; i < n; i += len) {
+        if (!hidden_char(u + i, n - i, &len)) {
             sb_add(sb, s + i, len);
         } else {
             for (size_t j = 0; j < len; j++) sb_addf(sb, "\\x%02x", u[i + j]);
         }
-        i += len;
     }
+}
+
+int str_visible(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, len; i < n; i += len)
+        if (hidden_char(u + i, n - i, &len)) return 0;
+    return 1;
 }
 
 void vfprintf_visible(FILE *f, const char *fmt, va_list ap) {

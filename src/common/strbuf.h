@@ -74,6 +74,10 @@ void sb_add_json_string(strbuf *sb, const char *s, size_t n);
  * the window, ESC [ or U+009B recolours or moves the cursor). */
 void sb_add_visible(strbuf *sb, const char *s, size_t n);
 
+/* 1 when sb_add_visible would copy s (n bytes) unchanged: no control
+ * character, every byte part of well-formed UTF-8. */
+int str_visible(const char *s, size_t n);
+
 /* vfprintf to f, the formatted text passed through sb_add_visible: for the
  * one-line diagnostics that quote what the user typed (the caller writes
  * any line break itself). */

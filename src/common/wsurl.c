@@ -179,11 +179,10 @@ int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen) {
 
     /* request target: the path and query as written, "/" when empty */
     size_t tlen = strcspn(rest, "#");
-    for (size_t i = 0; i < tlen; i++) {
-        unsigned char ch = (unsigned char)rest[i];
-        if (ch <= 0x20 || ch == 0x7f)
-            return fail(err, errlen, "invalid character in the path (spaces and control characters must be %%-encoded)");
-    }
+    /* C1 controls and bytes that are not UTF-8 too: messages and the REPL's
+     * banner show the URL, and a raw U+009B there is a CSI to a terminal */
+    if (memchr(rest, ' ', tlen) || !str_visible(rest, tlen))
+        return fail(err, errlen, "invalid character in the path (spaces and control characters must be %%-encoded)");
     size_t slash = *rest == '/' ? 0 : 1;
     if (tlen + slash > WSURL_MAX_PATH) return fail(err, errlen, "path too long (at most %d bytes)", WSURL_MAX_PATH);
     u->path[0] = '/';

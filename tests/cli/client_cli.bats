@@ -226,9 +226,14 @@ E=$'\e'
     run --separate-stderr "$NDB" --url "wss://127.0.0.1:1/" get --cacert "c$E[31m" a
     [ "$status" -ne 0 ] && [ -z "$output" ]
     [ "$stderr" = "ndb: cannot read --cacert c\\x1b[31m: No such file or directory" ]
+    # a URL is refused whole if its path holds a C1 control (it is shown in
+    # every connection message, the REPL's banner too); UTF-8 text in it stays
     run --separate-stderr "$NDB" --url $'ws://127.0.0.1:1/\xc2\x9b31m' get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://127.0.0.1:1/\\xc2\\x9b31m': invalid character in the path (spaces and control characters must be %-encoded)" ]
+    run --separate-stderr "$NDB" --url 'ws://127.0.0.1:1/été' get a
     [ "$status" -ne 0 ] && [ -z "$output" ]
-    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/\\xc2\\x9b31m: Connection refused" ]
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/été: Connection refused" ]
     # ndb serve's start-up errors
     run --separate-stderr "$NDB" serve --port 0 --config "c$E[31m.json"
     exit_is 1 ""

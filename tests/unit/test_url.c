@@ -98,6 +98,11 @@ static const ucase cases[] = {
     {"ws://h%41/", "!invalid character '%' in the host"},
     {"ws://h/a b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
     {"ws://h/a\tb", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    /* a C1 control (U+009B, CSI) or a byte that is not UTF-8 would reach the
+     * terminal in every message showing the URL; UTF-8 text is kept */
+    {"ws://h/\xc2\x9b""31m", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws://h/?q=\x9b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws://h/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad", "h|80|h|/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad|ws://h:80/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad"},
     {"ws:/h", "!missing port number after ':'"},
     {"ws:h", "!invalid port 'h' (must be 1..65535)"},
 };
