@@ -423,7 +423,7 @@ void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
  * and `ndb help` print the same text and must fail the same way. */
 static inline int cli_output_finish(void) { return stdout_finish() ? CLI_USAGE : 0; }
 
-/* Append a key name for a diagnostic: JSON-quoted. */
+/* Append a key name for a diagnostic: JSON-quoted, C1 controls as \u0080..\u009F too. */
 void cli_quote(strbuf *out, const char *s, size_t n);
 
 /* ------------------------------------------------------------- handlers */

@@ -11,6 +11,7 @@
 
 #include "client/secret.h"
 #include "common/netaddr.h"
+#include "common/strbuf.h"
 #include "common/wsurl.h"
 #include "json/scan.h"
 
@@ -100,7 +101,10 @@ static int read_password(cli_login *l, char *err, size_t errlen) {
         sb_adds(&l->password, pw);
     } else {
         char prompt[160], why[160];
-        snprintf(prompt, sizeof prompt, "Password for %s: ", l->user);
+        strbuf user = STRBUF_INIT; /* --user as typed, its escape sequences not obeyed */
+        sb_add_visible(&user, l->user, strlen(l->user));
+        snprintf(prompt, sizeof prompt, "Password for %s: ", user.len ? user.buf : "");
+        sb_free(&user);
         if (secret_prompt(prompt, &l->password, why, sizeof why)) {
             snprintf(err, errlen, "no password for user '%s': %s (set NDB_PASSWORD, or give --password-file FILE)",
                      l->user, why);
@@ -216,8 +220,9 @@ void cli_login_warn(cli_login *l, const char *url, const char *prog) {
         l->warned_insecure = 1;
     }
     if (!u.tls && l->user && !net_host_is_loopback(u.host) && !l->warned_plain) {
-        fprintf(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
-                prog, l->user, u.host);
+        fprintf_visible(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://",
+                        prog, l->user, u.host);
+        fputc('\n', stderr);
         l->warned_plain = 1;
     }
 }

@@ -183,4 +183,20 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n) {
     flush_out(c);
 }
 
-void cli_quote(strbuf *out, const char *s, size_t n) { sb_add_json_string(out, s, n); }
+void cli_quote(strbuf *out, const char *s, size_t n) {
+    strbuf j = STRBUF_INIT;
+    sb_add_json_string(&j, s, n);
+    /* JSON escapes C0 controls only; a C1 control (U+0080..U+009F, 0xc2
+     * then 0x80..0x9f: 0xc2 is never a continuation byte) goes as \u0080..
+     * too, or a terminal taking 8-bit controls would obey U+009B as CSI */
+    for (size_t i = 0; i < j.len; i++) {
+        unsigned char ch = (unsigned char)j.buf[i], next = i + 1 < j.len ? (unsigned char)j.buf[i + 1] : 0;
+        if (ch == 0xc2 && next >= 0x80 && next < 0xa0) {
+            sb_addf(out, "\\u%04X", next);
+            i++;
+        } else {
+            sb_addc(out, (char)ch);
+        }
+    }
+    sb_free(&j);
+}

@@ -70,12 +70,49 @@ void sb_addf(strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
-void sb_add_visible(strbuf *sb, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == 0x7f) sb_addf(sb, "\\x%02x", ch);
-        else sb_addc(sb, (char)ch);
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
+ * s does not start one (a stray continuation byte, an overlong form, a
+ * surrogate, past U+10FFFF, cut short). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n) {
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    if (s[0] < 0xc2 || s[0] > 0xf4 || n < len) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+/* Is the character at u (n bytes left) one sb_add_visible shows as \xhh?
+ * *len: its length in bytes.  C0 controls, DEL, C1 controls (U+0080..
+ * U+009F: U+009B is a CSI to a terminal that takes 8-bit controls) and
+ * bytes that are not UTF-8 (in a Latin-1 terminal 0x9b is that CSI). */
+static int hidden_char(const unsigned char *u, size_t n, size_t *len) {
+    *len = u[0] < 0x80 ? 1 : utf8_seq_len(u, n);
+    if (*len == 0) {
+        *len = 1;
+        return 1;
     }
+    return (*len == 1 && (u[0] < 0x20 || u[0] == 0x7f)) || (*len == 2 && u[0] == 0xc2 && u[1] < 0xa0);
+}
+
+void sb_add_visible(strbuf *sb, const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, len; i < n; i += len) {
+        if (!hidden_char(u + i, n - i, &len)) {
+            sb_add(sb, s + i, len);
+        } else {
+            for (size_t j = 0; j < len; j++) sb_addf(sb, "\\x%02x", u[i + j]);
+        }
+    }
+}
+
+int str_visible(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0, len; i < n; i += len)
+        if (hidden_char(u + i, n - i, &len)) return 0;
+    return 1;
 }
 
 void vfprintf_visible(FILE *f, const char *fmt, va_list ap) {

@@ -66,11 +66,17 @@ void sb_addf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 
  * DEL as upper-case \u00XX, everything else raw). */
 void sb_add_json_string(strbuf *sb, const char *s, size_t n);
 
-/* Append `s` (n bytes) with each control byte (below 0x20, and DEL) as
- * \xhh: text from the command line or a file, shown in a message, must not
- * reach a terminal as an escape sequence it would obey (ESC ] retitles the
- * window, ESC [ recolours or moves the cursor). */
+/* Append `s` (n bytes) with each control character (below 0x20, DEL, and
+ * the C1 controls U+0080..U+009F, each of their bytes) and each byte that is
+ * not part of well-formed UTF-8 as \xhh; other UTF-8 text (é, CJK, emoji)
+ * as it is: text from the command line or a file, shown in a message, must
+ * not reach a terminal as an escape sequence it would obey (ESC ] retitles
+ * the window, ESC [ or U+009B recolours or moves the cursor). */
 void sb_add_visible(strbuf *sb, const char *s, size_t n);
+
+/* 1 when sb_add_visible would copy s (n bytes) unchanged: no control
+ * character, every byte part of well-formed UTF-8. */
+int str_visible(const char *s, size_t n);
 
 /* vfprintf to f, the formatted text passed through sb_add_visible: for the
  * one-line diagnostics that quote what the user typed (the caller writes

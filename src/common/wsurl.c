@@ -31,20 +31,30 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
     return -1;
 }
 
-/* A printable copy of s[0..n) for a reason: at most QUOTE_MAX bytes (then
- * "..."), bytes outside printable ASCII as '?'. */
-static const char *quote(char out[QUOTE_MAX + 4], const char *s, size_t n) {
-    size_t j = 0;
-    for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[j++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-    }
-    if (n > QUOTE_MAX) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
+/* Room for a quote: each byte may become \xhh, then "...". */
+#define QUOTE_SIZE (QUOTE_MAX * 4 + 4)
+
+/* A printable copy of s[0..n) for a reason: at most QUOTE_MAX bytes, never
+ * half a UTF-8 character (then "..."), control characters and bytes that
+ * are not UTF-8 as \xhh (sb_add_visible), so that "hé" reads 'é', not '?'. */
+static const char *quote(char out[QUOTE_SIZE], const char *s, size_t n) {
+    size_t m = n < QUOTE_MAX ? n : QUOTE_MAX;
+    for (size_t k = 0; m < n && k < 3 && m > 0 && ((unsigned char)s[m] & 0xc0) == 0x80; k++) m--;
+    strbuf sb = STRBUF_INIT;
+    sb_add_visible(&sb, s, m);
+    if (m < n) SB_ADD_LIT(&sb, "...");
+    snprintf(out, QUOTE_SIZE, "%s", sb.len ? sb.buf : "");
+    sb_free(&sb);
     return out;
+}
+
+/* Length of the character at s (at most n bytes): a lead byte and the
+ * continuation bytes after it, for quoting one character whole. */
+static size_t char_len(const char *s, size_t n) {
+    size_t len = 1;
+    if ((unsigned char)s[0] >= 0xc0)
+        while (len < n && len < 4 && ((unsigned char)s[len] & 0xc0) == 0x80) len++;
+    return len;
 }
 
 /* Length of a URL scheme at the start of s (RFC 3986: a letter, then
@@ -97,7 +107,7 @@ static int parse_port(const char *p, size_t n, int *port) {
 
 /* Parse an address (see wsurl.h). */
 int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen) {
-    char q[QUOTE_MAX + 4];
+    char q[QUOTE_SIZE];
     memset(u, 0, sizeof *u);
     if (!text || !*text) return fail(err, errlen, "empty URL");
 
@@ -153,7 +163,9 @@ int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen) {
     if (hlen == 0 && !shorthand) return fail(err, errlen, "empty host");
     if (hlen > WSURL_MAX_HOST) return fail(err, errlen, "host name too long (at most %d bytes)", WSURL_MAX_HOST);
     const char *bad = bracketed ? NULL : bad_host_char(host, hlen);
-    if (bad) return fail(err, errlen, "invalid character '%s' in the host", quote(q, bad, 1));
+    if (bad)
+        return fail(err, errlen, "invalid character '%s' in the host",
+                    quote(q, bad, char_len(bad, hlen - (size_t)(bad - host))));
     if (hlen) memcpy(u->host, host, hlen);
     else strcpy(u->host, WSURL_DEFAULT_HOST);
 
@@ -167,11 +179,10 @@ int ws_url_parse(ws_url *u, const char *text, char *err, size_t errlen) {
 
     /* request target: the path and query as written, "/" when empty */
     size_t tlen = strcspn(rest, "#");
-    for (size_t i = 0; i < tlen; i++) {
-        unsigned char ch = (unsigned char)rest[i];
-        if (ch <= 0x20 || ch == 0x7f)
-            return fail(err, errlen, "invalid character in the path (spaces and control characters must be %%-encoded)");
-    }
+    /* C1 controls and bytes that are not UTF-8 too: messages and the REPL's
+     * banner show the URL, and a raw U+009B there is a CSI to a terminal */
+    if (memchr(rest, ' ', tlen) || !str_visible(rest, tlen))
+        return fail(err, errlen, "invalid character in the path (spaces and control characters must be %%-encoded)");
     size_t slash = *rest == '/' ? 0 : 1;
     if (tlen + slash > WSURL_MAX_PATH) return fail(err, errlen, "path too long (at most %d bytes)", WSURL_MAX_PATH);
     u->path[0] = '/';
@@ -197,9 +208,6 @@ const char *ws_url_shown(const char *text, char *buf, size_t n) {
         if (*q == '@') at = q;
     int masked = at && (colon = memchr(p, ':', (size_t)(at - p)));
     size_t len = strlen(text);
-    int controls = 0;
-    for (size_t i = 0; i < len && !controls; i++) controls = (unsigned char)text[i] < 0x20 || text[i] == 0x7f;
-    if (!masked && !controls) return text;
     /* control characters as \xhh, as every usage error shows what was typed */
     strbuf sb = STRBUF_INIT;
     if (masked) {
@@ -208,6 +216,10 @@ const char *ws_url_shown(const char *text, char *buf, size_t n) {
         sb_add_visible(&sb, at, strlen(at));
     } else {
         sb_add_visible(&sb, text, len);
+        if (sb.len == len) { /* nothing to hide */
+            sb_free(&sb);
+            return text;
+        }
     }
     snprintf(buf, n, "%s", sb.buf);
     sb_free(&sb);

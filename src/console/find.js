@@ -4,7 +4,7 @@
 // selects inside one key's value.  docs/protocol.md 3.14 is the dialect.
 
 import { JsonText } from './ndb/ndb.js';
-import { $, appendSome, count, describe, fill, h, keyName } from './ui.js';
+import { $, appendSome, count, describe, escaped, fill, h, keyName } from './ui.js';
 import { tree } from './tree.js';
 
 export class FindView {
@@ -48,7 +48,7 @@ export class FindView {
         }
         const what = rsp === 'paths' ? 'path' : 'matching key';
         const list = h('ul', { class: 'list plain' });
-        appendSome(list, r, (x) => h('li', {}, rsp === 'keys' ? this.keyLink(x) : h('code', { text: x })));
+        appendSome(list, r, (x) => h('li', {}, rsp === 'keys' ? this.keyLink(x) : h('code', {}, escaped(x))));
         fill(out, h('p', { class: 'muted', text: `${count(r.length)} ${what}${r.length === 1 ? '' : 's'}` }), list);
     }
 

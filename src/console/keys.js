@@ -176,7 +176,7 @@ export class KeysView {
             return;
         }
         const keys = `${count(n)} key${n === 1 ? '' : 's'}`;
-        out.textContent = prefix ? `${keys} ${n === 1 ? 'starts' : 'start'} with “${prefix}”` : keys;
+        out.textContent = prefix ? `${keys} ${n === 1 ? 'starts' : 'start'} with “${nameText(prefix)}”` : keys;
     }
 
     // Follow changes under the prefix while the view shows them (KV_WATCH,

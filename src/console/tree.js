@@ -6,7 +6,7 @@
 // (1.0, 1e400, "\u00e9").  Objects and arrays are <details> elements:
 // collapsible with the mouse and the keyboard (Enter/Space on the summary).
 
-import { h } from './ui.js';
+import { escaped, h } from './ui.js';
 
 // Levels shown open when a tree is first drawn.
 const OPEN_LEVELS = 2;
@@ -78,7 +78,7 @@ function label(nameText) {
 }
 
 function node(n, name, depth) {
-    const head = name === null ? [] : [h('span', { class: 'name', text: name }), h('span', { class: 'punct', text: ': ' })];
+    const head = name === null ? [] : [h('span', { class: 'name' }, escaped(name)), h('span', { class: 'punct', text: ': ' })];
     if (n.kind !== 'object' && n.kind !== 'array') {
         return h('div', { class: 'leaf', role: 'treeitem' }, ...head, h('span', { class: `lit ${n.kind === 'true' || n.kind === 'false' ? 'bool' : n.kind}`, text: n.text }));
     }

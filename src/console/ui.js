@@ -49,8 +49,15 @@ function escapeChar(c) {
 // looks different).  Code that needs the name reads data-key.
 export function keyName(k) {
     if (k === '') return h('span', { class: 'empty-name', text: '(empty name)' });
-    if (!HIDDEN.test(k)) return k;
-    return h('span', {}, ...k.split(HIDDEN_SPLIT).map((part, i) => (i % 2 ? h('span', { class: 'esc', text: escapeChar(part) }) : part)));
+    return escaped(k);
+}
+
+// Any other name from the data (a member name in a value's tree, a path
+// naming members) with those characters escaped as keyName shows them: the
+// same U+202E in a member name turns the tree's line around.
+export function escaped(s) {
+    if (!HIDDEN.test(s)) return s;
+    return h('span', {}, ...s.split(HIDDEN_SPLIT).map((part, i) => (i % 2 ? h('span', { class: 'esc', text: escapeChar(part) }) : part)));
 }
 
 // A name as plain text (titles, messages, dialogs): those characters

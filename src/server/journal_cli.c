@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,18 @@ static int usage_error(const char *fmt, const char *arg) {
     fprintf_visible(stderr, fmt, arg); /* arg is what was typed */
     fprintf(stderr, "\nTry 'ndb journal --help' for more information.\n");
     return 2;
+}
+
+/* Print "ndb journal: MESSAGE" as one line: it may quote --persist-path or
+ * --config as typed, whose control characters show as \xhh. */
+static void journal_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void journal_error(const char *fmt, ...) {
+    va_list ap;
+    fputs("ndb journal: ", stderr);
+    va_start(ap, fmt);
+    vfprintf_visible(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 /* One line on what a recovery found. */
@@ -178,7 +191,7 @@ int cmd_journal(int argc, char **argv) {
     char err[PATH_MAX + 1024];
     config_defaults(&cfg);
     if (config && config_load_file(&cfg, config, err, sizeof err)) {
-        fprintf(stderr, "ndb journal: %s\n", err);
+        journal_error("%s", err);
         config_free(&cfg);
         return 2;
     }
@@ -188,15 +201,14 @@ int cmd_journal(int argc, char **argv) {
     struct stat root;
     if (auto_layout_init(&L, cfg.persist_path) == 0 && stat(L.root, &root) && errno != ENOENT && errno != ENOTDIR) {
         /* EACCES: the data is there, but not for this user (a service's private directory) */
-        fprintf(stderr, "ndb journal: cannot read %s: %s (run it as the user the server runs as, or as root)\n",
-                L.root, strerror(errno));
+        journal_error("cannot read %s: %s (run it as the user the server runs as, or as root)", L.root,
+                      strerror(errno));
         config_free(&cfg);
         return 2;
     }
     if (auto_layout_init(&L, cfg.persist_path) || !auto_layout_exists(&L)) {
-        fprintf(stderr, "ndb journal: no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME
-                        " does not exist)\n",
-                cfg.persist_path, cfg.persist_path);
+        journal_error("no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME " does not exist)",
+                      cfg.persist_path, cfg.persist_path);
         config_free(&cfg);
         return 2;
     }
@@ -207,7 +219,7 @@ int cmd_journal(int argc, char **argv) {
     int busy, lock = repair ? auto_layout_lock(&L, &busy, err, sizeof err)
                             : auto_layout_lock_read(&L, &busy, err, sizeof err);
     if (lock == -1 && (repair || !busy)) {
-        fprintf(stderr, "ndb journal: %s%s\n", err, busy ? ": stop it before repairing" : "");
+        journal_error("%s%s", err, busy ? ": stop it before repairing" : "");
         return 1;
     }
     if (lock == -1) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
@@ -220,8 +232,7 @@ int cmd_journal(int argc, char **argv) {
         /* "recovers 0 keys" would pass a script's check of a path whose
          * journal files were lost or that never had any (a wrong path, a
          * server without --journal): there is nothing here to vouch for */
-        fprintf(stderr, "ndb journal: no journal or automatic snapshot in %s (%s holds neither)\n",
-                where, L.root);
+        journal_error("no journal or automatic snapshot in %s (%s holds neither)", where, L.root);
         store_free(&st);
         if (lock >= 0) close(lock);
         return 2;

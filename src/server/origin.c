@@ -192,10 +192,19 @@ static int host_names_server(const origin_policy *p, const char *host, const cha
 
 enum origin_verdict origin_check_page(const origin_policy *p, const char *host_hdr, const char *local_ip) {
     if (!host_hdr) return ORIGIN_OK;
-    char own[ORIGIN_MAX_HOST + 48];
-    int n = snprintf(own, sizeof own, "%s://%s", p->tls ? "https" : "http", host_hdr);
-    if (n < 0 || (size_t)n >= sizeof own) return ORIGIN_BAD_HOST;
-    return origin_check(p, own, host_hdr, local_ip) == ORIGIN_OK ? ORIGIN_OK : ORIGIN_BAD_HOST;
+    /* The page's origin is the server's scheme and Host, or the other
+     * scheme behind a proxy that terminates TLS and passes Host on (the
+     * browser's origin is then https://Host of a plain ws:// server).  The
+     * other scheme can pass only as a listed --allow-origin: a rebound name
+     * is in no list. */
+    static const char *const schemes[] = {"http", "https"};
+    for (int i = 0; i < 2; i++) {
+        char own[ORIGIN_MAX_HOST + 48];
+        int n = snprintf(own, sizeof own, "%s://%s", schemes[p->tls ? 1 - i : i], host_hdr);
+        if (n < 0 || (size_t)n >= sizeof own) return ORIGIN_BAD_HOST;
+        if (origin_check(p, own, host_hdr, local_ip) == ORIGIN_OK) return ORIGIN_OK;
+    }
+    return ORIGIN_BAD_HOST;
 }
 
 enum origin_verdict origin_check(const origin_policy *p, const char *origin_hdr, const char *host_hdr,

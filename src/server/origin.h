@@ -91,7 +91,9 @@ enum origin_verdict origin_check(const origin_policy *p, const char *origin_hdr,
                                  const char *local_ip);
 
 /* Decide for a plain HTTP request of the web console under Host host_hdr
- * (NULL when absent): the page would have the origin scheme://Host, and is
+ * (NULL when absent): the page would have the origin scheme://Host (the
+ * server's scheme, or the other one when a proxy terminates TLS: then only
+ * as a listed --allow-origin), and is
  * served only when a WebSocket from that origin would be allowed — else a
  * DNS-rebound name would get the console's pages under its own origin.
  * ORIGIN_OK, or ORIGIN_BAD_HOST (a Host that does not name the server, or

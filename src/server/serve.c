@@ -14,10 +14,12 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/stdout_finish.h"
+#include "common/strbuf.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/auth.h"
@@ -80,7 +82,8 @@ static int startup_load(ndb_server *srv, int recovered) {
         snprintf(name, sizeof name, "%s", basename(b));
     }
     if (persist_startup_load(srv, base, name, err, sizeof err)) {
-        fprintf(stderr, "ndb serve: cannot load '%s' from %s: %s\n", name, base, err);
+        fprintf_visible(stderr, "ndb serve: cannot load '%s' from %s: %s", name, base, err); /* --load-path as typed */
+        fputc('\n', stderr);
         return -1;
     }
     return 0;
@@ -108,6 +111,20 @@ static int serve_loop(ndb_server *srv, char *err, size_t errlen) {
     int rc = transport_run(srv, server_tick, srv->cfg.session_check_ms, err, errlen);
     srv->store.clear_later = 0; /* the final save and the shutdown: no more turns */
     return rc;
+}
+
+/* A start-up failure: it may quote a path or a value as typed (--tls-cert,
+ * --persist-path), its control characters shown as \xhh.  Its own line
+ * breaks stay (protected mode's advice is several lines). */
+static void serve_error(const char *err) {
+    fputs("ndb serve: ", stderr);
+    for (const char *p = err;;) {
+        size_t n = strcspn(p, "\n");
+        fprintf_visible(stderr, "%.*s", (int)n, p);
+        fputc('\n', stderr);
+        if (!p[n]) break;
+        p += n + 1;
+    }
 }
 
 /* A stop signal before the loop listens (recovering the journal, a
@@ -141,7 +158,7 @@ int cmd_serve(int argc, char **argv) {
     }
     log_threshold = (enum log_level)cfg.log_level;
     if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {
-        fprintf(stderr, "ndb serve: %s\n", err);
+        serve_error(err);
         config_free(&cfg);
         return 1;
     }
@@ -163,12 +180,12 @@ int cmd_serve(int argc, char **argv) {
         fprintf(stderr, "ndb serve: cannot start the password-checking thread\n");
         rc = 1;
     } else if (durability_start(&srv, &recovered, err, sizeof err)) {
-        fprintf(stderr, "ndb serve: %s\n", err);
+        serve_error(err);
         rc = 1;
     } else if (startup_load(&srv, recovered)) {
         rc = 1; /* it said why */
     } else if (serve_loop(&srv, err, sizeof err)) {
-        fprintf(stderr, "ndb serve: %s\n", err);
+        serve_error(err);
         rc = 1;
     }
     /* the final save of a save schedule, if any: a failed one is no clean stop */

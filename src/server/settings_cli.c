@@ -155,7 +155,8 @@ int settings_from_argv(ndb_config *c, int argc, char **argv) {
         char err[PATH_MAX + 512];
         rc = apply(c, &g[i]);
         if (rc == SETTINGS_OK && config_load_file(c, c->config_file, err, sizeof err)) {
-            fprintf(stderr, "ndb serve: %s\n", err);
+            fprintf_visible(stderr, "ndb serve: %s", err); /* it quotes --config's path */
+            fputc('\n', stderr);
             rc = SETTINGS_ERROR;
         }
     }

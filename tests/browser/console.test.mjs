@@ -434,6 +434,38 @@ test('keys and session keys with control or bidi characters show them escaped, n
     }
 });
 
+test('member names in a value, Find paths and the Count message show control or bidi characters escaped too', async () => {
+    const own = await Server.start();
+    try {
+        send(own.url, '{"KV_SET":{"keys":{"pre\\u202efix":{"a\\u202eb":1,"bel\\u0007":2,"\\u00e9t\\u00e9 \\ud83d\\ude00":3}}}}');
+        const page = await newPage(b);
+        await openConsole(page, own.httpUrl);
+        await page.fill('#keys-prefix', 'pre\u202efix');
+        await page.click('#keys-form button[type=submit]');
+        await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('starting with'));
+        await page.click('#keys-count-prefix');
+        await page.waitForFunction(() => document.querySelector('#keys-prefix-count').textContent.includes('with'));
+        assert.equal(await page.locator('#keys-prefix-count').textContent(), '1 key starts with “pre\\u202Efix”');
+        await page.click('#keys-list button.item');
+        await page.waitForSelector('#keys-detail .tree');
+        assert.deepEqual(await page.locator('#keys-detail .tree .name').allTextContents(), ['a\\u202Eb', 'bel\\x07', 'été \u{1F600}']);
+        assert.deepEqual(await page.locator('#keys-detail .tree .name span.esc').allTextContents(), ['\\u202E', '\\x07']);
+        await page.goto(`${own.httpUrl}#find`);
+        await page.waitForSelector('body[data-ready="true"]');
+        await page.fill('#find-path', '$..*');
+        await page.selectOption('#find-rsp', 'paths');
+        await page.click('#find-form button[type=submit]');
+        await page.waitForSelector('#find-results li');
+        const paths = await page.locator('#find-results li').allTextContents();
+        assert.deepEqual(paths, ["$['a\\u202Eb']", "$['bel\\x07']", "$['été \u{1F600}']"]);
+        assert.doesNotMatch(await page.locator('body').textContent(), /[\u0007\u202e]/);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await own.stop();
+    }
+});
+
 test('server: one poll at a time: polls do not pile up while the server is down', async () => {
     const s = await Server.start();
     try {

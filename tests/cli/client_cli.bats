@@ -199,6 +199,57 @@ E=$'\e'
     done
 }
 
+@test "usage errors show C1 controls and bytes that are not UTF-8 as \\xhh, and UTF-8 text as it is" {
+    # U+009B is CSI to a terminal that takes 8-bit controls, a lone byte
+    # 0x9b the same to a Latin-1 one; é, CJK and emoji must stay readable
+    run --separate-stderr "$NDB" $'\xc2\x9b31mred'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\xc2\\x9b31mred'"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" $'\x9b31m\xc3'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: unknown command '\\x9b31m\\xc3'"$'\n'"Try 'ndb help'." ]
+    run --separate-stderr "$NDB" get "--été-中文-😀"
+    exit_is 2 ""
+    [ "$stderr" = "ndb get: unknown option '--été-中文-😀'"$'\n'"Try 'ndb get --help' for more information." ]
+    run --separate-stderr "$NDB" --url $'ws://127.0.0.1:1/\xc2\x85é x' get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://127.0.0.1:1/\\xc2\\x85é x': invalid character in the path (spaces and control characters must be %-encoded)" ]
+}
+
+@test "other errors quoting what was typed (a file, a user, the URL) show its control characters as \\xhh too" {
+    run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get --user u --password-file "p$E[31m" a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot read password file p\\x1b[31m: No such file or directory" ]
+    run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get --user "u$E]0;x"$'\a' a </dev/null
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: no password for user 'u\\x1b]0;x\\x07': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    run --separate-stderr "$NDB" --url "wss://127.0.0.1:1/" get --cacert "c$E[31m" a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot read --cacert c\\x1b[31m: No such file or directory" ]
+    # a URL is refused whole if its path holds a C1 control (it is shown in
+    # every connection message, the REPL's banner too); UTF-8 text in it stays
+    run --separate-stderr "$NDB" --url $'ws://127.0.0.1:1/\xc2\x9b31m' get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: invalid URL 'ws://127.0.0.1:1/\\xc2\\x9b31m': invalid character in the path (spaces and control characters must be %-encoded)" ]
+    run --separate-stderr "$NDB" --url 'ws://127.0.0.1:1/été' get a
+    [ "$status" -ne 0 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:1/été: Connection refused" ]
+    # ndb serve's start-up errors
+    run --separate-stderr "$NDB" serve --port 0 --config "c$E[31m.json"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: cannot read config file c\\x1b[31m.json: No such file or directory" ]
+    run --separate-stderr "$NDB" serve --port 0 --tls-cert "c$E[31m" --tls-key "k$E[31m"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: --tls-cert c\\x1b[31m: cannot read it: No such file or directory" ]
+    run --separate-stderr "$NDB" journal check --persist-path "/nonexistent$E[31m"
+    exit_is 2 ""
+    [ "$stderr" = "ndb journal: no journal or automatic snapshot in /nonexistent\\x1b[31m (/nonexistent\\x1b[31m/@ndb does not exist)" ]
+    mkdir -p "$BATS_TEST_TMPDIR/d$E[31m"
+    run --separate-stderr "$NDB" serve --port 0 --load-name x --load-path "$BATS_TEST_TMPDIR/d$E[31m"
+    exit_is 1 ""
+    [ "$stderr" = "ndb serve: cannot load 'x' from $BATS_TEST_TMPDIR/d\\x1b[31m: dataset 'x' does not exist in $BATS_TEST_TMPDIR/d\\x1b[31m" ]
+}
+
 @test "'session set' and other key commands under 'session' point to --session, exit 2" {
     run --separate-stderr "$NDB" session set 12 user bob
     exit_is 2 ""

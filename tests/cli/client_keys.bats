@@ -287,6 +287,16 @@ Try 'ndb set --help' for more information." ]
     err_has '"nope"'
 }
 
+@test "a missing key's name is quoted with its C1 controls escaped too (\\u009B), not only C0 ones" {
+    # JSON escapes U+001B, but U+009B is a CSI to a terminal that takes 8-bit controls
+    run --separate-stderr "$NDB" get $'k\e[1m\xc2\x9b31m\xc2\x85é'
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: key "k\u001B[1m\u009B31m\u0085é" does not exist' ]
+    run --separate-stderr "$NDB" cas $'k\xc2\x9b' 1 2
+    [ "$status" -ne 0 ]
+    [[ "$stderr" == *'"k\u009B"'* ]]
+}
+
 @test "a key given twice is printed or named once (as KV_GET answers it); contains prints it twice, as KV_CONTAINS" {
     "$NDB" set a 1 b 2
     run --separate-stderr "$NDB" get a nope b nope a

@@ -187,6 +187,19 @@ PY
     [ "$(http --status --header 'Host: evil.example' GET /)" = "HTTP/1.1 404 Not Found" ]
 }
 
+@test "behind a proxy that terminates TLS and passes Host on, --allow-origin https://NAME serves the pages too" {
+    # the browser's origin is https://NAME, which the upgrade accepts as a
+    # listed origin; the pages (plain http to this server) were refused 403
+    stop_server
+    OWN_SERVER=1
+    start_server --allow-origin https://db.example.com
+    [ "$(http --status --header "Host: db.example.com" GET /)" = "HTTP/1.1 200 OK" ]
+    [ "$(http --status --header "Host: db.example.com:443" GET /ndb/ndb.js)" = "HTTP/1.1 200 OK" ]
+    # another port, another name: still not this server
+    [ "$(http --status --header "Host: db.example.com:8443" GET /)" = "HTTP/1.1 403 Forbidden" ]
+    [ "$(http --status --header "Host: evil.example" GET /)" = "HTTP/1.1 403 Forbidden" ]
+}
+
 @test "--no-console: every plain HTTP request is 404, WebSockets unchanged; the log says so" {
     stop_server
     OWN_SERVER=1

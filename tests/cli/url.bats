@@ -62,6 +62,9 @@ ws://[::g]/|invalid IPv6 address '::g'
 ::1|an IPv6 address must be written in brackets, e.g. [::1]
 ws://me@127.0.0.1/|user names in URLs are not supported
 ws://a,b/|invalid character ',' in the host
+ws://hé/|invalid character 'é' in the host
+ws://日本.jp/|invalid character '日' in the host
+ws://db😀/|invalid character '😀' in the host
 EOF
     # an empty value is a mistake, never "use the default" (another server)
     run --separate-stderr env NDB_URL="ws://127.0.0.1:1/" "$NDB" --url '' count

@@ -8,6 +8,7 @@
 #include "client/cli.h"
 #include "common/command_info.h"
 #include "common/edit_distance.h"
+#include "common/strbuf.h"
 #include "unit.h"
 
 static int is_protocol_name(const char *s) { return cmd_lookup(s, strlen(s)) != NULL; }
@@ -59,6 +60,31 @@ static void test_distance(void) {
     CHECK_INT(edit_distance("conut", "count"), 1);
     CHECK_INT(edit_distance("", "abc"), 3);
     CHECK_INT(edit_distance("kitten", "sitting"), 3);
+}
+
+/* What a usage error quotes: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 as \xhh, any other UTF-8 text as it is. */
+static void test_visible(void) {
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"\x1b]0;x\x07", "\\x1b]0;x\\x07"},
+        {"a\x7f\n", "a\\x7f\\x0a"},
+        {"\xc3\xa9t\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \xc2\xa0", "\xc3\xa9t\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xf0\x9f\x98\x80 \xc2\xa0"},
+        {"\xc2\x9b""31m", "\\xc2\\x9b""31m"}, /* U+009B, CSI */
+        {"\xc2\x85\xc2\x9f", "\\xc2\\x85\\xc2\\x9f"},
+        {"\x9b""31m", "\\x9b""31m"},                 /* a lone 8-bit CSI */
+        {"a\xc3", "a\\xc3"},                           /* cut short */
+        {"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", "\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80"},
+        {"\xe2\x80\xae", "\xe2\x80\xae"},           /* U+202E is not a control */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strbuf sb = STRBUF_INIT;
+        sb_add_visible(&sb, cases[i].in, strlen(cases[i].in));
+        sb_addc(&sb, '\0');
+        CHECK_STR(sb.buf, cases[i].want);
+        sb_free(&sb);
+    }
 }
 
 static void test_u64(void) {
@@ -151,6 +177,7 @@ int main(void) {
     test_table();
     test_where();
     test_distance();
+    test_visible();
     test_u64();
     test_is_json();
     test_pretty();

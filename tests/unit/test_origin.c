@@ -175,6 +175,23 @@ static void test_check_page(void) {
     CHECK_INT(origin_check_page(&p, "a b", NULL), ORIGIN_BAD_HOST);
     CHECK_INT(origin_check_page(&p, "(too long)", NULL), ORIGIN_BAD_HOST);
     origin_policy_free(&p);
+    /* behind a proxy that terminates TLS and passes Host on: the page's
+     * origin is https://Host of a plain server, allowed as a listed origin */
+    static const char *const behind[] = {"https://db.example.com"};
+    policy(&p, behind, 1, NULL, 0, "127.0.0.1", 0);
+    CHECK_INT(origin_check_page(&p, "db.example.com", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "db.example.com:443", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "db.example.com:8443", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "evil.example", NULL), ORIGIN_BAD_HOST);
+    origin_policy_free(&p);
+    /* and the other way: a TLS server's page is never taken for http://Host
+     * unless that origin is listed */
+    static const char *const plain[] = {"http://app.example.com"};
+    policy(&p, plain, 1, NULL, 0, "127.0.0.1", 1);
+    CHECK_INT(origin_check_page(&p, "app.example.com", NULL), ORIGIN_OK);
+    CHECK_INT(origin_check_page(&p, "evil.example", NULL), ORIGIN_BAD_HOST);
+    CHECK_INT(origin_check_page(&p, "localhost", NULL), ORIGIN_OK);
+    origin_policy_free(&p);
     static const char *const star[] = {"*"};
     policy(&p, star, 1, NULL, 0, "0.0.0.0", 1);
     CHECK_INT(origin_check_page(&p, "evil.example", NULL), ORIGIN_OK); /* every site allowed */

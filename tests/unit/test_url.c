@@ -86,10 +86,23 @@ static const ucase cases[] = {
     /* other bad parts */
     {"ws://user@h/", "!user names in URLs are not supported"},
     {"ws://h st/", "!invalid character ' ' in the host"},
-    {"ws://h\x01/", "!invalid character '?' in the host"},
+    {"ws://h\x01/", "!invalid character '\\x01' in the host"},
+    /* a character outside ASCII quoted whole and readable, not as '?' */
+    {"ws://h\xc3\xa9/", "!invalid character '\xc3\xa9' in the host"},
+    {"ws://\xe6\x97\xa5\xe6\x9c\xac.jp/", "!invalid character '\xe6\x97\xa5' in the host"},
+    {"ws://h\xf0\x9f\x98\x80/", "!invalid character '\xf0\x9f\x98\x80' in the host"},
+    {"ws://h\xc2\x9b/", "!invalid character '\\xc2\\x9b' in the host"},
+    {"ws://h\xc3/", "!invalid character '\\xc3' in the host"},
+    {"ws://[\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9]/",
+     "!invalid IPv6 address '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...'"},
     {"ws://h%41/", "!invalid character '%' in the host"},
     {"ws://h/a b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
     {"ws://h/a\tb", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    /* a C1 control (U+009B, CSI) or a byte that is not UTF-8 would reach the
+     * terminal in every message showing the URL; UTF-8 text is kept */
+    {"ws://h/\xc2\x9b""31m", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws://h/?q=\x9b", "!invalid character in the path (spaces and control characters must be %-encoded)"},
+    {"ws://h/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad", "h|80|h|/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad|ws://h:80/\xc3\xa9t\xc3\xa9?q=\xe4\xb8\xad"},
     {"ws:/h", "!missing port number after ':'"},
     {"ws:h", "!invalid port 'h' (must be 1..65535)"},
 };
@@ -132,7 +145,9 @@ int main(void) {
     /* control characters as \xhh: an escape sequence in --url is not obeyed */
     CHECK_STR(ws_url_shown("ws://h/\x1b]0;x\x07", shown, sizeof shown), "ws://h/\\x1b]0;x\\x07");
     CHECK_STR(ws_url_shown("ws://\x1b:pw\x1b@h/\x7f", shown, sizeof shown), "ws://\\x1b:***@h/\\x7f");
-    const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c"};
+    /* C1 controls and bytes that are not UTF-8 too; UTF-8 text stays as it is */
+    CHECK_STR(ws_url_shown("ws://h/\xc2\x9b""31m\x9b", shown, sizeof shown), "ws://h/\\xc2\\x9b31m\\x9b");
+    const char *plain[] = {"ws://me@h/", "ws://h:1/a@b:c", "localhost:2000", "ws://h/?u=a:b@c", "ws://h\xc3\xa9/\xe2\x80\xae"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) CHECK(ws_url_shown(plain[i], shown, sizeof shown) == plain[i]);
 
     /* lengths at and past the bounds */

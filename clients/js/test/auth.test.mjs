@@ -213,6 +213,32 @@ test('five wrong passwords: answered, then the server closes (1008); the client 
     }
 });
 
+test('not logged in past loginTimeoutSec: the server closes (1008 login timeout), the client reconnects, and db.auth() still works', async () => {
+    const s = await Server.start(['--config', config, '--login-timeout', '1']);
+    try {
+        const db = await client(s.url);
+        const closed = once(db, 'close');
+        const reopened = once(db, 'open');
+        assert.deepEqual(await closed, { code: 1008, reason: 'login timeout' });
+        await reopened;
+        assert.deepEqual(await db.auth('alice', 'secret'), { role: 'write', user: 'alice' });
+        // logged in: no deadline any more
+        let closes = 0;
+        db.on('close', () => { closes++; });
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(closes, 0);
+        assert.equal(await db.kv.count(), 0);
+        // credentials in the options log in before the deadline on every connection
+        const withCredentials = await client(s.url, { user: 'rita', password: 'pw' });
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(withCredentials.state, 'open');
+        assert.equal(await withCredentials.kv.count(), 0);
+    } finally {
+        closeClients();
+        await s.stop();
+    }
+});
+
 test('a server without users: SV_AUTH answers 14, and credentials in the options fail connect()', async () => {
     const s = await Server.start();
     try {
