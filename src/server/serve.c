@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/stdout_finish.h"
-#include "common/strbuf.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/stdout_finish.h"
+#include "common/strbuf.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/handshake.h"
