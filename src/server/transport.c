@@ -102,6 +102,7 @@ typedef struct pending {
     int64_t since; /* ms, monotonic */
     int killed;
     const ndb_user *user; /* logged in by Basic authentication in the handshake */
+    char addr[64];        /* the peer, read at accept: a client that hangs up has none later */
     struct pending *prev, *next;
 } pending;
 
@@ -157,11 +158,22 @@ static int64_t mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
 }
 
+/* wsi's peer address into buf, or "" once the client has hung up (lws
+ * would write its getpeername error there). */
+static void read_peer(struct lws *wsi, char *buf, size_t cap) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    lws_sockfd_type fd = lws_get_socket_fd(wsi);
+    buf[0] = '\0';
+    if (fd >= 0 && !getpeername(fd, (struct sockaddr *)&ss, &sl)) lws_get_peer_simple(wsi, buf, cap);
+}
+
 static void pending_add(struct lws *wsi) {
     pending *p = calloc(1, sizeof *p);
     if (!p) return; /* not tracked: lws's own handshake timeout still applies */
     p->wsi = wsi;
     p->since = mono_ms();
+    read_peer(wsi, p->addr, sizeof p->addr);
     p->prev = T.pend_tail;
     if (T.pend_tail) T.pend_tail->next = p;
     else T.pend_head = p;
@@ -754,9 +766,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         else if (u) return -1; /* untracked: the login would be lost, refuse rather than mislead */
         break;
     }
-    case LWS_CALLBACK_SSL_INFO:
-        tls_server_alert(wsi, in);
+    case LWS_CALLBACK_SSL_INFO: {
+        const pending *p = lws_get_opaque_user_data(wsi);
+        tls_server_alert(wsi, in, p ? p->addr : NULL);
         break;
+    }
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
         /* lws turns our 0 into "valid": only OpenSSL's verdict counts */
         return len ? 0 : 1;

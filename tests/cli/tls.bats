@@ -138,6 +138,25 @@ teardown() {
     [ "$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: protocol version$' "$NDB_LOG")" -eq 2 ]
 }
 
+@test "a refused TLS handshake of a client that has already hung up is logged with its address, never a getpeername error" {
+    # ndb without --cacert does not trust the certificate and drops the
+    # connection; the server's alert then finds no peer to read
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        run --separate-stderr "$NDB" count
+        [ "$status" -eq 2 ]
+    done
+    sleep 0.3
+    run grep 'refused a TLS connection' "$NDB_LOG"
+    [ "${#lines[@]}" -ge 1 ]
+    run -1 grep 'getpeername' "$NDB_LOG"
+    [ "$(grep 'refused a TLS connection' "$NDB_LOG" | grep -c -v \
+        -e '^ndb: info: refused a TLS connection from 127\.0\.0\.1: ' \
+        -e '^ndb: info: refused a TLS connection from an address unknown (the client hung up): ')" -eq 0 ]
+}
+
 @test "wss:// frames go through libwebsockets: the differences docs/protocol.md 1.2 lists" {
     run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
 import socket, ssl, struct, sys, time
