@@ -817,3 +817,13 @@ for i in range(0, 300000, 1000):
     awk '/^\.It Fl -ip Ar addr/,/^\.It Fl -port/' "$root/man/ndb-serve.1" | tr '\n' ' ' |
         grep -q 'in protected mode, the default, the server then refuses to start unless users are configured'
 }
+
+@test "serve --help says what 0 means where it is not a number of anything (--login-timeout 0: never)" {
+    run "$NDB" serve --help
+    [ "$status" -eq 0 ]
+    local help
+    help=$(printf '%s\n' "$output" | tr -s ' \n' '  ')
+    [[ "$help" == *"--login-timeout S on a server with users, seconds a connection may stay not logged in before it is closed with 1008 (0..86400, 0: never, default 60) "* ]]
+    [[ "$help" == *"--keep-snapshots N complete snapshots kept per dataset (automatic ones too); older ones are removed after each save (0..1000000, 0: all, default 3) "* ]]
+    [[ "$help" == *"--compact-multiple N "*"(0..1000, 0: never, default 2) "* ]]
+}
