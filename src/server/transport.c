@@ -55,6 +55,7 @@
 #include "server/transport.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -1035,6 +1036,21 @@ static int preflight_bind(const ndb_config *cfg, char *err, size_t errlen) {
 /* Descriptors kept for what is not a connection: the listener, lws's own,
  * the journal, snapshots, a save's pipe, the handover's /dev/null. */
 #define FD_RESERVE 64
+/* Beyond the descriptors already open at start: lws's listener and event
+ * descriptor, a save's pipe and its child's files, a journal rotation, a
+ * handover's two, and one to accept a connection and close it. */
+#define FD_HEADROOM 16
+
+/* Descriptors open now (inherited ones too), or 0 if /proc cannot say. */
+static unsigned open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return 0;
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n ? n - 1 : 0; /* not the directory's own */
+}
 
 /* Raise the open-file limit to its hard limit and return how many
  * connections it leaves room for: maxConnections, or fewer.  Beyond the
@@ -1051,11 +1067,16 @@ static unsigned raise_fd_limit(unsigned want) {
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
         return want;
-    unsigned cap = rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : (unsigned)(rl.rlim_cur / 2);
-    if (cap == 0) cap = 1;
-    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connections are "
+    rlim_t reserve = rl.rlim_cur > 2 * FD_RESERVE ? FD_RESERVE : rl.rlim_cur / 2;
+    /* never less than what the server already holds plus its headroom: a
+     * small limit (ulimit -n 16) left fewer descriptors than the cap
+     * promised, and accept() failed with EMFILE, the spin again */
+    rlim_t needed = (rlim_t)open_fds() + FD_HEADROOM;
+    if (reserve < needed) reserve = needed;
+    unsigned cap = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
              "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
-             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap);
+             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
     return cap;
 }
 
