@@ -124,8 +124,10 @@ int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int
      * other servers of the protocol answer (a 405 would offer a GET that
      * does not exist) */
     if (!enabled) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
-    if (x->close) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
+    /* before the method, for the same reason: under a Host that does not
+     * name the server no GET is served either */
     if (!host_ok) return respond(wsi, x, HTTP_STATUS_FORBIDDEN, &forbidden, !head);
+    if (x->close) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
     const console_file *f = uri ? console_find(uri) : NULL;
     if (!f) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
     if (etag_matches(wsi, f->etag)) return respond(wsi, x, HTTP_STATUS_NOT_MODIFIED, f, 0);

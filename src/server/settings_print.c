@@ -57,6 +57,8 @@ static void add_facts(const setting *s, strbuf *out) {
     case ST_UINT:
         sb_addf(&f, "%llu..%llu", (unsigned long long)((s->flags & SF_CLI_ZERO) ? 0 : s->lo),
                 (unsigned long long)s->hi);
+        /* what 0 means is not a number of anything: say it (--login-timeout 0 is "never") */
+        if (s->zero && s->lo == 0) sb_addf(&f, ", 0: %s", s->zero);
         break;
     case ST_SIZE:
         setting_format_size(s->lo, &f);

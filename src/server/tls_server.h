@@ -37,7 +37,10 @@ void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info 
 /* A TLS alert on connection wsi (LWS_CALLBACK_SSL_INFO): a fatal one the
  * server sends refuses the handshake — log why, naming the address (a
  * client without a certificate under --tls-ca, one signed by another CA,
- * plain HTTP on the TLS port, no common TLS version...); lws says nothing. */
-void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si);
+ * no common TLS version...); lws says nothing.  A connection that sent no
+ * ClientHello (a TCP health check) is not logged.  addr: the peer as read
+ * at accept, or NULL — a client that has already hung up no longer has an
+ * address to read. */
+void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char *addr);
 
 #endif

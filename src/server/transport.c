@@ -55,6 +55,7 @@
 #include "server/transport.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -102,6 +103,7 @@ typedef struct pending {
     int64_t since; /* ms, monotonic */
     int killed;
     const ndb_user *user; /* logged in by Basic authentication in the handshake */
+    char addr[64];        /* the peer, read at accept: a client that hangs up has none later */
     struct pending *prev, *next;
 } pending;
 
@@ -157,11 +159,22 @@ static int64_t mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
 }
 
+/* wsi's peer address into buf, or "" once the client has hung up (lws
+ * would write its getpeername error there). */
+static void read_peer(struct lws *wsi, char *buf, size_t cap) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    lws_sockfd_type fd = lws_get_socket_fd(wsi);
+    buf[0] = '\0';
+    if (fd >= 0 && !getpeername(fd, (struct sockaddr *)&ss, &sl)) lws_get_peer_simple(wsi, buf, cap);
+}
+
 static void pending_add(struct lws *wsi) {
     pending *p = calloc(1, sizeof *p);
     if (!p) return; /* not tracked: lws's own handshake timeout still applies */
     p->wsi = wsi;
     p->since = mono_ms();
+    read_peer(wsi, p->addr, sizeof p->addr);
     p->prev = T.pend_tail;
     if (T.pend_tail) T.pend_tail->next = p;
     else T.pend_head = p;
@@ -754,9 +767,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         else if (u) return -1; /* untracked: the login would be lost, refuse rather than mislead */
         break;
     }
-    case LWS_CALLBACK_SSL_INFO:
-        tls_server_alert(wsi, in);
+    case LWS_CALLBACK_SSL_INFO: {
+        const pending *p = lws_get_opaque_user_data(wsi);
+        tls_server_alert(wsi, in, p ? p->addr : NULL);
         break;
+    }
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
         /* lws turns our 0 into "valid": only OpenSSL's verdict counts */
         return len ? 0 : 1;
@@ -1021,6 +1036,21 @@ static int preflight_bind(const ndb_config *cfg, char *err, size_t errlen) {
 /* Descriptors kept for what is not a connection: the listener, lws's own,
  * the journal, snapshots, a save's pipe, the handover's /dev/null. */
 #define FD_RESERVE 64
+/* Beyond the descriptors already open at start: lws's listener and event
+ * descriptor, a save's pipe and its child's files, a journal rotation, a
+ * handover's two, and one to accept a connection and close it. */
+#define FD_HEADROOM 16
+
+/* Descriptors open now (inherited ones too), or 0 if /proc cannot say. */
+static unsigned open_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return 0;
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n ? n - 1 : 0; /* not the directory's own */
+}
 
 /* Raise the open-file limit to its hard limit and return how many
  * connections it leaves room for: maxConnections, or fewer.  Beyond the
@@ -1037,11 +1067,16 @@ static unsigned raise_fd_limit(unsigned want) {
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
         return want;
-    unsigned cap = rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE) : (unsigned)(rl.rlim_cur / 2);
-    if (cap == 0) cap = 1;
-    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connections are "
+    rlim_t reserve = rl.rlim_cur > 2 * FD_RESERVE ? FD_RESERVE : rl.rlim_cur / 2;
+    /* never less than what the server already holds plus its headroom: a
+     * small limit (ulimit -n 16) left fewer descriptors than the cap
+     * promised, and accept() failed with EMFILE, the spin again */
+    rlim_t needed = (rlim_t)open_fds() + FD_HEADROOM;
+    if (reserve < needed) reserve = needed;
+    unsigned cap = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
+    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
              "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
-             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap);
+             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
     return cap;
 }
 

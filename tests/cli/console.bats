@@ -165,6 +165,18 @@ PY
     [ "$(printf '%s\n' "${lines[@]}" | grep -cx "$bad")" -eq 3 ]
     [[ "$output" == *"content-security-policy: $CSP"* ]]
     [ "$(http --status --header 'Host: evil.example' HEAD /)" = "HTTP/1.1 403 Forbidden" ]
+    # other methods too: a 405 would offer a GET that this Host does not get;
+    # the connection is closed, as for a 405 (a body may be left unread)
+    run http --body --header 'Host: evil.example' POST /
+    [ "${lines[0]}" = "HTTP/1.1 403 Forbidden" ]
+    [[ "$output" == *$'\nconnection: close\n'* ]]
+    [[ "$output" != *'allow:'* ]]
+    [ "${lines[-1]}" = "$bad" ]
+    local m
+    for m in PUT DELETE OPTIONS PATCH; do
+        [ "$(http --status --header 'Host: evil.example' "$m" /)" = "HTTP/1.1 403 Forbidden" ]
+    done
+    [ "$(http --status POST /)" = "HTTP/1.1 405 Method Not Allowed" ]
     # logged once a minute per Host
     [ "$(grep -c "refused a console page to 127.0.0.1: Host \"evil.example:$NDB_PORT\" does not name this server (DNS rebinding?); if it is one of its names, add it with --allow-host$" "$NDB_LOG")" -eq 1 ]
     # the server's own names, and no Host at all (no browser omits it)

@@ -290,6 +290,27 @@ cpu below 25%: True
     grep -q '^ndb: warn: refused 164 connections: the open-file limit allows 136 (maxConnections is 10000; 164 refused since start)$' "$NDB_LOG"
 }
 
+@test "a tiny open-file limit (ulimit -n 16): the cap leaves the server its own descriptors, no busy loop, saves still work" {
+    # the cap was half the limit (8), fewer than the ~10 descriptors the
+    # server holds itself: accept() failed with EMFILE and the loop spun
+    local real=$NDB
+    printf '#!/bin/sh\nulimit -n 16\nexec "%s" "$@"\n' "$real" >"$BATS_TEST_TMPDIR/ndb-nofile"
+    chmod +x "$BATS_TEST_TMPDIR/ndb-nofile"
+    mkdir "$BATS_TEST_TMPDIR/data"
+    NDB="$BATS_TEST_TMPDIR/ndb-nofile"
+    start_server --persist-path "$BATS_TEST_TMPDIR/data" --journal always
+    NDB=$real
+    grep -q '^ndb: warn: the open-file limit (16) is below maxConnections (10000) + 64: at most 1 connection is accepted; raise the limit (ulimit -n, systemd.s LimitNOFILE=) for more$' "$NDB_LOG"
+    run hostile flood "$NDB_PID" 20
+    [ "$status" -eq 0 ]
+    [ "$output" = 'closed 19 open 1
+cpu below 25%: True
+{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    run "$NDB" save s1
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"duration":'*',"name":"s1"}' ]]
+}
+
 @test "maxConnections counts connections still in their handshake" {
     start_server --max-connections 2 --handshake-timeout 30
     run hostile pending-count 2
@@ -830,4 +851,14 @@ for i in range(0, 300000, 1000):
     [ "$status" -eq 1 ] && [[ "${lines[0]}" == "ndb serve: refusing to listen on 0.0.0.0 without users (protected mode)"* ]]
     awk '/^\.It Fl -ip Ar addr/,/^\.It Fl -port/' "$root/man/ndb-serve.1" | tr '\n' ' ' |
         grep -q 'in protected mode, the default, the server then refuses to start unless users are configured'
+}
+
+@test "serve --help says what 0 means where it is not a number of anything (--login-timeout 0: never)" {
+    run "$NDB" serve --help
+    [ "$status" -eq 0 ]
+    local help
+    help=$(printf '%s\n' "$output" | tr -s ' \n' '  ')
+    [[ "$help" == *"--login-timeout S on a server with users, seconds a connection may stay not logged in before it is closed with 1008 (0..86400, 0: never, default 60) "* ]]
+    [[ "$help" == *"--keep-snapshots N complete snapshots kept per dataset (automatic ones too); older ones are removed after each save (0..1000000, 0: all, default 3) "* ]]
+    [[ "$help" == *"--compact-multiple N "*"(0..1000, 0: never, default 2) "* ]]
 }

@@ -83,12 +83,17 @@ teardown() {
 }
 
 @test "wss:// only: a plain ws:// client is not served" {
+    local before
+    before=$(grep -c 'refused a TLS connection' "$NDB_LOG" || true)
     run --separate-stderr "$NDB" get tls_key --url "ws://127.0.0.1:$NDB_PORT/"
     exit_is 2 ''
     [ "$stderr" = "ndb: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)" ]
     run --separate-stderr "$NDB" bench --url "ws://127.0.0.1:$NDB_PORT/" -n 10 -c 1 -q
     exit_is 2 ''
     [ "$stderr" = "ndb bench: cannot connect to ws://127.0.0.1:$NDB_PORT/: the server closed the connection during the WebSocket handshake (if it serves wss:// only, use a wss:// URL; or it is at its connection limit)" ]
+    # OpenSSL sends no alert for a plain HTTP request: nothing is logged (README, TLS)
+    sleep 0.2
+    [ "$(grep -c 'refused a TLS connection' "$NDB_LOG" || true)" -eq "$before" ]
 }
 
 @test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
@@ -136,6 +141,28 @@ teardown() {
     done
     # the server's log says why it refused them (lws says nothing)
     [ "$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: protocol version$' "$NDB_LOG")" -eq 2 ]
+}
+
+@test "a connection that sends no ClientHello (a TCP health check) is no refused handshake: nothing logged; a real refusal names the address" {
+    # OpenSSL answers the end of file with a fatal alert (decode error); that
+    # was logged as a refused handshake, for every TCP probe, and with lws's
+    # getpeername error as the address once the client had gone.  ndb without
+    # --cacert distrusts the certificate and leaves such a connection too.
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    local i
+    for i in 1 2 3 4 5; do
+        python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$NDB_PORT"
+        run --separate-stderr "$NDB" count
+        [ "$status" -eq 2 ]
+    done
+    sleep 0.3
+    run -1 grep 'refused a TLS connection' "$NDB_LOG"
+    run openssl s_client -connect "127.0.0.1:$NDB_PORT" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null
+    [ "$status" -ne 0 ]
+    sleep 0.3
+    run grep 'refused a TLS connection' "$NDB_LOG"
+    [ "$output" = 'ndb: info: refused a TLS connection from 127.0.0.1: protocol version' ]
 }
 
 @test "wss:// frames go through libwebsockets: the differences docs/protocol.md 1.2 lists" {
