@@ -9,7 +9,6 @@
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "common/log.h"
 #include "common/tls_files.h"
@@ -106,18 +105,6 @@ void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info 
     info->ssl_info_event_mask = SSL_CB_ALERT; /* tls_server_alert */
 }
 
-/* The client's address for the log: the one read at accept, else the
- * socket's peer now; a client that has already hung up has none left to
- * read, and lws would print its getpeername error in its place. */
-static const char *alert_peer(struct lws *wsi, const char *addr, char *buf, size_t cap) {
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (addr && addr[0]) return addr;
-    lws_sockfd_type fd = lws_get_socket_fd(wsi);
-    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl)) return "an address unknown (the client hung up)";
-    return lws_get_peer_simple(wsi, buf, cap) ? buf : "an address unknown";
-}
-
 void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char *addr) {
     /* only the fatal alerts we send end a handshake; a close_notify (a
      * warning) is a normal close, and the client's alerts are its own */
@@ -128,8 +115,8 @@ void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char
      * the end of file with an alert).  Not a handshake refused: a line per
      * probe would fill the log. */
     if (ssl && SSL_get_state(ssl) == TLS_ST_BEFORE) return;
-    char buf[64], why[200] = "";
-    const char *peer = alert_peer(wsi, addr, buf, sizeof buf);
+    char why[200] = "";
+    const char *peer = addr && addr[0] ? addr : "an address unknown (the client hung up)";
     long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
     if (v != X509_V_OK) snprintf(why, sizeof why, " (client certificate: %s)", X509_verify_cert_error_string(v));
     /* OpenSSL 3.0 names TLS 1.3's alert 116 "unknown" */

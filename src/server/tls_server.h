@@ -38,9 +38,9 @@ void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info 
  * server sends refuses the handshake — log why, naming the address (a
  * client without a certificate under --tls-ca, one signed by another CA,
  * no common TLS version...); lws says nothing.  A connection that sent no
- * ClientHello (a TCP health check) is not logged.  addr: the peer as read
- * at accept, or NULL — a client that has already hung up no longer has an
- * address to read. */
+ * ClientHello (a TCP health check) is not logged.  addr: the peer's
+ * address, or "" (or NULL) when the client had already hung up before it
+ * could be read. */
 void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char *addr);
 
 #endif

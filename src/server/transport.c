@@ -769,7 +769,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_SSL_INFO: {
         const pending *p = lws_get_opaque_user_data(wsi);
-        tls_server_alert(wsi, in, p ? p->addr : NULL);
+        char now[64];
+        if (!p) read_peer(wsi, now, sizeof now); /* untracked: read it now, not at accept */
+        tls_server_alert(wsi, in, p ? p->addr : now);
         break;
     }
     case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
