@@ -93,6 +93,12 @@ void transport_want_flush(conn *c);
 /* c's hold or back-pressure ended: handle its buffered input once the
  * turn's callbacks are done (safe to call from inside a dispatch). */
 void transport_want_input(conn *c);
+/* Close c with `code` and `why` once what is queued before is written
+ * (docs/protocol.md 1.2, 1.3).  From then the tick no longer looks at c
+ * (stall, idle, deadlines): if the socket has not taken the rest within
+ * bound_s seconds, lws drops the connection, so that a client that reads
+ * nothing cannot keep its place under maxConnections. */
+void transport_close_after(conn *c, int code, const char *why, unsigned bound_s);
 /* Close c's connection from outside its callbacks. */
 void transport_kill(conn *c);
 /* The connection `from` was copied to `to`: `to` takes its place in the

@@ -149,11 +149,7 @@ int direct_handover(conn *c) {
  * socket does not take.  It gets outputStallTimeoutSec to read them. */
 static void close_with(conn *c, int code, const char *why) {
     if (c->closing) return;
-    c->closing = 1;
-    c->close_code = code;
-    c->close_why = why;
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)transport_server()->cfg.out_stall_timeout_s);
-    transport_want_flush(c);
+    transport_close_after(c, code, why, transport_server()->cfg.out_stall_timeout_s);
 }
 
 /* Queue a control frame (ping, pong, close) to go out between messages. */

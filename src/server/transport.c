@@ -355,6 +355,15 @@ static void want_write(conn *c) {
     else lws_callback_on_writable(c->wsi);
 }
 
+/* conn.h; the limits and deadlines here, the protocol errors in direct.c */
+void transport_close_after(conn *c, int code, const char *why, unsigned bound_s) {
+    c->closing = 1;
+    c->close_code = code;
+    c->close_why = why;
+    want_write(c);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)bound_s);
+}
+
 /* Output queued on c from offset `from` of its queue on may describe
  * changes whose journal records are not durable yet: hold it until they
  * are (released by release_gates at the end of the turn). */
@@ -399,11 +408,7 @@ static int check_output_cap(conn *c) {
     log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
              T.srv->cfg.max_output);
     outq_free(&c->out);
-    c->closing = 1;
-    c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
-    c->close_why = "output over maxOutputBytes";
-    want_write(c);
-    if (!c->direct) lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+    transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "output over maxOutputBytes", 5);
     return -1;
 }
 
@@ -492,10 +497,7 @@ static size_t op_queued(const client *cl) {
 static void op_close(client *cl, int code, const char *reason) {
     conn *c = conn_of(cl);
     if (c->closing) return;
-    c->closing = 1;
-    c->close_code = code;
-    c->close_why = reason;
-    want_write(c);
+    transport_close_after(c, code, reason, T.srv->cfg.out_stall_timeout_s);
 }
 
 /* Hold or resume the input of a connection (client.h).  From outside the
@@ -920,16 +922,6 @@ static void log_refusals(void) {
     }
 }
 
-/* Close c with 1008 once the answers already queued are out; if the socket
- * does not let that happen within 5 s, lws drops it. */
-static void close_after_queued(conn *c, const char *why) {
-    c->closing = 1;
-    c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
-    c->close_why = why;
-    want_write(c);
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
-}
-
 /* limits.loginTimeoutSec: on a server with users, a connection that has not
  * logged in by its deadline holds a slot of maxConnections for nothing (a
  * pong keeps it from being idle).  One whose login is being checked waits
@@ -955,11 +947,11 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
             log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
                      cfg->request_timeout_s);
-            close_after_queued(c, "request timeout");
+            transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request timeout", 5);
         } else if (login_overdue(c, now_ms)) {
             log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
                      cfg->login_timeout_s);
-            close_after_queued(c, "login timeout");
+            transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
         } else if (c->direct) {
             direct_tick(c, now_ms); /* idleTimeoutSec: lws's policy does not see these */
         }
