@@ -167,22 +167,13 @@ teardown() {
 
 @test "wss:// frames go through libwebsockets: the differences docs/protocol.md 1.2 lists" {
     run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
-import socket, ssl, struct, sys, time
+import struct, sys, time
 sys.path.insert(0, sys.argv[1])
 import wsprobe
 from wsprobe import build_frame, OP_TEXT, OP_CLOSE, OP_PING
 
-class TLSConn(wsprobe.WSConn):
-    def __init__(self):
-        self.timeout, self.extra, self.buf = 5, [], bytearray()
-        self.host, self.port, self.path = "127.0.0.1", int(sys.argv[2]), "/"
-        self.host_header, self.subprotocol, self.closed_code = "localhost", None, None
-        ctx = ssl.create_default_context(cafile=sys.argv[3])
-        raw = socket.create_connection((self.host, self.port), timeout=5)
-        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
-        self._handshake(None, time.monotonic() + 5)
-    def send_raw(self, data):
-        self.sock.sendall(data)
+def TLSConn():  # wss:// to the test's server, its certificate checked as localhost's
+    return wsprobe.WSConn("wss://127.0.0.1:%s/" % sys.argv[2], 5, cafile=sys.argv[3], tls_name="localhost")
 
 def result(*frames):
     c = TLSConn()
@@ -228,20 +219,13 @@ a ping with a close: closed 1000' ]
 
 @test "wss://: requests that come in one write with the client's close are answered before its echo" {
     run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$PKI/ca.pem" <<'PY'
-import socket, ssl, struct, sys, time
+import struct, sys
 sys.path.insert(0, sys.argv[1])
 import wsprobe
 from wsprobe import build_frame, OP_TEXT, OP_CLOSE
 
-class TLSConn(wsprobe.WSConn):
-    def __init__(self):
-        self.timeout, self.extra, self.buf = 5, [], bytearray()
-        self.host, self.port, self.path = "127.0.0.1", int(sys.argv[2]), "/"
-        self.host_header, self.subprotocol, self.closed_code = "localhost", None, None
-        ctx = ssl.create_default_context(cafile=sys.argv[3])
-        raw = socket.create_connection((self.host, self.port), timeout=5)
-        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
-        self._handshake(None, time.monotonic() + 5)
+def TLSConn():  # wss:// to the test's server, its certificate checked as localhost's
+    return wsprobe.WSConn("wss://127.0.0.1:%s/" % sys.argv[2], 5, cafile=sys.argv[3], tls_name="localhost")
 
 c = TLSConn()
 c.sock.sendall(build_frame(OP_TEXT, b'{"KV_SET":{"keys":{"tls-close":1}}}') +

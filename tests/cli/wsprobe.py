@@ -33,6 +33,7 @@ import os
 import resource
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -74,13 +75,13 @@ class Closed(Exception):
 
 
 def parse_url(url):
-    """Split ws://HOST:PORT/PATH into (host, port, path, host_header)."""
+    """Split ws:// or wss://HOST:PORT/PATH into (host, port, path, host_header)."""
     u = urllib.parse.urlsplit(url)
-    if u.scheme != "ws":
-        raise ProbeError("only ws:// URLs are supported, not %r" % url)
+    if u.scheme not in ("ws", "wss"):
+        raise ProbeError("only ws:// and wss:// URLs are supported, not %r" % url)
     if not u.hostname:
         raise ProbeError("no host in URL %r" % url)
-    port = u.port or 80
+    port = u.port or (443 if u.scheme == "wss" else 80)
     path = (u.path or "/") + ("?" + u.query if u.query else "")
     host_header = u.netloc
     return u.hostname, port, path, host_header
@@ -135,9 +136,11 @@ def split_payload(data, k):
 class WSConn:
     """One client WebSocket connection with bounded waits."""
 
-    def __init__(self, url, timeout, subprotocols=None, headers=None):
+    def __init__(self, url, timeout, subprotocols=None, headers=None, cafile=None, tls_name=None):
         """Connect and complete the opening handshake within timeout;
-        headers: extra "Name: value" lines for the upgrade request."""
+        headers: extra "Name: value" lines for the upgrade request.  A
+        wss:// URL is checked against the CAs of cafile, under the name
+        tls_name (default: the URL's host)."""
         self.timeout = timeout
         self.extra = list(headers or [])
         self.host, self.port, self.path, self.host_header = parse_url(url)
@@ -151,6 +154,10 @@ class WSConn:
         except OSError as e:
             raise ProbeError("cannot connect to %s: %s" % (url, e.strerror or e)) from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.tls = urllib.parse.urlsplit(url).scheme == "wss"
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=cafile)
+            self.sock = ctx.wrap_socket(self.sock, server_hostname=tls_name or self.host)
         self._handshake(subprotocols, deadline)
 
     def _handshake(self, subprotocols, deadline):
@@ -216,7 +223,12 @@ class WSConn:
     def send_raw(self, data):
         """Send bytes, reading whatever arrives meanwhile into buf so that a
         server applying back-pressure cannot deadlock us.  Stops early (and
-        quietly) if the server closes or resets the connection."""
+        quietly) if the server closes or resets the connection.  Over TLS a
+        plain sendall: a non-blocking TLS socket would have to retry on
+        OpenSSL's want-read/want-write, and the TLS tests send little."""
+        if getattr(self, "tls", False):
+            self.sock.sendall(data)
+            return
         view = memoryview(data)
         deadline = time.monotonic() + self.timeout
         poller = select.poll()  # not select(): conns may use fds above 1023
