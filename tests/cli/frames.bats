@@ -177,9 +177,8 @@ closes_and_reads_nothing() {
     run "$NDB" send <<<"{\"KV_SET\":{\"keys\":{\"big\":\"$(head -c 900000 /dev/zero | tr '\0' x)\"}}}"
     [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
     run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
-import json, socket, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
-import wsprobe
 from wsprobe import WSConn, build_frame, OP_TEXT, OP_CLOSE
 
 def connections():
@@ -189,14 +188,7 @@ def connections():
     c.close()
     return n
 
-host, port, _, _ = wsprobe.parse_url(sys.argv[2])
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-s.connect((host, port))
-c = WSConn.__new__(WSConn)
-c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
-c.path, c.host_header = "/", "%s:%d" % (host, port)
-c._handshake(None, time.monotonic() + 5)
+c = WSConn(sys.argv[2], 5, rcvbuf=4096)
 c.send_raw(build_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}') * 8)
 time.sleep(0.5)
 c.send_raw(build_frame(OP_CLOSE, b"\x03\xe8"))

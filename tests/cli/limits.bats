@@ -189,13 +189,8 @@ elif cmd == "ping-flood":    # PID N SECS: N pings (at most SECS of sending), ne
     def rss_kib():
         with open("/proc/%d/status" % pid) as f:
             return int([l for l in f if l.startswith("VmRSS:")][0].split()[1])
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect((host, port))
-    c = WSConn.__new__(WSConn)
-    c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
-    c.path, c.host_header = "/", "%s:%d" % (host, port)
-    c._handshake(None, time.monotonic() + 5)
+    c = WSConn(url, 5, rcvbuf=4096)
+    s = c.sock
     before = rss_kib()
     data = memoryview(build_frame(OP_PING, b"p" * 125) * n)
     s.setblocking(False)
@@ -230,12 +225,8 @@ elif cmd == "pong":          # upgraded, answers every ping for SECS
     print("alive" if c.recv_message().startswith(b'{"KV_COUNT_RSP"') else "wrong")
 elif cmd == "never-read":    # pipeline N requests for a big value, never read
     n = int(args[0])
-    s = socket.create_connection((host, port))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    c = WSConn.__new__(WSConn)
-    c.sock, c.buf, c.timeout, c.host, c.port = s, bytearray(), 5, host, port
-    c.path, c.host_header = "/", "%s:%d" % (host, port)
-    c._handshake(None, time.monotonic() + 5)
+    c = WSConn(url, 5, rcvbuf=4096)
+    s = c.sock
     frame = build_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}')
     s.settimeout(0.5)
     sent = 0

@@ -26,22 +26,9 @@ class SlowConn(wsprobe.WSConn):
     """A WSConn whose socket reads little at a time, with pauses."""
 
     def __init__(self, args):
-        # built by hand (wsprobe allows it): the receive buffer must be
-        # set before connecting to bound the window the client offers
-        self.timeout = args.timeout
-        self.extra = []
-        self.host, self.port, self.path, self.host_header = wsprobe.parse_url(args.url)
-        self.buf = bytearray()
-        self.subprotocol = None
-        self.closed_code = None
         self.piece, self.every, self.pause = args.piece, args.every, args.pause
         self.since_pause = 0
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, args.rcvbuf)
-        s.settimeout(args.timeout)
-        s.connect((self.host, self.port))
-        self.sock = s
-        self._handshake(None, time.monotonic() + args.timeout)
+        super().__init__(args.url, args.timeout, rcvbuf=args.rcvbuf)
 
     def _recv_some(self, deadline):
         if self.since_pause >= self.every:

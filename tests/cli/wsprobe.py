@@ -136,11 +136,14 @@ def split_payload(data, k):
 class WSConn:
     """One client WebSocket connection with bounded waits."""
 
-    def __init__(self, url, timeout, subprotocols=None, headers=None, cafile=None, tls_name=None):
+    def __init__(self, url, timeout, subprotocols=None, headers=None, cafile=None, tls_name=None,
+                 rcvbuf=None):
         """Connect and complete the opening handshake within timeout;
         headers: extra "Name: value" lines for the upgrade request.  A
         wss:// URL is checked against the CAs of cafile, under the name
-        tls_name (default: the URL's host)."""
+        tls_name (default: the URL's host).  rcvbuf: the socket's receive
+        buffer, set before connecting so that it bounds the window the
+        client offers (a client that reads slowly, or not at all)."""
         self.timeout = timeout
         self.extra = list(headers or [])
         self.host, self.port, self.path, self.host_header = parse_url(url)
@@ -149,8 +152,7 @@ class WSConn:
         self.closed_code = None
         deadline = time.monotonic() + timeout
         try:
-            self.sock = socket.create_connection((self.host, self.port), timeout=timeout,
-                                                 source_address=(SOURCE, 0) if SOURCE else None)
+            self.sock = self._connect(timeout, rcvbuf)
         except OSError as e:
             raise ProbeError("cannot connect to %s: %s" % (url, e.strerror or e)) from None
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -159,6 +161,23 @@ class WSConn:
             ctx = ssl.create_default_context(cafile=cafile)
             self.sock = ctx.wrap_socket(self.sock, server_hostname=tls_name or self.host)
         self._handshake(subprotocols, deadline)
+
+    def _connect(self, timeout, rcvbuf):
+        if rcvbuf is None:
+            return socket.create_connection((self.host, self.port), timeout=timeout,
+                                            source_address=(SOURCE, 0) if SOURCE else None)
+        family, kind, proto, _, addr = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)[0]
+        s = socket.socket(family, kind, proto)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            if SOURCE:
+                s.bind((SOURCE, 0))
+            s.settimeout(timeout)
+            s.connect(addr)
+        except OSError:
+            s.close()
+            raise
+        return s
 
     def _handshake(self, subprotocols, deadline):
         """Send the upgrade request and check the 101 answer."""
