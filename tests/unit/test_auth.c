@@ -60,7 +60,13 @@ static strbuf out = STRBUF_INIT;
 static uint64_t fake_now = 1000000;
 static uint64_t armed = (uint64_t)-1; /* the delay of the last timer request */
 
-static uint64_t now_ms(void) { return fake_now; }
+static uint64_t advance_per_call; /* ms the clock moves at each reading: a slow check */
+
+static uint64_t now_ms(void) {
+    uint64_t t = fake_now;
+    fake_now += advance_per_call;
+    return t;
+}
 static void arm(uint64_t delay_ms) { armed = delay_ms; }
 
 /* Send one request from lc; the immediate response (valid until the next
@@ -369,6 +375,26 @@ static void test_basic(void) {
     teardown();
 }
 
+/* One handshake check slowed by load (the process descheduled: here 20 s
+ * on the clock) does not make a user too slow for Basic authentication for
+ * good: once the budget has refilled, the next check runs.  It was refused
+ * 503 "takes too long to check" from then on, no check running again to
+ * correct the estimate. */
+static void test_basic_after_slow_check(void) {
+    setup(USERS);
+    const ndb_user *u;
+    unsigned retry;
+    fake_now += 100000;
+    advance_per_call = 20000;
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.6", &u, &retry), AUTH_BASIC_FAILED);
+    advance_per_call = 0;
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.6", &u, &retry), AUTH_BASIC_BUSY); /* its 20 s paid */
+    fake_now += 1000000; /* the budget refills a tenth of the time: full again */
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.6", &u, &retry), AUTH_BASIC_OK);
+    CHECK_STR(u->name, "alice");
+    teardown();
+}
+
 /* ------------------------------------------------------------ throttle */
 
 static void test_throttle(void) {
@@ -405,6 +431,7 @@ int main(void) {
     test_no_endless_wait();
     test_stop_logins();
     test_basic();
+    test_basic_after_slow_check();
     test_throttle();
     return UNIT_DONE();
 }
