@@ -52,8 +52,11 @@ stop_server() {
 }
 
 # req REQUEST EXPECTED: send one raw request, compare the exact response.
+# It waits up to 60 s (ndb send's default is 5): a request that works a
+# while (a JSONPath search up to its step limit) takes seconds under ASan
+# on a loaded machine.  Tests of responsiveness give their own --timeout.
 req() {
-    run "$NDB" send "$1"
+    run "$NDB" send --timeout 60 "$1"
     if [ "$status" -ne 0 ] || [ "$output" != "$2" ]; then
         printf 'request : %s\nexpected: %s\ngot     : %s (exit %s)\n' "$1" "$2" "$output" "$status" >&2
         return 1
