@@ -119,18 +119,21 @@ wait_established() {
 }
 
 @test "loginTimeoutSec: a connection not logged in by the deadline is closed 1008, a failed login does not move it; a logged-in one stays" {
-    own_server --config "$USERS_CONFIG" --login-timeout 1
+    # 3 s, the late login at 1.5 s: margins a loaded machine under ASan needs
+    own_server --config "$USERS_CONFIG" --login-timeout 3
     run python3 - "$NDB_URL" "$BATS_TEST_DIRNAME" "$(auth alice alice-pw)" "$(auth alice guess)" <<'PY'
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from wsprobe import WSConn, Closed, OP_TEXT
 url, good, bad = sys.argv[1], sys.argv[3].encode(), sys.argv[4].encode()
-idle, late, logged, failed = (WSConn(url, 10) for _ in range(4))
+idle = WSConn(url, 10)
+t0 = time.monotonic()                # the first deadline is after t0 + 3
+late, logged, failed = (WSConn(url, 10) for _ in range(3))
 logged.send_frame(OP_TEXT, good)
 print(logged.recv_message().decode())
 failed.send_frame(OP_TEXT, bad)
 print(failed.recv_message().decode())
-time.sleep(0.6)
+time.sleep(max(0, t0 + 1.5 - time.monotonic()))
 late.send_frame(OP_TEXT, good)       # in time: logged in for good
 print(late.recv_message().decode())
 for c in (idle, failed):             # a failed login does not move the deadline
@@ -151,7 +154,7 @@ closed 1008 login timeout
 closed 1008 login timeout
 {"KV_COUNT_RSP":{"cnt":0,"st":1}}
 {"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
-    [ "$(grep -c 'not logged in within 1 s (loginTimeoutSec)' "$NDB_LOG")" -eq 2 ]
+    [ "$(grep -c 'not logged in within 3 s (loginTimeoutSec)' "$NDB_LOG")" -eq 2 ]
 }
 
 @test "loginTimeoutSec: a login whose check outlasts the deadline is answered, and the connection stays" {
