@@ -269,6 +269,14 @@ count() {
     err_has 'missing --ttl SECONDS'
     run --separate-stderr "$NDB" session expire --ttl 0 --delete "$t"
     exit_is 2 ''
+    # named the protocol's 'duration', which the user never typed, where
+    # session new names --ttl
+    run --separate-stderr "$NDB" session expire --ttl 315360001 "$t"
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 315360001 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
+    run --separate-stderr "$NDB" session new --ttl 315360001
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 315360001 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
 }
 
 @test "watch --count prints one JSON event per line, for changes by others" {
