@@ -406,6 +406,16 @@ count() {
     err_has 'ndb watch: --prefix is not valid UTF-8'
 }
 
+@test "send --events N: events that do not come in time are named as such, not as a missing answer" {
+    # every request was answered; it said "ndb: no answer from URL: timed
+    # out after 1 s", sending the reader after a lost request
+    run --separate-stderr "$NDB" send --timeout 1 --events 2 '{"KV_WATCH":{"keys":["ev"]}}' '{"KV_SET":{"keys":{"ev":1}}}'
+    exit_is 2 "$(printf '%s\n' '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_SET_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"ev","op":"set"}}')"
+    [ "$stderr" = "ndb: 1 of 2 events (--events) came from $NDB_URL: timed out after 1 s waiting for the next" ]
+    run --separate-stderr "$NDB" send --help
+    [[ "$output" == *"when an answer or --events's next event does not come in time"* ]]
+}
+
 @test "unwatch outside the REPL names no watch (its connection is new)" {
     run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''
