@@ -442,6 +442,10 @@ int cli_save(cli_ctx *c, int argc, char **argv);
 int cli_load(cli_ctx *c, int argc, char **argv);
 int cli_info(cli_ctx *c, int argc, char **argv);
 int cli_session_new(cli_ctx *c, int argc, char **argv);
+/* The server's 42 for the duration that --ttl T sent (session new, session
+ * expire): said as a refusal of --ttl T, the option the user typed, not
+ * of the protocol's 'duration'. */
+int cli_session_ttl_refused(cli_ctx *c, const char *t);
 int cli_session_end(cli_ctx *c, int argc, char **argv);
 int cli_session_exists(cli_ctx *c, int argc, char **argv);
 int cli_session_info(cli_ctx *c, int argc, char **argv);

@@ -59,8 +59,8 @@ static const char send_usage[] =
     "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
     "  -H, --host HOST    server host, for ws://HOST:PORT/ (default 127.0.0.1)\n"
     "  -p, --port PORT    server port, for ws://HOST:PORT/ (default 1987)\n"
-    "  --timeout SECONDS  limit for connecting and for each wait for an answer\n"
-    "                     (default 5; 0 waits without limit)\n"
+    "  --timeout SECONDS  limit for connecting and for each wait for an answer or\n"
+    "                     event (default 5; 0 waits without limit)\n"
     "  --events N         after the last answer, wait until N events (KV_EVENT,\n"
     "                     SH_EVENT of watches) have been printed in all\n"
     "  --user NAME        log in as NAME first (default $NDB_USER); the password is\n"
@@ -82,10 +82,11 @@ static const char send_usage[] =
     "  $ echo '{\"KV_COUNT\":{}}' | ndb send\n"
     "  {\"KV_COUNT_RSP\":{\"cnt\":1,\"st\":1}}\n"
     "\n"
-    "Exit status: 0 when every request was answered; 2 on a usage error, when the\n"
-    "server cannot be reached or refuses the login, when an answer does not come in\n"
-    "time, when the connection closes before all answers arrived, or when the\n"
-    "answers cannot be written (a full disk).  A reader that stops early\n"
+    "Exit status: 0 when every request was answered (and --events's events came);\n"
+    "2 on a usage error, when the server cannot be reached or refuses the login,\n"
+    "when an answer or --events's next event does not come in time, when the\n"
+    "connection closes before all of them arrived, or when the answers cannot be\n"
+    "written (a full disk).  A reader that stops early\n"
     "('ndb send ... | head -1') ends it quietly with status 0.\n";
 
 struct send_state {
@@ -133,7 +134,17 @@ static int take_answer(struct send_state *st) {
         else if (st->inflight) st->inflight--;
         return ferror(stdout) ? output_error(st) : 0;
     }
-    if (r == 0)
+    /* every answer came: what is missing is --events's next event, and
+     * "no answer" would send the reader looking for a lost request */
+    if (!st->inflight && r == 0)
+        fprintf(stderr, "ndb: %llu of %llu events (--events) came from %s: timed out after %g s waiting for "
+                        "the next\n",
+                (unsigned long long)st->events, (unsigned long long)st->events_wanted, wsc_url(st->ws),
+                st->timeout_s);
+    else if (!st->inflight)
+        fprintf(stderr, "ndb: lost connection to %s after %llu of %llu events (--events): %s\n", wsc_url(st->ws),
+                (unsigned long long)st->events, (unsigned long long)st->events_wanted, err);
+    else if (r == 0)
         fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(st->ws), st->timeout_s);
     else
         fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s\n", wsc_url(st->ws),

@@ -35,6 +35,15 @@ static void add_tokens(cli_ctx *c, int argc, const uint64_t *tk, int from) {
     sb_addc(&c->req, ']');
 }
 
+int cli_session_ttl_refused(cli_ctx *c, const char *t) {
+    strbuf m = STRBUF_INIT;
+    uint32_t mt = cli_rsp_get(c, "m");
+    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    int rc = cli_server_error_as(c, "--ttl %s refused by the server%s%s", t, m.len ? ": " : "", m.len ? m.buf : "");
+    sb_free(&m);
+    return rc;
+}
+
 int cli_session_new(cli_ctx *c, int argc, char **argv) {
     uint64_t ttl = 0;
     int rc;
@@ -54,15 +63,7 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     cli_req_end(c);
     uint32_t k;
     if ((rc = cli_call(c))) return rc;
-    if (c->st == 42 && t) { /* the only value the server can find too large */
-        strbuf m = STRBUF_INIT;
-        uint32_t mt = cli_rsp_get(c, "m");
-        if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
-        rc = cli_server_error_as(c, "--ttl %s refused by the server%s%s", t, m.len ? ": " : "",
-                                 m.len ? m.buf : "");
-        sb_free(&m);
-        return rc;
-    }
+    if (c->st == 42 && t) return cli_session_ttl_refused(c, t); /* the only value it can find too large */
     if (c->st != 1) return cli_server_error(c);
     if ((rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
     cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[k]), c->rsp.toks[k].len);

@@ -179,5 +179,6 @@ int cli_session_expire(cli_ctx *c, int argc, char **argv) {
         fprintf(stderr, "ndb: session %llu does not exist\n", (unsigned long long)tkn);
         return CLI_FALSE;
     }
+    if (c->st == 42) return cli_session_ttl_refused(c, t); /* "'duration' exceeds ..." */
     return c->st == 1 ? 0 : cli_server_error(c);
 }

@@ -35,7 +35,8 @@
  * status.  The first failure stops the script with that line's exit status,
  * the one `ndb WORDS...` would exit with (1 not found or false, 2 usage or
  * connection, 3 server error).  With --continue-on-error every line runs
- * and the exit status is that of the first failure.
+ * and the exit status is that of the first failure.  The wait for the next
+ * line services the connection as the prompt does (script_line).
  */
 #include "client/repl.h"
 #include "client/cli.h"
@@ -79,7 +80,9 @@ static const char repl_usage[] =
     "per line with no prompt; blank lines and lines starting with '#' are skipped;\n"
     "each result is printed as 'ndb COMMAND' prints it when not on a terminal.  The\n"
     "first line that fails (where 'ndb COMMAND' would exit nonzero, or a raw\n"
-    "request answered with an error status) stops the script.\n"
+    "request answered with an error status) stops the script.  While it waits for\n"
+    "the next line the connection is kept alive: events of its watches print as\n"
+    "they come, and after the server went away the next line reconnects.\n"
     "\n"
     "Options (the global options of 'ndb', applied to every command typed):\n"
     "  --url URL             server (default: $NDB_URL or " CLI_DEFAULT_URL ")\n"
@@ -1026,14 +1029,72 @@ static int run_interactive(repl *r) {
     return 0;
 }
 
+/* A script's input, read here rather than by stdio, so that the wait for
+ * its next line can service the connection (script_line). */
+typedef struct script_input {
+    strbuf buf;
+    size_t off;  /* the first byte not yet handed out */
+    size_t scan; /* bytes from off on known to hold no newline: a long line is searched once */
+    int eof;
+} script_input;
+
+#define SCRIPT_READ_CHUNK 65536
+
+/* Read more of the script into in->buf (what was handed out is dropped
+ * first).  Sets in->eof at the end of the input or on a read error. */
+static void script_read(script_input *in) {
+    size_t rest = in->buf.len - in->off;
+    if (in->off) memmove(in->buf.buf, in->buf.buf + in->off, rest);
+    in->buf.len = rest;
+    in->off = 0;
+    sb_grow(&in->buf, SCRIPT_READ_CHUNK);
+    ssize_t n = read(STDIN_FILENO, in->buf.buf + in->buf.len, SCRIPT_READ_CHUNK);
+    if (n > 0) in->buf.len += (size_t)n;
+    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) in->eof = 1;
+}
+
+/* The next line of the script, with its newline if it has one: *line
+ * (valid until the next call) and *len.  Returns 0, or -1 at the end of
+ * the input.  While no line is complete the connection is serviced every
+ * REPL_IDLE_POLL_MS, as at the interactive prompt: a script that pauses
+ * (input from a pipe, a watch waiting for its events) answers the
+ * server's keep-alive pings, so limits.idleTimeoutSec does not end its
+ * connection; its watches' events are printed as they come; and a
+ * connection the server closed is said at once and made again by the next
+ * line. */
+static int script_line(repl *r, script_input *in, const char **line, size_t *len) {
+    for (;;) {
+        size_t avail = in->buf.len - in->off;
+        const char *start = avail ? in->buf.buf + in->off : NULL;
+        const char *nl = avail > in->scan ? memchr(start + in->scan, '\n', avail - in->scan) : NULL;
+        in->scan = avail;
+        if (nl || (in->eof && avail)) {
+            *line = start;
+            *len = nl ? (size_t)(nl - start) + 1 : avail;
+            in->off += *len;
+            in->scan = 0;
+            return 0;
+        }
+        if (in->eof) return -1;
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        int k = poll(&p, 1, r->c.ws ? REPL_IDLE_POLL_MS : -1);
+        if (k == 0) {
+            check_connection(r, 1);
+            fflush(stdout);
+        } else if (k > 0 || errno != EINTR) {
+            script_read(in); /* a poll that failed otherwise: the read says why */
+        }
+    }
+}
+
 static int run_script(repl *r) {
     strbuf pending = STRBUF_INIT;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    script_input in = {STRBUF_INIT, 0, 0, 0};
+    const char *line;
+    size_t len;
     long lineno = 0, first_line = 0;
     int quit = 0, first_rc = 0;
-    while (!quit && (len = getline(&line, &cap, stdin)) >= 0) {
+    while (!quit && script_line(r, &in, &line, &len) == 0) {
         const char *text = line;
         int rc;
         lineno++;
@@ -1067,7 +1128,7 @@ static int run_script(repl *r) {
                         "backslash is not closed\n", first_line);
         first_rc = CLI_USAGE;
     }
-    free(line);
+    sb_free(&in.buf);
     sb_free(&pending);
     return first_rc;
 }

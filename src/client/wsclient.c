@@ -620,6 +620,12 @@ int wsc_send(ws_client *c, const char *msg, size_t len) {
 
 int wsc_recv(ws_client *c, strbuf *out, int timeout_ms, char *err, size_t errlen) {
     int r = pump(c, timeout_ms, has_message);
+    /* The server's close frame came: no message can follow it, although lws
+     * reports the connection closed only a service round or more later,
+     * once it has answered the frame.  A caller that only looks (timeout 0:
+     * the REPL between a script's lines) must see the close now, or it
+     * sends its next request into a connection that is going away. */
+    if (r == 0 && c->close_code) r = -1;
     if (r == 1) {
         size_t len;
         memcpy(&len, c->rxq.buf + c->rxoff, sizeof len);

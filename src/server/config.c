@@ -359,5 +359,14 @@ int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
                  "near maxPayload cannot be read back (its answer closes the connection with 1008); raise "
                  "--max-output or lower --max-payload",
                  c->max_output, c->max_payload);
+    /* A watcher that stops reading is sent "overflow" once its unread output
+     * passes watchOutputBytes, and closed once it passes maxOutputBytes: with
+     * the first not below the second the overflow never comes, and such a
+     * watcher is cut off without learning that it should watch anew. */
+    if (c->watch_output >= c->max_output)
+        log_warn("limits.watchOutputBytes (%zu) is not below limits.maxOutputBytes (%zu): a watcher that stops "
+                 "reading is disconnected at maxOutputBytes instead of being sent an overflow event; lower --watch-output "
+                 "or raise --max-output",
+                 c->watch_output, c->max_output);
     return 0;
 }

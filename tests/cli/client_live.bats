@@ -269,6 +269,14 @@ count() {
     err_has 'missing --ttl SECONDS'
     run --separate-stderr "$NDB" session expire --ttl 0 --delete "$t"
     exit_is 2 ''
+    # named the protocol's 'duration', which the user never typed, where
+    # session new names --ttl
+    run --separate-stderr "$NDB" session expire --ttl 315360001 "$t"
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 315360001 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
+    run --separate-stderr "$NDB" session new --ttl 315360001
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): --ttl 315360001 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
 }
 
 @test "watch --count prints one JSON event per line, for changes by others" {
@@ -398,6 +406,16 @@ count() {
     err_has 'ndb watch: --prefix is not valid UTF-8'
 }
 
+@test "send --events N: events that do not come in time are named as such, not as a missing answer" {
+    # every request was answered; it said "ndb: no answer from URL: timed
+    # out after 1 s", sending the reader after a lost request
+    run --separate-stderr "$NDB" send --timeout 1 --events 2 '{"KV_WATCH":{"keys":["ev"]}}' '{"KV_SET":{"keys":{"ev":1}}}'
+    exit_is 2 "$(printf '%s\n' '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_SET_RSP":{"st":1}}' '{"KV_EVENT":{"id":1,"key":"ev","op":"set"}}')"
+    [ "$stderr" = "ndb: 1 of 2 events (--events) came from $NDB_URL: timed out after 1 s waiting for the next" ]
+    run --separate-stderr "$NDB" send --help
+    [[ "$output" == *"when an answer or --events's next event does not come in time"* ]]
+}
+
 @test "unwatch outside the REPL names no watch (its connection is new)" {
     run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''
@@ -464,4 +482,62 @@ wait_screen() {
     wait_screen "$(printf '%s get job:10\n7' "$prompt")"
     ! screen | grep -q '"job:10"'
     tm kill-server
+}
+
+# ------------------------------------------------------------ a REPL script fed by a pipe
+
+# start_script_repl: `ndb repl` reading a fifo (fd 8 writes its lines; bats keeps 3), its
+# output in $BATS_TEST_TMPDIR/out and err; SCRIPT_PID is the REPL.
+start_script_repl() {
+    local fifo=$BATS_TEST_TMPDIR/in
+    mkfifo "$fifo"
+    timeout 60 "$NDB" repl <"$fifo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+    SCRIPT_PID=$!
+    exec 8>"$fifo"
+}
+
+# end_script_repl: end its input and take its exit status into $status.
+end_script_repl() {
+    exec 8>&-
+    status=0
+    wait "$SCRIPT_PID" || status=$?
+}
+
+@test "a REPL script outlives a server restart between its lines: the next line reconnects and renews the watch" {
+    OWN_SERVER=1
+    start_server
+    local port=$NDB_PORT
+    start_script_repl
+    echo 'watch job' >&8
+    wait_file "$BATS_TEST_TMPDIR/err" "watching (id 1)"
+    stop_server
+    start_server --port "$port" 8>&- # the server holds no end of the script's pipe
+    [ "$NDB_PORT" = "$port" ]
+    # the line after the restart failed: "lost connection ... before the
+    # answer arrived: connection closed by server (1000: server shutting
+    # down)", exit 2 — the close frame was there, unread, when it was sent
+    # (a server killed with no close frame was noticed, and reconnected to)
+    printf 'set job 1\nget job\n' >&8
+    end_script_repl
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf '%s\n' '{"id":1,"key":"job","op":"set"}' 1)" ]
+    grep -qF "ndb: lost connection to $NDB_URL (connection closed by server (1000: server shutting down))" \
+        "$BATS_TEST_TMPDIR/err"
+}
+
+@test "a REPL script waiting for its next line keeps its connection alive and prints its watch's events as they come" {
+    OWN_SERVER=1
+    start_server --idle-timeout 2 # ping after ~1 s of silence, hang up at 2 s
+    start_script_repl
+    echo 'watch job' >&8
+    wait_file "$BATS_TEST_TMPDIR/err" "watching (id 1)"
+    "$NDB" set job 7
+    # shown while the script waits, not only when its next line comes
+    wait_file "$BATS_TEST_TMPDIR/out" '{"id":1,"key":"job","op":"set"}'
+    sleep 3 # past the idle timeout: a script that answered no ping was dropped
+    echo 'get job' >&8
+    end_script_repl
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf '%s\n' '{"id":1,"key":"job","op":"set"}' 7)" ]
+    ! grep -q 'lost connection' "$BATS_TEST_TMPDIR/err"
 }

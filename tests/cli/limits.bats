@@ -397,6 +397,20 @@ cpu below 25%: True
     ! grep -q "is not above limits.maxPayload" "$NDB_LOG"
 }
 
+@test "watchOutputBytes not below maxOutputBytes: a warning at start (a watcher that stops reading would be closed, never told overflow); the defaults give none" {
+    start_server --watch-output 64M
+    grep -qF "warn: limits.watchOutputBytes (67108864) is not below limits.maxOutputBytes (67108864): a watcher that stops reading is disconnected at maxOutputBytes instead of being sent an overflow event; lower --watch-output or raise --max-output" "$NDB_LOG"
+    stop_server
+    start_server --max-output 64K --max-payload 32K
+    grep -qF "warn: limits.watchOutputBytes (1048576) is not below limits.maxOutputBytes (65536)" "$NDB_LOG"
+    stop_server
+    start_server --watch-output 64M --max-output 65M
+    ! grep -q "is not below limits.maxOutputBytes" "$NDB_LOG"
+    stop_server
+    start_server
+    ! grep -q "warn:" "$NDB_LOG"
+}
+
 @test "maxDepth: deeper requests answer 42; the scanner's 1024 still answers ERR 3" {
     start_server --max-depth 6
     req '{"KV_SET":{"keys":{"a":[[[1]]]}}}' '{"KV_SET_RSP":{"st":1}}'

@@ -39,6 +39,9 @@ tls (config object "tls"):' ]
     grep -qx '  --output-stall-timeout S  close such a client, with code 1008, when its output' <<<"$output"
     grep -qx '                            (0..1024T, default 0)' <<<"$output"
     grep -qx '  -h, --help                show this help and exit' <<<"$output"
+    # the timer removes expired keys too (watchers hear "expire" then): it
+    # said "expired sessions" only
+    grep -qx '  --session-check-ms MS     how often expired sessions and keys are removed' <<<"$output"
     [ "$output" = "$("$NDB" help serve)" ]
 }
 
