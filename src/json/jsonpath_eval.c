@@ -424,6 +424,9 @@ static json_t *singular_step(jp_ctx *c, const jp_sel *s, json_t *n, int64_t *len
 static jv eval_singular(jp_ctx *c, const jp_query *q, json_t *n) {
     for (size_t s = 0; s < q->nseg && n; s++) {
         int64_t len = -1;
+        /* every node walked through is a visit: `$.a.a.a…` a thousand levels down, tested
+         * for each of 40,000 elements, was 40,000,000 lookups for 120,000 steps */
+        if (jp_tick(c, 1)) return jv_null();
         n = singular_step(c, &q->seg[s].sel[0], n, &len);
         if (len >= 0) return s + 1 == q->nseg ? jv_int(len) : jv_null();
     }

@@ -315,6 +315,26 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
         "{\"KV_FIND_RSP\":{\"paths\":[\"\$[1999]['a']\",\"\$[1999]['a']['b']\",\"\$[1999]['a']['b'][0]\",\"\$[0]['a']\",\"\$[0]['a']['b']\",\"\$[0]['a']['b'][0]\"],\"st\":1}}"
 }
 
+@test "each node a path operand walks through is a step; other clients are answered meanwhile" {
+    # $.a.a.a… 1,000 levels down, tested for each of 25,000,000 pairs of elements,
+    # held the server for 65 s: one walk of 1,000 lookups cost three steps
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dobj\":{\"a\":%s,\"arr\":%s}}}}" % ("{\"a\":" * 1000 + "1" + "}" * 1000, list(range(1000))))' | "$NDB" send - >/dev/null
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["dobj"],"path":"$.arr[?($.arr[?($%s == 2)])]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
+    "$NDB" send --timeout 60 - <"$BATS_TEST_TMPDIR/walk" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 1 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' ]
+    # one walk per element is cheap
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["dobj"],"path":"$.arr[?($%s == @)]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/walk"
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_FIND_RSP\":{\"paths\":[\"\$['arr'][1]\"],\"st\":1}}" ]
+}
+
 @test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
     # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
     # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value

@@ -926,6 +926,33 @@ static void union_budget_tests(void) {
     json_decref(root);
 }
 
+/* Each node a singular path operand walks through is a step: `$.a.a.a…` 1,000 levels
+ * down, tested for each of 25,000,000 pairs of elements, held the server for 65 s at
+ * three steps per test. */
+static void operand_budget_tests(void) {
+    json_t *root = json_object(), *arr = json_array(), *deep = json_integer(1);
+    for (int i = 0; i < 1000; i++) deep = json_pack("{s:o}", "a", deep);
+    for (int i = 0; i < 200; i++) json_array_append_new(arr, json_integer(i));
+    json_object_set_new(root, "a", deep);
+    json_object_set_new(root, "arr", arr);
+    strbuf src = STRBUF_INIT, one = STRBUF_INIT;
+    sb_adds(&src, "$.arr[?($.arr[?($");
+    sb_adds(&one, "$.arr[?($");
+    for (int i = 0; i <= 1000; i++) {
+        sb_adds(&src, ".a");
+        sb_adds(&one, ".a");
+    }
+    sb_adds(&src, " == 2)])]"); /* 40,000 tests x 1,001 nodes */
+    sb_adds(&one, " == 2)]");   /* 200 tests: fine */
+    sb_grow(&src, 0);
+    sb_grow(&one, 0);
+    check_budget(root, src.buf, 1);
+    check_budget(root, one.buf, 0);
+    sb_free(&src);
+    sb_free(&one);
+    json_decref(root);
+}
+
 /* Each result's path is copied whole: 100,000 nodes 1,000 levels down would be 3 GB of
  * paths.  Past JP_RESULT_BYTES_LIMIT the evaluation fails instead. */
 static void result_size_tests(void) {
@@ -993,6 +1020,7 @@ int main(void) {
     budget_tests();
     string_budget_tests();
     union_budget_tests();
+    operand_budget_tests();
     result_size_tests();
     random_tests();
     return UNIT_DONE();
