@@ -19,9 +19,9 @@
  *  - Work budget: one jp_eval may produce/visit/evaluate at most 20,000,000 matches,
  *    containers, expression nodes, function-argument elements, selectors of a union
  *    applied to a node, whether or not they select anything, and nodes that path operands
- *    walk through (strings compared, member
- *    names looked up and characters counted add a step per JP_BYTES_PER_STEP bytes, so long
- *    strings cannot multiply the cost of a step); past that it fails with
+ *    walk through (strings compared, member names looked up, number texts copied by `-`,
+ *    abs and to_number, and characters counted add a step per JP_BYTES_PER_STEP bytes, so
+ *    long strings cannot multiply the cost of a step); past that it fails with
  *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
  *    near it; nested filters over `..` could otherwise run for hours.  The results' paths
  *    (copied whole, one per selected node) may take at most JP_RESULT_BYTES_LIMIT (128 MiB)

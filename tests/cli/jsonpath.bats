@@ -335,6 +335,27 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     [ "$output" = "{\"KV_FIND_RSP\":{\"paths\":[\"\$['arr'][1]\"],\"st\":1}}" ]
 }
 
+@test "unary minus, abs and to_number of a long number text cost by its length; other clients are answered meanwhile" {
+    # each copied the 400 KB text whole for two steps: -$.n tested for each of
+    # 9,000,000 pairs of elements held the server for minutes
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dnum\":{\"n\":1%s,\"arr\":%s}}}}" % ("0" * 400000, list(range(400))))' | "$NDB" send - >/dev/null
+    local limit='{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(-$.n)])]"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 1 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "$limit" ]
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs($.n))])]"}}' "$limit"
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(to_number($.n))])]"}}' "$limit"
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs(-$.n))])]"}}' "$limit"
+    # a few copies are cheap, and exact
+    req '{"KV_FIND":{"rsp":"paths","keys":["dnum"],"path":"$[?(abs(-@) == @ && -(-@) == to_number(@) && -@ < 0)]"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['n']\"],\"st\":1}}"
+}
+
 @test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
     # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
     # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value
