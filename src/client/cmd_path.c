@@ -194,6 +194,15 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     return k->len == 1 && jtok_text(&c->rsp, k)[0] == '0' ? CLI_FALSE : 0;
 }
 
+/* Did KV_ARR_APPEND refuse the value itself for not being an object (docs/protocol.md 3.12:
+ * m "value is not an object"), rather than its member for not being an array? */
+static int append_refused_object(cli_ctx *c) {
+    uint32_t mt = cli_rsp_get(c, "m");
+    static const char refusal[] = "value is not an object";
+    return mt && c->rsp.toks[mt].type == JT_STRING &&
+           jstr_equals(&c->rsp, &c->rsp.toks[mt], refusal, sizeof refusal - 1);
+}
+
 int cli_append(cli_ctx *c, int argc, char **argv) {
     int rc, used = 0;
     if (c->opt[OPT_STRING] && c->opt[OPT_JSON])
@@ -219,8 +228,10 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
         return CLI_FALSE;
     }
     if (c->st == 41) { /* the server names its parameter ('name'); say what the user typed */
+        /* with --name, 41 is either the value (not an object) or its member (not an array) */
+        int not_object = c->opt[OPT_NAME] && append_refused_object(c);
         strbuf m = STRBUF_INIT;
-        if (c->opt[OPT_NAME]) {
+        if (c->opt[OPT_NAME] && !not_object) {
             SB_ADD_LIT(&m, "member ");
             cli_quote(&m, c->opt[OPT_NAME], strlen(c->opt[OPT_NAME]));
             SB_ADD_LIT(&m, " of key ");
@@ -228,7 +239,7 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
             SB_ADD_LIT(&m, "the value of key ");
         }
         cli_quote(&m, argv[0], strlen(argv[0]));
-        fprintf(stderr, "ndb: ValueTypeInvalid (41): %s is not an array\n", m.buf);
+        fprintf(stderr, "ndb: ValueTypeInvalid (41): %s is not an %s\n", m.buf, not_object ? "object" : "array");
         sb_free(&m);
         return cli_status_exit(c->st);
     }

@@ -202,9 +202,17 @@ logins'
     run --separate-stderr "$NDB" append nokey 1
     exit_is 1 ""
     err_has 'key "nokey" does not exist'
+    # Devices holds an array: it has no members to append to (the server: "value is not an object")
     run --separate-stderr "$NDB" append Devices --name nope 1
     exit_is 3 ""
-    [ "$stderr" = 'ndb: ValueTypeInvalid (41): member "nope" of key "Devices" is not an array' ]
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "Devices" is not an object' ]
+    run --separate-stderr "$NDB" append n --name teams 1
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "n" is not an object' ]
+    "$NDB" set profile '{"teams":"none"}'
+    run --separate-stderr "$NDB" append profile --name teams 1
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): member "teams" of key "profile" is not an array' ]
     run --separate-stderr "$NDB" append n 1
     exit_is 3 ""
     [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "n" is not an array' ]
