@@ -166,7 +166,9 @@ typedef struct jp_match {
 
 typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised path */
 
-/* Evaluate p against root.  Returns 0 and *out on success (free with jp_results_free; the
+/* Evaluate p against root, a tree: no array or object may be in it twice (jtree_build's
+ * never are), since `..` tells containers it has visited by their node.  Returns 0 and
+ * *out on success (free with jp_results_free; the
  * results borrow nodes from root, which must stay unmodified while they are used, but not
  * from p).  Returns -1, *out = NULL and fills *err on a failure that must fail the whole
  * request: a regex exceeding its step limit ("regex exceeded its step limit …"), or the

@@ -6,7 +6,7 @@
  * and carry a hash of the whole path, so de-duplication by normalised path is a hash-set
  * lookup plus, on a hash hit, a walk up both chains.  Duplicates can only appear after a
  * union, so only those segments are de-duplicated; recursive descent from several start
- * nodes skips containers already visited, which keeps `..` linear in the tree size and the
+ * nodes skips containers (nodes) already visited, which keeps `..` linear in the tree size and the
  * order of first occurrences unchanged.  Descent uses an explicit stack, never recursion.
  * At the end the records of the final matches are copied into a self-contained jp_results.
  *
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/u64set.h"
 #include "json/jsonpath_internal.h"
 
 #define NO_PARENT UINT32_MAX
@@ -352,23 +353,26 @@ static void push_children(jp_ctx *c, jp_list *stack, const jp_item *it) {
 }
 
 /* `..X`: apply X to each start node and every descendant container, pre-order.  With
- * several start nodes, a container already visited (same path) is skipped with its
- * subtree: everything it would produce has been produced already. */
+ * several start nodes, a container already visited is skipped with its subtree:
+ * everything it would produce has been produced already.  A container of the tree has
+ * one path, so "already visited" is its node: comparing the paths instead walked both
+ * record chains to the root for each start node (`$..*..*…` over 100,000 containers a
+ * thousand levels down took 0.3 s a segment, uncounted). */
 static void descend(jp_ctx *c, const jp_seg *seg, const jp_list *cur, jp_list *out) {
-    jp_set seen = {NULL, 0, 0};
+    u64set seen = U64SET_INIT;
     jp_list stack = {NULL, 0, 0};
     for (size_t i = 0; i < cur->n && !c->failed; i++) {
         if (!json_is_array(cur->v[i].node) && !json_is_object(cur->v[i].node)) continue;
         list_push(&stack, cur->v[i].node, cur->v[i].parent, cur->v[i].rec, 0);
         while (stack.n && !c->failed) {
             jp_item it = stack.v[--stack.n];
-            if (cur->n > 1 && !set_add(c, &seen, it.rec)) continue;
+            if (cur->n > 1 && !u64set_add(&seen, (uint64_t)(uintptr_t)it.node)) continue;
             apply_seg(c, seg, &it, out);
             push_children(c, &stack, &it);
         }
     }
     free(stack.v);
-    free(seen.slot);
+    u64set_free(&seen);
 }
 
 /* ---- queries --------------------------------------------------------------------------- */

@@ -356,6 +356,24 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
         "{\"KV_FIND_RSP\":{\"paths\":[\"\$['n']\"],\"st\":1}}"
 }
 
+@test "\$..*..*…: descent from many start nodes tells visited containers apart at once; other clients are answered meanwhile" {
+    # each start node already visited was found by comparing two paths up to the
+    # root: $ with ..* thirty times over 100,000 containers 1,000 levels down (a
+    # 300 KB value) held the server for 8 s
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deepw\":%s}}}" % ("[" * 1000 + ",".join(["[]"] * 100000) + "]" * 1000))' | "$NDB" send - >/dev/null
+    "$NDB" send --timeout 60 "{\"KV_FIND\":{\"rsp\":\"keys\",\"keys\":[\"deepw\"],\"path\":\"\$$(printf '..*%.0s' $(seq 30))\"}}" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"keys":["deepw"],"st":1}}' ]
+    # and each container is still reported once, in order
+    req '{"KV_FIND":{"rsp":"paths","keys":["Devices"],"path":"$..sensors..*..id"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"st\":1}}"
+}
+
 @test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
     # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
     # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value
