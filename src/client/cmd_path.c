@@ -163,8 +163,36 @@ static void say_no_key(const char *key, const char *member) {
     sb_free(&m);
 }
 
+/* `update u '$.age' '@ + 1'` would store the string "@ + 1": update stores
+ * values, it evaluates no expressions, so say so instead.  The same holds for
+ * a VALUE read from standard input ('-': "by the same rules", ndb help values). */
+static int refuse_expression(cli_ctx *c, const char *v, int from_stdin) {
+    if (c->opt[OPT_STRING] || (v[0] != '@' && v[0] != '$')) return 0;
+    if (from_stdin)
+        return cli_usage_error(c, "VALUE from standard input starts with '%c' like a JSONPath expression, "
+                                  "but update stores VALUE as given and evaluates nothing (-s stores it as "
+                                  "a string)", v[0]);
+    return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
+                              "stores VALUE as given and evaluates nothing (-s stores it as "
+                              "a string)", v);
+}
+
+/* The VALUE of update: the argument, or standard input for '-', checked by
+ * refuse_expression and added to the request. */
+static int add_update_value(cli_ctx *c, const char *arg) {
+    int rc;
+    if (strcmp(arg, "-"))
+        return (rc = refuse_expression(c, arg, 0)) ? rc : cli_add_value(c, &c->req, arg, strlen(arg), "VALUE");
+    strbuf in = STRBUF_INIT;
+    rc = cli_read_stdin_value(c, &in);
+    if (!rc && !(rc = refuse_expression(c, in.buf, 1)))
+        rc = cli_add_value(c, &c->req, in.buf, in.len, "standard input");
+    sb_free(&in);
+    return rc;
+}
+
 int cli_update(cli_ctx *c, int argc, char **argv) {
-    int rc, used = 0;
+    int rc;
     if (c->opt[OPT_STRING] && c->opt[OPT_JSON])
         return cli_usage_error(c, "--string and --json exclude each other");
     cli_req_begin(c);
@@ -172,14 +200,8 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
     cli_req_member(c, "path");
     if ((rc = add_string(c, argv[1], strlen(argv[1]), "PATH"))) return rc;
-    /* `update u '$.age' '@ + 1'` would store the string "@ + 1": update
-     * stores values, it evaluates no expressions, so say so instead. */
-    if (!c->opt[OPT_STRING] && (argv[2][0] == '@' || argv[2][0] == '$'))
-        return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
-                                  "stores VALUE as given and evaluates nothing (-s stores it as "
-                                  "a string)", argv[2]);
     cli_req_member(c, "value");
-    if ((rc = cli_add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
+    if ((rc = add_update_value(c, argv[2]))) return rc;
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
     if (c->st == 22) {

@@ -174,10 +174,22 @@ logins'
     exit_is 2 ""
     run --separate-stderr "$NDB" get u
     ok_out '{"age":30}'
+    # standard input follows the same rules (ndb help values)
+    run --separate-stderr bash -c 'printf "@ + 1\n" | "$NDB" update u "\$.age" -'
+    exit_is 2 ""
+    err_has "ndb update: VALUE from standard input starts with '@' like a JSONPath expression, but update stores VALUE as given and evaluates nothing (-s stores it as a string)"
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":30}'
+    run --separate-stderr bash -c 'printf "31\n" | "$NDB" update u "\$.age" -'
+    ok_out '1'
     run --separate-stderr "$NDB" update -s u '$.age' '@ + 1'
     ok_out '1'
     run --separate-stderr "$NDB" get u
     ok_out '{"age":"@ + 1"}'
+    run --separate-stderr bash -c 'printf "\$.x" | "$NDB" update -s u "\$.age" -'
+    ok_out '1'
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":"$.x"}'
 }
 
 @test "append adds items in order, with the value rules of set" {
