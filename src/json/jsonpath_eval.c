@@ -6,8 +6,9 @@
  * and carry a hash of the whole path, so de-duplication by normalised path is a hash-set
  * lookup plus, on a hash hit, a walk up both chains.  Duplicates can only appear after a
  * union, so only those segments are de-duplicated; recursive descent from several start
- * nodes skips containers (nodes) already visited, which keeps `..` linear in the tree size and the
- * order of first occurrences unchanged.  Descent uses an explicit stack, never recursion.
+ * nodes skips containers already visited (by node), which keeps `..` linear in the tree
+ * size and the order of first occurrences unchanged.  Descent uses an explicit stack,
+ * never recursion.
  * At the end the records of the final matches are copied into a self-contained jp_results.
  *
  * Filter path operands are evaluated here too (jp_eval_operand): singular paths walk the
