@@ -284,8 +284,10 @@ int cli_add_value(cli_ctx *c, strbuf *out, const char *s, size_t n, const char *
  * JSON (as for a VALUE), not an object, or nested too deep. */
 int cli_stdin_object(cli_ctx *c, const char *s, size_t n);
 
-/* cli_add_value for a VALUE of '-': all of standard input, less one
- * trailing line ending (\n or \r\n). */
+/* A VALUE of '-': all of standard input, less one trailing line ending
+ * (\n or \r\n), into in (NUL-terminated).  Returns 0 or CLI_USAGE. */
+int cli_read_stdin_value(cli_ctx *c, strbuf *in);
+/* cli_add_value for a VALUE of '-' (cli_read_stdin_value). */
 int cli_add_stdin_value(cli_ctx *c, strbuf *out);
 /* A VALUE argument added to the request, or standard input for "-" (at
  * most once per command: *stdin_used counts). */

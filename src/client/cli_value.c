@@ -134,17 +134,24 @@ int cli_stdin_object(cli_ctx *c, const char *s, size_t n) {
     return 0;
 }
 
+int cli_read_stdin_value(cli_ctx *c, strbuf *in) {
+    int rc = cli_read_stdin(c, in);
+    if (rc) return rc;
+    /* The line ending that echo, printf '...\n' and editors add is not
+     * part of the value (ndb help values). */
+    size_t n = in->len;
+    if (n && in->buf[n - 1] == '\n') n--;
+    if (n && in->buf[n - 1] == '\r' && n + 1 == in->len) n--;
+    in->len = n;
+    sb_grow(in, 0);
+    in->buf[n] = '\0';
+    return 0;
+}
+
 int cli_add_stdin_value(cli_ctx *c, strbuf *out) {
     strbuf in = STRBUF_INIT;
-    int rc = cli_read_stdin(c, &in);
-    if (!rc) {
-        /* The line ending that echo, printf '...\n' and editors add is not
-         * part of the value (ndb help values). */
-        size_t n = in.len;
-        if (n && in.buf[n - 1] == '\n') n--;
-        if (n && in.buf[n - 1] == '\r' && n + 1 == in.len) n--;
-        rc = cli_add_value(c, out, in.buf ? in.buf : "", n, "standard input");
-    }
+    int rc = cli_read_stdin_value(c, &in);
+    if (!rc) rc = cli_add_value(c, out, in.buf, in.len, "standard input");
     sb_free(&in);
     return rc;
 }

@@ -163,8 +163,36 @@ static void say_no_key(const char *key, const char *member) {
     sb_free(&m);
 }
 
+/* `update u '$.age' '@ + 1'` would store the string "@ + 1": update stores
+ * values, it evaluates no expressions, so say so instead.  The same holds for
+ * a VALUE read from standard input ('-': "by the same rules", ndb help values). */
+static int refuse_expression(cli_ctx *c, const char *v, int from_stdin) {
+    if (c->opt[OPT_STRING] || (v[0] != '@' && v[0] != '$')) return 0;
+    if (from_stdin)
+        return cli_usage_error(c, "VALUE from standard input starts with '%c' like a JSONPath expression, "
+                                  "but update stores VALUE as given and evaluates nothing (-s stores it as "
+                                  "a string)", v[0]);
+    return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
+                              "stores VALUE as given and evaluates nothing (-s stores it as "
+                              "a string)", v);
+}
+
+/* The VALUE of update: the argument, or standard input for '-', checked by
+ * refuse_expression and added to the request. */
+static int add_update_value(cli_ctx *c, const char *arg) {
+    int rc;
+    if (strcmp(arg, "-"))
+        return (rc = refuse_expression(c, arg, 0)) ? rc : cli_add_value(c, &c->req, arg, strlen(arg), "VALUE");
+    strbuf in = STRBUF_INIT;
+    rc = cli_read_stdin_value(c, &in);
+    if (!rc && !(rc = refuse_expression(c, in.buf, 1)))
+        rc = cli_add_value(c, &c->req, in.buf, in.len, "standard input");
+    sb_free(&in);
+    return rc;
+}
+
 int cli_update(cli_ctx *c, int argc, char **argv) {
-    int rc, used = 0;
+    int rc;
     if (c->opt[OPT_STRING] && c->opt[OPT_JSON])
         return cli_usage_error(c, "--string and --json exclude each other");
     cli_req_begin(c);
@@ -172,14 +200,8 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     if ((rc = add_string(c, argv[0], strlen(argv[0]), "KEY"))) return rc;
     cli_req_member(c, "path");
     if ((rc = add_string(c, argv[1], strlen(argv[1]), "PATH"))) return rc;
-    /* `update u '$.age' '@ + 1'` would store the string "@ + 1": update
-     * stores values, it evaluates no expressions, so say so instead. */
-    if (!c->opt[OPT_STRING] && (argv[2][0] == '@' || argv[2][0] == '$'))
-        return cli_usage_error(c, "VALUE '%s' looks like a JSONPath expression, but update "
-                                  "stores VALUE as given and evaluates nothing (-s stores it as "
-                                  "a string)", argv[2]);
     cli_req_member(c, "value");
-    if ((rc = cli_add_arg_value(c, argv[2], &used, "VALUE"))) return rc;
+    if ((rc = add_update_value(c, argv[2]))) return rc;
     cli_req_end(c);
     if ((rc = cli_call(c))) return rc;
     if (c->st == 22) {
@@ -192,6 +214,15 @@ int cli_update(cli_ctx *c, int argc, char **argv) {
     const jtok *k = &c->rsp.toks[t];
     cli_print_line(c, jtok_text(&c->rsp, k), k->len);
     return k->len == 1 && jtok_text(&c->rsp, k)[0] == '0' ? CLI_FALSE : 0;
+}
+
+/* Did KV_ARR_APPEND refuse the value itself for not being an object (docs/protocol.md 3.12:
+ * m "value is not an object"), rather than its member for not being an array? */
+static int append_refused_object(cli_ctx *c) {
+    uint32_t mt = cli_rsp_get(c, "m");
+    static const char refusal[] = "value is not an object";
+    return mt && c->rsp.toks[mt].type == JT_STRING &&
+           jstr_equals(&c->rsp, &c->rsp.toks[mt], refusal, sizeof refusal - 1);
 }
 
 int cli_append(cli_ctx *c, int argc, char **argv) {
@@ -219,8 +250,10 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
         return CLI_FALSE;
     }
     if (c->st == 41) { /* the server names its parameter ('name'); say what the user typed */
+        /* with --name, 41 is either the value (not an object) or its member (not an array) */
+        int not_object = c->opt[OPT_NAME] && append_refused_object(c);
         strbuf m = STRBUF_INIT;
-        if (c->opt[OPT_NAME]) {
+        if (c->opt[OPT_NAME] && !not_object) {
             SB_ADD_LIT(&m, "member ");
             cli_quote(&m, c->opt[OPT_NAME], strlen(c->opt[OPT_NAME]));
             SB_ADD_LIT(&m, " of key ");
@@ -228,7 +261,7 @@ int cli_append(cli_ctx *c, int argc, char **argv) {
             SB_ADD_LIT(&m, "the value of key ");
         }
         cli_quote(&m, argv[0], strlen(argv[0]));
-        fprintf(stderr, "ndb: ValueTypeInvalid (41): %s is not an array\n", m.buf);
+        fprintf(stderr, "ndb: ValueTypeInvalid (41): %s is not an %s\n", m.buf, not_object ? "object" : "array");
         sb_free(&m);
         return cli_status_exit(c->st);
     }

@@ -17,9 +17,11 @@
  *
  * Choices where docs/protocol.md is silent (all are deliberate and unit-tested):
  *  - Work budget: one jp_eval may produce/visit/evaluate at most 20,000,000 matches,
- *    containers, expression nodes and function-argument elements (strings compared, member
- *    names looked up and characters counted add a step per JP_BYTES_PER_STEP bytes, so long
- *    strings cannot multiply the cost of a step); past that it fails with
+ *    containers, expression nodes, function-argument elements, selectors of a union
+ *    applied to a node, whether or not they select anything, and nodes that path operands
+ *    walk through (strings compared, member names looked up, number texts copied by `-`,
+ *    abs and to_number, and characters counted add a step per JP_BYTES_PER_STEP bytes, so
+ *    long strings cannot multiply the cost of a step); past that it fails with
  *    -1 like a runaway regex (see jp_eval).  Nothing legitimate on ndb-sized values gets
  *    near it; nested filters over `..` could otherwise run for hours.  The results' paths
  *    (copied whole, one per selected node) may take at most JP_RESULT_BYTES_LIMIT (128 MiB)
@@ -164,7 +166,9 @@ typedef struct jp_match {
 
 typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised path */
 
-/* Evaluate p against root.  Returns 0 and *out on success (free with jp_results_free; the
+/* Evaluate p against root, a tree: no array or object may be in it twice (jtree_build's
+ * never are), since `..` tells containers it has visited by their node.  Returns 0 and
+ * *out on success (free with jp_results_free; the
  * results borrow nodes from root, which must stay unmodified while they are used, but not
  * from p).  Returns -1, *out = NULL and fills *err on a failure that must fail the whole
  * request: a regex exceeding its step limit ("regex exceeded its step limit …"), or the

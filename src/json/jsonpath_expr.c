@@ -383,6 +383,11 @@ jv jp_expr_eval(jp_ctx *c, const jp_expr *e, json_t *at) {
     case E_NOT:
     case E_NEG:
         v = jp_expr_eval(c, e->a, at);
+        /* negating a kept number text copies it: long ones cost by their length */
+        if (e->op == E_NEG && v.k == V_DEC && jp_tick_bytes(c, v.u.dec.n) < 0) {
+            jv_release(&v);
+            return jv_null();
+        }
         r = e->op == E_NOT ? jv_bool(!jv_truthy(&v)) : negate(&v);
         jv_release(&v);
         return r;

@@ -266,6 +266,8 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args) {
                     : a->k != V_JSON ? 0
                     : json_is_array(a->u.j) ? json_array_size(a->u.j) : json_object_size(a->u.j);
         if (jp_tick(c, work) < 0) return jv_null();
+        /* abs and to_number copy a kept number text (a 400 KB integer) whole */
+        if (a->k == V_DEC && jp_tick_bytes(c, a->u.dec.n) < 0) return jv_null();
     }
     switch (fn) {
     case F_ABS: case F_CEIL: case F_FLOOR: return rounding(c, fn, &args[0]);

@@ -217,7 +217,8 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args);
 /* ---- evaluation (jsonpath_eval.c) ---------------------------------------------------- */
 
 /* Work budget of one jp_eval: matches produced, containers visited, expression nodes
- * evaluated and elements scanned by functions all count. */
+ * evaluated, elements scanned by functions, each further selector of a union applied
+ * to a node and each node a singular path operand walks through all count. */
 #define JP_EVAL_STEP_LIMIT 20000000u
 
 /* Memory the results of one evaluation may take: each selected node's path is copied whole

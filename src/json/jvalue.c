@@ -72,6 +72,10 @@ void jnum_write(strbuf *out, const jnum *n) {
         if (strtod(buf, NULL) == d) break;
     }
     sb_adds(out, buf);
+    /* An integral double keeps a ".0" (docs/protocol.md, KV_INCR): written "1" it would
+     * read back as an integer, and a counter of doubles (0.5 + 0.5) would turn into an
+     * integer counter, whose next sum past 64 bits is refused instead of rounded. */
+    if (strspn(buf, "-0123456789") == strlen(buf)) SB_ADD_LIT(out, ".0");
 }
 
 /* ------------------------------------------------------------- equality */

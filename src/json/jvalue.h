@@ -39,7 +39,7 @@ int jnum_add(const jnum *a, const jnum *b, jnum *out);
 
 /* Append the JSON text of n: an integer in decimal; a double in the
  * shortest form that reads back as the same double (e.g. -2.5, 0.1,
- * 1e+300). */
+ * 1e+300), with ".0" when it would read back as an integer (1.0, 0.0). */
 void jnum_write(strbuf *out, const jnum *n);
 
 /* Are the values at token ta of a and token tb of b equal as JSON values?

@@ -12,7 +12,8 @@
  * INCR: a missing key starts at 0; integers (no fraction, no exponent)
  * stay exact in signed 64 bits and an overflow answers 42; if either side
  * has a fraction or an exponent the sum is a double, written in the
- * shortest form that reads back the same.  A value that is not a number
+ * shortest form that reads back the same (an integral one as 1.0, so that
+ * it stays a double).  A value that is not a number
  * answers 41.  All keys or none: every sum is computed, then the store
  * checks maxMemory for the whole batch.  A key keeps its deadline
  * (KV_EXPIRE), as Redis's INCR does.

@@ -174,10 +174,22 @@ logins'
     exit_is 2 ""
     run --separate-stderr "$NDB" get u
     ok_out '{"age":30}'
+    # standard input follows the same rules (ndb help values)
+    run --separate-stderr bash -c 'printf "@ + 1\n" | "$NDB" update u "\$.age" -'
+    exit_is 2 ""
+    err_has "ndb update: VALUE from standard input starts with '@' like a JSONPath expression, but update stores VALUE as given and evaluates nothing (-s stores it as a string)"
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":30}'
+    run --separate-stderr bash -c 'printf "31\n" | "$NDB" update u "\$.age" -'
+    ok_out '1'
     run --separate-stderr "$NDB" update -s u '$.age' '@ + 1'
     ok_out '1'
     run --separate-stderr "$NDB" get u
     ok_out '{"age":"@ + 1"}'
+    run --separate-stderr bash -c 'printf "\$.x" | "$NDB" update -s u "\$.age" -'
+    ok_out '1'
+    run --separate-stderr "$NDB" get u
+    ok_out '{"age":"$.x"}'
 }
 
 @test "append adds items in order, with the value rules of set" {
@@ -202,9 +214,17 @@ logins'
     run --separate-stderr "$NDB" append nokey 1
     exit_is 1 ""
     err_has 'key "nokey" does not exist'
+    # Devices holds an array: it has no members to append to (the server: "value is not an object")
     run --separate-stderr "$NDB" append Devices --name nope 1
     exit_is 3 ""
-    [ "$stderr" = 'ndb: ValueTypeInvalid (41): member "nope" of key "Devices" is not an array' ]
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "Devices" is not an object' ]
+    run --separate-stderr "$NDB" append n --name teams 1
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "n" is not an object' ]
+    "$NDB" set profile '{"teams":"none"}'
+    run --separate-stderr "$NDB" append profile --name teams 1
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueTypeInvalid (41): member "teams" of key "profile" is not an array' ]
     run --separate-stderr "$NDB" append n 1
     exit_is 3 ""
     [ "$stderr" = 'ndb: ValueTypeInvalid (41): the value of key "n" is not an array' ]

@@ -289,6 +289,92 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
 }
 
+@test "each selector of a union is a step, also where it selects nothing; other clients are answered meanwhile" {
+    # $..[9,9,…] with 20,000 selectors over 100,000 containers held the server
+    # for 5 s (with names, 14 s): a selector that selected nothing cost no step
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"wide":[{"a":{"b":[i]}} for i in range(2000)]}}}))' | "$NDB" send - >/dev/null
+    local limit='"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' sel
+    for sel in 9 "'x'"; do
+        python3 -c 'import json, sys; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["wide"],"path":"$..[%s]" % ",".join([sys.argv[1]] * int(sys.argv[2]))}}))' "$sel" 4000 >"$BATS_TEST_TMPDIR/union"
+        run timeout 10 "$NDB" send --timeout 5 - <"$BATS_TEST_TMPDIR/union"
+        [ "$status" -eq 0 ]
+        [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
+    done
+    # 200,000 selectors (400 KB) held everyone else for 6 s; now a probe is answered meanwhile
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["wide"],"path":"$..[%s]" % ",".join(["9"] * 200000)}}))' >"$BATS_TEST_TMPDIR/union"
+    "$NDB" send --timeout 60 - <"$BATS_TEST_TMPDIR/union" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$limit" ]
+    # ordinary unions cost a few steps a node
+    req '{"KV_FIND":{"rsp":"paths","keys":["wide"],"path":"$[1999,0]..[\"b\",0,\"a\"]"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$[1999]['a']\",\"\$[1999]['a']['b']\",\"\$[1999]['a']['b'][0]\",\"\$[0]['a']\",\"\$[0]['a']['b']\",\"\$[0]['a']['b'][0]\"],\"st\":1}}"
+}
+
+@test "each node a path operand walks through is a step; other clients are answered meanwhile" {
+    # $.a.a.a… 1,000 levels down, tested for each of 25,000,000 pairs of elements,
+    # held the server for 65 s (490,000 pairs here: 6 s): one walk of 1,000 lookups
+    # cost three steps
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dobj\":{\"a\":%s,\"arr\":%s}}}}" % ("{\"a\":" * 1000 + "1" + "}" * 1000, list(range(700))))' | "$NDB" send - >/dev/null
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["dobj"],"path":"$.arr[?($.arr[?($%s == 2)])]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
+    "$NDB" send --timeout 60 - <"$BATS_TEST_TMPDIR/walk" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' ]
+    # one walk per element is cheap
+    python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["dobj"],"path":"$.arr[?($%s == @)]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/walk"
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_FIND_RSP\":{\"paths\":[\"\$['arr'][1]\"],\"st\":1}}" ]
+}
+
+@test "unary minus, abs and to_number of a long number text cost by its length; other clients are answered meanwhile" {
+    # each copied the 400 KB text whole for two steps: -$.n tested for each of
+    # 9,000,000 pairs of elements held the server for minutes (250,000 here: 5 s)
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dnum\":{\"n\":1%s,\"arr\":%s}}}}" % ("0" * 400000, list(range(500))))' | "$NDB" send - >/dev/null
+    local limit='{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(-$.n)])]"}}' >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "$limit" ]
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs($.n))])]"}}' "$limit"
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(to_number($.n))])]"}}' "$limit"
+    req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs(-$.n))])]"}}' "$limit"
+    # a few copies are cheap, and exact
+    req '{"KV_FIND":{"rsp":"paths","keys":["dnum"],"path":"$[?(abs(-@) == @ && -(-@) == to_number(@) && -@ < 0)]"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['n']\"],\"st\":1}}"
+}
+
+@test "\$..*..*…: descent from many start nodes tells visited containers apart at once; other clients are answered meanwhile" {
+    # each start node already visited was found by comparing two paths up to the
+    # root: $ with ..* 25 times over 100,000 containers 1,000 levels down (a
+    # 300 KB value) held the server for 7 s
+    python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deepw\":%s}}}" % ("[" * 1000 + ",".join(["[]"] * 100000) + "]" * 1000))' | "$NDB" send - >/dev/null
+    "$NDB" send --timeout 60 "{\"KV_FIND\":{\"rsp\":\"keys\",\"keys\":[\"deepw\"],\"path\":\"\$$(printf '..*%.0s' $(seq 25))\"}}" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout 5 '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
+    wait "$find"
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"keys":["deepw"],"st":1}}' ]
+    # and each container is still reported once, in order
+    req '{"KV_FIND":{"rsp":"paths","keys":["Devices"],"path":"$..sensors..*..id"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"st\":1}}"
+}
+
 @test "results whose paths would pass 128 MiB answer 4; other clients are answered meanwhile" {
     # $..* on 100,000 elements 1,000 levels down copied 1,001 steps into
     # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value

@@ -248,6 +248,12 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     # a sum is written in the shortest form that reads back, subnormals too
     req '{"KV_INCR":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308}}}' \
         '{"KV_INCR_RSP":{"keys":{"t1":5e-324,"t2":1e-310,"t3":-2.5e-320,"t4":2.2250738585072014e-308},"st":1}}'
+    # an integral double sum keeps ".0": written 1 it read back as an integer, and the
+    # counter of doubles then refused a sum past 64 bits instead of rounding it
+    req '{"KV_INCR":{"keys":{"d1":0.5,"d2":-0.5,"d3":1.0}}}' '{"KV_INCR_RSP":{"keys":{"d1":0.5,"d2":-0.5,"d3":1.0},"st":1}}'
+    req '{"KV_INCR":{"keys":{"d1":0.5,"d2":0.5,"d3":1}}}' '{"KV_INCR_RSP":{"keys":{"d1":1.0,"d2":0.0,"d3":2.0},"st":1}}'
+    req '{"KV_INCR":{"keys":{"d1":9223372036854775807}}}' '{"KV_INCR_RSP":{"keys":{"d1":9.223372036854776e+18},"st":1}}'
+    req '{"KV_GET":{"keys":["d1","d2","d3"]}}' '{"KV_GET_RSP":{"keys":{"d1":9.223372036854776e+18,"d2":0.0,"d3":2.0},"st":1}}'
 }
 
 @test "KV_INCR from many connections at once loses no update" {

@@ -10,6 +10,7 @@
  * through filters, match metadata) and robustness checks (deep trees, nesting limits,
  * a small random-input sweep).
  */
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -903,6 +904,94 @@ static void string_budget_tests(void) {
     free(s);
 }
 
+/* Each selector of a union applied to a node is a step, also where it selects nothing:
+ * `$..[9,9,…]` with 20,000 selectors over 100,000 containers held the server for 5 s
+ * (named selectors 14 s) with no step counted. */
+static void union_budget_tests(void) {
+    json_t *root = json_array();
+    for (int i = 0; i < 2000; i++) json_array_append_new(root, json_pack("{s:{s:[i]}}", "a", "b", i));
+    strbuf src = STRBUF_INIT;
+    sb_adds(&src, "$..[9");
+    for (int i = 1; i < 4000; i++) sb_adds(&src, ",9"); /* 6,001 containers x 4,000 */
+    sb_addc(&src, ']');
+    sb_grow(&src, 0);
+    check_budget(root, src.buf, 1);
+    sb_reset(&src);
+    sb_adds(&src, "$..['x'");
+    for (int i = 1; i < 4000; i++) sb_adds(&src, ",'x'");
+    sb_addc(&src, ']');
+    sb_grow(&src, 0);
+    check_budget(root, src.buf, 1);
+    sb_free(&src);
+    check_budget(root, "$..['a','b',0,9,*]", 0); /* ordinary unions: a few steps a node */
+    json_decref(root);
+}
+
+/* Each node a singular path operand walks through is a step: `$.a.a.a…` 1,000 levels
+ * down, tested for each of 25,000,000 pairs of elements, held the server for 65 s at
+ * three steps per test. */
+static void operand_budget_tests(void) {
+    json_t *root = json_object(), *arr = json_array(), *deep = json_integer(1);
+    for (int i = 0; i < 1000; i++) deep = json_pack("{s:o}", "a", deep);
+    for (int i = 0; i < 200; i++) json_array_append_new(arr, json_integer(i));
+    json_object_set_new(root, "a", deep);
+    json_object_set_new(root, "arr", arr);
+    strbuf src = STRBUF_INIT, one = STRBUF_INIT;
+    sb_adds(&src, "$.arr[?($.arr[?($");
+    sb_adds(&one, "$.arr[?($");
+    for (int i = 0; i <= 1000; i++) {
+        sb_adds(&src, ".a");
+        sb_adds(&one, ".a");
+    }
+    sb_adds(&src, " == 2)])]"); /* 40,000 tests x 1,001 nodes */
+    sb_adds(&one, " == 2)]");   /* 200 tests: fine */
+    sb_grow(&src, 0);
+    sb_grow(&one, 0);
+    check_budget(root, src.buf, 1);
+    check_budget(root, one.buf, 0);
+    sb_free(&src);
+    sb_free(&one);
+    json_decref(root);
+}
+
+/* Unary minus, abs and to_number copy a number text kept whole (one beyond int64 and
+ * double, as a stored value's numbers are kept): a 400 KB integer negated for each of
+ * 9,000,000 pairs of elements held the server for minutes at two steps a copy.  Copies
+ * cost a step per JP_BYTES_PER_STEP bytes. */
+static void number_text_budget_tests(void) {
+    strbuf num = STRBUF_INIT;
+    sb_addc(&num, '1');
+    for (int i = 0; i < 400000; i++) sb_addc(&num, '0');
+    json_t *root = json_object(), *a = json_array(), *n = json_real(DBL_MAX);
+    for (int i = 0; i < 30; i++) json_array_append_new(a, json_integer(i));
+    json_object_set_new(root, "a", a);
+    json_object_set_new(root, "n", n);
+    jp_numtexts *texts = jp_numtexts_new();
+    jp_numtexts_add(texts, n, num.buf, num.len);
+    static const char *const forms[] = {"-$.n", "abs($.n)", "to_number($.n)", "abs(-$.n)"};
+    static const char *const shapes[] = {"$.a[?($.a[?(%s)])]", "$.a[?(%s)]"}; /* 900 copies, 30 */
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        for (int exceeds = 1; exceeds >= 0; exceeds--) {
+            strbuf src = STRBUF_INIT;
+            sb_addf(&src, shapes[!exceeds], forms[f]);
+            jp_error err;
+            jp_budget b = {0, 0};
+            jp_results *r = NULL;
+            jp_path *p = jp_compile(src.buf, src.len, &err);
+            int rc = p ? jp_eval_exact(p, root, texts, &b, &r, &err) : -2;
+            if (exceeds) CHECK(rc == -1 && strstr(err.msg, "path evaluation exceeded its step limit"));
+            else CHECK(rc == 0 && jp_results_count(r) == 30);
+            if (rc != (exceeds ? -1 : 0)) fprintf(stderr, "  for %s\n", src.buf);
+            jp_results_free(r);
+            jp_free(p);
+            sb_free(&src);
+        }
+    }
+    jp_numtexts_free(texts);
+    json_decref(root);
+    sb_free(&num);
+}
+
 /* Each result's path is copied whole: 100,000 nodes 1,000 levels down would be 3 GB of
  * paths.  Past JP_RESULT_BYTES_LIMIT the evaluation fails instead. */
 static void result_size_tests(void) {
@@ -969,6 +1058,9 @@ int main(void) {
     deep_tree_tests();
     budget_tests();
     string_budget_tests();
+    union_budget_tests();
+    operand_budget_tests();
+    number_text_budget_tests();
     result_size_tests();
     random_tests();
     return UNIT_DONE();
