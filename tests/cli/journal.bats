@@ -787,6 +787,29 @@ broken_journal() {
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
 }
 
+@test "journal always: a write whose fdatasync failed, stopped with the repair failing too, is not recovered as the close frame said" {
+    # the write reached the file, its sync did not: not acknowledged, and
+    # the client is told it was lost; a restart that replayed it would
+    # apply it twice for a client that retries (a counter counted twice)
+    export NDB_FAULT_PATH=/@ndb/ NDB_FAULT_OPS=fsync
+    start_faulty --persist-path "$P" --journal always
+    req '{"KV_INCR":{"keys":{"c":1}}}' '{"KV_INCR_RSP":{"keys":{"c":1},"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_INCR":{"keys":{"c":1}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    BPID=$!
+    wait_log "error: fdatasync of journal file $(gen 1) failed: Input/output error"
+    stop_status
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    local st=0
+    wait "$BPID" || st=$?
+    [ "$st" -eq 2 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = "ndb: lost connection to $NDB_URL before all answers arrived: connection closed by server (1000: server shutting down; writes not answered were lost (the journal could not be written))" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{"c":1},"st":1}}'
+}
+
 # taken_over ARGS...: server A (ARGS) writes fromA; its @ndb is removed and
 # server B (--journal always) starts on the path and writes fromB; A
 # notices; then A is stopped (its exit status in STOP_ST) and B crashes
