@@ -565,6 +565,26 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
+@test "a disk filling up in the middle of a journal write (short write, then ENOSPC): no part of the record stays in the file" {
+    export NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=write,short NDB_FAULT_ERRNO=28
+    start_faulty --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local size
+    size=$(stat -c %s "$(gen 1)")
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"b":"'"$(printf '%0500d' 0)"'"}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    local bpid=$!
+    wait_log "error: write of journal file $(gen 1) failed: No space left on device"
+    [ "$(stat -c %s "$(gen 1)")" -eq "$size" ] # the half that was written is cut off again
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait "$bpid"
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    crash
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    run -1 grep -q "torn" "$NDB_LOG"
+}
+
 @test "124: the journal cannot be written -> writes refused, reads work, the held reply comes after the repair" {
     NDB_FAULT_PATH=/@ndb/ start_faulty --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
