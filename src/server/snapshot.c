@@ -285,13 +285,6 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     return ok ? 0 : -1;
 }
 
-/* What a file that is not a regular file is, for the refusal. */
-static const char *file_kind(mode_t m) {
-    return S_ISDIR(m) ? strerror(EISDIR) : S_ISFIFO(m) ? "not a regular file (a FIFO)"
-         : S_ISSOCK(m) ? "not a regular file (a socket)" : S_ISCHR(m) ? "not a regular file (a character device)"
-         : S_ISBLK(m) ? "not a regular file (a block device)" : "not a regular file";
-}
-
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
     /* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes,
      * and loads run on the event loop — one FIFO in a snapshot would stop
@@ -303,7 +296,7 @@ int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
         return -1;
     }
     struct stat st;
-    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? file_kind(st.st_mode) : NULL;
+    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? ndb_file_kind(st.st_mode) : NULL;
     if (why) {
         snprintf(err, errlen, "cannot read %s: %s", path, why);
         close(fd);

@@ -565,6 +565,28 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
+@test "a FIFO in place of a journal file or of the lock: check and start-up refuse it at once instead of waiting for a writer" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    mkfifo "$(gen 2)"
+    run timeout 10 "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "cannot read $(gen 2): not a regular file (a FIFO)" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: cannot read $(gen 2): not a regular file (a FIFO)" ]
+    rm "$(gen 2)"
+    rm "$P/@ndb/lock"
+    mkfifo "$P/@ndb/lock"
+    run timeout 10 "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: cannot open $P/@ndb/lock: not a regular file (a FIFO)" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: cannot open $P/@ndb/lock: not a regular file (a FIFO)" ]
+}
+
 @test "a disk filling up in the middle of a journal write (short write, then ENOSPC): no part of the record stays in the file" {
     export NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=write,short NDB_FAULT_ERRNO=28
     start_faulty --persist-path "$P" --journal everysec
