@@ -67,11 +67,18 @@ static int lock_with(const auto_layout *L, int flags, int *busy, char *err, size
     char path[PATH_MAX];
     *busy = 0;
     snprintf(path, sizeof path, "%s/lock", L->root);
-    int fd = open(path, flags | O_CLOEXEC, NDB_FILE_MODE);
+    int fd = open(path, flags | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, NDB_FILE_MODE); /* a FIFO: no wait (filemode.h) */
     if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
         return e == ENOENT && !(flags & O_CREAT) ? -2 : -1;
+    }
+    struct stat st;
+    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? ndb_file_kind(st.st_mode) : NULL;
+    if (why) {
+        snprintf(err, errlen, "cannot open %s: %s", path, why);
+        close(fd);
+        return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
     int e = errno;

@@ -488,9 +488,10 @@ static void warn_recovered_limits(const ndb_server *s) {
     for (const session *se; (se = sessions_next(&s->store.sessions, &pos));)
         in_sessions += long_keys(&se->map, s->cfg.max_key_length);
     if (top || in_sessions)
-        log_warn("recovered %llu top-level keys and %llu session keys longer than limits.maxKeyLength %zu bytes: "
+        log_warn("recovered %llu top-level key%s and %llu session key%s longer than limits.maxKeyLength %zu bytes: "
                  "they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)",
-                 (unsigned long long)top, (unsigned long long)in_sessions, s->cfg.max_key_length);
+                 (unsigned long long)top, plural_s(top), (unsigned long long)in_sessions, plural_s(in_sessions),
+                 s->cfg.max_key_length);
     size_t mem = server_memory(s), max = s->cfg.max_memory;
     if (max && mem > max)
         log_warn("recovered data holds %zu bytes (memoryBytes), over limits.maxMemory %zu: it is all kept; reads, "

@@ -111,7 +111,7 @@ int journal_open(journal *j, const char *dir, int policy, uint64_t gen, void (*w
     if (fd < 0) return -1;
     j->fd = fd;
     j->gen = gen;
-    j->file_bytes = j->reserved_to = JF_HEADER_SIZE;
+    j->file_bytes = j->reserved_to = j->synced_bytes = JF_HEADER_SIZE;
     j->reserve = policy == JOURNAL_ALWAYS;
     j->last_sync_ms = wall_ms();
     if (policy == JOURNAL_EVERYSEC) j->sync = jsync_start(fd, wake);
@@ -220,14 +220,33 @@ static int write_buffer(journal *j) {
     return 0;
 }
 
+/* Under `always`, after an fdatasync failed: the records written since the
+ * last good one were never acknowledged (their replies wait for a sync),
+ * and the repair snapshot, not this file, is to keep them.  Cut them out,
+ * so that a repair that fails too loses them as the server then says (log,
+ * close frame) instead of a restart replaying writes their clients were
+ * told were lost — and may have retried.  Under the other policies the
+ * records were acknowledged when written: they stay. */
+static void drop_unsynced(journal *j) {
+    if (j->policy != JOURNAL_ALWAYS || j->file_bytes <= j->synced_bytes) return;
+    j->file_bytes = j->synced_bytes;
+    j->truncate_pending = 1;
+    if (cut_back(j))
+        log_warn("journal: cannot cut journal file generation %llu back to its last synced record (%s): a start-up "
+                 "may replay writes that were not answered",
+                 (unsigned long long)j->gen, strerror(errno));
+}
+
 /* fdatasync the current file on this thread.  0, or -1 (the journal broke). */
 static int sync_now(journal *j) {
     if (fdatasync(j->fd)) {
         journal_break(j, "fdatasync", errno);
+        drop_unsynced(j);
         return -1;
     }
     if (file_removed(j)) return -1; /* removed while it synced: not durable after all */
     j->synced = j->written;
+    j->synced_bytes = j->file_bytes;
     j->last_sync_ms = wall_ms();
     j->syncs++;
     return 0;
@@ -276,7 +295,7 @@ int journal_rotate(journal *j, uint64_t gen, char *err, size_t errlen) {
     j->fd = fd;
     j->gen = gen;
     j->older_bytes += j->file_bytes;
-    j->file_bytes = j->reserved_to = JF_HEADER_SIZE;
+    j->file_bytes = j->reserved_to = j->synced_bytes = JF_HEADER_SIZE;
     j->reserve = j->policy == JOURNAL_ALWAYS;
     if (j->broken) {
         /* repairing: the snapshot taken now holds every record so far;

@@ -72,6 +72,7 @@ typedef struct journal {
     uint64_t appended;      /* records received (the last one's number) */
     uint64_t written;       /* records handed to the kernel */
     uint64_t synced;        /* records known to be on disk */
+    uint64_t synced_bytes;  /* the current file's length at its last fsync that succeeded */
     uint64_t limbo_from;    /* first record in limbo (not durable, kept by no file); 0: none */
     int broken;             /* a write or fsync failed: nothing is written until journal_rotate */
     int truncate_pending;   /* the broken file still holds a partial record past file_bytes */

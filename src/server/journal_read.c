@@ -11,16 +11,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "server/filemode.h"
+
 int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY); /* a FIFO: no wait (filemode.h) */
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -2;
     }
     struct stat st;
-    if (fstat(fd, &st)) {
-        snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+    const char *refused = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? ndb_file_kind(st.st_mode) : NULL;
+    if (refused) {
+        snprintf(err, errlen, "cannot read %s: %s", path, refused);
         close(fd);
         return -2;
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +113,33 @@ static uint64_t newest_id(const char *dataset) {
     return top;
 }
 
+/* Lock w->dir for as long as this save writes it.  Retention takes an
+ * incomplete snapshot older than a complete one for what a crashed or
+ * failed save left, and removes it; with two servers saving into one
+ * persist path, that was another's save still being written (it then
+ * failed, 122 "No such file or directory").  The lock goes with its
+ * descriptor: at snap_finish, or when a crashed save's process ends. */
+static void lock_dir(snap_writer *w) {
+    w->lock_fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->lock_fd >= 0 && flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+        close(w->lock_fd);
+        w->lock_fd = -1;
+    }
+}
+
+static void unlock_dir(snap_writer *w) {
+    if (w->lock_fd >= 0) close(w->lock_fd);
+    w->lock_fd = -1;
+}
+
+int snap_dir_busy(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    int busy = flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK;
+    close(fd); /* releases the lock if this took it */
+    return busy;
+}
+
 /* Create w->dir, the new snapshot's directory in `dataset`.  Its name is
  * the wall clock in nanoseconds, but always above every snapshot already
  * there: loads take the highest name as the newest, and retention keeps
@@ -139,6 +167,7 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
         }
         if (mkdir(w->dir, NDB_DIR_MODE) == 0) {
             w->made_dir = 1;
+            lock_dir(w);
             break;
         }
         if (errno != EEXIST || tries == 100) { /* EEXIST: a save of the same dataset at the same moment */
@@ -160,6 +189,7 @@ static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *na
  * the disk is full.  Returns -1. */
 static int begin_failed(snap_writer *w) {
     int e = errno;
+    unlock_dir(w);
     if (w->made_dir && auto_remove_tree(w->dir) && errno != ENOENT) /* only its own: never another's */
         log_warn("cannot remove %s of a failed save: %s", w->dir, strerror(errno));
     errno = e;
@@ -168,6 +198,7 @@ static int begin_failed(snap_writer *w) {
 
 int snap_begin(snap_writer *w, const char *base, const char *name, int type, char *err, size_t errlen) {
     memset(w, 0, sizeof *w);
+    w->lock_fd = -1;
     snprintf(w->name, sizeof w->name, "%s", name);
     w->type = type;
     w->start_ms = snap_now_ms();
@@ -245,18 +276,13 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     if (ok && w->records && flush_file(w, err, errlen)) ok = 0;
     sb_free(&w->buf);
     sb_free(&w->trailer);
-    if (write_metadata(w, ok ? 1 : 2, snap_now_ms())) {
+    int wrote = write_metadata(w, ok ? 1 : 2, snap_now_ms());
+    unlock_dir(w);
+    if (wrote) {
         if (ok) snprintf(err, errlen, "cannot write final metadata in %s: %s", w->dir, strerror(errno));
         return -1;
     }
     return ok ? 0 : -1;
-}
-
-/* What a file that is not a regular file is, for the refusal. */
-static const char *file_kind(mode_t m) {
-    return S_ISDIR(m) ? strerror(EISDIR) : S_ISFIFO(m) ? "not a regular file (a FIFO)"
-         : S_ISSOCK(m) ? "not a regular file (a socket)" : S_ISCHR(m) ? "not a regular file (a character device)"
-         : S_ISBLK(m) ? "not a regular file (a block device)" : "not a regular file";
 }
 
 int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
@@ -270,7 +296,7 @@ int snap_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
         return -1;
     }
     struct stat st;
-    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? file_kind(st.st_mode) : NULL;
+    const char *why = fstat(fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? ndb_file_kind(st.st_mode) : NULL;
     if (why) {
         snprintf(err, errlen, "cannot read %s: %s", path, why);
         close(fd);

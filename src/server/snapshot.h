@@ -75,6 +75,7 @@ typedef struct snap_writer {
     strbuf trailer;     /* KV: an object member written after `keys` in the
                          * current data file (snap_trailer_member) */
     const snap_sums *sums; /* set after snap_begin to checksum the data files; NULL: none */
+    int lock_fd;        /* dir, locked while this save writes it (snap_dir_busy); -1: none */
 } snap_writer;
 
 /* Create the snapshot directory and its Pending metadata.  Returns 0, or -1
@@ -129,9 +130,15 @@ size_t snap_list_newest_first(DIR *d, uint64_t **ts);
 /* Retention (persist.keepSnapshots): in dataset <base>/<name>, keep the
  * newest `keep` complete snapshots (0: all) and remove the older ones, and
  * every incomplete snapshot older than the newest complete one (left by a
- * crash or a failed save).  Entries that are not snapshots stay.  Returns
+ * crash or a failed save) that no save is still writing (snap_dir_busy:
+ * another server's, on a shared persist path).  Entries that are not
+ * snapshots stay.  Returns
  * how many snapshots were removed (failures are logged). */
 unsigned snap_retention(const char *base, const char *name, unsigned keep);
+
+/* Is the snapshot directory dir being written now (a save, of this or
+ * another process, holds its lock)?  1 or 0. */
+int snap_dir_busy(const char *dir);
 
 /* The data files of a snapshot, sorted by number.  Returns the count (0 is
  * a valid, empty snapshot) or -1 with err set; *paths is malloc'd, each

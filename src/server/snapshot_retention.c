@@ -37,6 +37,7 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep) {
             continue;
         }
         if (!complete && !seen_complete) continue; /* newer than every complete one: maybe a save in progress */
+        if (!complete && snap_dir_busy(dir)) continue; /* still written: another server's save into this path */
         if (auto_remove_tree(dir)) log_warn("cannot remove old snapshot %s: %s", dir, strerror(errno));
         else removed++;
     }

@@ -565,6 +565,48 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1,"b":2},"st":1}}'
 }
 
+@test "a FIFO in place of a journal file or of the lock: check and start-up refuse it at once instead of waiting for a writer" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    mkfifo "$(gen 2)"
+    run timeout 10 "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "cannot read $(gen 2): not a regular file (a FIFO)" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: cannot read $(gen 2): not a regular file (a FIFO)" ]
+    rm "$(gen 2)"
+    rm "$P/@ndb/lock"
+    mkfifo "$P/@ndb/lock"
+    run timeout 10 "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb journal: cannot open $P/@ndb/lock: not a regular file (a FIFO)" ]
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: cannot open $P/@ndb/lock: not a regular file (a FIFO)" ]
+}
+
+@test "a disk filling up in the middle of a journal write (short write, then ENOSPC): no part of the record stays in the file" {
+    export NDB_FAULT_PATH=/@ndb/journal/ NDB_FAULT_OPS=write,short NDB_FAULT_ERRNO=28
+    start_faulty --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local size
+    size=$(stat -c %s "$(gen 1)")
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_SET":{"keys":{"b":"'"$(printf '%0500d' 0)"'"}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    local bpid=$!
+    wait_log "error: write of journal file $(gen 1) failed: No space left on device"
+    [ "$(stat -c %s "$(gen 1)")" -eq "$size" ] # the half that was written is cut off again
+    rm "$BATS_TEST_TMPDIR/fault"
+    wait "$bpid"
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = '{"KV_SET_RSP":{"st":1}}' ]
+    crash
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":2,"st":1}}'
+    run -1 grep -q "torn" "$NDB_LOG"
+}
+
 @test "124: the journal cannot be written -> writes refused, reads work, the held reply comes after the repair" {
     NDB_FAULT_PATH=/@ndb/ start_faulty --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
@@ -785,6 +827,29 @@ broken_journal() {
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --journal always
     req '{"KV_GET":{"keys":["a","b"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+@test "journal always: a write whose fdatasync failed, stopped with the repair failing too, is not recovered as the close frame said" {
+    # the write reached the file, its sync did not: not acknowledged, and
+    # the client is told it was lost; a restart that replayed it would
+    # apply it twice for a client that retries (a counter counted twice)
+    export NDB_FAULT_PATH=/@ndb/ NDB_FAULT_OPS=fsync
+    start_faulty --persist-path "$P" --journal always
+    req '{"KV_INCR":{"keys":{"c":1}}}' '{"KV_INCR_RSP":{"keys":{"c":1},"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    "$NDB" send --timeout 60 '{"KV_INCR":{"keys":{"c":1}}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    BPID=$!
+    wait_log "error: fdatasync of journal file $(gen 1) failed: Input/output error"
+    stop_status
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    local st=0
+    wait "$BPID" || st=$?
+    [ "$st" -eq 2 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/b.out")" = "ndb: lost connection to $NDB_URL before all answers arrived: connection closed by server (1000: server shutting down; writes not answered were lost (the journal could not be written))" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{"c":1},"st":1}}'
 }
 
 # taken_over ARGS...: server A (ARGS) writes fromA; its @ndb is removed and

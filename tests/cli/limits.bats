@@ -735,7 +735,7 @@ EOF
     req '{"KV_SET":{"keys":{"longkey1":2}}}' '{"KV_SET_RSP":{"st":1}}'
     stop_server
     start_server --persist-path "$P" --journal always --max-key-length 4
-    grep -qx 'ndb: warn: recovered 1 top-level keys and 0 session keys longer than limits.maxKeyLength 4 bytes: they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)' "$NDB_LOG"
+    grep -qx 'ndb: warn: recovered 1 top-level key and 0 session keys longer than limits.maxKeyLength 4 bytes: they are kept, and can be read and removed (a KV_SET or SH_SET naming one answers 42)' "$NDB_LOG"
     req '{"KV_GET":{"keys":["longkey1"]}}' '{"KV_GET_RSP":{"keys":{"longkey1":2},"st":1}}'
 }
 

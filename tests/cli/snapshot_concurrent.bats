@@ -18,6 +18,7 @@ setup() {
 teardown() {
     rm -f "$HOLD"
     stop_server
+    if [ -n "${OTHER_PID:-}" ]; then NDB_PID=$OTHER_PID stop_server; fi
 }
 
 # start_holding TEXT ARGS...: start the server under the fault shim; while
@@ -264,4 +265,32 @@ wait_pending() {
     [ "$rc" -eq 2 ] # the KV_COUNT behind the save is not answered: the server closed
     [[ "$(cat "$d/save.out")" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"m\":\"the\ server\ shut\ down\ before\ the\ snapshot\ was\ complete\",\"name\":\"ds\",\"st\":123\}\}$ ]]
     [[ "$(cat "$d/save.err")" == *"(1000: server shutting down)" ]]
+}
+
+@test "two servers saving into one persist path: one's retention leaves the other's save in progress alone" {
+    # without a journal nothing locks the persist path: two servers may
+    # share it (the default ./data); each save's retention removes the
+    # dataset's incomplete snapshots older than a complete one, debris of a
+    # crash -- but not one that the other server is still writing
+    touch "$HOLD"
+    start_holding "$P/users/" --persist-path "$P"
+    OTHER_PID=$NDB_PID
+    local a_url=$NDB_URL
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"users"}}' >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+    local apid=$!
+    wait_pending users
+    start_server --persist-path "$P"
+    "$NDB" set b 2 >/dev/null
+    run "$NDB" send '{"KV_SAVE":{"name":"users"}}'
+    [[ "$output" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"users\",\"st\":121\}\}$ ]]
+    rm "$HOLD"
+    wait "$apid"
+    [[ "$(cat "$BATS_TEST_TMPDIR/a.out")" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"users\",\"st\":121\}\}$ ]]
+    [ "$(grep -l '"status":1' "$P"/users/*/md/md.json | wc -l)" -eq 2 ]
+    # the older snapshot, A's, loads once the newer one is moved away
+    mv "$(ls -d "$P"/users/*/ | sort | tail -n 1)" "$BATS_TEST_TMPDIR/b-snapshot"
+    run "$NDB" --url "$a_url" send '{"KV_LOAD":{"name":"users"}}' '{"KV_GET":{"keys":["a"]}}'
+    [[ "${lines[0]}" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":1,\"name\":\"users\",\"sessions\":0,\"st\":141\}\}$ ]]
+    [ "${lines[1]}" = '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}' ]
 }

@@ -13,6 +13,12 @@
  *                    write (write access, O_CREAT or O_TRUNC) of paths
  *                    containing NDB_FAULT_PATH fail: a read-only file
  *                    system, with NDB_FAULT_ERRNO 30 (EROFS)
+ *                    "rename" (only when named) makes rename/renameat of a
+ *                    path containing NDB_FAULT_PATH (either name) fail;
+ *                    "short" (with "write") makes a failing write first
+ *                    write half of its bytes and return that count, as a
+ *                    disk filling up in the middle of a write does — only a
+ *                    write of one byte fails outright
  *   NDB_FAULT_ERRNO  the errno they fail with (default EIO; 28 is ENOSPC)
  *   NDB_FAULT_HOLD   if set, the calls do not fail: each waits while the
  *                    fault is on (at most 30 s) and then runs — a save held
@@ -65,10 +71,19 @@ static int faulty(int fd, const char *op) {
     return 1;
 }
 
+/* Under "short": how many of n bytes a failing write still writes. */
+static size_t short_part(size_t n) {
+    const char *ops = getenv("NDB_FAULT_OPS");
+    return ops && strstr(ops, "short") && n > 1 ? n / 2 : 0;
+}
+
 ssize_t write(int fd, const void *buf, size_t n) {
     static ssize_t (*real)(int, const void *, size_t);
     if (!real) real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-    if (faulty(fd, "write")) return -1;
+    if (faulty(fd, "write")) {
+        size_t part = short_part(n);
+        return part ? real(fd, buf, part) : -1;
+    }
     return real(fd, buf, n);
 }
 
@@ -82,7 +97,10 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
 ssize_t writev(int fd, const struct iovec *iov, int n) {
     static ssize_t (*real)(int, const struct iovec *, int);
     if (!real) real = (ssize_t(*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "writev");
-    if (faulty(fd, "write")) return -1;
+    if (faulty(fd, "write")) {
+        size_t part = n > 0 ? short_part(iov[0].iov_len) : 0;
+        return part ? write(fd, iov[0].iov_base, part) : -1;
+    }
     return real(fd, iov, n);
 }
 
@@ -166,4 +184,31 @@ int openat(int dirfd, const char *path, int flags, ...) {
     MODE_ARG(flags);
     if (open_faulty(path, flags)) return -1;
     return real(dirfd, reopened(path), flags, mode);
+}
+
+/* Only when NDB_FAULT_OPS names "rename": a rename whose either name
+ * contains NDB_FAULT_PATH fails (a snapshot's last step). */
+static int rename_faulty(const char *from, const char *to) {
+    const char *file = getenv("NDB_FAULT_FILE"), *want = getenv("NDB_FAULT_PATH");
+    const char *ops = getenv("NDB_FAULT_OPS");
+    struct stat st;
+    if (!file || !want || !*want || !ops || !strstr(ops, "rename") || stat(file, &st) != 0) return 0;
+    if (!(from && strstr(from, want)) && !(to && strstr(to, want))) return 0;
+    const char *e = getenv("NDB_FAULT_ERRNO");
+    errno = e ? atoi(e) : EIO;
+    return 1;
+}
+
+int rename(const char *from, const char *to) {
+    static int (*real)(const char *, const char *);
+    if (!real) real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+    if (rename_faulty(from, to)) return -1;
+    return real(from, to);
+}
+
+int renameat(int fromfd, const char *from, int tofd, const char *to) {
+    static int (*real)(int, const char *, int, const char *);
+    if (!real) real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+    if (rename_faulty(from, to)) return -1;
+    return real(fromfd, from, tofd, to);
 }
