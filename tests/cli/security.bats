@@ -118,6 +118,33 @@ wait_established() {
     grep -q 'authentication failed for user "alice" from 127.0.0.1 (5 of 5 on this connection)' "$NDB_LOG"
 }
 
+@test "the log shows C1 controls and bytes that are not UTF-8 from clients as \\xhh: a user name, a Host, an Origin" {
+    # JSON quoting escaped C0 controls only: a client that is not logged in
+    # put U+009B (CSI to a terminal taking 8-bit controls) or a lone 0x9b (CSI
+    # in a Latin-1 terminal) on the operator's terminal
+    run probe send '{"SV_AUTH":{"user":"x\u001b[31m\u009b2Jé","password":"guess"}}'
+    [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for head in (b"GET / HTTP/1.1\r\nHost: ev\x9bil\xc2\x9b2J\r\n\r\n",
+             b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+             b"Origin: http://c1\xc2\x9b.example\r\n\r\n"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(head)
+    print(s.recv(64).split(b"\r\n")[0].decode())
+    s.close()
+PY
+    [ "$output" = $'HTTP/1.1 403 Forbidden\nHTTP/1.1 403 Forbidden' ]
+    grep -qF 'authentication failed for user "x\u001B[31m\xc2\x9b2Jé" from 127.0.0.1 (1 of 5 on this connection)' "$NDB_LOG"
+    grep -qF 'refused a console page to 127.0.0.1: Host "ev\x9bil\xc2\x9b2J" does not name this server' "$NDB_LOG"
+    grep -qF 'refused a WebSocket upgrade from 127.0.0.1: Origin "http://c1\xc2\x9b.example" is not allowed' "$NDB_LOG"
+    # no line holds such a byte
+    run env LC_ALL=C grep -c $'\x9b' "$NDB_LOG"
+    [ "$output" = 0 ]
+}
+
 @test "loginTimeoutSec: a connection not logged in by the deadline is closed 1008, a failed login does not move it; a logged-in one stays" {
     # 3 s, the late login at 1.5 s: margins a loaded machine under ASan needs
     own_server --config "$USERS_CONFIG" --login-timeout 3
