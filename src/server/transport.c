@@ -1059,18 +1059,27 @@ static unsigned raise_fd_limit(unsigned want) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
-        return want;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return want;
+    /* Never less than what the server already holds plus its headroom, also
+     * when the limit is above maxConnections + FD_RESERVE: a small limit
+     * (ulimit -n 16), or descriptors inherited from the parent, left fewer
+     * descriptors than the cap promised, and accept() failed with EMFILE,
+     * the spin again. */
+    unsigned held = open_fds();
     rlim_t reserve = rl.rlim_cur > 2 * FD_RESERVE ? FD_RESERVE : rl.rlim_cur / 2;
-    /* never less than what the server already holds plus its headroom: a
-     * small limit (ulimit -n 16) left fewer descriptors than the cap
-     * promised, and accept() failed with EMFILE, the spin again */
-    rlim_t needed = (rlim_t)open_fds() + FD_HEADROOM;
-    if (reserve < needed) reserve = needed;
+    if (reserve < (rlim_t)held + FD_HEADROOM) reserve = (rlim_t)held + FD_HEADROOM;
+    if (rl.rlim_cur >= (rlim_t)want + reserve) return want;
     unsigned cap = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
-    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
-             "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
-             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
+    if (rl.rlim_cur < (rlim_t)want + FD_RESERVE)
+        log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
+                 "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
+                 (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
+    else
+        log_warn("the open-file limit (%llu) is below maxConnections (%u) + the %u descriptor%s open at start "
+                 "(inherited ones too) + %d: at most %u connection%s %s accepted; raise the limit (ulimit -n, "
+                 "systemd's LimitNOFILE=) or close what the server inherits",
+                 (unsigned long long)rl.rlim_cur, want, held, plural_s(held), FD_HEADROOM, cap, plural_s(cap),
+                 cap == 1 ? "is" : "are");
     return cap;
 }
 
