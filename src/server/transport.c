@@ -494,6 +494,21 @@ static size_t op_queued(const client *cl) {
     return c->out.pending + c->later.pending;
 }
 
+/* limits.loginTimeoutSec: on a server with users, a connection that has not
+ * logged in by its deadline holds a slot of maxConnections for nothing (a
+ * pong keeps it from being idle).  One whose login is being checked waits
+ * for the outcome: a slow check (the throttle) must not turn into a close. */
+static int login_overdue(const conn *c, int64_t now_ms) {
+    return c->login_by && now_ms >= c->login_by && c->cl.role == ROLE_NONE && !c->held;
+}
+
+/* Close c, whose login deadline has passed, saying so in the log. */
+static void close_login_overdue(conn *c) {
+    log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
+             T.srv->cfg.login_timeout_s);
+    transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
+}
+
 static void op_close(client *cl, int code, const char *reason) {
     conn *c = conn_of(cl);
     if (c->closing) return;
@@ -506,6 +521,13 @@ static void op_close(client *cl, int code, const char *reason) {
 static void op_hold(client *cl, int on) {
     conn *c = conn_of(cl);
     c->held = on; /* also tells the login deadline that a check is under way */
+    /* A login answered past the deadline without logging in ends the
+     * connection now: resumed, its next SV_AUTH (pipelined, already read)
+     * would be held in turn before the tick could see it, so five failures
+     * kept it open for five checks, each behind the throttle's queue.
+     * Input still resumes: the client's close frame must be read.  In a
+     * shutdown (its unchecked answers) the close is the shutdown's, 1000. */
+    if (!on && !c->closing && !T.shutting_down && login_overdue(c, mono_ms())) close_login_overdue(c);
     if (c->direct) { /* the buffered input is ours: handle it once resumed */
         lws_rx_flow_control(c->wsi, on ? LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD
                                        : LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD);
@@ -922,14 +944,6 @@ static void log_refusals(void) {
     }
 }
 
-/* limits.loginTimeoutSec: on a server with users, a connection that has not
- * logged in by its deadline holds a slot of maxConnections for nothing (a
- * pong keeps it from being idle).  One whose login is being checked waits
- * for the outcome: a slow check (the throttle) must not turn into a close. */
-static int login_overdue(const conn *c, int64_t now_ms) {
-    return c->login_by && now_ms >= c->login_by && c->cl.role == ROLE_NONE && !c->held;
-}
-
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
@@ -949,9 +963,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                      cfg->request_timeout_s);
             transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request timeout", 5);
         } else if (login_overdue(c, now_ms)) {
-            log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
-                     cfg->login_timeout_s);
-            transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
+            close_login_overdue(c);
         } else if (c->direct) {
             direct_tick(c, now_ms); /* idleTimeoutSec: lws's policy does not see these */
         }

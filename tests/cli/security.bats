@@ -197,6 +197,22 @@ closed 1008 login timeout
     run -1 grep 'not logged in within' "$NDB_LOG"
 }
 
+@test "loginTimeoutSec: a login that fails past the deadline closes the connection: logins sent behind it are not checked" {
+    # the next SV_AUTH, already read, was held in turn before the tick saw
+    # the connection, so five pipelined failures kept it open for five
+    # checks (each behind the throttle's queue with many connections)
+    local d="$BATS_TEST_TMPDIR" slow
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
+    own_server --config "$d/slow.json" --login-timeout 1
+    run probe --timeout 30 send "$(auth slow guess1)" "$(auth slow guess2)" "$(auth slow slow-pw)" '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}
+closed 1008 login timeout' ]
+    [ "$(grep -c 'authentication failed for user "slow"' "$NDB_LOG")" -eq 1 ]
+    grep -q 'closing a connection from 127.0.0.1 not logged in within 1 s (loginTimeoutSec)' "$NDB_LOG"
+}
+
 @test "loginTimeoutSec: 0 turns the deadline off; a server without users has none" {
     own_server --config "$USERS_CONFIG" --login-timeout 0 --idle-timeout 60
     grep -q 'loginTimeoutSec 0 (never)' "$NDB_LOG"
@@ -349,6 +365,33 @@ time.sleep(4)  # never reads the close frame
     [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
     [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
     grep -q '^ndb: info: shutting down: 2 logins answered unchecked (43)$' "$NDB_LOG"
+}
+
+@test "logins waiting past the login deadline when the server shuts down still get 1000, not 1008 (lws path)" {
+    # a login answered past the deadline closes its connection with 1008;
+    # the shutdown's unchecked answers must keep the shutdown's close frame
+    local d="$BATS_TEST_TMPDIR" h
+    h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
+    export NDB_TRANSPORT=lws
+    own_server --config "$d/slow.json" --login-timeout 1
+    local w
+    w=$(auth slow guess)
+    probe --timeout 20 send "$w" '{"SV_INFO":{}}' >"$d/1" 2>&1 &
+    local p1=$!
+    probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
+    local p2=$!
+    wait_established 2
+    sleep 1.3 # both past the deadline: one check under way, the other queued
+    kill -TERM "$NDB_PID"
+    wait "$NDB_PID"
+    OWN_PID=
+    wait "$p1" "$p2" || true
+    cat "$d/1" "$d/2" >&2
+    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
+    [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    run -1 grep 'not logged in within' "$NDB_LOG"
 }
 
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
