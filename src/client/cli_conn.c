@@ -57,8 +57,13 @@ void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out) {
     sb_add_u64(out, st);
     sb_addc(out, ')');
     if (mlen) SB_ADD_LIT(out, ": ");
-    for (size_t i = 0; i < mlen; i++) /* one line, printable */
-        sb_addc(out, (unsigned char)m[i] < 0x20 ? ' ' : m[i]);
+    /* One line, printable: C0 controls as spaces; a C1 control (U+009B,
+     * CSI to a terminal taking 8-bit controls: a key the message quotes
+     * may hold one), DEL and bytes that are not UTF-8 as \xhh. */
+    strbuf line = STRBUF_INIT;
+    for (size_t i = 0; i < mlen; i++) sb_addc(&line, (unsigned char)m[i] < 0x20 ? ' ' : m[i]);
+    sb_add_visible(out, line.buf, line.len);
+    sb_free(&line);
     if (!mlen && status_hint(st)) {
         SB_ADD_LIT(out, ": ");
         sb_adds(out, status_hint(st));

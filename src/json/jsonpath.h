@@ -74,7 +74,9 @@
  *    U+2029) unless flag `s`; \s \d \w \b are ASCII-only; with `i`, case folding is
  *    Unicode simple folding.  The ranges of classes that may be case-insensitive span at
  *    most JP_RE_CASELESS_SPAN code points per pattern and per path's literals (PCRE2
- *    compiles them one code point at a time): beyond, the pattern does not compile.
+ *    compiles them one code point at a time), and named groups times named groups and name
+ *    references at most JP_RE_NAME_PAIRS (PCRE2 compares them pair by pair): beyond, the
+ *    pattern does not compile.
  *  - Functions (arguments are full expressions; wrong argument count or an unknown name is a
  *    compile error; "number" means an integer or double):
  *      abs(n) ceil(n) floor(n)  number → number (ceil/floor of a double give an integer when

@@ -177,7 +177,17 @@ void jp_expr_free(jp_expr *e);
 /* Code points that the ranges of case-insensitive classes may span in one pattern (and in
  * all the regex literals of one path together): PCRE2 compiles them one at a time. */
 #define JP_RE_CASELESS_SPAN (1u << 22)
-pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, uint64_t *span_left, char *msg,
+/* Named groups times named groups and name references, in one pattern (and in all the regex
+ * literals of one path together): PCRE2 compares each new name with every earlier one and
+ * looks each reference up name by name. */
+#define JP_RE_NAME_PAIRS (1u << 21)
+/* What the regex literals of one path, or one run-time pattern, may still cost to compile. */
+typedef struct jp_re_budget {
+    uint64_t span_left;  /* of JP_RE_CASELESS_SPAN */
+    uint64_t pairs_left; /* of JP_RE_NAME_PAIRS */
+} jp_re_budget;
+#define JP_RE_BUDGET_INIT {JP_RE_CASELESS_SPAN, JP_RE_NAME_PAIRS}
+pcre2_code *jp_re_compile(const char *pat, size_t n, uint32_t opts, jp_re_budget *left, char *msg,
                           size_t msgcap, size_t *erroff);
 int jp_re_flags(const char *f, size_t n, uint32_t *opts);
 int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_t from,

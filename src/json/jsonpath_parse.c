@@ -281,13 +281,13 @@ static int raise_height(jp_lex *l, jp_expr *e, int h) {
     return 0;
 }
 
-static uint64_t *re_span_of(jp_lex *l);
+static jp_re_budget *re_budget_of(jp_lex *l);
 
 /* Compile pattern bytes into an E_REGEX node; pos is reported on failure. */
 static jp_expr *mk_regex(jp_lex *l, const char *pat, size_t n, uint32_t opts, size_t pos) {
     char msg[120], what[140];
     size_t off = 0;
-    pcre2_code *re = jp_re_compile(pat, n, opts, re_span_of(l), msg, sizeof msg, &off);
+    pcre2_code *re = jp_re_compile(pat, n, opts, re_budget_of(l), msg, sizeof msg, &off);
     if (!re) {
         snprintf(what, sizeof what, "invalid regex (%s)", msg);
         jl_fail(l, pos + (off <= n ? off : n), what);
@@ -395,11 +395,11 @@ static json_t *parse_json(jp_lex *l);
 typedef struct jp_parser {
     jp_lex l;
     jp_numtexts *lits;
-    uint64_t re_span_left; /* of JP_RE_CASELESS_SPAN, for all the path's regex literals */
+    jp_re_budget re_left; /* for all the path's regex literals together */
 } jp_parser;
 
 static jp_numtexts *lits_of(jp_lex *l) { return ((jp_parser *)l)->lits; }
-static uint64_t *re_span_of(jp_lex *l) { return &((jp_parser *)l)->re_span_left; }
+static jp_re_budget *re_budget_of(jp_lex *l) { return &((jp_parser *)l)->re_left; }
 
 /* JSON array literal body (cursor on '['). */
 static json_t *parse_json_array(jp_lex *l) {
@@ -663,7 +663,7 @@ jp_path *jp_compile(const char *src, size_t len, jp_error *err) {
     jp_path *p = xcalloc(1, sizeof *p);
     p->mctx = jp_re_mctx_new();
     p->lits = jp_numtexts_new();
-    jp_parser parser = {{src, len, 0, 0, 0, err}, p->lits, JP_RE_CASELESS_SPAN};
+    jp_parser parser = {{src, len, 0, 0, 0, err}, p->lits, JP_RE_BUDGET_INIT};
     jp_lex *l = &parser.l;
     size_t bad;
     if (err) {

@@ -241,7 +241,10 @@ static uint64_t record_deadline(const sessions_load *l, const rec *r) {
     uint64_t d = (uint64_t)r->ex.duration * EXPIRY_NS_PER_S;
     if (!r->deadline || !r->ex.duration) return l->now + d;
     uint64_t at = store_mono_ns(l->st, r->deadline);
-    if (at >= l->now) return at;
+    /* never more than a period ahead, as no session is: a copy from a
+     * machine whose clock runs ahead (or a file edited) kept a one-time
+     * password of 10 s for as long as its deadline said, years even */
+    if (at >= l->now) return at - l->now > d ? l->now + d : at;
     return at + ((l->now - at) / d + 1) * d; /* its next period (store_expire_upto) */
 }
 

@@ -494,6 +494,21 @@ static size_t op_queued(const client *cl) {
     return c->out.pending + c->later.pending;
 }
 
+/* limits.loginTimeoutSec: on a server with users, a connection that has not
+ * logged in by its deadline holds a slot of maxConnections for nothing (a
+ * pong keeps it from being idle).  One whose login is being checked waits
+ * for the outcome: a slow check (the throttle) must not turn into a close. */
+static int login_overdue(const conn *c, int64_t now_ms) {
+    return c->login_by && now_ms >= c->login_by && c->cl.role == ROLE_NONE && !c->held;
+}
+
+/* Close c, whose login deadline has passed, saying so in the log. */
+static void close_login_overdue(conn *c) {
+    log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
+             T.srv->cfg.login_timeout_s);
+    transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
+}
+
 static void op_close(client *cl, int code, const char *reason) {
     conn *c = conn_of(cl);
     if (c->closing) return;
@@ -506,6 +521,13 @@ static void op_close(client *cl, int code, const char *reason) {
 static void op_hold(client *cl, int on) {
     conn *c = conn_of(cl);
     c->held = on; /* also tells the login deadline that a check is under way */
+    /* A login answered past the deadline without logging in ends the
+     * connection now: resumed, its next SV_AUTH (pipelined, already read)
+     * would be held in turn before the tick could see it, so five failures
+     * kept it open for five checks, each behind the throttle's queue.
+     * Input still resumes: the client's close frame must be read.  In a
+     * shutdown (its unchecked answers) the close is the shutdown's, 1000. */
+    if (!on && !c->closing && !T.shutting_down && login_overdue(c, mono_ms())) close_login_overdue(c);
     if (c->direct) { /* the buffered input is ours: handle it once resumed */
         lws_rx_flow_control(c->wsi, on ? LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_HOLD
                                        : LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_HOLD);
@@ -922,14 +944,6 @@ static void log_refusals(void) {
     }
 }
 
-/* limits.loginTimeoutSec: on a server with users, a connection that has not
- * logged in by its deadline holds a slot of maxConnections for nothing (a
- * pong keeps it from being idle).  One whose login is being checked waits
- * for the outcome: a slow check (the throttle) must not turn into a close. */
-static int login_overdue(const conn *c, int64_t now_ms) {
-    return c->login_by && now_ms >= c->login_by && c->cl.role == ROLE_NONE && !c->held;
-}
-
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
@@ -949,9 +963,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                      cfg->request_timeout_s);
             transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request timeout", 5);
         } else if (login_overdue(c, now_ms)) {
-            log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
-                     cfg->login_timeout_s);
-            transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
+            close_login_overdue(c);
         } else if (c->direct) {
             direct_tick(c, now_ms); /* idleTimeoutSec: lws's policy does not see these */
         }
@@ -1059,18 +1071,27 @@ static unsigned raise_fd_limit(unsigned want) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)want + FD_RESERVE)
-        return want;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return want;
+    /* Never less than what the server already holds plus its headroom, also
+     * when the limit is above maxConnections + FD_RESERVE: a small limit
+     * (ulimit -n 16), or descriptors inherited from the parent, left fewer
+     * descriptors than the cap promised, and accept() failed with EMFILE,
+     * the spin again. */
+    unsigned held = open_fds();
     rlim_t reserve = rl.rlim_cur > 2 * FD_RESERVE ? FD_RESERVE : rl.rlim_cur / 2;
-    /* never less than what the server already holds plus its headroom: a
-     * small limit (ulimit -n 16) left fewer descriptors than the cap
-     * promised, and accept() failed with EMFILE, the spin again */
-    rlim_t needed = (rlim_t)open_fds() + FD_HEADROOM;
-    if (reserve < needed) reserve = needed;
+    if (reserve < (rlim_t)held + FD_HEADROOM) reserve = (rlim_t)held + FD_HEADROOM;
+    if (rl.rlim_cur >= (rlim_t)want + reserve) return want;
     unsigned cap = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
-    log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
-             "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
-             (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
+    if (rl.rlim_cur < (rlim_t)want + FD_RESERVE)
+        log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
+                 "accepted; raise the limit (ulimit -n, systemd's LimitNOFILE=) for more",
+                 (unsigned long long)rl.rlim_cur, want, FD_RESERVE, cap, plural_s(cap), cap == 1 ? "is" : "are");
+    else
+        log_warn("the open-file limit (%llu) is below maxConnections (%u) + the %u descriptor%s open at start "
+                 "(inherited ones too) + %d: at most %u connection%s %s accepted; raise the limit (ulimit -n, "
+                 "systemd's LimitNOFILE=) or close what the server inherits",
+                 (unsigned long long)rl.rlim_cur, want, held, plural_s(held), FD_HEADROOM, cap, plural_s(cap),
+                 cap == 1 ? "is" : "are");
     return cap;
 }
 

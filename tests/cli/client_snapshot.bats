@@ -10,6 +10,22 @@ setup_file() {
 }
 teardown_file() { stop_server; }
 
+# A test that needs a server of its own keeps the file's in FILE_PID and
+# FILE_URL; teardown stops its own and brings the file's back, whatever
+# the outcome.
+own_server() {
+    FILE_PID=$NDB_PID FILE_URL=$NDB_URL FILE_PORT=$NDB_PORT
+    start_server "$@"
+}
+teardown() {
+    if [ -n "${FILE_PID:-}" ]; then
+        stop_server
+        NDB_PID=$FILE_PID NDB_URL=$FILE_URL NDB_PORT=$FILE_PORT
+        export NDB_URL NDB_PORT NDB_PID
+        FILE_PID=
+    fi
+}
+
 @test "save prints the report; load brings the keys back exactly" {
     "$NDB" clear --yes >/dev/null
     "$NDB" set a 1 b 0.10 c '{"x":[18446744073709551616]}'
@@ -61,4 +77,17 @@ teardown_file() { stop_server; }
     stop_server
     NDB_URL=$url NDB_PID=$pid NDB_LOG=$log
     export NDB_URL NDB_PID NDB_LOG
+}
+
+@test "a server's message that quotes a key shows its C1 controls as \\xhh: load of a key over maxKeyLength" {
+    # the CLI turned C0 controls of a message into spaces but passed U+009B
+    # (CSI to a terminal taking 8-bit controls) through: the server quotes
+    # the key as JSON does, C0 controls only
+    "$NDB" clear --yes >/dev/null
+    "$NDB" send '{"KV_SET":{"keys":{"ab\u009b2J\u001b[1m":1}}}' >/dev/null
+    "$NDB" save c1keys >/dev/null
+    own_server --persist-path "$SNAPDIR" --max-key-length 2
+    run --separate-stderr "$NDB" load c1keys
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueSize (42): key "ab\xc2\x9b2J\u001B[1m" is longer than 2 bytes (limits.maxKeyLength)' ]
 }

@@ -207,6 +207,44 @@ print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /(?i)%s
     "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
 }
 
+@test "KV_FIND: named groups times named groups and references are at most 2,097,152 per path (PCRE2 compares names pair by pair)" {
+    req '{"KV_SET":{"keys":{"s":["2024-01-01","a"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    # 10,000 names of 32 bytes (370 KB of path) took PCRE2 0.8 s to compile, holding every
+    # client up, and then failed anyway ("regular expression is too large")
+    python3 -c '
+import json
+def find(path): print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["s"],"path":path}}))
+names = lambda k, w: "".join("(?<n%s%05d>)" % ("n" * w, i) for i in range(k))
+find("$[?(@ =~ /%s/)]" % names(10000, 26))
+find("$[?(@ =~ /%sb/ || @ =~ /%s/)]" % (names(1448, 0), names(22, 0)))
+find("$[?(@ =~ /%s%s/)]" % (names(100, 0), "\\k<n00000>" * 20872))
+find("$[?(@ =~ /%s%s/)]" % (names(100, 0), "\\k<n00000>" * 20871))
+find("$[?(@ =~ /%s/)]" % names(1448, 0))' >"$BATS_TEST_TMPDIR/reqs"
+    local t0=$SECONDS
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/reqs"
+    (( SECONDS - t0 < 2 ))
+    [ "${#lines[@]}" -eq 5 ]
+    # one pattern, then the literals of one path together, then references counted too
+    [ "${lines[0]}" = '{"KV_FIND_RSP":{"m":"invalid regex (named groups times named groups and references over 2097152) at position 10","st":4,"tkn":null}}' ]
+    [ "${lines[1]}" = '{"KV_FIND_RSP":{"m":"invalid regex (named groups times named groups and references over 2097152) at position 15950","st":4,"tkn":null}}' ]
+    [ "${lines[2]}" = '{"KV_FIND_RSP":{"m":"invalid regex (named groups times named groups and references over 2097152) at position 10","st":4,"tkn":null}}' ]
+    # 100 x (100 + 20,871) and 1,448 x 1,448 are within the bound
+    [ "${lines[3]}" = '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}' ]
+    [ "${lines[4]}" = '{"KV_FIND_RSP":{"paths":["$[0]","$[1]"],"st":1}}' ]
+    # lookbehind and lookahead are no names; ordinary named groups work as before
+    req '{"KV_FIND":{"rsp":"paths","keys":["s"],"path":"$[?(@ =~ /^(?<y>\\d{4})-(?<m>\\d\\d)(?=-)(?<!x)(?<=\\d)-\\k<m>$/)]"}}' '{"KV_FIND_RSP":{"paths":["$[0]"],"st":1}}'
+    # a pattern computed at run time over the bound does not compile: the element is not selected
+    python3 -c '
+import json
+print(json.dumps({"KV_SET":{"keys":{"p":{"re":"".join("(?<%s%05d>)" % ("n" * 27, i) for i in range(10000)),"s":"x"}}}}))' >"$BATS_TEST_TMPDIR/set"
+    run "$NDB" send - <"$BATS_TEST_TMPDIR/set"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    t0=$SECONDS
+    req '{"KV_FIND":{"rsp":"keys","keys":["p"],"path":"$[?(@.s =~ @.re)]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    (( SECONDS - t0 < 2 ))
+    "$NDB" send '{"KV_RMV":{"keys":["s","p"]}}' >/dev/null
+}
+
 @test "KV_FIND: what PCRE2 skips or reads as no pattern still counts against the case-insensitive bound: \\E, spaces under (?xx), [:…[:, comments, callouts, verb names" {
     req '{"KV_SET":{"keys":{"s":["\u0100","a"]}}}' '{"KV_SET_RSP":{"st":1}}'
     # each class spans U+0100..U+10FFFF: five of them are over the bound, however written;

@@ -302,6 +302,28 @@ cpu below 25%: True
     [[ "$output" == '{"duration":'*',"name":"s1"}' ]]
 }
 
+@test "descriptors inherited at start count too: a limit above maxConnections + 64 still caps, no busy loop" {
+    # the cap counted the descriptors held at start only below maxConnections
+    # + 64: with 80 inherited from the parent, ulimit -n 200 and
+    # maxConnections 130, accept() failed with EMFILE and the loop spun
+    local real=$NDB
+    printf '#!/bin/bash\nulimit -n 200\nfor i in $(seq 100 179); do eval "exec $i</dev/null"; done\nexec "%s" "$@"\n' "$real" >"$BATS_TEST_TMPDIR/ndb-inherit"
+    chmod +x "$BATS_TEST_TMPDIR/ndb-inherit"
+    NDB="$BATS_TEST_TMPDIR/ndb-inherit"
+    start_server --max-connections 130
+    NDB=$real
+    local line
+    line=$(grep 'open-file limit' "$NDB_LOG")
+    [[ "$line" =~ ^'ndb: warn: the open-file limit (200) is below maxConnections (130) + the '([0-9]+)' descriptors open at start (inherited ones too) + 16: at most '([0-9]+)' connections are accepted; raise the limit (ulimit -n, systemd'.'s LimitNOFILE=) or close what the server inherits'$ ]]
+    local cap=${BASH_REMATCH[2]}
+    (( BASH_REMATCH[1] >= 80 && cap == 200 - BASH_REMATCH[1] - 16 ))
+    run hostile flood "$NDB_PID" 135
+    [ "$status" -eq 0 ]
+    [ "$output" = "closed $((135 - cap)) open $cap
+cpu below 25%: True
+{\"KV_COUNT_RSP\":{\"cnt\":0,\"st\":1}}" ]
+}
+
 @test "maxConnections counts connections still in their handshake" {
     start_server --max-connections 2 --handshake-timeout 30
     run hostile pending-count 2

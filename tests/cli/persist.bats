@@ -247,6 +247,27 @@ open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/
     req '{"SH_GET":{"tkn":3,"keys":["user"]}}' '{"SH_GET_RSP":{"keys":{"user":"bob"},"st":1}}'
 }
 
+@test "SH_LOAD of a copied automatic snapshot: a deadline more than a period ahead (a clock ahead of ours) is cut to one period" {
+    # the deadline was taken as it stood: a one-time password of 10 s from a
+    # machine whose clock ran a day ahead lived a day, 100 years ahead 100 years
+    start_server --persist-path "$P"
+    local d="$P/ahead/1795613510133594751" now
+    now=$(date +%s%N)
+    mkdir -p "$d/md" "$d/data"
+    printf '%s' '{"complete":1795613510134,"name":"ahead","saveDataType":1,"start":1795613510134,"status":1,"version":2}' >"$d/md/md.json"
+    python3 -c 'import json, sys
+now = int(sys.argv[2])
+def rec(tkn, duration, deadline):
+    return {"keys": {"otp": "1"}, "sh": {"deadline": deadline, "expiry": {"deleteSession": True, "duration": duration, "extendOnGet": False, "extendOnSetAdd": False}, "shared": False, "tkn": tkn}}
+recs = [rec(1, 10, now + 100 * 365 * 86400 * 10**9), rec(2, 3600, now + 100 * 10**9)]
+open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/0" "$now"
+    req '{"SH_LOAD":{"name":"ahead"}}' '{"SH_LOAD_RSP":{"keys":2,"name":"ahead","sessions":2,"st":141}}'
+    run "$NDB" send '{"SH_INFO":{"tkn":1}}' '{"SH_INFO":{"tkn":2}}'
+    [[ "${lines[0]}" =~ \"duration\":10,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":(9|10)\},\"keyCnt\":1, ]]
+    # a deadline within the period is kept as it was
+    [[ "${lines[1]}" =~ \"remaining\":(98|99|100)\},\"keyCnt\":1, ]]
+}
+
 @test "another server's session with a duration past 10 years loads, cut to 10 years (Q10), with a warning" {
     # Other servers accept any duration (PROTOCOL.md Q10) and ndb reads their
     # snapshots (0.1 decision 10): refusing the dataset would lose every session.

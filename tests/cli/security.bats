@@ -118,6 +118,33 @@ wait_established() {
     grep -q 'authentication failed for user "alice" from 127.0.0.1 (5 of 5 on this connection)' "$NDB_LOG"
 }
 
+@test "the log shows C1 controls and bytes that are not UTF-8 from clients as \\xhh: a user name, a Host, an Origin" {
+    # JSON quoting escaped C0 controls only: a client that is not logged in
+    # put U+009B (CSI to a terminal taking 8-bit controls) or a lone 0x9b (CSI
+    # in a Latin-1 terminal) on the operator's terminal
+    run probe send '{"SV_AUTH":{"user":"x\u001b[31m\u009b2Jé","password":"guess"}}'
+    [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+for head in (b"GET / HTTP/1.1\r\nHost: ev\x9bil\xc2\x9b2J\r\n\r\n",
+             b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+             b"Origin: http://c1\xc2\x9b.example\r\n\r\n"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(head)
+    print(s.recv(64).split(b"\r\n")[0].decode())
+    s.close()
+PY
+    [ "$output" = $'HTTP/1.1 403 Forbidden\nHTTP/1.1 403 Forbidden' ]
+    grep -qF 'authentication failed for user "x\u001B[31m\xc2\x9b2Jé" from 127.0.0.1 (1 of 5 on this connection)' "$NDB_LOG"
+    grep -qF 'refused a console page to 127.0.0.1: Host "ev\x9bil\xc2\x9b2J" does not name this server' "$NDB_LOG"
+    grep -qF 'refused a WebSocket upgrade from 127.0.0.1: Origin "http://c1\xc2\x9b.example" is not allowed' "$NDB_LOG"
+    # no line holds such a byte
+    run env LC_ALL=C grep -c $'\x9b' "$NDB_LOG"
+    [ "$output" = 0 ]
+}
+
 @test "loginTimeoutSec: a connection not logged in by the deadline is closed 1008, a failed login does not move it; a logged-in one stays" {
     # 3 s, the late login at 1.5 s: margins a loaded machine under ASan needs
     own_server --config "$USERS_CONFIG" --login-timeout 3
@@ -168,6 +195,22 @@ closed 1008 login timeout
     [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}
 {"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
     run -1 grep 'not logged in within' "$NDB_LOG"
+}
+
+@test "loginTimeoutSec: a login that fails past the deadline closes the connection: logins sent behind it are not checked" {
+    # the next SV_AUTH, already read, was held in turn before the tick saw
+    # the connection, so five pipelined failures kept it open for five
+    # checks (each behind the throttle's queue with many connections)
+    local d="$BATS_TEST_TMPDIR" slow
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
+    own_server --config "$d/slow.json" --login-timeout 1
+    run probe --timeout 30 send "$(auth slow guess1)" "$(auth slow guess2)" "$(auth slow slow-pw)" '{"KV_COUNT":{}}'
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}
+closed 1008 login timeout' ]
+    [ "$(grep -c 'authentication failed for user "slow"' "$NDB_LOG")" -eq 1 ]
+    grep -q 'closing a connection from 127.0.0.1 not logged in within 1 s (loginTimeoutSec)' "$NDB_LOG"
 }
 
 @test "loginTimeoutSec: 0 turns the deadline off; a server without users has none" {
@@ -322,6 +365,33 @@ time.sleep(4)  # never reads the close frame
     [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
     [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
     grep -q '^ndb: info: shutting down: 2 logins answered unchecked (43)$' "$NDB_LOG"
+}
+
+@test "logins waiting past the login deadline when the server shuts down still get 1000, not 1008 (lws path)" {
+    # a login answered past the deadline closes its connection with 1008;
+    # the shutdown's unchecked answers must keep the shutdown's close frame
+    local d="$BATS_TEST_TMPDIR" h
+    h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
+    export NDB_TRANSPORT=lws
+    own_server --config "$d/slow.json" --login-timeout 1
+    local w
+    w=$(auth slow guess)
+    probe --timeout 20 send "$w" '{"SV_INFO":{}}' >"$d/1" 2>&1 &
+    local p1=$!
+    probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
+    local p2=$!
+    wait_established 2
+    sleep 1.3 # both past the deadline: one check under way, the other queued
+    kill -TERM "$NDB_PID"
+    wait "$NDB_PID"
+    OWN_PID=
+    wait "$p1" "$p2" || true
+    cat "$d/1" "$d/2" >&2
+    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
+    [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    run -1 grep 'not logged in within' "$NDB_LOG"
 }
 
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
