@@ -179,7 +179,9 @@ export interface KeyCommands {
     contains(keys: string | string[], options?: CallOptions): Promise<string[]>;
     keys(options?: CallOptions): Promise<string[]>;
     clearSet(keys: Record<string, JsonInput>, options?: SetOptions): Promise<number>;
-    incr(keys: Record<string, number | bigint>, options?: CallOptions): Promise<Record<string, number | bigint>>;
+    /** New values: under numbers "exact", a double sum a JavaScript number would print otherwise (1.0, 1e+16)
+     *  is a JsonNumber; a JsonNumber increment sends its text (new JsonNumber('1.0') adds a double). */
+    incr(keys: Record<string, number | bigint | JsonNumber>, options?: CallOptions): Promise<Record<string, number | bigint | JsonNumber>>;
 }
 
 export interface FindOptions extends CallOptions {

@@ -273,7 +273,8 @@ static const cli_cmd cli_cmds[] = {
     {NULL, "incr", NULL, "Expiry and atomic updates", "KEY [N]", "add N (default 1) to a number, atomically",
      "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
      "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
-     "fraction or exponent on either side the sum is a double.  N may be negative\n"
+     "fraction or exponent on either side the sum is a double, printed as 1.0 when\n"
+     "it is integral (0.5 + 0.5), so that it stays one.  N may be negative\n"
      "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n"
      "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
      "that created the counter.\n",

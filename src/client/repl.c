@@ -114,7 +114,8 @@ static const char repl_usage[] =
     "changes it, until a reconnect logs in as --user again.\n"
     "\n"
     "Exit status: 0 on quit, end of input or Ctrl-D (and for a script where every\n"
-    "line succeeded); 2 usage error.  A script stopped by a failing line exits with\n"
+    "line succeeded); 2 usage error, or a script whose standard input could not be\n"
+    "read (a directory).  A script stopped by a failing line exits with\n"
     "that line's status, as 'ndb COMMAND' would: 1 a key or session was not found\n"
     "or a test is false, 2 usage or connection error, 3 the server answered an\n"
     "error status.\n";
@@ -1036,6 +1037,7 @@ typedef struct script_input {
     size_t off;  /* the first byte not yet handed out */
     size_t scan; /* bytes from off on known to hold no newline: a long line is searched once */
     int eof;
+    int read_errno; /* the read that failed (EISDIR, EIO) ended the input: said by run_script */
 } script_input;
 
 #define SCRIPT_READ_CHUNK 65536
@@ -1050,7 +1052,8 @@ static void script_read(script_input *in) {
     sb_grow(&in->buf, SCRIPT_READ_CHUNK);
     ssize_t n = read(STDIN_FILENO, in->buf.buf + in->buf.len, SCRIPT_READ_CHUNK);
     if (n > 0) in->buf.len += (size_t)n;
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN)) in->eof = 1;
+    else if (n == 0) in->eof = 1;
+    else if (errno != EINTR && errno != EAGAIN) in->eof = 1, in->read_errno = errno;
 }
 
 /* The next line of the script, with its newline if it has one: *line
@@ -1089,7 +1092,7 @@ static int script_line(repl *r, script_input *in, const char **line, size_t *len
 
 static int run_script(repl *r) {
     strbuf pending = STRBUF_INIT;
-    script_input in = {STRBUF_INIT, 0, 0, 0};
+    script_input in = {STRBUF_INIT, 0, 0, 0, 0};
     const char *line;
     size_t len;
     long lineno = 0, first_line = 0;
@@ -1127,6 +1130,16 @@ static int run_script(repl *r) {
         fprintf(stderr, "ndb repl: line %ld: unfinished input at the end: a quote, bracket or "
                         "backslash is not closed\n", first_line);
         first_rc = CLI_USAGE;
+    }
+    /* A script whose input could not be read (a directory, an I/O error) did
+     * not run to its end: exit 0 would say that every line of it succeeded. */
+    if (in.read_errno && !quit && (!first_rc || r->continue_on_error)) {
+        if (lineno)
+            fprintf(stderr, "ndb repl: cannot read the script from standard input after line %ld: %s\n", lineno,
+                    strerror(in.read_errno));
+        else
+            fprintf(stderr, "ndb repl: cannot read the script from standard input: %s\n", strerror(in.read_errno));
+        if (!first_rc) first_rc = CLI_USAGE;
     }
     sb_free(&in.buf);
     sb_free(&pending);

@@ -38,6 +38,11 @@ unsigned snap_retention(const char *base, const char *name, unsigned keep) {
         }
         if (!complete && !seen_complete) continue; /* newer than every complete one: maybe a save in progress */
         if (!complete && snap_dir_busy(dir)) continue; /* still written: another server's save into this path */
+        /* Not locked now, but a save completes (metadata, then unlock) between
+         * the look at its metadata above and that probe: look again, so that
+         * another server's save it has just answered as done is not taken for
+         * debris. */
+        if (!complete && snap_is_complete(dir, &type, why, sizeof why)) continue;
         if (auto_remove_tree(dir)) log_warn("cannot remove old snapshot %s: %s", dir, strerror(errno));
         else removed++;
     }

@@ -126,6 +126,13 @@ until_watched() { # until_watched FILE PATTERN CMD...
     ok_out '42'
     run --separate-stderr "$NDB" incr score -2.5
     ok_out '-2.5'
+    # an integral double sum prints with .0: it stays a double (ndb incr --help)
+    run --separate-stderr "$NDB" incr score 3.5
+    ok_out '1.0'
+    run --separate-stderr "$NDB" incr score -1
+    ok_out '0.0'
+    run --separate-stderr "$NDB" help incr
+    [[ $(tr '\n' ' ' <<<"$output") == *"the sum is a double, printed as 1.0 when it is integral (0.5 + 0.5), so that it stays one."* ]]
     local t
     t=$("$NDB" session new)
     run --separate-stderr "$NDB" --session "$t" incr views 3

@@ -423,3 +423,16 @@ fresh_db() {
     grep -q 'in the foreground' "$root/README.md"
     grep -q 'in a second terminal' "$root/README.md"
 }
+
+@test "README 'Building and testing': its ctest -R selections pick the C unit tests and the two bats streams" {
+    local root="$BATS_TEST_DIRNAME/../.." build text
+    build=$(dirname "$NDB")
+    [ -f "$build/CTestTestfile.cmake" ] || skip "$NDB is not in a CMake build directory"
+    text=$(tr '\n' ' ' <"$root/README.md")
+    [[ $text == *"The C unit tests alone: \`ctest --test-dir build -R '^test_'\` (one ctest test per file of \`tests/unit/\`); both bats streams: \`-R '^cli'\`."* ]]
+    # one ctest test per tests/unit/test_*.c, and nothing else
+    local units
+    units=$(cd "$root/tests/unit" && ls test_*.c | sed 's/\.c$//' | sort)
+    [ "$(ctest --test-dir "$build" -N -R '^test_' | sed -n 's/^ *Test *#[0-9]*: //p' | sort)" = "$units" ]
+    [ "$(ctest --test-dir "$build" -N -R '^cli' | sed -n 's/^ *Test *#[0-9]*: //p' | sort | tr '\n' ' ')" = "cli cli_slow " ]
+}

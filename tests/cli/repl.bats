@@ -244,6 +244,15 @@ ndb repl: stopped at line 1' ]
     exit_is 1 ''
 }
 
+@test "a script whose standard input cannot be read fails with 2, not 0 as if every line had run" {
+    # ndb repl < DIR (a directory where the script was meant): nothing ran
+    run --separate-stderr "$NDB" repl <"$BATS_TEST_TMPDIR"
+    exit_is 2 ''
+    [ "$stderr" = 'ndb repl: cannot read the script from standard input: Is a directory' ]
+    run --separate-stderr "$NDB" repl --continue-on-error <"$BATS_TEST_TMPDIR"
+    exit_is 2 ''
+}
+
 @test "a lone '#' inside a line is refused, not stored as a key; '#red' and a quoted '#' are words" {
     repl $'set a 1 # note\n'
     exit_is 2 ''

@@ -16,7 +16,7 @@ setup() {
     HOLD="$BATS_TEST_TMPDIR/hold"
 }
 teardown() {
-    rm -f "$HOLD"
+    rm -f "$HOLD" "${PROBE:-$HOLD}"
     stop_server
     if [ -n "${OTHER_PID:-}" ]; then NDB_PID=$OTHER_PID stop_server; fi
 }
@@ -293,4 +293,54 @@ wait_pending() {
     run "$NDB" --url "$a_url" send '{"KV_LOAD":{"name":"users"}}' '{"KV_GET":{"keys":["a"]}}'
     [[ "${lines[0]}" =~ ^\{\"KV_LOAD_RSP\":\{\"duration\":[0-9]+,\"keys\":1,\"name\":\"users\",\"sessions\":0,\"st\":141\}\}$ ]]
     [ "${lines[1]}" = '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}' ]
+}
+
+# start_probe_held TEXT ARGS...: start the server under the fault shim;
+# while $PROBE exists, a flock of a directory whose path contains TEXT
+# waits (a retention of this server stays between its look at that
+# snapshot's metadata and the probe of its lock)
+start_probe_held() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    local text=$1
+    shift
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$PROBE" NDB_FAULT_PATH="$text" NDB_FAULT_OPS=flock \
+        NDB_FAULT_HOLD=1 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
+@test "two servers saving into one persist path: a save that completes while the other's retention looks at it is kept" {
+    # retention reads an older snapshot's metadata (incomplete: B still
+    # writes it), then probes its lock; B's save completing in between
+    # (metadata written, lock released) was removed as a crashed save's
+    # debris, after B had answered it saved
+    touch "$HOLD"
+    start_holding "$P/users/" --persist-path "$P"
+    OTHER_PID=$NDB_PID
+    "$NDB" set b 1 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"users"}}' >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+    local bpid=$!
+    wait_pending users
+    local bdir
+    bdir=$(basename "$(ls -d "$P"/users/[0-9]*)")
+    PROBE="$BATS_TEST_TMPDIR/probe"
+    touch "$PROBE"
+    start_probe_held "/users/$bdir" --persist-path "$P"
+    "$NDB" set a 2 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"users"}}' >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+    local apid=$!
+    # A's snapshot is complete: its retention is at the probe of B's lock
+    local i
+    for i in $(seq 1 200); do
+        [ "$(grep -l '"status":1' "$P"/users/*/md/md.json 2>/dev/null | wc -l)" -eq 1 ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+    rm "$HOLD"
+    wait "$bpid"
+    [[ "$(cat "$BATS_TEST_TMPDIR/b.out")" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"users\",\"st\":121\}\}$ ]]
+    rm "$PROBE"
+    wait "$apid"
+    [[ "$(cat "$BATS_TEST_TMPDIR/a.out")" =~ ^\{\"KV_SAVE_RSP\":\{\"duration\":[0-9]+,\"name\":\"users\",\"st\":121\}\}$ ]]
+    # both saves answered 121, and both snapshots are there (keepSnapshots 3)
+    [ -d "$P/users/$bdir" ]
+    [ "$(grep -l '"status":1' "$P"/users/*/md/md.json | wc -l)" -eq 2 ]
 }

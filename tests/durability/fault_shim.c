@@ -13,6 +13,10 @@
  *                    write (write access, O_CREAT or O_TRUNC) of paths
  *                    containing NDB_FAULT_PATH fail: a read-only file
  *                    system, with NDB_FAULT_ERRNO 30 (EROFS)
+ *                    "flock" (only when named) makes flock of a descriptor
+ *                    whose path contains NDB_FAULT_PATH fail (or, with
+ *                    NDB_FAULT_HOLD, wait): a snapshot directory's lock
+ *                    probe held, to test what completes meanwhile
  *                    "rename" (only when named) makes rename/renameat of a
  *                    path containing NDB_FAULT_PATH (either name) fail;
  *                    "short" (with "write") makes a failing write first
@@ -43,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -126,6 +131,16 @@ int fallocate(int fd, int mode, off_t off, off_t len) {
     const char *ops = getenv("NDB_FAULT_OPS");
     if (ops && strstr(ops, "fallocate") && faulty(fd, "fallocate")) return -1;
     return real(fd, mode, off, len);
+}
+
+/* Only when NDB_FAULT_OPS names "flock": a save's lock of its snapshot
+ * directory, and retention's probe of that lock (snapshot.c). */
+int flock(int fd, int op) {
+    static int (*real)(int, int);
+    if (!real) real = (int (*)(int, int))dlsym(RTLD_NEXT, "flock");
+    const char *ops = getenv("NDB_FAULT_OPS");
+    if (ops && strstr(ops, "flock") && faulty(fd, "flock")) return -1;
+    return real(fd, op);
 }
 
 /* The path open() should really open: NDB_REOPEN_WITH for the second and

@@ -4,7 +4,7 @@
 // TTL a counter keeps, and compare-and-set's match rules, removal and lease.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import { JsonText } from '../ndb.js';
+import { JsonNumber, JsonText } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
 import { client, closeClients, refused, SENT } from './real.mjs';
 import { Server } from './server.mjs';
@@ -35,6 +35,18 @@ test('kv.incr: new values in request order; a missing key starts at 0; exact 64-
     assert.deepEqual(await db.kv.incr({ rate: 1 }), { rate: 1 });
     const { rate } = await db.kv.ttl('rate');
     assert.ok(rate > 0 && rate <= 600, `TTL ${rate}`);
+});
+
+test('kv.incr under numbers "exact": an integral double sum is a JsonNumber 1.0, and a JsonNumber increment is a double', async () => {
+    // the server writes an integral double sum with .0 (it stays a double); exact mode
+    // keeps that text, as ndb.d.ts says incr may answer
+    const exact = await client(server.url, { numbers: 'exact' });
+    assert.deepEqual(await exact.kv.incr({ half: 0.5 }), { half: 0.5 });
+    assert.deepEqual(await exact.kv.incr({ half: 0.5, one: new JsonNumber('1.0'), n: 1 }),
+        { half: new JsonNumber('1.0'), one: new JsonNumber('1.0'), n: 1 });
+    assert.deepEqual(await exact.kv.get(['half', 'one', 'n'], { text: true }), { half: '1.0', one: '1.0', n: '1' });
+    // the default mode reads the same sums as plain numbers
+    assert.deepEqual(await db.kv.incr({ half: 1, one: 1 }), { half: 2, one: 2 });
 });
 
 test('session(t).incr, and 100 for a session that does not exist', async () => {

@@ -1,7 +1,7 @@
 // types-check.ts — compiled (never run) by types.test.mjs with tsc --strict:
 // typical uses of the client must type-check against ndb.d.ts, and misuses
 // marked @ts-expect-error must not.
-import { connect, JsonText, NdbError, type JsonValue, type Watcher } from '../ndb.js';
+import { connect, JsonNumber, JsonText, NdbError, type JsonValue, type Watcher } from '../ndb.js';
 
 export async function uses(): Promise<void> {
     const db = await connect('ws://127.0.0.1:1987/', { numbers: 'exact', timeout: 5000, reconnect: { maxDelay: 1000 } });
@@ -22,6 +22,10 @@ export async function uses(): Promise<void> {
     const leased: boolean = await db.kv.cas('lock', null, 'me', { ttl: 30 });
     const cleared: number = await db.kv.clearSet({ cache: [] }, { ttl: 60 });
     const released: boolean = await db.kv.cas('lock', 'me'); // no value: remove on a match
+    // exact numbers: an integral double sum comes back as JsonNumber '1.0', and a
+    // JsonNumber increment is how a double 1.0 is sent
+    const sums = await db.kv.incr({ score: new JsonNumber('1.0'), hits: 1 });
+    const score: number = sums.score instanceof JsonNumber ? sums.score.valueOf() : Number(sums.score);
     await db.session(t).watch({ values: true });
     const role: string = (await db.auth('alice', 'secret')).role;
     const text: string = await db.raw('{"KV_COUNT":{}}', { text: true });
@@ -34,6 +38,6 @@ export async function uses(): Promise<void> {
     await db.kv.get([1, 2]);
     // @ts-expect-error: no such number mode
     await connect('ws://127.0.0.1:1987/', { numbers: 'bigint' });
-    void [one, many, n, keys, kv, page, left, role, text, leased, cleared, released];
+    void [one, many, n, keys, kv, page, left, role, text, leased, cleared, released, score];
     db.close();
 }
