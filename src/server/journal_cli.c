@@ -206,6 +206,12 @@ int cmd_journal(int argc, char **argv) {
         config_free(&cfg);
         return 2;
     }
+    if (auto_layout_init(&L, cfg.persist_path) == 0 && stat(L.root, &root) == 0 && !S_ISDIR(root.st_mode)) {
+        /* "does not exist" would send the operator looking for a directory that is there as a file */
+        journal_error("no journal or automatic snapshot in %s (%s is not a directory)", cfg.persist_path, L.root);
+        config_free(&cfg);
+        return 2;
+    }
     if (auto_layout_init(&L, cfg.persist_path) || !auto_layout_exists(&L)) {
         journal_error("no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME " does not exist)",
                       cfg.persist_path, cfg.persist_path);

@@ -382,6 +382,12 @@ PY
     run "$NDB" journal check --persist-path "$P"
     [ "$status" -eq 2 ]
     [ "$output" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb does not exist)" ]
+    # an @ndb that is a file was said not to exist
+    touch "$P/@ndb"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 2 ]
+    [ "$output" = "ndb journal: no journal or automatic snapshot in $P ($P/@ndb is not a directory)" ]
+    rm "$P/@ndb"
     # an @ndb with neither (its files lost, or a server that never journaled):
     # nothing recovers here, and a script must not read "ok, 0 keys" as a pass
     mkdir -p "$P/@ndb/journal" "$P/@ndb/snapshots"
