@@ -8,6 +8,21 @@ load helpers
 setup_file() { start_server; }
 teardown_file() { stop_server; }
 
+# search_while_probed T N FILE EXPECTED: send FILE's request (a search that
+# works up to one of its limits) in the background; meanwhile another
+# client's KV_COUNT must be answered (N keys) within T seconds, not after the
+# search; then the search's answer must be EXPECTED.
+search_while_probed() {
+    "$NDB" send --timeout 60 - <"$3" >"$BATS_TEST_TMPDIR/find" &
+    local find=$!
+    sleep 0.2
+    run "$NDB" send --timeout "$1" '{"KV_COUNT":{}}'
+    wait "$find"
+    [ "$status" -eq 0 ]
+    [ "$output" = "{\"KV_COUNT_RSP\":{\"cnt\":$2,\"st\":1}}" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "$4" ]
+}
+
 DEVICES='{"KV_SET":{"keys":{"Devices":[
   {"make":"Apple","model":"iPhone 14","sensors":[{"type":"Temperature","status":"Healthy","id":"temp1"},{"type":"Accelerometer","status":"Healthy","id":"accel1"}]},
   {"make":"Samsung","model":"S23","sensors":[{"type":"Temperature","status":"Healthy","id":"temp1"},{"type":"Accelerometer","status":"Healthy","id":"accel1"},{"type":"ThingyMaBob","status":"Disabled","id":"thingy1"}]}],
@@ -301,14 +316,8 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     # server for about 10 s; a 100 KB member name looked up a million times, 40 s
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"strs":{"s":"a"*400000,"t":"a"*400000,"a":list(range(1000))},"objs":[{}]*1000}}}))' | "$NDB" send - >/dev/null
     local limit='"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
-    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s == $.t)])]"}}' >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$limit" ]
+    printf '%s\n' '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s == $.t)])]"}}' >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 2 4 "$BATS_TEST_TMPDIR/search" "{\"KV_FIND_RSP\":{$limit"
     run timeout 10 "$NDB" send --timeout 5 '{"KV_FIND":{"rsp":"keys","keys":["strs"],"path":"$.a[?($.a[?($.s < $.t)])]"}}' \
         '{"KV_UPDATE":{"key":"strs","path":"$.a[?($.a[?($.s.length == 1)])]","value":0}}'
     [ "$status" -eq 0 ]
@@ -340,14 +349,7 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     done
     # 200,000 selectors (400 KB) held everyone else for 6 s; now a probe is answered meanwhile
     python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["wide"],"path":"$..[%s]" % ",".join(["9"] * 200000)}}))' >"$BATS_TEST_TMPDIR/union"
-    "$NDB" send --timeout 60 - <"$BATS_TEST_TMPDIR/union" >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$limit" ]
+    search_while_probed 3 3 "$BATS_TEST_TMPDIR/union" "{\"KV_FIND_RSP\":{$limit"
     # ordinary unions cost a few steps a node
     req '{"KV_FIND":{"rsp":"paths","keys":["wide"],"path":"$[1999,0]..[\"b\",0,\"a\"]"}}' \
         "{\"KV_FIND_RSP\":{\"paths\":[\"\$[1999]['a']\",\"\$[1999]['a']['b']\",\"\$[1999]['a']['b'][0]\",\"\$[0]['a']\",\"\$[0]['a']['b']\",\"\$[0]['a']['b'][0]\"],\"st\":1}}"
@@ -359,14 +361,7 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     # cost three steps
     python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dobj\":{\"a\":%s,\"arr\":%s}}}}" % ("{\"a\":" * 1000 + "1" + "}" * 1000, list(range(700))))' | "$NDB" send - >/dev/null
     python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"keys","keys":["dobj"],"path":"$.arr[?($.arr[?($%s == 2)])]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
-    "$NDB" send --timeout 60 - <"$BATS_TEST_TMPDIR/walk" >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}' ]
+    search_while_probed 3 3 "$BATS_TEST_TMPDIR/walk" '{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
     # one walk per element is cheap
     python3 -c 'import json; print(json.dumps({"KV_FIND":{"rsp":"paths","keys":["dobj"],"path":"$.arr[?($%s == @)]" % (".a" * 1001)}}))' >"$BATS_TEST_TMPDIR/walk"
     run "$NDB" send - <"$BATS_TEST_TMPDIR/walk"
@@ -379,14 +374,8 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     # 9,000,000 pairs of elements held the server for minutes (250,000 here: 5 s)
     python3 -c 'print("{\"KV_SET\":{\"keys\":{\"dnum\":{\"n\":1%s,\"arr\":%s}}}}" % ("0" * 400000, list(range(500))))' | "$NDB" send - >/dev/null
     local limit='{"KV_FIND_RSP":{"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
-    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(-$.n)])]"}}' >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 3 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "$limit" ]
+    printf '%s\n' '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(-$.n)])]"}}' >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 3 3 "$BATS_TEST_TMPDIR/search" "$limit"
     req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs($.n))])]"}}' "$limit"
     req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(to_number($.n))])]"}}' "$limit"
     req '{"KV_FIND":{"rsp":"keys","keys":["dnum"],"path":"$.arr[?($.arr[?(abs(-$.n))])]"}}' "$limit"
@@ -400,14 +389,8 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     # root: $ with ..* 25 times over 100,000 containers 1,000 levels down (a
     # 300 KB value) held the server for 7 s
     python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deepw\":%s}}}" % ("[" * 1000 + ",".join(["[]"] * 100000) + "]" * 1000))' | "$NDB" send - >/dev/null
-    "$NDB" send --timeout 60 "{\"KV_FIND\":{\"rsp\":\"keys\",\"keys\":[\"deepw\"],\"path\":\"\$$(printf '..*%.0s' $(seq 25))\"}}" >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 5 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":3,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = '{"KV_FIND_RSP":{"keys":["deepw"],"st":1}}' ]
+    printf '%s\n' "{\"KV_FIND\":{\"rsp\":\"keys\",\"keys\":[\"deepw\"],\"path\":\"\$$(printf '..*%.0s' $(seq 25))\"}}" >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 5 3 "$BATS_TEST_TMPDIR/search" '{"KV_FIND_RSP":{"keys":["deepw"],"st":1}}'
     # and each container is still reported once, in order
     req '{"KV_FIND":{"rsp":"paths","keys":["Devices"],"path":"$..sensors..*..id"}}' \
         "{\"KV_FIND_RSP\":{\"paths\":[\"\$[0]['sensors'][0]['id']\",\"\$[0]['sensors'][1]['id']\",\"\$[1]['sensors'][0]['id']\",\"\$[1]['sensors'][1]['id']\",\"\$[1]['sensors'][2]['id']\"],\"st\":1}}"
@@ -418,14 +401,8 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     # each path: 3 GB of memory and 10 s of a stalled server for a 200 KB value
     python3 -c 'print("{\"KV_SET\":{\"keys\":{\"deep\":%s,\"long\":{\"%s\":[0,0]}}}}" % ("["*1000 + ",".join(["0"]*100000) + "]"*1000, "n"*100000))' | "$NDB" send - >/dev/null
     local size='"m":"path results exceeded their size limit (128 MiB of paths)","st":4,"tkn":null}}'
-    "$NDB" send --timeout 60 '{"KV_FIND":{"rsp":"paths","keys":["deep"],"path":"$..*"}}' >"$BATS_TEST_TMPDIR/find" &
-    local find=$!
-    sleep 0.2
-    run "$NDB" send --timeout 2 '{"KV_COUNT":{}}'
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_COUNT_RSP":{"cnt":4,"st":1}}' ]
-    wait "$find"
-    [ "$(cat "$BATS_TEST_TMPDIR/find")" = "{\"KV_FIND_RSP\":{$size" ]
+    printf '%s\n' '{"KV_FIND":{"rsp":"paths","keys":["deep"],"path":"$..*"}}' >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 2 4 "$BATS_TEST_TMPDIR/search" "{\"KV_FIND_RSP\":{$size"
     # rsp keys and kv only count the nodes: no path is copied
     req '{"KV_FIND":{"rsp":"keys","keys":["deep"],"path":"$..*"}}' '{"KV_FIND_RSP":{"keys":["deep"],"st":1}}'
     req '{"KV_UPDATE":{"key":"deep","path":"$..*","value":1}}' "{\"KV_UPDATE_RSP\":{$size"
