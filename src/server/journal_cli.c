@@ -199,20 +199,22 @@ int cmd_journal(int argc, char **argv) {
     log_threshold = LOG_ERROR; /* the report is on stdout; recovery's own notes would repeat it */
     auto_layout L;
     struct stat root;
-    if (auto_layout_init(&L, cfg.persist_path) == 0 && stat(L.root, &root) && errno != ENOENT && errno != ENOTDIR) {
+    int no_layout = auto_layout_init(&L, cfg.persist_path); /* a path too long for it: nothing there */
+    int stat_errno = no_layout ? ENOENT : stat(L.root, &root) ? errno : 0;
+    if (stat_errno && stat_errno != ENOENT && stat_errno != ENOTDIR) {
         /* EACCES: the data is there, but not for this user (a service's private directory) */
         journal_error("cannot read %s: %s (run it as the user the server runs as, or as root)", L.root,
-                      strerror(errno));
+                      strerror(stat_errno));
         config_free(&cfg);
         return 2;
     }
-    if (auto_layout_init(&L, cfg.persist_path) == 0 && stat(L.root, &root) == 0 && !S_ISDIR(root.st_mode)) {
+    if (!stat_errno && !S_ISDIR(root.st_mode)) {
         /* "does not exist" would send the operator looking for a directory that is there as a file */
         journal_error("no journal or automatic snapshot in %s (%s is not a directory)", cfg.persist_path, L.root);
         config_free(&cfg);
         return 2;
     }
-    if (auto_layout_init(&L, cfg.persist_path) || !auto_layout_exists(&L)) {
+    if (no_layout || !auto_layout_exists(&L)) {
         journal_error("no journal or automatic snapshot in %s (%s/" AUTO_DIR_NAME " does not exist)",
                       cfg.persist_path, cfg.persist_path);
         config_free(&cfg);
