@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "json/scan.h" /* utf8_char_len */
 
 void sb_grow(strbuf *sb, size_t extra) {
     size_t need = sb->len + extra + 1;
@@ -70,26 +73,12 @@ void sb_addf(strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
- * s does not start one (a stray continuation byte, an overlong form, a
- * surrogate, past U+10FFFF, cut short). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n) {
-    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-    if (s[0] < 0xc2 || s[0] > 0xf4 || n < len) return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
-        (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return len;
-}
-
 /* Is the character at u (n bytes left) one sb_add_visible shows as \xhh?
  * *len: its length in bytes.  C0 controls, DEL, C1 controls (U+0080..
  * U+009F: U+009B is a CSI to a terminal that takes 8-bit controls) and
  * bytes that are not UTF-8 (in a Latin-1 terminal 0x9b is that CSI). */
 static int hidden_char(const unsigned char *u, size_t n, size_t *len) {
-    *len = u[0] < 0x80 ? 1 : utf8_seq_len(u, n);
+    *len = utf8_char_len((const char *)u, n); /* 0: not well-formed UTF-8 */
     if (*len == 0) {
         *len = 1;
         return 1;
