@@ -220,9 +220,8 @@ void cli_login_warn(cli_login *l, const char *url, const char *prog) {
         l->warned_insecure = 1;
     }
     if (!u.tls && l->user && !net_host_is_loopback(u.host) && !l->warned_plain) {
-        fprintf_visible(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://",
+        fprintf_visible(stderr, "%s: warning: sending the password of '%s' unencrypted (ws://) to %s; use wss://\n",
                         prog, l->user, u.host);
-        fputc('\n', stderr);
         l->warned_plain = 1;
     }
 }

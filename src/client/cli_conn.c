@@ -250,8 +250,7 @@ static int connect_server(cli_ctx *c) {
     if (!c->ws && c->stop && *c->stop) return CLI_INTERRUPTED; /* Ctrl-C in the REPL: no message */
     if (!c->ws) {
         cli_timeout_in_seconds(err, sizeof err, c->timeout_s);
-        fprintf_visible(stderr, "ndb: %s", err); /* it quotes the URL, --cacert, ... as typed */
-        fputc('\n', stderr);
+        fprintf_visible(stderr, "ndb: %s\n", err); /* it quotes the URL, --cacert, ... as typed */
         return rc;
     }
     if (!(c->ws_url = strdup(c->url))) abort();

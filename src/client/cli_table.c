@@ -1069,8 +1069,7 @@ static int settle_options(cli_ctx *c) {
     /* before the clock: a prompt takes its time; `help` never connects, so
      * NDB_USER set in the environment must not make it ask for a password */
     if (e->run != cli_help_cmd && cli_login_password(&c->login, err, sizeof err)) {
-        fprintf_visible(stderr, "ndb: %s", err); /* it quotes --user, --password-file */
-        fputc('\n', stderr);
+        fprintf_visible(stderr, "ndb: %s\n", err); /* it quotes --user, --password-file */
         return CLI_USAGE;
     }
     cli_start_clock(c);

@@ -112,8 +112,13 @@ void vfprintf_visible(FILE *f, const char *fmt, va_list ap) {
     if (!text) abort();
     vsnprintf(text, (size_t)n + 1, fmt, again);
     va_end(again);
+    /* A line break the format itself ends with is the caller's: it stays
+     * (the formatted text then ends with it); any other shows as \x0a. */
+    size_t fl = strlen(fmt), len = (size_t)n;
+    int newline = fl && fmt[fl - 1] == '\n' && len;
     strbuf out = STRBUF_INIT;
-    sb_add_visible(&out, text, (size_t)n);
+    sb_add_visible(&out, text, len - (size_t)newline);
+    if (newline) sb_addc(&out, '\n');
     if (out.len) fwrite(out.buf, 1, out.len, f);
     sb_free(&out);
     free(text);

@@ -79,8 +79,8 @@ void sb_add_visible(strbuf *sb, const char *s, size_t n);
 int str_visible(const char *s, size_t n);
 
 /* vfprintf to f, the formatted text passed through sb_add_visible: for the
- * one-line diagnostics that quote what the user typed (the caller writes
- * any line break itself). */
+ * one-line diagnostics that quote what the user typed.  A line break that
+ * ends the format is written as one; every other shows as \x0a. */
 void vfprintf_visible(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void fprintf_visible(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

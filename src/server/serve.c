@@ -82,8 +82,7 @@ static int startup_load(ndb_server *srv, int recovered) {
         snprintf(name, sizeof name, "%s", basename(b));
     }
     if (persist_startup_load(srv, base, name, err, sizeof err)) {
-        fprintf_visible(stderr, "ndb serve: cannot load '%s' from %s: %s", name, base, err); /* --load-path as typed */
-        fputc('\n', stderr);
+        fprintf_visible(stderr, "ndb serve: cannot load '%s' from %s: %s\n", name, base, err); /* --load-path as typed */
         return -1;
     }
     return 0;
@@ -120,8 +119,7 @@ static void serve_error(const char *err) {
     fputs("ndb serve: ", stderr);
     for (const char *p = err;;) {
         size_t n = strcspn(p, "\n");
-        fprintf_visible(stderr, "%.*s", (int)n, p);
-        fputc('\n', stderr);
+        fprintf_visible(stderr, "%.*s\n", (int)n, p);
         if (!p[n]) break;
         p += n + 1;
     }

@@ -155,8 +155,7 @@ int settings_from_argv(ndb_config *c, int argc, char **argv) {
         char err[PATH_MAX + 512];
         rc = apply(c, &g[i]);
         if (rc == SETTINGS_OK && config_load_file(c, c->config_file, err, sizeof err)) {
-            fprintf_visible(stderr, "ndb serve: %s", err); /* it quotes --config's path */
-            fputc('\n', stderr);
+            fprintf_visible(stderr, "ndb serve: %s\n", err); /* it quotes --config's path */
             rc = SETTINGS_ERROR;
         }
     }
