@@ -344,15 +344,16 @@ time.sleep(4)  # never reads the close frame
     ! grep -q 'maxConnections (10000) reached' "$NDB_LOG"
 }
 
-@test "logins still waiting when the server shuts down are answered 43 unchecked, then closed 1000" {
-    # a check of this user takes seconds: when SIGTERM comes one
-    # login is being checked and another waits its turn; each close frame
-    # waits behind its client's answer, and both clients used to get no
-    # answer and no close frame (1006) once the second for closing was over
-    local d="$BATS_TEST_TMPDIR" h
+# slow_logins_at_shutdown SECONDS [SERVE OPTIONS]: two clients (two
+# addresses) send a wrong password of a user whose check takes seconds, then
+# SV_INFO; SIGTERM comes SECONDS after they connected.  Each must get the
+# unchecked 43 and then the shutdown's close frame 1000, never the SV_INFO.
+slow_logins_at_shutdown() {
+    local wait_s=$1 d="$BATS_TEST_TMPDIR" h
+    shift
     h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
-    own_server --config "$d/slow.json"
+    own_server --config "$d/slow.json" "$@"
     local w
     w=$(auth slow guess)
     probe --timeout 20 send "$w" '{"SV_INFO":{}}' >"$d/1" 2>&1 &
@@ -360,42 +361,31 @@ time.sleep(4)  # never reads the close frame
     probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
     local p2=$!
     wait_established 2
-    sleep 0.5 # their SV_AUTH read: one check under way, the other queued
+    sleep "$wait_s"
     kill -TERM "$NDB_PID"
     wait "$NDB_PID"
     OWN_PID=
     wait "$p1" "$p2" || true
-    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
     cat "$d/1" "$d/2" >&2
+    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
     [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
     [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+}
+
+@test "logins still waiting when the server shuts down are answered 43 unchecked, then closed 1000" {
+    # a check of this user takes seconds: when SIGTERM comes one
+    # login is being checked and another waits its turn; each close frame
+    # waits behind its client's answer, and both clients used to get no
+    # answer and no close frame (1006) once the second for closing was over
+    slow_logins_at_shutdown 0.5 # their SV_AUTH read: one check under way, the other queued
     grep -q '^ndb: info: shutting down: 2 logins answered unchecked (43)$' "$NDB_LOG"
 }
 
 @test "logins waiting past the login deadline when the server shuts down still get 1000, not 1008 (lws path)" {
     # a login answered past the deadline closes its connection with 1008;
     # the shutdown's unchecked answers must keep the shutdown's close frame
-    local d="$BATS_TEST_TMPDIR" h
-    h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
-    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
     export NDB_TRANSPORT=lws
-    own_server --config "$d/slow.json" --login-timeout 1
-    local w
-    w=$(auth slow guess)
-    probe --timeout 20 send "$w" '{"SV_INFO":{}}' >"$d/1" 2>&1 &
-    local p1=$!
-    probe --timeout 20 --source 127.0.0.2 send "$w" '{"SV_INFO":{}}' >"$d/2" 2>&1 &
-    local p2=$!
-    wait_established 2
-    sleep 1.3 # both past the deadline: one check under way, the other queued
-    kill -TERM "$NDB_PID"
-    wait "$NDB_PID"
-    OWN_PID=
-    wait "$p1" "$p2" || true
-    cat "$d/1" "$d/2" >&2
-    local unchecked='{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}'
-    [ "$(cat "$d/1")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
-    [ "$(cat "$d/2")" = "$unchecked"$'\n''closed 1000 server shutting down' ]
+    slow_logins_at_shutdown 1.3 --login-timeout 1 # both past the deadline: one check under way, the other queued
     run -1 grep 'not logged in within' "$NDB_LOG"
 }
 
