@@ -133,6 +133,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     readonly id: number | bigint | null;
     readonly family: 'KV' | 'SH';
     readonly ended: boolean;
+    /** Why it ended: the server's refusal to renew it after a reconnection, else null. */
+    readonly error: NdbError | null;
     /** Stop watching (KV_UNWATCH / SH_UNWATCH). */
     close(): Promise<void>;
     [Symbol.asyncIterator](): AsyncIterator<WatchEvent>;

@@ -69,6 +69,10 @@ function client() {
             c.refused = true; // the login again, when the client closes
             return;
         }
+        // a view's watch renewed on a connection not logged in yet (the server
+        // came back with users): no error to show, reconnected() asks for the
+        // login and the views watch again after it
+        if (e.name === 'NdbError' && e.status === 43) return;
         toast(describe(e), true);
     });
     return c;
