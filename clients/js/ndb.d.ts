@@ -99,6 +99,8 @@ export class NdbTimeoutError extends Error {
     readonly code: 'ETIMEDOUT';
     readonly command: string;
     readonly timeout: number;
+    /** false: the request was still waiting for a connection, never sent (so not carried out). */
+    readonly sent: boolean;
 }
 
 /** The connection failed or closed before the answer (the request may or may not have run). */

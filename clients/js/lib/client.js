@@ -411,7 +411,7 @@ export class Client {
     expire(e) {
         if (e.done) return;
         const wasSent = e.seen !== undefined;
-        this.settle(e, null, new NdbTimeoutError(e.cmd, e.timeout));
+        this.settle(e, null, new NdbTimeoutError(e.cmd, e.timeout, wasSent));
         if (!wasSent) {
             const i = this.waiting.indexOf(e);
             if (i >= 0) this.waiting.splice(i, 1);
