@@ -161,10 +161,15 @@ function login() {
             try {
                 await db.auth($('login-user').value, $('login-password').value);
             } catch (e) {
-                err.textContent = e.status === 44 ? 'Wrong user name or password.' : describe(e);
-                err.hidden = false;
-                $('login-password').select();
-                return;
+                // 14: the server came back without users while the dialog was
+                // open: no login is needed any more (the dialog, which cannot be
+                // cancelled, would otherwise ask for one for ever)
+                if (e.status !== 14) {
+                    err.textContent = e.status === 44 ? 'Wrong user name or password.' : describe(e);
+                    err.hidden = false;
+                    $('login-password').select();
+                    return;
+                }
             }
             $('login-password').value = '';
             form.removeEventListener('submit', submit);

@@ -205,6 +205,27 @@ test('a server restarted with users: the console asks for a login again, and the
     }
 });
 
+test('the login dialog open when the server comes back without users: Log in opens the console, no dialog left that nothing can close', async () => {
+    const s = await ownServer(user('alice', 'secret', 'write'));
+    try {
+        const page = await newPage(b);
+        await page.goto(s.httpUrl);
+        await page.waitForSelector('#login[open]');
+        await s.restartWith(null); // users gone: SV_AUTH now answers 14
+        send(s.url, '{"KV_SET":{"keys":{"greeting":"hello"}}}');
+        await page.fill('#login-user', 'alice');
+        await page.fill('#login-password', 'secret');
+        await page.click('#login-form button[type=submit]');
+        await page.waitForSelector('#login', { state: 'hidden' });
+        await page.waitForSelector('body[data-ready="true"]');
+        assert.equal(await page.locator('#user').isVisible(), false); // nobody: the server has no users
+        await page.waitForSelector('#keys-list button.item >> text=greeting');
+        await page.close();
+    } finally {
+        await s.stop();
+    }
+});
+
 test('a login dialog left open past limits.loginTimeoutSec: the client reconnects, and the login still works', async () => {
     const config = join(dir, 'login-timeout.json');
     writeFileSync(config, `{"security":{"users":[${user('alice', 'secret', 'write')}]}}`);
