@@ -99,6 +99,8 @@ export class NdbTimeoutError extends Error {
     readonly code: 'ETIMEDOUT';
     readonly command: string;
     readonly timeout: number;
+    /** false: the request was still waiting for a connection, never sent (so not carried out). */
+    readonly sent: boolean;
 }
 
 /** The connection failed or closed before the answer (the request may or may not have run). */
@@ -133,6 +135,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     readonly id: number | bigint | null;
     readonly family: 'KV' | 'SH';
     readonly ended: boolean;
+    /** Why it ended: the server's refusal to renew it after a reconnection, else null. */
+    readonly error: NdbError | null;
     /** Stop watching (KV_UNWATCH / SH_UNWATCH). */
     close(): Promise<void>;
     [Symbol.asyncIterator](): AsyncIterator<WatchEvent>;

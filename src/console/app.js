@@ -69,6 +69,10 @@ function client() {
             c.refused = true; // the login again, when the client closes
             return;
         }
+        // a view's watch renewed on a connection not logged in yet (the server
+        // came back with users): no error to show, reconnected() asks for the
+        // login and the views watch again after it
+        if (e.name === 'NdbError' && e.status === 43) return;
         toast(describe(e), true);
     });
     return c;
@@ -157,10 +161,15 @@ function login() {
             try {
                 await db.auth($('login-user').value, $('login-password').value);
             } catch (e) {
-                err.textContent = e.status === 44 ? 'Wrong user name or password.' : describe(e);
-                err.hidden = false;
-                $('login-password').select();
-                return;
+                // 14: the server came back without users while the dialog was
+                // open: no login is needed any more (the dialog, which cannot be
+                // cancelled, would otherwise ask for one for ever)
+                if (e.status !== 14) {
+                    err.textContent = e.status === 44 ? 'Wrong user name or password.' : describe(e);
+                    err.hidden = false;
+                    $('login-password').select();
+                    return;
+                }
             }
             $('login-password').value = '';
             form.removeEventListener('submit', submit);

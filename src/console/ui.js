@@ -110,7 +110,8 @@ export function appendSome(el, items, render, from = 0) {
 export function describe(err) {
     if (!err) return '';
     if (err.name === 'NdbError') return `The server refused: ${err.message}`;
-    if (err.name === 'NdbTimeoutError') return `No answer: ${err.message}`;
+    // one that waited for a connection in vain was never sent: a connection problem
+    if (err.name === 'NdbTimeoutError') return `${err.sent === false ? 'Connection' : 'No answer'}: ${err.message}`;
     if (err.name === 'NdbConnectionError') return `Connection: ${err.message}`;
     if (err instanceof SyntaxError) return `Not valid JSON: ${err.message.replace(/^invalid JSON /, '')}`;
     return err.message || String(err);

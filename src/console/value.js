@@ -9,8 +9,14 @@
 // itself.
 
 import { JsonText, prettyText } from './ndb/ndb.js';
-import { describe, fill, h, keyName, nameText, toast } from './ui.js';
+import { count, describe, fill, h, keyName, nameText, toast } from './ui.js';
 import { tree } from './tree.js';
+
+// Lines of re-indented text beyond which the editor holds the value as
+// stored (one line) instead: a textarea of many lines takes the browser
+// seconds to lay out (150,000 lines, a 1 MiB array of numbers, froze the
+// page for over 3 s on Edit), where the same text on one line takes a tenth.
+const EDIT_INDENT_LINES = 10000;
 
 export class ValuePanel {
     // el: the element the panel draws into.
@@ -138,8 +144,13 @@ export class ValuePanel {
     }
 
     drawEditor(spec, text, head, err) {
-        // re-indented for editing: only white space differs from what is stored
-        const area = this.textarea(prettyText(text));
+        // re-indented for editing (only white space differs from what is
+        // stored), unless that makes too many lines for a textarea
+        const pretty = prettyText(text);
+        const lines = lineCount(pretty);
+        const asStored = lines > EDIT_INDENT_LINES;
+        const area = this.textarea(asStored ? text : pretty);
+        const note = asStored ? h('p', { class: 'muted edit-note', text: `Shown as stored, not indented: indented it would be ${count(lines)} lines, too many to edit smoothly.` }) : null;
         const save = async () => {
             err.hidden = true;
             try {
@@ -174,7 +185,7 @@ export class ValuePanel {
             }
         };
         this.keysFor(area, save, cancel);
-        fill(this.el, h('div', { class: 'panel' }, head, err, area,
+        fill(this.el, h('div', { class: 'panel' }, head, err, note, area,
             h('div', { class: 'actions' },
                 h('button', { type: 'button', class: 'primary', onclick: save, text: 'Save', title: 'Ctrl+Enter' }),
                 h('button', { type: 'button', onclick: cancel, text: 'Cancel', title: 'Escape' }))));
@@ -194,7 +205,7 @@ export class ValuePanel {
     }
 
     textarea(value) {
-        const rows = Math.min(30, Math.max(6, value.split('\n').length + 1));
+        const rows = Math.min(30, Math.max(6, lineCount(value) + 1));
         return h('textarea', { class: 'editor', rows, spellcheck: 'false', autocomplete: 'off', 'aria-label': 'value (JSON)' }, value);
     }
 
@@ -210,6 +221,13 @@ export class ValuePanel {
             }
         });
     }
+}
+
+// The lines of text, without splitting it (a copy of a megabyte per Edit).
+function lineCount(text) {
+    let n = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    return n;
 }
 
 async function copy(text) {

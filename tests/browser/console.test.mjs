@@ -146,6 +146,36 @@ test('keys: a value as a tree and as exact text; edited and saved byte-exact', a
     await page.close();
 });
 
+test('keys: a value of more than 10,000 lines indented is edited as stored (a textarea that long froze the page), and saved', async () => {
+    const items = Array.from({ length: 20000 }, (_, i) => i);
+    send(server.url, JSON.stringify({ KV_SET: { keys: { 'long:array': items, 'long:small': [1.0, 2] } } }).replace('"long:small":[1,2]', '"long:small":[1.0,2]'));
+    const page = await newPage(b);
+    await openConsole(page, server.httpUrl);
+    const editor = page.locator('#keys-detail textarea.editor');
+    await page.fill('#keys-prefix', 'long:');
+    await page.press('#keys-prefix', 'Enter');
+    await page.click('#keys-list button.item >> text=long:array');
+    await page.waitForSelector('#keys-detail .tree');
+    await page.keyboard.press('e');
+    assert.equal(await editor.inputValue(), JSON.stringify(items));
+    assert.equal(await page.locator('#keys-detail .edit-note').textContent(),
+        'Shown as stored, not indented: indented it would be 20,002 lines, too many to edit smoothly.');
+    await editor.fill(JSON.stringify(items).replace('[0,', '[-1.0,'));
+    await editor.press('Control+Enter');
+    await page.waitForSelector('#keys-detail .tree');
+    assert.equal(send(server.url, '{"KV_GET":{"keys":["long:array"]}}')[0].slice(0, 40), '{"KV_GET_RSP":{"keys":{"long:array":[-1.');
+    // a small value is indented as before, with no note
+    await page.click('#keys-list button.item >> text=long:small');
+    await page.waitForSelector('#keys-detail h2[title="long:small"]');
+    await page.keyboard.press('e');
+    assert.equal(await editor.inputValue(), '[\n  1.0,\n  2\n]');
+    assert.equal(await page.locator('#keys-detail .edit-note').count(), 0);
+    await editor.press('Escape');
+    send(server.url, '{"KV_RMV":{"keys":["long:array","long:small"]}}');
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: an edit changes the value and keeps the key\'s time to live', async () => {
     send(server.url, '{"KV_SET":{"keys":{"otp":{"code":1}},"ttl":300}}');
     const page = await newPage(b);

@@ -207,7 +207,12 @@ export class Client {
             if (this.credentials) await this.authenticate(this.credentials.user, this.credentials.password, true);
             await Promise.all([...this.subscriptions].map((w) => w.renew()));
         } catch (e) {
-            if (e instanceof NdbError) { // refused credentials: retrying would only be refused again
+            // refused credentials (44, or 14: no users): retrying would only be
+            // refused again.  Not a 43: that login was left unchecked by a
+            // server shutting down, whose close frame follows (then the client
+            // reconnects and logs in again) — closing the client for good there
+            // turned every restart that caught a login in its check into an outage.
+            if (e instanceof NdbError && !uncheckedLogin(e)) {
                 this.failAll(e, false);
                 if (this.openWaiter) this.openWaiter.reject(e);
                 this.openWaiter = null;
@@ -406,7 +411,7 @@ export class Client {
     expire(e) {
         if (e.done) return;
         const wasSent = e.seen !== undefined;
-        this.settle(e, null, new NdbTimeoutError(e.cmd, e.timeout));
+        this.settle(e, null, new NdbTimeoutError(e.cmd, e.timeout, wasSent));
         if (!wasSent) {
             const i = this.waiting.indexOf(e);
             if (i >= 0) this.waiting.splice(i, 1);
@@ -509,6 +514,14 @@ function urlCredentials(url, o) {
     u.username = '';
     u.password = '';
     return { url: u.href, user, password };
+}
+
+// Is e the answer to a login the server did not check because it is
+// shutting down (docs/protocol.md, Security: SV_AUTH answered 43, "the
+// server is shutting down: the password was not checked")?  43 is the only
+// status SV_AUTH answers that says nothing against the credentials.
+function uncheckedLogin(e) {
+    return e.command === 'SV_AUTH' && e.status === 43;
 }
 
 // A failed handshake's close code, when no error text came with it.  1006

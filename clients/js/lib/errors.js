@@ -68,14 +68,17 @@ export class NdbError extends Error {
 }
 
 // No answer came within the timeout.  The connection stays usable: the
-// late answer, if it comes, is dropped.
+// late answer, if it comes, is dropped.  sent: false when the request was
+// still waiting for a connection — never sent, so certainly not carried
+// out, which "no answer" alone left to guess (a write safe to retry).
 export class NdbTimeoutError extends Error {
-    constructor(command, ms) {
-        super(`${command}: no answer within ${ms} ms`);
+    constructor(command, ms, sent = true) {
+        super(sent ? `${command}: no answer within ${ms} ms` : `${command}: not sent: no connection within ${ms} ms`);
         this.name = 'NdbTimeoutError';
         this.code = 'ETIMEDOUT';
         this.command = command;
         this.timeout = ms;
+        this.sent = sent;
     }
 }
 

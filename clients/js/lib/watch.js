@@ -84,8 +84,12 @@ export class Watcher {
         try {
             await this.subscribe(() => this.deliver({ id: this.id, op: 'reconnect' }));
         } catch (e) {
-            if (e instanceof NdbError) this.end(e);
-            else throw e;
+            if (!(e instanceof NdbError)) throw e;
+            this.end(e);
+            // an iterator throws it; a callback has nothing that would: without
+            // this its watch ended unseen (a session gone in a restart, say),
+            // and a live view silently stopped following
+            if (this.onEvent) this.client.emit('error', e);
         }
     }
 

@@ -3,7 +3,8 @@
 // 44 for wrong credentials, 45 above the user's role, credentials in the
 // connect options, logging in again after a server restart, and what the
 // client does when the server stops accepting it (a changed password, the
-// close after five failures): it never retries a refused password.
+// close after five failures): it never retries a refused password — but a
+// login a restarting server left unchecked (43) is no refusal.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Ndb, NdbConnectionError, NdbError } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
-import { client, closeClients, once, record, refused, SENT, take } from './real.mjs';
+import { client, closeClients, once, record, refused, SENT, take, until } from './real.mjs';
 import { NDB, Server } from './server.mjs';
 
 let dir, config, server;
@@ -173,6 +174,44 @@ test('a password changed while the client was away: the 44 of the reconnection c
         assert.deepEqual(await take(w, 1), []);
         assert.equal(db.sent.filter((c) => c === 'SV_AUTH').length, 2); // the first login and the one refused
     } finally {
+        await s.stop();
+    }
+});
+
+test('a restart that catches the reconnection\'s login in its check (43, unchecked) is no refusal: the client logs in again', async () => {
+    // a hash slow enough (millions of iterations) that the server is stopped
+    // while it checks the reconnection's SV_AUTH, whatever the machine's speed
+    const own = join(dir, 'slow.json');
+    writeFileSync(own, `{"security":{"users":[${execFileSync(NDB, ['passwd', '--iterations', '5000000', '--name', 'slow', '--role', 'write'],
+        { input: 'pw\n', encoding: 'utf8' }).trim()}]}}`);
+    const s = await Server.start(['--config', own]);
+    try {
+        const db = await client(s.url, { user: 'slow', password: 'pw' });
+        const errors = [];
+        db.on('error', (e) => errors.push(e.message));
+        const reconnecting = once(db, 'reconnecting');
+        await s.stop();
+        await reconnecting;
+        const answers = [];
+        const receive = db.receive.bind(db);
+        db.receive = (text) => {
+            answers.push(text);
+            receive(text);
+        };
+        await s.relaunch();
+        await until(() => db.sent.filter((c) => c === 'SV_AUTH').length === 2, 'the reconnection\'s SV_AUTH sent');
+        await s.stop(); // while the password is being checked
+        assert.deepEqual(answers, [
+            '{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}']);
+        const reopened = once(db, 'open', 20000);
+        await s.relaunch();
+        await reopened;
+        assert.deepEqual([db.state, db.user, db.role], ['open', 'slow', 'write']);
+        assert.equal(await db.kv.count(), 0);
+        assert.deepEqual(errors, []);
+        assert.equal(db.sent.filter((c) => c === 'SV_AUTH').length, 3);
+    } finally {
+        closeClients();
         await s.stop();
     }
 });

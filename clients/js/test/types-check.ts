@@ -19,6 +19,7 @@ export async function uses(): Promise<void> {
     const left: number | undefined = info.expiry?.remaining;
     const w: Watcher = await db.kv.watch({ prefix: 'user:' }, { values: true });
     for await (const ev of w) void ev.op;
+    const why: NdbError | null = w.error; // a refused renewal, else null
     const leased: boolean = await db.kv.cas('lock', null, 'me', { ttl: 30 });
     const cleared: number = await db.kv.clearSet({ cache: [] }, { ttl: 60 });
     const released: boolean = await db.kv.cas('lock', 'me'); // no value: remove on a match
@@ -38,6 +39,6 @@ export async function uses(): Promise<void> {
     await db.kv.get([1, 2]);
     // @ts-expect-error: no such number mode
     await connect('ws://127.0.0.1:1987/', { numbers: 'bigint' });
-    void [one, many, n, keys, kv, page, left, role, text, leased, cleared, released, score];
+    void [one, many, n, keys, kv, page, left, role, text, leased, cleared, released, score, why];
     db.close();
 }

@@ -260,6 +260,25 @@ test('a server restart: watches are renewed, each with a "reconnect" event first
     await db.kv.clear();
 });
 
+test('a watcher with a callback that a restart cannot renew: the refusal is an "error" event, not a silent end', async () => {
+    const db = await client(server.url);
+    const t = await db.sessions.create();
+    const events = [];
+    const gone = await db.session(t).watch({}, (ev) => events.push(ev));
+    const kept = await db.sessions.watch({ all: true }, {}, (ev) => events.push(ev));
+    const errors = [];
+    db.on('error', (e) => errors.push(e));
+    const reopened = once(db, 'open');
+    await server.restart();
+    await reopened;
+    // the new server (memory only) has no session t: renewing its watch is refused
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].message, `SH_WATCH: SessionNotExist (100): session ${t} does not exist`);
+    assert.deepEqual([gone.ended, gone.error, kept.ended], [true, errors[0], false]);
+    assert.deepEqual(events, [{ id: kept.id, op: 'reconnect' }]); // the ended one hears nothing more
+    await kept.close();
+});
+
 test('this file sent KV_WATCH, KV_UNWATCH, SH_WATCH and SH_UNWATCH to a real server', () => {
     assertSent('watch.test.mjs', SENT);
 });
