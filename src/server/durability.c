@@ -342,9 +342,13 @@ static int final_snapshot(ndb_server *s, int repair);
  * replies go out; if not, the exit status says that changes were lost. */
 static void final_repair(ndb_server *s) {
     durability *d = s->dur;
-    if (d->final_repair < 0 || !d->started || d->jn.fd < 0 || !(d->jn.broken || d->jn.limbo_from)) return;
-    d->final_repair = final_snapshot(s, 1) ? -1 : 1;
-    if (d->final_repair > 0) journal_limbo_done(&d->jn); /* releases the held replies */
+    if (d->final_repair < 0 || d->final_repair == 2 || !d->started || d->jn.fd < 0 ||
+        !(d->jn.broken || d->jn.limbo_from))
+        return;
+    uint64_t snap_gen = d->snap_gen;
+    int lost = final_snapshot(s, 1);
+    d->final_repair = d->snap_gen != snap_gen ? 1 : lost ? -1 : 2;
+    if (d->final_repair == 1) journal_limbo_done(&d->jn); /* releases the held replies */
 }
 
 void durability_stop_saves(ndb_server *s) {
@@ -587,6 +591,35 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     return 0;
 }
 
+/* What a failed final repair loses (final_snapshot): the changes made
+ * since the journal broke (no file holds them); before the break, under
+ * everysec and no, those acknowledged but not yet synced may not be on
+ * disk, and with a journal file gone from its path none of its changes is
+ * where a start-up reads them.  Under always, with no change since the
+ * break, nothing: every acknowledged change was synced.  Writes the log's
+ * tail into why; returns 1 when changes are (or may be) lost. */
+static int repair_loss(const journal *j, char *why, size_t n) {
+    uint64_t held = journal_held(j);
+    if (held) {
+        snprintf(why, n, "; the %llu change%s made since the journal broke %s never written and %s lost",
+                 (unsigned long long)held, plural_s(held), held == 1 ? "was" : "were", held == 1 ? "is" : "are");
+        return 1;
+    }
+    if (j->gone) {
+        snprintf(why, n, "; no change was made since the journal broke, but those in the journal file that left its "
+                         "path are not where a start-up reads them");
+        return 1;
+    }
+    if (j->policy != JOURNAL_ALWAYS) {
+        snprintf(why, n, "; no change was made since the journal broke, but those acknowledged before it and not "
+                         "yet synced may not be on disk");
+        return 1;
+    }
+    snprintf(why, n, "; no change was made since the journal broke, and every acknowledged one was synced: none is "
+                     "lost");
+    return 0;
+}
+
 /* The last automatic snapshot, taken on the way out: the final save of a
  * save schedule, or (repair) the repair of a journal that broke and was
  * not repaired yet.  Returns 1 when changes are lost: the snapshot failed
@@ -594,33 +627,33 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
 static int final_snapshot(ndb_server *s, int repair) {
     durability *d = s->dur;
     const char *what = repair ? "final repair of the journal" : "final save";
-    const char *lost_why = repair ? "; the changes made since the journal broke were never written and are lost"
-                                  : "; the changes since the last save are lost";
+    char lost_why[192] = "; the changes since the last save are lost";
+    const char *kept = " (the journal holds every change)";
+    /* with a sound journal its files still hold every change; without
+     * one, or with one that broke, this snapshot was the only copy */
+    int lost_if_failed = repair ? repair_loss(&d->jn, lost_why, sizeof lost_why) : d->jn.fd < 0;
+    if (repair) kept = lost_why;
     char err[PATH_MAX + 256];
     if (restore_layout(d)) {
         /* @ndb was removed and cannot be made again, or another server
          * took the path since: its journal and snapshots are there now,
          * and this server's retention would remove them */
-        int lost = repair || d->jn.fd < 0;
         log_error("%s skipped: %s%s", what,
                   d->lock_lost ? "another server uses the persist path now: nothing of this one is written there"
                                : "the persist path's @ndb directory cannot be created",
-                  lost ? lost_why : " (the journal holds every change)");
-        return lost;
+                  lost_if_failed ? lost_why : kept);
+        return lost_if_failed;
     }
     uint64_t gen = d->next_gen++, bytes, t0 = mono_ms();
     int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
     if (!rotated) {
         if (repair) log_error("%s failed: %s%s", what, err, lost_why);
-        else log_error("final save skipped: %s (the journal holds every change)", err);
-        return repair;
+        else log_error("final save skipped: %s%s", err, kept);
+        return repair && lost_if_failed;
     }
     if (autosnap_write(&s->store, &d->L, gen, d->jn.fd >= 0, &bytes, err, sizeof err)) {
-        /* with a sound journal its files still hold every change; without
-         * one, or with one that broke, this snapshot was the only copy */
-        int lost = repair || d->jn.fd < 0;
-        log_error("%s failed: %s%s", what, err, lost ? lost_why : " (the journal holds every change)");
-        return lost;
+        log_error("%s failed: %s%s", what, err, lost_if_failed ? lost_why : kept);
+        return lost_if_failed;
     }
     auto_retention(&d->L, gen, s->cfg.keep_snapshots);
     d->snap_gen = gen; /* a final save after the repair has nothing to add then */
@@ -641,7 +674,7 @@ int durability_shutdown(ndb_server *s) {
         lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);
-        journal_close(&d->jn);
+        if (journal_close(&d->jn)) lost = 1; /* its last fdatasync failed: it said what may be lost */
     }
     return lost ? -1 : 0;
 }

@@ -57,7 +57,8 @@ typedef struct durability {
     uint64_t save_mono_ms;     /* when it did (or start-up) */
     int compact_soon;          /* compact at the next tick (journal files piled up) */
     int snapshot_failed;       /* the last automatic snapshot failed: writes refused */
-    int final_repair;          /* shutdown repaired the broken journal: 1, or failed to: -1 */
+    int final_repair;          /* shutdown repaired the broken journal: 1; failed to: -1, or 2 when
+                                * that lost nothing (always, no change since the break) */
     char snapshot_why[600];
     uint64_t retry_mono_ms;    /* not before this is another repair or snapshot tried */
     unsigned retry_delay_ms;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/auto_layout.h"
 #include "server/filemode.h"
 #include "server/journal_format.h"
@@ -138,7 +139,7 @@ static void break_with_why(journal *j) {
     j->broken = 1;
     j->breaks++;
     if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
-    log_error("%s; writes are refused until the journal can be written again", j->why);
+    if (!j->closing) log_error("%s; writes are refused until the journal can be written again", j->why);
     sb_free(&j->buf);
 }
 
@@ -162,6 +163,7 @@ static void break_gone(journal *j) {
              "journal file %s was removed or moved while the server wrote it (was the persist path or its @ndb "
              "directory deleted or moved?)",
              path);
+    j->gone = 1;
     break_with_why(j);
 }
 
@@ -300,7 +302,7 @@ int journal_rotate(journal *j, uint64_t gen, char *err, size_t errlen) {
     if (j->broken) {
         /* repairing: the snapshot taken now holds every record so far;
          * records from here on wait in the buffer until it is complete */
-        j->broken = 0;
+        j->broken = j->gone = 0;
         sb_reset(&j->buf);
     }
     j->written = j->synced = j->appended;
@@ -314,9 +316,35 @@ void journal_limbo_done(journal *j) {
     log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
 }
 
-void journal_close(journal *j) {
+/* The last write or fdatasync, in journal_close, failed (j->why says
+ * which): log what that puts at risk.  Replies of the records after
+ * limbo_from - 1 never went out; of those acknowledged, the ones after
+ * `synced` may not be on disk — none under always, whose replies wait for
+ * the fdatasync; a file gone from its path loses them all.  Returns how
+ * many acknowledged ones are at risk (1 for a gone file: some or all). */
+static uint64_t log_close_failure(const journal *j) {
+    if (j->gone) {
+        log_error("%s, found at shutdown: the changes it holds are not where a start-up reads them", j->why);
+        return 1;
+    }
+    uint64_t acked = j->limbo_from - 1, at_risk = acked > j->synced ? acked - j->synced : 0;
+    if (at_risk)
+        log_error("%s at shutdown: %llu acknowledged change%s, written since the last fdatasync that succeeded, may "
+                  "not be on disk",
+                  j->why, (unsigned long long)at_risk, plural_s(at_risk));
+    else
+        log_error("%s at shutdown; every acknowledged change was on disk before it, so none is lost", j->why);
+    return at_risk;
+}
+
+int journal_close(journal *j) {
+    uint64_t at_risk = 0;
     if (j->fd >= 0) {
+        j->closing = 1;
+        uint64_t breaks = j->breaks;
+        journal_poll_sync(j); /* the everysec thread's last fsync, and whether it failed */
         if (!j->broken && !j->limbo_from && !write_buffer(j)) sync_now(j);
+        if (j->breaks != breaks) at_risk = log_close_failure(j);
         release_room(j);
         if (j->sync) jsync_stop(j->sync);
         j->sync = NULL;
@@ -324,4 +352,5 @@ void journal_close(journal *j) {
         j->fd = -1;
     }
     sb_free(&j->buf);
+    return at_risk ? -1 : 0;
 }

@@ -75,6 +75,8 @@ typedef struct journal {
     uint64_t synced_bytes;  /* the current file's length at its last fsync that succeeded */
     uint64_t limbo_from;    /* first record in limbo (not durable, kept by no file); 0: none */
     int broken;             /* a write or fsync failed: nothing is written until journal_rotate */
+    int closing;            /* journal_close runs: a failure refuses nothing any more */
+    int gone;               /* it broke because its file left its path (no recovery reads it) */
     int truncate_pending;   /* the broken file still holds a partial record past file_bytes */
     char why[PATH_MAX + 256]; /* why it broke (for the log, SV_INFO and 124 answers) */
     uint64_t breaks;        /* times it broke (a repair covers a break only if none came after its fork) */
@@ -132,9 +134,18 @@ static inline void journal_base_moved(journal *j) { j->older_bytes = 0; }
  * limbo is durable (held output may go). */
 void journal_limbo_done(journal *j);
 
+/* Records in limbo: changes made since the journal broke, whose replies
+ * are held (no file keeps them). */
+static inline uint64_t journal_held(const journal *j) {
+    return j->limbo_from && j->appended >= j->limbo_from ? j->appended - j->limbo_from + 1 : 0;
+}
+
 /* Write and sync what is buffered, stop the thread, close the file.  Safe
- * on a journal that was never opened (fd -1 and zeroed). */
-void journal_close(journal *j);
+ * on a journal that was never opened (fd -1 and zeroed).  Returns -1 when
+ * that last write or fdatasync failed with acknowledged changes not known
+ * to be on disk (under everysec and no: those written since the last
+ * fdatasync that succeeded; it logged how many), else 0. */
+int journal_close(journal *j);
 
 /* Is the current file still at its path?  A file moved away with its
  * directory (mv of the persist path) is written on without an error, but

@@ -120,11 +120,30 @@ static uint64_t newest_id(const char *dataset) {
  * failed, 122 "No such file or directory").  The lock goes with its
  * descriptor: at snap_finish, or when a crashed save's process ends. */
 static void lock_dir(snap_writer *w) {
-    w->lock_fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (w->lock_fd >= 0 && flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
-        close(w->lock_fd);
-        w->lock_fd = -1;
+    w->lock_fd = snap_lock_dir(w->dir);
+    if (w->lock_fd < 0)
+        log_warn("save into %s goes on without its lock (%s): a retention of another server on this persist "
+                 "path could take it for a crashed save's",
+                 w->dir, strerror(errno));
+}
+
+int snap_lock_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    /* The directory was just made, so only a retention's probe
+     * (snap_dir_busy) can hold its lock, and only for an instant: wait for
+     * it, up to 100 ms (saves run in their own process). */
+    for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB); tries++) {
+        if (errno != EWOULDBLOCK || tries == 200) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        struct timespec pause = {0, 500000};
+        nanosleep(&pause, NULL);
     }
+    return fd;
 }
 
 static void unlock_dir(snap_writer *w) {

@@ -136,6 +136,12 @@ size_t snap_list_newest_first(DIR *d, uint64_t **ts);
  * how many snapshots were removed (failures are logged). */
 unsigned snap_retention(const char *base, const char *name, unsigned keep);
 
+/* Lock the snapshot directory dir that a save has just created, for as
+ * long as it writes it (close the descriptor to unlock).  A retention's
+ * probe of that lock (snap_dir_busy) holding it at that instant is waited
+ * for.  The descriptor, or -1 with errno set. */
+int snap_lock_dir(const char *dir);
+
 /* Is the snapshot directory dir being written now (a save, of this or
  * another process, holds its lock)?  1 or 0. */
 int snap_dir_busy(const char *dir);

@@ -823,7 +823,7 @@ broken_journal() {
     broken_journal
     stop_status
     [ "$STOP_ST" -eq 1 ]
-    grep -q "error: final repair of the journal failed: cannot write journal file .*: Input/output error; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    grep -q "error: final repair of the journal failed: cannot write journal file .*: Input/output error; the 1 change made since the journal broke was never written and is lost" "$NDB_LOG"
     run -1 grep -q "info: stopped" "$NDB_LOG"
     local st=0
     wait "$BPID" || st=$?
@@ -848,7 +848,7 @@ broken_journal() {
     wait_log "error: fdatasync of journal file $(gen 1) failed: Input/output error"
     stop_status
     [ "$STOP_ST" -eq 1 ]
-    grep -q "the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    grep -q "; the 1 change made since the journal broke was never written and is lost" "$NDB_LOG"
     local st=0
     wait "$BPID" || st=$?
     [ "$st" -eq 2 ]
@@ -856,6 +856,33 @@ broken_journal() {
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --journal always
     req '{"KV_GET":{"keys":["c"]}}' '{"KV_GET_RSP":{"keys":{"c":1},"st":1}}'
+}
+
+@test "journal always: a last fdatasync failing at shutdown with every write synced says none is lost, and exits 0" {
+    export NDB_FAULT_PATH=/@ndb/ NDB_FAULT_OPS=fsync
+    start_faulty --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    stop_status
+    [ "$STOP_ST" -eq 0 ]
+    grep -q "error: fdatasync of journal file $(gen 1) failed: Input/output error at shutdown; every acknowledged change was on disk before it, so none is lost" "$NDB_LOG"
+    run -1 grep -q "writes are refused" "$NDB_LOG"
+    grep -q "info: stopped" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
+@test "journal everysec: stopped after a failed fdatasync with no change since, the repair failing: the log says which changes are at risk" {
+    export NDB_FAULT_PATH=/@ndb/ NDB_FAULT_OPS=fsync
+    start_faulty --persist-path "$P" --journal everysec
+    touch "$BATS_TEST_TMPDIR/fault"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}' # acknowledged when written
+    wait_log "error: fdatasync of journal file $(gen 1) failed: Input/output error; writes are refused until the journal can be written again"
+    stop_status
+    [ "$STOP_ST" -eq 1 ]
+    grep -q "error: final repair of the journal failed: .*; no change was made since the journal broke, but those acknowledged before it and not yet synced may not be on disk" "$NDB_LOG"
+    run -1 grep -q "were never written" "$NDB_LOG"
 }
 
 # taken_over ARGS...: server A (ARGS) writes fromA; its @ndb is removed and
@@ -882,7 +909,7 @@ taken_over() {
 @test "a server whose @ndb another server took meanwhile writes no final repair or save there: exit 1, the other's data intact" {
     taken_over --journal always
     [ "$STOP_ST" -eq 1 ]
-    grep -q "error: final repair of the journal skipped: another server uses the persist path now: nothing of this one is written there; the changes made since the journal broke were never written and are lost" "$NDB_LOG"
+    grep -q "error: final repair of the journal skipped: another server uses the persist path now: nothing of this one is written there; no change was made since the journal broke, but those in the journal file that left its path are not where a start-up reads them" "$NDB_LOG"
     start_server --persist-path "$P" --journal always
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["fromB"],"st":1}}'
     stop_server
