@@ -103,6 +103,22 @@ static int64_t budget_cost_ms(uint32_t iterations) {
     return ms < 1 ? 1 : ms > AUTH_SYNC_BURST_MS ? AUTH_SYNC_BURST_MS : (int64_t)ms;
 }
 
+/* The budget of loop time for Basic checks: a tenth of the time that passed,
+ * at most a burst.  Only whole milliseconds are added and the rest of the
+ * time stays for the next refill: dropping it made handshakes less than
+ * 10 ms apart (a busy server's clients logging in with cached passwords,
+ * which cost nothing) add nothing at all, so no check that needs the
+ * budget ran again for as long as they kept coming. */
+static void refill_budget(uint64_t now) {
+    uint64_t ms = (now - A.sync_at_ms) / 10;
+    A.sync_budget_ms += (int64_t)ms;
+    A.sync_at_ms += ms * 10;
+    if (A.sync_budget_ms >= AUTH_SYNC_BURST_MS) { /* full: time from here on counts */
+        A.sync_budget_ms = AUTH_SYNC_BURST_MS;
+        A.sync_at_ms = now;
+    }
+}
+
 int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
     memset(&A, 0, sizeof A);
     A.users = users;
@@ -482,10 +498,7 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     log_name(name, sizeof name, buf, ulen);
     uint64_t now = A.hooks.now_ms(), wait;
     int64_t cost;
-    /* the budget of loop time: a tenth of the time that passed, at most a burst */
-    A.sync_budget_ms += (int64_t)(now - A.sync_at_ms) / 10;
-    if (A.sync_budget_ms > AUTH_SYNC_BURST_MS) A.sync_budget_ms = AUTH_SYNC_BURST_MS;
-    A.sync_at_ms = now;
+    refill_budget(now);
     /* a failure costs the dummy's iterations at least (see auth_init) */
     const pwhash *h = u ? &u->hash : &A.dummy;
     uint32_t pad = A.dummy.iterations > h->iterations ? A.dummy.iterations - h->iterations : 0;

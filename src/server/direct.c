@@ -235,6 +235,10 @@ static void oversized(conn *c, uint64_t frame_len, size_t avail_payload) {
     sb_free(&c->rx);
     c->in_skip = frame_len - avail_payload;
     transport_want_flush(c);
+    /* as for any close (close_with): the replies before it and the close
+     * frame have outputStallTimeoutSec to go out; without the bound a
+     * client that reads nothing kept the connection until idleTimeoutSec */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)transport_server()->cfg.out_stall_timeout_s);
 }
 
 /* Is the input of c paused (hold, back-pressure, a message being handled)? */

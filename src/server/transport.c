@@ -564,6 +564,9 @@ static int on_receive(conn *c, const char *in, size_t len) {
         c->draining = 1;
         sb_free(&c->rx);
         lws_callback_on_writable(wsi);
+        /* bounded as every close is (transport_close_after): the tick does
+         * not drop a connection whose output stays under outputHighWater */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)T.srv->cfg.out_stall_timeout_s);
         return 0;
     }
     if (complete && c->rx.len == 0) { /* the common case: one piece, no copy */

@@ -210,3 +210,46 @@ after 4 s: 0' ]
     export NDB_TRANSPORT=lws
     closes_and_reads_nothing
 }
+
+# The same client, but it sends a message over maxPayload instead of its
+# close: the 1009 waits behind the replies too.  The tick does not drop it
+# (its output stays under outputHighWater), and without a bound it kept its
+# connection until idleTimeoutSec (180 s), not outputStallTimeoutSec.
+oversized_and_reads_nothing() {
+    start_server --output-stall-timeout 2 --output-high-water 64M
+    run "$NDB" send <<<"{\"KV_SET\":{\"keys\":{\"big\":\"$(head -c 900000 /dev/zero | tr '\0' x)\"}}}"
+    [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
+    run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, build_frame, OP_TEXT
+
+def connections():
+    c = WSConn(sys.argv[2], 5)
+    c.send_frame(OP_TEXT, b'{"SV_INFO":{}}')
+    n = json.loads(c.recv_message())["SV_INFO_RSP"]["connections"] - 1  # not this one
+    c.close()
+    return n
+
+c = WSConn(sys.argv[2], 5, rcvbuf=4096)
+c.send_raw(build_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}') * 8)
+time.sleep(0.5)
+c.send_raw(build_frame(OP_TEXT, b"x" * 1100000))  # over the 1 MiB maxPayload
+time.sleep(0.5)
+print("after the message:", connections())
+time.sleep(3)
+print("after 4 s:", connections())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'after the message: 1
+after 4 s: 0' ]
+}
+
+@test "a client that sends a message over maxPayload and then reads nothing is dropped after outputStallTimeoutSec" {
+    oversized_and_reads_nothing
+}
+
+@test "NDB_TRANSPORT=lws: a client that sends a message over maxPayload and then reads nothing is dropped after outputStallTimeoutSec" {
+    export NDB_TRANSPORT=lws
+    oversized_and_reads_nothing
+}

@@ -336,6 +336,23 @@ for k in range(40): print(json.dumps({"KV_SET":{"keys":{"n%d" % k:[[i,[i]] for i
     [ "$output" = "{\"KV_FIND_RSP\":{$limit" ]
 }
 
+@test "a pattern computed at run time costs by its length each time it is used again; other clients are answered meanwhile" {
+    # =~ keeps the last run-time pattern compiled and compares the next one
+    # with it: with $.p of 400 KB a million times, neither the step limit nor
+    # the regex time counted that comparison, and the server was held 8 s
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"rx":{"p":"a"*400000,"q":"^b+$","a":[""]*1000,"s":["ab","b","bb"]}}}}))' | "$NDB" send - >/dev/null
+    local limit='"m":"path evaluation exceeded its step limit (20000000 steps)","st":4,"tkn":null}}'
+    printf '%s\n' '{"KV_FIND":{"rsp":"keys","keys":["rx"],"path":"$.a[?($.a[?(@ =~ $.p)])]"}}' >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 2 3 "$BATS_TEST_TMPDIR/search" "{\"KV_FIND_RSP\":{$limit"
+    printf '%s\n' '{"KV_FIND":{"rsp":"keys","keys":["rx"],"path":"$.a[?($.a[?(tokenize(@, $.p))])]"}}' >"$BATS_TEST_TMPDIR/search"
+    search_while_probed 2 3 "$BATS_TEST_TMPDIR/search" "{\"KV_FIND_RSP\":{$limit"
+    # short patterns used again a million times, and a long one a few times, still answer
+    req '{"KV_FIND":{"rsp":"keys","keys":["rx"],"path":"$.a[?($.a[?(@ =~ $.q)])]"}}' '{"KV_FIND_RSP":{"keys":[],"st":1}}'
+    req '{"KV_FIND":{"rsp":"paths","keys":["rx"],"path":"$.s[?(@ =~ $.q)]"}}' \
+        "{\"KV_FIND_RSP\":{\"paths\":[\"\$['s'][1]\",\"\$['s'][2]\"],\"st\":1}}"
+    req '{"KV_FIND":{"rsp":"paths","keys":["rx"],"path":"$.s[?(@ =~ $.p)]"}}' '{"KV_FIND_RSP":{"paths":[],"st":1}}'
+}
+
 @test "each selector of a union is a step, also where it selects nothing; other clients are answered meanwhile" {
     # $..[9,9,…] with 20,000 selectors over 100,000 containers held the server
     # for 5 s (with names, 14 s): a selector that selected nothing cost no step

@@ -395,6 +395,29 @@ static void test_basic_after_slow_check(void) {
     teardown();
 }
 
+/* Handshakes every 5 ms (each refused busy, or a cached password: neither
+ * costs anything) must not keep the budget from refilling: each refill
+ * added a tenth of the time since the last one, rounded down, and dropped
+ * the rest, so at 5 ms apart nothing was ever added. */
+static void test_basic_refills_between_frequent_handshakes(void) {
+    setup(USERS);
+    const ndb_user *u;
+    unsigned retry;
+    fake_now += 100000;
+    advance_per_call = 20000;
+    CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.7", &u, &retry), AUTH_BASIC_FAILED);
+    advance_per_call = 0;
+    uint64_t paid = fake_now; /* 20 s of checking: 200 s to earn back, and the check's cost */
+    enum auth_basic_result r = AUTH_BASIC_BUSY;
+    for (int i = 0; i < 50000 && r == AUTH_BASIC_BUSY; i++) {
+        fake_now += 5;
+        r = auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.7", &u, &retry);
+    }
+    CHECK_INT(r, AUTH_BASIC_FAILED); /* checked again */
+    CHECK(fake_now - paid <= 206000);
+    teardown();
+}
+
 /* ------------------------------------------------------------ throttle */
 
 static void test_throttle(void) {
@@ -432,6 +455,7 @@ int main(void) {
     test_stop_logins();
     test_basic();
     test_basic_after_slow_check();
+    test_basic_refills_between_frequent_handshakes();
     test_throttle();
     return UNIT_DONE();
 }
