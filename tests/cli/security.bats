@@ -280,6 +280,22 @@ closed 1008 login timeout' ]
     [ "$rss" -lt 65536 ] || { echo "server RSS ${rss} kB" >&2; false; }
 }
 
+@test "logins dropped unchecked give their turn back: SV_AUTH and a reset, repeated, do not lock an address out" {
+    # each SV_AUTH took 100 ms of its address's rate when it came, and kept
+    # it when its client reset and the login was dropped unchecked: 300 of
+    # them (a second's work, no connection held) delayed the address's next
+    # login by 28 s; 36,000 locked it out for an hour (behind a reverse
+    # proxy: every client).  A dropped login now gives its place back.
+    own_server --config "$USERS_CONFIG"
+    run probe --source 127.0.0.5 hangup 300 "$(auth alice guess)"
+    [ "$output" = 'ok 300' ]
+    sleep 1
+    # boss has not logged in on this server: a real check, throttled
+    run probe --timeout 12 --source 127.0.0.5 send "$(auth boss boss-pw)"
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"boss"}}' ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG")" -le 20 ]
+}
+
 @test "one address's backlog of failed logins does not hold up another address's login" {
     # at the default cost (600000 iterations) the worker ends fewer checks a
     # second than the throttle lets one address start: two addresses leave
