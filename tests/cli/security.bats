@@ -705,6 +705,25 @@ basic_wrong() {
     [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
 }
 
+@test "a user name no server accepts (':', over 64 bytes, a control character): the client sends nothing, exit 2" {
+    # such a login could only fail, after a password check (and a turn of
+    # the address's throttle): it answered 44 "wrong user or password"
+    local failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG" || true)
+    run --separate-stderr "$NDB" count --user 'alice:x' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as 'alice:x': a user name is 1 to 64 bytes without control characters or ':'" ]
+    NDB_USER=$(printf 'a%.0s' $(seq 65)) run --separate-stderr "$NDB" send '{"KV_COUNT":{}}' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as '$(printf 'a%.0s' $(seq 65))': a user name is 1 to 64 bytes without control characters or ':'" ]
+    run --separate-stderr "$NDB" count --user $'al\x1bice' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as 'al\x1bice': a user name is 1 to 64 bytes without control characters or ':'" ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
+    run "$NDB" count --user "$(printf 'a%.0s' $(seq 64))" --password-file "$ALICE_PW_FILE" # 64 bytes: asked
+    exit_is 3
+}
+
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {
     run --separate-stderr "$NDB" set cli 1
     exit_is 3
