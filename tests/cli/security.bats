@@ -658,6 +658,15 @@ basic_wrong() {
     run --separate-stderr "$NDB" passwd --iterations 1000 </dev/null
     exit_is 2
     [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '1000' must be a number from 100000 to 10000000" ]
+    local n
+    for n in '+100000' ' 100000' ''; do # digits only, as ndb serve's numbers
+        run --separate-stderr "$NDB" passwd --iterations "$n" <"$ALICE_PW_FILE"
+        exit_is 2 ''
+        [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '$n' must be a number from 100000 to 10000000" ]
+    done
+    run --separate-stderr "$NDB" passwd --iterations $'\t100000' <"$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '\x09100000' must be a number from 100000 to 10000000" ]
     run --separate-stderr "$NDB" passwd --role admin </dev/null
     exit_is 2
     run --separate-stderr "$NDB" passwd --name x --role root </dev/null
