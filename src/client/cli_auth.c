@@ -12,6 +12,7 @@
 #include "client/secret.h"
 #include "common/netaddr.h"
 #include "common/strbuf.h"
+#include "common/username.h"
 #include "common/wsurl.h"
 #include "json/scan.h"
 
@@ -128,6 +129,14 @@ int cli_login_password(cli_login *l, char *err, size_t errlen) {
     if (!l->user) return 0;
     if (!utf8_valid(l->user, strlen(l->user))) {
         snprintf(err, errlen, "cannot log in: the user name is not valid UTF-8");
+        return -1;
+    }
+    if (!user_name_ok(l->user, strlen(l->user))) { /* the server's rule: such a login could only fail, after a KDF run */
+        strbuf user = STRBUF_INIT; /* as typed, its escape sequences not obeyed */
+        sb_add_visible(&user, l->user, strlen(l->user));
+        snprintf(err, errlen, "cannot log in as '%s': a user name is 1 to %d bytes without control characters or ':'",
+                 user.len ? user.buf : "", USER_NAME_MAX);
+        sb_free(&user);
         return -1;
     }
     if (l->have_password && !strcmp(l->password_of, l->user)) return 0;

@@ -137,7 +137,8 @@ int cmd_passwd(int argc, char **argv) {
         } else if ((v = option_value(argc, argv, &i, "--iterations", &missing))) {
             char *end;
             iterations = strtoul(v, &end, 10);
-            if (!*v || *end || v[0] == '-' || iterations < PWHASH_MIN_ITERATIONS ||
+            /* digits only, as ndb serve's numbers: strtoul also takes blanks and a sign */
+            if (v[0] < '0' || v[0] > '9' || *end || iterations < PWHASH_MIN_ITERATIONS ||
                 iterations > PWHASH_MAX_ITERATIONS)
                 return usage_error("--iterations: '%s' must be a number from %u to %u", v,
                                    PWHASH_MIN_ITERATIONS, PWHASH_MAX_ITERATIONS);

@@ -242,8 +242,12 @@ static void login_free(login *l);
 /* Drop the waiting logins whose client has gone, unchecked: each holds
  * its password, and clients that send SV_AUTH and hang up would
  * otherwise fill memory (and the worker's time) until their throttled
- * start. */
+ * start.  Each gives back its place in its address's rate: a login that
+ * is never checked costs nothing, else SV_AUTH and a reset, repeated,
+ * would push the address's next check hours away for free (every client
+ * behind one proxy locked out). */
 static void drop_gone(void) {
+    uint64_t now = A.hooks.now_ms();
     for (login **at = &A.waiting; *at;) {
         login *l = *at;
         if (l->slot->c) {
@@ -251,6 +255,7 @@ static void drop_gone(void) {
             continue;
         }
         *at = l->next;
+        throttle_release(A.throttle, l->addr, now);
         client_slot_fill(l->slot, "", 0); /* frees the slot */
         login_free(l);
     }

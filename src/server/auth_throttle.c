@@ -53,18 +53,28 @@ static size_t key_hash(const unsigned char key[16]) {
     return (size_t)(h % THROTTLE_SLOTS);
 }
 
+#define PROBES 16
+
+/* The slot holding key, or NULL; *reuse (if given) is set to the first
+ * free or idle slot of the probe window, or NULL. */
+static slot *lookup(throttle *t, const unsigned char key[16], uint64_t now, slot **reuse) {
+    size_t h = key_hash(key);
+    if (reuse) *reuse = NULL;
+    for (size_t i = 0; i < PROBES; i++) {
+        slot *s = &t->slots[(h + i) % THROTTLE_SLOTS];
+        if (s->used && !memcmp(s->key, key, 16)) return s;
+        if (reuse && !*reuse && (!s->used || s->tat <= now)) *reuse = s; /* an idle address is forgotten */
+    }
+    return NULL;
+}
+
 /* The slot of addr: found, or a free or idle one taken over (linear
  * probing over a few slots), or the shared overflow slot. */
 static slot *find_slot(throttle *t, const char *addr, uint64_t now) {
     unsigned char key[16];
     throttle_address_key(addr, key);
-    size_t h = key_hash(key);
-    slot *reuse = NULL;
-    for (size_t i = 0; i < 16; i++) {
-        slot *s = &t->slots[(h + i) % THROTTLE_SLOTS];
-        if (s->used && !memcmp(s->key, key, 16)) return s;
-        if (!reuse && (!s->used || s->tat <= now)) reuse = s; /* an idle address is forgotten */
-    }
+    slot *reuse, *s = lookup(t, key, now, &reuse);
+    if (s) return s;
     if (!reuse) return &t->overflow;
     memcpy(reuse->key, key, 16);
     reuse->tat = now;
@@ -86,4 +96,14 @@ uint64_t throttle_try(throttle *t, const char *addr, uint64_t now_ms) {
     if (tat > now_ms + TOLERANCE_MS) return tat - TOLERANCE_MS - now_ms;
     s->tat = tat + INTERVAL_MS;
     return 0;
+}
+
+void throttle_release(throttle *t, const char *addr, uint64_t now_ms) {
+    unsigned char key[16];
+    throttle_address_key(addr, key);
+    slot *s = lookup(t, key, now_ms, NULL);
+    /* not in the table: its reservation has run out, or it was the shared
+     * overflow slot's, which stays as it is (stricter, never looser) */
+    if (!s || s->tat <= now_ms) return;
+    s->tat = s->tat - now_ms > INTERVAL_MS ? s->tat - INTERVAL_MS : now_ms;
 }

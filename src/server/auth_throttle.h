@@ -41,6 +41,12 @@ void throttle_free(throttle *t);
  * returns the time (ms, >= now_ms) at which it may start. */
 uint64_t throttle_reserve(throttle *t, const char *addr, uint64_t now_ms);
 
+/* Give back one reservation of addr that was never used: a login dropped
+ * unchecked, its client gone, must not delay the address's next check
+ * (only checks that run count).  Addresses that share the overflow slot
+ * get nothing back. */
+void throttle_release(throttle *t, const char *addr, uint64_t now_ms);
+
 /* The key addr is throttled by (an IPv4 address as a mapped IPv6 one, an
  * IPv6 address cut to its /64): the same key is the same client. */
 void throttle_address_key(const char *addr, unsigned char key[16]);

@@ -130,6 +130,14 @@ static const char *member_named(const char *name, size_t n) {
     return NULL;
 }
 
+/* The hint for a member spelt as s's option ("loginTimeout" for
+ * --login-timeout): a file written from the options' names would
+ * otherwise get no suggestion, its names being too far from the members'. */
+static void other_spelling(const setting *s, char *after, size_t len) {
+    if (s->member) snprintf(after, len, " (did you mean '%s'?)", s->member);
+    else snprintf(after, len, " (--%s is a command-line option only)", s->option);
+}
+
 /* Check and apply every member of the object at token obj, whose path is
  * w->path (empty at the top).  Recursion follows the settings' groups, so
  * it is as deep as the deepest member path of the table. */
@@ -154,11 +162,14 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
             if (walk_object(w, k + 1)) return -1;
         } else {
             char sug[128], after[160] = "";
+            const setting *other;
             const char *home = plain ? member_named(name, namelen) : NULL;
             settings_suggest(w->path.buf, 1, sug, sizeof sug);
             if (memchr(name, '.', namelen)) snprintf(after, sizeof after, " (member names have no '.': nest objects instead)");
             else if (home && !strchr(home, '.')) snprintf(after, sizeof after, " (did you mean '%s', at the top level?)", home);
             else if (home) snprintf(after, sizeof after, " (did you mean '%s'?)", home);
+            else if (plain && (other = settings_by_other_spelling(name, namelen, 1)))
+                other_spelling(other, after, sizeof after);
             else if (sug[0]) snprintf(after, sizeof after, " (did you mean '%s'?)", sug);
             return fail_member(w, "unknown member ", after);
         }

@@ -124,6 +124,48 @@ void settings_suggest(const char *word, int members, char *out, size_t outlen) {
     }
 }
 
+/* name (n bytes) lower-cased without '-' and '_' into out: "loginTimeout",
+ * "login-timeout" and "login_timeout" are one name.  0 when it does not
+ * fit. */
+static int loose(const char *name, size_t n, char *out, size_t outlen) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '-' || name[i] == '_') continue;
+        if (k + 1 >= outlen) return 0;
+        out[k++] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+    }
+    out[k] = 0;
+    return k > 0;
+}
+
+/* Does word (already loose) name cand (n bytes), with prefix before it? */
+static int loose_is(const char *word, const char *prefix, const char *cand, size_t n) {
+    char c[128];
+    size_t p = strlen(prefix);
+    if (p >= sizeof c) return 0;
+    memcpy(c, prefix, p);
+    return loose(cand, n, c + p, sizeof c - p) && !strcmp(word, c);
+}
+
+const setting *settings_by_other_spelling(const char *word, size_t n, int members) {
+    char w[128];
+    if (!loose(word, n, w, sizeof w)) return NULL;
+    for (int i = 1; i < S_COUNT; i++) {
+        const setting *s = &settings_table[i];
+        if (!s->size) continue; /* accepted and ignored (version, core): nothing to point to */
+        if (members && s->option) { /* a member spelt as the option */
+            if (loose_is(w, "", s->option, strlen(s->option)) ||
+                (s->alias && loose_is(w, "", s->alias, strlen(s->alias))) ||
+                (s->type == ST_BOOL && loose_is(w, "no", s->option, strlen(s->option))))
+                return s;
+        } else if (!members && s->member) { /* an option spelt as the member */
+            const char *last = strrchr(s->member, '.') ? strrchr(s->member, '.') + 1 : s->member;
+            if (loose_is(w, "", last, strlen(last)) || loose_is(w, "", s->member, strlen(s->member))) return s;
+        }
+    }
+    return NULL;
+}
+
 void setting_source_name(const setting *s, enum setting_origin o, char *out, size_t outlen) {
     if ((o == ORIGIN_CLI && s->option) || !s->member) snprintf(out, outlen, "option '--%s'", s->option);
     else snprintf(out, outlen, "field '%s'", s->member);

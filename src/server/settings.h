@@ -193,6 +193,13 @@ int settings_is_group(const char *path, size_t n);
  * word for a "did you mean" suggestion; "" when none is close. */
 void settings_suggest(const char *word, int members, char *out, size_t outlen);
 
+/* The setting that word (n bytes) names in the other spelling: with
+ * members != 0, word is a config member written as an option
+ * ("loginTimeout", "login-timeout", "noConsole" for --login-timeout,
+ * --no-console); else an option written as a member ("loginTimeoutSec",
+ * "protected-mode").  Compared without case, '-' or '_'.  NULL if none. */
+const setting *settings_by_other_spelling(const char *word, size_t n, int members);
+
 /* How to name s in a message, given where its value came from:
  * "option '--persist-path'" or "field 'persist.path'". */
 void setting_source_name(const setting *s, enum setting_origin o, char *out, size_t outlen);

@@ -72,6 +72,13 @@ static int unknown_option(const char *word) {
     const char *w = word;
     while (*w == '-') w++;
     snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
+    /* an option spelt as its config member ("--loginTimeoutSec") is too
+     * far from the option's name for the closest spelling to find it */
+    const setting *s = settings_by_other_spelling(name, strlen(name), 0);
+    if (s && s->option && s->type == ST_BOOL)
+        return usage_error("unknown option '%s'; did you mean '--%s' or '--%s'?", word, s->option, no_names[s->id]);
+    if (s && s->option) return usage_error("unknown option '%s'; did you mean '--%s'?", word, s->option);
+    if (s) return usage_error("unknown option '%s': %s is set in the config file only (--config FILE)", word, s->member);
     settings_suggest(name, 0, sug, sizeof sug);
     if (!sug[0]) return usage_error("unknown option '%s'", word);
     return usage_error("unknown option '%s'; did you mean '--%s'?", word, sug);

@@ -222,7 +222,7 @@ E=$'\e'
     [ "$stderr" = "ndb: cannot read password file p\\x1b[31m: No such file or directory" ]
     run --separate-stderr "$NDB" --url ws://127.0.0.1:1/ get --user "u$E]0;x"$'\a' a </dev/null
     [ "$status" -ne 0 ] && [ -z "$output" ]
-    [ "$stderr" = "ndb: no password for user 'u\\x1b]0;x\\x07': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    [ "$stderr" = "ndb: cannot log in as 'u\\x1b]0;x\\x07': a user name is 1 to 64 bytes without control characters or ':'" ]
     run --separate-stderr "$NDB" --url "wss://127.0.0.1:1/" get --cacert "c$E[31m" a
     [ "$status" -ne 0 ] && [ -z "$output" ]
     [ "$stderr" = "ndb: cannot read --cacert c\\x1b[31m: No such file or directory" ]

@@ -280,6 +280,22 @@ closed 1008 login timeout' ]
     [ "$rss" -lt 65536 ] || { echo "server RSS ${rss} kB" >&2; false; }
 }
 
+@test "logins dropped unchecked give their turn back: SV_AUTH and a reset, repeated, do not lock an address out" {
+    # each SV_AUTH took 100 ms of its address's rate when it came, and kept
+    # it when its client reset and the login was dropped unchecked: 300 of
+    # them (a second's work, no connection held) delayed the address's next
+    # login by 28 s; 36,000 locked it out for an hour (behind a reverse
+    # proxy: every client).  A dropped login now gives its place back.
+    own_server --config "$USERS_CONFIG"
+    run probe --source 127.0.0.5 hangup 300 "$(auth alice guess)"
+    [ "$output" = 'ok 300' ]
+    sleep 1
+    # boss has not logged in on this server: a real check, throttled
+    run probe --timeout 12 --source 127.0.0.5 send "$(auth boss boss-pw)"
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"boss"}}' ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG")" -le 20 ]
+}
+
 @test "one address's backlog of failed logins does not hold up another address's login" {
     # at the default cost (600000 iterations) the worker ends fewer checks a
     # second than the throttle lets one address start: two addresses leave
@@ -642,6 +658,15 @@ basic_wrong() {
     run --separate-stderr "$NDB" passwd --iterations 1000 </dev/null
     exit_is 2
     [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '1000' must be a number from 100000 to 10000000" ]
+    local n
+    for n in '+100000' ' 100000' ''; do # digits only, as ndb serve's numbers
+        run --separate-stderr "$NDB" passwd --iterations "$n" <"$ALICE_PW_FILE"
+        exit_is 2 ''
+        [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '$n' must be a number from 100000 to 10000000" ]
+    done
+    run --separate-stderr "$NDB" passwd --iterations $'\t100000' <"$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr_lines[0]}" = "ndb passwd: --iterations: '\x09100000' must be a number from 100000 to 10000000" ]
     run --separate-stderr "$NDB" passwd --role admin </dev/null
     exit_is 2
     run --separate-stderr "$NDB" passwd --name x --role root </dev/null
@@ -687,6 +712,25 @@ basic_wrong() {
     exit_is 2 ''
     [ "$stderr" = 'ndb: cannot log in: the user name is not valid UTF-8' ]
     [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
+}
+
+@test "a user name no server accepts (':', over 64 bytes, a control character): the client sends nothing, exit 2" {
+    # such a login could only fail, after a password check (and a turn of
+    # the address's throttle): it answered 44 "wrong user or password"
+    local failed
+    failed=$(grep -c 'authentication failed' "$NDB_LOG" || true)
+    run --separate-stderr "$NDB" count --user 'alice:x' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as 'alice:x': a user name is 1 to 64 bytes without control characters or ':'" ]
+    NDB_USER=$(printf 'a%.0s' $(seq 65)) run --separate-stderr "$NDB" send '{"KV_COUNT":{}}' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as '$(printf 'a%.0s' $(seq 65))': a user name is 1 to 64 bytes without control characters or ':'" ]
+    run --separate-stderr "$NDB" count --user $'al\x1bice' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "$stderr" = "ndb: cannot log in as 'al\x1bice': a user name is 1 to 64 bytes without control characters or ':'" ]
+    [ "$(grep -c 'authentication failed' "$NDB_LOG" || true)" = "$failed" ] # nothing was sent
+    run "$NDB" count --user "$(printf 'a%.0s' $(seq 64))" --password-file "$ALICE_PW_FILE" # 64 bytes: asked
+    exit_is 3
 }
 
 @test "the CLI logs in with --user: password from NDB_PASSWORD or --password-file, never an argument" {

@@ -267,6 +267,35 @@ ndb: info: tls: off (plain ws://)" ]
     check '{"port":1987,"port":1988}' "'port' is given twice (JSON tools disagree on which one counts: keep one)"
 }
 
+@test "a config member spelt as its option, or an option spelt as its member, is pointed to the right name" {
+    # loginTimeout (from --login-timeout) is three edits from loginTimeoutSec,
+    # too far for the closest-spelling hint: such files got no suggestion
+    local f="$BATS_TEST_TMPDIR/ndb.jsonc"
+    check() { # check JSON MESSAGE
+        config "$f" "$1"
+        run "$NDB" serve --port 0 --config "$f"
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
+    }
+    check '{"limits":{"loginTimeout":5}}' "unknown member 'limits.loginTimeout' (did you mean 'limits.loginTimeoutSec'?)"
+    check '{"limits":{"max-output":65536}}' "unknown member 'limits.max-output' (did you mean 'limits.maxOutputBytes'?)"
+    check '{"sessionCheckMs":5}' "unknown member 'sessionCheckMs' (did you mean 'sessions.checkIntervalMs'?)"
+    check '{"security":{"allowOrigin":["*"]}}' "unknown member 'security.allowOrigin' (did you mean 'security.allowedOrigins'?)"
+    check '{"noAuth":true}' "unknown member 'noAuth' (did you mean 'security.protectedMode'?)"
+    check '{"loadName":"x"}' "unknown member 'loadName' (--load-name is a command-line option only)"
+    bad() { # bad OPTION MESSAGE
+        run "$NDB" serve --port 0 "$1" 5
+        [ "$status" -eq 1 ] || return 1
+        [ "$output" = "ndb serve: unknown option '$1'$2"$'\n'"Try 'ndb serve --help' for more information." ] ||
+            { echo "$output" >&2; return 1; }
+    }
+    bad --loginTimeoutSec "; did you mean '--login-timeout'?"
+    bad --check-interval-ms "; did you mean '--session-check-ms'?"
+    bad --protected-mode "; did you mean '--auth' or '--no-auth'?"
+    bad --users ": security.users is set in the config file only (--config FILE)"
+    bad --version ""
+}
+
 @test "config file: core is accepted; the obsolete sessionsEnabled is ignored with a warning" {
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"
     config "$f" '{"version":5,"core":3,"sessionsEnabled":true}'

@@ -440,6 +440,21 @@ static void test_throttle(void) {
     /* an idle address is forgotten: a full burst again later */
     CHECK_INT(throttle_reserve(t, "192.0.2.1", now + 60000), now + 60000);
     throttle_free(t);
+
+    /* a reservation given back (a login dropped unchecked) frees its turn,
+     * never more than down to now, and an address not in the table (or
+     * idle) changes nothing */
+    t = throttle_new();
+    for (int i = 0; i < THROTTLE_BURST + 3; i++) throttle_reserve(t, "192.0.2.9", now);
+    throttle_release(t, "192.0.2.9", now);
+    throttle_release(t, "192.0.2.9", now);
+    CHECK_INT(throttle_reserve(t, "192.0.2.9", now), now + 200);
+    for (int i = 0; i < 100; i++) throttle_release(t, "192.0.2.9", now);
+    for (int i = 0; i < THROTTLE_BURST; i++) CHECK_INT(throttle_reserve(t, "192.0.2.9", now), now);
+    CHECK_INT(throttle_reserve(t, "192.0.2.9", now), now + 100);
+    throttle_release(t, "192.0.2.10", now);
+    CHECK_INT(throttle_reserve(t, "192.0.2.10", now), now);
+    throttle_free(t);
 }
 
 int main(void) {

@@ -227,6 +227,12 @@ static void test_unknown_and_groups(void) {
     expect_error("{\"journal\":\"always\"}", "config t.jsonc: unknown member 'journal' (did you mean 'persist.journal'?)");
     expect_error("{\"persist\":{\"maxMemory\":1}}",
                  "config t.jsonc: unknown member 'persist.maxMemory' (did you mean 'limits.maxMemory'?)");
+    /* a member spelt as its option (too far for the closest spelling) */
+    expect_error("{\"limits\":{\"loginTimeout\":1}}",
+                 "config t.jsonc: unknown member 'limits.loginTimeout' (did you mean 'limits.loginTimeoutSec'?)");
+    expect_error("{\"compact_min\":1}", "config t.jsonc: unknown member 'compact_min' (did you mean 'persist.compactMinBytes'?)");
+    expect_error("{\"noConsole\":true}", "config t.jsonc: unknown member 'noConsole' (did you mean 'console'?)");
+    expect_error("{\"config\":\"x\"}", "config t.jsonc: unknown member 'config' (--config is a command-line option only)");
     /* a member given twice, at any depth, is refused (tools disagree on which counts) */
     expect_error("{\"port\":2,\"port\":\"x\"}",
                  "config t.jsonc: 'port' is given twice (JSON tools disagree on which one counts: keep one)");
