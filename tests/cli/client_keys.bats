@@ -209,6 +209,19 @@ Try 'ndb set --help' for more information." ]
     err_has "only once"
 }
 
+@test "a slow standard input does not count against --timeout (set KEY -, set -, get -)" {
+    # --timeout bounds connecting plus the answer; the producer's time is
+    # neither (it used to fail as "cannot connect ... timed out after 1 s")
+    run --separate-stderr bash -c '(sleep 2; echo slow) | "$0" --timeout 1 set k -' "$NDB"
+    exit_is 0 ""
+    [ -z "$stderr" ]
+    run --separate-stderr bash -c '(sleep 2; echo "{\"j\":1}") | "$0" --timeout 1 set -' "$NDB"
+    exit_is 0 ""
+    run --separate-stderr bash -c '(sleep 2; printf "k\nj\n") | "$0" --timeout 1 get -' "$NDB"
+    ok_out '{"k":"slow","j":1}'
+    [ -z "$stderr" ]
+}
+
 @test "set KEY - refuses stdin that is not UTF-8 text" {
     run --separate-stderr bash -c "printf '\xff\xfe' | '$NDB' set bin -"
     exit_is 2
