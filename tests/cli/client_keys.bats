@@ -283,6 +283,24 @@ Try 'ndb set --help' for more information." ]
     err_has 'key "nope" does not exist'
 }
 
+@test "get KEY PATH: a missing key that looks like a JSONPath says get takes key names" {
+    # a newcomer's `ndb get user '$.name'` only said: key "$.name" does not exist
+    "$NDB" set user '{"name":"Bob"}'
+    run --separate-stderr "$NDB" get user '$.name'
+    exit_is 1 '{"user":{"name":"Bob"}}'
+    [ "$stderr" = 'ndb: key "$.name" does not exist (get takes key names, not a JSONPath: for part of a value, pipe it to jq)' ]
+    run --separate-stderr "$NDB" get '$[0]'
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: key "$[0]" does not exist (get takes key names, not a JSONPath: for part of a value, pipe it to jq)' ]
+    # a key named like a path is still a key; other names get no hint
+    "$NDB" set '$.name' 1
+    run --separate-stderr "$NDB" get '$.name'
+    ok_out 1
+    run --separate-stderr "$NDB" get '$price' nope
+    exit_is 1 '{}'
+    [ "$stderr" = $'ndb: key "$price" does not exist\nndb: key "nope" does not exist' ]
+}
+
 @test "get of an empty string value prints \"\" (missing and empty differ)" {
     "$NDB" set e ''
     run --separate-stderr "$NDB" get e
