@@ -58,6 +58,11 @@ raw_options() {
         fi
         out=$(groff -ww -z -mdoc "$page" 2>&1)
         [ -z "$out" ] || { echo "$page: $out" >&2; return 1; }
+        # Ql and Dq quote up to the end of their line: two on one line quoted
+        # "(for ‘xargs -0 and ‘ndb get -0’’)" (neither tool warns)
+        out=$(groff -mdoc -Tutf8 -P-c "$page" 2>/dev/null | col -b | tr '\n' ' ' |
+            grep -o '‘[^’]*‘[^’]*’' || true)
+        [ -z "$out" ] || { echo "$page: a quote opened inside another: $out" >&2; return 1; }
         ! LC_ALL=C grep -n '[^[:print:][:space:]]' "$page" >&2
     done
     command -v mandoc >/dev/null || skip "mandoc is not installed: only groff checked"
