@@ -156,6 +156,12 @@ line() {
     key Tab
     wait_re "^save +scan +session +set$"
     wait_last "$PROMPT s"
+    key C-c
+    wait_last "$PROMPT"
+    # help takes a command name or 'values' (it was not offered)
+    type_text "help va"
+    key Tab
+    wait_last "$PROMPT help values"
 }
 
 @test "Tab completes \\timing as the REPL reads it (unquoted), and offers clear-keys" {
