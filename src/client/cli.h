@@ -491,8 +491,12 @@ int cli_server_url(const char *url, const char *host, const char *port, char *bu
  * it (a URL typed with --url is reported when connecting). */
 int cli_check_env_url(const char *url, char *buf, size_t n);
 
-/* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
- * no limit).  Shared by every subcommand that talks to a server. */
+/* --timeout SECONDS (decimals allowed; 0 = no limit; at most
+ * CLI_TIMEOUT_MAX, INT_MAX milliseconds, what a poll waits) → *secs, *ms
+ * (-1 = no limit).  Shared by every subcommand that talks to a server;
+ * each refuses another value with CLI_TIMEOUT_INVALID. */
+#define CLI_TIMEOUT_MAX "2147483"
+#define CLI_TIMEOUT_INVALID "invalid timeout '%s' (expected seconds, 0 to " CLI_TIMEOUT_MAX ", e.g. 5 or 0.5; 0: no limit)"
 int cli_parse_timeout(const char *s, double *secs, int *ms);
 
 #endif

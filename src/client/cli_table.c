@@ -1041,8 +1041,7 @@ static int settle_options(cli_ctx *c) {
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
-        return cli_usage_error(c, "invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)",
-                               c->opt[OPT_TIMEOUT]);
+        return cli_usage_error(c, CLI_TIMEOUT_INVALID, c->opt[OPT_TIMEOUT]);
     if (c->opt[OPT_PRETTY] && c->opt[OPT_COMPACT])
         return cli_usage_error(c, "--pretty and --compact exclude each other");
 

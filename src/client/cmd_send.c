@@ -324,7 +324,7 @@ int cmd_send(int argc, char **argv) {
             }
             if (val && cli_parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
                 free(reqs);
-                return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
+                return usage_error(CLI_TIMEOUT_INVALID, val);
             }
             val = NULL;
         } else if (!strncmp(a, "--events", 8) && (a[8] == '=' || !a[8])) {

@@ -1240,7 +1240,7 @@ int cmd_repl(int argc, char **argv) {
     r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
-        return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
+        return usage_error(CLI_TIMEOUT_INVALID, r.timeout);
     /* the login of every connection of this REPL; a line may still give
      * its own --user and the like */
     cli_login_base(&r.c.login, opt[OPT_USER], opt[OPT_PASSWORD_FILE], opt[OPT_CACERT], opt[OPT_CLIENT_CERT],
