@@ -138,8 +138,9 @@ static const cli_cmd cli_cmds[] = {
      "\n"
      "Values are printed exactly as stored: numbers keep their text (0.1,\n"
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
-     "(unless NO_COLOR is set); otherwise each document is one compact line.\n"
-     "With -r a string value is printed as its bare text (no quotes, no escapes).\n"
+     "(NO_COLOR or TERM=dumb turns colour off); otherwise each document is one\n"
+     "compact line.  With -r a string value is printed as its bare text (no\n"
+     "quotes, no escapes).\n"
      "\n"
      "Examples:\n"
      "  $ ndb set name Bob age 30\n"
@@ -785,12 +786,14 @@ static void print_main_help(FILE *f, int in_repl) {
     fprintf(f, "\nGlobal options:\n");
     for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) print_opt_line(f, &cli_opts[id]);
     fprintf(f, "      --version            print the version and exit\n");
-    fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (unless NO_COLOR is set);\n"
-               "otherwise compact JSON, one document per line.  Diagnostics go to stderr.\n"
+    fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (NO_COLOR or TERM=dumb turns\n"
+               "colour off); otherwise compact JSON, one document per line.  Diagnostics go\n"
+               "to stderr.\n"
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
-               "false (contains, session exists, find); 2 usage error, cannot connect,\n"
-               "timeout, lost connection, or output that cannot be written (a full disk);\n"
-               "3 the server answered an error status (name and number on stderr).\n"
+               "false (contains, session exists, find, an update that replaced nothing);\n"
+               "2 usage error, cannot connect, timeout, lost connection, or output that\n"
+               "cannot be written (a full disk); 3 the server answered an error status\n"
+               "(name and number on stderr).\n"
                "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
