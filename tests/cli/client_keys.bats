@@ -130,6 +130,23 @@ Try 'ndb set --help' for more information." ]
     ok_out '"{\"a\":1"'
 }
 
+@test "set: a lone high surrogate escape is named as such, not the byte after it" {
+    # it said "unexpected 'x' at byte 7" for "\ud800x": x is fine, the escape
+    # before it is half of a pair (docs/protocol.md 1.10 refuses it)
+    run --separate-stderr "$NDB" set k '"\ud800x"'
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: VALUE is not valid JSON: the escape '\\ud800' at byte 1 is half of a surrogate pair, without the other (\\ud83d\\ude00 is one character): '\"\\ud800x\"' (-s stores it as a string)" ]
+    run --separate-stderr "$NDB" append k '{"n":"ab\uDBFF"}'
+    exit_is 2 ""
+    err_has "the escape '\\uDBFF' at byte 8 is half of a surrogate pair"
+    # a pair is one character; a lone low surrogate escape is dropped (1.10)
+    "$NDB" set pair '"\ud83d\ude00"' low '"a\udc00"'
+    run --separate-stderr "$NDB" get -r pair
+    ok_out '😀'
+    run --separate-stderr "$NDB" get -r low
+    ok_out 'a'
+}
+
 @test "set: a value nested deeper than ndb stores is refused, not stored as a string" {
     local deep
     deep=$(printf '%.0s[' {1..2000})$(printf '%.0s]' {1..2000})
