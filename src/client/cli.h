@@ -425,6 +425,13 @@ void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
  * and `ndb help` print the same text and must fail the same way. */
 static inline int cli_output_finish(void) { return stdout_finish() ? CLI_USAGE : 0; }
 
+/* Has the reader of standard output gone away?  A pipe whose reader closed
+ * reports POLLERR, a socket POLLHUP; a file or terminal neither.  For a
+ * command that waits with nothing to write (a watch without events, send
+ * waiting for its input): only its next write would fail, so without this
+ * `ndb session watch T | grep -q '"op":"end"'` hung after grep was done. */
+int cli_output_gone(void);
+
 /* Append a key name for a diagnostic: JSON-quoted, C1 controls as \u0080..\u009F too. */
 void cli_quote(strbuf *out, const char *s, size_t n);
 

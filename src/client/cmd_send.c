@@ -209,6 +209,10 @@ static int wait_for_stdin(struct send_state *st) {
     char err[320];
     while (!stdin_ready(SEND_IDLE_POLL_MS)) {
         int r;
+        if (cli_output_gone()) { /* `... | ndb send | grep -q X`: grep is done */
+            st->reader_gone = 1;
+            return 2;
+        }
         while ((r = wsc_recv(st->ws, &st->answer, 0, err, sizeof err)) == 1)
             if (print_message(st)) return 2;
         if (r < 0) {

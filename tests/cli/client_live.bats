@@ -459,6 +459,16 @@ count() {
     [ "$(cat "$out.err")" = "ndb: lost connection to $NDB_URL while waiting for requests on standard input: connection closed by server (1000: server shutting down)" ]
 }
 
+@test "send waiting for standard input ends quietly when the reader of its output has gone (| head -1)" {
+    # it noticed only at its next write, after the next line of input (here
+    # 10 s later), as ndb watch did before it checked
+    local t0=$SECONDS
+    run bash -c '"$0" send < <(exec 2>/dev/null; echo "{\"KV_COUNT\":{}}"; sleep 10) | head -1; echo "send exit ${PIPESTATUS[0]}"' "$NDB"
+    [ "$status" -eq 0 ]
+    [ "$output" = $'{"KV_COUNT_RSP":{"cnt":0,"st":1}}\nsend exit 0' ]
+    [ $((SECONDS - t0)) -lt 5 ]
+}
+
 @test "unwatch outside the REPL names no watch (its connection is new)" {
     run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''
