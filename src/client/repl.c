@@ -133,9 +133,10 @@ static const char repl_help[] =
     "  help [COMMAND]       this text, or the help of one command\n"
     "  quit, exit, \\q       leave (or Ctrl-D on an empty line); no arguments\n"
     "\n"
-    "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.  '#'\n"
-    "starts a comment only at the start of a line; a lone # later is refused.\n"
+    "Words are split and quoted as in the shell ('...', \"...\", backslash; a\n"
+    "backslash at the end of a line joins the next).  A word starting with { [ or $\n"
+    "is a JSON value or a JSONPath and needs no quotes.  '#' starts a comment only\n"
+    "at the start of a line; a lone # later is refused.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line, or stops a running command\n"
     "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
@@ -820,7 +821,8 @@ static int run_input(repl *r, const char *text, int *quit) {
 
 /* ------------------------------------------------------------- input */
 
-/* Is the text gathered so far unfinished (more lines needed)? */
+/* Is the text gathered so far unfinished (more lines needed)?  0 no, 1 a
+ * quote or bracket is open, 2 it ends with a backslash (repl_words.open). */
 static int unfinished(const char *text) {
     char f = repl_first_char(text);
     if (!f || f == '#' || f == '\\') return 0;
@@ -998,7 +1000,8 @@ static int run_interactive(repl *r) {
              * without a word (a script says "unfinished input"); drop it
              * and say so, as a shell does, and the next Ctrl-D leaves. */
             fputc('\n', stdout);
-            note(r, "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
+            note(r, r->continuing == 2 ? "(unfinished input discarded: it ended with a backslash; Ctrl-D again leaves)"
+                                       : "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
             r->continuing = 0;
             sb_reset(&pending);
             continue;
@@ -1009,11 +1012,14 @@ static int run_interactive(repl *r) {
         }
         sb_adds(&pending, line);
         if (pending.len && pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
-        if (unfinished(pending.buf)) {
-            if (!r->continuing)
+        int open = unfinished(pending.buf);
+        if (open) {
+            if (!r->continuing && open == 2)
+                note(r, "(the line ends with a backslash: input continues on the next; Ctrl-C discards it)");
+            else if (!r->continuing)
                 note(r, "(input continues until the open quote or bracket is closed; Ctrl-C "
                         "discards it)");
-            r->continuing = 1;
+            r->continuing = open;
             continue;
         }
         r->continuing = 0;

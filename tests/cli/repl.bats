@@ -38,6 +38,20 @@ repl() {
     ok_out $'{"x":[1,2],"n":"Bob Smith"}\n"two words"\n{"q":1}\n"it\'s"\n"a"\n"a"\n{"a":{"x":[1,2],"n":"Bob Smith"}}'
 }
 
+@test "a backslash at the end of a line joins the next, as in the shell (a command pasted from ndb(1))" {
+    # the line ran at once without it: `set user:1 ... \` stored user:1, then
+    # `user:2 ...` failed as an unknown command, half the change made
+    repl $'set user:1 \'{"name":"Bob"}\' \\\n        user:2 \'{"name":"Ann"}\'\nget user:1 user:2\nset w ab\\\ncd\nget w\nset c 1 \\\r\n  d 2\r\nget c d\nset e "x\\\ny"\nget e\nset b \'a\\\'\nget b\n'
+    ok_out $'{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}\n"abcd"\n{"c":1,"d":2}\n"xy"\n"a\\\\"'
+    [ -z "$stderr" ]
+    # a backslash on the last line leaves the input unfinished
+    repl $'set a 1 \\\n'
+    exit_is 2 ""
+    err_has 'line 1: unfinished input at the end: a quote, bracket or backslash is not closed'
+    run --separate-stderr "$NDB" contains a
+    exit_is 1 ""
+}
+
 @test "options work as on the command line" {
     repl $'set -s n 42\nget n\nget -r n\n--compact get n\nset --json bad nojson\n'
     exit_is 2 $'"42"\n42\n"42"'

@@ -396,6 +396,23 @@ line() {
     wait_for "REPL-EXIT=0"
 }
 
+@test "a line ending with a backslash continues on the next, and says so" {
+    start_repl
+    line "set bs_key 1 \\"
+    wait_for "(the line ends with a backslash: input continues on the next; Ctrl-C discards it)"
+    line "bs_two 2"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" get bs_key bs_two
+    ok_out '{"bs_key":1,"bs_two":2}'
+    line "set bs_three 3 \\"
+    wait_for "input continues on the next"
+    key C-d
+    wait_for "(unfinished input discarded: it ended with a backslash; Ctrl-D again leaves)"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" contains bs_three
+    exit_is 1 ""
+}
+
 @test "Ctrl-D inside unfinished input discards it, says so and stays; the next Ctrl-D leaves" {
     start_repl
     line "set dd_key '{"
