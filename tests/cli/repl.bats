@@ -277,6 +277,26 @@ ndb repl: stopped at line 1' ]
     ok_out '{"tag":"#red","h":"#"}'
 }
 
+@test "shell separators, pipes and redirections are refused, not stored as keys and values; quoted they are words" {
+    # `set a 1; get a` stored a = "1;" and a key "get" holding "a", exit 0;
+    # `set a 1 > out.txt` a key ">" holding "out.txt"
+    repl $'set a 1; get a\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: the \';\' of \'1;\' would separate commands in a shell; the REPL runs one command per line (quote the word to mean a key or value)\nndb repl: stopped at line 1' ]
+    local l
+    for l in 'set a 1 ; get a' 'set a x;y' 'set a 1 > out.txt' 'set a 1 && get b' 'get a | jq .'; do
+        repl "$l"$'\n'
+        [ "$status" -eq 2 ] || { echo "$l: exit $status" >&2; return 1; }
+    done
+    repl $'set a 1 > out.txt\n'
+    [ "${stderr_lines[0]}" = "ndb: '>' is a shell's pipe or redirection, which the REPL does not do (quote it to mean a key or value)" ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    # quoted or escaped, or inside a JSON value or path, they are text
+    repl $'set s \'1;\' t "x;y" u a\\;b g \'>\' j {"a":";"}\nget s t u g j\n'
+    ok_out '{"s":"1;","t":"x;y","u":"a;b","g":">","j":{"a":";"}}'
+}
+
 @test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {
     repl $'count\nndb  set a "x y"  \nget a\n'
     exit_is 2 '0'
