@@ -68,6 +68,20 @@ raw_options() {
     command -v mandoc >/dev/null || skip "mandoc is not installed: only groff checked"
 }
 
+@test "ndb(1) SYNOPSIS: send and help show what their usage lines show" {
+    # the SYNOPSIS of send lacked --events, and help's lacked 'values'
+    local syn o
+    syn=$(awk '/^\.Sh SYNOPSIS/{on=1; next} /^\.Sh /{on=0} on' "$MAN/ndb.1")
+    local send_syn help_syn
+    send_syn=$(awk '/^\.Cm send$/{on=1; next} /^\.Nm$/{on=0} on' <<<"$syn")
+    for o in $("$NDB" send --help | sed -n '1,2p' | grep -o -- '--[a-z-]*'); do
+        grep -q -- "Fl -${o#--}\b" <<<"$send_syn" || { echo "SYNOPSIS of send lacks $o" >&2; return 1; }
+    done
+    help_syn=$(awk '/^\.Cm help$/{on=1; next} /^\.Nm$/{on=0} on' <<<"$syn")
+    [[ "$("$NDB" help --help | head -1)" == *"| values]"* ]]
+    grep -q 'values' <<<"$help_syn" || { echo "SYNOPSIS of help lacks values" >&2; return 1; }
+}
+
 @test "every command of the table has an entry in ndb(1), with its arguments" {
     local c usage w missing=
     local raws
