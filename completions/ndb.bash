@@ -263,7 +263,7 @@ _ndb() {
     OP) COMPREPLY=($(compgen -W "get set add mixed sh_get sh_set" -- "$val")) ;;
     ROLE) COMPREPLY=($(compgen -W "read write admin" -- "$val")) ;;
     POLICY) COMPREPLY=($(compgen -W "off no everysec always" -- "$val")) ;;
-    COMMAND) COMPREPLY=($(compgen -W "${tops[*]}" -- "$val")) ;;
+    COMMAND) COMPREPLY=($(compgen -W "${tops[*]} values" -- "$val")) ;; # help's: help values too
     SUBCOMMAND)
         while IFS= read -r c; do
             [[ $c == "${pos[npos - 1]:-} "* ]] && subs+=("${c#* }")

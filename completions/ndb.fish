@@ -221,8 +221,8 @@ function __ndb_complete
             printf '%s\n' off no everysec always
         case '*|*' # literal words: "check|repair"
             string match -qr '[A-Z]' -- $slot; or string split '|' -- $slot
-        case COMMAND
-            string replace -r ' .*' '' -- $cmds | sort -u
+        case COMMAND # help's: help values too
+            begin; string replace -r ' .*' '' -- $cmds; echo values; end | sort -u
         case SUBCOMMAND
             string replace -rf -- "^$pos[-1] " '' $cmds
         case KEY 'K,...'

@@ -425,6 +425,13 @@ void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
  * and `ndb help` print the same text and must fail the same way. */
 static inline int cli_output_finish(void) { return stdout_finish() ? CLI_USAGE : 0; }
 
+/* Has the reader of standard output gone away?  A pipe whose reader closed
+ * reports POLLERR, a socket POLLHUP; a file or terminal neither.  For a
+ * command that waits with nothing to write (a watch without events, send
+ * waiting for its input): only its next write would fail, so without this
+ * `ndb session watch T | grep -q '"op":"end"'` hung after grep was done. */
+int cli_output_gone(void);
+
 /* Append a key name for a diagnostic: JSON-quoted, C1 controls as \u0080..\u009F too. */
 void cli_quote(strbuf *out, const char *s, size_t n);
 
@@ -491,8 +498,12 @@ int cli_server_url(const char *url, const char *host, const char *port, char *bu
  * it (a URL typed with --url is reported when connecting). */
 int cli_check_env_url(const char *url, char *buf, size_t n);
 
-/* --timeout SECONDS (decimals allowed; 0 = no limit) → *secs, *ms (-1 =
- * no limit).  Shared by every subcommand that talks to a server. */
+/* --timeout SECONDS (decimals allowed; 0 = no limit; at most
+ * CLI_TIMEOUT_MAX, INT_MAX milliseconds, what a poll waits) → *secs, *ms
+ * (-1 = no limit).  Shared by every subcommand that talks to a server;
+ * each refuses another value with CLI_TIMEOUT_INVALID. */
+#define CLI_TIMEOUT_MAX "2147483"
+#define CLI_TIMEOUT_INVALID "invalid timeout '%s' (expected seconds, 0 to " CLI_TIMEOUT_MAX ", e.g. 5 or 0.5; 0: no limit)"
 int cli_parse_timeout(const char *s, double *secs, int *ms);
 
 #endif

@@ -180,12 +180,20 @@ int cli_req_key_array(cli_ctx *c, const char *member, int argc, char **argv) {
     return 0;
 }
 
+/* `ndb get user '$.name'` reads as two key names: a newcomer expecting a
+ * JSONPath form of get learns why "$.name" is missing and what to do. */
+static const char *path_hint(const cli_ctx *c, const char *key) {
+    if (!c->cmd || c->cmd->run != cli_get || key[0] != '$' || (key[1] && key[1] != '.' && key[1] != '['))
+        return "";
+    return " (get takes key names, not a JSONPath: for part of a value, pipe it to jq)";
+}
+
 void cli_say_key_missing(const cli_ctx *c, const char *key) {
     strbuf m = STRBUF_INIT;
     cli_quote(&m, key, strlen(key));
-    if (c->in_session) fprintf(stderr, "ndb: key %s does not exist in session %llu\n", m.buf,
-                               (unsigned long long)c->tkn);
-    else fprintf(stderr, "ndb: key %s does not exist\n", m.buf);
+    if (c->in_session) fprintf(stderr, "ndb: key %s does not exist in session %llu%s\n", m.buf,
+                               (unsigned long long)c->tkn, path_hint(c, key));
+    else fprintf(stderr, "ndb: key %s does not exist%s\n", m.buf, path_hint(c, key));
     sb_free(&m);
 }
 

@@ -17,6 +17,7 @@
  * text unchanged: nothing is converted through a number type.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,11 @@
 #define C_BOOL "\033[33m"
 #define C_NULL "\033[90m"
 #define C_OFF "\033[0m"
+
+int cli_output_gone(void) {
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
 
 void cli_output_init(cli_ctx *c) {
     const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");

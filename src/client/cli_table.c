@@ -132,12 +132,15 @@ static const cli_cmd cli_cmds[] = {
      "                     separated by NUL bytes)\n"
      "Keys are listed in the order given.  A missing key is never printed (not\n"
      "even as an empty line): it is named on stderr and the exit status is 1.\n"
-     "A key given twice is printed, or named, once.\n"
+     "A key given twice is printed, or named, once.  Every argument is a key\n"
+     "name: get has no JSONPath form ('ndb get user | jq .name' prints part of\n"
+     "a value; a missing key that looks like a path says so).\n"
      "\n"
      "Values are printed exactly as stored: numbers keep their text (0.1,\n"
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
-     "(unless NO_COLOR is set); otherwise each document is one compact line.\n"
-     "With -r a string value is printed as its bare text (no quotes, no escapes).\n"
+     "(NO_COLOR or TERM=dumb turns colour off); otherwise each document is one\n"
+     "compact line.  With -r a string value is printed as its bare text (no\n"
+     "quotes, no escapes).\n"
      "\n"
      "Examples:\n"
      "  $ ndb set name Bob age 30\n"
@@ -783,12 +786,14 @@ static void print_main_help(FILE *f, int in_repl) {
     fprintf(f, "\nGlobal options:\n");
     for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) print_opt_line(f, &cli_opts[id]);
     fprintf(f, "      --version            print the version and exit\n");
-    fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (unless NO_COLOR is set);\n"
-               "otherwise compact JSON, one document per line.  Diagnostics go to stderr.\n"
+    fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (NO_COLOR or TERM=dumb turns\n"
+               "colour off); otherwise compact JSON, one document per line.  Diagnostics go\n"
+               "to stderr.\n"
                "\nExit status: 0 success; 1 a key or session was not found, or a test is\n"
-               "false (contains, session exists, find); 2 usage error, cannot connect,\n"
-               "timeout, lost connection, or output that cannot be written (a full disk);\n"
-               "3 the server answered an error status (name and number on stderr).\n"
+               "false (contains, session exists, find, an update that replaced nothing);\n"
+               "2 usage error, cannot connect, timeout, lost connection, or output that\n"
+               "cannot be written (a full disk); 3 the server answered an error status\n"
+               "(name and number on stderr).\n"
                "A reader that stops early ('ndb keys | head -1') is not an error.\n"
                "\nRun 'ndb help COMMAND' or 'ndb COMMAND --help' for one command, and\n"
                "'ndb help values' for how a VALUE is read (JSON or a string).\n");
@@ -1039,8 +1044,7 @@ static int settle_options(cli_ctx *c) {
     c->timeout_s = CLI_DEFAULT_TIMEOUT;
     c->timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (c->opt[OPT_TIMEOUT] && cli_parse_timeout(c->opt[OPT_TIMEOUT], &c->timeout_s, &c->timeout_ms))
-        return cli_usage_error(c, "invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)",
-                               c->opt[OPT_TIMEOUT]);
+        return cli_usage_error(c, CLI_TIMEOUT_INVALID, c->opt[OPT_TIMEOUT]);
     if (c->opt[OPT_PRETTY] && c->opt[OPT_COMPACT])
         return cli_usage_error(c, "--pretty and --compact exclude each other");
 

@@ -39,6 +39,10 @@
 #define SEND_MAX_INFLIGHT 1024
 #define SEND_STR_(x) #x
 #define SEND_STR(x) SEND_STR_(x)
+/* While standard input is silent, the connection is serviced this often
+ * (well within the grace period of the server's keep-alive pings; also how
+ * late an event may be printed). */
+#define SEND_IDLE_POLL_MS 100
 /* Bytes read from standard input at a time. */
 #define SEND_READ_CHUNK 65536
 
@@ -54,6 +58,8 @@ static const char send_usage[] =
     "With no REQUEST, or for each '-', requests are read from standard input, one\n"
     "per line; a trailing CR is removed and lines that are then empty are skipped.\n"
     "Requests are pipelined: up to " SEND_STR(SEND_MAX_INFLIGHT) " are sent before their answers are read.\n"
+    "While standard input has no next line, the answers so far are printed and the\n"
+    "connection is kept alive (pings answered, events printed as they come).\n"
     "\n"
     "Options:\n"
     "  --url URL          server to talk to (default: $NDB_URL, else " SEND_DEFAULT_URL ")\n"
@@ -85,8 +91,9 @@ static const char send_usage[] =
     "Exit status: 0 when every request was answered (and --events's events came);\n"
     "2 on a usage error, when the server cannot be reached or refuses the login,\n"
     "when an answer or --events's next event does not come in time, when the\n"
-    "connection closes before all of them arrived, or when the answers cannot be\n"
-    "written (a full disk).  A reader that stops early\n"
+    "connection closes before all of them arrived (or while waiting for standard\n"
+    "input), or when the answers cannot be written (a full disk).  A reader that\n"
+    "stops early\n"
     "('ndb send ... | head -1') ends it quietly with status 0.\n";
 
 struct send_state {
@@ -122,18 +129,21 @@ static int output_error(struct send_state *st) {
     return 2;
 }
 
+/* Print the message just received (an answer or an event) on its line. */
+static int print_message(struct send_state *st) {
+    fwrite(st->answer.buf, 1, st->answer.len, stdout);
+    putchar('\n');
+    if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
+    else if (st->inflight) st->inflight--;
+    return ferror(stdout) ? output_error(st) : 0;
+}
+
 /* Wait for, and print, the answer to the oldest request in flight.
  * Returns 0, or 2 after saying on stderr why no answer came. */
 static int take_answer(struct send_state *st) {
     char err[320];
     int r = wsc_recv(st->ws, &st->answer, st->timeout_ms, err, sizeof err);
-    if (r == 1) {
-        fwrite(st->answer.buf, 1, st->answer.len, stdout);
-        putchar('\n');
-        if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
-        else if (st->inflight) st->inflight--;
-        return ferror(stdout) ? output_error(st) : 0;
-    }
+    if (r == 1) return print_message(st);
     /* every answer came: what is missing is --events's next event, and
      * "no answer" would send the reader looking for a lost request */
     if (!st->inflight && r == 0)
@@ -180,10 +190,39 @@ static int submit(struct send_state *st, const char *req, size_t len) {
     return 0;
 }
 
-/* True if reading standard input now would not block. */
-static int stdin_ready(void) {
+/* True if reading standard input within ms milliseconds would not block
+ * (a poll that fails lets the read say why). */
+static int stdin_ready(int ms) {
     struct pollfd pfd = {STDIN_FILENO, POLLIN, 0};
-    return poll(&pfd, 1, 0) > 0;
+    int k = poll(&pfd, 1, ms);
+    return k > 0 || (k < 0 && errno != EINTR);
+}
+
+/* Every answer is in and standard input has nothing yet (a slow producer,
+ * a person typing): service the connection every SEND_IDLE_POLL_MS until
+ * it has, as the REPL does.  So the server's keep-alive pings are answered
+ * (limits.idleTimeoutSec ended a blocked reader's connection, docs/protocol.md
+ * 1.5), events of watches are printed as they arrive rather than with the
+ * next answer, and a connection the server closed is said at once.
+ * Returns 0 when standard input is readable, or 2. */
+static int wait_for_stdin(struct send_state *st) {
+    char err[320];
+    while (!stdin_ready(SEND_IDLE_POLL_MS)) {
+        int r;
+        if (cli_output_gone()) { /* `... | ndb send | grep -q X`: grep is done */
+            st->reader_gone = 1;
+            return 2;
+        }
+        while ((r = wsc_recv(st->ws, &st->answer, 0, err, sizeof err)) == 1)
+            if (print_message(st)) return 2;
+        if (r < 0) {
+            fprintf(stderr, "ndb: lost connection to %s while waiting for requests on standard input: %s\n",
+                    wsc_url(st->ws), err);
+            return 2;
+        }
+        fflush(stdout);
+    }
+    return 0;
 }
 
 /* Send every non-empty line of standard input as one request. */
@@ -210,9 +249,10 @@ static int send_stdin(struct send_state *st) {
             pos = 0;
         }
         scan = in.len;
-        if (!stdin_ready()) { /* about to block: answer what was asked so far */
+        if (!stdin_ready(0)) { /* about to block: answer what was asked so far */
             if ((rc = drain(st))) break;
             fflush(stdout);
+            if ((rc = wait_for_stdin(st))) break;
         }
         sb_grow(&in, SEND_READ_CHUNK);
         ssize_t n = read(STDIN_FILENO, in.buf + in.len, in.cap - in.len - 1);
@@ -288,7 +328,7 @@ int cmd_send(int argc, char **argv) {
             }
             if (val && cli_parse_timeout(val, &st.timeout_s, &st.timeout_ms) < 0) {
                 free(reqs);
-                return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", val);
+                return usage_error(CLI_TIMEOUT_INVALID, val);
             }
             val = NULL;
         } else if (!strncmp(a, "--events", 8) && (a[8] == '=' || !a[8])) {

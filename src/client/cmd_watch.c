@@ -16,7 +16,6 @@
  * connection with the REPL's other watches stays.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,16 +50,6 @@ static int print_event(cli_ctx *c, const char *m, size_t n) {
 /* How often a watch with no events checks that its output is still read. */
 #define OUTPUT_CHECK_MS 200
 
-/* Has the reader of standard output gone away?  A pipe whose reader closed
- * reports POLLERR, a socket POLLHUP; a file or terminal neither.  Without
- * this check `ndb session watch T | grep -q '"op":"end"'` would hang after
- * grep is done: only the next write would fail, and after the end of a
- * session no event comes. */
-static int output_gone(void) {
-    struct pollfd p = {.fd = STDOUT_FILENO, .events = 0};
-    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
-}
-
 /* After the watch request in c->req was answered with an id: print events
  * until --count, a closed connection, an overflow, the end of the reader
  * of the output, or (REPL) Ctrl-C. */
@@ -70,7 +59,7 @@ static int follow(cli_ctx *c, uint64_t count) {
     for (uint64_t seen = 0; !count || seen < count;) {
         int r = wsc_recv(c->ws, &c->buf, wait_ms, err, sizeof err);
         if (r == -2) return CLI_INTERRUPTED;
-        if (r == 0 && wait_ms >= 0 && output_gone()) {
+        if (r == 0 && wait_ms >= 0 && cli_output_gone()) {
             c->output_closed = 1;
             return 0;
         }

@@ -133,9 +133,11 @@ static const char repl_help[] =
     "  help [COMMAND]       this text, or the help of one command\n"
     "  quit, exit, \\q       leave (or Ctrl-D on an empty line); no arguments\n"
     "\n"
-    "Words are split and quoted as in the shell ('...', \"...\", backslash).  A word\n"
-    "starting with { [ or $ is a JSON value or a JSONPath and needs no quotes.  '#'\n"
-    "starts a comment only at the start of a line; a lone # later is refused.\n"
+    "Words are split and quoted as in the shell ('...', \"...\", backslash; a\n"
+    "backslash at the end of a line joins the next).  A word starting with { [ or $\n"
+    "is a JSON value or a JSONPath and needs no quotes.  '#' starts a comment only\n"
+    "at the start of a line; a lone # later is refused, as are ';' outside quotes,\n"
+    "pipes and redirections (| > &&...): one command per line.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line, or stops a running command\n"
     "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
@@ -739,6 +741,39 @@ static int stray_comment(const char *text, const repl_words *w) {
     return 0;
 }
 
+/* Does the shell word t[0..n), as typed, hold a ';' outside quotes and
+ * not after a backslash? */
+static int unquoted_semicolon(const char *t, size_t n) {
+    char q = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (q == '\'' && t[i] != '\'') continue;
+        if (t[i] == '\\' && q != '\'') i++;
+        else if (t[i] == '\'' || t[i] == '"') q = q == t[i] ? 0 : q ? q : t[i];
+        else if (t[i] == ';' && !q) return 1;
+    }
+    return 0;
+}
+
+/* A word typed unquoted as shell syntax the REPL does not interpret: an
+ * operator on its own (`set a 1 > out.txt`), or a ';' in a word (`set a 1;
+ * get a`).  Taken as words, they stored "1;" and a key "get" holding "a",
+ * or a key ">", without a word.  Returns the word's text as typed (NULL:
+ * none); *len is its length.  JSON and JSONPath words are verbatim and not
+ * looked at. */
+static const char *stray_operator(const char *text, const repl_words *w, size_t *len) {
+    static const char *const ops[] = {"&", "&&", "|", "||", "|&", ">", ">>", "<", "<<", "&>"};
+    for (int i = 0; i < w->n; i++) {
+        const char *t = text + w->w[i].start;
+        size_t n = w->w[i].end - w->w[i].start;
+        if (t[0] == '{' || t[0] == '[' || t[0] == '$') continue;
+        *len = n;
+        if (unquoted_semicolon(t, n)) return t;
+        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+            if (n == strlen(ops[k]) && !memcmp(t, ops[k], n)) return t;
+    }
+    return NULL;
+}
+
 /* Run one complete input.  Returns its status (0 = success). */
 static int run_input(repl *r, const char *text, int *quit) {
     char f = repl_first_char(text);
@@ -772,6 +807,19 @@ static int run_input(repl *r, const char *text, int *quit) {
             repl_words_free(&w);
             fprintf(stderr, "ndb: '#' starts a comment only at the start of a line; quote it ('#') to "
                             "mean the key or value #\n");
+            return CLI_USAGE;
+        }
+        size_t oplen;
+        const char *op = stray_operator(text, &w, &oplen);
+        if (op) {
+            repl_words_free(&w);
+            if (memchr(op, ';', oplen))
+                fprintf_visible(stderr, "ndb: the ';' of '%.*s' would separate commands in a shell; the REPL "
+                                        "runs one command per line (quote the word to mean a key or value)\n",
+                                (int)oplen, op);
+            else
+                fprintf_visible(stderr, "ndb: '%.*s' is a shell's pipe or redirection, which the REPL does not "
+                                        "do (quote it to mean a key or value)\n", (int)oplen, op);
             return CLI_USAGE;
         }
         char **argv = calloc((size_t)w.n + 1, sizeof *argv);
@@ -820,7 +868,8 @@ static int run_input(repl *r, const char *text, int *quit) {
 
 /* ------------------------------------------------------------- input */
 
-/* Is the text gathered so far unfinished (more lines needed)? */
+/* Is the text gathered so far unfinished (more lines needed)?  0 no, 1 a
+ * quote or bracket is open, 2 it ends with a backslash (repl_words.open). */
 static int unfinished(const char *text) {
     char f = repl_first_char(text);
     if (!f || f == '#' || f == '\\') return 0;
@@ -998,7 +1047,8 @@ static int run_interactive(repl *r) {
              * without a word (a script says "unfinished input"); drop it
              * and say so, as a shell does, and the next Ctrl-D leaves. */
             fputc('\n', stdout);
-            note(r, "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
+            note(r, r->continuing == 2 ? "(unfinished input discarded: it ended with a backslash; Ctrl-D again leaves)"
+                                       : "(unfinished input discarded: a quote or bracket was still open; Ctrl-D again leaves)");
             r->continuing = 0;
             sb_reset(&pending);
             continue;
@@ -1009,11 +1059,14 @@ static int run_interactive(repl *r) {
         }
         sb_adds(&pending, line);
         if (pending.len && pending.buf[pending.len - 1] != '\n') sb_addc(&pending, '\n');
-        if (unfinished(pending.buf)) {
-            if (!r->continuing)
+        int open = unfinished(pending.buf);
+        if (open) {
+            if (!r->continuing && open == 2)
+                note(r, "(the line ends with a backslash: input continues on the next; Ctrl-C discards it)");
+            else if (!r->continuing)
                 note(r, "(input continues until the open quote or bracket is closed; Ctrl-C "
                         "discards it)");
-            r->continuing = 1;
+            r->continuing = open;
             continue;
         }
         r->continuing = 0;
@@ -1240,7 +1293,7 @@ int cmd_repl(int argc, char **argv) {
     r.c.timeout_s = CLI_DEFAULT_TIMEOUT;
     r.c.timeout_ms = (int)(CLI_DEFAULT_TIMEOUT * 1000);
     if (r.timeout && cli_parse_timeout(r.timeout, &r.c.timeout_s, &r.c.timeout_ms))
-        return usage_error("invalid timeout '%s' (expected seconds, e.g. 5 or 0.5)", r.timeout);
+        return usage_error(CLI_TIMEOUT_INVALID, r.timeout);
     /* the login of every connection of this REPL; a line may still give
      * its own --user and the like */
     cli_login_base(&r.c.login, opt[OPT_USER], opt[OPT_PASSWORD_FILE], opt[OPT_CACERT], opt[OPT_CLIENT_CERT],

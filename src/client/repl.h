@@ -42,8 +42,8 @@ typedef struct repl_word {
 typedef struct repl_words {
     repl_word *w;
     int n, cap;
-    int open;      /* the input ended inside a quote, a bracket or after a
-                    * backslash: more lines are needed */
+    int open;      /* more lines are needed: the input ended inside a quote
+                    * or a bracket (1), or with a backslash (2) */
     int trailing;  /* the input ended in whitespace (outside any word) */
 } repl_words;
 
@@ -52,7 +52,8 @@ typedef struct repl_words {
  *   - words are separated by unquoted blanks (space, tab, newline);
  *   - 'single quotes' keep everything literally; "double quotes" too, except
  *     that a backslash escapes \ " $ ` and removes a newline; outside quotes
- *     a backslash keeps the next character literally;
+ *     a backslash keeps the next character literally, and removes a line
+ *     end (\n, \r\n): the next line continues the command;
  *   - a word that starts with { [ or $ is a JSON value or a JSONPath: it is
  *     taken verbatim (quotes kept, blanks inside brackets kept) up to the
  *     first blank outside brackets and strings, so `set a {"x": [1, 2]}` and
@@ -152,7 +153,7 @@ typedef struct repl {
     char *histfile;
     char prompt[256];
     int interrupted;     /* Ctrl-C at the prompt */
-    int continuing;      /* reading the continuation of unfinished input */
+    int continuing;      /* reading the continuation of unfinished input (unfinished(): 1 or 2) */
     int lost_said;       /* "connection lost" already reported */
     int history_failed;  /* writing the history file failed (said once) */
 } repl;

@@ -7,7 +7,8 @@
  *   - the first word: command names, group names ("session") and the REPL's
  *     own words (use, help, quit, exit, clear-keys); "\timing" after a
  *     backslash (inserted as is: quoted, it would be a command name);
- *   - after a group: its subcommands; after `help`: command names;
+ *   - after a group: its subcommands; after `help`: command names and
+ *     `values`;
  *   - a word starting with '-': the options of the current command (its own
  *     and the global ones, as `ndb help --options CMD` lists them);
  *   - an argument whose metavariable in the command's usage is KEY (or the
@@ -289,7 +290,10 @@ static void candidates(repl *r, const repl_words *w, int cur, const char *prefix
         return;
     }
     if (!strcmp(name, "help")) {
-        if (cur == k + 1) add_command_names(c, 0);
+        if (cur == k + 1) {
+            add_command_names(c, 0);
+            cand_add(c, "values"); /* help values: how a VALUE is read */
+        }
         else if (cur == k + 2 && cli_is_group(w->w[k + 1].text)) add_subcommands(c, w->w[k + 1].text);
         return;
     }

@@ -66,8 +66,16 @@ static int literal_word(const char *s, size_t n, size_t *i, strbuf *cur) {
     return depth > 0;
 }
 
+/* Length of the line end (\n or \r\n) at s[i], 0 if there is none. */
+static size_t line_end_at(const char *s, size_t n, size_t i) {
+    if (i < n && s[i] == '\n') return 1;
+    return i + 1 < n && s[i] == '\r' && s[i + 1] == '\n' ? 2 : 0;
+}
+
 /* A shell-quoted word from s[*i].  Returns 1 if the input ended inside a
- * quote or right after a backslash. */
+ * quote, 2 if it ended with a backslash (before its final line end or not):
+ * as in the shell, a backslash before a line end joins the next line
+ * (`set a 1 \` then `b 2` is `set a 1 b 2`), so more lines are needed. */
 static int shell_word(const char *s, size_t n, size_t *i, strbuf *cur) {
     while (*i < n) {
         char ch = s[*i];
@@ -90,12 +98,13 @@ static int shell_word(const char *s, size_t n, size_t *i, strbuf *cur) {
             if (*i >= n) return 1;
             ++*i;
         } else if (ch == '\\') {
-            if (*i + 1 >= n) {
-                ++*i;
-                return 1;
+            size_t eol = line_end_at(s, n, *i + 1);
+            if (*i + 1 + eol >= n) {
+                *i = n;
+                return 2;
             }
-            if (s[*i + 1] != '\n') sb_addc(cur, s[*i + 1]);
-            *i += 2;
+            if (!eol) sb_addc(cur, s[*i + 1]);
+            *i += 1 + (eol ? eol : 1); /* backslash-newline: both dropped */
         } else {
             sb_addc(cur, ch);
             ++*i;
@@ -109,7 +118,11 @@ void repl_split(const char *s, size_t n, repl_words *w) {
     size_t i = 0;
     repl_words_free(w);
     for (;;) {
-        while (i < n && blank(s[i])) i++;
+        for (size_t eol; i < n;) { /* blanks, and lines joined between words */
+            if (blank(s[i])) i++;
+            else if (s[i] == '\\' && (eol = line_end_at(s, n, i + 1)) && i + 1 + eol < n) i += 1 + eol;
+            else break;
+        }
         if (i >= n) {
             w->trailing = 1;
             break;
@@ -120,7 +133,7 @@ void repl_split(const char *s, size_t n, repl_words *w) {
                                                                 : shell_word(s, n, &i, &cur);
         push_word(w, &cur, start, i);
         if (open) {
-            w->open = 1;
+            w->open = open;
             break;
         }
         if (i >= n) break; /* the last word touches the end: trailing = 0 */

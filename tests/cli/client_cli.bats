@@ -287,6 +287,35 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "a --timeout too large names the limit, the same in every command that takes one" {
+    # it said only "(expected seconds, e.g. 5 or 0.5)" for 9999999: the
+    # limit was nowhere, in the message or the docs
+    local c
+    for c in count send repl; do
+        run --separate-stderr "$NDB" $c --timeout 9999999 </dev/null
+        exit_is 2 ""
+        [ "${stderr_lines[0]}" = "ndb $c: invalid timeout '9999999' (expected seconds, 0 to 2147483, e.g. 5 or 0.5; 0: no limit)" ]
+    done
+    run --separate-stderr "$NDB" --timeout 2147483 count
+    ok_out 0
+}
+
+@test "ndb --help states the colour rule and the exit-1 cases as the README and ndb(1) do" {
+    # it said "unless NO_COLOR is set" (TERM=dumb turns colour off too) and
+    # left out an update that replaced nothing from exit status 1
+    run --separate-stderr "$NDB" --help
+    [[ "$output" == *"pretty JSON in colour (NO_COLOR or TERM=dumb turns"$'\n'"colour off)"* ]]
+    [[ "$output" == *"(contains, session exists, find, an update that replaced nothing)"* ]]
+    run --separate-stderr "$NDB" help get
+    [[ "$output" == *"(NO_COLOR or TERM=dumb turns colour off)"* ]]
+    # what they say is what happens
+    "$NDB" set c 1
+    TERM=dumb on_tty "$NDB" get c
+    [ "$output" = 1 ]
+    run --separate-stderr "$NDB" update c '$.x' 2
+    exit_is 1 0
+}
+
 @test "--version after a command says where it goes, instead of suggesting --session" {
     run --separate-stderr "$NDB" get --version
     exit_is 2 ""

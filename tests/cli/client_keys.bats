@@ -130,6 +130,23 @@ Try 'ndb set --help' for more information." ]
     ok_out '"{\"a\":1"'
 }
 
+@test "set: a lone high surrogate escape is named as such, not the byte after it" {
+    # it said "unexpected 'x' at byte 7" for "\ud800x": x is fine, the escape
+    # before it is half of a pair (docs/protocol.md 1.10 refuses it)
+    run --separate-stderr "$NDB" set k '"\ud800x"'
+    exit_is 2 ""
+    [ "${stderr_lines[0]}" = "ndb set: VALUE is not valid JSON: the escape '\\ud800' at byte 1 is half of a surrogate pair, without the other (\\ud83d\\ude00 is one character): '\"\\ud800x\"' (-s stores it as a string)" ]
+    run --separate-stderr "$NDB" append k '{"n":"ab\uDBFF"}'
+    exit_is 2 ""
+    err_has "the escape '\\uDBFF' at byte 8 is half of a surrogate pair"
+    # a pair is one character; a lone low surrogate escape is dropped (1.10)
+    "$NDB" set pair '"\ud83d\ude00"' low '"a\udc00"'
+    run --separate-stderr "$NDB" get -r pair
+    ok_out '😀'
+    run --separate-stderr "$NDB" get -r low
+    ok_out 'a'
+}
+
 @test "set: a value nested deeper than ndb stores is refused, not stored as a string" {
     local deep
     deep=$(printf '%.0s[' {1..2000})$(printf '%.0s]' {1..2000})
@@ -209,6 +226,19 @@ Try 'ndb set --help' for more information." ]
     err_has "only once"
 }
 
+@test "a slow standard input does not count against --timeout (set KEY -, set -, get -)" {
+    # --timeout bounds connecting plus the answer; the producer's time is
+    # neither (it used to fail as "cannot connect ... timed out after 1 s")
+    run --separate-stderr bash -c '(sleep 2; echo slow) | "$0" --timeout 1 set k -' "$NDB"
+    exit_is 0 ""
+    [ -z "$stderr" ]
+    run --separate-stderr bash -c '(sleep 2; echo "{\"j\":1}") | "$0" --timeout 1 set -' "$NDB"
+    exit_is 0 ""
+    run --separate-stderr bash -c '(sleep 2; printf "k\nj\n") | "$0" --timeout 1 get -' "$NDB"
+    ok_out '{"k":"slow","j":1}'
+    [ -z "$stderr" ]
+}
+
 @test "set KEY - refuses stdin that is not UTF-8 text" {
     run --separate-stderr bash -c "printf '\xff\xfe' | '$NDB' set bin -"
     exit_is 2
@@ -268,6 +298,24 @@ Try 'ndb set --help' for more information." ]
     run --separate-stderr "$NDB" get nope
     exit_is 1 ""
     err_has 'key "nope" does not exist'
+}
+
+@test "get KEY PATH: a missing key that looks like a JSONPath says get takes key names" {
+    # a newcomer's `ndb get user '$.name'` only said: key "$.name" does not exist
+    "$NDB" set user '{"name":"Bob"}'
+    run --separate-stderr "$NDB" get user '$.name'
+    exit_is 1 '{"user":{"name":"Bob"}}'
+    [ "$stderr" = 'ndb: key "$.name" does not exist (get takes key names, not a JSONPath: for part of a value, pipe it to jq)' ]
+    run --separate-stderr "$NDB" get '$[0]'
+    exit_is 1 ''
+    [ "$stderr" = 'ndb: key "$[0]" does not exist (get takes key names, not a JSONPath: for part of a value, pipe it to jq)' ]
+    # a key named like a path is still a key; other names get no hint
+    "$NDB" set '$.name' 1
+    run --separate-stderr "$NDB" get '$.name'
+    ok_out 1
+    run --separate-stderr "$NDB" get '$price' nope
+    exit_is 1 '{}'
+    [ "$stderr" = $'ndb: key "$price" does not exist\nndb: key "nope" does not exist' ]
 }
 
 @test "get of an empty string value prints \"\" (missing and empty differ)" {

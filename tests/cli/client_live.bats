@@ -423,6 +423,52 @@ count() {
     [[ "$output" == *"when an answer or --events's next event does not come in time"* ]]
 }
 
+@test "send with a silent standard input answers the server's pings and prints events as they come" {
+    # it blocked in read(): the server's keep-alive pings went unanswered and
+    # it hung up at idleTimeoutSec ("lost connection ... before all answers
+    # arrived"), and an event waited for the next line of input
+    OWN_SERVER=1
+    start_server --idle-timeout 2
+    local out="$BATS_TEST_TMPDIR/send.out" seen="$BATS_TEST_TMPDIR/seen"
+    producer() {
+        echo '{"KV_WATCH":{"keys":["ev"]}}'
+        wait_file "$out" KV_WATCH_RSP && "$NDB" set ev 1
+        if wait_file "$out" KV_EVENT; then echo yes >"$seen"; fi
+        sleep 4 # twice the idle timeout, with no traffic
+        echo '{"KV_COUNT":{}}'
+    }
+    run --separate-stderr timeout 20 bash -c '"$0" send >"$1"' "$NDB" "$out" < <(producer)
+    exit_is 0 ''
+    [ -z "$stderr" ]
+    [ "$(cat "$seen")" = yes ]
+    [ "$(cat "$out")" = "$(printf '%s\n' '{"KV_WATCH_RSP":{"id":1,"st":1}}' '{"KV_EVENT":{"id":1,"key":"ev","op":"set"}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}')" ]
+}
+
+@test "send waiting for standard input says at once when the server goes away, exit 2" {
+    OWN_SERVER=1
+    start_server
+    local out="$BATS_TEST_TMPDIR/send.out"
+    timeout 20 "$NDB" send >"$out" 2>"$out.err" < <(echo '{"KV_COUNT":{}}'; sleep 10) &
+    local pid=$!
+    wait_file "$out" KV_COUNT_RSP
+    stop_server
+    local t0=$SECONDS rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 2 ]
+    [ $((SECONDS - t0)) -lt 5 ] # not at the next line of input, 10 s later
+    [ "$(cat "$out.err")" = "ndb: lost connection to $NDB_URL while waiting for requests on standard input: connection closed by server (1000: server shutting down)" ]
+}
+
+@test "send waiting for standard input ends quietly when the reader of its output has gone (| head -1)" {
+    # it noticed only at its next write, after the next line of input (here
+    # 10 s later), as ndb watch did before it checked
+    local t0=$SECONDS
+    run bash -c '"$0" send < <(exec 2>/dev/null; echo "{\"KV_COUNT\":{}}"; sleep 10) | head -1; echo "send exit ${PIPESTATUS[0]}"' "$NDB"
+    [ "$status" -eq 0 ]
+    [ "$output" = $'{"KV_COUNT_RSP":{"cnt":0,"st":1}}\nsend exit 0' ]
+    [ $((SECONDS - t0)) -lt 5 ]
+}
+
 @test "unwatch outside the REPL names no watch (its connection is new)" {
     run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''

@@ -254,8 +254,9 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
     NDB=$real
 }
 
-@test "bash: help COMMAND [SUBCOMMAND] completes command names" {
-    same "$(top_commands)" "$(comp "help ")"
+@test "bash: help COMMAND [SUBCOMMAND] completes command names, and values" {
+    same "$( (top_commands; echo values) | LC_ALL=C sort)" "$(comp "help ")"
+    [ "$(comp "help va")" = values ]
     same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(comp "help session ")"
 }
 
@@ -365,6 +366,7 @@ zcomp() {
     same $'read\nwrite\nadmin' "$(zcomp "passwd --role ")"
     same $'off\nno\neverysec\nalways' "$(zcomp "serve --journal ")"
     same $'check\nrepair' "$(zcomp "journal ")"
+    [ "$(zcomp "help va")" = values ] # help values: it was not offered
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
@@ -407,6 +409,7 @@ fcomp() {
     same $'read\nwrite\nadmin' "$(fcomp "passwd --role ")"
     same $'always\neverysec\nno\noff' "$(fcomp "serve --journal ")"
     same $'check\nrepair' "$(fcomp "journal ")"
+    [ "$(fcomp "help va")" = values ] # help values: it was not offered
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]

@@ -58,9 +58,28 @@ raw_options() {
         fi
         out=$(groff -ww -z -mdoc "$page" 2>&1)
         [ -z "$out" ] || { echo "$page: $out" >&2; return 1; }
+        # Ql and Dq quote up to the end of their line: two on one line quoted
+        # "(for ‘xargs -0 and ‘ndb get -0’’)" (neither tool warns)
+        out=$(groff -mdoc -Tutf8 -P-c "$page" 2>/dev/null | col -b | tr '\n' ' ' |
+            grep -o '‘[^’]*‘[^’]*’' || true)
+        [ -z "$out" ] || { echo "$page: a quote opened inside another: $out" >&2; return 1; }
         ! LC_ALL=C grep -n '[^[:print:][:space:]]' "$page" >&2
     done
     command -v mandoc >/dev/null || skip "mandoc is not installed: only groff checked"
+}
+
+@test "ndb(1) SYNOPSIS: send and help show what their usage lines show" {
+    # the SYNOPSIS of send lacked --events, and help's lacked 'values'
+    local syn o
+    syn=$(awk '/^\.Sh SYNOPSIS/{on=1; next} /^\.Sh /{on=0} on' "$MAN/ndb.1")
+    local send_syn help_syn
+    send_syn=$(awk '/^\.Cm send$/{on=1; next} /^\.Nm$/{on=0} on' <<<"$syn")
+    for o in $("$NDB" send --help | sed -n '1,2p' | grep -o -- '--[a-z-]*'); do
+        grep -q -- "Fl -${o#--}\b" <<<"$send_syn" || { echo "SYNOPSIS of send lacks $o" >&2; return 1; }
+    done
+    help_syn=$(awk '/^\.Cm help$/{on=1; next} /^\.Nm$/{on=0} on' <<<"$syn")
+    [[ "$("$NDB" help --help | head -1)" == *"| values]"* ]]
+    grep -q 'values' <<<"$help_syn" || { echo "SYNOPSIS of help lacks values" >&2; return 1; }
 }
 
 @test "every command of the table has an entry in ndb(1), with its arguments" {

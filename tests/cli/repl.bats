@@ -38,6 +38,20 @@ repl() {
     ok_out $'{"x":[1,2],"n":"Bob Smith"}\n"two words"\n{"q":1}\n"it\'s"\n"a"\n"a"\n{"a":{"x":[1,2],"n":"Bob Smith"}}'
 }
 
+@test "a backslash at the end of a line joins the next, as in the shell (a command pasted from ndb(1))" {
+    # the line ran at once without it: `set user:1 ... \` stored user:1, then
+    # `user:2 ...` failed as an unknown command, half the change made
+    repl $'set user:1 \'{"name":"Bob"}\' \\\n        user:2 \'{"name":"Ann"}\'\nget user:1 user:2\nset w ab\\\ncd\nget w\nset c 1 \\\r\n  d 2\r\nget c d\nset e "x\\\ny"\nget e\nset b \'a\\\'\nget b\n'
+    ok_out $'{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}\n"abcd"\n{"c":1,"d":2}\n"xy"\n"a\\\\"'
+    [ -z "$stderr" ]
+    # a backslash on the last line leaves the input unfinished
+    repl $'set a 1 \\\n'
+    exit_is 2 ""
+    err_has 'line 1: unfinished input at the end: a quote, bracket or backslash is not closed'
+    run --separate-stderr "$NDB" contains a
+    exit_is 1 ""
+}
+
 @test "options work as on the command line" {
     repl $'set -s n 42\nget n\nget -r n\n--compact get n\nset --json bad nojson\n'
     exit_is 2 $'"42"\n42\n"42"'
@@ -261,6 +275,26 @@ ndb repl: stopped at line 1' ]
     ok_out ''
     repl $'set tag #red h \'#\'\nget tag h\n  # a comment line\n'
     ok_out '{"tag":"#red","h":"#"}'
+}
+
+@test "shell separators, pipes and redirections are refused, not stored as keys and values; quoted they are words" {
+    # `set a 1; get a` stored a = "1;" and a key "get" holding "a", exit 0;
+    # `set a 1 > out.txt` a key ">" holding "out.txt"
+    repl $'set a 1; get a\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: the \';\' of \'1;\' would separate commands in a shell; the REPL runs one command per line (quote the word to mean a key or value)\nndb repl: stopped at line 1' ]
+    local l
+    for l in 'set a 1 ; get a' 'set a x;y' 'set a 1 > out.txt' 'set a 1 && get b' 'get a | jq .'; do
+        repl "$l"$'\n'
+        [ "$status" -eq 2 ] || { echo "$l: exit $status" >&2; return 1; }
+    done
+    repl $'set a 1 > out.txt\n'
+    [ "${stderr_lines[0]}" = "ndb: '>' is a shell's pipe or redirection, which the REPL does not do (quote it to mean a key or value)" ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    # quoted or escaped, or inside a JSON value or path, they are text
+    repl $'set s \'1;\' t "x;y" u a\\;b g \'>\' j {"a":";"}\nget s t u g j\n'
+    ok_out '{"s":"1;","t":"x;y","u":"a;b","g":">","j":{"a":";"}}'
 }
 
 @test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {

@@ -156,6 +156,12 @@ line() {
     key Tab
     wait_re "^save +scan +session +set$"
     wait_last "$PROMPT s"
+    key C-c
+    wait_last "$PROMPT"
+    # help takes a command name or 'values' (it was not offered)
+    type_text "help va"
+    key Tab
+    wait_last "$PROMPT help values"
 }
 
 @test "Tab completes \\timing as the REPL reads it (unquoted), and offers clear-keys" {
@@ -388,6 +394,23 @@ line() {
     exit_is 0 '"after"'
     key C-d
     wait_for "REPL-EXIT=0"
+}
+
+@test "a line ending with a backslash continues on the next, and says so" {
+    start_repl
+    line "set bs_key 1 \\"
+    wait_for "(the line ends with a backslash: input continues on the next; Ctrl-C discards it)"
+    line "bs_two 2"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" get bs_key bs_two
+    ok_out '{"bs_key":1,"bs_two":2}'
+    line "set bs_three 3 \\"
+    wait_for "input continues on the next"
+    key C-d
+    wait_for "(unfinished input discarded: it ended with a backslash; Ctrl-D again leaves)"
+    wait_last "$PROMPT"
+    run --separate-stderr "$NDB" contains bs_three
+    exit_is 1 ""
 }
 
 @test "Ctrl-D inside unfinished input discards it, says so and stays; the next Ctrl-D leaves" {

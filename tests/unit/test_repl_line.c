@@ -46,6 +46,21 @@ static void test_split(void) {
     CHECK_STR(split("set a {\"x\": 1"), "set|a|{\"x\": 1+open");
     CHECK_STR(split("set a \"multi\nline\""), "set|a|multi\nline");
     CHECK_STR(split("get a\\\nb"), "get|ab");
+    /* A backslash before the final line end continues the line (open 2);
+     * joined, the pair is dropped, between words too, with \r\n as well. */
+    CHECK_STR(split("set a 1 \\\n"), "set|a|1|+open");
+    CHECK_STR(split("set a 1\\\r\n"), "set|a|1+open");
+    CHECK_STR(split("set a 1 \\\n  b 2\n"), "set|a|1|b|2+trail");
+    CHECK_STR(split("set a 1 \\\r\n  b 2\r\n"), "set|a|1|b|2+trail");
+    CHECK_STR(split("set a 'x\\\n"), "set|a|x\\\n+open");
+    {
+        repl_words o = {0};
+        repl_split("get a\\\n", 7, &o);
+        CHECK_INT(o.open, 2);
+        repl_split("get 'a\n", 7, &o);
+        CHECK_INT(o.open, 1);
+        repl_words_free(&o);
+    }
     /* Word offsets (for completion). */
     repl_words w = {0};
     repl_split("get  'my k", 10, &w);
