@@ -142,11 +142,11 @@ ok: a start-up recovers 22 keys and 0 sessions" ]
     for i in $(seq 1 1500); do reqs+=("{\"KV_SET\":{\"keys\":{\"churn\":\"$i-0123456789012345678901234567890123456789\"}}}"); done
     "$NDB" send --timeout 60 "${reqs[@]}" >/dev/null
     local t
-    for t in $(seq 1 200); do # the compaction runs in its own process
+    for t in $(seq 1 600); do # the compaction runs in its own process
         grep -q 'automatic snapshot ./data/@ndb/snapshots/[0-9]* written in [0-9]* ms ([0-9]* bytes; compaction)' "$NDB_LOG" && break
         sleep 0.05
     done
-    [ "$t" -lt 200 ]
+    [ "$t" -lt 600 ]
     "$NDB" set churn '"today"'
     stop_server
     [ "$(find data/users -mindepth 1 -maxdepth 1 | wc -l)" = 2 ] # keepSnapshots 2: one old, one new
