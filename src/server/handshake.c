@@ -199,15 +199,27 @@ static int lws_finds_upgrade_token(struct lws *wsi) {
 }
 
 /* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
- * not a GET, a version other than 13, a key that is not 16 bytes in
- * base64, no Host, no Connection header naming Upgrade.  libwebsockets 4.1
- * upgrades the first three, and closes the connection without a word (nor
- * a log line) on the last two.  Returns the status to refuse it with (0:
- * none) and sets *why to the answer's body. */
+ * an upgrade to another protocol, not a GET, a version other than 13, a
+ * key that is not 16 bytes in base64, no Host, no Connection header
+ * naming Upgrade.  libwebsockets 4.1 upgrades the second to fourth, and
+ * closes the connection without a word (nor a log line) on the last two.
+ * Returns the status to refuse it with (0: none) and sets *why to the
+ * answer's body. */
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
-    char vb[32], kb[32];
+    char ub[32], vb[32], kb[32];
+    const char *upgrade = header(wsi, WSI_TOKEN_UPGRADE, ub, sizeof ub);
     const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
     const char *key = header(wsi, WSI_TOKEN_KEY, kb, sizeof kb);
+    /* libwebsockets also upgrades to HTTP/2 ("h2c") and offers WebSocket
+     * streams on it (RFC 8441) that never come through this check: one
+     * from a foreign Origin was answered 200, unlogged.  ndb speaks
+     * HTTP/1.1 only.  (Other names never get here: lws answers them with
+     * a bare 403 page of its own.) */
+    if (!upgrade || strcasecmp(upgrade, "websocket")) {
+        *why = "400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 "
+               "or another protocol\n";
+        return 400;
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
         *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
         return 400;
