@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -171,15 +172,54 @@ static int version_is_13(const char *version) {
     return n == 2 && !memcmp(version, "13", 2);
 }
 
+/* Does libwebsockets find the token "upgrade" in the Connection header?
+ * After this check it reads the header again, from a copy of at most 127
+ * bytes, as a comma-separated list with its tokenizer, taking a token that
+ * is a prefix of "upgrade" (any case) for it; a header that is absent,
+ * longer, names no such token or holds anything its tokenizer refuses (an
+ * empty item, a quoted string, a "/") makes it close the connection without
+ * a word (roles/ws/server-ws.c).  The same reading, run here first, lets
+ * the refusal be an answer: exactly the headers lws would drop are refused,
+ * so no handshake it accepts is turned away. */
+static int lws_finds_upgrade_token(struct lws *wsi) {
+    char buf[128]; /* as lws's own */
+    int n = lws_hdr_copy(wsi, buf, sizeof buf - 1, WSI_TOKEN_CONNECTION);
+    if (n <= 0) return 0;
+    struct lws_tokenize ts;
+    lws_tokenize_init(&ts, buf,
+                      LWS_TOKENIZE_F_COMMA_SEP_LIST | LWS_TOKENIZE_F_DOT_NONTERM | LWS_TOKENIZE_F_RFC7230_DELIMS |
+                          LWS_TOKENIZE_F_MINUS_NONTERM);
+    ts.len = (size_t)n;
+    lws_tokenize_elem e;
+    do {
+        e = lws_tokenize(&ts);
+        if (e == LWS_TOKZE_TOKEN && !strncasecmp(ts.token, "upgrade", ts.token_len)) return 1;
+    } while (e == LWS_TOKZE_TOKEN || e == LWS_TOKZE_DELIMITER);
+    return 0;
+}
+
 /* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
- * not a GET, a version other than 13, a key that is not 16 bytes in
- * base64, no Host.  libwebsockets 4.1 upgrades the first three, and closes
- * the connection without a word (nor a log line) on the last.  Returns the
- * status to refuse it with (0: none) and sets *why to the answer's body. */
+ * an upgrade to another protocol, not a GET, a version other than 13, a
+ * key that is not 16 bytes in base64, no Host, no Connection header
+ * naming Upgrade.  libwebsockets 4.1 upgrades the second to fourth, and
+ * closes the connection without a word (nor a log line) on the last two.
+ * Returns the status to refuse it with (0: none) and sets *why to the
+ * answer's body. */
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
-    char vb[32], kb[32];
+    char ub[32], vb[32], kb[32];
+    const char *upgrade = header(wsi, WSI_TOKEN_UPGRADE, ub, sizeof ub);
     const char *version = header(wsi, WSI_TOKEN_VERSION, vb, sizeof vb);
     const char *key = header(wsi, WSI_TOKEN_KEY, kb, sizeof kb);
+    /* libwebsockets also upgrades to HTTP/2 ("h2c") and offers WebSocket
+     * streams on it (RFC 8441) that never come through this check: one
+     * from a foreign Origin was answered 200, unlogged.  ndb speaks
+     * HTTP/1.1 only.  (Other names never get here: lws answers them with
+     * a bare 403 page of its own.) */
+    if (!upgrade || strcasecmp(upgrade, "websocket")) {
+        *why = "400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 "
+               "or another protocol\n";
+        return 400;
+    }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
         *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
         return 400;
@@ -194,6 +234,11 @@ static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HOST) <= 0) {
         *why = "400 Bad Request: a WebSocket upgrade needs a Host header (RFC 6455 4.1)\n";
+        return 400;
+    }
+    if (!lws_finds_upgrade_token(wsi)) {
+        *why = "400 Bad Request: a WebSocket upgrade needs a Connection header listing Upgrade (RFC 6455 4.1), "
+               "in at most 127 bytes of comma-separated tokens\n";
         return 400;
     }
     return 0;

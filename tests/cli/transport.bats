@@ -186,6 +186,71 @@ PY
     grep -q "refused a WebSocket upgrade from 127.0.0.1: 400 Bad Request: a WebSocket upgrade needs a Host header" "$NDB_LOG"
 }
 
+@test "an upgrade whose Connection header does not list Upgrade is refused with 400 and the reason, not closed in silence" {
+    # libwebsockets drops exactly these without a word (after ndb's own checks accepted them);
+    # every Connection header it upgrades still upgrades, its oddities included ("up", "a.b")
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+def upgrade(connection):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" + connection +
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0] or b"(closed)"] + ([body.rstrip(b"\n")] if body else [])))
+for c in (b"", b"Connection: keep-alive\r\n", b"Connection: keep-alive,,Upgrade\r\n",
+          b"Connection: " + b"x" * 120 + b", Upgrade\r\n",
+          b"Connection: keep-alive, Upgrade\r\n", b"Connection: up\r\n", b"Connection: a.b, upgrade\r\n"):
+    upgrade(c)
+PY
+    [ "$status" -eq 0 ]
+    local noconn="HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade needs a Connection header listing Upgrade (RFC 6455 4.1), in at most 127 bytes of comma-separated tokens"
+    [ "${lines[0]}" = "$noconn" ]
+    [ "${lines[1]}" = "$noconn" ]
+    [ "${lines[2]}" = "$noconn" ]
+    [ "${lines[3]}" = "$noconn" ]
+    [ "${lines[4]}" = "HTTP/1.1 101 Switching Protocols" ]
+    [ "${lines[5]}" = "HTTP/1.1 101 Switching Protocols" ]
+    [ "${lines[6]}" = "HTTP/1.1 101 Switching Protocols" ]
+    grep -q "refused a WebSocket upgrade from 127.0.0.1: 400 Bad Request: a WebSocket upgrade needs a Connection header" "$NDB_LOG"
+}
+
+@test "an upgrade to HTTP/2 (h2c, whose WebSocket streams skipped the Origin rule) is refused with 400, not switched to" {
+    # with a WebSocket handshake's headers libwebsockets switched to HTTP/2 (101 h2c), where a
+    # WebSocket stream from a foreign Origin was accepted (other names lws refuses itself, 403)
+    run python3 - "$NDB_PORT" <<'PY'
+import socket, sys
+def upgrade(upgrade, connection=b"Upgrade"):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: " + upgrade + b"\r\nConnection: " + connection +
+              b"\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or not (data.startswith(b"HTTP/1.1 101") or data.endswith(b"\n") or data.endswith(b">")):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0] or b"(closed)"] + ([body.rstrip(b"\n")[:120]] if body else [])))
+upgrade(b"h2c", b"Upgrade, HTTP2-Settings")
+upgrade(b"WebSocket")
+PY
+    [ "$status" -eq 0 ]
+    local other="HTTP/1.1 400 Bad Request | 400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 or another protocol"
+    [ "${lines[0]}" = "$other" ]
+    [ "${lines[1]}" = "HTTP/1.1 101 Switching Protocols" ]
+    grep -q "refused a WebSocket upgrade from 127.0.0.1: 400 Bad Request: ndb upgrades a connection to WebSocket only" "$NDB_LOG"
+    # curl --http2 asks a page with "Upgrade: h2c" and no WebSocket headers: 400 too (was 426)
+    run curl -s --http2 "http://127.0.0.1:$NDB_PORT/"
+    [ "$output" = "400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 or another protocol" ]
+}
+
 @test "a Sec-WebSocket-Version of 13 with blanks around it is version 13 (RFC 7230 3.2.4), not refused 426" {
     run python3 - "$NDB_PORT" <<'PY'
 import socket, sys
