@@ -292,6 +292,8 @@ ndb: info: tls: off (plain ws://)" ]
     bad --loginTimeoutSec "; did you mean '--login-timeout'?"
     bad --check-interval-ms "; did you mean '--session-check-ms'?"
     bad --protected-mode "; did you mean '--auth' or '--no-auth'?"
+    bad --no-protected-mode "; did you mean '--auth' or '--no-auth'?"
+    bad --noProtectedMode "; did you mean '--auth' or '--no-auth'?"
     bad --users ": security.users is set in the config file only (--config FILE)"
     bad --version ""
 }
