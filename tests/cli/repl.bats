@@ -44,6 +44,10 @@ repl() {
     repl $'set user:1 \'{"name":"Bob"}\' \\\n        user:2 \'{"name":"Ann"}\'\nget user:1 user:2\nset w ab\\\ncd\nget w\nset c 1 \\\r\n  d 2\r\nget c d\nset e "x\\\ny"\nget e\nset b \'a\\\'\nget b\n'
     ok_out $'{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}\n"abcd"\n{"c":1,"d":2}\n"xy"\n"a\\\\"'
     [ -z "$stderr" ]
+    # also right after a JSON value or a JSONPath, which kept it and failed
+    # ("VALUE is not valid JSON: unexpected '\'"), the next line then run alone
+    repl $'set j {"x":1}\\\n  k 2\nget j k\nfind $..x\\\n\n'
+    ok_out $'{"j":{"x":1},"k":2}\n"j"'
     # a backslash on the last line leaves the input unfinished
     repl $'set a 1 \\\n'
     exit_is 2 ""
