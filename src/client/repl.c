@@ -1063,6 +1063,7 @@ static int run_interactive(repl *r) {
 
     strbuf pending = STRBUF_INIT;
     int quit = 0;
+    r->pending = &pending; /* completion reads the words of a continued command */
     while (!quit) {
         set_prompt(r);
         got_sigint = 0;
@@ -1108,6 +1109,7 @@ static int run_interactive(repl *r) {
         fflush(stdout);
         sb_reset(&pending);
     }
+    r->pending = NULL;
     sb_free(&pending);
     el_end(r->el);
     history_end(r->hist);

@@ -155,6 +155,7 @@ typedef struct repl {
     char prompt[256];
     int interrupted;     /* Ctrl-C at the prompt */
     int continuing;      /* reading the continuation of unfinished input (unfinished(): 1 or 2) */
+    const strbuf *pending; /* the input gathered before this line (run_interactive) */
     int lost_said;       /* "connection lost" already reported */
     int history_failed;  /* writing the history file failed (said once) */
 } repl;
