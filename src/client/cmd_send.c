@@ -21,6 +21,7 @@
 #include "client/cmd_send.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -269,6 +270,15 @@ static int send_stdin(struct send_state *st) {
     return rc;
 }
 
+/* Does send read a standard input that is closed (`ndb send <&-`)?  Then
+ * the connection's socket would become descriptor 0, and send would read
+ * the server's own frames back to it as requests ("1007: invalid UTF-8"). */
+static int stdin_closed(const char **reqs, int nreq) {
+    for (int i = 0; i < nreq; i++)
+        if (!strcmp(reqs[i], "-")) return fcntl(STDIN_FILENO, F_GETFD) < 0 && errno == EBADF;
+    return 0;
+}
+
 /* Is a the option --NAME or -S (S the short name, may be 0), alone or as
  * --NAME=VALUE / -SVALUE?  Sets *val to the value (or the next argument,
  * consumed) when it takes one. */
@@ -354,6 +364,11 @@ int cmd_send(int argc, char **argv) {
         return usage_error("%s", urlbuf);
     }
     if (nreq == 0) reqs[nreq++] = "-";
+    if (stdin_closed(reqs, nreq)) {
+        fprintf(stderr, "ndb: cannot read standard input: %s\n", strerror(EBADF));
+        free(reqs);
+        return 2;
+    }
 
     char err[600];
     int crc;

@@ -137,7 +137,8 @@ static const char repl_help[] =
     "backslash at the end of a line joins the next).  A word starting with { [ or $\n"
     "is a JSON value or a JSONPath and needs no quotes.  '#' starts a comment only\n"
     "at the start of a line; a lone # later is refused, as are ';' outside quotes,\n"
-    "pipes and redirections (| > &&...): one command per line.\n"
+    "pipes and redirections (| > && >out.txt 2>/dev/null a|...): one command per\n"
+    "line.\n"
     "Keys: Tab completes commands, options, key names and session tokens; Ctrl-R\n"
     "searches the history; Ctrl-C discards the line, or stops a running command\n"
     "(watch --count N, a wait for the server).  A line starting with a blank, or\n"
@@ -741,35 +742,61 @@ static int stray_comment(const char *text, const repl_words *w) {
     return 0;
 }
 
-/* Does the shell word t[0..n), as typed, hold a ';' outside quotes and
- * not after a backslash? */
-static int unquoted_semicolon(const char *t, size_t n) {
+/* Scan the shell word t[0..n) as typed for bytes a shell would read as
+ * syntax (outside quotes, not after a backslash): *semi is the first such
+ * ';' (n: none).  Returns whether the last byte is such a byte. */
+static int scan_plain(const char *t, size_t n, size_t *semi) {
     char q = 0;
+    int last_plain = 0;
+    *semi = n;
     for (size_t i = 0; i < n; i++) {
+        last_plain = 0;
         if (q == '\'' && t[i] != '\'') continue;
-        if (t[i] == '\\' && q != '\'') i++;
+        if (t[i] == '\\' && q != '\'') i++; /* the next byte is escaped */
         else if (t[i] == '\'' || t[i] == '"') q = q == t[i] ? 0 : q ? q : t[i];
-        else if (t[i] == ';' && !q) return 1;
+        else if (!q) {
+            last_plain = 1;
+            if (t[i] == ';' && *semi == n) *semi = i;
+        }
     }
-    return 0;
+    return last_plain;
 }
 
-/* A word typed unquoted as shell syntax the REPL does not interpret: an
- * operator on its own (`set a 1 > out.txt`), or a ';' in a word (`set a 1;
- * get a`).  Taken as words, they stored "1;" and a key "get" holding "a",
- * or a key ">", without a word.  Returns the word's text as typed (NULL:
- * none); *len is its length.  JSON and JSONPath words are verbatim and not
+static int pipe_char(char ch) { return ch == '|' || ch == '&' || ch == '<' || ch == '>'; }
+
+/* Where the shell would see a pipe or redirection in the word t[0..n):
+ * 1 at its start (`>out.txt`, `>>log`, `2>/dev/null`, `|jq`), 2 at its end
+ * (`a|`, `x&`), 3 when that is all of it (`>`, `&&`, `2>`); 0 nowhere.  Inside
+ * a word (`a|b`, `@.age>30` of find --where) they stay text, as keys and
+ * expressions may hold them. */
+static int pipe_in_word(const char *t, size_t n, int last_plain) {
+    size_t k = 0, ops;
+    while (k < n && t[k] >= '0' && t[k] <= '9') k++;
+    for (ops = k; ops < n && pipe_char(t[ops]); ops++) {
+    }
+    int starts = ops > k && (k == 0 || t[k] == '<' || t[k] == '>');
+    if (starts && ops == n) return 3;
+    if (starts) return 1;
+    return last_plain && pipe_char(t[n - 1]) ? 2 : 0;
+}
+
+/* A word typed unquoted as shell syntax the REPL does not interpret: a
+ * pipe or redirection (`set a 1 > out.txt`, `set a 1 >>log`), or a ';' in
+ * a word (`set a 1; get a`).  Taken as words, they stored "1;" and a key
+ * "get" holding "a", or a key ">" (">>log"), without a word.  Returns the
+ * word's text as typed (NULL: none); *len is its length, *kind 0 for a
+ * ';', else pipe_in_word's.  JSON and JSONPath words are verbatim and not
  * looked at. */
-static const char *stray_operator(const char *text, const repl_words *w, size_t *len) {
-    static const char *const ops[] = {"&", "&&", "|", "||", "|&", ">", ">>", "<", "<<", "&>"};
+static const char *stray_operator(const char *text, const repl_words *w, size_t *len, int *kind) {
     for (int i = 0; i < w->n; i++) {
         const char *t = text + w->w[i].start;
-        size_t n = w->w[i].end - w->w[i].start;
+        size_t n = w->w[i].end - w->w[i].start, semi;
         if (t[0] == '{' || t[0] == '[' || t[0] == '$') continue;
         *len = n;
-        if (unquoted_semicolon(t, n)) return t;
-        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
-            if (n == strlen(ops[k]) && !memcmp(t, ops[k], n)) return t;
+        int last_plain = scan_plain(t, n, &semi);
+        if (semi < n) *kind = 0;
+        else if (!(*kind = pipe_in_word(t, n, last_plain))) continue;
+        return t;
     }
     return NULL;
 }
@@ -810,16 +837,21 @@ static int run_input(repl *r, const char *text, int *quit) {
             return CLI_USAGE;
         }
         size_t oplen;
-        const char *op = stray_operator(text, &w, &oplen);
+        int kind;
+        const char *op = stray_operator(text, &w, &oplen, &kind);
         if (op) {
             repl_words_free(&w);
-            if (memchr(op, ';', oplen))
+            if (kind == 0)
                 fprintf_visible(stderr, "ndb: the ';' of '%.*s' would separate commands in a shell; the REPL "
                                         "runs one command per line (quote the word to mean a key or value)\n",
                                 (int)oplen, op);
-            else
+            else if (kind == 3)
                 fprintf_visible(stderr, "ndb: '%.*s' is a shell's pipe or redirection, which the REPL does not "
                                         "do (quote it to mean a key or value)\n", (int)oplen, op);
+            else
+                fprintf_visible(stderr, "ndb: '%.*s' %s with a shell's pipe or redirection, which the REPL does "
+                                        "not do (quote the word to mean a key or value)\n",
+                                (int)oplen, op, kind == 1 ? "starts" : "ends");
             return CLI_USAGE;
         }
         char **argv = calloc((size_t)w.n + 1, sizeof *argv);
@@ -1031,6 +1063,7 @@ static int run_interactive(repl *r) {
 
     strbuf pending = STRBUF_INIT;
     int quit = 0;
+    r->pending = &pending; /* completion reads the words of a continued command */
     while (!quit) {
         set_prompt(r);
         got_sigint = 0;
@@ -1076,6 +1109,7 @@ static int run_interactive(repl *r) {
         fflush(stdout);
         sb_reset(&pending);
     }
+    r->pending = NULL;
     sb_free(&pending);
     el_end(r->el);
     history_end(r->hist);

@@ -57,7 +57,8 @@ typedef struct repl_words {
  *   - a word that starts with { [ or $ is a JSON value or a JSONPath: it is
  *     taken verbatim (quotes kept, blanks inside brackets kept) up to the
  *     first blank outside brackets and strings, so `set a {"x": [1, 2]}` and
- *     `find $[?(@.name == "Bob")]` need no extra quoting.
+ *     `find $[?(@.name == "Bob")]` need no extra quoting; a backslash before
+ *     a line end outside its brackets joins the lines there too.
  * Frees any previous content of w.
  */
 void repl_split(const char *s, size_t n, repl_words *w);
@@ -154,6 +155,7 @@ typedef struct repl {
     char prompt[256];
     int interrupted;     /* Ctrl-C at the prompt */
     int continuing;      /* reading the continuation of unfinished input (unfinished(): 1 or 2) */
+    const strbuf *pending; /* the input gathered before this line (run_interactive) */
     int lost_said;       /* "connection lost" already reported */
     int history_failed;  /* writing the history file failed (said once) */
 } repl;

@@ -435,18 +435,30 @@ unsigned char repl_complete(EditLine *el, int ch) {
     el_get(el, EL_CLIENTDATA, &r);
     const LineInfo *li = el_line(el);
     size_t upto = (size_t)(li->cursor - li->buffer);
-    if (!r || r->continuing) return CC_ERROR;
+    /* inside a quote or bracket left open nothing is completed; after a
+     * line ending with a backslash the command goes on (`set a 1 \` then
+     * `us<Tab>`): its words are the input so far and this line's */
+    if (!r || (r->continuing && (r->continuing != 2 || !r->pending))) return CC_ERROR;
     char *line = strndup(li->buffer, upto);
     if (!line) abort();
+    size_t off = r->continuing ? r->pending->len : 0; /* where this line starts in text */
+    char *text = line;
+    if (off) {
+        if (!(text = malloc(off + upto + 1))) abort();
+        memcpy(text, r->pending->buf, off);
+        memcpy(text + off, line, upto + 1);
+    }
     cands c = {0};
     repl_words w = {0};
     size_t start = upto;  /* where the word being completed starts */
     const char *prefix = "";
-    char first = repl_first_char(line);
+    char first = repl_first_char(text);
     /* The REPL's \timing is a word of its own, not read by repl_split:
      * quoted ('\timing') it would be a command name, and unknown. */
     int verbatim = first == '\\';
-    if (first == '\\') {
+    if (first == '\\' && off) {
+        /* \timing takes no continued lines */
+    } else if (first == '\\') {
         size_t b = strspn(line, " \t");
         if (!strpbrk(line + b, " \t")) {
             cand_add(&c, "\\timing");
@@ -464,13 +476,15 @@ unsigned char repl_complete(EditLine *el, int ch) {
             }
         }
     } else if (first != '{' && first != '#') {
-        repl_split(line, upto, &w);
+        repl_split(text, off + upto, &w);
         int cur = w.trailing ? w.n : w.n - 1;
-        if (!w.trailing) {
-            start = w.w[cur].start;
-            prefix = w.w[cur].text;
+        if (w.trailing || w.w[cur].start >= off) { /* not a word begun on the line before */
+            if (!w.trailing) {
+                start = w.w[cur].start - off;
+                prefix = w.w[cur].text;
+            }
+            candidates(r, &w, cur, prefix, &c);
         }
-        candidates(r, &w, cur, prefix, &c);
     }
     cands_keep(&c, prefix);
     size_t plen = strlen(prefix);
@@ -512,6 +526,7 @@ unsigned char repl_complete(EditLine *el, int ch) {
     sb_free(&q);
     repl_words_free(&w);
     cands_free(&c);
+    if (text != line) free(text);
     free(line);
     return rc;
 }

@@ -39,13 +39,30 @@ static void push_word(repl_words *w, strbuf *cur, size_t start, size_t end) {
     w->w[w->n++] = (repl_word){t, start, end};
 }
 
+/* Length of the line end (\n or \r\n) at s[i], 0 if there is none. */
+static size_t line_end_at(const char *s, size_t n, size_t i) {
+    if (i < n && s[i] == '\n') return 1;
+    return i + 1 < n && s[i] == '\r' && s[i + 1] == '\n' ? 2 : 0;
+}
+
 /* A JSON value or JSONPath word from s[*i]: verbatim, brackets balanced,
  * strings (either quote) kept whole.  Returns 1 if the input ended inside
- * it. */
+ * it, 2 if it ended with a backslash.  A backslash before a line end
+ * outside brackets, which neither JSON nor a JSONPath has there, joins the
+ * lines as in a shell word: `set a {"x":1}\` then `b 2` is `set a {"x":1} b 2`. */
 static int literal_word(const char *s, size_t n, size_t *i, strbuf *cur) {
     int depth = 0;
     while (*i < n) {
         char ch = s[*i];
+        size_t eol = ch == '\\' && depth == 0 ? line_end_at(s, n, *i + 1) : 0;
+        if (eol && *i + 1 + eol >= n) {
+            *i = n;
+            return 2;
+        }
+        if (eol) { /* backslash-newline: both dropped */
+            *i += 1 + eol;
+            continue;
+        }
         if (ch == '"' || ch == '\'') {
             sb_addc(cur, ch);
             ++*i;
@@ -64,12 +81,6 @@ static int literal_word(const char *s, size_t n, size_t *i, strbuf *cur) {
         ++*i;
     }
     return depth > 0;
-}
-
-/* Length of the line end (\n or \r\n) at s[i], 0 if there is none. */
-static size_t line_end_at(const char *s, size_t n, size_t i) {
-    if (i < n && s[i] == '\n') return 1;
-    return i + 1 < n && s[i] == '\r' && s[i + 1] == '\n' ? 2 : 0;
 }
 
 /* A shell-quoted word from s[*i].  Returns 1 if the input ended inside a

@@ -342,6 +342,10 @@ static int final_snapshot(ndb_server *s, int repair);
  * replies go out; if not, the exit status says that changes were lost. */
 static void final_repair(ndb_server *s) {
     durability *d = s->dur;
+    /* a journal file removed since the last tick's look (`rm -rf` of the
+     * persist path, then a stop within the second): found only by the
+     * close, it lost every change it held, which this snapshot keeps */
+    if (d->final_repair >= 0 && d->started && d->jn.fd >= 0) journal_check_path(&d->jn);
     if (d->final_repair < 0 || d->final_repair == 2 || !d->started || d->jn.fd < 0 ||
         !(d->jn.broken || d->jn.limbo_from))
         return;

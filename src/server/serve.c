@@ -52,8 +52,9 @@ static void print_help(void) {
                "connection (close code 1000) and exits 0.  Exit status: 0 after a clean\n"
                "shutdown, 1 if the configuration or start-up fails, if a save schedule's\n"
                "final save fails without a journal (the changes since the last save are lost),\n"
-               "or if the journal cannot be written and the repair tried at shutdown fails\n"
-               "(the changes since the journal broke are lost).\n");
+               "if the journal cannot be written and the repair tried at shutdown fails, or\n"
+               "if the journal's last sync at shutdown fails (changes since the journal broke\n"
+               "are lost, or acknowledged ones not yet synced may not be on disk).\n");
     fputs(out.buf, stdout);
     sb_free(&out);
 }

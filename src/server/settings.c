@@ -161,6 +161,10 @@ const setting *settings_by_other_spelling(const char *word, size_t n, int member
         } else if (!members && s->member) { /* an option spelt as the member */
             const char *last = strrchr(s->member, '.') ? strrchr(s->member, '.') + 1 : s->member;
             if (loose_is(w, "", last, strlen(last)) || loose_is(w, "", s->member, strlen(s->member))) return s;
+            /* a boolean's member turned off as options are (--no-protected-mode) */
+            if (s->type == ST_BOOL && (loose_is(w, "no", last, strlen(last)) ||
+                                       loose_is(w, "no", s->member, strlen(s->member))))
+                return s;
         }
     }
     return NULL;

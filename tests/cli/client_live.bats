@@ -469,6 +469,19 @@ count() {
     [ $((SECONDS - t0)) -lt 5 ]
 }
 
+@test "send with its standard input closed says so, exit 2, and sends nothing of its own socket" {
+    # the connection's socket became descriptor 0: send read the server's
+    # frames back as requests, and the server closed it (1007 invalid UTF-8)
+    run --separate-stderr timeout 10 bash -c '"$0" send <&-' "$NDB"
+    exit_is 2 ''
+    [ "$stderr" = 'ndb: cannot read standard input: Bad file descriptor' ]
+    run --separate-stderr timeout 10 bash -c '"$0" send "{\"KV_COUNT\":{}}" - <&-' "$NDB"
+    exit_is 2 ''
+    # requests given as arguments alone do not read it
+    run --separate-stderr timeout 10 bash -c '"$0" send "{\"KV_COUNT\":{}}" <&-' "$NDB"
+    ok_out '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+}
+
 @test "unwatch outside the REPL names no watch (its connection is new)" {
     run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''

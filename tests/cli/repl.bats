@@ -44,6 +44,10 @@ repl() {
     repl $'set user:1 \'{"name":"Bob"}\' \\\n        user:2 \'{"name":"Ann"}\'\nget user:1 user:2\nset w ab\\\ncd\nget w\nset c 1 \\\r\n  d 2\r\nget c d\nset e "x\\\ny"\nget e\nset b \'a\\\'\nget b\n'
     ok_out $'{"user:1":{"name":"Bob"},"user:2":{"name":"Ann"}}\n"abcd"\n{"c":1,"d":2}\n"xy"\n"a\\\\"'
     [ -z "$stderr" ]
+    # also right after a JSON value or a JSONPath, which kept it and failed
+    # ("VALUE is not valid JSON: unexpected '\'"), the next line then run alone
+    repl $'set j {"x":1}\\\n  k 2\nget j k\nfind $..x\\\n\n'
+    ok_out $'{"j":{"x":1},"k":2}\n"j"'
     # a backslash on the last line leaves the input unfinished
     repl $'set a 1 \\\n'
     exit_is 2 ""
@@ -295,6 +299,34 @@ ndb repl: stopped at line 1' ]
     # quoted or escaped, or inside a JSON value or path, they are text
     repl $'set s \'1;\' t "x;y" u a\\;b g \'>\' j {"a":";"}\nget s t u g j\n'
     ok_out '{"s":"1;","t":"x;y","u":"a;b","g":">","j":{"a":";"}}'
+}
+
+@test "a redirection or pipe written against its word is refused too; inside a word it is text" {
+    # `set b 2 c >>log` stored c = ">>log", exit 0; `get a >a.json` and
+    # `get a 2>/dev/null` asked for keys ">a.json" and "2>/dev/null"
+    repl $'set b 2 c >>log\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: \'>>log\' starts with a shell\'s pipe or redirection, which the REPL does not do (quote the word to mean a key or value)\nndb repl: stopped at line 1' ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    local l
+    for l in 'get a >a.json' 'get a 2>/dev/null' 'set a 1 <in.json' 'set a 1 2>&1' 'set a 1 &>log' 'get a |jq'; do
+        repl "$l"$'\n'
+        [ "$status" -eq 2 ] || { echo "$l: exit $status" >&2; return 1; }
+        [[ "${stderr_lines[0]}" == *"' starts with a shell's pipe or redirection"* ]] || { echo "$l: $stderr" >&2; return 1; }
+    done
+    repl $'get a| jq .\n'
+    [ "$status" -eq 2 ]
+    [ "${stderr_lines[0]}" = "ndb: 'a|' ends with a shell's pipe or redirection, which the REPL does not do (quote the word to mean a key or value)" ]
+    repl $'watch a&\n'
+    [ "$status" -eq 2 ]
+    repl $'set a 1 2> x\n'
+    [ "${stderr_lines[0]}" = "ndb: '2>' is a shell's pipe or redirection, which the REPL does not do (quote it to mean a key or value)" ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    # quoted, escaped or inside a word they are text; find --where keeps its comparison
+    repl $'set s \'>x\' t \\>y u \'a|\' v a\\| w "x&" k a|b o {"n":10} m \'a\\\'\\>\nget s t u v w k m\nfind --where @.n>5\n'
+    ok_out $'{"s":">x","t":">y","u":"a|","v":"a|","w":"x&","k":"a|b","m":"a\\\\>"}\n"o"'
 }
 
 @test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {

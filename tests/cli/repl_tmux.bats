@@ -404,6 +404,16 @@ line() {
     wait_last "$PROMPT"
     run --separate-stderr "$NDB" get bs_key bs_two
     ok_out '{"bs_key":1,"bs_two":2}'
+    # Tab completes on the next line with the command's words so far (it
+    # did nothing there): 'get bs_two \' then 'bs_k' is the key bs_key
+    line "get bs_two \\"
+    wait_for "...> "
+    type_text "bs_k"
+    key Tab
+    wait_for "...> bs_key"
+    key Enter
+    wait_re '"bs_key": ?1'
+    wait_last "$PROMPT"
     line "set bs_three 3 \\"
     wait_for "input continues on the next"
     key C-d

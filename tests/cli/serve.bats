@@ -15,6 +15,8 @@ config() { # config FILE JSON: write a config file
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == "usage: ndb serve [options]" ]]
     [[ "$output" == *"--max-payload SIZE"* ]]
+    # every exit 1 at shutdown is named, the journal's last sync failing too
+    [[ "$output" == *"if the journal's last sync at shutdown fails (changes since the journal broke"$'\n'"are lost, or acknowledged ones not yet synced may not be on disk)."* ]]
     # a size like the other sizes: with a K or M suffix, within 64 .. 64M
     run "$NDB" serve --max-payload 65M --port 0
     [ "$status" -eq 1 ]
@@ -292,6 +294,8 @@ ndb: info: tls: off (plain ws://)" ]
     bad --loginTimeoutSec "; did you mean '--login-timeout'?"
     bad --check-interval-ms "; did you mean '--session-check-ms'?"
     bad --protected-mode "; did you mean '--auth' or '--no-auth'?"
+    bad --no-protected-mode "; did you mean '--auth' or '--no-auth'?"
+    bad --noProtectedMode "; did you mean '--auth' or '--no-auth'?"
     bad --users ": security.users is set in the config file only (--config FILE)"
     bad --version ""
 }

@@ -53,6 +53,12 @@ static void test_split(void) {
     CHECK_STR(split("set a 1 \\\n  b 2\n"), "set|a|1|b|2+trail");
     CHECK_STR(split("set a 1 \\\r\n  b 2\r\n"), "set|a|1|b|2+trail");
     CHECK_STR(split("set a 'x\\\n"), "set|a|x\\\n+open");
+    /* So does one that ends a JSON value or JSONPath word (outside its
+     * brackets, where neither has a backslash); inside them it is kept. */
+    CHECK_STR(split("set a {\"x\":1}\\\n"), "set|a|{\"x\":1}+open");
+    CHECK_STR(split("set a {\"x\":1}\\\r\n b 2\r\n"), "set|a|{\"x\":1}|b|2+trail");
+    CHECK_STR(split("find $..x\\\ny\n"), "find|$..xy+trail");
+    CHECK_STR(split("set a [1,\\\n2]\n"), "set|a|[1,\\\n2]+trail");
     {
         repl_words o = {0};
         repl_split("get a\\\n", 7, &o);
