@@ -424,7 +424,8 @@ slow_logins_at_shutdown() {
     [[ "${lines[0]}" == *'"role":"read",'*'"user":"fast"}}' ]]
     run probe --header "Authorization: Basic $(printf 'nobody:x' | base64)" handshake
     [ "${lines[0]}" = '401 Unauthorized' ]
-    run "$NDB" send --timeout 30 "$(auth slow slow-pw)"
+    # seconds of PBKDF2 on an idle machine, far more on a loaded one (ASan, two bats streams)
+    run "$NDB" send --timeout 120 "$(auth slow slow-pw)"
     [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}' ]
 }
 
