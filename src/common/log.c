@@ -20,12 +20,16 @@ int log_level_parse(const char *s) {
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...) {
-    if (lvl > log_threshold) return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    log_vmsg(lvl, fmt, ap);
     va_end(ap);
+}
+
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) {
+    if (lvl > log_threshold) return;
+    char line[1024];
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     /* Lines quote what clients sent (a Host or Origin header, a user name):
      * JSON quoting escapes C0 controls only, so a C1 control (U+009B, CSI to

@@ -7,6 +7,8 @@
 #ifndef NDB_LOG_H
 #define NDB_LOG_H
 
+#include <stdarg.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
@@ -18,6 +20,7 @@ extern const char *const log_level_names[];
 /* Parse "error", "warn", "info" or "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

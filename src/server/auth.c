@@ -18,6 +18,7 @@
 #include "common/plural.h"
 #include "server/auth_throttle.h"
 #include "server/auth_worker.h"
+#include "server/refusal_log.h"
 
 /* A login in progress: its job for the worker, the deferred reply, and
  * when its check may start. */
@@ -495,7 +496,7 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     *user = NULL;
     *retry_s = 1;
     if (!auth_enabled() || parse_basic(value, buf, sizeof buf, &ulen, &pw, &pwlen)) {
-        log_info("refused a WebSocket upgrade from %s: malformed Authorization header", addr);
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: malformed Authorization header", addr);
         return AUTH_BASIC_FAILED;
     }
     const ndb_user *u = users_find(A.users, buf, ulen);
@@ -546,13 +547,13 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
         *user = u;
         log_info("user %s authenticated from %s (Basic, role %s)", name, addr, cmd_role_name(u->role));
     } else if (res == AUTH_BASIC_FAILED) {
-        log_info("refused a WebSocket upgrade from %s: wrong user or password (user %s)", addr, name);
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: wrong user or password (user %s)", addr, name);
     } else if (res == AUTH_BASIC_TOO_SLOW) {
-        log_warn("refused a WebSocket upgrade from %s: the password check of user %s takes longer than a "
+        refusal_log(LOG_WARN, "refused a WebSocket upgrade from %s: the password check of user %s takes longer than a "
                  "handshake may spend (%d ms); it must log in with SV_AUTH",
                  addr, name, AUTH_SYNC_BURST_MS);
     } else {
-        log_info("refused a WebSocket upgrade from %s: %s, retry in %u s", addr,
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: %s, retry in %u s", addr,
                  res == AUTH_BASIC_BUSY ? "too many password checks on the server" : "too many password checks from this address",
                  *retry_s);
     }

@@ -16,6 +16,7 @@
 #include "common/strbuf.h"
 #include "server/auth.h"
 #include "server/origin.h"
+#include "server/refusal_log.h"
 
 /* Refused origins whose warning was logged lately: one line per origin per
  * WARN_INTERVAL_S, then how many were not logged. */
@@ -281,7 +282,7 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     const char *why;
     unsigned fault = upgrade_fault(wsi, &why);
     if (fault) {
-        log_info("refused a WebSocket upgrade from %s: %.*s", peer, (int)strlen(why) - 1, why); /* no \n */
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: %.*s", peer, (int)strlen(why) - 1, why); /* no \n */
         return refuse(wsi, fault, fault == 426 ? "Sec-WebSocket-Version" : NULL, "13", why);
     }
     enum origin_verdict v = origin_check(&H.policy, origin_hdr, host_hdr, local_address(wsi, lb, sizeof lb));
@@ -300,13 +301,13 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
      * close the connection without a word (docs/protocol.md 0.1): say why */
     const char *offer = header(wsi, WSI_TOKEN_PROTOCOL, pb, sizeof pb);
     if (offer && !lws_reads_offer(wsi)) {
-        log_info("refused a WebSocket upgrade from %s: its subprotocol list cannot be read", peer);
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: its subprotocol list cannot be read", peer);
         return refuse(wsi, 400, NULL, NULL,
                       "400 Bad Request: the Sec-WebSocket-Protocol list cannot be read (at most 126 bytes, names "
                       "of at most 62 separated by commas): offer 'ndb' alone, or no subprotocol\n");
     }
     if (offer && *offer && !offers_ndb(offer)) {
-        log_info("refused a WebSocket upgrade from %s: it offers subprotocols without 'ndb'", peer);
+        refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: it offers subprotocols without 'ndb'", peer);
         return refuse(wsi, 400, NULL, NULL,
                       "400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol\n");
     }

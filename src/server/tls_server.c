@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/tls_files.h"
+#include "server/refusal_log.h"
 
 /* How to name setting s in a message: "--tls-cert FILE" or "tls.cert FILE". */
 static void name_of(const ndb_config *cfg, enum setting_id id, const char *file, char *out, size_t n) {
@@ -122,5 +123,5 @@ void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char
     /* OpenSSL 3.0 names TLS 1.3's alert 116 "unknown" */
     const char *alert = (si->ret & 0xff) == 116 ? "certificate required (the client sent no certificate)"
                                                 : SSL_alert_desc_string_long(si->ret);
-    log_info("refused a TLS connection from %s: %s%s", peer, alert, why);
+    refusal_log(LOG_INFO, "refused a TLS connection from %s: %s%s", peer, alert, why);
 }

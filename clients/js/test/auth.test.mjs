@@ -201,6 +201,8 @@ test('a restart that catches the reconnection\'s login in its check (43, uncheck
         await s.relaunch();
         await until(() => db.sent.filter((c) => c === 'SV_AUTH').length === 2, 'the reconnection\'s SV_AUTH sent');
         await s.stop(); // while the password is being checked
+        // the server's exit can be seen before the answer it sent is read
+        await until(() => answers.length > 0, 'the answer to the unchecked login');
         assert.deepEqual(answers, [
             '{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}']);
         const reopened = once(db, 'open', 20000);

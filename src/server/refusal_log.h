@@ -1,0 +1,28 @@
+/*
+ * refusal_log.h — the log lines of refused handshakes, bounded in rate.
+ *
+ * A refused WebSocket upgrade (Basic credentials wrong or unchecked, a
+ * malformed header, no 'ndb' subprotocol) or TLS handshake is one line
+ * naming the address and why: what an operator needs to find a
+ * misconfigured client.  A client retrying in a loop, or anyone who can
+ * reach the port, could make thousands a second and fill the disk under
+ * the log, so at most REFUSAL_LINES_PER_S of them are written in a second;
+ * the rest are counted, and one line sums them up when that second is
+ * over.  (Refused Origins and Hosts have their own bound, per origin, in
+ * handshake.c; connections over maxConnections are summed once a tick.)
+ */
+#ifndef NDB_REFUSAL_LOG_H
+#define NDB_REFUSAL_LOG_H
+
+#include "common/log.h"
+
+#define REFUSAL_LINES_PER_S 10
+
+/* Log a refusal at level lvl, or count it if this second has had its lines. */
+void refusal_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Once a tick: the summary of a second that is over.  final: of the
+ * current one too (the server stops). */
+void refusal_log_tick(int final);
+
+#endif
