@@ -64,6 +64,7 @@ typedef struct conn {
     strbuf ctl;         /* control frames to send (pong, ping, close) */
     size_t ctl_off;     /* bytes of ctl already written */
     int peer_closed;    /* the client sent a close frame */
+    int peer_eof;       /* the client shut its side (recv() 0): read no more, answer what came */
     int64_t last_rx_ms; /* ms (monotonic) of the last frame received */
     int ping_sent;      /* an idle ping is out, no frame since */
     int64_t ping_ms;    /* with ping_sent: when it was queued (monotonic ms) */
