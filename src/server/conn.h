@@ -30,6 +30,7 @@ typedef struct conn {
     size_t direct_sent; /* bytes of the front entry (frame header included on the
                          * direct path) already written */
     int throttled;      /* reading paused because conn_backlog is high */
+    int out_too_long;   /* a reply or push of 4 GiB or more was refused by outq: close 1008 */
     int gated;          /* in T.gated: out is held by the durability gate */
     struct conn *gprev, *gnext;
     int draining;       /* a message was too big: discard input, close with 1009 */
