@@ -30,6 +30,7 @@ typedef struct conn {
     size_t direct_sent; /* bytes of the front entry (frame header included on the
                          * direct path) already written */
     int throttled;      /* reading paused because conn_backlog is high */
+    int out_too_long;   /* a reply or push of 4 GiB or more was refused by outq: close 1008 */
     int gated;          /* in T.gated: out is held by the durability gate */
     struct conn *gprev, *gnext;
     int draining;       /* a message was too big: discard input, close with 1009 */
@@ -64,6 +65,7 @@ typedef struct conn {
     strbuf ctl;         /* control frames to send (pong, ping, close) */
     size_t ctl_off;     /* bytes of ctl already written */
     int peer_closed;    /* the client sent a close frame */
+    int peer_eof;       /* the client shut its side (recv() 0): read no more, answer what came */
     int64_t last_rx_ms; /* ms (monotonic) of the last frame received */
     int ping_sent;      /* an idle ping is out, no frame since */
     int64_t ping_ms;    /* with ping_sent: when it was queued (monotonic ms) */

@@ -92,6 +92,8 @@
 
 /* RXFLOW reason bit of a hold, as transport.c uses it. */
 #define RXFLOW_HOLD (1 << 1)
+/* RXFLOW reason bit of the end of the client's stream: never cleared. */
+#define RXFLOW_EOF (1 << 2)
 
 int direct_handover(conn *c) {
     c->handover = 0;
@@ -318,6 +320,24 @@ static void in_keep(conn *c, size_t used, size_t need) {
     if (c->in_len == 0 && !c->in_msg) c->msg_started = 0;
 }
 
+/* After the client's half-close, once its buffered frames are handled
+ * (not while the input is paused: those wait for the pause to end): what
+ * is left is a frame that can never complete.  Close as for a close frame
+ * without a code, after the replies; a close already under way (the
+ * client's own close frame, 1002, 1009) just stops waiting for the
+ * client's close, which cannot come. */
+static void eof_finish(conn *c) {
+    if (!c->peer_eof || paused(c)) return;
+    c->in_len = 0;
+    c->in_skip = 0;
+    if (c->closing || c->draining || c->close_sent) {
+        c->peer_closed = 1;
+        transport_want_flush(c);
+        return;
+    }
+    peer_close(c, NULL, 0);
+}
+
 int direct_input(conn *c) {
     if (c->in_input) return 0; /* the running loop goes on */
     c->in_input = 1;
@@ -326,7 +346,26 @@ int direct_input(conn *c) {
     size_t used = take_frames(c, c->in, c->in_len, &need, &rc);
     in_keep(c, used, need);
     c->in_input = 0;
+    if (rc == 0) eof_finish(c);
     return rc;
+}
+
+/* recv() gave 0: the client shut its sending side (a TCP half-close, as
+ * `nc -N` or a script that writes all its requests first does; or it sent
+ * its close frame and then shut).  It may still read: the requests it
+ * sent, buffered here or not yet handled behind back-pressure, are owed
+ * their answers (docs/protocol.md 1.4), its close frame its echo (1.2);
+ * they used to be dropped with the socket.  Returns -1 to close now
+ * (nothing is owed), else stops reading the socket (at its end poll()
+ * reports it readable at every turn) and lets eof_finish close after the
+ * replies.  A client that then reads nothing is dropped as any closing
+ * connection is, after outputStallTimeoutSec. */
+static int peer_eof(conn *c) {
+    if (c->in_len == 0 && !paused(c) && !c->closing && !c->draining && c->ctl.len == c->ctl_off && outq_empty(&c->out))
+        return -1;
+    c->peer_eof = 1;
+    lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_EOF);
+    return direct_input(c); /* the frames buffered before the end first */
 }
 
 /* What a connection with nothing buffered reads into: its frames are
@@ -338,10 +377,10 @@ int direct_input(conn *c) {
 static unsigned char shared_in[SHARED_IN];
 
 int direct_readable(conn *c) {
-    if (paused(c)) return 0; /* POLLIN is being turned off; the bytes wait in the socket */
+    if (paused(c) || c->peer_eof) return 0; /* POLLIN is being turned off; the bytes wait in the socket */
     if (c->in_len == 0) {
         ssize_t n = recv(c->fd, shared_in, sizeof shared_in, 0);
-        if (n == 0) return -1; /* the client is gone */
+        if (n == 0) return peer_eof(c);
         if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
         c->last_rx_ms = transport_mono_ms();
         size_t need;
@@ -362,7 +401,7 @@ int direct_readable(conn *c) {
     in_reserve(c, IN_MIN);
     if (c->in_len == c->in_cap) return direct_input(c); /* (full: only after a pause) */
     ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-    if (n == 0) return -1; /* the client is gone */
+    if (n == 0) return peer_eof(c);
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
     c->last_rx_ms = transport_mono_ms();
     c->in_len += (size_t)n;

@@ -5,9 +5,12 @@
 
 #include <stdlib.h>
 
-/* The length word of a marker; real payloads are shorter (a response is
- * bounded by limits.maxOutputBytes, at most 2^40, but a single entry's
- * length is a uint32: transport.c closes a connection long before). */
+/* The length word of a marker; real payloads are shorter: a longer one is
+ * refused by outq_reply_end and outq_push (its connection is closed as over
+ * maxOutputBytes).  maxOutputBytes alone did not keep them out: it may be
+ * up to 2^40, and an answer was built whole before it was checked (a
+ * KV_KEYS of 4.3 GB wrapped to a 2.6 MB frame, and the queue was read as
+ * garbage from there). */
 #define MARKER UINT32_MAX
 
 static uint32_t entry_len(const outq *q, size_t at) {
@@ -35,10 +38,16 @@ size_t outq_reply_begin(outq *q) {
     return at;
 }
 
-void outq_reply_end(outq *q, size_t at) {
-    uint32_t n = (uint32_t)(q->buf.len - at - OUTQ_ENTRY_HEAD);
+int outq_reply_end(outq *q, size_t at) {
+    size_t len = q->buf.len - at - OUTQ_ENTRY_HEAD;
+    if (len >= MARKER) {
+        q->buf.len = at;
+        return -1;
+    }
+    uint32_t n = (uint32_t)len;
     memcpy(q->buf.buf + at, &n, sizeof n);
     q->pending += n;
+    return 0;
 }
 
 void outq_reply_defer(outq *q, size_t at, client_slot *slot) {
@@ -49,10 +58,11 @@ void outq_reply_defer(outq *q, size_t at, client_slot *slot) {
     q->slots++;
 }
 
-void outq_push(outq *q, const char *msg, size_t n) {
+int outq_push(outq *q, const char *msg, size_t n) {
+    if (n >= MARKER) return -1;
     size_t at = outq_reply_begin(q);
     sb_add(&q->buf, msg, n);
-    outq_reply_end(q, at);
+    return outq_reply_end(q, at);
 }
 
 void outq_append(outq *dst, outq *src) {

@@ -52,14 +52,17 @@ typedef struct outq {
 /* Open a reply at the end of the queue; the handler appends its payload to
  * q->buf.  Returns the entry's offset for outq_reply_end. */
 size_t outq_reply_begin(outq *q);
-/* Close the reply opened at `at`: its payload is everything appended since. */
-void outq_reply_end(outq *q, size_t at);
+/* Close the reply opened at `at`: its payload is everything appended since.
+ * Returns -1, with the reply dropped, if the payload is too long for an
+ * entry (4 GiB or more: its length is a uint32); else 0. */
+int outq_reply_end(outq *q, size_t at);
 /* Turn the reply opened at `at` (to which nothing was appended) into the
  * marker of deferred reply `slot`. */
 void outq_reply_defer(outq *q, size_t at, client_slot *slot);
 
-/* Queue a whole message. */
-void outq_push(outq *q, const char *msg, size_t n);
+/* Queue a whole message.  Returns -1, with nothing queued, if it is too
+ * long for an entry (as outq_reply_end); else 0. */
+int outq_push(outq *q, const char *msg, size_t n);
 
 /* Move every entry of src (which holds no markers) to the end of dst. */
 void outq_append(outq *dst, outq *src);

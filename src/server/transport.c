@@ -405,9 +405,14 @@ static void release_gates(void) {
  * large keys) learns why, instead of seeing the connection drop; lws drops
  * it anyway if the close frame cannot go out within 5 s. */
 static int check_output_cap(conn *c) {
-    if (c->out.pending <= T.srv->cfg.max_output) return 0;
-    log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
-             T.srv->cfg.max_output);
+    if (c->out_too_long) /* whatever maxOutputBytes is: an answer is at most 4 GiB (outq.c) */
+        log_info("closing a connection: one message of its output was 4 GiB or more");
+    else if (c->out.pending <= T.srv->cfg.max_output)
+        return 0;
+    else
+        log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
+                 T.srv->cfg.max_output);
+    c->out_too_long = 0; /* handled: like the queue, it is gone */
     outq_free(&c->out);
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "output over maxOutputBytes", 5);
     return -1;
@@ -439,7 +444,7 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     dispatch_message(T.srv, &c->cl, msg, len, c->rx_binary, &c->out.buf);
     c->dispatching = 0;
     if (c->reply_slot) outq_reply_defer(&c->out, c->reply_at, c->reply_slot);
-    else outq_reply_end(&c->out, c->reply_at);
+    else if (outq_reply_end(&c->out, c->reply_at) < 0) c->out_too_long = 1;
     if (!outq_empty(&c->later)) outq_append(&c->out, &c->later);
     gate(c, c->reply_at);
     queued(c);
@@ -460,11 +465,11 @@ static int op_push(client *cl, const char *msg, size_t n) {
     conn *c = conn_of(cl);
     if (c->closing || T.shutting_down) return -1;
     if (c->dispatching) { /* behind the reply being built */
-        outq_push(&c->later, msg, n);
+        if (outq_push(&c->later, msg, n) < 0) c->out_too_long = 1; /* closed after the reply */
         return 0;
     }
     size_t from = c->out.buf.len;
-    outq_push(&c->out, msg, n);
+    if (outq_push(&c->out, msg, n) < 0) c->out_too_long = 1;
     gate(c, from);
     queued(c);
     return c->closing ? -1 : 0;

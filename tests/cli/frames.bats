@@ -99,6 +99,37 @@ teardown() { stop_server; }
     [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
 }
 
+# A client that sends its requests and then shuts its side of the socket
+# (shutdown(SHUT_WR): `nc -N`, a script done writing) still reads.  The
+# server took the end of the stream for a client gone and dropped the
+# replies still queued (40 of 100 KB pass the back-pressure mark), and the
+# requests waiting behind it: 44 of 50 answers, 11 of 50 after a close.
+@test "a client that half-closes after its requests (and its close) gets every answer, then the close" {
+    start_server
+    local v i specs=()
+    v=$(head -c 100000 /dev/zero | tr '\0' w)
+    req "{\"KV_SET\":{\"keys\":{\"v\":\"$v\"}}}" '{"KV_SET_RSP":{"st":1}}'
+    for i in $(seq 1 40); do specs+=('text:{"KV_GET":{"keys":["v"]}}'); done
+    probe frames --half-close "${specs[@]}" 'text:{"KV_COUNT":{}}' >"$BATS_TEST_TMPDIR/out"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 42 ]
+    [ "$(head -n 40 "$BATS_TEST_TMPDIR/out" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v\":\"$v\"},\"st\":1}}" ]
+    [ "$(sed -n 41p "$BATS_TEST_TMPDIR/out")" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = 'closed 1005' ] # as for a close frame without a code
+    # its close frame is echoed after the answers
+    probe frames --half-close "${specs[@]}" 'close/hex:03e8' >"$BATS_TEST_TMPDIR/out"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 41 ]
+    [ "$(head -n 40 "$BATS_TEST_TMPDIR/out" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v\":\"$v\"},\"st\":1}}" ]
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = 'closed 1000' ]
+    # an unfinished message at the end is dropped; the answers before it are not
+    probe frames --half-close "${specs[@]}" 'text/nofin:{"KV_CO' >"$BATS_TEST_TMPDIR/out"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 41 ]
+    [ "$(head -n 40 "$BATS_TEST_TMPDIR/out" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v\":\"$v\"},\"st\":1}}" ]
+    [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = 'closed 1005' ]
+    # none of them is kept: the only connection is this one
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" == *'"connections":1,'* ]]
+}
+
 @test "NDB_TRANSPORT=lws: fragments, pings, 1007 and 1009 through libwebsockets; a bad value is refused" {
     NDB_TRANSPORT=lws start_server --max-payload 1024
     grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"

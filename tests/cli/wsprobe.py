@@ -676,10 +676,17 @@ def cmd_frames(args):
     (NAME: text, binary, cont, close, ping, pong or an opcode number;
     FLAGs: nofin, rsv1, unmasked, hex — the payload is hex), then print
     every reply ('pong PAYLOAD' for pongs) until the server closes:
-    'closed CODE' last."""
+    'closed CODE' last ('closed 1006' if it closes without a close frame).
+    --half-close shuts the
+    socket's sending side (shutdown(SHUT_WR), as `nc -N` does) and waits
+    --wait seconds before reading, so that the server sees the end of
+    the stream with its replies still queued."""
     conn = WSConn(args.url, args.timeout)
     try:
         conn.send_raw(b"".join(spec_frame(s) for s in args.specs))
+        if args.half_close:
+            conn.sock.shutdown(socket.SHUT_WR)
+            time.sleep(args.wait)
         deadline = time.monotonic() + args.timeout
         parts = []
         while True:
@@ -754,6 +761,10 @@ def build_parser():
     sp.add_argument("names", metavar="NAME1,NAME2")
     sp = add("frames", cmd_frames, "send frames given as specs, print the replies and the close")
     sp.add_argument("specs", metavar="NAME[/FLAG...]:PAYLOAD", nargs="+")
+    sp.add_argument("--half-close", action="store_true",
+                    help="shutdown(SHUT_WR) after sending, then wait --wait seconds before reading")
+    sp.add_argument("--wait", type=float, default=0.5, metavar="S",
+                    help="with --half-close: seconds to wait before reading (default 0.5)")
     sp = add("close-on-shutdown", cmd_close_on_shutdown, "wait for the server to close")
     sp.add_argument("--ready-file", metavar="PATH",
                     help="create PATH once the connection is open")
