@@ -1,6 +1,8 @@
 /*
- * refusal_log.c — refused handshakes logged at most REFUSAL_LINES_PER_S a
- * second (see refusal_log.h).
+ * refusal_log.c — refused handshakes logged within a rate (see
+ * refusal_log.h): a token bucket of REFUSAL_LINES_BURST lines refilled by
+ * REFUSAL_LINES_PER_S a second.  The burst keeps the lines of a few
+ * misconfigured clients (or a test suite) whole; the rate bounds a flood.
  */
 #include "server/refusal_log.h"
 
@@ -11,9 +13,10 @@
 #include "common/plural.h"
 
 static struct {
-    uint64_t second_from; /* monotonic ms at which the current second began */
-    unsigned lines;       /* lines written in it */
-    uint64_t unlogged;    /* refusals counted in it without a line */
+    int started;
+    uint64_t at_ms;       /* monotonic ms of the last refill */
+    double lines;         /* lines that may be written now (at most the burst) */
+    uint64_t unlogged;    /* refusals counted without a line since the last summary */
     enum log_level level; /* the most severe of those (the summary's level) */
 } R;
 
@@ -23,36 +26,34 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void summarize(void) {
-    if (R.unlogged)
-        log_msg(R.level, "refused %llu more handshake%s in a second without a line each (at most %d such lines "
-                         "a second)",
-                (unsigned long long)R.unlogged, plural_s(R.unlogged), REFUSAL_LINES_PER_S);
-    R.unlogged = 0;
-    R.level = LOG_DEBUG;
-}
-
-/* Start a new second if the current one is over (final: now). */
-static void roll(uint64_t now, int final) {
-    if (!final && now - R.second_from < 1000) return;
-    summarize();
-    R.second_from = now;
-    R.lines = 0;
+static void refill(uint64_t now) {
+    if (!R.started) {
+        R.started = 1;
+        R.lines = REFUSAL_LINES_BURST;
+    } else {
+        R.lines += (double)(now - R.at_ms) * REFUSAL_LINES_PER_S / 1000;
+        if (R.lines > REFUSAL_LINES_BURST) R.lines = REFUSAL_LINES_BURST;
+    }
+    R.at_ms = now;
 }
 
 void refusal_log(enum log_level lvl, const char *fmt, ...) {
     if (lvl > log_threshold) return; /* not logged at this level: nothing to bound */
-    roll(now_ms(), 0);
-    if (R.lines >= REFUSAL_LINES_PER_S) {
-        R.unlogged++;
-        if (lvl < R.level || R.unlogged == 1) R.level = lvl;
+    refill(now_ms());
+    if (R.lines < 1) {
+        if (!R.unlogged++ || lvl < R.level) R.level = lvl;
         return;
     }
-    R.lines++;
+    R.lines -= 1;
     va_list ap;
     va_start(ap, fmt);
     log_vmsg(lvl, fmt, ap);
     va_end(ap);
 }
 
-void refusal_log_tick(int final) { roll(now_ms(), final); }
+void refusal_log_tick(void) {
+    if (!R.unlogged) return;
+    log_msg(R.level, "refused %llu more handshake%s without a line each (beyond %d such lines a second)",
+            (unsigned long long)R.unlogged, plural_s(R.unlogged), REFUSAL_LINES_PER_S);
+    R.unlogged = 0;
+}

@@ -6,10 +6,11 @@
  * naming the address and why: what an operator needs to find a
  * misconfigured client.  A client retrying in a loop, or anyone who can
  * reach the port, could make thousands a second and fill the disk under
- * the log, so at most REFUSAL_LINES_PER_S of them are written in a second;
- * the rest are counted, and one line sums them up when that second is
- * over.  (Refused Origins and Hosts have their own bound, per origin, in
- * handshake.c; connections over maxConnections are summed once a tick.)
+ * the log, so after a burst of REFUSAL_LINES_BURST such lines at most
+ * REFUSAL_LINES_PER_S are written a second; the rest are counted, and one
+ * line a tick sums them up.  (Refused Origins and Hosts have their own
+ * bound, per origin, in handshake.c; connections over maxConnections are
+ * summed once a tick.)
  */
 #ifndef NDB_REFUSAL_LOG_H
 #define NDB_REFUSAL_LOG_H
@@ -17,12 +18,13 @@
 #include "common/log.h"
 
 #define REFUSAL_LINES_PER_S 10
+#define REFUSAL_LINES_BURST 50
 
-/* Log a refusal at level lvl, or count it if this second has had its lines. */
+/* Log a refusal at level lvl, or count it when over the rate. */
 void refusal_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Once a tick: the summary of a second that is over.  final: of the
- * current one too (the server stops). */
-void refusal_log_tick(int final);
+/* Once a tick, and when the loop ends: the line that sums up the
+ * refusals counted since the last one, if any. */
+void refusal_log_tick(void);
 
 #endif

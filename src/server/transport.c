@@ -989,7 +989,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         log_info("dropped %u connection%s that did not complete the WebSocket handshake in %u s", dropped,
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
-    refusal_log_tick(0);
+    refusal_log_tick();
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && time(NULL) >= T.shutdown_deadline) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
@@ -1242,7 +1242,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
     log_refusals();
-    refusal_log_tick(1);
+    refusal_log_tick();
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

@@ -100,54 +100,41 @@ teardown_file() { stop_server; }
     [ "$output" = 'ndb' ]
 }
 
+# raw_upgrades < PYTHON: run PYTHON with wsprobe.py's raw_answer, this
+# server's PORT, and HEAD, an RFC 6455 upgrade's head (KEY its key line,
+# VERSION its version line) to send as it is or changed (HEAD.replace):
+# handshakes a WebSocket client would not send
+raw_upgrades() {
+    {
+        cat <<PRELUDE
+import sys
+sys.path.insert(0, "$BATS_TEST_DIRNAME")
+from wsprobe import raw_answer
+PORT = $NDB_PORT
+KEY = b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+VERSION = b"Sec-WebSocket-Version: 13\r\n"
+HEAD = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + KEY + VERSION
+PRELUDE
+        cat
+    } | python3 -
+}
+
 @test "an offer of subprotocols without ndb is refused with 400 and the reason; ndb among others is chosen" {
     run probe subprotocol 'chat, ndb'
     [ "$status" -eq 0 ]
     [ "$output" = 'ndb' ]
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-          b"Sec-WebSocket-Protocol: json, chat\r\n\r\n")
-data = b""
-while True:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    data += chunk
-head, _, body = data.partition(b"\r\n\r\n")
-print(head.split(b"\r\n")[0].decode())
-print(body.decode(), end="")
+    run raw_upgrades <<'PY'
+print(raw_answer(PORT, HEAD + b"Sec-WebSocket-Protocol: json, chat\r\n"))
 PY
     [ "$status" -eq 0 ]
-    [ "$output" = "HTTP/1.1 400 Bad Request
-400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol" ]
+    [ "$output" = "HTTP/1.1 400 Bad Request | 400 Bad Request: ndb speaks the subprotocol 'ndb' only: offer it, or no subprotocol" ]
 }
 
 @test "an upgrade that is not RFC 6455's is refused: not a GET 400, version other than 13 426, a bad key 400" {
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-def upgrade(method="GET", version=b"Sec-WebSocket-Version: 13\r\n", key=b"dGhlIHNhbXBsZSBub25jZQ=="):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-    s.sendall(method.encode() + b" / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              + (b"Sec-WebSocket-Key: " + key + b"\r\n" if key else b"") + version + b"\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    shown = [lines[0]] + [l for l in lines[1:] if l.lower().startswith(b"sec-websocket-version")]
-    print(" | ".join(x.decode() for x in shown + ([body.rstrip(b"\n")] if body else [])))
-upgrade()
-upgrade(method="POST")
-upgrade(version=b"Sec-WebSocket-Version: 8\r\n")
-upgrade(version=b"")
-upgrade(key=b"abc")
-upgrade(key=None)
+    run raw_upgrades <<'PY'
+for head in (HEAD, HEAD.replace(b"GET", b"POST"), HEAD.replace(VERSION, b"Sec-WebSocket-Version: 8\r\n"),
+             HEAD.replace(VERSION, b""), HEAD.replace(KEY, b"Sec-WebSocket-Key: abc\r\n"), HEAD.replace(KEY, b"")):
+    print(raw_answer(PORT, head, show=[b"Sec-WebSocket-Version"]))
 PY
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
@@ -161,22 +148,9 @@ PY
 }
 
 @test "an upgrade without a Host header (or with an empty one) is refused with 400 and the reason, not closed in silence" {
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-def upgrade(host):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-    s.sendall(b"GET / HTTP/1.1\r\n" + host + b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0]] + ([body.rstrip(b"\n")] if body else [])))
+    run raw_upgrades <<'PY'
 for host in (b"", b"Host:\r\n", b"Host: 127.0.0.1\r\n"):
-    upgrade(host)
+    print(raw_answer(PORT, HEAD.replace(b"Host: 127.0.0.1\r\n", host)))
 PY
     [ "$status" -eq 0 ]
     local nohost="HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade needs a Host header (RFC 6455 4.1)"
@@ -189,24 +163,11 @@ PY
 @test "an upgrade whose Connection header does not list Upgrade is refused with 400 and the reason, not closed in silence" {
     # libwebsockets drops exactly these without a word (after ndb's own checks accepted them);
     # every Connection header it upgrades still upgrades, its oddities included ("up", "a.b")
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-def upgrade(connection):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" + connection +
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0] or b"(closed)"] + ([body.rstrip(b"\n")] if body else [])))
+    run raw_upgrades <<'PY'
 for c in (b"", b"Connection: keep-alive\r\n", b"Connection: keep-alive,,Upgrade\r\n",
           b"Connection: " + b"x" * 120 + b", Upgrade\r\n",
           b"Connection: keep-alive, Upgrade\r\n", b"Connection: up\r\n", b"Connection: a.b, upgrade\r\n"):
-    upgrade(c)
+    print(raw_answer(PORT, HEAD.replace(b"Connection: Upgrade\r\n", c)))
 PY
     [ "$status" -eq 0 ]
     local noconn="HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade needs a Connection header listing Upgrade (RFC 6455 4.1), in at most 127 bytes of comma-separated tokens"
@@ -223,23 +184,11 @@ PY
 @test "an upgrade to HTTP/2 (h2c, whose WebSocket streams skipped the Origin rule) is refused with 400, not switched to" {
     # with a WebSocket handshake's headers libwebsockets switched to HTTP/2 (101 h2c), where a
     # WebSocket stream from a foreign Origin was accepted (other names lws refuses itself, 403)
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-def upgrade(upgrade, connection=b"Upgrade"):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: " + upgrade + b"\r\nConnection: " + connection +
-              b"\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data or not (data.startswith(b"HTTP/1.1 101") or data.endswith(b"\n") or data.endswith(b">")):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    print(" | ".join(x.decode() for x in [head.split(b"\r\n")[0] or b"(closed)"] + ([body.rstrip(b"\n")[:120]] if body else [])))
-upgrade(b"h2c", b"Upgrade, HTTP2-Settings")
-upgrade(b"WebSocket")
+    run raw_upgrades <<'PY'
+h2 = HEAD.replace(b"Upgrade: websocket\r\nConnection: Upgrade\r\n",
+                  b"Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n")
+print(raw_answer(PORT, h2, body_max=120))
+print(raw_answer(PORT, HEAD.replace(b"Upgrade: websocket", b"Upgrade: WebSocket"), body_max=120))
 PY
     [ "$status" -eq 0 ]
     local other="HTTP/1.1 400 Bad Request | 400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 or another protocol"
@@ -252,23 +201,10 @@ PY
 }
 
 @test "a Sec-WebSocket-Version of 13 with blanks around it is version 13 (RFC 7230 3.2.4), not refused 426" {
-    run python3 - "$NDB_PORT" <<'PY'
-import socket, sys
-def upgrade(version):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version:" + version + b"\r\n\r\n")
-    data = b""
-    while b"\r\n\r\n" not in data or (not data.startswith(b"HTTP/1.1 101") and not data.endswith(b"\n")):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    lines = data.partition(b"\r\n\r\n")[0].split(b"\r\n")
-    shown = [lines[0]] + [l for l in lines[1:] if l.lower().startswith(b"sec-websocket-accept")]
-    print(" | ".join(x.decode() for x in shown))
+    run raw_upgrades <<'PY'
 for v in (b" 13 ", b" 13\t", b"   13", b" 13 \t ", b" 14 ", b" 13 8"):
-    upgrade(v)
+    print(raw_answer(PORT, HEAD.replace(VERSION, b"Sec-WebSocket-Version:" + v + b"\r\n"),
+                     show=[b"Sec-WebSocket-Accept"], body_max=0))
 PY
     [ "$status" -eq 0 ]
     local ok="HTTP/1.1 101 Switching Protocols | Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="

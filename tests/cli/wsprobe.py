@@ -356,6 +356,35 @@ class WSConn:
         self.sock.close()
 
 
+def raw_answer(port, head, show=(), body_max=None, timeout=5.0):
+    """Send head (bytes: a request line and headers, without the empty line
+    that ends them) to 127.0.0.1:port as is, and sum up the answer on one
+    line: "STATUS LINE | the headers named in show | BODY" ("(closed)" for
+    no answer; the body cut to body_max bytes, left out with 0).  Reads until the server closes, the head of a 101 is
+    complete, or a refusal's body ends (a newline, or the '>' of
+    libwebsockets' own pages).  For handshakes a WebSocket client could
+    not send."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(head + b"\r\n")
+        data = b""
+        while (b"\r\n\r\n" not in data or not (data.startswith(b"HTTP/1.1 101") or data.endswith(b"\n")
+                                                or data.endswith(b">"))):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    top, _, body = data.partition(b"\r\n\r\n")
+    lines = top.split(b"\r\n")
+    shown = [lines[0] or b"(closed)"]
+    shown += [l for l in lines[1:] if l.split(b":")[0].strip().lower() in [n.lower() for n in show]]
+    if body and body_max != 0:
+        shown.append(body.rstrip(b"\n")[:body_max])
+    return " | ".join(x.decode() for x in shown)
+
+
 def emit(line):
     """Print one result line; bytes are written exactly as received."""
     if isinstance(line, str):
