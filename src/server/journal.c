@@ -139,7 +139,10 @@ static void break_with_why(journal *j) {
     j->broken = 1;
     j->breaks++;
     if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
-    if (!j->closing) log_error("%s; writes are refused until the journal can be written again", j->why);
+    if (j->stopping) /* the server stops: nothing waits for a retry */
+        log_error("%s; the server is stopping: a repair snapshot is written now", j->why);
+    else if (!j->closing)
+        log_error("%s; writes are refused until the journal can be written again", j->why);
     sb_free(&j->buf);
 }
 
@@ -313,7 +316,10 @@ void journal_limbo_done(journal *j) {
     if (!j->limbo_from || j->broken) return;
     j->limbo_from = 0;
     j->why[0] = 0;
-    log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
+    if (j->stopping) /* no write is accepted any more: the held replies go out */
+        log_info("journal: repaired (generation %llu): the writes waiting for it are answered", (unsigned long long)j->gen);
+    else
+        log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
 }
 
 /* The last write or fdatasync, in journal_close, failed (j->why says

@@ -76,6 +76,7 @@ typedef struct journal {
     uint64_t limbo_from;    /* first record in limbo (not durable, kept by no file); 0: none */
     int broken;             /* a write or fsync failed: nothing is written until journal_rotate */
     int closing;            /* journal_close runs: a failure refuses nothing any more */
+    int stopping;           /* the server stops: a break is repaired at once, not retried later */
     int gone;               /* it broke because its file left its path (no recovery reads it) */
     int truncate_pending;   /* the broken file still holds a partial record past file_bytes */
     char why[PATH_MAX + 256]; /* why it broke (for the log, SV_INFO and 124 answers) */
