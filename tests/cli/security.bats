@@ -745,6 +745,10 @@ basic_wrong() {
     NDB_USER=reader run --separate-stderr "$NDB" rm cli --password-file "$READER_PW_FILE"
     exit_is 3
     [ "$stderr" = 'ndb: RoleDenied (45): KV_RMV needs the role write; user reader has the role read' ]
+    # --user '' connects without a login, whatever NDB_USER says
+    NDB_USER=reader NDB_PASSWORD=reader-pw run --separate-stderr "$NDB" get cli --user ''
+    exit_is 3
+    [ "$stderr" = 'ndb: AuthRequired (43): authentication required (the server has users: log in with --user NAME, or set NDB_USER)' ]
     NDB_PASSWORD=wrong run --separate-stderr "$NDB" get cli --user alice
     exit_is 3
     [ "$stderr" = "ndb: cannot log in as 'alice': AuthFailed (44): wrong user or password" ]
