@@ -133,8 +133,10 @@ static const char *member_named(const char *name, size_t n) {
 /* The hint for a member spelt as s's option ("loginTimeout" for
  * --login-timeout): a file written from the options' names would
  * otherwise get no suggestion, its names being too far from the members'. */
-static void other_spelling(const setting *s, char *after, size_t len) {
-    if (s->member) snprintf(after, len, " (did you mean '%s'?)", s->member);
+static void other_spelling(const setting *s, int negated, char *after, size_t len) {
+    if (s->member && negated) /* "noConsole": true would mean "console": false */
+        snprintf(after, len, " (did you mean '%s', with the opposite value?)", s->member);
+    else if (s->member) snprintf(after, len, " (did you mean '%s'?)", s->member);
     else snprintf(after, len, " (--%s is a command-line option only)", s->option);
 }
 
@@ -163,13 +165,14 @@ static int walk_object(cfgwalk *w, uint32_t obj) {
         } else {
             char sug[128], after[160] = "";
             const setting *other;
+            int negated;
             const char *home = plain ? member_named(name, namelen) : NULL;
             settings_suggest(w->path.buf, 1, sug, sizeof sug);
             if (memchr(name, '.', namelen)) snprintf(after, sizeof after, " (member names have no '.': nest objects instead)");
             else if (home && !strchr(home, '.')) snprintf(after, sizeof after, " (did you mean '%s', at the top level?)", home);
             else if (home) snprintf(after, sizeof after, " (did you mean '%s'?)", home);
-            else if (plain && (other = settings_by_other_spelling(name, namelen, 1)))
-                other_spelling(other, after, sizeof after);
+            else if (plain && (other = settings_by_other_spelling(name, namelen, 1, &negated)))
+                other_spelling(other, negated, after, sizeof after);
             else if (sug[0]) snprintf(after, sizeof after, " (did you mean '%s'?)", sug);
             return fail_member(w, "unknown member ", after);
         }

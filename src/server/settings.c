@@ -147,24 +147,30 @@ static int loose_is(const char *word, const char *prefix, const char *cand, size
     return loose(cand, n, c + p, sizeof c - p) && !strcmp(word, c);
 }
 
-const setting *settings_by_other_spelling(const char *word, size_t n, int members) {
+const setting *settings_by_other_spelling(const char *word, size_t n, int members, int *negated) {
     char w[128];
+    *negated = 0;
     if (!loose(word, n, w, sizeof w)) return NULL;
     for (int i = 1; i < S_COUNT; i++) {
         const setting *s = &settings_table[i];
         if (!s->size) continue; /* accepted and ignored (version, core): nothing to point to */
         if (members && s->option) { /* a member spelt as the option */
             if (loose_is(w, "", s->option, strlen(s->option)) ||
-                (s->alias && loose_is(w, "", s->alias, strlen(s->alias))) ||
-                (s->type == ST_BOOL && loose_is(w, "no", s->option, strlen(s->option))))
+                (s->alias && loose_is(w, "", s->alias, strlen(s->alias))))
                 return s;
+            if (s->type == ST_BOOL && loose_is(w, "no", s->option, strlen(s->option))) {
+                *negated = 1; /* "noConsole": true means "console": false */
+                return s;
+            }
         } else if (!members && s->member) { /* an option spelt as the member */
             const char *last = strrchr(s->member, '.') ? strrchr(s->member, '.') + 1 : s->member;
             if (loose_is(w, "", last, strlen(last)) || loose_is(w, "", s->member, strlen(s->member))) return s;
             /* a boolean's member turned off as options are (--no-protected-mode) */
             if (s->type == ST_BOOL && (loose_is(w, "no", last, strlen(last)) ||
-                                       loose_is(w, "no", s->member, strlen(s->member))))
+                                       loose_is(w, "no", s->member, strlen(s->member)))) {
+                *negated = 1;
                 return s;
+            }
         }
     }
     return NULL;

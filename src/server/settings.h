@@ -197,8 +197,10 @@ void settings_suggest(const char *word, int members, char *out, size_t outlen);
  * members != 0, word is a config member written as an option
  * ("loginTimeout", "login-timeout", "noConsole" for --login-timeout,
  * --no-console); else an option written as a member ("loginTimeoutSec",
- * "protected-mode").  Compared without case, '-' or '_'.  NULL if none. */
-const setting *settings_by_other_spelling(const char *word, size_t n, int members);
+ * "protected-mode").  Compared without case, '-' or '_'.  NULL if none.
+ * *negated is 1 when word is a boolean's name with "no" before it (its
+ * value then means the opposite). */
+const setting *settings_by_other_spelling(const char *word, size_t n, int members, int *negated);
 
 /* How to name s in a message, given where its value came from:
  * "option '--persist-path'" or "field 'persist.path'". */

@@ -74,7 +74,8 @@ static int unknown_option(const char *word) {
     snprintf(name, sizeof name, "%.*s", (int)strcspn(w, "="), w);
     /* an option spelt as its config member ("--loginTimeoutSec") is too
      * far from the option's name for the closest spelling to find it */
-    const setting *s = settings_by_other_spelling(name, strlen(name), 0);
+    int negated; /* the bool's --no- form is offered beside it either way */
+    const setting *s = settings_by_other_spelling(name, strlen(name), 0, &negated);
     if (s && s->option && s->type == ST_BOOL)
         return usage_error("unknown option '%s'; did you mean '--%s' or '--%s'?", word, s->option, no_names[s->id]);
     if (s && s->option) return usage_error("unknown option '%s'; did you mean '--%s'?", word, s->option);

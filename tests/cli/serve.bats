@@ -283,7 +283,7 @@ ndb: info: tls: off (plain ws://)" ]
     check '{"limits":{"max-output":65536}}' "unknown member 'limits.max-output' (did you mean 'limits.maxOutputBytes'?)"
     check '{"sessionCheckMs":5}' "unknown member 'sessionCheckMs' (did you mean 'sessions.checkIntervalMs'?)"
     check '{"security":{"allowOrigin":["*"]}}' "unknown member 'security.allowOrigin' (did you mean 'security.allowedOrigins'?)"
-    check '{"noAuth":true}' "unknown member 'noAuth' (did you mean 'security.protectedMode'?)"
+    check '{"noAuth":true}' "unknown member 'noAuth' (did you mean 'security.protectedMode', with the opposite value?)"
     check '{"loadName":"x"}' "unknown member 'loadName' (--load-name is a command-line option only)"
     bad() { # bad OPTION MESSAGE
         run "$NDB" serve --port 0 "$1" 5

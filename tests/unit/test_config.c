@@ -231,7 +231,8 @@ static void test_unknown_and_groups(void) {
     expect_error("{\"limits\":{\"loginTimeout\":1}}",
                  "config t.jsonc: unknown member 'limits.loginTimeout' (did you mean 'limits.loginTimeoutSec'?)");
     expect_error("{\"compact_min\":1}", "config t.jsonc: unknown member 'compact_min' (did you mean 'persist.compactMinBytes'?)");
-    expect_error("{\"noConsole\":true}", "config t.jsonc: unknown member 'noConsole' (did you mean 'console'?)");
+    expect_error("{\"noConsole\":true}",
+                 "config t.jsonc: unknown member 'noConsole' (did you mean 'console', with the opposite value?)");
     expect_error("{\"config\":\"x\"}", "config t.jsonc: unknown member 'config' (--config is a command-line option only)");
     /* a member given twice, at any depth, is refused (tools disagree on which counts) */
     expect_error("{\"port\":2,\"port\":\"x\"}",
