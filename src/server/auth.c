@@ -306,6 +306,7 @@ static void start_due(void) {
         A.running = *next;
         *next = A.running->next;
         if (A.running->turn > A.turn) A.turn = A.running->turn;
+        log_debug("password check of user %s from %s: started", A.running->name, A.running->addr);
         auth_worker_submit(&A.running->job);
     }
 }
