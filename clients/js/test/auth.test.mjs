@@ -186,7 +186,12 @@ test('a restart that catches the reconnection\'s login in its check (43, uncheck
         { input: 'pw\n', encoding: 'utf8' }).trim()}]}}`);
     const s = await Server.start(['--config', own, '--log-level', 'debug']);
     try {
-        const db = await client(s.url, { user: 'slow', password: 'pw' });
+        // each login is a check of millions of iterations: on a loaded machine
+        // (ASan CI beside other tests) it took more than the default request
+        // timeout of 10 s, and the client, taking the silence for a dead
+        // connection, dialled and logged in once more (4 SV_AUTHs, not 3)
+        const slowly = 120000;
+        const db = await client(s.url, { user: 'slow', password: 'pw', timeout: slowly });
         const errors = [];
         db.on('error', (e) => errors.push(e.message));
         const reconnecting = once(db, 'reconnecting');
@@ -208,7 +213,7 @@ test('a restart that catches the reconnection\'s login in its check (43, uncheck
         await until(() => answers.length > 0, 'the answer to the unchecked login');
         assert.deepEqual(answers, [
             '{"SV_AUTH_RSP":{"m":"the server is shutting down: the password was not checked","st":43,"tkn":null}}']);
-        const reopened = once(db, 'open', 20000);
+        const reopened = once(db, 'open', slowly);
         await s.relaunch();
         await reopened;
         assert.deepEqual([db.state, db.user, db.role], ['open', 'slow', 'write']);
