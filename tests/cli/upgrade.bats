@@ -7,10 +7,10 @@
 # old ones without disturbing them.
 
 load helpers
+load upgrade_helpers
 bats_require_minimum_version 1.5.0
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/upgrade-d278ef9"
-TENYEARS=315360000
 
 setup() {
     P="$BATS_TEST_TMPDIR/data"
@@ -18,25 +18,9 @@ setup() {
     # as that release left them under umask 022 (git keeps no directory modes)
     find "$P" -type d -exec chmod 0755 {} +
     find "$P" -type f -exec chmod 0644 {} +
-    mapfile -t TKN <"$FIX/tokens"
-    CREATED=$(cat "$FIX/created")
+    read_fixture "$FIX"
 }
 teardown() { stop_server; }
-
-# tkn N: the token of the Nth session make.sh created (from 1)
-tkn() { echo "${TKN[$(($1 - 1))]}"; }
-
-# deadline_ok TTL: TTL seconds from now is 10 years after the fixture's
-# writes (which took a few seconds)
-deadline_ok() {
-    local now end
-    now=$(date +%s)
-    end=$(awk -v n="$now" -v t="$1" 'BEGIN { printf "%d", n + t }')
-    if [ "$end" -lt $((CREATED + TENYEARS - 2)) ] || [ "$end" -gt $((CREATED + TENYEARS + 30)) ]; then
-        echo "ttl $1 at $now ends at $end, not 10 years after $CREATED" >&2
-        return 1
-    fi
-}
 
 # sessions_as_written: SH_INFO of every session make.sh left alive, with
 # the remaining seconds checked and then left out

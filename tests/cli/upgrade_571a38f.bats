@@ -7,10 +7,10 @@
 # release d278ef9 wrote is upgrade.bats'.
 
 load helpers
+load upgrade_helpers
 bats_require_minimum_version 1.5.0
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/upgrade-571a38f"
-TENYEARS=315360000
 
 setup() {
     W="$BATS_TEST_TMPDIR/w"
@@ -26,25 +26,9 @@ setup() {
     export NDB_CACERT="$W/cert.pem"
     export NDB_USER=admin
     export NDB_PASSWORD=upgrade-pw
-    mapfile -t TKN <"$FIX/tokens"
-    CREATED=$(cat "$FIX/created")
+    read_fixture "$FIX"
 }
 teardown() { stop_server; }
-
-# tkn N: the token of the Nth session make.sh created (from 1)
-tkn() { echo "${TKN[$(($1 - 1))]}"; }
-
-# deadline_ok TTL: TTL seconds from now is 10 years after the fixture's
-# writes (which took a few seconds)
-deadline_ok() {
-    local now end
-    now=$(date +%s)
-    end=$(awk -v n="$now" -v t="$1" 'BEGIN { printf "%d", n + t }')
-    if [ "$end" -lt $((CREATED + TENYEARS - 2)) ] || [ "$end" -gt $((CREATED + TENYEARS + 30)) ]; then
-        echo "ttl $1 at $now ends at $end, not 10 years after $CREATED" >&2
-        return 1
-    fi
-}
 
 @test "ndb journal check reads the persist paths of release 571a38f, the one killed mid-write too" {
     run -0 "$NDB" journal check --config ndb.jsonc
