@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 _Static_assert(sizeof(bg_result) < 4096, "a child's report must fit in one atomic pipe write");
@@ -41,13 +42,6 @@ void bgsave_install(void (*wake)(void)) {
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* Milliseconds on the monotonic clock. */
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Free job and what it owns (its slot belongs to the client queue by now). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "common/u64set.h"
@@ -23,12 +24,6 @@
 #include "server/params.h"
 
 static const param_spec name_param[] = {{"name", P_STRING, 1}};
-
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Answer 42 in the failure shape, keeping the dataset's name as every
  * failed save or load does: {"<CMD>_RSP":{"m":M,"name":N,"st":42,"tkn":null}}. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "server/autosnap.h"
@@ -25,20 +26,6 @@
 /* Retries after a failed automatic snapshot: 1 s, doubling up to a minute. */
 #define RETRY_FIRST_MS 1000u
 #define RETRY_MAX_MS 60000u
-
-/* Milliseconds on the monotonic clock (retries, the schedule). */
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds since 1970 (what SV_INFO reports). */
-static uint64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Copy src into dst (n bytes), cut short if it does not fit. */
 static void copy_text(char *dst, size_t n, const char *src) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "server/ordered.h"
 
 static void place(expiry_heap *h, uint32_t i, expiry_node n) {
@@ -109,8 +110,4 @@ void expiry_free(expiry_heap *h) {
     *h = (expiry_heap)EXPIRY_HEAP_INIT;
 }
 
-uint64_t expiry_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * EXPIRY_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
+uint64_t expiry_now_ns(void) { return mono_ns(); }

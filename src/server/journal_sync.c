@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "server/journal.h"
 
 struct jsync {
@@ -31,13 +32,6 @@ struct jsync {
     struct timespec last; /* monotonic time of the last fdatasync */
     void (*wake)(void);
 };
-
-/* Milliseconds since 1970. */
-static uint64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The thread: wait for written records, wait out the rest of the second
  * since the last fdatasync, sync, report; until jsync_stop. */

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "json/scan.h"
 #include "server/snapshot.h"
 
@@ -133,12 +134,6 @@ typedef struct kv_load {
     uint64_t deadline;    /* of the member being handled: wall-clock ns, 0 = none */
 } kv_load;
 
-static uint64_t wall_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The deadline (wall-clock ms) the `ttl` object t gives the key in l->key,
  * 0 if none.  ndb writes deadlines in the order of the keys, so the member
  * at *cursor is tried first; any other order works, only slower. */
@@ -203,7 +198,7 @@ static void apply_kv_file(const jdoc *d, void *ctx) { each_member(d, ctx, apply_
 int persist_kv_read(const snap_found *s, ndb_store *st, size_t max_key, int keep_expired, uint64_t *keys, char *err,
                     size_t errlen) {
     static const snap_loader loader = {check_kv_file, plan_kv_file, kv_load_ready, apply_kv_file};
-    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", keep_expired ? 0 : wall_now_ns(), 0};
+    kv_load l = {st, {0}, 0, STRBUF_INIT, max_key, "", keep_expired ? 0 : wall_ns(), 0};
     store_plan_begin(st, &l.plan);
     int rc = snap_load(s, &loader, &l, err, errlen);
     store_load_done(st, NULL);

@@ -13,17 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "server/autosnap.h"
 #include "server/filemode.h"
 #include "server/journal_read.h"
-
-/* Milliseconds on the monotonic clock (for the log). */
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Length of the file at path (0 if it cannot be read). */
 static uint64_t file_size(const char *path) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/plural.h"
 
 static struct {
@@ -19,12 +20,6 @@ static struct {
     uint64_t unlogged;    /* refusals counted without a line since the last summary */
     enum log_level level; /* the most severe of those (the summary's level) */
 } R;
-
-static uint64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void refill(uint64_t now) {
     if (!R.started) {
@@ -39,7 +34,7 @@ static void refill(uint64_t now) {
 
 void refusal_log(enum log_level lvl, const char *fmt, ...) {
     if (lvl > log_threshold) return; /* not logged at this level: nothing to bound */
-    refill(now_ms());
+    refill(mono_ms());
     if (R.lines < 1) {
         if (!R.unlogged++ || lvl < R.level) R.level = lvl;
         return;

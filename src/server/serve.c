@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/stdout_finish.h"
@@ -90,12 +91,6 @@ static int startup_load(ndb_server *srv, int recovered) {
 }
 
 /* The hooks of auth.h: the transport's wake-up and timer, and the clock. */
-static uint64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void arm_auth(uint64_t delay_ms) { transport_after(delay_ms, auth_poll); }
 
 /* Key expiry in slices (server.h): the next slice at the next turn. */

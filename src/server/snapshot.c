@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "json/scan.h"
@@ -36,12 +37,6 @@ int snapshot_name_ok(const char *name, size_t n) {
             return 0;
     }
     return 1;
-}
-
-uint64_t snap_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static int fsync_dir(const char *dir) {
@@ -166,9 +161,7 @@ int snap_dir_busy(const char *dir) {
  * whose clock ran ahead) must not make a new save count as old — it would
  * be answered 121, never loaded, and removed by its own retention. */
 static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *name, char *err, size_t errlen) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec, top = newest_id(dataset);
+    uint64_t now = wall_ns(), top = newest_id(dataset);
     uint64_t id = now > top ? now : top + 1;
     if (id != now)
         log_warn("save of '%s': the clock is behind its newest snapshot %llu; naming this one %llu so that it "
@@ -220,7 +213,7 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
     w->lock_fd = -1;
     snprintf(w->name, sizeof w->name, "%s", name);
     w->type = type;
-    w->start_ms = snap_now_ms();
+    w->start_ms = wall_ms();
     w->open_text = type == SNAP_KV ? "{ \"keys\":{" : "[";
     w->close_text = type == SNAP_KV ? "}}" : "]";
     char dataset[PATH_MAX], sub[PATH_MAX + 16];
@@ -295,7 +288,7 @@ int snap_finish(snap_writer *w, int ok, char *err, size_t errlen) {
     if (ok && w->records && flush_file(w, err, errlen)) ok = 0;
     sb_free(&w->buf);
     sb_free(&w->trailer);
-    int wrote = write_metadata(w, ok ? 1 : 2, snap_now_ms());
+    int wrote = write_metadata(w, ok ? 1 : 2, wall_ms());
     unlock_dir(w);
     if (wrote) {
         if (ok) snprintf(err, errlen, "cannot write final metadata in %s: %s", w->dir, strerror(errno));

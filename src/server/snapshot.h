@@ -201,6 +201,4 @@ int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigne
  * after "..." when longer. */
 void snap_key_name(strbuf *out, const char *k, size_t kn);
 
-uint64_t snap_now_ms(void);
-
 #endif

@@ -13,21 +13,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 /* ----------------------------------------------------------- basics */
-
-static int64_t clock_ns(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 void store_init(ndb_store *st, size_t max_memory, unsigned token_bits) {
     memset(st, 0, sizeof *st);
     st->max_memory = max_memory;
     sessions_init(&st->sessions, token_bits);
-    st->wall_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    st->wall_offset_ns = (int64_t)wall_ns() - (int64_t)mono_ns();
 }
 
 void store_free(ndb_store *st) {
