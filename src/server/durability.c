@@ -329,7 +329,8 @@ static int final_snapshot(ndb_server *s, int repair);
  * replies go out; if not, the exit status says that changes were lost. */
 static void final_repair(ndb_server *s) {
     durability *d = s->dur;
-    d->jn.stopping = 1; /* its log lines say so: no "writes are refused / accepted" */
+    if (d->jn.phase == JOURNAL_RUNNING) /* its log lines say so: no "writes are refused / accepted" */
+        d->jn.phase = JOURNAL_STOPPING;
     /* a journal file removed since the last tick's look (`rm -rf` of the
      * persist path, then a stop within the second): found only by the
      * close, it lost every change it held, which this snapshot keeps */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/plural.h"
 #include "server/auto_layout.h"
@@ -20,13 +21,6 @@
 #include "server/journal_format.h"
 
 const char *const journal_policy_names[] = {"off", "no", "everysec", "always", NULL};
-
-/* Milliseconds since 1970. */
-static uint64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The path of the file of generation gen (auto_layout.h names them the same way). */
 static void file_path(const journal *j, uint64_t gen, char *out, size_t outlen) {
@@ -139,10 +133,10 @@ static void break_with_why(journal *j) {
     j->broken = 1;
     j->breaks++;
     if (!j->limbo_from) j->limbo_from = released_raw(j) + 1;
-    if (j->stopping) /* the server stops: nothing waits for a retry */
-        log_error("%s; the server is stopping: a repair snapshot is written now", j->why);
-    else if (!j->closing)
+    if (j->phase == JOURNAL_RUNNING)
         log_error("%s; writes are refused until the journal can be written again", j->why);
+    else if (j->phase == JOURNAL_STOPPING) /* nothing waits for a retry */
+        log_error("%s; the server is stopping: a repair snapshot is written now", j->why);
     sb_free(&j->buf);
 }
 
@@ -316,7 +310,7 @@ void journal_limbo_done(journal *j) {
     if (!j->limbo_from || j->broken) return;
     j->limbo_from = 0;
     j->why[0] = 0;
-    if (j->stopping) /* no write is accepted any more: the held replies go out */
+    if (j->phase != JOURNAL_RUNNING) /* no write is accepted any more: the held replies go out */
         log_info("journal: repaired (generation %llu): the writes waiting for it are answered", (unsigned long long)j->gen);
     else
         log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
@@ -346,7 +340,7 @@ static uint64_t log_close_failure(const journal *j) {
 int journal_close(journal *j) {
     uint64_t at_risk = 0;
     if (j->fd >= 0) {
-        j->closing = 1;
+        j->phase = JOURNAL_CLOSING;
         uint64_t breaks = j->breaks;
         journal_poll_sync(j); /* the everysec thread's last fsync, and whether it failed */
         if (!j->broken && !j->limbo_from && !write_buffer(j)) sync_now(j);

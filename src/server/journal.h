@@ -56,6 +56,12 @@ extern const char *const journal_policy_names[]; /* "off", "no", "everysec", "al
 
 struct jsync;
 
+/* Where the server's life is, for the journal: what follows a break.
+ * Running: writes are refused until a repair, retried later.  Stopping:
+ * the shutdown writes a repair snapshot at once.  Closing: journal_close
+ * runs, nothing follows (its own line says what the failure put at risk). */
+enum journal_phase { JOURNAL_RUNNING, JOURNAL_STOPPING, JOURNAL_CLOSING };
+
 typedef struct journal {
     int policy;             /* enum journal_policy (not OFF while open) */
     char dir[PATH_MAX - 64];
@@ -75,8 +81,7 @@ typedef struct journal {
     uint64_t synced_bytes;  /* the current file's length at its last fsync that succeeded */
     uint64_t limbo_from;    /* first record in limbo (not durable, kept by no file); 0: none */
     int broken;             /* a write or fsync failed: nothing is written until journal_rotate */
-    int closing;            /* journal_close runs: a failure refuses nothing any more */
-    int stopping;           /* the server stops: a break is repaired at once, not retried later */
+    enum journal_phase phase; /* what a break's log line says comes next (journal.c) */
     int gone;               /* it broke because its file left its path (no recovery reads it) */
     int truncate_pending;   /* the broken file still holds a partial record past file_bytes */
     char why[PATH_MAX + 256]; /* why it broke (for the log, SV_INFO and 124 answers) */

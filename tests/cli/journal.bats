@@ -886,6 +886,7 @@ broken_journal() {
     [ "$STOP_ST" -eq 0 ]
     grep -q "error: fdatasync of journal file $(gen 1) failed: Input/output error at shutdown; every acknowledged change was on disk before it, so none is lost" "$NDB_LOG"
     run -1 grep -q "writes are refused" "$NDB_LOG"
+    run -1 grep -q "a repair snapshot is written now" "$NDB_LOG" # none is: the journal is being closed
     grep -q "info: stopped" "$NDB_LOG"
     rm "$BATS_TEST_TMPDIR/fault"
     start_server --persist-path "$P" --journal always
