@@ -10,6 +10,15 @@ config() { # config FILE JSON: write a config file
     printf '%s\n' "$2" >"$1"
 }
 
+# config_refused JSON MESSAGE: ndb serve refuses the config file $f holding
+# JSON with exit 1 and the one line "ndb serve: config $f: MESSAGE"
+config_refused() {
+    config "$f" "$1"
+    run "$NDB" serve --port 0 --config "$f"
+    [ "$status" -eq 1 ] || return 1
+    [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
+}
+
 @test "serve --help prints usage and exits 0" {
     run "$NDB" serve --help
     [ "$status" -eq 0 ]
@@ -245,46 +254,34 @@ ndb: info: tls: off (plain ws://)" ]
 
 @test "config file: unknown members and wrongly typed values name the member, exit 1" {
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"
-    check() { # check JSON MESSAGE
-        config "$f" "$1"
-        run "$NDB" serve --port 0 --config "$f"
-        [ "$status" -eq 1 ] || return 1
-        [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
-    }
-    check '{"securty":{}}' "unknown member 'securty' (did you mean 'security'?)"
-    check '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
-    check '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
-    check '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"
-    check '{"limits":5}' "'limits' must be an object"
-    check '{"persist":{"enabled":"yes"}}' "'persist.enabled' must be true or false"
-    check '{"ip":"localhost"}' "'ip' must be an IPv4 or IPv6 address literal"
-    check '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
-    check '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
-    check '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
+    config_refused '{"securty":{}}' "unknown member 'securty' (did you mean 'security'?)"
+    config_refused '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
+    config_refused '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
+    config_refused '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"
+    config_refused '{"limits":5}' "'limits' must be an object"
+    config_refused '{"persist":{"enabled":"yes"}}' "'persist.enabled' must be true or false"
+    config_refused '{"ip":"localhost"}' "'ip' must be an IPv4 or IPv6 address literal"
+    config_refused '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
+    config_refused '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
+    config_refused '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
     # a member given twice, at any depth: jq and editors show the last, the parser kept the first
-    check '{"security":{"users":[]},"security":{}}' "'security' is given twice (JSON tools disagree on which one counts: keep one)"
-    check '{"security":{"users":[{"name":"v","role":"admin","password":"x","role":"read"}]}}' \
+    config_refused '{"security":{"users":[]},"security":{}}' "'security' is given twice (JSON tools disagree on which one counts: keep one)"
+    config_refused '{"security":{"users":[{"name":"v","role":"admin","password":"x","role":"read"}]}}' \
         "'security.users[0].role' is given twice (JSON tools disagree on which one counts: keep one)"
-    check '{"tls":{"ca":""},"tls":{"cert":"c.pem","key":"k.pem"}}' "'tls' is given twice (JSON tools disagree on which one counts: keep one)"
-    check '{"port":1987,"port":1988}' "'port' is given twice (JSON tools disagree on which one counts: keep one)"
+    config_refused '{"tls":{"ca":""},"tls":{"cert":"c.pem","key":"k.pem"}}' "'tls' is given twice (JSON tools disagree on which one counts: keep one)"
+    config_refused '{"port":1987,"port":1988}' "'port' is given twice (JSON tools disagree on which one counts: keep one)"
 }
 
 @test "a config member spelt as its option, or an option spelt as its member, is pointed to the right name" {
     # loginTimeout (from --login-timeout) is three edits from loginTimeoutSec,
     # too far for the closest-spelling hint: such files got no suggestion
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"
-    check() { # check JSON MESSAGE
-        config "$f" "$1"
-        run "$NDB" serve --port 0 --config "$f"
-        [ "$status" -eq 1 ] || return 1
-        [ "$output" = "ndb serve: config $f: $2" ] || { echo "$output" >&2; return 1; }
-    }
-    check '{"limits":{"loginTimeout":5}}' "unknown member 'limits.loginTimeout' (did you mean 'limits.loginTimeoutSec'?)"
-    check '{"limits":{"max-output":65536}}' "unknown member 'limits.max-output' (did you mean 'limits.maxOutputBytes'?)"
-    check '{"sessionCheckMs":5}' "unknown member 'sessionCheckMs' (did you mean 'sessions.checkIntervalMs'?)"
-    check '{"security":{"allowOrigin":["*"]}}' "unknown member 'security.allowOrigin' (did you mean 'security.allowedOrigins'?)"
-    check '{"noAuth":true}' "unknown member 'noAuth' (did you mean 'security.protectedMode', with the opposite value?)"
-    check '{"loadName":"x"}' "unknown member 'loadName' (--load-name is a command-line option only)"
+    config_refused '{"limits":{"loginTimeout":5}}' "unknown member 'limits.loginTimeout' (did you mean 'limits.loginTimeoutSec'?)"
+    config_refused '{"limits":{"max-output":65536}}' "unknown member 'limits.max-output' (did you mean 'limits.maxOutputBytes'?)"
+    config_refused '{"sessionCheckMs":5}' "unknown member 'sessionCheckMs' (did you mean 'sessions.checkIntervalMs'?)"
+    config_refused '{"security":{"allowOrigin":["*"]}}' "unknown member 'security.allowOrigin' (did you mean 'security.allowedOrigins'?)"
+    config_refused '{"noAuth":true}' "unknown member 'noAuth' (did you mean 'security.protectedMode', with the opposite value?)"
+    config_refused '{"loadName":"x"}' "unknown member 'loadName' (--load-name is a command-line option only)"
     bad() { # bad OPTION MESSAGE
         run "$NDB" serve --port 0 "$1" 5
         [ "$status" -eq 1 ] || return 1
