@@ -28,10 +28,29 @@
 #include "server/dispatch.h"
 
 #include <stdio.h>
+#include <string.h>
 
+#include "common/log.h"
 #include "server/auth.h"
 #include "server/commands.h"
 #include "server/durability.h"
+
+/* A command only an admin may run (clear, load, save, end every session)
+ * changes or exposes the whole database: the log says which connection ran
+ * it, from where and as whom, so that an operator can tell who emptied it
+ * (README "Logs").  Logged as it starts: a save's or load's own lines
+ * follow with the outcome. */
+static void log_admin_command(const request *r) {
+    const client *cl = r->cl;
+    if (!cl->user) {
+        log_info("client %llu (%s): %s", (unsigned long long)cl->id, cl->addr, r->ci->name);
+        return;
+    }
+    strbuf name = STRBUF_INIT;
+    sb_add_json_string(&name, cl->user, strlen(cl->user));
+    log_info("client %llu (%s, user %s): %s", (unsigned long long)cl->id, cl->addr, name.buf, r->ci->name);
+    sb_free(&name);
+}
 
 /* Step c: the root is an object with exactly one distinct member name
  * (duplicates of the first name are dropped, first occurrence wins). */
@@ -172,6 +191,7 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
      * at top-level keys (counts, scans, saves), so due keys go first
      * whenever some key has a deadline (a NAMED command: those it names). */
     if (s->store.ttl.count) expire_keys_before(&r, request_now(&r));
+    if (r.ci->role == ROLE_ADMIN) log_admin_command(&r);
     commands_handler(r.ci)(&r); /* step h */
     if (kvmap_parked()) server_expire_later(s); /* a clear left entries to free: in slices, from the next turn */
 }

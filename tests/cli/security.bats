@@ -914,3 +914,29 @@ PY
     [ $((lines + summed)) -eq 400 ]
     [ "$summed" -gt 0 ]
 }
+
+@test "admin commands are logged with the connection's number, address and user; refused ones are not" {
+    own_server --config "$USERS_CONFIG"
+    run -0 probe send "$(auth boss boss-pw)" '{"KV_SET":{"keys":{"a":1}}}' '{"KV_CLEAR":{}}' '{"SH_END_ALL":{}}'
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"boss"}}
+{"KV_SET_RSP":{"st":1}}
+{"KV_CLEAR_RSP":{"cnt":1,"st":1}}
+{"SH_END_ALL_RSP":{"cnt":0,"st":1}}' ]
+    run -0 probe send "$(auth alice alice-pw)" '{"KV_CLEAR":{}}' '{"KV_SAVE":{"name":"x"}}'
+    [ "$output" = '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"alice"}}
+{"KV_CLEAR_RSP":{"m":"KV_CLEAR needs the role admin; user alice has the role write","st":45,"tkn":null}}
+{"KV_SAVE_RSP":{"m":"KV_SAVE needs the role admin; user alice has the role write","st":45,"tkn":null}}' ]
+    run -0 grep -E '\): (KV_|SH_|SV_)' "$NDB_LOG"
+    [[ "$output" =~ ^'ndb: info: client '([0-9]+)' (127.0.0.1, user "boss"): KV_CLEAR'$'\n''ndb: info: client '([0-9]+)' (127.0.0.1, user "boss"): SH_END_ALL'$ ]]
+    [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] # one connection
+}
+
+@test "without users, every connection is admin: its admin commands are logged with its number and address" {
+    own_server
+    run -0 probe send '{"KV_CLEAR_SET":{"keys":{"b":2}}}' '{"KV_SAVE":{"name":"x"}}'
+    [ "$output" = '{"KV_CLEAR_SET_RSP":{"cnt":0,"st":1}}
+{"KV_SAVE_RSP":{"m":"","st":14}}' ]
+    # a save refused before it runs (persistence disabled) is not logged
+    run -0 grep -E '\): (KV_|SH_|SV_)' "$NDB_LOG"
+    [[ "$output" =~ ^'ndb: info: client '[0-9]+' (127.0.0.1): KV_CLEAR_SET'$ ]]
+}
