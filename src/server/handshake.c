@@ -180,8 +180,9 @@ static int version_is_13(const char *version) {
 }
 
 /* Does libwebsockets find the token "upgrade" in the Connection header?
- * After this check it reads the header again, from a copy of at most 127
- * bytes, as a comma-separated list with its tokenizer, taking a token that
+ * After this check it reads the header again, from a copy into 127 bytes
+ * (so at most 126 of header and its NUL: lws_hdr_copy fails on a header
+ * as long as the room it is given), as a comma-separated list with its tokenizer, taking a token that
  * is a prefix of "upgrade" (any case) for it; a header that is absent,
  * longer, names no such token or holds anything its tokenizer refuses (an
  * empty item, a quoted string, a "/") makes it close the connection without
@@ -245,7 +246,7 @@ static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     }
     if (!lws_finds_upgrade_token(wsi)) {
         *why = "400 Bad Request: a WebSocket upgrade needs a Connection header listing Upgrade (RFC 6455 4.1), "
-               "in at most 127 bytes of comma-separated tokens\n";
+               "in at most 126 bytes of comma-separated tokens\n";
         return 400;
     }
     return 0;
