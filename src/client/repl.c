@@ -742,19 +742,27 @@ static int stray_comment(const char *text, const repl_words *w) {
     return 0;
 }
 
-/* Scan the shell word t[0..n) as typed for bytes a shell would read as
- * syntax (outside quotes, not after a backslash): *semi is the first such
- * ';' (n: none).  Returns whether the last byte is such a byte. */
-static int scan_plain(const char *t, size_t n, size_t *semi) {
+/* Scan the word t[0..n) as typed for bytes a shell would read as syntax
+ * (outside quotes, not after a backslash): *semi is the first such ';' (n:
+ * none).  Returns whether the last byte is such a byte.  In a shell word a
+ * backslash is literal inside '...'.  In a JSON value or JSONPath word
+ * (literal) it escapes inside either quote, as their strings have it, and
+ * only what is outside brackets counts: a filter's regular expression,
+ * `$[?(@ =~ /a;b|c/)]`, may hold any of them. */
+static int scan_plain(const char *t, size_t n, int literal, size_t *semi) {
     char q = 0;
     int last_plain = 0;
+    long depth = 0;
     *semi = n;
     for (size_t i = 0; i < n; i++) {
         last_plain = 0;
-        if (q == '\'' && t[i] != '\'') continue;
-        if (t[i] == '\\' && q != '\'') i++; /* the next byte is escaped */
+        if (q == '\'' && !literal && t[i] != '\'') continue;
+        if (t[i] == '\\' && (q != '\'' || literal)) i++; /* the next byte is escaped */
         else if (t[i] == '\'' || t[i] == '"') q = q == t[i] ? 0 : q ? q : t[i];
-        else if (!q) {
+        else if (q) continue;
+        else if (literal && (t[i] == '{' || t[i] == '[' || t[i] == '(')) depth++;
+        else if (literal && (t[i] == '}' || t[i] == ']' || t[i] == ')') && depth > 0) depth--;
+        else if (!depth) {
             last_plain = 1;
             if (t[i] == ';' && *semi == n) *semi = i;
         }
@@ -785,17 +793,22 @@ static int pipe_in_word(const char *t, size_t n, int last_plain) {
  * a word (`set a 1; get a`).  Taken as words, they stored "1;" and a key
  * "get" holding "a", or a key ">" (">>log"), without a word.  Returns the
  * word's text as typed (NULL: none); *len is its length, *kind 0 for a
- * ';', else pipe_in_word's.  JSON and JSONPath words are verbatim and not
- * looked at. */
+ * ';', else pipe_in_word's.  A JSON value or JSONPath word is verbatim, so
+ * that `$.a[?(@.n>5)]` keeps its '>', but neither has a ';' or ends with
+ * one of | & < > outside its strings: there those are the shell's too
+ * (`set c $HOME; get c` stored c = "$HOME;" and a key "get"). */
 static const char *stray_operator(const char *text, const repl_words *w, size_t *len, int *kind) {
     for (int i = 0; i < w->n; i++) {
         const char *t = text + w->w[i].start;
         size_t n = w->w[i].end - w->w[i].start, semi;
-        if (t[0] == '{' || t[0] == '[' || t[0] == '$') continue;
+        int literal = t[0] == '{' || t[0] == '[' || t[0] == '$';
         *len = n;
-        int last_plain = scan_plain(t, n, &semi);
+        int last_plain = scan_plain(t, n, literal, &semi);
         if (semi < n) *kind = 0;
-        else if (!(*kind = pipe_in_word(t, n, last_plain))) continue;
+        else if (literal) {
+            if (!last_plain || !pipe_char(t[n - 1])) continue;
+            *kind = 2; /* its start is { [ or $ */
+        } else if (!(*kind = pipe_in_word(t, n, last_plain))) continue;
         return t;
     }
     return NULL;

@@ -72,7 +72,12 @@ void cmd_KV_SCAN(request *r) {
     uint32_t pos = kvmap_seek(m, cursor);
     uint64_t found = 0, looked = 0, last = 0;
     const kv_entry *e;
-    while (found < count && looked < count * SCAN_LOOK_FACTOR && (e = kvmap_next(m, &pos))) {
+    /* A page past maxOutputBytes is never sent (its connection is closed
+     * with 1008 once it is queued, docs/protocol.md 7.3): stop there, as
+     * KV_KEYS does, rather than build it whole (10,000 names of up to
+     * maxKeyLength, escaped: gigabytes) and copy it into the answer. */
+    while (found < count && looked < count * SCAN_LOOK_FACTOR && items->len <= r->srv->cfg.max_output &&
+           (e = kvmap_next(m, &pos))) {
         looked++;
         last = kvmap_seq_before(m, pos);
         if (e->klen < prefix->len || (prefix->len && memcmp(kv_key(e), prefix->buf, prefix->len) != 0)) continue;

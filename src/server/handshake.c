@@ -70,7 +70,10 @@ static const char *local_address(struct lws *wsi, char *buf, size_t cap) {
 enum refusal { REFUSED_ORIGIN, REFUSED_HOST, REFUSED_PAGE };
 
 /* Log a refused origin, at most once per WARN_INTERVAL_S per origin (for a
- * console page, per Host: origin_hdr is then the page's origin). */
+ * console page, per Host: origin_hdr is then the page's origin).  The lines
+ * also go through refusal_log's bound: the per-origin one alone let a
+ * client that sends a new Origin or Host each time (they are free to make
+ * up) write a line per request, as fast as it could connect. */
 static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, enum refusal bad_host) {
     time_t now = time(NULL);
     warned *w = NULL, *oldest = &H.recent[0];
@@ -94,17 +97,20 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
     sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? strnlen(host_hdr, 200) : 0);
     if (quiet) sb_addf(&more, " (%lu more from this origin since the last warning)", quiet);
     if (bad_host == REFUSED_PAGE)
-        log_warn("refused a console page to %s: Host %s does not name this server (DNS rebinding?); if it is "
-                 "one of its names, add it with --allow-host%s",
-                 peer, h.buf, more.len ? more.buf : "");
+        refusal_log(LOG_WARN,
+                    "refused a console page to %s: Host %s does not name this server (DNS rebinding?); if it is "
+                    "one of its names, add it with --allow-host%s",
+                    peer, h.buf, more.len ? more.buf : "");
     else if (bad_host == REFUSED_HOST)
-        log_warn("refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does not "
-                 "name this server (DNS rebinding?); if it is one of its names, add it with --allow-host%s",
-                 peer, o.buf, h.buf, more.len ? more.buf : "");
+        refusal_log(LOG_WARN,
+                    "refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does not "
+                    "name this server (DNS rebinding?); if it is one of its names, add it with --allow-host%s",
+                    peer, o.buf, h.buf, more.len ? more.buf : "");
     else
-        log_warn("refused a WebSocket upgrade from %s: Origin %s is not allowed (--allow-origin, "
-                 "security.allowedOrigins)%s",
-                 peer, o.buf, more.len ? more.buf : "");
+        refusal_log(LOG_WARN,
+                    "refused a WebSocket upgrade from %s: Origin %s is not allowed (--allow-origin, "
+                    "security.allowedOrigins)%s",
+                    peer, o.buf, more.len ? more.buf : "");
     sb_free(&o);
     sb_free(&h);
     sb_free(&more);
@@ -174,8 +180,9 @@ static int version_is_13(const char *version) {
 }
 
 /* Does libwebsockets find the token "upgrade" in the Connection header?
- * After this check it reads the header again, from a copy of at most 127
- * bytes, as a comma-separated list with its tokenizer, taking a token that
+ * After this check it reads the header again, from a copy into 127 bytes
+ * (so at most 126 of header and its NUL: lws_hdr_copy fails on a header
+ * as long as the room it is given), as a comma-separated list with its tokenizer, taking a token that
  * is a prefix of "upgrade" (any case) for it; a header that is absent,
  * longer, names no such token or holds anything its tokenizer refuses (an
  * empty item, a quoted string, a "/") makes it close the connection without
@@ -239,7 +246,7 @@ static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     }
     if (!lws_finds_upgrade_token(wsi)) {
         *why = "400 Bad Request: a WebSocket upgrade needs a Connection header listing Upgrade (RFC 6455 4.1), "
-               "in at most 127 bytes of comma-separated tokens\n";
+               "in at most 126 bytes of comma-separated tokens\n";
         return 400;
     }
     return 0;

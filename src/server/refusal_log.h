@@ -8,9 +8,10 @@
  * reach the port, could make thousands a second and fill the disk under
  * the log, so after a burst of REFUSAL_LINES_BURST such lines at most
  * REFUSAL_LINES_PER_S are written a second; the rest are counted, and one
- * line a tick sums them up.  (Refused Origins and Hosts have their own
- * bound, per origin, in handshake.c; connections over maxConnections are
- * summed once a tick.)
+ * line a tick sums them up.  Refused Origins and Hosts (upgrades and
+ * console pages) count here too, on top of their own bound of a line per
+ * origin a minute in handshake.c: a client may make up a new one for each
+ * request.  (Connections over maxConnections are summed once a tick.)
  */
 #ifndef NDB_REFUSAL_LOG_H
 #define NDB_REFUSAL_LOG_H

@@ -329,6 +329,31 @@ ndb repl: stopped at line 1' ]
     ok_out $'{"s":">x","t":">y","u":"a|","v":"a|","w":"x&","k":"a|b","m":"a\\\\>"}\n"o"'
 }
 
+@test "a JSON value or JSONPath word with a ';' outside its strings, or ending with a pipe or redirection, is refused too" {
+    # words starting with { [ or $ were not looked at: `set c $HOME; get c`
+    # stored c = "$HOME;" and a key "get" holding "c", exit 0; `set n $x|`
+    # stored "$x|"
+    repl $'set c $HOME; get c\n'
+    exit_is 2 ''
+    [ "$stderr" = $'ndb: the \';\' of \'$HOME;\' would separate commands in a shell; the REPL runs one command per line (quote the word to mean a key or value)\nndb repl: stopped at line 1' ]
+    local l
+    for l in 'set n $x|' 'add n $x&' 'set n $.a>' 'set n {"a":1}|'; do
+        repl "$l"$'\n'
+        [ "$status" -eq 2 ] || { echo "$l: exit $status" >&2; return 1; }
+        [[ "${stderr_lines[0]}" == *"' ends with a shell's pipe or redirection"* ]] || { echo "$l: $stderr" >&2; return 1; }
+    done
+    repl $'set n {"a":1};\n'
+    [ "${stderr_lines[0]}" = "ndb: the ';' of '{\"a\":1};' would separate commands in a shell; the REPL runs one command per line (quote the word to mean a key or value)" ]
+    run --separate-stderr "$NDB" keys
+    ok_out ''
+    # inside their strings or brackets (a filter's regular expression), or
+    # inside the word, they are text; quoted, a shell word
+    repl $'set p $[\'a;b\'] q $[\'a\\\';|\'] r {"a":"x;|"} f $.a[?(@.n>5)] u $.a|b h \'$HOME;\'\nget p q r f u h\n'
+    ok_out $'{"p":"$[\'a;b\']","q":"$[\'a\\\\\';|\']","r":{"a":"x;|"},"f":"$.a[?(@.n>5)]","u":"$.a|b","h":"$HOME;"}'
+    repl $'find $[?(@ =~ /x;|y/)]\n'
+    ok_out '"r"'
+}
+
 @test "a line typed with 'ndb' in front says to leave it out; GET suggests get" {
     repl $'count\nndb  set a "x y"  \nget a\n'
     exit_is 2 '0'

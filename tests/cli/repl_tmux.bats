@@ -663,9 +663,16 @@ line() {
     line "watch --prefix bg"
     wait_for "watching (id 1); events appear between prompts; 'unwatch 1' stops it"
     wait_last "$PROMPT"
-    line "watch --count 2 fg"
-    "$NDB" set fg 1
-    wait_for '{"id":2,"key":"fg","op":"set"}' # the watch runs, one event of two seen
+    line "watch --count 100 fg"
+    # the REPL registers the watch some time after the line is typed: a set
+    # made before that has no event (seen on a loaded machine), so write fg
+    # until one shows, each time waiting a second for it (20 s in all)
+    local i
+    for i in $(seq 1 20); do
+        "$NDB" set fg 1
+        wait_for '{"id":2,"key":"fg","op":"set"}' 1 2>/dev/null && break
+    done
+    wait_for '{"id":2,"key":"fg","op":"set"}' # the watch runs, far from its count
     key C-c
     wait_for "(interrupted)"
     wait_last "$PROMPT"
@@ -750,7 +757,14 @@ line() {
     local t
     t=$("$NDB" session new)
     line "session watch $t"
-    wait_for "watching (id 2)"
+    # "watching (id 2)" is on the screen already (the watch of r, before the
+    # reconnections): the server must not stop before the second one
+    local i
+    for ((i = 0; i < 400; i++)); do
+        [ "$(screen | grep -c 'watching (id 2)')" -ge 2 ] && break
+        sleep 0.05
+    done
+    [ "$(screen | grep -c 'watching (id 2)')" -eq 2 ]
     stop_server
     start_server --port "$port"
     line "count"

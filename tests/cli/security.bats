@@ -35,6 +35,26 @@ own_server() {
     start_server "$@"
     OWN_PID=$NDB_PID
 }
+
+# refusals_add_up N LEVEL LINE_RE: wait (up to 30 s) until the log's lines
+# matching LINE_RE, plus the refusals its summary lines (at LEVEL) count,
+# make N; they must make exactly N, and some must have been summed up: a
+# line each for N refusals in a row is over the bound of refused handshakes
+# (a burst of 50, then 10 a second), unless the N took 35 s
+refusals_add_up() {
+    local lines summed i
+    for i in $(seq 1 300); do
+        lines=$(grep -c "$3" "$NDB_LOG" || true)
+        summed=$(sed -n "s/^ndb: $2: refused \\([0-9]*\\) more handshakes\\{0,1\\} without a line each (beyond 10 such lines a second)\$/\\1/p" "$NDB_LOG" |
+            awk '{ n += $1 } END { print n + 0 }')
+        [ $((lines + summed)) -ge "$1" ] && break
+        sleep 0.1
+    done
+    echo "lines $lines, summed $summed"
+    [ $((lines + summed)) -eq "$1" ]
+    [ "$summed" -gt 0 ]
+}
+
 teardown() {
     if [ -n "${OWN_PID:-}" ]; then
         NDB_PID=$OWN_PID stop_server
@@ -901,18 +921,26 @@ for _ in range(400):
         pass
     s.close()
 PY
-    # each refusal is a line of its own or counted in a summary, written
-    # once a second; more than 50 + 10 a second lines only if the 400 took 35 s
-    local lines summed i
-    for i in $(seq 1 300); do
-        lines=$(grep -c "^ndb: info: refused a WebSocket upgrade from 127.0.0.1: it offers subprotocols without 'ndb'$" "$NDB_LOG" || true)
-        summed=$(sed -n 's/^ndb: info: refused \([0-9]*\) more handshakes\{0,1\} without a line each (beyond 10 such lines a second)$/\1/p' "$NDB_LOG" |
-            awk '{ n += $1 } END { print n + 0 }')
-        [ $((lines + summed)) -ge 400 ] && break
-        sleep 0.1
-    done
-    [ $((lines + summed)) -eq 400 ]
-    [ "$summed" -gt 0 ]
+    refusals_add_up 400 info "^ndb: info: refused a WebSocket upgrade from 127.0.0.1: it offers subprotocols without 'ndb'$"
+}
+
+@test "refused origins and hosts made up anew for each request are bounded as other refusals: a burst of 50, then 10 lines a second" {
+    # each Origin or Host was logged once a minute, but a client may send a
+    # new one every time: 400 requests wrote 400 lines
+    own_server
+    python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import raw_answer
+port = int(sys.argv[2])
+for i in range(300):  # upgrades from foreign origins
+    assert raw_answer(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      b"Origin: http://o%d.example\r\n" % i, body_max=0, timeout=30) == "HTTP/1.1 403 Forbidden"
+for i in range(100):  # console pages under foreign Hosts
+    assert raw_answer(port, b"GET / HTTP/1.1\r\nHost: h%d.example\r\n" % i, body_max=0, timeout=30) == "HTTP/1.1 403 Forbidden"
+PY
+    refusals_add_up 400 warn '^ndb: warn: refused a \(WebSocket upgrade from 127.0.0.1: Origin "http://o[0-9]*.example" is not allowed\|console page to 127.0.0.1: Host "h[0-9]*.example" does not name\)'
 }
 
 @test "admin commands are logged with the connection's number, address and user; refused ones are not" {
