@@ -182,13 +182,14 @@ static int version_is_13(const char *version) {
 /* Does libwebsockets find the token "upgrade" in the Connection header?
  * After this check it reads the header again, from a copy into 127 bytes
  * (so at most 126 of header and its NUL: lws_hdr_copy fails on a header
- * as long as the room it is given), as a comma-separated list with its tokenizer, taking a token that
- * is a prefix of "upgrade" (any case) for it; a header that is absent,
- * longer, names no such token or holds anything its tokenizer refuses (an
- * empty item, a quoted string, a "/") makes it close the connection without
- * a word (roles/ws/server-ws.c).  The same reading, run here first, lets
- * the refusal be an answer: exactly the headers lws would drop are refused,
- * so no handshake it accepts is turned away. */
+ * as long as the room it is given), as a comma-separated list with its
+ * tokenizer, taking a token that is a prefix of "upgrade" (any case) for
+ * it; a header that is absent, longer, names no such token or holds
+ * anything its tokenizer refuses (an empty item, a quoted string, a "/")
+ * makes it close the connection without a word (roles/ws/server-ws.c).
+ * The same reading, run here first, lets the refusal be an answer: exactly
+ * the headers lws would drop are refused, so no handshake it accepts is
+ * turned away. */
 static int lws_finds_upgrade_token(struct lws *wsi) {
     char buf[128]; /* as lws's own */
     int n = lws_hdr_copy(wsi, buf, sizeof buf - 1, WSI_TOKEN_CONNECTION);
