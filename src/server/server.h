@@ -71,6 +71,13 @@ static inline size_t server_memory(const ndb_server *s) { return store_memory(&s
  * persistence failure). */
 void server_tick(ndb_server *s);
 
+/* The wall clock was stepped while the server runs?  Then deadlines are
+ * written by the new one from now on (store_clock_sync), the journal is
+ * compacted so that those written before are too (durability_clock_stepped),
+ * and a line says so.  The tick runs it, and dispatch before every command
+ * that may write a deadline. */
+void server_clock_sync(ndb_server *s);
+
 /* Most keys, most sessions, and most entries of a cleared key map, one
  * slice removes or frees (a million keys due in the same second took
  * 60-120 ms at once, 500,000 sessions ~90 ms, freeing a million keys of a

@@ -122,6 +122,30 @@ for i in range(300):
     grep -q "from automatic snapshot" "$NDB_LOG"
 }
 
+@test "a wall clock stepped while the server runs: after kill -9, deadlines are the time they had left, not moved by the step" {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    # the server starts with its wall clock a day behind (a machine that
+    # boots before NTP has set its clock), which is then set right
+    echo -86400 >"$BATS_TEST_TMPDIR/step"
+    export LD_PRELOAD="$NDB_FAULT_SHIM" NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+    start_server --persist-path "$P" --journal always
+    unset LD_PRELOAD NDB_CLOCK_STEP_FILE
+    req '{"KV_SET":{"keys":{"before":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    local t
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    rm "$BATS_TEST_TMPDIR/step"
+    req '{"KV_SET":{"keys":{"after":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    grep -qF "warn: the wall clock moved +86400.000 s against the monotonic clock: keys and sessions keep the time they had left, and their deadlines are written by the new wall clock from now on (the journal is compacted into a snapshot that writes them all anew)" "$NDB_LOG"
+    wait_log "bytes; compaction: the wall clock was stepped)"
+    crash
+    start_server --persist-path "$P" --journal always
+    run "$NDB" send '{"KV_TTL":{"keys":["before","after"]}}'
+    [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"before\":35[0-9][0-9](\.[0-9]+)?,\"after\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+    [[ "$output" =~ \"expiry\":\{\"deleteSession\":true,\"duration\":3600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":35[0-9][0-9]\} ]]
+}
+
 @test "a session that expired while the server was down is gone after recovery" {
     start_server --persist-path "$P" --journal always
     local gone kept forever
