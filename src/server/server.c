@@ -18,7 +18,7 @@ ndb_server *g_server;
 void server_init(ndb_server *s, const ndb_config *cfg) {
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
-    s->started = time(NULL);
+    s->started_ns = expiry_now_ns();
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
     watch_init(&s->watches, cfg->max_watches, cfg->max_watch_keys, cfg->watch_output);
     store_add_sink(&s->store, watch_sink, &s->watches);

@@ -28,7 +28,7 @@ typedef struct ndb_server {
     struct durability *dur; /* the journal and snapshots (durability.h) */
 
     /* counters for SV_INFO */
-    time_t started;
+    uint64_t started_ns; /* start-up on the monotonic clock: uptime does not jump with the wall clock */
     uint64_t requests;
     uint32_t connections;
     size_t memory_peak; /* store_memory's highest since the last trim (server_tick) */

@@ -122,15 +122,24 @@ for i in range(300):
     grep -q "from automatic snapshot" "$NDB_LOG"
 }
 
-@test "a wall clock stepped while the server runs: after kill -9, deadlines are the time they had left, not moved by the step" {
+# start_stepped SECONDS OPTIONS...: start the server under the fault shim
+# with its wall clock SECONDS (may be negative) off the real one while
+# $BATS_TEST_TMPDIR/step exists (write another number there, or remove it:
+# the clock of the running server is stepped)
+start_stepped() {
     [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
-    # the server starts with its wall clock a day behind (a machine that
-    # boots before NTP has set its clock), which is then set right
-    echo -86400 >"$BATS_TEST_TMPDIR/step"
+    echo "$1" >"$BATS_TEST_TMPDIR/step"
+    shift
     export LD_PRELOAD="$NDB_FAULT_SHIM" NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
     export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-    start_server --persist-path "$P" --journal always
+    start_server "$@"
     unset LD_PRELOAD NDB_CLOCK_STEP_FILE
+}
+
+@test "a wall clock stepped while the server runs: after kill -9, deadlines are the time they had left, not moved by the step" {
+    # the server starts with its wall clock a day behind (a machine that
+    # boots before NTP has set its clock), which is then set right
+    start_stepped -86400 --persist-path "$P" --journal always
     req '{"KV_SET":{"keys":{"before":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
     local t
     t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
@@ -144,6 +153,17 @@ for i in range(300):
     [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"before\":35[0-9][0-9](\.[0-9]+)?,\"after\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
     run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
     [[ "$output" =~ \"expiry\":\{\"deleteSession\":true,\"duration\":3600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":35[0-9][0-9]\} ]]
+}
+
+@test "a wall clock stepped back: SV_INFO's uptime is the time since start-up, not a wrapped-around count" {
+    start_stepped 0 --persist-path "$P"
+    echo -3600 >"$BATS_TEST_TMPDIR/step"
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
+    echo 3600 >"$BATS_TEST_TMPDIR/step"
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
+    grep -qF "warn: the wall clock moved +7200.000 s against the monotonic clock" "$NDB_LOG"
 }
 
 @test "a session that expired while the server was down is gone after recovery" {

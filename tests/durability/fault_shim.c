@@ -37,7 +37,7 @@
  *   NDB_REOPEN_WITH  the file later opens of NDB_REOPEN_PATH get
  *
  *   NDB_CLOCK_STEP_FILE  while a file of this name exists, the wall clock
- *                    (clock_gettime of CLOCK_REALTIME) reads the number of
+ *                    (clock_gettime of CLOCK_REALTIME, time) reads the number of
  *                    seconds the file holds (may be negative) ahead of the
  *                    real one; the monotonic clocks are left alone: the wall
  *                    clock stepped (by NTP, by hand) while a server runs
@@ -254,4 +254,11 @@ int clock_gettime(clockid_t id, struct timespec *ts) {
     int rc = real(id, ts);
     if (rc == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) ts->tv_sec += (time_t)clock_step_s();
     return rc;
+}
+
+time_t time(time_t *t) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* the stepped one above */
+    if (t) *t = ts.tv_sec;
+    return ts.tv_sec;
 }
