@@ -122,18 +122,24 @@ for i in range(300):
     grep -q "from automatic snapshot" "$NDB_LOG"
 }
 
+# step_clock SECONDS: from now on the wall clock of a server started by
+# start_stepped is SECONDS (may be negative) off the real one; written
+# aside and renamed, so that the server never reads a half-written file
+step_clock() {
+    echo "$1" >"$BATS_TEST_TMPDIR/step.new"
+    mv "$BATS_TEST_TMPDIR/step.new" "$BATS_TEST_TMPDIR/step"
+}
+
 # start_stepped SECONDS OPTIONS...: start the server under the fault shim
-# with its wall clock SECONDS (may be negative) off the real one while
-# $BATS_TEST_TMPDIR/step exists (write another number there, or remove it:
-# the clock of the running server is stepped)
+# (start_faulty, below; no fault is on) with its wall clock SECONDS off the
+# real one while $BATS_TEST_TMPDIR/step exists (step_clock, or rm, steps the
+# clock of the running server)
 start_stepped() {
-    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
-    echo "$1" >"$BATS_TEST_TMPDIR/step"
+    step_clock "$1"
     shift
-    export LD_PRELOAD="$NDB_FAULT_SHIM" NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
-    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-    start_server "$@"
-    unset LD_PRELOAD NDB_CLOCK_STEP_FILE
+    export NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
+    start_faulty "$@"
+    unset NDB_CLOCK_STEP_FILE
 }
 
 @test "a wall clock stepped while the server runs: after kill -9, deadlines are the time they had left, not moved by the step" {
@@ -157,10 +163,10 @@ start_stepped() {
 
 @test "a wall clock stepped back: SV_INFO's uptime is the time since start-up, not a wrapped-around count" {
     start_stepped 0 --persist-path "$P"
-    echo -3600 >"$BATS_TEST_TMPDIR/step"
+    step_clock -3600
     run "$NDB" send '{"SV_INFO":{}}'
     [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
-    echo 3600 >"$BATS_TEST_TMPDIR/step"
+    step_clock 3600
     run "$NDB" send '{"SV_INFO":{}}'
     [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
     grep -qF "warn: the wall clock moved +7200.000 s against the monotonic clock" "$NDB_LOG"
