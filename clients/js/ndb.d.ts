@@ -160,8 +160,9 @@ export interface SessionInfo {
 }
 
 export interface SetOptions extends CallOptions {
-    /** Seconds until the keys expire (issue 17): set, add and clearSet.  Top-level keys
-     *  only: a session's set/add/clearSet answer CommandSyntax (13) naming SH_EXPIRE, its
+    /** Seconds until the keys expire (issue 17): set, add and clearSet.  At most three
+     *  decimals (ValueSize (42) otherwise); floating-point noise (100.1 * 3 is
+     *  300.29999999999995) is taken out before sending.  Top-level keys only: a session's set/add/clearSet answer CommandSyntax (13) naming SH_EXPIRE, its
      *  keys expire with the session (expire()). */
     ttl?: number;
 }
@@ -203,6 +204,7 @@ export interface KvCommands extends KeyCommands {
     load(name: string, options?: CallOptions): Promise<{ duration: number; keys: number; name: string; sessions: number }>;
     scan(options?: CallOptions & { cursor?: number | bigint; count?: number; prefix?: string }): Promise<{ cursor: number | bigint; keys: string[] }>;
     scanAll(options?: CallOptions & { count?: number; prefix?: string }): AsyncIterable<string>;
+    /** KV_EXPIRE: each key's TTL in seconds from now, as SetOptions.ttl (floating-point noise taken out). */
     expire(keys: Record<string, number>, options?: CallOptions): Promise<Record<string, boolean>>;
     ttl(keys: string | string[], options?: CallOptions): Promise<Record<string, number | null>>;
     persist(keys: string | string[], options?: CallOptions): Promise<Record<string, boolean>>;

@@ -46,7 +46,7 @@ void cmd_SV_INFO(request *r) {
     SB_ADD_LIT(o, ",\"serverVersion\":\"" NDB_VERSION "\",\"sessions\":");
     sb_add_u64(o, s->store.sessions.count);
     SB_ADD_LIT(o, ",\"st\":1,\"uptime\":");
-    sb_add_u64(o, (uint64_t)(time(NULL) - s->started));
+    sb_add_u64(o, (expiry_now_ns() - s->started_ns) / EXPIRY_NS_PER_S);
     if (users) {
         SB_ADD_LIT(o, ",\"user\":");
         sb_add_json_string(o, r->cl->user, strlen(r->cl->user));

@@ -184,6 +184,9 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
         }
     }
     if (check_limits(&r)) return;
+    /* A write, a save or a session's next period may write a deadline:
+     * by the wall clock as it is now, should it have been stepped. */
+    if (r.ci->flags & (CMDF_WRITE | CMDF_SAVE | CMDF_SESSIONS)) server_clock_sync(s);
     /* Decision 11: no command observes an expired session.  The clock is
      * read only when some session can expire. */
     if ((r.ci->flags & CMDF_SESSIONS) && s->store.sessions.heap.count) store_expire(&s->store, request_now(&r));

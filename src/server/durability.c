@@ -365,8 +365,8 @@ static void maybe_compact(ndb_server *s) {
     if (d->jn.broken || d->jn.limbo_from || d->snapshot_failed) return; /* the tick repairs first */
     if (d->compact_soon) {
         if (bgsave_auto_pending(&d->bg)) return;
-        d->compact_soon = 0;
-        submit_auto(s, "compaction of the journal files left by earlier runs");
+        submit_auto(s, d->compact_soon);
+        d->compact_soon = NULL;
         return;
     }
     if (!cfg->compact_multiple) return;
@@ -377,6 +377,17 @@ static void maybe_compact(ndb_server *s) {
              (unsigned long long)journal_bytes(&d->jn), (unsigned long long)limit, cfg->compact_multiple,
              cfg->compact_min);
     submit_auto(s, "compaction");
+}
+
+int durability_clock_stepped(ndb_server *s) {
+    durability *d = s->dur;
+    if (!d || d->jn.fd < 0) return 0;
+    if (!s->cfg.compact_multiple) return 2; /* its journal files are all kept (archived): never compacted */
+    /* the records written before the step hold deadlines by the old wall
+     * clock, which a recovery would read by the new one: a snapshot writes
+     * every deadline anew and the journal after it starts empty */
+    d->compact_soon = "compaction: the wall clock was stepped";
+    return 1;
 }
 
 void durability_turn_end(ndb_server *s) {
@@ -569,7 +580,8 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
      * writes between), the first tick compacts them into a snapshot —
      * unless persist.compactMultiple 0 says never (its journal files are
      * all kept, e.g. to be archived) */
-    d->compact_soon = cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4;
+    if (cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4)
+        d->compact_soon = "compaction of the journal files left by earlier runs";
     /* keys and sessions whose deadline passed while the server was down
      * go now, with their records in the journal, before the counts are
      * logged (they are not recovered) */

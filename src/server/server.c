@@ -18,7 +18,7 @@ ndb_server *g_server;
 void server_init(ndb_server *s, const ndb_config *cfg) {
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
-    s->started = time(NULL);
+    s->started_ns = expiry_now_ns();
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
     watch_init(&s->watches, cfg->max_watches, cfg->max_watch_keys, cfg->watch_output);
     store_add_sink(&s->store, watch_sink, &s->watches);
@@ -93,7 +93,21 @@ void server_expire_more(ndb_server *s) {
     expire_slice(s, expiry_now_ns(), "expiry, next slice");
 }
 
+void server_clock_sync(ndb_server *s) {
+    int64_t moved = store_clock_sync(&s->store);
+    if (!moved) return;
+    static const char *const journal_note[] = {
+        "", " (the journal is compacted into a snapshot that writes them all anew)",
+        " (persist.compactMultiple 0: the journal is not compacted, and a recovery reads the deadlines written "
+        "before by the new clock)"};
+    int j = durability_clock_stepped(s);
+    log_warn("the wall clock moved %+.3f s against the monotonic clock: keys and sessions keep the time they had "
+             "left, and their deadlines are written by the new wall clock from now on%s",
+             (double)moved / 1e9, journal_note[j]);
+}
+
 void server_tick(ndb_server *s) {
+    server_clock_sync(s);
     uint64_t now = expiry_now_ns();
     if (s->expire_soon) {
         expire_slice(s, now, "expiry timer");

@@ -28,7 +28,7 @@ typedef struct ndb_server {
     struct durability *dur; /* the journal and snapshots (durability.h) */
 
     /* counters for SV_INFO */
-    time_t started;
+    uint64_t started_ns; /* start-up on the monotonic clock: uptime does not jump with the wall clock */
     uint64_t requests;
     uint32_t connections;
     size_t memory_peak; /* store_memory's highest since the last trim (server_tick) */
@@ -70,6 +70,13 @@ static inline size_t server_memory(const ndb_server *s) { return store_memory(&s
  * durability_tick (compaction, the save schedule, retries after a
  * persistence failure). */
 void server_tick(ndb_server *s);
+
+/* The wall clock was stepped while the server runs?  Then deadlines are
+ * written by the new one from now on (store_clock_sync), the journal is
+ * compacted so that those written before are too (durability_clock_stepped),
+ * and a line says so.  The tick runs it, and dispatch before every command
+ * that may write a deadline. */
+void server_clock_sync(ndb_server *s);
 
 /* Most keys, most sessions, and most entries of a cleared key map, one
  * slice removes or frees (a million keys due in the same second took

@@ -71,6 +71,28 @@ static void clear_flags(kvmap *m) {
 
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns) { return (uint64_t)((int64_t)mono_ns + st->wall_offset_ns); }
 
+/* The wall clock minus the monotonic one, read between two readings of
+ * the monotonic clock so that a preemption between the reads is seen:
+ * 0 when three tries were all interrupted (the next call tries again). */
+static int read_wall_offset(int64_t *off) {
+    for (int i = 0; i < 3; i++) {
+        int64_t a = clock_ns(CLOCK_MONOTONIC), w = clock_ns(CLOCK_REALTIME), b = clock_ns(CLOCK_MONOTONIC);
+        if (b - a > STORE_CLOCK_STEP_NS / 10) continue;
+        *off = w - (a + (b - a) / 2);
+        return 1;
+    }
+    return 0;
+}
+
+int64_t store_clock_sync(ndb_store *st) {
+    int64_t off;
+    if (!read_wall_offset(&off)) return 0;
+    int64_t moved = off - st->wall_offset_ns;
+    if (moved > -STORE_CLOCK_STEP_NS && moved < STORE_CLOCK_STEP_NS) return 0;
+    st->wall_offset_ns = off;
+    return moved;
+}
+
 uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns) {
     int64_t m = (int64_t)wall_ns - st->wall_offset_ns;
     return m > 0 ? (uint64_t)m : 1; /* a deadline before boot: due at once */

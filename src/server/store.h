@@ -33,7 +33,10 @@
  * records of a run in order to an empty store rebuilds the same state.
  *
  * Time: deadlines are CLOCK_MONOTONIC ns in memory and wall-clock ns in
- * records, converted with an offset fixed when the store is created.
+ * records, converted with an offset (wall minus monotonic) taken when the
+ * store is created and taken again by store_clock_sync() whenever the wall
+ * clock has been stepped since: a record says "due in the time it has
+ * left, by the wall clock of when it was written", which a restart reads.
  */
 #ifndef NDB_STORE_H
 #define NDB_STORE_H
@@ -107,6 +110,18 @@ size_t store_memory(const ndb_store *st);
 /* Deadline conversions (monotonic ns <-> wall-clock ns since the epoch). */
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns);
 uint64_t store_mono_ns(const ndb_store *st, uint64_t wall_ns);
+
+/* A move of the wall clock against the monotonic one smaller than this is
+ * taken for the jitter of reading two clocks, not for a step. */
+#define STORE_CLOCK_STEP_NS 1000000
+
+/* Read both clocks again: when the wall clock has been stepped (by NTP at
+ * boot, by hand) since the offset was taken, take the new offset, so that
+ * the deadlines written from now on are right by the wall clock a restart
+ * will read (a key set for an hour stays an hour after a restart, not an
+ * hour minus the step).  Answers the step in ns (0: none); deadlines in
+ * memory, on the monotonic clock, do not move. */
+int64_t store_clock_sync(ndb_store *st);
 
 /* ----------------------------------------------------------- key maps
  * Each key operation works on the top-level map (s == NULL) or on the map

@@ -117,7 +117,7 @@ static struct {
     volatile sig_atomic_t signalled;
     int shutting_down;
     int stop;
-    time_t shutdown_deadline;
+    int64_t shutdown_deadline_ms; /* mono_ms: a step of the wall clock neither ends nor stretches it */
     transport_tick_fn tick_fn;
     unsigned tick_ms;
     strbuf tx; /* frames of one batched write */
@@ -744,7 +744,7 @@ static void drop_held_replies(void) {
 static void begin_shutdown(void) {
     if (T.shutting_down) return;
     T.shutting_down = 1;
-    T.shutdown_deadline = time(NULL) + 1;
+    T.shutdown_deadline_ms = mono_ms() + 1000;
     int sig = (int)T.signalled;
     log_info("shutting down on %s: closing %u connection%s",
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
@@ -991,7 +991,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     log_refusals();
     refusal_log_tick();
     if (T.tick_fn) T.tick_fn(T.srv);
-    if (T.shutting_down && time(NULL) >= T.shutdown_deadline) T.stop = 1;
+    if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
     wake_if_pending();
 }

@@ -122,6 +122,56 @@ for i in range(300):
     grep -q "from automatic snapshot" "$NDB_LOG"
 }
 
+# step_clock SECONDS: from now on the wall clock of a server started by
+# start_stepped is SECONDS (may be negative) off the real one; written
+# aside and renamed, so that the server never reads a half-written file
+step_clock() {
+    echo "$1" >"$BATS_TEST_TMPDIR/step.new"
+    mv "$BATS_TEST_TMPDIR/step.new" "$BATS_TEST_TMPDIR/step"
+}
+
+# start_stepped SECONDS OPTIONS...: start the server under the fault shim
+# (start_faulty, below; no fault is on) with its wall clock SECONDS off the
+# real one while $BATS_TEST_TMPDIR/step exists (step_clock, or rm, steps the
+# clock of the running server)
+start_stepped() {
+    step_clock "$1"
+    shift
+    export NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
+    start_faulty "$@"
+    unset NDB_CLOCK_STEP_FILE
+}
+
+@test "a wall clock stepped while the server runs: after kill -9, deadlines are the time they had left, not moved by the step" {
+    # the server starts with its wall clock a day behind (a machine that
+    # boots before NTP has set its clock), which is then set right
+    start_stepped -86400 --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"before":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    local t
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    rm "$BATS_TEST_TMPDIR/step"
+    req '{"KV_SET":{"keys":{"after":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    grep -qF "warn: the wall clock moved +86400.000 s against the monotonic clock: keys and sessions keep the time they had left, and their deadlines are written by the new wall clock from now on (the journal is compacted into a snapshot that writes them all anew)" "$NDB_LOG"
+    wait_log "bytes; compaction: the wall clock was stepped)"
+    crash
+    start_server --persist-path "$P" --journal always
+    run "$NDB" send '{"KV_TTL":{"keys":["before","after"]}}'
+    [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"before\":35[0-9][0-9](\.[0-9]+)?,\"after\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+    [[ "$output" =~ \"expiry\":\{\"deleteSession\":true,\"duration\":3600,\"extendOnGet\":false,\"extendOnSetAdd\":false,\"remaining\":35[0-9][0-9]\} ]]
+}
+
+@test "a wall clock stepped back: SV_INFO's uptime is the time since start-up, not a wrapped-around count" {
+    start_stepped 0 --persist-path "$P"
+    step_clock -3600
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
+    step_clock 3600
+    run "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ \"uptime\":[0-9]{1,3}\}\}$ ]]
+    grep -qF "warn: the wall clock moved +7200.000 s against the monotonic clock" "$NDB_LOG"
+}
+
 @test "a session that expired while the server was down is gone after recovery" {
     start_server --persist-path "$P" --journal always
     local gone kept forever

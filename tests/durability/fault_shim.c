@@ -36,6 +36,12 @@
  *                    deterministic (a load must store the bytes it checked)
  *   NDB_REOPEN_WITH  the file later opens of NDB_REOPEN_PATH get
  *
+ *   NDB_CLOCK_STEP_FILE  while a file of this name exists, the wall clock
+ *                    (clock_gettime of CLOCK_REALTIME, time) reads the number of
+ *                    seconds the file holds (may be negative) ahead of the
+ *                    real one; the monotonic clocks are left alone: the wall
+ *                    clock stepped (by NTP, by hand) while a server runs
+ *
  * Everything else passes through to libc.
  */
 #define _GNU_SOURCE
@@ -226,4 +232,33 @@ int renameat(int fromfd, const char *from, int tofd, const char *to) {
     if (!real) real = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
     if (rename_faulty(from, to)) return -1;
     return real(fromfd, from, tofd, to);
+}
+
+/* The step of the wall clock NDB_CLOCK_STEP_FILE asks for, in seconds (0:
+ * none: no such variable or file).  Read at every call, so that a test
+ * steps the clock of a running server by writing or removing the file. */
+static long long clock_step_s(void) {
+    const char *file = getenv("NDB_CLOCK_STEP_FILE");
+    if (!file) return 0;
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    long long s = 0;
+    if (fscanf(f, "%lld", &s) != 1) s = 0;
+    fclose(f);
+    return s;
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts) {
+    static int (*real)(clockid_t, struct timespec *);
+    if (!real) real = (int (*)(clockid_t, struct timespec *))dlsym(RTLD_NEXT, "clock_gettime");
+    int rc = real(id, ts);
+    if (rc == 0 && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE)) ts->tv_sec += (time_t)clock_step_s();
+    return rc;
+}
+
+time_t time(time_t *t) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* the stepped one above */
+    if (t) *t = ts.tv_sec;
+    return ts.tv_sec;
 }

@@ -5,6 +5,7 @@
  * ceiling is accepted, one byte less refuses it and changes nothing.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "common/hash.h"
 #include "server/store.h"
@@ -332,8 +333,32 @@ static void test_sink_order(void) {
     store_free(&st);
 }
 
+/* A step of the wall clock since the offset was taken (here: the offset
+ * made 5 s off by hand) is found, answered and taken in: a deadline of
+ * now + 60 s is then written as the wall clock now + 60 s, within the
+ * reading's jitter; no step: nothing moves. */
+static void test_clock_sync(void) {
+    ndb_store st;
+    store_init(&st, 0, 53);
+    (void)store_clock_sync(&st); /* store_init's own reading may have been preempted */
+    int64_t was = st.wall_offset_ns;
+    CHECK(store_clock_sync(&st) == 0);
+    CHECK(st.wall_offset_ns == was);
+    st.wall_offset_ns -= 5 * (int64_t)EXPIRY_NS_PER_S;
+    int64_t moved = store_clock_sync(&st);
+    CHECK(moved > 5 * (int64_t)EXPIRY_NS_PER_S - STORE_CLOCK_STEP_NS && moved < 5 * (int64_t)EXPIRY_NS_PER_S + STORE_CLOCK_STEP_NS);
+    uint64_t mono = expiry_now_ns() + 60 * EXPIRY_NS_PER_S;
+    struct timespec w;
+    clock_gettime(CLOCK_REALTIME, &w);
+    int64_t want = (int64_t)w.tv_sec * (int64_t)EXPIRY_NS_PER_S + w.tv_nsec + 60 * (int64_t)EXPIRY_NS_PER_S;
+    int64_t off = (int64_t)store_wall_ns(&st, mono) - want;
+    CHECK(off > -100 * 1000000 && off < 100 * 1000000); /* 100 ms: two reads apart on a busy machine */
+    store_free(&st);
+}
+
 int main(void) {
     hash_seed_random();
+    test_clock_sync();
     test_records();
     test_sink_order();
     test_burst_gives_back();

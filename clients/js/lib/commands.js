@@ -76,7 +76,30 @@ export function ro(o) {
 // with 13 naming KV_EXPIRE or SH_EXPIRE, where dropping it here would make
 // the call succeed as if the keys were going to expire.
 function withTtl(body, o) {
-    return o && o.ttl !== undefined ? { ...body, ttl: o.ttl } : body;
+    return o && o.ttl !== undefined ? { ...body, ttl: ttlValue(o.ttl) } : body;
+}
+
+// A TTL worked out in floating point (0.1 * 3 is 0.30000000000000004, 0.7 * 3
+// is 2.0999999999999996) goes as the milliseconds it stands for: the server
+// takes at most three decimals and would refuse it with 42.  Only such
+// rounding noise (a few units of the last place) is taken out: 1.2345 goes as
+// it is and is refused, as the server refuses every TTL it would have to round.
+function ttlValue(t) {
+    if (typeof t !== 'number' || !Number.isFinite(t)) return t;
+    const ms = t * 1000, r = Math.round(ms);
+    return r !== ms && Math.abs(ms - r) <= Math.abs(ms) * 8 * Number.EPSILON ? r / 1000 : t;
+}
+
+// kv.expire's {key: seconds}, each through ttlValue (anything but a plain
+// object goes as it is: a JsonText as written, an array for the server to
+// refuse).
+function ttlValues(keys) {
+    if (!keys || typeof keys !== 'object') return keys;
+    const proto = Object.getPrototypeOf(keys);
+    if (proto !== Object.prototype && proto !== null) return keys;
+    const out = Object.create(null); /* a key "__proto__" stays a key */
+    for (const [k, t] of Object.entries(keys)) out[k] = ttlValue(t);
+    return out;
 }
 
 const EXPIRY_FLAGS = ['deleteSession', 'extendOnGet', 'extendOnSetAdd'];
@@ -185,7 +208,7 @@ export function kvCommands(c) {
         // Every key (with options.prefix), page by page: for await (const k of db.kv.scanAll()).
         scanAll: (o) => scanAll(c, 'KV_SCAN', 'keys', o),
         // Expiry (issue 17): expire({otp: 30}) → {otp: true}; ttl(keys) → {key: seconds | null}.
-        expire: (keys, o) => c.request('KV_EXPIRE', { keys }, ro(o)).then((r) => r.keys),
+        expire: (keys, o) => c.request('KV_EXPIRE', { keys: ttlValues(keys) }, ro(o)).then((r) => r.keys),
         ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys) }, ro(o)).then((r) => r.keys),
         // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
         persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then((r) => r.keys),
@@ -196,7 +219,7 @@ export function kvCommands(c) {
         cas: (key, expect, value, o = {}) => {
             const body = { key, expect };
             if (value !== undefined) body.value = value;
-            if (o.ttl !== undefined) body.ttl = o.ttl;
+            if (o.ttl !== undefined) body.ttl = ttlValue(o.ttl);
             return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);
         },
         // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).

@@ -68,6 +68,24 @@ test('expire() answers per key; all TTLs are checked before any changes; persist
     assert.deepEqual(await db.kv.persist('otp'), { otp: false });
 });
 
+test('a TTL worked out in floating point goes as the milliseconds it stands for; one of four decimals is still refused', async () => {
+    // 100.1 * 3 is 300.29999999999995 in a double: sent as it is, the
+    // server would refuse it (more than three decimals)
+    await db.kv.set({ a: 1 }, { ttl: 100.1 * 3 });
+    assertTtl((await db.kv.ttl('a')).a, 300.3);
+    await db.kv.add({ b: 1 }, { ttl: 33.3 * 3 }); // 99.89999999999999
+    assertTtl((await db.kv.ttl('b')).b, 99.9);
+    assert.equal(await db.kv.clearSet({ c: 1 }, { ttl: 600.7 * 3 }), 2); // 1802.1000000000001
+    assertTtl((await db.kv.ttl('c')).c, 1802.1);
+    assert.deepEqual(await db.kv.expire({ c: 60.3 * 3 }), { c: true }); // 180.89999999999998
+    assertTtl((await db.kv.ttl('c')).c, 180.9);
+    assert.equal(await db.kv.cas('lock', null, 'me', { ttl: 100.1 * 3 }), true);
+    assertTtl((await db.kv.ttl('lock')).lock, 300.3);
+    await refused(db.kv.set({ d: 1 }, { ttl: 1.2345 }), 'KV_SET', 42, TTL_RANGE);
+    await refused(db.kv.expire({ c: 0.0001 }), 'KV_EXPIRE', 42,
+        "each TTL in 'keys' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals");
+});
+
 test('a key whose TTL passes is gone for every command', async () => {
     await db.kv.set({ stays: 2 });
     await db.kv.set({ short: 1 }, { ttl: 0.05 });
