@@ -18,11 +18,29 @@
 
 /* ----------------------------------------------------------- basics */
 
+/* The wall clock minus the monotonic one.  Read from the coarse clocks:
+ * both are the kernel's time of its last timer tick, one offset apart, so
+ * their difference is the offset exactly, and reading them costs a few ns
+ * (dispatch does before every write; the precise clocks cost ten times
+ * that).  The monotonic one is read on both sides of the wall one: when
+ * they differ, a tick came between and the pair is of two ticks, one tick
+ * apart (tried again; 0 when three tries all were). */
+static int read_wall_offset(int64_t *off) {
+    for (int i = 0; i < 3; i++) {
+        uint64_t a = clock_ns_of(CLOCK_MONOTONIC_COARSE), w = clock_ns_of(CLOCK_REALTIME_COARSE),
+                 b = clock_ns_of(CLOCK_MONOTONIC_COARSE);
+        if (a != b) continue;
+        *off = (int64_t)w - (int64_t)a;
+        return 1;
+    }
+    return 0;
+}
+
 void store_init(ndb_store *st, size_t max_memory, unsigned token_bits) {
     memset(st, 0, sizeof *st);
     st->max_memory = max_memory;
     sessions_init(&st->sessions, token_bits);
-    st->wall_offset_ns = (int64_t)wall_ns() - (int64_t)mono_ns();
+    if (!read_wall_offset(&st->wall_offset_ns)) st->wall_offset_ns = (int64_t)wall_ns() - (int64_t)mono_ns();
 }
 
 void store_free(ndb_store *st) {
@@ -71,18 +89,6 @@ static void clear_flags(kvmap *m) {
 
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns) { return (uint64_t)((int64_t)mono_ns + st->wall_offset_ns); }
 
-/* The wall clock minus the monotonic one, read between two readings of
- * the monotonic clock so that a preemption between the reads is seen:
- * 0 when three tries were all interrupted (the next call tries again). */
-static int read_wall_offset(int64_t *off) {
-    for (int i = 0; i < 3; i++) {
-        int64_t a = clock_ns(CLOCK_MONOTONIC), w = clock_ns(CLOCK_REALTIME), b = clock_ns(CLOCK_MONOTONIC);
-        if (b - a > STORE_CLOCK_STEP_NS / 10) continue;
-        *off = w - (a + (b - a) / 2);
-        return 1;
-    }
-    return 0;
-}
 
 int64_t store_clock_sync(ndb_store *st) {
     int64_t off;
