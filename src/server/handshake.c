@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/strbuf.h"
 #include "server/auth.h"
@@ -25,7 +26,7 @@
 
 typedef struct warned {
     char origin[160];
-    time_t at;
+    uint64_t at;      /* monotonic seconds (+1: 0 is a slot never used) */
     unsigned long quiet; /* refusals since the last line */
 } warned;
 
@@ -75,13 +76,15 @@ enum refusal { REFUSED_ORIGIN, REFUSED_HOST, REFUSED_PAGE };
  * client that sends a new Origin or Host each time (they are free to make
  * up) write a line per request, as fast as it could connect. */
 static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, enum refusal bad_host) {
-    time_t now = time(NULL);
+    /* monotonic: a wall clock set back an hour silenced the warnings for
+     * an hour, one set forward repeated them at once */
+    uint64_t now = mono_ms() / 1000 + 1;
     warned *w = NULL, *oldest = &H.recent[0];
     for (int i = 0; i < WARN_SLOTS && !w; i++) {
         if (!strncmp(H.recent[i].origin, origin_hdr, sizeof H.recent[i].origin - 1)) w = &H.recent[i];
         else if (H.recent[i].at < oldest->at) oldest = &H.recent[i];
     }
-    if (w && now - w->at < WARN_INTERVAL_S) {
+    if (w && w->at && now - w->at < WARN_INTERVAL_S) {
         w->quiet++;
         return;
     }

@@ -37,6 +37,17 @@ start_server() {
     return 1
 }
 
+# start_faulty ARGS...: start_server under the fault shim
+# (tests/durability/fault_shim.c); a fault is on while
+# $BATS_TEST_TMPDIR/fault exists, for files whose path contains
+# NDB_FAULT_PATH, and NDB_CLOCK_STEP_FILE steps the wall clock (an ASan
+# build needs its runtime first: the shim's order check is turned off)
+start_faulty() {
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
+}
+
 # stop_server: SIGTERM, then wait (bounded) for a clean exit.
 stop_server() {
     [ -n "${NDB_PID:-}" ] || return 0

@@ -580,16 +580,6 @@ read_only() {
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"seed"},"st":1}}'
 }
 
-# with_fault ENV...: start the server under the fault shim; the fault is on
-# while $BATS_TEST_TMPDIR/fault exists, for files whose path contains
-# NDB_FAULT_PATH (an ASan build needs its runtime first: the shim's order
-# check is turned off)
-start_faulty() {
-    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
-    LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
-}
-
 # refused: the SV_INFO member writesRefused
 refused() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"writesRefused":[a-z]*' | cut -d: -f2; }
 

@@ -968,3 +968,16 @@ PY
     run -0 grep -E '\): (KV_|SH_|SV_)' "$NDB_LOG"
     [[ "$output" =~ ^'ndb: info: client '[0-9]+' (127.0.0.1): KV_CLEAR_SET'$ ]]
 }
+
+@test "a refused origin's once-a-minute warning counts on the monotonic clock: a step of the wall clock does not repeat it" {
+    # set back, the wall clock silenced the warnings for as long; set
+    # forward, it repeated them at once
+    export NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step"
+    start_faulty
+    OWN_PID=$NDB_PID
+    probe --header 'Origin: http://stepped.example' handshake >/dev/null
+    echo 3600 >"$NDB_CLOCK_STEP_FILE"
+    probe --header 'Origin: http://stepped.example' handshake >/dev/null
+    probe --header 'Origin: http://stepped.example' handshake >/dev/null
+    [ "$(grep -c 'Origin "http://stepped.example" is not allowed' "$NDB_LOG")" -eq 1 ]
+}
