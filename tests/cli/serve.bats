@@ -392,6 +392,54 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }
 
+@test "with WATCHDOG_USEC (systemd's WatchdogSec=) the ready server sends WATCHDOG=1 every half interval; not when WATCHDOG_PID names another process" {
+    run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
+import os, re, socket, subprocess, sys
+ndb, tmp = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(tmp + "/notify.sock")
+s.settimeout(20)
+for pid in (None, "1"):
+    env = dict(os.environ, NOTIFY_SOCKET=tmp + "/notify.sock", WATCHDOG_USEC="200000")
+    if pid:
+        env["WATCHDOG_PID"] = pid
+    log = open(tmp + "/serve.log", "w+")
+    p = subprocess.Popen([ndb, "serve", "--port", "0"], env=env, stderr=log)
+    try:
+        print(s.recv(100).decode())
+        log.seek(0)
+        port = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", log.read()).group(1)
+        if not pid:
+            print(" ".join(s.recv(100).decode() for _ in range(3)))
+        # the watchdog line comes right after READY=1, before any request is served
+        print(subprocess.run([ndb, "-p", port, "count"], capture_output=True, text=True).stdout.strip())
+        log.seek(0)
+        print([l for l in log.read().splitlines() if "watchdog" in l])
+        p.terminate()
+        while True:
+            m = s.recv(100).decode()
+            if m != "WATCHDOG=1":
+                print(m)
+                break
+        print("exit", p.wait(timeout=20))
+    finally:
+        if p.poll() is None:
+            p.kill()
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "READY=1
+WATCHDOG=1 WATCHDOG=1 WATCHDOG=1
+0
+['ndb: info: systemd watchdog: WATCHDOG=1 every 100 ms (WatchdogSec 200 ms)']
+STOPPING=1
+exit 0
+READY=1
+0
+[]
+STOPPING=1
+exit 0" ]
+}
+
 @test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM" {
     run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
 import os, re, socket, subprocess, sys
