@@ -392,6 +392,37 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }
 
+@test "with JOURNAL_STREAM naming its stderr (systemd's journal) every line starts with its priority; not when stderr is elsewhere" {
+    cd "$BATS_TEST_TMPDIR"
+    local f="$BATS_TEST_TMPDIR/journal.log" js
+    : >"$f"
+    js=$(stat -c %d:%i "$f")
+    export JOURNAL_STREAM=$js
+    # a start-up error: both lines are errors (<3>)
+    local st=0
+    "$NDB" serve --port 0 --max-payload 10 2>>"$f" || st=$?
+    [ "$st" -eq 1 ]
+    [ "$(cat "$f")" = "<3>ndb serve: --max-payload: '10' must be a size (bytes, or with a K/M/G/T suffix) from 64 to 67108864
+<3>Try 'ndb serve --help' for more information." ]
+    config c.json '{"version": 4}'
+    : >"$f"
+    "$NDB" serve --port 0 --config c.json 2>>"$f" || st=$?
+    [ "$(cat "$f")" = "<3>ndb serve: config c.json: 'version' must be 5" ]
+    # a server's lines: info <6>, a warning <4>
+    : >"$f"
+    export NDB_SERVE_LOG=$f
+    start_server --allow-origin '*'
+    unset NDB_SERVE_LOG
+    stop_server
+    grep -qx '<6>ndb: info: listening on ws://127.0.0.1:[0-9]*/ (persistence disabled, maxPayload 1048576 bytes)' "$NDB_LOG"
+    grep -qx "<4>ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data" "$NDB_LOG"
+    grep -qx '<6>ndb: info: stopped' "$NDB_LOG"
+    [ "$(grep -cv '^<[3467]>ndb: ' "$NDB_LOG")" -eq 0 ]
+    # stderr is not the journal's stream: no prefix
+    run "$NDB" serve --port 0 --config c.json
+    [ "$output" = "ndb serve: config c.json: 'version' must be 5" ]
+}
+
 @test "with WATCHDOG_USEC (systemd's WatchdogSec=) the ready server sends WATCHDOG=1 every half interval; not when WATCHDOG_PID names another process" {
     run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
 import os, re, socket, subprocess, sys
