@@ -45,16 +45,18 @@ static void print_help(void) {
     SB_ADD_LIT(&out,
                "\n"
                "Every option has a config-file member (man ndb-serve) except --config,\n"
-               "--load-name and --load-path.  Users are set in the config file only\n"
-               "(security.users; 'ndb passwd' makes the password hashes).  With users, every\n"
-               "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
-               "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
-               "connection (close code 1000) and exits 0.  Exit status: 0 after a clean\n"
-               "shutdown, 1 if the configuration or start-up fails, if a save schedule's\n"
-               "final save fails without a journal (the changes since the last save are lost),\n"
-               "if the journal cannot be written and the repair tried at shutdown fails, or\n"
-               "if the journal's last sync at shutdown fails (changes since the journal broke\n"
-               "are lost, or acknowledged ones not yet synced may not be on disk).\n");
+               "--load-name and --load-path.  The config file and the TLS files are read\n"
+               "once, at start-up: a change takes a restart.  Users are set in the config\n"
+               "file only (security.users; 'ndb passwd' makes the password hashes).  With\n"
+               "users, every connection must log in (SV_AUTH, or Basic authentication in the\n"
+               "handshake).  On SIGINT, SIGTERM or SIGHUP (there is no reload) the server\n"
+               "closes every connection (close code 1000) and exits 0.  Exit status: 0\n"
+               "after a clean shutdown, 1 if the configuration or start-up fails, if a save\n"
+               "schedule's final save fails without a journal (the changes since the last\n"
+               "save are lost), if the journal cannot be written and the repair tried at\n"
+               "shutdown fails, or if the journal's last sync at shutdown fails (changes\n"
+               "since the journal broke are lost, or acknowledged ones not yet synced may not\n"
+               "be on disk).\n");
     fputs(out.buf, stdout);
     sb_free(&out);
 }

@@ -16,7 +16,10 @@ config() { # config FILE JSON: write a config file
     [[ "${lines[0]}" == "usage: ndb serve [options]" ]]
     [[ "$output" == *"--max-payload SIZE"* ]]
     # every exit 1 at shutdown is named, the journal's last sync failing too
-    [[ "$output" == *"if the journal's last sync at shutdown fails (changes since the journal broke"$'\n'"are lost, or acknowledged ones not yet synced may not be on disk)."* ]]
+    [[ "$output" == *"shutdown fails, or if the journal's last sync at shutdown fails (changes"$'\n'"since the journal broke are lost, or acknowledged ones not yet synced may not"$'\n'"be on disk)."* ]]
+    # nothing is reloaded: an operator must know a change takes a restart
+    [[ "$output" == *"The config file and the TLS files are read"$'\n'"once, at start-up: a change takes a restart."* ]]
+    [[ "$output" == *"On SIGINT, SIGTERM or SIGHUP (there is no reload) the server"$'\n'"closes every connection (close code 1000) and exits 0."* ]]
     # a size like the other sizes: with a K or M suffix, within 64 .. 64M
     run "$NDB" serve --max-payload 65M --port 0
     [ "$status" -eq 1 ]
