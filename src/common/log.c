@@ -5,7 +5,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/strbuf.h"
 
@@ -17,6 +20,29 @@ int log_level_parse(const char *s) {
     for (int i = 0; i < 4; i++)
         if (strcmp(s, log_level_names[i]) == 0) return i;
     return -1;
+}
+
+/* Is standard error the stream systemd connected to the journal?  Its
+ * JOURNAL_STREAM is "DEVICE:INODE" of that stream, in decimal; a wrapper
+ * that redirected stderr elsewhere leaves the variable but not the file. */
+static int stderr_is_journal(void) {
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    char end;
+    struct stat st;
+    if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 || fstat(STDERR_FILENO, &st) != 0) return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+const char *log_journal_prefix(enum log_level lvl) {
+    static const char *const priority[] = {"<3>", "<4>", "<6>", "<7>"}; /* syslog's err, warning, info, debug */
+    static int journal = -1;                                           /* not decided yet */
+    int j = __atomic_load_n(&journal, __ATOMIC_RELAXED);
+    if (j < 0) { /* a second thread deciding at the same time decides the same */
+        j = stderr_is_journal();
+        __atomic_store_n(&journal, j, __ATOMIC_RELAXED);
+    }
+    return j ? priority[lvl] : "";
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...) {
@@ -39,6 +65,7 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) {
     strbuf shown = STRBUF_INIT;
     sb_add_visible(&shown, line, len);
     /* one write per line so lines from a busy server never interleave */
-    fprintf(stderr, "ndb: %s: %.*s\n", log_level_names[lvl], (int)shown.len, shown.len ? shown.buf : "");
+    fprintf(stderr, "%sndb: %s: %.*s\n", log_journal_prefix(lvl), log_level_names[lvl], (int)shown.len,
+            shown.len ? shown.buf : "");
     sb_free(&shown);
 }

@@ -19,6 +19,14 @@ extern const char *const log_level_names[];
 
 /* Parse "error", "warn", "info" or "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);
+/* "<3>", "<4>", "<6>" or "<7>" (err, warning, info, debug) when standard
+ * error is systemd's journal (JOURNAL_STREAM names its device and inode),
+ * else "".  Written before a line, it gives the line that priority in the
+ * journal, which strips it (sd-daemon(3)): `journalctl -u ndb -p warning`
+ * finds the warnings and errors.  Every log line carries it; start-up
+ * errors written without log_msg put it first too.  Decided at the first
+ * call: call it once before installing a signal handler that uses it. */
+const char *log_journal_prefix(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 

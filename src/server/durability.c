@@ -132,7 +132,8 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
              (unsigned long long)res->bytes, job->why);
     if (d->jn.fd >= 0) journal_base_moved(&d->jn);
     if (repaired) journal_limbo_done(&d->jn);
-    if (d->snapshot_failed) log_info("automatic snapshots work again: writes are accepted");
+    if (d->snapshot_failed) /* a warning, as its error was: --log-level warn shows the end too */
+        log_warn("automatic snapshots work again: writes are accepted");
     d->snapshot_failed = 0;
     d->retry_delay_ms = 0;
 }

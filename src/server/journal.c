@@ -310,10 +310,12 @@ void journal_limbo_done(journal *j) {
     if (!j->limbo_from || j->broken) return;
     j->limbo_from = 0;
     j->why[0] = 0;
+    /* warnings, as the end of the error that broke the journal: a log kept
+     * at --log-level warn shows both ends of the refusal */
     if (j->phase != JOURNAL_RUNNING) /* no write is accepted any more: the held replies go out */
-        log_info("journal: repaired (generation %llu): the writes waiting for it are answered", (unsigned long long)j->gen);
+        log_warn("journal: repaired (generation %llu): the writes waiting for it are answered", (unsigned long long)j->gen);
     else
-        log_info("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
+        log_warn("journal: writing again (generation %llu): writes are accepted", (unsigned long long)j->gen);
 }
 
 /* The last write or fdatasync, in journal_close, failed (j->why says

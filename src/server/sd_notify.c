@@ -7,6 +7,7 @@
 #include "server/sd_notify.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,4 +35,45 @@ void sd_notify_state(const char *state) {
                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
         log_debug("cannot tell systemd %s through %s: %s", state, path, strerror(errno));
     if (fd >= 0) close(fd);
+}
+
+/* The watchdog interval systemd asks for, in microseconds, or 0: none set,
+ * not a positive number, or meant for another process (WATCHDOG_PID). */
+static uint64_t watchdog_usec(void) {
+    const char *us = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+    char *end;
+    if (pid && *pid) {
+        errno = 0;
+        long long p = strtoll(pid, &end, 10);
+        if (errno || *end || p != (long long)getpid()) return 0;
+    }
+    if (!us || *us < '0' || *us > '9') return 0;
+    errno = 0;
+    unsigned long long v = strtoull(us, &end, 10);
+    return errno || *end ? 0 : (uint64_t)v;
+}
+
+static lws_sorted_usec_list_t watchdog_sul;
+static struct lws_context *watchdog_ctx;
+static lws_usec_t watchdog_every;
+
+static void on_watchdog(lws_sorted_usec_list_t *sul) {
+    (void)sul;
+    sd_notify_state("WATCHDOG=1"); /* this runs only when the event loop does */
+    lws_sul_schedule(watchdog_ctx, 0, &watchdog_sul, on_watchdog, watchdog_every);
+}
+
+void sd_watchdog_start(struct lws_context *ctx) {
+    uint64_t us = watchdog_usec();
+    if (!us) return;
+    watchdog_ctx = ctx;
+    watchdog_every = us / 2 ? (lws_usec_t)(us / 2) : 1;
+    log_info("systemd watchdog: WATCHDOG=1 every %" PRIu64 " ms (WatchdogSec %" PRIu64 " ms)",
+             (uint64_t)watchdog_every / 1000, us / 1000);
+    on_watchdog(&watchdog_sul);
+}
+
+void sd_watchdog_forget(void) {
+    memset(&watchdog_sul, 0, sizeof watchdog_sul);
+    watchdog_ctx = NULL;
 }

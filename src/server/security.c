@@ -65,6 +65,7 @@ void security_log(const ndb_config *cfg) {
         log_info("tls: on (TLS 1.2+, cert %s, key %s, client certificates %s%s)", cfg->tls_cert, cfg->tls_key,
                  cfg->tls_ca[0] ? "required, CA " : "not asked for", cfg->tls_ca);
         tls_server_log_validity(cfg); /* an expired certificate: a warning */
+        tls_server_log_key_mode(cfg); /* a key every user can read: a warning */
     } else {
         log_info("tls: off (plain ws://)");
     }

@@ -46,16 +46,18 @@ static void print_help(void) {
     SB_ADD_LIT(&out,
                "\n"
                "Every option has a config-file member (man ndb-serve) except --config,\n"
-               "--load-name and --load-path.  Users are set in the config file only\n"
-               "(security.users; 'ndb passwd' makes the password hashes).  With users, every\n"
-               "connection must log in (SV_AUTH, or Basic authentication in the handshake).\n"
-               "On SIGINT, SIGTERM or SIGHUP the server closes every\n"
-               "connection (close code 1000) and exits 0.  Exit status: 0 after a clean\n"
-               "shutdown, 1 if the configuration or start-up fails, if a save schedule's\n"
-               "final save fails without a journal (the changes since the last save are lost),\n"
-               "if the journal cannot be written and the repair tried at shutdown fails, or\n"
-               "if the journal's last sync at shutdown fails (changes since the journal broke\n"
-               "are lost, or acknowledged ones not yet synced may not be on disk).\n");
+               "--load-name and --load-path.  The config file and the TLS files are read\n"
+               "once, at start-up: a change takes a restart.  Users are set in the config\n"
+               "file only (security.users; 'ndb passwd' makes the password hashes).  With\n"
+               "users, every connection must log in (SV_AUTH, or Basic authentication in the\n"
+               "handshake).  On SIGINT, SIGTERM or SIGHUP (there is no reload) the server\n"
+               "closes every connection (close code 1000) and exits 0.  Exit status: 0\n"
+               "after a clean shutdown, 1 if the configuration or start-up fails, if a save\n"
+               "schedule's final save fails without a journal (the changes since the last\n"
+               "save are lost), if the journal cannot be written and the repair tried at\n"
+               "shutdown fails, or if the journal's last sync at shutdown fails (changes\n"
+               "since the journal broke are lost, or acknowledged ones not yet synced may not\n"
+               "be on disk).\n");
     fputs(out.buf, stdout);
     sb_free(&out);
 }
@@ -84,6 +86,7 @@ static int startup_load(ndb_server *srv, int recovered) {
         snprintf(name, sizeof name, "%s", basename(b));
     }
     if (persist_startup_load(srv, base, name, err, sizeof err)) {
+        fprintf(stderr, "%s", log_journal_prefix(LOG_ERROR));
         fprintf_visible(stderr, "ndb serve: cannot load '%s' from %s: %s\n", name, base, err); /* --load-path as typed */
         return -1;
     }
@@ -112,10 +115,11 @@ static int serve_loop(ndb_server *srv, char *err, size_t errlen) {
  * --persist-path), its control characters shown as \xhh.  Its own line
  * breaks stay (protected mode's advice is several lines). */
 static void serve_error(const char *err) {
-    fputs("ndb serve: ", stderr);
+    const char *prio = log_journal_prefix(LOG_ERROR); /* every line an error in the journal */
+    fprintf(stderr, "%sndb serve: ", prio);
     for (const char *p = err;;) {
         size_t n = strcspn(p, "\n");
-        fprintf_visible(stderr, "%.*s\n", (int)n, p);
+        fprintf_visible(stderr, "%s%.*s\n", p == err ? "" : prio, (int)n, p);
         if (!p[n]) break;
         p += n + 1;
     }
@@ -134,7 +138,9 @@ static void startup_signal(int sig) {
     static const char hup[] = "ndb: info: stopped by SIGHUP during start-up, before listening\n";
     const char *m = sig == SIGTERM ? term : sig == SIGINT ? intr : hup;
     size_t n = sig == SIGTERM ? sizeof term - 1 : sig == SIGINT ? sizeof intr - 1 : sizeof hup - 1;
-    if (log_threshold >= LOG_INFO && write(STDERR_FILENO, m, n) < 0) { /* nothing else to tell */
+    const char *prio = log_journal_prefix(LOG_INFO); /* decided before the handler was installed */
+    if (log_threshold >= LOG_INFO &&
+        (write(STDERR_FILENO, prio, strlen(prio)) < 0 || write(STDERR_FILENO, m, n) < 0)) { /* nothing else to tell */
     }
     signal(sig, SIG_DFL);
     raise(sig);
@@ -158,6 +164,7 @@ int cmd_serve(int argc, char **argv) {
     }
 
     hash_seed_random();
+    (void)log_journal_prefix(LOG_INFO); /* decided now: the handler only reads it */
     signal(SIGTERM, startup_signal); /* until transport_run installs the loop's */
     signal(SIGINT, startup_signal);
     signal(SIGHUP, startup_signal);
@@ -171,7 +178,7 @@ int cmd_serve(int argc, char **argv) {
     transport_on_wake(auth_poll);
     int recovered = 0;
     if (auth_init(&srv.cfg.users, &hooks)) {
-        fprintf(stderr, "ndb serve: cannot start the password-checking thread\n");
+        fprintf(stderr, "%sndb serve: cannot start the password-checking thread\n", log_journal_prefix(LOG_ERROR));
         rc = 1;
     } else if (durability_start(&srv, &recovered, err, sizeof err)) {
         serve_error(err);

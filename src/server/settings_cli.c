@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/getopt_exact.h"
+#include "common/log.h"
 #include "server/config.h"
 #include "server/settings.h"
 
@@ -54,9 +55,10 @@ static void build_options(void) {
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "ndb serve: ");
+    const char *prio = log_journal_prefix(LOG_ERROR); /* both lines errors in the journal */
+    fprintf(stderr, "%sndb serve: ", prio);
     vfprintf_visible(stderr, fmt, ap); /* it may quote what was typed */
-    fprintf(stderr, "\nTry 'ndb serve --help' for more information.\n");
+    fprintf(stderr, "\n%sTry 'ndb serve --help' for more information.\n", prio);
     va_end(ap);
     return SETTINGS_ERROR;
 }
@@ -163,6 +165,7 @@ int settings_from_argv(ndb_config *c, int argc, char **argv) {
         char err[PATH_MAX + 512];
         rc = apply(c, &g[i]);
         if (rc == SETTINGS_OK && config_load_file(c, c->config_file, err, sizeof err)) {
+            fprintf(stderr, "%s", log_journal_prefix(LOG_ERROR));
             fprintf_visible(stderr, "ndb serve: %s\n", err); /* it quotes --config's path */
             rc = SETTINGS_ERROR;
         }

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "common/tls_files.h"
@@ -81,12 +82,26 @@ void tls_server_log_validity(const ndb_config *cfg) {
     if (!cert) return; /* tls_server_check has said what is wrong */
     char what[PATH_MAX + 32], date[64];
     name_of(cfg, S_TLS_CERT, cfg->tls_cert, what, sizeof what);
-    /* a warning, not an error: the certificate may be renewed while the
-     * server runs, and --insecure clients still connect */
+    /* a warning, not an error: --insecure clients still connect, and the
+     * operator renews the files and restarts (they are read at start only) */
     int v = tls_cert_validity(cert, date, sizeof date);
     if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", what, date);
     else if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", what, date);
     X509_free(cert);
+}
+
+void tls_server_log_key_mode(const ndb_config *cfg) {
+    struct stat st;
+    if (!cfg->tls_key[0] || stat(cfg->tls_key, &st) != 0) return; /* tls_server_check said why */
+    /* readable by every user of the machine: any of them can impersonate
+     * the server.  Only "others" count: Debian's convention is a key of
+     * mode 0640 whose group (ssl-cert) the services that need it join. */
+    if (!(st.st_mode & S_IROTH)) return;
+    char what[PATH_MAX + 32];
+    name_of(cfg, S_TLS_KEY, cfg->tls_key, what, sizeof what);
+    log_warn("%s: the private key is readable by every user of this machine (mode %04o): make it 0600 "
+             "(or 0640, for a group of its readers)",
+             what, (unsigned)(st.st_mode & 07777));
 }
 
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info) {

@@ -30,6 +30,11 @@ int tls_server_check(const ndb_config *cfg, char *err, size_t errlen);
  * check it refuse the connection.  Nothing when TLS is off. */
 void tls_server_log_validity(const ndb_config *cfg);
 
+/* Log a warning when the --tls-key file is readable by every user of the
+ * machine (mode o+r): the server still starts, as the key is valid, but
+ * the operator should know.  Nothing when TLS is off. */
+void tls_server_log_key_mode(const ndb_config *cfg);
+
 /* Set the TLS options of the lws context to create (nothing when TLS is
  * off).  The strings stay cfg's: cfg must outlive the context. */
 void tls_server_options(const ndb_config *cfg, struct lws_context_creation_info *info);

@@ -1224,6 +1224,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     signal(SIGXFSZ, SIG_IGN);
     /* listening, recovered and ready for clients: systemctl start returns now */
     sd_notify_state("READY=1");
+    sd_watchdog_start(T.ctx); /* when the unit sets WatchdogSec= */
 
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
     pthread_mutex_lock(&wake_lock);
@@ -1250,6 +1251,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     T.ctx = NULL;
     memset(&after_sul, 0, sizeof after_sul); /* its list went with the context */
     memset(&soon_sul, 0, sizeof soon_sul);
+    sd_watchdog_forget();
     while (T.pend_head) { /* none should be left: lws destroyed every wsi */
         pending *p = T.pend_head;
         T.pend_head = p->next;

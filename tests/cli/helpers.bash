@@ -12,9 +12,11 @@ WSPROBE="$BATS_TEST_DIRNAME/wsprobe.py"
 # start_server [serve options...]
 # Starts the server on port 0 (the kernel picks a free port), waits for the
 # "listening on" line and exports NDB_URL (ws:// or, with TLS, wss://),
-# NDB_PORT and NDB_PID.
+# NDB_PORT and NDB_PID.  Its stderr goes to a new file NDB_LOG, or to the
+# existing file $NDB_SERVE_LOG when that is set (a test that needs the
+# file before the server starts).
 start_server() {
-    NDB_LOG=$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/ndb-log.XXXXXX")
+    NDB_LOG=${NDB_SERVE_LOG:-$(mktemp "${BATS_FILE_TMPDIR:-/tmp}/ndb-log.XXXXXX")}
     "$NDB" serve --port 0 "$@" 2>"$NDB_LOG" &
     NDB_PID=$!
     local i

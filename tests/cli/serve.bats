@@ -25,7 +25,10 @@ config_refused() {
     [[ "${lines[0]}" == "usage: ndb serve [options]" ]]
     [[ "$output" == *"--max-payload SIZE"* ]]
     # every exit 1 at shutdown is named, the journal's last sync failing too
-    [[ "$output" == *"if the journal's last sync at shutdown fails (changes since the journal broke"$'\n'"are lost, or acknowledged ones not yet synced may not be on disk)."* ]]
+    [[ "$output" == *"shutdown fails, or if the journal's last sync at shutdown fails (changes"$'\n'"since the journal broke are lost, or acknowledged ones not yet synced may not"$'\n'"be on disk)."* ]]
+    # nothing is reloaded: an operator must know a change takes a restart
+    [[ "$output" == *"The config file and the TLS files are read"$'\n'"once, at start-up: a change takes a restart."* ]]
+    [[ "$output" == *"On SIGINT, SIGTERM or SIGHUP (there is no reload) the server"$'\n'"closes every connection (close code 1000) and exits 0."* ]]
     # a size like the other sizes: with a K or M suffix, within 64 .. 64M
     run "$NDB" serve --max-payload 65M --port 0
     [ "$status" -eq 1 ]
@@ -389,37 +392,95 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     [ "$output" = "ndb serve: cannot load 'ds' from data: $want" ]
 }
 
-@test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM" {
+@test "with JOURNAL_STREAM naming its stderr (systemd's journal) every line starts with its priority; not when stderr is elsewhere" {
+    cd "$BATS_TEST_TMPDIR"
+    local f="$BATS_TEST_TMPDIR/journal.log" js
+    : >"$f"
+    js=$(stat -c %d:%i "$f")
+    export JOURNAL_STREAM=$js
+    # a start-up error: both lines are errors (<3>)
+    local st=0
+    "$NDB" serve --port 0 --max-payload 10 2>>"$f" || st=$?
+    [ "$st" -eq 1 ]
+    [ "$(cat "$f")" = "<3>ndb serve: --max-payload: '10' must be a size (bytes, or with a K/M/G/T suffix) from 64 to 67108864
+<3>Try 'ndb serve --help' for more information." ]
+    config c.json '{"version": 4}'
+    : >"$f"
+    "$NDB" serve --port 0 --config c.json 2>>"$f" || st=$?
+    [ "$(cat "$f")" = "<3>ndb serve: config c.json: 'version' must be 5" ]
+    # a server's lines: info <6>, a warning <4>
+    : >"$f"
+    export NDB_SERVE_LOG=$f
+    start_server --allow-origin '*'
+    unset NDB_SERVE_LOG
+    stop_server
+    grep -qx '<6>ndb: info: listening on ws://127.0.0.1:[0-9]*/ (persistence disabled, maxPayload 1048576 bytes)' "$NDB_LOG"
+    grep -qx "<4>ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data" "$NDB_LOG"
+    grep -qx '<6>ndb: info: stopped' "$NDB_LOG"
+    [ "$(grep -cv '^<[3467]>ndb: ' "$NDB_LOG")" -eq 0 ]
+    # stderr is not the journal's stream: no prefix
+    run "$NDB" serve --port 0 --config c.json
+    [ "$output" = "ndb serve: config c.json: 'version' must be 5" ]
+}
+
+@test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM; WATCHDOG=1 with WATCHDOG_USEC" {
     run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
 import os, re, socket, subprocess, sys
 ndb, tmp = sys.argv[1], sys.argv[2]
-for name in (tmp + "/notify.sock", "@ndb-test-notify-%d" % os.getpid()):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.bind(name if name[0] == "/" else "\0" + name[1:])
-    s.settimeout(20)
+path, abstract = tmp + "/notify.sock", "@ndb-test-notify-%d" % os.getpid()
+# the socket, and the watchdog systemd asks for: WatchdogSec=200ms
+# (WATCHDOG_USEC), for this process or (WATCHDOG_PID 1) another one
+runs = [(path, {}), (abstract, {}), (path, {"WATCHDOG_USEC": "200000"}),
+        (path, {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"})]
+socks = {}
+for name, extra in runs:
+    if name not in socks:
+        socks[name] = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        socks[name].bind(name if name[0] == "/" else "\0" + name[1:])
+        socks[name].settimeout(20)
+    s = socks[name]
     log = open(tmp + "/serve.log", "w+")
-    p = subprocess.Popen([ndb, "serve", "--port", "0"], env=dict(os.environ, NOTIFY_SOCKET=name), stderr=log)
+    p = subprocess.Popen([ndb, "serve", "--port", "0"], env=dict(os.environ, NOTIFY_SOCKET=name, **extra), stderr=log)
+    pings = 0
+    def state():  # the next message that is not a watchdog ping, counting those
+        global pings
+        while True:
+            m = s.recv(100).decode()
+            if m != "WATCHDOG=1":
+                return m
+            pings += 1
     try:
-        print(s.recv(100).decode())
+        print(state())
         log.seek(0)
         port = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", log.read()).group(1)
+        if "WATCHDOG_PID" not in extra:
+            while extra and pings < 3:  # WATCHDOG=1 every 100 ms; the wait is bounded by the timeout
+                s.recv(100)
+                pings += 1
         # ready means ready: a client is served at once
         print(subprocess.run([ndb, "-p", port, "count"], capture_output=True, text=True).stdout.strip())
+        # the watchdog line is written right after READY=1, before any request is served
+        log.seek(0)
+        print([l for l in log.read().splitlines() if "watchdog" in l])
         p.terminate()
-        print(s.recv(100).decode())
+        print(state())
         print("exit", p.wait(timeout=20))
     finally:
         if p.poll() is None:
             p.kill()
-    s.close()
 PY
-    [ "$status" -eq 0 ]
-    [ "$output" = "READY=1
+    [ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+    local plain="READY=1
 0
+[]
 STOPPING=1
-exit 0
+exit 0"
+    [ "$output" = "$plain
+$plain
 READY=1
 0
+['ndb: info: systemd watchdog: WATCHDOG=1 every 100 ms (WatchdogSec 200 ms)']
 STOPPING=1
-exit 0" ]
+exit 0
+$plain" ]
 }

@@ -128,6 +128,27 @@ teardown() {
     exit_is 0 0
 }
 
+@test "a private key every user can read: the server starts and warns; 0640 and 0600 keys do not" {
+    # the files are read once, at start: the warning comes with the tls line
+    local key="$BATS_TEST_TMPDIR/open.key"
+    cp "$PKI/server.key" "$key"
+    chmod 0644 "$key"
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$key"
+    OWN_PID=$NDB_PID
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+    exit_is 0
+    grep -qx "ndb: warn: --tls-key $key: the private key is readable by every user of this machine (mode 0644): make it 0600 (or 0640, for a group of its readers)" "$NDB_LOG"
+    stop_server # this test's server: start_server made it NDB_PID
+    chmod 0640 "$key"
+    printf '{"tls": {"cert": "%s", "key": "%s"}}\n' "$PKI/server.pem" "$key" >"$BATS_TEST_TMPDIR/tls.json"
+    start_server --config "$BATS_TEST_TMPDIR/tls.json"
+    OWN_PID=$NDB_PID
+    run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+    exit_is 0
+    grep -q '^ndb: info: tls: on' "$NDB_LOG"
+    ! grep -q 'readable by every user' "$NDB_LOG"
+}
+
 @test "TLS 1.0 and 1.1 are refused, 1.2 and 1.3 accepted" {
     local v
     for v in -tls1_2 -tls1_3; do
