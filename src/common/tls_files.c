@@ -116,3 +116,13 @@ int tls_cert_validity(const X509 *cert, char *date, size_t datelen) {
     }
     return 0;
 }
+
+int tls_cert_end(const X509 *cert, time_t *end, char *date, size_t datelen) {
+    const ASN1_TIME *after = X509_get0_notAfter(cert);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (ASN1_TIME_to_tm(after, &tm) != 1) return -1;
+    *end = timegm(&tm);
+    write_date(after, date, datelen);
+    return 0;
+}

@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stddef.h>
+#include <time.h>
 
 /* OpenSSL's reason for its first queued error, in words ("no start
  * line"), or "not understood"; the queue is cleared. */
@@ -51,5 +52,9 @@ int tls_load_cert_key(SSL_CTX *ctx, const char *cert, const char *cert_what, con
  * -1 it is not valid yet, with its notBefore in date.  Dates are written
  * "2026-12-04 08:21:07 UTC". */
 int tls_cert_validity(const X509 *cert, char *date, size_t datelen);
+
+/* cert's notAfter: *end in seconds since 1970 and, written as above, in
+ * date.  0, or -1 when it cannot be read. */
+int tls_cert_end(const X509 *cert, time_t *end, char *date, size_t datelen);
 
 #endif

@@ -74,20 +74,67 @@ int tls_server_check(const ndb_config *cfg, char *err, size_t errlen) {
     return rc;
 }
 
+/* The served certificate's end, for the warnings as it comes near. */
+static struct {
+    time_t end;         /* its notAfter (0: TLS off, or unread) */
+    char date[64];      /* the same as text */
+    char what[PATH_MAX + 32]; /* "--tls-cert FILE" or "tls.cert FILE" */
+    int stage;          /* the last warning given: 0 none, 1 days left, 2 under a day, 3 expired */
+} E;
+
+/* The warning stage of a certificate ending at end, at now. */
+static int expiry_stage(time_t end, time_t now) {
+    if (now >= end) return 3;
+    if (end - now < 86400) return 2;
+    return end - now <= (time_t)TLS_EXPIRY_WARN_DAYS * 86400 ? 1 : 0;
+}
+
+/* The warning of stage st (1..3) for E's certificate at now. */
+static void warn_expiry(int st, time_t now) {
+    if (st == 3)
+        log_warn("%s: the certificate expired on %s; clients will refuse it", E.what, E.date);
+    else if (st == 2)
+        log_warn("%s: the certificate expires on %s, in less than a day: renew it and restart the server (the "
+                 "files are read at start-up only)",
+                 E.what, E.date);
+    else {
+        long days = (long)((E.end - now + 43200) / 86400); /* to the nearest: 2 days 23 h is 3 */
+        log_warn("%s: the certificate expires on %s, in %ld day%s: renew it and restart the server (the files "
+                 "are read at start-up only)",
+                 E.what, E.date, days, days == 1 ? "" : "s");
+    }
+}
+
 void tls_server_log_validity(const ndb_config *cfg) {
     if (!cfg->tls_cert[0]) return;
     FILE *f = fopen(cfg->tls_cert, "r");
     X509 *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL; /* the first: the server's own */
     if (f) fclose(f);
     if (!cert) return; /* tls_server_check has said what is wrong */
-    char what[PATH_MAX + 32], date[64];
-    name_of(cfg, S_TLS_CERT, cfg->tls_cert, what, sizeof what);
+    char date[64];
+    name_of(cfg, S_TLS_CERT, cfg->tls_cert, E.what, sizeof E.what);
     /* a warning, not an error: --insecure clients still connect, and the
      * operator renews the files and restarts (they are read at start only) */
     int v = tls_cert_validity(cert, date, sizeof date);
-    if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", what, date);
-    else if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", what, date);
+    if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", E.what, date);
+    if (tls_cert_end(cert, &E.end, E.date, sizeof E.date)) E.end = 0;
     X509_free(cert);
+    if (!E.end) {
+        if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", E.what, date);
+        return;
+    }
+    time_t now = time(NULL);
+    E.stage = expiry_stage(E.end, now);
+    if (E.stage) warn_expiry(E.stage, now);
+}
+
+void tls_server_watch_expiry(void) {
+    if (!E.end || E.stage == 3) return;
+    time_t now = time(NULL);
+    int st = expiry_stage(E.end, now);
+    if (st <= E.stage) return; /* said already (or the clock was set back) */
+    E.stage = st;
+    warn_expiry(st, now);
 }
 
 void tls_server_log_key_mode(const ndb_config *cfg) {

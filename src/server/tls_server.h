@@ -26,9 +26,18 @@
 int tls_server_check(const ndb_config *cfg, char *err, size_t errlen);
 
 /* Log a warning when the certificate of --tls-cert is not valid now
- * (expired, or not yet valid): the server serves it, but clients that
- * check it refuse the connection.  Nothing when TLS is off. */
+ * (expired, or not yet valid), or expires within TLS_EXPIRY_WARN_DAYS:
+ * the server serves it, but clients that check it refuse the connection
+ * (or will).  Nothing when TLS is off.  Keeps its end for
+ * tls_server_watch_expiry. */
 void tls_server_log_validity(const ndb_config *cfg);
+
+/* The certificate is read at start-up only, so one that runs out while the
+ * server runs would start refusing clients without a word: called every
+ * tick, this warns once when TLS_EXPIRY_WARN_DAYS are left, once when less
+ * than a day is, and once when it has expired (by the wall clock). */
+#define TLS_EXPIRY_WARN_DAYS 14
+void tls_server_watch_expiry(void);
 
 /* Log a warning when the --tls-key file is readable by every user of the
  * machine (mode o+r): the server still starts, as the key is valid, but

@@ -990,6 +990,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
     refusal_log_tick();
+    tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);

@@ -50,6 +50,18 @@ start_faulty() {
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" start_server "$@"
 }
 
+# wait_log TEXT: wait (at most 20 s) until the server's log has a line with TEXT
+wait_log() {
+    local i
+    for i in $(seq 1 400); do
+        grep -qF -- "$1" "$NDB_LOG" && return 0
+        sleep 0.05
+    done
+    echo "not in the log: $1" >&2
+    cat "$NDB_LOG" >&2
+    return 1
+}
+
 # stop_server: SIGTERM, then wait (bounded) for a clean exit.
 stop_server() {
     [ -n "${NDB_PID:-}" ] || return 0

@@ -28,18 +28,6 @@ crash() {
     NDB_PID=
 }
 
-# wait_log TEXT: wait (at most 20 s) until the server's log has a line with TEXT
-wait_log() {
-    local i
-    for i in $(seq 1 400); do
-        grep -qF -- "$1" "$NDB_LOG" && return 0
-        sleep 0.05
-    done
-    echo "not in the log: $1" >&2
-    cat "$NDB_LOG" >&2
-    return 1
-}
-
 # gen N: journal file name of generation N
 gen() { printf '%s/%020d.jnl' "$J" "$1"; }
 

@@ -108,6 +108,28 @@ teardown() {
     [ "$stderr" = "ndb bench: cannot connect to wss://127.0.0.1:$NDB_PORT/: $hint" ]
 }
 
+@test "a certificate running out while it is served: warned at start with the days left, then under a day, then expired" {
+    local short="$BATS_TEST_TMPDIR/short.pem" when
+    openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 3 \
+        -extfile "$PKI/san.ext" -out "$short" 2>/dev/null
+    when=$(date -u -d "$(openssl x509 -in "$short" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S UTC')
+    export NDB_CLOCK_STEP_FILE="$BATS_TEST_TMPDIR/step" # the server's wall clock, moved below
+    start_faulty --tls-cert "$short" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    local say="ndb: warn: --tls-cert $short: the certificate expires on $when" after="renew it and restart the server (the files are read at start-up only)"
+    # 3 days less the seconds openssl and the start took: 3, to the nearest day
+    wait_log "$say, in 3 days: $after"
+    echo $((2 * 86400 + 3600)) >"$NDB_CLOCK_STEP_FILE" # under a day left
+    wait_log "$say, in less than a day: $after"
+    echo $((4 * 86400)) >"$NDB_CLOCK_STEP_FILE"
+    wait_log "ndb: warn: --tls-cert $short: the certificate expired on $when; clients will refuse it"
+    echo 0 >"$NDB_CLOCK_STEP_FILE" # set back: nothing is said again
+    echo $((4 * 86400)) >"$NDB_CLOCK_STEP_FILE"
+    "$NDB" count --insecure >/dev/null # a turn of the loop or two, and the tick, since
+    sleep 1.5
+    [ "$(grep -c 'the certificate expire' "$NDB_LOG")" -eq 3 ]
+}
+
 @test "an expired server certificate: the server warns at start, the client says it expired" {
     local old="$BATS_TEST_TMPDIR/old.pem" when
     openssl x509 -req -in "$PKI/server.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days -1 \
