@@ -382,7 +382,19 @@ static void maybe_compact(ndb_server *s) {
 
 int durability_clock_stepped(ndb_server *s) {
     durability *d = s->dur;
-    if (!d || d->jn.fd < 0) return 0;
+    if (!d) return 0;
+    if (d->jn.fd < 0) {
+        /* A save schedule without a journal: its last automatic snapshot
+         * holds deadlines by the old wall clock, and the schedule need not
+         * save again for long (with no change, not even at shutdown), so a
+         * restart read them by the new one (a key set for an hour before
+         * the clock was set a day forward came back expired).  The next
+         * tick writes a snapshot (durability_tick), unless none is on disk
+         * or being written yet. */
+        if (!d->automatic || (!d->snap_gen && !bgsave_auto_pending(&d->bg))) return 0;
+        d->compact_soon = "snapshot: the wall clock was stepped";
+        return 3;
+    }
     if (!s->cfg.compact_multiple) return 2; /* its journal files are all kept (archived): never compacted */
     /* the records written before the step hold deadlines by the old wall
      * clock, which a recovery would read by the new one: a snapshot writes
@@ -442,6 +454,11 @@ void durability_tick(ndb_server *s) {
             return;
         }
         submit_auto(s, journal_down ? "repairing the journal" : "retrying after a failed snapshot");
+        return;
+    }
+    if (d->jn.fd < 0 && d->compact_soon) { /* without a journal: durability_clock_stepped */
+        submit_auto(s, d->compact_soon);
+        d->compact_soon = NULL;
         return;
     }
     if (cfg->save.n &&

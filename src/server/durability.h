@@ -55,7 +55,8 @@ typedef struct durability {
     uint64_t next_gen;      /* the next generation to use */
     uint64_t changes_at_save;  /* store.changes when the last good automatic snapshot forked */
     uint64_t save_mono_ms;     /* when it did (or start-up) */
-    const char *compact_soon;  /* compact at the next turn, and why (journal files piled up, the clock stepped) */
+    const char *compact_soon;  /* compact at the next turn (no journal: snapshot at the next tick), and why
+                                * (journal files piled up, the clock stepped) */
     int snapshot_failed;       /* the last automatic snapshot failed: writes refused */
     int final_repair;          /* shutdown repaired the broken journal: 1; failed to: -1, or 2 when
                                 * that lost nothing (always, no change since the break) */
@@ -93,7 +94,9 @@ void durability_tick(struct ndb_server *s);
 
 /* The wall clock was stepped (server_clock_sync): with a journal, compact
  * it at the next turn and answer 1; 2 when persist.compactMultiple 0 says
- * never; 0 without a journal (the next snapshot writes the new deadlines). */
+ * never.  With a save schedule and no journal, write an automatic snapshot
+ * at the next tick and answer 3 (none was written yet: 0); 0 without
+ * automatic snapshots. */
 int durability_clock_stepped(struct ndb_server *s);
 
 /* The output gate (journal.h): the record number output queued now must

@@ -99,7 +99,8 @@ void server_clock_sync(ndb_server *s) {
     static const char *const journal_note[] = {
         "", " (the journal is compacted into a snapshot that writes them all anew)",
         " (persist.compactMultiple 0: the journal is not compacted, and a recovery reads the deadlines written "
-        "before by the new clock)"};
+        "before by the new clock)",
+        " (an automatic snapshot writes them all anew)"};
     int j = durability_clock_stepped(s);
     log_warn("the wall clock moved %+.3f s against the monotonic clock: keys and sessions keep the time they had "
              "left, and their deadlines are written by the new wall clock from now on%s",

@@ -160,6 +160,27 @@ start_stepped() {
     grep -qF "warn: the wall clock moved +7200.000 s against the monotonic clock" "$NDB_LOG"
 }
 
+@test "a wall clock stepped under a save schedule without a journal: a snapshot writes the deadlines anew, which a restart reads" {
+    # the last snapshot of the schedule held the deadlines by the clock a
+    # day behind, and with no change since, neither the schedule nor the
+    # shutdown saved again: after the restart the key and the session were
+    # "expired while the server was down"
+    start_stepped -86400 --persist-path "$P" --save "1 1"
+    req '{"KV_SET":{"keys":{"k":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
+    local t
+    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    wait_log "bytes; save schedule)"
+    rm "$BATS_TEST_TMPDIR/step"
+    wait_log "bytes; snapshot: the wall clock was stepped)"
+    grep -qF "warn: the wall clock moved +86400.000 s against the monotonic clock: keys and sessions keep the time they had left, and their deadlines are written by the new wall clock from now on (an automatic snapshot writes them all anew)" "$NDB_LOG"
+    stop_server
+    start_server --persist-path "$P" --save "1 1"
+    run "$NDB" send '{"KV_TTL":{"keys":["k"]}}'
+    [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"k\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
+    [[ "$output" =~ \"remaining\":35[0-9][0-9]\} ]]
+}
+
 @test "a session that expired while the server was down is gone after recovery" {
     start_server --persist-path "$P" --journal always
     local gone kept forever
