@@ -49,7 +49,9 @@ static size_t line_end_at(const char *s, size_t n, size_t i) {
  * strings (either quote) kept whole.  Returns 1 if the input ended inside
  * it, 2 if it ended with a backslash.  A backslash before a line end
  * outside brackets, which neither JSON nor a JSONPath has there, joins the
- * lines as in a shell word: `set a {"x":1}\` then `b 2` is `set a {"x":1} b 2`. */
+ * lines as in a shell word, the backslash and line end taken out:
+ * `set a {"x":1}\` then ` b 2` is `set a {"x":1} b 2`, and then `b 2` is
+ * `set a {"x":1}b 2`. */
 static int literal_word(const char *s, size_t n, size_t *i, strbuf *cur) {
     int depth = 0;
     while (*i < n) {
