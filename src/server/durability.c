@@ -380,9 +380,9 @@ static void maybe_compact(ndb_server *s) {
     submit_auto(s, "compaction");
 }
 
-int durability_clock_stepped(ndb_server *s) {
+const char *durability_clock_stepped(ndb_server *s) {
     durability *d = s->dur;
-    if (!d) return 0;
+    if (!d) return "";
     if (d->jn.fd < 0) {
         /* A save schedule without a journal: its last automatic snapshot
          * holds deadlines by the old wall clock, and the schedule need not
@@ -391,16 +391,18 @@ int durability_clock_stepped(ndb_server *s) {
          * the clock was set a day forward came back expired).  The next
          * tick writes a snapshot (durability_tick), unless none is on disk
          * or being written yet. */
-        if (!d->automatic || (!d->snap_gen && !bgsave_auto_pending(&d->bg))) return 0;
+        if (!d->automatic || (!d->snap_gen && !bgsave_auto_pending(&d->bg))) return "";
         d->compact_soon = "snapshot: the wall clock was stepped";
-        return 3;
+        return " (an automatic snapshot writes them all anew)";
     }
-    if (!s->cfg.compact_multiple) return 2; /* its journal files are all kept (archived): never compacted */
+    if (!s->cfg.compact_multiple) /* its journal files are all kept (archived): never compacted */
+        return " (persist.compactMultiple 0: the journal is not compacted, and a recovery reads the deadlines "
+               "written before by the new clock)";
     /* the records written before the step hold deadlines by the old wall
      * clock, which a recovery would read by the new one: a snapshot writes
      * every deadline anew and the journal after it starts empty */
     d->compact_soon = "compaction: the wall clock was stepped";
-    return 1;
+    return " (the journal is compacted into a snapshot that writes them all anew)";
 }
 
 void durability_turn_end(ndb_server *s) {

@@ -93,11 +93,11 @@ void durability_turn_end(struct ndb_server *s);
 void durability_tick(struct ndb_server *s);
 
 /* The wall clock was stepped (server_clock_sync): with a journal, compact
- * it at the next turn and answer 1; 2 when persist.compactMultiple 0 says
- * never.  With a save schedule and no journal, write an automatic snapshot
- * at the next tick and answer 3 (none was written yet: 0); 0 without
- * automatic snapshots. */
-int durability_clock_stepped(struct ndb_server *s);
+ * it at the next turn (unless persist.compactMultiple 0 says never); with a
+ * save schedule and no journal, write an automatic snapshot at the next
+ * tick (once one was written).  Answers what that does for the deadlines
+ * already on disk, as the end of the step's log line (" (…)", or ""). */
+const char *durability_clock_stepped(struct ndb_server *s);
 
 /* The output gate (journal.h): the record number output queued now must
  * wait for (0: none), and the number up to which it may go. */

@@ -96,16 +96,10 @@ void server_expire_more(ndb_server *s) {
 void server_clock_sync(ndb_server *s) {
     int64_t moved = store_clock_sync(&s->store);
     if (!moved) return;
-    static const char *const journal_note[] = {
-        "",
-        " (the journal is compacted into a snapshot that writes them all anew)",
-        (" (persist.compactMultiple 0: the journal is not compacted, and a recovery reads the deadlines written "
-         "before by the new clock)"), /* one element: clang's -Wstring-concatenation asks for the parentheses */
-        " (an automatic snapshot writes them all anew)"};
-    int j = durability_clock_stepped(s);
+    const char *on_disk = durability_clock_stepped(s);
     log_warn("the wall clock moved %+.3f s against the monotonic clock: keys and sessions keep the time they had "
              "left, and their deadlines are written by the new wall clock from now on%s",
-             (double)moved / 1e9, journal_note[j]);
+             (double)moved / 1e9, on_disk);
 }
 
 void server_tick(ndb_server *s) {

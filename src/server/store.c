@@ -89,7 +89,6 @@ static void clear_flags(kvmap *m) {
 
 uint64_t store_wall_ns(const ndb_store *st, uint64_t mono_ns) { return (uint64_t)((int64_t)mono_ns + st->wall_offset_ns); }
 
-
 int64_t store_clock_sync(ndb_store *st) {
     int64_t off;
     if (!read_wall_offset(&off)) return 0;
