@@ -113,16 +113,14 @@ void tls_server_log_validity(const ndb_config *cfg) {
     if (!cert) return; /* tls_server_check has said what is wrong */
     char date[64];
     name_of(cfg, S_TLS_CERT, cfg->tls_cert, E.what, sizeof E.what);
-    /* a warning, not an error: --insecure clients still connect, and the
-     * operator renews the files and restarts (they are read at start only) */
-    int v = tls_cert_validity(cert, date, sizeof date);
-    if (v < 0) log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", E.what, date);
-    if (tls_cert_end(cert, &E.end, E.date, sizeof E.date)) E.end = 0;
+    /* warnings, not errors: --insecure clients still connect, and the
+     * operator renews the files and restarts (they are read at start only);
+     * an expired one is the last stage of warn_expiry */
+    if (tls_cert_validity(cert, date, sizeof date) < 0)
+        log_warn("%s: the certificate is not valid before %s; clients will refuse it until then", E.what, date);
+    if (tls_cert_end(cert, &E.end, E.date, sizeof E.date)) E.end = 0; /* OpenSSL read it: not seen */
     X509_free(cert);
-    if (!E.end) {
-        if (v > 0) log_warn("%s: the certificate expired on %s; clients will refuse it", E.what, date);
-        return;
-    }
+    if (!E.end) return;
     time_t now = time(NULL);
     E.stage = expiry_stage(E.end, now);
     if (E.stage) warn_expiry(E.stage, now);
