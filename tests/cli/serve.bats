@@ -421,6 +421,13 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     # stderr is not the journal's stream: no prefix
     run "$NDB" serve --port 0 --config c.json
     [ "$output" = "ndb serve: config c.json: 'version' must be 5" ]
+    # a JOURNAL_STREAM that is not DEVICE:INODE names no stream, not even this one: no prefix
+    local bad
+    for bad in "$js:1" "${js/:/,}" "x$js" ""; do
+        : >"$f"
+        JOURNAL_STREAM=$bad "$NDB" serve --port 0 --config c.json 2>>"$f" || true
+        [ "$(cat "$f")" = "ndb serve: config c.json: 'version' must be 5" ] || { echo "JOURNAL_STREAM=$bad" >&2; return 1; }
+    done
 }
 
 @test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM; WATCHDOG=1 with WATCHDOG_USEC" {
@@ -429,9 +436,11 @@ import os, re, socket, subprocess, sys
 ndb, tmp = sys.argv[1], sys.argv[2]
 path, abstract = tmp + "/notify.sock", "@ndb-test-notify-%d" % os.getpid()
 # the socket, and the watchdog systemd asks for: WatchdogSec=200ms
-# (WATCHDOG_USEC), for this process or (WATCHDOG_PID 1) another one
+# (WATCHDOG_USEC), for this process or (WATCHDOG_PID 1) another one; an
+# interval that is not a positive number of microseconds asks for nothing
 runs = [(path, {}), (abstract, {}), (path, {"WATCHDOG_USEC": "200000"}),
-        (path, {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"})]
+        (path, {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"}),
+        (path, {"WATCHDOG_USEC": "soon"}), (path, {"WATCHDOG_USEC": "0"})]
 socks = {}
 for name, extra in runs:
     if name not in socks:
@@ -453,8 +462,8 @@ for name, extra in runs:
         print(state())
         log.seek(0)
         port = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", log.read()).group(1)
-        if "WATCHDOG_PID" not in extra:
-            while extra and pings < 3:  # WATCHDOG=1 every 100 ms; the wait is bounded by the timeout
+        if extra == {"WATCHDOG_USEC": "200000"}:
+            while pings < 3:  # WATCHDOG=1 every 100 ms; the wait is bounded by the timeout
                 s.recv(100)
                 pings += 1
         # ready means ready: a client is served at once
@@ -482,5 +491,7 @@ READY=1
 ['ndb: info: systemd watchdog: WATCHDOG=1 every 100 ms (WatchdogSec 200 ms)']
 STOPPING=1
 exit 0
+$plain
+$plain
 $plain" ]
 }
