@@ -78,6 +78,7 @@ enum refusal { REFUSED_ORIGIN, REFUSED_HOST, REFUSED_PAGE };
 static void warn_refused(const char *peer, const char *origin_hdr, const char *host_hdr, enum refusal bad_host) {
     /* monotonic: a wall clock set back an hour silenced the warnings for
      * an hour, one set forward repeated them at once */
+    if (LOG_WARN > log_threshold) return; /* --log-level error: no line to bound */
     uint64_t now = mono_ms() / 1000 + 1;
     warned *w = NULL, *oldest = &H.recent[0];
     for (int i = 0; i < WARN_SLOTS && !w; i++) {
@@ -89,31 +90,43 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
         return;
     }
     unsigned long quiet = w ? w->quiet : 0;
+    uint64_t last_at = w ? w->at : 0;
     if (!w) {
         w = oldest;
         snprintf(w->origin, sizeof w->origin, "%s", origin_hdr);
     }
-    w->at = now;
-    w->quiet = 0;
     strbuf o = STRBUF_INIT, h = STRBUF_INIT, more = STRBUF_INIT;
     sb_add_json_string(&o, origin_hdr, strnlen(origin_hdr, 200)); /* printable, one line */
     sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? strnlen(host_hdr, 200) : 0);
     if (quiet) sb_addf(&more, " (%lu more from this origin since the last warning)", quiet);
+    int written;
     if (bad_host == REFUSED_PAGE)
-        refusal_log(LOG_WARN,
-                    "refused a console page to %s: Host %s does not name this server (DNS rebinding?); if it is "
-                    "one of its names, add it with --allow-host%s",
-                    peer, h.buf, more.len ? more.buf : "");
+        written = refusal_log(LOG_WARN,
+                              "refused a console page to %s: Host %s does not name this server (DNS rebinding?); if "
+                              "it is one of its names, add it with --allow-host%s",
+                              peer, h.buf, more.len ? more.buf : "");
     else if (bad_host == REFUSED_HOST)
-        refusal_log(LOG_WARN,
-                    "refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does not "
-                    "name this server (DNS rebinding?); if it is one of its names, add it with --allow-host%s",
-                    peer, o.buf, h.buf, more.len ? more.buf : "");
+        written = refusal_log(LOG_WARN,
+                              "refused a WebSocket upgrade from %s: Origin %s is this server's own, but Host %s does "
+                              "not name this server (DNS rebinding?); if it is one of its names, add it with "
+                              "--allow-host%s",
+                              peer, o.buf, h.buf, more.len ? more.buf : "");
     else
-        refusal_log(LOG_WARN,
-                    "refused a WebSocket upgrade from %s: Origin %s is not allowed (--allow-origin, "
-                    "security.allowedOrigins)%s",
-                    peer, o.buf, more.len ? more.buf : "");
+        written = refusal_log(LOG_WARN,
+                              "refused a WebSocket upgrade from %s: Origin %s is not allowed (--allow-origin, "
+                              "security.allowedOrigins)%s",
+                              peer, o.buf, more.len ? more.buf : "");
+    /* the minute starts with a line written: one that the bound of all
+     * refusals swallowed (counted in its summary) leaves the origin as it
+     * was, so its next refusal tries again, rather than the origin going
+     * unnamed for a minute and then "N more" with no line before */
+    if (written) {
+        w->at = now;
+        w->quiet = 0;
+    } else {
+        w->at = last_at;
+        w->quiet = quiet;
+    }
     sb_free(&o);
     sb_free(&h);
     sb_free(&more);

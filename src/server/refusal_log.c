@@ -32,18 +32,19 @@ static void refill(uint64_t now) {
     R.at_ms = now;
 }
 
-void refusal_log(enum log_level lvl, const char *fmt, ...) {
-    if (lvl > log_threshold) return; /* not logged at this level: nothing to bound */
+int refusal_log(enum log_level lvl, const char *fmt, ...) {
+    if (lvl > log_threshold) return 0; /* not logged at this level: nothing to bound */
     refill(mono_ms());
     if (R.lines < 1) {
         if (!R.unlogged++ || lvl < R.level) R.level = lvl;
-        return;
+        return 0;
     }
     R.lines -= 1;
     va_list ap;
     va_start(ap, fmt);
     log_vmsg(lvl, fmt, ap);
     va_end(ap);
+    return 1;
 }
 
 void refusal_log_tick(void) {

@@ -21,8 +21,9 @@
 #define REFUSAL_LINES_PER_S 10
 #define REFUSAL_LINES_BURST 50
 
-/* Log a refusal at level lvl, or count it when over the rate. */
-void refusal_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log a refusal at level lvl, or count it when over the rate (or below
+ * the log level).  Returns 1 when the line was written. */
+int refusal_log(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Once a tick, and when the loop ends: the line that sums up the
  * refusals counted since the last one, if any. */

@@ -943,6 +943,36 @@ PY
     refusals_add_up 400 warn '^ndb: warn: refused a \(WebSocket upgrade from 127.0.0.1: Origin "http://o[0-9]*.example" is not allowed\|console page to 127.0.0.1: Host "h[0-9]*.example" does not name\)'
 }
 
+# foreign_upgrades FROM TO: WebSocket upgrades from Origin http://oN.example
+# for N from FROM to TO, each answered 403
+foreign_upgrades() {
+    python3 - "$BATS_TEST_DIRNAME" "$NDB_PORT" "$1" "$2" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import raw_answer
+port = int(sys.argv[2])
+for i in range(int(sys.argv[3]), int(sys.argv[4]) + 1):
+    assert raw_answer(port, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      b"Origin: http://o%d.example\r\n" % i, body_max=0, timeout=30) == "HTTP/1.1 403 Forbidden"
+PY
+}
+
+@test "a refused origin whose line the bound swallowed is named at its next refusal, not a minute later" {
+    # the origin's minute began with the swallowed line: its next refusals
+    # wrote nothing for a minute, then "N more from this origin" with no
+    # line before
+    own_server
+    foreign_upgrades 0 199 # past the burst of 50 lines: the last ones are summed up
+    refusals_add_up 200 warn '^ndb: warn: refused a WebSocket upgrade from 127.0.0.1: Origin "http://o[0-9]*.example" is not allowed'
+    run -1 grep -F '"http://o199.example"' "$NDB_LOG" # swallowed (unless the 200 took 15 s)
+    sleep 0.2 # the bound gives a line again
+    foreign_upgrades 199 199
+    wait_log '"http://o199.example"'
+    run -0 grep -F '"http://o199.example"' "$NDB_LOG"
+    [ "$output" = 'ndb: warn: refused a WebSocket upgrade from 127.0.0.1: Origin "http://o199.example" is not allowed (--allow-origin, security.allowedOrigins)' ]
+}
+
 @test "admin commands are logged with the connection's number, address and user; refused ones are not" {
     own_server --config "$USERS_CONFIG"
     run -0 probe send "$(auth boss boss-pw)" '{"KV_SET":{"keys":{"a":1}}}' '{"KV_CLEAR":{}}' '{"SH_END_ALL":{}}'
