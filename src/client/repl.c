@@ -816,6 +816,7 @@ static const char *stray_operator(const char *text, const repl_words *w, size_t 
 
 /* Run one complete input.  Returns its status (0 = success). */
 static int run_input(repl *r, const char *text, int *quit) {
+    text = repl_skip_joins(text);
     char f = repl_first_char(text);
     if (!f || f == '#') return 0;
     if (f == '\\') return run_meta(r, text, quit);
@@ -916,6 +917,8 @@ static int run_input(repl *r, const char *text, int *quit) {
 /* Is the text gathered so far unfinished (more lines needed)?  0 no, 1 a
  * quote or bracket is open, 2 it ends with a backslash (repl_words.open). */
 static int unfinished(const char *text) {
+    text = repl_skip_joins(text);
+    if (!*text) return 2; /* only lines of a backslash so far */
     char f = repl_first_char(text);
     if (!f || f == '#' || f == '\\') return 0;
     if (f == '{') return repl_raw_open(text, strlen(text));
@@ -929,7 +932,7 @@ static int unfinished(const char *text) {
 /* The history entry for an input: a raw request spread over lines becomes
  * one line (newlines are blanks in JSON), unless it holds // comments. */
 static char *history_entry(const char *text) {
-    char *e = strdup(text);
+    char *e = strdup(repl_skip_joins(text));
     if (!e) abort();
     size_t n = strlen(e);
     while (n && strchr(" \t\r\n", e[n - 1])) e[--n] = '\0';

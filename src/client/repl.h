@@ -71,6 +71,12 @@ int repl_raw_open(const char *s, size_t n);
 /* First non-blank character of s, or '\0'. */
 char repl_first_char(const char *s);
 
+/* s after its leading lines that hold only a backslash (blanks before it
+ * allowed): each joins the next, as in the shell, and adds nothing to it
+ * (a line starting with a backslash is otherwise a meta command, \q).
+ * Returns "" when nothing else is there yet: the input continues. */
+const char *repl_skip_joins(const char *s);
+
 /*
  * Should this input line stay out of the history?  The filter keeps out
  * what very likely holds a credential: a line containing (in any letter

@@ -183,6 +183,18 @@ char repl_first_char(const char *s) {
     return *s;
 }
 
+const char *repl_skip_joins(const char *s) {
+    for (;;) {
+        const char *p = s;
+        while (*p && blank(*p)) p++;
+        if (*p != '\\') return s;
+        p++;
+        if (*p == '\r') p++;
+        if (*p != '\n') return s;
+        s = p + 1;
+    }
+}
+
 static int has_word_ci(const char *lower, const char *word) { return strstr(lower, word) != NULL; }
 
 int repl_line_is_secret(const char *line) {

@@ -48,10 +48,18 @@ repl() {
     # ("VALUE is not valid JSON: unexpected '\'"), the next line then run alone
     repl $'set j {"x":1}\\\n  k 2\nget j k\nfind $..x\\\n\n'
     ok_out $'{"j":{"x":1},"k":2}\n"j"'
+    # a line of only a backslash joins too (it was read as a meta command:
+    # "unknown command '\'"), and so does one after it
+    repl $'\\\n  \\\nset v 1\nget v\n'
+    ok_out '1'
+    [ -z "$stderr" ]
     # a backslash on the last line leaves the input unfinished
     repl $'set a 1 \\\n'
     exit_is 2 ""
     err_has 'line 1: unfinished input at the end: a quote, bracket or backslash is not closed'
+    repl $'get v\n\\\n'
+    exit_is 2 '1'
+    err_has 'line 2: unfinished input at the end: a quote, bracket or backslash is not closed'
     run --separate-stderr "$NDB" contains a
     exit_is 1 ""
 }
