@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "client/tls_client.h"
+#include "common/clock.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -49,12 +50,6 @@ static void set_why(bws *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(c->why, sizeof c->why, fmt, ap);
     va_end(ap);
-}
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void *xrealloc(void *p, size_t n) {
@@ -137,7 +132,7 @@ int bws_target_resolve(bws_target *t, char *err, size_t errlen) {
  * names the budget the caller gave, c->budget_ms: the user's --timeout). */
 static int wait_fd(bws *c, short events, int64_t deadline, const char *what) {
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - mono_ms_i64();
         if (left <= 0) {
             set_why(c, "timed out after %g s %s", c->budget_ms / 1000.0, what);
             return -1;
@@ -303,7 +298,7 @@ static int tls_handshake(bws *c, bws_target *t, int64_t deadline) {
 static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
     int last = ECONNREFUSED;
     for (unsigned i = 0; i < t->naddr; i++) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - mono_ms_i64();
         if (left <= 0) {
             last = ETIMEDOUT;
             break;
@@ -320,7 +315,7 @@ static int tcp_connect(bws *c, bws_target *t, int64_t deadline) {
                 struct pollfd pfd = {fd, POLLOUT, 0};
                 int n;
                 while ((n = poll(&pfd, 1, (int)left)) < 0 && errno == EINTR) {
-                    left = deadline - mono_ms();
+                    left = deadline - mono_ms_i64();
                     if (left <= 0) {
                         n = 0;
                         break;
@@ -359,8 +354,8 @@ int bws_open(bws *c, bws_target *t, int timeout_ms) {
     c->fd = -1;
     c->budget_ms = timeout_ms;
     c->opening = 1;
-    int64_t deadline = mono_ms() + timeout_ms;
-    if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms();
+    int64_t deadline = mono_ms_i64() + timeout_ms;
+    if (getrandom(&c->rng, sizeof c->rng, 0) != (ssize_t)sizeof c->rng) c->rng = (uint64_t)mono_ms_i64();
     c->rng |= 1;
     if (tcp_connect(c, t, deadline)) return -1;
     if (t->tls && tls_handshake(c, t, deadline)) return -1;
@@ -621,7 +616,7 @@ int bws_next(bws *c, const char **msg, size_t *len) {
 
 /* One request, one answer (see bench_conn.h). */
 int bws_call(bws *c, const char *msg, size_t len, int timeout_ms, const char **ans, size_t *anslen) {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = mono_ms_i64() + timeout_ms;
     c->budget_ms = timeout_ms;
     bws_send(c, msg, len);
     for (;;) {

@@ -17,13 +17,8 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "common/clock.h"
 #include "json/jindex.h"
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------- statuses */
 
@@ -242,7 +237,7 @@ int cli_say_keys_missing(const cli_ctx *c, uint32_t obj, int argc, char **argv) 
 /* Milliseconds left before the deadline (-1 = no limit, at least 1). */
 static int time_left(const cli_ctx *c) {
     if (c->timeout_ms < 0) return -1;
-    int64_t left = c->deadline - mono_ms();
+    int64_t left = c->deadline - mono_ms_i64();
     return left < 1 ? 1 : (int)left;
 }
 
@@ -273,7 +268,7 @@ void cli_disconnect(cli_ctx *c) {
     c->ws_url = NULL;
 }
 
-void cli_start_clock(cli_ctx *c) { c->deadline = mono_ms() + (c->timeout_ms < 0 ? 0 : c->timeout_ms); }
+void cli_start_clock(cli_ctx *c) { c->deadline = mono_ms_i64() + (c->timeout_ms < 0 ? 0 : c->timeout_ms); }
 
 uint32_t cli_rsp_get(cli_ctx *c, const char *name) {
     return jobj_get(&c->rsp, c->body, name, strlen(name));

@@ -68,6 +68,7 @@
 #include "client/bench_hist.h"
 #include "client/cli.h"
 #include "client/cli_auth.h"
+#include "common/clock.h"
 #include "common/getopt_exact.h"
 #include "common/strbuf.h"
 #include "json/scan.h"
@@ -270,12 +271,6 @@ static void on_stop_signal(int sig) { bench_interrupted = sig; }
 
 static void say_interrupted(void) {
     fputs(bench_interrupted == SIGTERM ? "ndb bench: terminated\n" : "ndb bench: interrupted\n", stderr);
-}
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t xorshift(uint64_t *s) {
@@ -710,7 +705,7 @@ static int on_readable(bench *b, bconn *c) {
     long r = bws_fill(&c->ws);
     if (r < 0) return conn_failed(b, c);
     if (r == 0) return 0;
-    uint64_t now = now_ns();
+    uint64_t now = mono_ns();
     const char *m;
     size_t n;
     int k;
@@ -750,7 +745,7 @@ static int on_readable(bench *b, bconn *c) {
 static int run_phase(bench *b, int phase) {
     struct epoll_event evs[256];
     uint64_t timeout_ns = (uint64_t)(b->timeout_s * 1e9);
-    uint64_t now = now_ns(), interrupted_ns = 0;
+    uint64_t now = mono_ns(), interrupted_ns = 0;
     b->phase = phase;
     b->last_answer_ns = now;
     b->progress_mark_ns = now;
@@ -770,7 +765,7 @@ static int run_phase(bench *b, int phase) {
                 if (flush_conn(b, c)) return -1;
             }
         }
-        now = now_ns();
+        now = mono_ns();
         if (bench_interrupted && !interrupted_ns) interrupted_ns = now;
         /* Ctrl-C promises the results so far: a server that stopped
          * answering must not hold them back until --timeout (or fail them) */
@@ -839,7 +834,7 @@ static int connect_all(bench *b) {
     b->c = calloc(b->conns, sizeof *b->c);
     if (!b->c) abort();
     uint64_t seed;
-    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = now_ns();
+    if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) seed = mono_ns();
     for (unsigned i = 0; i < b->conns; i++) {
         bconn *c = &b->c[i];
         if (bench_interrupted) return BENCH_EXIT_INTERRUPTED; /* Ctrl-C while connecting: nothing to report */
@@ -1252,17 +1247,17 @@ int cmd_bench(int argc, char **argv) {
     rc = 1;
     if (b->sh && run_phase(b, PH_SETUP)) goto out;
     if (b->preload && !b->abandoned) {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = mono_ns();
         if (run_phase(b, PH_PRELOAD)) goto out;
-        b->preload_s = (double)(now_ns() - t0) / 1e9;
+        b->preload_s = (double)(mono_ns() - t0) / 1e9;
     }
     if (!bench_interrupted && (b->requests || b->by_duration)) {
         getrusage(RUSAGE_SELF, &b->ru0);
-        b->run_start_ns = now_ns();
+        b->run_start_ns = mono_ns();
         b->run_deadline_ns =
             b->run_start_ns + (uint64_t)((b->by_duration ? b->duration_s : BENCH_REQUESTS_CAP_S) * 1e9);
         int r = run_phase(b, PH_RUN);
-        b->run_end_ns = b->abandoned ? b->last_answer_ns : now_ns(); /* not the wait given up on */
+        b->run_end_ns = b->abandoned ? b->last_answer_ns : mono_ns(); /* not the wait given up on */
         getrusage(RUSAGE_SELF, &b->ru1);
         if (r) goto out;
     }

@@ -40,6 +40,7 @@
  */
 #include "client/repl.h"
 #include "client/cli.h"
+#include "common/clock.h"
 #include "common/wsurl.h"
 
 #include <errno.h>
@@ -189,12 +190,6 @@ static volatile sig_atomic_t have_start_tty;
 static void on_fatal_signal(int sig) {
     if (have_start_tty) tcsetattr(STDIN_FILENO, TCSANOW, &start_tty);
     raise(sig);
-}
-
-int64_t repl_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static double now_us(void) {

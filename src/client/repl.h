@@ -176,7 +176,4 @@ void repl_hold_event(repl *r, const char *msg, size_t n);
 /* The completion function bound to Tab. */
 unsigned char repl_complete(EditLine *el, int ch);
 
-/* Monotonic milliseconds. */
-int64_t repl_now_ms(void);
-
 #endif

@@ -32,6 +32,7 @@
 #include <wctype.h>
 
 #include "client/repl.h"
+#include "common/clock.h"
 
 /* How long fetched key names are reused. */
 #define REPL_KEYS_TTL_MS 2000
@@ -106,10 +107,10 @@ static void drop_keys(repl *r) {
  * for the prompt to show, since one taken for the answer was an event the
  * user never saw.  Returns 0 with the answer in *buf, or -1. */
 static int recv_answer(repl *r, strbuf *buf) {
-    int64_t end = repl_now_ms() + REPL_KEYS_WAIT_MS;
+    int64_t end = mono_ms_i64() + REPL_KEYS_WAIT_MS;
     char err[400];
     for (;;) {
-        int64_t left = end - repl_now_ms();
+        int64_t left = end - mono_ms_i64();
         if (left <= 0 || wsc_recv(r->c.ws, buf, (int)left, err, sizeof err) != 1) return -1;
         if (!cli_is_event(buf->buf, buf->len)) return 0;
         repl_hold_event(r, buf->buf, buf->len);
@@ -139,7 +140,7 @@ static int keys_round_trip(repl *r, const char *req, strbuf *buf) {
 
 static void fetch_keys(repl *r) {
     const char *scope = r->in_session ? r->tkn : "";
-    int64_t now = repl_now_ms();
+    int64_t now = mono_ms_i64();
     if (r->keys_at && now - r->keys_at < REPL_KEYS_TTL_MS && !strcmp(scope, r->keys_scope)) return;
     drop_keys(r);
     char req[96];

@@ -15,11 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/clock.h"
 
 /* A non-blocking socket connected to host:port by the deadline, or -1. */
 static int connect_to(const char *host, int port, long long deadline) {
@@ -41,7 +37,7 @@ static int connect_to(const char *host, int port, long long deadline) {
         struct pollfd pfd = {fd, POLLOUT, 0};
         int e = 0;
         socklen_t sl = sizeof e;
-        long long left = deadline - mono_ms();
+        long long left = deadline - mono_ms_i64();
         if (left < 1 || poll(&pfd, 1, (int)left) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) || e) {
             close(fd);
             fd = -1;
@@ -53,7 +49,7 @@ static int connect_to(const char *host, int port, long long deadline) {
 
 int tls_probe_alert(const char *host, int port, const char *cert, const char *key, int timeout_ms, char *alert,
                     size_t alertlen) {
-    long long deadline = mono_ms() + timeout_ms;
+    long long deadline = mono_ms_i64() + timeout_ms;
     int found = 0, fd = connect_to(host, port, deadline);
     SSL_CTX *ctx = fd >= 0 ? SSL_CTX_new(TLS_client_method()) : NULL;
     SSL *ssl = NULL;
@@ -76,7 +72,7 @@ int tls_probe_alert(const char *host, int port, const char *cert, const char *ke
                 continue;
             }
             int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, r);
-            long long left = deadline - mono_ms();
+            long long left = deadline - mono_ms_i64();
             if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && left > 0) {
                 struct pollfd pfd = {fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0};
                 if (poll(&pfd, 1, (int)left) == 1) continue;

@@ -54,6 +54,7 @@
 
 #include "client/tls_client.h"
 #include "client/tls_probe.h"
+#include "common/clock.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -153,12 +154,6 @@ static size_t frame_size(const unsigned char *p, size_t avail) {
 }
 
 /* ---------------------------------------------------------------- helpers */
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_why(ws_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_why(ws_client *c, const char *fmt, ...) {
@@ -455,7 +450,7 @@ static int pump(ws_client *c, int timeout_ms, wsc_cond done) {
     if (done(c)) return 1;
     if (c->state == WSC_CLOSED) return -1;
     int stoppable = stop_flag && timeout_ms != 0;
-    int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+    int64_t deadline = timeout_ms >= 0 ? mono_ms_i64() + timeout_ms : 0;
     if (timeout_ms > 0 && !stoppable)
         lws_sul_schedule(c->ctx, 0, &c->sul, on_deadline, (lws_usec_t)timeout_ms * 1000);
     int r;
@@ -463,7 +458,7 @@ static int pump(ws_client *c, int timeout_ms, wsc_cond done) {
         if (stoppable) {
             if (*stop_flag) { r = -2; break; }
             int64_t wake = WSC_STOP_POLL_MS;
-            if (timeout_ms > 0 && deadline - now_ms() < wake) wake = deadline - now_ms();
+            if (timeout_ms > 0 && deadline - mono_ms_i64() < wake) wake = deadline - mono_ms_i64();
             lws_sul_cancel(&c->sul);
             lws_sul_schedule(c->ctx, 0, &c->sul, on_deadline, (lws_usec_t)(wake < 1 ? 1 : wake) * 1000);
         }
@@ -476,7 +471,7 @@ static int pump(ws_client *c, int timeout_ms, wsc_cond done) {
             r = -1;
             break;
         }
-        if (timeout_ms >= 0 && now_ms() >= deadline) { r = 0; break; }
+        if (timeout_ms >= 0 && mono_ms_i64() >= deadline) { r = 0; break; }
     }
     lws_sul_cancel(&c->sul);
     return r;
@@ -575,7 +570,7 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
                              LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
     cc.local_protocol_name = wsc_protocols[0].name;
     cc.pwsi = &c->wsi;
-    int64_t start = now_ms();
+    int64_t start = mono_ms_i64();
     if (!lws_client_connect_via_info(&cc)) {
         c->wsi = NULL;
         connection_error(c, NULL, NULL, 0); /* keeps a reason a callback gave */
@@ -589,7 +584,7 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
     } else if (r == 0) {
         snprintf(err, errlen, "cannot connect to %s: timed out after %d ms", c->u.url, timeout_ms);
     } else {
-        int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (now_ms() - start);
+        int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (mono_ms_i64() - start);
         if (left > 2000) left = 2000;
         if (left < 1) left = 1;
         char alert[160];

@@ -1,5 +1,5 @@
 /*
- * clock.h — the server's clocks, in ns or ms: monotonic (timeouts,
+ * clock.h — ndb's clocks (server and clients), in ns or ms: monotonic (timeouts,
  * retries, durations in the log: a wall clock set back must not stretch
  * them) and wall (what is reported or written as a date).
  *
@@ -23,6 +23,8 @@ static inline uint64_t clock_ns_of(clockid_t id) {
 /* The monotonic clock, in nanoseconds and in milliseconds. */
 static inline uint64_t mono_ns(void) { return clock_ns_of(CLOCK_MONOTONIC); }
 static inline uint64_t mono_ms(void) { return mono_ns() / 1000000; }
+/* The same, signed: for deadlines whose time left may be negative. */
+static inline int64_t mono_ms_i64(void) { return (int64_t)mono_ms(); }
 
 /* Time since 1970, in nanoseconds and in milliseconds. */
 static inline uint64_t wall_ns(void) { return clock_ns_of(CLOCK_REALTIME); }
