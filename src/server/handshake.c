@@ -146,15 +146,19 @@ static const char *reason_phrase(unsigned status) {
 
 /* Answer the request with an HTTP/1.1 error: status, "Connection: close",
  * an optional extra header, and a one-line body.  The response is written
- * whole (lws's header helpers would pick HTTP/1.0 this early). */
+ * whole (lws's header helpers would pick HTTP/1.0 this early).  The answer
+ * to a HEAD has no body (RFC 9110 9.3.2: a client reads none, and would
+ * take its bytes for the next response); its Content-Length still says
+ * what a GET gets. */
 static int refuse(struct lws *wsi, unsigned status, const char *hname, const char *hvalue, const char *body) {
     unsigned char buf[LWS_PRE + 1024];
     char *start = (char *)buf + LWS_PRE;
+    int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     int n = snprintf(start, sizeof buf - LWS_PRE,
                      "HTTP/1.1 %u %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
                      "%s%s%s%sContent-Length: %zu\r\n\r\n%s",
                      status, reason_phrase(status), hname ? hname : "", hname ? ": " : "", hname ? hvalue : "",
-                     hname ? "\r\n" : "", strlen(body), body);
+                     hname ? "\r\n" : "", strlen(body), head ? "" : body);
     if (n > 0 && (size_t)n < sizeof buf - LWS_PRE) lws_write(wsi, (unsigned char *)start, (size_t)n, LWS_WRITE_HTTP);
     return 1;
 }

@@ -147,6 +147,21 @@ PY
     [ "${lines[5]}" = "$badkey" ]
 }
 
+@test "a refused upgrade asked with HEAD is answered without a body (its Content-Length says the GET's)" {
+    # the body followed the head, where a HEAD's client reads the next response
+    run raw_upgrades <<'PY'
+h2 = HEAD.replace(b"Upgrade: websocket\r\nConnection: Upgrade\r\n",
+                  b"Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n")
+for head in (HEAD.replace(b"GET", b"HEAD"), h2.replace(b"GET", b"HEAD"), h2):
+    print(raw_answer(PORT, head, show=[b"Content-Length"]))
+PY
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "HTTP/1.1 400 Bad Request | Content-Length: 54" ]
+    [ "${lines[1]}" = "HTTP/1.1 400 Bad Request | Content-Length: 117" ]
+    # the GET's body, 117 bytes with its newline
+    [ "${lines[2]}" = "HTTP/1.1 400 Bad Request | Content-Length: 117 | 400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 or another protocol" ]
+}
+
 @test "an upgrade without a Host header (or with an empty one) is refused with 400 and the reason, not closed in silence" {
     run raw_upgrades <<'PY'
 for host in (b"", b"Host:\r\n", b"Host: 127.0.0.1\r\n"):
