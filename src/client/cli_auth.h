@@ -71,7 +71,9 @@ void cli_login_command(cli_login *l, const char *user, const char *password_file
 /* A password file was given (password_file, the command's own option, not
  * NULL) but no user is to log in: the password would go unused without a
  * word, so the caller makes it a usage error with this message. */
-#define CLI_LOGIN_NO_USER "--password-file needs --user NAME (or NDB_USER): there is no user to log in as"
+#define CLI_LOGIN_NO_USER                                                                                      \
+    "--password-file needs a user to log in as: --user NAME, or NDB_USER (an empty --user '' means no user, "  \
+    "whatever NDB_USER says)"
 int cli_login_password_unused(const cli_login *l, const char *password_file);
 
 /* Connect to url within timeout_ms with the TLS settings in force, then

@@ -801,7 +801,7 @@ basic_wrong() {
 }
 
 @test "--password-file without a user is a usage error in every client, before connecting; NDB_PASSWORD alone is not" {
-    local failed msg='--password-file needs --user NAME (or NDB_USER): there is no user to log in as'
+    local failed msg="--password-file needs a user to log in as: --user NAME, or NDB_USER (an empty --user '' means no user, whatever NDB_USER says)"
     failed=$(grep -c 'log' "$NDB_LOG" || true)
     run --separate-stderr "$NDB" get cli --password-file "$ALICE_PW_FILE"
     exit_is 2 ''
@@ -810,6 +810,10 @@ basic_wrong() {
     exit_is 2 ''
     [ "${stderr%%$'\n'*}" = "ndb count: $msg" ]
     run --separate-stderr "$NDB" set cli 2 --user '' --password-file "$ALICE_PW_FILE"
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: $msg" ]
+    # NDB_USER set, turned off by --user '': the message said "(or NDB_USER)"
+    NDB_USER=alice run --separate-stderr "$NDB" set cli 2 --user '' --password-file "$ALICE_PW_FILE"
     exit_is 2 ''
     [ "${stderr%%$'\n'*}" = "ndb set: $msg" ]
     run --separate-stderr "$NDB" send --password-file "$ALICE_PW_FILE" '{"KV_GET":{"keys":["cli"]}}'
