@@ -355,14 +355,16 @@ int direct_input(conn *c) {
  * its close frame and then shut).  It may still read: the requests it
  * sent, buffered here or not yet handled behind back-pressure, are owed
  * their answers (docs/protocol.md 1.4), its close frame its echo (1.2);
- * they used to be dropped with the socket.  Returns -1 to close now
- * (nothing is owed), else stops reading the socket (at its end poll()
- * reports it readable at every turn) and lets eof_finish close after the
- * replies.  A client that then reads nothing is dropped as any closing
- * connection is, after outputStallTimeoutSec. */
+ * they used to be dropped with the socket.  Stops reading the socket (at
+ * its end poll() reports it readable at every turn) and lets eof_finish
+ * close after the replies and a close frame.  The close frame goes out
+ * even when every answer was written already: whether they were depended
+ * on how fast the client read (a client reading its answers as they came
+ * got no close frame, one reading late did); to a client that closed its
+ * socket whole the two bytes are lost, at no cost.  A client that then
+ * reads nothing is dropped as any closing connection is, after
+ * outputStallTimeoutSec. */
 static int peer_eof(conn *c) {
-    if (c->in_len == 0 && !paused(c) && !c->closing && !c->draining && c->ctl.len == c->ctl_off && outq_empty(&c->out))
-        return -1;
     c->peer_eof = 1;
     lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_EOF);
     return direct_input(c); /* the frames buffered before the end first */

@@ -125,6 +125,25 @@ teardown() { stop_server; }
     [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -eq 41 ]
     [ "$(head -n 40 "$BATS_TEST_TMPDIR/out" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v\":\"$v\"},\"st\":1}}" ]
     [ "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" = 'closed 1005' ]
+    # one that half-closes after reading every answer gets the close frame
+    # too: the server, with nothing left to write, closed without one
+    run timeout 30 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, OP_TEXT
+c = WSConn(sys.argv[2], 5)
+c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+print(c.recv_message().decode())
+c.sock.shutdown(socket.SHUT_WR)
+try:
+    c.recv_message()
+except wsprobe.Closed as e:
+    print("closed %d" % e.code)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}
+closed 1005' ]
     # none of them is kept: the only connection is this one
     run "$NDB" send '{"SV_INFO":{}}'
     [[ "$output" == *'"connections":1,'* ]]
