@@ -136,6 +136,25 @@ test('sessions.create and session(t).expire: a flag without a duration throws a 
     await db.sessions.end(t);
 });
 
+test('sessions.create and session(t).expire take an object of the four settings: create(600) or {ttl: 600} is a TypeError, not a session that never expires', async () => {
+    const before = (await db.sessions.infoAll()).totalSessions;
+    const notObject = (got) => ({ name: 'TypeError', message: `the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${got}` });
+    const known = 'the settings are duration, deleteSession, extendOnGet, extendOnSetAdd';
+    assert.throws(() => db.sessions.create(600), notObject('the number 600'));
+    assert.throws(() => db.sessions.create('600'), notObject('the string "600"'));
+    assert.throws(() => db.sessions.create({ ttl: 600 }), { name: 'TypeError', message: `unknown expiry setting 'ttl' (a session's period is 'duration', in seconds): ${known}` });
+    assert.throws(() => db.sessions.create({ duration: 600, delete: true }), { name: 'TypeError', message: `unknown expiry setting 'delete': ${known}` });
+    assert.equal((await db.sessions.infoAll()).totalSessions, before); // no session that never expires
+    const s = db.session(await db.sessions.create({ duration: 600 }));
+    assert.throws(() => s.expire(10), notObject('the number 10'));
+    assert.throws(() => s.expire(0), notObject('the number 0'));
+    assert.throws(() => s.expire({ ttl: 10 }), { name: 'TypeError', message: `unknown expiry setting 'ttl' (a session's period is 'duration', in seconds): ${known}` });
+    assert.equal((await s.info()).expiry.duration, 600); // unchanged
+    await s.expire(null); // none: never expires, as before
+    assert.equal((await s.info()).expires, false);
+    await s.end();
+});
+
 test('session keys have no ttl: session(t).set/add with ttl are refused (13) and store nothing', async () => {
     const s = db.session(await db.sessions.create());
     const m = "'ttl' applies to top-level keys only: session keys have no TTL, the session expires as a whole (SH_EXPIRE)";
