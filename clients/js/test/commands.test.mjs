@@ -192,6 +192,19 @@ test('malformed tokens are refused before anything is sent', async () => {
     await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
 });
 
+test('kv.find as the README has it: $ for the value itself (the CLI\'s --where), and paths per key with keys: [key]', async () => {
+    await db.kv.set({ 'device:1': { site: 'A', v: 3 }, 'device:2': { site: 'B', v: 9 }, team: [{ site: 'A' }, { site: 'A' }] });
+    assert.deepEqual(await db.kv.find('$[?(@.site == "A")]'), ['team']); // members of each value
+    assert.deepEqual(await db.kv.find('$[?($.site == "A")]'), ['device:1']); // each value itself
+    assert.deepEqual(await db.kv.find('$[?($.v > 5)]', { rsp: 'kv' }), { 'device:2': { site: 'B', v: 9 } });
+    // paths of all keys run together; per key with keys: [key]
+    assert.deepEqual(await db.kv.find('$..site', { rsp: 'paths' }), ["$['site']", "$['site']", "$[0]['site']", "$[1]['site']"]);
+    const perKey = {};
+    for (const key of await db.kv.find('$..site')) perKey[key] = await db.kv.find('$..site', { rsp: 'paths', keys: [key] });
+    assert.deepEqual(perKey, { 'device:1': ["$['site']"], 'device:2': ["$['site']"], team: ["$[0]['site']", "$[1]['site']"] });
+    await db.kv.clear();
+});
+
 test('arguments of the wrong shape (the CLI\'s incr KEY N) are TypeErrors naming the method and its shape, nothing sent', async () => {
     const sent = db.sent.length;
     const s = db.session(await db.sessions.create());
