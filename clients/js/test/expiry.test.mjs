@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { assertSent } from './coverage.mjs';
-import { client, closeClients, refused, SENT, until } from './real.mjs';
+import { assertTtl, client, closeClients, refused, SENT, until } from './real.mjs';
 import { Server } from './server.mjs';
 
 const TTL_RANGE = "'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals";
@@ -25,12 +25,6 @@ after(async () => {
 });
 afterEach(async () => { await db.kv.clear(); });
 
-// A TTL the server answered: more than 0, at most max, in whole milliseconds.
-function assertTtl(s, max) {
-    assert.equal(typeof s, 'number');
-    assert.ok(s > 0 && s <= max, `TTL ${s} not in (0, ${max}]`);
-    assert.equal(Math.round(s * 1000) / 1000, s, `TTL ${s} is not in milliseconds`);
-}
 
 test('set and add with ttl; ttl() answers seconds left, null for no TTL, nothing for missing keys', async () => {
     await db.kv.set({ otp: '123456', code: 7 }, { ttl: 3600 });
