@@ -142,6 +142,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     [Symbol.asyncIterator](): AsyncIterator<WatchEvent>;
 }
 
+/** A session's expiry settings: these four members only (another, such as `ttl`, or a number in
+ *  place of the object, is a TypeError: it would make a session that never expires). */
 export interface ExpiryOptions {
     /** Seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
      *  TypeError (it would otherwise be dropped, and the session never expire). */

@@ -191,7 +191,7 @@ export class Client {
         // event before it may say why (Node's ws and undici do: "connect
         // ECONNREFUSED …", "Unexpected server response: 403"; browsers do not).
         let why = '';
-        ws.onerror = (ev) => { why = errorText(ev) || why; };
+        ws.onerror = (ev) => { why = errorText(ev) ? errorText(ev) + untrustedHint(ev) : why; };
         ws.onclose = (ev) => {
             clearTimeout(timer);
             if (this.ws !== ws) return;
@@ -537,6 +537,21 @@ function silentClose(code) {
 function errorText(ev) {
     const m = ev?.message || ev?.error?.message;
     return typeof m === 'string' ? m.trim().replace(/\s+/g, ' ') : '';
+}
+
+// Node's codes for a certificate it could not trace to a CA it trusts (a
+// self-signed one, one of a private CA).  Node says only "self-signed
+// certificate" or "unable to verify the first certificate"; the CLI takes
+// such a CA with --cacert, Node from NODE_EXTRA_CA_CERTS (read at start-up)
+// or from the `ws` package's own `ca` option (README, "wss:// and a private CA").
+const UNTRUSTED = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_UNTRUSTED']);
+
+function untrustedHint(ev) {
+    return UNTRUSTED.has(ev?.error?.code)
+        ? ' (the server\'s certificate is not trusted: give Node its CA with NODE_EXTRA_CA_CERTS=ca.pem, ' +
+          'or pass it to ws: README, "wss:// and a private CA")'
+        : '';
 }
 
 // defaults with the members of options that are not undefined: an option

@@ -14,7 +14,7 @@
 // (expire, ttl, persist, incr, cas, watch) need a server that has them; an
 // older one answers CommandNotExist (10).
 
-import { JsonNumber } from './json.js';
+import { JsonNumber, JsonText } from './json.js';
 import { Watcher } from './watch.js';
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -61,8 +61,35 @@ export function rest(body) {
     return r;
 }
 
-function list(keys) {
-    return typeof keys === 'string' ? [keys] : keys;
+// How a wrong argument is shown in a TypeError: strings quoted, arrays and
+// objects by what they are (their contents may be large or secret).
+function shown(v) {
+    if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+    if (v === null || v === undefined) return String(v);
+    if (Array.isArray(v)) return 'an array';
+    if (typeof v !== 'object') return `the ${typeof v === 'bigint' ? 'BigInt' : typeof v} ${String(v)}`;
+    const name = Object.getPrototypeOf(v)?.constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+// A method's argument of key names: one name or an array of them.  A
+// number or an object would only get 41 "Param type incorrect" from the
+// server, which names neither the method nor what it takes.
+function list(keys, method) {
+    if (typeof keys === 'string') return [keys];
+    if (Array.isArray(keys)) return keys;
+    throw new TypeError(`${method} takes a key name or an array of key names; got ${shown(keys)}`);
+}
+
+// A method's argument of {key: what}: set, add, clearSet, incr and expire
+// take one object of keys (a JsonText holding one goes as written).  The
+// CLI's shape, kv.incr('hits') or kv.set('a', 1), would otherwise get only
+// 41 "Param type incorrect" from the server.
+function keyMap(keys, method, what, example) {
+    if (keys instanceof JsonText) return keys;
+    const proto = keys !== null && typeof keys === 'object' ? Object.getPrototypeOf(keys) : undefined;
+    if (proto === Object.prototype || proto === null) return keys;
+    throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
 }
 
 // Options for a request from a method's options (only what request() knows).
@@ -90,13 +117,10 @@ function ttlValue(t) {
     return r !== ms && Math.abs(ms - r) <= Math.abs(ms) * 8 * Number.EPSILON ? r / 1000 : t;
 }
 
-// kv.expire's {key: seconds}, each through ttlValue (anything but a plain
-// object goes as it is: a JsonText as written, an array for the server to
-// refuse).
+// kv.expire's {key: seconds}, each through ttlValue (a JsonText goes as
+// written).
 function ttlValues(keys) {
-    if (!keys || typeof keys !== 'object') return keys;
-    const proto = Object.getPrototypeOf(keys);
-    if (proto !== Object.prototype && proto !== null) return keys;
+    if (keyMap(keys, 'kv.expire', 'seconds', '{"otp": 30}') instanceof JsonText) return keys;
     const out = Object.create(null); /* a key "__proto__" stays a key */
     for (const [k, t] of Object.entries(keys)) out[k] = ttlValue(t);
     return out;
@@ -109,8 +133,20 @@ const EXPIRY_FLAGS = ['deleteSession', 'extendOnGet', 'extendOnSetAdd'];
 // create({deleteSession: true}) would live for ever, where the server
 // answers 26 for that `expiry` object.  Refused instead, as `ndb session new
 // --delete` without --ttl is; an explicit duration 0 still means "never".
+//
+// The settings are an object of these members only: create(600) or
+// create({ttl: 600}) (the CLI's --ttl, kv.set's ttl) would otherwise make a
+// session that never expires, without a word.
 function checkExpiry(e) {
-    if (e && e.duration == null && EXPIRY_FLAGS.some((f) => e[f]))
+    if (e == null) return;
+    if (typeof e !== 'object' || Array.isArray(e) || e instanceof JsonText)
+        throw new TypeError(`the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${shown(e)}`);
+    for (const k of Object.keys(e)) {
+        if (k !== 'duration' && !EXPIRY_FLAGS.includes(k))
+            throw new TypeError(`unknown expiry setting '${k}'${k === 'ttl' ? " (a session's period is 'duration', in seconds)" : ''}: ` +
+                `the settings are duration, ${EXPIRY_FLAGS.join(', ')}`);
+    }
+    if (e.duration == null && EXPIRY_FLAGS.some((f) => e[f]))
         throw new TypeError('deleteSession, extendOnGet and extendOnSetAdd need a duration (0: never expires)');
 }
 
@@ -136,6 +172,14 @@ function watchBody(spec, o) {
     return o.values ? { ...spec, values: true } : spec;
 }
 
+// What a watch follows: an object ({keys} or {prefix}; {tkns} or {all}).
+// kv.watch('job:') or kv.watch(['a']) would otherwise be spread into
+// {"0": …} and answered 26 "one of 'keys' and 'prefix' is needed".
+function watchSpec(spec, method, example) {
+    if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) return spec;
+    throw new TypeError(`${method} takes ${example}; got ${shown(spec)}`);
+}
+
 // Page after page of a scan command, one item at a time.
 async function* scanAll(c, cmd, member, o = {}) {
     let cursor = 0;
@@ -154,28 +198,30 @@ async function* scanAll(c, cmd, member, o = {}) {
 function keyCommands(c, prefix, tkn) {
     const b = (body) => (tkn === undefined ? body : { tkn, ...body });
     const cmd = (name) => `${prefix}_${name}`;
+    const m = (name) => `${tkn === undefined ? 'kv' : 'session'}.${name}`; // in TypeErrors
+    const values = (keys, name) => keyMap(keys, m(name), 'value', '{"a": 1}');
     return {
         // Store every member of keys (an object); options.ttl (seconds, issue 17) expires them.
-        set: (keys, o) => c.request(cmd('SET'), b(withTtl({ keys }, o)), ro(o)).then(() => undefined),
+        set: (keys, o) => c.request(cmd('SET'), b(withTtl({ keys: values(keys, 'set') }, o)), ro(o)).then(() => undefined),
         // Store the members of keys that do not exist yet.
-        add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys }, o)), ro(o)).then(() => undefined),
+        add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys: values(keys, 'add') }, o)), ro(o)).then(() => undefined),
         // get(["a","b"]) → {a: …, b: …} (missing keys left out); get("a") →
         // the value, or undefined.  options.text: values as their exact JSON text.
-        get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
+        get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys, m('get')) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
             .then((r) => (typeof keys === 'string' ? (Object.hasOwn(r.keys, keys) ? r.keys[keys] : undefined) : r.keys)),
         // Remove keys (a name or a list).
-        rmv: (keys, o) => c.request(cmd('RMV'), b({ keys: list(keys) }), ro(o)).then(() => undefined),
+        rmv: (keys, o) => c.request(cmd('RMV'), b({ keys: list(keys, m('rmv')) }), ro(o)).then(() => undefined),
         // Remove every key; resolves with how many there were.
         clear: (o) => c.request(cmd('CLEAR'), b({}), ro(o)).then((r) => r.cnt),
         count: (o) => c.request(cmd('COUNT'), b({}), ro(o)).then((r) => r.cnt),
         // Which of keys exist, in the order asked.
-        contains: (keys, o) => c.request(cmd('CONTAINS'), b({ keys: list(keys) }), ro(o)).then((r) => r.contains),
+        contains: (keys, o) => c.request(cmd('CONTAINS'), b({ keys: list(keys, m('contains')) }), ro(o)).then((r) => r.contains),
         // Every key name (for many keys, prefer kv.scan).
         keys: (o) => c.request(cmd('KEYS'), b({}), ro(o)).then((r) => r.keys),
         // Remove every key, then store keys; resolves with how many were removed.
-        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys }, o)), ro(o)).then((r) => r.cnt),
+        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys: values(keys, 'clearSet') }, o)), ro(o)).then((r) => r.cnt),
         // Add to numbers (issue 17): {hits: 1} → the new values.
-        incr: (keys, o) => c.request(cmd('INCR'), b(withTtl({ keys }, o)), ro(o)).then((r) => r.keys),
+        incr: (keys, o) => c.request(cmd('INCR'), b(withTtl({ keys: keyMap(keys, m('incr'), 'increment', '{"hits": 1}') }, o)), ro(o)).then((r) => r.keys),
     };
 }
 
@@ -209,9 +255,9 @@ export function kvCommands(c) {
         scanAll: (o) => scanAll(c, 'KV_SCAN', 'keys', o),
         // Expiry (issue 17): expire({otp: 30}) → {otp: true}; ttl(keys) → {key: seconds | null}.
         expire: (keys, o) => c.request('KV_EXPIRE', { keys: ttlValues(keys) }, ro(o)).then((r) => r.keys),
-        ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys) }, ro(o)).then((r) => r.keys),
+        ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys, 'kv.ttl') }, ro(o)).then((r) => r.keys),
         // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
-        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys) }, ro(o)).then((r) => r.keys),
+        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys, 'kv.persist') }, ro(o)).then((r) => r.keys),
         // Compare and set (issue 17): store value if key holds expect (null:
         // if it does not exist); value undefined removes the key instead;
         // options.ttl (seconds) makes the stored value expire.  Resolves
@@ -223,7 +269,8 @@ export function kvCommands(c) {
             return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);
         },
         // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
-        watch: (spec, o = {}, onEvent = null) => new Watcher(c, 'KV', watchBody({ ...spec }, o), o, onEvent).start(),
+        watch: (spec, o = {}, onEvent = null) =>
+            new Watcher(c, 'KV', watchBody({ ...watchSpec(spec, 'kv.watch', '{keys: [names]} or {prefix: "job:"}') }, o), o, onEvent).start(),
     };
 }
 
@@ -238,7 +285,7 @@ export function sessionCommands(c, t) {
         end: (o) => c.request('SH_END', { tkn }, ro(o)).then(() => undefined),
         // New expiry settings, as sessions.create takes them; the period starts
         // now; duration 0 (or none): never expires (SH_EXPIRE, issue 17).
-        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry || {}) }, ro(o)).then(() => undefined),
+        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry ?? {}) }, ro(o)).then(() => undefined),
         watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', watchBody({ tkns: [tkn] }, o), o, onEvent).start(),
     };
 }
@@ -268,7 +315,9 @@ export function sessionsCommands(c) {
         },
         scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
-        watch: (spec, o = {}, onEvent = null) =>
-            new Watcher(c, 'SH', watchBody(spec.tkns != null ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start(),
+        watch: (spec, o = {}, onEvent = null) => {
+            watchSpec(spec, 'sessions.watch', '{tkns: [tokens]} or {all: true}');
+            return new Watcher(c, 'SH', watchBody(spec.tkns != null ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start();
+        },
     };
 }

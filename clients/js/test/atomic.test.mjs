@@ -3,10 +3,13 @@
 // as BigInt, doubles in their shortest form), all-or-nothing refusals, the
 // TTL a counter keeps, and compare-and-set's match rules, removal and lease.
 import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, test } from 'node:test';
 import { JsonNumber, JsonText } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
-import { client, closeClients, refused, SENT } from './real.mjs';
+import { assertTtl, client, closeClients, refused, SENT } from './real.mjs';
 import { Server } from './server.mjs';
 
 let server, db;
@@ -58,6 +61,26 @@ test('session(t).incr, and 100 for a session that does not exist', async () => {
     await refused(s.incr({ views: 'x' }), 'SH_INCR', 41, 'the increment of key "views" is not a number');
     await s.end();
     await refused(s.incr({ views: 1 }), 'SH_INCR', 100, '');
+});
+
+test('the README\'s one-time password: five codes a minute, each used once even by two verifiers racing', async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const code = /## A one-time password\n[^]*?```js\n([^]*?)```/.exec(readme)[1];
+    // its one import is given to it as an argument
+    const body = code.replace("import { randomInt } from 'node:crypto';\n", '');
+    assert.doesNotMatch(body, /import/);
+    const { sendCode, verify } = new Function('randomInt', `${body}; return { sendCode, verify };`)(randomInt);
+    const other = await client(server.url);
+    const c = await sendCode(db, 'ann');
+    assert.match(c, /^[0-9]{6}$/);
+    assertTtl((await db.kv.ttl('otp:ann'))['otp:ann'], 300);
+    assert.equal(await verify(db, 'ann', c === '000000' ? '000001' : '000000'), false); // wrong: the code stays
+    assert.deepEqual((await Promise.all([verify(db, 'ann', c), verify(other, 'ann', c)])).sort(), [false, true]);
+    assert.equal(await verify(db, 'ann', c), false); // used
+    for (let i = 2; i <= 5; i++) assert.notEqual(await sendCode(db, 'ann'), null);
+    assert.equal(await sendCode(db, 'ann'), null); // the sixth in the minute
+    assert.equal(await db.kv.get('rl:ann'), 6);
+    assertTtl((await db.kv.ttl('rl:ann'))['rl:ann'], 60);
 });
 
 test('kv.cas: null expects no key; a match stores, a mismatch changes nothing; equal as JSON, not as text', async () => {

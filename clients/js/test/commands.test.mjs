@@ -192,6 +192,50 @@ test('malformed tokens are refused before anything is sent', async () => {
     await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
 });
 
+test('kv.find as the README has it: $ for the value itself (the CLI\'s --where), and paths per key with keys: [key]', async () => {
+    await db.kv.set({ 'device:1': { site: 'A', v: 3 }, 'device:2': { site: 'B', v: 9 }, team: [{ site: 'A' }, { site: 'A' }] });
+    assert.deepEqual(await db.kv.find('$[?(@.site == "A")]'), ['team']); // members of each value
+    assert.deepEqual(await db.kv.find('$[?($.site == "A")]'), ['device:1']); // each value itself
+    assert.deepEqual(await db.kv.find('$[?($.v > 5)]', { rsp: 'kv' }), { 'device:2': { site: 'B', v: 9 } });
+    // paths of all keys run together; per key with keys: [key]
+    assert.deepEqual(await db.kv.find('$..site', { rsp: 'paths' }), ["$['site']", "$['site']", "$[0]['site']", "$[1]['site']"]);
+    const perKey = {};
+    for (const key of await db.kv.find('$..site')) perKey[key] = await db.kv.find('$..site', { rsp: 'paths', keys: [key] });
+    assert.deepEqual(perKey, { 'device:1': ["$['site']"], 'device:2': ["$['site']"], team: ["$[0]['site']", "$[1]['site']"] });
+    await db.kv.clear();
+});
+
+test('arguments of the wrong shape (the CLI\'s incr KEY N) are TypeErrors naming the method and its shape, nothing sent', async () => {
+    const sent = db.sent.length;
+    const s = db.session(await db.sessions.create());
+    const shape = (f, message) => assert.throws(f, { name: 'TypeError', message });
+    // the server would answer each with 41 "Param type incorrect", naming neither
+    shape(() => db.kv.incr('hits'), 'kv.incr takes an object of key: increment, e.g. {"hits": 1}; got the string "hits"');
+    shape(() => db.kv.incr('hits', 5), 'kv.incr takes an object of key: increment, e.g. {"hits": 1}; got the string "hits"');
+    shape(() => s.incr('n'), 'session.incr takes an object of key: increment, e.g. {"hits": 1}; got the string "n"');
+    shape(() => db.kv.set('a', 1), 'kv.set takes an object of key: value, e.g. {"a": 1}; got the string "a"');
+    shape(() => db.kv.add(['a', 1]), 'kv.add takes an object of key: value, e.g. {"a": 1}; got an array');
+    shape(() => db.kv.clearSet(new Map([['a', 1]])), 'kv.clearSet takes an object of key: value, e.g. {"a": 1}; got a Map');
+    shape(() => s.set(null), 'session.set takes an object of key: value, e.g. {"a": 1}; got null');
+    shape(() => db.kv.expire('otp', 30), 'kv.expire takes an object of key: seconds, e.g. {"otp": 30}; got the string "otp"');
+    shape(() => db.kv.get(5), 'kv.get takes a key name or an array of key names; got the number 5');
+    shape(() => db.kv.rmv({ a: 1 }), 'kv.rmv takes a key name or an array of key names; got an object');
+    shape(() => s.contains(undefined), 'session.contains takes a key name or an array of key names; got undefined');
+    shape(() => db.kv.ttl(true), 'kv.ttl takes a key name or an array of key names; got the boolean true');
+    shape(() => db.kv.persist(7n), 'kv.persist takes a key name or an array of key names; got the BigInt 7');
+    shape(() => db.kv.watch('job:'), 'kv.watch takes {keys: [names]} or {prefix: "job:"}; got the string "job:"');
+    shape(() => db.kv.watch(['a']), 'kv.watch takes {keys: [names]} or {prefix: "job:"}; got an array');
+    shape(() => db.sessions.watch('all'), 'sessions.watch takes {tkns: [tokens]} or {all: true}; got the string "all"');
+    assert.deepEqual(db.sent.slice(sent), ['SH_NEW']);
+    // the right shapes, a null-prototype object and JSON text of one object included
+    assert.deepEqual(await db.kv.incr({ hits: 2 }), { hits: 2 });
+    await db.kv.set(Object.assign(Object.create(null), { a: 1 }));
+    await db.kv.add(new JsonText('{"b":1.0}'));
+    assert.deepEqual(await db.kv.get(['a', 'b'], { text: true }), { a: '1', b: '1.0' });
+    await s.end();
+    await db.kv.clear();
+});
+
 test('info, request and raw', async () => {
     const info = await db.info();
     assert.equal(info.persistEnabled, true);

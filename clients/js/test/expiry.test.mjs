@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import { assertSent } from './coverage.mjs';
-import { client, closeClients, refused, SENT, until } from './real.mjs';
+import { assertTtl, client, closeClients, refused, SENT, until } from './real.mjs';
 import { Server } from './server.mjs';
 
 const TTL_RANGE = "'ttl' must be more than 0 and at most 315360000 seconds (10 years), with at most 3 decimals";
@@ -25,12 +25,6 @@ after(async () => {
 });
 afterEach(async () => { await db.kv.clear(); });
 
-// A TTL the server answered: more than 0, at most max, in whole milliseconds.
-function assertTtl(s, max) {
-    assert.equal(typeof s, 'number');
-    assert.ok(s > 0 && s <= max, `TTL ${s} not in (0, ${max}]`);
-    assert.equal(Math.round(s * 1000) / 1000, s, `TTL ${s} is not in milliseconds`);
-}
 
 test('set and add with ttl; ttl() answers seconds left, null for no TTL, nothing for missing keys', async () => {
     await db.kv.set({ otp: '123456', code: 7 }, { ttl: 3600 });
@@ -134,6 +128,25 @@ test('sessions.create and session(t).expire: a flag without a duration throws a 
     assert.equal((await s.info()).expires, false);
     await s.end();
     await db.sessions.end(t);
+});
+
+test('sessions.create and session(t).expire take an object of the four settings: create(600) or {ttl: 600} is a TypeError, not a session that never expires', async () => {
+    const before = (await db.sessions.infoAll()).totalSessions;
+    const notObject = (got) => ({ name: 'TypeError', message: `the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${got}` });
+    const known = 'the settings are duration, deleteSession, extendOnGet, extendOnSetAdd';
+    assert.throws(() => db.sessions.create(600), notObject('the number 600'));
+    assert.throws(() => db.sessions.create('600'), notObject('the string "600"'));
+    assert.throws(() => db.sessions.create({ ttl: 600 }), { name: 'TypeError', message: `unknown expiry setting 'ttl' (a session's period is 'duration', in seconds): ${known}` });
+    assert.throws(() => db.sessions.create({ duration: 600, delete: true }), { name: 'TypeError', message: `unknown expiry setting 'delete': ${known}` });
+    assert.equal((await db.sessions.infoAll()).totalSessions, before); // no session that never expires
+    const s = db.session(await db.sessions.create({ duration: 600 }));
+    assert.throws(() => s.expire(10), notObject('the number 10'));
+    assert.throws(() => s.expire(0), notObject('the number 0'));
+    assert.throws(() => s.expire({ ttl: 10 }), { name: 'TypeError', message: `unknown expiry setting 'ttl' (a session's period is 'duration', in seconds): ${known}` });
+    assert.equal((await s.info()).expiry.duration, 600); // unchanged
+    await s.expire(null); // none: never expires, as before
+    assert.equal((await s.info()).expires, false);
+    await s.end();
 });
 
 test('session keys have no ttl: session(t).set/add with ttl are refused (13) and store nothing', async () => {

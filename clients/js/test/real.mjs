@@ -99,3 +99,10 @@ export async function until(cond, what, ms = 10000) {
     }
     assert.fail(`${what}: not within ${ms} ms`);
 }
+
+// A TTL the server answered: more than 0, at most max, in whole milliseconds.
+export function assertTtl(s, max) {
+    assert.equal(typeof s, 'number');
+    assert.ok(s > 0 && s <= max, `TTL ${s} not in (0, ${max}]`);
+    assert.equal(Math.round(s * 1000) / 1000, s, `TTL ${s} is not in milliseconds`);
+}

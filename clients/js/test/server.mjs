@@ -35,7 +35,7 @@ export class Server {
             const timer = setTimeout(() => reject(new Error(`ndb serve did not start within 10 s:\n${this.log}`)), 10000);
             this.proc.stderr.on('data', (d) => {
                 this.log += d;
-                const m = /listening on (ws:\/\/[^ ]+)/.exec(this.log);
+                const m = /listening on (wss?:\/\/[^ ]+)/.exec(this.log); // wss:// with --tls-cert
                 if (m && !this.url) {
                     clearTimeout(timer);
                     this.url = m[1];
