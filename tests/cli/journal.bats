@@ -207,6 +207,14 @@ stop_stepped_held() {
     grep -q "^ndb: info: final save (the wall clock was stepped): automatic snapshot [0-9]* written in [0-9]* ms" "$NDB_LOG"
 }
 
+@test "a wall clock stepped without persistence: the line says that no deadline is written, not that they are by the new clock" {
+    start_stepped -3600
+    rm "$BATS_TEST_TMPDIR/step"
+    req '{"KV_SET":{"keys":{"k":1},"ttl":60}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "the wall clock moved"
+    grep -qxF "ndb: warn: the wall clock moved +3600.000 s against the monotonic clock: keys and sessions keep the time they had left (persistence is disabled: no deadline is written to disk)" "$NDB_LOG"
+}
+
 @test "a clean stop while the wall clock step's compaction is written: the final save writes the deadlines by the new clock" {
     # the stop ended the compaction, and the journal's records still held
     # the deadlines by the clock a day behind: after the restart the key
