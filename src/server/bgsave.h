@@ -60,6 +60,7 @@ struct bg_job {
     int with_journal;   /* ... and journal file gen was opened for the records after it */
     const char *why;    /* automatic snapshots: what asked for it (for the log) */
     uint64_t seq_at_fork, breaks_at_fork, changes_at_fork;
+    uint64_t steps_at_fork; /* durability's clock_steps then: the wall clock steps it writes by the new clock */
     uint64_t fork_mono_ms; /* when its child started */
     bg_result *early;   /* set when it failed before any child ran (reported at the next poll) */
     bg_job *next;

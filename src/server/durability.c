@@ -82,6 +82,7 @@ static int auto_prepare(ndb_server *s, bg_job *job, char *err, size_t errlen) {
     job->seq_at_fork = d->jn.appended;
     job->breaks_at_fork = d->jn.breaks;
     job->changes_at_fork = s->store.changes;
+    job->steps_at_fork = d->clock_steps;
     return 0;
 }
 
@@ -127,6 +128,7 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
     d->snap_gen = job->gen;
     d->snap_bytes = res->bytes;
     d->changes_at_save = job->changes_at_fork;
+    d->steps_saved = job->steps_at_fork;
     d->save_mono_ms = job->fork_mono_ms;
     log_info("automatic snapshot %s written in %llu ms (%llu bytes; %s)", res->path, (unsigned long long)res->ms,
              (unsigned long long)res->bytes, job->why);
@@ -393,6 +395,7 @@ const char *durability_clock_stepped(ndb_server *s) {
          * or being written yet. */
         if (!d->automatic || (!d->snap_gen && !bgsave_auto_pending(&d->bg))) return "";
         d->compact_soon = "snapshot: the wall clock was stepped";
+        d->clock_steps++;
         return " (an automatic snapshot writes them all anew)";
     }
     if (!s->cfg.compact_multiple) /* its journal files are all kept (archived): never compacted */
@@ -402,6 +405,7 @@ const char *durability_clock_stepped(ndb_server *s) {
      * clock, which a recovery would read by the new one: a snapshot writes
      * every deadline anew and the journal after it starts empty */
     d->compact_soon = "compaction: the wall clock was stepped";
+    d->clock_steps++;
     return " (the journal is compacted into a snapshot that writes them all anew)";
 }
 
@@ -651,13 +655,20 @@ static int repair_loss(const journal *j, char *why, size_t n) {
  * and no journal holds them (without a journal, or with a broken one). */
 static int final_snapshot(ndb_server *s, int repair) {
     durability *d = s->dur;
-    const char *what = repair ? "final repair of the journal" : "final save";
+    const char *what = repair                              ? "final repair of the journal"
+                       : d->clock_steps != d->steps_saved ? "final save (the wall clock was stepped)"
+                                                          : "final save";
     char lost_why[192] = "; the changes since the last save are lost";
     const char *kept = " (the journal holds every change)";
     /* with a sound journal its files still hold every change; without
      * one, or with one that broke, this snapshot was the only copy */
     int lost_if_failed = repair ? repair_loss(&d->jn, lost_why, sizeof lost_why) : d->jn.fd < 0;
     if (repair) kept = lost_why;
+    else if (lost_if_failed && d->snap_gen && s->store.changes == d->changes_at_save) {
+        /* only for a step of the wall clock: no change is lost */
+        lost_if_failed = 0;
+        kept = " (no change is lost; a restart reads the last snapshot's deadlines by the new wall clock)";
+    }
     char err[PATH_MAX + 256];
     if (restore_layout(d)) {
         /* @ndb was removed and cannot be made again, or another server
@@ -673,7 +684,7 @@ static int final_snapshot(ndb_server *s, int repair) {
     int rotated = d->jn.fd < 0 || journal_rotate(&d->jn, gen, err, sizeof err) == 0;
     if (!rotated) {
         if (repair) log_error("%s failed: %s%s", what, err, lost_why);
-        else log_error("final save skipped: %s%s", err, kept);
+        else log_error("%s skipped: %s%s", what, err, kept);
         return repair && lost_if_failed;
     }
     if (autosnap_write(&s->store, &d->L, gen, d->jn.fd >= 0, &bytes, err, sizeof err)) {
@@ -682,6 +693,7 @@ static int final_snapshot(ndb_server *s, int repair) {
     }
     auto_retention(&d->L, gen, s->cfg.keep_snapshots);
     d->snap_gen = gen; /* a final save after the repair has nothing to add then */
+    d->steps_saved = d->clock_steps; /* every deadline in it is by the wall clock as it is now */
     d->changes_at_save = s->store.changes;
     log_info("%s: automatic snapshot %llu written in %llu ms (%llu bytes)", what, (unsigned long long)gen,
              (unsigned long long)(mono_ms() - t0), (unsigned long long)bytes);
@@ -695,7 +707,14 @@ int durability_shutdown(ndb_server *s) {
     bgsave_drain(&d->bg, s, 1, 1);
     final_repair(s); /* if shutdown did not begin with it (the loop failed); or it broke again since */
     int lost = d->final_repair < 0;
-    if (!lost && d->started && d->automatic && cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))
+    /* A wall clock step whose snapshot did not get written (a stop while
+     * it was, which ends it, or right after the step): the journal and the
+     * last snapshot still hold deadlines by the old clock, which the next
+     * start would read by the new one (a key set for an hour came back
+     * expired after a clean stop), so the final save writes them anew. */
+    int stepped = d->clock_steps != d->steps_saved;
+    if (!lost && d->started && d->automatic &&
+        (stepped || (cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))))
         lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);

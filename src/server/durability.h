@@ -57,6 +57,9 @@ typedef struct durability {
     uint64_t save_mono_ms;     /* when it did (or start-up) */
     const char *compact_soon;  /* compact at the next turn (no journal: snapshot at the next tick), and why
                                 * (journal files piled up, the clock stepped) */
+    uint64_t clock_steps;      /* wall clock steps that left deadlines on disk by the old clock */
+    uint64_t steps_saved;      /* clock_steps when the newest good automatic snapshot forked: while
+                                * it is behind, shutdown writes a final snapshot (durability_shutdown) */
     int snapshot_failed;       /* the last automatic snapshot failed: writes refused */
     int final_repair;          /* shutdown repaired the broken journal: 1; failed to: -1, or 2 when
                                 * that lost nothing (always, no change since the break) */
@@ -95,7 +98,8 @@ void durability_tick(struct ndb_server *s);
 /* The wall clock was stepped (server_clock_sync): with a journal, compact
  * it at the next turn (unless persist.compactMultiple 0 says never); with a
  * save schedule and no journal, write an automatic snapshot at the next
- * tick (once one was written).  Answers what that does for the deadlines
+ * tick (once one was written); a shutdown before that snapshot is written
+ * writes it as its final save.  Answers what that does for the deadlines
  * already on disk, as the end of the step's log line (" (…)", or ""). */
 const char *durability_clock_stepped(struct ndb_server *s);
 

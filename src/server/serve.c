@@ -189,6 +189,9 @@ int cmd_serve(int argc, char **argv) {
         serve_error(err);
         rc = 1;
     }
+    /* a step of the wall clock since the last tick is seen now, so that the
+     * deadlines the way out writes are by the new clock (server_clock_sync) */
+    server_clock_sync(&srv);
     /* the final save of a save schedule, if any: a failed one is no clean stop */
     if (durability_shutdown(&srv) && !rc) rc = 1;
     if (!rc) log_info("stopped"); /* after that save: the last line of a clean stop */

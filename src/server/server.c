@@ -96,6 +96,12 @@ void server_expire_more(ndb_server *s) {
 void server_clock_sync(ndb_server *s) {
     int64_t moved = store_clock_sync(&s->store);
     if (!moved) return;
+    if (!s->cfg.persist_enabled) { /* no journal, no snapshot: no deadline is ever written */
+        log_warn("the wall clock moved %+.3f s against the monotonic clock: keys and sessions keep the time they "
+                 "had left (persistence is disabled: no deadline is written to disk)",
+                 (double)moved / 1e9);
+        return;
+    }
     const char *on_disk = durability_clock_stepped(s);
     log_warn("the wall clock moved %+.3f s against the monotonic clock: keys and sessions keep the time they had "
              "left, and their deadlines are written by the new wall clock from now on%s",

@@ -160,25 +160,94 @@ start_stepped() {
     grep -qF "warn: the wall clock moved +7200.000 s against the monotonic clock" "$NDB_LOG"
 }
 
+# hour_made: set the key k and make a session, both with an hour to live;
+# prints the session's token
+hour_made() {
+    "$NDB" send '{"KV_SET":{"keys":{"k":1},"ttl":3600}}' | grep -qxF '{"KV_SET_RSP":{"st":1}}' || return 1
+    "$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2
+}
+
+# hour_left KEY TKN: the key and the session, made with an hour to live a
+# few seconds ago (hour_made), have between 3500 and 3599 s left
+hour_left() {
+    run "$NDB" send "{\"KV_TTL\":{\"keys\":[\"$1\"]}}"
+    [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"$1\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
+    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$2}}"
+    [[ "$output" =~ \"remaining\":35[0-9][0-9]\} ]]
+}
+
 @test "a wall clock stepped under a save schedule without a journal: a snapshot writes the deadlines anew, which a restart reads" {
     # the last snapshot of the schedule held the deadlines by the clock a
     # day behind, and with no change since, neither the schedule nor the
     # shutdown saved again: after the restart the key and the session were
     # "expired while the server was down"
     start_stepped -86400 --persist-path "$P" --save "1 1"
-    req '{"KV_SET":{"keys":{"k":1},"ttl":3600}}' '{"KV_SET_RSP":{"st":1}}'
     local t
-    t=$("$NDB" send '{"SH_NEW":{"expiry":{"duration":3600,"deleteSession":true}}}' | grep -o '"tkn":[0-9]*' | cut -d: -f2)
+    t=$(hour_made)
     wait_log "bytes; save schedule)"
     rm "$BATS_TEST_TMPDIR/step"
     wait_log "bytes; snapshot: the wall clock was stepped)"
     grep -qF "warn: the wall clock moved +86400.000 s against the monotonic clock: keys and sessions keep the time they had left, and their deadlines are written by the new wall clock from now on (an automatic snapshot writes them all anew)" "$NDB_LOG"
     stop_server
     start_server --persist-path "$P" --save "1 1"
-    run "$NDB" send '{"KV_TTL":{"keys":["k"]}}'
-    [[ "$output" =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"k\":35[0-9][0-9](\.[0-9]+)?\},\"st\":1\}\}$ ]]
-    run "$NDB" send "{\"SH_INFO\":{\"tkn\":$t}}"
-    [[ "$output" =~ \"remaining\":35[0-9][0-9]\} ]]
+    hour_left k "$t"
+}
+
+# stop_stepped_held: SIGTERM while the snapshot a step of the wall clock
+# asked for waits in its first fsync (NDB_FAULT_HOLD): the stop ends it;
+# the fault is then taken away for the final save, and the exit is clean
+stop_stepped_held() {
+    kill -TERM "$NDB_PID"
+    wait_log "interrupted the snapshot process"
+    rm "$BATS_TEST_TMPDIR/fault"
+    local rc
+    wait "$NDB_PID" && rc=0 || rc=$?
+    NDB_PID=
+    [ "$rc" -eq 0 ]
+    grep -q "^ndb: info: final save (the wall clock was stepped): automatic snapshot [0-9]* written in [0-9]* ms" "$NDB_LOG"
+}
+
+@test "a wall clock stepped without persistence: the line says that no deadline is written, not that they are by the new clock" {
+    start_stepped -3600
+    rm "$BATS_TEST_TMPDIR/step"
+    req '{"KV_SET":{"keys":{"k":1},"ttl":60}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "the wall clock moved"
+    grep -qxF "ndb: warn: the wall clock moved +3600.000 s against the monotonic clock: keys and sessions keep the time they had left (persistence is disabled: no deadline is written to disk)" "$NDB_LOG"
+}
+
+@test "a clean stop while the wall clock step's compaction is written: the final save writes the deadlines by the new clock" {
+    # the stop ended the compaction, and the journal's records still held
+    # the deadlines by the clock a day behind: after the restart the key
+    # and the session had "expired while the server was down"
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1
+    touch "$BATS_TEST_TMPDIR/fault"
+    start_stepped -86400 --persist-path "$P" --journal always
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    local t
+    t=$(hour_made)
+    rm "$BATS_TEST_TMPDIR/step"
+    wait_log "(the journal is compacted into a snapshot that writes them all anew)"
+    stop_stepped_held
+    start_server --persist-path "$P" --journal always
+    hour_left k "$t"
+}
+
+@test "a clean stop while the wall clock step's snapshot of a save schedule is written: the final save writes it" {
+    # without a journal and with no change since the schedule's snapshot,
+    # the shutdown did not save: the restart read that snapshot's deadlines
+    # (by the clock a day behind) by the new clock
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1
+    start_stepped -86400 --persist-path "$P" --save "1 1"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    local t
+    t=$(hour_made)
+    wait_log "bytes; save schedule)"
+    touch "$BATS_TEST_TMPDIR/fault"
+    rm "$BATS_TEST_TMPDIR/step"
+    wait_log "(an automatic snapshot writes them all anew)"
+    stop_stepped_held
+    start_server --persist-path "$P" --save "1 1"
+    hour_left k "$t"
 }
 
 @test "a session that expired while the server was down is gone after recovery" {
