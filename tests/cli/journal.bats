@@ -250,6 +250,35 @@ stop_stepped_held() {
     hour_left k "$t"
 }
 
+# stop_after_step OPTIONS...: a server with its wall clock a day behind
+# keeps a key and a session of an hour on disk (its final save, or its
+# journal), is started again on that clock, has its clock set right and is
+# stopped at once: no write saw the step, and a tick only if one came in
+# those few ms, so the stop itself finds it.  A restart on the right clock
+# must find an hour left, not "expired while the server was down".  (The
+# final save's line is not asserted: when a tick saw the step first, its
+# snapshot did the work.)
+stop_after_step() {
+    start_stepped -86400 --persist-path "$P" "$@"
+    local t
+    t=$(hour_made)
+    stop_server
+    start_stepped -86400 --persist-path "$P" "$@"
+    rm "$BATS_TEST_TMPDIR/step"
+    stop_server
+    grep -qF "warn: the wall clock moved +86400.000 s against the monotonic clock" "$NDB_LOG"
+    start_server --persist-path "$P" "$@"
+    hour_left k "$t"
+}
+
+@test "a wall clock stepped just before a stop, under a save schedule without a journal: the stop sees it and its final save writes the deadlines anew" {
+    stop_after_step --save "3600 1"
+}
+
+@test "a wall clock stepped just before a stop, under a journal: the stop sees it and its final save writes the deadlines anew" {
+    stop_after_step --journal everysec
+}
+
 @test "a session that expired while the server was down is gone after recovery" {
     start_server --persist-path "$P" --journal always
     local gone kept forever
