@@ -54,6 +54,7 @@ typedef struct ndb_config {
     /* limits (issue 10; README "Limits") */
     unsigned max_connections;      /* open TCP connections, handshaking or upgraded */
     size_t max_output;             /* hard cap on one connection's queued output */
+    size_t max_total_output;       /* ... and on all connections' together; 0 = none */
     unsigned handshake_timeout_s;  /* accept → completed WebSocket upgrade */
     unsigned idle_timeout_s;       /* no valid traffic (pong/message) → ping, then hang up */
     unsigned request_timeout_s;    /* first byte → last byte of one incoming message */

@@ -31,6 +31,12 @@ static size_t entry_next(const outq *q, size_t at) {
     return at + OUTQ_ENTRY_HEAD + (n == MARKER ? 0 : n);
 }
 
+/* Payload bytes queued in every queue (maxTotalOutputBytes reads it):
+ * kept beside each queue's own `pending`, wherever that changes. */
+static size_t total_pending;
+
+size_t outq_total_pending(void) { return total_pending; }
+
 size_t outq_reply_begin(outq *q) {
     size_t at = q->buf.len;
     sb_grow(&q->buf, OUTQ_ENTRY_HEAD);
@@ -47,6 +53,7 @@ int outq_reply_end(outq *q, size_t at) {
     uint32_t n = (uint32_t)len;
     memcpy(q->buf.buf + at, &n, sizeof n);
     q->pending += n;
+    total_pending += n;
     return 0;
 }
 
@@ -86,6 +93,7 @@ int outq_fill(outq *q, client_slot *slot) {
         uint32_t len = (uint32_t)n;
         memcpy(q->buf.buf + at, &len, sizeof len);
         q->pending += n;
+        total_pending += n;
         q->slots--;
         return 0;
     }
@@ -112,6 +120,7 @@ char *outq_peek(const outq *q, size_t *at, size_t *n) {
 
 void outq_pop(outq *q) {
     q->pending -= entry_len(q, q->head);
+    total_pending -= entry_len(q, q->head);
     q->head = entry_next(q, q->head);
 }
 
@@ -156,6 +165,7 @@ void outq_drop_held(outq *q) {
             q->slots--;
         } else {
             q->pending -= n;
+            total_pending -= n;
         }
     }
     q->buf.len = q->held_from;
@@ -170,6 +180,7 @@ void outq_free(outq *q) {
         q->slots--;
     }
     sb_free(&q->buf);
+    total_pending -= q->pending;
     q->head = q->pending = 0;
     q->slots = 0;
     q->held_from = OUTQ_NOT_HELD;

@@ -64,6 +64,10 @@ void outq_reply_defer(outq *q, size_t at, client_slot *slot);
  * long for an entry (as outq_reply_end); else 0. */
 int outq_push(outq *q, const char *msg, size_t n);
 
+/* Payload bytes queued and not yet written in every queue together (all
+ * connections' output: limits.maxTotalOutputBytes). */
+size_t outq_total_pending(void);
+
 /* Move every entry of src (which holds no markers) to the end of dst. */
 void outq_append(outq *dst, outq *src);
 

@@ -219,6 +219,15 @@ static void pending_touch(struct lws *wsi) {
 /* Close wsi from outside its own callback (lws's safe way). */
 static void kill_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
 
+/* Drop c at once, without waiting for its output: a client that reads
+ * nothing would not take a close frame either (lws sends one with 1008 if
+ * the socket still has room; the direct path does not try). */
+static void drop_now(conn *c) {
+    c->closing = 1;
+    if (!c->direct) lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
+    kill_async(c->wsi);
+}
+
 static void link_conn(conn *c) {
     c->next = T.conns;
     if (T.conns) T.conns->prev = c;
@@ -418,10 +427,40 @@ static int check_output_cap(conn *c) {
     return -1;
 }
 
+/* Over limits.maxTotalOutputBytes: the output queued for all connections
+ * together is memory no other limit bounds (maxOutputBytes is per
+ * connection: 10,000 clients that ask for big answers and read nothing
+ * could hold 640 GB with the defaults).  Drop the connections holding the
+ * most, one by one, until the total is under the limit again: a client
+ * that reads keeps its queue short and is the last to go.  Dropped at
+ * once, their queues freed now: a close frame would wait behind the
+ * output (perhaps inside a frame half written).  Left out: the connection
+ * whose reply is being built (its queue is in use; its own turn comes)
+ * and those already closing (bounded by outputStallTimeoutSec).  Returns
+ * -1 when c itself was dropped. */
+static int check_total_output(conn *c) {
+    size_t cap = T.srv->cfg.max_total_output;
+    int dropped_c = 0;
+    while (cap && outq_total_pending() > cap) {
+        conn *big = NULL;
+        for (conn *o = T.conns; o; o = o->next)
+            if (!o->closing && !o->dispatching && o->out.pending && (!big || o->out.pending > big->out.pending))
+                big = o;
+        if (!big) break;
+        log_warn("closing client %llu (%s): its %zu bytes of unread output were the most when the output queued "
+                 "for all connections passed maxTotalOutputBytes (%zu)",
+                 (unsigned long long)big->cl.id, big->cl.addr, big->out.pending, cap);
+        outq_free(&big->out);
+        drop_now(big);
+        if (big == c) dropped_c = 1;
+    }
+    return dropped_c ? -1 : 0;
+}
+
 /* Something was queued: ask to write it, and stop reading a connection
  * whose output passed the high-water mark (back-pressure, Q22). */
 static void queued(conn *c) {
-    if (check_output_cap(c)) return;
+    if (check_output_cap(c) || check_total_output(c)) return;
     want_write(c);
     if (!c->throttled && conn_backlog(c) > T.srv->cfg.out_high_water) {
         c->throttled = 1;
@@ -964,9 +1003,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         if (c->throttled && now_ms - c->last_progress >= (int64_t)cfg->out_stall_timeout_s * 1000) {
             log_info("closing a connection whose %zu bytes of output made no progress for %u s",
                      conn_backlog(c), cfg->out_stall_timeout_s);
-            c->closing = 1;
-            if (!c->direct) lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
-            kill_async(c->wsi);
+            drop_now(c);
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
             log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
                      cfg->request_timeout_s);

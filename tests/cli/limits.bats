@@ -400,6 +400,51 @@ cpu below 25%: True
     req '{"KV_CONTAINS":{"keys":["big"]}}' '{"KV_CONTAINS_RSP":{"contains":["big"],"st":1}}'
 }
 
+@test "maxTotalOutputBytes: past it, the connection with the most unread output is dropped; the others go on" {
+    # each connection's queue was bounded (maxOutputBytes), not their sum:
+    # clients that ask for big answers and read nothing could hold that many
+    # times maxOutputBytes of memory.  Two such clients each queue 12 MB
+    # (less what the kernel's buffers take, 4 MB at most: at least 8 MB),
+    # without back-pressure; the sum passes 14 MiB while the second is
+    # still below the first
+    start_server --max-total-output 14M --output-high-water 64M
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000, "s":1}}}))' | "$NDB" send - >/dev/null
+    run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB_LOG" <<'PY'
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, build_frame, OP_TEXT
+get = build_frame(OP_TEXT, b'{"KV_GET":{"keys":["v"]}}')
+a = WSConn(sys.argv[2], 30, rcvbuf=4096)  # reads nothing
+a.send_raw(get * 12)
+time.sleep(1)  # so that a's answers are queued first
+b = WSConn(sys.argv[2], 30, rcvbuf=4096)
+b.send_raw(get * 12)
+for _ in range(400):
+    if "passed maxTotalOutputBytes" in open(sys.argv[3]).read():
+        break
+    time.sleep(0.05)
+c = WSConn(sys.argv[2], 30)  # another client is answered meanwhile
+c.send_frame(OP_TEXT, b'{"KV_GET":{"keys":["s"]}}')
+print(c.recv_message().decode())
+print("b:", sorted(set(len(b.recv_message()) for _ in range(12))))  # every answer, whole
+got = 0
+try:
+    while True:
+        a.recv_message()
+        got += 1
+except wsprobe.Closed as e:
+    print("a: dropped after fewer than 12 answers" if got < 12 else "a: all answers", e.code)
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_GET_RSP":{"keys":{"s":1},"st":1}}
+b: [1000039]
+a: dropped after fewer than 12 answers 1006' ]
+    run -0 grep -c "passed maxTotalOutputBytes" "$NDB_LOG"
+    [ "$output" = 1 ]
+    grep -qE '^ndb: warn: closing client [0-9]+ \(127\.0\.0\.1\): its [0-9]+ bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes \(14680064\)$' "$NDB_LOG"
+}
+
 @test "maxOutputBytes: one answer bigger than the limit closes with 1008 and the reason, not a bare drop" {
     start_server --max-output 64K
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 200000}}}))' | "$NDB" send - >/dev/null
@@ -671,12 +716,12 @@ memory_bytes() { "$NDB" send '{"SV_INFO":{}}' | grep -o '"memoryBytes":[0-9]*' |
     cat >"$cfg" <<'EOF'
 { "version": 5, "ip": "127.0.0.1", "port": 1987, "maxPayload": 8192,
   "persist": { "enabled": false, "path": "./data" },
-  "limits": { "maxConnections": 7, "maxOutputBytes": 1048576, "handshakeTimeoutSec": 3,
+  "limits": { "maxConnections": 7, "maxOutputBytes": 1048576, "maxTotalOutputBytes": 5000000, "handshakeTimeoutSec": 3,
               "idleTimeoutSec": 30, "requestTimeoutSec": 5, "maxDepth": 5, "maxKeyLength": 4,
               "maxKeysPerRequest": 9, "maxMemory": 100000 } }
 EOF
     start_server --config "$cfg"
-    grep -q 'limits: maxConnections 7, maxOutputBytes 1048576, handshakeTimeoutSec 3, idleTimeoutSec 30, requestTimeoutSec 5, loginTimeoutSec 60, maxDepth 5, maxKeyLength 4, maxKeysPerRequest 9, maxMemory 100000' "$NDB_LOG"
+    grep -q 'limits: maxConnections 7, maxOutputBytes 1048576, maxTotalOutputBytes 5000000, handshakeTimeoutSec 3, idleTimeoutSec 30, requestTimeoutSec 5, loginTimeoutSec 60, maxDepth 5, maxKeyLength 4, maxKeysPerRequest 9, maxMemory 100000' "$NDB_LOG"
     req '{"KV_SET":{"keys":{"abcde":1}}}' \
         '{"KV_SET_RSP":{"m":"key longer than 4 bytes (limits.maxKeyLength)","st":42,"tkn":null}}'
     stop_server

@@ -347,7 +347,8 @@ static void test_log(void) {
               "ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, "
               "compactMultiple 2, compactMinBytes 67108864\n"
               "ndb: info: sessions: checkIntervalMs 1000, tokenBits 53\n"
-              "ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, handshakeTimeoutSec 10, "
+              "ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), "
+              "handshakeTimeoutSec 10, "
               "idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest "
               "1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, "
               "maxWatchKeys 100000, watchOutputBytes 1048576\n");
