@@ -142,6 +142,20 @@ deb-systemd-helper purge ndb.service"
     calls ""
 }
 
+@test "configure with a config every user can read (an edited one kept from the package of before): a note" {
+    mkdir -p "$R/etc/ndb"
+    echo '{}' >"$R/etc/ndb/ndb.jsonc"
+    chmod 0644 "$R/etc/ndb/ndb.jsonc"
+    run in_root "$R" /postinst configure 0.1.0
+    [ "$status" -eq 0 ]
+    [ "$output" = "ndb: /etc/ndb/ndb.jsonc is readable by every user of this machine (mode 644); once it holds users (their password hashes), make it private: chmod 600 /etc/ndb/ndb.jsonc (the service reads it through systemd, as root)" ]
+    [ "$(stat -c %a "$R/etc/ndb/ndb.jsonc")" = 644 ] # the administrator's file: only said
+    chmod 0640 "$R/etc/ndb/ndb.jsonc"
+    maint postinst configure 0.1.0
+    chmod 0600 "$R/etc/ndb/ndb.jsonc"
+    maint postinst configure
+}
+
 @test "the maintainer scripts are POSIX sh and shellcheck-clean" {
     command -v shellcheck >/dev/null || skip "shellcheck is not installed"
     run shellcheck --shell=sh "$SCRIPTS/postinst" "$SCRIPTS/prerm" "$SCRIPTS/postrm"

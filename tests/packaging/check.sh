@@ -77,8 +77,12 @@ if [ "$got" != "$(expected $gz)" ]; then
 fi
 echo "$got" | sed 's/^/   /'
 [ -x "$WORK/stage/usr/bin/ndb" ] || fail "usr/bin/ndb is not executable"
-grep -qx 'ExecStart=/usr/bin/ndb serve --config /etc/ndb/ndb.jsonc' \
+grep -qx 'LoadCredential=ndb.jsonc:/etc/ndb/ndb.jsonc' "$WORK/stage/usr/lib/systemd/system/ndb.service" ||
+    fail "ndb.service: no LoadCredential of the config"
+grep -qx 'ExecStart=/usr/bin/ndb serve --config %d/ndb.jsonc' \
     "$WORK/stage/usr/lib/systemd/system/ndb.service" || fail "ndb.service: wrong ExecStart"
+# the config may hold password hashes: private (the unit reads it as root)
+[ "$(stat -c %a "$WORK/stage/etc/ndb/ndb.jsonc")" = 600 ] || fail "etc/ndb/ndb.jsonc is not 0600"
 # check_copyright FILE: a Debian machine-readable copyright file (DEP-5) whose
 # one License paragraph holds the license text of LICENSE
 check_copyright() {
@@ -113,6 +117,8 @@ if [ "$got" != "$(expected $gz)" ]; then
 fi
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ && $2 != "root/root" {bad=1} END {exit bad}' ||
     fail "files in the .deb must belong to root/root"
+dpkg-deb -c "$deb" | grep '^-rw------- root/root .* \./etc/ndb/ndb\.jsonc$' >/dev/null ||
+    fail "etc/ndb/ndb.jsonc is not 0600 in the .deb"
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/ndb/copyright >"$WORK/deb-copyright" ||
     fail "the .deb has no usr/share/doc/ndb/copyright"
 cmp -s "$WORK/deb-copyright" "$WORK/stage/usr/share/doc/ndb/copyright" ||
@@ -195,6 +201,7 @@ if [ -n "$helper" ]; then
     [ "$(readlink "$WANTS")" = /usr/lib/systemd/system/ndb.service ] || fail "postinst did not enable ndb.service"
     echo "   enabled: $(readlink "$WANTS")"
 fi
+[ "$(stat -c %a "$R/etc/ndb/ndb.jsonc")" = 600 ] || fail "dpkg -i: etc/ndb/ndb.jsonc is not 0600"
 [ "$(dpkg --root="$R" -s ndb | sed -n 's/^Status: //p')" = "install ok installed" ] ||
     fail "dpkg does not list ndb as installed in the throwaway root"
 v=$("$R/usr/bin/ndb" --version) || fail "installed ndb --version"

@@ -5,8 +5,8 @@
 # instead of acting.  (tests/packaging/check.sh runs them through dpkg,
 # unchrooted, on a root of its own.)
 #
-# script_root DIR: make DIR such a root: /bin/sh (this machine's dash) and
-# rm, with the libraries they load, and in /usr/bin the stand-ins
+# script_root DIR: make DIR such a root: /bin/sh (this machine's dash), rm
+# and stat, with the libraries they load, and in /usr/bin the stand-ins
 # deb-systemd-helper, deb-systemd-invoke and systemctl, each appending
 # "NAME ARGS..." to DIR/calls.  `deb-systemd-helper was-enabled` answers
 # true unless DIR/disabled exists (the administrator disabled the unit),
@@ -18,7 +18,7 @@ script_root() {
     mkdir -p "$r/bin" "$r/usr/bin" "$r/tmp" "$r/dev"
     # the scripts write to /dev/null: a plain file does (mknod needs root)
     : >"$r/dev/null"
-    for f in "$(command -v dash)" "$(command -v rm)"; do
+    for f in "$(command -v dash)" "$(command -v rm)" "$(command -v stat)"; do
         [ -x "$f" ] || return 1
         # ldd lists the loader and the libraries as absolute paths
         for lib in $(ldd "$f" | grep -o '/[^ ]*'); do
@@ -28,6 +28,7 @@ script_root() {
     done
     cp -L "$(command -v dash)" "$r/bin/sh"
     cp -L "$(command -v rm)" "$r/bin/rm"
+    cp -L "$(command -v stat)" "$r/bin/stat"
     for t in deb-systemd-helper deb-systemd-invoke systemctl; do
         cat >"$r/usr/bin/$t" <<STUB
 #!/bin/sh
