@@ -156,6 +156,15 @@ deb-systemd-helper purge ndb.service"
     maint postinst configure
 }
 
+@test "without init-system-helpers under systemd: nothing started, stopped all the same, no error" {
+    mkdir -p "$R/run/systemd/system"
+    rm "$R/usr/bin/deb-systemd-helper" "$R/usr/bin/deb-systemd-invoke"
+    maint postinst configure
+    calls "systemctl --system daemon-reload"
+    maint prerm remove
+    calls "systemctl stop ndb.service"
+}
+
 @test "the maintainer scripts are POSIX sh and shellcheck-clean" {
     command -v shellcheck >/dev/null || skip "shellcheck is not installed"
     run shellcheck --shell=sh "$SCRIPTS/postinst" "$SCRIPTS/prerm" "$SCRIPTS/postrm"
