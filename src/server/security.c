@@ -6,8 +6,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
+#include "common/plural.h"
 #include "server/origin.h"
 #include "server/tls_server.h"
 
@@ -46,6 +48,21 @@ static void add_list(strbuf *out, const ndb_strlist *l) {
     sb_addc(out, ']');
 }
 
+/* A config file that holds users holds their password hashes: one that
+ * every user of the machine can read gives each of them the hashes to
+ * crack offline.  Only "others" count, as for the TLS key (tls_server.c):
+ * a group of readers is the operator's choice.  The packaged service reads
+ * a copy systemd hands it (LoadCredential): that copy is private, the file
+ * in /etc is the operator's to keep 0600 (the package installs it so). */
+static void log_config_mode(const ndb_config *cfg) {
+    struct stat st;
+    if (!cfg->users.n || !cfg->config_file[0] || stat(cfg->config_file, &st) != 0) return;
+    if (!(st.st_mode & S_IROTH)) return;
+    log_warn("config %s: it holds the password hashes of %zu user%s and is readable by every user of this machine "
+             "(mode %04o): make it 0600 (or 0640, for a group of its readers)",
+             cfg->config_file, cfg->users.n, plural_s(cfg->users.n), (unsigned)(st.st_mode & 07777));
+}
+
 void security_log(const ndb_config *cfg) {
     strbuf line = STRBUF_INIT;
     int any = 0, loopback = security_ip_is_loopback(cfg->ip);
@@ -61,6 +78,7 @@ void security_log(const ndb_config *cfg) {
     else sb_addf(&line, ", protectedMode off (%s)", protected_mode_off_by(cfg));
     log_info("security: %s", line.buf);
     sb_free(&line);
+    log_config_mode(cfg); /* hashes every user can read: a warning */
     if (cfg->tls_cert[0]) {
         log_info("tls: on (TLS 1.2+, cert %s, key %s, client certificates %s%s)", cfg->tls_cert, cfg->tls_key,
                  cfg->tls_ca[0] ? "required, CA " : "not asked for", cfg->tls_ca);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # `cmake --install BUILD --prefix DIR`: everything lands inside DIR (the
-# config too, not /usr/local/etc), and the installed systemd unit runs the
-# binary and the config of DIR.  The .deb (prefix /usr, config in /etc) is
+# config too, not /usr/local/etc, and private), and the installed systemd
+# unit runs the binary of DIR on the config of DIR (handed over by systemd).  The .deb (prefix /usr, config in /etc) is
 # checked by tests/packaging/check.sh.
 
 load helpers
@@ -18,6 +18,8 @@ load helpers
     done <"$build/install_manifest.txt"
     [ -x "$prefix/bin/ndb" ]
     [ -f "$prefix/etc/ndb/ndb.jsonc" ]
-    grep -qxF "ExecStart=$prefix/bin/ndb serve --config $prefix/etc/ndb/ndb.jsonc" \
-        "$prefix/lib/systemd/system/ndb.service"
+    # private: once it holds users it holds their password hashes
+    [ "$(stat -c %a "$prefix/etc/ndb/ndb.jsonc")" = 600 ]
+    grep -qxF "LoadCredential=ndb.jsonc:$prefix/etc/ndb/ndb.jsonc" "$prefix/lib/systemd/system/ndb.service"
+    grep -qxF "ExecStart=$prefix/bin/ndb serve --config %d/ndb.jsonc" "$prefix/lib/systemd/system/ndb.service"
 }

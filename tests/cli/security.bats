@@ -564,6 +564,25 @@ basic_wrong() {
     grep -q '^ndb: info: tls: off (plain ws://)$' "$NDB_LOG"
 }
 
+@test "a config file holding users that every user can read: the server starts and warns; 0640, 0600 and a file without users do not" {
+    local f="$BATS_TEST_TMPDIR/users.json"
+    cp "$USERS_CONFIG" "$f"
+    chmod 0644 "$f"
+    own_server --config "$f"
+    grep -qx "ndb: warn: config $f: it holds the password hashes of 3 users and is readable by every user of this machine (mode 0644): make it 0600 (or 0640, for a group of its readers)" "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    chmod 0640 "$f"
+    own_server --config "$f"
+    grep -q '^ndb: info: security: .*users 3 ' "$NDB_LOG"
+    ! grep -q 'password hashes' "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    printf '{"security":{"users":[]}}' >"$BATS_TEST_TMPDIR/open.json"
+    chmod 0644 "$BATS_TEST_TMPDIR/open.json"
+    own_server --config "$BATS_TEST_TMPDIR/open.json"
+    grep -q '^ndb: info: security: .*users none' "$NDB_LOG"
+    ! grep -q 'password hashes' "$NDB_LOG"
+}
+
 @test "the start-up log names what turned protected mode off: --no-auth, or the config member" {
     printf '{"security":{"protectedMode":false}}' >"$BATS_TEST_TMPDIR/open.json"
     own_server --config "$BATS_TEST_TMPDIR/open.json"

@@ -8,12 +8,18 @@
 #      Architecture, Maintainer, Section, Description, Depends on the
 #      libraries the binary links) and its conffiles;
 #   3. install the .deb with dpkg into a throwaway root (its own admin
-#      directory; nothing on this machine changes) and run the installed
-#      `ndb --version`, `ndb serve` with the installed example config (and
-#      again: the journal it turns on keeps the data across a restart), and
-#      the installed man pages and completions;
+#      directory; nothing on this machine changes; the maintainer scripts
+#      run without chroot, on that root through DPKG_ROOT, so that this
+#      machine's deb-systemd-helper enables the unit there) and run the
+#      installed `ndb --version`, `ndb serve` with the installed example
+#      config (and again: the journal it turns on keeps the data across a
+#      restart), and the installed man pages and completions;
 #   4. `systemd-analyze verify` the installed unit (when systemd-analyze
-#      exists): any message fails the check.
+#      exists): any message fails the check;
+#   5. upgrade (the same .deb again): the administrator's enabled state and
+#      edited conffile stay; dpkg -r keeps the data and the conffile, dpkg -P
+#      deletes them and the unit's links.  (tests/cli/package_scripts.bats
+#      runs the scripts chrooted, with and without a running systemd.)
 #
 # usage: tests/packaging/check.sh [BUILD_DIR]   (default: build-package)
 # Needs: cmake, dpkg-dev (dpkg-shlibdeps, for Depends), systemd (optional,
@@ -71,8 +77,12 @@ if [ "$got" != "$(expected $gz)" ]; then
 fi
 echo "$got" | sed 's/^/   /'
 [ -x "$WORK/stage/usr/bin/ndb" ] || fail "usr/bin/ndb is not executable"
-grep -qx 'ExecStart=/usr/bin/ndb serve --config /etc/ndb/ndb.jsonc' \
+grep -qx 'LoadCredential=ndb.jsonc:/etc/ndb/ndb.jsonc' "$WORK/stage/usr/lib/systemd/system/ndb.service" ||
+    fail "ndb.service: no LoadCredential of the config"
+grep -qx 'ExecStart=/usr/bin/ndb serve --config %d/ndb.jsonc' \
     "$WORK/stage/usr/lib/systemd/system/ndb.service" || fail "ndb.service: wrong ExecStart"
+# the config may hold password hashes: private (the unit reads it as root)
+[ "$(stat -c %a "$WORK/stage/etc/ndb/ndb.jsonc")" = 600 ] || fail "etc/ndb/ndb.jsonc is not 0600"
 # check_copyright FILE: a Debian machine-readable copyright file (DEP-5) whose
 # one License paragraph holds the license text of LICENSE
 check_copyright() {
@@ -107,6 +117,8 @@ if [ "$got" != "$(expected $gz)" ]; then
 fi
 dpkg-deb -c "$deb" | awk '$1 !~ /^d/ && $2 != "root/root" {bad=1} END {exit bad}' ||
     fail "files in the .deb must belong to root/root"
+dpkg-deb -c "$deb" | grep '^-rw------- root/root .* \./etc/ndb/ndb\.jsonc$' >/dev/null ||
+    fail "etc/ndb/ndb.jsonc is not 0600 in the .deb"
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/ndb/copyright >"$WORK/deb-copyright" ||
     fail "the .deb has no usr/share/doc/ndb/copyright"
 cmp -s "$WORK/deb-copyright" "$WORK/stage/usr/share/doc/ndb/copyright" ||
@@ -146,6 +158,14 @@ done
 [[ $depends == *libc6* ]] || fail "Depends lacks libc6"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/ndb/ndb.jsonc ||
     fail "conffiles does not list /etc/ndb/ndb.jsonc"
+# the maintainer scripts of src/dist/debian, executable
+for script in postinst prerm postrm; do
+    dpkg-deb --ctrl-tarfile "$deb" | tar -tvf - "./$script" | grep '^-rwxr-xr-x root/root ' >/dev/null ||
+        fail "$script: not in the .deb as an executable of root"
+    dpkg-deb --ctrl-tarfile "$deb" | tar -xO "./$script" | cmp -s - "src/dist/debian/$script" ||
+        fail "$script in the .deb differs from src/dist/debian/$script"
+done
+echo "   maintainer scripts: postinst, prerm, postrm"
 
 step "dpkg -i into a throwaway root"
 R=$WORK/root
@@ -153,15 +173,35 @@ mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates"
 touch "$R/var/lib/dpkg/status" "$R/var/lib/dpkg/available"
 # The throwaway root's dpkg database holds this machine's entries for the
 # packages named in Depends, so that dpkg checks them (names and versions);
-# the binary then runs below with this machine's libraries.  The package has
-# no maintainer scripts, so nothing runs inside the root.
+# the binary then runs below with this machine's libraries.  The maintainer
+# scripts run here, not chrooted (the root has no shell), and act on the root
+# only: DPKG_ROOT names it, and without it they would start nothing either,
+# as systemd does not run there.  deb-systemd-helper enables the unit in the
+# root when it knows DPKG_ROOT (init-system-helpers 1.60 and later); an older
+# one would enable it on this machine, so a stand-in that does nothing is
+# used then.
+DPKG=(dpkg --root="$R" --force-not-root --force-script-chrootless --log=/dev/null)
+WANTS=$R/etc/systemd/system/multi-user.target.wants/ndb.service
+helper=$(command -v deb-systemd-helper || true)
+if [ -z "$helper" ] || ! grep -q DPKG_ROOT "$helper"; then
+    mkdir -p "$WORK/bin"
+    printf '#!/bin/sh\nexit 0\n' >"$WORK/bin/deb-systemd-helper"
+    chmod 755 "$WORK/bin/deb-systemd-helper"
+    export PATH="$WORK/bin:$PATH"
+    helper=
+fi
 for dep in $(echo "$depends" | tr ',' '\n' | sed 's/(.*//; s/[[:space:]]//g'); do
     dpkg-query -s "$dep" >>"$R/var/lib/dpkg/status" || fail "dependency $dep is not installed here"
     echo >>"$R/var/lib/dpkg/status"
     : >"$R/var/lib/dpkg/info/$(dpkg-query -W -f='${binary:Package}' "$dep").list"
 done
-dpkg --root="$R" --force-not-root --log=/dev/null -i "$deb" >"$WORK/dpkg.log" 2>&1 ||
+"${DPKG[@]}" -i "$deb" >"$WORK/dpkg.log" 2>&1 ||
     { cat "$WORK/dpkg.log" >&2; fail "dpkg -i failed"; }
+if [ -n "$helper" ]; then
+    [ "$(readlink "$WANTS")" = /usr/lib/systemd/system/ndb.service ] || fail "postinst did not enable ndb.service"
+    echo "   enabled: $(readlink "$WANTS")"
+fi
+[ "$(stat -c %a "$R/etc/ndb/ndb.jsonc")" = 600 ] || fail "dpkg -i: etc/ndb/ndb.jsonc is not 0600"
 [ "$(dpkg --root="$R" -s ndb | sed -n 's/^Status: //p')" = "install ok installed" ] ||
     fail "dpkg does not list ndb as installed in the throwaway root"
 v=$("$R/usr/bin/ndb" --version) || fail "installed ndb --version"
@@ -238,11 +278,31 @@ else
     echo "== systemd-analyze not found: unit not verified"
 fi
 
+step "upgrade in the throwaway root: the administrator's choices stay"
+# the data where the unit keeps it (StateDirectory=ndb, DynamicUser=yes)
+mkdir -p "$R/var/lib/private/ndb/@ndb"
+ln -s private/ndb "$R/var/lib/ndb"
+echo '// edited' >>"$R/etc/ndb/ndb.jsonc"
+[ -z "$helper" ] || rm "$WANTS" # systemctl disable ndb
+"${DPKG[@]}" -i "$deb" >"$WORK/dpkg.log" 2>&1 </dev/null ||
+    { cat "$WORK/dpkg.log" >&2; fail "dpkg -i (upgrade) failed"; }
+[ "$(tail -n 1 "$R/etc/ndb/ndb.jsonc")" = '// edited' ] || fail "the upgrade replaced the edited conffile"
+[ -z "$helper" ] || [ ! -L "$WANTS" ] || fail "the upgrade enabled the unit the administrator disabled"
+[ -d "$R/var/lib/private/ndb/@ndb" ] || fail "the upgrade touched the data"
+
 step "dpkg -r and dpkg -P in the throwaway root"
-dpkg --root="$R" --force-not-root --log=/dev/null -r ndb >/dev/null || fail "dpkg -r failed"
+"${DPKG[@]}" -r ndb >/dev/null || fail "dpkg -r failed"
 [ ! -e "$R/usr/bin/ndb" ] || fail "dpkg -r left usr/bin/ndb"
 [ -e "$R/etc/ndb/ndb.jsonc" ] || fail "dpkg -r removed the conffile (only purge should)"
-dpkg --root="$R" --force-not-root --log=/dev/null -P ndb >/dev/null || fail "dpkg -P failed"
+if [ ! -d "$R/var/lib/private/ndb/@ndb" ] || [ ! -L "$R/var/lib/ndb" ]; then
+    fail "dpkg -r removed the data (only purge should)"
+fi
+"${DPKG[@]}" -P ndb >/dev/null || fail "dpkg -P failed"
 [ ! -e "$R/etc/ndb/ndb.jsonc" ] || fail "dpkg -P left the conffile"
+if [ -e "$R/var/lib/private/ndb" ] || [ -L "$R/var/lib/ndb" ]; then fail "dpkg -P left the data"; fi
+if [ -n "$helper" ]; then
+    [ ! -e "$R/var/lib/systemd/deb-systemd-helper-enabled/ndb.service.dsh-also" ] ||
+        fail "dpkg -P left deb-systemd-helper's state of the unit"
+fi
 
 echo "== packaging checks passed"
