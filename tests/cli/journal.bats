@@ -193,6 +193,15 @@ hour_left() {
     hour_left k "$t"
 }
 
+# exits_0: wait for the server, already told to stop, to end; its exit
+# status must be 0
+exits_0() {
+    local rc
+    wait "$NDB_PID" && rc=0 || rc=$?
+    NDB_PID=
+    [ "$rc" -eq 0 ]
+}
+
 # stop_stepped_held: SIGTERM while the snapshot a step of the wall clock
 # asked for waits in its first fsync (NDB_FAULT_HOLD): the stop ends it;
 # the fault is then taken away for the final save, and the exit is clean
@@ -200,10 +209,7 @@ stop_stepped_held() {
     kill -TERM "$NDB_PID"
     wait_log "interrupted the snapshot process"
     rm "$BATS_TEST_TMPDIR/fault"
-    local rc
-    wait "$NDB_PID" && rc=0 || rc=$?
-    NDB_PID=
-    [ "$rc" -eq 0 ]
+    exits_0
     grep -q "^ndb: info: final save (the wall clock was stepped): automatic snapshot [0-9]* written in [0-9]* ms" "$NDB_LOG"
 }
 
@@ -1258,10 +1264,7 @@ taken_over() {
     req '{"KV_GET":{"keys":["k"]}}' '{"KV_GET_RSP":{"keys":{"k":1},"st":1}}'
     kill -0 "$NDB_PID"
     kill -TERM "$NDB_PID"
-    local rc
-    wait "$NDB_PID" && rc=0 || rc=$?
-    NDB_PID=
-    [ "$rc" -eq 0 ]
+    exits_0
     grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
 }
 
