@@ -1243,11 +1243,7 @@ taken_over() {
     start_server --persist-path "$P" --save "3600 1"
     req '{"KV_SET":{"keys":{"typed":"before the terminal closed"}}}' '{"KV_SET_RSP":{"st":1}}'
     kill -HUP "$NDB_PID"
-    local i rc
-    for i in $(seq 1 100); do kill -0 "$NDB_PID" 2>/dev/null || break; sleep 0.05; done
-    wait "$NDB_PID" && rc=0 || rc=$?
-    NDB_PID=
-    [ "$rc" -eq 0 ]
+    exits_0
     # 0 or 1: the server may not have seen req's connection close yet
     grep -qE "shutting down on SIGHUP \(its terminal closed\?\): closing (0 connections|1 connection)$" "$NDB_LOG"
     grep -q "final save: automatic snapshot 1 written in [0-9]* ms" "$NDB_LOG"
