@@ -142,8 +142,9 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     [Symbol.asyncIterator](): AsyncIterator<WatchEvent>;
 }
 
-/** A session's expiry settings: these four members only (another, such as `ttl`, or a number in
- *  place of the object, is a TypeError: it would make a session that never expires). */
+/** A session's expiry settings: a plain object of these four members only (another, such as
+ *  `ttl`, or a number, a Map or another class's object in place of it, is a TypeError: it would
+ *  make a session that never expires). */
 export interface ExpiryOptions {
     /** Seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
      *  TypeError (it would otherwise be dropped, and the session never expire). */
@@ -161,6 +162,9 @@ export interface SessionInfo {
     expiry?: { deleteSession: boolean; duration: number; extendOnGet: boolean; extendOnSetAdd: boolean; remaining: number };
 }
 
+/** A write method's options (set, add, clearSet, incr, update, arrAppend, cas): an object or
+ *  nothing; a number or string in their place (`kv.set({otp: 1}, 30)`, the CLI's TTL after the
+ *  value) is a TypeError naming the method: it would otherwise store a key that never expires. */
 export interface SetOptions extends CallOptions {
     /** Seconds until the keys expire (issue 17): set, add and clearSet.  At most three
      *  decimals (ValueSize (42) otherwise); floating-point noise (100.1 * 3 is

@@ -668,6 +668,12 @@ static int final_snapshot(ndb_server *s, int repair) {
         /* only for a step of the wall clock: no change is lost */
         lost_if_failed = 0;
         kept = " (no change is lost; a restart reads the last snapshot's deadlines by the new wall clock)";
+    } else if (!lost_if_failed && d->clock_steps != d->steps_saved) {
+        /* the journal holds every change, but its records before the step
+         * hold deadlines by the old clock: saying only that it holds every
+         * change hid that a key set for an hour comes back expired */
+        kept = " (the journal holds every change; a recovery reads the deadlines written before the wall clock "
+               "step by the new clock)";
     }
     char err[PATH_MAX + 256];
     if (restore_layout(d)) {

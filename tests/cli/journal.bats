@@ -285,6 +285,41 @@ stop_after_step() {
     stop_after_step --journal everysec
 }
 
+# stop_stepped_failing OPTIONS...: a server started on a wall clock a day
+# behind keeps a key of an hour on disk; started again on that clock, its
+# clock set right, is stopped with every snapshot write failing, so the
+# stepped final save fails; its exit status is left in STOP_RC
+stop_stepped_failing() {
+    start_stepped -86400 --persist-path "$P" "$@"
+    hour_made >/dev/null
+    stop_server
+    export NDB_FAULT_PATH=/@ndb/snapshots/
+    start_stepped -86400 --persist-path "$P" "$@"
+    unset NDB_FAULT_PATH
+    touch "$BATS_TEST_TMPDIR/fault"
+    rm "$BATS_TEST_TMPDIR/step"
+    kill -TERM "$NDB_PID"
+    wait "$NDB_PID" && STOP_RC=0 || STOP_RC=$?
+    NDB_PID=
+    rm "$BATS_TEST_TMPDIR/fault"
+}
+
+@test "a stepped final save that fails with a journal says that a recovery reads the old deadlines by the new clock" {
+    # it said only "(the journal holds every change)", and the restart
+    # found the key of an hour "expired while the server was down"
+    stop_stepped_failing --journal everysec
+    [ "$STOP_RC" -eq 0 ]
+    grep -q "^ndb: error: final save (the wall clock was stepped) \(failed\|skipped\): .*Input/output error (the journal holds every change; a recovery reads the deadlines written before the wall clock step by the new clock)$" "$NDB_LOG"
+    start_server --persist-path "$P" --journal everysec
+    grep -qF "recovery: 1 key and 1 session expired while the server was down" "$NDB_LOG"
+}
+
+@test "a stepped final save that fails without a journal and with no change says that no change is lost, and exits 0" {
+    stop_stepped_failing --save "3600 1"
+    [ "$STOP_RC" -eq 0 ]
+    grep -q "^ndb: error: final save (the wall clock was stepped) failed: .*Input/output error (no change is lost; a restart reads the last snapshot's deadlines by the new wall clock)$" "$NDB_LOG"
+}
+
 @test "a session that expired while the server was down is gone after recovery" {
     start_server --persist-path "$P" --journal always
     local gone kept forever

@@ -191,7 +191,7 @@ export class Client {
         // event before it may say why (Node's ws and undici do: "connect
         // ECONNREFUSED …", "Unexpected server response: 403"; browsers do not).
         let why = '';
-        ws.onerror = (ev) => { why = errorText(ev) ? errorText(ev) + untrustedHint(ev) : why; };
+        ws.onerror = (ev) => { why = errorText(ev) ? errorText(ev) + untrustedHint(ev) + plainToTlsHint(this.url, ev) : why; };
         ws.onclose = (ev) => {
             clearTimeout(timer);
             if (this.ws !== ws) return;
@@ -551,6 +551,18 @@ function untrustedHint(ev) {
     return UNTRUSTED.has(ev?.error?.code)
         ? ' (the server\'s certificate is not trusted: give Node its CA with NODE_EXTRA_CA_CERTS=ca.pem, ' +
           'or pass it to ws: README, "wss:// and a private CA")'
+        : '';
+}
+
+// A ws:// URL whose handshake the server reset: Node says only "read
+// ECONNRESET" (or "socket hang up"), where the CLI names the likely causes:
+// a server that serves wss:// only (TLS), which resets a plain request, or
+// one at its connection limit.
+function plainToTlsHint(url, ev) {
+    const code = ev?.error?.code;
+    return /^ws:/i.test(url) && (code === 'ECONNRESET' || code === 'EPIPE')
+        ? ' (the server closed the connection during the WebSocket handshake: if it serves wss:// only, ' +
+          'use a wss:// URL; or it is at its connection limit)'
         : '';
 }
 

@@ -102,8 +102,17 @@ export function ro(o) {
 // KV_UPDATE, KV_ARR_APPEND, a session's writes): the server then refuses it
 // with 13 naming KV_EXPIRE or SH_EXPIRE, where dropping it here would make
 // the call succeed as if the keys were going to expire.
-function withTtl(body, o) {
+function withTtl(body, o, method) {
+    writeOptions(o, method);
     return o && o.ttl !== undefined ? { ...body, ttl: ttlValue(o.ttl) } : body;
+}
+
+// A write method's options are an object ({ttl, timeout}) or nothing.
+// kv.set({otp: 1}, 30) or kv.cas('otp', null, 1, 30), the CLI's TTL after
+// the value, would otherwise store a key that never expires, without a word.
+function writeOptions(o, method) {
+    if (o == null || (typeof o === 'object' && !Array.isArray(o))) return;
+    throw new TypeError(`${method}'s options are an object such as {ttl: 30}; got ${shown(o)}`);
 }
 
 // A TTL worked out in floating point (0.1 * 3 is 0.30000000000000004, 0.7 * 3
@@ -139,7 +148,10 @@ const EXPIRY_FLAGS = ['deleteSession', 'extendOnGet', 'extendOnSetAdd'];
 // session that never expires, without a word.
 function checkExpiry(e) {
     if (e == null) return;
-    if (typeof e !== 'object' || Array.isArray(e) || e instanceof JsonText)
+    // a plain object: new Map([['duration', 600]]) or new Number(600) has
+    // no own duration either, and made a session that never expires
+    const proto = typeof e === 'object' ? Object.getPrototypeOf(e) : undefined;
+    if (proto !== Object.prototype && proto !== null)
         throw new TypeError(`the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${shown(e)}`);
     for (const k of Object.keys(e)) {
         if (k !== 'duration' && !EXPIRY_FLAGS.includes(k))
@@ -202,9 +214,9 @@ function keyCommands(c, prefix, tkn) {
     const values = (keys, name) => keyMap(keys, m(name), 'value', '{"a": 1}');
     return {
         // Store every member of keys (an object); options.ttl (seconds, issue 17) expires them.
-        set: (keys, o) => c.request(cmd('SET'), b(withTtl({ keys: values(keys, 'set') }, o)), ro(o)).then(() => undefined),
+        set: (keys, o) => c.request(cmd('SET'), b(withTtl({ keys: values(keys, 'set') }, o, m('set'))), ro(o)).then(() => undefined),
         // Store the members of keys that do not exist yet.
-        add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys: values(keys, 'add') }, o)), ro(o)).then(() => undefined),
+        add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys: values(keys, 'add') }, o, m('add'))), ro(o)).then(() => undefined),
         // get(["a","b"]) → {a: …, b: …} (missing keys left out); get("a") →
         // the value, or undefined.  options.text: values as their exact JSON text.
         get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys, m('get')) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
@@ -219,9 +231,9 @@ function keyCommands(c, prefix, tkn) {
         // Every key name (for many keys, prefer kv.scan).
         keys: (o) => c.request(cmd('KEYS'), b({}), ro(o)).then((r) => r.keys),
         // Remove every key, then store keys; resolves with how many were removed.
-        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys: values(keys, 'clearSet') }, o)), ro(o)).then((r) => r.cnt),
+        clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys: values(keys, 'clearSet') }, o, m('clearSet'))), ro(o)).then((r) => r.cnt),
         // Add to numbers (issue 17): {hits: 1} → the new values.
-        incr: (keys, o) => c.request(cmd('INCR'), b(withTtl({ keys: keyMap(keys, m('incr'), 'increment', '{"hits": 1}') }, o)), ro(o)).then((r) => r.keys),
+        incr: (keys, o) => c.request(cmd('INCR'), b(withTtl({ keys: keyMap(keys, m('incr'), 'increment', '{"hits": 1}') }, o, m('incr'))), ro(o)).then((r) => r.keys),
     };
 }
 
@@ -239,9 +251,9 @@ export function kvCommands(c) {
                 .then((r) => (rsp === 'paths' ? r.paths : r.keys));
         },
         // Replace every node path selects in key's value; resolves with the count.
-        update: (key, path, value, o) => c.request('KV_UPDATE', withTtl({ key, path, value }, o), ro(o)).then((r) => r.cnt),
+        update: (key, path, value, o) => c.request('KV_UPDATE', withTtl({ key, path, value }, o, 'kv.update'), ro(o)).then((r) => r.cnt),
         // Append items to the array at key (or to its member options.name).
-        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o.name !== undefined ? { key, items, name: o.name } : { key, items }, o), ro(o)).then(() => undefined),
+        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o?.name !== undefined ? { key, items, name: o.name } : { key, items }, o, 'kv.arrAppend'), ro(o)).then(() => undefined),
         // Snapshots (docs/protocol.md section 6).
         save: (name, o) => c.request('KV_SAVE', { name }, ro(o)).then(rest),
         load: (name, o) => c.request('KV_LOAD', { name }, ro(o)).then(rest),
@@ -263,9 +275,10 @@ export function kvCommands(c) {
         // options.ttl (seconds) makes the stored value expire.  Resolves
         // true if it matched (and so changed), false if nothing changed.
         cas: (key, expect, value, o = {}) => {
+            writeOptions(o, 'kv.cas');
             const body = { key, expect };
             if (value !== undefined) body.value = value;
-            if (o.ttl !== undefined) body.ttl = ttlValue(o.ttl);
+            if (o?.ttl !== undefined) body.ttl = ttlValue(o.ttl);
             return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);
         },
         // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).

@@ -63,7 +63,7 @@ test('session(t).incr, and 100 for a session that does not exist', async () => {
     await refused(s.incr({ views: 1 }), 'SH_INCR', 100, '');
 });
 
-test('the README\'s one-time password: five codes a minute, each used once even by two verifiers racing', async () => {
+test('the README\'s one-time password: five codes a minute, five guesses a code, each used once even by two verifiers racing', async () => {
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
     const code = /## A one-time password\n[^]*?```js\n([^]*?)```/.exec(readme)[1];
     // its one import is given to it as an argument
@@ -77,7 +77,19 @@ test('the README\'s one-time password: five codes a minute, each used once even 
     assert.equal(await verify(db, 'ann', c === '000000' ? '000001' : '000000'), false); // wrong: the code stays
     assert.deepEqual((await Promise.all([verify(db, 'ann', c), verify(other, 'ann', c)])).sort(), [false, true]);
     assert.equal(await verify(db, 'ann', c), false); // used
-    for (let i = 2; i <= 5; i++) assert.notEqual(await sendCode(db, 'ann'), null);
+    // five guesses a code: the sixth, right or not, is false, and a new code starts again
+    const c2 = await sendCode(db, 'ann');
+    const wrong = c2 === '000000' ? '000001' : '000000';
+    for (let i = 1; i <= 5; i++) assert.equal(await verify(db, 'ann', wrong), false);
+    assert.equal(await verify(db, 'ann', c2), false);
+    assert.equal(await db.kv.get('otp:ann'), c2); // not used up: only no longer guessable
+    assertTtl((await db.kv.ttl('tries:ann'))['tries:ann'], 300);
+    const c3 = await sendCode(db, 'ann');
+    assert.equal(await verify(db, 'ann', c3), true);
+    // a guess for a user without a code leaves a counter that expires, not one kept for ever
+    assert.equal(await verify(db, 'bob', '123456'), false);
+    assertTtl((await db.kv.ttl('tries:bob'))['tries:bob'], 300);
+    for (let i = 4; i <= 5; i++) assert.notEqual(await sendCode(db, 'ann'), null);
     assert.equal(await sendCode(db, 'ann'), null); // the sixth in the minute
     assert.equal(await db.kv.get('rl:ann'), 6);
     assertTtl((await db.kv.ttl('rl:ann'))['rl:ann'], 60);

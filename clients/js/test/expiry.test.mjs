@@ -143,10 +143,35 @@ test('sessions.create and session(t).expire take an object of the four settings:
     assert.throws(() => s.expire(10), notObject('the number 10'));
     assert.throws(() => s.expire(0), notObject('the number 0'));
     assert.throws(() => s.expire({ ttl: 10 }), { name: 'TypeError', message: `unknown expiry setting 'ttl' (a session's period is 'duration', in seconds): ${known}` });
+    // an object that is not a plain one has no own duration either
+    assert.throws(() => db.sessions.create(new Map([['duration', 600]])), notObject('a Map'));
+    assert.throws(() => db.sessions.create(new Number(600)), notObject('a Number'));
+    assert.throws(() => s.expire(new Map([['duration', 10]])), notObject('a Map'));
+    assert.equal((await db.sessions.infoAll()).totalSessions, before + 1);
     assert.equal((await s.info()).expiry.duration, 600); // unchanged
     await s.expire(null); // none: never expires, as before
     assert.equal((await s.info()).expires, false);
     await s.end();
+});
+
+test('a write method\'s options are an object: kv.set({otp: 1}, 30), the CLI\'s TTL after the value, is a TypeError, not a key that never expires', async () => {
+    const sent = db.sent.length;
+    const opts = (method, got) => ({ name: 'TypeError', message: `${method}'s options are an object such as {ttl: 30}; got ${got}` });
+    assert.throws(() => db.kv.set({ otp: '123456' }, 30), opts('kv.set', 'the number 30'));
+    assert.throws(() => db.kv.add({ otp: '123456' }, '30'), opts('kv.add', 'the string "30"'));
+    assert.throws(() => db.kv.clearSet({ otp: '123456' }, [30]), opts('kv.clearSet', 'an array'));
+    assert.throws(() => db.kv.incr({ n: 1 }, 30), opts('kv.incr', 'the number 30'));
+    assert.throws(() => db.kv.update('doc', '$.a', 1, 30), opts('kv.update', 'the number 30'));
+    assert.throws(() => db.kv.arrAppend('list', [1], 30), opts('kv.arrAppend', 'the number 30'));
+    assert.throws(() => db.kv.cas('otp', null, '123456', 30), opts('kv.cas', 'the number 30'));
+    assert.deepEqual(db.sent.slice(sent), []);
+    assert.deepEqual(await db.kv.contains(['otp', 'n', 'doc', 'list']), []); // nothing stored
+    // no options (undefined or null) and an options object work as before
+    await db.kv.set({ otp: '1' }, null);
+    assert.equal(await db.kv.cas('otp', '1', '2', null), true);
+    await db.kv.set({ otp: '3' }, { ttl: 30 });
+    assert.ok((await db.kv.ttl('otp')).otp > 29);
+    await db.kv.rmv('otp');
 });
 
 test('session keys have no ttl: session(t).set/add with ttl are refused (13) and store nothing', async () => {

@@ -38,6 +38,17 @@ test('a self-signed certificate: the error says the certificate is not trusted a
         'give Node its CA with NODE_EXTRA_CA_CERTS=ca.pem, or pass it to ws: README, "wss:// and a private CA")');
 });
 
+test('a ws:// URL for a server that serves wss:// only: the error says to use wss://, not only "read ECONNRESET"', { skip: !hasOpenssl && 'no openssl command' }, async () => {
+    const plain = server.url.replace(/^wss:/, 'ws:');
+    const e = await connect(plain).then(() => assert.fail('connected'), (err) => err);
+    assert.ok(e instanceof NdbConnectionError, String(e));
+    // Node's own words vary with the moment of the reset; the hint after them does not
+    const hint = ' (the server closed the connection during the WebSocket handshake: if it serves wss:// only, ' +
+        'use a wss:// URL; or it is at its connection limit)';
+    assert.ok([`read ECONNRESET${hint}`, `socket hang up${hint}`, `write EPIPE${hint}`]
+        .map((m) => `cannot connect to ${plain}: ${m}`).includes(e.message), e.message);
+});
+
 test('the README\'s remedies: a WebSocket class that gives ws the CA, and NODE_EXTRA_CA_CERTS', { skip: !hasOpenssl && 'no openssl command' }, async () => {
     const ca = readFileSync(join(dir, 'cert.pem'));
     class TrustingWebSocket extends WebSocket {
