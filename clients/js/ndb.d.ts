@@ -164,7 +164,8 @@ export interface SessionInfo {
 
 /** A write method's options (set, add, clearSet, incr, update, arrAppend, cas): an object or
  *  nothing; a number or string in their place (`kv.set({otp: 1}, 30)`, the CLI's TTL after the
- *  value) is a TypeError naming the method: it would otherwise store a key that never expires. */
+ *  value), or a member other than these (a misspelt `expire`), is a TypeError naming the method:
+ *  it would otherwise store a key that never expires. */
 export interface SetOptions extends CallOptions {
     /** Seconds until the keys expire (issue 17): set, add and clearSet.  At most three
      *  decimals (ValueSize (42) otherwise); floating-point noise (100.1 * 3 is

@@ -102,17 +102,24 @@ export function ro(o) {
 // KV_UPDATE, KV_ARR_APPEND, a session's writes): the server then refuses it
 // with 13 naming KV_EXPIRE or SH_EXPIRE, where dropping it here would make
 // the call succeed as if the keys were going to expire.
-function withTtl(body, o, method) {
-    writeOptions(o, method);
+function withTtl(body, o, method, more = []) {
+    writeOptions(o, method, more);
     return o && o.ttl !== undefined ? { ...body, ttl: ttlValue(o.ttl) } : body;
 }
 
-// A write method's options are an object ({ttl, timeout}) or nothing.
-// kv.set({otp: 1}, 30) or kv.cas('otp', null, 1, 30), the CLI's TTL after
-// the value, would otherwise store a key that never expires, without a word.
-function writeOptions(o, method) {
-    if (o == null || (typeof o === 'object' && !Array.isArray(o))) return;
-    throw new TypeError(`${method}'s options are an object such as {ttl: 30}; got ${shown(o)}`);
+// A write method's options are an object ({ttl, timeout}, and what `more`
+// names) or nothing.  kv.set({otp: 1}, 30) or kv.cas('otp', null, 1, 30),
+// the CLI's TTL after the value, would otherwise store a key that never
+// expires, without a word; so would a misspelt {expire: 30} or {TTL: 30}.
+function writeOptions(o, method, more = []) {
+    if (o == null) return;
+    if (typeof o !== 'object' || Array.isArray(o))
+        throw new TypeError(`${method}'s options are an object such as {ttl: 30}; got ${shown(o)}`);
+    const known = ['ttl', 'timeout', ...more];
+    for (const k of Object.keys(o)) {
+        if (!known.includes(k))
+            throw new TypeError(`${method}: unknown option '${k}' (its options are ${known.join(', ')})`);
+    }
 }
 
 // A TTL worked out in floating point (0.1 * 3 is 0.30000000000000004, 0.7 * 3
@@ -253,7 +260,7 @@ export function kvCommands(c) {
         // Replace every node path selects in key's value; resolves with the count.
         update: (key, path, value, o) => c.request('KV_UPDATE', withTtl({ key, path, value }, o, 'kv.update'), ro(o)).then((r) => r.cnt),
         // Append items to the array at key (or to its member options.name).
-        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o?.name !== undefined ? { key, items, name: o.name } : { key, items }, o, 'kv.arrAppend'), ro(o)).then(() => undefined),
+        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o?.name !== undefined ? { key, items, name: o.name } : { key, items }, o, 'kv.arrAppend', ['name']), ro(o)).then(() => undefined),
         // Snapshots (docs/protocol.md section 6).
         save: (name, o) => c.request('KV_SAVE', { name }, ro(o)).then(rest),
         load: (name, o) => c.request('KV_LOAD', { name }, ro(o)).then(rest),

@@ -164,6 +164,13 @@ test('a write method\'s options are an object: kv.set({otp: 1}, 30), the CLI\'s 
     assert.throws(() => db.kv.update('doc', '$.a', 1, 30), opts('kv.update', 'the number 30'));
     assert.throws(() => db.kv.arrAppend('list', [1], 30), opts('kv.arrAppend', 'the number 30'));
     assert.throws(() => db.kv.cas('otp', null, '123456', 30), opts('kv.cas', 'the number 30'));
+    // a misspelt option was dropped: {expire: 30} stored a key that never expires
+    const unknown = (method, k, known) => ({ name: 'TypeError', message: `${method}: unknown option '${k}' (its options are ${known})` });
+    assert.throws(() => db.kv.set({ otp: '123456' }, { expire: 30 }), unknown('kv.set', 'expire', 'ttl, timeout'));
+    assert.throws(() => db.kv.incr({ n: 1 }, { TTL: 30 }), unknown('kv.incr', 'TTL', 'ttl, timeout'));
+    assert.throws(() => db.kv.cas('otp', null, '1', { tll: 30 }), unknown('kv.cas', 'tll', 'ttl, timeout'));
+    assert.throws(() => db.kv.arrAppend('list', [1], { nmae: 'x' }), unknown('kv.arrAppend', 'nmae', 'ttl, timeout, name'));
+    assert.throws(() => db.session(1).set({ a: 1 }, { expiry: 30 }), unknown('session.set', 'expiry', 'ttl, timeout'));
     assert.deepEqual(db.sent.slice(sent), []);
     assert.deepEqual(await db.kv.contains(['otp', 'n', 'doc', 'list']), []); // nothing stored
     // no options (undefined or null) and an options object work as before
