@@ -38,6 +38,13 @@ static size_t utf8_seq(const unsigned char *s, size_t n) {
 
 size_t utf8_char_len(const char *s, size_t n) { return n ? utf8_seq((const unsigned char *)s, n) : 0; }
 
+size_t utf8_cut(const char *s, size_t n, size_t max) {
+    if (n <= max) return n;
+    size_t i = max;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80) i--; /* back to the first byte of the character at max */
+    return i;
+}
+
 int utf8_valid(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;

@@ -100,6 +100,12 @@ size_t json_text_deeper_at(const char *s, size_t n, unsigned limit);
  * or 0 if the bytes there are not one (or n is 0). */
 size_t utf8_char_len(const char *s, size_t n);
 
+/* How much of s[0..n) to keep to cut it to at most max bytes without
+ * splitting a UTF-8 character: a key or name quoted in a message is cut
+ * short, and a cut through a character made the whole answer invalid
+ * UTF-8 (a text frame a client must refuse).  n when n <= max. */
+size_t utf8_cut(const char *s, size_t n, size_t max);
+
 /* Validate that s[0..n) is valid UTF-8 (no overlongs, no surrogates, at most
  * U+10FFFF).  Returns 1 if valid. */
 int utf8_valid(const char *s, size_t n);

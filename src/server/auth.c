@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/plural.h"
+#include "json/scan.h"
 #include "server/auth_throttle.h"
 #include "server/auth_worker.h"
 #include "server/refusal_log.h"
@@ -219,7 +220,7 @@ static void unchecked_text(strbuf *out) {
 /* A user name as sent, safe for one log line: JSON-quoted, cut short. */
 static void log_name(char *out, size_t outlen, const char *name, size_t n) {
     strbuf q = STRBUF_INIT;
-    sb_add_json_string(&q, name, n > USER_NAME_MAX ? USER_NAME_MAX : n);
+    sb_add_json_string(&q, name, utf8_cut(name, n, USER_NAME_MAX));
     snprintf(out, outlen, "%s", q.buf);
     sb_free(&q);
 }

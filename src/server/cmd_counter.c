@@ -29,6 +29,7 @@
 
 #include "common/plural.h"
 #include "json/jvalue.h"
+#include "json/scan.h"
 #include "server/commands.h"
 #include "server/keyops.h"
 
@@ -37,7 +38,7 @@ static void fail_key(request *r, unsigned st, const char *what, const char *k, s
     strbuf m = STRBUF_INIT;
     sb_adds(&m, what);
     SB_ADD_LIT(&m, " of key ");
-    sb_add_json_string(&m, k, kn > 200 ? 200 : kn);
+    sb_add_json_string(&m, k, utf8_cut(k, kn, 200));
     sb_addc(&m, ' ');
     sb_adds(&m, why);
     rsp_fail(r, st, m.buf);

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strbuf.h"
+#include "json/scan.h"
 #include "server/auth.h"
 #include "server/origin.h"
 #include "server/refusal_log.h"
@@ -96,8 +97,9 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
         snprintf(w->origin, sizeof w->origin, "%s", origin_hdr);
     }
     strbuf o = STRBUF_INIT, h = STRBUF_INIT, more = STRBUF_INIT;
-    sb_add_json_string(&o, origin_hdr, strnlen(origin_hdr, 200)); /* printable, one line */
-    sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? strnlen(host_hdr, 200) : 0);
+    /* printable, one line; cut at 200 bytes, between characters */
+    sb_add_json_string(&o, origin_hdr, utf8_cut(origin_hdr, strlen(origin_hdr), 200));
+    sb_add_json_string(&h, host_hdr ? host_hdr : "", host_hdr ? utf8_cut(host_hdr, strlen(host_hdr), 200) : 0);
     if (quiet) sb_addf(&more, " (%lu more from this origin since the last warning)", quiet);
     int written;
     if (bad_host == REFUSED_PAGE)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "json/scan.h"
 #include "server/config.h"
 #include "server/settings.h"
 
@@ -174,7 +175,7 @@ static int list_from_json(const setting *s, ndb_strlist *field, const jdoc *d, c
             strbuf shown = STRBUF_INIT;
             if (!not_string) {
                 SB_ADD_LIT(&shown, " (");
-                sb_add_json_string(&shown, item.buf, item.len > 100 ? 100 : item.len);
+                sb_add_json_string(&shown, item.buf, utf8_cut(item.buf, item.len, 100));
                 sb_addc(&shown, ')');
             }
             setting_custom_error(at, "%s must be %s", shown.buf ? shown.buf : "", s->noun ? s->noun : "a string");

@@ -240,6 +240,11 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"z":1e400}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is outside the range of a 64-bit double","st":42,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":1,"s":1}}}' '{"KV_INCR_RSP":{"m":"the value of key \"s\" is not a number","st":41,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"z":[1]}}}' '{"KV_INCR_RSP":{"m":"the increment of key \"z\" is not a number","st":41,"tkn":null}}'
+    # a long key is quoted cut to 200 bytes, between characters: cut through
+    # the é at bytes 200-201, the answer was not UTF-8 (found by fuzz_request)
+    local long
+    long=$(printf 'k%.0s' $(seq 1 199))
+    req "{\"KV_INCR\":{\"keys\":{\"${long}é\":\"x\"}}}" "{\"KV_INCR_RSP\":{\"m\":\"the increment of key \\\"${long}\\\" is not a number\",\"st\":41,\"tkn\":null}}"
     req '{"KV_INCR":{"keys":[]}}' '{"KV_INCR_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     req '{"KV_INCR":{"keys":{"f":1e308,"g":1e308}}}' '{"KV_INCR_RSP":{"keys":{"f":1e+308,"g":1e+308},"st":1}}'
     req '{"KV_INCR":{"keys":{"f":1e308}}}' '{"KV_INCR_RSP":{"m":"the sum of key \"f\" would overflow","st":42,"tkn":null}}'

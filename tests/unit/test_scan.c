@@ -132,6 +132,16 @@ static void test_utf8(void) {
     CHECK(!utf8_valid("\xed\xa0\x80", 3));
     CHECK(utf8_valid("\xf4\x8f\xbf\xbf", 4));
     CHECK(!utf8_valid("\xf4\x90\x80\x80", 4));
+    /* utf8_cut: at most max bytes, never inside a character */
+    CHECK(utf8_cut("abc", 3, 5) == 3);
+    CHECK(utf8_cut("abcdef", 6, 4) == 4);
+    CHECK(utf8_cut("ab\xc3\xa9", 4, 3) == 2);              /* é cut after its first byte */
+    CHECK(utf8_cut("ab\xc3\xa9", 4, 4) == 4);              /* whole: kept */
+    CHECK(utf8_cut("a\xef\xbc\x8fz", 5, 2) == 1);          /* a 3-byte character, cut after 1 */
+    CHECK(utf8_cut("a\xef\xbc\x8fz", 5, 3) == 1);          /* ... and after 2 */
+    CHECK(utf8_cut("a\xef\xbc\x8fz", 5, 4) == 4);
+    CHECK(utf8_cut("\xf0\x9f\x98\x80x", 5, 3) == 0);       /* nothing of a 4-byte one */
+    CHECK(utf8_cut("\xf0\x9f\x98\x80x", 5, 0) == 0);
 }
 
 /* json_text_depth counts brackets outside strings only: escaped quotes
