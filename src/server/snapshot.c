@@ -559,8 +559,7 @@ static int too_deep(const strbuf *text, size_t errpos, snap_span names[3], uint3
 }
 
 void snap_key_name(strbuf *out, const char *k, size_t kn) {
-    size_t cut = kn > 64 ? 64 : kn;
-    while (cut < kn && cut && ((unsigned char)k[cut] & 0xC0) == 0x80) cut--; /* not inside a character */
+    size_t cut = utf8_cut(k, kn, 64);
     SB_ADD_LIT(out, "key ");
     sb_add_json_string(out, k, cut);
     if (cut < kn) sb_addf(out, "... (%zu bytes)", kn);
