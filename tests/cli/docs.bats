@@ -140,6 +140,33 @@ raw_options() {
     [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
 }
 
+# synopsis_lacks PAGE HELP: the options of HELP (a --help text) that the
+# SYNOPSIS of PAGE (mdoc source) names in neither form (-c or --conns);
+# -h, --help aside.  HELP's lines are read as "-c --conns", "- --url".
+synopsis_lacks() {
+    local syn s l missing=
+    syn=$(awk '/^\.Sh SYNOPSIS/ { on = 1; next } /^\.Sh / { on = 0 } on' <<<"$1")
+    while read -r s l; do
+        [ "$l" != --help ] || continue
+        mentions_option "$syn" "$l" && continue
+        [ "$s" != - ] && mentions_option "$syn" "$s" && continue
+        missing+=" $l"
+    done < <(sed -nE 's/^ +(-([A-Za-z0-9]), )?(--[A-Za-z0-9][-A-Za-z0-9]*).*/-\2 \3/p' <<<"$2")
+    echo "$missing"
+}
+
+@test "the SYNOPSIS of ndb-bench(1) and ndb-repl(1) names every option of their --help" {
+    # bench's lacked --password-file, --client-cert, --client-key and --insecure
+    local c out missing=
+    for c in bench repl; do
+        out=$(synopsis_lacks "$(cat "$MAN/ndb-$c.1")" "$("$NDB" $c --help)")
+        [ -z "$out" ] || missing+=" $c:$out"
+    done
+    [ -z "$missing" ] || { echo "not in the SYNOPSIS:$missing" >&2; return 1; }
+    # the check sees a missing long option, and a short one given in neither form
+    [ "$(synopsis_lacks "$(grep -v -e '^\.Op Fl -insecure$' -e '^\.Op Fl q$' "$MAN/ndb-bench.1")" "$("$NDB" bench --help)")" = " --insecure --quiet" ]
+}
+
 @test "ndb(1) and README list exactly the commands with a session form, and those without" {
     local c h with= without= man readme
     while IFS= read -r c; do
