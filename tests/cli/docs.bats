@@ -272,6 +272,137 @@ undocumented_settings() {
         " --ip (--help) --no-persist (--help) --token-bits (man page) limits.maxMemory (man page) --loadPath (man page)" ]
 }
 
+# bytes N[KMGT]: N times its suffix (powers of 1024), as ndb serve reads a SIZE.
+bytes() {
+    local n=${1%[KMGT]} s=${1##*[0-9]}
+    case $s in K) n=$((n << 10)) ;; M) n=$((n << 20)) ;; G) n=$((n << 30)) ;; T) n=$((n << 40)) ;; esac
+    echo "$n"
+}
+
+# help_values HELP: "OPTION LO HI DEFAULT" for every option of HELP (the text
+# of ndb serve --help, made from settings.def) whose line ends in a range
+# and a default, "(64K..1T, default 64M)" or "(0..1000, 0: never, default
+# 2)", sizes in bytes; "OPTION - - DEFAULT" for the others with a default,
+# "(default on)", "(...; default info)".
+help_values() {
+    awk '/^  (-h, )?--/ { if (e != "") print e; e = $0; next }
+         /^    +[^ ]/ && e != "" { sub(/^ +/, " "); e = e $0; next }
+         { if (e != "") print e; e = "" }
+         END { if (e != "") print e }' <<<"$1" |
+        sed -nE 's/^  (--[a-z-]+).*\(([0-9]+[KMGT]?)\.\.([0-9]+[KMGT]?), (0: [a-z]+, )?default ([0-9]+[KMGT]?)\)$/\1 \2 \3 \5/p
+                  t
+                  s/^  (--[a-z-]+).*[(;,] ?default ([^() ]+)\)$/\1 - - \2/p' |
+        while read -r o lo hi def; do
+            if [ "$lo" = - ]; then echo "$o - - $def"; else echo "$o $(bytes "$lo") $(bytes "$hi") $(bytes "$def")"; fi
+        done
+}
+
+# man_config_values PAGE: "MEMBER LO HI DEFAULT" of every entry of the
+# CONFIGURATION FILE section of PAGE (mdoc source) that begins "Integer, LO
+# to HI [unit]; default D", "MEMBER - - DEFAULT" for "Boolean; default D",
+# "Integer, A or B; default D" and a string default ("default .Li \(dqD\(dq").
+man_config_values() {
+    awk '/^\.Sh CONFIGURATION FILE/ { on = 1 } /^\.Sh PERSISTENCE/ { on = 0 }
+         on && /^\.It Li / { if (m != "") print m "\t" t; m = $3; t = ""; next }
+         on && /^\.El/ { if (m != "") print m "\t" t; m = "" }
+         on && m != "" { t = t " " $0 }' <<<"$1" |
+        sed -nE 's/^([A-Za-z.]+)\t Integer, ([0-9]+) to ([0-9]+)( [a-z]+)?; default ([0-9]+).*/\1 \2 \3 \5/p
+                  t
+                  s/^([A-Za-z.]+)\t Boolean; default (true|false).*/\1 - - \2/p
+                  t
+                  s/^([A-Za-z.]+)\t Integer, [0-9]+ or [0-9]+; default ([0-9]+).*/\1 - - \2/p
+                  t
+                  s/^([A-Za-z.]+)\t [^;]*; default \.Li \\\(dq([^\\]+)\\\(dq .*/\1 - - \2/p'
+}
+
+# readme_limit_defaults README: "MEMBER DEFAULT" of every row of README's
+# table of limits ("| queued output | 64 MiB | `maxOutputBytes` / `--max-output` |"),
+# in bytes where the cell gives a unit of bytes.
+readme_limit_defaults() {
+    sed -nE 's/^\| [^|]+ \| ([0-9,]+) ?(KiB|MiB|GiB|bytes|s)?[^|]* \| `([A-Za-z]+)` \/ `--[a-z-]+` \|.*/\3 \1 \2/p' <<<"$1" |
+        tr -d , | while read -r m n unit; do
+            case $unit in KiB) n=$((n << 10)) ;; MiB) n=$((n << 20)) ;; GiB) n=$((n << 30)) ;; esac
+            echo "$m $n"
+        done
+}
+
+# settings_values_mismatches HELP PAGE README LOG: for every setting of
+# settings.def with an option and a member, what PAGE's CONFIGURATION FILE
+# entry, PAGE's option entry ("default N"), README's table of limits and
+# the start-up LOG say of its range or default that HELP does not.
+settings_values_mismatches() {
+    local help=$1 page=$2 readme=$3 log=$4 type member option o lo hi def got leaf n=0 missing=
+    local hv mv rv opts
+    hv=$(help_values "$help")
+    mv=$(man_config_values "$page")
+    rv=$(readme_limit_defaults "$readme")
+    opts=$(awk '/^\.Sh DESCRIPTION/,/^\.Sh CONFIGURATION FILE/' <<<"$page")
+    while read -r type member option; do
+        [ "$member" != - ] && [ "$option" != - ] || continue
+        read -r o lo hi def < <(grep -- "^--$option " <<<"$hv") || continue
+        n=$((n + 1))
+        # --port also takes 0 (a free port, SF_CLI_ZERO); the member does not
+        [ "$member" != port ] || [ "$lo" != 0 ] || lo=1
+        # --help says a BOOL's default as on or off, the page and the log as true or false
+        [ "$type" != BOOL ] || def=$(sed 's/^on$/true/; s/^off$/false/' <<<"$def")
+        got=$(grep "^$member " <<<"$mv" | cut -d' ' -f2-)
+        [ "$got" = "$lo $hi $def" ] || missing+=" $member: ndb-serve(1) CONFIGURATION FILE says '$got', --help '$lo $hi $def';"
+        if [ "$lo" != - ]; then
+            got=$(awk -v o="$option" '$0 ~ "^\\.It Fl -" o "( |$)" { on = 1; next } /^\.It / { on = 0 } on' <<<"$opts" |
+                grep -oE 'default [0-9]+[KMGT]?' | head -n 1)
+            [ "$(bytes "${got#default }")" = "$def" ] || missing+=" --$option: ndb-serve(1) OPTIONS says '$got', --help $def;"
+        fi
+        leaf=${member##*.}
+        if [ "$type" = UINT ] || [ "$type" = SIZE ]; then
+            got=$(grep "^$leaf " <<<"$rv" | cut -d' ' -f2)
+            [[ $member != limits.* ]] || [ "$got" = "$def" ] || missing+=" $member: README's limits table says '$got', --help $def;"
+        fi
+        got=$(grep -oE "[:,] $leaf [^ ,]+" <<<"$log" | cut -d' ' -f3)
+        [ "$type" != BOOL ] || got=$(sed 's/^on$/true/; s/^off$/false/' <<<"$got")
+        [ -z "$got" ] || [ "$got" = "$def" ] || missing+=" $member: the start-up log says '$got', --help $def;"
+    done < <(settings_def)
+    [ "$n" -ge 29 ] || missing+=" only $n settings compared;"
+    echo "$missing"
+}
+
+@test "every setting's range and default: ndb serve --help, ndb-serve(1) twice, README's limits table and the start-up log agree" {
+    start_server --log-level info
+    wait_log 'ndb: info: tls: '
+    local log
+    log=$(cat "$NDB_LOG")
+    stop_server
+    # the log gives the values of every setting with a member but these
+    # (the listening address is its own line; TLS says only on or off)
+    local unlogged type member option
+    while read -r type member option; do
+        [ "$member" != - ] && [ "$type" != OBSOLETE ] || continue
+        grep -qE "[:,(] ${member##*.} " <<<"$log" || unlogged+=" $member"
+    done < <(settings_def)
+    [ "$unlogged" = " version core ip port tls.cert tls.key tls.ca" ] ||
+        { echo "not in the start-up log:$unlogged" >&2; return 1; }
+    local out
+    out=$(settings_values_mismatches "$("$NDB" serve --help)" "$(cat "$MAN/ndb-serve.1")" \
+        "$(cat "$BATS_TEST_DIRNAME/../../README.md")" "$log")
+    [ -z "$out" ] || { echo "$out" | tr ';' '\n' >&2; return 1; }
+}
+
+@test "the settings values check catches a range or default that one place says differently" {
+    local page readme
+    page=$(sed -e 's/^Integer, 1 to 3600 seconds; default 10\.$/Integer, 1 to 3600 seconds; default 20./' \
+        -e 's/^Integer, 64 to 67108864 bytes; default 1048576\.$/Integer, 64 to 1048576 bytes; default 1048576./' \
+        -e 's/^Boolean; default true: plain HTTP/Boolean; default false: plain HTTP/' \
+        -e '/^\.It Fl -max-watches /,/^\.It /s/^\.Pq default 64 ;$/.Pq default 32 ;/' "$MAN/ndb-serve.1")
+    readme=$(sed 's/^| connections | 10000 |/| connections | 1000 |/' "$BATS_TEST_DIRNAME/../../README.md")
+    [ "$(settings_values_mismatches "$("$NDB" serve --help)" "$page" "$readme" \
+        'ndb: info: sessions: checkIntervalMs 1000, tokenBits 64' | tr ';' '\n')" = \
+        " maxPayload: ndb-serve(1) CONFIGURATION FILE says '64 1048576 1048576', --help '64 67108864 1048576'
+ console: ndb-serve(1) CONFIGURATION FILE says '- - false', --help '- - true'
+ sessions.tokenBits: the start-up log says '64', --help 53
+ limits.maxConnections: README's limits table says '1000', --help 10000
+ limits.handshakeTimeoutSec: ndb-serve(1) CONFIGURATION FILE says '1 3600 20', --help '1 3600 10'
+ --max-watches: ndb-serve(1) OPTIONS says 'default 32', --help 64" ]
+}
+
 @test "the example config names only documented members and ndb serve accepts it" {
     local m
     for m in $(grep -oE '"[A-Za-z]+":' "$SRC/dist/ndb.jsonc" | tr -d '":' | sort -u); do
