@@ -36,16 +36,6 @@ mentions_option() {
     fi
 }
 
-# raw_commands: the subcommands that parse their own options (serve, send,
-# bench, ...: raw_subcommands in src/main.c), one per line.
-raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$SRC/main.c"; }
-
-# raw_options CMD: the options that `ndb CMD --help` lists.
-raw_options() {
-    "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*).*/\2 --\3/p' |
-        tr ' ' '\n' | sed '/^$/d; s/^\([A-Za-z0-9]\)$/-\1/'
-}
-
 @test "every man page lints clean: mandoc -T lint and groff -ww" {
     local page out
     for page in "$MAN"/*.1; do
