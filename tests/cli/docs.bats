@@ -316,16 +316,47 @@ readme_limit_defaults() {
         done
 }
 
-# settings_values_mismatches HELP PAGE README LOG: for every setting of
+# amount TEXT: a number as docs/protocol.md writes it ("67,108,864", "2^50",
+# "2^31−1", "64 KiB", "180 s", "65536 bytes") in plain digits.
+amount() {
+    local t=${1//,/} less=0
+    if [[ $t == *−1 ]]; then less=1 t=${t%−1}; fi
+    case $t in
+    2^*) t=$((1 << ${t#2^})) ;;
+    *' KiB') t=$((${t% KiB} << 10)) ;;
+    *' MiB') t=$((${t% MiB} << 20)) ;;
+    *' GiB') t=$((${t% GiB} << 30)) ;;
+    *' TiB') t=$((${t% TiB} << 40)) ;;
+    *' s' | *' bytes') t=${t%% *} ;;
+    esac
+    echo $((t - less))
+}
+
+# protocol_values DOC: "MEMBER LO HI DEFAULT" of the number members of
+# docs/protocol.md 7.2's table ("| `port` | uint | 1 … 65535, default 1987
+# |") and of the limits of 7.3's ("| idle | 180 s | `idleTimeoutSec` /
+# `--idle-timeout` (2 … 86400) |"), in plain digits.
+protocol_values() {
+    {
+        sed -nE 's/^\| `([a-zA-Z.]+)` \| uint \| ([0-9,]+) … ([0-9,^−]+)(, | \()default ([0-9,]+).*/\1|\2|\3|\5/p' <<<"$1"
+        sed -nE 's/^\| [^|]+ \| ([^|]+) \| `([A-Za-z]+)` \/ `--[a-z-]+` \(([^…]+) … ([^;)]+)(;[^)]*)?\) \|.*/limits.\2|\3|\4|\1/p' <<<"$1"
+    } | while IFS='|' read -r m lo hi def; do
+        echo "$m $(amount "$lo") $(amount "$hi") $(amount "${def% (*}")"
+    done
+}
+
+# settings_values_mismatches HELP PAGE README DOC LOG: for every setting of
 # settings.def with an option and a member, what PAGE's CONFIGURATION FILE
-# entry, PAGE's option entry ("default N"), README's table of limits and
-# the start-up LOG say of its range or default that HELP does not.
+# entry, PAGE's option entry ("default N"), README's table of limits, the
+# tables of DOC (docs/protocol.md) 7.2 and 7.3 and the start-up LOG say of
+# its range or default that HELP does not.
 settings_values_mismatches() {
-    local help=$1 page=$2 readme=$3 log=$4 type member option o lo hi def got leaf n=0 missing=
-    local hv mv rv opts
+    local help=$1 page=$2 readme=$3 doc=$4 log=$5 type member option o lo hi def got leaf n=0 missing=
+    local hv mv rv pv opts
     hv=$(help_values "$help")
     mv=$(man_config_values "$page")
     rv=$(readme_limit_defaults "$readme")
+    pv=$(protocol_values "$doc")
     opts=$(awk '/^\.Sh DESCRIPTION/,/^\.Sh CONFIGURATION FILE/' <<<"$page")
     while read -r type member option; do
         [ "$member" != - ] && [ "$option" != - ] || continue
@@ -346,6 +377,8 @@ settings_values_mismatches() {
         if [ "$type" = UINT ] || [ "$type" = SIZE ]; then
             got=$(grep "^$leaf " <<<"$rv" | cut -d' ' -f2)
             [[ $member != limits.* ]] || [ "$got" = "$def" ] || missing+=" $member: README's limits table says '$got', --help $def;"
+            got=$(grep "^$member " <<<"$pv" | cut -d' ' -f2-)
+            [ "$got" = "$lo $hi $def" ] || missing+=" $member: docs/protocol.md 7.2/7.3 says '$got', --help '$lo $hi $def';"
         fi
         got=$(grep -oE "[:,] $leaf [^ ,]+" <<<"$log" | cut -d' ' -f3)
         [ "$type" != BOOL ] || got=$(sed 's/^on$/true/; s/^off$/false/' <<<"$got")
@@ -355,7 +388,7 @@ settings_values_mismatches() {
     echo "$missing"
 }
 
-@test "every setting's range and default: ndb serve --help, ndb-serve(1) twice, README's limits table and the start-up log agree" {
+@test "every setting's range and default: ndb serve --help, ndb-serve(1) twice, README's limits table, docs/protocol.md and the start-up log agree" {
     start_server --log-level info
     wait_log 'ndb: info: tls: '
     local log
@@ -372,24 +405,28 @@ settings_values_mismatches() {
         { echo "not in the start-up log:$unlogged" >&2; return 1; }
     local out
     out=$(settings_values_mismatches "$("$NDB" serve --help)" "$(cat "$MAN/ndb-serve.1")" \
-        "$(cat "$BATS_TEST_DIRNAME/../../README.md")" "$log")
+        "$(cat "$BATS_TEST_DIRNAME/../../README.md")" "$(cat "$BATS_TEST_DIRNAME/../../docs/protocol.md")" "$log")
     [ -z "$out" ] || { echo "$out" | tr ';' '\n' >&2; return 1; }
 }
 
 @test "the settings values check catches a range or default that one place says differently" {
-    local page readme
+    local page readme doc
     page=$(sed -e 's/^Integer, 1 to 3600 seconds; default 10\.$/Integer, 1 to 3600 seconds; default 20./' \
         -e 's/^Integer, 64 to 67108864 bytes; default 1048576\.$/Integer, 64 to 1048576 bytes; default 1048576./' \
         -e 's/^Boolean; default true: plain HTTP/Boolean; default false: plain HTTP/' \
         -e '/^\.It Fl -max-watches /,/^\.It /s/^\.Pq default 64 ;$/.Pq default 32 ;/' "$MAN/ndb-serve.1")
     readme=$(sed 's/^| connections | 10000 |/| connections | 1000 |/' "$BATS_TEST_DIRNAME/../../README.md")
-    [ "$(settings_values_mismatches "$("$NDB" serve --help)" "$page" "$readme" \
+    doc=$(sed -e 's/^\(| `port` | uint | 1 … 65535, default \)1987;/\11988;/' \
+        -e 's/`--max-keys` (1 … 2^32−1)/`--max-keys` (1 … 2^31−1)/' "$BATS_TEST_DIRNAME/../../docs/protocol.md")
+    [ "$(settings_values_mismatches "$("$NDB" serve --help)" "$page" "$readme" "$doc" \
         'ndb: info: sessions: checkIntervalMs 1000, tokenBits 64' | tr ';' '\n')" = \
-        " maxPayload: ndb-serve(1) CONFIGURATION FILE says '64 1048576 1048576', --help '64 67108864 1048576'
+        " port: docs/protocol.md 7.2/7.3 says '1 65535 1988', --help '1 65535 1987'
+ maxPayload: ndb-serve(1) CONFIGURATION FILE says '64 1048576 1048576', --help '64 67108864 1048576'
  console: ndb-serve(1) CONFIGURATION FILE says '- - false', --help '- - true'
  sessions.tokenBits: the start-up log says '64', --help 53
  limits.maxConnections: README's limits table says '1000', --help 10000
  limits.handshakeTimeoutSec: ndb-serve(1) CONFIGURATION FILE says '1 3600 20', --help '1 3600 10'
+ limits.maxKeysPerRequest: docs/protocol.md 7.2/7.3 says '1 2147483647 1000000', --help '1 4294967295 1000000'
  --max-watches: ndb-serve(1) OPTIONS says 'default 32', --help 64" ]
 }
 
