@@ -196,6 +196,31 @@ synopsis_lacks() {
     grep -q '^\.Sh EXAMPLES' "$MAN/ndb.1"
 }
 
+# environment_entries PAGE: the variables of PAGE's ENVIRONMENT section
+# (".It Ev NAME" or ".It Ev NAME1 , Ev NAME2"), one per line.
+environment_entries() {
+    awk '/^\.Sh ENVIRONMENT/ { on = 1; next } /^\.Sh / { on = 0 } on && /^\.It Ev /' "$1" |
+        grep -oE 'Ev [A-Z][A-Z0-9_]+' | cut -d' ' -f2 | LC_ALL=C sort -u
+}
+
+# read_variables DIR...: the environment variables the C files of DIR read
+# (getenv("NAME"), or cli_auth.c's env("NAME")), one per line.
+read_variables() {
+    grep -rhoE '\b(getenv|env)\("[A-Z][A-Z0-9_]+"\)' "$@" --include='*.c' | cut -d'"' -f2 | LC_ALL=C sort -u
+}
+
+@test "every environment variable the client reads is in ndb(1)'s ENVIRONMENT, every one the server reads in ndb-serve(1)'s" {
+    # NDB_LWS_DEBUG was read and described nowhere.  HOME is the FILES
+    # section's ~.  JOURNAL_STREAM is read by log.c, which the server uses.
+    local missing=
+    [ "$(read_variables "$SRC/client" "$SRC/main.c" | wc -l)" -ge 10 ]
+    missing=$(comm -23 <(read_variables "$SRC/client" "$SRC/main.c" | grep -vx HOME) <(environment_entries "$MAN/ndb.1"))
+    [ -z "$missing" ] || { echo "not in ndb(1) ENVIRONMENT: $missing" >&2; return 1; }
+    missing=$(comm -23 <(read_variables "$SRC/server" "$SRC/common") <(environment_entries "$MAN/ndb-serve.1"))
+    [ -z "$missing" ] || { echo "not in ndb-serve(1) ENVIRONMENT: $missing" >&2; return 1; }
+    grep -qx WATCHDOG_PID <(environment_entries "$MAN/ndb-serve.1") # the second of ".It Ev A , Ev B"
+}
+
 @test "ndb(1)'s exit status 1 names every command whose help gives a status 1 of its own" {
     local c missing=
     awk '/^\.Sh EXIT STATUS/,/^\.Sh EXAMPLES/' "$MAN/ndb.1" >"$BATS_TEST_TMPDIR/exit"
