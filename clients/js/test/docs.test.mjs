@@ -2,7 +2,8 @@
 // the client itself: every method of db.kv, db.sessions and db.session(tkn)
 // is declared in ndb.d.ts (and nothing more is) and named in README's
 // Methods table; every export of ndb.js is declared in ndb.d.ts and named
-// in README.md; README's Options table gives the defaults of DEFAULTS.
+// in README.md; README's Options table names the members of Options, with
+// the defaults of DEFAULTS.
 // A method or export added without its documentation fails here.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -100,8 +101,9 @@ function readmeDefaults(readme) {
     return defaults;
 }
 
-test("README's Options table gives the defaults of DEFAULTS", () => {
+test("README's Options table names exactly the members of Options in ndb.d.ts, with the defaults of DEFAULTS", () => {
     const defaults = readmeDefaults(README);
+    assert.deepEqual([...defaults.keys()].sort(), interfaceMembers(DTS, 'Options'));
     for (const [name, value] of Object.entries(ndb.DEFAULTS))
         assert.equal(defaults.get(name), `\`${JSON.stringify(value)}\``, name);
 });
