@@ -4,11 +4,15 @@
 // Methods table; every export of ndb.js is declared in ndb.d.ts and named
 // in README.md; README's Options table names the members of Options, with
 // the defaults of DEFAULTS.
-// A method or export added without its documentation fails here.
+// A method or export added without its documentation fails here.  And
+// README's Node example prints what its comments show.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import * as ndb from '../ndb.js';
+import { Server } from './server.mjs';
 
 const DTS = readFileSync(new URL('../ndb.d.ts', import.meta.url), 'utf8');
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -122,4 +126,29 @@ test('the checks above catch a method, an export or a default left undocumented'
     // a default
     assert.equal(readmeDefaults(README).get('maxDelay'), '`5000`');
     assert.equal(readmeDefaults(README.replace('`100`, `5000`', '`100`, `500`')).get('maxDelay'), '`500`');
+});
+
+test('README\'s Node example, run against a real server, prints what its "// ..." comments show, in order', async () => {
+    const block = README.match(/^```js\n(import \{ connect[^]*?)^```$/m);
+    assert.ok(block, 'no Node example in README');
+    const server = await Server.start();
+    try {
+        const script = block[1]
+            .replace("'./clients/js/ndb.js'", `'${new URL('../ndb.js', import.meta.url).href}'`)
+            .replace('ws://127.0.0.1:1987/', server.url);
+        const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 30000 });
+        // the lines the comments show appear in the output in their order
+        // (lines without a comment, a scan's keys and a session's info, in between)
+        const shown = [...block[1].matchAll(/console\.log\(.*\); *\/\/ (.*)$/gm)].map((m) => m[1]);
+        assert.ok(shown.length >= 3);
+        const lines = stdout.split('\n');
+        let at = 0;
+        for (const want of shown) {
+            const i = lines.indexOf(want, at);
+            assert.ok(i >= 0, `README's example does not print ${want} (after line ${at}):\n${stdout}`);
+            at = i + 1;
+        }
+    } finally {
+        await server.stop();
+    }
 });
