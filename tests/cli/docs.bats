@@ -157,6 +157,24 @@ synopsis_lacks() {
     [ "$(synopsis_lacks "$(grep -v -e '^\.Op Fl -insecure$' -e '^\.Op Fl q$' "$MAN/ndb-bench.1")" "$("$NDB" bench --help)")" = " --insecure --quiet" ]
 }
 
+# repl_own_words HELP: the REPL's own commands that HELP (its help text)
+# lists under "In the REPL" ("  quit, exit, \q   leave"), sorted; the raw
+# request line ({"KV_GET":...}) aside.
+repl_own_words() {
+    awk '/^In the REPL/ { on = 1; next } on && /^$/ { exit } on' <<<"$1" | grep -E '^  [^ {]' |
+        sed -E 's/^  (.*[^ ]) {2,}.*/\1/; s/, /\n/g' | cut -d' ' -f1 | LC_ALL=C sort -u
+}
+
+@test "ndb-repl(1) describes exactly the REPL's own commands that its help lists" {
+    local help man
+    help=$(repl_own_words "$(printf 'help\n' | "$NDB" repl)") # help connects to no server
+    [ "$help" = "$(printf '%s\n' '\q' '\timing' clear exit help quit use | LC_ALL=C sort)" ]
+    # ".It Cm use Ar tkn", ".It Cm quit , Cm exit , Cm \e\&q"
+    man=$(awk '/^Besides the client commands, the REPL knows:$/ { on = 1 } on && /^\.El/ { exit } on' "$MAN/ndb-repl.1" |
+        grep '^\.It Cm ' | grep -oE '(It|,) Cm [^ ]+' | cut -d' ' -f3 | sed 's/\\e\\&/\\/' | LC_ALL=C sort -u)
+    [ "$man" = "$help" ] || { diff <(echo "$help") <(echo "$man") >&2; return 1; }
+}
+
 @test "ndb(1) and README list exactly the commands with a session form, and those without" {
     local c h with= without= man readme
     while IFS= read -r c; do
