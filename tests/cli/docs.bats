@@ -312,16 +312,25 @@ bytes() {
     echo "$n"
 }
 
+# help_entries HELP: each option entry of HELP (ndb serve --help) on one line,
+# its wrapped lines joined.
+help_entries() {
+    awk '/^  (-h, )?--/ { if (e != "") print e; e = $0; next }
+         /^    +[^ ]/ && e != "" { sub(/^ +/, " "); e = e $0; next }
+         { if (e != "") print e; e = "" }
+         END { if (e != "") print e }' <<<"$1"
+}
+
+# help_values_line OPTION: OPTION's entry of ndb serve --help, on one line.
+help_values_line() { help_entries "$("$NDB" serve --help)" | grep -E -- "^  $1 "; }
+
 # help_values HELP: "OPTION LO HI DEFAULT" for every option of HELP (the text
 # of ndb serve --help, made from settings.def) whose line ends in a range
 # and a default, "(64K..1T, default 64M)" or "(0..1000, 0: never, default
 # 2)", sizes in bytes; "OPTION - - DEFAULT" for the others with a default,
 # "(default on)", "(...; default info)".
 help_values() {
-    awk '/^  (-h, )?--/ { if (e != "") print e; e = $0; next }
-         /^    +[^ ]/ && e != "" { sub(/^ +/, " "); e = e $0; next }
-         { if (e != "") print e; e = "" }
-         END { if (e != "") print e }' <<<"$1" |
+    help_entries "$1" |
         sed -nE 's/^  (--[a-z-]+).*\(([0-9]+[KMGT]?)\.\.([0-9]+[KMGT]?), (0: [a-z]+, )?default ([0-9]+[KMGT]?)\)$/\1 \2 \3 \5/p
                   t
                   s/^  (--[a-z-]+).*[(;,] ?default ([^() ]+)\)$/\1 - - \2/p' |
@@ -503,6 +512,20 @@ serve_synopsis() {
         grep -q -- "$o\b" <<<"$readme" || missing+=" $o"
     done
     [ -z "$missing" ] || { echo "not in the synopsis:$missing" >&2; return 1; }
+}
+
+@test "the ndb serve synopsis's value lists (--log-level error|warn|...) are the words --help gives" {
+    local readme o list words n=0 missing=
+    readme=$(serve_synopsis "$BATS_TEST_DIRNAME/../../README.md" '## `ndb serve`')
+    while read -r o list; do
+        # --help: "(error, warn, info or debug; default info)", "(53 or 64, default 53)"
+        words=$(help_values_line "$o" | grep -oE '\([a-z0-9]+(, [a-z0-9]+)* or [a-z0-9]+[;,] default' | head -n 1 |
+            sed -E 's/^\(//; s/[;,] default$//; s/,? or /, /' | tr -d ',' | tr ' ' '\n' | LC_ALL=C sort)
+        [ "$(tr '|' '\n' <<<"$list" | LC_ALL=C sort)" = "$words" ] || missing+=" $o ($list; --help: $(echo $words))"
+        n=$((n + 1))
+    done < <(grep -oE '\[--[a-z-]+ [a-z0-9]+(\|[a-z0-9]+)+\]' <<<"$readme" | tr -d '[]')
+    [ "$n" -ge 3 ]
+    [ -z "$missing" ] || { echo "value lists that differ:$missing" >&2; return 1; }
 }
 
 @test "README's table of client commands names every client command" {
