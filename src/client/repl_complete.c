@@ -5,8 +5,9 @@
  * from the client's command table (cli_commands / cli_options), so the REPL
  * cannot offer a command or option the client does not accept:
  *   - the first word: command names, group names ("session") and the REPL's
- *     own words (use, help, quit, exit, clear-keys); "\timing" after a
- *     backslash (inserted as is: quoted, it would be a command name);
+ *     own words (use, help, quit, exit, clear-keys); "\timing" and "\q"
+ *     after a backslash (inserted as is: quoted, they would be command
+ *     names);
  *   - after a group: its subcommands; after `help`: command names and
  *     `values`;
  *   - a word starting with '-': the options of the current command (its own
@@ -454,8 +455,9 @@ unsigned char repl_complete(EditLine *el, int ch) {
     size_t start = upto;  /* where the word being completed starts */
     const char *prefix = "";
     char first = repl_first_char(text);
-    /* The REPL's \timing is a word of its own, not read by repl_split:
-     * quoted ('\timing') it would be a command name, and unknown. */
+    /* The REPL's \timing and \q are words of their own, not read by
+     * repl_split: quoted ('\timing') they would be command names, and
+     * unknown.  Both are offered, as help lists both. */
     int verbatim = first == '\\';
     if (first == '\\' && off) {
         /* \timing takes no continued lines */
@@ -463,11 +465,13 @@ unsigned char repl_complete(EditLine *el, int ch) {
         size_t b = strspn(line, " \t");
         if (!strpbrk(line + b, " \t")) {
             cand_add(&c, "\\timing");
+            cand_add(&c, "\\q");
             start = b;
             prefix = line + b;
         } else {
             repl_split(line + b, upto - b, &w); /* "timing" + maybe a partial word */
-            if (w.n == 1 || (w.n == 2 && !w.trailing)) {
+            /* on/off after \timing only: \q takes no argument */
+            if (w.n >= 1 && !strcmp(w.w[0].text, "timing") && (w.n == 1 || (w.n == 2 && !w.trailing))) {
                 cand_add(&c, "on");
                 cand_add(&c, "off");
                 if (w.n == 2) {

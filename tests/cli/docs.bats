@@ -36,16 +36,6 @@ mentions_option() {
     fi
 }
 
-# raw_commands: the subcommands that parse their own options (serve, send,
-# bench, ...: raw_subcommands in src/main.c), one per line.
-raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$SRC/main.c"; }
-
-# raw_options CMD: the options that `ndb CMD --help` lists.
-raw_options() {
-    "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*).*/\2 --\3/p' |
-        tr ' ' '\n' | sed '/^$/d; s/^\([A-Za-z0-9]\)$/-\1/'
-}
-
 @test "every man page lints clean: mandoc -T lint and groff -ww" {
     local page out
     for page in "$MAN"/*.1; do
@@ -140,6 +130,51 @@ raw_options() {
     [ -z "$missing" ] || { echo "not documented:$missing" >&2; return 1; }
 }
 
+# synopsis_lacks PAGE HELP: the options of HELP (a --help text) that the
+# SYNOPSIS of PAGE (mdoc source) names in neither form (-c or --conns);
+# -h, --help aside.  HELP's lines are read as "-c --conns", "- --url".
+synopsis_lacks() {
+    local syn s l missing=
+    syn=$(awk '/^\.Sh SYNOPSIS/ { on = 1; next } /^\.Sh / { on = 0 } on' <<<"$1")
+    while read -r s l; do
+        [ "$l" != --help ] || continue
+        mentions_option "$syn" "$l" && continue
+        [ "$s" != - ] && mentions_option "$syn" "$s" && continue
+        missing+=" $l"
+    done < <(sed -nE 's/^ +(-([A-Za-z0-9]), )?(--[A-Za-z0-9][-A-Za-z0-9]*).*/-\2 \3/p' <<<"$2")
+    echo "$missing"
+}
+
+@test "the SYNOPSIS of ndb-bench(1) and ndb-repl(1) names every option of their --help" {
+    # bench's lacked --password-file, --client-cert, --client-key and --insecure
+    local c out missing=
+    for c in bench repl; do
+        out=$(synopsis_lacks "$(cat "$MAN/ndb-$c.1")" "$("$NDB" $c --help)")
+        [ -z "$out" ] || missing+=" $c:$out"
+    done
+    [ -z "$missing" ] || { echo "not in the SYNOPSIS:$missing" >&2; return 1; }
+    # the check sees a missing long option, and a short one given in neither form
+    [ "$(synopsis_lacks "$(grep -v -e '^\.Op Fl -insecure$' -e '^\.Op Fl q$' "$MAN/ndb-bench.1")" "$("$NDB" bench --help)")" = " --insecure --quiet" ]
+}
+
+# repl_own_words HELP: the REPL's own commands that HELP (its help text)
+# lists under "In the REPL" ("  quit, exit, \q   leave"), sorted; the raw
+# request line ({"KV_GET":...}) aside.
+repl_own_words() {
+    awk '/^In the REPL/ { on = 1; next } on && /^$/ { exit } on' <<<"$1" | grep -E '^  [^ {]' |
+        sed -E 's/^  (.*[^ ]) {2,}.*/\1/; s/, /\n/g' | cut -d' ' -f1 | LC_ALL=C sort -u
+}
+
+@test "ndb-repl(1) describes exactly the REPL's own commands that its help lists" {
+    local help man
+    help=$(repl_own_words "$(printf 'help\n' | "$NDB" repl)") # help connects to no server
+    [ "$help" = "$(printf '%s\n' '\q' '\timing' clear exit help quit use | LC_ALL=C sort)" ]
+    # ".It Cm use Ar tkn", ".It Cm quit , Cm exit , Cm \e\&q"
+    man=$(awk '/^Besides the client commands, the REPL knows:$/ { on = 1 } on && /^\.El/ { exit } on' "$MAN/ndb-repl.1" |
+        grep '^\.It Cm ' | grep -oE '(It|,) Cm [^ ]+' | cut -d' ' -f3 | sed 's/\\e\\&/\\/' | LC_ALL=C sort -u)
+    [ "$man" = "$help" ] || { diff <(echo "$help") <(echo "$man") >&2; return 1; }
+}
+
 @test "ndb(1) and README list exactly the commands with a session form, and those without" {
     local c h with= without= man readme
     while IFS= read -r c; do
@@ -177,6 +212,31 @@ raw_options() {
     for v in 0 1 2 3; do grep -qx "\.It $v" "$BATS_TEST_TMPDIR/exit"; done
     grep -q 'ndb/history' "$MAN/ndb.1"
     grep -q '^\.Sh EXAMPLES' "$MAN/ndb.1"
+}
+
+# environment_entries PAGE: the variables of PAGE's ENVIRONMENT section
+# (".It Ev NAME" or ".It Ev NAME1 , Ev NAME2"), one per line.
+environment_entries() {
+    awk '/^\.Sh ENVIRONMENT/ { on = 1; next } /^\.Sh / { on = 0 } on && /^\.It Ev /' "$1" |
+        grep -oE 'Ev [A-Z][A-Z0-9_]+' | cut -d' ' -f2 | LC_ALL=C sort -u
+}
+
+# read_variables DIR...: the environment variables the C files of DIR read
+# (getenv("NAME"), or cli_auth.c's env("NAME")), one per line.
+read_variables() {
+    grep -rhoE '\b(getenv|env)\("[A-Z][A-Z0-9_]+"\)' "$@" --include='*.c' | cut -d'"' -f2 | LC_ALL=C sort -u
+}
+
+@test "every environment variable the client reads is in ndb(1)'s ENVIRONMENT, every one the server reads in ndb-serve(1)'s" {
+    # NDB_LWS_DEBUG was read and described nowhere.  HOME is the FILES
+    # section's ~.  JOURNAL_STREAM is read by log.c, which the server uses.
+    local missing=
+    [ "$(read_variables "$SRC/client" "$SRC/main.c" | wc -l)" -ge 10 ]
+    missing=$(comm -23 <(read_variables "$SRC/client" "$SRC/main.c" | grep -vx HOME) <(environment_entries "$MAN/ndb.1"))
+    [ -z "$missing" ] || { echo "not in ndb(1) ENVIRONMENT: $missing" >&2; return 1; }
+    missing=$(comm -23 <(read_variables "$SRC/server" "$SRC/common") <(environment_entries "$MAN/ndb-serve.1"))
+    [ -z "$missing" ] || { echo "not in ndb-serve(1) ENVIRONMENT: $missing" >&2; return 1; }
+    grep -qx WATCHDOG_PID <(environment_entries "$MAN/ndb-serve.1") # the second of ".It Ev A , Ev B"
 }
 
 @test "ndb(1)'s exit status 1 names every command whose help gives a status 1 of its own" {
@@ -245,6 +305,183 @@ undocumented_settings() {
         " --ip (--help) --no-persist (--help) --token-bits (man page) limits.maxMemory (man page) --loadPath (man page)" ]
 }
 
+# bytes N[KMGT]: N times its suffix (powers of 1024), as ndb serve reads a SIZE.
+bytes() {
+    local n=${1%[KMGT]} s=${1##*[0-9]}
+    case $s in K) n=$((n << 10)) ;; M) n=$((n << 20)) ;; G) n=$((n << 30)) ;; T) n=$((n << 40)) ;; esac
+    echo "$n"
+}
+
+# help_entries HELP: each option entry of HELP (ndb serve --help) on one line,
+# its wrapped lines joined.
+help_entries() {
+    awk '/^  (-h, )?--/ { if (e != "") print e; e = $0; next }
+         /^    +[^ ]/ && e != "" { sub(/^ +/, " "); e = e $0; next }
+         { if (e != "") print e; e = "" }
+         END { if (e != "") print e }' <<<"$1"
+}
+
+# help_values_line OPTION: OPTION's entry of ndb serve --help, on one line.
+help_values_line() { help_entries "$("$NDB" serve --help)" | grep -E -- "^  $1 "; }
+
+# help_values HELP: "OPTION LO HI DEFAULT" for every option of HELP (the text
+# of ndb serve --help, made from settings.def) whose line ends in a range
+# and a default, "(64K..1T, default 64M)" or "(0..1000, 0: never, default
+# 2)", sizes in bytes; "OPTION - - DEFAULT" for the others with a default,
+# "(default on)", "(...; default info)".
+help_values() {
+    help_entries "$1" |
+        sed -nE 's/^  (--[a-z-]+).*\(([0-9]+[KMGT]?)\.\.([0-9]+[KMGT]?), (0: [a-z]+, )?default ([0-9]+[KMGT]?)\)$/\1 \2 \3 \5/p
+                  t
+                  s/^  (--[a-z-]+).*[(;,] ?default ([^() ]+)\)$/\1 - - \2/p' |
+        while read -r o lo hi def; do
+            if [ "$lo" = - ]; then echo "$o - - $def"; else echo "$o $(bytes "$lo") $(bytes "$hi") $(bytes "$def")"; fi
+        done
+}
+
+# man_config_values PAGE: "MEMBER LO HI DEFAULT" of every entry of the
+# CONFIGURATION FILE section of PAGE (mdoc source) that begins "Integer, LO
+# to HI [unit]; default D", "MEMBER - - DEFAULT" for "Boolean; default D",
+# "Integer, A or B; default D" and a string default ("default .Li \(dqD\(dq").
+man_config_values() {
+    awk '/^\.Sh CONFIGURATION FILE/ { on = 1 } /^\.Sh PERSISTENCE/ { on = 0 }
+         on && /^\.It Li / { if (m != "") print m "\t" t; m = $3; t = ""; next }
+         on && /^\.El/ { if (m != "") print m "\t" t; m = "" }
+         on && m != "" { t = t " " $0 }' <<<"$1" |
+        sed -nE 's/^([A-Za-z.]+)\t Integer, ([0-9]+) to ([0-9]+)( [a-z]+)?; default ([0-9]+).*/\1 \2 \3 \5/p
+                  t
+                  s/^([A-Za-z.]+)\t Boolean; default (true|false).*/\1 - - \2/p
+                  t
+                  s/^([A-Za-z.]+)\t Integer, [0-9]+ or [0-9]+; default ([0-9]+).*/\1 - - \2/p
+                  t
+                  s/^([A-Za-z.]+)\t [^;]*; default \.Li \\\(dq([^\\]+)\\\(dq .*/\1 - - \2/p'
+}
+
+# readme_limit_defaults README: "MEMBER DEFAULT" of every row of README's
+# table of limits ("| queued output | 64 MiB | `maxOutputBytes` / `--max-output` |"),
+# in bytes where the cell gives a unit of bytes.
+readme_limit_defaults() {
+    sed -nE 's/^\| [^|]+ \| ([0-9,]+) ?(KiB|MiB|GiB|bytes|s)?[^|]* \| `([A-Za-z]+)` \/ `--[a-z-]+` \|.*/\3 \1 \2/p' <<<"$1" |
+        tr -d , | while read -r m n unit; do
+            case $unit in KiB) n=$((n << 10)) ;; MiB) n=$((n << 20)) ;; GiB) n=$((n << 30)) ;; esac
+            echo "$m $n"
+        done
+}
+
+# amount TEXT: a number as docs/protocol.md writes it ("67,108,864", "2^50",
+# "2^31−1", "64 KiB", "180 s", "65536 bytes") in plain digits.
+amount() {
+    local t=${1//,/} less=0
+    if [[ $t == *−1 ]]; then less=1 t=${t%−1}; fi
+    case $t in
+    2^*) t=$((1 << ${t#2^})) ;;
+    *' KiB') t=$((${t% KiB} << 10)) ;;
+    *' MiB') t=$((${t% MiB} << 20)) ;;
+    *' GiB') t=$((${t% GiB} << 30)) ;;
+    *' TiB') t=$((${t% TiB} << 40)) ;;
+    *' s' | *' bytes') t=${t%% *} ;;
+    esac
+    echo $((t - less))
+}
+
+# protocol_values DOC: "MEMBER LO HI DEFAULT" of the number members of
+# docs/protocol.md 7.2's table ("| `port` | uint | 1 … 65535, default 1987
+# |") and of the limits of 7.3's ("| idle | 180 s | `idleTimeoutSec` /
+# `--idle-timeout` (2 … 86400) |"), in plain digits.
+protocol_values() {
+    {
+        sed -nE 's/^\| `([a-zA-Z.]+)` \| uint \| ([0-9,]+) … ([0-9,^−]+)(, | \()default ([0-9,]+).*/\1|\2|\3|\5/p' <<<"$1"
+        sed -nE 's/^\| [^|]+ \| ([^|]+) \| `([A-Za-z]+)` \/ `--[a-z-]+` \(([^…]+) … ([^;)]+)(;[^)]*)?\) \|.*/limits.\2|\3|\4|\1/p' <<<"$1"
+    } | while IFS='|' read -r m lo hi def; do
+        echo "$m $(amount "$lo") $(amount "$hi") $(amount "${def% (*}")"
+    done
+}
+
+# settings_values_mismatches HELP PAGE README DOC LOG: for every setting of
+# settings.def with an option and a member, what PAGE's CONFIGURATION FILE
+# entry, PAGE's option entry ("default N"), README's table of limits, the
+# tables of DOC (docs/protocol.md) 7.2 and 7.3 and the start-up LOG say of
+# its range or default that HELP does not.
+settings_values_mismatches() {
+    local help=$1 page=$2 readme=$3 doc=$4 log=$5 type member option o lo hi def got leaf n=0 missing=
+    local hv mv rv pv opts
+    hv=$(help_values "$help")
+    mv=$(man_config_values "$page")
+    rv=$(readme_limit_defaults "$readme")
+    pv=$(protocol_values "$doc")
+    opts=$(awk '/^\.Sh DESCRIPTION/,/^\.Sh CONFIGURATION FILE/' <<<"$page")
+    while read -r type member option; do
+        [ "$member" != - ] && [ "$option" != - ] || continue
+        read -r o lo hi def < <(grep -- "^--$option " <<<"$hv") || continue
+        n=$((n + 1))
+        # --port also takes 0 (a free port, SF_CLI_ZERO); the member does not
+        [ "$member" != port ] || [ "$lo" != 0 ] || lo=1
+        # --help says a BOOL's default as on or off, the page and the log as true or false
+        [ "$type" != BOOL ] || def=$(sed 's/^on$/true/; s/^off$/false/' <<<"$def")
+        got=$(grep "^$member " <<<"$mv" | cut -d' ' -f2-)
+        [ "$got" = "$lo $hi $def" ] || missing+=" $member: ndb-serve(1) CONFIGURATION FILE says '$got', --help '$lo $hi $def';"
+        if [ "$lo" != - ]; then
+            got=$(awk -v o="$option" '$0 ~ "^\\.It Fl -" o "( |$)" { on = 1; next } /^\.It / { on = 0 } on' <<<"$opts" |
+                grep -oE 'default [0-9]+[KMGT]?' | head -n 1)
+            [ "$(bytes "${got#default }")" = "$def" ] || missing+=" --$option: ndb-serve(1) OPTIONS says '$got', --help $def;"
+        fi
+        leaf=${member##*.}
+        if [ "$type" = UINT ] || [ "$type" = SIZE ]; then
+            got=$(grep "^$leaf " <<<"$rv" | cut -d' ' -f2)
+            [[ $member != limits.* ]] || [ "$got" = "$def" ] || missing+=" $member: README's limits table says '$got', --help $def;"
+            got=$(grep "^$member " <<<"$pv" | cut -d' ' -f2-)
+            [ "$got" = "$lo $hi $def" ] || missing+=" $member: docs/protocol.md 7.2/7.3 says '$got', --help '$lo $hi $def';"
+        fi
+        got=$(grep -oE "[:,] $leaf [^ ,]+" <<<"$log" | cut -d' ' -f3)
+        [ "$type" != BOOL ] || got=$(sed 's/^on$/true/; s/^off$/false/' <<<"$got")
+        [ -z "$got" ] || [ "$got" = "$def" ] || missing+=" $member: the start-up log says '$got', --help $def;"
+    done < <(settings_def)
+    [ "$n" -ge 29 ] || missing+=" only $n settings compared;"
+    echo "$missing"
+}
+
+@test "every setting's range and default: ndb serve --help, ndb-serve(1) twice, README's limits table, docs/protocol.md and the start-up log agree" {
+    start_server --log-level info
+    wait_log 'ndb: info: tls: '
+    local log
+    log=$(cat "$NDB_LOG")
+    stop_server
+    # the log gives the values of every setting with a member but these
+    # (the listening address is its own line; TLS says only on or off)
+    local unlogged type member option
+    while read -r type member option; do
+        [ "$member" != - ] && [ "$type" != OBSOLETE ] || continue
+        grep -qE "[:,(] ${member##*.} " <<<"$log" || unlogged+=" $member"
+    done < <(settings_def)
+    [ "$unlogged" = " version core ip port tls.cert tls.key tls.ca" ] ||
+        { echo "not in the start-up log:$unlogged" >&2; return 1; }
+    local out
+    out=$(settings_values_mismatches "$("$NDB" serve --help)" "$(cat "$MAN/ndb-serve.1")" \
+        "$(cat "$BATS_TEST_DIRNAME/../../README.md")" "$(cat "$BATS_TEST_DIRNAME/../../docs/protocol.md")" "$log")
+    [ -z "$out" ] || { echo "$out" | tr ';' '\n' >&2; return 1; }
+}
+
+@test "the settings values check catches a range or default that one place says differently" {
+    local page readme doc
+    page=$(sed -e 's/^Integer, 1 to 3600 seconds; default 10\.$/Integer, 1 to 3600 seconds; default 20./' \
+        -e 's/^Integer, 64 to 67108864 bytes; default 1048576\.$/Integer, 64 to 1048576 bytes; default 1048576./' \
+        -e 's/^Boolean; default true: plain HTTP/Boolean; default false: plain HTTP/' \
+        -e '/^\.It Fl -max-watches /,/^\.It /s/^\.Pq default 64 ;$/.Pq default 32 ;/' "$MAN/ndb-serve.1")
+    readme=$(sed 's/^| connections | 10000 |/| connections | 1000 |/' "$BATS_TEST_DIRNAME/../../README.md")
+    doc=$(sed -e 's/^\(| `port` | uint | 1 … 65535, default \)1987;/\11988;/' \
+        -e 's/`--max-keys` (1 … 2^32−1)/`--max-keys` (1 … 2^31−1)/' "$BATS_TEST_DIRNAME/../../docs/protocol.md")
+    [ "$(settings_values_mismatches "$("$NDB" serve --help)" "$page" "$readme" "$doc" \
+        'ndb: info: sessions: checkIntervalMs 1000, tokenBits 64' | tr ';' '\n')" = \
+        " port: docs/protocol.md 7.2/7.3 says '1 65535 1988', --help '1 65535 1987'
+ maxPayload: ndb-serve(1) CONFIGURATION FILE says '64 1048576 1048576', --help '64 67108864 1048576'
+ console: ndb-serve(1) CONFIGURATION FILE says '- - false', --help '- - true'
+ sessions.tokenBits: the start-up log says '64', --help 53
+ limits.maxConnections: README's limits table says '1000', --help 10000
+ limits.handshakeTimeoutSec: ndb-serve(1) CONFIGURATION FILE says '1 3600 20', --help '1 3600 10'
+ limits.maxKeysPerRequest: docs/protocol.md 7.2/7.3 says '1 2147483647 1000000', --help '1 4294967295 1000000'
+ --max-watches: ndb-serve(1) OPTIONS says 'default 32', --help 64" ]
+}
+
 @test "the example config names only documented members and ndb serve accepts it" {
     local m
     for m in $(grep -oE '"[A-Za-z]+":' "$SRC/dist/ndb.jsonc" | tr -d '":' | sort -u); do
@@ -275,6 +512,20 @@ serve_synopsis() {
         grep -q -- "$o\b" <<<"$readme" || missing+=" $o"
     done
     [ -z "$missing" ] || { echo "not in the synopsis:$missing" >&2; return 1; }
+}
+
+@test "the ndb serve synopsis's value lists (--log-level error|warn|...) are the words --help gives" {
+    local readme o list words n=0 missing=
+    readme=$(serve_synopsis "$BATS_TEST_DIRNAME/../../README.md" '## `ndb serve`')
+    while read -r o list; do
+        # --help: "(error, warn, info or debug; default info)", "(53 or 64, default 53)"
+        words=$(help_values_line "$o" | grep -oE '\([a-z0-9]+(, [a-z0-9]+)* or [a-z0-9]+[;,] default' | head -n 1 |
+            sed -E 's/^\(//; s/[;,] default$//; s/,? or /, /' | tr -d ',' | tr ' ' '\n' | LC_ALL=C sort)
+        [ "$(tr '|' '\n' <<<"$list" | LC_ALL=C sort)" = "$words" ] || missing+=" $o ($list; --help: $(echo $words))"
+        n=$((n + 1))
+    done < <(grep -oE '\[--[a-z-]+ [a-z0-9]+(\|[a-z0-9]+)+\]' <<<"$readme" | tr -d '[]')
+    [ "$n" -ge 3 ]
+    [ -z "$missing" ] || { echo "value lists that differ:$missing" >&2; return 1; }
 }
 
 @test "README's table of client commands names every client command" {

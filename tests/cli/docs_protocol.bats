@@ -7,7 +7,10 @@
 #      an entry in the document (and the document names no command or
 #      status that ndb does not have, unless it says it is not emitted);
 #   3. nothing that looks like a request/response pair hides outside the
-#      checked example blocks.
+#      checked example blocks;
+#   4. the ndb extensions (CMDF_EXT) are described under "ndb extensions"
+#      and named in README's table of command families, which names every
+#      command; section 2 names each status as status.def does.
 #
 # The example-block convention is described in docs/protocol.md section 0
 # ("Examples").  In short, a fenced block whose info string is
@@ -279,4 +282,50 @@ run_block() {
         done
     done
     [ -z "$missing" ] || { echo "$missing" >&2; return 1; }
+}
+
+# ext_commands: the commands commands.def marks CMDF_EXT (ndb extensions), one per line.
+ext_commands() {
+    sed -nE 's/^NDB_COMMAND\(([A-Z_]+), [^,]*CMDF_EXT.*/\1/p' "$SRC/common/commands.def"
+}
+
+# headed_commands TEXT: the commands that a heading of TEXT names first
+# ("### 3.1 `KV_SET`"; not "#### `KV_SET`, `KV_ADD` ... with `ttl`"), sorted.
+headed_commands() {
+    grep -oE '^#{2,5} [0-9.]* *`[A-Z]+_[A-Z_]+`$' <<<"$1" | grep -oE '[A-Z]+_[A-Z_]+' | LC_ALL=C sort -u
+}
+
+@test "docs/protocol.md describes exactly the CMDF_EXT commands under 'ndb extensions', and the others before it" {
+    local ext base extension
+    ext=$(ext_commands | LC_ALL=C sort)
+    [ "$(wc -l <<<"$ext")" -ge 10 ]
+    base=$(awk '/^## ndb extensions$/ { exit } 1' "$DOC")
+    extension=$(awk '/^## ndb extensions$/ { on = 1 } /^## Appendix/ { on = 0 } on' "$DOC")
+    [ "$(headed_commands "$extension")" = "$ext" ] || { diff <(echo "$ext") <(headed_commands "$extension") >&2; return 1; }
+    [ "$(headed_commands "$base")" = "$(command_names | LC_ALL=C sort | grep -vxF -f <(echo "$ext"))" ] ||
+        { diff <(command_names | LC_ALL=C sort | grep -vxF -f <(echo "$ext")) <(headed_commands "$base") >&2; return 1; }
+}
+
+@test "README's table of command families names every command of commands.def, and its 'ndb extensions' row every CMDF_EXT one" {
+    local table c missing=
+    table=$(sed -n '/^| family | commands |$/,/^$/p' "$BATS_TEST_DIRNAME/../../README.md")
+    [ -n "$table" ]
+    # every command, and no other name
+    [ "$(grep -oE '`[A-Z]+_[A-Z_]+`' <<<"$table" | tr -d '`' | LC_ALL=C sort -u)" = "$(command_names | LC_ALL=C sort)" ] ||
+        { diff <(command_names | LC_ALL=C sort) <(grep -oE '`[A-Z]+_[A-Z_]+`' <<<"$table" | tr -d '`' | LC_ALL=C sort -u) >&2; return 1; }
+    for c in $(ext_commands); do
+        grep '^| ndb extensions |' <<<"$table" | grep -q "\`$c\`" || missing+=" $c"
+    done
+    [ -z "$missing" ] || { echo "not in README's 'ndb extensions' row:$missing" >&2; return 1; }
+}
+
+@test "the status table of docs/protocol.md section 2 gives each code the name status.def gives it" {
+    # "| 22 | KeyNotExist | ..." for every code of status.def (rows for codes
+    # ndb does not emit aside: the test above)
+    local want got
+    want=$(sed -nE 's/^NDB_STATUS\(([0-9]+), [A-Z_]+, "([A-Za-z]+)",.*/\1 \2/p' "$SRC/common/status.def")
+    [ "$(wc -l <<<"$want")" -ge 27 ]
+    got=$(awk '/^## 2\. /{on=1; next} /^## /{on=0} on' "$DOC" | sed -nE 's/^\| *([0-9]+) *\| *([A-Za-z]+) *\|.*/\1 \2/p' |
+        awk 'NR == FNR { known[$1] = 1; next } $1 in known' <(echo "$want") -)
+    [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") >&2; return 1; }
 }

@@ -92,3 +92,16 @@ req() {
 probe() {
     python3 "$WSPROBE" --url "$NDB_URL" "$@"
 }
+
+# raw_commands: the subcommands that parse their own options (serve, send,
+# bench, ...: raw_subcommands in src/main.c), one per line.
+raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$BATS_TEST_DIRNAME/../../src/main.c"; }
+
+# raw_options CMD: the options that `ndb CMD --help` lists (both forms of
+# "-c, --conns"), one per line: a line that starts with an option, perhaps
+# a metavariable, then two blanks or its end (not a wrapped line of text
+# such as "--no-auth accepts that risk").
+raw_options() {
+    "$NDB" "$1" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*)( [^ ]+)?(  .*)?$/\2 --\3/p' |
+        tr ' ' '\n' | sed '/^$/d; s/^\([A-Za-z0-9]\)$/-\1/'
+}

@@ -164,9 +164,15 @@ line() {
     wait_last "$PROMPT help values"
 }
 
-@test "Tab completes \\timing as the REPL reads it (unquoted), and offers clear-keys" {
+@test "Tab completes \\timing and \\q as the REPL reads them (unquoted), and offers clear-keys" {
     start_repl
+    # both backslash words of help ('\timing [on|off]', 'quit, exit, \q'):
+    # \q was not offered, a lone \ completed to \timing
     type_text '\'
+    key Tab
+    wait_re '^\\q +\\timing$'
+    wait_last "$PROMPT \\"
+    type_text 't'
     key Tab
     wait_last "$PROMPT \\timing"
     type_text "o"
@@ -182,6 +188,16 @@ line() {
     key Tab
     wait_re "^clear-keys +clear-set$"
     wait_last "$PROMPT clear-"
+    key C-c
+    wait_last "$PROMPT"
+    # \q completes alone (with a space), and takes no argument: a Tab after
+    # it adds nothing (it added on/off's "o"), so the x typed next follows
+    # the space
+    type_text '\q'
+    key Tab
+    key Tab
+    type_text 'x'
+    wait_last "$PROMPT \\q x"
 }
 
 @test "Tab completes key names from the server (also in a session) and session tokens" {
