@@ -109,6 +109,20 @@ top_commands() { "$NDB" help --commands | sed 's/ .*//' | LC_ALL=C sort -u; }
 # that no command's table lists).
 global_options() { printf '%s\n' $("$NDB" help --options help) --session --version; }
 
+# offers_every_option COMP: COMP (zcomp or fcomp) offers exactly the options
+# of every command (the raw ones' from their own --help) and, before a
+# command, the global ones
+offers_every_option() {
+    local c
+    while IFS= read -r c; do
+        same "$("$NDB" help --options $c)" "$($1 "$c -")"
+    done < <("$NDB" help --commands | grep -vxF -f <(raw_commands))
+    while IFS= read -r c; do
+        same "$(raw_options "$c")" "$($1 "$c -")"
+    done < <(raw_commands)
+    same "$(global_options)" "$($1 "-")"
+}
+
 @test "bash: global options before the command" {
     same "$(global_options)" "$(comp "-")"
     grep -qx -- --client-cert <(global_options)
@@ -357,14 +371,7 @@ zcomp() {
     same "$(top_commands)" "$(zcomp "" | sed 's/:.*//')"
     zcomp "" | grep -qx 'get:print the values of keys'
     same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(zcomp "session " | sed 's/:.*//')"
-    local c
-    while IFS= read -r c; do
-        same "$("$NDB" help --options $c)" "$(zcomp "$c -")"
-    done < <("$NDB" help --commands | grep -vxF -f <(raw_commands))
-    while IFS= read -r c; do
-        same "$(raw_options "$c")" "$(zcomp "$c -")"
-    done < <(raw_commands)
-    same "$(global_options)" "$(zcomp "-")"
+    offers_every_option zcomp
     same $'error\nwarn\ninfo\ndebug' "$(zcomp "serve --log-level ")"
     same $'read\nwrite\nadmin' "$(zcomp "passwd --role ")"
     same $'off\nno\neverysec\nalways' "$(zcomp "serve --journal ")"
@@ -403,14 +410,7 @@ fcomp() {
     fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' "$COMPLETIONS/ndb.fish" "$NDB ge" |
         grep -qx $'get\tprint the values of keys'
     same "$("$NDB" help --commands | sed -n 's/^session //p')" "$(fcomp "session ")"
-    local c
-    while IFS= read -r c; do
-        same "$("$NDB" help --options $c)" "$(fcomp "$c -")"
-    done < <("$NDB" help --commands | grep -vxF -f <(raw_commands))
-    while IFS= read -r c; do
-        same "$(raw_options "$c")" "$(fcomp "$c -")"
-    done < <(raw_commands)
-    same "$(global_options)" "$(fcomp "-")"
+    offers_every_option fcomp
     same $'error\nwarn\ninfo\ndebug' "$(fcomp "serve --log-level ")"
     same $'read\nwrite\nadmin' "$(fcomp "passwd --role ")"
     same $'always\neverysec\nno\noff' "$(fcomp "serve --journal ")"
