@@ -37,6 +37,17 @@ static size_t total_pending;
 
 size_t outq_total_pending(void) { return total_pending; }
 
+/* q->pending and the total move together. */
+static void pending_add(outq *q, size_t n) {
+    q->pending += n;
+    total_pending += n;
+}
+
+static void pending_sub(outq *q, size_t n) {
+    q->pending -= n;
+    total_pending -= n;
+}
+
 size_t outq_reply_begin(outq *q) {
     size_t at = q->buf.len;
     sb_grow(&q->buf, OUTQ_ENTRY_HEAD);
@@ -52,8 +63,7 @@ int outq_reply_end(outq *q, size_t at) {
     }
     uint32_t n = (uint32_t)len;
     memcpy(q->buf.buf + at, &n, sizeof n);
-    q->pending += n;
-    total_pending += n;
+    pending_add(q, n);
     return 0;
 }
 
@@ -92,8 +102,7 @@ int outq_fill(outq *q, client_slot *slot) {
         if (q->held_from != OUTQ_NOT_HELD && q->held_from > at) q->held_from += n;
         uint32_t len = (uint32_t)n;
         memcpy(q->buf.buf + at, &len, sizeof len);
-        q->pending += n;
-        total_pending += n;
+        pending_add(q, n);
         q->slots--;
         return 0;
     }
@@ -119,8 +128,7 @@ char *outq_peek(const outq *q, size_t *at, size_t *n) {
 }
 
 void outq_pop(outq *q) {
-    q->pending -= entry_len(q, q->head);
-    total_pending -= entry_len(q, q->head);
+    pending_sub(q, entry_len(q, q->head));
     q->head = entry_next(q, q->head);
 }
 
@@ -164,8 +172,7 @@ void outq_drop_held(outq *q) {
             entry_slot(q, at)->c = NULL; /* its producer frees it */
             q->slots--;
         } else {
-            q->pending -= n;
-            total_pending -= n;
+            pending_sub(q, n);
         }
     }
     q->buf.len = q->held_from;
@@ -180,8 +187,8 @@ void outq_free(outq *q) {
         q->slots--;
     }
     sb_free(&q->buf);
-    total_pending -= q->pending;
-    q->head = q->pending = 0;
+    pending_sub(q, q->pending);
+    q->head = 0;
     q->slots = 0;
     q->held_from = OUTQ_NOT_HELD;
     q->held_seq = 0;
