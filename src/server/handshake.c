@@ -90,12 +90,13 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
         w->quiet++;
         return;
     }
-    unsigned long quiet = w ? w->quiet : 0;
-    uint64_t last_at = w ? w->at : 0;
-    if (!w) {
+    if (!w) { /* a slot of its own, never warned about */
         w = oldest;
         snprintf(w->origin, sizeof w->origin, "%s", origin_hdr);
+        w->at = 0;
+        w->quiet = 0;
     }
+    unsigned long quiet = w->quiet;
     strbuf o = STRBUF_INIT, h = STRBUF_INIT, more = STRBUF_INIT;
     /* printable, one line; cut at 200 bytes, between characters */
     sb_add_json_string(&o, origin_hdr, utf8_cut(origin_hdr, strlen(origin_hdr), 200));
@@ -125,9 +126,6 @@ static void warn_refused(const char *peer, const char *origin_hdr, const char *h
     if (written) {
         w->at = now;
         w->quiet = 0;
-    } else {
-        w->at = last_at;
-        w->quiet = quiet;
     }
     sb_free(&o);
     sb_free(&h);
