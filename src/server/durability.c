@@ -324,6 +324,10 @@ int durability_saving(ndb_server *s, const char *name) { return bgsave_user_pend
 
 static int final_snapshot(ndb_server *s, int repair);
 
+/* A step of the wall clock that no good automatic snapshot covers yet:
+ * deadlines on disk are by the old clock (durability_clock_stepped). */
+static int clock_stale(const durability *d) { return d->clock_steps != d->steps_saved; }
+
 /* On the way out, a journal that broke and was not repaired yet holds none
  * of the changes since: they are in memory only (readers may have seen
  * them) and their replies are held.  The server would have retried the
@@ -656,7 +660,7 @@ static int repair_loss(const journal *j, char *why, size_t n) {
 static int final_snapshot(ndb_server *s, int repair) {
     durability *d = s->dur;
     const char *what = repair                              ? "final repair of the journal"
-                       : d->clock_steps != d->steps_saved ? "final save (the wall clock was stepped)"
+                       : clock_stale(d)                   ? "final save (the wall clock was stepped)"
                                                           : "final save";
     char lost_why[192] = "; the changes since the last save are lost";
     const char *kept = " (the journal holds every change)";
@@ -668,7 +672,7 @@ static int final_snapshot(ndb_server *s, int repair) {
         /* only for a step of the wall clock: no change is lost */
         lost_if_failed = 0;
         kept = " (no change is lost; a restart reads the last snapshot's deadlines by the new wall clock)";
-    } else if (!lost_if_failed && d->clock_steps != d->steps_saved) {
+    } else if (!lost_if_failed && clock_stale(d)) {
         /* the journal holds every change, but its records before the step
          * hold deadlines by the old clock: saying only that it holds every
          * change hid that a key set for an hour comes back expired */
@@ -718,9 +722,8 @@ int durability_shutdown(ndb_server *s) {
      * last snapshot still hold deadlines by the old clock, which the next
      * start would read by the new one (a key set for an hour came back
      * expired after a clean stop), so the final save writes them anew. */
-    int stepped = d->clock_steps != d->steps_saved;
     if (!lost && d->started && d->automatic &&
-        (stepped || (cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))))
+        (clock_stale(d) || (cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))))
         lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);
