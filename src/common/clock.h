@@ -1,12 +1,12 @@
 /*
- * clock.h — ndb's clocks (server and clients), in ns or ms: monotonic (timeouts,
- * retries, durations in the log: a wall clock set back must not stretch
- * them) and wall (what is reported or written as a date).
+ * clock.h — ndb's clocks, for the server and the clients, in ns or ms:
+ * monotonic (timeouts, retries, deadlines, durations in the log: a wall
+ * clock set back must not stretch them) and wall (what is reported or
+ * written as a date).
  *
- * The transport's per-read clock is CLOCK_MONOTONIC_COARSE instead, on
- * purpose (transport.c: the precise one cost 2 % of the CPU on the hot
- * path); everything else, called a few times per second at most, uses
- * these.
+ * The server's transport reads CLOCK_MONOTONIC_COARSE instead for its
+ * per-read stamps, on purpose (transport.c: the precise one cost 2 % of
+ * the CPU on the hot path).
  */
 #ifndef NDB_COMMON_CLOCK_H
 #define NDB_COMMON_CLOCK_H
