@@ -734,6 +734,12 @@ EOF
     [[ "$output" == *"--max-connections"* ]]
     run "$NDB" serve --max-memory 12Q
     [ "$status" -eq 1 ]
+    run "$NDB" serve --max-total-output 12Q
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --max-total-output: '12Q' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" ]
+    run "$NDB" serve --max-total-output -1
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "ndb serve: --max-total-output: '-1' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" ]
 }
 
 @test "KV_UPDATE and KV_ARR_APPEND refuse a value past maxMemory or 4 GiB before building it" {
