@@ -38,7 +38,9 @@ export interface Options {
 
 export const DEFAULTS: Required<Pick<Options, 'numbers' | 'timeout' | 'connectTimeout' | 'reconnect' | 'minDelay' | 'maxDelay' | 'protocols'>>;
 
-/** Options every method takes as its last argument. */
+/** Options every method takes as its last argument: an object of the members it takes, or
+ *  nothing; another member (a misspelt `timout`) or a value that is not an object is a TypeError
+ *  naming the method. */
 export interface CallOptions {
     /** Milliseconds to wait for this answer (overrides the client's timeout). */
     timeout?: number;
@@ -218,6 +220,8 @@ export interface KvCommands extends KeyCommands {
     /** KV_CAS: store value if key holds expect (null: if it does not exist); value undefined removes the key. */
     cas(key: string, expect: JsonInput, value?: JsonInput, options?: SetOptions): Promise<boolean>;
     watch(spec: { keys: string[] } | { prefix: string }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
+    /** The callback in the options' place: the default options. */
+    watch(spec: { keys: string[] } | { prefix: string }, onEvent: (event: WatchEvent) => void): Promise<Watcher>;
 }
 
 export interface SessionCommands extends KeyCommands {
@@ -228,6 +232,7 @@ export interface SessionCommands extends KeyCommands {
      *  They replace the old ones: a flag left out is false (pass deleteSession again to keep it). */
     expire(expiry: ExpiryOptions, options?: CallOptions): Promise<void>;
     watch(options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
+    watch(onEvent: (event: WatchEvent) => void): Promise<Watcher>;
 }
 
 export interface SessionsCommands {
@@ -242,6 +247,7 @@ export interface SessionsCommands {
     scan(options?: CallOptions & { cursor?: number | bigint; count?: number }): Promise<{ cursor: number | bigint; sessions: SessionInfo[] }>;
     scanAll(options?: CallOptions & { count?: number }): AsyncIterable<SessionInfo>;
     watch(spec: { tkns: Token | Token[] } | { all: true }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
+    watch(spec: { tkns: Token | Token[] } | { all: true }, onEvent: (event: WatchEvent) => void): Promise<Watcher>;
 }
 
 export type ClientEvent = 'open' | 'close' | 'reconnecting' | 'error' | 'event';

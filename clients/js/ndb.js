@@ -11,7 +11,7 @@
 // lib/watch.js.
 
 import { Client } from './lib/client.js';
-import { kvCommands, rest, ro, sessionCommands, sessionsCommands } from './lib/commands.js';
+import { kvCommands, opt, rest, sessionCommands, sessionsCommands } from './lib/commands.js';
 
 export { Client, DEFAULTS } from './lib/client.js';
 export { COMMAND_METHODS, token } from './lib/commands.js';
@@ -35,7 +35,7 @@ export class Ndb extends Client {
 
     // SV_INFO: the server's version and counters, without st.
     info(options) {
-        return this.request('SV_INFO', {}, ro(options)).then(rest);
+        return this.request('SV_INFO', {}, opt(options, 'info')).then(rest);
     }
 }
 

@@ -93,7 +93,7 @@ function keyMap(keys, method, what, example) {
 }
 
 // Options for a request from a method's options (only what request() knows).
-export function ro(o) {
+function ro(o) {
     return o && o.timeout !== undefined ? { timeout: o.timeout } : {};
 }
 
@@ -107,19 +107,33 @@ function withTtl(body, o, method, more = []) {
     return o && o.ttl !== undefined ? { ...body, ttl: ttlValue(o.ttl) } : body;
 }
 
-// A write method's options are an object ({ttl, timeout}, and what `more`
-// names) or nothing.  kv.set({otp: 1}, 30) or kv.cas('otp', null, 1, 30),
-// the CLI's TTL after the value, would otherwise store a key that never
-// expires, without a word; so would a misspelt {expire: 30} or {TTL: 30}.
-function writeOptions(o, method, more = []) {
+// A method's options are an object of the members it takes (`known`) or
+// nothing.  kv.set({otp: 1}, 30) or
+// kv.cas('otp', null, 1, 30), the CLI's TTL after the value, would otherwise
+// store a key that never expires, without a word; so would a misspelt
+// {expire: 30} or {TTL: 30}; and a read's misspelt {txt: true} or
+// {timout: 100} would quietly do what was not asked.
+function checkOptions(o, method, known, example = '{timeout: 5000}') {
     if (o == null) return;
     if (typeof o !== 'object' || Array.isArray(o))
-        throw new TypeError(`${method}'s options are an object such as {ttl: 30}; got ${shown(o)}`);
-    const known = ['ttl', 'timeout', ...more];
+        throw new TypeError(`${method}'s options are an object such as ${example}; got ${shown(o)}`);
     for (const k of Object.keys(o)) {
-        if (!known.includes(k))
+        // a member left undefined asks for nothing (as {prefix: p || undefined})
+        if (o[k] !== undefined && !known.includes(k))
             throw new TypeError(`${method}: unknown option '${k}' (its options are ${known.join(', ')})`);
     }
+}
+
+// A write method's options: ttl and timeout, and what `more` names.
+function writeOptions(o, method, more = []) {
+    checkOptions(o, method, ['ttl', 'timeout', ...more], '{ttl: 30}');
+}
+
+// Options for the request of a method that takes `more` beside timeout,
+// checked as checkOptions does.
+export function opt(o, method, ...more) {
+    checkOptions(o, method, [...more, 'timeout']);
+    return ro(o);
 }
 
 // A TTL worked out in floating point (0.1 * 3 is 0.30000000000000004, 0.7 * 3
@@ -191,6 +205,17 @@ function watchBody(spec, o) {
     return o.values ? { ...spec, values: true } : spec;
 }
 
+// A watch's options and callback.  watch(spec, onEvent), the callback in
+// the options' place, is taken as it reads: the callback went as options
+// and no event ever reached it.
+function watchArgs(o, onEvent, method) {
+    if (typeof o === 'function' && onEvent == null) return [{}, o];
+    checkOptions(o, method, ['values', 'text', 'maxBuffered', 'timeout'], '{values: true}');
+    if (onEvent != null && typeof onEvent !== 'function')
+        throw new TypeError(`${method}'s onEvent is a function; got ${shown(onEvent)}`);
+    return [o ?? {}, onEvent ?? null];
+}
+
 // What a watch follows: an object ({keys} or {prefix}; {tkns} or {all}).
 // kv.watch('job:') or kv.watch(['a']) would otherwise be spread into
 // {"0": …} and answered 26 "one of 'keys' and 'prefix' is needed".
@@ -199,8 +224,14 @@ function watchSpec(spec, method, example) {
     throw new TypeError(`${method} takes ${example}; got ${shown(spec)}`);
 }
 
-// Page after page of a scan command, one item at a time.
-async function* scanAll(c, cmd, member, o = {}) {
+// Page after page of a scan command, one item at a time.  The options are
+// checked here, when scanAll() is called, not at the first page read.
+function scanAll(c, cmd, member, o, method, more) {
+    checkOptions(o, method, ['count', ...more, 'timeout']);
+    return scanPages(c, cmd, member, o ?? {});
+}
+
+async function* scanPages(c, cmd, member, o) {
     let cursor = 0;
     const body = {};
     if (o.count !== undefined) body.count = o.count;
@@ -226,17 +257,17 @@ function keyCommands(c, prefix, tkn) {
         add: (keys, o) => c.request(cmd('ADD'), b(withTtl({ keys: values(keys, 'add') }, o, m('add'))), ro(o)).then(() => undefined),
         // get(["a","b"]) → {a: …, b: …} (missing keys left out); get("a") →
         // the value, or undefined.  options.text: values as their exact JSON text.
-        get: (keys, o = {}) => c.request(cmd('GET'), b({ keys: list(keys, m('get')) }), { ...ro(o), textDepth: o.text ? 3 : -1 })
+        get: (keys, o) => c.request(cmd('GET'), b({ keys: list(keys, m('get')) }), { ...opt(o, m('get'), 'text'), textDepth: o?.text ? 3 : -1 })
             .then((r) => (typeof keys === 'string' ? (Object.hasOwn(r.keys, keys) ? r.keys[keys] : undefined) : r.keys)),
         // Remove keys (a name or a list).
-        rmv: (keys, o) => c.request(cmd('RMV'), b({ keys: list(keys, m('rmv')) }), ro(o)).then(() => undefined),
+        rmv: (keys, o) => c.request(cmd('RMV'), b({ keys: list(keys, m('rmv')) }), opt(o, m('rmv'))).then(() => undefined),
         // Remove every key; resolves with how many there were.
-        clear: (o) => c.request(cmd('CLEAR'), b({}), ro(o)).then((r) => r.cnt),
-        count: (o) => c.request(cmd('COUNT'), b({}), ro(o)).then((r) => r.cnt),
+        clear: (o) => c.request(cmd('CLEAR'), b({}), opt(o, m('clear'))).then((r) => r.cnt),
+        count: (o) => c.request(cmd('COUNT'), b({}), opt(o, m('count'))).then((r) => r.cnt),
         // Which of keys exist, in the order asked.
-        contains: (keys, o) => c.request(cmd('CONTAINS'), b({ keys: list(keys, m('contains')) }), ro(o)).then((r) => r.contains),
+        contains: (keys, o) => c.request(cmd('CONTAINS'), b({ keys: list(keys, m('contains')) }), opt(o, m('contains'))).then((r) => r.contains),
         // Every key name (for many keys, prefer kv.scan).
-        keys: (o) => c.request(cmd('KEYS'), b({}), ro(o)).then((r) => r.keys),
+        keys: (o) => c.request(cmd('KEYS'), b({}), opt(o, m('keys'))).then((r) => r.keys),
         // Remove every key, then store keys; resolves with how many were removed.
         clearSet: (keys, o) => c.request(cmd('CLEAR_SET'), b(withTtl({ keys: values(keys, 'clearSet') }, o, m('clearSet'))), ro(o)).then((r) => r.cnt),
         // Add to numbers (issue 17): {hits: 1} → the new values.
@@ -250,11 +281,12 @@ export function kvCommands(c) {
         ...keyCommands(c, 'KV'),
         // find(path, {rsp: "keys" | "paths" | "kv", keys, text}): the keys whose
         // value matches, the normalised paths of the matches, or {key: value}.
-        find: (path, o = {}) => {
-            const rsp = o.rsp || 'keys';
+        find: (path, o) => {
+            const options = opt(o, 'kv.find', 'rsp', 'keys', 'text');
+            const rsp = o?.rsp || 'keys';
             const body = { path, rsp };
-            if (o.keys) body.keys = o.keys;
-            return c.request('KV_FIND', body, { ...ro(o), textDepth: o.text && rsp === 'kv' ? 3 : -1 })
+            if (o?.keys) body.keys = o.keys;
+            return c.request('KV_FIND', body, { ...options, textDepth: o?.text && rsp === 'kv' ? 3 : -1 })
                 .then((r) => (rsp === 'paths' ? r.paths : r.keys));
         },
         // Replace every node path selects in key's value; resolves with the count.
@@ -262,21 +294,22 @@ export function kvCommands(c) {
         // Append items to the array at key (or to its member options.name).
         arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o?.name !== undefined ? { key, items, name: o.name } : { key, items }, o, 'kv.arrAppend', ['name']), ro(o)).then(() => undefined),
         // Snapshots (docs/protocol.md section 6).
-        save: (name, o) => c.request('KV_SAVE', { name }, ro(o)).then(rest),
-        load: (name, o) => c.request('KV_LOAD', { name }, ro(o)).then(rest),
+        save: (name, o) => c.request('KV_SAVE', { name }, opt(o, 'kv.save')).then(rest),
+        load: (name, o) => c.request('KV_LOAD', { name }, opt(o, 'kv.load')).then(rest),
         // One page: scan({cursor, count, prefix}) → {cursor, keys}; cursor 0 ends.
-        scan: (o = {}) => {
+        scan: (o) => {
+            const options = opt(o, 'kv.scan', 'cursor', 'count', 'prefix');
             const body = {};
-            for (const f of ['cursor', 'count', 'prefix']) if (o[f] !== undefined) body[f] = o[f];
-            return c.request('KV_SCAN', body, ro(o)).then((r) => ({ cursor: r.cursor, keys: r.keys }));
+            for (const f of ['cursor', 'count', 'prefix']) if (o?.[f] !== undefined) body[f] = o[f];
+            return c.request('KV_SCAN', body, options).then((r) => ({ cursor: r.cursor, keys: r.keys }));
         },
         // Every key (with options.prefix), page by page: for await (const k of db.kv.scanAll()).
-        scanAll: (o) => scanAll(c, 'KV_SCAN', 'keys', o),
+        scanAll: (o) => scanAll(c, 'KV_SCAN', 'keys', o, 'kv.scanAll', ['prefix']),
         // Expiry (issue 17): expire({otp: 30}) → {otp: true}; ttl(keys) → {key: seconds | null}.
-        expire: (keys, o) => c.request('KV_EXPIRE', { keys: ttlValues(keys) }, ro(o)).then((r) => r.keys),
-        ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys, 'kv.ttl') }, ro(o)).then((r) => r.keys),
+        expire: (keys, o) => c.request('KV_EXPIRE', { keys: ttlValues(keys) }, opt(o, 'kv.expire')).then((r) => r.keys),
+        ttl: (keys, o) => c.request('KV_TTL', { keys: list(keys, 'kv.ttl') }, opt(o, 'kv.ttl')).then((r) => r.keys),
         // Remove keys' expiry (issue 17): {key: true if it had one, false if not}.
-        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys, 'kv.persist') }, ro(o)).then((r) => r.keys),
+        persist: (keys, o) => c.request('KV_PERSIST', { keys: list(keys, 'kv.persist') }, opt(o, 'kv.persist')).then((r) => r.keys),
         // Compare and set (issue 17): store value if key holds expect (null:
         // if it does not exist); value undefined removes the key instead;
         // options.ttl (seconds) makes the stored value expire.  Resolves
@@ -289,8 +322,10 @@ export function kvCommands(c) {
             return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);
         },
         // watch({keys} | {prefix}, {values, text, maxBuffered}, onEvent?) → Watcher (watch.js).
-        watch: (spec, o = {}, onEvent = null) =>
-            new Watcher(c, 'KV', watchBody({ ...watchSpec(spec, 'kv.watch', '{keys: [names]} or {prefix: "job:"}') }, o), o, onEvent).start(),
+        watch: (spec, options, callback) => {
+            const [o, onEvent] = watchArgs(options, callback, 'kv.watch');
+            return new Watcher(c, 'KV', watchBody({ ...watchSpec(spec, 'kv.watch', '{keys: [names]} or {prefix: "job:"}') }, o), o, onEvent).start();
+        },
     };
 }
 
@@ -301,12 +336,15 @@ export function sessionCommands(c, t) {
         token: tkn,
         ...keyCommands(c, 'SH', tkn),
         // The session's expiry and key count (SH_INFO), without st.
-        info: (o) => c.request('SH_INFO', { tkn }, ro(o)).then(rest),
-        end: (o) => c.request('SH_END', { tkn }, ro(o)).then(() => undefined),
+        info: (o) => c.request('SH_INFO', { tkn }, opt(o, 'session.info')).then(rest),
+        end: (o) => c.request('SH_END', { tkn }, opt(o, 'session.end')).then(() => undefined),
         // New expiry settings, as sessions.create takes them; the period starts
         // now; duration 0 (or none): never expires (SH_EXPIRE, issue 17).
-        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry ?? {}) }, ro(o)).then(() => undefined),
-        watch: (o = {}, onEvent = null) => new Watcher(c, 'SH', watchBody({ tkns: [tkn] }, o), o, onEvent).start(),
+        expire: (expiry, o) => c.request('SH_EXPIRE', { tkn, expiry: expiryObject(expiry ?? {}) }, opt(o, 'session.expire')).then(() => undefined),
+        watch: (options, callback) => {
+            const [o, onEvent] = watchArgs(options, callback, 'session.watch');
+            return new Watcher(c, 'SH', watchBody({ tkns: [tkn] }, o), o, onEvent).start();
+        },
     };
 }
 
@@ -315,27 +353,32 @@ export function sessionsCommands(c) {
     return {
         // create({duration, deleteSession, extendOnGet, extendOnSetAdd}) → the
         // new session's token (a BigInt when above 2^53).
-        create: (expiry, o) => c.request('SH_NEW', expiryBody(expiry), ro(o)).then((r) => r.tkn),
-        end: (tkn, o) => c.request('SH_END', { tkn: token(tkn) }, ro(o)).then(() => undefined),
-        endAll: (o) => c.request('SH_END_ALL', {}, ro(o)).then((r) => r.cnt),
+        create: (expiry, o) => c.request('SH_NEW', expiryBody(expiry), opt(o, 'sessions.create')).then((r) => r.tkn),
+        end: (tkn, o) => c.request('SH_END', { tkn: token(tkn) }, opt(o, 'sessions.end')).then(() => undefined),
+        endAll: (o) => c.request('SH_END_ALL', {}, opt(o, 'sessions.endAll')).then((r) => r.cnt),
         // Which of the tokens (an array, or one token) name a session, in the order asked.
-        exists: (tkns, o) => c.request('SH_EXISTS', { tkns: tokens(tkns) }, ro(o)).then((r) => r.exist),
-        info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, ro(o)).then(rest),
+        exists: (tkns, o) => c.request('SH_EXISTS', { tkns: tokens(tkns) }, opt(o, 'sessions.exists')).then((r) => r.exist),
+        info: (tkn, o) => c.request('SH_INFO', { tkn: token(tkn) }, opt(o, 'sessions.info')).then(rest),
         // {totalKeys, totalSessions}
-        infoAll: (o) => c.request('SH_INFO_ALL', {}, ro(o)).then(rest),
+        infoAll: (o) => c.request('SH_INFO_ALL', {}, opt(o, 'sessions.infoAll')).then(rest),
         // Every session, or those of {tkns}; only an absent (or null) tkns
         // means every one: token 0 alone saves none, as the server does.
-        save: (name, o = {}) => c.request('SH_SAVE', o.tkns != null ? { name, tkns: tokens(o.tkns) } : { name }, ro(o)).then(rest),
-        load: (name, o) => c.request('SH_LOAD', { name }, ro(o)).then(rest),
-        // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
-        scan: (o = {}) => {
-            const body = {};
-            for (const f of ['cursor', 'count']) if (o[f] !== undefined) body[f] = o[f];
-            return c.request('SH_SCAN', body, ro(o)).then((r) => ({ cursor: r.cursor, sessions: r.sessions }));
+        save: (name, o) => {
+            const options = opt(o, 'sessions.save', 'tkns');
+            return c.request('SH_SAVE', o?.tkns != null ? { name, tkns: tokens(o.tkns) } : { name }, options).then(rest);
         },
-        scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o),
+        load: (name, o) => c.request('SH_LOAD', { name }, opt(o, 'sessions.load')).then(rest),
+        // One page: scan({cursor, count}) → {cursor, sessions: [SH_INFO members]}.
+        scan: (o) => {
+            const options = opt(o, 'sessions.scan', 'cursor', 'count');
+            const body = {};
+            for (const f of ['cursor', 'count']) if (o?.[f] !== undefined) body[f] = o[f];
+            return c.request('SH_SCAN', body, options).then((r) => ({ cursor: r.cursor, sessions: r.sessions }));
+        },
+        scanAll: (o) => scanAll(c, 'SH_SCAN', 'sessions', o, 'sessions.scanAll', []),
         // watch({tkns} | {all: true}, options, onEvent?) → Watcher.
-        watch: (spec, o = {}, onEvent = null) => {
+        watch: (spec, options, callback) => {
+            const [o, onEvent] = watchArgs(options, callback, 'sessions.watch');
             watchSpec(spec, 'sessions.watch', '{tkns: [tokens]} or {all: true}');
             return new Watcher(c, 'SH', watchBody(spec.tkns != null ? { tkns: tokens(spec.tkns) } : { ...spec }, o), o, onEvent).start();
         },

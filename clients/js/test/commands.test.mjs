@@ -236,6 +236,40 @@ test('arguments of the wrong shape (the CLI\'s incr KEY N) are TypeErrors naming
     await db.kv.clear();
 });
 
+test('a method\'s option it does not take (a misspelt {txt: true} or {timout: 5}) is a TypeError naming the method and its options, nothing sent', async () => {
+    const sent = db.sent.length;
+    const s = db.session(await db.sessions.create());
+    const unknown = (f, method, k, known) => assert.throws(f, { name: 'TypeError', message: `${method}: unknown option '${k}' (its options are ${known})` });
+    // each was ignored: the read went ahead doing what was not asked
+    unknown(() => db.kv.get('a', { txt: true }), 'kv.get', 'txt', 'text, timeout');
+    unknown(() => s.get(['a'], { timout: 5 }), 'session.get', 'timout', 'text, timeout');
+    unknown(() => db.kv.find('$.a', { rps: 'kv' }), 'kv.find', 'rps', 'rsp, keys, text, timeout');
+    unknown(() => db.kv.scan({ prefx: 'job:' }), 'kv.scan', 'prefx', 'cursor, count, prefix, timeout');
+    unknown(() => db.kv.scanAll({ prefx: 'job:' }), 'kv.scanAll', 'prefx', 'count, prefix, timeout');
+    unknown(() => db.sessions.scan({ prefix: 'a' }), 'sessions.scan', 'prefix', 'cursor, count, timeout');
+    unknown(() => db.sessions.scanAll({ cursor: 5 }), 'sessions.scanAll', 'cursor', 'count, timeout');
+    unknown(() => db.sessions.save('x', { tokens: [1] }), 'sessions.save', 'tokens', 'tkns, timeout');
+    unknown(() => db.kv.rmv('a', { ttl: 5 }), 'kv.rmv', 'ttl', 'timeout');
+    unknown(() => db.kv.ttl('a', { text: true }), 'kv.ttl', 'text', 'timeout');
+    unknown(() => db.sessions.create({ duration: 60 }, { ttl: 5 }), 'sessions.create', 'ttl', 'timeout');
+    unknown(() => s.info({ text: true }), 'session.info', 'text', 'timeout');
+    unknown(() => db.info({ verbose: true }), 'info', 'verbose', 'timeout');
+    unknown(() => db.kv.watch({ keys: ['a'] }, { value: true }), 'kv.watch', 'value', 'values, text, maxBuffered, timeout');
+    assert.throws(() => db.kv.count(5000), { name: 'TypeError', message: "kv.count's options are an object such as {timeout: 5000}; got the number 5000" });
+    assert.throws(() => db.sessions.watch({ all: true }, {}, 'log'), { name: 'TypeError', message: "sessions.watch's onEvent is a function; got the string \"log\"" });
+    assert.deepEqual(db.sent.slice(sent), ['SH_NEW']);
+    // no options, null, and the options each takes work as before
+    await db.kv.set({ a: new JsonText('1.0') });
+    assert.equal(await db.kv.get('a', null), 1);
+    assert.equal(await db.kv.get('a', { text: true, timeout: 5000 }), '1.0');
+    assert.deepEqual(await db.kv.find('$', { rsp: 'kv', keys: ['a'], text: true }), { a: '1.0' });
+    assert.deepEqual(await db.kv.scan(null), { cursor: 0, keys: ['a'] });
+    assert.equal(await db.kv.count({ prefix: undefined }), 1); // a member left undefined asks for nothing
+    assert.equal(await s.count(null), 0);
+    await s.end();
+    await db.kv.clear();
+});
+
 test('info, request and raw', async () => {
     const info = await db.info();
     assert.equal(info.persistEnabled, true);

@@ -28,6 +28,7 @@ export async function uses(): Promise<void> {
     const sums = await db.kv.incr({ score: new JsonNumber('1.0'), hits: 1 });
     const score: number = sums.score instanceof JsonNumber ? sums.score.valueOf() : Number(sums.score);
     await db.session(t).watch({ values: true });
+    await db.sessions.watch({ all: true }, (ev) => void ev.op); // the callback in the options' place
     const role: string = (await db.auth('alice', 'secret')).role;
     const text: string = await db.raw('{"KV_COUNT":{}}', { text: true });
     try {

@@ -85,6 +85,23 @@ test('a keys watch with a callback, values as exact text; close() sends KV_UNWAT
     await db.kv.clear();
 });
 
+test('watch(spec, callback): a callback in the options\' place gets the events (it was taken as options and got none)', async () => {
+    const db = await client(server.url);
+    const seen = [];
+    const kw = await db.kv.watch({ keys: ['cb'] }, (ev) => seen.push(`kv ${ev.op} ${ev.key}`));
+    const t = await db.sessions.create();
+    const sw = await db.session(t).watch((ev) => seen.push(`session ${ev.op} ${ev.key}`));
+    const aw = await db.sessions.watch({ all: true }, (ev) => seen.push(`sessions ${ev.op} ${ev.key}`));
+    await db.kv.set({ cb: 1 });
+    await db.session(t).set({ k: 1 });
+    await db.kv.count(); // the events of both writes have come before this answer
+    assert.deepEqual(seen, ['kv set cb', 'session set k', 'sessions set k']);
+    await Promise.all([kw.close(), sw.close(), aw.close()]);
+    await db.sessions.end(t);
+    await db.kv.clear();
+    db.close();
+});
+
 test('events arrive between answers and go to their own watcher; ids are per connection', async () => {
     const db = await client(server.url);
     const a = await db.kv.watch({ prefix: 'a:' });
