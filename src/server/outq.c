@@ -164,18 +164,33 @@ int outq_release(outq *q, uint64_t released) {
     return 1;
 }
 
-void outq_drop_held(outq *q) {
-    if (q->held_from == OUTQ_NOT_HELD) return;
-    for (size_t at = q->held_from; at < q->buf.len; at = entry_next(q, at)) {
-        uint32_t n = entry_len(q, at);
+/* Remove the entries from offset `at` (an entry boundary) to the end:
+ * their bytes leave the counts, their markers are detached (their
+ * producers free the slots). */
+static void drop_from(outq *q, size_t at) {
+    for (size_t e = at; e < q->buf.len; e = entry_next(q, e)) {
+        uint32_t n = entry_len(q, e);
         if (n == MARKER) {
-            entry_slot(q, at)->c = NULL; /* its producer frees it */
+            entry_slot(q, e)->c = NULL; /* its producer frees it */
             q->slots--;
         } else {
             pending_sub(q, n);
         }
     }
-    q->buf.len = q->held_from;
+    q->buf.len = at;
+}
+
+void outq_drop_held(outq *q) {
+    if (q->held_from == OUTQ_NOT_HELD) return;
+    drop_from(q, q->held_from);
+    q->held_from = OUTQ_NOT_HELD;
+    q->held_seq = 0;
+}
+
+void outq_keep_front(outq *q) {
+    if (outq_empty(q)) return;
+    drop_from(q, entry_next(q, q->head));
+    /* the front is never held (outq_front stops at a held entry) */
     q->held_from = OUTQ_NOT_HELD;
     q->held_seq = 0;
 }

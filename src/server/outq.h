@@ -105,6 +105,11 @@ static inline int outq_held(const outq *q) { return q->held_from != OUTQ_NOT_HEL
  * among them is detached from its slot, as outq_free does. */
 void outq_drop_held(outq *q);
 
+/* Remove every entry but the front one: it is partly written, and the
+ * frame must end whole before a close frame can follow it (a connection
+ * closed for its output).  Markers are detached as outq_free does. */
+void outq_keep_front(outq *q);
+
 /* Free the queue.  Unfilled markers are orphaned (their producers will
  * free them when they fill them); filled ones were already replaced. */
 void outq_free(outq *q);

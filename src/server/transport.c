@@ -412,7 +412,10 @@ static void release_gates(void) {
 /* Over limits.maxOutputBytes: free the queue and close with 1008 and the
  * reason, so that a client whose one answer was too big (a KV_GET of many
  * large keys) learns why, instead of seeing the connection drop; lws drops
- * it anyway if the close frame cannot go out within 5 s. */
+ * it anyway if the close frame cannot go out within 5 s.  An answer partly
+ * written is kept and finished first: cut inside its frame, the close
+ * frame's bytes would be read as the rest of its payload, and the client
+ * saw nothing but a dropped connection 5 s later. */
 static int check_output_cap(conn *c) {
     if (c->out_too_long) /* whatever maxOutputBytes is: an answer is at most 4 GiB (outq.c) */
         log_info("closing a connection: one message of its output was 4 GiB or more");
@@ -422,7 +425,8 @@ static int check_output_cap(conn *c) {
         log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
                  T.srv->cfg.max_output);
     c->out_too_long = 0; /* handled: like the queue, it is gone */
-    outq_free(&c->out);
+    if (c->direct_sent) outq_keep_front(&c->out);
+    else outq_free(&c->out);
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "output over maxOutputBytes", 5);
     return -1;
 }

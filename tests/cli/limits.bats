@@ -456,6 +456,41 @@ a: dropped after fewer than 12 answers 1006' ]
     grep -q "warn: limits.maxOutputBytes (65536) is not above limits.maxPayload (1048576) plus 64 bytes: a value stored near maxPayload cannot be read back (its answer closes the connection with 1008); raise --max-output or lower --max-payload" "$NDB_LOG"
 }
 
+@test "maxOutputBytes: an answer partly written when the limit is passed is finished before the 1008, not cut inside its frame" {
+    # 8 MB answers, more than the kernel's buffers take (4 MB for the
+    # server's socket, 4 KB for the client's): the first is still being
+    # written when three more pass the limit.  Its rest was freed with the
+    # queue and the close frame followed bytes of a frame not ended: the
+    # client read it as payload, got nothing and, 5 s later, a dropped
+    # connection (1006)
+    start_server --max-payload 16M --max-output 20M --output-high-water 64M
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 8000000}}}))' | "$NDB" send - >/dev/null
+    run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB_LOG" <<'PY'
+import select, sys, time
+sys.path.insert(0, sys.argv[1])
+import wsprobe
+from wsprobe import WSConn, build_frame, OP_TEXT
+get = build_frame(OP_TEXT, b'{"KV_GET":{"keys":["v"]}}')
+a = WSConn(sys.argv[2], 60, rcvbuf=4096)
+a.send_raw(get)
+select.select([a.sock], [], [], 60)  # the first answer's bytes arrive: it is being written
+a.send_raw(get * 3)
+for _ in range(400):
+    if "over maxOutputBytes" in open(sys.argv[3]).read():
+        break
+    time.sleep(0.05)
+try:
+    while True:
+        print("answer of", len(a.recv_message()), "bytes")
+except wsprobe.Closed as e:
+    print("closed", e.code, e.reason.decode())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'answer of 8000039 bytes
+closed 1008 output over maxOutputBytes' ]
+    grep -qx "ndb: info: closing a connection: 24000117 bytes of output queued, over maxOutputBytes (20971520)" "$NDB_LOG"
+}
+
 # An answer past maxOutputBytes is never sent, but KV_GET, KV_KEYS and
 # KV_SCAN built it whole before the connection was closed for it: a KV_GET
 # of every key took as much memory again as the store (and the time to copy

@@ -57,8 +57,40 @@ static void test_too_long(void) {
     outq_free(&q);
 }
 
+/* outq_keep_front (a connection closed for its output while its front
+ * entry is partly written): the front stays whole, everything after it
+ * goes — a deferred reply's marker detached from its slot — and the counts
+ * (the queue's and all queues' together) lose exactly those bytes. */
+static void test_keep_front(void) {
+    outq q = OUTQ_INIT;
+    size_t total = outq_total_pending();
+    CHECK_INT(outq_push(&q, "partly written", 14), 0);
+    CHECK_INT(outq_push(&q, "next", 4), 0);
+    client cl;
+    client_slot slot = {.c = &cl};
+    outq_reply_defer(&q, outq_reply_begin(&q), &slot);
+    CHECK_INT(outq_push(&q, "last", 4), 0);
+    CHECK_INT(q.pending, 22);
+    CHECK_INT(outq_total_pending(), total + 22);
+    outq_keep_front(&q);
+    CHECK_INT(q.pending, 14);
+    CHECK_INT(outq_total_pending(), total + 14);
+    CHECK_INT(q.slots, 0);
+    CHECK(slot.c == NULL);
+    size_t n = 0;
+    char *p = outq_front(&q, &n);
+    CHECK(p && n == 14 && memcmp(p, "partly written", 14) == 0);
+    outq_pop(&q);
+    CHECK(outq_empty(&q));
+    CHECK_INT(outq_total_pending(), total);
+    outq_keep_front(&q); /* empty: nothing to do */
+    CHECK(outq_empty(&q));
+    outq_free(&q);
+}
+
 int main(void) {
     test_order();
     test_too_long();
+    test_keep_front();
     return UNIT_DONE();
 }
