@@ -439,16 +439,19 @@ static int check_output_cap(conn *c) {
  * that reads keeps its queue short and is the last to go.  Dropped at
  * once, their queues freed now: a close frame would wait behind the
  * output (perhaps inside a frame half written).  Left out: the connection
- * whose reply is being built (its queue is in use; its own turn comes)
- * and those already closing (bounded by outputStallTimeoutSec).  Returns
- * -1 when c itself was dropped. */
+ * whose reply is being built (its queue is in use; its own turn comes).
+ * Connections already closing are chosen like the others: a client that
+ * asks for big answers and then sends its close frame, reading nothing,
+ * would otherwise hold them outside the bound for outputStallTimeoutSec,
+ * and new connections doing the same could pass it without limit.
+ * Returns -1 when c itself was dropped. */
 static int check_total_output(conn *c) {
     size_t cap = T.srv->cfg.max_total_output;
     int dropped_c = 0;
     while (cap && outq_total_pending() > cap) {
         conn *big = NULL;
         for (conn *o = T.conns; o; o = o->next)
-            if (!o->closing && !o->dispatching && o->out.pending && (!big || o->out.pending > big->out.pending))
+            if (!o->dispatching && o->out.pending && (!big || o->out.pending > big->out.pending))
                 big = o;
         if (!big) break;
         log_warn("closing client %llu (%s): its %zu bytes of unread output were the most when the output queued "

@@ -400,23 +400,28 @@ cpu below 25%: True
     req '{"KV_CONTAINS":{"keys":["big"]}}' '{"KV_CONTAINS_RSP":{"contains":["big"],"st":1}}'
 }
 
-@test "maxTotalOutputBytes: past it, the connection with the most unread output is dropped; the others go on" {
+@test "maxTotalOutputBytes: past it, the connection with the most unread output is dropped, also one that sent its close frame; the others go on" {
     # each connection's queue was bounded (maxOutputBytes), not their sum:
     # clients that ask for big answers and read nothing could hold that many
     # times maxOutputBytes of memory.  Two such clients each queue 12 MB
     # (less what the kernel's buffers take, 4 MB at most: at least 8 MB),
     # without back-pressure; the sum passes 14 MiB while the second is
-    # still below the first
-    start_server --max-total-output 14M --output-high-water 64M
-    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000, "s":1}}}))' | "$NDB" send - >/dev/null
-    run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB_LOG" <<'PY'
-import sys, time
+    # still below the first.  The first one, the second time, also sends
+    # its close frame: closing connections were never chosen, so it kept
+    # its output outside the bound (for outputStallTimeoutSec) and the
+    # second was dropped instead
+    local mode
+    for mode in reads-nothing closes; do
+        start_server --max-total-output 14M --output-high-water 64M
+        python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000, "s":1}}}))' | "$NDB" send - >/dev/null
+        run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB_LOG" "$mode" <<'PY'
+import struct, sys, time
 sys.path.insert(0, sys.argv[1])
 import wsprobe
-from wsprobe import WSConn, build_frame, OP_TEXT
+from wsprobe import WSConn, build_frame, OP_CLOSE, OP_TEXT
 get = build_frame(OP_TEXT, b'{"KV_GET":{"keys":["v"]}}')
 a = WSConn(sys.argv[2], 30, rcvbuf=4096)  # reads nothing
-a.send_raw(get * 12)
+a.send_raw(get * 12 + (build_frame(OP_CLOSE, struct.pack("!H", 1000)) if sys.argv[4] == "closes" else b""))
 time.sleep(1)  # so that a's answers are queued first
 b = WSConn(sys.argv[2], 30, rcvbuf=4096)
 b.send_raw(get * 12)
@@ -436,13 +441,15 @@ try:
 except wsprobe.Closed as e:
     print("a: dropped after fewer than 12 answers" if got < 12 else "a: all answers", e.code)
 PY
-    [ "$status" -eq 0 ]
-    [ "$output" = '{"KV_GET_RSP":{"keys":{"s":1},"st":1}}
+        [ "$status" -eq 0 ]
+        [ "$output" = '{"KV_GET_RSP":{"keys":{"s":1},"st":1}}
 b: [1000039]
 a: dropped after fewer than 12 answers 1006' ]
-    run -0 grep -c "passed maxTotalOutputBytes" "$NDB_LOG"
-    [ "$output" = 1 ]
-    grep -qE '^ndb: warn: closing client [0-9]+ \(127\.0\.0\.1\): its [0-9]+ bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes \(14680064\)$' "$NDB_LOG"
+        run -0 grep -c "passed maxTotalOutputBytes" "$NDB_LOG"
+        [ "$output" = 1 ]
+        grep -qE '^ndb: warn: closing client [0-9]+ \(127\.0\.0\.1\): its [0-9]+ bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes \(14680064\)$' "$NDB_LOG"
+        stop_server
+    done
 }
 
 @test "maxOutputBytes: one answer bigger than the limit closes with 1008 and the reason, not a bare drop" {
