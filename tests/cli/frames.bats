@@ -72,6 +72,32 @@ teardown() { stop_server; }
     [ "$output" = 'closed 1002' ]
 }
 
+# docs/protocol.md 1.2 said "1002 if the code is invalid" without saying which codes
+# are: a client author had to guess about 1012-1014, which servers send and clients do not
+@test "a client's close code is echoed when RFC 6455 lets a client send it (1000-1003, 1007-1011, 3000-4999), else 1002" {
+    start_server
+    local code
+    for code in 1000 1001 1002 1003 1007 1008 1009 1010 1011 3000 4999; do
+        run probe frames "close/hex:$(printf '%04x' "$code")"
+        [ "$output" = "closed $code" ]
+    done
+    for code in 999 1004 1012 1013 1014 1015 1016 2999; do
+        run probe frames "close/hex:$(printf '%04x' "$code")"
+        [ "$output" = 'closed 1002' ]
+    done
+}
+
+# docs/protocol.md 1.2: a pong is no barrier, it goes out ahead of the responses still queued
+@test "a ping sent right behind a request is answered before that request's response" {
+    start_server
+    run probe frames 'text:{"KV_COUNT":{}}' 'ping:behind' 'close/hex:03e8'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 'pong behind' ]
+    [ "${lines[1]}" = '{"KV_COUNT_RSP":{"cnt":0,"st":1}}' ]
+    [ "${lines[2]}" = 'closed 1000' ]
+    [ "${#lines[@]}" -eq 3 ]
+}
+
 @test "big messages: one frame of 600 KB, and one in 300 fragments, are stored and read back whole" {
     start_server
     local v

@@ -184,6 +184,17 @@ elif cmd == "no-pong":       # upgraded, never reads (so never answers a ping)
     c = WSConn(url, 5)
     t = wait_eof(c.sock, float(args[0]))
     print("dropped" if t is not None else "still open")
+elif cmd == "idle-frames":   # SECS: upgraded, sends nothing, prints each frame it gets until the end
+    c = WSConn(url, 5)
+    deadline = time.monotonic() + float(args[0])
+    try:
+        while True:
+            fin, op, payload = c.recv_frame(deadline)
+            print({0x8: "close", 0x9: "ping", 0xA: "pong"}.get(op, "opcode %d" % op), payload.hex() or "(empty)")
+    except Closed as e:  # the stream ended: 1006 is no close frame
+        print("end", e.code)
+    except ProbeError as e:
+        print(e)
 elif cmd == "ping-flood":    # PID N SECS: N pings (at most SECS of sending), never reads
     pid, n, limit = int(args[0]), int(args[1]), float(args[2])
     def rss_kib():
@@ -374,6 +385,12 @@ cpu below 25%: True
     start_server --idle-timeout 2
     run hostile no-pong 8
     [ "$output" = "dropped" ]
+    # docs/protocol.md 1.5: the ping has an empty payload, the hang-up has no close frame
+    run hostile idle-frames 20
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "ping (empty)" ]
+    [ "${lines[1]}" = "end 1006" ]
+    [ "${#lines[@]}" -eq 2 ]
     run hostile pong 5
     [ "$output" = "alive" ]
 }

@@ -259,6 +259,10 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_INCR":{"keys":{"d1":0.5,"d2":0.5,"d3":1}}}' '{"KV_INCR_RSP":{"keys":{"d1":1.0,"d2":0.0,"d3":2.0},"st":1}}'
     req '{"KV_INCR":{"keys":{"d1":9223372036854775807}}}' '{"KV_INCR_RSP":{"keys":{"d1":9.223372036854776e+18},"st":1}}'
     req '{"KV_GET":{"keys":["d1","d2","d3"]}}' '{"KV_GET_RSP":{"keys":{"d1":9.223372036854776e+18,"d2":0.0,"d3":2.0},"st":1}}'
+    # the exact text docs/protocol.md gives (it said "the shortest form", which 1e-07 is not):
+    # C's %g at the least precision from 15 that reads back, exponent from 1e-5 and from 1e15
+    req '{"KV_INCR":{"keys":{"e1":1e-7,"e2":0.0001,"e3":0.00001,"e4":1e14,"e5":1e15,"e6":123456789012345.6,"e7":-0.0,"e8":1e-400}}}' \
+        '{"KV_INCR_RSP":{"keys":{"e1":1e-07,"e2":0.0001,"e3":1e-05,"e4":100000000000000.0,"e5":1e+15,"e6":123456789012345.6,"e7":0.0,"e8":0.0},"st":1}}'
 }
 
 @test "KV_INCR from many connections at once loses no update" {

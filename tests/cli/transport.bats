@@ -220,6 +220,21 @@ PY
     [ "$output" = "400 Bad Request: ndb upgrades a connection to WebSocket only (Upgrade: websocket), not to HTTP/2 or another protocol" ]
 }
 
+@test "an Upgrade that names neither websocket nor h2c gets libwebsockets' own 403 HTML page, as docs/protocol.md 1.1 says" {
+    # ndb never sees it (handshake.c): the document said nothing, and a client with a misspelt
+    # Upgrade took the 403 for the Origin rule, whose 403 is ndb's plain text with a reason
+    run raw_upgrades <<'PY'
+for up in (b"websockets", b"foo"):
+    print(raw_answer(PORT, HEAD.replace(b"Upgrade: websocket", b"Upgrade: " + up), show=[b"content-type"]))
+print(raw_answer(PORT, HEAD + b"Origin: http://evil.example\r\n", show=[b"content-type"], body_max=0))
+PY
+    [ "$status" -eq 0 ]
+    local lws403='HTTP/1.0 403 Forbidden | content-type: text/html | <html><head><meta charset=utf-8 http-equiv="Content-Language" content="en"/><link rel="stylesheet" type="text/css" href="/error.css"/></head><body><h1>403</h1></body></html>'
+    [ "${lines[0]}" = "$lws403" ]
+    [ "${lines[1]}" = "$lws403" ]
+    [ "${lines[2]}" = "HTTP/1.1 403 Forbidden | Content-Type: text/plain; charset=utf-8" ]
+}
+
 @test "a Sec-WebSocket-Version of 13 with blanks around it is version 13 (RFC 7230 3.2.4), not refused 426" {
     run raw_upgrades <<'PY'
 for v in (b" 13 ", b" 13\t", b"   13", b" 13 \t ", b" 14 ", b" 13 8"):
