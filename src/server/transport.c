@@ -14,7 +14,8 @@
  *     closed.  Responses are never dropped;
  *   - plain HTTP requests (not upgrades) are answered by console.c: the
  *     web console's files or 404; such a connection's handshake timeout
- *     restarts with each request it makes (keep-alive);
+ *     restarts with each request it makes (keep-alive), until it has been
+ *     open handshakeTimeoutSec: the answer after that closes it;
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
  *     useful in this lws build) and a clean shutdown on SIGINT, SIGTERM
  *     or SIGHUP:
@@ -101,7 +102,8 @@ _Static_assert(CONSOLE_STATE_SIZE <= sizeof(conn), "conn too small for the conso
  * Found again through lws's opaque user pointer of its wsi. */
 typedef struct pending {
     struct lws *wsi;
-    int64_t since; /* ms, monotonic */
+    int64_t since;    /* ms, monotonic: accept, or the last plain HTTP request */
+    int64_t accepted; /* ms, monotonic: accept (a console connection's keep-alive ends by it) */
     int killed;
     const ndb_user *user; /* logged in by Basic authentication in the handshake */
     char addr[64];        /* the peer, read at accept: a client that hangs up has none later */
@@ -174,7 +176,7 @@ static void pending_add(struct lws *wsi) {
     pending *p = calloc(1, sizeof *p);
     if (!p) return; /* not tracked: lws's own handshake timeout still applies */
     p->wsi = wsi;
-    p->since = mono_ms();
+    p->since = p->accepted = mono_ms();
     read_peer(wsi, p->addr, sizeof p->addr);
     p->prev = T.pend_tail;
     if (T.pend_tail) T.pend_tail->next = p;
@@ -199,21 +201,27 @@ static void pending_drop(struct lws *wsi) {
 
 /* wsi made a plain HTTP request: its handshake timeout starts again (an
  * HTTP connection kept alive for the console's files lives on while it is
- * used), so it moves to the end of the accept-ordered list. */
-static void pending_touch(struct lws *wsi) {
+ * used), so it moves to the end of the accept-ordered list.  Returns
+ * whether the connection may still be kept alive after this answer: not
+ * once handshakeTimeoutSec has passed since accept, or a client asking for
+ * a page every few seconds would hold its slot of maxConnections for ever
+ * without logging in (loginTimeoutSec counts from the upgrade only).  A
+ * browser then opens a new connection for its next file. */
+static int pending_touch(struct lws *wsi) {
     pending *p = lws_get_opaque_user_data(wsi);
-    if (!p || p == T.pend_tail) {
-        if (p) p->since = mono_ms();
-        return;
+    if (!p) return 0; /* untracked: nothing bounds its life, so no keep-alive */
+    int64_t now = mono_ms();
+    p->since = now;
+    if (p != T.pend_tail) {
+        if (p->prev) p->prev->next = p->next;
+        else T.pend_head = p->next;
+        p->next->prev = p->prev;
+        p->prev = T.pend_tail;
+        p->next = NULL;
+        T.pend_tail->next = p;
+        T.pend_tail = p;
     }
-    if (p->prev) p->prev->next = p->next;
-    else T.pend_head = p->next;
-    p->next->prev = p->prev;
-    p->prev = T.pend_tail;
-    p->next = NULL;
-    T.pend_tail->next = p;
-    T.pend_tail = p;
-    p->since = mono_ms();
+    return now - p->accepted < (int64_t)T.srv->cfg.handshake_timeout_s * 1000;
 }
 
 /* Close wsi from outside its own callback (lws's safe way). */
@@ -935,7 +943,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (T.shutting_down && !T.conns) T.stop = 1;
         break;
     case LWS_CALLBACK_HTTP: { /* not a WebSocket upgrade: the console, or 404 */
-        pending_touch(wsi);
+        int keep_alive = pending_touch(wsi);
         /* a page only under a Host that names the server, as the upgrade's
          * rule has it (README "Security": DNS rebinding) */
         int host_ok = 1;
@@ -944,7 +952,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lws_get_peer_simple(wsi, peer, sizeof peer);
             host_ok = handshake_page_allowed(wsi, peer);
         }
-        return console_http(wsi, user, in, T.srv->cfg.console, host_ok);
+        return console_http(wsi, user, in, T.srv->cfg.console, host_ok, keep_alive);
     }
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return console_http_writeable(wsi, user);

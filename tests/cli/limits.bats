@@ -112,6 +112,36 @@ elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print 
         got += d
     print(got.split(b"\r\n")[0].decode() or "no answer",
           "closed" if time.monotonic() - t0 < float(args[0]) else "still open")
+elif cmd == "page-every":    # SECS GAP: ask for a console page every GAP s over one
+    limit, gap = float(args[0]), float(args[1])  # keep-alive connection, for at most SECS
+    s = socket.create_connection((host, port))
+    s.settimeout(0.2)
+    req = b"HEAD /favicon.svg HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (host.encode(), port)
+    t0, answers, last, buf = time.monotonic(), 0, b"", b""
+    while time.monotonic() - t0 < limit:
+        try:
+            s.sendall(req)
+        except OSError:
+            break
+        got, t1 = b"", time.monotonic()  # one HEAD answer: headers only
+        while b"\r\n\r\n" not in got and time.monotonic() - t1 < 20:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                d = b""
+            if not d:
+                break
+            got += d
+        if b"\r\n\r\n" not in got:
+            break
+        answers, last = answers + 1, got.split(b"\r\n\r\n")[0].lower()
+        if wait_eof(s, gap) is not None:
+            print("closed after %s" % ("an answer with connection: close"
+                                      if b"\r\nconnection: close" in last else "an answer without it"))
+            sys.exit(0)
+    print("still open" if answers else "no answer")
 elif cmd == "slow-headers":  # upgrade request one byte every 0.1 s
     s = socket.create_connection((host, port))
     req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
@@ -337,6 +367,22 @@ cpu below 25%: True
     run hostile silent 5
     [ "$output" = "dropped" ]
     grep -q 'did not complete the WebSocket handshake in 1 s' "$NDB_LOG"
+}
+
+@test "handshakeTimeoutSec: a connection that only asks for console pages, one every 0.3 s, is closed once it has been open that long" {
+    # docs/protocol.md 1.1: keep-alive lasts the handshake time since the
+    # connection opened; before, each request restarted it, so such clients
+    # could hold every slot of maxConnections without ever logging in
+    start_server --handshake-timeout 2
+    run hostile page-every 40 0.3
+    [ "$status" -eq 0 ]
+    [ "$output" = "closed after an answer with connection: close" ]
+    export NDB_TRANSPORT=lws
+    stop_server
+    start_server --handshake-timeout 2
+    run hostile page-every 40 0.3
+    [ "$output" = "closed after an answer with connection: close" ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
 }
 
 @test "handshakeTimeoutSec: a header name libwebsockets 4.1 never sees end (Hos:) is not answered; the timeout drops it" {
