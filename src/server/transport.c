@@ -132,6 +132,8 @@ static struct {
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
     conn *flush_head; /* direct connections to flush at the end of the turn */
     conn *resume_head; /* direct connections whose buffered input may be handled again */
+    conn *yield_head;  /* connections whose input waits for the next turn (TURN_SHARE_MS) */
+    uint64_t turn;     /* loop turns so far: each begins with a poll (lws_service) */
     size_t turn_out; /* bytes written to every connection so far this turn (turn_share) */
     size_t turn_cut; /* connections whose writing this turn stopped at the budget */
 } T;
@@ -148,8 +150,16 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lws_context *wake_ctx;
 
 /* The reason bit of lws_rx_flow_control for client_hold (bit 0 is the
- * back-pressure's). */
+ * back-pressure's; direct.c uses bit 2 for the end of the stream). */
 #define RXFLOW_HOLD (1 << 1)
+/* ... and for a connection that used its share of a turn (yield). */
+#define RXFLOW_YIELD (1 << 3)
+/* A connection's share of one loop turn: once handling its messages has
+ * taken this long, the rest of its input waits for the next turn, after
+ * the other connections' input.  Without it, one client pipelining slow
+ * requests (a KV_FIND may take a second) held every other client, new
+ * handshakes too, until all of them were answered. */
+#define TURN_SHARE_MS 20
 
 /* Milliseconds on the monotonic clock (never 0 in practice).  The coarse
  * clock (the kernel's tick, a few ms): these stamps only time limits
@@ -309,10 +319,64 @@ static void resume_direct(void) {
     }
 }
 
+/* c has had its share of this turn (TURN_SHARE_MS): stop reading its
+ * messages until the next turn, after the other connections' input. */
+static void yield_input(conn *c) {
+    c->yielded = 1;
+    c->yield_turn = T.turn;
+    c->ynext = T.yield_head;
+    T.yield_head = c;
+    lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_YIELD);
+}
+
+/* Take c off the yield list (it is closing). */
+static void unlist_yield(conn *c) {
+    if (!c->yielded) return;
+    for (conn **pp = &T.yield_head; *pp; pp = &(*pp)->ynext) {
+        if (*pp != c) continue;
+        *pp = c->ynext;
+        break;
+    }
+    c->yielded = 0;
+    c->ynext = NULL;
+}
+
+/* At the end of a turn, the connections that yielded before its poll read
+ * on, each for a new share: the input that poll found (a client that sent
+ * while they were handled) has been answered first, and its replies
+ * written.  Those that yielded in this turn, and those that yield again
+ * now, wait for the end of the next.  Returns how many read on: their
+ * replies (and, over lws, their input) want the next turn at once. */
+static unsigned resume_yielded(void) {
+    unsigned resumed = 0;
+    conn *list = T.yield_head;
+    T.yield_head = NULL;
+    while (list) {
+        conn *c = list;
+        list = c->ynext;
+        if (c->yield_turn == T.turn) { /* yielded since this turn's poll: not yet */
+            c->ynext = T.yield_head;
+            T.yield_head = c;
+            continue;
+        }
+        c->ynext = NULL;
+        c->yielded = 0;
+        resumed++;
+        if (c->direct) {
+            lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_YIELD);
+            if (direct_input(c) < 0) transport_kill(c);
+        } else {
+            lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_YIELD |
+                                            LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+        }
+    }
+    return resumed;
+}
+
 /* A timer queued work for the end of the turn: make the next poll return
  * at once instead of sleeping until the next timer with it undone. */
 static void wake_if_pending(void) {
-    if (T.flush_head || T.resume_head) lws_cancel_service(T.ctx);
+    if (T.flush_head || T.resume_head || T.yield_head) lws_cancel_service(T.ctx);
 }
 
 /* Take c off the flush list (it is closing). */
@@ -484,6 +548,10 @@ static void queued(conn *c) {
  * connection meanwhile (e.g. an event its own write caused) are queued
  * after the reply. */
 static void handle_message(conn *c, const char *msg, size_t len) {
+    if (c->slice_turn != T.turn) { /* its first message this turn: its share starts */
+        c->slice_turn = T.turn;
+        c->slice_start = mono_ms();
+    }
     c->handled = 1;
     c->reply_at = outq_reply_begin(&c->out);
     c->reply_slot = NULL;
@@ -495,6 +563,7 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     if (!outq_empty(&c->later)) outq_append(&c->out, &c->later);
     gate(c, c->reply_at);
     queued(c);
+    if (!c->yielded && !c->closing && mono_ms() - c->slice_start >= TURN_SHARE_MS) yield_input(c);
 }
 
 void transport_message(conn *c, const char *msg, size_t len, int binary) {
@@ -934,6 +1003,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ungate(c);
         unlist_flush(c);
         unlist_resume(c);
+        unlist_yield(c);
         sb_free(&c->rx);
         outq_free(&c->out);
         outq_free(&c->later);
@@ -1277,6 +1347,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     wake_ctx = T.ctx;
     pthread_mutex_unlock(&wake_lock);
     while (!T.stop) {
+        T.turn++;
         if (lws_service(T.ctx, 0) < 0) break;
         if (T.resume_head) resume_direct(); /* input that waited for a hold or back-pressure to end */
         /* the end of a turn: the journal writes (and syncs) what the turn
@@ -1285,7 +1356,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         if (T.gated) release_gates();
         if (T.flush_head) flush_direct(); /* the direct connections' replies, one write each */
         turn_output_end();
-        if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
+        /* after the others' input of this turn and the replies to it: the
+         * work it does is journaled and written at the next turn's end */
+        unsigned resumed = T.yield_head ? resume_yielded() : 0;
+        /* a flush ended back-pressure, or input yielded or read on: next turn at once */
+        if (T.resume_head || T.yield_head || resumed) lws_cancel_service(T.ctx);
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
     log_refusals();
