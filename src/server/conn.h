@@ -45,6 +45,11 @@ typedef struct conn {
     int64_t login_by;    /* ms (monotonic): close it if still not logged in then
                           * (limits.loginTimeoutSec), or 0 */
     int held;            /* client_hold: a login is being checked, incoming messages wait */
+    int yielded;         /* its input used its share of a turn: the rest waits for the next */
+    uint64_t yield_turn; /* the turn it yielded in */
+    uint64_t slice_turn; /* the turn its slice_start belongs to */
+    int64_t slice_start; /* ms (monotonic): its first message of that turn began */
+    struct conn *ynext;  /* in the transport's list of yielded connections */
     struct conn *prev, *next;
 
     /* ---- the direct path (direct.c) */

@@ -6,7 +6,7 @@
  * file.  Responses carry the same security headers whatever their status;
  * a body is written from the table in pieces of XFER_CHUNK bytes, one per
  * writeable callback, and the connection is kept alive for the page's next
- * file.
+ * file (within its handshake time: the transport says when it is over).
  */
 #include "server/console.h"
 
@@ -112,14 +112,15 @@ static int respond(struct lws *wsi, xfer *x, unsigned code, const console_file *
     return x->close || lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok) {
+int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok, int keep_alive) {
     xfer *x = state;
     int head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
     int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     x->file = NULL;
     /* another method may have sent a body we did not read: never reuse the
      * connection after it */
-    x->close = !get && !head;
+    int other_method = !get && !head;
+    x->close = other_method || !keep_alive;
     /* --no-console: every plain HTTP request is 404, whatever its method, as
      * other servers of the protocol answer (a 405 would offer a GET that
      * does not exist) */
@@ -127,7 +128,7 @@ int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int
     /* before the method, for the same reason: under a Host that does not
      * name the server no GET is served either */
     if (!host_ok) return respond(wsi, x, HTTP_STATUS_FORBIDDEN, &forbidden, !head);
-    if (x->close) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
+    if (other_method) return respond(wsi, x, HTTP_STATUS_METHOD_NOT_ALLOWED, &not_allowed, 1);
     const console_file *f = uri ? console_find(uri) : NULL;
     if (!f) return respond(wsi, x, HTTP_STATUS_NOT_FOUND, &not_found, !head);
     if (etag_matches(wsi, f->etag)) return respond(wsi, x, HTTP_STATUS_NOT_MODIFIED, f, 0);

@@ -54,9 +54,12 @@ const char *console_content_type(const char *path);
  * stay untouched until the transfer ends; `enabled` is the console
  * setting; `host_ok` says whether the Host header names the server
  * (handshake_page_allowed): if not, every path of an enabled console
- * answers 403, as the WebSocket upgrade under that Host would.  Returns
- * what the lws callback must return (nonzero closes the connection). */
-int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok);
+ * answers 403, as the WebSocket upgrade under that Host would;
+ * `keep_alive` is 0 when the connection must close after this answer (it
+ * has been open its handshake time: the answer says `connection: close`).
+ * Returns what the lws callback must return (nonzero closes the
+ * connection). */
+int console_http(struct lws *wsi, void *state, const char *uri, int enabled, int host_ok, int keep_alive);
 
 /* LWS_CALLBACK_HTTP_WRITEABLE: write the next piece of the body begun by
  * console_http().  Returns what the lws callback must return. */

@@ -243,8 +243,9 @@ static void oversized(conn *c, uint64_t frame_len, size_t avail_payload) {
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, (int)transport_server()->cfg.out_stall_timeout_s);
 }
 
-/* Is the input of c paused (hold, back-pressure, a message being handled)? */
-static int paused(const conn *c) { return c->held || c->throttled || c->dispatching; }
+/* Is the input of c paused (hold, back-pressure, a message being handled,
+ * its share of the turn used)? */
+static int paused(const conn *c) { return c->held || c->throttled || c->dispatching || c->yielded; }
 
 /* Handle the frames in buf[0 .. len) (c's own buffer or the shared one),
  * until the input pauses or a frame is incomplete.  Returns how many bytes

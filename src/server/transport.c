@@ -14,7 +14,8 @@
  *     closed.  Responses are never dropped;
  *   - plain HTTP requests (not upgrades) are answered by console.c: the
  *     web console's files or 404; such a connection's handshake timeout
- *     restarts with each request it makes (keep-alive);
+ *     restarts with each request it makes (keep-alive), until it has been
+ *     open handshakeTimeoutSec: the answer after that closes it;
  *   - periodic work on lws_sul timers (lws_service's timeout does nothing
  *     useful in this lws build) and a clean shutdown on SIGINT, SIGTERM
  *     or SIGHUP:
@@ -101,7 +102,8 @@ _Static_assert(CONSOLE_STATE_SIZE <= sizeof(conn), "conn too small for the conso
  * Found again through lws's opaque user pointer of its wsi. */
 typedef struct pending {
     struct lws *wsi;
-    int64_t since; /* ms, monotonic */
+    int64_t since;    /* ms, monotonic: accept, or the last plain HTTP request */
+    int64_t accepted; /* ms, monotonic: accept (a console connection's keep-alive ends by it) */
     int killed;
     const ndb_user *user; /* logged in by Basic authentication in the handshake */
     char addr[64];        /* the peer, read at accept: a client that hangs up has none later */
@@ -130,6 +132,8 @@ static struct {
     int no_direct; /* NDB_TRANSPORT=lws: every connection stays on lws's path */
     conn *flush_head; /* direct connections to flush at the end of the turn */
     conn *resume_head; /* direct connections whose buffered input may be handled again */
+    conn *yield_head;  /* connections whose input waits for the next turn (TURN_SHARE_MS) */
+    uint64_t turn;     /* loop turns so far: each begins with a poll (lws_service) */
     size_t turn_out; /* bytes written to every connection so far this turn (turn_share) */
     size_t turn_cut; /* connections whose writing this turn stopped at the budget */
 } T;
@@ -146,8 +150,16 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lws_context *wake_ctx;
 
 /* The reason bit of lws_rx_flow_control for client_hold (bit 0 is the
- * back-pressure's). */
+ * back-pressure's; direct.c uses bit 2 for the end of the stream). */
 #define RXFLOW_HOLD (1 << 1)
+/* ... and for a connection that used its share of a turn (yield). */
+#define RXFLOW_YIELD (1 << 3)
+/* A connection's share of one loop turn: once handling its messages has
+ * taken this long, the rest of its input waits for the next turn, after
+ * the other connections' input.  Without it, one client pipelining slow
+ * requests (a KV_FIND may take a second) held every other client, new
+ * handshakes too, until all of them were answered. */
+#define TURN_SHARE_MS 20
 
 /* Milliseconds on the monotonic clock (never 0 in practice).  The coarse
  * clock (the kernel's tick, a few ms): these stamps only time limits
@@ -174,7 +186,7 @@ static void pending_add(struct lws *wsi) {
     pending *p = calloc(1, sizeof *p);
     if (!p) return; /* not tracked: lws's own handshake timeout still applies */
     p->wsi = wsi;
-    p->since = mono_ms();
+    p->since = p->accepted = mono_ms();
     read_peer(wsi, p->addr, sizeof p->addr);
     p->prev = T.pend_tail;
     if (T.pend_tail) T.pend_tail->next = p;
@@ -199,21 +211,27 @@ static void pending_drop(struct lws *wsi) {
 
 /* wsi made a plain HTTP request: its handshake timeout starts again (an
  * HTTP connection kept alive for the console's files lives on while it is
- * used), so it moves to the end of the accept-ordered list. */
-static void pending_touch(struct lws *wsi) {
+ * used), so it moves to the end of the accept-ordered list.  Returns
+ * whether the connection may still be kept alive after this answer: not
+ * once handshakeTimeoutSec has passed since accept, or a client asking for
+ * a page every few seconds would hold its slot of maxConnections for ever
+ * without logging in (loginTimeoutSec counts from the upgrade only).  A
+ * browser then opens a new connection for its next file. */
+static int pending_touch(struct lws *wsi) {
     pending *p = lws_get_opaque_user_data(wsi);
-    if (!p || p == T.pend_tail) {
-        if (p) p->since = mono_ms();
-        return;
+    if (!p) return 0; /* untracked: nothing bounds its life, so no keep-alive */
+    int64_t now = mono_ms();
+    p->since = now;
+    if (p != T.pend_tail) {
+        if (p->prev) p->prev->next = p->next;
+        else T.pend_head = p->next;
+        p->next->prev = p->prev;
+        p->prev = T.pend_tail;
+        p->next = NULL;
+        T.pend_tail->next = p;
+        T.pend_tail = p;
     }
-    if (p->prev) p->prev->next = p->next;
-    else T.pend_head = p->next;
-    p->next->prev = p->prev;
-    p->prev = T.pend_tail;
-    p->next = NULL;
-    T.pend_tail->next = p;
-    T.pend_tail = p;
-    p->since = mono_ms();
+    return now - p->accepted < (int64_t)T.srv->cfg.handshake_timeout_s * 1000;
 }
 
 /* Close wsi from outside its own callback (lws's safe way). */
@@ -301,10 +319,64 @@ static void resume_direct(void) {
     }
 }
 
+/* c has had its share of this turn (TURN_SHARE_MS): stop reading its
+ * messages until the next turn, after the other connections' input. */
+static void yield_input(conn *c) {
+    c->yielded = 1;
+    c->yield_turn = T.turn;
+    c->ynext = T.yield_head;
+    T.yield_head = c;
+    lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_YIELD);
+}
+
+/* Take c off the yield list (it is closing). */
+static void unlist_yield(conn *c) {
+    if (!c->yielded) return;
+    for (conn **pp = &T.yield_head; *pp; pp = &(*pp)->ynext) {
+        if (*pp != c) continue;
+        *pp = c->ynext;
+        break;
+    }
+    c->yielded = 0;
+    c->ynext = NULL;
+}
+
+/* At the end of a turn, the connections that yielded before its poll read
+ * on, each for a new share: the input that poll found (a client that sent
+ * while they were handled) has been answered first, and its replies
+ * written.  Those that yielded in this turn, and those that yield again
+ * now, wait for the end of the next.  Returns how many read on: their
+ * replies (and, over lws, their input) want the next turn at once. */
+static unsigned resume_yielded(void) {
+    unsigned resumed = 0;
+    conn *list = T.yield_head;
+    T.yield_head = NULL;
+    while (list) {
+        conn *c = list;
+        list = c->ynext;
+        if (c->yield_turn == T.turn) { /* yielded since this turn's poll: not yet */
+            c->ynext = T.yield_head;
+            T.yield_head = c;
+            continue;
+        }
+        c->ynext = NULL;
+        c->yielded = 0;
+        resumed++;
+        if (c->direct) {
+            lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_YIELD);
+            if (direct_input(c) < 0) transport_kill(c);
+        } else {
+            lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_ENABLE | RXFLOW_YIELD |
+                                            LWS_RXFLOW_REASON_FLAG_PROCESS_NOW);
+        }
+    }
+    return resumed;
+}
+
 /* A timer queued work for the end of the turn: make the next poll return
  * at once instead of sleeping until the next timer with it undone. */
 static void wake_if_pending(void) {
-    if (T.flush_head || T.resume_head) lws_cancel_service(T.ctx);
+    if (T.flush_head || T.resume_head || T.yield_head) lws_cancel_service(T.ctx);
 }
 
 /* Take c off the flush list (it is closing). */
@@ -483,6 +555,10 @@ static void queued(conn *c) {
  * connection meanwhile (e.g. an event its own write caused) are queued
  * after the reply. */
 static void handle_message(conn *c, const char *msg, size_t len) {
+    if (c->slice_turn != T.turn) { /* its first message this turn: its share starts */
+        c->slice_turn = T.turn;
+        c->slice_start = mono_ms();
+    }
     c->handled = 1;
     c->reply_at = outq_reply_begin(&c->out);
     c->reply_slot = NULL;
@@ -494,6 +570,7 @@ static void handle_message(conn *c, const char *msg, size_t len) {
     if (!outq_empty(&c->later)) outq_append(&c->out, &c->later);
     gate(c, c->reply_at);
     queued(c);
+    if (!c->yielded && !c->closing && mono_ms() - c->slice_start >= TURN_SHARE_MS) yield_input(c);
 }
 
 void transport_message(conn *c, const char *msg, size_t len, int binary) {
@@ -933,6 +1010,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ungate(c);
         unlist_flush(c);
         unlist_resume(c);
+        unlist_yield(c);
         sb_free(&c->rx);
         outq_free(&c->out);
         outq_free(&c->later);
@@ -942,7 +1020,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (T.shutting_down && !T.conns) T.stop = 1;
         break;
     case LWS_CALLBACK_HTTP: { /* not a WebSocket upgrade: the console, or 404 */
-        pending_touch(wsi);
+        int keep_alive = pending_touch(wsi);
         /* a page only under a Host that names the server, as the upgrade's
          * rule has it (README "Security": DNS rebinding) */
         int host_ok = 1;
@@ -951,7 +1029,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             lws_get_peer_simple(wsi, peer, sizeof peer);
             host_ok = handshake_page_allowed(wsi, peer);
         }
-        return console_http(wsi, user, in, T.srv->cfg.console, host_ok);
+        return console_http(wsi, user, in, T.srv->cfg.console, host_ok, keep_alive);
     }
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return console_http_writeable(wsi, user);
@@ -1276,6 +1354,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     wake_ctx = T.ctx;
     pthread_mutex_unlock(&wake_lock);
     while (!T.stop) {
+        T.turn++;
         if (lws_service(T.ctx, 0) < 0) break;
         if (T.resume_head) resume_direct(); /* input that waited for a hold or back-pressure to end */
         /* the end of a turn: the journal writes (and syncs) what the turn
@@ -1284,7 +1363,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
         if (T.gated) release_gates();
         if (T.flush_head) flush_direct(); /* the direct connections' replies, one write each */
         turn_output_end();
-        if (T.resume_head) lws_cancel_service(T.ctx); /* a flush ended back-pressure: next turn at once */
+        /* after the others' input of this turn and the replies to it: the
+         * work it does is journaled and written at the next turn's end */
+        unsigned resumed = T.yield_head ? resume_yielded() : 0;
+        /* a flush ended back-pressure, or input yielded or read on: next turn at once */
+        if (T.resume_head || T.yield_head || resumed) lws_cancel_service(T.ctx);
         if (T.signalled && !T.shutting_down) begin_shutdown();
     }
     log_refusals();

@@ -112,6 +112,61 @@ elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print 
         got += d
     print(got.split(b"\r\n")[0].decode() or "no answer",
           "closed" if time.monotonic() - t0 < float(args[0]) else "still open")
+elif cmd == "slow-pipeline":  # N: pipeline N slow KV_FINDs, then ask something of another
+    import threading           # connection; print which came first: its answer or the last find's
+    n = int(args[0])
+    a, v = WSConn(url, 60), WSConn(url, 60)
+    a.send_frame(OP_TEXT, b'{"KV_SET":{"keys":{"s":' +
+                 b'[' + b",".join([b'"aaaaaaaaaaaaaaaaaaaaaaab"'] * 12) + b']}}}')
+    assert a.recv_message() == b'{"KV_SET_RSP":{"st":1}}'
+    find = b'{"KV_FIND":{"rsp":"keys","keys":["s"],"path":"$[?(@ =~ /(a|aa)+$/)]"}}'
+    for _ in range(n):
+        a.send_frame(OP_TEXT, find)
+    order, first = [], threading.Event()
+    def finds():
+        for i in range(n):
+            assert a.recv_message() == b'{"KV_FIND_RSP":{"keys":[],"st":1}}'
+            order.append("find")
+            first.set()
+    t = threading.Thread(target=finds)
+    t.start()
+    first.wait(60)             # the finds are being answered: now the other client asks
+    v.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+    got = v.recv_message().decode()
+    order.append("other")
+    t.join(60)
+    print(got)
+    print("answered before the last find" if order.index("other") < n else "answered after every find")
+elif cmd == "page-every":    # SECS GAP: ask for a console page every GAP s over one
+    limit, gap = float(args[0]), float(args[1])  # keep-alive connection, for at most SECS
+    s = socket.create_connection((host, port))
+    s.settimeout(0.2)
+    req = b"HEAD /favicon.svg HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (host.encode(), port)
+    t0, answers, last, buf = time.monotonic(), 0, b"", b""
+    while time.monotonic() - t0 < limit:
+        try:
+            s.sendall(req)
+        except OSError:
+            break
+        got, t1 = b"", time.monotonic()  # one HEAD answer: headers only
+        while b"\r\n\r\n" not in got and time.monotonic() - t1 < 20:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                d = b""
+            if not d:
+                break
+            got += d
+        if b"\r\n\r\n" not in got:
+            break
+        answers, last = answers + 1, got.split(b"\r\n\r\n")[0].lower()
+        if wait_eof(s, gap) is not None:
+            print("closed after %s" % ("an answer with connection: close"
+                                      if b"\r\nconnection: close" in last else "an answer without it"))
+            sys.exit(0)
+    print("still open" if answers else "no answer")
 elif cmd == "slow-headers":  # upgrade request one byte every 0.1 s
     s = socket.create_connection((host, port))
     req = b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
@@ -350,6 +405,22 @@ cpu below 25%: True
     grep -q 'did not complete the WebSocket handshake in 1 s' "$NDB_LOG"
 }
 
+@test "handshakeTimeoutSec: a connection that only asks for console pages, one every 0.3 s, is closed once it has been open that long" {
+    # docs/protocol.md 1.1: keep-alive lasts the handshake time since the
+    # connection opened; before, each request restarted it, so such clients
+    # could hold every slot of maxConnections without ever logging in
+    start_server --handshake-timeout 2
+    run hostile page-every 40 0.3
+    [ "$status" -eq 0 ]
+    [ "$output" = "closed after an answer with connection: close" ]
+    export NDB_TRANSPORT=lws
+    stop_server
+    start_server --handshake-timeout 2
+    run hostile page-every 40 0.3
+    [ "$output" = "closed after an answer with connection: close" ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+}
+
 @test "handshakeTimeoutSec: a header name libwebsockets 4.1 never sees end (Hos:) is not answered; the timeout drops it" {
     # docs/protocol.md 7.3 "request headers": a libwebsockets parser fault
     # (the name ends where it leaves lws's table of known names)
@@ -365,6 +436,22 @@ cpu below 25%: True
     start_server --handshake-timeout 1
     run hostile slow-headers 5
     [ "$output" = "dropped" ]
+}
+
+@test "a client pipelining slow requests does not hold another client's answer until all of them are done" {
+    # docs/protocol.md 1.4: a connection's input is handled for a share of a
+    # loop turn, then the others' requests go first; before, all 12 finds
+    # (each a regular expression run for a while) were answered first
+    start_server
+    run hostile slow-pipeline 12
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+    [ "${lines[1]}" = "answered before the last find" ]
+    export NDB_TRANSPORT=lws
+    stop_server
+    start_server
+    run hostile slow-pipeline 12
+    [ "${lines[1]}" = "answered before the last find" ]
 }
 
 @test "requestTimeoutSec: a message dribbled in 1-byte fragments is dropped with 1008" {
