@@ -86,9 +86,7 @@ function list(keys, method) {
 // CLI's shape, kv.incr('hits') or kv.set('a', 1), would otherwise get only
 // 41 "Param type incorrect" from the server.
 function keyMap(keys, method, what, example) {
-    if (keys instanceof JsonText) return keys;
-    const proto = keys !== null && typeof keys === 'object' ? Object.getPrototypeOf(keys) : undefined;
-    if (proto === Object.prototype || proto === null) return keys;
+    if (keys instanceof JsonText || plainObject(keys)) return keys;
     throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
 }
 
