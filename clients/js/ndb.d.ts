@@ -164,10 +164,11 @@ export interface SessionInfo {
     expiry?: { deleteSession: boolean; duration: number; extendOnGet: boolean; extendOnSetAdd: boolean; remaining: number };
 }
 
-/** A write method's options (set, add, clearSet, incr, update, arrAppend, cas): an object or
- *  nothing; a number or string in their place (`kv.set({otp: 1}, 30)`, the CLI's TTL after the
- *  value), or a member other than these (a misspelt `expire`), is a TypeError naming the method:
- *  it would otherwise store a key that never expires. */
+/** A write method's options (set, add, clearSet, incr, update, arrAppend, cas): a plain object
+ *  or nothing; a number or string in their place (`kv.set({otp: 1}, 30)`, the CLI's TTL after the
+ *  value), a Map or another class's object (`new Map([['ttl', 30]])` has no member `ttl`), or a
+ *  member other than these (a misspelt `expire`), is a TypeError naming the method: it would
+ *  otherwise store a key that never expires. */
 export interface SetOptions extends CallOptions {
     /** Seconds until the keys expire (issue 17): set, add and clearSet.  At most three
      *  decimals (ValueSize (42) otherwise); floating-point noise (100.1 * 3 is

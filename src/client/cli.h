@@ -343,6 +343,13 @@ int cli_call_ok(cli_ctx *c);
  * (enum jtype); else a message and CLI_USAGE. */
 int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t);
 
+/* Say "ndb: WHAT: " and the message just read (c->buf), which is not what
+ * was expected, on stderr; returns CLI_USAGE.  It is quoted as
+ * sb_add_visible_cut does, at most 200 bytes: whatever answered at the URL
+ * may not be ndb, and its text must neither reach the terminal as escape
+ * sequences nor end inside a character. */
+int cli_bad_answer(cli_ctx *c, const char *what);
+
 /* Value token of member `name` of the response body, or 0 if absent. */
 uint32_t cli_rsp_get(cli_ctx *c, const char *name);
 

@@ -186,8 +186,10 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
     uint32_t t;
     if (jdoc_parse(&d, ans, len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
         d.toks[2].type != JT_OBJECT || !(t = jobj_get(&d, 2, "st", 2)) || jnum_to_u64(&d, &d.toks[t], &st)) {
-        snprintf(err, errlen, "the server's answer to the login is not understood: %.*s", len > 160 ? 160 : (int)len,
-                 ans);
+        strbuf q = STRBUF_INIT; /* as cli_bad_answer quotes it */
+        sb_add_visible_cut(&q, ans, len, 160);
+        snprintf(err, errlen, "the server's answer to the login is not understood: %s", q.len ? q.buf : "");
+        sb_free(&q);
         jdoc_free(&d);
         return 2;
     }

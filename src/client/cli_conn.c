@@ -317,16 +317,14 @@ int cli_call(cli_ctx *c) {
     /* {"<CMD>_RSP":{...,"st":N,...}} or {"ERR":{...}} */
     if (jdoc_parse(&c->rsp, c->buf.buf, c->buf.len, NULL) || c->rsp.toks[0].type != JT_OBJECT ||
         c->rsp.toks[0].count != 1 || c->rsp.toks[2].type != JT_OBJECT) {
-        fprintf(stderr, "ndb: the server's answer is not understood: %.200s\n", c->buf.buf);
-        return CLI_USAGE;
+        return cli_bad_answer(c, "the server's answer is not understood");
     }
     c->body = 2;
     uint32_t st = cli_rsp_get(c, "st");
     uint64_t v;
     if (!st || c->rsp.toks[st].type != JT_NUMBER || jnum_to_u64(&c->rsp, &c->rsp.toks[st], &v) ||
         v > 100000) {
-        fprintf(stderr, "ndb: the server's answer has no status: %.200s\n", c->buf.buf);
-        return CLI_USAGE;
+        return cli_bad_answer(c, "the server's answer has no status");
     }
     c->st = (unsigned)v;
     return 0;
@@ -353,8 +351,17 @@ int cli_call_ok(cli_ctx *c) {
 int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t) {
     *t = cli_rsp_get(c, name);
     if (!*t || c->rsp.toks[*t].type != type) {
-        fprintf(stderr, "ndb: the server's answer lacks '%s': %.200s\n", name, c->buf.buf);
-        return CLI_USAGE;
+        char what[96];
+        snprintf(what, sizeof what, "the server's answer lacks '%s'", name);
+        return cli_bad_answer(c, what);
     }
     return 0;
+}
+
+int cli_bad_answer(cli_ctx *c, const char *what) {
+    strbuf q = STRBUF_INIT;
+    sb_add_visible_cut(&q, c->buf.buf, c->buf.len, 200);
+    fprintf(stderr, "ndb: %s: %s\n", what, q.len ? q.buf : "");
+    sb_free(&q);
+    return CLI_USAGE;
 }

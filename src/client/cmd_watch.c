@@ -70,8 +70,7 @@ static int follow(cli_ctx *c, uint64_t count) {
         if (r == 0 || !cli_is_event(c->buf.buf, c->buf.len)) continue;
         int k = print_event(c, c->buf.buf, c->buf.len);
         if (k < 0) {
-            fprintf(stderr, "ndb: the server's event is not understood: %.200s\n", c->buf.buf);
-            return CLI_USAGE;
+            return cli_bad_answer(c, "the server's event is not understood");
         }
         if (ferror(stdout)) {
             if (errno != EPIPE) return cli_output_finish();
@@ -146,8 +145,7 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
     if (c->st != 1) return cli_server_error(c);
     if ((rc = cli_member(c, "id", JT_NUMBER, &id))) return rc;
     if (jnum_to_u64(&c->rsp, &c->rsp.toks[id], &idv)) {
-        fprintf(stderr, "ndb: the server's watch id is not understood: %.200s\n", c->buf.buf);
-        return CLI_USAGE;
+        return cli_bad_answer(c, "the server's watch id is not understood");
     }
     if (c->on_event && !count) {
         fprintf(stderr, "watching (id %llu); events appear between prompts; 'unwatch %llu' stops it\n",

@@ -450,11 +450,18 @@ unsigned char repl_complete(EditLine *el, int ch) {
         memcpy(text, r->pending->buf, off);
         memcpy(text + off, line, upto + 1);
     }
+    /* Lines of only a backslash before add nothing to the input (they join
+     * the next: repl_skip_joins), so they are left out here as the REPL
+     * leaves them out when it runs it: after '\' alone, 'cou' is the first
+     * word of a command and '\ti' is \timing, not the rest of a
+     * backslash word.  They are whole lines of what came before. */
+    const char *input = repl_skip_joins(text);
+    off -= (size_t)(input - text);
     cands c = {0};
     repl_words w = {0};
     size_t start = upto;  /* where the word being completed starts */
     const char *prefix = "";
-    char first = repl_first_char(text);
+    char first = repl_first_char(input);
     /* The REPL's \timing and \q are words of their own, not read by
      * repl_split: quoted ('\timing') they would be command names, and
      * unknown.  Both are offered, as help lists both. */
@@ -481,7 +488,7 @@ unsigned char repl_complete(EditLine *el, int ch) {
             }
         }
     } else if (first != '{' && first != '#') {
-        repl_split(text, off + upto, &w);
+        repl_split(input, off + upto, &w);
         int cur = w.trailing ? w.n : w.n - 1;
         if (w.trailing || w.w[cur].start >= off) { /* not a word begun on the line before */
             if (!w.trailing) {

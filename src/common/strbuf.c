@@ -97,6 +97,12 @@ void sb_add_visible(strbuf *sb, const char *s, size_t n) {
     }
 }
 
+void sb_add_visible_cut(strbuf *sb, const char *s, size_t n, size_t max) {
+    size_t cut = utf8_cut(s, n, max);
+    sb_add_visible(sb, s, cut);
+    if (cut < n) SB_ADD_LIT(sb, "...");
+}
+
 int str_visible(const char *s, size_t n) {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0, len; i < n; i += len)

@@ -74,6 +74,11 @@ void sb_add_json_string(strbuf *sb, const char *s, size_t n);
  * the window, ESC [ or U+009B recolours or moves the cursor). */
 void sb_add_visible(strbuf *sb, const char *s, size_t n);
 
+/* sb_add_visible of at most max bytes of s, cut between characters, then
+ * "..." if s was longer: text from elsewhere (a server's answer) quoted in
+ * a one-line message. */
+void sb_add_visible_cut(strbuf *sb, const char *s, size_t n, size_t max);
+
 /* 1 when sb_add_visible would copy s (n bytes) unchanged: no control
  * character, every byte part of well-formed UTF-8. */
 int str_visible(const char *s, size_t n);

@@ -373,6 +373,15 @@ int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
                  "near maxPayload cannot be read back (its answer closes the connection with 1008); raise "
                  "--max-output or lower --max-payload",
                  c->max_output, c->max_payload);
+    /* The same for all connections' output together: an answer that alone
+     * passes maxTotalOutputBytes drops its connection as it is queued, so
+     * below maxPayload plus 64 a client that reads every answer at once
+     * still cannot read back a value stored near maxPayload. */
+    if (c->max_total_output && c->max_total_output < c->max_payload + 64)
+        log_warn("limits.maxTotalOutputBytes (%zu) is not above limits.maxPayload (%zu) plus 64 bytes: a value "
+                 "stored near maxPayload cannot be read back (its answer drops the connection); raise "
+                 "--max-total-output or lower --max-payload",
+                 c->max_total_output, c->max_payload);
     /* A watcher that stops reading is sent "overflow" once its unread output
      * passes watchOutputBytes, and closed once it passes maxOutputBytes: with
      * the first not below the second the overflow never comes, and such a

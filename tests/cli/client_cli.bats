@@ -529,6 +529,27 @@ b'
     [ $(((t1 - t0) / 1000000)) -lt 4500 ] # under the 5 s default: --timeout was obeyed
 }
 
+@test "an answer that is not ndb's is quoted cut between characters, its control characters as \\xhh" {
+    # whatever answers at the URL may not be ndb: its first 200 bytes went
+    # to the terminal as they were, an escape sequence (here one that sets
+    # the window title) obeyed, and the cut left half an é
+    local esc=$'\e]0;owned\a' e150 e95 e75
+    e150=$(python3 -c 'print("é" * 150, end="")')
+    e95=$(python3 -c 'print("é" * 95, end="")') # 200 bytes with the 9 before, less half an é
+    e75=$(python3 -c 'print("é" * 75, end="")') # 160 bytes, the same way
+    start_silent_listener 8 ws "$esc$e150"
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: the server's answer is not understood: \\x1b]0;owned\\x07$e95..." ]
+    # so is the answer to a login, at most 160 bytes (it ended in \xc3,
+    # the first byte of an é)
+    stop_silent_listener
+    start_silent_listener 8 ws "$esc$e150"
+    run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: the server's answer to the login is not understood: \\x1b]0;owned\\x07$e75..." ]
+}
+
 @test "a request larger than the server accepts: exit 2, said plainly" {
     local url=$NDB_URL pid=$NDB_PID log=$NDB_LOG
     start_server --max-payload 100

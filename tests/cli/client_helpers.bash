@@ -41,10 +41,11 @@ on_tty() {
     output=${output//$'\r'/}
 }
 
-# start_silent_listener SECONDS [ws]: a TCP listener on 127.0.0.1 that
-# accepts connections and never answers, for SECONDS at most; with "ws" it
-# completes the WebSocket handshake first and then stays silent.  Sets
-# SILENT_PORT and SILENT_PID.
+# start_silent_listener SECONDS [ws [MESSAGE]]: a TCP listener on 127.0.0.1
+# that accepts connections and never answers, for SECONDS at most; with
+# "ws" it completes the WebSocket handshake first and then stays silent, or
+# sends MESSAGE as one text frame (a server that is not ndb) and then does.
+# Sets SILENT_PORT and SILENT_PID.
 start_silent_listener() {
     local f="${BATS_TEST_TMPDIR:-/tmp}/silent-port"
     rm -f "$f"
@@ -74,7 +75,10 @@ while time.time() < end:
         acc = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
         c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                   b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")
-' "$1" "$f" "${2:-tcp}" 3>&- &
+        if len(sys.argv) > 4:
+            m = sys.argv[4].encode()
+            c.sendall(bytes([0x81, len(m)]) + m if len(m) < 126 else bytes([0x81, 126]) + len(m).to_bytes(2, "big") + m)
+' "$1" "$f" "${2:-tcp}" "${@:3}" 3>&- &
     SILENT_PID=$!
     local i
     for i in $(seq 1 100); do

@@ -404,7 +404,7 @@ protocol_values() {
 # its range or default that HELP does not.
 settings_values_mismatches() {
     local help=$1 page=$2 readme=$3 doc=$4 log=$5 type member option o lo hi def got leaf n=0 missing=
-    local hv mv rv pv opts
+    local hv mv rv pv opts entry olo
     hv=$(help_values "$help")
     mv=$(man_config_values "$page")
     rv=$(readme_limit_defaults "$readme")
@@ -414,6 +414,7 @@ settings_values_mismatches() {
         [ "$member" != - ] && [ "$option" != - ] || continue
         read -r o lo hi def < <(grep -- "^--$option " <<<"$hv") || continue
         n=$((n + 1))
+        olo=$lo # the option's own range, for its entry in OPTIONS
         # --port also takes 0 (a free port, SF_CLI_ZERO); the member does not
         [ "$member" != port ] || [ "$lo" != 0 ] || lo=1
         # --help says a BOOL's default as on or off, the page and the log as true or false
@@ -421,9 +422,15 @@ settings_values_mismatches() {
         got=$(grep "^$member " <<<"$mv" | cut -d' ' -f2-)
         [ "$got" = "$lo $hi $def" ] || missing+=" $member: ndb-serve(1) CONFIGURATION FILE says '$got', --help '$lo $hi $def';"
         if [ "$lo" != - ]; then
-            got=$(awk -v o="$option" '$0 ~ "^\\.It Fl -" o "( |$)" { on = 1; next } /^\.It / { on = 0 } on' <<<"$opts" |
-                grep -oE 'default [0-9]+[KMGT]?' | head -n 1)
+            entry=$(awk -v o="$option" '$0 ~ "^\\.It Fl -" o "( |$)" { on = 1; next } /^\.It / { on = 0 } on' <<<"$opts" |
+                tr '\n' ' ')
+            got=$(grep -oE 'default [0-9]+[KMGT]?' <<<"$entry" | head -n 1)
             [ "$(bytes "${got#default }")" = "$def" ] || missing+=" --$option: ndb-serve(1) OPTIONS says '$got', --help $def;"
+            # its range, "LO to HI" with the suffixes the option takes
+            # (it said "0 to 1P" where 1P is no size the option accepts)
+            got=$(grep -oE '[0-9]+[A-Z]? to [0-9]+[A-Z]?' <<<"$entry" | head -n 1)
+            [ "$(bytes "${got%% *}") $(bytes "${got##* }")" = "$olo $hi" ] ||
+                missing+=" --$option: ndb-serve(1) OPTIONS says '$got', --help '$olo $hi';"
         fi
         leaf=${member##*.}
         if [ "$type" = UINT ] || [ "$type" = SIZE ]; then
@@ -466,7 +473,8 @@ settings_values_mismatches() {
     page=$(sed -e 's/^Integer, 1 to 3600 seconds; default 10\.$/Integer, 1 to 3600 seconds; default 20./' \
         -e 's/^Integer, 64 to 67108864 bytes; default 1048576\.$/Integer, 64 to 1048576 bytes; default 1048576./' \
         -e 's/^Boolean; default true: plain HTTP/Boolean; default false: plain HTTP/' \
-        -e '/^\.It Fl -max-watches /,/^\.It /s/^\.Pq default 64 ;$/.Pq default 32 ;/' "$MAN/ndb-serve.1")
+        -e '/^\.It Fl -max-watches /,/^\.It /s/^\.Pq default 64 ;$/.Pq default 32 ;/' \
+        -e '/^\.It Fl -max-output /,/^\.It /s/^64K to 1T$/64K to 2T/' "$MAN/ndb-serve.1")
     readme=$(sed 's/^| connections | 10000 |/| connections | 1000 |/' "$BATS_TEST_DIRNAME/../../README.md")
     doc=$(sed -e 's/^\(| `port` | uint | 1 … 65535, default \)1987;/\11988;/' \
         -e 's/`--max-keys` (1 … 2^32−1)/`--max-keys` (1 … 2^31−1)/' "$BATS_TEST_DIRNAME/../../docs/protocol.md")
@@ -477,6 +485,7 @@ settings_values_mismatches() {
  console: ndb-serve(1) CONFIGURATION FILE says '- - false', --help '- - true'
  sessions.tokenBits: the start-up log says '64', --help 53
  limits.maxConnections: README's limits table says '1000', --help 10000
+ --max-output: ndb-serve(1) OPTIONS says '64K to 2T', --help '65536 1099511627776'
  limits.handshakeTimeoutSec: ndb-serve(1) CONFIGURATION FILE says '1 3600 20', --help '1 3600 10'
  limits.maxKeysPerRequest: docs/protocol.md 7.2/7.3 says '1 2147483647 1000000', --help '1 4294967295 1000000'
  --max-watches: ndb-serve(1) OPTIONS says 'default 32', --help 64" ]

@@ -556,6 +556,26 @@ a: dropped after fewer than 12 answers 1006' ]
     done
 }
 
+@test "maxTotalOutputBytes not above maxPayload plus 64: the server warns at start-up that a value stored near maxPayload cannot be read back" {
+    # a lone client that reads its answers lost its connection for one
+    # holding a value the server had just stored, and nothing at start-up
+    # said so (as it does for maxOutputBytes): the answer alone passes the
+    # total as it is queued
+    start_server --max-total-output 100K --max-payload 200K
+    grep -qxF "ndb: warn: limits.maxTotalOutputBytes (102400) is not above limits.maxPayload (204800) plus 64 bytes: a value stored near maxPayload cannot be read back (its answer drops the connection); raise --max-total-output or lower --max-payload" "$NDB_LOG"
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 200000}}}))' | "$NDB" send - >/dev/null
+    run --separate-stderr "$NDB" get big
+    [ "$status" -eq 2 ] && [ -z "$output" ]
+    [ "$stderr" = "ndb: lost connection to $NDB_URL before the answer arrived: connection closed by server (1006: no close frame)" ]
+    stop_server
+    # above it, no warning, and the value is read back
+    start_server --max-total-output 300K --max-payload 200K
+    run -1 grep -F "is not above" "$NDB_LOG"
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 200000}}}))' | "$NDB" send - >/dev/null
+    run -0 "$NDB" get big
+    [ "$output" = "\"$(python3 -c 'print("x" * 200000)')\"" ]
+}
+
 @test "maxOutputBytes: one answer bigger than the limit closes with 1008 and the reason, not a bare drop" {
     start_server --max-output 64K
     python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 200000}}}))' | "$NDB" send - >/dev/null

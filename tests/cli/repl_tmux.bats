@@ -439,6 +439,33 @@ line() {
     exit_is 1 ""
 }
 
+@test "after a line of only a backslash, Tab completes the next line as the input's first: a command, or \\timing" {
+    # such a line joins the next and adds nothing to it (ndb repl runs
+    # '\' then 'count' as 'count'), but Tab took the input for a backslash
+    # word and completed nothing: neither 'cou' nor '\ti'
+    start_repl
+    line '\'
+    wait_for "input continues on the next"
+    type_text "cou"
+    key Tab
+    wait_for "...> count"
+    key Enter
+    wait_re "^[0-9]+$"
+    wait_last "$PROMPT"
+    line '\'
+    wait_for "input continues on the next"
+    type_text '\ti'
+    key Tab
+    wait_for '...> \timing'
+    type_text "o"
+    key Tab
+    wait_re "^off +on$"
+    type_text "n"
+    key Enter
+    wait_for "Timing is on."
+    wait_last "$PROMPT"
+}
+
 @test "Ctrl-D inside unfinished input discards it, says so and stays; the next Ctrl-D leaves" {
     start_repl
     line "set dd_key '{"

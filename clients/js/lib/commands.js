@@ -86,9 +86,7 @@ function list(keys, method) {
 // CLI's shape, kv.incr('hits') or kv.set('a', 1), would otherwise get only
 // 41 "Param type incorrect" from the server.
 function keyMap(keys, method, what, example) {
-    if (keys instanceof JsonText) return keys;
-    const proto = keys !== null && typeof keys === 'object' ? Object.getPrototypeOf(keys) : undefined;
-    if (proto === Object.prototype || proto === null) return keys;
+    if (keys instanceof JsonText || plainObject(keys)) return keys;
     throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
 }
 
@@ -107,15 +105,25 @@ function withTtl(body, o, method, more = []) {
     return o && o.ttl !== undefined ? { ...body, ttl: ttlValue(o.ttl) } : body;
 }
 
-// A method's options are an object of the members it takes (`known`) or
-// nothing.  kv.set({otp: 1}, 30) or
-// kv.cas('otp', null, 1, 30), the CLI's TTL after the value, would otherwise
-// store a key that never expires, without a word; so would a misspelt
-// {expire: 30} or {TTL: 30}; and a read's misspelt {txt: true} or
-// {timout: 100} would quietly do what was not asked.
+// A plain object ({...}, or one made by Object.create(null)).  Options and
+// expiry settings are read from its own members: a Map of them
+// (new Map([['ttl', 30]])), a Date or a boxed number (new Number(600)) has
+// none, so taking one would drop what it holds without a word: a key or a
+// session that never expires.
+function plainObject(v) {
+    const proto = v !== null && typeof v === 'object' ? Object.getPrototypeOf(v) : undefined;
+    return proto === Object.prototype || proto === null;
+}
+
+// A method's options are a plain object of the members it takes (`known`)
+// or nothing.  kv.set({otp: 1}, 30) or kv.cas('otp', null, 1, 30), the
+// CLI's TTL after the value, would otherwise store a key that never
+// expires, without a word; so would a misspelt {expire: 30} or {TTL: 30};
+// and a read's misspelt {txt: true} or {timout: 100} would quietly do what
+// was not asked.
 function checkOptions(o, method, known, example = '{timeout: 5000}') {
     if (o == null) return;
-    if (typeof o !== 'object' || Array.isArray(o))
+    if (!plainObject(o))
         throw new TypeError(`${method}'s options are an object such as ${example}; got ${shown(o)}`);
     for (const k of Object.keys(o)) {
         // a member left undefined asks for nothing (as {prefix: p || undefined})
@@ -169,10 +177,9 @@ const EXPIRY_FLAGS = ['deleteSession', 'extendOnGet', 'extendOnSetAdd'];
 // session that never expires, without a word.
 function checkExpiry(e) {
     if (e == null) return;
-    // a plain object: new Map([['duration', 600]]) or new Number(600) has
-    // no own duration either, and made a session that never expires
-    const proto = typeof e === 'object' ? Object.getPrototypeOf(e) : undefined;
-    if (proto !== Object.prototype && proto !== null)
+    // new Map([['duration', 600]]) or new Number(600) has no own duration
+    // either, and made a session that never expires
+    if (!plainObject(e))
         throw new TypeError(`the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${shown(e)}`);
     for (const k of Object.keys(e)) {
         if (k !== 'duration' && !EXPIRY_FLAGS.includes(k))

@@ -171,6 +171,11 @@ test('a write method\'s options are an object: kv.set({otp: 1}, 30), the CLI\'s 
     assert.throws(() => db.kv.cas('otp', null, '1', { tll: 30 }), unknown('kv.cas', 'tll', 'ttl, timeout'));
     assert.throws(() => db.kv.arrAppend('list', [1], { nmae: 'x' }), unknown('kv.arrAppend', 'nmae', 'ttl, timeout, name'));
     assert.throws(() => db.session(1).set({ a: 1 }, { expiry: 30 }), unknown('session.set', 'expiry', 'ttl, timeout'));
+    // an object that is not a plain one has no own ttl to read: a Map of it,
+    // or a boxed number, stored a key that never expires
+    assert.throws(() => db.kv.set({ otp: '123456' }, new Map([['ttl', 30]])), opts('kv.set', 'a Map'));
+    assert.throws(() => db.kv.cas('otp', null, '1', new Number(30)), opts('kv.cas', 'a Number'));
+    assert.throws(() => db.session(1).incr({ n: 1 }, new Date()), opts('session.incr', 'a Date'));
     assert.deepEqual(db.sent.slice(sent), []);
     assert.deepEqual(await db.kv.contains(['otp', 'n', 'doc', 'list']), []); // nothing stored
     // no options (undefined or null) and an options object work as before
