@@ -317,7 +317,7 @@ count() {
     # fails with EPIPE, which is the watch's normal end (help: "0 ... or
     # the output was closed"), not exit 2 — `set -o pipefail` relies on it.
     local out="$BATS_TEST_TMPDIR/head.out" rc="$BATS_TEST_TMPDIR/head.rc"
-    (timeout 20 "$NDB" watch --prefix job: | head -n 1 >"$out"; echo "${PIPESTATUS[*]}" >"$rc") &
+    (timeout 60 "$NDB" watch --prefix job: | head -n 1 >"$out"; echo "${PIPESTATUS[*]}" >"$rc") &
     local w=$! i
     until_watched "$out" job: "$NDB" set job:0 x
     for i in $(seq 100); do
@@ -337,7 +337,7 @@ count() {
     # the watch must see that its reader left without writing.
     local t out="$BATS_TEST_TMPDIR/sw.out" rc="$BATS_TEST_TMPDIR/sw.rc"
     t=$("$NDB" session new)
-    (timeout 20 "$NDB" session watch "$t" |
+    (timeout 60 "$NDB" session watch "$t" |
         while read -r ev; do
             echo "$ev" >>"$out"
             [[ $ev != *'"op":"end"'* ]] || break
