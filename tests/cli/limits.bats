@@ -35,6 +35,23 @@ def wait_eof(sock, limit):
             return time.monotonic() - t0
     return None
 
+def read_until(sock, limit, done=lambda got: False):
+    """What the server sends within limit seconds, until done(got) or the
+    stream ends; returns it and whether the stream ended (or done) in time."""
+    got, t0 = b"", time.monotonic()
+    sock.settimeout(0.2)
+    while time.monotonic() - t0 < limit and not done(got):
+        try:
+            d = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            d = b""
+        if not d:
+            return got, True
+        got += d
+    return got, done(got)
+
 if cmd == "hold":            # hold N upgraded connections, then try one more
     n = int(args[0])
     conns = [WSConn(url, 5) for _ in range(n)]
@@ -98,20 +115,8 @@ elif cmd == "silent":        # TCP only, never a byte
 elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print what came back
     s = socket.create_connection((host, port))
     s.sendall(args[1].encode().decode("unicode_escape").encode("latin-1"))
-    got, t0 = b"", time.monotonic()
-    s.settimeout(0.2)
-    while time.monotonic() - t0 < float(args[0]):
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            continue
-        except ConnectionResetError:
-            d = b""
-        if not d:
-            break
-        got += d
-    print(got.split(b"\r\n")[0].decode() or "no answer",
-          "closed" if time.monotonic() - t0 < float(args[0]) else "still open")
+    got, ended = read_until(s, float(args[0]))
+    print(got.split(b"\r\n")[0].decode() or "no answer", "closed" if ended else "still open")
 elif cmd == "slow-pipeline":  # N: pipeline N slow KV_FINDs, then ask something of another
     import threading           # connection; print which came first: its answer or the last find's
     n = int(args[0])
@@ -148,17 +153,7 @@ elif cmd == "page-every":    # SECS GAP: ask for a console page every GAP s over
             s.sendall(req)
         except OSError:
             break
-        got, t1 = b"", time.monotonic()  # one HEAD answer: headers only
-        while b"\r\n\r\n" not in got and time.monotonic() - t1 < 20:
-            try:
-                d = s.recv(65536)
-            except socket.timeout:
-                continue
-            except ConnectionResetError:
-                d = b""
-            if not d:
-                break
-            got += d
+        got, _ = read_until(s, 20, lambda got: b"\r\n\r\n" in got)  # one HEAD answer: headers only
         if b"\r\n\r\n" not in got:
             break
         answers, last = answers + 1, got.split(b"\r\n\r\n")[0].lower()
