@@ -12,22 +12,7 @@ bats_require_minimum_version 1.5.0
 
 FIX="$BATS_TEST_DIRNAME/../fixtures/upgrade-571a38f"
 
-setup() {
-    W="$BATS_TEST_TMPDIR/w"
-    mkdir "$W"
-    cp -r "$FIX/data" "$FIX/crash" "$FIX/ndb.jsonc" "$W/"
-    # as that release left them (git keeps no directory modes)
-    find "$W/data" "$W/crash" -type d -exec chmod 0700 {} +
-    find "$W/data" "$W/crash" -type f -exec chmod 0600 {} +
-    # the config names ./cert.pem and ./key.pem: no key is kept in the fixture
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/key.pem" -out "$W/cert.pem" \
-        -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null
-    cd "$W"
-    export NDB_CACERT="$W/cert.pem"
-    export NDB_USER=admin
-    export NDB_PASSWORD=upgrade-pw
-    read_fixture "$FIX"
-}
+setup() { enter_fixture "$FIX"; }
 teardown() { stop_server; }
 
 @test "ndb journal check reads the persist paths of release 571a38f, the one killed mid-write too" {
