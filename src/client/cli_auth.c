@@ -186,9 +186,20 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
     uint32_t t;
     if (jdoc_parse(&d, ans, len, NULL) || d.toks[0].type != JT_OBJECT || d.toks[0].count != 1 ||
         d.toks[2].type != JT_OBJECT || !(t = jobj_get(&d, 2, "st", 2)) || jnum_to_u64(&d, &d.toks[t], &st)) {
-        strbuf q = STRBUF_INIT; /* as cli_bad_answer quotes it */
-        sb_add_visible_cut(&q, ans, len, 160);
-        snprintf(err, errlen, "the server's answer to the login is not understood: %s", q.len ? q.buf : "");
+        /* quoted as cli_bad_answer quotes it, and cut so that the quote
+         * fits err whole: a control character takes 4 bytes (\xhh), so 160
+         * of them overflowed the callers' buffers, and snprintf cut inside
+         * an escape or a character (half an é, shown as \xc3, no "...") */
+        static const char what[] = "the server's answer to the login is not understood: ";
+        size_t room = errlen > sizeof what ? errlen - sizeof what : 0, most = 160;
+        strbuf q = STRBUF_INIT;
+        for (;;) {
+            sb_reset(&q);
+            sb_add_visible_cut(&q, ans, len, most);
+            if (q.len <= room || most == 0) break;
+            most--;
+        }
+        snprintf(err, errlen, "%s%s", what, q.len ? q.buf : "");
         sb_free(&q);
         jdoc_free(&d);
         return 2;

@@ -329,7 +329,7 @@ static void yield_input(conn *c) {
     lws_rx_flow_control(c->wsi, LWS_RXFLOW_REASON_APPLIES_DISABLE | RXFLOW_YIELD);
 }
 
-/* Take c off the yield list (it is closing). */
+/* Take c off the yield list (it is closing: both paths' close callbacks). */
 static void unlist_yield(conn *c) {
     if (!c->yielded) return;
     for (conn **pp = &T.yield_head; *pp; pp = &(*pp)->ynext) {
@@ -969,6 +969,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
         ungate(c);
+        /* one that yielded its input (TLS, NDB_TRANSPORT=lws) and then went
+         * (reset, dropped by maxTotalOutputBytes): lws frees c after this */
+        unlist_yield(c);
         sb_free(&c->rx);
         outq_free(&c->out);
         outq_free(&c->later);

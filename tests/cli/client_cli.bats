@@ -548,6 +548,17 @@ b'
     run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u get a
     exit_is 2 ""
     [ "$stderr" = "ndb: the server's answer to the login is not understood: \\x1b]0;owned\\x07$e75..." ]
+    # each control character takes 4 bytes (\xhh): 130 of them and then é
+    # overflowed the message's buffer, cut inside an é (\xc3) with no "...";
+    # the quote is now cut to fit, between characters
+    local c130 e12
+    c130=$(printf '\\x01%.0s' $(seq 130))
+    e12=$(python3 -c 'print("é" * 12, end="")')
+    stop_silent_listener
+    start_silent_listener 8 ws "$(python3 -c 'print("\x01" * 130 + "é" * 30, end="")')"
+    run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: the server's answer to the login is not understood: $c130$e12..." ]
 }
 
 @test "a request larger than the server accepts: exit 2, said plainly" {

@@ -117,8 +117,13 @@ elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print 
     s.sendall(args[1].encode().decode("unicode_escape").encode("latin-1"))
     got, ended = read_until(s, float(args[0]))
     print(got.split(b"\r\n")[0].decode() or "no answer", "closed" if ended else "still open")
-elif cmd == "slow-pipeline":  # N: pipeline N slow KV_FINDs, then ask something of another
-    import threading           # connection; print which came first: its answer or the last find's
+elif cmd in ("slow-pipeline", "slow-pipeline-reset"):
+    # slow-pipeline N: pipeline N slow KV_FINDs, then ask something of another
+    # connection; print which came first: its answer or the last find's.
+    # slow-pipeline-reset N: the same finds, but their connection is reset
+    # once the first is answered (it has yielded its input: 1.4); the other
+    # then asks 20 times and prints its last answer
+    import threading
     n = int(args[0])
     a, v = WSConn(url, 60), WSConn(url, 60)
     a.send_frame(OP_TEXT, b'{"KV_SET":{"keys":{"s":' +
@@ -127,6 +132,16 @@ elif cmd == "slow-pipeline":  # N: pipeline N slow KV_FINDs, then ask something 
     find = b'{"KV_FIND":{"rsp":"keys","keys":["s"],"path":"$[?(@ =~ /(a|aa)+$/)]"}}'
     for _ in range(n):
         a.send_frame(OP_TEXT, find)
+    if cmd == "slow-pipeline-reset":
+        assert a.recv_message() == b'{"KV_FIND_RSP":{"keys":[],"st":1}}'
+        a.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        a.sock.close()
+        for _ in range(20):
+            v.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+            got = v.recv_message().decode()
+            time.sleep(0.05)
+        print(got)
+        sys.exit(0)
     order, first = [], threading.Event()
     def finds():
         for i in range(n):
@@ -447,6 +462,19 @@ cpu below 25%: True
     start_server
     run hostile slow-pipeline 12
     [ "${lines[1]}" = "answered before the last find" ]
+}
+
+@test "a connection reset while its input waits for its turn is forgotten (lws's path)" {
+    # over lws's path (TLS, NDB_TRANSPORT=lws) a connection that yielded its
+    # input and was then reset stayed on the list of those to resume after
+    # lws freed it: the next turn's end used freed memory (an ASan build
+    # reports it and the server dies; the direct path always forgot it)
+    export NDB_TRANSPORT=lws
+    start_server
+    run hostile slow-pipeline-reset 12
+    [ "$status" -eq 0 ]
+    [ "$output" = '{"KV_COUNT_RSP":{"cnt":1,"st":1}}' ]
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":1,"st":1}}'
 }
 
 @test "requestTimeoutSec: a message dribbled in 1-byte fragments is dropped with 1008" {
