@@ -293,16 +293,26 @@ void transport_want_input(conn *c) {
     T.resume_head = c;
 }
 
+/* Take c out of the singly linked list at *head whose link is the conn
+ * member at offset `link` (rnext, ynext, fnext): the transport keeps a
+ * list of connections for each kind of end-of-turn work, and a connection
+ * that closes leaves each it is in. */
+static void list_unlink(conn **head, conn *c, size_t link) {
+#define LINK(x) (*(conn **)((char *)(x) + link))
+    for (conn **pp = head; *pp; pp = &LINK(*pp)) {
+        if (*pp != c) continue;
+        *pp = LINK(c);
+        break;
+    }
+    LINK(c) = NULL;
+#undef LINK
+}
+
 /* Take c off the resume list (it is closing). */
 static void unlist_resume(conn *c) {
     if (!c->resume_listed) return;
-    for (conn **pp = &T.resume_head; *pp; pp = &(*pp)->rnext) {
-        if (*pp != c) continue;
-        *pp = c->rnext;
-        break;
-    }
+    list_unlink(&T.resume_head, c, offsetof(conn, rnext));
     c->resume_listed = 0;
-    c->rnext = NULL;
 }
 
 /* The turn's callbacks are done: handle the input that waited for a hold
@@ -332,13 +342,8 @@ static void yield_input(conn *c) {
 /* Take c off the yield list (it is closing: both paths' close callbacks). */
 static void unlist_yield(conn *c) {
     if (!c->yielded) return;
-    for (conn **pp = &T.yield_head; *pp; pp = &(*pp)->ynext) {
-        if (*pp != c) continue;
-        *pp = c->ynext;
-        break;
-    }
+    list_unlink(&T.yield_head, c, offsetof(conn, ynext));
     c->yielded = 0;
-    c->ynext = NULL;
 }
 
 /* At the end of a turn, the connections that yielded before its poll read
@@ -382,13 +387,8 @@ static void wake_if_pending(void) {
 /* Take c off the flush list (it is closing). */
 static void unlist_flush(conn *c) {
     if (!c->flush_listed) return;
-    for (conn **pp = &T.flush_head; *pp; pp = &(*pp)->fnext) {
-        if (*pp != c) continue;
-        *pp = c->fnext;
-        break;
-    }
+    list_unlink(&T.flush_head, c, offsetof(conn, fnext));
     c->flush_listed = 0;
-    c->fnext = NULL;
 }
 
 /* Bytes all connections together write in one turn (lws's writable
