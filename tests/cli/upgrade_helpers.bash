@@ -67,3 +67,20 @@ enter_fixture() {
     export NDB_PASSWORD=upgrade-pw
     read_fixture "$1"
 }
+
+# check_fixture_journals JOURNAL: `ndb journal check` on a fixture entered
+# with enter_fixture reads, exactly, its data path (an automatic snapshot
+# and an empty journal: the same in every fixture made by make.sh) and its
+# crash path, whose journal line ("journal: 1 file, N records, B bytes")
+# is JOURNAL
+check_fixture_journals() {
+    run -0 "$NDB" journal check --config ndb.jsonc
+    [ "$output" = "automatic snapshot 3: 13 keys, 6 sessions
+journal: 1 file, 0 records, 40 bytes
+ok: a start-up recovers 13 keys and 6 sessions
+expired while no server ran: 0 keys and 1 session (a start-up removes the keys, and ends the sessions or, if kept, empties them)" ]
+    run -0 "$NDB" journal check --persist-path crash
+    [ "$output" = "no automatic snapshot: the journal is replayed from its start
+$1
+ok: a start-up recovers 22 keys and 0 sessions" ]
+}
