@@ -191,14 +191,8 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
          * of them overflowed the callers' buffers, and snprintf cut inside
          * an escape or a character (half an é, shown as \xc3, no "...") */
         static const char what[] = "the server's answer to the login is not understood: ";
-        size_t room = errlen > sizeof what ? errlen - sizeof what : 0, most = 160;
         strbuf q = STRBUF_INIT;
-        for (;;) {
-            sb_reset(&q);
-            sb_add_visible_cut(&q, ans, len, most);
-            if (q.len <= room || most == 0) break;
-            most--;
-        }
+        sb_add_visible_fit(&q, ans, len, 160, errlen > sizeof what ? errlen - sizeof what : 0);
         snprintf(err, errlen, "%s%s", what, q.len ? q.buf : "");
         sb_free(&q);
         jdoc_free(&d);

@@ -98,9 +98,26 @@ void sb_add_visible(strbuf *sb, const char *s, size_t n) {
 }
 
 void sb_add_visible_cut(strbuf *sb, const char *s, size_t n, size_t max) {
-    size_t cut = utf8_cut(s, n, max);
-    sb_add_visible(sb, s, cut);
-    if (cut < n) SB_ADD_LIT(sb, "...");
+    sb_add_visible_fit(sb, s, n, max, SIZE_MAX);
+}
+
+/* Bytes sb_add_visible writes for the character at u (len bytes). */
+static size_t shown_len(const unsigned char *u, size_t n, size_t *len) {
+    return hidden_char(u, n, len) ? 4 * *len : *len;
+}
+
+void sb_add_visible_fit(strbuf *sb, const char *s, size_t n, size_t max, size_t room) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t keep = utf8_cut(s, n, max), end = 0, out = 0, len;
+    /* all of s when it fits without "..."; else the longest prefix that
+     * fits with it (what is shown only grows with the prefix) */
+    for (size_t i = 0; i < keep; i += len) {
+        out += shown_len(u + i, keep - i, &len);
+        if (out + 3 <= room) end = i + len;
+    }
+    if (keep == n && out <= room) end = n;
+    sb_add_visible(sb, s, end);
+    if (end < n) SB_ADD_LIT(sb, "...");
 }
 
 int str_visible(const char *s, size_t n) {

@@ -79,6 +79,11 @@ void sb_add_visible(strbuf *sb, const char *s, size_t n);
  * a one-line message. */
 void sb_add_visible_cut(strbuf *sb, const char *s, size_t n, size_t max);
 
+/* The same, adding at most room bytes in all ("..." included): fewer of
+ * s's bytes when its hidden characters, 4 bytes each as \xhh, would not
+ * fit (a message of a fixed-size buffer). */
+void sb_add_visible_fit(strbuf *sb, const char *s, size_t n, size_t max, size_t room);
+
 /* 1 when sb_add_visible would copy s (n bytes) unchanged: no control
  * character, every byte part of well-formed UTF-8. */
 int str_visible(const char *s, size_t n);

@@ -87,6 +87,32 @@ static void test_visible(void) {
     }
 }
 
+/* sb_add_visible_fit: at most `max` bytes of the input, cut between
+ * characters, and at most `room` bytes added, "..." included: a hidden
+ * character takes 4 (\xhh), so fewer input bytes fit. */
+static void test_visible_fit(void) {
+    static const struct {
+        const char *in;
+        size_t max, room;
+        const char *want;
+    } cases[] = {
+        {"abc", 10, 3, "abc"},                    /* all of it fits: no "..." */
+        {"abcdefgh", 10, 6, "abc..."},            /* with "...": three fit */
+        {"\x01\x01\x01", 10, 12, "\\x01\\x01\\x01"}, /* 4 bytes each */
+        {"\x01\x01\x01", 10, 11, "\\x01\\x01..."},
+        {"\x01\xc3\xa9\xc3\xa9\xc3\xa9", 10, 9, "\\x01\xc3\xa9..."}, /* whole characters only */
+        {"\xc3\xa9\xc3\xa9", 3, 100, "\xc3\xa9..."}, /* max cuts between characters */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strbuf sb = STRBUF_INIT;
+        sb_add_visible_fit(&sb, cases[i].in, strlen(cases[i].in), cases[i].max, cases[i].room);
+        CHECK(sb.len <= cases[i].room || strlen(cases[i].want) > cases[i].room);
+        sb_addc(&sb, '\0');
+        CHECK_STR(sb.buf, cases[i].want);
+        sb_free(&sb);
+    }
+}
+
 static void test_u64(void) {
     uint64_t v = 0;
     CHECK(cli_parse_u64("0", &v) == 0 && v == 0);
@@ -178,6 +204,7 @@ int main(void) {
     test_where();
     test_distance();
     test_visible();
+    test_visible_fit();
     test_u64();
     test_is_json();
     test_pretty();
