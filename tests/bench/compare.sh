@@ -518,7 +518,7 @@ echo
 echo "redis-benchmark's latencies come from its HdrHistogram, whose lowest trackable value (10 µs) makes its buckets 8 µs wide below 16 ms; it reports a bucket's upper edge (… 55, 63, 71 µs), so its p50 in case 1 stands for any value up to 8 µs below the one shown. ndb bench's percentiles are within 0.4 %."
 if [ ${#cpu_rows[@]} -gt 0 ]; then
     echo
-    echo "Server CPU per request (utime+stime from /proc around a fixed number of requests; medians of 5 alternated rounds; tests/bench/cpu_per_request.sh --vs-redis):"
+    echo "Server CPU per request (the CPU time of its threads, in ns, from /proc/PID/task/*/schedstat around a fixed number of requests; medians of 5 alternated rounds; tests/bench/cpu_per_request.sh --vs-redis):"
     echo
     echo "| workload | ndb, µs | Redis, µs | ndb/Redis | target | met |"
     echo "|---|---:|---:|---:|---|---|"

@@ -6,11 +6,13 @@
 #
 # For each case a server is started on a free loopback port and warmed up
 # with one short run (connections, logins, caches); then, for each round,
-# the cases take turns: read the server's utime+stime (/proc/PID/stat),
-# drive a fixed number of requests with the benchmark command, read it
-# again.  The difference over the request count is the server's CPU per
-# request.  Prints every round, the median per case, and each case's
-# median against the first case's.  Server and benchmark are pinned to
+# the cases take turns: read the server's CPU time (the nanoseconds of
+# /proc/PID/task/*/schedstat, summed over its threads; utime+stime from
+# /proc/PID/stat, in ticks, where schedstat is missing), drive a fixed
+# number of requests with the benchmark command, read it again.  The
+# difference over the request count is the server's CPU per request.
+# Prints every round, the median per case, and each case's median against
+# the first case's.  Server and benchmark are pinned to
 # different cores (taskset) when there are two.
 #
 # usage: tests/bench/cpu_per_request.sh [options]
@@ -158,9 +160,19 @@ tick=$(getconf CLK_TCK)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# cpu_ticks PID: utime + stime of the process (all its threads), in ticks.
-# (fields 14 and 15; counted after "(comm) ", which may hold blanks)
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# cpu_ns PID: the CPU time the process has used, in nanoseconds.  The first
+# field of each thread's schedstat is its time on a CPU in nanoseconds, the
+# kernel's own count; utime + stime (/proc/PID/stat fields 14 and 15,
+# counted after "(comm) ", which may hold blanks) are in ticks of 10 ms, and
+# at 1 x P1 a round of 60000 requests is only ~160 ticks: one tick more or
+# less read at either end moved a median by 0.6 %.  (A thread that ends
+# between two readings drops out of the sum; the servers measured keep
+# theirs for their whole life during these loads.)
+if [ -r "/proc/$$/task/$$/schedstat" ]; then
+    cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+else
+    cpu_ns() { sed 's/.*) //' "/proc/$1/stat" | awk -v tk="$tick" '{ printf "%.0f\n", ($12 + $13) * 1e9 / tk }'; }
+fi
 
 # expand TEMPLATE PORT [REQUESTS]: fill in the placeholders.
 expand() {
@@ -206,12 +218,12 @@ declare -A per
 for ((r = 1; r <= rounds; r++)); do
     line="round $r:"
     for i in "${!names[@]}"; do
-        t0=$(cpu_ticks "${spids[$i]}")
+        t0=$(cpu_ns "${spids[$i]}")
         # shellcheck disable=SC2086
         $pin_client $(expand "${benches[$i]}" "${ports[$i]}") ${bargs[$i]} >"$work/run.csv" ||
             { echo "cpu_per_request.sh: a run of case ${names[$i]} failed" >&2; exit 1; }
-        t1=$(cpu_ticks "${spids[$i]}")
-        us=$(awk -v d=$((t1 - t0)) -v tk="$tick" -v n="$requests" 'BEGIN { printf "%.3f", d * 1e6 / tk / n }')
+        t1=$(cpu_ns "${spids[$i]}")
+        us=$(awk -v d=$((t1 - t0)) -v n="$requests" 'BEGIN { printf "%.3f", d / 1e3 / n }')
         per[${names[$i]}]+="$us "
         line+="  ${names[$i]} $us us"
     done
