@@ -481,13 +481,21 @@ static void release_gates(void) {
     }
 }
 
+static void op_hold(client *cl, int on);
+
 /* Over limits.maxOutputBytes: free the queue and close with 1008 and the
  * reason, so that a client whose one answer was too big (a KV_GET of many
  * large keys) learns why, instead of seeing the connection drop; lws drops
  * it anyway if the close frame cannot go out within 5 s.  An answer partly
  * written is kept and finished first: cut inside its frame, the close
  * frame's bytes would be read as the rest of its payload, and the client
- * saw nothing but a dropped connection 5 s later. */
+ * saw nothing but a dropped connection 5 s later.
+ * A deferred reply's marker goes with the queue (detached: its producer
+ * only frees the slot), and with it the producer's way back to c: a login
+ * being checked or a save running ends its hold only on a client it still
+ * reaches.  The hold is ended here instead; left on, the client's
+ * answering close frame was never read, and a connection that had its
+ * 1008 at once stayed open until the 5 s close timeout reset it. */
 static int check_output_cap(conn *c) {
     if (c->out_too_long) /* whatever maxOutputBytes is: an answer is at most 4 GiB (outq.c) */
         log_info("closing a connection: one message of its output was 4 GiB or more");
@@ -500,6 +508,7 @@ static int check_output_cap(conn *c) {
     if (c->direct_sent) outq_keep_front(&c->out);
     else outq_free(&c->out);
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "output over maxOutputBytes", 5);
+    if (c->held) op_hold(&c->cl, 0); /* after the close: no login deadline check, input is discarded */
     return -1;
 }
 

@@ -651,6 +651,63 @@ closed 1008 output over maxOutputBytes' ]
     grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
 }
 
+@test "maxOutputBytes: a connection waiting for a deferred reply (a login being checked, a save running) gets its 1008 and is closed at once, not reset at the close timeout" {
+    # While its SV_AUTH is checked or its KV_SAVE runs, a connection's input
+    # is held; a watch event behind the deferred reply passed the limit, and
+    # the queue went with the reply's place.  The login or save then no
+    # longer reached the client, so it never ended the hold: the 1008 came
+    # at once, but the client's answering close frame was never read and
+    # the close timeout reset the connection 5 s later (direct path).
+    local d="$BATS_TEST_TMPDIR" slow fast transport deferred
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000) # seconds per check
+    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
+        "$slow" "$fast" >"$d/users.json"
+    chmod 600 "$d/users.json"
+    mkdir "$d/p"
+    export NDB_FAULT_PATH=/held/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1 # the save waits while $d/fault exists
+    for transport in direct lws; do
+        [ "$transport" = direct ] || export NDB_TRANSPORT=lws
+        for deferred in '{"SV_AUTH":{"user":"slow","password":"guess"}}' '{"KV_SAVE":{"name":"held"}}'; do
+            touch "$d/fault"
+            start_faulty --config "$d/users.json" --persist-path "$d/p" --max-output 64K --watch-output 1M
+            run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$deferred" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, Closed, OP_TEXT
+def ask(conn, msg):
+    conn.send_frame(OP_TEXT, msg.encode())
+    return conn.recv_message().decode()
+login = '{"SV_AUTH":{"user":"fast","password":"fast-pw"}}'
+a, b = WSConn(sys.argv[2], 30), WSConn(sys.argv[2], 30)
+ask(a, login)
+ask(b, login)
+print(ask(a, '{"KV_WATCH":{"keys":["w"],"values":true}}'))
+a.send_frame(OP_TEXT, sys.argv[3].encode())  # answered later: a's input is held meanwhile
+print(ask(b, json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+try:
+    print(a.recv_message().decode())
+except Closed as e:
+    print("closed", e.code, e.reason.decode())  # recv_message answered it with a close frame
+a.sock.settimeout(30)
+try:
+    print("end of stream" if a.sock.recv(100) == b"" else "more data")
+except ConnectionResetError:
+    print("reset")
+PY
+            [ "$status" -eq 0 ]
+            [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}
+{"KV_SET_RSP":{"st":1}}
+closed 1008 output over maxOutputBytes
+end of stream' ]
+            grep -qx "ndb: info: closing a connection: 100053 bytes of output queued, over maxOutputBytes (65536)" "$NDB_LOG"
+            rm "$d/fault"
+            stop_server
+        done
+    done
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD NDB_TRANSPORT
+}
+
 # An answer past maxOutputBytes is never sent, but KV_GET, KV_KEYS and
 # KV_SCAN built it whole before the connection was closed for it: a KV_GET
 # of every key took as much memory again as the store (and the time to copy
