@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/log_rate.h"
 #include "common/plural.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
@@ -512,6 +513,12 @@ static int check_output_cap(conn *c) {
     return -1;
 }
 
+/* The warnings of connections dropped for maxTotalOutputBytes, one kind of
+ * log_rate.h's bounded lines (outside T, which transport_run clears): a
+ * client that reconnects and is dropped in a loop, with one big answer
+ * each time, wrote a line per drop, as fast as it could reconnect. */
+static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " over maxTotalOutputBytes");
+
 /* Over limits.maxTotalOutputBytes: the output queued for all connections
  * together is memory no other limit bounds (maxOutputBytes is per
  * connection: 10,000 clients that ask for big answers and read nothing
@@ -525,6 +532,7 @@ static int check_output_cap(conn *c) {
  * asks for big answers and then sends its close frame, reading nothing,
  * would otherwise hold them outside the bound for outputStallTimeoutSec,
  * and new connections doing the same could pass it without limit.
+ * Each drop's warning is bounded in rate (total_output_drops).
  * Returns -1 when c itself was dropped. */
 static int check_total_output(conn *c) {
     size_t cap = T.srv->cfg.max_total_output;
@@ -535,9 +543,10 @@ static int check_total_output(conn *c) {
             if (!o->dispatching && o->out.pending && (!big || o->out.pending > big->out.pending))
                 big = o;
         if (!big) break;
-        log_warn("closing client %llu (%s): its %zu bytes of unread output were the most when the output queued "
-                 "for all connections passed maxTotalOutputBytes (%zu)",
-                 (unsigned long long)big->cl.id, big->cl.addr, big->out.pending, cap);
+        log_rate_msg(&total_output_drops, LOG_WARN,
+                     "closing client %llu (%s): its %zu bytes of unread output were the most when the output "
+                     "queued for all connections passed maxTotalOutputBytes (%zu)",
+                     (unsigned long long)big->cl.id, big->cl.addr, big->out.pending, cap);
         outq_free(&big->out);
         drop_now(big);
         if (big == c) dropped_c = 1;
@@ -1124,6 +1133,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
     refusal_log_tick();
+    log_rate_tick(&total_output_drops);
     tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
@@ -1384,6 +1394,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     log_refusals();
     refusal_log_tick();
+    log_rate_tick(&total_output_drops);
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

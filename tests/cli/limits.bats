@@ -579,6 +579,36 @@ a: dropped after fewer than 12 answers 1006' ]
     done
 }
 
+@test "maxTotalOutputBytes: a client dropped for it in a loop does not flood the log: past a burst, the warnings are summed up" {
+    # each drop wrote its warning: a client that reconnects and asks for
+    # an answer bigger than the limit, 500 times, wrote 500 lines (as many
+    # as it liked, as fast as it could reconnect); now they are bounded as
+    # refused handshakes are
+    start_server --max-total-output 100K --max-payload 200K
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 150000}}}))' | "$NDB" send - >/dev/null
+    run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, Closed, OP_TEXT
+ends = set()
+for _ in range(500):
+    c = WSConn(sys.argv[2], 30)
+    c.send_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}')
+    try:
+        c.recv_message()
+        ends.add("answered")
+    except Closed as e:
+        ends.add("closed %d" % e.code)
+    c.sock.close()
+print(*sorted(ends))
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "closed 1006" ]
+    bounded_lines_add_up 500 warn '^ndb: warn: closing client [0-9]* (127\.0\.0\.1): its 150041 bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes (102400)$' \
+        closed 'connections\{0,1\} over maxTotalOutputBytes'
+    grep -qE '^ndb: warn: closed [0-9]+ more connections? over maxTotalOutputBytes without a line each \(beyond 10 such lines a second\)$' "$NDB_LOG"
+}
+
 @test "maxTotalOutputBytes not above maxPayload plus 64: the server warns at start-up that a value stored near maxPayload cannot be read back" {
     # a lone client that reads its answers lost its connection for one
     # holding a value the server had just stored, and nothing at start-up
