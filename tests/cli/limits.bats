@@ -609,6 +609,46 @@ PY
     grep -qE '^ndb: warn: closed [0-9]+ more connections? over maxTotalOutputBytes without a line each \(beyond 10 such lines a second\)$' "$NDB_LOG"
 }
 
+@test "maxTotalOutputBytes: SV_INFO reports the output it bounds as queuedOutputBytes, only on a server that sets it" {
+    # the total the limit applies to was not shown anywhere: an operator
+    # could not tell how close the server was to dropping clients
+    local quiet='^\{"SV_INFO_RSP":\{"connections":1,"keys":1,"memoryBytes":[0-9]+,"persistEnabled":false,"persistence":\{[^}]*\},"protocolVersion":"0\.7\.1",%s"requests":[0-9]+,"serverVersion":"[^"]*","sessions":0,"st":1,"uptime":[0-9]+\}\}$'
+    start_server
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000}}}))' | "$NDB" send - >/dev/null
+    run -0 "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ $(printf "$quiet" '') ]] # a server without the limit: the answer it always gave
+    stop_server
+    start_server --max-total-output 64M
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000}}}))' | "$NDB" send - >/dev/null
+    run -0 "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ $(printf "$quiet" '"queuedOutputBytes":0,') ]]
+    run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB" <<'PY'
+import json, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, build_frame, OP_TEXT
+def queued():
+    info = subprocess.run([sys.argv[3], "send", '{"SV_INFO":{}}'], capture_output=True, text=True, check=True)
+    return json.loads(info.stdout)["SV_INFO_RSP"]["queuedOutputBytes"]
+a = WSConn(sys.argv[2], 30, rcvbuf=4096)  # reads nothing
+a.send_raw(build_frame(OP_TEXT, b'{"KV_GET":{"keys":["v"]}}') * 4)  # 4 answers of 1000039 bytes
+for _ in range(400):  # until the kernel's buffers are full and the rest waits in the queue
+    n = queued()
+    if n and n == queued():
+        break
+    time.sleep(0.05)
+print("while a client reads nothing:", "between 1 byte and 4 answers" if 0 < n <= 4 * 1000039 else n)
+a.sock.close()
+for _ in range(400):
+    if queued() == 0:
+        break
+    time.sleep(0.05)
+print("once it is gone:", queued())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'while a client reads nothing: between 1 byte and 4 answers
+once it is gone: 0' ]
+}
+
 @test "maxTotalOutputBytes not above maxPayload plus 64: the server warns at start-up that a value stored near maxPayload cannot be read back" {
     # a lone client that reads its answers lost its connection for one
     # holding a value the server had just stored, and nothing at start-up
