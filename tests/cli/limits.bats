@@ -778,6 +778,57 @@ end of stream' ]
     unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD NDB_TRANSPORT
 }
 
+@test "maxOutputBytes: a client's own close frame that waited behind its slow requests ends the connection once read, not at the close timeout" {
+    # A pipelines slow requests (KV_FIND over 100,000 keys: it yields its
+    # turns to others between them) and its close frame; a watch event
+    # passes the limit meanwhile, so the server's 1008 goes out while A's
+    # close frame still waits in the server's buffer.  Read there after
+    # the 1008, it was taken as the acknowledgment but ended nothing: the
+    # connection stayed until the close timeout dropped it 5 s later.
+    # Counted in B's requests, not in seconds: each takes the loop at
+    # least one turn, and A is gone within a few.  (Over lws, as before.)
+    local transport
+    for transport in direct lws; do
+        [ "$transport" = direct ] || export NDB_TRANSPORT=lws
+        start_server --max-output 64K --watch-output 1M --max-payload 16M
+        python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"k%d" % i: {"a": i} for i in range(100000)}}}))' |
+            "$NDB" send - >/dev/null
+        run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import json, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, build_frame, OP_CLOSE, OP_TEXT
+def ask(conn, msg):
+    conn.send_frame(OP_TEXT, msg.encode())
+    return conn.recv_message().decode()
+a, b = WSConn(sys.argv[2], 120), WSConn(sys.argv[2], 120)
+print(ask(a, '{"KV_WATCH":{"keys":["w"],"values":true}}'))
+find = build_frame(OP_TEXT, b'{"KV_FIND":{"path":"$..[?(@ == -1)]","rsp":"keys"}}')
+a.send_raw(find * 100 + build_frame(OP_CLOSE, struct.pack("!H", 1000)))
+print(a.recv_message().decode())  # the first find is answered: the others wait their turns
+print(ask(b, json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+while True:  # a sent its close frame already: it answers no other (RFC 6455 5.5.1)
+    fin, op, payload = a.recv_frame(time.monotonic() + 120)
+    if op == OP_CLOSE:
+        print("a: closed", struct.unpack("!H", payload[:2])[0], payload[2:].decode())
+        break
+for n in range(1, 21):
+    if json.loads(ask(b, '{"SV_INFO":{}}'))["SV_INFO_RSP"]["connections"] == 1:
+        print("a: gone before b's 20th request")
+        break
+else:
+    print("a: still connected after 20 requests of b")
+PY
+        [ "$status" -eq 0 ]
+        [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}
+{"KV_FIND_RSP":{"keys":[],"st":1}}
+{"KV_SET_RSP":{"st":1}}
+a: closed 1008 output over maxOutputBytes
+a: gone before b'"'"'s 20th request' ]
+        stop_server
+    done
+    unset NDB_TRANSPORT
+}
+
 # An answer past maxOutputBytes is never sent, but KV_GET, KV_KEYS and
 # KV_SCAN built it whole before the connection was closed for it: a KV_GET
 # of every key took as much memory again as the store (and the time to copy
