@@ -745,16 +745,13 @@ closed 1008 output over maxOutputBytes' ]
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from wsprobe import WSConn, Closed, OP_TEXT
-def ask(conn, msg):
-    conn.send_frame(OP_TEXT, msg.encode())
-    return conn.recv_message().decode()
 login = '{"SV_AUTH":{"user":"fast","password":"fast-pw"}}'
 a, b = WSConn(sys.argv[2], 30), WSConn(sys.argv[2], 30)
-ask(a, login)
-ask(b, login)
-print(ask(a, '{"KV_WATCH":{"keys":["w"],"values":true}}'))
+a.ask(login)
+b.ask(login)
+print(a.ask('{"KV_WATCH":{"keys":["w"],"values":true}}'))
 a.send_frame(OP_TEXT, sys.argv[3].encode())  # answered later: a's input is held meanwhile
-print(ask(b, json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+print(b.ask(json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
 try:
     print(a.recv_message().decode())
 except Closed as e:
@@ -797,22 +794,19 @@ end of stream' ]
 import json, struct, sys, time
 sys.path.insert(0, sys.argv[1])
 from wsprobe import WSConn, build_frame, OP_CLOSE, OP_TEXT
-def ask(conn, msg):
-    conn.send_frame(OP_TEXT, msg.encode())
-    return conn.recv_message().decode()
 a, b = WSConn(sys.argv[2], 120), WSConn(sys.argv[2], 120)
-print(ask(a, '{"KV_WATCH":{"keys":["w"],"values":true}}'))
+print(a.ask('{"KV_WATCH":{"keys":["w"],"values":true}}'))
 find = build_frame(OP_TEXT, b'{"KV_FIND":{"path":"$..[?(@ == -1)]","rsp":"keys"}}')
 a.send_raw(find * 100 + build_frame(OP_CLOSE, struct.pack("!H", 1000)))
 print(a.recv_message().decode())  # the first find is answered: the others wait their turns
-print(ask(b, json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+print(b.ask(json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
 while True:  # a sent its close frame already: it answers no other (RFC 6455 5.5.1)
     fin, op, payload = a.recv_frame(time.monotonic() + 120)
     if op == OP_CLOSE:
         print("a: closed", struct.unpack("!H", payload[:2])[0], payload[2:].decode())
         break
 for n in range(1, 21):
-    if json.loads(ask(b, '{"SV_INFO":{}}'))["SV_INFO_RSP"]["connections"] == 1:
+    if json.loads(b.ask('{"SV_INFO":{}}'))["SV_INFO_RSP"]["connections"] == 1:
         print("a: gone before b's 20th request")
         break
 else:
