@@ -8,13 +8,18 @@
  * first.  `memoryBytes` covers the top-level keys and the sessions.  On a
  * server with users (README "Security") it also says who the connection is
  * logged in as: `user` and `role`.  `persistence` is the state of the
- * journal and snapshots (durability.h).
+ * journal and snapshots (durability.h).  On a server with
+ * limits.maxTotalOutputBytes set, `queuedOutputBytes` is the figure that
+ * limit applies to (outq.h): like `user` and `role`, it comes with the
+ * extension it belongs to, so the answer of a server that uses none is
+ * what it always was.
  */
 #include <string.h>
 #include <time.h>
 
 #include "server/commands.h"
 #include "server/durability.h"
+#include "server/outq.h"
 
 #define NDB_PROTOCOL_LEVEL "0.7.1"
 
@@ -36,7 +41,12 @@ void cmd_SV_INFO(request *r) {
     else SB_ADD_LIT(o, "false");
     sb_addc(o, ',');
     durability_info_json(r->srv, o);
-    SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\",\"requests\":");
+    SB_ADD_LIT(o, ",\"protocolVersion\":\"" NDB_PROTOCOL_LEVEL "\"");
+    if (s->cfg.max_total_output) {
+        SB_ADD_LIT(o, ",\"queuedOutputBytes\":");
+        sb_add_u64(o, outq_total_pending());
+    }
+    SB_ADD_LIT(o, ",\"requests\":");
     sb_add_u64(o, s->requests);
     if (users) {
         SB_ADD_LIT(o, ",\"role\":\"");

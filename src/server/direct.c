@@ -165,7 +165,15 @@ static void add_control(conn *c, unsigned opcode, const unsigned char *payload, 
  * it (RFC 6455 5.5.1), then close the socket. */
 static void peer_close(conn *c, const unsigned char *p, size_t n) {
     c->peer_closed = 1;
-    if (c->close_sent) return; /* it acknowledges ours: done (direct_flush closes) */
+    if (c->close_sent) { /* it acknowledges ours, or crossed it: done once ours is written */
+        /* direct_flush sees that and closes.  Asked for here: when this
+         * frame was read from the socket, direct_readable closes at once,
+         * but one that waited in the buffer (behind a hold or a yield)
+         * and is handled after our close went out was left until the
+         * close timeout (5 s) dropped the connection. */
+        transport_want_flush(c);
+        return;
+    }
     unsigned code = 1005; /* none given: the echo carries none either */
     if (n >= 2) {
         code = (unsigned)p[0] << 8 | p[1];

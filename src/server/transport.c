@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/log_rate.h"
 #include "common/plural.h"
 #include "common/wsframe.h"
 #include "server/auth.h"
@@ -481,13 +482,21 @@ static void release_gates(void) {
     }
 }
 
+static void op_hold(client *cl, int on);
+
 /* Over limits.maxOutputBytes: free the queue and close with 1008 and the
  * reason, so that a client whose one answer was too big (a KV_GET of many
  * large keys) learns why, instead of seeing the connection drop; lws drops
  * it anyway if the close frame cannot go out within 5 s.  An answer partly
  * written is kept and finished first: cut inside its frame, the close
  * frame's bytes would be read as the rest of its payload, and the client
- * saw nothing but a dropped connection 5 s later. */
+ * saw nothing but a dropped connection 5 s later.
+ * A deferred reply's marker goes with the queue (detached: its producer
+ * only frees the slot), and with it the producer's way back to c: a login
+ * being checked or a save running ends its hold only on a client it still
+ * reaches.  The hold is ended here instead; left on, the client's
+ * answering close frame was never read, and a connection that had its
+ * 1008 at once stayed open until the 5 s close timeout reset it. */
 static int check_output_cap(conn *c) {
     if (c->out_too_long) /* whatever maxOutputBytes is: an answer is at most 4 GiB (outq.c) */
         log_info("closing a connection: one message of its output was 4 GiB or more");
@@ -500,8 +509,15 @@ static int check_output_cap(conn *c) {
     if (c->direct_sent) outq_keep_front(&c->out);
     else outq_free(&c->out);
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "output over maxOutputBytes", 5);
+    if (c->held) op_hold(&c->cl, 0); /* after the close: no login deadline check, input is discarded */
     return -1;
 }
+
+/* The warnings of connections dropped for maxTotalOutputBytes, one kind of
+ * log_rate.h's bounded lines (outside T, which transport_run clears): a
+ * client that reconnects and is dropped in a loop, with one big answer
+ * each time, wrote a line per drop, as fast as it could reconnect. */
+static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " over maxTotalOutputBytes");
 
 /* Over limits.maxTotalOutputBytes: the output queued for all connections
  * together is memory no other limit bounds (maxOutputBytes is per
@@ -516,6 +532,7 @@ static int check_output_cap(conn *c) {
  * asks for big answers and then sends its close frame, reading nothing,
  * would otherwise hold them outside the bound for outputStallTimeoutSec,
  * and new connections doing the same could pass it without limit.
+ * Each drop's warning is bounded in rate (total_output_drops).
  * Returns -1 when c itself was dropped. */
 static int check_total_output(conn *c) {
     size_t cap = T.srv->cfg.max_total_output;
@@ -526,9 +543,10 @@ static int check_total_output(conn *c) {
             if (!o->dispatching && o->out.pending && (!big || o->out.pending > big->out.pending))
                 big = o;
         if (!big) break;
-        log_warn("closing client %llu (%s): its %zu bytes of unread output were the most when the output queued "
-                 "for all connections passed maxTotalOutputBytes (%zu)",
-                 (unsigned long long)big->cl.id, big->cl.addr, big->out.pending, cap);
+        log_rate_msg(&total_output_drops, LOG_WARN,
+                     "closing client %llu (%s): its %zu bytes of unread output were the most when the output "
+                     "queued for all connections passed maxTotalOutputBytes (%zu)",
+                     (unsigned long long)big->cl.id, big->cl.addr, big->out.pending, cap);
         outq_free(&big->out);
         drop_now(big);
         if (big == c) dropped_c = 1;
@@ -1115,6 +1133,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
     refusal_log_tick();
+    log_rate_tick(&total_output_drops);
     tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
@@ -1375,6 +1394,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     log_refusals();
     refusal_log_tick();
+    log_rate_tick(&total_output_drops);
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

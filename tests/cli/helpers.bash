@@ -62,6 +62,27 @@ wait_log() {
     return 1
 }
 
+# bounded_lines_add_up N LEVEL LINE_RE VERB NOUN_RE: a kind of log line
+# bounded in rate (src/common/log_rate.h: a burst of 50, then 10 a second,
+# the rest summed up by "VERB K more NOUNs without a line each (beyond 10
+# such lines a second)").  Wait (up to 30 s) until the log's lines matching
+# LINE_RE, plus the K of its summary lines at LEVEL (NOUN_RE matches their
+# noun and what follows it), make N; they must make exactly N, and some
+# must have been summed up.
+bounded_lines_add_up() {
+    local lines summed i
+    for i in $(seq 1 300); do
+        lines=$(grep -c "$3" "$NDB_LOG" || true)
+        summed=$(sed -n "s/^ndb: $2: $4 \\([0-9]*\\) more $5 without a line each (beyond 10 such lines a second)\$/\\1/p" "$NDB_LOG" |
+            awk '{ n += $1 } END { print n + 0 }')
+        [ $((lines + summed)) -ge "$1" ] && break
+        sleep 0.1
+    done
+    echo "lines $lines, summed $summed"
+    [ $((lines + summed)) -eq "$1" ]
+    [ "$summed" -gt 0 ]
+}
+
 # stop_server: SIGTERM, then wait (bounded) for a clean exit.
 stop_server() {
     [ -n "${NDB_PID:-}" ] || return 0

@@ -579,6 +579,76 @@ a: dropped after fewer than 12 answers 1006' ]
     done
 }
 
+@test "maxTotalOutputBytes: a client dropped for it in a loop does not flood the log: past a burst, the warnings are summed up" {
+    # each drop wrote its warning: a client that reconnects and asks for
+    # an answer bigger than the limit, 500 times, wrote 500 lines (as many
+    # as it liked, as fast as it could reconnect); now they are bounded as
+    # refused handshakes are
+    start_server --max-total-output 100K --max-payload 200K
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 150000}}}))' | "$NDB" send - >/dev/null
+    run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, Closed, OP_TEXT
+ends = set()
+for _ in range(500):
+    c = WSConn(sys.argv[2], 30)
+    c.send_frame(OP_TEXT, b'{"KV_GET":{"keys":["big"]}}')
+    try:
+        c.recv_message()
+        ends.add("answered")
+    except Closed as e:
+        ends.add("closed %d" % e.code)
+    c.sock.close()
+print(*sorted(ends))
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = "closed 1006" ]
+    bounded_lines_add_up 500 warn '^ndb: warn: closing client [0-9]* (127\.0\.0\.1): its 150041 bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes (102400)$' \
+        closed 'connections\{0,1\} over maxTotalOutputBytes'
+    grep -qE '^ndb: warn: closed [0-9]+ more connections? over maxTotalOutputBytes without a line each \(beyond 10 such lines a second\)$' "$NDB_LOG"
+}
+
+@test "maxTotalOutputBytes: SV_INFO reports the output it bounds as queuedOutputBytes, only on a server that sets it" {
+    # the total the limit applies to was not shown anywhere: an operator
+    # could not tell how close the server was to dropping clients
+    local quiet='^\{"SV_INFO_RSP":\{"connections":1,"keys":1,"memoryBytes":[0-9]+,"persistEnabled":false,"persistence":\{[^}]*\},"protocolVersion":"0\.7\.1",%s"requests":[0-9]+,"serverVersion":"[^"]*","sessions":0,"st":1,"uptime":[0-9]+\}\}$'
+    start_server
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000}}}))' | "$NDB" send - >/dev/null
+    run -0 "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ $(printf "$quiet" '') ]] # a server without the limit: the answer it always gave
+    stop_server
+    start_server --max-total-output 64M
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"v":"x" * 1000000}}}))' | "$NDB" send - >/dev/null
+    run -0 "$NDB" send '{"SV_INFO":{}}'
+    [[ "$output" =~ $(printf "$quiet" '"queuedOutputBytes":0,') ]]
+    run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$NDB" <<'PY'
+import json, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, build_frame, OP_TEXT
+def queued():
+    info = subprocess.run([sys.argv[3], "send", '{"SV_INFO":{}}'], capture_output=True, text=True, check=True)
+    return json.loads(info.stdout)["SV_INFO_RSP"]["queuedOutputBytes"]
+a = WSConn(sys.argv[2], 30, rcvbuf=4096)  # reads nothing
+a.send_raw(build_frame(OP_TEXT, b'{"KV_GET":{"keys":["v"]}}') * 4)  # 4 answers of 1000039 bytes
+for _ in range(400):  # until the kernel's buffers are full and the rest waits in the queue
+    n = queued()
+    if n and n == queued():
+        break
+    time.sleep(0.05)
+print("while a client reads nothing:", "between 1 byte and 4 answers" if 0 < n <= 4 * 1000039 else n)
+a.sock.close()
+for _ in range(400):
+    if queued() == 0:
+        break
+    time.sleep(0.05)
+print("once it is gone:", queued())
+PY
+    [ "$status" -eq 0 ]
+    [ "$output" = 'while a client reads nothing: between 1 byte and 4 answers
+once it is gone: 0' ]
+}
+
 @test "maxTotalOutputBytes not above maxPayload plus 64: the server warns at start-up that a value stored near maxPayload cannot be read back" {
     # a lone client that reads its answers lost its connection for one
     # holding a value the server had just stored, and nothing at start-up
@@ -649,6 +719,108 @@ closed 1008 output over maxOutputBytes' ]
         stop_server
     done
     grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
+}
+
+@test "maxOutputBytes: a connection waiting for a deferred reply (a login being checked, a save running) gets its 1008 and is closed at once, not reset at the close timeout" {
+    # While its SV_AUTH is checked or its KV_SAVE runs, a connection's input
+    # is held; a watch event behind the deferred reply passed the limit, and
+    # the queue went with the reply's place.  The login or save then no
+    # longer reached the client, so it never ended the hold: the 1008 came
+    # at once, but the client's answering close frame was never read and
+    # the close timeout reset the connection 5 s later (direct path).
+    local d="$BATS_TEST_TMPDIR" slow fast transport deferred
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000) # seconds per check
+    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
+        "$slow" "$fast" >"$d/users.json"
+    chmod 600 "$d/users.json"
+    mkdir "$d/p"
+    export NDB_FAULT_PATH=/held/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1 # the save waits while $d/fault exists
+    for transport in direct lws; do
+        [ "$transport" = direct ] || export NDB_TRANSPORT=lws
+        for deferred in '{"SV_AUTH":{"user":"slow","password":"guess"}}' '{"KV_SAVE":{"name":"held"}}'; do
+            touch "$d/fault"
+            start_faulty --config "$d/users.json" --persist-path "$d/p" --max-output 64K --watch-output 1M
+            run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$deferred" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, Closed, OP_TEXT
+login = '{"SV_AUTH":{"user":"fast","password":"fast-pw"}}'
+a, b = WSConn(sys.argv[2], 30), WSConn(sys.argv[2], 30)
+a.ask(login)
+b.ask(login)
+print(a.ask('{"KV_WATCH":{"keys":["w"],"values":true}}'))
+a.send_frame(OP_TEXT, sys.argv[3].encode())  # answered later: a's input is held meanwhile
+print(b.ask(json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+try:
+    print(a.recv_message().decode())
+except Closed as e:
+    print("closed", e.code, e.reason.decode())  # recv_message answered it with a close frame
+a.sock.settimeout(30)
+try:
+    print("end of stream" if a.sock.recv(100) == b"" else "more data")
+except ConnectionResetError:
+    print("reset")
+PY
+            [ "$status" -eq 0 ]
+            [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}
+{"KV_SET_RSP":{"st":1}}
+closed 1008 output over maxOutputBytes
+end of stream' ]
+            grep -qx "ndb: info: closing a connection: 100053 bytes of output queued, over maxOutputBytes (65536)" "$NDB_LOG"
+            rm "$d/fault"
+            stop_server
+        done
+    done
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD NDB_TRANSPORT
+}
+
+@test "maxOutputBytes: a client's own close frame that waited behind its slow requests ends the connection once read, not at the close timeout" {
+    # A pipelines slow requests (KV_FIND over 100,000 keys: it yields its
+    # turns to others between them) and its close frame; a watch event
+    # passes the limit meanwhile, so the server's 1008 goes out while A's
+    # close frame still waits in the server's buffer.  Read there after
+    # the 1008, it was taken as the acknowledgment but ended nothing: the
+    # connection stayed until the close timeout dropped it 5 s later.
+    # Counted in B's requests, not in seconds: each takes the loop at
+    # least one turn, and A is gone within a few.  (Over lws, as before.)
+    local transport
+    for transport in direct lws; do
+        [ "$transport" = direct ] || export NDB_TRANSPORT=lws
+        start_server --max-output 64K --watch-output 1M --max-payload 16M
+        python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"k%d" % i: {"a": i} for i in range(100000)}}}))' |
+            "$NDB" send - >/dev/null
+        run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+import json, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, build_frame, OP_CLOSE, OP_TEXT
+a, b = WSConn(sys.argv[2], 120), WSConn(sys.argv[2], 120)
+print(a.ask('{"KV_WATCH":{"keys":["w"],"values":true}}'))
+find = build_frame(OP_TEXT, b'{"KV_FIND":{"path":"$..[?(@ == -1)]","rsp":"keys"}}')
+a.send_raw(find * 100 + build_frame(OP_CLOSE, struct.pack("!H", 1000)))
+print(a.recv_message().decode())  # the first find is answered: the others wait their turns
+print(b.ask(json.dumps({"KV_SET": {"keys": {"w": "x" * 100000}}})))  # its event passes 64K on a
+while True:  # a sent its close frame already: it answers no other (RFC 6455 5.5.1)
+    fin, op, payload = a.recv_frame(time.monotonic() + 120)
+    if op == OP_CLOSE:
+        print("a: closed", struct.unpack("!H", payload[:2])[0], payload[2:].decode())
+        break
+for n in range(1, 21):
+    if json.loads(b.ask('{"SV_INFO":{}}'))["SV_INFO_RSP"]["connections"] == 1:
+        print("a: gone before b's 20th request")
+        break
+else:
+    print("a: still connected after 20 requests of b")
+PY
+        [ "$status" -eq 0 ]
+        [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}
+{"KV_FIND_RSP":{"keys":[],"st":1}}
+{"KV_SET_RSP":{"st":1}}
+a: closed 1008 output over maxOutputBytes
+a: gone before b'"'"'s 20th request' ]
+        stop_server
+    done
+    unset NDB_TRANSPORT
 }
 
 # An answer past maxOutputBytes is never sent, but KV_GET, KV_KEYS and

@@ -36,24 +36,10 @@ own_server() {
     OWN_PID=$NDB_PID
 }
 
-# refusals_add_up N LEVEL LINE_RE: wait (up to 30 s) until the log's lines
-# matching LINE_RE, plus the refusals its summary lines (at LEVEL) count,
-# make N; they must make exactly N, and some must have been summed up: a
-# line each for N refusals in a row is over the bound of refused handshakes
-# (a burst of 50, then 10 a second), unless the N took 35 s
-refusals_add_up() {
-    local lines summed i
-    for i in $(seq 1 300); do
-        lines=$(grep -c "$3" "$NDB_LOG" || true)
-        summed=$(sed -n "s/^ndb: $2: refused \\([0-9]*\\) more handshakes\\{0,1\\} without a line each (beyond 10 such lines a second)\$/\\1/p" "$NDB_LOG" |
-            awk '{ n += $1 } END { print n + 0 }')
-        [ $((lines + summed)) -ge "$1" ] && break
-        sleep 0.1
-    done
-    echo "lines $lines, summed $summed"
-    [ $((lines + summed)) -eq "$1" ]
-    [ "$summed" -gt 0 ]
-}
+# refusals_add_up N LEVEL LINE_RE: bounded_lines_add_up (helpers.bash) for
+# refused handshakes: a line each for N refusals in a row is over their
+# bound unless the N took 35 s
+refusals_add_up() { bounded_lines_add_up "$1" "$2" "$3" 'refused' 'handshakes\{0,1\}'; }
 
 teardown() {
     if [ -n "${OWN_PID:-}" ]; then

@@ -341,6 +341,11 @@ class WSConn:
                 if fin:
                     return b"".join(parts)
 
+    def ask(self, text):
+        """Send one text message (str) and return the next data message, decoded."""
+        self.send_frame(OP_TEXT, text.encode())
+        return self.recv_message().decode()
+
     def close(self):
         """Politely close (1000), waiting briefly for the server's answer."""
         if self.closed_code is None:
