@@ -277,8 +277,10 @@ static const cli_cmd cli_cmds[] = {
      "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
      "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
      "fraction or exponent on either side the sum is a double, printed as 1.0 when\n"
-     "it is integral (0.5 + 0.5), so that it stays one.  N may be negative\n"
-     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n"
+     "it is integral (0.5 + 0.5), so that it stays one.  An integer beyond 64 bits,\n"
+     "stored or given, is refused even then (1e20, with an exponent, is a double).\n"
+     "N may be negative (ndb incr stock -3).  Many clients may count at once: no\n"
+     "update is lost.\n"
      "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
      "that created the counter.\n",
      "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},

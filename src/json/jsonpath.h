@@ -173,7 +173,8 @@ typedef struct jp_results jp_results; /* ordered, de-duplicated by normalised pa
  * *out on success (free with jp_results_free; the
  * results borrow nodes from root, which must stay unmodified while they are used, but not
  * from p).  Returns -1, *out = NULL and fills *err on a failure that must fail the whole
- * request: a regex exceeding its step limit ("regex exceeded its step limit …"), or the
+ * request: a regex match exceeding its step, depth or memory limit ("regex exceeded its
+ * step limit …", "… depth limit …", "… memory limit …"), or the
  * whole evaluation exceeding its work budget of 20,000,000 steps ("path evaluation
  * exceeded its step limit …"; only adversarial paths such as deeply nested filters with
  * `..` over large values get there; it bounds one jp_eval to well under a second; the

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/plural.h"
 #include "common/u64set.h"
 #include "json/jsonpath_internal.h"
 
@@ -41,8 +42,8 @@ size_t jp_utf8_count(const char *s, size_t n) {
 void jp_fail_limit(jp_ctx *c, const char *what, unsigned limit) {
     if (!c->failed && c->err) {
         c->err->pos = 0;
-        snprintf(c->err->msg, sizeof c->err->msg, "%s exceeded its step limit (%u steps)",
-                 what, limit);
+        snprintf(c->err->msg, sizeof c->err->msg, "%s exceeded its step limit (%u step%s)",
+                 what, limit, plural_s(limit));
     }
     c->failed = 1;
 }

@@ -236,7 +236,7 @@ jv jp_func_call(jp_ctx *c, int fn, jv *args);
  * copy every long name into the path of each node below it, for gigabytes. */
 #define JP_RESULT_BYTES_LIMIT ((size_t)128 << 20)
 
-/* Fail the evaluation with "<what> exceeded its step limit (<limit> steps)". */
+/* Fail the evaluation with "<what> exceeded its step limit (<limit> steps)" ("1 step"). */
 void jp_fail_limit(jp_ctx *c, const char *what, unsigned limit);
 
 /* Account for n units of work; returns -1 (and fails the evaluation) past the budget. */

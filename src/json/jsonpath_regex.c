@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/plural.h"
 #include "json/jsonpath_internal.h"
 
 #define JP_RE_MATCH_LIMIT 10000000u /* ~0.1 s of backtracking */
@@ -418,6 +419,41 @@ static int charge_regex_time(jp_ctx *c, const struct timespec *t0) {
     return -1;
 }
 
+/* The lower of a limit of this module's and the one pattern re set for itself
+ * ((*LIMIT_MATCH=n), (*LIMIT_DEPTH=n), (*LIMIT_HEAP=n)): the one PCRE2 applied. */
+static uint32_t applied_limit(const pcre2_code *re, uint32_t what, uint32_t ours) {
+    uint32_t own;
+    return pcre2_pattern_info(re, what, &own) == 0 && own < ours ? own : ours;
+}
+
+/* Fail the evaluation for a match stopped by limit rc, naming that limit with the value
+ * PCRE2 applied.  They are met differently: a catastrophic pattern takes too many steps,
+ * while a group repeated over a long subject (`^(?:a|b)*$` over 300,000 characters)
+ * keeps a backtracking point of some 130 bytes per repetition and meets the heap limit
+ * after few steps; calling that the step limit sent users looking for a catastrophe that
+ * is not there.  A pattern's own lower limit is named by its value too ("1 step"). */
+static void fail_match_limit(jp_ctx *c, const pcre2_code *re, int rc) {
+    if (rc == PCRE2_ERROR_MATCHLIMIT) {
+        jp_fail_limit(c, "regex", applied_limit(re, PCRE2_INFO_MATCHLIMIT, JP_RE_MATCH_LIMIT));
+        return;
+    }
+    if (!c->failed && c->err) {
+        c->err->pos = 0;
+        if (rc == PCRE2_ERROR_DEPTHLIMIT) {
+            uint32_t n = applied_limit(re, PCRE2_INFO_DEPTHLIMIT, JP_RE_DEPTH_LIMIT);
+            snprintf(c->err->msg, sizeof c->err->msg,
+                     "regex exceeded its depth limit (%u backtracking point%s)", n, plural_s(n));
+        } else if (rc == PCRE2_ERROR_HEAPLIMIT) {
+            uint32_t n = applied_limit(re, PCRE2_INFO_HEAPLIMIT, JP_RE_HEAP_LIMIT);
+            snprintf(c->err->msg, sizeof c->err->msg,
+                     "regex exceeded its memory limit (%u KiB of backtracking points)", n);
+        } else {
+            snprintf(c->err->msg, sizeof c->err->msg, "regex match ran out of memory");
+        }
+    }
+    c->failed = 1;
+}
+
 /* Search s[from..n) for re.  Returns 1 (match at [*ms, *me)), 0 (no match), -1 (step limit
  * exceeded: c->failed and c->err are set) or -2 (another matcher error, e.g. invalid UTF-8
  * in the subject: c->elem_err is set). */
@@ -441,7 +477,7 @@ int jp_re_search(jp_ctx *c, const pcre2_code *re, const char *s, size_t n, size_
     if (rc == PCRE2_ERROR_NOMATCH) return 0;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_NOMEMORY) {
-        jp_fail_limit(c, "regex", JP_RE_MATCH_LIMIT);
+        fail_match_limit(c, re, rc);
         return -1;
     }
     c->elem_err = 1;

@@ -183,6 +183,26 @@ setup() {
         '{"KV_FIND_RSP":{"keys":[],"st":1}}'
 }
 
+@test "KV_FIND: a match stopped by its memory or depth limit, or by a pattern's own lower limit, names that limit" {
+    # ^(?:a|b)*$ is linear (300,000 steps) but keeps a backtracking point per character:
+    # PCRE2's heap limit stops it, not the 10,000,000 steps the message used to name
+    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"log":["a"*300000]}}}))' | "$NDB" send - >/dev/null
+    req '{"KV_FIND":{"rsp":"keys","keys":["log"],"path":"$[?(@ =~ /^(?:a|b)*$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its memory limit (65536 KiB of backtracking points)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["log"],"path":"$[?(@ =~ /^[ab]*$/)]"}}' '{"KV_FIND_RSP":{"keys":["log"],"st":1}}'
+    req '{"KV_SET":{"keys":{"r":["aaaab"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@ =~ /(*LIMIT_MATCH=1)(a+)+$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its step limit (1 step)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@ =~ /(*LIMIT_DEPTH=1)(a)+b/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its depth limit (1 backtracking point)","st":4,"tkn":null}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["r"],"path":"$[?(@ =~ /(*LIMIT_HEAP=0)(a)+b/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its memory limit (0 KiB of backtracking points)","st":4,"tkn":null}}'
+    # a pattern cannot raise a limit: PCRE2 applies the lower one
+    req '{"KV_SET":{"keys":{"c":["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"]}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_FIND":{"rsp":"keys","keys":["c"],"path":"$[?(@ =~ /(*LIMIT_MATCH=20000000)(a+)+$/)]"}}' \
+        '{"KV_FIND_RSP":{"m":"regex exceeded its step limit (10000000 steps)","st":4,"tkn":null}}'
+}
+
 @test "KV_FIND: compiling patterns computed at run time counts in the 1 s of regex time of the request" {
     # a case-insensitive class over most of Unicode takes PCRE2 milliseconds to compile:
     # 2,000 distinct ones (a 60 KB value) held every client up for 10 s

@@ -1282,6 +1282,29 @@ for i in range(0, 6000, 1000):
     [ "$output" = '{"KV_SET_RSP":{"st":1}}' ]
 }
 
+@test "memoryBytes: a small burst over many keys leaves the grown key index until an eighth of it is used (section 5)" {
+    start_server
+    # kset FROM TO / krmv FROM TO: the keys kFROM … kTO-1, in one request
+    kset() { python3 -c 'import json, sys; print(json.dumps({"KV_SET": {"keys": {"k%d" % j: [j] for j in range(int(sys.argv[1]), int(sys.argv[2]))}}}))' "$@" | "$NDB" send - >/dev/null; }
+    krmv() { python3 -c 'import json, sys; print(json.dumps({"KV_RMV": {"keys": ["k%d" % j for j in range(int(sys.argv[1]), int(sys.argv[2]))]}}))' "$@" | "$NDB" send - >/dev/null; }
+    local before fresh
+    kset 0 3003
+    before=$(memory_bytes)
+    # 100 more keys take the index from 4,096 slots to 8,192; removed, 3,003 keys
+    # still fill more than an eighth of it, so its 32,768 bytes more stay
+    kset 3003 3103
+    krmv 3003 3103
+    [ "$(memory_bytes)" -eq $((before + 32768)) ]
+    # down to 1,024 keys (an eighth of 8,192) the tables are those a fresh start builds
+    krmv 1024 3003
+    local shrunk
+    shrunk=$(memory_bytes)
+    req '{"KV_CLEAR":{}}' '{"KV_CLEAR_RSP":{"cnt":1024,"st":1}}'
+    kset 0 1024
+    fresh=$(memory_bytes)
+    [ "$shrunk" -eq "$fresh" ]
+}
+
 @test "after a burst of keys is gone the server gives the memory back to the system" {
     # a sanitizer's allocator keeps freed memory in quarantine on purpose
     ! ldd "$NDB" 2>/dev/null | grep -q 'libasan' || skip "an ASan build holds freed memory"
