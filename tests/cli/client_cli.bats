@@ -65,6 +65,32 @@ E=$'\e'
     [ -z "$stderr" ]
 }
 
+@test "help, --version, passwd and journal whose reader has gone end quietly with their own status, not by SIGPIPE" {
+    # they connect to no server, and only a connection (libwebsockets) had
+    # SIGPIPE ignored: `ndb --help | head -1` exited 141 when head had left
+    # first, a failure under `set -o pipefail`
+    local a
+    for a in --version --help 'help get' 'get --help' 'help --commands' 'serve --help' 'send --help' \
+             'passwd --help' 'journal --help'; do
+        # shellcheck disable=SC2086
+        run --separate-stderr reader_gone "$NDB" $a
+        [ "$output" = "exit 0" ] && [ -z "$stderr" ] || { echo "ndb $a: $output, $stderr" >&2; return 1; }
+    done
+    run --separate-stderr reader_gone "$NDB" passwd --iterations 100000 <<<secret
+    [ "$output" = "exit 0" ]
+    [ -z "$stderr" ]
+}
+
+@test "passwd whose hash cannot be written (a full disk): exit 2 and the reason, as every command, not 1 (no password)" {
+    local a
+    for a in '' '--name app'; do # the hash, and a whole user entry
+        # shellcheck disable=SC2016,SC2086
+        run --separate-stderr bash -c 'printf "secret\n" | "$NDB" passwd --iterations 100000 $0 >/dev/full' "$a"
+        exit_is 2 ''
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ]
+    done
+}
+
 @test "help with a word too many is a usage error for a subcommand and --commands too, as for a command" {
     local a
     for a in 'help get extra' 'help session new extra' 'help --commands extra' 'help values extra'; do
