@@ -723,7 +723,12 @@ Try 'ndb journal --help' for more information." ]
     [[ "$output" == *$'\nget\n'* ]]
     # a command that connects still needs one, and says so (setsid: no
     # terminal to ask on, even when the tests run in one)
-    NDB_USER=alice NDB_PASSWORD= run --separate-stderr setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    run --separate-stderr env -u NDB_PASSWORD NDB_USER=alice setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
     [ "$status" -eq 2 ]
     [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    # set, but empty (a secret file read into it came out empty): it counts
+    # as unset, and the hint no longer says to set what is set
+    run --separate-stderr env NDB_PASSWORD= NDB_USER=alice setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (NDB_PASSWORD is empty: set it to the password, or give --password-file FILE)" ]
 }
