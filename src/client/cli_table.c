@@ -275,10 +275,13 @@ static const cli_cmd cli_cmds[] = {
      cli_persist},
     {NULL, "incr", NULL, "Expiry and atomic updates", "KEY [N]", "add N (default 1) to a number, atomically",
      "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
-     "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
-     "fraction or exponent on either side the sum is a double, printed as 1.0 when\n"
-     "it is integral (0.5 + 0.5), so that it stays one.  N may be negative\n"
-     "(ndb incr stock -3).  Many clients may count at once: no update is lost.\n"
+     "at 0.  Integers stay exact in signed 64 bits, -9223372036854775808 to\n"
+     "9223372036854775807: a sum beyond them is refused (status 42), and so is an\n"
+     "integer value or N outside them (18446744073709551615), even beside a\n"
+     "fraction.  With a fraction or exponent on either side the sum is a double,\n"
+     "printed as 1.0 when it is integral (0.5 + 0.5), so that it stays one.  N may\n"
+     "be negative (ndb incr stock -3).  Many clients may count at once: no update\n"
+     "is lost.\n"
      "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
      "that created the counter.\n",
      "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
