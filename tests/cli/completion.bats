@@ -208,6 +208,30 @@ offers_every_option() {
     "$NDB" session end "$t" >/dev/null
 }
 
+@test "bash, zsh, fish: session tokens from the server where a command takes TKN" {
+    # session end/exists/info/save/expire/watch and --session offered
+    # nothing: the tokens had to be copied from 'ndb session list'
+    local t f l want
+    t=$("$NDB" session new --ttl 600)
+    want=$(printf '%s\n' "$SESSION_TKN" "$t")
+    for f in comp zcomp fcomp; do
+        case $f in
+        zcomp) command -v zsh >/dev/null || continue ;;
+        fcomp) command -v fish >/dev/null || continue ;;
+        esac
+        for l in "session end " "session exists " "session info " "session save snap " \
+                 "session expire --ttl 5 " "session watch " "--session " "get --session "; do
+            same "$want" "$("$f" "$l")" || { echo "$f '$l'" >&2; return 1; }
+        done
+        [ "$("$f" "session end $t")" = "$t" ] || { echo "$f: the typed prefix" >&2; return 1; }
+        [ -z "$("$f" "session save ")" ] || { echo "$f: a NAME is no token" >&2; return 1; }
+        [ -z "$("$f" "--url ws://127.0.0.1:1/ session end ")" ] || { echo "$f: another server" >&2; return 1; }
+        same "$want" "$(NDB_URL=ws://127.0.0.1:1/ "$f" "-p $NDB_PORT session end ")" ||
+            { echo "$f: -p chooses the server" >&2; return 1; }
+    done
+    "$NDB" session end "$t" >/dev/null
+}
+
 @test "bash: a key name typed with quotes or backslashes completes as the shell reads it" {
     local t
     t=$("$NDB" session new)
