@@ -84,6 +84,8 @@ static const char values_help[] =
     "  - text that starts with {, [ or \" (after blanks) must be valid JSON: it is\n"
     "    refused (exit 2, with the byte where it stops being JSON) rather than\n"
     "    stored as a string, because it was almost certainly meant as JSON;\n"
+    "  - text that is not UTF-8 (a byte such as \\xe9, Latin-1) is refused, with\n"
+    "    -s too;\n"
     "  - anything else is stored as a string: Bob, 007, 'two words', an empty\n"
     "    argument;\n"
     "  - -s (--string) stores the text as a string whatever it looks like;\n"
