@@ -17,7 +17,7 @@
 # Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
 # ROLE the roles of users (ndb passwd),
 # POLICY journal policies, a positional of literal words (check|repair) those words,
-# KEY (and K,...) key names; a positional argument named KEY gets key names,
+# KEY (and K,..., and P of --prefix) key names; a positional argument named KEY gets key names,
 # TKN (session end/exists/info/save/expire/watch, --session) the session
 # tokens of `ndb session list`,
 # COMMAND/SUBCOMMAND (ndb help) command names.
@@ -297,7 +297,7 @@ _ndb() {
         done < <("$ndb" "${_ndb_args[@]}" 2>/dev/null </dev/null)
         COMPREPLY=($(compgen -W "${toks[*]}" -- "$val"))
         ;;
-    KEY | K,...)
+    KEY | K,... | P) # P: --prefix of keys, scan and watch, the start of key names
         local head= args keys
         _ndb_lookup_args keys -r
         args=("${_ndb_args[@]}")

@@ -246,7 +246,7 @@ function __ndb_complete
             string replace -rf -- "^$pos[-1] " '' $cmds
         case TKN
             __ndb_tokens $ndb $conn
-        case KEY 'K,...'
+        case KEY 'K,...' P # P: --prefix of keys, scan and watch, the start of key names
             # a command with a session form lists --session in its --help
             set -l sf 0
             string match -q -- '|session|*' $spec; and set sf 1

@@ -173,6 +173,10 @@ offers_every_option() {
     [ "$(comp "find --keys user:1,ot")" = 1,other ] # ... and ':'
     [ "$(comp "find --key=ot")" = other ]
     [ "$(comp "contains -r ot")" = other ]
+    # --prefix takes the start of key names: it offered nothing
+    same $'user:1\nuser:2' "$(comp "keys --prefix us")"
+    [ "$(comp "scan --prefix=ot")" = other ]
+    [ "$(comp "watch --values --prefix ot")" = other ]
     # no key names where the argument is not a key
     [ -z "$(comp "find ")" ]
     [ -z "$(comp "save ")" ]
@@ -404,6 +408,7 @@ zcomp() {
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
+    [ "$(zcomp "watch --prefix ot")" = other ]
     [ -z "$(zcomp "set user:1 ")" ]
     [ "$(zcomp "--session $SESSION_TKN get ")" = skey ]
     [ -z "$(zcomp "--url ws://127.0.0.1:1/ get ")" ]
@@ -442,6 +447,7 @@ fcomp() {
     [ "$(fcomp "help va")" = values ] # help values: it was not offered
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
+    [ "$(fcomp "watch --prefix ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]
     [ "$(fcomp "find --keys user:1,ot")" = user:1,other ]
     [ "$(fcomp "--session $SESSION_TKN get ")" = skey ]
