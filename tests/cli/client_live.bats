@@ -518,7 +518,8 @@ count() {
     [ "$status" -eq 1 ]
     [[ "${lines[0]}" =~ ^[0-9]+$ && "${lines[1]}" =~ ^[0-9]+$ ]]
     [ "${#lines[@]}" -eq 2 ] # the second session's "new" event never came: the watch had stopped
-    [ "$stderr" = "$(printf '%s\n' "watching (id 1); events appear between prompts; 'unwatch 1' stops it" \
+    # a script has no prompts: "events appear between prompts" was said here
+    [ "$stderr" = "$(printf '%s\n' "watching (id 1); its events are printed as they come; 'unwatch 1' stops it" \
         'ndb: no watch 1 on this connection' 'ndb repl: stopped at line 5')" ]
     NDB_SESSION=1 run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''
