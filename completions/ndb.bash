@@ -13,10 +13,13 @@
 #                                silent when there is no server), with the
 #                                connection options typed (--url, -H, -p,
 #                                --user, TLS) and --session
+#   ndb session list             session tokens, the same way
 # Values: FILE and DIR complete paths, LEVEL log levels, OP bench operations,
 # ROLE the roles of users (ndb passwd),
 # POLICY journal policies, a positional of literal words (check|repair) those words,
-# KEY (and K,...) key names; a positional argument named KEY gets key names,
+# KEY (and K,..., and P of --prefix) key names; a positional argument named KEY gets key names,
+# TKN (session end/exists/info/save/expire/watch, --session) the session
+# tokens of `ndb session list`,
 # COMMAND/SUBCOMMAND (ndb help) command names.
 
 # _ndb_unquote WORD: WORD as the shell reads it (quotes removed, backslash
@@ -156,6 +159,20 @@ _ndb_conn() {
     esac
 }
 
+# _ndb_lookup_args CMD...: in _ndb_args, CMD with what a lookup on Tab (key
+# names, session tokens) needs: a short --timeout (silent and quick when
+# there is no server) and the connection options typed.  Never a password
+# prompt on Tab: without a password source a login (--user, NDB_USER) fails
+# at once instead of asking on the terminal; only with a user (without
+# one, --password-file is a usage error).
+_ndb_lookup_args() {
+    local i user=${NDB_USER:-}
+    _ndb_args=("$@" --timeout 0.5 "${_ndb_connargs[@]}")
+    for ((i = 0; i < ${#_ndb_args[@]} - 1; i++)); do [[ ${_ndb_args[i]} == --user ]] && user=${_ndb_args[i + 1]}; done
+    [[ -n $user && -z ${NDB_PASSWORD:-} && " ${_ndb_args[*]} " != *" --password-file "* ]] &&
+        _ndb_args+=(--password-file /dev/null)
+}
+
 _ndb() {
     local cur prev words cword
     # Whole words, not split at '=' or ':' as bash does (user:42 is one key):
@@ -184,7 +201,7 @@ _ndb() {
     # subcommand), its options and positional arguments.  _ndb_spec holds
     # the options of the top level until the command is known, then its own.
     local _ndb_spec= _ndb_usage= _ndb_m= spec_of=none
-    local cmd=() i=1 w only_pos=0 npos=0 pos=() _ndb_connargs=() _ndb_session=
+    local cmd=() i=1 w only_pos=0 npos=0 pos=() _ndb_connargs=() _ndb_session= _ndb_args=()
     while ((i < cword)); do
         w=${words[i]}
         if ((only_pos)) || [[ $w != -?* || $w == -[0-9]* || $w == -.[0-9]* ]]; then
@@ -270,16 +287,20 @@ _ndb() {
         done <<<"$cmds"
         COMPREPLY=($(compgen -W "${subs[*]}" -- "$val"))
         ;;
-    KEY | K,...)
-        local head= args=(keys -r --timeout 0.5) keys
-        args+=("${_ndb_connargs[@]}")
-        # never a password prompt on Tab: without a password source a login
-        # (--user, NDB_USER) fails at once instead of asking on the terminal;
-        # only with a user (without one, --password-file is a usage error)
-        local i user=${NDB_USER:-}
-        for ((i = 0; i < ${#args[@]} - 1; i++)); do [[ ${args[i]} == --user ]] && user=${args[i + 1]}; done
-        [[ -n $user && -z ${NDB_PASSWORD:-} && " ${args[*]} " != *" --password-file "* ]] &&
-            args+=(--password-file /dev/null)
+    TKN)
+        # session tokens, from the server (session list: one JSON object a
+        # line, its "tkn" a number); a session command ignores NDB_SESSION
+        local line toks=()
+        _ndb_lookup_args session list -c
+        while IFS= read -r line; do
+            [[ $line =~ \"tkn\":([0-9]+) ]] && toks+=("${BASH_REMATCH[1]}")
+        done < <("$ndb" "${_ndb_args[@]}" 2>/dev/null </dev/null)
+        COMPREPLY=($(compgen -W "${toks[*]}" -- "$val"))
+        ;;
+    KEY | K,... | P) # P: --prefix of keys, scan and watch, the start of key names
+        local head= args keys
+        _ndb_lookup_args keys -r
+        args=("${_ndb_args[@]}")
         # a command with a session form lists --session in its --help
         if [[ $'\n'$_ndb_spec == *$'\n|session|'* ]]; then
             [[ -n $_ndb_session ]] && args+=(--session "$_ndb_session")

@@ -12,6 +12,7 @@
 #                                silent when there is no server), with the
 #                                connection options typed (--url, -H, -p,
 #                                --user, TLS) and --session
+#   ndb session list             session tokens, the same way
 
 # __ndb_optspec NDB [WORDS...]: "SHORT|LONG|META" per option of `NDB WORDS --help`.
 function __ndb_optspec
@@ -84,15 +85,16 @@ function __ndb_conn
     end
 end
 
-# __ndb_keys NDB SESSION-FORM SESSION PREFIX [CONNECTION OPTIONS...]: key
-# names from the server (SESSION-FORM 1: the command has a session form,
-# else top-level keys).
-function __ndb_keys
-    set -l ndb $argv[1]
-    set -l args keys -r --timeout 0.5 $argv[5..-1]
-    # never a password prompt on Tab: without a password source a login
-    # (--user, NDB_USER) fails at once instead of asking on the terminal;
-    # only with a user (without one, --password-file is a usage error)
+# __ndb_lookup_args CMD-WORDS... -- [CONNECTION OPTIONS...]: the CMD-WORDS
+# with what a lookup on Tab (key names, session tokens) needs, one a line: a
+# short --timeout (silent and quick when there is no server) and the
+# connection options typed.  Never a password prompt on Tab: without a
+# password source a login (--user, NDB_USER) fails at once instead of asking
+# on the terminal; only with a user (without one, --password-file is a
+# usage error).
+function __ndb_lookup_args
+    set -l sep (contains -i -- -- $argv)
+    set -l args $argv[1..(math $sep - 1)] --timeout 0.5 $argv[(math $sep + 1)..-1]
     set -l user "$NDB_USER"
     set -l u (contains -i -- --user $args)
     if test -n "$u"; and test $u -lt (count $args)
@@ -101,6 +103,23 @@ function __ndb_keys
     if test -n "$user"; and test -z "$NDB_PASSWORD"; and not contains -- --password-file $args
         set -a args --password-file /dev/null
     end
+    printf '%s\n' $args
+end
+
+# __ndb_tokens NDB [CONNECTION OPTIONS...]: session tokens from the server
+# (session list: one JSON object a line, its "tkn" a number); a session
+# command ignores NDB_SESSION.
+function __ndb_tokens
+    $argv[1] (__ndb_lookup_args session list -c -- $argv[2..-1]) 2>/dev/null </dev/null |
+        string replace -rf '.*"tkn":([0-9]+).*' '$1'
+end
+
+# __ndb_keys NDB SESSION-FORM SESSION PREFIX [CONNECTION OPTIONS...]: key
+# names from the server (SESSION-FORM 1: the command has a session form,
+# else top-level keys).
+function __ndb_keys
+    set -l ndb $argv[1]
+    set -l args (__ndb_lookup_args keys -r -- $argv[5..-1])
     if test "$argv[2]" = 1
         test -n "$argv[3]"; and set -a args --session $argv[3]
         $ndb $args 2>/dev/null </dev/null
@@ -225,7 +244,9 @@ function __ndb_complete
             begin; string replace -r ' .*' '' -- $cmds; echo values; end | sort -u
         case SUBCOMMAND
             string replace -rf -- "^$pos[-1] " '' $cmds
-        case KEY 'K,...'
+        case TKN
+            __ndb_tokens $ndb $conn
+        case KEY 'K,...' P # P: --prefix of keys, scan and watch, the start of key names
             # a command with a session form lists --session in its --help
             set -l sf 0
             string match -q -- '|session|*' $spec; and set sf 1

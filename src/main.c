@@ -10,6 +10,7 @@
  * cli_main() handles both: it receives the raw list so that help and
  * "did you mean" know every name.
  */
+#include <signal.h>
 #include <stddef.h>
 
 #include "client/cli.h"
@@ -30,5 +31,13 @@ static const cli_raw raw_subcommands[] = {
 };
 
 int main(int argc, char **argv) {
+    /* A reader that stops early (`ndb --help | head -1`, `ndb passwd | ...`)
+     * must make a write fail with EPIPE, which every command takes as a quiet
+     * end with its own status (common/stdout_finish.c), not kill ndb with
+     * SIGPIPE: exit 141, a failure under `set -o pipefail`.  libwebsockets
+     * ignored the signal only once a command had connected, so help,
+     * --version, passwd and journal were killed.  No command runs another
+     * program, which would inherit this. */
+    signal(SIGPIPE, SIG_IGN);
     return cli_main(argc, argv, raw_subcommands, sizeof raw_subcommands / sizeof raw_subcommands[0]);
 }

@@ -107,8 +107,12 @@ static int read_password(cli_login *l, char *err, size_t errlen) {
         snprintf(prompt, sizeof prompt, "Password for %s: ", user.len ? user.buf : "");
         sb_free(&user);
         if (secret_prompt(prompt, &l->password, why, sizeof why)) {
-            snprintf(err, errlen, "no password for user '%s': %s (set NDB_PASSWORD, or give --password-file FILE)",
-                     l->user, why);
+            /* "set NDB_PASSWORD" misled a cron job whose NDB_PASSWORD was
+             * set, from a secret file that came out empty: an empty one
+             * counts as unset, and the hint says so */
+            const char *raw = getenv("NDB_PASSWORD");
+            snprintf(err, errlen, "no password for user '%s': %s (%s, or give --password-file FILE)", l->user, why,
+                     raw ? "NDB_PASSWORD is empty: set it to the password" : "set NDB_PASSWORD");
             return -1;
         }
     }

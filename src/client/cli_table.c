@@ -84,6 +84,8 @@ static const char values_help[] =
     "  - text that starts with {, [ or \" (after blanks) must be valid JSON: it is\n"
     "    refused (exit 2, with the byte where it stops being JSON) rather than\n"
     "    stored as a string, because it was almost certainly meant as JSON;\n"
+    "  - text that is not UTF-8 (a byte such as \\xe9, Latin-1) is refused, with\n"
+    "    -s too;\n"
     "  - anything else is stored as a string: Bob, 007, 'two words', an empty\n"
     "    argument;\n"
     "  - -s (--string) stores the text as a string whatever it looks like;\n"
@@ -275,12 +277,14 @@ static const cli_cmd cli_cmds[] = {
      cli_persist},
     {NULL, "incr", NULL, "Expiry and atomic updates", "KEY [N]", "add N (default 1) to a number, atomically",
      "Add N to the number stored at KEY and print the result.  A missing KEY starts\n"
-     "at 0.  Integers stay exact to 64 bits (a sum beyond them is refused); with a\n"
-     "fraction or exponent on either side the sum is a double, printed as 1.0 when\n"
-     "it is integral (0.5 + 0.5), so that it stays one.  An integer beyond 64 bits,\n"
-     "stored or given, is refused even then (1e20, with an exponent, is a double).\n"
-     "N may be negative (ndb incr stock -3).  Many clients may count at once: no\n"
-     "update is lost.\n"
+     "at 0.  Integers stay exact in signed 64 bits, -9223372036854775808 to\n"
+     "9223372036854775807: a sum beyond them is refused (status 42), and so is an\n"
+     "integer value or N outside them (18446744073709551615), even beside a\n"
+     "fraction.  With a fraction or exponent on either side the sum is a double,\n"
+     "printed as 1.0 when it is integral (0.5 + 0.5), so that it stays one; write\n"
+     "a big number with an exponent (1e20) to have it counted as a double.  N may\n"
+     "be negative (ndb incr stock -3).  Many clients may count at once: no update\n"
+     "is lost.\n"
      "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
      "that created the counter.\n",
      "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},

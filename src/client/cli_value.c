@@ -93,6 +93,13 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
     /* stopped at a bracket opening a level past the parser's: too deep, not malformed */
     if (pos < n && json_text_deeper_at(s, pos + 1, JSON_MAX_DEPTH) == pos)
         return too_deep(c, what, json_text_deeper_at(s, n, CLI_MAX_VALUE_DEPTH));
+    /* stopped at a byte that is not UTF-8 (Latin-1 text in a string):
+     * "unexpected '?'" named a character that is not there, and -s, which
+     * the hint offered, refuses such text too */
+    if (pos < n && (unsigned char)s[pos] >= 0x80 && !utf8_char_len(s + pos, n - pos))
+        return cli_usage_error(c, "%s is not valid UTF-8 text: the byte \\x%02x at byte %zu is not part of a UTF-8 "
+                                  "character (ndb stores JSON text only): '%s'",
+                               what, (unsigned char)s[pos], pos, shown(&x, s, n));
     if (lone_high_surrogate_before(s, pos))
         snprintf(why, sizeof why, "the escape '%.6s' at byte %zu is half of a surrogate pair, without "
                                   "the other (\\ud83d\\ude00 is one character)", s + pos - 6, pos - 6);

@@ -162,8 +162,8 @@ static const char bench_usage[] =
     "Exit status: 0 when every answer was right; 1 when the run failed (a wrong or\n"
     "error answer, a disconnect, a timeout); 2 on a usage error, when the server\n"
     "cannot be reached, refuses the login or needs one (it has users: --user), the\n"
-    "user's role may not run the operation (45), or it holds keys and --force was\n"
-    "not given;\n"
+    "user's role may not run the operation (45), it holds keys and --force was not\n"
+    "given, or the results could not be written (a full disk);\n"
     "130 when interrupted (the results so far are printed), 143 on SIGTERM (the same).\n";
 
 enum bench_op { OP_GET, OP_SET, OP_ADD, OP_MIXED, OP_SH_GET, OP_SH_SET };
@@ -1273,7 +1273,10 @@ int cmd_bench(int argc, char **argv) {
         if (b->capped)
             fprintf(stderr, "ndb bench: stopped at the %d s limit after %" PRIu64 " of %" PRIu64 " requests\n",
                     BENCH_REQUESTS_CAP_S, b->answered, b->requests);
-        rc = 0;
+        /* the results are what was asked for: a run whose report was not
+         * written (`--json > r.json` on a full disk) fails as every
+         * command's output does (2); a reader that has gone ends it quietly */
+        rc = cli_output_finish();
     }
 out:
     if (rc && rc != BENCH_EXIT_INTERRUPTED && b->sh && b->c) end_sessions_left(b, (int)(b->timeout_s * 1000));

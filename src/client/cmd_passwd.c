@@ -49,7 +49,7 @@ static const char passwd_usage[] =
     "\n"
     "Exit status: 0 the hash was printed; 1 no password could be read, it was\n"
     "empty or not UTF-8 (a login sends it as JSON text), or the two entries\n"
-    "differ; 2 usage error.\n"
+    "differ; 2 usage error, or the hash could not be written (a full disk).\n"
     "\n"
     "Examples:\n"
     "  $ printf '%s\\n' secret | ndb passwd --iterations 100000\n"
@@ -188,9 +188,8 @@ int cmd_passwd(int argc, char **argv) {
     } else {
         puts(hash);
     }
-    if (fflush(stdout) || ferror(stdout)) {
-        fprintf(stderr, "ndb passwd: cannot write the hash\n");
-        return 1;
-    }
-    return 0;
+    /* as every command's output: 2 and the reason when it cannot be written
+     * (a full disk), not 1, which says no password was read; 0 when its
+     * reader has gone (`| head -c 0`) */
+    return cli_output_finish();
 }

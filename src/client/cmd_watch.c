@@ -148,8 +148,11 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
         return cli_bad_answer(c, "the server's watch id is not understood");
     }
     if (c->on_event && !count) {
-        fprintf(stderr, "watching (id %llu); events appear between prompts; 'unwatch %llu' stops it\n",
-                (unsigned long long)idv, (unsigned long long)idv);
+        /* a script (`ndb repl < x.ndb`, can_ask 0) has no prompts: its
+         * events come between the output of its lines */
+        fprintf(stderr, "watching (id %llu); %s; 'unwatch %llu' stops it\n", (unsigned long long)idv,
+                c->can_ask ? "events appear between prompts" : "its events are printed as they come",
+                (unsigned long long)idv);
         if (c->on_watch) c->on_watch(c, idv, 1);
         return 0;
     }

@@ -119,6 +119,10 @@ int secret_read_line(int fd, strbuf *out, char *err, size_t errlen) {
 }
 
 int secret_read_file(const char *path, strbuf *out, char *err, size_t errlen) {
+    if (!*path) { /* `--password-file "$PW"` with PW unset: "cannot read password file : No such file" hid that */
+        snprintf(err, errlen, "--password-file is empty: give it a file name");
+        return -1;
+    }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));

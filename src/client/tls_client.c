@@ -13,6 +13,10 @@
 
 /* Can the file of a TLS option be read?  Else the reason in err. */
 static int readable(const char *file, const char *option, char *err, size_t errlen) {
+    if (file && !*file) { /* `--cacert "$CA"` with CA unset: "cannot read --cacert : No such file" hid that */
+        snprintf(err, errlen, "%s is empty: give it a file name", option);
+        return -1;
+    }
     int why = file ? tls_file_unreadable(file) : 0;
     if (!why) return 0;
     snprintf(err, errlen, "cannot read %s %s: %s", option, file, strerror(why));

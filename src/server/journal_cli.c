@@ -17,7 +17,8 @@
  *
  * Exit status: 0 the journal recovers (after the repair, for repair);
  * 1 it does not (damage, a missing file, a snapshot that cannot be read);
- * 2 usage error, or no journal or automatic snapshot at that path.
+ * 2 usage error, no journal or automatic snapshot at that path, or a report
+ * that could not be written.
  */
 #include "server/journal_cli.h"
 
@@ -62,8 +63,9 @@ static const char usage[] =
     "  -h, --help          show this help and exit\n"
     "\n"
     "Exit status: 0 the journal recovers (after repair: it was repaired); 1 it\n"
-    "does not; 2 usage error, or no journal file or automatic snapshot in DIR (a\n"
-    "wrong path, a server without --journal, or lost files: nothing to check).\n";
+    "does not; 2 usage error, no journal file or automatic snapshot in DIR (a\n"
+    "wrong path, a server without --journal, or lost files: nothing to check), or\n"
+    "the report could not be written (a full disk).\n";
 
 /* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
 static int usage_error(const char *fmt, const char *arg) {
@@ -153,7 +155,7 @@ static void print_loss(const auto_layout *L, const recovery_report *rep, const c
     printf("\n");
 }
 
-int cmd_journal(int argc, char **argv) {
+static int journal_main(int argc, char **argv) {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"persist-path", required_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
@@ -165,7 +167,7 @@ int cmd_journal(int argc, char **argv) {
     while ((opt = getopt_long_exact(argc, argv, ":h", opts)) != -1) {
         if (opt == 'h') {
             fputs(usage, stdout);
-            return stdout_finish() ? 2 : 0; /* 2: as a usage error */
+            return 0; /* written, or not, as the report: cmd_journal checks */
         }
         if (opt == 'c') config = optarg;
         else if (opt == 'p') path = optarg;
@@ -288,4 +290,13 @@ int cmd_journal(int argc, char **argv) {
     store_free(&st);
     close(lock);
     return rc ? 1 : 0;
+}
+
+int cmd_journal(int argc, char **argv) {
+    int rc = journal_main(argc, argv);
+    /* The report is what a script keeps (`ndb journal check > report`): one
+     * that could not be written (a full disk) is not a success, whatever the
+     * journal holds; 2 as a usage error, as every command's output.  A reader
+     * that has gone (`| head -1`) took what it wanted: the status stands. */
+    return stdout_finish() ? 2 : rc;
 }

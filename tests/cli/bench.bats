@@ -386,6 +386,20 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
 ' "$output"
 }
 
+@test "results that cannot be written (a full disk): exit 2 and the reason; a reader that has gone: 0" {
+    # the run was measured and its report lost, and it exited 0, silent
+    local f
+    for f in --json --csv ''; do
+        # shellcheck disable=SC2086
+        run --separate-stderr bash -c '"$NDB" bench -c 2 -n 200 -q $0 >/dev/full' "$f"
+        exit_is 2 ''
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ] || { echo "bench $f: $stderr" >&2; return 1; }
+    done
+    run --separate-stderr reader_gone "$NDB" bench -c 2 -n 200 -q --json
+    [ "$output" = "exit 0" ]
+    [ -z "$stderr" ]
+}
+
 @test "sh_get and sh_set: one session per connection, ended afterwards" {
     run "$NDB" bench --op sh_get --preload --keys 50 -c 3 -P 2 -n 600 -q
     [ "$status" -eq 0 ]

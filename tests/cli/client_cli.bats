@@ -65,6 +65,32 @@ E=$'\e'
     [ -z "$stderr" ]
 }
 
+@test "help, --version, passwd and journal whose reader has gone end quietly with their own status, not by SIGPIPE" {
+    # they connect to no server, and only a connection (libwebsockets) had
+    # SIGPIPE ignored: `ndb --help | head -1` exited 141 when head had left
+    # first, a failure under `set -o pipefail`
+    local a
+    for a in --version --help 'help get' 'get --help' 'help --commands' 'serve --help' 'send --help' \
+             'passwd --help' 'journal --help'; do
+        # shellcheck disable=SC2086
+        run --separate-stderr reader_gone "$NDB" $a
+        [ "$output" = "exit 0" ] && [ -z "$stderr" ] || { echo "ndb $a: $output, $stderr" >&2; return 1; }
+    done
+    run --separate-stderr reader_gone "$NDB" passwd --iterations 100000 <<<secret
+    [ "$output" = "exit 0" ]
+    [ -z "$stderr" ]
+}
+
+@test "passwd whose hash cannot be written (a full disk): exit 2 and the reason, as every command, not 1 (no password)" {
+    local a
+    for a in '' '--name app'; do # the hash, and a whole user entry
+        # shellcheck disable=SC2016,SC2086
+        run --separate-stderr bash -c 'printf "secret\n" | "$NDB" passwd --iterations 100000 $0 >/dev/full' "$a"
+        exit_is 2 ''
+        [ "$stderr" = "ndb: cannot write the output: No space left on device" ]
+    done
+}
+
 @test "help with a word too many is a usage error for a subcommand and --commands too, as for a command" {
     local a
     for a in 'help get extra' 'help session new extra' 'help --commands extra' 'help values extra'; do
@@ -697,7 +723,12 @@ Try 'ndb journal --help' for more information." ]
     [[ "$output" == *$'\nget\n'* ]]
     # a command that connects still needs one, and says so (setsid: no
     # terminal to ask on, even when the tests run in one)
-    NDB_USER=alice NDB_PASSWORD= run --separate-stderr setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    run --separate-stderr env -u NDB_PASSWORD NDB_USER=alice setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
     [ "$status" -eq 2 ]
     [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (set NDB_PASSWORD, or give --password-file FILE)" ]
+    # set, but empty (a secret file read into it came out empty): it counts
+    # as unset, and the hint no longer says to set what is set
+    run --separate-stderr env NDB_PASSWORD= NDB_USER=alice setsid -w "$NDB" --url ws://127.0.0.1:1/ count </dev/null
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "ndb: no password for user 'alice': no terminal to ask for the password on (NDB_PASSWORD is empty: set it to the password, or give --password-file FILE)" ]
 }

@@ -245,6 +245,26 @@ Try 'ndb set --help' for more information." ]
     err_has "UTF-8"
 }
 
+@test "JSON text with a byte that is not UTF-8 is named as such, not as an unexpected '?' that -s would store" {
+    # Latin-1 text in a JSON string: "unexpected '?' at byte 9 ... (-s
+    # stores it as a string)", but there is no '?', and -s refuses it too
+    local want="is not valid UTF-8 text: the byte \\xe9 at byte 9 is not part of a UTF-8 character (ndb stores JSON text only): '{\"a\":\"caf\\xe9\"}'"
+    run --separate-stderr "$NDB" set latin $'{"a":"caf\xe9"}'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE $want" ]
+    run --separate-stderr bash -c 'printf "{\"a\":\"caf\xe9\"}" | "$NDB" set latin -'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: standard input $want" ]
+    run --separate-stderr bash -c 'printf "{\"latin\":{\"a\":\"caf\xe9\"}}" | "$NDB" set -'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: standard input is not valid UTF-8 text: the byte \\xe9 at byte 18 is not part of a UTF-8 character (ndb stores JSON text only): '{\"latin\":{\"a\":\"caf\\xe9\"}}'" ]
+    run --separate-stderr "$NDB" set -s latin $'{"a":"caf\xe9"}'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE is not valid UTF-8 text (ndb stores JSON text only)" ]
+    run --separate-stderr "$NDB" get latin
+    exit_is 1 ''
+}
+
 @test "set - reads a JSON object and sets all its members" {
     printf '{"u": "Bob", "age": 26, "p": {"zip": "75001"}}' | "$NDB" set -
     run --separate-stderr "$NDB" get u age p

@@ -151,6 +151,26 @@ until_watched() { # until_watched FILE PATTERN CMD...
     err_has 'session 1 does not exist'
 }
 
+@test "incr: integers are signed 64 bits; one outside them is refused even beside a fraction, as the help says" {
+    # the help said "exact to 64 bits" and that a fraction on either side
+    # makes the sum a double: 18446744073709551615, which set stores
+    # exactly, is refused with 42 whatever it is added to
+    "$NDB" set max 9223372036854775807 u64 18446744073709551615
+    run --separate-stderr "$NDB" incr max
+    exit_is 3 ''
+    [ "$stderr" = 'ndb: ValueSize (42): the sum of key "max" would overflow' ]
+    run --separate-stderr "$NDB" incr max 0.5
+    ok_out '9.223372036854776e+18'
+    run --separate-stderr "$NDB" incr u64 0.5
+    exit_is 3 ''
+    [ "$stderr" = 'ndb: ValueSize (42): the value of key "u64" is outside the 64-bit integer range' ]
+    run --separate-stderr "$NDB" incr other 18446744073709551615
+    exit_is 3 ''
+    [ "$stderr" = 'ndb: ValueSize (42): the increment of key "other" is outside the 64-bit integer range' ]
+    run --separate-stderr "$NDB" help incr
+    [[ $(tr '\n' ' ' <<<"$output") == *"Integers stay exact in signed 64 bits, -9223372036854775808 to 9223372036854775807: a sum beyond them is refused (status 42), and so is an integer value or N outside them (18446744073709551615), even beside a fraction."* ]]
+}
+
 # count KEY: README's counter for a time window of 1 s, as a script runs it
 count() {
     "$NDB" add --ttl 1 "$1" 0 || return
@@ -498,7 +518,8 @@ count() {
     [ "$status" -eq 1 ]
     [[ "${lines[0]}" =~ ^[0-9]+$ && "${lines[1]}" =~ ^[0-9]+$ ]]
     [ "${#lines[@]}" -eq 2 ] # the second session's "new" event never came: the watch had stopped
-    [ "$stderr" = "$(printf '%s\n' "watching (id 1); events appear between prompts; 'unwatch 1' stops it" \
+    # a script has no prompts: "events appear between prompts" was said here
+    [ "$stderr" = "$(printf '%s\n' "watching (id 1); its events are printed as they come; 'unwatch 1' stops it" \
         'ndb: no watch 1 on this connection' 'ndb repl: stopped at line 5')" ]
     NDB_SESSION=1 run --separate-stderr "$NDB" unwatch 1
     exit_is 1 ''

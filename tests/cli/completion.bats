@@ -173,6 +173,10 @@ offers_every_option() {
     [ "$(comp "find --keys user:1,ot")" = 1,other ] # ... and ':'
     [ "$(comp "find --key=ot")" = other ]
     [ "$(comp "contains -r ot")" = other ]
+    # --prefix takes the start of key names: it offered nothing
+    same $'user:1\nuser:2' "$(comp "keys --prefix us")"
+    [ "$(comp "scan --prefix=ot")" = other ]
+    [ "$(comp "watch --values --prefix ot")" = other ]
     # no key names where the argument is not a key
     [ -z "$(comp "find ")" ]
     [ -z "$(comp "save ")" ]
@@ -205,6 +209,30 @@ offers_every_option() {
     start=$SECONDS
     [ "$(comp "--session $t get k" | wc -l)" -eq 20000 ]
     [ $((SECONDS - start)) -lt 15 ]
+    "$NDB" session end "$t" >/dev/null
+}
+
+@test "bash, zsh, fish: session tokens from the server where a command takes TKN" {
+    # session end/exists/info/save/expire/watch and --session offered
+    # nothing: the tokens had to be copied from 'ndb session list'
+    local t f l want
+    t=$("$NDB" session new --ttl 600)
+    want=$(printf '%s\n' "$SESSION_TKN" "$t")
+    for f in comp zcomp fcomp; do
+        case $f in
+        zcomp) command -v zsh >/dev/null || continue ;;
+        fcomp) command -v fish >/dev/null || continue ;;
+        esac
+        for l in "session end " "session exists " "session info " "session save snap " \
+                 "session expire --ttl 5 " "session watch " "--session " "get --session "; do
+            same "$want" "$("$f" "$l")" || { echo "$f '$l'" >&2; return 1; }
+        done
+        [ "$("$f" "session end $t")" = "$t" ] || { echo "$f: the typed prefix" >&2; return 1; }
+        [ -z "$("$f" "session save ")" ] || { echo "$f: a NAME is no token" >&2; return 1; }
+        [ -z "$("$f" "--url ws://127.0.0.1:1/ session end ")" ] || { echo "$f: another server" >&2; return 1; }
+        same "$want" "$(NDB_URL=ws://127.0.0.1:1/ "$f" "-p $NDB_PORT session end ")" ||
+            { echo "$f: -p chooses the server" >&2; return 1; }
+    done
     "$NDB" session end "$t" >/dev/null
 }
 
@@ -380,6 +408,7 @@ zcomp() {
     [ "$(zcomp "serve --config ")" = "<files>" ]
     same $'other\ntwo words\nuser:1\nuser:2' "$(zcomp "get ")"
     [ "$(zcomp "set user:1 x ot")" = other ]
+    [ "$(zcomp "watch --prefix ot")" = other ]
     [ -z "$(zcomp "set user:1 ")" ]
     [ "$(zcomp "--session $SESSION_TKN get ")" = skey ]
     [ -z "$(zcomp "--url ws://127.0.0.1:1/ get ")" ]
@@ -418,6 +447,7 @@ fcomp() {
     [ "$(fcomp "help va")" = values ] # help values: it was not offered
     same $'other\ntwo words\nuser:1\nuser:2' "$(fcomp "get ")"
     [ "$(fcomp "set user:1 x ot")" = other ]
+    [ "$(fcomp "watch --prefix ot")" = other ]
     [ -z "$(fcomp "set user:1 ")" ]
     [ "$(fcomp "find --keys user:1,ot")" = user:1,other ]
     [ "$(fcomp "--session $SESSION_TKN get ")" = skey ]

@@ -114,6 +114,19 @@ probe() {
     python3 "$WSPROBE" --url "$NDB_URL" "$@"
 }
 
+# reader_gone COMMAND...: run COMMAND with its standard output a pipe whose
+# reader has already closed it (as `| head -1` once it has its line), so
+# that its first write fails at once, not when a race decides; prints
+# "exit N", or "signal N" when a signal killed it.  Standard input and
+# error are the caller's.
+reader_gone() {
+    python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+rc = subprocess.call(sys.argv[1:], stdout=w)  # SIGPIPE as the shell leaves it
+print("signal %d" % -rc if rc < 0 else "exit %d" % rc)' "$@"
+}
+
 # raw_commands: the subcommands that parse their own options (serve, send,
 # bench, ...: raw_subcommands in src/main.c), one per line.
 raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$BATS_TEST_DIRNAME/../../src/main.c"; }

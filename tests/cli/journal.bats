@@ -541,6 +541,29 @@ PY
     [ "$(stat -c %s "$f")" -eq "$at" ]
 }
 
+@test "ndb journal check or repair whose report cannot be written (a full disk): exit 2 and the reason, not 0 or 1" {
+    # a script keeps the report (`ndb journal check > report`): it exited 0,
+    # silent, with nothing written, and a damaged journal's 1 said nothing of
+    # the lost report either
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local a
+    # check and repair of a good journal, then check of a damaged one
+    for a in check repair damaged; do
+        [ "$a" != damaged ] || printf 'X' | dd of="$(gen 1)" bs=1 seek=52 conv=notrunc 2>/dev/null # the first record's checksum
+        run --separate-stderr bash -c '"$NDB" journal "${1/damaged/check}" --persist-path "$0" >/dev/full' "$P" "$a"
+        [ "$status" -eq 2 ] && [ -z "$output" ] && [ "$stderr" = "ndb: cannot write the output: No space left on device" ] ||
+            { echo "$a: exit $status, $stderr" >&2; return 1; }
+    done
+    # written whole, or to a reader that has gone: the journal's own status
+    run --separate-stderr "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    run --separate-stderr reader_gone "$NDB" journal check --persist-path "$P"
+    [ "$output" = "exit 1" ]
+    [ -z "$stderr" ]
+}
+
 @test "ndb journal: usage errors and a path without a journal" {
     run "$NDB" journal
     [ "$status" -eq 2 ]

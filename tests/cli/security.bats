@@ -795,6 +795,14 @@ basic_wrong() {
     run --separate-stderr "$NDB" get cli --user alice --password-file "$BATS_TEST_TMPDIR/none" </dev/null
     exit_is 2
     [ "$stderr" = "ndb: cannot read password file $BATS_TEST_TMPDIR/none: No such file or directory" ]
+    # `--password-file "$PW"` with PW unset: "cannot read password file :
+    # No such file or directory" hid what was wrong
+    run --separate-stderr "$NDB" get cli --user alice --password-file '' </dev/null
+    exit_is 2 ''
+    [ "$stderr" = "ndb: --password-file is empty: give it a file name" ]
+    run --separate-stderr "$NDB" send --user alice --password-file '' '{"KV_GET":{"keys":["cli"]}}'
+    exit_is 2 ''
+    [ "$stderr" = "ndb: --password-file is empty: give it a file name" ]
     : >"$BATS_TEST_TMPDIR/empty"
     printf '\nalice-pw\n' >"$BATS_TEST_TMPDIR/blank-first"
     local f failed

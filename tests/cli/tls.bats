@@ -352,6 +352,13 @@ closed 3000' ]
     check "--client-cert $PKI/client.key: not a PEM certificate (no start line)" --client-cert "$PKI/client.key" --client-key "$PKI/client.key"
     check "--client-key $PKI/ca.pem: no PEM private key in it" --client-cert "$PKI/client.pem" --client-key "$PKI/ca.pem"
     check "--cacert $PKI/client.key: no PEM certificate in it (no certificate or crl found)" --cacert "$PKI/client.key"
+    # an empty name (`--client-cert "$CERT"` with CERT unset) is named as
+    # such: "cannot read --client-cert : No such file or directory" hid it
+    check "--client-cert is empty: give it a file name" --client-cert '' --client-key "$PKI/client.key"
+    check "--client-key is empty: give it a file name" --client-cert "$PKI/client.pem" --client-key ''
+    run --separate-stderr "$NDB" count --cacert ''
+    exit_is 2 ''
+    [ "$stderr" = "ndb: --cacert is empty: give it a file name" ]
     NDB_CLIENT_KEY="$PKI/client.key" check "--client-key (NDB_CLIENT_KEY) without --client-cert (NDB_CLIENT_CERT): a client certificate needs both the certificate and its private key"
     NDB_CLIENT_CERT="$PKI/client.pem" check "--client-cert (NDB_CLIENT_CERT) without --client-key (NDB_CLIENT_KEY): a client certificate needs both the certificate and its private key"
     NDB_CLIENT_CERT="$PKI/client.pem" run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-key "$PKI/client.key"
