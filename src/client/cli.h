@@ -371,11 +371,6 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(
  * in with --user NAME, or set NDB_USER)".  Shared with ndb bench. */
 void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
 
-/* Append the server's message text m (mlen bytes, decoded from JSON) as
- * every message shows it: on one line, printable (C0 controls as spaces;
- * C1 controls, DEL and bytes that are not UTF-8 as \xhh), so that a server
- * that is not ndb cannot send the terminal an escape sequence. */
-void cli_server_text(strbuf *out, const char *m, size_t mlen);
 
 /* The exit status for an error status: CLI_FALSE for "not found"
  * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */

@@ -44,16 +44,6 @@ static const char *status_hint(unsigned st) {
     }
 }
 
-void cli_server_text(strbuf *out, const char *m, size_t mlen) {
-    /* One line, printable: C0 controls as spaces; a C1 control (U+009B,
-     * CSI to a terminal taking 8-bit controls: a key the message quotes
-     * may hold one), DEL and bytes that are not UTF-8 as \xhh. */
-    strbuf line = STRBUF_INIT;
-    for (size_t i = 0; i < mlen; i++) sb_addc(&line, (unsigned char)m[i] < 0x20 ? ' ' : m[i]);
-    sb_add_visible(out, line.buf, line.len);
-    sb_free(&line);
-}
-
 void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out) {
     const char *name = cli_status_name(st);
     sb_reset(out);
@@ -62,7 +52,7 @@ void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out) {
     sb_add_u64(out, st);
     sb_addc(out, ')');
     if (mlen) SB_ADD_LIT(out, ": ");
-    cli_server_text(out, m, mlen);
+    sb_add_visible_line(out, m, mlen);
     if (!mlen && status_hint(st)) {
         SB_ADD_LIT(out, ": ");
         sb_adds(out, status_hint(st));
@@ -107,7 +97,7 @@ int cli_snapshot_error(cli_ctx *c, const char *name) {
     if (mt && c->rsp.toks[mt].type == JT_STRING) {
         strbuf raw = STRBUF_INIT;
         jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
-        cli_server_text(&m, raw.buf, raw.len); /* quoted as every server message is */
+        sb_add_visible_line(&m, raw.buf, raw.len); /* quoted as every server message is */
         sb_free(&raw);
     }
     sb_grow(&m, 0);

@@ -583,6 +583,16 @@ b'
     [ "${stderr%%$'\n'*}" = 'ndb: the server'"'"'s event is not understood: {"KV_EVENT":\x1b]0;owned\x07}' ]
 }
 
+@test "a foreign server's answer to the login is quoted: its refusal's message (ndb send, the REPL's reconnection) and the role" {
+    # ndb send printed "cannot log in as 'u': AuthFailed (44): " and the
+    # server's m as it came, an escape sequence obeyed by the terminal; the
+    # REPL did when reconnecting, and its banner showed the role so
+    start_silent_listener 8 ws '{"SV_AUTH_RSP":{"m":"bad \u001b]0;owned\u0007 pw\u009b","st":44}}'
+    run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot log in as 'u': AuthFailed (44): bad  ]0;owned  pw\\xc2\\x9b" ]
+}
+
 @test "a request larger than the server accepts: exit 2, said plainly" {
     local url=$NDB_URL pid=$NDB_PID log=$NDB_LOG
     start_server --max-payload 100
