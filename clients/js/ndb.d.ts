@@ -14,6 +14,8 @@ export type Token = number | bigint | string;
 /** How numbers are read: see README "Exact numbers". */
 export type NumberMode = 'safe' | 'exact';
 
+/** The client's options: a plain object of these members, or nothing; another member (a
+ *  misspelt `reconect`) or a value that is not a plain object is a TypeError from the constructor. */
 export interface Options {
     /** "safe" (default): numbers, BigInt beyond ±(2^53−1); "exact": also JsonNumber for literals a double would change (1.0, 1e400). */
     numbers?: NumberMode;
@@ -270,7 +272,8 @@ export class Client {
     /** "event" listeners also get the pushed message's text as received, and the Watcher it goes to (undefined: none). */
     on(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
     off(event: ClientEvent, listener: (arg: any, text?: string, watcher?: Watcher) => void): this;
-    /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status. */
+    /** Send {cmd: body}; resolves with the answer body, rejects with NdbError on a failure status
+     *  (and with a TypeError, nothing sent, for an option it does not take, as every method). */
     request(cmd: string, body?: Record<string, JsonInput>, options?: RequestOptions): Promise<Record<string, JsonValue>>;
     /** Send a request as it is; resolves with the whole response (or its text), failure or not (text with a lone surrogate: TypeError). */
     raw(request: string | Record<string, JsonInput>, options: CallOptions & { text: true }): Promise<string>;

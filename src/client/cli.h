@@ -359,7 +359,8 @@ int cli_server_error(cli_ctx *c);
 
 /* An error status said in the client's words: "ndb: Name (N): " and the
  * formatted text (which replaces the server's m) on stderr, so that exit 3
- * always comes with the status's name and number.  Returns
+ * always comes with the status's name and number; the text is quoted as
+ * fprintf_visible does (it may hold part of the server's m).  Returns
  * cli_status_exit(c->st). */
 int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -369,6 +370,7 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(
  * "AuthRequired (43): authentication required (the server has users: log
  * in with --user NAME, or set NDB_USER)".  Shared with ndb bench. */
 void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
+
 
 /* The exit status for an error status: CLI_FALSE for "not found"
  * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */

@@ -52,13 +52,7 @@ void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out) {
     sb_add_u64(out, st);
     sb_addc(out, ')');
     if (mlen) SB_ADD_LIT(out, ": ");
-    /* One line, printable: C0 controls as spaces; a C1 control (U+009B,
-     * CSI to a terminal taking 8-bit controls: a key the message quotes
-     * may hold one), DEL and bytes that are not UTF-8 as \xhh. */
-    strbuf line = STRBUF_INIT;
-    for (size_t i = 0; i < mlen; i++) sb_addc(&line, (unsigned char)m[i] < 0x20 ? ' ' : m[i]);
-    sb_add_visible(out, line.buf, line.len);
-    sb_free(&line);
+    sb_add_visible_line(out, m, mlen);
     if (!mlen && status_hint(st)) {
         SB_ADD_LIT(out, ": ");
         sb_adds(out, status_hint(st));
@@ -88,7 +82,10 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) {
     fprintf(stderr, "ndb: %s (%u): ", name ? name : "status", c->st);
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    /* quoted: the text may hold the server's m (a dataset name's rule, a
+     * refused --ttl), which from a server that is not ndb could be an
+     * escape sequence for the terminal */
+    vfprintf_visible(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return cli_status_exit(c->st);
@@ -97,7 +94,12 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) {
 int cli_snapshot_error(cli_ctx *c, const char *name) {
     strbuf m = STRBUF_INIT, q = STRBUF_INIT;
     uint32_t mt = cli_rsp_get(c, "m");
-    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
+    if (mt && c->rsp.toks[mt].type == JT_STRING) {
+        strbuf raw = STRBUF_INIT;
+        jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
+        sb_add_visible_line(&m, raw.buf, raw.len); /* quoted as every server message is */
+        sb_free(&raw);
+    }
     sb_grow(&m, 0);
     cli_quote(&q, name, strlen(name));
     int rc;

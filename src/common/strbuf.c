@@ -97,6 +97,13 @@ void sb_add_visible(strbuf *sb, const char *s, size_t n) {
     }
 }
 
+void sb_add_visible_line(strbuf *sb, const char *s, size_t n) {
+    strbuf line = STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) sb_addc(&line, (unsigned char)s[i] < 0x20 ? ' ' : s[i]);
+    sb_add_visible(sb, line.buf, line.len);
+    sb_free(&line);
+}
+
 void sb_add_visible_cut(strbuf *sb, const char *s, size_t n, size_t max) {
     sb_add_visible_fit(sb, s, n, max, SIZE_MAX);
 }

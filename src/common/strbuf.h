@@ -74,6 +74,14 @@ void sb_add_json_string(strbuf *sb, const char *s, size_t n);
  * the window, ESC [ or U+009B recolours or moves the cursor). */
 void sb_add_visible(strbuf *sb, const char *s, size_t n);
 
+/* A server's message text (decoded from JSON) as every message shows it:
+ * on one line, printable — C0 controls (a line break too) as spaces; C1
+ * controls (U+009B, CSI to a terminal taking 8-bit controls: a key the
+ * message quotes may hold one), DEL and bytes that are not UTF-8 as \xhh
+ * — so that a server that is not ndb cannot send the terminal an escape
+ * sequence. */
+void sb_add_visible_line(strbuf *sb, const char *s, size_t n);
+
 /* sb_add_visible of at most max bytes of s, cut between characters, then
  * "..." if s was longer: text from elsewhere (a server's answer) quoted in
  * a one-line message. */

@@ -176,6 +176,12 @@ void tls_server_alert(struct lws *wsi, const struct lws_ssl_info *si, const char
      * the end of file with an alert).  Not a handshake refused: a line per
      * probe would fill the log. */
     if (ssl && SSL_get_state(ssl) == TLS_ST_BEFORE) return;
+    /* The handshake is done: nothing is refused.  A client that closes its
+     * socket without TLS's close_notify (most do once they have their
+     * answers) gets OpenSSL 3's decode_error for the unexpected end; it
+     * was logged as "refused a TLS connection from an address unknown (the
+     * client hung up): decode error", once per such client. */
+    if (ssl && SSL_get_state(ssl) == TLS_ST_OK) return;
     char why[200] = "";
     const char *peer = addr && addr[0] ? addr : "an address unknown (the client hung up)";
     long v = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;

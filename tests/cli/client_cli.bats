@@ -587,6 +587,38 @@ b'
     [ "$stderr" = "ndb: the server's answer to the login is not understood: $c130$e12..." ]
 }
 
+@test "a foreign server's message text is quoted in every message that shows it: watch, a refused save, a REPL event" {
+    # whatever answers at the URL may not be ndb: these three printed its
+    # text as it came, an escape sequence (here one that sets the window
+    # title) obeyed by the terminal.  Now as every server message: control
+    # characters as spaces (C1 ones as \xhh); an event that is not JSON is
+    # quoted as `ndb watch` quotes it
+    start_silent_listener 8 ws '{"KV_WATCH_RSP":{"m":"\u001b]0;owned\u0007 no\u009b","st":100}}'
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" watch a
+    exit_is 1 ""
+    [ "$stderr" = 'ndb:  ]0;owned  no\xc2\x9b' ]
+    stop_silent_listener
+    start_silent_listener 8 ws '{"KV_SAVE_RSP":{"m":"dataset names \u001b]0;owned\u0007!","st":42}}'
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" save x
+    exit_is 3 ""
+    [ "$stderr" = 'ndb: ValueSize (42): invalid dataset name "x": dataset names  ]0;owned !' ]
+    stop_silent_listener
+    start_silent_listener 8 ws $'{"KV_EVENT":\e]0;owned\a}'
+    run --separate-stderr bash -c 'printf "get a\n" | "$1" --url "ws://127.0.0.1:$2/" --timeout 1 repl' _ "$NDB" "$SILENT_PORT"
+    exit_is 2 ""
+    [ "${stderr%%$'\n'*}" = 'ndb: the server'"'"'s event is not understood: {"KV_EVENT":\x1b]0;owned\x07}' ]
+}
+
+@test "a foreign server's answer to the login is quoted: its refusal's message (ndb send, the REPL's reconnection) and the role" {
+    # ndb send printed "cannot log in as 'u': AuthFailed (44): " and the
+    # server's m as it came, an escape sequence obeyed by the terminal; the
+    # REPL did when reconnecting, and its banner showed the role so
+    start_silent_listener 8 ws '{"SV_AUTH_RSP":{"m":"bad \u001b]0;owned\u0007 pw\u009b","st":44}}'
+    run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u send '{"KV_COUNT":{}}'
+    exit_is 2 ""
+    [ "$stderr" = "ndb: cannot log in as 'u': AuthFailed (44): bad  ]0;owned  pw\\xc2\\x9b" ]
+}
+
 @test "a request larger than the server accepts: exit 2, said plainly" {
     local url=$NDB_URL pid=$NDB_PID log=$NDB_LOG
     start_server --max-payload 100

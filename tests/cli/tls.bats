@@ -96,6 +96,32 @@ teardown() {
     [ "$(grep -c 'refused a TLS connection' "$NDB_LOG" || true)" -eq "$before" ]
 }
 
+@test "a client that hangs up without a close frame after its answers is not logged as a refused TLS connection" {
+    # OpenSSL 3 answers the end of the stream without close_notify with a
+    # decode_error alert: each such client was logged as "refused a TLS
+    # connection from an address unknown (the client hung up): decode error"
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
+    OWN_PID=$NDB_PID
+    local i
+    run timeout 60 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$PKI/ca.pem" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, OP_TEXT
+for _ in range(3):
+    c = WSConn(sys.argv[2], 30, cafile=sys.argv[3])
+    c.send_frame(OP_TEXT, b'{"KV_COUNT":{}}')
+    print(c.recv_message().decode().startswith('{"KV_COUNT_RSP"'))
+    c.sock.close()
+PY
+    [ "$output" = $'True\nTrue\nTrue' ]
+    # a handshake refused afterwards is logged, and is the only line of them
+    run openssl s_client -connect "127.0.0.1:$NDB_PORT" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null
+    [ "$status" -ne 0 ]
+    wait_log 'refused a TLS connection from 127.0.0.1: protocol version'
+    run grep 'refused a TLS connection' "$NDB_LOG"
+    [ "$output" = 'ndb: info: refused a TLS connection from 127.0.0.1: protocol version' ]
+}
+
 @test "wss:// to a plain ws:// server: the hint says to use a ws:// URL" {
     start_server
     OWN_PID=$NDB_PID

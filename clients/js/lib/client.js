@@ -25,6 +25,7 @@
 import { NdbConnectionError, NdbError, NdbTimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
+import { checkOptions } from './options.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
@@ -45,6 +46,9 @@ export const DEFAULTS = {
     protocols: ['ndb'],
 };
 
+// Every option the constructor takes (README "Options", ndb.d.ts Options).
+const CLIENT_OPTIONS = [...Object.keys(DEFAULTS), 'WebSocket', 'user', 'password'];
+
 export class Client {
     // url: ws:// or wss:// address of the server.  options: see DEFAULTS,
     // plus `WebSocket` (an implementation to use), `user` and `password`
@@ -52,6 +56,10 @@ export class Client {
     // until open() is called (connect() does both).
     constructor(url, options = {}) {
         if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) throw new TypeError(`not a ws:// or wss:// URL: ${url}`);
+        // as every method's: a misspelt {timout: 500} or {reconect: false}
+        // was ignored, and the client did what was not asked
+        checkOptions(options, 'the client', CLIENT_OPTIONS);
+        if (typeof options?.reconnect === 'object') checkOptions(options.reconnect, 'reconnect', ['minDelay', 'maxDelay'], '{minDelay: 100}');
         const o = given(DEFAULTS, options);
         ({ url, user: o.user, password: o.password } = urlCredentials(url, o));
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
@@ -308,20 +316,24 @@ export class Client {
     // success, default [1]), textDepth (json.js), onReply (called with the
     // body before the promise resolves, in message order), first (send at
     // once, ahead of requests waiting for the connection: for the
-    // connection's own set-up).  Rejects with NdbError when the server
-    // answers another status.  ok defaults to the command's success: 1,
-    // or 121 and 141 for the saves and loads (db.request('KV_SAVE', …)
-    // threw 'SaveComplete (121)' for a save that had succeeded).
-    request(cmd, body = {}, options = {}) {
+    // connection's own set-up: the fourth argument, not an option).
+    // Rejects with NdbError when the server answers another status.  ok
+    // defaults to the command's success: 1, or 121 and 141 for the saves
+    // and loads (db.request('KV_SAVE', …) threw 'SaveComplete (121)' for a
+    // save that had succeeded).  The options are checked as every
+    // method's are: a misspelt {timout: 500} was ignored.
+    request(cmd, body = {}, options = {}, first = false) {
         let text, timeout;
         try {
+            checkOptions(options, 'request', ['timeout', 'ok', 'textDepth', 'onReply']);
+            options ??= {};
             timeout = this.timeoutOf(options);
             text = stringify({ [cmd]: body });
         } catch (e) {
             return Promise.reject(e);
         }
         return this.enqueue({ cmd, text, ok: options.ok || SUCCESS[cmd] || OK, textDepth: options.textDepth ?? -1,
-            onReply: options.onReply, timeout, raw: false }, options.first);
+            onReply: options.onReply, timeout, raw: false }, first);
     }
 
     // A request's timeout: options.timeout, checked as the constructor checks
@@ -334,10 +346,13 @@ export class Client {
     // Send one request as it is and resolve with the whole response, failure
     // or not: request is an object ({"KV_GET":{...}}) or JSON text (sent
     // verbatim, even if invalid: the server answers that too).  options:
-    // timeout; text: resolve with the response's exact text instead.
+    // timeout; text: resolve with the response's exact text instead (a
+    // misspelt {txt: true} resolved with the object, without a word).
     raw(request, options = {}) {
         let text, timeout;
         try {
+            checkOptions(options, 'raw', ['text', 'timeout'], '{text: true}');
+            options ??= {};
             timeout = this.timeoutOf(options);
             // text with a lone surrogate is refused too: the WebSocket would
             // send U+FFFD in its place, not the text as it is

@@ -63,7 +63,6 @@ export class Watcher {
     subscribe(onRegistered) {
         return this.client.request(`${this.family}_WATCH`, this.body, {
             timeout: this.timeout,
-            first: !!onRegistered, // renewing: part of the connection's set-up
             onReply: (b) => {
                 if (this.ended) { // closed while renewing: the server's new watch goes too
                     this.client.request(`${this.family}_UNWATCH`, { id: b.id }, { timeout: this.timeout }).catch(() => {});
@@ -73,7 +72,7 @@ export class Watcher {
                 this.client.watchers.set(`${this.family}:${b.id}`, this);
                 onRegistered?.();
             },
-        });
+        }, !!onRegistered); // first when renewing: part of the connection's set-up
     }
 
     // After a reconnection: watch again, and tell the reader that changes

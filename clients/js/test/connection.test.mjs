@@ -195,6 +195,28 @@ test('a request\'s own timeout is checked as the constructor\'s: a bad one rejec
     db.close();
 });
 
+test('an option the client or request() or raw() does not take (a misspelt {timout: 500}) is a TypeError naming its options, nothing sent', async () => {
+    // each was ignored: {reconect: false} reconnected, {txt: true} resolved with the object
+    const known = 'numbers, timeout, connectTimeout, reconnect, minDelay, maxDelay, protocols, WebSocket, user, password';
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconect: false }), { name: 'TypeError', message: `the client: unknown option 'reconect' (its options are ${known})` });
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', new Map([['timeout', 5]])), { name: 'TypeError', message: "the client's options are an object such as {timeout: 5000}; got a Map" });
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxdelay: 50 } }), { name: 'TypeError', message: "reconnect: unknown option 'maxdelay' (its options are minDelay, maxDelay)" });
+    const db = await connect(server.url, { reconnect: { minDelay: 20, maxDelay: 50 }, WebSocket: undefined });
+    const sent = [];
+    const transmit = db.transmit.bind(db);
+    db.transmit = (e) => { sent.push(e.cmd); transmit(e); };
+    await assert.rejects(db.raw('{"KV_COUNT":{}}', { txt: true }), { name: 'TypeError', message: "raw: unknown option 'txt' (its options are text, timeout)" });
+    await assert.rejects(db.raw('{"KV_COUNT":{}}', new Map([['text', true]])), { name: 'TypeError', message: "raw's options are an object such as {text: true}; got a Map" });
+    await assert.rejects(db.request('KV_COUNT', {}, { timout: 5 }), { name: 'TypeError', message: "request: unknown option 'timout' (its options are timeout, ok, textDepth, onReply)" });
+    assert.deepEqual(sent, []);
+    // null, as every method's, is no options
+    assert.equal(await db.raw('{"KV_COUNT":{}}', null).then((r) => r.KV_COUNT_RSP.cnt), 0);
+    assert.equal(await db.raw('{"KV_COUNT":{}}', { text: true }), '{"KV_COUNT_RSP":{"cnt":0,"st":1}}');
+    assert.deepEqual(await db.request('KV_COUNT', {}, null), { cnt: 0, st: 1 });
+    assert.deepEqual(sent, ['KV_COUNT', 'KV_COUNT', 'KV_COUNT']);
+    db.close();
+});
+
 test('an option given as undefined is the default: reconnection keeps its backoff', async () => {
     const none = { numbers: undefined, timeout: undefined, connectTimeout: undefined, minDelay: undefined, maxDelay: undefined, protocols: undefined };
     const idle = new Ndb('ws://127.0.0.1:1/', none);
