@@ -281,10 +281,9 @@ static const cli_cmd cli_cmds[] = {
      "9223372036854775807: a sum beyond them is refused (status 42), and so is an\n"
      "integer value or N outside them (18446744073709551615), even beside a\n"
      "fraction.  With a fraction or exponent on either side the sum is a double,\n"
-     "printed as 1.0 when it is integral (0.5 + 0.5), so that it stays one; write\n"
-     "a big number with an exponent (1e20) to have it counted as a double.  N may\n"
-     "be negative (ndb incr stock -3).  Many clients may count at once: no update\n"
-     "is lost.\n"
+     "printed as 1.0 when it is integral (0.5 + 0.5), so that it stays one.  A big\n"
+     "number written with an exponent (1e20) is a double.  N may be negative (ndb\n"
+     "incr stock -3).  Many clients may count at once: no update is lost.\n"
      "The key keeps its TTL: 'ndb expire KEY SECONDS' sets one, e.g. after the incr\n"
      "that created the counter.\n",
      "0  the new value was printed\n1  the session (--session TKN or NDB_SESSION) does not exist\n", {0}, 1, 2, "KV_INCR", "SH_INCR", CLI_F_SESSION, cli_incr},
