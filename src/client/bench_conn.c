@@ -35,6 +35,7 @@
 
 #include "client/tls_client.h"
 #include "common/clock.h"
+#include "common/strbuf.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -587,19 +588,17 @@ int bws_next(bws *c, const char **msg, size_t *len) {
             set_why(c, "unexpected binary message from the server");
             return -1;
         case WSF_CLOSE: {
-            char text[128];
+            /* the reason as every text a server sends is shown (UTF-8 as
+             * it is, controls and stray bytes as \xhh), cut to fit */
             size_t tn = n > 2 ? (size_t)n - 2 : 0;
-            if (tn > sizeof text - 1) tn = sizeof text - 1;
-            for (size_t i = 0; i < tn; i++) {
-                unsigned char ch = payload[2 + i];
-                text[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-            }
-            text[tn] = '\0';
+            strbuf text = STRBUF_INIT;
+            sb_add_visible_fit(&text, (const char *)payload + 2, tn, tn, 300);
             if (n >= 2)
                 set_why(c, "connection closed by server (%d%s%s)", payload[0] << 8 | payload[1],
-                        tn ? ": " : "", text);
+                        text.len ? ": " : "", text.len ? text.buf : "");
             else
                 set_why(c, "connection closed by server (no status code)");
+            sb_free(&text);
             return -1;
         }
         case WSF_PING: /* answer with the same payload */

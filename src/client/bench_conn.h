@@ -98,6 +98,11 @@ void bws_send(bws *c, const char *msg, size_t len);
  * socket would block with bytes left, -1 on error (reason in c->why). */
 int bws_flush(bws *c);
 
+/* 1 when the receive buffer holds bytes not yet taken by bws_next: frames
+ * that came with the handshake response (a server closing at once), which
+ * no readiness of the socket will announce. */
+static inline int bws_buffered(const bws *c) { return c->rx_off < c->rx_len; }
+
 /* One read() of what the socket has.  Returns the number of bytes read,
  * 0 if none were ready, -1 on error or end of stream (reason in c->why). */
 long bws_fill(bws *c);

@@ -704,7 +704,7 @@ static void refill(bench *b, bconn *c, uint64_t now) {
 static int on_readable(bench *b, bconn *c) {
     long r = bws_fill(&c->ws);
     if (r < 0) return conn_failed(b, c);
-    if (r == 0) return 0;
+    if (r == 0 && !bws_buffered(&c->ws)) return 0;
     uint64_t now = mono_ns();
     const char *m;
     size_t n;
@@ -753,6 +753,9 @@ static int run_phase(bench *b, int phase) {
     for (unsigned i = 0; i < b->nopen; i++) {
         refill(b, &b->c[i], now);
         if (flush_conn(b, &b->c[i])) return -1;
+        /* a close frame that came with the handshake response waits in the
+         * buffer, and epoll would not tell: the run waited for --timeout */
+        if (bws_buffered(&b->c[i].ws) && on_readable(b, &b->c[i])) return -1;
     }
     while (b->inflight_total) {
         int n = epoll_wait(b->ep, evs, (int)(sizeof evs / sizeof evs[0]), 100);

@@ -55,6 +55,7 @@
 #include "client/tls_client.h"
 #include "client/tls_probe.h"
 #include "common/clock.h"
+#include "common/strbuf.h"
 #include "common/wsframe.h"
 #include "common/wsurl.h"
 
@@ -395,13 +396,18 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         if (len >= 2) {
             const unsigned char *b = in;
-            char text[128];
             c->close_code = b[0] << 8 | b[1];
-            printable(text, sizeof text, (const char *)in + 2, len - 2);
-            if (text[0])
-                set_why(c, "connection closed by server (%d: %s)", c->close_code, text);
+            /* The reason (at most 123 bytes) as every text a server sends
+             * is shown: UTF-8 as it is (printable() made each byte of an é
+             * a '?'), controls and stray bytes as \xhh; 4 bytes each, they
+             * are cut to fit the message. */
+            strbuf text = STRBUF_INIT;
+            sb_add_visible_fit(&text, (const char *)in + 2, len - 2, len - 2, 300);
+            if (text.len)
+                set_why(c, "connection closed by server (%d: %s)", c->close_code, text.buf);
             else
                 set_why(c, "connection closed by server (%d)", c->close_code);
+            sb_free(&text);
         } else {
             set_why(c, "connection closed by server (1005: no status code)");
         }

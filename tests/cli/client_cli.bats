@@ -609,6 +609,24 @@ b'
     [ "${stderr%%$'\n'*}" = 'ndb: the server'"'"'s event is not understood: {"KV_EVENT":\x1b]0;owned\x07}' ]
 }
 
+@test "a server's close reason is quoted as its messages are: UTF-8 as it is, controls and other bytes as \\xhh, not each byte as '?'" {
+    # each byte outside printable ASCII was shown as '?': "1008: caf??" for
+    # "café", and \xhh nowhere, unlike every other text a server sends
+    # (ndb's own reasons are ASCII; a server that is not ndb may send any)
+    start_silent_listener 8 close $'caf\xc3\xa9 \e]0;owned\a \xff'
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" get a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: lost connection to ws://127.0.0.1:$SILENT_PORT/ before the answer arrived: connection closed by server (1008: café \\x1b]0;owned\\x07 \\xff)" ]
+    stop_silent_listener
+    # ndb bench's own connection shows it the same way; a close frame that
+    # came in one read with the handshake response waited unseen in its
+    # buffer (epoll does not announce it) until --timeout or a reset
+    start_silent_listener 8 close $'caf\xc3\xa9 \e]0;owned\a \xff'
+    run --separate-stderr "$NDB" bench --url "ws://127.0.0.1:$SILENT_PORT/" -c 1 -n 1 -q
+    exit_is 1 ""
+    [ "$stderr" = "ndb bench: connection 1 to ws://127.0.0.1:$SILENT_PORT/: connection closed by server (1008: café \\x1b]0;owned\\x07 \\xff)" ]
+}
+
 @test "a foreign server's answer to the login is quoted: its refusal's message (ndb send, the REPL's reconnection) and the role" {
     # ndb send printed "cannot log in as 'u': AuthFailed (44): " and the
     # server's m as it came, an escape sequence obeyed by the terminal; the

@@ -41,11 +41,12 @@ on_tty() {
     output=${output//$'\r'/}
 }
 
-# start_silent_listener SECONDS [ws [MESSAGE]]: a TCP listener on 127.0.0.1
-# that accepts connections and never answers, for SECONDS at most; with
-# "ws" it completes the WebSocket handshake first and then stays silent, or
-# sends MESSAGE as one text frame (a server that is not ndb) and then does.
-# Sets SILENT_PORT and SILENT_PID.
+# start_silent_listener SECONDS [ws|close [MESSAGE]]: a TCP listener on
+# 127.0.0.1 that accepts connections and never answers, for SECONDS at most;
+# with "ws" it completes the WebSocket handshake first and then stays
+# silent, or sends MESSAGE as one text frame (a server that is not ndb) and
+# then does; with "close", it sends a close frame of code 1008 with MESSAGE
+# as its reason instead.  Sets SILENT_PORT and SILENT_PID.
 start_silent_listener() {
     local f="${BATS_TEST_TMPDIR:-/tmp}/silent-port"
     rm -f "$f"
@@ -65,7 +66,7 @@ while time.time() < end:
     except OSError:
         continue
     held.append(c)
-    if sys.argv[3] == "ws":
+    if sys.argv[3] in ("ws", "close"):
         c.settimeout(2)
         req = b""
         while b"\r\n\r\n" not in req:
@@ -76,7 +77,10 @@ while time.time() < end:
         c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                   b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")
         if len(sys.argv) > 4:
-            m = sys.argv[4].encode()
+            m = sys.argv[4].encode("utf-8", "surrogateescape")
+            if sys.argv[3] == "close":
+                c.sendall(bytes([0x88, len(m) + 2]) + (1008).to_bytes(2, "big") + m)
+                continue
             c.sendall(bytes([0x81, len(m)]) + m if len(m) < 126 else bytes([0x81, 126]) + len(m).to_bytes(2, "big") + m)
 ' "$1" "$f" "${2:-tcp}" "${@:3}" 3>&- &
     SILENT_PID=$!
