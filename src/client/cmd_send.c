@@ -139,6 +139,15 @@ static int print_message(struct send_state *st) {
     return ferror(stdout) ? output_error(st) : 0;
 }
 
+/* After a close that says a request was over the server's maxPayload
+ * (1009), what to do about it, as the other commands say it: ndb send
+ * pipelines its requests, so which one is not known. */
+static const char *payload_hint(const char *err) {
+    return strstr(err, "(1009") ? "; a request was larger than the server accepts: the server's --max-payload "
+                                  "option (maxPayload in its config file) raises the limit"
+                                : "";
+}
+
 /* Wait for, and print, the answer to the oldest request in flight.
  * Returns 0, or 2 after saying on stderr why no answer came. */
 static int take_answer(struct send_state *st) {
@@ -158,8 +167,8 @@ static int take_answer(struct send_state *st) {
     else if (r == 0)
         fprintf(stderr, "ndb: no answer from %s: timed out after %g s\n", wsc_url(st->ws), st->timeout_s);
     else
-        fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s\n", wsc_url(st->ws),
-                err);
+        fprintf(stderr, "ndb: lost connection to %s before all answers arrived: %s%s\n", wsc_url(st->ws), err,
+                payload_hint(err));
     return 2;
 }
 
@@ -217,8 +226,8 @@ static int wait_for_stdin(struct send_state *st) {
         while ((r = wsc_recv(st->ws, &st->answer, 0, err, sizeof err)) == 1)
             if (print_message(st)) return 2;
         if (r < 0) {
-            fprintf(stderr, "ndb: lost connection to %s while waiting for requests on standard input: %s\n",
-                    wsc_url(st->ws), err);
+            fprintf(stderr, "ndb: lost connection to %s while waiting for requests on standard input: %s%s\n",
+                    wsc_url(st->ws), err, payload_hint(err));
             return 2;
         }
         fflush(stdout);
