@@ -350,6 +350,16 @@ int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t);
  * sequences nor end inside a character. */
 int cli_bad_answer(cli_ctx *c, const char *what);
 
+/* The same for text s (n bytes) that is not c->buf (the REPL's event):
+ * "ndb: WHAT: " and s quoted, at most 200 bytes, on stderr. */
+void cli_bad_text(const char *what, const char *s, size_t n);
+
+/* Member `name` of object obj in d, when it is a string: decoded and
+ * appended to out as every server message is shown (sb_add_visible_line:
+ * one line, no escape sequence reaches the terminal); nothing otherwise.
+ * For the text of a server's answer (its m, a role) that a message quotes. */
+void cli_member_visible(const jdoc *d, uint32_t obj, const char *name, strbuf *out);
+
 /* Value token of member `name` of the response body, or 0 if absent. */
 uint32_t cli_rsp_get(cli_ctx *c, const char *name);
 
@@ -370,7 +380,6 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) __attribute__((format(
  * "AuthRequired (43): authentication required (the server has users: log
  * in with --user NAME, or set NDB_USER)".  Shared with ndb bench. */
 void cli_status_line(unsigned st, const char *m, size_t mlen, strbuf *out);
-
 
 /* The exit status for an error status: CLI_FALSE for "not found"
  * (KeyNotExist 22, SessionNotExist 100), else CLI_SERVER. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/cli.h"
 #include "client/secret.h"
 #include "common/netaddr.h"
 #include "common/strbuf.h"
@@ -205,14 +206,11 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
     /* the server's m and role go into messages (the REPL's banner shows
      * the role): quoted as every server message is, an escape sequence from
      * a server that is not ndb reached the terminal as it came */
-    strbuf raw = STRBUF_INIT, m = STRBUF_INIT;
-    if ((t = jobj_get(&d, 2, "m", 1)) && d.toks[t].type == JT_STRING) jstr_decode(&d, &d.toks[t], &raw);
-    sb_add_visible_line(&m, raw.buf, raw.len);
+    strbuf m = STRBUF_INIT;
+    cli_member_visible(&d, 2, "m", &m);
     if (st == 1) {
         strbuf role = STRBUF_INIT;
-        sb_reset(&raw);
-        if ((t = jobj_get(&d, 2, "role", 4)) && d.toks[t].type == JT_STRING) jstr_decode(&d, &d.toks[t], &raw);
-        sb_add_visible_line(&role, raw.buf, raw.len);
+        cli_member_visible(&d, 2, "role", &role);
         snprintf(l->role, sizeof l->role, "%s", role.buf ? role.buf : "");
         snprintf(l->logged_in_as, sizeof l->logged_in_as, "%s", l->user);
         snprintf(l->opened_as, sizeof l->opened_as, "%s", l->user);
@@ -230,7 +228,6 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
         snprintf(err, errlen, "cannot log in as '%s': status %llu: %s", l->user, (unsigned long long)st,
                  m.buf ? m.buf : "");
     }
-    sb_free(&raw);
     sb_free(&m);
     jdoc_free(&d);
     return rc;

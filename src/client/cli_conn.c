@@ -93,13 +93,7 @@ int cli_server_error_as(cli_ctx *c, const char *fmt, ...) {
 
 int cli_snapshot_error(cli_ctx *c, const char *name) {
     strbuf m = STRBUF_INIT, q = STRBUF_INIT;
-    uint32_t mt = cli_rsp_get(c, "m");
-    if (mt && c->rsp.toks[mt].type == JT_STRING) {
-        strbuf raw = STRBUF_INIT;
-        jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
-        sb_add_visible_line(&m, raw.buf, raw.len); /* quoted as every server message is */
-        sb_free(&raw);
-    }
+    cli_member_visible(&c->rsp, c->body, "m", &m);
     sb_grow(&m, 0);
     cli_quote(&q, name, strlen(name));
     int rc;
@@ -360,10 +354,23 @@ int cli_member(cli_ctx *c, const char *name, int type, uint32_t *t) {
     return 0;
 }
 
-int cli_bad_answer(cli_ctx *c, const char *what) {
+void cli_bad_text(const char *what, const char *s, size_t n) {
     strbuf q = STRBUF_INIT;
-    sb_add_visible_cut(&q, c->buf.buf, c->buf.len, 200);
+    sb_add_visible_cut(&q, s, n, 200);
     fprintf(stderr, "ndb: %s: %s\n", what, q.len ? q.buf : "");
     sb_free(&q);
+}
+
+int cli_bad_answer(cli_ctx *c, const char *what) {
+    cli_bad_text(what, c->buf.buf, c->buf.len);
     return CLI_USAGE;
+}
+
+void cli_member_visible(const jdoc *d, uint32_t obj, const char *name, strbuf *out) {
+    uint32_t t = jobj_get(d, obj, name, strlen(name));
+    if (!t || d->toks[t].type != JT_STRING) return;
+    strbuf raw = STRBUF_INIT;
+    jstr_decode(d, &d->toks[t], &raw);
+    sb_add_visible_line(out, raw.buf, raw.len);
+    sb_free(&raw);
 }

@@ -36,12 +36,9 @@ static void add_tokens(cli_ctx *c, int argc, const uint64_t *tk, int from) {
 }
 
 int cli_session_ttl_refused(cli_ctx *c, const char *t) {
-    strbuf raw = STRBUF_INIT, m = STRBUF_INIT;
-    uint32_t mt = cli_rsp_get(c, "m");
-    if (mt && c->rsp.toks[mt].type == JT_STRING) jstr_decode(&c->rsp, &c->rsp.toks[mt], &raw);
-    sb_add_visible_line(&m, raw.buf, raw.len);
+    strbuf m = STRBUF_INIT;
+    cli_member_visible(&c->rsp, c->body, "m", &m);
     int rc = cli_server_error_as(c, "--ttl %s refused by the server%s%s", t, m.len ? ": " : "", m.len ? m.buf : "");
-    sb_free(&raw);
     sb_free(&m);
     return rc;
 }

@@ -123,17 +123,15 @@ static void end_watch(cli_ctx *c, const char *proto, uint64_t id) {
 /* SH_WATCH answered 100: its "m" names the token that names no session.
  * Say it in the words of every other command ('ndb: session 5 does not
  * exist'), not as a server error; exit 1.  Quoted as every server
- * message is (sb_add_visible_line): from a server that is not ndb, the m could
+ * message is (cli_member_visible): from a server that is not ndb, the m could
  * be an escape sequence for the terminal. */
 static int say_no_session(cli_ctx *c) {
     uint32_t mt = cli_rsp_get(c, "m");
     if (!mt || c->rsp.toks[mt].type != JT_STRING || c->rsp.toks[mt].len <= 2) return cli_server_error(c);
-    strbuf m = STRBUF_INIT, q = STRBUF_INIT;
-    jstr_decode(&c->rsp, &c->rsp.toks[mt], &m);
-    sb_add_visible_line(&q, m.buf, m.len);
-    fprintf(stderr, "ndb: %.*s\n", (int)q.len, q.buf);
+    strbuf m = STRBUF_INIT;
+    cli_member_visible(&c->rsp, c->body, "m", &m);
+    fprintf(stderr, "ndb: %.*s\n", (int)m.len, m.buf);
     sb_free(&m);
-    sb_free(&q);
     return CLI_FALSE;
 }
 

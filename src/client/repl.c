@@ -311,7 +311,7 @@ static void on_watch(cli_ctx *c, uint64_t id, int started) {
  * a line of its own.  An "overflow" event means the server dropped the
  * watch: it is not renewed after a reconnect.  One that is not JSON (a
  * server that is not ndb) is said on stderr as `ndb watch` says it, quoted
- * (cli_bad_answer): as it was, an escape sequence in it reached the
+ * (cli_bad_text): as it was, an escape sequence in it reached the
  * terminal. */
 static void print_event(repl *r, const char *msg, size_t n) {
     jdoc d = JDOC_INIT;
@@ -323,11 +323,8 @@ static void print_event(repl *r, const char *msg, size_t n) {
             (t = jobj_get(&d, 2, "id", 2)) && !jnum_to_u64(&d, &d.toks[t], &id))
             forget_watch(r, id);
     } else {
-        strbuf q = STRBUF_INIT;
-        sb_add_visible_cut(&q, msg, n, 200);
         fflush(stdout); /* after the events before it */
-        fprintf(stderr, "ndb: the server's event is not understood: %s\n", q.len ? q.buf : "");
-        sb_free(&q);
+        cli_bad_text("the server's event is not understood", msg, n);
     }
     jdoc_free(&d);
 }
