@@ -31,7 +31,11 @@ void sd_notify_state(const char *state) {
     memcpy(sa.sun_path, path, n);
     if (path[0] == '@') sa.sun_path[0] = '\0'; /* an abstract socket */
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+    /* MSG_DONTWAIT: a receiver whose queue is full (one that reads no
+     * datagrams; systemd reads them as they come) must not hold the event
+     * loop, and with it every client, until it reads: the message is dropped,
+     * said at debug level, as when the socket is missing. */
+    if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sa,
                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
         log_debug("cannot tell systemd %s through %s: %s", state, path, strerror(errno));
     if (fd >= 0) close(fd);
@@ -63,11 +67,26 @@ static void on_watchdog(lws_sorted_usec_list_t *sul) {
     lws_sul_schedule(watchdog_ctx, 0, &watchdog_sul, on_watchdog, watchdog_every);
 }
 
+/* The shortest time between two pings.  Half of an interval under 2 ms would
+ * have the loop send a datagram on every turn (WATCHDOG_USEC=1: a ping every
+ * microsecond, a core spent on it) for a watchdog that no event loop doing
+ * real work can satisfy anyway: such an interval is named in a warning. */
+#define WATCHDOG_MIN_EVERY_US 1000u
+
 void sd_watchdog_start(struct lws_context *ctx) {
     uint64_t us = watchdog_usec();
     if (!us) return;
     watchdog_ctx = ctx;
-    watchdog_every = us / 2 ? (lws_usec_t)(us / 2) : 1;
+    if (us / 2 < WATCHDOG_MIN_EVERY_US) {
+        watchdog_every = WATCHDOG_MIN_EVERY_US;
+        log_warn("systemd watchdog: WatchdogSec %" PRIu64 " us is too short to keep: WATCHDOG=1 every 1 ms, "
+                 "the most often this server sends it, and systemd stops it at the first ping that is late; "
+                 "set WatchdogSec well above the longest command (seconds)",
+                 us);
+        on_watchdog(&watchdog_sul);
+        return;
+    }
+    watchdog_every = (lws_usec_t)(us / 2);
     log_info("systemd watchdog: WATCHDOG=1 every %" PRIu64 " ms (WatchdogSec %" PRIu64 " ms)",
              (uint64_t)watchdog_every / 1000, us / 1000);
     on_watchdog(&watchdog_sul);
