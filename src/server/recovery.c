@@ -80,7 +80,7 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
         return -1;
     }
     if (orc) {
-        int torn = last && (s.size < JF_HEADER_SIZE || jscan_all_zero(&s));
+        int torn = last && jscan_torn_header(&s);
         uint64_t size = s.size;
         jscan_close(&s);
         if (!torn) return damage(rep, path, gen, 0, size, 0, why, err, errlen);

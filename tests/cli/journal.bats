@@ -494,6 +494,35 @@ PY
     [[ "$output" == "ndb serve: journal file $f is damaged at byte "* ]]
 }
 
+@test "a short newest journal file: the start of a header is a crash's (a warning), other bytes are a foreign file (start-up stops)" {
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f=$(gen 2)
+    # the header's one write cut short by a crash while file 2 was created
+    head -c 13 "$(gen 1)" >"$f"
+    start_server --persist-path "$P" --journal everysec
+    grep -qx "ndb: warn: journal file $f holds no header (13 bytes): a file the crash interrupted while it was created; it holds no record" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    stop_server
+    # a short file that is not the start of a header was put there by
+    # someone else: not taken for a crash's, not overwritten with a header
+    rm "$(gen 3)"
+    printf 'hello\n' >"$f"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "journal file $f is damaged at byte 0: the file is shorter than a journal header (6 of 40 bytes)" ]
+    run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb serve: journal file $f is damaged at byte 0: the file is shorter than a journal header (6 of 40 bytes); 'ndb journal check' shows"* ]]
+    [ "$(cat "$f")" = hello ]
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$f.damaged")" = hello ]
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
 @test "damage in the middle stops start-up naming file and byte; check reports it; repair cuts there" {
     start_server --persist-path "$P" --journal always
     local i
