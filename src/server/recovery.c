@@ -262,15 +262,22 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
             goto out;
         }
         for (int i = first + 1; i < nj; i++) {
-            if (jnls[i] == jnls[i - 1] + 1) continue;
+            /* Between two journal files too, a generation may be held by an
+             * interrupted snapshot without a journal of its own (no journal
+             * mark): a save schedule's that a crash or a failed final save
+             * cut short while the journal was off.  The next journal's
+             * server recovered what the files before held and went on from
+             * there, so nothing is missing. */
+            uint64_t next = jnls[i - 1] + 1;
+            while (next < jnls[i] && gen_listed(snaps, ns, next) && !autosnap_has_journal(L, next)) next++;
+            if (jnls[i] == next) continue;
             /* the changes of the later files build on the missing ones:
              * replaying them without it would give a state that never was */
             snprintf(err, errlen,
                      "journal file %llu is missing (the files go from %llu to %llu): restore it from a backup, or "
                      "move the journal files after it away to recover what comes before it (their changes are "
                      "lost)",
-                     (unsigned long long)(jnls[i - 1] + 1), (unsigned long long)jnls[i - 1],
-                     (unsigned long long)jnls[i]);
+                     (unsigned long long)next, (unsigned long long)jnls[i - 1], (unsigned long long)jnls[i]);
             goto out;
         }
     }

@@ -1043,6 +1043,45 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
 }
 
+@test "a journal, then a save schedule whose final save failed, then a journal again: the snapshot's generation between the journal files is no missing file" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # journal off, a save schedule: its final save fails and stays
+    # interrupted in generation 2 (b is lost, and the server says so)
+    NDB_FAULT_PATH=/@ndb/snapshots/ start_faulty --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local pid=$NDB_PID st=0
+    kill -TERM "$pid"
+    wait "$pid" || st=$?
+    NDB_PID=
+    [ "$st" -eq 1 ]
+    grep -q "error: final save failed: .*; the changes since the last save are lost" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    [ -d "$P/@ndb/snapshots/00000000000000000002" ]
+    # a journal again: it recovers journal file 1 and starts file 3
+    start_server --persist-path "$P" --journal always
+    [ -f "$(gen 3)" ]
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # the next start recovers files 1 and 3, not "journal file 2 is missing"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 2 keys and 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    stop_server
+    # a journaled snapshot's generation (its journal mark) is still a
+    # missing journal file when the file is gone
+    mkdir -p "$P/@ndb/snapshots/00000000000000000004"
+    : >"$P/@ndb/snapshots/00000000000000000004/journal"
+    mv "$(gen 4)" "$(gen 5)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "journal file 4 is missing (the files go from 3 to 5): restore it from a backup, or move the journal files after it away to recover what comes before it (their changes are lost)" ]
+}
+
 # stop_status: SIGTERM the server and wait for it; its exit status in STOP_ST
 stop_status() {
     local pid=$NDB_PID
