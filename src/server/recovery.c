@@ -373,6 +373,28 @@ int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err,
         }
     }
     free(jnls);
+    /* An automatic snapshot of a later generation was begun after the
+     * damage and is not complete (a complete one would have been the base
+     * of recovery): a crash cut its compaction short.  It goes aside too:
+     * left there, its generation would number the next start's journal
+     * file past the files moved aside, and the start after that would
+     * find a journal file missing between them. */
+    uint64_t *snaps = NULL;
+    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    if (ns < 0) return -1;
+    for (int i = 0; i < ns; i++) {
+        if (snaps[i] <= rep->bad_gen) continue;
+        auto_snapshot_path(L, snaps[i], path, sizeof path);
+        if (move_aside(path, err, errlen)) {
+            free(snaps);
+            return -1;
+        }
+    }
+    free(snaps);
+    if (ns > 0 && auto_sync_dir(L->snapshots)) {
+        snprintf(err, errlen, "cannot sync %s: %s", L->snapshots, strerror(errno));
+        return -1;
+    }
     if (rep->bad_at < JF_HEADER_SIZE) { /* the header itself: the whole file goes aside */
         if (move_aside(rep->bad_file, err, errlen)) return -1;
     } else {

@@ -570,6 +570,42 @@ PY
     [ "$(stat -c %s "$f")" -eq "$at" ]
 }
 
+@test "repair sets aside an automatic snapshot a crash cut short after the damage: the start after the next one finds no journal file missing" {
+    # a crash while the snapshot of generation 2 is written (held in its
+    # writes): journal files 1 and 2, snapshot 2 not complete
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal always --save "1 1"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"a2":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local i
+    for i in $(seq 1 400); do
+        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
+        sleep 0.05
+    done
+    req '{"KV_SET":{"keys":{"b":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    rm "$BATS_TEST_TMPDIR/fault"
+    [ -f "$(gen 2)" ]
+    # damage in journal file 1 (its last record, a2): a repair drops it and file 2
+    local size
+    size=$(stat -c %s "$(gen 1)")
+    printf 'Q' | dd of="$(gen 1)" bs=1 seek=$((size - 2)) conv=notrunc 2>/dev/null
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    [ -d "$P/@ndb/snapshots/00000000000000000002.damaged" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"c":4}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # the journal file that start began is the next one after file 1
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+}
+
 @test "ndb journal check or repair whose report cannot be written (a full disk): exit 2 and the reason, not 0 or 1" {
     # a script keeps the report (`ndb journal check > report`): it exited 0,
     # silent, with nothing written, and a damaged journal's 1 said nothing of
