@@ -210,6 +210,35 @@ static int gen_listed(const uint64_t *gens, int n, uint64_t g) {
     return 0;
 }
 
+int recovery_next_file_follows(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
+    uint64_t *snaps = NULL, *jnls = NULL;
+    int rc = -1;
+    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    int nj = ns < 0 ? -1 : auto_list_journals(L, &jnls, err, errlen);
+    if (ns < 0 || nj < 0) goto out;
+    /* after the newest file replayed (one of the base's generation or
+     * later), the rule between two files; with none, the rule for the
+     * first file after the base (recovery_run) */
+    int after_file = nj > 0 && jnls[nj - 1] >= rep->base_gen;
+    uint64_t g = after_file ? jnls[nj - 1] + 1 : rep->base_gen + 1;
+    while (g <= rep->last_gen && gen_listed(snaps, ns, g) && !(after_file && autosnap_has_journal(L, g))) g++;
+    rc = 0;
+    if (g <= rep->last_gen) {
+        char path[PATH_MAX];
+        auto_snapshot_path(L, rep->last_gen, path, sizeof path);
+        snprintf(err, errlen,
+                 "automatic snapshot %s is not complete and lies past the journal, with nothing in generation %llu: "
+                 "a journal file begun after it would be missing its predecessors at the next start; move it away "
+                 "if no ndb server of this path left it there",
+                 path, (unsigned long long)g);
+        rc = -1;
+    }
+out:
+    free(snaps);
+    free(jnls);
+    return rc;
+}
+
 int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen) {
     memset(rep, 0, sizeof *rep);
     uint64_t *snaps = NULL, *jnls = NULL;
