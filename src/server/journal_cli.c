@@ -54,8 +54,9 @@ static const char usage[] =
     "          change nothing (a read-only persist path is fine)\n"
     "  repair  the same, then cut the journal at the last good record before the\n"
     "          damage (the dropped bytes are kept in FILE.damaged, later journal\n"
-    "          files are renamed FILE.damaged; FILE.damaged.1, .2 ... when an\n"
-    "          earlier repair left one) and check again\n"
+    "          files and automatic snapshots a crash interrupted after the damage\n"
+    "          are renamed FILE.damaged; FILE.damaged.1, .2 ... when an earlier\n"
+    "          repair left one) and check again\n"
     "\n"
     "Options:\n"
     "  --config FILE       read the persist path from this server config file\n"
@@ -238,6 +239,7 @@ static int journal_main(int argc, char **argv) {
     recovery_report rep;
     store_init(&st, 0, 64);
     int rc = recovery_run(&st, &L, repair ? RECOVER_START : RECOVER_CHECK, &rep, err, sizeof err);
+    if (rc == 0 && rep.found) rc = recovery_next_file_follows(&L, &rep, err, sizeof err); /* as serve --journal */
     if (rc == 0 && !rep.found) {
         /* "recovers 0 keys" would pass a script's check of a path whose
          * journal files were lost or that never had any (a wrong path, a
@@ -285,6 +287,7 @@ static int journal_main(int argc, char **argv) {
     store_free(&st);
     store_init(&st, 0, 64);
     rc = recovery_run(&st, &L, RECOVER_CHECK, &rep, err, sizeof err);
+    if (rc == 0) rc = recovery_next_file_follows(&L, &rep, err, sizeof err);
     if (rc) printf("after the repair: %s\n", err);
     else print_found(&rep, &st);
     store_free(&st);

@@ -126,7 +126,13 @@ int jscan_rest_is_torn(const jscan *s) {
     return 1;
 }
 
-int jscan_all_zero(const jscan *s) { return zero_from(s, 0); }
+int jscan_torn_header(const jscan *s) {
+    size_t data = jscan_data_end(s, 0);
+    if (!data) return 1; /* all zero (or empty) */
+    /* a crash keeps a prefix of the header's one write, perhaps followed by
+     * zeros; any other short file is not one ndb created (a foreign file) */
+    return s->size < JF_HEADER_SIZE && memcmp(s->map, JF_MAGIC, data < 8 ? data : 8) == 0;
+}
 
 size_t jscan_data_end(const jscan *s, size_t from) {
     size_t end = s->size;

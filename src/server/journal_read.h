@@ -75,9 +75,12 @@ int jscan_rest_is_torn(const jscan *s);
  * zero), but not before `from`: the end of a torn tail in reserved space. */
 size_t jscan_data_end(const jscan *s, size_t from);
 
-/* Is every byte of the file zero (a file created but never written, or
- * zero-filled by a power loss)?  For a file whose header is bad. */
-int jscan_all_zero(const jscan *s);
+/* For a file whose header is bad: could a crash have left it so while the
+ * file was created — is every byte zero (created but never written, or
+ * zero-filled by a power loss), or is it shorter than a header and starts
+ * with the first bytes of the magic (the header's write cut short)?  Any
+ * other bytes are a foreign or damaged file, not a torn header. */
+int jscan_torn_header(const jscan *s);
 
 void jscan_close(jscan *s);
 

@@ -80,7 +80,7 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
         return -1;
     }
     if (orc) {
-        int torn = last && (s.size < JF_HEADER_SIZE || jscan_all_zero(&s));
+        int torn = last && jscan_torn_header(&s);
         uint64_t size = s.size;
         jscan_close(&s);
         if (!torn) return damage(rep, path, gen, 0, size, 0, why, err, errlen);
@@ -210,6 +210,35 @@ static int gen_listed(const uint64_t *gens, int n, uint64_t g) {
     return 0;
 }
 
+int recovery_next_file_follows(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
+    uint64_t *snaps = NULL, *jnls = NULL;
+    int rc = -1;
+    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    int nj = ns < 0 ? -1 : auto_list_journals(L, &jnls, err, errlen);
+    if (ns < 0 || nj < 0) goto out;
+    /* after the newest file replayed (one of the base's generation or
+     * later), the rule between two files; with none, the rule for the
+     * first file after the base (recovery_run) */
+    int after_file = nj > 0 && jnls[nj - 1] >= rep->base_gen;
+    uint64_t g = after_file ? jnls[nj - 1] + 1 : rep->base_gen + 1;
+    while (g <= rep->last_gen && gen_listed(snaps, ns, g) && !(after_file && autosnap_has_journal(L, g))) g++;
+    rc = 0;
+    if (g <= rep->last_gen) {
+        char path[PATH_MAX];
+        auto_snapshot_path(L, rep->last_gen, path, sizeof path);
+        snprintf(err, errlen,
+                 "automatic snapshot %s is not complete and lies past the journal, with nothing in generation %llu: "
+                 "a journal file begun after it would be missing its predecessors at the next start; move it away "
+                 "if no ndb server of this path left it there",
+                 path, (unsigned long long)g);
+        rc = -1;
+    }
+out:
+    free(snaps);
+    free(jnls);
+    return rc;
+}
+
 int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen) {
     memset(rep, 0, sizeof *rep);
     uint64_t *snaps = NULL, *jnls = NULL;
@@ -262,15 +291,22 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
             goto out;
         }
         for (int i = first + 1; i < nj; i++) {
-            if (jnls[i] == jnls[i - 1] + 1) continue;
+            /* Between two journal files too, a generation may be held by an
+             * interrupted snapshot without a journal of its own (no journal
+             * mark): a save schedule's that a crash or a failed final save
+             * cut short while the journal was off.  The next journal's
+             * server recovered what the files before held and went on from
+             * there, so nothing is missing. */
+            uint64_t next = jnls[i - 1] + 1;
+            while (next < jnls[i] && gen_listed(snaps, ns, next) && !autosnap_has_journal(L, next)) next++;
+            if (jnls[i] == next) continue;
             /* the changes of the later files build on the missing ones:
              * replaying them without it would give a state that never was */
             snprintf(err, errlen,
                      "journal file %llu is missing (the files go from %llu to %llu): restore it from a backup, or "
                      "move the journal files after it away to recover what comes before it (their changes are "
                      "lost)",
-                     (unsigned long long)(jnls[i - 1] + 1), (unsigned long long)jnls[i - 1],
-                     (unsigned long long)jnls[i]);
+                     (unsigned long long)next, (unsigned long long)jnls[i - 1], (unsigned long long)jnls[i]);
             goto out;
         }
     }
@@ -366,6 +402,28 @@ int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err,
         }
     }
     free(jnls);
+    /* An automatic snapshot of a later generation was begun after the
+     * damage and is not complete (a complete one would have been the base
+     * of recovery): a crash cut its compaction short.  It goes aside too:
+     * left there, its generation would number the next start's journal
+     * file past the files moved aside, and the start after that would
+     * find a journal file missing between them. */
+    uint64_t *snaps = NULL;
+    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    if (ns < 0) return -1;
+    for (int i = 0; i < ns; i++) {
+        if (snaps[i] <= rep->bad_gen) continue;
+        auto_snapshot_path(L, snaps[i], path, sizeof path);
+        if (move_aside(path, err, errlen)) {
+            free(snaps);
+            return -1;
+        }
+    }
+    free(snaps);
+    if (ns > 0 && auto_sync_dir(L->snapshots)) {
+        snprintf(err, errlen, "cannot sync %s: %s", L->snapshots, strerror(errno));
+        return -1;
+    }
     if (rep->bad_at < JF_HEADER_SIZE) { /* the header itself: the whole file goes aside */
         if (move_aside(rep->bad_file, err, errlen)) return -1;
     } else {

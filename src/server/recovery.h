@@ -56,6 +56,16 @@ typedef struct recovery_report {
  * one-line reason in err (rep->damaged says whether a repair can help). */
 int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen);
 
+/* After a recovery_run that succeeded with rep: would the journal file a
+ * start begins next, generation rep->last_gen + 1, follow the files
+ * recovery replays as the next start reads them?  Only generations that
+ * interrupted snapshots hold may lie between.  A directory numbered far
+ * past the journal in @ndb/snapshots (copied there by hand) would else
+ * number the new file so that the next start finds journal files missing,
+ * with the writes acknowledged into it out of reach.  0, or -1 with the
+ * reason in err.  (A save schedule without a journal begins no file.) */
+int recovery_next_file_follows(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen);
+
 /* Cut the journal at the damage rep describes: the damaged file keeps its
  * records before it (the rest is moved to "<file>.damaged"), later files
  * are renamed "<file>.damaged".  Returns 0, or -1 with the reason in err. */

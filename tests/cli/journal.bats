@@ -494,6 +494,35 @@ PY
     [[ "$output" == "ndb serve: journal file $f is damaged at byte "* ]]
 }
 
+@test "a short newest journal file: the start of a header is a crash's (a warning), other bytes are a foreign file (start-up stops)" {
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    local f=$(gen 2)
+    # the header's one write cut short by a crash while file 2 was created
+    head -c 13 "$(gen 1)" >"$f"
+    start_server --persist-path "$P" --journal everysec
+    grep -qx "ndb: warn: journal file $f holds no header (13 bytes): a file the crash interrupted while it was created; it holds no record" "$NDB_LOG"
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+    stop_server
+    # a short file that is not the start of a header was put there by
+    # someone else: not taken for a crash's, not overwritten with a header
+    rm "$(gen 3)"
+    printf 'hello\n' >"$f"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "journal file $f is damaged at byte 0: the file is shorter than a journal header (6 of 40 bytes)" ]
+    run "$NDB" serve --port 0 --persist-path "$P" --journal everysec
+    [ "$status" -eq 1 ]
+    [[ "$output" == "ndb serve: journal file $f is damaged at byte 0: the file is shorter than a journal header (6 of 40 bytes); 'ndb journal check' shows"* ]]
+    [ "$(cat "$f")" = hello ]
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$f.damaged")" = hello ]
+    start_server --persist-path "$P" --journal everysec
+    req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
+}
+
 @test "damage in the middle stops start-up naming file and byte; check reports it; repair cuts there" {
     start_server --persist-path "$P" --journal always
     local i
@@ -539,6 +568,42 @@ PY
     [ "$(cksum <"$f.damaged")" = "$kept" ]
     [ "$(stat -c %s "$f.damaged.1")" -gt 0 ]
     [ "$(stat -c %s "$f")" -eq "$at" ]
+}
+
+@test "repair sets aside an automatic snapshot a crash cut short after the damage: the start after the next one finds no journal file missing" {
+    # a crash while the snapshot of generation 2 is written (held in its
+    # writes): journal files 1 and 2, snapshot 2 not complete
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal always --save "1 1"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    req '{"KV_SET":{"keys":{"a2":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local i
+    for i in $(seq 1 400); do
+        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
+        sleep 0.05
+    done
+    req '{"KV_SET":{"keys":{"b":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    rm "$BATS_TEST_TMPDIR/fault"
+    [ -f "$(gen 2)" ]
+    # damage in journal file 1 (its last record, a2): a repair drops it and file 2
+    local size
+    size=$(stat -c %s "$(gen 1)")
+    printf 'Q' | dd of="$(gen 1)" bs=1 seek=$((size - 2)) conv=notrunc 2>/dev/null
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    [ -d "$P/@ndb/snapshots/00000000000000000002.damaged" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"c":4}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # the journal file that start began is the next one after file 1
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
 }
 
 @test "ndb journal check or repair whose report cannot be written (a full disk): exit 2 and the reason, not 0 or 1" {
@@ -1014,6 +1079,45 @@ wait_refused() {
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
 }
 
+@test "a journal, then a save schedule whose final save failed, then a journal again: the snapshot's generation between the journal files is no missing file" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # journal off, a save schedule: its final save fails and stays
+    # interrupted in generation 2 (b is lost, and the server says so)
+    NDB_FAULT_PATH=/@ndb/snapshots/ start_faulty --persist-path "$P" --save "3600 1"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local pid=$NDB_PID st=0
+    kill -TERM "$pid"
+    wait "$pid" || st=$?
+    NDB_PID=
+    [ "$st" -eq 1 ]
+    grep -q "error: final save failed: .*; the changes since the last save are lost" "$NDB_LOG"
+    rm "$BATS_TEST_TMPDIR/fault"
+    [ -d "$P/@ndb/snapshots/00000000000000000002" ]
+    # a journal again: it recovers journal file 1 and starts file 3
+    start_server --persist-path "$P" --journal always
+    [ -f "$(gen 3)" ]
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # the next start recovers files 1 and 3, not "journal file 2 is missing"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 2 keys and 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    stop_server
+    # a journaled snapshot's generation (its journal mark) is still a
+    # missing journal file when the file is gone
+    mkdir -p "$P/@ndb/snapshots/00000000000000000004"
+    : >"$P/@ndb/snapshots/00000000000000000004/journal"
+    mv "$(gen 4)" "$(gen 5)"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "journal file 4 is missing (the files go from 3 to 5): restore it from a backup, or move the journal files after it away to recover what comes before it (their changes are lost)" ]
+}
+
 # stop_status: SIGTERM the server and wait for it; its exit status in STOP_ST
 stop_status() {
     local pid=$NDB_PID
@@ -1452,6 +1556,36 @@ not recoverable: this is not journal damage; a repair cannot help" ]
     mv "$(gen 3)" "$BATS_TEST_TMPDIR/"
     start_server --persist-path "$P" --journal always
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["k1"],"st":1}}'
+}
+
+@test "a stray directory numbered far past the journal in @ndb/snapshots stops start-up, rather than number a journal file the next start cannot reach" {
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    # copied in by hand: not a snapshot of this path, and not complete
+    local stray="$P/@ndb/snapshots/00000000000000000099"
+    mkdir -p "$stray"
+    local m="automatic snapshot $stray is not complete and lies past the journal, with nothing in generation 2: a journal file begun after it would be missing its predecessors at the next start; move it away if no ndb server of this path left it there"
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "$m" ]
+    # it started, began journal file 100 and acknowledged writes into it;
+    # the start after that refused: "journal file 2 is missing"
+    run timeout 10 "$NDB" serve --port 0 --persist-path "$P" --journal always
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = "ndb serve: $m" ]
+    [ ! -e "$(gen 100)" ]
+    mv "$stray" "$BATS_TEST_TMPDIR/"
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b"],"st":1}}'
+    stop_server
+    # a save schedule without a journal begins no journal file: it starts
+    mv "$BATS_TEST_TMPDIR/00000000000000000099" "$stray"
+    start_server --persist-path "$P" --save "3600 1"
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","b"],"st":1}}'
 }
 
 @test "SV_INFO persistence: policy, journal size, last fsync, last snapshot, refusal" {

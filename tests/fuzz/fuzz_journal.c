@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc == -2) FAIL("the file cannot be read");
     if (s.size != f.len) FAIL("mapped size differs");
     if (rc == -1) {
-        (void)jscan_all_zero(&s);
+        (void)jscan_torn_header(&s);
     } else {
         ndb_store st;
         store_init(&st, 0, 53);

@@ -258,11 +258,24 @@ static void test_files(void) {
     char err[200];
     CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
     CHECK_STR(err, "the file is shorter than a journal header (17 of 40 bytes)");
-    CHECK(!jscan_all_zero(&s));
+    CHECK(jscan_torn_header(&s)); /* the header's write cut short by a crash */
     jscan_close(&s);
-    put("\0\0\0\0\0\0\0\0\0\0", 10);
+    put("\0\0\0\0\0\0\0\0\0\0", 10); /* created, never written */
     CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
-    CHECK(jscan_all_zero(&s));
+    CHECK(jscan_torn_header(&s));
+    jscan_close(&s);
+    put("NDBJ\0\0\0\0", 8); /* a prefix of the magic, then zeros a power loss left */
+    CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
+    CHECK(jscan_torn_header(&s));
+    jscan_close(&s);
+    put("hello\n", 6); /* short, but not the start of a header: a foreign file */
+    CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
+    CHECK_STR(err, "the file is shorter than a journal header (6 of 40 bytes)");
+    CHECK(!jscan_torn_header(&s));
+    jscan_close(&s);
+    put(b.buf + 4, 30); /* header bytes, but not from its start */
+    CHECK_INT(jscan_open(&s, path, err, sizeof err), -1);
+    CHECK(!jscan_torn_header(&s));
     jscan_close(&s);
     /* a file of another format version, records and all: not damage (-2),
      * so no repair cuts it away */
