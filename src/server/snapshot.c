@@ -431,6 +431,9 @@ static int find_latest_once(const char *base, const char *name, snap_found *out,
             rc = 0;
             break;
         }
+        /* A save of this server or another one still writing it: say so,
+         * not which of its files is not there yet (that reads as damage). */
+        if (snap_dir_busy(out->dir)) snprintf(why, sizeof why, "a save is writing it now; load it once that save is answered");
         if (warn) log_warn("skipping snapshot %s: %s", out->dir, why);
         if (!skipped++) /* the client sees why too, not only the log: an md.json edited or removed */
             snprintf(err, errlen, "dataset '%s' has no complete snapshot (the newest, %llu, was skipped: %s)", name,

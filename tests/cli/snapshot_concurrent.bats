@@ -344,3 +344,20 @@ start_probe_held() {
     [ -d "$P/users/$bdir" ]
     [ "$(grep -l '"status":1' "$P"/users/*/md/md.json | wc -l)" -eq 2 ]
 }
+
+@test "a load of a dataset whose only snapshot a save is still writing: 142 says a save is writing it, not a missing file" {
+    touch "$HOLD"
+    start_holding "$P/" --persist-path "$P"
+    "$NDB" set a 1 >/dev/null
+    "$NDB" --timeout 60 send '{"KV_SAVE":{"name":"busy"}}' >"$BATS_TEST_TMPDIR/save" &
+    local save=$!
+    wait_pending busy
+    local snap
+    snap=$(basename "$(ls -d "$P"/busy/[0-9]*)")
+    req '{"KV_LOAD":{"name":"busy"}}' "{\"KV_LOAD_RSP\":{\"m\":\"dataset 'busy' has no complete snapshot (the newest, $snap, was skipped: a save is writing it now; load it once that save is answered)\",\"name\":\"busy\",\"st\":142}}"
+    rm "$HOLD"
+    wait "$save"
+    [[ "$(cat "$BATS_TEST_TMPDIR/save")" == '{"KV_SAVE_RSP":{"duration":'*',"name":"busy","st":121}}' ]]
+    run "$NDB" load busy
+    [ "$status" -eq 0 ] && [[ "$output" == '{"duration":'*',"keys":1,"name":"busy","sessions":0}' ]]
+}
