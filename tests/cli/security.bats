@@ -102,6 +102,55 @@ wait_established() {
     [ "${lines[1]}" = '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}' ]
 }
 
+@test "every command of commands.def under every role: 43 before a login, 45 above the role, neither within it" {
+    own_server --config "$USERS_CONFIG" # KV_CLEAR and SH_END_ALL run for boss
+    local names=() needs=() reqs=() name role i login user have
+    while read -r name role; do
+        names+=("$name")
+        needs+=("$role")
+        reqs+=("{\"$name\":{}}")
+    done < <(sed -nE 's/^NDB_COMMAND\(([A-Z_]+), [^,]+, ROLE_([A-Z]+),.*/\1 \L\2/p' \
+        "$BATS_TEST_DIRNAME/../../src/common/commands.def" | grep -v '^SV_AUTH ')
+    [ "${#names[@]}" -ge 45 ]
+    run "$NDB" send "${reqs[@]}"
+    [ "$status" -eq 0 ]
+    for i in "${!names[@]}"; do
+        [ "${lines[$i]}" = "{\"${names[$i]}_RSP\":{\"m\":\"authentication required\",\"st\":43,\"tkn\":null}}" ]
+    done
+    rank() { case "$1" in read) echo 1 ;; write) echo 2 ;; admin) echo 3 ;; esac; }
+    for login in reader:reader-pw:read alice:alice-pw:write boss:boss-pw:admin; do
+        IFS=: read -r user pw have <<<"$login"
+        run "$NDB" send "$(auth "$user" "$pw")" "${reqs[@]}"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "{\"SV_AUTH_RSP\":{\"role\":\"$have\",\"st\":1,\"user\":\"$user\"}}" ]
+        for i in "${!names[@]}"; do
+            if [ "$(rank "${needs[$i]}")" -gt "$(rank "$have")" ]; then
+                [ "${lines[$((i + 1))]}" = "{\"${names[$i]}_RSP\":{\"m\":\"${names[$i]} needs the role ${needs[$i]}; user $user has the role $have\",\"st\":45,\"tkn\":null}}" ]
+            else
+                [[ "${lines[$((i + 1))]}" == "{\"${names[$i]}_RSP\":{"* ]]
+                [[ "${lines[$((i + 1))]}" != *'"st":43'* && "${lines[$((i + 1))]}" != *'"st":45'* ]]
+            fi
+        done
+    done
+}
+
+@test "sessions belong to no user: a reader lists every session's token and reads it; another user ends it" {
+    local tkn
+    run "$NDB" send "$(auth alice alice-pw)" '{"SH_NEW":{}}'
+    tkn=$(sed -nE 's/.*"tkn":([0-9]+).*/\1/p' <<<"${lines[1]}")
+    [ -n "$tkn" ]
+    run "$NDB" send "$(auth alice alice-pw)" "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"login\":\"alice\"}}}"
+    [ "${lines[1]}" = '{"SH_SET_RSP":{"st":1}}' ]
+    run "$NDB" --user reader --password-file "$READER_PW_FILE" session list
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"\"tkn\":$tkn}"* ]]
+    run "$NDB" --user reader --password-file "$READER_PW_FILE" --session "$tkn" get login
+    [ "$status" -eq 0 ]
+    [ "$output" = '"alice"' ]
+    run "$NDB" send "$(auth boss boss-pw)" "{\"SH_END\":{\"tkn\":$tkn}}"
+    [ "${lines[1]}" = "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$tkn}}" ]
+}
+
 @test "a request pipelined right behind SV_AUTH runs with the new role" {
     run probe send "$(auth alice alice-pw)" '{"KV_SET":{"keys":{"piped":1}}}' '{"KV_GET":{"keys":["piped"]}}'
     [ "$status" -eq 0 ]
