@@ -13,6 +13,7 @@ setup_file() {
     local d="$BATS_FILE_TMPDIR"
     printf 'alice-pw\n' >"$d/alice.pw"
     printf 'reader-pw\n' >"$d/reader.pw"
+    chmod 600 "$d/alice.pw" "$d/reader.pw" # one every user may read is warned of
     local a r b
     a=$("$NDB" passwd --iterations 100000 <"$d/alice.pw")
     r=$("$NDB" passwd --iterations 100000 <"$d/reader.pw")
@@ -875,6 +876,35 @@ basic_wrong() {
     ok_out '{"KV_GET_RSP":{"keys":{"cli":1},"st":1}}'
     NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" repl --user alice <<<'get cli'
     ok_out 1
+}
+
+@test "a --password-file every user of the machine may read is warned of, once; 0640, 0600 and a FIFO are not" {
+    local pw="$BATS_TEST_TMPDIR/open.pw" fifo="$BATS_TEST_TMPDIR/pw.fifo" warning
+    local ask='{"KV_CONTAINS":{"keys":["no-such-key"]}}' none='{"KV_CONTAINS_RSP":{"contains":[],"st":1}}'
+    cp "$READER_PW_FILE" "$pw"
+    chmod 644 "$pw"
+    warning="warning: --password-file $pw is readable by every user of this machine (mode 0644): make it 0600 (or 0640, for a group of its readers)"
+    run --separate-stderr "$NDB" contains no-such-key --user reader --password-file "$pw"
+    exit_is 1
+    [ "$stderr" = "ndb: $warning" ]
+    run --separate-stderr "$NDB" send --user reader --password-file "$pw" "$ask"
+    ok_out "$none"
+    [ "$stderr" = "ndb: $warning" ]
+    run --separate-stderr "$NDB" bench --user reader --password-file "$pw" -c 3 -n 30 --keys 1
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'readable by every user' <<<"$stderr")" = 1 ]
+    [ "${stderr%%$'\n'*}" = "ndb bench: $warning" ]
+    chmod 640 "$pw"
+    run --separate-stderr "$NDB" send --user reader --password-file "$pw" "$ask"
+    ok_out "$none"
+    [ "$stderr" = '' ]
+    # a FIFO holds no copy of the password at rest, whatever its mode
+    mkfifo -m 644 "$fifo"
+    cat "$READER_PW_FILE" >"$fifo" &
+    run --separate-stderr "$NDB" send --user reader --password-file "$fifo" "$ask"
+    wait
+    ok_out "$none"
+    [ "$stderr" = '' ]
 }
 
 @test "--password-file without a user is a usage error in every client, before connecting; NDB_PASSWORD alone is not" {
