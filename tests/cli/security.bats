@@ -682,6 +682,18 @@ basic_wrong() {
     [[ "$output" != *'"user"'* && "$output" != *'"role"'* ]]
 }
 
+@test "without users, an Authorization header is not looked at, well-formed or not: the connection opens, no user, no role" {
+    own_server
+    local h
+    for h in "Basic $(printf 'alice:alice-pw' | base64)" 'Basic !!!' 'Bearer x'; do
+        run probe --header "Authorization: $h" send '{"SV_INFO":{}}' '{"SV_AUTH":{"user":"alice","password":"alice-pw"}}'
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == '{"SV_INFO_RSP":{"connections":1,'* ]]
+        [[ "${lines[0]}" != *'"user"'* && "${lines[0]}" != *'"role"'* ]]
+        [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"authentication is off: the server has no users","st":14,"tkn":null}}' ]
+    done
+}
+
 @test "protected mode: a non-loopback address without users refuses to start, saying how to add one" {
     run "$NDB" serve --ip 0.0.0.0 --port 0
     [ "$status" -eq 1 ]
