@@ -33,7 +33,9 @@ export interface Options {
     /** A WebSocket implementation (a class like the browser's); default: the global one, else the `ws` package. */
     WebSocket?: unknown;
     /** Authenticate with SV_AUTH on every connection.  Credentials in the URL
-     *  (ws://user:password@host/) are taken out of it and used as these. */
+     *  (ws://user:password@host/) are taken out of it and used as these.  The
+     *  client keeps the password in a private field: logging the client does
+     *  not show it. */
     user?: string;
     password?: string;
 }

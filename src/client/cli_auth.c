@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "client/cli.h"
 #include "client/secret.h"
@@ -233,6 +234,24 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
     return rc;
 }
 
+/* Warn once (*warned) when the secret file of option what (--password-file)
+ * may be read by every user of the machine: any of them then has the
+ * password.  Only "others" count, as for the server's config and key (a
+ * group of readers is the owner's choice).  Regular files only: /dev/null
+ * (what completions pass so as never to prompt) and a pipe such as
+ * <(pass show app) hold no copy of a secret at rest; a file that cannot be
+ * read is said by whoever reads it. */
+static void warn_file_mode(const char *prog, const char *what, const char *file, int *warned) {
+    struct stat st;
+    if (!file || !*file || *warned || stat(file, &st) || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH))
+        return;
+    fprintf_visible(stderr,
+                    "%s: warning: %s %s is readable by every user of this machine (mode %04o): make it 0600 (or "
+                    "0640, for a group of its readers)\n",
+                    prog, what, file, (unsigned)(st.st_mode & 07777));
+    *warned = 1;
+}
+
 /* The warnings (see cli_auth.h). */
 void cli_login_warn(cli_login *l, const char *url, const char *prog) {
     ws_url u;
@@ -248,6 +267,7 @@ void cli_login_warn(cli_login *l, const char *url, const char *prog) {
                         prog, l->user, u.host);
         l->warned_plain = 1;
     }
+    if (l->user) warn_file_mode(prog, "--password-file", l->password_file, &l->warned_password_file);
 }
 
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc) {

@@ -49,7 +49,7 @@ typedef struct cli_login {
      * cli_login_matches compares: after a raw SV_AUTH typed in the REPL the
      * connection is another user's (logged_in_as) but still the REPL's */
     char opened_as[80];
-    int warned_insecure, warned_plain;
+    int warned_insecure, warned_plain, warned_password_file;
 } cli_login;
 
 /* Take the environment ($NDB_USER, $NDB_CACERT, $NDB_CLIENT_CERT,
@@ -86,9 +86,10 @@ int cli_login_password_unused(const cli_login *l, const char *password_file);
 ws_client *cli_login_connect(cli_login *l, const char *url, int timeout_ms, char *err, size_t errlen, int *rc);
 
 /* The warnings of cli_login_connect, for a client that connects by other
- * means (ndb bench): --insecure on a wss:// url, and a password that would
- * go unencrypted (ws://) beyond loopback; one line each on stderr, starting
- * with prog ("ndb", "ndb bench"), once each per cli_login. */
+ * means (ndb bench): --insecure on a wss:// url, a password that would
+ * go unencrypted (ws://) beyond loopback, and a --password-file that every
+ * user of the machine may read; one line each on stderr, starting with
+ * prog ("ndb", "ndb bench"), once each per cli_login. */
 void cli_login_warn(cli_login *l, const char *url, const char *prog);
 
 /* Read the answer (len bytes at ans) to the SV_AUTH of l->user: 0 with

@@ -145,6 +145,7 @@ fi
 # The default cases: no security, and a user every connection logs in as.
 if [ ${#cases[@]} -eq 0 ]; then
     printf 'bench-password\n' >"$work/pw"
+    chmod 600 "$work/pw" # ndb warns of a password file every user may read
     hash=$("$NDB" passwd <"$work/pw")
     printf '{"security":{"users":[{"name":"bench","password":"%s","role":"write"}]}}\n' "$hash" >"$work/users.json"
     cases=("plain|$NDB serve --port {port}|"

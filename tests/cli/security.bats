@@ -13,6 +13,7 @@ setup_file() {
     local d="$BATS_FILE_TMPDIR"
     printf 'alice-pw\n' >"$d/alice.pw"
     printf 'reader-pw\n' >"$d/reader.pw"
+    chmod 600 "$d/alice.pw" "$d/reader.pw" # one every user may read is warned of
     local a r b
     a=$("$NDB" passwd --iterations 100000 <"$d/alice.pw")
     r=$("$NDB" passwd --iterations 100000 <"$d/reader.pw")
@@ -100,6 +101,55 @@ wait_established() {
     [ "${lines[3]}" = '{"SH_END_ALL_RSP":{"m":"SH_END_ALL needs the role admin; user alice has the role write","st":45,"tkn":null}}' ]
     run "$NDB" send "$(auth boss boss-pw)" '{"KV_CLEAR":{}}'
     [ "${lines[1]}" = '{"KV_CLEAR_RSP":{"cnt":1,"st":1}}' ]
+}
+
+@test "every command of commands.def under every role: 43 before a login, 45 above the role, neither within it" {
+    own_server --config "$USERS_CONFIG" # KV_CLEAR and SH_END_ALL run for boss
+    local names=() needs=() reqs=() name role i login user have
+    while read -r name role; do
+        names+=("$name")
+        needs+=("$role")
+        reqs+=("{\"$name\":{}}")
+    done < <(sed -nE 's/^NDB_COMMAND\(([A-Z_]+), [^,]+, ROLE_([A-Z]+),.*/\1 \L\2/p' \
+        "$BATS_TEST_DIRNAME/../../src/common/commands.def" | grep -v '^SV_AUTH ')
+    [ "${#names[@]}" -ge 45 ]
+    run "$NDB" send "${reqs[@]}"
+    [ "$status" -eq 0 ]
+    for i in "${!names[@]}"; do
+        [ "${lines[$i]}" = "{\"${names[$i]}_RSP\":{\"m\":\"authentication required\",\"st\":43,\"tkn\":null}}" ]
+    done
+    rank() { case "$1" in read) echo 1 ;; write) echo 2 ;; admin) echo 3 ;; esac; }
+    for login in reader:reader-pw:read alice:alice-pw:write boss:boss-pw:admin; do
+        IFS=: read -r user pw have <<<"$login"
+        run "$NDB" send "$(auth "$user" "$pw")" "${reqs[@]}"
+        [ "$status" -eq 0 ]
+        [ "${lines[0]}" = "{\"SV_AUTH_RSP\":{\"role\":\"$have\",\"st\":1,\"user\":\"$user\"}}" ]
+        for i in "${!names[@]}"; do
+            if [ "$(rank "${needs[$i]}")" -gt "$(rank "$have")" ]; then
+                [ "${lines[$((i + 1))]}" = "{\"${names[$i]}_RSP\":{\"m\":\"${names[$i]} needs the role ${needs[$i]}; user $user has the role $have\",\"st\":45,\"tkn\":null}}" ]
+            else
+                [[ "${lines[$((i + 1))]}" == "{\"${names[$i]}_RSP\":{"* ]]
+                [[ "${lines[$((i + 1))]}" != *'"st":43'* && "${lines[$((i + 1))]}" != *'"st":45'* ]]
+            fi
+        done
+    done
+}
+
+@test "sessions belong to no user: a reader lists every session's token and reads it; another user ends it" {
+    local tkn
+    run "$NDB" send "$(auth alice alice-pw)" '{"SH_NEW":{}}'
+    tkn=$(sed -nE 's/.*"tkn":([0-9]+).*/\1/p' <<<"${lines[1]}")
+    [ -n "$tkn" ]
+    run "$NDB" send "$(auth alice alice-pw)" "{\"SH_SET\":{\"tkn\":$tkn,\"keys\":{\"login\":\"alice\"}}}"
+    [ "${lines[1]}" = '{"SH_SET_RSP":{"st":1}}' ]
+    run "$NDB" --user reader --password-file "$READER_PW_FILE" session list
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"\"tkn\":$tkn}"* ]]
+    run "$NDB" --user reader --password-file "$READER_PW_FILE" --session "$tkn" get login
+    [ "$status" -eq 0 ]
+    [ "$output" = '"alice"' ]
+    run "$NDB" send "$(auth boss boss-pw)" "{\"SH_END\":{\"tkn\":$tkn}}"
+    [ "${lines[1]}" = "{\"SH_END_RSP\":{\"st\":1,\"tkn\":$tkn}}" ]
 }
 
 @test "a request pipelined right behind SV_AUTH runs with the new role" {
@@ -635,6 +685,18 @@ basic_wrong() {
     [[ "$output" != *'"user"'* && "$output" != *'"role"'* ]]
 }
 
+@test "without users, an Authorization header is not looked at, well-formed or not: the connection opens, no user, no role" {
+    own_server
+    local h
+    for h in "Basic $(printf 'alice:alice-pw' | base64)" 'Basic !!!' 'Bearer x'; do
+        run probe --header "Authorization: $h" send '{"SV_INFO":{}}' '{"SV_AUTH":{"user":"alice","password":"alice-pw"}}'
+        [ "$status" -eq 0 ]
+        [[ "${lines[0]}" == '{"SV_INFO_RSP":{"connections":1,'* ]]
+        [[ "${lines[0]}" != *'"user"'* && "${lines[0]}" != *'"role"'* ]]
+        [ "${lines[1]}" = '{"SV_AUTH_RSP":{"m":"authentication is off: the server has no users","st":14,"tkn":null}}' ]
+    done
+}
+
 @test "protected mode: a non-loopback address without users refuses to start, saying how to add one" {
     run "$NDB" serve --ip 0.0.0.0 --port 0
     [ "$status" -eq 1 ]
@@ -829,6 +891,35 @@ basic_wrong() {
     ok_out '{"KV_GET_RSP":{"keys":{"cli":1},"st":1}}'
     NDB_PASSWORD=alice-pw run --separate-stderr "$NDB" repl --user alice <<<'get cli'
     ok_out 1
+}
+
+@test "a --password-file every user of the machine may read is warned of, once; 0640, 0600 and a FIFO are not" {
+    local pw="$BATS_TEST_TMPDIR/open.pw" fifo="$BATS_TEST_TMPDIR/pw.fifo" warning
+    local ask='{"KV_CONTAINS":{"keys":["no-such-key"]}}' none='{"KV_CONTAINS_RSP":{"contains":[],"st":1}}'
+    cp "$READER_PW_FILE" "$pw"
+    chmod 644 "$pw"
+    warning="warning: --password-file $pw is readable by every user of this machine (mode 0644): make it 0600 (or 0640, for a group of its readers)"
+    run --separate-stderr "$NDB" contains no-such-key --user reader --password-file "$pw"
+    exit_is 1
+    [ "$stderr" = "ndb: $warning" ]
+    run --separate-stderr "$NDB" send --user reader --password-file "$pw" "$ask"
+    ok_out "$none"
+    [ "$stderr" = "ndb: $warning" ]
+    run --separate-stderr "$NDB" bench --user reader --password-file "$pw" -c 3 -n 30 --keys 1
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'readable by every user' <<<"$stderr")" = 1 ]
+    [ "${stderr%%$'\n'*}" = "ndb bench: $warning" ]
+    chmod 640 "$pw"
+    run --separate-stderr "$NDB" send --user reader --password-file "$pw" "$ask"
+    ok_out "$none"
+    [ "$stderr" = '' ]
+    # a FIFO holds no copy of the password at rest, whatever its mode
+    mkfifo -m 644 "$fifo"
+    cat "$READER_PW_FILE" >"$fifo" &
+    run --separate-stderr "$NDB" send --user reader --password-file "$fifo" "$ask"
+    wait
+    ok_out "$none"
+    [ "$stderr" = '' ]
 }
 
 @test "--password-file without a user is a usage error in every client, before connecting; NDB_PASSWORD alone is not" {

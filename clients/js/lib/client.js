@@ -50,6 +50,13 @@ export const DEFAULTS = {
 const CLIENT_OPTIONS = [...Object.keys(DEFAULTS), 'WebSocket', 'user', 'password'];
 
 export class Client {
+    // The login of every connection: {user, password}, or null.  A private
+    // field, so that the password is not among what console.log(client),
+    // util.inspect or JSON.stringify show of a client (a client logged while
+    // debugging, or held by an object an error reporter serialises, put the
+    // password in the log).
+    #credentials = null;
+
     // url: ws:// or wss:// address of the server.  options: see DEFAULTS,
     // plus `WebSocket` (an implementation to use), `user` and `password`
     // (authenticate on every connection).  The client does not connect
@@ -75,7 +82,7 @@ export class Client {
         this.maxDelay = milliseconds('maxDelay', rc.maxDelay, ', at least 1', 1);
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
-        this.credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
+        this.#credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;
         this.user = null;  // after authentication: the user name and role the server confirmed
         this.role = null;
         this.state = 'idle'; // idle, connecting, open, closed
@@ -212,7 +219,7 @@ export class Client {
     // Connected: authenticate, renew the watches, then send what waited.
     async handshake() {
         try {
-            if (this.credentials) await this.authenticate(this.credentials.user, this.credentials.password, true);
+            if (this.#credentials) await this.authenticate(this.#credentials.user, this.#credentials.password, true);
             await Promise.all([...this.subscriptions].map((w) => w.renew()));
         } catch (e) {
             // refused credentials (44, or 14: no users): retrying would only be
@@ -369,7 +376,7 @@ export class Client {
     // after every reconnection.  Resolves with {role, user}.
     async auth(user, password) {
         const r = await this.authenticate(user, password, false);
-        this.credentials = { user, password };
+        this.#credentials = { user, password };
         return r;
     }
 

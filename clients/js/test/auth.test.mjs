@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { after, afterEach, before, test } from 'node:test';
 import { Ndb, NdbConnectionError, NdbError } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
@@ -116,6 +117,29 @@ test('credentials in the URL are the login (SV_AUTH), taken out of the URL: neve
     // the user in the URL, the password in the options (out of the URL)
     const split = await client(server.url.replace('ws://', 'ws://alice@'), { password: 'secret' });
     assert.deepEqual([split.user, split.role, split.url], ['alice', 'write', server.url]);
+});
+
+test('a client does not show its password: console.log, util.inspect and JSON.stringify of it leave it out', async () => {
+    // what a client shows of itself, as deep as inspect goes; Maps and Sets
+    // (listeners, watches) and the socket are left out of the JSON, which
+    // cannot hold them.  Clients not of record(), which keeps the texts sent.
+    const shown = (db) => [inspect(db, { depth: Infinity, showHidden: true }),
+        JSON.stringify(db, (k, v) => (v instanceof Map || v instanceof Set || k === 'ws' ? undefined : v))];
+    const fromOptions = new Ndb(server.url, { user: 'alice', password: 'secret' });
+    const fromUrl = new Ndb(server.url.replace('ws://', 'ws://alice:secret@'));
+    const switched = new Ndb(server.url, { user: 'rita', password: 'pw' });
+    const idle = new Ndb(server.url.replace('ws://', 'ws://alice:secret@'));
+    try {
+        await fromOptions.open();
+        await fromUrl.open();
+        await switched.open();
+        assert.deepEqual(await switched.auth('alice', 'secret'), { role: 'write', user: 'alice' });
+        for (const db of [fromOptions, fromUrl, switched, idle]) {
+            for (const text of shown(db)) assert.doesNotMatch(text, /secret/);
+        }
+    } finally {
+        for (const db of [fromOptions, fromUrl, switched, idle]) db.close();
+    }
 });
 
 test('refused credentials in the options: connect() rejects with the 44, after one try, and the client stays closed', async () => {
