@@ -23,7 +23,7 @@ export interface Options {
     timeout?: number;
     /** Milliseconds for a connection's WebSocket handshake (default 10000); 0 waits for ever. */
     connectTimeout?: number;
-    /** Reconnect after the connection is lost (default true), with these delays in ms. */
+    /** Reconnect after the connection is lost (default true), with these delays in ms; any other value (0, null, "false") is a TypeError. */
     reconnect?: boolean | { minDelay?: number; maxDelay?: number };
     /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000; at least 1). */
     minDelay?: number;

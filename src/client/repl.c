@@ -510,13 +510,17 @@ static int run_raw(repl *r, const char *text) {
     /* A login typed by hand that succeeded: the connection is now that
      * user's, with that role, and the prompt must say so (a failed one
      * leaves the server's login as it was).  The connection stays the
-     * REPL's; a reconnect logs in as the REPL's own user again. */
+     * REPL's; a reconnect logs in as the REPL's own user again.  The user
+     * and role are the server's text, quoted as every server message is
+     * (cli_member_visible): from a server that is not ndb, an escape
+     * sequence in them went into the prompt as it came, and the terminal
+     * obeyed it at every prompt. */
     uint32_t ut, rt;
     if (c->st == 1 && jstr_equals(&c->rsp, name, "SV_AUTH_RSP", 11) && (ut = cli_rsp_get(c, "user")) &&
         c->rsp.toks[ut].type == JT_STRING && (rt = cli_rsp_get(c, "role")) && c->rsp.toks[rt].type == JT_STRING) {
         strbuf u = STRBUF_INIT, role = STRBUF_INIT;
-        jstr_decode(&c->rsp, &c->rsp.toks[ut], &u);
-        jstr_decode(&c->rsp, &c->rsp.toks[rt], &role);
+        cli_member_visible(&c->rsp, c->body, "user", &u);
+        cli_member_visible(&c->rsp, c->body, "role", &role);
         cli_login_switched(&c->login, u.buf ? u.buf : "", role.buf ? role.buf : "");
         sb_free(&u);
         sb_free(&role);

@@ -484,6 +484,30 @@ static void release_gates(void) {
 
 static void op_hold(client *cl, int on);
 
+/* The lines of connections closed for a limit, each kind bounded in rate
+ * (log_rate.h; outside T, which transport_run clears).  A client can make
+ * them at will: one that reconnects and asks for an answer over
+ * maxOutputBytes, in a loop, wrote a line per close, as fast as it could
+ * reconnect (500 closes, 500 lines); one that opens thousands of
+ * connections and logs in on none, or begins a message on each and never
+ * ends it, had each closed with a line of its own at the same tick.  A
+ * kind per limit: a flood of one does not silence the others' lines.
+ * (A connection stalled by outputStallTimeoutSec still writes its own
+ * line: each holds outputHighWater of output the client must ask for.) */
+static log_rate output_cap_closes = LOG_RATE_INIT("closed", "connection", " over maxOutputBytes");
+static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " over maxTotalOutputBytes");
+static log_rate login_timeouts = LOG_RATE_INIT("closed", "connection", " not logged in within loginTimeoutSec");
+static log_rate request_timeouts =
+    LOG_RATE_INIT("closed", "connection", " whose message stayed incomplete (requestTimeoutSec)");
+
+/* Once a tick, and when the loop ends: the lines that sum up those counted. */
+static void tick_close_lines(void) {
+    log_rate_tick(&output_cap_closes);
+    log_rate_tick(&total_output_drops);
+    log_rate_tick(&login_timeouts);
+    log_rate_tick(&request_timeouts);
+}
+
 /* Over limits.maxOutputBytes: free the queue and close with 1008 and the
  * reason, so that a client whose one answer was too big (a KV_GET of many
  * large keys) learns why, instead of seeing the connection drop; lws drops
@@ -499,12 +523,13 @@ static void op_hold(client *cl, int on);
  * 1008 at once stayed open until the 5 s close timeout reset it. */
 static int check_output_cap(conn *c) {
     if (c->out_too_long) /* whatever maxOutputBytes is: an answer is at most 4 GiB (outq.c) */
-        log_info("closing a connection: one message of its output was 4 GiB or more");
+        log_rate_msg(&output_cap_closes, LOG_INFO, "closing a connection: one message of its output was 4 GiB or more");
     else if (c->out.pending <= T.srv->cfg.max_output)
         return 0;
     else
-        log_info("closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
-                 T.srv->cfg.max_output);
+        log_rate_msg(&output_cap_closes, LOG_INFO,
+                     "closing a connection: %zu bytes of output queued, over maxOutputBytes (%zu)", c->out.pending,
+                     T.srv->cfg.max_output);
     c->out_too_long = 0; /* handled: like the queue, it is gone */
     if (c->direct_sent) outq_keep_front(&c->out);
     else outq_free(&c->out);
@@ -512,12 +537,6 @@ static int check_output_cap(conn *c) {
     if (c->held) op_hold(&c->cl, 0); /* after the close: no login deadline check, input is discarded */
     return -1;
 }
-
-/* The warnings of connections dropped for maxTotalOutputBytes, one kind of
- * log_rate.h's bounded lines (outside T, which transport_run clears): a
- * client that reconnects and is dropped in a loop, with one big answer
- * each time, wrote a line per drop, as fast as it could reconnect. */
-static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " over maxTotalOutputBytes");
 
 /* Over limits.maxTotalOutputBytes: the output queued for all connections
  * together is memory no other limit bounds (maxOutputBytes is per
@@ -532,7 +551,7 @@ static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " ove
  * asks for big answers and then sends its close frame, reading nothing,
  * would otherwise hold them outside the bound for outputStallTimeoutSec,
  * and new connections doing the same could pass it without limit.
- * Each drop's warning is bounded in rate (total_output_drops).
+ * Each drop's warning is bounded in rate (total_output_drops, above).
  * Returns -1 when c itself was dropped. */
 static int check_total_output(conn *c) {
     size_t cap = T.srv->cfg.max_total_output;
@@ -651,8 +670,8 @@ static int login_overdue(const conn *c, int64_t now_ms) {
 
 /* Close c, whose login deadline has passed, saying so in the log. */
 static void close_login_overdue(conn *c) {
-    log_info("closing a connection from %s not logged in within %u s (loginTimeoutSec)", c->cl.addr,
-             T.srv->cfg.login_timeout_s);
+    log_rate_msg(&login_timeouts, LOG_INFO, "closing a connection from %s not logged in within %u s (loginTimeoutSec)",
+                 c->cl.addr, T.srv->cfg.login_timeout_s);
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
 }
 
@@ -1111,8 +1130,9 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                      conn_backlog(c), cfg->out_stall_timeout_s);
             drop_now(c);
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
-            log_info("closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
-                     cfg->request_timeout_s);
+            log_rate_msg(&request_timeouts, LOG_INFO,
+                         "closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
+                         cfg->request_timeout_s);
             transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request timeout", 5);
         } else if (login_overdue(c, now_ms)) {
             close_login_overdue(c);
@@ -1133,7 +1153,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
     refusal_log_tick();
-    log_rate_tick(&total_output_drops);
+    tick_close_lines();
     tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
@@ -1394,7 +1414,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     log_refusals();
     refusal_log_tick();
-    log_rate_tick(&total_output_drops);
+    tick_close_lines();
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

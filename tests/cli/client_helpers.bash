@@ -41,12 +41,14 @@ on_tty() {
     output=${output//$'\r'/}
 }
 
-# start_silent_listener SECONDS [ws|close [MESSAGE]]: a TCP listener on
+# start_silent_listener SECONDS [ws|reply|close [MESSAGE]]: a TCP listener on
 # 127.0.0.1 that accepts connections and never answers, for SECONDS at most;
 # with "ws" it completes the WebSocket handshake first and then stays
 # silent, or sends MESSAGE as one text frame (a server that is not ndb) and
-# then does; with "close", it sends a close frame of code 1008 with MESSAGE
-# as its reason instead.  Sets SILENT_PORT and SILENT_PID.
+# then does; "reply" sends MESSAGE only once the client has sent something
+# (the answer to its first request); with "close", it sends a close frame of
+# code 1008 with MESSAGE as its reason instead.  Sets SILENT_PORT and
+# SILENT_PID.
 start_silent_listener() {
     local f="${BATS_TEST_TMPDIR:-/tmp}/silent-port"
     rm -f "$f"
@@ -66,7 +68,7 @@ while time.time() < end:
     except OSError:
         continue
     held.append(c)
-    if sys.argv[3] in ("ws", "close"):
+    if sys.argv[3] in ("ws", "reply", "close"):
         c.settimeout(2)
         req = b""
         while b"\r\n\r\n" not in req:
@@ -81,6 +83,10 @@ while time.time() < end:
             if sys.argv[3] == "close":
                 c.sendall(bytes([0x88, len(m) + 2]) + (1008).to_bytes(2, "big") + m)
                 continue
+            if sys.argv[3] == "reply":
+                c.settimeout(max(0.01, end - time.time()))
+                if not c.recv(4096):
+                    continue
             c.sendall(bytes([0x81, len(m)]) + m if len(m) < 126 else bytes([0x81, 126]) + len(m).to_bytes(2, "big") + m)
 ' "$1" "$f" "${2:-tcp}" "${@:3}" 3>&- &
     SILENT_PID=$!

@@ -316,6 +316,16 @@ elif cmd == "never-read":    # pipeline N requests for a big value, never read
     # now read: the server must have ended the stream (after what it wrote)
     t = wait_eof(s, 20)
     print("dropped" if t is not None else "still open")
+elif cmd == "many-closed":   # KIND N: N connections at once, each for a limit to close
+    kind, n = args[0], int(args[1])
+    conns = []
+    for _ in range(n):
+        c = WSConn(url, 10)
+        if kind == "partial":    # begins a message and never ends it (requestTimeoutSec)
+            c.send_raw(build_frame(OP_TEXT, b'{"KV_COUNT":{}}')[:-3])
+        conns.append(c)          # "idle": logs in on none (loginTimeoutSec)
+    ended = sum(wait_eof(c.sock, 40) is not None for c in conns)
+    print("%d of %d ended" % (ended, n))
 PY
 }
 
@@ -579,14 +589,21 @@ a: dropped after fewer than 12 answers 1006' ]
     done
 }
 
-@test "maxTotalOutputBytes: a client dropped for it in a loop does not flood the log: past a burst, the warnings are summed up" {
-    # each drop wrote its warning: a client that reconnects and asks for
-    # an answer bigger than the limit, 500 times, wrote 500 lines (as many
-    # as it liked, as fast as it could reconnect); now they are bounded as
-    # refused handshakes are
-    start_server --max-total-output 100K --max-payload 200K
-    python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 150000}}}))' | "$NDB" send - >/dev/null
-    run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
+@test "maxTotalOutputBytes and maxOutputBytes: a client closed for them in a loop does not flood the log: past a burst, the lines are summed up" {
+    # each drop wrote its line: a client that reconnects and asks for an
+    # answer bigger than the limit, 500 times, wrote 500 lines (as many as
+    # it liked, as fast as it could reconnect); now they are bounded as
+    # refused handshakes are.  The closes for maxOutputBytes (a 1008 each)
+    # wrote theirs without bound for longer.
+    local limit
+    for limit in total one; do
+        if [ "$limit" = total ]; then
+            start_server --max-total-output 100K --max-payload 200K
+        else
+            start_server --max-output 100K --max-payload 200K
+        fi
+        python3 -c 'import json; print(json.dumps({"KV_SET":{"keys":{"big":"x" * 150000}}}))' | "$NDB" send - >/dev/null
+        run timeout 300 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 from wsprobe import WSConn, Closed, OP_TEXT
@@ -602,11 +619,41 @@ for _ in range(500):
     c.sock.close()
 print(*sorted(ends))
 PY
-    [ "$status" -eq 0 ]
-    [ "$output" = "closed 1006" ]
-    bounded_lines_add_up 500 warn '^ndb: warn: closing client [0-9]* (127\.0\.0\.1): its 150041 bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes (102400)$' \
-        closed 'connections\{0,1\} over maxTotalOutputBytes'
-    grep -qE '^ndb: warn: closed [0-9]+ more connections? over maxTotalOutputBytes without a line each \(beyond 10 such lines a second\)$' "$NDB_LOG"
+        [ "$status" -eq 0 ]
+        if [ "$limit" = total ]; then
+            [ "$output" = "closed 1006" ]
+            bounded_lines_add_up 500 warn '^ndb: warn: closing client [0-9]* (127\.0\.0\.1): its 150041 bytes of unread output were the most when the output queued for all connections passed maxTotalOutputBytes (102400)$' \
+                closed 'connections\{0,1\} over maxTotalOutputBytes'
+            grep -qE '^ndb: warn: closed [0-9]+ more connections? over maxTotalOutputBytes without a line each \(beyond 10 such lines a second\)$' "$NDB_LOG"
+        else
+            [ "$output" = "closed 1008" ]
+            bounded_lines_add_up 500 info '^ndb: info: closing a connection: 150041 bytes of output queued, over maxOutputBytes (102400)$' \
+                closed 'connections\{0,1\} over maxOutputBytes'
+        fi
+        stop_server
+    done
+}
+
+@test "loginTimeoutSec, requestTimeoutSec: many connections closed for them at once do not flood the log" {
+    # each close wrote its line: a client that opens thousands of
+    # connections and logs in on none, or begins a message on each and
+    # never ends it, had as many lines written at the same tick, again as
+    # often as it liked; now bounded per limit
+    local d="$BATS_TEST_TMPDIR"
+    printf '{"security":{"users":[{"name":"u","password":"%s","role":"admin"}]}}' \
+        "$(printf 'pw\n' | "$NDB" passwd --iterations 100000)" >"$d/users.json"
+    chmod 600 "$d/users.json"
+    start_server --config "$d/users.json" --login-timeout 1
+    run -0 hostile many-closed idle 100
+    [ "$output" = "100 of 100 ended" ]
+    bounded_lines_add_up 100 info '^ndb: info: closing a connection from 127\.0\.0\.1 not logged in within 1 s (loginTimeoutSec)$' \
+        closed 'connections\{0,1\} not logged in within loginTimeoutSec'
+    stop_server
+    start_server --request-timeout 1
+    run -0 hostile many-closed partial 100
+    [ "$output" = "100 of 100 ended" ]
+    bounded_lines_add_up 100 info '^ndb: info: closing a connection whose message stayed incomplete for 1 s (requestTimeoutSec)$' \
+        closed 'connections\{0,1\} whose message stayed incomplete (requestTimeoutSec)'
 }
 
 @test "maxTotalOutputBytes: SV_INFO reports the output it bounds as queuedOutputBytes, only on a server that sets it" {

@@ -934,3 +934,16 @@ line() {
     wait_for '"role":"admin"'
     wait_last "ops@127.0.0.1:$NDB_PORT>"
 }
+
+@test "a raw SV_AUTH answered by a server that is not ndb: its user goes into the prompt quoted, as every server message is" {
+    # the user of the answer went into the prompt as it came: the ESC and
+    # BEL of an escape sequence in it (here one that sets the window title)
+    # were written to the terminal at every prompt (the screen showed
+    # "]0;ownedx@..."); now they are spaces, as in every server message
+    start_silent_listener 30 reply '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"\u001b]0;owned\u0007x"}}'
+    REPL_NO_WAIT=1 start_repl --url "127.0.0.1:$SILENT_PORT"
+    PROMPT="127.0.0.1:$SILENT_PORT>"
+    wait_last "$PROMPT"
+    line '{"SV_AUTH":{"user":"x","password":"y"}}'
+    wait_last " ]0;owned x@127.0.0.1:$SILENT_PORT>"
+}

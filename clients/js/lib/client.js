@@ -25,7 +25,7 @@
 import { NdbConnectionError, NdbError, NdbTimeoutError } from './errors.js';
 import { Fifo } from './fifo.js';
 import { NUMBER_MODES, parse, stringify, unicode } from './json.js';
-import { checkOptions } from './options.js';
+import { checkOptions, plainObject, shown } from './options.js';
 import { findWebSocket, messageText } from './socket.js';
 
 const OK = [1];
@@ -66,7 +66,7 @@ export class Client {
         // as every method's: a misspelt {timout: 500} or {reconect: false}
         // was ignored, and the client did what was not asked
         checkOptions(options, 'the client', CLIENT_OPTIONS);
-        if (typeof options?.reconnect === 'object') checkOptions(options.reconnect, 'reconnect', ['minDelay', 'maxDelay'], '{minDelay: 100}');
+        reconnectOption(options?.reconnect);
         const o = given(DEFAULTS, options);
         ({ url, user: o.user, password: o.password } = urlCredentials(url, o));
         if (!NUMBER_MODES.includes(o.numbers)) throw new TypeError(`numbers must be one of ${NUMBER_MODES.join(', ')}`);
@@ -594,6 +594,15 @@ function given(defaults, options) {
     const o = { ...defaults };
     for (const [k, v] of Object.entries(options || {})) if (v !== undefined) o[k] = v;
     return o;
+}
+
+// The reconnect option: true, false, an object of minDelay and maxDelay, or
+// left out.  Only false turned reconnection off, so 0, null, 'false' or
+// 'no', meant to turn it off, had the client reconnect without a word.
+function reconnectOption(v) {
+    if (v === undefined || typeof v === 'boolean') return;
+    if (!plainObject(v)) throw new TypeError(`reconnect must be true, false or an object such as {minDelay: 100}; got ${shown(v)}`);
+    checkOptions(v, 'reconnect', ['minDelay', 'maxDelay'], '{minDelay: 100}');
 }
 
 // v, checked to be a number of milliseconds, `least` or more (the delays of

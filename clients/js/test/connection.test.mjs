@@ -195,6 +195,16 @@ test('a request\'s own timeout is checked as the constructor\'s: a bad one rejec
     db.close();
 });
 
+test('reconnect is true, false or {minDelay, maxDelay}: any other value is a TypeError, not a client that reconnects', () => {
+    // 0, null, 'false' or 'no' were read as "not false": the client
+    // reconnected, without a word, where the caller meant it not to
+    for (const [v, s] of [[0, 'the number 0'], [null, 'null'], ['false', 'the string "false"'], [[], 'an array'], [new Map(), 'a Map']])
+        assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: v }), { name: 'TypeError', message: `reconnect must be true, false or an object such as {minDelay: 100}; got ${s}` });
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: false }).reconnect, false);
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: undefined }).reconnect, true);
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: 50 } }).maxDelay, 50);
+});
+
 test('an option the client or request() or raw() does not take (a misspelt {timout: 500}) is a TypeError naming its options, nothing sent', async () => {
     // each was ignored: {reconect: false} reconnected, {txt: true} resolved with the object
     const known = 'numbers, timeout, connectTimeout, reconnect, minDelay, maxDelay, protocols, WebSocket, user, password';
