@@ -385,41 +385,41 @@ fail:
     return -1;
 }
 
-int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
-    if (!rep->damaged) return 0;
+/* Move aside every file or directory of the kind `list` finds whose
+ * generation is after `after` (path_of names it).  Returns how many
+ * entries there were, or -1 with err set. */
+static int move_aside_after(const auto_layout *L, uint64_t after,
+                            int (*list)(const auto_layout *, uint64_t **, char *, size_t),
+                            void (*path_of)(const auto_layout *, uint64_t, char *, size_t), char *err,
+                            size_t errlen) {
     char path[PATH_MAX + 16];
-    /* later files first: if this is interrupted, what is left is still a
-     * journal that ends at (or after) the damage */
-    uint64_t *jnls = NULL;
-    int nj = auto_list_journals(L, &jnls, err, errlen);
-    if (nj < 0) return -1;
-    for (int i = 0; i < nj; i++) {
-        if (jnls[i] <= rep->bad_gen) continue;
-        auto_journal_path(L, jnls[i], path, sizeof path);
+    uint64_t *gens = NULL;
+    int n = list(L, &gens, err, errlen);
+    for (int i = 0; i < n; i++) {
+        if (gens[i] <= after) continue;
+        path_of(L, gens[i], path, sizeof path);
         if (move_aside(path, err, errlen)) {
-            free(jnls);
-            return -1;
+            n = -1;
+            break;
         }
     }
-    free(jnls);
+    free(gens);
+    return n;
+}
+
+int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
+    if (!rep->damaged) return 0;
+    /* later files first: if this is interrupted, what is left is still a
+     * journal that ends at (or after) the damage */
+    if (move_aside_after(L, rep->bad_gen, auto_list_journals, auto_journal_path, err, errlen) < 0) return -1;
     /* An automatic snapshot of a later generation was begun after the
      * damage and is not complete (a complete one would have been the base
      * of recovery): a crash cut its compaction short.  It goes aside too:
      * left there, its generation would number the next start's journal
      * file past the files moved aside, and the start after that would
      * find a journal file missing between them. */
-    uint64_t *snaps = NULL;
-    int ns = auto_list_snapshots(L, &snaps, err, errlen);
+    int ns = move_aside_after(L, rep->bad_gen, auto_list_snapshots, auto_snapshot_path, err, errlen);
     if (ns < 0) return -1;
-    for (int i = 0; i < ns; i++) {
-        if (snaps[i] <= rep->bad_gen) continue;
-        auto_snapshot_path(L, snaps[i], path, sizeof path);
-        if (move_aside(path, err, errlen)) {
-            free(snaps);
-            return -1;
-        }
-    }
-    free(snaps);
     if (ns > 0 && auto_sync_dir(L->snapshots)) {
         snprintf(err, errlen, "cannot sync %s: %s", L->snapshots, strerror(errno));
         return -1;
