@@ -1133,6 +1133,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                  plural_s(dropped), cfg->handshake_timeout_s);
     log_refusals();
     refusal_log_tick();
+    auth_log_tick();
     log_rate_tick(&total_output_drops);
     tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
@@ -1394,6 +1395,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     }
     log_refusals();
     refusal_log_tick();
+    auth_log_tick();
     log_rate_tick(&total_output_drops);
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
