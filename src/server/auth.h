@@ -29,8 +29,9 @@
  *     and a time to try again -- a client would have given up on an
  *     answer that late and seen a timeout, not a refusal, and the queue
  *     of one address stays a few seconds long;
- *   - a login whose client has gone (a reset: input is not read while a
- *     login is pending, so a clean close is seen after it) is dropped
+ *   - a login whose client has gone (a reset; or, on the lws path, a clean
+ *     close, which the transport's tick sees although input is not read
+ *     while a login is pending: peer_gone.h) is dropped
  *     unchecked, and a password is at most AUTH_PASSWORD_MAX bytes (status
  *     42 beyond): a waiting login holds its password, and neither may grow
  *     the server's memory;
