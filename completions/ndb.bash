@@ -201,10 +201,13 @@ _ndb() {
     # subcommand), its options and positional arguments.  _ndb_spec holds
     # the options of the top level until the command is known, then its own.
     local _ndb_spec= _ndb_usage= _ndb_m= spec_of=none
-    local cmd=() i=1 w only_pos=0 npos=0 pos=() _ndb_connargs=() _ndb_session= _ndb_args=()
+    local cmd=() i=1 w only_pos=0 npos=0 pos=() nul=0 _ndb_connargs=() _ndb_session= _ndb_args=()
     while ((i < cword)); do
         w=${words[i]}
-        if ((only_pos)) || [[ $w != -?* || $w == -[0-9]* || $w == -.[0-9]* ]]; then
+        # -5 is a value, but -0 is the option of a command that has --null
+        # (as ndb reads it: keys -0, get -0 -)
+        if ((only_pos)) || { [[ $w != -?* || $w == -[0-9]* || $w == -.[0-9]* ]] &&
+            ! [[ $w == -0 && $'\n'$_ndb_spec == *$'\n0|null|'* ]]; }; then
             if ((${#cmd[@]} == 0)); then
                 cmd=("$w")
                 if [[ " ${groups[*]} " == *" $w "* ]] && ((i + 1 < cword)); then
@@ -229,6 +232,7 @@ _ndb() {
                 _ndb_conn "$w" "${words[i]}"
             elif [[ -z $_ndb_m ]]; then
                 _ndb_conn "$w"
+                [[ $w == -0 || $w == --null ]] && nul=1
             fi
         fi
         i=$((i + 1))
@@ -271,6 +275,12 @@ _ndb() {
         [[ -n $_ndb_usage ]] || return 0
         _ndb_slot "$_ndb_usage" "$npos"
         slot=$_ndb_m
+        # "KEY... | -" (get): '-' reads the names from standard input and
+        # stands alone; -0 (NUL-separated names) goes with it only
+        if [[ $_ndb_usage == *" | -" ]]; then
+            ((npos > 0)) && [[ ${pos[0]} == - ]] && return 0
+            ((nul)) && { ((npos == 0)) && COMPREPLY=(-); return 0; }
+        fi
     fi
 
     case $slot in

@@ -142,11 +142,16 @@ function __ndb_complete
     set -l conn
     set -l session
     set -l only_pos 0
+    set -l nul 0
     set -l i 2
     set -l nw (count $words)
     while test $i -le $nw
         set -l w $words[$i]
-        if test $only_pos = 1; or not string match -qr -- '^-.' $w; or string match -qr -- '^-\.?[0-9]' $w
+        # -5 is a value, but -0 is the option of a command that has --null
+        # (as ndb reads it: keys -0, get -0 -)
+        if test $only_pos = 1; or not string match -qr -- '^-.' $w; or begin
+                string match -qr -- '^-\.?[0-9]' $w; and not begin; test "$w" = -0; and contains -- '0|null|' $spec; end
+            end
             if test (count $cmd) -eq 0
                 set cmd $w
                 if contains -- $w $groups; and test $i -lt $nw
@@ -171,6 +176,7 @@ function __ndb_complete
             end
         else
             set -a conn (__ndb_conn $w)
+            contains -- $w -0 --null; and set nul 1
         end
         set i (math $i + 1)
     end
@@ -223,6 +229,15 @@ function __ndb_complete
         set -l usage (string replace -rf '^usage: .*\[OPTIONS\] *' '' ($ndb $cmd --help 2>/dev/null </dev/null)[1])
         test -n "$usage"; or return
         set slot (__ndb_slot "$usage" (count $pos))
+        # "KEY... | -" (get): '-' reads the names from standard input and
+        # stands alone; -0 (NUL-separated names) goes with it only
+        if string match -q -- '* | -' $usage
+            test (count $pos) -gt 0; and test "$pos[1]" = -; and return
+            if test $nul = 1
+                test (count $pos) -eq 0; and echo -
+                return
+            end
+        end
     end
 
     switch "$slot"

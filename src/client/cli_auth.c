@@ -4,6 +4,7 @@
  */
 #include "client/cli_auth.h"
 
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,11 @@ int cli_login_answer(cli_login *l, const char *ans, size_t len, char *err, size_
                               "connect without --user (and NDB_USER)", l->user);
     } else if (st == 10) {
         snprintf(err, errlen, "cannot log in as '%s': the server does not know SV_AUTH (an older server?)", l->user);
+    } else if (st <= UINT_MAX && cli_status_name((unsigned)st)) {
+        /* e.g. 43: the server left the password unchecked (its queue of
+         * logins is long, or it shuts down); named as other statuses are */
+        snprintf(err, errlen, "cannot log in as '%s': %s (%llu): %s", l->user, cli_status_name((unsigned)st),
+                 (unsigned long long)st, m.buf ? m.buf : "");
     } else {
         snprintf(err, errlen, "cannot log in as '%s': status %llu: %s", l->user, (unsigned long long)st,
                  m.buf ? m.buf : "");

@@ -14,6 +14,12 @@ import { Chart } from './chart.js';
 
 const PERIOD_MS = 1000;
 
+// A byte figure of the server, with the exact count beside a rounded one
+// ("1.5 MiB (1,572,864 bytes)").
+function exactBytes(n) {
+    return n >= 1024 ? `${bytes(n)} (${count(n)} bytes)` : bytes(n);
+}
+
 export class ServerView {
     constructor(db) {
         this.db = db;
@@ -88,7 +94,10 @@ export class ServerView {
             ['keys', count(info.keys)],
             ['sessions', count(info.sessions)],
             ['connections', count(info.connections)],
-            ['memory', info.memoryBytes >= 1024 ? `${bytes(info.memoryBytes)} (${count(info.memoryBytes)} bytes)` : bytes(info.memoryBytes)],
+            ['memory', exactBytes(info.memoryBytes)],
+            // only a server with limits.maxTotalOutputBytes sends it (the
+            // total that limit bounds): the row is there when it is
+            ...(info.queuedOutputBytes === undefined ? [] : [['queued output', exactBytes(info.queuedOutputBytes)]]),
             ['requests', count(info.requests)],
             ['persistence', info.persistEnabled ? 'enabled' : 'disabled'],
         ];

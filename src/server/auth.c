@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/log_rate.h"
 #include "common/plural.h"
 #include "json/scan.h"
 #include "server/auth_throttle.h"
@@ -53,6 +54,9 @@ static struct {
     throttle *throttle;
     login *waiting;              /* sorted by start_ms */
     login *running;              /* the one login the worker checks, if any */
+    uint64_t run_start_ms;       /* when the worker started it */
+    double ns_worker;            /* what one KDF iteration costs the worker lately (its checks
+                                  * timed, the load included): how long the queue will take */
     uint64_t turn;               /* the latest turn a check was started in */
     int64_t sync_budget_ms;      /* loop time handshake checks may still take (auth_basic) */
     double ns_per_iteration;     /* what one KDF iteration costs now (the loop's load included):
@@ -87,7 +91,7 @@ static void calibrate(void) {
         double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
         if (ns > 0 && (best == 0 || ns < best)) best = ns;
     }
-    A.ns_per_iteration = A.ns_fastest = best > 0 ? best / h.iterations : 1;
+    A.ns_per_iteration = A.ns_fastest = A.ns_worker = best > 0 ? best / h.iterations : 1;
 }
 
 /* The milliseconds a check of `iterations` should take at the load seen
@@ -217,6 +221,12 @@ static void unchecked_text(strbuf *out) {
     SB_ADD_LIT(out, ",\"tkn\":null}}");
 }
 
+/* The lines of logins refused unchecked because the queue is long: a
+ * client can send them by the thousand, so they are bounded in rate. */
+static log_rate busy_lines = LOG_RATE_INIT("refused", "login", " unchecked");
+
+void auth_log_tick(void) { log_rate_tick(&busy_lines); }
+
 /* A user name as sent, safe for one log line: JSON-quoted, cut short. */
 static void log_name(char *out, size_t outlen, const char *name, size_t n) {
     strbuf q = STRBUF_INIT;
@@ -291,6 +301,35 @@ static int before(const login *a, const login *b) {
     return a->turn != b->turn ? a->turn < b->turn : a->ahead < b->ahead;
 }
 
+/* What a failed SV_AUTH check takes the worker lately (every failure costs
+ * the dearest user's iterations, see auth_init), at least 1 ms. */
+static uint64_t login_check_ms(void) {
+    uint64_t ms = (uint64_t)(A.login_iterations * A.ns_worker / 1e6);
+    return ms ? ms : 1;
+}
+
+/* When the check of new login l (placed, its start in the rate reserved)
+ * should start: once the running check and the waiting logins that take
+ * their turn before it have been checked (each taking what checks take
+ * lately), and not before its start in its address's rate.  An estimate
+ * made when it comes: logins of other addresses that come later may still
+ * take their turn before it, one each at most per round. */
+static uint64_t start_estimate(const login *l, uint64_t now) {
+    uint64_t cost = login_check_ms(), free_at = now;
+    if (A.running && A.run_start_ms + cost > now) free_at = A.run_start_ms + cost;
+    for (const login *o = A.waiting; o; o = o->next)
+        if (!before(l, o)) free_at += cost;
+    return free_at > l->start_ms ? free_at : l->start_ms;
+}
+
+/* Learn what a check takes the worker from login l's, just ended. */
+static void learn_check_time(const login *l) {
+    uint64_t ms = A.hooks.now_ms() - A.run_start_ms;
+    uint64_t done = l->job.hash->iterations + (l->job.ok ? 0 : l->job.pad_iterations);
+    if (ms < 50 || !done) return; /* too short for the clock to say */
+    A.ns_worker = 0.75 * A.ns_worker + 0.25 * ((double)ms * 1e6 / done);
+}
+
 /* When the worker is free, hand it the next login whose start time has
  * come: the one of the earliest turn (place_login, before; the earliest of
  * those), so that each client's logins take turns with the others'
@@ -307,6 +346,7 @@ static void start_due(void) {
         A.running = *next;
         *next = A.running->next;
         if (A.running->turn > A.turn) A.turn = A.running->turn;
+        A.run_start_ms = now;
         log_debug("password check of user %s from %s: started", A.running->name, A.running->addr);
         auth_worker_submit(&A.running->job);
     }
@@ -337,8 +377,6 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
         log_info("user %s authenticated from %s (role %s)", name, c->addr, cmd_role_name(u->role)); /* every login */
         return;
     }
-    client_slot *slot = client_defer(c);
-    if (!slot) return; /* the client is closing: nobody to answer */
     login *l = calloc(1, sizeof *l);
     if (!l || !(l->job.password = malloc(pwlen + 1))) abort();
     memcpy(l->job.password, password, pwlen);
@@ -347,16 +385,40 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     l->job.pad = &A.dummy;
     uint32_t own = l->job.hash->iterations;
     l->job.pad_iterations = A.login_iterations > own ? A.login_iterations - own : 0;
-    l->slot = slot;
     l->user = u;
     log_name(l->name, sizeof l->name, user, ulen);
     snprintf(l->addr, sizeof l->addr, "%s", c->addr);
-    client_hold(c, 1); /* what follows runs with the outcome */
     drop_gone();
     throttle_address_key(c->addr, l->addr_key);
     place_login(l); /* before it joins the queue */
     uint64_t now = A.hooks.now_ms();
     l->start_ms = throttle_reserve(A.throttle, c->addr, now);
+    uint64_t wait_ms = start_estimate(l, now) - now;
+    /* a user whose one check takes longer may still wait for one check */
+    uint64_t max_wait_ms = login_check_ms() > AUTH_QUEUE_MAX_MS ? login_check_ms() : AUTH_QUEUE_MAX_MS;
+    client_slot *slot = NULL;
+    if (wait_ms > max_wait_ms || !(slot = client_defer(c))) {
+        /* Refused unchecked (or its client is closing: nobody to answer).
+         * A client gives up on an answer that long in coming (ndb's
+         * --timeout is 5 s): it saw a timeout, not whether the password was
+         * wrong, while the login stayed queued for a check nobody awaited.
+         * Never checked, it gives its place in the rate back. */
+        throttle_release(A.throttle, c->addr, now);
+        if (!slot) {
+            unsigned retry_s = (unsigned)((wait_ms + 999) / 1000);
+            char m[128];
+            snprintf(m, sizeof m, AUTH_BUSY_MSG "; try again in %u s", retry_s);
+            rsp_fail(r, ST_AUTH_REQUIRED, m);
+            log_rate_msg(&busy_lines, LOG_INFO,
+                         "refused a login of user %s from %s unchecked: its check could not start for %llu ms "
+                         "(too many logins waiting)",
+                         l->name, l->addr, (unsigned long long)wait_ms);
+        }
+        login_free(l);
+        return;
+    }
+    l->slot = slot;
+    client_hold(c, 1); /* what follows runs with the outcome */
     login **at = &A.waiting;
     while (*at && (*at)->start_ms <= l->start_ms) at = &(*at)->next;
     l->next = *at;
@@ -373,7 +435,10 @@ static void login_free(login *l) {
 
 /* Answer a finished login. */
 static void finish(login *l) {
-    if (A.running == l) A.running = NULL;
+    if (A.running == l) {
+        learn_check_time(l);
+        A.running = NULL;
+    }
     if (!l->slot) { /* answered unchecked by auth_stop_logins */
         login_free(l);
         return;

@@ -22,8 +22,16 @@
  *     address may start checks faster than the worker ends them at the
  *     default cost, and first come first served would make every other
  *     address's login wait behind the backlog of one;
- *   - a login whose client has gone (a reset: input is not read while a
- *     login is pending, so a clean close is seen after it) is dropped
+ *   - a login whose check could not start within AUTH_QUEUE_MAX_MS, or
+ *     one check's time when that is longer (the checks that go before it,
+ *     at what checks take lately, and its address's rate), is answered at
+ *     once, unchecked: 43, AUTH_BUSY_MSG
+ *     and a time to try again -- a client would have given up on an
+ *     answer that late and seen a timeout, not a refusal, and the queue
+ *     of one address stays a few seconds long;
+ *   - a login whose client has gone (a reset; or, on the lws path, a clean
+ *     close, which the transport's tick sees although input is not read
+ *     while a login is pending: peer_gone.h) is dropped
  *     unchecked, and a password is at most AUTH_PASSWORD_MAX bytes (status
  *     42 beyond): a waiting login holds its password, and neither may grow
  *     the server's memory;
@@ -62,6 +70,12 @@
 #define AUTH_FAILED_MSG "wrong user or password"
 /* The answer to a command before a login (status 43). */
 #define AUTH_REQUIRED_MSG "authentication required"
+/* A login whose check could not start within this (ms) is refused
+ * unchecked: below ndb's default --timeout (5 s), with a check's time to
+ * spare at the default cost. */
+#define AUTH_QUEUE_MAX_MS 3000
+/* The answer to such a login (status 43), followed by "; try again in N s". */
+#define AUTH_BUSY_MSG "too many logins waiting: the password was not checked"
 /* The answer to a login the shutdown left unchecked (status 43). */
 #define AUTH_SHUTDOWN_MSG "the server is shutting down: the password was not checked"
 
@@ -100,6 +114,10 @@ enum cmd_role auth_initial_role(void);
 /* SV_AUTH: check the user name and password (validated strings) for the
  * client of r.  Answers now (a cache hit) or defers the answer. */
 void auth_login(request *r, const char *user, size_t ulen, const char *password, size_t pwlen);
+
+/* Once a tick: the line that sums up the refused logins not logged one
+ * by one (log_rate.h), if any. */
+void auth_log_tick(void);
 
 /* Start the checks whose time has come and answer the finished ones (on
  * the loop thread, when woken by notify or the timer). */

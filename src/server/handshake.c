@@ -234,6 +234,19 @@ static int lws_finds_upgrade_token(struct lws *wsi) {
  * closes the connection without a word (nor a log line) on the last two.
  * Returns the status to refuse it with (0: none) and sets *why to the
  * answer's body. */
+/* Is the request's HTTP version (of its request line: lws keeps it as
+ * WSI_TOKEN_HTTP, "HTTP/1.1") 1.1 or later?  RFC 6455 4.1 asks for it:
+ * libwebsockets upgraded an HTTP/1.0 request as well, and answered it in
+ * HTTP/1.1, which a 1.0 client need not understand. */
+static int http_1_1_or_later(struct lws *wsi) {
+    char vb[16];
+    const char *v = header(wsi, WSI_TOKEN_HTTP, vb, sizeof vb);
+    unsigned major, minor;
+    char end;
+    if (!v || sscanf(v, "HTTP/%u.%u%c", &major, &minor, &end) != 2) return 0;
+    return major > 1 || (major == 1 && minor >= 1);
+}
+
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     char ub[32], vb[32], kb[32];
     const char *upgrade = header(wsi, WSI_TOKEN_UPGRADE, ub, sizeof ub);
@@ -251,6 +264,10 @@ static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     }
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
         *why = "400 Bad Request: a WebSocket upgrade is a GET request\n";
+        return 400;
+    }
+    if (!http_1_1_or_later(wsi)) {
+        *why = "400 Bad Request: a WebSocket upgrade needs HTTP/1.1 or later (RFC 6455 4.1)\n";
         return 400;
     }
     if (!version || !version_is_13(version)) {

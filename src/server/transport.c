@@ -83,6 +83,7 @@
 #include "server/handshake.h"
 #include "server/durability.h"
 #include "server/outq.h"
+#include "server/peer_gone.h"
 #include "server/refusal_log.h"
 #include "server/sd_notify.h"
 #include "server/security.h"
@@ -1134,6 +1135,16 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
                          "closing a connection whose message stayed incomplete for %u s (requestTimeoutSec)",
                          cfg->request_timeout_s);
             transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "request timeout", 5);
+        } else if (c->held && !c->direct && peer_gone(lws_get_socket_fd(c->wsi))) {
+            /* a clean close while input is held (peer_gone.h): lws ends a
+             * connection when it reads the end of the stream, dropping the
+             * answers not yet written, so the client is gone as after a
+             * reset: its login is dropped unchecked, a save goes on
+             * without it.  Not on the direct path, where the end of the
+             * stream is a half-close: the client still gets the answers to
+             * what it sent (docs/protocol.md 1.2), the held one too. */
+            log_debug("client %s closed its connection while its input was held: dropping it", c->cl.addr);
+            drop_now(c);
         } else if (login_overdue(c, now_ms)) {
             close_login_overdue(c);
         } else if (c->direct) {
@@ -1154,6 +1165,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     log_refusals();
     refusal_log_tick();
     tick_close_lines();
+    auth_log_tick();
     tls_server_watch_expiry(); /* a certificate running out while it is served */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
@@ -1415,6 +1427,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     log_refusals();
     refusal_log_tick();
     tick_close_lines();
+    auth_log_tick();
     pthread_mutex_lock(&wake_lock);
     wake_ctx = NULL;
     pthread_mutex_unlock(&wake_lock);

@@ -546,6 +546,24 @@ test('server: requests per second, connections and memory move', async () => {
     await page.close();
 });
 
+test('server: queuedOutputBytes is shown beside memory when the server sends it (maxTotalOutputBytes set), and no row when it does not', async () => {
+    // SV_INFO's queuedOutputBytes (the total maxTotalOutputBytes bounds)
+    // came from such a server, and the Server view did not show it
+    const own = await Server.start(['--max-total-output', '64M']);
+    try {
+        const page = await newPage(b);
+        await openConsole(page, own.httpUrl, 'server');
+        await page.waitForSelector('#server-info dt');
+        assert.deepEqual((await texts(page, '#server-info dt')),
+            ['version', 'up for', 'keys', 'sessions', 'connections', 'memory', 'queued output', 'requests', 'persistence']);
+        assert.match(await page.locator('#server-info dd').nth(6).textContent(), /^[0-9]+ bytes$|^[0-9.]+ (KiB|MiB) \([0-9,]+ bytes\)$/);
+        noErrors(page);
+        await page.close();
+    } finally {
+        await own.stop();
+    }
+});
+
 test('server: after a server restart requests/s is never negative: the next poll is the new baseline', async () => {
     const s = await Server.start();
     try {

@@ -236,6 +236,63 @@ offers_every_option() {
     "$NDB" session end "$t" >/dev/null
 }
 
+# option_specs CMD...: "SHORT|LONG|META" per option of `ndb CMD --help`
+# (META empty for a flag), as the completions read them
+option_specs() {
+    "$NDB" "$@" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*)( ([^ ]+))?( {2,}.*)?$/\2|\3|\5/p'
+}
+
+@test "bash: every option of every command: a flag leaves the next word to the arguments, an option's value gets its own candidates" {
+    # get -0 offered key names: -0 read as a value (-5 is one), and the key
+    # names as the argument after it, though -0 goes with '-' only
+    local c s l m o base want got keys toks files dirs
+    keys=$(comp "get ")
+    [ -n "$keys" ]
+    toks=$(comp "session end ")
+    files=$(compgen -f -- "" | LC_ALL=C sort)
+    dirs=$(compgen -d -- "" | LC_ALL=C sort)
+    while IFS= read -r c; do
+        base=$(comp "$c ")
+        while IFS='|' read -r s l m; do
+            for o in ${s:+-$s} --$l; do
+                case $m in
+                '') want=$base
+                    # 'KEY... | -': -0 (NUL-separated names) goes with '-' only
+                    "$NDB" $c --help | head -n 1 | grep -q ' | -$' && [[ $l == null ]] && want=- ;;
+                KEY | K,... | P) want=$keys ;;
+                TKN) want=$toks ;;
+                FILE) want=$files ;;
+                DIR) want=$dirs ;;
+                LEVEL) want=$'debug\nerror\ninfo\nwarn' ;;
+                OP) want=$'add\nget\nmixed\nset\nsh_get\nsh_set' ;;
+                ROLE) want=$'admin\nread\nwrite' ;;
+                POLICY) want=$'always\neverysec\nno\noff' ;;
+                *) want= ;; # a number, a name, an address: nothing to offer
+                esac
+                got=$(comp "$c $o ")
+                [ "$got" = "$want" ] || { echo "'$c $o ' ($m): [$got] wanted [$want]" >&2; return 1; }
+            done
+        done < <(option_specs $c)
+    done < <("$NDB" help --commands)
+}
+
+@test "bash, zsh, fish: get -0 and get - complete only what they take: '-' after -0, nothing after '-'" {
+    local f
+    for f in comp zcomp fcomp; do
+        case $f in
+        zcomp) command -v zsh >/dev/null || continue ;;
+        fcomp) command -v fish >/dev/null || continue ;;
+        esac
+        [ "$("$f" "get -0 ")" = - ] || { echo "$f: get -0" >&2; return 1; }
+        [ "$("$f" "get --null ")" = - ] || { echo "$f: get --null" >&2; return 1; }
+        [ "$("$f" "get -r -0 ")" = - ] || { echo "$f: get -r -0" >&2; return 1; }
+        [ -z "$("$f" "get -0 - ")" ] || { echo "$f: get -0 -" >&2; return 1; }
+        [ -z "$("$f" "get - ")" ] || { echo "$f: get -" >&2; return 1; }
+        same $'other\ntwo words\nuser:1\nuser:2' "$("$f" "get -r " | sed 's/\\//g')" || { echo "$f: get -r" >&2; return 1; }
+        [ "$("$f" "set ot -5 ot")" = other ] || { echo "$f: -5 is a value" >&2; return 1; }
+    done
+}
+
 @test "bash: a key name typed with quotes or backslashes completes as the shell reads it" {
     local t
     t=$("$NDB" session new)

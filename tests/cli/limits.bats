@@ -822,6 +822,83 @@ end of stream' ]
     unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD NDB_TRANSPORT
 }
 
+@test "a client that closes its socket while its input is held (a login being checked, a save running): lws frees its slot at once, the direct path answers it (a half-close)" {
+    # While its SV_AUTH is checked or its KV_SAVE runs, a connection's input
+    # is not read: a reset was noticed at once, but a clean close (FIN) only
+    # when the check or the save ended.  On the lws path (and TLS), which
+    # ends a connection at the end of its stream and loses the answers,
+    # the gone client held its slot until then (here the only one: the next
+    # client was refused at accept); now it is dropped within a second.  The
+    # direct path reads the end of the stream as a half-close (1.2): the
+    # client still gets its answer, the held one too, then the close.
+    local d="$BATS_TEST_TMPDIR" slow fast transport deferred
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000) # seconds per check
+    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
+        "$slow" "$fast" >"$d/users.json"
+    chmod 600 "$d/users.json"
+    mkdir "$d/p"
+    export NDB_FAULT_PATH=/held/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1 # the save waits while $d/fault exists
+    for transport in direct lws; do
+        [ "$transport" = direct ] || export NDB_TRANSPORT=lws
+        for deferred in '{"SV_AUTH":{"user":"slow","password":"guess"}}' '{"KV_SAVE":{"name":"held"}}'; do
+            touch "$d/fault"
+            start_faulty --config "$d/users.json" --persist-path "$d/p" --max-connections 1 --log-level debug
+            run timeout 120 python3 - "$BATS_TEST_DIRNAME" "$NDB_URL" "$deferred" "$NDB_LOG" "$transport" "$d/fault" <<'PY'
+import os, socket, sys, time
+sys.path.insert(0, sys.argv[1])
+from wsprobe import WSConn, Closed, OP_TEXT
+login = '{"SV_AUTH":{"user":"fast","password":"fast-pw"}}'
+a = WSConn(sys.argv[2], 60)
+print(a.ask(login))
+a.send_frame(OP_TEXT, sys.argv[3].encode())  # answered later: a's input is held meanwhile
+a.sock.shutdown(socket.SHUT_WR)  # a clean close of its side: FIN
+if sys.argv[5] == "direct":  # a half-close: the answer comes, then the close
+    os.unlink(sys.argv[6])  # the save may end
+    print(a.recv_message().decode())
+    try:
+        a.recv_message()
+    except Closed as e:
+        print("closed", e.code)
+else:
+    seen = "closed its connection while its input was held"
+    for _ in range(600):  # 30 s
+        if seen in open(sys.argv[4]).read():
+            break
+        time.sleep(0.05)
+    print(seen if seen in open(sys.argv[4]).read() else "not seen")
+    os.unlink(sys.argv[6])
+a.sock.close()
+c = WSConn(sys.argv[2], 60)  # the only slot is free (on the direct path: once a has gone)
+for _ in range(3):
+    try:
+        print(c.ask(login))
+        break
+    except Closed:  # refused at accept: a's close not seen yet
+        time.sleep(1)
+        c = WSConn(sys.argv[2], 60)
+PY
+            [ "$status" -eq 0 ]
+            if [ "$transport" = direct ]; then
+                local answer='{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}'
+                [[ $deferred == *KV_SAVE* ]] && answer=$(sed -n 2p <<<"$output" | grep -x '{"KV_SAVE_RSP":{.*"st":121.*}}')
+                [ "$output" = '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"fast"}}'$'\n'"$answer"$'\n''closed 1005
+{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"fast"}}' ]
+                run -1 grep 'closed its connection while its input was held' "$NDB_LOG"
+            else
+                [ "$output" = '{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"fast"}}
+closed its connection while its input was held
+{"SV_AUTH_RSP":{"role":"admin","st":1,"user":"fast"}}' ]
+                grep -qx "ndb: debug: client 127.0.0.1 closed its connection while its input was held: dropping it" "$NDB_LOG"
+                run -1 grep 'maxConnections (1) reached' "$NDB_LOG"
+            fi
+            rm -f "$d/fault"
+            stop_server
+        done
+    done
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD NDB_TRANSPORT
+}
+
 @test "maxOutputBytes: a client's own close frame that waited behind its slow requests ends the connection once read, not at the close timeout" {
     # A pipelines slow requests (KV_FIND over 100,000 keys: it yields its
     # turns to others between them) and its close frame; a watch event

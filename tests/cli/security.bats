@@ -295,6 +295,43 @@ closed 1008 login timeout' ]
     [ "$(grep -c '"st":44' "$out2")" -eq 4 ]
 }
 
+@test "a login whose check could not start within 3 s (or a check's time) is refused at once, unchecked (43): parallel clients exit 3, none times out" {
+    # a check of this user takes seconds and the server checks one password
+    # at a time: 8 wrong logins at once queued for 8 checks, and the clients
+    # behind the second or third waited past ndb's --timeout and exited 2
+    # ("no answer to the login ... timed out"); the server then checked
+    # their passwords for nobody.  Now each login the queue could not start
+    # within 3 s is answered 43 at once (--timeout 60: no client gives up).
+    local d="$BATS_TEST_TMPDIR" slow i pids=()
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
+    printf 'guess\n' >"$d/guess.pw"
+    own_server --config "$d/slow.json"
+    for i in 1 2 3 4 5 6 7 8; do
+        (
+            set +e # bats's errexit would end the subshell before the echo
+            "$NDB" --timeout 60 --user slow --password-file "$d/guess.pw" get a
+            echo "exit $?"
+        ) >"$d/out$i" 2>&1 &
+        pids+=($!)
+    done
+    wait "${pids[@]}" || true # their outcomes are in the files
+    cat "$d"/out* >&2
+    local failed=0 refused=0
+    for i in 1 2 3 4 5 6 7 8; do
+        if [ "$(cat "$d/out$i")" = "ndb: cannot log in as 'slow': AuthFailed (44): wrong user or password"$'\n''exit 3' ]; then
+            failed=$((failed + 1))
+        else
+            [[ "$(cat "$d/out$i")" =~ ^"ndb: cannot log in as 'slow': AuthRequired (43): too many logins waiting: the password was not checked; try again in "[1-9][0-9]*" s"$'\n'"exit 3"$ ]]
+            refused=$((refused + 1))
+        fi
+    done
+    [ "$failed" -ge 1 ]
+    [ "$refused" -ge 1 ]
+    [ "$(grep -c 'authentication failed for user "slow"' "$NDB_LOG")" -eq "$failed" ]
+    grep -q '^ndb: info: refused a login of user "slow" from 127.0.0.1 unchecked: its check could not start for [0-9]* ms (too many logins waiting)$' "$NDB_LOG"
+}
+
 @test "SV_AUTH: a password over 4096 bytes answers 42 at once (none longer can match a hash of ndb passwd)" {
     local pw
     pw=$(head -c 4096 /dev/zero | tr '\0' p)
@@ -355,9 +392,10 @@ closed 1008 login timeout' ]
 @test "one address's backlog of failed logins does not hold up another address's login" {
     # at the default cost (600000 iterations) the worker ends fewer checks a
     # second than the throttle lets one address start: two addresses leave
-    # 200 wrong guesses queued (connections closed without a reset, so the
-    # server keeps them); a login from a third address is next in turn, not
-    # behind the backlog (first come first served made it wait 7 s here).
+    # 200 wrong guesses (connections closed without a reset, so the server
+    # keeps what it queued: those it could start within 3 s, the rest are
+    # refused 43 at once); a login from a third address is next in turn,
+    # not behind the backlog (first come first served made it wait 7 s here).
     # Counted, not timed: when it is answered, most of the 200 are still
     # waiting (the throttle alone spreads them over 10 s); behind them, all
     # 200 failures would be logged first.

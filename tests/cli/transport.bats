@@ -7,6 +7,12 @@ load helpers
 
 setup_file() { start_server --max-payload 1024; }
 teardown_file() { stop_server; }
+# a test that started a server of its own (OWN_PID) has it stopped
+teardown() {
+    if [ -n "${OWN_PID:-}" ]; then
+        NDB_PID=$OWN_PID stop_server
+    fi
+}
 
 @test "a message split into continuation frames is reassembled" {
     run probe frag '{"KV_SET":{"keys":{"frag":"ment"}}}' 5
@@ -145,6 +151,32 @@ PY
     local badkey="HTTP/1.1 400 Bad Request | 400 Bad Request: Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)"
     [ "${lines[4]}" = "$badkey" ]
     [ "${lines[5]}" = "$badkey" ]
+}
+
+# http10_refused: an HTTP/1.0 (and 0.9) upgrade to this server (NDB_PORT)
+# is refused with 400 and the reason, logged; an HTTP/1.1 one is not
+http10_refused() {
+    run raw_upgrades <<'PY'
+for version in (b"HTTP/1.0", b"HTTP/0.9", b"HTTP/1.1"):
+    print(raw_answer(PORT, HEAD.replace(b"HTTP/1.1", version)))
+PY
+    [ "$status" -eq 0 ]
+    local old="HTTP/1.1 400 Bad Request | 400 Bad Request: a WebSocket upgrade needs HTTP/1.1 or later (RFC 6455 4.1)"
+    [ "${lines[0]}" = "$old" ]
+    [ "${lines[1]}" = "$old" ]
+    [ "${lines[2]}" = "HTTP/1.1 101 Switching Protocols" ]
+    grep -q "refused a WebSocket upgrade from 127.0.0.1: 400 Bad Request: a WebSocket upgrade needs HTTP/1.1 or later" "$NDB_LOG"
+}
+
+@test "an HTTP/1.0 upgrade is refused with 400 and the reason (RFC 6455 4.1 asks for HTTP/1.1 or later), on both transports" {
+    # both upgraded it (101, in HTTP/1.1, which a 1.0 client need not read)
+    http10_refused
+    # the lws transport, on a server of this test's own (the file's runs on;
+    # teardown stops this one)
+    export NDB_TRANSPORT=lws
+    start_server
+    OWN_PID=$NDB_PID
+    http10_refused
 }
 
 @test "a refused upgrade asked with HEAD is answered without a body (its Content-Length says the GET's)" {

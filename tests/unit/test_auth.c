@@ -244,6 +244,78 @@ static void test_throttled_answers(void) {
     teardown();
 }
 
+/* A login whose check could not start within AUTH_QUEUE_MAX_MS is answered
+ * 43 at once, unchecked, with a time to try again: it was queued, and its
+ * client (ndb's --timeout is 5 s) gave up first and saw a timeout.  Here
+ * the address's rate is what holds it back: after the burst, one start
+ * every 100 ms, so the 36th login would start 3.1 s on. */
+static void test_queue_too_long(void) {
+    setup(USERS);
+    enum { N = THROTTLE_BURST + AUTH_QUEUE_MAX_MS / 100 + 2 };
+    local_client lc[N];
+    fake_now += 100000;
+    for (int i = 0; i < N; i++) {
+        local_client_init(&lc[i], auth_initial_role());
+        snprintf(lc[i].cl.addr, sizeof lc[i].cl.addr, "10.0.0.10");
+        const char *now = ask(&lc[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+        if (i < N - 2) {
+            CHECK_STR(now, ""); /* queued: answered when checked */
+        } else { /* refused unchecked; each gives its place in the rate back, so the next is refused alike */
+            CHECK_STR(now, "{\"SV_AUTH_RSP\":{\"m\":\"too many logins waiting: the password was not checked; try "
+                           "again in 4 s\",\"st\":43,\"tkn\":null}}");
+            CHECK_INT(lc[i].cl.role, ROLE_NONE);
+        }
+    }
+    for (int t = 0; t <= AUTH_QUEUE_MAX_MS; t += 100) {
+        auth_poll();
+        fake_now += 100;
+    }
+    for (int i = 0; i < N; i++) {
+        CHECK_STR(pushed(&lc[i]), i < N - 2 ? FAIL44 : "");
+        CHECK_INT(lc[i].cl.auth_failures, i < N - 2); /* a refusal is no failure */
+    }
+    /* the queue has drained: the next login is checked */
+    CHECK_STR(ask(&lc[N - 1], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"alice-pw\"}}"), "");
+    auth_poll();
+    CHECK_STR(pushed(&lc[N - 1]), "{\"SV_AUTH_RSP\":{\"role\":\"write\",\"st\":1,\"user\":\"alice\"}}\n");
+    for (int i = 0; i < N; i++) local_client_free(&lc[i]);
+    teardown();
+}
+
+/* Checks that take longer than AUTH_QUEUE_MAX_MS (a user of millions of
+ * iterations, a loaded machine: learnt from the checks' own time) still let
+ * a login wait for one check: only a login behind more is refused.  With
+ * the 3 s alone, every login that came while one check ran was refused. */
+static void test_slow_checks_queue_one(void) {
+    setup(USERS);
+    local_client lc[7];
+    fake_now += 100000;
+    for (int i = 0; i < 7; i++) {
+        local_client_init(&lc[i], auth_initial_role());
+        snprintf(lc[i].cl.addr, sizeof lc[i].cl.addr, "10.0.1.%d", i + 1); /* no throttling here */
+    }
+    for (int i = 0; i < 4; i++) { /* four checks of 20 s each: the worker learns what they take */
+        CHECK_STR(ask(&lc[i], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}"), "");
+        fake_now += 20000;
+        auth_poll();
+        CHECK_STR(pushed(&lc[i]), FAIL44);
+    }
+    CHECK_STR(ask(&lc[4], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}"), ""); /* runs */
+    CHECK_STR(ask(&lc[5], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}"), ""); /* waits for it */
+    const char *third = ask(&lc[6], "{\"SV_AUTH\":{\"user\":\"alice\",\"password\":\"guess\"}}");
+    static const char busy[] = "{\"SV_AUTH_RSP\":{\"m\":\"too many logins waiting: the password was not checked; try again in ";
+    CHECK(!strncmp(third, busy, sizeof busy - 1));
+    fake_now += 20000;
+    auth_poll();
+    fake_now += 20000;
+    auth_poll();
+    CHECK_STR(pushed(&lc[4]), FAIL44);
+    CHECK_STR(pushed(&lc[5]), FAIL44);
+    CHECK_STR(pushed(&lc[6]), "");
+    for (int i = 0; i < 7; i++) local_client_free(&lc[i]);
+    teardown();
+}
+
 /* A shutdown answers the running and the waiting logins 43 at once,
  * unchecked, and every later one too: each close frame waits behind its
  * client's answer. */
@@ -465,6 +537,8 @@ int main(void) {
     test_login_flow();
     test_five_failures();
     test_throttled_answers();
+    test_queue_too_long();
+    test_slow_checks_queue_one();
     test_fair_order();
     test_no_endless_wait();
     test_stop_logins();

@@ -233,6 +233,13 @@ export class Client {
                 this.openWaiter = null;
                 this.emit('error', e);
                 this.shutdown(e, 1000, 'authentication failed');
+            } else if (e instanceof NdbError) {
+                // 43 "too many logins waiting": the server's queue of password
+                // checks was long and it left this one unchecked, keeping the
+                // connection, not logged in.  Waiting there for nothing left
+                // connect() pending until the login timeout (60 s): drop the
+                // connection and dial again after the reconnection delay.
+                this.abandon(`login left unchecked: ${e.message}`);
             }
             return; // a connection error: the close handler reconnects
         }
@@ -540,8 +547,9 @@ function urlCredentials(url, o) {
 
 // Is e the answer to a login the server did not check because it is
 // shutting down (docs/protocol.md, Security: SV_AUTH answered 43, "the
-// server is shutting down: the password was not checked")?  43 is the only
-// status SV_AUTH answers that says nothing against the credentials.
+// server is shutting down: the password was not checked"), or because too
+// many logins were waiting ("too many logins waiting: ...")?  43 is the
+// only status SV_AUTH answers that says nothing against the credentials.
 function uncheckedLogin(e) {
     return e.command === 'SV_AUTH' && e.status === 43;
 }

@@ -14,6 +14,7 @@ import { inspect } from 'node:util';
 import { after, afterEach, before, test } from 'node:test';
 import { Ndb, NdbConnectionError, NdbError } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
+import { FakeServer } from './fake.mjs';
 import { client, closeClients, once, record, refused, SENT, take, until } from './real.mjs';
 import { NDB, Server } from './server.mjs';
 
@@ -247,6 +248,32 @@ test('a restart that catches the reconnection\'s login in its check (43, uncheck
     } finally {
         closeClients();
         await s.stop();
+    }
+});
+
+test('a login the server left unchecked for its long queue (43, too many logins waiting) is dialled again, not left pending', async () => {
+    // ndb answers a login whose check could not start within 3 s at once,
+    // 43 "too many logins waiting", and keeps the connection, not logged
+    // in: the client waited there for an answer that never came, connect()
+    // pending until the server's login timeout (60 s).  A fake server
+    // answers the first login so (a real one does it only under a queue
+    // of slow checks, at a moment no test can pick).
+    const fake = await FakeServer.start();
+    const busy = '{"SV_AUTH_RSP":{"m":"too many logins waiting: the password was not checked; try again in 4 s","st":43,"tkn":null}}';
+    let logins = 0;
+    const answer = fake.answer.bind(fake);
+    fake.answer = (text) => (!text.startsWith('{"SV_AUTH"') ? answer(text)
+        : ++logins === 1 ? busy : '{"SV_AUTH_RSP":{"role":"write","st":1,"user":"slow"}}');
+    try {
+        const db = await client(fake.url, { user: 'slow', password: 'pw', minDelay: 50, maxDelay: 100 });
+        const errors = [];
+        db.on('error', (e) => errors.push(e.message));
+        assert.deepEqual([db.state, db.user, db.role, logins], ['open', 'slow', 'write', 2]);
+        assert.equal(await db.kv.count(), 0);
+        assert.deepEqual(errors, []);
+    } finally {
+        closeClients();
+        await fake.stop();
     }
 });
 
