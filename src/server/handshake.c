@@ -227,13 +227,6 @@ static int lws_finds_upgrade_token(struct lws *wsi) {
     return 0;
 }
 
-/* The first way the upgrade request is not an RFC 6455 handshake (4.2.1):
- * an upgrade to another protocol, not a GET, a version other than 13, a
- * key that is not 16 bytes in base64, no Host, no Connection header
- * naming Upgrade.  libwebsockets 4.1 upgrades the second to fourth, and
- * closes the connection without a word (nor a log line) on the last two.
- * Returns the status to refuse it with (0: none) and sets *why to the
- * answer's body. */
 /* Is the request's HTTP version (of its request line: lws keeps it as
  * WSI_TOKEN_HTTP, "HTTP/1.1") 1.1 or later?  RFC 6455 4.1 asks for it:
  * libwebsockets upgraded an HTTP/1.0 request as well, and answered it in
@@ -247,6 +240,14 @@ static int http_1_1_or_later(struct lws *wsi) {
     return major > 1 || (major == 1 && minor >= 1);
 }
 
+/* The first way the upgrade request is not an RFC 6455 handshake (4.1,
+ * 4.2.1): an upgrade to another protocol, not a GET, HTTP older than 1.1,
+ * a version other than 13, a key that is not 16 bytes in base64, no Host,
+ * no Connection header naming Upgrade.  libwebsockets 4.1 upgrades the
+ * second to fifth, and closes the connection without a word (nor a log
+ * line) on the last two.
+ * Returns the status to refuse it with (0: none) and sets *why to the
+ * answer's body. */
 static unsigned upgrade_fault(struct lws *wsi, const char **why) {
     char ub[32], vb[32], kb[32];
     const char *upgrade = header(wsi, WSI_TOKEN_UPGRADE, ub, sizeof ub);
