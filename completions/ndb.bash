@@ -201,7 +201,7 @@ _ndb() {
     # subcommand), its options and positional arguments.  _ndb_spec holds
     # the options of the top level until the command is known, then its own.
     local _ndb_spec= _ndb_usage= _ndb_m= spec_of=none
-    local cmd=() i=1 w only_pos=0 npos=0 pos=() nul=0 _ndb_connargs=() _ndb_session= _ndb_args=()
+    local cmd=() i=1 w only_pos=0 npos=0 pos=() nul=0 flags=' ' _ndb_connargs=() _ndb_session= _ndb_args=()
     while ((i < cword)); do
         w=${words[i]}
         # -5 is a value, but -0 is the option of a command that has --null
@@ -233,6 +233,7 @@ _ndb() {
             elif [[ -z $_ndb_m ]]; then
                 _ndb_conn "$w"
                 [[ $w == -0 || $w == --null ]] && nul=1
+                flags+="$w "
             fi
         fi
         i=$((i + 1))
@@ -277,6 +278,8 @@ _ndb() {
         slot=$_ndb_m
         # "KEY... | -" (get): '-' reads the names from standard input and
         # stands alone; -0 (NUL-separated names) goes with it only
+        # "TKN... | --all" (session end): the flag stands alone
+        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)$ && $flags == *" ${BASH_REMATCH[1]} "* ]] && return 0
         if [[ $_ndb_usage == *" | -" ]]; then
             ((npos > 0)) && [[ ${pos[0]} == - ]] && return 0
             ((nul)) && { ((npos == 0)) && COMPREPLY=(-); return 0; }

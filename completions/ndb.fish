@@ -143,6 +143,7 @@ function __ndb_complete
     set -l session
     set -l only_pos 0
     set -l nul 0
+    set -l flags
     set -l i 2
     set -l nw (count $words)
     while test $i -le $nw
@@ -177,6 +178,7 @@ function __ndb_complete
         else
             set -a conn (__ndb_conn $w)
             contains -- $w -0 --null; and set nul 1
+            set -a flags $w
         end
         set i (math $i + 1)
     end
@@ -231,6 +233,9 @@ function __ndb_complete
         set slot (__ndb_slot "$usage" (count $pos))
         # "KEY... | -" (get): '-' reads the names from standard input and
         # stands alone; -0 (NUL-separated names) goes with it only
+        # "TKN... | --all" (session end): the flag stands alone
+        set -l alone (string match -r -- ' \| (--[a-z-]+)$' $usage)[2]
+        test -n "$alone"; and contains -- $alone $flags; and return
         if string match -q -- '* | -' $usage
             test (count $pos) -gt 0; and test "$pos[1]" = -; and return
             if test $nul = 1

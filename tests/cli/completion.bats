@@ -229,6 +229,8 @@ offers_every_option() {
         done
         [ "$("$f" "session end $t")" = "$t" ] || { echo "$f: the typed prefix" >&2; return 1; }
         [ -z "$("$f" "session save ")" ] || { echo "$f: a NAME is no token" >&2; return 1; }
+        # 'TKN... | --all': tokens and --all together are a usage error
+        [ -z "$("$f" "session end --all ")" ] || { echo "$f: session end --all" >&2; return 1; }
         [ -z "$("$f" "--url ws://127.0.0.1:1/ session end ")" ] || { echo "$f: another server" >&2; return 1; }
         same "$want" "$(NDB_URL=ws://127.0.0.1:1/ "$f" "-p $NDB_PORT session end ")" ||
             { echo "$f: -p chooses the server" >&2; return 1; }
@@ -258,7 +260,9 @@ option_specs() {
                 case $m in
                 '') want=$base
                     # 'KEY... | -': -0 (NUL-separated names) goes with '-' only
-                    "$NDB" $c --help | head -n 1 | grep -q ' | -$' && [[ $l == null ]] && want=- ;;
+                    "$NDB" $c --help | head -n 1 | grep -q ' | -$' && [[ $l == null ]] && want=-
+                    # 'TKN... | --all': the flag stands alone
+                    "$NDB" $c --help | head -n 1 | grep -q " | --$l\$" && want= ;;
                 KEY | K,... | P) want=$keys ;;
                 TKN) want=$toks ;;
                 FILE) want=$files ;;
