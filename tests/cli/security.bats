@@ -305,7 +305,7 @@ closed 1008 login timeout' ]
     local d="$BATS_TEST_TMPDIR" slow i pids=()
     slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
-    printf 'guess\n' >"$d/guess.pw"
+    (umask 077 && printf 'guess\n' >"$d/guess.pw") # 0600: no warning of a readable file
     own_server --config "$d/slow.json"
     for i in 1 2 3 4 5 6 7 8; do
         (
