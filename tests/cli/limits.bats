@@ -768,6 +768,19 @@ closed 1008 output over maxOutputBytes' ]
     grep -q 'transport: NDB_TRANSPORT=lws' "$NDB_LOG"
 }
 
+# slow_and_fast_users DIR: DIR/users.json, with user "slow" (read; 10,000,000
+# iterations: seconds per check) and "fast" (admin), and DIR/p, an empty
+# persist path
+slow_and_fast_users() {
+    local slow fast
+    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
+    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
+        "$slow" "$fast" >"$1/users.json"
+    chmod 600 "$1/users.json"
+    mkdir "$1/p"
+}
+
 @test "maxOutputBytes: a connection waiting for a deferred reply (a login being checked, a save running) gets its 1008 and is closed at once, not reset at the close timeout" {
     # While its SV_AUTH is checked or its KV_SAVE runs, a connection's input
     # is held; a watch event behind the deferred reply passed the limit, and
@@ -775,13 +788,8 @@ closed 1008 output over maxOutputBytes' ]
     # longer reached the client, so it never ended the hold: the 1008 came
     # at once, but the client's answering close frame was never read and
     # the close timeout reset the connection 5 s later (direct path).
-    local d="$BATS_TEST_TMPDIR" slow fast transport deferred
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000) # seconds per check
-    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
-    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
-        "$slow" "$fast" >"$d/users.json"
-    chmod 600 "$d/users.json"
-    mkdir "$d/p"
+    local d="$BATS_TEST_TMPDIR" transport deferred
+    slow_and_fast_users "$d"
     export NDB_FAULT_PATH=/held/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1 # the save waits while $d/fault exists
     for transport in direct lws; do
         [ "$transport" = direct ] || export NDB_TRANSPORT=lws
@@ -831,13 +839,8 @@ end of stream' ]
     # client was refused at accept); now it is dropped within a second.  The
     # direct path reads the end of the stream as a half-close (1.2): the
     # client still gets its answer, the held one too, then the close.
-    local d="$BATS_TEST_TMPDIR" slow fast transport deferred
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000) # seconds per check
-    fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
-    printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
-        "$slow" "$fast" >"$d/users.json"
-    chmod 600 "$d/users.json"
-    mkdir "$d/p"
+    local d="$BATS_TEST_TMPDIR" transport deferred
+    slow_and_fast_users "$d"
     export NDB_FAULT_PATH=/held/ NDB_FAULT_OPS=fsync NDB_FAULT_HOLD=1 # the save waits while $d/fault exists
     for transport in direct lws; do
         [ "$transport" = direct ] || export NDB_TRANSPORT=lws
