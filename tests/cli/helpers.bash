@@ -9,6 +9,13 @@
 : "${NDB:=$BATS_TEST_DIRNAME/../../build/ndb}"
 WSPROBE="$BATS_TEST_DIRNAME/wsprobe.py"
 
+# What `ndb passwd --iterations 10000000` printed for the password "slow-pw":
+# a user whose every check takes seconds (the login queue, the handshake's
+# check budget, logins held at shutdown).  Written out here because every
+# test that computed it first spent one such check on it, 12 s under ASan.
+# The tests that log in as that user with "slow-pw" check it still holds.
+SLOW_PW_HASH='$pbkdf2-sha256$i=10000000$NOuMeOvLZ4T1ylNc9MuyEg$D6IQz7AmwFPu4FeG9yIx6TjZDru1j3ge3D7orsyW04I'
+
 # start_server [serve options...]
 # Starts the server on port 0 (the kernel picks a free port), waits for the
 # "listening on" line and exports NDB_URL (ws:// or, with TLS, wss://),

@@ -773,7 +773,7 @@ closed 1008 output over maxOutputBytes' ]
 # persist path
 slow_and_fast_users() {
     local slow fast
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    slow=$SLOW_PW_HASH
     fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"admin"}]}}' \
         "$slow" "$fast" >"$1/users.json"

@@ -243,7 +243,7 @@ closed 1008 login timeout
 @test "loginTimeoutSec: a login whose check outlasts the deadline is answered, and the connection stays" {
     # 10,000,000 PBKDF2 iterations (the most ndb passwd allows): about 2.3 s per check here, past the 1 s deadline
     local d="$BATS_TEST_TMPDIR" slow
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    slow=$SLOW_PW_HASH
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
     own_server --config "$d/slow.json" --login-timeout 1
     run probe --timeout 30 send "$(auth slow slow-pw)" '{"KV_COUNT":{}}'
@@ -258,7 +258,7 @@ closed 1008 login timeout
     # the connection, so five pipelined failures kept it open for five
     # checks (each behind the throttle's queue with many connections)
     local d="$BATS_TEST_TMPDIR" slow
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    slow=$SLOW_PW_HASH
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
     own_server --config "$d/slow.json" --login-timeout 1
     run probe --timeout 30 send "$(auth slow guess1)" "$(auth slow guess2)" "$(auth slow slow-pw)" '{"KV_COUNT":{}}'
@@ -303,7 +303,7 @@ closed 1008 login timeout' ]
     # their passwords for nobody.  Now each login the queue could not start
     # within 3 s is answered 43 at once (--timeout 60: no client gives up).
     local d="$BATS_TEST_TMPDIR" slow i pids=()
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    slow=$SLOW_PW_HASH
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$slow" >"$d/slow.json"
     (umask 077 && printf 'guess\n' >"$d/guess.pw") # 0600: no warning of a readable file
     own_server --config "$d/slow.json"
@@ -476,7 +476,7 @@ PY
 slow_logins_at_shutdown() {
     local wait_s=$1 d="$BATS_TEST_TMPDIR" h
     shift
-    h=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    h=$SLOW_PW_HASH
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"}]}}' "$h" >"$d/slow.json"
     own_server --config "$d/slow.json" "$@"
     local w
@@ -517,7 +517,7 @@ slow_logins_at_shutdown() {
 @test "Basic authentication: a user whose check alone is longer than a handshake may spend gets 503 at once, never stalls the server; SV_AUTH works" {
     # 10,000,000 PBKDF2 iterations: seconds per check on any machine of today
     local d="$BATS_TEST_TMPDIR" slow fast
-    slow=$(printf 'slow-pw\n' | "$NDB" passwd --iterations 10000000)
+    slow=$SLOW_PW_HASH
     fast=$(printf 'fast-pw\n' | "$NDB" passwd --iterations 100000)
     printf '{"security":{"users":[{"name":"slow","password":"%s","role":"read"},{"name":"fast","password":"%s","role":"read"}]}}' \
         "$slow" "$fast" >"$d/slow.json"
