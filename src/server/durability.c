@@ -585,7 +585,7 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
         }
         return -1;
     }
-    if (cfg->journal != JOURNAL_OFF && recovery_next_file_follows(&d->L, &rep, err, errlen)) return -1;
+    if (cfg->journal != JOURNAL_OFF && recovery_next_file_follows(&rep, err, errlen)) return -1;
     uint64_t recovery_ms = mono_ms() - t0;
     /* Recovered means something to restore: a record, or an automatic
      * snapshot holding a key or session.  A journal file without records

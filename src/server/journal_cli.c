@@ -239,7 +239,7 @@ static int journal_main(int argc, char **argv) {
     recovery_report rep;
     store_init(&st, 0, 64);
     int rc = recovery_run(&st, &L, repair ? RECOVER_START : RECOVER_CHECK, &rep, err, sizeof err);
-    if (rc == 0 && rep.found) rc = recovery_next_file_follows(&L, &rep, err, sizeof err); /* as serve --journal */
+    if (rc == 0 && rep.found) rc = recovery_next_file_follows(&rep, err, sizeof err); /* as serve --journal */
     if (rc == 0 && !rep.found) {
         /* "recovers 0 keys" would pass a script's check of a path whose
          * journal files were lost or that never had any (a wrong path, a
@@ -287,7 +287,7 @@ static int journal_main(int argc, char **argv) {
     store_free(&st);
     store_init(&st, 0, 64);
     rc = recovery_run(&st, &L, RECOVER_CHECK, &rep, err, sizeof err);
-    if (rc == 0) rc = recovery_next_file_follows(&L, &rep, err, sizeof err);
+    if (rc == 0) rc = recovery_next_file_follows(&rep, err, sizeof err);
     if (rc) printf("after the repair: %s\n", err);
     else print_found(&rep, &st);
     store_free(&st);

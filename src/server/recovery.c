@@ -210,33 +210,41 @@ static int gen_listed(const uint64_t *gens, int n, uint64_t g) {
     return 0;
 }
 
-int recovery_next_file_follows(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen) {
-    uint64_t *snaps = NULL, *jnls = NULL;
-    int rc = -1;
-    int ns = auto_list_snapshots(L, &snaps, err, errlen);
-    int nj = ns < 0 ? -1 : auto_list_journals(L, &jnls, err, errlen);
-    if (ns < 0 || nj < 0) goto out;
-    /* after the newest file replayed (one of the base's generation or
-     * later), the rule between two files; with none, the rule for the
-     * first file after the base (recovery_run) */
+/* The first generation from g on (below limit) that no interrupted
+ * snapshot holds alone.  A snapshot that failed or was cut short by a
+ * crash still took its generation number, so journal files may step over
+ * such generations without anything being missing.  With `journal_ends`,
+ * a snapshot with a journal mark (autosnap.h) ends the run: it was taken
+ * with the journal on, so a journal file of its generation belongs there. */
+static uint64_t past_interrupted(const auto_layout *L, const uint64_t *snaps, int ns, uint64_t g, uint64_t limit,
+                                 int journal_ends) {
+    while (g < limit && gen_listed(snaps, ns, g) && !(journal_ends && autosnap_has_journal(L, g))) g++;
+    return g;
+}
+
+int recovery_next_file_follows(const recovery_report *rep, char *err, size_t errlen) {
+    if (!rep->gap_gen) return 0;
+    snprintf(err, errlen,
+             "automatic snapshot %s is not complete and lies past the journal, with nothing in generation %llu: "
+             "a journal file begun after it would be missing its predecessors at the next start; move it away "
+             "if no ndb server of this path left it there",
+             rep->gap_snapshot, (unsigned long long)rep->gap_gen);
+    return -1;
+}
+
+/* After the files to replay are known: would the journal file a start
+ * begins next (rep->last_gen + 1) follow them?  From the newest file
+ * replayed (one of the base's generation or later), the rule between two
+ * files; with none, the rule for the first file after the base.  Records
+ * the first generation nothing holds in rep->gap_gen (0: none). */
+static void find_gap_before_next_file(const auto_layout *L, const uint64_t *snaps, int ns, const uint64_t *jnls,
+                                      int nj, recovery_report *rep) {
     int after_file = nj > 0 && jnls[nj - 1] >= rep->base_gen;
     uint64_t g = after_file ? jnls[nj - 1] + 1 : rep->base_gen + 1;
-    while (g <= rep->last_gen && gen_listed(snaps, ns, g) && !(after_file && autosnap_has_journal(L, g))) g++;
-    rc = 0;
-    if (g <= rep->last_gen) {
-        char path[PATH_MAX];
-        auto_snapshot_path(L, rep->last_gen, path, sizeof path);
-        snprintf(err, errlen,
-                 "automatic snapshot %s is not complete and lies past the journal, with nothing in generation %llu: "
-                 "a journal file begun after it would be missing its predecessors at the next start; move it away "
-                 "if no ndb server of this path left it there",
-                 path, (unsigned long long)g);
-        rc = -1;
-    }
-out:
-    free(snaps);
-    free(jnls);
-    return rc;
+    g = past_interrupted(L, snaps, ns, g, rep->last_gen + 1, after_file);
+    if (g > rep->last_gen) return;
+    rep->gap_gen = g;
+    auto_snapshot_path(L, rep->last_gen, rep->gap_snapshot, sizeof rep->gap_snapshot);
 }
 
 int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report *rep, char *err, size_t errlen) {
@@ -274,8 +282,7 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
          * journal beside it (a save schedule's, before --journal was
          * turned on) took its generation number, and the journal started
          * after it.  A generation that nothing holds is a missing file. */
-        uint64_t allowed = expect + (rep->base_gen ? 1 : 0);
-        while (jnls[first] > allowed && gen_listed(snaps, ns, allowed)) allowed++;
+        uint64_t allowed = past_interrupted(L, snaps, ns, expect + (rep->base_gen ? 1 : 0), jnls[first], 0);
         if (jnls[first] > allowed) {
             char path[PATH_MAX];
             auto_journal_path(L, jnls[first], path, sizeof path);
@@ -297,8 +304,7 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
              * cut short while the journal was off.  The next journal's
              * server recovered what the files before held and went on from
              * there, so nothing is missing. */
-            uint64_t next = jnls[i - 1] + 1;
-            while (next < jnls[i] && gen_listed(snaps, ns, next) && !autosnap_has_journal(L, next)) next++;
+            uint64_t next = past_interrupted(L, snaps, ns, jnls[i - 1] + 1, jnls[i], 1);
             if (jnls[i] == next) continue;
             /* the changes of the later files build on the missing ones:
              * replaying them without it would give a state that never was */
@@ -324,6 +330,7 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
         goto out;
     }
     rep->replay_ms = mono_ms() - t0;
+    find_gap_before_next_file(L, snaps, ns, jnls, nj, rep);
     rc = 0;
 out:
     free(snaps);

@@ -50,6 +50,9 @@ typedef struct recovery_report {
     char bad_why[700];
     unsigned later_files;    /* journal files after the damaged one */
     uint64_t later_bytes;
+    uint64_t gap_gen;        /* after a run that succeeded: the first generation before the next
+                              * journal file that nothing holds (0: none; recovery_next_file_follows) */
+    char gap_snapshot[PATH_MAX]; /* the snapshot past the journal that makes that gap */
 } recovery_report;
 
 /* Rebuild st (empty, with no sinks) from L.  Returns 0, or -1 with a
@@ -63,8 +66,10 @@ int recovery_run(ndb_store *st, const auto_layout *L, int mode, recovery_report 
  * past the journal in @ndb/snapshots (copied there by hand) would else
  * number the new file so that the next start finds journal files missing,
  * with the writes acknowledged into it out of reach.  0, or -1 with the
- * reason in err.  (A save schedule without a journal begins no file.) */
-int recovery_next_file_follows(const auto_layout *L, const recovery_report *rep, char *err, size_t errlen);
+ * reason in err.  (A save schedule without a journal begins no file.)
+ * recovery_run finds the answer from the listing it already made; this
+ * turns it into the caller's error. */
+int recovery_next_file_follows(const recovery_report *rep, char *err, size_t errlen);
 
 /* Cut the journal at the damage rep describes: the damaged file keeps its
  * records before it (the rest is moved to "<file>.damaged"), later files
