@@ -244,10 +244,12 @@ option_specs() {
     "$NDB" "$@" --help | sed -nE 's/^ +(-([A-Za-z0-9]), )?--([A-Za-z0-9][-A-Za-z0-9]*)( ([^ ]+))?( {2,}.*)?$/\2|\3|\5/p'
 }
 
-@test "bash: every option of every command: a flag leaves the next word to the arguments, an option's value gets its own candidates" {
-    # get -0 offered key names: -0 read as a value (-5 is one), and the key
-    # names as the argument after it, though -0 goes with '-' only
-    local c s l m o base want got keys toks files dirs
+# Every option of every command, completed the way bash would: 800 calls of
+# _ndb.  They run in a bash of their own (every_option_bash): inside the test
+# bats's DEBUG trap runs for each command _ndb runs, which made this one test
+# take four minutes.
+every_option() {
+    local c s l m o base want got keys toks files dirs usage
     keys=$(comp "get ")
     [ -n "$keys" ]
     toks=$(comp "session end ")
@@ -255,14 +257,15 @@ option_specs() {
     dirs=$(compgen -d -- "" | LC_ALL=C sort)
     while IFS= read -r c; do
         base=$(comp "$c ")
+        usage=$("$NDB" $c --help | head -n 1)
         while IFS='|' read -r s l m; do
             for o in ${s:+-$s} --$l; do
                 case $m in
                 '') want=$base
                     # 'KEY... | -': -0 (NUL-separated names) goes with '-' only
-                    "$NDB" $c --help | head -n 1 | grep -q ' | -$' && [[ $l == null ]] && want=-
+                    [[ $usage == *' | -' && $l == null ]] && want=-
                     # 'TKN... | --all': the flag stands alone
-                    "$NDB" $c --help | head -n 1 | grep -q " | --$l\$" && want= ;;
+                    [[ $usage == *" | --$l" ]] && want= ;;
                 KEY | K,... | P) want=$keys ;;
                 TKN) want=$toks ;;
                 FILE) want=$files ;;
@@ -275,9 +278,26 @@ option_specs() {
                 esac
                 got=$(comp "$c $o ")
                 [ "$got" = "$want" ] || { echo "'$c $o ' ($m): [$got] wanted [$want]" >&2; return 1; }
+                echo checked
             done
         done < <(option_specs $c)
     done < <("$NDB" help --commands)
+}
+
+@test "bash: every option of every command: a flag leaves the next word to the arguments, an option's value gets its own candidates" {
+    # get -0 offered key names: -0 read as a value (-5 is one), and the key
+    # names as the argument after it, though -0 goes with '-' only
+    run --separate-stderr bash -c "set -e; $(declare -f comp option_specs every_option); source \"\$1\"; every_option" \
+        every_option_bash "$COMPLETIONS/ndb.bash"
+    [ -z "$stderr" ] || { echo "$stderr" >&2; return 1; }
+    [ "$status" -eq 0 ]
+    # one check for each form of each option: a loop that stopped early
+    # checked nothing after that
+    local forms
+    forms=$(while IFS= read -r c; do option_specs $c; done < <("$NDB" help --commands) |
+        awk -F'|' '{ n += ($1 != "") + 1 } END { print n }')
+    [ "${#lines[@]}" -eq "$forms" ]
+    [ "$forms" -gt 500 ]
 }
 
 @test "bash, zsh, fish: get -0 and get - complete only what they take: '-' after -0, nothing after '-'" {
