@@ -295,7 +295,8 @@ export class Ndb extends Client {
 /** Connect and resolve with a ready client. */
 export function connect(url: string, options?: Options): Promise<Ndb>;
 
-/** A session token checked and put in wire form. */
+/** A session token checked and put in wire form, as answers and events carry it: a number up to
+ *  2^53−1 (token('123') is 123), a BigInt above; so is `db.session(t).token`. */
 export function token(t: Token | JsonNumber): number | bigint;
 
 /** Which method sends each command. */
