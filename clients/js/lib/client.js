@@ -211,7 +211,7 @@ export class Client {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(ev.code)})`}`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(this.url, ev.code)})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
@@ -557,10 +557,20 @@ function uncheckedLogin(e) {
 // A failed handshake's close code, when no error text came with it.  1006
 // is all a browser tells, for a server that is down and for one that
 // refused the page's origin (403) alike: the message names both, so that
-// the developer reading only "cannot connect" knows where to look.
-function silentClose(code) {
+// the developer reading only "cannot connect" knows where to look.  It is
+// also all a browser tells of a TLS failure, so the message names that too:
+// for wss://, a certificate the browser does not trust (a self-signed one),
+// which the browser shows when its https:// address is opened; for ws://, a
+// server that serves wss:// only.  Both were reported as "the server may be
+// down, or refuse this page's origin", sending the developer to
+// --allow-origin and a log that said nothing of the page.
+function silentClose(url, code) {
     if (code !== 1006) return `close code ${code}`;
-    return "close code 1006; the WebSocket gives no reason: the server may be down, or refuse this page's origin (see its --allow-origin and its log)";
+    const origin = "refuse this page's origin (see its --allow-origin and its log)";
+    const why = /^wss:/i.test(url)
+        ? `the server may be down, ${origin}, or have a certificate this browser does not trust (open ${url.replace(/^wss:/i, 'https:')} in the browser to see)`
+        : `the server may be down, serve wss:// only, or ${origin}`;
+    return `close code 1006; the WebSocket gives no reason: ${why}`;
 }
 
 // What an error event of a WebSocket says, on one line ("" if nothing).
