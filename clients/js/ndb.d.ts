@@ -152,9 +152,10 @@ export class Watcher implements AsyncIterable<WatchEvent> {
  *  `ttl`, or a number, a Map or another class's object in place of it, is a TypeError: it would
  *  make a session that never expires). */
 export interface ExpiryOptions {
-    /** Seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
-     *  TypeError (it would otherwise be dropped, and the session never expire). */
-    duration?: number;
+    /** Whole seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
+     *  TypeError (it would otherwise be dropped, and the session never expire), and so does a
+     *  duration that is not a whole number of seconds, 0 or more (1.5, NaN, "600"). */
+    duration?: number | bigint;
     deleteSession?: boolean;
     extendOnGet?: boolean;
     extendOnSetAdd?: boolean;

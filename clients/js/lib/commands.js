@@ -159,6 +159,13 @@ function checkExpiry(e) {
     }
     if (e.duration == null && EXPIRY_FLAGS.some((f) => e[f]))
         throw new TypeError('deleteSession, extendOnGet and extendOnSetAdd need a duration (0: never expires)');
+    // whole seconds (docs/protocol.md, SH_NEW: a uint): NaN (Number('abc')
+    // from a form) was taken as no duration, a session that never expires,
+    // with deleteSession or not; 1.5, -1 or '600' got only "ValueTypeInvalid
+    // (41): Param type incorrect", which names no parameter
+    const d = e.duration;
+    if (d != null && !(Number.isSafeInteger(d) && d >= 0) && !(typeof d === 'bigint' && d >= 0n))
+        throw new TypeError(`the expiry's duration is a whole number of seconds, 0 or more (0: never expires); got ${shown(d)}`);
 }
 
 // The body of SH_NEW from {duration, deleteSession, extendOnGet,
