@@ -141,7 +141,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     readonly id: number | bigint | null;
     readonly family: 'KV' | 'SH';
     readonly ended: boolean;
-    /** Why it ended: the server's refusal to renew it after a reconnection, else null. */
+    /** Why it ended, which its iterator throws: the server's refusal to renew it after a
+     *  reconnection, or of the login of a reconnection (which closes the client); else null. */
     readonly error: NdbError | null;
     /** Stop watching (KV_UNWATCH / SH_UNWATCH). */
     close(): Promise<void>;

@@ -149,12 +149,17 @@ export class Client {
         this.shutdown(new NdbConnectionError(null, 'the client was closed'), 1000, 'closed by the client');
     }
 
+    // Close for good because of err.  The server's refusal (NdbError: a login
+    // refused on a reconnection) ends every watcher with it, as a refused
+    // renewal does (an iterator throws it, watcher.error holds it): those
+    // watchers ended as after close(), so a `for await` loop simply finished
+    // and a live view stopped following without a word.
     shutdown(err, code, reason) {
         if (this.state === 'closed') return;
         this.state = 'closed';
         clearTimeout(this.retryTimer);
         this.failAll(err, true);
-        for (const w of [...this.subscriptions]) w.end(null);
+        for (const w of [...this.subscriptions]) w.end(err instanceof NdbError ? err : null);
         this.subscriptions.clear();
         this.watchers.clear();
         if (this.openWaiter) this.openWaiter.reject(err);
