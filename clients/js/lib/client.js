@@ -223,6 +223,7 @@ export class Client {
 
     // Connected: authenticate, renew the watches, then send what waited.
     async handshake() {
+        const ws = this.ws;
         try {
             if (this.#credentials) await this.authenticate(this.#credentials.user, this.#credentials.password, true);
             await Promise.all([...this.subscriptions].map((w) => w.renew()));
@@ -245,6 +246,13 @@ export class Client {
                 // connect() pending until the login timeout (60 s): drop the
                 // connection and dial again after the reconnection delay.
                 this.abandon(`login left unchecked: ${e.message}`);
+            } else if (e instanceof NdbTimeoutError && this.ws === ws) {
+                // the login or a watch's renewal got no answer in time, although
+                // something else came back (another renewal's answer), so the
+                // connection was not given up as dead: it stayed half set up,
+                // "connecting" for ever, and every request failed with "not
+                // sent: no connection".  Make it again.
+                this.abandon(`the connection was not set up: ${e.message}`);
             }
             return; // a connection error: the close handler reconnects
         }
