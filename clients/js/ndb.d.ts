@@ -141,7 +141,8 @@ export class Watcher implements AsyncIterable<WatchEvent> {
     readonly id: number | bigint | null;
     readonly family: 'KV' | 'SH';
     readonly ended: boolean;
-    /** Why it ended: the server's refusal to renew it after a reconnection, else null. */
+    /** Why it ended, which its iterator throws: the server's refusal to renew it after a
+     *  reconnection, or of the login of a reconnection (which closes the client); else null. */
     readonly error: NdbError | null;
     /** Stop watching (KV_UNWATCH / SH_UNWATCH). */
     close(): Promise<void>;
@@ -152,9 +153,10 @@ export class Watcher implements AsyncIterable<WatchEvent> {
  *  `ttl`, or a number, a Map or another class's object in place of it, is a TypeError: it would
  *  make a session that never expires). */
 export interface ExpiryOptions {
-    /** Seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
-     *  TypeError (it would otherwise be dropped, and the session never expire). */
-    duration?: number;
+    /** Whole seconds; 0 or absent: never expires.  A flag set to true without a duration throws a
+     *  TypeError (it would otherwise be dropped, and the session never expire), and so does a
+     *  duration that is not a whole number of seconds, 0 or more (1.5, NaN, "600"). */
+    duration?: number | bigint;
     deleteSession?: boolean;
     extendOnGet?: boolean;
     extendOnSetAdd?: boolean;
@@ -295,7 +297,8 @@ export class Ndb extends Client {
 /** Connect and resolve with a ready client. */
 export function connect(url: string, options?: Options): Promise<Ndb>;
 
-/** A session token checked and put in wire form. */
+/** A session token checked and put in wire form, as answers and events carry it: a number up to
+ *  2^53−1 (token('123') is 123), a BigInt above; so is `db.session(t).token`. */
 export function token(t: Token | JsonNumber): number | bigint;
 
 /** Which method sends each command. */

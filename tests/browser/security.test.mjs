@@ -4,7 +4,8 @@
 // and a page whose name is re-pointed at the server (DNS rebinding) is
 // refused although it claims the server's own origin.
 // The JavaScript client on a page of a refused origin says what the bare
-// close code 1006 may mean.
+// close code 1006 may mean, and so it does for a TLS server whose
+// certificate the browser does not trust, or a ws:// URL for a TLS server.
 //
 // The pages come from node:http servers on loopback addresses of their own
 // (127.0.0.2 is never allowed, 127.0.0.3 is); ndb listens on 127.0.0.1.
@@ -21,7 +22,7 @@
 // `node --test` in this directory (ctest's "browser" test does).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser } from './chromium.mjs';
+import { Server } from './page.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NDB = process.env.NDB || join(here, '../../build/ndb');
@@ -138,6 +140,21 @@ async function runPage(b, pageUrl) {
     }
 }
 
+// What the JavaScript client's connect() to url does on a page of pageOrigin
+// (the client under /ndb/): 'connected', or the error it rejects with.
+async function tryConnect(b, pageOrigin, url) {
+    const page = await b.newPage();
+    try {
+        await page.goto(`${pageOrigin}/blank`, { timeout: WAIT_MS });
+        return await page.evaluate(async (u) => {
+            const { connect } = await import('/ndb/ndb.js');
+            return connect(u).then((db) => { db.close(); return 'connected'; }, (e) => `${e.name}: ${e.message}`);
+        }, url);
+    } finally {
+        await page.close();
+    }
+}
+
 before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'ndb-browser-'));
     pages.foreign = await pageServer('127.0.0.2');
@@ -170,27 +187,12 @@ test('a page of a disallowed origin can neither write nor read', async () => {
 });
 
 test('the JavaScript client on a page of a disallowed origin: connect() rejects, naming the origin as a possible cause', async () => {
-    const page = await browser.newPage();
-    try {
-        await page.goto(`${pages.foreign.origin}/blank`, { timeout: WAIT_MS });
-        const got = await page.evaluate(async (url) => {
-            const { connect } = await import('/ndb/ndb.js');
-            return connect(url).then(() => 'connected', (e) => `${e.name}: ${e.message}`);
-        }, `ws://127.0.0.1:${ndbPort}/`);
-        // it said only "(close code 1006)": nothing a web developer could act on
-        assert.equal(got, `NdbConnectionError: cannot connect to ws://127.0.0.1:${ndbPort}/ (close code 1006; the WebSocket gives no reason: ` +
-            "the server may be down, or refuse this page's origin (see its --allow-origin and its log))");
-        // from the allowed origin the same client connects
-        await page.goto(`${pages.allowed.origin}/blank`, { timeout: WAIT_MS });
-        assert.equal(await page.evaluate(async (url) => {
-            const { connect } = await import('/ndb/ndb.js');
-            const db = await connect(url);
-            db.close();
-            return db.url;
-        }, `ws://127.0.0.1:${ndbPort}/`), `ws://127.0.0.1:${ndbPort}/`);
-    } finally {
-        await page.close();
-    }
+    const url = `ws://127.0.0.1:${ndbPort}/`;
+    // it said only "(close code 1006)": nothing a web developer could act on
+    assert.equal(await tryConnect(browser, pages.foreign.origin, url), `NdbConnectionError: cannot connect to ${url} (close code 1006; ` +
+        "the WebSocket gives no reason: the server may be down, serve wss:// only, or refuse this page's origin (see its --allow-origin and its log))");
+    // from the allowed origin the same client connects
+    assert.equal(await tryConnect(browser, pages.allowed.origin, url), 'connected');
 });
 
 test('the same page from an origin given with --allow-origin works', async () => {
@@ -219,4 +221,33 @@ test("a page of the server's own origin, under a loopback address, may connect",
     assert.equal(r.opened, true);
     assert.equal(r.messages[0], '{"KV_SET_RSP":{"st":1}}');
     assert.equal(keyExists(key), true);
+});
+
+test('a TLS server the browser does not trust, or a ws:// URL for it: the message names the certificate, or wss://, not only the origin', async () => {
+    // a self-signed certificate (of 127.0.0.1), which chromium does not trust
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', join(tmp, 'key.pem'), '-out', join(tmp, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = await Server.start(['--tls-cert', join(tmp, 'cert.pem'), '--tls-key', join(tmp, 'key.pem'),
+        '--allow-origin', pages.allowed.origin]);
+    try {
+        const why = 'close code 1006; the WebSocket gives no reason: the server may be down, ';
+        // it said "the server may be down, or refuse this page's origin" only: a page of an allowed origin
+        // sent its developer to --allow-origin, and the server's log said nothing of the page
+        assert.equal(await tryConnect(browser, pages.allowed.origin, tls.url), `NdbConnectionError: cannot connect to ${tls.url} (${why}` +
+            "refuse this page's origin (see its --allow-origin and its log), or have a certificate this browser does not trust " +
+            `(open https://127.0.0.1:${tls.port}/ in the browser to see))`);
+        const plain = tls.url.replace(/^wss:/, 'ws:');
+        assert.equal(await tryConnect(browser, pages.allowed.origin, plain), `NdbConnectionError: cannot connect to ${plain} (${why}` +
+            "serve wss:// only, or refuse this page's origin (see its --allow-origin and its log))");
+        // trusted (as after accepting the certificate), the same page connects
+        const trusting = await launchBrowser(['--ignore-certificate-errors']);
+        try {
+            assert.equal(await tryConnect(trusting, pages.allowed.origin, tls.url), 'connected');
+        } finally {
+            await trusting.close();
+        }
+    } finally {
+        await tls.stop();
+    }
 });

@@ -149,12 +149,17 @@ export class Client {
         this.shutdown(new NdbConnectionError(null, 'the client was closed'), 1000, 'closed by the client');
     }
 
+    // Close for good because of err.  The server's refusal (NdbError: a login
+    // refused on a reconnection) ends every watcher with it, as a refused
+    // renewal does (an iterator throws it, watcher.error holds it): those
+    // watchers ended as after close(), so a `for await` loop simply finished
+    // and a live view stopped following without a word.
     shutdown(err, code, reason) {
         if (this.state === 'closed') return;
         this.state = 'closed';
         clearTimeout(this.retryTimer);
         this.failAll(err, true);
-        for (const w of [...this.subscriptions]) w.end(null);
+        for (const w of [...this.subscriptions]) w.end(err instanceof NdbError ? err : null);
         this.subscriptions.clear();
         this.watchers.clear();
         if (this.openWaiter) this.openWaiter.reject(err);
@@ -211,13 +216,14 @@ export class Client {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(ev.code)})`}`), false);
+            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(this.url, ev.code)})`}`), false);
             else this.lost(ev.code, ev.reason || '');
         };
     }
 
     // Connected: authenticate, renew the watches, then send what waited.
     async handshake() {
+        const ws = this.ws;
         try {
             if (this.#credentials) await this.authenticate(this.#credentials.user, this.#credentials.password, true);
             await Promise.all([...this.subscriptions].map((w) => w.renew()));
@@ -240,6 +246,13 @@ export class Client {
                 // connect() pending until the login timeout (60 s): drop the
                 // connection and dial again after the reconnection delay.
                 this.abandon(`login left unchecked: ${e.message}`);
+            } else if (e instanceof NdbTimeoutError && this.ws === ws) {
+                // the login or a watch's renewal got no answer in time, although
+                // something else came back (another renewal's answer), so the
+                // connection was not given up as dead: it stayed half set up,
+                // "connecting" for ever, and every request failed with "not
+                // sent: no connection".  Make it again.
+                this.abandon(`the connection was not set up: ${e.message}`);
             }
             return; // a connection error: the close handler reconnects
         }
@@ -557,10 +570,20 @@ function uncheckedLogin(e) {
 // A failed handshake's close code, when no error text came with it.  1006
 // is all a browser tells, for a server that is down and for one that
 // refused the page's origin (403) alike: the message names both, so that
-// the developer reading only "cannot connect" knows where to look.
-function silentClose(code) {
+// the developer reading only "cannot connect" knows where to look.  It is
+// also all a browser tells of a TLS failure, so the message names that too:
+// for wss://, a certificate the browser does not trust (a self-signed one),
+// which the browser shows when its https:// address is opened; for ws://, a
+// server that serves wss:// only.  Both were reported as "the server may be
+// down, or refuse this page's origin", sending the developer to
+// --allow-origin and a log that said nothing of the page.
+function silentClose(url, code) {
     if (code !== 1006) return `close code ${code}`;
-    return "close code 1006; the WebSocket gives no reason: the server may be down, or refuse this page's origin (see its --allow-origin and its log)";
+    const origin = "refuse this page's origin (see its --allow-origin and its log)";
+    const why = /^wss:/i.test(url)
+        ? `the server may be down, ${origin}, or have a certificate this browser does not trust (open ${url.replace(/^wss:/i, 'https:')} in the browser to see)`
+        : `the server may be down, serve wss:// only, or ${origin}`;
+    return `close code 1006; the WebSocket gives no reason: ${why}`;
 }
 
 // What an error event of a WebSocket says, on one line ("" if nothing).

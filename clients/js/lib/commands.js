@@ -40,13 +40,21 @@ export const COMMAND_METHODS = {
 };
 
 // A session token as it goes on the wire: a non-negative integer below
-// 2^64, given as a safe integer, a BigInt, or a string of digits.
+// 2^64, given as a safe integer, a BigInt, or a string of digits.  It comes
+// back as the client reads tokens in answers and events: a number up to
+// 2^53-1, a BigInt above.  token('123') was 123n, so a page that took a
+// token from its URL found `ev.tkn === db.session(t).token` never true.
 export function token(t) {
     if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) return t;
-    if (typeof t === 'bigint' && t >= 0n && t <= MAX_U64) return t;
-    if (typeof t === 'string' && /^[0-9]{1,20}$/.test(t) && BigInt(t) <= MAX_U64) return BigInt(t);
+    if (typeof t === 'bigint' && t >= 0n && t <= MAX_U64) return readable(t);
+    if (typeof t === 'string' && /^[0-9]{1,20}$/.test(t) && BigInt(t) <= MAX_U64) return readable(BigInt(t));
     if (t instanceof JsonNumber && /^[0-9]{1,20}$/.test(t.text)) return token(t.text);
     throw new TypeError(`not a session token (an integer from 0 to 2^64-1): ${String(t)}`);
+}
+
+// A token as answers carry it: a number if it is exact as one, else the BigInt.
+function readable(t) {
+    return t <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(t) : t;
 }
 
 // Tokens as they go on the wire: an array of tokens, or one token alone
@@ -151,6 +159,13 @@ function checkExpiry(e) {
     }
     if (e.duration == null && EXPIRY_FLAGS.some((f) => e[f]))
         throw new TypeError('deleteSession, extendOnGet and extendOnSetAdd need a duration (0: never expires)');
+    // whole seconds (docs/protocol.md, SH_NEW: a uint): NaN (Number('abc')
+    // from a form) was taken as no duration, a session that never expires,
+    // with deleteSession or not; 1.5, -1 or '600' got only "ValueTypeInvalid
+    // (41): Param type incorrect", which names no parameter
+    const d = e.duration;
+    if (d != null && !(Number.isSafeInteger(d) && d >= 0) && !(typeof d === 'bigint' && d >= 0n))
+        throw new TypeError(`the expiry's duration is a whole number of seconds, 0 or more (0: never expires); got ${shown(d)}`);
 }
 
 // The body of SH_NEW from {duration, deleteSession, extendOnGet,

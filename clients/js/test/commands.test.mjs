@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { COMMAND_METHODS, JsonText } from '../ndb.js';
+import { COMMAND_METHODS, JsonNumber, JsonText, token } from '../ndb.js';
 import { assertAllGiven, assertSent, commandsDef } from './coverage.mjs';
 import { client, refused, SENT } from './real.mjs';
 import { Server } from './server.mjs';
@@ -190,6 +190,27 @@ test('malformed tokens are refused before anything is sent', async () => {
     await db.sessions.end(t);
     assert.deepEqual(await db.sessions.load('zero'), { keys: 0, name: 'zero', sessions: 0 });
     await refused(db.request('SH_GET', { tkn: -1, keys: [] }), 'SH_GET', 101);
+});
+
+test('token() and db.session(t).token are what answers and events carry: a number up to 2^53-1, a BigInt above', async () => {
+    // token('123') was 123n: a page that took a session's token from its URL
+    // or a form never matched the events of that session (ev.tkn === s.token)
+    assert.equal(token('123'), 123);
+    assert.equal(token(123n), 123);
+    assert.equal(token(new JsonNumber('42')), 42);
+    assert.equal(token(String(Number.MAX_SAFE_INTEGER)), Number.MAX_SAFE_INTEGER);
+    assert.equal(token('9007199254740992'), 9007199254740992n);
+    assert.equal(token(2n ** 64n - 1n), 2n ** 64n - 1n);
+    const t = await db.sessions.create();
+    const s = db.session(String(t));
+    assert.equal(s.token, t);
+    let matched;
+    const seen = new Promise((resolve) => { matched = resolve; });
+    const w = await db.sessions.watch({ tkns: String(t) }, (ev) => matched(ev.tkn === s.token));
+    await s.set({ a: 1 });
+    assert.equal(await seen, true);
+    await w.close();
+    await s.end();
 });
 
 test('kv.find as the README has it: $ for the value itself (the CLI\'s --where), and paths per key with keys: [key]', async () => {

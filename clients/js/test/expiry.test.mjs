@@ -130,6 +130,24 @@ test('sessions.create and session(t).expire: a flag without a duration throws a 
     await db.sessions.end(t);
 });
 
+test('sessions.create and session(t).expire: a duration that is not a whole number of seconds throws a TypeError and sends nothing', async () => {
+    const m = (got) => ({ name: 'TypeError', message: `the expiry's duration is a whole number of seconds, 0 or more (0: never expires); got ${got}` });
+    const before = (await db.sessions.infoAll()).totalSessions;
+    // NaN (Number('abc') from a form) made a session that never expires, deleteSession or not
+    assert.throws(() => db.sessions.create({ duration: NaN, deleteSession: true }), m('the number NaN'));
+    // these got only ValueTypeInvalid (41): Param type incorrect
+    assert.throws(() => db.sessions.create({ duration: 0.3 }), m('the number 0.3'));
+    assert.throws(() => db.sessions.create({ duration: -1 }), m('the number -1'));
+    assert.throws(() => db.sessions.create({ duration: '600' }), m('the string "600"'));
+    assert.equal((await db.sessions.infoAll()).totalSessions, before);
+    const s = db.session(await db.sessions.create({ duration: 600n }));
+    assert.equal((await s.info()).expiry.duration, 600);
+    assert.throws(() => s.expire({ duration: 1.5, deleteSession: true }), m('the number 1.5'));
+    assert.throws(() => s.expire({ duration: Infinity }), m('the number Infinity'));
+    assert.equal((await s.info()).expiry.duration, 600); // unchanged
+    await s.end();
+});
+
 test('sessions.create and session(t).expire take an object of the four settings: create(600) or {ttl: 600} is a TypeError, not a session that never expires', async () => {
     const before = (await db.sessions.infoAll()).totalSessions;
     const notObject = (got) => ({ name: 'TypeError', message: `the expiry settings are an object such as {duration: 600, deleteSession: true}; got ${got}` });

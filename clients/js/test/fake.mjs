@@ -3,8 +3,9 @@
 // (`delays`), send a message that answers nothing (`pushAll`), or be an
 // older server that lacks the newer commands.  It knows KV_SET, KV_GET and
 // KV_COUNT, answering them exactly as ndb does (fake.test.mjs compares the
-// two), and answers every other command CommandNotExist (10), as a server
-// that does not know it does.  It listens on 127.0.0.1 only.
+// two), KV_WATCH when `watches` is set (the answer only: it pushes no
+// events), and answers every other command CommandNotExist (10), as a
+// server that does not know it does.  It listens on 127.0.0.1 only.
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 
@@ -15,6 +16,7 @@ export class FakeServer {
         f.conns = new Set();
         f.received = [];           // every request text, in order, all connections
         f.delays = new Map();      // request text → ms before answering it
+        f.watches = false;         // true: KV_WATCH is known (ids per connection, no events)
         f.http = createServer((req, res) => {
             res.writeHead(404);
             res.end();
@@ -41,20 +43,22 @@ export class FakeServer {
         ws.on('close', () => this.conns.delete(ws));
         // answers stay in request order even when one of them is delayed
         let chain = Promise.resolve();
+        const conn = { watchId: 0 };
         ws.on('message', (data) => {
             const text = data.toString();
             this.received.push(text);
             const delay = this.delays.get(text) || 0;
-            chain = chain.then(() => new Promise((r) => setTimeout(r, delay))).then(() => ws.send(this.answer(text)));
+            chain = chain.then(() => new Promise((r) => setTimeout(r, delay))).then(() => ws.send(this.answer(text, conn)));
         });
     }
 
-    // The answer to one request's text.
-    answer(text) {
+    // The answer to one request's text on connection conn.
+    answer(text, conn) {
         const req = JSON.parse(text);
         const cmd = Object.keys(req)[0];
         const body = req[cmd];
         const rsp = (members) => JSON.stringify({ [`${cmd}_RSP`]: members });
+        if (cmd === 'KV_WATCH' && this.watches) return rsp({ id: ++conn.watchId, st: 1 });
         switch (cmd) {
         case 'KV_SET':
             for (const [k, v] of Object.entries(body.keys)) this.kv.set(k, v);

@@ -68,6 +68,33 @@ test('an answer that comes after its timeout is dropped; the answers after it st
     fake.kv.clear();
 });
 
+test('a watch renewal that times out after a reconnection while other answers came: the connection is made again, not left half set up', async () => {
+    fake.watches = true;
+    try {
+        const db = await client({ timeout: 500 });
+        const quick = await db.kv.watch({ keys: ['a'] });
+        const slow = await db.kv.watch({ keys: ['b'] });
+        // on the next connection the renewal of `slow` is answered after its timeout,
+        // that of `quick` at once: something came back, so the connection was not taken
+        // for dead, and the client stayed "connecting" on it for ever — every request
+        // failed with "not sent: no connection" while the server answered
+        fake.delays.set('{"KV_WATCH":{"keys":["b"]}}', 1500);
+        const reconnecting = once(db, 'reconnecting');
+        for (const ws of fake.conns) ws.terminate();
+        await reconnecting;
+        const closed = once(db, 'close');
+        assert.deepEqual(await closed, { code: 4000, reason: 'the connection was not set up: KV_WATCH: no answer within 500 ms' });
+        fake.delays.clear();
+        await once(db, 'open');
+        assert.equal(db.state, 'open');
+        assert.equal(await db.kv.count(), 0);
+        assert.deepEqual([quick.ended, slow.ended], [false, false]);
+    } finally {
+        fake.watches = false;
+        fake.delays.clear();
+    }
+});
+
 test('a message that answers no request is reported as an error, and nothing breaks', async () => {
     const db = await client();
     const err = once(db, 'error');
