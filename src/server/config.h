@@ -38,6 +38,7 @@ typedef struct ndb_config {
     size_t max_payload;
     int log_level;                 /* enum log_level */
     int console;                   /* serve the web console over plain HTTP (console.h) */
+    int core_dumps;                /* leave core dumps on (common/core_dumps.h) */
     /* persistence */
     int persist_enabled;
     char persist_path[PATH_MAX];
