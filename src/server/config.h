@@ -68,6 +68,7 @@ typedef struct ndb_config {
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
     unsigned max_watches;          /* KV_WATCH + SH_WATCH watches of one connection */
     unsigned max_watch_keys;       /* keys and tokens those watches name, in all */
+    size_t max_total_watch;        /* bytes the watches of all connections hold; 0 = none */
     size_t watch_output;           /* queued output past which a watcher overflows */
     /* security (issue 14; README "Security") */
     ndb_strlist allowed_origins;   /* browser origins allowed besides the server's own */

@@ -351,7 +351,7 @@ static void test_log(void) {
               "handshakeTimeoutSec 10, "
               "idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest "
               "1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, "
-              "maxWatchKeys 100000, watchOutputBytes 1048576\n");
+              "maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576\n");
     /* options that exist only on the command line appear when given */
     strcpy(c.config_file, "/etc/ndb/ndb.jsonc");
     c.origin[S_CONFIG] = ORIGIN_CLI;
