@@ -18,6 +18,7 @@
 #include "client/cmd_passwd.h"
 #include "client/cmd_send.h"
 #include "client/repl.h"
+#include "common/core_dumps.h"
 #include "server/journal_cli.h"
 #include "server/serve.h"
 
@@ -39,5 +40,8 @@ int main(int argc, char **argv) {
      * --version, passwd and journal were killed.  No command runs another
      * program, which would inherit this. */
     signal(SIGPIPE, SIG_IGN);
+    /* Before any command reads a password or a key: a core file would hold
+     * them (common/core_dumps.h); ndb serve --core-dumps turns them back on. */
+    core_dumps_off();
     return cli_main(argc, argv, raw_subcommands, sizeof raw_subcommands / sizeof raw_subcommands[0]);
 }

@@ -431,11 +431,12 @@ int cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t);
 /* Print the object at token t without its members "st" and "m". */
 void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);
 
-/* Print a plain line of text (a count, a token). */
+/* Print a line of JSON text (a count, a token, an event): exact, or on a
+ * terminal its DEL and C1 controls as \u007F, \u0080.. (cli_output.c). */
 void cli_print_line(cli_ctx *c, const char *s, size_t n);
 
 /* Append the pretty form of token t of d to out (2-space indent, colours
- * when color is set), no trailing newline. */
+ * when color is set, DEL and C1 controls escaped), no trailing newline. */
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);
 
 /* Flush stdout (stdout_finish.h): 0, or CLI_USAGE when the output could

@@ -11,7 +11,12 @@
  *   - --pretty / --compact override the choice; colour needs a terminal;
  *   - -r prints string values as their bare decoded text;
  *   - lists (keys, contains, find, session exists) print one item per line
- *     when not pretty (or with -r), each item JSON-encoded unless -r.
+ *     when not pretty (or with -r), each item JSON-encoded unless -r;
+ *   - what goes to a terminal holds nothing it would obey: JSON text its
+ *     DEL and C1 controls as \u007F and \u0080..\u009F (the same JSON
+ *     value; JSON escapes the C0 controls already), the bare text of -r and
+ *     -0 each control as \xhh (a value's line breaks and tabs stay).  To a
+ *     pipe or file everything stays exact: `ndb keys -0 | xargs -0`.
  *
  * The pretty printer walks the scanner's tokens and copies each scalar's
  * text unchanged: nothing is converted through a number type.
@@ -51,9 +56,51 @@ static void indent(strbuf *out, unsigned level) {
     for (unsigned i = 0; i < level; i++) SB_ADD_LIT(out, "  ");
 }
 
+/* JSON text s, its raw DEL and C1 controls (U+0080..U+009F: 0xc2, then
+ * 0x80..0x9f; 0xc2 is never a continuation byte) as \u007F and \u0080..:
+ * the same JSON, but a terminal taking 8-bit controls would obey U+009B
+ * as CSI.  Outside its strings JSON text holds neither. */
+static void add_json_safe(strbuf *out, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i], next = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+        if (ch == 0x7f) {
+            SB_ADD_LIT(out, "\\u007F");
+        } else if (ch == 0xc2 && next >= 0x80 && next < 0xa0) {
+            sb_addf(out, "\\u%04X", next);
+            i++;
+        } else {
+            sb_addc(out, (char)ch);
+        }
+    }
+}
+
+/* JSON text as it goes to standard output: exact, or on a terminal
+ * add_json_safe. */
+static void add_json_out(cli_ctx *c, const char *s, size_t n) {
+    if (c->tty) add_json_safe(&c->out, s, n);
+    else sb_add(&c->out, s, n);
+}
+
+/* The bare text of a string (-r, -0): exact, or on a terminal each control
+ * character, and each byte that is not UTF-8, as \xhh (sb_add_visible), but
+ * a value's line breaks and tabs, which -r prints a text for, when keep_lines. */
+static void add_text_out(cli_ctx *c, const char *s, size_t n, int keep_lines) {
+    if (!c->tty) {
+        sb_add(&c->out, s, n);
+        return;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t run = 0;
+        while (i + run < n && !(keep_lines && (s[i + run] == '\n' || s[i + run] == '\t'))) run++;
+        sb_add_visible(&c->out, s + i, run);
+        i += run;
+        if (i < n) sb_addc(&c->out, s[i++]);
+    }
+}
+
 static void colored(strbuf *out, int color, const char *sgr, const char *s, size_t n) {
     if (color) sb_adds(out, sgr);
-    sb_add(out, s, n);
+    add_json_safe(out, s, n); /* a person reads pretty JSON: on a terminal, or a pager */
     if (color) SB_ADD_LIT(out, C_OFF);
 }
 
@@ -103,9 +150,16 @@ static void flush_out(cli_ctx *c) {
 /* Append one value in the current style, no newline. */
 static void format_value(cli_ctx *c, const jdoc *d, uint32_t t) {
     const jtok *k = &d->toks[t];
-    if (c->raw && k->type == JT_STRING) jstr_decode(d, k, &c->out);
-    else if (c->pretty) cli_pretty(&c->out, d, t, c->color);
-    else sb_add(&c->out, jtok_text(d, k), k->len);
+    if (c->raw && k->type == JT_STRING) {
+        strbuf text = STRBUF_INIT;
+        jstr_decode(d, k, &text);
+        add_text_out(c, text.buf ? text.buf : "", text.len, 1);
+        sb_free(&text);
+    } else if (c->pretty) {
+        cli_pretty(&c->out, d, t, c->color);
+    } else {
+        add_json_out(c, jtok_text(d, k), k->len);
+    }
 }
 
 void cli_print_value(cli_ctx *c, const jdoc *d, uint32_t t) {
@@ -150,14 +204,21 @@ int cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t) {
     int nul = c->opt[OPT_NULL] != NULL; /* -0: bare names, NUL-terminated */
     if (nul && check_nul_free(c, d, t)) return CLI_USAGE;
     uint32_t i = t + 1;
+    strbuf text = STRBUF_INIT;
     for (uint32_t n = 0; n < k->count; n++) {
         const jtok *it = &d->toks[i];
-        if ((c->raw || nul) && it->type == JT_STRING) jstr_decode(d, it, &c->out);
-        else sb_add(&c->out, jtok_text(d, it), it->len);
+        if ((c->raw || nul) && it->type == JT_STRING) {
+            sb_reset(&text);
+            jstr_decode(d, it, &text);
+            add_text_out(c, text.buf ? text.buf : "", text.len, 0); /* one item, one line */
+        } else {
+            add_json_out(c, jtok_text(d, it), it->len);
+        }
         sb_addc(&c->out, nul ? '\0' : '\n');
         i = it->next;
         if (c->out.len > 65536) flush_out(c);
     }
+    sb_free(&text);
     flush_out(c);
     return 0;
 }
@@ -184,7 +245,7 @@ void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t) {
 }
 
 void cli_print_line(cli_ctx *c, const char *s, size_t n) {
-    sb_add(&c->out, s, n);
+    add_json_out(c, s, n);
     sb_addc(&c->out, '\n');
     flush_out(c);
 }
@@ -192,17 +253,6 @@ void cli_print_line(cli_ctx *c, const char *s, size_t n) {
 void cli_quote(strbuf *out, const char *s, size_t n) {
     strbuf j = STRBUF_INIT;
     sb_add_json_string(&j, s, n);
-    /* JSON escapes C0 controls only; a C1 control (U+0080..U+009F, 0xc2
-     * then 0x80..0x9f: 0xc2 is never a continuation byte) goes as \u0080..
-     * too, or a terminal taking 8-bit controls would obey U+009B as CSI */
-    for (size_t i = 0; i < j.len; i++) {
-        unsigned char ch = (unsigned char)j.buf[i], next = i + 1 < j.len ? (unsigned char)j.buf[i + 1] : 0;
-        if (ch == 0xc2 && next >= 0x80 && next < 0xa0) {
-            sb_addf(out, "\\u%04X", next);
-            i++;
-        } else {
-            sb_addc(out, (char)ch);
-        }
-    }
+    add_json_safe(out, j.buf, j.len); /* JSON escapes C0 controls only */
     sb_free(&j);
 }

@@ -142,7 +142,7 @@ static const cli_cmd cli_cmds[] = {
      "18446744073709551616).  On a terminal they are pretty-printed in colour\n"
      "(NO_COLOR or TERM=dumb turns colour off); otherwise each document is one\n"
      "compact line.  With -r a string value is printed as its bare text (no\n"
-     "quotes, no escapes).\n"
+     "quotes, no escapes; on a terminal control characters show as \\xhh).\n"
      "\n"
      "Examples:\n"
      "  $ ndb set name Bob age 30\n"

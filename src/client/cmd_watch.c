@@ -40,8 +40,7 @@ static int print_event(cli_ctx *c, const char *m, size_t n) {
         c->rsp.toks[2].type != JT_OBJECT)
         return -1;
     const jtok *body = &c->rsp.toks[2];
-    fwrite(jtok_text(&c->rsp, body), 1, body->len, stdout);
-    putchar('\n');
+    cli_print_line(c, jtok_text(&c->rsp, body), body->len); /* to a terminal its C1 controls escaped */
     fflush(stdout);
     uint32_t op = jobj_get(&c->rsp, 2, "op", 2);
     return op && jstr_equals(&c->rsp, &c->rsp.toks[op], "overflow", 8);

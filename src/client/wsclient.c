@@ -39,6 +39,8 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <poll.h>
@@ -53,7 +55,6 @@
 #include <unistd.h>
 
 #include "client/tls_client.h"
-#include "client/tls_probe.h"
 #include "common/clock.h"
 #include "common/strbuf.h"
 #include "common/wsframe.h"
@@ -94,7 +95,6 @@ struct ws_client {
     lws_sorted_usec_list_t sul; /* wakes lws_service() at a deadline */
     char why[512];              /* why the connection failed or closed */
     int insecure;               /* wss:// without checking the server's certificate */
-    const char *cert, *key;     /* the client certificate, during wsc_connect_opts only */
     char cert_problem[400];     /* what was wrong with the server's certificate */
 };
 
@@ -227,6 +227,28 @@ static int tls_refusal(ws_client *c) {
     return 1;
 }
 
+/* The connection ended while the upgrade request was being sent.  With
+ * TLS 1.3 a server checks the client's certificate after the client's side
+ * of the handshake, so its refusal (an alert such as "certificate
+ * required") often arrives while lws writes the upgrade request: the write
+ * fails with a reset and lws closes without reading the alert.  It still
+ * waits in the receive queue (the kernel keeps what came before the
+ * reset), and lws still holds the connection's SSL here: read it into
+ * lws_last_ssl, where tls_refusal finds it (ndb bench does the same with
+ * its own SSL, bench_conn.c).  A second connection to hear the alert
+ * again made the server log every refusal twice. */
+static void read_pending_alert(struct lws *wsi) {
+    SSL *ssl = wsi ? lws_get_ssl(wsi) : NULL;
+    if (!ssl || strstr(lws_last_ssl, "alert")) return;
+    unsigned char b;
+    ERR_clear_error();
+    int n = SSL_read(ssl, &b, 1);
+    unsigned long e = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_SSL ? ERR_peek_error() : 0;
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    if (r) printable(lws_last_ssl, sizeof lws_last_ssl, r, strlen(r));
+    ERR_clear_error();
+}
+
 /* Record lws's connection-error string (possibly NULL) as the reason, in
  * words a person can act on. */
 static void connection_error(ws_client *c, struct lws *wsi, const char *in, size_t len) {
@@ -322,6 +344,7 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (c->u.tls && c->tcp_up) read_pending_alert(wsi); /* "Closed before conn": the alert may be unread */
         connection_error(c, wsi, in, len);
         c->state = WSC_CLOSED;
         c->wsi = NULL;
@@ -411,6 +434,10 @@ static int wsc_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
         } else {
             set_why(c, "connection closed by server (1005: no status code)");
         }
+        break;
+
+    case LWS_CALLBACK_CLOSED_CLIENT_HTTP: /* before WSI_DESTROY, while the SSL is still there */
+        if (wsi == c->wsi && c->u.tls && c->tcp_up && c->state == WSC_CONNECTING) read_pending_alert(wsi);
         break;
 
     case LWS_CALLBACK_CLIENT_CLOSED:
@@ -527,8 +554,6 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         return NULL;
     }
     c->insecure = o->insecure;
-    c->cert = o->cert;
-    c->key = o->key;
 
     setup_logging(c->u.tls);
     struct lws_context_creation_info info;
@@ -593,19 +618,10 @@ ws_client *wsc_connect_opts(const char *url, int timeout_ms, const wsc_options *
         int64_t left = timeout_ms < 0 ? 2000 : timeout_ms - (mono_ms_i64() - start);
         if (left > 2000) left = 2000;
         if (left < 1) left = 1;
-        char alert[160];
         if (!c->tcp_up && diagnose_connect(c, (int)left, why, sizeof why))
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, why);
-        else if (c->u.tls && c->tcp_up && !c->cert_problem[0] && !strstr(c->why, "alert") &&
-                 tls_probe_alert(c->u.host, c->u.port, c->cert, c->key, (int)left, alert, sizeof alert)) {
-            /* the server refused us with an alert we did not get to read */
-            snprintf(lws_last_ssl, sizeof lws_last_ssl, "%s", alert);
-            c->why[0] = '\0';
-            tls_refusal(c);
+        else
             snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
-        } else {
-            snprintf(err, errlen, "cannot connect to %s: %s", c->u.url, c->why);
-        }
     }
     wsc_free(c);
     return NULL;

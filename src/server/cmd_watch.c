@@ -24,9 +24,12 @@
 /* The 42 of a watch over a limit, counted in English ("1 watch", not
  * "1 watches"); maxWatches 0 turns watches off, and says so. */
 static void answer_limit(request *r, int rc) {
-    char m[128];
+    char m[160];
     unsigned n = rc == WATCH_LIMIT ? r->srv->cfg.max_watches : r->srv->cfg.max_watch_keys;
-    if (rc == WATCH_LIMIT && n == 0)
+    if (rc == WATCH_BYTES_LIMIT)
+        snprintf(m, sizeof m, "the watches of all connections would hold more than %zu bytes (limits.maxTotalWatchBytes)",
+                 r->srv->cfg.max_total_watch);
+    else if (rc == WATCH_LIMIT && n == 0)
         snprintf(m, sizeof m, "watches are turned off on this server (limits.maxWatches 0)");
     else if (rc == WATCH_LIMIT)
         snprintf(m, sizeof m, "no more than %u watch%s on one connection (limits.maxWatches)", n, n == 1 ? "" : "es");

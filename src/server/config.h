@@ -38,6 +38,7 @@ typedef struct ndb_config {
     size_t max_payload;
     int log_level;                 /* enum log_level */
     int console;                   /* serve the web console over plain HTTP (console.h) */
+    int core_dumps;                /* leave core dumps on (common/core_dumps.h) */
     /* persistence */
     int persist_enabled;
     char persist_path[PATH_MAX];
@@ -67,6 +68,7 @@ typedef struct ndb_config {
     unsigned out_stall_timeout_s;  /* close a throttled client whose output makes no progress */
     unsigned max_watches;          /* KV_WATCH + SH_WATCH watches of one connection */
     unsigned max_watch_keys;       /* keys and tokens those watches name, in all */
+    size_t max_total_watch;        /* bytes the watches of all connections hold; 0 = none */
     size_t watch_output;           /* queued output past which a watcher overflows */
     /* security (issue 14; README "Security") */
     ndb_strlist allowed_origins;   /* browser origins allowed besides the server's own */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/core_dumps.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/stdout_finish.h"
@@ -157,6 +158,7 @@ int cmd_serve(int argc, char **argv) {
         return rc == SETTINGS_HELP && stdout_finish() == 0 ? 0 : 1;
     }
     log_threshold = (enum log_level)cfg.log_level;
+    if (cfg.core_dumps) core_dumps_on(); /* main() turned them off */
     if (config_check_startup(&cfg, err, sizeof err) || security_check_startup(&cfg, err, sizeof err)) {
         serve_error(err);
         config_free(&cfg);

@@ -20,7 +20,7 @@ void server_init(ndb_server *s, const ndb_config *cfg) {
     s->cfg = *cfg;
     s->started_ns = expiry_now_ns();
     store_init(&s->store, cfg->max_memory, cfg->token_bits);
-    watch_init(&s->watches, cfg->max_watches, cfg->max_watch_keys, cfg->watch_output);
+    watch_init(&s->watches, cfg->max_watches, cfg->max_watch_keys, cfg->max_total_watch, cfg->watch_output);
     store_add_sink(&s->store, watch_sink, &s->watches);
     durability_init(s);
 }

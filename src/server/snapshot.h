@@ -131,8 +131,9 @@ size_t snap_list_newest_first(DIR *d, uint64_t **ts);
  * newest `keep` complete snapshots (0: all) and remove the older ones, and
  * every incomplete snapshot older than the newest complete one (left by a
  * crash or a failed save) that no save is still writing (snap_dir_busy:
- * another server's, on a shared persist path).  Entries that are not
- * snapshots stay.  Returns
+ * another server's, on a shared persist path) and that holds nothing but
+ * what a save writes.  Entries that are not snapshots stay: a numbered
+ * directory of other files with a warning.  Returns
  * how many snapshots were removed (failures are logged). */
 unsigned snap_retention(const char *base, const char *name, unsigned keep);
 

@@ -18,6 +18,7 @@ struct watch {
     size_t prefix_len;
     watch_sub **subs; /* its entries in an index (keys or tokens) */
     size_t nsubs;
+    size_t bytes; /* watch_bytes: what it counts in reg->bytes */
     watch *next; /* the owner's list */
     watch *lprev, *lnext; /* with `all`: the registry's kv_prefix or sh_all list */
 };
@@ -51,10 +52,12 @@ static void *xcalloc(size_t n, size_t size) {
     return p;
 }
 
-void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_queued) {
+void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_bytes,
+                size_t max_queued) {
     memset(reg, 0, sizeof *reg);
     reg->max_per_client = max_per_client;
     reg->max_keys_per_client = max_keys_per_client;
+    reg->max_bytes = max_bytes;
     reg->max_queued = max_queued;
 }
 
@@ -149,6 +152,16 @@ static void free_watch(watch *w) {
     free(w);
 }
 
+/* The memory watch w holds, as limits.maxTotalWatchBytes counts it: the
+ * watch, its prefix, and for each key or token its subscription (with the
+ * key, and the allocator's 16 bytes), its pointer in w->subs and about two
+ * in the index's buckets — about 90 bytes plus the key. */
+static size_t watch_bytes(const watch *w) {
+    size_t b = sizeof *w + w->prefix_len;
+    for (size_t i = 0; i < w->nsubs; i++) b += sizeof *w->subs[i] + w->subs[i]->klen + 16 + 3 * sizeof(watch_sub *);
+    return b;
+}
+
 /* Unlink w from everything that finds it and free it. */
 static void drop_watch(watch_registry *reg, watch *w) {
     for (size_t i = 0; i < w->nsubs; i++) index_remove(w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns, w->subs[i]);
@@ -162,6 +175,7 @@ static void drop_watch(watch_registry *reg, watch *w) {
     }
     w->owner->count--;
     w->owner->nsubs -= w->nsubs;
+    reg->bytes -= w->bytes;
     reg->nwatches--;
     free_watch(w);
 }
@@ -215,12 +229,17 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
     w->family = (uint8_t)spec->family;
     w->values = (uint8_t)!!spec->values;
     w->all = (uint8_t)!!spec->all;
+    w->prefix_len = w->all && w->family == WATCH_KV ? spec->prefix_len : 0; /* counted before it is copied */
+    if (!w->all) make_subs(w, spec);
+    w->bytes = watch_bytes(w);
+    int over = !w->all && (o ? o->nsubs : 0) + w->nsubs > reg->max_keys_per_client ? WATCH_KEYS_LIMIT
+               : reg->max_bytes && reg->bytes + w->bytes > reg->max_bytes       ? WATCH_BYTES_LIMIT
+                                                                                : WATCH_OK;
+    if (over) { /* nothing was indexed yet */
+        free_watch(w);
+        return over;
+    }
     if (!w->all) {
-        make_subs(w, spec);
-        if ((o ? o->nsubs : 0) + w->nsubs > reg->max_keys_per_client) { /* nothing was indexed yet */
-            free_watch(w);
-            return WATCH_KEYS_LIMIT;
-        }
         watch_index *ix = w->family == WATCH_KV ? &reg->kv_keys : &reg->sh_tkns;
         for (size_t i = 0; i < w->nsubs; i++) index_insert(ix, w->subs[i]);
     }
@@ -238,7 +257,6 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
         w->prefix = malloc(spec->prefix_len + 1);
         if (!w->prefix) abort();
         memcpy(w->prefix, spec->prefix, spec->prefix_len);
-        w->prefix_len = spec->prefix_len;
         list_add(&reg->kv_prefix, w);
     } else if (w->all) {
         list_add(&reg->sh_all, w);
@@ -249,6 +267,7 @@ int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t 
     o->last = w;
     o->count++;
     o->nsubs += w->nsubs;
+    reg->bytes += w->bytes;
     reg->nwatches++;
     *id = w->id;
     return WATCH_OK;

@@ -40,7 +40,10 @@
  * limits.maxWatchKeys keys and tokens in all (about 90 bytes each, plus
  * the key: without it, one connection of the read role could take
  * gigabytes; the keys' own bytes are bounded only by maxWatches requests
- * of maxPayload each).  A client's watches go when
+ * of maxPayload each, about 70 MB a connection).  Those bounds are per
+ * connection, and a client may open maxConnections of them: 4 connections
+ * held 280 MB, 10,000 could hold 700 GB.  limits.maxTotalWatchBytes bounds
+ * the watches of all connections together (watch_bytes counts them).  A client's watches go when
  * it disconnects (watch_client_gone, called by the transport's close hook).
  */
 #ifndef NDB_WATCH_H
@@ -78,6 +81,8 @@ typedef struct watch_registry {
     watch_list sh_all;      /* SH watches of every session */
     unsigned max_per_client; /* limits.maxWatches */
     size_t max_keys_per_client; /* limits.maxWatchKeys: keys and tokens of its watches */
+    size_t max_bytes;        /* limits.maxTotalWatchBytes: all watches' memory; 0: none */
+    size_t bytes;            /* what all watches hold now (watch_bytes, watch.c) */
     size_t max_queued;       /* limits.watchOutputBytes */
     strbuf tail;             /* scratch: the part of an event after the id */
     strbuf msg;              /* scratch: one event */
@@ -86,7 +91,8 @@ typedef struct watch_registry {
 } watch_registry;
 
 /* Set up an empty registry with its limits. */
-void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_queued);
+void watch_init(watch_registry *reg, unsigned max_per_client, size_t max_keys_per_client, size_t max_bytes,
+                size_t max_queued);
 /* Free every watch (no events are sent). */
 void watch_free(watch_registry *reg);
 
@@ -105,12 +111,13 @@ typedef struct watch_spec {
 } watch_spec;
 
 enum { WATCH_KV = 1, WATCH_SH = 2 };
-enum { WATCH_OK = 0, WATCH_LIMIT = -1, WATCH_KEYS_LIMIT = -2 };
+enum { WATCH_OK = 0, WATCH_LIMIT = -1, WATCH_KEYS_LIMIT = -2, WATCH_BYTES_LIMIT = -3 };
 
 /* Add a watch for client cl; *id receives its id (unique on the
  * connection, from 1).  WATCH_LIMIT when cl has max_per_client watches;
  * WATCH_KEYS_LIMIT when the distinct keys or tokens of spec would take cl's
- * watches past max_keys_per_client (nothing is added). */
+ * watches past max_keys_per_client; WATCH_BYTES_LIMIT when its memory
+ * would take all connections' watches past max_bytes (nothing is added). */
 int watch_add(watch_registry *reg, client *cl, const watch_spec *spec, uint64_t *id);
 
 /* Remove cl's watch `id` of `family`; returns 1 if it existed. */

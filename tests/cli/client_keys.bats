@@ -637,6 +637,40 @@ line'
     ok_out '"s:a"'
 }
 
+@test "a terminal gets no control character it would obey from a key or value; a pipe gets every byte (keys -0 | xargs -0)" {
+    # U+009B is CSI to a terminal taking 8-bit controls, as ESC [ is to all;
+    # the server sends U+009B raw in its JSON (only C0 controls are escaped)
+    # (a value keeps the text it was written with: U+009B raw in this one)
+    "$NDB" send $'{"KV_SET":{"keys":{"a\\u009b31m":"v\xc2\x9b\\nline 2\\u001b[0m","b\\u001b[31m":1}}}' >/dev/null
+    # JSON: the same strings, U+009B written \u009B
+    TERM=dumb on_tty "$NDB" keys
+    ok_out '[
+  "a\u009B31m",
+  "b\u001B[31m"
+]'
+    on_tty "$NDB" keys -c
+    ok_out '"a\u009B31m"
+"b\u001B[31m"'
+    on_tty "$NDB" get -c $'a\xc2\x9b31m'
+    ok_out '"v\u009B\nline 2\u001b[0m"'
+    # bare text: each control as \xhh; -r keeps a value's line breaks
+    on_tty "$NDB" keys -r
+    ok_out 'a\xc2\x9b31m
+b\x1b[31m'
+    on_tty "$NDB" get -r $'a\xc2\x9b31m'
+    ok_out 'v\xc2\x9b
+line 2\x1b[0m'
+    on_tty bash -c "'$NDB' keys -0 | tr '\0' '|'"
+    ok_out $'a\xc2\x9b31m|b\e[31m|' # a pipe, though the terminal is at its end
+    script -qec "$(printf '%q ' "$NDB" keys -0)" /dev/null >"$BATS_TEST_TMPDIR/tty.out"
+    [ "$(tr '\0' '|' <"$BATS_TEST_TMPDIR/tty.out")" = 'a\xc2\x9b31m|b\x1b[31m|' ]
+    # to a pipe: the exact bytes
+    run --separate-stderr bash -c "'$NDB' keys -0 | od -An -c | tr -s ' \n' ' '"
+    ok_out ' a 302 233 3 1 m \0 b 033 [ 3 1 m \0 '
+    run --separate-stderr "$NDB" keys
+    ok_out $'"a\xc2\x9b31m"\n"b\\u001B[31m"'
+}
+
 @test "-0 refuses a key name holding a NUL byte instead of splitting it in two" {
     # "a\u0000b" written bare would read back as the names a and b:
     # 'ndb keys -0 | xargs -0 ndb rm' would remove two other keys

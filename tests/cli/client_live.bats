@@ -320,6 +320,20 @@ count() {
     [ "${lines[${#lines[@]} - 1]}" = '{"id":1,"key":"job:1","op":"expire"}' ]
 }
 
+@test "watch on a terminal: a key's C1 control as \u009B, which the terminal would obey as CSI; to a pipe as it came" {
+    local out="$BATS_TEST_TMPDIR/watch.out" w
+    script -qec "$(printf '%q ' "$NDB" watch --prefix c --count 1)" /dev/null >"$out" &
+    w=$!
+    until_watched "$out" c0 "$NDB" send '{"KV_SET":{"keys":{"c0\u009b":1}}}'
+    wait "$w"
+    [ "$(grep '"op"' "$out" | tr -d '\r')" = '{"id":1,"key":"c0\u009B","op":"set"}' ]
+    "$NDB" watch --prefix c --count 1 >"$out" 2>/dev/null &
+    w=$!
+    until_watched "$out" c0 "$NDB" send '{"KV_SET":{"keys":{"c0\u009b":2}}}'
+    wait "$w"
+    [ "$(cat "$out")" = $'{"id":1,"key":"c0\xc2\x9b","op":"set"}' ]
+}
+
 @test "watch in a pipeline: while read -r ev" {
     local out="$BATS_TEST_TMPDIR/keys.out"
     ("$NDB" watch --count 2 a b | while read -r ev; do jq -r .op <<<"$ev"; done >"$out") &

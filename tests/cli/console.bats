@@ -231,7 +231,7 @@ HTTP/1.1 404 Not Found" ]
     for m in PUT DELETE OPTIONS PATCH HEAD; do
         [ "$(http --status "$m" /)" = "HTTP/1.1 404 Not Found" ]
     done
-    grep -q '^ndb: info: server: logLevel info, console false$' "$NDB_LOG"
+    grep -q '^ndb: info: server: logLevel info, console false, coreDumps false$' "$NDB_LOG"
     req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
     stop_server
     local f="$BATS_TEST_TMPDIR/ndb.jsonc"

@@ -1364,6 +1364,34 @@ taken_over() {
     [ "$(ls "$P/ds" | grep -c '^[0-9]*$')" -eq 5 ]
 }
 
+@test "retention removes only what a save left: a numbered directory of other files stays, with a warning" {
+    start_server --persist-path "$P" --keep-snapshots 1
+    "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null
+    # older than that snapshot, numbered as a snapshot is: a user's
+    # directory, an empty one and a failed save's (its metadata pending, a
+    # data file and the temporary file of the next)
+    mkdir -p "$P/ds/123/sub" "$P/ds/124" "$P/ds/125/md" "$P/ds/125/data"
+    echo notes >"$P/ds/123/notes.txt"
+    echo '{"complete":0,"name":"ds","saveDataType":0,"start":1,"status":0,"version":2}' >"$P/ds/125/md/md.json"
+    echo '{ "keys":{}}' >"$P/ds/125/data/0"
+    : >"$P/ds/125/data/1.tmp"
+    run "$NDB" send '{"KV_SAVE":{"name":"ds"}}'
+    [[ "$output" == *'"st":121}}' ]]
+    wait_log "retention: removed 3 older snapshots of 'ds'; 1 kept"
+    [ "$(cat "$P/ds/123/notes.txt")" = notes ]
+    [ -d "$P/ds/123/sub" ]
+    [ ! -e "$P/ds/124" ] && [ ! -e "$P/ds/125" ]
+    local odd # the first entry read that a save does not write: either
+    odd=$(sed -n "s|^ndb: warn: retention: $P/ds/123 is not a snapshot ($P/ds/123/\(.*\) is not what a save writes): left in place; move it out of the dataset directory\$|\1|p" "$NDB_LOG")
+    [[ "$odd" == notes.txt || "$odd" == sub ]]
+    # a file among a snapshot's own, too
+    mkdir -p "$P/ds/126/md"
+    echo x >"$P/ds/126/md/md.json.bak"
+    "$NDB" send '{"KV_SAVE":{"name":"ds"}}' >/dev/null
+    wait_log "ndb: warn: retention: $P/ds/126 is not a snapshot ($P/ds/126/md/md.json.bak is not what a save writes)"
+    [ -f "$P/ds/126/md/md.json.bak" ]
+}
+
 @test "save schedule: an empty session moving into its next period is no change: an idle server takes no snapshot for it" {
     start_server --persist-path "$P" --save "1 1" --session-check-ms 20
     local t

@@ -497,6 +497,40 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     grep -q 'maxWatches 64, maxWatchKeys 3, ' "$NDB_LOG"
 }
 
+@test "limits.maxTotalWatchBytes bounds the watches of all connections together (42); a connection's going frees its share" {
+    # maxWatches and maxWatchKeys bound one connection (64 watches of 1,000
+    # keys of 1 KB: 70 MB), but each new connection could take as much
+    # again: 4 took 280 MB, memoryBytes 0, maxMemory not counting them
+    OWN_SERVER=1
+    start_server --max-total-watch 8K
+    grep -q 'maxWatchKeys 100000, maxTotalWatchBytes 8192, ' "$NDB_LOG"
+    local names keys i
+    names=$(python3 -c 'print(" ".join(("k%03d" % i).ljust(100, "x") for i in range(30)))')
+    keys=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1].split()))' "$names")
+    # 30 keys of 100 bytes: about 5.7 KB, under the 8 KB of all connections
+    # shellcheck disable=SC2086 # the names, one argument each
+    "$NDB" watch $names >/dev/null 2>&1 &
+    local w=$!
+    # the same again on another connection would pass 8 KB (once that
+    # watch is in place); a small one fits
+    local over='{"KV_WATCH_RSP":{"m":"the watches of all connections would hold more than 8192 bytes (limits.maxTotalWatchBytes)","st":42,"tkn":null}}'
+    for i in $(seq 1 200); do
+        run "$NDB" send --timeout 5 "{\"KV_WATCH\":{\"keys\":$keys}}"
+        [ "$output" = "$over" ] && break
+        sleep 0.1
+    done
+    sends "$(nl "$over" '{"KV_WATCH_RSP":{"id":1,"st":1}}')" "{\"KV_WATCH\":{\"keys\":$keys}}" '{"KV_WATCH":{"keys":["a"]}}'
+    # the first connection goes, and its watch's memory with it
+    kill "$w"
+    wait "$w" || true
+    for i in $(seq 1 200); do
+        run "$NDB" send --timeout 5 "{\"KV_WATCH\":{\"keys\":$keys}}"
+        [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}' ] && break
+        sleep 0.1
+    done
+    [ "$output" = '{"KV_WATCH_RSP":{"id":1,"st":1}}' ]
+}
+
 @test "a client leaving with many watches of one hot key does not stall the others; making them is not quadratic" {
     # 150000 watches of the key "hot" and 50000 of the prefix "ho" on one
     # connection (the same as 3000 clients with 64 each): appending each

@@ -229,10 +229,10 @@ log_settings() {
 
 @test "start-up log: what is in force, one line per group of settings" {
     start_server
-    [ "$(log_settings)" = "ndb: info: server: logLevel info, console true
+    [ "$(log_settings)" = "ndb: info: server: logLevel info, console true, coreDumps false
 ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, watchOutputBytes 1048576
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
 ndb: info: tls: off (plain ws://)" ]
 }
@@ -247,10 +247,10 @@ ndb: info: tls: off (plain ws://)" ]
     config "$f" '{"logLevel":"info","persist":{"path":"/srv/x"},"sessions":{"tokenBits":64},
                   "limits":{"maxMemory":1000,"maxDepth":9}}'
     start_server --max-depth 7 --config "$f" --output-high-water 2M --token-bits 53
-    [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info, console true
+    [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info, console true, coreDumps false
 ndb: info: persistence: enabled false, path /srv/x, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, watchOutputBytes 1048576
+ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
 ndb: info: tls: off (plain ws://)" ]
 }
@@ -507,4 +507,51 @@ READY=1
 0
 ['ndb: warn: systemd watchdog: WatchdogSec 1 us is too short to keep: WATCHDOG=1 every 1 ms, the most often this server sends it, and systemd stops it at the first ping that is late; set WatchdogSec well above the longest command (seconds)']
 exit 0" ]
+}
+
+# core_limit PID: the soft "Max core file size" of /proc/PID/limits
+core_limit() { awk '/^Max core file size/ { print $5 }' "/proc/$1/limits"; }
+
+@test "core dumps are off (soft RLIMIT_CORE 0, not dumpable) in the server and the clients; --core-dumps turns them back on" {
+    # a crash must not write the data, the TLS key or passwords to a core
+    # file, even for a shell whose limit allows one
+    ulimit -S -c "$(ulimit -H -c)"
+    [ "$(ulimit -c)" != 0 ] || skip "this shell's hard core limit is 0"
+    local found
+    found=$(ulimit -c)
+    cd "$BATS_TEST_TMPDIR"
+    start_server
+    [ "$(core_limit "$NDB_PID")" = 0 ]
+    grep -q '^ndb: info: server: logLevel info, console true, coreDumps false$' "$NDB_LOG"
+    # not dumpable: its /proc files are root's (seen by a runner not root)
+    [ "$(id -u)" = 0 ] || [ "$(stat -c %u "/proc/$NDB_PID")" = 0 ]
+    # a crash by a signal whose default action dumps core: no core file
+    # (checked where the kernel would write one into the working directory)
+    kill -ABRT "$NDB_PID"
+    wait "$NDB_PID" || true
+    NDB_PID=
+    if [[ "$(cat /proc/sys/kernel/core_pattern)" == core* ]]; then
+        [ -z "$(ls "$BATS_TEST_TMPDIR" | grep '^core')" ]
+    fi
+    # the opt-out: the limit the server was started with (ASan lowers it
+    # itself unless told not to)
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0"
+    start_server --core-dumps
+    [ "$(core_limit "$NDB_PID")" = "$found" ]
+    grep -q '^ndb: info: server: logLevel info, console true, coreDumps true$' "$NDB_LOG"
+    stop_server
+    printf '{"coreDumps": true}\n' >conf.json
+    start_server --config conf.json
+    [ "$(core_limit "$NDB_PID")" = "$found" ]
+    # a client holds a password too (--password-file, SV_AUTH): a watch,
+    # which runs until stopped, shows it has no core limit either
+    "$NDB" watch --url "$NDB_URL" k >/dev/null 2>&1 &
+    local watcher=$! i
+    for i in $(seq 1 400); do
+        [ "$(core_limit "$watcher" 2>/dev/null)" = 0 ] && break
+        sleep 0.05
+    done
+    kill "$watcher"
+    wait "$watcher" || true
+    [ "$i" -lt 400 ]
 }

@@ -357,6 +357,34 @@ closed 3000' ]
     ok_out 0
 }
 
+@test "a refused client certificate is one connection: the server logs each refusal once" {
+    # the alert of TLS 1.3 often comes while the client writes its upgrade
+    # request; the client read it from a second connection, which the
+    # server refused and logged again
+    start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+    OWN_PID=$NDB_PID
+    local i lines
+    for i in $(seq 1 20); do
+        run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem"
+        exit_is 2 ''
+        [ "$stderr" = "ndb: cannot connect to $NDB_URL: the server requires a client certificate (--client-cert FILE --client-key FILE): tlsv13 alert certificate required" ]
+    done
+    for i in $(seq 1 20); do
+        run --separate-stderr "$NDB" count --cacert "$PKI/ca.pem" --client-cert "$PKI/stranger.pem" --client-key "$PKI/stranger.key"
+        exit_is 2 ''
+        [[ "$stderr" == "ndb: cannot connect to $NDB_URL: the server refused the TLS connection (does it accept this client certificate?): "*"unknown ca" ]]
+    done
+    # 40 lines, within the bound of refusals' lines (a burst of 50)
+    for i in $(seq 1 400); do
+        lines=$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: ' "$NDB_LOG" || true)
+        [ "$lines" -ge 40 ] && break
+        sleep 0.05
+    done
+    [ "$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: certificate required (the client sent no certificate)$' "$NDB_LOG")" -eq 20 ]
+    [ "$(grep -c '^ndb: info: refused a TLS connection from 127.0.0.1: unknown CA (client certificate: unable to get local issuer certificate)$' "$NDB_LOG")" -eq 20 ]
+    [ "$(grep -c 'refused' "$NDB_LOG")" -eq 40 ]
+}
+
 @test "bad client TLS files: one line naming the option and the file, exit 2, no passphrase prompt" {
     start_server --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
     OWN_PID=$NDB_PID

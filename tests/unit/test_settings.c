@@ -343,7 +343,7 @@ static void test_log(void) {
     capture_begin();
     settings_log(&c);
     CHECK_STR(capture_end(),
-              "ndb: info: server: logLevel info, console true\n"
+              "ndb: info: server: logLevel info, console true, coreDumps false\n"
               "ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, "
               "compactMultiple 2, compactMinBytes 67108864\n"
               "ndb: info: sessions: checkIntervalMs 1000, tokenBits 53\n"
@@ -351,7 +351,7 @@ static void test_log(void) {
               "handshakeTimeoutSec 10, "
               "idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest "
               "1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, "
-              "maxWatchKeys 100000, watchOutputBytes 1048576\n");
+              "maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576\n");
     /* options that exist only on the command line appear when given */
     strcpy(c.config_file, "/etc/ndb/ndb.jsonc");
     c.origin[S_CONFIG] = ORIGIN_CLI;
@@ -362,7 +362,7 @@ static void test_log(void) {
     capture_begin();
     settings_log(&c);
     const char *got = capture_end();
-    CHECK_PREFIX(got, "ndb: info: server: config /etc/ndb/ndb.jsonc, logLevel info, console true\n"
+    CHECK_PREFIX(got, "ndb: info: server: config /etc/ndb/ndb.jsonc, logLevel info, console true, coreDumps false\n"
                       "ndb: info: persistence: enabled true, path ./data, load-name users, journal off, save none, "
                       "keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864\n");
     CHECK(strstr(got, ", maxMemory 1073741824, ") != NULL);
