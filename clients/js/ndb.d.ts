@@ -35,7 +35,7 @@ export interface Options {
     /** Authenticate with SV_AUTH on every connection.  Credentials in the URL
      *  (ws://user:password@host/) are taken out of it and used as these.  The
      *  client keeps the password in a private field: logging the client does
-     *  not show it. */
+     *  not show it, nor while its login waits for the answer. */
     user?: string;
     password?: string;
 }

@@ -431,8 +431,15 @@ int recovery_repair(const auto_layout *L, const recovery_report *rep, char *err,
         snprintf(err, errlen, "cannot sync %s: %s", L->snapshots, strerror(errno));
         return -1;
     }
-    if (rep->bad_at < JF_HEADER_SIZE) { /* the header itself: the whole file goes aside */
-        if (move_aside(rep->bad_file, err, errlen)) return -1;
+    if (rep->bad_at < JF_HEADER_SIZE) {
+        /* The header itself: the whole file is kept aside, and the file
+         * keeps a new header and no record.  Moved away, its generation
+         * would be missing: a complete snapshot of it needs its journal
+         * file, and an interrupted one (a compaction a crash cut short)
+         * would lie past the journal. */
+        if (keep_dropped(rep->bad_file, 0, rep->bad_size, err, errlen) ||
+            rewrite_header(rep->bad_file, rep->bad_gen, err, errlen))
+            return -1;
     } else {
         if (keep_dropped(rep->bad_file, rep->bad_at, rep->bad_size, err, errlen) ||
             cut_tail(rep->bad_file, rep->bad_at, err, errlen))

@@ -73,6 +73,13 @@ static void on_watchdog(lws_sorted_usec_list_t *sul) {
  * real work can satisfy anyway: such an interval is named in a warning. */
 #define WATCHDOG_MIN_EVERY_US 1000u
 
+/* The longest: pings at least once an hour, whatever the interval.  Half of
+ * the largest one (systemd's "infinity", 2^64 - 1 us) added to the loop's
+ * clock overflowed, and the timer was due on every turn: pings without end,
+ * a core spent, and SIGTERM never acted on.  Pinging more often than asked
+ * costs nothing. */
+#define WATCHDOG_MAX_EVERY_US 3600000000u
+
 void sd_watchdog_start(struct lws_context *ctx) {
     uint64_t us = watchdog_usec();
     if (!us) return;
@@ -86,7 +93,7 @@ void sd_watchdog_start(struct lws_context *ctx) {
         on_watchdog(&watchdog_sul);
         return;
     }
-    watchdog_every = (lws_usec_t)(us / 2);
+    watchdog_every = us / 2 < WATCHDOG_MAX_EVERY_US ? (lws_usec_t)(us / 2) : WATCHDOG_MAX_EVERY_US;
     log_info("systemd watchdog: WATCHDOG=1 every %" PRIu64 " ms (WatchdogSec %" PRIu64 " ms)",
              (uint64_t)watchdog_every / 1000, us / 1000);
     on_watchdog(&watchdog_sul);

@@ -606,6 +606,58 @@ PY
     req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
 }
 
+@test "repair of damage in a journal file's header keeps the file with a new header: its generation is not missing, whatever snapshot it has" {
+    # snapshot 2 complete, journal file 2 after it; a bit flipped in its header
+    start_server --persist-path "$P" --journal always --save "1 1"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    wait_log "automatic snapshot $P/@ndb/snapshots/00000000000000000002 written in"
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    local f=$(gen 2) size
+    size=$(stat -c %s "$f")
+    printf 'X' | dd of="$f" bs=1 seek=3 conv=notrunc 2>/dev/null
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = "dropping $size bytes of $f from byte 0 (after its 0 good records)" ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    [ "$(stat -c %s "$f.damaged")" -eq "$size" ] # the whole file is kept
+    [ "$(stat -c %s "$f")" -eq 40 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    stop_server
+    # the compaction of generation 2 cut short by a crash: its snapshot is
+    # not complete, and the header of journal file 2 is damaged
+    rm -rf "$P"
+    mkdir -p "$P"
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal always --save "1 1"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    touch "$BATS_TEST_TMPDIR/fault"
+    local i
+    for i in $(seq 1 400); do
+        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
+        sleep 0.05
+    done
+    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
+    crash
+    rm "$BATS_TEST_TMPDIR/fault"
+    printf 'X' | dd of="$f" bs=1 seek=3 conv=notrunc 2>/dev/null
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+}
+
 @test "ndb journal check or repair whose report cannot be written (a full disk): exit 2 and the reason, not 0 or 1" {
     # a script keeps the report (`ndb journal check > report`): it exited 0,
     # silent, with nothing written, and a damaged journal's 1 said nothing of

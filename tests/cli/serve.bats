@@ -430,7 +430,7 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     done
 }
 
-@test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM; WATCHDOG=1 with WATCHDOG_USEC" {
+@test "with NOTIFY_SOCKET (systemd's Type=notify) the server says READY=1 once it accepts clients, STOPPING=1 on SIGTERM; WATCHDOG=1 with WATCHDOG_USEC, at least once an hour" {
     run python3 - "$NDB" "$BATS_TEST_TMPDIR" <<'PY'
 import os, re, socket, subprocess, sys, time
 ndb, tmp = sys.argv[1], sys.argv[2]
@@ -441,7 +441,11 @@ path, abstract = tmp + "/notify.sock", "@ndb-test-notify-%d" % os.getpid()
 runs = [(path, {}), (abstract, {}), (path, {"WATCHDOG_USEC": "200000"}),
         (path, {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"}),
         (path, {"WATCHDOG_USEC": "soon"}), (path, {"WATCHDOG_USEC": "0"}),
-        (path, {"WATCHDOG_USEC": "1"})]
+        (path, {"WATCHDOG_USEC": "1"}),
+        # the largest interval (systemd's "infinity"): half of it overflowed
+        # the loop's timer, which then fired on every turn (pings without
+        # end, a core spent, SIGTERM never acted on)
+        (path, {"WATCHDOG_USEC": "18446744073709551615"})]
 socks = {}
 for name, extra in runs:
     if name not in socks:
@@ -459,6 +463,8 @@ for name, extra in runs:
             if m != "WATCHDOG=1":
                 return m
             pings += 1
+            if pings > 10000:  # none of these intervals sends that many
+                return "pings without end"
     try:
         print(state())
         log.seek(0)
@@ -506,6 +512,11 @@ $plain
 READY=1
 0
 ['ndb: warn: systemd watchdog: WatchdogSec 1 us is too short to keep: WATCHDOG=1 every 1 ms, the most often this server sends it, and systemd stops it at the first ping that is late; set WatchdogSec well above the longest command (seconds)']
+exit 0
+READY=1
+0
+['ndb: info: systemd watchdog: WATCHDOG=1 every 3600000 ms (WatchdogSec 18446744073709551 ms)']
+STOPPING=1
 exit 0" ]
 }
 

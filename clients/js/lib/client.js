@@ -401,8 +401,7 @@ export class Client {
     }
 
     authenticate(user, password, first) {
-        const e = { cmd: 'SV_AUTH', text: stringify({ SV_AUTH: { user, password } }), ok: OK, textDepth: -1,
-            timeout: this.timeout, raw: false };
+        const e = new LoginEntry(user, password, this.timeout);
         const p = new Promise((resolve, reject) => { e.resolve = resolve; e.reject = reject; });
         this.arm(e);
         if (first) this.transmit(e); // ahead of everything waiting
@@ -444,7 +443,7 @@ export class Client {
         e.seen = this.lastReceived;
         this.inflight.push(e);
         try {
-            this.ws.send(e.text);
+            this.ws.send(wireText(e));
         } catch (err) {
             this.abandon(`send failed: ${err.message}`);
         }
@@ -625,6 +624,34 @@ function given(defaults, options) {
     const o = { ...defaults };
     for (const [k, v] of Object.entries(options || {})) if (v !== undefined) o[k] = v;
     return o;
+}
+
+// The queue entry of a login (SV_AUTH), as request() makes one, but with its
+// text, which holds the password, in a private field that only wire() reads
+// (not a getter: util.inspect with {getters: true} calls those): the entry
+// waits in db.inflight (or db.waiting) while the server checks the password,
+// seconds on a busy server, and util.inspect or console.log of the client
+// then showed the password.
+class LoginEntry {
+    #text;
+
+    constructor(user, password, timeout) {
+        this.#text = stringify({ SV_AUTH: { user, password } });
+        this.cmd = 'SV_AUTH';
+        this.ok = OK;
+        this.textDepth = -1;
+        this.timeout = timeout;
+        this.raw = false;
+    }
+
+    wire() {
+        return this.#text;
+    }
+}
+
+// The text to send for queue entry e.
+export function wireText(e) {
+    return e instanceof LoginEntry ? e.wire() : e.text;
 }
 
 // The reconnect option: true, false, an object of minDelay and maxDelay, or

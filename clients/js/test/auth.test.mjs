@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import WebSocket from 'ws';
 import { after, afterEach, before, test } from 'node:test';
 import { Ndb, NdbConnectionError, NdbError } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
@@ -120,12 +121,16 @@ test('credentials in the URL are the login (SV_AUTH), taken out of the URL: neve
     assert.deepEqual([split.user, split.role, split.url], ['alice', 'write', server.url]);
 });
 
-test('a client does not show its password: console.log, util.inspect and JSON.stringify of it leave it out', async () => {
-    // what a client shows of itself, as deep as inspect goes; Maps and Sets
-    // (listeners, watches) and the socket are left out of the JSON, which
-    // cannot hold them.  Clients not of record(), which keeps the texts sent.
-    const shown = (db) => [inspect(db, { depth: Infinity, showHidden: true }),
+// What a client shows of itself, as deep as inspect goes, getters called;
+// Maps and Sets (listeners, watches) and the socket are left out of the
+// JSON, which cannot hold them.
+function shown(db) {
+    return [inspect(db, { depth: Infinity, showHidden: true, getters: true }),
         JSON.stringify(db, (k, v) => (v instanceof Map || v instanceof Set || k === 'ws' ? undefined : v))];
+}
+
+test('a client does not show its password: console.log, util.inspect and JSON.stringify of it leave it out', async () => {
+    // Clients not of record(), which keeps the texts sent.
     const fromOptions = new Ndb(server.url, { user: 'alice', password: 'secret' });
     const fromUrl = new Ndb(server.url.replace('ws://', 'ws://alice:secret@'));
     const switched = new Ndb(server.url, { user: 'rita', password: 'pw' });
@@ -140,6 +145,34 @@ test('a client does not show its password: console.log, util.inspect and JSON.st
         }
     } finally {
         for (const db of [fromOptions, fromUrl, switched, idle]) db.close();
+    }
+});
+
+test('a client whose login is still being checked does not show its password either', async () => {
+    // the SV_AUTH sent waits for its answer in the client's queue of
+    // requests in flight (seconds, on a busy server): inspect showed its
+    // text, the password in it.  Here the login never reaches the server,
+    // so it stays in flight for as long as the test looks.
+    const held = [];
+    class HoldLogins extends WebSocket {
+        send(text, ...rest) {
+            if (text.startsWith('{"SV_AUTH"')) held.push(text);
+            else super.send(text, ...rest);
+        }
+    }
+    const fromOptions = new Ndb(server.url, { user: 'alice', password: 'secret', timeout: 0, WebSocket: HoldLogins });
+    const byAuth = new Ndb(server.url, { timeout: 0, WebSocket: HoldLogins });
+    try {
+        fromOptions.open().catch(() => {});
+        byAuth.auth('alice', 'secret').catch(() => {});
+        await until(() => held.length === 2, 'both logins sent');
+        assert.deepEqual(held, ['{"SV_AUTH":{"user":"alice","password":"secret"}}', '{"SV_AUTH":{"user":"alice","password":"secret"}}']);
+        for (const db of [fromOptions, byAuth]) {
+            for (const text of shown(db)) assert.doesNotMatch(text, /secret/);
+        }
+    } finally {
+        fromOptions.close();
+        byAuth.close();
     }
 });
 

@@ -4,6 +4,7 @@
 // (the machine is shared and noisy: tests wait for conditions, never for
 // a fixed time, and every wait gives up after a bound).
 import assert from 'node:assert/strict';
+import { wireText } from '../lib/client.js';
 import { Ndb, NdbError } from '../ndb.js';
 
 // Every command sent to a server by a client of record() in this process.
@@ -20,7 +21,7 @@ export function record(db) {
     const transmit = db.transmit.bind(db);
     db.transmit = (e) => {
         db.sent.push(e.cmd);
-        db.texts.push(e.text);
+        db.texts.push(wireText(e));
         SENT.add(e.cmd);
         transmit(e);
     };
