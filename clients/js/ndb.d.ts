@@ -76,7 +76,7 @@ export class JsonNumber extends JsonText {
 
 /** Parse JSON text the way the client reads answers. */
 export function parse(text: string, mode?: NumberMode, textDepth?: number): JsonValue;
-/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles, lone surrogates. */
+/** JSON text of a value: BigInt as digits, JsonText verbatim; throws TypeError for NaN, Infinity, cycles, lone surrogates, and undefined, a function or a symbol as the value itself (as members they are left out and in arrays they are null, as with JSON.stringify). */
 export function stringify(value: JsonInput): string;
 /** Re-indent JSON text, changing only white space; throws SyntaxError if text is not one JSON value. */
 export function prettyText(text: string, indent?: number): string;

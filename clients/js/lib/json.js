@@ -265,7 +265,8 @@ function write(v, out, seen) {
     case 'object':
         break;
     default:
-        throw new TypeError(`a ${typeof v} cannot be sent as JSON`);
+        // undefined (a member never set), a function, a symbol
+        throw new TypeError(`${v === undefined ? 'undefined' : `a ${typeof v}`} cannot be sent as JSON`);
     }
     if (v === null) {
         out.push('null');

@@ -11,7 +11,8 @@ export function shown(v) {
     if (Array.isArray(v)) return 'an array';
     if (typeof v !== 'object') return `the ${typeof v === 'bigint' ? 'BigInt' : typeof v} ${String(v)}`;
     const name = Object.getPrototypeOf(v)?.constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
+    // "an Opts", "a Map": the article goes by the name's first letter
+    return name && name !== 'Object' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
 }
 
 // A plain object ({...}, or one made by Object.create(null)).  Options and

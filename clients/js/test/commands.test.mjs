@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { COMMAND_METHODS, JsonNumber, JsonText, token } from '../ndb.js';
+import { COMMAND_METHODS, JsonNumber, JsonText, stringify, token } from '../ndb.js';
 import { assertAllGiven, assertSent, commandsDef } from './coverage.mjs';
 import { client, refused, SENT } from './real.mjs';
 import { Server } from './server.mjs';
@@ -310,6 +310,8 @@ test('info, request and raw', async () => {
 
 test('values that JSON cannot carry are refused by the client, and nothing is sent', async () => {
     await assert.rejects(db.kv.set({ a: NaN }), /NaN cannot be sent as JSON/);
+    assert.throws(() => stringify(() => 1), /^TypeError: a function cannot be sent as JSON$/);
+    assert.throws(() => stringify(undefined), /^TypeError: undefined cannot be sent as JSON$/);
     await assert.rejects(db.kv.set({ a: 1, b: -Infinity }), TypeError);
     await assert.rejects(db.raw({ KV_SET: { keys: { a: 1n, b: NaN } } }), TypeError);
     await db.kv.set({ a: () => 1, b: Symbol('x') }); // left out, as JSON.stringify does

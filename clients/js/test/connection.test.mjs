@@ -198,7 +198,8 @@ test('a request\'s own timeout is checked as the constructor\'s: a bad one rejec
 test('reconnect is true, false or {minDelay, maxDelay}: any other value is a TypeError, not a client that reconnects', () => {
     // 0, null, 'false' or 'no' were read as "not false": the client
     // reconnected, without a word, where the caller meant it not to
-    for (const [v, s] of [[0, 'the number 0'], [null, 'null'], ['false', 'the string "false"'], [[], 'an array'], [new Map(), 'a Map']])
+    class Opts {}
+    for (const [v, s] of [[0, 'the number 0'], [null, 'null'], ['false', 'the string "false"'], [[], 'an array'], [new Map(), 'a Map'], [new Opts(), 'an Opts']])
         assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: v }), { name: 'TypeError', message: `reconnect must be true, false or an object such as {minDelay: 100}; got ${s}` });
     assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: false }).reconnect, false);
     assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: undefined }).reconnect, true);
