@@ -238,6 +238,7 @@ static void log_name(char *out, size_t outlen, const char *name, size_t n) {
 static void grant(client *c, const ndb_user *u) {
     c->role = u->role;
     c->user = u->name;
+    if (c->ops->logged_in) c->ops->logged_in(c);
 }
 
 /* Count a failure of client c: log it; returns whether it was the last

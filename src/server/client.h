@@ -60,6 +60,11 @@ typedef struct client_ops {
      * pipelined behind it).  May be NULL for a client that never needs it
      * (client_hold then does nothing). */
     void (*hold)(client *c, int on);
+    /* The client has just logged in (SV_AUTH): the transport no longer
+     * counts it among the connections not yet established, which a new
+     * connection may close to make room (limits.maxPendingConnections).
+     * May be NULL. */
+    void (*logged_in)(client *c);
 } client_ops;
 
 struct client {

@@ -54,6 +54,7 @@ typedef struct ndb_config {
     unsigned token_bits;           /* 53 or 64 */
     /* limits (issue 10; README "Limits") */
     unsigned max_connections;      /* open TCP connections, handshaking or upgraded */
+    unsigned max_pending_connections; /* of those, not established; 0: half of max_connections */
     size_t max_output;             /* hard cap on one connection's queued output */
     size_t max_total_output;       /* ... and on all connections' together; 0 = none */
     unsigned handshake_timeout_s;  /* accept → completed WebSocket upgrade */

@@ -45,6 +45,10 @@ typedef struct conn {
     int64_t login_by;    /* ms (monotonic): close it if still not logged in then
                           * (limits.loginTimeoutSec), or 0 */
     int held;            /* client_hold: a login is being checked, incoming messages wait */
+    int unlogged;        /* in the transport's list of connections not logged in (server with users) */
+    int evicted;         /* closed to make room for a new connection (limits.maxPendingConnections) */
+    uint64_t stage_seq;  /* when it upgraded, in the order of the transport's stage stamps */
+    struct conn *uprev, *unext; /* that list, oldest first */
     int yielded;         /* its input used its share of a turn: the rest waits for the next */
     uint64_t yield_turn; /* the turn it yielded in */
     uint64_t slice_turn; /* the turn its slice_start belongs to */

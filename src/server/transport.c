@@ -26,6 +26,9 @@
  *         closed right after accept, before anything is read or allocated
  *         for it, and counted in a log line at most once per tick; an
  *         open-file limit below it plus FD_RESERVE lowers it (raise_fd_limit);
+ *       maxPendingConnections — ... unless a connection not established
+ *         (in its handshake, or not logged in) can make room: the oldest
+ *         is closed instead (make_room), also when these hold their share;
  *       handshakeTimeoutSec — a connection that has not completed the
  *         WebSocket upgrade this long after accept is dropped (tracked in
  *         `pending`, oldest first, so the tick looks only at expired ones);
@@ -59,6 +62,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libwebsockets.h>
+#include <limits.h>
 #include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -107,6 +111,7 @@ typedef struct pending {
     int64_t since;    /* ms, monotonic: accept, or the last plain HTTP request */
     int64_t accepted; /* ms, monotonic: accept (a console connection's keep-alive ends by it) */
     int killed;
+    uint64_t seq; /* stage stamp: accept, or the last plain HTTP request (older: smaller) */
     const ndb_user *user; /* logged in by Basic authentication in the handshake */
     char addr[64];        /* the peer, read at accept: a client that hangs up has none later */
     struct pending *prev, *next;
@@ -128,6 +133,14 @@ static struct {
     pending *pend_head, *pend_tail; /* accept order */
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
+    unsigned pend_killed;               /* pending entries killed (timeout, eviction), not yet destroyed */
+    unsigned evicted_closing;           /* upgraded connections evicted, not yet closed */
+    conn *unl_head, *unl_tail;          /* upgraded, not logged in (server with users): oldest first */
+    unsigned nunlogged;
+    uint64_t stage_seq;                 /* the last stage stamp given (pending.seq, conn.stage_seq) */
+    unsigned pending_cap;               /* limits.maxPendingConnections, 0 resolved */
+    unsigned evict_slack;               /* evicted connections that may be closing at once */
+    unsigned fd_spare;                  /* descriptors the open-file limit has beyond conn_cap + reserve */
     unsigned conn_cap;                  /* maxConnections, or fewer if the open-file limit is lower */
     uint64_t refused_closing;           /* while shutting down, not yet logged */
     lws_retry_bo_t idle_policy;
@@ -189,6 +202,7 @@ static void pending_add(struct lws *wsi) {
     if (!p) return; /* not tracked: lws's own handshake timeout still applies */
     p->wsi = wsi;
     p->since = p->accepted = mono_ms();
+    p->seq = ++T.stage_seq;
     read_peer(wsi, p->addr, sizeof p->addr);
     p->prev = T.pend_tail;
     if (T.pend_tail) T.pend_tail->next = p;
@@ -203,6 +217,7 @@ static void pending_drop(struct lws *wsi) {
     pending *p = lws_get_opaque_user_data(wsi);
     if (!p) return;
     lws_set_opaque_user_data(wsi, NULL);
+    if (p->killed) T.pend_killed--;
     if (p->prev) p->prev->next = p->next;
     else T.pend_head = p->next;
     if (p->next) p->next->prev = p->prev;
@@ -224,6 +239,7 @@ static int pending_touch(struct lws *wsi) {
     if (!p) return 0; /* untracked: nothing bounds its life, so no keep-alive */
     int64_t now = mono_ms();
     p->since = now;
+    p->seq = ++T.stage_seq;
     if (p != T.pend_tail) {
         if (p->prev) p->prev->next = p->next;
         else T.pend_head = p->next;
@@ -239,10 +255,124 @@ static int pending_touch(struct lws *wsi) {
 /* Close wsi from outside its own callback (lws's safe way). */
 static void kill_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
 
+/* ----------------------------------- slots: connections not established */
+
+/* limits.maxPendingConnections (docs/protocol.md 7.3, "Connection slots").
+ * A connection is established once upgraded and, on a server with users,
+ * logged in.  Until then holding a slot of maxConnections costs a client
+ * nothing: 40 raw TCP connections (or upgraded ones that never log in)
+ * held all 20 slots until handshakeTimeoutSec / loginTimeoutSec, and every
+ * newcomer was refused meanwhile, an admin with the right password too.
+ * Now the connections not established hold at most pending_cap slots, and
+ * a newcomer that finds that share used up, or every slot taken, closes
+ * the oldest of them instead of being refused (make_room): a logged-in
+ * client never loses its slot to a flood, and a flood must open
+ * connections faster than a real client logs in to keep it out.  The
+ * share bounds what such connections may hold (descriptors, TLS
+ * handshakes); a big share lets a newcomer survive more newcomers after
+ * it before its own turn to be closed comes.
+ * "Oldest" goes by stage stamps: accept (or the last page request of a
+ * console connection, which restarts its handshake time) for one in its
+ * handshake, the upgrade for one not logged in.  One whose login is being
+ * checked (held) is never chosen: it is about to be established.
+ * An evicted connection is closed as its timeout would close it: one in
+ * its handshake at once, like handshakeTimeoutSec (but now, its socket shut
+ * first); an upgraded one with a close frame, 1008 "connection slots full",
+ * like loginTimeoutSec, but closed right after that frame instead of
+ * waiting for the client's answer (direct.c's closing 2; on lws's path its
+ * socket is shut for reading, on_writeable), so that its descriptor is
+ * free within the turn or the next.  While those close they no longer count against
+ * the limits; at most T.evict_slack at a time (the share, within the
+ * descriptors the open-file limit has beyond maxConnections and its
+ * reserve, at least EVICT_SLACK_MIN of that reserve), which bounds the
+ * descriptors held past maxConnections. */
+#define EVICT_SLACK_MIN 8
+#define EVICT_WHY "connection slots full"
+
+static log_rate evictions = LOG_RATE_INIT("closed", "connection", " not established to make room");
+
+static void unlogged_add(conn *c) {
+    c->unlogged = 1;
+    c->stage_seq = ++T.stage_seq;
+    c->uprev = T.unl_tail;
+    c->unext = NULL;
+    if (T.unl_tail) T.unl_tail->unext = c;
+    else T.unl_head = c;
+    T.unl_tail = c;
+    T.nunlogged++;
+}
+
+/* c logged in, or is closing: no longer counted nor chosen. */
+static void unlogged_del(conn *c) {
+    if (!c->unlogged) return;
+    c->unlogged = 0;
+    if (c->uprev) c->uprev->unext = c->unext;
+    else T.unl_head = c->unext;
+    if (c->unext) c->unext->uprev = c->uprev;
+    else T.unl_tail = c->uprev;
+    c->uprev = c->unext = NULL;
+    T.nunlogged--;
+}
+
+/* Close the oldest connection not established, saying which limit made
+ * room necessary (`limit`, its value `n`).  Returns 0 if there is none. */
+static int evict_oldest(const char *limit, unsigned n) {
+    pending *p = T.pend_head;
+    while (p && p->killed) p = p->next;
+    conn *c = T.unl_head;
+    while (c && (c->closing || c->held)) c = c->unext;
+    if (!p && !c) return 0;
+    if (p && (!c || p->seq < c->stage_seq)) {
+        log_rate_msg(&evictions, LOG_INFO,
+                     "closing the oldest connection not established (from %s, in its handshake) to make room: "
+                     "%s (%u) reached", p->addr[0] ? p->addr : "a client gone", limit, n);
+        /* now, not at the next timeout check: lws accepts every connection
+         * waiting in the listen queue in one go, and a burst of them would
+         * otherwise find only slots still closing (lws allows it for any
+         * wsi but the one being serviced, here the listener).  Marked
+         * first: pending_drop counts it out when it goes, perhaps right
+         * here.  The socket is shut first: lws would end a TLS connection
+         * politely, its close_notify, then wait for the client's end of
+         * the stream, which a client that reads nothing never sends (the
+         * connection lived on, its descriptor too, for minutes) */
+        p->killed = 1;
+        T.pend_killed++;
+        lws_sockfd_type fd = lws_get_socket_fd(p->wsi);
+        if (fd >= 0) shutdown(fd, SHUT_RDWR);
+        lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+        return 1;
+    }
+    log_rate_msg(&evictions, LOG_INFO,
+                 "closing the oldest connection not established (from %s, not logged in) to make room: %s (%u) reached",
+                 c->cl.addr, limit, n);
+    c->evicted = 1;
+    T.evicted_closing++;
+    transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, EVICT_WHY, 1);
+    if (c->direct) c->closing = 2; /* direct.c: closed right after its close frame */
+    return 1;
+}
+
+/* At accept: may one more connection come in, after closing the oldest
+ * not established if need be? */
+static int make_room(void) {
+    unsigned total = T.npending + T.srv->connections;
+    unsigned closing = T.pend_killed + T.evicted_closing; /* each part of total */
+    if (total >= T.conn_cap + T.evict_slack) return 0;
+    unsigned open = total - closing, waiting = T.npending - T.pend_killed + T.nunlogged;
+    if (open < T.conn_cap && waiting < T.pending_cap) return 1;
+    if (closing >= T.evict_slack) return 0;
+    if (open >= T.conn_cap)
+        return evict_oldest(T.conn_cap < T.srv->cfg.max_connections ? "the connections the open-file limit allows"
+                                                                    : "maxConnections",
+                            T.conn_cap);
+    return evict_oldest("maxPendingConnections", T.pending_cap);
+}
+
 /* Drop c at once, without waiting for its output: a client that reads
  * nothing would not take a close frame either (lws sends one with 1008 if
  * the socket still has room; the direct path does not try). */
 static void drop_now(conn *c) {
+    unlogged_del(c);
     c->closing = 1;
     if (!c->direct) lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, NULL, 0);
     kill_async(c->wsi);
@@ -286,6 +416,14 @@ void transport_moved(conn *from, conn *to) {
     else if (T.conns == from) T.conns = to;
     if (to->next) to->next->prev = to;
     from->prev = from->next = NULL;
+    if (to->unlogged) {
+        if (to->uprev) to->uprev->unext = to;
+        else T.unl_head = to;
+        if (to->unext) to->unext->uprev = to;
+        else T.unl_tail = to;
+    }
+    from->unlogged = 0;
+    from->uprev = from->unext = NULL;
 }
 
 void transport_want_input(conn *c) {
@@ -441,6 +579,7 @@ static void want_write(conn *c) {
 
 /* conn.h; the limits and deadlines here, the protocol errors in direct.c */
 void transport_close_after(conn *c, int code, const char *why, unsigned bound_s) {
+    unlogged_del(c);
     c->closing = 1;
     c->close_code = code;
     c->close_why = why;
@@ -507,6 +646,7 @@ static void tick_close_lines(void) {
     log_rate_tick(&total_output_drops);
     log_rate_tick(&login_timeouts);
     log_rate_tick(&request_timeouts);
+    log_rate_tick(&evictions);
 }
 
 /* Over limits.maxOutputBytes: free the queue and close with 1008 and the
@@ -676,6 +816,8 @@ static void close_login_overdue(conn *c) {
     transport_close_after(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "login timeout", 5);
 }
 
+static void op_logged_in(client *cl) { unlogged_del(conn_of(cl)); }
+
 static void op_close(client *cl, int code, const char *reason) {
     conn *c = conn_of(cl);
     if (c->closing) return;
@@ -706,7 +848,8 @@ static void op_hold(client *cl, int on) {
 }
 
 static const client_ops transport_client_ops = {
-    .push = op_push, .defer = op_defer, .queued = op_queued, .close = op_close, .hold = op_hold};
+    .push = op_push, .defer = op_defer, .queued = op_queued, .close = op_close, .hold = op_hold,
+    .logged_in = op_logged_in};
 
 /* A piece of an incoming message.  Returns -1 to close the connection. */
 static int on_receive(conn *c, const char *in, size_t len) {
@@ -794,6 +937,10 @@ static int on_writeable(conn *c) {
         if (c->closing) {
             lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)c->close_why,
                              strlen(c->close_why));
+            /* Evicted (make_room): lws would wait for the client's answer
+             * to the close frame, with TLS for 10 s, its slot held; shut
+             * for reading, the end of the stream is there at once. */
+            if (c->evicted) shutdown(lws_get_socket_fd(c->wsi), SHUT_RD);
             return -1;
         }
         return c->draining ? send_close_1009(c) : 0;
@@ -939,7 +1086,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             T.refused_closing++;
             return 1;
         }
-        if (T.npending + T.srv->connections >= T.conn_cap) {
+        if (!make_room()) { /* limits.maxPendingConnections: the oldest not established gives way */
             T.refused++;
             T.refused_unlogged++;
             return 1; /* lws closes the socket at once */
@@ -991,6 +1138,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->out.held_from = c->later.held_from = OUTQ_NOT_HELD;
         lws_get_peer_simple(wsi, c->cl.addr, sizeof c->cl.addr);
         link_conn(c);
+        if (c->cl.role == ROLE_NONE) unlogged_add(c); /* a server with users: not established yet */
         T.srv->connections++;
         set_nodelay(wsi);
         if (!T.no_direct && !lws_is_ssl(wsi)) c->handover = 1; /* plain ws://: direct.c, once upgraded */
@@ -1006,6 +1154,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (c->handed_over) break; /* it lives on in a raw-file wsi (direct.c) */
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
+        unlogged_del(c);
+        if (c->evicted) T.evicted_closing--;
         ungate(c);
         /* one that yielded its input (TLS, NDB_TRANSPORT=lws) and then went
          * (reset, dropped by maxTotalOutputBytes): lws frees c after this */
@@ -1048,6 +1198,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!c || !c->direct) break;
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
+        unlogged_del(c);
+        if (c->evicted) T.evicted_closing--;
         ungate(c);
         unlist_flush(c);
         unlist_resume(c);
@@ -1156,6 +1308,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     for (pending *p = T.pend_head; p && now_ms - p->since >= (int64_t)cfg->handshake_timeout_s * 1000; p = p->next) {
         if (p->killed) continue;
         p->killed = 1;
+        T.pend_killed++;
         dropped++;
         kill_async(p->wsi);
     }
@@ -1258,6 +1411,7 @@ static unsigned raise_fd_limit(unsigned want) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    T.fd_spare = UINT_MAX;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return want;
     /* Never less than what the server already holds plus its headroom, also
      * when the limit is above maxConnections + FD_RESERVE: a small limit
@@ -1267,7 +1421,12 @@ static unsigned raise_fd_limit(unsigned want) {
     unsigned held = open_fds();
     rlim_t reserve = rl.rlim_cur > 2 * FD_RESERVE ? FD_RESERVE : rl.rlim_cur / 2;
     if (reserve < (rlim_t)held + FD_HEADROOM) reserve = (rlim_t)held + FD_HEADROOM;
-    if (rl.rlim_cur >= (rlim_t)want + reserve) return want;
+    if (rl.rlim_cur >= (rlim_t)want + reserve) {
+        rlim_t spare = rl.rlim_cur - want - reserve;
+        T.fd_spare = spare < UINT_MAX ? (unsigned)spare : UINT_MAX;
+        return want;
+    }
+    T.fd_spare = 0;
     unsigned cap = rl.rlim_cur > reserve ? (unsigned)(rl.rlim_cur - reserve) : 1;
     if (rl.rlim_cur < (rlim_t)want + FD_RESERVE)
         log_warn("the open-file limit (%llu) is below maxConnections (%u) + %d: at most %u connection%s %s "
@@ -1347,6 +1506,11 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
 
     if (cfg->port && preflight_bind(cfg, err, errlen)) return -1;
     T.conn_cap = raise_fd_limit(cfg->max_connections);
+    /* 0: half of the connections there may be (at least 1) */
+    T.pending_cap = cfg->max_pending_connections ? cfg->max_pending_connections
+                                                 : (T.conn_cap / 2 ? T.conn_cap / 2 : 1);
+    T.evict_slack = T.pending_cap < T.fd_spare ? T.pending_cap : T.fd_spare;
+    if (T.evict_slack < EVICT_SLACK_MIN) T.evict_slack = EVICT_SLACK_MIN;
     set_idle_policy(cfg->idle_timeout_s);
     lws_set_log_level(log_threshold >= LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE : 0, lws_log_to_ours);
 

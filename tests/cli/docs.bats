@@ -331,7 +331,7 @@ help_values_line() { help_entries "$("$NDB" serve --help)" | grep -E -- "^  $1 "
 # "(default on)", "(...; default info)".
 help_values() {
     help_entries "$1" |
-        sed -nE 's/^  (--[a-z-]+).*\(([0-9]+[KMGT]?)\.\.([0-9]+[KMGT]?), (0: [a-z]+, )?default ([0-9]+[KMGT]?)\)$/\1 \2 \3 \5/p
+        sed -nE 's/^  (--[a-z-]+).*\(([0-9]+[KMGT]?)\.\.([0-9]+[KMGT]?), (0: [a-zA-Z ]+, )?default ([0-9]+[KMGT]?)\)$/\1 \2 \3 \5/p
                   t
                   s/^  (--[a-z-]+).*[(;,] ?default ([^() ]+)\)$/\1 - - \2/p' |
         while read -r o lo hi def; do

@@ -232,7 +232,7 @@ log_settings() {
     [ "$(log_settings)" = "ndb: info: server: logLevel info, console true, coreDumps false
 ndb: info: persistence: enabled false, path ./data, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
+ndb: info: limits: maxConnections 10000, maxPendingConnections 0 (half of maxConnections), maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 1024, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 0 (none), outputHighWater 1048576, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
 ndb: info: tls: off (plain ws://)" ]
 }
@@ -250,7 +250,7 @@ ndb: info: tls: off (plain ws://)" ]
     [ "$(log_settings)" = "ndb: info: server: config $f, logLevel info, console true, coreDumps false
 ndb: info: persistence: enabled false, path /srv/x, journal off, save none, keepSnapshots 3, compactMultiple 2, compactMinBytes 67108864
 ndb: info: sessions: checkIntervalMs 1000, tokenBits 53
-ndb: info: limits: maxConnections 10000, maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
+ndb: info: limits: maxConnections 10000, maxPendingConnections 0 (half of maxConnections), maxOutputBytes 67108864, maxTotalOutputBytes 0 (none), handshakeTimeoutSec 10, idleTimeoutSec 180, requestTimeoutSec 60, loginTimeoutSec 60, maxDepth 7, maxKeyLength 65536, maxKeysPerRequest 1000000, maxMemory 1000, outputHighWater 2097152, outputStallTimeoutSec 60, maxWatches 64, maxWatchKeys 100000, maxTotalWatchBytes 268435456, watchOutputBytes 1048576
 ndb: info: security: allowedOrigins [] (and this server's own), allowedHosts [], users none, protectedMode on
 ndb: info: tls: off (plain ws://)" ]
 }
