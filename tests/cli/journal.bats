@@ -31,6 +31,40 @@ crash() {
 # gen N: journal file name of generation N
 gen() { printf '%s/%020d.jnl' "$J" "$1"; }
 
+# crash_in_snapshot_2 AFTER BEFORE...: a journaling server with a save
+# schedule; the KV_SETs of the key objects BEFORE, one request each; then a
+# crash while the compaction's snapshot of generation 2 is written (held in
+# its writes), after the KV_SET of AFTER went to journal file 2.  Leaves
+# journal files 1 and 2, snapshot 2 not complete.
+crash_in_snapshot_2() {
+    local after=$1 keys i
+    shift
+    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
+    start_faulty --persist-path "$P" --journal always --save "1 1"
+    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
+    for keys in "$@"; do req "{\"KV_SET\":{\"keys\":$keys}}" '{"KV_SET_RSP":{"st":1}}'; done
+    touch "$BATS_TEST_TMPDIR/fault"
+    for i in $(seq 1 400); do
+        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
+        sleep 0.05
+    done
+    req "{\"KV_SET\":{\"keys\":$after}}" '{"KV_SET_RSP":{"st":1}}'
+    crash
+    rm "$BATS_TEST_TMPDIR/fault"
+}
+
+# starts_agree_on_a_and_c V: on the repaired path a server acknowledges
+# c=V; `ndb journal check` then passes, and the next start holds a and c
+starts_agree_on_a_and_c() {
+    start_server --persist-path "$P" --journal always
+    req "{\"KV_SET\":{\"keys\":{\"c\":$1}}}" '{"KV_SET_RSP":{"st":1}}'
+    stop_server
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    start_server --persist-path "$P" --journal always
+    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+}
+
 # journal_bytes: SV_INFO's persistence.journalBytes (the records' bytes, not the reserved space)
 journal_bytes() { "$NDB" info | grep -o '"journalBytes":[0-9]*' | cut -d: -f2; }
 
@@ -571,22 +605,9 @@ PY
 }
 
 @test "repair sets aside an automatic snapshot a crash cut short after the damage: the start after the next one finds no journal file missing" {
-    # a crash while the snapshot of generation 2 is written (held in its
-    # writes): journal files 1 and 2, snapshot 2 not complete
-    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
-    start_faulty --persist-path "$P" --journal always --save "1 1"
-    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
-    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
-    req '{"KV_SET":{"keys":{"a2":2}}}' '{"KV_SET_RSP":{"st":1}}'
-    touch "$BATS_TEST_TMPDIR/fault"
-    local i
-    for i in $(seq 1 400); do
-        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
-        sleep 0.05
-    done
-    req '{"KV_SET":{"keys":{"b":3}}}' '{"KV_SET_RSP":{"st":1}}'
-    crash
-    rm "$BATS_TEST_TMPDIR/fault"
+    # a crash while the snapshot of generation 2 is written: journal files
+    # 1 and 2, snapshot 2 not complete
+    crash_in_snapshot_2 '{"b":3}' '{"a":1}' '{"a2":2}'
     [ -f "$(gen 2)" ]
     # damage in journal file 1 (its last record, a2): a repair drops it and file 2
     local size
@@ -596,14 +617,8 @@ PY
     [ "$status" -eq 0 ]
     [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
     [ -d "$P/@ndb/snapshots/00000000000000000002.damaged" ]
-    start_server --persist-path "$P" --journal always
-    req '{"KV_SET":{"keys":{"c":4}}}' '{"KV_SET_RSP":{"st":1}}'
-    stop_server
-    # the journal file that start began is the next one after file 1
-    run "$NDB" journal check --persist-path "$P"
-    [ "$status" -eq 0 ]
-    start_server --persist-path "$P" --journal always
-    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    # the journal file the next start begins is the next one after file 1
+    starts_agree_on_a_and_c 4
 }
 
 @test "repair of damage in a journal file's header keeps the file with a new header: its generation is not missing, whatever snapshot it has" {
@@ -622,40 +637,18 @@ PY
     [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
     [ "$(stat -c %s "$f.damaged")" -eq "$size" ] # the whole file is kept
     [ "$(stat -c %s "$f")" -eq 40 ]
-    start_server --persist-path "$P" --journal always
-    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
-    stop_server
-    start_server --persist-path "$P" --journal always
-    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    starts_agree_on_a_and_c 3
     stop_server
     # the compaction of generation 2 cut short by a crash: its snapshot is
     # not complete, and the header of journal file 2 is damaged
     rm -rf "$P"
     mkdir -p "$P"
-    export NDB_FAULT_PATH=/@ndb/snapshots/ NDB_FAULT_OPS=write NDB_FAULT_HOLD=1
-    start_faulty --persist-path "$P" --journal always --save "1 1"
-    unset NDB_FAULT_PATH NDB_FAULT_OPS NDB_FAULT_HOLD
-    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
-    touch "$BATS_TEST_TMPDIR/fault"
-    local i
-    for i in $(seq 1 400); do
-        [ -e "$P/@ndb/snapshots/00000000000000000002/journal" ] && break
-        sleep 0.05
-    done
-    req '{"KV_SET":{"keys":{"b":2}}}' '{"KV_SET_RSP":{"st":1}}'
-    crash
-    rm "$BATS_TEST_TMPDIR/fault"
+    crash_in_snapshot_2 '{"b":2}' '{"a":1}'
     printf 'X' | dd of="$f" bs=1 seek=3 conv=notrunc 2>/dev/null
     run "$NDB" journal repair --persist-path "$P"
     [ "$status" -eq 0 ]
     [ "${lines[-1]}" = "ok: a start-up recovers 1 key and 0 sessions" ]
-    start_server --persist-path "$P" --journal always
-    req '{"KV_SET":{"keys":{"c":3}}}' '{"KV_SET_RSP":{"st":1}}'
-    stop_server
-    run "$NDB" journal check --persist-path "$P"
-    [ "$status" -eq 0 ]
-    start_server --persist-path "$P" --journal always
-    req '{"KV_KEYS":{}}' '{"KV_KEYS_RSP":{"keys":["a","c"],"st":1}}'
+    starts_agree_on_a_and_c 3
 }
 
 @test "ndb journal check or repair whose report cannot be written (a full disk): exit 2 and the reason, not 0 or 1" {
