@@ -260,7 +260,21 @@ _ndb() {
         ((${#cmd[@]})) && list=$("$ndb" help --options "${cmd[@]}" 2>/dev/null </dev/null)
         # the top level, or a command with its own parser: its --help
         [[ -n $list ]] || list=$(_ndb_optnames "$_ndb_spec")
-        COMPREPLY=($(compgen -W "$list" -- "$cur"))
+        # Not offered: a flag already typed (in either form: no flag counts
+        # twice), and the flag that stands for all the arguments ("TKN... |
+        # --all") once an argument is typed, which together are a usage error.
+        local o s l m alone= keep=()
+        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)$ ]] && ((npos > 0)) && alone=${BASH_REMATCH[1]}
+        for o in $list; do
+            while IFS='|' read -r s l m; do
+                [[ $o == "--$l" || ( -n $s && $o == "-$s" ) ]] || continue
+                [[ -z $m && ( $flags == *" --$l "* || ( -n $s && $flags == *" -$s "* ) ) ]] && continue 2
+                [[ "--$l" == "$alone" ]] && continue 2
+                break
+            done <<<"$_ndb_spec"
+            keep+=("$o")
+        done
+        COMPREPLY=($(compgen -W "${keep[*]}" -- "$cur"))
         return 0
     elif ((${#cmd[@]} == 0)); then
         COMPREPLY=($(compgen -W "${tops[*]}" -- "$cur"))

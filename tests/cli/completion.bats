@@ -300,6 +300,21 @@ every_option() {
     [ "$forms" -gt 500 ]
 }
 
+@test "bash: a flag already typed is not offered again, nor --all once a token is typed" {
+    # session end 123 --<Tab> offered --all (tokens and --all together are
+    # a usage error), and get -0 -<Tab> offered -0 and --null again
+    [ "$(comp "session end --a")" = --all ]
+    [ -z "$(comp "session end 123 --a")" ]
+    [ -z "$(comp "session end --all --a")" ]
+    [ "$(comp "get --nu")" = --null ]
+    [ -z "$(comp "get -0 --nu")" ]
+    [ -z "$(comp "get --null --nu")" ]
+    # both forms of a flag go, and only those; options with a value stay
+    same "$(comp "get -" | grep -vxe -r -e --raw)" "$(comp "get -r -")"
+    same "$(comp "get -" | grep -vxe -r -e --raw)" "$(comp "get --raw -")"
+    [[ $'\n'$(comp "get --timeout 3 -")$'\n' == *$'\n'--timeout$'\n'* ]]
+}
+
 @test "bash, zsh, fish: get -0 and get - complete only what they take: '-' after -0, nothing after '-'" {
     local f
     for f in comp zcomp fcomp; do
