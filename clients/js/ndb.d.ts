@@ -53,7 +53,9 @@ export interface CallOptions {
 export interface RequestOptions extends CallOptions {
     /** Statuses that mean success (default [1]; [121] for KV_SAVE and SH_SAVE, [141] for KV_LOAD and SH_LOAD). */
     ok?: number[];
-    /** Values nested this deep come back as their JSON source text. */
+    /** Values nested this deep come back as their JSON source text: 3 or more, counted from the
+     *  answer's root (`<CMD>_RSP` is 1, the body's members and its status 2), or -1 for none;
+     *  anything else is a TypeError. */
     textDepth?: number;
     /** Called with the answer's body before the promise resolves. */
     onReply?: (body: Record<string, JsonValue>) => void;

@@ -355,6 +355,7 @@ export class Client {
             checkOptions(options, 'request', ['timeout', 'ok', 'textDepth', 'onReply']);
             options ??= {};
             timeout = this.timeoutOf(options);
+            checkTextDepth(options.textDepth);
             text = stringify({ [cmd]: body });
         } catch (e) {
             return Promise.reject(e);
@@ -564,6 +565,16 @@ function urlCredentials(url, o) {
 // only status SV_AUTH answers that says nothing against the credentials.
 function uncheckedLogin(e) {
     return e.command === 'SV_AUTH' && e.status === 43;
+}
+
+// request's textDepth: undefined or -1 (none), or 3 or more.  Depth counts
+// from the answer's root: "<CMD>_RSP" is 1 and the body's members, the
+// status among them, are 2.  1 or 2 turned the status into text, and a
+// request the server had answered with success was rejected as "status 0:
+// failed".
+function checkTextDepth(d) {
+    if (d === undefined || d === -1 || (Number.isSafeInteger(d) && d >= 3)) return;
+    throw new TypeError(`textDepth must be 3 or more (the answer's body is at 1, its members and status at 2), or -1 for none; got ${shown(d)}`);
 }
 
 // A failed handshake's close code, when no error text came with it.  1006

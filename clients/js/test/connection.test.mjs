@@ -219,12 +219,16 @@ test('an option the client or request() or raw() does not take (a misspelt {timo
     await assert.rejects(db.raw('{"KV_COUNT":{}}', { txt: true }), { name: 'TypeError', message: "raw: unknown option 'txt' (its options are text, timeout)" });
     await assert.rejects(db.raw('{"KV_COUNT":{}}', new Map([['text', true]])), { name: 'TypeError', message: "raw's options are an object such as {text: true}; got a Map" });
     await assert.rejects(db.request('KV_COUNT', {}, { timout: 5 }), { name: 'TypeError', message: "request: unknown option 'timout' (its options are timeout, ok, textDepth, onReply)" });
+    // 1 and 2 made the status text: a success was rejected as "status 0: failed"
+    for (const [d, s] of [[1, 'the number 1'], [2, 'the number 2'], [3.5, 'the number 3.5'], ['3', 'the string "3"']])
+        await assert.rejects(db.request('KV_COUNT', {}, { textDepth: d }), { name: 'TypeError', message: `textDepth must be 3 or more (the answer's body is at 1, its members and status at 2), or -1 for none; got ${s}` });
     assert.deepEqual(sent, []);
     // null, as every method's, is no options
     assert.equal(await db.raw('{"KV_COUNT":{}}', null).then((r) => r.KV_COUNT_RSP.cnt), 0);
     assert.equal(await db.raw('{"KV_COUNT":{}}', { text: true }), '{"KV_COUNT_RSP":{"cnt":0,"st":1}}');
+    assert.deepEqual(await db.request('KV_GET', { keys: ['none'] }, { textDepth: 3 }), { keys: {}, st: 1 });
     assert.deepEqual(await db.request('KV_COUNT', {}, null), { cnt: 0, st: 1 });
-    assert.deepEqual(sent, ['KV_COUNT', 'KV_COUNT', 'KV_COUNT']);
+    assert.deepEqual(sent, ['KV_COUNT', 'KV_COUNT', 'KV_GET', 'KV_COUNT']);
     db.close();
 });
 
