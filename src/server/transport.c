@@ -134,6 +134,7 @@ static struct {
     unsigned npending;
     uint64_t refused, refused_unlogged; /* over maxConnections */
     unsigned pend_killed;               /* pending entries killed (timeout, eviction), not yet destroyed */
+    const pending *killing;             /* evict_oldest's, until pending_drop frees it (compared, never read) */
     unsigned evicted_closing;           /* upgraded connections evicted, not yet closed */
     conn *unl_head, *unl_tail;          /* upgraded, not logged in (server with users): oldest first */
     unsigned nunlogged;
@@ -218,6 +219,7 @@ static void pending_drop(struct lws *wsi) {
     if (!p) return;
     lws_set_opaque_user_data(wsi, NULL);
     if (p->killed) T.pend_killed--;
+    if (p == T.killing) T.killing = NULL; /* evict_oldest: it went at once */
     if (p->prev) p->prev->next = p->next;
     else T.pend_head = p->next;
     if (p->next) p->next->prev = p->prev;
@@ -335,11 +337,23 @@ static int evict_oldest(const char *limit, unsigned n) {
          * politely, its close_notify, then wait for the client's end of
          * the stream, which a client that reads nothing never sends (the
          * connection lived on, its descriptor too, for minutes) */
+        struct lws *wsi = p->wsi;
         p->killed = 1;
         T.pend_killed++;
-        lws_sockfd_type fd = lws_get_socket_fd(p->wsi);
+        lws_sockfd_type fd = lws_get_socket_fd(wsi);
         if (fd >= 0) shutdown(fd, SHUT_RDWR);
-        lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+        T.killing = p;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+        /* Still there (pending_drop clears T.killing): a TLS connection,
+         * which lws only shuts down on this first call, waiting for the
+         * next turn's poll to see the peer's end.  lws accepts every
+         * connection in the listen queue in one go, so a burst of TLS
+         * newcomers evicted up to evict_slack connections all waiting so,
+         * and the next newcomer was refused (slots.bats, under load).  A
+         * second call finds it shut down and frees it now, as lws's own
+         * timeout would: its socket is shut both ways already. */
+        if (T.killing == p) lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+        T.killing = NULL;
         return 1;
     }
     log_rate_msg(&evictions, LOG_INFO,

@@ -193,6 +193,10 @@ closed: '"$(seq -s ' ' 0 30)"'
     # raw TCP, and connections that finished the TLS handshake only
     run -0 slots "A$(printf 'rt%.0s' $(seq 1 20))c!" 31
     [ "$output" = "$(flood_answers)" ]
+    # lws accepts a burst of TLS newcomers in one go: the ones they evicted
+    # waited for the next turn to close, and the 11th newcomer was refused
+    stop_server
+    ! grep -q 'refused' "$NDB_LOG"
 }
 
 @test "upgraded clients that never log in: the oldest is closed with 1008, and told why (direct, lws, TLS)" {
