@@ -1542,8 +1542,13 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
      * server allows; each connection holds it only during its handshake. */
     info.max_http_header_data = NDB_MAX_HEADER_BYTES;
     info.retry_and_idle_policy = &T.idle_policy;
-    /* lws's own bound of the upgrade; ndb's pending list enforces it exactly */
+    /* lws's own bounds of the upgrade; ndb's pending list enforces it
+     * exactly (and logs what it drops).  Without the second, lws dropped a
+     * connection that had sent nothing after its own 10 s, whatever
+     * handshakeTimeoutSec said; a second later than ours, it is only a
+     * backstop. */
     info.timeout_secs = cfg->handshake_timeout_s;
+    info.timeout_secs_ah_idle = cfg->handshake_timeout_s + 1;
     tls_server_options(cfg, &info);
     T.ctx = lws_create_context(&info);
     if (!T.ctx) {

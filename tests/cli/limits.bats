@@ -112,6 +112,12 @@ elif cmd == "silent":        # TCP only, never a byte
     s = socket.create_connection((host, port))
     t = wait_eof(s, float(args[0]))
     print("dropped" if t is not None else "still open")
+elif cmd == "silent-open":   # OPEN LIMIT: TCP only, never a byte; still open after OPEN s?
+    s = socket.create_connection((host, port))
+    t = wait_eof(s, float(args[0]))
+    print("dropped after %d s" % t if t is not None else "open after %s s" % args[0])
+    if t is None:
+        print("dropped" if wait_eof(s, float(args[1])) is not None else "still open")
 elif cmd == "send-wait":     # SECS REQUEST: send REQUEST (\r\n escapes), print what came back
     s = socket.create_connection((host, port))
     s.sendall(args[1].encode().decode("unicode_escape").encode("latin-1"))
@@ -427,6 +433,14 @@ cpu below 25%: True
     run hostile silent 5
     [ "$output" = "dropped" ]
     grep -q 'did not complete the WebSocket handshake in 1 s' "$NDB_LOG"
+}
+
+@test "handshakeTimeoutSec above 10 s: a silent TCP client is dropped at that time, not at lws's own 10 s" {
+    start_server --handshake-timeout 13
+    run hostile silent-open 11.5 30
+    [ "${lines[0]}" = "open after 11.5 s" ]
+    [ "${lines[1]}" = "dropped" ]
+    grep -q 'did not complete the WebSocket handshake in 13 s' "$NDB_LOG"
 }
 
 @test "handshakeTimeoutSec: a connection that only asks for console pages, one every 0.3 s, is closed once it has been open that long" {

@@ -110,15 +110,16 @@ if args[0] == "close-frame":  # an upgraded client not logged in, then N more: w
     sys.exit(0)
 
 # SPEC EXPECT: open the connections of SPEC (a letter per connection, in
-# order; "A" a client that logs in first, "!" a client that then logs in
+# order; "A" a client that logs in first and stays, "!" a client that then logs in
 # and asks, "c" a `ndb get` run with the password, the others held, as
 # open_one says); then print which of the held ones were closed once EXPECT
 # of them were; "A" asks again, and an "S" prints its login's answer, last.
 spec, expect = args[0], int(args[1])
-held, a = [], None
+held, logged, a = [], [], None
 for k in spec:
-    if k == "A":
+    if k == "A":  # each kept open (logged): a dropped WSConn closes its socket
         a = conn(True)
+        logged.append(a)
     elif k == "!":
         c = conn(True)
         print(c.ask('{"KV_COUNT":{}}'))
