@@ -25,7 +25,7 @@ export interface Options {
     connectTimeout?: number;
     /** Reconnect after the connection is lost (default true), with these delays in ms; any other value (0, null, "false") is a TypeError. */
     reconnect?: boolean | { minDelay?: number; maxDelay?: number };
-    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000; at least 1). */
+    /** Shortest and longest delay between reconnection attempts, ms (defaults 100, 5000; at least 1; both given, minDelay above maxDelay is a TypeError). */
     minDelay?: number;
     maxDelay?: number;
     /** WebSocket subprotocols offered (default ["ndb"]). */
@@ -216,7 +216,8 @@ export interface FindOptions extends CallOptions {
 export interface KvCommands extends KeyCommands {
     find(path: string, options?: FindOptions & { rsp?: 'keys' | 'paths' }): Promise<string[]>;
     find(path: string, options: FindOptions & { rsp: 'kv' }): Promise<Record<string, JsonValue>>;
-    update(key: string, path: string, value: JsonInput, options?: CallOptions): Promise<number>;
+    /** KV_UPDATE: the count of nodes replaced; a key, path or value left undefined throws a TypeError naming it, nothing sent (kv.rmv removes a key). */
+    update(key: string, path: string, value: Exclude<JsonInput, undefined>, options?: CallOptions): Promise<number>;
     arrAppend(key: string, items: JsonInput[], options?: CallOptions & { name?: string }): Promise<void>;
     save(name: string, options?: CallOptions): Promise<{ duration: number; name: string }>;
     load(name: string, options?: CallOptions): Promise<{ duration: number; keys: number; name: string; sessions: number }>;
@@ -226,8 +227,8 @@ export interface KvCommands extends KeyCommands {
     expire(keys: Record<string, number>, options?: CallOptions): Promise<Record<string, boolean>>;
     ttl(keys: string | string[], options?: CallOptions): Promise<Record<string, number | null>>;
     persist(keys: string | string[], options?: CallOptions): Promise<Record<string, boolean>>;
-    /** KV_CAS: store value if key holds expect (null: if it does not exist); value undefined removes the key. */
-    cas(key: string, expect: JsonInput, value?: JsonInput, options?: SetOptions): Promise<boolean>;
+    /** KV_CAS: store value if key holds expect (null: if it does not exist); value undefined removes the key; expect undefined throws a TypeError, nothing sent. */
+    cas(key: string, expect: Exclude<JsonInput, undefined>, value?: JsonInput, options?: SetOptions): Promise<boolean>;
     watch(spec: { keys: string[] } | { prefix: string }, options?: WatchOptions, onEvent?: (event: WatchEvent) => void): Promise<Watcher>;
     /** The callback in the options' place: the default options. */
     watch(spec: { keys: string[] } | { prefix: string }, onEvent: (event: WatchEvent) => void): Promise<Watcher>;

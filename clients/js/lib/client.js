@@ -80,6 +80,12 @@ export class Client {
         // of connection attempts a second against a server that is down
         this.minDelay = milliseconds('minDelay', rc.minDelay, ', at least 1', 1);
         this.maxDelay = milliseconds('maxDelay', rc.maxDelay, ', at least 1', 1);
+        // both given, the wrong way round: maxDelay capped every delay and
+        // minDelay meant nothing.  One alone ({maxDelay: 50}) keeps its
+        // meaning: the other's default gives way.
+        const set = (k) => options?.[k] !== undefined || (rc !== o && options.reconnect[k] !== undefined);
+        if (set('minDelay') && set('maxDelay') && this.minDelay > this.maxDelay)
+            throw new TypeError(`minDelay (${this.minDelay}) is above maxDelay (${this.maxDelay}): the delay doubles from minDelay up to maxDelay`);
         this.protocols = o.protocols;
         this.WebSocketImpl = o.WebSocket;
         this.#credentials = o.user !== undefined ? { user: o.user, password: o.password ?? '' } : null;

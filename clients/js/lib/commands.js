@@ -88,6 +88,15 @@ function keyMap(keys, method, what, example) {
     throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
 }
 
+// A method's required argument.  Left undefined, it would simply be left
+// out of the body (as JSON.stringify leaves out an undefined member) and
+// the server's 26 "Param missing" names no parameter; kv.update(k, path,
+// undefined) reads like "remove it", which it is not.
+function required(v, method, what, hint = '') {
+    if (v === undefined) throw new TypeError(`${method}: ${what} is undefined${hint}`);
+    return v;
+}
+
 // Options for a request from a method's options (only what request() knows).
 function ro(o) {
     return o && o.timeout !== undefined ? { timeout: o.timeout } : {};
@@ -269,15 +278,23 @@ export function kvCommands(c) {
         find: (path, o) => {
             const options = opt(o, 'kv.find', 'rsp', 'keys', 'text');
             const rsp = o?.rsp || 'keys';
-            const body = { path, rsp };
+            const body = { path: required(path, 'kv.find', 'the path'), rsp };
             if (o?.keys) body.keys = o.keys;
             return c.request('KV_FIND', body, { ...options, textDepth: o?.text && rsp === 'kv' ? 3 : -1 })
                 .then((r) => (rsp === 'paths' ? r.paths : r.keys));
         },
         // Replace every node path selects in key's value; resolves with the count.
-        update: (key, path, value, o) => c.request('KV_UPDATE', withTtl({ key, path, value }, o, 'kv.update'), ro(o)).then((r) => r.cnt),
+        update: (key, path, value, o) => {
+            const body = { key: required(key, 'kv.update', 'the key'), path: required(path, 'kv.update', 'the path'),
+                value: required(value, 'kv.update', 'the new value', ' (kv.rmv removes a key)') };
+            return c.request('KV_UPDATE', withTtl(body, o, 'kv.update'), ro(o)).then((r) => r.cnt);
+        },
         // Append items to the array at key (or to its member options.name).
-        arrAppend: (key, items, o = {}) => c.request('KV_ARR_APPEND', withTtl(o?.name !== undefined ? { key, items, name: o.name } : { key, items }, o, 'kv.arrAppend', ['name']), ro(o)).then(() => undefined),
+        arrAppend: (key, items, o = {}) => {
+            const body = { key: required(key, 'kv.arrAppend', 'the key'), items: required(items, 'kv.arrAppend', 'the array of items') };
+            if (o?.name !== undefined) body.name = o.name;
+            return c.request('KV_ARR_APPEND', withTtl(body, o, 'kv.arrAppend', ['name']), ro(o)).then(() => undefined);
+        },
         // Snapshots (docs/protocol.md section 6).
         save: (name, o) => c.request('KV_SAVE', { name }, opt(o, 'kv.save')).then(rest),
         load: (name, o) => c.request('KV_LOAD', { name }, opt(o, 'kv.load')).then(rest),
@@ -301,7 +318,7 @@ export function kvCommands(c) {
         // true if it matched (and so changed), false if nothing changed.
         cas: (key, expect, value, o = {}) => {
             writeOptions(o, 'kv.cas');
-            const body = { key, expect };
+            const body = { key: required(key, 'kv.cas', 'the key'), expect: required(expect, 'kv.cas', 'expect', ' (null: the key must not exist)') };
             if (value !== undefined) body.value = value;
             if (o?.ttl !== undefined) body.ttl = ttlValue(o.ttl);
             return c.request('KV_CAS', body, ro(o)).then((r) => r.ok);

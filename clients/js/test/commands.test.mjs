@@ -257,6 +257,27 @@ test('arguments of the wrong shape (the CLI\'s incr KEY N) are TypeErrors naming
     await db.kv.clear();
 });
 
+test('a required argument left undefined is a TypeError naming it, nothing sent (the server\'s 26 names no parameter)', async () => {
+    const sent = db.sent.length;
+    const missing = (f, message) => assert.throws(f, { name: 'TypeError', message });
+    missing(() => db.kv.update('doc', '$.a', undefined), 'kv.update: the new value is undefined (kv.rmv removes a key)');
+    missing(() => db.kv.update('doc', undefined, 1), 'kv.update: the path is undefined');
+    missing(() => db.kv.update(undefined, '$.a', 1), 'kv.update: the key is undefined');
+    missing(() => db.kv.cas('lock', undefined, 'me'), 'kv.cas: expect is undefined (null: the key must not exist)');
+    missing(() => db.kv.cas(undefined, null, 'me'), 'kv.cas: the key is undefined');
+    missing(() => db.kv.arrAppend('list', undefined), 'kv.arrAppend: the array of items is undefined');
+    missing(() => db.kv.find(undefined), 'kv.find: the path is undefined');
+    assert.deepEqual(db.sent.slice(sent), []);
+    // null is a value: stored, compared, appended
+    await db.kv.set({ doc: { a: 1 }, list: [] });
+    assert.equal(await db.kv.update('doc', '$.a', null), 1);
+    assert.deepEqual(await db.kv.get('doc'), { a: null });
+    assert.equal(await db.kv.cas('lock', null, 'me'), true);
+    await db.kv.arrAppend('list', [null]);
+    assert.deepEqual(await db.kv.get('list'), [null]);
+    await db.kv.clear();
+});
+
 test('a method\'s option it does not take (a misspelt {txt: true} or {timout: 5}) is a TypeError naming the method and its options, nothing sent', async () => {
     const sent = db.sent.length;
     const s = db.session(await db.sessions.create());

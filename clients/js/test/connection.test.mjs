@@ -175,6 +175,14 @@ test('bad options and URLs are TypeErrors', () => {
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: 0 }), /^TypeError: minDelay must be a number of milliseconds, at least 1: 0$/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { maxDelay: 0 } }), /^TypeError: maxDelay must be a number of milliseconds, at least 1: 0$/);
     assert.throws(() => new Ndb('ws://127.0.0.1:1/', { connectTimeout: NaN }), /^TypeError: connectTimeout must be a number of milliseconds \(0: none\): NaN$/);
+    // both delays given the wrong way round: every delay was maxDelay, minDelay meant nothing
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { reconnect: { minDelay: 500, maxDelay: 50 } }), /^TypeError: minDelay \(500\) is above maxDelay \(50\): the delay doubles from minDelay up to maxDelay$/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: 500, maxDelay: 50 }), /^TypeError: minDelay \(500\) is above maxDelay \(50\)/);
+    assert.throws(() => new Ndb('ws://127.0.0.1:1/', { minDelay: 500, reconnect: { maxDelay: 50 } }), /^TypeError: minDelay \(500\) is above maxDelay \(50\)/);
+    // one alone keeps its meaning: the other's default gives way
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { maxDelay: 50 }).maxDelay, 50);
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { reconnect: { minDelay: 9000 } }).minDelay, 9000);
+    assert.equal(new Ndb('ws://127.0.0.1:1/', { minDelay: 50, maxDelay: 50 }).maxDelay, 50);
 });
 
 test('a request\'s own timeout is checked as the constructor\'s: a bad one rejects with a TypeError, nothing sent', async () => {
