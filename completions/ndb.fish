@@ -205,7 +205,29 @@ function __ndb_complete
                 test -n "$f[2]"; and set -a list --$f[2]
             end
         end
-        printf '%s\n' $list
+        # Not offered (as in bash): a flag already typed, in either form (no
+        # flag counts twice), and the flag that stands for all the arguments
+        # ("TKN... | --all") once an argument is typed: together they are a
+        # usage error.  Options that take a value stay.
+        set -l alone
+        if test (count $cmd) -gt 0; and test (count $pos) -gt 0
+            set -l usage (string replace -rf '^usage: .*\[OPTIONS\] *' '' ($ndb $cmd --help 2>/dev/null </dev/null)[1])
+            set alone (string match -r -- ' \| (--[a-z-]+)$' "$usage")[2]
+        end
+        for o in $list
+            set -l skip 0
+            for line in $spec
+                set -l f (string split '|' -- $line)
+                test "$o" = "--$f[2]"; or begin; test -n "$f[1]"; and test "$o" = "-$f[1]"; end; or continue
+                if test -z "$f[3]"
+                    contains -- --$f[2] $flags; and set skip 1
+                    test -n "$f[1]"; and contains -- -$f[1] $flags; and set skip 1
+                end
+                test "--$f[2]" = "$alone"; and set skip 1
+                break
+            end
+            test $skip = 0; and printf '%s\n' $o
+        end
         return
     else if test (count $cmd) -eq 0; or begin; test (count $cmd) -eq 1; and contains -- $cmd[1] $groups; end
         # command names, described by the summaries of `ndb --help` (or
