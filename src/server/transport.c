@@ -646,18 +646,22 @@ static void op_hold(client *cl, int on);
  * connections and logs in on none, or begins a message on each and never
  * ends it, had each closed with a line of its own at the same tick.  A
  * kind per limit: a flood of one does not silence the others' lines.
- * (A connection stalled by outputStallTimeoutSec still writes its own
- * line: each holds outputHighWater of output the client must ask for.) */
+ * Connections stalled by outputStallTimeoutSec too: each must first have
+ * asked for outputHighWater of output, but at its lowest (1 KiB) a client
+ * that reads nothing had 100 lines written for 100 KB asked for. */
 static log_rate output_cap_closes = LOG_RATE_INIT("closed", "connection", " over maxOutputBytes");
 static log_rate total_output_drops = LOG_RATE_INIT("closed", "connection", " over maxTotalOutputBytes");
 static log_rate login_timeouts = LOG_RATE_INIT("closed", "connection", " not logged in within loginTimeoutSec");
 static log_rate request_timeouts =
     LOG_RATE_INIT("closed", "connection", " whose message stayed incomplete (requestTimeoutSec)");
+static log_rate output_stalls =
+    LOG_RATE_INIT("closed", "connection", " whose output made no progress (outputStallTimeoutSec)");
 
 /* Once a tick, and when the loop ends: the lines that sum up those counted. */
 static void tick_close_lines(void) {
     log_rate_tick(&output_cap_closes);
     log_rate_tick(&total_output_drops);
+    log_rate_tick(&output_stalls);
     log_rate_tick(&login_timeouts);
     log_rate_tick(&request_timeouts);
     log_rate_tick(&evictions);
@@ -1293,8 +1297,10 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
         if (c->closing) continue;
         if (c->throttled) note_drain(c, now_ms);
         if (c->throttled && now_ms - c->last_progress >= (int64_t)cfg->out_stall_timeout_s * 1000) {
-            log_info("closing a connection whose %zu bytes of output made no progress for %u s",
-                     conn_backlog(c), cfg->out_stall_timeout_s);
+            log_rate_msg(&output_stalls, LOG_INFO,
+                         "closing a connection from %s whose %zu bytes of output made no progress for %u s "
+                         "(outputStallTimeoutSec)",
+                         c->cl.addr, conn_backlog(c), cfg->out_stall_timeout_s);
             drop_now(c);
         } else if (c->msg_started && now_ms - c->msg_started >= (int64_t)cfg->request_timeout_s * 1000) {
             log_rate_msg(&request_timeouts, LOG_INFO,
