@@ -82,10 +82,22 @@ function list(keys, method) {
 // A method's argument of {key: what}: set, add, clearSet, incr and expire
 // take one object of keys (a JsonText holding one goes as written).  The
 // CLI's shape, kv.incr('hits') or kv.set('a', 1), would otherwise get only
-// 41 "Param type incorrect" from the server.
+// 41 "Param type incorrect" from the server.  A key whose member is
+// undefined, a function or a symbol is refused too: JSON leaves such a
+// member out, so kv.set({otp: code}) with code never set wrote nothing and
+// resolved as if it had (deeper in a value they are left out, as
+// JSON.stringify does).
 function keyMap(keys, method, what, example) {
-    if (keys instanceof JsonText || plainObject(keys)) return keys;
-    throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
+    if (keys instanceof JsonText) return keys;
+    if (!plainObject(keys)) throw new TypeError(`${method} takes an object of key: ${what}, e.g. ${example}; got ${shown(keys)}`);
+    for (const k of Object.keys(keys)) {
+        const v = keys[k];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') {
+            throw new TypeError(`${method}: the ${what === 'seconds' ? 'TTL' : what} of key ${JSON.stringify(k)} is ${v === undefined ? 'undefined' : `a ${typeof v}`}, which JSON cannot carry` +
+                (what === 'value' ? ` (${method.replace(/\.\w+$/, '.rmv')} removes a key)` : ''));
+        }
+    }
+    return keys;
 }
 
 // A method's required argument.  Left undefined, it would simply be left

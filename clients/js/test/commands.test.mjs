@@ -257,7 +257,7 @@ test('arguments of the wrong shape (the CLI\'s incr KEY N) are TypeErrors naming
     await db.kv.clear();
 });
 
-test('a required argument left undefined is a TypeError naming it, nothing sent (the server\'s 26 names no parameter)', async () => {
+test('a required argument left undefined, or a key\'s value JSON cannot carry, is a TypeError naming it, nothing sent', async () => {
     const sent = db.sent.length;
     const missing = (f, message) => assert.throws(f, { name: 'TypeError', message });
     missing(() => db.kv.update('doc', '$.a', undefined), 'kv.update: the new value is undefined (kv.rmv removes a key)');
@@ -267,9 +267,18 @@ test('a required argument left undefined is a TypeError naming it, nothing sent 
     missing(() => db.kv.cas(undefined, null, 'me'), 'kv.cas: the key is undefined');
     missing(() => db.kv.arrAppend('list', undefined), 'kv.arrAppend: the array of items is undefined');
     missing(() => db.kv.find(undefined), 'kv.find: the path is undefined');
+    // a key's member JSON would leave out: the key was not written, and the call resolved
+    missing(() => db.kv.set({ otp: undefined }), 'kv.set: the value of key "otp" is undefined, which JSON cannot carry (kv.rmv removes a key)');
+    missing(() => db.kv.add({ a: 1, f: () => 1 }), 'kv.add: the value of key "f" is a function, which JSON cannot carry (kv.rmv removes a key)');
+    missing(() => db.kv.clearSet({ s: Symbol('s') }), 'kv.clearSet: the value of key "s" is a symbol, which JSON cannot carry (kv.rmv removes a key)');
+    missing(() => db.kv.incr({ hits: undefined }), 'kv.incr: the increment of key "hits" is undefined, which JSON cannot carry');
+    missing(() => db.kv.expire({ otp: undefined }), 'kv.expire: the TTL of key "otp" is undefined, which JSON cannot carry');
+    missing(() => db.session(5).set({ otp: undefined }), 'session.set: the value of key "otp" is undefined, which JSON cannot carry (session.rmv removes a key)');
     assert.deepEqual(db.sent.slice(sent), []);
-    // null is a value: stored, compared, appended
-    await db.kv.set({ doc: { a: 1 }, list: [] });
+    // null is a value: stored, compared, appended; deeper in a value an
+    // undefined member is left out, as JSON.stringify does
+    await db.kv.set({ doc: { a: 1, gone: undefined }, list: [] });
+    assert.deepEqual(await db.kv.get('doc'), { a: 1 });
     assert.equal(await db.kv.update('doc', '$.a', null), 1);
     assert.deepEqual(await db.kv.get('doc'), { a: null });
     assert.equal(await db.kv.cas('lock', null, 'me'), true);
@@ -335,7 +344,11 @@ test('values that JSON cannot carry are refused by the client, and nothing is se
     assert.throws(() => stringify(undefined), /^TypeError: undefined cannot be sent as JSON$/);
     await assert.rejects(db.kv.set({ a: 1, b: -Infinity }), TypeError);
     await assert.rejects(db.raw({ KV_SET: { keys: { a: 1n, b: NaN } } }), TypeError);
-    await db.kv.set({ a: () => 1, b: Symbol('x') }); // left out, as JSON.stringify does
+    // a key whose value JSON would leave out was not written, and the call resolved
+    assert.throws(() => db.kv.set({ a: () => 1, b: Symbol('x') }), /^TypeError: kv\.set: the value of key "a" is a function, which JSON cannot carry/);
+    await db.kv.set({ n: { a: () => 1, b: Symbol('x'), c: [undefined] } }); // inside a value: as JSON.stringify does
+    assert.deepEqual(await db.kv.get('n'), { c: [null] });
+    await db.kv.rmv('n');
     assert.deepEqual(await db.kv.keys(), []);
     // a lone surrogate in a name: the server would drop it and store the key "a" instead
     await db.kv.set({ a: 'kept' });
