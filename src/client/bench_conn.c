@@ -189,15 +189,11 @@ static void ssl_failed(bws *c, const char *what, int e) {
     if (c->opening && e == SSL_ERROR_SYSCALL && (err == ECONNRESET || err == EPIPE)) {
         /* the server sent its alert and closed before our first write: the
          * alert may still wait in the receive queue, and it says why */
-        unsigned char b;
-        ERR_clear_error();
-        int n = SSL_read(c->ssl, &b, 1);
-        if (n <= 0 && SSL_get_error(c->ssl, n) == SSL_ERROR_SSL &&
-            tls_client_refusal(ssl_reason(), refusal, sizeof refusal)) {
+        const char *alert = tls_client_pending_alert(c->ssl);
+        if (alert && tls_client_refusal(alert, refusal, sizeof refusal)) {
             set_why(c, "%s", refusal);
             return;
         }
-        ERR_clear_error();
     }
     set_why(c, "%s: %s", what, r);
 }

@@ -95,3 +95,13 @@ int tls_client_refusal(const char *reason, char *out, size_t outlen) {
         return 0;
     return 1;
 }
+
+const char *tls_client_pending_alert(SSL *ssl) {
+    unsigned char b;
+    ERR_clear_error();
+    int n = SSL_read(ssl, &b, 1);
+    unsigned long e = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_SSL ? ERR_peek_error() : 0;
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    ERR_clear_error();
+    return r;
+}

@@ -56,4 +56,12 @@ void tls_client_cert_problem(long e, X509 *cert, char *out, size_t outlen);
  * alert (out untouched). */
 int tls_client_refusal(const char *reason, char *out, size_t outlen);
 
+/* The alert a server sent before it closed a connection still being
+ * opened, read from ssl: the kernel keeps what came before a reset, so a
+ * write that failed (the refusal arrives while the client sends its first
+ * bytes, TLS 1.3) leaves the alert unread.  Returns OpenSSL's text of what
+ * that read failed on ("tlsv13 alert certificate required"; static), or
+ * NULL.  OpenSSL's error queue is left empty. */
+const char *tls_client_pending_alert(SSL *ssl);
+
 #endif

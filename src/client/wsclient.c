@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -240,13 +239,8 @@ static int tls_refusal(ws_client *c) {
 static void read_pending_alert(struct lws *wsi) {
     SSL *ssl = wsi ? lws_get_ssl(wsi) : NULL;
     if (!ssl || strstr(lws_last_ssl, "alert")) return;
-    unsigned char b;
-    ERR_clear_error();
-    int n = SSL_read(ssl, &b, 1);
-    unsigned long e = n <= 0 && SSL_get_error(ssl, n) == SSL_ERROR_SSL ? ERR_peek_error() : 0;
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    const char *r = tls_client_pending_alert(ssl);
     if (r) printable(lws_last_ssl, sizeof lws_last_ssl, r, strlen(r));
-    ERR_clear_error();
 }
 
 /* Record lws's connection-error string (possibly NULL) as the reason, in
