@@ -254,6 +254,13 @@ static int pending_touch(struct lws *wsi) {
     return now - p->accepted < (int64_t)T.srv->cfg.handshake_timeout_s * 1000;
 }
 
+/* p is being closed: no longer chosen, counted as closing until
+ * pending_drop. */
+static void mark_killed(pending *p) {
+    p->killed = 1;
+    T.pend_killed++;
+}
+
 /* Close wsi from outside its own callback (lws's safe way). */
 static void kill_async(struct lws *wsi) { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); }
 
@@ -338,8 +345,7 @@ static int evict_oldest(const char *limit, unsigned n) {
          * the stream, which a client that reads nothing never sends (the
          * connection lived on, its descriptor too, for minutes) */
         struct lws *wsi = p->wsi;
-        p->killed = 1;
-        T.pend_killed++;
+        mark_killed(p);
         lws_sockfd_type fd = lws_get_socket_fd(wsi);
         if (fd >= 0) shutdown(fd, SHUT_RDWR);
         T.killing = p;
@@ -403,6 +409,8 @@ static void unlink_conn(conn *c) {
     else if (T.conns == c) T.conns = c->next;
     if (c->next) c->next->prev = c->prev;
     c->prev = c->next = NULL;
+    unlogged_del(c); /* and out of the slots' counts (make_room) */
+    if (c->evicted) T.evicted_closing--;
 }
 
 /* ------------------------------------------------------- for direct.c */
@@ -1172,8 +1180,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (c->handed_over) break; /* it lives on in a raw-file wsi (direct.c) */
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
-        unlogged_del(c);
-        if (c->evicted) T.evicted_closing--;
         ungate(c);
         /* one that yielded its input (TLS, NDB_TRANSPORT=lws) and then went
          * (reset, dropped by maxTotalOutputBytes): lws frees c after this */
@@ -1216,8 +1222,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!c || !c->direct) break;
         server_client_closed(T.srv, &c->cl);
         unlink_conn(c);
-        unlogged_del(c);
-        if (c->evicted) T.evicted_closing--;
         ungate(c);
         unlist_flush(c);
         unlist_resume(c);
@@ -1327,8 +1331,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     unsigned dropped = 0;
     for (pending *p = T.pend_head; p && now_ms - p->since >= (int64_t)cfg->handshake_timeout_s * 1000; p = p->next) {
         if (p->killed) continue;
-        p->killed = 1;
-        T.pend_killed++;
+        mark_killed(p);
         dropped++;
         kill_async(p->wsi);
     }
