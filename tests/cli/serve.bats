@@ -267,6 +267,9 @@ ndb: info: tls: off (plain ws://)" ]
     config_refused '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
     config_refused '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
     config_refused '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
+    config_refused '{"limits":{"maxTotalWatchBytes":"1G"}}' "'limits.maxTotalWatchBytes' must be a number of bytes from 0 to 1125899906842624"
+    config_refused '{"limits":{"maxPendingConnections":-1}}' "'limits.maxPendingConnections' must be an integer from 0 to 1000000"
+    config_refused '{"coreDumps":"yes"}' "'coreDumps' must be true or false"
     # a member given twice, at any depth: jq and editors show the last, the parser kept the first
     config_refused '{"security":{"users":[]},"security":{}}' "'security' is given twice (JSON tools disagree on which one counts: keep one)"
     config_refused '{"security":{"users":[{"name":"v","role":"admin","password":"x","role":"read"}]}}' \
@@ -320,6 +323,9 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     }
     check "--max-memory: '12Q' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" --max-memory 12Q
     check "--max-output: '1K' must be a size (bytes, or with a K/M/G/T suffix) from 65536 to 1099511627776" --max-output 1K
+    check "--max-total-watch: '2000T' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" --max-total-watch 2000T
+    check "--max-total-watch: '-1' must be a size (bytes, or with a K/M/G/T suffix) from 0 to 1125899906842624" --max-total-watch -1
+    check "option '--core-dumps=yes' does not take a value" --core-dumps=yes
     check "--max-connections: '0' must be an integer from 1 to 1000000" --max-connections 0
     check "--idle-timeout: '1' must be a number of seconds from 2 to 86400" --idle-timeout=1
     check "--log-level: 'loud' must be one of error, warn, info, debug" --log-level loud
