@@ -32,12 +32,21 @@ err_has() {
     fi
 }
 
-# on_tty COMMAND...: run COMMAND with stdout on a pseudo-terminal (script
-# from util-linux); $output is what the terminal showed, CRs removed.
-on_tty() {
+# tty_script COMMAND...: run COMMAND with stdout on a pseudo-terminal (script
+# from util-linux).  script hands the command line to $SHELL, which is
+# /bin/sh (dash) where SHELL is unset, as on CI; the line is quoted with
+# bash's printf %q ($'...' for bytes that are not printable), so bash must
+# read it, whatever the caller's SHELL.
+tty_script() {
     local cmd="" a
     for a in "$@"; do cmd+=" $(printf '%q' "$a")"; done
-    run script -qec "$cmd" /dev/null
+    SHELL=$BASH script -qec "$cmd" /dev/null
+}
+
+# on_tty COMMAND...: run COMMAND through tty_script; $output is what the
+# terminal showed, CRs removed.
+on_tty() {
+    run tty_script "$@"
     output=${output//$'\r'/}
 }
 

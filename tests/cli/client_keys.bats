@@ -662,7 +662,7 @@ b\x1b[31m'
 line 2\x1b[0m'
     on_tty bash -c "'$NDB' keys -0 | tr '\0' '|'"
     ok_out $'a\xc2\x9b31m|b\e[31m|' # a pipe, though the terminal is at its end
-    script -qec "$(printf '%q ' "$NDB" keys -0)" /dev/null >"$BATS_TEST_TMPDIR/tty.out"
+    tty_script "$NDB" keys -0 >"$BATS_TEST_TMPDIR/tty.out"
     [ "$(tr '\0' '|' <"$BATS_TEST_TMPDIR/tty.out")" = 'a\xc2\x9b31m|b\x1b[31m|' ]
     # to a pipe: the exact bytes
     run --separate-stderr bash -c "'$NDB' keys -0 | od -An -c | tr -s ' \n' ' '"

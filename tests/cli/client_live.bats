@@ -322,7 +322,7 @@ count() {
 
 @test "watch on a terminal: a key's C1 control as \u009B, which the terminal would obey as CSI; to a pipe as it came" {
     local out="$BATS_TEST_TMPDIR/watch.out" w
-    script -qec "$(printf '%q ' "$NDB" watch --prefix c --count 1)" /dev/null >"$out" &
+    tty_script "$NDB" watch --prefix c --count 1 >"$out" &
     w=$!
     until_watched "$out" c0 "$NDB" send '{"KV_SET":{"keys":{"c0\u009b":1}}}'
     wait "$w"
