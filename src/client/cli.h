@@ -435,6 +435,11 @@ void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);
  * terminal its DEL and C1 controls as \u007F, \u0080.. (cli_output.c). */
 void cli_print_line(cli_ctx *c, const char *s, size_t n);
 
+/* Write JSON text s as it came from a server, and a newline, straight to
+ * stdout: exact, or when tty its control characters (C0, DEL, C1) as
+ * \u001B, \u009B.. (ndb send, the REPL's raw answers and events). */
+void cli_write_json_line(int tty, const char *s, size_t n);
+
 /* Append the pretty form of token t of d to out (2-space indent, colours
  * when color is set, DEL and C1 controls escaped), no trailing newline. */
 void cli_pretty(strbuf *out, const jdoc *d, uint32_t t, int color);

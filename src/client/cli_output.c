@@ -59,12 +59,14 @@ static void indent(strbuf *out, unsigned level) {
 /* JSON text s, its raw DEL and C1 controls (U+0080..U+009F: 0xc2, then
  * 0x80..0x9f; 0xc2 is never a continuation byte) as \u007F and \u0080..:
  * the same JSON, but a terminal taking 8-bit controls would obey U+009B
- * as CSI.  Outside its strings JSON text holds neither. */
+ * as CSI.  Outside its strings JSON text holds neither.  Raw C0 controls
+ * too (\u001B): JSON escapes them, so text ndb parsed has none, but what
+ * ndb send and the REPL print is a server's text as it came. */
 static void add_json_safe(strbuf *out, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i], next = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-        if (ch == 0x7f) {
-            SB_ADD_LIT(out, "\\u007F");
+        if (ch < 0x20 || ch == 0x7f) {
+            sb_addf(out, "\\u%04X", ch);
         } else if (ch == 0xc2 && next >= 0x80 && next < 0xa0) {
             sb_addf(out, "\\u%04X", next);
             i++;
@@ -72,6 +74,18 @@ static void add_json_safe(strbuf *out, const char *s, size_t n) {
             sb_addc(out, (char)ch);
         }
     }
+}
+
+void cli_write_json_line(int tty, const char *s, size_t n) {
+    if (tty) {
+        strbuf safe = STRBUF_INIT;
+        add_json_safe(&safe, s, n);
+        fwrite(safe.buf, 1, safe.len, stdout);
+        sb_free(&safe);
+    } else {
+        fwrite(s, 1, n, stdout);
+    }
+    putchar('\n');
 }
 
 /* JSON text as it goes to standard output: exact, or on a terminal

@@ -3,7 +3,8 @@
  *
  * The plumbing client: requests are sent byte for byte as given (no parsing,
  * no re-encoding: the server judges them) and every answer is printed
- * exactly as received, one per line, in request order.  Requests come from
+ * exactly as received, one per line, in request order (on a terminal, its
+ * control characters as JSON escapes them: cli_write_json_line).  Requests come from
  * the arguments, or from standard input one per line.  They are pipelined:
  * up to SEND_MAX_INFLIGHT requests are on the way before the first answer
  * is read, which keeps memory bounded however long the input is.
@@ -54,7 +55,9 @@ static const char send_usage[] =
     "Send raw protocol requests and print each answer on its own line, in order.\n"
     "Events pushed to the connection (after KV_WATCH or SH_WATCH) are printed too,\n"
     "where they arrive.\n"
-    "A REQUEST is sent byte for byte as given (the server judges it).\n"
+    "A REQUEST is sent byte for byte as given (the server judges it).  Answers are\n"
+    "printed as received; on a terminal, control characters as JSON escapes them\n"
+    "(\\u009B, \\u001B).\n"
     "\n"
     "With no REQUEST, or for each '-', requests are read from standard input, one\n"
     "per line; a trailing CR is removed and lines that are then empty are skipped.\n"
@@ -107,6 +110,7 @@ struct send_state {
     strbuf answer;
     uint64_t events, events_wanted; /* events printed; --events */
     int reader_gone;                /* stdout is a pipe its reader closed: stop, exit 0 */
+    int tty;                        /* stdout is a terminal: controls escaped (cli_write_json_line) */
 };
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -130,10 +134,11 @@ static int output_error(struct send_state *st) {
     return 2;
 }
 
-/* Print the message just received (an answer or an event) on its line. */
+/* Print the message just received (an answer or an event) on its line:
+ * exact, but on a terminal a control character it would obey (a key's
+ * U+009B, raw in ndb's JSON) is written as JSON escapes it. */
 static int print_message(struct send_state *st) {
-    fwrite(st->answer.buf, 1, st->answer.len, stdout);
-    putchar('\n');
+    cli_write_json_line(st->tty, st->answer.buf, st->answer.len);
     if (cli_is_event(st->answer.buf, st->answer.len)) st->events++;
     else if (st->inflight) st->inflight--;
     return ferror(stdout) ? output_error(st) : 0;
@@ -309,7 +314,7 @@ static int take_opt(int argc, char **argv, int *i, const char *name, char shortn
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0, 0};
+    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0, 0, isatty(STDOUT_FILENO)};
     const char *url = NULL, *host = NULL, *port = NULL;
     const char *user = NULL, *pwfile = NULL, *cacert = NULL, *cert = NULL, *key = NULL;
     char urlbuf[320];

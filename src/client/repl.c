@@ -318,7 +318,7 @@ static void print_event(repl *r, const char *msg, size_t n) {
     uint32_t t;
     uint64_t id;
     if (jdoc_parse(&d, msg, n, NULL) == 0 && d.toks[0].type == JT_OBJECT && d.ntoks > 2 && d.toks[2].type == JT_OBJECT) {
-        printf("%.*s\n", (int)d.toks[2].len, jtok_text(&d, &d.toks[2]));
+        cli_write_json_line(r->c.tty, jtok_text(&d, &d.toks[2]), d.toks[2].len);
         if ((t = jobj_get(&d, 2, "op", 2)) && jstr_equals(&d, &d.toks[t], "overflow", 8) &&
             (t = jobj_get(&d, 2, "id", 2)) && !jnum_to_u64(&d, &d.toks[t], &id))
             forget_watch(r, id);
@@ -491,8 +491,7 @@ static int run_raw(repl *r, const char *text) {
         fwrite(c->out.buf, 1, c->out.len, stdout);
         sb_reset(&c->out);
     } else {
-        fwrite(c->buf.buf, 1, c->buf.len, stdout);
-        fputc('\n', stdout);
+        cli_write_json_line(c->tty, c->buf.buf, c->buf.len);
     }
     rc = cli_output_finish();
     /* A watch registered or stopped by hand is renewed or forgotten like

@@ -671,6 +671,28 @@ line 2\x1b[0m'
     ok_out $'"a\xc2\x9b31m"\n"b\\u001B[31m"'
 }
 
+@test "ndb send and the REPL's raw requests print a server's text as it came, but on a terminal its control characters as JSON escapes them" {
+    # ndb's JSON carries U+009B raw (only C0 controls are escaped)
+    "$NDB" send '{"KV_SET":{"keys":{"a\u009b31m":"v\u001b[0m"}}}' >/dev/null
+    on_tty "$NDB" send '{"KV_GET":{"keys":["a\u009b31m"]}}'
+    ok_out '{"KV_GET_RSP":{"keys":{"a\u009B31m":"v\u001b[0m"},"st":1}}'
+    run --separate-stderr "$NDB" send '{"KV_GET":{"keys":["a\u009b31m"]}}'
+    ok_out $'{"KV_GET_RSP":{"keys":{"a\xc2\x9b31m":"v\\u001b[0m"},"st":1}}'
+    # the REPL, compact (pretty JSON was escaped already): a raw request's answer
+    printf '%s\n' '{"KV_GET":{"keys":["a\u009b31m"]}}' >"$BATS_TEST_TMPDIR/raw.ndb"
+    on_tty bash -c "'$NDB' repl --compact <'$BATS_TEST_TMPDIR/raw.ndb'"
+    ok_out '{"KV_GET_RSP":{"keys":{"a\u009B31m":"v\u001b[0m"},"st":1}}'
+    run --separate-stderr bash -c "'$NDB' repl --compact <'$BATS_TEST_TMPDIR/raw.ndb'"
+    ok_out $'{"KV_GET_RSP":{"keys":{"a\xc2\x9b31m":"v\\u001b[0m"},"st":1}}'
+    # a server that is not ndb may send C0 controls raw too: ESC, BEL, DEL
+    start_silent_listener 30 reply $'{"KV_COUNT_RSP":{"cnt":1,"st":1,"x":"\e]0;owned\a\x7f"}}'
+    on_tty "$NDB" send --url "ws://127.0.0.1:$SILENT_PORT/" '{"KV_COUNT":{}}'
+    ok_out '{"KV_COUNT_RSP":{"cnt":1,"st":1,"x":"\u001B]0;owned\u0007\u007F"}}'
+    run --separate-stderr "$NDB" send --url "ws://127.0.0.1:$SILENT_PORT/" '{"KV_COUNT":{}}'
+    ok_out $'{"KV_COUNT_RSP":{"cnt":1,"st":1,"x":"\e]0;owned\a\x7f"}}'
+    stop_silent_listener
+}
+
 @test "-0 refuses a key name holding a NUL byte instead of splitting it in two" {
     # "a\u0000b" written bare would read back as the names a and b:
     # 'ndb keys -0 | xargs -0 ndb rm' would remove two other keys

@@ -701,6 +701,15 @@ line() {
     [ "$(screen | grep -c 'Password for alice:')" -eq 1 ]
 }
 
+@test "a watch's event shows a key's C1 control as JSON escapes it (\u009B), not raw for the terminal to obey" {
+    start_repl
+    line "watch --prefix c"
+    wait_for "watching (id 1)"
+    wait_last "$PROMPT"
+    "$NDB" send '{"KV_SET":{"keys":{"c\u009b31m":1}}}' >/dev/null
+    wait_for '{"id":1,"key":"c\u009B31m","op":"set"}'
+}
+
 @test "Ctrl-C stops a counted watch and returns to the prompt; the watch is ended, the REPL's others go on" {
     start_repl
     line "watch --prefix bg"
