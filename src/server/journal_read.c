@@ -46,6 +46,7 @@ int jscan_open(jscan *s, const char *path, char *err, size_t errlen) {
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "journal file %s was written by another version of ndb, in %s: start that version",
                  path, why);
+        jscan_close(s); /* -2 holds nothing, as when the file cannot be opened: callers need no close */
     }
     if (rc) return rc;
     s->off = JF_HEADER_SIZE;

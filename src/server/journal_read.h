@@ -52,7 +52,8 @@ typedef struct jscan {
  * for the caller's torn-file check); -2 with the reason when it cannot be
  * opened or read at all, or when another ndb wrote it in a format version
  * this one does not read (after a downgrade): neither is damage, and a
- * repair must not cut such a file away. */
+ * repair must not cut such a file away.  After -2 nothing is held (no
+ * jscan_close needed; it is harmless). */
 int jscan_open(jscan *s, const char *path, char *err, size_t errlen);
 
 /* The next record: 1 with *ch (key and val point into the mapping, valid

@@ -288,6 +288,7 @@ static void test_files(void) {
              path);
     CHECK_INT(jscan_open(&s, path, err, sizeof err), -2);
     CHECK_STR(err, want);
+    CHECK(s.map == NULL && s.size == 0); /* nothing held: recovery's -2 path has no close */
     jscan_close(&s);
 
     sb_free(&b);
