@@ -432,7 +432,8 @@ int cli_print_lines(cli_ctx *c, const jdoc *d, uint32_t t);
 void cli_print_body(cli_ctx *c, const jdoc *d, uint32_t t);
 
 /* Print a line of JSON text (a count, a token, an event): exact, or on a
- * terminal its DEL and C1 controls as \u007F, \u0080.. (cli_output.c). */
+ * terminal its control characters (DEL and C1; C0 ones if it held any raw)
+ * as \u007F, \u0080.. (cli_output.c). */
 void cli_print_line(cli_ctx *c, const char *s, size_t n);
 
 /* Write JSON text s as it came from a server, and a newline, straight to
