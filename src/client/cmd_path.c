@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/cli.h"
 
@@ -148,7 +149,16 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
     } else {
         if ((rc = cli_member(c, "keys", JT_ARRAY, &t)) || (rc = cli_print_list(c, &c->rsp, t))) return rc;
     }
-    return c->rsp.toks[t].count ? 0 : CLI_FALSE;
+    if (c->rsp.toks[t].count) return 0;
+    /* `find '$[?(@.age > 18)]'` over one record per key matches nothing,
+     * silently: the filter tests each value's members.  A person at a
+     * terminal is told what does what they meant; a script sees only the
+     * exit status, as from grep. */
+    if (!where && !strncmp(path, "$[?(", 4) && isatty(STDERR_FILENO))
+        fputs("ndb find: no key matched; a filter $[?(...)] tests the members of each value (a list's "
+              "records): to test each value itself, use --where EXPR (ndb find --where '@.age > 18')\n",
+              stderr);
+    return CLI_FALSE;
 }
 
 static void say_no_key(const char *key, const char *member) {

@@ -44,6 +44,27 @@ logins'
     [ -z "$stderr" ]
 }
 
+@test "find: a filter that matches nothing tells a person at a terminal about --where; a script sees only exit 1" {
+    "$NDB" clear --yes >/dev/null
+    "$NDB" set u1 '{"name":"Bob","age":30}'
+    local hint="ndb find: no key matched; a filter \$[?(...)] tests the members of each value (a list's records): to test each value itself, use --where EXPR (ndb find --where '@.age > 18')"
+    on_tty "$NDB" find '$[?(@.age > 18)]'
+    exit_is 1 "[]
+$hint"
+    on_tty "$NDB" find -c '$[?(@.age > 18)]'
+    exit_is 1 "$hint"
+    run --separate-stderr "$NDB" find '$[?(@.age > 18)]'
+    exit_is 1 ""
+    [ -z "$stderr" ]
+    on_tty "$NDB" find -c --where '@.age > 18'
+    ok_out '"u1"'
+    # no hint for what is not a filter over the members, nor for --where
+    on_tty "$NDB" find '$.nope'
+    exit_is 1 '[]'
+    on_tty "$NDB" find --where '@.age > 99'
+    exit_is 1 '[]'
+}
+
 @test "find --paths names the key each path came from: {KEY: [PATH...]}" {
     run --separate-stderr "$NDB" find --paths --keys Devices '$[*].make'
     ok_out "{\"Devices\":[\"\$[0]['make']\",\"\$[1]['make']\"]}"
