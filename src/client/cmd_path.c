@@ -63,6 +63,20 @@ static int find_request(cli_ctx *c, const char *path, size_t pathn, const char *
 }
 
 /*
+ * find's answer when no key matched PATH: CLI_FALSE (exit 1, as from grep).
+ * `find '$[?(@.age > 18)]'` over one record per key matches nothing,
+ * silently: the filter tests each value's members.  A person at a terminal
+ * is told what does what they meant; a script sees only the exit status.
+ */
+static int no_key_matched(const char *path) {
+    if (!strncmp(path, "$[?(", 4) && isatty(STDERR_FILENO))
+        fputs("ndb find: no key matched; a filter $[?(...)] tests the members of each value (a list's "
+              "records): to test each value itself, use --where EXPR (ndb find --where '@.age > 18')\n",
+              stderr);
+    return CLI_FALSE;
+}
+
+/*
  * --paths: KV_FIND's "paths" answer does not say which key each path came
  * from, so ask which keys match, then for the paths of each matching key
  * (one request each, on the same connection).  Prints {KEY: [PATH...]}.
@@ -103,7 +117,7 @@ static int find_paths(cli_ctx *c, const char *path, size_t pathn) {
     sb_free(&keys);
     sb_free(&out);
     jdoc_free(&kd);
-    return rc ? rc : found ? 0 : CLI_FALSE;
+    return rc ? rc : found ? 0 : no_key_matched(path);
 }
 
 int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
@@ -150,15 +164,7 @@ int cli_find_cmd(cli_ctx *c, int argc, char **argv) {
         if ((rc = cli_member(c, "keys", JT_ARRAY, &t)) || (rc = cli_print_list(c, &c->rsp, t))) return rc;
     }
     if (c->rsp.toks[t].count) return 0;
-    /* `find '$[?(@.age > 18)]'` over one record per key matches nothing,
-     * silently: the filter tests each value's members.  A person at a
-     * terminal is told what does what they meant; a script sees only the
-     * exit status, as from grep. */
-    if (!where && !strncmp(path, "$[?(", 4) && isatty(STDERR_FILENO))
-        fputs("ndb find: no key matched; a filter $[?(...)] tests the members of each value (a list's "
-              "records): to test each value itself, use --where EXPR (ndb find --where '@.age > 18')\n",
-              stderr);
-    return CLI_FALSE;
+    return where ? CLI_FALSE : no_key_matched(path);
 }
 
 static void say_no_key(const char *key, const char *member) {

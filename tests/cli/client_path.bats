@@ -56,6 +56,10 @@ $hint"
     run --separate-stderr "$NDB" find '$[?(@.age > 18)]'
     exit_is 1 ""
     [ -z "$stderr" ]
+    # --paths answers {} and says the same
+    on_tty "$NDB" find -c --paths '$[?(@.age > 18)]'
+    exit_is 1 "{}
+$hint"
     on_tty "$NDB" find -c --where '@.age > 18'
     ok_out '"u1"'
     # no hint for what is not a filter over the members, nor for --where
