@@ -314,7 +314,12 @@ static int take_opt(int argc, char **argv, int *i, const char *name, char shortn
 }
 
 int cmd_send(int argc, char **argv) {
-    struct send_state st = {NULL, {0}, NULL, SEND_DEFAULT_TIMEOUT, 5000, 0, STRBUF_INIT, 0, 0, 0, isatty(STDOUT_FILENO)};
+    struct send_state st = {
+        .timeout_s = SEND_DEFAULT_TIMEOUT,
+        .timeout_ms = 5000,
+        .answer = STRBUF_INIT,
+        .tty = isatty(STDOUT_FILENO),
+    };
     const char *url = NULL, *host = NULL, *port = NULL;
     const char *user = NULL, *pwfile = NULL, *cacert = NULL, *cert = NULL, *key = NULL;
     char urlbuf[320];
