@@ -694,7 +694,7 @@ fresh_db() {
     # 2: everything testing needs, another directory, every test
     [[ $two == "bash .ci/install-deps && "* ]]
     [[ $two != *build-serve* ]]
-    [[ $two == *"ctest --test-dir build -j2 --output-on-failure" ]]
+    [[ $two == *"ctest --test-dir build -j4 --output-on-failure" ]]
     # CI runs both, from the README itself
     grep -q 'bash -c "$(bash .ci/quickstart 1)"' "$root/.ci/run"
     grep -q 'bash -c "$(bash .ci/quickstart 2)"' "$root/.ci/run"
@@ -703,15 +703,15 @@ fresh_db() {
     grep -q 'in a second terminal' "$root/README.md"
 }
 
-@test "README 'Building and testing': its ctest -R selections pick the C unit tests and the two bats streams" {
+@test "README 'Building and testing': its ctest -R selections pick the C unit tests and the four bats streams" {
     local root="$BATS_TEST_DIRNAME/../.." build text
     build=$(dirname "$NDB")
     [ -f "$build/CTestTestfile.cmake" ] || skip "$NDB is not in a CMake build directory"
     text=$(tr '\n' ' ' <"$root/README.md")
-    [[ $text == *"The C unit tests alone: \`ctest --test-dir build -R '^test_'\` (one ctest test per file of \`tests/unit/\`); both bats streams: \`-R '^cli'\`."* ]]
+    [[ $text == *"The C unit tests alone: \`ctest --test-dir build -R '^test_'\` (one ctest test per file of \`tests/unit/\`); all four bats streams: \`-R '^cli'\`."* ]]
     # one ctest test per tests/unit/test_*.c, and nothing else
     local units
     units=$(cd "$root/tests/unit" && ls test_*.c | sed 's/\.c$//' | sort)
     [ "$(ctest --test-dir "$build" -N -R '^test_' | sed -n 's/^ *Test *#[0-9]*: //p' | sort)" = "$units" ]
-    [ "$(ctest --test-dir "$build" -N -R '^cli' | sed -n 's/^ *Test *#[0-9]*: //p' | sort | tr '\n' ' ')" = "cli cli_slow " ]
+    [ "$(ctest --test-dir "$build" -N -R '^cli' | sed -n 's/^ *Test *#[0-9]*: //p' | sort | tr '\n' ' ')" = "cli cli_1 cli_2 cli_3 " ]
 }

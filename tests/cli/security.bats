@@ -532,11 +532,11 @@ slow_logins_at_shutdown() {
     run probe --header "Authorization: Basic $(printf 'fast:fast-pw' | base64)" send '{"SV_INFO":{}}'
     [[ "${lines[0]}" == *'"role":"read",'*'"user":"fast"}}' ]]
     # the fast user's check spent part of the handshakes' budget: on a loaded
-    # machine (ASan, two bats streams) the next check may find it spent and
+    # machine (ASan, four bats streams) the next check may find it spent and
     # get 503 "retry later", as designed, before the 401
     basic_wrong nobody
     [ "${lines[0]}" = '401 Unauthorized' ]
-    # seconds of PBKDF2 on an idle machine, far more on a loaded one (ASan, two bats streams)
+    # seconds of PBKDF2 on an idle machine, far more on a loaded one (ASan, four bats streams)
     run "$NDB" send --timeout 120 "$(auth slow slow-pw)"
     [ "$output" = '{"SV_AUTH_RSP":{"role":"read","st":1,"user":"slow"}}' ]
 }
