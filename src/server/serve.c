@@ -175,7 +175,7 @@ int cmd_serve(int argc, char **argv) {
     g_server = &srv;
     srv.expire_soon = expire_soon;
     rc = 0;
-    static const auth_hooks hooks = {transport_wake, arm_auth, mono_ms};
+    static const auth_hooks hooks = {.notify = transport_wake, .arm = arm_auth, .now_ms = mono_ms};
     handshake_init(&srv.cfg);
     transport_on_wake(auth_poll);
     int recovered = 0;
