@@ -27,7 +27,7 @@ start_server() {
     "$NDB" serve --port 0 "$@" 2>"$NDB_LOG" &
     NDB_PID=$!
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 400); do # 20 s: an ASan server, among four test streams on two cores
         if grep -q 'listening on wss\?://' "$NDB_LOG"; then
             NDB_URL=$(grep -o 'wss\?://[^ ]*' "$NDB_LOG" | head -n 1)
             NDB_PORT=${NDB_URL##*:}
