@@ -177,13 +177,12 @@ run_block() {
         if [[ $line == '$ '* ]]; then
             # a command's exit status is not checked, only its output.  A
             # handshake that logs in may find the server's budget for
-            # password checks spent (each costs ~170 ms under ASan, more with
-            # four test streams on two cores) and get 503 "retry later", as
-            # docs/protocol.md says: do as it says, at most ten times.
+            # password checks spent (handshake_busy): do as the answer says,
+            # at most ten times.
             local try
             for try in 1 2 3 4 5 6 7 8 9 10; do
                 got=$(NDB="$NDB" WSPROBE="$WSPROBE" HTTPPROBE="$BATS_TEST_DIRNAME/httpprobe.py" bash -c "$shell_prelude$input" 2>&1) || true
-                [[ $got == '503 Service Unavailable'*'too many password checks; retry later' ]] || break
+                handshake_busy "$got" || break
                 sleep 1
             done
             rc=0

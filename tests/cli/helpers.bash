@@ -134,6 +134,13 @@ rc = subprocess.call(sys.argv[1:], stdout=w)  # SIGPIPE as the shell leaves it
 print("signal %d" % -rc if rc < 0 else "exit %d" % rc)' "$@"
 }
 
+# handshake_busy TEXT: is TEXT a handshake's 503 "too many password checks;
+# retry later", the answer when the server's budget for password checks in
+# handshakes is spent (docs/protocol.md), which a client meets by waiting
+# and trying again.  On a loaded machine (ASan, test streams side by side)
+# a test's second or third check in a row may get it.
+handshake_busy() { [[ $1 == '503 Service Unavailable'*'too many password checks; retry later' ]]; }
+
 # raw_commands: the subcommands that parse their own options (serve, send,
 # bench, ...: raw_subcommands in src/main.c), one per line.
 raw_commands() { sed -nE 's/^ *\{"([a-z]+)", cmd_[a-z_]+,.*/\1/p' "$BATS_TEST_DIRNAME/../../src/main.c"; }
