@@ -16,7 +16,10 @@
  * it stays a double).  A value that is not a number
  * answers 41.  All keys or none: every sum is computed, then the store
  * checks maxMemory for the whole batch.  A key keeps its deadline
- * (KV_EXPIRE), as Redis's INCR does.
+ * (KV_EXPIRE), as Redis's INCR does.  A sum whose text is the stored one
+ * (an increment of 0, read as "create at 0 or tell me the count") is not
+ * written: like KV_UPDATE of the same text it sends no event, is not
+ * journaled and does not count as a change to save.
  *
  * CAS: `expect` null matches an absent key only; any other value matches a
  * stored value equal to it as JSON (json/jvalue.h: 1 equals 1.0, member
@@ -26,6 +29,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/plural.h"
 #include "json/jvalue.h"
@@ -74,9 +78,10 @@ static int check_increments(request *r, const uint32_t *p) {
 
 /* The sums of the `keys` object obj on the map of session s (NULL: the
  * top-level map): r->srv->items ends up holding each key with its new
- * value's text, which lives in *vals.  Returns how many, or -1 after
+ * value's text, which lives in *vals, and same[i] says whether key i
+ * already holds exactly that text.  Returns how many, or -1 after
  * answering. */
-static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
+static long sums(request *r, session *s, uint32_t obj, strbuf *vals, unsigned char *same) {
     size_t n = keyops_members(r, obj);
     store_item *it = r->srv->items;
     size_t *ends = malloc((n ? n : 1) * sizeof *ends);
@@ -96,8 +101,10 @@ static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
             fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
             rc = -1;
         } else {
+            size_t start = vals->len;
             jnum_write(vals, &sum);
             ends[i] = vals->len;
+            same[i] = e && e->vlen == ends[i] - start && memcmp(kv_val(e), vals->buf + start, e->vlen) == 0;
         }
     }
     for (size_t i = 0; rc > 0 && i < n; i++) { /* vals may have moved while it grew */
@@ -109,15 +116,31 @@ static long sums(request *r, session *s, uint32_t obj, strbuf *vals) {
     return rc;
 }
 
+/* Store the sums that change a value (same: sums's flags); the others are
+ * left alone.  Returns the store's answer. */
+static int store_changed(request *r, session *s, size_t n, const unsigned char *same) {
+    store_item *writes = malloc((n ? n : 1) * sizeof *writes);
+    if (!writes) abort();
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!same[i]) writes[w++] = r->srv->items[i];
+    static const store_ttl keep = {1, 0};
+    int rc = w ? store_set_items_ttl(&r->srv->store, s, writes, w, STORE_SET, CAUSE_INCR, NULL, &keep) : STORE_OK;
+    free(writes);
+    return rc;
+}
+
 static void exec_incr(request *r, session *s, const uint32_t *p) {
     strbuf vals = STRBUF_INIT;
-    long n = sums(r, s, p[0], &vals);
-    static const store_ttl keep = {1, 0};
-    if (n >= 0 && store_set_items_ttl(&r->srv->store, s, r->srv->items, (size_t)n, STORE_SET, CAUSE_INCR, NULL,
-                                      &keep) == STORE_OOM) {
+    size_t members = keyops_members(r, p[0]);
+    unsigned char *same = calloc(members ? members : 1, 1);
+    if (!same) abort();
+    long n = sums(r, s, p[0], &vals, same);
+    if (n >= 0 && store_changed(r, s, (size_t)n, same) == STORE_OOM) {
         rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         n = -1;
     }
+    free(same);
     /* extendOnSetAdd as SH_SET: once the write succeeded */
     if (n >= 0 && s && s->ex.extend_on_set_add) store_session_extend(&r->srv->store, s, request_now(r));
     if (n >= 0) {

@@ -378,6 +378,33 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         "{\"SH_CLEAR\":{\"tkn\":$t}}"
 }
 
+@test "KV_INCR and SH_INCR whose sum is the stored text write nothing: no event, no change counted" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    req '{"KV_SET":{"keys":{"c":5,"d":1.50}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"SV_INFO":{}}'
+    local before
+    before=$(grep -o '"changesSinceSave":[0-9]*' <<<"$output")
+    # d's sum is written as 1.5, another text than 1.50: that one is a change
+    sends "$(nl '{"KV_WATCH_RSP":{"id":1,"st":1}}' \
+        '{"KV_INCR_RSP":{"keys":{"c":5,"d":1.5},"st":1}}' '{"KV_EVENT":{"id":1,"key":"d","op":"update","value":1.5}}' \
+        '{"KV_INCR_RSP":{"keys":{"c":5,"d":1.5},"st":1}}' '{"KV_INCR_RSP":{"keys":{"c":5},"st":1}}' \
+        '{"KV_INCR_RSP":{"keys":{"c":6,"e":0},"st":1}}' '{"KV_EVENT":{"id":1,"key":"c","op":"update","value":6}}' \
+        '{"KV_EVENT":{"id":1,"key":"e","op":"update","value":0}}')" \
+        --events 3 '{"KV_WATCH":{"prefix":"","values":true}}' \
+        '{"KV_INCR":{"keys":{"c":0,"d":0}}}' '{"KV_INCR":{"keys":{"c":0,"d":-0.0}}}' '{"KV_INCR":{"keys":{"c":-0}}}' \
+        '{"KV_INCR":{"keys":{"c":1,"e":0}}}'
+    # d's new text, c's 6 and the new key e (created at 0) are the changes
+    run "$NDB" send '{"SV_INFO":{}}'
+    [ "$(grep -o '"changesSinceSave":[0-9]*' <<<"$output")" = "\"changesSinceSave\":$(( ${before#*:} + 3 ))" ]
+    local t
+    t=$("$NDB" send '{"SH_NEW":{}}' | grep -o '[0-9]*}}$' | tr -d '}')
+    req "{\"SH_SET\":{\"tkn\":$t,\"keys\":{\"k\":1}}}" '{"SH_SET_RSP":{"st":1}}'
+    sends "$(nl '{"SH_WATCH_RSP":{"id":1,"st":1}}' '{"SH_INCR_RSP":{"keys":{"k":1},"st":1}}' \
+        '{"SH_INCR_RSP":{"keys":{"k":3},"st":1}}' "{\"SH_EVENT\":{\"id\":1,\"key\":\"k\",\"op\":\"update\",\"tkn\":$t}}")" \
+        --events 1 "{\"SH_WATCH\":{\"tkns\":[$t]}}" "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"k\":0}}}" \
+        "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"k\":2}}}"
+}
+
 @test "SH_EVENT: new, key changes, clear, end, expire, reset, load; per token and for all" {
     run "$NDB" send '{"SH_END_ALL":{}}'
     local t out
