@@ -418,8 +418,9 @@ static const cli_cmd cli_cmds[] = {
     /* sessions */
     {"session", "new", NULL, "Sessions", "", "create a session and print its token",
      "Create an empty session and print its token (a number up to 2^64-1; keep it\n"
-     "as text).  Without --ttl the session never expires.  The --delete and\n"
-     "--extend-on-* flags need --ttl.  Use the token with --session or NDB_SESSION.\n"
+     "as text).  Without --ttl (or with 0) the session never expires.  The --delete\n"
+     "and --extend-on-* flags need a --ttl above 0.  Use the token with --session\n"
+     "or NDB_SESSION.\n"
      "\n"
      "Examples:\n"
      "  $ export NDB_SESSION=$(ndb session new --ttl 600)\n"

@@ -47,10 +47,12 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     uint64_t ttl = 0;
     int rc;
     const char *t = c->opt[OPT_TTL];
-    if (!t && (c->opt[OPT_DELETE] || c->opt[OPT_EXTEND_GET] || c->opt[OPT_EXTEND_SET]))
-        return cli_usage_error(c, "--delete, --extend-on-get and --extend-on-set need --ttl");
     if (t && cli_parse_u64(t, &ttl))
         return cli_usage_error(c, "invalid --ttl '%s' (expected whole seconds)", t);
+    /* with no expiry they would be dropped without a word (session expire
+     * refuses them the same way) */
+    if (!ttl && (c->opt[OPT_DELETE] || c->opt[OPT_EXTEND_GET] || c->opt[OPT_EXTEND_SET]))
+        return cli_usage_error(c, "--delete, --extend-on-get and --extend-on-set need a --ttl above 0");
     cli_req_begin(c);
     if (t) {
         cli_req_member(c, "expiry");

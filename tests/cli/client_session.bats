@@ -40,7 +40,14 @@ setup() {
 @test "session new: bad options" {
     run --separate-stderr "$NDB" session new --delete
     exit_is 2 ""
-    err_has "need --ttl"
+    err_has "ndb session new: --delete, --extend-on-get and --extend-on-set need a --ttl above 0"
+    # with --ttl 0 (never expires) they would be dropped: refused as session expire does
+    local f
+    for f in --delete --extend-on-get --extend-on-set; do
+        run --separate-stderr "$NDB" session new --ttl 0 "$f"
+        exit_is 2 ""
+        err_has "ndb session new: --delete, --extend-on-get and --extend-on-set need a --ttl above 0"
+    done
     run --separate-stderr "$NDB" session new --ttl abc
     exit_is 2 ""
     run --separate-stderr "$NDB" session new --ttl -5
