@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "json/syntax_error.h"
 
 int cli_parse_u64(const char *s, uint64_t *v) {
     uint64_t x = 0;
@@ -84,7 +85,7 @@ static int lone_high_surrogate_before(const char *s, size_t pos) {
  * `hint`, how to store the text as a string instead. */
 static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int hint) {
     size_t pos = 0;
-    char why[160];
+    char why[200];
     excerpt x;
     if (jdoc_parse(&c->tmp, s, n, &pos) == 0) /* valid for the server: it holds comments */
         return cli_usage_error(c, "%s holds a comment, which values may not: '%s'%s", what, shown(&x, s, n),
@@ -105,9 +106,11 @@ static int not_json(cli_ctx *c, const char *s, size_t n, const char *what, int h
                                   "the other (\\ud83d\\ude00 is one character)", s + pos - 6, pos - 6);
     else if (pos >= n)
         snprintf(why, sizeof why, "it ends at byte %zu before the value is complete", n);
-    else
-        snprintf(why, sizeof why, "unexpected '%c' at byte %zu",
-                 (unsigned char)s[pos] >= 0x20 && (unsigned char)s[pos] < 0x7f ? s[pos] : '?', pos);
+    else { /* the character itself: "unexpected '?'" named one that is not there */
+        char where[32];
+        snprintf(where, sizeof where, " at byte %zu", pos);
+        json_describe_unexpected(why, sizeof why, s, n, pos, where);
+    }
     return cli_usage_error(c, "%s is not valid JSON: %s: '%s'%s", what, why, shown(&x, s, n),
                            hint ? " (-s stores it as a string)" : "");
 }

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "json/scan.h"
+#include "json/syntax_error.h"
 
 /* The storage of setting s inside c. */
 static void *field_of(ndb_config *c, const setting *s) { return (char *)c + s->offset; }
@@ -222,30 +223,6 @@ static int all_blank(const char *text, size_t len) {
     return 1;
 }
 
-/* The last byte before pos that is not white space or inside a comment
- * (ndb's dialect allows // and block comments), or -1.  Read forward from
- * the start: backwards, a comment cannot be told from the text around it,
- * so `1, // note` followed by '}' went without the trailing-comma hint. */
-static long last_significant(const char *text, size_t pos) {
-    long last = -1;
-    for (size_t i = 0; i < pos; i++) {
-        if (text[i] == '/' && i + 1 < pos && text[i + 1] == '/') {
-            while (i < pos && text[i] != '\n') i++;
-        } else if (text[i] == '/' && i + 1 < pos && text[i + 1] == '*') {
-            for (i += 2; i + 1 < pos && !(text[i] == '*' && text[i + 1] == '/'); i++) {}
-            i++; /* on the '/' that closes it */
-        } else if (text[i] == '"') {
-            last = (long)i;
-            for (i++; i < pos && text[i] != '"'; i++)
-                if (text[i] == '\\') i++;
-            if (i < pos) last = (long)i;
-        } else if (!blank(text[i])) {
-            last = (long)i;
-        }
-    }
-    return last;
-}
-
 /* Where the parser stopped at byte pos, as an editor shows it (line and
  * column, from 1; columns count characters), what it found there, and a
  * hint for the two slips that JSON refuses and config files invite: a
@@ -273,21 +250,7 @@ static void describe_stop(const char *text, size_t len, size_t pos, size_t skipp
         snprintf(out, outlen, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
         return;
     }
-    /* U+201C, U+201D, U+2018, U+2019: quotes a word processor or a web page put in */
-    if (len - pos >= 3 && !memcmp(text + pos, "\xe2\x80", 2) && (unsigned char)text[pos + 2] >= 0x98 &&
-        (unsigned char)text[pos + 2] <= 0x9d) {
-        snprintf(out, outlen, "unexpected curly quote '%.3s' (JSON strings take straight double quotes)", text + pos);
-        return;
-    }
-    unsigned char ch = (unsigned char)text[pos];
-    long b = last_significant(text, pos);
-    const char *hint = (ch == '}' || ch == ']') && b >= 0 && text[b] == ',' ? " after a comma (JSON allows no trailing comma)"
-                       : ch == '\''                                        ? " (JSON strings take double quotes)"
-                                                                           : "";
-    size_t n_utf8 = utf8_char_len(text + pos, len - pos); /* 0: a byte that starts no character */
-    if (ch >= 0x20 && ch < 0x7f) snprintf(out, outlen, "unexpected '%c'%s", ch, hint);
-    else if (n_utf8 > 1) snprintf(out, outlen, "unexpected '%.*s'", (int)n_utf8, text + pos); /* 'é', not 0xc3 */
-    else snprintf(out, outlen, "unexpected byte 0x%02x", ch);
+    json_describe_unexpected(out, outlen, text, len, pos, "");
 }
 
 int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char *name, char *err,

@@ -245,6 +245,30 @@ Try 'ndb set --help' for more information." ]
     err_has "UTF-8"
 }
 
+@test "JSON text that stops at a character that is not ASCII or at a control character names it, not '?'" {
+    # curly quotes pasted from a document
+    run --separate-stderr "$NDB" set k '{“name”: "Bob"}'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE is not valid JSON: unexpected curly quote '“' at byte 1 (JSON strings take straight double quotes): '{“name”: \"Bob\"}' (-s stores it as a string)" ]
+    # a raw tab inside a string
+    run --separate-stderr "$NDB" set k $'{"b":"x\ty"}'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE is not valid JSON: unexpected control character 0x09 at byte 7 (inside a string it is written \\t): '{\"b\":\"x\\x09y\"}' (-s stores it as a string)" ]
+    # a letter that is not ASCII, as itself; an invisible one by its code point
+    run --separate-stderr "$NDB" set k '[é]'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE is not valid JSON: unexpected 'é' at byte 1: '[é]' (-s stores it as a string)" ]
+    run --separate-stderr "$NDB" set k $'[1,\u200b2]'
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: VALUE is not valid JSON: unexpected invisible character U+200B at byte 3: '[1,"$'\u200b'"2]' (-s stores it as a string)" ]
+    # from standard input too, and nothing was stored
+    run --separate-stderr bash -c "echo '{“a”:1}' | '$NDB' set -"
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb set: standard input is not valid JSON: unexpected curly quote '“' at byte 1 (JSON strings take straight double quotes): '{“a”:1}\\x0a'" ]
+    run --separate-stderr "$NDB" get k
+    exit_is 1 ''
+}
+
 @test "JSON text with a byte that is not UTF-8 is named as such, not as an unexpected '?' that -s would store" {
     # Latin-1 text in a JSON string: "unexpected '?' at byte 9 ... (-s
     # stores it as a string)", but there is no '?', and -s refuses it too
@@ -303,7 +327,7 @@ Try 'ndb set --help' for more information." ]
 @test "a value quoted in an error shows control characters as \xhh: an escape sequence from a file never reaches the terminal" {
     run --separate-stderr bash -c "printf '{\"a\":\"\033]0;title\007\"' | '$NDB' set k -"
     exit_is 2 ""
-    [ "${stderr_lines[0]}" = "ndb set: standard input is not valid JSON: unexpected '?' at byte 6: '{\"a\":\"\\x1b]0;title\\x07\"' (-s stores it as a string)" ]
+    [ "${stderr_lines[0]}" = "ndb set: standard input is not valid JSON: unexpected control character 0x1b at byte 6 (inside a string it is written \\u001b): '{\"a\":\"\\x1b]0;title\\x07\"' (-s stores it as a string)" ]
     run --separate-stderr bash -c "printf '{\"a\":1 /* \033[2J */}' | '$NDB' set -"
     exit_is 2 ""
     [ "${stderr_lines[0]}" = "ndb set: standard input holds a comment, which values may not: '{\"a\":1 /* \\x1b[2J */}'" ]

@@ -282,7 +282,7 @@ static void test_not_json(void) {
     expect_error("{\"port\": 1} x", "config t.jsonc: Config file not valid JSON at line 1, column 13 (byte 12): "
                                     "unexpected 'x'");
     expect_error("{\"port\":\x01}", "config t.jsonc: Config file not valid JSON at line 1, column 9 (byte 8): "
-                                    "unexpected byte 0x01");
+                                    "unexpected control character 0x01 (inside a string it is written \\u0001)");
     expect_error("", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 0): the file is empty (it "
                      "must hold one JSON object, such as {\"port\": 1988})");
     expect_error("\xef\xbb\xbf", "config t.jsonc: Config file not valid JSON at line 1, column 1 (byte 3): the file is "

@@ -1,0 +1,93 @@
+/*
+ * syntax_error.c — naming what a JSON parser stopped at (see
+ * syntax_error.h).
+ */
+#include "json/syntax_error.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json/scan.h"
+
+static int blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The last byte before pos that is not white space or inside a comment, or
+ * -1.  Read forward from the start: backwards, a comment cannot be told
+ * from the text around it, so `1, // note` followed by '}' went without the
+ * trailing-comma hint. */
+static long last_significant(const char *text, size_t pos) {
+    long last = -1;
+    for (size_t i = 0; i < pos; i++) {
+        if (text[i] == '/' && i + 1 < pos && text[i + 1] == '/') {
+            while (i < pos && text[i] != '\n') i++;
+        } else if (text[i] == '/' && i + 1 < pos && text[i + 1] == '*') {
+            for (i += 2; i + 1 < pos && !(text[i] == '*' && text[i + 1] == '/'); i++) {}
+            i++; /* on the '/' that closes it */
+        } else if (text[i] == '"') {
+            last = (long)i;
+            for (i++; i < pos && text[i] != '"'; i++)
+                if (text[i] == '\\') i++;
+            if (i < pos) last = (long)i;
+        } else if (!blank(text[i])) {
+            last = (long)i;
+        }
+    }
+    return last;
+}
+
+/* The code point of the valid UTF-8 character of k bytes at s. */
+static uint32_t code_point(const unsigned char *s, size_t k) {
+    if (k == 2) return (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+    if (k == 3) return (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
+           (s[3] & 0x3f);
+}
+
+/* Characters a terminal would not show as themselves: C1 controls (some
+ * terminals obey them), no-break and soft hyphen, zero-width and direction
+ * marks, the byte-order mark, Unicode's tags. */
+static int invisible(uint32_t cp) {
+    return (cp >= 0x80 && cp <= 0xa0) || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+           (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/* How a control character is written inside a JSON string. */
+static void escape_of(unsigned char ch, char *e, size_t n) {
+    const char *named = ch == '\t' ? "\\t" : ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : ch == '\b' ? "\\b"
+                        : ch == '\f' ? "\\f" : NULL;
+    if (named) snprintf(e, n, "%s", named);
+    else snprintf(e, n, "\\u%04x", ch);
+}
+
+void json_describe_unexpected(char *out, size_t outlen, const char *text, size_t len, size_t pos,
+                              const char *where) {
+    const unsigned char *u = (const unsigned char *)text + pos;
+    unsigned char ch = u[0];
+    size_t k = utf8_char_len(text + pos, len - pos); /* 0: a byte that starts no character */
+    /* U+2018, U+2019, U+201C, U+201D (and their low forms): the quotes a
+     * word processor or a web page puts in */
+    if (k == 3 && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x98 && u[2] <= 0x9f) {
+        snprintf(out, outlen, "unexpected curly quote '%.3s'%s (JSON strings take straight double quotes)",
+                 text + pos, where);
+    } else if (ch < 0x20 || ch == 0x7f) {
+        char e[8];
+        escape_of(ch, e, sizeof e);
+        snprintf(out, outlen, "unexpected control character 0x%02x%s (inside a string it is written %s)", ch,
+                 where, ch == 0x7f ? "\\u007f" : e);
+    } else if (ch < 0x7f) {
+        long b = last_significant(text, pos);
+        const char *hint = (ch == '}' || ch == ']') && b >= 0 && text[b] == ','
+                               ? " after a comma (JSON allows no trailing comma)"
+                           : ch == '\'' ? " (JSON strings take double quotes)"
+                                        : "";
+        snprintf(out, outlen, "unexpected '%c'%s%s", ch, where, hint);
+    } else if (k == 0) {
+        snprintf(out, outlen, "unexpected byte 0x%02x%s (not part of a UTF-8 character)", ch, where);
+    } else if (invisible(code_point(u, k))) {
+        snprintf(out, outlen, "unexpected invisible character U+%04X%s", (unsigned)code_point(u, k), where);
+    } else {
+        snprintf(out, outlen, "unexpected '%.*s'%s", (int)k, text + pos, where); /* 'é', not 0xc3 */
+    }
+}
