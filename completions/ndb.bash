@@ -264,7 +264,7 @@ _ndb() {
         # twice), and the flag that stands for all the arguments ("TKN... |
         # --all") once an argument is typed, which together are a usage error.
         local o s l m alone= keep=()
-        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)$ ]] && ((npos > 0)) && alone=${BASH_REMATCH[1]}
+        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)[]]?$ ]] && ((npos > 0)) && alone=${BASH_REMATCH[1]}
         for o in $list; do
             while IFS='|' read -r s l m; do
                 [[ $o == "--$l" || ( -n $s && $o == "-$s" ) ]] || continue
@@ -292,8 +292,9 @@ _ndb() {
         slot=$_ndb_m
         # "KEY... | -" (get): '-' reads the names from standard input and
         # stands alone; -0 (NUL-separated names) goes with it only
-        # "TKN... | --all" (session end): the flag stands alone
-        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)$ && $flags == *" ${BASH_REMATCH[1]} "* ]] && return 0
+        # "TKN... | --all" (session end; in brackets for session watch): the
+        # flag stands alone
+        [[ $_ndb_usage =~ \ \|\ (--[a-z-]+)[]]?$ && $flags == *" ${BASH_REMATCH[1]} "* ]] && return 0
         if [[ $_ndb_usage == *" | -" ]]; then
             ((npos > 0)) && [[ ${pos[0]} == - ]] && return 0
             ((nul)) && { ((npos == 0)) && COMPREPLY=(-); return 0; }

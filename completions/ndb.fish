@@ -212,7 +212,7 @@ function __ndb_complete
         set -l alone
         if test (count $cmd) -gt 0; and test (count $pos) -gt 0
             set -l usage (string replace -rf '^usage: .*\[OPTIONS\] *' '' ($ndb $cmd --help 2>/dev/null </dev/null)[1])
-            set alone (string match -r -- ' \| (--[a-z-]+)$' "$usage")[2]
+            set alone (string match -r -- ' \| (--[a-z-]+)[]]?$' "$usage")[2]
         end
         for o in $list
             set -l skip 0
@@ -255,8 +255,9 @@ function __ndb_complete
         set slot (__ndb_slot "$usage" (count $pos))
         # "KEY... | -" (get): '-' reads the names from standard input and
         # stands alone; -0 (NUL-separated names) goes with it only
-        # "TKN... | --all" (session end): the flag stands alone
-        set -l alone (string match -r -- ' \| (--[a-z-]+)$' $usage)[2]
+        # "TKN... | --all" (session end; in brackets for session watch): the
+        # flag stands alone
+        set -l alone (string match -r -- ' \| (--[a-z-]+)[]]?$' $usage)[2]
         test -n "$alone"; and contains -- $alone $flags; and return
         if string match -q -- '* | -' $usage
             test (count $pos) -gt 0; and test "$pos[1]" = -; and return

@@ -231,6 +231,8 @@ offers_every_option() {
         [ -z "$("$f" "session save ")" ] || { echo "$f: a NAME is no token" >&2; return 1; }
         # 'TKN... | --all': tokens and --all together are a usage error
         [ -z "$("$f" "session end --all ")" ] || { echo "$f: session end --all" >&2; return 1; }
+        # '[TKN... | --all]' (session watch): the same in brackets
+        [ -z "$("$f" "session watch --all ")" ] || { echo "$f: session watch --all" >&2; return 1; }
         [ -z "$("$f" "--url ws://127.0.0.1:1/ session end ")" ] || { echo "$f: another server" >&2; return 1; }
         same "$want" "$(NDB_URL=ws://127.0.0.1:1/ "$f" "-p $NDB_PORT session end ")" ||
             { echo "$f: -p chooses the server" >&2; return 1; }
@@ -265,7 +267,7 @@ every_option() {
                     # 'KEY... | -': -0 (NUL-separated names) goes with '-' only
                     [[ $usage == *' | -' && $l == null ]] && want=-
                     # 'TKN... | --all': the flag stands alone
-                    [[ $usage == *" | --$l" ]] && want= ;;
+                    [[ $usage == *" | --$l" || $usage == *" | --$l]" ]] && want= ;;
                 KEY | K,... | P) want=$keys ;;
                 TKN) want=$toks ;;
                 FILE) want=$files ;;
@@ -320,6 +322,7 @@ every_option() {
         # offers those that merely contain it (--cacert for --a)
         ! "$f" "session end 123 --a" | grep -qx -- --all || { echo "$f: session end 123 --a" >&2; return 1; }
         ! "$f" "session end --all --a" | grep -qx -- --all || { echo "$f: session end --all --a" >&2; return 1; }
+        ! "$f" "session watch 123 --a" | grep -qx -- --all || { echo "$f: session watch 123 --a" >&2; return 1; }
         [ "$("$f" "get --nu")" = --null ] || { echo "$f: get --nu" >&2; return 1; }
         ! "$f" "get -0 --nu" | grep -qx -- --null || { echo "$f: get -0 --nu" >&2; return 1; }
         ! "$f" "get --null --nu" | grep -qx -- --null || { echo "$f: get --null --nu" >&2; return 1; }
