@@ -217,13 +217,29 @@ export class Client {
         // event before it may say why (Node's ws and undici do: "connect
         // ECONNREFUSED …", "Unexpected server response: 403"; browsers do not).
         let why = '';
-        ws.onerror = (ev) => { why = errorText(ev) ? errorText(ev) + untrustedHint(ev) + plainToTlsHint(this.url, ev) : why; };
-        ws.onclose = (ev) => {
+        const failed = (code) => {
             clearTimeout(timer);
             if (this.ws !== ws) return;
             this.ws = null;
-            if (!opened) this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(this.url, ev.code)})`}`), false);
-            else this.lost(ev.code, ev.reason || '');
+            detach(ws);
+            this.connectFailed(new NdbConnectionError(null, `cannot connect to ${this.url}${why ? `: ${why}` : ` (${silentClose(this.url, code)})`}`), false);
+        };
+        ws.onerror = (ev) => {
+            why = errorText(ev) ? errorText(ev) + untrustedHint(ev) + plainToTlsHint(this.url, ev) : why;
+            // An error before the open event is a failed attempt, and a close
+            // event follows it in browsers and in the ws package — but not
+            // from Node's built-in WebSocket (undici 6, Node 20 and 22): a
+            // refused connection left connect() pending until connectTimeout
+            // (for ever with 0), and every reconnection attempt waited that
+            // long.  If no close has come shortly after, fail it here.
+            if (!opened) setTimeout(() => failed(1006), 50);
+        };
+        ws.onclose = (ev) => {
+            if (!opened) return failed(ev.code);
+            clearTimeout(timer);
+            if (this.ws !== ws) return;
+            this.ws = null;
+            this.lost(ev.code, ev.reason || '');
         };
     }
 

@@ -4,8 +4,10 @@
 // oversized message, close().
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import WebSocket from 'ws';
 import { after, before, test } from 'node:test';
 import { connect, Ndb, NdbConnectionError, NdbTimeoutError } from '../ndb.js';
+import { within } from './real.mjs';
 import { Server } from './server.mjs';
 
 let server;
@@ -152,6 +154,53 @@ test('nothing listening: connect() rejects with NdbConnectionError', async () =>
     assert.equal(e.message, `cannot connect to ws://127.0.0.1:${port}/: connect ECONNREFUSED 127.0.0.1:${port}`);
     // the first connection failing is final: the client is closed
     await assert.rejects(lazyClient(port).kv.count(), new RegExp(`^NdbConnectionError: KV_COUNT: cannot connect to ws://127\\.0\\.0\\.1:${port}/: connect ECONNREFUSED`));
+});
+
+// A WebSocket that fails as Node's built-in one (undici 6) does when nothing
+// listens: an error event, then no close event, readyState left at 0.
+class ErrorOnlyWebSocket {
+    constructor(url) {
+        this.url = url;
+        this.readyState = 0;
+        setTimeout(() => this.onerror?.({ message: 'Received network error or non-101 status code.' }), 5);
+    }
+    close() { this.closeCalls = (this.closeCalls || 0) + 1; }
+    send() { throw new Error('not open'); }
+}
+
+test('a WebSocket whose failed connection sends an error and no close (Node\'s built-in one): connect() rejects, not only after connectTimeout', async () => {
+    // with connectTimeout 0 (wait for ever) it never settled
+    const e = await within(connect('ws://127.0.0.1:1/', { WebSocket: ErrorOnlyWebSocket, connectTimeout: 0 }).then(() => 'connected', (x) => x),
+        10000, 'connect() still pending after 10 s');
+    assert.ok(e instanceof NdbConnectionError, String(e));
+    assert.equal(e.message, 'cannot connect to ws://127.0.0.1:1/: Received network error or non-101 status code.');
+});
+
+test('... and reconnection attempts through such a WebSocket go on at the reconnection delay, then succeed', async () => {
+    // a real connection (the ws package) while the server is up; while it
+    // is down, the failure as Node's built-in WebSocket reports it
+    class Flaky {
+        static down = false;
+        constructor(url, protocols) {
+            return Flaky.down ? new ErrorOnlyWebSocket(url) : new WebSocket(url, protocols);
+        }
+    }
+    const db = await connect(server.url, { WebSocket: Flaky, connectTimeout: 0, reconnect: { minDelay: 20, maxDelay: 50 } });
+    await db.kv.set({ r: 1 });
+    const attempts = [];
+    const third = new Promise((resolve) => db.on('reconnecting', (ev) => { attempts.push(ev.attempt); if (ev.attempt === 3) resolve(); }));
+    Flaky.down = true;
+    await server.stop();
+    // each attempt waited for a close that never came: attempt 2 never started
+    await within(third, 10000, () => `only attempts ${attempts} within 10 s`);
+    Flaky.down = false;
+    const reopened = once(db, 'open');
+    await server.relaunch();
+    await reopened;
+    await db.kv.set({ r: 2 });
+    assert.equal(await db.kv.get('r'), 2);
+    await db.kv.clear();
+    db.close();
 });
 
 function lazyClient(port) {

@@ -92,6 +92,17 @@ export async function take(watcher, n, ms = 10000) {
     return out;
 }
 
+// p, or a rejection with what (a string, or a function giving one) after ms:
+// a test waiting for something that never comes fails rather than hangs.
+// The timer is cleared either way, so that it keeps no test running.
+export function within(p, ms, what) {
+    let t;
+    const late = new Promise((resolve, reject) => {
+        t = setTimeout(() => reject(new Error(typeof what === 'function' ? what() : what)), ms);
+    });
+    return Promise.race([p, late]).finally(() => clearTimeout(t));
+}
+
 // Wait until cond() (sync or async) is true: checked every 20 ms, at most ms.
 export async function until(cond, what, ms = 10000) {
     for (let i = 0; i < ms / 20; i++) {
