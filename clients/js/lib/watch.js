@@ -44,7 +44,10 @@ export class Watcher {
         this.onEvent = onEvent;
         this.id = null;
         this.buffer = [];
-        this.waiter = null;  // a pending next() of the iterator
+        // pending next() calls of the iterator, oldest first: a reader may
+        // ask for several events ahead (with one waiter, the second call
+        // took the first's event and the first never settled)
+        this.waiters = [];
         this.ended = false;
         this.error = null;
     }
@@ -102,10 +105,8 @@ export class Watcher {
             } catch (e) {
                 this.client.emit('error', e);
             }
-        } else if (this.waiter) {
-            const w = this.waiter;
-            this.waiter = null;
-            w.resolve({ value: ev, done: false });
+        } else if (this.waiters.length) {
+            this.waiters.shift().resolve({ value: ev, done: false });
         } else if (this.buffer.length >= this.maxBuffered) {
             this.buffer.push({ id: this.id, op: 'overflow' });
             this.close();
@@ -138,9 +139,7 @@ export class Watcher {
         if (this.id !== null && this.client.watchers.get(`${this.family}:${this.id}`) === this) {
             this.client.watchers.delete(`${this.family}:${this.id}`);
         }
-        if (this.waiter) {
-            const w = this.waiter;
-            this.waiter = null;
+        for (const w of this.waiters.splice(0)) {
             if (err) w.reject(err);
             else w.resolve({ value: undefined, done: true });
         }
@@ -151,7 +150,7 @@ export class Watcher {
             next: () => {
                 if (this.buffer.length) return Promise.resolve({ value: this.buffer.shift(), done: false });
                 if (this.ended) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
-                return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
+                return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }); });
             },
             return: async () => {
                 await this.close();

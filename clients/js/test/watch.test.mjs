@@ -9,7 +9,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { JsonText } from '../ndb.js';
 import { assertSent } from './coverage.mjs';
-import { client, closeClients, once, refused, SENT, take, until } from './real.mjs';
+import { client, closeClients, once, refused, SENT, take, until, within } from './real.mjs';
 import { Server } from './server.mjs';
 
 let server;
@@ -172,6 +172,25 @@ test('a key whose TTL passes: the watcher hears "expire"', async () => {
     await db.kv.set({ otp: 1 }, { ttl: 0.05 });
     assert.deepEqual(await take(w, 2), [{ id: w.id, key: 'otp', op: 'set' }, { id: w.id, key: 'otp', op: 'expire' }]);
     assert.equal(await db.kv.get('otp'), undefined);
+});
+
+test('next() called again before the last one settled: each gets the next event, in order; close() ends every pending one', async () => {
+    // with one pending next() kept, the second call took the first event and
+    // the first call never settled, not even at close()
+    const db = await client(server.url);
+    const w = await db.kv.watch({ prefix: 'ahead:' });
+    const it = w[Symbol.asyncIterator]();
+    const first = it.next(), second = it.next();
+    await db.kv.set({ 'ahead:1': 1 });
+    await db.kv.set({ 'ahead:2': 2 });
+    assert.deepEqual(await within(Promise.all([first, second]), 10000, 'a next() never settled'), [
+        { value: { id: w.id, key: 'ahead:1', op: 'set' }, done: false },
+        { value: { id: w.id, key: 'ahead:2', op: 'set' }, done: false },
+    ]);
+    const third = it.next(), fourth = it.next();
+    await w.close();
+    assert.deepEqual(await within(Promise.all([third, fourth]), 10000, 'a next() did not settle at close()'), [{ value: undefined, done: true }, { value: undefined, done: true }]);
+    await db.kv.clear();
 });
 
 test('a reader maxBuffered events behind: the client\'s overflow event ends the watcher (and unwatches)', async () => {
