@@ -107,6 +107,8 @@ enum {
     CLI_F_SESSION = 1, /* runs inside a session with --session / $NDB_SESSION */
     CLI_F_NOSESSION = 2, /* acts on top-level keys and has no session form:
                           * refuses --session and a set $NDB_SESSION */
+    CLI_F_STREAM = 4,    /* prints events until stopped: a lost connection
+                          * is exit status 2 too */
 };
 
 typedef struct cli_ctx cli_ctx;

@@ -321,7 +321,7 @@ static const cli_cmd cli_cmds[] = {
      "exits 130.\n"
      "In the REPL the prompt comes back and events show between prompts.\n",
      "0  --count events were printed (or the output was closed)\n", {OPT_PREFIX, OPT_VALUES, OPT_COUNT}, 0, -1,
-     "KV_WATCH", NULL, CLI_F_NOSESSION, cli_watch},
+     "KV_WATCH", NULL, CLI_F_NOSESSION | CLI_F_STREAM, cli_watch},
     {NULL, "unwatch", NULL, "Watching", "ID...", "stop watches of this connection (REPL)",
      "Stop the watches ID... that 'watch' or 'session watch' started on this\n"
      "connection.  Useful in the REPL, whose connection stays open between\n"
@@ -504,7 +504,7 @@ static const cli_cmd cli_cmds[] = {
      "everywhere, wait for the event whose op is end or expire (e.g. with grep -q\n"
      "in a pipeline) and act on it.\n",
      "0  --count events were printed (or the output was closed)\n1  some TKN names no session\n", {OPT_ALL_SESSIONS, OPT_VALUES, OPT_COUNT}, 0,
-     -1, "SH_WATCH", NULL, 0, cli_session_watch},
+     -1, "SH_WATCH", NULL, CLI_F_STREAM, cli_session_watch},
 
     /* server */
     {NULL, "info", NULL, "Server", "", "print the server's version and state",
@@ -734,7 +734,11 @@ static void print_cmd_help(FILE *f, const cli_cmd *e) {
         fprintf(f, "  %.*s\n", (int)n, p);
         p += n + (p[n] == '\n');
     }
-    fprintf(f, "  2  usage error, cannot connect, or no answer within the timeout\n");
+    if (e->flags & CLI_F_STREAM)
+        fprintf(f, "  2  usage error, cannot connect, no answer within the timeout, or the\n"
+                   "     connection was lost\n");
+    else
+        fprintf(f, "  2  usage error, cannot connect, or no answer within the timeout\n");
     if (e->proto)
         fprintf(f, "  3  the server answered an error status (name and number on stderr,\n"
                    "     e.g. 'ndb: RoleDenied (45): ...')\n");

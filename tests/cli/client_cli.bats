@@ -44,6 +44,18 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "watch and session watch --help: exit status 2 names a lost connection, which ends them; get --help does not" {
+    local c
+    for c in watch 'session watch'; do
+        run --separate-stderr "$NDB" $c --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == *$'\n  2  usage error, cannot connect, no answer within the timeout, or the\n     connection was lost\n'* ]] ||
+            { echo "ndb $c --help: $output" >&2; return 1; }
+    done
+    run --separate-stderr "$NDB" get --help
+    [[ "$output" == *$'\n  2  usage error, cannot connect, or no answer within the timeout\n'* ]]
+}
+
 @test "help and --version that cannot be written (a full disk): exit 2 (serve 1), said once, as for ndb help" {
     # `ndb get --help` and `ndb help get` print the same text: they failed
     # differently (0 and silence for the first)
