@@ -916,6 +916,55 @@ static int is_option(const char *a) {
     return 1;
 }
 
+/* The first command named in argv after i ("keys", "session watch", a
+ * raw command such as "bench"), in buf, with its entry in *e (NULL for a
+ * raw command); NULL when none is. */
+static const char *command_ahead(int argc, char **argv, int i, char *buf, size_t n, const cli_cmd **e) {
+    for (int j = i + 1; j < argc; j++) {
+        if (cli_is_group(argv[j]) && j + 1 < argc && (*e = cli_find(argv[j], argv[j + 1]))) {
+            snprintf(buf, n, "%s %s", argv[j], argv[j + 1]);
+            return buf;
+        }
+        if ((*e = cli_find(NULL, argv[j])) || find_raw(argv[j])) {
+            snprintf(buf, n, "%s", argv[j]);
+            return buf;
+        }
+    }
+    *e = NULL;
+    return NULL;
+}
+
+/* A command's option (shown: "--null", "-0") given before the command
+ * name, where only ndb's own options go: say so.  "unknown option
+ * '--null'; did you mean '--url'?" and "unknown command '-0'" sent the
+ * user the wrong way.  shown is "--" and the long name, or '-' and the
+ * letter (commands give one name to different options: --all). */
+static int before_command(cli_ctx *c, int argc, char **argv, int i, const char *shown) {
+    char name[96];
+    const cli_cmd *e;
+    const char *cmd = command_ahead(argc, argv, i, name, sizeof name, &e);
+    int takes = e && (shown[1] == '-' ? find_long(e, shown + 2, strlen(shown + 2)) : find_short(e, shown[1]));
+    const char *ndb = c->in_repl ? "" : "ndb "; /* the REPL's lines have no "ndb" */
+    if (cmd && e && !takes)
+        return cli_usage_error(c, "unknown option '%s': ndb takes it neither before a command nor as an option "
+                                  "of '%s%s'", shown, ndb, cmd);
+    if (cmd)
+        return cli_usage_error(c, "%s is an option of the command, not of ndb itself: put it after the command "
+                                  "name ('%s%s %s ...')", shown, ndb, cmd, shown);
+    return cli_usage_error(c, "%s is an option of a command, not of ndb itself: put it after the command name",
+                           shown);
+}
+
+/* The option called name (n bytes; NULL: the one with the letter ch),
+ * whichever command takes it, or 0. */
+static int any_command_takes(const char *name, size_t n, char ch) {
+    for (int id = 1; id < OPT__COUNT; id++)
+        if (name ? strlen(cli_opts[id].long_name) == n && !memcmp(cli_opts[id].long_name, name, n)
+                 : cli_opts[id].short_name == ch)
+            return id;
+    return 0;
+}
+
 /*
  * Parse argv[*i] (an option) for command e (or, with e == NULL, only the
  * global options), consuming its value from argv[*i + 1] if needed.
@@ -939,6 +988,12 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
              * '--session'?" would send the user the wrong way */
             if (!strcmp(word, "version"))
                 return cli_usage_error(c, "--version comes before any command: 'ndb --version'");
+            int other = e == &globals_only ? any_command_takes(name, n, 0) : 0;
+            if (other) {
+                char shown[72];
+                snprintf(shown, sizeof shown, "--%s", word);
+                return before_command(c, argc, argv, *i, shown);
+            }
             for (int k = 1; k < OPT__COUNT; k++)
                 if (cmd_takes(e, k))
                     consider(word, cli_opts[k].long_name, cli_opts[k].long_name, &best, sug,
@@ -963,6 +1018,10 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
     }
     for (const char *p = a + 1; *p; p++) {
         int id = find_short(e, *p);
+        if (!id && e == &globals_only && any_command_takes(NULL, 0, *p)) {
+            char shown[4] = {'-', *p, 0, 0};
+            return before_command(c, argc, argv, *i, shown);
+        }
         if (!id) return cli_usage_error(c, "unknown option '-%c'", *p);
         if (!cli_opts[id].arg) {
             store_opt(c, id, NULL);
@@ -1224,8 +1283,10 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
     int i = 0, rc;
     reset_command(c);
 
-    /* Global options before the command name. */
-    for (; i < argc && is_option(argv[i]); i++) {
+    /* Global options before the command name.  Any word starting with '-'
+     * here is one: no command name does, and no value is pending ("-0", a
+     * number after a command, was taken for the command's name). */
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--version")) {
             printf("ndb %s\n", NDB_VERSION);
             return cli_output_finish();

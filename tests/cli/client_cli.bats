@@ -44,6 +44,33 @@ E=$'\e'
     exit_is 2 ""
 }
 
+@test "a command's option before the command name: told to put it after the name, not 'unknown command' or a wrong 'did you mean'" {
+    # "ndb -0 keys" said unknown command '-0'; "ndb --null keys" suggested --url
+    local a want
+    for a in '-0 keys|-0|keys' '-r -0 keys|-0|keys' '--null keys|--null|keys' '--object get a|--object|get' \
+             '--all session watch|--all|session watch' '--count 3 watch|--count|watch'; do
+        IFS='|' read -r a opt want <<<"$a"
+        run --separate-stderr "$NDB" $a
+        exit_is 2 ''
+        [ "$stderr" = "ndb: $opt is an option of the command, not of ndb itself: put it after the command name ('ndb $want $opt ...')"$'\n'"Try 'ndb --help' for more information." ] ||
+            { echo "ndb $a: $stderr" >&2; return 1; }
+    done
+    run --separate-stderr "$NDB" --null
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb: --null is an option of a command, not of ndb itself: put it after the command name" ]
+    # one the command named does not take either
+    run --separate-stderr "$NDB" --prefix x get a
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb: unknown option '--prefix': ndb takes it neither before a command nor as an option of 'ndb get'" ]
+    # an option no command has is unknown, as before
+    run --separate-stderr "$NDB" --bogus keys
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb: unknown option '--bogus'" ]
+    run --separate-stderr "$NDB" -5 get a
+    exit_is 2 ''
+    [ "${stderr%%$'\n'*}" = "ndb: unknown option '-5'" ]
+}
+
 @test "watch and session watch --help: exit status 2 names a lost connection, which ends them; get --help does not" {
     local c
     for c in watch 'session watch'; do
