@@ -29,6 +29,11 @@ export class KeysView {
         this.followTurn = 0; // follow() calls made (the watch is for the latest)
         this.following = false; // a watch request is under way
         this.canWatch = true;
+        // the prefix and page size of the scan on screen, as submitted: the
+        // boxes may hold a prefix typed but not yet submitted, and a refresh
+        // (a key on screen removed elsewhere) that read them listed another
+        // prefix than the one watched, and the list stopped following
+        this.scanned = { prefix: '', count: 100 };
         $('keys-form').addEventListener('submit', (ev) => {
             ev.preventDefault();
             this.scan();
@@ -57,8 +62,8 @@ export class KeysView {
         $('keys-live').hidden = !(this.watcher && !this.watcher.ended && this.db.state === 'open');
     }
 
-    get prefix() { return $('keys-prefix').value; }
-    get count() { return Number($('keys-count').value); }
+    get prefix() { return this.scanned.prefix; }
+    get count() { return this.scanned.count; }
 
     focus() { $('keys-prefix').focus(); }
 
@@ -69,8 +74,9 @@ export class KeysView {
 
     refresh() { return this.load(this.cursors[this.cursors.length - 1]); }
 
-    // A new scan from the first page.
+    // A new scan from the first page, of the prefix and page size in the boxes.
     async scan() {
+        this.scanned = { prefix: $('keys-prefix').value, count: Number($('keys-count').value) };
         this.cursors = [0];
         await this.load(0);
         this.follow();
@@ -160,10 +166,11 @@ export class KeysView {
         });
     }
 
-    // Count the keys that start with the prefix: a whole scan, 10,000 at a time.
+    // Count the keys that start with the prefix in the box (submitted or
+    // not: Count is its own request): a whole scan, 10,000 at a time.
     async countPrefix() {
         const out = $('keys-prefix-count');
-        const prefix = this.prefix;
+        const prefix = $('keys-prefix').value;
         out.textContent = 'counting…';
         let n = 0;
         try {

@@ -52,6 +52,34 @@ test('keys: the open value, new keys and removed keys follow other clients\' cha
     await page.close();
 });
 
+test('keys: a prefix typed but not submitted changes nothing: a removal elsewhere refreshes the prefix on screen, which stays live', async () => {
+    // the refresh read the prefix box: the list switched to the half-typed
+    // prefix while the watch stayed on the old one, and stopped following
+    await other.kv.set({ 'p:1': 1, 'p:2': 2, 'q:1': 1 });
+    const page = await newPage(b);
+    await openConsole(page, home);
+    await page.fill('#keys-prefix', 'p:');
+    await page.press('#keys-prefix', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.includes('starting with “p:”'));
+    await page.waitForSelector('#keys-live:not([hidden])');
+    assert.deepEqual(await texts(page, '#keys-list button.item'), ['p:1', 'p:2']);
+    await page.fill('#keys-prefix', 'q'); // typed, not submitted
+    const listed = (want) => page.waitForFunction((w) =>
+        JSON.stringify([...document.querySelectorAll('#keys-list button.item')].map((x) => x.textContent)) === w, JSON.stringify(want));
+    await other.kv.rmv('p:2');
+    await listed(['p:1']);
+    assert.match(await page.locator('#keys-summary').textContent(), /page 1: 1 key starting with “p:” \(last page\)$/);
+    // still following p:, not q
+    await other.kv.set({ 'p:3': 3 });
+    await page.waitForFunction(() => document.querySelector('#keys-summary').textContent.endsWith(' · new keys: Scan to see them'));
+    await other.kv.rmv('p:1');
+    await listed(['p:3']);
+    assert.equal(await page.inputValue('#keys-prefix'), 'q'); // what was typed stays in the box
+    await other.kv.rmv(['p:3', 'q:1']);
+    noErrors(page);
+    await page.close();
+});
+
 test('keys: a key another client\'s KV_INCR creates (op "update") is announced as a new key too', async () => {
     const page = await newPage(b);
     await openConsole(page, home);
