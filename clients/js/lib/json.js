@@ -96,8 +96,24 @@ class Parser {
         this.textDepth = textDepth;
     }
 
+    // At the end of the text (an unterminated string aside) the reason is
+    // that: "unexpected character" at position 7 of a 7-character text named
+    // a character that is not there.
     fail(why) {
+        if (this.i >= this.s.length && why !== 'unterminated string') {
+            this.i = this.s.length;
+            why = /^[ \t\r\n]*$/.test(this.s) ? 'the text is empty' : 'the text ends before the value is complete';
+        }
         throw new SyntaxError(`invalid JSON at position ${this.i}: ${why}`);
+    }
+
+    // "unexpected 'x'", or its code point for a character that would not show.
+    unexpected() {
+        if (this.i >= this.s.length) return this.fail('');
+        const cp = this.s.codePointAt(this.i);
+        const invisible = cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp === 0xad || (cp >= 0x200b && cp <= 0x200f) ||
+            (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp === 0xfeff;
+        return this.fail(invisible ? `unexpected U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : `unexpected '${String.fromCodePoint(cp)}'`);
     }
 
     ws() {
@@ -198,7 +214,7 @@ class Parser {
     }
 
     word(w, v) {
-        if (!this.s.startsWith(w, this.i)) this.fail('unexpected character');
+        if (!this.s.startsWith(w, this.i)) this.fail(`expected ${w}`);
         this.i += w.length;
         return v;
     }
@@ -206,7 +222,7 @@ class Parser {
     number() {
         NUMBER_AT.lastIndex = this.i;
         const m = NUMBER_AT.exec(this.s);
-        if (!m) this.fail('unexpected character');
+        if (!m) this.unexpected();
         const t = m[0];
         this.i += t.length;
         if (m[1] === undefined && m[2] === undefined) { // an integer literal

@@ -110,6 +110,26 @@ function prettyTextInWorker(text) {
     });
 }
 
+test('a SyntaxError says where and why: the end of the text as such, a character by itself (or its code point when it would not show)', () => {
+    // "unexpected character" at position 7 of "[1,2.0," named one that is not there
+    const cases = [
+        ['[1,2.0,', 'invalid JSON at position 7: the text ends before the value is complete'],
+        ['{"a":1', 'invalid JSON at position 6: the text ends before the value is complete'],
+        ['{', 'invalid JSON at position 1: the text ends before the value is complete'],
+        ['', 'invalid JSON at position 0: the text is empty'],
+        [' \n', 'invalid JSON at position 2: the text is empty'],
+        ['"abc', 'invalid JSON at position 4: unterminated string'],
+        ['[1,x]', "invalid JSON at position 3: unexpected 'x'"],
+        ['[é]', "invalid JSON at position 1: unexpected 'é'"],
+        ['[1,\u200b2]', 'invalid JSON at position 3: unexpected U+200B'],
+        ['[1,\u00012]', 'invalid JSON at position 3: unexpected U+0001'],
+        ['{"a":tru}', 'invalid JSON at position 5: expected true'],
+        ['nul', 'invalid JSON at position 0: expected null'],
+        ['[1]]', 'invalid JSON at position 3: unexpected text after the value'],
+    ];
+    for (const [text, message] of cases) assert.throws(() => new JsonText(text), { name: 'SyntaxError', message }, JSON.stringify(text));
+});
+
 test('prettyText refuses text that is not one JSON value with a SyntaxError, and never hangs on an unterminated string', async () => {
     for (const bad of ['{"a":"x', '"\\', '"', '["a\\"]', '{"a":1', '{"a":1}}', 'nul']) {
         const r = await prettyTextInWorker(bad);
