@@ -12,7 +12,7 @@
 #define USER_NAME_MAX 64
 
 /* Is the n bytes at s a user name: 1..USER_NAME_MAX bytes of UTF-8, no
- * control character, no ':' (Basic authentication ends the name at the
+ * control character (C0, DEL or C1), no ':' (Basic authentication ends the name at the
  * first colon)?  1 or 0. */
 int user_name_ok(const char *s, size_t n);
 

@@ -22,13 +22,17 @@
 #include "server/auth_worker.h"
 #include "server/refusal_log.h"
 
+/* A user name as log_name writes it: JSON-quoted (6 bytes a character at
+ * most), and a note when it was cut. */
+#define LOG_NAME_BYTES (USER_NAME_MAX * 6 + 40)
+
 /* A login in progress: its job for the worker, the deferred reply, and
  * when its check may start. */
 typedef struct login {
     auth_job job;          /* first: the worker hands back &job */
     client_slot *slot;     /* the reply; slot->c is NULL once the client is gone */
     const ndb_user *user;  /* NULL: unknown name (checked against the dummy hash) */
-    char name[USER_NAME_MAX * 6 + 8]; /* as sent, JSON-quoted, for the log */
+    char name[LOG_NAME_BYTES]; /* as sent, JSON-quoted, for the log */
     char addr[64];
     unsigned char addr_key[16]; /* the throttle's: the same key is the same client */
     unsigned ahead;        /* logins of the same key waiting or running when it came */
@@ -164,7 +168,7 @@ int auth_init(const ndb_userlist *users, const auth_hooks *hooks) {
     for (size_t i = 0; i < users->n; i++) {
         uint64_t ms = check_ms_fastest(users->items[i].hash.iterations);
         if (ms <= AUTH_SYNC_BURST_MS) continue;
-        char name[USER_NAME_MAX * 6 + 8];
+        char name[LOG_NAME_BYTES];
         log_name(name, sizeof name, users->items[i].name, strlen(users->items[i].name));
         log_warn("user %s: a password check takes about %llu ms here, more than the %d ms a handshake may "
                  "spend: Basic authentication refuses this user (503); SV_AUTH works",
@@ -230,11 +234,15 @@ static log_rate busy_lines = LOG_RATE_INIT("refused", "login", " unchecked");
 
 void auth_log_tick(void) { log_rate_tick(&busy_lines); }
 
-/* A user name as sent, safe for one log line: JSON-quoted, cut short. */
+/* A user name as sent, safe for one log line: JSON-quoted, cut short —
+ * and then saying so: a name sent as a real user's name plus more bytes,
+ * cut to the real one, blamed that user for the failure. */
 static void log_name(char *out, size_t outlen, const char *name, size_t n) {
     strbuf q = STRBUF_INIT;
-    sb_add_json_string(&q, name, utf8_cut(name, n, USER_NAME_MAX));
-    snprintf(out, outlen, "%s", q.buf);
+    size_t kept = utf8_cut(name, n, USER_NAME_MAX);
+    sb_add_json_string(&q, name, kept);
+    if (kept < n) snprintf(out, outlen, "%s (the first %zu of its %zu bytes)", q.buf, kept, n);
+    else snprintf(out, outlen, "%s", q.buf);
     sb_free(&q);
 }
 
@@ -374,7 +382,7 @@ void auth_login(request *r, const char *user, size_t ulen, const char *password,
     }
     const ndb_user *u = users_find(A.users, user, ulen);
     if (u && cache_hit(u, password, pwlen)) {
-        char name[USER_NAME_MAX * 6 + 8];
+        char name[LOG_NAME_BYTES];
         log_name(name, sizeof name, user, ulen);
         grant(c, u);
         success_text(r->out, u);
@@ -568,10 +576,10 @@ enum auth_basic_result auth_basic(const char *value, const char *addr, const ndb
     *retry_s = 1;
     if (!auth_enabled() || parse_basic(value, buf, sizeof buf, &ulen, &pw, &pwlen)) {
         refusal_log(LOG_INFO, "refused a WebSocket upgrade from %s: malformed Authorization header", addr);
-        return AUTH_BASIC_FAILED;
+        return AUTH_BASIC_MALFORMED;
     }
     const ndb_user *u = users_find(A.users, buf, ulen);
-    char name[USER_NAME_MAX * 6 + 8];
+    char name[LOG_NAME_BYTES];
     log_name(name, sizeof name, buf, ulen);
     uint64_t now = A.hooks.now_ms(), wait;
     int64_t cost;

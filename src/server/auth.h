@@ -130,7 +130,9 @@ void auth_poll(void);
 /* The outcome of the handshake's Authorization header. */
 enum auth_basic_result {
     AUTH_BASIC_OK,        /* *user is set */
-    AUTH_BASIC_FAILED,    /* malformed, wrong user or password: HTTP 401 */
+    AUTH_BASIC_FAILED,    /* wrong user or password: HTTP 401 */
+    AUTH_BASIC_MALFORMED, /* not Basic base64(user:password), or a password
+                           * too long to be anyone's: HTTP 401, unchecked */
     AUTH_BASIC_THROTTLED, /* too many checks from this address: HTTP 429 */
     AUTH_BASIC_BUSY,      /* the loop's budget for checks is spent: HTTP 503 */
     AUTH_BASIC_TOO_SLOW,  /* the check alone would take more than a burst: HTTP 503, use SV_AUTH */

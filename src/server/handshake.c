@@ -370,6 +370,10 @@ int handshake_check(struct lws *wsi, const char *peer, const ndb_user **user) {
     case AUTH_BASIC_FAILED:
         return refuse(wsi, 401, "WWW-Authenticate", "Basic realm=\"ndb\", charset=\"UTF-8\"",
                       "401 Unauthorized: " AUTH_FAILED_MSG "\n");
+    case AUTH_BASIC_MALFORMED: /* nothing was checked: "wrong user or password" would mislead */
+        return refuse(wsi, 401, "WWW-Authenticate", "Basic realm=\"ndb\", charset=\"UTF-8\"",
+                      "401 Unauthorized: malformed Authorization header (expected 'Basic ' and the base64 of "
+                      "user:password, a password of at most 4096 bytes)\n");
     case AUTH_BASIC_THROTTLED:
         return refuse(wsi, 429, "Retry-After", after,
                       "429 Too Many Requests: too many password checks from this address; retry later\n");

@@ -57,6 +57,11 @@ static void add_list(strbuf *out, const ndb_strlist *l) {
 static void log_config_mode(const ndb_config *cfg) {
     struct stat st;
     if (!cfg->users.n || !cfg->config_file[0] || stat(cfg->config_file, &st) != 0) return;
+    /* worse than reading: whoever may write it may add an admin */
+    if (st.st_mode & S_IWOTH)
+        log_warn("config %s: it holds the users of this server and every user of this machine may change it "
+                 "(mode %04o), adding an admin of their own: make it 0600 (or 0640, for a group of its readers)",
+                 cfg->config_file, (unsigned)(st.st_mode & 07777));
     if (!(st.st_mode & S_IROTH)) return;
     log_warn("config %s: it holds the password hashes of %zu user%s and is readable by every user of this machine "
              "(mode %04o): make it 0600 (or 0640, for a group of its readers)",
@@ -87,9 +92,11 @@ void security_log(const ndb_config *cfg) {
     } else {
         log_info("tls: off (plain ws://)");
     }
+    /* named as the operator wrote it, as protected_mode_off_by does */
     if (any)
-        log_warn("security.allowedOrigins holds '*': pages of every web site the users of this machine "
-                 "open may connect%s", cfg->users.n ? " (they still need a password)" : ", read and change data");
+        log_warn("%s '*': pages of every web site the users of this machine open may connect%s",
+                 cfg->origin[S_ALLOWED_ORIGINS] == ORIGIN_CLI ? "--allow-origin" : "security.allowedOrigins holds",
+                 cfg->users.n ? " (they still need a password)" : ", read and change data");
     if (!cfg->users.n && !loopback)
         log_warn("serving %s without users (%s): anyone who can reach it may read and change every key", cfg->ip,
                  protected_mode_off_by(cfg));

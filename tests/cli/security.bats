@@ -194,6 +194,13 @@ for head in (b"GET / HTTP/1.1\r\nHost: ev\x9bil\xc2\x9b2J\r\n\r\n",
 PY
     [ "$output" = $'HTTP/1.1 403 Forbidden\nHTTP/1.1 403 Forbidden' ]
     grep -qF 'authentication failed for user "x\u001B[31m\xc2\x9b2Jé" from 127.0.0.1 (1 of 5 on this connection)' "$NDB_LOG"
+    # a name longer than any user's is logged cut, and says so: cut to a
+    # real user's name without a word, the failure blamed that user
+    local long
+    long="alice$(printf 'x%.0s' $(seq 1 59))-attacker"
+    run probe send "{\"SV_AUTH\":{\"user\":\"$long\",\"password\":\"guess\"}}"
+    [ "$output" = '{"SV_AUTH_RSP":{"m":"wrong user or password","st":44,"tkn":null}}' ]
+    grep -qF "authentication failed for user \"${long:0:64}\" (the first 64 of its 73 bytes) from 127.0.0.1" "$NDB_LOG"
     grep -qF 'refused a console page to 127.0.0.1: Host "ev\x9bil\xc2\x9b2J" does not name this server' "$NDB_LOG"
     grep -qF 'refused a WebSocket upgrade from 127.0.0.1: Origin "http://c1\xc2\x9b.example" is not allowed' "$NDB_LOG"
     # no line holds such a byte
@@ -346,6 +353,7 @@ closed 1008 login timeout' ]
     n=$(grep -c 'malformed Authorization header' "$NDB_LOG" || true)
     run probe --header "Authorization: Basic $(printf 'alice:%sq' "$pw" | base64 -w0)" handshake
     [ "${lines[0]}" = '401 Unauthorized' ]
+    [ "${lines[3]}" = "401 Unauthorized: malformed Authorization header (expected 'Basic ' and the base64 of user:password, a password of at most 4096 bytes)" ]
     [ "$(grep -c 'malformed Authorization header' "$NDB_LOG")" -eq $((n + 1)) ]
 }
 
@@ -593,10 +601,15 @@ basic_wrong() {
     [ "${lines[1]}" = 'connection: close' ]
     [ "${lines[2]}" = 'www-authenticate: Basic realm="ndb", charset="UTF-8"' ]
     [ "${lines[3]}" = '401 Unauthorized: wrong user or password' ]
-    run probe --header "Authorization: Basic !!!" handshake
-    [ "${lines[0]}" = '401 Unauthorized' ]
-    run probe --header "Authorization: Bearer abc" handshake
-    [ "${lines[0]}" = '401 Unauthorized' ]
+    # a malformed header: nothing was checked, and the body says so (it
+    # said "wrong user or password")
+    local h
+    for h in 'Basic !!!' 'Bearer abc' "Basic $(printf 'alice' | base64)"; do
+        run probe --header "Authorization: $h" handshake
+        [ "${lines[0]}" = '401 Unauthorized' ]
+        [ "${lines[2]}" = 'www-authenticate: Basic realm="ndb", charset="UTF-8"' ]
+        [ "${lines[3]}" = "401 Unauthorized: malformed Authorization header (expected 'Basic ' and the base64 of user:password, a password of at most 4096 bytes)" ] || { echo "$h: ${lines[3]}" >&2; return 1; }
+    done
 }
 
 @test "a foreign Origin is refused with 403 and nothing of the request runs" {
@@ -667,6 +680,13 @@ basic_wrong() {
     own_server --config "$f"
     grep -q '^ndb: info: security: .*users 3 ' "$NDB_LOG"
     ! grep -q 'password hashes' "$NDB_LOG"
+    ! grep -q 'may change it' "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    # one every user may write (not read): anyone may add an admin
+    chmod 0622 "$f"
+    own_server --config "$f"
+    grep -qx "ndb: warn: config $f: it holds the users of this server and every user of this machine may change it (mode 0622), adding an admin of their own: make it 0600 (or 0640, for a group of its readers)" "$NDB_LOG"
+    ! grep -q 'password hashes' "$NDB_LOG"
     NDB_PID=$OWN_PID stop_server
     printf '{"security":{"users":[]}}' >"$BATS_TEST_TMPDIR/open.json"
     chmod 0644 "$BATS_TEST_TMPDIR/open.json"
@@ -702,6 +722,11 @@ basic_wrong() {
     own_server --allow-origin '*'
     run probe --header 'Origin: https://anything.example' handshake
     [ "$output" = 101 ]
+    grep -q "^ndb: warn: --allow-origin '\*': pages of every web site the users of this machine open may connect, read and change data$" "$NDB_LOG"
+    NDB_PID=$OWN_PID stop_server
+    # set in the config file, the warning names the member
+    printf '{"security":{"allowedOrigins":["*"]}}' >"$BATS_TEST_TMPDIR/star.json"
+    own_server --config "$BATS_TEST_TMPDIR/star.json"
     grep -q "^ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data$" "$NDB_LOG"
 }
 
@@ -775,6 +800,7 @@ basic_wrong() {
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read","admin":true}]}}' "'security.users[0]' has an unknown member \"admin\" (a user is {\"name\", \"password\", \"role\"})"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read"},{"name":"a","password":"'"$h"'","role":"admin"}]}}' "'security.users[1].name': the user \"a\" is listed twice"
     check '{"security":{"users":[{"name":"a:b","password":"'"$h"'","role":"read"}]}}' "'security.users[0].name' must be 1 to 64 bytes without control characters or ':'"
+    check '{"security":{"users":[{"name":"a\u009bb","password":"'"$h"'","role":"read"}]}}' "'security.users[0].name' must be 1 to 64 bytes without control characters or ':'"
     check '{"security":{"allowedOrigins":["https://ok.example","https://app.example/"]}}' "'security.allowedOrigins[1]' (\"https://app.example/\") must be an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *"
     check '{"security":{"allowedHosts":["db.test",5]}}' "'security.allowedHosts[1]' must be a host name or IP address, without a port"
     check '{"security":{"allowedHosts":"db.test"}}' "'security.allowedHosts' must be an array whose items are each a host name or IP address, without a port"
@@ -820,7 +846,9 @@ basic_wrong() {
 
 @test "ndb passwd --name applies the server's rule for user names" {
     local n
-    for n in 'a:b' $'a\tb' $'a\x7fb' "$(printf 'x%.0s' {1..65})"; do
+    # C1 controls too (U+0085, U+009B): they were accepted, though the
+    # README says "without control characters"
+    for n in 'a:b' $'a\tb' $'a\x7fb' $'a\xc2\x85b' $'a\xc2\x9bb' "$(printf 'x%.0s' {1..65})"; do
         run --separate-stderr "$NDB" passwd --name "$n" --iterations 100000 <"$ALICE_PW_FILE"
         exit_is 2 ''
         [ "${stderr_lines[0]}" = "ndb passwd: --name: a user name must be 1 to 64 bytes without control characters or ':'" ]

@@ -421,7 +421,7 @@ Try 'ndb serve --help' for more information." ] || { echo "$output" >&2; return 
     unset NDB_SERVE_LOG
     stop_server
     grep -qx '<6>ndb: info: listening on ws://127.0.0.1:[0-9]*/ (persistence disabled, maxPayload 1048576 bytes)' "$NDB_LOG"
-    grep -qx "<4>ndb: warn: security.allowedOrigins holds '\*': pages of every web site the users of this machine open may connect, read and change data" "$NDB_LOG"
+    grep -qx "<4>ndb: warn: --allow-origin '\*': pages of every web site the users of this machine open may connect, read and change data" "$NDB_LOG"
     grep -qx '<6>ndb: info: stopped' "$NDB_LOG"
     [ "$(grep -cv '^<[3467]>ndb: ' "$NDB_LOG")" -eq 0 ]
     # stderr is not the journal's stream: no prefix

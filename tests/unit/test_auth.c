@@ -435,11 +435,11 @@ static void test_basic(void) {
     CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_OK);
     CHECK_STR(u->name, "alice");
     CHECK_INT(auth_basic("basic   YWxpY2U6YWxpY2UtcHc", "10.0.0.4", &u, &retry), AUTH_BASIC_OK); /* cached */
-    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc= x", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Basic YWxpY2U6YWxpY2UtcHc= x", "10.0.0.4", &u, &retry), AUTH_BASIC_MALFORMED);
     CHECK(u == NULL);
-    CHECK_INT(auth_basic("Bearer YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
-    CHECK_INT(auth_basic("Basic YWxpY2U", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED); /* no ':' */
-    CHECK_INT(auth_basic("Basic !!!!", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
+    CHECK_INT(auth_basic("Bearer YWxpY2U6YWxpY2UtcHc=", "10.0.0.4", &u, &retry), AUTH_BASIC_MALFORMED);
+    CHECK_INT(auth_basic("Basic YWxpY2U", "10.0.0.4", &u, &retry), AUTH_BASIC_MALFORMED); /* no ':' */
+    CHECK_INT(auth_basic("Basic !!!!", "10.0.0.4", &u, &retry), AUTH_BASIC_MALFORMED);
     /* "alice:wrong": a KDF run each, until the address is over the rate */
     for (int i = 0; i < THROTTLE_BURST - 1; i++)
         CHECK_INT(auth_basic("Basic YWxpY2U6d3Jvbmc=", "10.0.0.4", &u, &retry), AUTH_BASIC_FAILED);
