@@ -259,6 +259,11 @@ int cli_usage_error(cli_ctx *c, const char *fmt, ...) __attribute__((format(prin
 /* Parse a session token: decimal digits only, 0 .. 2^64-1.  Returns 0. */
 int cli_parse_u64(const char *s, uint64_t *v);
 
+/* Is s a number as a person writes one in an option: digits, then an
+ * optional fraction and exponent (5, 0.5, 1e3)?  strtod alone also takes
+ * blanks before it, hexadecimal (0x1), "inf" and "nan".  1 or 0. */
+int cli_plain_number(const char *s);
+
 /* Is s[0..n) one strict RFC 8259 JSON value (no comments)?  On success the
  * compact text of the value is in d->text. */
 int cli_is_json(jdoc *d, const char *s, size_t n);

@@ -1044,6 +1044,7 @@ static int parse_option(cli_ctx *c, const cli_cmd *e, int argc, char **argv, int
 int cli_parse_timeout(const char *s, double *secs, int *ms) {
     char *end;
     errno = 0;
+    if (!cli_plain_number(s)) return -1; /* not 0x1, " 5" or inf */
     double v = strtod(s, &end);
     if (errno || end == s || *end || !(v >= 0) || v * 1000.0 > (double)INT_MAX) return -1;
     *secs = v;

@@ -18,6 +18,23 @@
 #include "client/cli.h"
 #include "json/syntax_error.h"
 
+int cli_plain_number(const char *s) {
+    const char *p = s;
+    if (*p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p == '.') {
+        if (p[1] < '0' || p[1] > '9') return 0;
+        for (p++; *p >= '0' && *p <= '9'; p++) {}
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (*p < '0' || *p > '9') return 0;
+        while (*p >= '0' && *p <= '9') p++;
+    }
+    return *p == 0;
+}
+
 int cli_parse_u64(const char *s, uint64_t *v) {
     uint64_t x = 0;
     if (!*s) return -1;

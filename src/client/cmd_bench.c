@@ -1041,6 +1041,7 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v) {
 static int parse_double(const char *s, double lo, double hi, double *v) {
     char *end;
     errno = 0;
+    if (!cli_plain_number(s)) return -1; /* not 0x1, " 5" or inf */
     double x = strtod(s, &end);
     if (errno || end == s || *end || !(x >= lo && x <= hi)) return -1;
     *v = x;

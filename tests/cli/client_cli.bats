@@ -365,6 +365,24 @@ E=$'\e'
     ok_out 0
 }
 
+@test "--timeout and bench's numbers are plain decimals: hexadecimal, blanks, inf and nan are refused as strtod alone took them" {
+    local c t
+    for t in 0x1 ' 5' inf nan 1. .5 1e 5x; do
+        for c in count send repl; do
+            run --separate-stderr "$NDB" $c --timeout "$t" </dev/null
+            exit_is 2 ""
+            [ "${stderr_lines[0]}" = "ndb $c: invalid timeout '$t' (expected seconds, 0 to 2147483, e.g. 5 or 0.5; 0: no limit)" ] ||
+                { echo "$c --timeout '$t': ${stderr_lines[0]}" >&2; return 1; }
+        done
+        run --separate-stderr "$NDB" bench --set-ratio "$t" -n 1
+        exit_is 2 ""
+    done
+    for t in 5 0.5 1e1 2E-1 0; do
+        run --separate-stderr "$NDB" --timeout "$t" count
+        ok_out 0
+    done
+}
+
 @test "ndb --help states the colour rule and the exit-1 cases as the README and ndb(1) do" {
     # it said "unless NO_COLOR is set" (TERM=dumb turns colour off too) and
     # left out an update that replaced nothing from exit status 1
