@@ -888,6 +888,13 @@ static int run_input(repl *r, const char *text, int *quit) {
             rc = run_use(r, w.n, argv);
         } else if (!strcmp(w0, "help")) {
             rc = run_help(r, w.n, argv);
+        } else if (!strcmp(w0, "ndb") && w.n > 1 && is_raw_command(argv[1])) {
+            /* "ndb repl -p 1989": pointing to "repl -p 1989" pointed to a
+             * command refused here too */
+            fprintf(stderr, "ndb: 'ndb %s' runs from the shell, not inside the REPL%s\n", argv[1],
+                    !strcmp(argv[1], "repl") ? " (to reach another server, quit and start 'ndb repl' with its address)"
+                                             : "");
+            rc = CLI_USAGE;
         } else if (!strcmp(w0, "ndb") && w.n > 1) {
             /* a line copied from a shell session or the docs */
             const char *rest = text + w.w[1].start;

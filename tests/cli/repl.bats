@@ -423,6 +423,11 @@ ndb repl: stopped at line 1' ]
         exit_is 2 ""
         [ "$stderr" = "ndb: '$c' is not available inside the REPL (run 'ndb $c' from the shell)
 ndb repl: stopped at line 1" ]
+        # with "ndb" in front, as copied from a shell: not "typed without
+        # 'ndb' here: repl -p 1989", which pointed to the same refusal
+        repl "ndb $c -p 1989"$'\n'
+        exit_is 2 ""
+        [ "${stderr_lines[0]}" = "ndb: 'ndb $c' runs from the shell, not inside the REPL$([ "$c" = repl ] && echo " (to reach another server, quit and start 'ndb repl' with its address)")" ]
     done
 }
 
