@@ -14,7 +14,9 @@
  *     when not pretty (or with -r), each item JSON-encoded unless -r;
  *   - what goes to a terminal holds nothing it would obey: JSON text its
  *     DEL and C1 controls as \u007F and \u0080..\u009F (the same JSON
- *     value; JSON escapes the C0 controls already), the bare text of -r and
+ *     value; JSON escapes the C0 controls already) and its format
+ *     characters as \u202E and the like (common/hidden_char.h: a name
+ *     that would read backwards or hide letters), the bare text of -r and
  *     -0 each control as \xhh (a value's line breaks and tabs stay).  To a
  *     pipe or file everything stays exact: `ndb keys -0 | xargs -0`.
  *
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "client/cli.h"
+#include "common/hidden_char.h"
 
 /* SGR colours. */
 #define C_KEY "\033[1;34m"
@@ -65,7 +68,13 @@ static void indent(strbuf *out, unsigned level) {
 static void add_json_safe(strbuf *out, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i], next = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-        if (ch < 0x20 || ch == 0x7f) {
+        uint32_t cp;
+        size_t k = ch >= 0xc2 ? hidden_format_at((const unsigned char *)s + i, n - i, &cp) : 0;
+        if (k) { /* U+202E and friends: the same JSON, a line that reads as it is */
+            if (cp < 0x10000) sb_addf(out, "\\u%04X", (unsigned)cp);
+            else sb_addf(out, "\\u%04X\\u%04X", 0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+            i += k - 1;
+        } else if (ch < 0x20 || ch == 0x7f) {
             sb_addf(out, "\\u%04X", ch);
         } else if (ch == 0xc2 && next >= 0x80 && next < 0xa0) {
             sb_addf(out, "\\u%04X", next);

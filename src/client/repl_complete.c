@@ -34,6 +34,7 @@
 
 #include "client/repl.h"
 #include "common/clock.h"
+#include "common/hidden_char.h"
 
 /* How long fetched key names are reused. */
 #define REPL_KEYS_TTL_MS 2000
@@ -359,8 +360,9 @@ static void replace_before_cursor(EditLine *el, const char *word, size_t nbytes,
 /* A candidate as the list shows it, in *out, and its width in columns.
  * Key names are data any client may have written: a control character
  * (ESC starting a terminal escape sequence, a newline, C1 controls) or a
- * byte that is not UTF-8 is shown as \xHH, never sent to the terminal as
- * is.  Columns, not bytes, are counted, so that CJK, emoji, accented and
+ * byte that is not UTF-8 is shown as \xHH, and a format character (U+202E
+ * would turn the rest of the line around) as \u202E, never sent to the
+ * terminal as is.  Columns, not bytes, are counted, so that CJK, emoji, accented and
  * combining characters keep the columns aligned. */
 static size_t shown(strbuf *out, const char *s) {
     mbstate_t mb;
@@ -370,7 +372,11 @@ static size_t shown(strbuf *out, const char *s) {
     while (len) {
         wchar_t wc;
         size_t n = mbrtowc(&wc, s, len, &mb);
-        if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || iswcntrl((wint_t)wc)) {
+        if (n != (size_t)-1 && n != (size_t)-2 && n != 0 && hidden_format_char((uint32_t)wc)) {
+            /* U+202E and friends, as the command line and the console show them */
+            sb_addf(out, (uint32_t)wc < 0x10000 ? "\\u%04X" : "\\u{%X}", (unsigned)wc);
+            width += (uint32_t)wc < 0x10000 ? 6 : 9;
+        } else if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || iswcntrl((wint_t)wc)) {
             /* not a printable character: each of its bytes as \xHH */
             if (n == (size_t)-1 || n == (size_t)-2 || n == 0) n = 1, memset(&mb, 0, sizeof mb);
             for (size_t i = 0; i < n; i++) sb_addf(out, "\\x%02x", (unsigned char)s[i]);
@@ -387,13 +393,16 @@ static size_t shown(strbuf *out, const char *s) {
 }
 
 /* Bytes of s before its first control character (C0, DEL, or a C1
- * control U+0080..U+009F), all of s if it has none. */
+ * control U+0080..U+009F) or format character (U+202E on the line being
+ * typed would turn the rest of it around), all of s if it has none. */
 static size_t printable_len(const char *s) {
-    size_t i = 0;
+    size_t i = 0, n = strlen(s);
+    uint32_t cp;
     for (; s[i]; i++) {
         unsigned char b = (unsigned char)s[i];
         if (b < 0x20 || b == 0x7f) break;
         if (b == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) break;
+        if (b >= 0xc2 && hidden_format_at((const unsigned char *)s + i, n - i, &cp)) break;
     }
     return i;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hidden_char.h"
 #include "json/scan.h"
 
 static int blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -45,13 +46,9 @@ static uint32_t code_point(const unsigned char *s, size_t k) {
 }
 
 /* Characters a terminal would not show as themselves: C1 controls (some
- * terminals obey them), no-break and soft hyphen, zero-width and direction
- * marks, the byte-order mark, Unicode's tags. */
-static int invisible(uint32_t cp) {
-    return (cp >= 0x80 && cp <= 0xa0) || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
-           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-           (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
-}
+ * terminals obey them), the no-break space, and format characters
+ * (common/hidden_char.h: direction and zero-width marks, tags). */
+static int invisible(uint32_t cp) { return (cp >= 0x80 && cp <= 0xa0) || hidden_format_char(cp); }
 
 /* How a control character is written inside a JSON string. */
 static void escape_of(unsigned char ch, char *e, size_t n) {

@@ -662,6 +662,23 @@ line'
     ok_out '"s:a"'
 }
 
+@test "a terminal gets format characters in JSON as \\u202E and the like (a name that reads backwards); a pipe gets them as they are" {
+    # "evil\u202Etxt.exe" read "evilexe.txt" on a terminal; the zero-width
+    # joiner (emoji sequences) stays
+    "$NDB" send '{"KV_SET":{"keys":{"fmt:evil\u202etxt.exe":"a\u200bb","fmt:zwj\u200d":1,"fmt:tag\udb40\udc41":2}}}' >/dev/null
+    on_tty "$NDB" keys -c --prefix fmt:
+    ok_out $'"fmt:evil\\u202Etxt.exe"\n"fmt:tag\\uDB40\\uDC41"\n"fmt:zwj\xe2\x80\x8d"'
+    run --separate-stderr "$NDB" keys --prefix fmt:
+    ok_out $'"fmt:evil\xe2\x80\xaetxt.exe"\n"fmt:tag\xf3\xa0\x81\x81"\n"fmt:zwj\xe2\x80\x8d"'
+    # a value the server holds with the character raw
+    "$NDB" set fmt:v $'x\xe2\x80\x8by'
+    on_tty "$NDB" get -c fmt:v
+    ok_out '"x\u200By"'
+    run --separate-stderr "$NDB" get fmt:v
+    ok_out $'"x\xe2\x80\x8by"'
+    "$NDB" rm fmt:evil$'\xe2\x80\xae'txt.exe fmt:zwj$'\xe2\x80\x8d' fmt:tag$'\xf3\xa0\x81\x81' fmt:v >/dev/null
+}
+
 @test "a terminal gets no control character it would obey from a key or value; a pipe gets every byte (keys -0 | xargs -0)" {
     # U+009B is CSI to a terminal taking 8-bit controls, as ESC [ is to all;
     # the server sends U+009B raw in its JSON (only C0 controls are escaped)

@@ -276,6 +276,7 @@ line() {
     # CJK characters (3 bytes, 2 columns each) pushed the columns apart.
     "$NDB" set "$(printf 'esc\033[31mred')" 1 "$(printf 'esc\nnl')" 2 "$(printf 'esc\302\233c1')" 3
     "$NDB" set lstab 1 lstcd 2 'lst中文' 3
+    "$NDB" set "$(printf 'rtl\342\200\256txt.exe')" 4 rtlb 5
     start_repl
     type_text "get esc"
     key Tab
@@ -289,6 +290,14 @@ line() {
     key Tab
     # 'lst中文' is 7 columns wide: the columns are 9 apart, not 11
     wait_for "lstab    lstcd    lst中文"
+    # a format character as \u202E: raw, it turned the rest of the list's
+    # line around ("rtl\u202Etxt.exe" read "rtlexe.txt"); nor is it put on
+    # the line being typed (completed up to it)
+    key C-u
+    type_text "get rtl"
+    key Tab
+    wait_re '^rtlb +rtl\\u202Etxt\.exe$'
+    [[ "$(screen)" != *$'\342\200\256'* ]]
 }
 
 @test "Tab never puts a key name's control character on the line: it completes up to it, then lists" {
