@@ -22,10 +22,9 @@ static inline int hidden_format_char(uint32_t cp) {
            (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0xe0001 || (cp >= 0xe0020 && cp <= 0xe007f);
 }
 
-/* The length of the UTF-8 sequence at s (n bytes available) when it is a
- * well-formed 2-, 3- or 4-byte character that hidden_format_char takes,
- * with its code point in *cp; else 0. */
-static inline size_t hidden_format_at(const unsigned char *s, size_t n, uint32_t *cp) {
+/* The length of the well-formed-looking 2-, 3- or 4-byte UTF-8 sequence
+ * at s (n bytes available), with its code point in *cp; else 0. */
+static inline size_t utf8_multibyte_at(const unsigned char *s, size_t n, uint32_t *cp) {
     uint32_t c;
     size_t k;
     if (n >= 2 && (s[0] & 0xe0) == 0xc0 && (s[1] & 0xc0) == 0x80) {
@@ -39,9 +38,16 @@ static inline size_t hidden_format_at(const unsigned char *s, size_t n, uint32_t
     } else {
         return 0;
     }
-    if (!hidden_format_char(c)) return 0;
     *cp = c;
     return k;
+}
+
+/* The length of the UTF-8 sequence at s (n bytes available) when it is a
+ * character that hidden_format_char takes, with its code point in *cp;
+ * else 0. */
+static inline size_t hidden_format_at(const unsigned char *s, size_t n, uint32_t *cp) {
+    size_t k = utf8_multibyte_at(s, n, cp);
+    return k && hidden_format_char(*cp) ? k : 0;
 }
 
 #endif

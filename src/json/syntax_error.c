@@ -37,14 +37,6 @@ static long last_significant(const char *text, size_t pos) {
     return last;
 }
 
-/* The code point of the valid UTF-8 character of k bytes at s. */
-static uint32_t code_point(const unsigned char *s, size_t k) {
-    if (k == 2) return (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
-    if (k == 3) return (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
-    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 | (uint32_t)(s[2] & 0x3f) << 6 |
-           (s[3] & 0x3f);
-}
-
 /* Characters a terminal would not show as themselves: C1 controls (some
  * terminals obey them), the no-break space, and format characters
  * (common/hidden_char.h: direction and zero-width marks, tags). */
@@ -63,6 +55,8 @@ void json_describe_unexpected(char *out, size_t outlen, const char *text, size_t
     const unsigned char *u = (const unsigned char *)text + pos;
     unsigned char ch = u[0];
     size_t k = utf8_char_len(text + pos, len - pos); /* 0: a byte that starts no character */
+    uint32_t cp = 0;
+    if (k > 1) utf8_multibyte_at(u, k, &cp);
     /* U+2018, U+2019, U+201C, U+201D (and their low forms): the quotes a
      * word processor or a web page puts in */
     if (k == 3 && u[0] == 0xe2 && u[1] == 0x80 && u[2] >= 0x98 && u[2] <= 0x9f) {
@@ -82,8 +76,8 @@ void json_describe_unexpected(char *out, size_t outlen, const char *text, size_t
         snprintf(out, outlen, "unexpected '%c'%s%s", ch, where, hint);
     } else if (k == 0) {
         snprintf(out, outlen, "unexpected byte 0x%02x%s (not part of a UTF-8 character)", ch, where);
-    } else if (invisible(code_point(u, k))) {
-        snprintf(out, outlen, "unexpected invisible character U+%04X%s", (unsigned)code_point(u, k), where);
+    } else if (invisible(cp)) {
+        snprintf(out, outlen, "unexpected invisible character U+%04X%s", (unsigned)cp, where);
     } else {
         snprintf(out, outlen, "unexpected '%.*s'%s", (int)k, text + pos, where); /* 'é', not 0xc3 */
     }
