@@ -76,87 +76,88 @@ static int check_increments(request *r, const uint32_t *p) {
     return 0;
 }
 
-/* The sums of the `keys` object obj on the map of session s (NULL: the
- * top-level map): r->srv->items ends up holding each key with its new
- * value's text, which lives in *vals, and same[i] says whether key i
- * already holds exactly that text.  Returns how many, or -1 after
- * answering. */
-static long sums(request *r, session *s, uint32_t obj, strbuf *vals, unsigned char *same) {
-    size_t n = keyops_members(r, obj);
+/* The sums of the n increments in r->srv->items (keyops_members) on the
+ * map of session s (NULL: the top-level map): each item ends up holding
+ * its key with its new value's text, which lives in r->srv->vals, and
+ * same[i] says whether key i already holds exactly that text.  Returns n,
+ * or -1 after answering. */
+static long sums(request *r, session *s, size_t n, unsigned char *same) {
     store_item *it = r->srv->items;
-    size_t *ends = malloc((n ? n : 1) * sizeof *ends);
-    if (!ends) abort();
-    long rc = (long)n;
-    for (size_t i = 0; i < n && rc >= 0; i++) {
+    strbuf *vals = &r->srv->vals;
+    sb_reset(vals);
+    for (size_t i = 0; i < n; i++) {
         jnum inc, cur = {1, 0, 0}, sum;
         jnum_read(it[i].v, it[i].vn, &inc); /* checked by check_increments */
         const kv_entry *e = store_get(&r->srv->store, s, it[i].k, it[i].kn);
         if (e && !is_number_text(kv_val(e))) {
             fail_key(r, ST_VALUE_TYPE_INVALID, "the value", it[i].k, it[i].kn, "is not a number");
-            rc = -1;
-        } else if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
-            fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn, range_why(&cur));
-            rc = -1;
-        } else if (jnum_add(&cur, &inc, &sum)) {
-            fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
-            rc = -1;
-        } else {
-            size_t start = vals->len;
-            jnum_write(vals, &sum);
-            ends[i] = vals->len;
-            same[i] = e && e->vlen == ends[i] - start && memcmp(kv_val(e), vals->buf + start, e->vlen) == 0;
+            return -1;
         }
+        if (e && jnum_read(kv_val(e), e->vlen, &cur)) {
+            fail_key(r, ST_VALUE_SIZE, "the value", it[i].k, it[i].kn, range_why(&cur));
+            return -1;
+        }
+        if (jnum_add(&cur, &inc, &sum)) {
+            fail_key(r, ST_VALUE_SIZE, "the sum", it[i].k, it[i].kn, "would overflow");
+            return -1;
+        }
+        size_t start = vals->len;
+        jnum_write(vals, &sum);
+        it[i].vn = vals->len - start; /* the increment is read: the item now holds the sum's length */
+        same[i] = e && e->vlen == it[i].vn && memcmp(kv_val(e), vals->buf + start, e->vlen) == 0;
     }
-    for (size_t i = 0; rc > 0 && i < n; i++) { /* vals may have moved while it grew */
-        size_t start = i ? ends[i - 1] : 0;
+    /* only now point at the sums: vals may have moved while it grew */
+    for (size_t i = 0, start = 0; i < n; start += it[i++].vn)
         it[i].v = vals->buf + start;
-        it[i].vn = ends[i] - start;
-    }
-    free(ends);
-    return rc;
+    return (long)n;
 }
 
 /* Store the sums that change a value (same: sums's flags); the others are
- * left alone.  Returns the store's answer. */
+ * left alone.  The usual batch changes every key and is stored as it is;
+ * only a mixed one is copied.  Returns the store's answer. */
 static int store_changed(request *r, session *s, size_t n, const unsigned char *same) {
-    store_item *writes = malloc((n ? n : 1) * sizeof *writes);
-    if (!writes) abort();
+    static const store_ttl keep = {1, 0};
+    ndb_store *st = &r->srv->store;
     size_t w = 0;
+    for (size_t i = 0; i < n; i++) w += !same[i];
+    if (w == 0) return STORE_OK;
+    if (w == n) return store_set_items_ttl(st, s, r->srv->items, n, STORE_SET, CAUSE_INCR, NULL, &keep);
+    store_item *writes = malloc(w * sizeof *writes);
+    if (!writes) abort();
+    w = 0;
     for (size_t i = 0; i < n; i++)
         if (!same[i]) writes[w++] = r->srv->items[i];
-    static const store_ttl keep = {1, 0};
-    int rc = w ? store_set_items_ttl(&r->srv->store, s, writes, w, STORE_SET, CAUSE_INCR, NULL, &keep) : STORE_OK;
+    int rc = store_set_items_ttl(st, s, writes, w, STORE_SET, CAUSE_INCR, NULL, &keep);
     free(writes);
     return rc;
 }
 
 static void exec_incr(request *r, session *s, const uint32_t *p) {
-    strbuf vals = STRBUF_INIT;
+    /* a request of a few counters allocates nothing here */
+    unsigned char few[64];
     size_t members = keyops_members(r, p[0]);
-    unsigned char *same = calloc(members ? members : 1, 1);
+    unsigned char *same = members <= sizeof few ? few : malloc(members);
     if (!same) abort();
-    long n = sums(r, s, p[0], &vals, same);
+    long n = sums(r, s, members, same);
     if (n >= 0 && store_changed(r, s, (size_t)n, same) == STORE_OOM) {
         rsp_fail(r, ST_VALUE_SIZE, NDB_MAXMEMORY_MSG);
         n = -1;
     }
-    free(same);
+    if (same != few) free(same);
     /* extendOnSetAdd as SH_SET: once the write succeeded */
     if (n >= 0 && s && s->ex.extend_on_set_add) store_session_extend(&r->srv->store, s, request_now(r));
-    if (n >= 0) {
-        rsp_begin(r);
-        SB_ADD_LIT(r->out, "\"keys\":{");
-        for (long i = 0; i < n; i++) {
-            const store_item *it = &r->srv->items[i];
-            if (i) sb_addc(r->out, ',');
-            sb_add_json_string(r->out, it->k, it->kn);
-            sb_addc(r->out, ':');
-            sb_add(r->out, it->v, it->vn);
-        }
-        sb_addc(r->out, '}');
-        rsp_end_st(r, ST_OK, 0);
+    if (n < 0) return;
+    rsp_begin(r);
+    SB_ADD_LIT(r->out, "\"keys\":{");
+    for (long i = 0; i < n; i++) {
+        const store_item *it = &r->srv->items[i];
+        if (i) sb_addc(r->out, ',');
+        sb_add_json_string(r->out, it->k, it->kn);
+        sb_addc(r->out, ':');
+        sb_add(r->out, it->v, it->vn);
     }
-    sb_free(&vals);
+    sb_addc(r->out, '}');
+    rsp_end_st(r, ST_OK, 0);
 }
 
 static const param_spec keys_object[] = {{"keys", P_OBJECT, 1}};

@@ -34,6 +34,7 @@ void server_free(ndb_server *s) {
     sb_free(&s->cmd);
     sb_free(&s->key);
     sb_free(&s->keys);
+    sb_free(&s->vals);
     free(s->refs);
     free(s->items);
     free(s->listed);

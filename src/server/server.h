@@ -38,6 +38,7 @@ typedef struct ndb_server {
     strbuf cmd;      /* decoded command name */
     strbuf key;      /* decoded key */
     strbuf keys;     /* decoded keys of one object, back to back */
+    strbuf vals;     /* values a command computes (KV_INCR's sums), back to back */
     member_ref *refs;
     size_t refs_cap;
     store_item *items; /* the members of a `keys` object, to store */

@@ -404,6 +404,22 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
         "{\"SH_INCR\":{\"tkn\":$t,\"keys\":{\"k\":2}}}"
 }
 
+@test "KV_INCR of 100 counters, half of them by 0: every sum answered in order, only the others written" {
+    run "$NDB" send '{"KV_CLEAR":{}}'
+    local i set= incr= want=
+    for ((i = 0; i < 100; i++)); do
+        set+="${set:+,}\"k$i\":$i"
+        incr+="${incr:+,}\"k$i\":$((i % 2))"
+        want+="${want:+,}\"k$i\":$((i + i % 2))"
+    done
+    req "{\"KV_SET\":{\"keys\":{$set}}}" '{"KV_SET_RSP":{"st":1}}'
+    local before
+    before=$(changes)
+    req "{\"KV_INCR\":{\"keys\":{$incr}}}" "{\"KV_INCR_RSP\":{\"keys\":{$want},\"st\":1}}"
+    [ "$(changes)" -eq $((before + 50)) ]
+    req '{"KV_GET":{"keys":["k98","k99"]}}' '{"KV_GET_RSP":{"keys":{"k98":98,"k99":100},"st":1}}'
+}
+
 @test "SH_EVENT: new, key changes, clear, end, expire, reset, load; per token and for all" {
     run "$NDB" send '{"SH_END_ALL":{}}'
     local t out
