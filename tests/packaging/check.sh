@@ -3,7 +3,8 @@
 #   1. `cmake --install` into a staging directory (DESTDIR) and compare the
 #      exact list of installed files; check the copyright file (DEP-5 format,
 #      the license text of LICENSE);
-#   2. `cpack -G DEB`, then check the package with dpkg-deb: its file list
+#   2. `cpack -G DEB` (and that it refuses a build for another prefix),
+#      then check the package with dpkg-deb: its file list
 #      (the same as the staged one), its copyright file, its metadata (Package, Version,
 #      Architecture, Maintainer, Section, Description, Depends on the
 #      libraries the binary links) and its conffiles;
@@ -108,6 +109,18 @@ rm -f "$BUILD"/ndb_*.deb
 deb=$(ls "$BUILD"/ndb_*.deb)
 [ "$(echo "$deb" | wc -l)" -eq 1 ] || fail "expected one .deb, got: $deb"
 echo "   $deb"
+
+step "cpack refuses a build configured for another prefix (the default, /usr/local)"
+cmake -S . -B "$WORK/other-prefix" >"$WORK/other.log" 2>&1 || { cat "$WORK/other.log" >&2; fail "configure"; }
+if (cd "$WORK/other-prefix" && cpack -G DEB) >"$WORK/other-cpack.log" 2>&1; then
+    fail "cpack made a .deb of a build for /usr/local"
+fi
+# cmake wraps the message: compare it as one line
+tr -s ' \n' ' ' <"$WORK/other-cpack.log" |
+    grep -F "ndb's .deb is built for prefix /usr, and this build is configured for /usr/local: configure a build with" >/dev/null ||
+    { cat "$WORK/other-cpack.log" >&2; fail "cpack's refusal does not say why"; }
+! ls "$WORK/other-prefix"/ndb_*.deb >/dev/null 2>&1 || fail "a refused cpack left a .deb"
+echo "   refused, with the configure command to use"
 
 step "dpkg-deb -c: the package holds exactly the installed files"
 got=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | LC_ALL=C sort)
