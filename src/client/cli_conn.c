@@ -270,6 +270,29 @@ uint32_t cli_rsp_get(cli_ctx *c, const char *name) {
     return jobj_get(&c->rsp, c->body, name, strlen(name));
 }
 
+/* Is the answer in c->rsp (an object of one member) the answer to the
+ * request in c->req?  Its name must be the request's with "_RSP" (names
+ * compared decoded: the server answers the name it read), or ERR, the
+ * answer to a request the server could not take apart; a request that is
+ * not an object of one member (a raw one, in the REPL) can only get ERR.
+ * Another command's answer means the peer is not an ndb server, or is
+ * out of step: taking it would print a wrong result with exit 0. */
+static int answers_request(const cli_ctx *c) {
+    strbuf got = STRBUF_INIT, want = STRBUF_INIT;
+    jdoc q = JDOC_INIT;
+    jstr_decode(&c->rsp, &c->rsp.toks[1], &got);
+    int ok = got.len == 3 && !memcmp(got.buf, "ERR", 3);
+    if (!ok && jdoc_parse(&q, c->req.buf, c->req.len, NULL) == 0 && q.toks[0].type == JT_OBJECT && q.toks[0].count == 1) {
+        jstr_decode(&q, &q.toks[1], &want);
+        SB_ADD_LIT(&want, "_RSP");
+        ok = got.len == want.len && !memcmp(got.buf, want.buf, got.len);
+    }
+    jdoc_free(&q);
+    sb_free(&got);
+    sb_free(&want);
+    return ok;
+}
+
 int cli_call(cli_ctx *c) {
     int rc;
     /* A connection kept from an earlier command (REPL) is reused if it is
@@ -315,6 +338,7 @@ int cli_call(cli_ctx *c) {
         c->rsp.toks[0].count != 1 || c->rsp.toks[2].type != JT_OBJECT) {
         return cli_bad_answer(c, "the server's answer is not understood");
     }
+    if (!answers_request(c)) return cli_bad_answer(c, "the server's answer is to another request");
     c->body = 2;
     uint32_t st = cli_rsp_get(c, "st");
     uint64_t v;

@@ -612,6 +612,31 @@ b'
     [ $(((t1 - t0) / 1000000)) -lt 4500 ] # under the 5 s default: --timeout was obeyed
 }
 
+@test "the answer to another command is not taken for the answer: exit 2, quoted" {
+    # a peer that answers every request with a count: info printed {"cnt":0}
+    # and count printed 0 for a bool test, all with exit 0
+    local rsp='{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    start_silent_listener 8 ws "$rsp"
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" info
+    exit_is 2 ""
+    [ "$stderr" = "ndb: the server's answer is to another request: $rsp" ]
+    stop_silent_listener
+    start_silent_listener 8 ws "$rsp"
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" contains a
+    exit_is 2 ""
+    [ "$stderr" = "ndb: the server's answer is to another request: $rsp" ]
+    # the answer it asked for is taken, and so is ERR
+    stop_silent_listener
+    start_silent_listener 8 ws "$rsp"
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" count
+    exit_is 0 "0"
+    stop_silent_listener
+    start_silent_listener 8 ws '{"ERR":{"m":"","st":3}}'
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" count
+    exit_is 3 ""
+    [ "$stderr" = "ndb: JsonInvalid (3): the server could not parse the request" ]
+}
+
 @test "an answer that is not ndb's is quoted cut between characters, its control characters as \\xhh" {
     # whatever answers at the URL may not be ndb: its first 200 bytes went
     # to the terminal as they were, an escape sequence (here one that sets
