@@ -141,6 +141,16 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
 }
 
 /* Queue an automatic snapshot (at most one waits or runs). */
+/* Has this database ever held anything: a journal record or an automatic
+ * snapshot (even an empty one) found at start, or a change since?  Until
+ * then an automatic snapshot would record an emptiness that no one made,
+ * and the next start would take it for data to recover and not seed the
+ * database from --load-name; so none is written (durability_start). */
+static int has_history(const ndb_server *s) {
+    const durability *d = s->dur;
+    return d->recovered || s->store.changes != d->changes_at_start;
+}
+
 static void submit_auto(ndb_server *s, const char *why) {
     durability *d = s->dur;
     if (bgsave_auto_pending(&d->bg)) return;
@@ -402,6 +412,7 @@ const char *durability_clock_stepped(ndb_server *s) {
         d->clock_steps++;
         return " (an automatic snapshot writes them all anew)";
     }
+    if (!has_history(s)) return ""; /* nothing stored yet, so no deadline to write anew */
     if (!s->cfg.compact_multiple) /* its journal files are all kept (archived): never compacted */
         return " (persist.compactMultiple 0: the journal is not compacted, and a recovery reads the deadlines "
                "written before by the new clock)";
@@ -587,12 +598,15 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     }
     if (cfg->journal != JOURNAL_OFF && recovery_next_file_follows(&rep, err, errlen)) return -1;
     uint64_t recovery_ms = mono_ms() - t0;
-    /* Recovered means something to restore: a record, or an automatic
-     * snapshot holding a key or session.  A journal file without records
-     * (a start with no writes yet, or a crash during the start-up load of
-     * --load-name) and an empty snapshot (a save schedule's final save of
-     * an empty database) restore nothing, so --load-name still seeds. */
-    *recovered = rep.records || rep.snap_keys || rep.snap_sessions;
+    /* Recovered means a state to restore: a record, or an automatic
+     * snapshot, even an empty one: that is a database whose keys and
+     * sessions were removed or expired, and seeding it from --load-name
+     * would bring them back (sessions logged out would be valid again).
+     * A journal file without records (a start with no writes yet, or a
+     * crash during the start-up load of --load-name) holds no state, so
+     * --load-name still seeds; and no automatic snapshot is written before
+     * the database has a history (has_history). */
+    *recovered = d->recovered = rep.records || rep.base_gen;
     d->snap_gen = rep.base_gen;
     d->snap_bytes = rep.base_bytes;
     d->next_gen = rep.last_gen + 1;
@@ -603,13 +617,14 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
         log_info("journal: %s, file %s/%020llu.jnl", journal_policy_names[cfg->journal], d->L.journal,
                  (unsigned long long)d->jn.gen);
     }
-    d->changes_at_save = s->store.changes;
+    d->changes_at_save = d->changes_at_start = s->store.changes;
     d->save_mono_ms = mono_ms();
     /* every start adds a journal file: when they pile up (restarts with few
      * writes between), the first tick compacts them into a snapshot —
      * unless persist.compactMultiple 0 says never (its journal files are
-     * all kept, e.g. to be archived) */
-    if (cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4)
+     * all kept, e.g. to be archived), or they hold no record and there is
+     * no snapshot (has_history: they wait for the first write) */
+    if (cfg->journal != JOURNAL_OFF && cfg->compact_multiple && rep.files > 4 && d->recovered)
         d->compact_soon = "compaction of the journal files left by earlier runs";
     /* keys and sessions whose deadline passed while the server was down
      * go now, with their records in the journal, before the counts are
@@ -619,7 +634,8 @@ int durability_start(ndb_server *s, int *recovered, char *err, size_t errlen) {
     log_recovery(s, &rep, recovery_ms, gone_keys, gone_sessions);
     warn_recovered_limits(s);
     if (rep.found && !*recovered && (s->cfg.load_name[0] || s->cfg.load_path[0]))
-        log_info("recovery restored nothing (no record, no key or session): the start-up load seeds the database");
+        log_info("recovery restored nothing (no journal record, no automatic snapshot): the start-up load seeds "
+                 "the database");
     if (d->jn.fd >= 0) journal_flush(&d->jn);
     d->started = 1;
     return 0;
@@ -724,7 +740,7 @@ int durability_shutdown(ndb_server *s) {
      * start would read by the new one (a key set for an hour came back
      * expired after a clean stop), so the final save writes them anew. */
     if (!lost && d->started && d->automatic &&
-        (clock_stale(d) || (cfg->save.n && (s->store.changes != d->changes_at_save || !d->snap_gen))))
+        (clock_stale(d) || (cfg->save.n && (s->store.changes != d->changes_at_save || (!d->snap_gen && has_history(s))))))
         lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);

@@ -54,6 +54,8 @@ typedef struct durability {
     uint64_t snap_bytes;    /* its size */
     uint64_t next_gen;      /* the next generation to use */
     uint64_t changes_at_save;  /* store.changes when the last good automatic snapshot forked */
+    int recovered;             /* the start found a journal record or an automatic snapshot */
+    uint64_t changes_at_start; /* store.changes once recovery was done (durability_has_history) */
     uint64_t save_mono_ms;     /* when it did (or start-up) */
     const char *compact_soon;  /* compact at the next turn (no journal: snapshot at the next tick), and why
                                 * (journal files piled up, the clock stepped) */

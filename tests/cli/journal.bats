@@ -831,7 +831,7 @@ read_only() {
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"changed"},"st":1}}'
 }
 
-@test "--load-name still seeds when the journal or the save schedule holds nothing yet (a first start without it, an empty final save)" {
+@test "--load-name still seeds when the journal or the save schedule holds nothing yet (a first start without it, a start with no write)" {
     start_server --persist-path "$P"
     req '{"KV_SET":{"keys":{"v":"seed"}}}' '{"KV_SET_RSP":{"st":1}}'
     run "$NDB" send '{"KV_SAVE":{"name":"seed"}}'
@@ -841,7 +841,7 @@ read_only() {
     start_server --persist-path "$P" --journal everysec
     stop_server
     start_server --persist-path "$P" --journal everysec --load-name seed
-    grep -q "info: recovery restored nothing (no record, no key or session): the start-up load seeds the database" "$NDB_LOG"
+    grep -q "info: recovery restored nothing (no journal record, no automatic snapshot): the start-up load seeds the database" "$NDB_LOG"
     grep -q "loaded 'seed'" "$NDB_LOG"
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"seed"},"st":1}}'
     # once seeded, the seed is data to recover
@@ -850,15 +850,56 @@ read_only() {
     start_server --persist-path "$P" --journal everysec --load-name seed
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"changed"},"st":1}}'
     stop_server
-    # a save schedule whose final save wrote an empty database
+    # a save schedule, a start with no write: no final save of a database
+    # that never held anything (it would stop the seeding)
     local Q="$BATS_TEST_TMPDIR/q"
     mkdir -p "$Q"
     cp -r "$P/seed" "$Q/"
     start_server --persist-path "$Q" --save "3600 1"
     stop_server
-    ls "$Q/@ndb/snapshots" | grep -q .
+    [ -z "$(ls "$Q/@ndb/snapshots")" ]
     start_server --persist-path "$Q" --save "3600 1" --load-name seed
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":"seed"},"st":1}}'
+}
+
+@test "--load-name does not bring back what was removed since the seed: an empty snapshot is a state to recover" {
+    # the seeds: a key, and a session (a dataset holds one kind)
+    start_server --persist-path "$P"
+    req '{"KV_SET":{"keys":{"v":"seed"}}}' '{"KV_SET_RSP":{"st":1}}'
+    run "$NDB" send '{"KV_SAVE":{"name":"keys"}}' '{"SH_NEW":{}}' '{"SH_SAVE":{"name":"sessions"}}'
+    [[ "$output" == *'"st":121}}'*'"st":121}}' ]]
+    stop_server
+    # a save schedule: the key is removed; the final save writes the empty
+    # database, and the next start recovers it rather than seed again
+    start_server --persist-path "$P" --save "3600 1" --load-name keys
+    req '{"KV_RMV":{"keys":["v"]}}' '{"KV_RMV_RSP":{"st":1}}'
+    stop_server
+    start_server --persist-path "$P" --save "3600 1" --load-name keys
+    grep -q "warn: not loading 'keys': the data was recovered from the journal and automatic snapshots" "$NDB_LOG"
+    req '{"KV_COUNT":{}}' '{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
+    stop_server
+    # a journal: the session is ended (a logout); restarts pile up journal
+    # files until one start compacts them into an empty snapshot, and the
+    # journal files that held the end go: the session must stay ended
+    rm -rf "$P/@ndb"
+    start_server --persist-path "$P" --journal always --load-name sessions
+    req '{"SH_END_ALL":{}}' '{"SH_END_ALL_RSP":{"cnt":1,"st":1}}'
+    stop_server
+    local n
+    for n in 1 2 3 4 5 6 7; do
+        start_server --persist-path "$P" --journal always --load-name sessions
+        if grep -q "compaction of the journal files left by earlier runs" "$NDB_LOG"; then
+            wait_log "bytes; compaction of the journal files left by earlier runs)"
+            stop_server
+            break
+        fi
+        sleep 1.1 # a tick: where the compaction starts
+        stop_server
+    done
+    [ -n "$(ls "$P/@ndb/snapshots")" ]
+    start_server --persist-path "$P" --journal always --load-name sessions
+    grep -q "warn: not loading 'sessions'" "$NDB_LOG"
+    req '{"SH_INFO_ALL":{}}' '{"SH_INFO_ALL_RSP":{"st":1,"totalKeys":0,"totalSessions":0}}'
 }
 
 # refused: the SV_INFO member writesRefused
