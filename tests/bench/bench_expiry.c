@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "server/store.h"
+#include "bench_args.h"
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -35,7 +36,7 @@ static void report(const char *what, uint64_t *ns, int n) {
 }
 
 int main(int argc, char **argv) {
-    uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
+    uint32_t n = argc > 1 ? (uint32_t)bench_arg_whole("bench_expiry", "N (sessions)", argv[1], 1, 100000000) : 1000000;
     ndb_store st;
     session_registry *r = &st.sessions;
     int oom;

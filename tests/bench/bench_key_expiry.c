@@ -24,6 +24,7 @@
 
 #include "common/hash.h"
 #include "server/store.h"
+#include "bench_args.h"
 
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -84,7 +85,7 @@ static uint64_t plain_set(ndb_store *st, uint32_t n) {
 }
 
 int main(int argc, char **argv) {
-    uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
+    uint32_t n = argc > 1 ? (uint32_t)bench_arg_whole("bench_key_expiry", "N (keys)", argv[1], 1, 100000000) : 1000000;
     hash_seed_random();
     uint64_t far = expiry_now_ns() + 3600 * EXPIRY_NS_PER_S;
     ndb_store st;

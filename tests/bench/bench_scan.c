@@ -33,6 +33,7 @@
 
 #include "client/bench_conn.h"
 #include "common/strbuf.h"
+#include "bench_args.h"
 
 #define WAIT_MS 60000
 
@@ -111,11 +112,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_scan URL PID [KEYS [COUNT [RUNS]]]\n");
         return 2;
     }
-    long pid = strtol(argv[2], NULL, 10);
-    size_t keys = argc > 3 ? strtoull(argv[3], NULL, 10) : 1000000;
-    unsigned count = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 10) : 1000;
-    int runs = argc > 5 ? atoi(argv[5]) : 5;
-    if (!keys || !count || count > 10000 || runs < 1 || runs > 100) die("arguments", "out of range");
+    long pid = (long)bench_arg_whole("bench_scan", "PID", argv[2], 1, 4194304);
+    size_t keys = argc > 3 ? bench_arg_whole("bench_scan", "KEYS", argv[3], 1, 100000000) : 1000000;
+    unsigned count = argc > 4 ? (unsigned)bench_arg_whole("bench_scan", "COUNT", argv[4], 1, 10000) : 1000;
+    int runs = argc > 5 ? (int)bench_arg_whole("bench_scan", "RUNS", argv[5], 1, 100) : 5;
     char err[256];
     bws_target t;
     bws c;

@@ -19,6 +19,7 @@
 
 #include "client/bench_conn.h"
 #include "common/strbuf.h"
+#include "bench_args.h"
 
 #define BATCH 1000
 #define WAIT_MS 60000
@@ -73,8 +74,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_sessions_load URL [N]\n");
         return 2;
     }
-    size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
-    if (!n || n > 100000000) die("N", "out of range");
+    size_t n = argc > 2 ? bench_arg_whole("bench_sessions_load", "N", argv[2], 1, 100000000) : 1000000;
     char err[256];
     bws_target t;
     bws c;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "client/bench_conn.h"
+#include "bench_args.h"
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -63,10 +64,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: bench_watch URL SERVER_PID [WATCHERS [WRITES_PER_S [SECONDS]]]\n");
         return 2;
     }
-    int pid = atoi(argv[2]);
-    int nw = argc > 3 ? atoi(argv[3]) : 1000;
-    double rate = argc > 4 ? atof(argv[4]) : 10000;
-    double secs = argc > 5 ? atof(argv[5]) : 3;
+    int pid = (int)bench_arg_whole("bench_watch", "SERVER_PID", argv[2], 1, 4194304);
+    int nw = argc > 3 ? (int)bench_arg_whole("bench_watch", "WATCHERS", argv[3], 1, 100000) : 1000;
+    double rate = argc > 4 ? bench_arg_real("bench_watch", "WRITES_PER_S", argv[4], 1, 1e6) : 10000;
+    double secs = argc > 5 ? bench_arg_real("bench_watch", "SECONDS", argv[5], 0.1, 600) : 3;
     char err[256];
     bws_target t;
     if (bws_target_parse(&t, argv[1], err, sizeof err) || bws_target_resolve(&t, err, sizeof err)) {

@@ -20,6 +20,7 @@
 #include "server/dispatch.h"
 #include "server/server.h"
 #include "support/local_client.h"
+#include "bench_args.h"
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -55,7 +56,7 @@ static double measure(ndb_server *srv, local_client *lc, const char *fmt, int ro
 }
 
 int main(int argc, char **argv) {
-    int rounds = argc > 1 ? atoi(argv[1]) : 15;
+    int rounds = argc > 1 ? (int)bench_arg_whole("bench_write_path", "ROUNDS", argv[1], 1, 1000) : 15;
     log_threshold = LOG_ERROR;
     hash_seed_random();
     ndb_config cfg;

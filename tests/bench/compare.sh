@@ -21,7 +21,8 @@
 # against no journal at all.
 #
 # usage: tests/bench/compare.sh [--quick] [--journal-only] [--runs N] [--seconds S] [--raw DIR]
-#   --quick      under a minute: 0.5 s runs (the default, 2 s runs, takes ~2 minutes)
+#   --quick      0.5 s runs instead of 2 s (the default): a few minutes, with the
+#                CPU-per-request rounds that follow the table
 #   --journal-only  only cases 6-8
 #   --runs N     runs of each tool per measurement (default 3, at least 3)
 #   --seconds S  target length of one run (default 2; 0.5 with --quick)
@@ -33,6 +34,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$here/common.bash"
 NDB=${NDB:-$root/build/ndb}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
 REDIS_BENCHMARK=${REDIS_BENCHMARK:-redis-benchmark}

@@ -17,6 +17,7 @@
 # measured with today's client.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.bash"
 NDB=${NDB:-$here/../../build/ndb}
 BENCH=${BENCH:-$NDB}
 op=get conns=4 pipe=32 n=100000 vsize=16 keys=10000 serve=""
@@ -35,25 +36,26 @@ while [ $# -gt 0 ]; do
     shift
 done
 command -v valgrind >/dev/null || { echo "instructions_per_request.sh: valgrind is needed" >&2; exit 1; }
+bench_need_ndb "$NDB"
+bench_need_ndb "$BENCH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # run COUNT: Ir of a server that answers the preload and COUNT requests
 run() {
-    local count=$1 log=$work/serve.log out=$work/cg.out pid port i
+    local count=$1 log=$work/serve.log out=$work/cg.out pid port url
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$out" "$NDB" serve --port 0 $serve 2>"$log" &
     pid=$!
-    for i in $(seq 1 600); do grep -q 'listening on ws://' "$log" && break; sleep 0.1; done
-    port=$(grep -o 'ws://[^ ]*' "$log" | head -n 1 | sed 's#.*:\([0-9]*\)/#\1#')
-    if [ -z "$port" ]; then
-        echo "instructions_per_request.sh: the server did not start:" >&2
-        cat "$log" >&2
+    url=$(bench_listen_url "$log" "$pid" 60) || { kill -KILL "$pid" 2>/dev/null; exit 1; }
+    port=$(sed 's#.*:\([0-9]*\)/$#\1#' <<<"$url")
+    # (this runs in $(...): its exit ends the script through the assignment)
+    if ! "$BENCH" bench --url ":$port" --op "$op" -c "$conns" -P "$pipe" -n "$count" -d "$vsize" --keys "$keys" \
+        --preload --force -q >/dev/null; then
+        echo "instructions_per_request.sh: the benchmark failed (above); no result" >&2
         kill -KILL "$pid" 2>/dev/null || true
         exit 1
     fi
-    "$BENCH" bench --url ":$port" --op "$op" -c "$conns" -P "$pipe" -n "$count" -d "$vsize" --keys "$keys" \
-        --preload --force -q >/dev/null
     kill -TERM "$pid"
     wait "$pid" || true
     sed -n 's/^summary: *//p; s/^totals: *//p' "$out" | head -n 1

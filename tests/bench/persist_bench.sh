@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Measure save and load of 1,000,000 keys and of 100,000 sessions x 10 keys:
 # wall time of each command (from its response) and the server's peak RSS.
-# Usage: tests/bench/persist_bench.sh [build/ndb]   (loopback only, bounded)
+# Prints each command's response (its "duration" in ms) and the RSS after it;
+# the snapshot's size on disk.
+# Usage: tests/bench/persist_bench.sh [NDB_BINARY]   (default build/ndb;
+# loopback only, bounded: every request has a timeout)
 set -euo pipefail
+case "${1:-}" in
+-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+-*) echo "persist_bench.sh: unknown option '$1' (usage: persist_bench.sh [NDB_BINARY])" >&2; exit 2 ;;
+esac
+. "$(dirname "$0")/common.bash"
 NDB=${1:-build/ndb}
+bench_need_ndb "$NDB"
 dir=$(mktemp -d)   # the persist path
 work=$(mktemp -d)  # request files
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir" "$work"' EXIT
@@ -11,8 +20,8 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir" "$work"' EXIT
 start() {
     "$NDB" serve --port 0 --persist-path "$dir" "$@" 2>"$work/log" &
     pid=$!
-    for _ in $(seq 1 100); do grep -q 'listening on' "$work/log" 2>/dev/null && break; sleep 0.05; done
-    export NDB_URL=$(grep -o 'ws://[^ ]*' "$work/log")
+    NDB_URL=$(bench_listen_url "$work/log" "$pid")
+    export NDB_URL
 }
 rss() { awk '/VmHWM/ {print $2 " kB peak RSS"}' "/proc/$pid/status"; }
 
@@ -26,7 +35,7 @@ PY
 time "$NDB" send --timeout 60 <"$work/keys" >/dev/null
 echo "1,000,000 keys loaded: $(rss)"
 "$NDB" send --timeout 120 '{"KV_SAVE":{"name":"keys"}}'
-echo "after KV_SAVE: $(rss); snapshot size $(du -sh "$work/keys" | cut -f1)"
+echo "after KV_SAVE: $(rss); snapshot size $(du -sh "$dir/keys" | cut -f1)"
 kill "$pid"; wait "$pid" || true
 start
 "$NDB" send --timeout 120 '{"KV_LOAD":{"name":"keys"}}'

@@ -15,9 +15,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$here/common.bash"
+case "${1:-}" in
+-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 NDB=${NDB:-$root/build/ndb}
+bench_need_ndb "$NDB"
 keys=${1:-1000000}
 secs=${2:-10}
+[[ $keys =~ ^[1-9][0-9]{0,8}$ ]] || { echo "save_latency.sh: KEYS must be a whole number from 1 to 999999999, not '$keys'" >&2; exit 2; }
+[[ $secs =~ ^[1-9][0-9]{0,3}$ ]] || { echo "save_latency.sh: SECONDS must be a whole number from 1 to 9999, not '$secs'" >&2; exit 2; }
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -32,10 +39,10 @@ help=$("$NDB" serve --help) # (not piped into grep -q: with pipefail its early e
 [[ $help == *--keep-snapshots* ]] && keep=(--keep-snapshots 1) # (older builds keep every save)
 "${on_server[@]}" "$NDB" serve --port 0 --persist-path "$work/data" "${keep[@]}" 2>"$work/log" &
 pid=$!
-for _ in $(seq 1 100); do grep -q 'listening on' "$work/log" && break; sleep 0.05; done
-export NDB_URL=$(grep -o 'ws://[^ ]*' "$work/log" | head -n 1)
+NDB_URL=$(bench_listen_url "$work/log" "$pid")
+export NDB_URL
 "${on_client[@]}" "$NDB" bench --op set --preload --keys "$keys" -d 16 -c 4 -n 0 -q >/dev/null
-echo "loaded $("$NDB" send '{"KV_COUNT":{}}') into $(grep -o 'ws://[^ ]*' "$work/log")"
+echo "loaded $("$NDB" send '{"KV_COUNT":{}}') into $NDB_URL"
 
 probe() { # probe LABEL: one probe run, its percentiles
     "${on_client[@]}" "$NDB" bench --op get --keys "$keys" -c 1 -P 1 --duration "$secs" --csv -q --force |

@@ -11,6 +11,7 @@
 # 1,000 round trips mostly measures).  Bounded: every answer within 60 s,
 # the whole run within a few minutes for a million keys.
 set -euo pipefail
+. "$(dirname "$0")/common.bash"
 cd "$(dirname "$0")/../.."
 NDB=${NDB:-build/ndb}
 BENCH=${BENCH:-build/bench_scan}

@@ -19,6 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$here/common.bash"
 NDB=${NDB:-$root/build/ndb}
 LOADER=${LOADER:-$root/build/bench_sessions_load}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
