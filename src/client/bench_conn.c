@@ -11,6 +11,7 @@
  * the way back; syscalls are per batch (one send, one read per ready
  * connection), not per message.
  */
+#define _GNU_SOURCE /* program_invocation_short_name */
 #include "client/bench_conn.h"
 
 #include <errno.h>
@@ -53,9 +54,15 @@ static void set_why(bws *c, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* A buffer that cannot grow ends the run with a message (an abort said
+ * nothing; ndb bench bounds what it keeps in flight, but a memory limit
+ * such as ulimit -v can still be below it). */
 static void *xrealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
-    if (!q) abort();
+    if (!q) {
+        fprintf(stderr, "%s: out of memory for a buffer of %zu bytes\n", program_invocation_short_name, n);
+        exit(1);
+    }
     return q;
 }
 

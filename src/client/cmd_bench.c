@@ -77,7 +77,12 @@
 #define BENCH_MAX_PIPELINE 4096
 #define BENCH_MAX_REQUESTS 1000000000000ULL
 #define BENCH_MAX_KEYS 1000000000000ULL /* keys have 12 digits */
-#define BENCH_MAX_VALUE (64u * 1024 * 1024)
+/* a request then fits in the largest maxPayload a server takes, 64 MiB
+ * (the command, key and token around the value take under 128 bytes) */
+#define BENCH_MAX_VALUE (64u * 1024 * 1024 - 128)
+/* requests in flight, all connections together, with their answers: a
+ * bound on what the run keeps in memory (4096 x 4096 of 16 bytes pass) */
+#define BENCH_MAX_IN_FLIGHT_BYTES (2ULL << 30)
 #define BENCH_DEFAULT_REQUESTS 100000
 #define BENCH_DEFAULT_CONNS 50
 #define BENCH_DEFAULT_KEYS 100000
@@ -135,7 +140,8 @@ static const char bench_usage[] =
     "  --keys K             key space: keys key:000000000000 .. K-1, drawn uniformly\n"
     "                       (default " STR(BENCH_DEFAULT_KEYS) ")\n"
     "  -d, --value-size B   values are JSON strings of B characters, B+2 bytes with the\n"
-    "                       quotes (default " STR(BENCH_DEFAULT_VALUE) ")\n"
+    "                       quotes (default " STR(BENCH_DEFAULT_VALUE) ", at most 67108736: a request\n"
+    "                       fits in 64 MiB); conns x pipeline x (B+66) is at most 2 GiB\n"
     "  --preload            first set all K keys (in every session for sh_*), so that GETs\n"
     "                       hit; GET answers are then checked for the exact value\n"
     "  --force              write keys even into a database that holds keys (below)\n"
@@ -777,8 +783,8 @@ static int run_phase(bench *b, int phase) {
             break;
         }
         if (!interrupted_ns && b->inflight_total && now - b->last_answer_ns > timeout_ns)
-            return fail(b, "no answer from %s for %g s (%" PRIu64 " requests in flight)", b->target.u.url,
-                        b->timeout_s, b->inflight_total);
+            return fail(b, "no answer from %s for %g s (%" PRIu64 " request%s in flight)", b->target.u.url,
+                        b->timeout_s, b->inflight_total, b->inflight_total == 1 ? "" : "s");
         progress(b, now);
     }
     clear_progress(b);
@@ -891,11 +897,23 @@ static void end_sessions_left(bench *b, int timeout_ms) {
         }
     }
     if (ended < left) {
-        char first[24] = "";
-        for (unsigned i = 0; i < b->nopen && !first[0]; i++) memcpy(first, b->c[i].tkn, sizeof first);
+        /* every token left, for one command to paste (the man page says
+         * they are named); past 20 the rest are counted */
+        strbuf tkns = STRBUF_INIT;
+        unsigned named = 0;
+        for (unsigned i = 0; i < b->nopen; i++) {
+            if (!b->c[i].tkn[0]) continue;
+            if (named++ < 20) {
+                sb_addc(&tkns, ' ');
+                sb_adds(&tkns, b->c[i].tkn);
+            }
+        }
+        if (named > 20) sb_addf(&tkns, "' (and %u more)", named - 20);
+        else sb_addc(&tkns, '\'');
         fail(b, "could not end %u of the run's %u sessions: %s; while the server keeps them, end them with "
-             "'ndb session end TOKEN', e.g. %s",
-             left - ended, left, extra.ws.why[0] ? extra.ws.why : "the login was refused", first);
+             "'ndb session end%s",
+             left - ended, left, extra.ws.why[0] ? extra.ws.why : "the login was refused", tkns.buf);
+        sb_free(&tkns);
     }
     bws_close(&extra.ws);
 }
@@ -1148,7 +1166,8 @@ static int parse_args(bench *b, int argc, char **argv) {
             break;
         case 'd':
             if (parse_u64(optarg, 0, BENCH_MAX_VALUE, &v))
-                return usage_error("--value-size must be 0..%u, not '%s'", BENCH_MAX_VALUE, optarg);
+                return usage_error("--value-size must be 0..%u (a request fits in 64 MiB), not '%s'", BENCH_MAX_VALUE,
+                                   optarg);
             b->value_size = (size_t)v;
             break;
         case BOPT_PRELOAD: b->preload = 1; break;
@@ -1184,6 +1203,9 @@ static int parse_args(bench *b, int argc, char **argv) {
     if (have_ratio && b->op != OP_MIXED) return usage_error("--set-ratio applies to --op mixed only");
     if (b->requests == 0 && !b->by_duration && !b->preload)
         return usage_error("--requests 0 does nothing without --preload");
+    if ((unsigned long long)b->conns * b->pipeline * (b->value_size + 2 + 64) > BENCH_MAX_IN_FLIGHT_BYTES)
+        return usage_error("--conns %u x --pipeline %u of %zu-byte values would keep over 2 GiB in flight: "
+                           "lower one of them", b->conns, b->pipeline, b->value_size);
     b->sh = b->op == OP_SH_GET || b->op == OP_SH_SET;
     return 0;
 }

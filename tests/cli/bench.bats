@@ -137,6 +137,17 @@ EOF
     [ "${lines[0]}" == "ndb bench: --conns must be 1..4096, not '0'" ]
     run "$NDB" bench --requests 0
     [ "$status" -eq 2 ]
+    # a value whose request could not fit in the largest maxPayload, and
+    # more in flight than a run may hold (it aborted without a word)
+    run "$NDB" bench --value-size 67108737
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --value-size must be 0..67108736 (a request fits in 64 MiB), not '67108737'" ]
+    run "$NDB" bench -c 1 -P 64 -d 67108736
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: --conns 1 x --pipeline 64 of 67108736-byte values would keep over 2 GiB in flight: lower one of them" ]
+    run "$NDB" bench -c 4096 -P 4096 -d 16 -p 1 # the most connections and pipeline pass with small values
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" == "ndb bench: cannot connect to ws://127.0.0.1:1/: Connection refused" ]
     run "$NDB" bench extra
     [ "$status" -eq 2 ]
 }
@@ -519,4 +530,34 @@ assert r["rps"] > 0 and r["resp_bytes_per_s"] > 0 and r["cpu_s"] >= 0, r
     run "$NDB" bench --url "$small_url" --op get --preload --force --keys 3 -d 100 -c 1 -n 5 -q
     [ "$status" -eq 1 ]
     [ "$output" == "ndb bench: connection 1 to $small_url: connection closed by server (1009: message over maxPayload): the preload's requests (up to 143 bytes) are larger than the server accepts; its --max-payload option (maxPayload in its config file) raises the limit" ]
+}
+
+@test "sh_* runs that cannot end their sessions name every one, in one command that ends them" {
+    # a server of its own, stopped (SIGSTOP) in the middle of the run; the
+    # message named only the first token ("e.g. T") of those left
+    local file_pid=$NDB_PID file_url=$NDB_URL
+    start_server
+    SMALL_PID=$NDB_PID
+    NDB_PID=$file_pid
+    local url=$NDB_URL
+    NDB_URL=$file_url
+    local stopper
+    (sleep 1 && kill -STOP "$SMALL_PID") &
+    stopper=$!
+    run --separate-stderr "$NDB" bench --url "$url" --op sh_get --duration 3 -c 3 --timeout 1 -q
+    wait "$stopper"
+    kill -CONT "$SMALL_PID"
+    [ "$status" -eq 1 ]
+    [ "${stderr%%$'\n'*}" = "ndb bench: no answer from $url for 1 s (3 requests in flight)" ]
+    local last=${stderr##*$'\n'} cmd tkns
+    [[ "$last" == "ndb bench: could not end 3 of the run's 3 sessions: "*"; while the server keeps them, end them with 'ndb session end "*"'" ]]
+    cmd=${last##*with \'}
+    cmd=${cmd%\'}
+    tkns=$("$NDB" --url "$url" session list | grep -o '"tkn":[0-9]*' | cut -d: -f2 | sort | tr '\n' ' ')
+    [ "$(tr ' ' '\n' <<<"${cmd#ndb session end }" | sort | tr '\n' ' ')" = "$tkns" ]
+    # the command works as pasted
+    run "$NDB" --url "$url" ${cmd#ndb }
+    [ "$status" -eq 0 ]
+    run "$NDB" --url "$url" session list
+    [ "$output" = "" ]
 }
