@@ -49,10 +49,19 @@ static int print_event(cli_ctx *c, const char *m, size_t n) {
 /* How often a watch with no events checks that its output is still read. */
 #define OUTPUT_CHECK_MS 200
 
+/* Is m an event of watch id? */
+static int event_of(cli_ctx *c, const strbuf *m, uint64_t id) {
+    uint64_t v;
+    uint32_t t;
+    return jdoc_parse(&c->tmp, m->buf, m->len, NULL) == 0 && c->tmp.toks[0].type == JT_OBJECT && c->tmp.ntoks > 2 &&
+           c->tmp.toks[2].type == JT_OBJECT && (t = jobj_get(&c->tmp, 2, "id", 2)) &&
+           jnum_to_u64(&c->tmp, &c->tmp.toks[t], &v) == 0 && v == id;
+}
+
 /* After the watch request in c->req was answered with an id: print events
  * until --count, a closed connection, an overflow, the end of the reader
  * of the output, or (REPL) Ctrl-C. */
-static int follow(cli_ctx *c, uint64_t count) {
+static int follow(cli_ctx *c, uint64_t id, uint64_t count) {
     char err[320];
     int wait_ms = c->on_event ? -1 : OUTPUT_CHECK_MS; /* the REPL's output is its terminal */
     for (uint64_t seen = 0; !count || seen < count;) {
@@ -67,6 +76,13 @@ static int follow(cli_ctx *c, uint64_t count) {
             return CLI_USAGE;
         }
         if (r == 0 || !cli_is_event(c->buf.buf, c->buf.len)) continue;
+        /* In the REPL the connection carries its other watches too: their
+         * events are shown as between prompts and are not this watch's
+         * count (they ended it early, and its own events were lost). */
+        if (c->on_event && !event_of(c, &c->buf, id)) {
+            c->on_event(c, c->buf.buf, c->buf.len);
+            continue;
+        }
         int k = print_event(c, c->buf.buf, c->buf.len);
         if (k < 0) {
             return cli_bad_answer(c, "the server's event is not understood");
@@ -84,15 +100,6 @@ static int follow(cli_ctx *c, uint64_t count) {
         seen++;
     }
     return 0;
-}
-
-/* Is m an event of watch id? */
-static int event_of(cli_ctx *c, const strbuf *m, uint64_t id) {
-    uint64_t v;
-    uint32_t t;
-    return jdoc_parse(&c->tmp, m->buf, m->len, NULL) == 0 && c->tmp.toks[0].type == JT_OBJECT && c->tmp.ntoks > 2 &&
-           c->tmp.toks[2].type == JT_OBJECT && (t = jobj_get(&c->tmp, 2, "id", 2)) &&
-           jnum_to_u64(&c->tmp, &c->tmp.toks[t], &v) == 0 && v == id;
 }
 
 /*
@@ -157,7 +164,7 @@ static int run_watch(cli_ctx *c, const char *unwatch, uint64_t count) {
         if (c->on_watch) c->on_watch(c, idv, 1);
         return 0;
     }
-    rc = follow(c, count);
+    rc = follow(c, idv, count);
     if (rc == CLI_INTERRUPTED) *c->stop = 0; /* the Ctrl-C is handled: it must not cut end_watch short */
     if (c->on_event && c->ws) end_watch(c, unwatch, idv);
     return rc;

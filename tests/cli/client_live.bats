@@ -642,3 +642,26 @@ end_script_repl() {
     [ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf '%s\n' '{"id":1,"key":"job","op":"set"}' 7)" ]
     ! grep -q 'lost connection' "$BATS_TEST_TMPDIR/err"
 }
+
+@test "a REPL watch --count counts only its own events: the other watches' are shown and do not end it" {
+    OWN_SERVER=1
+    start_server
+    start_script_repl
+    echo 'watch a' >&8
+    wait_file "$BATS_TEST_TMPDIR/err" "watching (id 1)"
+    echo 'watch --count 1 b' >&8
+    "$NDB" set a 100
+    # b is set until its watch (id 2, registered some time after the line
+    # was written) has its one event; a's event used to be counted as it,
+    # which ended the watch before b changed
+    local i
+    for i in $(seq 1 100); do
+        "$NDB" set b "$i"
+        grep -q '"id":2' "$BATS_TEST_TMPDIR/out" && break
+        sleep 0.1
+    done
+    echo 'get b' >&8
+    end_script_repl
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf '%s\n' '{"id":1,"key":"a","op":"set"}' '{"id":2,"key":"b","op":"set"}' "$i")" ]
+}
