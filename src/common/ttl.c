@@ -39,11 +39,16 @@ static long decimals_needed(const char *s, size_t n) {
 }
 
 int ttl_text_ns(const char *s, size_t n, uint64_t *ns) {
-    char buf[64];
-    if (n == 0 || n >= sizeof buf || s[0] == '-' || decimals_needed(s, n) > 3) return -1;
+    if (n == 0 || s[0] == '-' || decimals_needed(s, n) > 3) return -1;
+    /* strtod needs a terminated copy; a text of any length is a valid
+     * TTL if its value is (1.000...0 with 70 zeros is 1 s), so a long one
+     * gets a copy of its own rather than a refusal that names a broken rule */
+    char small[64], *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) abort();
     memcpy(buf, s, n);
     buf[n] = '\0';
     double v = strtod(buf, NULL), whole = nearbyint(v * 1000.0);
+    if (buf != small) free(buf);
     if (!(v > 0) || v > NDB_TTL_MAX_S || whole < 1) return -1;
     *ns = (uint64_t)whole * 1000000u;
     return 0;

@@ -151,6 +151,15 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     run "$NDB" send '{"KV_TTL":{"keys":["z"]}}'
     [[ $output =~ ^\{\"KV_TTL_RSP\":\{\"keys\":\{\"z\":(36|35\.[0-9]{1,3})\},\"st\":1\}\}$ ]]
     req '{"KV_SET":{"keys":{"z":1},"ttl":315360000.000}}' '{"KV_SET_RSP":{"st":1}}'
+    # whatever the length of the text: 64 characters and more were refused
+    # with this message, though they broke none of its rules
+    local zeros
+    zeros=$(printf '0%.0s' $(seq 200))
+    req "{\"KV_SET\":{\"keys\":{\"z\":1},\"ttl\":3600.$zeros}}" '{"KV_SET_RSP":{"st":1}}'
+    req "{\"KV_EXPIRE\":{\"keys\":{\"z\":36${zeros}e-200}}}" '{"KV_EXPIRE_RSP":{"keys":{"z":true},"st":1}}'
+    req "{\"KV_SET\":{\"keys\":{\"a\":1},\"ttl\":1.${zeros}1}}" "{\"KV_SET_RSP\":{\"m\":\"'ttl' $range\",\"st\":42,\"tkn\":null}}"
+    run "$NDB" expire z "0.5$zeros"
+    [ "$status" -eq 0 ]
     req '{"KV_RMV":{"keys":["z"]}}' '{"KV_RMV_RSP":{"st":1}}'
     req '{"KV_SET":{"keys":{"a":1},"ttl":null}}' "{\"KV_SET_RSP\":{\"m\":\"'ttl' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
     req '{"KV_EXPIRE":{"keys":{"a":true}}}' "{\"KV_EXPIRE_RSP\":{\"m\":\"each TTL in 'keys' must be a number of seconds\",\"st\":41,\"tkn\":null}}"
