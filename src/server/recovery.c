@@ -388,7 +388,12 @@ static int keep_dropped(const char *path, uint64_t from, uint64_t size, char *er
 fail:
     snprintf(err, errlen, "cannot keep the dropped part of %s in %s: %s", path, side, strerror(errno));
     if (in >= 0) close(in);
-    if (out >= 0) close(out);
+    if (out >= 0) {
+        /* a part copied is no kept copy: left, it looked like one, and the
+         * next repair kept its bytes beside it as .damaged.1 */
+        close(out);
+        unlink(side);
+    }
     return -1;
 }
 

@@ -604,6 +604,31 @@ PY
     [ "$(stat -c %s "$f")" -eq "$at" ]
 }
 
+@test "a repair that cannot write the dropped part aside (a full disk) leaves no empty .damaged file; the next one keeps it under that name" {
+    start_server --persist-path "$P" --journal always
+    local i
+    for i in 1 2 3 4 5; do req "{\"KV_SET\":{\"keys\":{\"k$i\":$i}}}" '{"KV_SET_RSP":{"st":1}}'; done
+    stop_server
+    local f=$(gen 1) size at
+    size=$(stat -c %s "$f")
+    at=$((40 + 2 * (size - 40) / 5))
+    printf 'X' | dd of="$f" bs=1 seek=$((at + 12)) conv=notrunc 2>/dev/null
+    [ -f "$NDB_FAULT_SHIM" ] || skip "no fault shim at $NDB_FAULT_SHIM"
+    touch "$BATS_TEST_TMPDIR/fault"
+    run env LD_PRELOAD="$NDB_FAULT_SHIM" NDB_FAULT_FILE="$BATS_TEST_TMPDIR/fault" NDB_FAULT_PATH="$P" \
+        NDB_FAULT_OPS=write,fsync NDB_FAULT_ERRNO=28 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot keep the dropped part of $f in $f.damaged: No space left on device"* ]]
+    [ ! -e "$f.damaged" ] # an empty one looked like a kept copy, and made the next one .damaged.1
+    [ "$(stat -c %s "$f")" -eq "$size" ]
+    rm "$BATS_TEST_TMPDIR/fault"
+    run "$NDB" journal repair --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %s "$f.damaged")" -eq $((size - at)) ]
+    [ ! -e "$f.damaged.1" ]
+}
+
 @test "repair sets aside an automatic snapshot a crash cut short after the damage: the start after the next one finds no journal file missing" {
     # a crash while the snapshot of generation 2 is written: journal files
     # 1 and 2, snapshot 2 not complete
