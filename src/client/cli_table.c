@@ -370,9 +370,11 @@ static const cli_cmd cli_cmds[] = {
      "replace the parts of a value that a JSONPath selects",
      "Replace every node that the JSONPath PATH selects in the value of KEY with\n"
      "VALUE ('$' replaces the whole value; nodes that do not exist are not\n"
-     "created) and print how many nodes were replaced.\n"
+     "created) and print how many nodes PATH selected (the server's count: a\n"
+     "node inside another selected one, and a pseudo-member such as length,\n"
+     "which is not changed, count too).\n"
      "\n" VALUE_RULES,
-     "0  at least one node was replaced\n1  KEY does not exist, or PATH selected nothing\n",
+     "0  PATH selected at least one node\n1  KEY does not exist, or PATH selected nothing\n",
      {OPT_STRING, OPT_JSON}, 3, 3, "KV_UPDATE", NULL, CLI_F_NOSESSION, cli_update},
     {NULL, "append", NULL, "Search (top-level keys only)", "KEY ITEM...",
      "append items to an array",

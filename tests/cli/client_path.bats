@@ -173,6 +173,14 @@ $hint"
     printf '{"big":18446744073709551616}' | "$NDB" update n '$' -
     run --separate-stderr "$NDB" get n
     ok_out '{"big":18446744073709551616}'
+    # the count is the server's: a pseudo-member counts, unchanged (help and man say so)
+    "$NDB" set lk '[1,2,3]'
+    run --separate-stderr "$NDB" update lk '$.length' 99
+    ok_out '1'
+    run --separate-stderr "$NDB" get lk
+    ok_out '[1,2,3]'
+    run "$NDB" help update
+    [[ "$output" == *"pseudo-member such as length,"* ]]
 }
 
 @test "update: missing key exit 1; no node selected exit 1 (prints 0); bad path exit 3" {
