@@ -217,8 +217,10 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
     w->open_text = type == SNAP_KV ? "{ \"keys\":{" : "[";
     w->close_text = type == SNAP_KV ? "}}" : "]";
     char dataset[PATH_MAX], sub[PATH_MAX + 16];
-    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
-        snprintf(err, errlen, "snapshot path too long");
+    int len = snprintf(dataset, sizeof dataset, "%s/%s", base, name);
+    if (len < 0 || len > SNAP_DATASET_PATH_MAX) {
+        snprintf(err, errlen, "dataset path too long: %zu bytes of directory, '/' and %zu of name, over %d "
+                 "(a snapshot's files go below it)", strlen(base), strlen(name), SNAP_DATASET_PATH_MAX);
         return -1;
     }
     if (mkdir_p1(dataset) || fsync_dir(base)) {
@@ -405,9 +407,11 @@ size_t snap_list_newest_first(DIR *d, uint64_t **out) {
  * (find_latest); *listed: how many there were. */
 static int find_latest_once(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn,
                             size_t *listed) {
-    char dataset[PATH_MAX - 32];
-    if (snprintf(dataset, sizeof dataset, "%s/%s", base, name) >= (int)sizeof dataset) {
-        snprintf(err, errlen, "dataset path too long");
+    char dataset[SNAP_DATASET_PATH_MAX + 1];
+    int len = snprintf(dataset, sizeof dataset, "%s/%s", base, name);
+    if (len < 0 || len > SNAP_DATASET_PATH_MAX) {
+        snprintf(err, errlen, "dataset path too long: %zu bytes of directory, '/' and %zu of name, over %d "
+                 "(a snapshot's files go below it)", strlen(base), strlen(name), SNAP_DATASET_PATH_MAX);
         return -1;
     }
     out->sums = NULL;

@@ -31,6 +31,12 @@
  * other value in a snapshot's metadata reads as SNAP_UNKNOWN. */
 enum { SNAP_KV = 0, SNAP_SESSIONS = 1, SNAP_UNKNOWN = 2 };
 
+/* The longest path a dataset directory (BASE/NAME) may have: its
+ * snapshots' files go below it ("/<id, 20 digits>/data/<file>", md/md.json,
+ * checksums), and the save and the load hold it to the same bound, so that
+ * a save answered 121 can always be loaded. */
+#define SNAP_DATASET_PATH_MAX (PATH_MAX - 64)
+
 /* Bytes after which a data file is closed and the next one started. */
 #define SNAP_FILE_TARGET (10u * 1024 * 1024)
 

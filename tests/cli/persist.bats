@@ -169,6 +169,28 @@ print(json.dumps({"SH_SAVE": {"name": "many", "tkns": ts}}, separators=(",", ":"
     req '{"KV_LOAD":{"name":"shs"}}' '{"KV_LOAD_RSP":{"m":"dataset is a session dataset (saveDataType 1): use SH_LOAD","name":"shs","st":142}}'
 }
 
+@test "a save whose snapshot the load could not read is refused (122): save and load hold a dataset path to one bound" {
+    # a persist path of 3841 bytes: a 200-byte name was saved (121) into a
+    # snapshot the load then refused ("snapshot path too long", 142)
+    local d="$BATS_TEST_TMPDIR" seg n190 n200
+    seg=$(printf 'd%.0s' $(seq 100))
+    while [ ${#d} -lt 3700 ]; do d="$d/$seg"; done
+    d="$d/$(printf 'e%.0s' $(seq $((3840 - ${#d}))))"
+    mkdir -p "$d"
+    [ ${#d} -eq 3841 ]
+    n190=$(printf 'n%.0s' $(seq 190))
+    n200=$(printf 'n%.0s' $(seq 200))
+    start_server --persist-path "$d"
+    req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
+    local why="dataset path too long: 3841 bytes of directory, '/' and 200 of name, over 4032 (a snapshot's files go below it)"
+    req "{\"KV_SAVE\":{\"name\":\"$n200\"}}" "{\"KV_SAVE_RSP\":{\"m\":\"$why\",\"name\":\"$n200\",\"st\":122}}"
+    req "{\"KV_LOAD\":{\"name\":\"$n200\"}}" "{\"KV_LOAD_RSP\":{\"m\":\"$why\",\"name\":\"$n200\",\"st\":142}}"
+    # within the bound, what is saved loads
+    run "$NDB" send "{\"KV_SAVE\":{\"name\":\"$n190\"}}" "{\"KV_LOAD\":{\"name\":\"$n190\"}}"
+    [[ "${lines[0]}" == *'"st":121}}' ]]
+    [[ "${lines[1]}" == *'"keys":1,'*'"st":141}}' ]]
+}
+
 @test "a dataset holds one kind: saving the other kind under its name is refused (42), loads and retention keep working" {
     start_server --persist-path "$P" --keep-snapshots 1
     req '{"KV_SET":{"keys":{"a":1}}}' '{"KV_SET_RSP":{"st":1}}'
