@@ -599,6 +599,44 @@ int snap_parse_refusal(const char *path, const strbuf *text, size_t pos, unsigne
     return 0;
 }
 
+/* Is every line of a checksum file "<path> <bytes> <CRC-32C, 8 hex
+ * digits>", each path once?  A damaged file was read line by line as it
+ * was asked for, and its damage then blamed on the data files: garbage
+ * read as "data file D has no checksum (a file added?)", a line written
+ * twice as "lists 2 data files but only 1 is there (one removed?)", a
+ * size past 64 bits as 18446744073709551615.  Returns 0, or -1 with err
+ * naming the line. */
+static int sums_malformed(const char *text, const char *file, char *err, size_t errlen) {
+    unsigned line = 0;
+    for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+        line++;
+        size_t n = strcspn(l, "\n");
+        if (n == 0 && !l[n]) break; /* no newline after the last line */
+        const char *crc = n > 9 ? l + n - 8 : NULL, *sp2 = crc ? crc - 1 : NULL, *bytes = NULL;
+        int ok = sp2 && *sp2 == ' ' && strspn(crc, "0123456789abcdefABCDEF") >= 8;
+        if (ok) { /* the size: digits between the two last spaces, at most 2^64-1 */
+            for (bytes = sp2; bytes > l && bytes[-1] != ' '; bytes--) {}
+            size_t digits = (size_t)(sp2 - bytes);
+            errno = 0;
+            ok = bytes > l + 1 && digits && digits <= 20 && strspn(bytes, "0123456789") == digits &&
+                 (strtoull(bytes, NULL, 10), errno == 0);
+        }
+        if (!ok) {
+            snprintf(err, errlen, "%s is damaged: line %u is not '<data file> <bytes> <CRC-32C, 8 hex digits>'",
+                     file, line);
+            return -1;
+        }
+        size_t plen = (size_t)(bytes - 1 - l);
+        for (const char *e = text; e < l; e = strchr(e, '\n') + 1) /* the lines before: each ends in \n */
+            if (strncmp(e, l, plen + 1) == 0) {
+                snprintf(err, errlen, "%s is damaged: line %u names a data file that an earlier line names", file,
+                         line);
+                return -1;
+            }
+    }
+    return 0;
+}
+
 int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, size_t errlen) {
     static char path[PATH_MAX + 16]; /* static: sums->file points at it */
     snprintf(path, sizeof path, "%s/%s", dir, SNAP_SUMS_FILE);
@@ -607,6 +645,11 @@ int snap_read_sums(const char *dir, strbuf *text, snap_sums *sums, char *err, si
     if (lstat(path, &sb) && errno == ENOENT) return 0;
     if (snap_read_file(path, text, err, errlen)) return -1;
     sb_addc(text, 0); /* NUL-terminated, and not NULL when empty */
+    if (memchr(text->buf, 0, text->len - 1)) {
+        snprintf(err, errlen, "%s is damaged: it holds a NUL byte", path);
+        return -1;
+    }
+    if (sums_malformed(text->buf, path, err, errlen)) return -1;
     sums->text = text->buf;
     sums->file = path;
     sums->prefix = strlen(dir) + 1;
@@ -629,8 +672,8 @@ static int check_sum(const snap_sums *sums, const char *path, const strbuf *text
     unsigned long long bytes;
     unsigned crc, got = (unsigned)crc32c(0, text->buf, text->len);
     if (!l || sscanf(l, "%llu %8x", &bytes, &crc) != 2) {
-        snprintf(err, errlen, "data file %s has no checksum in %s (a file added to the snapshot?)", path,
-                 sums->file);
+        snprintf(err, errlen, "data file %s has no checksum in %s (%s)", path, sums->file,
+                 *sums->text ? "a file added to the snapshot?" : "it is empty: damaged?");
         return -1;
     }
     if (bytes == text->len && crc == got) return 0;

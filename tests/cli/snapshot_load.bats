@@ -223,6 +223,23 @@ print("%08x" % crc(open(sys.argv[1], "rb").read()))' "$d/data/0")" ]
     run timeout 20 "$NDB" serve --port 0 --load-path "$P/users"
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: cannot load 'users' from $P: data file $d/data/1 has no checksum in $d/checksums (a file added to the snapshot?)" ]
+    # the checksums file damaged itself: its line is named, rather than the
+    # damage blamed on a data file (garbage read as "a file added", a line
+    # twice as "a data file removed", a size past 64 bits as 2^64-1)
+    rm "$d/data/1"
+    local sums line
+    sums=$(cat "$d/checksums")
+    local bad="$d/checksums is damaged: line 1 is not '<data file> <bytes> <CRC-32C, 8 hex digits>'"
+    for line in garbage "data/0 99999999999999999999999 ${sums##* }" "data/0 $n ${sums##* }x" "${sums% *} 1234567"; do
+        printf '%s\n' "$line" >"$d/checksums"
+        req '{"KV_LOAD":{"name":"users"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$bad\",\"name\":\"users\",\"st\":142}}"
+    done
+    printf '%s\n%s\n' "$sums" "$sums" >"$d/checksums"
+    req '{"KV_LOAD":{"name":"users"}}' "{\"KV_LOAD_RSP\":{\"m\":\"$d/checksums is damaged: line 2 names a data file that an earlier line names\",\"name\":\"users\",\"st\":142}}"
+    : >"$d/checksums"
+    req '{"KV_LOAD":{"name":"users"}}' "{\"KV_LOAD_RSP\":{\"m\":\"data file $d/data/0 has no checksum in $d/checksums (it is empty: damaged?)\",\"name\":\"users\",\"st\":142}}"
+    printf '%s\n' "$sums" >"$d/checksums"
+    printf '{"keys":{"extra":1}}' >"$d/data/1"
     # edited on purpose: without the checksums file the snapshot loads unchecked,
     # as one written by another server or an older ndb
     rm "$d/checksums"
