@@ -100,7 +100,11 @@ static void print_found(const recovery_report *rep, ndb_store *st) {
     printf("journal: %u file%s, %llu record%s, %llu byte%s\n", rep->files, plural_s(rep->files),
            (unsigned long long)rep->records, plural_s(rep->records), (unsigned long long)rep->bytes,
            plural_s(rep->bytes));
-    if (rep->torn)
+    if (rep->torn_header) /* in the words of a start-up's warning */
+        printf("journal file %s holds no header (%llu bytes): a file a crash interrupted while it was created; it "
+               "holds no record (a start-up writes its header)\n",
+               rep->torn_file, (unsigned long long)rep->torn_bytes);
+    else if (rep->torn)
         printf("torn last record in %s: %llu bytes at byte %llu (a write cut short by a crash, never "
                "acknowledged; a start-up drops it)\n",
                rep->torn_file, (unsigned long long)rep->torn_bytes, (unsigned long long)rep->torn_at);

@@ -90,13 +90,13 @@ static int replay_file(ndb_store *st, const auto_layout *L, uint64_t gen, int la
         log_warn("journal file %s holds no header (%llu bytes): a file the crash interrupted while it was "
                  "created; it holds no record",
                  path, (unsigned long long)size);
-        rep->torn = 1;
+        rep->torn = rep->torn_header = 1;
         snprintf(rep->torn_file, sizeof rep->torn_file, "%s", path);
         rep->torn_at = 0;
         rep->torn_bytes = size;
         if (mode == RECOVER_START && rewrite_header(path, gen, err, errlen)) return -1;
         rep->files++;
-        rep->bytes += JF_HEADER_SIZE;
+        rep->bytes += mode == RECOVER_START ? JF_HEADER_SIZE : size; /* what the file holds now */
         return 0;
     }
     if (s.hdr.generation != gen) {

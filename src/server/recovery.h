@@ -39,6 +39,7 @@ typedef struct recovery_report {
     uint64_t records, bytes, replay_ms; /* records replayed, bytes of those files */
     uint64_t last_gen;       /* the highest generation of any journal file or snapshot */
     int torn;                /* the newest file had a torn tail */
+    int torn_header;         /* ... which was its header: a crash while it was created, no record */
     char torn_file[PATH_MAX];
     uint64_t torn_at, torn_bytes;
     uint64_t reserved_bytes; /* zeros after the last record, space reserved for writes that

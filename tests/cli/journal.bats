@@ -535,6 +535,14 @@ PY
     local f=$(gen 2)
     # the header's one write cut short by a crash while file 2 was created
     head -c 13 "$(gen 1)" >"$f"
+    # check says it as a start-up does (it said "torn last record ... 0
+    # bytes at byte 0", and counted a header the file does not hold)
+    local size1
+    size1=$(stat -c %s "$(gen 1)")
+    run "$NDB" journal check --persist-path "$P"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = "journal: 2 files, 1 record, $((size1 + 13)) bytes" ]
+    [ "${lines[2]}" = "journal file $f holds no header (13 bytes): a file a crash interrupted while it was created; it holds no record (a start-up writes its header)" ]
     start_server --persist-path "$P" --journal everysec
     grep -qx "ndb: warn: journal file $f holds no header (13 bytes): a file the crash interrupted while it was created; it holds no record" "$NDB_LOG"
     req '{"KV_GET":{"keys":["a"]}}' '{"KV_GET_RSP":{"keys":{"a":1},"st":1}}'
