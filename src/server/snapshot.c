@@ -163,7 +163,7 @@ int snap_dir_busy(const char *dir) {
 static int make_snapshot_dir(snap_writer *w, const char *dataset, const char *name, char *err, size_t errlen) {
     uint64_t now = wall_ns(), top = newest_id(dataset);
     uint64_t id = now > top ? now : top + 1;
-    if (id != now)
+    if (id != now && id <= SNAP_MAX_ID) /* (past it, the refusal below says why, not this) */
         log_warn("save of '%s': the clock is behind its newest snapshot %llu; naming this one %llu so that it "
                  "stays the newest",
                  name, (unsigned long long)top, (unsigned long long)id);

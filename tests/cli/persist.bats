@@ -342,6 +342,11 @@ open(sys.argv[1], "w").write(json.dumps(recs, separators=(",", ":")))' "$d/data/
     run "$NDB" send '{"KV_LOAD":{"name":"ds"}}'
     [[ "$output" == *'"keys":1,"name":"ds","sessions":0,"st":141}}' ]]
     req '{"KV_GET":{"keys":["v"]}}' '{"KV_GET_RSP":{"keys":{"v":2},"st":1}}'
+    # at the largest name a snapshot may have, the save is refused, and the
+    # log does not first claim a name past it
+    mv "$P/ds/2796458628284789310" "$P/ds/9999999999999999999"
+    req '{"KV_SAVE":{"name":"ds"}}' "{\"KV_SAVE_RSP\":{\"m\":\"dataset 'ds' has a snapshot named 9999999999999999999, the largest a snapshot may have: move it away\",\"name\":\"ds\",\"st\":122}}"
+    ! grep -q "naming this one 10000000000000000000" "$NDB_LOG"
 }
 
 @test "entries that are not snapshots are ignored; an incomplete newest snapshot is skipped" {
