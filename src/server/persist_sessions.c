@@ -125,14 +125,14 @@ static int check_record_why(const jdoc *d, uint32_t el, rec *r, const char **why
     uint32_t tk = jobj_get(d, sh, "tkn", 3), ex = jobj_get(d, sh, "expiry", 6);
     uint64_t dur;
     int del, eog, eosa;
-    *why = "\"tkn\" is missing or not a token (an integer from 0 to 2^64-1)";
+    *why = "\"tkn\" is missing or not a token (an integer from 1 to 2^64-1)";
     if (!tk || jnum_to_token(d, &d->toks[tk], &r->tkn, 0)) return -1;
     *why = "\"shared\" is not true or false";
     if (get_bool(d, sh, "shared", &r->shared)) return -1;
     *why = "\"expiry\" is missing or not an object";
     if (!ex || d->toks[ex].type != JT_OBJECT) return -1;
     uint32_t dt = jobj_get(d, ex, "duration", 8);
-    *why = "\"expiry.duration\" is missing or not a whole number of seconds";
+    *why = "\"expiry.duration\" is missing or not a whole number of seconds (at most 2^64-1)";
     if (!dt || jnum_to_u64(d, &d->toks[dt], &dur)) return -1;
     /* Other servers accept any duration (PROTOCOL.md Q10), so their
      * snapshots may hold longer ones; ndb keeps at most ten years, and a

@@ -219,6 +219,14 @@ print(json.dumps({"SH_SAVE": {"name": "many", "tkns": ts}}, separators=(",", ":"
     run "$NDB" send '{"SH_END_ALL":{}}' '{"SH_LOAD":{"name":"zero"}}' '{"SV_INFO":{}}'
     [ "${lines[1]}" = "{\"SH_LOAD_RSP\":{\"m\":\"data file $f: session record 0 has token 0, which no session may have\",\"name\":\"zero\",\"st\":142}}" ]
     [[ "${lines[2]}" == *'"sessions":0,'* ]]
+    # the type errors give the same range (they said "from 0"), and a
+    # duration too large for 64 bits is not said to be a fraction
+    sed -i -E 's/"tkn":0/"tkn":"7"/' "$f"
+    run "$NDB" send '{"SH_LOAD":{"name":"zero"}}'
+    [[ "$output" == *'session record 0 is malformed: \"tkn\" is missing or not a token (an integer from 1 to 2^64-1)"'* ]]
+    sed -i -E 's/"tkn":"7"/"tkn":7/; s/"duration":[0-9]+/"duration":99999999999999999999/' "$f"
+    run "$NDB" send '{"SH_LOAD":{"name":"zero"}}'
+    [[ "$output" == *'session record 0 is malformed: \"expiry.duration\" is missing or not a whole number of seconds (at most 2^64-1)"'* ]]
 }
 
 @test "another server's dataset with a session written twice (Q25) loads it once: only the first copy counts against the limits" {
