@@ -38,7 +38,12 @@ static void add_tokens(cli_ctx *c, int argc, const uint64_t *tk, int from) {
 int cli_session_ttl_refused(cli_ctx *c, const char *t) {
     strbuf m = STRBUF_INIT;
     cli_member_visible(&c->rsp, c->body, "m", &m);
-    int rc = cli_server_error_as(c, "--ttl %s refused by the server%s%s", t, m.len ? ": " : "", m.len ? m.buf : "");
+    /* 42 is also a full server's (maxMemory): only a message about the
+     * duration is about --ttl, else the server's words alone */
+    static const char dur[] = "'duration'";
+    int rc = m.len >= sizeof dur - 1 && memcmp(m.buf, dur, sizeof dur - 1) == 0
+                 ? cli_server_error_as(c, "--ttl %s refused by the server: %s", t, m.buf)
+                 : cli_server_error(c);
     sb_free(&m);
     return rc;
 }
@@ -64,7 +69,7 @@ int cli_session_new(cli_ctx *c, int argc, char **argv) {
     cli_req_end(c);
     uint32_t k;
     if ((rc = cli_call(c))) return rc;
-    if (c->st == 42 && t) return cli_session_ttl_refused(c, t); /* the only value it can find too large */
+    if (c->st == 42 && t) return cli_session_ttl_refused(c, t); /* too long a duration, or maxMemory */
     if (c->st != 1) return cli_server_error(c);
     if ((rc = cli_member(c, "tkn", JT_NUMBER, &k))) return rc;
     cli_print_line(c, jtok_text(&c->rsp, &c->rsp.toks[k]), c->rsp.toks[k].len);
@@ -209,6 +214,7 @@ static int all_exist(cli_ctx *c, int argc, const uint64_t *tk, int from) {
     /* `exist` is the subsequence of the tokens asked that exist, in order */
     const jtok *a = &c->rsp.toks[t];
     uint32_t i = 0, e = t + 1;
+    unsigned char *first = first_tokens(argc - from, tk + from); /* a token given twice is named once */
     for (int k = from; k < argc; k++) {
         uint64_t v;
         if (i < a->count && !jnum_to_u64(&c->rsp, &c->rsp.toks[e], &v) && v == tk[k]) {
@@ -216,9 +222,11 @@ static int all_exist(cli_ctx *c, int argc, const uint64_t *tk, int from) {
             e = c->rsp.toks[e].next;
             continue;
         }
-        fprintf(stderr, "ndb: session %llu does not exist; nothing was saved\n", (unsigned long long)tk[k]);
+        if (first[k - from])
+            fprintf(stderr, "ndb: session %llu does not exist; nothing was saved\n", (unsigned long long)tk[k]);
         rc = CLI_FALSE;
     }
+    free(first);
     return rc;
 }
 

@@ -306,6 +306,21 @@ count() {
     [ "$stderr" = "ndb: ValueSize (42): --ttl 315360001 refused by the server: 'duration' exceeds 315360000 seconds (10 years)" ]
 }
 
+@test "a full server's 42 (maxMemory) on session new --ttl or session expire is not blamed on --ttl" {
+    OWN_SERVER=1
+    start_server --max-memory 4096
+    local u i
+    u=$("$NDB" session new)
+    for ((i = 0; i < 200; i++)); do printf '{"SH_SET":{"tkn":%s,"keys":{"k%s":1}}}\n' "$u" "$i"; done |
+        "$NDB" send >/dev/null || true
+    run --separate-stderr "$NDB" session new --ttl 60
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): maxMemory exceeded" ]
+    run --separate-stderr "$NDB" session expire --ttl 60 "$u"
+    exit_is 3 ''
+    [ "$stderr" = "ndb: ValueSize (42): maxMemory exceeded" ]
+}
+
 @test "watch --count prints one JSON event per line, for changes by others" {
     local out="$BATS_TEST_TMPDIR/watch.out"
     "$NDB" watch --prefix job: --values --count 3 >"$out" 2>&1 &

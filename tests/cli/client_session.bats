@@ -315,7 +315,7 @@ $t"
     run --separate-stderr "$NDB" session save keep 12345
     exit_is 1 ""
     [ "$stderr" = "ndb: session 12345 does not exist; nothing was saved" ]
-    run --separate-stderr "$NDB" session save keep 5 "$t" 6 "$t"
+    run --separate-stderr "$NDB" session save keep 5 "$t" 6 "$t" 5 05
     exit_is 1 ""
     [ "$stderr" = $'ndb: session 5 does not exist; nothing was saved\nndb: session 6 does not exist; nothing was saved' ]
     [ "$(ls "$SNAPDIR/keep" | wc -l)" -eq 1 ]
