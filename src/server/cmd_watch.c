@@ -124,12 +124,16 @@ void cmd_SH_WATCH(request *r) {
         if (!a->count) return rsp_fail(r, ST_VALUE_SIZE, "'tkns' is empty");
         tkns = calloc(a->count, sizeof *tkns);
         if (!tkns) abort();
-        for (uint32_t i = 0, t = p[1] + 1; i < a->count; i++, t = req_tok(r, t)->next) {
-            char m[96];
+        /* every item's shape first, then the sessions (4.4: the request is
+         * checked before any token is looked up): an unknown token early in
+         * the list answered 100 where a malformed one after it is 101 */
+        for (uint32_t i = 0, t = p[1] + 1; i < a->count; i++, t = req_tok(r, t)->next)
             if (jnum_to_u64(r->doc, req_tok(r, t), &tkns[i])) {
                 free(tkns);
                 return rsp_fail(r, ST_SESSION_TOKEN_INVALID, "'tkns' must hold session tokens");
             }
+        for (uint32_t i = 0; i < a->count; i++) {
+            char m[96];
             if (!store_session(&r->srv->store, tkns[i])) {
                 snprintf(m, sizeof m, "session %llu does not exist", (unsigned long long)tkns[i]);
                 free(tkns);

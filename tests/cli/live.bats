@@ -514,6 +514,11 @@ nl() { printf '%s\n' "$@" | sed '$!b' | head -c -1; }
     req '{"KV_WATCH":{"prefix":"","values":1}}' '{"KV_WATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     req '{"SH_WATCH":{"tkns":[]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' is empty\",\"st\":42,\"tkn\":null}}"
     req '{"SH_WATCH":{"all":true,"tkns":[1]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' and 'all' exclude each other\",\"st\":13,\"tkn\":null}}"
+    # every token's shape before any lookup: 101 wherever the bad one is (an
+    # unknown token before it answered 100)
+    req '{"SH_WATCH":{"tkns":[5,"x"]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' must hold session tokens\",\"st\":101,\"tkn\":null}}"
+    req '{"SH_WATCH":{"tkns":["x",5]}}' "{\"SH_WATCH_RSP\":{\"m\":\"'tkns' must hold session tokens\",\"st\":101,\"tkn\":null}}"
+    req '{"SH_WATCH":{"tkns":[5]}}' '{"SH_WATCH_RSP":{"m":"session 5 does not exist","st":100,"tkn":null}}'
     req '{"KV_UNWATCH":{}}' '{"KV_UNWATCH_RSP":{"m":"Missing parameter","st":26,"tkn":null}}'
     req '{"KV_UNWATCH":{"id":-1}}' '{"KV_UNWATCH_RSP":{"m":"Param type incorrect","st":41,"tkn":null}}'
     OWN_SERVER=1
