@@ -53,7 +53,7 @@ static const cli_opt cli_opts[OPT__COUNT] = {
     [OPT_TTL] = {0, "ttl", "SECONDS", "expire the session after SECONDS (0 = never)"},
     [OPT_DELETE] = {0, "delete", NULL, "on expiry delete the session (default: only empty it)"},
     [OPT_EXTEND_GET] = {0, "extend-on-get", NULL, "each get restarts the expiry period"},
-    [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set or add restarts the expiry period"},
+    [OPT_EXTEND_SET] = {0, "extend-on-set", NULL, "each set, add, clear-set or incr restarts the expiry period"},
     [OPT_ALL] = {0, "all", NULL, "end every session"},
     [OPT_OBJECT] = {0, "object", NULL, "print an object of KEY: value even for one KEY"},
     [OPT_NULL] = {'0', "null", NULL, "key names are separated by NUL bytes, not newlines"},
