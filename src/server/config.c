@@ -99,7 +99,8 @@ static int fail_member(cfgwalk *w, const char *before, const char *after) {
 /* Apply the value token t of setting s. */
 static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
     if (s->type == ST_OBSOLETE) {
-        log_warn("config %s: '%s' is obsolete and ignored (%s)", w->file, s->member, s->help);
+        /* warned of by config_check_startup, once the log level (which
+         * the command line or a later member may set) is known */
     } else if (setting_from_json(s, field_of(w->cfg, s), &w->d, t)) {
         char suffix[128], said[512];
         if (setting_custom_error_take(suffix, sizeof suffix, said, sizeof said)) {
@@ -314,6 +315,10 @@ static int check_persist_path(const ndb_config *c, const char *src, char *err, s
 }
 
 int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
+    for (int i = 1; i < S_COUNT; i++)
+        if (settings_table[i].type == ST_OBSOLETE && c->origin[i] == ORIGIN_FILE)
+            log_warn("config %s: '%s' is obsolete and ignored (%s)", c->config_file, settings_table[i].member,
+                     settings_table[i].help);
     char src[96];
     setting_source_name(&settings_table[S_PERSIST_PATH], c->origin[S_PERSIST_PATH], src, sizeof src);
     if (c->persist_enabled && check_persist_path(c, src, err, errlen)) return -1;

@@ -87,6 +87,20 @@ static int unknown_option(const char *word) {
     return usage_error("unknown option '%s'; did you mean '--%s'?", word, sug);
 }
 
+/* The word that getopt refused.  An unknown long option is the word before
+ * optind; a character of a short one ("-port" is -p -o -r -t, and serve has
+ * no short option but -h) only when it ended its word: before that, getopt
+ * has not moved past the word yet, and the word before is another
+ * ("serve", or the value of the option before). */
+static const char *unknown_word(int argc, char **argv) {
+    const char *prev = argv[optind - 1];
+    size_t n = strlen(prev);
+    int ended = optopt > 0 && optopt < 256 && prev[0] == '-' && prev[1] != '-' && n > 1 &&
+                (unsigned char)prev[n - 1] == optopt;
+    if (optopt > 0 && optopt < 256 && !ended && optind < argc) return argv[optind];
+    return prev;
+}
+
 /* Apply one option to c: its value, and the BOOL it implies. */
 static int apply(ndb_config *c, const given *g) {
     const setting *s = g->s;
@@ -119,7 +133,7 @@ static int collect(int argc, char **argv, given *g, int *n) {
         if (opt == 'h') return SETTINGS_HELP;
         if (opt == '?' && optopt >= OPT_BASE)
             return usage_error("option '%s' does not take a value", argv[optind - 1]);
-        if (opt == '?') return unknown_option(argv[optind - 1]);
+        if (opt == '?') return unknown_option(unknown_word(argc, argv));
         if (opt == ':') return usage_error("option '%s' needs a value", argv[optind - 1]);
         int id = (opt - OPT_BASE) / 4;
         g[*n] = (given){&settings_table[id], (opt - OPT_BASE) % 4, optarg};

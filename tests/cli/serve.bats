@@ -301,6 +301,12 @@ ndb: info: tls: off (plain ws://)" ]
     bad --noProtectedMode "; did you mean '--auth' or '--no-auth'?"
     bad --users ": security.users is set in the config file only (--config FILE)"
     bad --version ""
+    # one dash: the word itself is named (it was the word before: '5', or 'serve')
+    bad -port "; did you mean '--port'?"
+    bad -persist "; did you mean '--persist'?"
+    bad -x ""
+    run "$NDB" serve -port 5
+    [ "${lines[0]}" = "ndb serve: unknown option '-port'; did you mean '--port'?" ]
 }
 
 @test "config file: core is accepted; the obsolete sessionsEnabled is ignored with a warning" {
@@ -310,6 +316,15 @@ ndb: info: tls: off (plain ws://)" ]
     [ "$(head -n 1 "$NDB_LOG")" = "ndb: warn: config $f: 'sessionsEnabled' is obsolete and ignored (sessions are always enabled)" ]
     run "$NDB" send '{"SH_NEW":{}}'
     [[ "$output" == '{"SH_NEW_RSP":{"st":1,"tkn":'* ]]
+    stop_server
+    # at log level error a server that runs well writes nothing: the
+    # warning came while the file was read, before the level was set
+    config "$f" '{"version":5,"sessionsEnabled":true,"logLevel":"error"}'
+    run timeout 1 "$NDB" serve --config "$f" --port 0
+    [ "$status" -eq 124 ] && [ "$output" = "" ]
+    config "$f" '{"version":5,"sessionsEnabled":true}'
+    run timeout 1 "$NDB" serve --config "$f" --port 0 --log-level error
+    [ "$status" -eq 124 ] && [ "$output" = "" ]
 }
 
 @test "bad option values: one line naming the option, a hint, exit 1" {

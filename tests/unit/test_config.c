@@ -93,6 +93,8 @@ static void test_protocol_format(void) {
                    "\"maxPayload\":4096,\"persist\":{\"enabled\":false,\"path\":\"./snap\"},"
                    "\"sessionsEnabled\":true}",
                    &c, err, sizeof err);
+    snprintf(c.config_file, sizeof c.config_file, "t.jsonc"); /* as --config sets it */
+    config_check_startup(&c, err, sizeof err); /* which warns of it, once the log level is known */
     CHECK_STR(capture_end(), "ndb: warn: config t.jsonc: 'sessionsEnabled' is obsolete and ignored (sessions are "
                              "always enabled)\n");
     CHECK_INT(rc, 0);
@@ -200,6 +202,9 @@ static void test_types(void) {
     /* OBSOLETE: any value (with the warning) */
     capture_begin();
     c = expect_ok("{\"sessionsEnabled\":{\"x\":[1]}}");
+    char warned[256];
+    snprintf(c.config_file, sizeof c.config_file, "t.jsonc");
+    config_check_startup(&c, warned, sizeof warned);
     CHECK_STR(capture_end(),
               "ndb: warn: config t.jsonc: 'sessionsEnabled' is obsolete and ignored (sessions are always enabled)\n");
 }
