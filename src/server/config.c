@@ -96,6 +96,22 @@ static int fail_member(cfgwalk *w, const char *before, const char *after) {
     return -1;
 }
 
+/* When the value's JSON type is not the setting's, say which it is: a
+ * quoted "22033" or "true" reads as the right value and the range alone
+ * did not tell what is wrong. */
+static void type_note(const setting *s, const jtok *t, strbuf *msg) {
+    int number = s->type == ST_UINT || s->type == ST_SIZE, boolean = s->type == ST_BOOL;
+    int text = s->type == ST_STRING || s->type == ST_PATH || s->type == ST_IP || s->type == ST_ENUM;
+    if (t->type == JT_STRING && (number || boolean))
+        sb_addf(msg, " (a string here: write %s without quotes%s)",
+                s->type == ST_SIZE ? "the number of bytes" : number ? "the number" : "true or false",
+                s->type == ST_SIZE ? " and without a K/M/G/T suffix" : "");
+    else if (text && t->type != JT_STRING)
+        sb_addf(msg, " (%s here: a string is written in quotes)",
+                t->type == JT_NUMBER ? "a number" : t->type == JT_NULL ? "null" : t->type == JT_ARRAY ? "an array"
+                : t->type == JT_OBJECT ? "an object" : "true or false");
+}
+
 /* Apply the value token t of setting s. */
 static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
     if (s->type == ST_OBSOLETE) {
@@ -110,6 +126,7 @@ static int apply_member(cfgwalk *w, const setting *s, const jtok *t) {
         strbuf msg = STRBUF_INIT;
         SB_ADD_LIT(&msg, " must be ");
         setting_expect(s, 0, &msg);
+        type_note(s, t, &msg);
         fail_member(w, "", msg.buf);
         sb_free(&msg);
         return -1;
@@ -280,6 +297,10 @@ int config_parse_text(ndb_config *cfg, const char *text, size_t len, const char 
 int config_load_file(ndb_config *cfg, const char *path, char *err, size_t errlen) {
     strbuf raw = STRBUF_INIT;
     int rc = -1;
+    if (!*path) { /* --config= : "cannot read config file : No such file" named nothing */
+        snprintf(err, errlen, "the config file's name is empty");
+        return -1;
+    }
     if (read_file(path, &raw, err, errlen) == 0)
         rc = config_parse_text(cfg, raw.buf ? raw.buf : "", raw.len, path, err, errlen);
     sb_free(&raw);

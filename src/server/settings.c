@@ -178,5 +178,9 @@ const setting *settings_by_other_spelling(const char *word, size_t n, int member
 
 void setting_source_name(const setting *s, enum setting_origin o, char *out, size_t outlen) {
     if ((o == ORIGIN_CLI && s->option) || !s->member) snprintf(out, outlen, "option '--%s'", s->option);
+    /* nobody wrote it: naming a config field sent a user without a config
+     * file looking for one */
+    else if (o == ORIGIN_DEFAULT && s->option)
+        snprintf(out, outlen, "the default of option '--%s' and field '%s'", s->option, s->member);
     else snprintf(out, outlen, "field '%s'", s->member);
 }

@@ -203,7 +203,8 @@ void settings_suggest(const char *word, int members, char *out, size_t outlen);
 const setting *settings_by_other_spelling(const char *word, size_t n, int members, int *negated);
 
 /* How to name s in a message, given where its value came from:
- * "option '--persist-path'" or "field 'persist.path'". */
+ * "option '--persist-path'", "field 'persist.path'", or for a default value
+ * "the default of option '--persist-path' and field 'persist.path'". */
 void setting_source_name(const setting *s, enum setting_origin o, char *out, size_t outlen);
 
 /* --------------------------------------------------------------- values

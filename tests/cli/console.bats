@@ -246,5 +246,5 @@ HTTP/1.1 404 Not Found" ]
     printf '{ "console": "no" }\n' >"$f"
     run "$NDB" serve --port 0 --config "$f"
     [ "$status" -eq 1 ]
-    [ "$output" = "ndb serve: config $f: 'console' must be true or false" ]
+    [ "$output" = "ndb serve: config $f: 'console' must be true or false (a string here: write true or false without quotes)" ]
 }

@@ -804,7 +804,7 @@ basic_wrong() {
     check '{"security":{"allowedOrigins":["https://ok.example","https://app.example/"]}}' "'security.allowedOrigins[1]' (\"https://app.example/\") must be an origin such as https://app.example.com:8443 (scheme://host[:port], no path), null or *"
     check '{"security":{"allowedHosts":["db.test",5]}}' "'security.allowedHosts[1]' must be a host name or IP address, without a port"
     check '{"security":{"allowedHosts":"db.test"}}' "'security.allowedHosts' must be an array whose items are each a host name or IP address, without a port"
-    check '{"security":{"protectedMode":"no"}}' "'security.protectedMode' must be true or false"
+    check '{"security":{"protectedMode":"no"}}' "'security.protectedMode' must be true or false (a string here: write true or false without quotes)"
     check '{"security":{"user":[]}}' "unknown member 'security.user' (did you mean 'security.users'?)"
     run "$NDB" serve --port 0 --allow-origin 'http://a/b'
     [ "$status" -eq 1 ]

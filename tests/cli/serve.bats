@@ -102,7 +102,7 @@ tls (config object "tls"):' ]
     config "$f" '{"version":5,"ip":"127.0.0.1","port":"1","maxPayload":100,"persist":{"enabled":false,"path":""}}'
     run "$NDB" serve --config "$f"
     [ "$status" -eq 1 ]
-    [ "$output" = "ndb serve: config $f: 'port' must be an integer from 1 to 65535" ]
+    [ "$output" = "ndb serve: config $f: 'port' must be an integer from 1 to 65535 (a string here: write the number without quotes)" ]
 
     config "$f" '{"version":5,"ip":"127.0.0.1","port":1,"maxPayload":63}'
     run "$NDB" serve --config "$f"
@@ -139,6 +139,9 @@ tls (config object "tls"):' ]
     run "$NDB" serve --config "$BATS_TEST_TMPDIR/missing.json"
     [ "$status" -eq 1 ]
     [[ "$output" == "ndb serve: cannot read config file $BATS_TEST_TMPDIR/missing.json: No such file or directory" ]]
+    run "$NDB" serve --config=
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: the config file's name is empty" ]
 }
 
 @test "persistence enabled with a missing directory fails at start-up, naming what was written" {
@@ -157,6 +160,12 @@ tls (config object "tls"):' ]
     run "$NDB" serve --port 0 --config "$f"
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: persist enabled but path is empty (field 'persist.path')" ]
+    # nobody wrote it: the default is named as such (it named a config field
+    # to a user who had no config file)
+    cd "$BATS_TEST_TMPDIR"
+    run "$NDB" serve --port 0 --persist
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: persist path is not a directory or does not exist: ./data (the default of option '--persist-path' and field 'persist.path')" ]
 }
 
 @test "bad options are usage errors with exit 1" {
@@ -260,16 +269,17 @@ ndb: info: tls: off (plain ws://)" ]
     config_refused '{"securty":{}}' "unknown member 'securty' (did you mean 'security'?)"
     config_refused '{"limits":{"maxMemroy":1}}' "unknown member 'limits.maxMemroy' (did you mean 'limits.maxMemory'?)"
     config_refused '{"persist":{"enable":true}}' "unknown member 'persist.enable' (did you mean 'persist.enabled'?)"
-    config_refused '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624"
+    config_refused '{"limits":{"maxMemory":"1G"}}' "'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624 (a string here: write the number of bytes without quotes and without a K/M/G/T suffix)"
     config_refused '{"limits":5}' "'limits' must be an object"
-    config_refused '{"persist":{"enabled":"yes"}}' "'persist.enabled' must be true or false"
+    config_refused '{"persist":{"enabled":"yes"}}' "'persist.enabled' must be true or false (a string here: write true or false without quotes)"
     config_refused '{"ip":"localhost"}' "'ip' must be an IPv4 or IPv6 address literal"
     config_refused '{"logLevel":"loud"}' "'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\""
     config_refused '{"sessions":{"tokenBits":32}}' "'sessions.tokenBits' must be 53 or 64"
     config_refused '{"sessions":{"checkIntervalMs":0}}' "'sessions.checkIntervalMs' must be a number of milliseconds from 1 to 1000"
-    config_refused '{"limits":{"maxTotalWatchBytes":"1G"}}' "'limits.maxTotalWatchBytes' must be a number of bytes from 0 to 1125899906842624"
+    config_refused '{"limits":{"maxTotalWatchBytes":"1G"}}' "'limits.maxTotalWatchBytes' must be a number of bytes from 0 to 1125899906842624 (a string here: write the number of bytes without quotes and without a K/M/G/T suffix)"
     config_refused '{"limits":{"maxPendingConnections":-1}}' "'limits.maxPendingConnections' must be an integer from 0 to 1000000"
-    config_refused '{"coreDumps":"yes"}' "'coreDumps' must be true or false"
+    config_refused '{"coreDumps":"yes"}' "'coreDumps' must be true or false (a string here: write true or false without quotes)"
+    config_refused '{"persist":{"path":5}}' "'persist.path' must be a directory name of at most 4095 bytes (a number here: a string is written in quotes)"
     # a member given twice, at any depth: jq and editors show the last, the parser kept the first
     config_refused '{"security":{"users":[]},"security":{}}' "'security' is given twice (JSON tools disagree on which one counts: keep one)"
     config_refused '{"security":{"users":[{"name":"v","role":"admin","password":"x","role":"read"}]}}' \

@@ -128,7 +128,7 @@ static void test_optional_members(void) {
     /* version is checked only when present */
     c = expect_ok("{\"version\":5}");
     expect_error("{\"version\":4}", "config t.jsonc: 'version' must be 5");
-    expect_error("{\"version\":\"5\"}", "config t.jsonc: 'version' must be 5");
+    expect_error("{\"version\":\"5\"}", "config t.jsonc: 'version' must be 5 (a string here: write the number without quotes)");
 }
 
 /* Each type from the config file: valid values, edges, wrong types. */
@@ -142,7 +142,7 @@ static void test_types(void) {
     expect_error("{\"port\":-1}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
     expect_error("{\"port\":80.0}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
     expect_error("{\"port\":8e1}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
-    expect_error("{\"port\":\"80\"}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
+    expect_error("{\"port\":\"80\"}", "config t.jsonc: 'port' must be an integer from 1 to 65535 (a string here: write the number without quotes)");
     expect_error("{\"port\":99999999999999999999999}", "config t.jsonc: 'port' must be an integer from 1 to 65535");
     expect_error("{\"maxPayload\":63}", "config t.jsonc: 'maxPayload' must be a number of bytes from 64 to 67108864");
     expect_error("{\"maxPayload\":67108865}",
@@ -159,27 +159,31 @@ static void test_types(void) {
     expect_error("{\"limits\":{\"maxMemory\":1125899906842625}}",
                  "config t.jsonc: 'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624");
     expect_error("{\"limits\":{\"maxMemory\":\"1G\"}}",
-                 "config t.jsonc: 'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624");
+                 "config t.jsonc: 'limits.maxMemory' must be a number of bytes from 0 to 1125899906842624 (a string "
+                 "here: write the number of bytes without quotes and without a K/M/G/T suffix)");
     expect_error("{\"limits\":{\"outputHighWater\":1}}",
                  "config t.jsonc: 'limits.outputHighWater' must be a number of bytes from 1024 to 4294967296");
     /* BOOL */
     c = expect_ok("{\"persist\":{\"enabled\":true}}");
     CHECK_INT(c.persist_enabled, 1);
     expect_error("{\"persist\":{\"enabled\":1}}", "config t.jsonc: 'persist.enabled' must be true or false");
-    expect_error("{\"persist\":{\"enabled\":\"true\"}}", "config t.jsonc: 'persist.enabled' must be true or false");
+    expect_error("{\"persist\":{\"enabled\":\"true\"}}",
+                 "config t.jsonc: 'persist.enabled' must be true or false (a string here: write true or false without "
+                 "quotes)");
     /* IP */
     c = expect_ok("{\"ip\":\"::1\"}");
     CHECK_STR(c.ip, "::1");
     expect_error("{\"ip\":\"localhost\"}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
-    expect_error("{\"ip\":1}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
+    expect_error("{\"ip\":1}",
+                 "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal (a number here: a string is written in quotes)");
     expect_error("{\"ip\":\"127.0.0.1\\u0000x\"}", "config t.jsonc: 'ip' must be an IPv4 or IPv6 address literal");
     /* PATH: any name, empty allowed (a disabled persist section of old configs has "") */
     c = expect_ok("{\"persist\":{\"path\":\"\"}}");
     CHECK_STR(c.persist_path, "");
     c = expect_ok("{\"persist\":{\"path\":\"/var/lib/\\u00e9\"}}");
     CHECK_STR(c.persist_path, "/var/lib/\xc3\xa9");
-    expect_error("{\"persist\":{\"path\":1}}",
-                 "config t.jsonc: 'persist.path' must be a directory name of at most 4095 bytes");
+    expect_error("{\"persist\":{\"path\":1}}", "config t.jsonc: 'persist.path' must be a directory name of at most 4095 "
+                                                 "bytes (a number here: a string is written in quotes)");
     {
         static char big[PATH_MAX + 64];
         int n = snprintf(big, sizeof big, "{\"persist\":{\"path\":\"");
@@ -192,8 +196,8 @@ static void test_types(void) {
     CHECK_INT(c.log_level, LOG_DEBUG);
     expect_error("{\"logLevel\":\"loud\"}",
                  "config t.jsonc: 'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\"");
-    expect_error("{\"logLevel\":2}",
-                 "config t.jsonc: 'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\"");
+    expect_error("{\"logLevel\":2}", "config t.jsonc: 'logLevel' must be one of \"error\", \"warn\", \"info\", \"debug\" (a "
+                                      "number here: a string is written in quotes)");
     /* CUSTOM */
     c = expect_ok("{\"sessions\":{\"tokenBits\":64}}");
     CHECK_INT(c.token_bits, 64);
