@@ -142,6 +142,11 @@ tls (config object "tls"):' ]
     run "$NDB" serve --config=
     [ "$status" -eq 1 ]
     [ "$output" = "ndb serve: the config file's name is empty" ]
+    # past the parser's depth the bracket is valid JSON: the depth is named
+    python3 -c "print('{\"a\": /* [ */ \"[\", \"limits\":' + '[' * 5000 + ']' * 5000 + '}')" >"$BATS_TEST_TMPDIR/deep.jsonc"
+    run "$NDB" serve --config "$BATS_TEST_TMPDIR/deep.jsonc"
+    [ "$status" -eq 1 ]
+    [ "$output" = "ndb serve: config $BATS_TEST_TMPDIR/deep.jsonc: Config file not valid JSON at line 1, column 1052 (byte 1051): arrays and objects nested deeper than 1024 levels" ]
 }
 
 @test "persistence enabled with a missing directory fails at start-up, naming what was written" {
