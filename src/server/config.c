@@ -408,5 +408,10 @@ int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
                  "reading is disconnected at maxOutputBytes instead of being sent an overflow event; lower --watch-output "
                  "or raise --max-output",
                  c->watch_output, c->max_output);
+    if (c->out_high_water >= c->max_output)
+        log_warn("limits.outputHighWater (%zu) is not below limits.maxOutputBytes (%zu): a client that stops reading "
+                 "is disconnected before back-pressure stops reading its requests; lower --output-high-water or raise "
+                 "--max-output",
+                 c->out_high_water, c->max_output);
     return 0;
 }

@@ -1012,6 +1012,14 @@ PY
     ! grep -q "is not above limits.maxPayload" "$NDB_LOG"
 }
 
+@test "outputHighWater not below maxOutputBytes: a warning at start (back-pressure could never act); the defaults give none" {
+    start_server --output-high-water 4G --max-output 64K --max-payload 32K --watch-output 32K
+    grep -qF "warn: limits.outputHighWater (4294967296) is not below limits.maxOutputBytes (65536): a client that stops reading is disconnected before back-pressure stops reading its requests; lower --output-high-water or raise --max-output" "$NDB_LOG"
+    stop_server
+    start_server
+    ! grep -q "limits.outputHighWater" "$NDB_LOG"
+}
+
 @test "watchOutputBytes not below maxOutputBytes: a warning at start (a watcher that stops reading would be closed, never told overflow); the defaults give none" {
     start_server --watch-output 64M
     grep -qF "warn: limits.watchOutputBytes (67108864) is not below limits.maxOutputBytes (67108864): a watcher that stops reading is disconnected at maxOutputBytes instead of being sent an overflow event; lower --watch-output or raise --max-output" "$NDB_LOG"
