@@ -87,8 +87,7 @@ int pwhash_parse(pwhash *h, const char *text, size_t n, char *err, size_t errlen
     size_t flen, pos = 1;
     memset(h, 0, sizeof *h);
     if (n == 0 || text[0] != '$' || n >= PWHASH_MAX_TEXT) {
-        snprintf(err, errlen, "not a password hash (make one with 'ndb passwd'; it starts with '$%s$')",
-                 PWHASH_SCHEME);
+        snprintf(err, errlen, "it does not start with '$%s$' (a plain password is never stored)", PWHASH_SCHEME);
         return -1;
     }
     if (next_field(text, n, &pos, &f, &flen) || flen != strlen(PWHASH_SCHEME) || memcmp(f, PWHASH_SCHEME, flen)) {
@@ -109,15 +108,16 @@ int pwhash_parse(pwhash *h, const char *text, size_t n, char *err, size_t errlen
     }
     for (size_t i = 2; i < flen; i++) {
         if (f[i] < '0' || f[i] > '9' || it > PWHASH_MAX_ITERATIONS) {
-            snprintf(err, errlen, "the iteration count must be a number from %u to %u", PWHASH_MIN_ITERATIONS,
+            /* the same words as a count out of range (not echoed: it may hold anything) */
+            snprintf(err, errlen, "the iteration count must be a whole number from %u to %u", PWHASH_MIN_ITERATIONS,
                      PWHASH_MAX_ITERATIONS);
             return -1;
         }
         it = it * 10 + (uint64_t)(f[i] - '0');
     }
     if (it < PWHASH_MIN_ITERATIONS || it > PWHASH_MAX_ITERATIONS) {
-        snprintf(err, errlen, "the iteration count %llu is outside %u..%u", (unsigned long long)it,
-                 PWHASH_MIN_ITERATIONS, PWHASH_MAX_ITERATIONS);
+        snprintf(err, errlen, "the iteration count must be a whole number from %u to %u, not %llu",
+                 PWHASH_MIN_ITERATIONS, PWHASH_MAX_ITERATIONS, (unsigned long long)it);
         return -1;
     }
     h->iterations = (uint32_t)it;

@@ -796,7 +796,7 @@ basic_wrong() {
     check '{"security":{"users":{}}}' "'security.users' must be an array of users, each {\"name\": ..., \"password\": \"<hash from ndb passwd>\", \"role\": \"read\" | \"write\" | \"admin\"}"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'"}]}}' "'security.users[0]' lacks the member \"role\" (a user is {\"name\", \"password\", \"role\"})"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"root"}]}}' "'security.users[0].role' must be \"read\", \"write\" or \"admin\""
-    check '{"security":{"users":[{"name":"a","password":"hunter2","role":"read"}]}}' "'security.users[0].password' is not a password hash from 'ndb passwd': not a password hash (make one with 'ndb passwd'; it starts with '\$pbkdf2-sha256\$')"
+    check '{"security":{"users":[{"name":"a","password":"hunter2","role":"read"}]}}' "'security.users[0].password' is not a password hash from 'ndb passwd': it does not start with '\$pbkdf2-sha256\$' (a plain password is never stored)"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read","admin":true}]}}' "'security.users[0]' has an unknown member \"admin\" (a user is {\"name\", \"password\", \"role\"})"
     check '{"security":{"users":[{"name":"a","password":"'"$h"'","role":"read"},{"name":"a","password":"'"$h"'","role":"admin"}]}}' "'security.users[1].name': the user \"a\" is listed twice"
     check '{"security":{"users":[{"name":"a:b","password":"'"$h"'","role":"read"}]}}' "'security.users[0].name' must be 1 to 64 bytes without control characters or ':'"
