@@ -481,6 +481,11 @@ static size_t bracket_scan(const char *s, size_t n, unsigned limit, unsigned *mo
         if (c == '"') { /* skip the string, escapes included */
             for (i++; i < n && s[i] != '"'; i++)
                 if (s[i] == '\\') i++;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '/') { /* comments, in text a user wrote */
+            while (i < n && s[i] != '\n') i++;
+        } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+            for (i += 2; i + 1 < n && !(s[i] == '*' && s[i + 1] == '/'); i++) {}
+            i++;
         } else if (c == '[' || c == '{') {
             if (depth == limit) return i;
             if (++depth > *most) *most = depth;

@@ -92,8 +92,9 @@ unsigned jdoc_depth(const jdoc *d, uint32_t tok);
  * writes, or text spliced from it: no comments), in one pass over the
  * brackets outside strings. */
 unsigned json_text_depth(const char *s, size_t n);
-/* The byte of such text (or of any text, brackets counted outside strings)
- * that opens nesting level limit + 1, or n when it nests no deeper. */
+/* The byte of such text (or of any text, brackets counted outside strings
+ * and comments) that opens nesting level limit + 1, or n when it nests no
+ * deeper. */
 size_t json_text_deeper_at(const char *s, size_t n, unsigned limit);
 
 /* Length of the valid UTF-8 character starting at s (n bytes available),

@@ -247,30 +247,6 @@ static int all_blank(const char *text, size_t len) {
  * comma before '}' or ']', and single quotes.  A byte offset alone sends a
  * newcomer counting characters through the file.  text starts `skipped`
  * bytes into the file (after a byte-order mark). */
-/* How many arrays and objects are open at byte pos of text (strings and
- * comments skipped): the parser stops at an opening bracket past its
- * depth limit, a place where the bracket itself is valid JSON. */
-static unsigned nesting_at(const char *text, size_t pos) {
-    unsigned depth = 0;
-    for (size_t i = 0; i < pos; i++) {
-        char c = text[i];
-        if (c == '"') {
-            for (i++; i < pos && text[i] != '"'; i++)
-                if (text[i] == '\\') i++;
-        } else if (c == '/' && i + 1 < pos && text[i + 1] == '/') {
-            while (i < pos && text[i] != '\n') i++;
-        } else if (c == '/' && i + 1 < pos && text[i + 1] == '*') {
-            for (i += 2; i + 1 < pos && !(text[i] == '*' && text[i + 1] == '/'); i++) {}
-            i++;
-        } else if (c == '[' || c == '{') {
-            depth++;
-        } else if ((c == ']' || c == '}') && depth) {
-            depth--;
-        }
-    }
-    return depth;
-}
-
 static void describe_stop(const char *text, size_t len, size_t pos, size_t skipped, char *out, size_t outlen) {
     size_t line = 1, col = 1;
     if (pos > len) pos = len;
@@ -292,7 +268,9 @@ static void describe_stop(const char *text, size_t len, size_t pos, size_t skipp
         snprintf(out, outlen, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8");
         return;
     }
-    if ((text[pos] == '[' || text[pos] == '{') && nesting_at(text, pos) >= JSON_MAX_DEPTH) {
+    /* the parser stops at a bracket opening a level past its depth, where
+     * the bracket itself is valid JSON */
+    if (json_text_deeper_at(text, pos + 1, JSON_MAX_DEPTH) == pos) {
         snprintf(out, outlen, "arrays and objects nested deeper than %d levels", JSON_MAX_DEPTH);
         return;
     }

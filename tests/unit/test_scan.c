@@ -183,6 +183,10 @@ static void test_text_depth(void) {
     CHECK(json_text_deeper_at("[\"[[\",[[1]]]", 12, 2) == 7);
     CHECK(json_text_deeper_at("[[],[]]", 7, 1) == 1);
     CHECK(json_text_deeper_at("1", 1, 0) == 1);
+    /* brackets in comments (a config file's, a value typed) do not count */
+    CHECK(json_text_deeper_at("// [\n[[", 7, 1) == 6);
+    CHECK(json_text_deeper_at("/* [ */[[", 9, 1) == 8);
+    CHECK(json_text_deeper_at("/* [[ ", 6, 0) == 6); /* an unclosed comment */
 }
 
 /* The string scanner looks at eight bytes at a time: a quote, backslash,
