@@ -282,7 +282,8 @@ static int answers_request(const cli_ctx *c) {
     jdoc q = JDOC_INIT;
     jstr_decode(&c->rsp, &c->rsp.toks[1], &got);
     int ok = got.len == 3 && !memcmp(got.buf, "ERR", 3);
-    if (!ok && jdoc_parse(&q, c->req.buf, c->req.len, NULL) == 0 && q.toks[0].type == JT_OBJECT && q.toks[0].count == 1) {
+    if (!ok && jdoc_parse(&q, c->req.buf, c->req.len, NULL) == 0 && q.toks[0].type == JT_OBJECT &&
+        q.toks[0].count == 1) {
         jstr_decode(&q, &q.toks[1], &want);
         SB_ADD_LIT(&want, "_RSP");
         ok = got.len == want.len && !memcmp(got.buf, want.buf, got.len);

@@ -140,7 +140,6 @@ static void auto_done(ndb_server *s, bg_job *job, const bg_result *res) {
     d->retry_delay_ms = 0;
 }
 
-/* Queue an automatic snapshot (at most one waits or runs). */
 /* Has this database ever held anything: a journal record or an automatic
  * snapshot (even an empty one) found at start, or a change since?  Until
  * then an automatic snapshot would record an emptiness that no one made,
@@ -151,6 +150,7 @@ static int has_history(const ndb_server *s) {
     return d->recovered || s->store.changes != d->changes_at_start;
 }
 
+/* Queue an automatic snapshot (at most one waits or runs). */
 static void submit_auto(ndb_server *s, const char *why) {
     durability *d = s->dur;
     if (bgsave_auto_pending(&d->bg)) return;
@@ -740,7 +740,8 @@ int durability_shutdown(ndb_server *s) {
      * start would read by the new one (a key set for an hour came back
      * expired after a clean stop), so the final save writes them anew. */
     if (!lost && d->started && d->automatic &&
-        (clock_stale(d) || (cfg->save.n && (s->store.changes != d->changes_at_save || (!d->snap_gen && has_history(s))))))
+        (clock_stale(d) ||
+         (cfg->save.n && (s->store.changes != d->changes_at_save || (!d->snap_gen && has_history(s))))))
         lost = final_snapshot(s, 0);
     if (d->jn.fd >= 0) {
         store_remove_sink(&s->store, journal_sink, &d->jn);

@@ -611,7 +611,6 @@ static int sums_malformed(const char *text, const char *file, char *err, size_t 
     for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
         line++;
         size_t n = strcspn(l, "\n");
-        if (n == 0 && !l[n]) break; /* no newline after the last line */
         const char *crc = n > 9 ? l + n - 8 : NULL, *sp2 = crc ? crc - 1 : NULL, *bytes = NULL;
         int ok = sp2 && *sp2 == ' ' && strspn(crc, "0123456789abcdefABCDEF") >= 8;
         if (ok) { /* the size: digits between the two last spaces, at most 2^64-1 */
