@@ -616,23 +616,16 @@ b'
     # a peer that answers every request with a count: info printed {"cnt":0}
     # and count printed 0 for a bool test, all with exit 0
     local rsp='{"KV_COUNT_RSP":{"cnt":0,"st":1}}'
-    start_silent_listener 8 ws "$rsp"
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" info
+    ndb_against "$rsp" info
     exit_is 2 ""
     [ "$stderr" = "ndb: the server's answer is to another request: $rsp" ]
-    stop_silent_listener
-    start_silent_listener 8 ws "$rsp"
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" contains a
+    ndb_against "$rsp" contains a
     exit_is 2 ""
     [ "$stderr" = "ndb: the server's answer is to another request: $rsp" ]
     # the answer it asked for is taken, and so is ERR
-    stop_silent_listener
-    start_silent_listener 8 ws "$rsp"
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" count
+    ndb_against "$rsp" count
     exit_is 0 "0"
-    stop_silent_listener
-    start_silent_listener 8 ws '{"ERR":{"m":"","st":3}}'
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" count
+    ndb_against '{"ERR":{"m":"","st":3}}' count
     exit_is 3 ""
     [ "$stderr" = "ndb: JsonInvalid (3): the server could not parse the request" ]
 }
@@ -645,13 +638,11 @@ b'
     e150=$(python3 -c 'print("é" * 150, end="")')
     e95=$(python3 -c 'print("é" * 95, end="")') # 200 bytes with the 9 before, less half an é
     e75=$(python3 -c 'print("é" * 75, end="")') # 160 bytes, the same way
-    start_silent_listener 8 ws "$esc$e150"
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" get a
+    ndb_against "$esc$e150" get a
     exit_is 2 ""
     [ "$stderr" = "ndb: the server's answer is not understood: \\x1b]0;owned\\x07$e95..." ]
     # so is the answer to a login, at most 160 bytes (it ended in \xc3,
     # the first byte of an é)
-    stop_silent_listener
     start_silent_listener 8 ws "$esc$e150"
     run --separate-stderr env NDB_PASSWORD=pw "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" --user u get a
     exit_is 2 ""
@@ -675,16 +666,12 @@ b'
     # title) obeyed by the terminal.  Now as every server message: control
     # characters as spaces (C1 ones as \xhh); an event that is not JSON is
     # quoted as `ndb watch` quotes it
-    start_silent_listener 8 ws '{"KV_WATCH_RSP":{"m":"\u001b]0;owned\u0007 no\u009b","st":100}}'
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" watch a
+    ndb_against '{"KV_WATCH_RSP":{"m":"\u001b]0;owned\u0007 no\u009b","st":100}}' watch a
     exit_is 1 ""
     [ "$stderr" = 'ndb:  ]0;owned  no\xc2\x9b' ]
-    stop_silent_listener
-    start_silent_listener 8 ws '{"KV_SAVE_RSP":{"m":"dataset names \u001b]0;owned\u0007!","st":42}}'
-    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" save x
+    ndb_against '{"KV_SAVE_RSP":{"m":"dataset names \u001b]0;owned\u0007!","st":42}}' save x
     exit_is 3 ""
     [ "$stderr" = 'ndb: ValueSize (42): invalid dataset name "x": dataset names  ]0;owned !' ]
-    stop_silent_listener
     start_silent_listener 8 ws $'{"KV_EVENT":\e]0;owned\a}'
     run --separate-stderr bash -c 'printf "get a\n" | "$1" --url "ws://127.0.0.1:$2/" --timeout 1 repl' _ "$NDB" "$SILENT_PORT"
     exit_is 2 ""

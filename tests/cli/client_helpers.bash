@@ -107,6 +107,18 @@ while time.time() < end:
     SILENT_PORT=$(cat "$f")
 }
 
+# ndb_against ANSWER ARGS...: `ndb ARGS...` (status, output and stderr as
+# `run --separate-stderr` sets them) against a listener that completes the
+# WebSocket handshake and answers every request with ANSWER; the listener
+# is stopped afterwards.
+ndb_against() {
+    local answer=$1
+    shift
+    start_silent_listener 8 ws "$answer"
+    run --separate-stderr "$NDB" --url "ws://127.0.0.1:$SILENT_PORT/" "$@"
+    stop_silent_listener
+}
+
 stop_silent_listener() {
     [ -n "${SILENT_PID:-}" ] || return 0
     kill "$SILENT_PID" 2>/dev/null || true
