@@ -100,6 +100,10 @@ static int fail_member(cfgwalk *w, const char *before, const char *after) {
  * quoted "22033" or "true" reads as the right value and the range alone
  * did not tell what is wrong. */
 static void type_note(const setting *s, const jtok *t, strbuf *msg) {
+    static const char *const kind[] = {[JT_NULL] = "null",     [JT_FALSE] = "true or false",
+                                       [JT_TRUE] = "true or false", [JT_NUMBER] = "a number",
+                                       [JT_STRING] = "a string", [JT_ARRAY] = "an array",
+                                       [JT_OBJECT] = "an object"};
     int number = s->type == ST_UINT || s->type == ST_SIZE, boolean = s->type == ST_BOOL;
     int text = s->type == ST_STRING || s->type == ST_PATH || s->type == ST_IP || s->type == ST_ENUM;
     if (t->type == JT_STRING && (number || boolean))
@@ -107,9 +111,7 @@ static void type_note(const setting *s, const jtok *t, strbuf *msg) {
                 s->type == ST_SIZE ? "the number of bytes" : number ? "the number" : "true or false",
                 s->type == ST_SIZE ? " and without a K/M/G/T suffix" : "");
     else if (text && t->type != JT_STRING)
-        sb_addf(msg, " (%s here: a string is written in quotes)",
-                t->type == JT_NUMBER ? "a number" : t->type == JT_NULL ? "null" : t->type == JT_ARRAY ? "an array"
-                : t->type == JT_OBJECT ? "an object" : "true or false");
+        sb_addf(msg, " (%s here: a string is written in quotes)", kind[t->type]);
 }
 
 /* Apply the value token t of setting s. */
