@@ -154,6 +154,18 @@ int snap_dir_busy(const char *dir) {
     return busy;
 }
 
+/* BASE/NAME into dataset; -1 with err when it is longer than a dataset's
+ * path may be (SNAP_DATASET_PATH_MAX: the save and the load use this one
+ * bound, so that what is saved can be loaded). */
+static int dataset_path(char dataset[SNAP_DATASET_PATH_MAX + 1], const char *base, const char *name, char *err,
+                        size_t errlen) {
+    int len = snprintf(dataset, SNAP_DATASET_PATH_MAX + 1, "%s/%s", base, name);
+    if (len >= 0 && len <= SNAP_DATASET_PATH_MAX) return 0;
+    snprintf(err, errlen, "dataset path too long: %zu bytes of directory, '/' and %zu of name, over %d "
+                          "(a snapshot's files go below it)", strlen(base), strlen(name), SNAP_DATASET_PATH_MAX);
+    return -1;
+}
+
 /* Create w->dir, the new snapshot's directory in `dataset`.  Its name is
  * the wall clock in nanoseconds, but always above every snapshot already
  * there: loads take the highest name as the newest, and retention keeps
@@ -216,13 +228,8 @@ int snap_begin(snap_writer *w, const char *base, const char *name, int type, cha
     w->start_ms = wall_ms();
     w->open_text = type == SNAP_KV ? "{ \"keys\":{" : "[";
     w->close_text = type == SNAP_KV ? "}}" : "]";
-    char dataset[PATH_MAX], sub[PATH_MAX + 16];
-    int len = snprintf(dataset, sizeof dataset, "%s/%s", base, name);
-    if (len < 0 || len > SNAP_DATASET_PATH_MAX) {
-        snprintf(err, errlen, "dataset path too long: %zu bytes of directory, '/' and %zu of name, over %d "
-                 "(a snapshot's files go below it)", strlen(base), strlen(name), SNAP_DATASET_PATH_MAX);
-        return -1;
-    }
+    char dataset[SNAP_DATASET_PATH_MAX + 1], sub[PATH_MAX + 16];
+    if (dataset_path(dataset, base, name, err, errlen)) return -1;
     if (mkdir_p1(dataset) || fsync_dir(base)) {
         snprintf(err, errlen, "cannot create dataset directory %s: %s", dataset, strerror(errno));
         return -1;
@@ -408,12 +415,7 @@ size_t snap_list_newest_first(DIR *d, uint64_t **out) {
 static int find_latest_once(const char *base, const char *name, snap_found *out, char *err, size_t errlen, int warn,
                             size_t *listed) {
     char dataset[SNAP_DATASET_PATH_MAX + 1];
-    int len = snprintf(dataset, sizeof dataset, "%s/%s", base, name);
-    if (len < 0 || len > SNAP_DATASET_PATH_MAX) {
-        snprintf(err, errlen, "dataset path too long: %zu bytes of directory, '/' and %zu of name, over %d "
-                 "(a snapshot's files go below it)", strlen(base), strlen(name), SNAP_DATASET_PATH_MAX);
-        return -1;
-    }
+    if (dataset_path(dataset, base, name, err, errlen)) return -1;
     out->sums = NULL;
     DIR *dir = opendir(dataset);
     if (!dir) {
