@@ -10,17 +10,16 @@
 #ifndef NDB_BENCH_ARGS_H
 #define NDB_BENCH_ARGS_H
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "client/cli.h" /* cli_parse_u64, cli_plain_number: the command line's own checks */
 
 /* A whole number from min to max (decimal digits only). */
 static inline unsigned long long bench_arg_whole(const char *prog, const char *what, const char *s,
                                                  unsigned long long min, unsigned long long max) {
-    char *end;
-    errno = 0;
-    unsigned long long v = *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
-    if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+    uint64_t v;
+    if (cli_parse_u64(s, &v) || v < min || v > max) {
         fprintf(stderr, "%s: %s must be a whole number from %llu to %llu, not '%s'\n", prog, what, min, max, s);
         exit(2);
     }
@@ -29,10 +28,8 @@ static inline unsigned long long bench_arg_whole(const char *prog, const char *w
 
 /* A number (decimals allowed) from min to max. */
 static inline double bench_arg_real(const char *prog, const char *what, const char *s, double min, double max) {
-    char *end;
-    errno = 0;
-    double v = *s >= '0' && *s <= '9' ? strtod(s, &end) : -1;
-    if (*s < '0' || *s > '9' || *end || errno || !(v >= min && v <= max)) {
+    double v = cli_plain_number(s) ? strtod(s, NULL) : -1;
+    if (!(v >= min && v <= max)) {
         fprintf(stderr, "%s: %s must be a number from %g to %g, not '%s'\n", prog, what, min, max, s);
         exit(2);
     }
