@@ -36,6 +36,8 @@ enum change_kind {
                        * (0 = it no longer expires); its value is unchanged */
     CH_SESSION_EXPIRY, /* session tkn's expiry settings are now ex and its
                         * deadline deadline_ns (0 when ex.duration is 0) */
+    CH_KIND_LAST = CH_SESSION_EXPIRY /* a journal record of a later kind was
+                                      * written by a newer ndb (recovery.c) */
 };
 
 /* Why a change happened: what watchers are told; replay ignores it. */

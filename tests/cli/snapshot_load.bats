@@ -190,14 +190,9 @@ nest() { printf '%s%s%s' "$(printf '[%.0s' $(seq "$1"))" "$2" "$(printf ']%.0s' 
     d=$(ls -d "$P"/users/1*)
     [ "$(cat "$d/checksums")" = "data/0 $(stat -c %s "$d/data/0") $(python3 -c '
 import sys
-def crc(b):
-    c = 0xFFFFFFFF
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
-    return c ^ 0xFFFFFFFF
-print("%08x" % crc(open(sys.argv[1], "rb").read()))' "$d/data/0")" ]
+sys.path.insert(0, sys.argv[1])
+from journal_edit import crc32c
+print("%08x" % crc32c(open(sys.argv[2], "rb").read()))' "$BATS_TEST_DIRNAME" "$d/data/0")" ]
     cp "$d/data/0" "$BATS_TEST_TMPDIR/0"
     local n
     n=$(stat -c %s "$d/data/0")

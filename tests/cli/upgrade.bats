@@ -141,32 +141,14 @@ expired while no server ran: 0 keys and 1 session (a start-up removes the keys, 
 
 # set_journal_version FILE V: give journal FILE's header format version V,
 # with its checksum right — as a later ndb would write it
-set_journal_version() {
-    python3 - "$1" "$2" <<'PY'
-import struct, sys
-def crc32c(data):
-    crc = 0xffffffff
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
-path, v = sys.argv[1], int(sys.argv[2])
-d = bytearray(open(path, 'rb').read())
-assert struct.unpack('<I', d[36:40])[0] == crc32c(d[:36])
-d[8:12] = struct.pack('<I', v)
-d[36:40] = struct.pack('<I', crc32c(d[:36]))
-open(path, 'wb').write(d)
-PY
-}
+set_journal_version() { python3 "$BATS_TEST_DIRNAME/journal_edit.py" version "$1" "$2"; }
 
-@test "a journal file of a format version this ndb does not read is not damage: check, repair and start-up say so and keep it" {
-    # after a downgrade, the newer ndb's journal: a repair that cut it away
-    # (as damage at byte 0) would drop every write since the last snapshot
-    local j="$P/@ndb/journal/00000000000000000002.jnl"
-    set_journal_version "$j" 2
+# refused_as_another_version FILE MESSAGE: journal check, journal repair
+# and a start-up on $P each refuse with MESSAGE, status 1, as not damage,
+# and leave journal FILE (the path's only one) as it was
+refused_as_another_version() {
+    local j=$1 msg=$2
     cp "$j" "$BATS_TEST_TMPDIR/saved.jnl"
-    local msg="journal file $j was written by another version of ndb, in journal format version 2 (this ndb reads version 1): start that version"
     run -1 "$NDB" journal check --persist-path "$P"
     [ "$output" = "$msg
 not recoverable: this is not journal damage; a repair cannot help" ]
@@ -178,4 +160,21 @@ cannot repair: this is not journal damage" ]
     run -1 "$NDB" serve --port 0 --persist-path "$P" --journal everysec
     [ "$output" = "ndb serve: $msg" ]
     cmp "$j" "$BATS_TEST_TMPDIR/saved.jnl"
+}
+
+@test "a journal file of a format version this ndb does not read is not damage: check, repair and start-up say so and keep it" {
+    # after a downgrade, the newer ndb's journal: a repair that cut it away
+    # (as damage at byte 0) would drop every write since the last snapshot
+    local j="$P/@ndb/journal/00000000000000000002.jnl"
+    set_journal_version "$j" 2
+    refused_as_another_version "$j" "journal file $j was written by another version of ndb, in journal format version 2 (this ndb reads version 1): start that version"
+}
+
+@test "a journal record of a change kind this ndb does not know is not damage: check, repair and start-up say so and keep it" {
+    # A later ndb adds change kinds without a new format version
+    # (journal_format.h); after a downgrade, a repair that dropped such a
+    # record as damage would drop every record after it too.
+    local j="$P/@ndb/journal/00000000000000000002.jnl" at
+    at=$(python3 "$BATS_TEST_DIRNAME/journal_edit.py" kind "$j" 3 99)
+    refused_as_another_version "$j" "journal file $j was written by another version of ndb, in a record of kind 99 at byte $at (this ndb knows kinds 1 to 9): start that version"
 }
