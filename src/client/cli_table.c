@@ -22,6 +22,7 @@
 
 #include "client/cli.h"
 #include "common/edit_distance.h"
+#include "build_commit.h" /* generated: NDB_BUILD_COMMIT */
 #include "common/wsurl.h"
 
 /* ------------------------------------------------------------- options */
@@ -797,7 +798,7 @@ static void print_main_help(FILE *f, int in_repl) {
     }
     fprintf(f, "\nGlobal options:\n");
     for (int id = CLI_GLOBAL_FIRST; id <= CLI_GLOBAL_LAST; id++) print_opt_line(f, &cli_opts[id]);
-    fprintf(f, "      --version            print the version and exit\n");
+    fprintf(f, "      --version            print the version (and the commit built from) and exit\n");
     fprintf(f, "\nOutput: on a terminal, pretty JSON in colour (NO_COLOR or TERM=dumb turns\n"
                "colour off); otherwise compact JSON, one document per line.  Diagnostics go\n"
                "to stderr.\n"
@@ -1291,7 +1292,9 @@ int cli_exec(cli_ctx *c, int argc, char **argv) {
      * number after a command, was taken for the command's name). */
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--version")) {
-            printf("ndb %s\n", NDB_VERSION);
+            /* the commit too: releases share version numbers (cmake/build_commit.cmake) */
+            printf("ndb %s%s%s%s\n", NDB_VERSION, *NDB_BUILD_COMMIT ? " (commit " : "", NDB_BUILD_COMMIT,
+                   *NDB_BUILD_COMMIT ? ")" : "");
             return cli_output_finish();
         }
         if (!strcmp(argv[i], "--")) {

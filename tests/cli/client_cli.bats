@@ -15,7 +15,7 @@ E=$'\e'
 @test "--version, help, COMMAND --help, help COMMAND" {
     run --separate-stderr "$NDB" --version
     [ "$status" -eq 0 ]
-    [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+(\ \(commit\ [0-9a-f]{7,}(\+changes)?\))?$ ]]
     run --separate-stderr "$NDB" help
     [ "$status" -eq 0 ]
     [[ "$output" == "usage: ndb [GLOBAL OPTIONS] COMMAND"* ]]
@@ -81,6 +81,31 @@ E=$'\e'
     done
     run --separate-stderr "$NDB" get --help
     [[ "$output" == *$'\n  2  usage error, cannot connect, or no answer within the timeout\n'* ]]
+}
+
+@test "--version's commit: cmake/build_commit.cmake names a checkout's commit, +changes for a changed tree, none outside git" {
+    local script="$BATS_TEST_DIRNAME/../../cmake/build_commit.cmake" repo="$BATS_TEST_TMPDIR/repo" out="$BATS_TEST_TMPDIR/c.h"
+    mkdir -p "$repo/sub" "$BATS_TEST_TMPDIR/plain"
+    git -C "$repo" init -q
+    echo one >"$repo/f"
+    git -C "$repo" add f
+    git -C "$repo" -c user.name=t -c user.email=t@example.com commit -q -m one
+    local head
+    head=$(git -C "$repo" rev-parse --short=7 HEAD)
+    cmake -DSRC="$repo" -DOUT="$out" -P "$script"
+    [ "$(tail -n 1 "$out")" = "#define NDB_BUILD_COMMIT \"$head\"" ]
+    # unchanged text: the file is not written again (nothing recompiles)
+    touch -d '2001-01-01' "$out"
+    cmake -DSRC="$repo" -DOUT="$out" -P "$script"
+    [ "$(stat -c %Y "$out")" = "$(date -d 2001-01-01 +%s)" ]
+    echo two >"$repo/f"
+    cmake -DSRC="$repo" -DOUT="$out" -P "$script"
+    [ "$(tail -n 1 "$out")" = "#define NDB_BUILD_COMMIT \"$head+changes\"" ]
+    # a source tree inside someone else's checkout, and one outside any
+    cmake -DSRC="$repo/sub" -DOUT="$out" -P "$script"
+    [ "$(tail -n 1 "$out")" = '#define NDB_BUILD_COMMIT ""' ]
+    cmake -DSRC="$BATS_TEST_TMPDIR/plain" -DOUT="$out" -P "$script"
+    [ "$(tail -n 1 "$out")" = '#define NDB_BUILD_COMMIT ""' ]
 }
 
 @test "help and --version that cannot be written (a full disk): exit 2 (serve 1), said once, as for ndb help" {

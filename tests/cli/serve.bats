@@ -233,7 +233,7 @@ tls (config object "tls"):' ]
     [[ "${lines[0]}" == "ndb: unknown command 'frobnicate'" ]]
     run "$NDB" --version
     [ "$status" -eq 0 ]
-    [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    [[ "$output" =~ ^ndb\ [0-9]+\.[0-9]+\.[0-9]+(\ \(commit\ [0-9a-f]{7,}(\+changes)?\))?$ ]]
 }
 
 # log_settings: the lines of the server's log after "listening on".

@@ -219,7 +219,8 @@ fi
     fail "dpkg does not list ndb as installed in the throwaway root"
 v=$("$R/usr/bin/ndb" --version) || fail "installed ndb --version"
 echo "$v" # (not tee /dev/stderr: opening it would truncate a log file CI writes to)
-[ "$v" = "ndb $(field Version)" ] || fail "installed ndb --version"
+# the package's version, and the commit of a build from a git checkout
+[[ "$v" =~ ^ndb\ $(field Version)(\ \(commit\ [0-9a-f]{7,}(\+changes)?\))?$ ]] || fail "installed ndb --version"
 # the installed server runs with the installed example config
 mkdir -p "$WORK/data"
 "$R/usr/bin/ndb" serve --config "$R/etc/ndb/ndb.jsonc" --persist-path "$WORK/data" --port 0 \
