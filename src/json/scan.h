@@ -60,6 +60,9 @@ typedef struct jdoc {
 int jdoc_parse(jdoc *d, const char *in, size_t len, size_t *errpos);
 void jdoc_free(jdoc *d);
 
+/* Bytes d's buffers hold (its token array and its text), used or not. */
+static inline size_t jdoc_capacity(const jdoc *d) { return (size_t)d->cap * sizeof *d->toks + d->text.cap; }
+
 static inline const char *jtok_text(const jdoc *d, const jtok *t) { return d->text.buf + t->start; }
 
 /* Index of the value of the first member named `name` (n bytes, decoded

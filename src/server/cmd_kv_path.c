@@ -27,6 +27,19 @@ void kvpath_free_scratch(void) {
     sb_free(&edit);
 }
 
+int kvpath_release_big_scratch(size_t keep) {
+    int released = 0;
+    if (jdoc_capacity(&vdoc) > keep) {
+        jdoc_free(&vdoc);
+        released = 1;
+    }
+    if (edit.cap > keep) {
+        sb_free(&edit);
+        released = 1;
+    }
+    return released;
+}
+
 /* Compile the path token; on failure answer 4 with the engine's message
  * (which names the offending position) and return NULL.  With refuse_empty
  * (KV_FIND, 3.10) an empty path answers 42 instead.  Empty means the decoded

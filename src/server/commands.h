@@ -17,6 +17,9 @@ typedef void (*cmd_handler)(request *r);
 
 /* Release the scratch buffers of the JSONPath commands (at shutdown). */
 void kvpath_free_scratch(void);
+/* Release them when they hold more than `keep` bytes (after a request);
+ * returns 1 when they did. */
+int kvpath_release_big_scratch(size_t keep);
 
 /* The handler of command ci. */
 cmd_handler commands_handler(const cmd_info *ci);

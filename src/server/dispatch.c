@@ -139,8 +139,7 @@ static void deny_role(request *r) {
     rsp_fail(r, ST_ROLE_DENIED, m);
 }
 
-void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out) {
-    s->requests++;
+static void dispatch_request(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out) {
     if (binary) { /* step a */
         rsp_err(out, ST_OPCODE_INVALID);
         return;
@@ -197,4 +196,10 @@ void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, in
     if (r.ci->role == ROLE_ADMIN) log_admin_command(&r);
     commands_handler(r.ci)(&r); /* step h */
     if (kvmap_parked()) server_expire_later(s); /* a clear left entries to free: in slices, from the next turn */
+}
+
+void dispatch_message(ndb_server *s, client *cl, const char *msg, size_t len, int binary, strbuf *out) {
+    s->requests++;
+    dispatch_request(s, cl, msg, len, binary, out);
+    server_release_big_scratch(s); /* what one big request grew, not kept for the server's life */
 }

@@ -35,6 +35,11 @@ extern const keycmd keycmd_set, keycmd_add, keycmd_get, keycmd_rmv, keycmd_clear
  * extension "ttl". */
 extern const keycmd keycmd_kv_set, keycmd_kv_add, keycmd_kv_clear_set;
 
+/* Free the per-request scratch of the key commands (srv->key, keys, vals,
+ * refs, items, listed) that holds more than keep bytes, after a request
+ * (server_release_big_scratch); returns 1 if any was freed. */
+int keyops_release_big_scratch(ndb_server *s, size_t keep);
+
 /* The members of the object at token obj with distinct names (a later
  * duplicate dropped: the first occurrence wins, docs/protocol.md 1.10), in
  * request order, as store items in r->srv->items (v: the value's text).

@@ -12,6 +12,7 @@
 #include "common/plural.h"
 #include "server/commands.h"
 #include "server/durability.h"
+#include "server/keyops.h"
 
 ndb_server *g_server;
 
@@ -41,6 +42,24 @@ void server_free(ndb_server *s) {
     kvpath_free_scratch();
 }
 
+/* The scratch of one request is sized by the biggest request so far: a
+ * read-only KV_COUNT of 8 million array items left its token array, 160
+ * MB, allocated for the rest of the server's life, and a KV_FIND over a
+ * big value the same for the value's tokens — memory maxMemory does not
+ * count, which any reader could pin.  Past SERVER_SCRATCH_KEEP a buffer
+ * is freed after the request; the next such request allocates again (its
+ * parse costs far more than that). */
+void server_release_big_scratch(ndb_server *s) {
+    const size_t keep = SERVER_SCRATCH_KEEP;
+    int released = 0;
+    if (jdoc_capacity(&s->doc) > keep) {
+        jdoc_free(&s->doc);
+        released = 1;
+    }
+    released |= keyops_release_big_scratch(s, keep) | kvpath_release_big_scratch(keep);
+    if (released) s->trim_due = 1;
+}
+
 void server_client_closed(ndb_server *s, client *cl) { watch_client_gone(&s->watches, cl); }
 
 /* The stored data fell from its peak by at least this much (and by half):
@@ -57,14 +76,17 @@ static void trim_after_fall(ndb_server *s) {
     size_t now = store_memory(&s->store);
     if (now >= s->memory_peak) {
         s->memory_peak = now;
+        if (!s->trim_due) return;
+    } else if (s->memory_peak - now >= TRIM_MIN_DROP && now <= s->memory_peak / 2) {
+        log_debug("memoryBytes fell from %zu to %zu: returning free heap pages to the system", s->memory_peak, now);
+        s->memory_peak = now;
+    } else if (!s->trim_due) {
         return;
-    }
-    if (s->memory_peak - now < TRIM_MIN_DROP || now > s->memory_peak / 2) return;
-    log_debug("memoryBytes fell from %zu to %zu: returning free heap pages to the system", s->memory_peak, now);
+    } /* else: big scratch buffers were freed (server_release_big_scratch) */
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
-    s->memory_peak = now;
+    s->trim_due = 0;
 }
 
 void server_expire_later(ndb_server *s) {

@@ -32,6 +32,7 @@ typedef struct ndb_server {
     uint64_t requests;
     uint32_t connections;
     size_t memory_peak; /* store_memory's highest since the last trim (server_tick) */
+    int trim_due;       /* big scratch buffers were freed: trim at the next tick */
 
     /* per-request scratch, reused */
     jdoc doc;
@@ -58,6 +59,15 @@ extern ndb_server *g_server;
 
 void server_init(ndb_server *s, const ndb_config *cfg);
 void server_free(ndb_server *s);
+
+/* After a request: free the per-request scratch buffers that one big
+ * request grew past SERVER_SCRATCH_KEEP bytes, so that it does not pin
+ * them for the server's life, and have the next tick hand the pages back
+ * to the system.  8 MiB: a request of 400,000 JSON tokens, far beyond
+ * what bulk loads send at once (their buffers are reused, not allocated
+ * and faulted in again for each request). */
+#define SERVER_SCRATCH_KEEP ((size_t)8 << 20)
+void server_release_big_scratch(ndb_server *s);
 
 /* The `m` of a write refused by limits.maxMemory (status 42). */
 #define NDB_MAXMEMORY_MSG "maxMemory exceeded"
