@@ -71,8 +71,10 @@ int cli_raw_option_names(const cli_raw *r, strbuf *out) {
     }
     if (pid == 0) {
         close(fds[0]);
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[1]);
+        if (fds[1] != STDOUT_FILENO) { /* with fds 0 and 1 closed, the pipe took them */
+            dup2(fds[1], STDOUT_FILENO);
+            close(fds[1]);
+        }
         char *args[] = {(char *)r->name, "--help", NULL};
         int rc = r->fn(2, args);
         fflush(stdout);

@@ -10,6 +10,7 @@
  */
 #include "server/serve.h"
 
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -147,9 +148,21 @@ static void startup_signal(int sig) {
     raise(sig);
 }
 
+/* Started with standard input, output or error closed (an init script, a
+ * `>&-`), the first files the server opens would get those numbers: its
+ * log lines would then go into its journal or a snapshot.  They are opened
+ * on /dev/null instead, as daemons do.  (The client commands keep theirs
+ * closed: `ndb send` says that it cannot read its input, and a full or
+ * closed output is an error there.) */
+static void open_standard_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) /* in order: open() takes the lowest free number, fd itself */
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) return;
+}
+
 int cmd_serve(int argc, char **argv) {
     static ndb_config cfg; /* static: it holds several PATH_MAX buffers */
     char err[PATH_MAX + 512];
+    open_standard_fds();
     int rc = settings_from_argv(&cfg, argc, argv);
     if (rc == SETTINGS_HELP) print_help();
     if (rc != SETTINGS_OK) {

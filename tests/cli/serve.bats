@@ -85,6 +85,42 @@ tls (config object "tls"):' ]
     grep -q 'maxPayload 2048 bytes' "$NDB_LOG"
 }
 
+@test "started with standard input, output and error closed, ndb serve opens them on /dev/null and serves" {
+    # An init script's >&- : the server exited 2 ("cannot write the output",
+    # or nothing at all), and a file it opened could have taken the number
+    # of standard error, its log lines going into the journal.
+    local d="$BATS_TEST_TMPDIR/d" port i
+    mkdir "$d"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export NDB_URL="ws://127.0.0.1:$port/"
+    "$NDB" serve --port "$port" --persist-path "$d" --journal always <&- >&- 2>&- &
+    NDB_PID=$!
+    for i in $(seq 1 400); do
+        "$NDB" set k '"v"' 2>/dev/null && break
+        kill -0 "$NDB_PID"
+        sleep 0.05
+    done
+    [ "$("$NDB" get k)" = '"v"' ]
+    [ "$(readlink "/proc/$NDB_PID/fd/0" "/proc/$NDB_PID/fd/1" "/proc/$NDB_PID/fd/2")" = "/dev/null
+/dev/null
+/dev/null" ]
+    stop_server
+    run "$NDB" journal check --persist-path "$d"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"ok: a start-up recovers 1 key and 0 sessions"* ]]
+    # a global option before `serve` (-p) is checked by a child process
+    # listing serve's options through a pipe, which took descriptors 0 and 1
+    "$NDB" -p "$port" serve <&- >&- 2>"$BATS_TEST_TMPDIR/serve.log" &
+    NDB_PID=$!
+    for i in $(seq 1 400); do
+        "$NDB" count >/dev/null 2>&1 && break
+        kill -0 "$NDB_PID"
+        sleep 0.05
+    done
+    [ "$("$NDB" count)" = 0 ]
+    grep -q "^ndb: info: listening on ws://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/serve.log"
+}
+
 @test "--persist-path enables persistence" {
     start_server --persist-path "$BATS_TEST_TMPDIR"
     run "$NDB" send '{"SV_INFO":{}}'
