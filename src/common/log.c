@@ -3,6 +3,8 @@
  */
 #include "common/log.h"
 
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,40 @@ const char *log_journal_prefix(enum log_level lvl) {
     return j ? priority[lvl] : "";
 }
 
+static int never_block;       /* log_never_block() was called */
+static unsigned long dropped; /* lines dropped since the last one written (atomic: any thread logs) */
+
+void log_never_block(void) { __atomic_store_n(&never_block, 1, __ATOMIC_RELAXED); }
+
+/* Can standard error take a line of up to PIPE_BUF bytes without blocking? */
+static int stderr_ready(void) {
+    struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
+/* Write the line in out (one write: lines from a busy server never
+ * interleave), or drop it when it would block under log_never_block(). */
+static void put_line(const strbuf *out, int nb) {
+    if (nb) {
+        if (!stderr_ready()) {
+            __atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+            return;
+        }
+        unsigned long lost = __atomic_exchange_n(&dropped, 0, __ATOMIC_RELAXED);
+        if (lost) {
+            char note[160];
+            int n = snprintf(note, sizeof note, "%sndb: warn: %lu log line%s dropped: standard error was not being read\n",
+                             log_journal_prefix(LOG_WARN), lost, lost == 1 ? "" : "s");
+            if (write(STDERR_FILENO, note, (size_t)n) < 0 || !stderr_ready()) {
+                __atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+                return;
+            }
+        }
+    }
+    ssize_t w = write(STDERR_FILENO, out->buf, out->len); /* a failure has nowhere else to be told */
+    (void)w;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -62,10 +98,18 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) {
      * a terminal taking 8-bit controls) or a byte that is not UTF-8 reached
      * the operator's terminal.  Every such character shows as \xhh, as in
      * the CLI's diagnostics. */
-    strbuf shown = STRBUF_INIT;
-    sb_add_visible(&shown, line, len);
-    /* one write per line so lines from a busy server never interleave */
-    fprintf(stderr, "%sndb: %s: %.*s\n", log_journal_prefix(lvl), log_level_names[lvl], (int)shown.len,
-            shown.len ? shown.buf : "");
-    sb_free(&shown);
+    strbuf out = STRBUF_INIT;
+    sb_addf(&out, "%sndb: %s: ", log_journal_prefix(lvl), log_level_names[lvl]);
+    size_t head = out.len;
+    sb_add_visible(&out, line, len);
+    int nb = __atomic_load_n(&never_block, __ATOMIC_RELAXED);
+    if (nb && out.len + 1 > PIPE_BUF) { /* escapes can make 1 KB four: cut between characters */
+        size_t cut = PIPE_BUF - 4;
+        while (cut > head && ((unsigned char)out.buf[cut] & 0xC0) == 0x80) cut--;
+        out.len = cut;
+        SB_ADD_LIT(&out, "...");
+    }
+    sb_addc(&out, '\n');
+    put_line(&out, nb);
+    sb_free(&out);
 }

@@ -30,6 +30,15 @@ const char *log_journal_prefix(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* From now on a line that standard error cannot take at once (a pipe or
+ * terminal whose reader stopped reading: a stalled `| logger`, a terminal
+ * paused with Ctrl-S) is dropped and counted instead of blocking the
+ * caller, and the next line that goes out is preceded by a warning with
+ * the count.  The server calls it once it serves, so that no client can
+ * stall every other one by making it log.  Lines are then cut to fit
+ * PIPE_BUF, which a pipe takes whole once poll says it can write. */
+void log_never_block(void);
+
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

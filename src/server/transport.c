@@ -1593,6 +1593,8 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     signal(SIGXFSZ, SIG_IGN);
     /* listening, recovered and ready for clients: systemctl start returns now */
     sd_notify_state("READY=1");
+    /* serving: a log line stderr cannot take is dropped, never waited for */
+    log_never_block();
     sd_watchdog_start(T.ctx); /* when the unit sets WatchdogSec= */
 
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);

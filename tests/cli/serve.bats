@@ -277,6 +277,38 @@ log_settings() {
     sed -n '/listening on ws:/,$p' "$NDB_LOG" | tail -n +2
 }
 
+@test "a log reader that stops reading never stalls the server: the lines it cannot take are dropped, then counted" {
+    # stderr a pipe nobody reads (a stalled `| logger`, a terminal paused
+    # with Ctrl-S): one client's flood of admin commands, each logged, filled
+    # it, and the server blocked in write(2), answering no one, deaf to SIGTERM
+    local fifo="$BATS_TEST_TMPDIR/log.fifo" port i rd
+    mkfifo "$fifo"
+    exec {rd}<>"$fifo" # a reader that holds the pipe open and never reads
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export NDB_URL="ws://127.0.0.1:$port/"
+    "$NDB" serve --port "$port" 2>"$fifo" &
+    NDB_PID=$!
+    for i in $(seq 1 400); do
+        "$NDB" count >/dev/null 2>&1 && break
+        kill -0 "$NDB_PID"
+        sleep 0.05
+    done
+    # 3,000 lines of about 45 bytes: twice what the 64 KiB pipe holds
+    yes '{"KV_CLEAR":{}}' | head -n 3000 | timeout 60 "$NDB" send --timeout 30 >"$BATS_TEST_TMPDIR/answers"
+    [ "$(sort "$BATS_TEST_TMPDIR/answers" | uniq -c | sed 's/^ *//')" = '3000 {"KV_CLEAR_RSP":{"cnt":0,"st":1}}' ]
+    [ "$("$NDB" --timeout 10 count)" = 0 ]
+    # what the pipe held, read now: whole lines, then a count of the dropped ones
+    timeout 2 cat <&"$rd" >"$BATS_TEST_TMPDIR/log1" || [ $? = 124 ] # all there is, then it waits
+    "$NDB" clear >/dev/null
+    timeout 10 head -n 2 <&"$rd" >"$BATS_TEST_TMPDIR/log2"
+    grep -q '^ndb: info: listening on ' "$BATS_TEST_TMPDIR/log1"
+    grep -Eq '^ndb: warn: [0-9]+ log lines dropped: standard error was not being read$' "$BATS_TEST_TMPDIR/log2"
+    grep -Eq '^ndb: info: client [0-9]+ \(127\.0\.0\.1\): KV_CLEAR$' "$BATS_TEST_TMPDIR/log2"
+    kill -TERM "$NDB_PID"
+    timeout 20 tail --pid="$NDB_PID" -f /dev/null # it ends, reader or not
+    exec {rd}<&-
+}
+
 @test "start-up log: what is in force, one line per group of settings" {
     start_server
     [ "$(log_settings)" = "ndb: info: server: logLevel info, console true, coreDumps false
