@@ -379,6 +379,16 @@ int config_check_startup(const ndb_config *c, char *err, size_t errlen) {
                  "stored near maxPayload cannot be read back (its answer drops the connection); raise "
                  "--max-total-output or lower --max-payload",
                  c->max_total_output, c->max_payload);
+    /* The total is checked as answers are queued, before the turn writes
+     * any: a client pipelining requests is read until its queue passes
+     * outputHighWater, so one answer more than that is queued at once, and
+     * below it a client that reads every answer is dropped all the same. */
+    else if (c->max_total_output && c->max_total_output < c->out_high_water + c->max_payload + 64)
+        log_warn("limits.maxTotalOutputBytes (%zu) is below limits.outputHighWater (%zu) plus maxPayload (%zu) "
+                 "and 64 bytes: a client pipelining requests for big values queues that much before any of it is "
+                 "written, and is dropped though it reads its answers; raise --max-total-output or lower "
+                 "--output-high-water",
+                 c->max_total_output, c->out_high_water, c->max_payload);
     /* A watcher that stops reading is sent "overflow" once its unread output
      * passes watchOutputBytes, and closed once it passes maxOutputBytes: with
      * the first not below the second the overflow never comes, and such a

@@ -717,6 +717,30 @@ PY
 once it is gone: 0' ]
 }
 
+@test "maxTotalOutputBytes below outputHighWater plus maxPayload: the server warns that a pipelining reader is dropped; lowering outputHighWater keeps it" {
+    # a lone client reading every answer, pipelining 8 requests for a 60 KB
+    # value, was dropped with 0 answers and no word at start-up: it is read
+    # until its queue passes outputHighWater (1M), all before the turn
+    # writes, and 480 KB queued passed the 300 KB total
+    local msg="ndb: warn: limits.maxTotalOutputBytes (307200) is below limits.outputHighWater (1048576) plus maxPayload (204800) and 64 bytes: a client pipelining requests for big values queues that much before any of it is written, and is dropped though it reads its answers; raise --max-total-output or lower --output-high-water"
+    start_server --max-total-output 300K --max-payload 200K
+    grep -qxF "$msg" "$NDB_LOG"
+    "$NDB" set v60 "\"$(head -c 60000 /dev/zero | tr '\0' x)\""
+    run "$NDB" send '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' \
+        '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' \
+        '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}'
+    [ "$status" -eq 2 ]
+    stop_server
+    start_server --max-total-output 300K --max-payload 200K --output-high-water 64K
+    run -1 grep -F "limits.maxTotalOutputBytes" "$NDB_LOG"
+    "$NDB" set v60 "\"$(head -c 60000 /dev/zero | tr '\0' x)\""
+    run -0 "$NDB" send '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' \
+        '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}' \
+        '{"KV_GET":{"keys":["v60"]}}' '{"KV_GET":{"keys":["v60"]}}'
+    [ "${#lines[@]}" = 8 ]
+    [ "$(printf '%s\n' "${lines[@]}" | sort -u)" = "{\"KV_GET_RSP\":{\"keys\":{\"v60\":\"$(head -c 60000 /dev/zero | tr '\0' x)\"},\"st\":1}}" ]
+}
+
 @test "maxTotalOutputBytes not above maxPayload plus 64: the server warns at start-up that a value stored near maxPayload cannot be read back" {
     # a lone client that reads its answers lost its connection for one
     # holding a value the server had just stored, and nothing at start-up
