@@ -162,6 +162,7 @@ static void (*after_fn)(void);
 static lws_sorted_usec_list_t after_sul;
 static void (*soon_fn)(void);
 static lws_sorted_usec_list_t soon_sul;
+static lws_sorted_usec_list_t shutdown_sul; /* the end of the clients' second to close */
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lws_context *wake_ctx;
 
@@ -1075,10 +1076,22 @@ static void drop_held_replies(void) {
     }
 }
 
+/* The clients' second to complete the close is over: the loop ends.
+ * lws runs timers before it polls, so the poll that follows is woken
+ * (it would wait for the next timer, the tick: up to a second more). */
+static void shutdown_due(lws_sorted_usec_list_t *sul) {
+    (void)sul;
+    T.stop = 1;
+    lws_cancel_service(T.ctx);
+}
+
 static void begin_shutdown(void) {
     if (T.shutting_down) return;
     T.shutting_down = 1;
     T.shutdown_deadline_ms = mono_ms() + 1000;
+    /* on time: the tick, which also looks, comes up to tick_ms late (a
+     * client that did not read its output held the exit for 2-3 s) */
+    lws_sul_schedule(T.ctx, 0, &shutdown_sul, shutdown_due, 1000 * LWS_US_PER_MS);
     int sig = (int)T.signalled;
     log_info("shutting down on %s: closing %u connection%s",
              sig == SIGHUP ? "SIGHUP (its terminal closed?)" : sig == SIGINT ? "SIGINT" : "SIGTERM",
@@ -1629,6 +1642,7 @@ int transport_run(ndb_server *srv, transport_tick_fn tick_fn, unsigned tick_ms, 
     T.ctx = NULL;
     memset(&after_sul, 0, sizeof after_sul); /* its list went with the context */
     memset(&soon_sul, 0, sizeof soon_sul);
+    memset(&shutdown_sul, 0, sizeof shutdown_sul);
     sd_watchdog_forget();
     while (T.pend_head) { /* none should be left: lws destroyed every wsi */
         pending *p = T.pend_head;
