@@ -66,8 +66,9 @@ static const char usage[] =
     "\n"
     "Exit status: 0 the journal recovers (after repair: it was repaired); 1 it\n"
     "does not; 2 usage error, no journal file or automatic snapshot in DIR (a\n"
-    "wrong path, a server without --journal, or lost files: nothing to check), or\n"
-    "the report could not be written (a full disk).\n";
+    "wrong path, a server without --journal, or lost files: nothing to check), the\n"
+    "path could not be read (permissions), or the report could not be written (a\n"
+    "full disk).\n";
 
 /* Print "ndb journal: MESSAGE" and the hint to --help; returns exit status 2. */
 static int usage_error(const char *fmt, const char *arg) {
@@ -235,8 +236,15 @@ static int journal_main(int argc, char **argv) {
     int busy, lock = repair ? auto_layout_lock(&L, &busy, err, sizeof err)
                             : auto_layout_lock_read(&L, &busy, err, sizeof err);
     if (lock == -1 && (repair || !busy)) {
-        journal_error("%s%s", err, busy ? ": stop it before repairing" : "");
-        return 1;
+        /* Denied by its mode, this user looked at nothing: status 2, as for
+         * an @ndb it may not read (1 would say the journal does not
+         * recover).  A lock that is no file, or a read-only mount for a
+         * repair, stops a start-up or the repair as well: 1. */
+        int denied = !busy && strstr(err, strerror(EACCES)) != NULL; /* the errno went with the message */
+        journal_error("%s%s", err, busy       ? ": stop it before repairing"
+                                   : denied ? " (run it as the user the server runs as, or as root)"
+                                            : "");
+        return denied ? 2 : 1;
     }
     if (lock == -1) printf("note: a server is running on this path: what it is writing may show as a torn last record\n");
 

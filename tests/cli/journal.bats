@@ -733,6 +733,17 @@ PY
         run setpriv --reuid=65534 --regid=65534 --clear-groups "$NDB" serve --port 0 --persist-path "$priv/ndb"
         [ "$status" -eq 1 ]
         [ "$output" = "ndb serve: cannot use persist path $priv/ndb: Permission denied (option '--persist-path')" ]
+        # the directories open to all (under /tmp: the test's own is not), the
+        # lock not: nothing was looked at (it said 1, "does not recover")
+        local open
+        open=$(mktemp -d /tmp/ndb-journal-lock.XXXXXX)
+        mkdir -p "$open/ndb/@ndb/journal"
+        chmod 755 "$open" "$open/ndb" "$open/ndb/@ndb"
+        touch "$open/ndb/@ndb/lock" && chmod 600 "$open/ndb/@ndb/lock"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups "$NDB" journal check --persist-path "$open/ndb"
+        rm -rf "$open"
+        [ "$status" -eq 2 ]
+        [ "$output" = "ndb journal: cannot open $open/ndb/@ndb/lock: Permission denied (run it as the user the server runs as, or as root)" ]
     fi
     run "$NDB" journal check --nope
     [ "$status" -eq 2 ]
