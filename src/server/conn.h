@@ -140,6 +140,9 @@ int direct_input(conn *c);
 int direct_flush(conn *c, size_t limit, size_t *wrote);
 /* Once per tick: idle ping / hang-up (limits.idleTimeoutSec). */
 void direct_tick(conn *c, int64_t now_ms);
+/* Once per tick: free the direct-path buffers that hold nothing now and
+ * more than keep bytes; returns the bytes freed. */
+size_t direct_shrink_idle(conn *c, size_t keep);
 /* The server shuts down: close 1001 after what is queued. */
 void direct_shutdown(conn *c);
 /* Free c's direct-path buffers (the connection is gone). */

@@ -560,6 +560,22 @@ int direct_flush(conn *c, size_t limit, size_t *wrote_bytes) {
     return cut ? 2 : 0;
 }
 
+size_t direct_shrink_idle(conn *c, size_t keep) {
+    size_t freed = 0;
+    if (c->in_len == 0 && c->in_cap > keep) {
+        freed += c->in_cap;
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+    if (c->ctl.len == c->ctl_off && c->ctl.cap > keep) {
+        freed += c->ctl.cap;
+        sb_free(&c->ctl);
+        c->ctl_off = 0;
+    }
+    return freed;
+}
+
 void direct_tick(conn *c, int64_t now_ms) {
     const ndb_config *cfg = &transport_server()->cfg;
     int64_t idle = now_ms - c->last_rx_ms, limit = (int64_t)cfg->idle_timeout_s * 1000;

@@ -195,6 +195,15 @@ void outq_keep_front(outq *q) {
     q->held_seq = 0;
 }
 
+size_t outq_shrink_empty(outq *q, size_t keep) {
+    /* a hold still waiting for its record (held_from set) stays as it is:
+     * what is queued next must wait behind it */
+    if (!outq_empty(q) || q->buf.cap <= keep || q->held_from != OUTQ_NOT_HELD) return 0;
+    size_t cap = q->buf.cap;
+    outq_free(q); /* nothing queued: no marker, nothing pending */
+    return cap;
+}
+
 void outq_free(outq *q) {
     for (size_t at = q->head; q->slots && at < q->buf.len; at = entry_next(q, at)) {
         if (entry_len(q, at) != MARKER) continue;

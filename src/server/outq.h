@@ -89,6 +89,10 @@ char *outq_peek(const outq *q, size_t *at, size_t *n);
 void outq_pop(outq *q);
 /* Reclaim the space of written entries (cheap to call after each write). */
 void outq_compact(outq *q);
+/* When q is empty, holds nothing back (no outq_hold waiting for its
+ * record) and its buffer holds more than keep bytes, free the buffer;
+ * returns the bytes freed (0 when kept). */
+size_t outq_shrink_empty(outq *q, size_t keep);
 
 static inline int outq_empty(const outq *q) { return q->head >= q->buf.len; }
 

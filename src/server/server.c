@@ -73,7 +73,7 @@ void server_client_closed(ndb_server *s, client *cl) { watch_client_gone(&s->wat
  * back; it walks the heap, so it runs once per such fall, not per tick.
  * Sampled every tick: a burst that comes and goes within one is missed. */
 static void trim_after_fall(ndb_server *s) {
-    size_t now = store_memory(&s->store);
+    size_t now = store_memory(&s->store) + s->watches.bytes; /* watches given up free their memory too */
     if (now >= s->memory_peak) {
         s->memory_peak = now;
         if (!s->trim_due) return;

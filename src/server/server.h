@@ -31,8 +31,8 @@ typedef struct ndb_server {
     uint64_t started_ns; /* start-up on the monotonic clock: uptime does not jump with the wall clock */
     uint64_t requests;
     uint32_t connections;
-    size_t memory_peak; /* store_memory's highest since the last trim (server_tick) */
-    int trim_due;       /* big scratch buffers were freed: trim at the next tick */
+    size_t memory_peak; /* stored data and watches, highest since the last trim (server_tick) */
+    int trim_due;       /* big buffers were freed (a request's, a connection's): trim at the next tick */
 
     /* per-request scratch, reused */
     jdoc doc;

@@ -1305,6 +1305,27 @@ static void log_refusals(void) {
     }
 }
 
+/* A connection keeps the buffers it grew for a big request or answer, for
+ * the next one (a client that pipelines big values reuses them); but open
+ * and idle, it pinned them, memory no limit counts: 150 connections that
+ * had each read one 3.9 MB answer held 720 MB.  Once a tick, each buffer
+ * that holds nothing and more than CONN_IDLE_KEEP is freed; when that
+ * adds up to a MiB, the tick hands the pages back to the system. */
+#define CONN_IDLE_KEEP ((size_t)64 * 1024)
+
+static void shrink_idle_buffers(void) {
+    size_t freed = 0;
+    for (conn *c = T.conns; c; c = c->next) {
+        freed += outq_shrink_empty(&c->out, CONN_IDLE_KEEP) + outq_shrink_empty(&c->later, CONN_IDLE_KEEP);
+        if (c->rx.len == 0 && c->rx.cap > CONN_IDLE_KEEP) { /* no message being put together */
+            freed += c->rx.cap;
+            sb_free(&c->rx);
+        }
+        if (c->direct) freed += direct_shrink_idle(c, CONN_IDLE_KEEP);
+    }
+    if (freed >= ((size_t)1 << 20)) T.srv->trim_due = 1;
+}
+
 /* Once per tick: close throttled connections whose output is stuck, run
  * the caller's periodic work, and end a shutdown that overran its second. */
 static void on_tick(lws_sorted_usec_list_t *sul) {
@@ -1356,6 +1377,7 @@ static void on_tick(lws_sorted_usec_list_t *sul) {
     tick_close_lines();
     auth_log_tick();
     tls_server_watch_expiry(); /* a certificate running out while it is served */
+    shrink_idle_buffers();     /* before the server's tick, which trims */
     if (T.tick_fn) T.tick_fn(T.srv);
     if (T.shutting_down && mono_ms() >= T.shutdown_deadline_ms) T.stop = 1;
     lws_sul_schedule(T.ctx, 0, &T.tick, on_tick, (lws_usec_t)T.tick_ms * LWS_US_PER_MS);
