@@ -85,21 +85,37 @@ tls (config object "tls"):' ]
     grep -q 'maxPayload 2048 bytes' "$NDB_LOG"
 }
 
+# use_free_port: pick a free loopback port into $port and point NDB_URL at
+# it, for a server started without start_server (its stderr elsewhere
+# than a log file, so "listening on" cannot be waited for)
+use_free_port() {
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export NDB_URL="ws://127.0.0.1:$port/"
+}
+
+# wait_answering: wait (at most 20 s) until the server at NDB_URL answers;
+# fails at once if NDB_PID has ended
+wait_answering() {
+    local i
+    for i in $(seq 1 400); do
+        "$NDB" count >/dev/null 2>&1 && return 0
+        kill -0 "$NDB_PID" || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
 @test "started with standard input, output and error closed, ndb serve opens them on /dev/null and serves" {
     # An init script's >&- : the server exited 2 ("cannot write the output",
     # or nothing at all), and a file it opened could have taken the number
     # of standard error, its log lines going into the journal.
-    local d="$BATS_TEST_TMPDIR/d" port i
+    local d="$BATS_TEST_TMPDIR/d" port
     mkdir "$d"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    export NDB_URL="ws://127.0.0.1:$port/"
+    use_free_port
     "$NDB" serve --port "$port" --persist-path "$d" --journal always <&- >&- 2>&- &
     NDB_PID=$!
-    for i in $(seq 1 400); do
-        "$NDB" set k '"v"' 2>/dev/null && break
-        kill -0 "$NDB_PID"
-        sleep 0.05
-    done
+    wait_answering
+    "$NDB" set k '"v"'
     [ "$("$NDB" get k)" = '"v"' ]
     [ "$(readlink "/proc/$NDB_PID/fd/0" "/proc/$NDB_PID/fd/1" "/proc/$NDB_PID/fd/2")" = "/dev/null
 /dev/null
@@ -112,11 +128,7 @@ tls (config object "tls"):' ]
     # listing serve's options through a pipe, which took descriptors 0 and 1
     "$NDB" -p "$port" serve <&- >&- 2>"$BATS_TEST_TMPDIR/serve.log" &
     NDB_PID=$!
-    for i in $(seq 1 400); do
-        "$NDB" count >/dev/null 2>&1 && break
-        kill -0 "$NDB_PID"
-        sleep 0.05
-    done
+    wait_answering
     [ "$("$NDB" count)" = 0 ]
     grep -q "^ndb: info: listening on ws://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/serve.log"
 }
@@ -281,18 +293,13 @@ log_settings() {
     # stderr a pipe nobody reads (a stalled `| logger`, a terminal paused
     # with Ctrl-S): one client's flood of admin commands, each logged, filled
     # it, and the server blocked in write(2), answering no one, deaf to SIGTERM
-    local fifo="$BATS_TEST_TMPDIR/log.fifo" port i rd
+    local fifo="$BATS_TEST_TMPDIR/log.fifo" port rd
     mkfifo "$fifo"
     exec {rd}<>"$fifo" # a reader that holds the pipe open and never reads
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    export NDB_URL="ws://127.0.0.1:$port/"
+    use_free_port
     "$NDB" serve --port "$port" 2>"$fifo" &
     NDB_PID=$!
-    for i in $(seq 1 400); do
-        "$NDB" count >/dev/null 2>&1 && break
-        kill -0 "$NDB_PID"
-        sleep 0.05
-    done
+    wait_answering
     # 3,000 lines of about 45 bytes: twice what the 64 KiB pipe holds
     yes '{"KV_CLEAR":{}}' | head -n 3000 | timeout 60 "$NDB" send --timeout 30 >"$BATS_TEST_TMPDIR/answers"
     [ "$(sort "$BATS_TEST_TMPDIR/answers" | uniq -c | sed 's/^ *//')" = '3000 {"KV_CLEAR_RSP":{"cnt":0,"st":1}}' ]
