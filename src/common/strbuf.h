@@ -30,6 +30,15 @@ typedef struct strbuf {
 /* Make room for at least `extra` more bytes (plus a terminating NUL). */
 void sb_grow(strbuf *sb, size_t extra);
 void sb_free(strbuf *sb);
+/* Free sb's buffer, whatever it holds, when its capacity is over keep
+ * bytes (a scratch buffer one big use grew); returns the bytes freed, 0 if
+ * kept.  Inline: it runs after every request, and almost always keeps. */
+static inline size_t sb_release_over(strbuf *sb, size_t keep) {
+    size_t cap = sb->cap;
+    if (cap <= keep) return 0;
+    sb_free(sb);
+    return cap;
+}
 /* Empty the buffer but keep its allocation for reuse. */
 static inline void sb_reset(strbuf *sb) {
     sb->len = 0;

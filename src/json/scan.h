@@ -60,8 +60,16 @@ typedef struct jdoc {
 int jdoc_parse(jdoc *d, const char *in, size_t len, size_t *errpos);
 void jdoc_free(jdoc *d);
 
-/* Bytes d's buffers hold (its token array and its text), used or not. */
-static inline size_t jdoc_capacity(const jdoc *d) { return (size_t)d->cap * sizeof *d->toks + d->text.cap; }
+/* Free d's buffers (its token array and its text) when they hold more than
+ * keep bytes, used or not: a scratch document one big parse grew.  Returns
+ * the bytes freed, 0 if kept; the next parse allocates again.  Inline: it
+ * runs after every request, and almost always keeps. */
+static inline size_t jdoc_release_over(jdoc *d, size_t keep) {
+    size_t cap = (size_t)d->cap * sizeof *d->toks + d->text.cap;
+    if (cap <= keep) return 0;
+    jdoc_free(d);
+    return cap;
+}
 
 static inline const char *jtok_text(const jdoc *d, const jtok *t) { return d->text.buf + t->start; }
 

@@ -28,16 +28,7 @@ void kvpath_free_scratch(void) {
 }
 
 int kvpath_release_big_scratch(size_t keep) {
-    int released = 0;
-    if (jdoc_capacity(&vdoc) > keep) {
-        jdoc_free(&vdoc);
-        released = 1;
-    }
-    if (edit.cap > keep) {
-        sb_free(&edit);
-        released = 1;
-    }
-    return released;
+    return jdoc_release_over(&vdoc, keep) + sb_release_over(&edit, keep) != 0;
 }
 
 /* Compile the path token; on failure answer 4 with the engine's message

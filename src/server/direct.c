@@ -231,7 +231,7 @@ static int frame(conn *c, const wsin_frame *f) {
     c->in_msg = 0;
     message(c, c->rx.buf, c->rx.len, binary);
     sb_reset(&c->rx);
-    if (c->rx.cap > 1024 * 1024) sb_free(&c->rx); /* don't pin a big buffer */
+    sb_release_over(&c->rx, 1024 * 1024); /* don't pin a big buffer */
     return 0;
 }
 
@@ -568,10 +568,9 @@ size_t direct_shrink_idle(conn *c, size_t keep) {
         c->in = NULL;
         c->in_cap = 0;
     }
-    if (c->ctl.len == c->ctl_off && c->ctl.cap > keep) {
-        freed += c->ctl.cap;
-        sb_free(&c->ctl);
-        c->ctl_off = 0;
+    if (c->ctl.len == c->ctl_off) { /* every control frame written */
+        freed += sb_release_over(&c->ctl, keep);
+        c->ctl_off = c->ctl.len; /* 0 once freed */
     }
     return freed;
 }

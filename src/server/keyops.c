@@ -20,16 +20,11 @@ struct member_ref {
 /* Free array p of cap elements when it holds more than keep bytes: 1 if it did. */
 #define RELEASE_ARRAY(p, cap, keep) ((cap) * sizeof *(p) > (keep) ? (free(p), (p) = NULL, (cap) = 0, 1) : 0)
 
-static int release_sb(strbuf *b, size_t keep) {
-    if (b->cap <= keep) return 0;
-    sb_free(b);
-    return 1;
-}
-
 int keyops_release_big_scratch(ndb_server *s, size_t keep) {
-    return release_sb(&s->key, keep) | release_sb(&s->keys, keep) | release_sb(&s->vals, keep) |
-           RELEASE_ARRAY(s->refs, s->refs_cap, keep) | RELEASE_ARRAY(s->items, s->items_cap, keep) |
-           RELEASE_ARRAY(s->listed, s->listed_cap, keep);
+    size_t freed = sb_release_over(&s->key, keep) + sb_release_over(&s->keys, keep) + sb_release_over(&s->vals, keep);
+    int arrays = RELEASE_ARRAY(s->refs, s->refs_cap, keep) | RELEASE_ARRAY(s->items, s->items_cap, keep) |
+                 RELEASE_ARRAY(s->listed, s->listed_cap, keep);
+    return freed || arrays;
 }
 
 static int cmp_member(const void *a, const void *b) {

@@ -51,12 +51,8 @@ void server_free(ndb_server *s) {
  * parse costs far more than that). */
 void server_release_big_scratch(ndb_server *s) {
     const size_t keep = SERVER_SCRATCH_KEEP;
-    int released = 0;
-    if (jdoc_capacity(&s->doc) > keep) {
-        jdoc_free(&s->doc);
-        released = 1;
-    }
-    released |= keyops_release_big_scratch(s, keep) | kvpath_release_big_scratch(keep);
+    int released = jdoc_release_over(&s->doc, keep) != 0;
+    released |= keyops_release_big_scratch(s, keep) | kvpath_release_big_scratch(keep); /* each looks at its own */
     if (released) s->trim_due = 1;
 }
 

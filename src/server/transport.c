@@ -914,7 +914,7 @@ static int on_receive(conn *c, const char *in, size_t len) {
     if (complete) {
         handle_message(c, c->rx.buf, c->rx.len);
         sb_reset(&c->rx);
-        if (c->rx.cap > 1024 * 1024) sb_free(&c->rx); /* don't pin a big buffer */
+        sb_release_over(&c->rx, 1024 * 1024); /* don't pin a big buffer */
     }
     return 0;
 }
@@ -1317,10 +1317,7 @@ static void shrink_idle_buffers(void) {
     size_t freed = 0;
     for (conn *c = T.conns; c; c = c->next) {
         freed += outq_shrink_empty(&c->out, CONN_IDLE_KEEP) + outq_shrink_empty(&c->later, CONN_IDLE_KEEP);
-        if (c->rx.len == 0 && c->rx.cap > CONN_IDLE_KEEP) { /* no message being put together */
-            freed += c->rx.cap;
-            sb_free(&c->rx);
-        }
+        if (c->rx.len == 0) freed += sb_release_over(&c->rx, CONN_IDLE_KEEP); /* no message being put together */
         if (c->direct) freed += direct_shrink_idle(c, CONN_IDLE_KEEP);
     }
     if (freed >= ((size_t)1 << 20)) T.srv->trim_due = 1;

@@ -268,7 +268,31 @@ static void test_members_index(void) {
     }
 }
 
+/* jdoc_release_over / sb_release_over: scratch freed only past keep, and
+ * usable again after. */
+static void test_release_over(void) {
+    jdoc r = JDOC_INIT;
+    CHECK(jdoc_parse(&r, "[1,2,3]", 7, NULL) == 0);
+    CHECK(jdoc_release_over(&r, 1 << 20) == 0);
+    CHECK(r.toks != NULL);
+    size_t held = jdoc_release_over(&r, 0);
+    CHECK(held >= 4 * sizeof *r.toks);
+    CHECK(r.toks == NULL && r.cap == 0 && r.text.buf == NULL);
+    CHECK(jdoc_parse(&r, "{\"a\":1}", 7, NULL) == 0 && r.ntoks == 3);
+    jdoc_free(&r);
+    strbuf b = STRBUF_INIT;
+    sb_add(&b, "abc", 3);
+    size_t cap = b.cap;
+    CHECK(sb_release_over(&b, cap) == 0 && b.len == 3);
+    CHECK(sb_release_over(&b, cap - 1) == cap);
+    CHECK(b.buf == NULL && b.len == 0 && b.cap == 0);
+    sb_add(&b, "x", 1);
+    CHECK(b.len == 1 && b.buf[0] == 'x');
+    sb_free(&b);
+}
+
 int main(void) {
+    test_release_over();
     test_members_index();
     test_writer_blocks();
     test_string_blocks();
