@@ -71,6 +71,7 @@ static int lock_with(const auto_layout *L, int flags, int *busy, char *err, size
     if (fd < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+        errno = e; /* for the caller: EACCES, the lock's mode */
         return e == ENOENT && !(flags & O_CREAT) ? -2 : -1;
     }
     struct stat st;

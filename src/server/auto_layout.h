@@ -47,7 +47,8 @@ int auto_layout_create(const auto_layout *L, char *err, size_t errlen);
 /* Take P/@ndb/lock (flock, exclusive, not waiting): one server per persist
  * path, and no journal repair under a running server.  Returns the
  * descriptor that holds it (close it to let go), or -1 with the reason in
- * err (*busy set when another process holds it). */
+ * err (*busy set when another process holds it; errno EACCES when the
+ * lock file's mode refused it). */
 int auto_layout_lock(const auto_layout *L, int *busy, char *err, size_t errlen);
 
 /* The same for a reader that writes nothing (ndb journal check): the lock

@@ -233,14 +233,15 @@ static int journal_main(int argc, char **argv) {
     snprintf(where, sizeof where, "%s", cfg.persist_path);
     config_free(&cfg);
     /* a check writes nothing: it works where it may not write */
+    errno = 0;
     int busy, lock = repair ? auto_layout_lock(&L, &busy, err, sizeof err)
                             : auto_layout_lock_read(&L, &busy, err, sizeof err);
+    int denied = lock == -1 && !busy && errno == EACCES;
     if (lock == -1 && (repair || !busy)) {
         /* Denied by its mode, this user looked at nothing: status 2, as for
          * an @ndb it may not read (1 would say the journal does not
          * recover).  A lock that is no file, or a read-only mount for a
          * repair, stops a start-up or the repair as well: 1. */
-        int denied = !busy && strstr(err, strerror(EACCES)) != NULL; /* the errno went with the message */
         journal_error("%s%s", err, busy       ? ": stop it before repairing"
                                    : denied ? " (run it as the user the server runs as, or as root)"
                                             : "");
